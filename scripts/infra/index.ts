@@ -1,0 +1,54 @@
+import { loadInfraConfig, type InfraConfig } from "./config.js";
+import { ensureKafka, kafkaStatus, stopKafka } from "./kafka.js";
+import { ensurePostgres, postgresStatus, stopPostgres } from "./postgres.js";
+import { ensureRedis, redisStatus, stopRedis } from "./redis.js";
+
+/** Where the running infrastructure is, as tests and services need it. */
+export interface InfraEndpoints {
+  /** Provisioning URL (superuser); services never use it. */
+  readonly postgresAdminUrl: string;
+  /** service name → URL logging in as that service's role into its own database. */
+  readonly postgresUrls: Record<string, string>;
+  readonly redisUrl: string;
+  readonly kafkaBrokers: string[];
+}
+
+/** What an `ensureInfra` call started itself (and so may stop). */
+export interface Started {
+  readonly postgres: boolean;
+  readonly redis: boolean;
+  readonly kafka: boolean;
+}
+
+/**
+ * Makes sure PostgreSQL, Redis and Kafka run on loopback and are healthy,
+ * starting what is missing. Idempotent: a second call finds them running.
+ * The three start in parallel; each has its own timeout and error.
+ */
+export async function ensureInfra(config: InfraConfig = loadInfraConfig()): Promise<{ endpoints: InfraEndpoints; started: Started }> {
+  const [postgres, redis, kafka] = await Promise.all([ensurePostgres(config), ensureRedis(config), ensureKafka(config)]);
+  return {
+    endpoints: {
+      postgresAdminUrl: postgres.adminUrl,
+      postgresUrls: postgres.serviceUrls,
+      redisUrl: redis.url,
+      kafkaBrokers: kafka.brokers,
+    },
+    started: { postgres: postgres.started, redis: redis.started, kafka: kafka.started },
+  };
+}
+
+/** Stops the local servers (all, or those named); servers given by URL are never touched. */
+export async function stopInfra(which: Started = { postgres: true, redis: true, kafka: true }): Promise<void> {
+  const config = loadInfraConfig();
+  await Promise.all([
+    which.postgres && config.databaseUrl === undefined ? stopPostgres() : undefined,
+    which.redis && config.redisUrl === undefined ? stopRedis() : undefined,
+    which.kafka && config.kafkaBrokers === undefined ? stopKafka() : undefined,
+  ]);
+}
+
+/** One line per server. */
+export async function infraStatus(config: InfraConfig = loadInfraConfig()): Promise<string> {
+  return (await Promise.all([postgresStatus(config), redisStatus(config), kafkaStatus(config)])).join("\n");
+}

@@ -1,0 +1,126 @@
+import net from "node:net";
+import { randomUUID } from "node:crypto";
+import { Kafka, logLevel } from "kafkajs";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { describe, expect, inject, it } from "vitest";
+import { loadInfraConfig } from "./config.js";
+import { ensureInfra } from "./index.js";
+import { ensureRedis } from "./redis.js";
+import { statefulServiceNames } from "./services.js";
+
+const infra = inject("infra");
+
+describe("PostgreSQL", () => {
+  it("gives every stateful service its own database, reachable with its own role", async () => {
+    expect(Object.keys(infra.postgresUrls).sort()).toEqual(statefulServiceNames());
+    const client = new pg.Client(infra.postgresUrls.combat);
+    await client.connect();
+    try {
+      const table = `smoke_${randomUUID().replaceAll("-", "")}`;
+      await client.query(`CREATE TABLE ${table} (id uuid PRIMARY KEY, note text NOT NULL)`);
+      const id = randomUUID();
+      await client.query(`INSERT INTO ${table} VALUES ($1, $2)`, [id, "fireball"]);
+      const { rows } = await client.query(`SELECT note, current_user, current_database() FROM ${table} WHERE id = $1`, [id]);
+      expect(rows).toEqual([{ note: "fireball", current_user: "chaos_combat", current_database: "chaos_combat" }]);
+      await client.query(`DROP TABLE ${table}`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("refuses a service's role in another service's database", async () => {
+    const intruder = new URL(infra.postgresUrls.combat!);
+    intruder.pathname = "/chaos_inventory";
+    const client = new pg.Client(intruder.toString());
+    const error = await client.connect().then(() => undefined, (e: unknown) => e as { code?: string; message: string });
+    await client.end().catch(() => undefined);
+    expect(error?.code).toBe("42501");
+    expect(error?.message).toMatch(/permission denied for database "chaos_inventory"/);
+  });
+});
+
+describe("Redis", () => {
+  it("stores, expires and counts over a real connection", async () => {
+    const redis = new Redis(infra.redisUrl);
+    try {
+      const key = `smoke:${randomUUID()}`;
+      await redis.set(key, "mana", "PX", 200);
+      expect(await redis.get(key)).toBe("mana");
+      expect(await redis.incrby(`${key}:casts`, 3)).toBe(3);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await redis.get(key)).toBeNull();
+      await redis.del(`${key}:casts`);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("names the port when another process holds it", async () => {
+    const squatter = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+    const { port } = squatter.address() as net.AddressInfo;
+    try {
+      const config = { ...loadInfraConfig(), redisUrl: undefined, redisPort: port };
+      await expect(ensureRedis(config)).rejects.toThrow(`Port ${port} (Redis) is in use by another process`);
+    } finally {
+      squatter.close();
+    }
+  });
+});
+
+describe("Kafka", () => {
+  it("delivers a produced message to a consumer group through the real broker", async () => {
+    const kafka = new Kafka({ clientId: "smoke", brokers: infra.kafkaBrokers, logLevel: logLevel.ERROR });
+    const topic = `chaos.smoke.v1.${randomUUID()}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const producer = kafka.producer();
+    const consumer = kafka.consumer({ groupId: `smoke-${randomUUID()}` });
+    try {
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const received = new Promise<{ key: string; value: string; type: string }>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) =>
+            resolve({
+              key: String(message.key),
+              value: String(message.value),
+              type: String(message.headers?.ce_type),
+            }),
+        });
+      });
+      await producer.send({
+        topic,
+        messages: [{ key: "character-1", value: "fireball hit", headers: { ce_type: "chaos.combat.v1.DamageDealt" } }],
+      });
+      await expect(received).resolves.toEqual({ key: "character-1", value: "fireball hit", type: "chaos.combat.v1.DamageDealt" });
+    } finally {
+      await consumer.disconnect();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+});
+
+describe("provisioning", () => {
+  it("is idempotent: a second call finds everything running and starts nothing", async () => {
+    const again = await ensureInfra();
+    expect(again.started).toEqual({ postgres: false, redis: false, kafka: false });
+    expect(again.endpoints).toEqual(infra);
+  });
+
+  it("rejects a bad port setting, naming the variable", () => {
+    const before = process.env.CHAOS_PG_PORT;
+    process.env.CHAOS_PG_PORT = "70000";
+    try {
+      expect(() => loadInfraConfig()).toThrow("CHAOS_PG_PORT must be a TCP port between 1 and 65535");
+    } finally {
+      if (before === undefined) delete process.env.CHAOS_PG_PORT;
+      else process.env.CHAOS_PG_PORT = before;
+    }
+  });
+});

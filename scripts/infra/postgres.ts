@@ -1,0 +1,179 @@
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { dataDir, type InfraConfig } from "./config.js";
+import { ensureDebianPackages } from "./debian.js";
+import { portBusyError, portInUse, readPid, run, tailFile, terminate } from "./proc.js";
+import { secret } from "./secrets.js";
+import { statefulServiceNames } from "./services.js";
+
+const adminUser = "chaos";
+
+/** Where the local cluster lives. */
+interface Cluster {
+  readonly dir: string;
+  readonly data: string;
+  readonly log: string;
+}
+
+/** A running PostgreSQL server and the per-service connection URLs. */
+export interface PostgresEndpoint {
+  /** Superuser (or CREATEROLE/CREATEDB) URL: for provisioning only. */
+  readonly adminUrl: string;
+  /** Per-service URL, logging in as the service's own role into its own database. */
+  readonly serviceUrls: Record<string, string>;
+  /** True when this call started the server. */
+  readonly started: boolean;
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the cluster runs as Debian's
+ * `postgres` user. Its data must then sit where that user can reach it: the
+ * project's .chaos/ when every parent directory is traversable, else a
+ * per-checkout directory under /var/tmp.
+ */
+async function cluster(): Promise<Cluster> {
+  let dir = path.join(dataDir, "postgres");
+  if (isRoot() && !(await reachableByPostgres(dataDir))) {
+    const id = Buffer.from(dataDir).toString("base64url").slice(-24);
+    dir = path.join("/var/tmp", `chaos-world-${id}`, "postgres");
+  }
+  return { dir, data: path.join(dir, "data"), log: path.join(dir, "postgres.log") };
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+async function reachableByPostgres(dir: string): Promise<boolean> {
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    await run("runuser", ["-u", "postgres", "--", "test", "-x", dir]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a PostgreSQL server binary, as `postgres` when we are root. */
+function pgRun(binary: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  const bin = path.join(binDir(), binary);
+  return isRoot() ? run("runuser", ["-u", "postgres", "--", bin, ...args], { timeoutMs }) : run(bin, args, { timeoutMs });
+}
+
+/** The newest installed server's bin directory (/usr/lib/postgresql/<major>/bin on Debian). */
+function binDir(): string {
+  const root = "/usr/lib/postgresql";
+  const majors = fs.existsSync(root)
+    ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb")))
+    : [];
+  majors.sort((a, b) => Number(b) - Number(a));
+  if (majors[0] === undefined) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql");
+  return path.join(root, majors[0], "bin");
+}
+
+function localAdminUrl(port: number): string {
+  return `postgres://${adminUser}:${encodeURIComponent(secret("postgres.admin"))}@127.0.0.1:${port}/postgres`;
+}
+
+/** True when a SELECT 1 succeeds within a few seconds. */
+export async function pgHealthy(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Starts (or finds) the server and provisions one database and role per service. */
+export async function ensurePostgres(config: InfraConfig): Promise<PostgresEndpoint> {
+  let adminUrl = config.databaseUrl;
+  let started = false;
+  if (adminUrl === undefined) {
+    adminUrl = localAdminUrl(config.pgPort);
+    started = await startLocal(config.pgPort, adminUrl);
+  } else if (!(await pgHealthy(adminUrl))) {
+    throw new Error("DATABASE_URL is set but PostgreSQL does not answer SELECT 1 there within 3 s");
+  }
+  const serviceUrls = await provisionServiceDatabases(adminUrl);
+  return { adminUrl, serviceUrls, started };
+}
+
+async function startLocal(port: number, adminUrl: string): Promise<boolean> {
+  if (await pgHealthy(adminUrl)) return false;
+  if (await portInUse(port)) throw portBusyError(port, "PostgreSQL", "CHAOS_PG_PORT");
+  await ensureDebianPackages(["postgresql"], "the local PostgreSQL server");
+  const { dir, data, log } = await cluster();
+  fs.mkdirSync(dir, { recursive: true });
+  if (isRoot()) await run("chown", ["postgres:postgres", dir]);
+  if (!fs.existsSync(path.join(data, "PG_VERSION"))) {
+    const pwfile = path.join(dir, "pwfile");
+    fs.writeFileSync(pwfile, secret("postgres.admin"), { mode: 0o600 });
+    if (isRoot()) await run("chown", ["postgres:postgres", pwfile]);
+    try {
+      await pgRun("initdb", ["-D", data, "-U", adminUser, `--pwfile=${pwfile}`, "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C"]);
+    } finally {
+      fs.rmSync(pwfile, { force: true });
+    }
+  }
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${dir}' -c max_connections=300 -c fsync=on`;
+  try {
+    await pgRun("pg_ctl", ["-D", data, "-l", log, "-o", options, "-w", "-t", "60", "start"], 90_000);
+  } catch (error) {
+    throw new Error(`PostgreSQL did not start on port ${port}: ${(error as Error).message}\n--- ${log} ---\n${tailFile(log)}`);
+  }
+  if (!(await pgHealthy(adminUrl))) {
+    throw new Error(`PostgreSQL started but does not accept the admin login.\n--- ${log} ---\n${tailFile(log)}`);
+  }
+  return true;
+}
+
+/**
+ * One login role and one database per service. The database belongs to the
+ * role and PUBLIC loses CONNECT, so no service's role can open another
+ * service's database.
+ */
+async function provisionServiceDatabases(adminUrl: string): Promise<Record<string, string>> {
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  const urls: Record<string, string> = {};
+  try {
+    for (const service of statefulServiceNames()) {
+      const name = `chaos_${service}`;
+      const password = secret(`postgres.${service}`);
+      const role = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);
+      const verb = role.rowCount === 0 ? "CREATE" : "ALTER";
+      await admin.query(`${verb} ROLE ${name} LOGIN PASSWORD ${pg.escapeLiteral(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+      const db = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+      if (db.rowCount === 0) await admin.query(`CREATE DATABASE ${name} OWNER ${name}`);
+      await admin.query(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);
+      const url = new URL(adminUrl);
+      url.username = name;
+      url.password = password;
+      url.pathname = `/${name}`;
+      urls[service] = url.toString();
+    }
+  } finally {
+    await admin.end();
+  }
+  return urls;
+}
+
+/** Stops the local cluster if it runs. */
+export async function stopPostgres(): Promise<void> {
+  const { data } = await cluster();
+  const pid = readPid(path.join(data, "postmaster.pid"));
+  if (pid !== undefined) await terminate(pid, 30_000);
+}
+
+/** One line on the local cluster's state. */
+export async function postgresStatus(config: InfraConfig): Promise<string> {
+  const url = config.databaseUrl ?? localAdminUrl(config.pgPort);
+  const where = config.databaseUrl === undefined ? `127.0.0.1:${config.pgPort} (data ${(await cluster()).data})` : "DATABASE_URL";
+  return `postgres  ${(await pgHealthy(url)) ? "up  " : "down"}  ${where}`;
+}

@@ -1,0 +1,73 @@
+/**
+ * npm start — brings the whole system up on this machine:
+ * toolchain → generated code checked → PostgreSQL, Redis, Kafka → every
+ * service under services/ → where things are. Ctrl-C stops what it started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { staleGeneratedFiles } from "./contracts/check.js";
+import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
+import { repoRoot } from "./infra/config.js";
+import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
+
+const began = Date.now();
+const step = (message: string) => console.log(`[start +${((Date.now() - began) / 1000).toFixed(1)}s] ${message}`);
+
+step("checking the contract toolchain (buf, protovalidate, Go plugins)");
+await ensureContractToolchain();
+await buf(["lint"]);
+const stale = await staleGeneratedFiles();
+if (stale.length > 0) {
+  step(`gen/ is out of date with proto/ (${stale.length} files); regenerating`);
+  await import("./contracts/generate.js");
+}
+
+step("provisioning PostgreSQL, Redis and Kafka");
+const { endpoints, started } = await ensureInfra();
+console.log(await infraStatus());
+
+const servicesDir = path.join(repoRoot, "services");
+const services = fs.existsSync(servicesDir)
+  ? fs.readdirSync(servicesDir).filter((name) => fs.existsSync(path.join(servicesDir, name, "main.ts"))).sort()
+  : [];
+const children: ChildProcess[] = [];
+if (services.length === 0) {
+  step("no services exist yet (services/<name>/main.ts): only the infrastructure is up");
+} else {
+  for (const name of services) {
+    const env = {
+      ...process.env,
+      DATABASE_URL: endpoints.postgresUrls[name] ?? "",
+      REDIS_URL: endpoints.redisUrl,
+      KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
+    };
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(servicesDir, name, "main.ts")], { env, stdio: "inherit" });
+    children.push(child);
+    step(`started ${name} (pid ${child.pid})`);
+  }
+}
+
+console.log(`
+Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
+  PostgreSQL  ${new URL(endpoints.postgresAdminUrl).host}  databases: ${Object.keys(endpoints.postgresUrls).map((s) => `chaos_${s}`).join(", ")}
+  Redis       ${new URL(endpoints.redisUrl).host}
+  Kafka       ${endpoints.kafkaBrokers.join(", ")}
+  Services    ${services.length === 0 ? "none yet" : services.join(", ")}
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  step("stopping");
+  for (const child of children) child.kill("SIGTERM");
+  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(undefined) : c.once("exit", resolve)))));
+  await stopInfra(started);
+  step("stopped what this command started");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());
+// Keep the process alive until a signal arrives.
+setInterval(() => undefined, 1 << 30);
