@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../infra/config.js";
 import { run } from "../infra/proc.js";
-import { buf, protoDepsDir } from "./toolchain.js";
+import { buf, generationTemplates, protoDepsDir } from "./toolchain.js";
 
 /** A file whose generated content differs from the committed one. */
 export interface StaleFile {
@@ -18,11 +18,13 @@ export interface StaleFile {
 export async function staleGeneratedFiles(): Promise<StaleFile[]> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-gen-"));
   try {
-    const template = fs.readFileSync(path.join(repoRoot, "buf.gen.yaml"), "utf8").replaceAll("out: gen/", `out: ${scratch}/`);
-    const templateFile = path.join(scratch, "buf.gen.yaml");
-    fs.writeFileSync(templateFile, template);
-    await buf(["generate", "--template", templateFile]);
-    fs.rmSync(templateFile);
+    const templateDir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-gen-template-"));
+    for (const name of generationTemplates) {
+      const template = fs.readFileSync(path.join(repoRoot, name), "utf8").replaceAll("out: gen/", `out: ${scratch}/`);
+      fs.writeFileSync(path.join(templateDir, name), template);
+      await buf(["generate", "--template", path.join(templateDir, name)]);
+    }
+    fs.rmSync(templateDir, { recursive: true, force: true });
     const fresh = listFiles(scratch);
     const committed = listFiles(path.join(repoRoot, "gen")).filter(
       (f) => f.startsWith("ts/") || f.startsWith("go/chaos/"),

@@ -37,7 +37,7 @@ describe("contracts", () => {
   });
 
   it("are buf-formatted", async () => {
-    await expect(buf(["format", "--diff", "--exit-code"])).resolves.toBe("");
+    await expect(buf(["format", "proto", "--diff", "--exit-code"])).resolves.toBe("");
   });
 
   it("make no breaking change against the previous commit", async (context) => {

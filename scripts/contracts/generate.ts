@@ -5,10 +5,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../infra/config.js";
-import { buf, ensureContractToolchain } from "./toolchain.js";
+import { buf, ensureContractToolchain, generationTemplates } from "./toolchain.js";
 
 await ensureContractToolchain();
 // buf's `clean` would also remove gen/go/go.mod, so clear only generated trees.
 for (const dir of ["gen/ts", "gen/go/chaos"]) fs.rmSync(path.join(repoRoot, dir), { recursive: true, force: true });
-await buf(["generate"]);
+for (const template of generationTemplates) await buf(["generate", "--template", template]);
 console.log("generated gen/ts and gen/go from proto/");

@@ -5,12 +5,18 @@ import { ensureDebianPackages } from "../infra/debian.js";
 import { onPath, run } from "../infra/proc.js";
 
 /**
- * protovalidate's contract (buf/validate/validate.proto). The Buf Schema
- * Registry is out of reach from our machines, so the file comes from the
- * protovalidate jar on Maven Central, which ships it; same release line as
- * @bufbuild/protovalidate in package.json.
+ * Third-party contracts our code imports or serves, taken from jars on Maven
+ * Central because the Buf Schema Registry is out of reach from our machines:
+ * - buf/validate/validate.proto from protovalidate (same release line as
+ *   @bufbuild/protovalidate in package.json);
+ * - google/rpc status and error details (ErrorInfo) from Google's common protos;
+ * - grpc.health.v1 and grpc.reflection from grpc-java's services jar.
  */
-const protovalidateVersion = "1.3.0";
+const protoJars = [
+  { artifact: "build.buf:protovalidate:1.3.0", files: ["buf/validate/validate.proto"] },
+  { artifact: "com.google.api.grpc:proto-google-common-protos:2.63.2", files: ["google/rpc/status.proto", "google/rpc/error_details.proto", "google/rpc/code.proto"] },
+  { artifact: "io.grpc:grpc-services:1.85.1", files: ["grpc/health/v1/health.proto", "grpc/reflection/v1/reflection.proto", "grpc/reflection/v1alpha/reflection.proto"] },
+] as const;
 
 /** Go code generators, installed with `go install` into .chaos/bin. */
 const goPlugins = {
@@ -19,24 +25,29 @@ const goPlugins = {
   "protoc-gen-connect-go": "connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.21.1",
 } as const;
 
+/** buf generation templates, run in this order (see each file's header). */
+export const generationTemplates = ["buf.gen.yaml", "buf.gen.deps.yaml"] as const;
+
 /** Directory of third-party .proto files buf.yaml's second module points at. */
 export const protoDepsDir = path.join(repoRoot, ".chaos", "deps", "proto");
 /** Where the Go plugins are installed. */
 export const goBinDir = path.join(repoRoot, ".chaos", "bin");
 
-/** Extracts buf/validate/validate.proto from the protovalidate jar, once. */
+/** Extracts the third-party .proto files from their jars, once per version set. */
 export async function ensureProtoDeps(): Promise<void> {
-  const target = path.join(protoDepsDir, "buf", "validate", "validate.proto");
-  const marker = path.join(protoDepsDir, ".protovalidate-version");
-  if (fs.existsSync(target) && readOr(marker) === protovalidateVersion) return;
-  if (!onPath("mvn") || !onPath("jar")) await ensureDebianPackages(["maven", "openjdk-17-jdk-headless"], "fetching protovalidate's .proto from Maven Central");
-  const jarDir = path.join(dataDir, "deps");
+  const marker = path.join(protoDepsDir, ".artifacts");
+  const wanted = JSON.stringify(protoJars);
+  if (readOr(marker) === wanted) return;
+  if (!onPath("mvn") || !onPath("jar")) await ensureDebianPackages(["maven", "openjdk-17-jdk-headless"], "fetching third-party .proto files from Maven Central");
+  const jarDir = path.join(dataDir, "deps", "jars");
+  fs.rmSync(protoDepsDir, { recursive: true, force: true });
   fs.mkdirSync(protoDepsDir, { recursive: true });
-  await run("mvn", [
-    "-q", "-B", "dependency:copy", `-Dartifact=build.buf:protovalidate:${protovalidateVersion}`, `-DoutputDirectory=${jarDir}`,
-  ], { timeoutMs: 300_000 });
-  await run("jar", ["xf", path.join(jarDir, `protovalidate-${protovalidateVersion}.jar`), "buf/validate/validate.proto"], { cwd: protoDepsDir });
-  fs.writeFileSync(marker, protovalidateVersion);
+  for (const { artifact, files } of protoJars) {
+    await run("mvn", ["-q", "-B", "dependency:copy", `-Dartifact=${artifact}`, `-DoutputDirectory=${jarDir}`], { timeoutMs: 300_000 });
+    const [, name, version] = artifact.split(":");
+    await run("jar", ["xf", path.join(jarDir, `${name}-${version}.jar`), ...files], { cwd: protoDepsDir });
+  }
+  fs.writeFileSync(marker, wanted);
 }
 
 /** Installs the Go code generators at their pinned versions, once. */

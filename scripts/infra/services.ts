@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "./config.js";
 
-/** Services that own no database (the gateway keeps only rate-limit state in Redis). */
-const statelessServices = new Set(["gateway"]);
+/** Services that own no database: the gateway keeps only rate-limit state in Redis; echo is the mesh's test service. */
+const statelessServices = new Set(["gateway", "echo"]);
 
 /**
  * The services of the system: one per contract domain under proto/chaos/.

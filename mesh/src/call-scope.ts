@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * What an outgoing call inherits from the incoming call being served: the
+ * time left (deadline propagation), the cancellation signal, the trace and the
+ * end user's token. Kept in AsyncLocalStorage so handlers do not have to pass
+ * it to every client call by hand.
+ */
+export interface CallScope {
+  /** Absolute deadline in ms since the epoch. */
+  readonly deadline: number | undefined;
+  readonly signal: AbortSignal;
+  /** W3C traceparent of the current span, passed on as the parent of outgoing calls. */
+  readonly traceparent: string | undefined;
+  /**
+   * The verified end-user token, forwarded as x-chaos-principal. Set by the
+   * principal interceptor once it has verified the token (never before).
+   */
+  principalToken: string | undefined;
+}
+
+const storage = new AsyncLocalStorage<CallScope>();
+
+/** Runs `fn` with `scope` as the current call scope. */
+export function runInCallScope<T>(scope: CallScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}
+
+/** The scope of the call being served, if any. */
+export function currentCallScope(): CallScope | undefined {
+  return storage.getStore();
+}

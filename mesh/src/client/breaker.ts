@@ -1,0 +1,114 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import CircuitBreaker from "opossum";
+import type { Logger } from "pino";
+import type { MeshMetrics } from "../observability/metrics.js";
+
+/** Circuit breaker settings; every field has a documented default. */
+export interface BreakerOptions {
+  /** Failure percentage within the rolling window that opens the breaker. Default 50. */
+  readonly errorThresholdPercentage: number;
+  /** Calls the window must hold before the percentage counts (so one failure cannot open it). Default 10. */
+  readonly volumeThreshold: number;
+  /** Rolling window length. Default 10 s. */
+  readonly rollingCountTimeoutMs: number;
+  /** Time open before one probe call is let through (half-open). Default 5 s. */
+  readonly resetTimeoutMs: number;
+}
+
+/** Documented defaults of {@link BreakerOptions}. */
+export const defaultBreakerOptions: BreakerOptions = {
+  errorThresholdPercentage: 50,
+  volumeThreshold: 10,
+  rollingCountTimeoutMs: 10_000,
+  resetTimeoutMs: 5_000,
+};
+
+/**
+ * Codes that say the upstream is unhealthy. Others (INVALID_ARGUMENT,
+ * NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION, ...) are the caller's
+ * problem or a normal answer and must not open a breaker.
+ */
+export const unhealthyCodes: ReadonlySet<Code> = new Set([
+  Code.Unavailable,
+  Code.DeadlineExceeded,
+  Code.Internal,
+  Code.Unknown,
+  Code.ResourceExhausted,
+  Code.DataLoss,
+  Code.Unimplemented,
+]);
+
+/** An error thrown without calling upstream because its breaker is open. */
+export class BreakerOpenError extends ConnectError {
+  constructor(readonly target: string, readonly method: string) {
+    super(`circuit breaker open for ${target} ${method}`, Code.Unavailable);
+  }
+}
+
+const stateValue = { closed: 0, halfOpen: 1, open: 2 } as const;
+
+/**
+ * One opossum breaker per (target, method), created on first use. Deadlines
+ * bound each call, so opossum's own timeout is off. A cancelled call does not
+ * count either way.
+ */
+export class BreakerRegistry {
+  private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<unknown>], unknown>>();
+
+  constructor(
+    private readonly options: BreakerOptions,
+    private readonly logger: Logger,
+    private readonly metrics: MeshMetrics | undefined,
+  ) {}
+
+  /** Runs `attempt` through the breaker of (target, method). */
+  async fire<T>(target: string, method: string, attempt: () => Promise<T>): Promise<T> {
+    const breaker = this.get(target, method);
+    try {
+      return (await breaker.fire(attempt)) as T;
+    } catch (error) {
+      if (breaker.opened && !(error instanceof ConnectError) && (error as { code?: string }).code === "EOPENBREAKER") {
+        throw new BreakerOpenError(target, method);
+      }
+      throw error;
+    }
+  }
+
+  /** "closed" | "open" | "halfOpen" for tests and status pages. */
+  state(target: string, method: string): "closed" | "open" | "halfOpen" {
+    const breaker = this.breakers.get(`${target} ${method}`);
+    if (breaker === undefined || breaker.closed) return "closed";
+    return breaker.halfOpen ? "halfOpen" : "open";
+  }
+
+  /** Stops the breakers' timers. */
+  shutdown(): void {
+    for (const breaker of this.breakers.values()) breaker.shutdown();
+  }
+
+  private get(target: string, method: string): CircuitBreaker<[() => Promise<unknown>], unknown> {
+    const key = `${target} ${method}`;
+    let breaker = this.breakers.get(key);
+    if (breaker !== undefined) return breaker;
+    breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
+      timeout: false,
+      errorThresholdPercentage: this.options.errorThresholdPercentage,
+      volumeThreshold: this.options.volumeThreshold,
+      rollingCountTimeout: this.options.rollingCountTimeoutMs,
+      resetTimeout: this.options.resetTimeoutMs,
+      // true = "not a failure": only unhealthy-upstream codes count.
+      errorFilter: (error: unknown) => !(error instanceof ConnectError && unhealthyCodes.has(error.code)),
+    });
+    const labels = { target, method };
+    this.metrics?.breakerState.set(labels, stateValue.closed);
+    const changed = (name: keyof typeof stateValue) => () => {
+      this.metrics?.breakerState.set(labels, stateValue[name]);
+      this.logger.warn({ target, method, state: name }, "circuit breaker state changed");
+    };
+    breaker.on("open", changed("open"));
+    breaker.on("halfOpen", changed("halfOpen"));
+    breaker.on("close", changed("closed"));
+    this.breakers.set(key, breaker);
+    return breaker;
+  }
+}

@@ -1,0 +1,52 @@
+import { create, type DescEnum } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
+
+/** What a client branches on: an ErrorReason enum value's name and its domain (AIP-193). */
+export interface ErrorReasonInfo {
+  /** The enum value's name, e.g. "ERROR_REASON_ON_COOLDOWN". */
+  readonly reason: string;
+  /** "<service>.chaos.world". */
+  readonly domain: string;
+  /** Values the client may need, e.g. { remaining_ms: "1200" }. */
+  readonly metadata?: Record<string, string>;
+}
+
+/**
+ * A ConnectError carrying a google.rpc.ErrorInfo detail, the way handlers
+ * report errors a client must branch on. Both faces send the detail in
+ * `grpc-status-details-bin` (Connect protocol: in the JSON error body).
+ */
+export function errorWithReason(code: Code, message: string, info: ErrorReasonInfo): ConnectError {
+  return new ConnectError(message, code, undefined, [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: info.reason, domain: info.domain, metadata: info.metadata ?? {} }) },
+  ]);
+}
+
+/** The ErrorInfo of an error, if it carries one. */
+export function errorInfoOf(error: unknown): ErrorReasonInfo | undefined {
+  if (!(error instanceof ConnectError)) return undefined;
+  const [info] = error.findDetails(ErrorInfoSchema);
+  return info === undefined ? undefined : { reason: info.reason, domain: info.domain, metadata: { ...info.metadata } };
+}
+
+/**
+ * Converts anything a handler threw into what the caller may see: a
+ * ConnectError passes through; anything else becomes INTERNAL with a fixed
+ * message, because an unexpected exception's text can leak internals. The
+ * original stays as `cause` for the logs.
+ */
+export function toCallerError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) return error;
+  return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/**
+ * The proto name of an ErrorReason value ("ERROR_REASON_ON_COOLDOWN"):
+ * generated TypeScript enums drop the prefix, the wire contract keeps it.
+ */
+export function reasonName(reasons: DescEnum, value: number): string {
+  const found = reasons.values.find((v) => v.number === value);
+  if (found === undefined) throw new Error(`${reasons.typeName} has no value ${value}`);
+  return found.name;
+}

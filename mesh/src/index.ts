@@ -1,0 +1,28 @@
+/**
+ * @chaos/mesh — the runtime every Chaos World service is built on.
+ * A service writes handlers against its generated Connect service type and a
+ * main.ts that calls runService(); the mesh serves them on the internal
+ * (grpc-js, mTLS) and edge (connect-node) faces with one interceptor chain,
+ * and gives it typed clients with breakers, retries and deadline propagation.
+ */
+export { runService, type RunServiceOptions } from "./run-service.js";
+export { createMeshRuntime, type MeshRuntime, type MeshRuntimeOptions } from "./mesh-runtime.js";
+export { loadMeshConfig, type MeshConfig } from "./mesh-config.js";
+export { createMeshServer, defaultLimits, type MeshServer, type MeshServerOptions, type MeshLimits, type MeshAddresses } from "./server/mesh-server.js";
+export { registration, type ServiceRegistration } from "./server/registration.js";
+export { chain, type MeshCall, type MeshInterceptor, type MeshNext, type MeshResult, type Face } from "./server/mesh-call.js";
+export { principalHeader } from "./server/principal.js";
+export { errorWithReason, errorInfoOf, reasonName, toCallerError, type ErrorReasonInfo } from "./error-info.js";
+export { callerOf, principalOf, traceIdOf } from "./handler-values.js";
+export { currentCallScope, type CallScope } from "./call-scope.js";
+export { createMeshTransport, toConnectError, idempotencyKeyHeader, type MeshTransportOptions } from "./client/grpc-transport.js";
+export { BreakerRegistry, BreakerOpenError, defaultBreakerOptions, unhealthyCodes, type BreakerOptions } from "./client/breaker.js";
+export { defaultRetryPolicy, maxAttemptsLimit, type RetryPolicy } from "./client/retry.js";
+export { RetryBudget } from "./client/retry-budget.js";
+export { createFileDiscovery, createDnsDiscovery, type Discovery, type ServiceEndpoint } from "./client/discovery.js";
+export { createSvidChannelCredentials, createSvidServerCredentials, type SvidFiles } from "./tls-credentials.js";
+export { createLogger } from "./observability/logger.js";
+export { createMeshMetrics, type MeshMetrics } from "./observability/metrics.js";
+export * from "./identity/index.js";
+export * from "./authz/index.js";
+export * from "./principal/index.js";

@@ -1,0 +1,134 @@
+import path from "node:path";
+import type { DescService } from "@bufbuild/protobuf";
+import { createClient, type Client } from "@connectrpc/connect";
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { createAuthorizer, loadPolicyFile, type Authorizer } from "./authz/index.js";
+import { BreakerRegistry, defaultBreakerOptions, type BreakerOptions } from "./client/breaker.js";
+import { createFileDiscovery, type Discovery } from "./client/discovery.js";
+import { createMeshTransport } from "./client/grpc-transport.js";
+import { defaultRetryPolicy, type RetryPolicy } from "./client/retry.js";
+import { RetryBudget } from "./client/retry-budget.js";
+import { loadMeshConfig, type MeshConfig } from "./mesh-config.js";
+import { createLogger } from "./observability/logger.js";
+import { createMeshMetrics, type MeshMetrics } from "./observability/metrics.js";
+import { createMeshServer, type MeshServer, type MeshServerOptions } from "./server/mesh-server.js";
+import { createSvidChannelCredentials, createSvidServerCredentials, type SvidFiles } from "./tls-credentials.js";
+
+/** Overrides for tests and special deployments; everything defaults from the environment. */
+export interface MeshRuntimeOptions {
+  readonly config?: MeshConfig;
+  readonly discovery?: Discovery;
+  readonly authorizer?: Authorizer;
+  readonly breaker?: Partial<BreakerOptions>;
+  readonly retryPolicy?: Partial<RetryPolicy>;
+  readonly logger?: Logger;
+}
+
+/** One process's mesh: identity, policy, discovery, metrics, and clients that share breakers and budgets. */
+export interface MeshRuntime {
+  readonly name: string;
+  readonly config: MeshConfig;
+  readonly logger: Logger;
+  readonly metrics: MeshMetrics;
+  readonly breakers: BreakerRegistry;
+  /** A typed client of `service` on workload `target`, over a shared grpc-js channel per target. */
+  client<S extends DescService>(service: S, target: string): Client<S>;
+  /** The service's server, wired with this runtime's identity, policy, logger and metrics. */
+  createServer(options: Pick<MeshServerOptions, "services" | "edge" | "tokenVerifier" | "limits" | "interceptors" | "onShutdown"> & { admin?: MeshServerOptions["admin"] }): MeshServer;
+  /** Closes channels and breaker timers. */
+  close(): void;
+}
+
+/** Builds the runtime of workload `name`. */
+export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}): MeshRuntime {
+  const config = options.config ?? loadMeshConfig();
+  const logger = options.logger ?? createLogger(name);
+  const metrics = createMeshMetrics(name);
+  const discovery = options.discovery ?? createFileDiscovery(config.registryFile);
+  const breakers = new BreakerRegistry({ ...defaultBreakerOptions, ...options.breaker }, logger, metrics);
+  const retryPolicy = { ...defaultRetryPolicy, ...options.retryPolicy };
+  const svid: SvidFiles = {
+    cert: path.join(config.pkiDir, name, "svid.pem"),
+    key: path.join(config.pkiDir, name, "svid-key.pem"),
+    bundle: path.join(config.pkiDir, name, "bundle.pem"),
+  };
+  const transports = new Map<string, ReturnType<typeof createMeshTransport>>();
+  const budgets = new Map<string, RetryBudget>();
+
+  const transportFor = (target: string) => {
+    let transport = transports.get(target);
+    if (transport !== undefined) return transport;
+    const budget = budgets.get(target) ?? new RetryBudget();
+    budgets.set(target, budget);
+    transport = createMeshTransport({
+      target,
+      address: discovery.resolve(target).internal,
+      credentials:
+        config.mode === "native"
+          ? createSvidChannelCredentials(svid, target, config.trustDomain, config.svidRefreshMs)
+          : grpc.credentials.createInsecure(),
+      breakers,
+      retryPolicy,
+      retryBudget: budget,
+      logger,
+      metrics,
+    });
+    transports.set(target, transport);
+    return transport;
+  };
+
+  return {
+    name,
+    config,
+    logger,
+    metrics,
+    breakers,
+    client: (service, target) => createClient(service, transportFor(target)),
+    createServer(serverOptions) {
+      const endpoint = safeResolve(discovery, name);
+      return createMeshServer({
+        name,
+        services: serverOptions.services,
+        internal: {
+          host: hostOf(endpoint?.internal) ?? "127.0.0.1",
+          port: config.internalPort ?? portOf(endpoint?.internal) ?? 0,
+          security: config.mode === "native" ? { mode: "native", credentials: createSvidServerCredentials(svid, config.svidRefreshMs) } : { mode: "sidecar" },
+        },
+        edge:
+          serverOptions.edge === undefined
+            ? undefined
+            : { ...serverOptions.edge, port: config.edgePort ?? serverOptions.edge.port ?? portOf(endpoint?.edge) ?? 0 },
+        admin: { port: config.adminPort ?? serverOptions.admin?.port ?? portOf(endpoint?.admin) ?? 0 },
+        authorizer: options.authorizer ?? createAuthorizer(loadPolicyFile(config.policyFile)),
+        tokenVerifier: serverOptions.tokenVerifier,
+        trustDomain: config.trustDomain,
+        limits: serverOptions.limits,
+        interceptors: serverOptions.interceptors,
+        logger,
+        metrics,
+        onShutdown: serverOptions.onShutdown,
+      });
+    },
+    close() {
+      for (const transport of transports.values()) transport.close();
+      breakers.shutdown();
+    },
+  };
+}
+
+function safeResolve(discovery: Discovery, name: string) {
+  try {
+    return discovery.resolve(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function hostOf(address: string | undefined): string | undefined {
+  return address?.slice(0, address.lastIndexOf(":"));
+}
+
+function portOf(address: string | undefined): number | undefined {
+  return address === undefined ? undefined : Number(address.slice(address.lastIndexOf(":") + 1));
+}

@@ -1,0 +1,52 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
+
+/** Deadline limits of a face. */
+export interface DeadlineLimits {
+  /** A call asking for more time is refused with INVALID_ARGUMENT. */
+  readonly maxDeadlineMs: number;
+  /** Applied to calls that carry no deadline, so nothing runs forever. */
+  readonly defaultDeadlineMs: number;
+}
+
+/** What a face knows about an incoming call before the chain runs. */
+export interface IncomingCall {
+  readonly service: DescService;
+  readonly method: DescMethod;
+  readonly protocolName: string;
+  readonly url: string;
+  readonly requestHeader: Headers;
+  /** Remaining time the client allowed; undefined when it set no deadline. */
+  readonly clientTimeoutMs: number | undefined;
+  /** Aborted when the client cancels or disconnects. */
+  readonly requestSignal: AbortSignal;
+  /** Aborted when the server shuts down past its grace period. */
+  readonly shutdownSignal: AbortSignal;
+}
+
+/**
+ * Builds the HandlerContext both faces hand to the chain. The context's
+ * signal fires on client cancellation, on the deadline (the client's, or the
+ * default when it sent none) and on forced shutdown, so a handler — and every
+ * outgoing call or query it makes with that signal — stops at once.
+ */
+export function createCallContext(call: IncomingCall, limits: DeadlineLimits): HandlerContext {
+  if (call.clientTimeoutMs !== undefined && call.clientTimeoutMs > limits.maxDeadlineMs) {
+    throw new ConnectError(
+      `deadline of ${call.clientTimeoutMs} ms exceeds the maximum of ${limits.maxDeadlineMs} ms`,
+      Code.InvalidArgument,
+    );
+  }
+  return createHandlerContext({
+    service: call.service,
+    method: call.method,
+    protocolName: call.protocolName,
+    requestMethod: "POST",
+    url: call.url,
+    timeoutMs: call.clientTimeoutMs ?? limits.defaultDeadlineMs,
+    requestSignal: call.requestSignal,
+    shutdownSignal: call.shutdownSignal,
+    requestHeader: call.requestHeader,
+    contextValues: createContextValues(),
+  });
+}

@@ -1,0 +1,170 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import { cors as connectCors, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { toCallerError } from "../error-info.js";
+import { createCallContext, type DeadlineLimits } from "./call-context.js";
+import type { MeshCall, MeshNext } from "./mesh-call.js";
+import type { MethodEntry } from "./registration.js";
+
+/** Settings of the edge (connect-node) face. */
+export interface EdgeFaceOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Origins allowed by CORS, e.g. ["http://localhost:5173"]; "*" allows any. Default: none. */
+  readonly allowedOrigins: readonly string[];
+  readonly limits: DeadlineLimits & { readonly maxMessageBytes: number };
+  readonly shutdownSignal: AbortSignal;
+}
+
+/**
+ * The edge face: Connect, gRPC-Web and gRPC, over HTTP/1.1 and cleartext
+ * HTTP/2 on one port (browsers speak HTTP/1.1 to a cleartext origin; gRPC
+ * clients need HTTP/2). The first bytes of a connection pick the server: the
+ * HTTP/2 preface ("PRI * HTTP/2.0") goes to the h2c server, anything else to
+ * the HTTP/1.1 server. TLS at the edge is the ingress gateway's job.
+ */
+export function createEdgeFace(
+  entries: readonly MethodEntry[],
+  run: (entry: MethodEntry) => MeshNext,
+  options: EdgeFaceOptions,
+): EdgeFace {
+  const services = new Map<DescService, MethodEntry[]>();
+  for (const entry of entries) services.set(entry.service, [...(services.get(entry.service) ?? []), entry]);
+  const routes = (router: ConnectRouter) => {
+    for (const [service, list] of services) {
+      const impl: Record<string, unknown> = {};
+      for (const entry of list) impl[entry.method.localName] = edgeHandler(entry, run(entry), options);
+      router.service(service, impl as never);
+    }
+  };
+  const adapter = connectNodeAdapter({
+    routes,
+    readMaxBytes: options.limits.maxMessageBytes,
+    writeMaxBytes: options.limits.maxMessageBytes,
+    maxTimeoutMs: options.limits.maxDeadlineMs,
+    shutdownSignal: options.shutdownSignal,
+  });
+  const handle = withCors(adapter, options.allowedOrigins);
+  const h1 = http.createServer(handle);
+  const h2 = http2.createServer({}, handle);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  const server = net.createServer((socket) => {
+    socket.once("data", (chunk) => {
+      socket.pause();
+      socket.unshift(chunk);
+      (chunk.subarray(0, 3).toString("latin1") === "PRI" ? h2 : h1).emit("connection", socket);
+      socket.resume();
+    });
+  });
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections would hold close() open; busy ones finish their requests first.
+        h1.closeIdleConnections();
+        for (const session of sessions) session.close();
+      }),
+  };
+}
+
+/** A listening-ready edge face and its graceful close. */
+export interface EdgeFace {
+  readonly server: net.Server;
+  /** Stops accepting connections and lets open requests and streams finish. */
+  close(): Promise<void>;
+}
+
+function edgeHandler(entry: MethodEntry, next: MeshNext, options: EdgeFaceOptions): unknown {
+  const start = async (request: never, ctx: HandlerContext) => {
+    const context = createCallContext(
+      {
+        service: entry.service,
+        method: entry.method,
+        protocolName: ctx.protocolName,
+        url: ctx.url,
+        requestHeader: ctx.requestHeader,
+        clientTimeoutMs: ctx.timeoutMs(),
+        requestSignal: ctx.signal,
+        shutdownSignal: options.shutdownSignal,
+      },
+      options.limits,
+    );
+    const call: MeshCall = {
+      face: "edge",
+      service: entry.service,
+      method: entry.method,
+      path: entry.path,
+      request,
+      context,
+      caller: undefined,
+      callerError: undefined,
+      principal: undefined,
+      traceId: undefined,
+    };
+    return { call, result: await next(call) };
+  };
+  const copyHeaders = (from: HandlerContext, to: HandlerContext) => {
+    from.responseHeader.forEach((value, key) => to.responseHeader.set(key, value));
+    from.responseTrailer.forEach((value, key) => to.responseTrailer.set(key, value));
+  };
+  if (entry.method.methodKind === "server_streaming") {
+    return async function* (request: never, ctx: HandlerContext) {
+      try {
+        const { call, result } = await start(request, ctx);
+        copyHeaders(call.context, ctx);
+        if (result.kind !== "stream") throw new Error(`${entry.path} returned one message from a streaming method`);
+        yield* result.messages;
+        copyHeaders(call.context, ctx);
+      } catch (error) {
+        throw toCallerError(error);
+      }
+    };
+  }
+  return async (request: never, ctx: HandlerContext) => {
+    try {
+      const { call, result } = await start(request, ctx);
+      if (result.kind !== "unary") throw new Error(`${entry.path} returned a stream from a unary method`);
+      copyHeaders(call.context, ctx);
+      return result.message;
+    } catch (error) {
+      throw toCallerError(error);
+    }
+  };
+}
+
+type NodeHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+/**
+ * CORS for browser clients (Connect and gRPC-Web), with the header lists
+ * connect-es publishes for exactly this purpose. Preflights are answered here.
+ */
+function withCors(handler: NodeHandler, allowedOrigins: readonly string[]): NodeHandler {
+  const allowAny = allowedOrigins.includes("*");
+  return (req, response) => {
+    // Both response types have these methods; the union's overloads just do not unify.
+    const res = response as http.ServerResponse;
+    const origin = req.headers.origin;
+    if (typeof origin === "string" && (allowAny || allowedOrigins.includes(origin))) {
+      res.setHeader("access-control-allow-origin", origin);
+      res.setHeader("vary", "Origin");
+      res.setHeader("access-control-expose-headers", connectCors.exposedHeaders.join(", "));
+      if (req.method === "OPTIONS") {
+        res.setHeader("access-control-allow-methods", connectCors.allowedMethods.join(", "));
+        res.setHeader("access-control-allow-headers", [...connectCors.allowedHeaders, "authorization"].join(", "));
+        res.setHeader("access-control-max-age", "7200");
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+    }
+    handler(req, response);
+  };
+}

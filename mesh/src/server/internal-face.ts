@@ -1,0 +1,202 @@
+import type { Message } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import * as grpc from "@grpc/grpc-js";
+import { callerFromXfcc, verifySvid, type SpiffeId } from "../identity/index.js";
+import { toCallerError } from "../error-info.js";
+import { createCallContext, type DeadlineLimits } from "./call-context.js";
+import type { MeshCall, MeshNext } from "./mesh-call.js";
+import { headersFromMetadata, metadataFromHeaders } from "./metadata.js";
+import type { MethodEntry } from "./registration.js";
+
+/** How the internal face learns who is calling. */
+export type InternalTransportSecurity =
+  /** The service terminates mTLS itself with its X.509-SVID (local and proxyless). */
+  | { readonly mode: "native"; readonly credentials: grpc.ServerCredentials }
+  /**
+   * Istio: plaintext on localhost behind Envoy, caller identity from the
+   * x-forwarded-client-cert header Envoy sets. Only trustworthy because the
+   * port is bound to loopback where only the sidecar reaches it.
+   */
+  | { readonly mode: "sidecar" };
+
+/** Settings of the internal (grpc-js) face. */
+export interface InternalFaceOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly security: InternalTransportSecurity;
+  readonly trustDomain: string;
+  readonly limits: DeadlineLimits & { readonly maxMessageBytes: number };
+  readonly shutdownSignal: AbortSignal;
+}
+
+/**
+ * Adds every method to a grpc-js server. Each call becomes a MeshCall with a
+ * HandlerContext and runs the same chain as on the edge face.
+ */
+export function mountInternalFace(
+  server: grpc.Server,
+  entries: readonly MethodEntry[],
+  run: (entry: MethodEntry) => MeshNext,
+  options: InternalFaceOptions,
+): void {
+  const byService = new Map<string, MethodEntry[]>();
+  for (const entry of entries) {
+    const list = byService.get(entry.service.typeName) ?? [];
+    list.push(entry);
+    byService.set(entry.service.typeName, list);
+  }
+  for (const list of byService.values()) {
+    const definition: Record<string, grpc.MethodDefinition<Message, Message>> = {};
+    const handlers: grpc.UntypedServiceImplementation = {};
+    for (const entry of list) {
+      const { method } = entry;
+      definition[method.localName] = {
+        path: entry.path,
+        requestStream: false,
+        responseStream: method.methodKind === "server_streaming",
+        originalName: method.name,
+        requestSerialize: (message: Message) => Buffer.from(toBinary(method.input, message)),
+        requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
+        responseSerialize: (message: Message) => Buffer.from(toBinary(method.output, message)),
+        responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
+      };
+      const next = run(entry);
+      handlers[method.localName] =
+        method.methodKind === "server_streaming"
+          ? (call: grpc.ServerWritableStream<Message, Message>) => void serveStream(entry, next, call, options)
+          : (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) =>
+              void serveUnary(entry, next, call, callback, options);
+    }
+    server.addService(definition, handlers);
+  }
+}
+
+async function serveUnary(
+  entry: MethodEntry,
+  next: MeshNext,
+  call: grpc.ServerUnaryCall<Message, Message>,
+  callback: grpc.sendUnaryData<Message>,
+  options: InternalFaceOptions,
+): Promise<void> {
+  const aborter = new AbortController();
+  call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
+  try {
+    const meshCall = toMeshCall(entry, call, call.request, aborter.signal, options);
+    const result = await next(meshCall);
+    if (result.kind !== "unary") throw new Error(`${entry.path} returned a stream from a unary method`);
+    sendHeader(call, meshCall);
+    callback(null, result.message, metadataFromHeaders(meshCall.context.responseTrailer));
+  } catch (error) {
+    callback(serviceError(error));
+  }
+}
+
+async function serveStream(
+  entry: MethodEntry,
+  next: MeshNext,
+  call: grpc.ServerWritableStream<Message, Message>,
+  options: InternalFaceOptions,
+): Promise<void> {
+  const aborter = new AbortController();
+  call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
+  try {
+    const meshCall = toMeshCall(entry, call, call.request, aborter.signal, options);
+    const result = await next(meshCall);
+    if (result.kind !== "stream") throw new Error(`${entry.path} returned one message from a streaming method`);
+    sendHeader(call, meshCall);
+    for await (const message of result.messages) {
+      if (aborter.signal.aborted) return;
+      // Respect backpressure: a slow reader must not make us buffer the whole stream.
+      if (!call.write(message)) await new Promise((resolve) => call.once("drain", resolve));
+    }
+    call.end(metadataFromHeaders(meshCall.context.responseTrailer));
+  } catch (error) {
+    if (aborter.signal.aborted && call.cancelled) return;
+    call.emit("error", serviceError(error));
+  }
+}
+
+function toMeshCall(
+  entry: MethodEntry,
+  call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>,
+  request: Message,
+  requestSignal: AbortSignal,
+  options: InternalFaceOptions,
+): MeshCall {
+  const requestHeader = headersFromMetadata(call.metadata);
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  const clientTimeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
+  const context = createCallContext(
+    {
+      service: entry.service,
+      method: entry.method,
+      protocolName: "grpc",
+      url: `grpc://${options.host}:${options.port}${entry.path}`,
+      requestHeader,
+      clientTimeoutMs,
+      requestSignal,
+      shutdownSignal: options.shutdownSignal,
+    },
+    options.limits,
+  );
+  let caller: SpiffeId | undefined;
+  let callerError: string | undefined;
+  try {
+    caller = identify(call, requestHeader, options);
+  } catch (error) {
+    callerError = (error as Error).message;
+  }
+  // In native mode the header is meaningless and must not reach handlers as if it were.
+  if (options.security.mode === "native") context.requestHeader.delete("x-forwarded-client-cert");
+  return {
+    face: "internal",
+    service: entry.service,
+    method: entry.method,
+    path: entry.path,
+    request,
+    context,
+    caller,
+    callerError,
+    principal: undefined,
+    traceId: undefined,
+  };
+}
+
+function identify(
+  call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>,
+  headers: Headers,
+  options: InternalFaceOptions,
+): SpiffeId {
+  if (options.security.mode === "sidecar") {
+    const xfcc = headers.get("x-forwarded-client-cert");
+    if (xfcc === null) throw new Error("no x-forwarded-client-cert header from the sidecar");
+    return callerFromXfcc(xfcc, options.trustDomain);
+  }
+  const certificate = call.getAuthContext()?.sslPeerCertificate;
+  if (certificate === undefined || certificate === null || Object.keys(certificate).length === 0) {
+    throw new Error("no client certificate");
+  }
+  return verifySvid(certificate, options.trustDomain);
+}
+
+function sendHeader(call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>, meshCall: MeshCall): void {
+  let any = false;
+  meshCall.context.responseHeader.forEach(() => (any = true));
+  if (any) call.sendMetadata(metadataFromHeaders(meshCall.context.responseHeader));
+}
+
+/**
+ * A ConnectError as grpc-js sends it: code, message, and the trailers
+ * Connect's gRPC protocol would write (grpc-status-details-bin with the
+ * ErrorInfo and other details), so both faces put the same bytes on the wire.
+ */
+function serviceError(error: unknown): Partial<grpc.StatusObject> {
+  const connectError = toCallerError(error);
+  const trailer = new Headers(connectError.metadata);
+  setTrailerStatus(trailer, connectError);
+  const metadata = metadataFromHeaders(trailer);
+  return { code: connectError.code as number as grpc.status, details: connectError.rawMessage, metadata };
+}

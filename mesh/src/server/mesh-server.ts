@@ -1,0 +1,204 @@
+import type net from "node:net";
+import type http from "node:http";
+import { Code, ConnectError } from "@connectrpc/connect";
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { Authorizer } from "../authz/index.js";
+import type { TokenVerifier } from "../principal/index.js";
+import { createLogger } from "../observability/logger.js";
+import { createMeshMetrics, type MeshMetrics } from "../observability/metrics.js";
+import { createAdminServer } from "./admin-http.js";
+import { createAuthorizationInterceptor } from "./authorization.js";
+import { createEdgeFace, type EdgeFace } from "./edge-face.js";
+import { ServingHealth } from "./health.js";
+import { mountInternalFace, type InternalTransportSecurity } from "./internal-face.js";
+import { chain, type MeshInterceptor } from "./mesh-call.js";
+import { createObservabilityInterceptor } from "./observe.js";
+import { createPrincipalInterceptor } from "./principal.js";
+import { addReflection } from "./reflection.js";
+import { methodEntries, type ServiceRegistration } from "./registration.js";
+import { createValidationInterceptor } from "./validation.js";
+
+/** Limits every mesh server sets explicitly. */
+export interface MeshLimits {
+  /** Largest request or response message, in bytes. Default 4 MiB (gRPC's customary limit). */
+  readonly maxMessageBytes: number;
+  /** Largest deadline a caller may ask for; longer ones are INVALID_ARGUMENT. Default 60 s. */
+  readonly maxDeadlineMs: number;
+  /** Deadline of calls that set none. Default 15 s. */
+  readonly defaultDeadlineMs: number;
+  /** How long in-flight calls may run after shutdown begins before they are cancelled. Default 10 s. */
+  readonly shutdownGraceMs: number;
+}
+
+/** Documented defaults of {@link MeshLimits}. */
+export const defaultLimits: MeshLimits = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxDeadlineMs: 60_000,
+  defaultDeadlineMs: 15_000,
+  shutdownGraceMs: 10_000,
+};
+
+/** Everything a service's main.ts gives the mesh. */
+export interface MeshServerOptions {
+  /** The service's name (its SPIFFE service account), e.g. "combat". */
+  readonly name: string;
+  /** Handlers, written once, served on every enabled face. */
+  readonly services: readonly ServiceRegistration[];
+  /** The internal face: grpc-js, service-to-service, mTLS (or sidecar). */
+  readonly internal: { readonly host?: string; readonly port: number; readonly security: InternalTransportSecurity };
+  /** The edge face: connect-node (Connect, gRPC-Web, gRPC) with CORS. Off unless given. */
+  readonly edge?: { readonly host?: string; readonly port: number; readonly allowedOrigins?: readonly string[] };
+  /** /metrics, /healthz, /readyz. Off unless given. */
+  readonly admin?: { readonly host?: string; readonly port: number };
+  /** Who may call which method on the internal face (deny by default). */
+  readonly authorizer: Authorizer;
+  /** Verifies end-user tokens; without it, calls carrying one are refused. */
+  readonly tokenVerifier?: TokenVerifier;
+  /** SPIFFE trust domain. Default "chaos.world". */
+  readonly trustDomain?: string;
+  readonly limits?: Partial<MeshLimits>;
+  /** Service-specific interceptors, run after the mesh's own and before the handler. */
+  readonly interceptors?: readonly MeshInterceptor[];
+  readonly logger?: Logger;
+  readonly metrics?: MeshMetrics;
+  /** Closed after the faces stopped (pools, consumers), in order. */
+  readonly onShutdown?: ReadonlyArray<() => Promise<void> | void>;
+}
+
+/** Where a started server listens. */
+export interface MeshAddresses {
+  readonly internalPort: number;
+  readonly edgePort: number | undefined;
+  readonly adminPort: number | undefined;
+}
+
+/** A running service. */
+export interface MeshServer {
+  readonly logger: Logger;
+  readonly metrics: MeshMetrics;
+  readonly health: ServingHealth;
+  start(): Promise<MeshAddresses>;
+  /** Graceful: NOT_SERVING, refuse new calls, let in-flight calls finish (bounded), close everything. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Builds a service's server: both faces over the same handlers and the same
+ * interceptor chain — observability, authorization (internal face),
+ * end-user principal, validation, then the service's own interceptors.
+ */
+export function createMeshServer(options: MeshServerOptions): MeshServer {
+  const limits: MeshLimits = { ...defaultLimits, ...options.limits };
+  const trustDomain = options.trustDomain ?? "chaos.world";
+  const logger = options.logger ?? createLogger(options.name);
+  const metrics = options.metrics ?? createMeshMetrics(options.name);
+  const entries = methodEntries(options.services);
+  const serviceNames = [...new Set(entries.map((e) => e.service.typeName))];
+  const health = new ServingHealth(serviceNames);
+  const shutdownController = new AbortController();
+  const interceptors: MeshInterceptor[] = [
+    createObservabilityInterceptor(logger, metrics),
+    createAuthorizationInterceptor(options.name, options.authorizer, logger),
+    createPrincipalInterceptor(options.tokenVerifier ?? refuseTokens),
+    createValidationInterceptor(),
+    ...(options.interceptors ?? []),
+  ];
+  const refuseWhileStopping: MeshInterceptor = (next) => async (call) => {
+    if (!health.isServing) throw new ConnectError("server is shutting down", Code.Unavailable);
+    return next(call);
+  };
+  const run = (entry: (typeof entries)[number]) => chain([refuseWhileStopping, ...interceptors], entry.handler);
+
+  const grpcServer = new grpc.Server({
+    "grpc.max_receive_message_length": limits.maxMessageBytes,
+    "grpc.max_send_message_length": limits.maxMessageBytes,
+    // Let idle clients keep their connections warm without being called abusive.
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+  });
+  const internalHost = options.internal.host ?? "127.0.0.1";
+  if (options.internal.security.mode === "sidecar" && !["127.0.0.1", "::1", "localhost"].includes(internalHost)) {
+    throw new Error("sidecar mode trusts x-forwarded-client-cert, so the internal face must listen on loopback only");
+  }
+  mountInternalFace(grpcServer, entries, run, {
+    host: internalHost,
+    port: options.internal.port,
+    security: options.internal.security,
+    trustDomain,
+    limits,
+    shutdownSignal: shutdownController.signal,
+  });
+  health.addToServer(grpcServer);
+  addReflection(grpcServer, [...new Set(entries.map((e) => e.service))]);
+
+  let edge: EdgeFace | undefined;
+  let admin: http.Server | undefined;
+  const onShutdown = options.onShutdown ?? [];
+
+  return {
+    logger,
+    metrics,
+    health,
+    async start() {
+      const credentials =
+        options.internal.security.mode === "native" ? options.internal.security.credentials : grpc.ServerCredentials.createInsecure();
+      const internalPort = await new Promise<number>((resolve, reject) =>
+        grpcServer.bindAsync(`${internalHost}:${options.internal.port}`, credentials, (error, port) => (error ? reject(error) : resolve(port))),
+      );
+      let edgePort: number | undefined;
+      if (options.edge !== undefined) {
+        edge = createEdgeFace(entries, run, {
+          host: options.edge.host ?? "127.0.0.1",
+          port: options.edge.port,
+          allowedOrigins: options.edge.allowedOrigins ?? [],
+          limits,
+          shutdownSignal: shutdownController.signal,
+        });
+        edgePort = await listen(edge.server, options.edge.host ?? "127.0.0.1", options.edge.port);
+      }
+      let adminPort: number | undefined;
+      if (options.admin !== undefined) {
+        admin = createAdminServer(metrics.registry, () => health.isServing);
+        adminPort = await listen(admin, options.admin.host ?? "127.0.0.1", options.admin.port);
+      }
+      logger.info({ internalPort, edgePort, adminPort, security: options.internal.security.mode }, "serving");
+      return { internalPort, edgePort, adminPort };
+    },
+    async shutdown() {
+      if (!health.isServing) return;
+      logger.info({ graceMs: limits.shutdownGraceMs }, "shutting down");
+      health.markNotServing();
+      const grace = setTimeout(() => {
+        logger.warn("grace period over: cancelling calls still running");
+        shutdownController.abort(new ConnectError("server shut down", Code.Unavailable));
+        grpcServer.forceShutdown();
+      }, limits.shutdownGraceMs);
+      await Promise.all([
+        new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())),
+        edge?.close(),
+      ]);
+      clearTimeout(grace);
+      if (admin !== undefined) await new Promise<void>((resolve) => admin!.close(() => resolve()));
+      for (const close of onShutdown) await close();
+      logger.info("stopped");
+    },
+  };
+}
+
+const refuseTokens: TokenVerifier = {
+  verify: async () => {
+    throw new ConnectError("this service does not accept end-user tokens", Code.Unauthenticated);
+  },
+};
+
+function listen(server: net.Server | http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,88 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { runInCallScope, type CallScope } from "../call-scope.js";
+import { toCallerError } from "../error-info.js";
+import { callerKey, traceIdKey } from "../handler-values.js";
+import type { MeshMetrics } from "../observability/metrics.js";
+import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace-context.js";
+import type { MeshCall, MeshInterceptor, MeshResult } from "./mesh-call.js";
+
+/**
+ * The outermost interceptor: continues the caller's W3C trace (or starts
+ * one), runs the rest of the call in a CallScope (so outgoing calls inherit
+ * deadline, cancellation, trace and end-user token), and records one log
+ * line and the metrics per call — for streams when the stream ends.
+ */
+export function createObservabilityInterceptor(logger: Logger, metrics: MeshMetrics): MeshInterceptor {
+  return (next) => async (call) => {
+    const started = process.hrtime.bigint();
+    const labels = { face: call.face, method: call.path };
+    metrics.serverInFlight.inc(labels);
+    const span = childSpan(parseTraceparent(call.context.requestHeader.get("traceparent")));
+    call.traceId = span.traceId;
+    call.context.values.set(traceIdKey, span.traceId);
+    call.context.values.set(callerKey, call.caller);
+    const timeoutMs = call.context.timeoutMs();
+    const scope: CallScope = {
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      signal: call.context.signal,
+      traceparent: formatTraceparent(span),
+      principalToken: undefined,
+    };
+    let finished = false;
+    const finish = (error: unknown) => {
+      if (finished) return;
+      finished = true;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const code = error === undefined ? "OK" : Code[toCallerError(error).code] ?? "Unknown";
+      metrics.serverInFlight.dec(labels);
+      metrics.serverLatency.observe(labels, seconds);
+      metrics.serverCalls.inc({ ...labels, code });
+      log(logger, call, code, seconds, error);
+    };
+    try {
+      const result = await runInCallScope(scope, () => next(call));
+      if (result.kind === "unary") {
+        finish(undefined);
+        return result;
+      }
+      return { kind: "stream", messages: observeStream(result, scope, finish) } satisfies MeshResult;
+    } catch (error) {
+      finish(error);
+      throw error;
+    }
+  };
+}
+
+async function* observeStream(result: Extract<MeshResult, { kind: "stream" }>, scope: CallScope, finish: (error: unknown) => void) {
+  try {
+    const iterator = result.messages[Symbol.asyncIterator]();
+    for (;;) {
+      const step = await runInCallScope(scope, () => iterator.next());
+      if (step.done === true) break;
+      yield step.value;
+    }
+    finish(undefined);
+  } catch (error) {
+    finish(error);
+    throw error;
+  } finally {
+    finish(new ConnectError("stream cancelled", Code.Canceled));
+  }
+}
+
+function log(logger: Logger, call: MeshCall, code: string, seconds: number, error: unknown): void {
+  const line = {
+    trace_id: call.traceId,
+    face: call.face,
+    method: call.path,
+    caller: call.caller?.uri,
+    principal: call.principal?.subject,
+    code,
+    duration_ms: Math.round(seconds * 1e6) / 1e3,
+  };
+  if (error === undefined) logger.debug(line, "call");
+  else if (error instanceof ConnectError) logger.info({ ...line, message: error.rawMessage }, "call failed");
+  // An unexpected exception: the caller got INTERNAL without details; the log keeps them.
+  else logger.error({ ...line, err: error }, "call failed with an unexpected error");
+}

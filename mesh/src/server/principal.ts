@@ -1,0 +1,41 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { TokenError, type TokenVerifier } from "../principal/index.js";
+import { currentCallScope } from "../call-scope.js";
+import { principalKey } from "../handler-values.js";
+import type { MeshInterceptor } from "./mesh-call.js";
+
+/** Header carrying the end user's token between services. */
+export const principalHeader = "x-chaos-principal";
+
+/**
+ * Verifies the end user's token when the call carries one: `authorization:
+ * Bearer` at the edge, `x-chaos-principal` between services. A bad token is
+ * UNAUTHENTICATED (with the reason, never the token); no token leaves
+ * `call.principal` empty and handlers decide whether they need one.
+ */
+export function createPrincipalInterceptor(verifier: TokenVerifier): MeshInterceptor {
+  return (next) => async (call) => {
+    const token = tokenOf(call.context.requestHeader, call.face);
+    if (token !== undefined) {
+      try {
+        call.principal = await verifier.verify(token);
+        call.context.values.set(principalKey, call.principal);
+        const scope = currentCallScope();
+        if (scope !== undefined) scope.principalToken = token;
+      } catch (error) {
+        if (error instanceof TokenError) throw new ConnectError(`invalid end-user token: ${error.reason}`, Code.Unauthenticated);
+        throw error;
+      }
+    }
+    return next(call);
+  };
+}
+
+function tokenOf(headers: Headers, face: "internal" | "edge"): string | undefined {
+  if (face === "internal") return headers.get(principalHeader) ?? undefined;
+  const authorization = headers.get("authorization");
+  if (authorization === null) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (match?.[1] === undefined) throw new ConnectError("authorization header must be 'Bearer <token>'", Code.Unauthenticated);
+  return match[1];
+}

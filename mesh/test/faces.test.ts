@@ -1,0 +1,169 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EchoService } from "@chaos/gen/chaos/echo/v1/echo_service_pb.js";
+import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus, Health } from "@chaos/gen/grpc/health/v1/health_pb.js";
+import { BadRequestSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
+import { createEchoHandlers } from "../../services/echo/handlers/echo.js";
+import { errorInfoOf, type MeshAddresses, type MeshRuntime, type MeshServer } from "../src/index.js";
+import { createTestPki, startEcho, testRuntime } from "./harness.js";
+
+let pkiDir: string;
+let echo: { runtime: MeshRuntime; server: MeshServer; addresses: MeshAddresses };
+let gateway: MeshRuntime;
+let combat: MeshRuntime;
+
+beforeAll(async () => {
+  pkiDir = (await createTestPki()).dir;
+  const handlers = createEchoHandlers("echo-1");
+  echo = await startEcho("echo", pkiDir, {
+    edge: true,
+    limits: { maxDeadlineMs: 5_000 },
+    impl: {
+      ...handlers,
+      async echo(request, context) {
+        if (new TextDecoder().decode(request.payload) === "explode") throw new Error("db password is hunter2");
+        return handlers.echo(request, context);
+      },
+    },
+  });
+  gateway = testRuntime("gateway", pkiDir, { echo: echo.addresses.internalPort });
+  combat = testRuntime("combat", pkiDir, { echo: echo.addresses.internalPort });
+});
+
+afterAll(async () => {
+  gateway?.close();
+  combat?.close();
+  await echo?.server.shutdown();
+  echo?.runtime.close();
+});
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe("internal face (grpc-js, mTLS)", () => {
+  it("serves a typed Connect client over mTLS and tells the handler who called", async () => {
+    const client = gateway.client(EchoService, "echo");
+    const response = await client.echo({ payload: bytes("fireball") });
+    expect(new TextDecoder().decode(response.payload)).toBe("fireball");
+    expect(response.servedBy).toBe("echo-1");
+    const who = await client.whoAmI({});
+    expect(who.caller).toBe("spiffe://chaos.world/ns/chaos/sa/gateway");
+    expect(who.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("streams server-streaming responses in order", async () => {
+    const received: number[] = [];
+    for await (const item of gateway.client(EchoService, "echo").echoStream({ payload: bytes("x"), count: 5 })) {
+      received.push(item.index);
+    }
+    expect(received).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("refuses a caller the policy does not allow with PERMISSION_DENIED", async () => {
+    const error = await combat.client(EchoService, "echo").echo({ payload: bytes("x") }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).code).toBe(Code.PermissionDenied);
+    expect((error as ConnectError).rawMessage).toContain("combat may not call /chaos.echo.v1.EchoService/Echo");
+  });
+
+  it("rejects an invalid request with INVALID_ARGUMENT and the field violations", async () => {
+    const error = (await consume(gateway.client(EchoService, "echo").echoStream({ count: 0 })).catch((e: unknown) => e)) as ConnectError;
+    expect(error.code).toBe(Code.InvalidArgument);
+    const [badRequest] = error.findDetails(BadRequestSchema);
+    expect(badRequest?.fieldViolations.map((v) => v.field)).toEqual(["count"]);
+  });
+
+  it("carries the handler's ErrorInfo reason to the client", async () => {
+    const error = (await gateway.client(EchoService, "echo").echo({ failCode: Code.FailedPrecondition }).catch((e: unknown) => e)) as ConnectError;
+    expect(error.code).toBe(Code.FailedPrecondition);
+    expect(errorInfoOf(error)).toEqual({ reason: "ERROR_REASON_REQUESTED_FAILURE", domain: "echo.chaos.world", metadata: {} });
+  });
+
+  it("turns an unexpected exception into INTERNAL without leaking its message", async () => {
+    const error = (await gateway.client(EchoService, "echo").echo({ payload: bytes("explode") }).catch((e: unknown) => e)) as ConnectError;
+    expect(error.code).toBe(Code.Internal);
+    expect(error.rawMessage).toBe("internal error");
+    expect(JSON.stringify(error)).not.toContain("hunter2");
+  });
+
+  it("ends a call at its deadline with DEADLINE_EXCEEDED", async () => {
+    const started = Date.now();
+    const error = (await gateway.client(EchoService, "echo").echo({ delayMs: 2_000 }, { timeoutMs: 150 }).catch((e: unknown) => e)) as ConnectError;
+    expect(error.code).toBe(Code.DeadlineExceeded);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it("refuses a deadline above the server's maximum", async () => {
+    const error = (await gateway.client(EchoService, "echo").echo({}, { timeoutMs: 30_000 }).catch((e: unknown) => e)) as ConnectError;
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("exceeds the maximum of 5000 ms");
+  });
+
+  it("answers grpc.health.v1 Check: SERVING for the server and its services, NOT_FOUND for unknown ones", async () => {
+    const health = gateway.client(Health, "echo");
+    expect((await health.check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await health.check(create(HealthCheckRequestSchema, { service: "chaos.echo.v1.EchoService" }))).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    const error = (await health.check({ service: "chaos.nope.v1.NopeService" }).catch((e: unknown) => e)) as ConnectError;
+    expect(error.code).toBe(Code.NotFound);
+  });
+});
+
+describe("edge face (connect-node)", () => {
+  const edgeUrl = () => `http://127.0.0.1:${echo.addresses.edgePort}`;
+
+  it.each([
+    ["Connect over HTTP/1.1", () => createConnectTransport({ baseUrl: edgeUrl(), httpVersion: "1.1" })],
+    ["Connect over HTTP/2", () => createConnectTransport({ baseUrl: edgeUrl(), httpVersion: "2" })],
+    ["gRPC-Web over HTTP/1.1", () => createGrpcWebTransport({ baseUrl: edgeUrl(), httpVersion: "1.1" })],
+    ["gRPC over HTTP/2", () => createGrpcTransport({ baseUrl: edgeUrl() })],
+  ])("serves the same handlers over %s", async (_name, transport) => {
+    const client = createClient(EchoService, transport());
+    const response = await client.echo({ payload: bytes("frost") });
+    expect(new TextDecoder().decode(response.payload)).toBe("frost");
+    expect((await client.whoAmI({})).caller).toBe("");
+  });
+
+  it("runs the same validation and error mapping as the internal face", async () => {
+    const client = createClient(EchoService, createConnectTransport({ baseUrl: edgeUrl(), httpVersion: "1.1" }));
+    const invalid = (await consume(client.echoStream({ count: 0 })).catch((e: unknown) => e)) as ConnectError;
+    expect(invalid.code).toBe(Code.InvalidArgument);
+    expect(invalid.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe("count");
+    const internal = (await client.echo({ payload: bytes("explode") }).catch((e: unknown) => e)) as ConnectError;
+    expect(internal.code).toBe(Code.Internal);
+    expect(internal.rawMessage).toBe("internal error");
+  });
+
+  it("answers CORS preflights for allowed origins only", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${edgeUrl()}/chaos.echo.v1.EchoService/Echo`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type,connect-protocol-version" },
+      });
+    const allowed = await preflight("http://console.test");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://console.test");
+    expect(allowed.headers.get("access-control-allow-headers")).toContain("Connect-Protocol-Version");
+    const other = await preflight("http://evil.test");
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("operator endpoints", () => {
+  it("exports Prometheus metrics per method and serves probes", async () => {
+    const base = `http://127.0.0.1:${echo.addresses.adminPort}`;
+    await gateway.client(EchoService, "echo").echo({});
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/chaos_server_calls_total\{[^}]*method="\/chaos\.echo\.v1\.EchoService\/Echo"[^}]*code="OK"[^}]*\} [1-9]/);
+    expect(metrics).toContain("chaos_server_call_duration_seconds_bucket");
+    expect(metrics).toContain("chaos_circuit_breaker_state");
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+});
+
+async function consume<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of stream) items.push(item);
+  return items;
+}
