@@ -16,11 +16,11 @@ export { errorWithReason, errorInfoOf, reasonName, toCallerError, type ErrorReas
 export { callerOf, principalOf, traceIdOf } from "./handler-values.js";
 export { currentCallScope, type CallScope } from "./call-scope.js";
 export { createMeshTransport, toConnectError, idempotencyKeyHeader, type MeshTransportOptions } from "./client/grpc-transport.js";
-export { BreakerRegistry, BreakerOpenError, defaultBreakerOptions, unhealthyCodes, type BreakerOptions } from "./client/breaker.js";
+export { BreakerRegistry, BreakerOpenError, isBreakerOpen, defaultBreakerOptions, unhealthyCodes, type BreakerOptions } from "./client/breaker.js";
 export { defaultRetryPolicy, maxAttemptsLimit, type RetryPolicy } from "./client/retry.js";
 export { RetryBudget } from "./client/retry-budget.js";
 export { createFileDiscovery, createDnsDiscovery, type Discovery, type ServiceEndpoint } from "./client/discovery.js";
-export { createSvidChannelCredentials, createSvidServerCredentials, type SvidFiles } from "./tls-credentials.js";
+export { createSvidChannelCredentials, createSvidServerCredentials, type SvidFiles, type LoadingCredentials } from "./tls-credentials.js";
 export { createLogger } from "./observability/logger.js";
 export { createMeshMetrics, type MeshMetrics } from "./observability/metrics.js";
 export * from "./identity/index.js";

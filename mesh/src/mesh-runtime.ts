@@ -61,13 +61,12 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
     if (transport !== undefined) return transport;
     const budget = budgets.get(target) ?? new RetryBudget();
     budgets.set(target, budget);
+    const tls = config.mode === "native" ? createSvidChannelCredentials(svid, target, config.trustDomain, config.svidRefreshMs) : undefined;
     transport = createMeshTransport({
       target,
       address: discovery.resolve(target).internal,
-      credentials:
-        config.mode === "native"
-          ? createSvidChannelCredentials(svid, target, config.trustDomain, config.svidRefreshMs)
-          : grpc.credentials.createInsecure(),
+      credentials: tls?.credentials ?? grpc.credentials.createInsecure(),
+      credentialsReady: tls?.ready,
       breakers,
       retryPolicy,
       retryBudget: budget,
@@ -93,7 +92,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
         internal: {
           host: hostOf(endpoint?.internal) ?? "127.0.0.1",
           port: config.internalPort ?? portOf(endpoint?.internal) ?? 0,
-          security: config.mode === "native" ? { mode: "native", credentials: createSvidServerCredentials(svid, config.svidRefreshMs) } : { mode: "sidecar" },
+          security: config.mode === "native" ? { mode: "native", ...createSvidServerCredentials(svid, config.svidRefreshMs) } : { mode: "sidecar" },
         },
         edge:
           serverOptions.edge === undefined

@@ -23,10 +23,41 @@ function watch(files: SvidFiles, refreshIntervalMs: number): grpc.experimental.C
   });
 }
 
+/**
+ * Resolves once the provider has read the SVID and bundle: the files are
+ * read asynchronously, and a server that listens before that refuses its
+ * first handshakes (measured: UNAVAILABLE on the first call).
+ */
+function loaded(provider: grpc.experimental.CertificateProvider, files: SvidFiles): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let identity = false;
+    let ca = false;
+    const timer = setTimeout(() => reject(new Error(`SVID files not readable within 10 s: ${files.cert}, ${files.key}, ${files.bundle}`)), 10_000);
+    const done = () => {
+      if (!identity || !ca) return;
+      clearTimeout(timer);
+      provider.removeIdentityCertificateListener(onIdentity);
+      provider.removeCaCertificateListener(onCa);
+      resolve();
+    };
+    const onIdentity = (update: unknown) => ((identity = update !== null), done());
+    const onCa = (update: unknown) => ((ca = update !== null), done());
+    provider.addIdentityCertificateListener(onIdentity);
+    provider.addCaCertificateListener(onCa);
+  });
+}
+
+/** Credentials plus the moment they can be used. */
+export interface LoadingCredentials<C> {
+  readonly credentials: C;
+  readonly ready: Promise<void>;
+}
+
 /** Server side of native mTLS: a client certificate chaining to the bundle is required. */
-export function createSvidServerCredentials(files: SvidFiles, refreshIntervalMs = 60_000): grpc.ServerCredentials {
+export function createSvidServerCredentials(files: SvidFiles, refreshIntervalMs = 60_000): LoadingCredentials<grpc.ServerCredentials> {
   const provider = watch(files, refreshIntervalMs);
-  return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true);
+  const ready = loaded(provider, files);
+  return { credentials: grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true), ready };
 }
 
 /**
@@ -40,9 +71,10 @@ export function createSvidChannelCredentials(
   expectedService: string,
   trustDomain: string,
   refreshIntervalMs = 60_000,
-): grpc.ChannelCredentials {
+): LoadingCredentials<grpc.ChannelCredentials> {
   const provider = watch(files, refreshIntervalMs);
-  return grpc.experimental.createCertificateProviderChannelCredentials(provider, provider, {
+  const ready = loaded(provider, files);
+  const credentials = grpc.experimental.createCertificateProviderChannelCredentials(provider, provider, {
     checkServerIdentity: (_host: string, certificate: PeerCertificate) => {
       try {
         const id = verifySvid(certificate, trustDomain);
@@ -55,4 +87,5 @@ export function createSvidChannelCredentials(
       }
     },
   });
+  return { credentials, ready };
 }

@@ -40,9 +40,17 @@ export const unhealthyCodes: ReadonlySet<Code> = new Set([
 
 /** An error thrown without calling upstream because its breaker is open. */
 export class BreakerOpenError extends ConnectError {
+  /** Brand: ConnectError's Symbol.hasInstance matches any ConnectError, so `instanceof` cannot tell. */
+  readonly breakerOpen = true;
+
   constructor(readonly target: string, readonly method: string) {
     super(`circuit breaker open for ${target} ${method}`, Code.Unavailable);
   }
+}
+
+/** True for the error of a call refused by an open breaker (never sent upstream). */
+export function isBreakerOpen(error: unknown): error is BreakerOpenError {
+  return error instanceof ConnectError && (error as Partial<BreakerOpenError>).breakerOpen === true;
 }
 
 const stateValue = { closed: 0, halfOpen: 1, open: 2 } as const;
@@ -67,7 +75,7 @@ export class BreakerRegistry {
     try {
       return (await breaker.fire(attempt)) as T;
     } catch (error) {
-      if (breaker.opened && !(error instanceof ConnectError) && (error as { code?: string }).code === "EOPENBREAKER") {
+      if ((error as { code?: unknown }).code === "EOPENBREAKER") {
         throw new BreakerOpenError(target, method);
       }
       throw error;

@@ -9,7 +9,7 @@ import { childSpan, formatTraceparent, parseTraceparent } from "../observability
 import type { MeshMetrics } from "../observability/metrics.js";
 import { principalHeader } from "../server/principal.js";
 import { headersFromMetadata, metadataFromHeaders } from "../server/metadata.js";
-import { BreakerOpenError, type BreakerRegistry } from "./breaker.js";
+import { isBreakerOpen, type BreakerRegistry } from "./breaker.js";
 import { backoffMs, maxAttemptsLimit, pushback, retryableCode, type RetryPolicy } from "./retry.js";
 import type { RetryBudget } from "./retry-budget.js";
 
@@ -20,6 +20,8 @@ export interface MeshTransportOptions {
   /** "host:port" or a gRPC target URI such as "dns:///combat.chaos.svc.cluster.local:7000". */
   readonly address: string;
   readonly credentials: grpc.ChannelCredentials;
+  /** Resolves when file-based credentials are loaded; calls wait for it. */
+  readonly credentialsReady?: Promise<void>;
   readonly breakers: BreakerRegistry;
   readonly retryPolicy: RetryPolicy;
   readonly retryBudget: RetryBudget;
@@ -83,6 +85,7 @@ export function createMeshTransport(options: MeshTransportOptions): Transport & 
       input: MessageInitShape<I>,
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
+      await options.credentialsReady;
       const request = create(method.input, input);
       const call = plan(method, signal, timeoutMs, header);
       const methodPath = path(method);
@@ -137,6 +140,7 @@ export function createMeshTransport(options: MeshTransportOptions): Transport & 
         first = message;
         break;
       }
+      await options.credentialsReady;
       const request = create(method.input, first);
       const call = plan(method, signal, timeoutMs, header);
       const methodPath = path(method);
@@ -148,7 +152,7 @@ export function createMeshTransport(options: MeshTransportOptions): Transport & 
   };
 
   function retryDecision(error: unknown, attempt: number, retrySafe: boolean, sawHeaders: boolean, deadline: number): number | undefined {
-    if (error instanceof BreakerOpenError) return undefined;
+    if (isBreakerOpen(error)) return undefined;
     if (!retryableCode(options.retryPolicy, error)) return undefined;
     options.retryBudget.recordFailure();
     if (!retrySafe || sawHeaders) return undefined;

@@ -1,11 +1,11 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
+import { createContextValues, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 
 /** Deadline limits of a face. */
 export interface DeadlineLimits {
-  /** A call asking for more time is refused with INVALID_ARGUMENT. */
+  /** A call asking for more time gets this much (callers' defaults vary; the server decides). */
   readonly maxDeadlineMs: number;
-  /** Applied to calls that carry no deadline, so nothing runs forever. */
+  /** Applied to calls that carry no deadline, so nothing runs forever (never above the maximum). */
   readonly defaultDeadlineMs: number;
 }
 
@@ -31,19 +31,14 @@ export interface IncomingCall {
  * outgoing call or query it makes with that signal — stops at once.
  */
 export function createCallContext(call: IncomingCall, limits: DeadlineLimits): HandlerContext {
-  if (call.clientTimeoutMs !== undefined && call.clientTimeoutMs > limits.maxDeadlineMs) {
-    throw new ConnectError(
-      `deadline of ${call.clientTimeoutMs} ms exceeds the maximum of ${limits.maxDeadlineMs} ms`,
-      Code.InvalidArgument,
-    );
-  }
+  const timeoutMs = Math.min(call.clientTimeoutMs ?? limits.defaultDeadlineMs, limits.maxDeadlineMs);
   return createHandlerContext({
     service: call.service,
     method: call.method,
     protocolName: call.protocolName,
     requestMethod: "POST",
     url: call.url,
-    timeoutMs: call.clientTimeoutMs ?? limits.defaultDeadlineMs,
+    timeoutMs,
     requestSignal: call.requestSignal,
     shutdownSignal: call.shutdownSignal,
     requestHeader: call.requestHeader,

@@ -20,11 +20,13 @@ export interface EdgeFaceOptions {
 }
 
 /**
- * The edge face: Connect, gRPC-Web and gRPC, over HTTP/1.1 and cleartext
- * HTTP/2 on one port (browsers speak HTTP/1.1 to a cleartext origin; gRPC
- * clients need HTTP/2). The first bytes of a connection pick the server: the
- * HTTP/2 preface ("PRI * HTTP/2.0") goes to the h2c server, anything else to
- * the HTTP/1.1 server. TLS at the edge is the ingress gateway's job.
+ * The edge face: Connect, gRPC-Web and gRPC, on two cleartext listeners that
+ * serve the same routes — HTTP/2 (h2c, for gRPC and native clients) and
+ * HTTP/1.1 (browsers talk HTTP/1.1 to a cleartext origin). One port for both
+ * would need sniffing the connection preface, and Node's HTTP/2 server reads
+ * the socket's native handle directly, so bytes peeked in JavaScript are lost
+ * (measured: PROTOCOL_ERROR on every h2c connection). TLS with ALPN at the
+ * edge is the ingress gateway's job.
  */
 export function createEdgeFace(
   entries: readonly MethodEntry[],
@@ -44,40 +46,37 @@ export function createEdgeFace(
     routes,
     readMaxBytes: options.limits.maxMessageBytes,
     writeMaxBytes: options.limits.maxMessageBytes,
-    maxTimeoutMs: options.limits.maxDeadlineMs,
+    // Deadlines above the maximum are shortened by createCallContext, the same on both faces.
+    maxTimeoutMs: 0,
     shutdownSignal: options.shutdownSignal,
   });
   const handle = withCors(adapter, options.allowedOrigins);
-  const h1 = http.createServer(handle);
-  const h2 = http2.createServer({}, handle);
+  const http1 = http.createServer(handle);
+  const http2Server = http2.createServer({}, handle);
   const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
+  http2Server.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
-  const server = net.createServer((socket) => {
-    socket.once("data", (chunk) => {
-      socket.pause();
-      socket.unshift(chunk);
-      (chunk.subarray(0, 3).toString("latin1") === "PRI" ? h2 : h1).emit("connection", socket);
-      socket.resume();
-    });
-  });
   return {
-    server,
+    http2: http2Server,
+    http1,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
+      Promise.all([
+        new Promise<void>((resolve) => (http2Server.listening ? http2Server.close(() => resolve()) : resolve())),
+        new Promise<void>((resolve) => (http1.listening ? http1.close(() => resolve()) : resolve())),
         // Idle keep-alive connections would hold close() open; busy ones finish their requests first.
-        h1.closeIdleConnections();
-        for (const session of sessions) session.close();
-      }),
+        Promise.resolve(http1.closeIdleConnections()),
+        // GOAWAY: no new streams, open ones complete.
+        Promise.resolve(sessions.forEach((session) => session.close())),
+      ]).then(() => undefined),
   };
 }
 
-/** A listening-ready edge face and its graceful close. */
+/** The edge face's listeners and its graceful close. */
 export interface EdgeFace {
-  readonly server: net.Server;
+  readonly http2: net.Server;
+  readonly http1: net.Server;
   /** Stops accepting connections and lets open requests and streams finish. */
   close(): Promise<void>;
 }

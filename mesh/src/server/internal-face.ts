@@ -13,7 +13,7 @@ import type { MethodEntry } from "./registration.js";
 /** How the internal face learns who is calling. */
 export type InternalTransportSecurity =
   /** The service terminates mTLS itself with its X.509-SVID (local and proxyless). */
-  | { readonly mode: "native"; readonly credentials: grpc.ServerCredentials }
+  | { readonly mode: "native"; readonly credentials: grpc.ServerCredentials; readonly ready?: Promise<void> }
   /**
    * Istio: plaintext on localhost behind Envoy, caller identity from the
    * x-forwarded-client-cert header Envoy sets. Only trustworthy because the
@@ -82,14 +82,16 @@ async function serveUnary(
 ): Promise<void> {
   const aborter = new AbortController();
   call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
+  let trailer: Headers | undefined;
   try {
     const meshCall = toMeshCall(entry, call, call.request, aborter.signal, options);
+    trailer = meshCall.context.responseTrailer;
     const result = await next(meshCall);
     if (result.kind !== "unary") throw new Error(`${entry.path} returned a stream from a unary method`);
     sendHeader(call, meshCall);
     callback(null, result.message, metadataFromHeaders(meshCall.context.responseTrailer));
   } catch (error) {
-    callback(serviceError(error));
+    callback(serviceError(error, trailer));
   }
 }
 
@@ -101,8 +103,10 @@ async function serveStream(
 ): Promise<void> {
   const aborter = new AbortController();
   call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
+  let trailer: Headers | undefined;
   try {
     const meshCall = toMeshCall(entry, call, call.request, aborter.signal, options);
+    trailer = meshCall.context.responseTrailer;
     const result = await next(meshCall);
     if (result.kind !== "stream") throw new Error(`${entry.path} returned one message from a streaming method`);
     sendHeader(call, meshCall);
@@ -114,7 +118,7 @@ async function serveStream(
     call.end(metadataFromHeaders(meshCall.context.responseTrailer));
   } catch (error) {
     if (aborter.signal.aborted && call.cancelled) return;
-    call.emit("error", serviceError(error));
+    call.emit("error", serviceError(error, trailer));
   }
 }
 
@@ -189,13 +193,15 @@ function sendHeader(call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWr
 }
 
 /**
- * A ConnectError as grpc-js sends it: code, message, and the trailers
+ * An error as grpc-js sends it: code, message, and the trailers
  * Connect's gRPC protocol would write (grpc-status-details-bin with the
  * ErrorInfo and other details), so both faces put the same bytes on the wire.
  */
-function serviceError(error: unknown): Partial<grpc.StatusObject> {
+function serviceError(error: unknown, handlerTrailer: Headers | undefined): Partial<grpc.StatusObject> {
   const connectError = toCallerError(error);
-  const trailer = new Headers(connectError.metadata);
+  // Trailers the handler set (e.g. grpc-retry-pushback-ms) travel with the error too.
+  const trailer = new Headers(handlerTrailer);
+  connectError.metadata.forEach((value, key) => trailer.set(key, value));
   setTrailerStatus(trailer, connectError);
   const metadata = metadataFromHeaders(trailer);
   return { code: connectError.code as number as grpc.status, details: connectError.rawMessage, metadata };

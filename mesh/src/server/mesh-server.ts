@@ -48,7 +48,14 @@ export interface MeshServerOptions {
   /** The internal face: grpc-js, service-to-service, mTLS (or sidecar). */
   readonly internal: { readonly host?: string; readonly port: number; readonly security: InternalTransportSecurity };
   /** The edge face: connect-node (Connect, gRPC-Web, gRPC) with CORS. Off unless given. */
-  readonly edge?: { readonly host?: string; readonly port: number; readonly allowedOrigins?: readonly string[] };
+  readonly edge?: {
+    readonly host?: string;
+    /** HTTP/2 cleartext: gRPC, Connect, gRPC-Web. */
+    readonly port: number;
+    /** HTTP/1.1: Connect and gRPC-Web for browsers. Default: any free port. */
+    readonly http1Port?: number;
+    readonly allowedOrigins?: readonly string[];
+  };
   /** /metrics, /healthz, /readyz. Off unless given. */
   readonly admin?: { readonly host?: string; readonly port: number };
   /** Who may call which method on the internal face (deny by default). */
@@ -69,7 +76,10 @@ export interface MeshServerOptions {
 /** Where a started server listens. */
 export interface MeshAddresses {
   readonly internalPort: number;
+  /** Edge face, HTTP/2 cleartext. */
   readonly edgePort: number | undefined;
+  /** Edge face, HTTP/1.1. */
+  readonly edgeHttp1Port: number | undefined;
   readonly adminPort: number | undefined;
 }
 
@@ -141,12 +151,14 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
     metrics,
     health,
     async start() {
-      const credentials =
-        options.internal.security.mode === "native" ? options.internal.security.credentials : grpc.ServerCredentials.createInsecure();
+      const security = options.internal.security;
+      if (security.mode === "native") await security.ready;
+      const credentials = security.mode === "native" ? security.credentials : grpc.ServerCredentials.createInsecure();
       const internalPort = await new Promise<number>((resolve, reject) =>
         grpcServer.bindAsync(`${internalHost}:${options.internal.port}`, credentials, (error, port) => (error ? reject(error) : resolve(port))),
       );
       let edgePort: number | undefined;
+      let edgeHttp1Port: number | undefined;
       if (options.edge !== undefined) {
         edge = createEdgeFace(entries, run, {
           host: options.edge.host ?? "127.0.0.1",
@@ -155,15 +167,16 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
           limits,
           shutdownSignal: shutdownController.signal,
         });
-        edgePort = await listen(edge.server, options.edge.host ?? "127.0.0.1", options.edge.port);
+        edgePort = await listen(edge.http2, options.edge.host ?? "127.0.0.1", options.edge.port);
+        edgeHttp1Port = await listen(edge.http1, options.edge.host ?? "127.0.0.1", options.edge.http1Port ?? 0);
       }
       let adminPort: number | undefined;
       if (options.admin !== undefined) {
         admin = createAdminServer(metrics.registry, () => health.isServing);
         adminPort = await listen(admin, options.admin.host ?? "127.0.0.1", options.admin.port);
       }
-      logger.info({ internalPort, edgePort, adminPort, security: options.internal.security.mode }, "serving");
-      return { internalPort, edgePort, adminPort };
+      logger.info({ internalPort, edgePort, edgeHttp1Port, adminPort, security: options.internal.security.mode }, "serving");
+      return { internalPort, edgePort, edgeHttp1Port, adminPort };
     },
     async shutdown() {
       if (!health.isServing) return;
