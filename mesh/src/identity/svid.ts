@@ -1,19 +1,28 @@
 import { X509Certificate } from "node:crypto";
 import type { PeerCertificate } from "node:tls";
+import { readKeyUsage } from "./key-usage.js";
 import { SvidError } from "./svid-error.js";
 import { parseSpiffeId, type SpiffeId } from "./spiffe-id.js";
 
+/** A certificate as the mesh meets it: a TLS peer certificate (`.raw` is DER), PEM text, DER bytes or a parsed node:crypto certificate. */
+export type CertificateInput = PeerCertificate | X509Certificate | string | Buffer;
+
 /**
  * Checks that a peer certificate is a valid X.509-SVID of `trustDomain` and
- * returns its SPIFFE ID: exactly one URI SAN, a well-formed SPIFFE ID in that
- * trust domain, not a CA, inside its validity period. The chain to the trust
- * bundle is verified by the TLS handshake before this runs.
+ * returns its SPIFFE ID: exactly one URI SAN holding a well-formed SPIFFE ID
+ * in that trust domain, not a CA, keyUsage (when present) allowing
+ * digitalSignature and not certificate signing, and `now` inside its validity
+ * period. Throws {@link SvidError} otherwise.
+ *
+ * This does not verify the chain: the TLS handshake has already done that
+ * against the trust bundle (`ca` + `rejectUnauthorized`), so only call it on
+ * a certificate the handshake accepted.
  */
-export function verifySvid(certificate: PeerCertificate | X509Certificate | string | Buffer, trustDomain: string, now = new Date()): SpiffeId {
+export function verifySvid(certificate: CertificateInput, trustDomain: string, now: Date = new Date()): SpiffeId {
   const cert = toX509(certificate);
   const uris = uriSans(cert.subjectAltName);
-  if (uris.length === 0) throw new SvidError("no-uri-san", "certificate has no URI SAN");
-  if (uris.length > 1) throw new SvidError("multiple-uri-sans", `certificate has ${uris.length} URI SANs; an SVID has exactly one`);
+  if (uris.length === 0) throw new SvidError("no-uri-san", "certificate has no URI SAN, so it names no workload");
+  if (uris.length > 1) throw new SvidError("multiple-uri-sans", `certificate has ${uris.length} URI SANs; an X.509-SVID has exactly one`);
   let id: SpiffeId;
   try {
     id = parseSpiffeId(uris[0]!);
@@ -21,35 +30,71 @@ export function verifySvid(certificate: PeerCertificate | X509Certificate | stri
     throw new SvidError("malformed-id", (error as Error).message);
   }
   if (id.trustDomain !== trustDomain) throw new SvidError("wrong-trust-domain", `SPIFFE ID ${id.uri} is not in trust domain ${trustDomain}`);
-  if (cert.ca) throw new SvidError("is-ca", "a CA certificate cannot be a workload identity");
-  if (now < new Date(cert.validFrom)) throw new SvidError("not-yet-valid", "certificate is not yet valid");
-  if (now > new Date(cert.validTo)) throw new SvidError("expired", "certificate has expired");
+  if (cert.ca) throw new SvidError("is-ca", `certificate for ${id.uri} is a CA (basicConstraints cA=true); a workload identity must be a leaf`);
+  let usage;
+  try {
+    usage = readKeyUsage(cert.raw);
+  } catch (error) {
+    throw new SvidError("malformed-certificate", `cannot read keyUsage: ${(error as Error).message}`);
+  }
+  if (usage !== undefined && !usage.digitalSignature) throw new SvidError("bad-key-usage", `certificate for ${id.uri} does not allow digitalSignature`);
+  if (usage !== undefined && (usage.keyCertSign || usage.cRLSign)) throw new SvidError("bad-key-usage", `certificate for ${id.uri} may sign certificates; a workload identity must not`);
+  const notBefore = new Date(cert.validFrom);
+  const notAfter = new Date(cert.validTo);
+  if (now < notBefore) throw new SvidError("not-yet-valid", `certificate for ${id.uri} is not valid before ${notBefore.toISOString()}`);
+  if (now > notAfter) throw new SvidError("expired", `certificate for ${id.uri} expired at ${notAfter.toISOString()}`);
   return id;
 }
 
-function toX509(certificate: PeerCertificate | X509Certificate | string | Buffer): X509Certificate {
+function toX509(certificate: CertificateInput): X509Certificate {
+  if (certificate instanceof X509Certificate) return certificate;
+  const source = typeof certificate === "string" || Buffer.isBuffer(certificate) ? certificate : certificate.raw;
+  // A TLS socket whose peer sent no certificate reports an empty object.
+  if (source === undefined || source.length === 0) throw new SvidError("no-certificate", "the peer presented no certificate");
   try {
-    if (certificate instanceof X509Certificate) return certificate;
-    if (typeof certificate === "string" || Buffer.isBuffer(certificate)) return new X509Certificate(certificate);
-    return new X509Certificate(certificate.raw);
+    return new X509Certificate(source);
   } catch (error) {
     throw new SvidError("malformed-certificate", `cannot parse certificate: ${(error as Error).message}`);
   }
 }
 
 /**
- * The URI entries of Node's subjectAltName string ("URI:a, DNS:b, ...").
- * Node quotes a value that contains a comma or quote (JSON string syntax),
- * so a comma inside a URI cannot smuggle in a second entry.
+ * The URI entries of Node's `subjectAltName` text (`URI:a, DNS:b, IP Address:c`).
+ * Since Node 17.3.1 a value containing a comma, quote or control character is
+ * written as a JSON string, so a crafted URI cannot smuggle in a second entry;
+ * anything that does not follow this grammar is refused rather than guessed at.
  */
 export function uriSans(subjectAltName: string | undefined): string[] {
-  if (subjectAltName === undefined) return [];
+  if (subjectAltName === undefined || subjectAltName === "") return [];
   const uris: string[] = [];
-  const entry = /([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g;
-  for (const match of subjectAltName.matchAll(entry)) {
-    const [, kind, raw] = match as unknown as [string, string, string];
-    if (kind !== "URI") continue;
-    uris.push(raw.startsWith('"') ? (JSON.parse(raw) as string) : raw);
+  let at = 0;
+  while (at < subjectAltName.length) {
+    const colon = subjectAltName.indexOf(":", at);
+    if (colon < 0) throw new SvidError("malformed-certificate", `cannot parse subjectAltName "${subjectAltName}"`);
+    const kind = subjectAltName.slice(at, colon);
+    let value: string;
+    if (subjectAltName[colon + 1] === '"') {
+      const close = closingQuote(subjectAltName, colon + 1);
+      value = JSON.parse(subjectAltName.slice(colon + 1, close + 1)) as string;
+      at = close + 1;
+    } else {
+      const comma = subjectAltName.indexOf(", ", colon + 1);
+      at = comma < 0 ? subjectAltName.length : comma;
+      value = subjectAltName.slice(colon + 1, at);
+    }
+    if (at < subjectAltName.length) {
+      if (!subjectAltName.startsWith(", ", at)) throw new SvidError("malformed-certificate", `cannot parse subjectAltName "${subjectAltName}"`);
+      at += 2;
+    }
+    if (kind === "URI") uris.push(value);
   }
   return uris;
+}
+
+function closingQuote(text: string, open: number): number {
+  for (let i = open + 1; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === '"') return i;
+  }
+  throw new SvidError("malformed-certificate", `unterminated quoted value in subjectAltName "${text}"`);
 }

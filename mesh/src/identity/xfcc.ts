@@ -1,72 +1,85 @@
 import { SvidError } from "./svid-error.js";
 import { parseSpiffeId, type SpiffeId } from "./spiffe-id.js";
 
-/** One element of Envoy's x-forwarded-client-cert header: key → values (URI may repeat). */
+/**
+ * One element of Envoy's `x-forwarded-client-cert` header: what one proxy
+ * says about the client certificate it saw. Keys are as Envoy writes them —
+ * By, Hash, Cert, Chain, Subject, URI, DNS — each with its values in header
+ * order, because URI and DNS repeat when the certificate has several SANs.
+ */
 export type XfccElement = Record<string, string[]>;
+
+const keyPattern = /^[A-Za-z]+$/;
 
 /**
  * Parses Envoy's `x-forwarded-client-cert`: elements separated by commas,
- * key=value pairs by semicolons, values optionally double-quoted with
- * backslash escapes (needed for Subject, which contains commas).
+ * key=value pairs by semicolons, a value either bare or double-quoted with
+ * backslash escapes (Subject is quoted because it contains commas). Throws
+ * {@link SvidError} "malformed-xfcc" rather than guessing at a header that
+ * does not follow this grammar.
  */
 export function parseXfcc(header: string): XfccElement[] {
   const elements: XfccElement[] = [];
+  if (header.trim() === "") return elements;
   let element: XfccElement = {};
-  let key = "";
-  let value = "";
-  let inKey = true;
-  let quoted = false;
-  const flushPair = () => {
-    if (key.trim() === "") {
-      if (value.trim() !== "") throw new SvidError("malformed-xfcc", "x-forwarded-client-cert has a value without a key");
-      return;
+  let at = 0;
+  for (;;) {
+    const equals = header.indexOf("=", at);
+    if (equals < 0) throw malformed(`a pair without "=" at offset ${at}`);
+    const key = header.slice(at, equals).trim();
+    if (!keyPattern.test(key)) throw malformed(`invalid key "${key}"`);
+    let value = "";
+    at = equals + 1;
+    if (header[at] === '"') {
+      for (at++; ; at++) {
+        if (at >= header.length) throw malformed("an unterminated quoted value");
+        const c = header[at]!;
+        if (c === '"') break;
+        if (c === "\\") {
+          at++;
+          if (at >= header.length) throw malformed("an unterminated quoted value");
+        }
+        value += header[at];
+      }
+      at++;
+      while (header[at] === " ") at++;
+    } else {
+      const end = firstOf(header, at, ";,");
+      value = header.slice(at, end).trim();
+      if (value.includes('"')) throw malformed(`a quote inside the bare value of ${key}`);
+      at = end;
     }
-    const name = key.trim();
-    (element[name] ??= []).push(value);
-    key = "";
-    value = "";
-    inKey = true;
-  };
-  for (let i = 0; i < header.length; i++) {
-    const c = header[i]!;
-    if (quoted) {
-      if (c === "\\" && i + 1 < header.length) value += header[++i];
-      else if (c === '"') quoted = false;
-      else value += c;
-    } else if (c === '"' && !inKey) {
-      quoted = true;
-    } else if (c === "=" && inKey) {
-      inKey = false;
-    } else if (c === ";") {
-      flushPair();
-    } else if (c === ",") {
-      flushPair();
+    (element[key] ??= []).push(value);
+    if (at >= header.length) break;
+    const separator = header[at];
+    if (separator !== ";" && separator !== ",") throw malformed(`unexpected "${separator}" after the value of ${key}`);
+    if (separator === ",") {
       elements.push(element);
       element = {};
-    } else if (inKey) {
-      key += c;
-    } else {
-      value += c;
     }
+    at++;
+    if (at >= header.length) throw malformed(`nothing after the final "${separator}"`);
   }
-  if (quoted) throw new SvidError("malformed-xfcc", "x-forwarded-client-cert has an unterminated quote");
-  flushPair();
   elements.push(element);
-  return elements.filter((e) => Object.keys(e).length > 0);
+  return elements;
 }
 
 /**
- * The immediate peer's identity in sidecar mode: Envoy appends the element
- * for the peer it authenticated last, so only the last element is trusted,
- * and it must carry exactly one URI. The header is only trustworthy because
- * in sidecar mode the app listens on loopback where only Envoy reaches it;
- * in native mode the mesh ignores it.
+ * The immediate peer's identity in sidecar mode. Envoy appends the element
+ * for the peer it authenticated, so only the last element is about our
+ * caller; earlier ones were written by hops we cannot vouch for. It must
+ * carry exactly one URI, a SPIFFE ID of `trustDomain`.
+ *
+ * Trust this header only in sidecar mode, where the app listens on loopback
+ * behind Envoy and Envoy sanitizes the header. In native mode anyone could
+ * send it, so the server strips it and identifies callers by their
+ * certificate instead.
  */
 export function callerFromXfcc(header: string, trustDomain: string): SpiffeId {
   const last = parseXfcc(header).at(-1);
   const uris = last?.URI ?? [];
-  if (uris.length === 0) throw new SvidError("no-uri-san", "x-forwarded-client-cert names no URI for the peer");
-  if (uris.length > 1) throw new SvidError("multiple-uri-sans", "x-forwarded-client-cert names more than one URI for the peer");
+  if (uris.length === 0) throw new SvidError("no-uri-san", "x-forwarded-client-cert names no URI for the immediate peer");
+  if (uris.length > 1) throw new SvidError("multiple-uri-sans", `x-forwarded-client-cert names ${uris.length} URIs for the immediate peer; an SVID has exactly one`);
   let id: SpiffeId;
   try {
     id = parseSpiffeId(uris[0]!);
@@ -75,4 +88,13 @@ export function callerFromXfcc(header: string, trustDomain: string): SpiffeId {
   }
   if (id.trustDomain !== trustDomain) throw new SvidError("wrong-trust-domain", `SPIFFE ID ${id.uri} is not in trust domain ${trustDomain}`);
   return id;
+}
+
+function firstOf(text: string, from: number, characters: string): number {
+  for (let i = from; i < text.length; i++) if (characters.includes(text[i]!)) return i;
+  return text.length;
+}
+
+function malformed(what: string): SvidError {
+  return new SvidError("malformed-xfcc", `x-forwarded-client-cert is malformed: ${what}`);
 }
