@@ -91,10 +91,14 @@ export async function breakingChanges(commit: string): Promise<string> {
     await run("tar", ["-xf", archive, "-C", scratch]);
     fs.cpSync(protoDepsDir, path.join(scratch, "deps"), { recursive: true });
     fs.writeFileSync(path.join(scratch, "buf.yaml"), "version: v2\nmodules:\n  - path: proto\n  - path: deps\n");
-    const image = path.join(scratch, "before.binpb");
-    await buf(["build", scratch, "-o", image]);
+    // Both sides as images of the contracts module alone (the workspace's
+    // second module, protovalidate, is not ours to guard).
+    const before = path.join(scratch, "before.binpb");
+    const now = path.join(scratch, "now.binpb");
+    await buf(["build", path.join(scratch, "proto"), "-o", before]);
+    await buf(["build", "proto", "-o", now]);
     try {
-      await buf(["breaking", "--against", image]);
+      await buf(["breaking", now, "--against", before]);
       return "";
     } catch (error) {
       return (error as Error).message;

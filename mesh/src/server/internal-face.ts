@@ -3,7 +3,8 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import * as grpc from "@grpc/grpc-js";
-import { callerFromXfcc, verifySvid, type SpiffeId } from "../identity/index.js";
+import { callerFromXfcc, type SpiffeId } from "../identity/index.js";
+import { PeerIdentityCache } from "./peer-identity-cache.js";
 import { toCallerError } from "../error-info.js";
 import { createCallContext, type DeadlineLimits } from "./call-context.js";
 import type { MeshCall, MeshNext } from "./mesh-call.js";
@@ -39,8 +40,9 @@ export function mountInternalFace(
   server: grpc.Server,
   entries: readonly MethodEntry[],
   run: (entry: MethodEntry) => MeshNext,
-  options: InternalFaceOptions,
+  faceOptions: InternalFaceOptions,
 ): void {
+  const options: FaceState = { ...faceOptions, peers: new PeerIdentityCache(faceOptions.trustDomain) };
   const byService = new Map<string, MethodEntry[]>();
   for (const entry of entries) {
     const list = byService.get(entry.service.typeName) ?? [];
@@ -73,12 +75,17 @@ export function mountInternalFace(
   }
 }
 
+/** Face options plus per-server state. */
+interface FaceState extends InternalFaceOptions {
+  readonly peers: PeerIdentityCache;
+}
+
 async function serveUnary(
   entry: MethodEntry,
   next: MeshNext,
   call: grpc.ServerUnaryCall<Message, Message>,
   callback: grpc.sendUnaryData<Message>,
-  options: InternalFaceOptions,
+  options: FaceState,
 ): Promise<void> {
   const aborter = new AbortController();
   call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
@@ -99,7 +106,7 @@ async function serveStream(
   entry: MethodEntry,
   next: MeshNext,
   call: grpc.ServerWritableStream<Message, Message>,
-  options: InternalFaceOptions,
+  options: FaceState,
 ): Promise<void> {
   const aborter = new AbortController();
   call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
@@ -127,7 +134,7 @@ function toMeshCall(
   call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>,
   request: Message,
   requestSignal: AbortSignal,
-  options: InternalFaceOptions,
+  options: FaceState,
 ): MeshCall {
   const requestHeader = headersFromMetadata(call.metadata);
   const deadline = call.getDeadline();
@@ -172,7 +179,7 @@ function toMeshCall(
 function identify(
   call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>,
   headers: Headers,
-  options: InternalFaceOptions,
+  options: FaceState,
 ): SpiffeId {
   if (options.security.mode === "sidecar") {
     const xfcc = headers.get("x-forwarded-client-cert");
@@ -183,7 +190,7 @@ function identify(
   if (certificate === undefined || certificate === null || Object.keys(certificate).length === 0) {
     throw new Error("no client certificate");
   }
-  return verifySvid(certificate, options.trustDomain);
+  return options.peers.identify(certificate);
 }
 
 function sendHeader(call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>, meshCall: MeshCall): void {
