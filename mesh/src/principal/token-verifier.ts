@@ -12,8 +12,11 @@ export interface TokenVerifier {
 export interface TokenVerifierOptions {
   readonly issuer: string;
   readonly audience: string;
-  /** The published public keys (JWKS); called again when a token names an unknown kid (rotation). */
-  readonly keys: () => Promise<readonly JWK[]> | readonly JWK[];
+  /**
+   * The published public keys (JWKS): a fixed list, or a function that is
+   * called again when a token names an unknown kid (rotation).
+   */
+  readonly keys: readonly JWK[] | (() => Promise<readonly JWK[]> | readonly JWK[]);
   /** Clock skew allowed on exp and nbf. Default 5 s. */
   readonly clockToleranceSeconds?: number;
   /** Tokens living longer than this are refused even if signed. Default 3600 s. */
@@ -28,7 +31,7 @@ export interface TokenVerifierOptions {
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   let keySet: { kids: Set<string>; jwks: ReturnType<typeof createLocalJWKSet> } | undefined;
   const load = async () => {
-    const keys = [...(await options.keys())];
+    const keys = [...(typeof options.keys === "function" ? await options.keys() : options.keys)];
     keySet = { kids: new Set(keys.map((k) => k.kid ?? "")), jwks: createLocalJWKSet({ keys }) };
     return keySet;
   };
