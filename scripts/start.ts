@@ -6,9 +6,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import readline from "node:readline";
 import { staleGeneratedFiles } from "./contracts/check.js";
 import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
-import { repoRoot } from "./infra/config.js";
+import { ensureLocalPki } from "@chaos/mesh";
+import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
 
 const began = Date.now();
@@ -31,6 +33,12 @@ const servicesDir = path.join(repoRoot, "services");
 const services = fs.existsSync(servicesDir)
   ? fs.readdirSync(servicesDir).filter((name) => fs.existsSync(path.join(servicesDir, name, "main.ts"))).sort()
   : [];
+// Every service gets an X.509-SVID from the local CA; "operator" is the identity
+// for grpcurl and other tools run by hand.
+const pkiDir = path.join(dataDir, "pki");
+const pki = await ensureLocalPki(pkiDir, [...services, "gateway", "operator"]);
+step(`workload identities (X.509-SVIDs) in ${pkiDir}`);
+
 const children: ChildProcess[] = [];
 if (services.length === 0) {
   step("no services exist yet (services/<name>/main.ts): only the infrastructure is up");
@@ -38,13 +46,15 @@ if (services.length === 0) {
   for (const name of services) {
     const env = {
       ...process.env,
+      CHAOS_PKI_DIR: pkiDir,
       DATABASE_URL: endpoints.postgresUrls[name] ?? "",
       REDIS_URL: endpoints.redisUrl,
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
     };
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(servicesDir, name, "main.ts")], { env, stdio: "inherit" });
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(servicesDir, name, "main.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
     children.push(child);
-    step(`started ${name} (pid ${child.pid})`);
+    const ready = await readyLine(child, name);
+    step(`${name} is serving: internal ${ready.internalPort}, edge ${ready.edgePort ?? "-"} (HTTP/1.1 ${ready.edgeHttp1Port ?? "-"}), admin ${ready.adminPort}`);
   }
 }
 
@@ -53,8 +63,33 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   PostgreSQL  ${new URL(endpoints.postgresAdminUrl).host}  databases: ${Object.keys(endpoints.postgresUrls).map((s) => `chaos_${s}`).join(", ")}
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafkaBrokers.join(", ")}
-  Services    ${services.length === 0 ? "none yet" : services.join(", ")}
+  Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
+  Try         grpcurl -cacert ${pki.paths("operator").bundle} -cert ${pki.paths("operator").cert} -key ${pki.paths("operator").key} 127.0.0.1:7100 list
 Press Ctrl-C to stop.`);
+
+/**
+ * Waits for the service's ready line (run-service prints one JSON line when it
+ * listens) and passes every other line of its output through.
+ */
+function readyLine(child: ChildProcess, name: string): Promise<Record<string, number | undefined>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not report ready within 30 s`)), 30_000);
+    child.once("exit", (code) => reject(new Error(`${name} exited with ${code} during start-up`)));
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        const parsed = JSON.parse(line) as { ready?: string };
+        if (parsed.ready === name) {
+          clearTimeout(timer);
+          resolve(parsed as Record<string, number | undefined>);
+          return;
+        }
+      } catch {
+        // an ordinary log line
+      }
+      process.stdout.write(`${line}\n`);
+    });
+  });
+}
 
 let stopping = false;
 async function shutdown(): Promise<void> {

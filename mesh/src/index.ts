@@ -6,7 +6,7 @@
  * and gives it typed clients with breakers, retries and deadline propagation.
  */
 export { runService, type RunServiceOptions } from "./run-service.js";
-export { createMeshRuntime, type MeshRuntime, type MeshRuntimeOptions } from "./mesh-runtime.js";
+export { createMeshRuntime, type MeshRuntime, type MeshRuntimeOptions, type RuntimeServerOptions } from "./mesh-runtime.js";
 export { loadMeshConfig, type MeshConfig } from "./mesh-config.js";
 export { createMeshServer, defaultLimits, type MeshServer, type MeshServerOptions, type MeshLimits, type MeshAddresses } from "./server/mesh-server.js";
 export { registration, type ServiceRegistration } from "./server/registration.js";

@@ -25,6 +25,12 @@ export interface MeshRuntimeOptions {
   readonly logger?: Logger;
 }
 
+/** A service's server options; ports default to the registry, then to any free port. */
+export type RuntimeServerOptions = Pick<MeshServerOptions, "services" | "tokenVerifier" | "limits" | "interceptors" | "onShutdown"> & {
+  readonly edge?: { readonly port?: number; readonly http1Port?: number; readonly allowedOrigins?: readonly string[] };
+  readonly admin?: { readonly port?: number };
+};
+
 /** One process's mesh: identity, policy, discovery, metrics, and clients that share breakers and budgets. */
 export interface MeshRuntime {
   readonly name: string;
@@ -35,7 +41,7 @@ export interface MeshRuntime {
   /** A typed client of `service` on workload `target`, over a shared grpc-js channel per target. */
   client<S extends DescService>(service: S, target: string): Client<S>;
   /** The service's server, wired with this runtime's identity, policy, logger and metrics. */
-  createServer(options: Pick<MeshServerOptions, "services" | "edge" | "tokenVerifier" | "limits" | "interceptors" | "onShutdown"> & { admin?: MeshServerOptions["admin"] }): MeshServer;
+  createServer(options: RuntimeServerOptions): MeshServer;
   /** Closes channels and breaker timers. */
   close(): void;
 }
@@ -97,7 +103,11 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
         edge:
           serverOptions.edge === undefined
             ? undefined
-            : { ...serverOptions.edge, port: config.edgePort ?? serverOptions.edge.port ?? portOf(endpoint?.edge) ?? 0 },
+            : {
+                ...serverOptions.edge,
+                port: config.edgePort ?? serverOptions.edge.port ?? portOf(endpoint?.edge) ?? 0,
+                http1Port: config.edgePort === 0 ? 0 : (serverOptions.edge.http1Port ?? portOf(endpoint?.edgeHttp1) ?? 0),
+              },
         admin: { port: config.adminPort ?? serverOptions.admin?.port ?? portOf(endpoint?.admin) ?? 0 },
         authorizer: options.authorizer ?? createAuthorizer(loadPolicyFile(config.policyFile)),
         tokenVerifier: serverOptions.tokenVerifier,

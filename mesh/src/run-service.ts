@@ -1,13 +1,13 @@
 import type { ServiceRegistration } from "./server/registration.js";
 import type { MeshServerOptions } from "./server/mesh-server.js";
-import { createMeshRuntime, type MeshRuntime } from "./mesh-runtime.js";
+import { createMeshRuntime, type MeshRuntime, type RuntimeServerOptions } from "./mesh-runtime.js";
 
 /** What a service's main.ts declares. */
 export interface RunServiceOptions {
   readonly name: string;
   /** Handlers, given the runtime so they can build clients of other services. */
   readonly services: (runtime: MeshRuntime) => readonly ServiceRegistration[] | Promise<readonly ServiceRegistration[]>;
-  readonly edge?: MeshServerOptions["edge"];
+  readonly edge?: RuntimeServerOptions["edge"];
   readonly onShutdown?: MeshServerOptions["onShutdown"];
 }
 

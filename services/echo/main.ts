@@ -5,5 +5,5 @@ import { createEchoHandlers } from "./handlers/echo.js";
 await runService({
   name: "echo",
   services: () => [registration(EchoService, createEchoHandlers(process.env.HOSTNAME ?? "echo"))],
-  edge: { port: 0, allowedOrigins: ["*"] },
+  edge: { allowedOrigins: ["*"] },
 });

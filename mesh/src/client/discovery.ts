@@ -4,8 +4,10 @@ import fs from "node:fs";
 export interface ServiceEndpoint {
   /** host:port of the internal (grpc-js, mTLS) face. */
   readonly internal: string;
-  /** host:port of the edge (connect-node) face, if the service has one. */
+  /** host:port of the edge (connect-node) face over HTTP/2, if the service has one. */
   readonly edge?: string;
+  /** host:port of the edge face over HTTP/1.1 (browsers). */
+  readonly edgeHttp1?: string;
   /** host:port of the admin HTTP port (/metrics, probes). */
   readonly admin?: string;
 }
