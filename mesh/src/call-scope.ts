@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Context } from "@opentelemetry/api";
 
 /**
  * What an outgoing call inherits from the incoming call being served: the
@@ -10,8 +11,8 @@ export interface CallScope {
   /** Absolute deadline in ms since the epoch. */
   readonly deadline: number | undefined;
   readonly signal: AbortSignal;
-  /** W3C traceparent of the current span, passed on as the parent of outgoing calls. */
-  readonly traceparent: string | undefined;
+  /** OpenTelemetry context holding the server span: the parent of outgoing calls' spans. */
+  readonly traceContext: Context | undefined;
   /**
    * The verified end-user token, forwarded as x-chaos-principal. Set by the
    * principal interceptor once it has verified the token (never before).

@@ -23,6 +23,7 @@ export { createFileDiscovery, createDnsDiscovery, type Discovery, type ServiceEn
 export { createSvidChannelCredentials, createSvidServerCredentials, type SvidFiles, type LoadingCredentials } from "./tls-credentials.js";
 export { createLogger } from "./observability/logger.js";
 export { createMeshMetrics, type MeshMetrics } from "./observability/metrics.js";
+export { createTracing, extractTraceContext, injectTraceContext, type MeshTracing, type TracingOptions } from "./observability/tracing.js";
 export * from "./identity/index.js";
 export * from "./authz/index.js";
 export * from "./principal/index.js";

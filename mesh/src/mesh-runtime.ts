@@ -12,6 +12,7 @@ import { RetryBudget } from "./client/retry-budget.js";
 import { loadMeshConfig, type MeshConfig } from "./mesh-config.js";
 import { createLogger } from "./observability/logger.js";
 import { createMeshMetrics, type MeshMetrics } from "./observability/metrics.js";
+import { createTracing, type MeshTracing } from "./observability/tracing.js";
 import { createMeshServer, type MeshServer, type MeshServerOptions } from "./server/mesh-server.js";
 import { createSvidChannelCredentials, createSvidServerCredentials, type SvidFiles } from "./tls-credentials.js";
 
@@ -23,6 +24,7 @@ export interface MeshRuntimeOptions {
   readonly breaker?: Partial<BreakerOptions>;
   readonly retryPolicy?: Partial<RetryPolicy>;
   readonly logger?: Logger;
+  readonly tracing?: MeshTracing;
 }
 
 /** A service's server options; ports default to the registry, then to any free port. */
@@ -37,13 +39,14 @@ export interface MeshRuntime {
   readonly config: MeshConfig;
   readonly logger: Logger;
   readonly metrics: MeshMetrics;
+  readonly tracing: MeshTracing;
   readonly breakers: BreakerRegistry;
   /** A typed client of `service` on workload `target`, over a shared grpc-js channel per target. */
   client<S extends DescService>(service: S, target: string): Client<S>;
   /** The service's server, wired with this runtime's identity, policy, logger and metrics. */
   createServer(options: RuntimeServerOptions): MeshServer;
-  /** Closes channels and breaker timers. */
-  close(): void;
+  /** Closes channels and breaker timers, flushes spans. */
+  close(): Promise<void>;
 }
 
 /** Builds the runtime of workload `name`. */
@@ -51,6 +54,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
   const config = options.config ?? loadMeshConfig();
   const logger = options.logger ?? createLogger(name);
   const metrics = createMeshMetrics(name);
+  const tracing = options.tracing ?? createTracing(name);
   const discovery = options.discovery ?? createFileDiscovery(config.registryFile);
   const breakers = new BreakerRegistry({ ...defaultBreakerOptions, ...options.breaker }, logger, metrics);
   const retryPolicy = { ...defaultRetryPolicy, ...options.retryPolicy };
@@ -78,6 +82,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
       retryBudget: budget,
       logger,
       metrics,
+      tracer: tracing.tracer,
     });
     transports.set(target, transport);
     return transport;
@@ -88,6 +93,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
     config,
     logger,
     metrics,
+    tracing,
     breakers,
     client: (service, target) => createClient(service, transportFor(target)),
     createServer(serverOptions) {
@@ -116,12 +122,14 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
         interceptors: serverOptions.interceptors,
         logger,
         metrics,
+        tracing,
         onShutdown: serverOptions.onShutdown,
       });
     },
-    close() {
+    async close() {
       for (const transport of transports.values()) transport.close();
       breakers.shutdown();
+      await tracing.shutdown();
     },
   };
 }

@@ -20,9 +20,11 @@ export async function runService(options: RunServiceOptions): Promise<MeshRuntim
   const server = runtime.createServer({ services: await options.services(runtime), edge: options.edge, onShutdown: options.onShutdown });
   const addresses = await server.start();
   const stop = () => {
-    server.shutdown().then(
+    server
+      .shutdown()
+      .then(() => runtime.close())
+      .then(
       () => {
-        runtime.close();
         process.exit(0);
       },
       (error: unknown) => {

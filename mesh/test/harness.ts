@@ -70,9 +70,10 @@ export async function startEcho(
     limits?: MeshServerOptions["limits"];
     addresses?: Record<string, number>;
     tokenVerifier?: MeshServerOptions["tokenVerifier"];
+    tracing?: MeshRuntimeOptions["tracing"];
   } = {},
 ): Promise<{ runtime: MeshRuntime; server: MeshServer; addresses: MeshAddresses }> {
-  const runtime = testRuntime(name, pkiDir, options.addresses ?? {});
+  const runtime = testRuntime(name, pkiDir, options.addresses ?? {}, { tracing: options.tracing });
   const server = runtime.createServer({
     services: [registration(EchoService, options.impl ?? createEchoHandlers(name))],
     edge: options.edge === true ? { port: 0, allowedOrigins: ["http://console.test"] } : undefined,

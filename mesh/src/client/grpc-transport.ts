@@ -5,7 +5,9 @@ import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { currentCallScope } from "../call-scope.js";
-import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace-context.js";
+import { ROOT_CONTEXT, type Context } from "@opentelemetry/api";
+import type { Tracer } from "@opentelemetry/api";
+import { endRpcSpan, extractTraceContext, injectTraceContext, startRpcSpan } from "../observability/tracing.js";
 import type { MeshMetrics } from "../observability/metrics.js";
 import { principalHeader } from "../server/principal.js";
 import { headersFromMetadata, metadataFromHeaders } from "../server/metadata.js";
@@ -31,6 +33,8 @@ export interface MeshTransportOptions {
   readonly channelOptions?: grpc.ChannelOptions;
   readonly logger: Logger;
   readonly metrics?: MeshMetrics;
+  /** Client spans are made with this tracer; without one, only the context is passed on. */
+  readonly tracer?: Tracer;
 }
 
 type HeaderInit = ConstructorParameters<typeof Headers>[0];
@@ -62,14 +66,16 @@ export function createMeshTransport(options: MeshTransportOptions): Transport & 
   const plan = (method: DescMethod, signal: AbortSignal | undefined, timeoutMs: number | undefined, header: HeaderInit | undefined) => {
     const scope = currentCallScope();
     const headers = new Headers(header);
-    const parent = parseTraceparent(headers.get("traceparent") ?? scope?.traceparent);
-    headers.set("traceparent", formatTraceparent(childSpan(parent)));
+    // An explicit traceparent from the caller wins over the ambient server span.
+    const parent: Context = headers.has("traceparent") ? extractTraceContext(headers) : (scope?.traceContext ?? ROOT_CONTEXT);
+    const traced = options.tracer === undefined ? undefined : startRpcSpan(options.tracer, "client", path(method), parent);
+    injectTraceContext(traced?.context ?? parent, headers);
     if (scope?.principalToken !== undefined && !headers.has(principalHeader)) headers.set(principalHeader, scope.principalToken);
     const inherited = scope?.deadline === undefined ? undefined : scope.deadline - Date.now();
     const budget = Math.min(timeoutMs ?? Infinity, inherited ?? Infinity);
     const deadline = Date.now() + (Number.isFinite(budget) ? Math.max(0, budget) : defaultTimeoutMs);
     const signals = [signal, scope?.signal].filter((s): s is AbortSignal => s !== undefined);
-    return { headers, deadline, signal: signals.length > 0 ? AbortSignal.any(signals) : undefined };
+    return { headers, deadline, signal: signals.length > 0 ? AbortSignal.any(signals) : undefined, span: traced?.span };
   };
 
   const path = (method: DescMethod) => `/${method.parent.typeName}/${method.name}`;
@@ -116,9 +122,12 @@ export function createMeshTransport(options: MeshTransportOptions): Transport & 
           }
         }
       } catch (error) {
-        code = Code[ConnectError.from(error).code] ?? "Unknown";
+        const failure = ConnectError.from(error);
+        code = Code[failure.code] ?? "Unknown";
+        if (call.span !== undefined) endRpcSpan(call.span, failure.code, failure.rawMessage);
         throw error;
       } finally {
+        if (code === "OK" && call.span !== undefined) endRpcSpan(call.span, undefined);
         options.metrics?.clientCalls.inc({ target: options.target, method: methodPath, code });
         options.metrics?.clientLatency.observe({ target: options.target, method: methodPath }, Number(process.hrtime.bigint() - started) / 1e9);
       }
@@ -144,10 +153,19 @@ export function createMeshTransport(options: MeshTransportOptions): Transport & 
       const request = create(method.input, first);
       const call = plan(method, signal, timeoutMs, header);
       const methodPath = path(method);
+      const end = (error: unknown) => {
+        const failure = error === undefined ? undefined : ConnectError.from(error);
+        if (call.span !== undefined) endRpcSpan(call.span, failure?.code, failure?.rawMessage);
+      };
       // Streams are not retried: once a message has been delivered a retry would replay it.
-      return options.breakers.fire(options.target, methodPath, () =>
-        streamAttempt(client, method, methodPath, request, call.headers, call.deadline, call.signal, contextValues),
-      );
+      try {
+        return await options.breakers.fire(options.target, methodPath, () =>
+          streamAttempt(client, method, methodPath, request, call.headers, call.deadline, call.signal, end),
+        );
+      } catch (error) {
+        end(error);
+        throw error;
+      }
     },
   };
 
@@ -233,7 +251,7 @@ function streamAttempt<I extends DescMessage, O extends DescMessage>(
   headers: Headers,
   deadline: number,
   signal: AbortSignal | undefined,
-  contextValues: ContextValues | undefined,
+  onEnd: (error: unknown) => void,
 ): Promise<StreamResponse<I, O>> {
   return new Promise((resolve, reject) => {
     const call = client.makeServerStreamRequest(
@@ -256,7 +274,7 @@ function streamAttempt<I extends DescMessage, O extends DescMessage>(
         method,
         header: headersFromMetadata(metadata),
         trailer,
-        message: messages(call, trailer, signal, cancel),
+        message: messages(call, trailer, signal, cancel, onEnd),
       } as unknown as StreamResponse<I, O>);
     });
     call.once("error", (error: grpc.ServiceError) => {
@@ -266,7 +284,6 @@ function streamAttempt<I extends DescMessage, O extends DescMessage>(
         reject(toConnectError(error));
       }
     });
-    void contextValues;
   });
 }
 
@@ -275,15 +292,17 @@ async function* messages(
   trailer: Headers,
   signal: AbortSignal | undefined,
   cancel: () => void,
+  onEnd: (error: unknown) => void,
 ): AsyncIterable<Message> {
-  const failure = new Promise<never>((_, reject) => call.once("error", (error: grpc.ServiceError) => reject(toConnectError(error))));
-  failure.catch(() => undefined);
   call.once("status", (status: grpc.StatusObject) => headersFromMetadata(status.metadata).forEach((v, k) => trailer.set(k, v)));
+  let failure: unknown;
   try {
     for await (const message of call as AsyncIterable<Message>) yield message;
   } catch (error) {
-    throw error instanceof ConnectError ? error : toConnectError(error as grpc.ServiceError);
+    failure = error instanceof ConnectError ? error : toConnectError(error as grpc.ServiceError);
+    throw failure;
   } finally {
+    onEnd(failure);
     signal?.removeEventListener("abort", cancel);
     call.cancel();
   }

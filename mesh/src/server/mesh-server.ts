@@ -7,6 +7,7 @@ import type { Authorizer } from "../authz/index.js";
 import type { TokenVerifier } from "../principal/index.js";
 import { createLogger } from "../observability/logger.js";
 import { createMeshMetrics, type MeshMetrics } from "../observability/metrics.js";
+import { createTracing, type MeshTracing } from "../observability/tracing.js";
 import { createAdminServer } from "./admin-http.js";
 import { createAuthorizationInterceptor } from "./authorization.js";
 import { createEdgeFace, type EdgeFace } from "./edge-face.js";
@@ -69,6 +70,8 @@ export interface MeshServerOptions {
   readonly interceptors?: readonly MeshInterceptor[];
   readonly logger?: Logger;
   readonly metrics?: MeshMetrics;
+  /** OpenTelemetry tracing; default: one for this service, exporting when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  readonly tracing?: MeshTracing;
   /** Closed after the faces stopped (pools, consumers), in order. */
   readonly onShutdown?: ReadonlyArray<() => Promise<void> | void>;
 }
@@ -103,12 +106,13 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
   const trustDomain = options.trustDomain ?? "chaos.world";
   const logger = options.logger ?? createLogger(options.name);
   const metrics = options.metrics ?? createMeshMetrics(options.name);
+  const tracing = options.tracing ?? createTracing(options.name);
   const entries = methodEntries(options.services);
   const serviceNames = [...new Set(entries.map((e) => e.service.typeName))];
   const health = new ServingHealth(serviceNames);
   const shutdownController = new AbortController();
   const interceptors: MeshInterceptor[] = [
-    createObservabilityInterceptor(logger, metrics),
+    createObservabilityInterceptor(logger, metrics, tracing),
     createAuthorizationInterceptor(options.name, options.authorizer, logger),
     createPrincipalInterceptor(options.tokenVerifier ?? refuseTokens),
     createValidationInterceptor(),
@@ -194,6 +198,7 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
       clearTimeout(grace);
       if (admin !== undefined) await new Promise<void>((resolve) => admin!.close(() => resolve()));
       for (const close of onShutdown) await close();
+      if (options.tracing === undefined) await tracing.shutdown();
       logger.info("stopped");
     },
   };

@@ -4,29 +4,29 @@ import { runInCallScope, type CallScope } from "../call-scope.js";
 import { toCallerError } from "../error-info.js";
 import { callerKey, traceIdKey } from "../handler-values.js";
 import type { MeshMetrics } from "../observability/metrics.js";
-import { childSpan, formatTraceparent, parseTraceparent } from "../observability/trace-context.js";
+import { endRpcSpan, extractTraceContext, startRpcSpan, type MeshTracing } from "../observability/tracing.js";
 import type { MeshCall, MeshInterceptor, MeshResult } from "./mesh-call.js";
 
 /**
- * The outermost interceptor: continues the caller's W3C trace (or starts
- * one), runs the rest of the call in a CallScope (so outgoing calls inherit
+ * The outermost interceptor: opens the call's OpenTelemetry server span as
+ * a child of the caller's W3C trace context (or a new trace), runs the rest of the call in a CallScope (so outgoing calls inherit
  * deadline, cancellation, trace and end-user token), and records one log
  * line and the metrics per call — for streams when the stream ends.
  */
-export function createObservabilityInterceptor(logger: Logger, metrics: MeshMetrics): MeshInterceptor {
+export function createObservabilityInterceptor(logger: Logger, metrics: MeshMetrics, tracing: MeshTracing): MeshInterceptor {
   return (next) => async (call) => {
     const started = process.hrtime.bigint();
     const labels = { face: call.face, method: call.path };
     metrics.serverInFlight.inc(labels);
-    const span = childSpan(parseTraceparent(call.context.requestHeader.get("traceparent")));
-    call.traceId = span.traceId;
-    call.context.values.set(traceIdKey, span.traceId);
+    const { span, context: traceContext } = startRpcSpan(tracing.tracer, "server", call.path, extractTraceContext(call.context.requestHeader));
+    call.traceId = span.spanContext().traceId;
+    call.context.values.set(traceIdKey, call.traceId);
     call.context.values.set(callerKey, call.caller);
     const timeoutMs = call.context.timeoutMs();
     const scope: CallScope = {
       deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
       signal: call.context.signal,
-      traceparent: formatTraceparent(span),
+      traceContext,
       principalToken: undefined,
     };
     let finished = false;
@@ -34,7 +34,9 @@ export function createObservabilityInterceptor(logger: Logger, metrics: MeshMetr
       if (finished) return;
       finished = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const code = error === undefined ? "OK" : Code[toCallerError(error).code] ?? "Unknown";
+      const callerError = error === undefined ? undefined : toCallerError(error);
+      const code = callerError === undefined ? "OK" : Code[callerError.code] ?? "Unknown";
+      endRpcSpan(span, callerError?.code, callerError?.rawMessage);
       metrics.serverInFlight.dec(labels);
       metrics.serverLatency.observe(labels, seconds);
       metrics.serverCalls.inc({ ...labels, code });

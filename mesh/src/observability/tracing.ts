@@ -1,0 +1,72 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { Code } from "@connectrpc/connect";
+
+/** A process's OpenTelemetry tracer and how to flush it. */
+export interface MeshTracing {
+  readonly tracer: Tracer;
+  /** Flushes buffered spans and stops exporting. */
+  shutdown(): Promise<void>;
+}
+
+/** Options of {@link createTracing}. */
+export interface TracingOptions {
+  /**
+   * OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`). Default:
+   * OTEL_EXPORTER_OTLP_ENDPOINT; without one, spans are made (trace ids in
+   * logs, context propagated) but not exported.
+   */
+  readonly otlpEndpoint?: string;
+  /** Extra processors, e.g. an in-memory exporter in tests. */
+  readonly spanProcessors?: readonly SpanProcessor[];
+}
+
+/**
+ * OpenTelemetry tracing for one service. The provider is not registered
+ * globally: the mesh passes its tracer explicitly, so two services in one
+ * test process keep their own service.name.
+ */
+export function createTracing(service: string, options: TracingOptions = {}): MeshTracing {
+  const endpoint = options.otlpEndpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (endpoint !== undefined && endpoint !== "") {
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, "")}/v1/traces` })));
+  }
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ "service.name": service }), spanProcessors: processors });
+  return { tracer: provider.getTracer("@chaos/mesh"), shutdown: () => provider.shutdown() };
+}
+
+const propagator = new W3CTraceContextPropagator();
+const getter: TextMapGetter<Headers> = { get: (headers, key) => headers.get(key) ?? undefined, keys: (headers) => [...headers.keys()] };
+const setter: TextMapSetter<Headers> = { set: (headers, key, value) => headers.set(key, value) };
+
+/** The caller's trace context from W3C `traceparent`/`tracestate` headers (root when absent or invalid). */
+export function extractTraceContext(headers: Headers, base: Context = ROOT_CONTEXT): Context {
+  return propagator.extract(base, headers, getter);
+}
+
+/** Writes the span of `context` into W3C headers for the next hop. */
+export function injectTraceContext(context: Context, headers: Headers): void {
+  propagator.inject(context, headers, setter);
+}
+
+/** Starts an RPC span (semantic conventions rpc.*) as a child of `parent`. */
+export function startRpcSpan(tracer: Tracer, kind: "server" | "client", path: string, parent: Context): { span: Span; context: Context } {
+  const [, service = "", method = ""] = path.split("/");
+  const span = tracer.startSpan(
+    path.slice(1),
+    { kind: kind === "server" ? SpanKind.SERVER : SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.service": service, "rpc.method": method } },
+    parent,
+  );
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Ends an RPC span with its gRPC status code. */
+export function endRpcSpan(span: Span, code: Code | undefined, message?: string): void {
+  span.setAttribute("rpc.grpc.status_code", code ?? 0);
+  if (code !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.end();
+}
