@@ -197,6 +197,11 @@ function safeToRetry(method: DescMethod, headers: Headers, request: Message): bo
   return typeof key === "string" && key !== "";
 }
 
+/** grpc-js serializer and deserializer of a method's messages (protobuf binary via protobuf-es). */
+function codec(method: DescMethod): [(message: Message) => Buffer, (bytes: Buffer) => Message] {
+  return [(message) => Buffer.from(toBinary(method.input, message as never)), (bytes) => fromBinary(method.output, bytes)];
+}
+
 interface AttemptResult<O extends DescMessage> {
   readonly header: Headers;
   readonly trailer: Headers;
@@ -222,8 +227,7 @@ function unaryAttempt<I extends DescMessage, O extends DescMessage>(
     let trailer = new Headers();
     const call = client.makeUnaryRequest(
       methodPath,
-      (message: Message) => Buffer.from(toBinary(method.input, message as never)),
-      (bytes: Buffer) => fromBinary(method.output, bytes),
+      ...codec(method),
       request,
       metadataFromHeaders(headers),
       { deadline },
@@ -256,8 +260,7 @@ function streamAttempt<I extends DescMessage, O extends DescMessage>(
   return new Promise((resolve, reject) => {
     const call = client.makeServerStreamRequest(
       methodPath,
-      (message: Message) => Buffer.from(toBinary(method.input, message as never)),
-      (bytes: Buffer) => fromBinary(method.output, bytes),
+      ...codec(method),
       request,
       metadataFromHeaders(headers),
       { deadline },

@@ -1,8 +1,8 @@
 import { X509Certificate } from "node:crypto";
 import type { PeerCertificate } from "node:tls";
 import { readKeyUsage } from "./key-usage.js";
-import { SvidError } from "./svid-error.js";
-import { parseSpiffeId, type SpiffeId } from "./spiffe-id.js";
+import { SvidError, singleSpiffeId } from "./svid-error.js";
+import type { SpiffeId } from "./spiffe-id.js";
 
 /** A certificate as the mesh meets it: a TLS peer certificate (`.raw` is DER), PEM text, DER bytes or a parsed node:crypto certificate. */
 export type CertificateInput = PeerCertificate | X509Certificate | string | Buffer;
@@ -20,16 +20,10 @@ export type CertificateInput = PeerCertificate | X509Certificate | string | Buff
  */
 export function verifySvid(certificate: CertificateInput, trustDomain: string, now: Date = new Date()): SpiffeId {
   const cert = toX509(certificate);
-  const uris = uriSans(cert.subjectAltName);
-  if (uris.length === 0) throw new SvidError("no-uri-san", "certificate has no URI SAN, so it names no workload");
-  if (uris.length > 1) throw new SvidError("multiple-uri-sans", `certificate has ${uris.length} URI SANs; an X.509-SVID has exactly one`);
-  let id: SpiffeId;
-  try {
-    id = parseSpiffeId(uris[0]!);
-  } catch (error) {
-    throw new SvidError("malformed-id", (error as Error).message);
-  }
-  if (id.trustDomain !== trustDomain) throw new SvidError("wrong-trust-domain", `SPIFFE ID ${id.uri} is not in trust domain ${trustDomain}`);
+  const id = singleSpiffeId(uriSans(cert.subjectAltName), trustDomain, {
+    none: "certificate has no URI SAN, so it names no workload",
+    many: (count) => `certificate has ${count} URI SANs; an X.509-SVID has exactly one`,
+  });
   if (cert.ca) throw new SvidError("is-ca", `certificate for ${id.uri} is a CA (basicConstraints cA=true); a workload identity must be a leaf`);
   let usage;
   try {

@@ -1,5 +1,5 @@
-import { SvidError } from "./svid-error.js";
-import { parseSpiffeId, type SpiffeId } from "./spiffe-id.js";
+import { SvidError, singleSpiffeId } from "./svid-error.js";
+import type { SpiffeId } from "./spiffe-id.js";
 
 /**
  * One element of Envoy's `x-forwarded-client-cert` header: what one proxy
@@ -77,17 +77,10 @@ export function parseXfcc(header: string): XfccElement[] {
  */
 export function callerFromXfcc(header: string, trustDomain: string): SpiffeId {
   const last = parseXfcc(header).at(-1);
-  const uris = last?.URI ?? [];
-  if (uris.length === 0) throw new SvidError("no-uri-san", "x-forwarded-client-cert names no URI for the immediate peer");
-  if (uris.length > 1) throw new SvidError("multiple-uri-sans", `x-forwarded-client-cert names ${uris.length} URIs for the immediate peer; an SVID has exactly one`);
-  let id: SpiffeId;
-  try {
-    id = parseSpiffeId(uris[0]!);
-  } catch (error) {
-    throw new SvidError("malformed-id", (error as Error).message);
-  }
-  if (id.trustDomain !== trustDomain) throw new SvidError("wrong-trust-domain", `SPIFFE ID ${id.uri} is not in trust domain ${trustDomain}`);
-  return id;
+  return singleSpiffeId(last?.URI ?? [], trustDomain, {
+    none: "x-forwarded-client-cert names no URI for the immediate peer",
+    many: (count) => `x-forwarded-client-cert names ${count} URIs for the immediate peer; an SVID has exactly one`,
+  });
 }
 
 function firstOf(text: string, from: number, characters: string): number {

@@ -80,6 +80,15 @@ interface FaceState extends InternalFaceOptions {
   readonly peers: PeerIdentityCache;
 }
 
+type ServerCall = grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>;
+
+/** Wires client cancellation to a signal and builds the MeshCall the chain runs on. */
+function begin(entry: MethodEntry, call: ServerCall, options: FaceState): { aborter: AbortController; meshCall: MeshCall } {
+  const aborter = new AbortController();
+  call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
+  return { aborter, meshCall: toMeshCall(entry, call, call.request, aborter.signal, options) };
+}
+
 async function serveUnary(
   entry: MethodEntry,
   next: MeshNext,
@@ -87,18 +96,14 @@ async function serveUnary(
   callback: grpc.sendUnaryData<Message>,
   options: FaceState,
 ): Promise<void> {
-  const aborter = new AbortController();
-  call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
-  let trailer: Headers | undefined;
+  const { meshCall } = begin(entry, call, options);
   try {
-    const meshCall = toMeshCall(entry, call, call.request, aborter.signal, options);
-    trailer = meshCall.context.responseTrailer;
     const result = await next(meshCall);
     if (result.kind !== "unary") throw new Error(`${entry.path} returned a stream from a unary method`);
     sendHeader(call, meshCall);
     callback(null, result.message, metadataFromHeaders(meshCall.context.responseTrailer));
   } catch (error) {
-    callback(serviceError(error, trailer));
+    callback(serviceError(error, meshCall.context.responseTrailer));
   }
 }
 
@@ -108,12 +113,8 @@ async function serveStream(
   call: grpc.ServerWritableStream<Message, Message>,
   options: FaceState,
 ): Promise<void> {
-  const aborter = new AbortController();
-  call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
-  let trailer: Headers | undefined;
+  const { aborter, meshCall } = begin(entry, call, options);
   try {
-    const meshCall = toMeshCall(entry, call, call.request, aborter.signal, options);
-    trailer = meshCall.context.responseTrailer;
     const result = await next(meshCall);
     if (result.kind !== "stream") throw new Error(`${entry.path} returned one message from a streaming method`);
     sendHeader(call, meshCall);
@@ -125,13 +126,13 @@ async function serveStream(
     call.end(metadataFromHeaders(meshCall.context.responseTrailer));
   } catch (error) {
     if (aborter.signal.aborted && call.cancelled) return;
-    call.emit("error", serviceError(error, trailer));
+    call.emit("error", serviceError(error, meshCall.context.responseTrailer));
   }
 }
 
 function toMeshCall(
   entry: MethodEntry,
-  call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>,
+  call: ServerCall,
   request: Message,
   requestSignal: AbortSignal,
   options: FaceState,
@@ -177,7 +178,7 @@ function toMeshCall(
 }
 
 function identify(
-  call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>,
+  call: ServerCall,
   headers: Headers,
   options: FaceState,
 ): SpiffeId {
@@ -193,7 +194,7 @@ function identify(
   return options.peers.identify(certificate);
 }
 
-function sendHeader(call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>, meshCall: MeshCall): void {
+function sendHeader(call: ServerCall, meshCall: MeshCall): void {
   let any = false;
   meshCall.context.responseHeader.forEach(() => (any = true));
   if (any) call.sendMetadata(metadataFromHeaders(meshCall.context.responseHeader));
