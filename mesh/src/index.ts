@@ -27,3 +27,10 @@ export { createTracing, extractTraceContext, injectTraceContext, type MeshTracin
 export * from "./identity/index.js";
 export * from "./authz/index.js";
 export * from "./principal/index.js";
+export { createDatabase, type Database, type DatabaseOptions } from "./persistence/database.js";
+export { migrate, readMigrations, type Migration } from "./persistence/migrations.js";
+export { newCloudEvent, toKafkaHeaders, fromKafkaHeaders, topicName, deadLetterTopic, protobufContentType, type CloudEventAttributes } from "./events/cloud-event.js";
+export { appendToOutbox, eventTableMigrations, outboxChannel, type OutgoingEvent } from "./events/outbox.js";
+export { ensureTopics } from "./events/ensure-topics.js";
+export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./events/outbox-relay.js";
+export { startEventConsumer, onEvent, type EventConsumer, type EventConsumerOptions, type EventHandler } from "./events/event-consumer.js";

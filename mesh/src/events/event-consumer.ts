@@ -1,0 +1,141 @@
+import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type pg from "pg";
+import type { Logger } from "pino";
+import { Counter, Histogram, type Registry } from "prom-client";
+import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./cloud-event.js";
+import { ensureTopics } from "./ensure-topics.js";
+
+/** The handler of one event type; its effect runs in the inbox transaction. */
+export interface EventHandler<Desc extends DescMessage = DescMessage> {
+  readonly schema: Desc;
+  handle(client: pg.PoolClient, message: MessageShape<Desc>, event: CloudEventAttributes): Promise<void>;
+}
+
+/** Pairs an event schema with its handler, keeping the message type checked. */
+export function onEvent<Desc extends DescMessage>(schema: Desc, handle: EventHandler<Desc>["handle"]): EventHandler {
+  return { schema, handle } as unknown as EventHandler;
+}
+
+/** Consumer settings; every field has a documented default. */
+export interface EventConsumerOptions {
+  readonly kafka: Kafka;
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  /** One consumer group per service. */
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handlers: readonly EventHandler[];
+  /** Attempts before an event goes to the dead-letter topic. Default 5. */
+  readonly maxAttempts?: number;
+  /** First retry delay, doubled each attempt. Default 100 ms. */
+  readonly initialBackoffMs?: number;
+  /** Read topics from the beginning when the group has no offsets. Default true. */
+  readonly fromBeginning?: boolean;
+  readonly registry?: Registry;
+}
+
+/** A running consumer. */
+export interface EventConsumer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes events with effects exactly once: the effect and the event id go
+ * into the service's database in one transaction (the inbox), so a
+ * redelivery after a crash or a rebalance finds the id and changes nothing.
+ * A failing effect is retried with backoff, then the event goes to
+ * `<topic>.dlq` with the reason, and the consumer keeps going. So do events of
+ * an unknown type and payloads that do not parse.
+ */
+export async function startEventConsumer(options: EventConsumerOptions): Promise<EventConsumer> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  const initialBackoffMs = options.initialBackoffMs ?? 100;
+  const handlers = new Map(options.handlers.map((h) => [h.schema.typeName, h]));
+  const metrics = options.registry === undefined ? undefined : {
+    processed: new Counter({ name: "chaos_events_processed_total", help: "Events whose effect was applied (or found already applied).", labelNames: ["topic", "outcome"], registers: [options.registry] }),
+    latency: new Histogram({ name: "chaos_event_delivery_seconds", help: "From ce_time to effect committed.", labelNames: ["topic"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [options.registry] }),
+  };
+  await ensureTopics(options.kafka, options.topics.flatMap((topic) => [topic, deadLetterTopic(topic)]));
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: true });
+  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([consumer.connect(), producer.connect()]);
+  for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+
+  const deadLetter = async (topic: string, partition: number, message: KafkaMessage, reason: string) => {
+    options.logger.warn({ topic, partition, offset: message.offset, reason }, "event sent to the dead-letter topic");
+    metrics?.processed.inc({ topic, outcome: "dead_letter" });
+    await producer.send({
+      topic: deadLetterTopic(topic),
+      acks: -1,
+      messages: [{
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          dlq_reason: reason,
+          dlq_topic: topic,
+          dlq_partition: String(partition),
+          dlq_offset: message.offset,
+          dlq_time: new Date().toISOString(),
+        },
+      }],
+    });
+  };
+
+  const apply = async (topic: string, event: CloudEventAttributes, handler: EventHandler, decoded: unknown): Promise<"applied" | "duplicate"> => {
+    const client = await options.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const inserted = await client.query("INSERT INTO mesh_inbox (event_id, topic) VALUES ($1, $2) ON CONFLICT DO NOTHING", [event.id, topic]);
+      if (inserted.rowCount === 0) {
+        await client.query("ROLLBACK");
+        return "duplicate";
+      }
+      await handler.handle(client, decoded as never, event);
+      await client.query("COMMIT");
+      return "applied";
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  await consumer.run({
+    // Offsets are committed after the handler returned: a crash before that redelivers, the inbox absorbs it.
+    eachMessage: async ({ topic, partition, message }) => {
+      const event = fromKafkaHeaders(message.headers);
+      if (event === undefined) return deadLetter(topic, partition, message, "missing CloudEvents headers (ce_specversion, ce_id, ce_type)");
+      const handler = handlers.get(event.type);
+      if (handler === undefined) return deadLetter(topic, partition, message, `unknown event type ${event.type}`);
+      let decoded: unknown;
+      try {
+        decoded = fromBinary(handler.schema, message.value ?? new Uint8Array());
+      } catch (error) {
+        return deadLetter(topic, partition, message, `unparseable ${event.type} payload: ${(error as Error).message}`);
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const outcome = await apply(topic, event, handler, decoded);
+          metrics?.processed.inc({ topic, outcome });
+          const produced = Date.parse(event.time);
+          if (outcome === "applied" && Number.isFinite(produced)) metrics?.latency.observe({ topic }, (Date.now() - produced) / 1000);
+          return;
+        } catch (error) {
+          if (attempt >= maxAttempts) return deadLetter(topic, partition, message, `effect failed ${attempt} times: ${(error as Error).message}`);
+          options.logger.warn({ topic, eventId: event.id, attempt, err: error }, "event effect failed; retrying");
+          await new Promise((r) => setTimeout(r, initialBackoffMs * 2 ** (attempt - 1)));
+        }
+      }
+    },
+  });
+
+  return {
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import type { Kafka, Producer } from "kafkajs";
+import type pg from "pg";
+import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
+import { outboxChannel } from "./outbox.js";
+
+/** Relay settings; every field has a documented default. */
+export interface OutboxRelayOptions {
+  readonly pool: pg.Pool;
+  readonly kafka: Kafka;
+  readonly logger: Logger;
+  /** Rows published per round. Default 500. */
+  readonly batchSize?: number;
+  /** Poll interval when no NOTIFY arrives (a safety net). Default 200 ms. */
+  readonly pollIntervalMs?: number;
+  /** Registry for the lag metrics. */
+  readonly registry?: Registry;
+}
+
+/** A running relay. */
+export interface OutboxRelay {
+  /** True while this replica holds the relay lock and publishes. */
+  readonly isLeader: boolean;
+  stop(): Promise<void>;
+}
+
+const relayLockKey = 7_402_111_002;
+
+/**
+ * Publishes outbox rows to Kafka. Correct with transactions that commit out
+ * of id order: every round takes the unpublished rows in id order, whatever
+ * was published before, so a late commit is picked up by the next round and
+ * never skipped. Rows are marked published only after the broker acknowledged
+ * them (acks=all, idempotent producer); a crash in between republishes them,
+ * and consumers' inboxes make that harmless. Several replicas may run: one
+ * holds a session advisory lock and publishes, the others wait to take over,
+ * which keeps each aggregate's events in order.
+ */
+export async function startOutboxRelay(options: OutboxRelayOptions): Promise<OutboxRelay> {
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 200;
+  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  await producer.connect();
+  const lag = options.registry === undefined ? undefined : {
+    rows: new Gauge({ name: "chaos_outbox_unpublished_rows", help: "Outbox rows not yet acknowledged by Kafka.", registers: [options.registry] }),
+    age: new Gauge({ name: "chaos_outbox_oldest_unpublished_seconds", help: "Age of the oldest unpublished outbox row.", registers: [options.registry] }),
+  };
+  let stopped = false;
+  let leader = false;
+  let wake: (() => void) | undefined;
+  const listener = await options.pool.connect();
+  listener.on("notification", () => wake?.());
+  await listener.query(`LISTEN ${outboxChannel}`);
+
+  const publishRound = async (): Promise<number> => {
+    const { rows } = await options.pool.query<{ id: string; topic: string; partition_key: string; headers: Record<string, string>; payload: Buffer }>(
+      "SELECT id, topic, partition_key, headers, payload FROM mesh_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+      [batchSize],
+    );
+    if (rows.length === 0) return 0;
+    const byTopic = new Map<string, typeof rows>();
+    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((row) => ({ key: row.partition_key, value: row.payload, headers: row.headers })),
+      })),
+    });
+    await options.pool.query("UPDATE mesh_outbox SET published_at = now() WHERE id = ANY($1::bigint[])", [rows.map((r) => r.id)]);
+    return rows.length;
+  };
+
+  const recordLag = async () => {
+    if (lag === undefined) return;
+    const { rows } = await options.pool.query<{ count: string; age: number | null }>(
+      "SELECT count(*) AS count, extract(epoch FROM now() - min(created_at)) AS age FROM mesh_outbox WHERE published_at IS NULL",
+    );
+    lag.rows.set(Number(rows[0]?.count ?? 0));
+    lag.age.set(Number(rows[0]?.age ?? 0));
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        if (!leader) {
+          const { rows } = await listener.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [relayLockKey]);
+          leader = rows[0]?.locked === true;
+          if (leader) options.logger.info("outbox relay: this replica publishes");
+        }
+        const published = leader ? await publishRound() : 0;
+        await recordLag();
+        if (published === batchSize) continue;
+      } catch (error) {
+        options.logger.error({ err: error }, "outbox relay round failed; retrying");
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, leader ? pollIntervalMs : pollIntervalMs * 5);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  })();
+
+  return {
+    get isLeader() {
+      return leader;
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+      if (leader) await listener.query("SELECT pg_advisory_unlock($1)", [relayLockKey]).catch(() => undefined);
+      listener.release();
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
+import type pg from "pg";
+import { currentCallScope } from "../call-scope.js";
+import { injectTraceContext } from "../observability/tracing.js";
+import type { Migration } from "../persistence/migrations.js";
+import { newCloudEvent, toKafkaHeaders } from "./cloud-event.js";
+
+/** Channel the outbox notifies on commit, so the relay wakes at once instead of polling. */
+export const outboxChannel = "chaos_outbox";
+
+/**
+ * The mesh's own tables, applied before a service's migrations: the outbox
+ * (events written with the state change) and the inbox (event ids whose
+ * effect was applied).
+ */
+export const eventTableMigrations: readonly Migration[] = [
+  {
+    name: "0000_mesh_outbox_inbox.sql",
+    checksum: "mesh-1",
+    sql: `
+      CREATE TABLE IF NOT EXISTS mesh_outbox (
+        id bigserial PRIMARY KEY,
+        topic text NOT NULL,
+        partition_key text NOT NULL,
+        headers jsonb NOT NULL,
+        payload bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        published_at timestamptz
+      );
+      CREATE INDEX IF NOT EXISTS mesh_outbox_unpublished ON mesh_outbox (id) WHERE published_at IS NULL;
+      CREATE TABLE IF NOT EXISTS mesh_inbox (
+        event_id text PRIMARY KEY,
+        topic text NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
+];
+
+/** An event to publish: a message of the domain's events.proto and where it goes. */
+export interface OutgoingEvent<Desc extends DescMessage = DescMessage> {
+  readonly topic: string;
+  /** The aggregate id: partition key and ce_subject, so one aggregate's events stay in order. */
+  readonly aggregateId: string;
+  readonly schema: Desc;
+  readonly message: MessageShape<Desc>;
+}
+
+/**
+ * Writes events into the outbox inside the caller's transaction, next to the
+ * state change they describe: both commit or neither does. Per-aggregate
+ * order holds when the transaction first locks (updates) the aggregate's row,
+ * which makes transactions on one aggregate commit in outbox-id order.
+ */
+export async function appendToOutbox(client: pg.PoolClient, source: string, events: readonly OutgoingEvent[]): Promise<string[]> {
+  const scope = currentCallScope();
+  const trace = new Headers();
+  injectTraceContext(scope?.traceContext ?? ROOT_CONTEXT, trace);
+  const ids: string[] = [];
+  for (const event of events) {
+    const attributes = newCloudEvent(event.schema.typeName, source, event.aggregateId, trace.get("traceparent") ?? undefined);
+    ids.push(attributes.id);
+    await client.query("INSERT INTO mesh_outbox (topic, partition_key, headers, payload) VALUES ($1, $2, $3, $4)", [
+      event.topic,
+      event.aggregateId,
+      JSON.stringify(toKafkaHeaders(attributes)),
+      Buffer.from(toBinary(event.schema, event.message)),
+    ]);
+  }
+  if (events.length > 0) await client.query(`NOTIFY ${outboxChannel}`);
+  return ids;
+}

@@ -1,0 +1,62 @@
+import pg from "pg";
+import { currentCallScope } from "../call-scope.js";
+
+/** Pool settings; every field has a documented default. */
+export interface DatabaseOptions {
+  /** Connections per process. Default 10: two cores, and PostgreSQL's max_connections is shared by 16 services. */
+  readonly maxConnections?: number;
+  /** Idle connections close after this long. Default 30 s. */
+  readonly idleTimeoutMs?: number;
+  /** Waiting for a connection gives up after this long. Default 5 s. */
+  readonly connectionTimeoutMs?: number;
+  /** statement_timeout outside of any call (migrations, consumers). Default 30 s. */
+  readonly defaultStatementTimeoutMs?: number;
+}
+
+/** A service's database pool. */
+export interface Database {
+  readonly pool: pg.Pool;
+  /**
+   * Runs `work` in one transaction on one connection. Inside a call, the
+   * transaction's statement_timeout is the call's remaining deadline, so a
+   * cancelled or late call stops its queries instead of holding locks.
+   */
+  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Creates the pool of a service's own database (its DATABASE_URL). */
+export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    statement_timeout: options.defaultStatementTimeoutMs ?? 30_000,
+  });
+  // An idle client's error (server restart) must not crash the process; the pool replaces it.
+  pool.on("error", () => undefined);
+  return {
+    pool,
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const scope = currentCallScope();
+        if (scope?.deadline !== undefined) {
+          const remaining = Math.max(1, Math.floor(scope.deadline - Date.now()));
+          await client.query(`SET LOCAL statement_timeout = ${remaining}`);
+        }
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from "node:crypto";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import {
+  appendToOutbox,
+  createDatabase,
+  createLogger,
+  deadLetterTopic,
+  eventTableMigrations,
+  migrate,
+  newCloudEvent,
+  onEvent,
+  startEventConsumer,
+  startOutboxRelay,
+  toKafkaHeaders,
+  type Database,
+  type EventConsumer,
+  type OutboxRelay,
+} from "../src/index.js";
+import { createTestDatabase } from "./test-database.js";
+
+const infra = inject("infra");
+const logger = createLogger("events-test", "silent");
+const source = "spiffe://chaos.world/ns/chaos/sa/combat";
+let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Database;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase(infra.postgresAdminUrl);
+  db = createDatabase(testDb.url);
+  await migrate(db.pool, [
+    ...eventTableMigrations,
+    { name: "0001_effects.sql", checksum: "t1", sql: "CREATE TABLE effects (event_id text PRIMARY KEY, cast_id text NOT NULL)" },
+  ]);
+  kafka = new Kafka({ clientId: "events-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+}, 60_000);
+
+afterAll(async () => {
+  await db?.close();
+  await testDb?.drop();
+});
+
+/** Counts effect rows until `expected` or the time runs out. */
+async function effectsEventually(expected: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await db.pool.query<{ count: string }>("SELECT count(*) FROM effects");
+    const count = Number(rows[0]!.count);
+    if (count >= expected || Date.now() > deadline) return count;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const spellCast = (castId: string) => create(SpellCastSchema, { castId, casterCharacterId: "c-1", spellId: "fireball", manaSpent: 10 });
+
+function recordingConsumer(topic: string, fail: (castId: string, attempt: number) => boolean = () => false): Promise<EventConsumer> {
+  const attempts = new Map<string, number>();
+  return startEventConsumer({
+    kafka,
+    pool: db.pool,
+    logger,
+    groupId: `events-test-${randomUUID()}`,
+    topics: [topic],
+    maxAttempts: 3,
+    initialBackoffMs: 10,
+    handlers: [
+      onEvent(SpellCastSchema, async (client, message, event) => {
+        const attempt = (attempts.get(message.castId) ?? 0) + 1;
+        attempts.set(message.castId, attempt);
+        if (fail(message.castId, attempt)) throw new Error(`effect of ${message.castId} failed`);
+        await client.query("INSERT INTO effects (event_id, cast_id) VALUES ($1, $2)", [event.id, message.castId]);
+      }),
+    ],
+  });
+}
+
+describe("transactional outbox → Kafka → inbox", () => {
+  let relay: OutboxRelay;
+  beforeAll(async () => {
+    relay = await startOutboxRelay({ pool: db.pool, kafka, logger, pollIntervalMs: 50 });
+  });
+  afterAll(() => relay?.stop());
+
+  it("delivers every committed event exactly once, and none from a rolled-back transaction", async () => {
+    await db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    const consumer = await recordingConsumer(topic);
+    try {
+      for (let i = 0; i < 200; i++) {
+        await db.transaction((client) => appendToOutbox(client, source, [{ topic, aggregateId: `c-${i % 7}`, schema: SpellCastSchema, message: spellCast(`cast-${i}`) }]));
+      }
+      await db.transaction(async (client) => {
+        await appendToOutbox(client, source, [{ topic, aggregateId: "c-x", schema: SpellCastSchema, message: spellCast("rolled-back") }]);
+        throw new Error("the state change failed");
+      }).catch(() => undefined);
+      expect(await effectsEventually(200)).toBe(200);
+      await new Promise((r) => setTimeout(r, 500));
+      const { rows } = await db.pool.query<{ count: string; distinct: string; rolled: string }>(
+        "SELECT count(*) AS count, count(DISTINCT cast_id) AS distinct, count(*) FILTER (WHERE cast_id = 'rolled-back') AS rolled FROM effects",
+      );
+      expect(rows[0]).toEqual({ count: "200", distinct: "200", rolled: "0" });
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it("publishes a transaction that commits after a later one (no skipped rows)", async () => {
+    await db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    const consumer = await recordingConsumer(topic);
+    try {
+      const slow = await db.pool.connect();
+      await slow.query("BEGIN");
+      await appendToOutbox(slow, source, [{ topic, aggregateId: "a", schema: SpellCastSchema, message: spellCast("early-id-late-commit") }]);
+      await db.transaction((client) => appendToOutbox(client, source, [{ topic, aggregateId: "b", schema: SpellCastSchema, message: spellCast("late-id-early-commit") }]));
+      expect(await effectsEventually(1)).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      await slow.query("COMMIT");
+      slow.release();
+      expect(await effectsEventually(2)).toBe(2);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
+
+describe("consumer", () => {
+  async function produceRaw(topic: string, messages: Array<{ headers: Record<string, string>; value: Buffer }>) {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: messages.map((m) => ({ key: "k", ...m })) });
+    await producer.disconnect();
+  }
+
+  async function deadLetters(topic: string, expected: number): Promise<Array<{ reason: string; type: string }>> {
+    const consumer = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: deadLetterTopic(topic), fromBeginning: true });
+    const found: Array<{ reason: string; type: string }> = [];
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 20_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          found.push({ reason: String(message.headers?.dlq_reason), type: String(message.headers?.ce_type) });
+          if (found.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    return found;
+  }
+
+  it("applies a redelivered event once", async () => {
+    await db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    const headers = toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1"));
+    const value = Buffer.from(toBinary(SpellCastSchema, spellCast("twice")));
+    await produceRaw(topic, [{ headers, value }, { headers, value }, { headers, value }]);
+    const consumer = await recordingConsumer(topic);
+    try {
+      expect(await effectsEventually(1)).toBe(1);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await effectsEventually(2, 0)).toBe(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it("sends unknown types, unparseable payloads and effects that keep failing to the dead-letter topic, with a reason, and keeps going", async () => {
+    await db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    const good = (castId: string) => ({ headers: toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1")), value: Buffer.from(toBinary(SpellCastSchema, spellCast(castId))) });
+    await produceRaw(topic, [
+      { headers: toKafkaHeaders(newCloudEvent("chaos.combat.v1.NoSuchEvent", source, "c-1")), value: Buffer.from([1, 2, 3]) },
+      { headers: toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1")), value: Buffer.from([0xff, 0xff, 0xff]) },
+      good("always-fails"),
+      good("fails-once"),
+      good("fine"),
+    ]);
+    const consumer = await recordingConsumer(topic, (castId, attempt) => castId === "always-fails" || (castId === "fails-once" && attempt === 1));
+    try {
+      expect(await effectsEventually(2)).toBe(2);
+      const { rows } = await db.pool.query<{ cast_id: string }>("SELECT cast_id FROM effects ORDER BY cast_id");
+      expect(rows.map((r) => r.cast_id)).toEqual(["fails-once", "fine"]);
+      const letters = await deadLetters(topic, 3);
+      expect(letters.map((l) => l.reason)).toEqual([
+        "unknown event type chaos.combat.v1.NoSuchEvent",
+        expect.stringMatching(/^unparseable chaos\.combat\.v1\.SpellCast payload/),
+        "effect failed 3 times: effect of always-fails failed",
+      ]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
