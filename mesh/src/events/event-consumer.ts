@@ -32,6 +32,12 @@ export interface EventConsumerOptions {
   readonly initialBackoffMs?: number;
   /** Read topics from the beginning when the group has no offsets. Default true. */
   readonly fromBeginning?: boolean;
+  /**
+   * How long a silent member keeps its partitions before the group moves them
+   * (a crashed consumer's partitions wait this long). Default 10 s; the broker
+   * allows 6 s to 5 min.
+   */
+  readonly sessionTimeoutMs?: number;
   readonly registry?: Registry;
 }
 
@@ -57,7 +63,13 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     latency: new Histogram({ name: "chaos_event_delivery_seconds", help: "From ce_time to effect committed.", labelNames: ["topic"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [options.registry] }),
   };
   await ensureTopics(options.kafka, options.topics.flatMap((topic) => [topic, deadLetterTopic(topic)]));
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: true });
+  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+  const consumer: Consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: true,
+    sessionTimeout,
+    heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 6)),
+  });
   const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await Promise.all([consumer.connect(), producer.connect()]);
   for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import { appendToOutbox, createDatabase, eventTableMigrations, migrate, type Database } from "../src/index.js";
+import { createTestDatabase } from "./test-database.js";
+
+const infra = inject("infra");
+const eventCount = 10_000;
+let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Database;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase(infra.postgresAdminUrl);
+  db = createDatabase(testDb.url);
+  await migrate(db.pool, [
+    ...eventTableMigrations,
+    { name: "0001_crash_effects.sql", checksum: "c1", sql: "CREATE TABLE crash_effects (id bigserial PRIMARY KEY, event_id text NOT NULL, cast_id text NOT NULL)" },
+  ]);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await testDb?.drop();
+});
+
+/** A fixture process that can be SIGKILLed and restarted. */
+function fixture(file: string, env: Record<string, string>) {
+  let child: ChildProcess | undefined;
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "fixtures", file)], {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      child.stdout!.once("data", () => resolve());
+      child.once("exit", (code, signal) => signal === null && code !== 0 && reject(new Error(`${file} exited with ${code}`)));
+    });
+  return {
+    start,
+    async kill() {
+      const exited = new Promise((r) => child?.once("exit", r));
+      child?.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+describe("crash safety", () => {
+  it(`loses and duplicates nothing of ${eventCount} events while relay and consumer are SIGKILLed at random moments`, async () => {
+    const env = { DATABASE_URL: testDb.url, KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC: `chaos.combat.v1.crash-${randomUUID()}`, GROUP: `crash-${randomUUID()}` };
+    const relay = fixture("relay-process.ts", env);
+    const consumer = fixture("consumer-process.ts", env);
+    await Promise.all([relay.start(), consumer.start()]);
+
+    // Writers commit events in transactions of 100 while the chaos loop kills and restarts.
+    const writing = (async () => {
+      for (let batch = 0; batch < eventCount / 100; batch++) {
+        await db.transaction((client) =>
+          appendToOutbox(client, "spiffe://chaos.world/ns/chaos/sa/combat", Array.from({ length: 100 }, (_, i) => ({
+            topic: env.TOPIC,
+            aggregateId: `character-${i % 16}`,
+            schema: SpellCastSchema,
+            message: create(SpellCastSchema, { castId: `cast-${batch * 100 + i}`, spellId: "fireball" }),
+          }))),
+        );
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const kills = { relay: 0, consumer: 0 };
+    for (let round = 0; round < 6; round++) {
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1_200));
+      const victim = round % 2 === 0 ? "relay" : "consumer";
+      await (victim === "relay" ? relay : consumer).kill();
+      kills[victim]++;
+      await (victim === "relay" ? relay : consumer).start();
+    }
+    await writing;
+
+    const deadline = Date.now() + 120_000;
+    let applied = 0;
+    while (Date.now() < deadline) {
+      const { rows } = await db.pool.query<{ count: string }>("SELECT count(DISTINCT event_id) AS count FROM crash_effects");
+      applied = Number(rows[0]!.count);
+      if (applied >= eventCount) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await Promise.all([relay.kill(), consumer.kill()]);
+
+    const { rows } = await db.pool.query<{ effects: string; events: string; casts: string; unpublished: string }>(`
+      SELECT (SELECT count(*) FROM crash_effects) AS effects,
+             (SELECT count(DISTINCT event_id) FROM crash_effects) AS events,
+             (SELECT count(DISTINCT cast_id) FROM crash_effects) AS casts,
+             (SELECT count(*) FROM mesh_outbox WHERE published_at IS NULL) AS unpublished`);
+    expect(kills).toEqual({ relay: 3, consumer: 3 });
+    // 0 missing, 0 duplicate effects.
+    expect(rows[0]).toEqual({ effects: String(eventCount), events: String(eventCount), casts: String(eventCount), unpublished: "0" });
+  }, 240_000);
+});
