@@ -36,3 +36,6 @@ export { rebuildProjection, type Projection } from "./events/projection.js";
 export { createEventStore, eventStoreMigrations, meshErrorDomain, type EventStore, type StoredEvent } from "./events/event-store.js";
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./events/outbox-relay.js";
 export { startEventConsumer, onEvent, type EventConsumer, type EventConsumerOptions, type EventHandler } from "./events/event-consumer.js";
+export { createRedis } from "./redis/redis-client.js";
+export { createRateLimiter, type Rate, type RateDecision, type RateLimiter } from "./redis/rate-limiter.js";
+export { createCache, type Cache, type CacheOptions } from "./redis/cache.js";
