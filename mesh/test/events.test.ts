@@ -6,6 +6,8 @@ import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
   appendToOutbox,
   createDatabase,
+  listDeadLetters,
+  replayDeadLetters,
   createLogger,
   deadLetterTopic,
   eventTableMigrations,
@@ -198,4 +200,34 @@ describe("consumer", () => {
       await consumer.stop();
     }
   });
+
+  it("lists dead letters with their reasons and replays them once after the cause is fixed", async () => {
+    await db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    let fixed = false;
+    const consumer = await recordingConsumer(topic, (castId) => castId === "needs-fix" && !fixed);
+    try {
+      await produceRaw(topic, [
+        { headers: toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1")), value: Buffer.from(toBinary(SpellCastSchema, spellCast("needs-fix"))) },
+      ]);
+      const letters = await (async () => {
+        for (let i = 0; i < 40; i++) {
+          const found = await listDeadLetters(kafka, topic, 5_000);
+          if (found.length > 0) return found;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        return [];
+      })();
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({ eventType: "chaos.combat.v1.SpellCast", reason: "effect failed 3 times: effect of needs-fix failed" });
+      expect(await effectsEventually(1, 0)).toBe(0);
+
+      fixed = true;
+      expect(await replayDeadLetters(kafka, topic)).toBe(1);
+      expect(await effectsEventually(1)).toBe(1);
+      expect(await replayDeadLetters(kafka, topic, 5_000)).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  }, 90_000);
 });
