@@ -98,4 +98,42 @@ describe("crash safety", () => {
     // 0 missing, 0 duplicate effects.
     expect(rows[0]).toEqual({ effects: String(eventCount), events: String(eventCount), casts: String(eventCount), unpublished: "0" });
   }, 240_000);
+
+  it("applies nothing twice when one of two consumers in a group is killed mid-batch (rebalance)", async () => {
+    const total = 3_000;
+    await db.pool.query("TRUNCATE crash_effects");
+    const env = { DATABASE_URL: testDb.url, KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC: `chaos.combat.v1.rebalance-${randomUUID()}`, GROUP: `rebalance-${randomUUID()}` };
+    const relay = fixture("relay-process.ts", env);
+    const first = fixture("consumer-process.ts", env);
+    const second = fixture("consumer-process.ts", env);
+    await Promise.all([relay.start(), first.start(), second.start()]);
+    for (let batch = 0; batch < total / 500; batch++) {
+      await db.transaction((client) =>
+        appendToOutbox(client, "spiffe://chaos.world/ns/chaos/sa/combat", Array.from({ length: 500 }, (_, i) => ({
+          topic: env.TOPIC,
+          aggregateId: `character-${i % 16}`,
+          schema: SpellCastSchema,
+          message: create(SpellCastSchema, { castId: `rebalance-${batch * 500 + i}` }),
+        }))),
+      );
+    }
+    // Kill one member as soon as it is applying effects.
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await db.pool.query<{ count: string }>("SELECT count(*) FROM crash_effects");
+      if (Number(rows[0]!.count) > 200) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await first.kill();
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const { rows } = await db.pool.query<{ count: string }>("SELECT count(DISTINCT event_id) AS count FROM crash_effects");
+      if (Number(rows[0]!.count) >= total) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await Promise.all([relay.kill(), second.kill()]);
+    const { rows } = await db.pool.query<{ effects: string; events: string }>(
+      "SELECT count(*) AS effects, count(DISTINCT event_id) AS events FROM crash_effects",
+    );
+    expect(rows[0]).toEqual({ effects: String(total), events: String(total) });
+  }, 180_000);
 });
