@@ -32,6 +32,7 @@ export { migrate, readMigrations, type Migration } from "./persistence/migration
 export { newCloudEvent, toKafkaHeaders, fromKafkaHeaders, topicName, deadLetterTopic, protobufContentType, type CloudEventAttributes } from "./events/cloud-event.js";
 export { appendToOutbox, eventTableMigrations, outboxChannel, type OutgoingEvent } from "./events/outbox.js";
 export { ensureTopics } from "./events/ensure-topics.js";
+export { createSagaRunner, sagaMigrations, type SagaDefinition, type SagaStatus, type SagaStep } from "./events/saga.js";
 export { listDeadLetters, replayDeadLetters, replayGroupId, type DeadLetter } from "./events/dead-letters.js";
 export { rebuildProjection, type Projection } from "./events/projection.js";
 export { createEventStore, eventStoreMigrations, meshErrorDomain, type EventStore, type StoredEvent } from "./events/event-store.js";
