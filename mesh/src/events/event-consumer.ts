@@ -38,6 +38,8 @@ export interface EventConsumerOptions {
    * allows 6 s to 5 min.
    */
   readonly sessionTimeoutMs?: number;
+  /** Partitions processed in parallel (each with its own transactions). Default 3. */
+  readonly partitionsConsumedConcurrently?: number;
   readonly registry?: Registry;
 }
 
@@ -115,31 +117,96 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     }
   };
 
-  await consumer.run({
-    // Offsets are committed after the handler returned: a crash before that redelivers, the inbox absorbs it.
-    eachMessage: async ({ topic, partition, message }) => {
-      const event = fromKafkaHeaders(message.headers);
-      if (event === undefined) return deadLetter(topic, partition, message, "missing CloudEvents headers (ce_specversion, ce_id, ce_type)");
-      const handler = handlers.get(event.type);
-      if (handler === undefined) return deadLetter(topic, partition, message, `unknown event type ${event.type}`);
-      let decoded: unknown;
+  /** Decodes a message, or says why it goes to the dead-letter topic. */
+  const decode = (message: KafkaMessage): { event: CloudEventAttributes; handler: EventHandler; decoded: unknown } | { reason: string } => {
+    const event = fromKafkaHeaders(message.headers);
+    if (event === undefined) return { reason: "missing CloudEvents headers (ce_specversion, ce_id, ce_type)" };
+    const handler = handlers.get(event.type);
+    if (handler === undefined) return { reason: `unknown event type ${event.type}` };
+    try {
+      return { event, handler, decoded: fromBinary(handler.schema, message.value ?? new Uint8Array()) };
+    } catch (error) {
+      return { reason: `unparseable ${event.type} payload: ${(error as Error).message}` };
+    }
+  };
+
+  const observe = (topic: string, outcome: string, event: CloudEventAttributes) => {
+    metrics?.processed.inc({ topic, outcome });
+    const produced = Date.parse(event.time);
+    if (outcome === "applied" && Number.isFinite(produced)) metrics?.latency.observe({ topic }, (Date.now() - produced) / 1000);
+  };
+
+  /** The careful path: one transaction per event, retries with backoff, then the dead-letter topic. */
+  const processOne = async (topic: string, partition: number, message: KafkaMessage): Promise<void> => {
+    const parsed = decode(message);
+    if ("reason" in parsed) return deadLetter(topic, partition, message, parsed.reason);
+    for (let attempt = 1; ; attempt++) {
       try {
-        decoded = fromBinary(handler.schema, message.value ?? new Uint8Array());
+        observe(topic, await apply(topic, parsed.event, parsed.handler, parsed.decoded), parsed.event);
+        return;
       } catch (error) {
-        return deadLetter(topic, partition, message, `unparseable ${event.type} payload: ${(error as Error).message}`);
+        if (attempt >= maxAttempts) return deadLetter(topic, partition, message, `effect failed ${attempt} times: ${(error as Error).message}`);
+        options.logger.warn({ topic, eventId: parsed.event.id, attempt, err: error }, "event effect failed; retrying");
+        await new Promise((r) => setTimeout(r, initialBackoffMs * 2 ** (attempt - 1)));
       }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const outcome = await apply(topic, event, handler, decoded);
-          metrics?.processed.inc({ topic, outcome });
-          const produced = Date.parse(event.time);
-          if (outcome === "applied" && Number.isFinite(produced)) metrics?.latency.observe({ topic }, (Date.now() - produced) / 1000);
-          return;
-        } catch (error) {
-          if (attempt >= maxAttempts) return deadLetter(topic, partition, message, `effect failed ${attempt} times: ${(error as Error).message}`);
-          options.logger.warn({ topic, eventId: event.id, attempt, err: error }, "event effect failed; retrying");
-          await new Promise((r) => setTimeout(r, initialBackoffMs * 2 ** (attempt - 1)));
+    }
+  };
+
+  /**
+   * The fast path: a whole fetched batch in one transaction — one inbox
+   * insert for all its ids, then the effects of the new ones. If anything in
+   * it fails, the transaction is rolled back and the batch goes through the
+   * careful path one event at a time, so one bad event costs speed, never
+   * correctness.
+   */
+  const processBatch = async (topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> => {
+    const parsed = messages.map((message) => ({ message, parsed: decode(message) }));
+    if (parsed.some((p) => "reason" in p.parsed)) return false;
+    const valid = parsed as Array<{ message: KafkaMessage; parsed: { event: CloudEventAttributes; handler: EventHandler; decoded: unknown } }>;
+    const client = await options.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const { rows } = await client.query<{ event_id: string }>(
+        "INSERT INTO mesh_inbox (event_id, topic) SELECT DISTINCT unnest($1::text[]), $2 ON CONFLICT DO NOTHING RETURNING event_id",
+        [valid.map((v) => v.parsed.event.id), topic],
+      );
+      const fresh = new Set(rows.map((r) => r.event_id));
+      const outcomes: Array<[CloudEventAttributes, string]> = [];
+      for (const { parsed: p } of valid) {
+        if (!fresh.delete(p.event.id)) {
+          outcomes.push([p.event, "duplicate"]);
+          continue;
         }
+        await p.handler.handle(client, p.decoded as never, p.event);
+        outcomes.push([p.event, "applied"]);
+      }
+      await client.query("COMMIT");
+      for (const [event, outcome] of outcomes) observe(topic, outcome, event);
+      return true;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      options.logger.warn({ topic, partition, err: error }, "batch failed; processing its events one by one");
+      return false;
+    } finally {
+      client.release();
+    }
+  };
+
+  await consumer.run({
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    // Offsets are committed after the batch's effects committed: a crash before that redelivers, the inbox absorbs it.
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      if (await processBatch(batch.topic, batch.partition, batch.messages)) {
+        const last = batch.messages.at(-1);
+        if (last !== undefined) resolveOffset(last.offset);
+        await heartbeat();
+        return;
+      }
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) return;
+        await processOne(batch.topic, batch.partition, message);
+        resolveOffset(message.offset);
+        await heartbeat();
       }
     },
   });

@@ -56,17 +56,19 @@ export async function appendToOutbox(client: pg.PoolClient, source: string, even
   const scope = currentCallScope();
   const trace = new Headers();
   injectTraceContext(scope?.traceContext ?? ROOT_CONTEXT, trace);
-  const ids: string[] = [];
-  for (const event of events) {
+  const rows = events.map((event) => {
     const attributes = newCloudEvent(event.schema.typeName, source, event.aggregateId, trace.get("traceparent") ?? undefined);
-    ids.push(attributes.id);
-    await client.query("INSERT INTO mesh_outbox (topic, partition_key, headers, payload) VALUES ($1, $2, $3, $4)", [
-      event.topic,
-      event.aggregateId,
-      JSON.stringify(toKafkaHeaders(attributes)),
-      Buffer.from(toBinary(event.schema, event.message)),
-    ]);
-  }
+    return { attributes, event, payload: Buffer.from(toBinary(event.schema, event.message)) };
+  });
+  if (rows.length === 0) return [];
+  // One multi-row insert per call: a transaction that emits many events pays one round trip, not one per event.
+  await client.query(
+    `INSERT INTO mesh_outbox (topic, partition_key, headers, payload)
+     SELECT topic, partition_key, headers, payload
+     FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS t(topic, partition_key, headers, payload, n) ORDER BY n`,
+    [rows.map((r) => r.event.topic), rows.map((r) => r.event.aggregateId), rows.map((r) => JSON.stringify(toKafkaHeaders(r.attributes))), rows.map((r) => r.payload)],
+  );
+  const ids = rows.map((r) => r.attributes.id);
   if (events.length > 0) await client.query(`NOTIFY ${outboxChannel}`);
   return ids;
 }
