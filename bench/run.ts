@@ -9,7 +9,9 @@ import path from "node:path";
 import { ensureInfra, stopInfra } from "../scripts/infra/index.js";
 import { repoRoot } from "../scripts/infra/config.js";
 import { runEventsBench } from "./events-bench.js";
+import { runMeshBench } from "./mesh-bench.js";
 
+const mesh = await runMeshBench();
 const { endpoints, started } = await ensureInfra();
 try {
   const events = await runEventsBench(endpoints.kafkaBrokers, endpoints.postgresAdminUrl);
@@ -20,6 +22,7 @@ try {
     "",
     `Run ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${cpu}), Node ${process.version}, by \`npm run bench\`.`,
     "",
+    ...meshTable(mesh),
     "## Event backbone (issue: outbox, exactly-once effects)",
     "",
     "| path | peak events/s | ratio to bare kafkajs | latency at half peak: rate | p50 | p99 |",
@@ -33,4 +36,29 @@ try {
   console.log(lines.join("\n"));
 } finally {
   await stopInfra(started);
+}
+
+function meshTable(rows: Awaited<ReturnType<typeof runMeshBench>>): string[] {
+  const peakOf = (server: string, payload: string) => rows.find((r) => r.server.startsWith(server) && r.payload === payload)?.peak.rps ?? NaN;
+  const serialOf = (server: string, payload: string) => rows.find((r) => r.server.startsWith(server) && r.payload === payload)?.serial.p50Us ?? NaN;
+  const lines = [
+    "## Mesh runtime: unary echo, server on CPU 0, ghz on CPU 1",
+    "",
+    "| server | payload | peak rps | vs bare grpc-js | vs raw http2 | serial p50 µs | serial p99 µs | CPU µs/call |",
+    "|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.server} | ${r.payload} | ${r.peak.rps.toFixed(0)} | ${(r.peak.rps / peakOf("bare grpc-js", r.payload)).toFixed(2)} | ${(r.peak.rps / peakOf("raw node:http2", r.payload)).toFixed(2)} | ${r.serial.p50Us.toFixed(0)} | ${r.serial.p99Us.toFixed(0)} | ${r.cpuUsPerCall.toFixed(0)} |`),
+    "",
+    "Targets:",
+  ];
+  for (const payload of ["tiny (9 B)", "300 B"]) {
+    const internal = peakOf("mesh internal", payload);
+    const edge = peakOf("mesh edge", payload);
+    const check = (ok: boolean) => (ok ? "met" : "not met");
+    lines.push(
+      `- ${payload}: internal face ${(internal / peakOf("bare grpc-js", payload)).toFixed(2)}x bare grpc-js (target >= 0.9: ${check(internal >= 0.9 * peakOf("bare grpc-js", payload))}), ${(internal / peakOf("raw node:http2", payload)).toFixed(2)}x raw http2 (target >= 0.5: ${check(internal >= 0.5 * peakOf("raw node:http2", payload))}); edge face ${(edge / peakOf("bare connect-node", payload)).toFixed(2)}x bare connect-node (target >= 0.9: ${check(edge >= 0.9 * peakOf("bare connect-node", payload))}); full chain adds ${(serialOf("mesh internal", payload) - serialOf("bare grpc-js", payload)).toFixed(0)} µs at serial p50 over bare grpc-js (target <= 50: ${check(serialOf("mesh internal", payload) - serialOf("bare grpc-js", payload) <= 50)}).`,
+    );
+  }
+  lines.push("");
+  return lines;
 }

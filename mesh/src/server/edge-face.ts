@@ -46,8 +46,9 @@ export function createEdgeFace(
     routes,
     readMaxBytes: options.limits.maxMessageBytes,
     writeMaxBytes: options.limits.maxMessageBytes,
-    // Deadlines above the maximum are shortened by createCallContext, the same on both faces.
-    maxTimeoutMs: 0,
+    // connect-node would refuse longer deadlines (and 0 means "none allowed");
+    // createCallContext shortens them to the maximum instead, the same on both faces.
+    maxTimeoutMs: 2 ** 31 - 1,
     shutdownSignal: options.shutdownSignal,
   });
   const handle = withCors(adapter, options.allowedOrigins);
