@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Kafka, logLevel } from "kafkajs";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
@@ -58,7 +59,7 @@ async function effectsEventually(expected: number, timeoutMs = 30_000): Promise<
 
 const spellCast = (castId: string) => create(SpellCastSchema, { castId, casterCharacterId: "c-1", spellId: "fireball", manaSpent: 10 });
 
-function recordingConsumer(topic: string, fail: (castId: string, attempt: number) => boolean = () => false): Promise<EventConsumer> {
+function recordingConsumer(topic: string, fail: (castId: string, attempt: number) => boolean = () => false, registry?: Registry): Promise<EventConsumer> {
   const attempts = new Map<string, number>();
   return startEventConsumer({
     kafka,
@@ -68,6 +69,7 @@ function recordingConsumer(topic: string, fail: (castId: string, attempt: number
     topics: [topic],
     maxAttempts: 3,
     initialBackoffMs: 10,
+    registry,
     handlers: [
       onEvent(SpellCastSchema, async (client, message, event) => {
         const attempt = (attempts.get(message.castId) ?? 0) + 1;
@@ -81,15 +83,16 @@ function recordingConsumer(topic: string, fail: (castId: string, attempt: number
 
 describe("transactional outbox → Kafka → inbox", () => {
   let relay: OutboxRelay;
+  const registry = new Registry();
   beforeAll(async () => {
-    relay = await startOutboxRelay({ pool: db.pool, kafka, logger, pollIntervalMs: 50 });
+    relay = await startOutboxRelay({ pool: db.pool, kafka, logger, pollIntervalMs: 50, registry });
   });
   afterAll(() => relay?.stop());
 
   it("delivers every committed event exactly once, and none from a rolled-back transaction", async () => {
     await db.pool.query("TRUNCATE effects");
     const topic = `chaos.combat.v1.test-${randomUUID()}`;
-    const consumer = await recordingConsumer(topic);
+    const consumer = await recordingConsumer(topic, undefined, registry);
     try {
       for (let i = 0; i < 200; i++) {
         await db.transaction((client) => appendToOutbox(client, source, [{ topic, aggregateId: `c-${i % 7}`, schema: SpellCastSchema, message: spellCast(`cast-${i}`) }]));
@@ -104,6 +107,11 @@ describe("transactional outbox → Kafka → inbox", () => {
         "SELECT count(*) AS count, count(DISTINCT cast_id) AS distinct, count(*) FILTER (WHERE cast_id = 'rolled-back') AS rolled FROM effects",
       );
       expect(rows[0]).toEqual({ count: "200", distinct: "200", rolled: "0" });
+      const metrics = await registry.metrics();
+      expect(metrics).toMatch(new RegExp(`chaos_events_processed_total\\{topic="${topic.replaceAll(".", "\\.")}",outcome="applied"\\} 200`));
+      expect(metrics).toMatch(/chaos_outbox_unpublished_rows 0/);
+      expect(metrics).toMatch(/chaos_consumer_lag_messages\{topic="[^"]+",partition="\d"\} \d+/);
+      expect(metrics).toContain("chaos_event_delivery_seconds_bucket");
     } finally {
       await consumer.stop();
     }

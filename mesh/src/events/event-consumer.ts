@@ -2,7 +2,7 @@ import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/proto
 import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./cloud-event.js";
 import { ensureTopics } from "./ensure-topics.js";
 
@@ -62,6 +62,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
   const handlers = new Map(options.handlers.map((h) => [h.schema.typeName, h]));
   const metrics = options.registry === undefined ? undefined : {
     processed: new Counter({ name: "chaos_events_processed_total", help: "Events whose effect was applied (or found already applied).", labelNames: ["topic", "outcome"], registers: [options.registry] }),
+    lag: new Gauge({ name: "chaos_consumer_lag_messages", help: "Messages behind the partition's end, per topic and partition.", labelNames: ["topic", "partition"], registers: [options.registry] }),
     latency: new Histogram({ name: "chaos_event_delivery_seconds", help: "From ce_time to effect committed.", labelNames: ["topic"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [options.registry] }),
   };
   await ensureTopics(options.kafka, options.topics.flatMap((topic) => [topic, deadLetterTopic(topic)]));
@@ -196,6 +197,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
     // Offsets are committed after the batch's effects committed: a crash before that redelivers, the inbox absorbs it.
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      metrics?.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
       if (await processBatch(batch.topic, batch.partition, batch.messages)) {
         const last = batch.messages.at(-1);
         if (last !== undefined) resolveOffset(last.offset);
