@@ -28,6 +28,37 @@ const goPlugins = {
 /** buf generation templates, run in this order (see each file's header). */
 export const generationTemplates = ["buf.gen.yaml", "buf.gen.deps.yaml"] as const;
 
+/**
+ * Third-party clients the tests drive as real processes (installed on first
+ * use, not by `npm start`): grpcurl for operators' reflection-based calls,
+ * grpc-health-probe as Kubernetes uses it.
+ */
+const goClientTools = {
+  grpcurl: "github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3",
+  "grpc-health-probe": "github.com/grpc-ecosystem/grpc-health-probe@v0.4.61",
+} as const;
+
+/** Installs grpcurl and grpc-health-probe into .chaos/bin once; returns their paths. */
+export async function ensureGoClientTools(): Promise<Record<keyof typeof goClientTools, string>> {
+  const marker = path.join(goBinDir, ".client-tool-versions");
+  const wanted = JSON.stringify(goClientTools);
+  if (readOr(marker) !== wanted) {
+    fs.mkdirSync(goBinDir, { recursive: true });
+    for (const module of Object.values(goClientTools)) {
+      await run("go", ["install", module], { env: { ...process.env, GOBIN: goBinDir }, timeoutMs: 600_000 });
+    }
+    fs.writeFileSync(marker, wanted);
+  }
+  return { grpcurl: path.join(goBinDir, "grpcurl"), "grpc-health-probe": path.join(goBinDir, "grpc-health-probe") };
+}
+
+/** Builds the Go interop client (clients/go-interop) against the generated Go code; returns its path. */
+export async function buildGoInteropClient(): Promise<string> {
+  const output = path.join(goBinDir, "chaos-interop");
+  await run("go", ["build", "-o", output, "."], { cwd: path.join(repoRoot, "clients", "go-interop"), timeoutMs: 600_000 });
+  return output;
+}
+
 /** Directory of third-party .proto files buf.yaml's second module points at. */
 export const protoDepsDir = path.join(repoRoot, ".chaos", "deps", "proto");
 /** Where the Go plugins are installed. */
