@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { createAuthorizer, loadPolicyFile, type Authorizer } from "./authz/index.js";
 import { BreakerRegistry, defaultBreakerOptions, type BreakerOptions } from "./client/breaker.js";
 import { createFileDiscovery, type Discovery } from "./client/discovery.js";
-import { createMeshTransport } from "./client/grpc-transport.js";
+import { createMeshTransport, type MeshTransportOptions } from "./client/grpc-transport.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./client/retry.js";
 import { RetryBudget } from "./client/retry-budget.js";
 import { loadMeshConfig, type MeshConfig } from "./mesh-config.js";
@@ -25,6 +25,8 @@ export interface MeshRuntimeOptions {
   readonly retryPolicy?: Partial<RetryPolicy>;
   readonly logger?: Logger;
   readonly tracing?: MeshTracing;
+  /** Fallbacks of outgoing calls, by target service (see MeshTransportOptions.fallback). */
+  readonly fallbacks?: Readonly<Record<string, MeshTransportOptions["fallback"]>>;
 }
 
 /** A service's server options; ports default to the registry, then to any free port. */
@@ -83,6 +85,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
       logger,
       metrics,
       tracer: tracing.tracer,
+      fallback: options.fallbacks?.[target],
     });
     transports.set(target, transport);
     return transport;

@@ -206,3 +206,17 @@ describe("deadline and cancellation propagation", () => {
     expect(cancelledAt - started).toBeLessThan(600);
   });
 });
+
+describe("fallback", () => {
+  it("answers with the fallback while the upstream is unhealthy, and not for caller errors", async () => {
+    const echo = await countingEcho((n) => ({ failCode: n === 1 ? Code.InvalidArgument : Code.Unavailable }));
+    const client = caller(echo.port, {
+      retryPolicy: { maxAttempts: 1 },
+      fallbacks: { echo: (method) => (method.endsWith("/Echo") ? { payload: new TextEncoder().encode("cached"), servedBy: "fallback" } : undefined) },
+    }).client(EchoService, "echo");
+    expect((await failure(client.echo({})))?.code).toBe(Code.InvalidArgument);
+    const answer = await client.echo({});
+    expect(answer.servedBy).toBe("fallback");
+    expect(new TextDecoder().decode(answer.payload)).toBe("cached");
+  });
+});

@@ -11,7 +11,7 @@ import { endRpcSpan, extractTraceContext, injectTraceContext, startRpcSpan } fro
 import type { MeshMetrics } from "../observability/metrics.js";
 import { principalHeader } from "../server/principal.js";
 import { headersFromMetadata, metadataFromHeaders } from "../server/metadata.js";
-import { isBreakerOpen, type BreakerRegistry } from "./breaker.js";
+import { isBreakerOpen, unhealthyCodes, type BreakerRegistry } from "./breaker.js";
 import { backoffMs, maxAttemptsLimit, pushback, retryableCode, type RetryPolicy } from "./retry.js";
 import type { RetryBudget } from "./retry-budget.js";
 
@@ -35,6 +35,12 @@ export interface MeshTransportOptions {
   readonly metrics?: MeshMetrics;
   /** Client spans are made with this tracer; without one, only the context is passed on. */
   readonly tracer?: Tracer;
+  /**
+   * Optional fallback per method path: when a unary call fails with an
+   * unhealthy-upstream error (its breaker open included), a returned message
+   * answers the caller instead (e.g. a cached leaderboard). Undefined = fail.
+   */
+  readonly fallback?: (methodPath: string, error: ConnectError) => MessageInitShape<DescMessage> | undefined;
 }
 
 type HeaderInit = ConstructorParameters<typeof Headers>[0];
@@ -125,6 +131,11 @@ export function createMeshTransport(options: MeshTransportOptions): Transport & 
         const failure = ConnectError.from(error);
         code = Code[failure.code] ?? "Unknown";
         if (call.span !== undefined) endRpcSpan(call.span, failure.code, failure.rawMessage);
+        const substitute = unhealthyCodes.has(failure.code) ? options.fallback?.(methodPath, failure) : undefined;
+        if (substitute !== undefined) {
+          code = "FALLBACK";
+          return { stream: false, service: method.parent, method, header: new Headers(), trailer: new Headers(), message: create(method.output, substitute as never) } as UnaryResponse<I, O>;
+        }
         throw error;
       } finally {
         if (code === "OK" && call.span !== undefined) endRpcSpan(call.span, undefined);
