@@ -187,11 +187,7 @@ function identify(
     if (xfcc === null) throw new Error("no x-forwarded-client-cert header from the sidecar");
     return callerFromXfcc(xfcc, options.trustDomain);
   }
-  const certificate = call.getAuthContext()?.sslPeerCertificate;
-  if (certificate === undefined || certificate === null || Object.keys(certificate).length === 0) {
-    throw new Error("no client certificate");
-  }
-  return options.peers.identify(certificate);
+  return options.peers.identifyCall(call);
 }
 
 function sendHeader(call: ServerCall, meshCall: MeshCall): void {
