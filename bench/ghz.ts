@@ -21,6 +21,7 @@ export async function ensureGhz(): Promise<string> {
 
 /** What one ghz run measured. */
 export interface LoadResult {
+  /** Successful calls. */
   readonly count: number;
   readonly rps: number;
   readonly p50Us: number;
@@ -63,5 +64,6 @@ export function runGhz(ghz: string, options: { port: number; protoset: string; p
   };
   const at = (p: number) => (report.latencyDistribution?.find((d) => d.percentage === p)?.latency ?? NaN) / 1000;
   const ok = report.statusCodeDistribution?.OK ?? 0;
-  return { count: report.count, rps: report.rps, p50Us: at(50), p99Us: at(99), errors: report.count - ok };
+  // Only successful calls count toward throughput: a failing server must not look fast.
+  return { count: ok, rps: report.count === 0 ? 0 : (report.rps * ok) / report.count, p50Us: at(50), p99Us: at(99), errors: report.count - ok };
 }

@@ -5,9 +5,12 @@ import { announce } from "./ready.js";
 
 const server = http2.createServer();
 server.on("stream", (stream) => {
+  // ghz resets in-flight streams when a timed run ends; that must not kill the server.
+  stream.on("error", () => undefined);
   const chunks: Buffer[] = [];
   stream.on("data", (chunk: Buffer) => chunks.push(chunk));
   stream.on("end", () => {
+    if (stream.destroyed) return;
     stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
     stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
     stream.end(Buffer.concat(chunks));
