@@ -2,29 +2,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
-import { appendToOutbox, createDatabase, eventTableMigrations, migrate, type Database } from "../src/index.js";
-import { createTestDatabase } from "./test-database.js";
+import { appendToOutbox, eventTableMigrations } from "../src/index.js";
+import { useTestDatabase } from "./test-database.js";
 
 const infra = inject("infra");
 const eventCount = 10_000;
-let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: Database;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase(infra.postgresAdminUrl);
-  db = createDatabase(testDb.url);
-  await migrate(db.pool, [
-    ...eventTableMigrations,
-    { name: "0001_crash_effects.sql", checksum: "c1", sql: "CREATE TABLE crash_effects (id bigserial PRIMARY KEY, event_id text NOT NULL, cast_id text NOT NULL)" },
-  ]);
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-});
+const test = useTestDatabase([
+  ...eventTableMigrations,
+  { name: "0001_crash_effects.sql", checksum: "c1", sql: "CREATE TABLE crash_effects (id bigserial PRIMARY KEY, event_id text NOT NULL, cast_id text NOT NULL)" },
+]);
 
 /** A fixture process that can be SIGKILLed and restarted. */
 function fixture(file: string, env: Record<string, string>) {
@@ -50,7 +38,7 @@ function fixture(file: string, env: Record<string, string>) {
 
 describe("crash safety", () => {
   it(`loses and duplicates nothing of ${eventCount} events while relay and consumer are SIGKILLed at random moments`, async () => {
-    const env = { DATABASE_URL: testDb.url, KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC: `chaos.combat.v1.crash-${randomUUID()}`, GROUP: `crash-${randomUUID()}` };
+    const env = { DATABASE_URL: test.url, KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC: `chaos.combat.v1.crash-${randomUUID()}`, GROUP: `crash-${randomUUID()}` };
     const relay = fixture("relay-process.ts", env);
     const consumer = fixture("consumer-process.ts", env);
     await Promise.all([relay.start(), consumer.start()]);
@@ -58,7 +46,7 @@ describe("crash safety", () => {
     // Writers commit events in transactions of 100 while the chaos loop kills and restarts.
     const writing = (async () => {
       for (let batch = 0; batch < eventCount / 100; batch++) {
-        await db.transaction((client) =>
+        await test.db.transaction((client) =>
           appendToOutbox(client, "spiffe://chaos.world/ns/chaos/sa/combat", Array.from({ length: 100 }, (_, i) => ({
             topic: env.TOPIC,
             aggregateId: `character-${i % 16}`,
@@ -82,14 +70,14 @@ describe("crash safety", () => {
     const deadline = Date.now() + 120_000;
     let applied = 0;
     while (Date.now() < deadline) {
-      const { rows } = await db.pool.query<{ count: string }>("SELECT count(DISTINCT event_id) AS count FROM crash_effects");
+      const { rows } = await test.db.pool.query<{ count: string }>("SELECT count(DISTINCT event_id) AS count FROM crash_effects");
       applied = Number(rows[0]!.count);
       if (applied >= eventCount) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     await Promise.all([relay.kill(), consumer.kill()]);
 
-    const { rows } = await db.pool.query<{ effects: string; events: string; casts: string; unpublished: string }>(`
+    const { rows } = await test.db.pool.query<{ effects: string; events: string; casts: string; unpublished: string }>(`
       SELECT (SELECT count(*) FROM crash_effects) AS effects,
              (SELECT count(DISTINCT event_id) FROM crash_effects) AS events,
              (SELECT count(DISTINCT cast_id) FROM crash_effects) AS casts,
@@ -101,14 +89,14 @@ describe("crash safety", () => {
 
   it("applies nothing twice when one of two consumers in a group is killed mid-batch (rebalance)", async () => {
     const total = 3_000;
-    await db.pool.query("TRUNCATE crash_effects");
-    const env = { DATABASE_URL: testDb.url, KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC: `chaos.combat.v1.rebalance-${randomUUID()}`, GROUP: `rebalance-${randomUUID()}` };
+    await test.db.pool.query("TRUNCATE crash_effects");
+    const env = { DATABASE_URL: test.url, KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC: `chaos.combat.v1.rebalance-${randomUUID()}`, GROUP: `rebalance-${randomUUID()}` };
     const relay = fixture("relay-process.ts", env);
     const first = fixture("consumer-process.ts", env);
     const second = fixture("consumer-process.ts", env);
     await Promise.all([relay.start(), first.start(), second.start()]);
     for (let batch = 0; batch < total / 500; batch++) {
-      await db.transaction((client) =>
+      await test.db.transaction((client) =>
         appendToOutbox(client, "spiffe://chaos.world/ns/chaos/sa/combat", Array.from({ length: 500 }, (_, i) => ({
           topic: env.TOPIC,
           aggregateId: `character-${i % 16}`,
@@ -119,19 +107,19 @@ describe("crash safety", () => {
     }
     // Kill one member as soon as it is applying effects.
     for (let i = 0; i < 200; i++) {
-      const { rows } = await db.pool.query<{ count: string }>("SELECT count(*) FROM crash_effects");
+      const { rows } = await test.db.pool.query<{ count: string }>("SELECT count(*) FROM crash_effects");
       if (Number(rows[0]!.count) > 200) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     await first.kill();
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
-      const { rows } = await db.pool.query<{ count: string }>("SELECT count(DISTINCT event_id) AS count FROM crash_effects");
+      const { rows } = await test.db.pool.query<{ count: string }>("SELECT count(DISTINCT event_id) AS count FROM crash_effects");
       if (Number(rows[0]!.count) >= total) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     await Promise.all([relay.kill(), second.kill()]);
-    const { rows } = await db.pool.query<{ effects: string; events: string }>(
+    const { rows } = await test.db.pool.query<{ effects: string; events: string }>(
       "SELECT count(*) AS effects, count(DISTINCT event_id) AS events FROM crash_effects",
     );
     expect(rows[0]).toEqual({ effects: String(total), events: String(total) });

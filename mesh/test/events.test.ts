@@ -6,51 +6,35 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
   appendToOutbox,
-  createDatabase,
   listDeadLetters,
   replayDeadLetters,
   createLogger,
   deadLetterTopic,
   eventTableMigrations,
-  migrate,
   newCloudEvent,
   onEvent,
   startEventConsumer,
   startOutboxRelay,
   toKafkaHeaders,
-  type Database,
   type EventConsumer,
   type OutboxRelay,
 } from "../src/index.js";
-import { createTestDatabase } from "./test-database.js";
+import { useTestDatabase } from "./test-database.js";
 
 const infra = inject("infra");
 const logger = createLogger("events-test", "silent");
 const source = "spiffe://chaos.world/ns/chaos/sa/combat";
-let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: Database;
-let kafka: Kafka;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase(infra.postgresAdminUrl);
-  db = createDatabase(testDb.url);
-  await migrate(db.pool, [
-    ...eventTableMigrations,
-    { name: "0001_effects.sql", checksum: "t1", sql: "CREATE TABLE effects (event_id text PRIMARY KEY, cast_id text NOT NULL)" },
-  ]);
-  kafka = new Kafka({ clientId: "events-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
-}, 60_000);
-
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-});
+const test = useTestDatabase([
+  ...eventTableMigrations,
+  { name: "0001_effects.sql", checksum: "t1", sql: "CREATE TABLE effects (event_id text PRIMARY KEY, cast_id text NOT NULL)" },
+]);
+const kafka = new Kafka({ clientId: "events-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
 
 /** Counts effect rows until `expected` or the time runs out. */
 async function effectsEventually(expected: number, timeoutMs = 30_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await db.pool.query<{ count: string }>("SELECT count(*) FROM effects");
+    const { rows } = await test.db.pool.query<{ count: string }>("SELECT count(*) FROM effects");
     const count = Number(rows[0]!.count);
     if (count >= expected || Date.now() > deadline) return count;
     await new Promise((r) => setTimeout(r, 100));
@@ -63,7 +47,7 @@ function recordingConsumer(topic: string, fail: (castId: string, attempt: number
   const attempts = new Map<string, number>();
   return startEventConsumer({
     kafka,
-    pool: db.pool,
+    pool: test.db.pool,
     logger,
     groupId: `events-test-${randomUUID()}`,
     topics: [topic],
@@ -85,25 +69,25 @@ describe("transactional outbox → Kafka → inbox", () => {
   let relay: OutboxRelay;
   const registry = new Registry();
   beforeAll(async () => {
-    relay = await startOutboxRelay({ pool: db.pool, kafka, logger, pollIntervalMs: 50, registry });
+    relay = await startOutboxRelay({ pool: test.db.pool, kafka, logger, pollIntervalMs: 50, registry });
   });
   afterAll(() => relay?.stop());
 
   it("delivers every committed event exactly once, and none from a rolled-back transaction", async () => {
-    await db.pool.query("TRUNCATE effects");
+    await test.db.pool.query("TRUNCATE effects");
     const topic = `chaos.combat.v1.test-${randomUUID()}`;
     const consumer = await recordingConsumer(topic, undefined, registry);
     try {
       for (let i = 0; i < 200; i++) {
-        await db.transaction((client) => appendToOutbox(client, source, [{ topic, aggregateId: `c-${i % 7}`, schema: SpellCastSchema, message: spellCast(`cast-${i}`) }]));
+        await test.db.transaction((client) => appendToOutbox(client, source, [{ topic, aggregateId: `c-${i % 7}`, schema: SpellCastSchema, message: spellCast(`cast-${i}`) }]));
       }
-      await db.transaction(async (client) => {
+      await test.db.transaction(async (client) => {
         await appendToOutbox(client, source, [{ topic, aggregateId: "c-x", schema: SpellCastSchema, message: spellCast("rolled-back") }]);
         throw new Error("the state change failed");
       }).catch(() => undefined);
       expect(await effectsEventually(200)).toBe(200);
       await new Promise((r) => setTimeout(r, 500));
-      const { rows } = await db.pool.query<{ count: string; distinct: string; rolled: string }>(
+      const { rows } = await test.db.pool.query<{ count: string; distinct: string; rolled: string }>(
         "SELECT count(*) AS count, count(DISTINCT cast_id) AS distinct, count(*) FILTER (WHERE cast_id = 'rolled-back') AS rolled FROM effects",
       );
       expect(rows[0]).toEqual({ count: "200", distinct: "200", rolled: "0" });
@@ -118,14 +102,14 @@ describe("transactional outbox → Kafka → inbox", () => {
   });
 
   it("publishes a transaction that commits after a later one (no skipped rows)", async () => {
-    await db.pool.query("TRUNCATE effects");
+    await test.db.pool.query("TRUNCATE effects");
     const topic = `chaos.combat.v1.test-${randomUUID()}`;
     const consumer = await recordingConsumer(topic);
     try {
-      const slow = await db.pool.connect();
+      const slow = await test.db.pool.connect();
       await slow.query("BEGIN");
       await appendToOutbox(slow, source, [{ topic, aggregateId: "a", schema: SpellCastSchema, message: spellCast("early-id-late-commit") }]);
-      await db.transaction((client) => appendToOutbox(client, source, [{ topic, aggregateId: "b", schema: SpellCastSchema, message: spellCast("late-id-early-commit") }]));
+      await test.db.transaction((client) => appendToOutbox(client, source, [{ topic, aggregateId: "b", schema: SpellCastSchema, message: spellCast("late-id-early-commit") }]));
       expect(await effectsEventually(1)).toBe(1);
       await new Promise((r) => setTimeout(r, 300));
       await slow.query("COMMIT");
@@ -167,7 +151,7 @@ describe("consumer", () => {
   }
 
   it("applies a redelivered event once", async () => {
-    await db.pool.query("TRUNCATE effects");
+    await test.db.pool.query("TRUNCATE effects");
     const topic = `chaos.combat.v1.test-${randomUUID()}`;
     const headers = toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1"));
     const value = Buffer.from(toBinary(SpellCastSchema, spellCast("twice")));
@@ -183,7 +167,7 @@ describe("consumer", () => {
   });
 
   it("sends unknown types, unparseable payloads and effects that keep failing to the dead-letter topic, with a reason, and keeps going", async () => {
-    await db.pool.query("TRUNCATE effects");
+    await test.db.pool.query("TRUNCATE effects");
     const topic = `chaos.combat.v1.test-${randomUUID()}`;
     const good = (castId: string) => ({ headers: toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1")), value: Buffer.from(toBinary(SpellCastSchema, spellCast(castId))) });
     await produceRaw(topic, [
@@ -196,7 +180,7 @@ describe("consumer", () => {
     const consumer = await recordingConsumer(topic, (castId, attempt) => castId === "always-fails" || (castId === "fails-once" && attempt === 1));
     try {
       expect(await effectsEventually(2)).toBe(2);
-      const { rows } = await db.pool.query<{ cast_id: string }>("SELECT cast_id FROM effects ORDER BY cast_id");
+      const { rows } = await test.db.pool.query<{ cast_id: string }>("SELECT cast_id FROM effects ORDER BY cast_id");
       expect(rows.map((r) => r.cast_id)).toEqual(["fails-once", "fine"]);
       const letters = await deadLetters(topic, 3);
       expect(letters.map((l) => l.reason)).toEqual([
@@ -210,7 +194,7 @@ describe("consumer", () => {
   });
 
   it("lists dead letters with their reasons and replays them once after the cause is fixed", async () => {
-    await db.pool.query("TRUNCATE effects");
+    await test.db.pool.query("TRUNCATE effects");
     const topic = `chaos.combat.v1.test-${randomUUID()}`;
     let fixed = false;
     const consumer = await recordingConsumer(topic, (castId) => castId === "needs-fix" && !fixed);

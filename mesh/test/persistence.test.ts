@@ -1,40 +1,28 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createDatabase, migrate, type CallScope, type Database } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { migrate, type CallScope } from "../src/index.js";
 import { runInCallScope } from "../src/call-scope.js";
-import { createTestDatabase } from "./test-database.js";
+import { useTestDatabase } from "./test-database.js";
 
-const infra = inject("infra");
-let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
-let db: Database;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase(infra.postgresAdminUrl);
-  db = createDatabase(testDb.url);
-});
-
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-});
+const test = useTestDatabase([]);
 
 describe("migrations", () => {
   const first = { name: "0001_characters.sql", checksum: "a", sql: "CREATE TABLE characters (id uuid PRIMARY KEY, name text NOT NULL)" };
   const second = { name: "0002_health.sql", checksum: "b", sql: "ALTER TABLE characters ADD COLUMN health int NOT NULL DEFAULT 100" };
 
   it("apply once, in order, even when replicas start together", async () => {
-    const runs = await Promise.all([migrate(db.pool, [first, second]), migrate(db.pool, [first, second]), migrate(db.pool, [first, second])]);
+    const runs = await Promise.all([migrate(test.db.pool, [first, second]), migrate(test.db.pool, [first, second]), migrate(test.db.pool, [first, second])]);
     expect(runs.flat().sort()).toEqual(["0001_characters.sql", "0002_health.sql"]);
-    expect(await migrate(db.pool, [first, second])).toEqual([]);
+    expect(await migrate(test.db.pool, [first, second])).toEqual([]);
   });
 
   it("refuse to start when an applied migration was edited", async () => {
-    await expect(migrate(db.pool, [{ ...first, checksum: "edited" }, second])).rejects.toThrow("migration 0001_characters.sql was changed after it was applied");
+    await expect(migrate(test.db.pool, [{ ...first, checksum: "edited" }, second])).rejects.toThrow("migration 0001_characters.sql was changed after it was applied");
   });
 
   it("roll back a failing migration entirely and name it", async () => {
     const broken = { name: "0003_broken.sql", checksum: "c", sql: "CREATE TABLE half (id int); SELECT no_such_function();" };
-    await expect(migrate(db.pool, [first, second, broken])).rejects.toThrow(/migration 0003_broken.sql failed/);
-    const { rows } = await db.pool.query("SELECT to_regclass('half') AS half");
+    await expect(migrate(test.db.pool, [first, second, broken])).rejects.toThrow(/migration 0003_broken.sql failed/);
+    const { rows } = await test.db.pool.query("SELECT to_regclass('half') AS half");
     expect(rows[0].half).toBeNull();
   });
 });
@@ -43,7 +31,7 @@ describe("statement_timeout from the call's deadline", () => {
   it("stops a query when the call's remaining time runs out", async () => {
     const scope: CallScope = { deadline: Date.now() + 200, signal: new AbortController().signal, traceContext: undefined, principalToken: undefined };
     const started = Date.now();
-    const error = await runInCallScope(scope, () => db.transaction((client) => client.query("SELECT pg_sleep(5)"))).then(() => undefined, (e: unknown) => e as Error);
+    const error = await runInCallScope(scope, () => test.db.transaction((client) => client.query("SELECT pg_sleep(5)"))).then(() => undefined, (e: unknown) => e as Error);
     expect(error?.message).toMatch(/canceling statement due to statement timeout/);
     expect(Date.now() - started).toBeLessThan(2_000);
   });

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Database } from "../persistence/database.js";
 import type { EventStore, StoredEvent } from "./event-store.js";
 
 /** A read model built from events: how to empty it and how one event changes it. */
@@ -15,22 +16,14 @@ export interface Projection {
  * in store order, in one transaction: readers see the old model until the
  * new one is complete. Returns the number of events replayed.
  */
-export async function rebuildProjection(pool: pg.Pool, store: EventStore, projection: Projection): Promise<number> {
-  const client = await pool.connect();
-  let replayed = 0;
-  try {
-    await client.query("BEGIN");
+export function rebuildProjection(db: Database, store: EventStore, projection: Projection): Promise<number> {
+  return db.transaction(async (client) => {
     await projection.reset(client);
-    for await (const event of store.all(pool)) {
+    let replayed = 0;
+    for await (const event of store.all(db.pool)) {
       await projection.apply(client, event);
       replayed++;
     }
-    await client.query("COMMIT");
     return replayed;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
