@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span,
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { Code } from "@connectrpc/connect";
 
 /** A process's OpenTelemetry tracer and how to flush it. */
@@ -35,7 +35,14 @@ export function createTracing(service: string, options: TracingOptions = {}): Me
   if (endpoint !== undefined && endpoint !== "") {
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, "")}/v1/traces` })));
   }
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ "service.name": service }), spanProcessors: processors });
+  // With nowhere to send spans, make them non-recording: trace ids still flow
+  // through logs and headers, but no span objects are built per call
+  // (measured as a visible share of a call's CPU on the internal face).
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ "service.name": service }),
+    spanProcessors: processors,
+    ...(processors.length === 0 ? { sampler: new AlwaysOffSampler() } : {}),
+  });
   return { tracer: provider.getTracer("@chaos/mesh"), shutdown: () => provider.shutdown() };
 }
 

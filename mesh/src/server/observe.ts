@@ -74,6 +74,8 @@ async function* observeStream(result: Extract<MeshResult, { kind: "stream" }>, s
 }
 
 function log(logger: Logger, call: MeshCall, code: string, seconds: number, error: unknown): void {
+  // Successful calls log at debug: skip building the line when nobody reads it.
+  if (error === undefined && !logger.isLevelEnabled("debug")) return;
   const line = {
     trace_id: call.traceId,
     face: call.face,
