@@ -45,3 +45,16 @@ export function createCallContext(call: IncomingCall, limits: DeadlineLimits): H
     contextValues: createContextValues(),
   });
 }
+
+/** Reason given to the context's signal when its call has ended normally (one shared object: no allocation per call). */
+const callEnded = Object.freeze(new Error("call ended"));
+
+/**
+ * Ends a call's context: stops its deadline timer and releases its signal
+ * listeners. Without this every call leaves a timer that fires (and aborts
+ * the signal with a DEADLINE_EXCEEDED error) long after the call is over —
+ * measured as a visible share of the internal face's CPU under load.
+ */
+export function endCallContext(context: HandlerContext): void {
+  (context as HandlerContext & { abort?: (reason?: unknown) => void }).abort?.(callEnded);
+}

@@ -5,7 +5,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { cors as connectCors, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { toCallerError } from "../error-info.js";
-import { createCallContext, type DeadlineLimits } from "./call-context.js";
+import { createCallContext, endCallContext, type DeadlineLimits } from "./call-context.js";
 import type { MeshCall, MeshNext } from "./mesh-call.js";
 import type { MethodEntry } from "./registration.js";
 
@@ -117,25 +117,33 @@ function edgeHandler(entry: MethodEntry, next: MeshNext, options: EdgeFaceOption
   };
   if (entry.method.methodKind === "server_streaming") {
     return async function* (request: never, ctx: HandlerContext) {
+      let context: HandlerContext | undefined;
       try {
         const { call, result } = await start(request, ctx);
+        context = call.context;
         copyHeaders(call.context, ctx);
         if (result.kind !== "stream") throw new Error(`${entry.path} returned one message from a streaming method`);
         yield* result.messages;
         copyHeaders(call.context, ctx);
       } catch (error) {
         throw toCallerError(error);
+      } finally {
+        if (context !== undefined) endCallContext(context);
       }
     };
   }
   return async (request: never, ctx: HandlerContext) => {
+    let context: HandlerContext | undefined;
     try {
       const { call, result } = await start(request, ctx);
+      context = call.context;
       if (result.kind !== "unary") throw new Error(`${entry.path} returned a stream from a unary method`);
       copyHeaders(call.context, ctx);
       return result.message;
     } catch (error) {
       throw toCallerError(error);
+    } finally {
+      if (context !== undefined) endCallContext(context);
     }
   };
 }

@@ -6,7 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { callerFromXfcc, type SpiffeId } from "../identity/index.js";
 import { PeerIdentityCache } from "./peer-identity-cache.js";
 import { toCallerError } from "../error-info.js";
-import { createCallContext, type DeadlineLimits } from "./call-context.js";
+import { createCallContext, endCallContext, type DeadlineLimits } from "./call-context.js";
 import type { MeshCall, MeshNext } from "./mesh-call.js";
 import { headersFromMetadata, metadataFromHeaders } from "./metadata.js";
 import type { MethodEntry } from "./registration.js";
@@ -104,6 +104,8 @@ async function serveUnary(
     callback(null, result.message, metadataFromHeaders(meshCall.context.responseTrailer));
   } catch (error) {
     callback(serviceError(error, meshCall.context.responseTrailer));
+  } finally {
+    endCallContext(meshCall.context);
   }
 }
 
@@ -127,6 +129,8 @@ async function serveStream(
   } catch (error) {
     if (aborter.signal.aborted && call.cancelled) return;
     call.emit("error", serviceError(error, meshCall.context.responseTrailer));
+  } finally {
+    endCallContext(meshCall.context);
   }
 }
 
