@@ -80,7 +80,7 @@ export async function runMeshBench(seconds = { peak: 5, serial: 4 }): Promise<Me
       await checkEcho(port, target.face === "internal" ? pki.dir : undefined);
       for (const [payloadName, payload] of Object.entries(payloads)) {
         const base = { port, protoset, payloadBase64: payload.toString("base64"), tls };
-        runGhz(ghz, { ...base, concurrency: 50, connections: 2, seconds: 2 }); // warm-up (JIT, connections)
+        runGhz(ghz, { ...base, concurrency: 50, connections: 2, seconds: 4 }); // warm-up: JIT and connections (2 s left the mesh visibly colder than its baselines)
         const before = cpuTicks(server.child.pid!);
         const peak = runGhz(ghz, { ...base, concurrency: 50, connections: 2, seconds: seconds.peak });
         const cpuUsPerCall = ((cpuTicks(server.child.pid!) - before) / clk) * 1e6 / Math.max(1, peak.count);
