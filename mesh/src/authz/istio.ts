@@ -1,58 +1,56 @@
-import type { AuthorizationPolicy } from "./policy.js";
-import { infrastructureMethods } from "./policy.js";
+import { infrastructureMethods, type AuthorizationPolicy } from "./policy.js";
+
+// Istio's deny by default: an ALLOW policy with an empty spec matches no request, so a workload of
+// the namespace accepts only what some other ALLOW policy admits.
+const denyAllName = "allow-nothing";
 
 /**
- * Renders the policy as Istio `security.istio.io/v1` AuthorizationPolicies:
- * a namespace-wide allow-nothing policy (Istio's deny by default: an ALLOW
- * policy with an empty spec matches no request), then one ALLOW policy per
- * target service whose rules are the policy's, with principals in Istio's
- * form (`<trust domain>/ns/<ns>/sa/<name>`) and gRPC paths as operations.
- * Deterministic output, so the generated files diff cleanly.
+ * Renders the policy as Kubernetes YAML, documents separated by `---`: the
+ * namespace-wide allow-nothing policy, then per target service (sorted) one
+ * `security.istio.io/v1` ALLOW AuthorizationPolicy selecting `app: <service>`,
+ * whose rules are the infrastructure methods for any workload of the
+ * namespace followed by the policy's rules. Principals use Istio's form
+ * (`<trust domain>/ns/<ns>/sa/<name>`, no `spiffe://`); gRPC paths are the
+ * operations, where Istio reads "/pkg.Service/*" as a prefix match. Written
+ * as plain strings in a fixed order, so the generated files diff cleanly.
  */
 export function renderIstioAuthorizationPolicies(policy: AuthorizationPolicy): string {
   const principal = (name: string) => `${policy.trustDomain}/ns/${policy.namespace}/sa/${name}`;
-  const documents: string[] = [
-    [
-      "apiVersion: security.istio.io/v1",
-      "kind: AuthorizationPolicy",
-      "metadata:",
-      "  name: allow-nothing",
-      `  namespace: ${policy.namespace}`,
-      "spec: {}",
-    ].join("\n"),
+  const list = (values: readonly string[]) => `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
+  const metadata = (name: string) => ["apiVersion: security.istio.io/v1", "kind: AuthorizationPolicy", "metadata:", `  name: ${plain(name)}`, `  namespace: ${plain(policy.namespace)}`];
+  const rule = (principals: readonly string[], paths: readonly string[]) => [
+    "    - from:",
+    "        - source:",
+    `            principals: ${list(principals)}`,
+    "      to:",
+    "        - operation:",
+    `            paths: ${list(paths)}`,
   ];
+  const documents = [[...metadata(denyAllName), "spec: {}"].join("\n")];
   for (const target of Object.keys(policy.services).sort()) {
+    // Both would be named alike, and one would silently replace the other when applied.
+    if (target === denyAllName) throw new Error(`a service named ${denyAllName} collides with the namespace's deny-all policy`);
     const lines = [
-      "apiVersion: security.istio.io/v1",
-      "kind: AuthorizationPolicy",
-      "metadata:",
-      `  name: ${target}`,
-      `  namespace: ${policy.namespace}`,
+      ...metadata(target),
       "spec:",
       "  selector:",
       "    matchLabels:",
-      `      app: ${target}`,
+      `      app: ${plain(target)}`,
       "  action: ALLOW",
       "  rules:",
       "    # Probes and operators: health and reflection for any workload of the mesh.",
-      "    - from:",
-      "        - source:",
-      `            principals: ["${policy.trustDomain}/ns/${policy.namespace}/sa/*"]`,
-      "      to:",
-      "        - operation:",
-      `            paths: [${infrastructureMethods.map((m) => `"${m}"`).join(", ")}]`,
+      ...rule([principal("*")], infrastructureMethods),
     ];
-    for (const rule of policy.services[target]!.allow) {
-      lines.push(
-        "    - from:",
-        "        - source:",
-        `            principals: [${[...rule.callers].sort().map((c) => `"${principal(c)}"`).join(", ")}]`,
-        "      to:",
-        "        - operation:",
-        `            paths: [${rule.methods.map((m) => `"${m}"`).join(", ")}]`,
-      );
-    }
+    for (const allow of policy.services[target]!.allow) lines.push(...rule([...allow.callers].sort().map(principal), allow.methods));
     documents.push(lines.join("\n"));
   }
   return `${documents.join("\n---\n")}\n`;
+}
+
+/**
+ * A validated name as a YAML scalar: plain, unless YAML would read it as a
+ * number or boolean (`123`, `on`), which Kubernetes rejects as a name or label.
+ */
+function plain(name: string): string {
+  return /^[0-9]|^(?:y|n|yes|no|true|false|on|off|null)$/i.test(name) ? JSON.stringify(name) : name;
 }

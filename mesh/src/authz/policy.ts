@@ -3,8 +3,9 @@ import { parseSpiffeId } from "../identity/spiffe-id.js";
 
 /**
  * The one authorization policy source: which caller workloads may call which
- * methods of which target service. Enforced by the mesh on the internal face
- * and rendered as Istio AuthorizationPolicies. Deny by default.
+ * methods of which target service. The mesh enforces it on the internal face
+ * and the Istio AuthorizationPolicies are rendered from it. Deny by default:
+ * a target that is not listed is reachable by nobody.
  */
 export interface AuthorizationPolicy {
   readonly trustDomain: string;
@@ -13,21 +14,26 @@ export interface AuthorizationPolicy {
   readonly services: Readonly<Record<string, ServicePolicy>>;
 }
 
-/** Rules of one target service. */
+/** Rules of one target service; an empty list still makes the infrastructure methods reachable. */
 export interface ServicePolicy {
   readonly allow: readonly AllowRule[];
 }
 
-/** Callers are service names; methods are "/pkg.Service/Method" or "/pkg.Service/*". */
+/**
+ * Callers are service names (their SPIFFE ids are derived:
+ * spiffe://<trust domain>/ns/<namespace>/sa/<name>); methods are
+ * fully-qualified "/pkg.Service/Method" or "/pkg.Service/*".
+ */
 export interface AllowRule {
   readonly callers: readonly string[];
   readonly methods: readonly string[];
 }
 
 /**
- * Methods any authenticated workload of the trust domain may call on any
- * service: health checks and reflection are what probes and operators need,
- * and they reveal nothing a contract does not.
+ * Methods every authenticated workload of the policy's trust domain and
+ * namespace may call on every listed service: probes need health checks and
+ * operators need reflection, and neither reveals more than the contracts do.
+ * The Istio rendering emits the same rule, so both enforcement points agree.
  */
 export const infrastructureMethods: readonly string[] = [
   "/grpc.health.v1.Health/*",
@@ -35,83 +41,147 @@ export const infrastructureMethods: readonly string[] = [
   "/grpc.reflection.v1alpha.ServerReflection/*",
 ];
 
-/** The outcome of one authorization check. */
+/** The outcome of one authorization check; `caller` is the caller's service name. */
 export type Decision = { readonly allowed: true; readonly caller: string } | { readonly allowed: false; readonly reason: string };
 
 /** Decides calls against a policy. */
 export interface Authorizer {
+  /** May the workload `callerSpiffeUri` call `method` ("/pkg.Service/Method") on service `target`? */
   decide(target: string, callerSpiffeUri: string | undefined, method: string): Decision;
 }
 
-const methodPattern = /^\/[A-Za-z_][\w.]*\.[A-Za-z_]\w*\/([A-Za-z_]\w*|\*)$/;
-const namePattern = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const methodPattern = /^\/(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*\/(?:[A-Za-z_]\w*|\*)$/;
+// A DNS-1123 label: service names become Kubernetes names, label values and SPIFFE path segments.
+const namePattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const trustDomainPattern = /^[a-z0-9](?:[a-z0-9._-]{0,253}[a-z0-9])?$/;
+const methodFormat = "/package.Service/Method";
 
-/** Validates a parsed JSON policy; errors name the offending path. */
+/**
+ * Validates a parsed JSON policy. Errors name the offending path, e.g.
+ * `services.combat.allow[0].methods[1]: "CastSpell" is not of the form /package.Service/Method`.
+ * Unknown keys are errors too: a misspelt key, or a "deny" list this format
+ * does not have, would otherwise be silently ignored.
+ */
 export function parsePolicy(json: unknown): AuthorizationPolicy {
-  const fail = (where: string, what: string): never => {
-    throw new Error(`authorization policy: ${where}: ${what}`);
-  };
-  if (typeof json !== "object" || json === null) fail("(root)", "must be an object");
-  const root = json as Record<string, unknown>;
-  const text = (value: unknown, where: string) => (typeof value === "string" && namePattern.test(value) ? value : fail(where, `${JSON.stringify(value)} is not a lowercase name`));
-  const trustDomain = typeof root.trustDomain === "string" && /^[a-z0-9.-]+$/.test(root.trustDomain) ? root.trustDomain : fail("trustDomain", "must be a lowercase domain");
-  const namespace = text(root.namespace, "namespace");
-  if (typeof root.services !== "object" || root.services === null) fail("services", "must be an object");
+  const root = object(json, "(root)", ["trustDomain", "namespace", "services"]);
+  const trustDomain = matching(root.trustDomain, "trustDomain", trustDomainPattern, "a lowercase trust domain");
+  const namespace = matching(root.namespace, "namespace", namePattern, "a lowercase DNS label");
   const services: Record<string, ServicePolicy> = {};
-  for (const [target, raw] of Object.entries(root.services as Record<string, unknown>)) {
-    text(target, `services.${target}`);
-    const allow = (raw as { allow?: unknown })?.allow;
-    if (!Array.isArray(allow)) fail(`services.${target}.allow`, "must be an array");
+  for (const [target, raw] of Object.entries(object(root.services, "services"))) {
+    const where = `services.${target}`;
+    matching(target, where, namePattern, "a lowercase DNS label");
+    const service = object(raw, where, ["allow"]);
     services[target] = {
-      allow: (allow as unknown[]).map((rule, i) => {
-        const where = `services.${target}.allow[${i}]`;
-        const { callers, methods } = (rule ?? {}) as { callers?: unknown; methods?: unknown };
-        if (!Array.isArray(callers) || callers.length === 0) fail(`${where}.callers`, "must be a non-empty array");
-        if (!Array.isArray(methods) || methods.length === 0) fail(`${where}.methods`, "must be a non-empty array");
-        (callers as unknown[]).forEach((c, j) => text(c, `${where}.callers[${j}]`));
-        (methods as unknown[]).forEach((m, j) => {
-          if (typeof m !== "string" || !methodPattern.test(m)) fail(`${where}.methods[${j}]`, `${JSON.stringify(m)} is not of the form /package.Service/Method or /package.Service/*`);
-        });
-        return { callers: callers as string[], methods: methods as string[] };
+      allow: array(service.allow, `${where}.allow`, false).map((rule, i) => {
+        const at = `${where}.allow[${i}]`;
+        const { callers, methods } = object(rule, at, ["callers", "methods"]);
+        return {
+          callers: array(callers, `${at}.callers`, true).map((c, j) => matching(c, `${at}.callers[${j}]`, namePattern, "a service name (lowercase DNS label)")),
+          methods: array(methods, `${at}.methods`, true).map((m, j) => matching(m, `${at}.methods[${j}]`, methodPattern, `of the form ${methodFormat} or /package.Service/*`)),
+        };
       }),
     };
   }
   return { trustDomain, namespace, services };
 }
 
-/** Reads and validates a JSON policy file. */
+/** Reads and validates a JSON policy file; errors name the file. */
 export function loadPolicyFile(file: string): AuthorizationPolicy {
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`cannot read authorization policy ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read authorization policy ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return parsePolicy(json);
+  try {
+    return parsePolicy(json);
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
-/** True when `method` ("/pkg.Service/Method") matches a rule entry (exact or "/pkg.Service/*"). */
-export function methodMatches(pattern: string, method: string): boolean {
-  return pattern.endsWith("/*") ? method.startsWith(pattern.slice(0, -1)) : pattern === method;
-}
-
-/** An authorizer over `policy`: deny unless a rule allows the caller this method. */
+/**
+ * An authorizer over `policy`: deny unless the target is listed and either a
+ * rule allows the caller this method or it is an infrastructure method. The
+ * rules are indexed once, because this runs on every internal call.
+ */
 export function createAuthorizer(policy: AuthorizationPolicy): Authorizer {
+  const infrastructure = compile(infrastructureMethods);
+  const targets = new Map<string, Map<string, CompiledMethods>>();
+  for (const [target, service] of Object.entries(policy.services)) {
+    const byCaller = new Map<string, string[]>();
+    for (const rule of service.allow) {
+      for (const caller of rule.callers) byCaller.set(caller, [...(byCaller.get(caller) ?? []), ...rule.methods]);
+    }
+    targets.set(target, new Map([...byCaller].map(([caller, methods]) => [caller, compile(methods)])));
+  }
   return {
-    decide(target, callerUri, method) {
-      if (callerUri === undefined) return { allowed: false, reason: "no caller identity" };
+    decide(target, callerSpiffeUri, method) {
+      if (callerSpiffeUri === undefined) return { allowed: false, reason: "no caller identity" };
       let caller;
       try {
-        caller = parseSpiffeId(callerUri);
+        caller = parseSpiffeId(callerSpiffeUri);
       } catch {
-        return { allowed: false, reason: `malformed caller identity ${callerUri}` };
+        return { allowed: false, reason: "malformed caller identity" };
       }
-      if (caller.trustDomain !== policy.trustDomain) return { allowed: false, reason: `caller is in trust domain ${caller.trustDomain}` };
-      if (caller.namespace !== policy.namespace) return { allowed: false, reason: `caller is in namespace ${caller.namespace}` };
-      if (infrastructureMethods.some((p) => methodMatches(p, method))) return { allowed: true, caller: caller.serviceAccount };
-      const rules = policy.services[target]?.allow ?? [];
-      const allowed = rules.some((rule) => rule.callers.includes(caller.serviceAccount) && rule.methods.some((p) => methodMatches(p, method)));
-      return allowed ? { allowed: true, caller: caller.serviceAccount } : { allowed: false, reason: `no rule allows ${caller.serviceAccount} to call ${method} on ${target}` };
+      if (caller.trustDomain !== policy.trustDomain) return { allowed: false, reason: `caller is in trust domain ${caller.trustDomain}, not ${policy.trustDomain}` };
+      if (caller.namespace !== policy.namespace) return { allowed: false, reason: `caller is in namespace ${caller.namespace}, not ${policy.namespace}` };
+      const rules = targets.get(target);
+      if (rules === undefined) return { allowed: false, reason: `target ${target} is not in the policy` };
+      // One method segment: a "/pkg.Service/*" entry must not admit a longer path, as a plain prefix match would.
+      const service = /^\/([^/]+)\/[^/]+$/.exec(method)?.[1];
+      if (service === undefined) return { allowed: false, reason: "malformed method path" };
+      const name = caller.serviceAccount;
+      if (matches(infrastructure, method, service) || matches(rules.get(name), method, service)) return { allowed: true, caller: name };
+      return { allowed: false, reason: `no rule allows ${name} to call ${method} on ${target}` };
     },
   };
+}
+
+/** Exact methods, and the services all of whose methods a "/pkg.Service/*" entry allows. */
+interface CompiledMethods {
+  readonly exact: ReadonlySet<string>;
+  readonly wholeServices: ReadonlySet<string>;
+}
+
+function compile(methods: readonly string[]): CompiledMethods {
+  const exact = new Set<string>();
+  const wholeServices = new Set<string>();
+  for (const method of methods) {
+    if (method.endsWith("/*")) wholeServices.add(method.slice(1, -2));
+    else exact.add(method);
+  }
+  return { exact, wholeServices };
+}
+
+function matches(compiled: CompiledMethods | undefined, method: string, service: string): boolean {
+  return compiled !== undefined && (compiled.exact.has(method) || compiled.wholeServices.has(service));
+}
+
+function fail(where: string, what: string): never {
+  throw new Error(`authorization policy: ${where}: ${what}`);
+}
+
+function object(value: unknown, where: string, keys?: readonly string[]): Record<string, unknown> {
+  if (value === undefined) fail(where, "is required");
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(where, "must be an object");
+  if (keys !== undefined) {
+    for (const key of Object.keys(value)) {
+      if (!keys.includes(key)) fail(where, `unknown key ${JSON.stringify(key)} (expected ${keys.join(", ")})`);
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+function array(value: unknown, where: string, nonEmpty: boolean): unknown[] {
+  if (value === undefined) fail(where, "is required");
+  if (!Array.isArray(value)) fail(where, "must be an array");
+  if (nonEmpty && value.length === 0) fail(where, "must not be empty");
+  return value;
+}
+
+function matching(value: unknown, where: string, pattern: RegExp, what: string): string {
+  if (value === undefined) fail(where, "is required");
+  if (typeof value !== "string" || !pattern.test(value)) fail(where, `${JSON.stringify(value)} is not ${what}`);
+  return value;
 }

@@ -1,88 +1,150 @@
-import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK } from "jose";
+import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
 import type { Principal } from "./principal.js";
 import { TokenError } from "./token-error.js";
 import { tokenAlgorithm } from "./token-signer.js";
 
 /** Verifies end-user tokens. */
 export interface TokenVerifier {
+  /** The token's principal; throws {@link TokenError} when the token is not acceptable. */
   verify(token: string): Promise<Principal>;
 }
 
 /** Options of {@link createTokenVerifier}. */
 export interface TokenVerifierOptions {
+  /** The required `iss`. */
   readonly issuer: string;
+  /** The required `aud` (a token may name several audiences; one must be this). */
   readonly audience: string;
   /**
-   * The published public keys (JWKS): a fixed list, or a function that is
-   * called again when a token names an unknown kid (rotation).
+   * The published public keys (JWKS): a fixed list, or a function called on
+   * first use and again whenever a token names a kid the last answer did not
+   * have — that is how a rotated-in key is picked up. The function is called
+   * for every such token (concurrent ones share one call), so one that
+   * fetches over the network should cache.
    */
   readonly keys: readonly JWK[] | (() => Promise<readonly JWK[]> | readonly JWK[]);
-  /** Clock skew allowed on exp and nbf. Default 5 s. */
+  /**
+   * How long the answer of a `keys` function is trusted before the next
+   * token makes it ask again, in seconds. Default 300: a retired (perhaps
+   * compromised) key stops being accepted within this time, not never.
+   */
+  readonly keysMaxAgeSeconds?: number;
+  /** Clock skew allowed on exp, nbf and iat, in seconds. Default 5. */
   readonly clockToleranceSeconds?: number;
-  /** Tokens living longer than this are refused even if signed. Default 3600 s. */
+  /** Tokens whose exp - iat exceeds this are refused even when signed, in seconds. Default 3600. */
   readonly maxTtlSeconds?: number;
 }
 
+interface KeySet {
+  readonly kids: ReadonlySet<string>;
+  readonly getKey: JWTVerifyGetKey;
+}
+
+// Every claim the signer writes; a token missing one was not made by it.
+const requiredClaims = ["iss", "aud", "sub", "exp", "iat", "nbf", "jti", "kind", "roles", "sid"];
+
 /**
  * Creates a verifier that accepts only EdDSA tokens whose kid is published,
- * from the right issuer for the right audience, inside their lifetime, with
- * well-typed claims. Everything else is a TokenError with a reason.
+ * from the issuer for the audience, inside their validity window, no longer
+ * lived than allowed, with well-typed claims. Anything else is a TokenError
+ * whose reason says why and whose message never contains the token. A
+ * failing `keys` function is not the token's fault: its error propagates.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  let keySet: { kids: Set<string>; jwks: ReturnType<typeof createLocalJWKSet> } | undefined;
-  const load = async () => {
-    const keys = [...(typeof options.keys === "function" ? await options.keys() : options.keys)];
-    keySet = { kids: new Set(keys.map((k) => k.kid ?? "")), jwks: createLocalJWKSet({ keys }) };
-    return keySet;
-  };
+  const tolerance = options.clockToleranceSeconds ?? 5;
   const maxTtl = options.maxTtlSeconds ?? 3600;
+  const keysMaxAgeMs = (options.keysMaxAgeSeconds ?? 300) * 1000;
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw new Error(`token verifier: clockToleranceSeconds must be >= 0, got ${tolerance}`);
+  if (!Number.isFinite(maxTtl) || maxTtl <= 0) throw new Error(`token verifier: maxTtlSeconds must be > 0, got ${maxTtl}`);
+  if (!(keysMaxAgeMs >= 0)) throw new Error(`token verifier: keysMaxAgeSeconds must be >= 0, got ${options.keysMaxAgeSeconds}`);
+  const published = options.keys;
+  // A fixed list is checked once, at creation, and never reloaded.
+  const refreshable = typeof published === "function";
+  const fetchKeys = typeof published === "function" ? published : () => published;
+  let current = refreshable ? undefined : keySetOf(published as readonly JWK[]);
+  let loadedAt = 0;
+  let loading: Promise<KeySet> | undefined;
+  const load = (): Promise<KeySet> => {
+    // Calling `fetchKeys` in a later tick keeps a synchronous throw from settling before `loading` is set.
+    loading ??= Promise.resolve()
+      .then(fetchKeys)
+      .then((keys) => {
+        current = keySetOf(keys);
+        loadedAt = Date.now();
+        return current;
+      })
+      .catch((error: unknown) => {
+        throw new Error("cannot load the token verification keys", { cause: error });
+      })
+      .finally(() => {
+        loading = undefined;
+      });
+    return loading;
+  };
+
   return {
     async verify(token) {
       let header;
       try {
         header = decodeProtectedHeader(token);
       } catch {
-        throw new TokenError("malformed", "token is not a JWS");
+        throw new TokenError("malformed", "token is not a compact JWS");
       }
-      if (header.alg !== tokenAlgorithm) throw new TokenError("unsupported-alg", `algorithm ${String(header.alg)} is not accepted`);
-      if (typeof header.kid !== "string") throw new TokenError("unknown-key", "token names no key id");
-      let keys = keySet ?? (await load());
-      if (!keys.kids.has(header.kid)) keys = await load();
-      if (!keys.kids.has(header.kid)) throw new TokenError("unknown-key", "token was signed with an unknown key");
+      if (header.alg !== tokenAlgorithm) throw new TokenError("unsupported-alg", "token algorithm is not accepted");
+      const kid = header.kid;
+      if (typeof kid !== "string") throw new TokenError("unknown-key", "token names no key id");
+      const cached = refreshable && Date.now() - loadedAt >= keysMaxAgeMs ? undefined : current;
+      let keys = cached ?? (await load());
+      if (!keys.kids.has(kid) && refreshable && cached !== undefined) keys = await load();
+      if (!keys.kids.has(kid)) throw new TokenError("unknown-key", "token was signed with an unknown key");
+
       let payload;
       try {
-        ({ payload } = await jwtVerify(token, keys.jwks, {
+        ({ payload } = await jwtVerify(token, keys.getKey, {
           algorithms: [tokenAlgorithm],
           issuer: options.issuer,
           audience: options.audience,
-          clockTolerance: options.clockToleranceSeconds ?? 5,
-          requiredClaims: ["sub", "exp", "iat", "jti"],
+          clockTolerance: tolerance,
+          requiredClaims,
         }));
       } catch (error) {
-        throw mapJoseError(error);
+        throw tokenErrorOf(error);
       }
       const { sub, exp, iat, jti, kind, roles, sid } = payload as Record<string, unknown>;
-      if (typeof sub !== "string" || typeof jti !== "string" || typeof sid !== "string" || typeof exp !== "number" || typeof iat !== "number") {
+      if (!nonEmpty(sub) || !nonEmpty(jti) || !nonEmpty(sid) || typeof exp !== "number" || typeof iat !== "number") {
         throw new TokenError("invalid-claims", "token claims are missing or mistyped");
       }
       if (kind !== "player" && kind !== "admin") throw new TokenError("invalid-claims", "token kind must be player or admin");
-      if (!Array.isArray(roles) || !roles.every((r) => typeof r === "string")) throw new TokenError("invalid-claims", "token roles must be strings");
+      if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string")) throw new TokenError("invalid-claims", "token roles must be strings");
+      // With iat in the past, exp - iat bounds how far ahead exp can reach; a future iat would defeat that.
+      if (iat > Date.now() / 1000 + tolerance) throw new TokenError("invalid-claims", "token was issued in the future");
       if (exp - iat > maxTtl) throw new TokenError("lifetime-too-long", `token lives longer than ${maxTtl} s`);
-      return { subject: sub, kind, roles: roles as string[], sessionId: sid, expiresAt: new Date(exp * 1000), tokenId: jti };
+      return { subject: sub, kind, roles: [...(roles as string[])], sessionId: sid, expiresAt: new Date(exp * 1000), tokenId: jti };
     },
   };
 }
 
-function mapJoseError(error: unknown): TokenError {
+function keySetOf(keys: readonly JWK[]): KeySet {
+  return { kids: new Set(keys.flatMap((key) => (typeof key.kid === "string" ? [key.kid] : []))), getKey: createLocalJWKSet({ keys: [...keys] }) };
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === "string" && value !== "";
+}
+
+function tokenErrorOf(error: unknown): Error {
   if (error instanceof errors.JWTExpired) return new TokenError("expired", "token has expired");
   if (error instanceof errors.JWSSignatureVerificationFailed) return new TokenError("bad-signature", "token signature does not verify");
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "iss") return new TokenError("wrong-issuer", "token is from another issuer");
-    if (error.claim === "aud") return new TokenError("wrong-audience", "token is for another audience");
-    if (error.claim === "nbf") return new TokenError("not-yet-valid", "token is not valid yet");
-    return new TokenError("invalid-claims", `token claim ${error.claim} is invalid`);
+    if (error.reason === "check_failed" && error.claim === "iss") return new TokenError("wrong-issuer", "token is from another issuer");
+    if (error.reason === "check_failed" && error.claim === "aud") return new TokenError("wrong-audience", "token is for another audience");
+    if (error.reason === "check_failed" && error.claim === "nbf") return new TokenError("not-yet-valid", "token is not valid yet");
+    return new TokenError("invalid-claims", `token claim ${error.claim} is ${error.reason === "missing" ? "missing" : "invalid"}`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return new TokenError("unsupported-alg", "token algorithm is not accepted");
+  // The kid is published, but not as an Ed25519 verification key.
   if (error instanceof errors.JWKSNoMatchingKey) return new TokenError("unknown-key", "token was signed with an unknown key");
-  return new TokenError("malformed", "token cannot be verified");
+  if (error instanceof errors.JOSEError) return new TokenError("malformed", "token cannot be parsed");
+  // Not the token's fault (a bug, a broken key): let it surface as such.
+  return error instanceof Error ? error : new Error(String(error));
 }
