@@ -3,15 +3,14 @@
  * toolchain → generated code checked → PostgreSQL, Redis, Kafka → every
  * service under services/ → where things are. Ctrl-C stops what it started.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import readline from "node:readline";
 import { staleGeneratedFiles } from "./contracts/check.js";
 import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
 import { ensureLocalPki } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
+import { spawnService, type ServiceProcess } from "./lib/service-process.js";
 
 const began = Date.now();
 const step = (message: string) => console.log(`[start +${((Date.now() - began) / 1000).toFixed(1)}s] ${message}`);
@@ -39,7 +38,7 @@ const pkiDir = path.join(dataDir, "pki");
 const pki = await ensureLocalPki(pkiDir, [...services, "gateway", "operator"]);
 step(`workload identities (X.509-SVIDs) in ${pkiDir}`);
 
-const children: ChildProcess[] = [];
+const children: ServiceProcess[] = [];
 if (services.length === 0) {
   step("no services exist yet (services/<name>/main.ts): only the infrastructure is up");
 } else {
@@ -51,9 +50,9 @@ if (services.length === 0) {
       REDIS_URL: endpoints.redisUrl,
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
     };
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(servicesDir, name, "main.ts")], { env, stdio: ["ignore", "pipe", "inherit"] });
-    children.push(child);
-    const ready = await readyLine(child, name);
+    const service = await spawnService(name, { env });
+    children.push(service);
+    const ready = service.ready;
     step(`${name} is serving: internal ${ready.internalPort}, edge ${ready.edgePort ?? "-"} (HTTP/1.1 ${ready.edgeHttp1Port ?? "-"}), admin ${ready.adminPort}`);
   }
 }
@@ -67,37 +66,12 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Try         grpcurl -cacert ${pki.paths("operator").bundle} -cert ${pki.paths("operator").cert} -key ${pki.paths("operator").key} 127.0.0.1:7100 list
 Press Ctrl-C to stop.`);
 
-/**
- * Waits for the service's ready line (run-service prints one JSON line when it
- * listens) and passes every other line of its output through.
- */
-function readyLine(child: ChildProcess, name: string): Promise<Record<string, number | undefined>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not report ready within 30 s`)), 30_000);
-    child.once("exit", (code) => reject(new Error(`${name} exited with ${code} during start-up`)));
-    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
-      try {
-        const parsed = JSON.parse(line) as { ready?: string };
-        if (parsed.ready === name) {
-          clearTimeout(timer);
-          resolve(parsed as Record<string, number | undefined>);
-          return;
-        }
-      } catch {
-        // an ordinary log line
-      }
-      process.stdout.write(`${line}\n`);
-    });
-  });
-}
-
 let stopping = false;
 async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
   step("stopping");
-  for (const child of children) child.kill("SIGTERM");
-  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(undefined) : c.once("exit", resolve)))));
+  await Promise.all(children.map((c) => c.stop()));
   await stopInfra(started);
   step("stopped what this command started");
   process.exit(0);

@@ -30,7 +30,7 @@ export interface MeshRuntimeOptions {
 }
 
 /** A service's server options; ports default to the registry, then to any free port. */
-export type RuntimeServerOptions = Pick<MeshServerOptions, "services" | "tokenVerifier" | "limits" | "interceptors" | "onShutdown"> & {
+export type RuntimeServerOptions = Pick<MeshServerOptions, "services" | "tokenVerifier" | "tokenRefusal" | "limits" | "interceptors" | "onShutdown"> & {
   readonly edge?: { readonly port?: number; readonly http1Port?: number; readonly allowedOrigins?: readonly string[] };
   readonly admin?: { readonly port?: number };
 };
@@ -120,6 +120,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
         admin: { port: config.adminPort ?? serverOptions.admin?.port ?? portOf(endpoint?.admin) ?? 0 },
         authorizer: options.authorizer ?? createAuthorizer(loadPolicyFile(config.policyFile)),
         tokenVerifier: serverOptions.tokenVerifier,
+        tokenRefusal: serverOptions.tokenRefusal,
         trustDomain: config.trustDomain,
         limits: serverOptions.limits,
         interceptors: serverOptions.interceptors,

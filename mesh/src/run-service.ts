@@ -8,6 +8,12 @@ export interface RunServiceOptions {
   /** Handlers, given the runtime so they can build clients of other services. */
   readonly services: (runtime: MeshRuntime) => readonly ServiceRegistration[] | Promise<readonly ServiceRegistration[]>;
   readonly edge?: RuntimeServerOptions["edge"];
+  /** Verifies end-user tokens (see createIdentityTokenVerifier); without it, calls carrying one are refused. */
+  readonly tokenVerifier?: RuntimeServerOptions["tokenVerifier"] | ((runtime: MeshRuntime) => RuntimeServerOptions["tokenVerifier"]);
+  readonly tokenRefusal?: RuntimeServerOptions["tokenRefusal"];
+  /** Service-specific interceptors, after the mesh's own. */
+  readonly interceptors?: RuntimeServerOptions["interceptors"];
+  readonly limits?: RuntimeServerOptions["limits"];
   readonly onShutdown?: MeshServerOptions["onShutdown"];
 }
 
@@ -17,7 +23,16 @@ export interface RunServiceOptions {
  */
 export async function runService(options: RunServiceOptions): Promise<MeshRuntime> {
   const runtime = createMeshRuntime(options.name);
-  const server = runtime.createServer({ services: await options.services(runtime), edge: options.edge, onShutdown: options.onShutdown });
+  const tokenVerifier = typeof options.tokenVerifier === "function" ? options.tokenVerifier(runtime) : options.tokenVerifier;
+  const server = runtime.createServer({
+    services: await options.services(runtime),
+    edge: options.edge,
+    tokenVerifier,
+    tokenRefusal: options.tokenRefusal,
+    interceptors: options.interceptors,
+    limits: options.limits,
+    onShutdown: options.onShutdown,
+  });
   const addresses = await server.start();
   const stop = () => {
     server

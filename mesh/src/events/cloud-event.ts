@@ -1,3 +1,4 @@
+import { inWorld } from "../world.js";
 import { randomUUID } from "node:crypto";
 import type { IHeaders } from "kafkajs";
 
@@ -55,7 +56,7 @@ export function fromKafkaHeaders(headers: IHeaders | undefined): CloudEventAttri
 
 /** Topic name of a domain's event stream: chaos.<domain>.v1.<stream>. */
 export function topicName(domain: string, stream: string): string {
-  return `chaos.${domain}.v1.${stream}`;
+  return inWorld(`chaos.${domain}.v1.${stream}`);
 }
 
 /** The dead-letter topic of a topic. */

@@ -148,6 +148,14 @@ function edgeHandler(entry: MethodEntry, next: MeshNext, options: EdgeFaceOption
   };
 }
 
+/**
+ * Request header carrying the address the edge face saw the client connect
+ * from. The face sets it on every request (replacing anything a client sent),
+ * so handlers of the edge face may trust it; services behind the gateway
+ * trust it only from the gateway's workload identity.
+ */
+export const clientAddressHeader = "x-chaos-client-address";
+
 type NodeHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 /**
@@ -157,6 +165,8 @@ type NodeHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: h
 function withCors(handler: NodeHandler, allowedOrigins: readonly string[]): NodeHandler {
   const allowAny = allowedOrigins.includes("*");
   return (req, response) => {
+    // The caller's address, as this face saw it; whatever a client sent under this name is overwritten.
+    req.headers[clientAddressHeader] = req.socket.remoteAddress ?? "";
     // Both response types have these methods; the union's overloads just do not unify.
     const res = response as http.ServerResponse;
     const origin = req.headers.origin;

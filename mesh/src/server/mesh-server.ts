@@ -15,7 +15,7 @@ import { ServingHealth } from "./health.js";
 import { mountInternalFace, type InternalTransportSecurity } from "./internal-face.js";
 import { chain, type MeshInterceptor } from "./mesh-call.js";
 import { createObservabilityInterceptor } from "./observe.js";
-import { createPrincipalInterceptor } from "./principal.js";
+import { createPrincipalInterceptor, type TokenRefusalReason } from "./principal.js";
 import { addReflection } from "./reflection.js";
 import { methodEntries, type ServiceRegistration } from "./registration.js";
 import { createValidationInterceptor } from "./validation.js";
@@ -63,6 +63,8 @@ export interface MeshServerOptions {
   readonly authorizer: Authorizer;
   /** Verifies end-user tokens; without it, calls carrying one are refused. */
   readonly tokenVerifier?: TokenVerifier;
+  /** The ErrorInfo reason of refused tokens. Default: none (UNAUTHENTICATED with a message only). */
+  readonly tokenRefusal?: TokenRefusalReason;
   /** SPIFFE trust domain. Default "chaos.world". */
   readonly trustDomain?: string;
   readonly limits?: Partial<MeshLimits>;
@@ -114,7 +116,7 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
   const interceptors: MeshInterceptor[] = [
     createObservabilityInterceptor(logger, metrics, tracing),
     createAuthorizationInterceptor(options.name, options.authorizer, logger),
-    createPrincipalInterceptor(options.tokenVerifier ?? refuseTokens),
+    createPrincipalInterceptor(options.tokenVerifier ?? refuseTokens, options.tokenRefusal),
     createValidationInterceptor(),
     ...(options.interceptors ?? []),
   ];

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { errorWithReason } from "../error-info.js";
 import { TokenError, type TokenVerifier } from "../principal/index.js";
 import { currentCallScope } from "../call-scope.js";
 import { principalKey } from "../handler-values.js";
@@ -8,12 +9,22 @@ import type { MeshInterceptor } from "./mesh-call.js";
 export const principalHeader = "x-chaos-principal";
 
 /**
+ * The ErrorInfo a refused token carries (metadata "token_error" says why), so
+ * clients branch on a reason of the service's own contract, e.g. the
+ * gateway's ERROR_REASON_UNAUTHENTICATED.
+ */
+export interface TokenRefusalReason {
+  readonly reason: string;
+  readonly domain: string;
+}
+
+/**
  * Verifies the end user's token when the call carries one: `authorization:
  * Bearer` at the edge, `x-chaos-principal` between services. A bad token is
  * UNAUTHENTICATED (with the reason, never the token); no token leaves
  * `call.principal` empty and handlers decide whether they need one.
  */
-export function createPrincipalInterceptor(verifier: TokenVerifier): MeshInterceptor {
+export function createPrincipalInterceptor(verifier: TokenVerifier, refusal?: TokenRefusalReason): MeshInterceptor {
   return (next) => async (call) => {
     const token = tokenOf(call.context.requestHeader, call.face);
     if (token !== undefined) {
@@ -23,7 +34,11 @@ export function createPrincipalInterceptor(verifier: TokenVerifier): MeshInterce
         const scope = currentCallScope();
         if (scope !== undefined) scope.principalToken = token;
       } catch (error) {
-        if (error instanceof TokenError) throw new ConnectError(`invalid end-user token: ${error.reason}`, Code.Unauthenticated);
+        if (error instanceof TokenError) {
+          const message = `invalid end-user token: ${error.reason}`;
+          if (refusal === undefined) throw new ConnectError(message, Code.Unauthenticated);
+          throw errorWithReason(Code.Unauthenticated, message, { ...refusal, metadata: { token_error: error.reason } });
+        }
         throw error;
       }
     }

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import readline from "node:readline";
+import { repoRoot } from "../infra/config.js";
+
+/** The ports a service reported in its ready line (see runService). */
+export interface ReadyAddresses {
+  readonly internalPort: number;
+  readonly edgePort?: number;
+  readonly edgeHttp1Port?: number;
+  readonly adminPort?: number;
+}
+
+/** A service running as its own process. */
+export interface ServiceProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly ready: ReadyAddresses;
+  /** Sends `signal` (default SIGTERM) and resolves with the exit code once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Options of {@link spawnService}; every field has a documented default. */
+export interface SpawnServiceOptions {
+  /** The service's environment. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Every line the service prints other than its ready line. Default: written to this process's stdout. */
+  readonly onLine?: (line: string) => void;
+  /** How long start-up may take. Default 30 s. */
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * Starts `services/<name>/main.ts` under Node with tsx and resolves once it
+ * printed its ready line. Used by `npm start`, the tests and the benchmarks,
+ * so all three run services the same way.
+ */
+export function spawnService(name: string, options: SpawnServiceOptions): Promise<ServiceProcess> {
+  const main = path.join(repoRoot, "services", name, "main.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", main], { env: options.env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  const onLine = options.onLine ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  readline.createInterface({ input: child.stderr! }).on("line", onLine);
+  return new Promise((resolve, reject) => {
+    const timeoutMs = options.readyTimeoutMs ?? 30_000;
+    const timer = setTimeout(() => {
+      void stop("SIGKILL");
+      reject(new Error(`${name} did not report ready within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} during start-up`));
+    });
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.startsWith('{"ready":')) {
+        try {
+          const parsed = JSON.parse(line) as { ready?: string } & ReadyAddresses;
+          if (parsed.ready === name) {
+            clearTimeout(timer);
+            child.removeAllListeners("exit");
+            resolve({ name, child, ready: parsed, stop });
+            return;
+          }
+        } catch {
+          // not the ready line after all
+        }
+      }
+      onLine(line);
+    });
+  });
+}

@@ -1,0 +1,182 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, inject } from "vitest";
+import { createLogger, createMeshRuntime, ensureLocalPki, loadMeshConfig, type LocalPki, type MeshRuntime } from "@chaos/mesh";
+import type { InfraEndpoints } from "../infra/index.js";
+import { spawnService, type ServiceProcess } from "../lib/service-process.js";
+
+/** Options of {@link startStack}; every field has a documented default. */
+export interface StackOptions {
+  /** Extra environment of every service (service settings for the test, e.g. short respawn times). Default none. */
+  readonly env?: Record<string, string>;
+  /** Print the services' log lines. Default: only when CHAOS_TEST_LOGS=1. */
+  readonly logs?: boolean;
+}
+
+/** Ports of one service of a stack. */
+export interface StackPorts {
+  readonly internal: number;
+  readonly edge: number;
+  readonly edgeHttp1: number;
+  readonly admin: number;
+}
+
+/**
+ * A world of real service processes for one test file: each service its own
+ * process with its own SVID and its own fresh database, talking mTLS gRPC to
+ * the others, all on the real PostgreSQL, Redis and Kafka, isolated from any
+ * other stack by a world name (CHAOS_WORLD: topics, consumer groups, Redis keys).
+ */
+export interface Stack {
+  readonly world: string;
+  readonly pki: LocalPki;
+  readonly registryFile: string;
+  readonly ports: Readonly<Record<string, StackPorts>>;
+  /** The gateway's edge face: `grpc` (HTTP/2 cleartext: gRPC, Connect) and `http1` (browsers: Connect, gRPC-Web). */
+  readonly gateway: { readonly grpc: string; readonly http1: string; readonly grpcAddress: string };
+  /** A mesh runtime with the "operator" workload identity: typed clients of any service's internal face. */
+  readonly operator: MeshRuntime;
+  /** The environment every service of the stack was started with. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly processes: ReadonlyMap<string, ServiceProcess>;
+  /** The database URL of a service of the stack. */
+  databaseUrl(service: string): string;
+  /** Kills a service (SIGKILL by default) and starts it again on the same ports. */
+  restart(service: string, signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Services without a database of their own. */
+const stateless = new Set(["gateway", "echo"]);
+
+/** Starts `services` (in the order given) as a fresh world on the test infrastructure. */
+export async function startStack(infra: InfraEndpoints, services: readonly string[], options: StackOptions = {}): Promise<Stack> {
+  const world = `t${randomBytes(5).toString("hex")}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `chaos-${world}-`));
+  const pki = await ensureLocalPki(path.join(dir, "pki"), [...new Set([...services, "gateway", "operator"])]);
+  const ports: Record<string, StackPorts> = {};
+  for (const name of services) ports[name] = { internal: await freePort(), edge: await freePort(), edgeHttp1: await freePort(), admin: await freePort() };
+  const registryFile = path.join(dir, "registry.json");
+  const registry: Record<string, Record<string, string>> = {};
+  for (const [name, p] of Object.entries(ports)) {
+    registry[name] = { internal: `127.0.0.1:${p.internal}`, edge: `127.0.0.1:${p.edge}`, edgeHttp1: `127.0.0.1:${p.edgeHttp1}`, admin: `127.0.0.1:${p.admin}` };
+  }
+  fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
+  const databases = new Map<string, string>();
+  for (const name of services) if (!stateless.has(name)) databases.set(name, await createDatabase(infra.postgresAdminUrl, `${world}_${name}`));
+  const env: Record<string, string> = {
+    CHAOS_WORLD: world,
+    CHAOS_PKI_DIR: pki.dir,
+    CHAOS_REGISTRY: registryFile,
+    REDIS_URL: infra.redisUrl,
+    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    CHAOS_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "info",
+    ...options.env,
+  };
+  const showLogs = options.logs ?? process.env.CHAOS_TEST_LOGS === "1";
+  const processes = new Map<string, ServiceProcess>();
+  const launch = async (name: string) => {
+    const service = await spawnService(name, {
+      env: { ...process.env, ...env, DATABASE_URL: databases.get(name) ?? "" },
+      onLine: showLogs ? (line) => process.stdout.write(`[${name}] ${line}\n`) : () => undefined,
+    });
+    processes.set(name, service);
+  };
+  const operator = createMeshRuntime("operator", {
+    config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile },
+    logger: createLogger("operator", "silent"),
+  });
+  const stop = async () => {
+    await operator.close();
+    await Promise.all([...processes.values()].map((p) => p.stop()));
+    for (const url of databases.values()) await dropDatabase(infra.postgresAdminUrl, new URL(url).pathname.slice(1));
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const name of services) await launch(name);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const gatewayPorts = ports.gateway;
+  return {
+    world,
+    pki,
+    registryFile,
+    ports,
+    gateway: {
+      grpc: `http://127.0.0.1:${gatewayPorts?.edge ?? 0}`,
+      grpcAddress: `127.0.0.1:${gatewayPorts?.edge ?? 0}`,
+      http1: `http://127.0.0.1:${gatewayPorts?.edgeHttp1 ?? 0}`,
+    },
+    operator,
+    env,
+    processes,
+    databaseUrl(service) {
+      const url = databases.get(service);
+      if (url === undefined) throw new Error(`${service} has no database in this stack`);
+      return url;
+    },
+    async restart(service, signal = "SIGKILL") {
+      await processes.get(service)?.stop(signal);
+      await launch(service);
+    },
+    stop,
+  };
+}
+
+/** A stack for one test file: started before its tests, stopped after them. */
+export function useStack(services: readonly string[], options: StackOptions = {}): Stack {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack(inject("infra"), services, options);
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+  return new Proxy({} as Stack, {
+    get(_, property) {
+      if (stack === undefined) throw new Error("the stack exists only inside tests");
+      const value = stack[property as keyof Stack];
+      return typeof value === "function" ? value.bind(stack) : value;
+    },
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client(adminUrl);
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name.replace(/[^a-z0-9_]/g, "_")}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name.replace(/[^a-z0-9_]/g, "_")}`;
+  return url.toString();
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client(adminUrl);
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
