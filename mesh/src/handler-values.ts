@@ -1,4 +1,4 @@
-import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { SpiffeId } from "./identity/index.js";
 import type { Principal } from "./principal/index.js";
 
@@ -20,4 +20,14 @@ export function principalOf(context: HandlerContext): Principal | undefined {
 /** The call's trace id. */
 export function traceIdOf(context: HandlerContext): string | undefined {
   return context.values.get(traceIdKey);
+}
+
+/**
+ * The verified end user of a call that needs one; UNAUTHENTICATED when the
+ * call carried no token (a bad token never gets this far).
+ */
+export function requirePrincipal(context: HandlerContext): Principal {
+  const principal = context.values.get(principalKey);
+  if (principal === undefined) throw new ConnectError("this call needs an end-user access token", Code.Unauthenticated);
+  return principal;
 }

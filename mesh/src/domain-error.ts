@@ -1,0 +1,67 @@
+import type { DescEnum } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { errorWithReason, reasonName } from "./error-info.js";
+import type { MeshInterceptor } from "./server/mesh-call.js";
+
+/**
+ * A refusal of the domain, thrown by a service's core logic: a value of the
+ * service's ErrorReason enum, a message for people and metadata for clients.
+ * Core code knows nothing of status codes; the service's handlers map each
+ * reason to one (see createDomainErrorInterceptor).
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly reason: number,
+    message: string,
+    readonly metadata: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+/** How a service reports its domain errors: its ErrorInfo domain, its ErrorReason enum, and a status code per reason. */
+export interface DomainErrorMapping {
+  /** "<service>.chaos.world". */
+  readonly domain: string;
+  /** The generated ErrorReasonSchema of the service's errors.proto. */
+  readonly reasons: DescEnum;
+  /** The status code of each reason; a reason missing here is a bug and becomes INTERNAL. */
+  readonly codes: Readonly<Partial<Record<number, Code>>>;
+}
+
+/** The ConnectError (code + google.rpc.ErrorInfo) a DomainError becomes on the wire. */
+export function toStatusError(error: DomainError, mapping: DomainErrorMapping): ConnectError {
+  const code = mapping.codes[error.reason];
+  if (code === undefined) return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+  return errorWithReason(code, error.message, { reason: reasonName(mapping.reasons, error.reason), domain: mapping.domain, metadata: { ...error.metadata } });
+}
+
+/**
+ * A server interceptor that turns DomainErrors thrown by handlers (and the
+ * core code they call) into status errors with ErrorInfo, on both faces and
+ * for streams too.
+ */
+export function createDomainErrorInterceptor(mapping: DomainErrorMapping): MeshInterceptor {
+  const convert = (error: unknown) => (error instanceof DomainError ? toStatusError(error, mapping) : error);
+  return (next) => async (call) => {
+    let result;
+    try {
+      result = await next(call);
+    } catch (error) {
+      throw convert(error);
+    }
+    if (result.kind === "unary") return result;
+    const messages = result.messages;
+    return {
+      kind: "stream",
+      messages: (async function* () {
+        try {
+          yield* messages;
+        } catch (error) {
+          throw convert(error);
+        }
+      })(),
+    };
+  };
+}
