@@ -5,11 +5,9 @@
  * edge face (same chain minus workload authorization). Each server runs alone
  * on CPU 0, ghz on CPU 1. Before the load, a real client call checks the echo.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { EchoService } from "@chaos/gen/chaos/echo/v1/echo_service_pb.js";
@@ -17,6 +15,7 @@ import { createAuthorizer, createLogger, createMeshRuntime, ensureLocalPki, load
 import { repoRoot } from "../scripts/infra/config.js";
 import { run } from "../scripts/infra/proc.js";
 import { ensureGhz, runGhz, type ClientTls, type LoadResult } from "./ghz.js";
+import { startBenchServer } from "./servers/ready.js";
 
 export interface MeshBenchRow {
   readonly server: string;
@@ -34,25 +33,6 @@ const payloads = {
 function cpuTicks(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return Number(fields[11]) + Number(fields[12]);
-}
-
-async function startServer(script: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; edgePort?: number }> {
-  const child = spawn("taskset", ["-c", "0", process.execPath, "--import", "tsx", path.join(repoRoot, "bench", "servers", script)], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const ready = await new Promise<{ port: number; edgePort?: number }>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
-      try {
-        const parsed = JSON.parse(line) as { port?: number; edgePort?: number };
-        if (typeof parsed.port === "number") resolve(parsed as { port: number; edgePort?: number });
-      } catch {
-        // log line
-      }
-    });
-  });
-  return { child, ...ready };
 }
 
 export async function runMeshBench(seconds = { peak: 5, serial: 4 }): Promise<MeshBenchRow[]> {
@@ -73,7 +53,7 @@ export async function runMeshBench(seconds = { peak: 5, serial: 4 }): Promise<Me
   ];
   const rows: MeshBenchRow[] = [];
   for (const target of targets) {
-    const server = await startServer(target.script, { CHAOS_PKI_DIR: pki.dir });
+    const server = await startBenchServer(target.script, { CHAOS_PKI_DIR: pki.dir }, 0);
     const port = target.face === "edge" ? server.edgePort! : server.port;
     const tls = target.face === "internal" ? gatewayTls : undefined;
     try {

@@ -10,19 +10,39 @@ import { ensureInfra, stopInfra } from "../scripts/infra/index.js";
 import { repoRoot } from "../scripts/infra/config.js";
 import { runEventsBench } from "./events-bench.js";
 import { runMeshBench } from "./mesh-bench.js";
+import { runFireballBench, type FireballBenchRow } from "./fireball-bench.js";
 
-const mesh = await runMeshBench();
+// `npm run bench -- fireball` runs only the named benchmarks and prints them;
+// a full run (no names) also rewrites bench/RESULTS.md.
+const known = ["mesh", "events", "fireball"] as const;
+const asked = process.argv.slice(2);
+for (const name of asked) if (!(known as readonly string[]).includes(name)) throw new Error(`unknown benchmark "${name}" (known: ${known.join(", ")})`);
+const wants = (name: (typeof known)[number]) => asked.length === 0 || asked.includes(name);
+
+const mesh = wants("mesh") ? await runMeshBench() : undefined;
 const { endpoints, started } = await ensureInfra();
 try {
-  const events = await runEventsBench(endpoints.kafkaBrokers, endpoints.postgresAdminUrl);
-  const bare = events[0]!;
+  const events = wants("events") ? await runEventsBench(endpoints.kafkaBrokers, endpoints.postgresAdminUrl) : undefined;
+  const fireball = wants("fireball") ? await runFireballBench(endpoints) : undefined;
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const lines = [
     "# Benchmarks",
     "",
     `Run ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${cpu}), Node ${process.version}, by \`npm run bench\`.`,
     "",
-    ...meshTable(mesh),
+    ...(mesh === undefined ? [] : meshTable(mesh)),
+    ...(events === undefined ? [] : eventsTable(events)),
+    ...(fireball === undefined ? [] : fireballTable(fireball)),
+  ];
+  if (asked.length === 0) fs.writeFileSync(path.join(repoRoot, "bench", "RESULTS.md"), lines.join("\n"));
+  console.log(lines.join("\n"));
+} finally {
+  await stopInfra(started);
+}
+
+function eventsTable(events: Awaited<ReturnType<typeof runEventsBench>>): string[] {
+  const bare = events[0]!;
+  return [
     "## Event backbone (issue: outbox, exactly-once effects)",
     "",
     "| path | peak events/s | ratio to bare kafkajs | latency at half peak: rate | p50 | p99 |",
@@ -32,10 +52,23 @@ try {
     "Targets: >= 10,000 events/s end to end; p99 delivery < 100 ms at half of peak.",
     "",
   ];
-  fs.writeFileSync(path.join(repoRoot, "bench", "RESULTS.md"), lines.join("\n"));
-  console.log(lines.join("\n"));
-} finally {
-  await stopInfra(started);
+}
+
+function fireballTable(rows: readonly FireballBenchRow[]): string[] {
+  const bare = rows.find((r) => r.path.startsWith("bare"));
+  const flow = rows.find((r) => r.path.startsWith("CastSpell"));
+  const ms = (us: number) => (us / 1000).toFixed(2);
+  const lines = [
+    "## Player Action Flow (issue: first playable slice): CastSpell(fireball) over gRPC",
+    "",
+    "| path | peak ok/s | vs bare hops | at half peak: rate | p50 ms | p99 ms | p99 vs bare hops | statuses at peak |",
+    "|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.path} | ${r.peak.rps.toFixed(0)} | ${bare === undefined ? "-" : (r.peak.rps / bare.peak.rps).toFixed(3)} | ${r.halfPeakRate}/s | ${ms(r.halfPeak.p50Us)} | ${ms(r.halfPeak.p99Us)} | ${bare === undefined ? "-" : (r.halfPeak.p99Us / bare.halfPeak.p99Us).toFixed(1)}x | ${Object.entries(r.peak.statusCodes).map(([k, v]) => `${k} ${v}`).join(", ")} |`),
+    "",
+  ];
+  if (flow !== undefined) lines.push(`Target: p99 < 10 ms at half of peak: ${flow.halfPeak.p99Us < 10_000 ? "met" : "not met"} (${ms(flow.halfPeak.p99Us)} ms at ${flow.halfPeakRate}/s).`, "");
+  return lines;
 }
 
 function meshTable(rows: Awaited<ReturnType<typeof runMeshBench>>): string[] {

@@ -59,6 +59,13 @@ export async function buildGoInteropClient(): Promise<string> {
   return output;
 }
 
+/** Builds the Go game client (clients/go-interop/journey) that plays through the gateway; returns its path. */
+export async function buildGoJourneyClient(): Promise<string> {
+  const output = path.join(goBinDir, "chaos-journey");
+  await run("go", ["build", "-o", output, "./journey"], { cwd: path.join(repoRoot, "clients", "go-interop"), timeoutMs: 600_000 });
+  return output;
+}
+
 /** Directory of third-party .proto files buf.yaml's second module points at. */
 export const protoDepsDir = path.join(repoRoot, ".chaos", "deps", "proto");
 /** Where the Go plugins are installed. */

@@ -1,0 +1,103 @@
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildGoJourneyClient, ensureGoClientTools, protoDepsDir } from "../scripts/contracts/toolchain.js";
+import { repoRoot } from "../scripts/infra/config.js";
+import { useStack } from "../scripts/test/stack.js";
+
+// A game client's whole first minutes, driven through the gateway's public
+// gRPC face by two real third-party clients: grpcurl (with the contracts'
+// .proto files, as a client developer holding the contracts would) and a Go
+// program built from the generated Go code.
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "gateway"]);
+let grpcurl: string;
+let journey: string;
+
+beforeAll(async () => {
+  const [tools, built] = await Promise.all([ensureGoClientTools(), buildGoJourneyClient()]);
+  grpcurl = tools.grpcurl;
+  journey = built;
+}, 900_000);
+
+const protoFiles = [
+  "chaos/gateway/v1/gateway_service.proto",
+  "chaos/identity/v1/identity_service.proto",
+  "chaos/player/v1/player_service.proto",
+  "chaos/combat/v1/combat_service.proto",
+  "chaos/progression/v1/progression_service.proto",
+  "google/rpc/error_details.proto",
+];
+
+/** Calls `method` on the gateway with grpcurl over plaintext HTTP/2; returns the exit code and what it printed. */
+function grpcurlCall(method: string, request: unknown, token?: string) {
+  const args = ["-plaintext", "-import-path", path.join(repoRoot, "proto"), "-import-path", protoDepsDir];
+  for (const file of protoFiles) args.push("-proto", file);
+  if (token !== undefined) args.push("-H", `authorization: Bearer ${token}`);
+  args.push("-d", JSON.stringify(request), stack.gateway.grpcAddress, method);
+  const result = spawnSync(grpcurl, args, { encoding: "utf8", timeout: 30_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+function ok(call: ReturnType<typeof grpcurlCall>): Record<string, any> {
+  expect(call.err, call.err).toBe("");
+  expect(call.code).toBe(0);
+  return JSON.parse(call.out) as Record<string, any>;
+}
+
+describe("grpcurl through the gateway", () => {
+  it("registers, logs in, creates a mage, finds a target, casts fireball, and is refused on cooldown with the reason", () => {
+    const email = `grpcurl-${randomUUID()}@example.com`;
+    const password = "correct horse battery staple";
+    const info = ok(grpcurlCall("chaos.gateway.v1.GatewayService/GetServerInfo", {}));
+    expect(info.apiVersions).toContain("chaos.combat.v1");
+
+    const registered = ok(grpcurlCall("chaos.identity.v1.IdentityService/Register", { email, password }));
+    expect(registered.account.email).toBe(email);
+    const login = ok(grpcurlCall("chaos.identity.v1.IdentityService/Login", { email, password }));
+    const token = login.tokens.accessToken as string;
+    expect(token.split(".")).toHaveLength(3);
+
+    const created = ok(grpcurlCall("chaos.player.v1.PlayerService/CreateCharacter", { name: `Curl${randomUUID().slice(0, 8)}`, characterClass: "CHARACTER_CLASS_MAGE" }, token));
+    const me = created.character;
+    const zone = ok(grpcurlCall("chaos.player.v1.PlayerService/ListCharactersInZone", { zoneId: me.position.zoneId, pageSize: 100 }, token));
+    const target = (zone.characters as any[]).find((c) => c.kind === "CHARACTER_KIND_TRAINING_TARGET" && c.defeated !== true);
+    expect(target).toBeDefined();
+
+    const cast = { casterCharacterId: me.characterId, spellId: "fireball", targetId: target.characterId };
+    const hit = ok(grpcurlCall("chaos.combat.v1.CombatService/CastSpell", cast, token));
+    expect(hit.damage).toBeGreaterThan(0);
+    expect(hit.targetHealth).toBeLessThan(target.stats.health);
+
+    const again = grpcurlCall("chaos.combat.v1.CombatService/CastSpell", cast, token);
+    expect(again.code).not.toBe(0);
+    expect(again.err).toContain("Code: FailedPrecondition");
+    expect(again.err).toContain("ERROR_REASON_ON_COOLDOWN");
+  });
+
+  it("refuses a call without a token with UNAUTHENTICATED and the gateway's reason", () => {
+    const refused = grpcurlCall("chaos.player.v1.PlayerService/ListMyCharacters", {});
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain("Code: Unauthenticated");
+    expect(refused.err).toContain("ERROR_REASON_UNAUTHENTICATED");
+  });
+});
+
+describe("a Go game client (grpc-go) through the gateway", () => {
+  it("plays the same journey and reads the cooldown refusal from ErrorInfo", () => {
+    const result = spawnSync(journey, ["-gateway", stack.gateway.grpcAddress, "-email", `go-${randomUUID()}@example.com`, "-name", `Go${randomUUID().slice(0, 8)}`], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const seen = JSON.parse(result.stdout) as Record<string, any>;
+    expect(seen.api_versions).toContain("chaos.identity.v1");
+    expect(seen.account_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen.damage).toBeGreaterThan(0);
+    expect(seen.caster_mana).toBeLessThan(120);
+    expect(seen.second_cast_code).toBe("FailedPrecondition");
+    expect(seen.second_cast_reason).toBe("ERROR_REASON_ON_COOLDOWN");
+    expect(Number(seen.second_cast_remaining_ms)).toBeGreaterThan(0);
+  });
+});
