@@ -1,0 +1,43 @@
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
+import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
+import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
+import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
+import { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
+
+/** Typed clients of the gateway's public API. */
+export interface Api {
+  /** Register, Login and RefreshSession: sent without a token (a refresh must not wait on itself). */
+  readonly publicIdentity: Client<typeof IdentityService>;
+  readonly identity: Client<typeof IdentityService>;
+  readonly player: Client<typeof PlayerService>;
+  readonly combat: Client<typeof CombatService>;
+  readonly progression: Client<typeof ProgressionService>;
+  readonly gateway: Client<typeof GatewayService>;
+}
+
+/** Supplies the current access token, refreshing it first when it is about to expire. */
+export type AccessTokenSource = () => Promise<string | undefined>;
+
+/**
+ * Creates the clients. Every call but the public identity ones carries
+ * `authorization: Bearer <access token>`, which the gateway verifies and forwards.
+ */
+export function createApi(gatewayUrl: string, accessToken: AccessTokenSource): Api {
+  const bearer: Interceptor = (next) => async (request) => {
+    const token = await accessToken();
+    if (token !== undefined) request.header.set("authorization", `Bearer ${token}`);
+    return next(request);
+  };
+  const anonymous = createConnectTransport({ baseUrl: gatewayUrl });
+  const authenticated: Transport = createConnectTransport({ baseUrl: gatewayUrl, interceptors: [bearer] });
+  return {
+    publicIdentity: createClient(IdentityService, anonymous),
+    identity: createClient(IdentityService, authenticated),
+    player: createClient(PlayerService, authenticated),
+    combat: createClient(CombatService, authenticated),
+    progression: createClient(ProgressionService, authenticated),
+    gateway: createClient(GatewayService, authenticated),
+  };
+}

@@ -1,0 +1,125 @@
+import type { Account } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+import type { LoginResponse } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
+import type { Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
+import { createApi } from "./api.js";
+import { createAuthView } from "./auth-view.js";
+import { createCharactersView } from "./characters-view.js";
+import { createCombatView } from "./combat-view.js";
+import { loadConsoleConfig } from "./config.js";
+import { h, type View } from "./dom.js";
+import { describeError } from "./errors.js";
+import { createFeedView } from "./feed-view.js";
+import { createLeaderboardView } from "./leaderboard-view.js";
+import { createMfaView } from "./mfa-view.js";
+import { CharacterNames } from "./names.js";
+import { createProgressView } from "./progress-view.js";
+import { Session } from "./session.js";
+
+const app = document.getElementById("app");
+const accountBar = document.getElementById("account-bar");
+if (app === null || accountBar === null) throw new Error("index.html lacks #app or #account-bar");
+
+try {
+  await boot(app, accountBar);
+} catch (error) {
+  app.replaceChildren(
+    h("section", { class: "panel fatal", role: "alert" }, h("h1", {}, "The console could not start"), h("p", {}, error instanceof Error ? error.message : String(error))),
+  );
+}
+
+async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
+  const config = await loadConsoleConfig();
+  const names = new CharacterNames();
+  const api = createApi(config.gatewayUrl, () => session.accessToken());
+  const session = new Session(async (refreshToken) => {
+    const { tokens } = await api.publicIdentity.refreshSession({ refreshToken });
+    if (tokens === undefined) throw new Error("the identity service answered without tokens");
+    return tokens;
+  });
+  let mounted: View[] = [];
+  const unmount = (views: readonly View[]) => {
+    for (const view of views) view.dispose();
+    mounted = mounted.filter((view) => !views.includes(view));
+  };
+
+  function showLogin(notice?: string) {
+    unmount(mounted);
+    accountBar.replaceChildren();
+    const auth = createAuthView(api, onSignedIn, notice);
+    mounted = [auth];
+    app.replaceChildren(h("div", { class: "auth-layout" }, auth.element));
+  }
+
+  function onSignedIn(login: LoginResponse) {
+    if (login.tokens === undefined || login.account === undefined) return;
+    session.begin(login.tokens);
+    showDashboard(login.account);
+  }
+
+  function showDashboard(account: Account) {
+    unmount(mounted);
+    const badge = h("span", { class: "badge", "data-testid": "mfa-status" });
+    const paintBadge = () => {
+      badge.textContent = account.mfaEnabled ? "2FA on" : "2FA off";
+      badge.classList.toggle("badge-ok", account.mfaEnabled);
+    };
+    paintBadge();
+    const logout = h("button", { type: "button", class: "ghost" }, "Log out");
+    logout.addEventListener("click", () => {
+      logout.disabled = true;
+      const sessionId = session.sessionId;
+      // Revoke on the server so the refresh token dies too; log out locally even if that fails.
+      const revoke = sessionId === undefined ? Promise.resolve() : api.identity.revokeSession({ sessionId }).then(() => undefined);
+      void revoke.catch(() => undefined).finally(() => session.end("You have logged out."));
+    });
+    accountBar.replaceChildren(h("span", { class: "account-email", "data-testid": "account-email" }, account.email), badge, logout);
+
+    let picked: Character | undefined;
+    let playing: View[] = [];
+    const combatSlot = h(
+      "div",
+      { class: "combat-slot" },
+      h("section", { class: "panel placeholder" }, h("h2", {}, "The Ember Plains await"), h("p", { class: "muted" }, "Create a character, or pick one, to enter the fray.")),
+    );
+    const progressSlot = h("div", { class: "progress-slot" });
+
+    const pick = (character: Character) => {
+      if (picked?.characterId === character.characterId) return;
+      picked = character;
+      unmount(playing);
+      const progress = createProgressView(api, character, (level) => characters.setLevel(character.characterId, level));
+      const combat = createCombatView(api, names, character, () => window.setTimeout(() => void progress.refresh(), 400));
+      playing = [combat, progress];
+      mounted.push(...playing);
+      combatSlot.replaceChildren(combat.element);
+      progressSlot.replaceChildren(progress.element);
+    };
+
+    const characters = createCharactersView(api, names, pick);
+    const mfa = createMfaView(api, account, paintBadge);
+    const feed = createFeedView(api, names);
+    const leaderboard = createLeaderboardView(api, () => picked?.characterId);
+    mounted = [characters, mfa, feed, leaderboard];
+    app.replaceChildren(
+      h(
+        "div",
+        { class: "dashboard" },
+        h("div", { class: "column column-left" }, characters.element, progressSlot, mfa.element),
+        h("div", { class: "column column-main" }, combatSlot),
+        h("div", { class: "column column-right" }, feed.element, leaderboard.element),
+      ),
+    );
+  }
+
+  session.onEnd((reason) => showLogin(reason));
+  if (await session.resume()) {
+    try {
+      const { account } = await api.identity.getAccount({});
+      if (account !== undefined) return showDashboard(account);
+    } catch (error) {
+      session.end(describeError(error).message);
+      return;
+    }
+  }
+  showLogin();
+}

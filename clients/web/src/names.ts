@@ -1,0 +1,13 @@
+/** Character names seen so far, so events that carry only ids can be shown with names. */
+export class CharacterNames {
+  private readonly names = new Map<string, string>();
+
+  remember(characterId: string, name: string): void {
+    this.names.set(characterId, name);
+  }
+
+  /** The name, or a short form of the id for characters not seen yet. */
+  nameOf(characterId: string): string {
+    return this.names.get(characterId) ?? `character ${characterId.slice(0, 8)}`;
+  }
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { createRedis } from "@chaos/mesh";
+import { createManaAndCooldowns } from "./mana-and-cooldowns.js";
+
+// A prefix of its own, so this file never touches a running world's keys.
+const redis = createRedis(inject("infra").redisUrl, `combat-test-${randomUUID()}`);
+afterAll(() => redis.disconnect());
+
+const fireball = { spellId: "fireball", manaCost: 25, cooldownMs: 60_000 };
+const arcaneBolt = { spellId: "arcane_bolt", manaCost: 30, cooldownMs: 0 };
+
+describe("mana and cooldowns in Redis (real server)", () => {
+  const resources = createManaAndCooldowns(redis, { regenPerSecond: 0 });
+
+  it("starts at full mana, spends it, and starts the cooldown", async () => {
+    const character = randomUUID();
+    expect((await resources.snapshot(character, ["fireball"], 120)).mana).toBe(120);
+    expect(await resources.pay(character, fireball, 120, "cast-1")).toEqual({ kind: "paid", manaAfter: 95, cooldownMs: 60_000 });
+    const after = await resources.snapshot(character, ["fireball", "arcane_bolt"], 120);
+    expect(after.mana).toBe(95);
+    expect(after.cooldownsMs.get("fireball")).toBeGreaterThan(0);
+    expect(after.cooldownsMs.get("arcane_bolt")).toBe(0);
+  });
+
+  it("refuses a spell on cooldown with the time left, spending nothing", async () => {
+    const character = randomUUID();
+    await resources.pay(character, fireball, 120, "cast-1");
+    const refusal = await resources.pay(character, fireball, 120, "cast-2");
+    expect(refusal.kind).toBe("on_cooldown");
+    expect(refusal.kind === "on_cooldown" && refusal.remainingMs).toBeGreaterThan(0);
+    expect((await resources.snapshot(character, [], 120)).mana).toBe(95);
+  });
+
+  it("refuses when mana is short, reporting what there is", async () => {
+    const character = randomUUID();
+    for (let i = 0; i < 4; i++) expect((await resources.pay(character, arcaneBolt, 120, `cast-${i}`)).kind).toBe("paid");
+    expect(await resources.pay(character, arcaneBolt, 120, "cast-5")).toEqual({ kind: "insufficient_mana", currentMana: 0 });
+  });
+
+  it("lets exactly as many concurrent casts pass as the mana pays for", async () => {
+    const character = randomUUID();
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => resources.pay(character, arcaneBolt, 120, `cast-${i}`)));
+    expect(outcomes.filter((o) => o.kind === "paid")).toHaveLength(4);
+    expect((await resources.snapshot(character, [], 120)).mana).toBe(0);
+  });
+
+  it("refunds mana, and clears only the cooldown the refunded cast started", async () => {
+    const character = randomUUID();
+    await resources.pay(character, fireball, 120, "cast-1");
+    await resources.refund(character, fireball, 120, "someone-else", true);
+    let state = await resources.snapshot(character, ["fireball"], 120);
+    expect(state.mana).toBe(120);
+    expect(state.cooldownsMs.get("fireball")).toBeGreaterThan(0);
+    await resources.refund(character, { ...fireball, manaCost: 0 }, 120, "cast-1", true);
+    state = await resources.snapshot(character, ["fireball"], 120);
+    expect(state.cooldownsMs.get("fireball")).toBe(0);
+    expect((await resources.pay(character, fireball, 120, "cast-2")).kind).toBe("paid");
+  });
+
+  it("regenerates from the time stored with the mana, capped at the maximum", async () => {
+    const regenerating = createManaAndCooldowns(redis, { regenPerSecond: 2 });
+    const character = randomUUID();
+    const [seconds] = await redis.time();
+    // As if the character had 10 mana five seconds ago (Redis's clock, as the scripts use).
+    await redis.hset(`mana:{${character}}`, "mana", "10", "updated_at_ms", String(Number(seconds) * 1000 - 5_000));
+    expect(Math.floor((await regenerating.snapshot(character, [], 120)).mana)).toBe(20);
+    await redis.hset(`mana:{${character}}`, "mana", "10", "updated_at_ms", String(Number(seconds) * 1000 - 3_600_000));
+    expect((await regenerating.snapshot(character, [], 120)).mana).toBe(120);
+  });
+
+  it("keeps each character's keys under the service's prefix", async () => {
+    const character = randomUUID();
+    await resources.pay(character, fireball, 120, "cast-1");
+    const raw = createRedis(inject("infra").redisUrl, "unprefixed-probe");
+    try {
+      const keys = await raw.call("KEYS", `*${character}*`) as string[];
+      expect(keys.sort()).toEqual([`${redis.options.keyPrefix}cooldown:{${character}}:fireball`, `${redis.options.keyPrefix}mana:{${character}}`].sort());
+    } finally {
+      raw.disconnect();
+    }
+  });
+});

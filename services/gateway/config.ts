@@ -1,0 +1,111 @@
+import type { Rate } from "@chaos/mesh";
+
+/** The gateway's settings, read from the environment at start-up. */
+export interface GatewayConfig {
+  /**
+   * Calls per client IP address, on every call at the edge.
+   * CHAOS_GATEWAY_IP_RATE, default "100/s burst 200".
+   */
+  readonly ipRate: Rate;
+  /**
+   * Calls per player, on calls that carry an access token.
+   * CHAOS_GATEWAY_PLAYER_RATE, default "50/s burst 100".
+   */
+  readonly playerRate: Rate;
+  /**
+   * How long the answer of identity's CheckSession is reused for a session,
+   * in ms, so a revoked session stops working within this time.
+   * CHAOS_GATEWAY_SESSION_CACHE_MS, default 5000; 0 asks identity on every call.
+   */
+  readonly sessionCacheMs: number;
+  /**
+   * Browser origins allowed by CORS (the web console).
+   * CHAOS_GATEWAY_CORS_ORIGINS, comma-separated, default "http://127.0.0.1:8080,http://localhost:8080"; "*" allows any.
+   */
+  readonly corsOrigins: readonly string[];
+  /**
+   * Open StreamPlayerEvents streams per player across this gateway process.
+   * CHAOS_GATEWAY_MAX_STREAMS_PER_PLAYER, default 5.
+   */
+  readonly maxStreamsPerPlayer: number;
+  /**
+   * Largest request or response message on the gateway, in bytes: clients
+   * are untrusted, and no public request or page of results comes near it.
+   * CHAOS_GATEWAY_MAX_MESSAGE_BYTES, default 65536 (64 KiB).
+   */
+  readonly maxMessageBytes: number;
+  /**
+   * Longest a forwarded call may take, in ms; a client's shorter deadline wins.
+   * CHAOS_GATEWAY_UPSTREAM_DEADLINE_MS, default 15000 (the mesh's default deadline).
+   */
+  readonly upstreamDeadlineMs: number;
+  /**
+   * The longest call the gateway serves, in ms, and the deadline of calls that
+   * set none. It bounds StreamPlayerEvents, which otherwise lasts until the
+   * access token expires (15 minutes); forwarded calls are held to
+   * CHAOS_GATEWAY_UPSTREAM_DEADLINE_MS instead.
+   * CHAOS_GATEWAY_MAX_DEADLINE_MS, default 960000 (16 minutes).
+   */
+  readonly maxDeadlineMs: number;
+}
+
+/** Reads the settings; a bad value stops start-up with a message naming the variable. */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return {
+    ipRate: rate(env, "CHAOS_GATEWAY_IP_RATE", "100/s burst 200"),
+    playerRate: rate(env, "CHAOS_GATEWAY_PLAYER_RATE", "50/s burst 100"),
+    sessionCacheMs: integer(env, "CHAOS_GATEWAY_SESSION_CACHE_MS", 5_000, 0, 300_000),
+    corsOrigins: origins(env, "CHAOS_GATEWAY_CORS_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080"),
+    maxStreamsPerPlayer: integer(env, "CHAOS_GATEWAY_MAX_STREAMS_PER_PLAYER", 5, 1, 1_000),
+    maxMessageBytes: integer(env, "CHAOS_GATEWAY_MAX_MESSAGE_BYTES", 64 * 1024, 1_024, 4 * 1024 * 1024),
+    upstreamDeadlineMs: integer(env, "CHAOS_GATEWAY_UPSTREAM_DEADLINE_MS", 15_000, 100, 60_000),
+    maxDeadlineMs: integer(env, "CHAOS_GATEWAY_MAX_DEADLINE_MS", 960_000, 1_000, 3_600_000),
+  };
+}
+
+/**
+ * Parses "<n>/s" or "<n>/m", optionally followed by " burst <b>" (how many
+ * calls may arrive at once; default n), e.g. "100/s burst 200".
+ */
+export function parseRate(text: string): Rate | undefined {
+  const match = /^\s*(\d+)\s*\/\s*(s|m)\s*(?:burst\s+(\d+)\s*)?$/.exec(text);
+  if (match === null) return undefined;
+  const limit = Number(match[1]);
+  const burst = match[3] === undefined ? limit : Number(match[3]);
+  if (!Number.isSafeInteger(limit) || limit < 1 || !Number.isSafeInteger(burst) || burst < 1) return undefined;
+  return { limit, periodMs: match[2] === "s" ? 1_000 : 60_000, burst };
+}
+
+function rate(env: NodeJS.ProcessEnv, variable: string, fallback: string): Rate {
+  const raw = env[variable];
+  const parsed = parseRate(raw === undefined || raw === "" ? fallback : raw);
+  if (parsed === undefined) throw new Error(`${variable} must look like "100/s" or "600/m", optionally with " burst <n>", got "${raw}"`);
+  return parsed;
+}
+
+function integer(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${variable} must be an integer in [${min}, ${max}], got "${raw}"`);
+  return value;
+}
+
+function origins(env: NodeJS.ProcessEnv, variable: string, fallback: string): string[] {
+  const raw = env[variable];
+  const list = (raw === undefined || raw === "" ? fallback : raw).split(",").map((o) => o.trim()).filter((o) => o !== "");
+  for (const origin of list) {
+    if (origin === "*") continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    // Browsers send the origin as scheme://host[:port], nothing more; anything else would never match.
+    if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new Error(`${variable} must list origins like "http://localhost:8080" (comma-separated) or "*", got "${origin}"`);
+    }
+  }
+  return list;
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
+import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
+import {
+  consumerGroupId,
+  createIdentityTokenVerifier,
+  createRateLimiter,
+  openServiceResources,
+  registration,
+  runService,
+  spiffeIdFor,
+  topicName,
+  type MeshInterceptor,
+  type ServiceResources,
+} from "@chaos/mesh";
+import { Gauge } from "prom-client";
+import { createSessionStatus } from "./clients/session-status.js";
+import { loadGatewayConfig } from "./config.js";
+import { createFeedTranslator } from "./core/feed-events.js";
+import { createPlayerFeed, type PlayerFeed } from "./core/player-feed.js";
+import { startFeedConsumer, type FeedConsumer } from "./events/feed-consumer.js";
+import { startRateLimitEvents, type RateLimitEvents } from "./events/rate-limit-events.js";
+import { createAuthenticationInterceptor } from "./handlers/authentication.js";
+import { createForwardingHandlers } from "./handlers/forwarding.js";
+import { tokenRefusal } from "./handlers/gateway-errors.js";
+import { createGatewayHandlers } from "./handlers/gateway-service.js";
+import { createRateLimitInterceptor } from "./handlers/rate-limits.js";
+import { openMethods, publicRoutes, servedApiVersions } from "./handlers/routes.js";
+
+const config = loadGatewayConfig();
+const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
+
+let resources: ServiceResources | undefined;
+let feed: PlayerFeed | undefined;
+let feedConsumer: FeedConsumer | undefined;
+let rateLimitEvents: RateLimitEvents | undefined;
+// runService takes its interceptors before `services` has opened Redis and built the clients they need; these stand in until then.
+let rateLimits: MeshInterceptor | undefined;
+let authentication: MeshInterceptor | undefined;
+const late = (interceptor: () => MeshInterceptor | undefined): MeshInterceptor => (next) => {
+  let bound: ReturnType<MeshInterceptor> | undefined;
+  return (call) => {
+    bound ??= interceptor()!(next);
+    return bound(call);
+  };
+};
+
+await runService({
+  name: "gateway",
+  tokenVerifier: (runtime) => createIdentityTokenVerifier(runtime),
+  tokenRefusal,
+  edge: { allowedOrigins: config.corsOrigins },
+  limits: { maxMessageBytes: config.maxMessageBytes, maxDeadlineMs: config.maxDeadlineMs, defaultDeadlineMs: config.maxDeadlineMs },
+  // Rate limits first, so floods never reach identity's session check.
+  interceptors: [late(() => rateLimits), late(() => authentication)],
+  services: async (runtime) => {
+    resources = await openServiceResources(runtime, { database: false });
+    const source = spiffeIdFor(runtime.name, { trustDomain: runtime.config.trustDomain, namespace: runtime.config.namespace }).uri;
+    rateLimitEvents = await startRateLimitEvents({
+      kafka: resources.kafka,
+      redis: resources.redis,
+      logger: runtime.logger,
+      topic: topicName("gateway", "traffic"),
+      source,
+    });
+    rateLimits = createRateLimitInterceptor({
+      limiter: createRateLimiter(resources.redis),
+      ipRate: config.ipRate,
+      playerRate: config.playerRate,
+      onRefused: rateLimitEvents.refused,
+      logger: runtime.logger,
+    });
+    authentication = createAuthenticationInterceptor(
+      openMethods,
+      createSessionStatus(runtime.client(IdentityInternalService, "identity"), { cacheMs: config.sessionCacheMs }),
+    );
+
+    const playerFeed = createPlayerFeed({ maxStreamsPerPlayer: config.maxStreamsPerPlayer, logger: runtime.logger });
+    feed = playerFeed;
+    new Gauge({
+      name: "chaos_gateway_feed_streams",
+      help: "StreamPlayerEvents streams open on this gateway.",
+      registers: [runtime.metrics.registry],
+      collect() {
+        this.set(playerFeed.openStreams);
+      },
+    });
+    const translator = createFeedTranslator();
+    feedConsumer = await startFeedConsumer({
+      kafka: resources.kafka,
+      logger: runtime.logger,
+      groupId: consumerGroupId("gateway", `feed-${randomUUID()}`),
+      topics: [topicName("combat", "casts"), topicName("progression", "progress")],
+      onEvent: (event, eventId, publishedAt) => {
+        for (const delivery of translator.translate(event, eventId, publishedAt)) playerFeed.deliver(delivery);
+      },
+    });
+
+    return [
+      registration(GatewayService, createGatewayHandlers({ serverVersion: version, apiVersions: servedApiVersions() }, playerFeed)),
+      ...publicRoutes.map((route) => createForwardingHandlers(route, runtime, { upstreamDeadlineMs: config.upstreamDeadlineMs })),
+    ];
+  },
+  onShutdown: [async () => feedConsumer?.stop(), async () => rateLimitEvents?.close(), async () => resources?.close()],
+});
+
+// Open feeds would hold shutdown for its whole grace period; ended now, their clients re-open them on another replica at once.
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => feed?.endAll());

@@ -1,0 +1,56 @@
+/** The identity service's settings, read from the environment at start-up. */
+export interface IdentityConfig {
+  /** Consecutive failed logins that lock an account. CHAOS_IDENTITY_LOCK_AFTER_FAILURES, default 5. */
+  readonly lockAfterFailures: number;
+  /** How long a locked account stays locked, in seconds. CHAOS_IDENTITY_LOCK_SECONDS, default 900 (15 min). */
+  readonly lockSeconds: number;
+  /**
+   * The AES-256 key that encrypts MFA secrets and token signing keys at rest:
+   * CHAOS_IDENTITY_SECRET_KEY, base64 of 32 bytes. Default none: the service
+   * then generates one and keeps it in its own database (see store/local-secret-key.ts).
+   */
+  readonly secretKey: Buffer | undefined;
+  /**
+   * Age after which the token signing key is replaced by a new one, in hours
+   * (fractions allowed). CHAOS_IDENTITY_KEY_ROTATION_HOURS, default 24.
+   */
+  readonly keyRotationHours: number;
+}
+
+/** Reads the settings; a bad value stops start-up with a message naming the variable. */
+export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
+  return {
+    lockAfterFailures: integer(env, "CHAOS_IDENTITY_LOCK_AFTER_FAILURES", 5, 1, 100),
+    lockSeconds: integer(env, "CHAOS_IDENTITY_LOCK_SECONDS", 900, 1, 86_400),
+    secretKey: secretKey(env, "CHAOS_IDENTITY_SECRET_KEY"),
+    keyRotationHours: hours(env, "CHAOS_IDENTITY_KEY_ROTATION_HOURS", 24),
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${variable} must be an integer in [${min}, ${max}], got "${raw}"`);
+  return value;
+}
+
+function hours(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  // Fractions let tests rotate within seconds; beyond a year, rotation would no longer bound a leaked key's use.
+  if (!Number.isFinite(value) || value <= 0 || value > 8_760) throw new Error(`${variable} must be a number of hours in (0, 8760], got "${raw}"`);
+  return value;
+}
+
+function secretKey(env: NodeJS.ProcessEnv, variable: string): Buffer | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === "") return undefined;
+  const key = Buffer.from(raw, "base64");
+  // Buffer.from ignores characters outside the alphabet, so a round trip is what proves the value was base64.
+  if (key.length !== 32 || key.toString("base64").replace(/=+$/, "") !== raw.trim().replace(/=+$/, "")) {
+    throw new Error(`${variable} must be the base64 encoding of exactly 32 bytes (e.g. \`openssl rand -base64 32\`)`);
+  }
+  return key;
+}

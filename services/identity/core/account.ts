@@ -1,0 +1,46 @@
+import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+
+/** An account as stored; credentials and MFA secrets never leave the service. */
+export interface AccountRecord {
+  readonly accountId: string;
+  /** Lower-cased. */
+  readonly email: string;
+  readonly passwordHash: string;
+  /** Role names as the token's `roles` claim carries them, e.g. "player". */
+  readonly roles: readonly string[];
+  /** Consecutive failed logins since the last success or lock. */
+  readonly failedLogins: number;
+  readonly lockedUntil: Date | undefined;
+  /** The sealed TOTP secret, once enrolled. */
+  readonly mfaSecret: Buffer | undefined;
+  readonly mfaEnabled: boolean;
+  /** The last TOTP time step accepted. */
+  readonly mfaLastStep: number | undefined;
+  readonly createdAt: Date;
+}
+
+/** Every account plays; moderators and admins are granted more later. */
+export const playerRole = "player";
+
+const roleValues: Readonly<Record<string, Role>> = { player: Role.PLAYER, moderator: Role.MODERATOR, admin: Role.ADMIN };
+
+/** The contract's Role values of role names (names it does not know are left out). */
+export function toRoles(names: readonly string[]): Role[] {
+  return names.flatMap((name) => (roleValues[name] === undefined ? [] : [roleValues[name]]));
+}
+
+/** Emails compare case-insensitively: everyone types them in whatever case. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Whole seconds until a locked account opens again, or undefined when it is not locked at `now`. */
+export function lockRemainingSeconds(account: Pick<AccountRecord, "lockedUntil">, now: number): number | undefined {
+  if (account.lockedUntil === undefined || account.lockedUntil.getTime() <= now) return undefined;
+  return Math.ceil((account.lockedUntil.getTime() - now) / 1000);
+}
+
+/** The AAD of an account's sealed TOTP secret (core/secret-box.ts). */
+export function mfaSecretContext(accountId: string): string {
+  return `mfa:${accountId}`;
+}

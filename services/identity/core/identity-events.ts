@@ -1,0 +1,74 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  AccountLockedSchema,
+  AccountRegisteredSchema,
+  LoginFailedSchema,
+  LoginSucceededSchema,
+  MfaDisabledSchema,
+  MfaEnabledSchema,
+  RefreshTokenReuseDetectedSchema,
+  SessionRevokedSchema,
+} from "@chaos/gen/chaos/identity/v1/events_pb.js";
+import { reasonName, topicName, type OutgoingEvent } from "@chaos/mesh";
+import { ErrorReasonSchema, type ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
+import { toRoles } from "./account.js";
+import type { RevokeCause } from "./session.js";
+
+// Every event of an account goes to one topic keyed by the account id, so the audit trail of an account stays in order.
+const topic = () => topicName("identity", "accounts");
+
+/** AccountRegistered. */
+export function accountRegistered(accountId: string, email: string, roles: readonly string[], at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: AccountRegisteredSchema, message: create(AccountRegisteredSchema, { accountId, email, roles: toRoles(roles), registerTime: timestampFromMs(at) }) };
+}
+
+/** LoginSucceeded. */
+export function loginSucceeded(accountId: string, sessionId: string, client: { userAgent: string; ipAddress: string }, mfaUsed: boolean, at: number): OutgoingEvent {
+  return {
+    topic: topic(),
+    aggregateId: accountId,
+    schema: LoginSucceededSchema,
+    message: create(LoginSucceededSchema, { accountId, sessionId, ipAddress: client.ipAddress, userAgent: client.userAgent, mfaUsed, loginTime: timestampFromMs(at) }),
+  };
+}
+
+/** LoginFailed, with the reason returned to the caller and the consecutive failures so far. */
+export function loginFailed(accountId: string, ipAddress: string, reason: ErrorReason, failureCount: number, at: number): OutgoingEvent {
+  return {
+    topic: topic(),
+    aggregateId: accountId,
+    schema: LoginFailedSchema,
+    message: create(LoginFailedSchema, { accountId, ipAddress, reason: reasonName(ErrorReasonSchema, reason), failureCount, attemptTime: timestampFromMs(at) }),
+  };
+}
+
+/** AccountLocked. */
+export function accountLocked(accountId: string, unlockAt: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: AccountLockedSchema, message: create(AccountLockedSchema, { accountId, unlockTime: timestampFromMs(unlockAt) }) };
+}
+
+/** MfaEnabled. */
+export function mfaEnabled(accountId: string, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: MfaEnabledSchema, message: create(MfaEnabledSchema, { accountId, enableTime: timestampFromMs(at) }) };
+}
+
+/** MfaDisabled. */
+export function mfaDisabled(accountId: string, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: MfaDisabledSchema, message: create(MfaDisabledSchema, { accountId, disableTime: timestampFromMs(at) }) };
+}
+
+/** SessionRevoked. */
+export function sessionRevoked(accountId: string, sessionId: string, cause: RevokeCause, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: SessionRevokedSchema, message: create(SessionRevokedSchema, { accountId, sessionId, cause, revokeTime: timestampFromMs(at) }) };
+}
+
+/** RefreshTokenReuseDetected. */
+export function refreshTokenReuseDetected(accountId: string, sessionId: string, ipAddress: string, at: number): OutgoingEvent {
+  return {
+    topic: topic(),
+    aggregateId: accountId,
+    schema: RefreshTokenReuseDetectedSchema,
+    message: create(RefreshTokenReuseDetectedSchema, { accountId, sessionId, ipAddress, detectTime: timestampFromMs(at) }),
+  };
+}

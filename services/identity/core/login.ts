@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import { DomainError } from "@chaos/mesh";
+import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
+import type { IdentityStore, IdentityTransaction } from "../store/identity-store.js";
+import { lockRemainingSeconds, normalizeEmail, type AccountRecord } from "./account.js";
+import { accountLocked, loginFailed, loginSucceeded } from "./identity-events.js";
+import { accountLockedError, countFailure, type LockoutPolicy } from "./lockout.js";
+import { hashPassword, needsRehash, verifyPassword } from "./password-hash.js";
+import { checkSecondFactor, secondFactorMessages, type SecondFactorRefusal } from "./second-factor.js";
+import type { SecretBox } from "./secret-box.js";
+import type { ClientFacts } from "./session.js";
+import type { IssuedTokens, Sessions } from "./sessions.js";
+
+/** One login attempt. */
+export interface LoginAttempt {
+  readonly email: string;
+  readonly password: string;
+  /** A TOTP or recovery code; empty when none was given. */
+  readonly mfaCode: string;
+  readonly client: ClientFacts;
+}
+
+/** A successful login: the account and the tokens of its new session. */
+export interface LoginResult {
+  readonly account: AccountRecord;
+  readonly tokens: IssuedTokens;
+}
+
+/** Password (and second factor) checks that open sessions. */
+export interface Login {
+  /**
+   * Opens a session when the credentials are right. A failure on a known
+   * account is counted, and its LoginFailed event published, even though the
+   * call then fails: the count commits before the refusal is thrown.
+   */
+  login(attempt: LoginAttempt): Promise<LoginResult>;
+}
+
+/** What {@link createLogin} works with. */
+export interface LoginDependencies {
+  readonly store: IdentityStore;
+  readonly sessions: Sessions;
+  readonly box: SecretBox;
+  readonly lockout: LockoutPolicy;
+}
+
+const refusalMessages: Readonly<Record<ErrorReason.INVALID_CREDENTIALS | SecondFactorRefusal, string>> = {
+  [ErrorReason.INVALID_CREDENTIALS]: "email or password is wrong",
+  ...secondFactorMessages,
+};
+
+/** Logins against `store`; hashes a dummy password once at start-up (see below). */
+export async function createLogin(deps: LoginDependencies): Promise<Login> {
+  const { store, sessions, box, lockout } = deps;
+  // An unknown email is checked against this hash, so that it costs the same
+  // scrypt as a known one and response times do not tell which emails have accounts.
+  const dummyHash = await hashPassword(randomBytes(16).toString("hex"));
+
+  const refuseLocked = async (account: AccountRecord, ipAddress: string, now: number) => {
+    await store.transaction(async (tx) => {
+      // Locking the row keeps this account's events in commit order (see appendToOutbox).
+      const current = (await tx.accounts.lock(account.accountId)) ?? account;
+      await tx.publish([loginFailed(account.accountId, ipAddress, ErrorReason.ACCOUNT_LOCKED, current.failedLogins, now)]);
+    });
+    return accountLockedError(lockRemainingSeconds(account, now) ?? 1);
+  };
+
+  const fail = async (tx: IdentityTransaction, account: AccountRecord, reason: keyof typeof refusalMessages, ipAddress: string, now: number) => {
+    const counted = await countFailure(tx, account, lockout, now);
+    const lockedEvent = counted.lockedUntil === undefined ? [] : [accountLocked(account.accountId, counted.lockedUntil)];
+    await tx.publish([loginFailed(account.accountId, ipAddress, reason, counted.failureCount, now), ...lockedEvent]);
+    return new DomainError(reason, refusalMessages[reason]);
+  };
+
+  return {
+    async login(attempt) {
+      const now = Date.now();
+      const known = await store.accounts.byEmail(normalizeEmail(attempt.email));
+      if (known === undefined) {
+        await verifyPassword(attempt.password, dummyHash);
+        throw new DomainError(ErrorReason.INVALID_CREDENTIALS, refusalMessages[ErrorReason.INVALID_CREDENTIALS]);
+      }
+      // While locked even the right password is refused, so there is no need to spend a hash on it.
+      if (lockRemainingSeconds(known, now) !== undefined) throw await refuseLocked(known, attempt.client.ipAddress, now);
+      const passwordMatches = await verifyPassword(attempt.password, known.passwordHash);
+      const upgradedHash = passwordMatches && needsRehash(known.passwordHash) ? await hashPassword(attempt.password) : undefined;
+
+      const outcome = await store.transaction(async (tx) => {
+        const account = await tx.accounts.lock(known.accountId);
+        if (account === undefined) return new DomainError(ErrorReason.INVALID_CREDENTIALS, refusalMessages[ErrorReason.INVALID_CREDENTIALS]);
+        // A concurrent attempt may have locked the account while this one was hashing.
+        const lockedFor = lockRemainingSeconds(account, now);
+        if (lockedFor !== undefined) {
+          await tx.publish([loginFailed(account.accountId, attempt.client.ipAddress, ErrorReason.ACCOUNT_LOCKED, account.failedLogins, now)]);
+          return accountLockedError(lockedFor);
+        }
+        if (!passwordMatches) return fail(tx, account, ErrorReason.INVALID_CREDENTIALS, attempt.client.ipAddress, now);
+        if (account.mfaEnabled) {
+          if (attempt.mfaCode === "") return new DomainError(ErrorReason.MFA_REQUIRED, "this account needs an MFA code: a TOTP code or a recovery code");
+          const refusal = await checkSecondFactor(tx, account, attempt.mfaCode, box, now);
+          if (refusal !== undefined) return fail(tx, account, refusal, attempt.client.ipAddress, now);
+        }
+        if (account.failedLogins !== 0 || account.lockedUntil !== undefined) await tx.accounts.saveFailures(account.accountId, 0, undefined);
+        if (upgradedHash !== undefined) await tx.accounts.replacePasswordHash(account.accountId, known.passwordHash, upgradedHash);
+        const opened = await sessions.open(tx, account.accountId, attempt.client, now);
+        await tx.publish([loginSucceeded(account.accountId, opened.session.sessionId, attempt.client, account.mfaEnabled, now)]);
+        return { account, opened };
+      });
+      if (outcome instanceof DomainError) throw outcome;
+      return { account: outcome.account, tokens: await sessions.issue(outcome.account, outcome.opened) };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { appendToOutbox, type Database, type OutgoingEvent } from "@chaos/mesh";
+import { accountRows, type AccountRows } from "./account-rows.js";
+import { sessionRows, type SessionRows } from "./session-rows.js";
+
+/** Changes that commit together, with the events describing them. */
+export interface IdentityTransaction {
+  readonly accounts: AccountRows;
+  readonly sessions: SessionRows;
+  /** Adds events to the outbox, committed with the change. */
+  publish(events: readonly OutgoingEvent[]): Promise<void>;
+}
+
+/** The identity database: single-statement reads and the way into a transaction. */
+export interface IdentityStore {
+  readonly accounts: AccountRows;
+  readonly sessions: SessionRows;
+  transaction<T>(work: (tx: IdentityTransaction) => Promise<T>): Promise<T>;
+}
+
+/** The identity service's accounts and sessions in PostgreSQL; `source` is the ce_source of its events. */
+export function createIdentityStore(db: Database, source: string): IdentityStore {
+  return {
+    accounts: accountRows(db.pool),
+    sessions: sessionRows(db.pool),
+    transaction: (work) =>
+      db.transaction((client) =>
+        work({
+          accounts: accountRows(client),
+          sessions: sessionRows(client),
+          async publish(events) {
+            await appendToOutbox(client, source, events);
+          },
+        }),
+      ),
+  };
+}

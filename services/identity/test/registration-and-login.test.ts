@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, inject, it } from "vitest";
+import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
+import { clientAddressHeader, createLogger, createMeshRuntime, loadMeshConfig, principalHeader } from "@chaos/mesh";
+import { useStack } from "../../../scripts/test/stack.js";
+import { readAccountEvents } from "./account-events.js";
+import { Code, refusalOf } from "./refusal.js";
+
+const lockAfterFailures = 3;
+const stack = useStack(["identity"], { env: { CHAOS_IDENTITY_LOCK_AFTER_FAILURES: String(lockAfterFailures), CHAOS_IDENTITY_LOCK_SECONDS: "600" } });
+const identity = () => stack.operator.client(IdentityService, "identity");
+
+const password = "Ember plains at dawn 7";
+const freshEmail = () => `hero-${randomUUID()}@example.com`;
+
+describe("registration", () => {
+  it("creates a player account with a lower-cased email and refuses the same email in any case", async () => {
+    const email = freshEmail();
+    const { account } = await identity().register({ email: email.toUpperCase(), password });
+    expect(account).toMatchObject({ email, roles: [Role.PLAYER], mfaEnabled: false });
+    expect(account?.accountId).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect(await refusalOf(identity().register({ email, password: "another Good passw0rd" }))).toMatchObject({ code: Code.AlreadyExists, reason: "ERROR_REASON_EMAIL_TAKEN" });
+  });
+
+  it.each([
+    ["a single character class under 16 characters", () => ({ email: freshEmail(), password: "abcdefghijkl" }), "character_variety"],
+    ["one of the first passwords attackers try", () => ({ email: freshEmail(), password: "P@ssw0rd2024!" }), "common_password"],
+    ["the email's name part", () => ({ email: `slayer-${randomUUID().slice(0, 8)}@example.com`, password: "" }), "contains_email"],
+  ])("refuses %s (WEAK_PASSWORD with the rule)", async (_, attempt, rule) => {
+    const { email, password: given } = attempt();
+    const weak = given === "" ? `My name is ${email.split("@")[0]}!` : given;
+    expect(await refusalOf(identity().register({ email, password: weak }))).toEqual({ code: Code.InvalidArgument, reason: "ERROR_REASON_WEAK_PASSWORD", metadata: { rule } });
+    // Nothing was created: the same email registers with a good password.
+    await identity().register({ email, password });
+  });
+
+  it("refuses a malformed email or a too short password before anything else (INVALID_ARGUMENT)", async () => {
+    expect((await refusalOf(identity().register({ email: "not-an-email", password }))).code).toBe(Code.InvalidArgument);
+    expect((await refusalOf(identity().register({ email: freshEmail(), password: "short" }))).code).toBe(Code.InvalidArgument);
+  });
+});
+
+describe("login", () => {
+  it("opens a session with a verifiable access token, and refuses a wrong password or an unknown email alike", async () => {
+    const email = freshEmail();
+    const { account } = await identity().register({ email, password });
+    const { tokens, account: loggedIn } = await identity().login({ email: email.toUpperCase(), password, userAgent: "vitest on Linux" });
+    expect(loggedIn?.accountId).toBe(account?.accountId);
+    expect(tokens?.accessToken.split(".")).toHaveLength(3);
+    expect(tokens?.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const accessLifetime = Number(tokens!.accessTokenExpireTime!.seconds) * 1000 - Date.now();
+    expect(accessLifetime).toBeGreaterThan(890_000);
+    expect(accessLifetime).toBeLessThanOrEqual(900_000);
+
+    // The token works for the caller's own account.
+    const asPlayer = { headers: { [principalHeader]: tokens!.accessToken } };
+    expect((await identity().getAccount({}, asPlayer)).account?.email).toBe(email);
+    const { sessions } = await identity().listSessions({}, asPlayer);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ sessionId: tokens?.sessionId, userAgent: "vitest on Linux", ipAddress: "" });
+
+    const wrong = await refusalOf(identity().login({ email, password: "Ember plains at dusk 7" }));
+    const unknown = await refusalOf(identity().login({ email: freshEmail(), password }));
+    expect(wrong).toMatchObject({ code: Code.Unauthenticated, reason: "ERROR_REASON_INVALID_CREDENTIALS" });
+    expect(unknown).toEqual(wrong);
+  });
+
+  it("locks the account after repeated failures, refusing even the right password, and counts from zero after a success", async () => {
+    const email = freshEmail();
+    await identity().register({ email, password });
+    // A success resets the count: failures before it do not add up with those after it.
+    for (let i = 0; i < lockAfterFailures - 1; i++) await refusalOf(identity().login({ email, password: `wrong password ${i}` }));
+    await identity().login({ email, password });
+    for (let i = 0; i < lockAfterFailures - 1; i++) {
+      expect((await refusalOf(identity().login({ email, password: `wrong password ${i}` }))).reason).toBe("ERROR_REASON_INVALID_CREDENTIALS");
+    }
+    // The failure that reaches the limit is reported as itself; the lock shows from the next attempt on.
+    expect((await refusalOf(identity().login({ email, password: "wrong password again" }))).reason).toBe("ERROR_REASON_INVALID_CREDENTIALS");
+
+    const locked = await refusalOf(identity().login({ email, password }));
+    expect(locked).toMatchObject({ code: Code.ResourceExhausted, reason: "ERROR_REASON_ACCOUNT_LOCKED" });
+    const retryAfter = Number(locked.metadata.retry_after_seconds);
+    expect(retryAfter).toBeGreaterThan(590);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+  });
+
+  it("records the client's address only when the gateway forwards it", async () => {
+    const email = freshEmail();
+    await identity().register({ email, password });
+    const headers = { [clientAddressHeader]: "203.0.113.7" };
+    const fromOperator = await identity().login({ email, password, userAgent: "operator" }, { headers });
+
+    const gateway = createMeshRuntime("gateway", { config: { ...loadMeshConfig({}), pkiDir: stack.pki.dir, registryFile: stack.registryFile }, logger: createLogger("gateway", "silent") });
+    try {
+      const fromGateway = await gateway.client(IdentityService, "identity").login({ email, password, userAgent: "browser" }, { headers });
+      const { sessions } = await identity().listSessions({}, { headers: { [principalHeader]: fromGateway.tokens!.accessToken } });
+      const addressOf = (sessionId: string | undefined) => sessions.find((s) => s.sessionId === sessionId)?.ipAddress;
+      expect(addressOf(fromGateway.tokens?.sessionId)).toBe("203.0.113.7");
+      expect(addressOf(fromOperator.tokens?.sessionId)).toBe("");
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it("publishes AccountRegistered and LoginFailed of the account on the accounts topic", async () => {
+    const email = freshEmail();
+    const { account } = await identity().register({ email, password });
+    const accountId = account!.accountId;
+    await refusalOf(identity().login({ email, password: "not my password at all" }));
+
+    const topic = `${stack.world}.chaos.identity.v1.accounts`;
+    const mine = (events: readonly { subject: string; type: string }[]) => events.filter((e) => e.subject === accountId);
+    const events = await readAccountEvents(inject("infra").kafkaBrokers, topic, (all) => mine(all).length >= 2);
+    const types = mine(events).map((e) => e.type);
+    expect(types).toEqual(["chaos.identity.v1.AccountRegistered", "chaos.identity.v1.LoginFailed"]);
+    expect(mine(events)[0]?.message).toMatchObject({ accountId, email, roles: [Role.PLAYER] });
+    expect(mine(events)[1]?.message).toMatchObject({ accountId, reason: "ERROR_REASON_INVALID_CREDENTIALS", failureCount: 1 });
+  });
+});

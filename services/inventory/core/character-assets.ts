@@ -1,0 +1,78 @@
+import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
+import { DomainError } from "@chaos/mesh";
+import type { AssetStore, AssetTransaction } from "../store/asset-store.js";
+import type { LedgerEntryRecord, StackRecord, WalletRecord } from "./asset-records.js";
+import { itemsRemoved } from "./asset-events.js";
+import { jsonResult, once } from "./idempotency.js";
+import { usableStack } from "./item-movements.js";
+
+/** A page of ledger entries and where the next one starts. */
+export interface LedgerPage {
+  readonly entries: readonly LedgerEntryRecord[];
+  /** The seq to continue below, or undefined on the last page. */
+  readonly nextBeforeSeq: bigint | undefined;
+}
+
+/** What a player sees of, and does with, their own characters' assets. */
+export interface CharacterAssets {
+  listItems(playerId: string, characterId: string): Promise<StackRecord[]>;
+  wallet(playerId: string, characterId: string): Promise<WalletRecord>;
+  ledger(playerId: string, characterId: string, beforeSeq: bigint | undefined, pageSize: number): Promise<LedgerPage>;
+  /** Consumes items; with an idempotency key, a retry answers the first result. */
+  useItem(playerId: string, characterId: string, itemId: string, quantity: bigint, idempotencyKey: string): Promise<StackRecord>;
+  /** Destroys items; the stack afterwards has quantity zero when it is gone. */
+  discardItem(playerId: string, characterId: string, itemId: string, quantity: bigint): Promise<StackRecord>;
+}
+
+const stackResult = jsonResult<StackRecord>();
+
+export function createCharacterAssets(store: AssetStore): CharacterAssets {
+  /**
+   * NOT_CHARACTER_OWNER both for someone else's character and for one that
+   * does not exist (or is not known here yet): a caller learns nothing about
+   * characters that are not theirs.
+   */
+  const requireOwner = async (playerId: string, characterId: string) => {
+    if ((await store.ownerOf(characterId)) !== playerId) {
+      throw new DomainError(ErrorReason.NOT_CHARACTER_OWNER, "the character is not one of yours", { character_id: characterId });
+    }
+  };
+
+  const remove = async (tx: AssetTransaction, characterId: string, itemId: string, quantity: bigint, reason: string): Promise<StackRecord> => {
+    await tx.lockAssets(characterId);
+    const stack = await usableStack(tx, characterId, itemId, quantity);
+    const after = { ...stack, quantity: stack.quantity - quantity };
+    await tx.saveStack(after);
+    await tx.publish([itemsRemoved(characterId, [{ definitionId: stack.definitionId, quantity }], reason, new Date())]);
+    return after;
+  };
+
+  return {
+    async listItems(playerId, characterId) {
+      await requireOwner(playerId, characterId);
+      return store.listStacks(characterId);
+    },
+    async wallet(playerId, characterId) {
+      await requireOwner(playerId, characterId);
+      return { characterId, ...(await store.wallet(characterId)) };
+    },
+    async ledger(playerId, characterId, beforeSeq, pageSize) {
+      await requireOwner(playerId, characterId);
+      const rows = await store.ledgerPage(characterId, beforeSeq, pageSize + 1);
+      const entries = rows.slice(0, pageSize);
+      return { entries, nextBeforeSeq: rows.length > pageSize ? entries.at(-1)?.seq : undefined };
+    },
+    async useItem(playerId, characterId, itemId, quantity, idempotencyKey) {
+      await requireOwner(playerId, characterId);
+      return store.transaction((tx) => {
+        const use = () => remove(tx, characterId, itemId, quantity, "used");
+        // The key is scoped to the character: two players' clients may well pick the same key.
+        return idempotencyKey === "" ? use() : once(tx, `use:${characterId}:${idempotencyKey}`, "use_item", [characterId, itemId, quantity], stackResult, use);
+      });
+    },
+    async discardItem(playerId, characterId, itemId, quantity) {
+      await requireOwner(playerId, characterId);
+      return store.transaction((tx) => remove(tx, characterId, itemId, quantity, "discarded"));
+    },
+  };
+}

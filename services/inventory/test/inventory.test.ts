@@ -1,0 +1,269 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import pg from "pg";
+import { describe, expect, inject, it } from "vitest";
+import { file_chaos_inventory_v1_events } from "@chaos/gen/chaos/inventory/v1/events_pb.js";
+import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
+import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
+import { LedgerEntryKind, type LedgerEntry } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
+import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
+import { CharacterCreatedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
+import { topicName } from "@chaos/mesh";
+import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
+import { useStack } from "../../../scripts/test/stack.js";
+import { cloudEvent, eventually, publish, readTopicUntil, type PublishedEvent } from "./kafka-events.js";
+import { Code, refusalOf } from "./refusal.js";
+
+const stack = useStack(["identity", "inventory"]);
+const inventory = () => stack.operator.client(InventoryService, "inventory");
+const internal = () => stack.operator.client(InventoryInternalService, "inventory");
+const brokers = () => inject("infra").kafkaBrokers;
+/** Topics of the stack's world (the test process itself is in no world). */
+const worldTopic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
+
+const playerSource = "spiffe://chaos.world/ns/chaos/sa/player";
+
+function characterCreated(characterId: string, playerId: string): PublishedEvent {
+  const message = create(CharacterCreatedSchema, { characterId, playerId, name: `Hero${characterId.slice(0, 6)}`, characterClass: CharacterClass.MAGE });
+  return cloudEvent(worldTopic("player", "characters"), playerSource, characterId, CharacterCreatedSchema, message);
+}
+
+/** A character of `player`, as player's CharacterCreated announces it; resolves once inventory handed out the starter kit. */
+async function newCharacter(player: TestPlayer): Promise<string> {
+  const characterId = randomUUID();
+  await publish(brokers(), [characterCreated(characterId, player.accountId)]);
+  await eventually(() => inventory().getWallet({ characterId }, player.asPlayer), (r) => r.wallet?.balance === 100n);
+  return characterId;
+}
+
+async function balanceOf(player: TestPlayer, characterId: string): Promise<bigint> {
+  return (await inventory().getWallet({ characterId }, player.asPlayer)).wallet!.balance;
+}
+
+async function allEntries(player: TestPlayer, characterId: string): Promise<LedgerEntry[]> {
+  const entries: LedgerEntry[] = [];
+  let pageToken = "";
+  do {
+    const page = await inventory().listLedgerEntries({ characterId, pageSize: 3, pageToken }, player.asPlayer);
+    entries.push(...page.entries);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "");
+  return entries;
+}
+
+/** Runs SQL on inventory's own database (the test looks under the hood, as an auditor would). */
+async function sql<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client(stack.databaseUrl("inventory"));
+  await client.connect();
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe("inventory (real processes: identity + inventory, player's events published by the test)", () => {
+  it("hands a new character its starter kit once: 100 gold from the mint and 3 potions of mana", async () => {
+    const alice = await signUp(stack);
+    const characterId = randomUUID();
+    const created = characterCreated(characterId, alice.accountId);
+    await publish(brokers(), [created]);
+
+    const { wallet } = await eventually(() => inventory().getWallet({ characterId }, alice.asPlayer), (r) => r.wallet?.balance === 100n);
+    expect(wallet).toMatchObject({ characterId, balance: 100n, held: 0n });
+    const { items } = await inventory().listItems({ characterId }, alice.asPlayer);
+    expect(items).toMatchObject([{ definitionId: "potion_of_mana", displayName: "Potion of Mana", quantity: 3n, heldQuantity: 0n }]);
+    const { entries } = await inventory().listLedgerEntries({ characterId }, alice.asPlayer);
+    expect(entries).toMatchObject([{ kind: LedgerEntryKind.GRANT, debitAccount: "mint", creditAccount: `wallet:${characterId}`, amount: 100n, balanceAfter: 100n }]);
+
+    // The same event delivered again, and a replay of it under a new event id: the kit is given once.
+    const replayed = characterCreated(characterId, alice.accountId);
+    await publish(brokers(), [created, replayed, characterCreated(randomUUID(), alice.accountId)]);
+    const events = await readTopicUntil(brokers(), worldTopic("inventory", "assets"), [file_chaos_inventory_v1_events], (all) =>
+      all.filter((e) => e.subject !== characterId).length >= 2,
+    );
+    const mine = events.filter((e) => e.subject === characterId);
+    expect(mine.map((e) => e.type).sort()).toEqual(["chaos.inventory.v1.GoldCredited", "chaos.inventory.v1.ItemsGranted"]);
+    expect(mine.find((e) => e.type === "chaos.inventory.v1.GoldCredited")?.message).toMatchObject({ characterId, amount: 100n, balanceAfter: 100n, kind: LedgerEntryKind.GRANT });
+    expect(await balanceOf(alice, characterId)).toBe(100n);
+    expect((await inventory().listItems({ characterId }, alice.asPlayer)).items[0]?.quantity).toBe(3n);
+  });
+
+  it("grants and spends once per idempotency key, and refuses a key reused with other arguments", async () => {
+    const alice = await signUp(stack);
+    const characterId = await newCharacter(alice);
+    const grantKey = `quest:${randomUUID()}`;
+
+    const first = await internal().grantGold({ characterId, amount: 40n, idempotencyKey: grantKey, reason: "quest reward" });
+    const again = await internal().grantGold({ characterId, amount: 40n, idempotencyKey: grantKey, reason: "quest reward" });
+    expect(first.wallet).toMatchObject({ balance: 140n });
+    expect(again.wallet).toEqual(first.wallet);
+    const reused = await refusalOf(internal().grantGold({ characterId, amount: 41n, idempotencyKey: grantKey, reason: "quest reward" }));
+    expect(reused).toMatchObject({ code: Code.AlreadyExists, reason: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED" });
+    // A grant's key is not a spend's key either.
+    expect(await refusalOf(internal().spendGold({ characterId, amount: 40n, idempotencyKey: grantKey, reason: "quest reward" }))).toMatchObject({
+      code: Code.AlreadyExists,
+      reason: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
+    });
+
+    const spendKey = `shop:${randomUUID()}`;
+    const spent = await internal().spendGold({ characterId, amount: 25n, idempotencyKey: spendKey, reason: "shop" });
+    expect(spent.wallet).toMatchObject({ balance: 115n });
+    expect((await internal().spendGold({ characterId, amount: 25n, idempotencyKey: spendKey, reason: "shop" })).wallet).toEqual(spent.wallet);
+    expect(await balanceOf(alice, characterId)).toBe(115n);
+
+    const itemsKey = `drop:${randomUUID()}`;
+    const granted = await internal().grantItems({ characterId, items: [{ definitionId: "ember_shard", quantity: 2n }], idempotencyKey: itemsKey, reason: "drop" });
+    expect((await internal().grantItems({ characterId, items: [{ definitionId: "ember_shard", quantity: 2n }], idempotencyKey: itemsKey, reason: "drop" })).items).toEqual(
+      granted.items,
+    );
+    const { items } = await inventory().listItems({ characterId }, alice.asPlayer);
+    expect(items.find((i) => i.definitionId === "ember_shard")).toMatchObject({ quantity: 2n, displayName: "Ember Shard" });
+
+    // Three movements after the kit, however many calls.
+    expect((await allEntries(alice, characterId)).map((e) => e.amount)).toEqual([25n, 40n, 100n]);
+  });
+
+  it("never lets a wallet go below zero: of 20 concurrent spends exactly floor(balance / amount) succeed", async () => {
+    const alice = await signUp(stack);
+    const characterId = await newCharacter(alice);
+    const amount = 7n;
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => internal().spendGold({ characterId, amount, idempotencyKey: randomUUID(), reason: "race" })),
+    );
+    const succeeded = results.filter((r) => r.status === "fulfilled");
+    const refused = await Promise.all(results.filter((r) => r.status === "rejected").map((r) => refusalOf(Promise.reject(r.reason))));
+    expect(succeeded).toHaveLength(Number(100n / amount));
+    expect(refused).toHaveLength(20 - Number(100n / amount));
+    for (const refusal of refused) {
+      expect(refusal).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_INSUFFICIENT_FUNDS", metadata: { balance: "2", required: "7" } });
+    }
+    expect(await balanceOf(alice, characterId)).toBe(100n % amount);
+    const entries = await allEntries(alice, characterId);
+    expect(entries.map((e) => e.balanceAfter)).toEqual(Array.from({ length: entries.length }, (_, i) => 100n - amount * BigInt(entries.length - 1 - i)));
+
+    const refusal = await refusalOf(internal().spendGold({ characterId, amount: 3n, idempotencyKey: randomUUID(), reason: "too much" }));
+    expect(refusal).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_INSUFFICIENT_FUNDS", metadata: { balance: "2", required: "3" } });
+    expect(await balanceOf(alice, characterId)).toBe(2n);
+  });
+
+  it("derives every balance from the ledger: the wallet equals credits minus debits, and the books balance to zero", async () => {
+    const alice = await signUp(stack);
+    const characterId = await newCharacter(alice);
+    await internal().grantGold({ characterId, amount: 250n, idempotencyKey: randomUUID(), reason: "a" });
+    await internal().spendGold({ characterId, amount: 60n, idempotencyKey: randomUUID(), reason: "b" });
+    await internal().spendGold({ characterId, amount: 15n, idempotencyKey: randomUUID(), reason: "c" });
+    const { holdId } = await internal().placeEscrowHold({ characterId, items: [], gold: 75n, idempotencyKey: `trade:${randomUUID()}` });
+    await internal().releaseEscrowHold({ holdId });
+    await internal().grantGold({ characterId, amount: 5n, idempotencyKey: randomUUID(), reason: "d" });
+
+    const wallet = (await inventory().getWallet({ characterId }, alice.asPlayer)).wallet!;
+    expect(wallet.balance).toBe(100n + 250n - 60n - 15n + 5n);
+    const account = `wallet:${characterId}`;
+    const entries = await allEntries(alice, characterId);
+    const derived = entries.reduce((sum, e) => sum + (e.creditAccount === account ? e.amount : 0n) - (e.debitAccount === account ? e.amount : 0n), 0n);
+    expect(derived).toBe(wallet.balance);
+    expect(entries[0]?.balanceAfter).toBe(wallet.balance);
+    expect(entries.map((e) => e.kind)).toEqual([
+      LedgerEntryKind.GRANT,
+      LedgerEntryKind.ESCROW_RELEASE,
+      LedgerEntryKind.ESCROW_HOLD,
+      LedgerEntryKind.SPEND,
+      LedgerEntryKind.SPEND,
+      LedgerEntryKind.GRANT,
+      LedgerEntryKind.GRANT,
+    ]);
+
+    const [fromSql] = await sql<{ balance: string }>(
+      "SELECT (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE credit_account = $1) - (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE debit_account = $1) AS balance",
+      [account],
+    );
+    expect(BigInt(fromSql!.balance)).toBe(wallet.balance);
+    // Double entry: every coin that left one account entered another.
+    const [books] = await sql<{ total: string; mint: string; sink: string }>(
+      `WITH balances AS (
+         SELECT account, sum(delta) AS balance FROM (
+           SELECT credit_account AS account, amount AS delta FROM ledger_entries
+           UNION ALL SELECT debit_account, -amount FROM ledger_entries) moves
+         GROUP BY account)
+       SELECT sum(balance) AS total, coalesce(sum(balance) FILTER (WHERE account = 'mint'), 0) AS mint, coalesce(sum(balance) FILTER (WHERE account = 'sink'), 0) AS sink FROM balances`,
+    );
+    expect(BigInt(books!.total)).toBe(0n);
+    expect(BigInt(books!.mint)).toBeLessThan(0n);
+    expect(BigInt(books!.sink)).toBeGreaterThan(0n);
+  });
+
+  it("uses and discards items, and locks the ones held in escrow until the hold is transferred", async () => {
+    const alice = await signUp(stack);
+    const bob = await signUp(stack);
+    const aliceCharacter = await newCharacter(alice);
+    const bobCharacter = await newCharacter(bob);
+    const potion = (await inventory().listItems({ characterId: aliceCharacter }, alice.asPlayer)).items[0]!;
+
+    const useKey = randomUUID();
+    expect((await inventory().useItem({ characterId: aliceCharacter, itemId: potion.itemId, quantity: 1n, idempotencyKey: useKey }, alice.asPlayer)).item?.quantity).toBe(2n);
+    expect((await inventory().useItem({ characterId: aliceCharacter, itemId: potion.itemId, quantity: 1n, idempotencyKey: useKey }, alice.asPlayer)).item?.quantity).toBe(2n);
+
+    const { holdId } = await internal().placeEscrowHold({ characterId: aliceCharacter, items: [{ itemId: potion.itemId, quantity: 1n }], gold: 30n, idempotencyKey: `trade:${randomUUID()}` });
+    expect((await inventory().getWallet({ characterId: aliceCharacter }, alice.asPlayer)).wallet).toMatchObject({ balance: 70n, held: 30n });
+    expect((await inventory().listItems({ characterId: aliceCharacter }, alice.asPlayer)).items[0]).toMatchObject({ quantity: 2n, heldQuantity: 1n });
+    expect(await refusalOf(inventory().discardItem({ characterId: aliceCharacter, itemId: potion.itemId, quantity: 2n }, alice.asPlayer))).toMatchObject({
+      code: Code.FailedPrecondition,
+      reason: "ERROR_REASON_ITEM_LOCKED",
+      metadata: { available: "1" },
+    });
+    expect(await refusalOf(inventory().discardItem({ characterId: aliceCharacter, itemId: potion.itemId, quantity: 3n }, alice.asPlayer))).toMatchObject({
+      code: Code.FailedPrecondition,
+      reason: "ERROR_REASON_INSUFFICIENT_QUANTITY",
+      metadata: { available: "1" },
+    });
+
+    await internal().transferEscrowHold({ holdId, toCharacterId: bobCharacter });
+    await internal().transferEscrowHold({ holdId, toCharacterId: bobCharacter });
+    expect(await refusalOf(internal().releaseEscrowHold({ holdId }))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_HOLD_NOT_FOUND" });
+    expect((await inventory().getWallet({ characterId: aliceCharacter }, alice.asPlayer)).wallet).toMatchObject({ balance: 70n, held: 0n });
+    expect((await inventory().getWallet({ characterId: bobCharacter }, bob.asPlayer)).wallet).toMatchObject({ balance: 130n, held: 0n });
+    expect((await inventory().listItems({ characterId: bobCharacter }, bob.asPlayer)).items).toMatchObject([{ definitionId: "potion_of_mana", quantity: 4n }]);
+
+    const discarded = await inventory().discardItem({ characterId: aliceCharacter, itemId: potion.itemId, quantity: 1n }, alice.asPlayer);
+    expect(discarded.item).toMatchObject({ itemId: potion.itemId, quantity: 0n });
+    expect((await inventory().listItems({ characterId: aliceCharacter }, alice.asPlayer)).items).toEqual([]);
+    expect(await refusalOf(inventory().useItem({ characterId: aliceCharacter, itemId: potion.itemId, quantity: 1n, idempotencyKey: "" }, alice.asPlayer))).toMatchObject({
+      code: Code.NotFound,
+      reason: "ERROR_REASON_ITEM_NOT_FOUND",
+    });
+  });
+
+  it("shows and moves a character's assets only for its owner, and says the same for characters that do not exist", async () => {
+    const alice = await signUp(stack);
+    const mallory = await signUp(stack);
+    const characterId = await newCharacter(alice);
+    const potion = (await inventory().listItems({ characterId }, alice.asPlayer)).items[0]!;
+
+    const notOwner = { code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_CHARACTER_OWNER" };
+    expect(await refusalOf(inventory().getWallet({ characterId }, mallory.asPlayer))).toMatchObject(notOwner);
+    expect(await refusalOf(inventory().listItems({ characterId }, mallory.asPlayer))).toMatchObject(notOwner);
+    expect(await refusalOf(inventory().listLedgerEntries({ characterId }, mallory.asPlayer))).toMatchObject(notOwner);
+    expect(await refusalOf(inventory().useItem({ characterId, itemId: potion.itemId, quantity: 1n, idempotencyKey: "" }, mallory.asPlayer))).toMatchObject(notOwner);
+    expect(await refusalOf(inventory().discardItem({ characterId, itemId: potion.itemId, quantity: 3n }, mallory.asPlayer))).toMatchObject(notOwner);
+    expect(await refusalOf(inventory().getWallet({ characterId: randomUUID() }, mallory.asPlayer))).toMatchObject(notOwner);
+    expect(await refusalOf(inventory().getWallet({ characterId }))).toMatchObject({ code: Code.Unauthenticated });
+
+    expect((await inventory().listItems({ characterId }, alice.asPlayer)).items[0]?.quantity).toBe(3n);
+    expect(await balanceOf(alice, characterId)).toBe(100n);
+  });
+
+  it("refuses malformed requests before anything moves (INVALID_ARGUMENT)", async () => {
+    const alice = await signUp(stack);
+    const characterId = await newCharacter(alice);
+    expect(await refusalOf(internal().grantGold({ characterId, amount: 0n, idempotencyKey: randomUUID(), reason: "" }))).toMatchObject({ code: Code.InvalidArgument });
+    expect(await refusalOf(internal().spendGold({ characterId, amount: 5n, idempotencyKey: "", reason: "" }))).toMatchObject({ code: Code.InvalidArgument });
+    expect(await refusalOf(inventory().getWallet({ characterId: "not-a-uuid" }, alice.asPlayer))).toMatchObject({ code: Code.InvalidArgument });
+    expect(await refusalOf(inventory().listLedgerEntries({ characterId, pageToken: "forged" }, alice.asPlayer))).toMatchObject({ code: Code.InvalidArgument });
+    expect(
+      await refusalOf(internal().grantItems({ characterId, items: [{ definitionId: "sword_of_truth", quantity: 1n }], idempotencyKey: randomUUID(), reason: "" })),
+    ).toMatchObject({ code: Code.InvalidArgument, reason: "ERROR_REASON_UNKNOWN_ITEM_DEFINITION", metadata: { definition_id: "sword_of_truth" } });
+    expect(await balanceOf(alice, characterId)).toBe(100n);
+    expect((await inventory().listItems({ characterId }, alice.asPlayer)).items).toHaveLength(1);
+  });
+});

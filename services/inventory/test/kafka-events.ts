@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { createRegistry, fromBinary, toBinary, type DescFile, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
+import { Kafka, logLevel } from "kafkajs";
+import { ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders } from "@chaos/mesh";
+
+/** A CloudEvent as it travels on Kafka: what a test publishes, and may publish again as is (a redelivery). */
+export interface PublishedEvent {
+  readonly topic: string;
+  readonly key: string;
+  readonly headers: Record<string, string>;
+  readonly value: Buffer;
+}
+
+/** One event read back from Kafka: its CloudEvents type and subject, and the decoded payload. */
+export interface TopicEvent {
+  readonly type: string;
+  readonly subject: string;
+  readonly message: Message & Record<string, unknown>;
+}
+
+/** `message` as the producing service's outbox relay would publish it (CloudEvents binary mode, key = aggregate id). */
+export function cloudEvent<Desc extends DescMessage>(topic: string, source: string, aggregateId: string, schema: Desc, message: MessageShape<Desc>): PublishedEvent {
+  return {
+    topic,
+    key: aggregateId,
+    headers: toKafkaHeaders(newCloudEvent(schema.typeName, source, aggregateId)),
+    value: Buffer.from(toBinary(schema, message)),
+  };
+}
+
+/** Publishes events in order (acks from all replicas), standing in for services that are not part of the stack. */
+export async function publish(brokers: readonly string[], events: readonly PublishedEvent[]): Promise<void> {
+  const kafka = new Kafka({ clientId: "events-fixture", brokers: [...brokers], logLevel: logLevel.NOTHING });
+  await ensureTopics(kafka, [...new Set(events.map((e) => e.topic))]);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (const event of events) await producer.send({ topic: event.topic, acks: -1, messages: [{ key: event.key, value: event.value, headers: event.headers }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * Reads `topic` from its beginning until `done` holds for what was read (or
+ * `timeoutMs` passes), as any consumer would see it: the tests assert on what
+ * reached Kafka, not on outbox rows.
+ */
+export async function readTopicUntil(
+  brokers: readonly string[],
+  topic: string,
+  files: readonly DescFile[],
+  done: (events: readonly TopicEvent[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<TopicEvent[]> {
+  const registry = createRegistry(...files);
+  const kafka = new Kafka({ clientId: "events-probe", brokers: [...brokers], logLevel: logLevel.NOTHING });
+  await ensureTopics(kafka, [topic]);
+  const consumer = kafka.consumer({ groupId: `probe-${randomUUID()}` });
+  const events: TopicEvent[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const attributes = fromKafkaHeaders(message.headers);
+        const schema = attributes === undefined ? undefined : registry.getMessage(attributes.type);
+        if (attributes === undefined || schema === undefined || message.value === null) return;
+        events.push({ type: attributes.type, subject: attributes.subject, message: fromBinary(schema, message.value) as TopicEvent["message"] });
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (!done(events) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return events;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Polls `probe` until it returns a value `accept` takes (or the time is up, then the last value or error is thrown at the caller). */
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let last: { value: T } | { error: unknown };
+    try {
+      const value = await probe();
+      if (accept(value)) return value;
+      last = { value };
+    } catch (error) {
+      last = { error };
+    }
+    if (Date.now() > deadline) {
+      if ("error" in last) throw last.error;
+      return last.value;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

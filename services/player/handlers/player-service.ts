@@ -1,0 +1,54 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
+import { requirePrincipal } from "@chaos/mesh";
+import type { Roster } from "../core/roster.js";
+import { toCharacterMessage } from "./character-message.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
+
+/** Zone listings without a page size get this many characters per page. */
+const defaultPageSize = 50;
+
+/**
+ * The public API: an authenticated player creates, moves and deletes their
+ * own characters (the token's subject is the player id); any authenticated
+ * player may look at any character, stats being public in the world.
+ */
+export function createPlayerHandlers(roster: Roster): ServiceImpl<typeof PlayerService> {
+  return {
+    async createCharacter(request, context) {
+      const { subject } = requirePrincipal(context);
+      return { character: toCharacterMessage(await roster.create(subject, request.name, request.characterClass)) };
+    },
+    async getCharacter(request, context) {
+      requirePrincipal(context);
+      return { character: toCharacterMessage(await roster.get(request.characterId)) };
+    },
+    async listMyCharacters(_request, context) {
+      const { subject } = requirePrincipal(context);
+      return { characters: (await roster.listMine(subject)).map(toCharacterMessage) };
+    },
+    async listCharactersInZone(request, context) {
+      requirePrincipal(context);
+      const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
+      const after = decodePageToken(request.zoneId, request.pageToken);
+      const rows = await roster.listInZone(request.zoneId, after, pageSize + 1);
+      const page = rows.slice(0, pageSize);
+      const last = page.at(-1);
+      return {
+        characters: page.map(toCharacterMessage),
+        nextPageToken: rows.length > pageSize && last !== undefined ? encodePageToken(request.zoneId, last.name) : "",
+      };
+    },
+    async moveCharacter(request, context) {
+      const { subject } = requirePrincipal(context);
+      // protovalidate guarantees the position is present.
+      const { zoneId, x, y, z } = request.position!;
+      return { character: toCharacterMessage(await roster.move(subject, request.characterId, { zoneId, x, y, z })) };
+    },
+    async deleteCharacter(request, context) {
+      const { subject } = requirePrincipal(context);
+      await roster.remove(subject, request.characterId);
+      return {};
+    },
+  };
+}

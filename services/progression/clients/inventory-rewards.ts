@@ -1,0 +1,20 @@
+import type { Client } from "@connectrpc/connect";
+import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
+import type { MeshRuntime } from "@chaos/mesh";
+import type { RewardPayer } from "../core/follow-up-worker.js";
+
+/**
+ * Level rewards through inventory's GrantGold. The idempotency key makes the
+ * call safe for the mesh to retry and for the follow-up worker to repeat.
+ * The client is made on first use: a world without inventory (a test stack)
+ * fails that follow-up, not progression's start-up.
+ */
+export function createInventoryRewards(runtime: MeshRuntime): RewardPayer {
+  let inventory: Client<typeof InventoryInternalService> | undefined;
+  return {
+    async grantGold(characterId, amount, idempotencyKey, reason) {
+      inventory ??= runtime.client(InventoryInternalService, "inventory");
+      await inventory.grantGold({ characterId, amount: BigInt(amount), idempotencyKey, reason });
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { Client } from "@connectrpc/connect";
+import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
+import { idempotencyKeyHeader, type MeshRuntime } from "@chaos/mesh";
+import type { LevelKeeper } from "../core/follow-up-worker.js";
+
+/**
+ * Player's copy of the level, through SetLevel. Setting the same level twice
+ * is harmless, which the idempotency key tells the mesh (so it may retry).
+ * The client is made on first use: a world without player (a test stack)
+ * fails that follow-up, not progression's start-up.
+ */
+export function createPlayerLevels(runtime: MeshRuntime): LevelKeeper {
+  let player: Client<typeof PlayerInternalService> | undefined;
+  return {
+    async setLevel(characterId, level) {
+      player ??= runtime.client(PlayerInternalService, "player");
+      await player.setLevel({ characterId, level }, { headers: { [idempotencyKeyHeader]: `level:${characterId}:${level}` } });
+    },
+  };
+}
