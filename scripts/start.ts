@@ -11,6 +11,8 @@ import { ensureLocalPki } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
 import { spawnService, type ServiceProcess } from "./lib/service-process.js";
+import { startConsoleServer } from "../clients/web/server.js";
+import { loadConsoleSettings } from "../clients/web/settings.js";
 
 const began = Date.now();
 const step = (message: string) => console.log(`[start +${((Date.now() - began) / 1000).toFixed(1)}s] ${message}`);
@@ -25,7 +27,7 @@ if (stale.length > 0) {
 }
 
 step("provisioning PostgreSQL, Redis and Kafka");
-const { endpoints, started } = await ensureInfra();
+const { endpoints, started: infraStarted } = await ensureInfra();
 console.log(await infraStatus());
 
 const servicesDir = path.join(repoRoot, "services");
@@ -42,20 +44,41 @@ const children: ServiceProcess[] = [];
 if (services.length === 0) {
   step("no services exist yet (services/<name>/main.ts): only the infrastructure is up");
 } else {
-  for (const name of services) {
-    const env = {
-      ...process.env,
-      CHAOS_PKI_DIR: pkiDir,
-      DATABASE_URL: endpoints.postgresUrls[name] ?? "",
-      REDIS_URL: endpoints.redisUrl,
-      KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
-    };
-    const service = await spawnService(name, { env });
-    children.push(service);
-    const ready = service.ready;
+  // All at once: services find each other through the registry and fetch token keys lazily, so order does not matter.
+  const started = await Promise.allSettled(
+    services.map((name) =>
+      spawnService(name, {
+        env: {
+          ...process.env,
+          CHAOS_PKI_DIR: pkiDir,
+          DATABASE_URL: endpoints.postgresUrls[name] ?? "",
+          REDIS_URL: endpoints.redisUrl,
+          KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
+        },
+        readyTimeoutMs: 60_000,
+      }),
+    ),
+  );
+  for (const outcome of started) if (outcome.status === "fulfilled") children.push(outcome.value);
+  const failed = started.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as Error] : []));
+  if (failed.length > 0) {
+    for (const error of failed) console.error(`[start] ${error.message}`);
+    await Promise.all(children.map((c) => c.stop()));
+    await stopInfra(infraStarted);
+    process.exit(1);
+  }
+  for (const { name, ready } of children) {
     step(`${name} is serving: internal ${ready.internalPort}, edge ${ready.edgePort ?? "-"} (HTTP/1.1 ${ready.edgeHttp1Port ?? "-"}), admin ${ready.adminPort}`);
   }
 }
+
+const gateway = children.find((c) => c.name === "gateway")?.ready;
+const consoleSettings = loadConsoleSettings({
+  ...process.env,
+  CHAOS_CONSOLE_GATEWAY_URL: process.env.CHAOS_CONSOLE_GATEWAY_URL ?? (gateway?.edgeHttp1Port === undefined ? undefined : `http://127.0.0.1:${gateway.edgeHttp1Port}`),
+});
+const webConsole = await startConsoleServer(consoleSettings);
+step(`web console at ${webConsole.url}`);
 
 console.log(`
 Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
@@ -64,6 +87,9 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Kafka       ${endpoints.kafkaBrokers.join(", ")}
   Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
   Try         grpcurl -cacert ${pki.paths("operator").bundle} -cert ${pki.paths("operator").cert} -key ${pki.paths("operator").key} 127.0.0.1:7100 list
+
+  Play        open ${webConsole.url} — register, turn on MFA, create a character, cast fireball at a training dummy
+  gRPC        the gateway's public face is ${gateway?.edgePort === undefined ? "not running" : `127.0.0.1:${gateway.edgePort}`} (plaintext HTTP/2; Connect and gRPC-Web on HTTP/1.1 port ${gateway?.edgeHttp1Port ?? "-"})
 Press Ctrl-C to stop.`);
 
 let stopping = false;
@@ -71,8 +97,9 @@ async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
   step("stopping");
+  await webConsole.close();
   await Promise.all(children.map((c) => c.stop()));
-  await stopInfra(started);
+  await stopInfra(infraStarted);
   step("stopped what this command started");
   process.exit(0);
 }
