@@ -51,17 +51,18 @@ export function spawnService(name: string, options: SpawnServiceOptions): Promis
       void stop("SIGKILL");
       reject(new Error(`${name} did not report ready within ${timeoutMs / 1000} s`));
     }, timeoutMs);
-    child.once("exit", (code) => {
+    const onStartupExit = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} during start-up`));
-    });
+    };
+    child.once("exit", onStartupExit);
     readline.createInterface({ input: child.stdout! }).on("line", (line) => {
       if (line.startsWith('{"ready":')) {
         try {
           const parsed = JSON.parse(line) as { ready?: string } & ReadyAddresses;
           if (parsed.ready === name) {
             clearTimeout(timer);
-            child.removeAllListeners("exit");
+            child.removeListener("exit", onStartupExit);
             resolve({ name, child, ready: parsed, stop });
             return;
           }
