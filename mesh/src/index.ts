@@ -21,7 +21,7 @@ export { callerOf, principalOf, requirePrincipal, traceIdOf } from "./handler-va
 export { DomainError, createDomainErrorInterceptor, toStatusError, type DomainErrorMapping } from "./domain-error.js";
 export { currentCallScope, type CallScope } from "./call-scope.js";
 export { createMeshTransport, toConnectError, idempotencyKeyHeader, type MeshTransportOptions } from "./client/grpc-transport.js";
-export { BreakerRegistry, BreakerOpenError, isBreakerOpen, defaultBreakerOptions, unhealthyCodes, type BreakerOptions } from "./client/breaker.js";
+export { BreakerRegistry, BreakerOpenError, isBreakerOpen, countsAgainstUpstream, defaultBreakerOptions, unhealthyCodes, type BreakerOptions } from "./client/breaker.js";
 export { defaultRetryPolicy, maxAttemptsLimit, type RetryPolicy } from "./client/retry.js";
 export { RetryBudget } from "./client/retry-budget.js";
 export { createFileDiscovery, createDnsDiscovery, type Discovery, type ServiceEndpoint } from "./client/discovery.js";

@@ -1,3 +1,4 @@
+import { ErrorInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import CircuitBreaker from "opossum";
 import type { Logger } from "pino";
@@ -37,6 +38,17 @@ export const unhealthyCodes: ReadonlySet<Code> = new Set([
   Code.DataLoss,
   Code.Unimplemented,
 ]);
+
+/**
+ * Whether an error says the upstream is unhealthy. An error carrying a
+ * google.rpc.ErrorInfo is the upstream's deliberate answer (an account locked
+ * after failed logins is RESOURCE_EXHAUSTED with a reason), not a sign of
+ * trouble: counting it would let one client who keeps getting refused open
+ * the breaker for every other caller.
+ */
+export function countsAgainstUpstream(error: unknown): boolean {
+  return error instanceof ConnectError && unhealthyCodes.has(error.code) && error.findDetails(ErrorInfoSchema).length === 0;
+}
 
 /** An error thrown without calling upstream because its breaker is open. */
 export class BreakerOpenError extends ConnectError {
@@ -105,7 +117,7 @@ export class BreakerRegistry {
       rollingCountTimeout: this.options.rollingCountTimeoutMs,
       resetTimeout: this.options.resetTimeoutMs,
       // true = "not a failure": only unhealthy-upstream codes count.
-      errorFilter: (error: unknown) => !(error instanceof ConnectError && unhealthyCodes.has(error.code)),
+      errorFilter: (error: unknown) => !countsAgainstUpstream(error),
     });
     const labels = { target, method };
     this.metrics?.breakerState.set(labels, stateValue.closed);

@@ -1,0 +1,21 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { errorWithReason } from "../error-info.js";
+import { countsAgainstUpstream } from "./breaker.js";
+
+describe("what opens a breaker", () => {
+  it("counts unhealthy-upstream codes without a reason", () => {
+    expect(countsAgainstUpstream(new ConnectError("overloaded", Code.ResourceExhausted))).toBe(true);
+    expect(countsAgainstUpstream(new ConnectError("down", Code.Unavailable))).toBe(true);
+  });
+
+  it("does not count a deliberate refusal carrying an ErrorInfo, even with an unhealthy code", () => {
+    const locked = errorWithReason(Code.ResourceExhausted, "account locked", { reason: "ERROR_REASON_ACCOUNT_LOCKED", domain: "identity.chaos.world" });
+    expect(countsAgainstUpstream(locked)).toBe(false);
+  });
+
+  it("does not count the caller's problems or anything that is not a ConnectError", () => {
+    expect(countsAgainstUpstream(new ConnectError("bad", Code.InvalidArgument))).toBe(false);
+    expect(countsAgainstUpstream(new Error("boom"))).toBe(false);
+  });
+});
