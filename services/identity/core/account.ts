@@ -8,7 +8,7 @@ export interface AccountRecord {
   readonly passwordHash: string;
   /** Role names as the token's `roles` claim carries them, e.g. "player". */
   readonly roles: readonly string[];
-  /** Consecutive failed logins since the last success or lock. */
+  /** Consecutive failed logins since the last success (afresh once a lock is over). */
   readonly failedLogins: number;
   readonly lockedUntil: Date | undefined;
   /** The sealed TOTP secret, once enrolled. */

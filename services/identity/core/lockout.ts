@@ -19,18 +19,17 @@ export interface CountedFailure {
 }
 
 /**
- * Counts a failed attempt on `account` (whose row `tx` holds locked). The
- * failure that reaches the limit locks the account and starts a fresh count,
- * so after the lock the owner again has the full number of attempts.
+ * Counts a failed attempt on `account` (whose row `tx` holds locked, and which
+ * is not locked now). The failure that reaches the limit locks the account;
+ * the count stays as it was while the lock lasts (attempts then are refused
+ * uncounted) and starts afresh once it is over, so the owner then again has
+ * the full number of attempts.
  */
 export async function countFailure(tx: IdentityTransaction, account: AccountRecord, policy: LockoutPolicy, now: number): Promise<CountedFailure> {
-  const failureCount = account.failedLogins + 1;
-  if (failureCount < policy.lockAfterFailures) {
-    await tx.accounts.saveFailures(account.accountId, failureCount, undefined);
-    return { failureCount, lockedUntil: undefined };
-  }
-  const lockedUntil = now + policy.lockSeconds * 1000;
-  await tx.accounts.saveFailures(account.accountId, 0, new Date(lockedUntil));
+  const lockIsOver = account.lockedUntil !== undefined && account.lockedUntil.getTime() <= now;
+  const failureCount = (lockIsOver ? 0 : account.failedLogins) + 1;
+  const lockedUntil = failureCount >= policy.lockAfterFailures ? now + policy.lockSeconds * 1000 : undefined;
+  await tx.accounts.saveFailures(account.accountId, failureCount, lockedUntil === undefined ? undefined : new Date(lockedUntil));
   return { failureCount, lockedUntil };
 }
 

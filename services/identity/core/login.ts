@@ -56,15 +56,6 @@ export async function createLogin(deps: LoginDependencies): Promise<Login> {
   // scrypt as a known one and response times do not tell which emails have accounts.
   const dummyHash = await hashPassword(randomBytes(16).toString("hex"));
 
-  const refuseLocked = async (account: AccountRecord, ipAddress: string, now: number) => {
-    await store.transaction(async (tx) => {
-      // Locking the row keeps this account's events in commit order (see appendToOutbox).
-      const current = (await tx.accounts.lock(account.accountId)) ?? account;
-      await tx.publish([loginFailed(account.accountId, ipAddress, ErrorReason.ACCOUNT_LOCKED, current.failedLogins, now)]);
-    });
-    return accountLockedError(lockRemainingSeconds(account, now) ?? 1);
-  };
-
   const fail = async (tx: IdentityTransaction, account: AccountRecord, reason: keyof typeof refusalMessages, ipAddress: string, now: number) => {
     const counted = await countFailure(tx, account, lockout, now);
     const lockedEvent = counted.lockedUntil === undefined ? [] : [accountLocked(account.accountId, counted.lockedUntil)];
@@ -81,15 +72,15 @@ export async function createLogin(deps: LoginDependencies): Promise<Login> {
         throw new DomainError(ErrorReason.INVALID_CREDENTIALS, refusalMessages[ErrorReason.INVALID_CREDENTIALS]);
       }
       // While locked even the right password is refused, so there is no need to spend a hash on it.
-      if (lockRemainingSeconds(known, now) !== undefined) throw await refuseLocked(known, attempt.client.ipAddress, now);
-      const passwordMatches = await verifyPassword(attempt.password, known.passwordHash);
+      const lockedAtStart = lockRemainingSeconds(known, now);
+      const passwordMatches = lockedAtStart === undefined && (await verifyPassword(attempt.password, known.passwordHash));
       const upgradedHash = passwordMatches && needsRehash(known.passwordHash) ? await hashPassword(attempt.password) : undefined;
 
       const outcome = await store.transaction(async (tx) => {
         const account = await tx.accounts.lock(known.accountId);
         if (account === undefined) return new DomainError(ErrorReason.INVALID_CREDENTIALS, refusalMessages[ErrorReason.INVALID_CREDENTIALS]);
-        // A concurrent attempt may have locked the account while this one was hashing.
-        const lockedFor = lockRemainingSeconds(account, now);
+        // Checked again: a concurrent attempt may have locked the account while this one was hashing.
+        const lockedFor = lockRemainingSeconds(account, now) ?? lockedAtStart;
         if (lockedFor !== undefined) {
           await tx.publish([loginFailed(account.accountId, attempt.client.ipAddress, ErrorReason.ACCOUNT_LOCKED, account.failedLogins, now)]);
           return accountLockedError(lockedFor);

@@ -15,7 +15,7 @@ export const secondFactorMessages: Readonly<Record<SecondFactorRefusal, string>>
 };
 
 /** Six digits are a TOTP code; anything else can only be a recovery code. */
-export function isTotpCode(code: string): boolean {
+function isTotpCode(code: string): boolean {
   return /^[0-9]{6}$/.test(code);
 }
 

@@ -4,7 +4,7 @@ import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { clientAddressHeader, createLogger, createMeshRuntime, loadMeshConfig, principalHeader } from "@chaos/mesh";
 import { useStack } from "../../../scripts/test/stack.js";
-import { readAccountEvents } from "./account-events.js";
+import { readAccountEvents, type AccountEvent } from "./account-events.js";
 import { Code, refusalOf } from "./refusal.js";
 
 const lockAfterFailures = 3;
@@ -104,18 +104,28 @@ describe("login", () => {
     }
   });
 
-  it("publishes AccountRegistered and LoginFailed of the account on the accounts topic", async () => {
+  it("publishes AccountRegistered, every LoginFailed and AccountLocked of the account on the accounts topic", async () => {
     const email = freshEmail();
     const { account } = await identity().register({ email, password });
     const accountId = account!.accountId;
-    await refusalOf(identity().login({ email, password: "not my password at all" }));
+    // The failures are refused calls, yet their count and events committed.
+    for (let i = 0; i < lockAfterFailures; i++) await refusalOf(identity().login({ email, password: `not my password ${i}` }));
+    await refusalOf(identity().login({ email, password }));
 
     const topic = `${stack.world}.chaos.identity.v1.accounts`;
-    const mine = (events: readonly { subject: string; type: string }[]) => events.filter((e) => e.subject === accountId);
-    const events = await readAccountEvents(inject("infra").kafkaBrokers, topic, (all) => mine(all).length >= 2);
-    const types = mine(events).map((e) => e.type);
-    expect(types).toEqual(["chaos.identity.v1.AccountRegistered", "chaos.identity.v1.LoginFailed"]);
-    expect(mine(events)[0]?.message).toMatchObject({ accountId, email, roles: [Role.PLAYER] });
-    expect(mine(events)[1]?.message).toMatchObject({ accountId, reason: "ERROR_REASON_INVALID_CREDENTIALS", failureCount: 1 });
+    const mine = (events: readonly AccountEvent[]) => events.filter((e) => e.subject === accountId);
+    const events = mine(await readAccountEvents(inject("infra").kafkaBrokers, topic, (all) => mine(all).length >= lockAfterFailures + 3));
+    expect(events.map((e) => e.type)).toEqual([
+      "chaos.identity.v1.AccountRegistered",
+      ...Array.from({ length: lockAfterFailures }, () => "chaos.identity.v1.LoginFailed"),
+      "chaos.identity.v1.AccountLocked",
+      "chaos.identity.v1.LoginFailed",
+    ]);
+    expect(events[0]?.message).toMatchObject({ accountId, email, roles: [Role.PLAYER] });
+    const failures = events.filter((e) => e.type === "chaos.identity.v1.LoginFailed").map((e) => e.message);
+    expect(failures.map((m) => [m.reason, m.failureCount])).toEqual([
+      ...Array.from({ length: lockAfterFailures }, (_, i) => ["ERROR_REASON_INVALID_CREDENTIALS", i + 1]),
+      ["ERROR_REASON_ACCOUNT_LOCKED", lockAfterFailures],
+    ]);
   });
 });

@@ -1,0 +1,27 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { loadIdentityConfig } from "./config.js";
+
+describe("identity settings", () => {
+  it("default to 5 failures, 15 minutes, a generated secret key and daily key rotation", () => {
+    expect(loadIdentityConfig({})).toEqual({ lockAfterFailures: 5, lockSeconds: 900, secretKey: undefined, keyRotationHours: 24 });
+  });
+
+  it("read a base64 key of 32 bytes and fractional rotation hours", () => {
+    const key = randomBytes(32);
+    const config = loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: key.toString("base64"), CHAOS_IDENTITY_KEY_ROTATION_HOURS: "0.5" });
+    expect(config.secretKey).toEqual(key);
+    expect(config.keyRotationHours).toBe(0.5);
+  });
+
+  it.each([
+    ["CHAOS_IDENTITY_LOCK_AFTER_FAILURES", "0"],
+    ["CHAOS_IDENTITY_LOCK_AFTER_FAILURES", "three"],
+    ["CHAOS_IDENTITY_LOCK_SECONDS", "1.5"],
+    ["CHAOS_IDENTITY_KEY_ROTATION_HOURS", "0"],
+    ["CHAOS_IDENTITY_SECRET_KEY", randomBytes(16).toString("base64")],
+    ["CHAOS_IDENTITY_SECRET_KEY", "not base64 at all, but long enough to be 32 bytes!"],
+  ])("stop start-up on a bad %s (%j), naming it", (variable, value) => {
+    expect(() => loadIdentityConfig({ [variable]: value })).toThrow(variable);
+  });
+});
