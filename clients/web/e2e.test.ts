@@ -91,10 +91,16 @@ async function journey(page: Page): Promise<void> {
   expect(await text("mfa-status")).toBe("2FA on");
   await page.getByRole("button", { name: "I have saved these codes" }).click();
 
-  // Log out, then log in: the password alone is refused with MFA_REQUIRED and the code field appears.
+  // Log out, then log in: a wrong password is refused in plain words; the right one alone is
+  // refused with MFA_REQUIRED and the code field appears.
   await page.getByRole("button", { name: "Log out" }).click();
   await page.getByTestId("login-form").waitFor();
+  expect(await text("auth-notice")).toBe("You have logged out.");
   await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(`${password}!`);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect.poll(() => page.getByTestId("auth-error").getAttribute("data-reason")).toBe("INVALID_CREDENTIALS");
+  expect(await text("auth-error")).toBe("Wrong email or password.");
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect.poll(() => page.getByTestId("auth-error").getAttribute("data-reason")).toBe("MFA_REQUIRED");
@@ -144,7 +150,12 @@ async function journey(page: Page): Promise<void> {
   expect(await text("cast-result")).toContain("Training Dummy 1 is defeated!");
   expect(await dummy.getByTestId("target-status").textContent()).toBe("Defeated");
 
-  // The experience arrives through the event pipeline: level 2 (170 XP: 120 damage + 50 for the defeat).
+  // Hitting the fallen dummy again (it respawns only after a while) is refused with a clear reason.
+  await fireball.click({ timeout: 10_000 });
+  await expect.poll(() => page.getByTestId("combat-error").getAttribute("data-reason")).toBe("TARGET_DEFEATED");
+  expect(await text("combat-error")).toBe("That target is already defeated; it will respawn shortly.");
+
+  // The experience arrives through the event pipeline: 120 damage plus 50 for the defeat is level 2.
   await expect.poll(() => text("progress-level"), { timeout: 15_000 }).toBe("Level 2");
   expect(Number(await page.getByTestId("progress-xp").getAttribute("aria-valuenow"))).toBeGreaterThan(0);
   expect(await text("progress-xp")).toMatch(/^\d+ XP/);
@@ -152,13 +163,13 @@ async function journey(page: Page): Promise<void> {
   // The mage is on the level leaderboard, and the live feed has shown the level up or the first achievement.
   const ownEntry = page.getByTestId("leaderboard-entry").filter({ hasText: characterName });
   await expect.poll(() => ownEntry.count(), { timeout: 15_000 }).toBe(1);
-  await expect.poll(async () => Number(await ownEntry.locator(".score").textContent()), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+  await expect.poll(async () => Number(await ownEntry.locator(".score").textContent()), { timeout: 15_000 }).toBeGreaterThanOrEqual(170);
   const feedItems = page.getByTestId("feed-item");
   await expect.poll(() => feedItems.filter({ hasText: /reached level 2|First Blood|first_blood/ }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
   expect(await text("feed-status")).toBe("live");
 
   fs.mkdirSync(resultsDir, { recursive: true });
-  await page.screenshot({ path: path.join(resultsDir, "e2e-journey.png"), fullPage: true });
+  await page.screenshot({ path: path.join(resultsDir, "e2e-journey.png"), fullPage: true, animations: "disabled" });
 }
 
 function freePort(): Promise<number> {

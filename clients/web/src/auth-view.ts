@@ -56,6 +56,8 @@ export function createAuthView(api: Api, onSignedIn: (login: LoginResponse) => v
         .then((login) => onSignedIn(login))
         .catch((error: unknown) => {
           const problem = showProblem(alert, error);
+          // Asking for the code is the normal second step of a login, not a failure.
+          alert.classList.toggle("prompt", problem?.reason === "MFA_REQUIRED");
           if (problem?.reason === "MFA_REQUIRED" || problem?.reason === "INVALID_MFA_CODE" || problem?.reason === "MFA_CODE_REPLAYED") {
             codeField.hidden = false;
             code.required = true;

@@ -37,8 +37,3 @@ export function field(label: string, control: HTMLInputElement | HTMLSelectEleme
 }
 
 let nextFieldId = 1;
-
-/** Replaces an element's children. */
-export function replaceChildren(parent: Element, ...children: Child[]): void {
-  parent.replaceChildren(...children.filter((child): child is Node | string => child !== null && child !== undefined && child !== false));
-}

@@ -7,7 +7,11 @@ import { poll } from "./poll.js";
 const leaderboardIntervalMs = 3_000;
 const leaderboardSize = 10;
 
-/** The top of the level leaderboard, refreshed every few seconds; the player's own character is highlighted. */
+/**
+ * The top of the level leaderboard, refreshed every few seconds; the player's
+ * own character is highlighted. The board ranks by total experience (levels
+ * follow from it), which is the score shown.
+ */
 export function createLeaderboardView(api: Api, ownCharacterId: () => string | undefined): View {
   const body = h("tbody", {});
   const status = h("p", { class: "muted", role: "status" }, "Loading…");
@@ -18,8 +22,8 @@ export function createLeaderboardView(api: Api, ownCharacterId: () => string | u
     h(
       "table",
       { class: "board" },
-      h("caption", { class: "visually-hidden" }, "Characters by level"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "#"), h("th", { scope: "col" }, "Character"), h("th", { scope: "col" }, "Level"))),
+      h("caption", { class: "visually-hidden" }, "Characters by level and experience"),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "#"), h("th", { scope: "col" }, "Character"), h("th", { scope: "col" }, "Experience"))),
       body,
     ),
     status,

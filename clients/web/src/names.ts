@@ -2,6 +2,7 @@
 export class CharacterNames {
   private readonly names = new Map<string, string>();
 
+  /** Records a character's name (from a listing). */
   remember(characterId: string, name: string): void {
     this.names.set(characterId, name);
   }
