@@ -61,11 +61,12 @@ describe("mana and cooldowns in Redis (real server)", () => {
   it("regenerates from the time stored with the mana, capped at the maximum", async () => {
     const regenerating = createManaAndCooldowns(redis, { regenPerSecond: 2 });
     const character = randomUUID();
-    const [seconds] = await redis.time();
+    const [seconds, micros] = await redis.time();
+    const redisNowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     // As if the character had 10 mana five seconds ago (Redis's clock, as the scripts use).
-    await redis.hset(`mana:{${character}}`, "mana", "10", "updated_at_ms", String(Number(seconds) * 1000 - 5_000));
+    await redis.hset(`mana:{${character}}`, "mana", "10", "updated_at_ms", String(redisNowMs - 5_000));
     expect(Math.floor((await regenerating.snapshot(character, [], 120)).mana)).toBe(20);
-    await redis.hset(`mana:{${character}}`, "mana", "10", "updated_at_ms", String(Number(seconds) * 1000 - 3_600_000));
+    await redis.hset(`mana:{${character}}`, "mana", "10", "updated_at_ms", String(redisNowMs - 3_600_000));
     expect((await regenerating.snapshot(character, [], 120)).mana).toBe(120);
   });
 

@@ -131,11 +131,11 @@ describe("player service (real processes: identity + player)", () => {
     const [dummy] = await trainingTargets(alice);
     const to = { zoneId: "ember_plains", x: 1, y: 1, z: 0 };
     for (const call of [
-      players().moveCharacter({ characterId: mage.characterId, position: to }, bob.asPlayer),
-      players().deleteCharacter({ characterId: mage.characterId }, bob.asPlayer),
-      players().moveCharacter({ characterId: dummy!.characterId, position: to }, alice.asPlayer),
+      () => players().moveCharacter({ characterId: mage.characterId, position: to }, bob.asPlayer),
+      () => players().deleteCharacter({ characterId: mage.characterId }, bob.asPlayer),
+      () => players().moveCharacter({ characterId: dummy!.characterId, position: to }, alice.asPlayer),
     ]) {
-      expect(await refusalOf(call)).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_CHARACTER_OWNER" });
+      expect(await refusalOf(call())).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_CHARACTER_OWNER" });
     }
     expect(await refusalOf(players().deleteCharacter({ characterId: randomUUID() }, alice.asPlayer))).toMatchObject({
       code: Code.NotFound,
@@ -254,7 +254,15 @@ describe("player service (real processes: identity + player)", () => {
     await players().deleteCharacter({ characterId: mage.characterId }, alice.asPlayer);
 
     const topic = `${stack.world}.chaos.player.v1.characters`;
-    const expected = ["chaos.player.v1.CharacterCreated", "chaos.player.v1.CharacterMoved", "chaos.player.v1.CharacterHealthChanged", "chaos.player.v1.CharacterLevelChanged", "chaos.player.v1.CharacterDeleted"];
+    const expected = [
+      "chaos.player.v1.CharacterCreated",
+      "chaos.player.v1.CharacterMoved",
+      "chaos.player.v1.CharacterHealthChanged",
+      "chaos.player.v1.CharacterLevelChanged",
+      // The level's extra maximum health comes with the level.
+      "chaos.player.v1.CharacterHealthChanged",
+      "chaos.player.v1.CharacterDeleted",
+    ];
     const mine = (events: readonly TopicEvent[]) => events.filter((e) => e.subject === mage.characterId);
     const events = mine(await readTopicUntil(inject("infra").kafkaBrokers, topic, (all) => mine(all).length >= expected.length));
     // One partition per character: its events arrive in the order they happened.
@@ -262,5 +270,6 @@ describe("player service (real processes: identity + player)", () => {
     expect(events[0]!.message).toMatchObject({ characterId: mage.characterId, playerId: alice.accountId, name: mage.name, characterClass: CharacterClass.MAGE });
     expect(events[2]!.message).toMatchObject({ playerId: alice.accountId, healthBefore: 100, healthAfter: 75, castId });
     expect(events[3]!.message).toMatchObject({ level: 2 });
+    expect(events[4]!.message).toMatchObject({ healthBefore: 75, healthAfter: 85, castId: "" });
   });
 });
