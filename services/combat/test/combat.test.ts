@@ -9,8 +9,9 @@ import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_interna
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
-import { Code, refusalOf, type Refusal } from "../../player/test/refusal.js";
-import { readTopicUntil, type TopicEvent } from "../../player/test/topic-events.js";
+import { Code, refusalOf, type Refusal } from "../../../scripts/test/refusal.js";
+import { file_chaos_combat_v1_events } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import { readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
 // No regeneration and long respawns: every number below is exact, and a defeated character stays down for the file.
 const stack = useStack(["identity", "player", "combat"], {
@@ -84,7 +85,7 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
     expect(durationMs(state.cooldowns.find((c) => c.spellId === "fireball")!.remaining!)).toBeGreaterThan(0);
     expect(durationMs(state.cooldowns.find((c) => c.spellId === "arcane_bolt")!.remaining!)).toBe(0);
 
-    const events = eventsOf(result.castId)(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), (all) => eventsOf(result.castId)(all).length >= 2));
+    const events = eventsOf(result.castId)(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => eventsOf(result.castId)(all).length >= 2));
     expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt"]);
     expect(events.every((e) => e.subject === mage.characterId)).toBe(true);
     expect(events[0]!.message).toMatchObject({ casterCharacterId: mage.characterId, casterPlayerId: alice.accountId, targetId: dummy.characterId, spellId: "fireball", school: School.FIRE, manaSpent: 25 });
@@ -168,7 +169,7 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
     await expectRefusal(carol, carolMage, "arcane_bolt", victim, { code: Code.FailedPrecondition, reason: "ERROR_REASON_TARGET_DEFEATED" });
     await expectRefusal(bob, victim, "arcane_bolt", aliceMage, { code: Code.FailedPrecondition, reason: "ERROR_REASON_CASTER_DEFEATED" });
 
-    const events = eventsOf(fatal.castId)(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), (all) => eventsOf(fatal.castId)(all).length >= 3));
+    const events = eventsOf(fatal.castId)(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => eventsOf(fatal.castId)(all).length >= 3));
     expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt", "chaos.combat.v1.CharacterDefeated"]);
     expect(events[1]!.message).toMatchObject({ targetPlayerId: bob.accountId, amount: 17, targetHealthAfter: 0 });
     expect(events[2]!.message).toMatchObject({

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { principalHeader } from "@chaos/mesh";
 import { useStack } from "../../../scripts/test/stack.js";
-import { Code, refusalOf } from "./refusal.js";
+import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 
 const stack = useStack(["identity"], { env: { CHAOS_IDENTITY_LOCK_AFTER_FAILURES: "3", CHAOS_IDENTITY_LOCK_SECONDS: "600" } });
 const identity = () => stack.operator.client(IdentityService, "identity");

@@ -4,8 +4,9 @@ import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { clientAddressHeader, createLogger, createMeshRuntime, loadMeshConfig, principalHeader } from "@chaos/mesh";
 import { useStack } from "../../../scripts/test/stack.js";
-import { readAccountEvents, type AccountEvent } from "./account-events.js";
-import { Code, refusalOf } from "./refusal.js";
+import { file_chaos_identity_v1_events } from "@chaos/gen/chaos/identity/v1/events_pb.js";
+import { readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
+import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 
 const lockAfterFailures = 3;
 const stack = useStack(["identity"], { env: { CHAOS_IDENTITY_LOCK_AFTER_FAILURES: String(lockAfterFailures), CHAOS_IDENTITY_LOCK_SECONDS: "600" } });
@@ -113,8 +114,8 @@ describe("login", () => {
     await refusalOf(identity().login({ email, password }));
 
     const topic = `${stack.world}.chaos.identity.v1.accounts`;
-    const mine = (events: readonly AccountEvent[]) => events.filter((e) => e.subject === accountId);
-    const events = mine(await readAccountEvents(inject("infra").kafkaBrokers, topic, (all) => mine(all).length >= lockAfterFailures + 3));
+    const mine = (events: readonly TopicEvent[]) => events.filter((e) => e.subject === accountId);
+    const events = mine(await readTopicUntil(inject("infra").kafkaBrokers, topic, [file_chaos_identity_v1_events], (all) => mine(all).length >= lockAfterFailures + 3));
     expect(events.map((e) => e.type)).toEqual([
       "chaos.identity.v1.AccountRegistered",
       ...Array.from({ length: lockAfterFailures }, () => "chaos.identity.v1.LoginFailed"),

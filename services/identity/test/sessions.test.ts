@@ -4,8 +4,9 @@ import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_i
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { principalHeader } from "@chaos/mesh";
 import { useStack } from "../../../scripts/test/stack.js";
-import { readAccountEvents } from "./account-events.js";
-import { Code, refusalOf } from "./refusal.js";
+import { file_chaos_identity_v1_events } from "@chaos/gen/chaos/identity/v1/events_pb.js";
+import { readTopicUntil } from "../../../scripts/test/topic-events.js";
+import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 
 const stack = useStack(["identity"]);
 const identity = () => stack.operator.client(IdentityService, "identity");
@@ -44,7 +45,7 @@ describe("sessions", () => {
     expect(await isActive(first.sessionId)).toBe(false);
     expect((await refusalOf(identity().getAccount({}, { headers: { [principalHeader]: third!.accessToken } }))).code).toBe(Code.Unauthenticated);
 
-    const events = await readAccountEvents(inject("infra").kafkaBrokers, `${stack.world}.chaos.identity.v1.accounts`, (all) =>
+    const events = await readTopicUntil(inject("infra").kafkaBrokers, `${stack.world}.chaos.identity.v1.accounts`, [file_chaos_identity_v1_events], (all) =>
       all.some((e) => e.subject === accountId && e.type === "chaos.identity.v1.SessionRevoked"),
     );
     const mine = events.filter((e) => e.subject === accountId);

@@ -11,8 +11,8 @@ import { CharacterCreatedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js"
 import { topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
-import { cloudEvent, eventually, publish, readTopicUntil, type PublishedEvent } from "./kafka-events.js";
-import { Code, refusalOf } from "./refusal.js";
+import { cloudEvent, eventually, publish, readTopicUntil, type PublishedEvent } from "../../../scripts/test/topic-events.js";
+import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 
 const stack = useStack(["identity", "inventory"]);
 const inventory = () => stack.operator.client(InventoryService, "inventory");

@@ -5,8 +5,9 @@ import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_interna
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
-import { Code, refusalOf } from "./refusal.js";
-import { readTopicUntil, type TopicEvent } from "./topic-events.js";
+import { Code, refusalOf } from "../../../scripts/test/refusal.js";
+import { file_chaos_player_v1_events } from "@chaos/gen/chaos/player/v1/events_pb.js";
+import { readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
 const respawnSeconds = 3;
 const stack = useStack(["identity", "player"], {
@@ -264,7 +265,7 @@ describe("player service (real processes: identity + player)", () => {
       "chaos.player.v1.CharacterDeleted",
     ];
     const mine = (events: readonly TopicEvent[]) => events.filter((e) => e.subject === mage.characterId);
-    const events = mine(await readTopicUntil(inject("infra").kafkaBrokers, topic, (all) => mine(all).length >= expected.length));
+    const events = mine(await readTopicUntil(inject("infra").kafkaBrokers, topic, [file_chaos_player_v1_events], (all) => mine(all).length >= expected.length));
     // One partition per character: its events arrive in the order they happened.
     expect(events.map((e) => e.type)).toEqual(expected);
     expect(events[0]!.message).toMatchObject({ characterId: mage.characterId, playerId: alice.accountId, name: mage.name, characterClass: CharacterClass.MAGE });

@@ -14,8 +14,8 @@ import { Board } from "@chaos/gen/chaos/progression/v1/progress_pb.js";
 import { topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
-import { cloudEvent, eventually, publish, readTopicUntil, type PublishedEvent } from "../../inventory/test/kafka-events.js";
-import { Code, refusalOf } from "../../inventory/test/refusal.js";
+import { cloudEvent, eventually, publish, readTopicUntil, type PublishedEvent } from "../../../scripts/test/topic-events.js";
+import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 
 // Player and combat are not in the stack: the test publishes their events itself, as their outbox relays would.
 const stack = useStack(["identity", "inventory", "progression"]);
