@@ -18,6 +18,7 @@ export { openServiceResources, type ServiceResources, type ServiceResourcesOptio
 export { createIdentityTokenVerifier, tokenIssuer, tokenAudience } from "./identity-token-verifier.js";
 export { errorWithReason, errorInfoOf, reasonName, toCallerError, type ErrorReasonInfo } from "./error-info.js";
 export { callerOf, principalOf, requirePrincipal, traceIdOf } from "./handler-values.js";
+export { encodePageToken, decodePageToken } from "./page-token.js";
 export { DomainError, createDomainErrorInterceptor, toStatusError, type DomainErrorMapping } from "./domain-error.js";
 export { currentCallScope, type CallScope } from "./call-scope.js";
 export { createMeshTransport, toConnectError, idempotencyKeyHeader, type MeshTransportOptions } from "./client/grpc-transport.js";

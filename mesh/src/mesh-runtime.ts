@@ -9,6 +9,7 @@ import { createFileDiscovery, type Discovery } from "./client/discovery.js";
 import { createMeshTransport, type MeshTransportOptions } from "./client/grpc-transport.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./client/retry.js";
 import { RetryBudget } from "./client/retry-budget.js";
+import { spiffeIdFor } from "./identity/index.js";
 import { loadMeshConfig, type MeshConfig } from "./mesh-config.js";
 import { createLogger } from "./observability/logger.js";
 import { createMeshMetrics, type MeshMetrics } from "./observability/metrics.js";
@@ -38,6 +39,8 @@ export type RuntimeServerOptions = Pick<MeshServerOptions, "services" | "tokenVe
 /** One process's mesh: identity, policy, discovery, metrics, and clients that share breakers and budgets. */
 export interface MeshRuntime {
   readonly name: string;
+  /** This workload's SPIFFE ID URI: its identity on the mesh, and the ce_source of the events it publishes. */
+  readonly spiffeId: string;
   readonly config: MeshConfig;
   readonly logger: Logger;
   readonly metrics: MeshMetrics;
@@ -93,6 +96,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
 
   return {
     name,
+    spiffeId: spiffeIdFor(name, { trustDomain: config.trustDomain, namespace: config.namespace }).uri,
     config,
     logger,
     metrics,

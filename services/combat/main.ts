@@ -8,7 +8,6 @@ import {
   openServiceResources,
   registration,
   runService,
-  spiffeIdFor,
   topicName,
   type ServiceResources,
 } from "@chaos/mesh";
@@ -32,7 +31,7 @@ await runService({
     resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
     // Created up front so every consumer (progression, the gateway's feed) finds the topic with its full partition count.
     await ensureTopics(resources.kafka, [topicName("combat", "casts")]);
-    const source = spiffeIdFor(runtime.name, { trustDomain: runtime.config.trustDomain, namespace: runtime.config.namespace }).uri;
+    const source = runtime.spiffeId;
     const characters = createPlayerDirectory(runtime.client(PlayerInternalService, "player"));
     const manaAndCooldowns = createManaAndCooldowns(resources.redis, { regenPerSecond: config.manaRegenPerSecond });
     const caster = createSpellCaster({ characters, resources: manaAndCooldowns, casts: createCastLog(resources.db, source), logger: runtime.logger });

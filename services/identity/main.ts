@@ -8,7 +8,6 @@ import {
   openServiceResources,
   registration,
   runService,
-  spiffeIdFor,
   tokenAudience,
   tokenIssuer,
   topicName,
@@ -47,7 +46,7 @@ await runService({
     resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
     // Created up front so the audit consumer finds the topic with its full partition count.
     await ensureTopics(resources.kafka, [topicName("identity", "accounts")]);
-    const source = spiffeIdFor(runtime.name, { trustDomain: runtime.config.trustDomain, namespace: runtime.config.namespace }).uri;
+    const source = runtime.spiffeId;
     const box = createSecretBox(config.secretKey ?? (await loadOrCreateLocalSecretKey(resources.db)));
     keys = await createKeyRing(createSigningKeyStore(resources.db), box, { rotationHours: config.keyRotationHours });
     const store = createIdentityStore(resources.db, source);

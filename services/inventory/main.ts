@@ -17,7 +17,6 @@ import {
   openServiceResources,
   registration,
   runService,
-  spiffeIdFor,
   startEventConsumer,
   topicName,
   type EventConsumer,
@@ -45,7 +44,7 @@ await runService({
     resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
     // Created up front so every consumer finds the topic with its full partition count.
     await ensureTopics(resources.kafka, [topicName("inventory", "assets")]);
-    const source = spiffeIdFor(runtime.name, { trustDomain: runtime.config.trustDomain, namespace: runtime.config.namespace }).uri;
+    const source = runtime.spiffeId;
     const store = createAssetStore(resources.db, source);
     const feed = createCharacterFeed(store, { gold: config.starterGold, items: config.starterManaPotions > 0n ? [{ definitionId: "potion_of_mana", quantity: config.starterManaPotions }] : [] });
     consumer = await startEventConsumer({

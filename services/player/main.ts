@@ -8,7 +8,6 @@ import {
   openServiceResources,
   registration,
   runService,
-  spiffeIdFor,
   topicName,
   type ServiceResources,
 } from "@chaos/mesh";
@@ -31,7 +30,7 @@ await runService({
     resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
     // Created up front so every consumer finds the topic with its full partition count.
     await ensureTopics(resources.kafka, [topicName("player", "characters")]);
-    const source = spiffeIdFor(runtime.name, { trustDomain: runtime.config.trustDomain, namespace: runtime.config.namespace }).uri;
+    const source = runtime.spiffeId;
     const store = createCharacterStore(resources.db, source);
     const delays = { playerSeconds: config.respawnSeconds, targetSeconds: config.targetRespawnSeconds };
     const roster = createRoster(store, delays);

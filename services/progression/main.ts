@@ -18,7 +18,6 @@ import {
   openServiceResources,
   registration,
   runService,
-  spiffeIdFor,
   startEventConsumer,
   topicName,
   type EventConsumer,
@@ -50,7 +49,7 @@ await runService({
     resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
     // Created up front so every consumer finds the topic with its full partition count.
     await ensureTopics(resources.kafka, [topicName("progression", "progress")]);
-    const source = spiffeIdFor(runtime.name, { trustDomain: runtime.config.trustDomain, namespace: runtime.config.namespace }).uri;
+    const source = runtime.spiffeId;
     const store = createProgressStore(resources.db, source);
     const progression = createProgression(store);
     const leaderboards = createLeaderboards(store, createBoardStore(resources.redis), { rebuildLockMs: config.rebuildLockSeconds * 1000 });

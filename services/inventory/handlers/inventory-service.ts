@@ -3,7 +3,7 @@ import type { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_s
 import { requirePrincipal } from "@chaos/mesh";
 import type { CharacterAssets } from "../core/character-assets.js";
 import { toItemStack, toLedgerEntry, toWallet } from "./asset-messages.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
+import { decodeLedgerPageToken, encodeLedgerPageToken } from "./page-token.js";
 
 /** Ledger listings without a page size get this many entries per page. */
 const defaultPageSize = 20;
@@ -22,10 +22,10 @@ export function createInventoryHandlers(assets: CharacterAssets): ServiceImpl<ty
     async listLedgerEntries(request, context) {
       const { subject } = requirePrincipal(context);
       const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
-      const page = await assets.ledger(subject, request.characterId, decodePageToken(request.characterId, request.pageToken), pageSize);
+      const page = await assets.ledger(subject, request.characterId, decodeLedgerPageToken(request.characterId, request.pageToken), pageSize);
       return {
         entries: page.entries.map(toLedgerEntry),
-        nextPageToken: page.nextBeforeSeq === undefined ? "" : encodePageToken(request.characterId, page.nextBeforeSeq),
+        nextPageToken: page.nextBeforeSeq === undefined ? "" : encodeLedgerPageToken(request.characterId, page.nextBeforeSeq),
       };
     },
     async useItem(request, context) {

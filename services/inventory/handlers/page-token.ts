@@ -1,27 +1,14 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { decodePageToken, encodePageToken } from "@chaos/mesh";
 
-/**
- * Ledger listings page by entry position, newest first. The token is opaque
- * to clients — base64url JSON of the character and the last position seen —
- * and the character inside it stops a token being replayed against another
- * character's ledger.
- */
-export function encodePageToken(characterId: string, beforeSeq: bigint): string {
-  return Buffer.from(JSON.stringify({ c: characterId, s: beforeSeq.toString() })).toString("base64url");
+// Ledger listings page by entry position, newest first; the scope is the character.
+
+/** The token of the page after `beforeSeq`. */
+export function encodeLedgerPageToken(characterId: string, beforeSeq: bigint): string {
+  return encodePageToken(`ledger:${characterId}`, beforeSeq.toString());
 }
 
-/** The position to continue below; INVALID_ARGUMENT for a token this listing did not issue. */
-export function decodePageToken(characterId: string, token: string): bigint | undefined {
-  if (token === "") return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    parsed = undefined;
-  }
-  const cursor = parsed as { c?: unknown; s?: unknown } | undefined;
-  if (typeof cursor !== "object" || cursor === null || cursor.c !== characterId || typeof cursor.s !== "string" || !/^\d{1,19}$/.test(cursor.s)) {
-    throw new ConnectError("page_token is not a token of this listing", Code.InvalidArgument);
-  }
-  return BigInt(cursor.s);
+/** The position to continue below, or undefined for the first page. */
+export function decodeLedgerPageToken(characterId: string, token: string): bigint | undefined {
+  const cursor = decodePageToken(`ledger:${characterId}`, token, (c): c is string => typeof c === "string" && /^\d{1,19}$/.test(c));
+  return cursor === undefined ? undefined : BigInt(cursor);
 }

@@ -3,7 +3,7 @@ import type { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb
 import { requirePrincipal } from "@chaos/mesh";
 import type { Roster } from "../core/roster.js";
 import { toCharacterMessage } from "./character-message.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
+import { decodeZonePageToken, encodeZonePageToken } from "./page-token.js";
 
 /** Zone listings without a page size get this many characters per page. */
 const defaultPageSize = 50;
@@ -30,13 +30,13 @@ export function createPlayerHandlers(roster: Roster): ServiceImpl<typeof PlayerS
     async listCharactersInZone(request, context) {
       requirePrincipal(context);
       const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
-      const after = decodePageToken(request.zoneId, request.pageToken);
+      const after = decodeZonePageToken(request.zoneId, request.pageToken);
       const rows = await roster.listInZone(request.zoneId, after, pageSize + 1);
       const page = rows.slice(0, pageSize);
       const last = page.at(-1);
       return {
         characters: page.map(toCharacterMessage),
-        nextPageToken: rows.length > pageSize && last !== undefined ? encodePageToken(request.zoneId, last.name) : "",
+        nextPageToken: rows.length > pageSize && last !== undefined ? encodeZonePageToken(request.zoneId, last.name) : "",
       };
     },
     async moveCharacter(request, context) {

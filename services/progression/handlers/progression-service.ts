@@ -4,7 +4,7 @@ import { callerOf, principalOf, requirePrincipal } from "@chaos/mesh";
 import type { Leaderboards } from "../core/leaderboards.js";
 import type { Progression } from "../core/progression.js";
 import { historyOf, toAchievement, toLeaderboardEntry, toProgress } from "./progress-messages.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
+import { decodeBoardPageToken, encodeBoardPageToken } from "./page-token.js";
 
 /** Leaderboard pages without a page size get this many entries. */
 const defaultPageSize = 10;
@@ -40,10 +40,10 @@ export function createProgressionHandlers(progression: Progression, leaderboards
     async getLeaderboard(request, context) {
       requirePrincipal(context);
       const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
-      const offset = decodePageToken(request.board, request.pageToken);
+      const offset = decodeBoardPageToken(request.board, request.pageToken);
       const page = await leaderboards.page(historyOf(request.board), offset, pageSize);
       const next = offset + page.entries.length;
-      return { entries: page.entries.map(toLeaderboardEntry), nextPageToken: page.entries.length === pageSize && next < page.total ? encodePageToken(request.board, next) : "" };
+      return { entries: page.entries.map(toLeaderboardEntry), nextPageToken: page.entries.length === pageSize && next < page.total ? encodeBoardPageToken(request.board, next) : "" };
     },
     async getLeaderboardRank(request, context) {
       requirePrincipal(context);
