@@ -76,11 +76,19 @@ describe.each(edgeTransports)("the gateway over %s", (_name, transportOf) => {
     const transport = transportOf(stack);
     const me = await signUpAtEdge(transport);
     const inventory = createClient(InventoryService, transport);
-    for (let attempt = 0; attempt < 12; attempt += 1) {
+    const breakerOpen = async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${stack.ports.gateway!.admin}/metrics`)).text();
+      return /^chaos_circuit_breaker_state\{[^}]*target="inventory"[^}]*method="\/chaos\.inventory\.v1\.InventoryService\/GetWallet"[^}]*\} 2$/m.test(metrics);
+    };
+    // Enough failures open the breaker (10 calls in its window); the answers before and after are the same.
+    for (let attempt = 0; attempt < 12 || !(await breakerOpen()); attempt += 1) {
+      expect(attempt, "the breaker should have opened").toBeLessThan(40);
       const error = await refusal(inventory.getWallet({ characterId: randomUUID() }, me.auth));
       expect(error.code).toBe(Code.Unavailable);
       expect(errorInfoOf(error)).toEqual({ reason: "ERROR_REASON_UPSTREAM_UNAVAILABLE", domain: "gateway.chaos.world", metadata: { service: "inventory" } });
     }
+    const whileOpen = await refusal(inventory.getWallet({ characterId: randomUUID() }, me.auth));
+    expect(errorInfoOf(whileOpen)?.reason).toBe("ERROR_REASON_UPSTREAM_UNAVAILABLE");
   });
 });
 

@@ -9,7 +9,6 @@ import {
   openServiceResources,
   registration,
   runService,
-  spiffeIdFor,
   topicName,
   type MeshInterceptor,
   type ServiceResources,
@@ -18,7 +17,7 @@ import { Gauge } from "prom-client";
 import { createSessionStatus } from "./clients/session-status.js";
 import { loadGatewayConfig } from "./config.js";
 import { createFeedTranslator } from "./core/feed-events.js";
-import { createPlayerFeed, type PlayerFeed } from "./core/player-feed.js";
+import { createPlayerFeed } from "./core/player-feed.js";
 import { startFeedConsumer, type FeedConsumer } from "./events/feed-consumer.js";
 import { startRateLimitEvents, type RateLimitEvents } from "./events/rate-limit-events.js";
 import { createAuthenticationInterceptor } from "./handlers/authentication.js";
@@ -32,7 +31,6 @@ const config = loadGatewayConfig();
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
 let resources: ServiceResources | undefined;
-let feed: PlayerFeed | undefined;
 let feedConsumer: FeedConsumer | undefined;
 let rateLimitEvents: RateLimitEvents | undefined;
 // runService takes its interceptors before `services` has opened Redis and built the clients they need; these stand in until then.
@@ -56,13 +54,12 @@ await runService({
   interceptors: [late(() => rateLimits), late(() => authentication)],
   services: async (runtime) => {
     resources = await openServiceResources(runtime, { database: false });
-    const source = spiffeIdFor(runtime.name, { trustDomain: runtime.config.trustDomain, namespace: runtime.config.namespace }).uri;
     rateLimitEvents = await startRateLimitEvents({
       kafka: resources.kafka,
       redis: resources.redis,
       logger: runtime.logger,
       topic: topicName("gateway", "traffic"),
-      source,
+      source: runtime.spiffeId,
     });
     rateLimits = createRateLimitInterceptor({
       limiter: createRateLimiter(resources.redis),
@@ -77,7 +74,8 @@ await runService({
     );
 
     const playerFeed = createPlayerFeed({ maxStreamsPerPlayer: config.maxStreamsPerPlayer, logger: runtime.logger });
-    feed = playerFeed;
+    // Open feeds would hold shutdown for its whole grace period; ended at once, their clients re-open them on another replica.
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => playerFeed.endAll());
     new Gauge({
       name: "chaos_gateway_feed_streams",
       help: "StreamPlayerEvents streams open on this gateway.",
@@ -104,6 +102,3 @@ await runService({
   },
   onShutdown: [async () => feedConsumer?.stop(), async () => rateLimitEvents?.close(), async () => resources?.close()],
 });
-
-// Open feeds would hold shutdown for its whole grace period; ended now, their clients re-open them on another replica at once.
-for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => feed?.endAll());

@@ -54,7 +54,7 @@ export async function firstOf<T>(stream: AsyncIterable<T>): Promise<T | undefine
   return undefined;
 }
 
-/** Waits until the gateway reports at least `count` open event streams (its admin /metrics). */
+/** Waits until the gateway reports exactly `count` open event streams (its admin /metrics). */
 export async function waitForOpenStreams(stack: Stack, count: number): Promise<void> {
   const url = `http://127.0.0.1:${stack.ports.gateway!.admin}/metrics`;
   await expect
@@ -66,5 +66,5 @@ export async function waitForOpenStreams(stack: Stack, count: number): Promise<v
       },
       { timeout: 10_000, interval: 50 },
     )
-    .toBeGreaterThanOrEqual(count);
+    .toBe(count);
 }

@@ -4,14 +4,14 @@ import { DomainError } from "@chaos/mesh";
 import type { Logger } from "pino";
 import type { FeedDelivery } from "./feed-events.js";
 
-/** Items a stream may fall behind by before its oldest are dropped (documented in the contract's spirit: live, not complete). */
-export const defaultQueueLimit = 1_000;
+/** Items a stream may fall behind by before its oldest are dropped: the feed is live, not a complete history. */
+const defaultQueueLimit = 1_000;
 
 /** Options of {@link createPlayerFeed}; every field has a documented default. */
 export interface PlayerFeedOptions {
   /** Streams one player may have open in this process. */
   readonly maxStreamsPerPlayer: number;
-  /** Items a stream may fall behind by. Default {@link defaultQueueLimit}. */
+  /** Items a stream may fall behind by. Default 1000. */
   readonly queueLimit?: number;
   readonly logger: Logger;
 }

@@ -64,6 +64,10 @@ export async function startFeedConsumer(options: FeedConsumerOptions): Promise<F
   const removeFetch = consumer.on(consumer.events.FETCH, () => {
     if (joined) markReady();
   });
+  // kafkajs restarts the consumer after retriable failures by itself; one it gives up on leaves the feed silent, so say so.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    options.logger.error({ err: payload.error, restarting: payload.restart }, "the live feed's Kafka consumer crashed");
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: false });

@@ -6,7 +6,7 @@ import { ErrorInfoSchema, RetryInfoSchema } from "@chaos/gen/google/rpc/error_de
 import { errorInfoOf, errorWithReason, reasonName, unhealthyCodes, type TokenRefusalReason } from "@chaos/mesh";
 
 /** The ErrorInfo domain of the gateway's own errors. */
-export const gatewayDomain = "gateway.chaos.world";
+const gatewayDomain = "gateway.chaos.world";
 
 /** How the mesh reports refused tokens at the gateway: the gateway's UNAUTHENTICATED reason. */
 export const tokenRefusal: TokenRefusalReason = { reason: reasonName(ErrorReasonSchema, ErrorReason.UNAUTHENTICATED), domain: gatewayDomain };

@@ -19,10 +19,10 @@ export interface Route {
 /**
  * The routing table: every public service and its owner. Identity records
  * where a login came from, so it gets the client's address (set by the
- * edge face, never by the client) and user agent.
+ * edge face, never by the client).
  */
 export const publicRoutes: readonly Route[] = [
-  { service: IdentityService, owner: "identity", forwardHeaders: [clientAddressHeader, "user-agent"] },
+  { service: IdentityService, owner: "identity", forwardHeaders: [clientAddressHeader] },
   { service: PlayerService, owner: "player", forwardHeaders: [] },
   { service: CombatService, owner: "combat", forwardHeaders: [] },
   { service: InventoryService, owner: "inventory", forwardHeaders: [] },
