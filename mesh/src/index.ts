@@ -12,7 +12,7 @@ export { createMeshServer, defaultLimits, type MeshServer, type MeshServerOption
 export { registration, type ServiceRegistration } from "./server/registration.js";
 export { chain, type MeshCall, type MeshInterceptor, type MeshNext, type MeshResult, type Face } from "./server/mesh-call.js";
 export { principalHeader, type TokenRefusalReason } from "./server/principal.js";
-export { clientAddressHeader } from "./server/edge-face.js";
+export { clientAddressHeader, clientUserAgentHeader } from "./server/edge-face.js";
 export { worldName, inWorld, consumerGroupId } from "./world.js";
 export { openServiceResources, type ServiceResources, type ServiceResourcesOptions } from "./service-resources.js";
 export { createIdentityTokenVerifier, tokenIssuer, tokenAudience } from "./identity-token-verifier.js";

@@ -11,8 +11,11 @@ export interface RunServiceOptions {
   /** Verifies end-user tokens (see createIdentityTokenVerifier); without it, calls carrying one are refused. */
   readonly tokenVerifier?: RuntimeServerOptions["tokenVerifier"] | ((runtime: MeshRuntime) => RuntimeServerOptions["tokenVerifier"]);
   readonly tokenRefusal?: RuntimeServerOptions["tokenRefusal"];
-  /** Service-specific interceptors, after the mesh's own. */
-  readonly interceptors?: RuntimeServerOptions["interceptors"];
+  /**
+   * Service-specific interceptors, after the mesh's own. A function is called
+   * after `services`, so interceptors can use what `services` opened (Redis, clients).
+   */
+  readonly interceptors?: RuntimeServerOptions["interceptors"] | ((runtime: MeshRuntime) => RuntimeServerOptions["interceptors"]);
   readonly limits?: RuntimeServerOptions["limits"];
   readonly onShutdown?: MeshServerOptions["onShutdown"];
 }
@@ -24,12 +27,13 @@ export interface RunServiceOptions {
 export async function runService(options: RunServiceOptions): Promise<MeshRuntime> {
   const runtime = createMeshRuntime(options.name);
   const tokenVerifier = typeof options.tokenVerifier === "function" ? options.tokenVerifier(runtime) : options.tokenVerifier;
+  const services = await options.services(runtime);
   const server = runtime.createServer({
-    services: await options.services(runtime),
+    services,
     edge: options.edge,
     tokenVerifier,
     tokenRefusal: options.tokenRefusal,
-    interceptors: options.interceptors,
+    interceptors: typeof options.interceptors === "function" ? options.interceptors(runtime) : options.interceptors,
     limits: options.limits,
     onShutdown: options.onShutdown,
   });

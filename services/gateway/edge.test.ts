@@ -99,6 +99,22 @@ describe("identity behind the gateway", () => {
     const { sessions } = await createClient(IdentityService, transportOf(stack)).listSessions({}, me.auth);
     expect(sessions.find((s) => s.sessionId === me.sessionId)?.ipAddress).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
   });
+
+  it("learns the client's user agent when the login names none (not the gRPC library of the last hop)", async () => {
+    const [, transportOf] = edgeTransports[1];
+    const me = await signUpAtEdge(transportOf(stack));
+    const identity = createClient(IdentityService, transportOf(stack));
+    const { tokens } = await identity.login({ email: me.email, password: me.password }, { headers: { "user-agent": "ChaosConsole/1.0 (test)" } });
+    const { sessions } = await identity.listSessions({}, me.auth);
+    expect(sessions.find((s) => s.sessionId === tokens?.sessionId)?.userAgent).toBe("ChaosConsole/1.0 (test)");
+  });
+
+  it("refuses an authorization header that is not a bearer token with the gateway's reason", async () => {
+    const [, transportOf] = edgeTransports[0];
+    const error = await refusal(createClient(PlayerService, transportOf(stack)).listMyCharacters({}, { headers: { authorization: "Basic dXNlcjpwYXNz" } }));
+    expect(error.code).toBe(Code.Unauthenticated);
+    expect(errorInfoOf(error)).toMatchObject({ reason: "ERROR_REASON_UNAUTHENTICATED", metadata: { token_error: "malformed" } });
+  });
 });
 
 describe("CORS at the edge", () => {

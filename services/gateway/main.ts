@@ -33,17 +33,8 @@ const { version } = JSON.parse(readFileSync(new URL("./package.json", import.met
 let resources: ServiceResources | undefined;
 let feedConsumer: FeedConsumer | undefined;
 let rateLimitEvents: RateLimitEvents | undefined;
-// runService takes its interceptors before `services` has opened Redis and built the clients they need; these stand in until then.
 let rateLimits: MeshInterceptor | undefined;
 let authentication: MeshInterceptor | undefined;
-const late = (interceptor: () => MeshInterceptor | undefined): MeshInterceptor => (next) => {
-  let bound: ReturnType<MeshInterceptor> | undefined;
-  return (call) => {
-    bound ??= interceptor()!(next);
-    return bound(call);
-  };
-};
-
 await runService({
   name: "gateway",
   tokenVerifier: (runtime) => createIdentityTokenVerifier(runtime),
@@ -51,7 +42,7 @@ await runService({
   edge: { allowedOrigins: config.corsOrigins },
   limits: { maxMessageBytes: config.maxMessageBytes, maxDeadlineMs: config.maxDeadlineMs, defaultDeadlineMs: config.maxDeadlineMs },
   // Rate limits first, so floods never reach identity's session check.
-  interceptors: [late(() => rateLimits), late(() => authentication)],
+  interceptors: () => [rateLimits!, authentication!],
   services: async (runtime) => {
     resources = await openServiceResources(runtime, { database: false });
     rateLimitEvents = await startRateLimitEvents({

@@ -156,6 +156,9 @@ function edgeHandler(entry: MethodEntry, next: MeshNext, options: EdgeFaceOption
  */
 export const clientAddressHeader = "x-chaos-client-address";
 
+/** Request header carrying the user-agent the client sent to the edge face; trusted like clientAddressHeader. */
+export const clientUserAgentHeader = "x-chaos-client-user-agent";
+
 type NodeHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 /**
@@ -167,6 +170,8 @@ function withCors(handler: NodeHandler, allowedOrigins: readonly string[]): Node
   return (req, response) => {
     // The caller's address, as this face saw it; whatever a client sent under this name is overwritten.
     req.headers[clientAddressHeader] = req.socket.remoteAddress ?? "";
+    // gRPC clients replace user-agent on every hop, so the client's own travels under a name of ours.
+    req.headers[clientUserAgentHeader] = req.headers["user-agent"] ?? "";
     // Both response types have these methods; the union's overloads just do not unify.
     const res = response as http.ServerResponse;
     const origin = req.headers.origin;

@@ -26,21 +26,22 @@ export interface TokenRefusalReason {
  */
 export function createPrincipalInterceptor(verifier: TokenVerifier, refusal?: TokenRefusalReason): MeshInterceptor {
   return (next) => async (call) => {
-    const token = tokenOf(call.context.requestHeader, call.face);
-    if (token !== undefined) {
-      try {
+    let token: string | undefined;
+    try {
+      token = tokenOf(call.context.requestHeader, call.face);
+      if (token !== undefined) {
         call.principal = await verifier.verify(token);
         call.context.values.set(principalKey, call.principal);
         const scope = currentCallScope();
         if (scope !== undefined) scope.principalToken = token;
-      } catch (error) {
-        if (error instanceof TokenError) {
-          const message = `invalid end-user token: ${error.reason}`;
-          if (refusal === undefined) throw new ConnectError(message, Code.Unauthenticated);
-          throw errorWithReason(Code.Unauthenticated, message, { ...refusal, metadata: { token_error: error.reason } });
-        }
-        throw error;
       }
+    } catch (error) {
+      if (error instanceof TokenError) {
+        const message = `invalid end-user token: ${error.reason}`;
+        if (refusal === undefined) throw new ConnectError(message, Code.Unauthenticated);
+        throw errorWithReason(Code.Unauthenticated, message, { ...refusal, metadata: { token_error: error.reason } });
+      }
+      throw error;
     }
     return next(call);
   };
@@ -51,6 +52,6 @@ function tokenOf(headers: Headers, face: "internal" | "edge"): string | undefine
   const authorization = headers.get("authorization");
   if (authorization === null) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-  if (match?.[1] === undefined) throw new ConnectError("authorization header must be 'Bearer <token>'", Code.Unauthenticated);
+  if (match?.[1] === undefined) throw new TokenError("malformed", "authorization header must be 'Bearer <token>'");
   return match[1];
 }

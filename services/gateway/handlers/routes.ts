@@ -5,7 +5,7 @@ import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_p
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
-import { clientAddressHeader } from "@chaos/mesh";
+import { clientAddressHeader, clientUserAgentHeader } from "@chaos/mesh";
 
 /** A public API the gateway serves unchanged by forwarding it to the service that owns it. */
 export interface Route {
@@ -22,7 +22,7 @@ export interface Route {
  * edge face, never by the client).
  */
 export const publicRoutes: readonly Route[] = [
-  { service: IdentityService, owner: "identity", forwardHeaders: [clientAddressHeader] },
+  { service: IdentityService, owner: "identity", forwardHeaders: [clientAddressHeader, clientUserAgentHeader] },
   { service: PlayerService, owner: "player", forwardHeaders: [] },
   { service: CombatService, owner: "combat", forwardHeaders: [] },
   { service: InventoryService, owner: "inventory", forwardHeaders: [] },

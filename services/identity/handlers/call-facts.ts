@@ -1,5 +1,5 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { callerOf, clientAddressHeader, requirePrincipal, type Principal } from "@chaos/mesh";
+import { callerOf, clientAddressHeader, clientUserAgentHeader, requirePrincipal, type Principal } from "@chaos/mesh";
 import type { ClientFacts } from "../core/session.js";
 import type { Sessions } from "../core/sessions.js";
 
@@ -7,14 +7,15 @@ import type { Sessions } from "../core/sessions.js";
 const maxUserAgentLength = 256;
 
 /**
- * Where a login comes from. The client's address is taken only from the
- * gateway, the one workload that sees clients and overwrites whatever a
- * client sent under that header; from anyone else it could be forged.
+ * Where a login comes from. The client's address and user agent are taken
+ * only from the gateway, the one workload that sees clients and overwrites
+ * whatever a client sent under those headers; from anyone else they could be
+ * forged (and user-agent itself names the gRPC library of the last hop).
  */
 export function clientFactsOf(context: HandlerContext, requestedUserAgent: string): ClientFacts {
   const fromGateway = callerOf(context)?.serviceAccount === "gateway";
   return {
-    userAgent: requestedUserAgent !== "" ? requestedUserAgent : (context.requestHeader.get("user-agent") ?? "").slice(0, maxUserAgentLength),
+    userAgent: requestedUserAgent !== "" ? requestedUserAgent : fromGateway ? (context.requestHeader.get(clientUserAgentHeader) ?? "").slice(0, maxUserAgentLength) : "",
     ipAddress: fromGateway ? (context.requestHeader.get(clientAddressHeader) ?? "") : "",
   };
 }
