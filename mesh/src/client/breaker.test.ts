@@ -9,9 +9,11 @@ describe("what opens a breaker", () => {
     expect(countsAgainstUpstream(new ConnectError("down", Code.Unavailable))).toBe(true);
   });
 
-  it("does not count a deliberate refusal carrying an ErrorInfo, even with an unhealthy code", () => {
+  it("does not count one caller's quota (RESOURCE_EXHAUSTED with an ErrorInfo), but does count unavailability with one", () => {
     const locked = errorWithReason(Code.ResourceExhausted, "account locked", { reason: "ERROR_REASON_ACCOUNT_LOCKED", domain: "identity.chaos.world" });
     expect(countsAgainstUpstream(locked)).toBe(false);
+    const down = errorWithReason(Code.Unavailable, "owner down", { reason: "ERROR_REASON_UPSTREAM_UNAVAILABLE", domain: "gateway.chaos.world" });
+    expect(countsAgainstUpstream(down)).toBe(true);
   });
 
   it("does not count the caller's problems or anything that is not a ConnectError", () => {

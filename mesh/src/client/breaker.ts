@@ -40,14 +40,16 @@ export const unhealthyCodes: ReadonlySet<Code> = new Set([
 ]);
 
 /**
- * Whether an error says the upstream is unhealthy. An error carrying a
- * google.rpc.ErrorInfo is the upstream's deliberate answer (an account locked
- * after failed logins is RESOURCE_EXHAUSTED with a reason), not a sign of
- * trouble: counting it would let one client who keeps getting refused open
- * the breaker for every other caller.
+ * Whether an error says the upstream is unhealthy. RESOURCE_EXHAUSTED with a
+ * google.rpc.ErrorInfo is a quota of one caller (an account locked after
+ * failed logins, a player's rate limit), a deliberate answer rather than an
+ * overloaded upstream: counting it would let one client who keeps getting
+ * refused open the breaker for every other caller. Without a reason it is
+ * overload, and the other unhealthy codes count with or without one.
  */
 export function countsAgainstUpstream(error: unknown): boolean {
-  return error instanceof ConnectError && unhealthyCodes.has(error.code) && error.findDetails(ErrorInfoSchema).length === 0;
+  if (!(error instanceof ConnectError) || !unhealthyCodes.has(error.code)) return false;
+  return !(error.code === Code.ResourceExhausted && error.findDetails(ErrorInfoSchema).length > 0);
 }
 
 /** An error thrown without calling upstream because its breaker is open. */
