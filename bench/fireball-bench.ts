@@ -8,58 +8,53 @@
  *
  * The world is started like the tests start it (each service its own
  * process, fresh databases). Fireball's 2 s cooldown is kept: the load is
- * spread over many characters (round-robin data and metadata in ghz), and
+ * spread over many characters, each call carrying its owner's token (which
+ * is why this drives chaos-loadgen, not ghz: ghz sends one set of metadata
+ * to every call), and the same generator drives the baseline. And
  * mana regeneration is raised so mana never runs out — the flow's code path
  * is the one a player takes; only the pacing of a single character is lifted.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { principalHeader } from "@chaos/mesh";
-import { repoRoot } from "../scripts/infra/config.js";
 import type { InfraEndpoints } from "../scripts/infra/index.js";
-import { run } from "../scripts/infra/proc.js";
 import { startStack } from "../scripts/test/stack.js";
-import { ensureGhz, runGhzLoad, type LoadResult } from "./ghz.js";
+import type { LoadResult } from "./ghz.js";
+import { buildLoadgen, runLoadgen } from "./loadgen.js";
+import { cpuTicks } from "./cpu.js";
+import { run } from "../scripts/infra/proc.js";
 import { startBenchServer } from "./servers/ready.js";
 
 /** One path's figures. */
 export interface FireballBenchRow {
   readonly path: string;
+  /** CPU per successful call at peak, by process, in µs. */
+  readonly cpuUsPerCall: Readonly<Record<string, number>>;
   readonly peak: LoadResult;
   readonly halfPeakRate: number;
   readonly halfPeak: LoadResult;
 }
+
+let clk = 100;
 
 /** Accounts created for the load; each owns the maximum of 5 characters. */
 const players = 300;
 const charactersPerPlayer = 5;
 
 export async function runFireballBench(infra: InfraEndpoints, seconds = { warmup: 4, peak: 10, half: 10 }): Promise<FireballBenchRow[]> {
-  const ghz = await ensureGhz();
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-fireball-"));
-  const protoset = path.join(scratch, "api.binpb");
-  await run(path.join(repoRoot, "node_modules", ".bin", "buf"), ["build", "proto", "--path", "proto/chaos/combat", "--path", "proto/chaos/echo", "-o", protoset], { cwd: repoRoot });
-  const rows: FireballBenchRow[] = [];
-  try {
-    rows.push(await benchFireball(ghz, protoset, infra, seconds));
-    rows.push(await benchBareHops(ghz, protoset, seconds));
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
-  return rows;
+  const loadgen = await buildLoadgen();
+  clk = Number((await run("getconf", ["CLK_TCK"])).trim());
+  return [await benchFireball(loadgen, infra, seconds), await benchBareHops(loadgen, seconds)];
 }
 
-async function benchFireball(ghz: string, protoset: string, infra: InfraEndpoints, seconds: { warmup: number; peak: number; half: number }): Promise<FireballBenchRow> {
+async function benchFireball(loadgen: string, infra: InfraEndpoints, seconds: { warmup: number; peak: number; half: number }): Promise<FireballBenchRow> {
   const stack = await startStack(infra, ["identity", "player", "combat", "gateway"], {
     env: {
       CHAOS_LOG_LEVEL: "warn",
       CHAOS_GATEWAY_IP_RATE: "1000000/s",
       CHAOS_GATEWAY_PLAYER_RATE: "1000000/s",
-      CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "100000",
+      CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "10000",
       CHAOS_PLAYER_RESPAWN_SECONDS: "0",
       CHAOS_PLAYER_TARGET_RESPAWN_SECONDS: "0",
     },
@@ -84,33 +79,38 @@ async function benchFireball(ghz: string, protoset: string, infra: InfraEndpoint
       }
     });
     // Each character fights its neighbour: targets are spread like casters, so no single row is hot.
-    const data = casters.map((caster, i) => ({ casterCharacterId: caster.characterId, spellId: "fireball", targetId: casters[i % 2 === 0 ? i + 1 : i - 1]!.characterId }));
-    const metadata = casters.map((caster) => ({ authorization: `Bearer ${caster.token}` }));
-    const load = { address: stack.gateway.grpcAddress, call: "chaos.combat.v1.CombatService/CastSpell", protoset, data, metadata, connections: 4 };
-    runGhzLoad(ghz, { ...load, concurrency: 16, seconds: seconds.warmup });
-    const peak = runGhzLoad(ghz, { ...load, concurrency: 32, seconds: seconds.peak });
+    const requests = casters.map((caster, i) => ({ caster: caster.characterId, spell: "fireball", target: casters[i % 2 === 0 ? i + 1 : i - 1]!.characterId, token: caster.token }));
+    const load = { address: stack.gateway.grpcAddress, method: "cast", requests, connections: 4 } as const;
+    runLoadgen(loadgen, { ...load, concurrency: 16, seconds: seconds.warmup });
+    const before = new Map([...stack.processes].map(([name, p]) => [name, cpuTicks(p.child.pid!)]));
+    const peak = runLoadgen(loadgen, { ...load, concurrency: 32, seconds: seconds.peak });
+    const cpuUsPerCall = Object.fromEntries([...stack.processes].map(([name, p]) => [name, ((cpuTicks(p.child.pid!) - before.get(name)!) / clk) * 1e6 / Math.max(1, peak.count)]));
     report("fireball peak", peak);
+    console.log(`[bench] fireball CPU µs per cast: ${JSON.stringify(cpuUsPerCall, (_, v: unknown) => (typeof v === "number" ? Math.round(v) : v))}`);
     const halfPeakRate = Math.max(1, Math.round(peak.rps / 2));
-    const halfPeak = runGhzLoad(ghz, { ...load, concurrency: 32, seconds: seconds.half, rate: halfPeakRate });
+    const halfPeak = runLoadgen(loadgen, { ...load, concurrency: 32, seconds: seconds.half, rate: halfPeakRate });
     report(`fireball at ${halfPeakRate}/s`, halfPeak);
-    return { path: "CastSpell(fireball): client → gateway → combat (+ player, Redis, PostgreSQL, outbox)", peak, halfPeakRate, halfPeak };
+    return { path: "CastSpell(fireball): client → gateway → combat (+ player, Redis, PostgreSQL, outbox)", peak, halfPeakRate, halfPeak, cpuUsPerCall };
   } finally {
     await stack.stop();
   }
 }
 
-async function benchBareHops(ghz: string, protoset: string, seconds: { warmup: number; peak: number; half: number }): Promise<FireballBenchRow> {
+async function benchBareHops(loadgen: string, seconds: { warmup: number; peak: number; half: number }): Promise<FireballBenchRow> {
   const server = await startBenchServer("bare-grpc-js.ts", {});
   const hop = await startBenchServer("bare-grpc-js.ts", { BENCH_UPSTREAM: `127.0.0.1:${server.port}` });
   try {
-    const load = { address: `127.0.0.1:${hop.port}`, call: "chaos.echo.v1.EchoService/Echo", protoset, data: { payload: Buffer.alloc(90, 7).toString("base64") }, connections: 4 };
-    runGhzLoad(ghz, { ...load, concurrency: 16, seconds: seconds.warmup });
-    const peak = runGhzLoad(ghz, { ...load, concurrency: 32, seconds: seconds.peak });
+    // About the size of a CastSpellRequest.
+    const load = { address: `127.0.0.1:${hop.port}`, method: "echo", requests: [{ payload: Buffer.alloc(90, 7).toString("base64") }], connections: 4 } as const;
+    runLoadgen(loadgen, { ...load, concurrency: 16, seconds: seconds.warmup });
+    const before = [hop, server].map((p) => cpuTicks(p.child.pid!));
+    const peak = runLoadgen(loadgen, { ...load, concurrency: 32, seconds: seconds.peak });
+    const [hopUs, serverUs] = [hop, server].map((p, i) => ((cpuTicks(p.child.pid!) - before[i]!) / clk) * 1e6 / Math.max(1, peak.count));
     report("bare hops peak", peak);
     const halfPeakRate = Math.max(1, Math.round(peak.rps / 2));
-    const halfPeak = runGhzLoad(ghz, { ...load, concurrency: 32, seconds: seconds.half, rate: halfPeakRate });
+    const halfPeak = runLoadgen(loadgen, { ...load, concurrency: 32, seconds: seconds.half, rate: halfPeakRate });
     report(`bare hops at ${halfPeakRate}/s`, halfPeak);
-    return { path: "bare grpc-js echo: client → hop → server (plaintext, no work)", peak, halfPeakRate, halfPeak };
+    return { path: "bare grpc-js echo: client → hop → server (plaintext, no work)", peak, halfPeakRate, halfPeak, cpuUsPerCall: { hop: hopUs!, server: serverUs! } };
   } finally {
     hop.child.kill("SIGKILL");
     server.child.kill("SIGKILL");

@@ -39,14 +39,13 @@ export interface ClientTls {
   readonly key: string;
 }
 
-/** One ghz load: any unary method, request data and metadata (an array of each is used round-robin, item i with item i). */
+/** One ghz load: any unary method and its request data (an array is used round-robin). */
 export interface GhzLoad {
   readonly address: string;
   /** "package.Service/Method". */
   readonly call: string;
   readonly protoset: string;
   readonly data: unknown;
-  readonly metadata?: unknown;
   readonly concurrency: number;
   readonly connections: number;
   readonly seconds: number;
@@ -57,8 +56,8 @@ export interface GhzLoad {
 
 /**
  * Runs ghz pinned to CPU 1 (servers that can be pinned run on CPU 0), so
- * load generation does not steal the servers' core. Data and metadata go
- * through files: thousands of per-request items do not fit a command line.
+ * load generation does not steal the servers' core. Data goes through a
+ * file: many request items do not fit a command line.
  */
 export function runGhzLoad(ghz: string, load: GhzLoad): LoadResult {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-ghz-"));
@@ -77,11 +76,6 @@ export function runGhzLoad(ghz: string, load: GhzLoad): LoadResult {
     ...(load.rate === undefined ? [] : ["--rps", String(Math.max(1, Math.round(load.rate)))]),
     ...(load.tls === undefined ? ["--insecure"] : ["--cacert", load.tls.ca, "--cert", load.tls.cert, "--key", load.tls.key, "--cname", "localhost"]),
   ];
-  if (load.metadata !== undefined) {
-    const metadataFile = path.join(scratch, "metadata.json");
-    fs.writeFileSync(metadataFile, JSON.stringify(load.metadata));
-    args.push("--metadata-file", metadataFile);
-  }
   args.push(load.address);
   const result = spawnSync("taskset", args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: (load.seconds + 30) * 1000 });
   fs.rmSync(scratch, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { repoRoot } from "../scripts/infra/config.js";
 import { run } from "../scripts/infra/proc.js";
 import { ensureGhz, runGhz, type ClientTls, type LoadResult } from "./ghz.js";
 import { startBenchServer } from "./servers/ready.js";
+import { cpuTicks } from "./cpu.js";
 
 export interface MeshBenchRow {
   readonly server: string;
@@ -30,10 +31,6 @@ const payloads = {
   "300 B": Buffer.from("x".repeat(300)),
 };
 
-function cpuTicks(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 export async function runMeshBench(seconds = { peak: 5, serial: 4 }): Promise<MeshBenchRow[]> {
   const ghz = await ensureGhz();

@@ -67,6 +67,8 @@ function fireballTable(rows: readonly FireballBenchRow[]): string[] {
       `| ${r.path} | ${r.peak.rps.toFixed(0)} | ${bare === undefined ? "-" : (r.peak.rps / bare.peak.rps).toFixed(3)} | ${r.halfPeakRate}/s | ${ms(r.halfPeak.p50Us)} | ${ms(r.halfPeak.p99Us)} | ${bare === undefined ? "-" : (r.halfPeak.p99Us / bare.halfPeak.p99Us).toFixed(1)}x | ${Object.entries(r.peak.statusCodes).map(([k, v]) => `${k} ${v}`).join(", ")} |`),
     "",
   ];
+  for (const r of rows) lines.push(`- CPU per successful call at peak, ${r.path.split(":")[0]}: ${Object.entries(r.cpuUsPerCall).map(([name, us]) => `${name} ${us.toFixed(0)} µs`).join(", ")}.`);
+  lines.push("");
   if (flow !== undefined) lines.push(`Target: p99 < 10 ms at half of peak: ${flow.halfPeak.p99Us < 10_000 ? "met" : "not met"} (${ms(flow.halfPeak.p99Us)} ms at ${flow.halfPeakRate}/s).`, "");
   return lines;
 }

@@ -38,7 +38,14 @@ export interface SpawnServiceOptions {
 export function spawnService(name: string, options: SpawnServiceOptions): Promise<ServiceProcess> {
   const main = path.join(repoRoot, "services", name, "main.ts");
   const child = spawn(process.execPath, ["--import", "tsx", main], { env: options.env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-  const onLine = options.onLine ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const show = options.onLine ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // The last lines, so a service that dies during start-up says why even when its output is not shown.
+  const recent: string[] = [];
+  const onLine = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    show(line);
+  };
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -53,7 +60,7 @@ export function spawnService(name: string, options: SpawnServiceOptions): Promis
     }, timeoutMs);
     const onStartupExit = (code: number | null) => {
       clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} during start-up`));
+      reject(new Error(`${name} exited with ${code} during start-up; its last output:\n${recent.join("\n")}`));
     };
     child.once("exit", onStartupExit);
     readline.createInterface({ input: child.stdout! }).on("line", (line) => {

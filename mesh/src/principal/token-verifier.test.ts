@@ -150,6 +150,25 @@ describe("verify refuses", () => {
   });
 });
 
+describe("remembered tokens", () => {
+  it("are refused once they expire, though their signature was checked before", async () => {
+    const verifier = verifierFor([k1.publicJwk], { clockToleranceSeconds: 0 });
+    const token = await signWith(k1, { ttlSeconds: 1 });
+    expect((await verifier.verify(token)).subject).toBe(player.subject);
+    expect((await verifier.verify(token)).subject).toBe(player.subject);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await expectRefused(verifier.verify(token), "expired");
+  });
+
+  it("never let a tampered copy through on the original's account", async () => {
+    const verifier = verifierFor([k1.publicJwk]);
+    const token = await signWith(k1);
+    await verifier.verify(token);
+    const [header, , signature] = token.split(".");
+    await expectRefused(verifier.verify(`${header}.${base64url({ ...decodeJwt(token), kind: "admin" })}.${signature}`), "bad-signature");
+  });
+});
+
 describe("key rotation", () => {
   it("picks up a newly published key on its first token, and keeps accepting the old key while it is published", async () => {
     let published: JWK[] = [k1.publicJwk];
