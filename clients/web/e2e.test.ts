@@ -32,7 +32,8 @@ let consoleServer: ConsoleServer;
 let bundleDir: string;
 
 beforeAll(async () => {
-  await ensureDebianPackages(["chromium"], "the browser end-to-end test");
+  // Fonts too: installed without recommends, chromium would render the screenshot with whatever fonts the machine happens to have.
+  await ensureDebianPackages(["chromium", "fonts-liberation"], "the browser end-to-end test");
   bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-console-"));
   consoleServer = await startConsoleServer({ port: consolePort, gatewayUrl: stack.gateway.http1, outDir: bundleDir });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
