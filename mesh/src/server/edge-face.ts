@@ -54,6 +54,9 @@ export function createEdgeFace(
   const handle = withCors(adapter, options.allowedOrigins);
   const http1 = http.createServer(handle);
   const http2Server = http2.createServer({}, handle);
+  // Nagle's algorithm would hold a response's trailing frames back until the client's delayed ACK.
+  http2Server.on("connection", (socket: net.Socket) => socket.setNoDelay(true));
+  http1.on("connection", (socket: net.Socket) => socket.setNoDelay(true));
   const sessions = new Set<http2.ServerHttp2Session>();
   http2Server.on("session", (session) => {
     sessions.add(session);

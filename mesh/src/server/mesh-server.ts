@@ -163,6 +163,7 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
       const internalPort = await new Promise<number>((resolve, reject) =>
         grpcServer.bindAsync(`${internalHost}:${options.internal.port}`, credentials, (error, port) => (error ? reject(error) : resolve(port))),
       );
+      disableNagle(grpcServer);
       let edgePort: number | undefined;
       let edgeHttp1Port: number | undefined;
       if (options.edge !== undefined) {
@@ -211,6 +212,23 @@ const refuseTokens: TokenVerifier = {
     throw new ConnectError("this service does not accept end-user tokens", Code.Unauthenticated);
   },
 };
+
+/**
+ * Turns Nagle's algorithm off on the internal face's connections. grpc-js
+ * sets TCP_NODELAY on its client sockets but not on its server's, so a
+ * response's trailing frames waited for the client's delayed ACK: measured
+ * ~1.5 ms added per hop on loopback (a cast through four hops went from
+ * 9.4 ms to 6.7 ms serial p50 with the edge face alone fixed). grpc-js keeps
+ * its HTTP/2 servers in a private field (the version is pinned); without it
+ * this does nothing.
+ */
+function disableNagle(grpcServer: grpc.Server): void {
+  const servers = (grpcServer as unknown as { http2Servers?: Map<net.Server, unknown> }).http2Servers;
+  for (const server of servers?.keys() ?? []) {
+    server.on("secureConnection", (socket: net.Socket) => socket.setNoDelay(true));
+    server.on("connection", (socket: net.Socket) => socket.setNoDelay(true));
+  }
+}
 
 function listen(server: net.Server | http.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
