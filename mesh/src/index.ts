@@ -8,6 +8,7 @@
 export { runService, type RunServiceOptions } from "./run-service.js";
 export { createMeshRuntime, type MeshRuntime, type MeshRuntimeOptions, type RuntimeServerOptions } from "./mesh-runtime.js";
 export { loadMeshConfig, type MeshConfig } from "./mesh-config.js";
+export { integerSetting, numberSetting } from "./settings.js";
 export { createMeshServer, defaultLimits, type MeshServer, type MeshServerOptions, type MeshLimits, type MeshAddresses } from "./server/mesh-server.js";
 export { registration, type ServiceRegistration } from "./server/registration.js";
 export { chain, type MeshCall, type MeshInterceptor, type MeshNext, type MeshResult, type Face } from "./server/mesh-call.js";

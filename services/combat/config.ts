@@ -1,3 +1,5 @@
+import { numberSetting } from "@chaos/mesh";
+
 /** The combat service's settings, read from the environment at start-up. */
 export interface CombatConfig {
   /**
@@ -9,10 +11,5 @@ export interface CombatConfig {
 
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
 export function loadCombatConfig(env: NodeJS.ProcessEnv = process.env): CombatConfig {
-  const variable = "CHAOS_COMBAT_MANA_REGEN_PER_SECOND";
-  const raw = env[variable];
-  if (raw === undefined || raw === "") return { manaRegenPerSecond: 2 };
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > 10_000) throw new Error(`${variable} must be a number in [0, 10000], got "${raw}"`);
-  return { manaRegenPerSecond: value };
+  return { manaRegenPerSecond: numberSetting(env, "CHAOS_COMBAT_MANA_REGEN_PER_SECOND", 2, 0, 10_000) };
 }

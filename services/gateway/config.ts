@@ -1,4 +1,4 @@
-import type { Rate } from "@chaos/mesh";
+import { integerSetting, type Rate } from "@chaos/mesh";
 
 /** The gateway's settings, read from the environment at start-up. */
 export interface GatewayConfig {
@@ -54,12 +54,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   return {
     ipRate: rate(env, "CHAOS_GATEWAY_IP_RATE", "100/s burst 200"),
     playerRate: rate(env, "CHAOS_GATEWAY_PLAYER_RATE", "50/s burst 100"),
-    sessionCacheMs: integer(env, "CHAOS_GATEWAY_SESSION_CACHE_MS", 5_000, 0, 300_000),
+    sessionCacheMs: integerSetting(env, "CHAOS_GATEWAY_SESSION_CACHE_MS", 5_000, 0, 300_000),
     corsOrigins: origins(env, "CHAOS_GATEWAY_CORS_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080"),
-    maxStreamsPerPlayer: integer(env, "CHAOS_GATEWAY_MAX_STREAMS_PER_PLAYER", 5, 1, 1_000),
-    maxMessageBytes: integer(env, "CHAOS_GATEWAY_MAX_MESSAGE_BYTES", 64 * 1024, 1_024, 4 * 1024 * 1024),
-    upstreamDeadlineMs: integer(env, "CHAOS_GATEWAY_UPSTREAM_DEADLINE_MS", 15_000, 100, 60_000),
-    maxDeadlineMs: integer(env, "CHAOS_GATEWAY_MAX_DEADLINE_MS", 960_000, 1_000, 3_600_000),
+    maxStreamsPerPlayer: integerSetting(env, "CHAOS_GATEWAY_MAX_STREAMS_PER_PLAYER", 5, 1, 1_000),
+    maxMessageBytes: integerSetting(env, "CHAOS_GATEWAY_MAX_MESSAGE_BYTES", 64 * 1024, 1_024, 4 * 1024 * 1024),
+    upstreamDeadlineMs: integerSetting(env, "CHAOS_GATEWAY_UPSTREAM_DEADLINE_MS", 15_000, 100, 60_000),
+    maxDeadlineMs: integerSetting(env, "CHAOS_GATEWAY_MAX_DEADLINE_MS", 960_000, 1_000, 3_600_000),
   };
 }
 
@@ -83,13 +83,6 @@ function rate(env: NodeJS.ProcessEnv, variable: string, fallback: string): Rate 
   return parsed;
 }
 
-function integer(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${variable} must be an integer in [${min}, ${max}], got "${raw}"`);
-  return value;
-}
 
 function origins(env: NodeJS.ProcessEnv, variable: string, fallback: string): string[] {
   const raw = env[variable];

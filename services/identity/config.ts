@@ -1,3 +1,5 @@
+import { integerSetting, numberSetting } from "@chaos/mesh";
+
 /** The identity service's settings, read from the environment at start-up. */
 export interface IdentityConfig {
   /** Consecutive failed logins that lock an account. CHAOS_IDENTITY_LOCK_AFTER_FAILURES, default 5. */
@@ -20,29 +22,14 @@ export interface IdentityConfig {
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
 export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
   return {
-    lockAfterFailures: integer(env, "CHAOS_IDENTITY_LOCK_AFTER_FAILURES", 5, 1, 100),
-    lockSeconds: integer(env, "CHAOS_IDENTITY_LOCK_SECONDS", 900, 1, 86_400),
+    lockAfterFailures: integerSetting(env, "CHAOS_IDENTITY_LOCK_AFTER_FAILURES", 5, 1, 100),
+    lockSeconds: integerSetting(env, "CHAOS_IDENTITY_LOCK_SECONDS", 900, 1, 86_400),
     secretKey: secretKey(env, "CHAOS_IDENTITY_SECRET_KEY"),
-    keyRotationHours: hours(env, "CHAOS_IDENTITY_KEY_ROTATION_HOURS", 24),
+    keyRotationHours: keyRotationHours(env),
   };
 }
 
-function integer(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${variable} must be an integer in [${min}, ${max}], got "${raw}"`);
-  return value;
-}
 
-function hours(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  // Fractions let tests rotate within seconds; beyond a year, rotation would no longer bound a leaked key's use.
-  if (!Number.isFinite(value) || value <= 0 || value > 8_760) throw new Error(`${variable} must be a number of hours in (0, 8760], got "${raw}"`);
-  return value;
-}
 
 function secretKey(env: NodeJS.ProcessEnv, variable: string): Buffer | undefined {
   const raw = env[variable];
@@ -53,4 +40,12 @@ function secretKey(env: NodeJS.ProcessEnv, variable: string): Buffer | undefined
     throw new Error(`${variable} must be the base64 encoding of exactly 32 bytes (e.g. \`openssl rand -base64 32\`)`);
   }
   return key;
+}
+
+function keyRotationHours(env: NodeJS.ProcessEnv): number {
+  const variable = "CHAOS_IDENTITY_KEY_ROTATION_HOURS";
+  // Fractions let tests rotate within seconds; beyond a year, rotation would no longer bound a leaked key's use.
+  const value = numberSetting(env, variable, 24, 0, 8_760);
+  if (value <= 0) throw new Error(`${variable} must be a number of hours in (0, 8760], got "${env[variable]}"`);
+  return value;
 }

@@ -1,3 +1,5 @@
+import { integerSetting } from "@chaos/mesh";
+
 /** The inventory service's settings, read from the environment at start-up. */
 export interface InventoryConfig {
   /** Gold every new character gets from the mint. CHAOS_INVENTORY_STARTER_GOLD, default 100. */
@@ -9,14 +11,7 @@ export interface InventoryConfig {
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
 export function loadInventoryConfig(env: NodeJS.ProcessEnv = process.env): InventoryConfig {
   return {
-    starterGold: wholeNumber(env, "CHAOS_INVENTORY_STARTER_GOLD", 100, 1_000_000_000),
-    starterManaPotions: wholeNumber(env, "CHAOS_INVENTORY_STARTER_MANA_POTIONS", 3, 1_000),
+    starterGold: BigInt(integerSetting(env, "CHAOS_INVENTORY_STARTER_GOLD", 100, 0, 1_000_000_000)),
+    starterManaPotions: BigInt(integerSetting(env, "CHAOS_INVENTORY_STARTER_MANA_POTIONS", 3, 0, 1_000)),
   };
-}
-
-function wholeNumber(env: NodeJS.ProcessEnv, variable: string, fallback: number, max: number): bigint {
-  const raw = env[variable];
-  if (raw === undefined || raw === "") return BigInt(fallback);
-  if (!/^\d+$/.test(raw) || Number(raw) > max) throw new Error(`${variable} must be a whole number in [0, ${max}], got "${raw}"`);
-  return BigInt(raw);
 }

@@ -1,3 +1,5 @@
+import { numberSetting } from "@chaos/mesh";
+
 /** The player service's settings, read from the environment at start-up. */
 export interface PlayerConfig {
   /**
@@ -12,15 +14,7 @@ export interface PlayerConfig {
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
 export function loadPlayerConfig(env: NodeJS.ProcessEnv = process.env): PlayerConfig {
   return {
-    respawnSeconds: seconds(env, "CHAOS_PLAYER_RESPAWN_SECONDS", 30),
-    targetRespawnSeconds: seconds(env, "CHAOS_PLAYER_TARGET_RESPAWN_SECONDS", 10),
+    respawnSeconds: numberSetting(env, "CHAOS_PLAYER_RESPAWN_SECONDS", 30, 0, 86_400),
+    targetRespawnSeconds: numberSetting(env, "CHAOS_PLAYER_TARGET_RESPAWN_SECONDS", 10, 0, 86_400),
   };
-}
-
-function seconds(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > 86_400) throw new Error(`${variable} must be a number of seconds in [0, 86400], got "${raw}"`);
-  return value;
 }

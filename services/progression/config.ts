@@ -1,3 +1,5 @@
+import { integerSetting } from "@chaos/mesh";
+
 /** The progression service's settings, read from the environment at start-up. */
 export interface ProgressionConfig {
   /** Gold paid per level reached: level L pays L times this. CHAOS_PROGRESSION_LEVEL_REWARD_GOLD, default 50. */
@@ -15,16 +17,8 @@ export interface ProgressionConfig {
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
 export function loadProgressionConfig(env: NodeJS.ProcessEnv = process.env): ProgressionConfig {
   return {
-    levelRewardGold: wholeNumber(env, "CHAOS_PROGRESSION_LEVEL_REWARD_GOLD", 50, 0, 1_000_000),
-    followUpAttempts: wholeNumber(env, "CHAOS_PROGRESSION_FOLLOW_UP_ATTEMPTS", 8, 1, 100),
-    rebuildLockSeconds: wholeNumber(env, "CHAOS_PROGRESSION_REBUILD_LOCK_SECONDS", 60, 1, 3_600),
+    levelRewardGold: integerSetting(env, "CHAOS_PROGRESSION_LEVEL_REWARD_GOLD", 50, 0, 1_000_000),
+    followUpAttempts: integerSetting(env, "CHAOS_PROGRESSION_FOLLOW_UP_ATTEMPTS", 8, 1, 100),
+    rebuildLockSeconds: integerSetting(env, "CHAOS_PROGRESSION_REBUILD_LOCK_SECONDS", 60, 1, 3_600),
   };
-}
-
-function wholeNumber(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new Error(`${variable} must be a whole number in [${min}, ${max}], got "${raw}"`);
-  return value;
 }
