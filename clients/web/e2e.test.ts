@@ -7,7 +7,6 @@
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +14,7 @@ import * as OTPAuth from "otpauth";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureDebianPackages } from "../../scripts/infra/debian.js";
-import { useStack } from "../../scripts/test/stack.js";
+import { freePort, useStack } from "../../scripts/test/stack.js";
 import { startConsoleServer, type ConsoleServer } from "./server.js";
 
 const resultsDir = fileURLToPath(new URL("../../test-results/", import.meta.url));
@@ -171,15 +170,4 @@ async function journey(page: Page): Promise<void> {
 
   fs.mkdirSync(resultsDir, { recursive: true });
   await page.screenshot({ path: path.join(resultsDir, "e2e-journey.png"), fullPage: true, animations: "disabled" });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
 }

@@ -147,7 +147,8 @@ export function useStack(services: readonly string[], options: StackOptions = {}
   });
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
