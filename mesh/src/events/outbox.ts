@@ -61,14 +61,18 @@ export async function appendToOutbox(client: pg.PoolClient, source: string, even
     return { attributes, event, payload: Buffer.from(toBinary(event.schema, event.message)) };
   });
   if (rows.length === 0) return [];
-  // One multi-row insert per call: a transaction that emits many events pays one round trip, not one per event.
+  // One statement per call: a multi-row insert, and the NOTIFY that wakes the relay at commit (pg_notify in
+  // the same statement saves a round trip; notifications are delivered only if the transaction commits).
   await client.query(
-    `INSERT INTO mesh_outbox (topic, partition_key, headers, payload)
-     SELECT topic, partition_key, headers, payload
-     FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS t(topic, partition_key, headers, payload, n) ORDER BY n`,
+    `WITH inserted AS (
+       INSERT INTO mesh_outbox (topic, partition_key, headers, payload)
+       SELECT topic, partition_key, headers, payload
+       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::bytea[]) WITH ORDINALITY AS t(topic, partition_key, headers, payload, n) ORDER BY n
+       RETURNING 1
+     )
+     SELECT pg_notify('${outboxChannel}', '') FROM (SELECT count(*) FROM inserted) AS done`,
     [rows.map((r) => r.event.topic), rows.map((r) => r.event.aggregateId), rows.map((r) => JSON.stringify(toKafkaHeaders(r.attributes))), rows.map((r) => r.payload)],
   );
   const ids = rows.map((r) => r.attributes.id);
-  if (events.length > 0) await client.query(`NOTIFY ${outboxChannel}`);
   return ids;
 }

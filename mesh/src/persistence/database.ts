@@ -41,12 +41,11 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     async transaction(work) {
       const client = await pool.connect();
       try {
-        await client.query("BEGIN");
         const scope = currentCallScope();
-        if (scope?.deadline !== undefined) {
-          const remaining = Math.max(1, Math.floor(scope.deadline - Date.now()));
-          await client.query(`SET LOCAL statement_timeout = ${remaining}`);
-        }
+        // One round trip for both: a simple query may hold several statements (the value is an integer we made).
+        await client.query(
+          scope?.deadline === undefined ? "BEGIN" : `BEGIN; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(scope.deadline - Date.now()))}`,
+        );
         const result = await work(client);
         await client.query("COMMIT");
         return result;
