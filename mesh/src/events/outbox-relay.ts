@@ -13,6 +13,13 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Poll interval when no NOTIFY arrives (a safety net). Default 200 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * How long a NOTIFY waits before the round starts, so the commits of that
+   * moment go out in one round (one SELECT, one produce, one UPDATE) instead
+   * of one round each. Default 5 ms: measured, a round per cast cost the
+   * fireball flow CPU on a 2-core machine that its calls needed.
+   */
+  readonly batchDelayMs?: number;
   /** Registry for the lag metrics. */
   readonly registry?: Registry;
 }
@@ -39,6 +46,7 @@ const relayLockKey = 7_402_111_002;
 export async function startOutboxRelay(options: OutboxRelayOptions): Promise<OutboxRelay> {
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 200;
+  const batchDelayMs = options.batchDelayMs ?? 5;
   const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
   await producer.connect();
   const lag = options.registry === undefined ? undefined : {
@@ -71,8 +79,11 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
     return rows.length;
   };
 
+  // The lag gauges are scraped every few seconds; reading them on every round would cost a query per round.
+  let lagReadAt = 0;
   const recordLag = async () => {
-    if (lag === undefined) return;
+    if (lag === undefined || Date.now() - lagReadAt < 1_000) return;
+    lagReadAt = Date.now();
     const { rows } = await options.pool.query<{ count: string; age: number | null }>(
       "SELECT count(*) AS count, extract(epoch FROM now() - min(created_at)) AS age FROM mesh_outbox WHERE published_at IS NULL",
     );
@@ -98,7 +109,8 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
         const timer = setTimeout(resolve, leader ? pollIntervalMs : pollIntervalMs * 5);
         wake = () => {
           clearTimeout(timer);
-          resolve();
+          wake = undefined;
+          setTimeout(resolve, stopped ? 0 : batchDelayMs);
         };
       });
       wake = undefined;
