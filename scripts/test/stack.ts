@@ -147,15 +147,38 @@ export function useStack(services: readonly string[], options: StackOptions = {}
   });
 }
 
-/** A port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nothing listens on now, for a service that starts a few seconds
+ * later. Not one the OS would pick: ports from its ephemeral range are what
+ * outgoing connections (Kafka, PostgreSQL clients of the services started
+ * before) get as their local port, which made a later listen fail with
+ * EADDRINUSE. Chosen at random below that range, and checked free by binding.
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const low = 10_000;
+  for (let attempt = 0; attempt < 50 && ephemeralLow - low > 1_000; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralLow - low));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found in [${low}, ${ephemeralLow})`);
+}
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (low !== undefined && high !== undefined && Number.isInteger(low)) return [low, high];
+  } catch {
+    // not Linux: the IANA dynamic range
+  }
+  return [49_152, 65_535];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
