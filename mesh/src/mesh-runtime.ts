@@ -31,7 +31,7 @@ export interface MeshRuntimeOptions {
 }
 
 /** A service's server options; ports default to the registry, then to any free port. */
-export type RuntimeServerOptions = Pick<MeshServerOptions, "services" | "tokenVerifier" | "tokenRefusal" | "limits" | "interceptors" | "onShutdown"> & {
+export type RuntimeServerOptions = Pick<MeshServerOptions, "services" | "tokenVerifier" | "tokenRefusal" | "limits" | "interceptors" | "firstInterceptors" | "onShutdown"> & {
   readonly edge?: { readonly port?: number; readonly http1Port?: number; readonly allowedOrigins?: readonly string[] };
   readonly admin?: { readonly port?: number };
 };
@@ -128,6 +128,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
         trustDomain: config.trustDomain,
         limits: serverOptions.limits,
         interceptors: serverOptions.interceptors,
+        firstInterceptors: serverOptions.firstInterceptors,
         logger,
         metrics,
         tracing,

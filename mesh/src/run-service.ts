@@ -16,6 +16,8 @@ export interface RunServiceOptions {
    * after `services`, so interceptors can use what `services` opened (Redis, clients).
    */
   readonly interceptors?: RuntimeServerOptions["interceptors"] | ((runtime: MeshRuntime) => RuntimeServerOptions["interceptors"]);
+  /** Interceptors that see every call first, before the token check and validation (see MeshServerOptions); may be a function like `interceptors`. */
+  readonly firstInterceptors?: RuntimeServerOptions["firstInterceptors"] | ((runtime: MeshRuntime) => RuntimeServerOptions["firstInterceptors"]);
   readonly limits?: RuntimeServerOptions["limits"];
   readonly onShutdown?: MeshServerOptions["onShutdown"];
 }
@@ -34,6 +36,7 @@ export async function runService(options: RunServiceOptions): Promise<MeshRuntim
     tokenVerifier,
     tokenRefusal: options.tokenRefusal,
     interceptors: typeof options.interceptors === "function" ? options.interceptors(runtime) : options.interceptors,
+    firstInterceptors: typeof options.firstInterceptors === "function" ? options.firstInterceptors(runtime) : options.firstInterceptors,
     limits: options.limits,
     onShutdown: options.onShutdown,
   });

@@ -24,7 +24,7 @@ import { createAuthenticationInterceptor } from "./handlers/authentication.js";
 import { createForwardingHandlers } from "./handlers/forwarding.js";
 import { tokenRefusal } from "./handlers/gateway-errors.js";
 import { createGatewayHandlers } from "./handlers/gateway-service.js";
-import { createRateLimitInterceptor } from "./handlers/rate-limits.js";
+import { createRateLimitInterceptors, type RateLimitInterceptors } from "./handlers/rate-limits.js";
 import { openMethods, publicRoutes, servedApiVersions } from "./handlers/routes.js";
 
 const config = loadGatewayConfig();
@@ -33,7 +33,7 @@ const { version } = JSON.parse(readFileSync(new URL("./package.json", import.met
 let resources: ServiceResources | undefined;
 let feedConsumer: FeedConsumer | undefined;
 let rateLimitEvents: RateLimitEvents | undefined;
-let rateLimits: MeshInterceptor | undefined;
+let rateLimits: RateLimitInterceptors | undefined;
 let authentication: MeshInterceptor | undefined;
 await runService({
   name: "gateway",
@@ -41,8 +41,10 @@ await runService({
   tokenRefusal,
   edge: { allowedOrigins: config.corsOrigins },
   limits: { maxMessageBytes: config.maxMessageBytes, maxDeadlineMs: config.maxDeadlineMs, defaultDeadlineMs: config.maxDeadlineMs },
-  // Rate limits first, so floods never reach identity's session check.
-  interceptors: () => [rateLimits!, authentication!],
+  // The address limit sees every call before the token is verified or the request validated; the player
+  // limit needs the verified token and runs before identity's session check, so floods never reach identity.
+  firstInterceptors: () => [rateLimits!.byAddress],
+  interceptors: () => [rateLimits!.byPlayer, authentication!],
   services: async (runtime) => {
     resources = await openServiceResources(runtime, { database: false });
     rateLimitEvents = await startRateLimitEvents({
@@ -52,7 +54,7 @@ await runService({
       topic: topicName("gateway", "traffic"),
       source: runtime.spiffeId,
     });
-    rateLimits = createRateLimitInterceptor({
+    rateLimits = createRateLimitInterceptors({
       limiter: createRateLimiter(resources.redis),
       ipRate: config.ipRate,
       playerRate: config.playerRate,

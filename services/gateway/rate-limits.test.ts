@@ -94,6 +94,9 @@ describe("per-address limit", () => {
     expectRateLimited(refused, "ip");
     const identity = createClient(IdentityService, edgeTransports[0][1](stack));
     expectRateLimited(await refusal(identity.login({ email: "someone@example.com", password: "correct horse battery staple" })), "ip");
+    // The address limit comes before the token check and validation: bad calls count, and are refused as such.
+    expectRateLimited(await refusal(identity.getAccount({}, { headers: { authorization: "Bearer not.a.token" } })), "ip");
+    expectRateLimited(await refusal(identity.register({ email: "not-an-email", password: "short" })), "ip");
     const byAddress = (events: readonly TopicEvent[]) => events.filter((e) => e.message.limit === "ip").map((e) => e.message.key);
     expect(byAddress(await trafficEvents((events) => byAddress(events).length > 0))).toContain("127.0.0.1");
   });

@@ -70,6 +70,13 @@ export interface MeshServerOptions {
   readonly limits?: Partial<MeshLimits>;
   /** Service-specific interceptors, run after the mesh's own and before the handler. */
   readonly interceptors?: readonly MeshInterceptor[];
+  /**
+   * Service-specific interceptors that must see every call, however bad:
+   * they run right after observability, before workload authorization, the
+   * end-user token check and validation (a per-address rate limit at the
+   * edge, so refused tokens and malformed requests count too). Default none.
+   */
+  readonly firstInterceptors?: readonly MeshInterceptor[];
   readonly logger?: Logger;
   readonly metrics?: MeshMetrics;
   /** OpenTelemetry tracing; default: one for this service, exporting when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
@@ -115,6 +122,7 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
   const shutdownController = new AbortController();
   const interceptors: MeshInterceptor[] = [
     createObservabilityInterceptor(logger, metrics, tracing),
+    ...(options.firstInterceptors ?? []),
     createAuthorizationInterceptor(options.name, options.authorizer, logger),
     createPrincipalInterceptor(options.tokenVerifier ?? refuseTokens, options.tokenRefusal),
     createValidationInterceptor(),

@@ -29,6 +29,14 @@ export interface RateLimitOptions {
 /** How often a Redis outage is logged while calls go through unlimited. */
 const outageLogIntervalMs = 10_000;
 
+/** The two limits, as interceptors placed where each can be decided. */
+export interface RateLimitInterceptors {
+  /** Per client address: runs before the token is verified and the request validated, so every call counts, however bad. */
+  readonly byAddress: MeshInterceptor;
+  /** Per player: needs the verified token, so it runs after the mesh's token check. */
+  readonly byPlayer: MeshInterceptor;
+}
+
 /**
  * Rate limits at the edge (GCRA in Redis, shared by every gateway replica):
  * per client address on every call, and per player on calls with a token.
@@ -37,7 +45,7 @@ const outageLogIntervalMs = 10_000;
  * the backend from floods, and failing closed would turn a Redis outage into
  * an outage of the whole game.
  */
-export function createRateLimitInterceptor(options: RateLimitOptions): MeshInterceptor {
+export function createRateLimitInterceptors(options: RateLimitOptions): RateLimitInterceptors {
   let lastOutageLog = 0;
   const decide = async (limit: LimitKind, key: string, rate: Rate): Promise<RateDecision | undefined> => {
     try {
@@ -50,23 +58,26 @@ export function createRateLimitInterceptor(options: RateLimitOptions): MeshInter
       return undefined;
     }
   };
-  return (next) => async (call) => {
-    if (call.face !== "edge") return next(call);
-    const address = call.context.requestHeader.get(clientAddressHeader) ?? "";
-    const player = call.principal?.subject;
-    // Both checks at once: ioredis pipelines them into one round trip.
-    const [byAddress, byPlayer] = await Promise.all([
-      decide("ip", address, options.ipRate),
-      player === undefined ? undefined : decide("player", player, options.playerRate),
-    ]);
-    if (byAddress?.allowed === false) {
-      options.onRefused({ limit: "ip", key: address, method: call.path });
-      throw rateLimited("ip", byAddress.retryAfterMs, `too many calls from this address; retry in ${byAddress.retryAfterMs} ms`);
-    }
-    if (byPlayer?.allowed === false && player !== undefined) {
-      options.onRefused({ limit: "player", key: player, method: call.path });
-      throw rateLimited("player", byPlayer.retryAfterMs, `too many calls by this player; retry in ${byPlayer.retryAfterMs} ms`);
-    }
-    return next(call);
+  return {
+    byAddress: (next) => async (call) => {
+      if (call.face !== "edge") return next(call);
+      const address = call.context.requestHeader.get(clientAddressHeader) ?? "";
+      const decision = await decide("ip", address, options.ipRate);
+      if (decision?.allowed === false) {
+        options.onRefused({ limit: "ip", key: address, method: call.path });
+        throw rateLimited("ip", decision.retryAfterMs, `too many calls from this address; retry in ${decision.retryAfterMs} ms`);
+      }
+      return next(call);
+    },
+    byPlayer: (next) => async (call) => {
+      const player = call.principal?.subject;
+      if (call.face !== "edge" || player === undefined) return next(call);
+      const decision = await decide("player", player, options.playerRate);
+      if (decision?.allowed === false) {
+        options.onRefused({ limit: "player", key: player, method: call.path });
+        throw rateLimited("player", decision.retryAfterMs, `too many calls by this player; retry in ${decision.retryAfterMs} ms`);
+      }
+      return next(call);
+    },
   };
 }
