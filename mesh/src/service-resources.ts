@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
+import { ensureTopics } from "./events/ensure-topics.js";
 import { startOutboxRelay, type OutboxRelay } from "./events/outbox-relay.js";
 import { eventTableMigrations } from "./events/outbox.js";
 import type { MeshRuntime } from "./mesh-runtime.js";
@@ -17,6 +18,12 @@ export interface ServiceResourcesOptions {
   readonly database?: boolean;
   /** Publish the service's outbox to Kafka (needs the database). Default true when the database is open. */
   readonly relay?: boolean;
+  /**
+   * The topics the service publishes (topicName(...)), created at start-up
+   * with the broker's full partition count, so consumers that start first
+   * never find one auto-created with a single partition. Default none.
+   */
+  readonly publishes?: readonly string[];
 }
 
 /** A service's connections to its own database, Redis and Kafka. */
@@ -40,6 +47,7 @@ export async function openServiceResources(runtime: MeshRuntime, options: Servic
   const env = process.env;
   const wantsDatabase = options.database ?? true;
   const kafka = new Kafka({ clientId: runtime.name, brokers: brokersFrom(env.KAFKA_BROKERS), logLevel: logLevel.ERROR });
+  if ((options.publishes ?? []).length > 0) await ensureTopics(kafka, options.publishes!);
   const redis = createRedis(required(env.REDIS_URL, "REDIS_URL", "redis://host:port"), runtime.name);
   let db: Database | undefined;
   let relay: OutboxRelay | undefined;

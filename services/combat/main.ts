@@ -4,7 +4,6 @@ import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_interna
 import {
   createDomainErrorInterceptor,
   createIdentityTokenVerifier,
-  ensureTopics,
   openServiceResources,
   registration,
   runService,
@@ -28,9 +27,10 @@ await runService({
   tokenVerifier: (runtime) => createIdentityTokenVerifier(runtime),
   interceptors: [createDomainErrorInterceptor(combatErrors)],
   services: async (runtime) => {
-    resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
-    // Created up front so every consumer (progression, the gateway's feed) finds the topic with its full partition count.
-    await ensureTopics(resources.kafka, [topicName("combat", "casts")]);
+    resources = await openServiceResources(runtime, {
+      migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)),
+      publishes: [topicName("combat", "casts")],
+    });
     const source = runtime.spiffeId;
     const characters = createPlayerDirectory(runtime.client(PlayerInternalService, "player"));
     const manaAndCooldowns = createManaAndCooldowns(resources.redis, { regenPerSecond: config.manaRegenPerSecond });

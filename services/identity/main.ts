@@ -4,7 +4,6 @@ import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_p
 import {
   createDomainErrorInterceptor,
   createTokenVerifier,
-  ensureTopics,
   openServiceResources,
   registration,
   runService,
@@ -43,9 +42,10 @@ await runService({
   }),
   interceptors: [createDomainErrorInterceptor(identityErrors)],
   services: async (runtime) => {
-    resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
-    // Created up front so the audit consumer finds the topic with its full partition count.
-    await ensureTopics(resources.kafka, [topicName("identity", "accounts")]);
+    resources = await openServiceResources(runtime, {
+      migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)),
+      publishes: [topicName("identity", "accounts")],
+    });
     const source = runtime.spiffeId;
     const box = createSecretBox(config.secretKey ?? (await loadOrCreateLocalSecretKey(resources.db)));
     keys = await createKeyRing(createSigningKeyStore(resources.db), box, { rotationHours: config.keyRotationHours });

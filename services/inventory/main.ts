@@ -12,7 +12,6 @@ import {
   consumerGroupId,
   createDomainErrorInterceptor,
   createIdentityTokenVerifier,
-  ensureTopics,
   onEvent,
   openServiceResources,
   registration,
@@ -41,9 +40,10 @@ await runService({
   tokenVerifier: (runtime) => createIdentityTokenVerifier(runtime),
   interceptors: [createDomainErrorInterceptor(inventoryErrors)],
   services: async (runtime) => {
-    resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
-    // Created up front so every consumer finds the topic with its full partition count.
-    await ensureTopics(resources.kafka, [topicName("inventory", "assets")]);
+    resources = await openServiceResources(runtime, {
+      migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)),
+      publishes: [topicName("inventory", "assets")],
+    });
     const source = runtime.spiffeId;
     const store = createAssetStore(resources.db, source);
     const feed = createCharacterFeed(store, { gold: config.starterGold, items: config.starterManaPotions > 0n ? [{ definitionId: "potion_of_mana", quantity: config.starterManaPotions }] : [] });

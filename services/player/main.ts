@@ -4,7 +4,6 @@ import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import {
   createDomainErrorInterceptor,
   createIdentityTokenVerifier,
-  ensureTopics,
   openServiceResources,
   registration,
   runService,
@@ -27,9 +26,10 @@ await runService({
   tokenVerifier: (runtime) => createIdentityTokenVerifier(runtime),
   interceptors: [createDomainErrorInterceptor(playerErrors)],
   services: async (runtime) => {
-    resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
-    // Created up front so every consumer finds the topic with its full partition count.
-    await ensureTopics(resources.kafka, [topicName("player", "characters")]);
+    resources = await openServiceResources(runtime, {
+      migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)),
+      publishes: [topicName("player", "characters")],
+    });
     const source = runtime.spiffeId;
     const store = createCharacterStore(resources.db, source);
     const delays = { playerSeconds: config.respawnSeconds, targetSeconds: config.targetRespawnSeconds };

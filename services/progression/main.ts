@@ -13,7 +13,6 @@ import {
   consumerGroupId,
   createDomainErrorInterceptor,
   createIdentityTokenVerifier,
-  ensureTopics,
   onEvent,
   openServiceResources,
   registration,
@@ -46,9 +45,10 @@ await runService({
   tokenVerifier: (runtime) => createIdentityTokenVerifier(runtime),
   interceptors: [createDomainErrorInterceptor(progressionErrors)],
   services: async (runtime) => {
-    resources = await openServiceResources(runtime, { migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)) });
-    // Created up front so every consumer finds the topic with its full partition count.
-    await ensureTopics(resources.kafka, [topicName("progression", "progress")]);
+    resources = await openServiceResources(runtime, {
+      migrationsDir: fileURLToPath(new URL("./migrations", import.meta.url)),
+      publishes: [topicName("progression", "progress")],
+    });
     const source = runtime.spiffeId;
     const store = createProgressStore(resources.db, source);
     const progression = createProgression(store);
