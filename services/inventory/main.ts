@@ -53,11 +53,11 @@ await runService({
       logger: runtime.logger,
       groupId: consumerGroupId("inventory"),
       topics: [topicName("player", "characters")],
+      // The topic's other events say nothing this service keeps.
+      ignoredTypes: [CharacterMovedSchema, CharacterHealthChangedSchema, CharacterLevelChangedSchema],
       handlers: [
         onEvent(CharacterCreatedSchema, (client, created) => feed.created(client, created.characterId, created.playerId)),
         onEvent(CharacterDeletedSchema, (client, deleted) => feed.deleted(client, deleted.characterId)),
-        // The topic's other events say nothing about ownership; handled as no-ops so they do not land in the dead-letter topic.
-        ...[CharacterMovedSchema, CharacterHealthChangedSchema, CharacterLevelChangedSchema].map((schema) => onEvent(schema, async () => undefined)),
       ],
       registry: runtime.metrics.registry,
     });

@@ -69,6 +69,8 @@ await runService({
       logger: runtime.logger,
       groupId: consumerGroupId("progression"),
       topics: [topicName("combat", "casts"), topicName("player", "characters")],
+      // The player topic's other events do not move progression.
+      ignoredTypes: [CharacterMovedSchema, CharacterHealthChangedSchema, CharacterLevelChangedSchema],
       handlers: [
         onEvent(SpellCastSchema, (client, cast) => progression.spellCast(client, cast.casterCharacterId, cast.casterPlayerId)),
         onEvent(DamageDealtSchema, (client, hit, event) => progression.damageDealt(client, event.id, hit.sourceCharacterId, hit.amount)),
@@ -82,8 +84,6 @@ await runService({
         ),
         onEvent(CharacterCreatedSchema, (client, created) => progression.characterCreated(client, created.characterId, created.playerId, created.name)),
         onEvent(CharacterDeletedSchema, (client, deleted) => progression.characterDeleted(client, deleted.characterId)),
-        // The player topic's other events do not move progression; handled as no-ops so they do not land in the dead-letter topic.
-        ...[CharacterMovedSchema, CharacterHealthChangedSchema, CharacterLevelChangedSchema].map((schema) => onEvent(schema, async () => undefined)),
       ],
       registry: runtime.metrics.registry,
     });

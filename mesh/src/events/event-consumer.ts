@@ -17,6 +17,13 @@ export function onEvent<Desc extends DescMessage>(schema: Desc, handle: EventHan
   return { schema, handle } as unknown as EventHandler;
 }
 
+/** A message ready for its effect. */
+interface Decoded {
+  readonly event: CloudEventAttributes;
+  readonly handler: EventHandler;
+  readonly decoded: unknown;
+}
+
 /** Consumer settings; every field has a documented default. */
 export interface EventConsumerOptions {
   readonly kafka: Kafka;
@@ -26,6 +33,14 @@ export interface EventConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly handlers: readonly EventHandler[];
+  /**
+   * Event types on these topics the service reads past on purpose (a topic
+   * carries a domain's every event; a consumer may need only some). They are
+   * acknowledged without an effect or an inbox row. Any other type without a
+   * handler still goes to the dead-letter topic, so a new type is noticed.
+   * Default none.
+   */
+  readonly ignoredTypes?: readonly DescMessage[];
   /** Attempts before an event goes to the dead-letter topic. Default 5. */
   readonly maxAttempts?: number;
   /** First retry delay, doubled each attempt. Default 100 ms. */
@@ -60,6 +75,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
   const maxAttempts = options.maxAttempts ?? 5;
   const initialBackoffMs = options.initialBackoffMs ?? 100;
   const handlers = new Map(options.handlers.map((h) => [h.schema.typeName, h]));
+  const ignored = new Set((options.ignoredTypes ?? []).map((schema) => schema.typeName));
   const metrics = options.registry === undefined ? undefined : {
     processed: new Counter({ name: "chaos_events_processed_total", help: "Events whose effect was applied (or found already applied).", labelNames: ["topic", "outcome"], registers: [options.registry] }),
     lag: new Gauge({ name: "chaos_consumer_lag_messages", help: "Messages behind the partition's end, per topic and partition.", labelNames: ["topic", "partition"], registers: [options.registry] }),
@@ -118,10 +134,11 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     }
   };
 
-  /** Decodes a message, or says why it goes to the dead-letter topic. */
-  const decode = (message: KafkaMessage): { event: CloudEventAttributes; handler: EventHandler; decoded: unknown } | { reason: string } => {
+  /** Decodes a message, says it is of an ignored type, or says why it goes to the dead-letter topic. */
+  const decode = (message: KafkaMessage): Decoded | { ignored: CloudEventAttributes } | { reason: string } => {
     const event = fromKafkaHeaders(message.headers);
     if (event === undefined) return { reason: "missing CloudEvents headers (ce_specversion, ce_id, ce_type)" };
+    if (ignored.has(event.type)) return { ignored: event };
     const handler = handlers.get(event.type);
     if (handler === undefined) return { reason: `unknown event type ${event.type}` };
     try {
@@ -141,6 +158,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
   const processOne = async (topic: string, partition: number, message: KafkaMessage): Promise<void> => {
     const parsed = decode(message);
     if ("reason" in parsed) return deadLetter(topic, partition, message, parsed.reason);
+    if ("ignored" in parsed) return observe(topic, "ignored", parsed.ignored);
     for (let attempt = 1; ; attempt++) {
       try {
         observe(topic, await apply(topic, parsed.event, parsed.handler, parsed.decoded), parsed.event);
@@ -161,19 +179,24 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
    * correctness.
    */
   const processBatch = async (topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> => {
-    const parsed = messages.map((message) => ({ message, parsed: decode(message) }));
-    if (parsed.some((p) => "reason" in p.parsed)) return false;
-    const valid = parsed as Array<{ message: KafkaMessage; parsed: { event: CloudEventAttributes; handler: EventHandler; decoded: unknown } }>;
+    const parsed = messages.map((message) => decode(message));
+    if (parsed.some((p) => "reason" in p)) return false;
+    const valid: Decoded[] = [];
+    for (const p of parsed) {
+      if ("ignored" in p) observe(topic, "ignored", p.ignored);
+      else valid.push(p as Decoded);
+    }
+    if (valid.length === 0) return true;
     const client = await options.pool.connect();
     try {
       await client.query("BEGIN");
       const { rows } = await client.query<{ event_id: string }>(
         "INSERT INTO mesh_inbox (event_id, topic) SELECT DISTINCT unnest($1::text[]), $2 ON CONFLICT DO NOTHING RETURNING event_id",
-        [valid.map((v) => v.parsed.event.id), topic],
+        [valid.map((v) => v.event.id), topic],
       );
       const fresh = new Set(rows.map((r) => r.event_id));
       const outcomes: Array<[CloudEventAttributes, string]> = [];
-      for (const { parsed: p } of valid) {
+      for (const p of valid) {
         if (!fresh.delete(p.event.id)) {
           outcomes.push([p.event, "duplicate"]);
           continue;
