@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { expect } from "vitest";
 import { errorInfoOf } from "@chaos/mesh";
 
 /** What a client branches on when a call is refused. */
@@ -8,16 +9,21 @@ export interface Refusal {
   readonly metadata: Record<string, string>;
 }
 
-/** The refusal of a call that must fail; a call that succeeds fails the test. */
+/** The ConnectError a call is refused with; fails the test when it succeeds or throws anything else. */
+export async function refusal(call: Promise<unknown> | (() => Promise<unknown>)): Promise<ConnectError> {
+  const error = await (typeof call === "function" ? call() : call).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, "the call should have been refused").toBeInstanceOf(ConnectError);
+  return error as ConnectError;
+}
+
+/** The code and ErrorInfo of a call that must be refused. */
 export async function refusalOf(call: Promise<unknown>): Promise<Refusal> {
-  try {
-    await call;
-  } catch (error) {
-    const failure = ConnectError.from(error);
-    const info = errorInfoOf(failure);
-    return { code: failure.code, reason: info?.reason, metadata: info?.metadata ?? {} };
-  }
-  throw new Error("the call succeeded but was expected to be refused");
+  const failure = await refusal(call);
+  const info = errorInfoOf(failure);
+  return { code: failure.code, reason: info?.reason, metadata: info?.metadata ?? {} };
 }
 
 export { Code };

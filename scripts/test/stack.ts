@@ -3,11 +3,11 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createLogger, createMeshRuntime, ensureLocalPki, loadMeshConfig, type LocalPki, type MeshRuntime } from "@chaos/mesh";
 import type { InfraEndpoints } from "../infra/index.js";
 import { spawnService, type ServiceProcess } from "../lib/service-process.js";
+import { createTestDatabase } from "./test-database.js";
 
 /** Options of {@link startStack}; every field has a documented default. */
 export interface StackOptions {
@@ -66,8 +66,8 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     registry[name] = { internal: `127.0.0.1:${p.internal}`, edge: `127.0.0.1:${p.edge}`, edgeHttp1: `127.0.0.1:${p.edgeHttp1}`, admin: `127.0.0.1:${p.admin}` };
   }
   fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
-  const databases = new Map<string, string>();
-  for (const name of services) if (!stateless.has(name)) databases.set(name, await createDatabase(infra.postgresAdminUrl, `${world}_${name}`));
+  const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
+  for (const name of services) if (!stateless.has(name)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`));
   const env: Record<string, string> = {
     CHAOS_WORLD: world,
     CHAOS_PKI_DIR: pki.dir,
@@ -81,7 +81,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   const processes = new Map<string, ServiceProcess>();
   const launch = async (name: string) => {
     const service = await spawnService(name, {
-      env: { ...process.env, ...env, DATABASE_URL: databases.get(name) ?? "" },
+      env: { ...process.env, ...env, DATABASE_URL: databases.get(name)?.url ?? "" },
       onLine: showLogs ? (line) => process.stdout.write(`[${name}] ${line}\n`) : () => undefined,
     });
     processes.set(name, service);
@@ -93,7 +93,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   const stop = async () => {
     await operator.close();
     await Promise.all([...processes.values()].map((p) => p.stop()));
-    for (const url of databases.values()) await dropDatabase(infra.postgresAdminUrl, new URL(url).pathname.slice(1));
+    for (const database of databases.values()) await database.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -117,9 +117,9 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     env,
     processes,
     databaseUrl(service) {
-      const url = databases.get(service);
-      if (url === undefined) throw new Error(`${service} has no database in this stack`);
-      return url;
+      const database = databases.get(service);
+      if (database === undefined) throw new Error(`${service} has no database in this stack`);
+      return database.url;
     },
     async restart(service, signal = "SIGKILL") {
       await processes.get(service)?.stop(signal);
@@ -180,27 +180,4 @@ function canListen(port: number): Promise<boolean> {
     server.once("error", () => resolve(false));
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
-}
-
-async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new pg.Client(adminUrl);
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name.replace(/[^a-z0-9_]/g, "_")}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name.replace(/[^a-z0-9_]/g, "_")}`;
-  return url.toString();
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client(adminUrl);
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { expect } from "vitest";
@@ -38,16 +38,6 @@ export function bearer(token: string): { headers: Record<string, string> } {
   return { headers: { authorization: `Bearer ${token}` } };
 }
 
-/** The ConnectError a call fails with; fails the test when it succeeds. */
-export async function refusal(call: Promise<unknown> | (() => Promise<unknown>)): Promise<ConnectError> {
-  const error = await (typeof call === "function" ? call() : call).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have been refused").toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
-
 /** The first item of a server stream (and its end, as the loop is left). */
 export async function firstOf<T>(stream: AsyncIterable<T>): Promise<T | undefined> {
   for await (const item of stream) return item;
@@ -68,3 +58,5 @@ export async function waitForOpenStreams(stack: Stack, count: number): Promise<v
     )
     .toBe(count);
 }
+
+export { refusal } from "../../scripts/test/refusal.js";
