@@ -20,6 +20,7 @@ export { createIdentityTokenVerifier, tokenIssuer, tokenAudience } from "./ident
 export { errorWithReason, errorInfoOf, reasonName, toCallerError, type ErrorReasonInfo } from "./error-info.js";
 export { callerOf, principalOf, requirePrincipal, traceIdOf } from "./handler-values.js";
 export { encodePageToken, decodePageToken } from "./page-token.js";
+export { ExpiringMap } from "./expiring-map.js";
 export { DomainError, createDomainErrorInterceptor, toStatusError, type DomainErrorMapping } from "./domain-error.js";
 export { currentCallScope, type CallScope } from "./call-scope.js";
 export { createMeshTransport, toConnectError, idempotencyKeyHeader, type MeshTransportOptions } from "./client/grpc-transport.js";

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import { ExpiringMap } from "../expiring-map.js";
 import type { Principal } from "./principal.js";
 import { TokenError } from "./token-error.js";
 import { tokenAlgorithm } from "./token-signer.js";
@@ -66,8 +67,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   if (!(keysMaxAgeMs >= 0)) throw new Error(`token verifier: keysMaxAgeSeconds must be >= 0, got ${options.keysMaxAgeSeconds}`);
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new Error(`token verifier: cacheSize must be an integer >= 0, got ${options.cacheSize}`);
-  // Map keeps insertion order: the first entry is the oldest, the one to drop when full.
-  const verified = new Map<string, Principal>();
+  const verified = cacheSize > 0 ? new ExpiringMap<string, Principal>(cacheSize) : undefined;
   const published = options.keys;
   // A fixed list is checked once, at creation, and never reloaded.
   const refreshable = typeof published === "function";
@@ -108,11 +108,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       let keys = cached ?? (await load());
       if (!keys.kids.has(kid) && refreshable && cached !== undefined) keys = await load();
       if (!keys.kids.has(kid)) throw new TokenError("unknown-key", "token was signed with an unknown key");
-      const remembered = verified.get(token);
-      if (remembered !== undefined) {
-        if (remembered.expiresAt.getTime() + tolerance * 1000 > Date.now()) return remembered;
-        verified.delete(token);
-      }
+      const remembered = verified?.get(token);
+      if (remembered !== undefined) return remembered;
 
       let payload;
       try {
@@ -136,10 +133,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (iat > Date.now() / 1000 + tolerance) throw new TokenError("invalid-claims", "token was issued in the future");
       if (exp - iat > maxTtl) throw new TokenError("lifetime-too-long", `token lives longer than ${maxTtl} s`);
       const principal: Principal = Object.freeze({ subject: sub, kind, roles: Object.freeze([...(roles as string[])]), sessionId: sid, expiresAt: new Date(exp * 1000), tokenId: jti });
-      if (cacheSize > 0) {
-        if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
-        verified.set(token, principal);
-      }
+      // Valid, like the token itself, until exp plus the clock tolerance.
+      verified?.set(token, principal, (exp + tolerance) * 1000);
       return principal;
     },
   };

@@ -1,4 +1,5 @@
 import type { PeerCertificate } from "node:tls";
+import { ExpiringMap } from "../expiring-map.js";
 import { verifySvid, type SpiffeId } from "../identity/index.js";
 
 /**
@@ -8,7 +9,7 @@ import { verifySvid, type SpiffeId } from "../identity/index.js";
  * certificate's notAfter. Bounded, oldest entries evicted first.
  */
 export class PeerIdentityCache {
-  private readonly entries = new Map<string, { id: SpiffeId; notAfter: number }>();
+  private readonly entries: ExpiringMap<string, SpiffeId>;
   private readonly sessions = new WeakMap<object, { id: SpiffeId; notAfter: number }>();
 
   /**
@@ -32,18 +33,17 @@ export class PeerIdentityCache {
     return id;
   }
 
-  constructor(private readonly trustDomain: string, private readonly maxEntries = 4096) {}
+  constructor(private readonly trustDomain: string, maxEntries = 4096) {
+    this.entries = new ExpiringMap(maxEntries);
+  }
 
   /** The SPIFFE ID of a peer certificate; throws SvidError when it is not a valid SVID. */
   identify(certificate: PeerCertificate): SpiffeId {
     const key = certificate.fingerprint256;
     const cached = key === undefined ? undefined : this.entries.get(key);
-    if (cached !== undefined && Date.now() < cached.notAfter) return cached.id;
+    if (cached !== undefined) return cached;
     const id = verifySvid(certificate, this.trustDomain);
-    if (key !== undefined) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { id, notAfter: new Date(certificate.valid_to).getTime() });
-    }
+    if (key !== undefined) this.entries.set(key, id, new Date(certificate.valid_to).getTime());
     return id;
   }
 }

@@ -1,4 +1,5 @@
 import type { Client } from "@connectrpc/connect";
+import { ExpiringMap } from "@chaos/mesh";
 import type { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 
 /** Whether the login session behind an access token is still open. */
@@ -25,21 +26,13 @@ export interface SessionStatusOptions {
 export function createSessionStatus(identity: Client<typeof IdentityInternalService>, options: SessionStatusOptions): SessionStatus {
   const maxEntries = options.maxEntries ?? 100_000;
   const timeoutMs = options.timeoutMs ?? 3_000;
-  const answers = new Map<string, { readonly active: boolean; readonly until: number }>();
+  const answers = options.cacheMs > 0 ? new ExpiringMap<string, boolean>(maxEntries) : undefined;
   return {
     async isActive(sessionId) {
-      const known = answers.get(sessionId);
-      if (known !== undefined && known.until > Date.now()) return known.active;
+      const known = answers?.get(sessionId);
+      if (known !== undefined) return known;
       const { active } = await identity.checkSession({ sessionId }, { timeoutMs });
-      if (options.cacheMs > 0) {
-        // Re-inserting keeps the map in answer order, so the first keys are the oldest.
-        answers.delete(sessionId);
-        answers.set(sessionId, { active, until: Date.now() + options.cacheMs });
-        for (const oldest of answers.keys()) {
-          if (answers.size <= maxEntries) break;
-          answers.delete(oldest);
-        }
-      }
+      answers?.set(sessionId, active, Date.now() + options.cacheMs);
       return active;
     },
   };
