@@ -96,8 +96,9 @@ async function fullPath(kafka: Kafka, databaseUrl: string, total: number, rate: 
     logger,
     groupId: `bench-${randomUUID()}`,
     topics: [topic],
+    bind: (client) => client,
     handlers: [
-      onEvent(SpellCastSchema, async (client, message, event) => {
+      onEvent(SpellCastSchema, async (client: pg.PoolClient, message, event) => {
         await client.query("INSERT INTO bench_effects (event_id, latency_ms) VALUES ($1, $2)", [event.id, Date.now() - Date.parse(event.time)]);
       }),
     ],

@@ -7,15 +7,30 @@ import fs from "node:fs";
 import path from "node:path";
 import { staleGeneratedFiles } from "./contracts/check.js";
 import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
-import { ensureLocalPki } from "@chaos/mesh";
+import { ensureLocalPki, loadMeshConfig } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
-import { spawnService, type ServiceProcess } from "./lib/service-process.js";
+import { serviceManifests } from "./infra/services.js";
+import { busyPorts, portConflictMessage, registryPortClaims } from "./lib/port-conflicts.js";
+import { acquireRunLock, alreadyRunningMessage } from "./lib/run-lock.js";
+import { spawnService, type ServiceProcess, type SpawnServiceOptions } from "./lib/service-process.js";
+import { supervise } from "./lib/supervisor.js";
 import { startConsoleServer } from "../clients/web/server.js";
 import { loadConsoleSettings } from "../clients/web/settings.js";
 
 const began = Date.now();
 const step = (message: string) => console.log(`[start +${((Date.now() - began) / 1000).toFixed(1)}s] ${message}`);
+
+// Before anything else, so a second npm start changes nothing of the running one.
+const lockFile = path.join(dataDir, "start.lock");
+const runLock = acquireRunLock(lockFile);
+if (!runLock.acquired) {
+  console.error(alreadyRunningMessage(runLock.holder, lockFile));
+  process.exit(1);
+}
+const { lock } = runLock;
+// Every way out (Ctrl-C, a failed start, a crash) lets the next npm start in.
+process.on("exit", () => lock.release());
 
 step("checking the contract toolchain (buf, protovalidate, Go plugins)");
 await ensureContractToolchain();
@@ -30,10 +45,7 @@ step("provisioning PostgreSQL, Redis and Kafka");
 const { endpoints, started: infraStarted } = await ensureInfra();
 console.log(await infraStatus());
 
-const servicesDir = path.join(repoRoot, "services");
-const services = fs.existsSync(servicesDir)
-  ? fs.readdirSync(servicesDir).filter((name) => fs.existsSync(path.join(servicesDir, name, "main.ts"))).sort()
-  : [];
+const services = (await serviceManifests()).map((manifest) => manifest.name);
 // Every service gets an X.509-SVID from the local CA; "operator" is the identity
 // for grpcurl and other tools run by hand.
 const pkiDir = path.join(dataDir, "pki");
@@ -42,23 +54,11 @@ step(`workload identities (X.509-SVIDs) in ${pkiDir}`);
 
 const children: ServiceProcess[] = [];
 if (services.length === 0) {
-  step("no services exist yet (services/<name>/main.ts): only the infrastructure is up");
+  step("no services exist yet (services/<name>/service.ts): only the infrastructure is up");
 } else {
+  await refuseBusyPorts();
   // All at once: services find each other through the registry and fetch token keys lazily, so order does not matter.
-  const started = await Promise.allSettled(
-    services.map((name) =>
-      spawnService(name, {
-        env: {
-          ...process.env,
-          CHAOS_PKI_DIR: pkiDir,
-          DATABASE_URL: endpoints.postgresUrls[name] ?? "",
-          REDIS_URL: endpoints.redisUrl,
-          KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
-        },
-        readyTimeoutMs: 60_000,
-      }),
-    ),
-  );
+  const started = await Promise.allSettled(services.map((name) => spawnService(name, serviceOptions(name))));
   for (const outcome of started) if (outcome.status === "fulfilled") children.push(outcome.value);
   const failed = started.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as Error] : []));
   if (failed.length > 0) {
@@ -79,6 +79,9 @@ const consoleSettings = loadConsoleSettings({
 });
 const webConsole = await startConsoleServer(consoleSettings);
 step(`web console at ${webConsole.url}`);
+lock.announce({ consoleUrl: webConsole.url, gatewayAddress: gateway?.edgePort === undefined ? undefined : `127.0.0.1:${gateway.edgePort}` });
+// From here on a service that dies is reported and started again.
+const supervisors = children.map((child) => supervise(child, { name: child.name, restart: () => spawnService(child.name, serviceOptions(child.name)), log: step }));
 
 console.log(`
 Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
@@ -97,8 +100,10 @@ async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
   step("stopping");
+  // Supervision ends first, at once: Ctrl-C reaches the services too, and none of them may be restarted.
+  const servicesStopped = Promise.all(supervisors.map((s) => s.stop()));
   await webConsole.close();
-  await Promise.all(children.map((c) => c.stop()));
+  await servicesStopped;
   await stopInfra(infraStarted);
   step("stopped what this command started");
   process.exit(0);
@@ -107,3 +112,31 @@ process.on("SIGINT", () => void shutdown());
 process.on("SIGTERM", () => void shutdown());
 // Keep the process alive until a signal arrives.
 setInterval(() => undefined, 1 << 30);
+
+/** How every service is started, the first time and when it is restarted. */
+function serviceOptions(name: string): SpawnServiceOptions {
+  return {
+    env: {
+      ...process.env,
+      CHAOS_PKI_DIR: pkiDir,
+      DATABASE_URL: endpoints.postgresUrls[name] ?? "",
+      REDIS_URL: endpoints.redisUrl,
+      KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
+    },
+    readyTimeoutMs: 60_000,
+  };
+}
+
+/** Stops here, naming them, when ports the services or the web console are about to listen on are taken. */
+async function refuseBusyPorts(): Promise<void> {
+  const { registryFile } = loadMeshConfig(process.env, repoRoot);
+  const consolePort = loadConsoleSettings(process.env).port;
+  const busy = await busyPorts([
+    ...registryPortClaims(registryFile, services),
+    ...(consolePort === 0 ? [] : [{ port: consolePort, owner: "the web console's port (CHAOS_CONSOLE_PORT)" }]),
+  ]);
+  if (busy.length === 0) return;
+  console.error(portConflictMessage(busy, registryFile));
+  await stopInfra(infraStarted);
+  process.exit(1);
+}

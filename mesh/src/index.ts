@@ -5,7 +5,23 @@
  * (grpc-js, mTLS) and edge (connect-node) faces with one interceptor chain,
  * and gives it typed clients with breakers, retries and deadline propagation.
  */
-export { runService, type RunServiceOptions } from "./run-service.js";
+export { runService } from "./service/run-service.js";
+export {
+  defineService,
+  consumeEvents,
+  type AnyServiceManifest,
+  type ServiceManifest,
+  type Served,
+  type PublicApi,
+  type Called,
+  type TopicRef,
+  type ServiceState,
+  type WireContext,
+  type Wired,
+  type ConsumedEvents,
+} from "./service/service-manifest.js";
+export { ownerOf } from "./service/manifest-checks.js";
+export { loadManifests, isStateless, portsOf, registryOf, policyOf, publicRoutesOf, methodPath, checkSystem, operatorIdentity, type PublicRoute } from "./service/system.js";
 export { createMeshRuntime, type MeshRuntime, type MeshRuntimeOptions, type RuntimeServerOptions } from "./mesh-runtime.js";
 export { loadMeshConfig, type MeshConfig } from "./mesh-config.js";
 export { integerSetting, numberSetting } from "./settings.js";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Kafka, logLevel } from "kafkajs";
+import type pg from "pg";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
@@ -54,8 +55,9 @@ function recordingConsumer(topic: string, fail: (castId: string, attempt: number
     maxAttempts: 3,
     initialBackoffMs: 10,
     registry,
+    bind: (client) => client,
     handlers: [
-      onEvent(SpellCastSchema, async (client, message, event) => {
+      onEvent(SpellCastSchema, async (client: pg.PoolClient, message, event) => {
         const attempt = (attempts.get(message.castId) ?? 0) + 1;
         attempts.set(message.castId, attempt);
         if (fail(message.castId, attempt)) throw new Error(`effect of ${message.castId} failed`);
@@ -166,12 +168,15 @@ describe("consumer", () => {
     }
   });
 
-  it("sends unknown types, unparseable payloads and effects that keep failing to the dead-letter topic, with a reason, and keeps going", async () => {
+  it("reads past its domain's types it has no handler for; sends other domains' types, unparseable payloads and effects that keep failing to the dead-letter topic, with a reason, and keeps going", async () => {
     await test.db.pool.query("TRUNCATE effects");
     const topic = `chaos.combat.v1.test-${randomUUID()}`;
     const good = (castId: string) => ({ headers: toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1")), value: Buffer.from(toBinary(SpellCastSchema, spellCast(castId))) });
     await produceRaw(topic, [
+      // A type of the topic's own domain that this consumer has no handler for: acknowledged, no effect.
       { headers: toKafkaHeaders(newCloudEvent("chaos.combat.v1.NoSuchEvent", source, "c-1")), value: Buffer.from([1, 2, 3]) },
+      // A type of another domain has no business on this topic.
+      { headers: toKafkaHeaders(newCloudEvent("chaos.player.v1.CharacterMoved", source, "c-1")), value: Buffer.from([1, 2, 3]) },
       { headers: toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1")), value: Buffer.from([0xff, 0xff, 0xff]) },
       good("always-fails"),
       good("fails-once"),
@@ -184,7 +189,7 @@ describe("consumer", () => {
       expect(rows.map((r) => r.cast_id)).toEqual(["fails-once", "fine"]);
       const letters = await deadLetters(topic, 3);
       expect(letters.map((l) => l.reason)).toEqual([
-        "unknown event type chaos.combat.v1.NoSuchEvent",
+        "unknown event type chaos.player.v1.CharacterMoved",
         expect.stringMatching(/^unparseable chaos\.combat\.v1\.SpellCast payload/),
         "effect failed 3 times: effect of always-fails failed",
       ]);

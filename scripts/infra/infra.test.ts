@@ -13,7 +13,7 @@ const infra = inject("infra");
 
 describe("PostgreSQL", () => {
   it("gives every stateful service its own database, reachable with its own role", async () => {
-    expect(Object.keys(infra.postgresUrls).sort()).toEqual(statefulServiceNames());
+    expect(Object.keys(infra.postgresUrls).sort()).toEqual(await statefulServiceNames());
     const client = new pg.Client(infra.postgresUrls.combat);
     await client.connect();
     try {

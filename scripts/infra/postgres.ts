@@ -143,7 +143,7 @@ async function provisionServiceDatabases(adminUrl: string): Promise<Record<strin
   await admin.connect();
   const urls: Record<string, string> = {};
   try {
-    for (const service of statefulServiceNames()) {
+    for (const service of await statefulServiceNames()) {
       const name = `chaos_${service}`;
       const password = secret(`postgres.${service}`);
       const role = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);

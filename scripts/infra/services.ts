@@ -1,24 +1,12 @@
-import fs from "node:fs";
-import path from "node:path";
-import { repoRoot } from "./config.js";
+import { isStateless, loadManifests, type AnyServiceManifest } from "@chaos/mesh";
+import { servicesDir } from "../system/render.js";
 
-/** Services that own no database: the gateway keeps only rate-limit state in Redis; echo is the mesh's test service. */
-const statelessServices = new Set(["gateway", "echo"]);
-
-/**
- * The services of the system: one per contract domain under proto/chaos/.
- * The contracts are the single list, so a new domain gets its database by
- * existing.
- */
-export function serviceNames(): string[] {
-  return fs
-    .readdirSync(path.join(repoRoot, "proto", "chaos"), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort();
+/** Every service of the system, from its manifest (services/<name>/service.ts), by name. */
+export function serviceManifests(): Promise<AnyServiceManifest[]> {
+  return loadManifests(servicesDir);
 }
 
-/** The services that own a PostgreSQL database. */
-export function statefulServiceNames(): string[] {
-  return serviceNames().filter((name) => !statelessServices.has(name));
+/** The services whose manifest declares a PostgreSQL database of their own. */
+export async function statefulServiceNames(): Promise<string[]> {
+  return (await serviceManifests()).filter((manifest) => !isStateless(manifest)).map((manifest) => manifest.name);
 }

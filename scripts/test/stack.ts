@@ -4,8 +4,9 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, inject } from "vitest";
-import { createLogger, createMeshRuntime, ensureLocalPki, loadMeshConfig, type LocalPki, type MeshRuntime } from "@chaos/mesh";
+import { createLogger, createMeshRuntime, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
 import type { InfraEndpoints } from "../infra/index.js";
+import { serviceManifests } from "../infra/services.js";
 import { spawnService, type ServiceProcess } from "../lib/service-process.js";
 import { createTestDatabase } from "./test-database.js";
 
@@ -50,9 +51,6 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** Services without a database of their own. */
-const stateless = new Set(["gateway", "echo"]);
-
 /** Starts `services` (in the order given) as a fresh world on the test infrastructure. */
 export async function startStack(infra: InfraEndpoints, services: readonly string[], options: StackOptions = {}): Promise<Stack> {
   const world = `t${randomBytes(5).toString("hex")}`;
@@ -67,7 +65,12 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   }
   fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
   const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
-  for (const name of services) if (!stateless.has(name)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`));
+  const manifests = new Map((await serviceManifests()).map((manifest) => [manifest.name, manifest]));
+  for (const name of services) {
+    const manifest = manifests.get(name);
+    if (manifest === undefined) throw new Error(`no service "${name}" (services/${name}/service.ts)`);
+    if (!isStateless(manifest)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`));
+  }
   const env: Record<string, string> = {
     CHAOS_WORLD: world,
     CHAOS_PKI_DIR: pki.dir,
@@ -86,7 +89,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     });
     processes.set(name, service);
   };
-  const operator = createMeshRuntime("operator", {
+  const operator = createMeshRuntime(operatorIdentity, {
     config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile },
     logger: createLogger("operator", "silent"),
   });

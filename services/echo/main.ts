@@ -1,9 +1,4 @@
-import { EchoService } from "@chaos/gen/chaos/echo/v1/echo_service_pb.js";
-import { registration, runService } from "@chaos/mesh";
-import { createEchoHandlers } from "./handlers/echo.js";
+import { runService } from "@chaos/mesh";
+import echo from "./service.js";
 
-await runService({
-  name: "echo",
-  services: () => [registration(EchoService, createEchoHandlers(process.env.HOSTNAME ?? "echo"))],
-  edge: { allowedOrigins: ["*"] },
-});
+await runService(echo);

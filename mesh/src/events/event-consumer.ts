@@ -6,41 +6,47 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./cloud-event.js";
 import { ensureTopics } from "./ensure-topics.js";
 
-/** The handler of one event type; its effect runs in the inbox transaction. */
-export interface EventHandler<Desc extends DescMessage = DescMessage> {
+/**
+ * The handler of one event type. Its effect runs in the inbox transaction,
+ * on `Tx`: the consuming service's own store bound to that transaction, so
+ * core code never sees the driver.
+ */
+export interface EventHandler<Tx = pg.PoolClient, Desc extends DescMessage = DescMessage> {
   readonly schema: Desc;
-  handle(client: pg.PoolClient, message: MessageShape<Desc>, event: CloudEventAttributes): Promise<void>;
+  handle(tx: Tx, message: MessageShape<Desc>, event: CloudEventAttributes): Promise<void>;
 }
 
 /** Pairs an event schema with its handler, keeping the message type checked. */
-export function onEvent<Desc extends DescMessage>(schema: Desc, handle: EventHandler<Desc>["handle"]): EventHandler {
-  return { schema, handle } as unknown as EventHandler;
+export function onEvent<Tx, Desc extends DescMessage>(schema: Desc, handle: (tx: Tx, message: MessageShape<Desc>, event: CloudEventAttributes) => Promise<void>): EventHandler<Tx> {
+  return { schema, handle } as unknown as EventHandler<Tx>;
 }
 
 /** A message ready for its effect. */
-interface Decoded {
+interface Decoded<Tx> {
   readonly event: CloudEventAttributes;
-  readonly handler: EventHandler;
+  readonly handler: EventHandler<Tx>;
   readonly decoded: unknown;
 }
 
-/** Consumer settings; every field has a documented default. */
-export interface EventConsumerOptions {
+/**
+ * Consumer settings; every field has a documented default. A topic carries
+ * its domain's every event type and a consumer handles only those it needs:
+ * the other types of the topic's own package (`chaos.<domain>.v1.*`) are
+ * acknowledged without an effect or an inbox row, so no consumer lists
+ * another service's event types, and a publisher adding one breaks nobody.
+ * A type from any other package, or a payload that does not parse, goes to
+ * the dead-letter topic.
+ */
+export interface EventConsumerOptions<Tx = pg.PoolClient> {
   readonly kafka: Kafka;
   readonly pool: pg.Pool;
   readonly logger: Logger;
   /** One consumer group per service. */
   readonly groupId: string;
   readonly topics: readonly string[];
-  readonly handlers: readonly EventHandler[];
-  /**
-   * Event types on these topics the service reads past on purpose (a topic
-   * carries a domain's every event; a consumer may need only some). They are
-   * acknowledged without an effect or an inbox row. Any other type without a
-   * handler still goes to the dead-letter topic, so a new type is noticed.
-   * Default none.
-   */
-  readonly ignoredTypes?: readonly DescMessage[];
+  readonly handlers: readonly EventHandler<Tx>[];
+  /** What a handler works on inside the inbox transaction (the service's store bound to it). */
+  readonly bind: (client: pg.PoolClient) => Tx;
   /** Attempts before an event goes to the dead-letter topic. Default 5. */
   readonly maxAttempts?: number;
   /** First retry delay, doubled each attempt. Default 100 ms. */
@@ -71,11 +77,10 @@ export interface EventConsumer {
  * `<topic>.dlq` with the reason, and the consumer keeps going. So do events of
  * an unknown type and payloads that do not parse.
  */
-export async function startEventConsumer(options: EventConsumerOptions): Promise<EventConsumer> {
+export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>): Promise<EventConsumer> {
   const maxAttempts = options.maxAttempts ?? 5;
   const initialBackoffMs = options.initialBackoffMs ?? 100;
   const handlers = new Map(options.handlers.map((h) => [h.schema.typeName, h]));
-  const ignored = new Set((options.ignoredTypes ?? []).map((schema) => schema.typeName));
   const metrics = options.registry === undefined ? undefined : {
     processed: new Counter({ name: "chaos_events_processed_total", help: "Events whose effect was applied (or found already applied).", labelNames: ["topic", "outcome"], registers: [options.registry] }),
     lag: new Gauge({ name: "chaos_consumer_lag_messages", help: "Messages behind the partition's end, per topic and partition.", labelNames: ["topic", "partition"], registers: [options.registry] }),
@@ -114,7 +119,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     });
   };
 
-  const apply = async (topic: string, event: CloudEventAttributes, handler: EventHandler, decoded: unknown): Promise<"applied" | "duplicate"> => {
+  const apply = async (topic: string, event: CloudEventAttributes, handler: EventHandler<Tx>, decoded: unknown): Promise<"applied" | "duplicate"> => {
     const client = await options.pool.connect();
     try {
       await client.query("BEGIN");
@@ -123,7 +128,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
         await client.query("ROLLBACK");
         return "duplicate";
       }
-      await handler.handle(client, decoded as never, event);
+      await handler.handle(options.bind(client), decoded as never, event);
       await client.query("COMMIT");
       return "applied";
     } catch (error) {
@@ -134,13 +139,14 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     }
   };
 
-  /** Decodes a message, says it is of an ignored type, or says why it goes to the dead-letter topic. */
-  const decode = (message: KafkaMessage): Decoded | { ignored: CloudEventAttributes } | { reason: string } => {
+  /** Decodes a message, says it is of a type this service does not handle, or says why it goes to the dead-letter topic. */
+  const decode = (topic: string, message: KafkaMessage): Decoded<Tx> | { ignored: CloudEventAttributes } | { reason: string } => {
     const event = fromKafkaHeaders(message.headers);
     if (event === undefined) return { reason: "missing CloudEvents headers (ce_specversion, ce_id, ce_type)" };
-    if (ignored.has(event.type)) return { ignored: event };
     const handler = handlers.get(event.type);
-    if (handler === undefined) return { reason: `unknown event type ${event.type}` };
+    if (handler === undefined) {
+      return event.type.startsWith(`${topicPackage(topic)}.`) ? { ignored: event } : { reason: `unknown event type ${event.type}` };
+    }
     try {
       return { event, handler, decoded: fromBinary(handler.schema, message.value ?? new Uint8Array()) };
     } catch (error) {
@@ -156,7 +162,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
 
   /** The careful path: one transaction per event, retries with backoff, then the dead-letter topic. */
   const processOne = async (topic: string, partition: number, message: KafkaMessage): Promise<void> => {
-    const parsed = decode(message);
+    const parsed = decode(topic, message);
     if ("reason" in parsed) return deadLetter(topic, partition, message, parsed.reason);
     if ("ignored" in parsed) return observe(topic, "ignored", parsed.ignored);
     for (let attempt = 1; ; attempt++) {
@@ -179,12 +185,12 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
    * correctness.
    */
   const processBatch = async (topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> => {
-    const parsed = messages.map((message) => decode(message));
+    const parsed = messages.map((message) => decode(topic, message));
     if (parsed.some((p) => "reason" in p)) return false;
-    const valid: Decoded[] = [];
+    const valid: Decoded<Tx>[] = [];
     for (const p of parsed) {
       if ("ignored" in p) observe(topic, "ignored", p.ignored);
-      else valid.push(p as Decoded);
+      else valid.push(p as Decoded<Tx>);
     }
     if (valid.length === 0) return true;
     const client = await options.pool.connect();
@@ -201,7 +207,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
           outcomes.push([p.event, "duplicate"]);
           continue;
         }
-        await p.handler.handle(client, p.decoded as never, p.event);
+        await p.handler.handle(options.bind(client), p.decoded as never, p.event);
         outcomes.push([p.event, "applied"]);
       }
       await client.query("COMMIT");
@@ -242,4 +248,9 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       await producer.disconnect();
     },
   };
+}
+
+/** The contract package of a topic ("[<world>.]chaos.combat.v1.casts" → "chaos.combat.v1"). */
+function topicPackage(topic: string): string | undefined {
+  return /(chaos\.[a-z]+\.v1)\.[^.]+$/.exec(topic)?.[1];
 }

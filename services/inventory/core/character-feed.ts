@@ -1,5 +1,4 @@
-import type pg from "pg";
-import type { AssetStore } from "../store/asset-store.js";
+import type { AssetTransaction } from "../store/asset-store.js";
 import { noResult, once } from "./idempotency.js";
 import { mintGold, mintItems } from "./grants.js";
 
@@ -12,19 +11,18 @@ export interface StarterKit {
 /**
  * Keeps inventory's view of characters (who owns which) from player's
  * events, and hands each new character its starter kit. Both run inside the
- * consumer's inbox transaction, so each event has its effect once; the kit
+ * consumer's inbox transaction (the store bound to it), so each event has its effect once; the kit
  * is keyed "starter:<character id>" as well, so a replayed or duplicated
  * CharacterCreated with a new event id still grants it once.
  */
 export interface CharacterFeed {
-  created(client: pg.PoolClient, characterId: string, playerId: string): Promise<void>;
-  deleted(client: pg.PoolClient, characterId: string): Promise<void>;
+  created(tx: AssetTransaction, characterId: string, playerId: string): Promise<void>;
+  deleted(tx: AssetTransaction, characterId: string): Promise<void>;
 }
 
-export function createCharacterFeed(store: AssetStore, kit: StarterKit): CharacterFeed {
+export function createCharacterFeed(kit: StarterKit): CharacterFeed {
   return {
-    async created(client, characterId, playerId) {
-      const tx = store.within(client);
+    async created(tx, characterId, playerId) {
       await tx.recordCharacter(characterId, playerId);
       await once(tx, `starter:${characterId}`, "starter_kit", [characterId], noResult, async () => {
         const at = new Date();
@@ -32,8 +30,8 @@ export function createCharacterFeed(store: AssetStore, kit: StarterKit): Charact
         if (kit.items.length > 0) await mintItems(tx, characterId, kit.items, "starter kit", at);
       });
     },
-    async deleted(client, characterId) {
-      await store.within(client).markCharacterDeleted(characterId);
+    async deleted(tx, characterId) {
+      await tx.markCharacterDeleted(characterId);
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { Client } from "@connectrpc/connect";
-import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
-import type { MeshRuntime } from "@chaos/mesh";
+import type { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
 import type { RewardPayer } from "../core/follow-up-worker.js";
 
 /**
@@ -9,11 +8,11 @@ import type { RewardPayer } from "../core/follow-up-worker.js";
  * The client is made on first use: a world without inventory (a test stack)
  * fails that follow-up, not progression's start-up.
  */
-export function createInventoryRewards(runtime: MeshRuntime): RewardPayer {
+export function createInventoryRewards(connect: () => Client<typeof InventoryInternalService>): RewardPayer {
   let inventory: Client<typeof InventoryInternalService> | undefined;
   return {
     async grantGold(characterId, amount, idempotencyKey, reason) {
-      inventory ??= runtime.client(InventoryInternalService, "inventory");
+      inventory ??= connect();
       await inventory.grantGold({ characterId, amount: BigInt(amount), idempotencyKey, reason });
     },
   };

@@ -1,6 +1,6 @@
 import type { Client } from "@connectrpc/connect";
-import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
-import { idempotencyKeyHeader, type MeshRuntime } from "@chaos/mesh";
+import type { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
+import { idempotencyKeyHeader } from "@chaos/mesh";
 import type { LevelKeeper } from "../core/follow-up-worker.js";
 
 /**
@@ -9,11 +9,11 @@ import type { LevelKeeper } from "../core/follow-up-worker.js";
  * The client is made on first use: a world without player (a test stack)
  * fails that follow-up, not progression's start-up.
  */
-export function createPlayerLevels(runtime: MeshRuntime): LevelKeeper {
+export function createPlayerLevels(connect: () => Client<typeof PlayerInternalService>): LevelKeeper {
   let player: Client<typeof PlayerInternalService> | undefined;
   return {
     async setLevel(characterId, level) {
-      player ??= runtime.client(PlayerInternalService, "player");
+      player ??= connect();
       await player.setLevel({ characterId, level }, { headers: { [idempotencyKeyHeader]: `level:${characterId}:${level}` } });
     },
   };

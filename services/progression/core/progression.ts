@@ -1,6 +1,5 @@
 import { ErrorReason } from "@chaos/gen/chaos/progression/v1/errors_pb.js";
 import { DomainError, type OutgoingEvent } from "@chaos/mesh";
-import type pg from "pg";
 import type { ProgressStore, ProgressTransaction } from "../store/progress-store.js";
 import { achievements, newlyReached, type AchievementDefinition } from "./achievements.js";
 import { experienceForDefeat } from "./experience-rules.js";
@@ -40,18 +39,18 @@ export interface AchievementState {
  */
 export interface Progression {
   /** A cast names the caster's owner; that is all progression takes from it. */
-  spellCast(client: pg.PoolClient, casterCharacterId: string, casterPlayerId: string): Promise<void>;
+  spellCast(tx: ProgressTransaction, casterCharacterId: string, casterPlayerId: string): Promise<void>;
   /** The source character gains experience equal to the damage. */
-  damageDealt(client: pg.PoolClient, sourceEventId: string, sourceCharacterId: string, amount: number): Promise<void>;
+  damageDealt(tx: ProgressTransaction, sourceEventId: string, sourceCharacterId: string, amount: number): Promise<void>;
   /** The victor scores a defeat and gains experience (more for a player's character than for a training target). */
   characterDefeated(
-    client: pg.PoolClient,
+    tx: ProgressTransaction,
     sourceEventId: string,
     defeat: { victorCharacterId: string; victorPlayerId: string; defeatedId: string; defeatedPlayerId: string },
   ): Promise<void>;
-  characterCreated(client: pg.PoolClient, characterId: string, playerId: string, name: string): Promise<void>;
+  characterCreated(tx: ProgressTransaction, characterId: string, playerId: string, name: string): Promise<void>;
   /** A deleted character leaves the leaderboards. */
-  characterDeleted(client: pg.PoolClient, characterId: string): Promise<void>;
+  characterDeleted(tx: ProgressTransaction, characterId: string): Promise<void>;
   /** Experience from other services; idempotent by source event id. */
   grantExperience(characterId: string, experience: number, sourceEventId: string): Promise<GrantOutcome>;
   /** CHARACTER_NOT_FOUND when the character has no progression. */
@@ -101,17 +100,16 @@ export function createProgression(store: ProgressStore): Progression {
   };
 
   return {
-    async spellCast(client, casterCharacterId, casterPlayerId) {
-      const tx = store.within(client);
+    async spellCast(tx, casterCharacterId, casterPlayerId) {
       await tx.lockProgress(casterCharacterId);
       if (casterPlayerId !== "") await tx.learnPlayer(casterCharacterId, casterPlayerId);
     },
-    async damageDealt(client, sourceEventId, sourceCharacterId, amount) {
+    async damageDealt(tx, sourceEventId, sourceCharacterId, amount) {
       if (amount <= 0) return;
-      await apply(store.within(client), { characterId: sourceCharacterId, sourceEventId, experience: amount, experienceSource: "damage" });
+      await apply(tx, { characterId: sourceCharacterId, sourceEventId, experience: amount, experienceSource: "damage" });
     },
-    async characterDefeated(client, sourceEventId, defeat) {
-      await apply(store.within(client), {
+    async characterDefeated(tx, sourceEventId, defeat) {
+      await apply(tx, {
         characterId: defeat.victorCharacterId,
         sourceEventId,
         experience: experienceForDefeat(defeat.defeatedPlayerId),
@@ -120,14 +118,12 @@ export function createProgression(store: ProgressStore): Progression {
         playerId: defeat.victorPlayerId,
       });
     },
-    async characterCreated(client, characterId, playerId, name) {
-      const tx = store.within(client);
+    async characterCreated(tx, characterId, playerId, name) {
       await tx.recordCharacter(characterId, playerId, name);
       await tx.lockProgress(characterId);
       await tx.learnPlayer(characterId, playerId);
     },
-    async characterDeleted(client, characterId) {
-      const tx = store.within(client);
+    async characterDeleted(tx, characterId) {
       if (await tx.markCharacterDeleted(characterId)) await tx.followUp([{ kind: "leaderboard", characterId }]);
     },
     grantExperience: (characterId, experience, sourceEventId) =>

@@ -1,0 +1,181 @@
+import { fileURLToPath } from "node:url";
+import type { DescService } from "@bufbuild/protobuf";
+import type { Redis } from "ioredis";
+import { Kafka, logLevel } from "kafkajs";
+import { createDomainErrorInterceptor } from "../domain-error.js";
+import { ensureTopics } from "../events/ensure-topics.js";
+import { startEventConsumer, type EventConsumer } from "../events/event-consumer.js";
+import { startOutboxRelay, type OutboxRelay } from "../events/outbox-relay.js";
+import { eventTableMigrations } from "../events/outbox.js";
+import { createIdentityTokenVerifier } from "../identity-token-verifier.js";
+import { createMeshRuntime, type MeshRuntime } from "../mesh-runtime.js";
+import { createDatabase, type Database } from "../persistence/database.js";
+import { migrate, readMigrations } from "../persistence/migrations.js";
+import { createRedis } from "../redis/redis-client.js";
+import { consumerGroupId } from "../world.js";
+import { calledTarget, checkWired, publishedTopics, consumedTopics } from "./manifest-checks.js";
+import type { AnyServiceManifest, ServiceManifest, WireContext } from "./service-manifest.js";
+
+/**
+ * Runs a service from its manifest: settings → runtime → database (migrated),
+ * Redis, Kafka, outbox relay → `wire` → event consumer → both faces. On
+ * SIGTERM/SIGINT it closes everything in the reverse order: the faces drain,
+ * then the consumer, the service's own work, the relay, Redis, the database
+ * and the runtime; then the process exits. Prints one ready line for the
+ * parent process (`npm start`, the tests) once it serves.
+ */
+export async function runService<Settings>(manifest: ServiceManifest<Settings>): Promise<MeshRuntime> {
+  const settings = manifest.settings === undefined ? (undefined as Settings) : manifest.settings(process.env);
+  const runtime = createMeshRuntime(manifest.name);
+  const closers: Array<() => Promise<void> | void> = [() => runtime.close()];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
+  try {
+    const opened = await openState(manifest, runtime);
+    closers.push(...opened.closers);
+    const ownStops: Array<() => Promise<void> | void> = [];
+    const context: WireContext<Settings> = {
+      settings,
+      runtime,
+      logger: runtime.logger,
+      source: runtime.spiffeId,
+      get db() {
+        return opened.db ?? missing(manifest.name, "a database (state.database)");
+      },
+      get redis() {
+        return opened.redis ?? missing(manifest.name, "Redis (state.redis)");
+      },
+      get kafka() {
+        return opened.kafka();
+      },
+      client: <S extends DescService>(service: S) => runtime.client(service, calledTarget(manifest, service)),
+      onStop: (stop) => void ownStops.push(stop),
+    };
+    const wired = await manifest.wire(context);
+    checkWired(manifest, wired);
+    closers.push(() => stopInReverse(ownStops));
+
+    let consumer: EventConsumer | undefined;
+    if (wired.events !== undefined) {
+      consumer = await startEventConsumer({
+        kafka: opened.kafka(),
+        pool: context.db.pool,
+        logger: runtime.logger,
+        groupId: consumerGroupId(manifest.name),
+        topics: consumedTopics(manifest),
+        bind: wired.events.bind,
+        handlers: wired.events.handlers,
+        registry: runtime.metrics.registry,
+      });
+      closers.push(() => consumer?.stop());
+    }
+
+    const server = runtime.createServer({
+      services: wired.services,
+      edge: manifest.edge?.(settings),
+      tokenVerifier: wired.tokenVerifier ?? (manifest.verifiesEndUserTokens === true ? createIdentityTokenVerifier(runtime) : undefined),
+      tokenRefusal: wired.tokenRefusal,
+      limits: manifest.limits?.(settings),
+      interceptors: [...(manifest.errors === undefined ? [] : [createDomainErrorInterceptor(manifest.errors)]), ...(wired.interceptors ?? [])],
+      firstInterceptors: wired.firstInterceptors,
+    });
+    const addresses = await server.start();
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      wired.onDrain?.();
+      server
+        .shutdown()
+        .then(closeAll)
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            runtime.logger.error({ err: error }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    // One machine-readable line for parents that started us on port 0 (tests, npm start).
+    process.stdout.write(`${JSON.stringify({ ready: manifest.name, ...addresses })}\n`);
+    return runtime;
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** What the manifest's state opens, and how to close it. */
+interface OpenedState {
+  readonly kafka: () => Kafka;
+  readonly db: Database | undefined;
+  readonly redis: Redis | undefined;
+  readonly closers: ReadonlyArray<() => Promise<void> | void>;
+}
+
+/**
+ * Opens what the manifest states from the environment — DATABASE_URL,
+ * REDIS_URL, KAFKA_BROKERS — applies its migrations after the mesh's outbox
+ * and inbox tables, creates the topics it publishes (with the broker's full
+ * partition count, so a consumer that starts first never finds one
+ * auto-created with a single partition) and starts its outbox relay. A
+ * missing or malformed variable stops start-up with a message naming it.
+ */
+async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Promise<OpenedState> {
+  const env = process.env;
+  const closers: Array<() => Promise<void> | void> = [];
+  // Made on first use: a service with no events (echo) needs no KAFKA_BROKERS.
+  let kafka: Kafka | undefined;
+  const kafkaClient = () => (kafka ??= new Kafka({ clientId: manifest.name, brokers: brokersFrom(env.KAFKA_BROKERS), logLevel: logLevel.ERROR }));
+  const topics = publishedTopics(manifest);
+  if (topics.length > 0) await ensureTopics(kafkaClient(), topics);
+  let redis: Redis | undefined;
+  if (manifest.state?.redis === true) {
+    const client = createRedis(required(env.REDIS_URL, "REDIS_URL", "redis://host:port"), manifest.name);
+    redis = client;
+    closers.push(() => client.disconnect());
+  }
+  let db: Database | undefined;
+  let relay: OutboxRelay | undefined;
+  const database = manifest.state?.database;
+  if (database !== undefined) {
+    const opened = createDatabase(required(env.DATABASE_URL, "DATABASE_URL", "postgres://user:password@host:port/database"));
+    db = opened;
+    closers.push(() => opened.close());
+    const applied = await migrate(opened.pool, [...eventTableMigrations, ...(database.meshTables ?? []), ...readMigrations(fileURLToPath(database.migrations))]);
+    if (applied.length > 0) runtime.logger.info({ applied }, "migrations applied");
+    relay = await startOutboxRelay({ pool: opened.pool, kafka: kafkaClient(), logger: runtime.logger, registry: runtime.metrics.registry });
+    closers.push(() => relay?.stop());
+  }
+  return { kafka: kafkaClient, db, redis, closers };
+}
+
+async function stopInReverse(stops: ReadonlyArray<() => Promise<void> | void>): Promise<void> {
+  for (const stop of [...stops].reverse()) await stop();
+}
+
+function missing(service: string, what: string): never {
+  throw new Error(`${service} uses ${what} but its manifest does not declare it`);
+}
+
+function required(value: string | undefined, variable: string, example: string): string {
+  if (value === undefined || value === "") throw new Error(`${variable} is not set (expected ${example})`);
+  try {
+    new URL(value);
+  } catch {
+    throw new Error(`${variable} is not a URL (expected ${example})`);
+  }
+  return value;
+}
+
+function brokersFrom(value: string | undefined): string[] {
+  if (value === undefined || value === "") throw new Error("KAFKA_BROKERS is not set (expected host:port[,host:port...])");
+  const brokers = value.split(",").map((b) => b.trim());
+  for (const broker of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) throw new Error(`KAFKA_BROKERS has a malformed entry "${broker}" (expected host:port)`);
+  }
+  return brokers;
+}

@@ -1,0 +1,184 @@
+import type { DescMessage, DescService } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
+import type { Kafka } from "kafkajs";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { DomainErrorMapping } from "../domain-error.js";
+import type { EventHandler } from "../events/event-consumer.js";
+import type { Migration } from "../persistence/migrations.js";
+import type { Database } from "../persistence/database.js";
+import type { MeshRuntime } from "../mesh-runtime.js";
+import type { TokenRefusalReason } from "../server/principal.js";
+import type { MeshInterceptor } from "../server/mesh-call.js";
+import type { MeshLimits } from "../server/mesh-server.js";
+import type { ServiceRegistration } from "../server/registration.js";
+import type { TokenVerifier } from "../principal/index.js";
+import type pg from "pg";
+
+/**
+ * One service of the system, declared once in `services/<name>/service.ts`.
+ * Everything the system knows about a service comes from here: the runtime
+ * opens and closes what it states, and the local registry, the databases,
+ * the SVIDs, the authorization policy, the gateway's routes, the process
+ * lists and the Kubernetes deployment are all derived from the manifests.
+ */
+export interface ServiceManifest<Settings = unknown> {
+  /** The workload's name: its SPIFFE service account, process, database and Kubernetes names. A DNS label. */
+  readonly name: string;
+  /** One sentence: what the service is for (the deployment's description, `npm start`'s listing). */
+  readonly description: string;
+  /**
+   * The internal face's port in the local registry. The others follow from
+   * it: edge +100 (HTTP/1.1 +101), admin +200. Unique across manifests.
+   */
+  readonly port: number;
+  /** The services this workload serves, with what of each the gateway exposes. */
+  readonly serves: readonly Served[];
+  /**
+   * The gateway: besides `serves`, it serves every public service of the
+   * other manifests on its edge face by forwarding each call to the owner,
+   * and the policy lets it call them. Default false.
+   */
+  readonly forwardsPublicApis?: boolean;
+  /** The methods it calls on other workloads; the authorization policy allows exactly these. Default none. */
+  readonly calls?: readonly Called[];
+  /**
+   * Whether calls carry end-user tokens this service verifies with the keys
+   * identity publishes (so the policy lets it call ListPublicKeys). Default
+   * false: calls carrying a token are refused. Identity verifies its own
+   * tokens from its own keys (Wired.tokenVerifier).
+   */
+  readonly verifiesEndUserTokens?: boolean;
+  /** Serve the edge face (Connect, gRPC-Web, gRPC) too; the gateway does, other services only for debugging. Default off. */
+  readonly edge?: (settings: Settings) => EdgeOptions;
+  /** What the service keeps. Default: nothing (a stateless service, which can run as many replicas). */
+  readonly state?: ServiceState;
+  /** The streams of its own domain it publishes to (topic chaos.<name>.v1.<stream>), created at start-up. Default none. */
+  readonly publishes?: readonly string[];
+  /**
+   * The topics whose events it consumes exactly once (inbox), each
+   * `{ domain, stream }`; Wired.events says what each event type does. Event
+   * types without a handler are acknowledged with no effect. Default none.
+   */
+  readonly consumes?: readonly TopicRef[];
+  /** The status code of each of its ErrorReasons; DomainErrors thrown by its core become those. Default none. */
+  readonly errors?: DomainErrorMapping;
+  /** Reads and validates its settings at start-up; a bad value stops it with a message naming the variable. */
+  readonly settings?: (env: NodeJS.ProcessEnv) => Settings;
+  /** Server limits (message size, deadlines, grace); default the mesh's. */
+  readonly limits?: (settings: Settings) => Partial<MeshLimits>;
+  /** Builds the handlers and background work from what the runtime opened. */
+  wire(context: WireContext<Settings>): Wired | Promise<Wired>;
+}
+
+/** A service this workload serves. */
+export interface Served {
+  readonly service: DescService;
+  /** Reached by clients through the gateway. Default: internal only. */
+  readonly public?: PublicApi;
+}
+
+/** What the gateway does with a public service. */
+export interface PublicApi {
+  /** Methods (local names, e.g. "login") anyone may call without an access token. Default none. */
+  readonly openMethods?: readonly string[];
+  /** Request headers of the edge call passed on to the owner (e.g. the client's address). Default none. */
+  readonly forwardHeaders?: readonly string[];
+}
+
+/** Methods of another workload's service that this one calls. */
+export interface Called {
+  readonly service: DescService;
+  /** Local method names (e.g. "applyDamage"), or "*" for all. */
+  readonly methods: readonly string[] | "*";
+}
+
+/** A topic of the event backbone: chaos.<domain>.v1.<stream>. */
+export interface TopicRef {
+  readonly domain: string;
+  readonly stream: string;
+}
+
+/** The edge face's options. */
+export interface EdgeOptions {
+  /** Origins allowed by CORS ("*" for any). */
+  readonly allowedOrigins: readonly string[];
+}
+
+/** What a service keeps. */
+export interface ServiceState {
+  /** Its own PostgreSQL database (DATABASE_URL), migrated at start-up, with an outbox relayed to Kafka. */
+  readonly database?: {
+    /** The directory of its SQL migrations (new URL("./migrations", import.meta.url)). */
+    readonly migrations: URL;
+    /** Mesh tables it uses besides the outbox and inbox (eventStoreMigrations, sagaMigrations, jobQueueMigrations). Default none. */
+    readonly meshTables?: readonly Migration[];
+  };
+  /** Redis (REDIS_URL), keys prefixed with the service's name. Default false. */
+  readonly redis?: boolean;
+}
+
+/** What `wire` is given: the settings and everything the runtime opened for the manifest. */
+export interface WireContext<Settings> {
+  readonly settings: Settings;
+  readonly runtime: MeshRuntime;
+  readonly logger: Logger;
+  /** The workload's SPIFFE ID URI: the ce_source of its events. */
+  readonly source: string;
+  /** Its database; throws when the manifest declares none. */
+  readonly db: Database;
+  /** Its Redis; throws when the manifest declares none. */
+  readonly redis: Redis;
+  readonly kafka: Kafka;
+  /** A typed client of a service this one declares in `calls`, on the workload that serves it. */
+  client<S extends DescService>(service: S): Client<S>;
+  /**
+   * Registers work to stop at shutdown, after the faces and the consumer
+   * stopped and before the database closes, in reverse order of registration.
+   */
+  onStop(stop: () => Promise<void> | void): void;
+}
+
+/** What `wire` builds. */
+export interface Wired {
+  /** Handlers of every service in `serves`, and of no other (but the public services a gateway forwards). */
+  readonly services: readonly ServiceRegistration[];
+  /** The effects of consumed events: one per event type, in the transaction `bind` makes of the inbox's. */
+  readonly events?: ConsumedEvents<unknown>;
+  /** Interceptors after the mesh's own and the domain-error mapping. Default none. */
+  readonly interceptors?: readonly MeshInterceptor[];
+  /** Interceptors that see every call first (see MeshServerOptions.firstInterceptors). Default none. */
+  readonly firstInterceptors?: readonly MeshInterceptor[];
+  /** Replaces identity's verifier of end-user tokens (identity itself). */
+  readonly tokenVerifier?: TokenVerifier;
+  /** The ErrorInfo reason of refused tokens. Default none. */
+  readonly tokenRefusal?: TokenRefusalReason;
+  /** Called when shutdown begins, before calls drain (end long-lived streams so clients move elsewhere). */
+  readonly onDrain?: () => void;
+}
+
+/** Handlers of consumed events, given the service's own store bound to the inbox transaction. */
+export interface ConsumedEvents<Tx> {
+  /** The store's operations inside the inbox transaction (e.g. `(client) => store.within(client)`). */
+  readonly bind: (client: pg.PoolClient) => Tx;
+  readonly handlers: readonly EventHandler<Tx>[];
+}
+
+/** Pairs the store binder with handlers of consumed events, keeping the transaction's type checked. */
+export function consumeEvents<Tx>(bind: (client: pg.PoolClient) => Tx, handlers: readonly EventHandler<Tx>[]): ConsumedEvents<unknown> {
+  return { bind, handlers } as unknown as ConsumedEvents<unknown>;
+}
+
+/** A manifest whatever its settings' type, for code that handles all of them (the runtime, the system's generators). */
+// `any`: a manifest's settings type is invariant (read, then passed back to edge, limits and wire).
+export type AnyServiceManifest = ServiceManifest<any>;
+
+/** Declares a service; the type parameter is inferred from `settings`. */
+export function defineService<Settings = undefined>(manifest: ServiceManifest<Settings>): ServiceManifest<Settings> {
+  return manifest;
+}
+
+/** The domain of a message's contract package (chaos.combat.v1.SpellCast → "combat"). */
+export function domainOf(schema: DescMessage): string | undefined {
+  return /^chaos\.([a-z]+)\.v1$/.exec(schema.file.proto.package)?.[1];
+}

@@ -1,0 +1,31 @@
+import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
+import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
+import { defineService, registration } from "@chaos/mesh";
+import { createPlayerDirectory } from "./clients/player-directory.js";
+import { loadCombatConfig } from "./config.js";
+import { createSpellCaster } from "./core/cast-spell.js";
+import { createCombatOverview } from "./core/combat-overview.js";
+import { combatErrors } from "./handlers/combat-errors.js";
+import { createCombatHandlers } from "./handlers/combat-service.js";
+import { createCastLog } from "./store/cast-log.js";
+import { createManaAndCooldowns } from "./store/mana-and-cooldowns.js";
+
+/** The Player Action Flow: spells, mana and cooldowns (Redis), damage through player, cast events. */
+export default defineService({
+  name: "combat",
+  description: "The Player Action Flow: spells, mana and cooldowns, damage, combat events.",
+  port: 7140,
+  serves: [{ service: CombatService, public: {} }],
+  calls: [{ service: PlayerInternalService, methods: ["getCharacterState", "applyDamage"] }],
+  verifiesEndUserTokens: true,
+  state: { database: { migrations: new URL("./migrations", import.meta.url) }, redis: true },
+  publishes: ["casts"],
+  errors: combatErrors,
+  settings: loadCombatConfig,
+  wire({ settings, db, redis, client, source, logger }) {
+    const characters = createPlayerDirectory(client(PlayerInternalService));
+    const manaAndCooldowns = createManaAndCooldowns(redis, { regenPerSecond: settings.manaRegenPerSecond });
+    const caster = createSpellCaster({ characters, resources: manaAndCooldowns, casts: createCastLog(db, source), logger });
+    return { services: [registration(CombatService, createCombatHandlers(caster, createCombatOverview(characters, manaAndCooldowns)))] };
+  },
+});

@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
+import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
+import { consumerGroupId, createRateLimiter, defineService, loadManifests, registration, topicName } from "@chaos/mesh";
+import { Gauge } from "prom-client";
+import { createSessionStatus } from "./clients/session-status.js";
+import { loadGatewayConfig } from "./config.js";
+import { createFeedTranslator } from "./core/feed-events.js";
+import { createPlayerFeed } from "./core/player-feed.js";
+import { startFeedConsumer } from "./events/feed-consumer.js";
+import { startRateLimitEvents } from "./events/rate-limit-events.js";
+import { createAuthenticationInterceptor } from "./handlers/authentication.js";
+import { createForwardingHandlers } from "./handlers/forwarding.js";
+import { tokenRefusal } from "./handlers/gateway-errors.js";
+import { createGatewayHandlers } from "./handlers/gateway-service.js";
+import { createRateLimitInterceptors } from "./handlers/rate-limits.js";
+import { publicSurfaceOf } from "./handlers/routes.js";
+
+const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
+
+/**
+ * The only public entry: Connect, gRPC-Web and gRPC for clients, routing every
+ * public service of every manifest to its owner; authentication, rate limits
+ * and the live player feed.
+ */
+const gateway = defineService({
+  name: "gateway",
+  description: "The only public entry: Connect, gRPC-Web and gRPC; authentication, rate limits, routing, the live feed.",
+  port: 7110,
+  serves: [{ service: GatewayService, public: { openMethods: ["getServerInfo"] } }],
+  forwardsPublicApis: true,
+  calls: [{ service: IdentityInternalService, methods: ["checkSession"] }],
+  verifiesEndUserTokens: true,
+  edge: (settings) => ({ allowedOrigins: settings.corsOrigins }),
+  state: { redis: true },
+  publishes: ["traffic"],
+  settings: loadGatewayConfig,
+  limits: (settings) => ({ maxMessageBytes: settings.maxMessageBytes, maxDeadlineMs: settings.maxDeadlineMs, defaultDeadlineMs: settings.maxDeadlineMs }),
+  async wire({ settings, runtime, redis, kafka, client, logger, source, onStop }) {
+    const surface = publicSurfaceOf(await loadManifests(new URL("../", import.meta.url)), gateway);
+    const rateLimitEvents = await startRateLimitEvents({ kafka, redis, logger, topic: topicName("gateway", "traffic"), source });
+    onStop(() => rateLimitEvents.close());
+    const rateLimits = createRateLimitInterceptors({
+      limiter: createRateLimiter(redis),
+      ipRate: settings.ipRate,
+      playerRate: settings.playerRate,
+      onRefused: rateLimitEvents.refused,
+      logger,
+    });
+    const authentication = createAuthenticationInterceptor(
+      surface.openMethods,
+      createSessionStatus(client(IdentityInternalService), { cacheMs: settings.sessionCacheMs }),
+    );
+
+    const playerFeed = createPlayerFeed({ maxStreamsPerPlayer: settings.maxStreamsPerPlayer, logger });
+    new Gauge({
+      name: "chaos_gateway_feed_streams",
+      help: "StreamPlayerEvents streams open on this gateway.",
+      registers: [runtime.metrics.registry],
+      collect() {
+        this.set(playerFeed.openStreams);
+      },
+    });
+    const translator = createFeedTranslator();
+    // Not an inbox consumer: every gateway replica reads every event (its own group) and keeps nothing.
+    const feedConsumer = await startFeedConsumer({
+      kafka,
+      logger,
+      groupId: consumerGroupId("gateway", `feed-${randomUUID()}`),
+      topics: [topicName("combat", "casts"), topicName("progression", "progress")],
+      onEvent: (event, eventId, publishedAt) => {
+        for (const delivery of translator.translate(event, eventId, publishedAt)) playerFeed.deliver(delivery);
+      },
+    });
+    onStop(() => feedConsumer.stop());
+
+    return {
+      services: [
+        registration(GatewayService, createGatewayHandlers({ serverVersion: version, apiVersions: [...surface.apiVersions] }, playerFeed)),
+        ...surface.routes.map((route) => createForwardingHandlers(route, runtime, { upstreamDeadlineMs: settings.upstreamDeadlineMs })),
+      ],
+      tokenRefusal,
+      // The address limit sees every call before the token is verified or the request validated; the player
+      // limit needs the verified token and runs before identity's session check, so floods never reach identity.
+      firstInterceptors: [rateLimits.byAddress],
+      interceptors: [rateLimits.byPlayer, authentication],
+      // Open feeds would hold shutdown for its whole grace period; ended at once, their clients re-open them on another replica.
+      onDrain: () => playerFeed.endAll(),
+    };
+  },
+});
+
+export default gateway;

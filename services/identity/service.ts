@@ -1,0 +1,58 @@
+import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
+import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
+import { clientAddressHeader, clientUserAgentHeader, createTokenVerifier, defineService, registration, tokenAudience, tokenIssuer } from "@chaos/mesh";
+import { loadIdentityConfig } from "./config.js";
+import { createAccounts } from "./core/accounts.js";
+import { createKeyRing } from "./core/key-ring.js";
+import { createLogin } from "./core/login.js";
+import { createMfa } from "./core/mfa.js";
+import { createSecretBox } from "./core/secret-box.js";
+import { createSessions } from "./core/sessions.js";
+import { identityErrors } from "./handlers/identity-errors.js";
+import { createIdentityInternalHandlers } from "./handlers/identity-internal-service.js";
+import { createIdentityHandlers } from "./handlers/identity-service.js";
+import { createIdentityStore } from "./store/identity-store.js";
+import { loadOrCreateLocalSecretKey } from "./store/local-secret-key.js";
+import { createSigningKeyStore } from "./store/signing-key-store.js";
+
+/** Accounts, credentials, TOTP MFA, sessions and the keys that sign every end-user token. */
+export default defineService({
+  name: "identity",
+  description: "Accounts, passwords, TOTP MFA, sessions and the signing keys of end-user tokens.",
+  port: 7120,
+  serves: [
+    {
+      service: IdentityService,
+      // Identity records where a login came from, so it gets the client's address (set by the edge face, never by the client).
+      public: { openMethods: ["register", "login", "refreshSession"], forwardHeaders: [clientAddressHeader, clientUserAgentHeader] },
+    },
+    { service: IdentityInternalService },
+  ],
+  state: { database: { migrations: new URL("./migrations", import.meta.url) } },
+  publishes: ["accounts"],
+  errors: identityErrors,
+  settings: loadIdentityConfig,
+  async wire({ settings, db, source }) {
+    const box = createSecretBox(settings.secretKey ?? (await loadOrCreateLocalSecretKey(db)));
+    const keys = await createKeyRing(createSigningKeyStore(db), box, { rotationHours: settings.keyRotationHours });
+    const store = createIdentityStore(db, source);
+    const lockout = { lockAfterFailures: settings.lockAfterFailures, lockSeconds: settings.lockSeconds };
+    const accounts = createAccounts(store);
+    const sessions = createSessions(store, keys);
+    const login = await createLogin({ store, sessions, box, lockout });
+    const mfa = createMfa(store, box, lockout);
+    return {
+      services: [
+        registration(IdentityService, createIdentityHandlers({ accounts, login, sessions, mfa })),
+        registration(IdentityInternalService, createIdentityInternalHandlers(accounts, sessions, keys)),
+      ],
+      // Identity verifies its own tokens against the keys in its own database; the
+      // mesh's default verifier would ask identity itself over the network.
+      tokenVerifier: createTokenVerifier({
+        issuer: tokenIssuer,
+        audience: tokenAudience,
+        keys: async () => (await keys.published()).map((key) => ({ kty: key.kty, crv: key.crv, x: key.x, kid: key.kid, alg: key.alg, use: "sig" })),
+      }),
+    };
+  },
+});

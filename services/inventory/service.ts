@@ -1,0 +1,42 @@
+import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
+import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
+import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
+import { consumeEvents, defineService, onEvent, registration } from "@chaos/mesh";
+import { loadInventoryConfig } from "./config.js";
+import { createCharacterAssets } from "./core/character-assets.js";
+import { createCharacterFeed } from "./core/character-feed.js";
+import { createEscrow } from "./core/escrow.js";
+import { createGrants } from "./core/grants.js";
+import { inventoryErrors } from "./handlers/inventory-errors.js";
+import { createInventoryInternalHandlers } from "./handlers/inventory-internal-service.js";
+import { createInventoryHandlers } from "./handlers/inventory-service.js";
+import { createAssetStore } from "./store/asset-store.js";
+
+/** Items, gold as a double-entry ledger, idempotent grants and spends, escrow holds, starter kits. */
+export default defineService({
+  name: "inventory",
+  description: "Items, gold as a double-entry ledger, idempotent grants and spends, escrow holds.",
+  port: 7150,
+  serves: [{ service: InventoryService, public: {} }, { service: InventoryInternalService }],
+  verifiesEndUserTokens: true,
+  state: { database: { migrations: new URL("./migrations", import.meta.url) } },
+  publishes: ["assets"],
+  consumes: [{ domain: "player", stream: "characters" }],
+  errors: inventoryErrors,
+  settings: loadInventoryConfig,
+  wire({ settings, db, source }) {
+    const store = createAssetStore(db, source);
+    const starterItems = settings.starterManaPotions > 0n ? [{ definitionId: "potion_of_mana", quantity: settings.starterManaPotions }] : [];
+    const feed = createCharacterFeed({ gold: settings.starterGold, items: starterItems });
+    return {
+      services: [
+        registration(InventoryService, createInventoryHandlers(createCharacterAssets(store))),
+        registration(InventoryInternalService, createInventoryInternalHandlers(createGrants(store), createEscrow(store))),
+      ],
+      events: consumeEvents(store.within, [
+        onEvent(CharacterCreatedSchema, (tx, created) => feed.created(tx, created.characterId, created.playerId)),
+        onEvent(CharacterDeletedSchema, (tx, deleted) => feed.deleted(tx, deleted.characterId)),
+      ]),
+    };
+  },
+});
