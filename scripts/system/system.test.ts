@@ -1,0 +1,23 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadManifests } from "@chaos/mesh";
+import { repoRoot } from "../infra/config.js";
+import { renderSystemFiles, servicesDir } from "./render.js";
+
+describe("the files derived from the service manifests", () => {
+  it("are what the manifests generate (run `npm run generate` after editing a services/<name>/service.ts)", async () => {
+    for (const [file, content] of Object.entries(await renderSystemFiles())) {
+      expect(fs.readFileSync(path.join(repoRoot, file), "utf8"), file).toBe(content);
+    }
+  });
+
+  it("cover every service folder: each has a manifest and a one-line main.ts that runs it", async () => {
+    const folders = fs.readdirSync(servicesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect((await loadManifests(servicesDir)).map((m) => m.name)).toEqual(folders);
+    for (const folder of folders) {
+      const main = fs.readFileSync(path.join(servicesDir, folder, "main.ts"), "utf8");
+      expect(main, `services/${folder}/main.ts`).toMatch(/^import \{ runService \} from "@chaos\/mesh[^"]*";\nimport \w+ from "\.\/service\.js";\n\nawait runService\(\w+\);\n$/);
+    }
+  });
+});
