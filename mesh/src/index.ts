@@ -31,7 +31,6 @@ export { chain, type MeshCall, type MeshInterceptor, type MeshNext, type MeshRes
 export { principalHeader, type TokenRefusalReason } from "./server/principal.js";
 export { clientAddressHeader, clientUserAgentHeader } from "./server/edge-face.js";
 export { worldName, inWorld, consumerGroupId } from "./world.js";
-export { openServiceResources, type ServiceResources, type ServiceResourcesOptions } from "./service-resources.js";
 export { createIdentityTokenVerifier, tokenIssuer, tokenAudience } from "./identity-token-verifier.js";
 export { errorWithReason, errorInfoOf, reasonName, toCallerError, type ErrorReasonInfo } from "./error-info.js";
 export { callerOf, principalOf, requirePrincipal, traceIdOf } from "./handler-values.js";
@@ -56,12 +55,9 @@ export { migrate, readMigrations, type Migration } from "./persistence/migration
 export { newCloudEvent, toKafkaHeaders, fromKafkaHeaders, topicName, deadLetterTopic, protobufContentType, type CloudEventAttributes } from "./events/cloud-event.js";
 export { appendToOutbox, eventTableMigrations, outboxChannel, type OutgoingEvent } from "./events/outbox.js";
 export { ensureTopics } from "./events/ensure-topics.js";
-export { createSagaRunner, sagaMigrations, type SagaDefinition, type SagaStatus, type SagaStep } from "./events/saga.js";
+export { createKafkaClient, createKafkaLogCreator } from "./events/kafka-client.js";
 export { listDeadLetters, replayDeadLetters, replayGroupId, type DeadLetter } from "./events/dead-letters.js";
-export { rebuildProjection, type Projection } from "./events/projection.js";
-export { createEventStore, eventStoreMigrations, meshErrorDomain, type EventStore, type StoredEvent } from "./events/event-store.js";
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./events/outbox-relay.js";
 export { startEventConsumer, onEvent, type EventConsumer, type EventConsumerOptions, type EventHandler } from "./events/event-consumer.js";
 export { createRedis } from "./redis/redis-client.js";
 export { createRateLimiter, type Rate, type RateDecision, type RateLimiter } from "./redis/rate-limiter.js";
-export { createCache, type Cache, type CacheOptions } from "./redis/cache.js";
