@@ -78,12 +78,14 @@ export async function breakingBaseline(): Promise<BreakingBaseline | undefined> 
 }
 
 /**
- * Runs `buf breaking` on the working tree against the contracts of `commit`.
- * The old contracts are built in a scratch workspace beside the same
- * protovalidate dependency, so the comparison does not depend on how that
- * commit's buf.yaml looked.
+ * Runs `buf breaking` on the working tree against the contracts of `commit`,
+ * for the published packages only (`packageDirs`, e.g. "chaos/combat/v1": a
+ * package whose service runs); the others are drafts, free to change until
+ * their service is built. The old contracts are built in a scratch workspace
+ * beside the same protovalidate dependency, so the comparison does not
+ * depend on how that commit's buf.yaml looked.
  */
-export async function breakingChanges(commit: string): Promise<string> {
+export async function breakingChanges(commit: string, packageDirs: readonly string[]): Promise<string> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-breaking-"));
   try {
     const archive = path.join(scratch, "proto.tar");
@@ -98,7 +100,7 @@ export async function breakingChanges(commit: string): Promise<string> {
     await buf(["build", path.join(scratch, "proto"), "-o", before]);
     await buf(["build", "proto", "-o", now]);
     try {
-      await buf(["breaking", now, "--against", before]);
+      await buf(["breaking", now, "--against", before, ...packageDirs.flatMap((dir) => ["--path", dir])]);
       return "";
     } catch (error) {
       return (error as Error).message;
