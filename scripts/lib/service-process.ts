@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
 import { repoRoot } from "../infra/config.js";
+import type { ProcessExit, SupervisedProcess } from "./supervisor.js";
 
 /** The ports a service reported in its ready line (see runService). */
 export interface ReadyAddresses {
@@ -12,7 +13,7 @@ export interface ReadyAddresses {
 }
 
 /** A service running as its own process. */
-export interface ServiceProcess {
+export interface ServiceProcess extends SupervisedProcess {
   readonly name: string;
   readonly child: ChildProcess;
   readonly ready: ReadyAddresses;
@@ -48,10 +49,11 @@ export function spawnService(name: string, options: SpawnServiceOptions): Promis
     if (recent.length > 20) recent.shift();
     show(line);
   };
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": by then every line the process printed has been read, so lastLines() is complete.
+  const exited = new Promise<ProcessExit>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    return exited;
+    return (await exited).code;
   };
   readline.createInterface({ input: child.stderr! }).on("line", onLine);
   return new Promise((resolve, reject) => {
@@ -72,7 +74,7 @@ export function spawnService(name: string, options: SpawnServiceOptions): Promis
           if (parsed.ready === name) {
             clearTimeout(timer);
             child.removeListener("exit", onStartupExit);
-            resolve({ name, child, ready: parsed, stop });
+            resolve({ name, child, ready: parsed, stop, exited, lastLines: () => [...recent] });
             return;
           }
         } catch {
