@@ -6,12 +6,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { Kafka, logLevel } from "kafkajs";
+import { logLevel, type Kafka } from "kafkajs";
 import pg from "pg";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
   appendToOutbox,
   createDatabase,
+  createKafkaClient,
   createLogger,
   ensureTopics,
   eventTableMigrations,
@@ -130,7 +131,7 @@ async function fullPath(kafka: Kafka, databaseUrl: string, total: number, rate: 
 
 /** Runs both paths: peak, then latency at half of the peak. */
 export async function runEventsBench(brokers: string[], adminUrl: string, total = 20_000): Promise<EventsBenchResult[]> {
-  const kafka = new Kafka({ clientId: "bench", brokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafkaClient({ clientId: "bench", brokers, logLevel: logLevel.NOTHING });
   const dbName = `chaos_bench_${randomUUID().slice(0, 8)}`;
   const admin = new pg.Client(adminUrl);
   await admin.connect();

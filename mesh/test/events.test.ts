@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Kafka, logLevel } from "kafkajs";
+import { logLevel } from "kafkajs";
 import type pg from "pg";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
   appendToOutbox,
+  createKafkaClient,
   listDeadLetters,
   replayDeadLetters,
   createLogger,
@@ -29,7 +30,7 @@ const test = useTestDatabase([
   ...eventTableMigrations,
   { name: "0001_effects.sql", checksum: "t1", sql: "CREATE TABLE effects (event_id text PRIMARY KEY, cast_id text NOT NULL)" },
 ]);
-const kafka = new Kafka({ clientId: "events-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+const kafka = createKafkaClient({ clientId: "events-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
 
 /** Counts effect rows until `expected` or the time runs out. */
 async function effectsEventually(expected: number, timeoutMs = 30_000): Promise<number> {

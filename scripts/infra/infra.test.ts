@@ -1,6 +1,6 @@
 import net from "node:net";
 import { randomUUID } from "node:crypto";
-import { Kafka, logLevel } from "kafkajs";
+import { createKafkaClient } from "@chaos/mesh/kafka-client";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { describe, expect, inject, it } from "vitest";
@@ -71,7 +71,7 @@ describe("Redis", () => {
 
 describe("Kafka", () => {
   it("delivers a produced message to a consumer group through the real broker", async () => {
-    const kafka = new Kafka({ clientId: "smoke", brokers: infra.kafkaBrokers, logLevel: logLevel.ERROR });
+    const kafka = createKafkaClient({ clientId: "smoke", brokers: infra.kafkaBrokers });
     const topic = `chaos.smoke.v1.${randomUUID()}`;
     const admin = kafka.admin();
     await admin.connect();

@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { logLevel } from "kafkajs";
+import { createKafkaClient } from "@chaos/mesh/kafka-client";
 import { dataDir, repoRoot, type InfraConfig } from "./config.js";
 import { ensureDebianPackages } from "./debian.js";
 import { onPath, portBusyError, portInUse, readPid, run, spawnDetached, tailFile, terminate, waitUntil } from "./proc.js";
@@ -32,7 +33,7 @@ export interface KafkaEndpoint {
 
 /** True when the cluster answers a metadata request within a few seconds. */
 export async function kafkaHealthy(brokers: string[]): Promise<boolean> {
-  const admin = new Kafka({
+  const admin = createKafkaClient({
     clientId: "chaos-infra-health",
     brokers,
     connectionTimeout: 2000,

@@ -38,9 +38,8 @@ export interface SpawnServiceOptions {
  */
 export function spawnService(name: string, options: SpawnServiceOptions): Promise<ServiceProcess> {
   const main = path.join(repoRoot, "services", name, "main.ts");
-  // kafkajs 2.2.4 schedules its request queue at (throttledUntil = -1) - Date.now(), which Node 24 reports as
-  // a TimeoutNegativeWarning (and treats as 1 ms, which is what kafkajs means): noise in every service's output.
-  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "--import", "tsx", main], { env: options.env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  // NODE_OPTIONS from the project's .npmrc reaches the service through its environment (kafkajs's warning noise).
+  const child = spawn(process.execPath, ["--import", "tsx", main], { env: options.env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   const show = options.onLine ?? ((line: string) => process.stdout.write(`${line}\n`));
   // The last lines, so a service that dies during start-up says why even when its output is not shown.
   const recent: string[] = [];

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createRegistry, fromBinary, toBinary, type DescFile, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
-import { Kafka, logLevel } from "kafkajs";
-import { ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders } from "@chaos/mesh";
+import { logLevel } from "kafkajs";
+import { createKafkaClient, ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders } from "@chaos/mesh";
 
 /** A CloudEvent as it travels on Kafka: what a test publishes, and may publish again as is (a redelivery). */
 export interface PublishedEvent {
@@ -30,7 +30,7 @@ export function cloudEvent<Desc extends DescMessage>(topic: string, source: stri
 
 /** Publishes events in order (acks from all replicas), standing in for services that are not part of the stack. */
 export async function publish(brokers: readonly string[], events: readonly PublishedEvent[]): Promise<void> {
-  const kafka = new Kafka({ clientId: "events-fixture", brokers: [...brokers], logLevel: logLevel.NOTHING });
+  const kafka = createKafkaClient({ clientId: "events-fixture", brokers: [...brokers], logLevel: logLevel.NOTHING });
   await ensureTopics(kafka, [...new Set(events.map((e) => e.topic))]);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -54,7 +54,7 @@ export async function readTopicUntil(
   timeoutMs = 20_000,
 ): Promise<TopicEvent[]> {
   const registry = createRegistry(...files);
-  const kafka = new Kafka({ clientId: "events-probe", brokers: [...brokers], logLevel: logLevel.NOTHING });
+  const kafka = createKafkaClient({ clientId: "events-probe", brokers: [...brokers], logLevel: logLevel.NOTHING });
   await ensureTopics(kafka, [topic]);
   const consumer = kafka.consumer({ groupId: `probe-${randomUUID()}` });
   const events: TopicEvent[] = [];

@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Redis } from "ioredis";
-import { Kafka, logLevel } from "kafkajs";
+import type { Kafka } from "kafkajs";
 import { createDomainErrorInterceptor } from "../domain-error.js";
 import { ensureTopics } from "../events/ensure-topics.js";
+import { createKafkaClient } from "../events/kafka-client.js";
 import { startEventConsumer, type EventConsumer } from "../events/event-consumer.js";
 import { startOutboxRelay, type OutboxRelay } from "../events/outbox-relay.js";
 import { eventTableMigrations } from "../events/outbox.js";
@@ -129,7 +130,7 @@ async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Pr
   const closers: Array<() => Promise<void> | void> = [];
   // Made on first use: a service with no events (echo) needs no KAFKA_BROKERS.
   let kafka: Kafka | undefined;
-  const kafkaClient = () => (kafka ??= new Kafka({ clientId: manifest.name, brokers: brokersFrom(env.KAFKA_BROKERS), logLevel: logLevel.ERROR }));
+  const kafkaClient = () => (kafka ??= createKafkaClient({ clientId: manifest.name, brokers: brokersFrom(env.KAFKA_BROKERS) }));
   const topics = publishedTopics(manifest);
   if (topics.length > 0) await ensureTopics(kafkaClient(), topics);
   let redis: Redis | undefined;
