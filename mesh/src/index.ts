@@ -56,7 +56,7 @@ export { newCloudEvent, toKafkaHeaders, fromKafkaHeaders, topicName, deadLetterT
 export { appendToOutbox, eventTableMigrations, outboxChannel, type OutgoingEvent } from "./events/outbox.js";
 export { ensureTopics } from "./events/ensure-topics.js";
 export { createKafkaClient, createKafkaLogCreator } from "./events/kafka-client.js";
-export { listDeadLetters, replayDeadLetters, replayGroupId, type DeadLetter } from "./events/dead-letters.js";
+export { listDeadLetters, listDeadLetterTopics, replayDeadLetters, replayGroupId, type DeadLetter, type DeadLetterTopic } from "./events/dead-letters.js";
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./events/outbox-relay.js";
 export { startEventConsumer, onEvent, type EventConsumer, type EventConsumerOptions, type EventHandler } from "./events/event-consumer.js";
 export { createRedis } from "./redis/redis-client.js";

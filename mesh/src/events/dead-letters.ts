@@ -14,6 +14,19 @@ export interface DeadLetter {
 /** The group that remembers which dead letters were replayed, so a replay never runs twice. */
 export const replayGroupId = "chaos-dead-letter-replayer";
 
+/** What deadLetterTopic appends to a topic's name. */
+const dlqSuffix = deadLetterTopic("");
+
+/** A topic whose events were dead-lettered, as listed for an operator. */
+export interface DeadLetterTopic {
+  /** The topic the events failed on; its dead letters are in deadLetterTopic(topic). */
+  readonly topic: string;
+  /** How many dead letters its dead-letter topic holds. */
+  readonly letters: number;
+  /** How many of those replayDeadLetters has not published back yet. */
+  readonly notReplayed: number;
+}
+
 const header = (headers: IHeaders | undefined, key: string) => {
   const value = headers?.[key];
   return (Array.isArray(value) ? value[0] : value)?.toString() ?? "";
@@ -34,10 +47,15 @@ async function readDeadLetters(
   const dlq = deadLetterTopic(topic);
   const admin = kafka.admin();
   await admin.connect();
-  const [ends, committed] = await Promise.all([
-    admin.fetchTopicOffsets(dlq),
-    admin.fetchOffsets({ groupId, topics: [dlq] }),
-  ]).finally(() => admin.disconnect());
+  let ends: Array<{ partition: number; high: string }>;
+  let committed: Array<{ partitions: Array<{ partition: number; offset: string }> }>;
+  try {
+    // No dead-letter topic: no event of the topic has failed (asking for its offsets would fail, after retries).
+    if (!(await admin.listTopics()).includes(dlq)) return 0;
+    [ends, committed] = await Promise.all([admin.fetchTopicOffsets(dlq), admin.fetchOffsets({ groupId, topics: [dlq] })]);
+  } finally {
+    await admin.disconnect();
+  }
   const start = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   // A partition is done when the group already stands at its end (or it is empty).
   const remaining = new Map(ends.map((p) => [p.partition, (start.get(p.partition) ?? -1n) >= BigInt(p.high) ? 0n : BigInt(p.high)]));
@@ -78,7 +96,38 @@ async function readDeadLetters(
   return count;
 }
 
-/** Lists a topic's dead letters with their reasons. */
+/**
+ * The topics that have a dead-letter topic, by name, with how many dead
+ * letters each holds and how many of them were not replayed yet.
+ */
+export async function listDeadLetterTopics(kafka: Kafka): Promise<DeadLetterTopic[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const dlqs = (await admin.listTopics()).filter((name) => name.endsWith(dlqSuffix)).sort();
+    if (dlqs.length === 0) return [];
+    const [offsets, replayed] = await Promise.all([
+      Promise.all(dlqs.map((dlq) => admin.fetchTopicOffsets(dlq))),
+      admin.fetchOffsets({ groupId: replayGroupId, topics: dlqs }),
+    ]);
+    return dlqs.map((dlq, i) => {
+      const done = new Map((replayed.find((t) => t.topic === dlq)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      let letters = 0n;
+      let notReplayed = 0n;
+      for (const { partition, low, high } of offsets[i]!) {
+        letters += BigInt(high) - BigInt(low);
+        // The replay group's offset is -1 until it replayed something of the partition.
+        const replayedTo = done.get(partition) ?? -1n;
+        notReplayed += BigInt(high) - (replayedTo > BigInt(low) ? replayedTo : BigInt(low));
+      }
+      return { topic: dlq.slice(0, -dlqSuffix.length), letters: Number(letters), notReplayed: Number(notReplayed) };
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Lists a topic's dead letters with their reasons; none when no event of the topic has failed. */
 export async function listDeadLetters(kafka: Kafka, topic: string, timeoutMs = 15_000): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
   await readDeadLetters(kafka, topic, `chaos-dead-letter-list-${Date.now()}-${Math.random()}`, async (partition, message) => {
