@@ -59,5 +59,7 @@ export { createKafkaClient, createKafkaLogCreator } from "./events/kafka-client.
 export { listDeadLetters, listDeadLetterTopics, replayDeadLetters, replayGroupId, type DeadLetter, type DeadLetterTopic } from "./events/dead-letters.js";
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./events/outbox-relay.js";
 export { startEventConsumer, onEvent, type EventConsumer, type EventConsumerOptions, type EventHandler } from "./events/event-consumer.js";
+export { enqueueJobs, jobQueueMigrations, jobChannel, type JobRequest } from "./jobs/job-queue.js";
+export { startJobWorker, type JobWorker, type JobWorkerOptions, type JobWorkerSettings, type JobHandlers, type JobRun } from "./jobs/job-worker.js";
 export { createRedis } from "./redis/redis-client.js";
 export { createRateLimiter, type Rate, type RateDecision, type RateLimiter } from "./redis/rate-limiter.js";

@@ -5,17 +5,17 @@ import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_interna
 import { ProgressionInternalService } from "@chaos/gen/chaos/progression/v1/progression_internal_service_pb.js";
 import { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
 import { consumeEvents, defineService, onEvent, registration } from "@chaos/mesh";
+import { jobQueueMigrations } from "@chaos/mesh";
 import { createInventoryRewards } from "./clients/inventory-rewards.js";
 import { createPlayerLevels } from "./clients/player-levels.js";
 import { loadProgressionConfig } from "./config.js";
-import { startFollowUpWorker } from "./core/follow-up-worker.js";
+import { createFollowUpHandlers } from "./core/follow-ups.js";
 import { createLeaderboards } from "./core/leaderboards.js";
 import { createProgression } from "./core/progression.js";
 import { progressionErrors } from "./handlers/progression-errors.js";
 import { createProgressionInternalHandlers } from "./handlers/progression-internal-service.js";
 import { createProgressionHandlers } from "./handlers/progression-service.js";
 import { createBoardStore } from "./store/board-store.js";
-import { createFollowUpStore } from "./store/follow-up-store.js";
 import { createProgressStore } from "./store/progress-store.js";
 
 /** Experience, levels, achievements and leaderboards, from combat's and player's events exactly once. */
@@ -29,7 +29,7 @@ export default defineService({
     { service: PlayerInternalService, methods: ["setLevel"] },
   ],
   verifiesEndUserTokens: true,
-  state: { database: { migrations: new URL("./migrations", import.meta.url) }, redis: true },
+  state: { database: { migrations: new URL("./migrations", import.meta.url), meshTables: jobQueueMigrations }, redis: true },
   publishes: ["progress"],
   consumes: [
     { domain: "combat", stream: "casts" },
@@ -37,22 +37,10 @@ export default defineService({
   ],
   errors: progressionErrors,
   settings: loadProgressionConfig,
-  async wire({ settings, db, redis, source, client, logger, runtime, onStop }) {
+  wire({ settings, db, redis, source, client }) {
     const store = createProgressStore(db, source);
     const progression = createProgression(store);
     const leaderboards = createLeaderboards(store, createBoardStore(redis), { rebuildLockMs: settings.rebuildLockSeconds * 1000 });
-    // Clients made on first use: a world without inventory or player (a test stack) fails those follow-ups, not start-up.
-    const worker = await startFollowUpWorker({
-      store: createFollowUpStore(db.pool),
-      leaderboards,
-      rewards: createInventoryRewards(() => client(InventoryInternalService)),
-      levels: createPlayerLevels(() => client(PlayerInternalService)),
-      logger,
-      goldPerLevel: settings.levelRewardGold,
-      maxAttempts: settings.followUpAttempts,
-      registry: runtime.metrics.registry,
-    });
-    onStop(() => worker.stop());
     return {
       services: [
         registration(ProgressionService, createProgressionHandlers(progression, leaderboards)),
@@ -72,6 +60,16 @@ export default defineService({
         onEvent(CharacterCreatedSchema, (tx, created) => progression.characterCreated(tx, created.characterId, created.playerId, created.name)),
         onEvent(CharacterDeletedSchema, (tx, deleted) => progression.characterDeleted(tx, deleted.characterId)),
       ]),
+      jobs: {
+        // Clients made on first use: a world without inventory or player (a test stack) fails those follow-ups, not start-up.
+        handlers: createFollowUpHandlers({
+          leaderboards,
+          rewards: createInventoryRewards(() => client(InventoryInternalService)),
+          levels: createPlayerLevels(() => client(PlayerInternalService)),
+          goldPerLevel: settings.levelRewardGold,
+        }),
+        maxAttempts: settings.followUpAttempts,
+      },
     };
   },
 });

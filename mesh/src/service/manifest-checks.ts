@@ -1,5 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { topicName } from "../events/cloud-event.js";
+import { jobQueueMigrations } from "../jobs/job-queue.js";
 import { domainOf, type AnyServiceManifest, type Wired } from "./service-manifest.js";
 
 /**
@@ -34,8 +35,9 @@ export function consumedTopics(manifest: AnyServiceManifest): string[] {
 
 /**
  * What `wire` built must match what the manifest declares, or the service
- * does not start: handlers for exactly the services it serves, and event
- * handlers exactly when it consumes, each for a type of a consumed domain.
+ * does not start: handlers for exactly the services it serves, event
+ * handlers exactly when it consumes, each for a type of a consumed domain,
+ * and the job queue's table when it runs jobs.
  */
 export function checkWired(manifest: AnyServiceManifest, wired: Wired): void {
   const declared = new Set(manifest.serves.map((served) => served.service.typeName));
@@ -55,5 +57,9 @@ export function checkWired(manifest: AnyServiceManifest, wired: Wired): void {
   for (const handler of wired.events?.handlers ?? []) {
     if (handled.has(handler.schema.typeName)) throw new Error(`${manifest.name} has two handlers for ${handler.schema.typeName}`);
     handled.add(handler.schema.typeName);
+  }
+  const meshTables = manifest.state?.database?.meshTables ?? [];
+  if (wired.jobs !== undefined && !jobQueueMigrations.every((migration) => meshTables.includes(migration))) {
+    throw new Error(`${manifest.name} runs jobs but its manifest does not list jobQueueMigrations in state.database.meshTables`);
   }
 }

@@ -9,6 +9,7 @@ import { startEventConsumer, type EventConsumer } from "../events/event-consumer
 import { startOutboxRelay, type OutboxRelay } from "../events/outbox-relay.js";
 import { eventTableMigrations } from "../events/outbox.js";
 import { createIdentityTokenVerifier } from "../identity-token-verifier.js";
+import { startJobWorker } from "../jobs/job-worker.js";
 import { createMeshRuntime, type MeshRuntime } from "../mesh-runtime.js";
 import { createDatabase, type Database } from "../persistence/database.js";
 import { migrate, readMigrations } from "../persistence/migrations.js";
@@ -19,11 +20,12 @@ import type { AnyServiceManifest, ServiceManifest, WireContext } from "./service
 
 /**
  * Runs a service from its manifest: settings → runtime → database (migrated),
- * Redis, Kafka, outbox relay → `wire` → event consumer → both faces. On
- * SIGTERM/SIGINT it closes everything in the reverse order: the faces drain,
- * then the consumer, the service's own work, the relay, Redis, the database
- * and the runtime; then the process exits. Prints one ready line for the
- * parent process (`npm start`, the tests) once it serves.
+ * Redis, Kafka, outbox relay → `wire` → job worker → event consumer → both
+ * faces. On SIGTERM/SIGINT it closes everything in the reverse order: the
+ * faces drain, then the consumer, the job worker, the service's own work, the
+ * relay, Redis, the database and the runtime; then the process exits.
+ * Prints one ready line for the parent process (`npm start`, the tests) once
+ * it serves.
  */
 export async function runService<Settings>(manifest: ServiceManifest<Settings>): Promise<MeshRuntime> {
   const settings = manifest.settings === undefined ? (undefined as Settings) : manifest.settings(process.env);
@@ -56,6 +58,12 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
     const wired = await manifest.wire(context);
     checkWired(manifest, wired);
     closers.push(() => stopInReverse(ownStops));
+
+    if (wired.jobs !== undefined) {
+      const jobs = await startJobWorker({ ...wired.jobs, pool: context.db.pool, logger: runtime.logger, registry: runtime.metrics.registry });
+      // Stopped before what its handlers use (wire's own work, the database), after the consumer that enqueues.
+      closers.push(() => jobs.stop());
+    }
 
     let consumer: EventConsumer | undefined;
     if (wired.events !== undefined) {

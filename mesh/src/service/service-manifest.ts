@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { DomainErrorMapping } from "../domain-error.js";
 import type { EventHandler } from "../events/event-consumer.js";
+import type { JobWorkerSettings } from "../jobs/job-worker.js";
 import type { Migration } from "../persistence/migrations.js";
 import type { Database } from "../persistence/database.js";
 import type { MeshRuntime } from "../mesh-runtime.js";
@@ -155,6 +156,13 @@ export interface Wired {
   readonly tokenRefusal?: TokenRefusalReason;
   /** Called when shutdown begins, before calls drain (end long-lived streams so clients move elsewhere). */
   readonly onDrain?: () => void;
+  /**
+   * The handlers (and settings) of the jobs the service enqueues (enqueueJobs):
+   * the runtime runs a job worker on its database from after `wire` until
+   * shutdown, stopped after the consumer and before `onStop` work and the
+   * database. Needs jobQueueMigrations in state.database.meshTables. Default none.
+   */
+  readonly jobs?: JobWorkerSettings;
 }
 
 /** Handlers of consumed events, given the service's own store bound to the inbox transaction. */

@@ -9,6 +9,7 @@ import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { describe, expect, it } from "vitest";
 import { createAuthorizer } from "../authz/policy.js";
 import { onEvent } from "../events/event-consumer.js";
+import { jobQueueMigrations } from "../jobs/job-queue.js";
 import { registration } from "../server/registration.js";
 import { calledTarget, checkWired } from "./manifest-checks.js";
 import { consumeEvents, defineService, type AnyServiceManifest } from "./service-manifest.js";
@@ -152,5 +153,13 @@ describe("a service whose wiring disagrees with its manifest does not start", ()
     expect(() => checkWired(combat, { services: [registration(CombatService, {})], events: wrong })).toThrow(
       "combat handles chaos.combat.v1.SpellCast but its manifest consumes no topic of the combat domain",
     );
+  });
+
+  it("running jobs without the job queue's table", () => {
+    const services = [registration(PlayerService, {}), registration(PlayerInternalService, {})];
+    const jobs = { handlers: { leaderboard: async () => undefined } };
+    expect(() => checkWired(player, { services, jobs })).toThrow("player runs jobs but its manifest does not list jobQueueMigrations in state.database.meshTables");
+    const withQueue = { ...player, state: { database: { migrations: new URL("file:///migrations/"), meshTables: jobQueueMigrations } } };
+    expect(() => checkWired(withQueue, { services, jobs })).not.toThrow();
   });
 });

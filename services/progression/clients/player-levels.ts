@@ -1,7 +1,7 @@
 import type { Client } from "@connectrpc/connect";
 import type { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
 import { idempotencyKeyHeader } from "@chaos/mesh";
-import type { LevelKeeper } from "../core/follow-up-worker.js";
+import type { LevelKeeper } from "../core/follow-ups.js";
 
 /**
  * Player's copy of the level, through SetLevel. Setting the same level twice

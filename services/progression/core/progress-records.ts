@@ -32,8 +32,19 @@ export interface BoardScores {
   readonly achievementPoints: number;
 }
 
-/** Work to do once a change committed (see the follow_ups table). */
-export type FollowUp =
-  | { readonly kind: "leaderboard"; readonly characterId: string }
-  | { readonly kind: "level_reward"; readonly characterId: string; readonly level: number }
-  | { readonly kind: "set_level"; readonly characterId: string; readonly level: number };
+/**
+ * Work that must follow a committed change but cannot share its transaction,
+ * by kind, with what each needs: jobs of the mesh's queue, enqueued in the
+ * change's transaction and done by the handlers of follow-ups.ts.
+ */
+export interface FollowUpPayloads {
+  /** Write the character's scores, read then from the database, to every leaderboard. */
+  readonly leaderboard: { readonly characterId: string };
+  /** Pay the reward of reaching `level`. */
+  readonly level_reward: { readonly characterId: string; readonly level: number };
+  /** Tell player the character's level. */
+  readonly set_level: { readonly characterId: string; readonly level: number };
+}
+
+/** One follow-up: its kind and what it needs. */
+export type FollowUp = { readonly [K in keyof FollowUpPayloads]: { readonly kind: K } & FollowUpPayloads[K] }[keyof FollowUpPayloads];

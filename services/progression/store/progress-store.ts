@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { appendToOutbox, type Database, type OutgoingEvent } from "@chaos/mesh";
-import type { BoardScores, FollowUp, History, HistoryRow, ProgressRecord, UnlockRecord } from "../core/progress-records.js";
-import { followUpChannel } from "./follow-up-store.js";
+import { enqueueJobs, type JobRequest } from "@chaos/mesh";
+import type { BoardScores, FollowUp, FollowUpPayloads, History, HistoryRow, ProgressRecord, UnlockRecord } from "../core/progress-records.js";
 
 /** Reads outside any transaction, and the ways into one. */
 export interface ProgressStore {
@@ -38,7 +38,7 @@ export interface ProgressTransaction {
   unlockedIds(characterId: string): Promise<Set<string>>;
   unlock(characterId: string, achievementId: string, points: number, at: Date): Promise<void>;
   save(progress: ProgressRecord): Promise<void>;
-  /** Schedules work for after the commit; the worker is woken when the transaction commits. */
+  /** Enqueues the follow-ups as jobs of the mesh's queue: they exist, and the workers wake, only if the transaction commits. */
   followUp(followUps: readonly FollowUp[]): Promise<void>;
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
@@ -62,6 +62,25 @@ const toProgress = (row: ProgressRow): ProgressRecord => ({
   defeats: Number(row.defeats),
   achievementPoints: Number(row.achievement_points),
 });
+
+/**
+ * A follow-up's job. Its key says which requests are the same work: a newer
+ * one replaces a pending one. A character's leaderboard refresh and player
+ * level are one job each; the latest set_level carries the highest level,
+ * since levels only rise and every change of one locks the progress row
+ * (lockProgress), so those requests are enqueued in commit order.
+ */
+const toJob = (followUp: FollowUp): JobRequest<FollowUpPayloads> => {
+  const { characterId } = followUp;
+  switch (followUp.kind) {
+    case "leaderboard":
+      return { key: `leaderboard:${characterId}`, kind: "leaderboard", payload: { characterId } };
+    case "level_reward":
+      return { key: `level_reward:${characterId}:${followUp.level}`, kind: "level_reward", payload: { characterId, level: followUp.level } };
+    case "set_level":
+      return { key: `set_level:${characterId}`, kind: "set_level", payload: { characterId, level: followUp.level } };
+  }
+};
 
 /** Each history's table and what one row of it counts. */
 const histories: Record<History, { table: string; amount: string }> = {
@@ -119,32 +138,7 @@ export function createProgressStore(db: Database, source: string): ProgressStore
       );
     },
     async followUp(followUps) {
-      for (const followUp of followUps) {
-        switch (followUp.kind) {
-          case "leaderboard":
-            await client.query(
-              `INSERT INTO follow_ups (follow_up_key, kind, character_id) VALUES ($1, 'leaderboard', $2)
-               ON CONFLICT (follow_up_key) DO UPDATE SET version = follow_ups.version + 1, attempts = 0, due_at = now()`,
-              [`leaderboard:${followUp.characterId}`, followUp.characterId],
-            );
-            break;
-          case "level_reward":
-            await client.query(
-              "INSERT INTO follow_ups (follow_up_key, kind, character_id, level) VALUES ($1, 'level_reward', $2, $3) ON CONFLICT DO NOTHING",
-              [`level_reward:${followUp.characterId}:${followUp.level}`, followUp.characterId, followUp.level],
-            );
-            break;
-          case "set_level":
-            await client.query(
-              `INSERT INTO follow_ups (follow_up_key, kind, character_id, level) VALUES ($1, 'set_level', $2, $3)
-               ON CONFLICT (follow_up_key) DO UPDATE SET level = GREATEST(follow_ups.level, EXCLUDED.level), version = follow_ups.version + 1, attempts = 0, due_at = now()`,
-              [`set_level:${followUp.characterId}`, followUp.characterId, followUp.level],
-            );
-            break;
-        }
-      }
-      // Delivered at commit, and only then: the worker never runs ahead of the change.
-      if (followUps.length > 0) await client.query(`NOTIFY ${followUpChannel}`);
+      await enqueueJobs<FollowUpPayloads>(client, followUps.map(toJob));
     },
     async publish(events) {
       await appendToOutbox(client, source, events);
