@@ -1,4 +1,4 @@
-// Workload authorization: the one policy source, its enforcement, and its Istio rendering.
+// Workload authorization: the one policy source and its enforcement (its Istio rendering is in ../dev).
 export {
   parsePolicy,
   loadPolicyFile,
@@ -10,4 +10,3 @@ export {
   type Authorizer,
   type Decision,
 } from "./policy.js";
-export { renderIstioAuthorizationPolicies } from "./istio.js";

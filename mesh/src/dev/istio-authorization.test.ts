@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { renderIstioAuthorizationPolicies } from "./istio.js";
-import { parsePolicy } from "./policy.js";
+import { renderIstioAuthorizationPolicies } from "./istio-authorization.js";
+import { parsePolicy } from "../authz/policy.js";
 
 const policy = parsePolicy({
   trustDomain: "chaos.world",
@@ -92,5 +92,15 @@ describe("renderIstioAuthorizationPolicies", () => {
     const odd = renderIstioAuthorizationPolicies(parsePolicy({ trustDomain: "chaos.world", namespace: "chaos", services: { on: { allow: [] }, "42": { allow: [] } } }));
     expect(odd).toContain('      app: "42"');
     expect(odd).toContain('      app: "on"');
+  });
+
+  it("admits the public edge's principal on its port only, in its service's policy only", () => {
+    const edge = { service: "combat", port: 8080, principal: "chaos.world/ns/istio-system/sa/ingress" };
+    const documents = renderIstioAuthorizationPolicies(policy, { publicEdge: edge }).split("\n---\n");
+    expect(documents[1]).toContain(
+      ['            principals: ["chaos.world/ns/istio-system/sa/ingress"]', "      to:", "        - operation:", '            ports: ["8080"]'].join("\n"),
+    );
+    expect(documents[2]).not.toContain("istio-system");
+    expect(() => renderIstioAuthorizationPolicies(policy, { publicEdge: { ...edge, service: "nobody" } })).toThrow(/not in the policy/);
   });
 });
