@@ -1,24 +1,8 @@
 import type { DescEnum } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorWithReason, reasonName } from "./error-info.js";
+import { DomainError } from "./domain/domain-error.js";
 import type { MeshInterceptor } from "./server/mesh-call.js";
-
-/**
- * A refusal of the domain, thrown by a service's core logic: a value of the
- * service's ErrorReason enum, a message for people and metadata for clients.
- * Core code knows nothing of status codes; the service's handlers map each
- * reason to one (see createDomainErrorInterceptor).
- */
-export class DomainError extends Error {
-  constructor(
-    readonly reason: number,
-    message: string,
-    readonly metadata: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
-    this.name = "DomainError";
-  }
-}
 
 /** How a service reports its domain errors: its ErrorInfo domain, its ErrorReason enum, and a status code per reason. */
 export interface DomainErrorMapping {

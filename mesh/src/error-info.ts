@@ -1,5 +1,6 @@
-import { create, type DescEnum } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { reasonName } from "./domain/reason-name.js";
 import { ErrorInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
 
 /** What a client branches on: an ErrorReason enum value's name and its domain (AIP-193). */
@@ -41,12 +42,4 @@ export function toCallerError(error: unknown): ConnectError {
   return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
 }
 
-/**
- * The proto name of an ErrorReason value ("ERROR_REASON_ON_COOLDOWN"):
- * generated TypeScript enums drop the prefix, the wire contract keeps it.
- */
-export function reasonName(reasons: DescEnum, value: number): string {
-  const found = reasons.values.find((v) => v.number === value);
-  if (found === undefined) throw new Error(`${reasons.typeName} has no value ${value}`);
-  return found.name;
-}
+export { reasonName };

@@ -1,4 +1,4 @@
-import { numberSetting } from "@chaos/mesh";
+import { numberSetting } from "@chaos/mesh/server";
 
 /** The combat service's settings, read from the environment at start-up. */
 export interface CombatConfig {

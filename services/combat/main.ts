@@ -1,4 +1,4 @@
-import { runService } from "@chaos/mesh";
+import { runService } from "@chaos/mesh/server";
 import combat from "./service.js";
 
 await runService(combat);

@@ -1,6 +1,6 @@
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
-import { defineService, registration } from "@chaos/mesh";
+import { defineService, registration } from "@chaos/mesh/server";
 import { createPlayerDirectory } from "./clients/player-directory.js";
 import { loadCombatConfig } from "./config.js";
 import { createSpellCaster } from "./core/cast-spell.js";

@@ -1,5 +1,5 @@
 import { EchoService } from "@chaos/gen/chaos/echo/v1/echo_service_pb.js";
-import { defineService, registration } from "@chaos/mesh";
+import { defineService, registration } from "@chaos/mesh/server";
 import { createEchoHandlers } from "./handlers/echo.js";
 
 /** The mesh's example and test service: echoes, streams, fails on request; no state. */

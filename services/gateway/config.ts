@@ -1,4 +1,4 @@
-import { integerSetting, type Rate } from "@chaos/mesh";
+import { integerSetting, type Rate } from "@chaos/mesh/server";
 
 /** The gateway's settings, read from the environment at start-up. */
 export interface GatewayConfig {

@@ -1,4 +1,4 @@
-import { integerSetting, numberSetting } from "@chaos/mesh";
+import { integerSetting, numberSetting } from "@chaos/mesh/server";
 
 /** The identity service's settings, read from the environment at start-up. */
 export interface IdentityConfig {

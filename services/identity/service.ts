@@ -1,6 +1,6 @@
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
-import { clientAddressHeader, clientUserAgentHeader, createTokenVerifier, defineService, registration, tokenAudience, tokenIssuer } from "@chaos/mesh";
+import { clientAddressHeader, clientUserAgentHeader, createTokenVerifier, defineService, registration, tokenAudience, tokenIssuer } from "@chaos/mesh/server";
 import { loadIdentityConfig } from "./config.js";
 import { createAccounts } from "./core/accounts.js";
 import { createKeyRing } from "./core/key-ring.js";

@@ -1,7 +1,8 @@
 import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
-import { consumeEvents, defineService, onEvent, registration } from "@chaos/mesh";
+import { onEvent } from "@chaos/mesh/events";
+import { consumeEvents, defineService, registration } from "@chaos/mesh/server";
 import { loadInventoryConfig } from "./config.js";
 import { createCharacterAssets } from "./core/character-assets.js";
 import { createCharacterFeed } from "./core/character-feed.js";

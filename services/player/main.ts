@@ -1,4 +1,4 @@
-import { runService } from "@chaos/mesh";
+import { runService } from "@chaos/mesh/server";
 import player from "./service.js";
 
 await runService(player);

@@ -1,6 +1,6 @@
 import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
-import { defineService, registration } from "@chaos/mesh";
+import { defineService, registration } from "@chaos/mesh/server";
 import { loadPlayerConfig } from "./config.js";
 import { createRoster } from "./core/roster.js";
 import { createVitals } from "./core/vitals.js";

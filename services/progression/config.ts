@@ -1,4 +1,4 @@
-import { integerSetting } from "@chaos/mesh";
+import { integerSetting } from "@chaos/mesh/server";
 
 /** The progression service's settings, read from the environment at start-up. */
 export interface ProgressionConfig {

@@ -4,8 +4,8 @@ import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos
 import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
 import { ProgressionInternalService } from "@chaos/gen/chaos/progression/v1/progression_internal_service_pb.js";
 import { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
-import { consumeEvents, defineService, onEvent, registration } from "@chaos/mesh";
-import { jobQueueMigrations } from "@chaos/mesh";
+import { onEvent } from "@chaos/mesh/events";
+import { consumeEvents, defineService, registration, jobQueueMigrations } from "@chaos/mesh/server";
 import { createInventoryRewards } from "./clients/inventory-rewards.js";
 import { createPlayerLevels } from "./clients/player-levels.js";
 import { loadProgressionConfig } from "./config.js";

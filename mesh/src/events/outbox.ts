@@ -1,7 +1,8 @@
-import { toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import type pg from "pg";
 import { currentCallScope } from "../call-scope.js";
+import type { OutgoingEvent } from "../domain/outgoing-event.js";
 import { injectTraceContext } from "../observability/tracing.js";
 import type { Migration } from "../persistence/migrations.js";
 import { newCloudEvent, toKafkaHeaders } from "./cloud-event.js";
@@ -36,15 +37,6 @@ export const eventTableMigrations: readonly Migration[] = [
       );`,
   },
 ];
-
-/** An event to publish: a message of the domain's events.proto and where it goes. */
-export interface OutgoingEvent<Desc extends DescMessage = DescMessage> {
-  readonly topic: string;
-  /** The aggregate id: partition key and ce_subject, so one aggregate's events stay in order. */
-  readonly aggregateId: string;
-  readonly schema: Desc;
-  readonly message: MessageShape<Desc>;
-}
 
 /**
  * Writes events into the outbox inside the caller's transaction, next to the

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { ErrorReason as PlayerErrorReason, ErrorReasonSchema as PlayerErrorReasonSchema } from "@chaos/gen/chaos/player/v1/errors_pb.js";
 import type { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
-import { errorInfoOf, idempotencyKeyHeader, reasonName } from "@chaos/mesh";
+import { errorInfoOf, idempotencyKeyHeader, reasonName } from "@chaos/mesh/client";
 import type { CharacterDirectory } from "../core/character-directory.js";
 
 const playerDomain = "player.chaos.world";

@@ -2,7 +2,7 @@ import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf"
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { CharacterDefeatedSchema, DamageDealtSchema, SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import type { Spell } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
-import { topicName, type OutgoingEvent } from "@chaos/mesh";
+import { topicName, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { CastRecord } from "../store/cast-log.js";
 
 /** Combat's events go to chaos.combat.v1.casts, keyed by the caster (the aggregate), so one caster's casts stay in order. */

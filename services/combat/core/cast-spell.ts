@@ -1,7 +1,7 @@
 import { CharacterKind, type Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { ErrorReason } from "@chaos/gen/chaos/combat/v1/errors_pb.js";
 import type { Spell } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { Logger } from "pino";
 import type { CastLog, CastRecord } from "../store/cast-log.js";
 import type { ManaAndCooldowns, Price } from "../store/mana-and-cooldowns.js";

@@ -1,7 +1,7 @@
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
-import { requirePrincipal } from "@chaos/mesh";
+import { requirePrincipal } from "@chaos/mesh/server";
 import type { SpellCaster } from "../core/cast-spell.js";
 import type { CombatOverview } from "../core/combat-overview.js";
 

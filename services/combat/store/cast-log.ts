@@ -1,4 +1,5 @@
-import { appendToOutbox, type Database, type OutgoingEvent } from "@chaos/mesh";
+import { appendToOutbox, type OutgoingEvent } from "@chaos/mesh/events";
+import type { Database } from "@chaos/mesh/server";
 
 /** A completed cast and the outcome its caster was told. */
 export interface CastRecord {

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code } from "@connectrpc/connect";
 import { EchoService, ErrorReason, ErrorReasonSchema } from "@chaos/gen/chaos/echo/v1/echo_service_pb.js";
-import { callerOf, errorWithReason, principalOf, reasonName, traceIdOf } from "@chaos/mesh";
+import { callerOf, errorWithReason, principalOf, reasonName, traceIdOf } from "@chaos/mesh/server";
 
 /** The echo handlers; `instance` names who answered (visible in responses). */
 export function createEchoHandlers(instance: string): ServiceImpl<typeof EchoService> {
@@ -23,6 +23,18 @@ export function createEchoHandlers(instance: string): ServiceImpl<typeof EchoSer
         yield { payload: request.payload, index };
       }
     },
+    async echoClientStream(requests) {
+      const payloads: Uint8Array[] = [];
+      for await (const request of requests) payloads.push(request.payload);
+      return { payload: concat(payloads), count: payloads.length, servedBy: instance };
+    },
+    async *echoBidi(requests, context) {
+      let index = 0;
+      for await (const request of requests) {
+        if (request.delayMs > 0) await delay(request.delayMs, context.signal);
+        yield { payload: request.payload, index: index++ };
+      }
+    },
     async whoAmI(_request, context) {
       const principal = principalOf(context);
       return {
@@ -33,6 +45,16 @@ export function createEchoHandlers(instance: string): ServiceImpl<typeof EchoSer
       };
     },
   };
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

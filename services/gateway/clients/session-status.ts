@@ -1,5 +1,5 @@
 import type { Client } from "@connectrpc/connect";
-import { ExpiringMap } from "@chaos/mesh";
+import { ExpiringMap } from "@chaos/mesh/client";
 import type { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 
 /** Whether the login session behind an access token is still open. */

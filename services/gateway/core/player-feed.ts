@@ -1,6 +1,6 @@
 import type { StreamPlayerEventsResponse } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { ErrorReason } from "@chaos/gen/chaos/gateway/v1/errors_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { Logger } from "pino";
 import type { FeedDelivery } from "./feed-events.js";
 

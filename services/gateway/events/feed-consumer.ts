@@ -1,7 +1,7 @@
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { CharacterDefeatedSchema, DamageDealtSchema, SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import { AchievementUnlockedSchema, LevelReachedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
-import { ensureTopics, fromKafkaHeaders } from "@chaos/mesh";
+import { ensureTopics, fromKafkaHeaders } from "@chaos/mesh/events";
 import type { Kafka } from "kafkajs";
 import type { Logger } from "pino";
 import type { FeedSourceEvent } from "../core/feed-events.js";

@@ -1,7 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { RateLimitExceededSchema } from "@chaos/gen/chaos/gateway/v1/events_pb.js";
-import { ensureTopics, newCloudEvent, toKafkaHeaders } from "@chaos/mesh";
+import { ensureTopics, newCloudEvent, toKafkaHeaders } from "@chaos/mesh/events";
 import type { Redis } from "ioredis";
 import type { Kafka } from "kafkajs";
 import type { Logger } from "pino";

@@ -1,4 +1,4 @@
-import type { MeshInterceptor } from "@chaos/mesh";
+import type { MeshInterceptor } from "@chaos/mesh/server";
 import type { SessionStatus } from "../clients/session-status.js";
 import { fromOwnCall, unauthenticated } from "./gateway-errors.js";
 

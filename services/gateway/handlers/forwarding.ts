@@ -1,6 +1,6 @@
 import type { Message } from "@bufbuild/protobuf";
 import type { CallOptions, HandlerContext } from "@connectrpc/connect";
-import { registration, type MeshRuntime, type ServiceRegistration } from "@chaos/mesh";
+import { registration, type MeshRuntime, type ServiceRegistration } from "@chaos/mesh/server";
 import { fromUpstream, upstreamUnavailable } from "./gateway-errors.js";
 import type { Route } from "./routes.js";
 

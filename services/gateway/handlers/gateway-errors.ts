@@ -3,7 +3,8 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorReason, ErrorReasonSchema } from "@chaos/gen/chaos/gateway/v1/errors_pb.js";
 import { ErrorInfoSchema, RetryInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
-import { errorInfoOf, errorWithReason, reasonName, unhealthyCodes, type TokenRefusalReason } from "@chaos/mesh";
+import { unhealthyCodes } from "@chaos/mesh/client";
+import { errorInfoOf, errorWithReason, reasonName, type TokenRefusalReason } from "@chaos/mesh/server";
 
 /** The ErrorInfo domain of the gateway's own errors. */
 const gatewayDomain = "gateway.chaos.world";

@@ -2,7 +2,7 @@ import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ErrorReason } from "@chaos/gen/chaos/gateway/v1/errors_pb.js";
 import type { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
-import { DomainError, requirePrincipal } from "@chaos/mesh";
+import { DomainError, requirePrincipal } from "@chaos/mesh/server";
 import type { FeedStream, PlayerFeed } from "../core/player-feed.js";
 import { rateLimited } from "./gateway-errors.js";
 

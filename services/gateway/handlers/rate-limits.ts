@@ -1,4 +1,4 @@
-import { clientAddressHeader, type MeshInterceptor, type Rate, type RateDecision, type RateLimiter } from "@chaos/mesh";
+import { clientAddressHeader, type MeshInterceptor, type Rate, type RateDecision, type RateLimiter } from "@chaos/mesh/server";
 import type { Logger } from "pino";
 import { rateLimited } from "./gateway-errors.js";
 

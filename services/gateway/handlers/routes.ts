@@ -1,5 +1,5 @@
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
-import { methodPath, publicRoutesOf, type AnyServiceManifest, type PublicRoute } from "@chaos/mesh";
+import { methodPath, publicRoutesOf, type AnyServiceManifest, type PublicRoute } from "@chaos/mesh/server";
 
 /** A public API the gateway serves unchanged by forwarding it to the service that owns it. */
 export type Route = PublicRoute;

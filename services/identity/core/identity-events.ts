@@ -10,7 +10,7 @@ import {
   RefreshTokenReuseDetectedSchema,
   SessionRevokedSchema,
 } from "@chaos/gen/chaos/identity/v1/events_pb.js";
-import { reasonName, topicName, type OutgoingEvent } from "@chaos/mesh";
+import { topicName, type OutgoingEvent, reasonName } from "@chaos/mesh/domain";
 import { ErrorReasonSchema, type ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import { toRoles } from "./account.js";
 import type { RevokeCause } from "./session.js";

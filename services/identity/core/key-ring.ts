@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, randomUUID } from "node:crypto";
-import { createTokenSigner, tokenAlgorithm, tokenAudience, tokenIssuer, type PrincipalInput, type TokenSigner } from "@chaos/mesh";
+import { createTokenSigner, tokenAlgorithm, tokenAudience, tokenIssuer, type PrincipalInput, type TokenSigner } from "@chaos/mesh/domain";
 import type { SigningKeyStore, StoredSigningKey } from "../store/signing-key-store.js";
 import type { SecretBox } from "./secret-box.js";
 

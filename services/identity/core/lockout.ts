@@ -1,4 +1,4 @@
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import type { IdentityTransaction } from "../store/identity-store.js";
 import type { AccountRecord } from "./account.js";

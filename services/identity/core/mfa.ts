@@ -1,4 +1,4 @@
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import type { IdentityStore } from "../store/identity-store.js";
 import { lockRemainingSeconds, mfaSecretContext } from "./account.js";

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import type { IdentityStore, IdentityTransaction } from "../store/identity-store.js";
 import type { AccountRecord } from "./account.js";

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { callerOf, clientAddressHeader, clientUserAgentHeader, requirePrincipal, type Principal } from "@chaos/mesh";
+import { callerOf, clientAddressHeader, clientUserAgentHeader, requirePrincipal, type Principal } from "@chaos/mesh/server";
 import type { ClientFacts } from "../core/session.js";
 import type { Sessions } from "../core/sessions.js";
 

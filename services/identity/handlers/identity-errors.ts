@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { ErrorReason, ErrorReasonSchema } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
-import type { DomainErrorMapping } from "@chaos/mesh";
+import type { DomainErrorMapping } from "@chaos/mesh/server";
 
 /** The status code of each identity ErrorReason (see errors.proto). */
 export const identityErrors: DomainErrorMapping = {

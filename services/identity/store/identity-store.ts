@@ -1,4 +1,5 @@
-import { appendToOutbox, type Database, type OutgoingEvent } from "@chaos/mesh";
+import { appendToOutbox, type OutgoingEvent } from "@chaos/mesh/events";
+import type { Database } from "@chaos/mesh/server";
 import { accountRows, type AccountRows } from "./account-rows.js";
 import { sessionRows, type SessionRows } from "./session-rows.js";
 

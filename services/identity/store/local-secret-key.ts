@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Database } from "@chaos/mesh";
+import type { Database } from "@chaos/mesh/server";
 
 /**
  * The at-rest encryption key kept in the identity database itself, created

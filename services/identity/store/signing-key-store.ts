@@ -1,4 +1,4 @@
-import type { Database } from "@chaos/mesh";
+import type { Database } from "@chaos/mesh/server";
 import type { Queryable } from "./queryable.js";
 
 /** An Ed25519 token signing key as stored. */

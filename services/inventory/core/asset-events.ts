@@ -10,7 +10,7 @@ import {
   ItemsRemovedSchema,
 } from "@chaos/gen/chaos/inventory/v1/events_pb.js";
 import { ItemGrantSchema, type LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
-import { topicName, type OutgoingEvent } from "@chaos/mesh";
+import { topicName, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { HoldRecord } from "./asset-records.js";
 
 /** A quantity of one item definition, as events and grants name it. */

@@ -1,5 +1,5 @@
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { AssetStore, AssetTransaction } from "../store/asset-store.js";
 import type { LedgerEntryRecord, StackRecord, WalletRecord } from "./asset-records.js";
 import { itemsRemoved } from "./asset-events.js";

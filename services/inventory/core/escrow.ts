@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
 import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { AssetStore, AssetTransaction } from "../store/asset-store.js";
 import type { HeldItemRecord, HoldRecord } from "./asset-records.js";
 import { escrowHoldPlaced, escrowHoldReleased, escrowHoldTransferred, itemsGranted, itemsRemoved } from "./asset-events.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
 import type { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { AssetTransaction } from "../store/asset-store.js";
 import { goldCredited, goldDebited } from "./asset-events.js";
 import { walletAccount } from "./ledger-accounts.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { AssetTransaction } from "../store/asset-store.js";
 
 /** How an operation's result is stored with its key, to be answered again on a retry. */

@@ -1,5 +1,5 @@
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { AssetTransaction } from "../store/asset-store.js";
 import type { StackRecord } from "./asset-records.js";
 import type { ItemQuantity } from "./asset-events.js";

@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
-import { requirePrincipal } from "@chaos/mesh";
+import { requirePrincipal } from "@chaos/mesh/server";
 import type { CharacterAssets } from "../core/character-assets.js";
 import { toItemStack, toLedgerEntry, toWallet } from "./asset-messages.js";
 import { decodeLedgerPageToken, encodeLedgerPageToken } from "./page-token.js";

@@ -1,4 +1,4 @@
-import { decodePageToken, encodePageToken } from "@chaos/mesh";
+import { decodePageToken, encodePageToken } from "@chaos/mesh/server";
 
 // Ledger listings page by entry position, newest first; the scope is the character.
 

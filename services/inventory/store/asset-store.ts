@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
-import { appendToOutbox, type Database, type OutgoingEvent } from "@chaos/mesh";
+import { appendToOutbox, type OutgoingEvent } from "@chaos/mesh/events";
+import type { Database } from "@chaos/mesh/server";
 import type { HeldItemRecord, HoldRecord, HoldStatus, LedgerEntryRecord, NewLedgerEntry, StackRecord } from "../core/asset-records.js";
 import { escrowAccount, walletAccount } from "../core/ledger-accounts.js";
 

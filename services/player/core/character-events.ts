@@ -8,7 +8,7 @@ import {
   CharacterLevelChangedSchema,
   CharacterMovedSchema,
 } from "@chaos/gen/chaos/player/v1/events_pb.js";
-import { topicName, type OutgoingEvent } from "@chaos/mesh";
+import { topicName, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { CharacterRecord, WorldPosition } from "./character.js";
 
 /** Every player event goes to chaos.player.v1.characters, keyed by character id (the aggregate). */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CharacterKind, type CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { ErrorReason } from "@chaos/gen/chaos/player/v1/errors_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { CharacterStore } from "../store/character-store.js";
 import { insideZone, type CharacterRecord, type WorldPosition } from "./character.js";
 import { characterCreated, characterDeleted, characterMoved } from "./character-events.js";

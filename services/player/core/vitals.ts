@@ -1,5 +1,5 @@
 import { ErrorReason } from "@chaos/gen/chaos/player/v1/errors_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { CharacterStore } from "../store/character-store.js";
 import type { CharacterRecord } from "./character.js";
 import { healthChanged, levelChanged } from "./character-events.js";

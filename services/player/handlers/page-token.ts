@@ -1,4 +1,4 @@
-import { decodePageToken, encodePageToken } from "@chaos/mesh";
+import { decodePageToken, encodePageToken } from "@chaos/mesh/server";
 
 // Zone listings page by (lower-case) name; the scope is the zone.
 

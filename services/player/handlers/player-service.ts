@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
-import { requirePrincipal } from "@chaos/mesh";
+import { requirePrincipal } from "@chaos/mesh/server";
 import type { Roster } from "../core/roster.js";
 import { toCharacterMessage } from "./character-message.js";
 import { decodeZonePageToken, encodeZonePageToken } from "./page-token.js";

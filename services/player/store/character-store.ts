@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { CharacterClass, CharacterKind } from "@chaos/gen/chaos/player/v1/character_pb.js";
-import { appendToOutbox, type Database, type OutgoingEvent } from "@chaos/mesh";
+import { appendToOutbox, type OutgoingEvent } from "@chaos/mesh/events";
+import type { Database } from "@chaos/mesh/server";
 import type { CharacterRecord, ZoneBounds } from "../core/character.js";
 
 /** What one earlier ApplyDamage of a cast did (ApplyDamage is idempotent by cast id). */

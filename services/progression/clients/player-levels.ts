@@ -1,6 +1,6 @@
 import type { Client } from "@connectrpc/connect";
 import type { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
-import { idempotencyKeyHeader } from "@chaos/mesh";
+import { idempotencyKeyHeader } from "@chaos/mesh/client";
 import type { LevelKeeper } from "../core/follow-ups.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { JobHandlers } from "@chaos/mesh";
+import type { JobHandlers } from "@chaos/mesh/domain";
 import type { Leaderboards } from "./leaderboards.js";
 import type { FollowUpPayloads } from "./progress-records.js";
 

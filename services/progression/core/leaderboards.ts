@@ -1,5 +1,5 @@
 import { ErrorReason } from "@chaos/gen/chaos/progression/v1/errors_pb.js";
-import { DomainError } from "@chaos/mesh";
+import { DomainError } from "@chaos/mesh/domain";
 import type { BoardStore } from "../store/board-store.js";
 import type { ProgressStore } from "../store/progress-store.js";
 import type { History } from "./progress-records.js";

@@ -1,7 +1,7 @@
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AchievementUnlockedSchema, ExperienceGainedSchema, LevelReachedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
-import { topicName, type OutgoingEvent } from "@chaos/mesh";
+import { topicName, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { AchievementDefinition } from "./achievements.js";
 
 /** Every progression event goes to chaos.progression.v1.progress, keyed by character id. */

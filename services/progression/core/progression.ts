@@ -1,5 +1,5 @@
 import { ErrorReason } from "@chaos/gen/chaos/progression/v1/errors_pb.js";
-import { DomainError, type OutgoingEvent } from "@chaos/mesh";
+import { DomainError, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { ProgressStore, ProgressTransaction } from "../store/progress-store.js";
 import { achievements, newlyReached, type AchievementDefinition } from "./achievements.js";
 import { experienceForDefeat } from "./experience-rules.js";

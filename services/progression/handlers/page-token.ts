@@ -1,4 +1,4 @@
-import { decodePageToken, encodePageToken } from "@chaos/mesh";
+import { decodePageToken, encodePageToken } from "@chaos/mesh/server";
 import type { Board } from "@chaos/gen/chaos/progression/v1/progress_pb.js";
 
 // Leaderboards page by rank offset; the scope is the board. A board changes

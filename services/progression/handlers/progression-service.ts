@@ -1,6 +1,6 @@
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
-import { callerOf, principalOf, requirePrincipal } from "@chaos/mesh";
+import { callerOf, principalOf, requirePrincipal } from "@chaos/mesh/server";
 import type { Leaderboards } from "../core/leaderboards.js";
 import type { Progression } from "../core/progression.js";
 import { historyOf, toAchievement, toLeaderboardEntry, toProgress } from "./progress-messages.js";

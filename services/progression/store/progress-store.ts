@@ -1,6 +1,6 @@
 import type pg from "pg";
-import { appendToOutbox, type Database, type OutgoingEvent } from "@chaos/mesh";
-import { enqueueJobs, type JobRequest } from "@chaos/mesh";
+import { appendToOutbox, type OutgoingEvent, enqueueJobs, type JobRequest } from "@chaos/mesh/events";
+import type { Database } from "@chaos/mesh/server";
 import type { BoardScores, FollowUp, FollowUpPayloads, History, HistoryRow, ProgressRecord, UnlockRecord } from "../core/progress-records.js";
 
 /** Reads outside any transaction, and the ways into one. */
