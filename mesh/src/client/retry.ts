@@ -56,3 +56,20 @@ export function pushback(trailer: Headers | undefined): number | "stop" | undefi
 export function retryableCode(policy: RetryPolicy, error: unknown): error is ConnectError {
   return error instanceof ConnectError && policy.retryableCodes.has(error.code);
 }
+
+const committedErrors = new WeakSet<object>();
+
+/**
+ * Marks the error of an attempt that failed after the server's response
+ * headers had arrived: gRFC A6 counts the call as committed from then on, so
+ * it is never retried, whatever its code.
+ */
+export function markCommitted(error: ConnectError): ConnectError {
+  committedErrors.add(error);
+  return error;
+}
+
+/** True for the error of an attempt that failed after its response had begun (see markCommitted). */
+export function isCommitted(error: unknown): boolean {
+  return typeof error === "object" && error !== null && committedErrors.has(error);
+}

@@ -9,9 +9,9 @@ export interface MeshMetrics {
   readonly serverLatency: Histogram<"face" | "method">;
   /** Calls being served right now. */
   readonly serverInFlight: Gauge<"face" | "method">;
-  /** Outgoing calls, by target, method and code name. */
+  /** Attempts of outgoing calls that reached the wire (each retry counts), by target, method and code name. */
   readonly clientCalls: Counter<"target" | "method" | "code">;
-  /** Outgoing call latency including retries, in seconds. */
+  /** Duration of one attempt of an outgoing call (a stream: until it ends), in seconds. */
   readonly clientLatency: Histogram<"target" | "method">;
   /** Retry attempts made (not counting first attempts). */
   readonly clientRetries: Counter<"target" | "method">;
@@ -32,8 +32,8 @@ export function createMeshMetrics(service: string): MeshMetrics {
     serverCalls: new Counter({ name: "chaos_server_calls_total", help: "Calls served, by face, method and gRPC code.", labelNames: ["face", "method", "code"], registers: [registry] }),
     serverLatency: new Histogram({ name: "chaos_server_call_duration_seconds", help: "Time to handle a call.", labelNames: ["face", "method"], buckets, registers: [registry] }),
     serverInFlight: new Gauge({ name: "chaos_server_calls_in_flight", help: "Calls being handled now.", labelNames: ["face", "method"], registers: [registry] }),
-    clientCalls: new Counter({ name: "chaos_client_calls_total", help: "Outgoing calls, by target, method and gRPC code.", labelNames: ["target", "method", "code"], registers: [registry] }),
-    clientLatency: new Histogram({ name: "chaos_client_call_duration_seconds", help: "Outgoing call time including retries.", labelNames: ["target", "method"], buckets, registers: [registry] }),
+    clientCalls: new Counter({ name: "chaos_client_calls_total", help: "Attempts of outgoing calls (each retry counts), by target, method and gRPC code.", labelNames: ["target", "method", "code"], registers: [registry] }),
+    clientLatency: new Histogram({ name: "chaos_client_call_duration_seconds", help: "Duration of one attempt of an outgoing call.", labelNames: ["target", "method"], buckets, registers: [registry] }),
     clientRetries: new Counter({ name: "chaos_client_retries_total", help: "Retry attempts of outgoing calls.", labelNames: ["target", "method"], registers: [registry] }),
     breakerState: new Gauge({ name: "chaos_circuit_breaker_state", help: "Circuit breaker state: 0 closed, 1 half-open, 2 open.", labelNames: ["target", "method"], registers: [registry] }),
   };

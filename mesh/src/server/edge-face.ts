@@ -8,6 +8,7 @@ import { toCallerError } from "../error-info.js";
 import { createCallContext, endCallContext, type DeadlineLimits } from "./call-context.js";
 import type { MeshCall, MeshNext } from "./mesh-call.js";
 import type { MethodEntry } from "./registration.js";
+import { abortableRequests } from "./request-stream.js";
 
 /** Settings of the edge (connect-node) face. */
 export interface EdgeFaceOptions {
@@ -62,6 +63,16 @@ export function createEdgeFace(
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
+  // Past the grace period, connections still open are cut: a client that keeps a stream
+  // open after its answer (still sending into a call that has ended) must not hold the shutdown.
+  options.shutdownSignal.addEventListener(
+    "abort",
+    () => {
+      for (const session of sessions) session.destroy();
+      http1.closeAllConnections();
+    },
+    { once: true },
+  );
   return {
     http2: http2Server,
     http1,
@@ -85,8 +96,14 @@ export interface EdgeFace {
   close(): Promise<void>;
 }
 
+/**
+ * The connect-node handler of one method. connect-node hands it one request
+ * message (unary, server streaming) or an iterable of them (client, bidi
+ * streaming) and applies the message-size limits to each message.
+ */
 function edgeHandler(entry: MethodEntry, next: MeshNext, options: EdgeFaceOptions): unknown {
-  const start = async (request: never, ctx: HandlerContext) => {
+  const readsStream = entry.method.methodKind === "client_streaming" || entry.method.methodKind === "bidi_streaming";
+  const start = async (input: never, ctx: HandlerContext) => {
     const context = createCallContext(
       {
         service: entry.service,
@@ -100,29 +117,31 @@ function edgeHandler(entry: MethodEntry, next: MeshNext, options: EdgeFaceOption
       },
       options.limits,
     );
-    const call: MeshCall = {
+    // One object shape for every kind (the absent one of request/requests is undefined).
+    const call = {
       face: "edge",
       service: entry.service,
       method: entry.method,
       path: entry.path,
-      request,
+      request: readsStream ? undefined : input,
+      requests: readsStream ? abortableRequests(input, context.signal) : undefined,
       context,
       caller: undefined,
       callerError: undefined,
       principal: undefined,
       traceId: undefined,
-    };
+    } as MeshCall;
     return { call, result: await next(call) };
   };
   const copyHeaders = (from: HandlerContext, to: HandlerContext) => {
     from.responseHeader.forEach((value, key) => to.responseHeader.set(key, value));
     from.responseTrailer.forEach((value, key) => to.responseTrailer.set(key, value));
   };
-  if (entry.method.methodKind === "server_streaming") {
-    return async function* (request: never, ctx: HandlerContext) {
+  if (entry.method.methodKind === "server_streaming" || entry.method.methodKind === "bidi_streaming") {
+    return async function* (input: never, ctx: HandlerContext) {
       let context: HandlerContext | undefined;
       try {
-        const { call, result } = await start(request, ctx);
+        const { call, result } = await start(input, ctx);
         context = call.context;
         copyHeaders(call.context, ctx);
         if (result.kind !== "stream") throw new Error(`${entry.path} returned one message from a streaming method`);
@@ -135,10 +154,10 @@ function edgeHandler(entry: MethodEntry, next: MeshNext, options: EdgeFaceOption
       }
     };
   }
-  return async (request: never, ctx: HandlerContext) => {
+  return async (input: never, ctx: HandlerContext) => {
     let context: HandlerContext | undefined;
     try {
-      const { call, result } = await start(request, ctx);
+      const { call, result } = await start(input, ctx);
       context = call.context;
       if (result.kind !== "unary") throw new Error(`${entry.path} returned a stream from a unary method`);
       copyHeaders(call.context, ctx);

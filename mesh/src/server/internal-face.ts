@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import type { Message } from "@bufbuild/protobuf";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -10,6 +11,7 @@ import { createCallContext, endCallContext, type DeadlineLimits } from "./call-c
 import type { MeshCall, MeshNext } from "./mesh-call.js";
 import { headersFromMetadata, metadataFromHeaders } from "./metadata.js";
 import type { MethodEntry } from "./registration.js";
+import { abortableRequests } from "./request-stream.js";
 
 /** How the internal face learns who is calling. */
 export type InternalTransportSecurity =
@@ -34,7 +36,11 @@ export interface InternalFaceOptions {
 
 /**
  * Adds every method to a grpc-js server. Each call becomes a MeshCall with a
- * HandlerContext and runs the same chain as on the edge face.
+ * HandlerContext and runs the same chain as on the edge face. Calls that
+ * answer with one message (unary, client streaming) answer through grpc-js's
+ * callback, the others write a stream; calls that read a stream (client,
+ * bidi streaming) hand the handler grpc-js's readable side. grpc-js applies
+ * the message-size limits to each message of a stream.
  */
 export function mountInternalFace(
   server: grpc.Server,
@@ -54,10 +60,12 @@ export function mountInternalFace(
     const handlers: grpc.UntypedServiceImplementation = {};
     for (const entry of list) {
       const { method } = entry;
+      const requestStream = method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming";
+      const responseStream = method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming";
       definition[method.localName] = {
         path: entry.path,
-        requestStream: false,
-        responseStream: method.methodKind === "server_streaming",
+        requestStream,
+        responseStream,
         originalName: method.name,
         requestSerialize: (message: Message) => Buffer.from(toBinary(method.input, message)),
         requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
@@ -65,11 +73,11 @@ export function mountInternalFace(
         responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
       };
       const next = run(entry);
-      handlers[method.localName] =
-        method.methodKind === "server_streaming"
-          ? (call: grpc.ServerWritableStream<Message, Message>) => void serveStream(entry, next, call, options)
-          : (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) =>
-              void serveUnary(entry, next, call, callback, options);
+      handlers[method.localName] = responseStream
+        ? (call: grpc.ServerWritableStream<Message, Message> | grpc.ServerDuplexStream<Message, Message>) =>
+            void serveStream(entry, next, call, options)
+        : (call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerReadableStream<Message, Message>, callback: grpc.sendUnaryData<Message>) =>
+            void serveUnary(entry, next, call, callback, options);
     }
     server.addService(definition, handlers);
   }
@@ -80,19 +88,25 @@ interface FaceState extends InternalFaceOptions {
   readonly peers: PeerIdentityCache;
 }
 
-type ServerCall = grpc.ServerUnaryCall<Message, Message> | grpc.ServerWritableStream<Message, Message>;
+type ServerCall =
+  | grpc.ServerUnaryCall<Message, Message>
+  | grpc.ServerWritableStream<Message, Message>
+  | grpc.ServerReadableStream<Message, Message>
+  | grpc.ServerDuplexStream<Message, Message>;
 
 /** Wires client cancellation to a signal and builds the MeshCall the chain runs on. */
 function begin(entry: MethodEntry, call: ServerCall, options: FaceState): { aborter: AbortController; meshCall: MeshCall } {
   const aborter = new AbortController();
-  call.once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
-  return { aborter, meshCall: toMeshCall(entry, call, call.request, aborter.signal, options) };
+  // Every kind of grpc-js server call emits "cancelled"; their typings just do not unify.
+  (call as EventEmitter).once("cancelled", () => aborter.abort(new ConnectError("cancelled by the client", Code.Canceled)));
+  return { aborter, meshCall: toMeshCall(entry, call, aborter.signal, options) };
 }
 
+/** Unary and client-streaming calls: one answer, through grpc-js's callback. */
 async function serveUnary(
   entry: MethodEntry,
   next: MeshNext,
-  call: grpc.ServerUnaryCall<Message, Message>,
+  call: grpc.ServerUnaryCall<Message, Message> | grpc.ServerReadableStream<Message, Message>,
   callback: grpc.sendUnaryData<Message>,
   options: FaceState,
 ): Promise<void> {
@@ -109,10 +123,11 @@ async function serveUnary(
   }
 }
 
+/** Server- and bidi-streaming calls: a stream of answers, written with backpressure. */
 async function serveStream(
   entry: MethodEntry,
   next: MeshNext,
-  call: grpc.ServerWritableStream<Message, Message>,
+  call: grpc.ServerWritableStream<Message, Message> | grpc.ServerDuplexStream<Message, Message>,
   options: FaceState,
 ): Promise<void> {
   const { aborter, meshCall } = begin(entry, call, options);
@@ -134,13 +149,7 @@ async function serveStream(
   }
 }
 
-function toMeshCall(
-  entry: MethodEntry,
-  call: ServerCall,
-  request: Message,
-  requestSignal: AbortSignal,
-  options: FaceState,
-): MeshCall {
+function toMeshCall(entry: MethodEntry, call: ServerCall, requestSignal: AbortSignal, options: FaceState): MeshCall {
   const requestHeader = headersFromMetadata(call.metadata);
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -167,18 +176,25 @@ function toMeshCall(
   }
   // In native mode the header is meaningless and must not reach handlers as if it were.
   if (options.security.mode === "native") context.requestHeader.delete("x-forwarded-client-cert");
+  // grpc-js hands a single-request call its message, and a streaming-request call a readable of them.
+  const readsStream = entry.method.methodKind === "client_streaming" || entry.method.methodKind === "bidi_streaming";
+  // One object shape for every kind (the absent one of request/requests is undefined).
   return {
     face: "internal",
     service: entry.service,
     method: entry.method,
     path: entry.path,
-    request,
+    request: readsStream ? undefined : (call as grpc.ServerUnaryCall<Message, Message>).request,
+    // A handler that stops reading early must not destroy the stream: its answer and status still go out on it.
+    requests: readsStream
+      ? abortableRequests((call as grpc.ServerReadableStream<Message, Message>).iterator({ destroyOnReturn: false }), context.signal)
+      : undefined,
     context,
     caller,
     callerError,
     principal: undefined,
     traceId: undefined,
-  };
+  } as MeshCall;
 }
 
 function identify(

@@ -22,41 +22,46 @@ export interface MethodEntry {
   readonly handler: MeshNext;
 }
 
-/**
- * Flattens registrations into method entries. Client- and bidi-streaming
- * methods are refused at start-up: the contracts have none, and the chain
- * (validation of one request message) is defined for unary and server
- * streaming only.
- */
+/** Flattens registrations into method entries, one per method of every kind. */
 export function methodEntries(registrations: readonly ServiceRegistration[]): MethodEntry[] {
   const entries: MethodEntry[] = [];
   for (const { service, impl } of registrations) {
     for (const method of service.methods) {
       const fn = (impl as Record<string, unknown>)[method.localName];
       const path = `/${service.typeName}/${method.name}`;
-      if (method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming") {
-        throw new Error(`${path}: ${method.methodKind} methods are not supported by the mesh`);
-      }
       entries.push({ service, method, path, handler: typeof fn === "function" ? adapt(method, fn) : unimplemented(path) });
     }
   }
   return entries;
 }
 
-type AnyHandler = (request: Message, context: unknown) => unknown;
+type AnyHandler = (input: Message | AsyncIterable<Message>, context: unknown) => unknown;
 
+/** The handler as the chain's last step: it gets `request` or `requests` by the method's kind. */
 function adapt(method: DescMethod, fn: unknown): MeshNext {
   const handler = fn as AnyHandler;
-  if (method.methodKind === "server_streaming") {
-    return async (call) => {
-      const output = handler(call.request, call.context) as AsyncIterable<unknown>;
-      return { kind: "stream", messages: normalizeStream(method, output) };
-    };
+  switch (method.methodKind) {
+    case "unary":
+      return async (call): Promise<MeshResult> => {
+        const output = await handler(call.request!, call.context);
+        return { kind: "unary", message: normalize(method, output) };
+      };
+    case "server_streaming":
+      return async (call) => {
+        const output = handler(call.request!, call.context) as AsyncIterable<unknown>;
+        return { kind: "stream", messages: normalizeStream(method, output) };
+      };
+    case "client_streaming":
+      return async (call) => {
+        const output = await handler(call.requests!, call.context);
+        return { kind: "unary", message: normalize(method, output) };
+      };
+    case "bidi_streaming":
+      return async (call) => {
+        const output = handler(call.requests!, call.context) as AsyncIterable<unknown>;
+        return { kind: "stream", messages: normalizeStream(method, output) };
+      };
   }
-  return async (call): Promise<MeshResult> => {
-    const output = await handler(call.request, call.context);
-    return { kind: "unary", message: normalize(method, output) };
-  };
 }
 
 function normalize(method: DescMethod, output: unknown): Message {

@@ -424,6 +424,225 @@ func (x *WhoAmIResponse) GetTraceId() string {
 	return ""
 }
 
+// EchoClientStreamRequest is one message of a client stream to collect.
+type EchoClientStreamRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Collected into the response; at most 64 KiB.
+	Payload       []byte `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EchoClientStreamRequest) Reset() {
+	*x = EchoClientStreamRequest{}
+	mi := &file_chaos_echo_v1_echo_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EchoClientStreamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EchoClientStreamRequest) ProtoMessage() {}
+
+func (x *EchoClientStreamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_echo_v1_echo_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EchoClientStreamRequest.ProtoReflect.Descriptor instead.
+func (*EchoClientStreamRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_echo_v1_echo_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *EchoClientStreamRequest) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+// EchoClientStreamResponse is the answer to a whole client stream.
+type EchoClientStreamResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The payloads of every request, concatenated in the order they arrived.
+	Payload []byte `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	// Number of request messages received.
+	Count uint32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// The name of the service instance that answered.
+	ServedBy      string `protobuf:"bytes,3,opt,name=served_by,json=servedBy,proto3" json:"served_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EchoClientStreamResponse) Reset() {
+	*x = EchoClientStreamResponse{}
+	mi := &file_chaos_echo_v1_echo_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EchoClientStreamResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EchoClientStreamResponse) ProtoMessage() {}
+
+func (x *EchoClientStreamResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_echo_v1_echo_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EchoClientStreamResponse.ProtoReflect.Descriptor instead.
+func (*EchoClientStreamResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_echo_v1_echo_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *EchoClientStreamResponse) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *EchoClientStreamResponse) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *EchoClientStreamResponse) GetServedBy() string {
+	if x != nil {
+		return x.ServedBy
+	}
+	return ""
+}
+
+// EchoBidiRequest is one message of a bidirectional stream.
+type EchoBidiRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Returned unchanged in the answer to this message; at most 64 KiB.
+	Payload []byte `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	// Wait this long before answering this message (0-10000 ms).
+	DelayMs       uint32 `protobuf:"varint,2,opt,name=delay_ms,json=delayMs,proto3" json:"delay_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EchoBidiRequest) Reset() {
+	*x = EchoBidiRequest{}
+	mi := &file_chaos_echo_v1_echo_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EchoBidiRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EchoBidiRequest) ProtoMessage() {}
+
+func (x *EchoBidiRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_echo_v1_echo_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EchoBidiRequest.ProtoReflect.Descriptor instead.
+func (*EchoBidiRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_echo_v1_echo_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *EchoBidiRequest) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *EchoBidiRequest) GetDelayMs() uint32 {
+	if x != nil {
+		return x.DelayMs
+	}
+	return 0
+}
+
+// EchoBidiResponse answers one request of the stream.
+type EchoBidiResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Payload []byte                 `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	// Position of the answered request in the stream, from 0.
+	Index         uint32 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EchoBidiResponse) Reset() {
+	*x = EchoBidiResponse{}
+	mi := &file_chaos_echo_v1_echo_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EchoBidiResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EchoBidiResponse) ProtoMessage() {}
+
+func (x *EchoBidiResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_echo_v1_echo_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EchoBidiResponse.ProtoReflect.Descriptor instead.
+func (*EchoBidiResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_echo_v1_echo_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *EchoBidiResponse) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *EchoBidiResponse) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
 var File_chaos_echo_v1_echo_service_proto protoreflect.FileDescriptor
 
 const file_chaos_echo_v1_echo_service_proto_rawDesc = "" +
@@ -451,15 +670,29 @@ const file_chaos_echo_v1_echo_service_proto_rawDesc = "" +
 	"\x06caller\x18\x01 \x01(\tR\x06caller\x12+\n" +
 	"\x11principal_subject\x18\x02 \x01(\tR\x10principalSubject\x12%\n" +
 	"\x0eprincipal_kind\x18\x03 \x01(\tR\rprincipalKind\x12\x19\n" +
-	"\btrace_id\x18\x04 \x01(\tR\atraceId*O\n" +
+	"\btrace_id\x18\x04 \x01(\tR\atraceId\">\n" +
+	"\x17EchoClientStreamRequest\x12#\n" +
+	"\apayload\x18\x01 \x01(\fB\t\xbaH\x06z\x04\x18\x80\x80\x04R\apayload\"g\n" +
+	"\x18EchoClientStreamResponse\x12\x18\n" +
+	"\apayload\x18\x01 \x01(\fR\apayload\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\rR\x05count\x12\x1b\n" +
+	"\tserved_by\x18\x03 \x01(\tR\bservedBy\"[\n" +
+	"\x0fEchoBidiRequest\x12#\n" +
+	"\apayload\x18\x01 \x01(\fB\t\xbaH\x06z\x04\x18\x80\x80\x04R\apayload\x12#\n" +
+	"\bdelay_ms\x18\x02 \x01(\rB\b\xbaH\x05*\x03\x18\x90NR\adelayMs\"B\n" +
+	"\x10EchoBidiResponse\x12\x18\n" +
+	"\apayload\x18\x01 \x01(\fR\apayload\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\rR\x05index*O\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\"\n" +
-	"\x1eERROR_REASON_REQUESTED_FAILURE\x10\x012\xf4\x01\n" +
+	"\x1eERROR_REASON_REQUESTED_FAILURE\x10\x012\xb6\x03\n" +
 	"\vEchoService\x12D\n" +
 	"\x04Echo\x12\x1a.chaos.echo.v1.EchoRequest\x1a\x1b.chaos.echo.v1.EchoResponse\"\x03\x90\x02\x01\x12X\n" +
 	"\n" +
 	"EchoStream\x12 .chaos.echo.v1.EchoStreamRequest\x1a!.chaos.echo.v1.EchoStreamResponse\"\x03\x90\x02\x010\x01\x12E\n" +
-	"\x06WhoAmI\x12\x1c.chaos.echo.v1.WhoAmIRequest\x1a\x1d.chaos.echo.v1.WhoAmIResponseB\xa6\x01\n" +
+	"\x06WhoAmI\x12\x1c.chaos.echo.v1.WhoAmIRequest\x1a\x1d.chaos.echo.v1.WhoAmIResponse\x12j\n" +
+	"\x10EchoClientStream\x12&.chaos.echo.v1.EchoClientStreamRequest\x1a'.chaos.echo.v1.EchoClientStreamResponse\"\x03\x90\x02\x01(\x01\x12T\n" +
+	"\bEchoBidi\x12\x1e.chaos.echo.v1.EchoBidiRequest\x1a\x1f.chaos.echo.v1.EchoBidiResponse\"\x03\x90\x02\x01(\x010\x01B\xa6\x01\n" +
 	"\x11com.chaos.echo.v1B\x10EchoServiceProtoP\x01Z'chaos.world/gen/go/chaos/echo/v1;echov1\xa2\x02\x03CEX\xaa\x02\rChaos.Echo.V1\xca\x02\x0eChaos\\Echo_\\V1\xe2\x02\x1aChaos\\Echo_\\V1\\GPBMetadata\xea\x02\x0fChaos::Echo::V1b\x06proto3"
 
 var (
@@ -475,28 +708,36 @@ func file_chaos_echo_v1_echo_service_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_echo_v1_echo_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_chaos_echo_v1_echo_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_chaos_echo_v1_echo_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_chaos_echo_v1_echo_service_proto_goTypes = []any{
-	(ErrorReason)(0),           // 0: chaos.echo.v1.ErrorReason
-	(*EchoRequest)(nil),        // 1: chaos.echo.v1.EchoRequest
-	(*EchoResponse)(nil),       // 2: chaos.echo.v1.EchoResponse
-	(*EchoStreamRequest)(nil),  // 3: chaos.echo.v1.EchoStreamRequest
-	(*EchoStreamResponse)(nil), // 4: chaos.echo.v1.EchoStreamResponse
-	(*WhoAmIRequest)(nil),      // 5: chaos.echo.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),     // 6: chaos.echo.v1.WhoAmIResponse
+	(ErrorReason)(0),                 // 0: chaos.echo.v1.ErrorReason
+	(*EchoRequest)(nil),              // 1: chaos.echo.v1.EchoRequest
+	(*EchoResponse)(nil),             // 2: chaos.echo.v1.EchoResponse
+	(*EchoStreamRequest)(nil),        // 3: chaos.echo.v1.EchoStreamRequest
+	(*EchoStreamResponse)(nil),       // 4: chaos.echo.v1.EchoStreamResponse
+	(*WhoAmIRequest)(nil),            // 5: chaos.echo.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),           // 6: chaos.echo.v1.WhoAmIResponse
+	(*EchoClientStreamRequest)(nil),  // 7: chaos.echo.v1.EchoClientStreamRequest
+	(*EchoClientStreamResponse)(nil), // 8: chaos.echo.v1.EchoClientStreamResponse
+	(*EchoBidiRequest)(nil),          // 9: chaos.echo.v1.EchoBidiRequest
+	(*EchoBidiResponse)(nil),         // 10: chaos.echo.v1.EchoBidiResponse
 }
 var file_chaos_echo_v1_echo_service_proto_depIdxs = []int32{
-	1, // 0: chaos.echo.v1.EchoService.Echo:input_type -> chaos.echo.v1.EchoRequest
-	3, // 1: chaos.echo.v1.EchoService.EchoStream:input_type -> chaos.echo.v1.EchoStreamRequest
-	5, // 2: chaos.echo.v1.EchoService.WhoAmI:input_type -> chaos.echo.v1.WhoAmIRequest
-	2, // 3: chaos.echo.v1.EchoService.Echo:output_type -> chaos.echo.v1.EchoResponse
-	4, // 4: chaos.echo.v1.EchoService.EchoStream:output_type -> chaos.echo.v1.EchoStreamResponse
-	6, // 5: chaos.echo.v1.EchoService.WhoAmI:output_type -> chaos.echo.v1.WhoAmIResponse
-	3, // [3:6] is the sub-list for method output_type
-	0, // [0:3] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	1,  // 0: chaos.echo.v1.EchoService.Echo:input_type -> chaos.echo.v1.EchoRequest
+	3,  // 1: chaos.echo.v1.EchoService.EchoStream:input_type -> chaos.echo.v1.EchoStreamRequest
+	5,  // 2: chaos.echo.v1.EchoService.WhoAmI:input_type -> chaos.echo.v1.WhoAmIRequest
+	7,  // 3: chaos.echo.v1.EchoService.EchoClientStream:input_type -> chaos.echo.v1.EchoClientStreamRequest
+	9,  // 4: chaos.echo.v1.EchoService.EchoBidi:input_type -> chaos.echo.v1.EchoBidiRequest
+	2,  // 5: chaos.echo.v1.EchoService.Echo:output_type -> chaos.echo.v1.EchoResponse
+	4,  // 6: chaos.echo.v1.EchoService.EchoStream:output_type -> chaos.echo.v1.EchoStreamResponse
+	6,  // 7: chaos.echo.v1.EchoService.WhoAmI:output_type -> chaos.echo.v1.WhoAmIResponse
+	8,  // 8: chaos.echo.v1.EchoService.EchoClientStream:output_type -> chaos.echo.v1.EchoClientStreamResponse
+	10, // 9: chaos.echo.v1.EchoService.EchoBidi:output_type -> chaos.echo.v1.EchoBidiResponse
+	5,  // [5:10] is the sub-list for method output_type
+	0,  // [0:5] is the sub-list for method input_type
+	0,  // [0:0] is the sub-list for extension type_name
+	0,  // [0:0] is the sub-list for extension extendee
+	0,  // [0:0] is the sub-list for field type_name
 }
 
 func init() { file_chaos_echo_v1_echo_service_proto_init() }
@@ -510,7 +751,7 @@ func file_chaos_echo_v1_echo_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_echo_v1_echo_service_proto_rawDesc), len(file_chaos_echo_v1_echo_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,9 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	EchoService_Echo_FullMethodName       = "/chaos.echo.v1.EchoService/Echo"
-	EchoService_EchoStream_FullMethodName = "/chaos.echo.v1.EchoService/EchoStream"
-	EchoService_WhoAmI_FullMethodName     = "/chaos.echo.v1.EchoService/WhoAmI"
+	EchoService_Echo_FullMethodName             = "/chaos.echo.v1.EchoService/Echo"
+	EchoService_EchoStream_FullMethodName       = "/chaos.echo.v1.EchoService/EchoStream"
+	EchoService_WhoAmI_FullMethodName           = "/chaos.echo.v1.EchoService/WhoAmI"
+	EchoService_EchoClientStream_FullMethodName = "/chaos.echo.v1.EchoService/EchoClientStream"
+	EchoService_EchoBidi_FullMethodName         = "/chaos.echo.v1.EchoService/EchoBidi"
 )
 
 // EchoServiceClient is the client API for EchoService service.
@@ -45,6 +47,17 @@ type EchoServiceClient interface {
 	// calling workload's SPIFFE ID and the end-user principal, if any.
 	// Errors: none beyond the mesh's own (UNAUTHENTICATED, PERMISSION_DENIED).
 	WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error)
+	// EchoClientStream collects the payloads of every request of the stream and
+	// answers once, when the caller half-closes: the payloads concatenated in the
+	// order they arrived, and how many messages there were.
+	// Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+	// CANCELLED when the caller goes away.
+	EchoClientStream(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[EchoClientStreamRequest, EchoClientStreamResponse], error)
+	// EchoBidi answers every request of the stream with its payload as soon as it
+	// arrived (after the request's `delay_ms`), until the caller half-closes.
+	// Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+	// CANCELLED when the caller goes away.
+	EchoBidi(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[EchoBidiRequest, EchoBidiResponse], error)
 }
 
 type echoServiceClient struct {
@@ -94,6 +107,32 @@ func (c *echoServiceClient) WhoAmI(ctx context.Context, in *WhoAmIRequest, opts 
 	return out, nil
 }
 
+func (c *echoServiceClient) EchoClientStream(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[EchoClientStreamRequest, EchoClientStreamResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &EchoService_ServiceDesc.Streams[1], EchoService_EchoClientStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[EchoClientStreamRequest, EchoClientStreamResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EchoService_EchoClientStreamClient = grpc.ClientStreamingClient[EchoClientStreamRequest, EchoClientStreamResponse]
+
+func (c *echoServiceClient) EchoBidi(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[EchoBidiRequest, EchoBidiResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &EchoService_ServiceDesc.Streams[2], EchoService_EchoBidi_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[EchoBidiRequest, EchoBidiResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EchoService_EchoBidiClient = grpc.BidiStreamingClient[EchoBidiRequest, EchoBidiResponse]
+
 // EchoServiceServer is the server API for EchoService service.
 // All implementations must embed UnimplementedEchoServiceServer
 // for forward compatibility.
@@ -115,6 +154,17 @@ type EchoServiceServer interface {
 	// calling workload's SPIFFE ID and the end-user principal, if any.
 	// Errors: none beyond the mesh's own (UNAUTHENTICATED, PERMISSION_DENIED).
 	WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error)
+	// EchoClientStream collects the payloads of every request of the stream and
+	// answers once, when the caller half-closes: the payloads concatenated in the
+	// order they arrived, and how many messages there were.
+	// Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+	// CANCELLED when the caller goes away.
+	EchoClientStream(grpc.ClientStreamingServer[EchoClientStreamRequest, EchoClientStreamResponse]) error
+	// EchoBidi answers every request of the stream with its payload as soon as it
+	// arrived (after the request's `delay_ms`), until the caller half-closes.
+	// Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+	// CANCELLED when the caller goes away.
+	EchoBidi(grpc.BidiStreamingServer[EchoBidiRequest, EchoBidiResponse]) error
 	mustEmbedUnimplementedEchoServiceServer()
 }
 
@@ -133,6 +183,12 @@ func (UnimplementedEchoServiceServer) EchoStream(*EchoStreamRequest, grpc.Server
 }
 func (UnimplementedEchoServiceServer) WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WhoAmI not implemented")
+}
+func (UnimplementedEchoServiceServer) EchoClientStream(grpc.ClientStreamingServer[EchoClientStreamRequest, EchoClientStreamResponse]) error {
+	return status.Error(codes.Unimplemented, "method EchoClientStream not implemented")
+}
+func (UnimplementedEchoServiceServer) EchoBidi(grpc.BidiStreamingServer[EchoBidiRequest, EchoBidiResponse]) error {
+	return status.Error(codes.Unimplemented, "method EchoBidi not implemented")
 }
 func (UnimplementedEchoServiceServer) mustEmbedUnimplementedEchoServiceServer() {}
 func (UnimplementedEchoServiceServer) testEmbeddedByValue()                     {}
@@ -202,6 +258,20 @@ func _EchoService_WhoAmI_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EchoService_EchoClientStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(EchoServiceServer).EchoClientStream(&grpc.GenericServerStream[EchoClientStreamRequest, EchoClientStreamResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EchoService_EchoClientStreamServer = grpc.ClientStreamingServer[EchoClientStreamRequest, EchoClientStreamResponse]
+
+func _EchoService_EchoBidi_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(EchoServiceServer).EchoBidi(&grpc.GenericServerStream[EchoBidiRequest, EchoBidiResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EchoService_EchoBidiServer = grpc.BidiStreamingServer[EchoBidiRequest, EchoBidiResponse]
+
 // EchoService_ServiceDesc is the grpc.ServiceDesc for EchoService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -223,6 +293,17 @@ var EchoService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "EchoStream",
 			Handler:       _EchoService_EchoStream_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "EchoClientStream",
+			Handler:       _EchoService_EchoClientStream_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "EchoBidi",
+			Handler:       _EchoService_EchoBidi_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "chaos/echo/v1/echo_service.proto",

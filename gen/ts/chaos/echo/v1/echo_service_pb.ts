@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/echo/v1/echo_service.proto.
  */
 export const file_chaos_echo_v1_echo_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBjaGFvcy9lY2hvL3YxL2VjaG9fc2VydmljZS5wcm90bxINY2hhb3MuZWNoby52MSKGAQoLRWNob1JlcXVlc3QSGgoHcGF5bG9hZBgBIAEoDEIJukgGegQYgIAEEhsKCGRlbGF5X21zGAIgASgNQgm6SAYqBBjg1AMSGgoJZmFpbF9jb2RlGAMgASgNQge6SAQqAhgQEiIKEXJldHJ5X3B1c2hiYWNrX21zGAQgASgJQge6SARyAhggIjIKDEVjaG9SZXNwb25zZRIPCgdwYXlsb2FkGAEgASgMEhEKCXNlcnZlZF9ieRgCIAEoCSJpChFFY2hvU3RyZWFtUmVxdWVzdBIaCgdwYXlsb2FkGAEgASgMQgm6SAZ6BBiAgAQSGQoFY291bnQYAiABKA1CCrpIByoFGOgHKAESHQoLaW50ZXJ2YWxfbXMYAyABKA1CCLpIBSoDGJBOIjQKEkVjaG9TdHJlYW1SZXNwb25zZRIPCgdwYXlsb2FkGAEgASgMEg0KBWluZGV4GAIgASgNIg8KDVdob0FtSVJlcXVlc3QiZQoOV2hvQW1JUmVzcG9uc2USDgoGY2FsbGVyGAEgASgJEhkKEXByaW5jaXBhbF9zdWJqZWN0GAIgASgJEhYKDnByaW5jaXBhbF9raW5kGAMgASgJEhAKCHRyYWNlX2lkGAQgASgJKk8KC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiIKHkVSUk9SX1JFQVNPTl9SRVFVRVNURURfRkFJTFVSRRABMvQBCgtFY2hvU2VydmljZRJECgRFY2hvEhouY2hhb3MuZWNoby52MS5FY2hvUmVxdWVzdBobLmNoYW9zLmVjaG8udjEuRWNob1Jlc3BvbnNlIgOQAgESWAoKRWNob1N0cmVhbRIgLmNoYW9zLmVjaG8udjEuRWNob1N0cmVhbVJlcXVlc3QaIS5jaGFvcy5lY2hvLnYxLkVjaG9TdHJlYW1SZXNwb25zZSIDkAIBMAESRQoGV2hvQW1JEhwuY2hhb3MuZWNoby52MS5XaG9BbUlSZXF1ZXN0Gh0uY2hhb3MuZWNoby52MS5XaG9BbUlSZXNwb25zZUKmAQoRY29tLmNoYW9zLmVjaG8udjFCEEVjaG9TZXJ2aWNlUHJvdG9QAVonY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2VjaG8vdjE7ZWNob3YxogIDQ0VYqgINQ2hhb3MuRWNoby5WMcoCDkNoYW9zXEVjaG9fXFYx4gIaQ2hhb3NcRWNob19cVjFcR1BCTWV0YWRhdGHqAg9DaGFvczo6RWNobzo6VjFiBnByb3RvMw", [file_buf_validate_validate]);
+  fileDesc("CiBjaGFvcy9lY2hvL3YxL2VjaG9fc2VydmljZS5wcm90bxINY2hhb3MuZWNoby52MSKGAQoLRWNob1JlcXVlc3QSGgoHcGF5bG9hZBgBIAEoDEIJukgGegQYgIAEEhsKCGRlbGF5X21zGAIgASgNQgm6SAYqBBjg1AMSGgoJZmFpbF9jb2RlGAMgASgNQge6SAQqAhgQEiIKEXJldHJ5X3B1c2hiYWNrX21zGAQgASgJQge6SARyAhggIjIKDEVjaG9SZXNwb25zZRIPCgdwYXlsb2FkGAEgASgMEhEKCXNlcnZlZF9ieRgCIAEoCSJpChFFY2hvU3RyZWFtUmVxdWVzdBIaCgdwYXlsb2FkGAEgASgMQgm6SAZ6BBiAgAQSGQoFY291bnQYAiABKA1CCrpIByoFGOgHKAESHQoLaW50ZXJ2YWxfbXMYAyABKA1CCLpIBSoDGJBOIjQKEkVjaG9TdHJlYW1SZXNwb25zZRIPCgdwYXlsb2FkGAEgASgMEg0KBWluZGV4GAIgASgNIg8KDVdob0FtSVJlcXVlc3QiZQoOV2hvQW1JUmVzcG9uc2USDgoGY2FsbGVyGAEgASgJEhkKEXByaW5jaXBhbF9zdWJqZWN0GAIgASgJEhYKDnByaW5jaXBhbF9raW5kGAMgASgJEhAKCHRyYWNlX2lkGAQgASgJIjUKF0VjaG9DbGllbnRTdHJlYW1SZXF1ZXN0EhoKB3BheWxvYWQYASABKAxCCbpIBnoEGICABCJNChhFY2hvQ2xpZW50U3RyZWFtUmVzcG9uc2USDwoHcGF5bG9hZBgBIAEoDBINCgVjb3VudBgCIAEoDRIRCglzZXJ2ZWRfYnkYAyABKAkiSQoPRWNob0JpZGlSZXF1ZXN0EhoKB3BheWxvYWQYASABKAxCCbpIBnoEGICABBIaCghkZWxheV9tcxgCIAEoDUIIukgFKgMYkE4iMgoQRWNob0JpZGlSZXNwb25zZRIPCgdwYXlsb2FkGAEgASgMEg0KBWluZGV4GAIgASgNKk8KC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiIKHkVSUk9SX1JFQVNPTl9SRVFVRVNURURfRkFJTFVSRRABMrYDCgtFY2hvU2VydmljZRJECgRFY2hvEhouY2hhb3MuZWNoby52MS5FY2hvUmVxdWVzdBobLmNoYW9zLmVjaG8udjEuRWNob1Jlc3BvbnNlIgOQAgESWAoKRWNob1N0cmVhbRIgLmNoYW9zLmVjaG8udjEuRWNob1N0cmVhbVJlcXVlc3QaIS5jaGFvcy5lY2hvLnYxLkVjaG9TdHJlYW1SZXNwb25zZSIDkAIBMAESRQoGV2hvQW1JEhwuY2hhb3MuZWNoby52MS5XaG9BbUlSZXF1ZXN0Gh0uY2hhb3MuZWNoby52MS5XaG9BbUlSZXNwb25zZRJqChBFY2hvQ2xpZW50U3RyZWFtEiYuY2hhb3MuZWNoby52MS5FY2hvQ2xpZW50U3RyZWFtUmVxdWVzdBonLmNoYW9zLmVjaG8udjEuRWNob0NsaWVudFN0cmVhbVJlc3BvbnNlIgOQAgEoARJUCghFY2hvQmlkaRIeLmNoYW9zLmVjaG8udjEuRWNob0JpZGlSZXF1ZXN0Gh8uY2hhb3MuZWNoby52MS5FY2hvQmlkaVJlc3BvbnNlIgOQAgEoATABQqYBChFjb20uY2hhb3MuZWNoby52MUIQRWNob1NlcnZpY2VQcm90b1ABWidjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvZWNoby92MTtlY2hvdjGiAgNDRViqAg1DaGFvcy5FY2hvLlYxygIOQ2hhb3NcRWNob19cVjHiAhpDaGFvc1xFY2hvX1xWMVxHUEJNZXRhZGF0YeoCD0NoYW9zOjpFY2hvOjpWMWIGcHJvdG8z", [file_buf_validate_validate]);
 
 /**
  * EchoRequest carries the payload to echo and optional misbehaviour.
@@ -198,6 +198,116 @@ export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
   messageDesc(file_chaos_echo_v1_echo_service, 5);
 
 /**
+ * EchoClientStreamRequest is one message of a client stream to collect.
+ *
+ * @generated from message chaos.echo.v1.EchoClientStreamRequest
+ */
+export type EchoClientStreamRequest = Message<"chaos.echo.v1.EchoClientStreamRequest"> & {
+  /**
+   * Collected into the response; at most 64 KiB.
+   *
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message chaos.echo.v1.EchoClientStreamRequest.
+ * Use `create(EchoClientStreamRequestSchema)` to create a new message.
+ */
+export const EchoClientStreamRequestSchema: GenMessage<EchoClientStreamRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_echo_v1_echo_service, 6);
+
+/**
+ * EchoClientStreamResponse is the answer to a whole client stream.
+ *
+ * @generated from message chaos.echo.v1.EchoClientStreamResponse
+ */
+export type EchoClientStreamResponse = Message<"chaos.echo.v1.EchoClientStreamResponse"> & {
+  /**
+   * The payloads of every request, concatenated in the order they arrived.
+   *
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+
+  /**
+   * Number of request messages received.
+   *
+   * @generated from field: uint32 count = 2;
+   */
+  count: number;
+
+  /**
+   * The name of the service instance that answered.
+   *
+   * @generated from field: string served_by = 3;
+   */
+  servedBy: string;
+};
+
+/**
+ * Describes the message chaos.echo.v1.EchoClientStreamResponse.
+ * Use `create(EchoClientStreamResponseSchema)` to create a new message.
+ */
+export const EchoClientStreamResponseSchema: GenMessage<EchoClientStreamResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_echo_v1_echo_service, 7);
+
+/**
+ * EchoBidiRequest is one message of a bidirectional stream.
+ *
+ * @generated from message chaos.echo.v1.EchoBidiRequest
+ */
+export type EchoBidiRequest = Message<"chaos.echo.v1.EchoBidiRequest"> & {
+  /**
+   * Returned unchanged in the answer to this message; at most 64 KiB.
+   *
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+
+  /**
+   * Wait this long before answering this message (0-10000 ms).
+   *
+   * @generated from field: uint32 delay_ms = 2;
+   */
+  delayMs: number;
+};
+
+/**
+ * Describes the message chaos.echo.v1.EchoBidiRequest.
+ * Use `create(EchoBidiRequestSchema)` to create a new message.
+ */
+export const EchoBidiRequestSchema: GenMessage<EchoBidiRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_echo_v1_echo_service, 8);
+
+/**
+ * EchoBidiResponse answers one request of the stream.
+ *
+ * @generated from message chaos.echo.v1.EchoBidiResponse
+ */
+export type EchoBidiResponse = Message<"chaos.echo.v1.EchoBidiResponse"> & {
+  /**
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+
+  /**
+   * Position of the answered request in the stream, from 0.
+   *
+   * @generated from field: uint32 index = 2;
+   */
+  index: number;
+};
+
+/**
+ * Describes the message chaos.echo.v1.EchoBidiResponse.
+ * Use `create(EchoBidiResponseSchema)` to create a new message.
+ */
+export const EchoBidiResponseSchema: GenMessage<EchoBidiResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_echo_v1_echo_service, 9);
+
+/**
  * ErrorReason is the reason in ErrorInfo of echo errors (domain "echo.chaos.world").
  *
  * @generated from enum chaos.echo.v1.ErrorReason
@@ -266,6 +376,33 @@ export const EchoService: GenService<{
     methodKind: "unary";
     input: typeof WhoAmIRequestSchema;
     output: typeof WhoAmIResponseSchema;
+  },
+  /**
+   * EchoClientStream collects the payloads of every request of the stream and
+   * answers once, when the caller half-closes: the payloads concatenated in the
+   * order they arrived, and how many messages there were.
+   * Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+   * CANCELLED when the caller goes away.
+   *
+   * @generated from rpc chaos.echo.v1.EchoService.EchoClientStream
+   */
+  echoClientStream: {
+    methodKind: "client_streaming";
+    input: typeof EchoClientStreamRequestSchema;
+    output: typeof EchoClientStreamResponseSchema;
+  },
+  /**
+   * EchoBidi answers every request of the stream with its payload as soon as it
+   * arrived (after the request's `delay_ms`), until the caller half-closes.
+   * Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+   * CANCELLED when the caller goes away.
+   *
+   * @generated from rpc chaos.echo.v1.EchoService.EchoBidi
+   */
+  echoBidi: {
+    methodKind: "bidi_streaming";
+    input: typeof EchoBidiRequestSchema;
+    output: typeof EchoBidiResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_echo_v1_echo_service, 0);

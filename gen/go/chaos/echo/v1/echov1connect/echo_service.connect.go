@@ -39,6 +39,11 @@ const (
 	EchoServiceEchoStreamProcedure = "/chaos.echo.v1.EchoService/EchoStream"
 	// EchoServiceWhoAmIProcedure is the fully-qualified name of the EchoService's WhoAmI RPC.
 	EchoServiceWhoAmIProcedure = "/chaos.echo.v1.EchoService/WhoAmI"
+	// EchoServiceEchoClientStreamProcedure is the fully-qualified name of the EchoService's
+	// EchoClientStream RPC.
+	EchoServiceEchoClientStreamProcedure = "/chaos.echo.v1.EchoService/EchoClientStream"
+	// EchoServiceEchoBidiProcedure is the fully-qualified name of the EchoService's EchoBidi RPC.
+	EchoServiceEchoBidiProcedure = "/chaos.echo.v1.EchoService/EchoBidi"
 )
 
 // EchoServiceClient is a client for the chaos.echo.v1.EchoService service.
@@ -55,6 +60,17 @@ type EchoServiceClient interface {
 	// calling workload's SPIFFE ID and the end-user principal, if any.
 	// Errors: none beyond the mesh's own (UNAUTHENTICATED, PERMISSION_DENIED).
 	WhoAmI(context.Context, *connect.Request[v1.WhoAmIRequest]) (*connect.Response[v1.WhoAmIResponse], error)
+	// EchoClientStream collects the payloads of every request of the stream and
+	// answers once, when the caller half-closes: the payloads concatenated in the
+	// order they arrived, and how many messages there were.
+	// Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+	// CANCELLED when the caller goes away.
+	EchoClientStream(context.Context) *connect.ClientStreamForClient[v1.EchoClientStreamRequest, v1.EchoClientStreamResponse]
+	// EchoBidi answers every request of the stream with its payload as soon as it
+	// arrived (after the request's `delay_ms`), until the caller half-closes.
+	// Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+	// CANCELLED when the caller goes away.
+	EchoBidi(context.Context) *connect.BidiStreamForClient[v1.EchoBidiRequest, v1.EchoBidiResponse]
 }
 
 // NewEchoServiceClient constructs a client for the chaos.echo.v1.EchoService service. By default,
@@ -88,14 +104,30 @@ func NewEchoServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(echoServiceMethods.ByName("WhoAmI")),
 			connect.WithClientOptions(opts...),
 		),
+		echoClientStream: connect.NewClient[v1.EchoClientStreamRequest, v1.EchoClientStreamResponse](
+			httpClient,
+			baseURL+EchoServiceEchoClientStreamProcedure,
+			connect.WithSchema(echoServiceMethods.ByName("EchoClientStream")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		echoBidi: connect.NewClient[v1.EchoBidiRequest, v1.EchoBidiResponse](
+			httpClient,
+			baseURL+EchoServiceEchoBidiProcedure,
+			connect.WithSchema(echoServiceMethods.ByName("EchoBidi")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // echoServiceClient implements EchoServiceClient.
 type echoServiceClient struct {
-	echo       *connect.Client[v1.EchoRequest, v1.EchoResponse]
-	echoStream *connect.Client[v1.EchoStreamRequest, v1.EchoStreamResponse]
-	whoAmI     *connect.Client[v1.WhoAmIRequest, v1.WhoAmIResponse]
+	echo             *connect.Client[v1.EchoRequest, v1.EchoResponse]
+	echoStream       *connect.Client[v1.EchoStreamRequest, v1.EchoStreamResponse]
+	whoAmI           *connect.Client[v1.WhoAmIRequest, v1.WhoAmIResponse]
+	echoClientStream *connect.Client[v1.EchoClientStreamRequest, v1.EchoClientStreamResponse]
+	echoBidi         *connect.Client[v1.EchoBidiRequest, v1.EchoBidiResponse]
 }
 
 // Echo calls chaos.echo.v1.EchoService.Echo.
@@ -113,6 +145,16 @@ func (c *echoServiceClient) WhoAmI(ctx context.Context, req *connect.Request[v1.
 	return c.whoAmI.CallUnary(ctx, req)
 }
 
+// EchoClientStream calls chaos.echo.v1.EchoService.EchoClientStream.
+func (c *echoServiceClient) EchoClientStream(ctx context.Context) *connect.ClientStreamForClient[v1.EchoClientStreamRequest, v1.EchoClientStreamResponse] {
+	return c.echoClientStream.CallClientStream(ctx)
+}
+
+// EchoBidi calls chaos.echo.v1.EchoService.EchoBidi.
+func (c *echoServiceClient) EchoBidi(ctx context.Context) *connect.BidiStreamForClient[v1.EchoBidiRequest, v1.EchoBidiResponse] {
+	return c.echoBidi.CallBidiStream(ctx)
+}
+
 // EchoServiceHandler is an implementation of the chaos.echo.v1.EchoService service.
 type EchoServiceHandler interface {
 	// Echo returns the request's payload. With `delay_ms` the answer waits
@@ -127,6 +169,17 @@ type EchoServiceHandler interface {
 	// calling workload's SPIFFE ID and the end-user principal, if any.
 	// Errors: none beyond the mesh's own (UNAUTHENTICATED, PERMISSION_DENIED).
 	WhoAmI(context.Context, *connect.Request[v1.WhoAmIRequest]) (*connect.Response[v1.WhoAmIResponse], error)
+	// EchoClientStream collects the payloads of every request of the stream and
+	// answers once, when the caller half-closes: the payloads concatenated in the
+	// order they arrived, and how many messages there were.
+	// Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+	// CANCELLED when the caller goes away.
+	EchoClientStream(context.Context, *connect.ClientStream[v1.EchoClientStreamRequest]) (*connect.Response[v1.EchoClientStreamResponse], error)
+	// EchoBidi answers every request of the stream with its payload as soon as it
+	// arrived (after the request's `delay_ms`), until the caller half-closes.
+	// Errors: INVALID_ARGUMENT (validation of any one message), DEADLINE_EXCEEDED,
+	// CANCELLED when the caller goes away.
+	EchoBidi(context.Context, *connect.BidiStream[v1.EchoBidiRequest, v1.EchoBidiResponse]) error
 }
 
 // NewEchoServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -156,6 +209,20 @@ func NewEchoServiceHandler(svc EchoServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(echoServiceMethods.ByName("WhoAmI")),
 		connect.WithHandlerOptions(opts...),
 	)
+	echoServiceEchoClientStreamHandler := connect.NewClientStreamHandler(
+		EchoServiceEchoClientStreamProcedure,
+		svc.EchoClientStream,
+		connect.WithSchema(echoServiceMethods.ByName("EchoClientStream")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	echoServiceEchoBidiHandler := connect.NewBidiStreamHandler(
+		EchoServiceEchoBidiProcedure,
+		svc.EchoBidi,
+		connect.WithSchema(echoServiceMethods.ByName("EchoBidi")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/chaos.echo.v1.EchoService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case EchoServiceEchoProcedure:
@@ -164,6 +231,10 @@ func NewEchoServiceHandler(svc EchoServiceHandler, opts ...connect.HandlerOption
 			echoServiceEchoStreamHandler.ServeHTTP(w, r)
 		case EchoServiceWhoAmIProcedure:
 			echoServiceWhoAmIHandler.ServeHTTP(w, r)
+		case EchoServiceEchoClientStreamProcedure:
+			echoServiceEchoClientStreamHandler.ServeHTTP(w, r)
+		case EchoServiceEchoBidiProcedure:
+			echoServiceEchoBidiHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -183,4 +254,12 @@ func (UnimplementedEchoServiceHandler) EchoStream(context.Context, *connect.Requ
 
 func (UnimplementedEchoServiceHandler) WhoAmI(context.Context, *connect.Request[v1.WhoAmIRequest]) (*connect.Response[v1.WhoAmIResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.echo.v1.EchoService.WhoAmI is not implemented"))
+}
+
+func (UnimplementedEchoServiceHandler) EchoClientStream(context.Context, *connect.ClientStream[v1.EchoClientStreamRequest]) (*connect.Response[v1.EchoClientStreamResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.echo.v1.EchoService.EchoClientStream is not implemented"))
+}
+
+func (UnimplementedEchoServiceHandler) EchoBidi(context.Context, *connect.BidiStream[v1.EchoBidiRequest, v1.EchoBidiResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("chaos.echo.v1.EchoService.EchoBidi is not implemented"))
 }
