@@ -16,6 +16,14 @@ export interface MeshConfig {
   readonly policyFile: string;
   /** How often SVID files are re-read (rotation). CHAOS_SVID_REFRESH_MS, default 60000. */
   readonly svidRefreshMs: number;
+  /**
+   * Whether the edge face (the gateway's public port) serves server
+   * reflection, so client developers can explore the public API with grpcurl
+   * without .proto files. CHAOS_EDGE_REFLECTION, "true" or "false", default
+   * true; a production deployment may turn it off. The internal face always
+   * serves reflection, and the edge face always serves health.
+   */
+  readonly edgeReflection: boolean;
   /** Port overrides: CHAOS_INTERNAL_PORT, CHAOS_EDGE_PORT, CHAOS_ADMIN_PORT (0 = any free port). */
   readonly internalPort: number | undefined;
   readonly edgePort: number | undefined;
@@ -39,10 +47,18 @@ export function loadMeshConfig(env: NodeJS.ProcessEnv = process.env, cwd = proce
     registryFile: path.resolve(cwd, env.CHAOS_REGISTRY ?? "services/registry.json"),
     policyFile: path.resolve(cwd, env.CHAOS_POLICY ?? "services/authorization.json"),
     svidRefreshMs: integer(env, "CHAOS_SVID_REFRESH_MS", 100, 3_600_000) ?? 60_000,
+    edgeReflection: boolean(env, "CHAOS_EDGE_REFLECTION") ?? true,
     internalPort: integer(env, "CHAOS_INTERNAL_PORT", 0, 65535),
     edgePort: integer(env, "CHAOS_EDGE_PORT", 0, 65535),
     adminPort: integer(env, "CHAOS_ADMIN_PORT", 0, 65535),
   };
+}
+
+function boolean(env: NodeJS.ProcessEnv, variable: string): boolean | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === "") return undefined;
+  if (raw !== "true" && raw !== "false") throw new Error(`${variable} must be "true" or "false", got "${raw}"`);
+  return raw === "true";
 }
 
 function integer(env: NodeJS.ProcessEnv, variable: string, min: number, max: number): number | undefined {

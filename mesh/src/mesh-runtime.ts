@@ -120,6 +120,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
                 ...serverOptions.edge,
                 port: config.edgePort ?? serverOptions.edge.port ?? portOf(endpoint?.edge) ?? 0,
                 http1Port: config.edgePort === 0 ? 0 : (serverOptions.edge.http1Port ?? portOf(endpoint?.edgeHttp1) ?? 0),
+                reflection: config.edgeReflection,
               },
         admin: { port: config.adminPort ?? serverOptions.admin?.port ?? portOf(endpoint?.admin) ?? 0 },
         authorizer: options.authorizer ?? createAuthorizer(loadPolicyFile(config.policyFile)),

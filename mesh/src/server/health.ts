@@ -1,5 +1,8 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { HealthImplementation } from "grpc-health-check";
 import type * as grpc from "@grpc/grpc-js";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "@chaos/gen/grpc/health/v1/health_pb.js";
+import { registration, type ServiceRegistration } from "./registration.js";
 
 /**
  * grpc.health.v1.Health (Check and Watch) from grpc-node's own
@@ -10,12 +13,12 @@ import type * as grpc from "@grpc/grpc-js";
  */
 export class ServingHealth {
   private readonly implementation: HealthImplementation;
-  private serving = true;
+  private readonly known: ReadonlySet<string>;
+  private readonly stopping = new AbortController();
 
-  constructor(private readonly serviceNames: readonly string[]) {
-    this.implementation = new HealthImplementation(
-      Object.fromEntries(["", ...serviceNames].map((name) => [name, "SERVING" as const])),
-    );
+  constructor(serviceNames: readonly string[]) {
+    this.known = new Set(["", ...serviceNames]);
+    this.implementation = new HealthImplementation(Object.fromEntries([...this.known].map((name) => [name, "SERVING" as const])));
   }
 
   /** Mounts the Health service on a grpc-js server. */
@@ -25,12 +28,39 @@ export class ServingHealth {
 
   /** True until shutdown starts. */
   get isServing(): boolean {
-    return this.serving;
+    return !this.stopping.signal.aborted;
   }
 
   /** Marks the whole server and every service NOT_SERVING (watchers are told at once). */
   markNotServing(): void {
-    this.serving = false;
-    for (const name of ["", ...this.serviceNames]) this.implementation.setStatus(name, "NOT_SERVING");
+    this.stopping.abort();
+    for (const name of this.known) this.implementation.setStatus(name, "NOT_SERVING");
+  }
+
+  /**
+   * The same Health service for the edge face (connect-node), from the same
+   * state. Watch reports the status, then NOT_SERVING when shutdown begins,
+   * and ends there so an open watch does not hold shutdown for its grace
+   * period; a watch of an unknown service reports SERVICE_UNKNOWN and stays
+   * open (the spec's behaviour) until the client leaves or its deadline ends.
+   */
+  registration(): ServiceRegistration {
+    const known = this.known;
+    const stopping = this.stopping.signal;
+    const statusOf = (service: string) =>
+      !known.has(service) ? ServingStatus.SERVICE_UNKNOWN : stopping.aborted ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
+    return registration(Health, {
+      check({ service }) {
+        if (!known.has(service)) throw new ConnectError(`health status unknown for service ${service}`, Code.NotFound);
+        return { status: statusOf(service) };
+      },
+      async *watch({ service }, context) {
+        yield { status: statusOf(service) };
+        if (stopping.aborted) return;
+        const ended = AbortSignal.any([context.signal, stopping]);
+        if (!ended.aborted) await new Promise((resolve) => ended.addEventListener("abort", resolve, { once: true }));
+        if (known.has(service) && stopping.aborted) yield { status: ServingStatus.NOT_SERVING };
+      },
+    });
   }
 }

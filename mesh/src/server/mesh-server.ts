@@ -3,6 +3,7 @@ import type http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { Health } from "@chaos/gen/grpc/health/v1/health_pb.js";
 import type { Authorizer } from "../authz/index.js";
 import type { TokenVerifier } from "../principal/index.js";
 import { createLogger } from "../observability/logger.js";
@@ -16,8 +17,8 @@ import { mountInternalFace, type InternalTransportSecurity } from "./internal-fa
 import { chain, type MeshInterceptor } from "./mesh-call.js";
 import { createObservabilityInterceptor } from "./observe.js";
 import { createPrincipalInterceptor, type TokenRefusalReason } from "./principal.js";
-import { addReflection } from "./reflection.js";
-import { methodEntries, type ServiceRegistration } from "./registration.js";
+import { addReflection, createServerReflection, reflectionRegistrations } from "./reflection.js";
+import { methodEntries, type MethodEntry, type ServiceRegistration } from "./registration.js";
 import { createValidationInterceptor } from "./validation.js";
 
 /** Limits every mesh server sets explicitly. */
@@ -56,6 +57,14 @@ export interface MeshServerOptions {
     /** HTTP/1.1: Connect and gRPC-Web for browsers. Default: any free port. */
     readonly http1Port?: number;
     readonly allowedOrigins?: readonly string[];
+    /**
+     * Serve server reflection here too, for the services this face serves, so
+     * client developers can explore the public API with grpcurl. Health is
+     * served on the edge face always. Default true (the runtime takes it from
+     * CHAOS_EDGE_REFLECTION); a production edge may prefer to publish its
+     * contracts some other way.
+     */
+    readonly reflection?: boolean;
   };
   /** /metrics, /healthz, /readyz. Off unless given. */
   readonly admin?: { readonly host?: string; readonly port: number };
@@ -68,13 +77,18 @@ export interface MeshServerOptions {
   /** SPIFFE trust domain. Default "chaos.world". */
   readonly trustDomain?: string;
   readonly limits?: Partial<MeshLimits>;
-  /** Service-specific interceptors, run after the mesh's own and before the handler. */
+  /**
+   * Service-specific interceptors, run after the mesh's own and before the
+   * handler. They guard the service's own methods: health and reflection on
+   * the edge face (the mesh's own services, which need no end user) skip them.
+   */
   readonly interceptors?: readonly MeshInterceptor[];
   /**
    * Service-specific interceptors that must see every call, however bad:
    * they run right after observability, before workload authorization, the
    * end-user token check and validation (a per-address rate limit at the
-   * edge, so refused tokens and malformed requests count too). Default none.
+   * edge, so refused tokens and malformed requests count too — and health
+   * checks and reflection streams on the edge face). Default none.
    */
   readonly firstInterceptors?: readonly MeshInterceptor[];
   readonly logger?: Logger;
@@ -120,9 +134,9 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
   const serviceNames = [...new Set(entries.map((e) => e.service.typeName))];
   const health = new ServingHealth(serviceNames);
   const shutdownController = new AbortController();
+  const firstInterceptors: MeshInterceptor[] = [createObservabilityInterceptor(logger, metrics, tracing), ...(options.firstInterceptors ?? [])];
   const interceptors: MeshInterceptor[] = [
-    createObservabilityInterceptor(logger, metrics, tracing),
-    ...(options.firstInterceptors ?? []),
+    ...firstInterceptors,
     createAuthorizationInterceptor(options.name, options.authorizer, logger),
     createPrincipalInterceptor(options.tokenVerifier ?? refuseTokens, options.tokenRefusal),
     createValidationInterceptor(),
@@ -153,8 +167,19 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
     limits,
     shutdownSignal: shutdownController.signal,
   });
+  const served = [...new Set(entries.map((e) => e.service))];
+  const reflection = createServerReflection([...served, Health], { maxResponseBytes: limits.maxMessageBytes });
+  // On the internal face health and reflection are grpc-js services of their own, answering any peer
+  // the mTLS handshake let in, also while the chain refuses calls during shutdown.
   health.addToServer(grpcServer);
-  addReflection(grpcServer, [...new Set(entries.map((e) => e.service))]);
+  addReflection(grpcServer, reflection);
+  // On the edge face they run through observability and the service's firstInterceptors (the gateway's
+  // address limit counts them like any call) and nothing else: no end user, no rules, no service guards.
+  const edgeOwn: MethodEntry[] = methodEntries([
+    health.registration(),
+    ...(options.edge?.reflection === false ? [] : reflectionRegistrations(reflection)),
+  ]);
+  const runEdge = (entry: MethodEntry) => (edgeOwn.includes(entry) ? chain(firstInterceptors, entry.handler) : run(entry));
 
   let edge: EdgeFace | undefined;
   let admin: http.Server | undefined;
@@ -175,7 +200,7 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
       let edgePort: number | undefined;
       let edgeHttp1Port: number | undefined;
       if (options.edge !== undefined) {
-        edge = createEdgeFace(entries, run, {
+        edge = createEdgeFace([...entries, ...edgeOwn], runEdge, {
           host: options.edge.host ?? "127.0.0.1",
           port: options.edge.port,
           allowedOrigins: options.edge.allowedOrigins ?? [],
