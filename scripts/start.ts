@@ -89,10 +89,12 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafkaBrokers.join(", ")}
   Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
-  Try         grpcurl -cacert ${pki.paths("operator").bundle} -cert ${pki.paths("operator").cert} -key ${pki.paths("operator").key} 127.0.0.1:7100 list
+  Operator    grpcurl -cacert ${pki.paths("operator").bundle} -cert ${pki.paths("operator").cert} -key ${pki.paths("operator").key} 127.0.0.1:<internal port> list
+              (any service's internal face, mTLS as the operator identity; ports in services/registry.json)
 
   Play        open ${webConsole.url} — register, turn on MFA, create a character, cast fireball at a training dummy
   gRPC        the gateway's public face is ${gateway?.edgePort === undefined ? "not running" : `127.0.0.1:${gateway.edgePort}`} (plaintext HTTP/2; Connect and gRPC-Web on HTTP/1.1 port ${gateway?.edgeHttp1Port ?? "-"})
+              explore it: grpcurl -plaintext 127.0.0.1:${gateway?.edgePort ?? "<edge port>"} list
 Press Ctrl-C to stop.`);
 
 let stopping = false;
