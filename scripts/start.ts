@@ -83,14 +83,15 @@ lock.announce({ consoleUrl: webConsole.url, gatewayAddress: gateway?.edgePort ==
 // From here on a service that dies is reported and started again.
 const supervisors = children.map((child) => supervise(child, { name: child.name, restart: () => spawnService(child.name, serviceOptions(child.name)), log: step }));
 
+const example = children.find((c) => c.name === "combat") ?? children[0];
 console.log(`
 Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   PostgreSQL  ${new URL(endpoints.postgresAdminUrl).host}  databases: ${Object.keys(endpoints.postgresUrls).map((s) => `chaos_${s}`).join(", ")}
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafkaBrokers.join(", ")}
   Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
-  Operator    grpcurl -cacert ${pki.paths("operator").bundle} -cert ${pki.paths("operator").cert} -key ${pki.paths("operator").key} 127.0.0.1:<internal port> list
-              (any service's internal face, mTLS as the operator identity; ports in services/registry.json)
+  Operator    grpcurl -cacert ${pki.paths("operator").bundle} -cert ${pki.paths("operator").cert} -key ${pki.paths("operator").key} 127.0.0.1:${example?.ready.internalPort ?? "<port>"} describe
+              (${example?.name ?? "a service"}'s internal face, mTLS as the operator identity; any service's port is in services/registry.json)
 
   Play        open ${webConsole.url} — register, turn on MFA, create a character, cast fireball at a training dummy
   gRPC        the gateway's public face is ${gateway?.edgePort === undefined ? "not running" : `127.0.0.1:${gateway.edgePort}`} (plaintext HTTP/2; Connect and gRPC-Web on HTTP/1.1 port ${gateway?.edgeHttp1Port ?? "-"})
