@@ -5,7 +5,7 @@
  * <topic> is the topic the events failed on (its dead letters are in <topic>.dlq; either name works).
  * Uses KAFKA_BROKERS, or the local broker of `npm run infra`.
  */
-import { createKafkaClient, deadLetterTopic, listDeadLetters, listDeadLetterTopics, replayDeadLetters, type DeadLetterTopic } from "@chaos/mesh";
+import { createKafkaClient, deadLetterTopic, listDeadLetters, listDeadLetterTopics, replayDeadLetters, type DeadLetterTopic } from "@chaos/mesh/events";
 import type { Kafka } from "kafkajs";
 import { loadInfraConfig } from "./infra/config.js";
 

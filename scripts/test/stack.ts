@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createLogger, createMeshRuntime, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
 import type { InfraEndpoints } from "../infra/index.js";
-import { serviceManifests } from "../infra/services.js";
+import { serviceManifest } from "../infra/services.js";
 import { spawnService, type ServiceProcess } from "../lib/service-process.js";
 import { createTestDatabase } from "./test-database.js";
 
@@ -65,11 +65,8 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   }
   fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
   const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
-  const manifests = new Map((await serviceManifests()).map((manifest) => [manifest.name, manifest]));
   for (const name of services) {
-    const manifest = manifests.get(name);
-    if (manifest === undefined) throw new Error(`no service "${name}" (services/${name}/service.ts)`);
-    if (!isStateless(manifest)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`));
+    if (!isStateless(await serviceManifest(name))) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`));
   }
   const env: Record<string, string> = {
     CHAOS_WORLD: world,

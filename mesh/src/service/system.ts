@@ -26,15 +26,20 @@ export async function loadManifests(servicesDir: string | URL): Promise<AnyServi
     .map((entry) => entry.name)
     .sort();
   const manifests: AnyServiceManifest[] = [];
-  for (const folder of folders) {
-    const module = (await import(pathToFileURL(path.join(dir, folder, "service.ts")).href)) as { default?: AnyServiceManifest };
-    const manifest = module.default;
-    if (manifest === undefined) throw new Error(`services/${folder}/service.ts has no default export (export default defineService({...}))`);
-    if (manifest.name !== folder) throw new Error(`services/${folder}/service.ts declares the name "${manifest.name}"; it must be "${folder}"`);
-    manifests.push(manifest);
-  }
+  for (const folder of folders) manifests.push(await loadManifest(dir, folder));
   checkSystem(manifests);
   return manifests;
+}
+
+/** The manifest of one service, `services/<name>/service.ts` under `servicesDir`, without checking the others. */
+export async function loadManifest(servicesDir: string | URL, name: string): Promise<AnyServiceManifest> {
+  const dir = typeof servicesDir === "string" ? servicesDir : fileURLToPath(servicesDir);
+  const file = path.join(dir, name, "service.ts");
+  if (!fs.existsSync(file)) throw new Error(`no service "${name}" (services/${name}/service.ts)`);
+  const manifest = ((await import(pathToFileURL(file).href)) as { default?: AnyServiceManifest }).default;
+  if (manifest === undefined) throw new Error(`services/${name}/service.ts has no default export (export default defineService({...}))`);
+  if (manifest.name !== name) throw new Error(`services/${name}/service.ts declares the name "${manifest.name}"; it must be "${name}"`);
+  return manifest;
 }
 
 /** Does the manifest own a database (and so may not be scaled like a stateless service)? */
