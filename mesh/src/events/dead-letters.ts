@@ -27,6 +27,24 @@ export interface DeadLetterTopic {
   readonly notReplayed: number;
 }
 
+/**
+ * Runs an admin request again while the broker answers with an error it
+ * marks retriable. kafkajs's admin gives up on some of them at once — "This
+ * server is not the leader for that topic-partition" for a dead-letter topic
+ * created a moment earlier, while the broker's view of its leaders settles —
+ * where its producers and consumers would refresh their metadata and retry.
+ */
+async function whileBrokerSettles<T>(request: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 const header = (headers: IHeaders | undefined, key: string) => {
   const value = headers?.[key];
   return (Array.isArray(value) ? value[0] : value)?.toString() ?? "";
@@ -52,7 +70,7 @@ async function readDeadLetters(
   try {
     // No dead-letter topic: no event of the topic has failed (asking for its offsets would fail, after retries).
     if (!(await admin.listTopics()).includes(dlq)) return 0;
-    [ends, committed] = await Promise.all([admin.fetchTopicOffsets(dlq), admin.fetchOffsets({ groupId, topics: [dlq] })]);
+    [ends, committed] = await whileBrokerSettles(() => Promise.all([admin.fetchTopicOffsets(dlq), admin.fetchOffsets({ groupId, topics: [dlq] })]));
   } finally {
     await admin.disconnect();
   }
@@ -106,10 +124,9 @@ export async function listDeadLetterTopics(kafka: Kafka): Promise<DeadLetterTopi
   try {
     const dlqs = (await admin.listTopics()).filter((name) => name.endsWith(dlqSuffix)).sort();
     if (dlqs.length === 0) return [];
-    const [offsets, replayed] = await Promise.all([
-      Promise.all(dlqs.map((dlq) => admin.fetchTopicOffsets(dlq))),
-      admin.fetchOffsets({ groupId: replayGroupId, topics: dlqs }),
-    ]);
+    const [offsets, replayed] = await whileBrokerSettles(() =>
+      Promise.all([Promise.all(dlqs.map((dlq) => admin.fetchTopicOffsets(dlq))), admin.fetchOffsets({ groupId: replayGroupId, topics: dlqs })]),
+    );
     return dlqs.map((dlq, i) => {
       const done = new Map((replayed.find((t) => t.topic === dlq)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
       let letters = 0n;

@@ -49,10 +49,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
   const batchDelayMs = options.batchDelayMs ?? 5;
   const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
   await producer.connect();
-  const lag = options.registry === undefined ? undefined : {
-    rows: new Gauge({ name: "chaos_outbox_unpublished_rows", help: "Outbox rows not yet acknowledged by Kafka.", registers: [options.registry] }),
-    age: new Gauge({ name: "chaos_outbox_oldest_unpublished_seconds", help: "Age of the oldest unpublished outbox row.", registers: [options.registry] }),
-  };
+  if (options.registry !== undefined) registerLagGauges(options.registry, options.pool);
   let stopped = false;
   let leader = false;
   let wake: (() => void) | undefined;
@@ -79,18 +76,6 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
     return rows.length;
   };
 
-  // The lag gauges are scraped every few seconds; reading them on every round would cost a query per round.
-  let lagReadAt = 0;
-  const recordLag = async () => {
-    if (lag === undefined || Date.now() - lagReadAt < 1_000) return;
-    lagReadAt = Date.now();
-    const { rows } = await options.pool.query<{ count: string; age: number | null }>(
-      "SELECT count(*) AS count, extract(epoch FROM now() - min(created_at)) AS age FROM mesh_outbox WHERE published_at IS NULL",
-    );
-    lag.rows.set(Number(rows[0]?.count ?? 0));
-    lag.age.set(Number(rows[0]?.age ?? 0));
-  };
-
   const loop = (async () => {
     while (!stopped) {
       try {
@@ -100,7 +85,6 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
           if (leader) options.logger.info("outbox relay: this replica publishes");
         }
         const published = leader ? await publishRound() : 0;
-        await recordLag();
         if (published === batchSize) continue;
       } catch (error) {
         options.logger.error({ err: error }, "outbox relay round failed; retrying");
@@ -130,4 +114,41 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       await producer.disconnect();
     },
   };
+}
+
+/**
+ * The outbox's lag, read when the metrics are scraped: one query per scrape
+ * (every few seconds) instead of one per publishing round, and never stale.
+ * Both gauges come from one query, shared by the two collects of a scrape.
+ * When the database cannot answer, the gauges keep their last values rather
+ * than failing the whole scrape.
+ */
+function registerLagGauges(registry: Registry, pool: pg.Pool): void {
+  let reading: Promise<{ count: number; age: number } | undefined> | undefined;
+  const read = () =>
+    (reading ??= pool
+      .query<{ count: string; age: number | null }>(
+        "SELECT count(*) AS count, extract(epoch FROM now() - min(created_at)) AS age FROM mesh_outbox WHERE published_at IS NULL",
+      )
+      .then(({ rows }) => ({ count: Number(rows[0]?.count ?? 0), age: Number(rows[0]?.age ?? 0) }))
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (reading = undefined))));
+  new Gauge({
+    name: "chaos_outbox_unpublished_rows",
+    help: "Outbox rows not yet acknowledged by Kafka.",
+    registers: [registry],
+    async collect() {
+      const lag = await read();
+      if (lag !== undefined) this.set(lag.count);
+    },
+  });
+  new Gauge({
+    name: "chaos_outbox_oldest_unpublished_seconds",
+    help: "Age of the oldest unpublished outbox row.",
+    registers: [registry],
+    async collect() {
+      const lag = await read();
+      if (lag !== undefined) this.set(lag.age);
+    },
+  });
 }
