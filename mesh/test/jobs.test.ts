@@ -112,9 +112,14 @@ describe("the mesh's after-commit job queue", () => {
     };
     await withWorker({ handlers, logger, registry, maxAttempts: 4, initialBackoffMs: 150, pollIntervalMs: 20 }, async () => {
       await enqueue([{ key: `${kind}:1`, kind, payload: { n: 1 } }]);
-      await eventually(() => attempts.length === 2);
-      // Between runs the job waits, with the last error recorded.
-      expect(await rowsOfKind(kind)).toMatchObject([{ attempts: 2, last_error: "attempt 2 failed" }]);
+      // Between runs the job waits, with the last error recorded (written just after the handler threw,
+      // so read from the table rather than right after the handler ran).
+      let waiting: unknown[] = [];
+      await eventually(async () => {
+        waiting = await rowsOfKind(kind);
+        return (waiting[0] as { attempts?: number } | undefined)?.attempts === 2;
+      });
+      expect(waiting).toMatchObject([{ attempts: 2, last_error: "attempt 2 failed" }]);
       await eventually(async () => attempts.length === 4 && (await rowsOfKind(kind)).length === 0);
       await sleep(400);
       expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);

@@ -1,5 +1,6 @@
 import type { IHeaders, Kafka, KafkaMessage } from "kafkajs";
 import { deadLetterTopic } from "./cloud-event.js";
+import { whileBrokerSettles } from "./while-broker-settles.js";
 
 /** One dead letter, as listed for an operator. */
 export interface DeadLetter {
@@ -25,24 +26,6 @@ export interface DeadLetterTopic {
   readonly letters: number;
   /** How many of those replayDeadLetters has not published back yet. */
   readonly notReplayed: number;
-}
-
-/**
- * Runs an admin request again while the broker answers with an error it
- * marks retriable. kafkajs's admin gives up on some of them at once — "This
- * server is not the leader for that topic-partition" for a dead-letter topic
- * created a moment earlier, while the broker's view of its leaders settles —
- * where its producers and consumers would refresh their metadata and retry.
- */
-async function whileBrokerSettles<T>(request: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-    }
-  }
 }
 
 const header = (headers: IHeaders | undefined, key: string) => {
