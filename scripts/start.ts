@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { staleGeneratedFiles } from "./contracts/check.js";
 import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
-import { ensureLocalPki, loadMeshConfig } from "@chaos/mesh";
+import { ensureLocalPki, loadMeshConfig, operatorIdentity } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
 import { serviceManifests } from "./infra/services.js";
@@ -49,7 +49,7 @@ const services = (await serviceManifests()).map((manifest) => manifest.name);
 // Every service gets an X.509-SVID from the local CA; "operator" is the identity
 // for grpcurl and other tools run by hand.
 const pkiDir = path.join(dataDir, "pki");
-const pki = await ensureLocalPki(pkiDir, [...services, "gateway", "operator"]);
+const pki = await ensureLocalPki(pkiDir, [...services, operatorIdentity]);
 step(`workload identities (X.509-SVIDs) in ${pkiDir}`);
 
 const children: ServiceProcess[] = [];
@@ -90,7 +90,7 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafkaBrokers.join(", ")}
   Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
-  Operator    grpcurl -cacert ${pki.paths("operator").bundle} -cert ${pki.paths("operator").cert} -key ${pki.paths("operator").key} 127.0.0.1:${example?.ready.internalPort ?? "<port>"} describe
+  Operator    grpcurl -cacert ${pki.paths(operatorIdentity).bundle} -cert ${pki.paths(operatorIdentity).cert} -key ${pki.paths(operatorIdentity).key} 127.0.0.1:${example?.ready.internalPort ?? "<port>"} describe
               (${example?.name ?? "a service"}'s internal face, mTLS as the operator identity; any service's port is in services/registry.json)
 
   Play        open ${webConsole.url} — register, turn on MFA, create a character, cast fireball at a training dummy
