@@ -9,6 +9,7 @@ export type { OutgoingEvent } from "./outgoing-event.js";
 export { topicName } from "../events/cloud-event.js";
 export { inWorld, worldName } from "../world.js";
 export { reasonName } from "./reason-name.js";
+export { contractPackage, domainOfPackage } from "./contract-package.js";
 export { createTokenSigner, tokenAlgorithm, type PrincipalInput, type TokenSigner } from "../principal/token-signer.js";
 export { tokenAudience, tokenIssuer } from "../identity-token-verifier.js";
 export type { JobHandlers, JobRun } from "../jobs/job-worker.js";

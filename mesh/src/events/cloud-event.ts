@@ -1,3 +1,4 @@
+import { contractPackage } from "../domain/contract-package.js";
 import { inWorld } from "../world.js";
 import { randomUUID } from "node:crypto";
 import type { IHeaders } from "kafkajs";
@@ -56,7 +57,7 @@ export function fromKafkaHeaders(headers: IHeaders | undefined): CloudEventAttri
 
 /** Topic name of a domain's event stream: chaos.<domain>.v1.<stream>. */
 export function topicName(domain: string, stream: string): string {
-  return inWorld(`chaos.${domain}.v1.${stream}`);
+  return inWorld(`${contractPackage(domain)}.${stream}`);
 }
 
 /** The dead-letter topic of a topic. */

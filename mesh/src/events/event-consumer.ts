@@ -3,6 +3,7 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { domainOfPackage } from "../domain/contract-package.js";
 import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./cloud-event.js";
 import { ensureTopics } from "./ensure-topics.js";
 
@@ -250,7 +251,8 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
   };
 }
 
-/** The contract package of a topic ("[<world>.]chaos.combat.v1.casts" → "chaos.combat.v1"). */
+/** The contract package of a topic ("[<world>.]chaos.combat.v1.casts" → "chaos.combat.v1"): the three segments before the stream. */
 function topicPackage(topic: string): string | undefined {
-  return /(chaos\.[a-z]+\.v1)\.[^.]+$/.exec(topic)?.[1];
+  const pkg = topic.split(".").slice(-4, -1).join(".");
+  return domainOfPackage(pkg) === undefined ? undefined : pkg;
 }

@@ -1,7 +1,8 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { topicName } from "../events/cloud-event.js";
 import { jobQueueMigrations } from "../jobs/job-queue.js";
-import { domainOf, type AnyServiceManifest, type Wired } from "./service-manifest.js";
+import { domainOfPackage } from "../domain/contract-package.js";
+import type { AnyServiceManifest, Wired } from "./service-manifest.js";
 
 /**
  * The workload that serves `service`: the domain of its contract package
@@ -10,7 +11,7 @@ import { domainOf, type AnyServiceManifest, type Wired } from "./service-manifes
  * owner's manifest serves it.
  */
 export function ownerOf(service: DescService): string {
-  const owner = /^chaos\.([a-z]+)\.v1$/.exec(service.file.proto.package)?.[1];
+  const owner = domainOfPackage(service.file.proto.package);
   if (owner === undefined) throw new Error(`${service.typeName} is not in a chaos.<domain>.v1 package`);
   return owner;
 }
@@ -43,12 +44,12 @@ export function checkWired(manifest: AnyServiceManifest, wired: Wired): void {
   const declared = new Set(manifest.serves.map((served) => served.service.typeName));
   const registered = new Set(wired.services.map((registration) => registration.service.typeName));
   for (const name of declared) if (!registered.has(name)) throw new Error(`${manifest.name} serves ${name} (manifest) but wire built no handlers for it`);
-  const forwarded = (name: string) => manifest.forwardsPublicApis === true && !name.startsWith(`chaos.${manifest.name}.`);
-  for (const name of registered) if (!declared.has(name) && !forwarded(name)) throw new Error(`${manifest.name} built handlers for ${name}, which its manifest does not serve`);
+  const forwarded = new Set(manifest.forwardsPublicApis === true ? wired.services.filter((r) => ownerOf(r.service) !== manifest.name).map((r) => r.service.typeName) : []);
+  for (const name of registered) if (!declared.has(name) && !forwarded.has(name)) throw new Error(`${manifest.name} built handlers for ${name}, which its manifest does not serve`);
   const consumedDomains = new Set((manifest.consumes ?? []).map((topic) => topic.domain));
   if (consumedDomains.size > 0 && wired.events === undefined) throw new Error(`${manifest.name} consumes ${[...consumedDomains].join(", ")} events but wire built no event handlers`);
   for (const handler of wired.events?.handlers ?? []) {
-    const domain = domainOf(handler.schema);
+    const domain = domainOfPackage(handler.schema.file.proto.package);
     if (domain === undefined || !consumedDomains.has(domain)) {
       throw new Error(`${manifest.name} handles ${handler.schema.typeName} but its manifest consumes no topic of the ${domain ?? "?"} domain`);
     }

@@ -1,4 +1,4 @@
-import type { DescMessage, DescService } from "@bufbuild/protobuf";
+import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import type { Kafka } from "kafkajs";
 import type { Redis } from "ioredis";
@@ -186,7 +186,3 @@ export function defineService<Settings = undefined>(manifest: ServiceManifest<Se
   return manifest;
 }
 
-/** The domain of a message's contract package (chaos.combat.v1.SpellCast → "combat"). */
-export function domainOf(schema: DescMessage): string | undefined {
-  return /^chaos\.([a-z]+)\.v1$/.exec(schema.file.proto.package)?.[1];
-}

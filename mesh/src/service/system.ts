@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
 import type { AuthorizationPolicy } from "../authz/policy.js";
+import { contractPackage } from "../domain/contract-package.js";
 import { ownerOf } from "./manifest-checks.js";
 import type { AnyServiceManifest } from "./service-manifest.js";
 
@@ -186,7 +187,7 @@ export function checkSystem(manifests: readonly AnyServiceManifest[]): void {
     }
     for (const { service, public: api } of manifest.serves) for (const local of api?.openMethods ?? []) methodPath(service, local);
     for (const topic of manifest.consumes ?? []) {
-      if (!published.has(`${topic.domain}.${topic.stream}`)) throw new Error(`${manifest.name} consumes chaos.${topic.domain}.v1.${topic.stream}, which no manifest publishes`);
+      if (!published.has(`${topic.domain}.${topic.stream}`)) throw new Error(`${manifest.name} consumes ${contractPackage(topic.domain)}.${topic.stream}, which no manifest publishes`);
     }
   }
 }
