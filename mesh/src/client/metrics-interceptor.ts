@@ -1,8 +1,9 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Counter, Histogram } from "prom-client";
 import type { MeshMetrics } from "../observability/metrics.js";
 import { methodPath } from "./method-path.js";
+import { withStreamEnd } from "./stream-end.js";
 
 /**
  * The innermost client interceptor: counts every attempt that reaches the
@@ -35,7 +36,7 @@ export function createMetricsInterceptor(metrics: MeshMetrics, target: string): 
       record(method, started, undefined);
       return response;
     }
-    return { ...response, message: recordedAtEnd(response, method, started) };
+    return withStreamEnd(response, (failure) => record(method, started, failure));
   };
 }
 
@@ -56,16 +57,4 @@ function record(series: MethodSeries, started: bigint, error: unknown): void {
   }
   counter.inc();
   series.latency.observe(Number(process.hrtime.bigint() - started) / 1e9);
-}
-
-async function* recordedAtEnd(response: StreamResponse, series: MethodSeries, started: bigint) {
-  let failure: unknown;
-  try {
-    yield* response.message;
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
-    record(series, started, failure);
-  }
 }

@@ -1,8 +1,9 @@
-import { ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ROOT_CONTEXT, type Span, type Tracer } from "@opentelemetry/api";
 import { currentCallScope } from "../call-scope.js";
 import { endRpcSpan, extractTraceContext, injectTraceContext, startRpcSpan } from "../observability/tracing.js";
 import { methodPath } from "./method-path.js";
+import { withStreamEnd } from "./stream-end.js";
 
 /**
  * The outermost client interceptor: one OpenTelemetry client span per call
@@ -32,20 +33,8 @@ export function createTracingInterceptor(tracer: Tracer | undefined): Intercepto
       endRpcSpan(span, undefined);
       return response;
     }
-    return { ...response, message: endingWith(response, span) };
+    return withStreamEnd(response, (failure) => end(span, failure));
   };
-}
-
-async function* endingWith(response: StreamResponse, span: Span) {
-  let failure: unknown;
-  try {
-    yield* response.message;
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
-    end(span, failure);
-  }
 }
 
 function end(span: Span, error: unknown): void {
