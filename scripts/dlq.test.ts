@@ -1,25 +1,15 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { logLevel } from "kafkajs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createKafkaClient, deadLetterTopic, ensureTopics, newCloudEvent, toKafkaHeaders } from "@chaos/mesh";
-import { repoRoot } from "./infra/config.js";
+import { runTsxCommand } from "./test/run-command.js";
 
 const infra = inject("infra");
 const kafka = createKafkaClient({ clientId: "dlq-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
 
 /** `npm run dlq -- <args>` against the test broker. */
-function dlq(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn("npx", ["tsx", "scripts/dlq.ts", ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, KAFKA_BROKERS: infra.kafkaBrokers.join(",") },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+function dlq(...args: string[]) {
+  return runTsxCommand("scripts/dlq.ts", args, { env: { KAFKA_BROKERS: infra.kafkaBrokers.join(",") } });
 }
 
 /** Every message on `topic`, read from the start with a fresh group. */

@@ -1,24 +1,15 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { logLevel, type LogEntry } from "kafkajs";
 import { describe, expect, inject, it } from "vitest";
 import { createKafkaLogCreator } from "../src/index.js";
+import { runTsxCommand } from "../../scripts/test/run-command.js";
 
 const infra = inject("infra");
 
 /** Runs the start-up fixture through npx tsx, as the project's scripts run, and returns what it printed. */
-function runFixture(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { NODE_OPTIONS: _inherited, npm_config_node_options: _npm, ...rest } = process.env;
-  const child = spawn("npx", ["tsx", path.join(import.meta.dirname, "fixtures", "kafka-startup.ts")], {
-    cwd: path.join(import.meta.dirname, "..", ".."),
-    env: { ...rest, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+/** The start-up fixture, run as a user's shell would run a script (without the test run's npm node options). */
+function runFixture(env: Record<string, string>) {
+  return runTsxCommand(path.join(import.meta.dirname, "fixtures", "kafka-startup.ts"), [], { env, withoutNpmNodeOptions: true });
 }
 
 describe("the project's Kafka clients", () => {

@@ -1,16 +1,9 @@
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "./config.js";
+import { runTsxCommand } from "../test/run-command.js";
 
 /** Runs `npx tsx scripts/infra/cli.ts <args>` as a user would, without the options of the npm run that runs this test. */
-function infraCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { NODE_OPTIONS: _inherited, npm_config_node_options: _npm, ...env } = process.env;
-  const child = spawn("npx", ["tsx", "scripts/infra/cli.ts", ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+function infraCli(...args: string[]) {
+  return runTsxCommand("scripts/infra/cli.ts", args, { withoutNpmNodeOptions: true });
 }
 
 describe("npm run infra", () => {
