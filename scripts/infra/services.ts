@@ -1,9 +1,19 @@
+import path from "node:path";
 import { isStateless, loadManifest, loadManifests, type AnyServiceManifest } from "@chaos/mesh";
-import { servicesDir } from "../system/render.js";
+import { repoRoot } from "./config.js";
 
-/** Every service of the system, from its manifest (services/<name>/service.ts), by name. */
+/** Where the manifests are: services/<name>/service.ts. */
+export const servicesDir = path.join(repoRoot, "services");
+
+let manifests: Promise<AnyServiceManifest[]> | undefined;
+
+/**
+ * Every service of the system, from its manifest, by name; loaded and
+ * checked once per process (npm start, the generators and the tests' set-up
+ * each ask several times).
+ */
 export function serviceManifests(): Promise<AnyServiceManifest[]> {
-  return loadManifests(servicesDir);
+  return (manifests ??= loadManifests(servicesDir));
 }
 
 /** The services whose manifest declares a PostgreSQL database of their own. */

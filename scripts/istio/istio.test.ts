@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { createDnsDiscovery, createFileDiscovery, defaultLimits, isStateless, loadManifests, loadMeshConfig, operatorIdentity, policyOf, spiffeIdFor, type AnyServiceManifest } from "@chaos/mesh";
+import { createDnsDiscovery, createFileDiscovery, defaultLimits, isStateless, loadMeshConfig, operatorIdentity, policyOf, spiffeIdFor, type AnyServiceManifest } from "@chaos/mesh";
 import { clusterPorts, defaultIngressGateway, istioPrincipal, preStopSleepSeconds } from "@chaos/mesh/dev";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { repoRoot } from "../infra/config.js";
-import { meshIdentity, servicesDir } from "../system/render.js";
+import { serviceManifests } from "../infra/services.js";
+import { meshIdentity } from "../system/render.js";
 import { generatedFilesIn } from "./generated-files.js";
 import { deploymentDir, renderDeploymentFiles } from "./render.js";
 
@@ -25,7 +26,7 @@ const named = (kind: string, name: string) => {
 };
 
 beforeAll(async () => {
-  manifests = await loadManifests(servicesDir);
+  manifests = await serviceManifests();
   generated = renderDeploymentFiles(manifests);
   resources = generatedFilesIn(deploymentDir).flatMap((file) =>
     parseAllDocuments(fs.readFileSync(path.join(deploymentDir, file), "utf8")).map((document) => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../infra/config.js";
-import { servicesDir } from "./render.js";
+import { servicesDir } from "../infra/services.js";
 
 /** Packages that talk to a server or carry a transport: core code must not load them. */
 const drivers = ["pg", "ioredis", "kafkajs", "@grpc/grpc-js", "@connectrpc/connect-node"];

@@ -1,9 +1,5 @@
-import path from "node:path";
-import { loadManifests, policyOf, registryOf } from "@chaos/mesh";
-import { repoRoot } from "../infra/config.js";
-
-/** Where the manifests are. */
-export const servicesDir = path.join(repoRoot, "services");
+import { policyOf, registryOf } from "@chaos/mesh";
+import { serviceManifests } from "../infra/services.js";
 
 /** The trust domain and namespace of the deployment: SPIFFE IDs, policies and Kubernetes names use them. */
 export const meshIdentity = { trustDomain: "chaos.world", namespace: "chaos" } as const;
@@ -14,7 +10,7 @@ export const meshIdentity = { trustDomain: "chaos.world", namespace: "chaos" } a
  * reads. `npm run generate` writes them; a test fails when one is stale.
  */
 export async function renderSystemFiles(): Promise<Record<string, string>> {
-  const manifests = await loadManifests(servicesDir);
+  const manifests = await serviceManifests();
   return {
     "services/registry.json": `${JSON.stringify(registryOf(manifests), null, 2)}\n`,
     "services/authorization.json": `${JSON.stringify(policyOf(manifests, meshIdentity), null, 2)}\n`,

@@ -3,7 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadManifests } from "@chaos/mesh";
 import { repoRoot } from "../infra/config.js";
-import { renderSystemFiles, servicesDir } from "./render.js";
+import { servicesDir } from "../infra/services.js";
+import { renderSystemFiles } from "./render.js";
 
 describe("the files derived from the service manifests", () => {
   it("are what the manifests generate (run `npm run generate` after editing a services/<name>/service.ts)", async () => {
