@@ -82,6 +82,11 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
   const maxAttempts = options.maxAttempts ?? 5;
   const initialBackoffMs = options.initialBackoffMs ?? 100;
   const handlers = new Map(options.handlers.map((h) => [h.schema.typeName, h]));
+  // "chaos.combat.v1." per topic, worked out once: the types of a topic's own package that are read past.
+  const ownTypePrefixes = new Map(options.topics.flatMap((topic) => {
+    const pkg = topicPackage(topic);
+    return pkg === undefined ? [] : [[topic, `${pkg}.`] as const];
+  }));
   const metrics = options.registry === undefined ? undefined : {
     processed: new Counter({ name: "chaos_events_processed_total", help: "Events whose effect was applied (or found already applied).", labelNames: ["topic", "outcome"], registers: [options.registry] }),
     lag: new Gauge({ name: "chaos_consumer_lag_messages", help: "Messages behind the partition's end, per topic and partition.", labelNames: ["topic", "partition"], registers: [options.registry] }),
@@ -146,7 +151,8 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
     if (event === undefined) return { reason: "missing CloudEvents headers (ce_specversion, ce_id, ce_type)" };
     const handler = handlers.get(event.type);
     if (handler === undefined) {
-      return event.type.startsWith(`${topicPackage(topic)}.`) ? { ignored: event } : { reason: `unknown event type ${event.type}` };
+      const own = ownTypePrefixes.get(topic);
+      return own !== undefined && event.type.startsWith(own) ? { ignored: event } : { reason: `unknown event type ${event.type}` };
     }
     try {
       return { event, handler, decoded: fromBinary(handler.schema, message.value ?? new Uint8Array()) };
