@@ -293,4 +293,43 @@ describe("the mesh's after-commit job queue", () => {
     const { rows } = await test.db.pool.query<{ payload: unknown }>("SELECT payload FROM mesh_jobs WHERE kind = $1", [kind]);
     expect(rows).toEqual([{ payload: { level: 4 } }]);
   });
+  it("holds a job with dueAt until its time, also across a worker that was not running when it was enqueued, and a new request moves the timer", async () => {
+    const kind = newKind();
+    const ran: Array<{ key: string; at: number }> = [];
+    const enqueuedAt = Date.now();
+    await enqueue([
+      { key: `${kind}:soon`, kind, payload: {}, dueAt: new Date(enqueuedAt + 600) },
+      { key: `${kind}:moved`, kind, payload: {}, dueAt: new Date(enqueuedAt + 60_000) },
+    ]);
+    // Asked for again with an earlier time: the timer follows the newest request.
+    await enqueue([{ key: `${kind}:moved`, kind, payload: {}, dueAt: new Date(enqueuedAt + 900) }]);
+    await withWorker({ handlers: { [kind]: async (_payload: unknown, job: JobRun) => void ran.push({ key: job.key, at: Date.now() }) } }, async () => {
+      await sleep(300);
+      expect(ran).toEqual([]);
+      await eventually(() => ran.length === 2, 5_000);
+    });
+    expect(ran.map((r) => r.key).sort()).toEqual([`${kind}:moved`, `${kind}:soon`]);
+    for (const run of ran) expect(run.at - enqueuedAt).toBeGreaterThanOrEqual(run.key.endsWith("soon") ? 600 : 900);
+  });
+
+  it("with maxAttempts Infinity keeps retrying a failing job instead of giving it up", async () => {
+    const kind = newKind();
+    let runs = 0;
+    await withWorker(
+      {
+        handlers: {
+          [kind]: async () => {
+            runs += 1;
+            if (runs < 12) throw new Error("dependency down");
+          },
+        },
+        maxAttempts: Infinity,
+        initialBackoffMs: 1,
+      },
+      async () => {
+        await enqueue([{ key: `${kind}:1`, kind, payload: {} }]);
+        await eventually(async () => runs === 12 && (await rowsOfKind(kind)).length === 0, 20_000);
+      },
+    );
+  });
 });

@@ -48,6 +48,12 @@ export type JobRequest<Kinds = Record<string, unknown>> = {
     readonly kind: K;
     /** Stored as JSON: plain objects, arrays, strings, finite numbers, booleans and null (no bigint, Date or undefined). */
     readonly payload: Kinds[K];
+    /**
+     * When the job becomes due: a durable timer (an offer's expiry, a saga's
+     * deadline) that survives restarts, since it is a row, not a setTimeout.
+     * Default: at commit.
+     */
+    readonly dueAt?: Date;
   };
 }[Extract<keyof Kinds, string>];
 
@@ -64,13 +70,13 @@ export async function enqueueJobs<Kinds = Record<string, unknown>>(client: pg.Cl
   // One statement: the upsert, and the NOTIFY that wakes the workers at commit.
   await client.query(
     `WITH queued AS (
-       INSERT INTO mesh_jobs (job_key, kind, payload)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+       INSERT INTO mesh_jobs (job_key, kind, payload, due_at)
+       SELECT key, kind, payload, coalesce(due_at, now()) FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[]) AS t(key, kind, payload, due_at)
        ON CONFLICT (job_key) DO UPDATE
-         SET kind = EXCLUDED.kind, payload = EXCLUDED.payload, version = mesh_jobs.version + 1, attempts = 0, due_at = now(), last_error = NULL
+         SET kind = EXCLUDED.kind, payload = EXCLUDED.payload, version = mesh_jobs.version + 1, attempts = 0, due_at = EXCLUDED.due_at, last_error = NULL
        RETURNING 1
      )
      SELECT pg_notify('${jobChannel}', '') FROM (SELECT count(*) FROM queued) AS done`,
-    [requests.map((r) => r.key), requests.map((r) => r.kind), requests.map((r) => JSON.stringify(r.payload))],
+    [requests.map((r) => r.key), requests.map((r) => r.kind), requests.map((r) => JSON.stringify(r.payload)), requests.map((r) => r.dueAt ?? null)],
   );
 }

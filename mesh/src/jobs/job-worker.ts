@@ -28,7 +28,12 @@ export interface JobWorkerOptions<Kinds = Record<string, unknown>> {
   readonly logger: Logger;
   /** Registry for chaos_jobs_total and chaos_jobs_due. Default none. */
   readonly registry?: Registry;
-  /** Runs of a request before it is given up: removed, with an error log and outcome "abandoned". Default 8. */
+  /**
+   * Runs of a request before it is given up: removed, with an error log and
+   * outcome "abandoned". Default 8. Infinity for work that must finish however
+   * long a dependency is down (a saga's compensation): it keeps retrying every
+   * 60 s at most, visible in chaos_jobs_total{outcome="retried"}.
+   */
   readonly maxAttempts?: number;
   /** Delay before the first retry, doubled for each further one up to 60 s. Default 1 s. */
   readonly initialBackoffMs?: number;
@@ -161,19 +166,26 @@ export async function startJobWorker<Kinds>(options: JobWorkerOptions<Kinds>): P
   // A commit noticed while a round runs starts the next round at once instead of after the poll interval.
   let nudged = false;
   let listener: pg.PoolClient | undefined;
+  let forgetListeners = () => {};
+  const onNotification = () => {
+    nudged = true;
+    wake?.();
+  };
   const listen = async () => {
     if (listener !== undefined) return;
     const client = await pool.connect();
-    client.on("notification", () => {
-      nudged = true;
-      wake?.();
-    });
+    client.on("notification", onNotification);
     // A lost connection (database restart) must not crash the process: the worker polls until a round listens again.
-    client.on("error", (error) => {
+    const onError = (error: Error) => {
       logger.warn({ err: error }, "job worker lost its LISTEN connection; polling until it is back");
       if (listener === client) listener = undefined;
       client.release(error);
-    });
+    };
+    client.on("error", onError);
+    forgetListeners = () => {
+      client.removeListener("notification", onNotification);
+      client.removeListener("error", onError);
+    };
     try {
       await client.query(`LISTEN ${jobChannel}`);
     } catch (error) {
@@ -222,6 +234,8 @@ export async function startJobWorker<Kinds>(options: JobWorkerOptions<Kinds>): P
       listener = undefined;
       if (client === undefined) return;
       await client.query(`UNLISTEN ${jobChannel}`).catch(() => undefined);
+      // The connection goes back to the pool: it must not keep waking a stopped worker.
+      forgetListeners();
       client.release();
     },
   };
