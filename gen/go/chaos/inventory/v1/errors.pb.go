@@ -42,20 +42,26 @@ const (
 	ErrorReason_ERROR_REASON_UNKNOWN_ITEM_DEFINITION ErrorReason = 7
 	// The caller does not own the character (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_NOT_CHARACTER_OWNER ErrorReason = 8
+	// The character does not exist or was deleted: it can neither receive nor give (NOT_FOUND). Metadata: "character_id".
+	ErrorReason_ERROR_REASON_CHARACTER_NOT_FOUND ErrorReason = 9
+	// Gold cannot move from an account to itself (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_SAME_ACCOUNT ErrorReason = 10
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_INSUFFICIENT_FUNDS",
-		2: "ERROR_REASON_ITEM_NOT_FOUND",
-		3: "ERROR_REASON_INSUFFICIENT_QUANTITY",
-		4: "ERROR_REASON_ITEM_LOCKED",
-		5: "ERROR_REASON_HOLD_NOT_FOUND",
-		6: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
-		7: "ERROR_REASON_UNKNOWN_ITEM_DEFINITION",
-		8: "ERROR_REASON_NOT_CHARACTER_OWNER",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_INSUFFICIENT_FUNDS",
+		2:  "ERROR_REASON_ITEM_NOT_FOUND",
+		3:  "ERROR_REASON_INSUFFICIENT_QUANTITY",
+		4:  "ERROR_REASON_ITEM_LOCKED",
+		5:  "ERROR_REASON_HOLD_NOT_FOUND",
+		6:  "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
+		7:  "ERROR_REASON_UNKNOWN_ITEM_DEFINITION",
+		8:  "ERROR_REASON_NOT_CHARACTER_OWNER",
+		9:  "ERROR_REASON_CHARACTER_NOT_FOUND",
+		10: "ERROR_REASON_SAME_ACCOUNT",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -67,6 +73,8 @@ var (
 		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED":  6,
 		"ERROR_REASON_UNKNOWN_ITEM_DEFINITION": 7,
 		"ERROR_REASON_NOT_CHARACTER_OWNER":     8,
+		"ERROR_REASON_CHARACTER_NOT_FOUND":     9,
+		"ERROR_REASON_SAME_ACCOUNT":            10,
 	}
 )
 
@@ -101,7 +109,7 @@ var File_chaos_inventory_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_inventory_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1fchaos/inventory/v1/errors.proto\x12\x12chaos.inventory.v1*\xd1\x02\n" +
+	"\x1fchaos/inventory/v1/errors.proto\x12\x12chaos.inventory.v1*\x96\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INSUFFICIENT_FUNDS\x10\x01\x12\x1f\n" +
@@ -111,7 +119,10 @@ const file_chaos_inventory_v1_errors_proto_rawDesc = "" +
 	"\x1bERROR_REASON_HOLD_NOT_FOUND\x10\x05\x12'\n" +
 	"#ERROR_REASON_IDEMPOTENCY_KEY_REUSED\x10\x06\x12(\n" +
 	"$ERROR_REASON_UNKNOWN_ITEM_DEFINITION\x10\a\x12$\n" +
-	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\bB\xc2\x01\n" +
+	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\b\x12$\n" +
+	" ERROR_REASON_CHARACTER_NOT_FOUND\x10\t\x12\x1d\n" +
+	"\x19ERROR_REASON_SAME_ACCOUNT\x10\n" +
+	"B\xc2\x01\n" +
 	"\x16com.chaos.inventory.v1B\vErrorsProtoP\x01Z1chaos.world/gen/go/chaos/inventory/v1;inventoryv1\xa2\x02\x03CIX\xaa\x02\x12Chaos.Inventory.V1\xca\x02\x12Chaos\\Inventory\\V1\xe2\x02\x1eChaos\\Inventory\\V1\\GPBMetadata\xea\x02\x14Chaos::Inventory::V1b\x06proto3"
 
 var (

@@ -706,6 +706,449 @@ func (*TransferEscrowHoldResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{12}
 }
 
+// MoveGoldRequest names both accounts.
+type MoveGoldRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	From           *LedgerAccount         `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	To             *LedgerAccount         `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	Amount         int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	IdempotencyKey string                 `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	// Why, for the ledger and audit, e.g. "guild:deposit:<guild id>".
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveGoldRequest) Reset() {
+	*x = MoveGoldRequest{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveGoldRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveGoldRequest) ProtoMessage() {}
+
+func (x *MoveGoldRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveGoldRequest.ProtoReflect.Descriptor instead.
+func (*MoveGoldRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *MoveGoldRequest) GetFrom() *LedgerAccount {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *MoveGoldRequest) GetTo() *LedgerAccount {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *MoveGoldRequest) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *MoveGoldRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *MoveGoldRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// MoveGoldResponse is both balances afterwards.
+type MoveGoldResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TransactionId string                 `protobuf:"bytes,1,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	FromBalance   int64                  `protobuf:"varint,2,opt,name=from_balance,json=fromBalance,proto3" json:"from_balance,omitempty"`
+	ToBalance     int64                  `protobuf:"varint,3,opt,name=to_balance,json=toBalance,proto3" json:"to_balance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveGoldResponse) Reset() {
+	*x = MoveGoldResponse{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveGoldResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveGoldResponse) ProtoMessage() {}
+
+func (x *MoveGoldResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveGoldResponse.ProtoReflect.Descriptor instead.
+func (*MoveGoldResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *MoveGoldResponse) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *MoveGoldResponse) GetFromBalance() int64 {
+	if x != nil {
+		return x.FromBalance
+	}
+	return 0
+}
+
+func (x *MoveGoldResponse) GetToBalance() int64 {
+	if x != nil {
+		return x.ToBalance
+	}
+	return 0
+}
+
+// GetAccountBalanceRequest names the account.
+type GetAccountBalanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       *LedgerAccount         `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountBalanceRequest) Reset() {
+	*x = GetAccountBalanceRequest{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountBalanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountBalanceRequest) ProtoMessage() {}
+
+func (x *GetAccountBalanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountBalanceRequest.ProtoReflect.Descriptor instead.
+func (*GetAccountBalanceRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetAccountBalanceRequest) GetAccount() *LedgerAccount {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+// GetAccountBalanceResponse is its balance.
+type GetAccountBalanceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Balance       int64                  `protobuf:"varint,1,opt,name=balance,proto3" json:"balance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountBalanceResponse) Reset() {
+	*x = GetAccountBalanceResponse{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountBalanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountBalanceResponse) ProtoMessage() {}
+
+func (x *GetAccountBalanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountBalanceResponse.ProtoReflect.Descriptor instead.
+func (*GetAccountBalanceResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetAccountBalanceResponse) GetBalance() int64 {
+	if x != nil {
+		return x.Balance
+	}
+	return 0
+}
+
+// ListAccountEntriesRequest names the account, paged.
+type ListAccountEntriesRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Account *LedgerAccount         `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccountEntriesRequest) Reset() {
+	*x = ListAccountEntriesRequest{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccountEntriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccountEntriesRequest) ProtoMessage() {}
+
+func (x *ListAccountEntriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccountEntriesRequest.ProtoReflect.Descriptor instead.
+func (*ListAccountEntriesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListAccountEntriesRequest) GetAccount() *LedgerAccount {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *ListAccountEntriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAccountEntriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListAccountEntriesResponse is one page; balance_after is the account's.
+type ListAccountEntriesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entries       []*LedgerEntry         `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAccountEntriesResponse) Reset() {
+	*x = ListAccountEntriesResponse{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAccountEntriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAccountEntriesResponse) ProtoMessage() {}
+
+func (x *ListAccountEntriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAccountEntriesResponse.ProtoReflect.Descriptor instead.
+func (*ListAccountEntriesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListAccountEntriesResponse) GetEntries() []*LedgerEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ListAccountEntriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListCharacterItemsRequest names the character and, optionally, stacks.
+type ListCharacterItemsRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CharacterId string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	// Only these stacks (those the character does not have are left out); all when empty.
+	ItemIds       []string `protobuf:"bytes,2,rep,name=item_ids,json=itemIds,proto3" json:"item_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCharacterItemsRequest) Reset() {
+	*x = ListCharacterItemsRequest{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCharacterItemsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCharacterItemsRequest) ProtoMessage() {}
+
+func (x *ListCharacterItemsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCharacterItemsRequest.ProtoReflect.Descriptor instead.
+func (*ListCharacterItemsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListCharacterItemsRequest) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *ListCharacterItemsRequest) GetItemIds() []string {
+	if x != nil {
+		return x.ItemIds
+	}
+	return nil
+}
+
+// ListCharacterItemsResponse holds the stacks.
+type ListCharacterItemsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*ItemStack           `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCharacterItemsResponse) Reset() {
+	*x = ListCharacterItemsResponse{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCharacterItemsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCharacterItemsResponse) ProtoMessage() {}
+
+func (x *ListCharacterItemsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCharacterItemsResponse.ProtoReflect.Descriptor instead.
+func (*ListCharacterItemsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListCharacterItemsResponse) GetItems() []*ItemStack {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
 var File_chaos_inventory_v1_inventory_internal_service_proto protoreflect.FileDescriptor
 
 const file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc = "" +
@@ -756,7 +1199,37 @@ const file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc = "" +
 	"\x19TransferEscrowHoldRequest\x12!\n" +
 	"\ahold_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06holdId\x120\n" +
 	"\x0fto_character_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\rtoCharacterId\"\x1c\n" +
-	"\x1aTransferEscrowHoldResponse2\xfe\x04\n" +
+	"\x1aTransferEscrowHoldResponse\"\x89\x02\n" +
+	"\x0fMoveGoldRequest\x12=\n" +
+	"\x04from\x18\x01 \x01(\v2!.chaos.inventory.v1.LedgerAccountB\x06\xbaH\x03\xc8\x01\x01R\x04from\x129\n" +
+	"\x02to\x18\x02 \x01(\v2!.chaos.inventory.v1.LedgerAccountB\x06\xbaH\x03\xc8\x01\x01R\x02to\x12%\n" +
+	"\x06amount\x18\x03 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03 \x00R\x06amount\x123\n" +
+	"\x0fidempotency_key\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\x12 \n" +
+	"\x06reason\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x06reason\"{\n" +
+	"\x10MoveGoldResponse\x12%\n" +
+	"\x0etransaction_id\x18\x01 \x01(\tR\rtransactionId\x12!\n" +
+	"\ffrom_balance\x18\x02 \x01(\x03R\vfromBalance\x12\x1d\n" +
+	"\n" +
+	"to_balance\x18\x03 \x01(\x03R\ttoBalance\"_\n" +
+	"\x18GetAccountBalanceRequest\x12C\n" +
+	"\aaccount\x18\x01 \x01(\v2!.chaos.inventory.v1.LedgerAccountB\x06\xbaH\x03\xc8\x01\x01R\aaccount\"5\n" +
+	"\x19GetAccountBalanceResponse\x12\x18\n" +
+	"\abalance\x18\x01 \x01(\x03R\abalance\"\xb1\x01\n" +
+	"\x19ListAccountEntriesRequest\x12C\n" +
+	"\aaccount\x18\x01 \x01(\v2!.chaos.inventory.v1.LedgerAccountB\x06\xbaH\x03\xc8\x01\x01R\aaccount\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\x7f\n" +
+	"\x1aListAccountEntriesResponse\x129\n" +
+	"\aentries\x18\x01 \x03(\v2\x1f.chaos.inventory.v1.LedgerEntryR\aentries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"t\n" +
+	"\x19ListCharacterItemsRequest\x12+\n" +
+	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12*\n" +
+	"\bitem_ids\x18\x02 \x03(\tB\x0f\xbaH\f\x92\x01\t\x102\"\x05r\x03\xb0\x01\x01R\aitemIds\"Q\n" +
+	"\x1aListCharacterItemsResponse\x123\n" +
+	"\x05items\x18\x01 \x03(\v2\x1d.chaos.inventory.v1.ItemStackR\x05items2\xc0\b\n" +
 	"\x18InventoryInternalService\x12[\n" +
 	"\n" +
 	"GrantItems\x12%.chaos.inventory.v1.GrantItemsRequest\x1a&.chaos.inventory.v1.GrantItemsResponse\x12X\n" +
@@ -764,7 +1237,11 @@ const file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc = "" +
 	"\tSpendGold\x12$.chaos.inventory.v1.SpendGoldRequest\x1a%.chaos.inventory.v1.SpendGoldResponse\x12j\n" +
 	"\x0fPlaceEscrowHold\x12*.chaos.inventory.v1.PlaceEscrowHoldRequest\x1a+.chaos.inventory.v1.PlaceEscrowHoldResponse\x12p\n" +
 	"\x11ReleaseEscrowHold\x12,.chaos.inventory.v1.ReleaseEscrowHoldRequest\x1a-.chaos.inventory.v1.ReleaseEscrowHoldResponse\x12s\n" +
-	"\x12TransferEscrowHold\x12-.chaos.inventory.v1.TransferEscrowHoldRequest\x1a..chaos.inventory.v1.TransferEscrowHoldResponseB\xd4\x01\n" +
+	"\x12TransferEscrowHold\x12-.chaos.inventory.v1.TransferEscrowHoldRequest\x1a..chaos.inventory.v1.TransferEscrowHoldResponse\x12U\n" +
+	"\bMoveGold\x12#.chaos.inventory.v1.MoveGoldRequest\x1a$.chaos.inventory.v1.MoveGoldResponse\x12u\n" +
+	"\x11GetAccountBalance\x12,.chaos.inventory.v1.GetAccountBalanceRequest\x1a-.chaos.inventory.v1.GetAccountBalanceResponse\"\x03\x90\x02\x01\x12x\n" +
+	"\x12ListAccountEntries\x12-.chaos.inventory.v1.ListAccountEntriesRequest\x1a..chaos.inventory.v1.ListAccountEntriesResponse\"\x03\x90\x02\x01\x12x\n" +
+	"\x12ListCharacterItems\x12-.chaos.inventory.v1.ListCharacterItemsRequest\x1a..chaos.inventory.v1.ListCharacterItemsResponse\"\x03\x90\x02\x01B\xd4\x01\n" +
 	"\x16com.chaos.inventory.v1B\x1dInventoryInternalServiceProtoP\x01Z1chaos.world/gen/go/chaos/inventory/v1;inventoryv1\xa2\x02\x03CIX\xaa\x02\x12Chaos.Inventory.V1\xca\x02\x12Chaos\\Inventory\\V1\xe2\x02\x1eChaos\\Inventory\\V1\\GPBMetadata\xea\x02\x14Chaos::Inventory::V1b\x06proto3"
 
 var (
@@ -779,7 +1256,7 @@ func file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP() []by
 	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescData
 }
 
-var file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_chaos_inventory_v1_inventory_internal_service_proto_goTypes = []any{
 	(*GrantItemsRequest)(nil),          // 0: chaos.inventory.v1.GrantItemsRequest
 	(*GrantItemsResponse)(nil),         // 1: chaos.inventory.v1.GrantItemsResponse
@@ -794,33 +1271,57 @@ var file_chaos_inventory_v1_inventory_internal_service_proto_goTypes = []any{
 	(*ReleaseEscrowHoldResponse)(nil),  // 10: chaos.inventory.v1.ReleaseEscrowHoldResponse
 	(*TransferEscrowHoldRequest)(nil),  // 11: chaos.inventory.v1.TransferEscrowHoldRequest
 	(*TransferEscrowHoldResponse)(nil), // 12: chaos.inventory.v1.TransferEscrowHoldResponse
-	(*ItemGrant)(nil),                  // 13: chaos.inventory.v1.ItemGrant
-	(*ItemStack)(nil),                  // 14: chaos.inventory.v1.ItemStack
-	(*Wallet)(nil),                     // 15: chaos.inventory.v1.Wallet
+	(*MoveGoldRequest)(nil),            // 13: chaos.inventory.v1.MoveGoldRequest
+	(*MoveGoldResponse)(nil),           // 14: chaos.inventory.v1.MoveGoldResponse
+	(*GetAccountBalanceRequest)(nil),   // 15: chaos.inventory.v1.GetAccountBalanceRequest
+	(*GetAccountBalanceResponse)(nil),  // 16: chaos.inventory.v1.GetAccountBalanceResponse
+	(*ListAccountEntriesRequest)(nil),  // 17: chaos.inventory.v1.ListAccountEntriesRequest
+	(*ListAccountEntriesResponse)(nil), // 18: chaos.inventory.v1.ListAccountEntriesResponse
+	(*ListCharacterItemsRequest)(nil),  // 19: chaos.inventory.v1.ListCharacterItemsRequest
+	(*ListCharacterItemsResponse)(nil), // 20: chaos.inventory.v1.ListCharacterItemsResponse
+	(*ItemGrant)(nil),                  // 21: chaos.inventory.v1.ItemGrant
+	(*ItemStack)(nil),                  // 22: chaos.inventory.v1.ItemStack
+	(*Wallet)(nil),                     // 23: chaos.inventory.v1.Wallet
+	(*LedgerAccount)(nil),              // 24: chaos.inventory.v1.LedgerAccount
+	(*LedgerEntry)(nil),                // 25: chaos.inventory.v1.LedgerEntry
 }
 var file_chaos_inventory_v1_inventory_internal_service_proto_depIdxs = []int32{
-	13, // 0: chaos.inventory.v1.GrantItemsRequest.items:type_name -> chaos.inventory.v1.ItemGrant
-	14, // 1: chaos.inventory.v1.GrantItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
-	15, // 2: chaos.inventory.v1.GrantGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
-	15, // 3: chaos.inventory.v1.SpendGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	21, // 0: chaos.inventory.v1.GrantItemsRequest.items:type_name -> chaos.inventory.v1.ItemGrant
+	22, // 1: chaos.inventory.v1.GrantItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
+	23, // 2: chaos.inventory.v1.GrantGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	23, // 3: chaos.inventory.v1.SpendGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
 	7,  // 4: chaos.inventory.v1.PlaceEscrowHoldRequest.items:type_name -> chaos.inventory.v1.HeldItem
-	0,  // 5: chaos.inventory.v1.InventoryInternalService.GrantItems:input_type -> chaos.inventory.v1.GrantItemsRequest
-	2,  // 6: chaos.inventory.v1.InventoryInternalService.GrantGold:input_type -> chaos.inventory.v1.GrantGoldRequest
-	4,  // 7: chaos.inventory.v1.InventoryInternalService.SpendGold:input_type -> chaos.inventory.v1.SpendGoldRequest
-	6,  // 8: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:input_type -> chaos.inventory.v1.PlaceEscrowHoldRequest
-	9,  // 9: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:input_type -> chaos.inventory.v1.ReleaseEscrowHoldRequest
-	11, // 10: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:input_type -> chaos.inventory.v1.TransferEscrowHoldRequest
-	1,  // 11: chaos.inventory.v1.InventoryInternalService.GrantItems:output_type -> chaos.inventory.v1.GrantItemsResponse
-	3,  // 12: chaos.inventory.v1.InventoryInternalService.GrantGold:output_type -> chaos.inventory.v1.GrantGoldResponse
-	5,  // 13: chaos.inventory.v1.InventoryInternalService.SpendGold:output_type -> chaos.inventory.v1.SpendGoldResponse
-	8,  // 14: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:output_type -> chaos.inventory.v1.PlaceEscrowHoldResponse
-	10, // 15: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:output_type -> chaos.inventory.v1.ReleaseEscrowHoldResponse
-	12, // 16: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:output_type -> chaos.inventory.v1.TransferEscrowHoldResponse
-	11, // [11:17] is the sub-list for method output_type
-	5,  // [5:11] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	24, // 5: chaos.inventory.v1.MoveGoldRequest.from:type_name -> chaos.inventory.v1.LedgerAccount
+	24, // 6: chaos.inventory.v1.MoveGoldRequest.to:type_name -> chaos.inventory.v1.LedgerAccount
+	24, // 7: chaos.inventory.v1.GetAccountBalanceRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
+	24, // 8: chaos.inventory.v1.ListAccountEntriesRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
+	25, // 9: chaos.inventory.v1.ListAccountEntriesResponse.entries:type_name -> chaos.inventory.v1.LedgerEntry
+	22, // 10: chaos.inventory.v1.ListCharacterItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
+	0,  // 11: chaos.inventory.v1.InventoryInternalService.GrantItems:input_type -> chaos.inventory.v1.GrantItemsRequest
+	2,  // 12: chaos.inventory.v1.InventoryInternalService.GrantGold:input_type -> chaos.inventory.v1.GrantGoldRequest
+	4,  // 13: chaos.inventory.v1.InventoryInternalService.SpendGold:input_type -> chaos.inventory.v1.SpendGoldRequest
+	6,  // 14: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:input_type -> chaos.inventory.v1.PlaceEscrowHoldRequest
+	9,  // 15: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:input_type -> chaos.inventory.v1.ReleaseEscrowHoldRequest
+	11, // 16: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:input_type -> chaos.inventory.v1.TransferEscrowHoldRequest
+	13, // 17: chaos.inventory.v1.InventoryInternalService.MoveGold:input_type -> chaos.inventory.v1.MoveGoldRequest
+	15, // 18: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:input_type -> chaos.inventory.v1.GetAccountBalanceRequest
+	17, // 19: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:input_type -> chaos.inventory.v1.ListAccountEntriesRequest
+	19, // 20: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:input_type -> chaos.inventory.v1.ListCharacterItemsRequest
+	1,  // 21: chaos.inventory.v1.InventoryInternalService.GrantItems:output_type -> chaos.inventory.v1.GrantItemsResponse
+	3,  // 22: chaos.inventory.v1.InventoryInternalService.GrantGold:output_type -> chaos.inventory.v1.GrantGoldResponse
+	5,  // 23: chaos.inventory.v1.InventoryInternalService.SpendGold:output_type -> chaos.inventory.v1.SpendGoldResponse
+	8,  // 24: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:output_type -> chaos.inventory.v1.PlaceEscrowHoldResponse
+	10, // 25: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:output_type -> chaos.inventory.v1.ReleaseEscrowHoldResponse
+	12, // 26: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:output_type -> chaos.inventory.v1.TransferEscrowHoldResponse
+	14, // 27: chaos.inventory.v1.InventoryInternalService.MoveGold:output_type -> chaos.inventory.v1.MoveGoldResponse
+	16, // 28: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:output_type -> chaos.inventory.v1.GetAccountBalanceResponse
+	18, // 29: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:output_type -> chaos.inventory.v1.ListAccountEntriesResponse
+	20, // 30: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:output_type -> chaos.inventory.v1.ListCharacterItemsResponse
+	21, // [21:31] is the sub-list for method output_type
+	11, // [11:21] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_chaos_inventory_v1_inventory_internal_service_proto_init() }
@@ -835,7 +1336,7 @@ func file_chaos_inventory_v1_inventory_internal_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc), len(file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,10 @@ const (
 	InventoryInternalService_PlaceEscrowHold_FullMethodName    = "/chaos.inventory.v1.InventoryInternalService/PlaceEscrowHold"
 	InventoryInternalService_ReleaseEscrowHold_FullMethodName  = "/chaos.inventory.v1.InventoryInternalService/ReleaseEscrowHold"
 	InventoryInternalService_TransferEscrowHold_FullMethodName = "/chaos.inventory.v1.InventoryInternalService/TransferEscrowHold"
+	InventoryInternalService_MoveGold_FullMethodName           = "/chaos.inventory.v1.InventoryInternalService/MoveGold"
+	InventoryInternalService_GetAccountBalance_FullMethodName  = "/chaos.inventory.v1.InventoryInternalService/GetAccountBalance"
+	InventoryInternalService_ListAccountEntries_FullMethodName = "/chaos.inventory.v1.InventoryInternalService/ListAccountEntries"
+	InventoryInternalService_ListCharacterItems_FullMethodName = "/chaos.inventory.v1.InventoryInternalService/ListCharacterItems"
 )
 
 // InventoryInternalServiceClient is the client API for InventoryInternalService service.
@@ -34,7 +38,7 @@ const (
 // InventoryInternalService moves items and gold for other services. Every
 // mutation is idempotent by its key: a retry with the same key returns the
 // first result and moves nothing again.
-// Internal: trading (escrow), liveops and progression (rewards), payment (purchases, clawbacks).
+// Internal: trading (escrow), guild (bank, fees), liveops and progression (rewards), payment (purchases, clawbacks).
 type InventoryInternalServiceClient interface {
 	// GrantItems adds items to a character.
 	// Errors: INVALID_ARGUMENT (UNKNOWN_ITEM_DEFINITION), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
@@ -54,6 +58,21 @@ type InventoryInternalServiceClient interface {
 	// TransferEscrowHold gives held items and gold to another character (trade commit).
 	// Errors: NOT_FOUND (HOLD_NOT_FOUND).
 	TransferEscrowHold(ctx context.Context, in *TransferEscrowHoldRequest, opts ...grpc.CallOption) (*TransferEscrowHoldResponse, error)
+	// MoveGold moves gold between two player-owned accounts (a wallet to a
+	// guild bank, a bank to a wallet, a wallet to another), never below zero and
+	// never creating or destroying gold: both sides are one ledger transaction.
+	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	MoveGold(ctx context.Context, in *MoveGoldRequest, opts ...grpc.CallOption) (*MoveGoldResponse, error)
+	// GetAccountBalance returns an account's balance (zero for a bank never used).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+	GetAccountBalance(ctx context.Context, in *GetAccountBalanceRequest, opts ...grpc.CallOption) (*GetAccountBalanceResponse, error)
+	// ListAccountEntries lists an account's gold movements, newest first (a guild bank's history).
+	ListAccountEntries(ctx context.Context, in *ListAccountEntriesRequest, opts ...grpc.CallOption) (*ListAccountEntriesResponse, error)
+	// ListCharacterItems returns stacks of a live character (all, or those named), for
+	// services that show or check another character's items (a trade offer).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+	ListCharacterItems(ctx context.Context, in *ListCharacterItemsRequest, opts ...grpc.CallOption) (*ListCharacterItemsResponse, error)
 }
 
 type inventoryInternalServiceClient struct {
@@ -124,6 +143,46 @@ func (c *inventoryInternalServiceClient) TransferEscrowHold(ctx context.Context,
 	return out, nil
 }
 
+func (c *inventoryInternalServiceClient) MoveGold(ctx context.Context, in *MoveGoldRequest, opts ...grpc.CallOption) (*MoveGoldResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MoveGoldResponse)
+	err := c.cc.Invoke(ctx, InventoryInternalService_MoveGold_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryInternalServiceClient) GetAccountBalance(ctx context.Context, in *GetAccountBalanceRequest, opts ...grpc.CallOption) (*GetAccountBalanceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAccountBalanceResponse)
+	err := c.cc.Invoke(ctx, InventoryInternalService_GetAccountBalance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryInternalServiceClient) ListAccountEntries(ctx context.Context, in *ListAccountEntriesRequest, opts ...grpc.CallOption) (*ListAccountEntriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAccountEntriesResponse)
+	err := c.cc.Invoke(ctx, InventoryInternalService_ListAccountEntries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryInternalServiceClient) ListCharacterItems(ctx context.Context, in *ListCharacterItemsRequest, opts ...grpc.CallOption) (*ListCharacterItemsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCharacterItemsResponse)
+	err := c.cc.Invoke(ctx, InventoryInternalService_ListCharacterItems_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InventoryInternalServiceServer is the server API for InventoryInternalService service.
 // All implementations must embed UnimplementedInventoryInternalServiceServer
 // for forward compatibility.
@@ -131,7 +190,7 @@ func (c *inventoryInternalServiceClient) TransferEscrowHold(ctx context.Context,
 // InventoryInternalService moves items and gold for other services. Every
 // mutation is idempotent by its key: a retry with the same key returns the
 // first result and moves nothing again.
-// Internal: trading (escrow), liveops and progression (rewards), payment (purchases, clawbacks).
+// Internal: trading (escrow), guild (bank, fees), liveops and progression (rewards), payment (purchases, clawbacks).
 type InventoryInternalServiceServer interface {
 	// GrantItems adds items to a character.
 	// Errors: INVALID_ARGUMENT (UNKNOWN_ITEM_DEFINITION), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
@@ -151,6 +210,21 @@ type InventoryInternalServiceServer interface {
 	// TransferEscrowHold gives held items and gold to another character (trade commit).
 	// Errors: NOT_FOUND (HOLD_NOT_FOUND).
 	TransferEscrowHold(context.Context, *TransferEscrowHoldRequest) (*TransferEscrowHoldResponse, error)
+	// MoveGold moves gold between two player-owned accounts (a wallet to a
+	// guild bank, a bank to a wallet, a wallet to another), never below zero and
+	// never creating or destroying gold: both sides are one ledger transaction.
+	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	MoveGold(context.Context, *MoveGoldRequest) (*MoveGoldResponse, error)
+	// GetAccountBalance returns an account's balance (zero for a bank never used).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+	GetAccountBalance(context.Context, *GetAccountBalanceRequest) (*GetAccountBalanceResponse, error)
+	// ListAccountEntries lists an account's gold movements, newest first (a guild bank's history).
+	ListAccountEntries(context.Context, *ListAccountEntriesRequest) (*ListAccountEntriesResponse, error)
+	// ListCharacterItems returns stacks of a live character (all, or those named), for
+	// services that show or check another character's items (a trade offer).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+	ListCharacterItems(context.Context, *ListCharacterItemsRequest) (*ListCharacterItemsResponse, error)
 	mustEmbedUnimplementedInventoryInternalServiceServer()
 }
 
@@ -178,6 +252,18 @@ func (UnimplementedInventoryInternalServiceServer) ReleaseEscrowHold(context.Con
 }
 func (UnimplementedInventoryInternalServiceServer) TransferEscrowHold(context.Context, *TransferEscrowHoldRequest) (*TransferEscrowHoldResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TransferEscrowHold not implemented")
+}
+func (UnimplementedInventoryInternalServiceServer) MoveGold(context.Context, *MoveGoldRequest) (*MoveGoldResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MoveGold not implemented")
+}
+func (UnimplementedInventoryInternalServiceServer) GetAccountBalance(context.Context, *GetAccountBalanceRequest) (*GetAccountBalanceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAccountBalance not implemented")
+}
+func (UnimplementedInventoryInternalServiceServer) ListAccountEntries(context.Context, *ListAccountEntriesRequest) (*ListAccountEntriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAccountEntries not implemented")
+}
+func (UnimplementedInventoryInternalServiceServer) ListCharacterItems(context.Context, *ListCharacterItemsRequest) (*ListCharacterItemsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCharacterItems not implemented")
 }
 func (UnimplementedInventoryInternalServiceServer) mustEmbedUnimplementedInventoryInternalServiceServer() {
 }
@@ -309,6 +395,78 @@ func _InventoryInternalService_TransferEscrowHold_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InventoryInternalService_MoveGold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MoveGoldRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryInternalServiceServer).MoveGold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryInternalService_MoveGold_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryInternalServiceServer).MoveGold(ctx, req.(*MoveGoldRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryInternalService_GetAccountBalance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAccountBalanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryInternalServiceServer).GetAccountBalance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryInternalService_GetAccountBalance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryInternalServiceServer).GetAccountBalance(ctx, req.(*GetAccountBalanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryInternalService_ListAccountEntries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAccountEntriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryInternalServiceServer).ListAccountEntries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryInternalService_ListAccountEntries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryInternalServiceServer).ListAccountEntries(ctx, req.(*ListAccountEntriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryInternalService_ListCharacterItems_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCharacterItemsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryInternalServiceServer).ListCharacterItems(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryInternalService_ListCharacterItems_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryInternalServiceServer).ListCharacterItems(ctx, req.(*ListCharacterItemsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InventoryInternalService_ServiceDesc is the grpc.ServiceDesc for InventoryInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -339,6 +497,22 @@ var InventoryInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "TransferEscrowHold",
 			Handler:    _InventoryInternalService_TransferEscrowHold_Handler,
+		},
+		{
+			MethodName: "MoveGold",
+			Handler:    _InventoryInternalService_MoveGold_Handler,
+		},
+		{
+			MethodName: "GetAccountBalance",
+			Handler:    _InventoryInternalService_GetAccountBalance_Handler,
+		},
+		{
+			MethodName: "ListAccountEntries",
+			Handler:    _InventoryInternalService_ListAccountEntries_Handler,
+		},
+		{
+			MethodName: "ListCharacterItems",
+			Handler:    _InventoryInternalService_ListCharacterItems_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -536,6 +536,121 @@ func (x *DiscardItemResponse) GetItem() *ItemStack {
 	return nil
 }
 
+// SendGoldRequest names sender, receiver and amount.
+type SendGoldRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's character that gives.
+	FromCharacterId string `protobuf:"bytes,1,opt,name=from_character_id,json=fromCharacterId,proto3" json:"from_character_id,omitempty"`
+	ToCharacterId   string `protobuf:"bytes,2,opt,name=to_character_id,json=toCharacterId,proto3" json:"to_character_id,omitempty"`
+	Amount          int64  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	IdempotencyKey  string `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SendGoldRequest) Reset() {
+	*x = SendGoldRequest{}
+	mi := &file_chaos_inventory_v1_inventory_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendGoldRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendGoldRequest) ProtoMessage() {}
+
+func (x *SendGoldRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendGoldRequest.ProtoReflect.Descriptor instead.
+func (*SendGoldRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SendGoldRequest) GetFromCharacterId() string {
+	if x != nil {
+		return x.FromCharacterId
+	}
+	return ""
+}
+
+func (x *SendGoldRequest) GetToCharacterId() string {
+	if x != nil {
+		return x.ToCharacterId
+	}
+	return ""
+}
+
+func (x *SendGoldRequest) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *SendGoldRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+// SendGoldResponse is the sender's wallet afterwards.
+type SendGoldResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Wallet        *Wallet                `protobuf:"bytes,1,opt,name=wallet,proto3" json:"wallet,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendGoldResponse) Reset() {
+	*x = SendGoldResponse{}
+	mi := &file_chaos_inventory_v1_inventory_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendGoldResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendGoldResponse) ProtoMessage() {}
+
+func (x *SendGoldResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendGoldResponse.ProtoReflect.Descriptor instead.
+func (*SendGoldResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SendGoldResponse) GetWallet() *Wallet {
+	if x != nil {
+		return x.Wallet
+	}
+	return nil
+}
+
 var File_chaos_inventory_v1_inventory_service_proto protoreflect.FileDescriptor
 
 const file_chaos_inventory_v1_inventory_service_proto_rawDesc = "" +
@@ -570,13 +685,23 @@ const file_chaos_inventory_v1_inventory_service_proto_rawDesc = "" +
 	"\aitem_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06itemId\x12'\n" +
 	"\bquantity\x18\x03 \x01(\x03B\v\xbaH\b\"\x06\x18\xc0\x84= \x00R\bquantity\"H\n" +
 	"\x13DiscardItemResponse\x121\n" +
-	"\x04item\x18\x01 \x01(\v2\x1d.chaos.inventory.v1.ItemStackR\x04item2\xec\x03\n" +
+	"\x04item\x18\x01 \x01(\v2\x1d.chaos.inventory.v1.ItemStackR\x04item\"\xd5\x01\n" +
+	"\x0fSendGoldRequest\x124\n" +
+	"\x11from_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0ffromCharacterId\x120\n" +
+	"\x0fto_character_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\rtoCharacterId\x12%\n" +
+	"\x06amount\x18\x03 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03 \x00R\x06amount\x123\n" +
+	"\x0fidempotency_key\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"F\n" +
+	"\x10SendGoldResponse\x122\n" +
+	"\x06wallet\x18\x01 \x01(\v2\x1a.chaos.inventory.v1.WalletR\x06wallet2\xc8\x04\n" +
 	"\x10InventoryService\x12X\n" +
 	"\tListItems\x12$.chaos.inventory.v1.ListItemsRequest\x1a%.chaos.inventory.v1.ListItemsResponse\x12X\n" +
 	"\tGetWallet\x12$.chaos.inventory.v1.GetWalletRequest\x1a%.chaos.inventory.v1.GetWalletResponse\x12p\n" +
 	"\x11ListLedgerEntries\x12,.chaos.inventory.v1.ListLedgerEntriesRequest\x1a-.chaos.inventory.v1.ListLedgerEntriesResponse\x12R\n" +
 	"\aUseItem\x12\".chaos.inventory.v1.UseItemRequest\x1a#.chaos.inventory.v1.UseItemResponse\x12^\n" +
-	"\vDiscardItem\x12&.chaos.inventory.v1.DiscardItemRequest\x1a'.chaos.inventory.v1.DiscardItemResponseB\xcc\x01\n" +
+	"\vDiscardItem\x12&.chaos.inventory.v1.DiscardItemRequest\x1a'.chaos.inventory.v1.DiscardItemResponse\x12Z\n" +
+	"\bSendGold\x12#.chaos.inventory.v1.SendGoldRequest\x1a$.chaos.inventory.v1.SendGoldResponse\"\x03\x90\x02\x02B\xcc\x01\n" +
 	"\x16com.chaos.inventory.v1B\x15InventoryServiceProtoP\x01Z1chaos.world/gen/go/chaos/inventory/v1;inventoryv1\xa2\x02\x03CIX\xaa\x02\x12Chaos.Inventory.V1\xca\x02\x12Chaos\\Inventory\\V1\xe2\x02\x1eChaos\\Inventory\\V1\\GPBMetadata\xea\x02\x14Chaos::Inventory::V1b\x06proto3"
 
 var (
@@ -591,7 +716,7 @@ func file_chaos_inventory_v1_inventory_service_proto_rawDescGZIP() []byte {
 	return file_chaos_inventory_v1_inventory_service_proto_rawDescData
 }
 
-var file_chaos_inventory_v1_inventory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_chaos_inventory_v1_inventory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_chaos_inventory_v1_inventory_service_proto_goTypes = []any{
 	(*ListItemsRequest)(nil),          // 0: chaos.inventory.v1.ListItemsRequest
 	(*ListItemsResponse)(nil),         // 1: chaos.inventory.v1.ListItemsResponse
@@ -603,31 +728,36 @@ var file_chaos_inventory_v1_inventory_service_proto_goTypes = []any{
 	(*UseItemResponse)(nil),           // 7: chaos.inventory.v1.UseItemResponse
 	(*DiscardItemRequest)(nil),        // 8: chaos.inventory.v1.DiscardItemRequest
 	(*DiscardItemResponse)(nil),       // 9: chaos.inventory.v1.DiscardItemResponse
-	(*ItemStack)(nil),                 // 10: chaos.inventory.v1.ItemStack
-	(*Wallet)(nil),                    // 11: chaos.inventory.v1.Wallet
-	(*LedgerEntry)(nil),               // 12: chaos.inventory.v1.LedgerEntry
+	(*SendGoldRequest)(nil),           // 10: chaos.inventory.v1.SendGoldRequest
+	(*SendGoldResponse)(nil),          // 11: chaos.inventory.v1.SendGoldResponse
+	(*ItemStack)(nil),                 // 12: chaos.inventory.v1.ItemStack
+	(*Wallet)(nil),                    // 13: chaos.inventory.v1.Wallet
+	(*LedgerEntry)(nil),               // 14: chaos.inventory.v1.LedgerEntry
 }
 var file_chaos_inventory_v1_inventory_service_proto_depIdxs = []int32{
-	10, // 0: chaos.inventory.v1.ListItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
-	11, // 1: chaos.inventory.v1.GetWalletResponse.wallet:type_name -> chaos.inventory.v1.Wallet
-	12, // 2: chaos.inventory.v1.ListLedgerEntriesResponse.entries:type_name -> chaos.inventory.v1.LedgerEntry
-	10, // 3: chaos.inventory.v1.UseItemResponse.item:type_name -> chaos.inventory.v1.ItemStack
-	10, // 4: chaos.inventory.v1.DiscardItemResponse.item:type_name -> chaos.inventory.v1.ItemStack
-	0,  // 5: chaos.inventory.v1.InventoryService.ListItems:input_type -> chaos.inventory.v1.ListItemsRequest
-	2,  // 6: chaos.inventory.v1.InventoryService.GetWallet:input_type -> chaos.inventory.v1.GetWalletRequest
-	4,  // 7: chaos.inventory.v1.InventoryService.ListLedgerEntries:input_type -> chaos.inventory.v1.ListLedgerEntriesRequest
-	6,  // 8: chaos.inventory.v1.InventoryService.UseItem:input_type -> chaos.inventory.v1.UseItemRequest
-	8,  // 9: chaos.inventory.v1.InventoryService.DiscardItem:input_type -> chaos.inventory.v1.DiscardItemRequest
-	1,  // 10: chaos.inventory.v1.InventoryService.ListItems:output_type -> chaos.inventory.v1.ListItemsResponse
-	3,  // 11: chaos.inventory.v1.InventoryService.GetWallet:output_type -> chaos.inventory.v1.GetWalletResponse
-	5,  // 12: chaos.inventory.v1.InventoryService.ListLedgerEntries:output_type -> chaos.inventory.v1.ListLedgerEntriesResponse
-	7,  // 13: chaos.inventory.v1.InventoryService.UseItem:output_type -> chaos.inventory.v1.UseItemResponse
-	9,  // 14: chaos.inventory.v1.InventoryService.DiscardItem:output_type -> chaos.inventory.v1.DiscardItemResponse
-	10, // [10:15] is the sub-list for method output_type
-	5,  // [5:10] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	12, // 0: chaos.inventory.v1.ListItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
+	13, // 1: chaos.inventory.v1.GetWalletResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	14, // 2: chaos.inventory.v1.ListLedgerEntriesResponse.entries:type_name -> chaos.inventory.v1.LedgerEntry
+	12, // 3: chaos.inventory.v1.UseItemResponse.item:type_name -> chaos.inventory.v1.ItemStack
+	12, // 4: chaos.inventory.v1.DiscardItemResponse.item:type_name -> chaos.inventory.v1.ItemStack
+	13, // 5: chaos.inventory.v1.SendGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	0,  // 6: chaos.inventory.v1.InventoryService.ListItems:input_type -> chaos.inventory.v1.ListItemsRequest
+	2,  // 7: chaos.inventory.v1.InventoryService.GetWallet:input_type -> chaos.inventory.v1.GetWalletRequest
+	4,  // 8: chaos.inventory.v1.InventoryService.ListLedgerEntries:input_type -> chaos.inventory.v1.ListLedgerEntriesRequest
+	6,  // 9: chaos.inventory.v1.InventoryService.UseItem:input_type -> chaos.inventory.v1.UseItemRequest
+	8,  // 10: chaos.inventory.v1.InventoryService.DiscardItem:input_type -> chaos.inventory.v1.DiscardItemRequest
+	10, // 11: chaos.inventory.v1.InventoryService.SendGold:input_type -> chaos.inventory.v1.SendGoldRequest
+	1,  // 12: chaos.inventory.v1.InventoryService.ListItems:output_type -> chaos.inventory.v1.ListItemsResponse
+	3,  // 13: chaos.inventory.v1.InventoryService.GetWallet:output_type -> chaos.inventory.v1.GetWalletResponse
+	5,  // 14: chaos.inventory.v1.InventoryService.ListLedgerEntries:output_type -> chaos.inventory.v1.ListLedgerEntriesResponse
+	7,  // 15: chaos.inventory.v1.InventoryService.UseItem:output_type -> chaos.inventory.v1.UseItemResponse
+	9,  // 16: chaos.inventory.v1.InventoryService.DiscardItem:output_type -> chaos.inventory.v1.DiscardItemResponse
+	11, // 17: chaos.inventory.v1.InventoryService.SendGold:output_type -> chaos.inventory.v1.SendGoldResponse
+	12, // [12:18] is the sub-list for method output_type
+	6,  // [6:12] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_chaos_inventory_v1_inventory_service_proto_init() }
@@ -642,7 +772,7 @@ func file_chaos_inventory_v1_inventory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_inventory_v1_inventory_service_proto_rawDesc), len(file_chaos_inventory_v1_inventory_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

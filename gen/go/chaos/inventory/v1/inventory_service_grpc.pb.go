@@ -24,6 +24,7 @@ const (
 	InventoryService_ListLedgerEntries_FullMethodName = "/chaos.inventory.v1.InventoryService/ListLedgerEntries"
 	InventoryService_UseItem_FullMethodName           = "/chaos.inventory.v1.InventoryService/UseItem"
 	InventoryService_DiscardItem_FullMethodName       = "/chaos.inventory.v1.InventoryService/DiscardItem"
+	InventoryService_SendGold_FullMethodName          = "/chaos.inventory.v1.InventoryService/SendGold"
 )
 
 // InventoryServiceClient is the client API for InventoryService service.
@@ -50,6 +51,12 @@ type InventoryServiceClient interface {
 	// Errors: NOT_FOUND (ITEM_NOT_FOUND), FAILED_PRECONDITION (INSUFFICIENT_QUANTITY, ITEM_LOCKED),
 	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DiscardItem(ctx context.Context, in *DiscardItemRequest, opts ...grpc.CallOption) (*DiscardItemResponse, error)
+	// SendGold gives gold from one of the caller's characters to any live
+	// character (a gift). Retrying with the same key sends nothing again.
+	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	SendGold(ctx context.Context, in *SendGoldRequest, opts ...grpc.CallOption) (*SendGoldResponse, error)
 }
 
 type inventoryServiceClient struct {
@@ -110,6 +117,16 @@ func (c *inventoryServiceClient) DiscardItem(ctx context.Context, in *DiscardIte
 	return out, nil
 }
 
+func (c *inventoryServiceClient) SendGold(ctx context.Context, in *SendGoldRequest, opts ...grpc.CallOption) (*SendGoldResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendGoldResponse)
+	err := c.cc.Invoke(ctx, InventoryService_SendGold_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InventoryServiceServer is the server API for InventoryService service.
 // All implementations must embed UnimplementedInventoryServiceServer
 // for forward compatibility.
@@ -134,6 +151,12 @@ type InventoryServiceServer interface {
 	// Errors: NOT_FOUND (ITEM_NOT_FOUND), FAILED_PRECONDITION (INSUFFICIENT_QUANTITY, ITEM_LOCKED),
 	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DiscardItem(context.Context, *DiscardItemRequest) (*DiscardItemResponse, error)
+	// SendGold gives gold from one of the caller's characters to any live
+	// character (a gift). Retrying with the same key sends nothing again.
+	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	SendGold(context.Context, *SendGoldRequest) (*SendGoldResponse, error)
 	mustEmbedUnimplementedInventoryServiceServer()
 }
 
@@ -158,6 +181,9 @@ func (UnimplementedInventoryServiceServer) UseItem(context.Context, *UseItemRequ
 }
 func (UnimplementedInventoryServiceServer) DiscardItem(context.Context, *DiscardItemRequest) (*DiscardItemResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DiscardItem not implemented")
+}
+func (UnimplementedInventoryServiceServer) SendGold(context.Context, *SendGoldRequest) (*SendGoldResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SendGold not implemented")
 }
 func (UnimplementedInventoryServiceServer) mustEmbedUnimplementedInventoryServiceServer() {}
 func (UnimplementedInventoryServiceServer) testEmbeddedByValue()                          {}
@@ -270,6 +296,24 @@ func _InventoryService_DiscardItem_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InventoryService_SendGold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendGoldRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).SendGold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_SendGold_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).SendGold(ctx, req.(*SendGoldRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InventoryService_ServiceDesc is the grpc.ServiceDesc for InventoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -296,6 +340,10 @@ var InventoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DiscardItem",
 			Handler:    _InventoryService_DiscardItem_Handler,
+		},
+		{
+			MethodName: "SendGold",
+			Handler:    _InventoryService_SendGold_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -94,6 +94,8 @@ const (
 	LedgerEntryKind_LEDGER_ENTRY_KIND_ESCROW_TRANSFER LedgerEntryKind = 5
 	LedgerEntryKind_LEDGER_ENTRY_KIND_PURCHASE        LedgerEntryKind = 6
 	LedgerEntryKind_LEDGER_ENTRY_KIND_CLAWBACK        LedgerEntryKind = 7
+	// Between two accounts that belong to players: a gift, a guild bank deposit or withdrawal.
+	LedgerEntryKind_LEDGER_ENTRY_KIND_TRANSFER LedgerEntryKind = 8
 )
 
 // Enum value maps for LedgerEntryKind.
@@ -107,6 +109,7 @@ var (
 		5: "LEDGER_ENTRY_KIND_ESCROW_TRANSFER",
 		6: "LEDGER_ENTRY_KIND_PURCHASE",
 		7: "LEDGER_ENTRY_KIND_CLAWBACK",
+		8: "LEDGER_ENTRY_KIND_TRANSFER",
 	}
 	LedgerEntryKind_value = map[string]int32{
 		"LEDGER_ENTRY_KIND_UNSPECIFIED":     0,
@@ -117,6 +120,7 @@ var (
 		"LEDGER_ENTRY_KIND_ESCROW_TRANSFER": 5,
 		"LEDGER_ENTRY_KIND_PURCHASE":        6,
 		"LEDGER_ENTRY_KIND_CLAWBACK":        7,
+		"LEDGER_ENTRY_KIND_TRANSFER":        8,
 	}
 )
 
@@ -288,6 +292,92 @@ func (x *ItemGrant) GetQuantity() int64 {
 	return 0
 }
 
+// LedgerAccount names an account that holds gold for someone: a character's
+// wallet or a guild's bank. Its balance never goes below zero.
+type LedgerAccount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Owner:
+	//
+	//	*LedgerAccount_CharacterId
+	//	*LedgerAccount_GuildId
+	Owner         isLedgerAccount_Owner `protobuf_oneof:"owner"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LedgerAccount) Reset() {
+	*x = LedgerAccount{}
+	mi := &file_chaos_inventory_v1_item_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LedgerAccount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LedgerAccount) ProtoMessage() {}
+
+func (x *LedgerAccount) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_item_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LedgerAccount.ProtoReflect.Descriptor instead.
+func (*LedgerAccount) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_item_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *LedgerAccount) GetOwner() isLedgerAccount_Owner {
+	if x != nil {
+		return x.Owner
+	}
+	return nil
+}
+
+func (x *LedgerAccount) GetCharacterId() string {
+	if x != nil {
+		if x, ok := x.Owner.(*LedgerAccount_CharacterId); ok {
+			return x.CharacterId
+		}
+	}
+	return ""
+}
+
+func (x *LedgerAccount) GetGuildId() string {
+	if x != nil {
+		if x, ok := x.Owner.(*LedgerAccount_GuildId); ok {
+			return x.GuildId
+		}
+	}
+	return ""
+}
+
+type isLedgerAccount_Owner interface {
+	isLedgerAccount_Owner()
+}
+
+type LedgerAccount_CharacterId struct {
+	// The wallet "wallet:<character id>" of a live character.
+	CharacterId string `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3,oneof"`
+}
+
+type LedgerAccount_GuildId struct {
+	// The bank "guild:<guild id>" of a guild (opened by its first deposit).
+	GuildId string `protobuf:"bytes,2,opt,name=guild_id,json=guildId,proto3,oneof"`
+}
+
+func (*LedgerAccount_CharacterId) isLedgerAccount_Owner() {}
+
+func (*LedgerAccount_GuildId) isLedgerAccount_Owner() {}
+
 // LedgerEntry is one line of the double-entry gold ledger: every movement
 // debits one account and credits another by the same amount.
 type LedgerEntry struct {
@@ -296,12 +386,13 @@ type LedgerEntry struct {
 	// Groups the two sides of one movement.
 	TransactionId string          `protobuf:"bytes,2,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
 	Kind          LedgerEntryKind `protobuf:"varint,3,opt,name=kind,proto3,enum=chaos.inventory.v1.LedgerEntryKind" json:"kind,omitempty"`
-	// Ledger account, e.g. "wallet:<character id>", "escrow:<hold id>", "mint", "sink".
+	// Ledger account, e.g. "wallet:<character id>", "guild:<guild id>", "escrow:<hold id>", "mint", "sink".
 	DebitAccount  string `protobuf:"bytes,4,opt,name=debit_account,json=debitAccount,proto3" json:"debit_account,omitempty"`
 	CreditAccount string `protobuf:"bytes,5,opt,name=credit_account,json=creditAccount,proto3" json:"credit_account,omitempty"`
 	// Gold, in whole coins.
 	Amount int64 `protobuf:"varint,6,opt,name=amount,proto3" json:"amount,omitempty"`
-	// Balance of the character's wallet after this entry.
+	// Balance after this entry of the account the listing is for (the
+	// character's wallet, or the guild's bank).
 	BalanceAfter  int64                  `protobuf:"varint,7,opt,name=balance_after,json=balanceAfter,proto3" json:"balance_after,omitempty"`
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -310,7 +401,7 @@ type LedgerEntry struct {
 
 func (x *LedgerEntry) Reset() {
 	*x = LedgerEntry{}
-	mi := &file_chaos_inventory_v1_item_proto_msgTypes[2]
+	mi := &file_chaos_inventory_v1_item_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -322,7 +413,7 @@ func (x *LedgerEntry) String() string {
 func (*LedgerEntry) ProtoMessage() {}
 
 func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_item_proto_msgTypes[2]
+	mi := &file_chaos_inventory_v1_item_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -335,7 +426,7 @@ func (x *LedgerEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerEntry.ProtoReflect.Descriptor instead.
 func (*LedgerEntry) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_item_proto_rawDescGZIP(), []int{2}
+	return file_chaos_inventory_v1_item_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *LedgerEntry) GetEntryId() string {
@@ -408,7 +499,7 @@ type Wallet struct {
 
 func (x *Wallet) Reset() {
 	*x = Wallet{}
-	mi := &file_chaos_inventory_v1_item_proto_msgTypes[3]
+	mi := &file_chaos_inventory_v1_item_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -420,7 +511,7 @@ func (x *Wallet) String() string {
 func (*Wallet) ProtoMessage() {}
 
 func (x *Wallet) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_item_proto_msgTypes[3]
+	mi := &file_chaos_inventory_v1_item_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -433,7 +524,7 @@ func (x *Wallet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Wallet.ProtoReflect.Descriptor instead.
 func (*Wallet) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_item_proto_rawDescGZIP(), []int{3}
+	return file_chaos_inventory_v1_item_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Wallet) GetCharacterId() string {
@@ -471,7 +562,11 @@ const file_chaos_inventory_v1_item_proto_rawDesc = "" +
 	"\rheld_quantity\x18\x06 \x01(\x03R\fheldQuantity\"d\n" +
 	"\tItemGrant\x12.\n" +
 	"\rdefinition_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fdefinitionId\x12'\n" +
-	"\bquantity\x18\x02 \x01(\x03B\v\xbaH\b\"\x06\x18\xc0\x84= \x00R\bquantity\"\xce\x02\n" +
+	"\bquantity\x18\x02 \x01(\x03B\v\xbaH\b\"\x06\x18\xc0\x84= \x00R\bquantity\"u\n" +
+	"\rLedgerAccount\x12-\n" +
+	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\vcharacterId\x12%\n" +
+	"\bguild_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\aguildIdB\x0e\n" +
+	"\x05owner\x12\x05\xbaH\x02\b\x01\"\xce\x02\n" +
 	"\vLedgerEntry\x12\x19\n" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12%\n" +
 	"\x0etransaction_id\x18\x02 \x01(\tR\rtransactionId\x127\n" +
@@ -493,7 +588,7 @@ const file_chaos_inventory_v1_item_proto_rawDesc = "" +
 	"\x14ITEM_RARITY_UNCOMMON\x10\x02\x12\x14\n" +
 	"\x10ITEM_RARITY_RARE\x10\x03\x12\x14\n" +
 	"\x10ITEM_RARITY_EPIC\x10\x04\x12\x19\n" +
-	"\x15ITEM_RARITY_LEGENDARY\x10\x05*\x9e\x02\n" +
+	"\x15ITEM_RARITY_LEGENDARY\x10\x05*\xbe\x02\n" +
 	"\x0fLedgerEntryKind\x12!\n" +
 	"\x1dLEDGER_ENTRY_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17LEDGER_ENTRY_KIND_GRANT\x10\x01\x12\x1b\n" +
@@ -502,7 +597,8 @@ const file_chaos_inventory_v1_item_proto_rawDesc = "" +
 	" LEDGER_ENTRY_KIND_ESCROW_RELEASE\x10\x04\x12%\n" +
 	"!LEDGER_ENTRY_KIND_ESCROW_TRANSFER\x10\x05\x12\x1e\n" +
 	"\x1aLEDGER_ENTRY_KIND_PURCHASE\x10\x06\x12\x1e\n" +
-	"\x1aLEDGER_ENTRY_KIND_CLAWBACK\x10\aB\xc0\x01\n" +
+	"\x1aLEDGER_ENTRY_KIND_CLAWBACK\x10\a\x12\x1e\n" +
+	"\x1aLEDGER_ENTRY_KIND_TRANSFER\x10\bB\xc0\x01\n" +
 	"\x16com.chaos.inventory.v1B\tItemProtoP\x01Z1chaos.world/gen/go/chaos/inventory/v1;inventoryv1\xa2\x02\x03CIX\xaa\x02\x12Chaos.Inventory.V1\xca\x02\x12Chaos\\Inventory\\V1\xe2\x02\x1eChaos\\Inventory\\V1\\GPBMetadata\xea\x02\x14Chaos::Inventory::V1b\x06proto3"
 
 var (
@@ -518,20 +614,21 @@ func file_chaos_inventory_v1_item_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_inventory_v1_item_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chaos_inventory_v1_item_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_chaos_inventory_v1_item_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_chaos_inventory_v1_item_proto_goTypes = []any{
 	(ItemRarity)(0),               // 0: chaos.inventory.v1.ItemRarity
 	(LedgerEntryKind)(0),          // 1: chaos.inventory.v1.LedgerEntryKind
 	(*ItemStack)(nil),             // 2: chaos.inventory.v1.ItemStack
 	(*ItemGrant)(nil),             // 3: chaos.inventory.v1.ItemGrant
-	(*LedgerEntry)(nil),           // 4: chaos.inventory.v1.LedgerEntry
-	(*Wallet)(nil),                // 5: chaos.inventory.v1.Wallet
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*LedgerAccount)(nil),         // 4: chaos.inventory.v1.LedgerAccount
+	(*LedgerEntry)(nil),           // 5: chaos.inventory.v1.LedgerEntry
+	(*Wallet)(nil),                // 6: chaos.inventory.v1.Wallet
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_chaos_inventory_v1_item_proto_depIdxs = []int32{
 	0, // 0: chaos.inventory.v1.ItemStack.rarity:type_name -> chaos.inventory.v1.ItemRarity
 	1, // 1: chaos.inventory.v1.LedgerEntry.kind:type_name -> chaos.inventory.v1.LedgerEntryKind
-	6, // 2: chaos.inventory.v1.LedgerEntry.create_time:type_name -> google.protobuf.Timestamp
+	7, // 2: chaos.inventory.v1.LedgerEntry.create_time:type_name -> google.protobuf.Timestamp
 	3, // [3:3] is the sub-list for method output_type
 	3, // [3:3] is the sub-list for method input_type
 	3, // [3:3] is the sub-list for extension type_name
@@ -544,13 +641,17 @@ func file_chaos_inventory_v1_item_proto_init() {
 	if File_chaos_inventory_v1_item_proto != nil {
 		return
 	}
+	file_chaos_inventory_v1_item_proto_msgTypes[2].OneofWrappers = []any{
+		(*LedgerAccount_CharacterId)(nil),
+		(*LedgerAccount_GuildId)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_inventory_v1_item_proto_rawDesc), len(file_chaos_inventory_v1_item_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -26,43 +26,63 @@ type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// No such trade (NOT_FOUND).
+	// No such trade, or the caller is no party to it (NOT_FOUND: a stranger learns nothing).
 	ErrorReason_ERROR_REASON_TRADE_NOT_FOUND ErrorReason = 1
-	// The caller is not a party allowed to do this (PERMISSION_DENIED).
+	// The caller is a party, but not the one allowed to do this, e.g. the proposer accepting (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_NOT_TRADE_PARTY ErrorReason = 2
 	// The trade is not in a state that allows this (FAILED_PRECONDITION). Metadata: "state".
 	ErrorReason_ERROR_REASON_INVALID_TRADE_STATE ErrorReason = 3
-	// A character cannot trade with itself (INVALID_ARGUMENT).
+	// A character cannot trade with itself, nor with another character of the same player (INVALID_ARGUMENT).
 	ErrorReason_ERROR_REASON_SELF_TRADE ErrorReason = 4
-	// An offered asset could not be held in escrow (FAILED_PRECONDITION). Metadata: "inventory_reason".
+	// An offered or requested asset is not there (FAILED_PRECONDITION). Metadata: "character_id", "inventory_reason".
 	ErrorReason_ERROR_REASON_ASSETS_UNAVAILABLE ErrorReason = 5
 	// The offer expired before it was accepted (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_TRADE_EXPIRED ErrorReason = 6
-	// Too many open trades for this character (RESOURCE_EXHAUSTED). Metadata: "max".
+	// Too many open offers involve this character (RESOURCE_EXHAUSTED). Metadata: "character_id", "max".
 	ErrorReason_ERROR_REASON_TOO_MANY_OPEN_TRADES ErrorReason = 7
+	// The caller's player does not own the acting character (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_NOT_CHARACTER_OWNER ErrorReason = 8
+	// The counterparty does not exist or was deleted (NOT_FOUND). Metadata: "character_id".
+	ErrorReason_ERROR_REASON_CHARACTER_NOT_FOUND ErrorReason = 9
+	// Neither side gives anything (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_EMPTY_TRADE ErrorReason = 10
+	// The idempotency key was used before for another offer (ALREADY_EXISTS).
+	ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED ErrorReason = 11
+	// Too many offers in a short time (RESOURCE_EXHAUSTED, with google.rpc.RetryInfo). Metadata: "limit".
+	ErrorReason_ERROR_REASON_RATE_LIMITED ErrorReason = 12
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_TRADE_NOT_FOUND",
-		2: "ERROR_REASON_NOT_TRADE_PARTY",
-		3: "ERROR_REASON_INVALID_TRADE_STATE",
-		4: "ERROR_REASON_SELF_TRADE",
-		5: "ERROR_REASON_ASSETS_UNAVAILABLE",
-		6: "ERROR_REASON_TRADE_EXPIRED",
-		7: "ERROR_REASON_TOO_MANY_OPEN_TRADES",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_TRADE_NOT_FOUND",
+		2:  "ERROR_REASON_NOT_TRADE_PARTY",
+		3:  "ERROR_REASON_INVALID_TRADE_STATE",
+		4:  "ERROR_REASON_SELF_TRADE",
+		5:  "ERROR_REASON_ASSETS_UNAVAILABLE",
+		6:  "ERROR_REASON_TRADE_EXPIRED",
+		7:  "ERROR_REASON_TOO_MANY_OPEN_TRADES",
+		8:  "ERROR_REASON_NOT_CHARACTER_OWNER",
+		9:  "ERROR_REASON_CHARACTER_NOT_FOUND",
+		10: "ERROR_REASON_EMPTY_TRADE",
+		11: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
+		12: "ERROR_REASON_RATE_LIMITED",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":          0,
-		"ERROR_REASON_TRADE_NOT_FOUND":      1,
-		"ERROR_REASON_NOT_TRADE_PARTY":      2,
-		"ERROR_REASON_INVALID_TRADE_STATE":  3,
-		"ERROR_REASON_SELF_TRADE":           4,
-		"ERROR_REASON_ASSETS_UNAVAILABLE":   5,
-		"ERROR_REASON_TRADE_EXPIRED":        6,
-		"ERROR_REASON_TOO_MANY_OPEN_TRADES": 7,
+		"ERROR_REASON_UNSPECIFIED":            0,
+		"ERROR_REASON_TRADE_NOT_FOUND":        1,
+		"ERROR_REASON_NOT_TRADE_PARTY":        2,
+		"ERROR_REASON_INVALID_TRADE_STATE":    3,
+		"ERROR_REASON_SELF_TRADE":             4,
+		"ERROR_REASON_ASSETS_UNAVAILABLE":     5,
+		"ERROR_REASON_TRADE_EXPIRED":          6,
+		"ERROR_REASON_TOO_MANY_OPEN_TRADES":   7,
+		"ERROR_REASON_NOT_CHARACTER_OWNER":    8,
+		"ERROR_REASON_CHARACTER_NOT_FOUND":    9,
+		"ERROR_REASON_EMPTY_TRADE":            10,
+		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED": 11,
+		"ERROR_REASON_RATE_LIMITED":           12,
 	}
 )
 
@@ -97,7 +117,7 @@ var File_chaos_trading_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_trading_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dchaos/trading/v1/errors.proto\x12\x10chaos.trading.v1*\x9e\x02\n" +
+	"\x1dchaos/trading/v1/errors.proto\x12\x10chaos.trading.v1*\xd0\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_TRADE_NOT_FOUND\x10\x01\x12 \n" +
@@ -106,7 +126,13 @@ const file_chaos_trading_v1_errors_proto_rawDesc = "" +
 	"\x17ERROR_REASON_SELF_TRADE\x10\x04\x12#\n" +
 	"\x1fERROR_REASON_ASSETS_UNAVAILABLE\x10\x05\x12\x1e\n" +
 	"\x1aERROR_REASON_TRADE_EXPIRED\x10\x06\x12%\n" +
-	"!ERROR_REASON_TOO_MANY_OPEN_TRADES\x10\aB\xb4\x01\n" +
+	"!ERROR_REASON_TOO_MANY_OPEN_TRADES\x10\a\x12$\n" +
+	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\b\x12$\n" +
+	" ERROR_REASON_CHARACTER_NOT_FOUND\x10\t\x12\x1c\n" +
+	"\x18ERROR_REASON_EMPTY_TRADE\x10\n" +
+	"\x12'\n" +
+	"#ERROR_REASON_IDEMPOTENCY_KEY_REUSED\x10\v\x12\x1d\n" +
+	"\x19ERROR_REASON_RATE_LIMITED\x10\fB\xb4\x01\n" +
 	"\x14com.chaos.trading.v1B\vErrorsProtoP\x01Z-chaos.world/gen/go/chaos/trading/v1;tradingv1\xa2\x02\x03CTX\xaa\x02\x10Chaos.Trading.V1\xca\x02\x10Chaos\\Trading\\V1\xe2\x02\x1cChaos\\Trading\\V1\\GPBMetadata\xea\x02\x12Chaos::Trading::V1b\x06proto3"
 
 var (

@@ -9,7 +9,6 @@ package tradingv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -67,11 +66,10 @@ func (x *TradeProposed) GetTrade() *Trade {
 	return nil
 }
 
-// TradeAccepted is emitted when the counterparty accepts; the saga starts.
+// TradeAccepted is emitted when the counterparty accepts; the escrow saga starts.
 type TradeAccepted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	TradeId       string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
-	AcceptTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=accept_time,json=acceptTime,proto3" json:"accept_time,omitempty"`
+	Trade         *Trade                 `protobuf:"bytes,1,opt,name=trade,proto3" json:"trade,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -106,138 +104,9 @@ func (*TradeAccepted) Descriptor() ([]byte, []int) {
 	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *TradeAccepted) GetTradeId() string {
-	if x != nil {
-		return x.TradeId
-	}
-	return ""
-}
-
-func (x *TradeAccepted) GetAcceptTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.AcceptTime
-	}
-	return nil
-}
-
-// TradeEscrowed is emitted when both sides' assets are held.
-type TradeEscrowed struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	TradeId            string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
-	ProposerHoldId     string                 `protobuf:"bytes,2,opt,name=proposer_hold_id,json=proposerHoldId,proto3" json:"proposer_hold_id,omitempty"`
-	CounterpartyHoldId string                 `protobuf:"bytes,3,opt,name=counterparty_hold_id,json=counterpartyHoldId,proto3" json:"counterparty_hold_id,omitempty"`
-	EscrowTime         *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=escrow_time,json=escrowTime,proto3" json:"escrow_time,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
-}
-
-func (x *TradeEscrowed) Reset() {
-	*x = TradeEscrowed{}
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *TradeEscrowed) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*TradeEscrowed) ProtoMessage() {}
-
-func (x *TradeEscrowed) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use TradeEscrowed.ProtoReflect.Descriptor instead.
-func (*TradeEscrowed) Descriptor() ([]byte, []int) {
-	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *TradeEscrowed) GetTradeId() string {
-	if x != nil {
-		return x.TradeId
-	}
-	return ""
-}
-
-func (x *TradeEscrowed) GetProposerHoldId() string {
-	if x != nil {
-		return x.ProposerHoldId
-	}
-	return ""
-}
-
-func (x *TradeEscrowed) GetCounterpartyHoldId() string {
-	if x != nil {
-		return x.CounterpartyHoldId
-	}
-	return ""
-}
-
-func (x *TradeEscrowed) GetEscrowTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.EscrowTime
-	}
-	return nil
-}
-
-// TradeCompleted is emitted when both holds were transferred.
-type TradeCompleted struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Trade         *Trade                 `protobuf:"bytes,1,opt,name=trade,proto3" json:"trade,omitempty"`
-	CompleteTime  *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *TradeCompleted) Reset() {
-	*x = TradeCompleted{}
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *TradeCompleted) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*TradeCompleted) ProtoMessage() {}
-
-func (x *TradeCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use TradeCompleted.ProtoReflect.Descriptor instead.
-func (*TradeCompleted) Descriptor() ([]byte, []int) {
-	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *TradeCompleted) GetTrade() *Trade {
+func (x *TradeAccepted) GetTrade() *Trade {
 	if x != nil {
 		return x.Trade
-	}
-	return nil
-}
-
-func (x *TradeCompleted) GetCompleteTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CompleteTime
 	}
 	return nil
 }
@@ -245,15 +114,14 @@ func (x *TradeCompleted) GetCompleteTime() *timestamppb.Timestamp {
 // TradeDeclined is emitted when the counterparty declines.
 type TradeDeclined struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	TradeId       string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
-	DeclineTime   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=decline_time,json=declineTime,proto3" json:"decline_time,omitempty"`
+	Trade         *Trade                 `protobuf:"bytes,1,opt,name=trade,proto3" json:"trade,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TradeDeclined) Reset() {
 	*x = TradeDeclined{}
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[4]
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -265,7 +133,7 @@ func (x *TradeDeclined) String() string {
 func (*TradeDeclined) ProtoMessage() {}
 
 func (x *TradeDeclined) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[4]
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -278,35 +146,29 @@ func (x *TradeDeclined) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TradeDeclined.ProtoReflect.Descriptor instead.
 func (*TradeDeclined) Descriptor() ([]byte, []int) {
-	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
-func (x *TradeDeclined) GetTradeId() string {
+func (x *TradeDeclined) GetTrade() *Trade {
 	if x != nil {
-		return x.TradeId
-	}
-	return ""
-}
-
-func (x *TradeDeclined) GetDeclineTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.DeclineTime
+		return x.Trade
 	}
 	return nil
 }
 
-// TradeCancelled is emitted when the proposer withdraws.
+// TradeCancelled is emitted when a party withdraws an open offer.
 type TradeCancelled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TradeId       string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
-	CancelTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=cancel_time,json=cancelTime,proto3" json:"cancel_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Trade *Trade                 `protobuf:"bytes,1,opt,name=trade,proto3" json:"trade,omitempty"`
+	// The character that withdrew it.
+	CancelledByCharacterId string `protobuf:"bytes,2,opt,name=cancelled_by_character_id,json=cancelledByCharacterId,proto3" json:"cancelled_by_character_id,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *TradeCancelled) Reset() {
 	*x = TradeCancelled{}
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[5]
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -318,7 +180,7 @@ func (x *TradeCancelled) String() string {
 func (*TradeCancelled) ProtoMessage() {}
 
 func (x *TradeCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[5]
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -331,35 +193,34 @@ func (x *TradeCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TradeCancelled.ProtoReflect.Descriptor instead.
 func (*TradeCancelled) Descriptor() ([]byte, []int) {
-	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *TradeCancelled) GetTradeId() string {
+func (x *TradeCancelled) GetTrade() *Trade {
 	if x != nil {
-		return x.TradeId
-	}
-	return ""
-}
-
-func (x *TradeCancelled) GetCancelTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CancelTime
+		return x.Trade
 	}
 	return nil
+}
+
+func (x *TradeCancelled) GetCancelledByCharacterId() string {
+	if x != nil {
+		return x.CancelledByCharacterId
+	}
+	return ""
 }
 
 // TradeExpired is emitted when nobody answered in time.
 type TradeExpired struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	TradeId       string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
-	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	Trade         *Trade                 `protobuf:"bytes,1,opt,name=trade,proto3" json:"trade,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TradeExpired) Reset() {
 	*x = TradeExpired{}
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[6]
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -371,7 +232,7 @@ func (x *TradeExpired) String() string {
 func (*TradeExpired) ProtoMessage() {}
 
 func (x *TradeExpired) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[6]
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -384,50 +245,39 @@ func (x *TradeExpired) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TradeExpired.ProtoReflect.Descriptor instead.
 func (*TradeExpired) Descriptor() ([]byte, []int) {
-	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
-func (x *TradeExpired) GetTradeId() string {
+func (x *TradeExpired) GetTrade() *Trade {
 	if x != nil {
-		return x.TradeId
-	}
-	return ""
-}
-
-func (x *TradeExpired) GetExpireTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.ExpireTime
+		return x.Trade
 	}
 	return nil
 }
 
-// TradeFailed is emitted when a saga step failed; compensation follows.
-type TradeFailed struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	TradeId string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
-	// The step that failed, e.g. "hold_counterparty".
-	Step          string                 `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	FailTime      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=fail_time,json=failTime,proto3" json:"fail_time,omitempty"`
+// TradeSettled is emitted when both holds were transferred: the exchange happened.
+type TradeSettled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Trade         *Trade                 `protobuf:"bytes,1,opt,name=trade,proto3" json:"trade,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *TradeFailed) Reset() {
-	*x = TradeFailed{}
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[7]
+func (x *TradeSettled) Reset() {
+	*x = TradeSettled{}
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *TradeFailed) String() string {
+func (x *TradeSettled) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*TradeFailed) ProtoMessage() {}
+func (*TradeSettled) ProtoMessage() {}
 
-func (x *TradeFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[7]
+func (x *TradeSettled) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -438,51 +288,29 @@ func (x *TradeFailed) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use TradeFailed.ProtoReflect.Descriptor instead.
-func (*TradeFailed) Descriptor() ([]byte, []int) {
-	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{7}
+// Deprecated: Use TradeSettled.ProtoReflect.Descriptor instead.
+func (*TradeSettled) Descriptor() ([]byte, []int) {
+	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
-func (x *TradeFailed) GetTradeId() string {
+func (x *TradeSettled) GetTrade() *Trade {
 	if x != nil {
-		return x.TradeId
-	}
-	return ""
-}
-
-func (x *TradeFailed) GetStep() string {
-	if x != nil {
-		return x.Step
-	}
-	return ""
-}
-
-func (x *TradeFailed) GetReason() string {
-	if x != nil {
-		return x.Reason
-	}
-	return ""
-}
-
-func (x *TradeFailed) GetFailTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.FailTime
+		return x.Trade
 	}
 	return nil
 }
 
 // TradeCompensated is emitted when every hold of a failed trade was released.
 type TradeCompensated struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	TradeId        string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
-	CompensateTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=compensate_time,json=compensateTime,proto3" json:"compensate_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Trade         *Trade                 `protobuf:"bytes,1,opt,name=trade,proto3" json:"trade,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TradeCompensated) Reset() {
 	*x = TradeCompensated{}
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[8]
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -494,7 +322,7 @@ func (x *TradeCompensated) String() string {
 func (*TradeCompensated) ProtoMessage() {}
 
 func (x *TradeCompensated) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_trading_v1_events_proto_msgTypes[8]
+	mi := &file_chaos_trading_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -507,19 +335,12 @@ func (x *TradeCompensated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TradeCompensated.ProtoReflect.Descriptor instead.
 func (*TradeCompensated) Descriptor() ([]byte, []int) {
-	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_chaos_trading_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
-func (x *TradeCompensated) GetTradeId() string {
+func (x *TradeCompensated) GetTrade() *Trade {
 	if x != nil {
-		return x.TradeId
-	}
-	return ""
-}
-
-func (x *TradeCompensated) GetCompensateTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CompensateTime
+		return x.Trade
 	}
 	return nil
 }
@@ -528,41 +349,22 @@ var File_chaos_trading_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_trading_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1dchaos/trading/v1/events.proto\x12\x10chaos.trading.v1\x1a\x1cchaos/trading/v1/trade.proto\x1a\x1fgoogle/protobuf/timestamp.proto\">\n" +
+	"\x1dchaos/trading/v1/events.proto\x12\x10chaos.trading.v1\x1a\x1cchaos/trading/v1/trade.proto\">\n" +
 	"\rTradeProposed\x12-\n" +
-	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\"g\n" +
-	"\rTradeAccepted\x12\x19\n" +
-	"\btrade_id\x18\x01 \x01(\tR\atradeId\x12;\n" +
-	"\vaccept_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"acceptTime\"\xc3\x01\n" +
-	"\rTradeEscrowed\x12\x19\n" +
-	"\btrade_id\x18\x01 \x01(\tR\atradeId\x12(\n" +
-	"\x10proposer_hold_id\x18\x02 \x01(\tR\x0eproposerHoldId\x120\n" +
-	"\x14counterparty_hold_id\x18\x03 \x01(\tR\x12counterpartyHoldId\x12;\n" +
-	"\vescrow_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"escrowTime\"\x80\x01\n" +
-	"\x0eTradeCompleted\x12-\n" +
-	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\x12?\n" +
-	"\rcomplete_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTime\"i\n" +
-	"\rTradeDeclined\x12\x19\n" +
-	"\btrade_id\x18\x01 \x01(\tR\atradeId\x12=\n" +
-	"\fdecline_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vdeclineTime\"h\n" +
-	"\x0eTradeCancelled\x12\x19\n" +
-	"\btrade_id\x18\x01 \x01(\tR\atradeId\x12;\n" +
-	"\vcancel_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"cancelTime\"f\n" +
-	"\fTradeExpired\x12\x19\n" +
-	"\btrade_id\x18\x01 \x01(\tR\atradeId\x12;\n" +
-	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"\x8d\x01\n" +
-	"\vTradeFailed\x12\x19\n" +
-	"\btrade_id\x18\x01 \x01(\tR\atradeId\x12\x12\n" +
-	"\x04step\x18\x02 \x01(\tR\x04step\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\x127\n" +
-	"\tfail_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bfailTime\"r\n" +
-	"\x10TradeCompensated\x12\x19\n" +
-	"\btrade_id\x18\x01 \x01(\tR\atradeId\x12C\n" +
-	"\x0fcompensate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x0ecompensateTimeB\xb4\x01\n" +
+	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\">\n" +
+	"\rTradeAccepted\x12-\n" +
+	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\">\n" +
+	"\rTradeDeclined\x12-\n" +
+	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\"z\n" +
+	"\x0eTradeCancelled\x12-\n" +
+	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\x129\n" +
+	"\x19cancelled_by_character_id\x18\x02 \x01(\tR\x16cancelledByCharacterId\"=\n" +
+	"\fTradeExpired\x12-\n" +
+	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\"=\n" +
+	"\fTradeSettled\x12-\n" +
+	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\"A\n" +
+	"\x10TradeCompensated\x12-\n" +
+	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05tradeB\xb4\x01\n" +
 	"\x14com.chaos.trading.v1B\vEventsProtoP\x01Z-chaos.world/gen/go/chaos/trading/v1;tradingv1\xa2\x02\x03CTX\xaa\x02\x10Chaos.Trading.V1\xca\x02\x10Chaos\\Trading\\V1\xe2\x02\x1cChaos\\Trading\\V1\\GPBMetadata\xea\x02\x12Chaos::Trading::V1b\x06proto3"
 
 var (
@@ -577,36 +379,30 @@ func file_chaos_trading_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_trading_v1_events_proto_rawDescData
 }
 
-var file_chaos_trading_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_chaos_trading_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_chaos_trading_v1_events_proto_goTypes = []any{
-	(*TradeProposed)(nil),         // 0: chaos.trading.v1.TradeProposed
-	(*TradeAccepted)(nil),         // 1: chaos.trading.v1.TradeAccepted
-	(*TradeEscrowed)(nil),         // 2: chaos.trading.v1.TradeEscrowed
-	(*TradeCompleted)(nil),        // 3: chaos.trading.v1.TradeCompleted
-	(*TradeDeclined)(nil),         // 4: chaos.trading.v1.TradeDeclined
-	(*TradeCancelled)(nil),        // 5: chaos.trading.v1.TradeCancelled
-	(*TradeExpired)(nil),          // 6: chaos.trading.v1.TradeExpired
-	(*TradeFailed)(nil),           // 7: chaos.trading.v1.TradeFailed
-	(*TradeCompensated)(nil),      // 8: chaos.trading.v1.TradeCompensated
-	(*Trade)(nil),                 // 9: chaos.trading.v1.Trade
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*TradeProposed)(nil),    // 0: chaos.trading.v1.TradeProposed
+	(*TradeAccepted)(nil),    // 1: chaos.trading.v1.TradeAccepted
+	(*TradeDeclined)(nil),    // 2: chaos.trading.v1.TradeDeclined
+	(*TradeCancelled)(nil),   // 3: chaos.trading.v1.TradeCancelled
+	(*TradeExpired)(nil),     // 4: chaos.trading.v1.TradeExpired
+	(*TradeSettled)(nil),     // 5: chaos.trading.v1.TradeSettled
+	(*TradeCompensated)(nil), // 6: chaos.trading.v1.TradeCompensated
+	(*Trade)(nil),            // 7: chaos.trading.v1.Trade
 }
 var file_chaos_trading_v1_events_proto_depIdxs = []int32{
-	9,  // 0: chaos.trading.v1.TradeProposed.trade:type_name -> chaos.trading.v1.Trade
-	10, // 1: chaos.trading.v1.TradeAccepted.accept_time:type_name -> google.protobuf.Timestamp
-	10, // 2: chaos.trading.v1.TradeEscrowed.escrow_time:type_name -> google.protobuf.Timestamp
-	9,  // 3: chaos.trading.v1.TradeCompleted.trade:type_name -> chaos.trading.v1.Trade
-	10, // 4: chaos.trading.v1.TradeCompleted.complete_time:type_name -> google.protobuf.Timestamp
-	10, // 5: chaos.trading.v1.TradeDeclined.decline_time:type_name -> google.protobuf.Timestamp
-	10, // 6: chaos.trading.v1.TradeCancelled.cancel_time:type_name -> google.protobuf.Timestamp
-	10, // 7: chaos.trading.v1.TradeExpired.expire_time:type_name -> google.protobuf.Timestamp
-	10, // 8: chaos.trading.v1.TradeFailed.fail_time:type_name -> google.protobuf.Timestamp
-	10, // 9: chaos.trading.v1.TradeCompensated.compensate_time:type_name -> google.protobuf.Timestamp
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	7, // 0: chaos.trading.v1.TradeProposed.trade:type_name -> chaos.trading.v1.Trade
+	7, // 1: chaos.trading.v1.TradeAccepted.trade:type_name -> chaos.trading.v1.Trade
+	7, // 2: chaos.trading.v1.TradeDeclined.trade:type_name -> chaos.trading.v1.Trade
+	7, // 3: chaos.trading.v1.TradeCancelled.trade:type_name -> chaos.trading.v1.Trade
+	7, // 4: chaos.trading.v1.TradeExpired.trade:type_name -> chaos.trading.v1.Trade
+	7, // 5: chaos.trading.v1.TradeSettled.trade:type_name -> chaos.trading.v1.Trade
+	7, // 6: chaos.trading.v1.TradeCompensated.trade:type_name -> chaos.trading.v1.Trade
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_chaos_trading_v1_events_proto_init() }
@@ -621,7 +417,7 @@ func file_chaos_trading_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_trading_v1_events_proto_rawDesc), len(file_chaos_trading_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -23,27 +23,30 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// TradeState is where a trade is in its escrow saga.
+// TradeState is where a trade is in its escrow saga. Every trade reaches one
+// of the final states (SETTLED, DECLINED, CANCELLED, EXPIRED, COMPENSATED).
 type TradeState int32
 
 const (
 	TradeState_TRADE_STATE_UNSPECIFIED TradeState = 0
-	// Offered, waiting for the counterparty.
+	// Offered, waiting for the counterparty. Nothing is held yet.
 	TradeState_TRADE_STATE_PROPOSED TradeState = 1
-	// Accepted; both sides' assets are being held.
-	TradeState_TRADE_STATE_ESCROWED TradeState = 2
-	// Assets exchanged. Final.
-	TradeState_TRADE_STATE_COMPLETED TradeState = 3
+	// Accepted; both sides' assets are being placed in escrow holds.
+	TradeState_TRADE_STATE_ACCEPTED TradeState = 2
+	// Both sides' assets are held; the holds are being transferred. From here the trade only goes forward.
+	TradeState_TRADE_STATE_ESCROWED TradeState = 3
+	// Both holds transferred: each side has what the other gave. Final.
+	TradeState_TRADE_STATE_SETTLED TradeState = 4
 	// The counterparty declined. Final.
-	TradeState_TRADE_STATE_DECLINED TradeState = 4
-	// The proposer withdrew it. Final.
-	TradeState_TRADE_STATE_CANCELLED TradeState = 5
-	// Nobody answered in time. Final.
-	TradeState_TRADE_STATE_EXPIRED TradeState = 6
-	// A step failed; compensation is running.
-	TradeState_TRADE_STATE_FAILED TradeState = 7
-	// A failed trade's holds were all released. Final.
-	TradeState_TRADE_STATE_COMPENSATED TradeState = 8
+	TradeState_TRADE_STATE_DECLINED TradeState = 5
+	// A party withdrew it while it was open. Final.
+	TradeState_TRADE_STATE_CANCELLED TradeState = 6
+	// Nobody answered before the offer's expiry. Final.
+	TradeState_TRADE_STATE_EXPIRED TradeState = 7
+	// An asset could not be held; the holds that were placed are being released.
+	TradeState_TRADE_STATE_COMPENSATING TradeState = 8
+	// Every hold of a failed trade was released; nothing moved. Final.
+	TradeState_TRADE_STATE_COMPENSATED TradeState = 9
 )
 
 // Enum value maps for TradeState.
@@ -51,24 +54,26 @@ var (
 	TradeState_name = map[int32]string{
 		0: "TRADE_STATE_UNSPECIFIED",
 		1: "TRADE_STATE_PROPOSED",
-		2: "TRADE_STATE_ESCROWED",
-		3: "TRADE_STATE_COMPLETED",
-		4: "TRADE_STATE_DECLINED",
-		5: "TRADE_STATE_CANCELLED",
-		6: "TRADE_STATE_EXPIRED",
-		7: "TRADE_STATE_FAILED",
-		8: "TRADE_STATE_COMPENSATED",
+		2: "TRADE_STATE_ACCEPTED",
+		3: "TRADE_STATE_ESCROWED",
+		4: "TRADE_STATE_SETTLED",
+		5: "TRADE_STATE_DECLINED",
+		6: "TRADE_STATE_CANCELLED",
+		7: "TRADE_STATE_EXPIRED",
+		8: "TRADE_STATE_COMPENSATING",
+		9: "TRADE_STATE_COMPENSATED",
 	}
 	TradeState_value = map[string]int32{
-		"TRADE_STATE_UNSPECIFIED": 0,
-		"TRADE_STATE_PROPOSED":    1,
-		"TRADE_STATE_ESCROWED":    2,
-		"TRADE_STATE_COMPLETED":   3,
-		"TRADE_STATE_DECLINED":    4,
-		"TRADE_STATE_CANCELLED":   5,
-		"TRADE_STATE_EXPIRED":     6,
-		"TRADE_STATE_FAILED":      7,
-		"TRADE_STATE_COMPENSATED": 8,
+		"TRADE_STATE_UNSPECIFIED":  0,
+		"TRADE_STATE_PROPOSED":     1,
+		"TRADE_STATE_ACCEPTED":     2,
+		"TRADE_STATE_ESCROWED":     3,
+		"TRADE_STATE_SETTLED":      4,
+		"TRADE_STATE_DECLINED":     5,
+		"TRADE_STATE_CANCELLED":    6,
+		"TRADE_STATE_EXPIRED":      7,
+		"TRADE_STATE_COMPENSATING": 8,
+		"TRADE_STATE_COMPENSATED":  9,
 	}
 )
 
@@ -101,9 +106,10 @@ func (TradeState) EnumDescriptor() ([]byte, []int) {
 
 // TradeAssets are the items and gold one side gives.
 type TradeAssets struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Items         []*TradeItem           `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
-	Gold          int64                  `protobuf:"varint,2,opt,name=gold,proto3" json:"gold,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 10 stacks per side (the "items per offer" limit).
+	Items         []*TradeItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	Gold          int64        `protobuf:"varint,2,opt,name=gold,proto3" json:"gold,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -152,11 +158,14 @@ func (x *TradeAssets) GetGold() int64 {
 	return 0
 }
 
-// TradeItem is a quantity of one item stack.
+// TradeItem is a quantity of one item stack of the giving character.
 type TradeItem struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ItemId        string                 `protobuf:"bytes,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
-	Quantity      int64                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ItemId   string                 `protobuf:"bytes,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	Quantity int64                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// Which item it is (filled in by trading from the giver's inventory), e.g. "potion_of_mana".
+	DefinitionId  string `protobuf:"bytes,3,opt,name=definition_id,json=definitionId,proto3" json:"definition_id,omitempty"`
+	DisplayName   string `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -205,29 +214,102 @@ func (x *TradeItem) GetQuantity() int64 {
 	return 0
 }
 
+func (x *TradeItem) GetDefinitionId() string {
+	if x != nil {
+		return x.DefinitionId
+	}
+	return ""
+}
+
+func (x *TradeItem) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+// TradeParty is one side of a trade.
+type TradeParty struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CharacterId string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	// The character's name when the trade was proposed.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TradeParty) Reset() {
+	*x = TradeParty{}
+	mi := &file_chaos_trading_v1_trade_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TradeParty) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TradeParty) ProtoMessage() {}
+
+func (x *TradeParty) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_trading_v1_trade_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TradeParty.ProtoReflect.Descriptor instead.
+func (*TradeParty) Descriptor() ([]byte, []int) {
+	return file_chaos_trading_v1_trade_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TradeParty) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *TradeParty) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // Trade is an exchange between two characters, settled through escrow.
 type Trade struct {
-	state                   protoimpl.MessageState `protogen:"open.v1"`
-	TradeId                 string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
-	ProposerCharacterId     string                 `protobuf:"bytes,2,opt,name=proposer_character_id,json=proposerCharacterId,proto3" json:"proposer_character_id,omitempty"`
-	CounterpartyCharacterId string                 `protobuf:"bytes,3,opt,name=counterparty_character_id,json=counterpartyCharacterId,proto3" json:"counterparty_character_id,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	TradeId      string                 `protobuf:"bytes,1,opt,name=trade_id,json=tradeId,proto3" json:"trade_id,omitempty"`
+	Proposer     *TradeParty            `protobuf:"bytes,2,opt,name=proposer,proto3" json:"proposer,omitempty"`
+	Counterparty *TradeParty            `protobuf:"bytes,3,opt,name=counterparty,proto3" json:"counterparty,omitempty"`
 	// What the proposer gives.
 	Offer *TradeAssets `protobuf:"bytes,4,opt,name=offer,proto3" json:"offer,omitempty"`
-	// What the proposer asks for in return.
+	// What the proposer asks for in return (the counterparty gives it).
 	Request *TradeAssets `protobuf:"bytes,5,opt,name=request,proto3" json:"request,omitempty"`
 	State   TradeState   `protobuf:"varint,6,opt,name=state,proto3,enum=chaos.trading.v1.TradeState" json:"state,omitempty"`
-	// Why the trade failed, when it did.
-	FailureReason string                 `protobuf:"bytes,7,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Why the trade was compensated (COMPENSATING, COMPENSATED).
+	FailureReason ErrorReason `protobuf:"varint,7,opt,name=failure_reason,json=failureReason,proto3,enum=chaos.trading.v1.ErrorReason" json:"failure_reason,omitempty"`
+	// A readable account of the failure, e.g. "the counterparty holds 10 gold; 50 needed".
+	FailureMessage string                 `protobuf:"bytes,8,opt,name=failure_message,json=failureMessage,proto3" json:"failure_message,omitempty"`
+	CreateTime     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The offer stands until then; after it, it expires without anyone calling.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// When it reached its final state.
+	CloseTime     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Trade) Reset() {
 	*x = Trade{}
-	mi := &file_chaos_trading_v1_trade_proto_msgTypes[2]
+	mi := &file_chaos_trading_v1_trade_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -239,7 +321,7 @@ func (x *Trade) String() string {
 func (*Trade) ProtoMessage() {}
 
 func (x *Trade) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_trading_v1_trade_proto_msgTypes[2]
+	mi := &file_chaos_trading_v1_trade_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -252,7 +334,7 @@ func (x *Trade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Trade.ProtoReflect.Descriptor instead.
 func (*Trade) Descriptor() ([]byte, []int) {
-	return file_chaos_trading_v1_trade_proto_rawDescGZIP(), []int{2}
+	return file_chaos_trading_v1_trade_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Trade) GetTradeId() string {
@@ -262,18 +344,18 @@ func (x *Trade) GetTradeId() string {
 	return ""
 }
 
-func (x *Trade) GetProposerCharacterId() string {
+func (x *Trade) GetProposer() *TradeParty {
 	if x != nil {
-		return x.ProposerCharacterId
+		return x.Proposer
 	}
-	return ""
+	return nil
 }
 
-func (x *Trade) GetCounterpartyCharacterId() string {
+func (x *Trade) GetCounterparty() *TradeParty {
 	if x != nil {
-		return x.CounterpartyCharacterId
+		return x.Counterparty
 	}
-	return ""
+	return nil
 }
 
 func (x *Trade) GetOffer() *TradeAssets {
@@ -297,9 +379,16 @@ func (x *Trade) GetState() TradeState {
 	return TradeState_TRADE_STATE_UNSPECIFIED
 }
 
-func (x *Trade) GetFailureReason() string {
+func (x *Trade) GetFailureReason() ErrorReason {
 	if x != nil {
 		return x.FailureReason
+	}
+	return ErrorReason_ERROR_REASON_UNSPECIFIED
+}
+
+func (x *Trade) GetFailureMessage() string {
+	if x != nil {
+		return x.FailureMessage
 	}
 	return ""
 }
@@ -325,44 +414,62 @@ func (x *Trade) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Trade) GetCloseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CloseTime
+	}
+	return nil
+}
+
 var File_chaos_trading_v1_trade_proto protoreflect.FileDescriptor
 
 const file_chaos_trading_v1_trade_proto_rawDesc = "" +
 	"\n" +
-	"\x1cchaos/trading/v1/trade.proto\x12\x10chaos.trading.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n" +
+	"\x1cchaos/trading/v1/trade.proto\x12\x10chaos.trading.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1dchaos/trading/v1/errors.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n" +
 	"\vTradeAssets\x12;\n" +
-	"\x05items\x18\x01 \x03(\v2\x1b.chaos.trading.v1.TradeItemB\b\xbaH\x05\x92\x01\x02\x10\x14R\x05items\x12!\n" +
+	"\x05items\x18\x01 \x03(\v2\x1b.chaos.trading.v1.TradeItemB\b\xbaH\x05\x92\x01\x02\x10\n" +
+	"R\x05items\x12!\n" +
 	"\x04gold\x18\x02 \x01(\x03B\r\xbaH\n" +
-	"\"\b\x18\x80\x94\xeb\xdc\x03(\x00R\x04gold\"W\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03(\x00R\x04gold\"\x9f\x01\n" +
 	"\tTradeItem\x12!\n" +
 	"\aitem_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06itemId\x12'\n" +
-	"\bquantity\x18\x02 \x01(\x03B\v\xbaH\b\"\x06\x18\xc0\x84= \x00R\bquantity\"\x92\x04\n" +
+	"\bquantity\x18\x02 \x01(\x03B\v\xbaH\b\"\x06\x18\xc0\x84= \x00R\bquantity\x12#\n" +
+	"\rdefinition_id\x18\x03 \x01(\tR\fdefinitionId\x12!\n" +
+	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName\"C\n" +
+	"\n" +
+	"TradeParty\x12!\n" +
+	"\fcharacter_id\x18\x01 \x01(\tR\vcharacterId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\xa1\x05\n" +
 	"\x05Trade\x12\x19\n" +
-	"\btrade_id\x18\x01 \x01(\tR\atradeId\x122\n" +
-	"\x15proposer_character_id\x18\x02 \x01(\tR\x13proposerCharacterId\x12:\n" +
-	"\x19counterparty_character_id\x18\x03 \x01(\tR\x17counterpartyCharacterId\x123\n" +
+	"\btrade_id\x18\x01 \x01(\tR\atradeId\x128\n" +
+	"\bproposer\x18\x02 \x01(\v2\x1c.chaos.trading.v1.TradePartyR\bproposer\x12@\n" +
+	"\fcounterparty\x18\x03 \x01(\v2\x1c.chaos.trading.v1.TradePartyR\fcounterparty\x123\n" +
 	"\x05offer\x18\x04 \x01(\v2\x1d.chaos.trading.v1.TradeAssetsR\x05offer\x127\n" +
 	"\arequest\x18\x05 \x01(\v2\x1d.chaos.trading.v1.TradeAssetsR\arequest\x122\n" +
-	"\x05state\x18\x06 \x01(\x0e2\x1c.chaos.trading.v1.TradeStateR\x05state\x12%\n" +
-	"\x0efailure_reason\x18\a \x01(\tR\rfailureReason\x12;\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x05state\x18\x06 \x01(\x0e2\x1c.chaos.trading.v1.TradeStateR\x05state\x12D\n" +
+	"\x0efailure_reason\x18\a \x01(\x0e2\x1d.chaos.trading.v1.ErrorReasonR\rfailureReason\x12'\n" +
+	"\x0ffailure_message\x18\b \x01(\tR\x0efailureMessage\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
-	"\vexpire_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\x12;\n" +
-	"\vupdate_time\x18\n" +
+	"\vexpire_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime*\xfb\x01\n" +
+	"expireTime\x12;\n" +
+	"\vupdate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x129\n" +
+	"\n" +
+	"close_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime*\x99\x02\n" +
 	"\n" +
 	"TradeState\x12\x1b\n" +
 	"\x17TRADE_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14TRADE_STATE_PROPOSED\x10\x01\x12\x18\n" +
-	"\x14TRADE_STATE_ESCROWED\x10\x02\x12\x19\n" +
-	"\x15TRADE_STATE_COMPLETED\x10\x03\x12\x18\n" +
-	"\x14TRADE_STATE_DECLINED\x10\x04\x12\x19\n" +
-	"\x15TRADE_STATE_CANCELLED\x10\x05\x12\x17\n" +
-	"\x13TRADE_STATE_EXPIRED\x10\x06\x12\x16\n" +
-	"\x12TRADE_STATE_FAILED\x10\a\x12\x1b\n" +
-	"\x17TRADE_STATE_COMPENSATED\x10\bB\xb3\x01\n" +
+	"\x14TRADE_STATE_ACCEPTED\x10\x02\x12\x18\n" +
+	"\x14TRADE_STATE_ESCROWED\x10\x03\x12\x17\n" +
+	"\x13TRADE_STATE_SETTLED\x10\x04\x12\x18\n" +
+	"\x14TRADE_STATE_DECLINED\x10\x05\x12\x19\n" +
+	"\x15TRADE_STATE_CANCELLED\x10\x06\x12\x17\n" +
+	"\x13TRADE_STATE_EXPIRED\x10\a\x12\x1c\n" +
+	"\x18TRADE_STATE_COMPENSATING\x10\b\x12\x1b\n" +
+	"\x17TRADE_STATE_COMPENSATED\x10\tB\xb3\x01\n" +
 	"\x14com.chaos.trading.v1B\n" +
 	"TradeProtoP\x01Z-chaos.world/gen/go/chaos/trading/v1;tradingv1\xa2\x02\x03CTX\xaa\x02\x10Chaos.Trading.V1\xca\x02\x10Chaos\\Trading\\V1\xe2\x02\x1cChaos\\Trading\\V1\\GPBMetadata\xea\x02\x12Chaos::Trading::V1b\x06proto3"
 
@@ -379,27 +486,33 @@ func file_chaos_trading_v1_trade_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_trading_v1_trade_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_chaos_trading_v1_trade_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_chaos_trading_v1_trade_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_chaos_trading_v1_trade_proto_goTypes = []any{
 	(TradeState)(0),               // 0: chaos.trading.v1.TradeState
 	(*TradeAssets)(nil),           // 1: chaos.trading.v1.TradeAssets
 	(*TradeItem)(nil),             // 2: chaos.trading.v1.TradeItem
-	(*Trade)(nil),                 // 3: chaos.trading.v1.Trade
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*TradeParty)(nil),            // 3: chaos.trading.v1.TradeParty
+	(*Trade)(nil),                 // 4: chaos.trading.v1.Trade
+	(ErrorReason)(0),              // 5: chaos.trading.v1.ErrorReason
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_chaos_trading_v1_trade_proto_depIdxs = []int32{
-	2, // 0: chaos.trading.v1.TradeAssets.items:type_name -> chaos.trading.v1.TradeItem
-	1, // 1: chaos.trading.v1.Trade.offer:type_name -> chaos.trading.v1.TradeAssets
-	1, // 2: chaos.trading.v1.Trade.request:type_name -> chaos.trading.v1.TradeAssets
-	0, // 3: chaos.trading.v1.Trade.state:type_name -> chaos.trading.v1.TradeState
-	4, // 4: chaos.trading.v1.Trade.create_time:type_name -> google.protobuf.Timestamp
-	4, // 5: chaos.trading.v1.Trade.expire_time:type_name -> google.protobuf.Timestamp
-	4, // 6: chaos.trading.v1.Trade.update_time:type_name -> google.protobuf.Timestamp
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	2,  // 0: chaos.trading.v1.TradeAssets.items:type_name -> chaos.trading.v1.TradeItem
+	3,  // 1: chaos.trading.v1.Trade.proposer:type_name -> chaos.trading.v1.TradeParty
+	3,  // 2: chaos.trading.v1.Trade.counterparty:type_name -> chaos.trading.v1.TradeParty
+	1,  // 3: chaos.trading.v1.Trade.offer:type_name -> chaos.trading.v1.TradeAssets
+	1,  // 4: chaos.trading.v1.Trade.request:type_name -> chaos.trading.v1.TradeAssets
+	0,  // 5: chaos.trading.v1.Trade.state:type_name -> chaos.trading.v1.TradeState
+	5,  // 6: chaos.trading.v1.Trade.failure_reason:type_name -> chaos.trading.v1.ErrorReason
+	6,  // 7: chaos.trading.v1.Trade.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 8: chaos.trading.v1.Trade.expire_time:type_name -> google.protobuf.Timestamp
+	6,  // 9: chaos.trading.v1.Trade.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 10: chaos.trading.v1.Trade.close_time:type_name -> google.protobuf.Timestamp
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_chaos_trading_v1_trade_proto_init() }
@@ -407,13 +520,14 @@ func file_chaos_trading_v1_trade_proto_init() {
 	if File_chaos_trading_v1_trade_proto != nil {
 		return
 	}
+	file_chaos_trading_v1_errors_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_trading_v1_trade_proto_rawDesc), len(file_chaos_trading_v1_trade_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

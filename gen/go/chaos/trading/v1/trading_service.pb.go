@@ -23,16 +23,72 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// TradeRole filters a character's trades by its side.
+type TradeRole int32
+
+const (
+	TradeRole_TRADE_ROLE_UNSPECIFIED TradeRole = 0
+	// Offers the character made.
+	TradeRole_TRADE_ROLE_PROPOSER TradeRole = 1
+	// Offers made to the character.
+	TradeRole_TRADE_ROLE_COUNTERPARTY TradeRole = 2
+)
+
+// Enum value maps for TradeRole.
+var (
+	TradeRole_name = map[int32]string{
+		0: "TRADE_ROLE_UNSPECIFIED",
+		1: "TRADE_ROLE_PROPOSER",
+		2: "TRADE_ROLE_COUNTERPARTY",
+	}
+	TradeRole_value = map[string]int32{
+		"TRADE_ROLE_UNSPECIFIED":  0,
+		"TRADE_ROLE_PROPOSER":     1,
+		"TRADE_ROLE_COUNTERPARTY": 2,
+	}
+)
+
+func (x TradeRole) Enum() *TradeRole {
+	p := new(TradeRole)
+	*p = x
+	return p
+}
+
+func (x TradeRole) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TradeRole) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_trading_v1_trading_service_proto_enumTypes[0].Descriptor()
+}
+
+func (TradeRole) Type() protoreflect.EnumType {
+	return &file_chaos_trading_v1_trading_service_proto_enumTypes[0]
+}
+
+func (x TradeRole) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TradeRole.Descriptor instead.
+func (TradeRole) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_trading_v1_trading_service_proto_rawDescGZIP(), []int{0}
+}
+
 // ProposeTradeRequest describes the offer.
 type ProposeTradeRequest struct {
-	state                   protoimpl.MessageState `protogen:"open.v1"`
-	ProposerCharacterId     string                 `protobuf:"bytes,1,opt,name=proposer_character_id,json=proposerCharacterId,proto3" json:"proposer_character_id,omitempty"`
-	CounterpartyCharacterId string                 `protobuf:"bytes,2,opt,name=counterparty_character_id,json=counterpartyCharacterId,proto3" json:"counterparty_character_id,omitempty"`
-	Offer                   *TradeAssets           `protobuf:"bytes,3,opt,name=offer,proto3" json:"offer,omitempty"`
-	Request                 *TradeAssets           `protobuf:"bytes,4,opt,name=request,proto3" json:"request,omitempty"`
-	// How long the offer stands (1 minute to 24 hours; default 10 minutes).
-	Ttl            *durationpb.Duration `protobuf:"bytes,5,opt,name=ttl,proto3" json:"ttl,omitempty"`
-	IdempotencyKey string               `protobuf:"bytes,6,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's character that offers.
+	ProposerCharacterId     string `protobuf:"bytes,1,opt,name=proposer_character_id,json=proposerCharacterId,proto3" json:"proposer_character_id,omitempty"`
+	CounterpartyCharacterId string `protobuf:"bytes,2,opt,name=counterparty_character_id,json=counterpartyCharacterId,proto3" json:"counterparty_character_id,omitempty"`
+	// What the proposer gives.
+	Offer *TradeAssets `protobuf:"bytes,3,opt,name=offer,proto3" json:"offer,omitempty"`
+	// What the proposer asks for in return.
+	Request *TradeAssets `protobuf:"bytes,4,opt,name=request,proto3" json:"request,omitempty"`
+	// How long the offer stands: 1 minute to 24 hours; 10 minutes when unset.
+	Ttl *durationpb.Duration `protobuf:"bytes,5,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	// Required: a retry with the same key returns the first trade instead of offering twice.
+	IdempotencyKey string `protobuf:"bytes,6,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -199,7 +255,7 @@ func (x *AcceptTradeRequest) GetTradeId() string {
 	return ""
 }
 
-// AcceptTradeResponse is the trade after acceptance (ESCROWED or COMPLETED).
+// AcceptTradeResponse is the trade after acceptance.
 type AcceptTradeResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Trade         *Trade                 `protobuf:"bytes,1,opt,name=trade,proto3" json:"trade,omitempty"`
@@ -514,14 +570,17 @@ func (x *GetTradeResponse) GetTrade() *Trade {
 	return nil
 }
 
-// ListTradesRequest names the character, paged, optionally by state.
+// ListTradesRequest names the character, paged, optionally by state and side.
 type ListTradesRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	CharacterId string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	// Only trades in this state; all when unspecified.
-	State         TradeState `protobuf:"varint,2,opt,name=state,proto3,enum=chaos.trading.v1.TradeState" json:"state,omitempty"`
-	PageSize      int32      `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string     `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only trades in these states; all when empty.
+	States []TradeState `protobuf:"varint,2,rep,packed,name=states,proto3,enum=chaos.trading.v1.TradeState" json:"states,omitempty"`
+	// Only trades where the character is on this side; both when unspecified.
+	Role TradeRole `protobuf:"varint,3,opt,name=role,proto3,enum=chaos.trading.v1.TradeRole" json:"role,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -563,11 +622,18 @@ func (x *ListTradesRequest) GetCharacterId() string {
 	return ""
 }
 
-func (x *ListTradesRequest) GetState() TradeState {
+func (x *ListTradesRequest) GetStates() []TradeState {
 	if x != nil {
-		return x.State
+		return x.States
 	}
-	return TradeState_TRADE_STATE_UNSPECIFIED
+	return nil
+}
+
+func (x *ListTradesRequest) GetRole() TradeRole {
+	if x != nil {
+		return x.Role
+	}
+	return TradeRole_TRADE_ROLE_UNSPECIFIED
 }
 
 func (x *ListTradesRequest) GetPageSize() int32 {
@@ -641,14 +707,16 @@ var File_chaos_trading_v1_trading_service_proto protoreflect.FileDescriptor
 
 const file_chaos_trading_v1_trading_service_proto_rawDesc = "" +
 	"\n" +
-	"&chaos/trading/v1/trading_service.proto\x12\x10chaos.trading.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cchaos/trading/v1/trade.proto\x1a\x1egoogle/protobuf/duration.proto\"\x85\x03\n" +
+	"&chaos/trading/v1/trading_service.proto\x12\x10chaos.trading.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cchaos/trading/v1/trade.proto\x1a\x1egoogle/protobuf/duration.proto\"\x8b\x03\n" +
 	"\x13ProposeTradeRequest\x12<\n" +
 	"\x15proposer_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x13proposerCharacterId\x12D\n" +
 	"\x19counterparty_character_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x17counterpartyCharacterId\x12;\n" +
 	"\x05offer\x18\x03 \x01(\v2\x1d.chaos.trading.v1.TradeAssetsB\x06\xbaH\x03\xc8\x01\x01R\x05offer\x12?\n" +
-	"\arequest\x18\x04 \x01(\v2\x1d.chaos.trading.v1.TradeAssetsB\x06\xbaH\x03\xc8\x01\x01R\arequest\x129\n" +
-	"\x03ttl\x18\x05 \x01(\v2\x19.google.protobuf.DurationB\f\xbaH\t\xaa\x01\x06\"\x04\b\x80\xa3\x05R\x03ttl\x121\n" +
-	"\x0fidempotency_key\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\x0eidempotencyKey\"E\n" +
+	"\arequest\x18\x04 \x01(\v2\x1d.chaos.trading.v1.TradeAssetsB\x06\xbaH\x03\xc8\x01\x01R\arequest\x12=\n" +
+	"\x03ttl\x18\x05 \x01(\v2\x19.google.protobuf.DurationB\x10\xbaH\r\xaa\x01\n" +
+	"\"\x04\b\x80\xa3\x052\x02\b<R\x03ttl\x123\n" +
+	"\x0fidempotency_key\x18\x06 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"E\n" +
 	"\x14ProposeTradeResponse\x12-\n" +
 	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\"9\n" +
 	"\x12AcceptTradeRequest\x12#\n" +
@@ -666,24 +734,29 @@ const file_chaos_trading_v1_trading_service_proto_rawDesc = "" +
 	"\x0fGetTradeRequest\x12#\n" +
 	"\btrade_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\atradeId\"A\n" +
 	"\x10GetTradeResponse\x12-\n" +
-	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\"\xcf\x01\n" +
+	"\x05trade\x18\x01 \x01(\v2\x17.chaos.trading.v1.TradeR\x05trade\"\x95\x02\n" +
 	"\x11ListTradesRequest\x12+\n" +
-	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12<\n" +
-	"\x05state\x18\x02 \x01(\x0e2\x1c.chaos.trading.v1.TradeStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05state\x12&\n" +
-	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12G\n" +
+	"\x06states\x18\x02 \x03(\x0e2\x1c.chaos.trading.v1.TradeStateB\x11\xbaH\x0e\x92\x01\v\x10\t\"\a\x82\x01\x04\x10\x01 \x00R\x06states\x129\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x1b.chaos.trading.v1.TradeRoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04role\x12&\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"m\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"m\n" +
 	"\x12ListTradesResponse\x12/\n" +
 	"\x06trades\x18\x01 \x03(\v2\x17.chaos.trading.v1.TradeR\x06trades\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb2\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*]\n" +
+	"\tTradeRole\x12\x1a\n" +
+	"\x16TRADE_ROLE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13TRADE_ROLE_PROPOSER\x10\x01\x12\x1b\n" +
+	"\x17TRADE_ROLE_COUNTERPARTY\x10\x022\xcb\x04\n" +
 	"\x0eTradingService\x12]\n" +
-	"\fProposeTrade\x12%.chaos.trading.v1.ProposeTradeRequest\x1a&.chaos.trading.v1.ProposeTradeResponse\x12Z\n" +
-	"\vAcceptTrade\x12$.chaos.trading.v1.AcceptTradeRequest\x1a%.chaos.trading.v1.AcceptTradeResponse\x12]\n" +
-	"\fDeclineTrade\x12%.chaos.trading.v1.DeclineTradeRequest\x1a&.chaos.trading.v1.DeclineTradeResponse\x12Z\n" +
-	"\vCancelTrade\x12$.chaos.trading.v1.CancelTradeRequest\x1a%.chaos.trading.v1.CancelTradeResponse\x12Q\n" +
-	"\bGetTrade\x12!.chaos.trading.v1.GetTradeRequest\x1a\".chaos.trading.v1.GetTradeResponse\x12W\n" +
+	"\fProposeTrade\x12%.chaos.trading.v1.ProposeTradeRequest\x1a&.chaos.trading.v1.ProposeTradeResponse\x12_\n" +
+	"\vAcceptTrade\x12$.chaos.trading.v1.AcceptTradeRequest\x1a%.chaos.trading.v1.AcceptTradeResponse\"\x03\x90\x02\x02\x12b\n" +
+	"\fDeclineTrade\x12%.chaos.trading.v1.DeclineTradeRequest\x1a&.chaos.trading.v1.DeclineTradeResponse\"\x03\x90\x02\x02\x12_\n" +
+	"\vCancelTrade\x12$.chaos.trading.v1.CancelTradeRequest\x1a%.chaos.trading.v1.CancelTradeResponse\"\x03\x90\x02\x02\x12V\n" +
+	"\bGetTrade\x12!.chaos.trading.v1.GetTradeRequest\x1a\".chaos.trading.v1.GetTradeResponse\"\x03\x90\x02\x01\x12\\\n" +
 	"\n" +
-	"ListTrades\x12#.chaos.trading.v1.ListTradesRequest\x1a$.chaos.trading.v1.ListTradesResponseB\xbc\x01\n" +
+	"ListTrades\x12#.chaos.trading.v1.ListTradesRequest\x1a$.chaos.trading.v1.ListTradesResponse\"\x03\x90\x02\x01B\xbc\x01\n" +
 	"\x14com.chaos.trading.v1B\x13TradingServiceProtoP\x01Z-chaos.world/gen/go/chaos/trading/v1;tradingv1\xa2\x02\x03CTX\xaa\x02\x10Chaos.Trading.V1\xca\x02\x10Chaos\\Trading\\V1\xe2\x02\x1cChaos\\Trading\\V1\\GPBMetadata\xea\x02\x12Chaos::Trading::V1b\x06proto3"
 
 var (
@@ -698,53 +771,56 @@ func file_chaos_trading_v1_trading_service_proto_rawDescGZIP() []byte {
 	return file_chaos_trading_v1_trading_service_proto_rawDescData
 }
 
+var file_chaos_trading_v1_trading_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_chaos_trading_v1_trading_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_chaos_trading_v1_trading_service_proto_goTypes = []any{
-	(*ProposeTradeRequest)(nil),  // 0: chaos.trading.v1.ProposeTradeRequest
-	(*ProposeTradeResponse)(nil), // 1: chaos.trading.v1.ProposeTradeResponse
-	(*AcceptTradeRequest)(nil),   // 2: chaos.trading.v1.AcceptTradeRequest
-	(*AcceptTradeResponse)(nil),  // 3: chaos.trading.v1.AcceptTradeResponse
-	(*DeclineTradeRequest)(nil),  // 4: chaos.trading.v1.DeclineTradeRequest
-	(*DeclineTradeResponse)(nil), // 5: chaos.trading.v1.DeclineTradeResponse
-	(*CancelTradeRequest)(nil),   // 6: chaos.trading.v1.CancelTradeRequest
-	(*CancelTradeResponse)(nil),  // 7: chaos.trading.v1.CancelTradeResponse
-	(*GetTradeRequest)(nil),      // 8: chaos.trading.v1.GetTradeRequest
-	(*GetTradeResponse)(nil),     // 9: chaos.trading.v1.GetTradeResponse
-	(*ListTradesRequest)(nil),    // 10: chaos.trading.v1.ListTradesRequest
-	(*ListTradesResponse)(nil),   // 11: chaos.trading.v1.ListTradesResponse
-	(*TradeAssets)(nil),          // 12: chaos.trading.v1.TradeAssets
-	(*durationpb.Duration)(nil),  // 13: google.protobuf.Duration
-	(*Trade)(nil),                // 14: chaos.trading.v1.Trade
-	(TradeState)(0),              // 15: chaos.trading.v1.TradeState
+	(TradeRole)(0),               // 0: chaos.trading.v1.TradeRole
+	(*ProposeTradeRequest)(nil),  // 1: chaos.trading.v1.ProposeTradeRequest
+	(*ProposeTradeResponse)(nil), // 2: chaos.trading.v1.ProposeTradeResponse
+	(*AcceptTradeRequest)(nil),   // 3: chaos.trading.v1.AcceptTradeRequest
+	(*AcceptTradeResponse)(nil),  // 4: chaos.trading.v1.AcceptTradeResponse
+	(*DeclineTradeRequest)(nil),  // 5: chaos.trading.v1.DeclineTradeRequest
+	(*DeclineTradeResponse)(nil), // 6: chaos.trading.v1.DeclineTradeResponse
+	(*CancelTradeRequest)(nil),   // 7: chaos.trading.v1.CancelTradeRequest
+	(*CancelTradeResponse)(nil),  // 8: chaos.trading.v1.CancelTradeResponse
+	(*GetTradeRequest)(nil),      // 9: chaos.trading.v1.GetTradeRequest
+	(*GetTradeResponse)(nil),     // 10: chaos.trading.v1.GetTradeResponse
+	(*ListTradesRequest)(nil),    // 11: chaos.trading.v1.ListTradesRequest
+	(*ListTradesResponse)(nil),   // 12: chaos.trading.v1.ListTradesResponse
+	(*TradeAssets)(nil),          // 13: chaos.trading.v1.TradeAssets
+	(*durationpb.Duration)(nil),  // 14: google.protobuf.Duration
+	(*Trade)(nil),                // 15: chaos.trading.v1.Trade
+	(TradeState)(0),              // 16: chaos.trading.v1.TradeState
 }
 var file_chaos_trading_v1_trading_service_proto_depIdxs = []int32{
-	12, // 0: chaos.trading.v1.ProposeTradeRequest.offer:type_name -> chaos.trading.v1.TradeAssets
-	12, // 1: chaos.trading.v1.ProposeTradeRequest.request:type_name -> chaos.trading.v1.TradeAssets
-	13, // 2: chaos.trading.v1.ProposeTradeRequest.ttl:type_name -> google.protobuf.Duration
-	14, // 3: chaos.trading.v1.ProposeTradeResponse.trade:type_name -> chaos.trading.v1.Trade
-	14, // 4: chaos.trading.v1.AcceptTradeResponse.trade:type_name -> chaos.trading.v1.Trade
-	14, // 5: chaos.trading.v1.DeclineTradeResponse.trade:type_name -> chaos.trading.v1.Trade
-	14, // 6: chaos.trading.v1.CancelTradeResponse.trade:type_name -> chaos.trading.v1.Trade
-	14, // 7: chaos.trading.v1.GetTradeResponse.trade:type_name -> chaos.trading.v1.Trade
-	15, // 8: chaos.trading.v1.ListTradesRequest.state:type_name -> chaos.trading.v1.TradeState
-	14, // 9: chaos.trading.v1.ListTradesResponse.trades:type_name -> chaos.trading.v1.Trade
-	0,  // 10: chaos.trading.v1.TradingService.ProposeTrade:input_type -> chaos.trading.v1.ProposeTradeRequest
-	2,  // 11: chaos.trading.v1.TradingService.AcceptTrade:input_type -> chaos.trading.v1.AcceptTradeRequest
-	4,  // 12: chaos.trading.v1.TradingService.DeclineTrade:input_type -> chaos.trading.v1.DeclineTradeRequest
-	6,  // 13: chaos.trading.v1.TradingService.CancelTrade:input_type -> chaos.trading.v1.CancelTradeRequest
-	8,  // 14: chaos.trading.v1.TradingService.GetTrade:input_type -> chaos.trading.v1.GetTradeRequest
-	10, // 15: chaos.trading.v1.TradingService.ListTrades:input_type -> chaos.trading.v1.ListTradesRequest
-	1,  // 16: chaos.trading.v1.TradingService.ProposeTrade:output_type -> chaos.trading.v1.ProposeTradeResponse
-	3,  // 17: chaos.trading.v1.TradingService.AcceptTrade:output_type -> chaos.trading.v1.AcceptTradeResponse
-	5,  // 18: chaos.trading.v1.TradingService.DeclineTrade:output_type -> chaos.trading.v1.DeclineTradeResponse
-	7,  // 19: chaos.trading.v1.TradingService.CancelTrade:output_type -> chaos.trading.v1.CancelTradeResponse
-	9,  // 20: chaos.trading.v1.TradingService.GetTrade:output_type -> chaos.trading.v1.GetTradeResponse
-	11, // 21: chaos.trading.v1.TradingService.ListTrades:output_type -> chaos.trading.v1.ListTradesResponse
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	13, // 0: chaos.trading.v1.ProposeTradeRequest.offer:type_name -> chaos.trading.v1.TradeAssets
+	13, // 1: chaos.trading.v1.ProposeTradeRequest.request:type_name -> chaos.trading.v1.TradeAssets
+	14, // 2: chaos.trading.v1.ProposeTradeRequest.ttl:type_name -> google.protobuf.Duration
+	15, // 3: chaos.trading.v1.ProposeTradeResponse.trade:type_name -> chaos.trading.v1.Trade
+	15, // 4: chaos.trading.v1.AcceptTradeResponse.trade:type_name -> chaos.trading.v1.Trade
+	15, // 5: chaos.trading.v1.DeclineTradeResponse.trade:type_name -> chaos.trading.v1.Trade
+	15, // 6: chaos.trading.v1.CancelTradeResponse.trade:type_name -> chaos.trading.v1.Trade
+	15, // 7: chaos.trading.v1.GetTradeResponse.trade:type_name -> chaos.trading.v1.Trade
+	16, // 8: chaos.trading.v1.ListTradesRequest.states:type_name -> chaos.trading.v1.TradeState
+	0,  // 9: chaos.trading.v1.ListTradesRequest.role:type_name -> chaos.trading.v1.TradeRole
+	15, // 10: chaos.trading.v1.ListTradesResponse.trades:type_name -> chaos.trading.v1.Trade
+	1,  // 11: chaos.trading.v1.TradingService.ProposeTrade:input_type -> chaos.trading.v1.ProposeTradeRequest
+	3,  // 12: chaos.trading.v1.TradingService.AcceptTrade:input_type -> chaos.trading.v1.AcceptTradeRequest
+	5,  // 13: chaos.trading.v1.TradingService.DeclineTrade:input_type -> chaos.trading.v1.DeclineTradeRequest
+	7,  // 14: chaos.trading.v1.TradingService.CancelTrade:input_type -> chaos.trading.v1.CancelTradeRequest
+	9,  // 15: chaos.trading.v1.TradingService.GetTrade:input_type -> chaos.trading.v1.GetTradeRequest
+	11, // 16: chaos.trading.v1.TradingService.ListTrades:input_type -> chaos.trading.v1.ListTradesRequest
+	2,  // 17: chaos.trading.v1.TradingService.ProposeTrade:output_type -> chaos.trading.v1.ProposeTradeResponse
+	4,  // 18: chaos.trading.v1.TradingService.AcceptTrade:output_type -> chaos.trading.v1.AcceptTradeResponse
+	6,  // 19: chaos.trading.v1.TradingService.DeclineTrade:output_type -> chaos.trading.v1.DeclineTradeResponse
+	8,  // 20: chaos.trading.v1.TradingService.CancelTrade:output_type -> chaos.trading.v1.CancelTradeResponse
+	10, // 21: chaos.trading.v1.TradingService.GetTrade:output_type -> chaos.trading.v1.GetTradeResponse
+	12, // 22: chaos.trading.v1.TradingService.ListTrades:output_type -> chaos.trading.v1.ListTradesResponse
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_chaos_trading_v1_trading_service_proto_init() }
@@ -758,13 +834,14 @@ func file_chaos_trading_v1_trading_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_trading_v1_trading_service_proto_rawDesc), len(file_chaos_trading_v1_trading_service_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_chaos_trading_v1_trading_service_proto_goTypes,
 		DependencyIndexes: file_chaos_trading_v1_trading_service_proto_depIdxs,
+		EnumInfos:         file_chaos_trading_v1_trading_service_proto_enumTypes,
 		MessageInfos:      file_chaos_trading_v1_trading_service_proto_msgTypes,
 	}.Build()
 	File_chaos_trading_v1_trading_service_proto = out.File

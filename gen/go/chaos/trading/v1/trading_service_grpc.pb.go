@@ -32,28 +32,39 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // TradingService runs player-to-player trades as an escrow saga: accepting
-// holds both sides' assets, then transfers them; any failing step releases
-// every hold (compensation), so an item can never be duplicated or lost.
-// Public: authenticated player, for their own characters.
+// holds both sides' assets in inventory, then transfers both holds; when an
+// asset cannot be held, every hold placed is released (compensation). The
+// saga's state is persisted at every step and resumed after a crash, so a
+// trade never ends half transferred and an item is never duplicated or lost.
+// Public: authenticated player, acting through their own characters.
 type TradingServiceClient interface {
-	// ProposeTrade offers assets to another character.
-	// Errors: INVALID_ARGUMENT (SELF_TRADE), PERMISSION_DENIED (NOT_TRADE_PARTY),
-	// RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES).
+	// ProposeTrade offers assets to another player's character. Retrying with
+	// the same idempotency key returns the first trade.
+	// Errors: INVALID_ARGUMENT (SELF_TRADE, EMPTY_TRADE), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// NOT_FOUND (CHARACTER_NOT_FOUND), FAILED_PRECONDITION (ASSETS_UNAVAILABLE),
+	// RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES, RATE_LIMITED with RetryInfo),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	ProposeTrade(ctx context.Context, in *ProposeTradeRequest, opts ...grpc.CallOption) (*ProposeTradeResponse, error)
-	// AcceptTrade accepts an offer as the counterparty; the saga starts.
-	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY),
-	// FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED, ASSETS_UNAVAILABLE).
+	// AcceptTrade accepts an offer as the counterparty and starts the saga. It
+	// waits briefly for the saga to finish and returns the trade as it is then
+	// (SETTLED, COMPENSATED, or still ACCEPTED/ESCROWED: it finishes on its own).
+	// Accepting again returns the trade, never an error.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED).
 	AcceptTrade(ctx context.Context, in *AcceptTradeRequest, opts ...grpc.CallOption) (*AcceptTradeResponse, error)
-	// DeclineTrade declines an offer as the counterparty.
-	// Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+	// DeclineTrade declines an offer as the counterparty. Declining again returns the trade.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE).
 	DeclineTrade(ctx context.Context, in *DeclineTradeRequest, opts ...grpc.CallOption) (*DeclineTradeResponse, error)
-	// CancelTrade withdraws an offer as the proposer.
-	// Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+	// CancelTrade withdraws an open offer, by either party. Cancelling again returns the trade.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE).
 	CancelTrade(ctx context.Context, in *CancelTradeRequest, opts ...grpc.CallOption) (*CancelTradeResponse, error)
-	// GetTrade returns a trade the caller is a party to.
-	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY).
+	// GetTrade returns a trade one of the caller's characters is a party to.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND).
 	GetTrade(ctx context.Context, in *GetTradeRequest, opts ...grpc.CallOption) (*GetTradeResponse, error)
 	// ListTrades lists the trades of one of the caller's characters, newest first.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ListTrades(ctx context.Context, in *ListTradesRequest, opts ...grpc.CallOption) (*ListTradesResponse, error)
 }
 
@@ -130,28 +141,39 @@ func (c *tradingServiceClient) ListTrades(ctx context.Context, in *ListTradesReq
 // for forward compatibility.
 //
 // TradingService runs player-to-player trades as an escrow saga: accepting
-// holds both sides' assets, then transfers them; any failing step releases
-// every hold (compensation), so an item can never be duplicated or lost.
-// Public: authenticated player, for their own characters.
+// holds both sides' assets in inventory, then transfers both holds; when an
+// asset cannot be held, every hold placed is released (compensation). The
+// saga's state is persisted at every step and resumed after a crash, so a
+// trade never ends half transferred and an item is never duplicated or lost.
+// Public: authenticated player, acting through their own characters.
 type TradingServiceServer interface {
-	// ProposeTrade offers assets to another character.
-	// Errors: INVALID_ARGUMENT (SELF_TRADE), PERMISSION_DENIED (NOT_TRADE_PARTY),
-	// RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES).
+	// ProposeTrade offers assets to another player's character. Retrying with
+	// the same idempotency key returns the first trade.
+	// Errors: INVALID_ARGUMENT (SELF_TRADE, EMPTY_TRADE), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// NOT_FOUND (CHARACTER_NOT_FOUND), FAILED_PRECONDITION (ASSETS_UNAVAILABLE),
+	// RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES, RATE_LIMITED with RetryInfo),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	ProposeTrade(context.Context, *ProposeTradeRequest) (*ProposeTradeResponse, error)
-	// AcceptTrade accepts an offer as the counterparty; the saga starts.
-	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY),
-	// FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED, ASSETS_UNAVAILABLE).
+	// AcceptTrade accepts an offer as the counterparty and starts the saga. It
+	// waits briefly for the saga to finish and returns the trade as it is then
+	// (SETTLED, COMPENSATED, or still ACCEPTED/ESCROWED: it finishes on its own).
+	// Accepting again returns the trade, never an error.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED).
 	AcceptTrade(context.Context, *AcceptTradeRequest) (*AcceptTradeResponse, error)
-	// DeclineTrade declines an offer as the counterparty.
-	// Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+	// DeclineTrade declines an offer as the counterparty. Declining again returns the trade.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE).
 	DeclineTrade(context.Context, *DeclineTradeRequest) (*DeclineTradeResponse, error)
-	// CancelTrade withdraws an offer as the proposer.
-	// Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+	// CancelTrade withdraws an open offer, by either party. Cancelling again returns the trade.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE).
 	CancelTrade(context.Context, *CancelTradeRequest) (*CancelTradeResponse, error)
-	// GetTrade returns a trade the caller is a party to.
-	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY).
+	// GetTrade returns a trade one of the caller's characters is a party to.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND).
 	GetTrade(context.Context, *GetTradeRequest) (*GetTradeResponse, error)
 	// ListTrades lists the trades of one of the caller's characters, newest first.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ListTrades(context.Context, *ListTradesRequest) (*ListTradesResponse, error)
 	mustEmbedUnimplementedTradingServiceServer()
 }

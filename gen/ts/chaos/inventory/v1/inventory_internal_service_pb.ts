@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { ItemGrant, ItemStack, Wallet } from "./item_pb.js";
+import type { ItemGrant, ItemStack, LedgerAccount, LedgerEntry, Wallet } from "./item_pb.js";
 import { file_chaos_inventory_v1_item } from "./item_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/inventory/v1/inventory_internal_service.proto.
  */
 export const file_chaos_inventory_v1_inventory_internal_service: GenFile = /*@__PURE__*/
-  fileDesc("CjNjaGFvcy9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X2ludGVybmFsX3NlcnZpY2UucHJvdG8SEmNoYW9zLmludmVudG9yeS52MSKsAQoRR3JhbnRJdGVtc1JlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARI4CgVpdGVtcxgCIAMoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtR3JhbnRCCrpIB5IBBAgBEDISIwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgEIAEoCUIIukgFcgMYgAIiQgoSR3JhbnRJdGVtc1Jlc3BvbnNlEiwKBWl0ZW1zGAEgAygLMh0uY2hhb3MuaW52ZW50b3J5LnYxLkl0ZW1TdGFjayKQAQoQR3JhbnRHb2xkUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEh0KBmFtb3VudBgCIAEoA0INukgKIggYgJTr3AMgABIjCg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCCrpIB3IFEAEYgAESGAoGcmVhc29uGAQgASgJQgi6SAVyAxiAAiI/ChFHcmFudEdvbGRSZXNwb25zZRIqCgZ3YWxsZXQYASABKAsyGi5jaGFvcy5pbnZlbnRvcnkudjEuV2FsbGV0IpABChBTcGVuZEdvbGRSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESHQoGYW1vdW50GAIgASgDQg26SAoiCBiAlOvcAyAAEiMKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YBCABKAlCCLpIBXIDGIACIj8KEVNwZW5kR29sZFJlc3BvbnNlEioKBndhbGxldBgBIAEoCzIaLmNoYW9zLmludmVudG9yeS52MS5XYWxsZXQisQEKFlBsYWNlRXNjcm93SG9sZFJlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARI1CgVpdGVtcxgCIAMoCzIcLmNoYW9zLmludmVudG9yeS52MS5IZWxkSXRlbUIIukgFkgECEDISGwoEZ29sZBgDIAEoA0INukgKIggYgJTr3AMoABIjCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCCrpIB3IFEAEYgAEiQAoISGVsZEl0ZW0SGQoHaXRlbV9pZBgBIAEoCUIIukgFcgOwAQESGQoIcXVhbnRpdHkYAiABKANCB7pIBCICIAAiKgoXUGxhY2VFc2Nyb3dIb2xkUmVzcG9uc2USDwoHaG9sZF9pZBgBIAEoCSI1ChhSZWxlYXNlRXNjcm93SG9sZFJlcXVlc3QSGQoHaG9sZF9pZBgBIAEoCUIIukgFcgOwAQEiGwoZUmVsZWFzZUVzY3Jvd0hvbGRSZXNwb25zZSJZChlUcmFuc2ZlckVzY3Jvd0hvbGRSZXF1ZXN0EhkKB2hvbGRfaWQYASABKAlCCLpIBXIDsAEBEiEKD3RvX2NoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQEiHAoaVHJhbnNmZXJFc2Nyb3dIb2xkUmVzcG9uc2Uy/gQKGEludmVudG9yeUludGVybmFsU2VydmljZRJbCgpHcmFudEl0ZW1zEiUuY2hhb3MuaW52ZW50b3J5LnYxLkdyYW50SXRlbXNSZXF1ZXN0GiYuY2hhb3MuaW52ZW50b3J5LnYxLkdyYW50SXRlbXNSZXNwb25zZRJYCglHcmFudEdvbGQSJC5jaGFvcy5pbnZlbnRvcnkudjEuR3JhbnRHb2xkUmVxdWVzdBolLmNoYW9zLmludmVudG9yeS52MS5HcmFudEdvbGRSZXNwb25zZRJYCglTcGVuZEdvbGQSJC5jaGFvcy5pbnZlbnRvcnkudjEuU3BlbmRHb2xkUmVxdWVzdBolLmNoYW9zLmludmVudG9yeS52MS5TcGVuZEdvbGRSZXNwb25zZRJqCg9QbGFjZUVzY3Jvd0hvbGQSKi5jaGFvcy5pbnZlbnRvcnkudjEuUGxhY2VFc2Nyb3dIb2xkUmVxdWVzdBorLmNoYW9zLmludmVudG9yeS52MS5QbGFjZUVzY3Jvd0hvbGRSZXNwb25zZRJwChFSZWxlYXNlRXNjcm93SG9sZBIsLmNoYW9zLmludmVudG9yeS52MS5SZWxlYXNlRXNjcm93SG9sZFJlcXVlc3QaLS5jaGFvcy5pbnZlbnRvcnkudjEuUmVsZWFzZUVzY3Jvd0hvbGRSZXNwb25zZRJzChJUcmFuc2ZlckVzY3Jvd0hvbGQSLS5jaGFvcy5pbnZlbnRvcnkudjEuVHJhbnNmZXJFc2Nyb3dIb2xkUmVxdWVzdBouLmNoYW9zLmludmVudG9yeS52MS5UcmFuc2ZlckVzY3Jvd0hvbGRSZXNwb25zZULUAQoWY29tLmNoYW9zLmludmVudG9yeS52MUIdSW52ZW50b3J5SW50ZXJuYWxTZXJ2aWNlUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2ludmVudG9yeS92MTtpbnZlbnRvcnl2MaICA0NJWKoCEkNoYW9zLkludmVudG9yeS5WMcoCEkNoYW9zXEludmVudG9yeVxWMeICHkNoYW9zXEludmVudG9yeVxWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpJbnZlbnRvcnk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_inventory_v1_item]);
+  fileDesc("CjNjaGFvcy9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X2ludGVybmFsX3NlcnZpY2UucHJvdG8SEmNoYW9zLmludmVudG9yeS52MSKsAQoRR3JhbnRJdGVtc1JlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARI4CgVpdGVtcxgCIAMoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtR3JhbnRCCrpIB5IBBAgBEDISIwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgEIAEoCUIIukgFcgMYgAIiQgoSR3JhbnRJdGVtc1Jlc3BvbnNlEiwKBWl0ZW1zGAEgAygLMh0uY2hhb3MuaW52ZW50b3J5LnYxLkl0ZW1TdGFjayKQAQoQR3JhbnRHb2xkUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEh0KBmFtb3VudBgCIAEoA0INukgKIggYgJTr3AMgABIjCg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCCrpIB3IFEAEYgAESGAoGcmVhc29uGAQgASgJQgi6SAVyAxiAAiI/ChFHcmFudEdvbGRSZXNwb25zZRIqCgZ3YWxsZXQYASABKAsyGi5jaGFvcy5pbnZlbnRvcnkudjEuV2FsbGV0IpABChBTcGVuZEdvbGRSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESHQoGYW1vdW50GAIgASgDQg26SAoiCBiAlOvcAyAAEiMKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YBCABKAlCCLpIBXIDGIACIj8KEVNwZW5kR29sZFJlc3BvbnNlEioKBndhbGxldBgBIAEoCzIaLmNoYW9zLmludmVudG9yeS52MS5XYWxsZXQisQEKFlBsYWNlRXNjcm93SG9sZFJlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARI1CgVpdGVtcxgCIAMoCzIcLmNoYW9zLmludmVudG9yeS52MS5IZWxkSXRlbUIIukgFkgECEDISGwoEZ29sZBgDIAEoA0INukgKIggYgJTr3AMoABIjCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCCrpIB3IFEAEYgAEiQAoISGVsZEl0ZW0SGQoHaXRlbV9pZBgBIAEoCUIIukgFcgOwAQESGQoIcXVhbnRpdHkYAiABKANCB7pIBCICIAAiKgoXUGxhY2VFc2Nyb3dIb2xkUmVzcG9uc2USDwoHaG9sZF9pZBgBIAEoCSI1ChhSZWxlYXNlRXNjcm93SG9sZFJlcXVlc3QSGQoHaG9sZF9pZBgBIAEoCUIIukgFcgOwAQEiGwoZUmVsZWFzZUVzY3Jvd0hvbGRSZXNwb25zZSJZChlUcmFuc2ZlckVzY3Jvd0hvbGRSZXF1ZXN0EhkKB2hvbGRfaWQYASABKAlCCLpIBXIDsAEBEiEKD3RvX2NoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQEiHAoaVHJhbnNmZXJFc2Nyb3dIb2xkUmVzcG9uc2Ui3wEKD01vdmVHb2xkUmVxdWVzdBI3CgRmcm9tGAEgASgLMiEuY2hhb3MuaW52ZW50b3J5LnYxLkxlZGdlckFjY291bnRCBrpIA8gBARI1CgJ0bxgCIAEoCzIhLmNoYW9zLmludmVudG9yeS52MS5MZWRnZXJBY2NvdW50Qga6SAPIAQESHQoGYW1vdW50GAMgASgDQg26SAoiCBiAlOvcAyAAEiMKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YBSABKAlCCLpIBXIDGIACIlQKEE1vdmVHb2xkUmVzcG9uc2USFgoOdHJhbnNhY3Rpb25faWQYASABKAkSFAoMZnJvbV9iYWxhbmNlGAIgASgDEhIKCnRvX2JhbGFuY2UYAyABKAMiVgoYR2V0QWNjb3VudEJhbGFuY2VSZXF1ZXN0EjoKB2FjY291bnQYASABKAsyIS5jaGFvcy5pbnZlbnRvcnkudjEuTGVkZ2VyQWNjb3VudEIGukgDyAEBIiwKGUdldEFjY291bnRCYWxhbmNlUmVzcG9uc2USDwoHYmFsYW5jZRgBIAEoAyKTAQoZTGlzdEFjY291bnRFbnRyaWVzUmVxdWVzdBI6CgdhY2NvdW50GAEgASgLMiEuY2hhb3MuaW52ZW50b3J5LnYxLkxlZGdlckFjY291bnRCBrpIA8gBARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAiJnChpMaXN0QWNjb3VudEVudHJpZXNSZXNwb25zZRIwCgdlbnRyaWVzGAEgAygLMh8uY2hhb3MuaW52ZW50b3J5LnYxLkxlZGdlckVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJeChlMaXN0Q2hhcmFjdGVySXRlbXNSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESIQoIaXRlbV9pZHMYAiADKAlCD7pIDJIBCRAyIgVyA7ABASJKChpMaXN0Q2hhcmFjdGVySXRlbXNSZXNwb25zZRIsCgVpdGVtcxgBIAMoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtU3RhY2sywAgKGEludmVudG9yeUludGVybmFsU2VydmljZRJbCgpHcmFudEl0ZW1zEiUuY2hhb3MuaW52ZW50b3J5LnYxLkdyYW50SXRlbXNSZXF1ZXN0GiYuY2hhb3MuaW52ZW50b3J5LnYxLkdyYW50SXRlbXNSZXNwb25zZRJYCglHcmFudEdvbGQSJC5jaGFvcy5pbnZlbnRvcnkudjEuR3JhbnRHb2xkUmVxdWVzdBolLmNoYW9zLmludmVudG9yeS52MS5HcmFudEdvbGRSZXNwb25zZRJYCglTcGVuZEdvbGQSJC5jaGFvcy5pbnZlbnRvcnkudjEuU3BlbmRHb2xkUmVxdWVzdBolLmNoYW9zLmludmVudG9yeS52MS5TcGVuZEdvbGRSZXNwb25zZRJqCg9QbGFjZUVzY3Jvd0hvbGQSKi5jaGFvcy5pbnZlbnRvcnkudjEuUGxhY2VFc2Nyb3dIb2xkUmVxdWVzdBorLmNoYW9zLmludmVudG9yeS52MS5QbGFjZUVzY3Jvd0hvbGRSZXNwb25zZRJwChFSZWxlYXNlRXNjcm93SG9sZBIsLmNoYW9zLmludmVudG9yeS52MS5SZWxlYXNlRXNjcm93SG9sZFJlcXVlc3QaLS5jaGFvcy5pbnZlbnRvcnkudjEuUmVsZWFzZUVzY3Jvd0hvbGRSZXNwb25zZRJzChJUcmFuc2ZlckVzY3Jvd0hvbGQSLS5jaGFvcy5pbnZlbnRvcnkudjEuVHJhbnNmZXJFc2Nyb3dIb2xkUmVxdWVzdBouLmNoYW9zLmludmVudG9yeS52MS5UcmFuc2ZlckVzY3Jvd0hvbGRSZXNwb25zZRJVCghNb3ZlR29sZBIjLmNoYW9zLmludmVudG9yeS52MS5Nb3ZlR29sZFJlcXVlc3QaJC5jaGFvcy5pbnZlbnRvcnkudjEuTW92ZUdvbGRSZXNwb25zZRJ1ChFHZXRBY2NvdW50QmFsYW5jZRIsLmNoYW9zLmludmVudG9yeS52MS5HZXRBY2NvdW50QmFsYW5jZVJlcXVlc3QaLS5jaGFvcy5pbnZlbnRvcnkudjEuR2V0QWNjb3VudEJhbGFuY2VSZXNwb25zZSIDkAIBEngKEkxpc3RBY2NvdW50RW50cmllcxItLmNoYW9zLmludmVudG9yeS52MS5MaXN0QWNjb3VudEVudHJpZXNSZXF1ZXN0Gi4uY2hhb3MuaW52ZW50b3J5LnYxLkxpc3RBY2NvdW50RW50cmllc1Jlc3BvbnNlIgOQAgESeAoSTGlzdENoYXJhY3Rlckl0ZW1zEi0uY2hhb3MuaW52ZW50b3J5LnYxLkxpc3RDaGFyYWN0ZXJJdGVtc1JlcXVlc3QaLi5jaGFvcy5pbnZlbnRvcnkudjEuTGlzdENoYXJhY3Rlckl0ZW1zUmVzcG9uc2UiA5ACAULUAQoWY29tLmNoYW9zLmludmVudG9yeS52MUIdSW52ZW50b3J5SW50ZXJuYWxTZXJ2aWNlUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2ludmVudG9yeS92MTtpbnZlbnRvcnl2MaICA0NJWKoCEkNoYW9zLkludmVudG9yeS5WMcoCEkNoYW9zXEludmVudG9yeVxWMeICHkNoYW9zXEludmVudG9yeVxWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpJbnZlbnRvcnk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_inventory_v1_item]);
 
 /**
  * GrantItemsRequest adds items.
@@ -331,10 +331,218 @@ export const TransferEscrowHoldResponseSchema: GenMessage<TransferEscrowHoldResp
   messageDesc(file_chaos_inventory_v1_inventory_internal_service, 12);
 
 /**
+ * MoveGoldRequest names both accounts.
+ *
+ * @generated from message chaos.inventory.v1.MoveGoldRequest
+ */
+export type MoveGoldRequest = Message<"chaos.inventory.v1.MoveGoldRequest"> & {
+  /**
+   * @generated from field: chaos.inventory.v1.LedgerAccount from = 1;
+   */
+  from?: LedgerAccount | undefined;
+
+  /**
+   * @generated from field: chaos.inventory.v1.LedgerAccount to = 2;
+   */
+  to?: LedgerAccount | undefined;
+
+  /**
+   * @generated from field: int64 amount = 3;
+   */
+  amount: bigint;
+
+  /**
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
+
+  /**
+   * Why, for the ledger and audit, e.g. "guild:deposit:<guild id>".
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.MoveGoldRequest.
+ * Use `create(MoveGoldRequestSchema)` to create a new message.
+ */
+export const MoveGoldRequestSchema: GenMessage<MoveGoldRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 13);
+
+/**
+ * MoveGoldResponse is both balances afterwards.
+ *
+ * @generated from message chaos.inventory.v1.MoveGoldResponse
+ */
+export type MoveGoldResponse = Message<"chaos.inventory.v1.MoveGoldResponse"> & {
+  /**
+   * @generated from field: string transaction_id = 1;
+   */
+  transactionId: string;
+
+  /**
+   * @generated from field: int64 from_balance = 2;
+   */
+  fromBalance: bigint;
+
+  /**
+   * @generated from field: int64 to_balance = 3;
+   */
+  toBalance: bigint;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.MoveGoldResponse.
+ * Use `create(MoveGoldResponseSchema)` to create a new message.
+ */
+export const MoveGoldResponseSchema: GenMessage<MoveGoldResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 14);
+
+/**
+ * GetAccountBalanceRequest names the account.
+ *
+ * @generated from message chaos.inventory.v1.GetAccountBalanceRequest
+ */
+export type GetAccountBalanceRequest = Message<"chaos.inventory.v1.GetAccountBalanceRequest"> & {
+  /**
+   * @generated from field: chaos.inventory.v1.LedgerAccount account = 1;
+   */
+  account?: LedgerAccount | undefined;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.GetAccountBalanceRequest.
+ * Use `create(GetAccountBalanceRequestSchema)` to create a new message.
+ */
+export const GetAccountBalanceRequestSchema: GenMessage<GetAccountBalanceRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 15);
+
+/**
+ * GetAccountBalanceResponse is its balance.
+ *
+ * @generated from message chaos.inventory.v1.GetAccountBalanceResponse
+ */
+export type GetAccountBalanceResponse = Message<"chaos.inventory.v1.GetAccountBalanceResponse"> & {
+  /**
+   * @generated from field: int64 balance = 1;
+   */
+  balance: bigint;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.GetAccountBalanceResponse.
+ * Use `create(GetAccountBalanceResponseSchema)` to create a new message.
+ */
+export const GetAccountBalanceResponseSchema: GenMessage<GetAccountBalanceResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 16);
+
+/**
+ * ListAccountEntriesRequest names the account, paged.
+ *
+ * @generated from message chaos.inventory.v1.ListAccountEntriesRequest
+ */
+export type ListAccountEntriesRequest = Message<"chaos.inventory.v1.ListAccountEntriesRequest"> & {
+  /**
+   * @generated from field: chaos.inventory.v1.LedgerAccount account = 1;
+   */
+  account?: LedgerAccount | undefined;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.ListAccountEntriesRequest.
+ * Use `create(ListAccountEntriesRequestSchema)` to create a new message.
+ */
+export const ListAccountEntriesRequestSchema: GenMessage<ListAccountEntriesRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 17);
+
+/**
+ * ListAccountEntriesResponse is one page; balance_after is the account's.
+ *
+ * @generated from message chaos.inventory.v1.ListAccountEntriesResponse
+ */
+export type ListAccountEntriesResponse = Message<"chaos.inventory.v1.ListAccountEntriesResponse"> & {
+  /**
+   * @generated from field: repeated chaos.inventory.v1.LedgerEntry entries = 1;
+   */
+  entries: LedgerEntry[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.ListAccountEntriesResponse.
+ * Use `create(ListAccountEntriesResponseSchema)` to create a new message.
+ */
+export const ListAccountEntriesResponseSchema: GenMessage<ListAccountEntriesResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 18);
+
+/**
+ * ListCharacterItemsRequest names the character and, optionally, stacks.
+ *
+ * @generated from message chaos.inventory.v1.ListCharacterItemsRequest
+ */
+export type ListCharacterItemsRequest = Message<"chaos.inventory.v1.ListCharacterItemsRequest"> & {
+  /**
+   * @generated from field: string character_id = 1;
+   */
+  characterId: string;
+
+  /**
+   * Only these stacks (those the character does not have are left out); all when empty.
+   *
+   * @generated from field: repeated string item_ids = 2;
+   */
+  itemIds: string[];
+};
+
+/**
+ * Describes the message chaos.inventory.v1.ListCharacterItemsRequest.
+ * Use `create(ListCharacterItemsRequestSchema)` to create a new message.
+ */
+export const ListCharacterItemsRequestSchema: GenMessage<ListCharacterItemsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 19);
+
+/**
+ * ListCharacterItemsResponse holds the stacks.
+ *
+ * @generated from message chaos.inventory.v1.ListCharacterItemsResponse
+ */
+export type ListCharacterItemsResponse = Message<"chaos.inventory.v1.ListCharacterItemsResponse"> & {
+  /**
+   * @generated from field: repeated chaos.inventory.v1.ItemStack items = 1;
+   */
+  items: ItemStack[];
+};
+
+/**
+ * Describes the message chaos.inventory.v1.ListCharacterItemsResponse.
+ * Use `create(ListCharacterItemsResponseSchema)` to create a new message.
+ */
+export const ListCharacterItemsResponseSchema: GenMessage<ListCharacterItemsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 20);
+
+/**
  * InventoryInternalService moves items and gold for other services. Every
  * mutation is idempotent by its key: a retry with the same key returns the
  * first result and moves nothing again.
- * Internal: trading (escrow), liveops and progression (rewards), payment (purchases, clawbacks).
+ * Internal: trading (escrow), guild (bank, fees), liveops and progression (rewards), payment (purchases, clawbacks).
  *
  * @generated from service chaos.inventory.v1.InventoryInternalService
  */
@@ -404,6 +612,53 @@ export const InventoryInternalService: GenService<{
     methodKind: "unary";
     input: typeof TransferEscrowHoldRequestSchema;
     output: typeof TransferEscrowHoldResponseSchema;
+  },
+  /**
+   * MoveGold moves gold between two player-owned accounts (a wallet to a
+   * guild bank, a bank to a wallet, a wallet to another), never below zero and
+   * never creating or destroying gold: both sides are one ledger transaction.
+   * Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+   * INVALID_ARGUMENT (SAME_ACCOUNT), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+   *
+   * @generated from rpc chaos.inventory.v1.InventoryInternalService.MoveGold
+   */
+  moveGold: {
+    methodKind: "unary";
+    input: typeof MoveGoldRequestSchema;
+    output: typeof MoveGoldResponseSchema;
+  },
+  /**
+   * GetAccountBalance returns an account's balance (zero for a bank never used).
+   * Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+   *
+   * @generated from rpc chaos.inventory.v1.InventoryInternalService.GetAccountBalance
+   */
+  getAccountBalance: {
+    methodKind: "unary";
+    input: typeof GetAccountBalanceRequestSchema;
+    output: typeof GetAccountBalanceResponseSchema;
+  },
+  /**
+   * ListAccountEntries lists an account's gold movements, newest first (a guild bank's history).
+   *
+   * @generated from rpc chaos.inventory.v1.InventoryInternalService.ListAccountEntries
+   */
+  listAccountEntries: {
+    methodKind: "unary";
+    input: typeof ListAccountEntriesRequestSchema;
+    output: typeof ListAccountEntriesResponseSchema;
+  },
+  /**
+   * ListCharacterItems returns stacks of a live character (all, or those named), for
+   * services that show or check another character's items (a trade offer).
+   * Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+   *
+   * @generated from rpc chaos.inventory.v1.InventoryInternalService.ListCharacterItems
+   */
+  listCharacterItems: {
+    methodKind: "unary";
+    input: typeof ListCharacterItemsRequestSchema;
+    output: typeof ListCharacterItemsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_inventory_v1_inventory_internal_service, 0);

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/inventory/v1/inventory_service.proto.
  */
 export const file_chaos_inventory_v1_inventory_service: GenFile = /*@__PURE__*/
-  fileDesc("CipjaGFvcy9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X3NlcnZpY2UucHJvdG8SEmNoYW9zLmludmVudG9yeS52MSIyChBMaXN0SXRlbXNSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQEiQQoRTGlzdEl0ZW1zUmVzcG9uc2USLAoFaXRlbXMYASADKAsyHS5jaGFvcy5pbnZlbnRvcnkudjEuSXRlbVN0YWNrIjIKEEdldFdhbGxldFJlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABASI/ChFHZXRXYWxsZXRSZXNwb25zZRIqCgZ3YWxsZXQYASABKAsyGi5jaGFvcy5pbnZlbnRvcnkudjEuV2FsbGV0InYKGExpc3RMZWRnZXJFbnRyaWVzUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIACImYKGUxpc3RMZWRnZXJFbnRyaWVzUmVzcG9uc2USMAoHZW50cmllcxgBIAMoCzIfLmNoYW9zLmludmVudG9yeS52MS5MZWRnZXJFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkijAEKDlVzZUl0ZW1SZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESGQoHaXRlbV9pZBgCIAEoCUIIukgFcgOwAQESHAoIcXVhbnRpdHkYAyABKANCCrpIByIFGOgHIAASIQoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQgi6SAVyAxiAASI+Cg9Vc2VJdGVtUmVzcG9uc2USKwoEaXRlbRgBIAEoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtU3RhY2sibgoSRGlzY2FyZEl0ZW1SZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESGQoHaXRlbV9pZBgCIAEoCUIIukgFcgOwAQESHQoIcXVhbnRpdHkYAyABKANCC7pICCIGGMCEPSAAIkIKE0Rpc2NhcmRJdGVtUmVzcG9uc2USKwoEaXRlbRgBIAEoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtU3RhY2sy7AMKEEludmVudG9yeVNlcnZpY2USWAoJTGlzdEl0ZW1zEiQuY2hhb3MuaW52ZW50b3J5LnYxLkxpc3RJdGVtc1JlcXVlc3QaJS5jaGFvcy5pbnZlbnRvcnkudjEuTGlzdEl0ZW1zUmVzcG9uc2USWAoJR2V0V2FsbGV0EiQuY2hhb3MuaW52ZW50b3J5LnYxLkdldFdhbGxldFJlcXVlc3QaJS5jaGFvcy5pbnZlbnRvcnkudjEuR2V0V2FsbGV0UmVzcG9uc2UScAoRTGlzdExlZGdlckVudHJpZXMSLC5jaGFvcy5pbnZlbnRvcnkudjEuTGlzdExlZGdlckVudHJpZXNSZXF1ZXN0Gi0uY2hhb3MuaW52ZW50b3J5LnYxLkxpc3RMZWRnZXJFbnRyaWVzUmVzcG9uc2USUgoHVXNlSXRlbRIiLmNoYW9zLmludmVudG9yeS52MS5Vc2VJdGVtUmVxdWVzdBojLmNoYW9zLmludmVudG9yeS52MS5Vc2VJdGVtUmVzcG9uc2USXgoLRGlzY2FyZEl0ZW0SJi5jaGFvcy5pbnZlbnRvcnkudjEuRGlzY2FyZEl0ZW1SZXF1ZXN0GicuY2hhb3MuaW52ZW50b3J5LnYxLkRpc2NhcmRJdGVtUmVzcG9uc2VCzAEKFmNvbS5jaGFvcy5pbnZlbnRvcnkudjFCFUludmVudG9yeVNlcnZpY2VQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaW52ZW50b3J5L3YxO2ludmVudG9yeXYxogIDQ0lYqgISQ2hhb3MuSW52ZW50b3J5LlYxygISQ2hhb3NcSW52ZW50b3J5XFYx4gIeQ2hhb3NcSW52ZW50b3J5XFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkludmVudG9yeTo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_inventory_v1_item]);
+  fileDesc("CipjaGFvcy9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X3NlcnZpY2UucHJvdG8SEmNoYW9zLmludmVudG9yeS52MSIyChBMaXN0SXRlbXNSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQEiQQoRTGlzdEl0ZW1zUmVzcG9uc2USLAoFaXRlbXMYASADKAsyHS5jaGFvcy5pbnZlbnRvcnkudjEuSXRlbVN0YWNrIjIKEEdldFdhbGxldFJlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABASI/ChFHZXRXYWxsZXRSZXNwb25zZRIqCgZ3YWxsZXQYASABKAsyGi5jaGFvcy5pbnZlbnRvcnkudjEuV2FsbGV0InYKGExpc3RMZWRnZXJFbnRyaWVzUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIACImYKGUxpc3RMZWRnZXJFbnRyaWVzUmVzcG9uc2USMAoHZW50cmllcxgBIAMoCzIfLmNoYW9zLmludmVudG9yeS52MS5MZWRnZXJFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkijAEKDlVzZUl0ZW1SZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESGQoHaXRlbV9pZBgCIAEoCUIIukgFcgOwAQESHAoIcXVhbnRpdHkYAyABKANCCrpIByIFGOgHIAASIQoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQgi6SAVyAxiAASI+Cg9Vc2VJdGVtUmVzcG9uc2USKwoEaXRlbRgBIAEoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtU3RhY2sibgoSRGlzY2FyZEl0ZW1SZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESGQoHaXRlbV9pZBgCIAEoCUIIukgFcgOwAQESHQoIcXVhbnRpdHkYAyABKANCC7pICCIGGMCEPSAAIkIKE0Rpc2NhcmRJdGVtUmVzcG9uc2USKwoEaXRlbRgBIAEoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtU3RhY2sinQEKD1NlbmRHb2xkUmVxdWVzdBIjChFmcm9tX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESIQoPdG9fY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABARIdCgZhbW91bnQYAyABKANCDbpICiIIGICU69wDIAASIwoPaWRlbXBvdGVuY3lfa2V5GAQgASgJQgq6SAdyBRABGIABIj4KEFNlbmRHb2xkUmVzcG9uc2USKgoGd2FsbGV0GAEgASgLMhouY2hhb3MuaW52ZW50b3J5LnYxLldhbGxldDLIBAoQSW52ZW50b3J5U2VydmljZRJYCglMaXN0SXRlbXMSJC5jaGFvcy5pbnZlbnRvcnkudjEuTGlzdEl0ZW1zUmVxdWVzdBolLmNoYW9zLmludmVudG9yeS52MS5MaXN0SXRlbXNSZXNwb25zZRJYCglHZXRXYWxsZXQSJC5jaGFvcy5pbnZlbnRvcnkudjEuR2V0V2FsbGV0UmVxdWVzdBolLmNoYW9zLmludmVudG9yeS52MS5HZXRXYWxsZXRSZXNwb25zZRJwChFMaXN0TGVkZ2VyRW50cmllcxIsLmNoYW9zLmludmVudG9yeS52MS5MaXN0TGVkZ2VyRW50cmllc1JlcXVlc3QaLS5jaGFvcy5pbnZlbnRvcnkudjEuTGlzdExlZGdlckVudHJpZXNSZXNwb25zZRJSCgdVc2VJdGVtEiIuY2hhb3MuaW52ZW50b3J5LnYxLlVzZUl0ZW1SZXF1ZXN0GiMuY2hhb3MuaW52ZW50b3J5LnYxLlVzZUl0ZW1SZXNwb25zZRJeCgtEaXNjYXJkSXRlbRImLmNoYW9zLmludmVudG9yeS52MS5EaXNjYXJkSXRlbVJlcXVlc3QaJy5jaGFvcy5pbnZlbnRvcnkudjEuRGlzY2FyZEl0ZW1SZXNwb25zZRJaCghTZW5kR29sZBIjLmNoYW9zLmludmVudG9yeS52MS5TZW5kR29sZFJlcXVlc3QaJC5jaGFvcy5pbnZlbnRvcnkudjEuU2VuZEdvbGRSZXNwb25zZSIDkAICQswBChZjb20uY2hhb3MuaW52ZW50b3J5LnYxQhVJbnZlbnRvcnlTZXJ2aWNlUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2ludmVudG9yeS92MTtpbnZlbnRvcnl2MaICA0NJWKoCEkNoYW9zLkludmVudG9yeS5WMcoCEkNoYW9zXEludmVudG9yeVxWMeICHkNoYW9zXEludmVudG9yeVxWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpJbnZlbnRvcnk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_inventory_v1_item]);
 
 /**
  * ListItemsRequest names the character.
@@ -246,6 +246,61 @@ export const DiscardItemResponseSchema: GenMessage<DiscardItemResponse> = /*@__P
   messageDesc(file_chaos_inventory_v1_inventory_service, 9);
 
 /**
+ * SendGoldRequest names sender, receiver and amount.
+ *
+ * @generated from message chaos.inventory.v1.SendGoldRequest
+ */
+export type SendGoldRequest = Message<"chaos.inventory.v1.SendGoldRequest"> & {
+  /**
+   * The caller's character that gives.
+   *
+   * @generated from field: string from_character_id = 1;
+   */
+  fromCharacterId: string;
+
+  /**
+   * @generated from field: string to_character_id = 2;
+   */
+  toCharacterId: string;
+
+  /**
+   * @generated from field: int64 amount = 3;
+   */
+  amount: bigint;
+
+  /**
+   * @generated from field: string idempotency_key = 4;
+   */
+  idempotencyKey: string;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.SendGoldRequest.
+ * Use `create(SendGoldRequestSchema)` to create a new message.
+ */
+export const SendGoldRequestSchema: GenMessage<SendGoldRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_service, 10);
+
+/**
+ * SendGoldResponse is the sender's wallet afterwards.
+ *
+ * @generated from message chaos.inventory.v1.SendGoldResponse
+ */
+export type SendGoldResponse = Message<"chaos.inventory.v1.SendGoldResponse"> & {
+  /**
+   * @generated from field: chaos.inventory.v1.Wallet wallet = 1;
+   */
+  wallet?: Wallet | undefined;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.SendGoldResponse.
+ * Use `create(SendGoldResponseSchema)` to create a new message.
+ */
+export const SendGoldResponseSchema: GenMessage<SendGoldResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_service, 11);
+
+/**
  * InventoryService shows and uses a character's items and gold.
  * Public: authenticated player, on their own characters.
  *
@@ -308,6 +363,20 @@ export const InventoryService: GenService<{
     methodKind: "unary";
     input: typeof DiscardItemRequestSchema;
     output: typeof DiscardItemResponseSchema;
+  },
+  /**
+   * SendGold gives gold from one of the caller's characters to any live
+   * character (a gift). Retrying with the same key sends nothing again.
+   * Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+   * INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+   * ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+   *
+   * @generated from rpc chaos.inventory.v1.InventoryService.SendGold
+   */
+  sendGold: {
+    methodKind: "unary";
+    input: typeof SendGoldRequestSchema;
+    output: typeof SendGoldResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_inventory_v1_inventory_service, 0);

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/inventory/v1/item.proto.
  */
 export const file_chaos_inventory_v1_item: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaGFvcy9pbnZlbnRvcnkvdjEvaXRlbS5wcm90bxISY2hhb3MuaW52ZW50b3J5LnYxIqIBCglJdGVtU3RhY2sSDwoHaXRlbV9pZBgBIAEoCRIVCg1kZWZpbml0aW9uX2lkGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIuCgZyYXJpdHkYBCABKA4yHi5jaGFvcy5pbnZlbnRvcnkudjEuSXRlbVJhcml0eRIQCghxdWFudGl0eRgFIAEoAxIVCg1oZWxkX3F1YW50aXR5GAYgASgDIkwKCUl0ZW1HcmFudBIgCg1kZWZpbml0aW9uX2lkGAEgASgJQgm6SAZyBBABGEASHQoIcXVhbnRpdHkYAiABKANCC7pICCIGGMCEPSAAIvEBCgtMZWRnZXJFbnRyeRIQCghlbnRyeV9pZBgBIAEoCRIWCg50cmFuc2FjdGlvbl9pZBgCIAEoCRIxCgRraW5kGAMgASgOMiMuY2hhb3MuaW52ZW50b3J5LnYxLkxlZGdlckVudHJ5S2luZBIVCg1kZWJpdF9hY2NvdW50GAQgASgJEhYKDmNyZWRpdF9hY2NvdW50GAUgASgJEg4KBmFtb3VudBgGIAEoAxIVCg1iYWxhbmNlX2FmdGVyGAcgASgDEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI9CgZXYWxsZXQSFAoMY2hhcmFjdGVyX2lkGAEgASgJEg8KB2JhbGFuY2UYAiABKAMSDAoEaGVsZBgDIAEoAyqiAQoKSXRlbVJhcml0eRIbChdJVEVNX1JBUklUWV9VTlNQRUNJRklFRBAAEhYKEklURU1fUkFSSVRZX0NPTU1PThABEhgKFElURU1fUkFSSVRZX1VOQ09NTU9OEAISFAoQSVRFTV9SQVJJVFlfUkFSRRADEhQKEElURU1fUkFSSVRZX0VQSUMQBBIZChVJVEVNX1JBUklUWV9MRUdFTkRBUlkQBSqeAgoPTGVkZ2VyRW50cnlLaW5kEiEKHUxFREdFUl9FTlRSWV9LSU5EX1VOU1BFQ0lGSUVEEAASGwoXTEVER0VSX0VOVFJZX0tJTkRfR1JBTlQQARIbChdMRURHRVJfRU5UUllfS0lORF9TUEVORBACEiEKHUxFREdFUl9FTlRSWV9LSU5EX0VTQ1JPV19IT0xEEAMSJAogTEVER0VSX0VOVFJZX0tJTkRfRVNDUk9XX1JFTEVBU0UQBBIlCiFMRURHRVJfRU5UUllfS0lORF9FU0NST1dfVFJBTlNGRVIQBRIeChpMRURHRVJfRU5UUllfS0lORF9QVVJDSEFTRRAGEh4KGkxFREdFUl9FTlRSWV9LSU5EX0NMQVdCQUNLEAdCwAEKFmNvbS5jaGFvcy5pbnZlbnRvcnkudjFCCUl0ZW1Qcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaW52ZW50b3J5L3YxO2ludmVudG9yeXYxogIDQ0lYqgISQ2hhb3MuSW52ZW50b3J5LlYxygISQ2hhb3NcSW52ZW50b3J5XFYx4gIeQ2hhb3NcSW52ZW50b3J5XFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkludmVudG9yeTo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaGFvcy9pbnZlbnRvcnkvdjEvaXRlbS5wcm90bxISY2hhb3MuaW52ZW50b3J5LnYxIqIBCglJdGVtU3RhY2sSDwoHaXRlbV9pZBgBIAEoCRIVCg1kZWZpbml0aW9uX2lkGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIuCgZyYXJpdHkYBCABKA4yHi5jaGFvcy5pbnZlbnRvcnkudjEuSXRlbVJhcml0eRIQCghxdWFudGl0eRgFIAEoAxIVCg1oZWxkX3F1YW50aXR5GAYgASgDIkwKCUl0ZW1HcmFudBIgCg1kZWZpbml0aW9uX2lkGAEgASgJQgm6SAZyBBABGEASHQoIcXVhbnRpdHkYAiABKANCC7pICCIGGMCEPSAAIl8KDUxlZGdlckFjY291bnQSIAoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABAUgAEhwKCGd1aWxkX2lkGAIgASgJQgi6SAVyA7ABAUgAQg4KBW93bmVyEgW6SAIIASLxAQoLTGVkZ2VyRW50cnkSEAoIZW50cnlfaWQYASABKAkSFgoOdHJhbnNhY3Rpb25faWQYAiABKAkSMQoEa2luZBgDIAEoDjIjLmNoYW9zLmludmVudG9yeS52MS5MZWRnZXJFbnRyeUtpbmQSFQoNZGViaXRfYWNjb3VudBgEIAEoCRIWCg5jcmVkaXRfYWNjb3VudBgFIAEoCRIOCgZhbW91bnQYBiABKAMSFQoNYmFsYW5jZV9hZnRlchgHIAEoAxIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPQoGV2FsbGV0EhQKDGNoYXJhY3Rlcl9pZBgBIAEoCRIPCgdiYWxhbmNlGAIgASgDEgwKBGhlbGQYAyABKAMqogEKCkl0ZW1SYXJpdHkSGwoXSVRFTV9SQVJJVFlfVU5TUEVDSUZJRUQQABIWChJJVEVNX1JBUklUWV9DT01NT04QARIYChRJVEVNX1JBUklUWV9VTkNPTU1PThACEhQKEElURU1fUkFSSVRZX1JBUkUQAxIUChBJVEVNX1JBUklUWV9FUElDEAQSGQoVSVRFTV9SQVJJVFlfTEVHRU5EQVJZEAUqvgIKD0xlZGdlckVudHJ5S2luZBIhCh1MRURHRVJfRU5UUllfS0lORF9VTlNQRUNJRklFRBAAEhsKF0xFREdFUl9FTlRSWV9LSU5EX0dSQU5UEAESGwoXTEVER0VSX0VOVFJZX0tJTkRfU1BFTkQQAhIhCh1MRURHRVJfRU5UUllfS0lORF9FU0NST1dfSE9MRBADEiQKIExFREdFUl9FTlRSWV9LSU5EX0VTQ1JPV19SRUxFQVNFEAQSJQohTEVER0VSX0VOVFJZX0tJTkRfRVNDUk9XX1RSQU5TRkVSEAUSHgoaTEVER0VSX0VOVFJZX0tJTkRfUFVSQ0hBU0UQBhIeChpMRURHRVJfRU5UUllfS0lORF9DTEFXQkFDSxAHEh4KGkxFREdFUl9FTlRSWV9LSU5EX1RSQU5TRkVSEAhCwAEKFmNvbS5jaGFvcy5pbnZlbnRvcnkudjFCCUl0ZW1Qcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaW52ZW50b3J5L3YxO2ludmVudG9yeXYxogIDQ0lYqgISQ2hhb3MuSW52ZW50b3J5LlYxygISQ2hhb3NcSW52ZW50b3J5XFYx4gIeQ2hhb3NcSW52ZW50b3J5XFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkludmVudG9yeTo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * ItemStack is a quantity of one item definition owned by a character.
@@ -90,6 +90,42 @@ export const ItemGrantSchema: GenMessage<ItemGrant> = /*@__PURE__*/
   messageDesc(file_chaos_inventory_v1_item, 1);
 
 /**
+ * LedgerAccount names an account that holds gold for someone: a character's
+ * wallet or a guild's bank. Its balance never goes below zero.
+ *
+ * @generated from message chaos.inventory.v1.LedgerAccount
+ */
+export type LedgerAccount = Message<"chaos.inventory.v1.LedgerAccount"> & {
+  /**
+   * @generated from oneof chaos.inventory.v1.LedgerAccount.owner
+   */
+  owner: {
+    /**
+     * The wallet "wallet:<character id>" of a live character.
+     *
+     * @generated from field: string character_id = 1;
+     */
+    value: string;
+    case: "characterId";
+  } | {
+    /**
+     * The bank "guild:<guild id>" of a guild (opened by its first deposit).
+     *
+     * @generated from field: string guild_id = 2;
+     */
+    value: string;
+    case: "guildId";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message chaos.inventory.v1.LedgerAccount.
+ * Use `create(LedgerAccountSchema)` to create a new message.
+ */
+export const LedgerAccountSchema: GenMessage<LedgerAccount> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_item, 2);
+
+/**
  * LedgerEntry is one line of the double-entry gold ledger: every movement
  * debits one account and credits another by the same amount.
  *
@@ -114,7 +150,7 @@ export type LedgerEntry = Message<"chaos.inventory.v1.LedgerEntry"> & {
   kind: LedgerEntryKind;
 
   /**
-   * Ledger account, e.g. "wallet:<character id>", "escrow:<hold id>", "mint", "sink".
+   * Ledger account, e.g. "wallet:<character id>", "guild:<guild id>", "escrow:<hold id>", "mint", "sink".
    *
    * @generated from field: string debit_account = 4;
    */
@@ -133,7 +169,8 @@ export type LedgerEntry = Message<"chaos.inventory.v1.LedgerEntry"> & {
   amount: bigint;
 
   /**
-   * Balance of the character's wallet after this entry.
+   * Balance after this entry of the account the listing is for (the
+   * character's wallet, or the guild's bank).
    *
    * @generated from field: int64 balance_after = 7;
    */
@@ -150,7 +187,7 @@ export type LedgerEntry = Message<"chaos.inventory.v1.LedgerEntry"> & {
  * Use `create(LedgerEntrySchema)` to create a new message.
  */
 export const LedgerEntrySchema: GenMessage<LedgerEntry> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_item, 2);
+  messageDesc(file_chaos_inventory_v1_item, 3);
 
 /**
  * Wallet is a character's gold, derived from the ledger.
@@ -183,7 +220,7 @@ export type Wallet = Message<"chaos.inventory.v1.Wallet"> & {
  * Use `create(WalletSchema)` to create a new message.
  */
 export const WalletSchema: GenMessage<Wallet> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_item, 3);
+  messageDesc(file_chaos_inventory_v1_item, 4);
 
 /**
  * ItemRarity is shown in clients and drives drop tables.
@@ -273,6 +310,13 @@ export enum LedgerEntryKind {
    * @generated from enum value: LEDGER_ENTRY_KIND_CLAWBACK = 7;
    */
   CLAWBACK = 7,
+
+  /**
+   * Between two accounts that belong to players: a gift, a guild bank deposit or withdrawal.
+   *
+   * @generated from enum value: LEDGER_ENTRY_KIND_TRANSFER = 8;
+   */
+  TRANSFER = 8,
 }
 
 /**

@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/trading/v1/errors.proto.
  */
 export const file_chaos_trading_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaGFvcy90cmFkaW5nL3YxL2Vycm9ycy5wcm90bxIQY2hhb3MudHJhZGluZy52MSqeAgoLRXJyb3JSZWFzb24SHAoYRVJST1JfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocRVJST1JfUkVBU09OX1RSQURFX05PVF9GT1VORBABEiAKHEVSUk9SX1JFQVNPTl9OT1RfVFJBREVfUEFSVFkQAhIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9UUkFERV9TVEFURRADEhsKF0VSUk9SX1JFQVNPTl9TRUxGX1RSQURFEAQSIwofRVJST1JfUkVBU09OX0FTU0VUU19VTkFWQUlMQUJMRRAFEh4KGkVSUk9SX1JFQVNPTl9UUkFERV9FWFBJUkVEEAYSJQohRVJST1JfUkVBU09OX1RPT19NQU5ZX09QRU5fVFJBREVTEAdCtAEKFGNvbS5jaGFvcy50cmFkaW5nLnYxQgtFcnJvcnNQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvdHJhZGluZy92MTt0cmFkaW5ndjGiAgNDVFiqAhBDaGFvcy5UcmFkaW5nLlYxygIQQ2hhb3NcVHJhZGluZ1xWMeICHENoYW9zXFRyYWRpbmdcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6VHJhZGluZzo6VjFiBnByb3RvMw");
+  fileDesc("Ch1jaGFvcy90cmFkaW5nL3YxL2Vycm9ycy5wcm90bxIQY2hhb3MudHJhZGluZy52MSrQAwoLRXJyb3JSZWFzb24SHAoYRVJST1JfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocRVJST1JfUkVBU09OX1RSQURFX05PVF9GT1VORBABEiAKHEVSUk9SX1JFQVNPTl9OT1RfVFJBREVfUEFSVFkQAhIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9UUkFERV9TVEFURRADEhsKF0VSUk9SX1JFQVNPTl9TRUxGX1RSQURFEAQSIwofRVJST1JfUkVBU09OX0FTU0VUU19VTkFWQUlMQUJMRRAFEh4KGkVSUk9SX1JFQVNPTl9UUkFERV9FWFBJUkVEEAYSJQohRVJST1JfUkVBU09OX1RPT19NQU5ZX09QRU5fVFJBREVTEAcSJAogRVJST1JfUkVBU09OX05PVF9DSEFSQUNURVJfT1dORVIQCBIkCiBFUlJPUl9SRUFTT05fQ0hBUkFDVEVSX05PVF9GT1VORBAJEhwKGEVSUk9SX1JFQVNPTl9FTVBUWV9UUkFERRAKEicKI0VSUk9SX1JFQVNPTl9JREVNUE9URU5DWV9LRVlfUkVVU0VEEAsSHQoZRVJST1JfUkVBU09OX1JBVEVfTElNSVRFRBAMQrQBChRjb20uY2hhb3MudHJhZGluZy52MUILRXJyb3JzUHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3RyYWRpbmcvdjE7dHJhZGluZ3YxogIDQ1RYqgIQQ2hhb3MuVHJhZGluZy5WMcoCEENoYW9zXFRyYWRpbmdcVjHiAhxDaGFvc1xUcmFkaW5nXFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OlRyYWRpbmc6OlYxYgZwcm90bzM");
 
 /**
  * ErrorReason is the ErrorInfo reason of trading errors (domain "trading.chaos.world").
@@ -23,14 +23,14 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * No such trade (NOT_FOUND).
+   * No such trade, or the caller is no party to it (NOT_FOUND: a stranger learns nothing).
    *
    * @generated from enum value: ERROR_REASON_TRADE_NOT_FOUND = 1;
    */
   TRADE_NOT_FOUND = 1,
 
   /**
-   * The caller is not a party allowed to do this (PERMISSION_DENIED).
+   * The caller is a party, but not the one allowed to do this, e.g. the proposer accepting (PERMISSION_DENIED).
    *
    * @generated from enum value: ERROR_REASON_NOT_TRADE_PARTY = 2;
    */
@@ -44,14 +44,14 @@ export enum ErrorReason {
   INVALID_TRADE_STATE = 3,
 
   /**
-   * A character cannot trade with itself (INVALID_ARGUMENT).
+   * A character cannot trade with itself, nor with another character of the same player (INVALID_ARGUMENT).
    *
    * @generated from enum value: ERROR_REASON_SELF_TRADE = 4;
    */
   SELF_TRADE = 4,
 
   /**
-   * An offered asset could not be held in escrow (FAILED_PRECONDITION). Metadata: "inventory_reason".
+   * An offered or requested asset is not there (FAILED_PRECONDITION). Metadata: "character_id", "inventory_reason".
    *
    * @generated from enum value: ERROR_REASON_ASSETS_UNAVAILABLE = 5;
    */
@@ -65,11 +65,46 @@ export enum ErrorReason {
   TRADE_EXPIRED = 6,
 
   /**
-   * Too many open trades for this character (RESOURCE_EXHAUSTED). Metadata: "max".
+   * Too many open offers involve this character (RESOURCE_EXHAUSTED). Metadata: "character_id", "max".
    *
    * @generated from enum value: ERROR_REASON_TOO_MANY_OPEN_TRADES = 7;
    */
   TOO_MANY_OPEN_TRADES = 7,
+
+  /**
+   * The caller's player does not own the acting character (PERMISSION_DENIED).
+   *
+   * @generated from enum value: ERROR_REASON_NOT_CHARACTER_OWNER = 8;
+   */
+  NOT_CHARACTER_OWNER = 8,
+
+  /**
+   * The counterparty does not exist or was deleted (NOT_FOUND). Metadata: "character_id".
+   *
+   * @generated from enum value: ERROR_REASON_CHARACTER_NOT_FOUND = 9;
+   */
+  CHARACTER_NOT_FOUND = 9,
+
+  /**
+   * Neither side gives anything (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_EMPTY_TRADE = 10;
+   */
+  EMPTY_TRADE = 10,
+
+  /**
+   * The idempotency key was used before for another offer (ALREADY_EXISTS).
+   *
+   * @generated from enum value: ERROR_REASON_IDEMPOTENCY_KEY_REUSED = 11;
+   */
+  IDEMPOTENCY_KEY_REUSED = 11,
+
+  /**
+   * Too many offers in a short time (RESOURCE_EXHAUSTED, with google.rpc.RetryInfo). Metadata: "limit".
+   *
+   * @generated from enum value: ERROR_REASON_RATE_LIMITED = 12;
+   */
+  RATE_LIMITED = 12,
 }
 
 /**

@@ -6,15 +6,13 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Trade } from "./trade_pb.js";
 import { file_chaos_trading_v1_trade } from "./trade_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/trading/v1/events.proto.
  */
 export const file_chaos_trading_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaGFvcy90cmFkaW5nL3YxL2V2ZW50cy5wcm90bxIQY2hhb3MudHJhZGluZy52MSI3Cg1UcmFkZVByb3Bvc2VkEiYKBXRyYWRlGAEgASgLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZSJSCg1UcmFkZUFjY2VwdGVkEhAKCHRyYWRlX2lkGAEgASgJEi8KC2FjY2VwdF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKKAQoNVHJhZGVFc2Nyb3dlZBIQCgh0cmFkZV9pZBgBIAEoCRIYChBwcm9wb3Nlcl9ob2xkX2lkGAIgASgJEhwKFGNvdW50ZXJwYXJ0eV9ob2xkX2lkGAMgASgJEi8KC2VzY3Jvd190aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJrCg5UcmFkZUNvbXBsZXRlZBImCgV0cmFkZRgBIAEoCzIXLmNoYW9zLnRyYWRpbmcudjEuVHJhZGUSMQoNY29tcGxldGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUwoNVHJhZGVEZWNsaW5lZBIQCgh0cmFkZV9pZBgBIAEoCRIwCgxkZWNsaW5lX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlMKDlRyYWRlQ2FuY2VsbGVkEhAKCHRyYWRlX2lkGAEgASgJEi8KC2NhbmNlbF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJRCgxUcmFkZUV4cGlyZWQSEAoIdHJhZGVfaWQYASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImwKC1RyYWRlRmFpbGVkEhAKCHRyYWRlX2lkGAEgASgJEgwKBHN0ZXAYAiABKAkSDgoGcmVhc29uGAMgASgJEi0KCWZhaWxfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWQoQVHJhZGVDb21wZW5zYXRlZBIQCgh0cmFkZV9pZBgBIAEoCRIzCg9jb21wZW5zYXRlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQrQBChRjb20uY2hhb3MudHJhZGluZy52MUILRXZlbnRzUHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3RyYWRpbmcvdjE7dHJhZGluZ3YxogIDQ1RYqgIQQ2hhb3MuVHJhZGluZy5WMcoCEENoYW9zXFRyYWRpbmdcVjHiAhxDaGFvc1xUcmFkaW5nXFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OlRyYWRpbmc6OlYxYgZwcm90bzM", [file_chaos_trading_v1_trade, file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaGFvcy90cmFkaW5nL3YxL2V2ZW50cy5wcm90bxIQY2hhb3MudHJhZGluZy52MSI3Cg1UcmFkZVByb3Bvc2VkEiYKBXRyYWRlGAEgASgLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZSI3Cg1UcmFkZUFjY2VwdGVkEiYKBXRyYWRlGAEgASgLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZSI3Cg1UcmFkZURlY2xpbmVkEiYKBXRyYWRlGAEgASgLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZSJbCg5UcmFkZUNhbmNlbGxlZBImCgV0cmFkZRgBIAEoCzIXLmNoYW9zLnRyYWRpbmcudjEuVHJhZGUSIQoZY2FuY2VsbGVkX2J5X2NoYXJhY3Rlcl9pZBgCIAEoCSI2CgxUcmFkZUV4cGlyZWQSJgoFdHJhZGUYASABKAsyFy5jaGFvcy50cmFkaW5nLnYxLlRyYWRlIjYKDFRyYWRlU2V0dGxlZBImCgV0cmFkZRgBIAEoCzIXLmNoYW9zLnRyYWRpbmcudjEuVHJhZGUiOgoQVHJhZGVDb21wZW5zYXRlZBImCgV0cmFkZRgBIAEoCzIXLmNoYW9zLnRyYWRpbmcudjEuVHJhZGVCtAEKFGNvbS5jaGFvcy50cmFkaW5nLnYxQgtFdmVudHNQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvdHJhZGluZy92MTt0cmFkaW5ndjGiAgNDVFiqAhBDaGFvcy5UcmFkaW5nLlYxygIQQ2hhb3NcVHJhZGluZ1xWMeICHENoYW9zXFRyYWRpbmdcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6VHJhZGluZzo6VjFiBnByb3RvMw", [file_chaos_trading_v1_trade]);
 
 /**
  * TradeProposed is emitted when an offer is made.
@@ -36,20 +34,15 @@ export const TradeProposedSchema: GenMessage<TradeProposed> = /*@__PURE__*/
   messageDesc(file_chaos_trading_v1_events, 0);
 
 /**
- * TradeAccepted is emitted when the counterparty accepts; the saga starts.
+ * TradeAccepted is emitted when the counterparty accepts; the escrow saga starts.
  *
  * @generated from message chaos.trading.v1.TradeAccepted
  */
 export type TradeAccepted = Message<"chaos.trading.v1.TradeAccepted"> & {
   /**
-   * @generated from field: string trade_id = 1;
+   * @generated from field: chaos.trading.v1.Trade trade = 1;
    */
-  tradeId: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp accept_time = 2;
-   */
-  acceptTime?: Timestamp | undefined;
+  trade?: Trade | undefined;
 };
 
 /**
@@ -60,78 +53,15 @@ export const TradeAcceptedSchema: GenMessage<TradeAccepted> = /*@__PURE__*/
   messageDesc(file_chaos_trading_v1_events, 1);
 
 /**
- * TradeEscrowed is emitted when both sides' assets are held.
- *
- * @generated from message chaos.trading.v1.TradeEscrowed
- */
-export type TradeEscrowed = Message<"chaos.trading.v1.TradeEscrowed"> & {
-  /**
-   * @generated from field: string trade_id = 1;
-   */
-  tradeId: string;
-
-  /**
-   * @generated from field: string proposer_hold_id = 2;
-   */
-  proposerHoldId: string;
-
-  /**
-   * @generated from field: string counterparty_hold_id = 3;
-   */
-  counterpartyHoldId: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp escrow_time = 4;
-   */
-  escrowTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message chaos.trading.v1.TradeEscrowed.
- * Use `create(TradeEscrowedSchema)` to create a new message.
- */
-export const TradeEscrowedSchema: GenMessage<TradeEscrowed> = /*@__PURE__*/
-  messageDesc(file_chaos_trading_v1_events, 2);
-
-/**
- * TradeCompleted is emitted when both holds were transferred.
- *
- * @generated from message chaos.trading.v1.TradeCompleted
- */
-export type TradeCompleted = Message<"chaos.trading.v1.TradeCompleted"> & {
-  /**
-   * @generated from field: chaos.trading.v1.Trade trade = 1;
-   */
-  trade?: Trade | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp complete_time = 2;
-   */
-  completeTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message chaos.trading.v1.TradeCompleted.
- * Use `create(TradeCompletedSchema)` to create a new message.
- */
-export const TradeCompletedSchema: GenMessage<TradeCompleted> = /*@__PURE__*/
-  messageDesc(file_chaos_trading_v1_events, 3);
-
-/**
  * TradeDeclined is emitted when the counterparty declines.
  *
  * @generated from message chaos.trading.v1.TradeDeclined
  */
 export type TradeDeclined = Message<"chaos.trading.v1.TradeDeclined"> & {
   /**
-   * @generated from field: string trade_id = 1;
+   * @generated from field: chaos.trading.v1.Trade trade = 1;
    */
-  tradeId: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp decline_time = 2;
-   */
-  declineTime?: Timestamp | undefined;
+  trade?: Trade | undefined;
 };
 
 /**
@@ -139,23 +69,25 @@ export type TradeDeclined = Message<"chaos.trading.v1.TradeDeclined"> & {
  * Use `create(TradeDeclinedSchema)` to create a new message.
  */
 export const TradeDeclinedSchema: GenMessage<TradeDeclined> = /*@__PURE__*/
-  messageDesc(file_chaos_trading_v1_events, 4);
+  messageDesc(file_chaos_trading_v1_events, 2);
 
 /**
- * TradeCancelled is emitted when the proposer withdraws.
+ * TradeCancelled is emitted when a party withdraws an open offer.
  *
  * @generated from message chaos.trading.v1.TradeCancelled
  */
 export type TradeCancelled = Message<"chaos.trading.v1.TradeCancelled"> & {
   /**
-   * @generated from field: string trade_id = 1;
+   * @generated from field: chaos.trading.v1.Trade trade = 1;
    */
-  tradeId: string;
+  trade?: Trade | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp cancel_time = 2;
+   * The character that withdrew it.
+   *
+   * @generated from field: string cancelled_by_character_id = 2;
    */
-  cancelTime?: Timestamp | undefined;
+  cancelledByCharacterId: string;
 };
 
 /**
@@ -163,7 +95,7 @@ export type TradeCancelled = Message<"chaos.trading.v1.TradeCancelled"> & {
  * Use `create(TradeCancelledSchema)` to create a new message.
  */
 export const TradeCancelledSchema: GenMessage<TradeCancelled> = /*@__PURE__*/
-  messageDesc(file_chaos_trading_v1_events, 5);
+  messageDesc(file_chaos_trading_v1_events, 3);
 
 /**
  * TradeExpired is emitted when nobody answered in time.
@@ -172,14 +104,9 @@ export const TradeCancelledSchema: GenMessage<TradeCancelled> = /*@__PURE__*/
  */
 export type TradeExpired = Message<"chaos.trading.v1.TradeExpired"> & {
   /**
-   * @generated from field: string trade_id = 1;
+   * @generated from field: chaos.trading.v1.Trade trade = 1;
    */
-  tradeId: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp expire_time = 2;
-   */
-  expireTime?: Timestamp | undefined;
+  trade?: Trade | undefined;
 };
 
 /**
@@ -187,43 +114,26 @@ export type TradeExpired = Message<"chaos.trading.v1.TradeExpired"> & {
  * Use `create(TradeExpiredSchema)` to create a new message.
  */
 export const TradeExpiredSchema: GenMessage<TradeExpired> = /*@__PURE__*/
-  messageDesc(file_chaos_trading_v1_events, 6);
+  messageDesc(file_chaos_trading_v1_events, 4);
 
 /**
- * TradeFailed is emitted when a saga step failed; compensation follows.
+ * TradeSettled is emitted when both holds were transferred: the exchange happened.
  *
- * @generated from message chaos.trading.v1.TradeFailed
+ * @generated from message chaos.trading.v1.TradeSettled
  */
-export type TradeFailed = Message<"chaos.trading.v1.TradeFailed"> & {
+export type TradeSettled = Message<"chaos.trading.v1.TradeSettled"> & {
   /**
-   * @generated from field: string trade_id = 1;
+   * @generated from field: chaos.trading.v1.Trade trade = 1;
    */
-  tradeId: string;
-
-  /**
-   * The step that failed, e.g. "hold_counterparty".
-   *
-   * @generated from field: string step = 2;
-   */
-  step: string;
-
-  /**
-   * @generated from field: string reason = 3;
-   */
-  reason: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp fail_time = 4;
-   */
-  failTime?: Timestamp | undefined;
+  trade?: Trade | undefined;
 };
 
 /**
- * Describes the message chaos.trading.v1.TradeFailed.
- * Use `create(TradeFailedSchema)` to create a new message.
+ * Describes the message chaos.trading.v1.TradeSettled.
+ * Use `create(TradeSettledSchema)` to create a new message.
  */
-export const TradeFailedSchema: GenMessage<TradeFailed> = /*@__PURE__*/
-  messageDesc(file_chaos_trading_v1_events, 7);
+export const TradeSettledSchema: GenMessage<TradeSettled> = /*@__PURE__*/
+  messageDesc(file_chaos_trading_v1_events, 5);
 
 /**
  * TradeCompensated is emitted when every hold of a failed trade was released.
@@ -232,14 +142,9 @@ export const TradeFailedSchema: GenMessage<TradeFailed> = /*@__PURE__*/
  */
 export type TradeCompensated = Message<"chaos.trading.v1.TradeCompensated"> & {
   /**
-   * @generated from field: string trade_id = 1;
+   * @generated from field: chaos.trading.v1.Trade trade = 1;
    */
-  tradeId: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp compensate_time = 2;
-   */
-  compensateTime?: Timestamp | undefined;
+  trade?: Trade | undefined;
 };
 
 /**
@@ -247,5 +152,5 @@ export type TradeCompensated = Message<"chaos.trading.v1.TradeCompensated"> & {
  * Use `create(TradeCompensatedSchema)` to create a new message.
  */
 export const TradeCompensatedSchema: GenMessage<TradeCompensated> = /*@__PURE__*/
-  messageDesc(file_chaos_trading_v1_events, 8);
+  messageDesc(file_chaos_trading_v1_events, 6);
 

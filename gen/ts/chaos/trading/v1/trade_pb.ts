@@ -5,6 +5,8 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import type { ErrorReason } from "./errors_pb.js";
+import { file_chaos_trading_v1_errors } from "./errors_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -13,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/trading/v1/trade.proto.
  */
 export const file_chaos_trading_v1_trade: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGFvcy90cmFkaW5nL3YxL3RyYWRlLnByb3RvEhBjaGFvcy50cmFkaW5nLnYxImAKC1RyYWRlQXNzZXRzEjQKBWl0ZW1zGAEgAygLMhsuY2hhb3MudHJhZGluZy52MS5UcmFkZUl0ZW1CCLpIBZIBAhAUEhsKBGdvbGQYAiABKANCDbpICiIIGICU69wDKAAiRQoJVHJhZGVJdGVtEhkKB2l0ZW1faWQYASABKAlCCLpIBXIDsAEBEh0KCHF1YW50aXR5GAIgASgDQgu6SAgiBhjAhD0gACKRAwoFVHJhZGUSEAoIdHJhZGVfaWQYASABKAkSHQoVcHJvcG9zZXJfY2hhcmFjdGVyX2lkGAIgASgJEiEKGWNvdW50ZXJwYXJ0eV9jaGFyYWN0ZXJfaWQYAyABKAkSLAoFb2ZmZXIYBCABKAsyHS5jaGFvcy50cmFkaW5nLnYxLlRyYWRlQXNzZXRzEi4KB3JlcXVlc3QYBSABKAsyHS5jaGFvcy50cmFkaW5nLnYxLlRyYWRlQXNzZXRzEisKBXN0YXRlGAYgASgOMhwuY2hhb3MudHJhZGluZy52MS5UcmFkZVN0YXRlEhYKDmZhaWx1cmVfcmVhc29uGAcgASgJEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKvsBCgpUcmFkZVN0YXRlEhsKF1RSQURFX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUVFJBREVfU1RBVEVfUFJPUE9TRUQQARIYChRUUkFERV9TVEFURV9FU0NST1dFRBACEhkKFVRSQURFX1NUQVRFX0NPTVBMRVRFRBADEhgKFFRSQURFX1NUQVRFX0RFQ0xJTkVEEAQSGQoVVFJBREVfU1RBVEVfQ0FOQ0VMTEVEEAUSFwoTVFJBREVfU1RBVEVfRVhQSVJFRBAGEhYKElRSQURFX1NUQVRFX0ZBSUxFRBAHEhsKF1RSQURFX1NUQVRFX0NPTVBFTlNBVEVEEAhCswEKFGNvbS5jaGFvcy50cmFkaW5nLnYxQgpUcmFkZVByb3RvUAFaLWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy90cmFkaW5nL3YxO3RyYWRpbmd2MaICA0NUWKoCEENoYW9zLlRyYWRpbmcuVjHKAhBDaGFvc1xUcmFkaW5nXFYx4gIcQ2hhb3NcVHJhZGluZ1xWMVxHUEJNZXRhZGF0YeoCEkNoYW9zOjpUcmFkaW5nOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("ChxjaGFvcy90cmFkaW5nL3YxL3RyYWRlLnByb3RvEhBjaGFvcy50cmFkaW5nLnYxImAKC1RyYWRlQXNzZXRzEjQKBWl0ZW1zGAEgAygLMhsuY2hhb3MudHJhZGluZy52MS5UcmFkZUl0ZW1CCLpIBZIBAhAKEhsKBGdvbGQYAiABKANCDbpICiIIGICU69wDKAAicgoJVHJhZGVJdGVtEhkKB2l0ZW1faWQYASABKAlCCLpIBXIDsAEBEh0KCHF1YW50aXR5GAIgASgDQgu6SAgiBhjAhD0gABIVCg1kZWZpbml0aW9uX2lkGAMgASgJEhQKDGRpc3BsYXlfbmFtZRgEIAEoCSIwCgpUcmFkZVBhcnR5EhQKDGNoYXJhY3Rlcl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJIpsECgVUcmFkZRIQCgh0cmFkZV9pZBgBIAEoCRIuCghwcm9wb3NlchgCIAEoCzIcLmNoYW9zLnRyYWRpbmcudjEuVHJhZGVQYXJ0eRIyCgxjb3VudGVycGFydHkYAyABKAsyHC5jaGFvcy50cmFkaW5nLnYxLlRyYWRlUGFydHkSLAoFb2ZmZXIYBCABKAsyHS5jaGFvcy50cmFkaW5nLnYxLlRyYWRlQXNzZXRzEi4KB3JlcXVlc3QYBSABKAsyHS5jaGFvcy50cmFkaW5nLnYxLlRyYWRlQXNzZXRzEisKBXN0YXRlGAYgASgOMhwuY2hhb3MudHJhZGluZy52MS5UcmFkZVN0YXRlEjUKDmZhaWx1cmVfcmVhc29uGAcgASgOMh0uY2hhb3MudHJhZGluZy52MS5FcnJvclJlYXNvbhIXCg9mYWlsdXJlX21lc3NhZ2UYCCABKAkSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY2xvc2VfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqmQIKClRyYWRlU3RhdGUSGwoXVFJBREVfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRUUkFERV9TVEFURV9QUk9QT1NFRBABEhgKFFRSQURFX1NUQVRFX0FDQ0VQVEVEEAISGAoUVFJBREVfU1RBVEVfRVNDUk9XRUQQAxIXChNUUkFERV9TVEFURV9TRVRUTEVEEAQSGAoUVFJBREVfU1RBVEVfREVDTElORUQQBRIZChVUUkFERV9TVEFURV9DQU5DRUxMRUQQBhIXChNUUkFERV9TVEFURV9FWFBJUkVEEAcSHAoYVFJBREVfU1RBVEVfQ09NUEVOU0FUSU5HEAgSGwoXVFJBREVfU1RBVEVfQ09NUEVOU0FURUQQCUKzAQoUY29tLmNoYW9zLnRyYWRpbmcudjFCClRyYWRlUHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3RyYWRpbmcvdjE7dHJhZGluZ3YxogIDQ1RYqgIQQ2hhb3MuVHJhZGluZy5WMcoCEENoYW9zXFRyYWRpbmdcVjHiAhxDaGFvc1xUcmFkaW5nXFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OlRyYWRpbmc6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_trading_v1_errors, file_google_protobuf_timestamp]);
 
 /**
  * TradeAssets are the items and gold one side gives.
@@ -22,6 +24,8 @@ export const file_chaos_trading_v1_trade: GenFile = /*@__PURE__*/
  */
 export type TradeAssets = Message<"chaos.trading.v1.TradeAssets"> & {
   /**
+   * At most 10 stacks per side (the "items per offer" limit).
+   *
    * @generated from field: repeated chaos.trading.v1.TradeItem items = 1;
    */
   items: TradeItem[];
@@ -40,7 +44,7 @@ export const TradeAssetsSchema: GenMessage<TradeAssets> = /*@__PURE__*/
   messageDesc(file_chaos_trading_v1_trade, 0);
 
 /**
- * TradeItem is a quantity of one item stack.
+ * TradeItem is a quantity of one item stack of the giving character.
  *
  * @generated from message chaos.trading.v1.TradeItem
  */
@@ -54,6 +58,18 @@ export type TradeItem = Message<"chaos.trading.v1.TradeItem"> & {
    * @generated from field: int64 quantity = 2;
    */
   quantity: bigint;
+
+  /**
+   * Which item it is (filled in by trading from the giver's inventory), e.g. "potion_of_mana".
+   *
+   * @generated from field: string definition_id = 3;
+   */
+  definitionId: string;
+
+  /**
+   * @generated from field: string display_name = 4;
+   */
+  displayName: string;
 };
 
 /**
@@ -62,6 +78,32 @@ export type TradeItem = Message<"chaos.trading.v1.TradeItem"> & {
  */
 export const TradeItemSchema: GenMessage<TradeItem> = /*@__PURE__*/
   messageDesc(file_chaos_trading_v1_trade, 1);
+
+/**
+ * TradeParty is one side of a trade.
+ *
+ * @generated from message chaos.trading.v1.TradeParty
+ */
+export type TradeParty = Message<"chaos.trading.v1.TradeParty"> & {
+  /**
+   * @generated from field: string character_id = 1;
+   */
+  characterId: string;
+
+  /**
+   * The character's name when the trade was proposed.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message chaos.trading.v1.TradeParty.
+ * Use `create(TradePartySchema)` to create a new message.
+ */
+export const TradePartySchema: GenMessage<TradeParty> = /*@__PURE__*/
+  messageDesc(file_chaos_trading_v1_trade, 2);
 
 /**
  * Trade is an exchange between two characters, settled through escrow.
@@ -75,14 +117,14 @@ export type Trade = Message<"chaos.trading.v1.Trade"> & {
   tradeId: string;
 
   /**
-   * @generated from field: string proposer_character_id = 2;
+   * @generated from field: chaos.trading.v1.TradeParty proposer = 2;
    */
-  proposerCharacterId: string;
+  proposer?: TradeParty | undefined;
 
   /**
-   * @generated from field: string counterparty_character_id = 3;
+   * @generated from field: chaos.trading.v1.TradeParty counterparty = 3;
    */
-  counterpartyCharacterId: string;
+  counterparty?: TradeParty | undefined;
 
   /**
    * What the proposer gives.
@@ -92,7 +134,7 @@ export type Trade = Message<"chaos.trading.v1.Trade"> & {
   offer?: TradeAssets | undefined;
 
   /**
-   * What the proposer asks for in return.
+   * What the proposer asks for in return (the counterparty gives it).
    *
    * @generated from field: chaos.trading.v1.TradeAssets request = 5;
    */
@@ -104,26 +146,42 @@ export type Trade = Message<"chaos.trading.v1.Trade"> & {
   state: TradeState;
 
   /**
-   * Why the trade failed, when it did.
+   * Why the trade was compensated (COMPENSATING, COMPENSATED).
    *
-   * @generated from field: string failure_reason = 7;
+   * @generated from field: chaos.trading.v1.ErrorReason failure_reason = 7;
    */
-  failureReason: string;
+  failureReason: ErrorReason;
 
   /**
-   * @generated from field: google.protobuf.Timestamp create_time = 8;
+   * A readable account of the failure, e.g. "the counterparty holds 10 gold; 50 needed".
+   *
+   * @generated from field: string failure_message = 8;
+   */
+  failureMessage: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 9;
    */
   createTime?: Timestamp | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp expire_time = 9;
+   * The offer stands until then; after it, it expires without anyone calling.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 10;
    */
   expireTime?: Timestamp | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp update_time = 10;
+   * @generated from field: google.protobuf.Timestamp update_time = 11;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * When it reached its final state.
+   *
+   * @generated from field: google.protobuf.Timestamp close_time = 12;
+   */
+  closeTime?: Timestamp | undefined;
 };
 
 /**
@@ -131,10 +189,11 @@ export type Trade = Message<"chaos.trading.v1.Trade"> & {
  * Use `create(TradeSchema)` to create a new message.
  */
 export const TradeSchema: GenMessage<Trade> = /*@__PURE__*/
-  messageDesc(file_chaos_trading_v1_trade, 2);
+  messageDesc(file_chaos_trading_v1_trade, 3);
 
 /**
- * TradeState is where a trade is in its escrow saga.
+ * TradeState is where a trade is in its escrow saga. Every trade reaches one
+ * of the final states (SETTLED, DECLINED, CANCELLED, EXPIRED, COMPENSATED).
  *
  * @generated from enum chaos.trading.v1.TradeState
  */
@@ -145,60 +204,67 @@ export enum TradeState {
   UNSPECIFIED = 0,
 
   /**
-   * Offered, waiting for the counterparty.
+   * Offered, waiting for the counterparty. Nothing is held yet.
    *
    * @generated from enum value: TRADE_STATE_PROPOSED = 1;
    */
   PROPOSED = 1,
 
   /**
-   * Accepted; both sides' assets are being held.
+   * Accepted; both sides' assets are being placed in escrow holds.
    *
-   * @generated from enum value: TRADE_STATE_ESCROWED = 2;
+   * @generated from enum value: TRADE_STATE_ACCEPTED = 2;
    */
-  ESCROWED = 2,
+  ACCEPTED = 2,
 
   /**
-   * Assets exchanged. Final.
+   * Both sides' assets are held; the holds are being transferred. From here the trade only goes forward.
    *
-   * @generated from enum value: TRADE_STATE_COMPLETED = 3;
+   * @generated from enum value: TRADE_STATE_ESCROWED = 3;
    */
-  COMPLETED = 3,
+  ESCROWED = 3,
+
+  /**
+   * Both holds transferred: each side has what the other gave. Final.
+   *
+   * @generated from enum value: TRADE_STATE_SETTLED = 4;
+   */
+  SETTLED = 4,
 
   /**
    * The counterparty declined. Final.
    *
-   * @generated from enum value: TRADE_STATE_DECLINED = 4;
+   * @generated from enum value: TRADE_STATE_DECLINED = 5;
    */
-  DECLINED = 4,
+  DECLINED = 5,
 
   /**
-   * The proposer withdrew it. Final.
+   * A party withdrew it while it was open. Final.
    *
-   * @generated from enum value: TRADE_STATE_CANCELLED = 5;
+   * @generated from enum value: TRADE_STATE_CANCELLED = 6;
    */
-  CANCELLED = 5,
+  CANCELLED = 6,
 
   /**
-   * Nobody answered in time. Final.
+   * Nobody answered before the offer's expiry. Final.
    *
-   * @generated from enum value: TRADE_STATE_EXPIRED = 6;
+   * @generated from enum value: TRADE_STATE_EXPIRED = 7;
    */
-  EXPIRED = 6,
+  EXPIRED = 7,
 
   /**
-   * A step failed; compensation is running.
+   * An asset could not be held; the holds that were placed are being released.
    *
-   * @generated from enum value: TRADE_STATE_FAILED = 7;
+   * @generated from enum value: TRADE_STATE_COMPENSATING = 8;
    */
-  FAILED = 7,
+  COMPENSATING = 8,
 
   /**
-   * A failed trade's holds were all released. Final.
+   * Every hold of a failed trade was released; nothing moved. Final.
    *
-   * @generated from enum value: TRADE_STATE_COMPENSATED = 8;
+   * @generated from enum value: TRADE_STATE_COMPENSATED = 9;
    */
-  COMPENSATED = 8,
+  COMPENSATED = 9,
 }
 
 /**

@@ -2,8 +2,8 @@
 // @generated from file chaos/trading/v1/trading_service.proto (package chaos.trading.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Trade, TradeAssets, TradeState } from "./trade_pb.js";
 import { file_chaos_trading_v1_trade } from "./trade_pb.js";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/trading/v1/trading_service.proto.
  */
 export const file_chaos_trading_v1_trading_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZjaGFvcy90cmFkaW5nL3YxL3RyYWRpbmdfc2VydmljZS5wcm90bxIQY2hhb3MudHJhZGluZy52MSKyAgoTUHJvcG9zZVRyYWRlUmVxdWVzdBInChVwcm9wb3Nlcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEisKGWNvdW50ZXJwYXJ0eV9jaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBEjQKBW9mZmVyGAMgASgLMh0uY2hhb3MudHJhZGluZy52MS5UcmFkZUFzc2V0c0IGukgDyAEBEjYKB3JlcXVlc3QYBCABKAsyHS5jaGFvcy50cmFkaW5nLnYxLlRyYWRlQXNzZXRzQga6SAPIAQESNAoDdHRsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgy6SAmqAQYiBAiAowUSIQoPaWRlbXBvdGVuY3lfa2V5GAYgASgJQgi6SAVyAxiAASI+ChRQcm9wb3NlVHJhZGVSZXNwb25zZRImCgV0cmFkZRgBIAEoCzIXLmNoYW9zLnRyYWRpbmcudjEuVHJhZGUiMAoSQWNjZXB0VHJhZGVSZXF1ZXN0EhoKCHRyYWRlX2lkGAEgASgJQgi6SAVyA7ABASI9ChNBY2NlcHRUcmFkZVJlc3BvbnNlEiYKBXRyYWRlGAEgASgLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZSIxChNEZWNsaW5lVHJhZGVSZXF1ZXN0EhoKCHRyYWRlX2lkGAEgASgJQgi6SAVyA7ABASI+ChREZWNsaW5lVHJhZGVSZXNwb25zZRImCgV0cmFkZRgBIAEoCzIXLmNoYW9zLnRyYWRpbmcudjEuVHJhZGUiMAoSQ2FuY2VsVHJhZGVSZXF1ZXN0EhoKCHRyYWRlX2lkGAEgASgJQgi6SAVyA7ABASI9ChNDYW5jZWxUcmFkZVJlc3BvbnNlEiYKBXRyYWRlGAEgASgLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZSItCg9HZXRUcmFkZVJlcXVlc3QSGgoIdHJhZGVfaWQYASABKAlCCLpIBXIDsAEBIjoKEEdldFRyYWRlUmVzcG9uc2USJgoFdHJhZGUYASABKAsyFy5jaGFvcy50cmFkaW5nLnYxLlRyYWRlIqYBChFMaXN0VHJhZGVzUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEjUKBXN0YXRlGAIgASgOMhwuY2hhb3MudHJhZGluZy52MS5UcmFkZVN0YXRlQgi6SAWCAQIQARIcCglwYWdlX3NpemUYAyABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiAAiJWChJMaXN0VHJhZGVzUmVzcG9uc2USJwoGdHJhZGVzGAEgAygLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkysgQKDlRyYWRpbmdTZXJ2aWNlEl0KDFByb3Bvc2VUcmFkZRIlLmNoYW9zLnRyYWRpbmcudjEuUHJvcG9zZVRyYWRlUmVxdWVzdBomLmNoYW9zLnRyYWRpbmcudjEuUHJvcG9zZVRyYWRlUmVzcG9uc2USWgoLQWNjZXB0VHJhZGUSJC5jaGFvcy50cmFkaW5nLnYxLkFjY2VwdFRyYWRlUmVxdWVzdBolLmNoYW9zLnRyYWRpbmcudjEuQWNjZXB0VHJhZGVSZXNwb25zZRJdCgxEZWNsaW5lVHJhZGUSJS5jaGFvcy50cmFkaW5nLnYxLkRlY2xpbmVUcmFkZVJlcXVlc3QaJi5jaGFvcy50cmFkaW5nLnYxLkRlY2xpbmVUcmFkZVJlc3BvbnNlEloKC0NhbmNlbFRyYWRlEiQuY2hhb3MudHJhZGluZy52MS5DYW5jZWxUcmFkZVJlcXVlc3QaJS5jaGFvcy50cmFkaW5nLnYxLkNhbmNlbFRyYWRlUmVzcG9uc2USUQoIR2V0VHJhZGUSIS5jaGFvcy50cmFkaW5nLnYxLkdldFRyYWRlUmVxdWVzdBoiLmNoYW9zLnRyYWRpbmcudjEuR2V0VHJhZGVSZXNwb25zZRJXCgpMaXN0VHJhZGVzEiMuY2hhb3MudHJhZGluZy52MS5MaXN0VHJhZGVzUmVxdWVzdBokLmNoYW9zLnRyYWRpbmcudjEuTGlzdFRyYWRlc1Jlc3BvbnNlQrwBChRjb20uY2hhb3MudHJhZGluZy52MUITVHJhZGluZ1NlcnZpY2VQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvdHJhZGluZy92MTt0cmFkaW5ndjGiAgNDVFiqAhBDaGFvcy5UcmFkaW5nLlYxygIQQ2hhb3NcVHJhZGluZ1xWMeICHENoYW9zXFRyYWRpbmdcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6VHJhZGluZzo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_trading_v1_trade, file_google_protobuf_duration]);
+  fileDesc("CiZjaGFvcy90cmFkaW5nL3YxL3RyYWRpbmdfc2VydmljZS5wcm90bxIQY2hhb3MudHJhZGluZy52MSK4AgoTUHJvcG9zZVRyYWRlUmVxdWVzdBInChVwcm9wb3Nlcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEisKGWNvdW50ZXJwYXJ0eV9jaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBEjQKBW9mZmVyGAMgASgLMh0uY2hhb3MudHJhZGluZy52MS5UcmFkZUFzc2V0c0IGukgDyAEBEjYKB3JlcXVlc3QYBCABKAsyHS5jaGFvcy50cmFkaW5nLnYxLlRyYWRlQXNzZXRzQga6SAPIAQESOAoDdHRsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQhC6SA2qAQoiBAiAowUyAgg8EiMKD2lkZW1wb3RlbmN5X2tleRgGIAEoCUIKukgHcgUQARiAASI+ChRQcm9wb3NlVHJhZGVSZXNwb25zZRImCgV0cmFkZRgBIAEoCzIXLmNoYW9zLnRyYWRpbmcudjEuVHJhZGUiMAoSQWNjZXB0VHJhZGVSZXF1ZXN0EhoKCHRyYWRlX2lkGAEgASgJQgi6SAVyA7ABASI9ChNBY2NlcHRUcmFkZVJlc3BvbnNlEiYKBXRyYWRlGAEgASgLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZSIxChNEZWNsaW5lVHJhZGVSZXF1ZXN0EhoKCHRyYWRlX2lkGAEgASgJQgi6SAVyA7ABASI+ChREZWNsaW5lVHJhZGVSZXNwb25zZRImCgV0cmFkZRgBIAEoCzIXLmNoYW9zLnRyYWRpbmcudjEuVHJhZGUiMAoSQ2FuY2VsVHJhZGVSZXF1ZXN0EhoKCHRyYWRlX2lkGAEgASgJQgi6SAVyA7ABASI9ChNDYW5jZWxUcmFkZVJlc3BvbnNlEiYKBXRyYWRlGAEgASgLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZSItCg9HZXRUcmFkZVJlcXVlc3QSGgoIdHJhZGVfaWQYASABKAlCCLpIBXIDsAEBIjoKEEdldFRyYWRlUmVzcG9uc2USJgoFdHJhZGUYASABKAsyFy5jaGFvcy50cmFkaW5nLnYxLlRyYWRlIuUBChFMaXN0VHJhZGVzUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEj8KBnN0YXRlcxgCIAMoDjIcLmNoYW9zLnRyYWRpbmcudjEuVHJhZGVTdGF0ZUIRukgOkgELEAkiB4IBBBABIAASMwoEcm9sZRgDIAEoDjIbLmNoYW9zLnRyYWRpbmcudjEuVHJhZGVSb2xlQgi6SAWCAQIQARIcCglwYWdlX3NpemUYBCABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAUgASgJQgi6SAVyAxiAAiJWChJMaXN0VHJhZGVzUmVzcG9uc2USJwoGdHJhZGVzGAEgAygLMhcuY2hhb3MudHJhZGluZy52MS5UcmFkZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqXQoJVHJhZGVSb2xlEhoKFlRSQURFX1JPTEVfVU5TUEVDSUZJRUQQABIXChNUUkFERV9ST0xFX1BST1BPU0VSEAESGwoXVFJBREVfUk9MRV9DT1VOVEVSUEFSVFkQAjLLBAoOVHJhZGluZ1NlcnZpY2USXQoMUHJvcG9zZVRyYWRlEiUuY2hhb3MudHJhZGluZy52MS5Qcm9wb3NlVHJhZGVSZXF1ZXN0GiYuY2hhb3MudHJhZGluZy52MS5Qcm9wb3NlVHJhZGVSZXNwb25zZRJfCgtBY2NlcHRUcmFkZRIkLmNoYW9zLnRyYWRpbmcudjEuQWNjZXB0VHJhZGVSZXF1ZXN0GiUuY2hhb3MudHJhZGluZy52MS5BY2NlcHRUcmFkZVJlc3BvbnNlIgOQAgISYgoMRGVjbGluZVRyYWRlEiUuY2hhb3MudHJhZGluZy52MS5EZWNsaW5lVHJhZGVSZXF1ZXN0GiYuY2hhb3MudHJhZGluZy52MS5EZWNsaW5lVHJhZGVSZXNwb25zZSIDkAICEl8KC0NhbmNlbFRyYWRlEiQuY2hhb3MudHJhZGluZy52MS5DYW5jZWxUcmFkZVJlcXVlc3QaJS5jaGFvcy50cmFkaW5nLnYxLkNhbmNlbFRyYWRlUmVzcG9uc2UiA5ACAhJWCghHZXRUcmFkZRIhLmNoYW9zLnRyYWRpbmcudjEuR2V0VHJhZGVSZXF1ZXN0GiIuY2hhb3MudHJhZGluZy52MS5HZXRUcmFkZVJlc3BvbnNlIgOQAgESXAoKTGlzdFRyYWRlcxIjLmNoYW9zLnRyYWRpbmcudjEuTGlzdFRyYWRlc1JlcXVlc3QaJC5jaGFvcy50cmFkaW5nLnYxLkxpc3RUcmFkZXNSZXNwb25zZSIDkAIBQrwBChRjb20uY2hhb3MudHJhZGluZy52MUITVHJhZGluZ1NlcnZpY2VQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvdHJhZGluZy92MTt0cmFkaW5ndjGiAgNDVFiqAhBDaGFvcy5UcmFkaW5nLlYxygIQQ2hhb3NcVHJhZGluZ1xWMeICHENoYW9zXFRyYWRpbmdcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6VHJhZGluZzo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_trading_v1_trade, file_google_protobuf_duration]);
 
 /**
  * ProposeTradeRequest describes the offer.
@@ -24,6 +24,8 @@ export const file_chaos_trading_v1_trading_service: GenFile = /*@__PURE__*/
  */
 export type ProposeTradeRequest = Message<"chaos.trading.v1.ProposeTradeRequest"> & {
   /**
+   * The caller's character that offers.
+   *
    * @generated from field: string proposer_character_id = 1;
    */
   proposerCharacterId: string;
@@ -34,23 +36,29 @@ export type ProposeTradeRequest = Message<"chaos.trading.v1.ProposeTradeRequest"
   counterpartyCharacterId: string;
 
   /**
+   * What the proposer gives.
+   *
    * @generated from field: chaos.trading.v1.TradeAssets offer = 3;
    */
   offer?: TradeAssets | undefined;
 
   /**
+   * What the proposer asks for in return.
+   *
    * @generated from field: chaos.trading.v1.TradeAssets request = 4;
    */
   request?: TradeAssets | undefined;
 
   /**
-   * How long the offer stands (1 minute to 24 hours; default 10 minutes).
+   * How long the offer stands: 1 minute to 24 hours; 10 minutes when unset.
    *
    * @generated from field: google.protobuf.Duration ttl = 5;
    */
   ttl?: Duration | undefined;
 
   /**
+   * Required: a retry with the same key returns the first trade instead of offering twice.
+   *
    * @generated from field: string idempotency_key = 6;
    */
   idempotencyKey: string;
@@ -102,7 +110,7 @@ export const AcceptTradeRequestSchema: GenMessage<AcceptTradeRequest> = /*@__PUR
   messageDesc(file_chaos_trading_v1_trading_service, 2);
 
 /**
- * AcceptTradeResponse is the trade after acceptance (ESCROWED or COMPLETED).
+ * AcceptTradeResponse is the trade after acceptance.
  *
  * @generated from message chaos.trading.v1.AcceptTradeResponse
  */
@@ -235,7 +243,7 @@ export const GetTradeResponseSchema: GenMessage<GetTradeResponse> = /*@__PURE__*
   messageDesc(file_chaos_trading_v1_trading_service, 9);
 
 /**
- * ListTradesRequest names the character, paged, optionally by state.
+ * ListTradesRequest names the character, paged, optionally by state and side.
  *
  * @generated from message chaos.trading.v1.ListTradesRequest
  */
@@ -246,19 +254,28 @@ export type ListTradesRequest = Message<"chaos.trading.v1.ListTradesRequest"> & 
   characterId: string;
 
   /**
-   * Only trades in this state; all when unspecified.
+   * Only trades in these states; all when empty.
    *
-   * @generated from field: chaos.trading.v1.TradeState state = 2;
+   * @generated from field: repeated chaos.trading.v1.TradeState states = 2;
    */
-  state: TradeState;
+  states: TradeState[];
 
   /**
-   * @generated from field: int32 page_size = 3;
+   * Only trades where the character is on this side; both when unspecified.
+   *
+   * @generated from field: chaos.trading.v1.TradeRole role = 3;
+   */
+  role: TradeRole;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 4;
    */
   pageSize: number;
 
   /**
-   * @generated from field: string page_token = 4;
+   * @generated from field: string page_token = 5;
    */
   pageToken: string;
 };
@@ -295,18 +312,55 @@ export const ListTradesResponseSchema: GenMessage<ListTradesResponse> = /*@__PUR
   messageDesc(file_chaos_trading_v1_trading_service, 11);
 
 /**
+ * TradeRole filters a character's trades by its side.
+ *
+ * @generated from enum chaos.trading.v1.TradeRole
+ */
+export enum TradeRole {
+  /**
+   * @generated from enum value: TRADE_ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Offers the character made.
+   *
+   * @generated from enum value: TRADE_ROLE_PROPOSER = 1;
+   */
+  PROPOSER = 1,
+
+  /**
+   * Offers made to the character.
+   *
+   * @generated from enum value: TRADE_ROLE_COUNTERPARTY = 2;
+   */
+  COUNTERPARTY = 2,
+}
+
+/**
+ * Describes the enum chaos.trading.v1.TradeRole.
+ */
+export const TradeRoleSchema: GenEnum<TradeRole> = /*@__PURE__*/
+  enumDesc(file_chaos_trading_v1_trading_service, 0);
+
+/**
  * TradingService runs player-to-player trades as an escrow saga: accepting
- * holds both sides' assets, then transfers them; any failing step releases
- * every hold (compensation), so an item can never be duplicated or lost.
- * Public: authenticated player, for their own characters.
+ * holds both sides' assets in inventory, then transfers both holds; when an
+ * asset cannot be held, every hold placed is released (compensation). The
+ * saga's state is persisted at every step and resumed after a crash, so a
+ * trade never ends half transferred and an item is never duplicated or lost.
+ * Public: authenticated player, acting through their own characters.
  *
  * @generated from service chaos.trading.v1.TradingService
  */
 export const TradingService: GenService<{
   /**
-   * ProposeTrade offers assets to another character.
-   * Errors: INVALID_ARGUMENT (SELF_TRADE), PERMISSION_DENIED (NOT_TRADE_PARTY),
-   * RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES).
+   * ProposeTrade offers assets to another player's character. Retrying with
+   * the same idempotency key returns the first trade.
+   * Errors: INVALID_ARGUMENT (SELF_TRADE, EMPTY_TRADE), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+   * NOT_FOUND (CHARACTER_NOT_FOUND), FAILED_PRECONDITION (ASSETS_UNAVAILABLE),
+   * RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES, RATE_LIMITED with RetryInfo),
+   * ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
    *
    * @generated from rpc chaos.trading.v1.TradingService.ProposeTrade
    */
@@ -316,9 +370,12 @@ export const TradingService: GenService<{
     output: typeof ProposeTradeResponseSchema;
   },
   /**
-   * AcceptTrade accepts an offer as the counterparty; the saga starts.
-   * Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY),
-   * FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED, ASSETS_UNAVAILABLE).
+   * AcceptTrade accepts an offer as the counterparty and starts the saga. It
+   * waits briefly for the saga to finish and returns the trade as it is then
+   * (SETTLED, COMPENSATED, or still ACCEPTED/ESCROWED: it finishes on its own).
+   * Accepting again returns the trade, never an error.
+   * Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+   * FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED).
    *
    * @generated from rpc chaos.trading.v1.TradingService.AcceptTrade
    */
@@ -328,8 +385,9 @@ export const TradingService: GenService<{
     output: typeof AcceptTradeResponseSchema;
   },
   /**
-   * DeclineTrade declines an offer as the counterparty.
-   * Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+   * DeclineTrade declines an offer as the counterparty. Declining again returns the trade.
+   * Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+   * FAILED_PRECONDITION (INVALID_TRADE_STATE).
    *
    * @generated from rpc chaos.trading.v1.TradingService.DeclineTrade
    */
@@ -339,8 +397,9 @@ export const TradingService: GenService<{
     output: typeof DeclineTradeResponseSchema;
   },
   /**
-   * CancelTrade withdraws an offer as the proposer.
-   * Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+   * CancelTrade withdraws an open offer, by either party. Cancelling again returns the trade.
+   * Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+   * FAILED_PRECONDITION (INVALID_TRADE_STATE).
    *
    * @generated from rpc chaos.trading.v1.TradingService.CancelTrade
    */
@@ -350,8 +409,8 @@ export const TradingService: GenService<{
     output: typeof CancelTradeResponseSchema;
   },
   /**
-   * GetTrade returns a trade the caller is a party to.
-   * Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY).
+   * GetTrade returns a trade one of the caller's characters is a party to.
+   * Errors: NOT_FOUND (TRADE_NOT_FOUND).
    *
    * @generated from rpc chaos.trading.v1.TradingService.GetTrade
    */
@@ -362,6 +421,7 @@ export const TradingService: GenService<{
   },
   /**
    * ListTrades lists the trades of one of the caller's characters, newest first.
+   * Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.trading.v1.TradingService.ListTrades
    */

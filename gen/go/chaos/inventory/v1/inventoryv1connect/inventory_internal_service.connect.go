@@ -51,6 +51,18 @@ const (
 	// InventoryInternalServiceTransferEscrowHoldProcedure is the fully-qualified name of the
 	// InventoryInternalService's TransferEscrowHold RPC.
 	InventoryInternalServiceTransferEscrowHoldProcedure = "/chaos.inventory.v1.InventoryInternalService/TransferEscrowHold"
+	// InventoryInternalServiceMoveGoldProcedure is the fully-qualified name of the
+	// InventoryInternalService's MoveGold RPC.
+	InventoryInternalServiceMoveGoldProcedure = "/chaos.inventory.v1.InventoryInternalService/MoveGold"
+	// InventoryInternalServiceGetAccountBalanceProcedure is the fully-qualified name of the
+	// InventoryInternalService's GetAccountBalance RPC.
+	InventoryInternalServiceGetAccountBalanceProcedure = "/chaos.inventory.v1.InventoryInternalService/GetAccountBalance"
+	// InventoryInternalServiceListAccountEntriesProcedure is the fully-qualified name of the
+	// InventoryInternalService's ListAccountEntries RPC.
+	InventoryInternalServiceListAccountEntriesProcedure = "/chaos.inventory.v1.InventoryInternalService/ListAccountEntries"
+	// InventoryInternalServiceListCharacterItemsProcedure is the fully-qualified name of the
+	// InventoryInternalService's ListCharacterItems RPC.
+	InventoryInternalServiceListCharacterItemsProcedure = "/chaos.inventory.v1.InventoryInternalService/ListCharacterItems"
 )
 
 // InventoryInternalServiceClient is a client for the chaos.inventory.v1.InventoryInternalService
@@ -74,6 +86,21 @@ type InventoryInternalServiceClient interface {
 	// TransferEscrowHold gives held items and gold to another character (trade commit).
 	// Errors: NOT_FOUND (HOLD_NOT_FOUND).
 	TransferEscrowHold(context.Context, *connect.Request[v1.TransferEscrowHoldRequest]) (*connect.Response[v1.TransferEscrowHoldResponse], error)
+	// MoveGold moves gold between two player-owned accounts (a wallet to a
+	// guild bank, a bank to a wallet, a wallet to another), never below zero and
+	// never creating or destroying gold: both sides are one ledger transaction.
+	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	MoveGold(context.Context, *connect.Request[v1.MoveGoldRequest]) (*connect.Response[v1.MoveGoldResponse], error)
+	// GetAccountBalance returns an account's balance (zero for a bank never used).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+	GetAccountBalance(context.Context, *connect.Request[v1.GetAccountBalanceRequest]) (*connect.Response[v1.GetAccountBalanceResponse], error)
+	// ListAccountEntries lists an account's gold movements, newest first (a guild bank's history).
+	ListAccountEntries(context.Context, *connect.Request[v1.ListAccountEntriesRequest]) (*connect.Response[v1.ListAccountEntriesResponse], error)
+	// ListCharacterItems returns stacks of a live character (all, or those named), for
+	// services that show or check another character's items (a trade offer).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+	ListCharacterItems(context.Context, *connect.Request[v1.ListCharacterItemsRequest]) (*connect.Response[v1.ListCharacterItemsResponse], error)
 }
 
 // NewInventoryInternalServiceClient constructs a client for the
@@ -124,6 +151,33 @@ func NewInventoryInternalServiceClient(httpClient connect.HTTPClient, baseURL st
 			connect.WithSchema(inventoryInternalServiceMethods.ByName("TransferEscrowHold")),
 			connect.WithClientOptions(opts...),
 		),
+		moveGold: connect.NewClient[v1.MoveGoldRequest, v1.MoveGoldResponse](
+			httpClient,
+			baseURL+InventoryInternalServiceMoveGoldProcedure,
+			connect.WithSchema(inventoryInternalServiceMethods.ByName("MoveGold")),
+			connect.WithClientOptions(opts...),
+		),
+		getAccountBalance: connect.NewClient[v1.GetAccountBalanceRequest, v1.GetAccountBalanceResponse](
+			httpClient,
+			baseURL+InventoryInternalServiceGetAccountBalanceProcedure,
+			connect.WithSchema(inventoryInternalServiceMethods.ByName("GetAccountBalance")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listAccountEntries: connect.NewClient[v1.ListAccountEntriesRequest, v1.ListAccountEntriesResponse](
+			httpClient,
+			baseURL+InventoryInternalServiceListAccountEntriesProcedure,
+			connect.WithSchema(inventoryInternalServiceMethods.ByName("ListAccountEntries")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listCharacterItems: connect.NewClient[v1.ListCharacterItemsRequest, v1.ListCharacterItemsResponse](
+			httpClient,
+			baseURL+InventoryInternalServiceListCharacterItemsProcedure,
+			connect.WithSchema(inventoryInternalServiceMethods.ByName("ListCharacterItems")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -135,6 +189,10 @@ type inventoryInternalServiceClient struct {
 	placeEscrowHold    *connect.Client[v1.PlaceEscrowHoldRequest, v1.PlaceEscrowHoldResponse]
 	releaseEscrowHold  *connect.Client[v1.ReleaseEscrowHoldRequest, v1.ReleaseEscrowHoldResponse]
 	transferEscrowHold *connect.Client[v1.TransferEscrowHoldRequest, v1.TransferEscrowHoldResponse]
+	moveGold           *connect.Client[v1.MoveGoldRequest, v1.MoveGoldResponse]
+	getAccountBalance  *connect.Client[v1.GetAccountBalanceRequest, v1.GetAccountBalanceResponse]
+	listAccountEntries *connect.Client[v1.ListAccountEntriesRequest, v1.ListAccountEntriesResponse]
+	listCharacterItems *connect.Client[v1.ListCharacterItemsRequest, v1.ListCharacterItemsResponse]
 }
 
 // GrantItems calls chaos.inventory.v1.InventoryInternalService.GrantItems.
@@ -167,6 +225,26 @@ func (c *inventoryInternalServiceClient) TransferEscrowHold(ctx context.Context,
 	return c.transferEscrowHold.CallUnary(ctx, req)
 }
 
+// MoveGold calls chaos.inventory.v1.InventoryInternalService.MoveGold.
+func (c *inventoryInternalServiceClient) MoveGold(ctx context.Context, req *connect.Request[v1.MoveGoldRequest]) (*connect.Response[v1.MoveGoldResponse], error) {
+	return c.moveGold.CallUnary(ctx, req)
+}
+
+// GetAccountBalance calls chaos.inventory.v1.InventoryInternalService.GetAccountBalance.
+func (c *inventoryInternalServiceClient) GetAccountBalance(ctx context.Context, req *connect.Request[v1.GetAccountBalanceRequest]) (*connect.Response[v1.GetAccountBalanceResponse], error) {
+	return c.getAccountBalance.CallUnary(ctx, req)
+}
+
+// ListAccountEntries calls chaos.inventory.v1.InventoryInternalService.ListAccountEntries.
+func (c *inventoryInternalServiceClient) ListAccountEntries(ctx context.Context, req *connect.Request[v1.ListAccountEntriesRequest]) (*connect.Response[v1.ListAccountEntriesResponse], error) {
+	return c.listAccountEntries.CallUnary(ctx, req)
+}
+
+// ListCharacterItems calls chaos.inventory.v1.InventoryInternalService.ListCharacterItems.
+func (c *inventoryInternalServiceClient) ListCharacterItems(ctx context.Context, req *connect.Request[v1.ListCharacterItemsRequest]) (*connect.Response[v1.ListCharacterItemsResponse], error) {
+	return c.listCharacterItems.CallUnary(ctx, req)
+}
+
 // InventoryInternalServiceHandler is an implementation of the
 // chaos.inventory.v1.InventoryInternalService service.
 type InventoryInternalServiceHandler interface {
@@ -188,6 +266,21 @@ type InventoryInternalServiceHandler interface {
 	// TransferEscrowHold gives held items and gold to another character (trade commit).
 	// Errors: NOT_FOUND (HOLD_NOT_FOUND).
 	TransferEscrowHold(context.Context, *connect.Request[v1.TransferEscrowHoldRequest]) (*connect.Response[v1.TransferEscrowHoldResponse], error)
+	// MoveGold moves gold between two player-owned accounts (a wallet to a
+	// guild bank, a bank to a wallet, a wallet to another), never below zero and
+	// never creating or destroying gold: both sides are one ledger transaction.
+	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	MoveGold(context.Context, *connect.Request[v1.MoveGoldRequest]) (*connect.Response[v1.MoveGoldResponse], error)
+	// GetAccountBalance returns an account's balance (zero for a bank never used).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+	GetAccountBalance(context.Context, *connect.Request[v1.GetAccountBalanceRequest]) (*connect.Response[v1.GetAccountBalanceResponse], error)
+	// ListAccountEntries lists an account's gold movements, newest first (a guild bank's history).
+	ListAccountEntries(context.Context, *connect.Request[v1.ListAccountEntriesRequest]) (*connect.Response[v1.ListAccountEntriesResponse], error)
+	// ListCharacterItems returns stacks of a live character (all, or those named), for
+	// services that show or check another character's items (a trade offer).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND).
+	ListCharacterItems(context.Context, *connect.Request[v1.ListCharacterItemsRequest]) (*connect.Response[v1.ListCharacterItemsResponse], error)
 }
 
 // NewInventoryInternalServiceHandler builds an HTTP handler from the service implementation. It
@@ -233,6 +326,33 @@ func NewInventoryInternalServiceHandler(svc InventoryInternalServiceHandler, opt
 		connect.WithSchema(inventoryInternalServiceMethods.ByName("TransferEscrowHold")),
 		connect.WithHandlerOptions(opts...),
 	)
+	inventoryInternalServiceMoveGoldHandler := connect.NewUnaryHandler(
+		InventoryInternalServiceMoveGoldProcedure,
+		svc.MoveGold,
+		connect.WithSchema(inventoryInternalServiceMethods.ByName("MoveGold")),
+		connect.WithHandlerOptions(opts...),
+	)
+	inventoryInternalServiceGetAccountBalanceHandler := connect.NewUnaryHandler(
+		InventoryInternalServiceGetAccountBalanceProcedure,
+		svc.GetAccountBalance,
+		connect.WithSchema(inventoryInternalServiceMethods.ByName("GetAccountBalance")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	inventoryInternalServiceListAccountEntriesHandler := connect.NewUnaryHandler(
+		InventoryInternalServiceListAccountEntriesProcedure,
+		svc.ListAccountEntries,
+		connect.WithSchema(inventoryInternalServiceMethods.ByName("ListAccountEntries")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	inventoryInternalServiceListCharacterItemsHandler := connect.NewUnaryHandler(
+		InventoryInternalServiceListCharacterItemsProcedure,
+		svc.ListCharacterItems,
+		connect.WithSchema(inventoryInternalServiceMethods.ByName("ListCharacterItems")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/chaos.inventory.v1.InventoryInternalService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case InventoryInternalServiceGrantItemsProcedure:
@@ -247,6 +367,14 @@ func NewInventoryInternalServiceHandler(svc InventoryInternalServiceHandler, opt
 			inventoryInternalServiceReleaseEscrowHoldHandler.ServeHTTP(w, r)
 		case InventoryInternalServiceTransferEscrowHoldProcedure:
 			inventoryInternalServiceTransferEscrowHoldHandler.ServeHTTP(w, r)
+		case InventoryInternalServiceMoveGoldProcedure:
+			inventoryInternalServiceMoveGoldHandler.ServeHTTP(w, r)
+		case InventoryInternalServiceGetAccountBalanceProcedure:
+			inventoryInternalServiceGetAccountBalanceHandler.ServeHTTP(w, r)
+		case InventoryInternalServiceListAccountEntriesProcedure:
+			inventoryInternalServiceListAccountEntriesHandler.ServeHTTP(w, r)
+		case InventoryInternalServiceListCharacterItemsProcedure:
+			inventoryInternalServiceListCharacterItemsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -278,4 +406,20 @@ func (UnimplementedInventoryInternalServiceHandler) ReleaseEscrowHold(context.Co
 
 func (UnimplementedInventoryInternalServiceHandler) TransferEscrowHold(context.Context, *connect.Request[v1.TransferEscrowHoldRequest]) (*connect.Response[v1.TransferEscrowHoldResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.TransferEscrowHold is not implemented"))
+}
+
+func (UnimplementedInventoryInternalServiceHandler) MoveGold(context.Context, *connect.Request[v1.MoveGoldRequest]) (*connect.Response[v1.MoveGoldResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.MoveGold is not implemented"))
+}
+
+func (UnimplementedInventoryInternalServiceHandler) GetAccountBalance(context.Context, *connect.Request[v1.GetAccountBalanceRequest]) (*connect.Response[v1.GetAccountBalanceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.GetAccountBalance is not implemented"))
+}
+
+func (UnimplementedInventoryInternalServiceHandler) ListAccountEntries(context.Context, *connect.Request[v1.ListAccountEntriesRequest]) (*connect.Response[v1.ListAccountEntriesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.ListAccountEntries is not implemented"))
+}
+
+func (UnimplementedInventoryInternalServiceHandler) ListCharacterItems(context.Context, *connect.Request[v1.ListCharacterItemsRequest]) (*connect.Response[v1.ListCharacterItemsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.ListCharacterItems is not implemented"))
 }

@@ -48,6 +48,9 @@ const (
 	// InventoryServiceDiscardItemProcedure is the fully-qualified name of the InventoryService's
 	// DiscardItem RPC.
 	InventoryServiceDiscardItemProcedure = "/chaos.inventory.v1.InventoryService/DiscardItem"
+	// InventoryServiceSendGoldProcedure is the fully-qualified name of the InventoryService's SendGold
+	// RPC.
+	InventoryServiceSendGoldProcedure = "/chaos.inventory.v1.InventoryService/SendGold"
 )
 
 // InventoryServiceClient is a client for the chaos.inventory.v1.InventoryService service.
@@ -69,6 +72,12 @@ type InventoryServiceClient interface {
 	// Errors: NOT_FOUND (ITEM_NOT_FOUND), FAILED_PRECONDITION (INSUFFICIENT_QUANTITY, ITEM_LOCKED),
 	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DiscardItem(context.Context, *connect.Request[v1.DiscardItemRequest]) (*connect.Response[v1.DiscardItemResponse], error)
+	// SendGold gives gold from one of the caller's characters to any live
+	// character (a gift). Retrying with the same key sends nothing again.
+	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	SendGold(context.Context, *connect.Request[v1.SendGoldRequest]) (*connect.Response[v1.SendGoldResponse], error)
 }
 
 // NewInventoryServiceClient constructs a client for the chaos.inventory.v1.InventoryService
@@ -112,6 +121,13 @@ func NewInventoryServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithSchema(inventoryServiceMethods.ByName("DiscardItem")),
 			connect.WithClientOptions(opts...),
 		),
+		sendGold: connect.NewClient[v1.SendGoldRequest, v1.SendGoldResponse](
+			httpClient,
+			baseURL+InventoryServiceSendGoldProcedure,
+			connect.WithSchema(inventoryServiceMethods.ByName("SendGold")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -122,6 +138,7 @@ type inventoryServiceClient struct {
 	listLedgerEntries *connect.Client[v1.ListLedgerEntriesRequest, v1.ListLedgerEntriesResponse]
 	useItem           *connect.Client[v1.UseItemRequest, v1.UseItemResponse]
 	discardItem       *connect.Client[v1.DiscardItemRequest, v1.DiscardItemResponse]
+	sendGold          *connect.Client[v1.SendGoldRequest, v1.SendGoldResponse]
 }
 
 // ListItems calls chaos.inventory.v1.InventoryService.ListItems.
@@ -149,6 +166,11 @@ func (c *inventoryServiceClient) DiscardItem(ctx context.Context, req *connect.R
 	return c.discardItem.CallUnary(ctx, req)
 }
 
+// SendGold calls chaos.inventory.v1.InventoryService.SendGold.
+func (c *inventoryServiceClient) SendGold(ctx context.Context, req *connect.Request[v1.SendGoldRequest]) (*connect.Response[v1.SendGoldResponse], error) {
+	return c.sendGold.CallUnary(ctx, req)
+}
+
 // InventoryServiceHandler is an implementation of the chaos.inventory.v1.InventoryService service.
 type InventoryServiceHandler interface {
 	// ListItems lists a character's item stacks.
@@ -168,6 +190,12 @@ type InventoryServiceHandler interface {
 	// Errors: NOT_FOUND (ITEM_NOT_FOUND), FAILED_PRECONDITION (INSUFFICIENT_QUANTITY, ITEM_LOCKED),
 	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DiscardItem(context.Context, *connect.Request[v1.DiscardItemRequest]) (*connect.Response[v1.DiscardItemResponse], error)
+	// SendGold gives gold from one of the caller's characters to any live
+	// character (a gift). Retrying with the same key sends nothing again.
+	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	SendGold(context.Context, *connect.Request[v1.SendGoldRequest]) (*connect.Response[v1.SendGoldResponse], error)
 }
 
 // NewInventoryServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -207,6 +235,13 @@ func NewInventoryServiceHandler(svc InventoryServiceHandler, opts ...connect.Han
 		connect.WithSchema(inventoryServiceMethods.ByName("DiscardItem")),
 		connect.WithHandlerOptions(opts...),
 	)
+	inventoryServiceSendGoldHandler := connect.NewUnaryHandler(
+		InventoryServiceSendGoldProcedure,
+		svc.SendGold,
+		connect.WithSchema(inventoryServiceMethods.ByName("SendGold")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/chaos.inventory.v1.InventoryService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case InventoryServiceListItemsProcedure:
@@ -219,6 +254,8 @@ func NewInventoryServiceHandler(svc InventoryServiceHandler, opts ...connect.Han
 			inventoryServiceUseItemHandler.ServeHTTP(w, r)
 		case InventoryServiceDiscardItemProcedure:
 			inventoryServiceDiscardItemHandler.ServeHTTP(w, r)
+		case InventoryServiceSendGoldProcedure:
+			inventoryServiceSendGoldHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -246,4 +283,8 @@ func (UnimplementedInventoryServiceHandler) UseItem(context.Context, *connect.Re
 
 func (UnimplementedInventoryServiceHandler) DiscardItem(context.Context, *connect.Request[v1.DiscardItemRequest]) (*connect.Response[v1.DiscardItemResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryService.DiscardItem is not implemented"))
+}
+
+func (UnimplementedInventoryServiceHandler) SendGold(context.Context, *connect.Request[v1.SendGoldRequest]) (*connect.Response[v1.SendGoldResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryService.SendGold is not implemented"))
 }

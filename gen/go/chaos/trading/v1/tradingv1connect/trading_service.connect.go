@@ -54,24 +54,33 @@ const (
 
 // TradingServiceClient is a client for the chaos.trading.v1.TradingService service.
 type TradingServiceClient interface {
-	// ProposeTrade offers assets to another character.
-	// Errors: INVALID_ARGUMENT (SELF_TRADE), PERMISSION_DENIED (NOT_TRADE_PARTY),
-	// RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES).
+	// ProposeTrade offers assets to another player's character. Retrying with
+	// the same idempotency key returns the first trade.
+	// Errors: INVALID_ARGUMENT (SELF_TRADE, EMPTY_TRADE), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// NOT_FOUND (CHARACTER_NOT_FOUND), FAILED_PRECONDITION (ASSETS_UNAVAILABLE),
+	// RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES, RATE_LIMITED with RetryInfo),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	ProposeTrade(context.Context, *connect.Request[v1.ProposeTradeRequest]) (*connect.Response[v1.ProposeTradeResponse], error)
-	// AcceptTrade accepts an offer as the counterparty; the saga starts.
-	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY),
-	// FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED, ASSETS_UNAVAILABLE).
+	// AcceptTrade accepts an offer as the counterparty and starts the saga. It
+	// waits briefly for the saga to finish and returns the trade as it is then
+	// (SETTLED, COMPENSATED, or still ACCEPTED/ESCROWED: it finishes on its own).
+	// Accepting again returns the trade, never an error.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED).
 	AcceptTrade(context.Context, *connect.Request[v1.AcceptTradeRequest]) (*connect.Response[v1.AcceptTradeResponse], error)
-	// DeclineTrade declines an offer as the counterparty.
-	// Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+	// DeclineTrade declines an offer as the counterparty. Declining again returns the trade.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE).
 	DeclineTrade(context.Context, *connect.Request[v1.DeclineTradeRequest]) (*connect.Response[v1.DeclineTradeResponse], error)
-	// CancelTrade withdraws an offer as the proposer.
-	// Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+	// CancelTrade withdraws an open offer, by either party. Cancelling again returns the trade.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE).
 	CancelTrade(context.Context, *connect.Request[v1.CancelTradeRequest]) (*connect.Response[v1.CancelTradeResponse], error)
-	// GetTrade returns a trade the caller is a party to.
-	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY).
+	// GetTrade returns a trade one of the caller's characters is a party to.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND).
 	GetTrade(context.Context, *connect.Request[v1.GetTradeRequest]) (*connect.Response[v1.GetTradeResponse], error)
 	// ListTrades lists the trades of one of the caller's characters, newest first.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ListTrades(context.Context, *connect.Request[v1.ListTradesRequest]) (*connect.Response[v1.ListTradesResponse], error)
 }
 
@@ -96,30 +105,35 @@ func NewTradingServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			httpClient,
 			baseURL+TradingServiceAcceptTradeProcedure,
 			connect.WithSchema(tradingServiceMethods.ByName("AcceptTrade")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		declineTrade: connect.NewClient[v1.DeclineTradeRequest, v1.DeclineTradeResponse](
 			httpClient,
 			baseURL+TradingServiceDeclineTradeProcedure,
 			connect.WithSchema(tradingServiceMethods.ByName("DeclineTrade")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		cancelTrade: connect.NewClient[v1.CancelTradeRequest, v1.CancelTradeResponse](
 			httpClient,
 			baseURL+TradingServiceCancelTradeProcedure,
 			connect.WithSchema(tradingServiceMethods.ByName("CancelTrade")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		getTrade: connect.NewClient[v1.GetTradeRequest, v1.GetTradeResponse](
 			httpClient,
 			baseURL+TradingServiceGetTradeProcedure,
 			connect.WithSchema(tradingServiceMethods.ByName("GetTrade")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listTrades: connect.NewClient[v1.ListTradesRequest, v1.ListTradesResponse](
 			httpClient,
 			baseURL+TradingServiceListTradesProcedure,
 			connect.WithSchema(tradingServiceMethods.ByName("ListTrades")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -167,24 +181,33 @@ func (c *tradingServiceClient) ListTrades(ctx context.Context, req *connect.Requ
 
 // TradingServiceHandler is an implementation of the chaos.trading.v1.TradingService service.
 type TradingServiceHandler interface {
-	// ProposeTrade offers assets to another character.
-	// Errors: INVALID_ARGUMENT (SELF_TRADE), PERMISSION_DENIED (NOT_TRADE_PARTY),
-	// RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES).
+	// ProposeTrade offers assets to another player's character. Retrying with
+	// the same idempotency key returns the first trade.
+	// Errors: INVALID_ARGUMENT (SELF_TRADE, EMPTY_TRADE), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// NOT_FOUND (CHARACTER_NOT_FOUND), FAILED_PRECONDITION (ASSETS_UNAVAILABLE),
+	// RESOURCE_EXHAUSTED (TOO_MANY_OPEN_TRADES, RATE_LIMITED with RetryInfo),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	ProposeTrade(context.Context, *connect.Request[v1.ProposeTradeRequest]) (*connect.Response[v1.ProposeTradeResponse], error)
-	// AcceptTrade accepts an offer as the counterparty; the saga starts.
-	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY),
-	// FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED, ASSETS_UNAVAILABLE).
+	// AcceptTrade accepts an offer as the counterparty and starts the saga. It
+	// waits briefly for the saga to finish and returns the trade as it is then
+	// (SETTLED, COMPENSATED, or still ACCEPTED/ESCROWED: it finishes on its own).
+	// Accepting again returns the trade, never an error.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE, TRADE_EXPIRED).
 	AcceptTrade(context.Context, *connect.Request[v1.AcceptTradeRequest]) (*connect.Response[v1.AcceptTradeResponse], error)
-	// DeclineTrade declines an offer as the counterparty.
-	// Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+	// DeclineTrade declines an offer as the counterparty. Declining again returns the trade.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE).
 	DeclineTrade(context.Context, *connect.Request[v1.DeclineTradeRequest]) (*connect.Response[v1.DeclineTradeResponse], error)
-	// CancelTrade withdraws an offer as the proposer.
-	// Errors: NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (INVALID_TRADE_STATE).
+	// CancelTrade withdraws an open offer, by either party. Cancelling again returns the trade.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (INVALID_TRADE_STATE).
 	CancelTrade(context.Context, *connect.Request[v1.CancelTradeRequest]) (*connect.Response[v1.CancelTradeResponse], error)
-	// GetTrade returns a trade the caller is a party to.
-	// Errors: NOT_FOUND (TRADE_NOT_FOUND), PERMISSION_DENIED (NOT_TRADE_PARTY).
+	// GetTrade returns a trade one of the caller's characters is a party to.
+	// Errors: NOT_FOUND (TRADE_NOT_FOUND).
 	GetTrade(context.Context, *connect.Request[v1.GetTradeRequest]) (*connect.Response[v1.GetTradeResponse], error)
 	// ListTrades lists the trades of one of the caller's characters, newest first.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ListTrades(context.Context, *connect.Request[v1.ListTradesRequest]) (*connect.Response[v1.ListTradesResponse], error)
 }
 
@@ -205,30 +228,35 @@ func NewTradingServiceHandler(svc TradingServiceHandler, opts ...connect.Handler
 		TradingServiceAcceptTradeProcedure,
 		svc.AcceptTrade,
 		connect.WithSchema(tradingServiceMethods.ByName("AcceptTrade")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	tradingServiceDeclineTradeHandler := connect.NewUnaryHandler(
 		TradingServiceDeclineTradeProcedure,
 		svc.DeclineTrade,
 		connect.WithSchema(tradingServiceMethods.ByName("DeclineTrade")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	tradingServiceCancelTradeHandler := connect.NewUnaryHandler(
 		TradingServiceCancelTradeProcedure,
 		svc.CancelTrade,
 		connect.WithSchema(tradingServiceMethods.ByName("CancelTrade")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	tradingServiceGetTradeHandler := connect.NewUnaryHandler(
 		TradingServiceGetTradeProcedure,
 		svc.GetTrade,
 		connect.WithSchema(tradingServiceMethods.ByName("GetTrade")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	tradingServiceListTradesHandler := connect.NewUnaryHandler(
 		TradingServiceListTradesProcedure,
 		svc.ListTrades,
 		connect.WithSchema(tradingServiceMethods.ByName("ListTrades")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.trading.v1.TradingService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
