@@ -7,7 +7,7 @@ import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventor
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { LedgerEntryKind, type LedgerEntry } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
-import { CharacterCreatedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
+import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import { topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
@@ -34,6 +34,16 @@ async function newCharacter(player: TestPlayer): Promise<string> {
   await publish(brokers(), [characterCreated(characterId, player.accountId)]);
   await eventually(() => inventory().getWallet({ characterId }, player.asPlayer), (r) => r.wallet?.balance === 100n);
   return characterId;
+}
+
+/** Player's CharacterDeleted for a character of `player`; resolves once inventory no longer shows the character to its owner. */
+async function deleteCharacter(player: TestPlayer, characterId: string): Promise<void> {
+  const message = create(CharacterDeletedSchema, { characterId, playerId: player.accountId });
+  await publish(brokers(), [cloudEvent(worldTopic("player", "characters"), playerSource, characterId, CharacterDeletedSchema, message)]);
+  await eventually(
+    () => inventory().getWallet({ characterId }, player.asPlayer).then(() => false, () => true),
+    (refused) => refused,
+  );
 }
 
 async function balanceOf(player: TestPlayer, characterId: string): Promise<bigint> {
@@ -235,6 +245,40 @@ describe("inventory (real processes: identity + inventory, player's events publi
       code: Code.NotFound,
       reason: "ERROR_REASON_ITEM_NOT_FOUND",
     });
+  });
+
+  it("places no escrow hold for, and transfers none to, a character it does not know or that was deleted (CHARACTER_NOT_FOUND): nothing moves, nothing stays held", async () => {
+    const alice = await signUp(stack);
+    const bob = await signUp(stack);
+    const aliceCharacter = await newCharacter(alice);
+    const deletedCharacter = await newCharacter(bob);
+    await deleteCharacter(bob, deletedCharacter);
+    const unknownCharacter = randomUUID();
+    const notFound = (characterId: string) => ({ code: Code.NotFound, reason: "ERROR_REASON_CHARACTER_NOT_FOUND", metadata: { character_id: characterId } });
+
+    for (const characterId of [unknownCharacter, deletedCharacter]) {
+      expect(await refusalOf(internal().placeEscrowHold({ characterId, items: [], gold: 10n, idempotencyKey: `trade:${randomUUID()}` }))).toMatchObject(notFound(characterId));
+    }
+    expect(await sql("SELECT 1 FROM escrow_holds WHERE character_id = ANY($1::uuid[])", [[unknownCharacter, deletedCharacter]])).toEqual([]);
+
+    const potion = (await inventory().listItems({ characterId: aliceCharacter }, alice.asPlayer)).items[0]!;
+    const { holdId } = await internal().placeEscrowHold({ characterId: aliceCharacter, items: [{ itemId: potion.itemId, quantity: 2n }], gold: 30n, idempotencyKey: `trade:${randomUUID()}` });
+    for (const toCharacterId of [unknownCharacter, deletedCharacter]) {
+      expect(await refusalOf(internal().transferEscrowHold({ holdId, toCharacterId }))).toMatchObject(notFound(toCharacterId));
+    }
+    // The hold is still open, so the trade can still be compensated: everything goes back to alice.
+    expect((await inventory().getWallet({ characterId: aliceCharacter }, alice.asPlayer)).wallet).toMatchObject({ balance: 70n, held: 30n });
+    await internal().releaseEscrowHold({ holdId });
+    expect((await inventory().getWallet({ characterId: aliceCharacter }, alice.asPlayer)).wallet).toMatchObject({ balance: 100n, held: 0n });
+    expect((await inventory().listItems({ characterId: aliceCharacter }, alice.asPlayer)).items).toMatchObject([{ itemId: potion.itemId, quantity: 3n, heldQuantity: 0n }]);
+    // Neither got a coin or an item: the deleted character's only entry is its starter kit.
+    const credited = await sql<{ credit_account: string; kind: number }>("SELECT credit_account, kind FROM ledger_entries WHERE credit_account = ANY($1::text[])", [
+      [`wallet:${unknownCharacter}`, `wallet:${deletedCharacter}`],
+    ]);
+    expect(credited).toEqual([{ credit_account: `wallet:${deletedCharacter}`, kind: LedgerEntryKind.GRANT }]);
+    expect(await sql("SELECT character_id, quantity FROM item_stacks WHERE character_id = ANY($1::uuid[])", [[unknownCharacter, deletedCharacter]])).toEqual([
+      { character_id: deletedCharacter, quantity: "3" },
+    ]);
   });
 
   it("shows and moves a character's assets only for its owner, and says the same for characters that do not exist", async () => {
