@@ -1,5 +1,8 @@
 import type { DescEnum } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { RetryInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
 import { errorWithReason, reasonName } from "./error-info.js";
 import { DomainError } from "./domain/domain-error.js";
 import type { MeshInterceptor } from "./server/mesh-call.js";
@@ -18,7 +21,11 @@ export interface DomainErrorMapping {
 export function toStatusError(error: DomainError, mapping: DomainErrorMapping): ConnectError {
   const code = mapping.codes[error.reason];
   if (code === undefined) return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
-  return errorWithReason(code, error.message, { reason: reasonName(mapping.reasons, error.reason), domain: mapping.domain, metadata: { ...error.metadata } });
+  const status = errorWithReason(code, error.message, { reason: reasonName(mapping.reasons, error.reason), domain: mapping.domain, metadata: { ...error.metadata } });
+  if (error.retryAfterMs !== undefined) {
+    status.details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(Math.max(1, Math.ceil(error.retryAfterMs))) }) });
+  }
+  return status;
 }
 
 /**
