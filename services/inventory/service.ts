@@ -4,9 +4,11 @@ import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos
 import { onEvent } from "@chaos/mesh/events";
 import { consumeEvents, defineService, registration } from "@chaos/mesh/server";
 import { loadInventoryConfig } from "./config.js";
+import { createAssetViews } from "./core/asset-views.js";
 import { createCharacterAssets } from "./core/character-assets.js";
 import { createCharacterFeed } from "./core/character-feed.js";
 import { createEscrow } from "./core/escrow.js";
+import { createGoldTransfers } from "./core/gold-transfers.js";
 import { createGrants } from "./core/grants.js";
 import { inventoryErrors } from "./handlers/inventory-errors.js";
 import { createInventoryInternalHandlers } from "./handlers/inventory-internal-service.js";
@@ -32,7 +34,10 @@ export default defineService({
     return {
       services: [
         registration(InventoryService, createInventoryHandlers(createCharacterAssets(store))),
-        registration(InventoryInternalService, createInventoryInternalHandlers(createGrants(store), createEscrow(store))),
+        registration(
+          InventoryInternalService,
+          createInventoryInternalHandlers({ grants: createGrants(store), escrow: createEscrow(store), transfers: createGoldTransfers(store), views: createAssetViews(store) }),
+        ),
       ],
       events: consumeEvents(store.within, [
         onEvent(CharacterCreatedSchema, (tx, created) => feed.created(tx, created.characterId, created.playerId)),

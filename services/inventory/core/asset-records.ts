@@ -21,8 +21,10 @@ export interface LedgerEntryRecord {
   readonly debitAccount: string;
   readonly creditAccount: string;
   readonly amount: bigint;
-  /** Balance of the wallet the entry touches, after it. */
-  readonly balanceAfter: bigint;
+  /** The debit account's balance after the entry; undefined for an account that keeps none (mint, sink, escrow). */
+  readonly debitBalanceAfter: bigint | undefined;
+  /** The credit account's balance after the entry; undefined for an account that keeps none. */
+  readonly creditBalanceAfter: bigint | undefined;
   readonly createdAt: Date;
 }
 

@@ -1,17 +1,13 @@
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
 import type { AssetStore, AssetTransaction } from "../store/asset-store.js";
-import type { LedgerEntryRecord, StackRecord, WalletRecord } from "./asset-records.js";
+import type { StackRecord, WalletRecord } from "./asset-records.js";
 import { itemsRemoved } from "./asset-events.js";
+import { requireTwoAccounts, transferGold } from "./gold-transfers.js";
 import { jsonResult, once } from "./idempotency.js";
 import { usableStack } from "./item-movements.js";
-
-/** A page of ledger entries and where the next one starts. */
-export interface LedgerPage {
-  readonly entries: readonly LedgerEntryRecord[];
-  /** The seq to continue below, or undefined on the last page. */
-  readonly nextBeforeSeq: bigint | undefined;
-}
+import { walletAccount } from "./ledger-accounts.js";
+import { ledgerPage, type LedgerPage } from "./ledger-pages.js";
 
 /** What a player sees of, and does with, their own characters' assets. */
 export interface CharacterAssets {
@@ -22,9 +18,16 @@ export interface CharacterAssets {
   useItem(playerId: string, characterId: string, itemId: string, quantity: bigint, idempotencyKey: string): Promise<StackRecord>;
   /** Destroys items; the stack afterwards has quantity zero when it is gone. */
   discardItem(playerId: string, characterId: string, itemId: string, quantity: bigint): Promise<StackRecord>;
+  /**
+   * Gives gold from one of the player's characters to any live character
+   * (CHARACTER_NOT_FOUND otherwise); returns the giver's wallet afterwards. A
+   * retry with the same key answers the first result and sends nothing again.
+   */
+  sendGold(playerId: string, fromCharacterId: string, toCharacterId: string, amount: bigint, idempotencyKey: string): Promise<WalletRecord>;
 }
 
 const stackResult = jsonResult<StackRecord>();
+const walletResult = jsonResult<WalletRecord>();
 
 export function createCharacterAssets(store: AssetStore): CharacterAssets {
   /**
@@ -33,13 +36,13 @@ export function createCharacterAssets(store: AssetStore): CharacterAssets {
    * characters that are not theirs.
    */
   const requireOwner = async (playerId: string, characterId: string) => {
-    if ((await store.ownerOf(characterId)) !== playerId) {
+    if ((await store.liveCharacters([characterId])).get(characterId) !== playerId) {
       throw new DomainError(ErrorReason.NOT_CHARACTER_OWNER, "the character is not one of yours", { character_id: characterId });
     }
   };
 
   const remove = async (tx: AssetTransaction, characterId: string, itemId: string, quantity: bigint, reason: string): Promise<StackRecord> => {
-    await tx.lockAssets(characterId);
+    await tx.lockAccount(walletAccount(characterId));
     const stack = await usableStack(tx, characterId, itemId, quantity);
     const after = { ...stack, quantity: stack.quantity - quantity };
     await tx.saveStack(after);
@@ -58,9 +61,7 @@ export function createCharacterAssets(store: AssetStore): CharacterAssets {
     },
     async ledger(playerId, characterId, beforeSeq, pageSize) {
       await requireOwner(playerId, characterId);
-      const rows = await store.ledgerPage(characterId, beforeSeq, pageSize + 1);
-      const entries = rows.slice(0, pageSize);
-      return { entries, nextBeforeSeq: rows.length > pageSize ? entries.at(-1)?.seq : undefined };
+      return ledgerPage(store, walletAccount(characterId), beforeSeq, pageSize);
     },
     async useItem(playerId, characterId, itemId, quantity, idempotencyKey) {
       await requireOwner(playerId, characterId);
@@ -73,6 +74,19 @@ export function createCharacterAssets(store: AssetStore): CharacterAssets {
     async discardItem(playerId, characterId, itemId, quantity) {
       await requireOwner(playerId, characterId);
       return store.transaction((tx) => remove(tx, characterId, itemId, quantity, "discarded"));
+    },
+    async sendGold(playerId, fromCharacterId, toCharacterId, amount, idempotencyKey) {
+      await requireOwner(playerId, fromCharacterId);
+      const from = walletAccount(fromCharacterId);
+      const to = walletAccount(toCharacterId);
+      requireTwoAccounts(from, to);
+      return store.transaction((tx) =>
+        // Scoped to the giver, as UseItem's key is to its character.
+        once(tx, `send:${fromCharacterId}:${idempotencyKey}`, "send_gold", [fromCharacterId, toCharacterId, amount], walletResult, async () => {
+          await transferGold(tx, from, to, amount, new Date());
+          return { characterId: fromCharacterId, ...(await tx.wallet(fromCharacterId)) };
+        }),
+      );
     },
   };
 }

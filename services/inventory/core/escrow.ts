@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
 import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
-import { DomainError } from "@chaos/mesh/domain";
+import { DomainError, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { AssetStore, AssetTransaction } from "../store/asset-store.js";
 import type { HeldItemRecord, HoldRecord } from "./asset-records.js";
 import { escrowHoldPlaced, escrowHoldReleased, escrowHoldTransferred, itemsGranted, itemsRemoved } from "./asset-events.js";
-import { creditWallet, debitWallet } from "./gold-movements.js";
+import { lockAccounts, moveGold } from "./gold-movements.js";
 import { jsonResult, once } from "./idempotency.js";
 import { usableStack } from "./item-movements.js";
-import { escrowAccount } from "./ledger-accounts.js";
+import { escrowAccount, walletAccount } from "./ledger-accounts.js";
+import { requireLive } from "./live-characters.js";
 
 /** Assets to lock: quantities of the character's stacks, and gold. */
 export interface HoldRequest {
@@ -27,11 +28,15 @@ export interface HoldRequest {
  * ends once: released back to its owner or transferred to another character.
  */
 export interface Escrow {
-  /** The hold id; the same for a retry with the same key. */
+  /** The hold id; the same for a retry with the same key. An unknown or deleted character is CHARACTER_NOT_FOUND. */
   place(request: HoldRequest): Promise<string>;
   /** Idempotent: releasing a released hold succeeds; a transferred or unknown one is HOLD_NOT_FOUND. */
   release(holdId: string): Promise<void>;
-  /** Idempotent for the same receiver; a released hold, an unknown one or another receiver is HOLD_NOT_FOUND. */
+  /**
+   * Idempotent for the same receiver; a released hold, an unknown one or
+   * another receiver is HOLD_NOT_FOUND, and a receiver that is unknown or
+   * deleted is CHARACTER_NOT_FOUND (the hold stays open, to be released).
+   */
   transfer(holdId: string, toCharacterId: string): Promise<void>;
 }
 
@@ -45,11 +50,6 @@ function mergedQuantities(items: HoldRequest["items"]): Map<string, bigint> {
 }
 
 const holdNotFound = (holdId: string) => new DomainError(ErrorReason.HOLD_NOT_FOUND, "no open escrow hold with this id", { hold_id: holdId });
-
-/** Locks the characters' assets in one global order (by id), so two transfers between the same pair cannot deadlock. */
-async function lockAll(tx: AssetTransaction, characterIds: readonly string[]): Promise<void> {
-  for (const id of [...new Set(characterIds)].sort()) await tx.lockAssets(id);
-}
 
 /** Returns held quantities to their stacks' usable part. */
 async function unholdItems(tx: AssetTransaction, hold: HoldRecord): Promise<void> {
@@ -67,19 +67,24 @@ export function createEscrow(store: AssetStore): Escrow {
         once(tx, request.idempotencyKey, "place_escrow_hold", [request.characterId, request.items, request.gold], holdIdResult, async () => {
           const at = new Date();
           const holdId = randomUUID();
-          await tx.lockAssets(request.characterId);
+          const { characterId, gold } = request;
+          await requireLive(tx, [characterId]);
+          // The wallet's lock comes before any stack's; when gold is held, the debit takes it.
+          const events: OutgoingEvent[] = [];
+          if (gold > 0n) {
+            events.push(...(await moveGold(tx, { kind: LedgerEntryKind.ESCROW_HOLD, from: walletAccount(characterId), to: escrowAccount(holdId), amount: gold }, at)).events);
+          } else {
+            await tx.lockAccount(walletAccount(characterId));
+          }
           const items: HeldItemRecord[] = [];
           for (const [itemId, quantity] of mergedQuantities(request.items)) {
-            const stack = await usableStack(tx, request.characterId, itemId, quantity);
+            const stack = await usableStack(tx, characterId, itemId, quantity);
             await tx.saveStack({ ...stack, heldQuantity: stack.heldQuantity + quantity });
             items.push({ itemId, definitionId: stack.definitionId, quantity });
           }
-          const hold: HoldRecord = { holdId, characterId: request.characterId, gold: request.gold, status: "held", toCharacterId: undefined, items };
+          const hold: HoldRecord = { holdId, characterId, gold, status: "held", toCharacterId: undefined, items };
           await tx.insertHold(hold);
-          if (request.gold > 0n) {
-            await debitWallet(tx, { characterId: request.characterId, amount: request.gold, kind: LedgerEntryKind.ESCROW_HOLD, counterAccount: escrowAccount(holdId) }, at);
-          }
-          await tx.publish([escrowHoldPlaced(hold, at)]);
+          await tx.publish([...events, escrowHoldPlaced(hold, at)]);
           return holdId;
         }),
       ),
@@ -90,13 +95,16 @@ export function createEscrow(store: AssetStore): Escrow {
         if (hold === undefined || hold.status === "transferred") throw holdNotFound(holdId);
         if (hold.status === "released") return;
         const at = new Date();
-        await tx.lockAssets(hold.characterId);
-        await unholdItems(tx, hold);
+        const owner = walletAccount(hold.characterId);
+        const events: OutgoingEvent[] = [];
         if (hold.gold > 0n) {
-          await creditWallet(tx, { characterId: hold.characterId, amount: hold.gold, kind: LedgerEntryKind.ESCROW_RELEASE, counterAccount: escrowAccount(holdId) }, at);
+          events.push(...(await moveGold(tx, { kind: LedgerEntryKind.ESCROW_RELEASE, from: escrowAccount(holdId), to: owner, amount: hold.gold }, at)).events);
+        } else {
+          await tx.lockAccount(owner);
         }
+        await unholdItems(tx, hold);
         await tx.settleHold(holdId, "released", undefined);
-        await tx.publish([escrowHoldReleased(hold, at)]);
+        await tx.publish([...events, escrowHoldReleased(hold, at)]);
       }),
 
     transfer: (holdId, toCharacterId) =>
@@ -107,21 +115,29 @@ export function createEscrow(store: AssetStore): Escrow {
           if (hold.toCharacterId === toCharacterId) return;
           throw holdNotFound(holdId);
         }
+        // Checked once the hold is known to be open: a retry of a finished transfer succeeds whatever became of the receiver.
+        await requireLive(tx, [toCharacterId]);
         const at = new Date();
-        await lockAll(tx, [hold.characterId, toCharacterId]);
+        const giver = walletAccount(hold.characterId);
+        const receiver = walletAccount(toCharacterId);
+        // Both characters' assets change: both wallets are locked, in the global order (the receiver's by the credit).
+        const events: OutgoingEvent[] = [];
+        if (hold.gold > 0n) {
+          events.push(...(await moveGold(tx, { kind: LedgerEntryKind.ESCROW_TRANSFER, from: escrowAccount(holdId), to: receiver, amount: hold.gold }, at, [giver])).events);
+        } else {
+          await lockAccounts(tx, [giver, receiver]);
+        }
         for (const item of hold.items) {
           const stack = await tx.lockStack(hold.characterId, item.itemId);
           if (stack === undefined) throw new Error(`held stack ${item.itemId} of hold ${holdId} is gone`);
           await tx.saveStack({ ...stack, quantity: stack.quantity - item.quantity, heldQuantity: stack.heldQuantity - item.quantity });
           await tx.addToStack(toCharacterId, item.definitionId, item.quantity);
         }
-        if (hold.gold > 0n) {
-          await creditWallet(tx, { characterId: toCharacterId, amount: hold.gold, kind: LedgerEntryKind.ESCROW_TRANSFER, counterAccount: escrowAccount(holdId) }, at);
-        }
         await tx.settleHold(holdId, "transferred", toCharacterId);
         const moved = hold.items.map((i) => ({ definitionId: i.definitionId, quantity: i.quantity }));
         const reason = `escrow:${holdId}`;
         await tx.publish([
+          ...events,
           ...(moved.length > 0 ? [itemsRemoved(hold.characterId, moved, reason, at), itemsGranted(toCharacterId, moved, reason, at)] : []),
           escrowHoldTransferred(hold, toCharacterId, at),
         ]);

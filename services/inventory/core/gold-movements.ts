@@ -1,63 +1,81 @@
 import { randomUUID } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
 import type { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
-import { DomainError } from "@chaos/mesh/domain";
+import { DomainError, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { AssetTransaction } from "../store/asset-store.js";
+import type { LedgerEntryRecord } from "./asset-records.js";
 import { goldCredited, goldDebited } from "./asset-events.js";
-import { walletAccount } from "./ledger-accounts.js";
+import { byAccountName, keepsBalance, walletOwner } from "./ledger-accounts.js";
 
-/** One side of a movement: the wallet, and the ledger account on the other side. */
-export interface WalletTransfer {
-  readonly characterId: string;
-  readonly amount: bigint;
+/** Gold moving from one ledger account to another, written as one entry. */
+export interface GoldMovement {
   readonly kind: LedgerEntryKind;
-  /** The account the gold comes from (credit) or goes to (debit): mint, sink, an escrow account. */
-  readonly counterAccount: string;
-  /** Groups the entries of one movement; a new id when omitted. */
-  readonly transactionId?: string;
+  /** The account the gold leaves (the entry's debit side). */
+  readonly from: string;
+  /** The account the gold enters (the credit side). */
+  readonly to: string;
+  readonly amount: bigint;
+}
+
+/** What a movement wrote: its entry, and the wallet events describing it for the caller to publish along with its own. */
+export interface MovedGold {
+  readonly entry: LedgerEntryRecord;
+  readonly events: readonly OutgoingEvent[];
 }
 
 /**
- * Moves gold into a wallet and returns its balance afterwards. The caller
- * holds the wallet's lock (lockAssets), so the balance read here is the one
- * the entry is written against.
+ * Moves gold as one ledger entry. Each side that keeps a balance (a wallet,
+ * a guild bank) is locked by the statement that changes it; the side that
+ * pays only when it holds enough (INSUFFICIENT_FUNDS, with the balance and
+ * the amount required, otherwise). Those sides and `alsoLock` (accounts whose
+ * owners' items the caller moves too) are taken in one global order, so two
+ * movements between the same accounts in opposite directions cannot
+ * deadlock. The caller must not hold a lock on an account that sorts after
+ * one taken here.
  */
-export async function creditWallet(tx: AssetTransaction, transfer: WalletTransfer, at: Date): Promise<bigint> {
-  const balanceAfter = (await tx.balance(transfer.characterId)) + transfer.amount;
-  const entry = await tx.appendEntry({
-    transactionId: transfer.transactionId ?? randomUUID(),
-    kind: transfer.kind,
-    debitAccount: transfer.counterAccount,
-    creditAccount: walletAccount(transfer.characterId),
-    amount: transfer.amount,
-    balanceAfter,
-  });
-  await tx.publish([goldCredited({ characterId: transfer.characterId, amount: transfer.amount, balanceAfter, transactionId: entry.transactionId, kind: transfer.kind }, at)]);
-  return balanceAfter;
-}
-
-/**
- * Moves gold out of a wallet, never below zero: INSUFFICIENT_FUNDS (with the
- * balance and the amount required) when the wallet holds less. The caller
- * holds the wallet's lock.
- */
-export async function debitWallet(tx: AssetTransaction, transfer: WalletTransfer, at: Date): Promise<bigint> {
-  const balance = await tx.balance(transfer.characterId);
-  if (balance < transfer.amount) {
-    throw new DomainError(ErrorReason.INSUFFICIENT_FUNDS, `the wallet holds ${balance} gold; ${transfer.amount} needed`, {
-      balance: balance.toString(),
-      required: transfer.amount.toString(),
-    });
+export async function moveGold(tx: AssetTransaction, movement: GoldMovement, at: Date, alsoLock: readonly string[] = []): Promise<MovedGold> {
+  const balances = new Map<string, bigint>();
+  const accounts = [...new Set([movement.from, movement.to, ...alsoLock])].filter(keepsBalance).sort(byAccountName);
+  for (const account of accounts) {
+    if (account === movement.from) balances.set(account, await debit(tx, account, movement.amount));
+    else if (account === movement.to) balances.set(account, await tx.creditAccount(account, movement.amount));
+    else await tx.lockAccount(account);
   }
-  const balanceAfter = balance - transfer.amount;
   const entry = await tx.appendEntry({
-    transactionId: transfer.transactionId ?? randomUUID(),
-    kind: transfer.kind,
-    debitAccount: walletAccount(transfer.characterId),
-    creditAccount: transfer.counterAccount,
-    amount: transfer.amount,
-    balanceAfter,
+    transactionId: randomUUID(),
+    kind: movement.kind,
+    debitAccount: movement.from,
+    creditAccount: movement.to,
+    amount: movement.amount,
+    debitBalanceAfter: balances.get(movement.from),
+    creditBalanceAfter: balances.get(movement.to),
   });
-  await tx.publish([goldDebited({ characterId: transfer.characterId, amount: transfer.amount, balanceAfter, transactionId: entry.transactionId, kind: transfer.kind }, at)]);
-  return balanceAfter;
+  return { entry, events: walletEvents(entry, at) };
+}
+
+/** Locks accounts (without moving gold) in the same global order as moveGold. */
+export async function lockAccounts(tx: AssetTransaction, accounts: readonly string[]): Promise<void> {
+  for (const account of [...new Set(accounts)].sort(byAccountName)) await tx.lockAccount(account);
+}
+
+async function debit(tx: AssetTransaction, account: string, amount: bigint): Promise<bigint> {
+  const after = await tx.debitAccount(account, amount);
+  if (after !== undefined) return after;
+  const balance = await tx.balance(account);
+  const holder = walletOwner(account) === undefined ? "the guild bank" : "the wallet";
+  throw new DomainError(ErrorReason.INSUFFICIENT_FUNDS, `${holder} holds ${balance} gold; ${amount} needed`, {
+    balance: balance.toString(),
+    required: amount.toString(),
+  });
+}
+
+/** GoldDebited and GoldCredited for the wallets of the entry; a guild bank's side has no character to tell. */
+function walletEvents(entry: LedgerEntryRecord, at: Date): OutgoingEvent[] {
+  const events: OutgoingEvent[] = [];
+  const movement = { amount: entry.amount, transactionId: entry.transactionId, kind: entry.kind };
+  const payer = walletOwner(entry.debitAccount);
+  if (payer !== undefined) events.push(goldDebited({ ...movement, characterId: payer, balanceAfter: entry.debitBalanceAfter ?? 0n }, at));
+  const payee = walletOwner(entry.creditAccount);
+  if (payee !== undefined) events.push(goldCredited({ ...movement, characterId: payee, balanceAfter: entry.creditBalanceAfter ?? 0n }, at));
+  return events;
 }

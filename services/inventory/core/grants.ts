@@ -2,10 +2,10 @@ import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import type { AssetStore, AssetTransaction } from "../store/asset-store.js";
 import type { StackRecord, WalletRecord } from "./asset-records.js";
 import { itemsGranted, type ItemQuantity } from "./asset-events.js";
-import { creditWallet, debitWallet } from "./gold-movements.js";
+import { moveGold } from "./gold-movements.js";
 import { jsonResult, once } from "./idempotency.js";
 import { addItems, normalizedGrants } from "./item-movements.js";
-import { mintAccount, sinkAccount } from "./ledger-accounts.js";
+import { mintAccount, sinkAccount, walletAccount } from "./ledger-accounts.js";
 
 /** A gold movement another service asks for; `idempotencyKey` makes its retries harmless. */
 export interface GoldRequest {
@@ -35,15 +35,15 @@ const stacksResult = jsonResult<StackRecord[]>();
 
 /** Gold from the mint into a wallet, inside the caller's transaction (no idempotency of its own). */
 export async function mintGold(tx: AssetTransaction, characterId: string, amount: bigint, at: Date): Promise<WalletRecord> {
-  await tx.lockAssets(characterId);
-  const balance = await creditWallet(tx, { characterId, amount, kind: LedgerEntryKind.GRANT, counterAccount: mintAccount }, at);
-  return { characterId, balance, held: await tx.held(characterId) };
+  const { events } = await moveGold(tx, { kind: LedgerEntryKind.GRANT, from: mintAccount, to: walletAccount(characterId), amount }, at);
+  await tx.publish(events);
+  return { characterId, ...(await tx.wallet(characterId)) };
 }
 
 /** Items into a character's stacks, inside the caller's transaction. */
 export async function mintItems(tx: AssetTransaction, characterId: string, items: readonly ItemQuantity[], reason: string, at: Date): Promise<StackRecord[]> {
   const grants = normalizedGrants(items);
-  await tx.lockAssets(characterId);
+  await tx.lockAccount(walletAccount(characterId));
   const stacks = await addItems(tx, characterId, grants);
   await tx.publish([itemsGranted(characterId, grants, reason, at)]);
   return stacks;
@@ -60,9 +60,10 @@ export function createGrants(store: AssetStore): Grants {
     spendGold: (request) =>
       store.transaction((tx) =>
         once(tx, request.idempotencyKey, "spend_gold", [request.characterId, request.amount, request.reason], walletResult, async () => {
-          await tx.lockAssets(request.characterId);
-          const balance = await debitWallet(tx, { characterId: request.characterId, amount: request.amount, kind: LedgerEntryKind.SPEND, counterAccount: sinkAccount }, new Date());
-          return { characterId: request.characterId, balance, held: await tx.held(request.characterId) };
+          const { characterId, amount } = request;
+          const { events } = await moveGold(tx, { kind: LedgerEntryKind.SPEND, from: walletAccount(characterId), to: sinkAccount, amount }, new Date());
+          await tx.publish(events);
+          return { characterId, ...(await tx.wallet(characterId)) };
         }),
       ),
     grantItems: (request) =>

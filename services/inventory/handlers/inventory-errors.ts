@@ -15,5 +15,7 @@ export const inventoryErrors: DomainErrorMapping = {
     [ErrorReason.IDEMPOTENCY_KEY_REUSED]: Code.AlreadyExists,
     [ErrorReason.UNKNOWN_ITEM_DEFINITION]: Code.InvalidArgument,
     [ErrorReason.NOT_CHARACTER_OWNER]: Code.PermissionDenied,
+    [ErrorReason.CHARACTER_NOT_FOUND]: Code.NotFound,
+    [ErrorReason.SAME_ACCOUNT]: Code.InvalidArgument,
   },
 };

@@ -1,11 +1,22 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
+import type { AssetViews } from "../core/asset-views.js";
 import type { Escrow } from "../core/escrow.js";
+import type { GoldTransfers } from "../core/gold-transfers.js";
 import type { Grants } from "../core/grants.js";
-import { toItemStack, toWallet } from "./asset-messages.js";
+import { fromLedgerAccount, toItemStack, toLedgerEntry, toWallet } from "./asset-messages.js";
+import { decodeLedgerPageToken, defaultLedgerPageSize, encodeLedgerPageToken } from "./page-token.js";
+
+/** The core the internal API calls into. */
+export interface InternalCore {
+  readonly grants: Grants;
+  readonly escrow: Escrow;
+  readonly transfers: GoldTransfers;
+  readonly views: AssetViews;
+}
 
 /** The internal API: other services (by workload identity, see authorization.json) move gold and items. */
-export function createInventoryInternalHandlers(grants: Grants, escrow: Escrow): ServiceImpl<typeof InventoryInternalService> {
+export function createInventoryInternalHandlers({ grants, escrow, transfers, views }: InternalCore): ServiceImpl<typeof InventoryInternalService> {
   return {
     async grantItems(request) {
       const items = request.items.map((i) => ({ definitionId: i.definitionId, quantity: i.quantity }));
@@ -31,6 +42,25 @@ export function createInventoryInternalHandlers(grants: Grants, escrow: Escrow):
     async transferEscrowHold(request) {
       await escrow.transfer(request.holdId, request.toCharacterId);
       return {};
+    },
+    async moveGold(request) {
+      const { amount, idempotencyKey, reason } = request;
+      return transfers.move({ from: fromLedgerAccount(request.from), to: fromLedgerAccount(request.to), amount, idempotencyKey, reason });
+    },
+    async getAccountBalance(request) {
+      return { balance: await views.accountBalance(fromLedgerAccount(request.account)) };
+    },
+    async listAccountEntries(request) {
+      const account = fromLedgerAccount(request.account);
+      const pageSize = request.pageSize === 0 ? defaultLedgerPageSize : request.pageSize;
+      const page = await views.accountEntries(account, decodeLedgerPageToken(account, request.pageToken), pageSize);
+      return {
+        entries: page.entries.map((entry) => toLedgerEntry(entry, account)),
+        nextPageToken: page.nextBeforeSeq === undefined ? "" : encodeLedgerPageToken(account, page.nextBeforeSeq),
+      };
+    },
+    async listCharacterItems(request) {
+      return { items: (await views.characterItems(request.characterId, request.itemIds)).map(toItemStack) };
     },
   };
 }

@@ -2,11 +2,9 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { requirePrincipal } from "@chaos/mesh/server";
 import type { CharacterAssets } from "../core/character-assets.js";
+import { walletAccount } from "../core/ledger-accounts.js";
 import { toItemStack, toLedgerEntry, toWallet } from "./asset-messages.js";
-import { decodeLedgerPageToken, encodeLedgerPageToken } from "./page-token.js";
-
-/** Ledger listings without a page size get this many entries per page. */
-const defaultPageSize = 20;
+import { decodeLedgerPageToken, defaultLedgerPageSize, encodeLedgerPageToken } from "./page-token.js";
 
 /** The public API: an authenticated player looks at and uses their own characters' assets (token subject = player id). */
 export function createInventoryHandlers(assets: CharacterAssets): ServiceImpl<typeof InventoryService> {
@@ -21,10 +19,10 @@ export function createInventoryHandlers(assets: CharacterAssets): ServiceImpl<ty
     },
     async listLedgerEntries(request, context) {
       const { subject } = requirePrincipal(context);
-      const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
+      const pageSize = request.pageSize === 0 ? defaultLedgerPageSize : request.pageSize;
       const page = await assets.ledger(subject, request.characterId, decodeLedgerPageToken(request.characterId, request.pageToken), pageSize);
       return {
-        entries: page.entries.map(toLedgerEntry),
+        entries: page.entries.map((entry) => toLedgerEntry(entry, walletAccount(request.characterId))),
         nextPageToken: page.nextBeforeSeq === undefined ? "" : encodeLedgerPageToken(request.characterId, page.nextBeforeSeq),
       };
     },
@@ -35,6 +33,11 @@ export function createInventoryHandlers(assets: CharacterAssets): ServiceImpl<ty
     async discardItem(request, context) {
       const { subject } = requirePrincipal(context);
       return { item: toItemStack(await assets.discardItem(subject, request.characterId, request.itemId, request.quantity)) };
+    },
+    async sendGold(request, context) {
+      const { subject } = requirePrincipal(context);
+      const { fromCharacterId, toCharacterId, amount, idempotencyKey } = request;
+      return { wallet: toWallet(await assets.sendGold(subject, fromCharacterId, toCharacterId, amount, idempotencyKey)) };
     },
   };
 }

@@ -4,7 +4,7 @@ import type { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { appendToOutbox, type OutgoingEvent } from "@chaos/mesh/events";
 import type { Database } from "@chaos/mesh/server";
 import type { HeldItemRecord, HoldRecord, HoldStatus, LedgerEntryRecord, NewLedgerEntry, StackRecord } from "../core/asset-records.js";
-import { escrowAccount, walletAccount } from "../core/ledger-accounts.js";
+import { walletAccount } from "../core/ledger-accounts.js";
 
 /** What an idempotency key already stands for: the hash of its first arguments and the response they got. */
 export interface IdempotencyRecord {
@@ -12,33 +12,44 @@ export interface IdempotencyRecord {
   readonly response: Buffer;
 }
 
-/** Reads outside any transaction, and the ways into one. */
-export interface AssetStore {
-  /** The player id owning a live character, or undefined for an unknown or deleted one. */
-  ownerOf(characterId: string): Promise<string | undefined>;
-  listStacks(characterId: string): Promise<StackRecord[]>;
-  /** A wallet's balance and held gold, both derived from the ledger. */
+/** Reads, outside a transaction or inside one. */
+export interface AssetReads {
+  /** The owning player of each live character among `characterIds`; unknown and deleted ones are missing. */
+  liveCharacters(characterIds: readonly string[]): Promise<Map<string, string>>;
+  /** The character's stacks; only those among `itemIds` when given. */
+  listStacks(characterId: string, itemIds?: readonly string[]): Promise<StackRecord[]>;
+  /** An account's balance; zero for one that never held gold. */
+  balance(account: string): Promise<bigint>;
+  /** A wallet's balance and the gold in the character's open escrow holds. */
   wallet(characterId: string): Promise<{ balance: bigint; held: bigint }>;
-  /** Entries touching the character's wallet, newest first, older than `beforeSeq` when given. */
-  ledgerPage(characterId: string, beforeSeq: bigint | undefined, limit: number): Promise<LedgerEntryRecord[]>;
+  /** Entries touching the account, newest first, older than `beforeSeq` when given. */
+  ledgerPage(account: string, beforeSeq: bigint | undefined, limit: number): Promise<LedgerEntryRecord[]>;
+}
+
+/** Reads outside any transaction, and the ways into one. */
+export interface AssetStore extends AssetReads {
   transaction<T>(work: (tx: AssetTransaction) => Promise<T>): Promise<T>;
   /** The same operations inside a transaction opened elsewhere (an event consumer's inbox transaction). */
   within(client: pg.PoolClient): AssetTransaction;
 }
 
 /** Changes that commit together with the events describing them. */
-export interface AssetTransaction {
+export interface AssetTransaction extends AssetReads {
   /**
-   * Locks the character's assets (its wallets row, created on first use)
-   * until commit: every change to a character's gold or items takes it
-   * first, so balance checks and their debits cannot interleave, and the
-   * character's events reach the outbox in commit order.
+   * Locks an account's row in `accounts` until commit, creating it at zero
+   * when it has none. Every change to a character's gold or items locks the
+   * character's wallet first, so balance checks and their debits cannot
+   * interleave, and the character's events reach the outbox in commit order.
+   * Several accounts are locked in the order of byAccountName.
    */
-  lockAssets(characterId: string): Promise<void>;
-  /** Spendable gold: credits minus debits of the wallet account. */
-  balance(characterId: string): Promise<bigint>;
-  /** Gold locked in the character's open escrow holds (their accounts' balances). */
-  held(characterId: string): Promise<bigint>;
+  lockAccount(account: string): Promise<void>;
+  /** Adds to an account's balance (opening it), locked until commit; the balance afterwards. */
+  creditAccount(account: string, amount: bigint): Promise<bigint>;
+  /**
+   * Takes `amount` from an account, locked until commit: the balance
+   * afterwards, or undefined (and nothing changed) when it holds less.
+   */
+  debitAccount(account: string, amount: bigint): Promise<bigint | undefined>;
   appendEntry(entry: NewLedgerEntry): Promise<LedgerEntryRecord>;
   /** The character's stack `itemId`, locked until commit. */
   lockStack(characterId: string, itemId: string): Promise<StackRecord | undefined>;
@@ -83,12 +94,13 @@ interface EntryRow {
   debit_account: string;
   credit_account: string;
   amount: string;
-  balance_after: string;
+  debit_balance_after: string | null;
+  credit_balance_after: string | null;
   created_at: Date;
 }
 
 const stackColumns = "item_id, character_id, definition_id, quantity, held_quantity";
-const entryColumns = "seq, entry_id, transaction_id, kind, debit_account, credit_account, amount, balance_after, created_at";
+const entryColumns = "seq, entry_id, transaction_id, kind, debit_account, credit_account, amount, debit_balance_after, credit_balance_after, created_at";
 
 const toStack = (row: StackRow): StackRecord => ({
   itemId: row.item_id,
@@ -98,6 +110,8 @@ const toStack = (row: StackRow): StackRecord => ({
   heldQuantity: BigInt(row.held_quantity),
 });
 
+const optionalBigInt = (value: string | null) => (value === null ? undefined : BigInt(value));
+
 const toEntry = (row: EntryRow): LedgerEntryRecord => ({
   seq: BigInt(row.seq),
   entryId: row.entry_id,
@@ -106,40 +120,96 @@ const toEntry = (row: EntryRow): LedgerEntryRecord => ({
   debitAccount: row.debit_account,
   creditAccount: row.credit_account,
   amount: BigInt(row.amount),
-  balanceAfter: BigInt(row.balance_after),
+  debitBalanceAfter: optionalBigInt(row.debit_balance_after),
+  creditBalanceAfter: optionalBigInt(row.credit_balance_after),
   createdAt: row.created_at,
 });
 
-/** Balance of a set of accounts: what was credited to them minus what was debited from them. */
-async function balanceOf(q: Queryable, accounts: readonly string[]): Promise<bigint> {
-  if (accounts.length === 0) return 0n;
-  const { rows } = await q.query<{ balance: string }>(
-    `SELECT (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE credit_account = ANY($1::text[]))
-          - (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE debit_account = ANY($1::text[])) AS balance`,
-    [accounts],
-  );
-  return BigInt(rows[0]?.balance ?? "0");
-}
-
-async function heldOf(q: Queryable, characterId: string): Promise<bigint> {
-  const { rows } = await q.query<{ hold_id: string }>("SELECT hold_id FROM escrow_holds WHERE character_id = $1 AND status = 'held'", [characterId]);
-  return balanceOf(q, rows.map((r) => escrowAccount(r.hold_id)));
+function reads(q: Queryable): AssetReads {
+  return {
+    async liveCharacters(characterIds) {
+      const { rows } = await q.query<{ character_id: string; player_id: string }>(
+        "SELECT character_id, player_id FROM characters WHERE character_id = ANY($1::uuid[]) AND deleted_at IS NULL",
+        [characterIds],
+      );
+      return new Map(rows.map((r) => [r.character_id, r.player_id]));
+    },
+    async listStacks(characterId, itemIds) {
+      const { rows } = await q.query<StackRow>(
+        `SELECT ${stackColumns} FROM item_stacks WHERE character_id = $1 AND ($2::uuid[] IS NULL OR item_id = ANY($2)) ORDER BY definition_id`,
+        [characterId, itemIds ?? null],
+      );
+      return rows.map(toStack);
+    },
+    async balance(account) {
+      const { rows } = await q.query<{ balance: string }>("SELECT balance FROM accounts WHERE account = $1", [account]);
+      return BigInt(rows[0]?.balance ?? "0");
+    },
+    async wallet(characterId) {
+      // One statement, so one snapshot for both numbers: a hold placed in between cannot count twice or not at all.
+      const { rows } = await q.query<{ balance: string | null; held: string | null }>(
+        `SELECT (SELECT balance FROM accounts WHERE account = $1) AS balance,
+                (SELECT sum(gold) FROM escrow_holds WHERE character_id = $2 AND status = 'held') AS held`,
+        [walletAccount(characterId), characterId],
+      );
+      return { balance: BigInt(rows[0]?.balance ?? "0"), held: BigInt(rows[0]?.held ?? "0") };
+    },
+    async ledgerPage(account, beforeSeq, limit) {
+      // Each side walks its own index backwards and stops after `limit` rows, so a page costs the
+      // same however long the account's history is (an OR of both sides scans the whole ledger by seq
+      // for an account that is rarely in it).
+      const side = (column: string) =>
+        `(SELECT ${entryColumns} FROM ledger_entries WHERE ${column} = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3)`;
+      const { rows } = await q.query<EntryRow>(`${side("debit_account")} UNION ALL ${side("credit_account")} ORDER BY seq DESC LIMIT $3`, [
+        account,
+        beforeSeq?.toString() ?? null,
+        limit,
+      ]);
+      return rows.map(toEntry);
+    },
+  };
 }
 
 /** Inventory's assets in PostgreSQL; `source` is the ce_source of its events. */
 export function createAssetStore(db: Database, source: string): AssetStore {
   const within = (client: pg.PoolClient): AssetTransaction => ({
-    async lockAssets(characterId) {
-      await client.query("INSERT INTO wallets (character_id) VALUES ($1) ON CONFLICT DO NOTHING", [characterId]);
-      await client.query("SELECT 1 FROM wallets WHERE character_id = $1 FOR UPDATE", [characterId]);
+    ...reads(client),
+    async lockAccount(account) {
+      const locked = await client.query("SELECT 1 FROM accounts WHERE account = $1 FOR UPDATE", [account]);
+      if (locked.rowCount === 1) return;
+      // No row yet: inserting it holds it; a concurrent first insert is waited for, and the no-op update then locks that row.
+      await client.query("INSERT INTO accounts (account, balance) VALUES ($1, 0) ON CONFLICT (account) DO UPDATE SET balance = accounts.balance", [account]);
     },
-    balance: (characterId) => balanceOf(client, [walletAccount(characterId)]),
-    held: (characterId) => heldOf(client, characterId),
+    async creditAccount(account, amount) {
+      const { rows } = await client.query<{ balance: string }>(
+        `INSERT INTO accounts (account, balance) VALUES ($1, $2)
+         ON CONFLICT (account) DO UPDATE SET balance = accounts.balance + EXCLUDED.balance RETURNING balance`,
+        [account, amount.toString()],
+      );
+      return BigInt(rows[0]!.balance);
+    },
+    async debitAccount(account, amount) {
+      // The check and the debit in one statement: a concurrent debit is waited for, then the condition is evaluated again on its result.
+      const { rows } = await client.query<{ balance: string }>("UPDATE accounts SET balance = balance - $2 WHERE account = $1 AND balance >= $2 RETURNING balance", [
+        account,
+        amount.toString(),
+      ]);
+      return rows[0] === undefined ? undefined : BigInt(rows[0].balance);
+    },
     async appendEntry(entry) {
       const { rows } = await client.query<EntryRow>(
-        `INSERT INTO ledger_entries (entry_id, transaction_id, kind, debit_account, credit_account, amount, balance_after)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${entryColumns}`,
-        [randomUUID(), entry.transactionId, entry.kind, entry.debitAccount, entry.creditAccount, entry.amount.toString(), entry.balanceAfter.toString()],
+        `INSERT INTO ledger_entries (entry_id, transaction_id, kind, debit_account, credit_account, amount, debit_balance_after, credit_balance_after)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${entryColumns}`,
+        [
+          randomUUID(),
+          entry.transactionId,
+          entry.kind,
+          entry.debitAccount,
+          entry.creditAccount,
+          entry.amount.toString(),
+          entry.debitBalanceAfter?.toString() ?? null,
+          entry.creditBalanceAfter?.toString() ?? null,
+        ],
       );
       return toEntry(rows[0]!);
     },
@@ -164,32 +234,46 @@ export function createAssetStore(db: Database, source: string): AssetStore {
       await client.query("UPDATE item_stacks SET quantity = $2, held_quantity = $3 WHERE item_id = $1", [stack.itemId, stack.quantity.toString(), stack.heldQuantity.toString()]);
     },
     async insertHold(hold) {
-      await client.query("INSERT INTO escrow_holds (hold_id, character_id, gold, status) VALUES ($1, $2, $3, 'held')", [hold.holdId, hold.characterId, hold.gold.toString()]);
-      if (hold.items.length === 0) return;
+      // The hold and its items in one statement (the items' foreign key sees the hold inserted by the same statement).
       await client.query(
-        `INSERT INTO escrow_hold_items (hold_id, item_id, definition_id, quantity)
-         SELECT $1, item_id, definition_id, quantity FROM unnest($2::uuid[], $3::text[], $4::bigint[]) AS t(item_id, definition_id, quantity)`,
-        [hold.holdId, hold.items.map((i) => i.itemId), hold.items.map((i) => i.definitionId), hold.items.map((i) => i.quantity.toString())],
+        `WITH hold AS (INSERT INTO escrow_holds (hold_id, character_id, gold, status) VALUES ($1, $2, $3, 'held'))
+         INSERT INTO escrow_hold_items (hold_id, item_id, definition_id, quantity)
+         SELECT $1, item_id, definition_id, quantity FROM unnest($4::uuid[], $5::text[], $6::bigint[]) AS t(item_id, definition_id, quantity)`,
+        [
+          hold.holdId,
+          hold.characterId,
+          hold.gold.toString(),
+          hold.items.map((i) => i.itemId),
+          hold.items.map((i) => i.definitionId),
+          hold.items.map((i) => i.quantity.toString()),
+        ],
       );
     },
     async lockHold(holdId) {
-      const { rows } = await client.query<{ hold_id: string; character_id: string; gold: string; status: HoldStatus; to_character_id: string | null }>(
-        "SELECT hold_id, character_id, gold, status, to_character_id FROM escrow_holds WHERE hold_id = $1 FOR UPDATE",
+      // The hold row locked, its items read with it (quantities as text: JSON numbers are doubles).
+      const { rows } = await client.query<{
+        hold_id: string;
+        character_id: string;
+        gold: string;
+        status: HoldStatus;
+        to_character_id: string | null;
+        items: { item_id: string; definition_id: string; quantity: string }[];
+      }>(
+        `SELECT hold_id, character_id, gold, status, to_character_id,
+                (SELECT coalesce(json_agg(json_build_object('item_id', i.item_id, 'definition_id', i.definition_id, 'quantity', i.quantity::text) ORDER BY i.item_id), '[]')
+                   FROM escrow_hold_items i WHERE i.hold_id = h.hold_id) AS items
+         FROM escrow_holds h WHERE hold_id = $1 FOR UPDATE`,
         [holdId],
       );
       const row = rows[0];
       if (row === undefined) return undefined;
-      const items = await client.query<{ item_id: string; definition_id: string; quantity: string }>(
-        "SELECT item_id, definition_id, quantity FROM escrow_hold_items WHERE hold_id = $1 ORDER BY item_id",
-        [holdId],
-      );
       return {
         holdId: row.hold_id,
         characterId: row.character_id,
         gold: BigInt(row.gold),
         status: row.status,
         toCharacterId: row.to_character_id ?? undefined,
-        items: items.rows.map((i): HeldItemRecord => ({ itemId: i.item_id, definitionId: i.definition_id, quantity: BigInt(i.quantity) })),
+        items: row.items.map((i): HeldItemRecord => ({ itemId: i.item_id, definitionId: i.definition_id, quantity: BigInt(i.quantity) })),
       };
     },
     async settleHold(holdId, status, toCharacterId) {
@@ -221,31 +305,7 @@ export function createAssetStore(db: Database, source: string): AssetStore {
   });
 
   return {
-    async ownerOf(characterId) {
-      const { rows } = await db.pool.query<{ player_id: string }>("SELECT player_id FROM characters WHERE character_id = $1 AND deleted_at IS NULL", [characterId]);
-      return rows[0]?.player_id;
-    },
-    async listStacks(characterId) {
-      const { rows } = await db.pool.query<StackRow>(`SELECT ${stackColumns} FROM item_stacks WHERE character_id = $1 ORDER BY definition_id`, [characterId]);
-      return rows.map(toStack);
-    },
-    async wallet(characterId) {
-      // One snapshot for both numbers, so a hold placed in between cannot count twice or not at all.
-      return db.transaction(async (client) => {
-        await client.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        return { balance: await balanceOf(client, [walletAccount(characterId)]), held: await heldOf(client, characterId) };
-      });
-    },
-    async ledgerPage(characterId, beforeSeq, limit) {
-      const account = walletAccount(characterId);
-      const { rows } = await db.pool.query<EntryRow>(
-        `SELECT ${entryColumns} FROM ledger_entries
-         WHERE (debit_account = $1 OR credit_account = $1) AND ($2::bigint IS NULL OR seq < $2)
-         ORDER BY seq DESC LIMIT $3`,
-        [account, beforeSeq?.toString() ?? null, limit],
-      );
-      return rows.map(toEntry);
-    },
+    ...reads(db.pool),
     transaction: (work) => db.transaction((client) => work(within(client))),
     within,
   };

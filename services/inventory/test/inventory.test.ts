@@ -1,75 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
-import pg from "pg";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { file_chaos_inventory_v1_events } from "@chaos/gen/chaos/inventory/v1/events_pb.js";
-import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
-import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
-import { LedgerEntryKind, type LedgerEntry } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
-import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
-import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
-import { topicName } from "@chaos/mesh";
+import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
-import { useStack } from "../../../scripts/test/stack.js";
-import { cloudEvent, eventually, publish, readTopicUntil, type PublishedEvent } from "../../../scripts/test/topic-events.js";
+import { eventually, publish, readTopicUntil } from "../../../scripts/test/topic-events.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
+import { useInventoryStack } from "./inventory-stack.js";
 
-const stack = useStack(["identity", "inventory"]);
-const inventory = () => stack.operator.client(InventoryService, "inventory");
-const internal = () => stack.operator.client(InventoryInternalService, "inventory");
-const brokers = () => inject("infra").kafkaBrokers;
-/** Topics of the stack's world (the test process itself is in no world). */
-const worldTopic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
-
-const playerSource = "spiffe://chaos.world/ns/chaos/sa/player";
-
-function characterCreated(characterId: string, playerId: string): PublishedEvent {
-  const message = create(CharacterCreatedSchema, { characterId, playerId, name: `Hero${characterId.slice(0, 6)}`, characterClass: CharacterClass.MAGE });
-  return cloudEvent(worldTopic("player", "characters"), playerSource, characterId, CharacterCreatedSchema, message);
-}
-
-/** A character of `player`, as player's CharacterCreated announces it; resolves once inventory handed out the starter kit. */
-async function newCharacter(player: TestPlayer): Promise<string> {
-  const characterId = randomUUID();
-  await publish(brokers(), [characterCreated(characterId, player.accountId)]);
-  await eventually(() => inventory().getWallet({ characterId }, player.asPlayer), (r) => r.wallet?.balance === 100n);
-  return characterId;
-}
-
-/** Player's CharacterDeleted for a character of `player`; resolves once inventory no longer shows the character to its owner. */
-async function deleteCharacter(player: TestPlayer, characterId: string): Promise<void> {
-  const message = create(CharacterDeletedSchema, { characterId, playerId: player.accountId });
-  await publish(brokers(), [cloudEvent(worldTopic("player", "characters"), playerSource, characterId, CharacterDeletedSchema, message)]);
-  await eventually(
-    () => inventory().getWallet({ characterId }, player.asPlayer).then(() => false, () => true),
-    (refused) => refused,
-  );
-}
+const { stack, inventory, internal, brokers, worldTopic, characterCreated, newCharacter, deleteCharacter, allEntries, sql, audit } = useInventoryStack();
 
 async function balanceOf(player: TestPlayer, characterId: string): Promise<bigint> {
   return (await inventory().getWallet({ characterId }, player.asPlayer)).wallet!.balance;
-}
-
-async function allEntries(player: TestPlayer, characterId: string): Promise<LedgerEntry[]> {
-  const entries: LedgerEntry[] = [];
-  let pageToken = "";
-  do {
-    const page = await inventory().listLedgerEntries({ characterId, pageSize: 3, pageToken }, player.asPlayer);
-    entries.push(...page.entries);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== "");
-  return entries;
-}
-
-/** Runs SQL on inventory's own database (the test looks under the hood, as an auditor would). */
-async function sql<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(stack.databaseUrl("inventory"));
-  await client.connect();
-  try {
-    return (await client.query<R>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 describe("inventory (real processes: identity + inventory, player's events published by the test)", () => {
@@ -160,7 +101,7 @@ describe("inventory (real processes: identity + inventory, player's events publi
     expect(await balanceOf(alice, characterId)).toBe(2n);
   });
 
-  it("derives every balance from the ledger: the wallet equals credits minus debits, and the books balance to zero", async () => {
+  it("keeps every balance equal to its ledger: the wallet is credits minus debits, and the books balance to zero", async () => {
     const alice = await signUp(stack);
     const characterId = await newCharacter(alice);
     await internal().grantGold({ characterId, amount: 250n, idempotencyKey: randomUUID(), reason: "a" });
@@ -192,18 +133,11 @@ describe("inventory (real processes: identity + inventory, player's events publi
       [account],
     );
     expect(BigInt(fromSql!.balance)).toBe(wallet.balance);
-    // Double entry: every coin that left one account entered another.
-    const [books] = await sql<{ total: string; mint: string; sink: string }>(
-      `WITH balances AS (
-         SELECT account, sum(delta) AS balance FROM (
-           SELECT credit_account AS account, amount AS delta FROM ledger_entries
-           UNION ALL SELECT debit_account, -amount FROM ledger_entries) moves
-         GROUP BY account)
-       SELECT sum(balance) AS total, coalesce(sum(balance) FILTER (WHERE account = 'mint'), 0) AS mint, coalesce(sum(balance) FILTER (WHERE account = 'sink'), 0) AS sink FROM balances`,
-    );
-    expect(BigInt(books!.total)).toBe(0n);
-    expect(BigInt(books!.mint)).toBeLessThan(0n);
-    expect(BigInt(books!.sink)).toBeGreaterThan(0n);
+    // Every kept balance is what the ledger says, and no coin was made or lost outside the mint and the sink.
+    const books = await audit();
+    expect(books).toMatchObject({ mismatchedAccounts: [], mismatchedHolds: [], strayAccounts: [], total: 0n });
+    expect(books.mint).toBeLessThan(0n);
+    expect(books.sink).toBeGreaterThan(0n);
   });
 
   it("uses and discards items, and locks the ones held in escrow until the hold is transferred", async () => {
