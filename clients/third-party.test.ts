@@ -10,7 +10,7 @@ import { useStack } from "../scripts/test/stack.js";
 // gRPC face by two real third-party clients: grpcurl (with the contracts'
 // .proto files, as a client developer holding the contracts would) and a Go
 // program built from the generated Go code.
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "gateway"]);
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "gateway"]);
 let grpcurl: string;
 let journey: string;
 
@@ -26,6 +26,7 @@ const protoFiles = [
   "chaos/player/v1/player_service.proto",
   "chaos/combat/v1/combat_service.proto",
   "chaos/progression/v1/progression_service.proto",
+  "chaos/trading/v1/trading_service.proto",
   "google/rpc/error_details.proto",
 ];
 
@@ -75,6 +76,35 @@ describe("grpcurl through the gateway", () => {
     expect(again.err).toContain("ERROR_REASON_ON_COOLDOWN");
   });
 
+  it("trades between two players: an offer, its acceptance (twice: the same settled trade), and a refusal with the reason", async () => {
+    const password = "correct horse battery staple";
+    const enter = async (label: string) => {
+      const email = `grpcurl-${label}-${randomUUID()}@example.com`;
+      ok(grpcurlCall("chaos.identity.v1.IdentityService/Register", { email, password }));
+      const token = ok(grpcurlCall("chaos.identity.v1.IdentityService/Login", { email, password })).tokens.accessToken as string;
+      const character = ok(grpcurlCall("chaos.player.v1.PlayerService/CreateCharacter", { name: `Tr${label}${randomUUID().slice(0, 6)}`, characterClass: "CHARACTER_CLASS_MAGE" }, token)).character;
+      return { token, characterId: character.characterId as string };
+    };
+    const [alice, bob] = [await enter("a"), await enter("b")];
+    const offer = { proposerCharacterId: alice.characterId, counterpartyCharacterId: bob.characterId, offer: { gold: "10" }, request: {}, ttl: "120s", idempotencyKey: randomUUID() };
+    // Trading hears of new characters from player's events; a moment may pass.
+    let proposed = grpcurlCall("chaos.trading.v1.TradingService/ProposeTrade", offer, alice.token);
+    for (let i = 0; i < 50 && proposed.code !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      proposed = grpcurlCall("chaos.trading.v1.TradingService/ProposeTrade", offer, alice.token);
+    }
+    const trade = ok(proposed).trade;
+    expect(trade.state).toBe("TRADE_STATE_PROPOSED");
+    const accepted = ok(grpcurlCall("chaos.trading.v1.TradingService/AcceptTrade", { tradeId: trade.tradeId }, bob.token)).trade;
+    expect(accepted.state).toBe("TRADE_STATE_SETTLED");
+    expect(ok(grpcurlCall("chaos.trading.v1.TradingService/AcceptTrade", { tradeId: trade.tradeId }, bob.token)).trade.state).toBe("TRADE_STATE_SETTLED");
+
+    const self = grpcurlCall("chaos.trading.v1.TradingService/ProposeTrade", { ...offer, counterpartyCharacterId: alice.characterId, idempotencyKey: randomUUID() }, alice.token);
+    expect(self.code).not.toBe(0);
+    expect(self.err).toContain("Code: InvalidArgument");
+    expect(self.err).toContain("ERROR_REASON_SELF_TRADE");
+  });
+
   it("refuses a call without a token with UNAUTHENTICATED and the gateway's reason", () => {
     const refused = grpcurlCall("chaos.player.v1.PlayerService/ListMyCharacters", {});
     expect(refused.code).not.toBe(0);
@@ -99,5 +129,9 @@ describe("a Go game client (grpc-go) through the gateway", () => {
     expect(seen.second_cast_code).toBe("FailedPrecondition");
     expect(seen.second_cast_reason).toBe("ERROR_REASON_ON_COOLDOWN");
     expect(Number(seen.second_cast_remaining_ms)).toBeGreaterThan(0);
+    expect(seen.trade_state).toBe("TRADE_STATE_SETTLED");
+    expect(seen.trade_accept_again_state).toBe("TRADE_STATE_SETTLED");
+    expect(seen.self_trade_code).toBe("InvalidArgument");
+    expect(seen.self_trade_reason).toBe("ERROR_REASON_SELF_TRADE");
   });
 });

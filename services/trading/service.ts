@@ -17,7 +17,7 @@ export default defineService({
   description: "Player-to-player trades settled by an escrow saga over inventory's holds.",
   port: 7170,
   serves: [{ service: TradingService, public: {} }],
-  calls: [{ service: InventoryInternalService, methods: ["placeEscrowHold", "releaseEscrowHold", "transferEscrowHold", "listCharacterItems", "getAccountBalance"] }],
+  calls: [{ service: InventoryInternalService, methods: ["placeEscrowHold", "releaseEscrowHold", "transferEscrowHolds", "listCharacterItems", "getAccountBalance"] }],
   verifiesEndUserTokens: true,
   state: { database: { migrations: new URL("./migrations", import.meta.url), meshTables: jobQueueMigrations }, redis: true },
   publishes: ["trades"],

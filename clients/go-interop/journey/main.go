@@ -3,7 +3,9 @@
 // gateway's public face, the access token in the authorization header, and
 // errors read from google.rpc.ErrorInfo. It registers, logs in, creates a
 // character, finds a training target, casts a fireball, casts it again
-// (which the cooldown must refuse), and prints one JSON line of what it saw.
+// (which the cooldown must refuse), then trades with a second player it
+// registers (an offer of gold, accepted, then accepted again, which must
+// answer the same settled trade), and prints one JSON line of what it saw.
 package main
 
 import (
@@ -19,8 +21,10 @@ import (
 	gatewayv1 "chaos.world/gen/go/chaos/gateway/v1"
 	identityv1 "chaos.world/gen/go/chaos/identity/v1"
 	playerv1 "chaos.world/gen/go/chaos/player/v1"
+	tradingv1 "chaos.world/gen/go/chaos/trading/v1"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -37,6 +41,10 @@ type outcome struct {
 	SecondCastCode  string   `json:"second_cast_code"`
 	SecondCastError string   `json:"second_cast_reason"`
 	RemainingMs     string   `json:"second_cast_remaining_ms"`
+	TradeState      string   `json:"trade_state"`
+	TradeAgainState string   `json:"trade_accept_again_state"`
+	SelfTradeCode   string   `json:"self_trade_code"`
+	SelfTradeReason string   `json:"self_trade_reason"`
 }
 
 func main() {
@@ -113,6 +121,63 @@ func main() {
 		if info, ok := detail.(*errdetails.ErrorInfo); ok {
 			out.SecondCastError = info.GetReason()
 			out.RemainingMs = info.GetMetadata()["remaining_ms"]
+		}
+	}
+
+	// A second player to trade with, as a second game client would be.
+	friendEmail := "friend-" + *email
+	if _, err := identity.Register(ctx, &identityv1.RegisterRequest{Email: friendEmail, Password: *password}); err != nil {
+		fail(fmt.Errorf("Register (friend): %w", err))
+	}
+	friendLogin, err := identity.Login(ctx, &identityv1.LoginRequest{Email: friendEmail, Password: *password, UserAgent: "chaos-journey (Go)"})
+	if err != nil {
+		fail(fmt.Errorf("Login (friend): %w", err))
+	}
+	friendAuthed := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+friendLogin.GetTokens().GetAccessToken())
+	friend, err := player.CreateCharacter(friendAuthed, &playerv1.CreateCharacterRequest{Name: *name + "F", CharacterClass: playerv1.CharacterClass_CHARACTER_CLASS_WARRIOR})
+	if err != nil {
+		fail(fmt.Errorf("CreateCharacter (friend): %w", err))
+	}
+
+	trading := tradingv1.NewTradingServiceClient(conn)
+	offer := &tradingv1.ProposeTradeRequest{
+		ProposerCharacterId:     out.CharacterID,
+		CounterpartyCharacterId: friend.GetCharacter().GetCharacterId(),
+		Offer:                   &tradingv1.TradeAssets{Gold: 10},
+		Request:                 &tradingv1.TradeAssets{},
+		IdempotencyKey:          "go-journey-" + out.CharacterID,
+	}
+	// Trading learns of new characters from player's events: a fresh character may need a moment.
+	var proposed *tradingv1.ProposeTradeResponse
+	for attempt := 0; ; attempt++ {
+		proposed, err = trading.ProposeTrade(authed, offer)
+		if err == nil || attempt == 50 || status.Code(err) != codes.NotFound && status.Code(err) != codes.PermissionDenied {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		fail(fmt.Errorf("ProposeTrade: %w", err))
+	}
+	accepted, err := trading.AcceptTrade(friendAuthed, &tradingv1.AcceptTradeRequest{TradeId: proposed.GetTrade().GetTradeId()})
+	if err != nil {
+		fail(fmt.Errorf("AcceptTrade: %w", err))
+	}
+	out.TradeState = accepted.GetTrade().GetState().String()
+	again, err := trading.AcceptTrade(friendAuthed, &tradingv1.AcceptTradeRequest{TradeId: proposed.GetTrade().GetTradeId()})
+	if err != nil {
+		fail(fmt.Errorf("AcceptTrade (again): %w", err))
+	}
+	out.TradeAgainState = again.GetTrade().GetState().String()
+	_, err = trading.ProposeTrade(authed, &tradingv1.ProposeTradeRequest{
+		ProposerCharacterId: out.CharacterID, CounterpartyCharacterId: out.CharacterID,
+		Offer: &tradingv1.TradeAssets{Gold: 1}, Request: &tradingv1.TradeAssets{}, IdempotencyKey: "go-self-" + out.CharacterID,
+	})
+	selfTrade := status.Convert(err)
+	out.SelfTradeCode = selfTrade.Code().String()
+	for _, detail := range selfTrade.Details() {
+		if info, ok := detail.(*errdetails.ErrorInfo); ok {
+			out.SelfTradeReason = info.GetReason()
 		}
 	}
 

@@ -38,6 +38,19 @@ export interface Escrow {
    * deleted is CHARACTER_NOT_FOUND (the hold stays open, to be released).
    */
   transfer(holdId: string, toCharacterId: string): Promise<void>;
+  /**
+   * Transfers several holds in one transaction, all or none: a trade's two
+   * sides change hands together, so it can never end half transferred.
+   * Idempotent like `transfer`; a receiver that is unknown or deleted refuses
+   * the whole batch (CHARACTER_NOT_FOUND), with every hold still open.
+   */
+  transferAll(transfers: readonly HoldTransfer[]): Promise<void>;
+}
+
+/** A hold and who receives it. */
+export interface HoldTransfer {
+  readonly holdId: string;
+  readonly toCharacterId: string;
 }
 
 const holdIdResult = jsonResult<string>();
@@ -60,7 +73,56 @@ async function unholdItems(tx: AssetTransaction, hold: HoldRecord): Promise<void
   }
 }
 
+/** Moves an open hold's gold and items to the receiver; the caller holds the hold's lock and has checked the receiver. */
+async function transferOpenHold(tx: AssetTransaction, hold: HoldRecord, toCharacterId: string, at: Date): Promise<void> {
+  const { holdId } = hold;
+  const giver = walletAccount(hold.characterId);
+  const receiver = walletAccount(toCharacterId);
+  // Both characters' assets change: both wallets are locked, in the global order (the receiver's by the credit).
+  const events: OutgoingEvent[] = [];
+  if (hold.gold > 0n) {
+    events.push(...(await moveGold(tx, { kind: LedgerEntryKind.ESCROW_TRANSFER, from: escrowAccount(holdId), to: receiver, amount: hold.gold }, at, [giver])).events);
+  } else {
+    await lockAccounts(tx, [giver, receiver]);
+  }
+  for (const item of hold.items) {
+    const stack = await tx.lockStack(hold.characterId, item.itemId);
+    if (stack === undefined) throw new Error(`held stack ${item.itemId} of hold ${holdId} is gone`);
+    await tx.saveStack({ ...stack, quantity: stack.quantity - item.quantity, heldQuantity: stack.heldQuantity - item.quantity });
+    await tx.addToStack(toCharacterId, item.definitionId, item.quantity);
+  }
+  await tx.settleHold(holdId, "transferred", toCharacterId);
+  const moved = hold.items.map((i) => ({ definitionId: i.definitionId, quantity: i.quantity }));
+  const reason = `escrow:${holdId}`;
+  await tx.publish([
+    ...events,
+    ...(moved.length > 0 ? [itemsRemoved(hold.characterId, moved, reason, at), itemsGranted(toCharacterId, moved, reason, at)] : []),
+    escrowHoldTransferred(hold, toCharacterId, at),
+  ]);
+}
+
 export function createEscrow(store: AssetStore): Escrow {
+  const transferAll = (transfers: readonly HoldTransfer[]) =>
+    store.transaction(async (tx) => {
+      // Holds are locked in one order (by id), so two settlements sharing a hold cannot deadlock.
+      const ordered = [...transfers].sort((a, b) => a.holdId.localeCompare(b.holdId));
+      const open: { hold: HoldRecord; toCharacterId: string }[] = [];
+      for (const { holdId, toCharacterId } of ordered) {
+        const hold = await tx.lockHold(holdId);
+        if (hold === undefined || hold.status === "released") throw holdNotFound(holdId);
+        if (hold.status === "transferred") {
+          // Done before, to this receiver: a retry. To another: not this caller's hold to move.
+          if (hold.toCharacterId === toCharacterId) continue;
+          throw holdNotFound(holdId);
+        }
+        open.push({ hold, toCharacterId });
+      }
+      // Checked once the holds are known to be open: a retry of a finished transfer succeeds whatever became of the receiver.
+      await requireLive(tx, [...new Set(open.map((o) => o.toCharacterId))]);
+      const at = new Date();
+      for (const { hold, toCharacterId } of open) await transferOpenHold(tx, hold, toCharacterId, at);
+    });
+
   return {
     place: (request) =>
       store.transaction((tx) =>
@@ -107,40 +169,7 @@ export function createEscrow(store: AssetStore): Escrow {
         await tx.publish([...events, escrowHoldReleased(hold, at)]);
       }),
 
-    transfer: (holdId, toCharacterId) =>
-      store.transaction(async (tx) => {
-        const hold = await tx.lockHold(holdId);
-        if (hold === undefined || hold.status === "released") throw holdNotFound(holdId);
-        if (hold.status === "transferred") {
-          if (hold.toCharacterId === toCharacterId) return;
-          throw holdNotFound(holdId);
-        }
-        // Checked once the hold is known to be open: a retry of a finished transfer succeeds whatever became of the receiver.
-        await requireLive(tx, [toCharacterId]);
-        const at = new Date();
-        const giver = walletAccount(hold.characterId);
-        const receiver = walletAccount(toCharacterId);
-        // Both characters' assets change: both wallets are locked, in the global order (the receiver's by the credit).
-        const events: OutgoingEvent[] = [];
-        if (hold.gold > 0n) {
-          events.push(...(await moveGold(tx, { kind: LedgerEntryKind.ESCROW_TRANSFER, from: escrowAccount(holdId), to: receiver, amount: hold.gold }, at, [giver])).events);
-        } else {
-          await lockAccounts(tx, [giver, receiver]);
-        }
-        for (const item of hold.items) {
-          const stack = await tx.lockStack(hold.characterId, item.itemId);
-          if (stack === undefined) throw new Error(`held stack ${item.itemId} of hold ${holdId} is gone`);
-          await tx.saveStack({ ...stack, quantity: stack.quantity - item.quantity, heldQuantity: stack.heldQuantity - item.quantity });
-          await tx.addToStack(toCharacterId, item.definitionId, item.quantity);
-        }
-        await tx.settleHold(holdId, "transferred", toCharacterId);
-        const moved = hold.items.map((i) => ({ definitionId: i.definitionId, quantity: i.quantity }));
-        const reason = `escrow:${holdId}`;
-        await tx.publish([
-          ...events,
-          ...(moved.length > 0 ? [itemsRemoved(hold.characterId, moved, reason, at), itemsGranted(toCharacterId, moved, reason, at)] : []),
-          escrowHoldTransferred(hold, toCharacterId, at),
-        ]);
-      }),
+    transfer: (holdId, toCharacterId) => transferAll([{ holdId, toCharacterId }]),
+    transferAll,
   };
 }

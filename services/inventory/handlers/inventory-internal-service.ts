@@ -43,6 +43,10 @@ export function createInventoryInternalHandlers({ grants, escrow, transfers, vie
       await escrow.transfer(request.holdId, request.toCharacterId);
       return {};
     },
+    async transferEscrowHolds(request) {
+      await escrow.transferAll(request.transfers.map((t) => ({ holdId: t.holdId, toCharacterId: t.toCharacterId })));
+      return {};
+    },
     async moveGold(request) {
       const { amount, idempotencyKey, reason } = request;
       return transfers.move({ from: fromLedgerAccount(request.from), to: fromLedgerAccount(request.to), amount, idempotencyKey, reason });

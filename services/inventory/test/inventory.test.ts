@@ -215,6 +215,40 @@ describe("inventory (real processes: identity + inventory, player's events publi
     ]);
   });
 
+  it("transfers a trade's two holds together or not at all (TransferEscrowHolds), and a repeat moves nothing again", async () => {
+    const [alice, bob, carol] = [await signUp(stack), await signUp(stack), await signUp(stack)];
+    const [aliceCharacter, bobCharacter, goneCharacter] = [await newCharacter(alice), await newCharacter(bob), await newCharacter(carol)];
+    await deleteCharacter(carol, goneCharacter);
+    const potion = (await inventory().listItems({ characterId: aliceCharacter }, alice.asPlayer)).items[0]!;
+    const place = (characterId: string, gold: bigint, items: { itemId: string; quantity: bigint }[] = []) =>
+      internal().placeEscrowHold({ characterId, items, gold, idempotencyKey: `trade:${randomUUID()}` });
+    const [{ holdId: aliceHold }, { holdId: bobHold }] = [await place(aliceCharacter, 30n, [{ itemId: potion.itemId, quantity: 1n }]), await place(bobCharacter, 10n)];
+
+    // One receiver is gone: the whole settlement is refused, and both holds stay open to be released.
+    const refused = await refusalOf(
+      internal().transferEscrowHolds({ transfers: [{ holdId: aliceHold, toCharacterId: bobCharacter }, { holdId: bobHold, toCharacterId: goneCharacter }] }),
+    );
+    expect(refused).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_CHARACTER_NOT_FOUND", metadata: { character_id: goneCharacter } });
+    expect((await inventory().getWallet({ characterId: aliceCharacter }, alice.asPlayer)).wallet).toMatchObject({ balance: 70n, held: 30n });
+    expect((await inventory().getWallet({ characterId: bobCharacter }, bob.asPlayer)).wallet).toMatchObject({ balance: 90n, held: 10n });
+
+    const swap = { transfers: [{ holdId: aliceHold, toCharacterId: bobCharacter }, { holdId: bobHold, toCharacterId: aliceCharacter }] };
+    await internal().transferEscrowHolds(swap);
+    await internal().transferEscrowHolds(swap);
+    expect((await inventory().getWallet({ characterId: aliceCharacter }, alice.asPlayer)).wallet).toMatchObject({ balance: 80n, held: 0n });
+    expect((await inventory().getWallet({ characterId: bobCharacter }, bob.asPlayer)).wallet).toMatchObject({ balance: 120n, held: 0n });
+    const bobPotions = (await inventory().listItems({ characterId: bobCharacter }, bob.asPlayer)).items.find((i) => i.definitionId === potion.definitionId);
+    expect(bobPotions?.quantity).toBe(4n);
+    // A hold given to one receiver cannot be claimed for another.
+    expect(await refusalOf(internal().transferEscrowHolds({ transfers: [{ holdId: aliceHold, toCharacterId: aliceCharacter }] }))).toMatchObject({
+      code: Code.NotFound,
+      reason: "ERROR_REASON_HOLD_NOT_FOUND",
+    });
+    const books = await audit();
+    expect(books.mismatchedAccounts).toEqual([]);
+    expect(books.mismatchedHolds).toEqual([]);
+  });
+
   it("shows and moves a character's assets only for its owner, and says the same for characters that do not exist", async () => {
     const alice = await signUp(stack);
     const mallory = await signUp(stack);

@@ -41,7 +41,7 @@ export function createInventoryEscrow(connect: () => Client<typeof InventoryInte
     },
     transfer: (transfers) =>
       refusedAs(async () => {
-        for (const transfer of transfers) await inventory().transferEscrowHold({ holdId: transfer.holdId, toCharacterId: transfer.toCharacterId }, options);
+        await inventory().transferEscrowHolds({ transfers: transfers.map((t) => ({ holdId: t.holdId, toCharacterId: t.toCharacterId })) }, options);
       }),
     stacks: (characterId, itemIds) =>
       refusedAs(async () => {

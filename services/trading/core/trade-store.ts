@@ -37,6 +37,8 @@ export interface TradeFilter {
 export interface TradeStore {
   get(tradeId: string): Promise<TradeRecord | undefined>;
   character(characterId: string): Promise<CharacterRecord | undefined>;
+  /** The proposer's trade made with this idempotency key, if any. */
+  tradeByKey(proposerCharacterId: string, idempotencyKey: string): Promise<TradeRecord | undefined>;
   /** The character's trades, newest first, after `cursor` when given. */
   list(characterId: string, filter: TradeFilter, cursor: TradeCursor | undefined, limit: number): Promise<TradeRecord[]>;
   transaction<T>(work: (tx: TradeTransaction) => Promise<T>): Promise<T>;

@@ -113,9 +113,9 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
     }
   }
 
-  /** The trade, if the caller's player is on one of its sides. */
-  async function visible(tx: TradeTransaction | TradeStore, playerId: string, tradeId: string, lock: boolean): Promise<TradeRecord> {
-    const trade = lock ? await (tx as TradeTransaction).lock(tradeId) : await (tx as TradeStore).get(tradeId);
+  /** The trade `load` finds, if the caller's player is on one of its sides. */
+  async function visible(playerId: string, tradeId: string, load: (tradeId: string) => Promise<TradeRecord | undefined>): Promise<TradeRecord> {
+    const trade = await load(tradeId);
     if (trade === undefined || (trade.proposer.playerId !== playerId && trade.counterparty.playerId !== playerId)) throw tradeNotFound(tradeId);
     return trade;
   }
@@ -141,7 +141,7 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
       const requestHash = hashOf(command);
 
       // A retry is answered before any limit: it asks for nothing new.
-      const earlier = await store.transaction((tx) => tx.tradeByKey(proposer.characterId, command.idempotencyKey));
+      const earlier = await store.tradeByKey(proposer.characterId, command.idempotencyKey);
       if (earlier !== undefined) return sameOffer(earlier, requestHash, command.idempotencyKey);
 
       const decision = await limiter.check(command.playerId);
@@ -199,7 +199,7 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
     async accept(playerId, tradeId) {
       const finished = settlement.finished(tradeId, limits.acceptWaitMs);
       const outcome = await store.transaction(async (tx) => {
-        const trade = await visible(tx, playerId, tradeId, true);
+        const trade = await visible(playerId, tradeId, tx.lock);
         if (trade.counterparty.playerId !== playerId) {
           throw new DomainError(ErrorReason.NOT_TRADE_PARTY, "only the character the offer was made to can accept it", { trade_id: tradeId });
         }
@@ -231,7 +231,7 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
 
     decline: (playerId, tradeId) =>
       store.transaction(async (tx) => {
-        const trade = await visible(tx, playerId, tradeId, true);
+        const trade = await visible(playerId, tradeId, tx.lock);
         if (trade.counterparty.playerId !== playerId) {
           throw new DomainError(ErrorReason.NOT_TRADE_PARTY, "only the character the offer was made to can decline it; the proposer cancels", { trade_id: tradeId });
         }
@@ -242,14 +242,14 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
 
     cancel: (playerId, tradeId) =>
       store.transaction(async (tx) => {
-        const trade = await visible(tx, playerId, tradeId, true);
+        const trade = await visible(playerId, tradeId, tx.lock);
         if (trade.status === "cancelled") return trade;
         if (trade.status !== "proposed") throw invalidState(trade, "cancelled");
         const by: TradeSide = trade.proposer.playerId === playerId ? "proposer" : "counterparty";
         return close(tx, trade, "cancelled", by === "proposer" ? trade.proposer.characterId : trade.counterparty.characterId);
       }),
 
-    get: (playerId, tradeId) => visible(store, playerId, tradeId, false),
+    get: (playerId, tradeId) => visible(playerId, tradeId, store.get),
 
     async list(playerId, characterId, filter, cursor, limit) {
       const character = await store.character(characterId);

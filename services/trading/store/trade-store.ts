@@ -87,13 +87,15 @@ export function createTradeStore(db: Database, source: string): TradeStore & { w
     return rows[0] === undefined ? undefined : toTrade(rows[0]);
   };
 
+  const tradeByKeyOf = async (q: pg.ClientBase | pg.Pool, proposerCharacterId: string, idempotencyKey: string) => {
+    const { rows } = await q.query<TradeRow>("SELECT * FROM trades WHERE proposer_character_id = $1 AND idempotency_key = $2", [proposerCharacterId, idempotencyKey]);
+    return rows[0] === undefined ? undefined : toTrade(rows[0]);
+  };
+
   const within = (client: pg.PoolClient): TradeTransaction => ({
     lockCharacter: (characterId) => characterOf(client, characterId, true),
     character: (characterId) => characterOf(client, characterId, false),
-    async tradeByKey(proposerCharacterId, idempotencyKey) {
-      const { rows } = await client.query<TradeRow>("SELECT * FROM trades WHERE proposer_character_id = $1 AND idempotency_key = $2", [proposerCharacterId, idempotencyKey]);
-      return rows[0] === undefined ? undefined : toTrade(rows[0]);
-    },
+    tradeByKey: (proposerCharacterId, idempotencyKey) => tradeByKeyOf(client, proposerCharacterId, idempotencyKey),
     async countOpen(characterId, side) {
       const { rows } = await client.query<{ open: number }>(`SELECT count(*)::int AS open FROM trades WHERE ${sideColumn[side]} = $1 AND state = ANY($2::text[])`, [
         characterId,
@@ -179,6 +181,7 @@ export function createTradeStore(db: Database, source: string): TradeStore & { w
   return {
     get: (tradeId) => tradeOf(db.pool, tradeId, false),
     character: (characterId) => characterOf(db.pool, characterId, false),
+    tradeByKey: (proposerCharacterId, idempotencyKey) => tradeByKeyOf(db.pool, proposerCharacterId, idempotencyKey),
     async list(characterId, filter, cursor, limit) {
       const sides = filter.side === undefined ? ["proposer", "counterparty"] : [filter.side];
       const where = sides.map((side) => `${sideColumn[side as TradeSide]} = $1`).join(" OR ");

@@ -706,6 +706,88 @@ func (*TransferEscrowHoldResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{12}
 }
 
+// TransferEscrowHoldsRequest names the holds and their receivers.
+type TransferEscrowHoldsRequest struct {
+	state         protoimpl.MessageState       `protogen:"open.v1"`
+	Transfers     []*TransferEscrowHoldRequest `protobuf:"bytes,1,rep,name=transfers,proto3" json:"transfers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferEscrowHoldsRequest) Reset() {
+	*x = TransferEscrowHoldsRequest{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferEscrowHoldsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferEscrowHoldsRequest) ProtoMessage() {}
+
+func (x *TransferEscrowHoldsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferEscrowHoldsRequest.ProtoReflect.Descriptor instead.
+func (*TransferEscrowHoldsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *TransferEscrowHoldsRequest) GetTransfers() []*TransferEscrowHoldRequest {
+	if x != nil {
+		return x.Transfers
+	}
+	return nil
+}
+
+// TransferEscrowHoldsResponse confirms that every hold was transferred.
+type TransferEscrowHoldsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferEscrowHoldsResponse) Reset() {
+	*x = TransferEscrowHoldsResponse{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferEscrowHoldsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferEscrowHoldsResponse) ProtoMessage() {}
+
+func (x *TransferEscrowHoldsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferEscrowHoldsResponse.ProtoReflect.Descriptor instead.
+func (*TransferEscrowHoldsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{14}
+}
+
 // MoveGoldRequest names both accounts.
 type MoveGoldRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -721,7 +803,7 @@ type MoveGoldRequest struct {
 
 func (x *MoveGoldRequest) Reset() {
 	*x = MoveGoldRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -733,7 +815,7 @@ func (x *MoveGoldRequest) String() string {
 func (*MoveGoldRequest) ProtoMessage() {}
 
 func (x *MoveGoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -746,7 +828,7 @@ func (x *MoveGoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveGoldRequest.ProtoReflect.Descriptor instead.
 func (*MoveGoldRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{13}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MoveGoldRequest) GetFrom() *LedgerAccount {
@@ -796,7 +878,7 @@ type MoveGoldResponse struct {
 
 func (x *MoveGoldResponse) Reset() {
 	*x = MoveGoldResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +890,7 @@ func (x *MoveGoldResponse) String() string {
 func (*MoveGoldResponse) ProtoMessage() {}
 
 func (x *MoveGoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +903,7 @@ func (x *MoveGoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveGoldResponse.ProtoReflect.Descriptor instead.
 func (*MoveGoldResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{14}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MoveGoldResponse) GetTransactionId() string {
@@ -855,7 +937,7 @@ type GetAccountBalanceRequest struct {
 
 func (x *GetAccountBalanceRequest) Reset() {
 	*x = GetAccountBalanceRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +949,7 @@ func (x *GetAccountBalanceRequest) String() string {
 func (*GetAccountBalanceRequest) ProtoMessage() {}
 
 func (x *GetAccountBalanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +962,7 @@ func (x *GetAccountBalanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountBalanceRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountBalanceRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{15}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetAccountBalanceRequest) GetAccount() *LedgerAccount {
@@ -900,7 +982,7 @@ type GetAccountBalanceResponse struct {
 
 func (x *GetAccountBalanceResponse) Reset() {
 	*x = GetAccountBalanceResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +994,7 @@ func (x *GetAccountBalanceResponse) String() string {
 func (*GetAccountBalanceResponse) ProtoMessage() {}
 
 func (x *GetAccountBalanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +1007,7 @@ func (x *GetAccountBalanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountBalanceResponse.ProtoReflect.Descriptor instead.
 func (*GetAccountBalanceResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{16}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetAccountBalanceResponse) GetBalance() int64 {
@@ -948,7 +1030,7 @@ type ListAccountEntriesRequest struct {
 
 func (x *ListAccountEntriesRequest) Reset() {
 	*x = ListAccountEntriesRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1042,7 @@ func (x *ListAccountEntriesRequest) String() string {
 func (*ListAccountEntriesRequest) ProtoMessage() {}
 
 func (x *ListAccountEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1055,7 @@ func (x *ListAccountEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{17}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListAccountEntriesRequest) GetAccount() *LedgerAccount {
@@ -1008,7 +1090,7 @@ type ListAccountEntriesResponse struct {
 
 func (x *ListAccountEntriesResponse) Reset() {
 	*x = ListAccountEntriesResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1020,7 +1102,7 @@ func (x *ListAccountEntriesResponse) String() string {
 func (*ListAccountEntriesResponse) ProtoMessage() {}
 
 func (x *ListAccountEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1033,7 +1115,7 @@ func (x *ListAccountEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListAccountEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{18}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListAccountEntriesResponse) GetEntries() []*LedgerEntry {
@@ -1062,7 +1144,7 @@ type ListCharacterItemsRequest struct {
 
 func (x *ListCharacterItemsRequest) Reset() {
 	*x = ListCharacterItemsRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1074,7 +1156,7 @@ func (x *ListCharacterItemsRequest) String() string {
 func (*ListCharacterItemsRequest) ProtoMessage() {}
 
 func (x *ListCharacterItemsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1087,7 +1169,7 @@ func (x *ListCharacterItemsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCharacterItemsRequest.ProtoReflect.Descriptor instead.
 func (*ListCharacterItemsRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{19}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListCharacterItemsRequest) GetCharacterId() string {
@@ -1114,7 +1196,7 @@ type ListCharacterItemsResponse struct {
 
 func (x *ListCharacterItemsResponse) Reset() {
 	*x = ListCharacterItemsResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1208,7 @@ func (x *ListCharacterItemsResponse) String() string {
 func (*ListCharacterItemsResponse) ProtoMessage() {}
 
 func (x *ListCharacterItemsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,7 +1221,7 @@ func (x *ListCharacterItemsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCharacterItemsResponse.ProtoReflect.Descriptor instead.
 func (*ListCharacterItemsResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{20}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListCharacterItemsResponse) GetItems() []*ItemStack {
@@ -1199,7 +1281,12 @@ const file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc = "" +
 	"\x19TransferEscrowHoldRequest\x12!\n" +
 	"\ahold_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06holdId\x120\n" +
 	"\x0fto_character_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\rtoCharacterId\"\x1c\n" +
-	"\x1aTransferEscrowHoldResponse\"\x89\x02\n" +
+	"\x1aTransferEscrowHoldResponse\"u\n" +
+	"\x1aTransferEscrowHoldsRequest\x12W\n" +
+	"\ttransfers\x18\x01 \x03(\v2-.chaos.inventory.v1.TransferEscrowHoldRequestB\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x10\n" +
+	"R\ttransfers\"\x1d\n" +
+	"\x1bTransferEscrowHoldsResponse\"\x89\x02\n" +
 	"\x0fMoveGoldRequest\x12=\n" +
 	"\x04from\x18\x01 \x01(\v2!.chaos.inventory.v1.LedgerAccountB\x06\xbaH\x03\xc8\x01\x01R\x04from\x129\n" +
 	"\x02to\x18\x02 \x01(\v2!.chaos.inventory.v1.LedgerAccountB\x06\xbaH\x03\xc8\x01\x01R\x02to\x12%\n" +
@@ -1229,7 +1316,7 @@ const file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc = "" +
 	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12*\n" +
 	"\bitem_ids\x18\x02 \x03(\tB\x0f\xbaH\f\x92\x01\t\x102\"\x05r\x03\xb0\x01\x01R\aitemIds\"Q\n" +
 	"\x1aListCharacterItemsResponse\x123\n" +
-	"\x05items\x18\x01 \x03(\v2\x1d.chaos.inventory.v1.ItemStackR\x05items2\xc0\b\n" +
+	"\x05items\x18\x01 \x03(\v2\x1d.chaos.inventory.v1.ItemStackR\x05items2\xbd\t\n" +
 	"\x18InventoryInternalService\x12[\n" +
 	"\n" +
 	"GrantItems\x12%.chaos.inventory.v1.GrantItemsRequest\x1a&.chaos.inventory.v1.GrantItemsResponse\x12X\n" +
@@ -1237,7 +1324,8 @@ const file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc = "" +
 	"\tSpendGold\x12$.chaos.inventory.v1.SpendGoldRequest\x1a%.chaos.inventory.v1.SpendGoldResponse\x12j\n" +
 	"\x0fPlaceEscrowHold\x12*.chaos.inventory.v1.PlaceEscrowHoldRequest\x1a+.chaos.inventory.v1.PlaceEscrowHoldResponse\x12p\n" +
 	"\x11ReleaseEscrowHold\x12,.chaos.inventory.v1.ReleaseEscrowHoldRequest\x1a-.chaos.inventory.v1.ReleaseEscrowHoldResponse\x12s\n" +
-	"\x12TransferEscrowHold\x12-.chaos.inventory.v1.TransferEscrowHoldRequest\x1a..chaos.inventory.v1.TransferEscrowHoldResponse\x12U\n" +
+	"\x12TransferEscrowHold\x12-.chaos.inventory.v1.TransferEscrowHoldRequest\x1a..chaos.inventory.v1.TransferEscrowHoldResponse\x12{\n" +
+	"\x13TransferEscrowHolds\x12..chaos.inventory.v1.TransferEscrowHoldsRequest\x1a/.chaos.inventory.v1.TransferEscrowHoldsResponse\"\x03\x90\x02\x02\x12U\n" +
 	"\bMoveGold\x12#.chaos.inventory.v1.MoveGoldRequest\x1a$.chaos.inventory.v1.MoveGoldResponse\x12u\n" +
 	"\x11GetAccountBalance\x12,.chaos.inventory.v1.GetAccountBalanceRequest\x1a-.chaos.inventory.v1.GetAccountBalanceResponse\"\x03\x90\x02\x01\x12x\n" +
 	"\x12ListAccountEntries\x12-.chaos.inventory.v1.ListAccountEntriesRequest\x1a..chaos.inventory.v1.ListAccountEntriesResponse\"\x03\x90\x02\x01\x12x\n" +
@@ -1256,72 +1344,77 @@ func file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP() []by
 	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescData
 }
 
-var file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_chaos_inventory_v1_inventory_internal_service_proto_goTypes = []any{
-	(*GrantItemsRequest)(nil),          // 0: chaos.inventory.v1.GrantItemsRequest
-	(*GrantItemsResponse)(nil),         // 1: chaos.inventory.v1.GrantItemsResponse
-	(*GrantGoldRequest)(nil),           // 2: chaos.inventory.v1.GrantGoldRequest
-	(*GrantGoldResponse)(nil),          // 3: chaos.inventory.v1.GrantGoldResponse
-	(*SpendGoldRequest)(nil),           // 4: chaos.inventory.v1.SpendGoldRequest
-	(*SpendGoldResponse)(nil),          // 5: chaos.inventory.v1.SpendGoldResponse
-	(*PlaceEscrowHoldRequest)(nil),     // 6: chaos.inventory.v1.PlaceEscrowHoldRequest
-	(*HeldItem)(nil),                   // 7: chaos.inventory.v1.HeldItem
-	(*PlaceEscrowHoldResponse)(nil),    // 8: chaos.inventory.v1.PlaceEscrowHoldResponse
-	(*ReleaseEscrowHoldRequest)(nil),   // 9: chaos.inventory.v1.ReleaseEscrowHoldRequest
-	(*ReleaseEscrowHoldResponse)(nil),  // 10: chaos.inventory.v1.ReleaseEscrowHoldResponse
-	(*TransferEscrowHoldRequest)(nil),  // 11: chaos.inventory.v1.TransferEscrowHoldRequest
-	(*TransferEscrowHoldResponse)(nil), // 12: chaos.inventory.v1.TransferEscrowHoldResponse
-	(*MoveGoldRequest)(nil),            // 13: chaos.inventory.v1.MoveGoldRequest
-	(*MoveGoldResponse)(nil),           // 14: chaos.inventory.v1.MoveGoldResponse
-	(*GetAccountBalanceRequest)(nil),   // 15: chaos.inventory.v1.GetAccountBalanceRequest
-	(*GetAccountBalanceResponse)(nil),  // 16: chaos.inventory.v1.GetAccountBalanceResponse
-	(*ListAccountEntriesRequest)(nil),  // 17: chaos.inventory.v1.ListAccountEntriesRequest
-	(*ListAccountEntriesResponse)(nil), // 18: chaos.inventory.v1.ListAccountEntriesResponse
-	(*ListCharacterItemsRequest)(nil),  // 19: chaos.inventory.v1.ListCharacterItemsRequest
-	(*ListCharacterItemsResponse)(nil), // 20: chaos.inventory.v1.ListCharacterItemsResponse
-	(*ItemGrant)(nil),                  // 21: chaos.inventory.v1.ItemGrant
-	(*ItemStack)(nil),                  // 22: chaos.inventory.v1.ItemStack
-	(*Wallet)(nil),                     // 23: chaos.inventory.v1.Wallet
-	(*LedgerAccount)(nil),              // 24: chaos.inventory.v1.LedgerAccount
-	(*LedgerEntry)(nil),                // 25: chaos.inventory.v1.LedgerEntry
+	(*GrantItemsRequest)(nil),           // 0: chaos.inventory.v1.GrantItemsRequest
+	(*GrantItemsResponse)(nil),          // 1: chaos.inventory.v1.GrantItemsResponse
+	(*GrantGoldRequest)(nil),            // 2: chaos.inventory.v1.GrantGoldRequest
+	(*GrantGoldResponse)(nil),           // 3: chaos.inventory.v1.GrantGoldResponse
+	(*SpendGoldRequest)(nil),            // 4: chaos.inventory.v1.SpendGoldRequest
+	(*SpendGoldResponse)(nil),           // 5: chaos.inventory.v1.SpendGoldResponse
+	(*PlaceEscrowHoldRequest)(nil),      // 6: chaos.inventory.v1.PlaceEscrowHoldRequest
+	(*HeldItem)(nil),                    // 7: chaos.inventory.v1.HeldItem
+	(*PlaceEscrowHoldResponse)(nil),     // 8: chaos.inventory.v1.PlaceEscrowHoldResponse
+	(*ReleaseEscrowHoldRequest)(nil),    // 9: chaos.inventory.v1.ReleaseEscrowHoldRequest
+	(*ReleaseEscrowHoldResponse)(nil),   // 10: chaos.inventory.v1.ReleaseEscrowHoldResponse
+	(*TransferEscrowHoldRequest)(nil),   // 11: chaos.inventory.v1.TransferEscrowHoldRequest
+	(*TransferEscrowHoldResponse)(nil),  // 12: chaos.inventory.v1.TransferEscrowHoldResponse
+	(*TransferEscrowHoldsRequest)(nil),  // 13: chaos.inventory.v1.TransferEscrowHoldsRequest
+	(*TransferEscrowHoldsResponse)(nil), // 14: chaos.inventory.v1.TransferEscrowHoldsResponse
+	(*MoveGoldRequest)(nil),             // 15: chaos.inventory.v1.MoveGoldRequest
+	(*MoveGoldResponse)(nil),            // 16: chaos.inventory.v1.MoveGoldResponse
+	(*GetAccountBalanceRequest)(nil),    // 17: chaos.inventory.v1.GetAccountBalanceRequest
+	(*GetAccountBalanceResponse)(nil),   // 18: chaos.inventory.v1.GetAccountBalanceResponse
+	(*ListAccountEntriesRequest)(nil),   // 19: chaos.inventory.v1.ListAccountEntriesRequest
+	(*ListAccountEntriesResponse)(nil),  // 20: chaos.inventory.v1.ListAccountEntriesResponse
+	(*ListCharacterItemsRequest)(nil),   // 21: chaos.inventory.v1.ListCharacterItemsRequest
+	(*ListCharacterItemsResponse)(nil),  // 22: chaos.inventory.v1.ListCharacterItemsResponse
+	(*ItemGrant)(nil),                   // 23: chaos.inventory.v1.ItemGrant
+	(*ItemStack)(nil),                   // 24: chaos.inventory.v1.ItemStack
+	(*Wallet)(nil),                      // 25: chaos.inventory.v1.Wallet
+	(*LedgerAccount)(nil),               // 26: chaos.inventory.v1.LedgerAccount
+	(*LedgerEntry)(nil),                 // 27: chaos.inventory.v1.LedgerEntry
 }
 var file_chaos_inventory_v1_inventory_internal_service_proto_depIdxs = []int32{
-	21, // 0: chaos.inventory.v1.GrantItemsRequest.items:type_name -> chaos.inventory.v1.ItemGrant
-	22, // 1: chaos.inventory.v1.GrantItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
-	23, // 2: chaos.inventory.v1.GrantGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
-	23, // 3: chaos.inventory.v1.SpendGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	23, // 0: chaos.inventory.v1.GrantItemsRequest.items:type_name -> chaos.inventory.v1.ItemGrant
+	24, // 1: chaos.inventory.v1.GrantItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
+	25, // 2: chaos.inventory.v1.GrantGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	25, // 3: chaos.inventory.v1.SpendGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
 	7,  // 4: chaos.inventory.v1.PlaceEscrowHoldRequest.items:type_name -> chaos.inventory.v1.HeldItem
-	24, // 5: chaos.inventory.v1.MoveGoldRequest.from:type_name -> chaos.inventory.v1.LedgerAccount
-	24, // 6: chaos.inventory.v1.MoveGoldRequest.to:type_name -> chaos.inventory.v1.LedgerAccount
-	24, // 7: chaos.inventory.v1.GetAccountBalanceRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
-	24, // 8: chaos.inventory.v1.ListAccountEntriesRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
-	25, // 9: chaos.inventory.v1.ListAccountEntriesResponse.entries:type_name -> chaos.inventory.v1.LedgerEntry
-	22, // 10: chaos.inventory.v1.ListCharacterItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
-	0,  // 11: chaos.inventory.v1.InventoryInternalService.GrantItems:input_type -> chaos.inventory.v1.GrantItemsRequest
-	2,  // 12: chaos.inventory.v1.InventoryInternalService.GrantGold:input_type -> chaos.inventory.v1.GrantGoldRequest
-	4,  // 13: chaos.inventory.v1.InventoryInternalService.SpendGold:input_type -> chaos.inventory.v1.SpendGoldRequest
-	6,  // 14: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:input_type -> chaos.inventory.v1.PlaceEscrowHoldRequest
-	9,  // 15: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:input_type -> chaos.inventory.v1.ReleaseEscrowHoldRequest
-	11, // 16: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:input_type -> chaos.inventory.v1.TransferEscrowHoldRequest
-	13, // 17: chaos.inventory.v1.InventoryInternalService.MoveGold:input_type -> chaos.inventory.v1.MoveGoldRequest
-	15, // 18: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:input_type -> chaos.inventory.v1.GetAccountBalanceRequest
-	17, // 19: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:input_type -> chaos.inventory.v1.ListAccountEntriesRequest
-	19, // 20: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:input_type -> chaos.inventory.v1.ListCharacterItemsRequest
-	1,  // 21: chaos.inventory.v1.InventoryInternalService.GrantItems:output_type -> chaos.inventory.v1.GrantItemsResponse
-	3,  // 22: chaos.inventory.v1.InventoryInternalService.GrantGold:output_type -> chaos.inventory.v1.GrantGoldResponse
-	5,  // 23: chaos.inventory.v1.InventoryInternalService.SpendGold:output_type -> chaos.inventory.v1.SpendGoldResponse
-	8,  // 24: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:output_type -> chaos.inventory.v1.PlaceEscrowHoldResponse
-	10, // 25: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:output_type -> chaos.inventory.v1.ReleaseEscrowHoldResponse
-	12, // 26: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:output_type -> chaos.inventory.v1.TransferEscrowHoldResponse
-	14, // 27: chaos.inventory.v1.InventoryInternalService.MoveGold:output_type -> chaos.inventory.v1.MoveGoldResponse
-	16, // 28: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:output_type -> chaos.inventory.v1.GetAccountBalanceResponse
-	18, // 29: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:output_type -> chaos.inventory.v1.ListAccountEntriesResponse
-	20, // 30: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:output_type -> chaos.inventory.v1.ListCharacterItemsResponse
-	21, // [21:31] is the sub-list for method output_type
-	11, // [11:21] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	11, // 5: chaos.inventory.v1.TransferEscrowHoldsRequest.transfers:type_name -> chaos.inventory.v1.TransferEscrowHoldRequest
+	26, // 6: chaos.inventory.v1.MoveGoldRequest.from:type_name -> chaos.inventory.v1.LedgerAccount
+	26, // 7: chaos.inventory.v1.MoveGoldRequest.to:type_name -> chaos.inventory.v1.LedgerAccount
+	26, // 8: chaos.inventory.v1.GetAccountBalanceRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
+	26, // 9: chaos.inventory.v1.ListAccountEntriesRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
+	27, // 10: chaos.inventory.v1.ListAccountEntriesResponse.entries:type_name -> chaos.inventory.v1.LedgerEntry
+	24, // 11: chaos.inventory.v1.ListCharacterItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
+	0,  // 12: chaos.inventory.v1.InventoryInternalService.GrantItems:input_type -> chaos.inventory.v1.GrantItemsRequest
+	2,  // 13: chaos.inventory.v1.InventoryInternalService.GrantGold:input_type -> chaos.inventory.v1.GrantGoldRequest
+	4,  // 14: chaos.inventory.v1.InventoryInternalService.SpendGold:input_type -> chaos.inventory.v1.SpendGoldRequest
+	6,  // 15: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:input_type -> chaos.inventory.v1.PlaceEscrowHoldRequest
+	9,  // 16: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:input_type -> chaos.inventory.v1.ReleaseEscrowHoldRequest
+	11, // 17: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:input_type -> chaos.inventory.v1.TransferEscrowHoldRequest
+	13, // 18: chaos.inventory.v1.InventoryInternalService.TransferEscrowHolds:input_type -> chaos.inventory.v1.TransferEscrowHoldsRequest
+	15, // 19: chaos.inventory.v1.InventoryInternalService.MoveGold:input_type -> chaos.inventory.v1.MoveGoldRequest
+	17, // 20: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:input_type -> chaos.inventory.v1.GetAccountBalanceRequest
+	19, // 21: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:input_type -> chaos.inventory.v1.ListAccountEntriesRequest
+	21, // 22: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:input_type -> chaos.inventory.v1.ListCharacterItemsRequest
+	1,  // 23: chaos.inventory.v1.InventoryInternalService.GrantItems:output_type -> chaos.inventory.v1.GrantItemsResponse
+	3,  // 24: chaos.inventory.v1.InventoryInternalService.GrantGold:output_type -> chaos.inventory.v1.GrantGoldResponse
+	5,  // 25: chaos.inventory.v1.InventoryInternalService.SpendGold:output_type -> chaos.inventory.v1.SpendGoldResponse
+	8,  // 26: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:output_type -> chaos.inventory.v1.PlaceEscrowHoldResponse
+	10, // 27: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:output_type -> chaos.inventory.v1.ReleaseEscrowHoldResponse
+	12, // 28: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:output_type -> chaos.inventory.v1.TransferEscrowHoldResponse
+	14, // 29: chaos.inventory.v1.InventoryInternalService.TransferEscrowHolds:output_type -> chaos.inventory.v1.TransferEscrowHoldsResponse
+	16, // 30: chaos.inventory.v1.InventoryInternalService.MoveGold:output_type -> chaos.inventory.v1.MoveGoldResponse
+	18, // 31: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:output_type -> chaos.inventory.v1.GetAccountBalanceResponse
+	20, // 32: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:output_type -> chaos.inventory.v1.ListAccountEntriesResponse
+	22, // 33: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:output_type -> chaos.inventory.v1.ListCharacterItemsResponse
+	23, // [23:34] is the sub-list for method output_type
+	12, // [12:23] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_chaos_inventory_v1_inventory_internal_service_proto_init() }
@@ -1336,7 +1429,7 @@ func file_chaos_inventory_v1_inventory_internal_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc), len(file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

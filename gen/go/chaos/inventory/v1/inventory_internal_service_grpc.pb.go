@@ -19,16 +19,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InventoryInternalService_GrantItems_FullMethodName         = "/chaos.inventory.v1.InventoryInternalService/GrantItems"
-	InventoryInternalService_GrantGold_FullMethodName          = "/chaos.inventory.v1.InventoryInternalService/GrantGold"
-	InventoryInternalService_SpendGold_FullMethodName          = "/chaos.inventory.v1.InventoryInternalService/SpendGold"
-	InventoryInternalService_PlaceEscrowHold_FullMethodName    = "/chaos.inventory.v1.InventoryInternalService/PlaceEscrowHold"
-	InventoryInternalService_ReleaseEscrowHold_FullMethodName  = "/chaos.inventory.v1.InventoryInternalService/ReleaseEscrowHold"
-	InventoryInternalService_TransferEscrowHold_FullMethodName = "/chaos.inventory.v1.InventoryInternalService/TransferEscrowHold"
-	InventoryInternalService_MoveGold_FullMethodName           = "/chaos.inventory.v1.InventoryInternalService/MoveGold"
-	InventoryInternalService_GetAccountBalance_FullMethodName  = "/chaos.inventory.v1.InventoryInternalService/GetAccountBalance"
-	InventoryInternalService_ListAccountEntries_FullMethodName = "/chaos.inventory.v1.InventoryInternalService/ListAccountEntries"
-	InventoryInternalService_ListCharacterItems_FullMethodName = "/chaos.inventory.v1.InventoryInternalService/ListCharacterItems"
+	InventoryInternalService_GrantItems_FullMethodName          = "/chaos.inventory.v1.InventoryInternalService/GrantItems"
+	InventoryInternalService_GrantGold_FullMethodName           = "/chaos.inventory.v1.InventoryInternalService/GrantGold"
+	InventoryInternalService_SpendGold_FullMethodName           = "/chaos.inventory.v1.InventoryInternalService/SpendGold"
+	InventoryInternalService_PlaceEscrowHold_FullMethodName     = "/chaos.inventory.v1.InventoryInternalService/PlaceEscrowHold"
+	InventoryInternalService_ReleaseEscrowHold_FullMethodName   = "/chaos.inventory.v1.InventoryInternalService/ReleaseEscrowHold"
+	InventoryInternalService_TransferEscrowHold_FullMethodName  = "/chaos.inventory.v1.InventoryInternalService/TransferEscrowHold"
+	InventoryInternalService_TransferEscrowHolds_FullMethodName = "/chaos.inventory.v1.InventoryInternalService/TransferEscrowHolds"
+	InventoryInternalService_MoveGold_FullMethodName            = "/chaos.inventory.v1.InventoryInternalService/MoveGold"
+	InventoryInternalService_GetAccountBalance_FullMethodName   = "/chaos.inventory.v1.InventoryInternalService/GetAccountBalance"
+	InventoryInternalService_ListAccountEntries_FullMethodName  = "/chaos.inventory.v1.InventoryInternalService/ListAccountEntries"
+	InventoryInternalService_ListCharacterItems_FullMethodName  = "/chaos.inventory.v1.InventoryInternalService/ListCharacterItems"
 )
 
 // InventoryInternalServiceClient is the client API for InventoryInternalService service.
@@ -58,6 +59,13 @@ type InventoryInternalServiceClient interface {
 	// TransferEscrowHold gives held items and gold to another character (trade commit).
 	// Errors: NOT_FOUND (HOLD_NOT_FOUND).
 	TransferEscrowHold(ctx context.Context, in *TransferEscrowHoldRequest, opts ...grpc.CallOption) (*TransferEscrowHoldResponse, error)
+	// TransferEscrowHolds gives several holds to their receivers in one
+	// transaction, all or none: both sides of a trade change hands together, so
+	// a trade never ends half transferred. Repeating it succeeds and moves
+	// nothing again. A receiver that does not exist or was deleted refuses the
+	// whole call, every hold still open (to be released).
+	// Errors: NOT_FOUND (HOLD_NOT_FOUND, CHARACTER_NOT_FOUND).
+	TransferEscrowHolds(ctx context.Context, in *TransferEscrowHoldsRequest, opts ...grpc.CallOption) (*TransferEscrowHoldsResponse, error)
 	// MoveGold moves gold between two player-owned accounts (a wallet to a
 	// guild bank, a bank to a wallet, a wallet to another), never below zero and
 	// never creating or destroying gold: both sides are one ledger transaction.
@@ -143,6 +151,16 @@ func (c *inventoryInternalServiceClient) TransferEscrowHold(ctx context.Context,
 	return out, nil
 }
 
+func (c *inventoryInternalServiceClient) TransferEscrowHolds(ctx context.Context, in *TransferEscrowHoldsRequest, opts ...grpc.CallOption) (*TransferEscrowHoldsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TransferEscrowHoldsResponse)
+	err := c.cc.Invoke(ctx, InventoryInternalService_TransferEscrowHolds_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *inventoryInternalServiceClient) MoveGold(ctx context.Context, in *MoveGoldRequest, opts ...grpc.CallOption) (*MoveGoldResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MoveGoldResponse)
@@ -210,6 +228,13 @@ type InventoryInternalServiceServer interface {
 	// TransferEscrowHold gives held items and gold to another character (trade commit).
 	// Errors: NOT_FOUND (HOLD_NOT_FOUND).
 	TransferEscrowHold(context.Context, *TransferEscrowHoldRequest) (*TransferEscrowHoldResponse, error)
+	// TransferEscrowHolds gives several holds to their receivers in one
+	// transaction, all or none: both sides of a trade change hands together, so
+	// a trade never ends half transferred. Repeating it succeeds and moves
+	// nothing again. A receiver that does not exist or was deleted refuses the
+	// whole call, every hold still open (to be released).
+	// Errors: NOT_FOUND (HOLD_NOT_FOUND, CHARACTER_NOT_FOUND).
+	TransferEscrowHolds(context.Context, *TransferEscrowHoldsRequest) (*TransferEscrowHoldsResponse, error)
 	// MoveGold moves gold between two player-owned accounts (a wallet to a
 	// guild bank, a bank to a wallet, a wallet to another), never below zero and
 	// never creating or destroying gold: both sides are one ledger transaction.
@@ -252,6 +277,9 @@ func (UnimplementedInventoryInternalServiceServer) ReleaseEscrowHold(context.Con
 }
 func (UnimplementedInventoryInternalServiceServer) TransferEscrowHold(context.Context, *TransferEscrowHoldRequest) (*TransferEscrowHoldResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TransferEscrowHold not implemented")
+}
+func (UnimplementedInventoryInternalServiceServer) TransferEscrowHolds(context.Context, *TransferEscrowHoldsRequest) (*TransferEscrowHoldsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method TransferEscrowHolds not implemented")
 }
 func (UnimplementedInventoryInternalServiceServer) MoveGold(context.Context, *MoveGoldRequest) (*MoveGoldResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method MoveGold not implemented")
@@ -395,6 +423,24 @@ func _InventoryInternalService_TransferEscrowHold_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InventoryInternalService_TransferEscrowHolds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TransferEscrowHoldsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryInternalServiceServer).TransferEscrowHolds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryInternalService_TransferEscrowHolds_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryInternalServiceServer).TransferEscrowHolds(ctx, req.(*TransferEscrowHoldsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _InventoryInternalService_MoveGold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(MoveGoldRequest)
 	if err := dec(in); err != nil {
@@ -497,6 +543,10 @@ var InventoryInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "TransferEscrowHold",
 			Handler:    _InventoryInternalService_TransferEscrowHold_Handler,
+		},
+		{
+			MethodName: "TransferEscrowHolds",
+			Handler:    _InventoryInternalService_TransferEscrowHolds_Handler,
 		},
 		{
 			MethodName: "MoveGold",

@@ -51,6 +51,9 @@ const (
 	// InventoryInternalServiceTransferEscrowHoldProcedure is the fully-qualified name of the
 	// InventoryInternalService's TransferEscrowHold RPC.
 	InventoryInternalServiceTransferEscrowHoldProcedure = "/chaos.inventory.v1.InventoryInternalService/TransferEscrowHold"
+	// InventoryInternalServiceTransferEscrowHoldsProcedure is the fully-qualified name of the
+	// InventoryInternalService's TransferEscrowHolds RPC.
+	InventoryInternalServiceTransferEscrowHoldsProcedure = "/chaos.inventory.v1.InventoryInternalService/TransferEscrowHolds"
 	// InventoryInternalServiceMoveGoldProcedure is the fully-qualified name of the
 	// InventoryInternalService's MoveGold RPC.
 	InventoryInternalServiceMoveGoldProcedure = "/chaos.inventory.v1.InventoryInternalService/MoveGold"
@@ -86,6 +89,13 @@ type InventoryInternalServiceClient interface {
 	// TransferEscrowHold gives held items and gold to another character (trade commit).
 	// Errors: NOT_FOUND (HOLD_NOT_FOUND).
 	TransferEscrowHold(context.Context, *connect.Request[v1.TransferEscrowHoldRequest]) (*connect.Response[v1.TransferEscrowHoldResponse], error)
+	// TransferEscrowHolds gives several holds to their receivers in one
+	// transaction, all or none: both sides of a trade change hands together, so
+	// a trade never ends half transferred. Repeating it succeeds and moves
+	// nothing again. A receiver that does not exist or was deleted refuses the
+	// whole call, every hold still open (to be released).
+	// Errors: NOT_FOUND (HOLD_NOT_FOUND, CHARACTER_NOT_FOUND).
+	TransferEscrowHolds(context.Context, *connect.Request[v1.TransferEscrowHoldsRequest]) (*connect.Response[v1.TransferEscrowHoldsResponse], error)
 	// MoveGold moves gold between two player-owned accounts (a wallet to a
 	// guild bank, a bank to a wallet, a wallet to another), never below zero and
 	// never creating or destroying gold: both sides are one ledger transaction.
@@ -151,6 +161,13 @@ func NewInventoryInternalServiceClient(httpClient connect.HTTPClient, baseURL st
 			connect.WithSchema(inventoryInternalServiceMethods.ByName("TransferEscrowHold")),
 			connect.WithClientOptions(opts...),
 		),
+		transferEscrowHolds: connect.NewClient[v1.TransferEscrowHoldsRequest, v1.TransferEscrowHoldsResponse](
+			httpClient,
+			baseURL+InventoryInternalServiceTransferEscrowHoldsProcedure,
+			connect.WithSchema(inventoryInternalServiceMethods.ByName("TransferEscrowHolds")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		moveGold: connect.NewClient[v1.MoveGoldRequest, v1.MoveGoldResponse](
 			httpClient,
 			baseURL+InventoryInternalServiceMoveGoldProcedure,
@@ -183,16 +200,17 @@ func NewInventoryInternalServiceClient(httpClient connect.HTTPClient, baseURL st
 
 // inventoryInternalServiceClient implements InventoryInternalServiceClient.
 type inventoryInternalServiceClient struct {
-	grantItems         *connect.Client[v1.GrantItemsRequest, v1.GrantItemsResponse]
-	grantGold          *connect.Client[v1.GrantGoldRequest, v1.GrantGoldResponse]
-	spendGold          *connect.Client[v1.SpendGoldRequest, v1.SpendGoldResponse]
-	placeEscrowHold    *connect.Client[v1.PlaceEscrowHoldRequest, v1.PlaceEscrowHoldResponse]
-	releaseEscrowHold  *connect.Client[v1.ReleaseEscrowHoldRequest, v1.ReleaseEscrowHoldResponse]
-	transferEscrowHold *connect.Client[v1.TransferEscrowHoldRequest, v1.TransferEscrowHoldResponse]
-	moveGold           *connect.Client[v1.MoveGoldRequest, v1.MoveGoldResponse]
-	getAccountBalance  *connect.Client[v1.GetAccountBalanceRequest, v1.GetAccountBalanceResponse]
-	listAccountEntries *connect.Client[v1.ListAccountEntriesRequest, v1.ListAccountEntriesResponse]
-	listCharacterItems *connect.Client[v1.ListCharacterItemsRequest, v1.ListCharacterItemsResponse]
+	grantItems          *connect.Client[v1.GrantItemsRequest, v1.GrantItemsResponse]
+	grantGold           *connect.Client[v1.GrantGoldRequest, v1.GrantGoldResponse]
+	spendGold           *connect.Client[v1.SpendGoldRequest, v1.SpendGoldResponse]
+	placeEscrowHold     *connect.Client[v1.PlaceEscrowHoldRequest, v1.PlaceEscrowHoldResponse]
+	releaseEscrowHold   *connect.Client[v1.ReleaseEscrowHoldRequest, v1.ReleaseEscrowHoldResponse]
+	transferEscrowHold  *connect.Client[v1.TransferEscrowHoldRequest, v1.TransferEscrowHoldResponse]
+	transferEscrowHolds *connect.Client[v1.TransferEscrowHoldsRequest, v1.TransferEscrowHoldsResponse]
+	moveGold            *connect.Client[v1.MoveGoldRequest, v1.MoveGoldResponse]
+	getAccountBalance   *connect.Client[v1.GetAccountBalanceRequest, v1.GetAccountBalanceResponse]
+	listAccountEntries  *connect.Client[v1.ListAccountEntriesRequest, v1.ListAccountEntriesResponse]
+	listCharacterItems  *connect.Client[v1.ListCharacterItemsRequest, v1.ListCharacterItemsResponse]
 }
 
 // GrantItems calls chaos.inventory.v1.InventoryInternalService.GrantItems.
@@ -223,6 +241,11 @@ func (c *inventoryInternalServiceClient) ReleaseEscrowHold(ctx context.Context, 
 // TransferEscrowHold calls chaos.inventory.v1.InventoryInternalService.TransferEscrowHold.
 func (c *inventoryInternalServiceClient) TransferEscrowHold(ctx context.Context, req *connect.Request[v1.TransferEscrowHoldRequest]) (*connect.Response[v1.TransferEscrowHoldResponse], error) {
 	return c.transferEscrowHold.CallUnary(ctx, req)
+}
+
+// TransferEscrowHolds calls chaos.inventory.v1.InventoryInternalService.TransferEscrowHolds.
+func (c *inventoryInternalServiceClient) TransferEscrowHolds(ctx context.Context, req *connect.Request[v1.TransferEscrowHoldsRequest]) (*connect.Response[v1.TransferEscrowHoldsResponse], error) {
+	return c.transferEscrowHolds.CallUnary(ctx, req)
 }
 
 // MoveGold calls chaos.inventory.v1.InventoryInternalService.MoveGold.
@@ -266,6 +289,13 @@ type InventoryInternalServiceHandler interface {
 	// TransferEscrowHold gives held items and gold to another character (trade commit).
 	// Errors: NOT_FOUND (HOLD_NOT_FOUND).
 	TransferEscrowHold(context.Context, *connect.Request[v1.TransferEscrowHoldRequest]) (*connect.Response[v1.TransferEscrowHoldResponse], error)
+	// TransferEscrowHolds gives several holds to their receivers in one
+	// transaction, all or none: both sides of a trade change hands together, so
+	// a trade never ends half transferred. Repeating it succeeds and moves
+	// nothing again. A receiver that does not exist or was deleted refuses the
+	// whole call, every hold still open (to be released).
+	// Errors: NOT_FOUND (HOLD_NOT_FOUND, CHARACTER_NOT_FOUND).
+	TransferEscrowHolds(context.Context, *connect.Request[v1.TransferEscrowHoldsRequest]) (*connect.Response[v1.TransferEscrowHoldsResponse], error)
 	// MoveGold moves gold between two player-owned accounts (a wallet to a
 	// guild bank, a bank to a wallet, a wallet to another), never below zero and
 	// never creating or destroying gold: both sides are one ledger transaction.
@@ -326,6 +356,13 @@ func NewInventoryInternalServiceHandler(svc InventoryInternalServiceHandler, opt
 		connect.WithSchema(inventoryInternalServiceMethods.ByName("TransferEscrowHold")),
 		connect.WithHandlerOptions(opts...),
 	)
+	inventoryInternalServiceTransferEscrowHoldsHandler := connect.NewUnaryHandler(
+		InventoryInternalServiceTransferEscrowHoldsProcedure,
+		svc.TransferEscrowHolds,
+		connect.WithSchema(inventoryInternalServiceMethods.ByName("TransferEscrowHolds")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	inventoryInternalServiceMoveGoldHandler := connect.NewUnaryHandler(
 		InventoryInternalServiceMoveGoldProcedure,
 		svc.MoveGold,
@@ -367,6 +404,8 @@ func NewInventoryInternalServiceHandler(svc InventoryInternalServiceHandler, opt
 			inventoryInternalServiceReleaseEscrowHoldHandler.ServeHTTP(w, r)
 		case InventoryInternalServiceTransferEscrowHoldProcedure:
 			inventoryInternalServiceTransferEscrowHoldHandler.ServeHTTP(w, r)
+		case InventoryInternalServiceTransferEscrowHoldsProcedure:
+			inventoryInternalServiceTransferEscrowHoldsHandler.ServeHTTP(w, r)
 		case InventoryInternalServiceMoveGoldProcedure:
 			inventoryInternalServiceMoveGoldHandler.ServeHTTP(w, r)
 		case InventoryInternalServiceGetAccountBalanceProcedure:
@@ -406,6 +445,10 @@ func (UnimplementedInventoryInternalServiceHandler) ReleaseEscrowHold(context.Co
 
 func (UnimplementedInventoryInternalServiceHandler) TransferEscrowHold(context.Context, *connect.Request[v1.TransferEscrowHoldRequest]) (*connect.Response[v1.TransferEscrowHoldResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.TransferEscrowHold is not implemented"))
+}
+
+func (UnimplementedInventoryInternalServiceHandler) TransferEscrowHolds(context.Context, *connect.Request[v1.TransferEscrowHoldsRequest]) (*connect.Response[v1.TransferEscrowHoldsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.TransferEscrowHolds is not implemented"))
 }
 
 func (UnimplementedInventoryInternalServiceHandler) MoveGold(context.Context, *connect.Request[v1.MoveGoldRequest]) (*connect.Response[v1.MoveGoldResponse], error) {
