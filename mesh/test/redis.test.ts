@@ -41,4 +41,12 @@ describe("Redis conventions", () => {
     expect((await limiter.check(subject, rate)).allowed).toBe(true);
     expect((await limiter.check(subject, rate)).allowed).toBe(false);
   });
+
+  it("takes rates whose interval is not a whole number of milliseconds (100,000 a minute: one per 0.6 ms)", async () => {
+    const limiter = createRateLimiter(gateway);
+    const subject = `player:${randomUUID()}`;
+    const rate = { limit: 100_000, periodMs: 60_000 };
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => limiter.check(subject, rate)));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+  });
 });

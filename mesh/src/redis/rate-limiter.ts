@@ -35,7 +35,8 @@ local allowAt = newTat - tolerance
 if allowAt > now then
   return {0, allowAt - now}
 end
-redis.call('SET', key, newTat, 'PX', math.max(1, newTat - now))
+-- PX takes whole milliseconds; an interval such as 0.6 ms (100,000 a minute) makes fractions.
+redis.call('SET', key, newTat, 'PX', math.max(1, math.ceil(newTat - now)))
 return {1, 0}
 `;
 
