@@ -1,9 +1,12 @@
 /**
  * The web console end to end: a real browser (Debian's Chromium, headless)
  * drives the console against a real stack (identity, player, combat,
- * inventory, progression and the gateway as separate processes) the way a
- * new player would: sign up, turn on two-factor, log in again with a TOTP
- * code, create a mage and burn down a training dummy.
+ * inventory, progression, trading and the gateway as separate processes) the
+ * way players would. One new player signs up, turns on two-factor, logs in
+ * again with a TOTP code, creates a mage and burns down a training dummy. Two
+ * players, each in their own browser context (one on a desktop, one on a
+ * phone), trade a potion for gold through the escrow saga.
+ * Screenshots are kept in test-results/.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -11,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as OTPAuth from "otpauth";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureDebianPackages } from "../../scripts/infra/debian.js";
 import { freePort, useStack } from "../../scripts/test/stack.js";
@@ -22,7 +25,7 @@ const password = "correct horse battery staple";
 
 // The gateway's CORS allow-list is fixed at start-up, so the console's origin must be known before the stack starts.
 const consolePort = await freePort();
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "gateway"], {
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "gateway"], {
   env: { CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}` },
 });
 
@@ -44,38 +47,89 @@ afterAll(async () => {
   if (bundleDir !== undefined) fs.rmSync(bundleDir, { recursive: true, force: true });
 });
 
+const desktop = { viewport: { width: 1440, height: 1000 } };
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
 it("takes a new player from sign-up with two-factor to a defeated training dummy", async () => {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  const pageErrors: string[] = [];
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  try {
-    await journey(page);
-    expect(pageErrors).toEqual([]);
-  } catch (error) {
-    fs.mkdirSync(resultsDir, { recursive: true });
-    await page.screenshot({ path: path.join(resultsDir, "e2e-failure.png"), fullPage: true }).catch(() => undefined);
-    throw new Error(`${(error as Error).message}\npage errors: ${pageErrors.join(" | ") || "none"}`, { cause: error });
-  } finally {
-    await page.close();
-  }
+  await inPages([desktop], ([page]) => journey(page!), "e2e-failure");
 }, 90_000);
 
-async function journey(page: Page): Promise<void> {
-  const email = `e2e-${randomBytes(6).toString("hex")}@example.com`;
-  const characterName = `Mage${randomBytes(4).toString("hex")}`;
-  const text = async (testId: string) => (await page.getByTestId(testId).textContent())?.trim() ?? "";
+it("lets two players, on a desktop and on a phone, trade a potion for gold", async () => {
+  await inPages([desktop, phone], ([ava, bram]) => tradePotionForGold(ava!, bram!), "e2e-trade-failure");
+}, 120_000);
 
-  // The console loads and offers to log in or create an account.
+/**
+ * Runs `scenario` with one page per browser context (each its own player:
+ * cookies and session storage are not shared). On failure, every page is
+ * screenshotted as `<failureName>-<index>.png` and the pages' errors are reported.
+ */
+async function inPages(options: readonly Parameters<Browser["newContext"]>[0][], scenario: (pages: Page[]) => Promise<void>, failureName: string): Promise<void> {
+  const contexts: BrowserContext[] = [];
+  const pages: Page[] = [];
+  const pageErrors: string[] = [];
+  try {
+    for (const option of options) {
+      const context = await browser.newContext(option);
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on("pageerror", (error) => pageErrors.push(`page ${pages.length}: ${error.message}`));
+      pages.push(page);
+    }
+    await scenario(pages);
+    expect(pageErrors).toEqual([]);
+  } catch (error) {
+    for (const [index, page] of pages.entries()) await keepScreenshot(page, `${failureName}-${index}`).catch(() => undefined);
+    throw new Error(`${(error as Error).message}\npage errors: ${pageErrors.join(" | ") || "none"}`, { cause: error });
+  } finally {
+    for (const context of contexts) await context.close();
+  }
+}
+
+/** The trimmed text of the element with this test id. */
+async function textOf(page: Page, testId: string): Promise<string> {
+  return (await page.getByTestId(testId).first().textContent())?.trim() ?? "";
+}
+
+/** Opens the console and creates an account, which the console logs straight in. */
+async function signUp(page: Page, email: string): Promise<void> {
   await page.goto(consoleServer.url);
   await page.getByRole("heading", { name: "Enter the Chaos" }).waitFor();
-
-  // Register: the console logs the new account straight in.
   await page.getByRole("tab", { name: "Create account" }).click();
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
   await page.getByTestId("account-email").waitFor();
-  expect(await text("account-email")).toBe(email);
+  expect(await textOf(page, "account-email")).toBe(email);
+}
+
+/** Creates a character, which the console picks at once. */
+async function createCharacter(page: Page, name: string, characterClass: string): Promise<void> {
+  await page.getByLabel("Character name").fill(name);
+  await page.getByLabel("Class").selectOption({ label: characterClass });
+  await page.getByRole("button", { name: "Create character" }).click();
+  await page.getByRole("heading", { name }).waitFor();
+}
+
+/** Keeps a screenshot of the whole page in test-results/ (scrolled to the top first: the sticky top bar would cover the middle). */
+async function keepScreenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  await page.evaluate("window.scrollTo(0, 0)");
+  await page.screenshot({ path: path.join(resultsDir, `${name}.png`), fullPage: true, animations: "disabled" });
+}
+
+/** The wallet's balance as the trade window shows it (data-gold), once it has been read. */
+async function walletGold(page: Page): Promise<number> {
+  const gold = await page.getByTestId("wallet-balance").getAttribute("data-gold");
+  return gold === null || gold === "" ? Number.NaN : Number(gold);
+}
+
+async function journey(page: Page): Promise<void> {
+  const email = `e2e-${randomBytes(6).toString("hex")}@example.com`;
+  const characterName = `Mage${randomBytes(4).toString("hex")}`;
+  const text = (testId: string) => textOf(page, testId);
+
+  // The console loads and offers to log in or create an account; a new account is logged straight in.
+  await signUp(page, email);
   expect(await text("mfa-status")).toBe("2FA off");
 
   // Enrol two-factor: a QR code and the secret are shown; a first code turns it on and reveals recovery codes.
@@ -112,11 +166,9 @@ async function journey(page: Page): Promise<void> {
   expect(await text("mfa-status")).toBe("2FA on");
 
   // Create a mage: it is picked at once and enters the Ember Plains with the training dummies in sight.
-  await page.getByLabel("Character name").fill(characterName);
-  await page.getByLabel("Class").selectOption({ label: "Mage" });
-  await page.getByRole("button", { name: "Create character" }).click();
-  await page.getByRole("heading", { name: characterName }).waitFor();
-  await expect.poll(() => page.getByTestId("target").filter({ hasText: "Training Dummy" }).count()).toBeGreaterThanOrEqual(3);
+  await createCharacter(page, characterName, "Mage");
+  // The zone is read every 2 s, and the first reads of a new page share the gateway with its other panels.
+  await expect.poll(() => page.getByTestId("target").filter({ hasText: "Training Dummy" }).count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
   const dummy = page.getByTestId("target").filter({ hasText: "Training Dummy 1" });
   await dummy.getByRole("button").click();
   expect(await dummy.getByRole("button").getAttribute("aria-pressed")).toBe("true");
@@ -125,7 +177,7 @@ async function journey(page: Page): Promise<void> {
 
   // Cast a fireball: damage is reported, mana drops and the button shows the cooldown.
   const mana = page.getByTestId("mana");
-  await expect.poll(async () => Number(await mana.getAttribute("aria-valuemax"))).toBeGreaterThan(0);
+  await expect.poll(async () => Number(await mana.getAttribute("aria-valuemax")), { timeout: 10_000 }).toBeGreaterThan(0);
   const manaBefore = Number(await mana.getAttribute("aria-valuenow"));
   const healthBefore = Number(await dummyHealth.getAttribute("aria-valuenow"));
   const fireball = page.getByTestId("spell-fireball");
@@ -145,7 +197,7 @@ async function journey(page: Page): Promise<void> {
     expect(casts, "the dummy should fall within a few fireballs").toBeLessThan(10);
     const logged = await castLog.count();
     await fireball.click({ timeout: 10_000 });
-    await expect.poll(async () => (await castLog.count()) > logged || (await page.getByTestId("combat-error").isVisible())).toBe(true);
+    await expect.poll(async () => (await castLog.count()) > logged || (await page.getByTestId("combat-error").isVisible()), { timeout: 10_000 }).toBe(true);
   }
   expect(await text("cast-result")).toContain("Training Dummy 1 is defeated!");
   expect(await dummy.getByTestId("target-status").textContent()).toBe("Defeated");
@@ -168,6 +220,91 @@ async function journey(page: Page): Promise<void> {
   await expect.poll(() => feedItems.filter({ hasText: /reached level 2|First Blood|first_blood/ }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
   expect(await text("feed-status")).toBe("live");
 
-  fs.mkdirSync(resultsDir, { recursive: true });
-  await page.screenshot({ path: path.join(resultsDir, "e2e-journey.png"), fullPage: true, animations: "disabled" });
+  await keepScreenshot(page, "e2e-journey");
+}
+
+/**
+ * Ava (desktop) offers Bram (phone) a mana potion for 30 gold; Bram sees the
+ * offer arrive, accepts it, and both see the trade settle and their purses change.
+ */
+async function tradePotionForGold(ava: Page, bram: Page): Promise<void> {
+  const suffix = randomBytes(3).toString("hex");
+  const avaName = `Ava${suffix}`;
+  const bramName = `Bram${suffix}`;
+  const price = 30;
+
+  await Promise.all([signUp(ava, `ava-${suffix}@example.com`), signUp(bram, `bram-${suffix}@example.com`)]);
+  await createCharacter(ava, avaName, "Mage");
+  await createCharacter(bram, bramName, "Warrior");
+
+  // Ava opens the trade window: her starter purse is there, and Bram is among the players nearby.
+  await ava.getByRole("tab", { name: "Trade" }).click();
+  await expect.poll(() => walletGold(ava), { timeout: 15_000 }).toBe(100);
+  const avaGold = await walletGold(ava);
+  const potions = ava.getByLabel("Potion of Mana");
+  await potions.waitFor();
+  expect(await potions.getAttribute("max")).toBe("3");
+  const partner = ava.getByTestId("trade-partner").filter({ hasText: bramName });
+  await partner.click({ timeout: 15_000 });
+  expect(await partner.getAttribute("aria-pressed")).toBe("true");
+  await potions.fill("1");
+  await ava.getByLabel("Gold you ask for").fill(String(price));
+  expect(await textOf(ava, "offer-summary")).toBe(`You give ${bramName} 1 × Potion of Mana; you ask for ${price} gold.`);
+
+  // Propose. Trading learns of new characters from player's events a moment after they are created; until
+  // then the console says so, and sending the same offer again (with the same idempotency key) goes through.
+  const outgoing = ava.getByTestId("outgoing-trades").getByTestId("trade-card");
+  const refusal = ava.getByTestId("trade-error");
+  for (let attempt = 1; (await outgoing.count()) === 0; attempt++) {
+    expect(attempt, "trading should know both characters within a few seconds").toBeLessThan(10);
+    await ava.getByRole("button", { name: /Propose trade|Send again/ }).click();
+    await expect.poll(async () => (await outgoing.count()) > 0 || (await refusal.isVisible()), { timeout: 10_000 }).toBe(true);
+    if ((await outgoing.count()) > 0) break;
+    expect(await refusal.getAttribute("data-reason"), await textOf(ava, "trade-error")).toBe("NOT_CHARACTER_OWNER");
+    expect(await textOf(ava, "trade-error")).toMatch(/^The trading post has not heard of/);
+    await ava.waitForTimeout(1_000);
+  }
+  expect(await outgoing.first().getAttribute("data-state")).toBe("PROPOSED");
+  expect(await textOf(ava, "trade-result")).toMatch(new RegExp(`^Offer sent to ${bramName}\\.`));
+  const tradeId = await outgoing.first().getAttribute("data-trade-id");
+
+  // Bram, on his phone, sees the offer arrive: a badge on the Trade tab, then the offer with both sides.
+  await expect.poll(() => textOf(bram, "tab-badge-trade"), { timeout: 15_000 }).toBe("1");
+  await bram.getByRole("tab", { name: "Trade" }).click();
+  const offer = bram.getByTestId("incoming-trades").locator(`[data-trade-id="${tradeId}"]`);
+  await offer.waitFor();
+  expect(await offer.getByTestId("trade-gets").textContent()).toBe("1 × Potion of Mana");
+  expect(await offer.getByTestId("trade-gives").textContent()).toBe(`${price} gold`);
+  await expect.poll(() => walletGold(bram)).toBe(100);
+  await keepScreenshot(bram, "trade-phone-offer");
+
+  // He accepts: the saga holds and transfers both sides, and his purse shows the exchange.
+  await offer.getByRole("button", { name: "Accept" }).click();
+  await expect.poll(() => bram.getByTestId("trade-result").getAttribute("data-state"), { timeout: 15_000 }).toBe("SETTLED");
+  expect(await textOf(bram, "trade-result")).toBe(`Trade with ${avaName} settled: you got 1 × Potion of Mana and gave ${price} gold.`);
+  await expect.poll(() => walletGold(bram), { timeout: 10_000 }).toBe(100 - price);
+  await expect.poll(async () => bram.getByLabel("Potion of Mana").getAttribute("max")).toBe("4");
+  const settledForBram = bram.getByTestId("trade-history").locator(`[data-trade-id="${tradeId}"]`);
+  expect(await settledForBram.getAttribute("data-state")).toBe("SETTLED");
+  expect(await bram.getByTestId("incoming-trades").getByTestId("trade-card").count()).toBe(0);
+  expect(await bram.getByTestId("tab-badge-trade").isHidden()).toBe(true);
+
+  // Ava's window learns of it by itself: the offer moves to her history as settled, her purse changes.
+  const settledForAva = ava.getByTestId("trade-history").locator(`[data-trade-id="${tradeId}"]`);
+  await expect.poll(() => settledForAva.getAttribute("data-state"), { timeout: 15_000 }).toBe("SETTLED");
+  expect(await textOf(ava, "trade-result")).toBe(`Trade with ${bramName} settled: you got ${price} gold and gave 1 × Potion of Mana.`);
+  await expect.poll(() => walletGold(ava), { timeout: 10_000 }).toBe(avaGold + price);
+  await expect.poll(async () => potions.getAttribute("max")).toBe("2");
+  expect(await outgoing.count()).toBe(0);
+
+  // An offer asking for more gold than Bram has is refused at once, in plain words, and nothing is offered.
+  await potions.fill("1");
+  await ava.getByLabel("Gold you ask for").fill("1000");
+  await ava.getByRole("button", { name: "Propose trade" }).click();
+  await expect.poll(() => ava.getByTestId("trade-error").getAttribute("data-reason")).toBe("ASSETS_UNAVAILABLE");
+  expect(await textOf(ava, "trade-error")).toBe(`${bramName} does not have 1000 gold to give. Change the offer and try again.`);
+  expect(await outgoing.count()).toBe(0);
+
+  await keepScreenshot(ava, "trade-desktop");
+  await keepScreenshot(bram, "trade-phone");
 }

@@ -3,8 +3,10 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
+import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
+import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
 
 /** Typed clients of the gateway's public API. */
 export interface Api {
@@ -14,6 +16,8 @@ export interface Api {
   readonly player: Client<typeof PlayerService>;
   readonly combat: Client<typeof CombatService>;
   readonly progression: Client<typeof ProgressionService>;
+  readonly inventory: Client<typeof InventoryService>;
+  readonly trading: Client<typeof TradingService>;
   readonly gateway: Client<typeof GatewayService>;
 }
 
@@ -38,6 +42,8 @@ export function createApi(gatewayUrl: string, accessToken: AccessTokenSource): A
     player: createClient(PlayerService, authenticated),
     combat: createClient(CombatService, authenticated),
     progression: createClient(ProgressionService, authenticated),
+    inventory: createClient(InventoryService, authenticated),
+    trading: createClient(TradingService, authenticated),
     gateway: createClient(GatewayService, authenticated),
   };
 }

@@ -10,12 +10,12 @@ import { poll } from "./poll.js";
 import { createSpellBar } from "./spell-bar.js";
 import { createTargetList } from "./target-list.js";
 import { durationMs } from "./time.js";
+import { zoneLabel, zoneOf } from "./zone.js";
 
 /** How often mana, health and cooldowns are re-read (they also update from every cast response). */
 const combatStateIntervalMs = 1_000;
 /** How often the zone's characters (targets and their health) are re-read. */
 const zoneIntervalMs = 2_000;
-const startingZone = "ember_plains";
 
 /**
  * The battle screen of one character: its health and mana, its spells with
@@ -23,7 +23,7 @@ const startingZone = "ember_plains";
  */
 export function createCombatView(api: Api, names: CharacterNames, character: Character, onCast: () => void): View {
   const casterId = character.characterId;
-  const zoneId = character.position?.zoneId || startingZone;
+  const zoneId = zoneOf(character);
   let casting = false;
   // Snapshots requested before the latest cast answered are older than what the cast told us.
   let castAnsweredAt = 0;
@@ -144,11 +144,4 @@ export function createCombatView(api: Api, names: CharacterNames, character: Cha
       spells.dispose();
     },
   };
-}
-
-function zoneLabel(zoneId: string): string {
-  return zoneId
-    .split("_")
-    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join(" ");
 }

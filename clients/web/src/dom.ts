@@ -1,7 +1,11 @@
-/** A piece of the page that owns timers or streams and must be told when it leaves the page. */
-export interface View {
-  readonly element: HTMLElement;
+/** Something that owns timers or streams and must be told when it is no longer needed. */
+export interface Disposable {
   dispose(): void;
+}
+
+/** A piece of the page that owns timers or streams and must be told when it leaves the page. */
+export interface View extends Disposable {
+  readonly element: HTMLElement;
 }
 
 type AttributeValue = string | number | boolean | undefined;

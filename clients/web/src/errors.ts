@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema, ErrorInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
+import { durationMs } from "./time.js";
 
 /** What went wrong, in words for the player, plus the machine reason to branch on. */
 export interface Problem {
@@ -8,14 +9,30 @@ export interface Problem {
   readonly message: string;
   /** The ErrorInfo metadata, e.g. remaining_ms for ON_COOLDOWN. */
   readonly metadata: Readonly<Record<string, string>>;
+  /** How long the server asked to wait before a retry (google.rpc.RetryInfo); undefined when it did not say. */
+  readonly retryAfterMs?: number;
 }
 
 type Metadata = Readonly<Record<string, string>>;
 
-const seconds = (ms: string | undefined) => (ms === undefined ? "a moment" : `${(Number(ms) / 1000).toFixed(1)} s`);
+/** What a message is made from: the ErrorInfo metadata, and the server's own words (brief English). */
+interface Said {
+  readonly metadata: Metadata;
+  readonly serverMessage: string;
+  readonly retryAfterMs: number | undefined;
+}
 
-/** Player-facing text per ErrorInfo reason (the reasons are shared across services' enums by name). */
-const messages: Record<string, (metadata: Metadata) => string> = {
+const seconds = (ms: string | undefined) => (ms === undefined ? "a moment" : `${(Number(ms) / 1000).toFixed(1)} s`);
+const sentence = (text: string) => (text === "" ? "" : `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`);
+const retryIn = (said: Said) => (said.retryAfterMs === undefined ? "in a moment" : `in ${Math.max(1, Math.ceil(said.retryAfterMs / 1000))} s`);
+const gold = (amount: string | undefined) => (amount === undefined ? "?" : `${Number(amount).toLocaleString("en")} gold`);
+
+/**
+ * Player-facing text per ErrorInfo reason. Services' enums share a reason's
+ * name when it means the same; where one means something else in one domain,
+ * "<domain>/<REASON>" (see {@link domainMessages}) comes first.
+ */
+const messages: Record<string, (metadata: Metadata, said: Said) => string> = {
   INVALID_CREDENTIALS: () => "Wrong email or password.",
   ACCOUNT_LOCKED: (m) => `Too many failed attempts. Try again in ${m.retry_after_seconds ?? "a few"} seconds.`,
   EMAIL_TAKEN: () => "An account with this email already exists. Log in instead.",
@@ -47,9 +64,29 @@ const messages: Record<string, (metadata: Metadata) => string> = {
   DIFFERENT_ZONE: () => "The target is in another zone.",
   SELF_TARGET: () => "You cannot attack yourself.",
   NOT_RANKED: () => "Not on this leaderboard yet.",
-  RATE_LIMITED: () => "Slow down: too many requests. Try again in a moment.",
+  RATE_LIMITED: (_, said) => `Slow down: too many requests. Try again ${retryIn(said)}.`,
   UNAUTHENTICATED: () => "Please log in again.",
   UPSTREAM_UNAVAILABLE: () => "That part of the world is unavailable right now. Try again shortly.",
+  // Inventory
+  INSUFFICIENT_FUNDS: (m) => (m.required === undefined ? "Not enough gold." : `Not enough gold: you have ${gold(m.balance)}, ${gold(m.required)} needed.`),
+  ITEM_NOT_FOUND: () => "That item is no longer in your bags.",
+  INSUFFICIENT_QUANTITY: (m) => `You do not have that many${m.available === undefined ? "" : ` (${m.available} available)`}.`,
+  ITEM_LOCKED: () => "That item is held in escrow for a trade and cannot be used right now.",
+  IDEMPOTENCY_KEY_REUSED: () => "This request was already sent with other contents. Send it again.",
+  // Trading
+  TRADE_NOT_FOUND: () => "That trade no longer exists, or it is not one of yours.",
+  NOT_TRADE_PARTY: () => "Only the character the offer was made to can answer it; the proposer can cancel it.",
+  INVALID_TRADE_STATE: (m) => `That trade is already ${m.state ?? "closed"}.`,
+  SELF_TRADE: () => "You cannot trade with yourself, nor with another of your own characters.",
+  ASSETS_UNAVAILABLE: (_, said) => `${sentence(said.serverMessage) || "Something offered or asked for is not there."} Change the offer and try again.`,
+  TRADE_EXPIRED: () => "That offer expired before it was accepted.",
+  TOO_MANY_OPEN_TRADES: (m) => `Too many open offers${m.max === undefined ? "" : ` (at most ${m.max})`}. Wait for answers, or cancel some.`,
+  EMPTY_TRADE: () => "Offer or ask for something: items or gold.",
+};
+
+/** Reasons whose meaning in one domain differs from the shared one, keyed "<ErrorInfo domain>/<REASON>". */
+const domainMessages: Record<string, (metadata: Metadata, said: Said) => string> = {
+  "trading.chaos.world/CHARACTER_NOT_FOUND": () => "No character with that id exists to trade with.",
 };
 
 /** Turns any error of a call into a Problem, using its ErrorInfo reason and BadRequest field violations. */
@@ -58,17 +95,19 @@ export function describeError(error: unknown): Problem {
   const info = connectError.findDetails(ErrorInfoSchema)[0];
   const reason = info?.reason.replace(/^ERROR_REASON_/, "") || undefined;
   const metadata = info?.metadata ?? {};
-  const known = reason === undefined ? undefined : messages[reason];
-  if (known !== undefined) return { reason, metadata, message: known(metadata) };
+  const retryInfo = connectError.findDetails(RetryInfoSchema)[0];
+  const retryAfterMs = retryInfo?.retryDelay === undefined ? undefined : durationMs(retryInfo.retryDelay);
+  const known = reason === undefined ? undefined : (domainMessages[`${info?.domain}/${reason}`] ?? messages[reason]);
+  if (known !== undefined) return { reason, metadata, retryAfterMs, message: known(metadata, { metadata, serverMessage: connectError.rawMessage, retryAfterMs }) };
   const violations = connectError.findDetails(BadRequestSchema).flatMap((badRequest) => badRequest.fieldViolations);
   if (violations.length > 0) {
-    return { reason, metadata, message: violations.map((v) => `${v.field.replaceAll("_", " ")}: ${v.description}`).join("; ") };
+    return { reason, metadata, retryAfterMs, message: violations.map((v) => `${v.field.replaceAll("_", " ")}: ${v.description}`).join("; ") };
   }
   // fetch() rejects with a TypeError when the gateway cannot be reached at all (or CORS refuses).
   if (connectError.code === Code.Unavailable || connectError.cause instanceof TypeError) {
-    return { reason, metadata, message: "Cannot reach the game servers. Check your connection and try again." };
+    return { reason, metadata, retryAfterMs, message: "Cannot reach the game servers. Check your connection and try again." };
   }
-  return { reason, metadata, message: connectError.rawMessage || "Something went wrong." };
+  return { reason, metadata, retryAfterMs, message: sentence(connectError.rawMessage) || "Something went wrong." };
 }
 
 /** Shows `error` in an alert element (or clears it), exposing the reason as data-reason. */

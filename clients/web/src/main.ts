@@ -6,14 +6,19 @@ import { createAuthView } from "./auth-view.js";
 import { createCharactersView } from "./characters-view.js";
 import { createCombatView } from "./combat-view.js";
 import { loadConsoleConfig } from "./config.js";
-import { h, type View } from "./dom.js";
+import { h, type Disposable } from "./dom.js";
 import { describeError } from "./errors.js";
 import { createFeedView } from "./feed-view.js";
 import { createLeaderboardView } from "./leaderboard-view.js";
 import { createMfaView } from "./mfa-view.js";
 import { CharacterNames } from "./names.js";
+import { createNearby } from "./nearby.js";
 import { createProgressView } from "./progress-view.js";
+import { createPurse } from "./purse.js";
+import { createSectionTabs } from "./section-tabs.js";
 import { Session } from "./session.js";
+import { createTradeView } from "./trade-view.js";
+import { zoneOf } from "./zone.js";
 
 const app = document.getElementById("app");
 const accountBar = document.getElementById("account-bar");
@@ -36,8 +41,8 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     if (tokens === undefined) throw new Error("the identity service answered without tokens");
     return tokens;
   });
-  let mounted: View[] = [];
-  const unmount = (views: readonly View[]) => {
+  let mounted: Disposable[] = [];
+  const unmount = (views: readonly Disposable[]) => {
     for (const view of views) view.dispose();
     mounted = mounted.filter((view) => !views.includes(view));
   };
@@ -75,7 +80,9 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     accountBar.replaceChildren(h("span", { class: "account-email", "data-testid": "account-email" }, account.email), badge, logout);
 
     let picked: Character | undefined;
-    let playing: View[] = [];
+    let playing: Disposable[] = [];
+    // The section shown stays the same when another character is picked.
+    let section = "battle";
     const combatSlot = h(
       "div",
       { class: "combat-slot" },
@@ -89,9 +96,22 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
       unmount(playing);
       const progress = createProgressView(api, character, (level) => characters.setLevel(character.characterId, level));
       const combat = createCombatView(api, names, character, () => window.setTimeout(() => void progress.refresh(), 400));
-      playing = [combat, progress];
+      const purse = createPurse(api, character.characterId);
+      const nearby = createNearby(api, names, zoneOf(character));
+      const trade = createTradeView(api, character, purse, nearby, (waiting) => tabs.setBadge("trade", waiting));
+      const tabs = createSectionTabs(
+        [
+          { id: "battle", label: "Battle", panel: combat.element },
+          { id: "trade", label: "Trade", panel: trade.element },
+        ],
+        section,
+        (id) => {
+          section = id;
+        },
+      );
+      playing = [combat, progress, trade, nearby];
       mounted.push(...playing);
-      combatSlot.replaceChildren(combat.element);
+      combatSlot.replaceChildren(tabs.element);
       progressSlot.replaceChildren(progress.element);
     };
 
