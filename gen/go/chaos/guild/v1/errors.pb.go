@@ -22,30 +22,82 @@ const (
 )
 
 // ErrorReason is the ErrorInfo reason of guild errors (domain "guild.chaos.world").
+// Limits that are reached (a full guild, a daily withdrawal limit) are
+// FAILED_PRECONDITION rather than RESOURCE_EXHAUSTED: they are the state of
+// one guild, not an overloaded server, and must not count against the
+// callers' circuit breakers or be retried.
+// A refused call changes nothing.
 type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// No such guild (NOT_FOUND).
+	// No such guild, or it is disbanded (NOT_FOUND). Metadata: "guild_id".
 	ErrorReason_ERROR_REASON_GUILD_NOT_FOUND ErrorReason = 1
-	// Name or tag already in use (ALREADY_EXISTS). Metadata: "field".
+	// Another guild has this name, ignoring case (ALREADY_EXISTS). Metadata: "name".
 	ErrorReason_ERROR_REASON_NAME_TAKEN ErrorReason = 2
-	// The character already belongs to a guild (FAILED_PRECONDITION).
-	ErrorReason_ERROR_REASON_ALREADY_IN_GUILD ErrorReason = 3
-	// The character is not a member (FAILED_PRECONDITION).
-	ErrorReason_ERROR_REASON_NOT_A_MEMBER ErrorReason = 4
-	// The member's role does not allow this (PERMISSION_DENIED). Metadata: "required_role".
-	ErrorReason_ERROR_REASON_INSUFFICIENT_ROLE ErrorReason = 5
-	// No such pending invite (NOT_FOUND).
-	ErrorReason_ERROR_REASON_INVITE_NOT_FOUND ErrorReason = 6
-	// The guild is full (FAILED_PRECONDITION). Metadata: "max_members".
-	ErrorReason_ERROR_REASON_GUILD_FULL ErrorReason = 7
-	// The leader must transfer leadership before leaving (FAILED_PRECONDITION).
-	ErrorReason_ERROR_REASON_LEADER_CANNOT_LEAVE ErrorReason = 8
-	// Not enough gold in the guild bank (FAILED_PRECONDITION). Metadata: "balance".
-	ErrorReason_ERROR_REASON_INSUFFICIENT_BANK_FUNDS ErrorReason = 9
-	// The caller does not own the acting character (PERMISSION_DENIED).
-	ErrorReason_ERROR_REASON_NOT_CHARACTER_OWNER ErrorReason = 10
+	// Another guild has this tag (ALREADY_EXISTS). Metadata: "tag".
+	ErrorReason_ERROR_REASON_TAG_TAKEN ErrorReason = 3
+	// The character already belongs to a guild (FAILED_PRECONDITION). Metadata: "character_id", "guild_id".
+	ErrorReason_ERROR_REASON_ALREADY_IN_GUILD ErrorReason = 4
+	// The acting character is in no guild, or not in this one (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_NOT_A_MEMBER ErrorReason = 5
+	// The character named is not a member of the actor's guild (NOT_FOUND). Metadata: "character_id".
+	ErrorReason_ERROR_REASON_MEMBER_NOT_FOUND ErrorReason = 6
+	// The actor's role lacks a permission (PERMISSION_DENIED). Metadata: "permission" (a GuildPermission name).
+	ErrorReason_ERROR_REASON_PERMISSION_MISSING ErrorReason = 7
+	// The member or role acted on is not ranked below the actor's role (PERMISSION_DENIED).
+	// Metadata: "actor_rank", "target_rank".
+	ErrorReason_ERROR_REASON_RANK_TOO_LOW ErrorReason = 8
+	// The caller (token subject) does not own the acting character, or it does not exist (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_NOT_CHARACTER_OWNER ErrorReason = 9
+	// The character named does not exist or was deleted (NOT_FOUND). Metadata: "character_id".
+	ErrorReason_ERROR_REASON_CHARACTER_NOT_FOUND ErrorReason = 10
+	// No such invite pending for this character or guild (NOT_FOUND). Metadata: "invite_id".
+	ErrorReason_ERROR_REASON_INVITE_NOT_FOUND ErrorReason = 11
+	// The invite expired (FAILED_PRECONDITION). Metadata: "invite_id".
+	ErrorReason_ERROR_REASON_INVITE_EXPIRED ErrorReason = 12
+	// The guild has as many members as allowed (FAILED_PRECONDITION). Metadata: "max_members".
+	ErrorReason_ERROR_REASON_GUILD_FULL ErrorReason = 13
+	// The guild has as many pending invites (or join requests) as allowed (FAILED_PRECONDITION).
+	// Metadata: "max_pending".
+	ErrorReason_ERROR_REASON_TOO_MANY_PENDING ErrorReason = 14
+	// The leader must transfer leadership (or disband) before leaving (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_LEADER_CANNOT_LEAVE ErrorReason = 15
+	// The character's wallet holds less gold than asked (FAILED_PRECONDITION). Metadata: "balance", "required".
+	ErrorReason_ERROR_REASON_INSUFFICIENT_FUNDS ErrorReason = 16
+	// The guild bank holds less gold than asked (FAILED_PRECONDITION). Metadata: "balance", "required".
+	ErrorReason_ERROR_REASON_INSUFFICIENT_BANK_FUNDS ErrorReason = 17
+	// The withdrawal would pass the role's daily limit (FAILED_PRECONDITION).
+	// Metadata: "daily_limit", "withdrawn_today", "remaining".
+	ErrorReason_ERROR_REASON_WITHDRAWAL_LIMIT_EXCEEDED ErrorReason = 18
+	// The idempotency key was used before by this character with other arguments (ALREADY_EXISTS).
+	// Metadata: "idempotency_key".
+	ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED ErrorReason = 19
+	// The gold movement's outcome is not known yet (inventory did not answer);
+	// it is settled on its own shortly. Retry with the same idempotency key to
+	// learn it (UNAVAILABLE, with RetryInfo).
+	ErrorReason_ERROR_REASON_SETTLEMENT_PENDING ErrorReason = 20
+	// The guild is being disbanded: nothing changes any more (FAILED_PRECONDITION). Metadata: "guild_id".
+	ErrorReason_ERROR_REASON_GUILD_DISBANDING ErrorReason = 21
+	// No such role in the actor's guild (NOT_FOUND). Metadata: "role_id".
+	ErrorReason_ERROR_REASON_ROLE_NOT_FOUND ErrorReason = 22
+	// Another role of the guild has this name or rank (ALREADY_EXISTS). Metadata: "field".
+	ErrorReason_ERROR_REASON_ROLE_CONFLICT ErrorReason = 23
+	// The leader's role cannot be edited, deleted or given, and the entry role cannot be deleted
+	// (FAILED_PRECONDITION). Metadata: "role_id".
+	ErrorReason_ERROR_REASON_ROLE_PROTECTED ErrorReason = 24
+	// Members still hold the role (FAILED_PRECONDITION). Metadata: "members".
+	ErrorReason_ERROR_REASON_ROLE_IN_USE ErrorReason = 25
+	// The guild has as many roles as allowed (FAILED_PRECONDITION). Metadata: "max_roles".
+	ErrorReason_ERROR_REASON_TOO_MANY_ROLES ErrorReason = 26
+	// The guild takes no join requests: it is invite only (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_GUILD_INVITE_ONLY ErrorReason = 27
+	// No such pending join request in the actor's guild (NOT_FOUND). Metadata: "join_request_id".
+	ErrorReason_ERROR_REASON_JOIN_REQUEST_NOT_FOUND ErrorReason = 28
+	// The actor named themself where another character is needed (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_SELF_TARGET ErrorReason = 29
+	// Only the guild's leader may do this: transfer leadership, disband (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_NOT_LEADER ErrorReason = 30
 )
 
 // Enum value maps for ErrorReason.
@@ -54,27 +106,67 @@ var (
 		0:  "ERROR_REASON_UNSPECIFIED",
 		1:  "ERROR_REASON_GUILD_NOT_FOUND",
 		2:  "ERROR_REASON_NAME_TAKEN",
-		3:  "ERROR_REASON_ALREADY_IN_GUILD",
-		4:  "ERROR_REASON_NOT_A_MEMBER",
-		5:  "ERROR_REASON_INSUFFICIENT_ROLE",
-		6:  "ERROR_REASON_INVITE_NOT_FOUND",
-		7:  "ERROR_REASON_GUILD_FULL",
-		8:  "ERROR_REASON_LEADER_CANNOT_LEAVE",
-		9:  "ERROR_REASON_INSUFFICIENT_BANK_FUNDS",
-		10: "ERROR_REASON_NOT_CHARACTER_OWNER",
+		3:  "ERROR_REASON_TAG_TAKEN",
+		4:  "ERROR_REASON_ALREADY_IN_GUILD",
+		5:  "ERROR_REASON_NOT_A_MEMBER",
+		6:  "ERROR_REASON_MEMBER_NOT_FOUND",
+		7:  "ERROR_REASON_PERMISSION_MISSING",
+		8:  "ERROR_REASON_RANK_TOO_LOW",
+		9:  "ERROR_REASON_NOT_CHARACTER_OWNER",
+		10: "ERROR_REASON_CHARACTER_NOT_FOUND",
+		11: "ERROR_REASON_INVITE_NOT_FOUND",
+		12: "ERROR_REASON_INVITE_EXPIRED",
+		13: "ERROR_REASON_GUILD_FULL",
+		14: "ERROR_REASON_TOO_MANY_PENDING",
+		15: "ERROR_REASON_LEADER_CANNOT_LEAVE",
+		16: "ERROR_REASON_INSUFFICIENT_FUNDS",
+		17: "ERROR_REASON_INSUFFICIENT_BANK_FUNDS",
+		18: "ERROR_REASON_WITHDRAWAL_LIMIT_EXCEEDED",
+		19: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
+		20: "ERROR_REASON_SETTLEMENT_PENDING",
+		21: "ERROR_REASON_GUILD_DISBANDING",
+		22: "ERROR_REASON_ROLE_NOT_FOUND",
+		23: "ERROR_REASON_ROLE_CONFLICT",
+		24: "ERROR_REASON_ROLE_PROTECTED",
+		25: "ERROR_REASON_ROLE_IN_USE",
+		26: "ERROR_REASON_TOO_MANY_ROLES",
+		27: "ERROR_REASON_GUILD_INVITE_ONLY",
+		28: "ERROR_REASON_JOIN_REQUEST_NOT_FOUND",
+		29: "ERROR_REASON_SELF_TARGET",
+		30: "ERROR_REASON_NOT_LEADER",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":             0,
-		"ERROR_REASON_GUILD_NOT_FOUND":         1,
-		"ERROR_REASON_NAME_TAKEN":              2,
-		"ERROR_REASON_ALREADY_IN_GUILD":        3,
-		"ERROR_REASON_NOT_A_MEMBER":            4,
-		"ERROR_REASON_INSUFFICIENT_ROLE":       5,
-		"ERROR_REASON_INVITE_NOT_FOUND":        6,
-		"ERROR_REASON_GUILD_FULL":              7,
-		"ERROR_REASON_LEADER_CANNOT_LEAVE":     8,
-		"ERROR_REASON_INSUFFICIENT_BANK_FUNDS": 9,
-		"ERROR_REASON_NOT_CHARACTER_OWNER":     10,
+		"ERROR_REASON_UNSPECIFIED":               0,
+		"ERROR_REASON_GUILD_NOT_FOUND":           1,
+		"ERROR_REASON_NAME_TAKEN":                2,
+		"ERROR_REASON_TAG_TAKEN":                 3,
+		"ERROR_REASON_ALREADY_IN_GUILD":          4,
+		"ERROR_REASON_NOT_A_MEMBER":              5,
+		"ERROR_REASON_MEMBER_NOT_FOUND":          6,
+		"ERROR_REASON_PERMISSION_MISSING":        7,
+		"ERROR_REASON_RANK_TOO_LOW":              8,
+		"ERROR_REASON_NOT_CHARACTER_OWNER":       9,
+		"ERROR_REASON_CHARACTER_NOT_FOUND":       10,
+		"ERROR_REASON_INVITE_NOT_FOUND":          11,
+		"ERROR_REASON_INVITE_EXPIRED":            12,
+		"ERROR_REASON_GUILD_FULL":                13,
+		"ERROR_REASON_TOO_MANY_PENDING":          14,
+		"ERROR_REASON_LEADER_CANNOT_LEAVE":       15,
+		"ERROR_REASON_INSUFFICIENT_FUNDS":        16,
+		"ERROR_REASON_INSUFFICIENT_BANK_FUNDS":   17,
+		"ERROR_REASON_WITHDRAWAL_LIMIT_EXCEEDED": 18,
+		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED":    19,
+		"ERROR_REASON_SETTLEMENT_PENDING":        20,
+		"ERROR_REASON_GUILD_DISBANDING":          21,
+		"ERROR_REASON_ROLE_NOT_FOUND":            22,
+		"ERROR_REASON_ROLE_CONFLICT":             23,
+		"ERROR_REASON_ROLE_PROTECTED":            24,
+		"ERROR_REASON_ROLE_IN_USE":               25,
+		"ERROR_REASON_TOO_MANY_ROLES":            26,
+		"ERROR_REASON_GUILD_INVITE_ONLY":         27,
+		"ERROR_REASON_JOIN_REQUEST_NOT_FOUND":    28,
+		"ERROR_REASON_SELF_TARGET":               29,
+		"ERROR_REASON_NOT_LEADER":                30,
 	}
 )
 
@@ -109,20 +201,40 @@ var File_chaos_guild_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_guild_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1bchaos/guild/v1/errors.proto\x12\x0echaos.guild.v1*\x86\x03\n" +
+	"\x1bchaos/guild/v1/errors.proto\x12\x0echaos.guild.v1*\xba\b\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_GUILD_NOT_FOUND\x10\x01\x12\x1b\n" +
-	"\x17ERROR_REASON_NAME_TAKEN\x10\x02\x12!\n" +
-	"\x1dERROR_REASON_ALREADY_IN_GUILD\x10\x03\x12\x1d\n" +
-	"\x19ERROR_REASON_NOT_A_MEMBER\x10\x04\x12\"\n" +
-	"\x1eERROR_REASON_INSUFFICIENT_ROLE\x10\x05\x12!\n" +
-	"\x1dERROR_REASON_INVITE_NOT_FOUND\x10\x06\x12\x1b\n" +
-	"\x17ERROR_REASON_GUILD_FULL\x10\a\x12$\n" +
-	" ERROR_REASON_LEADER_CANNOT_LEAVE\x10\b\x12(\n" +
-	"$ERROR_REASON_INSUFFICIENT_BANK_FUNDS\x10\t\x12$\n" +
-	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\n" +
-	"B\xa6\x01\n" +
+	"\x17ERROR_REASON_NAME_TAKEN\x10\x02\x12\x1a\n" +
+	"\x16ERROR_REASON_TAG_TAKEN\x10\x03\x12!\n" +
+	"\x1dERROR_REASON_ALREADY_IN_GUILD\x10\x04\x12\x1d\n" +
+	"\x19ERROR_REASON_NOT_A_MEMBER\x10\x05\x12!\n" +
+	"\x1dERROR_REASON_MEMBER_NOT_FOUND\x10\x06\x12#\n" +
+	"\x1fERROR_REASON_PERMISSION_MISSING\x10\a\x12\x1d\n" +
+	"\x19ERROR_REASON_RANK_TOO_LOW\x10\b\x12$\n" +
+	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\t\x12$\n" +
+	" ERROR_REASON_CHARACTER_NOT_FOUND\x10\n" +
+	"\x12!\n" +
+	"\x1dERROR_REASON_INVITE_NOT_FOUND\x10\v\x12\x1f\n" +
+	"\x1bERROR_REASON_INVITE_EXPIRED\x10\f\x12\x1b\n" +
+	"\x17ERROR_REASON_GUILD_FULL\x10\r\x12!\n" +
+	"\x1dERROR_REASON_TOO_MANY_PENDING\x10\x0e\x12$\n" +
+	" ERROR_REASON_LEADER_CANNOT_LEAVE\x10\x0f\x12#\n" +
+	"\x1fERROR_REASON_INSUFFICIENT_FUNDS\x10\x10\x12(\n" +
+	"$ERROR_REASON_INSUFFICIENT_BANK_FUNDS\x10\x11\x12*\n" +
+	"&ERROR_REASON_WITHDRAWAL_LIMIT_EXCEEDED\x10\x12\x12'\n" +
+	"#ERROR_REASON_IDEMPOTENCY_KEY_REUSED\x10\x13\x12#\n" +
+	"\x1fERROR_REASON_SETTLEMENT_PENDING\x10\x14\x12!\n" +
+	"\x1dERROR_REASON_GUILD_DISBANDING\x10\x15\x12\x1f\n" +
+	"\x1bERROR_REASON_ROLE_NOT_FOUND\x10\x16\x12\x1e\n" +
+	"\x1aERROR_REASON_ROLE_CONFLICT\x10\x17\x12\x1f\n" +
+	"\x1bERROR_REASON_ROLE_PROTECTED\x10\x18\x12\x1c\n" +
+	"\x18ERROR_REASON_ROLE_IN_USE\x10\x19\x12\x1f\n" +
+	"\x1bERROR_REASON_TOO_MANY_ROLES\x10\x1a\x12\"\n" +
+	"\x1eERROR_REASON_GUILD_INVITE_ONLY\x10\x1b\x12'\n" +
+	"#ERROR_REASON_JOIN_REQUEST_NOT_FOUND\x10\x1c\x12\x1c\n" +
+	"\x18ERROR_REASON_SELF_TARGET\x10\x1d\x12\x1b\n" +
+	"\x17ERROR_REASON_NOT_LEADER\x10\x1eB\xa6\x01\n" +
 	"\x12com.chaos.guild.v1B\vErrorsProtoP\x01Z)chaos.world/gen/go/chaos/guild/v1;guildv1\xa2\x02\x03CGX\xaa\x02\x0eChaos.Guild.V1\xca\x02\x0eChaos\\Guild\\V1\xe2\x02\x1aChaos\\Guild\\V1\\GPBMetadata\xea\x02\x10Chaos::Guild::V1b\x06proto3"
 
 var (

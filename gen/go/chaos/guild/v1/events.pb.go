@@ -22,10 +22,172 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// GuildCreated is emitted when a guild is founded.
+// JoinMethod says how a member got in.
+type JoinMethod int32
+
+const (
+	JoinMethod_JOIN_METHOD_UNSPECIFIED JoinMethod = 0
+	// Accepted an invite.
+	JoinMethod_JOIN_METHOD_INVITE JoinMethod = 1
+	// A join request was approved.
+	JoinMethod_JOIN_METHOD_JOIN_REQUEST JoinMethod = 2
+)
+
+// Enum value maps for JoinMethod.
+var (
+	JoinMethod_name = map[int32]string{
+		0: "JOIN_METHOD_UNSPECIFIED",
+		1: "JOIN_METHOD_INVITE",
+		2: "JOIN_METHOD_JOIN_REQUEST",
+	}
+	JoinMethod_value = map[string]int32{
+		"JOIN_METHOD_UNSPECIFIED":  0,
+		"JOIN_METHOD_INVITE":       1,
+		"JOIN_METHOD_JOIN_REQUEST": 2,
+	}
+)
+
+func (x JoinMethod) Enum() *JoinMethod {
+	p := new(JoinMethod)
+	*p = x
+	return p
+}
+
+func (x JoinMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (JoinMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_events_proto_enumTypes[0].Descriptor()
+}
+
+func (JoinMethod) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_events_proto_enumTypes[0]
+}
+
+func (x JoinMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use JoinMethod.Descriptor instead.
+func (JoinMethod) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{0}
+}
+
+// LeaveReason says why a member left.
+type LeaveReason int32
+
+const (
+	LeaveReason_LEAVE_REASON_UNSPECIFIED LeaveReason = 0
+	// The member chose to.
+	LeaveReason_LEAVE_REASON_LEFT LeaveReason = 1
+	// The character was deleted.
+	LeaveReason_LEAVE_REASON_CHARACTER_DELETED LeaveReason = 2
+)
+
+// Enum value maps for LeaveReason.
+var (
+	LeaveReason_name = map[int32]string{
+		0: "LEAVE_REASON_UNSPECIFIED",
+		1: "LEAVE_REASON_LEFT",
+		2: "LEAVE_REASON_CHARACTER_DELETED",
+	}
+	LeaveReason_value = map[string]int32{
+		"LEAVE_REASON_UNSPECIFIED":       0,
+		"LEAVE_REASON_LEFT":              1,
+		"LEAVE_REASON_CHARACTER_DELETED": 2,
+	}
+)
+
+func (x LeaveReason) Enum() *LeaveReason {
+	p := new(LeaveReason)
+	*p = x
+	return p
+}
+
+func (x LeaveReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LeaveReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_events_proto_enumTypes[1].Descriptor()
+}
+
+func (LeaveReason) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_events_proto_enumTypes[1]
+}
+
+func (x LeaveReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LeaveReason.Descriptor instead.
+func (LeaveReason) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+// LeadershipChangeReason says why the leader changed.
+type LeadershipChangeReason int32
+
+const (
+	LeadershipChangeReason_LEADERSHIP_CHANGE_REASON_UNSPECIFIED LeadershipChangeReason = 0
+	// The leader handed it over.
+	LeadershipChangeReason_LEADERSHIP_CHANGE_REASON_TRANSFERRED LeadershipChangeReason = 1
+	// The leader's character was deleted; the highest-ranked member took over.
+	LeadershipChangeReason_LEADERSHIP_CHANGE_REASON_LEADER_DELETED LeadershipChangeReason = 2
+)
+
+// Enum value maps for LeadershipChangeReason.
+var (
+	LeadershipChangeReason_name = map[int32]string{
+		0: "LEADERSHIP_CHANGE_REASON_UNSPECIFIED",
+		1: "LEADERSHIP_CHANGE_REASON_TRANSFERRED",
+		2: "LEADERSHIP_CHANGE_REASON_LEADER_DELETED",
+	}
+	LeadershipChangeReason_value = map[string]int32{
+		"LEADERSHIP_CHANGE_REASON_UNSPECIFIED":    0,
+		"LEADERSHIP_CHANGE_REASON_TRANSFERRED":    1,
+		"LEADERSHIP_CHANGE_REASON_LEADER_DELETED": 2,
+	}
+)
+
+func (x LeadershipChangeReason) Enum() *LeadershipChangeReason {
+	p := new(LeadershipChangeReason)
+	*p = x
+	return p
+}
+
+func (x LeadershipChangeReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LeadershipChangeReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_events_proto_enumTypes[2].Descriptor()
+}
+
+func (LeadershipChangeReason) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_events_proto_enumTypes[2]
+}
+
+func (x LeadershipChangeReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LeadershipChangeReason.Descriptor instead.
+func (LeadershipChangeReason) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+// GuildCreated is emitted when a guild is founded and its fee is paid.
 type GuildCreated struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Guild         *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Guild *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	// Its default roles, highest first.
+	Roles []*GuildRole `protobuf:"bytes,2,rep,name=roles,proto3" json:"roles,omitempty"`
+	// The founder, as leader.
+	Leader *Member `protobuf:"bytes,3,opt,name=leader,proto3" json:"leader,omitempty"`
+	// The creation fee charged from the founder's wallet.
+	Fee           int64 `protobuf:"varint,4,opt,name=fee,proto3" json:"fee,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -67,62 +229,46 @@ func (x *GuildCreated) GetGuild() *Guild {
 	return nil
 }
 
-// MemberInvited is emitted when a character is invited.
-type MemberInvited struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Invite        *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *MemberInvited) Reset() {
-	*x = MemberInvited{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *MemberInvited) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*MemberInvited) ProtoMessage() {}
-
-func (x *MemberInvited) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[1]
+func (x *GuildCreated) GetRoles() []*GuildRole {
 	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use MemberInvited.ProtoReflect.Descriptor instead.
-func (*MemberInvited) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *MemberInvited) GetInvite() *Invite {
-	if x != nil {
-		return x.Invite
+		return x.Roles
 	}
 	return nil
 }
 
-// MemberJoined is emitted when an invite is accepted.
+func (x *GuildCreated) GetLeader() *Member {
+	if x != nil {
+		return x.Leader
+	}
+	return nil
+}
+
+func (x *GuildCreated) GetFee() int64 {
+	if x != nil {
+		return x.Fee
+	}
+	return 0
+}
+
+// MemberJoined is emitted when a character joins a guild (not its founder).
 type MemberJoined struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Member        *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Member    *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	GuildName string                 `protobuf:"bytes,2,opt,name=guild_name,json=guildName,proto3" json:"guild_name,omitempty"`
+	Method    JoinMethod             `protobuf:"varint,3,opt,name=method,proto3,enum=chaos.guild.v1.JoinMethod" json:"method,omitempty"`
+	// The invite accepted (JOIN_METHOD_INVITE).
+	InviteId string `protobuf:"bytes,4,opt,name=invite_id,json=inviteId,proto3" json:"invite_id,omitempty"`
+	// The join request approved (JOIN_METHOD_JOIN_REQUEST).
+	JoinRequestId string `protobuf:"bytes,5,opt,name=join_request_id,json=joinRequestId,proto3" json:"join_request_id,omitempty"`
+	// The inviter, or the approver.
+	AdmittedByCharacterId string `protobuf:"bytes,6,opt,name=admitted_by_character_id,json=admittedByCharacterId,proto3" json:"admitted_by_character_id,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *MemberJoined) Reset() {
 	*x = MemberJoined{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[2]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -134,7 +280,7 @@ func (x *MemberJoined) String() string {
 func (*MemberJoined) ProtoMessage() {}
 
 func (x *MemberJoined) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[2]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -147,7 +293,7 @@ func (x *MemberJoined) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberJoined.ProtoReflect.Descriptor instead.
 func (*MemberJoined) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *MemberJoined) GetMember() *Member {
@@ -157,19 +303,56 @@ func (x *MemberJoined) GetMember() *Member {
 	return nil
 }
 
-// MemberLeft is emitted when a member leaves.
+func (x *MemberJoined) GetGuildName() string {
+	if x != nil {
+		return x.GuildName
+	}
+	return ""
+}
+
+func (x *MemberJoined) GetMethod() JoinMethod {
+	if x != nil {
+		return x.Method
+	}
+	return JoinMethod_JOIN_METHOD_UNSPECIFIED
+}
+
+func (x *MemberJoined) GetInviteId() string {
+	if x != nil {
+		return x.InviteId
+	}
+	return ""
+}
+
+func (x *MemberJoined) GetJoinRequestId() string {
+	if x != nil {
+		return x.JoinRequestId
+	}
+	return ""
+}
+
+func (x *MemberJoined) GetAdmittedByCharacterId() string {
+	if x != nil {
+		return x.AdmittedByCharacterId
+	}
+	return ""
+}
+
+// MemberLeft is emitted when a member leaves (not when kicked, nor at disbanding).
 type MemberLeft struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	GuildId       string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
 	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	LeaveTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=leave_time,json=leaveTime,proto3" json:"leave_time,omitempty"`
+	CharacterName string                 `protobuf:"bytes,3,opt,name=character_name,json=characterName,proto3" json:"character_name,omitempty"`
+	Reason        LeaveReason            `protobuf:"varint,4,opt,name=reason,proto3,enum=chaos.guild.v1.LeaveReason" json:"reason,omitempty"`
+	LeaveTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=leave_time,json=leaveTime,proto3" json:"leave_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MemberLeft) Reset() {
 	*x = MemberLeft{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -181,7 +364,7 @@ func (x *MemberLeft) String() string {
 func (*MemberLeft) ProtoMessage() {}
 
 func (x *MemberLeft) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -194,7 +377,7 @@ func (x *MemberLeft) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberLeft.ProtoReflect.Descriptor instead.
 func (*MemberLeft) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *MemberLeft) GetGuildId() string {
@@ -211,6 +394,20 @@ func (x *MemberLeft) GetCharacterId() string {
 	return ""
 }
 
+func (x *MemberLeft) GetCharacterName() string {
+	if x != nil {
+		return x.CharacterName
+	}
+	return ""
+}
+
+func (x *MemberLeft) GetReason() LeaveReason {
+	if x != nil {
+		return x.Reason
+	}
+	return LeaveReason_LEAVE_REASON_UNSPECIFIED
+}
+
 func (x *MemberLeft) GetLeaveTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.LeaveTime
@@ -218,21 +415,23 @@ func (x *MemberLeft) GetLeaveTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// MemberKicked is emitted when a member is removed.
+// MemberKicked is emitted when a member is removed by another.
 type MemberKicked struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
 	GuildId             string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
 	CharacterId         string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	KickedByCharacterId string                 `protobuf:"bytes,3,opt,name=kicked_by_character_id,json=kickedByCharacterId,proto3" json:"kicked_by_character_id,omitempty"`
-	Reason              string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	KickTime            *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=kick_time,json=kickTime,proto3" json:"kick_time,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	CharacterName       string                 `protobuf:"bytes,3,opt,name=character_name,json=characterName,proto3" json:"character_name,omitempty"`
+	KickedByCharacterId string                 `protobuf:"bytes,4,opt,name=kicked_by_character_id,json=kickedByCharacterId,proto3" json:"kicked_by_character_id,omitempty"`
+	// What the kicker wrote.
+	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	KickTime      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=kick_time,json=kickTime,proto3" json:"kick_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MemberKicked) Reset() {
 	*x = MemberKicked{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[4]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -244,7 +443,7 @@ func (x *MemberKicked) String() string {
 func (*MemberKicked) ProtoMessage() {}
 
 func (x *MemberKicked) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[4]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -257,7 +456,7 @@ func (x *MemberKicked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberKicked.ProtoReflect.Descriptor instead.
 func (*MemberKicked) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MemberKicked) GetGuildId() string {
@@ -270,6 +469,13 @@ func (x *MemberKicked) GetGuildId() string {
 func (x *MemberKicked) GetCharacterId() string {
 	if x != nil {
 		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *MemberKicked) GetCharacterName() string {
+	if x != nil {
+		return x.CharacterName
 	}
 	return ""
 }
@@ -295,21 +501,22 @@ func (x *MemberKicked) GetKickTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// MemberRoleChanged is emitted on promotion or demotion.
+// MemberRoleChanged is emitted when a member gets another role (not by a leadership change).
 type MemberRoleChanged struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
 	GuildId              string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
 	CharacterId          string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	OldRole              GuildRole              `protobuf:"varint,3,opt,name=old_role,json=oldRole,proto3,enum=chaos.guild.v1.GuildRole" json:"old_role,omitempty"`
-	NewRole              GuildRole              `protobuf:"varint,4,opt,name=new_role,json=newRole,proto3,enum=chaos.guild.v1.GuildRole" json:"new_role,omitempty"`
+	OldRole              *GuildRole             `protobuf:"bytes,3,opt,name=old_role,json=oldRole,proto3" json:"old_role,omitempty"`
+	NewRole              *GuildRole             `protobuf:"bytes,4,opt,name=new_role,json=newRole,proto3" json:"new_role,omitempty"`
 	ChangedByCharacterId string                 `protobuf:"bytes,5,opt,name=changed_by_character_id,json=changedByCharacterId,proto3" json:"changed_by_character_id,omitempty"`
+	ChangeTime           *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
 
 func (x *MemberRoleChanged) Reset() {
 	*x = MemberRoleChanged{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[5]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -321,7 +528,7 @@ func (x *MemberRoleChanged) String() string {
 func (*MemberRoleChanged) ProtoMessage() {}
 
 func (x *MemberRoleChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[5]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -334,7 +541,7 @@ func (x *MemberRoleChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberRoleChanged.ProtoReflect.Descriptor instead.
 func (*MemberRoleChanged) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MemberRoleChanged) GetGuildId() string {
@@ -351,18 +558,18 @@ func (x *MemberRoleChanged) GetCharacterId() string {
 	return ""
 }
 
-func (x *MemberRoleChanged) GetOldRole() GuildRole {
+func (x *MemberRoleChanged) GetOldRole() *GuildRole {
 	if x != nil {
 		return x.OldRole
 	}
-	return GuildRole_GUILD_ROLE_UNSPECIFIED
+	return nil
 }
 
-func (x *MemberRoleChanged) GetNewRole() GuildRole {
+func (x *MemberRoleChanged) GetNewRole() *GuildRole {
 	if x != nil {
 		return x.NewRole
 	}
-	return GuildRole_GUILD_ROLE_UNSPECIFIED
+	return nil
 }
 
 func (x *MemberRoleChanged) GetChangedByCharacterId() string {
@@ -372,19 +579,221 @@ func (x *MemberRoleChanged) GetChangedByCharacterId() string {
 	return ""
 }
 
-// LeadershipTransferred is emitted when the leader changes.
-type LeadershipTransferred struct {
+func (x *MemberRoleChanged) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+// RoleCreated is emitted when a guild gains a role.
+type RoleCreated struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
-	GuildId              string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	OldLeaderCharacterId string                 `protobuf:"bytes,2,opt,name=old_leader_character_id,json=oldLeaderCharacterId,proto3" json:"old_leader_character_id,omitempty"`
-	NewLeaderCharacterId string                 `protobuf:"bytes,3,opt,name=new_leader_character_id,json=newLeaderCharacterId,proto3" json:"new_leader_character_id,omitempty"`
+	Role                 *GuildRole             `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	CreatedByCharacterId string                 `protobuf:"bytes,2,opt,name=created_by_character_id,json=createdByCharacterId,proto3" json:"created_by_character_id,omitempty"`
+	CreateTime           *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
 
+func (x *RoleCreated) Reset() {
+	*x = RoleCreated{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoleCreated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoleCreated) ProtoMessage() {}
+
+func (x *RoleCreated) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoleCreated.ProtoReflect.Descriptor instead.
+func (*RoleCreated) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RoleCreated) GetRole() *GuildRole {
+	if x != nil {
+		return x.Role
+	}
+	return nil
+}
+
+func (x *RoleCreated) GetCreatedByCharacterId() string {
+	if x != nil {
+		return x.CreatedByCharacterId
+	}
+	return ""
+}
+
+func (x *RoleCreated) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// RoleUpdated is emitted when a role's name, rank, permissions or limit change.
+type RoleUpdated struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	OldRole              *GuildRole             `protobuf:"bytes,1,opt,name=old_role,json=oldRole,proto3" json:"old_role,omitempty"`
+	NewRole              *GuildRole             `protobuf:"bytes,2,opt,name=new_role,json=newRole,proto3" json:"new_role,omitempty"`
+	UpdatedByCharacterId string                 `protobuf:"bytes,3,opt,name=updated_by_character_id,json=updatedByCharacterId,proto3" json:"updated_by_character_id,omitempty"`
+	UpdateTime           *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *RoleUpdated) Reset() {
+	*x = RoleUpdated{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoleUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoleUpdated) ProtoMessage() {}
+
+func (x *RoleUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoleUpdated.ProtoReflect.Descriptor instead.
+func (*RoleUpdated) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RoleUpdated) GetOldRole() *GuildRole {
+	if x != nil {
+		return x.OldRole
+	}
+	return nil
+}
+
+func (x *RoleUpdated) GetNewRole() *GuildRole {
+	if x != nil {
+		return x.NewRole
+	}
+	return nil
+}
+
+func (x *RoleUpdated) GetUpdatedByCharacterId() string {
+	if x != nil {
+		return x.UpdatedByCharacterId
+	}
+	return ""
+}
+
+func (x *RoleUpdated) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// RoleDeleted is emitted when a role is removed.
+type RoleDeleted struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Role                 *GuildRole             `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	DeletedByCharacterId string                 `protobuf:"bytes,2,opt,name=deleted_by_character_id,json=deletedByCharacterId,proto3" json:"deleted_by_character_id,omitempty"`
+	DeleteTime           *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *RoleDeleted) Reset() {
+	*x = RoleDeleted{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoleDeleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoleDeleted) ProtoMessage() {}
+
+func (x *RoleDeleted) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoleDeleted.ProtoReflect.Descriptor instead.
+func (*RoleDeleted) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RoleDeleted) GetRole() *GuildRole {
+	if x != nil {
+		return x.Role
+	}
+	return nil
+}
+
+func (x *RoleDeleted) GetDeletedByCharacterId() string {
+	if x != nil {
+		return x.DeletedByCharacterId
+	}
+	return ""
+}
+
+func (x *RoleDeleted) GetDeleteTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeleteTime
+	}
+	return nil
+}
+
+// LeadershipTransferred is emitted when the leader changes.
+type LeadershipTransferred struct {
+	state                   protoimpl.MessageState `protogen:"open.v1"`
+	GuildId                 string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	FormerLeaderCharacterId string                 `protobuf:"bytes,2,opt,name=former_leader_character_id,json=formerLeaderCharacterId,proto3" json:"former_leader_character_id,omitempty"`
+	NewLeaderCharacterId    string                 `protobuf:"bytes,3,opt,name=new_leader_character_id,json=newLeaderCharacterId,proto3" json:"new_leader_character_id,omitempty"`
+	Reason                  LeadershipChangeReason `protobuf:"varint,4,opt,name=reason,proto3,enum=chaos.guild.v1.LeadershipChangeReason" json:"reason,omitempty"`
+	// The role the former leader took (empty when the former leader was deleted).
+	FormerLeaderRoleId string                 `protobuf:"bytes,5,opt,name=former_leader_role_id,json=formerLeaderRoleId,proto3" json:"former_leader_role_id,omitempty"`
+	TransferTime       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=transfer_time,json=transferTime,proto3" json:"transfer_time,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
 func (x *LeadershipTransferred) Reset() {
 	*x = LeadershipTransferred{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[6]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +805,7 @@ func (x *LeadershipTransferred) String() string {
 func (*LeadershipTransferred) ProtoMessage() {}
 
 func (x *LeadershipTransferred) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[6]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +818,7 @@ func (x *LeadershipTransferred) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeadershipTransferred.ProtoReflect.Descriptor instead.
 func (*LeadershipTransferred) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LeadershipTransferred) GetGuildId() string {
@@ -419,9 +828,9 @@ func (x *LeadershipTransferred) GetGuildId() string {
 	return ""
 }
 
-func (x *LeadershipTransferred) GetOldLeaderCharacterId() string {
+func (x *LeadershipTransferred) GetFormerLeaderCharacterId() string {
 	if x != nil {
-		return x.OldLeaderCharacterId
+		return x.FormerLeaderCharacterId
 	}
 	return ""
 }
@@ -433,18 +842,387 @@ func (x *LeadershipTransferred) GetNewLeaderCharacterId() string {
 	return ""
 }
 
-// GuildDisbanded is emitted when a guild is dissolved.
-type GuildDisbanded struct {
+func (x *LeadershipTransferred) GetReason() LeadershipChangeReason {
+	if x != nil {
+		return x.Reason
+	}
+	return LeadershipChangeReason_LEADERSHIP_CHANGE_REASON_UNSPECIFIED
+}
+
+func (x *LeadershipTransferred) GetFormerLeaderRoleId() string {
+	if x != nil {
+		return x.FormerLeaderRoleId
+	}
+	return ""
+}
+
+func (x *LeadershipTransferred) GetTransferTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.TransferTime
+	}
+	return nil
+}
+
+// InviteSent is emitted when a character is invited.
+type InviteSent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	GuildId       string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	DisbandTime   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=disband_time,json=disbandTime,proto3" json:"disband_time,omitempty"`
+	Invite        *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
+func (x *InviteSent) Reset() {
+	*x = InviteSent{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteSent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteSent) ProtoMessage() {}
+
+func (x *InviteSent) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteSent.ProtoReflect.Descriptor instead.
+func (*InviteSent) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *InviteSent) GetInvite() *Invite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+// InviteAccepted is emitted when the invited character joins (MemberJoined follows).
+type InviteAccepted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invite        *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteAccepted) Reset() {
+	*x = InviteAccepted{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteAccepted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteAccepted) ProtoMessage() {}
+
+func (x *InviteAccepted) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteAccepted.ProtoReflect.Descriptor instead.
+func (*InviteAccepted) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *InviteAccepted) GetInvite() *Invite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+// InviteDeclined is emitted when the invited character says no.
+type InviteDeclined struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invite        *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteDeclined) Reset() {
+	*x = InviteDeclined{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteDeclined) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteDeclined) ProtoMessage() {}
+
+func (x *InviteDeclined) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteDeclined.ProtoReflect.Descriptor instead.
+func (*InviteDeclined) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *InviteDeclined) GetInvite() *Invite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+// InviteRevoked is emitted when the guild withdraws an invite.
+type InviteRevoked struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Invite               *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
+	RevokedByCharacterId string                 `protobuf:"bytes,2,opt,name=revoked_by_character_id,json=revokedByCharacterId,proto3" json:"revoked_by_character_id,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *InviteRevoked) Reset() {
+	*x = InviteRevoked{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteRevoked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteRevoked) ProtoMessage() {}
+
+func (x *InviteRevoked) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteRevoked.ProtoReflect.Descriptor instead.
+func (*InviteRevoked) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *InviteRevoked) GetInvite() *Invite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+func (x *InviteRevoked) GetRevokedByCharacterId() string {
+	if x != nil {
+		return x.RevokedByCharacterId
+	}
+	return ""
+}
+
+// InviteExpired is emitted when nobody answered an invite in time.
+type InviteExpired struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invite        *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InviteExpired) Reset() {
+	*x = InviteExpired{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InviteExpired) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InviteExpired) ProtoMessage() {}
+
+func (x *InviteExpired) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InviteExpired.ProtoReflect.Descriptor instead.
+func (*InviteExpired) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *InviteExpired) GetInvite() *Invite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+// JoinRequested is emitted when a character asks to join an open guild.
+type JoinRequested struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JoinRequest   *JoinRequest           `protobuf:"bytes,1,opt,name=join_request,json=joinRequest,proto3" json:"join_request,omitempty"`
+	GuildName     string                 `protobuf:"bytes,2,opt,name=guild_name,json=guildName,proto3" json:"guild_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinRequested) Reset() {
+	*x = JoinRequested{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinRequested) ProtoMessage() {}
+
+func (x *JoinRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinRequested.ProtoReflect.Descriptor instead.
+func (*JoinRequested) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *JoinRequested) GetJoinRequest() *JoinRequest {
+	if x != nil {
+		return x.JoinRequest
+	}
+	return nil
+}
+
+func (x *JoinRequested) GetGuildName() string {
+	if x != nil {
+		return x.GuildName
+	}
+	return ""
+}
+
+// JoinRequestRejected is emitted when the guild turns a join request down
+// (an approval is a MemberJoined with the request's id).
+type JoinRequestRejected struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JoinRequest   *JoinRequest           `protobuf:"bytes,1,opt,name=join_request,json=joinRequest,proto3" json:"join_request,omitempty"`
+	GuildName     string                 `protobuf:"bytes,2,opt,name=guild_name,json=guildName,proto3" json:"guild_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JoinRequestRejected) Reset() {
+	*x = JoinRequestRejected{}
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinRequestRejected) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinRequestRejected) ProtoMessage() {}
+
+func (x *JoinRequestRejected) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinRequestRejected.ProtoReflect.Descriptor instead.
+func (*JoinRequestRejected) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *JoinRequestRejected) GetJoinRequest() *JoinRequest {
+	if x != nil {
+		return x.JoinRequest
+	}
+	return nil
+}
+
+func (x *JoinRequestRejected) GetGuildName() string {
+	if x != nil {
+		return x.GuildName
+	}
+	return ""
+}
+
+// GuildDisbanded is emitted when a guild is dissolved and its bank returned.
+type GuildDisbanded struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The guild in its final state (DISBANDED, no members).
+	Guild *Guild `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	// Everyone who was a member, the leader included.
+	FormerMemberCharacterIds []string `protobuf:"bytes,2,rep,name=former_member_character_ids,json=formerMemberCharacterIds,proto3" json:"former_member_character_ids,omitempty"`
+	// Gold moved from the bank to the leader's wallet.
+	ReturnedGold int64 `protobuf:"varint,3,opt,name=returned_gold,json=returnedGold,proto3" json:"returned_gold,omitempty"`
+	// Gold left in the bank's ledger account because no live leader could
+	// receive it (the last member's character was deleted).
+	UnreturnedGold int64                  `protobuf:"varint,4,opt,name=unreturned_gold,json=unreturnedGold,proto3" json:"unreturned_gold,omitempty"`
+	DisbandTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=disband_time,json=disbandTime,proto3" json:"disband_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
 func (x *GuildDisbanded) Reset() {
 	*x = GuildDisbanded{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[7]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -456,7 +1234,7 @@ func (x *GuildDisbanded) String() string {
 func (*GuildDisbanded) ProtoMessage() {}
 
 func (x *GuildDisbanded) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[7]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -469,14 +1247,35 @@ func (x *GuildDisbanded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GuildDisbanded.ProtoReflect.Descriptor instead.
 func (*GuildDisbanded) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{16}
 }
 
-func (x *GuildDisbanded) GetGuildId() string {
+func (x *GuildDisbanded) GetGuild() *Guild {
 	if x != nil {
-		return x.GuildId
+		return x.Guild
 	}
-	return ""
+	return nil
+}
+
+func (x *GuildDisbanded) GetFormerMemberCharacterIds() []string {
+	if x != nil {
+		return x.FormerMemberCharacterIds
+	}
+	return nil
+}
+
+func (x *GuildDisbanded) GetReturnedGold() int64 {
+	if x != nil {
+		return x.ReturnedGold
+	}
+	return 0
+}
+
+func (x *GuildDisbanded) GetUnreturnedGold() int64 {
+	if x != nil {
+		return x.UnreturnedGold
+	}
+	return 0
 }
 
 func (x *GuildDisbanded) GetDisbandTime() *timestamppb.Timestamp {
@@ -486,20 +1285,25 @@ func (x *GuildDisbanded) GetDisbandTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// GuildBankDeposited is emitted when gold enters the bank.
+// GuildBankDeposited is emitted when gold entered the bank.
 type GuildBankDeposited struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	GuildId       string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Gold          int64                  `protobuf:"varint,3,opt,name=gold,proto3" json:"gold,omitempty"`
-	BalanceAfter  int64                  `protobuf:"varint,4,opt,name=balance_after,json=balanceAfter,proto3" json:"balance_after,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	GuildId string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// The depositor.
+	CharacterId        string `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Amount             int64  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	BankBalanceAfter   int64  `protobuf:"varint,4,opt,name=bank_balance_after,json=bankBalanceAfter,proto3" json:"bank_balance_after,omitempty"`
+	WalletBalanceAfter int64  `protobuf:"varint,5,opt,name=wallet_balance_after,json=walletBalanceAfter,proto3" json:"wallet_balance_after,omitempty"`
+	// The ledger transaction in inventory.
+	TransactionId string                 `protobuf:"bytes,6,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	DepositTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=deposit_time,json=depositTime,proto3" json:"deposit_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GuildBankDeposited) Reset() {
 	*x = GuildBankDeposited{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[8]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -511,7 +1315,7 @@ func (x *GuildBankDeposited) String() string {
 func (*GuildBankDeposited) ProtoMessage() {}
 
 func (x *GuildBankDeposited) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[8]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -524,7 +1328,7 @@ func (x *GuildBankDeposited) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GuildBankDeposited.ProtoReflect.Descriptor instead.
 func (*GuildBankDeposited) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GuildBankDeposited) GetGuildId() string {
@@ -541,34 +1345,60 @@ func (x *GuildBankDeposited) GetCharacterId() string {
 	return ""
 }
 
-func (x *GuildBankDeposited) GetGold() int64 {
+func (x *GuildBankDeposited) GetAmount() int64 {
 	if x != nil {
-		return x.Gold
+		return x.Amount
 	}
 	return 0
 }
 
-func (x *GuildBankDeposited) GetBalanceAfter() int64 {
+func (x *GuildBankDeposited) GetBankBalanceAfter() int64 {
 	if x != nil {
-		return x.BalanceAfter
+		return x.BankBalanceAfter
 	}
 	return 0
 }
 
-// GuildBankWithdrawn is emitted when gold leaves the bank.
+func (x *GuildBankDeposited) GetWalletBalanceAfter() int64 {
+	if x != nil {
+		return x.WalletBalanceAfter
+	}
+	return 0
+}
+
+func (x *GuildBankDeposited) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *GuildBankDeposited) GetDepositTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DepositTime
+	}
+	return nil
+}
+
+// GuildBankWithdrawn is emitted when gold left the bank for a member's wallet.
 type GuildBankWithdrawn struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	GuildId       string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Gold          int64                  `protobuf:"varint,3,opt,name=gold,proto3" json:"gold,omitempty"`
-	BalanceAfter  int64                  `protobuf:"varint,4,opt,name=balance_after,json=balanceAfter,proto3" json:"balance_after,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	GuildId string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// The member who withdrew.
+	CharacterId        string `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Amount             int64  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	BankBalanceAfter   int64  `protobuf:"varint,4,opt,name=bank_balance_after,json=bankBalanceAfter,proto3" json:"bank_balance_after,omitempty"`
+	WalletBalanceAfter int64  `protobuf:"varint,5,opt,name=wallet_balance_after,json=walletBalanceAfter,proto3" json:"wallet_balance_after,omitempty"`
+	// The ledger transaction in inventory.
+	TransactionId string                 `protobuf:"bytes,6,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	WithdrawTime  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=withdraw_time,json=withdrawTime,proto3" json:"withdraw_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GuildBankWithdrawn) Reset() {
 	*x = GuildBankWithdrawn{}
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[9]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -580,7 +1410,7 @@ func (x *GuildBankWithdrawn) String() string {
 func (*GuildBankWithdrawn) ProtoMessage() {}
 
 func (x *GuildBankWithdrawn) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_events_proto_msgTypes[9]
+	mi := &file_chaos_guild_v1_events_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -593,7 +1423,7 @@ func (x *GuildBankWithdrawn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GuildBankWithdrawn.ProtoReflect.Descriptor instead.
 func (*GuildBankWithdrawn) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_chaos_guild_v1_events_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GuildBankWithdrawn) GetGuildId() string {
@@ -610,66 +1440,160 @@ func (x *GuildBankWithdrawn) GetCharacterId() string {
 	return ""
 }
 
-func (x *GuildBankWithdrawn) GetGold() int64 {
+func (x *GuildBankWithdrawn) GetAmount() int64 {
 	if x != nil {
-		return x.Gold
+		return x.Amount
 	}
 	return 0
 }
 
-func (x *GuildBankWithdrawn) GetBalanceAfter() int64 {
+func (x *GuildBankWithdrawn) GetBankBalanceAfter() int64 {
 	if x != nil {
-		return x.BalanceAfter
+		return x.BankBalanceAfter
 	}
 	return 0
+}
+
+func (x *GuildBankWithdrawn) GetWalletBalanceAfter() int64 {
+	if x != nil {
+		return x.WalletBalanceAfter
+	}
+	return 0
+}
+
+func (x *GuildBankWithdrawn) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *GuildBankWithdrawn) GetWithdrawTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WithdrawTime
+	}
+	return nil
 }
 
 var File_chaos_guild_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_guild_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1bchaos/guild/v1/events.proto\x12\x0echaos.guild.v1\x1a\x1achaos/guild/v1/guild.proto\x1a\x1fgoogle/protobuf/timestamp.proto\";\n" +
+	"\x1bchaos/guild/v1/events.proto\x12\x0echaos.guild.v1\x1a\x1achaos/guild/v1/guild.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x01\n" +
 	"\fGuildCreated\x12+\n" +
-	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\"?\n" +
-	"\rMemberInvited\x12.\n" +
-	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\">\n" +
+	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\x12/\n" +
+	"\x05roles\x18\x02 \x03(\v2\x19.chaos.guild.v1.GuildRoleR\x05roles\x12.\n" +
+	"\x06leader\x18\x03 \x01(\v2\x16.chaos.guild.v1.MemberR\x06leader\x12\x10\n" +
+	"\x03fee\x18\x04 \x01(\x03R\x03fee\"\x8f\x02\n" +
 	"\fMemberJoined\x12.\n" +
-	"\x06member\x18\x01 \x01(\v2\x16.chaos.guild.v1.MemberR\x06member\"\x85\x01\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.chaos.guild.v1.MemberR\x06member\x12\x1d\n" +
+	"\n" +
+	"guild_name\x18\x02 \x01(\tR\tguildName\x122\n" +
+	"\x06method\x18\x03 \x01(\x0e2\x1a.chaos.guild.v1.JoinMethodR\x06method\x12\x1b\n" +
+	"\tinvite_id\x18\x04 \x01(\tR\binviteId\x12&\n" +
+	"\x0fjoin_request_id\x18\x05 \x01(\tR\rjoinRequestId\x127\n" +
+	"\x18admitted_by_character_id\x18\x06 \x01(\tR\x15admittedByCharacterId\"\xe1\x01\n" +
 	"\n" +
 	"MemberLeft\x12\x19\n" +
 	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x129\n" +
+	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12%\n" +
+	"\x0echaracter_name\x18\x03 \x01(\tR\rcharacterName\x123\n" +
+	"\x06reason\x18\x04 \x01(\x0e2\x1b.chaos.guild.v1.LeaveReasonR\x06reason\x129\n" +
 	"\n" +
-	"leave_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tleaveTime\"\xd2\x01\n" +
+	"leave_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tleaveTime\"\xf9\x01\n" +
 	"\fMemberKicked\x12\x19\n" +
 	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x123\n" +
-	"\x16kicked_by_character_id\x18\x03 \x01(\tR\x13kickedByCharacterId\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\x127\n" +
-	"\tkick_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bkickTime\"\xf4\x01\n" +
+	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12%\n" +
+	"\x0echaracter_name\x18\x03 \x01(\tR\rcharacterName\x123\n" +
+	"\x16kicked_by_character_id\x18\x04 \x01(\tR\x13kickedByCharacterId\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x127\n" +
+	"\tkick_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bkickTime\"\xb1\x02\n" +
 	"\x11MemberRoleChanged\x12\x19\n" +
 	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12!\n" +
 	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x124\n" +
-	"\bold_role\x18\x03 \x01(\x0e2\x19.chaos.guild.v1.GuildRoleR\aoldRole\x124\n" +
-	"\bnew_role\x18\x04 \x01(\x0e2\x19.chaos.guild.v1.GuildRoleR\anewRole\x125\n" +
-	"\x17changed_by_character_id\x18\x05 \x01(\tR\x14changedByCharacterId\"\xa0\x01\n" +
+	"\bold_role\x18\x03 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\aoldRole\x124\n" +
+	"\bnew_role\x18\x04 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\anewRole\x125\n" +
+	"\x17changed_by_character_id\x18\x05 \x01(\tR\x14changedByCharacterId\x12;\n" +
+	"\vchange_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\"\xb0\x01\n" +
+	"\vRoleCreated\x12-\n" +
+	"\x04role\x18\x01 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\x04role\x125\n" +
+	"\x17created_by_character_id\x18\x02 \x01(\tR\x14createdByCharacterId\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\xed\x01\n" +
+	"\vRoleUpdated\x124\n" +
+	"\bold_role\x18\x01 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\aoldRole\x124\n" +
+	"\bnew_role\x18\x02 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\anewRole\x125\n" +
+	"\x17updated_by_character_id\x18\x03 \x01(\tR\x14updatedByCharacterId\x12;\n" +
+	"\vupdate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\xb0\x01\n" +
+	"\vRoleDeleted\x12-\n" +
+	"\x04role\x18\x01 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\x04role\x125\n" +
+	"\x17deleted_by_character_id\x18\x02 \x01(\tR\x14deletedByCharacterId\x12;\n" +
+	"\vdelete_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"deleteTime\"\xda\x02\n" +
 	"\x15LeadershipTransferred\x12\x19\n" +
-	"\bguild_id\x18\x01 \x01(\tR\aguildId\x125\n" +
-	"\x17old_leader_character_id\x18\x02 \x01(\tR\x14oldLeaderCharacterId\x125\n" +
-	"\x17new_leader_character_id\x18\x03 \x01(\tR\x14newLeaderCharacterId\"j\n" +
-	"\x0eGuildDisbanded\x12\x19\n" +
-	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12=\n" +
-	"\fdisband_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vdisbandTime\"\x8b\x01\n" +
+	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12;\n" +
+	"\x1aformer_leader_character_id\x18\x02 \x01(\tR\x17formerLeaderCharacterId\x125\n" +
+	"\x17new_leader_character_id\x18\x03 \x01(\tR\x14newLeaderCharacterId\x12>\n" +
+	"\x06reason\x18\x04 \x01(\x0e2&.chaos.guild.v1.LeadershipChangeReasonR\x06reason\x121\n" +
+	"\x15former_leader_role_id\x18\x05 \x01(\tR\x12formerLeaderRoleId\x12?\n" +
+	"\rtransfer_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\ftransferTime\"<\n" +
+	"\n" +
+	"InviteSent\x12.\n" +
+	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\"@\n" +
+	"\x0eInviteAccepted\x12.\n" +
+	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\"@\n" +
+	"\x0eInviteDeclined\x12.\n" +
+	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\"v\n" +
+	"\rInviteRevoked\x12.\n" +
+	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\x125\n" +
+	"\x17revoked_by_character_id\x18\x02 \x01(\tR\x14revokedByCharacterId\"?\n" +
+	"\rInviteExpired\x12.\n" +
+	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\"n\n" +
+	"\rJoinRequested\x12>\n" +
+	"\fjoin_request\x18\x01 \x01(\v2\x1b.chaos.guild.v1.JoinRequestR\vjoinRequest\x12\x1d\n" +
+	"\n" +
+	"guild_name\x18\x02 \x01(\tR\tguildName\"t\n" +
+	"\x13JoinRequestRejected\x12>\n" +
+	"\fjoin_request\x18\x01 \x01(\v2\x1b.chaos.guild.v1.JoinRequestR\vjoinRequest\x12\x1d\n" +
+	"\n" +
+	"guild_name\x18\x02 \x01(\tR\tguildName\"\x89\x02\n" +
+	"\x0eGuildDisbanded\x12+\n" +
+	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\x12=\n" +
+	"\x1bformer_member_character_ids\x18\x02 \x03(\tR\x18formerMemberCharacterIds\x12#\n" +
+	"\rreturned_gold\x18\x03 \x01(\x03R\freturnedGold\x12'\n" +
+	"\x0funreturned_gold\x18\x04 \x01(\x03R\x0eunreturnedGold\x12=\n" +
+	"\fdisband_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vdisbandTime\"\xb0\x02\n" +
 	"\x12GuildBankDeposited\x12\x19\n" +
 	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12\x12\n" +
-	"\x04gold\x18\x03 \x01(\x03R\x04gold\x12#\n" +
-	"\rbalance_after\x18\x04 \x01(\x03R\fbalanceAfter\"\x8b\x01\n" +
+	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount\x12,\n" +
+	"\x12bank_balance_after\x18\x04 \x01(\x03R\x10bankBalanceAfter\x120\n" +
+	"\x14wallet_balance_after\x18\x05 \x01(\x03R\x12walletBalanceAfter\x12%\n" +
+	"\x0etransaction_id\x18\x06 \x01(\tR\rtransactionId\x12=\n" +
+	"\fdeposit_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vdepositTime\"\xb2\x02\n" +
 	"\x12GuildBankWithdrawn\x12\x19\n" +
 	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12\x12\n" +
-	"\x04gold\x18\x03 \x01(\x03R\x04gold\x12#\n" +
-	"\rbalance_after\x18\x04 \x01(\x03R\fbalanceAfterB\xa6\x01\n" +
+	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount\x12,\n" +
+	"\x12bank_balance_after\x18\x04 \x01(\x03R\x10bankBalanceAfter\x120\n" +
+	"\x14wallet_balance_after\x18\x05 \x01(\x03R\x12walletBalanceAfter\x12%\n" +
+	"\x0etransaction_id\x18\x06 \x01(\tR\rtransactionId\x12?\n" +
+	"\rwithdraw_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fwithdrawTime*_\n" +
+	"\n" +
+	"JoinMethod\x12\x1b\n" +
+	"\x17JOIN_METHOD_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12JOIN_METHOD_INVITE\x10\x01\x12\x1c\n" +
+	"\x18JOIN_METHOD_JOIN_REQUEST\x10\x02*f\n" +
+	"\vLeaveReason\x12\x1c\n" +
+	"\x18LEAVE_REASON_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11LEAVE_REASON_LEFT\x10\x01\x12\"\n" +
+	"\x1eLEAVE_REASON_CHARACTER_DELETED\x10\x02*\x99\x01\n" +
+	"\x16LeadershipChangeReason\x12(\n" +
+	"$LEADERSHIP_CHANGE_REASON_UNSPECIFIED\x10\x00\x12(\n" +
+	"$LEADERSHIP_CHANGE_REASON_TRANSFERRED\x10\x01\x12+\n" +
+	"'LEADERSHIP_CHANGE_REASON_LEADER_DELETED\x10\x02B\xa6\x01\n" +
 	"\x12com.chaos.guild.v1B\vEventsProtoP\x01Z)chaos.world/gen/go/chaos/guild/v1;guildv1\xa2\x02\x03CGX\xaa\x02\x0eChaos.Guild.V1\xca\x02\x0eChaos\\Guild\\V1\xe2\x02\x1aChaos\\Guild\\V1\\GPBMetadata\xea\x02\x10Chaos::Guild::V1b\x06proto3"
 
 var (
@@ -684,38 +1608,75 @@ func file_chaos_guild_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_guild_v1_events_proto_rawDescData
 }
 
-var file_chaos_guild_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_chaos_guild_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_chaos_guild_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_chaos_guild_v1_events_proto_goTypes = []any{
-	(*GuildCreated)(nil),          // 0: chaos.guild.v1.GuildCreated
-	(*MemberInvited)(nil),         // 1: chaos.guild.v1.MemberInvited
-	(*MemberJoined)(nil),          // 2: chaos.guild.v1.MemberJoined
-	(*MemberLeft)(nil),            // 3: chaos.guild.v1.MemberLeft
-	(*MemberKicked)(nil),          // 4: chaos.guild.v1.MemberKicked
-	(*MemberRoleChanged)(nil),     // 5: chaos.guild.v1.MemberRoleChanged
-	(*LeadershipTransferred)(nil), // 6: chaos.guild.v1.LeadershipTransferred
-	(*GuildDisbanded)(nil),        // 7: chaos.guild.v1.GuildDisbanded
-	(*GuildBankDeposited)(nil),    // 8: chaos.guild.v1.GuildBankDeposited
-	(*GuildBankWithdrawn)(nil),    // 9: chaos.guild.v1.GuildBankWithdrawn
-	(*Guild)(nil),                 // 10: chaos.guild.v1.Guild
-	(*Invite)(nil),                // 11: chaos.guild.v1.Invite
-	(*Member)(nil),                // 12: chaos.guild.v1.Member
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
-	(GuildRole)(0),                // 14: chaos.guild.v1.GuildRole
+	(JoinMethod)(0),               // 0: chaos.guild.v1.JoinMethod
+	(LeaveReason)(0),              // 1: chaos.guild.v1.LeaveReason
+	(LeadershipChangeReason)(0),   // 2: chaos.guild.v1.LeadershipChangeReason
+	(*GuildCreated)(nil),          // 3: chaos.guild.v1.GuildCreated
+	(*MemberJoined)(nil),          // 4: chaos.guild.v1.MemberJoined
+	(*MemberLeft)(nil),            // 5: chaos.guild.v1.MemberLeft
+	(*MemberKicked)(nil),          // 6: chaos.guild.v1.MemberKicked
+	(*MemberRoleChanged)(nil),     // 7: chaos.guild.v1.MemberRoleChanged
+	(*RoleCreated)(nil),           // 8: chaos.guild.v1.RoleCreated
+	(*RoleUpdated)(nil),           // 9: chaos.guild.v1.RoleUpdated
+	(*RoleDeleted)(nil),           // 10: chaos.guild.v1.RoleDeleted
+	(*LeadershipTransferred)(nil), // 11: chaos.guild.v1.LeadershipTransferred
+	(*InviteSent)(nil),            // 12: chaos.guild.v1.InviteSent
+	(*InviteAccepted)(nil),        // 13: chaos.guild.v1.InviteAccepted
+	(*InviteDeclined)(nil),        // 14: chaos.guild.v1.InviteDeclined
+	(*InviteRevoked)(nil),         // 15: chaos.guild.v1.InviteRevoked
+	(*InviteExpired)(nil),         // 16: chaos.guild.v1.InviteExpired
+	(*JoinRequested)(nil),         // 17: chaos.guild.v1.JoinRequested
+	(*JoinRequestRejected)(nil),   // 18: chaos.guild.v1.JoinRequestRejected
+	(*GuildDisbanded)(nil),        // 19: chaos.guild.v1.GuildDisbanded
+	(*GuildBankDeposited)(nil),    // 20: chaos.guild.v1.GuildBankDeposited
+	(*GuildBankWithdrawn)(nil),    // 21: chaos.guild.v1.GuildBankWithdrawn
+	(*Guild)(nil),                 // 22: chaos.guild.v1.Guild
+	(*GuildRole)(nil),             // 23: chaos.guild.v1.GuildRole
+	(*Member)(nil),                // 24: chaos.guild.v1.Member
+	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
+	(*Invite)(nil),                // 26: chaos.guild.v1.Invite
+	(*JoinRequest)(nil),           // 27: chaos.guild.v1.JoinRequest
 }
 var file_chaos_guild_v1_events_proto_depIdxs = []int32{
-	10, // 0: chaos.guild.v1.GuildCreated.guild:type_name -> chaos.guild.v1.Guild
-	11, // 1: chaos.guild.v1.MemberInvited.invite:type_name -> chaos.guild.v1.Invite
-	12, // 2: chaos.guild.v1.MemberJoined.member:type_name -> chaos.guild.v1.Member
-	13, // 3: chaos.guild.v1.MemberLeft.leave_time:type_name -> google.protobuf.Timestamp
-	13, // 4: chaos.guild.v1.MemberKicked.kick_time:type_name -> google.protobuf.Timestamp
-	14, // 5: chaos.guild.v1.MemberRoleChanged.old_role:type_name -> chaos.guild.v1.GuildRole
-	14, // 6: chaos.guild.v1.MemberRoleChanged.new_role:type_name -> chaos.guild.v1.GuildRole
-	13, // 7: chaos.guild.v1.GuildDisbanded.disband_time:type_name -> google.protobuf.Timestamp
-	8,  // [8:8] is the sub-list for method output_type
-	8,  // [8:8] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	22, // 0: chaos.guild.v1.GuildCreated.guild:type_name -> chaos.guild.v1.Guild
+	23, // 1: chaos.guild.v1.GuildCreated.roles:type_name -> chaos.guild.v1.GuildRole
+	24, // 2: chaos.guild.v1.GuildCreated.leader:type_name -> chaos.guild.v1.Member
+	24, // 3: chaos.guild.v1.MemberJoined.member:type_name -> chaos.guild.v1.Member
+	0,  // 4: chaos.guild.v1.MemberJoined.method:type_name -> chaos.guild.v1.JoinMethod
+	1,  // 5: chaos.guild.v1.MemberLeft.reason:type_name -> chaos.guild.v1.LeaveReason
+	25, // 6: chaos.guild.v1.MemberLeft.leave_time:type_name -> google.protobuf.Timestamp
+	25, // 7: chaos.guild.v1.MemberKicked.kick_time:type_name -> google.protobuf.Timestamp
+	23, // 8: chaos.guild.v1.MemberRoleChanged.old_role:type_name -> chaos.guild.v1.GuildRole
+	23, // 9: chaos.guild.v1.MemberRoleChanged.new_role:type_name -> chaos.guild.v1.GuildRole
+	25, // 10: chaos.guild.v1.MemberRoleChanged.change_time:type_name -> google.protobuf.Timestamp
+	23, // 11: chaos.guild.v1.RoleCreated.role:type_name -> chaos.guild.v1.GuildRole
+	25, // 12: chaos.guild.v1.RoleCreated.create_time:type_name -> google.protobuf.Timestamp
+	23, // 13: chaos.guild.v1.RoleUpdated.old_role:type_name -> chaos.guild.v1.GuildRole
+	23, // 14: chaos.guild.v1.RoleUpdated.new_role:type_name -> chaos.guild.v1.GuildRole
+	25, // 15: chaos.guild.v1.RoleUpdated.update_time:type_name -> google.protobuf.Timestamp
+	23, // 16: chaos.guild.v1.RoleDeleted.role:type_name -> chaos.guild.v1.GuildRole
+	25, // 17: chaos.guild.v1.RoleDeleted.delete_time:type_name -> google.protobuf.Timestamp
+	2,  // 18: chaos.guild.v1.LeadershipTransferred.reason:type_name -> chaos.guild.v1.LeadershipChangeReason
+	25, // 19: chaos.guild.v1.LeadershipTransferred.transfer_time:type_name -> google.protobuf.Timestamp
+	26, // 20: chaos.guild.v1.InviteSent.invite:type_name -> chaos.guild.v1.Invite
+	26, // 21: chaos.guild.v1.InviteAccepted.invite:type_name -> chaos.guild.v1.Invite
+	26, // 22: chaos.guild.v1.InviteDeclined.invite:type_name -> chaos.guild.v1.Invite
+	26, // 23: chaos.guild.v1.InviteRevoked.invite:type_name -> chaos.guild.v1.Invite
+	26, // 24: chaos.guild.v1.InviteExpired.invite:type_name -> chaos.guild.v1.Invite
+	27, // 25: chaos.guild.v1.JoinRequested.join_request:type_name -> chaos.guild.v1.JoinRequest
+	27, // 26: chaos.guild.v1.JoinRequestRejected.join_request:type_name -> chaos.guild.v1.JoinRequest
+	22, // 27: chaos.guild.v1.GuildDisbanded.guild:type_name -> chaos.guild.v1.Guild
+	25, // 28: chaos.guild.v1.GuildDisbanded.disband_time:type_name -> google.protobuf.Timestamp
+	25, // 29: chaos.guild.v1.GuildBankDeposited.deposit_time:type_name -> google.protobuf.Timestamp
+	25, // 30: chaos.guild.v1.GuildBankWithdrawn.withdraw_time:type_name -> google.protobuf.Timestamp
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_chaos_guild_v1_events_proto_init() }
@@ -729,13 +1690,14 @@ func file_chaos_guild_v1_events_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_guild_v1_events_proto_rawDesc), len(file_chaos_guild_v1_events_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   10,
+			NumEnums:      3,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_chaos_guild_v1_events_proto_goTypes,
 		DependencyIndexes: file_chaos_guild_v1_events_proto_depIdxs,
+		EnumInfos:         file_chaos_guild_v1_events_proto_enumTypes,
 		MessageInfos:      file_chaos_guild_v1_events_proto_msgTypes,
 	}.Build()
 	File_chaos_guild_v1_events_proto = out.File

@@ -22,81 +22,430 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// GuildRole orders what a member may do: leader > officer > member > recruit.
-type GuildRole int32
+// GuildState is where a guild is in its life.
+type GuildState int32
 
 const (
-	GuildRole_GUILD_ROLE_UNSPECIFIED GuildRole = 0
-	// Everything, including disbanding. Exactly one per guild.
-	GuildRole_GUILD_ROLE_LEADER GuildRole = 1
-	// Invites, kicks below officer, bank withdrawals.
-	GuildRole_GUILD_ROLE_OFFICER GuildRole = 2
-	// Bank deposits, guild chat.
-	GuildRole_GUILD_ROLE_MEMBER GuildRole = 3
-	// On probation: guild chat only.
-	GuildRole_GUILD_ROLE_RECRUIT GuildRole = 4
+	GuildState_GUILD_STATE_UNSPECIFIED GuildState = 0
+	// Playing: members, invites and the bank are open.
+	GuildState_GUILD_STATE_ACTIVE GuildState = 1
+	// Being dissolved: nothing changes any more; the bank is on its way back to
+	// the leader's wallet, then the guild is DISBANDED.
+	GuildState_GUILD_STATE_DISBANDING GuildState = 2
+	// Dissolved: no members, its name and tag are free again.
+	GuildState_GUILD_STATE_DISBANDED GuildState = 3
 )
 
-// Enum value maps for GuildRole.
+// Enum value maps for GuildState.
 var (
-	GuildRole_name = map[int32]string{
-		0: "GUILD_ROLE_UNSPECIFIED",
-		1: "GUILD_ROLE_LEADER",
-		2: "GUILD_ROLE_OFFICER",
-		3: "GUILD_ROLE_MEMBER",
-		4: "GUILD_ROLE_RECRUIT",
+	GuildState_name = map[int32]string{
+		0: "GUILD_STATE_UNSPECIFIED",
+		1: "GUILD_STATE_ACTIVE",
+		2: "GUILD_STATE_DISBANDING",
+		3: "GUILD_STATE_DISBANDED",
 	}
-	GuildRole_value = map[string]int32{
-		"GUILD_ROLE_UNSPECIFIED": 0,
-		"GUILD_ROLE_LEADER":      1,
-		"GUILD_ROLE_OFFICER":     2,
-		"GUILD_ROLE_MEMBER":      3,
-		"GUILD_ROLE_RECRUIT":     4,
+	GuildState_value = map[string]int32{
+		"GUILD_STATE_UNSPECIFIED": 0,
+		"GUILD_STATE_ACTIVE":      1,
+		"GUILD_STATE_DISBANDING":  2,
+		"GUILD_STATE_DISBANDED":   3,
 	}
 )
 
-func (x GuildRole) Enum() *GuildRole {
-	p := new(GuildRole)
+func (x GuildState) Enum() *GuildState {
+	p := new(GuildState)
 	*p = x
 	return p
 }
 
-func (x GuildRole) String() string {
+func (x GuildState) String() string {
 	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
 }
 
-func (GuildRole) Descriptor() protoreflect.EnumDescriptor {
+func (GuildState) Descriptor() protoreflect.EnumDescriptor {
 	return file_chaos_guild_v1_guild_proto_enumTypes[0].Descriptor()
 }
 
-func (GuildRole) Type() protoreflect.EnumType {
+func (GuildState) Type() protoreflect.EnumType {
 	return &file_chaos_guild_v1_guild_proto_enumTypes[0]
 }
 
-func (x GuildRole) Number() protoreflect.EnumNumber {
+func (x GuildState) Number() protoreflect.EnumNumber {
 	return protoreflect.EnumNumber(x)
 }
 
-// Deprecated: Use GuildRole.Descriptor instead.
-func (GuildRole) EnumDescriptor() ([]byte, []int) {
+// Deprecated: Use GuildState.Descriptor instead.
+func (GuildState) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{0}
+}
+
+// GuildJoinPolicy says how characters get in.
+type GuildJoinPolicy int32
+
+const (
+	GuildJoinPolicy_GUILD_JOIN_POLICY_UNSPECIFIED GuildJoinPolicy = 0
+	// Only by invitation.
+	GuildJoinPolicy_GUILD_JOIN_POLICY_INVITE_ONLY GuildJoinPolicy = 1
+	// By invitation, or by a join request that a member with GUILD_PERMISSION_INVITE approves.
+	GuildJoinPolicy_GUILD_JOIN_POLICY_OPEN GuildJoinPolicy = 2
+)
+
+// Enum value maps for GuildJoinPolicy.
+var (
+	GuildJoinPolicy_name = map[int32]string{
+		0: "GUILD_JOIN_POLICY_UNSPECIFIED",
+		1: "GUILD_JOIN_POLICY_INVITE_ONLY",
+		2: "GUILD_JOIN_POLICY_OPEN",
+	}
+	GuildJoinPolicy_value = map[string]int32{
+		"GUILD_JOIN_POLICY_UNSPECIFIED": 0,
+		"GUILD_JOIN_POLICY_INVITE_ONLY": 1,
+		"GUILD_JOIN_POLICY_OPEN":        2,
+	}
+)
+
+func (x GuildJoinPolicy) Enum() *GuildJoinPolicy {
+	p := new(GuildJoinPolicy)
+	*p = x
+	return p
+}
+
+func (x GuildJoinPolicy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GuildJoinPolicy) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_guild_proto_enumTypes[1].Descriptor()
+}
+
+func (GuildJoinPolicy) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_guild_proto_enumTypes[1]
+}
+
+func (x GuildJoinPolicy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GuildJoinPolicy.Descriptor instead.
+func (GuildJoinPolicy) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{1}
+}
+
+// GuildPermission is one thing a role allows. Depositing into the bank and
+// reading the guild need no permission: every member may.
+type GuildPermission int32
+
+const (
+	GuildPermission_GUILD_PERMISSION_UNSPECIFIED GuildPermission = 0
+	// Invite characters, revoke invites, approve and reject join requests.
+	GuildPermission_GUILD_PERMISSION_INVITE GuildPermission = 1
+	// Remove members ranked below oneself.
+	GuildPermission_GUILD_PERMISSION_KICK GuildPermission = 2
+	// Change the role of members ranked below oneself, to roles ranked below one's own.
+	GuildPermission_GUILD_PERMISSION_PROMOTE GuildPermission = 3
+	// Withdraw gold from the bank, up to the role's daily withdrawal limit.
+	GuildPermission_GUILD_PERMISSION_WITHDRAW GuildPermission = 4
+	// Create, edit and delete roles ranked below one's own.
+	GuildPermission_GUILD_PERMISSION_EDIT_ROLES GuildPermission = 5
+)
+
+// Enum value maps for GuildPermission.
+var (
+	GuildPermission_name = map[int32]string{
+		0: "GUILD_PERMISSION_UNSPECIFIED",
+		1: "GUILD_PERMISSION_INVITE",
+		2: "GUILD_PERMISSION_KICK",
+		3: "GUILD_PERMISSION_PROMOTE",
+		4: "GUILD_PERMISSION_WITHDRAW",
+		5: "GUILD_PERMISSION_EDIT_ROLES",
+	}
+	GuildPermission_value = map[string]int32{
+		"GUILD_PERMISSION_UNSPECIFIED": 0,
+		"GUILD_PERMISSION_INVITE":      1,
+		"GUILD_PERMISSION_KICK":        2,
+		"GUILD_PERMISSION_PROMOTE":     3,
+		"GUILD_PERMISSION_WITHDRAW":    4,
+		"GUILD_PERMISSION_EDIT_ROLES":  5,
+	}
+)
+
+func (x GuildPermission) Enum() *GuildPermission {
+	p := new(GuildPermission)
+	*p = x
+	return p
+}
+
+func (x GuildPermission) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GuildPermission) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_guild_proto_enumTypes[2].Descriptor()
+}
+
+func (GuildPermission) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_guild_proto_enumTypes[2]
+}
+
+func (x GuildPermission) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GuildPermission.Descriptor instead.
+func (GuildPermission) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{2}
+}
+
+// GuildRoleKind says what is special about a role.
+type GuildRoleKind int32
+
+const (
+	GuildRoleKind_GUILD_ROLE_KIND_UNSPECIFIED GuildRoleKind = 0
+	// The leader's role: rank 1, every permission, no withdrawal limit, held
+	// by exactly one member. It cannot be edited or deleted, and is given only
+	// by TransferLeadership.
+	GuildRoleKind_GUILD_ROLE_KIND_LEADER GuildRoleKind = 1
+	// The role new members get (Recruit by default): editable, not deletable.
+	GuildRoleKind_GUILD_ROLE_KIND_ENTRY GuildRoleKind = 2
+	// Any other role (Officer and Member by default, and custom ones).
+	GuildRoleKind_GUILD_ROLE_KIND_STANDARD GuildRoleKind = 3
+)
+
+// Enum value maps for GuildRoleKind.
+var (
+	GuildRoleKind_name = map[int32]string{
+		0: "GUILD_ROLE_KIND_UNSPECIFIED",
+		1: "GUILD_ROLE_KIND_LEADER",
+		2: "GUILD_ROLE_KIND_ENTRY",
+		3: "GUILD_ROLE_KIND_STANDARD",
+	}
+	GuildRoleKind_value = map[string]int32{
+		"GUILD_ROLE_KIND_UNSPECIFIED": 0,
+		"GUILD_ROLE_KIND_LEADER":      1,
+		"GUILD_ROLE_KIND_ENTRY":       2,
+		"GUILD_ROLE_KIND_STANDARD":    3,
+	}
+)
+
+func (x GuildRoleKind) Enum() *GuildRoleKind {
+	p := new(GuildRoleKind)
+	*p = x
+	return p
+}
+
+func (x GuildRoleKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GuildRoleKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_guild_proto_enumTypes[3].Descriptor()
+}
+
+func (GuildRoleKind) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_guild_proto_enumTypes[3]
+}
+
+func (x GuildRoleKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GuildRoleKind.Descriptor instead.
+func (GuildRoleKind) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{3}
+}
+
+// InviteState is where an invitation is.
+type InviteState int32
+
+const (
+	InviteState_INVITE_STATE_UNSPECIFIED InviteState = 0
+	// Waiting for the invited character.
+	InviteState_INVITE_STATE_PENDING InviteState = 1
+	// The character joined.
+	InviteState_INVITE_STATE_ACCEPTED InviteState = 2
+	// The character said no.
+	InviteState_INVITE_STATE_DECLINED InviteState = 3
+	// Withdrawn by the guild.
+	InviteState_INVITE_STATE_REVOKED InviteState = 4
+	// Nobody answered before expire_time.
+	InviteState_INVITE_STATE_EXPIRED InviteState = 5
+)
+
+// Enum value maps for InviteState.
+var (
+	InviteState_name = map[int32]string{
+		0: "INVITE_STATE_UNSPECIFIED",
+		1: "INVITE_STATE_PENDING",
+		2: "INVITE_STATE_ACCEPTED",
+		3: "INVITE_STATE_DECLINED",
+		4: "INVITE_STATE_REVOKED",
+		5: "INVITE_STATE_EXPIRED",
+	}
+	InviteState_value = map[string]int32{
+		"INVITE_STATE_UNSPECIFIED": 0,
+		"INVITE_STATE_PENDING":     1,
+		"INVITE_STATE_ACCEPTED":    2,
+		"INVITE_STATE_DECLINED":    3,
+		"INVITE_STATE_REVOKED":     4,
+		"INVITE_STATE_EXPIRED":     5,
+	}
+)
+
+func (x InviteState) Enum() *InviteState {
+	p := new(InviteState)
+	*p = x
+	return p
+}
+
+func (x InviteState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (InviteState) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_guild_proto_enumTypes[4].Descriptor()
+}
+
+func (InviteState) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_guild_proto_enumTypes[4]
+}
+
+func (x InviteState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use InviteState.Descriptor instead.
+func (InviteState) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{4}
+}
+
+// JoinRequestState is where a join request is.
+type JoinRequestState int32
+
+const (
+	JoinRequestState_JOIN_REQUEST_STATE_UNSPECIFIED JoinRequestState = 0
+	// Waiting for a member with GUILD_PERMISSION_INVITE.
+	JoinRequestState_JOIN_REQUEST_STATE_PENDING JoinRequestState = 1
+	// The character joined.
+	JoinRequestState_JOIN_REQUEST_STATE_APPROVED JoinRequestState = 2
+	// The guild said no.
+	JoinRequestState_JOIN_REQUEST_STATE_REJECTED JoinRequestState = 3
+	// The character joined another guild (or was deleted) first.
+	JoinRequestState_JOIN_REQUEST_STATE_WITHDRAWN JoinRequestState = 4
+)
+
+// Enum value maps for JoinRequestState.
+var (
+	JoinRequestState_name = map[int32]string{
+		0: "JOIN_REQUEST_STATE_UNSPECIFIED",
+		1: "JOIN_REQUEST_STATE_PENDING",
+		2: "JOIN_REQUEST_STATE_APPROVED",
+		3: "JOIN_REQUEST_STATE_REJECTED",
+		4: "JOIN_REQUEST_STATE_WITHDRAWN",
+	}
+	JoinRequestState_value = map[string]int32{
+		"JOIN_REQUEST_STATE_UNSPECIFIED": 0,
+		"JOIN_REQUEST_STATE_PENDING":     1,
+		"JOIN_REQUEST_STATE_APPROVED":    2,
+		"JOIN_REQUEST_STATE_REJECTED":    3,
+		"JOIN_REQUEST_STATE_WITHDRAWN":   4,
+	}
+)
+
+func (x JoinRequestState) Enum() *JoinRequestState {
+	p := new(JoinRequestState)
+	*p = x
+	return p
+}
+
+func (x JoinRequestState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (JoinRequestState) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_guild_proto_enumTypes[5].Descriptor()
+}
+
+func (JoinRequestState) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_guild_proto_enumTypes[5]
+}
+
+func (x JoinRequestState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use JoinRequestState.Descriptor instead.
+func (JoinRequestState) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{5}
+}
+
+// BankEntryDirection says which way gold moved.
+type BankEntryDirection int32
+
+const (
+	BankEntryDirection_BANK_ENTRY_DIRECTION_UNSPECIFIED BankEntryDirection = 0
+	// Into the bank.
+	BankEntryDirection_BANK_ENTRY_DIRECTION_DEPOSIT BankEntryDirection = 1
+	// Out of the bank.
+	BankEntryDirection_BANK_ENTRY_DIRECTION_WITHDRAWAL BankEntryDirection = 2
+)
+
+// Enum value maps for BankEntryDirection.
+var (
+	BankEntryDirection_name = map[int32]string{
+		0: "BANK_ENTRY_DIRECTION_UNSPECIFIED",
+		1: "BANK_ENTRY_DIRECTION_DEPOSIT",
+		2: "BANK_ENTRY_DIRECTION_WITHDRAWAL",
+	}
+	BankEntryDirection_value = map[string]int32{
+		"BANK_ENTRY_DIRECTION_UNSPECIFIED": 0,
+		"BANK_ENTRY_DIRECTION_DEPOSIT":     1,
+		"BANK_ENTRY_DIRECTION_WITHDRAWAL":  2,
+	}
+)
+
+func (x BankEntryDirection) Enum() *BankEntryDirection {
+	p := new(BankEntryDirection)
+	*p = x
+	return p
+}
+
+func (x BankEntryDirection) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (BankEntryDirection) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_guild_v1_guild_proto_enumTypes[6].Descriptor()
+}
+
+func (BankEntryDirection) Type() protoreflect.EnumType {
+	return &file_chaos_guild_v1_guild_proto_enumTypes[6]
+}
+
+func (x BankEntryDirection) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use BankEntryDirection.Descriptor instead.
+func (BankEntryDirection) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{6}
 }
 
 // Guild is a player organisation.
 type Guild struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	GuildId string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	Name    string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	// 2-5 letter tag shown next to names, e.g. "CHAOS".
-	Tag               string `protobuf:"bytes,3,opt,name=tag,proto3" json:"tag,omitempty"`
-	Description       string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	LeaderCharacterId string `protobuf:"bytes,5,opt,name=leader_character_id,json=leaderCharacterId,proto3" json:"leader_character_id,omitempty"`
-	MemberCount       int32  `protobuf:"varint,6,opt,name=member_count,json=memberCount,proto3" json:"member_count,omitempty"`
-	// Gold in the guild bank.
-	BankBalance   int64                  `protobuf:"varint,7,opt,name=bank_balance,json=bankBalance,proto3" json:"bank_balance,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Unique among guilds that are not disbanded, ignoring case.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// 2-5 letters or digits shown next to names, e.g. "CHAOS"; unique like the name.
+	Tag               string                 `protobuf:"bytes,3,opt,name=tag,proto3" json:"tag,omitempty"`
+	Description       string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	JoinPolicy        GuildJoinPolicy        `protobuf:"varint,5,opt,name=join_policy,json=joinPolicy,proto3,enum=chaos.guild.v1.GuildJoinPolicy" json:"join_policy,omitempty"`
+	State             GuildState             `protobuf:"varint,6,opt,name=state,proto3,enum=chaos.guild.v1.GuildState" json:"state,omitempty"`
+	LeaderCharacterId string                 `protobuf:"bytes,7,opt,name=leader_character_id,json=leaderCharacterId,proto3" json:"leader_character_id,omitempty"`
+	MemberCount       int32                  `protobuf:"varint,8,opt,name=member_count,json=memberCount,proto3" json:"member_count,omitempty"`
+	CreateTime        *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Guild) Reset() {
@@ -157,6 +506,20 @@ func (x *Guild) GetDescription() string {
 	return ""
 }
 
+func (x *Guild) GetJoinPolicy() GuildJoinPolicy {
+	if x != nil {
+		return x.JoinPolicy
+	}
+	return GuildJoinPolicy_GUILD_JOIN_POLICY_UNSPECIFIED
+}
+
+func (x *Guild) GetState() GuildState {
+	if x != nil {
+		return x.State
+	}
+	return GuildState_GUILD_STATE_UNSPECIFIED
+}
+
 func (x *Guild) GetLeaderCharacterId() string {
 	if x != nil {
 		return x.LeaderCharacterId
@@ -171,13 +534,6 @@ func (x *Guild) GetMemberCount() int32 {
 	return 0
 }
 
-func (x *Guild) GetBankBalance() int64 {
-	if x != nil {
-		return x.BankBalance
-	}
-	return 0
-}
-
 func (x *Guild) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
@@ -185,20 +541,126 @@ func (x *Guild) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// GuildRole is one of a guild's own roles.
+type GuildRole struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	RoleId  string                 `protobuf:"bytes,1,opt,name=role_id,json=roleId,proto3" json:"role_id,omitempty"`
+	GuildId string                 `protobuf:"bytes,2,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// Unique in the guild, ignoring case.
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Position in the guild's hierarchy, unique in the guild: 1 is the leader,
+	// a larger number is a lower role. A member acts only on members and roles
+	// ranked below their own.
+	Rank int32         `protobuf:"varint,4,opt,name=rank,proto3" json:"rank,omitempty"`
+	Kind GuildRoleKind `protobuf:"varint,5,opt,name=kind,proto3,enum=chaos.guild.v1.GuildRoleKind" json:"kind,omitempty"`
+	// What the role allows (the leader's: all of them).
+	Permissions []GuildPermission `protobuf:"varint,6,rep,packed,name=permissions,proto3,enum=chaos.guild.v1.GuildPermission" json:"permissions,omitempty"`
+	// Gold a member with this role may withdraw from the bank per UTC day
+	// (needs GUILD_PERMISSION_WITHDRAW). The leader's role has no limit and
+	// shows 0.
+	DailyWithdrawalLimit int64 `protobuf:"varint,7,opt,name=daily_withdrawal_limit,json=dailyWithdrawalLimit,proto3" json:"daily_withdrawal_limit,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *GuildRole) Reset() {
+	*x = GuildRole{}
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GuildRole) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GuildRole) ProtoMessage() {}
+
+func (x *GuildRole) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GuildRole.ProtoReflect.Descriptor instead.
+func (*GuildRole) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *GuildRole) GetRoleId() string {
+	if x != nil {
+		return x.RoleId
+	}
+	return ""
+}
+
+func (x *GuildRole) GetGuildId() string {
+	if x != nil {
+		return x.GuildId
+	}
+	return ""
+}
+
+func (x *GuildRole) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GuildRole) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *GuildRole) GetKind() GuildRoleKind {
+	if x != nil {
+		return x.Kind
+	}
+	return GuildRoleKind_GUILD_ROLE_KIND_UNSPECIFIED
+}
+
+func (x *GuildRole) GetPermissions() []GuildPermission {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *GuildRole) GetDailyWithdrawalLimit() int64 {
+	if x != nil {
+		return x.DailyWithdrawalLimit
+	}
+	return 0
+}
+
 // Member is a character's membership in a guild.
 type Member struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CharacterId   string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	GuildId       string                 `protobuf:"bytes,2,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	Role          GuildRole              `protobuf:"varint,3,opt,name=role,proto3,enum=chaos.guild.v1.GuildRole" json:"role,omitempty"`
-	JoinTime      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=join_time,json=joinTime,proto3" json:"join_time,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	GuildId     string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	CharacterId string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	// The character's name, as player announced it.
+	CharacterName string `protobuf:"bytes,3,opt,name=character_name,json=characterName,proto3" json:"character_name,omitempty"`
+	RoleId        string `protobuf:"bytes,4,opt,name=role_id,json=roleId,proto3" json:"role_id,omitempty"`
+	RoleName      string `protobuf:"bytes,5,opt,name=role_name,json=roleName,proto3" json:"role_name,omitempty"`
+	// The role's rank (1 is the leader).
+	Rank          int32                  `protobuf:"varint,6,opt,name=rank,proto3" json:"rank,omitempty"`
+	JoinTime      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=join_time,json=joinTime,proto3" json:"join_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_chaos_guild_v1_guild_proto_msgTypes[1]
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -210,7 +672,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_proto_msgTypes[1]
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -223,14 +685,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *Member) GetCharacterId() string {
-	if x != nil {
-		return x.CharacterId
-	}
-	return ""
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Member) GetGuildId() string {
@@ -240,11 +695,39 @@ func (x *Member) GetGuildId() string {
 	return ""
 }
 
-func (x *Member) GetRole() GuildRole {
+func (x *Member) GetCharacterId() string {
 	if x != nil {
-		return x.Role
+		return x.CharacterId
 	}
-	return GuildRole_GUILD_ROLE_UNSPECIFIED
+	return ""
+}
+
+func (x *Member) GetCharacterName() string {
+	if x != nil {
+		return x.CharacterName
+	}
+	return ""
+}
+
+func (x *Member) GetRoleId() string {
+	if x != nil {
+		return x.RoleId
+	}
+	return ""
+}
+
+func (x *Member) GetRoleName() string {
+	if x != nil {
+		return x.RoleName
+	}
+	return ""
+}
+
+func (x *Member) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
 }
 
 func (x *Member) GetJoinTime() *timestamppb.Timestamp {
@@ -254,21 +737,29 @@ func (x *Member) GetJoinTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// Invite is a pending invitation to join a guild.
+// Invite is an invitation of a character into a guild.
 type Invite struct {
-	state                protoimpl.MessageState `protogen:"open.v1"`
-	InviteId             string                 `protobuf:"bytes,1,opt,name=invite_id,json=inviteId,proto3" json:"invite_id,omitempty"`
-	GuildId              string                 `protobuf:"bytes,2,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	CharacterId          string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	InvitedByCharacterId string                 `protobuf:"bytes,4,opt,name=invited_by_character_id,json=invitedByCharacterId,proto3" json:"invited_by_character_id,omitempty"`
-	ExpireTime           *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	InviteId  string                 `protobuf:"bytes,1,opt,name=invite_id,json=inviteId,proto3" json:"invite_id,omitempty"`
+	GuildId   string                 `protobuf:"bytes,2,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	GuildName string                 `protobuf:"bytes,3,opt,name=guild_name,json=guildName,proto3" json:"guild_name,omitempty"`
+	GuildTag  string                 `protobuf:"bytes,4,opt,name=guild_tag,json=guildTag,proto3" json:"guild_tag,omitempty"`
+	// The invited character.
+	CharacterId            string                 `protobuf:"bytes,5,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	CharacterName          string                 `protobuf:"bytes,6,opt,name=character_name,json=characterName,proto3" json:"character_name,omitempty"`
+	InvitedByCharacterId   string                 `protobuf:"bytes,7,opt,name=invited_by_character_id,json=invitedByCharacterId,proto3" json:"invited_by_character_id,omitempty"`
+	InvitedByCharacterName string                 `protobuf:"bytes,8,opt,name=invited_by_character_name,json=invitedByCharacterName,proto3" json:"invited_by_character_name,omitempty"`
+	State                  InviteState            `protobuf:"varint,9,opt,name=state,proto3,enum=chaos.guild.v1.InviteState" json:"state,omitempty"`
+	CreateTime             *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// A pending invite expires then, on its own.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Invite) Reset() {
 	*x = Invite{}
-	mi := &file_chaos_guild_v1_guild_proto_msgTypes[2]
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -280,7 +771,7 @@ func (x *Invite) String() string {
 func (*Invite) ProtoMessage() {}
 
 func (x *Invite) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_proto_msgTypes[2]
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -293,7 +784,7 @@ func (x *Invite) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invite.ProtoReflect.Descriptor instead.
 func (*Invite) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{2}
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Invite) GetInviteId() string {
@@ -310,9 +801,30 @@ func (x *Invite) GetGuildId() string {
 	return ""
 }
 
+func (x *Invite) GetGuildName() string {
+	if x != nil {
+		return x.GuildName
+	}
+	return ""
+}
+
+func (x *Invite) GetGuildTag() string {
+	if x != nil {
+		return x.GuildTag
+	}
+	return ""
+}
+
 func (x *Invite) GetCharacterId() string {
 	if x != nil {
 		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *Invite) GetCharacterName() string {
+	if x != nil {
+		return x.CharacterName
 	}
 	return ""
 }
@@ -324,9 +836,239 @@ func (x *Invite) GetInvitedByCharacterId() string {
 	return ""
 }
 
+func (x *Invite) GetInvitedByCharacterName() string {
+	if x != nil {
+		return x.InvitedByCharacterName
+	}
+	return ""
+}
+
+func (x *Invite) GetState() InviteState {
+	if x != nil {
+		return x.State
+	}
+	return InviteState_INVITE_STATE_UNSPECIFIED
+}
+
+func (x *Invite) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 func (x *Invite) GetExpireTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.ExpireTime
+	}
+	return nil
+}
+
+// JoinRequest is a character asking to join an open guild.
+type JoinRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JoinRequestId string                 `protobuf:"bytes,1,opt,name=join_request_id,json=joinRequestId,proto3" json:"join_request_id,omitempty"`
+	GuildId       string                 `protobuf:"bytes,2,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	CharacterId   string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	CharacterName string                 `protobuf:"bytes,4,opt,name=character_name,json=characterName,proto3" json:"character_name,omitempty"`
+	// What the character wrote to the guild.
+	Message string           `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	State   JoinRequestState `protobuf:"varint,6,opt,name=state,proto3,enum=chaos.guild.v1.JoinRequestState" json:"state,omitempty"`
+	// Who approved or rejected it.
+	DecidedByCharacterId string                 `protobuf:"bytes,7,opt,name=decided_by_character_id,json=decidedByCharacterId,proto3" json:"decided_by_character_id,omitempty"`
+	CreateTime           *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *JoinRequest) Reset() {
+	*x = JoinRequest{}
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinRequest) ProtoMessage() {}
+
+func (x *JoinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
+func (*JoinRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *JoinRequest) GetJoinRequestId() string {
+	if x != nil {
+		return x.JoinRequestId
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetGuildId() string {
+	if x != nil {
+		return x.GuildId
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetCharacterName() string {
+	if x != nil {
+		return x.CharacterName
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetState() JoinRequestState {
+	if x != nil {
+		return x.State
+	}
+	return JoinRequestState_JOIN_REQUEST_STATE_UNSPECIFIED
+}
+
+func (x *JoinRequest) GetDecidedByCharacterId() string {
+	if x != nil {
+		return x.DecidedByCharacterId
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// BankEntry is one movement of the guild bank, read from inventory's ledger
+// (the bank is the ledger account "guild:<guild id>"; its history is the ledger).
+type BankEntry struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	EntryId string                 `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	// The ledger transaction, the same on the character's wallet side.
+	TransactionId string             `protobuf:"bytes,2,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	Direction     BankEntryDirection `protobuf:"varint,3,opt,name=direction,proto3,enum=chaos.guild.v1.BankEntryDirection" json:"direction,omitempty"`
+	// The character whose wallet gave (deposit) or received (withdrawal) the gold.
+	CharacterId string `protobuf:"bytes,4,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	// The ledger account on the other side, e.g. "wallet:<character id>".
+	CounterAccount string `protobuf:"bytes,5,opt,name=counter_account,json=counterAccount,proto3" json:"counter_account,omitempty"`
+	Amount         int64  `protobuf:"varint,6,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The bank's balance after this entry.
+	BalanceAfter  int64                  `protobuf:"varint,7,opt,name=balance_after,json=balanceAfter,proto3" json:"balance_after,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BankEntry) Reset() {
+	*x = BankEntry{}
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BankEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BankEntry) ProtoMessage() {}
+
+func (x *BankEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BankEntry.ProtoReflect.Descriptor instead.
+func (*BankEntry) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *BankEntry) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *BankEntry) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *BankEntry) GetDirection() BankEntryDirection {
+	if x != nil {
+		return x.Direction
+	}
+	return BankEntryDirection_BANK_ENTRY_DIRECTION_UNSPECIFIED
+}
+
+func (x *BankEntry) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *BankEntry) GetCounterAccount() string {
+	if x != nil {
+		return x.CounterAccount
+	}
+	return ""
+}
+
+func (x *BankEntry) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *BankEntry) GetBalanceAfter() int64 {
+	if x != nil {
+		return x.BalanceAfter
+	}
+	return 0
+}
+
+func (x *BankEntry) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
 	}
 	return nil
 }
@@ -335,35 +1077,110 @@ var File_chaos_guild_v1_guild_proto protoreflect.FileDescriptor
 
 const file_chaos_guild_v1_guild_proto_rawDesc = "" +
 	"\n" +
-	"\x1achaos/guild/v1/guild.proto\x12\x0echaos.guild.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x02\n" +
+	"\x1achaos/guild/v1/guild.proto\x12\x0echaos.guild.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\x02\n" +
 	"\x05Guild\x12\x19\n" +
 	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
 	"\x03tag\x18\x03 \x01(\tR\x03tag\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\x12.\n" +
-	"\x13leader_character_id\x18\x05 \x01(\tR\x11leaderCharacterId\x12!\n" +
-	"\fmember_count\x18\x06 \x01(\x05R\vmemberCount\x12!\n" +
-	"\fbank_balance\x18\a \x01(\x03R\vbankBalance\x12;\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xae\x01\n" +
-	"\x06Member\x12!\n" +
-	"\fcharacter_id\x18\x01 \x01(\tR\vcharacterId\x12\x19\n" +
-	"\bguild_id\x18\x02 \x01(\tR\aguildId\x12-\n" +
-	"\x04role\x18\x03 \x01(\x0e2\x19.chaos.guild.v1.GuildRoleR\x04role\x127\n" +
-	"\tjoin_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bjoinTime\"\xd7\x01\n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12@\n" +
+	"\vjoin_policy\x18\x05 \x01(\x0e2\x1f.chaos.guild.v1.GuildJoinPolicyR\n" +
+	"joinPolicy\x120\n" +
+	"\x05state\x18\x06 \x01(\x0e2\x1a.chaos.guild.v1.GuildStateR\x05state\x12.\n" +
+	"\x13leader_character_id\x18\a \x01(\tR\x11leaderCharacterId\x12!\n" +
+	"\fmember_count\x18\b \x01(\x05R\vmemberCount\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\x93\x02\n" +
+	"\tGuildRole\x12\x17\n" +
+	"\arole_id\x18\x01 \x01(\tR\x06roleId\x12\x19\n" +
+	"\bguild_id\x18\x02 \x01(\tR\aguildId\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04rank\x18\x04 \x01(\x05R\x04rank\x121\n" +
+	"\x04kind\x18\x05 \x01(\x0e2\x1d.chaos.guild.v1.GuildRoleKindR\x04kind\x12A\n" +
+	"\vpermissions\x18\x06 \x03(\x0e2\x1f.chaos.guild.v1.GuildPermissionR\vpermissions\x124\n" +
+	"\x16daily_withdrawal_limit\x18\a \x01(\x03R\x14dailyWithdrawalLimit\"\xf0\x01\n" +
+	"\x06Member\x12\x19\n" +
+	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12!\n" +
+	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12%\n" +
+	"\x0echaracter_name\x18\x03 \x01(\tR\rcharacterName\x12\x17\n" +
+	"\arole_id\x18\x04 \x01(\tR\x06roleId\x12\x1b\n" +
+	"\trole_name\x18\x05 \x01(\tR\broleName\x12\x12\n" +
+	"\x04rank\x18\x06 \x01(\x05R\x04rank\x127\n" +
+	"\tjoin_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bjoinTime\"\xe5\x03\n" +
 	"\x06Invite\x12\x1b\n" +
 	"\tinvite_id\x18\x01 \x01(\tR\binviteId\x12\x19\n" +
+	"\bguild_id\x18\x02 \x01(\tR\aguildId\x12\x1d\n" +
+	"\n" +
+	"guild_name\x18\x03 \x01(\tR\tguildName\x12\x1b\n" +
+	"\tguild_tag\x18\x04 \x01(\tR\bguildTag\x12!\n" +
+	"\fcharacter_id\x18\x05 \x01(\tR\vcharacterId\x12%\n" +
+	"\x0echaracter_name\x18\x06 \x01(\tR\rcharacterName\x125\n" +
+	"\x17invited_by_character_id\x18\a \x01(\tR\x14invitedByCharacterId\x129\n" +
+	"\x19invited_by_character_name\x18\b \x01(\tR\x16invitedByCharacterName\x121\n" +
+	"\x05state\x18\t \x01(\x0e2\x1b.chaos.guild.v1.InviteStateR\x05state\x12;\n" +
+	"\vcreate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vexpire_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"\xe0\x02\n" +
+	"\vJoinRequest\x12&\n" +
+	"\x0fjoin_request_id\x18\x01 \x01(\tR\rjoinRequestId\x12\x19\n" +
 	"\bguild_id\x18\x02 \x01(\tR\aguildId\x12!\n" +
-	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x125\n" +
-	"\x17invited_by_character_id\x18\x04 \x01(\tR\x14invitedByCharacterId\x12;\n" +
-	"\vexpire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime*\x85\x01\n" +
-	"\tGuildRole\x12\x1a\n" +
-	"\x16GUILD_ROLE_UNSPECIFIED\x10\x00\x12\x15\n" +
-	"\x11GUILD_ROLE_LEADER\x10\x01\x12\x16\n" +
-	"\x12GUILD_ROLE_OFFICER\x10\x02\x12\x15\n" +
-	"\x11GUILD_ROLE_MEMBER\x10\x03\x12\x16\n" +
-	"\x12GUILD_ROLE_RECRUIT\x10\x04B\xa5\x01\n" +
+	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x12%\n" +
+	"\x0echaracter_name\x18\x04 \x01(\tR\rcharacterName\x12\x18\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\x126\n" +
+	"\x05state\x18\x06 \x01(\x0e2 .chaos.guild.v1.JoinRequestStateR\x05state\x125\n" +
+	"\x17decided_by_character_id\x18\a \x01(\tR\x14decidedByCharacterId\x12;\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\xd5\x02\n" +
+	"\tBankEntry\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12%\n" +
+	"\x0etransaction_id\x18\x02 \x01(\tR\rtransactionId\x12@\n" +
+	"\tdirection\x18\x03 \x01(\x0e2\".chaos.guild.v1.BankEntryDirectionR\tdirection\x12!\n" +
+	"\fcharacter_id\x18\x04 \x01(\tR\vcharacterId\x12'\n" +
+	"\x0fcounter_account\x18\x05 \x01(\tR\x0ecounterAccount\x12\x16\n" +
+	"\x06amount\x18\x06 \x01(\x03R\x06amount\x12#\n" +
+	"\rbalance_after\x18\a \x01(\x03R\fbalanceAfter\x12;\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime*x\n" +
+	"\n" +
+	"GuildState\x12\x1b\n" +
+	"\x17GUILD_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12GUILD_STATE_ACTIVE\x10\x01\x12\x1a\n" +
+	"\x16GUILD_STATE_DISBANDING\x10\x02\x12\x19\n" +
+	"\x15GUILD_STATE_DISBANDED\x10\x03*s\n" +
+	"\x0fGuildJoinPolicy\x12!\n" +
+	"\x1dGUILD_JOIN_POLICY_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dGUILD_JOIN_POLICY_INVITE_ONLY\x10\x01\x12\x1a\n" +
+	"\x16GUILD_JOIN_POLICY_OPEN\x10\x02*\xc9\x01\n" +
+	"\x0fGuildPermission\x12 \n" +
+	"\x1cGUILD_PERMISSION_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17GUILD_PERMISSION_INVITE\x10\x01\x12\x19\n" +
+	"\x15GUILD_PERMISSION_KICK\x10\x02\x12\x1c\n" +
+	"\x18GUILD_PERMISSION_PROMOTE\x10\x03\x12\x1d\n" +
+	"\x19GUILD_PERMISSION_WITHDRAW\x10\x04\x12\x1f\n" +
+	"\x1bGUILD_PERMISSION_EDIT_ROLES\x10\x05*\x85\x01\n" +
+	"\rGuildRoleKind\x12\x1f\n" +
+	"\x1bGUILD_ROLE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16GUILD_ROLE_KIND_LEADER\x10\x01\x12\x19\n" +
+	"\x15GUILD_ROLE_KIND_ENTRY\x10\x02\x12\x1c\n" +
+	"\x18GUILD_ROLE_KIND_STANDARD\x10\x03*\xaf\x01\n" +
+	"\vInviteState\x12\x1c\n" +
+	"\x18INVITE_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14INVITE_STATE_PENDING\x10\x01\x12\x19\n" +
+	"\x15INVITE_STATE_ACCEPTED\x10\x02\x12\x19\n" +
+	"\x15INVITE_STATE_DECLINED\x10\x03\x12\x18\n" +
+	"\x14INVITE_STATE_REVOKED\x10\x04\x12\x18\n" +
+	"\x14INVITE_STATE_EXPIRED\x10\x05*\xba\x01\n" +
+	"\x10JoinRequestState\x12\"\n" +
+	"\x1eJOIN_REQUEST_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aJOIN_REQUEST_STATE_PENDING\x10\x01\x12\x1f\n" +
+	"\x1bJOIN_REQUEST_STATE_APPROVED\x10\x02\x12\x1f\n" +
+	"\x1bJOIN_REQUEST_STATE_REJECTED\x10\x03\x12 \n" +
+	"\x1cJOIN_REQUEST_STATE_WITHDRAWN\x10\x04*\x81\x01\n" +
+	"\x12BankEntryDirection\x12$\n" +
+	" BANK_ENTRY_DIRECTION_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cBANK_ENTRY_DIRECTION_DEPOSIT\x10\x01\x12#\n" +
+	"\x1fBANK_ENTRY_DIRECTION_WITHDRAWAL\x10\x02B\xa5\x01\n" +
 	"\x12com.chaos.guild.v1B\n" +
 	"GuildProtoP\x01Z)chaos.world/gen/go/chaos/guild/v1;guildv1\xa2\x02\x03CGX\xaa\x02\x0eChaos.Guild.V1\xca\x02\x0eChaos\\Guild\\V1\xe2\x02\x1aChaos\\Guild\\V1\\GPBMetadata\xea\x02\x10Chaos::Guild::V1b\x06proto3"
 
@@ -379,25 +1196,43 @@ func file_chaos_guild_v1_guild_proto_rawDescGZIP() []byte {
 	return file_chaos_guild_v1_guild_proto_rawDescData
 }
 
-var file_chaos_guild_v1_guild_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_chaos_guild_v1_guild_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_chaos_guild_v1_guild_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_chaos_guild_v1_guild_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_chaos_guild_v1_guild_proto_goTypes = []any{
-	(GuildRole)(0),                // 0: chaos.guild.v1.GuildRole
-	(*Guild)(nil),                 // 1: chaos.guild.v1.Guild
-	(*Member)(nil),                // 2: chaos.guild.v1.Member
-	(*Invite)(nil),                // 3: chaos.guild.v1.Invite
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(GuildState)(0),               // 0: chaos.guild.v1.GuildState
+	(GuildJoinPolicy)(0),          // 1: chaos.guild.v1.GuildJoinPolicy
+	(GuildPermission)(0),          // 2: chaos.guild.v1.GuildPermission
+	(GuildRoleKind)(0),            // 3: chaos.guild.v1.GuildRoleKind
+	(InviteState)(0),              // 4: chaos.guild.v1.InviteState
+	(JoinRequestState)(0),         // 5: chaos.guild.v1.JoinRequestState
+	(BankEntryDirection)(0),       // 6: chaos.guild.v1.BankEntryDirection
+	(*Guild)(nil),                 // 7: chaos.guild.v1.Guild
+	(*GuildRole)(nil),             // 8: chaos.guild.v1.GuildRole
+	(*Member)(nil),                // 9: chaos.guild.v1.Member
+	(*Invite)(nil),                // 10: chaos.guild.v1.Invite
+	(*JoinRequest)(nil),           // 11: chaos.guild.v1.JoinRequest
+	(*BankEntry)(nil),             // 12: chaos.guild.v1.BankEntry
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 }
 var file_chaos_guild_v1_guild_proto_depIdxs = []int32{
-	4, // 0: chaos.guild.v1.Guild.create_time:type_name -> google.protobuf.Timestamp
-	0, // 1: chaos.guild.v1.Member.role:type_name -> chaos.guild.v1.GuildRole
-	4, // 2: chaos.guild.v1.Member.join_time:type_name -> google.protobuf.Timestamp
-	4, // 3: chaos.guild.v1.Invite.expire_time:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	1,  // 0: chaos.guild.v1.Guild.join_policy:type_name -> chaos.guild.v1.GuildJoinPolicy
+	0,  // 1: chaos.guild.v1.Guild.state:type_name -> chaos.guild.v1.GuildState
+	13, // 2: chaos.guild.v1.Guild.create_time:type_name -> google.protobuf.Timestamp
+	3,  // 3: chaos.guild.v1.GuildRole.kind:type_name -> chaos.guild.v1.GuildRoleKind
+	2,  // 4: chaos.guild.v1.GuildRole.permissions:type_name -> chaos.guild.v1.GuildPermission
+	13, // 5: chaos.guild.v1.Member.join_time:type_name -> google.protobuf.Timestamp
+	4,  // 6: chaos.guild.v1.Invite.state:type_name -> chaos.guild.v1.InviteState
+	13, // 7: chaos.guild.v1.Invite.create_time:type_name -> google.protobuf.Timestamp
+	13, // 8: chaos.guild.v1.Invite.expire_time:type_name -> google.protobuf.Timestamp
+	5,  // 9: chaos.guild.v1.JoinRequest.state:type_name -> chaos.guild.v1.JoinRequestState
+	13, // 10: chaos.guild.v1.JoinRequest.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 11: chaos.guild.v1.BankEntry.direction:type_name -> chaos.guild.v1.BankEntryDirection
+	13, // 12: chaos.guild.v1.BankEntry.create_time:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_chaos_guild_v1_guild_proto_init() }
@@ -410,8 +1245,8 @@ func file_chaos_guild_v1_guild_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_guild_v1_guild_proto_rawDesc), len(file_chaos_guild_v1_guild_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   3,
+			NumEnums:      7,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

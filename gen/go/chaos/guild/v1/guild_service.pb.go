@@ -24,13 +24,19 @@ const (
 
 // CreateGuildRequest describes the guild.
 type CreateGuildRequest struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
-	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Tag              string                 `protobuf:"bytes,3,opt,name=tag,proto3" json:"tag,omitempty"`
-	Description      string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's character that founds the guild and leads it.
+	ActorCharacterId string `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	// Letters, digits, spaces, apostrophes and hyphens, starting and ending with a letter or digit.
+	Name        string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Tag         string `protobuf:"bytes,3,opt,name=tag,proto3" json:"tag,omitempty"`
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// INVITE_ONLY when unspecified.
+	JoinPolicy GuildJoinPolicy `protobuf:"varint,5,opt,name=join_policy,json=joinPolicy,proto3,enum=chaos.guild.v1.GuildJoinPolicy" json:"join_policy,omitempty"`
+	// Required: a retry with the same key returns the same guild and charges the fee once.
+	IdempotencyKey string `protobuf:"bytes,6,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateGuildRequest) Reset() {
@@ -91,10 +97,30 @@ func (x *CreateGuildRequest) GetDescription() string {
 	return ""
 }
 
+func (x *CreateGuildRequest) GetJoinPolicy() GuildJoinPolicy {
+	if x != nil {
+		return x.JoinPolicy
+	}
+	return GuildJoinPolicy_GUILD_JOIN_POLICY_UNSPECIFIED
+}
+
+func (x *CreateGuildRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
 // CreateGuildResponse is the new guild.
 type CreateGuildResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Guild         *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Guild *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	// Its default roles, highest first.
+	Roles []*GuildRole `protobuf:"bytes,2,rep,name=roles,proto3" json:"roles,omitempty"`
+	// The founder's membership, as leader.
+	Leader *Member `protobuf:"bytes,3,opt,name=leader,proto3" json:"leader,omitempty"`
+	// The creation fee charged.
+	Fee           int64 `protobuf:"varint,4,opt,name=fee,proto3" json:"fee,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -134,6 +160,27 @@ func (x *CreateGuildResponse) GetGuild() *Guild {
 		return x.Guild
 	}
 	return nil
+}
+
+func (x *CreateGuildResponse) GetRoles() []*GuildRole {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *CreateGuildResponse) GetLeader() *Member {
+	if x != nil {
+		return x.Leader
+	}
+	return nil
+}
+
+func (x *CreateGuildResponse) GetFee() int64 {
+	if x != nil {
+		return x.Fee
+	}
+	return 0
 }
 
 // GetGuildRequest names the guild.
@@ -181,11 +228,12 @@ func (x *GetGuildRequest) GetGuildId() string {
 	return ""
 }
 
-// GetGuildResponse is the guild and its members.
+// GetGuildResponse is the guild and its roles.
 type GetGuildResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Guild         *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
-	Members       []*Member              `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Guild *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	// Highest first.
+	Roles         []*GuildRole `protobuf:"bytes,2,rep,name=roles,proto3" json:"roles,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -227,9 +275,9 @@ func (x *GetGuildResponse) GetGuild() *Guild {
 	return nil
 }
 
-func (x *GetGuildResponse) GetMembers() []*Member {
+func (x *GetGuildResponse) GetRoles() []*GuildRole {
 	if x != nil {
-		return x.Members
+		return x.Roles
 	}
 	return nil
 }
@@ -237,8 +285,9 @@ func (x *GetGuildResponse) GetMembers() []*Member {
 // ListGuildsRequest searches, paged.
 type ListGuildsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Name or tag prefix; all guilds when empty.
-	Query         string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// Name or tag prefix, ignoring case; all active guilds when empty.
+	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	// 1 to 100; 20 when unset.
 	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -296,11 +345,12 @@ func (x *ListGuildsRequest) GetPageToken() string {
 	return ""
 }
 
-// ListGuildsResponse is one page.
+// ListGuildsResponse is one page, by name.
 type ListGuildsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Guilds        []*Guild               `protobuf:"bytes,1,rep,name=guilds,proto3" json:"guilds,omitempty"`
-	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Guilds []*Guild               `protobuf:"bytes,1,rep,name=guilds,proto3" json:"guilds,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -349,18 +399,288 @@ func (x *ListGuildsResponse) GetNextPageToken() string {
 	return ""
 }
 
-// InviteMemberRequest names who invites whom.
-type InviteMemberRequest struct {
+// GetMyGuildRequest names the caller's character.
+type GetMyGuildRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
-	CharacterId      string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
 
+func (x *GetMyGuildRequest) Reset() {
+	*x = GetMyGuildRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyGuildRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyGuildRequest) ProtoMessage() {}
+
+func (x *GetMyGuildRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyGuildRequest.ProtoReflect.Descriptor instead.
+func (*GetMyGuildRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetMyGuildRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+// GetMyGuildResponse is everything a guild screen needs; every field is unset
+// when the character is in no guild.
+type GetMyGuildResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Guild *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	// The actor's membership.
+	Member *Member `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	// The actor's role.
+	Role *GuildRole `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	// All of the guild's roles, highest first.
+	Roles                   []*GuildRole `protobuf:"bytes,4,rep,name=roles,proto3" json:"roles,omitempty"`
+	PendingInviteCount      int32        `protobuf:"varint,5,opt,name=pending_invite_count,json=pendingInviteCount,proto3" json:"pending_invite_count,omitempty"`
+	PendingJoinRequestCount int32        `protobuf:"varint,6,opt,name=pending_join_request_count,json=pendingJoinRequestCount,proto3" json:"pending_join_request_count,omitempty"`
+	// Gold in the guild bank.
+	BankBalance int64 `protobuf:"varint,7,opt,name=bank_balance,json=bankBalance,proto3" json:"bank_balance,omitempty"`
+	// Gold the actor may still withdraw today (UTC): 0 without
+	// GUILD_PERMISSION_WITHDRAW; the bank balance for the leader.
+	WithdrawalRemainingToday int64 `protobuf:"varint,8,opt,name=withdrawal_remaining_today,json=withdrawalRemainingToday,proto3" json:"withdrawal_remaining_today,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *GetMyGuildResponse) Reset() {
+	*x = GetMyGuildResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyGuildResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyGuildResponse) ProtoMessage() {}
+
+func (x *GetMyGuildResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyGuildResponse.ProtoReflect.Descriptor instead.
+func (*GetMyGuildResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetMyGuildResponse) GetGuild() *Guild {
+	if x != nil {
+		return x.Guild
+	}
+	return nil
+}
+
+func (x *GetMyGuildResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+func (x *GetMyGuildResponse) GetRole() *GuildRole {
+	if x != nil {
+		return x.Role
+	}
+	return nil
+}
+
+func (x *GetMyGuildResponse) GetRoles() []*GuildRole {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *GetMyGuildResponse) GetPendingInviteCount() int32 {
+	if x != nil {
+		return x.PendingInviteCount
+	}
+	return 0
+}
+
+func (x *GetMyGuildResponse) GetPendingJoinRequestCount() int32 {
+	if x != nil {
+		return x.PendingJoinRequestCount
+	}
+	return 0
+}
+
+func (x *GetMyGuildResponse) GetBankBalance() int64 {
+	if x != nil {
+		return x.BankBalance
+	}
+	return 0
+}
+
+func (x *GetMyGuildResponse) GetWithdrawalRemainingToday() int64 {
+	if x != nil {
+		return x.WithdrawalRemainingToday
+	}
+	return 0
+}
+
+// ListMembersRequest names the guild, paged.
+type ListMembersRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	GuildId string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMembersRequest) Reset() {
+	*x = ListMembersRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMembersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMembersRequest) ProtoMessage() {}
+
+func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMembersRequest.ProtoReflect.Descriptor instead.
+func (*ListMembersRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListMembersRequest) GetGuildId() string {
+	if x != nil {
+		return x.GuildId
+	}
+	return ""
+}
+
+func (x *ListMembersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMembersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListMembersResponse is one page: by rank, then by join time.
+type ListMembersResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Members []*Member              `protobuf:"bytes,1,rep,name=members,proto3" json:"members,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMembersResponse) Reset() {
+	*x = ListMembersResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMembersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMembersResponse) ProtoMessage() {}
+
+func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMembersResponse.ProtoReflect.Descriptor instead.
+func (*ListMembersResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListMembersResponse) GetMembers() []*Member {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *ListMembersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// InviteMemberRequest names who invites whom.
+type InviteMemberRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	// The character invited.
+	CharacterId   string `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
 func (x *InviteMemberRequest) Reset() {
 	*x = InviteMemberRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[6]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +692,7 @@ func (x *InviteMemberRequest) String() string {
 func (*InviteMemberRequest) ProtoMessage() {}
 
 func (x *InviteMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[6]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +705,7 @@ func (x *InviteMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InviteMemberRequest.ProtoReflect.Descriptor instead.
 func (*InviteMemberRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{6}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *InviteMemberRequest) GetActorCharacterId() string {
@@ -402,7 +722,7 @@ func (x *InviteMemberRequest) GetCharacterId() string {
 	return ""
 }
 
-// InviteMemberResponse is the invite.
+// InviteMemberResponse is the pending invite.
 type InviteMemberResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Invite        *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
@@ -412,7 +732,7 @@ type InviteMemberResponse struct {
 
 func (x *InviteMemberResponse) Reset() {
 	*x = InviteMemberResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[7]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +744,7 @@ func (x *InviteMemberResponse) String() string {
 func (*InviteMemberResponse) ProtoMessage() {}
 
 func (x *InviteMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[7]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +757,7 @@ func (x *InviteMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InviteMemberResponse.ProtoReflect.Descriptor instead.
 func (*InviteMemberResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{7}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *InviteMemberResponse) GetInvite() *Invite {
@@ -447,8 +767,8 @@ func (x *InviteMemberResponse) GetInvite() *Invite {
 	return nil
 }
 
-// AcceptInviteRequest names the invite and the invited character.
-type AcceptInviteRequest struct {
+// RevokeInviteRequest names the invite.
+type RevokeInviteRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
 	InviteId         string                 `protobuf:"bytes,2,opt,name=invite_id,json=inviteId,proto3" json:"invite_id,omitempty"`
@@ -456,9 +776,108 @@ type AcceptInviteRequest struct {
 	sizeCache        protoimpl.SizeCache
 }
 
+func (x *RevokeInviteRequest) Reset() {
+	*x = RevokeInviteRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeInviteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeInviteRequest) ProtoMessage() {}
+
+func (x *RevokeInviteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeInviteRequest.ProtoReflect.Descriptor instead.
+func (*RevokeInviteRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RevokeInviteRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *RevokeInviteRequest) GetInviteId() string {
+	if x != nil {
+		return x.InviteId
+	}
+	return ""
+}
+
+// RevokeInviteResponse is the revoked invite.
+type RevokeInviteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invite        *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeInviteResponse) Reset() {
+	*x = RevokeInviteResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeInviteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeInviteResponse) ProtoMessage() {}
+
+func (x *RevokeInviteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeInviteResponse.ProtoReflect.Descriptor instead.
+func (*RevokeInviteResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RevokeInviteResponse) GetInvite() *Invite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+// AcceptInviteRequest names the invite and the invited character.
+type AcceptInviteRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The invited character, one of the caller's.
+	ActorCharacterId string `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	InviteId         string `protobuf:"bytes,2,opt,name=invite_id,json=inviteId,proto3" json:"invite_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
 func (x *AcceptInviteRequest) Reset() {
 	*x = AcceptInviteRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[8]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -470,7 +889,7 @@ func (x *AcceptInviteRequest) String() string {
 func (*AcceptInviteRequest) ProtoMessage() {}
 
 func (x *AcceptInviteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[8]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -483,7 +902,7 @@ func (x *AcceptInviteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptInviteRequest.ProtoReflect.Descriptor instead.
 func (*AcceptInviteRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{8}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AcceptInviteRequest) GetActorCharacterId() string {
@@ -504,13 +923,14 @@ func (x *AcceptInviteRequest) GetInviteId() string {
 type AcceptInviteResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Member        *Member                `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
+	Guild         *Guild                 `protobuf:"bytes,2,opt,name=guild,proto3" json:"guild,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AcceptInviteResponse) Reset() {
 	*x = AcceptInviteResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[9]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +942,7 @@ func (x *AcceptInviteResponse) String() string {
 func (*AcceptInviteResponse) ProtoMessage() {}
 
 func (x *AcceptInviteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[9]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +955,7 @@ func (x *AcceptInviteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcceptInviteResponse.ProtoReflect.Descriptor instead.
 func (*AcceptInviteResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{9}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AcceptInviteResponse) GetMember() *Member {
@@ -545,18 +965,26 @@ func (x *AcceptInviteResponse) GetMember() *Member {
 	return nil
 }
 
+func (x *AcceptInviteResponse) GetGuild() *Guild {
+	if x != nil {
+		return x.Guild
+	}
+	return nil
+}
+
 // DeclineInviteRequest names the invite.
 type DeclineInviteRequest struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
-	InviteId         string                 `protobuf:"bytes,2,opt,name=invite_id,json=inviteId,proto3" json:"invite_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The invited character, one of the caller's.
+	ActorCharacterId string `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	InviteId         string `protobuf:"bytes,2,opt,name=invite_id,json=inviteId,proto3" json:"invite_id,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
 
 func (x *DeclineInviteRequest) Reset() {
 	*x = DeclineInviteRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[10]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -568,7 +996,7 @@ func (x *DeclineInviteRequest) String() string {
 func (*DeclineInviteRequest) ProtoMessage() {}
 
 func (x *DeclineInviteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[10]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -581,7 +1009,7 @@ func (x *DeclineInviteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineInviteRequest.ProtoReflect.Descriptor instead.
 func (*DeclineInviteRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{10}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeclineInviteRequest) GetActorCharacterId() string {
@@ -598,16 +1026,17 @@ func (x *DeclineInviteRequest) GetInviteId() string {
 	return ""
 }
 
-// DeclineInviteResponse confirms it.
+// DeclineInviteResponse is the declined invite.
 type DeclineInviteResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invite        *Invite                `protobuf:"bytes,1,opt,name=invite,proto3" json:"invite,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeclineInviteResponse) Reset() {
 	*x = DeclineInviteResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[11]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -619,7 +1048,7 @@ func (x *DeclineInviteResponse) String() string {
 func (*DeclineInviteResponse) ProtoMessage() {}
 
 func (x *DeclineInviteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[11]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -632,7 +1061,673 @@ func (x *DeclineInviteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineInviteResponse.ProtoReflect.Descriptor instead.
 func (*DeclineInviteResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{11}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *DeclineInviteResponse) GetInvite() *Invite {
+	if x != nil {
+		return x.Invite
+	}
+	return nil
+}
+
+// ListMyInvitesRequest names the caller's character, paged.
+type ListMyInvitesRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyInvitesRequest) Reset() {
+	*x = ListMyInvitesRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyInvitesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyInvitesRequest) ProtoMessage() {}
+
+func (x *ListMyInvitesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyInvitesRequest.ProtoReflect.Descriptor instead.
+func (*ListMyInvitesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListMyInvitesRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *ListMyInvitesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMyInvitesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListMyInvitesResponse is one page of pending invites.
+type ListMyInvitesResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Invites []*Invite              `protobuf:"bytes,1,rep,name=invites,proto3" json:"invites,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyInvitesResponse) Reset() {
+	*x = ListMyInvitesResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyInvitesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyInvitesResponse) ProtoMessage() {}
+
+func (x *ListMyInvitesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyInvitesResponse.ProtoReflect.Descriptor instead.
+func (*ListMyInvitesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListMyInvitesResponse) GetInvites() []*Invite {
+	if x != nil {
+		return x.Invites
+	}
+	return nil
+}
+
+func (x *ListMyInvitesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListGuildInvitesRequest names the caller's character (a member), paged.
+type ListGuildInvitesRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGuildInvitesRequest) Reset() {
+	*x = ListGuildInvitesRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGuildInvitesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGuildInvitesRequest) ProtoMessage() {}
+
+func (x *ListGuildInvitesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGuildInvitesRequest.ProtoReflect.Descriptor instead.
+func (*ListGuildInvitesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListGuildInvitesRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *ListGuildInvitesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListGuildInvitesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListGuildInvitesResponse is one page of the guild's pending invites.
+type ListGuildInvitesResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Invites []*Invite              `protobuf:"bytes,1,rep,name=invites,proto3" json:"invites,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListGuildInvitesResponse) Reset() {
+	*x = ListGuildInvitesResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListGuildInvitesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListGuildInvitesResponse) ProtoMessage() {}
+
+func (x *ListGuildInvitesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListGuildInvitesResponse.ProtoReflect.Descriptor instead.
+func (*ListGuildInvitesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListGuildInvitesResponse) GetInvites() []*Invite {
+	if x != nil {
+		return x.Invites
+	}
+	return nil
+}
+
+func (x *ListGuildInvitesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// RequestToJoinRequest names the guild.
+type RequestToJoinRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	GuildId          string                 `protobuf:"bytes,2,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// A word to the guild.
+	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestToJoinRequest) Reset() {
+	*x = RequestToJoinRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestToJoinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestToJoinRequest) ProtoMessage() {}
+
+func (x *RequestToJoinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestToJoinRequest.ProtoReflect.Descriptor instead.
+func (*RequestToJoinRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *RequestToJoinRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *RequestToJoinRequest) GetGuildId() string {
+	if x != nil {
+		return x.GuildId
+	}
+	return ""
+}
+
+func (x *RequestToJoinRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// RequestToJoinResponse is the pending join request.
+type RequestToJoinResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JoinRequest   *JoinRequest           `protobuf:"bytes,1,opt,name=join_request,json=joinRequest,proto3" json:"join_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestToJoinResponse) Reset() {
+	*x = RequestToJoinResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestToJoinResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestToJoinResponse) ProtoMessage() {}
+
+func (x *RequestToJoinResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestToJoinResponse.ProtoReflect.Descriptor instead.
+func (*RequestToJoinResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RequestToJoinResponse) GetJoinRequest() *JoinRequest {
+	if x != nil {
+		return x.JoinRequest
+	}
+	return nil
+}
+
+// ListJoinRequestsRequest names the caller's character (a member), paged.
+type ListJoinRequestsRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListJoinRequestsRequest) Reset() {
+	*x = ListJoinRequestsRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListJoinRequestsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListJoinRequestsRequest) ProtoMessage() {}
+
+func (x *ListJoinRequestsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListJoinRequestsRequest.ProtoReflect.Descriptor instead.
+func (*ListJoinRequestsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListJoinRequestsRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *ListJoinRequestsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListJoinRequestsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListJoinRequestsResponse is one page of the guild's pending join requests.
+type ListJoinRequestsResponse struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	JoinRequests []*JoinRequest         `protobuf:"bytes,1,rep,name=join_requests,json=joinRequests,proto3" json:"join_requests,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListJoinRequestsResponse) Reset() {
+	*x = ListJoinRequestsResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListJoinRequestsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListJoinRequestsResponse) ProtoMessage() {}
+
+func (x *ListJoinRequestsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListJoinRequestsResponse.ProtoReflect.Descriptor instead.
+func (*ListJoinRequestsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListJoinRequestsResponse) GetJoinRequests() []*JoinRequest {
+	if x != nil {
+		return x.JoinRequests
+	}
+	return nil
+}
+
+func (x *ListJoinRequestsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ApproveJoinRequestRequest names the request.
+type ApproveJoinRequestRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	JoinRequestId    string                 `protobuf:"bytes,2,opt,name=join_request_id,json=joinRequestId,proto3" json:"join_request_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ApproveJoinRequestRequest) Reset() {
+	*x = ApproveJoinRequestRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveJoinRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveJoinRequestRequest) ProtoMessage() {}
+
+func (x *ApproveJoinRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveJoinRequestRequest.ProtoReflect.Descriptor instead.
+func (*ApproveJoinRequestRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ApproveJoinRequestRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *ApproveJoinRequestRequest) GetJoinRequestId() string {
+	if x != nil {
+		return x.JoinRequestId
+	}
+	return ""
+}
+
+// ApproveJoinRequestResponse is the request and the new membership.
+type ApproveJoinRequestResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JoinRequest   *JoinRequest           `protobuf:"bytes,1,opt,name=join_request,json=joinRequest,proto3" json:"join_request,omitempty"`
+	Member        *Member                `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveJoinRequestResponse) Reset() {
+	*x = ApproveJoinRequestResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveJoinRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveJoinRequestResponse) ProtoMessage() {}
+
+func (x *ApproveJoinRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveJoinRequestResponse.ProtoReflect.Descriptor instead.
+func (*ApproveJoinRequestResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ApproveJoinRequestResponse) GetJoinRequest() *JoinRequest {
+	if x != nil {
+		return x.JoinRequest
+	}
+	return nil
+}
+
+func (x *ApproveJoinRequestResponse) GetMember() *Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+// RejectJoinRequestRequest names the request.
+type RejectJoinRequestRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	JoinRequestId    string                 `protobuf:"bytes,2,opt,name=join_request_id,json=joinRequestId,proto3" json:"join_request_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RejectJoinRequestRequest) Reset() {
+	*x = RejectJoinRequestRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectJoinRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectJoinRequestRequest) ProtoMessage() {}
+
+func (x *RejectJoinRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectJoinRequestRequest.ProtoReflect.Descriptor instead.
+func (*RejectJoinRequestRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *RejectJoinRequestRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *RejectJoinRequestRequest) GetJoinRequestId() string {
+	if x != nil {
+		return x.JoinRequestId
+	}
+	return ""
+}
+
+// RejectJoinRequestResponse is the rejected request.
+type RejectJoinRequestResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JoinRequest   *JoinRequest           `protobuf:"bytes,1,opt,name=join_request,json=joinRequest,proto3" json:"join_request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectJoinRequestResponse) Reset() {
+	*x = RejectJoinRequestResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectJoinRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectJoinRequestResponse) ProtoMessage() {}
+
+func (x *RejectJoinRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectJoinRequestResponse.ProtoReflect.Descriptor instead.
+func (*RejectJoinRequestResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RejectJoinRequestResponse) GetJoinRequest() *JoinRequest {
+	if x != nil {
+		return x.JoinRequest
+	}
+	return nil
 }
 
 // LeaveGuildRequest names the leaving character.
@@ -645,7 +1740,7 @@ type LeaveGuildRequest struct {
 
 func (x *LeaveGuildRequest) Reset() {
 	*x = LeaveGuildRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[12]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -657,7 +1752,7 @@ func (x *LeaveGuildRequest) String() string {
 func (*LeaveGuildRequest) ProtoMessage() {}
 
 func (x *LeaveGuildRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[12]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -670,7 +1765,7 @@ func (x *LeaveGuildRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveGuildRequest.ProtoReflect.Descriptor instead.
 func (*LeaveGuildRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{12}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *LeaveGuildRequest) GetActorCharacterId() string {
@@ -680,16 +1775,17 @@ func (x *LeaveGuildRequest) GetActorCharacterId() string {
 	return ""
 }
 
-// LeaveGuildResponse confirms it.
+// LeaveGuildResponse names the guild left.
 type LeaveGuildResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	GuildId       string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LeaveGuildResponse) Reset() {
 	*x = LeaveGuildResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[13]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +1797,7 @@ func (x *LeaveGuildResponse) String() string {
 func (*LeaveGuildResponse) ProtoMessage() {}
 
 func (x *LeaveGuildResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[13]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +1810,14 @@ func (x *LeaveGuildResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveGuildResponse.ProtoReflect.Descriptor instead.
 func (*LeaveGuildResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{13}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *LeaveGuildResponse) GetGuildId() string {
+	if x != nil {
+		return x.GuildId
+	}
+	return ""
 }
 
 // KickMemberRequest names who kicks whom.
@@ -722,14 +1825,15 @@ type KickMemberRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
 	CharacterId      string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Reason           string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Shown to the kicked character.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *KickMemberRequest) Reset() {
 	*x = KickMemberRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[14]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -741,7 +1845,7 @@ func (x *KickMemberRequest) String() string {
 func (*KickMemberRequest) ProtoMessage() {}
 
 func (x *KickMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[14]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -754,7 +1858,7 @@ func (x *KickMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KickMemberRequest.ProtoReflect.Descriptor instead.
 func (*KickMemberRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{14}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *KickMemberRequest) GetActorCharacterId() string {
@@ -778,16 +1882,17 @@ func (x *KickMemberRequest) GetReason() string {
 	return ""
 }
 
-// KickMemberResponse confirms it.
+// KickMemberResponse names the guild the member was removed from.
 type KickMemberResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	GuildId       string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *KickMemberResponse) Reset() {
 	*x = KickMemberResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[15]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -799,7 +1904,7 @@ func (x *KickMemberResponse) String() string {
 func (*KickMemberResponse) ProtoMessage() {}
 
 func (x *KickMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[15]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -812,7 +1917,14 @@ func (x *KickMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KickMemberResponse.ProtoReflect.Descriptor instead.
 func (*KickMemberResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{15}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *KickMemberResponse) GetGuildId() string {
+	if x != nil {
+		return x.GuildId
+	}
+	return ""
 }
 
 // ChangeMemberRoleRequest gives the new role.
@@ -820,14 +1932,14 @@ type ChangeMemberRoleRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
 	CharacterId      string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Role             GuildRole              `protobuf:"varint,3,opt,name=role,proto3,enum=chaos.guild.v1.GuildRole" json:"role,omitempty"`
+	RoleId           string                 `protobuf:"bytes,3,opt,name=role_id,json=roleId,proto3" json:"role_id,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ChangeMemberRoleRequest) Reset() {
 	*x = ChangeMemberRoleRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[16]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -839,7 +1951,7 @@ func (x *ChangeMemberRoleRequest) String() string {
 func (*ChangeMemberRoleRequest) ProtoMessage() {}
 
 func (x *ChangeMemberRoleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[16]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -852,7 +1964,7 @@ func (x *ChangeMemberRoleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeMemberRoleRequest.ProtoReflect.Descriptor instead.
 func (*ChangeMemberRoleRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{16}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ChangeMemberRoleRequest) GetActorCharacterId() string {
@@ -869,11 +1981,11 @@ func (x *ChangeMemberRoleRequest) GetCharacterId() string {
 	return ""
 }
 
-func (x *ChangeMemberRoleRequest) GetRole() GuildRole {
+func (x *ChangeMemberRoleRequest) GetRoleId() string {
 	if x != nil {
-		return x.Role
+		return x.RoleId
 	}
-	return GuildRole_GUILD_ROLE_UNSPECIFIED
+	return ""
 }
 
 // ChangeMemberRoleResponse is the membership afterwards.
@@ -886,7 +1998,7 @@ type ChangeMemberRoleResponse struct {
 
 func (x *ChangeMemberRoleResponse) Reset() {
 	*x = ChangeMemberRoleResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[17]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +2010,7 @@ func (x *ChangeMemberRoleResponse) String() string {
 func (*ChangeMemberRoleResponse) ProtoMessage() {}
 
 func (x *ChangeMemberRoleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[17]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +2023,7 @@ func (x *ChangeMemberRoleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeMemberRoleResponse.ProtoReflect.Descriptor instead.
 func (*ChangeMemberRoleResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{17}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ChangeMemberRoleResponse) GetMember() *Member {
@@ -923,16 +2035,19 @@ func (x *ChangeMemberRoleResponse) GetMember() *Member {
 
 // TransferLeadershipRequest names the new leader.
 type TransferLeadershipRequest struct {
-	state                protoimpl.MessageState `protogen:"open.v1"`
-	ActorCharacterId     string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
-	NewLeaderCharacterId string                 `protobuf:"bytes,2,opt,name=new_leader_character_id,json=newLeaderCharacterId,proto3" json:"new_leader_character_id,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The leader.
+	ActorCharacterId     string `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	NewLeaderCharacterId string `protobuf:"bytes,2,opt,name=new_leader_character_id,json=newLeaderCharacterId,proto3" json:"new_leader_character_id,omitempty"`
+	// The role the former leader takes; when empty, the highest role below the leader's.
+	FormerLeaderRoleId string `protobuf:"bytes,3,opt,name=former_leader_role_id,json=formerLeaderRoleId,proto3" json:"former_leader_role_id,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *TransferLeadershipRequest) Reset() {
 	*x = TransferLeadershipRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[18]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +2059,7 @@ func (x *TransferLeadershipRequest) String() string {
 func (*TransferLeadershipRequest) ProtoMessage() {}
 
 func (x *TransferLeadershipRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[18]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +2072,7 @@ func (x *TransferLeadershipRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferLeadershipRequest.ProtoReflect.Descriptor instead.
 func (*TransferLeadershipRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{18}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *TransferLeadershipRequest) GetActorCharacterId() string {
@@ -974,17 +2089,26 @@ func (x *TransferLeadershipRequest) GetNewLeaderCharacterId() string {
 	return ""
 }
 
-// TransferLeadershipResponse is the guild afterwards.
+func (x *TransferLeadershipRequest) GetFormerLeaderRoleId() string {
+	if x != nil {
+		return x.FormerLeaderRoleId
+	}
+	return ""
+}
+
+// TransferLeadershipResponse is the guild and both memberships afterwards.
 type TransferLeadershipResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Guild         *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	NewLeader     *Member                `protobuf:"bytes,2,opt,name=new_leader,json=newLeader,proto3" json:"new_leader,omitempty"`
+	FormerLeader  *Member                `protobuf:"bytes,3,opt,name=former_leader,json=formerLeader,proto3" json:"former_leader,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TransferLeadershipResponse) Reset() {
 	*x = TransferLeadershipResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[19]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +2120,7 @@ func (x *TransferLeadershipResponse) String() string {
 func (*TransferLeadershipResponse) ProtoMessage() {}
 
 func (x *TransferLeadershipResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[19]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +2133,7 @@ func (x *TransferLeadershipResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferLeadershipResponse.ProtoReflect.Descriptor instead.
 func (*TransferLeadershipResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{19}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *TransferLeadershipResponse) GetGuild() *Guild {
@@ -1017,6 +2141,374 @@ func (x *TransferLeadershipResponse) GetGuild() *Guild {
 		return x.Guild
 	}
 	return nil
+}
+
+func (x *TransferLeadershipResponse) GetNewLeader() *Member {
+	if x != nil {
+		return x.NewLeader
+	}
+	return nil
+}
+
+func (x *TransferLeadershipResponse) GetFormerLeader() *Member {
+	if x != nil {
+		return x.FormerLeader
+	}
+	return nil
+}
+
+// CreateRoleRequest describes the role.
+type CreateRoleRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// 2 to 1000, unique in the guild, below the actor's rank.
+	Rank        int32             `protobuf:"varint,3,opt,name=rank,proto3" json:"rank,omitempty"`
+	Permissions []GuildPermission `protobuf:"varint,4,rep,packed,name=permissions,proto3,enum=chaos.guild.v1.GuildPermission" json:"permissions,omitempty"`
+	// Gold per member per UTC day (used with GUILD_PERMISSION_WITHDRAW).
+	DailyWithdrawalLimit int64 `protobuf:"varint,5,opt,name=daily_withdrawal_limit,json=dailyWithdrawalLimit,proto3" json:"daily_withdrawal_limit,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *CreateRoleRequest) Reset() {
+	*x = CreateRoleRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRoleRequest) ProtoMessage() {}
+
+func (x *CreateRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRoleRequest.ProtoReflect.Descriptor instead.
+func (*CreateRoleRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CreateRoleRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *CreateRoleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateRoleRequest) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *CreateRoleRequest) GetPermissions() []GuildPermission {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *CreateRoleRequest) GetDailyWithdrawalLimit() int64 {
+	if x != nil {
+		return x.DailyWithdrawalLimit
+	}
+	return 0
+}
+
+// CreateRoleResponse is the new role.
+type CreateRoleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Role          *GuildRole             `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRoleResponse) Reset() {
+	*x = CreateRoleResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRoleResponse) ProtoMessage() {}
+
+func (x *CreateRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRoleResponse.ProtoReflect.Descriptor instead.
+func (*CreateRoleResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *CreateRoleResponse) GetRole() *GuildRole {
+	if x != nil {
+		return x.Role
+	}
+	return nil
+}
+
+// UpdateRoleRequest replaces a role's fields.
+type UpdateRoleRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	RoleId           string                 `protobuf:"bytes,2,opt,name=role_id,json=roleId,proto3" json:"role_id,omitempty"`
+	Name             string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// 2 to 1000, unique in the guild, below the actor's rank.
+	Rank        int32             `protobuf:"varint,4,opt,name=rank,proto3" json:"rank,omitempty"`
+	Permissions []GuildPermission `protobuf:"varint,5,rep,packed,name=permissions,proto3,enum=chaos.guild.v1.GuildPermission" json:"permissions,omitempty"`
+	// Gold per member per UTC day (used with GUILD_PERMISSION_WITHDRAW).
+	DailyWithdrawalLimit int64 `protobuf:"varint,6,opt,name=daily_withdrawal_limit,json=dailyWithdrawalLimit,proto3" json:"daily_withdrawal_limit,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *UpdateRoleRequest) Reset() {
+	*x = UpdateRoleRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRoleRequest) ProtoMessage() {}
+
+func (x *UpdateRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRoleRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRoleRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *UpdateRoleRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *UpdateRoleRequest) GetRoleId() string {
+	if x != nil {
+		return x.RoleId
+	}
+	return ""
+}
+
+func (x *UpdateRoleRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateRoleRequest) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *UpdateRoleRequest) GetPermissions() []GuildPermission {
+	if x != nil {
+		return x.Permissions
+	}
+	return nil
+}
+
+func (x *UpdateRoleRequest) GetDailyWithdrawalLimit() int64 {
+	if x != nil {
+		return x.DailyWithdrawalLimit
+	}
+	return 0
+}
+
+// UpdateRoleResponse is the role afterwards.
+type UpdateRoleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Role          *GuildRole             `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRoleResponse) Reset() {
+	*x = UpdateRoleResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRoleResponse) ProtoMessage() {}
+
+func (x *UpdateRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRoleResponse.ProtoReflect.Descriptor instead.
+func (*UpdateRoleResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *UpdateRoleResponse) GetRole() *GuildRole {
+	if x != nil {
+		return x.Role
+	}
+	return nil
+}
+
+// DeleteRoleRequest names the role.
+type DeleteRoleRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	RoleId           string                 `protobuf:"bytes,2,opt,name=role_id,json=roleId,proto3" json:"role_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DeleteRoleRequest) Reset() {
+	*x = DeleteRoleRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRoleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRoleRequest) ProtoMessage() {}
+
+func (x *DeleteRoleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRoleRequest.ProtoReflect.Descriptor instead.
+func (*DeleteRoleRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *DeleteRoleRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *DeleteRoleRequest) GetRoleId() string {
+	if x != nil {
+		return x.RoleId
+	}
+	return ""
+}
+
+// DeleteRoleResponse names the deleted role.
+type DeleteRoleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RoleId        string                 `protobuf:"bytes,1,opt,name=role_id,json=roleId,proto3" json:"role_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRoleResponse) Reset() {
+	*x = DeleteRoleResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRoleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRoleResponse) ProtoMessage() {}
+
+func (x *DeleteRoleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRoleResponse.ProtoReflect.Descriptor instead.
+func (*DeleteRoleResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *DeleteRoleResponse) GetRoleId() string {
+	if x != nil {
+		return x.RoleId
+	}
+	return ""
 }
 
 // DisbandGuildRequest names the leader acting.
@@ -1029,7 +2521,7 @@ type DisbandGuildRequest struct {
 
 func (x *DisbandGuildRequest) Reset() {
 	*x = DisbandGuildRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[20]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +2533,7 @@ func (x *DisbandGuildRequest) String() string {
 func (*DisbandGuildRequest) ProtoMessage() {}
 
 func (x *DisbandGuildRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[20]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +2546,7 @@ func (x *DisbandGuildRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisbandGuildRequest.ProtoReflect.Descriptor instead.
 func (*DisbandGuildRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{20}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *DisbandGuildRequest) GetActorCharacterId() string {
@@ -1064,16 +2556,19 @@ func (x *DisbandGuildRequest) GetActorCharacterId() string {
 	return ""
 }
 
-// DisbandGuildResponse confirms it.
+// DisbandGuildResponse is the guild, DISBANDED or still DISBANDING.
 type DisbandGuildResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Guild *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	// Gold returned from the bank to the leader's wallet (once DISBANDED).
+	ReturnedGold  int64 `protobuf:"varint,2,opt,name=returned_gold,json=returnedGold,proto3" json:"returned_gold,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DisbandGuildResponse) Reset() {
 	*x = DisbandGuildResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[21]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1085,7 +2580,7 @@ func (x *DisbandGuildResponse) String() string {
 func (*DisbandGuildResponse) ProtoMessage() {}
 
 func (x *DisbandGuildResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[21]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1098,22 +2593,37 @@ func (x *DisbandGuildResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisbandGuildResponse.ProtoReflect.Descriptor instead.
 func (*DisbandGuildResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{21}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *DisbandGuildResponse) GetGuild() *Guild {
+	if x != nil {
+		return x.Guild
+	}
+	return nil
+}
+
+func (x *DisbandGuildResponse) GetReturnedGold() int64 {
+	if x != nil {
+		return x.ReturnedGold
+	}
+	return 0
 }
 
 // DepositToGuildBankRequest moves gold in.
 type DepositToGuildBankRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
-	Gold             int64                  `protobuf:"varint,2,opt,name=gold,proto3" json:"gold,omitempty"`
-	IdempotencyKey   string                 `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	Amount           int64                  `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Required, per character: a retry with the same key moves the gold once.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *DepositToGuildBankRequest) Reset() {
 	*x = DepositToGuildBankRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[22]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +2635,7 @@ func (x *DepositToGuildBankRequest) String() string {
 func (*DepositToGuildBankRequest) ProtoMessage() {}
 
 func (x *DepositToGuildBankRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[22]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +2648,7 @@ func (x *DepositToGuildBankRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DepositToGuildBankRequest.ProtoReflect.Descriptor instead.
 func (*DepositToGuildBankRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{22}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *DepositToGuildBankRequest) GetActorCharacterId() string {
@@ -1148,9 +2658,9 @@ func (x *DepositToGuildBankRequest) GetActorCharacterId() string {
 	return ""
 }
 
-func (x *DepositToGuildBankRequest) GetGold() int64 {
+func (x *DepositToGuildBankRequest) GetAmount() int64 {
 	if x != nil {
-		return x.Gold
+		return x.Amount
 	}
 	return 0
 }
@@ -1162,17 +2672,20 @@ func (x *DepositToGuildBankRequest) GetIdempotencyKey() string {
 	return ""
 }
 
-// DepositToGuildBankResponse is the guild afterwards.
+// DepositToGuildBankResponse is both balances after the deposit.
 type DepositToGuildBankResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Guild         *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ledger transaction of the deposit.
+	TransactionId string `protobuf:"bytes,1,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	BankBalance   int64  `protobuf:"varint,2,opt,name=bank_balance,json=bankBalance,proto3" json:"bank_balance,omitempty"`
+	WalletBalance int64  `protobuf:"varint,3,opt,name=wallet_balance,json=walletBalance,proto3" json:"wallet_balance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DepositToGuildBankResponse) Reset() {
 	*x = DepositToGuildBankResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[23]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1184,7 +2697,7 @@ func (x *DepositToGuildBankResponse) String() string {
 func (*DepositToGuildBankResponse) ProtoMessage() {}
 
 func (x *DepositToGuildBankResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[23]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1197,29 +2710,44 @@ func (x *DepositToGuildBankResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DepositToGuildBankResponse.ProtoReflect.Descriptor instead.
 func (*DepositToGuildBankResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{23}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{47}
 }
 
-func (x *DepositToGuildBankResponse) GetGuild() *Guild {
+func (x *DepositToGuildBankResponse) GetTransactionId() string {
 	if x != nil {
-		return x.Guild
+		return x.TransactionId
 	}
-	return nil
+	return ""
+}
+
+func (x *DepositToGuildBankResponse) GetBankBalance() int64 {
+	if x != nil {
+		return x.BankBalance
+	}
+	return 0
+}
+
+func (x *DepositToGuildBankResponse) GetWalletBalance() int64 {
+	if x != nil {
+		return x.WalletBalance
+	}
+	return 0
 }
 
 // WithdrawFromGuildBankRequest moves gold out.
 type WithdrawFromGuildBankRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
-	Gold             int64                  `protobuf:"varint,2,opt,name=gold,proto3" json:"gold,omitempty"`
-	IdempotencyKey   string                 `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	Amount           int64                  `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Required, per character: a retry with the same key moves the gold once.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WithdrawFromGuildBankRequest) Reset() {
 	*x = WithdrawFromGuildBankRequest{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[24]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1231,7 +2759,7 @@ func (x *WithdrawFromGuildBankRequest) String() string {
 func (*WithdrawFromGuildBankRequest) ProtoMessage() {}
 
 func (x *WithdrawFromGuildBankRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[24]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1244,7 +2772,7 @@ func (x *WithdrawFromGuildBankRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawFromGuildBankRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawFromGuildBankRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{24}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *WithdrawFromGuildBankRequest) GetActorCharacterId() string {
@@ -1254,9 +2782,9 @@ func (x *WithdrawFromGuildBankRequest) GetActorCharacterId() string {
 	return ""
 }
 
-func (x *WithdrawFromGuildBankRequest) GetGold() int64 {
+func (x *WithdrawFromGuildBankRequest) GetAmount() int64 {
 	if x != nil {
-		return x.Gold
+		return x.Amount
 	}
 	return 0
 }
@@ -1268,17 +2796,22 @@ func (x *WithdrawFromGuildBankRequest) GetIdempotencyKey() string {
 	return ""
 }
 
-// WithdrawFromGuildBankResponse is the guild afterwards.
+// WithdrawFromGuildBankResponse is both balances after the withdrawal.
 type WithdrawFromGuildBankResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Guild         *Guild                 `protobuf:"bytes,1,opt,name=guild,proto3" json:"guild,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ledger transaction of the withdrawal.
+	TransactionId string `protobuf:"bytes,1,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	BankBalance   int64  `protobuf:"varint,2,opt,name=bank_balance,json=bankBalance,proto3" json:"bank_balance,omitempty"`
+	WalletBalance int64  `protobuf:"varint,3,opt,name=wallet_balance,json=walletBalance,proto3" json:"wallet_balance,omitempty"`
+	// Gold the actor may still withdraw today (UTC); the bank balance for the leader.
+	WithdrawalRemainingToday int64 `protobuf:"varint,4,opt,name=withdrawal_remaining_today,json=withdrawalRemainingToday,proto3" json:"withdrawal_remaining_today,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *WithdrawFromGuildBankResponse) Reset() {
 	*x = WithdrawFromGuildBankResponse{}
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[25]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1290,7 +2823,7 @@ func (x *WithdrawFromGuildBankResponse) String() string {
 func (*WithdrawFromGuildBankResponse) ProtoMessage() {}
 
 func (x *WithdrawFromGuildBankResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[25]
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1303,110 +2836,394 @@ func (x *WithdrawFromGuildBankResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawFromGuildBankResponse.ProtoReflect.Descriptor instead.
 func (*WithdrawFromGuildBankResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{25}
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{49}
 }
 
-func (x *WithdrawFromGuildBankResponse) GetGuild() *Guild {
+func (x *WithdrawFromGuildBankResponse) GetTransactionId() string {
 	if x != nil {
-		return x.Guild
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *WithdrawFromGuildBankResponse) GetBankBalance() int64 {
+	if x != nil {
+		return x.BankBalance
+	}
+	return 0
+}
+
+func (x *WithdrawFromGuildBankResponse) GetWalletBalance() int64 {
+	if x != nil {
+		return x.WalletBalance
+	}
+	return 0
+}
+
+func (x *WithdrawFromGuildBankResponse) GetWithdrawalRemainingToday() int64 {
+	if x != nil {
+		return x.WithdrawalRemainingToday
+	}
+	return 0
+}
+
+// ListBankEntriesRequest names the caller's character (a member), paged.
+type ListBankEntriesRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ActorCharacterId string                 `protobuf:"bytes,1,opt,name=actor_character_id,json=actorCharacterId,proto3" json:"actor_character_id,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBankEntriesRequest) Reset() {
+	*x = ListBankEntriesRequest{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBankEntriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBankEntriesRequest) ProtoMessage() {}
+
+func (x *ListBankEntriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBankEntriesRequest.ProtoReflect.Descriptor instead.
+func (*ListBankEntriesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ListBankEntriesRequest) GetActorCharacterId() string {
+	if x != nil {
+		return x.ActorCharacterId
+	}
+	return ""
+}
+
+func (x *ListBankEntriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListBankEntriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListBankEntriesResponse is one page, newest first, and the balance now.
+type ListBankEntriesResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Entries []*BankEntry           `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	BankBalance   int64  `protobuf:"varint,3,opt,name=bank_balance,json=bankBalance,proto3" json:"bank_balance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBankEntriesResponse) Reset() {
+	*x = ListBankEntriesResponse{}
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBankEntriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBankEntriesResponse) ProtoMessage() {}
+
+func (x *ListBankEntriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_guild_v1_guild_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBankEntriesResponse.ProtoReflect.Descriptor instead.
+func (*ListBankEntriesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_guild_v1_guild_service_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *ListBankEntriesResponse) GetEntries() []*BankEntry {
+	if x != nil {
+		return x.Entries
 	}
 	return nil
+}
+
+func (x *ListBankEntriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListBankEntriesResponse) GetBankBalance() int64 {
+	if x != nil {
+		return x.BankBalance
+	}
+	return 0
 }
 
 var File_chaos_guild_v1_guild_service_proto protoreflect.FileDescriptor
 
 const file_chaos_guild_v1_guild_service_proto_rawDesc = "" +
 	"\n" +
-	"\"chaos/guild/v1/guild_service.proto\x12\x0echaos.guild.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1achaos/guild/v1/guild.proto\"\xc1\x01\n" +
+	"\"chaos/guild/v1/guild_service.proto\x12\x0echaos.guild.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1achaos/guild/v1/guild.proto\"\xee\x02\n" +
 	"\x12CreateGuildRequest\x126\n" +
-	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12\x1d\n" +
-	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x03\x18 R\x04name\x12(\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12I\n" +
+	"\x04name\x18\x02 \x01(\tB5\xbaH2r0\x10\x03\x18 2*^[\\p{L}\\p{N}][\\p{L}\\p{N} '-]*[\\p{L}\\p{N}]$R\x04name\x12(\n" +
 	"\x03tag\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{2,5}$R\x03tag\x12*\n" +
-	"\vdescription\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\vdescription\"B\n" +
+	"\vdescription\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\vdescription\x12J\n" +
+	"\vjoin_policy\x18\x05 \x01(\x0e2\x1f.chaos.guild.v1.GuildJoinPolicyB\b\xbaH\x05\x82\x01\x02\x10\x01R\n" +
+	"joinPolicy\x123\n" +
+	"\x0fidempotency_key\x18\x06 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"\xb5\x01\n" +
 	"\x13CreateGuildResponse\x12+\n" +
-	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\"6\n" +
+	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\x12/\n" +
+	"\x05roles\x18\x02 \x03(\v2\x19.chaos.guild.v1.GuildRoleR\x05roles\x12.\n" +
+	"\x06leader\x18\x03 \x01(\v2\x16.chaos.guild.v1.MemberR\x06leader\x12\x10\n" +
+	"\x03fee\x18\x04 \x01(\x03R\x03fee\"6\n" +
 	"\x0fGetGuildRequest\x12#\n" +
-	"\bguild_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aguildId\"q\n" +
+	"\bguild_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aguildId\"p\n" +
 	"\x10GetGuildResponse\x12+\n" +
-	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\x120\n" +
-	"\amembers\x18\x02 \x03(\v2\x16.chaos.guild.v1.MemberR\amembers\"\x83\x01\n" +
+	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\x12/\n" +
+	"\x05roles\x18\x02 \x03(\v2\x19.chaos.guild.v1.GuildRoleR\x05roles\"\x83\x01\n" +
 	"\x11ListGuildsRequest\x12\x1d\n" +
 	"\x05query\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18 R\x05query\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"k\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"k\n" +
 	"\x12ListGuildsResponse\x12-\n" +
 	"\x06guilds\x18\x01 \x03(\v2\x15.chaos.guild.v1.GuildR\x06guilds\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"K\n" +
+	"\x11GetMyGuildRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\"\xa1\x03\n" +
+	"\x12GetMyGuildResponse\x12+\n" +
+	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\x12.\n" +
+	"\x06member\x18\x02 \x01(\v2\x16.chaos.guild.v1.MemberR\x06member\x12-\n" +
+	"\x04role\x18\x03 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\x04role\x12/\n" +
+	"\x05roles\x18\x04 \x03(\v2\x19.chaos.guild.v1.GuildRoleR\x05roles\x120\n" +
+	"\x14pending_invite_count\x18\x05 \x01(\x05R\x12pendingInviteCount\x12;\n" +
+	"\x1apending_join_request_count\x18\x06 \x01(\x05R\x17pendingJoinRequestCount\x12!\n" +
+	"\fbank_balance\x18\a \x01(\x03R\vbankBalance\x12<\n" +
+	"\x1awithdrawal_remaining_today\x18\b \x01(\x03R\x18withdrawalRemainingToday\"\x8a\x01\n" +
+	"\x12ListMembersRequest\x12#\n" +
+	"\bguild_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aguildId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"o\n" +
+	"\x13ListMembersResponse\x120\n" +
+	"\amembers\x18\x01 \x03(\v2\x16.chaos.guild.v1.MemberR\amembers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"z\n" +
 	"\x13InviteMemberRequest\x126\n" +
 	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12+\n" +
 	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"F\n" +
 	"\x14InviteMemberResponse\x12.\n" +
 	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\"t\n" +
-	"\x13AcceptInviteRequest\x126\n" +
+	"\x13RevokeInviteRequest\x126\n" +
 	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12%\n" +
 	"\tinvite_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\binviteId\"F\n" +
+	"\x14RevokeInviteResponse\x12.\n" +
+	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\"t\n" +
+	"\x13AcceptInviteRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12%\n" +
+	"\tinvite_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\binviteId\"s\n" +
 	"\x14AcceptInviteResponse\x12.\n" +
-	"\x06member\x18\x01 \x01(\v2\x16.chaos.guild.v1.MemberR\x06member\"u\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.chaos.guild.v1.MemberR\x06member\x12+\n" +
+	"\x05guild\x18\x02 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\"u\n" +
 	"\x14DeclineInviteRequest\x126\n" +
 	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12%\n" +
-	"\tinvite_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\binviteId\"\x17\n" +
-	"\x15DeclineInviteResponse\"K\n" +
+	"\tinvite_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\binviteId\"G\n" +
+	"\x15DeclineInviteResponse\x12.\n" +
+	"\x06invite\x18\x01 \x01(\v2\x16.chaos.guild.v1.InviteR\x06invite\"\x9f\x01\n" +
+	"\x14ListMyInvitesRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"q\n" +
+	"\x15ListMyInvitesResponse\x120\n" +
+	"\ainvites\x18\x01 \x03(\v2\x16.chaos.guild.v1.InviteR\ainvites\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa2\x01\n" +
+	"\x17ListGuildInvitesRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"t\n" +
+	"\x18ListGuildInvitesResponse\x120\n" +
+	"\ainvites\x18\x01 \x03(\v2\x16.chaos.guild.v1.InviteR\ainvites\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x97\x01\n" +
+	"\x14RequestToJoinRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12#\n" +
+	"\bguild_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aguildId\x12\"\n" +
+	"\amessage\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\amessage\"W\n" +
+	"\x15RequestToJoinResponse\x12>\n" +
+	"\fjoin_request\x18\x01 \x01(\v2\x1b.chaos.guild.v1.JoinRequestR\vjoinRequest\"\xa2\x01\n" +
+	"\x17ListJoinRequestsRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x84\x01\n" +
+	"\x18ListJoinRequestsResponse\x12@\n" +
+	"\rjoin_requests\x18\x01 \x03(\v2\x1b.chaos.guild.v1.JoinRequestR\fjoinRequests\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x85\x01\n" +
+	"\x19ApproveJoinRequestRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x120\n" +
+	"\x0fjoin_request_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\rjoinRequestId\"\x8c\x01\n" +
+	"\x1aApproveJoinRequestResponse\x12>\n" +
+	"\fjoin_request\x18\x01 \x01(\v2\x1b.chaos.guild.v1.JoinRequestR\vjoinRequest\x12.\n" +
+	"\x06member\x18\x02 \x01(\v2\x16.chaos.guild.v1.MemberR\x06member\"\x84\x01\n" +
+	"\x18RejectJoinRequestRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x120\n" +
+	"\x0fjoin_request_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\rjoinRequestId\"[\n" +
+	"\x19RejectJoinRequestResponse\x12>\n" +
+	"\fjoin_request\x18\x01 \x01(\v2\x1b.chaos.guild.v1.JoinRequestR\vjoinRequest\"K\n" +
 	"\x11LeaveGuildRequest\x126\n" +
-	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\"\x14\n" +
-	"\x12LeaveGuildResponse\"\x9a\x01\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\"/\n" +
+	"\x12LeaveGuildResponse\x12\x19\n" +
+	"\bguild_id\x18\x01 \x01(\tR\aguildId\"\x9a\x01\n" +
 	"\x11KickMemberRequest\x126\n" +
 	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12+\n" +
 	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"\x14\n" +
-	"\x12KickMemberResponse\"\xbb\x01\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06reason\"/\n" +
+	"\x12KickMemberResponse\x12\x19\n" +
+	"\bguild_id\x18\x01 \x01(\tR\aguildId\"\xa1\x01\n" +
 	"\x17ChangeMemberRoleRequest\x126\n" +
 	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12+\n" +
-	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12;\n" +
-	"\x04role\x18\x03 \x01(\x0e2\x19.chaos.guild.v1.GuildRoleB\f\xbaH\t\x82\x01\x06\x10\x01 \x00 \x01R\x04role\"J\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12!\n" +
+	"\arole_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06roleId\"J\n" +
 	"\x18ChangeMemberRoleResponse\x12.\n" +
-	"\x06member\x18\x01 \x01(\v2\x16.chaos.guild.v1.MemberR\x06member\"\x94\x01\n" +
+	"\x06member\x18\x01 \x01(\v2\x16.chaos.guild.v1.MemberR\x06member\"\xd4\x01\n" +
 	"\x19TransferLeadershipRequest\x126\n" +
 	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12?\n" +
-	"\x17new_leader_character_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x14newLeaderCharacterId\"I\n" +
+	"\x17new_leader_character_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x14newLeaderCharacterId\x12>\n" +
+	"\x15former_leader_role_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x12formerLeaderRoleId\"\xbd\x01\n" +
 	"\x1aTransferLeadershipResponse\x12+\n" +
-	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\"M\n" +
-	"\x13DisbandGuildRequest\x126\n" +
-	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\"\x16\n" +
-	"\x14DisbandGuildResponse\"\xab\x01\n" +
-	"\x19DepositToGuildBankRequest\x126\n" +
-	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12!\n" +
-	"\x04gold\x18\x02 \x01(\x03B\r\xbaH\n" +
-	"\"\b\x18\x80\x94\xeb\xdc\x03 \x00R\x04gold\x123\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"I\n" +
-	"\x1aDepositToGuildBankResponse\x12+\n" +
-	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\"\xae\x01\n" +
-	"\x1cWithdrawFromGuildBankRequest\x126\n" +
-	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12!\n" +
-	"\x04gold\x18\x02 \x01(\x03B\r\xbaH\n" +
-	"\"\b\x18\x80\x94\xeb\xdc\x03 \x00R\x04gold\x123\n" +
-	"\x0fidempotency_key\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"L\n" +
-	"\x1dWithdrawFromGuildBankResponse\x12+\n" +
-	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild2\xda\t\n" +
-	"\fGuildService\x12V\n" +
-	"\vCreateGuild\x12\".chaos.guild.v1.CreateGuildRequest\x1a#.chaos.guild.v1.CreateGuildResponse\x12M\n" +
-	"\bGetGuild\x12\x1f.chaos.guild.v1.GetGuildRequest\x1a .chaos.guild.v1.GetGuildResponse\x12S\n" +
+	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\x125\n" +
 	"\n" +
-	"ListGuilds\x12!.chaos.guild.v1.ListGuildsRequest\x1a\".chaos.guild.v1.ListGuildsResponse\x12Y\n" +
-	"\fInviteMember\x12#.chaos.guild.v1.InviteMemberRequest\x1a$.chaos.guild.v1.InviteMemberResponse\x12Y\n" +
-	"\fAcceptInvite\x12#.chaos.guild.v1.AcceptInviteRequest\x1a$.chaos.guild.v1.AcceptInviteResponse\x12\\\n" +
-	"\rDeclineInvite\x12$.chaos.guild.v1.DeclineInviteRequest\x1a%.chaos.guild.v1.DeclineInviteResponse\x12S\n" +
+	"new_leader\x18\x02 \x01(\v2\x16.chaos.guild.v1.MemberR\tnewLeader\x12;\n" +
+	"\rformer_leader\x18\x03 \x01(\v2\x16.chaos.guild.v1.MemberR\fformerLeader\"\xa7\x02\n" +
+	"\x11CreateRoleRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 R\x04name\x12\x1e\n" +
+	"\x04rank\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x02R\x04rank\x12V\n" +
+	"\vpermissions\x18\x04 \x03(\x0e2\x1f.chaos.guild.v1.GuildPermissionB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\vpermissions\x12C\n" +
+	"\x16daily_withdrawal_limit\x18\x05 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03(\x00R\x14dailyWithdrawalLimit\"C\n" +
+	"\x12CreateRoleResponse\x12-\n" +
+	"\x04role\x18\x01 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\x04role\"\xca\x02\n" +
+	"\x11UpdateRoleRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12!\n" +
+	"\arole_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06roleId\x12\x1d\n" +
+	"\x04name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 R\x04name\x12\x1e\n" +
+	"\x04rank\x18\x04 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x02R\x04rank\x12V\n" +
+	"\vpermissions\x18\x05 \x03(\x0e2\x1f.chaos.guild.v1.GuildPermissionB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\vpermissions\x12C\n" +
+	"\x16daily_withdrawal_limit\x18\x06 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03(\x00R\x14dailyWithdrawalLimit\"C\n" +
+	"\x12UpdateRoleResponse\x12-\n" +
+	"\x04role\x18\x01 \x01(\v2\x19.chaos.guild.v1.GuildRoleR\x04role\"n\n" +
+	"\x11DeleteRoleRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12!\n" +
+	"\arole_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06roleId\"-\n" +
+	"\x12DeleteRoleResponse\x12\x17\n" +
+	"\arole_id\x18\x01 \x01(\tR\x06roleId\"M\n" +
+	"\x13DisbandGuildRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\"h\n" +
+	"\x14DisbandGuildResponse\x12+\n" +
+	"\x05guild\x18\x01 \x01(\v2\x15.chaos.guild.v1.GuildR\x05guild\x12#\n" +
+	"\rreturned_gold\x18\x02 \x01(\x03R\freturnedGold\"\xaf\x01\n" +
+	"\x19DepositToGuildBankRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12%\n" +
+	"\x06amount\x18\x02 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03 \x00R\x06amount\x123\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"\x8d\x01\n" +
+	"\x1aDepositToGuildBankResponse\x12%\n" +
+	"\x0etransaction_id\x18\x01 \x01(\tR\rtransactionId\x12!\n" +
+	"\fbank_balance\x18\x02 \x01(\x03R\vbankBalance\x12%\n" +
+	"\x0ewallet_balance\x18\x03 \x01(\x03R\rwalletBalance\"\xb2\x01\n" +
+	"\x1cWithdrawFromGuildBankRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12%\n" +
+	"\x06amount\x18\x02 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03 \x00R\x06amount\x123\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"\xce\x01\n" +
+	"\x1dWithdrawFromGuildBankResponse\x12%\n" +
+	"\x0etransaction_id\x18\x01 \x01(\tR\rtransactionId\x12!\n" +
+	"\fbank_balance\x18\x02 \x01(\x03R\vbankBalance\x12%\n" +
+	"\x0ewallet_balance\x18\x03 \x01(\x03R\rwalletBalance\x12<\n" +
+	"\x1awithdrawal_remaining_today\x18\x04 \x01(\x03R\x18withdrawalRemainingToday\"\xa1\x01\n" +
+	"\x16ListBankEntriesRequest\x126\n" +
+	"\x12actor_character_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x10actorCharacterId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x99\x01\n" +
+	"\x17ListBankEntriesResponse\x123\n" +
+	"\aentries\x18\x01 \x03(\v2\x19.chaos.guild.v1.BankEntryR\aentries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
+	"\fbank_balance\x18\x03 \x01(\x03R\vbankBalance2\x8a\x14\n" +
+	"\fGuildService\x12[\n" +
+	"\vCreateGuild\x12\".chaos.guild.v1.CreateGuildRequest\x1a#.chaos.guild.v1.CreateGuildResponse\"\x03\x90\x02\x02\x12R\n" +
+	"\bGetGuild\x12\x1f.chaos.guild.v1.GetGuildRequest\x1a .chaos.guild.v1.GetGuildResponse\"\x03\x90\x02\x01\x12X\n" +
+	"\n" +
+	"ListGuilds\x12!.chaos.guild.v1.ListGuildsRequest\x1a\".chaos.guild.v1.ListGuildsResponse\"\x03\x90\x02\x01\x12X\n" +
+	"\n" +
+	"GetMyGuild\x12!.chaos.guild.v1.GetMyGuildRequest\x1a\".chaos.guild.v1.GetMyGuildResponse\"\x03\x90\x02\x01\x12[\n" +
+	"\vListMembers\x12\".chaos.guild.v1.ListMembersRequest\x1a#.chaos.guild.v1.ListMembersResponse\"\x03\x90\x02\x01\x12^\n" +
+	"\fInviteMember\x12#.chaos.guild.v1.InviteMemberRequest\x1a$.chaos.guild.v1.InviteMemberResponse\"\x03\x90\x02\x02\x12^\n" +
+	"\fRevokeInvite\x12#.chaos.guild.v1.RevokeInviteRequest\x1a$.chaos.guild.v1.RevokeInviteResponse\"\x03\x90\x02\x02\x12^\n" +
+	"\fAcceptInvite\x12#.chaos.guild.v1.AcceptInviteRequest\x1a$.chaos.guild.v1.AcceptInviteResponse\"\x03\x90\x02\x02\x12a\n" +
+	"\rDeclineInvite\x12$.chaos.guild.v1.DeclineInviteRequest\x1a%.chaos.guild.v1.DeclineInviteResponse\"\x03\x90\x02\x02\x12a\n" +
+	"\rListMyInvites\x12$.chaos.guild.v1.ListMyInvitesRequest\x1a%.chaos.guild.v1.ListMyInvitesResponse\"\x03\x90\x02\x01\x12j\n" +
+	"\x10ListGuildInvites\x12'.chaos.guild.v1.ListGuildInvitesRequest\x1a(.chaos.guild.v1.ListGuildInvitesResponse\"\x03\x90\x02\x01\x12a\n" +
+	"\rRequestToJoin\x12$.chaos.guild.v1.RequestToJoinRequest\x1a%.chaos.guild.v1.RequestToJoinResponse\"\x03\x90\x02\x02\x12j\n" +
+	"\x10ListJoinRequests\x12'.chaos.guild.v1.ListJoinRequestsRequest\x1a(.chaos.guild.v1.ListJoinRequestsResponse\"\x03\x90\x02\x01\x12p\n" +
+	"\x12ApproveJoinRequest\x12).chaos.guild.v1.ApproveJoinRequestRequest\x1a*.chaos.guild.v1.ApproveJoinRequestResponse\"\x03\x90\x02\x02\x12m\n" +
+	"\x11RejectJoinRequest\x12(.chaos.guild.v1.RejectJoinRequestRequest\x1a).chaos.guild.v1.RejectJoinRequestResponse\"\x03\x90\x02\x02\x12S\n" +
 	"\n" +
 	"LeaveGuild\x12!.chaos.guild.v1.LeaveGuildRequest\x1a\".chaos.guild.v1.LeaveGuildResponse\x12S\n" +
 	"\n" +
-	"KickMember\x12!.chaos.guild.v1.KickMemberRequest\x1a\".chaos.guild.v1.KickMemberResponse\x12e\n" +
-	"\x10ChangeMemberRole\x12'.chaos.guild.v1.ChangeMemberRoleRequest\x1a(.chaos.guild.v1.ChangeMemberRoleResponse\x12k\n" +
-	"\x12TransferLeadership\x12).chaos.guild.v1.TransferLeadershipRequest\x1a*.chaos.guild.v1.TransferLeadershipResponse\x12Y\n" +
-	"\fDisbandGuild\x12#.chaos.guild.v1.DisbandGuildRequest\x1a$.chaos.guild.v1.DisbandGuildResponse\x12k\n" +
-	"\x12DepositToGuildBank\x12).chaos.guild.v1.DepositToGuildBankRequest\x1a*.chaos.guild.v1.DepositToGuildBankResponse\x12t\n" +
-	"\x15WithdrawFromGuildBank\x12,.chaos.guild.v1.WithdrawFromGuildBankRequest\x1a-.chaos.guild.v1.WithdrawFromGuildBankResponseB\xac\x01\n" +
+	"KickMember\x12!.chaos.guild.v1.KickMemberRequest\x1a\".chaos.guild.v1.KickMemberResponse\x12j\n" +
+	"\x10ChangeMemberRole\x12'.chaos.guild.v1.ChangeMemberRoleRequest\x1a(.chaos.guild.v1.ChangeMemberRoleResponse\"\x03\x90\x02\x02\x12k\n" +
+	"\x12TransferLeadership\x12).chaos.guild.v1.TransferLeadershipRequest\x1a*.chaos.guild.v1.TransferLeadershipResponse\x12S\n" +
+	"\n" +
+	"CreateRole\x12!.chaos.guild.v1.CreateRoleRequest\x1a\".chaos.guild.v1.CreateRoleResponse\x12X\n" +
+	"\n" +
+	"UpdateRole\x12!.chaos.guild.v1.UpdateRoleRequest\x1a\".chaos.guild.v1.UpdateRoleResponse\"\x03\x90\x02\x02\x12S\n" +
+	"\n" +
+	"DeleteRole\x12!.chaos.guild.v1.DeleteRoleRequest\x1a\".chaos.guild.v1.DeleteRoleResponse\x12Y\n" +
+	"\fDisbandGuild\x12#.chaos.guild.v1.DisbandGuildRequest\x1a$.chaos.guild.v1.DisbandGuildResponse\x12p\n" +
+	"\x12DepositToGuildBank\x12).chaos.guild.v1.DepositToGuildBankRequest\x1a*.chaos.guild.v1.DepositToGuildBankResponse\"\x03\x90\x02\x02\x12y\n" +
+	"\x15WithdrawFromGuildBank\x12,.chaos.guild.v1.WithdrawFromGuildBankRequest\x1a-.chaos.guild.v1.WithdrawFromGuildBankResponse\"\x03\x90\x02\x02\x12g\n" +
+	"\x0fListBankEntries\x12&.chaos.guild.v1.ListBankEntriesRequest\x1a'.chaos.guild.v1.ListBankEntriesResponse\"\x03\x90\x02\x01B\xac\x01\n" +
 	"\x12com.chaos.guild.v1B\x11GuildServiceProtoP\x01Z)chaos.world/gen/go/chaos/guild/v1;guildv1\xa2\x02\x03CGX\xaa\x02\x0eChaos.Guild.V1\xca\x02\x0eChaos\\Guild\\V1\xe2\x02\x1aChaos\\Guild\\V1\\GPBMetadata\xea\x02\x10Chaos::Guild::V1b\x06proto3"
 
 var (
@@ -1421,7 +3238,7 @@ func file_chaos_guild_v1_guild_service_proto_rawDescGZIP() []byte {
 	return file_chaos_guild_v1_guild_service_proto_rawDescData
 }
 
-var file_chaos_guild_v1_guild_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_chaos_guild_v1_guild_service_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_chaos_guild_v1_guild_service_proto_goTypes = []any{
 	(*CreateGuildRequest)(nil),            // 0: chaos.guild.v1.CreateGuildRequest
 	(*CreateGuildResponse)(nil),           // 1: chaos.guild.v1.CreateGuildResponse
@@ -1429,74 +3246,153 @@ var file_chaos_guild_v1_guild_service_proto_goTypes = []any{
 	(*GetGuildResponse)(nil),              // 3: chaos.guild.v1.GetGuildResponse
 	(*ListGuildsRequest)(nil),             // 4: chaos.guild.v1.ListGuildsRequest
 	(*ListGuildsResponse)(nil),            // 5: chaos.guild.v1.ListGuildsResponse
-	(*InviteMemberRequest)(nil),           // 6: chaos.guild.v1.InviteMemberRequest
-	(*InviteMemberResponse)(nil),          // 7: chaos.guild.v1.InviteMemberResponse
-	(*AcceptInviteRequest)(nil),           // 8: chaos.guild.v1.AcceptInviteRequest
-	(*AcceptInviteResponse)(nil),          // 9: chaos.guild.v1.AcceptInviteResponse
-	(*DeclineInviteRequest)(nil),          // 10: chaos.guild.v1.DeclineInviteRequest
-	(*DeclineInviteResponse)(nil),         // 11: chaos.guild.v1.DeclineInviteResponse
-	(*LeaveGuildRequest)(nil),             // 12: chaos.guild.v1.LeaveGuildRequest
-	(*LeaveGuildResponse)(nil),            // 13: chaos.guild.v1.LeaveGuildResponse
-	(*KickMemberRequest)(nil),             // 14: chaos.guild.v1.KickMemberRequest
-	(*KickMemberResponse)(nil),            // 15: chaos.guild.v1.KickMemberResponse
-	(*ChangeMemberRoleRequest)(nil),       // 16: chaos.guild.v1.ChangeMemberRoleRequest
-	(*ChangeMemberRoleResponse)(nil),      // 17: chaos.guild.v1.ChangeMemberRoleResponse
-	(*TransferLeadershipRequest)(nil),     // 18: chaos.guild.v1.TransferLeadershipRequest
-	(*TransferLeadershipResponse)(nil),    // 19: chaos.guild.v1.TransferLeadershipResponse
-	(*DisbandGuildRequest)(nil),           // 20: chaos.guild.v1.DisbandGuildRequest
-	(*DisbandGuildResponse)(nil),          // 21: chaos.guild.v1.DisbandGuildResponse
-	(*DepositToGuildBankRequest)(nil),     // 22: chaos.guild.v1.DepositToGuildBankRequest
-	(*DepositToGuildBankResponse)(nil),    // 23: chaos.guild.v1.DepositToGuildBankResponse
-	(*WithdrawFromGuildBankRequest)(nil),  // 24: chaos.guild.v1.WithdrawFromGuildBankRequest
-	(*WithdrawFromGuildBankResponse)(nil), // 25: chaos.guild.v1.WithdrawFromGuildBankResponse
-	(*Guild)(nil),                         // 26: chaos.guild.v1.Guild
-	(*Member)(nil),                        // 27: chaos.guild.v1.Member
-	(*Invite)(nil),                        // 28: chaos.guild.v1.Invite
-	(GuildRole)(0),                        // 29: chaos.guild.v1.GuildRole
+	(*GetMyGuildRequest)(nil),             // 6: chaos.guild.v1.GetMyGuildRequest
+	(*GetMyGuildResponse)(nil),            // 7: chaos.guild.v1.GetMyGuildResponse
+	(*ListMembersRequest)(nil),            // 8: chaos.guild.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),           // 9: chaos.guild.v1.ListMembersResponse
+	(*InviteMemberRequest)(nil),           // 10: chaos.guild.v1.InviteMemberRequest
+	(*InviteMemberResponse)(nil),          // 11: chaos.guild.v1.InviteMemberResponse
+	(*RevokeInviteRequest)(nil),           // 12: chaos.guild.v1.RevokeInviteRequest
+	(*RevokeInviteResponse)(nil),          // 13: chaos.guild.v1.RevokeInviteResponse
+	(*AcceptInviteRequest)(nil),           // 14: chaos.guild.v1.AcceptInviteRequest
+	(*AcceptInviteResponse)(nil),          // 15: chaos.guild.v1.AcceptInviteResponse
+	(*DeclineInviteRequest)(nil),          // 16: chaos.guild.v1.DeclineInviteRequest
+	(*DeclineInviteResponse)(nil),         // 17: chaos.guild.v1.DeclineInviteResponse
+	(*ListMyInvitesRequest)(nil),          // 18: chaos.guild.v1.ListMyInvitesRequest
+	(*ListMyInvitesResponse)(nil),         // 19: chaos.guild.v1.ListMyInvitesResponse
+	(*ListGuildInvitesRequest)(nil),       // 20: chaos.guild.v1.ListGuildInvitesRequest
+	(*ListGuildInvitesResponse)(nil),      // 21: chaos.guild.v1.ListGuildInvitesResponse
+	(*RequestToJoinRequest)(nil),          // 22: chaos.guild.v1.RequestToJoinRequest
+	(*RequestToJoinResponse)(nil),         // 23: chaos.guild.v1.RequestToJoinResponse
+	(*ListJoinRequestsRequest)(nil),       // 24: chaos.guild.v1.ListJoinRequestsRequest
+	(*ListJoinRequestsResponse)(nil),      // 25: chaos.guild.v1.ListJoinRequestsResponse
+	(*ApproveJoinRequestRequest)(nil),     // 26: chaos.guild.v1.ApproveJoinRequestRequest
+	(*ApproveJoinRequestResponse)(nil),    // 27: chaos.guild.v1.ApproveJoinRequestResponse
+	(*RejectJoinRequestRequest)(nil),      // 28: chaos.guild.v1.RejectJoinRequestRequest
+	(*RejectJoinRequestResponse)(nil),     // 29: chaos.guild.v1.RejectJoinRequestResponse
+	(*LeaveGuildRequest)(nil),             // 30: chaos.guild.v1.LeaveGuildRequest
+	(*LeaveGuildResponse)(nil),            // 31: chaos.guild.v1.LeaveGuildResponse
+	(*KickMemberRequest)(nil),             // 32: chaos.guild.v1.KickMemberRequest
+	(*KickMemberResponse)(nil),            // 33: chaos.guild.v1.KickMemberResponse
+	(*ChangeMemberRoleRequest)(nil),       // 34: chaos.guild.v1.ChangeMemberRoleRequest
+	(*ChangeMemberRoleResponse)(nil),      // 35: chaos.guild.v1.ChangeMemberRoleResponse
+	(*TransferLeadershipRequest)(nil),     // 36: chaos.guild.v1.TransferLeadershipRequest
+	(*TransferLeadershipResponse)(nil),    // 37: chaos.guild.v1.TransferLeadershipResponse
+	(*CreateRoleRequest)(nil),             // 38: chaos.guild.v1.CreateRoleRequest
+	(*CreateRoleResponse)(nil),            // 39: chaos.guild.v1.CreateRoleResponse
+	(*UpdateRoleRequest)(nil),             // 40: chaos.guild.v1.UpdateRoleRequest
+	(*UpdateRoleResponse)(nil),            // 41: chaos.guild.v1.UpdateRoleResponse
+	(*DeleteRoleRequest)(nil),             // 42: chaos.guild.v1.DeleteRoleRequest
+	(*DeleteRoleResponse)(nil),            // 43: chaos.guild.v1.DeleteRoleResponse
+	(*DisbandGuildRequest)(nil),           // 44: chaos.guild.v1.DisbandGuildRequest
+	(*DisbandGuildResponse)(nil),          // 45: chaos.guild.v1.DisbandGuildResponse
+	(*DepositToGuildBankRequest)(nil),     // 46: chaos.guild.v1.DepositToGuildBankRequest
+	(*DepositToGuildBankResponse)(nil),    // 47: chaos.guild.v1.DepositToGuildBankResponse
+	(*WithdrawFromGuildBankRequest)(nil),  // 48: chaos.guild.v1.WithdrawFromGuildBankRequest
+	(*WithdrawFromGuildBankResponse)(nil), // 49: chaos.guild.v1.WithdrawFromGuildBankResponse
+	(*ListBankEntriesRequest)(nil),        // 50: chaos.guild.v1.ListBankEntriesRequest
+	(*ListBankEntriesResponse)(nil),       // 51: chaos.guild.v1.ListBankEntriesResponse
+	(GuildJoinPolicy)(0),                  // 52: chaos.guild.v1.GuildJoinPolicy
+	(*Guild)(nil),                         // 53: chaos.guild.v1.Guild
+	(*GuildRole)(nil),                     // 54: chaos.guild.v1.GuildRole
+	(*Member)(nil),                        // 55: chaos.guild.v1.Member
+	(*Invite)(nil),                        // 56: chaos.guild.v1.Invite
+	(*JoinRequest)(nil),                   // 57: chaos.guild.v1.JoinRequest
+	(GuildPermission)(0),                  // 58: chaos.guild.v1.GuildPermission
+	(*BankEntry)(nil),                     // 59: chaos.guild.v1.BankEntry
 }
 var file_chaos_guild_v1_guild_service_proto_depIdxs = []int32{
-	26, // 0: chaos.guild.v1.CreateGuildResponse.guild:type_name -> chaos.guild.v1.Guild
-	26, // 1: chaos.guild.v1.GetGuildResponse.guild:type_name -> chaos.guild.v1.Guild
-	27, // 2: chaos.guild.v1.GetGuildResponse.members:type_name -> chaos.guild.v1.Member
-	26, // 3: chaos.guild.v1.ListGuildsResponse.guilds:type_name -> chaos.guild.v1.Guild
-	28, // 4: chaos.guild.v1.InviteMemberResponse.invite:type_name -> chaos.guild.v1.Invite
-	27, // 5: chaos.guild.v1.AcceptInviteResponse.member:type_name -> chaos.guild.v1.Member
-	29, // 6: chaos.guild.v1.ChangeMemberRoleRequest.role:type_name -> chaos.guild.v1.GuildRole
-	27, // 7: chaos.guild.v1.ChangeMemberRoleResponse.member:type_name -> chaos.guild.v1.Member
-	26, // 8: chaos.guild.v1.TransferLeadershipResponse.guild:type_name -> chaos.guild.v1.Guild
-	26, // 9: chaos.guild.v1.DepositToGuildBankResponse.guild:type_name -> chaos.guild.v1.Guild
-	26, // 10: chaos.guild.v1.WithdrawFromGuildBankResponse.guild:type_name -> chaos.guild.v1.Guild
-	0,  // 11: chaos.guild.v1.GuildService.CreateGuild:input_type -> chaos.guild.v1.CreateGuildRequest
-	2,  // 12: chaos.guild.v1.GuildService.GetGuild:input_type -> chaos.guild.v1.GetGuildRequest
-	4,  // 13: chaos.guild.v1.GuildService.ListGuilds:input_type -> chaos.guild.v1.ListGuildsRequest
-	6,  // 14: chaos.guild.v1.GuildService.InviteMember:input_type -> chaos.guild.v1.InviteMemberRequest
-	8,  // 15: chaos.guild.v1.GuildService.AcceptInvite:input_type -> chaos.guild.v1.AcceptInviteRequest
-	10, // 16: chaos.guild.v1.GuildService.DeclineInvite:input_type -> chaos.guild.v1.DeclineInviteRequest
-	12, // 17: chaos.guild.v1.GuildService.LeaveGuild:input_type -> chaos.guild.v1.LeaveGuildRequest
-	14, // 18: chaos.guild.v1.GuildService.KickMember:input_type -> chaos.guild.v1.KickMemberRequest
-	16, // 19: chaos.guild.v1.GuildService.ChangeMemberRole:input_type -> chaos.guild.v1.ChangeMemberRoleRequest
-	18, // 20: chaos.guild.v1.GuildService.TransferLeadership:input_type -> chaos.guild.v1.TransferLeadershipRequest
-	20, // 21: chaos.guild.v1.GuildService.DisbandGuild:input_type -> chaos.guild.v1.DisbandGuildRequest
-	22, // 22: chaos.guild.v1.GuildService.DepositToGuildBank:input_type -> chaos.guild.v1.DepositToGuildBankRequest
-	24, // 23: chaos.guild.v1.GuildService.WithdrawFromGuildBank:input_type -> chaos.guild.v1.WithdrawFromGuildBankRequest
-	1,  // 24: chaos.guild.v1.GuildService.CreateGuild:output_type -> chaos.guild.v1.CreateGuildResponse
-	3,  // 25: chaos.guild.v1.GuildService.GetGuild:output_type -> chaos.guild.v1.GetGuildResponse
-	5,  // 26: chaos.guild.v1.GuildService.ListGuilds:output_type -> chaos.guild.v1.ListGuildsResponse
-	7,  // 27: chaos.guild.v1.GuildService.InviteMember:output_type -> chaos.guild.v1.InviteMemberResponse
-	9,  // 28: chaos.guild.v1.GuildService.AcceptInvite:output_type -> chaos.guild.v1.AcceptInviteResponse
-	11, // 29: chaos.guild.v1.GuildService.DeclineInvite:output_type -> chaos.guild.v1.DeclineInviteResponse
-	13, // 30: chaos.guild.v1.GuildService.LeaveGuild:output_type -> chaos.guild.v1.LeaveGuildResponse
-	15, // 31: chaos.guild.v1.GuildService.KickMember:output_type -> chaos.guild.v1.KickMemberResponse
-	17, // 32: chaos.guild.v1.GuildService.ChangeMemberRole:output_type -> chaos.guild.v1.ChangeMemberRoleResponse
-	19, // 33: chaos.guild.v1.GuildService.TransferLeadership:output_type -> chaos.guild.v1.TransferLeadershipResponse
-	21, // 34: chaos.guild.v1.GuildService.DisbandGuild:output_type -> chaos.guild.v1.DisbandGuildResponse
-	23, // 35: chaos.guild.v1.GuildService.DepositToGuildBank:output_type -> chaos.guild.v1.DepositToGuildBankResponse
-	25, // 36: chaos.guild.v1.GuildService.WithdrawFromGuildBank:output_type -> chaos.guild.v1.WithdrawFromGuildBankResponse
-	24, // [24:37] is the sub-list for method output_type
-	11, // [11:24] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	52, // 0: chaos.guild.v1.CreateGuildRequest.join_policy:type_name -> chaos.guild.v1.GuildJoinPolicy
+	53, // 1: chaos.guild.v1.CreateGuildResponse.guild:type_name -> chaos.guild.v1.Guild
+	54, // 2: chaos.guild.v1.CreateGuildResponse.roles:type_name -> chaos.guild.v1.GuildRole
+	55, // 3: chaos.guild.v1.CreateGuildResponse.leader:type_name -> chaos.guild.v1.Member
+	53, // 4: chaos.guild.v1.GetGuildResponse.guild:type_name -> chaos.guild.v1.Guild
+	54, // 5: chaos.guild.v1.GetGuildResponse.roles:type_name -> chaos.guild.v1.GuildRole
+	53, // 6: chaos.guild.v1.ListGuildsResponse.guilds:type_name -> chaos.guild.v1.Guild
+	53, // 7: chaos.guild.v1.GetMyGuildResponse.guild:type_name -> chaos.guild.v1.Guild
+	55, // 8: chaos.guild.v1.GetMyGuildResponse.member:type_name -> chaos.guild.v1.Member
+	54, // 9: chaos.guild.v1.GetMyGuildResponse.role:type_name -> chaos.guild.v1.GuildRole
+	54, // 10: chaos.guild.v1.GetMyGuildResponse.roles:type_name -> chaos.guild.v1.GuildRole
+	55, // 11: chaos.guild.v1.ListMembersResponse.members:type_name -> chaos.guild.v1.Member
+	56, // 12: chaos.guild.v1.InviteMemberResponse.invite:type_name -> chaos.guild.v1.Invite
+	56, // 13: chaos.guild.v1.RevokeInviteResponse.invite:type_name -> chaos.guild.v1.Invite
+	55, // 14: chaos.guild.v1.AcceptInviteResponse.member:type_name -> chaos.guild.v1.Member
+	53, // 15: chaos.guild.v1.AcceptInviteResponse.guild:type_name -> chaos.guild.v1.Guild
+	56, // 16: chaos.guild.v1.DeclineInviteResponse.invite:type_name -> chaos.guild.v1.Invite
+	56, // 17: chaos.guild.v1.ListMyInvitesResponse.invites:type_name -> chaos.guild.v1.Invite
+	56, // 18: chaos.guild.v1.ListGuildInvitesResponse.invites:type_name -> chaos.guild.v1.Invite
+	57, // 19: chaos.guild.v1.RequestToJoinResponse.join_request:type_name -> chaos.guild.v1.JoinRequest
+	57, // 20: chaos.guild.v1.ListJoinRequestsResponse.join_requests:type_name -> chaos.guild.v1.JoinRequest
+	57, // 21: chaos.guild.v1.ApproveJoinRequestResponse.join_request:type_name -> chaos.guild.v1.JoinRequest
+	55, // 22: chaos.guild.v1.ApproveJoinRequestResponse.member:type_name -> chaos.guild.v1.Member
+	57, // 23: chaos.guild.v1.RejectJoinRequestResponse.join_request:type_name -> chaos.guild.v1.JoinRequest
+	55, // 24: chaos.guild.v1.ChangeMemberRoleResponse.member:type_name -> chaos.guild.v1.Member
+	53, // 25: chaos.guild.v1.TransferLeadershipResponse.guild:type_name -> chaos.guild.v1.Guild
+	55, // 26: chaos.guild.v1.TransferLeadershipResponse.new_leader:type_name -> chaos.guild.v1.Member
+	55, // 27: chaos.guild.v1.TransferLeadershipResponse.former_leader:type_name -> chaos.guild.v1.Member
+	58, // 28: chaos.guild.v1.CreateRoleRequest.permissions:type_name -> chaos.guild.v1.GuildPermission
+	54, // 29: chaos.guild.v1.CreateRoleResponse.role:type_name -> chaos.guild.v1.GuildRole
+	58, // 30: chaos.guild.v1.UpdateRoleRequest.permissions:type_name -> chaos.guild.v1.GuildPermission
+	54, // 31: chaos.guild.v1.UpdateRoleResponse.role:type_name -> chaos.guild.v1.GuildRole
+	53, // 32: chaos.guild.v1.DisbandGuildResponse.guild:type_name -> chaos.guild.v1.Guild
+	59, // 33: chaos.guild.v1.ListBankEntriesResponse.entries:type_name -> chaos.guild.v1.BankEntry
+	0,  // 34: chaos.guild.v1.GuildService.CreateGuild:input_type -> chaos.guild.v1.CreateGuildRequest
+	2,  // 35: chaos.guild.v1.GuildService.GetGuild:input_type -> chaos.guild.v1.GetGuildRequest
+	4,  // 36: chaos.guild.v1.GuildService.ListGuilds:input_type -> chaos.guild.v1.ListGuildsRequest
+	6,  // 37: chaos.guild.v1.GuildService.GetMyGuild:input_type -> chaos.guild.v1.GetMyGuildRequest
+	8,  // 38: chaos.guild.v1.GuildService.ListMembers:input_type -> chaos.guild.v1.ListMembersRequest
+	10, // 39: chaos.guild.v1.GuildService.InviteMember:input_type -> chaos.guild.v1.InviteMemberRequest
+	12, // 40: chaos.guild.v1.GuildService.RevokeInvite:input_type -> chaos.guild.v1.RevokeInviteRequest
+	14, // 41: chaos.guild.v1.GuildService.AcceptInvite:input_type -> chaos.guild.v1.AcceptInviteRequest
+	16, // 42: chaos.guild.v1.GuildService.DeclineInvite:input_type -> chaos.guild.v1.DeclineInviteRequest
+	18, // 43: chaos.guild.v1.GuildService.ListMyInvites:input_type -> chaos.guild.v1.ListMyInvitesRequest
+	20, // 44: chaos.guild.v1.GuildService.ListGuildInvites:input_type -> chaos.guild.v1.ListGuildInvitesRequest
+	22, // 45: chaos.guild.v1.GuildService.RequestToJoin:input_type -> chaos.guild.v1.RequestToJoinRequest
+	24, // 46: chaos.guild.v1.GuildService.ListJoinRequests:input_type -> chaos.guild.v1.ListJoinRequestsRequest
+	26, // 47: chaos.guild.v1.GuildService.ApproveJoinRequest:input_type -> chaos.guild.v1.ApproveJoinRequestRequest
+	28, // 48: chaos.guild.v1.GuildService.RejectJoinRequest:input_type -> chaos.guild.v1.RejectJoinRequestRequest
+	30, // 49: chaos.guild.v1.GuildService.LeaveGuild:input_type -> chaos.guild.v1.LeaveGuildRequest
+	32, // 50: chaos.guild.v1.GuildService.KickMember:input_type -> chaos.guild.v1.KickMemberRequest
+	34, // 51: chaos.guild.v1.GuildService.ChangeMemberRole:input_type -> chaos.guild.v1.ChangeMemberRoleRequest
+	36, // 52: chaos.guild.v1.GuildService.TransferLeadership:input_type -> chaos.guild.v1.TransferLeadershipRequest
+	38, // 53: chaos.guild.v1.GuildService.CreateRole:input_type -> chaos.guild.v1.CreateRoleRequest
+	40, // 54: chaos.guild.v1.GuildService.UpdateRole:input_type -> chaos.guild.v1.UpdateRoleRequest
+	42, // 55: chaos.guild.v1.GuildService.DeleteRole:input_type -> chaos.guild.v1.DeleteRoleRequest
+	44, // 56: chaos.guild.v1.GuildService.DisbandGuild:input_type -> chaos.guild.v1.DisbandGuildRequest
+	46, // 57: chaos.guild.v1.GuildService.DepositToGuildBank:input_type -> chaos.guild.v1.DepositToGuildBankRequest
+	48, // 58: chaos.guild.v1.GuildService.WithdrawFromGuildBank:input_type -> chaos.guild.v1.WithdrawFromGuildBankRequest
+	50, // 59: chaos.guild.v1.GuildService.ListBankEntries:input_type -> chaos.guild.v1.ListBankEntriesRequest
+	1,  // 60: chaos.guild.v1.GuildService.CreateGuild:output_type -> chaos.guild.v1.CreateGuildResponse
+	3,  // 61: chaos.guild.v1.GuildService.GetGuild:output_type -> chaos.guild.v1.GetGuildResponse
+	5,  // 62: chaos.guild.v1.GuildService.ListGuilds:output_type -> chaos.guild.v1.ListGuildsResponse
+	7,  // 63: chaos.guild.v1.GuildService.GetMyGuild:output_type -> chaos.guild.v1.GetMyGuildResponse
+	9,  // 64: chaos.guild.v1.GuildService.ListMembers:output_type -> chaos.guild.v1.ListMembersResponse
+	11, // 65: chaos.guild.v1.GuildService.InviteMember:output_type -> chaos.guild.v1.InviteMemberResponse
+	13, // 66: chaos.guild.v1.GuildService.RevokeInvite:output_type -> chaos.guild.v1.RevokeInviteResponse
+	15, // 67: chaos.guild.v1.GuildService.AcceptInvite:output_type -> chaos.guild.v1.AcceptInviteResponse
+	17, // 68: chaos.guild.v1.GuildService.DeclineInvite:output_type -> chaos.guild.v1.DeclineInviteResponse
+	19, // 69: chaos.guild.v1.GuildService.ListMyInvites:output_type -> chaos.guild.v1.ListMyInvitesResponse
+	21, // 70: chaos.guild.v1.GuildService.ListGuildInvites:output_type -> chaos.guild.v1.ListGuildInvitesResponse
+	23, // 71: chaos.guild.v1.GuildService.RequestToJoin:output_type -> chaos.guild.v1.RequestToJoinResponse
+	25, // 72: chaos.guild.v1.GuildService.ListJoinRequests:output_type -> chaos.guild.v1.ListJoinRequestsResponse
+	27, // 73: chaos.guild.v1.GuildService.ApproveJoinRequest:output_type -> chaos.guild.v1.ApproveJoinRequestResponse
+	29, // 74: chaos.guild.v1.GuildService.RejectJoinRequest:output_type -> chaos.guild.v1.RejectJoinRequestResponse
+	31, // 75: chaos.guild.v1.GuildService.LeaveGuild:output_type -> chaos.guild.v1.LeaveGuildResponse
+	33, // 76: chaos.guild.v1.GuildService.KickMember:output_type -> chaos.guild.v1.KickMemberResponse
+	35, // 77: chaos.guild.v1.GuildService.ChangeMemberRole:output_type -> chaos.guild.v1.ChangeMemberRoleResponse
+	37, // 78: chaos.guild.v1.GuildService.TransferLeadership:output_type -> chaos.guild.v1.TransferLeadershipResponse
+	39, // 79: chaos.guild.v1.GuildService.CreateRole:output_type -> chaos.guild.v1.CreateRoleResponse
+	41, // 80: chaos.guild.v1.GuildService.UpdateRole:output_type -> chaos.guild.v1.UpdateRoleResponse
+	43, // 81: chaos.guild.v1.GuildService.DeleteRole:output_type -> chaos.guild.v1.DeleteRoleResponse
+	45, // 82: chaos.guild.v1.GuildService.DisbandGuild:output_type -> chaos.guild.v1.DisbandGuildResponse
+	47, // 83: chaos.guild.v1.GuildService.DepositToGuildBank:output_type -> chaos.guild.v1.DepositToGuildBankResponse
+	49, // 84: chaos.guild.v1.GuildService.WithdrawFromGuildBank:output_type -> chaos.guild.v1.WithdrawFromGuildBankResponse
+	51, // 85: chaos.guild.v1.GuildService.ListBankEntries:output_type -> chaos.guild.v1.ListBankEntriesResponse
+	60, // [60:86] is the sub-list for method output_type
+	34, // [34:60] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_chaos_guild_v1_guild_service_proto_init() }
@@ -1511,7 +3407,7 @@ func file_chaos_guild_v1_guild_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_guild_v1_guild_service_proto_rawDesc), len(file_chaos_guild_v1_guild_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,64 +22,168 @@ const (
 	GuildService_CreateGuild_FullMethodName           = "/chaos.guild.v1.GuildService/CreateGuild"
 	GuildService_GetGuild_FullMethodName              = "/chaos.guild.v1.GuildService/GetGuild"
 	GuildService_ListGuilds_FullMethodName            = "/chaos.guild.v1.GuildService/ListGuilds"
+	GuildService_GetMyGuild_FullMethodName            = "/chaos.guild.v1.GuildService/GetMyGuild"
+	GuildService_ListMembers_FullMethodName           = "/chaos.guild.v1.GuildService/ListMembers"
 	GuildService_InviteMember_FullMethodName          = "/chaos.guild.v1.GuildService/InviteMember"
+	GuildService_RevokeInvite_FullMethodName          = "/chaos.guild.v1.GuildService/RevokeInvite"
 	GuildService_AcceptInvite_FullMethodName          = "/chaos.guild.v1.GuildService/AcceptInvite"
 	GuildService_DeclineInvite_FullMethodName         = "/chaos.guild.v1.GuildService/DeclineInvite"
+	GuildService_ListMyInvites_FullMethodName         = "/chaos.guild.v1.GuildService/ListMyInvites"
+	GuildService_ListGuildInvites_FullMethodName      = "/chaos.guild.v1.GuildService/ListGuildInvites"
+	GuildService_RequestToJoin_FullMethodName         = "/chaos.guild.v1.GuildService/RequestToJoin"
+	GuildService_ListJoinRequests_FullMethodName      = "/chaos.guild.v1.GuildService/ListJoinRequests"
+	GuildService_ApproveJoinRequest_FullMethodName    = "/chaos.guild.v1.GuildService/ApproveJoinRequest"
+	GuildService_RejectJoinRequest_FullMethodName     = "/chaos.guild.v1.GuildService/RejectJoinRequest"
 	GuildService_LeaveGuild_FullMethodName            = "/chaos.guild.v1.GuildService/LeaveGuild"
 	GuildService_KickMember_FullMethodName            = "/chaos.guild.v1.GuildService/KickMember"
 	GuildService_ChangeMemberRole_FullMethodName      = "/chaos.guild.v1.GuildService/ChangeMemberRole"
 	GuildService_TransferLeadership_FullMethodName    = "/chaos.guild.v1.GuildService/TransferLeadership"
+	GuildService_CreateRole_FullMethodName            = "/chaos.guild.v1.GuildService/CreateRole"
+	GuildService_UpdateRole_FullMethodName            = "/chaos.guild.v1.GuildService/UpdateRole"
+	GuildService_DeleteRole_FullMethodName            = "/chaos.guild.v1.GuildService/DeleteRole"
 	GuildService_DisbandGuild_FullMethodName          = "/chaos.guild.v1.GuildService/DisbandGuild"
 	GuildService_DepositToGuildBank_FullMethodName    = "/chaos.guild.v1.GuildService/DepositToGuildBank"
 	GuildService_WithdrawFromGuildBank_FullMethodName = "/chaos.guild.v1.GuildService/WithdrawFromGuildBank"
+	GuildService_ListBankEntries_FullMethodName       = "/chaos.guild.v1.GuildService/ListBankEntries"
 )
 
 // GuildServiceClient is the client API for GuildService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// GuildService runs the Guild Creation Flow, membership with roles and the guild bank.
-// Public: authenticated player, acting through one of their characters (`actor_character_id`).
+// GuildService runs the Guild Creation Flow, membership with the guild's own
+// roles, invitations and join requests, and the guild bank.
+// Public: an authenticated player (token subject = player id) acting through
+// one of their own characters (`actor_character_id`); a character belongs to
+// at most one guild, so calls about "the actor's guild" name no guild.
+// Gold moves only in inventory's ledger: the creation fee from the founder's
+// wallet to the sink, deposits and withdrawals between a wallet and the
+// guild's account "guild:<guild id>" (never minted, never destroyed), each
+// idempotent by its key, so a retry moves nothing twice.
 type GuildServiceClient interface {
-	// CreateGuild founds a guild with the actor as leader.
-	// Errors: ALREADY_EXISTS (NAME_TAKEN), FAILED_PRECONDITION (ALREADY_IN_GUILD),
-	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// CreateGuild founds a guild with the actor as leader, its default roles
+	// (Leader, Officer, Member, Recruit) and an empty bank, and charges the
+	// creation fee from the actor's wallet. A retry with the same idempotency
+	// key returns the same guild and charges once.
+	// Errors: ALREADY_EXISTS (NAME_TAKEN, TAG_TAKEN, IDEMPOTENCY_KEY_REUSED),
+	// FAILED_PRECONDITION (ALREADY_IN_GUILD, INSUFFICIENT_FUNDS), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	CreateGuild(ctx context.Context, in *CreateGuildRequest, opts ...grpc.CallOption) (*CreateGuildResponse, error)
-	// GetGuild returns a guild and its members.
+	// GetGuild returns a guild that is active or being disbanded, with its roles.
 	// Errors: NOT_FOUND (GUILD_NOT_FOUND).
 	GetGuild(ctx context.Context, in *GetGuildRequest, opts ...grpc.CallOption) (*GetGuildResponse, error)
-	// ListGuilds searches guilds by name or tag prefix.
+	// ListGuilds searches active guilds by name or tag prefix (ignoring case), by name.
 	ListGuilds(ctx context.Context, in *ListGuildsRequest, opts ...grpc.CallOption) (*ListGuildsResponse, error)
-	// InviteMember invites a character (officer or leader).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+	// GetMyGuild returns, in one call, the actor's guild, membership and role,
+	// the guild's roles, its counts, the bank balance and what the actor may
+	// still withdraw today. A character in no guild gets an empty response.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	GetMyGuild(ctx context.Context, in *GetMyGuildRequest, opts ...grpc.CallOption) (*GetMyGuildResponse, error)
+	// ListMembers pages through a guild's members, highest rank first.
+	// Errors: NOT_FOUND (GUILD_NOT_FOUND).
+	ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error)
+	// InviteMember invites a character into the actor's guild (GUILD_PERMISSION_INVITE).
+	// The invite expires after the guild's invite time to live. Inviting a
+	// character again while an invite is pending returns that invite.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, TOO_MANY_PENDING, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	InviteMember(ctx context.Context, in *InviteMemberRequest, opts ...grpc.CallOption) (*InviteMemberResponse, error)
-	// AcceptInvite joins the guild as a recruit.
-	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+	// RevokeInvite withdraws a pending invite of the actor's guild (GUILD_PERMISSION_INVITE).
+	// Revoking again returns the revoked invite.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER).
+	RevokeInvite(ctx context.Context, in *RevokeInviteRequest, opts ...grpc.CallOption) (*RevokeInviteResponse, error)
+	// AcceptInvite joins the guild with its entry role. Accepting again returns the membership.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED, ALREADY_IN_GUILD, GUILD_FULL,
+	// GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	AcceptInvite(ctx context.Context, in *AcceptInviteRequest, opts ...grpc.CallOption) (*AcceptInviteResponse, error)
-	// DeclineInvite refuses an invitation.
-	// Errors: NOT_FOUND (INVITE_NOT_FOUND).
+	// DeclineInvite refuses an invitation. Declining again returns the invite.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DeclineInvite(ctx context.Context, in *DeclineInviteRequest, opts ...grpc.CallOption) (*DeclineInviteResponse, error)
+	// ListMyInvites pages through the pending invites of the actor, newest first.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListMyInvites(ctx context.Context, in *ListMyInvitesRequest, opts ...grpc.CallOption) (*ListMyInvitesResponse, error)
+	// ListGuildInvites pages through the pending invites of the actor's guild, newest first.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListGuildInvites(ctx context.Context, in *ListGuildInvitesRequest, opts ...grpc.CallOption) (*ListGuildInvitesResponse, error)
+	// RequestToJoin asks to join an open guild. Asking again while a request is pending returns it.
+	// Errors: NOT_FOUND (GUILD_NOT_FOUND), FAILED_PRECONDITION (GUILD_INVITE_ONLY, ALREADY_IN_GUILD,
+	// TOO_MANY_PENDING, GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	RequestToJoin(ctx context.Context, in *RequestToJoinRequest, opts ...grpc.CallOption) (*RequestToJoinResponse, error)
+	// ListJoinRequests pages through the pending join requests of the actor's guild, oldest first.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListJoinRequests(ctx context.Context, in *ListJoinRequestsRequest, opts ...grpc.CallOption) (*ListJoinRequestsResponse, error)
+	// ApproveJoinRequest lets the character in with the entry role (GUILD_PERMISSION_INVITE).
+	// Approving again returns the request and the membership.
+	// Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, GUILD_DISBANDING).
+	ApproveJoinRequest(ctx context.Context, in *ApproveJoinRequestRequest, opts ...grpc.CallOption) (*ApproveJoinRequestResponse, error)
+	// RejectJoinRequest turns a join request down (GUILD_PERMISSION_INVITE). Rejecting again returns it.
+	// Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER).
+	RejectJoinRequest(ctx context.Context, in *RejectJoinRequestRequest, opts ...grpc.CallOption) (*RejectJoinRequestResponse, error)
 	// LeaveGuild leaves the actor's guild.
-	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE).
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE, GUILD_DISBANDING),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	LeaveGuild(ctx context.Context, in *LeaveGuildRequest, opts ...grpc.CallOption) (*LeaveGuildResponse, error)
-	// KickMember removes a member of lower role.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// KickMember removes a member ranked below the actor (GUILD_PERMISSION_KICK).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (MEMBER_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	KickMember(ctx context.Context, in *KickMemberRequest, opts ...grpc.CallOption) (*KickMemberResponse, error)
-	// ChangeMemberRole promotes or demotes a member (leader; officers for recruits/members).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// ChangeMemberRole gives a member ranked below the actor a role ranked below
+	// the actor's (GUILD_PERMISSION_PROMOTE). Giving the role a member has returns the member.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (MEMBER_NOT_FOUND, ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED,
+	// GUILD_DISBANDING), INVALID_ARGUMENT (SELF_TARGET).
 	ChangeMemberRole(ctx context.Context, in *ChangeMemberRoleRequest, opts ...grpc.CallOption) (*ChangeMemberRoleResponse, error)
-	// TransferLeadership makes another member the leader; the old leader becomes officer.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// TransferLeadership makes another member the leader (the leader only); the
+	// former leader takes the role named, or the highest role below the leader's.
+	// Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), NOT_FOUND (MEMBER_NOT_FOUND,
+	// ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	TransferLeadership(ctx context.Context, in *TransferLeadershipRequest, opts ...grpc.CallOption) (*TransferLeadershipResponse, error)
-	// DisbandGuild dissolves the guild (leader only); the bank returns to the leader.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE).
+	// CreateRole adds a role ranked below the actor's (GUILD_PERMISSION_EDIT_ROLES).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// ALREADY_EXISTS (ROLE_CONFLICT), FAILED_PRECONDITION (NOT_A_MEMBER, TOO_MANY_ROLES, GUILD_DISBANDING).
+	CreateRole(ctx context.Context, in *CreateRoleRequest, opts ...grpc.CallOption) (*CreateRoleResponse, error)
+	// UpdateRole replaces the name, rank, permissions and daily withdrawal limit
+	// of a role ranked below the actor's, keeping it below (GUILD_PERMISSION_EDIT_ROLES).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (ROLE_NOT_FOUND), ALREADY_EXISTS (ROLE_CONFLICT),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING).
+	UpdateRole(ctx context.Context, in *UpdateRoleRequest, opts ...grpc.CallOption) (*UpdateRoleResponse, error)
+	// DeleteRole removes a role ranked below the actor's that no member holds
+	// (GUILD_PERMISSION_EDIT_ROLES); the leader's and the entry role stay.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, ROLE_IN_USE, GUILD_DISBANDING).
+	DeleteRole(ctx context.Context, in *DeleteRoleRequest, opts ...grpc.CallOption) (*DeleteRoleResponse, error)
+	// DisbandGuild dissolves the actor's guild (the leader only): its bank goes
+	// back to the leader's wallet, then every member is out and the name is
+	// free. It answers DISBANDED, or DISBANDING while the bank is still on its
+	// way (it finishes on its own). Disbanding again while DISBANDING returns the guild.
+	// Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), FAILED_PRECONDITION (NOT_A_MEMBER).
 	DisbandGuild(ctx context.Context, in *DisbandGuildRequest, opts ...grpc.CallOption) (*DisbandGuildResponse, error)
-	// DepositToGuildBank moves gold from the actor's wallet to the bank (member and up).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// DepositToGuildBank moves gold from the actor's wallet to the bank (any
+	// member). A retry with the same idempotency key returns the first result
+	// and moves the gold once.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, INSUFFICIENT_FUNDS, GUILD_DISBANDING),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	DepositToGuildBank(ctx context.Context, in *DepositToGuildBankRequest, opts ...grpc.CallOption) (*DepositToGuildBankResponse, error)
-	// WithdrawFromGuildBank moves gold from the bank to the actor (officer and up).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (INSUFFICIENT_BANK_FUNDS).
+	// WithdrawFromGuildBank moves gold from the bank to the actor's wallet
+	// (GUILD_PERMISSION_WITHDRAW), within the role's daily limit. A retry with
+	// the same idempotency key returns the first result and moves the gold once.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, WITHDRAWAL_LIMIT_EXCEEDED, INSUFFICIENT_BANK_FUNDS, GUILD_DISBANDING),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	WithdrawFromGuildBank(ctx context.Context, in *WithdrawFromGuildBankRequest, opts ...grpc.CallOption) (*WithdrawFromGuildBankResponse, error)
+	// ListBankEntries pages through the bank's history (inventory's ledger for
+	// the guild's account), newest first, for members of the guild.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListBankEntries(ctx context.Context, in *ListBankEntriesRequest, opts ...grpc.CallOption) (*ListBankEntriesResponse, error)
 }
 
 type guildServiceClient struct {
@@ -120,10 +224,40 @@ func (c *guildServiceClient) ListGuilds(ctx context.Context, in *ListGuildsReque
 	return out, nil
 }
 
+func (c *guildServiceClient) GetMyGuild(ctx context.Context, in *GetMyGuildRequest, opts ...grpc.CallOption) (*GetMyGuildResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMyGuildResponse)
+	err := c.cc.Invoke(ctx, GuildService_GetMyGuild_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) ListMembers(ctx context.Context, in *ListMembersRequest, opts ...grpc.CallOption) (*ListMembersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMembersResponse)
+	err := c.cc.Invoke(ctx, GuildService_ListMembers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *guildServiceClient) InviteMember(ctx context.Context, in *InviteMemberRequest, opts ...grpc.CallOption) (*InviteMemberResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(InviteMemberResponse)
 	err := c.cc.Invoke(ctx, GuildService_InviteMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) RevokeInvite(ctx context.Context, in *RevokeInviteRequest, opts ...grpc.CallOption) (*RevokeInviteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeInviteResponse)
+	err := c.cc.Invoke(ctx, GuildService_RevokeInvite_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +278,66 @@ func (c *guildServiceClient) DeclineInvite(ctx context.Context, in *DeclineInvit
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeclineInviteResponse)
 	err := c.cc.Invoke(ctx, GuildService_DeclineInvite_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) ListMyInvites(ctx context.Context, in *ListMyInvitesRequest, opts ...grpc.CallOption) (*ListMyInvitesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMyInvitesResponse)
+	err := c.cc.Invoke(ctx, GuildService_ListMyInvites_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) ListGuildInvites(ctx context.Context, in *ListGuildInvitesRequest, opts ...grpc.CallOption) (*ListGuildInvitesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListGuildInvitesResponse)
+	err := c.cc.Invoke(ctx, GuildService_ListGuildInvites_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) RequestToJoin(ctx context.Context, in *RequestToJoinRequest, opts ...grpc.CallOption) (*RequestToJoinResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RequestToJoinResponse)
+	err := c.cc.Invoke(ctx, GuildService_RequestToJoin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) ListJoinRequests(ctx context.Context, in *ListJoinRequestsRequest, opts ...grpc.CallOption) (*ListJoinRequestsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListJoinRequestsResponse)
+	err := c.cc.Invoke(ctx, GuildService_ListJoinRequests_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) ApproveJoinRequest(ctx context.Context, in *ApproveJoinRequestRequest, opts ...grpc.CallOption) (*ApproveJoinRequestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveJoinRequestResponse)
+	err := c.cc.Invoke(ctx, GuildService_ApproveJoinRequest_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) RejectJoinRequest(ctx context.Context, in *RejectJoinRequestRequest, opts ...grpc.CallOption) (*RejectJoinRequestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectJoinRequestResponse)
+	err := c.cc.Invoke(ctx, GuildService_RejectJoinRequest_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +384,36 @@ func (c *guildServiceClient) TransferLeadership(ctx context.Context, in *Transfe
 	return out, nil
 }
 
+func (c *guildServiceClient) CreateRole(ctx context.Context, in *CreateRoleRequest, opts ...grpc.CallOption) (*CreateRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateRoleResponse)
+	err := c.cc.Invoke(ctx, GuildService_CreateRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) UpdateRole(ctx context.Context, in *UpdateRoleRequest, opts ...grpc.CallOption) (*UpdateRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateRoleResponse)
+	err := c.cc.Invoke(ctx, GuildService_UpdateRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *guildServiceClient) DeleteRole(ctx context.Context, in *DeleteRoleRequest, opts ...grpc.CallOption) (*DeleteRoleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteRoleResponse)
+	err := c.cc.Invoke(ctx, GuildService_DeleteRole_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *guildServiceClient) DisbandGuild(ctx context.Context, in *DisbandGuildRequest, opts ...grpc.CallOption) (*DisbandGuildResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DisbandGuildResponse)
@@ -220,52 +444,153 @@ func (c *guildServiceClient) WithdrawFromGuildBank(ctx context.Context, in *With
 	return out, nil
 }
 
+func (c *guildServiceClient) ListBankEntries(ctx context.Context, in *ListBankEntriesRequest, opts ...grpc.CallOption) (*ListBankEntriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBankEntriesResponse)
+	err := c.cc.Invoke(ctx, GuildService_ListBankEntries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GuildServiceServer is the server API for GuildService service.
 // All implementations must embed UnimplementedGuildServiceServer
 // for forward compatibility.
 //
-// GuildService runs the Guild Creation Flow, membership with roles and the guild bank.
-// Public: authenticated player, acting through one of their characters (`actor_character_id`).
+// GuildService runs the Guild Creation Flow, membership with the guild's own
+// roles, invitations and join requests, and the guild bank.
+// Public: an authenticated player (token subject = player id) acting through
+// one of their own characters (`actor_character_id`); a character belongs to
+// at most one guild, so calls about "the actor's guild" name no guild.
+// Gold moves only in inventory's ledger: the creation fee from the founder's
+// wallet to the sink, deposits and withdrawals between a wallet and the
+// guild's account "guild:<guild id>" (never minted, never destroyed), each
+// idempotent by its key, so a retry moves nothing twice.
 type GuildServiceServer interface {
-	// CreateGuild founds a guild with the actor as leader.
-	// Errors: ALREADY_EXISTS (NAME_TAKEN), FAILED_PRECONDITION (ALREADY_IN_GUILD),
-	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// CreateGuild founds a guild with the actor as leader, its default roles
+	// (Leader, Officer, Member, Recruit) and an empty bank, and charges the
+	// creation fee from the actor's wallet. A retry with the same idempotency
+	// key returns the same guild and charges once.
+	// Errors: ALREADY_EXISTS (NAME_TAKEN, TAG_TAKEN, IDEMPOTENCY_KEY_REUSED),
+	// FAILED_PRECONDITION (ALREADY_IN_GUILD, INSUFFICIENT_FUNDS), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	CreateGuild(context.Context, *CreateGuildRequest) (*CreateGuildResponse, error)
-	// GetGuild returns a guild and its members.
+	// GetGuild returns a guild that is active or being disbanded, with its roles.
 	// Errors: NOT_FOUND (GUILD_NOT_FOUND).
 	GetGuild(context.Context, *GetGuildRequest) (*GetGuildResponse, error)
-	// ListGuilds searches guilds by name or tag prefix.
+	// ListGuilds searches active guilds by name or tag prefix (ignoring case), by name.
 	ListGuilds(context.Context, *ListGuildsRequest) (*ListGuildsResponse, error)
-	// InviteMember invites a character (officer or leader).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+	// GetMyGuild returns, in one call, the actor's guild, membership and role,
+	// the guild's roles, its counts, the bank balance and what the actor may
+	// still withdraw today. A character in no guild gets an empty response.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	GetMyGuild(context.Context, *GetMyGuildRequest) (*GetMyGuildResponse, error)
+	// ListMembers pages through a guild's members, highest rank first.
+	// Errors: NOT_FOUND (GUILD_NOT_FOUND).
+	ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error)
+	// InviteMember invites a character into the actor's guild (GUILD_PERMISSION_INVITE).
+	// The invite expires after the guild's invite time to live. Inviting a
+	// character again while an invite is pending returns that invite.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, TOO_MANY_PENDING, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	InviteMember(context.Context, *InviteMemberRequest) (*InviteMemberResponse, error)
-	// AcceptInvite joins the guild as a recruit.
-	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+	// RevokeInvite withdraws a pending invite of the actor's guild (GUILD_PERMISSION_INVITE).
+	// Revoking again returns the revoked invite.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER).
+	RevokeInvite(context.Context, *RevokeInviteRequest) (*RevokeInviteResponse, error)
+	// AcceptInvite joins the guild with its entry role. Accepting again returns the membership.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED, ALREADY_IN_GUILD, GUILD_FULL,
+	// GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	AcceptInvite(context.Context, *AcceptInviteRequest) (*AcceptInviteResponse, error)
-	// DeclineInvite refuses an invitation.
-	// Errors: NOT_FOUND (INVITE_NOT_FOUND).
+	// DeclineInvite refuses an invitation. Declining again returns the invite.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DeclineInvite(context.Context, *DeclineInviteRequest) (*DeclineInviteResponse, error)
+	// ListMyInvites pages through the pending invites of the actor, newest first.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListMyInvites(context.Context, *ListMyInvitesRequest) (*ListMyInvitesResponse, error)
+	// ListGuildInvites pages through the pending invites of the actor's guild, newest first.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListGuildInvites(context.Context, *ListGuildInvitesRequest) (*ListGuildInvitesResponse, error)
+	// RequestToJoin asks to join an open guild. Asking again while a request is pending returns it.
+	// Errors: NOT_FOUND (GUILD_NOT_FOUND), FAILED_PRECONDITION (GUILD_INVITE_ONLY, ALREADY_IN_GUILD,
+	// TOO_MANY_PENDING, GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	RequestToJoin(context.Context, *RequestToJoinRequest) (*RequestToJoinResponse, error)
+	// ListJoinRequests pages through the pending join requests of the actor's guild, oldest first.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListJoinRequests(context.Context, *ListJoinRequestsRequest) (*ListJoinRequestsResponse, error)
+	// ApproveJoinRequest lets the character in with the entry role (GUILD_PERMISSION_INVITE).
+	// Approving again returns the request and the membership.
+	// Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, GUILD_DISBANDING).
+	ApproveJoinRequest(context.Context, *ApproveJoinRequestRequest) (*ApproveJoinRequestResponse, error)
+	// RejectJoinRequest turns a join request down (GUILD_PERMISSION_INVITE). Rejecting again returns it.
+	// Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER).
+	RejectJoinRequest(context.Context, *RejectJoinRequestRequest) (*RejectJoinRequestResponse, error)
 	// LeaveGuild leaves the actor's guild.
-	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE).
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE, GUILD_DISBANDING),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	LeaveGuild(context.Context, *LeaveGuildRequest) (*LeaveGuildResponse, error)
-	// KickMember removes a member of lower role.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// KickMember removes a member ranked below the actor (GUILD_PERMISSION_KICK).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (MEMBER_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	KickMember(context.Context, *KickMemberRequest) (*KickMemberResponse, error)
-	// ChangeMemberRole promotes or demotes a member (leader; officers for recruits/members).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// ChangeMemberRole gives a member ranked below the actor a role ranked below
+	// the actor's (GUILD_PERMISSION_PROMOTE). Giving the role a member has returns the member.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (MEMBER_NOT_FOUND, ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED,
+	// GUILD_DISBANDING), INVALID_ARGUMENT (SELF_TARGET).
 	ChangeMemberRole(context.Context, *ChangeMemberRoleRequest) (*ChangeMemberRoleResponse, error)
-	// TransferLeadership makes another member the leader; the old leader becomes officer.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// TransferLeadership makes another member the leader (the leader only); the
+	// former leader takes the role named, or the highest role below the leader's.
+	// Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), NOT_FOUND (MEMBER_NOT_FOUND,
+	// ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	TransferLeadership(context.Context, *TransferLeadershipRequest) (*TransferLeadershipResponse, error)
-	// DisbandGuild dissolves the guild (leader only); the bank returns to the leader.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE).
+	// CreateRole adds a role ranked below the actor's (GUILD_PERMISSION_EDIT_ROLES).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// ALREADY_EXISTS (ROLE_CONFLICT), FAILED_PRECONDITION (NOT_A_MEMBER, TOO_MANY_ROLES, GUILD_DISBANDING).
+	CreateRole(context.Context, *CreateRoleRequest) (*CreateRoleResponse, error)
+	// UpdateRole replaces the name, rank, permissions and daily withdrawal limit
+	// of a role ranked below the actor's, keeping it below (GUILD_PERMISSION_EDIT_ROLES).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (ROLE_NOT_FOUND), ALREADY_EXISTS (ROLE_CONFLICT),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING).
+	UpdateRole(context.Context, *UpdateRoleRequest) (*UpdateRoleResponse, error)
+	// DeleteRole removes a role ranked below the actor's that no member holds
+	// (GUILD_PERMISSION_EDIT_ROLES); the leader's and the entry role stay.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, ROLE_IN_USE, GUILD_DISBANDING).
+	DeleteRole(context.Context, *DeleteRoleRequest) (*DeleteRoleResponse, error)
+	// DisbandGuild dissolves the actor's guild (the leader only): its bank goes
+	// back to the leader's wallet, then every member is out and the name is
+	// free. It answers DISBANDED, or DISBANDING while the bank is still on its
+	// way (it finishes on its own). Disbanding again while DISBANDING returns the guild.
+	// Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), FAILED_PRECONDITION (NOT_A_MEMBER).
 	DisbandGuild(context.Context, *DisbandGuildRequest) (*DisbandGuildResponse, error)
-	// DepositToGuildBank moves gold from the actor's wallet to the bank (member and up).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// DepositToGuildBank moves gold from the actor's wallet to the bank (any
+	// member). A retry with the same idempotency key returns the first result
+	// and moves the gold once.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, INSUFFICIENT_FUNDS, GUILD_DISBANDING),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	DepositToGuildBank(context.Context, *DepositToGuildBankRequest) (*DepositToGuildBankResponse, error)
-	// WithdrawFromGuildBank moves gold from the bank to the actor (officer and up).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (INSUFFICIENT_BANK_FUNDS).
+	// WithdrawFromGuildBank moves gold from the bank to the actor's wallet
+	// (GUILD_PERMISSION_WITHDRAW), within the role's daily limit. A retry with
+	// the same idempotency key returns the first result and moves the gold once.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, WITHDRAWAL_LIMIT_EXCEEDED, INSUFFICIENT_BANK_FUNDS, GUILD_DISBANDING),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	WithdrawFromGuildBank(context.Context, *WithdrawFromGuildBankRequest) (*WithdrawFromGuildBankResponse, error)
+	// ListBankEntries pages through the bank's history (inventory's ledger for
+	// the guild's account), newest first, for members of the guild.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListBankEntries(context.Context, *ListBankEntriesRequest) (*ListBankEntriesResponse, error)
 	mustEmbedUnimplementedGuildServiceServer()
 }
 
@@ -285,14 +610,41 @@ func (UnimplementedGuildServiceServer) GetGuild(context.Context, *GetGuildReques
 func (UnimplementedGuildServiceServer) ListGuilds(context.Context, *ListGuildsRequest) (*ListGuildsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListGuilds not implemented")
 }
+func (UnimplementedGuildServiceServer) GetMyGuild(context.Context, *GetMyGuildRequest) (*GetMyGuildResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMyGuild not implemented")
+}
+func (UnimplementedGuildServiceServer) ListMembers(context.Context, *ListMembersRequest) (*ListMembersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMembers not implemented")
+}
 func (UnimplementedGuildServiceServer) InviteMember(context.Context, *InviteMemberRequest) (*InviteMemberResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method InviteMember not implemented")
+}
+func (UnimplementedGuildServiceServer) RevokeInvite(context.Context, *RevokeInviteRequest) (*RevokeInviteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeInvite not implemented")
 }
 func (UnimplementedGuildServiceServer) AcceptInvite(context.Context, *AcceptInviteRequest) (*AcceptInviteResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AcceptInvite not implemented")
 }
 func (UnimplementedGuildServiceServer) DeclineInvite(context.Context, *DeclineInviteRequest) (*DeclineInviteResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeclineInvite not implemented")
+}
+func (UnimplementedGuildServiceServer) ListMyInvites(context.Context, *ListMyInvitesRequest) (*ListMyInvitesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyInvites not implemented")
+}
+func (UnimplementedGuildServiceServer) ListGuildInvites(context.Context, *ListGuildInvitesRequest) (*ListGuildInvitesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListGuildInvites not implemented")
+}
+func (UnimplementedGuildServiceServer) RequestToJoin(context.Context, *RequestToJoinRequest) (*RequestToJoinResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequestToJoin not implemented")
+}
+func (UnimplementedGuildServiceServer) ListJoinRequests(context.Context, *ListJoinRequestsRequest) (*ListJoinRequestsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListJoinRequests not implemented")
+}
+func (UnimplementedGuildServiceServer) ApproveJoinRequest(context.Context, *ApproveJoinRequestRequest) (*ApproveJoinRequestResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveJoinRequest not implemented")
+}
+func (UnimplementedGuildServiceServer) RejectJoinRequest(context.Context, *RejectJoinRequestRequest) (*RejectJoinRequestResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectJoinRequest not implemented")
 }
 func (UnimplementedGuildServiceServer) LeaveGuild(context.Context, *LeaveGuildRequest) (*LeaveGuildResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method LeaveGuild not implemented")
@@ -306,6 +658,15 @@ func (UnimplementedGuildServiceServer) ChangeMemberRole(context.Context, *Change
 func (UnimplementedGuildServiceServer) TransferLeadership(context.Context, *TransferLeadershipRequest) (*TransferLeadershipResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TransferLeadership not implemented")
 }
+func (UnimplementedGuildServiceServer) CreateRole(context.Context, *CreateRoleRequest) (*CreateRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateRole not implemented")
+}
+func (UnimplementedGuildServiceServer) UpdateRole(context.Context, *UpdateRoleRequest) (*UpdateRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateRole not implemented")
+}
+func (UnimplementedGuildServiceServer) DeleteRole(context.Context, *DeleteRoleRequest) (*DeleteRoleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteRole not implemented")
+}
 func (UnimplementedGuildServiceServer) DisbandGuild(context.Context, *DisbandGuildRequest) (*DisbandGuildResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DisbandGuild not implemented")
 }
@@ -314,6 +675,9 @@ func (UnimplementedGuildServiceServer) DepositToGuildBank(context.Context, *Depo
 }
 func (UnimplementedGuildServiceServer) WithdrawFromGuildBank(context.Context, *WithdrawFromGuildBankRequest) (*WithdrawFromGuildBankResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WithdrawFromGuildBank not implemented")
+}
+func (UnimplementedGuildServiceServer) ListBankEntries(context.Context, *ListBankEntriesRequest) (*ListBankEntriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListBankEntries not implemented")
 }
 func (UnimplementedGuildServiceServer) mustEmbedUnimplementedGuildServiceServer() {}
 func (UnimplementedGuildServiceServer) testEmbeddedByValue()                      {}
@@ -390,6 +754,42 @@ func _GuildService_ListGuilds_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GuildService_GetMyGuild_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMyGuildRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).GetMyGuild(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_GetMyGuild_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).GetMyGuild(ctx, req.(*GetMyGuildRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_ListMembers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMembersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).ListMembers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_ListMembers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).ListMembers(ctx, req.(*ListMembersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GuildService_InviteMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(InviteMemberRequest)
 	if err := dec(in); err != nil {
@@ -404,6 +804,24 @@ func _GuildService_InviteMember_Handler(srv interface{}, ctx context.Context, de
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(GuildServiceServer).InviteMember(ctx, req.(*InviteMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_RevokeInvite_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeInviteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).RevokeInvite(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_RevokeInvite_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).RevokeInvite(ctx, req.(*RevokeInviteRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -440,6 +858,114 @@ func _GuildService_DeclineInvite_Handler(srv interface{}, ctx context.Context, d
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(GuildServiceServer).DeclineInvite(ctx, req.(*DeclineInviteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_ListMyInvites_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyInvitesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).ListMyInvites(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_ListMyInvites_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).ListMyInvites(ctx, req.(*ListMyInvitesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_ListGuildInvites_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListGuildInvitesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).ListGuildInvites(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_ListGuildInvites_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).ListGuildInvites(ctx, req.(*ListGuildInvitesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_RequestToJoin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequestToJoinRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).RequestToJoin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_RequestToJoin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).RequestToJoin(ctx, req.(*RequestToJoinRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_ListJoinRequests_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListJoinRequestsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).ListJoinRequests(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_ListJoinRequests_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).ListJoinRequests(ctx, req.(*ListJoinRequestsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_ApproveJoinRequest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveJoinRequestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).ApproveJoinRequest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_ApproveJoinRequest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).ApproveJoinRequest(ctx, req.(*ApproveJoinRequestRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_RejectJoinRequest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectJoinRequestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).RejectJoinRequest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_RejectJoinRequest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).RejectJoinRequest(ctx, req.(*RejectJoinRequestRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -516,6 +1042,60 @@ func _GuildService_TransferLeadership_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GuildService_CreateRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).CreateRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_CreateRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).CreateRole(ctx, req.(*CreateRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_UpdateRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).UpdateRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_UpdateRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).UpdateRole(ctx, req.(*UpdateRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GuildService_DeleteRole_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteRoleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).DeleteRole(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_DeleteRole_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).DeleteRole(ctx, req.(*DeleteRoleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GuildService_DisbandGuild_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DisbandGuildRequest)
 	if err := dec(in); err != nil {
@@ -570,6 +1150,24 @@ func _GuildService_WithdrawFromGuildBank_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GuildService_ListBankEntries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBankEntriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GuildServiceServer).ListBankEntries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GuildService_ListBankEntries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GuildServiceServer).ListBankEntries(ctx, req.(*ListBankEntriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // GuildService_ServiceDesc is the grpc.ServiceDesc for GuildService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -590,8 +1188,20 @@ var GuildService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _GuildService_ListGuilds_Handler,
 		},
 		{
+			MethodName: "GetMyGuild",
+			Handler:    _GuildService_GetMyGuild_Handler,
+		},
+		{
+			MethodName: "ListMembers",
+			Handler:    _GuildService_ListMembers_Handler,
+		},
+		{
 			MethodName: "InviteMember",
 			Handler:    _GuildService_InviteMember_Handler,
+		},
+		{
+			MethodName: "RevokeInvite",
+			Handler:    _GuildService_RevokeInvite_Handler,
 		},
 		{
 			MethodName: "AcceptInvite",
@@ -600,6 +1210,30 @@ var GuildService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeclineInvite",
 			Handler:    _GuildService_DeclineInvite_Handler,
+		},
+		{
+			MethodName: "ListMyInvites",
+			Handler:    _GuildService_ListMyInvites_Handler,
+		},
+		{
+			MethodName: "ListGuildInvites",
+			Handler:    _GuildService_ListGuildInvites_Handler,
+		},
+		{
+			MethodName: "RequestToJoin",
+			Handler:    _GuildService_RequestToJoin_Handler,
+		},
+		{
+			MethodName: "ListJoinRequests",
+			Handler:    _GuildService_ListJoinRequests_Handler,
+		},
+		{
+			MethodName: "ApproveJoinRequest",
+			Handler:    _GuildService_ApproveJoinRequest_Handler,
+		},
+		{
+			MethodName: "RejectJoinRequest",
+			Handler:    _GuildService_RejectJoinRequest_Handler,
 		},
 		{
 			MethodName: "LeaveGuild",
@@ -618,6 +1252,18 @@ var GuildService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _GuildService_TransferLeadership_Handler,
 		},
 		{
+			MethodName: "CreateRole",
+			Handler:    _GuildService_CreateRole_Handler,
+		},
+		{
+			MethodName: "UpdateRole",
+			Handler:    _GuildService_UpdateRole_Handler,
+		},
+		{
+			MethodName: "DeleteRole",
+			Handler:    _GuildService_DeleteRole_Handler,
+		},
+		{
 			MethodName: "DisbandGuild",
 			Handler:    _GuildService_DisbandGuild_Handler,
 		},
@@ -628,6 +1274,10 @@ var GuildService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WithdrawFromGuildBank",
 			Handler:    _GuildService_WithdrawFromGuildBank_Handler,
+		},
+		{
+			MethodName: "ListBankEntries",
+			Handler:    _GuildService_ListBankEntries_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

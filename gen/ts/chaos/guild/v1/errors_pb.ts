@@ -9,10 +9,15 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/guild/v1/errors.proto.
  */
 export const file_chaos_guild_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("ChtjaGFvcy9ndWlsZC92MS9lcnJvcnMucHJvdG8SDmNoYW9zLmd1aWxkLnYxKoYDCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIgChxFUlJPUl9SRUFTT05fR1VJTERfTk9UX0ZPVU5EEAESGwoXRVJST1JfUkVBU09OX05BTUVfVEFLRU4QAhIhCh1FUlJPUl9SRUFTT05fQUxSRUFEWV9JTl9HVUlMRBADEh0KGUVSUk9SX1JFQVNPTl9OT1RfQV9NRU1CRVIQBBIiCh5FUlJPUl9SRUFTT05fSU5TVUZGSUNJRU5UX1JPTEUQBRIhCh1FUlJPUl9SRUFTT05fSU5WSVRFX05PVF9GT1VORBAGEhsKF0VSUk9SX1JFQVNPTl9HVUlMRF9GVUxMEAcSJAogRVJST1JfUkVBU09OX0xFQURFUl9DQU5OT1RfTEVBVkUQCBIoCiRFUlJPUl9SRUFTT05fSU5TVUZGSUNJRU5UX0JBTktfRlVORFMQCRIkCiBFUlJPUl9SRUFTT05fTk9UX0NIQVJBQ1RFUl9PV05FUhAKQqYBChJjb20uY2hhb3MuZ3VpbGQudjFCC0Vycm9yc1Byb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ndWlsZC92MTtndWlsZHYxogIDQ0dYqgIOQ2hhb3MuR3VpbGQuVjHKAg5DaGFvc1xHdWlsZFxWMeICGkNoYW9zXEd1aWxkXFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6Okd1aWxkOjpWMWIGcHJvdG8z");
+  fileDesc("ChtjaGFvcy9ndWlsZC92MS9lcnJvcnMucHJvdG8SDmNoYW9zLmd1aWxkLnYxKroICgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIgChxFUlJPUl9SRUFTT05fR1VJTERfTk9UX0ZPVU5EEAESGwoXRVJST1JfUkVBU09OX05BTUVfVEFLRU4QAhIaChZFUlJPUl9SRUFTT05fVEFHX1RBS0VOEAMSIQodRVJST1JfUkVBU09OX0FMUkVBRFlfSU5fR1VJTEQQBBIdChlFUlJPUl9SRUFTT05fTk9UX0FfTUVNQkVSEAUSIQodRVJST1JfUkVBU09OX01FTUJFUl9OT1RfRk9VTkQQBhIjCh9FUlJPUl9SRUFTT05fUEVSTUlTU0lPTl9NSVNTSU5HEAcSHQoZRVJST1JfUkVBU09OX1JBTktfVE9PX0xPVxAIEiQKIEVSUk9SX1JFQVNPTl9OT1RfQ0hBUkFDVEVSX09XTkVSEAkSJAogRVJST1JfUkVBU09OX0NIQVJBQ1RFUl9OT1RfRk9VTkQQChIhCh1FUlJPUl9SRUFTT05fSU5WSVRFX05PVF9GT1VORBALEh8KG0VSUk9SX1JFQVNPTl9JTlZJVEVfRVhQSVJFRBAMEhsKF0VSUk9SX1JFQVNPTl9HVUlMRF9GVUxMEA0SIQodRVJST1JfUkVBU09OX1RPT19NQU5ZX1BFTkRJTkcQDhIkCiBFUlJPUl9SRUFTT05fTEVBREVSX0NBTk5PVF9MRUFWRRAPEiMKH0VSUk9SX1JFQVNPTl9JTlNVRkZJQ0lFTlRfRlVORFMQEBIoCiRFUlJPUl9SRUFTT05fSU5TVUZGSUNJRU5UX0JBTktfRlVORFMQERIqCiZFUlJPUl9SRUFTT05fV0lUSERSQVdBTF9MSU1JVF9FWENFRURFRBASEicKI0VSUk9SX1JFQVNPTl9JREVNUE9URU5DWV9LRVlfUkVVU0VEEBMSIwofRVJST1JfUkVBU09OX1NFVFRMRU1FTlRfUEVORElORxAUEiEKHUVSUk9SX1JFQVNPTl9HVUlMRF9ESVNCQU5ESU5HEBUSHwobRVJST1JfUkVBU09OX1JPTEVfTk9UX0ZPVU5EEBYSHgoaRVJST1JfUkVBU09OX1JPTEVfQ09ORkxJQ1QQFxIfChtFUlJPUl9SRUFTT05fUk9MRV9QUk9URUNURUQQGBIcChhFUlJPUl9SRUFTT05fUk9MRV9JTl9VU0UQGRIfChtFUlJPUl9SRUFTT05fVE9PX01BTllfUk9MRVMQGhIiCh5FUlJPUl9SRUFTT05fR1VJTERfSU5WSVRFX09OTFkQGxInCiNFUlJPUl9SRUFTT05fSk9JTl9SRVFVRVNUX05PVF9GT1VORBAcEhwKGEVSUk9SX1JFQVNPTl9TRUxGX1RBUkdFVBAdEhsKF0VSUk9SX1JFQVNPTl9OT1RfTEVBREVSEB5CpgEKEmNvbS5jaGFvcy5ndWlsZC52MUILRXJyb3JzUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2d1aWxkL3YxO2d1aWxkdjGiAgNDR1iqAg5DaGFvcy5HdWlsZC5WMcoCDkNoYW9zXEd1aWxkXFYx4gIaQ2hhb3NcR3VpbGRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6R3VpbGQ6OlYxYgZwcm90bzM");
 
 /**
  * ErrorReason is the ErrorInfo reason of guild errors (domain "guild.chaos.world").
+ * Limits that are reached (a full guild, a daily withdrawal limit) are
+ * FAILED_PRECONDITION rather than RESOURCE_EXHAUSTED: they are the state of
+ * one guild, not an overloaded server, and must not count against the
+ * callers' circuit breakers or be retried.
+ * A refused call changes nothing.
  *
  * @generated from enum chaos.guild.v1.ErrorReason
  */
@@ -23,74 +28,221 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * No such guild (NOT_FOUND).
+   * No such guild, or it is disbanded (NOT_FOUND). Metadata: "guild_id".
    *
    * @generated from enum value: ERROR_REASON_GUILD_NOT_FOUND = 1;
    */
   GUILD_NOT_FOUND = 1,
 
   /**
-   * Name or tag already in use (ALREADY_EXISTS). Metadata: "field".
+   * Another guild has this name, ignoring case (ALREADY_EXISTS). Metadata: "name".
    *
    * @generated from enum value: ERROR_REASON_NAME_TAKEN = 2;
    */
   NAME_TAKEN = 2,
 
   /**
-   * The character already belongs to a guild (FAILED_PRECONDITION).
+   * Another guild has this tag (ALREADY_EXISTS). Metadata: "tag".
    *
-   * @generated from enum value: ERROR_REASON_ALREADY_IN_GUILD = 3;
+   * @generated from enum value: ERROR_REASON_TAG_TAKEN = 3;
    */
-  ALREADY_IN_GUILD = 3,
+  TAG_TAKEN = 3,
 
   /**
-   * The character is not a member (FAILED_PRECONDITION).
+   * The character already belongs to a guild (FAILED_PRECONDITION). Metadata: "character_id", "guild_id".
    *
-   * @generated from enum value: ERROR_REASON_NOT_A_MEMBER = 4;
+   * @generated from enum value: ERROR_REASON_ALREADY_IN_GUILD = 4;
    */
-  NOT_A_MEMBER = 4,
+  ALREADY_IN_GUILD = 4,
 
   /**
-   * The member's role does not allow this (PERMISSION_DENIED). Metadata: "required_role".
+   * The acting character is in no guild, or not in this one (FAILED_PRECONDITION).
    *
-   * @generated from enum value: ERROR_REASON_INSUFFICIENT_ROLE = 5;
+   * @generated from enum value: ERROR_REASON_NOT_A_MEMBER = 5;
    */
-  INSUFFICIENT_ROLE = 5,
+  NOT_A_MEMBER = 5,
 
   /**
-   * No such pending invite (NOT_FOUND).
+   * The character named is not a member of the actor's guild (NOT_FOUND). Metadata: "character_id".
    *
-   * @generated from enum value: ERROR_REASON_INVITE_NOT_FOUND = 6;
+   * @generated from enum value: ERROR_REASON_MEMBER_NOT_FOUND = 6;
    */
-  INVITE_NOT_FOUND = 6,
+  MEMBER_NOT_FOUND = 6,
 
   /**
-   * The guild is full (FAILED_PRECONDITION). Metadata: "max_members".
+   * The actor's role lacks a permission (PERMISSION_DENIED). Metadata: "permission" (a GuildPermission name).
    *
-   * @generated from enum value: ERROR_REASON_GUILD_FULL = 7;
+   * @generated from enum value: ERROR_REASON_PERMISSION_MISSING = 7;
    */
-  GUILD_FULL = 7,
+  PERMISSION_MISSING = 7,
 
   /**
-   * The leader must transfer leadership before leaving (FAILED_PRECONDITION).
+   * The member or role acted on is not ranked below the actor's role (PERMISSION_DENIED).
+   * Metadata: "actor_rank", "target_rank".
    *
-   * @generated from enum value: ERROR_REASON_LEADER_CANNOT_LEAVE = 8;
+   * @generated from enum value: ERROR_REASON_RANK_TOO_LOW = 8;
    */
-  LEADER_CANNOT_LEAVE = 8,
+  RANK_TOO_LOW = 8,
 
   /**
-   * Not enough gold in the guild bank (FAILED_PRECONDITION). Metadata: "balance".
+   * The caller (token subject) does not own the acting character, or it does not exist (PERMISSION_DENIED).
    *
-   * @generated from enum value: ERROR_REASON_INSUFFICIENT_BANK_FUNDS = 9;
+   * @generated from enum value: ERROR_REASON_NOT_CHARACTER_OWNER = 9;
    */
-  INSUFFICIENT_BANK_FUNDS = 9,
+  NOT_CHARACTER_OWNER = 9,
 
   /**
-   * The caller does not own the acting character (PERMISSION_DENIED).
+   * The character named does not exist or was deleted (NOT_FOUND). Metadata: "character_id".
    *
-   * @generated from enum value: ERROR_REASON_NOT_CHARACTER_OWNER = 10;
+   * @generated from enum value: ERROR_REASON_CHARACTER_NOT_FOUND = 10;
    */
-  NOT_CHARACTER_OWNER = 10,
+  CHARACTER_NOT_FOUND = 10,
+
+  /**
+   * No such invite pending for this character or guild (NOT_FOUND). Metadata: "invite_id".
+   *
+   * @generated from enum value: ERROR_REASON_INVITE_NOT_FOUND = 11;
+   */
+  INVITE_NOT_FOUND = 11,
+
+  /**
+   * The invite expired (FAILED_PRECONDITION). Metadata: "invite_id".
+   *
+   * @generated from enum value: ERROR_REASON_INVITE_EXPIRED = 12;
+   */
+  INVITE_EXPIRED = 12,
+
+  /**
+   * The guild has as many members as allowed (FAILED_PRECONDITION). Metadata: "max_members".
+   *
+   * @generated from enum value: ERROR_REASON_GUILD_FULL = 13;
+   */
+  GUILD_FULL = 13,
+
+  /**
+   * The guild has as many pending invites (or join requests) as allowed (FAILED_PRECONDITION).
+   * Metadata: "max_pending".
+   *
+   * @generated from enum value: ERROR_REASON_TOO_MANY_PENDING = 14;
+   */
+  TOO_MANY_PENDING = 14,
+
+  /**
+   * The leader must transfer leadership (or disband) before leaving (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: ERROR_REASON_LEADER_CANNOT_LEAVE = 15;
+   */
+  LEADER_CANNOT_LEAVE = 15,
+
+  /**
+   * The character's wallet holds less gold than asked (FAILED_PRECONDITION). Metadata: "balance", "required".
+   *
+   * @generated from enum value: ERROR_REASON_INSUFFICIENT_FUNDS = 16;
+   */
+  INSUFFICIENT_FUNDS = 16,
+
+  /**
+   * The guild bank holds less gold than asked (FAILED_PRECONDITION). Metadata: "balance", "required".
+   *
+   * @generated from enum value: ERROR_REASON_INSUFFICIENT_BANK_FUNDS = 17;
+   */
+  INSUFFICIENT_BANK_FUNDS = 17,
+
+  /**
+   * The withdrawal would pass the role's daily limit (FAILED_PRECONDITION).
+   * Metadata: "daily_limit", "withdrawn_today", "remaining".
+   *
+   * @generated from enum value: ERROR_REASON_WITHDRAWAL_LIMIT_EXCEEDED = 18;
+   */
+  WITHDRAWAL_LIMIT_EXCEEDED = 18,
+
+  /**
+   * The idempotency key was used before by this character with other arguments (ALREADY_EXISTS).
+   * Metadata: "idempotency_key".
+   *
+   * @generated from enum value: ERROR_REASON_IDEMPOTENCY_KEY_REUSED = 19;
+   */
+  IDEMPOTENCY_KEY_REUSED = 19,
+
+  /**
+   * The gold movement's outcome is not known yet (inventory did not answer);
+   * it is settled on its own shortly. Retry with the same idempotency key to
+   * learn it (UNAVAILABLE, with RetryInfo).
+   *
+   * @generated from enum value: ERROR_REASON_SETTLEMENT_PENDING = 20;
+   */
+  SETTLEMENT_PENDING = 20,
+
+  /**
+   * The guild is being disbanded: nothing changes any more (FAILED_PRECONDITION). Metadata: "guild_id".
+   *
+   * @generated from enum value: ERROR_REASON_GUILD_DISBANDING = 21;
+   */
+  GUILD_DISBANDING = 21,
+
+  /**
+   * No such role in the actor's guild (NOT_FOUND). Metadata: "role_id".
+   *
+   * @generated from enum value: ERROR_REASON_ROLE_NOT_FOUND = 22;
+   */
+  ROLE_NOT_FOUND = 22,
+
+  /**
+   * Another role of the guild has this name or rank (ALREADY_EXISTS). Metadata: "field".
+   *
+   * @generated from enum value: ERROR_REASON_ROLE_CONFLICT = 23;
+   */
+  ROLE_CONFLICT = 23,
+
+  /**
+   * The leader's role cannot be edited, deleted or given, and the entry role cannot be deleted
+   * (FAILED_PRECONDITION). Metadata: "role_id".
+   *
+   * @generated from enum value: ERROR_REASON_ROLE_PROTECTED = 24;
+   */
+  ROLE_PROTECTED = 24,
+
+  /**
+   * Members still hold the role (FAILED_PRECONDITION). Metadata: "members".
+   *
+   * @generated from enum value: ERROR_REASON_ROLE_IN_USE = 25;
+   */
+  ROLE_IN_USE = 25,
+
+  /**
+   * The guild has as many roles as allowed (FAILED_PRECONDITION). Metadata: "max_roles".
+   *
+   * @generated from enum value: ERROR_REASON_TOO_MANY_ROLES = 26;
+   */
+  TOO_MANY_ROLES = 26,
+
+  /**
+   * The guild takes no join requests: it is invite only (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: ERROR_REASON_GUILD_INVITE_ONLY = 27;
+   */
+  GUILD_INVITE_ONLY = 27,
+
+  /**
+   * No such pending join request in the actor's guild (NOT_FOUND). Metadata: "join_request_id".
+   *
+   * @generated from enum value: ERROR_REASON_JOIN_REQUEST_NOT_FOUND = 28;
+   */
+  JOIN_REQUEST_NOT_FOUND = 28,
+
+  /**
+   * The actor named themself where another character is needed (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_SELF_TARGET = 29;
+   */
+  SELF_TARGET = 29,
+
+  /**
+   * Only the guild's leader may do this: transfer leadership, disband (PERMISSION_DENIED).
+   *
+   * @generated from enum value: ERROR_REASON_NOT_LEADER = 30;
+   */
+  NOT_LEADER = 30,
 }
 
 /**

@@ -2,9 +2,9 @@
 // @generated from file chaos/guild/v1/events.proto (package chaos.guild.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Guild, GuildRole, Invite, Member } from "./guild_pb.js";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Guild, GuildRole, Invite, JoinRequest, Member } from "./guild_pb.js";
 import { file_chaos_guild_v1_guild } from "./guild_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,10 +14,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/guild/v1/events.proto.
  */
 export const file_chaos_guild_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtjaGFvcy9ndWlsZC92MS9ldmVudHMucHJvdG8SDmNoYW9zLmd1aWxkLnYxIjQKDEd1aWxkQ3JlYXRlZBIkCgVndWlsZBgBIAEoCzIVLmNoYW9zLmd1aWxkLnYxLkd1aWxkIjcKDU1lbWJlckludml0ZWQSJgoGaW52aXRlGAEgASgLMhYuY2hhb3MuZ3VpbGQudjEuSW52aXRlIjYKDE1lbWJlckpvaW5lZBImCgZtZW1iZXIYASABKAsyFi5jaGFvcy5ndWlsZC52MS5NZW1iZXIiZAoKTWVtYmVyTGVmdBIQCghndWlsZF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSLgoKbGVhdmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilQEKDE1lbWJlcktpY2tlZBIQCghndWlsZF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSHgoWa2lja2VkX2J5X2NoYXJhY3Rlcl9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAkSLQoJa2lja190aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK2AQoRTWVtYmVyUm9sZUNoYW5nZWQSEAoIZ3VpbGRfaWQYASABKAkSFAoMY2hhcmFjdGVyX2lkGAIgASgJEisKCG9sZF9yb2xlGAMgASgOMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlEisKCG5ld19yb2xlGAQgASgOMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlEh8KF2NoYW5nZWRfYnlfY2hhcmFjdGVyX2lkGAUgASgJImsKFUxlYWRlcnNoaXBUcmFuc2ZlcnJlZBIQCghndWlsZF9pZBgBIAEoCRIfChdvbGRfbGVhZGVyX2NoYXJhY3Rlcl9pZBgCIAEoCRIfChduZXdfbGVhZGVyX2NoYXJhY3Rlcl9pZBgDIAEoCSJUCg5HdWlsZERpc2JhbmRlZBIQCghndWlsZF9pZBgBIAEoCRIwCgxkaXNiYW5kX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKEkd1aWxkQmFua0RlcG9zaXRlZBIQCghndWlsZF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSDAoEZ29sZBgDIAEoAxIVCg1iYWxhbmNlX2FmdGVyGAQgASgDImEKEkd1aWxkQmFua1dpdGhkcmF3bhIQCghndWlsZF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSDAoEZ29sZBgDIAEoAxIVCg1iYWxhbmNlX2FmdGVyGAQgASgDQqYBChJjb20uY2hhb3MuZ3VpbGQudjFCC0V2ZW50c1Byb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ndWlsZC92MTtndWlsZHYxogIDQ0dYqgIOQ2hhb3MuR3VpbGQuVjHKAg5DaGFvc1xHdWlsZFxWMeICGkNoYW9zXEd1aWxkXFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6Okd1aWxkOjpWMWIGcHJvdG8z", [file_chaos_guild_v1_guild, file_google_protobuf_timestamp]);
+  fileDesc("ChtjaGFvcy9ndWlsZC92MS9ldmVudHMucHJvdG8SDmNoYW9zLmd1aWxkLnYxIpMBCgxHdWlsZENyZWF0ZWQSJAoFZ3VpbGQYASABKAsyFS5jaGFvcy5ndWlsZC52MS5HdWlsZBIoCgVyb2xlcxgCIAMoCzIZLmNoYW9zLmd1aWxkLnYxLkd1aWxkUm9sZRImCgZsZWFkZXIYAyABKAsyFi5jaGFvcy5ndWlsZC52MS5NZW1iZXISCwoDZmVlGAQgASgDIsQBCgxNZW1iZXJKb2luZWQSJgoGbWVtYmVyGAEgASgLMhYuY2hhb3MuZ3VpbGQudjEuTWVtYmVyEhIKCmd1aWxkX25hbWUYAiABKAkSKgoGbWV0aG9kGAMgASgOMhouY2hhb3MuZ3VpbGQudjEuSm9pbk1ldGhvZBIRCglpbnZpdGVfaWQYBCABKAkSFwoPam9pbl9yZXF1ZXN0X2lkGAUgASgJEiAKGGFkbWl0dGVkX2J5X2NoYXJhY3Rlcl9pZBgGIAEoCSKpAQoKTWVtYmVyTGVmdBIQCghndWlsZF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSFgoOY2hhcmFjdGVyX25hbWUYAyABKAkSKwoGcmVhc29uGAQgASgOMhsuY2hhb3MuZ3VpbGQudjEuTGVhdmVSZWFzb24SLgoKbGVhdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirQEKDE1lbWJlcktpY2tlZBIQCghndWlsZF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSFgoOY2hhcmFjdGVyX25hbWUYAyABKAkSHgoWa2lja2VkX2J5X2NoYXJhY3Rlcl9pZBgEIAEoCRIOCgZyZWFzb24YBSABKAkSLQoJa2lja190aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLnAQoRTWVtYmVyUm9sZUNoYW5nZWQSEAoIZ3VpbGRfaWQYASABKAkSFAoMY2hhcmFjdGVyX2lkGAIgASgJEisKCG9sZF9yb2xlGAMgASgLMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlEisKCG5ld19yb2xlGAQgASgLMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlEh8KF2NoYW5nZWRfYnlfY2hhcmFjdGVyX2lkGAUgASgJEi8KC2NoYW5nZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoLUm9sZUNyZWF0ZWQSJwoEcm9sZRgBIAEoCzIZLmNoYW9zLmd1aWxkLnYxLkd1aWxkUm9sZRIfChdjcmVhdGVkX2J5X2NoYXJhY3Rlcl9pZBgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiuQEKC1JvbGVVcGRhdGVkEisKCG9sZF9yb2xlGAEgASgLMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlEisKCG5ld19yb2xlGAIgASgLMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlEh8KF3VwZGF0ZWRfYnlfY2hhcmFjdGVyX2lkGAMgASgJEi8KC3VwZGF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoLUm9sZURlbGV0ZWQSJwoEcm9sZRgBIAEoCzIZLmNoYW9zLmd1aWxkLnYxLkd1aWxkUm9sZRIfChdkZWxldGVkX2J5X2NoYXJhY3Rlcl9pZBgCIAEoCRIvCgtkZWxldGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi+AEKFUxlYWRlcnNoaXBUcmFuc2ZlcnJlZBIQCghndWlsZF9pZBgBIAEoCRIiChpmb3JtZXJfbGVhZGVyX2NoYXJhY3Rlcl9pZBgCIAEoCRIfChduZXdfbGVhZGVyX2NoYXJhY3Rlcl9pZBgDIAEoCRI2CgZyZWFzb24YBCABKA4yJi5jaGFvcy5ndWlsZC52MS5MZWFkZXJzaGlwQ2hhbmdlUmVhc29uEh0KFWZvcm1lcl9sZWFkZXJfcm9sZV9pZBgFIAEoCRIxCg10cmFuc2Zlcl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0CgpJbnZpdGVTZW50EiYKBmludml0ZRgBIAEoCzIWLmNoYW9zLmd1aWxkLnYxLkludml0ZSI4Cg5JbnZpdGVBY2NlcHRlZBImCgZpbnZpdGUYASABKAsyFi5jaGFvcy5ndWlsZC52MS5JbnZpdGUiOAoOSW52aXRlRGVjbGluZWQSJgoGaW52aXRlGAEgASgLMhYuY2hhb3MuZ3VpbGQudjEuSW52aXRlIlgKDUludml0ZVJldm9rZWQSJgoGaW52aXRlGAEgASgLMhYuY2hhb3MuZ3VpbGQudjEuSW52aXRlEh8KF3Jldm9rZWRfYnlfY2hhcmFjdGVyX2lkGAIgASgJIjcKDUludml0ZUV4cGlyZWQSJgoGaW52aXRlGAEgASgLMhYuY2hhb3MuZ3VpbGQudjEuSW52aXRlIlYKDUpvaW5SZXF1ZXN0ZWQSMQoMam9pbl9yZXF1ZXN0GAEgASgLMhsuY2hhb3MuZ3VpbGQudjEuSm9pblJlcXVlc3QSEgoKZ3VpbGRfbmFtZRgCIAEoCSJcChNKb2luUmVxdWVzdFJlamVjdGVkEjEKDGpvaW5fcmVxdWVzdBgBIAEoCzIbLmNoYW9zLmd1aWxkLnYxLkpvaW5SZXF1ZXN0EhIKCmd1aWxkX25hbWUYAiABKAkivQEKDkd1aWxkRGlzYmFuZGVkEiQKBWd1aWxkGAEgASgLMhUuY2hhb3MuZ3VpbGQudjEuR3VpbGQSIwobZm9ybWVyX21lbWJlcl9jaGFyYWN0ZXJfaWRzGAIgAygJEhUKDXJldHVybmVkX2dvbGQYAyABKAMSFwoPdW5yZXR1cm5lZF9nb2xkGAQgASgDEjAKDGRpc2JhbmRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi0AEKEkd1aWxkQmFua0RlcG9zaXRlZBIQCghndWlsZF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSDgoGYW1vdW50GAMgASgDEhoKEmJhbmtfYmFsYW5jZV9hZnRlchgEIAEoAxIcChR3YWxsZXRfYmFsYW5jZV9hZnRlchgFIAEoAxIWCg50cmFuc2FjdGlvbl9pZBgGIAEoCRIwCgxkZXBvc2l0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItEBChJHdWlsZEJhbmtXaXRoZHJhd24SEAoIZ3VpbGRfaWQYASABKAkSFAoMY2hhcmFjdGVyX2lkGAIgASgJEg4KBmFtb3VudBgDIAEoAxIaChJiYW5rX2JhbGFuY2VfYWZ0ZXIYBCABKAMSHAoUd2FsbGV0X2JhbGFuY2VfYWZ0ZXIYBSABKAMSFgoOdHJhbnNhY3Rpb25faWQYBiABKAkSMQoNd2l0aGRyYXdfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqXwoKSm9pbk1ldGhvZBIbChdKT0lOX01FVEhPRF9VTlNQRUNJRklFRBAAEhYKEkpPSU5fTUVUSE9EX0lOVklURRABEhwKGEpPSU5fTUVUSE9EX0pPSU5fUkVRVUVTVBACKmYKC0xlYXZlUmVhc29uEhwKGExFQVZFX1JFQVNPTl9VTlNQRUNJRklFRBAAEhUKEUxFQVZFX1JFQVNPTl9MRUZUEAESIgoeTEVBVkVfUkVBU09OX0NIQVJBQ1RFUl9ERUxFVEVEEAIqmQEKFkxlYWRlcnNoaXBDaGFuZ2VSZWFzb24SKAokTEVBREVSU0hJUF9DSEFOR0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASKAokTEVBREVSU0hJUF9DSEFOR0VfUkVBU09OX1RSQU5TRkVSUkVEEAESKwonTEVBREVSU0hJUF9DSEFOR0VfUkVBU09OX0xFQURFUl9ERUxFVEVEEAJCpgEKEmNvbS5jaGFvcy5ndWlsZC52MUILRXZlbnRzUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2d1aWxkL3YxO2d1aWxkdjGiAgNDR1iqAg5DaGFvcy5HdWlsZC5WMcoCDkNoYW9zXEd1aWxkXFYx4gIaQ2hhb3NcR3VpbGRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6R3VpbGQ6OlYxYgZwcm90bzM", [file_chaos_guild_v1_guild, file_google_protobuf_timestamp]);
 
 /**
- * GuildCreated is emitted when a guild is founded.
+ * GuildCreated is emitted when a guild is founded and its fee is paid.
  *
  * @generated from message chaos.guild.v1.GuildCreated
  */
@@ -26,6 +26,27 @@ export type GuildCreated = Message<"chaos.guild.v1.GuildCreated"> & {
    * @generated from field: chaos.guild.v1.Guild guild = 1;
    */
   guild?: Guild | undefined;
+
+  /**
+   * Its default roles, highest first.
+   *
+   * @generated from field: repeated chaos.guild.v1.GuildRole roles = 2;
+   */
+  roles: GuildRole[];
+
+  /**
+   * The founder, as leader.
+   *
+   * @generated from field: chaos.guild.v1.Member leader = 3;
+   */
+  leader?: Member | undefined;
+
+  /**
+   * The creation fee charged from the founder's wallet.
+   *
+   * @generated from field: int64 fee = 4;
+   */
+  fee: bigint;
 };
 
 /**
@@ -36,26 +57,7 @@ export const GuildCreatedSchema: GenMessage<GuildCreated> = /*@__PURE__*/
   messageDesc(file_chaos_guild_v1_events, 0);
 
 /**
- * MemberInvited is emitted when a character is invited.
- *
- * @generated from message chaos.guild.v1.MemberInvited
- */
-export type MemberInvited = Message<"chaos.guild.v1.MemberInvited"> & {
-  /**
-   * @generated from field: chaos.guild.v1.Invite invite = 1;
-   */
-  invite?: Invite | undefined;
-};
-
-/**
- * Describes the message chaos.guild.v1.MemberInvited.
- * Use `create(MemberInvitedSchema)` to create a new message.
- */
-export const MemberInvitedSchema: GenMessage<MemberInvited> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_events, 1);
-
-/**
- * MemberJoined is emitted when an invite is accepted.
+ * MemberJoined is emitted when a character joins a guild (not its founder).
  *
  * @generated from message chaos.guild.v1.MemberJoined
  */
@@ -64,6 +66,37 @@ export type MemberJoined = Message<"chaos.guild.v1.MemberJoined"> & {
    * @generated from field: chaos.guild.v1.Member member = 1;
    */
   member?: Member | undefined;
+
+  /**
+   * @generated from field: string guild_name = 2;
+   */
+  guildName: string;
+
+  /**
+   * @generated from field: chaos.guild.v1.JoinMethod method = 3;
+   */
+  method: JoinMethod;
+
+  /**
+   * The invite accepted (JOIN_METHOD_INVITE).
+   *
+   * @generated from field: string invite_id = 4;
+   */
+  inviteId: string;
+
+  /**
+   * The join request approved (JOIN_METHOD_JOIN_REQUEST).
+   *
+   * @generated from field: string join_request_id = 5;
+   */
+  joinRequestId: string;
+
+  /**
+   * The inviter, or the approver.
+   *
+   * @generated from field: string admitted_by_character_id = 6;
+   */
+  admittedByCharacterId: string;
 };
 
 /**
@@ -71,10 +104,10 @@ export type MemberJoined = Message<"chaos.guild.v1.MemberJoined"> & {
  * Use `create(MemberJoinedSchema)` to create a new message.
  */
 export const MemberJoinedSchema: GenMessage<MemberJoined> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_events, 2);
+  messageDesc(file_chaos_guild_v1_events, 1);
 
 /**
- * MemberLeft is emitted when a member leaves.
+ * MemberLeft is emitted when a member leaves (not when kicked, nor at disbanding).
  *
  * @generated from message chaos.guild.v1.MemberLeft
  */
@@ -90,7 +123,17 @@ export type MemberLeft = Message<"chaos.guild.v1.MemberLeft"> & {
   characterId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp leave_time = 3;
+   * @generated from field: string character_name = 3;
+   */
+  characterName: string;
+
+  /**
+   * @generated from field: chaos.guild.v1.LeaveReason reason = 4;
+   */
+  reason: LeaveReason;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp leave_time = 5;
    */
   leaveTime?: Timestamp | undefined;
 };
@@ -100,10 +143,10 @@ export type MemberLeft = Message<"chaos.guild.v1.MemberLeft"> & {
  * Use `create(MemberLeftSchema)` to create a new message.
  */
 export const MemberLeftSchema: GenMessage<MemberLeft> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_events, 3);
+  messageDesc(file_chaos_guild_v1_events, 2);
 
 /**
- * MemberKicked is emitted when a member is removed.
+ * MemberKicked is emitted when a member is removed by another.
  *
  * @generated from message chaos.guild.v1.MemberKicked
  */
@@ -119,17 +162,24 @@ export type MemberKicked = Message<"chaos.guild.v1.MemberKicked"> & {
   characterId: string;
 
   /**
-   * @generated from field: string kicked_by_character_id = 3;
+   * @generated from field: string character_name = 3;
+   */
+  characterName: string;
+
+  /**
+   * @generated from field: string kicked_by_character_id = 4;
    */
   kickedByCharacterId: string;
 
   /**
-   * @generated from field: string reason = 4;
+   * What the kicker wrote.
+   *
+   * @generated from field: string reason = 5;
    */
   reason: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp kick_time = 5;
+   * @generated from field: google.protobuf.Timestamp kick_time = 6;
    */
   kickTime?: Timestamp | undefined;
 };
@@ -139,10 +189,10 @@ export type MemberKicked = Message<"chaos.guild.v1.MemberKicked"> & {
  * Use `create(MemberKickedSchema)` to create a new message.
  */
 export const MemberKickedSchema: GenMessage<MemberKicked> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_events, 4);
+  messageDesc(file_chaos_guild_v1_events, 3);
 
 /**
- * MemberRoleChanged is emitted on promotion or demotion.
+ * MemberRoleChanged is emitted when a member gets another role (not by a leadership change).
  *
  * @generated from message chaos.guild.v1.MemberRoleChanged
  */
@@ -160,17 +210,22 @@ export type MemberRoleChanged = Message<"chaos.guild.v1.MemberRoleChanged"> & {
   /**
    * @generated from field: chaos.guild.v1.GuildRole old_role = 3;
    */
-  oldRole: GuildRole;
+  oldRole?: GuildRole | undefined;
 
   /**
    * @generated from field: chaos.guild.v1.GuildRole new_role = 4;
    */
-  newRole: GuildRole;
+  newRole?: GuildRole | undefined;
 
   /**
    * @generated from field: string changed_by_character_id = 5;
    */
   changedByCharacterId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp change_time = 6;
+   */
+  changeTime?: Timestamp | undefined;
 };
 
 /**
@@ -178,7 +233,99 @@ export type MemberRoleChanged = Message<"chaos.guild.v1.MemberRoleChanged"> & {
  * Use `create(MemberRoleChangedSchema)` to create a new message.
  */
 export const MemberRoleChangedSchema: GenMessage<MemberRoleChanged> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 4);
+
+/**
+ * RoleCreated is emitted when a guild gains a role.
+ *
+ * @generated from message chaos.guild.v1.RoleCreated
+ */
+export type RoleCreated = Message<"chaos.guild.v1.RoleCreated"> & {
+  /**
+   * @generated from field: chaos.guild.v1.GuildRole role = 1;
+   */
+  role?: GuildRole | undefined;
+
+  /**
+   * @generated from field: string created_by_character_id = 2;
+   */
+  createdByCharacterId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 3;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RoleCreated.
+ * Use `create(RoleCreatedSchema)` to create a new message.
+ */
+export const RoleCreatedSchema: GenMessage<RoleCreated> = /*@__PURE__*/
   messageDesc(file_chaos_guild_v1_events, 5);
+
+/**
+ * RoleUpdated is emitted when a role's name, rank, permissions or limit change.
+ *
+ * @generated from message chaos.guild.v1.RoleUpdated
+ */
+export type RoleUpdated = Message<"chaos.guild.v1.RoleUpdated"> & {
+  /**
+   * @generated from field: chaos.guild.v1.GuildRole old_role = 1;
+   */
+  oldRole?: GuildRole | undefined;
+
+  /**
+   * @generated from field: chaos.guild.v1.GuildRole new_role = 2;
+   */
+  newRole?: GuildRole | undefined;
+
+  /**
+   * @generated from field: string updated_by_character_id = 3;
+   */
+  updatedByCharacterId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 4;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RoleUpdated.
+ * Use `create(RoleUpdatedSchema)` to create a new message.
+ */
+export const RoleUpdatedSchema: GenMessage<RoleUpdated> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 6);
+
+/**
+ * RoleDeleted is emitted when a role is removed.
+ *
+ * @generated from message chaos.guild.v1.RoleDeleted
+ */
+export type RoleDeleted = Message<"chaos.guild.v1.RoleDeleted"> & {
+  /**
+   * @generated from field: chaos.guild.v1.GuildRole role = 1;
+   */
+  role?: GuildRole | undefined;
+
+  /**
+   * @generated from field: string deleted_by_character_id = 2;
+   */
+  deletedByCharacterId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp delete_time = 3;
+   */
+  deleteTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RoleDeleted.
+ * Use `create(RoleDeletedSchema)` to create a new message.
+ */
+export const RoleDeletedSchema: GenMessage<RoleDeleted> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 7);
 
 /**
  * LeadershipTransferred is emitted when the leader changes.
@@ -192,14 +339,31 @@ export type LeadershipTransferred = Message<"chaos.guild.v1.LeadershipTransferre
   guildId: string;
 
   /**
-   * @generated from field: string old_leader_character_id = 2;
+   * @generated from field: string former_leader_character_id = 2;
    */
-  oldLeaderCharacterId: string;
+  formerLeaderCharacterId: string;
 
   /**
    * @generated from field: string new_leader_character_id = 3;
    */
   newLeaderCharacterId: string;
+
+  /**
+   * @generated from field: chaos.guild.v1.LeadershipChangeReason reason = 4;
+   */
+  reason: LeadershipChangeReason;
+
+  /**
+   * The role the former leader took (empty when the former leader was deleted).
+   *
+   * @generated from field: string former_leader_role_id = 5;
+   */
+  formerLeaderRoleId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp transfer_time = 6;
+   */
+  transferTime?: Timestamp | undefined;
 };
 
 /**
@@ -207,21 +371,194 @@ export type LeadershipTransferred = Message<"chaos.guild.v1.LeadershipTransferre
  * Use `create(LeadershipTransferredSchema)` to create a new message.
  */
 export const LeadershipTransferredSchema: GenMessage<LeadershipTransferred> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_events, 6);
+  messageDesc(file_chaos_guild_v1_events, 8);
 
 /**
- * GuildDisbanded is emitted when a guild is dissolved.
+ * InviteSent is emitted when a character is invited.
+ *
+ * @generated from message chaos.guild.v1.InviteSent
+ */
+export type InviteSent = Message<"chaos.guild.v1.InviteSent"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.InviteSent.
+ * Use `create(InviteSentSchema)` to create a new message.
+ */
+export const InviteSentSchema: GenMessage<InviteSent> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 9);
+
+/**
+ * InviteAccepted is emitted when the invited character joins (MemberJoined follows).
+ *
+ * @generated from message chaos.guild.v1.InviteAccepted
+ */
+export type InviteAccepted = Message<"chaos.guild.v1.InviteAccepted"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.InviteAccepted.
+ * Use `create(InviteAcceptedSchema)` to create a new message.
+ */
+export const InviteAcceptedSchema: GenMessage<InviteAccepted> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 10);
+
+/**
+ * InviteDeclined is emitted when the invited character says no.
+ *
+ * @generated from message chaos.guild.v1.InviteDeclined
+ */
+export type InviteDeclined = Message<"chaos.guild.v1.InviteDeclined"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.InviteDeclined.
+ * Use `create(InviteDeclinedSchema)` to create a new message.
+ */
+export const InviteDeclinedSchema: GenMessage<InviteDeclined> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 11);
+
+/**
+ * InviteRevoked is emitted when the guild withdraws an invite.
+ *
+ * @generated from message chaos.guild.v1.InviteRevoked
+ */
+export type InviteRevoked = Message<"chaos.guild.v1.InviteRevoked"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+
+  /**
+   * @generated from field: string revoked_by_character_id = 2;
+   */
+  revokedByCharacterId: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.InviteRevoked.
+ * Use `create(InviteRevokedSchema)` to create a new message.
+ */
+export const InviteRevokedSchema: GenMessage<InviteRevoked> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 12);
+
+/**
+ * InviteExpired is emitted when nobody answered an invite in time.
+ *
+ * @generated from message chaos.guild.v1.InviteExpired
+ */
+export type InviteExpired = Message<"chaos.guild.v1.InviteExpired"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.InviteExpired.
+ * Use `create(InviteExpiredSchema)` to create a new message.
+ */
+export const InviteExpiredSchema: GenMessage<InviteExpired> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 13);
+
+/**
+ * JoinRequested is emitted when a character asks to join an open guild.
+ *
+ * @generated from message chaos.guild.v1.JoinRequested
+ */
+export type JoinRequested = Message<"chaos.guild.v1.JoinRequested"> & {
+  /**
+   * @generated from field: chaos.guild.v1.JoinRequest join_request = 1;
+   */
+  joinRequest?: JoinRequest | undefined;
+
+  /**
+   * @generated from field: string guild_name = 2;
+   */
+  guildName: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.JoinRequested.
+ * Use `create(JoinRequestedSchema)` to create a new message.
+ */
+export const JoinRequestedSchema: GenMessage<JoinRequested> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 14);
+
+/**
+ * JoinRequestRejected is emitted when the guild turns a join request down
+ * (an approval is a MemberJoined with the request's id).
+ *
+ * @generated from message chaos.guild.v1.JoinRequestRejected
+ */
+export type JoinRequestRejected = Message<"chaos.guild.v1.JoinRequestRejected"> & {
+  /**
+   * @generated from field: chaos.guild.v1.JoinRequest join_request = 1;
+   */
+  joinRequest?: JoinRequest | undefined;
+
+  /**
+   * @generated from field: string guild_name = 2;
+   */
+  guildName: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.JoinRequestRejected.
+ * Use `create(JoinRequestRejectedSchema)` to create a new message.
+ */
+export const JoinRequestRejectedSchema: GenMessage<JoinRequestRejected> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_events, 15);
+
+/**
+ * GuildDisbanded is emitted when a guild is dissolved and its bank returned.
  *
  * @generated from message chaos.guild.v1.GuildDisbanded
  */
 export type GuildDisbanded = Message<"chaos.guild.v1.GuildDisbanded"> & {
   /**
-   * @generated from field: string guild_id = 1;
+   * The guild in its final state (DISBANDED, no members).
+   *
+   * @generated from field: chaos.guild.v1.Guild guild = 1;
    */
-  guildId: string;
+  guild?: Guild | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp disband_time = 2;
+   * Everyone who was a member, the leader included.
+   *
+   * @generated from field: repeated string former_member_character_ids = 2;
+   */
+  formerMemberCharacterIds: string[];
+
+  /**
+   * Gold moved from the bank to the leader's wallet.
+   *
+   * @generated from field: int64 returned_gold = 3;
+   */
+  returnedGold: bigint;
+
+  /**
+   * Gold left in the bank's ledger account because no live leader could
+   * receive it (the last member's character was deleted).
+   *
+   * @generated from field: int64 unreturned_gold = 4;
+   */
+  unreturnedGold: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp disband_time = 5;
    */
   disbandTime?: Timestamp | undefined;
 };
@@ -231,10 +568,10 @@ export type GuildDisbanded = Message<"chaos.guild.v1.GuildDisbanded"> & {
  * Use `create(GuildDisbandedSchema)` to create a new message.
  */
 export const GuildDisbandedSchema: GenMessage<GuildDisbanded> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_events, 7);
+  messageDesc(file_chaos_guild_v1_events, 16);
 
 /**
- * GuildBankDeposited is emitted when gold enters the bank.
+ * GuildBankDeposited is emitted when gold entered the bank.
  *
  * @generated from message chaos.guild.v1.GuildBankDeposited
  */
@@ -245,19 +582,38 @@ export type GuildBankDeposited = Message<"chaos.guild.v1.GuildBankDeposited"> & 
   guildId: string;
 
   /**
+   * The depositor.
+   *
    * @generated from field: string character_id = 2;
    */
   characterId: string;
 
   /**
-   * @generated from field: int64 gold = 3;
+   * @generated from field: int64 amount = 3;
    */
-  gold: bigint;
+  amount: bigint;
 
   /**
-   * @generated from field: int64 balance_after = 4;
+   * @generated from field: int64 bank_balance_after = 4;
    */
-  balanceAfter: bigint;
+  bankBalanceAfter: bigint;
+
+  /**
+   * @generated from field: int64 wallet_balance_after = 5;
+   */
+  walletBalanceAfter: bigint;
+
+  /**
+   * The ledger transaction in inventory.
+   *
+   * @generated from field: string transaction_id = 6;
+   */
+  transactionId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp deposit_time = 7;
+   */
+  depositTime?: Timestamp | undefined;
 };
 
 /**
@@ -265,10 +621,10 @@ export type GuildBankDeposited = Message<"chaos.guild.v1.GuildBankDeposited"> & 
  * Use `create(GuildBankDepositedSchema)` to create a new message.
  */
 export const GuildBankDepositedSchema: GenMessage<GuildBankDeposited> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_events, 8);
+  messageDesc(file_chaos_guild_v1_events, 17);
 
 /**
- * GuildBankWithdrawn is emitted when gold leaves the bank.
+ * GuildBankWithdrawn is emitted when gold left the bank for a member's wallet.
  *
  * @generated from message chaos.guild.v1.GuildBankWithdrawn
  */
@@ -279,19 +635,38 @@ export type GuildBankWithdrawn = Message<"chaos.guild.v1.GuildBankWithdrawn"> & 
   guildId: string;
 
   /**
+   * The member who withdrew.
+   *
    * @generated from field: string character_id = 2;
    */
   characterId: string;
 
   /**
-   * @generated from field: int64 gold = 3;
+   * @generated from field: int64 amount = 3;
    */
-  gold: bigint;
+  amount: bigint;
 
   /**
-   * @generated from field: int64 balance_after = 4;
+   * @generated from field: int64 bank_balance_after = 4;
    */
-  balanceAfter: bigint;
+  bankBalanceAfter: bigint;
+
+  /**
+   * @generated from field: int64 wallet_balance_after = 5;
+   */
+  walletBalanceAfter: bigint;
+
+  /**
+   * The ledger transaction in inventory.
+   *
+   * @generated from field: string transaction_id = 6;
+   */
+  transactionId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp withdraw_time = 7;
+   */
+  withdrawTime?: Timestamp | undefined;
 };
 
 /**
@@ -299,5 +674,101 @@ export type GuildBankWithdrawn = Message<"chaos.guild.v1.GuildBankWithdrawn"> & 
  * Use `create(GuildBankWithdrawnSchema)` to create a new message.
  */
 export const GuildBankWithdrawnSchema: GenMessage<GuildBankWithdrawn> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_events, 9);
+  messageDesc(file_chaos_guild_v1_events, 18);
+
+/**
+ * JoinMethod says how a member got in.
+ *
+ * @generated from enum chaos.guild.v1.JoinMethod
+ */
+export enum JoinMethod {
+  /**
+   * @generated from enum value: JOIN_METHOD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Accepted an invite.
+   *
+   * @generated from enum value: JOIN_METHOD_INVITE = 1;
+   */
+  INVITE = 1,
+
+  /**
+   * A join request was approved.
+   *
+   * @generated from enum value: JOIN_METHOD_JOIN_REQUEST = 2;
+   */
+  JOIN_REQUEST = 2,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.JoinMethod.
+ */
+export const JoinMethodSchema: GenEnum<JoinMethod> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_events, 0);
+
+/**
+ * LeaveReason says why a member left.
+ *
+ * @generated from enum chaos.guild.v1.LeaveReason
+ */
+export enum LeaveReason {
+  /**
+   * @generated from enum value: LEAVE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The member chose to.
+   *
+   * @generated from enum value: LEAVE_REASON_LEFT = 1;
+   */
+  LEFT = 1,
+
+  /**
+   * The character was deleted.
+   *
+   * @generated from enum value: LEAVE_REASON_CHARACTER_DELETED = 2;
+   */
+  CHARACTER_DELETED = 2,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.LeaveReason.
+ */
+export const LeaveReasonSchema: GenEnum<LeaveReason> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_events, 1);
+
+/**
+ * LeadershipChangeReason says why the leader changed.
+ *
+ * @generated from enum chaos.guild.v1.LeadershipChangeReason
+ */
+export enum LeadershipChangeReason {
+  /**
+   * @generated from enum value: LEADERSHIP_CHANGE_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The leader handed it over.
+   *
+   * @generated from enum value: LEADERSHIP_CHANGE_REASON_TRANSFERRED = 1;
+   */
+  TRANSFERRED = 1,
+
+  /**
+   * The leader's character was deleted; the highest-ranked member took over.
+   *
+   * @generated from enum value: LEADERSHIP_CHANGE_REASON_LEADER_DELETED = 2;
+   */
+  LEADER_DELETED = 2,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.LeadershipChangeReason.
+ */
+export const LeadershipChangeReasonSchema: GenEnum<LeadershipChangeReason> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_events, 2);
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/guild/v1/guild.proto.
  */
 export const file_chaos_guild_v1_guild: GenFile = /*@__PURE__*/
-  fileDesc("ChpjaGFvcy9ndWlsZC92MS9ndWlsZC5wcm90bxIOY2hhb3MuZ3VpbGQudjEiwwEKBUd1aWxkEhAKCGd1aWxkX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSCwoDdGFnGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEhsKE2xlYWRlcl9jaGFyYWN0ZXJfaWQYBSABKAkSFAoMbWVtYmVyX2NvdW50GAYgASgFEhQKDGJhbmtfYmFsYW5jZRgHIAEoAxIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiAEKBk1lbWJlchIUCgxjaGFyYWN0ZXJfaWQYASABKAkSEAoIZ3VpbGRfaWQYAiABKAkSJwoEcm9sZRgDIAEoDjIZLmNoYW9zLmd1aWxkLnYxLkd1aWxkUm9sZRItCglqb2luX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpUBCgZJbnZpdGUSEQoJaW52aXRlX2lkGAEgASgJEhAKCGd1aWxkX2lkGAIgASgJEhQKDGNoYXJhY3Rlcl9pZBgDIAEoCRIfChdpbnZpdGVkX2J5X2NoYXJhY3Rlcl9pZBgEIAEoCRIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqhQEKCUd1aWxkUm9sZRIaChZHVUlMRF9ST0xFX1VOU1BFQ0lGSUVEEAASFQoRR1VJTERfUk9MRV9MRUFERVIQARIWChJHVUlMRF9ST0xFX09GRklDRVIQAhIVChFHVUlMRF9ST0xFX01FTUJFUhADEhYKEkdVSUxEX1JPTEVfUkVDUlVJVBAEQqUBChJjb20uY2hhb3MuZ3VpbGQudjFCCkd1aWxkUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2d1aWxkL3YxO2d1aWxkdjGiAgNDR1iqAg5DaGFvcy5HdWlsZC5WMcoCDkNoYW9zXEd1aWxkXFYx4gIaQ2hhb3NcR3VpbGRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6R3VpbGQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChpjaGFvcy9ndWlsZC92MS9ndWlsZC5wcm90bxIOY2hhb3MuZ3VpbGQudjEijgIKBUd1aWxkEhAKCGd1aWxkX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSCwoDdGFnGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEjQKC2pvaW5fcG9saWN5GAUgASgOMh8uY2hhb3MuZ3VpbGQudjEuR3VpbGRKb2luUG9saWN5EikKBXN0YXRlGAYgASgOMhouY2hhb3MuZ3VpbGQudjEuR3VpbGRTdGF0ZRIbChNsZWFkZXJfY2hhcmFjdGVyX2lkGAcgASgJEhQKDG1lbWJlcl9jb3VudBgIIAEoBRIvCgtjcmVhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAizQEKCUd1aWxkUm9sZRIPCgdyb2xlX2lkGAEgASgJEhAKCGd1aWxkX2lkGAIgASgJEgwKBG5hbWUYAyABKAkSDAoEcmFuaxgEIAEoBRIrCgRraW5kGAUgASgOMh0uY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlS2luZBI0CgtwZXJtaXNzaW9ucxgGIAMoDjIfLmNoYW9zLmd1aWxkLnYxLkd1aWxkUGVybWlzc2lvbhIeChZkYWlseV93aXRoZHJhd2FsX2xpbWl0GAcgASgDIqkBCgZNZW1iZXISEAoIZ3VpbGRfaWQYASABKAkSFAoMY2hhcmFjdGVyX2lkGAIgASgJEhYKDmNoYXJhY3Rlcl9uYW1lGAMgASgJEg8KB3JvbGVfaWQYBCABKAkSEQoJcm9sZV9uYW1lGAUgASgJEgwKBHJhbmsYBiABKAUSLQoJam9pbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLUAgoGSW52aXRlEhEKCWludml0ZV9pZBgBIAEoCRIQCghndWlsZF9pZBgCIAEoCRISCgpndWlsZF9uYW1lGAMgASgJEhEKCWd1aWxkX3RhZxgEIAEoCRIUCgxjaGFyYWN0ZXJfaWQYBSABKAkSFgoOY2hhcmFjdGVyX25hbWUYBiABKAkSHwoXaW52aXRlZF9ieV9jaGFyYWN0ZXJfaWQYByABKAkSIQoZaW52aXRlZF9ieV9jaGFyYWN0ZXJfbmFtZRgIIAEoCRIqCgVzdGF0ZRgJIAEoDjIbLmNoYW9zLmd1aWxkLnYxLkludml0ZVN0YXRlEi8KC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi+gEKC0pvaW5SZXF1ZXN0EhcKD2pvaW5fcmVxdWVzdF9pZBgBIAEoCRIQCghndWlsZF9pZBgCIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAyABKAkSFgoOY2hhcmFjdGVyX25hbWUYBCABKAkSDwoHbWVzc2FnZRgFIAEoCRIvCgVzdGF0ZRgGIAEoDjIgLmNoYW9zLmd1aWxkLnYxLkpvaW5SZXF1ZXN0U3RhdGUSHwoXZGVjaWRlZF9ieV9jaGFyYWN0ZXJfaWQYByABKAkSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvMBCglCYW5rRW50cnkSEAoIZW50cnlfaWQYASABKAkSFgoOdHJhbnNhY3Rpb25faWQYAiABKAkSNQoJZGlyZWN0aW9uGAMgASgOMiIuY2hhb3MuZ3VpbGQudjEuQmFua0VudHJ5RGlyZWN0aW9uEhQKDGNoYXJhY3Rlcl9pZBgEIAEoCRIXCg9jb3VudGVyX2FjY291bnQYBSABKAkSDgoGYW1vdW50GAYgASgDEhUKDWJhbGFuY2VfYWZ0ZXIYByABKAMSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKngKCkd1aWxkU3RhdGUSGwoXR1VJTERfU1RBVEVfVU5TUEVDSUZJRUQQABIWChJHVUlMRF9TVEFURV9BQ1RJVkUQARIaChZHVUlMRF9TVEFURV9ESVNCQU5ESU5HEAISGQoVR1VJTERfU1RBVEVfRElTQkFOREVEEAMqcwoPR3VpbGRKb2luUG9saWN5EiEKHUdVSUxEX0pPSU5fUE9MSUNZX1VOU1BFQ0lGSUVEEAASIQodR1VJTERfSk9JTl9QT0xJQ1lfSU5WSVRFX09OTFkQARIaChZHVUlMRF9KT0lOX1BPTElDWV9PUEVOEAIqyQEKD0d1aWxkUGVybWlzc2lvbhIgChxHVUlMRF9QRVJNSVNTSU9OX1VOU1BFQ0lGSUVEEAASGwoXR1VJTERfUEVSTUlTU0lPTl9JTlZJVEUQARIZChVHVUlMRF9QRVJNSVNTSU9OX0tJQ0sQAhIcChhHVUlMRF9QRVJNSVNTSU9OX1BST01PVEUQAxIdChlHVUlMRF9QRVJNSVNTSU9OX1dJVEhEUkFXEAQSHwobR1VJTERfUEVSTUlTU0lPTl9FRElUX1JPTEVTEAUqhQEKDUd1aWxkUm9sZUtpbmQSHwobR1VJTERfUk9MRV9LSU5EX1VOU1BFQ0lGSUVEEAASGgoWR1VJTERfUk9MRV9LSU5EX0xFQURFUhABEhkKFUdVSUxEX1JPTEVfS0lORF9FTlRSWRACEhwKGEdVSUxEX1JPTEVfS0lORF9TVEFOREFSRBADKq8BCgtJbnZpdGVTdGF0ZRIcChhJTlZJVEVfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRJTlZJVEVfU1RBVEVfUEVORElORxABEhkKFUlOVklURV9TVEFURV9BQ0NFUFRFRBACEhkKFUlOVklURV9TVEFURV9ERUNMSU5FRBADEhgKFElOVklURV9TVEFURV9SRVZPS0VEEAQSGAoUSU5WSVRFX1NUQVRFX0VYUElSRUQQBSq6AQoQSm9pblJlcXVlc3RTdGF0ZRIiCh5KT0lOX1JFUVVFU1RfU1RBVEVfVU5TUEVDSUZJRUQQABIeChpKT0lOX1JFUVVFU1RfU1RBVEVfUEVORElORxABEh8KG0pPSU5fUkVRVUVTVF9TVEFURV9BUFBST1ZFRBACEh8KG0pPSU5fUkVRVUVTVF9TVEFURV9SRUpFQ1RFRBADEiAKHEpPSU5fUkVRVUVTVF9TVEFURV9XSVRIRFJBV04QBCqBAQoSQmFua0VudHJ5RGlyZWN0aW9uEiQKIEJBTktfRU5UUllfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASIAocQkFOS19FTlRSWV9ESVJFQ1RJT05fREVQT1NJVBABEiMKH0JBTktfRU5UUllfRElSRUNUSU9OX1dJVEhEUkFXQUwQAkKlAQoSY29tLmNoYW9zLmd1aWxkLnYxQgpHdWlsZFByb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ndWlsZC92MTtndWlsZHYxogIDQ0dYqgIOQ2hhb3MuR3VpbGQuVjHKAg5DaGFvc1xHdWlsZFxWMeICGkNoYW9zXEd1aWxkXFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6Okd1aWxkOjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Guild is a player organisation.
@@ -26,12 +26,14 @@ export type Guild = Message<"chaos.guild.v1.Guild"> & {
   guildId: string;
 
   /**
+   * Unique among guilds that are not disbanded, ignoring case.
+   *
    * @generated from field: string name = 2;
    */
   name: string;
 
   /**
-   * 2-5 letter tag shown next to names, e.g. "CHAOS".
+   * 2-5 letters or digits shown next to names, e.g. "CHAOS"; unique like the name.
    *
    * @generated from field: string tag = 3;
    */
@@ -43,24 +45,27 @@ export type Guild = Message<"chaos.guild.v1.Guild"> & {
   description: string;
 
   /**
-   * @generated from field: string leader_character_id = 5;
+   * @generated from field: chaos.guild.v1.GuildJoinPolicy join_policy = 5;
+   */
+  joinPolicy: GuildJoinPolicy;
+
+  /**
+   * @generated from field: chaos.guild.v1.GuildState state = 6;
+   */
+  state: GuildState;
+
+  /**
+   * @generated from field: string leader_character_id = 7;
    */
   leaderCharacterId: string;
 
   /**
-   * @generated from field: int32 member_count = 6;
+   * @generated from field: int32 member_count = 8;
    */
   memberCount: number;
 
   /**
-   * Gold in the guild bank.
-   *
-   * @generated from field: int64 bank_balance = 7;
-   */
-  bankBalance: bigint;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp create_time = 8;
+   * @generated from field: google.protobuf.Timestamp create_time = 9;
    */
   createTime?: Timestamp | undefined;
 };
@@ -73,15 +78,15 @@ export const GuildSchema: GenMessage<Guild> = /*@__PURE__*/
   messageDesc(file_chaos_guild_v1_guild, 0);
 
 /**
- * Member is a character's membership in a guild.
+ * GuildRole is one of a guild's own roles.
  *
- * @generated from message chaos.guild.v1.Member
+ * @generated from message chaos.guild.v1.GuildRole
  */
-export type Member = Message<"chaos.guild.v1.Member"> & {
+export type GuildRole = Message<"chaos.guild.v1.GuildRole"> & {
   /**
-   * @generated from field: string character_id = 1;
+   * @generated from field: string role_id = 1;
    */
-  characterId: string;
+  roleId: string;
 
   /**
    * @generated from field: string guild_id = 2;
@@ -89,12 +94,92 @@ export type Member = Message<"chaos.guild.v1.Member"> & {
   guildId: string;
 
   /**
-   * @generated from field: chaos.guild.v1.GuildRole role = 3;
+   * Unique in the guild, ignoring case.
+   *
+   * @generated from field: string name = 3;
    */
-  role: GuildRole;
+  name: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp join_time = 4;
+   * Position in the guild's hierarchy, unique in the guild: 1 is the leader,
+   * a larger number is a lower role. A member acts only on members and roles
+   * ranked below their own.
+   *
+   * @generated from field: int32 rank = 4;
+   */
+  rank: number;
+
+  /**
+   * @generated from field: chaos.guild.v1.GuildRoleKind kind = 5;
+   */
+  kind: GuildRoleKind;
+
+  /**
+   * What the role allows (the leader's: all of them).
+   *
+   * @generated from field: repeated chaos.guild.v1.GuildPermission permissions = 6;
+   */
+  permissions: GuildPermission[];
+
+  /**
+   * Gold a member with this role may withdraw from the bank per UTC day
+   * (needs GUILD_PERMISSION_WITHDRAW). The leader's role has no limit and
+   * shows 0.
+   *
+   * @generated from field: int64 daily_withdrawal_limit = 7;
+   */
+  dailyWithdrawalLimit: bigint;
+};
+
+/**
+ * Describes the message chaos.guild.v1.GuildRole.
+ * Use `create(GuildRoleSchema)` to create a new message.
+ */
+export const GuildRoleSchema: GenMessage<GuildRole> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild, 1);
+
+/**
+ * Member is a character's membership in a guild.
+ *
+ * @generated from message chaos.guild.v1.Member
+ */
+export type Member = Message<"chaos.guild.v1.Member"> & {
+  /**
+   * @generated from field: string guild_id = 1;
+   */
+  guildId: string;
+
+  /**
+   * @generated from field: string character_id = 2;
+   */
+  characterId: string;
+
+  /**
+   * The character's name, as player announced it.
+   *
+   * @generated from field: string character_name = 3;
+   */
+  characterName: string;
+
+  /**
+   * @generated from field: string role_id = 4;
+   */
+  roleId: string;
+
+  /**
+   * @generated from field: string role_name = 5;
+   */
+  roleName: string;
+
+  /**
+   * The role's rank (1 is the leader).
+   *
+   * @generated from field: int32 rank = 6;
+   */
+  rank: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp join_time = 7;
    */
   joinTime?: Timestamp | undefined;
 };
@@ -104,10 +189,10 @@ export type Member = Message<"chaos.guild.v1.Member"> & {
  * Use `create(MemberSchema)` to create a new message.
  */
 export const MemberSchema: GenMessage<Member> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild, 1);
+  messageDesc(file_chaos_guild_v1_guild, 2);
 
 /**
- * Invite is a pending invitation to join a guild.
+ * Invite is an invitation of a character into a guild.
  *
  * @generated from message chaos.guild.v1.Invite
  */
@@ -123,17 +208,51 @@ export type Invite = Message<"chaos.guild.v1.Invite"> & {
   guildId: string;
 
   /**
-   * @generated from field: string character_id = 3;
+   * @generated from field: string guild_name = 3;
+   */
+  guildName: string;
+
+  /**
+   * @generated from field: string guild_tag = 4;
+   */
+  guildTag: string;
+
+  /**
+   * The invited character.
+   *
+   * @generated from field: string character_id = 5;
    */
   characterId: string;
 
   /**
-   * @generated from field: string invited_by_character_id = 4;
+   * @generated from field: string character_name = 6;
+   */
+  characterName: string;
+
+  /**
+   * @generated from field: string invited_by_character_id = 7;
    */
   invitedByCharacterId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp expire_time = 5;
+   * @generated from field: string invited_by_character_name = 8;
+   */
+  invitedByCharacterName: string;
+
+  /**
+   * @generated from field: chaos.guild.v1.InviteState state = 9;
+   */
+  state: InviteState;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 10;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * A pending invite expires then, on its own.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 11;
    */
   expireTime?: Timestamp | undefined;
 };
@@ -143,51 +262,424 @@ export type Invite = Message<"chaos.guild.v1.Invite"> & {
  * Use `create(InviteSchema)` to create a new message.
  */
 export const InviteSchema: GenMessage<Invite> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild, 2);
+  messageDesc(file_chaos_guild_v1_guild, 3);
 
 /**
- * GuildRole orders what a member may do: leader > officer > member > recruit.
+ * JoinRequest is a character asking to join an open guild.
  *
- * @generated from enum chaos.guild.v1.GuildRole
+ * @generated from message chaos.guild.v1.JoinRequest
  */
-export enum GuildRole {
+export type JoinRequest = Message<"chaos.guild.v1.JoinRequest"> & {
   /**
-   * @generated from enum value: GUILD_ROLE_UNSPECIFIED = 0;
+   * @generated from field: string join_request_id = 1;
+   */
+  joinRequestId: string;
+
+  /**
+   * @generated from field: string guild_id = 2;
+   */
+  guildId: string;
+
+  /**
+   * @generated from field: string character_id = 3;
+   */
+  characterId: string;
+
+  /**
+   * @generated from field: string character_name = 4;
+   */
+  characterName: string;
+
+  /**
+   * What the character wrote to the guild.
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * @generated from field: chaos.guild.v1.JoinRequestState state = 6;
+   */
+  state: JoinRequestState;
+
+  /**
+   * Who approved or rejected it.
+   *
+   * @generated from field: string decided_by_character_id = 7;
+   */
+  decidedByCharacterId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 8;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.JoinRequest.
+ * Use `create(JoinRequestSchema)` to create a new message.
+ */
+export const JoinRequestSchema: GenMessage<JoinRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild, 4);
+
+/**
+ * BankEntry is one movement of the guild bank, read from inventory's ledger
+ * (the bank is the ledger account "guild:<guild id>"; its history is the ledger).
+ *
+ * @generated from message chaos.guild.v1.BankEntry
+ */
+export type BankEntry = Message<"chaos.guild.v1.BankEntry"> & {
+  /**
+   * @generated from field: string entry_id = 1;
+   */
+  entryId: string;
+
+  /**
+   * The ledger transaction, the same on the character's wallet side.
+   *
+   * @generated from field: string transaction_id = 2;
+   */
+  transactionId: string;
+
+  /**
+   * @generated from field: chaos.guild.v1.BankEntryDirection direction = 3;
+   */
+  direction: BankEntryDirection;
+
+  /**
+   * The character whose wallet gave (deposit) or received (withdrawal) the gold.
+   *
+   * @generated from field: string character_id = 4;
+   */
+  characterId: string;
+
+  /**
+   * The ledger account on the other side, e.g. "wallet:<character id>".
+   *
+   * @generated from field: string counter_account = 5;
+   */
+  counterAccount: string;
+
+  /**
+   * @generated from field: int64 amount = 6;
+   */
+  amount: bigint;
+
+  /**
+   * The bank's balance after this entry.
+   *
+   * @generated from field: int64 balance_after = 7;
+   */
+  balanceAfter: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 8;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.BankEntry.
+ * Use `create(BankEntrySchema)` to create a new message.
+ */
+export const BankEntrySchema: GenMessage<BankEntry> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild, 5);
+
+/**
+ * GuildState is where a guild is in its life.
+ *
+ * @generated from enum chaos.guild.v1.GuildState
+ */
+export enum GuildState {
+  /**
+   * @generated from enum value: GUILD_STATE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * Everything, including disbanding. Exactly one per guild.
+   * Playing: members, invites and the bank are open.
    *
-   * @generated from enum value: GUILD_ROLE_LEADER = 1;
+   * @generated from enum value: GUILD_STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Being dissolved: nothing changes any more; the bank is on its way back to
+   * the leader's wallet, then the guild is DISBANDED.
+   *
+   * @generated from enum value: GUILD_STATE_DISBANDING = 2;
+   */
+  DISBANDING = 2,
+
+  /**
+   * Dissolved: no members, its name and tag are free again.
+   *
+   * @generated from enum value: GUILD_STATE_DISBANDED = 3;
+   */
+  DISBANDED = 3,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.GuildState.
+ */
+export const GuildStateSchema: GenEnum<GuildState> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_guild, 0);
+
+/**
+ * GuildJoinPolicy says how characters get in.
+ *
+ * @generated from enum chaos.guild.v1.GuildJoinPolicy
+ */
+export enum GuildJoinPolicy {
+  /**
+   * @generated from enum value: GUILD_JOIN_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Only by invitation.
+   *
+   * @generated from enum value: GUILD_JOIN_POLICY_INVITE_ONLY = 1;
+   */
+  INVITE_ONLY = 1,
+
+  /**
+   * By invitation, or by a join request that a member with GUILD_PERMISSION_INVITE approves.
+   *
+   * @generated from enum value: GUILD_JOIN_POLICY_OPEN = 2;
+   */
+  OPEN = 2,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.GuildJoinPolicy.
+ */
+export const GuildJoinPolicySchema: GenEnum<GuildJoinPolicy> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_guild, 1);
+
+/**
+ * GuildPermission is one thing a role allows. Depositing into the bank and
+ * reading the guild need no permission: every member may.
+ *
+ * @generated from enum chaos.guild.v1.GuildPermission
+ */
+export enum GuildPermission {
+  /**
+   * @generated from enum value: GUILD_PERMISSION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Invite characters, revoke invites, approve and reject join requests.
+   *
+   * @generated from enum value: GUILD_PERMISSION_INVITE = 1;
+   */
+  INVITE = 1,
+
+  /**
+   * Remove members ranked below oneself.
+   *
+   * @generated from enum value: GUILD_PERMISSION_KICK = 2;
+   */
+  KICK = 2,
+
+  /**
+   * Change the role of members ranked below oneself, to roles ranked below one's own.
+   *
+   * @generated from enum value: GUILD_PERMISSION_PROMOTE = 3;
+   */
+  PROMOTE = 3,
+
+  /**
+   * Withdraw gold from the bank, up to the role's daily withdrawal limit.
+   *
+   * @generated from enum value: GUILD_PERMISSION_WITHDRAW = 4;
+   */
+  WITHDRAW = 4,
+
+  /**
+   * Create, edit and delete roles ranked below one's own.
+   *
+   * @generated from enum value: GUILD_PERMISSION_EDIT_ROLES = 5;
+   */
+  EDIT_ROLES = 5,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.GuildPermission.
+ */
+export const GuildPermissionSchema: GenEnum<GuildPermission> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_guild, 2);
+
+/**
+ * GuildRoleKind says what is special about a role.
+ *
+ * @generated from enum chaos.guild.v1.GuildRoleKind
+ */
+export enum GuildRoleKind {
+  /**
+   * @generated from enum value: GUILD_ROLE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The leader's role: rank 1, every permission, no withdrawal limit, held
+   * by exactly one member. It cannot be edited or deleted, and is given only
+   * by TransferLeadership.
+   *
+   * @generated from enum value: GUILD_ROLE_KIND_LEADER = 1;
    */
   LEADER = 1,
 
   /**
-   * Invites, kicks below officer, bank withdrawals.
+   * The role new members get (Recruit by default): editable, not deletable.
    *
-   * @generated from enum value: GUILD_ROLE_OFFICER = 2;
+   * @generated from enum value: GUILD_ROLE_KIND_ENTRY = 2;
    */
-  OFFICER = 2,
+  ENTRY = 2,
 
   /**
-   * Bank deposits, guild chat.
+   * Any other role (Officer and Member by default, and custom ones).
    *
-   * @generated from enum value: GUILD_ROLE_MEMBER = 3;
+   * @generated from enum value: GUILD_ROLE_KIND_STANDARD = 3;
    */
-  MEMBER = 3,
-
-  /**
-   * On probation: guild chat only.
-   *
-   * @generated from enum value: GUILD_ROLE_RECRUIT = 4;
-   */
-  RECRUIT = 4,
+  STANDARD = 3,
 }
 
 /**
- * Describes the enum chaos.guild.v1.GuildRole.
+ * Describes the enum chaos.guild.v1.GuildRoleKind.
  */
-export const GuildRoleSchema: GenEnum<GuildRole> = /*@__PURE__*/
-  enumDesc(file_chaos_guild_v1_guild, 0);
+export const GuildRoleKindSchema: GenEnum<GuildRoleKind> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_guild, 3);
+
+/**
+ * InviteState is where an invitation is.
+ *
+ * @generated from enum chaos.guild.v1.InviteState
+ */
+export enum InviteState {
+  /**
+   * @generated from enum value: INVITE_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting for the invited character.
+   *
+   * @generated from enum value: INVITE_STATE_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * The character joined.
+   *
+   * @generated from enum value: INVITE_STATE_ACCEPTED = 2;
+   */
+  ACCEPTED = 2,
+
+  /**
+   * The character said no.
+   *
+   * @generated from enum value: INVITE_STATE_DECLINED = 3;
+   */
+  DECLINED = 3,
+
+  /**
+   * Withdrawn by the guild.
+   *
+   * @generated from enum value: INVITE_STATE_REVOKED = 4;
+   */
+  REVOKED = 4,
+
+  /**
+   * Nobody answered before expire_time.
+   *
+   * @generated from enum value: INVITE_STATE_EXPIRED = 5;
+   */
+  EXPIRED = 5,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.InviteState.
+ */
+export const InviteStateSchema: GenEnum<InviteState> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_guild, 4);
+
+/**
+ * JoinRequestState is where a join request is.
+ *
+ * @generated from enum chaos.guild.v1.JoinRequestState
+ */
+export enum JoinRequestState {
+  /**
+   * @generated from enum value: JOIN_REQUEST_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting for a member with GUILD_PERMISSION_INVITE.
+   *
+   * @generated from enum value: JOIN_REQUEST_STATE_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * The character joined.
+   *
+   * @generated from enum value: JOIN_REQUEST_STATE_APPROVED = 2;
+   */
+  APPROVED = 2,
+
+  /**
+   * The guild said no.
+   *
+   * @generated from enum value: JOIN_REQUEST_STATE_REJECTED = 3;
+   */
+  REJECTED = 3,
+
+  /**
+   * The character joined another guild (or was deleted) first.
+   *
+   * @generated from enum value: JOIN_REQUEST_STATE_WITHDRAWN = 4;
+   */
+  WITHDRAWN = 4,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.JoinRequestState.
+ */
+export const JoinRequestStateSchema: GenEnum<JoinRequestState> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_guild, 5);
+
+/**
+ * BankEntryDirection says which way gold moved.
+ *
+ * @generated from enum chaos.guild.v1.BankEntryDirection
+ */
+export enum BankEntryDirection {
+  /**
+   * @generated from enum value: BANK_ENTRY_DIRECTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Into the bank.
+   *
+   * @generated from enum value: BANK_ENTRY_DIRECTION_DEPOSIT = 1;
+   */
+  DEPOSIT = 1,
+
+  /**
+   * Out of the bank.
+   *
+   * @generated from enum value: BANK_ENTRY_DIRECTION_WITHDRAWAL = 2;
+   */
+  WITHDRAWAL = 2,
+}
+
+/**
+ * Describes the enum chaos.guild.v1.BankEntryDirection.
+ */
+export const BankEntryDirectionSchema: GenEnum<BankEntryDirection> = /*@__PURE__*/
+  enumDesc(file_chaos_guild_v1_guild, 6);
 

@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Guild, GuildRole, Invite, Member } from "./guild_pb.js";
+import type { BankEntry, Guild, GuildJoinPolicy, GuildPermission, GuildRole, Invite, JoinRequest, Member } from "./guild_pb.js";
 import { file_chaos_guild_v1_guild } from "./guild_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/guild/v1/guild_service.proto.
  */
 export const file_chaos_guild_v1_guild_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJjaGFvcy9ndWlsZC92MS9ndWlsZF9zZXJ2aWNlLnByb3RvEg5jaGFvcy5ndWlsZC52MSKXAQoSQ3JlYXRlR3VpbGRSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESFwoEbmFtZRgCIAEoCUIJukgGcgQQAxggEiMKA3RhZxgDIAEoCUIWukgTchEyD15bQS1aMC05XXsyLDV9JBIdCgtkZXNjcmlwdGlvbhgEIAEoCUIIukgFcgMY9AMiOwoTQ3JlYXRlR3VpbGRSZXNwb25zZRIkCgVndWlsZBgBIAEoCzIVLmNoYW9zLmd1aWxkLnYxLkd1aWxkIi0KD0dldEd1aWxkUmVxdWVzdBIaCghndWlsZF9pZBgBIAEoCUIIukgFcgOwAQEiYQoQR2V0R3VpbGRSZXNwb25zZRIkCgVndWlsZBgBIAEoCzIVLmNoYW9zLmd1aWxkLnYxLkd1aWxkEicKB21lbWJlcnMYAiADKAsyFi5jaGFvcy5ndWlsZC52MS5NZW1iZXIiZwoRTGlzdEd1aWxkc1JlcXVlc3QSFgoFcXVlcnkYASABKAlCB7pIBHICGCASHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAIiVAoSTGlzdEd1aWxkc1Jlc3BvbnNlEiUKBmd1aWxkcxgBIAMoCzIVLmNoYW9zLmd1aWxkLnYxLkd1aWxkEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJbChNJbnZpdGVNZW1iZXJSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESHgoMY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABASI+ChRJbnZpdGVNZW1iZXJSZXNwb25zZRImCgZpbnZpdGUYASABKAsyFi5jaGFvcy5ndWlsZC52MS5JbnZpdGUiWAoTQWNjZXB0SW52aXRlUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhsKCWludml0ZV9pZBgCIAEoCUIIukgFcgOwAQEiPgoUQWNjZXB0SW52aXRlUmVzcG9uc2USJgoGbWVtYmVyGAEgASgLMhYuY2hhb3MuZ3VpbGQudjEuTWVtYmVyIlkKFERlY2xpbmVJbnZpdGVSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESGwoJaW52aXRlX2lkGAIgASgJQgi6SAVyA7ABASIXChVEZWNsaW5lSW52aXRlUmVzcG9uc2UiOQoRTGVhdmVHdWlsZFJlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABASIUChJMZWF2ZUd1aWxkUmVzcG9uc2UicwoRS2lja01lbWJlclJlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARIeCgxjaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBEhgKBnJlYXNvbhgDIAEoCUIIukgFcgMYyAEiFAoSS2lja01lbWJlclJlc3BvbnNlIpYBChdDaGFuZ2VNZW1iZXJSb2xlUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQESNQoEcm9sZRgDIAEoDjIZLmNoYW9zLmd1aWxkLnYxLkd1aWxkUm9sZUIMukgJggEGEAEgACABIkIKGENoYW5nZU1lbWJlclJvbGVSZXNwb25zZRImCgZtZW1iZXIYASABKAsyFi5jaGFvcy5ndWlsZC52MS5NZW1iZXIibAoZVHJhbnNmZXJMZWFkZXJzaGlwUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEikKF25ld19sZWFkZXJfY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABASJCChpUcmFuc2ZlckxlYWRlcnNoaXBSZXNwb25zZRIkCgVndWlsZBgBIAEoCzIVLmNoYW9zLmd1aWxkLnYxLkd1aWxkIjsKE0Rpc2JhbmRHdWlsZFJlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABASIWChREaXNiYW5kR3VpbGRSZXNwb25zZSKDAQoZRGVwb3NpdFRvR3VpbGRCYW5rUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhsKBGdvbGQYAiABKANCDbpICiIIGICU69wDIAASIwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgq6SAdyBRABGIABIkIKGkRlcG9zaXRUb0d1aWxkQmFua1Jlc3BvbnNlEiQKBWd1aWxkGAEgASgLMhUuY2hhb3MuZ3VpbGQudjEuR3VpbGQihgEKHFdpdGhkcmF3RnJvbUd1aWxkQmFua1JlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARIbCgRnb2xkGAIgASgDQg26SAoiCBiAlOvcAyAAEiMKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIKukgHcgUQARiAASJFCh1XaXRoZHJhd0Zyb21HdWlsZEJhbmtSZXNwb25zZRIkCgVndWlsZBgBIAEoCzIVLmNoYW9zLmd1aWxkLnYxLkd1aWxkMtoJCgxHdWlsZFNlcnZpY2USVgoLQ3JlYXRlR3VpbGQSIi5jaGFvcy5ndWlsZC52MS5DcmVhdGVHdWlsZFJlcXVlc3QaIy5jaGFvcy5ndWlsZC52MS5DcmVhdGVHdWlsZFJlc3BvbnNlEk0KCEdldEd1aWxkEh8uY2hhb3MuZ3VpbGQudjEuR2V0R3VpbGRSZXF1ZXN0GiAuY2hhb3MuZ3VpbGQudjEuR2V0R3VpbGRSZXNwb25zZRJTCgpMaXN0R3VpbGRzEiEuY2hhb3MuZ3VpbGQudjEuTGlzdEd1aWxkc1JlcXVlc3QaIi5jaGFvcy5ndWlsZC52MS5MaXN0R3VpbGRzUmVzcG9uc2USWQoMSW52aXRlTWVtYmVyEiMuY2hhb3MuZ3VpbGQudjEuSW52aXRlTWVtYmVyUmVxdWVzdBokLmNoYW9zLmd1aWxkLnYxLkludml0ZU1lbWJlclJlc3BvbnNlElkKDEFjY2VwdEludml0ZRIjLmNoYW9zLmd1aWxkLnYxLkFjY2VwdEludml0ZVJlcXVlc3QaJC5jaGFvcy5ndWlsZC52MS5BY2NlcHRJbnZpdGVSZXNwb25zZRJcCg1EZWNsaW5lSW52aXRlEiQuY2hhb3MuZ3VpbGQudjEuRGVjbGluZUludml0ZVJlcXVlc3QaJS5jaGFvcy5ndWlsZC52MS5EZWNsaW5lSW52aXRlUmVzcG9uc2USUwoKTGVhdmVHdWlsZBIhLmNoYW9zLmd1aWxkLnYxLkxlYXZlR3VpbGRSZXF1ZXN0GiIuY2hhb3MuZ3VpbGQudjEuTGVhdmVHdWlsZFJlc3BvbnNlElMKCktpY2tNZW1iZXISIS5jaGFvcy5ndWlsZC52MS5LaWNrTWVtYmVyUmVxdWVzdBoiLmNoYW9zLmd1aWxkLnYxLktpY2tNZW1iZXJSZXNwb25zZRJlChBDaGFuZ2VNZW1iZXJSb2xlEicuY2hhb3MuZ3VpbGQudjEuQ2hhbmdlTWVtYmVyUm9sZVJlcXVlc3QaKC5jaGFvcy5ndWlsZC52MS5DaGFuZ2VNZW1iZXJSb2xlUmVzcG9uc2USawoSVHJhbnNmZXJMZWFkZXJzaGlwEikuY2hhb3MuZ3VpbGQudjEuVHJhbnNmZXJMZWFkZXJzaGlwUmVxdWVzdBoqLmNoYW9zLmd1aWxkLnYxLlRyYW5zZmVyTGVhZGVyc2hpcFJlc3BvbnNlElkKDERpc2JhbmRHdWlsZBIjLmNoYW9zLmd1aWxkLnYxLkRpc2JhbmRHdWlsZFJlcXVlc3QaJC5jaGFvcy5ndWlsZC52MS5EaXNiYW5kR3VpbGRSZXNwb25zZRJrChJEZXBvc2l0VG9HdWlsZEJhbmsSKS5jaGFvcy5ndWlsZC52MS5EZXBvc2l0VG9HdWlsZEJhbmtSZXF1ZXN0GiouY2hhb3MuZ3VpbGQudjEuRGVwb3NpdFRvR3VpbGRCYW5rUmVzcG9uc2USdAoVV2l0aGRyYXdGcm9tR3VpbGRCYW5rEiwuY2hhb3MuZ3VpbGQudjEuV2l0aGRyYXdGcm9tR3VpbGRCYW5rUmVxdWVzdBotLmNoYW9zLmd1aWxkLnYxLldpdGhkcmF3RnJvbUd1aWxkQmFua1Jlc3BvbnNlQqwBChJjb20uY2hhb3MuZ3VpbGQudjFCEUd1aWxkU2VydmljZVByb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ndWlsZC92MTtndWlsZHYxogIDQ0dYqgIOQ2hhb3MuR3VpbGQuVjHKAg5DaGFvc1xHdWlsZFxWMeICGkNoYW9zXEd1aWxkXFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6Okd1aWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_guild_v1_guild]);
+  fileDesc("CiJjaGFvcy9ndWlsZC92MS9ndWlsZF9zZXJ2aWNlLnByb3RvEg5jaGFvcy5ndWlsZC52MSKoAgoSQ3JlYXRlR3VpbGRSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESQwoEbmFtZRgCIAEoCUI1ukgycjAQAxggMipeW1xwe0x9XHB7Tn1dW1xwe0x9XHB7Tn0gJy1dKltccHtMfVxwe059XSQSIwoDdGFnGAMgASgJQha6SBNyETIPXltBLVowLTldezIsNX0kEh0KC2Rlc2NyaXB0aW9uGAQgASgJQgi6SAVyAxj0AxI+Cgtqb2luX3BvbGljeRgFIAEoDjIfLmNoYW9zLmd1aWxkLnYxLkd1aWxkSm9pblBvbGljeUIIukgFggECEAESIwoPaWRlbXBvdGVuY3lfa2V5GAYgASgJQgq6SAdyBRABGIABIpoBChNDcmVhdGVHdWlsZFJlc3BvbnNlEiQKBWd1aWxkGAEgASgLMhUuY2hhb3MuZ3VpbGQudjEuR3VpbGQSKAoFcm9sZXMYAiADKAsyGS5jaGFvcy5ndWlsZC52MS5HdWlsZFJvbGUSJgoGbGVhZGVyGAMgASgLMhYuY2hhb3MuZ3VpbGQudjEuTWVtYmVyEgsKA2ZlZRgEIAEoAyItCg9HZXRHdWlsZFJlcXVlc3QSGgoIZ3VpbGRfaWQYASABKAlCCLpIBXIDsAEBImIKEEdldEd1aWxkUmVzcG9uc2USJAoFZ3VpbGQYASABKAsyFS5jaGFvcy5ndWlsZC52MS5HdWlsZBIoCgVyb2xlcxgCIAMoCzIZLmNoYW9zLmd1aWxkLnYxLkd1aWxkUm9sZSJnChFMaXN0R3VpbGRzUmVxdWVzdBIWCgVxdWVyeRgBIAEoCUIHukgEcgIYIBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJUChJMaXN0R3VpbGRzUmVzcG9uc2USJQoGZ3VpbGRzGAEgAygLMhUuY2hhb3MuZ3VpbGQudjEuR3VpbGQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjkKEUdldE15R3VpbGRSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQEisQIKEkdldE15R3VpbGRSZXNwb25zZRIkCgVndWlsZBgBIAEoCzIVLmNoYW9zLmd1aWxkLnYxLkd1aWxkEiYKBm1lbWJlchgCIAEoCzIWLmNoYW9zLmd1aWxkLnYxLk1lbWJlchInCgRyb2xlGAMgASgLMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlEigKBXJvbGVzGAQgAygLMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlEhwKFHBlbmRpbmdfaW52aXRlX2NvdW50GAUgASgFEiIKGnBlbmRpbmdfam9pbl9yZXF1ZXN0X2NvdW50GAYgASgFEhQKDGJhbmtfYmFsYW5jZRgHIAEoAxIiChp3aXRoZHJhd2FsX3JlbWFpbmluZ190b2RheRgIIAEoAyJsChJMaXN0TWVtYmVyc1JlcXVlc3QSGgoIZ3VpbGRfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIlcKE0xpc3RNZW1iZXJzUmVzcG9uc2USJwoHbWVtYmVycxgBIAMoCzIWLmNoYW9zLmd1aWxkLnYxLk1lbWJlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiWwoTSW52aXRlTWVtYmVyUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQEiPgoUSW52aXRlTWVtYmVyUmVzcG9uc2USJgoGaW52aXRlGAEgASgLMhYuY2hhb3MuZ3VpbGQudjEuSW52aXRlIlgKE1Jldm9rZUludml0ZVJlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARIbCglpbnZpdGVfaWQYAiABKAlCCLpIBXIDsAEBIj4KFFJldm9rZUludml0ZVJlc3BvbnNlEiYKBmludml0ZRgBIAEoCzIWLmNoYW9zLmd1aWxkLnYxLkludml0ZSJYChNBY2NlcHRJbnZpdGVSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESGwoJaW52aXRlX2lkGAIgASgJQgi6SAVyA7ABASJkChRBY2NlcHRJbnZpdGVSZXNwb25zZRImCgZtZW1iZXIYASABKAsyFi5jaGFvcy5ndWlsZC52MS5NZW1iZXISJAoFZ3VpbGQYAiABKAsyFS5jaGFvcy5ndWlsZC52MS5HdWlsZCJZChREZWNsaW5lSW52aXRlUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhsKCWludml0ZV9pZBgCIAEoCUIIukgFcgOwAQEiPwoVRGVjbGluZUludml0ZVJlc3BvbnNlEiYKBmludml0ZRgBIAEoCzIWLmNoYW9zLmd1aWxkLnYxLkludml0ZSJ4ChRMaXN0TXlJbnZpdGVzUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIlkKFUxpc3RNeUludml0ZXNSZXNwb25zZRInCgdpbnZpdGVzGAEgAygLMhYuY2hhb3MuZ3VpbGQudjEuSW52aXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ7ChdMaXN0R3VpbGRJbnZpdGVzUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEIlwKGExpc3RHdWlsZEludml0ZXNSZXNwb25zZRInCgdpbnZpdGVzGAEgAygLMhYuY2hhb3MuZ3VpbGQudjEuSW52aXRlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJzChRSZXF1ZXN0VG9Kb2luUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhoKCGd1aWxkX2lkGAIgASgJQgi6SAVyA7ABARIZCgdtZXNzYWdlGAMgASgJQgi6SAVyAxjIASJKChVSZXF1ZXN0VG9Kb2luUmVzcG9uc2USMQoMam9pbl9yZXF1ZXN0GAEgASgLMhsuY2hhb3MuZ3VpbGQudjEuSm9pblJlcXVlc3QiewoXTGlzdEpvaW5SZXF1ZXN0c1JlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiABCJnChhMaXN0Sm9pblJlcXVlc3RzUmVzcG9uc2USMgoNam9pbl9yZXF1ZXN0cxgBIAMoCzIbLmNoYW9zLmd1aWxkLnYxLkpvaW5SZXF1ZXN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJkChlBcHByb3ZlSm9pblJlcXVlc3RSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESIQoPam9pbl9yZXF1ZXN0X2lkGAIgASgJQgi6SAVyA7ABASJ3ChpBcHByb3ZlSm9pblJlcXVlc3RSZXNwb25zZRIxCgxqb2luX3JlcXVlc3QYASABKAsyGy5jaGFvcy5ndWlsZC52MS5Kb2luUmVxdWVzdBImCgZtZW1iZXIYAiABKAsyFi5jaGFvcy5ndWlsZC52MS5NZW1iZXIiYwoYUmVqZWN0Sm9pblJlcXVlc3RSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESIQoPam9pbl9yZXF1ZXN0X2lkGAIgASgJQgi6SAVyA7ABASJOChlSZWplY3RKb2luUmVxdWVzdFJlc3BvbnNlEjEKDGpvaW5fcmVxdWVzdBgBIAEoCzIbLmNoYW9zLmd1aWxkLnYxLkpvaW5SZXF1ZXN0IjkKEUxlYXZlR3VpbGRSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQEiJgoSTGVhdmVHdWlsZFJlc3BvbnNlEhAKCGd1aWxkX2lkGAEgASgJInMKEUtpY2tNZW1iZXJSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESHgoMY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABARIYCgZyZWFzb24YAyABKAlCCLpIBXIDGMgBIiYKEktpY2tNZW1iZXJSZXNwb25zZRIQCghndWlsZF9pZBgBIAEoCSJ6ChdDaGFuZ2VNZW1iZXJSb2xlUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQESGQoHcm9sZV9pZBgDIAEoCUIIukgFcgOwAQEiQgoYQ2hhbmdlTWVtYmVyUm9sZVJlc3BvbnNlEiYKBm1lbWJlchgBIAEoCzIWLmNoYW9zLmd1aWxkLnYxLk1lbWJlciKYAQoZVHJhbnNmZXJMZWFkZXJzaGlwUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEikKF25ld19sZWFkZXJfY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABARIqChVmb3JtZXJfbGVhZGVyX3JvbGVfaWQYAyABKAlCC7pICNgBAXIDsAEBIp0BChpUcmFuc2ZlckxlYWRlcnNoaXBSZXNwb25zZRIkCgVndWlsZBgBIAEoCzIVLmNoYW9zLmd1aWxkLnYxLkd1aWxkEioKCm5ld19sZWFkZXIYAiABKAsyFi5jaGFvcy5ndWlsZC52MS5NZW1iZXISLQoNZm9ybWVyX2xlYWRlchgDIAEoCzIWLmNoYW9zLmd1aWxkLnYxLk1lbWJlciLmAQoRQ3JlYXRlUm9sZVJlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARIXCgRuYW1lGAIgASgJQgm6SAZyBBABGCASGAoEcmFuaxgDIAEoBUIKukgHGgUY6AcoAhJJCgtwZXJtaXNzaW9ucxgEIAMoDjIfLmNoYW9zLmd1aWxkLnYxLkd1aWxkUGVybWlzc2lvbkITukgQkgENEAUYASIHggEEEAEgABItChZkYWlseV93aXRoZHJhd2FsX2xpbWl0GAUgASgDQg26SAoiCBiAlOvcAygAIj0KEkNyZWF0ZVJvbGVSZXNwb25zZRInCgRyb2xlGAEgASgLMhkuY2hhb3MuZ3VpbGQudjEuR3VpbGRSb2xlIoECChFVcGRhdGVSb2xlUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhkKB3JvbGVfaWQYAiABKAlCCLpIBXIDsAEBEhcKBG5hbWUYAyABKAlCCbpIBnIEEAEYIBIYCgRyYW5rGAQgASgFQgq6SAcaBRjoBygCEkkKC3Blcm1pc3Npb25zGAUgAygOMh8uY2hhb3MuZ3VpbGQudjEuR3VpbGRQZXJtaXNzaW9uQhO6SBCSAQ0QBRgBIgeCAQQQASAAEi0KFmRhaWx5X3dpdGhkcmF3YWxfbGltaXQYBiABKANCDbpICiIIGICU69wDKAAiPQoSVXBkYXRlUm9sZVJlc3BvbnNlEicKBHJvbGUYASABKAsyGS5jaGFvcy5ndWlsZC52MS5HdWlsZFJvbGUiVAoRRGVsZXRlUm9sZVJlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARIZCgdyb2xlX2lkGAIgASgJQgi6SAVyA7ABASIlChJEZWxldGVSb2xlUmVzcG9uc2USDwoHcm9sZV9pZBgBIAEoCSI7ChNEaXNiYW5kR3VpbGRSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQEiUwoURGlzYmFuZEd1aWxkUmVzcG9uc2USJAoFZ3VpbGQYASABKAsyFS5jaGFvcy5ndWlsZC52MS5HdWlsZBIVCg1yZXR1cm5lZF9nb2xkGAIgASgDIoUBChlEZXBvc2l0VG9HdWlsZEJhbmtSZXF1ZXN0EiQKEmFjdG9yX2NoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESHQoGYW1vdW50GAIgASgDQg26SAoiCBiAlOvcAyAAEiMKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIKukgHcgUQARiAASJiChpEZXBvc2l0VG9HdWlsZEJhbmtSZXNwb25zZRIWCg50cmFuc2FjdGlvbl9pZBgBIAEoCRIUCgxiYW5rX2JhbGFuY2UYAiABKAMSFgoOd2FsbGV0X2JhbGFuY2UYAyABKAMiiAEKHFdpdGhkcmF3RnJvbUd1aWxkQmFua1JlcXVlc3QSJAoSYWN0b3JfY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARIdCgZhbW91bnQYAiABKANCDbpICiIIGICU69wDIAASIwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgq6SAdyBRABGIABIokBCh1XaXRoZHJhd0Zyb21HdWlsZEJhbmtSZXNwb25zZRIWCg50cmFuc2FjdGlvbl9pZBgBIAEoCRIUCgxiYW5rX2JhbGFuY2UYAiABKAMSFgoOd2FsbGV0X2JhbGFuY2UYAyABKAMSIgoad2l0aGRyYXdhbF9yZW1haW5pbmdfdG9kYXkYBCABKAMiegoWTGlzdEJhbmtFbnRyaWVzUmVxdWVzdBIkChJhY3Rvcl9jaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEInQKF0xpc3RCYW5rRW50cmllc1Jlc3BvbnNlEioKB2VudHJpZXMYASADKAsyGS5jaGFvcy5ndWlsZC52MS5CYW5rRW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhQKDGJhbmtfYmFsYW5jZRgDIAEoAzKKFAoMR3VpbGRTZXJ2aWNlElsKC0NyZWF0ZUd1aWxkEiIuY2hhb3MuZ3VpbGQudjEuQ3JlYXRlR3VpbGRSZXF1ZXN0GiMuY2hhb3MuZ3VpbGQudjEuQ3JlYXRlR3VpbGRSZXNwb25zZSIDkAICElIKCEdldEd1aWxkEh8uY2hhb3MuZ3VpbGQudjEuR2V0R3VpbGRSZXF1ZXN0GiAuY2hhb3MuZ3VpbGQudjEuR2V0R3VpbGRSZXNwb25zZSIDkAIBElgKCkxpc3RHdWlsZHMSIS5jaGFvcy5ndWlsZC52MS5MaXN0R3VpbGRzUmVxdWVzdBoiLmNoYW9zLmd1aWxkLnYxLkxpc3RHdWlsZHNSZXNwb25zZSIDkAIBElgKCkdldE15R3VpbGQSIS5jaGFvcy5ndWlsZC52MS5HZXRNeUd1aWxkUmVxdWVzdBoiLmNoYW9zLmd1aWxkLnYxLkdldE15R3VpbGRSZXNwb25zZSIDkAIBElsKC0xpc3RNZW1iZXJzEiIuY2hhb3MuZ3VpbGQudjEuTGlzdE1lbWJlcnNSZXF1ZXN0GiMuY2hhb3MuZ3VpbGQudjEuTGlzdE1lbWJlcnNSZXNwb25zZSIDkAIBEl4KDEludml0ZU1lbWJlchIjLmNoYW9zLmd1aWxkLnYxLkludml0ZU1lbWJlclJlcXVlc3QaJC5jaGFvcy5ndWlsZC52MS5JbnZpdGVNZW1iZXJSZXNwb25zZSIDkAICEl4KDFJldm9rZUludml0ZRIjLmNoYW9zLmd1aWxkLnYxLlJldm9rZUludml0ZVJlcXVlc3QaJC5jaGFvcy5ndWlsZC52MS5SZXZva2VJbnZpdGVSZXNwb25zZSIDkAICEl4KDEFjY2VwdEludml0ZRIjLmNoYW9zLmd1aWxkLnYxLkFjY2VwdEludml0ZVJlcXVlc3QaJC5jaGFvcy5ndWlsZC52MS5BY2NlcHRJbnZpdGVSZXNwb25zZSIDkAICEmEKDURlY2xpbmVJbnZpdGUSJC5jaGFvcy5ndWlsZC52MS5EZWNsaW5lSW52aXRlUmVxdWVzdBolLmNoYW9zLmd1aWxkLnYxLkRlY2xpbmVJbnZpdGVSZXNwb25zZSIDkAICEmEKDUxpc3RNeUludml0ZXMSJC5jaGFvcy5ndWlsZC52MS5MaXN0TXlJbnZpdGVzUmVxdWVzdBolLmNoYW9zLmd1aWxkLnYxLkxpc3RNeUludml0ZXNSZXNwb25zZSIDkAIBEmoKEExpc3RHdWlsZEludml0ZXMSJy5jaGFvcy5ndWlsZC52MS5MaXN0R3VpbGRJbnZpdGVzUmVxdWVzdBooLmNoYW9zLmd1aWxkLnYxLkxpc3RHdWlsZEludml0ZXNSZXNwb25zZSIDkAIBEmEKDVJlcXVlc3RUb0pvaW4SJC5jaGFvcy5ndWlsZC52MS5SZXF1ZXN0VG9Kb2luUmVxdWVzdBolLmNoYW9zLmd1aWxkLnYxLlJlcXVlc3RUb0pvaW5SZXNwb25zZSIDkAICEmoKEExpc3RKb2luUmVxdWVzdHMSJy5jaGFvcy5ndWlsZC52MS5MaXN0Sm9pblJlcXVlc3RzUmVxdWVzdBooLmNoYW9zLmd1aWxkLnYxLkxpc3RKb2luUmVxdWVzdHNSZXNwb25zZSIDkAIBEnAKEkFwcHJvdmVKb2luUmVxdWVzdBIpLmNoYW9zLmd1aWxkLnYxLkFwcHJvdmVKb2luUmVxdWVzdFJlcXVlc3QaKi5jaGFvcy5ndWlsZC52MS5BcHByb3ZlSm9pblJlcXVlc3RSZXNwb25zZSIDkAICEm0KEVJlamVjdEpvaW5SZXF1ZXN0EiguY2hhb3MuZ3VpbGQudjEuUmVqZWN0Sm9pblJlcXVlc3RSZXF1ZXN0GikuY2hhb3MuZ3VpbGQudjEuUmVqZWN0Sm9pblJlcXVlc3RSZXNwb25zZSIDkAICElMKCkxlYXZlR3VpbGQSIS5jaGFvcy5ndWlsZC52MS5MZWF2ZUd1aWxkUmVxdWVzdBoiLmNoYW9zLmd1aWxkLnYxLkxlYXZlR3VpbGRSZXNwb25zZRJTCgpLaWNrTWVtYmVyEiEuY2hhb3MuZ3VpbGQudjEuS2lja01lbWJlclJlcXVlc3QaIi5jaGFvcy5ndWlsZC52MS5LaWNrTWVtYmVyUmVzcG9uc2USagoQQ2hhbmdlTWVtYmVyUm9sZRInLmNoYW9zLmd1aWxkLnYxLkNoYW5nZU1lbWJlclJvbGVSZXF1ZXN0GiguY2hhb3MuZ3VpbGQudjEuQ2hhbmdlTWVtYmVyUm9sZVJlc3BvbnNlIgOQAgISawoSVHJhbnNmZXJMZWFkZXJzaGlwEikuY2hhb3MuZ3VpbGQudjEuVHJhbnNmZXJMZWFkZXJzaGlwUmVxdWVzdBoqLmNoYW9zLmd1aWxkLnYxLlRyYW5zZmVyTGVhZGVyc2hpcFJlc3BvbnNlElMKCkNyZWF0ZVJvbGUSIS5jaGFvcy5ndWlsZC52MS5DcmVhdGVSb2xlUmVxdWVzdBoiLmNoYW9zLmd1aWxkLnYxLkNyZWF0ZVJvbGVSZXNwb25zZRJYCgpVcGRhdGVSb2xlEiEuY2hhb3MuZ3VpbGQudjEuVXBkYXRlUm9sZVJlcXVlc3QaIi5jaGFvcy5ndWlsZC52MS5VcGRhdGVSb2xlUmVzcG9uc2UiA5ACAhJTCgpEZWxldGVSb2xlEiEuY2hhb3MuZ3VpbGQudjEuRGVsZXRlUm9sZVJlcXVlc3QaIi5jaGFvcy5ndWlsZC52MS5EZWxldGVSb2xlUmVzcG9uc2USWQoMRGlzYmFuZEd1aWxkEiMuY2hhb3MuZ3VpbGQudjEuRGlzYmFuZEd1aWxkUmVxdWVzdBokLmNoYW9zLmd1aWxkLnYxLkRpc2JhbmRHdWlsZFJlc3BvbnNlEnAKEkRlcG9zaXRUb0d1aWxkQmFuaxIpLmNoYW9zLmd1aWxkLnYxLkRlcG9zaXRUb0d1aWxkQmFua1JlcXVlc3QaKi5jaGFvcy5ndWlsZC52MS5EZXBvc2l0VG9HdWlsZEJhbmtSZXNwb25zZSIDkAICEnkKFVdpdGhkcmF3RnJvbUd1aWxkQmFuaxIsLmNoYW9zLmd1aWxkLnYxLldpdGhkcmF3RnJvbUd1aWxkQmFua1JlcXVlc3QaLS5jaGFvcy5ndWlsZC52MS5XaXRoZHJhd0Zyb21HdWlsZEJhbmtSZXNwb25zZSIDkAICEmcKD0xpc3RCYW5rRW50cmllcxImLmNoYW9zLmd1aWxkLnYxLkxpc3RCYW5rRW50cmllc1JlcXVlc3QaJy5jaGFvcy5ndWlsZC52MS5MaXN0QmFua0VudHJpZXNSZXNwb25zZSIDkAIBQqwBChJjb20uY2hhb3MuZ3VpbGQudjFCEUd1aWxkU2VydmljZVByb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ndWlsZC92MTtndWlsZHYxogIDQ0dYqgIOQ2hhb3MuR3VpbGQuVjHKAg5DaGFvc1xHdWlsZFxWMeICGkNoYW9zXEd1aWxkXFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6Okd1aWxkOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_guild_v1_guild]);
 
 /**
  * CreateGuildRequest describes the guild.
@@ -22,11 +22,15 @@ export const file_chaos_guild_v1_guild_service: GenFile = /*@__PURE__*/
  */
 export type CreateGuildRequest = Message<"chaos.guild.v1.CreateGuildRequest"> & {
   /**
+   * The caller's character that founds the guild and leads it.
+   *
    * @generated from field: string actor_character_id = 1;
    */
   actorCharacterId: string;
 
   /**
+   * Letters, digits, spaces, apostrophes and hyphens, starting and ending with a letter or digit.
+   *
    * @generated from field: string name = 2;
    */
   name: string;
@@ -40,6 +44,20 @@ export type CreateGuildRequest = Message<"chaos.guild.v1.CreateGuildRequest"> & 
    * @generated from field: string description = 4;
    */
   description: string;
+
+  /**
+   * INVITE_ONLY when unspecified.
+   *
+   * @generated from field: chaos.guild.v1.GuildJoinPolicy join_policy = 5;
+   */
+  joinPolicy: GuildJoinPolicy;
+
+  /**
+   * Required: a retry with the same key returns the same guild and charges the fee once.
+   *
+   * @generated from field: string idempotency_key = 6;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -59,6 +77,27 @@ export type CreateGuildResponse = Message<"chaos.guild.v1.CreateGuildResponse"> 
    * @generated from field: chaos.guild.v1.Guild guild = 1;
    */
   guild?: Guild | undefined;
+
+  /**
+   * Its default roles, highest first.
+   *
+   * @generated from field: repeated chaos.guild.v1.GuildRole roles = 2;
+   */
+  roles: GuildRole[];
+
+  /**
+   * The founder's membership, as leader.
+   *
+   * @generated from field: chaos.guild.v1.Member leader = 3;
+   */
+  leader?: Member | undefined;
+
+  /**
+   * The creation fee charged.
+   *
+   * @generated from field: int64 fee = 4;
+   */
+  fee: bigint;
 };
 
 /**
@@ -88,7 +127,7 @@ export const GetGuildRequestSchema: GenMessage<GetGuildRequest> = /*@__PURE__*/
   messageDesc(file_chaos_guild_v1_guild_service, 2);
 
 /**
- * GetGuildResponse is the guild and its members.
+ * GetGuildResponse is the guild and its roles.
  *
  * @generated from message chaos.guild.v1.GetGuildResponse
  */
@@ -99,9 +138,11 @@ export type GetGuildResponse = Message<"chaos.guild.v1.GetGuildResponse"> & {
   guild?: Guild | undefined;
 
   /**
-   * @generated from field: repeated chaos.guild.v1.Member members = 2;
+   * Highest first.
+   *
+   * @generated from field: repeated chaos.guild.v1.GuildRole roles = 2;
    */
-  members: Member[];
+  roles: GuildRole[];
 };
 
 /**
@@ -118,13 +159,15 @@ export const GetGuildResponseSchema: GenMessage<GetGuildResponse> = /*@__PURE__*
  */
 export type ListGuildsRequest = Message<"chaos.guild.v1.ListGuildsRequest"> & {
   /**
-   * Name or tag prefix; all guilds when empty.
+   * Name or tag prefix, ignoring case; all active guilds when empty.
    *
    * @generated from field: string query = 1;
    */
   query: string;
 
   /**
+   * 1 to 100; 20 when unset.
+   *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
@@ -143,7 +186,7 @@ export const ListGuildsRequestSchema: GenMessage<ListGuildsRequest> = /*@__PURE_
   messageDesc(file_chaos_guild_v1_guild_service, 4);
 
 /**
- * ListGuildsResponse is one page.
+ * ListGuildsResponse is one page, by name.
  *
  * @generated from message chaos.guild.v1.ListGuildsResponse
  */
@@ -154,6 +197,8 @@ export type ListGuildsResponse = Message<"chaos.guild.v1.ListGuildsResponse"> & 
   guilds: Guild[];
 
   /**
+   * Empty on the last page.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -167,6 +212,148 @@ export const ListGuildsResponseSchema: GenMessage<ListGuildsResponse> = /*@__PUR
   messageDesc(file_chaos_guild_v1_guild_service, 5);
 
 /**
+ * GetMyGuildRequest names the caller's character.
+ *
+ * @generated from message chaos.guild.v1.GetMyGuildRequest
+ */
+export type GetMyGuildRequest = Message<"chaos.guild.v1.GetMyGuildRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.GetMyGuildRequest.
+ * Use `create(GetMyGuildRequestSchema)` to create a new message.
+ */
+export const GetMyGuildRequestSchema: GenMessage<GetMyGuildRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 6);
+
+/**
+ * GetMyGuildResponse is everything a guild screen needs; every field is unset
+ * when the character is in no guild.
+ *
+ * @generated from message chaos.guild.v1.GetMyGuildResponse
+ */
+export type GetMyGuildResponse = Message<"chaos.guild.v1.GetMyGuildResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Guild guild = 1;
+   */
+  guild?: Guild | undefined;
+
+  /**
+   * The actor's membership.
+   *
+   * @generated from field: chaos.guild.v1.Member member = 2;
+   */
+  member?: Member | undefined;
+
+  /**
+   * The actor's role.
+   *
+   * @generated from field: chaos.guild.v1.GuildRole role = 3;
+   */
+  role?: GuildRole | undefined;
+
+  /**
+   * All of the guild's roles, highest first.
+   *
+   * @generated from field: repeated chaos.guild.v1.GuildRole roles = 4;
+   */
+  roles: GuildRole[];
+
+  /**
+   * @generated from field: int32 pending_invite_count = 5;
+   */
+  pendingInviteCount: number;
+
+  /**
+   * @generated from field: int32 pending_join_request_count = 6;
+   */
+  pendingJoinRequestCount: number;
+
+  /**
+   * Gold in the guild bank.
+   *
+   * @generated from field: int64 bank_balance = 7;
+   */
+  bankBalance: bigint;
+
+  /**
+   * Gold the actor may still withdraw today (UTC): 0 without
+   * GUILD_PERMISSION_WITHDRAW; the bank balance for the leader.
+   *
+   * @generated from field: int64 withdrawal_remaining_today = 8;
+   */
+  withdrawalRemainingToday: bigint;
+};
+
+/**
+ * Describes the message chaos.guild.v1.GetMyGuildResponse.
+ * Use `create(GetMyGuildResponseSchema)` to create a new message.
+ */
+export const GetMyGuildResponseSchema: GenMessage<GetMyGuildResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 7);
+
+/**
+ * ListMembersRequest names the guild, paged.
+ *
+ * @generated from message chaos.guild.v1.ListMembersRequest
+ */
+export type ListMembersRequest = Message<"chaos.guild.v1.ListMembersRequest"> & {
+  /**
+   * @generated from field: string guild_id = 1;
+   */
+  guildId: string;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListMembersRequest.
+ * Use `create(ListMembersRequestSchema)` to create a new message.
+ */
+export const ListMembersRequestSchema: GenMessage<ListMembersRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 8);
+
+/**
+ * ListMembersResponse is one page: by rank, then by join time.
+ *
+ * @generated from message chaos.guild.v1.ListMembersResponse
+ */
+export type ListMembersResponse = Message<"chaos.guild.v1.ListMembersResponse"> & {
+  /**
+   * @generated from field: repeated chaos.guild.v1.Member members = 1;
+   */
+  members: Member[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListMembersResponse.
+ * Use `create(ListMembersResponseSchema)` to create a new message.
+ */
+export const ListMembersResponseSchema: GenMessage<ListMembersResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 9);
+
+/**
  * InviteMemberRequest names who invites whom.
  *
  * @generated from message chaos.guild.v1.InviteMemberRequest
@@ -178,6 +365,8 @@ export type InviteMemberRequest = Message<"chaos.guild.v1.InviteMemberRequest"> 
   actorCharacterId: string;
 
   /**
+   * The character invited.
+   *
    * @generated from field: string character_id = 2;
    */
   characterId: string;
@@ -188,10 +377,10 @@ export type InviteMemberRequest = Message<"chaos.guild.v1.InviteMemberRequest"> 
  * Use `create(InviteMemberRequestSchema)` to create a new message.
  */
 export const InviteMemberRequestSchema: GenMessage<InviteMemberRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 6);
+  messageDesc(file_chaos_guild_v1_guild_service, 10);
 
 /**
- * InviteMemberResponse is the invite.
+ * InviteMemberResponse is the pending invite.
  *
  * @generated from message chaos.guild.v1.InviteMemberResponse
  */
@@ -207,7 +396,50 @@ export type InviteMemberResponse = Message<"chaos.guild.v1.InviteMemberResponse"
  * Use `create(InviteMemberResponseSchema)` to create a new message.
  */
 export const InviteMemberResponseSchema: GenMessage<InviteMemberResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 7);
+  messageDesc(file_chaos_guild_v1_guild_service, 11);
+
+/**
+ * RevokeInviteRequest names the invite.
+ *
+ * @generated from message chaos.guild.v1.RevokeInviteRequest
+ */
+export type RevokeInviteRequest = Message<"chaos.guild.v1.RevokeInviteRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * @generated from field: string invite_id = 2;
+   */
+  inviteId: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RevokeInviteRequest.
+ * Use `create(RevokeInviteRequestSchema)` to create a new message.
+ */
+export const RevokeInviteRequestSchema: GenMessage<RevokeInviteRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 12);
+
+/**
+ * RevokeInviteResponse is the revoked invite.
+ *
+ * @generated from message chaos.guild.v1.RevokeInviteResponse
+ */
+export type RevokeInviteResponse = Message<"chaos.guild.v1.RevokeInviteResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RevokeInviteResponse.
+ * Use `create(RevokeInviteResponseSchema)` to create a new message.
+ */
+export const RevokeInviteResponseSchema: GenMessage<RevokeInviteResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 13);
 
 /**
  * AcceptInviteRequest names the invite and the invited character.
@@ -216,6 +448,8 @@ export const InviteMemberResponseSchema: GenMessage<InviteMemberResponse> = /*@_
  */
 export type AcceptInviteRequest = Message<"chaos.guild.v1.AcceptInviteRequest"> & {
   /**
+   * The invited character, one of the caller's.
+   *
    * @generated from field: string actor_character_id = 1;
    */
   actorCharacterId: string;
@@ -231,7 +465,7 @@ export type AcceptInviteRequest = Message<"chaos.guild.v1.AcceptInviteRequest"> 
  * Use `create(AcceptInviteRequestSchema)` to create a new message.
  */
 export const AcceptInviteRequestSchema: GenMessage<AcceptInviteRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 8);
+  messageDesc(file_chaos_guild_v1_guild_service, 14);
 
 /**
  * AcceptInviteResponse is the new membership.
@@ -243,6 +477,11 @@ export type AcceptInviteResponse = Message<"chaos.guild.v1.AcceptInviteResponse"
    * @generated from field: chaos.guild.v1.Member member = 1;
    */
   member?: Member | undefined;
+
+  /**
+   * @generated from field: chaos.guild.v1.Guild guild = 2;
+   */
+  guild?: Guild | undefined;
 };
 
 /**
@@ -250,7 +489,7 @@ export type AcceptInviteResponse = Message<"chaos.guild.v1.AcceptInviteResponse"
  * Use `create(AcceptInviteResponseSchema)` to create a new message.
  */
 export const AcceptInviteResponseSchema: GenMessage<AcceptInviteResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 9);
+  messageDesc(file_chaos_guild_v1_guild_service, 15);
 
 /**
  * DeclineInviteRequest names the invite.
@@ -259,6 +498,8 @@ export const AcceptInviteResponseSchema: GenMessage<AcceptInviteResponse> = /*@_
  */
 export type DeclineInviteRequest = Message<"chaos.guild.v1.DeclineInviteRequest"> & {
   /**
+   * The invited character, one of the caller's.
+   *
    * @generated from field: string actor_character_id = 1;
    */
   actorCharacterId: string;
@@ -274,14 +515,18 @@ export type DeclineInviteRequest = Message<"chaos.guild.v1.DeclineInviteRequest"
  * Use `create(DeclineInviteRequestSchema)` to create a new message.
  */
 export const DeclineInviteRequestSchema: GenMessage<DeclineInviteRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 10);
+  messageDesc(file_chaos_guild_v1_guild_service, 16);
 
 /**
- * DeclineInviteResponse confirms it.
+ * DeclineInviteResponse is the declined invite.
  *
  * @generated from message chaos.guild.v1.DeclineInviteResponse
  */
 export type DeclineInviteResponse = Message<"chaos.guild.v1.DeclineInviteResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Invite invite = 1;
+   */
+  invite?: Invite | undefined;
 };
 
 /**
@@ -289,7 +534,319 @@ export type DeclineInviteResponse = Message<"chaos.guild.v1.DeclineInviteRespons
  * Use `create(DeclineInviteResponseSchema)` to create a new message.
  */
 export const DeclineInviteResponseSchema: GenMessage<DeclineInviteResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 11);
+  messageDesc(file_chaos_guild_v1_guild_service, 17);
+
+/**
+ * ListMyInvitesRequest names the caller's character, paged.
+ *
+ * @generated from message chaos.guild.v1.ListMyInvitesRequest
+ */
+export type ListMyInvitesRequest = Message<"chaos.guild.v1.ListMyInvitesRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListMyInvitesRequest.
+ * Use `create(ListMyInvitesRequestSchema)` to create a new message.
+ */
+export const ListMyInvitesRequestSchema: GenMessage<ListMyInvitesRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 18);
+
+/**
+ * ListMyInvitesResponse is one page of pending invites.
+ *
+ * @generated from message chaos.guild.v1.ListMyInvitesResponse
+ */
+export type ListMyInvitesResponse = Message<"chaos.guild.v1.ListMyInvitesResponse"> & {
+  /**
+   * @generated from field: repeated chaos.guild.v1.Invite invites = 1;
+   */
+  invites: Invite[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListMyInvitesResponse.
+ * Use `create(ListMyInvitesResponseSchema)` to create a new message.
+ */
+export const ListMyInvitesResponseSchema: GenMessage<ListMyInvitesResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 19);
+
+/**
+ * ListGuildInvitesRequest names the caller's character (a member), paged.
+ *
+ * @generated from message chaos.guild.v1.ListGuildInvitesRequest
+ */
+export type ListGuildInvitesRequest = Message<"chaos.guild.v1.ListGuildInvitesRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListGuildInvitesRequest.
+ * Use `create(ListGuildInvitesRequestSchema)` to create a new message.
+ */
+export const ListGuildInvitesRequestSchema: GenMessage<ListGuildInvitesRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 20);
+
+/**
+ * ListGuildInvitesResponse is one page of the guild's pending invites.
+ *
+ * @generated from message chaos.guild.v1.ListGuildInvitesResponse
+ */
+export type ListGuildInvitesResponse = Message<"chaos.guild.v1.ListGuildInvitesResponse"> & {
+  /**
+   * @generated from field: repeated chaos.guild.v1.Invite invites = 1;
+   */
+  invites: Invite[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListGuildInvitesResponse.
+ * Use `create(ListGuildInvitesResponseSchema)` to create a new message.
+ */
+export const ListGuildInvitesResponseSchema: GenMessage<ListGuildInvitesResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 21);
+
+/**
+ * RequestToJoinRequest names the guild.
+ *
+ * @generated from message chaos.guild.v1.RequestToJoinRequest
+ */
+export type RequestToJoinRequest = Message<"chaos.guild.v1.RequestToJoinRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * @generated from field: string guild_id = 2;
+   */
+  guildId: string;
+
+  /**
+   * A word to the guild.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RequestToJoinRequest.
+ * Use `create(RequestToJoinRequestSchema)` to create a new message.
+ */
+export const RequestToJoinRequestSchema: GenMessage<RequestToJoinRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 22);
+
+/**
+ * RequestToJoinResponse is the pending join request.
+ *
+ * @generated from message chaos.guild.v1.RequestToJoinResponse
+ */
+export type RequestToJoinResponse = Message<"chaos.guild.v1.RequestToJoinResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.JoinRequest join_request = 1;
+   */
+  joinRequest?: JoinRequest | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RequestToJoinResponse.
+ * Use `create(RequestToJoinResponseSchema)` to create a new message.
+ */
+export const RequestToJoinResponseSchema: GenMessage<RequestToJoinResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 23);
+
+/**
+ * ListJoinRequestsRequest names the caller's character (a member), paged.
+ *
+ * @generated from message chaos.guild.v1.ListJoinRequestsRequest
+ */
+export type ListJoinRequestsRequest = Message<"chaos.guild.v1.ListJoinRequestsRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListJoinRequestsRequest.
+ * Use `create(ListJoinRequestsRequestSchema)` to create a new message.
+ */
+export const ListJoinRequestsRequestSchema: GenMessage<ListJoinRequestsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 24);
+
+/**
+ * ListJoinRequestsResponse is one page of the guild's pending join requests.
+ *
+ * @generated from message chaos.guild.v1.ListJoinRequestsResponse
+ */
+export type ListJoinRequestsResponse = Message<"chaos.guild.v1.ListJoinRequestsResponse"> & {
+  /**
+   * @generated from field: repeated chaos.guild.v1.JoinRequest join_requests = 1;
+   */
+  joinRequests: JoinRequest[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListJoinRequestsResponse.
+ * Use `create(ListJoinRequestsResponseSchema)` to create a new message.
+ */
+export const ListJoinRequestsResponseSchema: GenMessage<ListJoinRequestsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 25);
+
+/**
+ * ApproveJoinRequestRequest names the request.
+ *
+ * @generated from message chaos.guild.v1.ApproveJoinRequestRequest
+ */
+export type ApproveJoinRequestRequest = Message<"chaos.guild.v1.ApproveJoinRequestRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * @generated from field: string join_request_id = 2;
+   */
+  joinRequestId: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ApproveJoinRequestRequest.
+ * Use `create(ApproveJoinRequestRequestSchema)` to create a new message.
+ */
+export const ApproveJoinRequestRequestSchema: GenMessage<ApproveJoinRequestRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 26);
+
+/**
+ * ApproveJoinRequestResponse is the request and the new membership.
+ *
+ * @generated from message chaos.guild.v1.ApproveJoinRequestResponse
+ */
+export type ApproveJoinRequestResponse = Message<"chaos.guild.v1.ApproveJoinRequestResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.JoinRequest join_request = 1;
+   */
+  joinRequest?: JoinRequest | undefined;
+
+  /**
+   * @generated from field: chaos.guild.v1.Member member = 2;
+   */
+  member?: Member | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ApproveJoinRequestResponse.
+ * Use `create(ApproveJoinRequestResponseSchema)` to create a new message.
+ */
+export const ApproveJoinRequestResponseSchema: GenMessage<ApproveJoinRequestResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 27);
+
+/**
+ * RejectJoinRequestRequest names the request.
+ *
+ * @generated from message chaos.guild.v1.RejectJoinRequestRequest
+ */
+export type RejectJoinRequestRequest = Message<"chaos.guild.v1.RejectJoinRequestRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * @generated from field: string join_request_id = 2;
+   */
+  joinRequestId: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RejectJoinRequestRequest.
+ * Use `create(RejectJoinRequestRequestSchema)` to create a new message.
+ */
+export const RejectJoinRequestRequestSchema: GenMessage<RejectJoinRequestRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 28);
+
+/**
+ * RejectJoinRequestResponse is the rejected request.
+ *
+ * @generated from message chaos.guild.v1.RejectJoinRequestResponse
+ */
+export type RejectJoinRequestResponse = Message<"chaos.guild.v1.RejectJoinRequestResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.JoinRequest join_request = 1;
+   */
+  joinRequest?: JoinRequest | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.RejectJoinRequestResponse.
+ * Use `create(RejectJoinRequestResponseSchema)` to create a new message.
+ */
+export const RejectJoinRequestResponseSchema: GenMessage<RejectJoinRequestResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 29);
 
 /**
  * LeaveGuildRequest names the leaving character.
@@ -308,14 +865,18 @@ export type LeaveGuildRequest = Message<"chaos.guild.v1.LeaveGuildRequest"> & {
  * Use `create(LeaveGuildRequestSchema)` to create a new message.
  */
 export const LeaveGuildRequestSchema: GenMessage<LeaveGuildRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 12);
+  messageDesc(file_chaos_guild_v1_guild_service, 30);
 
 /**
- * LeaveGuildResponse confirms it.
+ * LeaveGuildResponse names the guild left.
  *
  * @generated from message chaos.guild.v1.LeaveGuildResponse
  */
 export type LeaveGuildResponse = Message<"chaos.guild.v1.LeaveGuildResponse"> & {
+  /**
+   * @generated from field: string guild_id = 1;
+   */
+  guildId: string;
 };
 
 /**
@@ -323,7 +884,7 @@ export type LeaveGuildResponse = Message<"chaos.guild.v1.LeaveGuildResponse"> & 
  * Use `create(LeaveGuildResponseSchema)` to create a new message.
  */
 export const LeaveGuildResponseSchema: GenMessage<LeaveGuildResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 13);
+  messageDesc(file_chaos_guild_v1_guild_service, 31);
 
 /**
  * KickMemberRequest names who kicks whom.
@@ -342,6 +903,8 @@ export type KickMemberRequest = Message<"chaos.guild.v1.KickMemberRequest"> & {
   characterId: string;
 
   /**
+   * Shown to the kicked character.
+   *
    * @generated from field: string reason = 3;
    */
   reason: string;
@@ -352,14 +915,18 @@ export type KickMemberRequest = Message<"chaos.guild.v1.KickMemberRequest"> & {
  * Use `create(KickMemberRequestSchema)` to create a new message.
  */
 export const KickMemberRequestSchema: GenMessage<KickMemberRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 14);
+  messageDesc(file_chaos_guild_v1_guild_service, 32);
 
 /**
- * KickMemberResponse confirms it.
+ * KickMemberResponse names the guild the member was removed from.
  *
  * @generated from message chaos.guild.v1.KickMemberResponse
  */
 export type KickMemberResponse = Message<"chaos.guild.v1.KickMemberResponse"> & {
+  /**
+   * @generated from field: string guild_id = 1;
+   */
+  guildId: string;
 };
 
 /**
@@ -367,7 +934,7 @@ export type KickMemberResponse = Message<"chaos.guild.v1.KickMemberResponse"> & 
  * Use `create(KickMemberResponseSchema)` to create a new message.
  */
 export const KickMemberResponseSchema: GenMessage<KickMemberResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 15);
+  messageDesc(file_chaos_guild_v1_guild_service, 33);
 
 /**
  * ChangeMemberRoleRequest gives the new role.
@@ -386,9 +953,9 @@ export type ChangeMemberRoleRequest = Message<"chaos.guild.v1.ChangeMemberRoleRe
   characterId: string;
 
   /**
-   * @generated from field: chaos.guild.v1.GuildRole role = 3;
+   * @generated from field: string role_id = 3;
    */
-  role: GuildRole;
+  roleId: string;
 };
 
 /**
@@ -396,7 +963,7 @@ export type ChangeMemberRoleRequest = Message<"chaos.guild.v1.ChangeMemberRoleRe
  * Use `create(ChangeMemberRoleRequestSchema)` to create a new message.
  */
 export const ChangeMemberRoleRequestSchema: GenMessage<ChangeMemberRoleRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 16);
+  messageDesc(file_chaos_guild_v1_guild_service, 34);
 
 /**
  * ChangeMemberRoleResponse is the membership afterwards.
@@ -415,7 +982,7 @@ export type ChangeMemberRoleResponse = Message<"chaos.guild.v1.ChangeMemberRoleR
  * Use `create(ChangeMemberRoleResponseSchema)` to create a new message.
  */
 export const ChangeMemberRoleResponseSchema: GenMessage<ChangeMemberRoleResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 17);
+  messageDesc(file_chaos_guild_v1_guild_service, 35);
 
 /**
  * TransferLeadershipRequest names the new leader.
@@ -424,6 +991,8 @@ export const ChangeMemberRoleResponseSchema: GenMessage<ChangeMemberRoleResponse
  */
 export type TransferLeadershipRequest = Message<"chaos.guild.v1.TransferLeadershipRequest"> & {
   /**
+   * The leader.
+   *
    * @generated from field: string actor_character_id = 1;
    */
   actorCharacterId: string;
@@ -432,6 +1001,13 @@ export type TransferLeadershipRequest = Message<"chaos.guild.v1.TransferLeadersh
    * @generated from field: string new_leader_character_id = 2;
    */
   newLeaderCharacterId: string;
+
+  /**
+   * The role the former leader takes; when empty, the highest role below the leader's.
+   *
+   * @generated from field: string former_leader_role_id = 3;
+   */
+  formerLeaderRoleId: string;
 };
 
 /**
@@ -439,10 +1015,10 @@ export type TransferLeadershipRequest = Message<"chaos.guild.v1.TransferLeadersh
  * Use `create(TransferLeadershipRequestSchema)` to create a new message.
  */
 export const TransferLeadershipRequestSchema: GenMessage<TransferLeadershipRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 18);
+  messageDesc(file_chaos_guild_v1_guild_service, 36);
 
 /**
- * TransferLeadershipResponse is the guild afterwards.
+ * TransferLeadershipResponse is the guild and both memberships afterwards.
  *
  * @generated from message chaos.guild.v1.TransferLeadershipResponse
  */
@@ -451,6 +1027,16 @@ export type TransferLeadershipResponse = Message<"chaos.guild.v1.TransferLeaders
    * @generated from field: chaos.guild.v1.Guild guild = 1;
    */
   guild?: Guild | undefined;
+
+  /**
+   * @generated from field: chaos.guild.v1.Member new_leader = 2;
+   */
+  newLeader?: Member | undefined;
+
+  /**
+   * @generated from field: chaos.guild.v1.Member former_leader = 3;
+   */
+  formerLeader?: Member | undefined;
 };
 
 /**
@@ -458,7 +1044,179 @@ export type TransferLeadershipResponse = Message<"chaos.guild.v1.TransferLeaders
  * Use `create(TransferLeadershipResponseSchema)` to create a new message.
  */
 export const TransferLeadershipResponseSchema: GenMessage<TransferLeadershipResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 19);
+  messageDesc(file_chaos_guild_v1_guild_service, 37);
+
+/**
+ * CreateRoleRequest describes the role.
+ *
+ * @generated from message chaos.guild.v1.CreateRoleRequest
+ */
+export type CreateRoleRequest = Message<"chaos.guild.v1.CreateRoleRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * 2 to 1000, unique in the guild, below the actor's rank.
+   *
+   * @generated from field: int32 rank = 3;
+   */
+  rank: number;
+
+  /**
+   * @generated from field: repeated chaos.guild.v1.GuildPermission permissions = 4;
+   */
+  permissions: GuildPermission[];
+
+  /**
+   * Gold per member per UTC day (used with GUILD_PERMISSION_WITHDRAW).
+   *
+   * @generated from field: int64 daily_withdrawal_limit = 5;
+   */
+  dailyWithdrawalLimit: bigint;
+};
+
+/**
+ * Describes the message chaos.guild.v1.CreateRoleRequest.
+ * Use `create(CreateRoleRequestSchema)` to create a new message.
+ */
+export const CreateRoleRequestSchema: GenMessage<CreateRoleRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 38);
+
+/**
+ * CreateRoleResponse is the new role.
+ *
+ * @generated from message chaos.guild.v1.CreateRoleResponse
+ */
+export type CreateRoleResponse = Message<"chaos.guild.v1.CreateRoleResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.GuildRole role = 1;
+   */
+  role?: GuildRole | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.CreateRoleResponse.
+ * Use `create(CreateRoleResponseSchema)` to create a new message.
+ */
+export const CreateRoleResponseSchema: GenMessage<CreateRoleResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 39);
+
+/**
+ * UpdateRoleRequest replaces a role's fields.
+ *
+ * @generated from message chaos.guild.v1.UpdateRoleRequest
+ */
+export type UpdateRoleRequest = Message<"chaos.guild.v1.UpdateRoleRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * @generated from field: string role_id = 2;
+   */
+  roleId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * 2 to 1000, unique in the guild, below the actor's rank.
+   *
+   * @generated from field: int32 rank = 4;
+   */
+  rank: number;
+
+  /**
+   * @generated from field: repeated chaos.guild.v1.GuildPermission permissions = 5;
+   */
+  permissions: GuildPermission[];
+
+  /**
+   * Gold per member per UTC day (used with GUILD_PERMISSION_WITHDRAW).
+   *
+   * @generated from field: int64 daily_withdrawal_limit = 6;
+   */
+  dailyWithdrawalLimit: bigint;
+};
+
+/**
+ * Describes the message chaos.guild.v1.UpdateRoleRequest.
+ * Use `create(UpdateRoleRequestSchema)` to create a new message.
+ */
+export const UpdateRoleRequestSchema: GenMessage<UpdateRoleRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 40);
+
+/**
+ * UpdateRoleResponse is the role afterwards.
+ *
+ * @generated from message chaos.guild.v1.UpdateRoleResponse
+ */
+export type UpdateRoleResponse = Message<"chaos.guild.v1.UpdateRoleResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.GuildRole role = 1;
+   */
+  role?: GuildRole | undefined;
+};
+
+/**
+ * Describes the message chaos.guild.v1.UpdateRoleResponse.
+ * Use `create(UpdateRoleResponseSchema)` to create a new message.
+ */
+export const UpdateRoleResponseSchema: GenMessage<UpdateRoleResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 41);
+
+/**
+ * DeleteRoleRequest names the role.
+ *
+ * @generated from message chaos.guild.v1.DeleteRoleRequest
+ */
+export type DeleteRoleRequest = Message<"chaos.guild.v1.DeleteRoleRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * @generated from field: string role_id = 2;
+   */
+  roleId: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.DeleteRoleRequest.
+ * Use `create(DeleteRoleRequestSchema)` to create a new message.
+ */
+export const DeleteRoleRequestSchema: GenMessage<DeleteRoleRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 42);
+
+/**
+ * DeleteRoleResponse names the deleted role.
+ *
+ * @generated from message chaos.guild.v1.DeleteRoleResponse
+ */
+export type DeleteRoleResponse = Message<"chaos.guild.v1.DeleteRoleResponse"> & {
+  /**
+   * @generated from field: string role_id = 1;
+   */
+  roleId: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.DeleteRoleResponse.
+ * Use `create(DeleteRoleResponseSchema)` to create a new message.
+ */
+export const DeleteRoleResponseSchema: GenMessage<DeleteRoleResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 43);
 
 /**
  * DisbandGuildRequest names the leader acting.
@@ -477,14 +1235,25 @@ export type DisbandGuildRequest = Message<"chaos.guild.v1.DisbandGuildRequest"> 
  * Use `create(DisbandGuildRequestSchema)` to create a new message.
  */
 export const DisbandGuildRequestSchema: GenMessage<DisbandGuildRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 20);
+  messageDesc(file_chaos_guild_v1_guild_service, 44);
 
 /**
- * DisbandGuildResponse confirms it.
+ * DisbandGuildResponse is the guild, DISBANDED or still DISBANDING.
  *
  * @generated from message chaos.guild.v1.DisbandGuildResponse
  */
 export type DisbandGuildResponse = Message<"chaos.guild.v1.DisbandGuildResponse"> & {
+  /**
+   * @generated from field: chaos.guild.v1.Guild guild = 1;
+   */
+  guild?: Guild | undefined;
+
+  /**
+   * Gold returned from the bank to the leader's wallet (once DISBANDED).
+   *
+   * @generated from field: int64 returned_gold = 2;
+   */
+  returnedGold: bigint;
 };
 
 /**
@@ -492,7 +1261,7 @@ export type DisbandGuildResponse = Message<"chaos.guild.v1.DisbandGuildResponse"
  * Use `create(DisbandGuildResponseSchema)` to create a new message.
  */
 export const DisbandGuildResponseSchema: GenMessage<DisbandGuildResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 21);
+  messageDesc(file_chaos_guild_v1_guild_service, 45);
 
 /**
  * DepositToGuildBankRequest moves gold in.
@@ -506,11 +1275,13 @@ export type DepositToGuildBankRequest = Message<"chaos.guild.v1.DepositToGuildBa
   actorCharacterId: string;
 
   /**
-   * @generated from field: int64 gold = 2;
+   * @generated from field: int64 amount = 2;
    */
-  gold: bigint;
+  amount: bigint;
 
   /**
+   * Required, per character: a retry with the same key moves the gold once.
+   *
    * @generated from field: string idempotency_key = 3;
    */
   idempotencyKey: string;
@@ -521,18 +1292,30 @@ export type DepositToGuildBankRequest = Message<"chaos.guild.v1.DepositToGuildBa
  * Use `create(DepositToGuildBankRequestSchema)` to create a new message.
  */
 export const DepositToGuildBankRequestSchema: GenMessage<DepositToGuildBankRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 22);
+  messageDesc(file_chaos_guild_v1_guild_service, 46);
 
 /**
- * DepositToGuildBankResponse is the guild afterwards.
+ * DepositToGuildBankResponse is both balances after the deposit.
  *
  * @generated from message chaos.guild.v1.DepositToGuildBankResponse
  */
 export type DepositToGuildBankResponse = Message<"chaos.guild.v1.DepositToGuildBankResponse"> & {
   /**
-   * @generated from field: chaos.guild.v1.Guild guild = 1;
+   * The ledger transaction of the deposit.
+   *
+   * @generated from field: string transaction_id = 1;
    */
-  guild?: Guild | undefined;
+  transactionId: string;
+
+  /**
+   * @generated from field: int64 bank_balance = 2;
+   */
+  bankBalance: bigint;
+
+  /**
+   * @generated from field: int64 wallet_balance = 3;
+   */
+  walletBalance: bigint;
 };
 
 /**
@@ -540,7 +1323,7 @@ export type DepositToGuildBankResponse = Message<"chaos.guild.v1.DepositToGuildB
  * Use `create(DepositToGuildBankResponseSchema)` to create a new message.
  */
 export const DepositToGuildBankResponseSchema: GenMessage<DepositToGuildBankResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 23);
+  messageDesc(file_chaos_guild_v1_guild_service, 47);
 
 /**
  * WithdrawFromGuildBankRequest moves gold out.
@@ -554,11 +1337,13 @@ export type WithdrawFromGuildBankRequest = Message<"chaos.guild.v1.WithdrawFromG
   actorCharacterId: string;
 
   /**
-   * @generated from field: int64 gold = 2;
+   * @generated from field: int64 amount = 2;
    */
-  gold: bigint;
+  amount: bigint;
 
   /**
+   * Required, per character: a retry with the same key moves the gold once.
+   *
    * @generated from field: string idempotency_key = 3;
    */
   idempotencyKey: string;
@@ -569,18 +1354,37 @@ export type WithdrawFromGuildBankRequest = Message<"chaos.guild.v1.WithdrawFromG
  * Use `create(WithdrawFromGuildBankRequestSchema)` to create a new message.
  */
 export const WithdrawFromGuildBankRequestSchema: GenMessage<WithdrawFromGuildBankRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 24);
+  messageDesc(file_chaos_guild_v1_guild_service, 48);
 
 /**
- * WithdrawFromGuildBankResponse is the guild afterwards.
+ * WithdrawFromGuildBankResponse is both balances after the withdrawal.
  *
  * @generated from message chaos.guild.v1.WithdrawFromGuildBankResponse
  */
 export type WithdrawFromGuildBankResponse = Message<"chaos.guild.v1.WithdrawFromGuildBankResponse"> & {
   /**
-   * @generated from field: chaos.guild.v1.Guild guild = 1;
+   * The ledger transaction of the withdrawal.
+   *
+   * @generated from field: string transaction_id = 1;
    */
-  guild?: Guild | undefined;
+  transactionId: string;
+
+  /**
+   * @generated from field: int64 bank_balance = 2;
+   */
+  bankBalance: bigint;
+
+  /**
+   * @generated from field: int64 wallet_balance = 3;
+   */
+  walletBalance: bigint;
+
+  /**
+   * Gold the actor may still withdraw today (UTC); the bank balance for the leader.
+   *
+   * @generated from field: int64 withdrawal_remaining_today = 4;
+   */
+  withdrawalRemainingToday: bigint;
 };
 
 /**
@@ -588,19 +1392,92 @@ export type WithdrawFromGuildBankResponse = Message<"chaos.guild.v1.WithdrawFrom
  * Use `create(WithdrawFromGuildBankResponseSchema)` to create a new message.
  */
 export const WithdrawFromGuildBankResponseSchema: GenMessage<WithdrawFromGuildBankResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_guild_v1_guild_service, 25);
+  messageDesc(file_chaos_guild_v1_guild_service, 49);
 
 /**
- * GuildService runs the Guild Creation Flow, membership with roles and the guild bank.
- * Public: authenticated player, acting through one of their characters (`actor_character_id`).
+ * ListBankEntriesRequest names the caller's character (a member), paged.
+ *
+ * @generated from message chaos.guild.v1.ListBankEntriesRequest
+ */
+export type ListBankEntriesRequest = Message<"chaos.guild.v1.ListBankEntriesRequest"> & {
+  /**
+   * @generated from field: string actor_character_id = 1;
+   */
+  actorCharacterId: string;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListBankEntriesRequest.
+ * Use `create(ListBankEntriesRequestSchema)` to create a new message.
+ */
+export const ListBankEntriesRequestSchema: GenMessage<ListBankEntriesRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 50);
+
+/**
+ * ListBankEntriesResponse is one page, newest first, and the balance now.
+ *
+ * @generated from message chaos.guild.v1.ListBankEntriesResponse
+ */
+export type ListBankEntriesResponse = Message<"chaos.guild.v1.ListBankEntriesResponse"> & {
+  /**
+   * @generated from field: repeated chaos.guild.v1.BankEntry entries = 1;
+   */
+  entries: BankEntry[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * @generated from field: int64 bank_balance = 3;
+   */
+  bankBalance: bigint;
+};
+
+/**
+ * Describes the message chaos.guild.v1.ListBankEntriesResponse.
+ * Use `create(ListBankEntriesResponseSchema)` to create a new message.
+ */
+export const ListBankEntriesResponseSchema: GenMessage<ListBankEntriesResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_guild_v1_guild_service, 51);
+
+/**
+ * GuildService runs the Guild Creation Flow, membership with the guild's own
+ * roles, invitations and join requests, and the guild bank.
+ * Public: an authenticated player (token subject = player id) acting through
+ * one of their own characters (`actor_character_id`); a character belongs to
+ * at most one guild, so calls about "the actor's guild" name no guild.
+ * Gold moves only in inventory's ledger: the creation fee from the founder's
+ * wallet to the sink, deposits and withdrawals between a wallet and the
+ * guild's account "guild:<guild id>" (never minted, never destroyed), each
+ * idempotent by its key, so a retry moves nothing twice.
  *
  * @generated from service chaos.guild.v1.GuildService
  */
 export const GuildService: GenService<{
   /**
-   * CreateGuild founds a guild with the actor as leader.
-   * Errors: ALREADY_EXISTS (NAME_TAKEN), FAILED_PRECONDITION (ALREADY_IN_GUILD),
-   * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   * CreateGuild founds a guild with the actor as leader, its default roles
+   * (Leader, Officer, Member, Recruit) and an empty bank, and charges the
+   * creation fee from the actor's wallet. A retry with the same idempotency
+   * key returns the same guild and charges once.
+   * Errors: ALREADY_EXISTS (NAME_TAKEN, TAG_TAKEN, IDEMPOTENCY_KEY_REUSED),
+   * FAILED_PRECONDITION (ALREADY_IN_GUILD, INSUFFICIENT_FUNDS), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+   * UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
    *
    * @generated from rpc chaos.guild.v1.GuildService.CreateGuild
    */
@@ -610,7 +1487,7 @@ export const GuildService: GenService<{
     output: typeof CreateGuildResponseSchema;
   },
   /**
-   * GetGuild returns a guild and its members.
+   * GetGuild returns a guild that is active or being disbanded, with its roles.
    * Errors: NOT_FOUND (GUILD_NOT_FOUND).
    *
    * @generated from rpc chaos.guild.v1.GuildService.GetGuild
@@ -621,7 +1498,7 @@ export const GuildService: GenService<{
     output: typeof GetGuildResponseSchema;
   },
   /**
-   * ListGuilds searches guilds by name or tag prefix.
+   * ListGuilds searches active guilds by name or tag prefix (ignoring case), by name.
    *
    * @generated from rpc chaos.guild.v1.GuildService.ListGuilds
    */
@@ -631,8 +1508,36 @@ export const GuildService: GenService<{
     output: typeof ListGuildsResponseSchema;
   },
   /**
-   * InviteMember invites a character (officer or leader).
-   * Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+   * GetMyGuild returns, in one call, the actor's guild, membership and role,
+   * the guild's roles, its counts, the bank balance and what the actor may
+   * still withdraw today. A character in no guild gets an empty response.
+   * Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.GetMyGuild
+   */
+  getMyGuild: {
+    methodKind: "unary";
+    input: typeof GetMyGuildRequestSchema;
+    output: typeof GetMyGuildResponseSchema;
+  },
+  /**
+   * ListMembers pages through a guild's members, highest rank first.
+   * Errors: NOT_FOUND (GUILD_NOT_FOUND).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.ListMembers
+   */
+  listMembers: {
+    methodKind: "unary";
+    input: typeof ListMembersRequestSchema;
+    output: typeof ListMembersResponseSchema;
+  },
+  /**
+   * InviteMember invites a character into the actor's guild (GUILD_PERMISSION_INVITE).
+   * The invite expires after the guild's invite time to live. Inviting a
+   * character again while an invite is pending returns that invite.
+   * Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER), NOT_FOUND (CHARACTER_NOT_FOUND),
+   * FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, TOO_MANY_PENDING, GUILD_DISBANDING),
+   * INVALID_ARGUMENT (SELF_TARGET).
    *
    * @generated from rpc chaos.guild.v1.GuildService.InviteMember
    */
@@ -642,8 +1547,22 @@ export const GuildService: GenService<{
     output: typeof InviteMemberResponseSchema;
   },
   /**
-   * AcceptInvite joins the guild as a recruit.
-   * Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+   * RevokeInvite withdraws a pending invite of the actor's guild (GUILD_PERMISSION_INVITE).
+   * Revoking again returns the revoked invite.
+   * Errors: NOT_FOUND (INVITE_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+   * FAILED_PRECONDITION (NOT_A_MEMBER).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.RevokeInvite
+   */
+  revokeInvite: {
+    methodKind: "unary";
+    input: typeof RevokeInviteRequestSchema;
+    output: typeof RevokeInviteResponseSchema;
+  },
+  /**
+   * AcceptInvite joins the guild with its entry role. Accepting again returns the membership.
+   * Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED, ALREADY_IN_GUILD, GUILD_FULL,
+   * GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.guild.v1.GuildService.AcceptInvite
    */
@@ -653,8 +1572,9 @@ export const GuildService: GenService<{
     output: typeof AcceptInviteResponseSchema;
   },
   /**
-   * DeclineInvite refuses an invitation.
-   * Errors: NOT_FOUND (INVITE_NOT_FOUND).
+   * DeclineInvite refuses an invitation. Declining again returns the invite.
+   * Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED),
+   * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.guild.v1.GuildService.DeclineInvite
    */
@@ -664,8 +1584,79 @@ export const GuildService: GenService<{
     output: typeof DeclineInviteResponseSchema;
   },
   /**
+   * ListMyInvites pages through the pending invites of the actor, newest first.
+   * Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.ListMyInvites
+   */
+  listMyInvites: {
+    methodKind: "unary";
+    input: typeof ListMyInvitesRequestSchema;
+    output: typeof ListMyInvitesResponseSchema;
+  },
+  /**
+   * ListGuildInvites pages through the pending invites of the actor's guild, newest first.
+   * Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.ListGuildInvites
+   */
+  listGuildInvites: {
+    methodKind: "unary";
+    input: typeof ListGuildInvitesRequestSchema;
+    output: typeof ListGuildInvitesResponseSchema;
+  },
+  /**
+   * RequestToJoin asks to join an open guild. Asking again while a request is pending returns it.
+   * Errors: NOT_FOUND (GUILD_NOT_FOUND), FAILED_PRECONDITION (GUILD_INVITE_ONLY, ALREADY_IN_GUILD,
+   * TOO_MANY_PENDING, GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.RequestToJoin
+   */
+  requestToJoin: {
+    methodKind: "unary";
+    input: typeof RequestToJoinRequestSchema;
+    output: typeof RequestToJoinResponseSchema;
+  },
+  /**
+   * ListJoinRequests pages through the pending join requests of the actor's guild, oldest first.
+   * Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.ListJoinRequests
+   */
+  listJoinRequests: {
+    methodKind: "unary";
+    input: typeof ListJoinRequestsRequestSchema;
+    output: typeof ListJoinRequestsResponseSchema;
+  },
+  /**
+   * ApproveJoinRequest lets the character in with the entry role (GUILD_PERMISSION_INVITE).
+   * Approving again returns the request and the membership.
+   * Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+   * FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, GUILD_DISBANDING).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.ApproveJoinRequest
+   */
+  approveJoinRequest: {
+    methodKind: "unary";
+    input: typeof ApproveJoinRequestRequestSchema;
+    output: typeof ApproveJoinRequestResponseSchema;
+  },
+  /**
+   * RejectJoinRequest turns a join request down (GUILD_PERMISSION_INVITE). Rejecting again returns it.
+   * Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+   * FAILED_PRECONDITION (NOT_A_MEMBER).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.RejectJoinRequest
+   */
+  rejectJoinRequest: {
+    methodKind: "unary";
+    input: typeof RejectJoinRequestRequestSchema;
+    output: typeof RejectJoinRequestResponseSchema;
+  },
+  /**
    * LeaveGuild leaves the actor's guild.
-   * Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE).
+   * Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE, GUILD_DISBANDING),
+   * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.guild.v1.GuildService.LeaveGuild
    */
@@ -675,8 +1666,10 @@ export const GuildService: GenService<{
     output: typeof LeaveGuildResponseSchema;
   },
   /**
-   * KickMember removes a member of lower role.
-   * Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+   * KickMember removes a member ranked below the actor (GUILD_PERMISSION_KICK).
+   * Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+   * NOT_FOUND (MEMBER_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, GUILD_DISBANDING),
+   * INVALID_ARGUMENT (SELF_TARGET).
    *
    * @generated from rpc chaos.guild.v1.GuildService.KickMember
    */
@@ -686,8 +1679,11 @@ export const GuildService: GenService<{
     output: typeof KickMemberResponseSchema;
   },
   /**
-   * ChangeMemberRole promotes or demotes a member (leader; officers for recruits/members).
-   * Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+   * ChangeMemberRole gives a member ranked below the actor a role ranked below
+   * the actor's (GUILD_PERMISSION_PROMOTE). Giving the role a member has returns the member.
+   * Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+   * NOT_FOUND (MEMBER_NOT_FOUND, ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED,
+   * GUILD_DISBANDING), INVALID_ARGUMENT (SELF_TARGET).
    *
    * @generated from rpc chaos.guild.v1.GuildService.ChangeMemberRole
    */
@@ -697,8 +1693,11 @@ export const GuildService: GenService<{
     output: typeof ChangeMemberRoleResponseSchema;
   },
   /**
-   * TransferLeadership makes another member the leader; the old leader becomes officer.
-   * Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+   * TransferLeadership makes another member the leader (the leader only); the
+   * former leader takes the role named, or the highest role below the leader's.
+   * Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), NOT_FOUND (MEMBER_NOT_FOUND,
+   * ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING),
+   * INVALID_ARGUMENT (SELF_TARGET).
    *
    * @generated from rpc chaos.guild.v1.GuildService.TransferLeadership
    */
@@ -708,8 +1707,50 @@ export const GuildService: GenService<{
     output: typeof TransferLeadershipResponseSchema;
   },
   /**
-   * DisbandGuild dissolves the guild (leader only); the bank returns to the leader.
-   * Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE).
+   * CreateRole adds a role ranked below the actor's (GUILD_PERMISSION_EDIT_ROLES).
+   * Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+   * ALREADY_EXISTS (ROLE_CONFLICT), FAILED_PRECONDITION (NOT_A_MEMBER, TOO_MANY_ROLES, GUILD_DISBANDING).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.CreateRole
+   */
+  createRole: {
+    methodKind: "unary";
+    input: typeof CreateRoleRequestSchema;
+    output: typeof CreateRoleResponseSchema;
+  },
+  /**
+   * UpdateRole replaces the name, rank, permissions and daily withdrawal limit
+   * of a role ranked below the actor's, keeping it below (GUILD_PERMISSION_EDIT_ROLES).
+   * Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+   * NOT_FOUND (ROLE_NOT_FOUND), ALREADY_EXISTS (ROLE_CONFLICT),
+   * FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.UpdateRole
+   */
+  updateRole: {
+    methodKind: "unary";
+    input: typeof UpdateRoleRequestSchema;
+    output: typeof UpdateRoleResponseSchema;
+  },
+  /**
+   * DeleteRole removes a role ranked below the actor's that no member holds
+   * (GUILD_PERMISSION_EDIT_ROLES); the leader's and the entry role stay.
+   * Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+   * NOT_FOUND (ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, ROLE_IN_USE, GUILD_DISBANDING).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.DeleteRole
+   */
+  deleteRole: {
+    methodKind: "unary";
+    input: typeof DeleteRoleRequestSchema;
+    output: typeof DeleteRoleResponseSchema;
+  },
+  /**
+   * DisbandGuild dissolves the actor's guild (the leader only): its bank goes
+   * back to the leader's wallet, then every member is out and the name is
+   * free. It answers DISBANDED, or DISBANDING while the bank is still on its
+   * way (it finishes on its own). Disbanding again while DISBANDING returns the guild.
+   * Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), FAILED_PRECONDITION (NOT_A_MEMBER).
    *
    * @generated from rpc chaos.guild.v1.GuildService.DisbandGuild
    */
@@ -719,8 +1760,12 @@ export const GuildService: GenService<{
     output: typeof DisbandGuildResponseSchema;
   },
   /**
-   * DepositToGuildBank moves gold from the actor's wallet to the bank (member and up).
-   * Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+   * DepositToGuildBank moves gold from the actor's wallet to the bank (any
+   * member). A retry with the same idempotency key returns the first result
+   * and moves the gold once.
+   * Errors: FAILED_PRECONDITION (NOT_A_MEMBER, INSUFFICIENT_FUNDS, GUILD_DISBANDING),
+   * ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+   * UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
    *
    * @generated from rpc chaos.guild.v1.GuildService.DepositToGuildBank
    */
@@ -730,8 +1775,12 @@ export const GuildService: GenService<{
     output: typeof DepositToGuildBankResponseSchema;
   },
   /**
-   * WithdrawFromGuildBank moves gold from the bank to the actor (officer and up).
-   * Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (INSUFFICIENT_BANK_FUNDS).
+   * WithdrawFromGuildBank moves gold from the bank to the actor's wallet
+   * (GUILD_PERMISSION_WITHDRAW), within the role's daily limit. A retry with
+   * the same idempotency key returns the first result and moves the gold once.
+   * Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+   * FAILED_PRECONDITION (NOT_A_MEMBER, WITHDRAWAL_LIMIT_EXCEEDED, INSUFFICIENT_BANK_FUNDS, GUILD_DISBANDING),
+   * ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
    *
    * @generated from rpc chaos.guild.v1.GuildService.WithdrawFromGuildBank
    */
@@ -739,6 +1788,18 @@ export const GuildService: GenService<{
     methodKind: "unary";
     input: typeof WithdrawFromGuildBankRequestSchema;
     output: typeof WithdrawFromGuildBankResponseSchema;
+  },
+  /**
+   * ListBankEntries pages through the bank's history (inventory's ledger for
+   * the guild's account), newest first, for members of the guild.
+   * Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   *
+   * @generated from rpc chaos.guild.v1.GuildService.ListBankEntries
+   */
+  listBankEntries: {
+    methodKind: "unary";
+    input: typeof ListBankEntriesRequestSchema;
+    output: typeof ListBankEntriesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_guild_v1_guild_service, 0);

@@ -40,15 +40,41 @@ const (
 	GuildServiceGetGuildProcedure = "/chaos.guild.v1.GuildService/GetGuild"
 	// GuildServiceListGuildsProcedure is the fully-qualified name of the GuildService's ListGuilds RPC.
 	GuildServiceListGuildsProcedure = "/chaos.guild.v1.GuildService/ListGuilds"
+	// GuildServiceGetMyGuildProcedure is the fully-qualified name of the GuildService's GetMyGuild RPC.
+	GuildServiceGetMyGuildProcedure = "/chaos.guild.v1.GuildService/GetMyGuild"
+	// GuildServiceListMembersProcedure is the fully-qualified name of the GuildService's ListMembers
+	// RPC.
+	GuildServiceListMembersProcedure = "/chaos.guild.v1.GuildService/ListMembers"
 	// GuildServiceInviteMemberProcedure is the fully-qualified name of the GuildService's InviteMember
 	// RPC.
 	GuildServiceInviteMemberProcedure = "/chaos.guild.v1.GuildService/InviteMember"
+	// GuildServiceRevokeInviteProcedure is the fully-qualified name of the GuildService's RevokeInvite
+	// RPC.
+	GuildServiceRevokeInviteProcedure = "/chaos.guild.v1.GuildService/RevokeInvite"
 	// GuildServiceAcceptInviteProcedure is the fully-qualified name of the GuildService's AcceptInvite
 	// RPC.
 	GuildServiceAcceptInviteProcedure = "/chaos.guild.v1.GuildService/AcceptInvite"
 	// GuildServiceDeclineInviteProcedure is the fully-qualified name of the GuildService's
 	// DeclineInvite RPC.
 	GuildServiceDeclineInviteProcedure = "/chaos.guild.v1.GuildService/DeclineInvite"
+	// GuildServiceListMyInvitesProcedure is the fully-qualified name of the GuildService's
+	// ListMyInvites RPC.
+	GuildServiceListMyInvitesProcedure = "/chaos.guild.v1.GuildService/ListMyInvites"
+	// GuildServiceListGuildInvitesProcedure is the fully-qualified name of the GuildService's
+	// ListGuildInvites RPC.
+	GuildServiceListGuildInvitesProcedure = "/chaos.guild.v1.GuildService/ListGuildInvites"
+	// GuildServiceRequestToJoinProcedure is the fully-qualified name of the GuildService's
+	// RequestToJoin RPC.
+	GuildServiceRequestToJoinProcedure = "/chaos.guild.v1.GuildService/RequestToJoin"
+	// GuildServiceListJoinRequestsProcedure is the fully-qualified name of the GuildService's
+	// ListJoinRequests RPC.
+	GuildServiceListJoinRequestsProcedure = "/chaos.guild.v1.GuildService/ListJoinRequests"
+	// GuildServiceApproveJoinRequestProcedure is the fully-qualified name of the GuildService's
+	// ApproveJoinRequest RPC.
+	GuildServiceApproveJoinRequestProcedure = "/chaos.guild.v1.GuildService/ApproveJoinRequest"
+	// GuildServiceRejectJoinRequestProcedure is the fully-qualified name of the GuildService's
+	// RejectJoinRequest RPC.
+	GuildServiceRejectJoinRequestProcedure = "/chaos.guild.v1.GuildService/RejectJoinRequest"
 	// GuildServiceLeaveGuildProcedure is the fully-qualified name of the GuildService's LeaveGuild RPC.
 	GuildServiceLeaveGuildProcedure = "/chaos.guild.v1.GuildService/LeaveGuild"
 	// GuildServiceKickMemberProcedure is the fully-qualified name of the GuildService's KickMember RPC.
@@ -59,6 +85,12 @@ const (
 	// GuildServiceTransferLeadershipProcedure is the fully-qualified name of the GuildService's
 	// TransferLeadership RPC.
 	GuildServiceTransferLeadershipProcedure = "/chaos.guild.v1.GuildService/TransferLeadership"
+	// GuildServiceCreateRoleProcedure is the fully-qualified name of the GuildService's CreateRole RPC.
+	GuildServiceCreateRoleProcedure = "/chaos.guild.v1.GuildService/CreateRole"
+	// GuildServiceUpdateRoleProcedure is the fully-qualified name of the GuildService's UpdateRole RPC.
+	GuildServiceUpdateRoleProcedure = "/chaos.guild.v1.GuildService/UpdateRole"
+	// GuildServiceDeleteRoleProcedure is the fully-qualified name of the GuildService's DeleteRole RPC.
+	GuildServiceDeleteRoleProcedure = "/chaos.guild.v1.GuildService/DeleteRole"
 	// GuildServiceDisbandGuildProcedure is the fully-qualified name of the GuildService's DisbandGuild
 	// RPC.
 	GuildServiceDisbandGuildProcedure = "/chaos.guild.v1.GuildService/DisbandGuild"
@@ -68,49 +100,136 @@ const (
 	// GuildServiceWithdrawFromGuildBankProcedure is the fully-qualified name of the GuildService's
 	// WithdrawFromGuildBank RPC.
 	GuildServiceWithdrawFromGuildBankProcedure = "/chaos.guild.v1.GuildService/WithdrawFromGuildBank"
+	// GuildServiceListBankEntriesProcedure is the fully-qualified name of the GuildService's
+	// ListBankEntries RPC.
+	GuildServiceListBankEntriesProcedure = "/chaos.guild.v1.GuildService/ListBankEntries"
 )
 
 // GuildServiceClient is a client for the chaos.guild.v1.GuildService service.
 type GuildServiceClient interface {
-	// CreateGuild founds a guild with the actor as leader.
-	// Errors: ALREADY_EXISTS (NAME_TAKEN), FAILED_PRECONDITION (ALREADY_IN_GUILD),
-	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// CreateGuild founds a guild with the actor as leader, its default roles
+	// (Leader, Officer, Member, Recruit) and an empty bank, and charges the
+	// creation fee from the actor's wallet. A retry with the same idempotency
+	// key returns the same guild and charges once.
+	// Errors: ALREADY_EXISTS (NAME_TAKEN, TAG_TAKEN, IDEMPOTENCY_KEY_REUSED),
+	// FAILED_PRECONDITION (ALREADY_IN_GUILD, INSUFFICIENT_FUNDS), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	CreateGuild(context.Context, *connect.Request[v1.CreateGuildRequest]) (*connect.Response[v1.CreateGuildResponse], error)
-	// GetGuild returns a guild and its members.
+	// GetGuild returns a guild that is active or being disbanded, with its roles.
 	// Errors: NOT_FOUND (GUILD_NOT_FOUND).
 	GetGuild(context.Context, *connect.Request[v1.GetGuildRequest]) (*connect.Response[v1.GetGuildResponse], error)
-	// ListGuilds searches guilds by name or tag prefix.
+	// ListGuilds searches active guilds by name or tag prefix (ignoring case), by name.
 	ListGuilds(context.Context, *connect.Request[v1.ListGuildsRequest]) (*connect.Response[v1.ListGuildsResponse], error)
-	// InviteMember invites a character (officer or leader).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+	// GetMyGuild returns, in one call, the actor's guild, membership and role,
+	// the guild's roles, its counts, the bank balance and what the actor may
+	// still withdraw today. A character in no guild gets an empty response.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	GetMyGuild(context.Context, *connect.Request[v1.GetMyGuildRequest]) (*connect.Response[v1.GetMyGuildResponse], error)
+	// ListMembers pages through a guild's members, highest rank first.
+	// Errors: NOT_FOUND (GUILD_NOT_FOUND).
+	ListMembers(context.Context, *connect.Request[v1.ListMembersRequest]) (*connect.Response[v1.ListMembersResponse], error)
+	// InviteMember invites a character into the actor's guild (GUILD_PERMISSION_INVITE).
+	// The invite expires after the guild's invite time to live. Inviting a
+	// character again while an invite is pending returns that invite.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, TOO_MANY_PENDING, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	InviteMember(context.Context, *connect.Request[v1.InviteMemberRequest]) (*connect.Response[v1.InviteMemberResponse], error)
-	// AcceptInvite joins the guild as a recruit.
-	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+	// RevokeInvite withdraws a pending invite of the actor's guild (GUILD_PERMISSION_INVITE).
+	// Revoking again returns the revoked invite.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER).
+	RevokeInvite(context.Context, *connect.Request[v1.RevokeInviteRequest]) (*connect.Response[v1.RevokeInviteResponse], error)
+	// AcceptInvite joins the guild with its entry role. Accepting again returns the membership.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED, ALREADY_IN_GUILD, GUILD_FULL,
+	// GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	AcceptInvite(context.Context, *connect.Request[v1.AcceptInviteRequest]) (*connect.Response[v1.AcceptInviteResponse], error)
-	// DeclineInvite refuses an invitation.
-	// Errors: NOT_FOUND (INVITE_NOT_FOUND).
+	// DeclineInvite refuses an invitation. Declining again returns the invite.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DeclineInvite(context.Context, *connect.Request[v1.DeclineInviteRequest]) (*connect.Response[v1.DeclineInviteResponse], error)
+	// ListMyInvites pages through the pending invites of the actor, newest first.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListMyInvites(context.Context, *connect.Request[v1.ListMyInvitesRequest]) (*connect.Response[v1.ListMyInvitesResponse], error)
+	// ListGuildInvites pages through the pending invites of the actor's guild, newest first.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListGuildInvites(context.Context, *connect.Request[v1.ListGuildInvitesRequest]) (*connect.Response[v1.ListGuildInvitesResponse], error)
+	// RequestToJoin asks to join an open guild. Asking again while a request is pending returns it.
+	// Errors: NOT_FOUND (GUILD_NOT_FOUND), FAILED_PRECONDITION (GUILD_INVITE_ONLY, ALREADY_IN_GUILD,
+	// TOO_MANY_PENDING, GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	RequestToJoin(context.Context, *connect.Request[v1.RequestToJoinRequest]) (*connect.Response[v1.RequestToJoinResponse], error)
+	// ListJoinRequests pages through the pending join requests of the actor's guild, oldest first.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListJoinRequests(context.Context, *connect.Request[v1.ListJoinRequestsRequest]) (*connect.Response[v1.ListJoinRequestsResponse], error)
+	// ApproveJoinRequest lets the character in with the entry role (GUILD_PERMISSION_INVITE).
+	// Approving again returns the request and the membership.
+	// Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, GUILD_DISBANDING).
+	ApproveJoinRequest(context.Context, *connect.Request[v1.ApproveJoinRequestRequest]) (*connect.Response[v1.ApproveJoinRequestResponse], error)
+	// RejectJoinRequest turns a join request down (GUILD_PERMISSION_INVITE). Rejecting again returns it.
+	// Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER).
+	RejectJoinRequest(context.Context, *connect.Request[v1.RejectJoinRequestRequest]) (*connect.Response[v1.RejectJoinRequestResponse], error)
 	// LeaveGuild leaves the actor's guild.
-	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE).
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE, GUILD_DISBANDING),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	LeaveGuild(context.Context, *connect.Request[v1.LeaveGuildRequest]) (*connect.Response[v1.LeaveGuildResponse], error)
-	// KickMember removes a member of lower role.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// KickMember removes a member ranked below the actor (GUILD_PERMISSION_KICK).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (MEMBER_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	KickMember(context.Context, *connect.Request[v1.KickMemberRequest]) (*connect.Response[v1.KickMemberResponse], error)
-	// ChangeMemberRole promotes or demotes a member (leader; officers for recruits/members).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// ChangeMemberRole gives a member ranked below the actor a role ranked below
+	// the actor's (GUILD_PERMISSION_PROMOTE). Giving the role a member has returns the member.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (MEMBER_NOT_FOUND, ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED,
+	// GUILD_DISBANDING), INVALID_ARGUMENT (SELF_TARGET).
 	ChangeMemberRole(context.Context, *connect.Request[v1.ChangeMemberRoleRequest]) (*connect.Response[v1.ChangeMemberRoleResponse], error)
-	// TransferLeadership makes another member the leader; the old leader becomes officer.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// TransferLeadership makes another member the leader (the leader only); the
+	// former leader takes the role named, or the highest role below the leader's.
+	// Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), NOT_FOUND (MEMBER_NOT_FOUND,
+	// ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	TransferLeadership(context.Context, *connect.Request[v1.TransferLeadershipRequest]) (*connect.Response[v1.TransferLeadershipResponse], error)
-	// DisbandGuild dissolves the guild (leader only); the bank returns to the leader.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE).
+	// CreateRole adds a role ranked below the actor's (GUILD_PERMISSION_EDIT_ROLES).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// ALREADY_EXISTS (ROLE_CONFLICT), FAILED_PRECONDITION (NOT_A_MEMBER, TOO_MANY_ROLES, GUILD_DISBANDING).
+	CreateRole(context.Context, *connect.Request[v1.CreateRoleRequest]) (*connect.Response[v1.CreateRoleResponse], error)
+	// UpdateRole replaces the name, rank, permissions and daily withdrawal limit
+	// of a role ranked below the actor's, keeping it below (GUILD_PERMISSION_EDIT_ROLES).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (ROLE_NOT_FOUND), ALREADY_EXISTS (ROLE_CONFLICT),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING).
+	UpdateRole(context.Context, *connect.Request[v1.UpdateRoleRequest]) (*connect.Response[v1.UpdateRoleResponse], error)
+	// DeleteRole removes a role ranked below the actor's that no member holds
+	// (GUILD_PERMISSION_EDIT_ROLES); the leader's and the entry role stay.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, ROLE_IN_USE, GUILD_DISBANDING).
+	DeleteRole(context.Context, *connect.Request[v1.DeleteRoleRequest]) (*connect.Response[v1.DeleteRoleResponse], error)
+	// DisbandGuild dissolves the actor's guild (the leader only): its bank goes
+	// back to the leader's wallet, then every member is out and the name is
+	// free. It answers DISBANDED, or DISBANDING while the bank is still on its
+	// way (it finishes on its own). Disbanding again while DISBANDING returns the guild.
+	// Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), FAILED_PRECONDITION (NOT_A_MEMBER).
 	DisbandGuild(context.Context, *connect.Request[v1.DisbandGuildRequest]) (*connect.Response[v1.DisbandGuildResponse], error)
-	// DepositToGuildBank moves gold from the actor's wallet to the bank (member and up).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// DepositToGuildBank moves gold from the actor's wallet to the bank (any
+	// member). A retry with the same idempotency key returns the first result
+	// and moves the gold once.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, INSUFFICIENT_FUNDS, GUILD_DISBANDING),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	DepositToGuildBank(context.Context, *connect.Request[v1.DepositToGuildBankRequest]) (*connect.Response[v1.DepositToGuildBankResponse], error)
-	// WithdrawFromGuildBank moves gold from the bank to the actor (officer and up).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (INSUFFICIENT_BANK_FUNDS).
+	// WithdrawFromGuildBank moves gold from the bank to the actor's wallet
+	// (GUILD_PERMISSION_WITHDRAW), within the role's daily limit. A retry with
+	// the same idempotency key returns the first result and moves the gold once.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, WITHDRAWAL_LIMIT_EXCEEDED, INSUFFICIENT_BANK_FUNDS, GUILD_DISBANDING),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	WithdrawFromGuildBank(context.Context, *connect.Request[v1.WithdrawFromGuildBankRequest]) (*connect.Response[v1.WithdrawFromGuildBankResponse], error)
+	// ListBankEntries pages through the bank's history (inventory's ledger for
+	// the guild's account), newest first, for members of the guild.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListBankEntries(context.Context, *connect.Request[v1.ListBankEntriesRequest]) (*connect.Response[v1.ListBankEntriesResponse], error)
 }
 
 // NewGuildServiceClient constructs a client for the chaos.guild.v1.GuildService service. By
@@ -128,36 +247,105 @@ func NewGuildServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			httpClient,
 			baseURL+GuildServiceCreateGuildProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("CreateGuild")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		getGuild: connect.NewClient[v1.GetGuildRequest, v1.GetGuildResponse](
 			httpClient,
 			baseURL+GuildServiceGetGuildProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("GetGuild")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listGuilds: connect.NewClient[v1.ListGuildsRequest, v1.ListGuildsResponse](
 			httpClient,
 			baseURL+GuildServiceListGuildsProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("ListGuilds")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getMyGuild: connect.NewClient[v1.GetMyGuildRequest, v1.GetMyGuildResponse](
+			httpClient,
+			baseURL+GuildServiceGetMyGuildProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("GetMyGuild")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listMembers: connect.NewClient[v1.ListMembersRequest, v1.ListMembersResponse](
+			httpClient,
+			baseURL+GuildServiceListMembersProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("ListMembers")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		inviteMember: connect.NewClient[v1.InviteMemberRequest, v1.InviteMemberResponse](
 			httpClient,
 			baseURL+GuildServiceInviteMemberProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("InviteMember")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		revokeInvite: connect.NewClient[v1.RevokeInviteRequest, v1.RevokeInviteResponse](
+			httpClient,
+			baseURL+GuildServiceRevokeInviteProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("RevokeInvite")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		acceptInvite: connect.NewClient[v1.AcceptInviteRequest, v1.AcceptInviteResponse](
 			httpClient,
 			baseURL+GuildServiceAcceptInviteProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("AcceptInvite")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		declineInvite: connect.NewClient[v1.DeclineInviteRequest, v1.DeclineInviteResponse](
 			httpClient,
 			baseURL+GuildServiceDeclineInviteProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("DeclineInvite")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listMyInvites: connect.NewClient[v1.ListMyInvitesRequest, v1.ListMyInvitesResponse](
+			httpClient,
+			baseURL+GuildServiceListMyInvitesProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("ListMyInvites")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listGuildInvites: connect.NewClient[v1.ListGuildInvitesRequest, v1.ListGuildInvitesResponse](
+			httpClient,
+			baseURL+GuildServiceListGuildInvitesProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("ListGuildInvites")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		requestToJoin: connect.NewClient[v1.RequestToJoinRequest, v1.RequestToJoinResponse](
+			httpClient,
+			baseURL+GuildServiceRequestToJoinProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("RequestToJoin")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listJoinRequests: connect.NewClient[v1.ListJoinRequestsRequest, v1.ListJoinRequestsResponse](
+			httpClient,
+			baseURL+GuildServiceListJoinRequestsProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("ListJoinRequests")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		approveJoinRequest: connect.NewClient[v1.ApproveJoinRequestRequest, v1.ApproveJoinRequestResponse](
+			httpClient,
+			baseURL+GuildServiceApproveJoinRequestProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("ApproveJoinRequest")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		rejectJoinRequest: connect.NewClient[v1.RejectJoinRequestRequest, v1.RejectJoinRequestResponse](
+			httpClient,
+			baseURL+GuildServiceRejectJoinRequestProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("RejectJoinRequest")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		leaveGuild: connect.NewClient[v1.LeaveGuildRequest, v1.LeaveGuildResponse](
@@ -176,12 +364,32 @@ func NewGuildServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			httpClient,
 			baseURL+GuildServiceChangeMemberRoleProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("ChangeMemberRole")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		transferLeadership: connect.NewClient[v1.TransferLeadershipRequest, v1.TransferLeadershipResponse](
 			httpClient,
 			baseURL+GuildServiceTransferLeadershipProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("TransferLeadership")),
+			connect.WithClientOptions(opts...),
+		),
+		createRole: connect.NewClient[v1.CreateRoleRequest, v1.CreateRoleResponse](
+			httpClient,
+			baseURL+GuildServiceCreateRoleProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("CreateRole")),
+			connect.WithClientOptions(opts...),
+		),
+		updateRole: connect.NewClient[v1.UpdateRoleRequest, v1.UpdateRoleResponse](
+			httpClient,
+			baseURL+GuildServiceUpdateRoleProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("UpdateRole")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		deleteRole: connect.NewClient[v1.DeleteRoleRequest, v1.DeleteRoleResponse](
+			httpClient,
+			baseURL+GuildServiceDeleteRoleProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("DeleteRole")),
 			connect.WithClientOptions(opts...),
 		),
 		disbandGuild: connect.NewClient[v1.DisbandGuildRequest, v1.DisbandGuildResponse](
@@ -194,12 +402,21 @@ func NewGuildServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			httpClient,
 			baseURL+GuildServiceDepositToGuildBankProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("DepositToGuildBank")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 		withdrawFromGuildBank: connect.NewClient[v1.WithdrawFromGuildBankRequest, v1.WithdrawFromGuildBankResponse](
 			httpClient,
 			baseURL+GuildServiceWithdrawFromGuildBankProcedure,
 			connect.WithSchema(guildServiceMethods.ByName("WithdrawFromGuildBank")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listBankEntries: connect.NewClient[v1.ListBankEntriesRequest, v1.ListBankEntriesResponse](
+			httpClient,
+			baseURL+GuildServiceListBankEntriesProcedure,
+			connect.WithSchema(guildServiceMethods.ByName("ListBankEntries")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -210,16 +427,29 @@ type guildServiceClient struct {
 	createGuild           *connect.Client[v1.CreateGuildRequest, v1.CreateGuildResponse]
 	getGuild              *connect.Client[v1.GetGuildRequest, v1.GetGuildResponse]
 	listGuilds            *connect.Client[v1.ListGuildsRequest, v1.ListGuildsResponse]
+	getMyGuild            *connect.Client[v1.GetMyGuildRequest, v1.GetMyGuildResponse]
+	listMembers           *connect.Client[v1.ListMembersRequest, v1.ListMembersResponse]
 	inviteMember          *connect.Client[v1.InviteMemberRequest, v1.InviteMemberResponse]
+	revokeInvite          *connect.Client[v1.RevokeInviteRequest, v1.RevokeInviteResponse]
 	acceptInvite          *connect.Client[v1.AcceptInviteRequest, v1.AcceptInviteResponse]
 	declineInvite         *connect.Client[v1.DeclineInviteRequest, v1.DeclineInviteResponse]
+	listMyInvites         *connect.Client[v1.ListMyInvitesRequest, v1.ListMyInvitesResponse]
+	listGuildInvites      *connect.Client[v1.ListGuildInvitesRequest, v1.ListGuildInvitesResponse]
+	requestToJoin         *connect.Client[v1.RequestToJoinRequest, v1.RequestToJoinResponse]
+	listJoinRequests      *connect.Client[v1.ListJoinRequestsRequest, v1.ListJoinRequestsResponse]
+	approveJoinRequest    *connect.Client[v1.ApproveJoinRequestRequest, v1.ApproveJoinRequestResponse]
+	rejectJoinRequest     *connect.Client[v1.RejectJoinRequestRequest, v1.RejectJoinRequestResponse]
 	leaveGuild            *connect.Client[v1.LeaveGuildRequest, v1.LeaveGuildResponse]
 	kickMember            *connect.Client[v1.KickMemberRequest, v1.KickMemberResponse]
 	changeMemberRole      *connect.Client[v1.ChangeMemberRoleRequest, v1.ChangeMemberRoleResponse]
 	transferLeadership    *connect.Client[v1.TransferLeadershipRequest, v1.TransferLeadershipResponse]
+	createRole            *connect.Client[v1.CreateRoleRequest, v1.CreateRoleResponse]
+	updateRole            *connect.Client[v1.UpdateRoleRequest, v1.UpdateRoleResponse]
+	deleteRole            *connect.Client[v1.DeleteRoleRequest, v1.DeleteRoleResponse]
 	disbandGuild          *connect.Client[v1.DisbandGuildRequest, v1.DisbandGuildResponse]
 	depositToGuildBank    *connect.Client[v1.DepositToGuildBankRequest, v1.DepositToGuildBankResponse]
 	withdrawFromGuildBank *connect.Client[v1.WithdrawFromGuildBankRequest, v1.WithdrawFromGuildBankResponse]
+	listBankEntries       *connect.Client[v1.ListBankEntriesRequest, v1.ListBankEntriesResponse]
 }
 
 // CreateGuild calls chaos.guild.v1.GuildService.CreateGuild.
@@ -237,9 +467,24 @@ func (c *guildServiceClient) ListGuilds(ctx context.Context, req *connect.Reques
 	return c.listGuilds.CallUnary(ctx, req)
 }
 
+// GetMyGuild calls chaos.guild.v1.GuildService.GetMyGuild.
+func (c *guildServiceClient) GetMyGuild(ctx context.Context, req *connect.Request[v1.GetMyGuildRequest]) (*connect.Response[v1.GetMyGuildResponse], error) {
+	return c.getMyGuild.CallUnary(ctx, req)
+}
+
+// ListMembers calls chaos.guild.v1.GuildService.ListMembers.
+func (c *guildServiceClient) ListMembers(ctx context.Context, req *connect.Request[v1.ListMembersRequest]) (*connect.Response[v1.ListMembersResponse], error) {
+	return c.listMembers.CallUnary(ctx, req)
+}
+
 // InviteMember calls chaos.guild.v1.GuildService.InviteMember.
 func (c *guildServiceClient) InviteMember(ctx context.Context, req *connect.Request[v1.InviteMemberRequest]) (*connect.Response[v1.InviteMemberResponse], error) {
 	return c.inviteMember.CallUnary(ctx, req)
+}
+
+// RevokeInvite calls chaos.guild.v1.GuildService.RevokeInvite.
+func (c *guildServiceClient) RevokeInvite(ctx context.Context, req *connect.Request[v1.RevokeInviteRequest]) (*connect.Response[v1.RevokeInviteResponse], error) {
+	return c.revokeInvite.CallUnary(ctx, req)
 }
 
 // AcceptInvite calls chaos.guild.v1.GuildService.AcceptInvite.
@@ -250,6 +495,36 @@ func (c *guildServiceClient) AcceptInvite(ctx context.Context, req *connect.Requ
 // DeclineInvite calls chaos.guild.v1.GuildService.DeclineInvite.
 func (c *guildServiceClient) DeclineInvite(ctx context.Context, req *connect.Request[v1.DeclineInviteRequest]) (*connect.Response[v1.DeclineInviteResponse], error) {
 	return c.declineInvite.CallUnary(ctx, req)
+}
+
+// ListMyInvites calls chaos.guild.v1.GuildService.ListMyInvites.
+func (c *guildServiceClient) ListMyInvites(ctx context.Context, req *connect.Request[v1.ListMyInvitesRequest]) (*connect.Response[v1.ListMyInvitesResponse], error) {
+	return c.listMyInvites.CallUnary(ctx, req)
+}
+
+// ListGuildInvites calls chaos.guild.v1.GuildService.ListGuildInvites.
+func (c *guildServiceClient) ListGuildInvites(ctx context.Context, req *connect.Request[v1.ListGuildInvitesRequest]) (*connect.Response[v1.ListGuildInvitesResponse], error) {
+	return c.listGuildInvites.CallUnary(ctx, req)
+}
+
+// RequestToJoin calls chaos.guild.v1.GuildService.RequestToJoin.
+func (c *guildServiceClient) RequestToJoin(ctx context.Context, req *connect.Request[v1.RequestToJoinRequest]) (*connect.Response[v1.RequestToJoinResponse], error) {
+	return c.requestToJoin.CallUnary(ctx, req)
+}
+
+// ListJoinRequests calls chaos.guild.v1.GuildService.ListJoinRequests.
+func (c *guildServiceClient) ListJoinRequests(ctx context.Context, req *connect.Request[v1.ListJoinRequestsRequest]) (*connect.Response[v1.ListJoinRequestsResponse], error) {
+	return c.listJoinRequests.CallUnary(ctx, req)
+}
+
+// ApproveJoinRequest calls chaos.guild.v1.GuildService.ApproveJoinRequest.
+func (c *guildServiceClient) ApproveJoinRequest(ctx context.Context, req *connect.Request[v1.ApproveJoinRequestRequest]) (*connect.Response[v1.ApproveJoinRequestResponse], error) {
+	return c.approveJoinRequest.CallUnary(ctx, req)
+}
+
+// RejectJoinRequest calls chaos.guild.v1.GuildService.RejectJoinRequest.
+func (c *guildServiceClient) RejectJoinRequest(ctx context.Context, req *connect.Request[v1.RejectJoinRequestRequest]) (*connect.Response[v1.RejectJoinRequestResponse], error) {
+	return c.rejectJoinRequest.CallUnary(ctx, req)
 }
 
 // LeaveGuild calls chaos.guild.v1.GuildService.LeaveGuild.
@@ -272,6 +547,21 @@ func (c *guildServiceClient) TransferLeadership(ctx context.Context, req *connec
 	return c.transferLeadership.CallUnary(ctx, req)
 }
 
+// CreateRole calls chaos.guild.v1.GuildService.CreateRole.
+func (c *guildServiceClient) CreateRole(ctx context.Context, req *connect.Request[v1.CreateRoleRequest]) (*connect.Response[v1.CreateRoleResponse], error) {
+	return c.createRole.CallUnary(ctx, req)
+}
+
+// UpdateRole calls chaos.guild.v1.GuildService.UpdateRole.
+func (c *guildServiceClient) UpdateRole(ctx context.Context, req *connect.Request[v1.UpdateRoleRequest]) (*connect.Response[v1.UpdateRoleResponse], error) {
+	return c.updateRole.CallUnary(ctx, req)
+}
+
+// DeleteRole calls chaos.guild.v1.GuildService.DeleteRole.
+func (c *guildServiceClient) DeleteRole(ctx context.Context, req *connect.Request[v1.DeleteRoleRequest]) (*connect.Response[v1.DeleteRoleResponse], error) {
+	return c.deleteRole.CallUnary(ctx, req)
+}
+
 // DisbandGuild calls chaos.guild.v1.GuildService.DisbandGuild.
 func (c *guildServiceClient) DisbandGuild(ctx context.Context, req *connect.Request[v1.DisbandGuildRequest]) (*connect.Response[v1.DisbandGuildResponse], error) {
 	return c.disbandGuild.CallUnary(ctx, req)
@@ -287,47 +577,136 @@ func (c *guildServiceClient) WithdrawFromGuildBank(ctx context.Context, req *con
 	return c.withdrawFromGuildBank.CallUnary(ctx, req)
 }
 
+// ListBankEntries calls chaos.guild.v1.GuildService.ListBankEntries.
+func (c *guildServiceClient) ListBankEntries(ctx context.Context, req *connect.Request[v1.ListBankEntriesRequest]) (*connect.Response[v1.ListBankEntriesResponse], error) {
+	return c.listBankEntries.CallUnary(ctx, req)
+}
+
 // GuildServiceHandler is an implementation of the chaos.guild.v1.GuildService service.
 type GuildServiceHandler interface {
-	// CreateGuild founds a guild with the actor as leader.
-	// Errors: ALREADY_EXISTS (NAME_TAKEN), FAILED_PRECONDITION (ALREADY_IN_GUILD),
-	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// CreateGuild founds a guild with the actor as leader, its default roles
+	// (Leader, Officer, Member, Recruit) and an empty bank, and charges the
+	// creation fee from the actor's wallet. A retry with the same idempotency
+	// key returns the same guild and charges once.
+	// Errors: ALREADY_EXISTS (NAME_TAKEN, TAG_TAKEN, IDEMPOTENCY_KEY_REUSED),
+	// FAILED_PRECONDITION (ALREADY_IN_GUILD, INSUFFICIENT_FUNDS), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	CreateGuild(context.Context, *connect.Request[v1.CreateGuildRequest]) (*connect.Response[v1.CreateGuildResponse], error)
-	// GetGuild returns a guild and its members.
+	// GetGuild returns a guild that is active or being disbanded, with its roles.
 	// Errors: NOT_FOUND (GUILD_NOT_FOUND).
 	GetGuild(context.Context, *connect.Request[v1.GetGuildRequest]) (*connect.Response[v1.GetGuildResponse], error)
-	// ListGuilds searches guilds by name or tag prefix.
+	// ListGuilds searches active guilds by name or tag prefix (ignoring case), by name.
 	ListGuilds(context.Context, *connect.Request[v1.ListGuildsRequest]) (*connect.Response[v1.ListGuildsResponse], error)
-	// InviteMember invites a character (officer or leader).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+	// GetMyGuild returns, in one call, the actor's guild, membership and role,
+	// the guild's roles, its counts, the bank balance and what the actor may
+	// still withdraw today. A character in no guild gets an empty response.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	GetMyGuild(context.Context, *connect.Request[v1.GetMyGuildRequest]) (*connect.Response[v1.GetMyGuildResponse], error)
+	// ListMembers pages through a guild's members, highest rank first.
+	// Errors: NOT_FOUND (GUILD_NOT_FOUND).
+	ListMembers(context.Context, *connect.Request[v1.ListMembersRequest]) (*connect.Response[v1.ListMembersResponse], error)
+	// InviteMember invites a character into the actor's guild (GUILD_PERMISSION_INVITE).
+	// The invite expires after the guild's invite time to live. Inviting a
+	// character again while an invite is pending returns that invite.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER), NOT_FOUND (CHARACTER_NOT_FOUND),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, TOO_MANY_PENDING, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	InviteMember(context.Context, *connect.Request[v1.InviteMemberRequest]) (*connect.Response[v1.InviteMemberResponse], error)
-	// AcceptInvite joins the guild as a recruit.
-	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_IN_GUILD, GUILD_FULL).
+	// RevokeInvite withdraws a pending invite of the actor's guild (GUILD_PERMISSION_INVITE).
+	// Revoking again returns the revoked invite.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER).
+	RevokeInvite(context.Context, *connect.Request[v1.RevokeInviteRequest]) (*connect.Response[v1.RevokeInviteResponse], error)
+	// AcceptInvite joins the guild with its entry role. Accepting again returns the membership.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED, ALREADY_IN_GUILD, GUILD_FULL,
+	// GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	AcceptInvite(context.Context, *connect.Request[v1.AcceptInviteRequest]) (*connect.Response[v1.AcceptInviteResponse], error)
-	// DeclineInvite refuses an invitation.
-	// Errors: NOT_FOUND (INVITE_NOT_FOUND).
+	// DeclineInvite refuses an invitation. Declining again returns the invite.
+	// Errors: NOT_FOUND (INVITE_NOT_FOUND), FAILED_PRECONDITION (INVITE_EXPIRED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DeclineInvite(context.Context, *connect.Request[v1.DeclineInviteRequest]) (*connect.Response[v1.DeclineInviteResponse], error)
+	// ListMyInvites pages through the pending invites of the actor, newest first.
+	// Errors: PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListMyInvites(context.Context, *connect.Request[v1.ListMyInvitesRequest]) (*connect.Response[v1.ListMyInvitesResponse], error)
+	// ListGuildInvites pages through the pending invites of the actor's guild, newest first.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListGuildInvites(context.Context, *connect.Request[v1.ListGuildInvitesRequest]) (*connect.Response[v1.ListGuildInvitesResponse], error)
+	// RequestToJoin asks to join an open guild. Asking again while a request is pending returns it.
+	// Errors: NOT_FOUND (GUILD_NOT_FOUND), FAILED_PRECONDITION (GUILD_INVITE_ONLY, ALREADY_IN_GUILD,
+	// TOO_MANY_PENDING, GUILD_DISBANDING), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	RequestToJoin(context.Context, *connect.Request[v1.RequestToJoinRequest]) (*connect.Response[v1.RequestToJoinResponse], error)
+	// ListJoinRequests pages through the pending join requests of the actor's guild, oldest first.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListJoinRequests(context.Context, *connect.Request[v1.ListJoinRequestsRequest]) (*connect.Response[v1.ListJoinRequestsResponse], error)
+	// ApproveJoinRequest lets the character in with the entry role (GUILD_PERMISSION_INVITE).
+	// Approving again returns the request and the membership.
+	// Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ALREADY_IN_GUILD, GUILD_FULL, GUILD_DISBANDING).
+	ApproveJoinRequest(context.Context, *connect.Request[v1.ApproveJoinRequestRequest]) (*connect.Response[v1.ApproveJoinRequestResponse], error)
+	// RejectJoinRequest turns a join request down (GUILD_PERMISSION_INVITE). Rejecting again returns it.
+	// Errors: NOT_FOUND (JOIN_REQUEST_NOT_FOUND), PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER).
+	RejectJoinRequest(context.Context, *connect.Request[v1.RejectJoinRequestRequest]) (*connect.Response[v1.RejectJoinRequestResponse], error)
 	// LeaveGuild leaves the actor's guild.
-	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE).
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, LEADER_CANNOT_LEAVE, GUILD_DISBANDING),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	LeaveGuild(context.Context, *connect.Request[v1.LeaveGuildRequest]) (*connect.Response[v1.LeaveGuildResponse], error)
-	// KickMember removes a member of lower role.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// KickMember removes a member ranked below the actor (GUILD_PERMISSION_KICK).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (MEMBER_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	KickMember(context.Context, *connect.Request[v1.KickMemberRequest]) (*connect.Response[v1.KickMemberResponse], error)
-	// ChangeMemberRole promotes or demotes a member (leader; officers for recruits/members).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// ChangeMemberRole gives a member ranked below the actor a role ranked below
+	// the actor's (GUILD_PERMISSION_PROMOTE). Giving the role a member has returns the member.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (MEMBER_NOT_FOUND, ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED,
+	// GUILD_DISBANDING), INVALID_ARGUMENT (SELF_TARGET).
 	ChangeMemberRole(context.Context, *connect.Request[v1.ChangeMemberRoleRequest]) (*connect.Response[v1.ChangeMemberRoleResponse], error)
-	// TransferLeadership makes another member the leader; the old leader becomes officer.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// TransferLeadership makes another member the leader (the leader only); the
+	// former leader takes the role named, or the highest role below the leader's.
+	// Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), NOT_FOUND (MEMBER_NOT_FOUND,
+	// ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING),
+	// INVALID_ARGUMENT (SELF_TARGET).
 	TransferLeadership(context.Context, *connect.Request[v1.TransferLeadershipRequest]) (*connect.Response[v1.TransferLeadershipResponse], error)
-	// DisbandGuild dissolves the guild (leader only); the bank returns to the leader.
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE).
+	// CreateRole adds a role ranked below the actor's (GUILD_PERMISSION_EDIT_ROLES).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// ALREADY_EXISTS (ROLE_CONFLICT), FAILED_PRECONDITION (NOT_A_MEMBER, TOO_MANY_ROLES, GUILD_DISBANDING).
+	CreateRole(context.Context, *connect.Request[v1.CreateRoleRequest]) (*connect.Response[v1.CreateRoleResponse], error)
+	// UpdateRole replaces the name, rank, permissions and daily withdrawal limit
+	// of a role ranked below the actor's, keeping it below (GUILD_PERMISSION_EDIT_ROLES).
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (ROLE_NOT_FOUND), ALREADY_EXISTS (ROLE_CONFLICT),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, GUILD_DISBANDING).
+	UpdateRole(context.Context, *connect.Request[v1.UpdateRoleRequest]) (*connect.Response[v1.UpdateRoleResponse], error)
+	// DeleteRole removes a role ranked below the actor's that no member holds
+	// (GUILD_PERMISSION_EDIT_ROLES); the leader's and the entry role stay.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, RANK_TOO_LOW, NOT_CHARACTER_OWNER),
+	// NOT_FOUND (ROLE_NOT_FOUND), FAILED_PRECONDITION (NOT_A_MEMBER, ROLE_PROTECTED, ROLE_IN_USE, GUILD_DISBANDING).
+	DeleteRole(context.Context, *connect.Request[v1.DeleteRoleRequest]) (*connect.Response[v1.DeleteRoleResponse], error)
+	// DisbandGuild dissolves the actor's guild (the leader only): its bank goes
+	// back to the leader's wallet, then every member is out and the name is
+	// free. It answers DISBANDED, or DISBANDING while the bank is still on its
+	// way (it finishes on its own). Disbanding again while DISBANDING returns the guild.
+	// Errors: PERMISSION_DENIED (NOT_LEADER, NOT_CHARACTER_OWNER), FAILED_PRECONDITION (NOT_A_MEMBER).
 	DisbandGuild(context.Context, *connect.Request[v1.DisbandGuildRequest]) (*connect.Response[v1.DisbandGuildResponse], error)
-	// DepositToGuildBank moves gold from the actor's wallet to the bank (member and up).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (NOT_A_MEMBER).
+	// DepositToGuildBank moves gold from the actor's wallet to the bank (any
+	// member). A retry with the same idempotency key returns the first result
+	// and moves the gold once.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER, INSUFFICIENT_FUNDS, GUILD_DISBANDING),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	DepositToGuildBank(context.Context, *connect.Request[v1.DepositToGuildBankRequest]) (*connect.Response[v1.DepositToGuildBankResponse], error)
-	// WithdrawFromGuildBank moves gold from the bank to the actor (officer and up).
-	// Errors: PERMISSION_DENIED (INSUFFICIENT_ROLE), FAILED_PRECONDITION (INSUFFICIENT_BANK_FUNDS).
+	// WithdrawFromGuildBank moves gold from the bank to the actor's wallet
+	// (GUILD_PERMISSION_WITHDRAW), within the role's daily limit. A retry with
+	// the same idempotency key returns the first result and moves the gold once.
+	// Errors: PERMISSION_DENIED (PERMISSION_MISSING, NOT_CHARACTER_OWNER),
+	// FAILED_PRECONDITION (NOT_A_MEMBER, WITHDRAWAL_LIMIT_EXCEEDED, INSUFFICIENT_BANK_FUNDS, GUILD_DISBANDING),
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED), UNAVAILABLE (SETTLEMENT_PENDING: retry with the same key).
 	WithdrawFromGuildBank(context.Context, *connect.Request[v1.WithdrawFromGuildBankRequest]) (*connect.Response[v1.WithdrawFromGuildBankResponse], error)
+	// ListBankEntries pages through the bank's history (inventory's ledger for
+	// the guild's account), newest first, for members of the guild.
+	// Errors: FAILED_PRECONDITION (NOT_A_MEMBER), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	ListBankEntries(context.Context, *connect.Request[v1.ListBankEntriesRequest]) (*connect.Response[v1.ListBankEntriesResponse], error)
 }
 
 // NewGuildServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -341,36 +720,105 @@ func NewGuildServiceHandler(svc GuildServiceHandler, opts ...connect.HandlerOpti
 		GuildServiceCreateGuildProcedure,
 		svc.CreateGuild,
 		connect.WithSchema(guildServiceMethods.ByName("CreateGuild")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceGetGuildHandler := connect.NewUnaryHandler(
 		GuildServiceGetGuildProcedure,
 		svc.GetGuild,
 		connect.WithSchema(guildServiceMethods.ByName("GetGuild")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceListGuildsHandler := connect.NewUnaryHandler(
 		GuildServiceListGuildsProcedure,
 		svc.ListGuilds,
 		connect.WithSchema(guildServiceMethods.ByName("ListGuilds")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceGetMyGuildHandler := connect.NewUnaryHandler(
+		GuildServiceGetMyGuildProcedure,
+		svc.GetMyGuild,
+		connect.WithSchema(guildServiceMethods.ByName("GetMyGuild")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceListMembersHandler := connect.NewUnaryHandler(
+		GuildServiceListMembersProcedure,
+		svc.ListMembers,
+		connect.WithSchema(guildServiceMethods.ByName("ListMembers")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceInviteMemberHandler := connect.NewUnaryHandler(
 		GuildServiceInviteMemberProcedure,
 		svc.InviteMember,
 		connect.WithSchema(guildServiceMethods.ByName("InviteMember")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceRevokeInviteHandler := connect.NewUnaryHandler(
+		GuildServiceRevokeInviteProcedure,
+		svc.RevokeInvite,
+		connect.WithSchema(guildServiceMethods.ByName("RevokeInvite")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceAcceptInviteHandler := connect.NewUnaryHandler(
 		GuildServiceAcceptInviteProcedure,
 		svc.AcceptInvite,
 		connect.WithSchema(guildServiceMethods.ByName("AcceptInvite")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceDeclineInviteHandler := connect.NewUnaryHandler(
 		GuildServiceDeclineInviteProcedure,
 		svc.DeclineInvite,
 		connect.WithSchema(guildServiceMethods.ByName("DeclineInvite")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceListMyInvitesHandler := connect.NewUnaryHandler(
+		GuildServiceListMyInvitesProcedure,
+		svc.ListMyInvites,
+		connect.WithSchema(guildServiceMethods.ByName("ListMyInvites")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceListGuildInvitesHandler := connect.NewUnaryHandler(
+		GuildServiceListGuildInvitesProcedure,
+		svc.ListGuildInvites,
+		connect.WithSchema(guildServiceMethods.ByName("ListGuildInvites")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceRequestToJoinHandler := connect.NewUnaryHandler(
+		GuildServiceRequestToJoinProcedure,
+		svc.RequestToJoin,
+		connect.WithSchema(guildServiceMethods.ByName("RequestToJoin")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceListJoinRequestsHandler := connect.NewUnaryHandler(
+		GuildServiceListJoinRequestsProcedure,
+		svc.ListJoinRequests,
+		connect.WithSchema(guildServiceMethods.ByName("ListJoinRequests")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceApproveJoinRequestHandler := connect.NewUnaryHandler(
+		GuildServiceApproveJoinRequestProcedure,
+		svc.ApproveJoinRequest,
+		connect.WithSchema(guildServiceMethods.ByName("ApproveJoinRequest")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceRejectJoinRequestHandler := connect.NewUnaryHandler(
+		GuildServiceRejectJoinRequestProcedure,
+		svc.RejectJoinRequest,
+		connect.WithSchema(guildServiceMethods.ByName("RejectJoinRequest")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceLeaveGuildHandler := connect.NewUnaryHandler(
@@ -389,12 +837,32 @@ func NewGuildServiceHandler(svc GuildServiceHandler, opts ...connect.HandlerOpti
 		GuildServiceChangeMemberRoleProcedure,
 		svc.ChangeMemberRole,
 		connect.WithSchema(guildServiceMethods.ByName("ChangeMemberRole")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceTransferLeadershipHandler := connect.NewUnaryHandler(
 		GuildServiceTransferLeadershipProcedure,
 		svc.TransferLeadership,
 		connect.WithSchema(guildServiceMethods.ByName("TransferLeadership")),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceCreateRoleHandler := connect.NewUnaryHandler(
+		GuildServiceCreateRoleProcedure,
+		svc.CreateRole,
+		connect.WithSchema(guildServiceMethods.ByName("CreateRole")),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceUpdateRoleHandler := connect.NewUnaryHandler(
+		GuildServiceUpdateRoleProcedure,
+		svc.UpdateRole,
+		connect.WithSchema(guildServiceMethods.ByName("UpdateRole")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceDeleteRoleHandler := connect.NewUnaryHandler(
+		GuildServiceDeleteRoleProcedure,
+		svc.DeleteRole,
+		connect.WithSchema(guildServiceMethods.ByName("DeleteRole")),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceDisbandGuildHandler := connect.NewUnaryHandler(
@@ -407,12 +875,21 @@ func NewGuildServiceHandler(svc GuildServiceHandler, opts ...connect.HandlerOpti
 		GuildServiceDepositToGuildBankProcedure,
 		svc.DepositToGuildBank,
 		connect.WithSchema(guildServiceMethods.ByName("DepositToGuildBank")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	guildServiceWithdrawFromGuildBankHandler := connect.NewUnaryHandler(
 		GuildServiceWithdrawFromGuildBankProcedure,
 		svc.WithdrawFromGuildBank,
 		connect.WithSchema(guildServiceMethods.ByName("WithdrawFromGuildBank")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	guildServiceListBankEntriesHandler := connect.NewUnaryHandler(
+		GuildServiceListBankEntriesProcedure,
+		svc.ListBankEntries,
+		connect.WithSchema(guildServiceMethods.ByName("ListBankEntries")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.guild.v1.GuildService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -423,12 +900,30 @@ func NewGuildServiceHandler(svc GuildServiceHandler, opts ...connect.HandlerOpti
 			guildServiceGetGuildHandler.ServeHTTP(w, r)
 		case GuildServiceListGuildsProcedure:
 			guildServiceListGuildsHandler.ServeHTTP(w, r)
+		case GuildServiceGetMyGuildProcedure:
+			guildServiceGetMyGuildHandler.ServeHTTP(w, r)
+		case GuildServiceListMembersProcedure:
+			guildServiceListMembersHandler.ServeHTTP(w, r)
 		case GuildServiceInviteMemberProcedure:
 			guildServiceInviteMemberHandler.ServeHTTP(w, r)
+		case GuildServiceRevokeInviteProcedure:
+			guildServiceRevokeInviteHandler.ServeHTTP(w, r)
 		case GuildServiceAcceptInviteProcedure:
 			guildServiceAcceptInviteHandler.ServeHTTP(w, r)
 		case GuildServiceDeclineInviteProcedure:
 			guildServiceDeclineInviteHandler.ServeHTTP(w, r)
+		case GuildServiceListMyInvitesProcedure:
+			guildServiceListMyInvitesHandler.ServeHTTP(w, r)
+		case GuildServiceListGuildInvitesProcedure:
+			guildServiceListGuildInvitesHandler.ServeHTTP(w, r)
+		case GuildServiceRequestToJoinProcedure:
+			guildServiceRequestToJoinHandler.ServeHTTP(w, r)
+		case GuildServiceListJoinRequestsProcedure:
+			guildServiceListJoinRequestsHandler.ServeHTTP(w, r)
+		case GuildServiceApproveJoinRequestProcedure:
+			guildServiceApproveJoinRequestHandler.ServeHTTP(w, r)
+		case GuildServiceRejectJoinRequestProcedure:
+			guildServiceRejectJoinRequestHandler.ServeHTTP(w, r)
 		case GuildServiceLeaveGuildProcedure:
 			guildServiceLeaveGuildHandler.ServeHTTP(w, r)
 		case GuildServiceKickMemberProcedure:
@@ -437,12 +932,20 @@ func NewGuildServiceHandler(svc GuildServiceHandler, opts ...connect.HandlerOpti
 			guildServiceChangeMemberRoleHandler.ServeHTTP(w, r)
 		case GuildServiceTransferLeadershipProcedure:
 			guildServiceTransferLeadershipHandler.ServeHTTP(w, r)
+		case GuildServiceCreateRoleProcedure:
+			guildServiceCreateRoleHandler.ServeHTTP(w, r)
+		case GuildServiceUpdateRoleProcedure:
+			guildServiceUpdateRoleHandler.ServeHTTP(w, r)
+		case GuildServiceDeleteRoleProcedure:
+			guildServiceDeleteRoleHandler.ServeHTTP(w, r)
 		case GuildServiceDisbandGuildProcedure:
 			guildServiceDisbandGuildHandler.ServeHTTP(w, r)
 		case GuildServiceDepositToGuildBankProcedure:
 			guildServiceDepositToGuildBankHandler.ServeHTTP(w, r)
 		case GuildServiceWithdrawFromGuildBankProcedure:
 			guildServiceWithdrawFromGuildBankHandler.ServeHTTP(w, r)
+		case GuildServiceListBankEntriesProcedure:
+			guildServiceListBankEntriesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -464,8 +967,20 @@ func (UnimplementedGuildServiceHandler) ListGuilds(context.Context, *connect.Req
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.ListGuilds is not implemented"))
 }
 
+func (UnimplementedGuildServiceHandler) GetMyGuild(context.Context, *connect.Request[v1.GetMyGuildRequest]) (*connect.Response[v1.GetMyGuildResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.GetMyGuild is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) ListMembers(context.Context, *connect.Request[v1.ListMembersRequest]) (*connect.Response[v1.ListMembersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.ListMembers is not implemented"))
+}
+
 func (UnimplementedGuildServiceHandler) InviteMember(context.Context, *connect.Request[v1.InviteMemberRequest]) (*connect.Response[v1.InviteMemberResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.InviteMember is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) RevokeInvite(context.Context, *connect.Request[v1.RevokeInviteRequest]) (*connect.Response[v1.RevokeInviteResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.RevokeInvite is not implemented"))
 }
 
 func (UnimplementedGuildServiceHandler) AcceptInvite(context.Context, *connect.Request[v1.AcceptInviteRequest]) (*connect.Response[v1.AcceptInviteResponse], error) {
@@ -474,6 +989,30 @@ func (UnimplementedGuildServiceHandler) AcceptInvite(context.Context, *connect.R
 
 func (UnimplementedGuildServiceHandler) DeclineInvite(context.Context, *connect.Request[v1.DeclineInviteRequest]) (*connect.Response[v1.DeclineInviteResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.DeclineInvite is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) ListMyInvites(context.Context, *connect.Request[v1.ListMyInvitesRequest]) (*connect.Response[v1.ListMyInvitesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.ListMyInvites is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) ListGuildInvites(context.Context, *connect.Request[v1.ListGuildInvitesRequest]) (*connect.Response[v1.ListGuildInvitesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.ListGuildInvites is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) RequestToJoin(context.Context, *connect.Request[v1.RequestToJoinRequest]) (*connect.Response[v1.RequestToJoinResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.RequestToJoin is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) ListJoinRequests(context.Context, *connect.Request[v1.ListJoinRequestsRequest]) (*connect.Response[v1.ListJoinRequestsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.ListJoinRequests is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) ApproveJoinRequest(context.Context, *connect.Request[v1.ApproveJoinRequestRequest]) (*connect.Response[v1.ApproveJoinRequestResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.ApproveJoinRequest is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) RejectJoinRequest(context.Context, *connect.Request[v1.RejectJoinRequestRequest]) (*connect.Response[v1.RejectJoinRequestResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.RejectJoinRequest is not implemented"))
 }
 
 func (UnimplementedGuildServiceHandler) LeaveGuild(context.Context, *connect.Request[v1.LeaveGuildRequest]) (*connect.Response[v1.LeaveGuildResponse], error) {
@@ -492,6 +1031,18 @@ func (UnimplementedGuildServiceHandler) TransferLeadership(context.Context, *con
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.TransferLeadership is not implemented"))
 }
 
+func (UnimplementedGuildServiceHandler) CreateRole(context.Context, *connect.Request[v1.CreateRoleRequest]) (*connect.Response[v1.CreateRoleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.CreateRole is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) UpdateRole(context.Context, *connect.Request[v1.UpdateRoleRequest]) (*connect.Response[v1.UpdateRoleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.UpdateRole is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) DeleteRole(context.Context, *connect.Request[v1.DeleteRoleRequest]) (*connect.Response[v1.DeleteRoleResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.DeleteRole is not implemented"))
+}
+
 func (UnimplementedGuildServiceHandler) DisbandGuild(context.Context, *connect.Request[v1.DisbandGuildRequest]) (*connect.Response[v1.DisbandGuildResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.DisbandGuild is not implemented"))
 }
@@ -502,4 +1053,8 @@ func (UnimplementedGuildServiceHandler) DepositToGuildBank(context.Context, *con
 
 func (UnimplementedGuildServiceHandler) WithdrawFromGuildBank(context.Context, *connect.Request[v1.WithdrawFromGuildBankRequest]) (*connect.Response[v1.WithdrawFromGuildBankResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.WithdrawFromGuildBank is not implemented"))
+}
+
+func (UnimplementedGuildServiceHandler) ListBankEntries(context.Context, *connect.Request[v1.ListBankEntriesRequest]) (*connect.Response[v1.ListBankEntriesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.guild.v1.GuildService.ListBankEntries is not implemented"))
 }
