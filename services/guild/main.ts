@@ -1,0 +1,4 @@
+import { runService } from "@chaos/mesh/server";
+import guild from "./service.js";
+
+await runService(guild);
