@@ -1,12 +1,12 @@
 /**
  * The web console end to end: a real browser (Debian's Chromium, headless)
  * drives the console against a real stack (identity, player, combat,
- * inventory, progression, trading and the gateway as separate processes) the
- * way players would. One new player signs up, turns on two-factor, logs in
- * again with a TOTP code, creates a mage and burns down a training dummy. Two
- * players, each in their own browser context (one on a desktop, one on a
- * phone), trade a potion for gold through the escrow saga.
- * Screenshots are kept in test-results/.
+ * inventory, progression, trading, guild and the gateway as separate
+ * processes) the way players would. One new player signs up, turns on
+ * two-factor, logs in again with a TOTP code, creates a mage and burns down a
+ * training dummy. Two players, each in their own browser context (one on a
+ * desktop, one on a phone), trade a potion for gold through the escrow saga,
+ * then join one guild and use its bank. Screenshots are kept in test-results/.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -15,17 +15,21 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as OTPAuth from "otpauth";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { ensureDebianPackages } from "../../scripts/infra/debian.js";
 import { freePort, useStack } from "../../scripts/test/stack.js";
 import { startConsoleServer, type ConsoleServer } from "./server.js";
+
+// The console polls what it shows (every 1 to 5 s), and other test files share the machine: an expectation
+// about the page waits up to 10 s for it, not vitest's default of 1 s.
+vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
 
 const resultsDir = fileURLToPath(new URL("../../test-results/", import.meta.url));
 const password = "correct horse battery staple";
 
 // The gateway's CORS allow-list is fixed at start-up, so the console's origin must be known before the stack starts.
 const consolePort = await freePort();
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "gateway"], {
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "gateway"], {
   env: { CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}` },
 });
 
@@ -54,9 +58,16 @@ it("takes a new player from sign-up with two-factor to a defeated training dummy
   await inPages([desktop], ([page]) => journey(page!), "e2e-failure");
 }, 90_000);
 
-it("lets two players, on a desktop and on a phone, trade a potion for gold", async () => {
-  await inPages([desktop, phone], ([ava, bram]) => tradePotionForGold(ava!, bram!), "e2e-trade-failure");
-}, 120_000);
+it("lets two players, on a desktop and on a phone, trade a potion for gold and join one guild", async () => {
+  await inPages(
+    [desktop, phone],
+    async ([ava, bram]) => {
+      const players = await tradePotionForGold(ava!, bram!);
+      await joinOneGuild(ava!, bram!, players);
+    },
+    "e2e-trade-guild-failure",
+  );
+}, 180_000);
 
 /**
  * Runs `scenario` with one page per browser context (each its own player:
@@ -167,8 +178,7 @@ async function journey(page: Page): Promise<void> {
 
   // Create a mage: it is picked at once and enters the Ember Plains with the training dummies in sight.
   await createCharacter(page, characterName, "Mage");
-  // The zone is read every 2 s, and the first reads of a new page share the gateway with its other panels.
-  await expect.poll(() => page.getByTestId("target").filter({ hasText: "Training Dummy" }).count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => page.getByTestId("target").filter({ hasText: "Training Dummy" }).count()).toBeGreaterThanOrEqual(3);
   const dummy = page.getByTestId("target").filter({ hasText: "Training Dummy 1" });
   await dummy.getByRole("button").click();
   expect(await dummy.getByRole("button").getAttribute("aria-pressed")).toBe("true");
@@ -177,7 +187,7 @@ async function journey(page: Page): Promise<void> {
 
   // Cast a fireball: damage is reported, mana drops and the button shows the cooldown.
   const mana = page.getByTestId("mana");
-  await expect.poll(async () => Number(await mana.getAttribute("aria-valuemax")), { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect.poll(async () => Number(await mana.getAttribute("aria-valuemax"))).toBeGreaterThan(0);
   const manaBefore = Number(await mana.getAttribute("aria-valuenow"));
   const healthBefore = Number(await dummyHealth.getAttribute("aria-valuenow"));
   const fireball = page.getByTestId("spell-fireball");
@@ -197,7 +207,7 @@ async function journey(page: Page): Promise<void> {
     expect(casts, "the dummy should fall within a few fireballs").toBeLessThan(10);
     const logged = await castLog.count();
     await fireball.click({ timeout: 10_000 });
-    await expect.poll(async () => (await castLog.count()) > logged || (await page.getByTestId("combat-error").isVisible()), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await castLog.count()) > logged || (await page.getByTestId("combat-error").isVisible())).toBe(true);
   }
   expect(await text("cast-result")).toContain("Training Dummy 1 is defeated!");
   expect(await dummy.getByTestId("target-status").textContent()).toBe("Defeated");
@@ -223,11 +233,17 @@ async function journey(page: Page): Promise<void> {
   await keepScreenshot(page, "e2e-journey");
 }
 
+interface Players {
+  readonly avaName: string;
+  readonly bramName: string;
+  readonly suffix: string;
+}
+
 /**
  * Ava (desktop) offers Bram (phone) a mana potion for 30 gold; Bram sees the
  * offer arrive, accepts it, and both see the trade settle and their purses change.
  */
-async function tradePotionForGold(ava: Page, bram: Page): Promise<void> {
+async function tradePotionForGold(ava: Page, bram: Page): Promise<Players> {
   const suffix = randomBytes(3).toString("hex");
   const avaName = `Ava${suffix}`;
   const bramName = `Bram${suffix}`;
@@ -258,7 +274,7 @@ async function tradePotionForGold(ava: Page, bram: Page): Promise<void> {
   for (let attempt = 1; (await outgoing.count()) === 0; attempt++) {
     expect(attempt, "trading should know both characters within a few seconds").toBeLessThan(10);
     await ava.getByRole("button", { name: /Propose trade|Send again/ }).click();
-    await expect.poll(async () => (await outgoing.count()) > 0 || (await refusal.isVisible()), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await outgoing.count()) > 0 || (await refusal.isVisible())).toBe(true);
     if ((await outgoing.count()) > 0) break;
     expect(await refusal.getAttribute("data-reason"), await textOf(ava, "trade-error")).toBe("NOT_CHARACTER_OWNER");
     expect(await textOf(ava, "trade-error")).toMatch(/^The trading post has not heard of/);
@@ -282,7 +298,7 @@ async function tradePotionForGold(ava: Page, bram: Page): Promise<void> {
   await offer.getByRole("button", { name: "Accept" }).click();
   await expect.poll(() => bram.getByTestId("trade-result").getAttribute("data-state"), { timeout: 15_000 }).toBe("SETTLED");
   expect(await textOf(bram, "trade-result")).toBe(`Trade with ${avaName} settled: you got 1 × Potion of Mana and gave ${price} gold.`);
-  await expect.poll(() => walletGold(bram), { timeout: 10_000 }).toBe(100 - price);
+  await expect.poll(() => walletGold(bram)).toBe(100 - price);
   await expect.poll(async () => bram.getByLabel("Potion of Mana").getAttribute("max")).toBe("4");
   const settledForBram = bram.getByTestId("trade-history").locator(`[data-trade-id="${tradeId}"]`);
   expect(await settledForBram.getAttribute("data-state")).toBe("SETTLED");
@@ -293,7 +309,7 @@ async function tradePotionForGold(ava: Page, bram: Page): Promise<void> {
   const settledForAva = ava.getByTestId("trade-history").locator(`[data-trade-id="${tradeId}"]`);
   await expect.poll(() => settledForAva.getAttribute("data-state"), { timeout: 15_000 }).toBe("SETTLED");
   expect(await textOf(ava, "trade-result")).toBe(`Trade with ${bramName} settled: you got ${price} gold and gave 1 × Potion of Mana.`);
-  await expect.poll(() => walletGold(ava), { timeout: 10_000 }).toBe(avaGold + price);
+  await expect.poll(() => walletGold(ava)).toBe(avaGold + price);
   await expect.poll(async () => potions.getAttribute("max")).toBe("2");
   expect(await outgoing.count()).toBe(0);
 
@@ -307,4 +323,101 @@ async function tradePotionForGold(ava: Page, bram: Page): Promise<void> {
 
   await keepScreenshot(ava, "trade-desktop");
   await keepScreenshot(bram, "trade-phone");
+  return { avaName, bramName, suffix };
+}
+
+/**
+ * Ava founds a guild (for its fee), invites Bram, who joins from his
+ * invitations; both see the roster with their roles. Ava deposits gold, lets
+ * recruits withdraw a little a day in the role editor, and Bram withdraws;
+ * both see the bank's history.
+ */
+async function joinOneGuild(ava: Page, bram: Page, { avaName, bramName, suffix }: Players): Promise<void> {
+  const guildName = `Ember Wardens ${suffix}`;
+  const tag = `E${suffix.slice(0, 4).toUpperCase()}`;
+  const avaGold = await walletGold(ava);
+  const fee = 50;
+
+  // Bram is in no guild: his guild page shows no invitations yet, and his character id to share.
+  await bram.getByRole("tab", { name: "Guild" }).click();
+  await bram.getByTestId("create-guild").waitFor();
+  expect(await bram.getByTestId("my-invites").getByTestId("invite").count()).toBe(0);
+
+  // Ava founds the guild: she leads it, alone, and the fee left her wallet.
+  await ava.getByRole("tab", { name: "Guild" }).click();
+  await ava.getByLabel("Guild name").fill(guildName);
+  await ava.getByLabel("Tag").fill(tag);
+  await ava.getByRole("button", { name: "Found guild" }).click();
+  await expect.poll(() => textOf(ava, "guild-name"), { timeout: 15_000 }).toBe(guildName);
+  expect(await textOf(ava, "guild-tag")).toBe(tag);
+  expect(await textOf(ava, "own-role")).toBe("Leader");
+  const avaRoster = ava.getByTestId("guild-members").getByTestId("guild-member");
+  await expect.poll(() => avaRoster.count()).toBe(1);
+  await ava.getByRole("tab", { name: "Trade" }).click();
+  await expect.poll(() => walletGold(ava)).toBe(avaGold - fee);
+  await ava.getByRole("tab", { name: "Guild" }).click();
+
+  // She invites Bram, picked among the players nearby.
+  await ava.getByTestId("invite-partner").filter({ hasText: bramName }).click({ timeout: 15_000 });
+  await ava.getByRole("button", { name: "Send invitation" }).click();
+  await expect.poll(() => textOf(ava, "guild-invite-status")).toBe(`Invitation sent to ${bramName}.`);
+  await expect.poll(() => ava.getByTestId("guild-invites").getByTestId("guild-invite").count()).toBe(1);
+
+  // Bram sees the invitation (a badge on the Guild tab too) and joins.
+  await expect.poll(() => textOf(bram, "tab-badge-guild"), { timeout: 15_000 }).toBe("1");
+  const invite = bram.getByTestId("my-invites").getByTestId("invite").filter({ hasText: guildName });
+  await invite.waitFor();
+  expect(await invite.textContent()).toContain(`Invited by ${avaName}`);
+  await keepScreenshot(bram, "guild-phone-invite");
+  await invite.getByRole("button", { name: "Join" }).click();
+  await expect.poll(() => textOf(bram, "guild-name"), { timeout: 15_000 }).toBe(guildName);
+  expect(await textOf(bram, "own-role")).toBe("Recruit");
+  expect(await bram.getByTestId("tab-badge-guild").isHidden()).toBe(true);
+
+  // Both see the same roster, highest rank first, with their roles.
+  const roster = async (page: Page) =>
+    Promise.all((await page.getByTestId("guild-members").getByTestId("guild-member").all()).map(async (row) => `${await row.getByTestId("member-name").textContent()}: ${await row.getByTestId("member-role").textContent()}`));
+  const expected = [`${avaName}: Leader`, `${bramName} (you): Recruit`];
+  await expect.poll(() => roster(bram)).toEqual(expected);
+  await expect.poll(() => roster(ava)).toEqual([`${avaName} (you): Leader`, `${bramName}: Recruit`]);
+  await expect.poll(() => ava.getByTestId("guild-invites").getByTestId("guild-invite").count()).toBe(0);
+
+  // Ava deposits 20 gold; the bank and its history show it on both sides.
+  await ava.getByLabel("Gold to deposit").fill("20");
+  await ava.getByRole("button", { name: "Deposit" }).click();
+  await expect.poll(() => ava.getByTestId("bank-balance").getAttribute("data-gold")).toBe("20");
+  expect(await textOf(ava, "bank-status")).toBe("Deposited 20 gold.");
+  await expect.poll(() => ava.getByTestId("bank-entry").count()).toBe(1);
+  expect(await ava.getByTestId("bank-entry").first().textContent()).toContain(`deposited by ${avaName}`);
+  await expect.poll(() => bram.getByTestId("bank-balance").getAttribute("data-gold")).toBe("20");
+  // Recruits may not withdraw until a role editor says so.
+  expect(await bram.getByTestId("bank-withdraw").isHidden()).toBe(true);
+  expect(await textOf(bram, "withdrawal-remaining")).toBe("Your role may not withdraw.");
+
+  // Ava lets recruits withdraw 5 gold a day in the role editor.
+  const recruit = ava.getByTestId("guild-role").filter({ hasText: "Recruit" });
+  await recruit.getByText("Edit Recruit").click();
+  await recruit.getByLabel("Withdraw gold").check();
+  await recruit.getByLabel("Daily withdrawal limit").fill("5");
+  await recruit.getByRole("button", { name: "Save role" }).click();
+  await expect.poll(() => textOf(ava, "roles-status")).toBe("Recruit saved.");
+  await expect.poll(() => recruit.locator(".role-perms").textContent()).toBe("Withdraw gold · 5 gold a day");
+
+  // Bram now may, and does; too much is refused with the limit in plain words.
+  await expect.poll(() => textOf(bram, "withdrawal-remaining")).toBe("You may withdraw 5 gold more today.");
+  const bramGold = await walletGold(bram);
+  await bram.getByLabel("Gold to withdraw").fill("6");
+  await bram.getByRole("button", { name: "Withdraw" }).click();
+  await expect.poll(() => bram.getByTestId("bank-error").getAttribute("data-reason")).toBe("WITHDRAWAL_LIMIT_EXCEEDED");
+  expect(await textOf(bram, "bank-error")).toBe("That passes your daily withdrawal limit: 5 gold left today.");
+  await bram.getByLabel("Gold to withdraw").fill("5");
+  await bram.getByRole("button", { name: "Withdraw" }).click();
+  await expect.poll(() => bram.getByTestId("bank-balance").getAttribute("data-gold")).toBe("15");
+  expect(await textOf(bram, "withdrawal-remaining")).toBe("You may withdraw 0 gold more today.");
+  expect(await walletGold(bram)).toBe(bramGold + 5);
+  await expect.poll(() => ava.getByTestId("bank-entry").count()).toBe(2);
+  expect(await ava.getByTestId("bank-entry").first().textContent()).toContain(`withdrawn by ${bramName}`);
+
+  await keepScreenshot(ava, "guild-desktop");
+  await keepScreenshot(bram, "guild-phone");
 }

@@ -2,6 +2,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
+import { GuildService } from "@chaos/gen/chaos/guild/v1/guild_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
@@ -18,6 +19,7 @@ export interface Api {
   readonly progression: Client<typeof ProgressionService>;
   readonly inventory: Client<typeof InventoryService>;
   readonly trading: Client<typeof TradingService>;
+  readonly guild: Client<typeof GuildService>;
   readonly gateway: Client<typeof GatewayService>;
 }
 
@@ -44,6 +46,7 @@ export function createApi(gatewayUrl: string, accessToken: AccessTokenSource): A
     progression: createClient(ProgressionService, authenticated),
     inventory: createClient(InventoryService, authenticated),
     trading: createClient(TradingService, authenticated),
+    guild: createClient(GuildService, authenticated),
     gateway: createClient(GatewayService, authenticated),
   };
 }

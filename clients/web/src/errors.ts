@@ -26,6 +26,13 @@ const seconds = (ms: string | undefined) => (ms === undefined ? "a moment" : `${
 const sentence = (text: string) => (text === "" ? "" : `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`);
 const retryIn = (said: Said) => (said.retryAfterMs === undefined ? "in a moment" : `in ${Math.max(1, Math.ceil(said.retryAfterMs / 1000))} s`);
 const gold = (amount: string | undefined) => (amount === undefined ? "?" : `${Number(amount).toLocaleString("en")} gold`);
+const permissionNames: Readonly<Record<string, string>> = {
+  GUILD_PERMISSION_INVITE: "invite",
+  GUILD_PERMISSION_KICK: "kick",
+  GUILD_PERMISSION_PROMOTE: "promote",
+  GUILD_PERMISSION_WITHDRAW: "withdraw from the bank",
+  GUILD_PERMISSION_EDIT_ROLES: "edit roles",
+};
 
 /**
  * Player-facing text per ErrorInfo reason. Services' enums share a reason's
@@ -82,10 +89,38 @@ const messages: Record<string, (metadata: Metadata, said: Said) => string> = {
   TRADE_EXPIRED: () => "That offer expired before it was accepted.",
   TOO_MANY_OPEN_TRADES: (m) => `Too many open offers${m.max === undefined ? "" : ` (at most ${m.max})`}. Wait for answers, or cancel some.`,
   EMPTY_TRADE: () => "Offer or ask for something: items or gold.",
+  // Guild
+  GUILD_NOT_FOUND: () => "That guild does not exist any more.",
+  TAG_TAKEN: () => "That tag is taken. Pick another.",
+  ALREADY_IN_GUILD: () => "That character is already in a guild.",
+  NOT_A_MEMBER: () => "Your character is not in this guild.",
+  MEMBER_NOT_FOUND: () => "That character is not a member of your guild.",
+  PERMISSION_MISSING: (m) => `Your role may not ${permissionNames[m.permission ?? ""] ?? "do that"}.`,
+  RANK_TOO_LOW: () => "You can only act on members and roles ranked below your own.",
+  INVITE_NOT_FOUND: () => "That invitation is no longer open.",
+  INVITE_EXPIRED: () => "That invitation has expired. Ask for a new one.",
+  GUILD_FULL: (m) => `The guild is full${m.max_members === undefined ? "" : ` (${m.max_members} members)`}.`,
+  TOO_MANY_PENDING: (m) => `The guild has too many open invitations${m.max_pending === undefined ? "" : ` (at most ${m.max_pending})`}. Revoke some first.`,
+  LEADER_CANNOT_LEAVE: () => "The leader cannot leave: hand the leadership to another member, or disband the guild.",
+  INSUFFICIENT_BANK_FUNDS: (m) => `The guild bank holds ${gold(m.balance)}; ${gold(m.required)} asked.`,
+  WITHDRAWAL_LIMIT_EXCEEDED: (m) =>
+    m.remaining === undefined ? "That passes your role's daily withdrawal limit." : `That passes your daily withdrawal limit: ${gold(m.remaining)} left today.`,
+  SETTLEMENT_PENDING: () => "The bank has not confirmed yet. Send it again in a moment: it will not move the gold twice.",
+  GUILD_DISBANDING: () => "The guild is being disbanded: nothing can change any more.",
+  ROLE_NOT_FOUND: () => "That role no longer exists.",
+  ROLE_CONFLICT: (m) => `Another role already has this ${m.field ?? "name or rank"}.`,
+  ROLE_PROTECTED: () => "The leader's role cannot be changed this way, and the entry role cannot be deleted.",
+  ROLE_IN_USE: (m) => `Members still hold this role${m.members === undefined ? "" : ` (${m.members})`}. Give them another role first.`,
+  TOO_MANY_ROLES: (m) => `The guild has the most roles it may have${m.max_roles === undefined ? "" : ` (${m.max_roles})`}.`,
+  GUILD_INVITE_ONLY: () => "That guild takes members by invitation only.",
+  JOIN_REQUEST_NOT_FOUND: () => "That join request is no longer open.",
+  NOT_LEADER: () => "Only the guild's leader may do that.",
 };
 
 /** Reasons whose meaning in one domain differs from the shared one, keyed "<ErrorInfo domain>/<REASON>". */
 const domainMessages: Record<string, (metadata: Metadata, said: Said) => string> = {
+  "guild.chaos.world/SELF_TARGET": () => "Pick another character: you cannot do that to yourself.",
+  "guild.chaos.world/CHARACTER_NOT_FOUND": () => "No character with that id exists.",
   "trading.chaos.world/CHARACTER_NOT_FOUND": () => "No character with that id exists to trade with.",
 };
 

@@ -9,6 +9,7 @@ import { loadConsoleConfig } from "./config.js";
 import { h, type Disposable } from "./dom.js";
 import { describeError } from "./errors.js";
 import { createFeedView } from "./feed-view.js";
+import { createGuildView } from "./guild-view.js";
 import { createLeaderboardView } from "./leaderboard-view.js";
 import { createMfaView } from "./mfa-view.js";
 import { CharacterNames } from "./names.js";
@@ -99,17 +100,19 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
       const purse = createPurse(api, character.characterId);
       const nearby = createNearby(api, names, zoneOf(character));
       const trade = createTradeView(api, character, purse, nearby, (waiting) => tabs.setBadge("trade", waiting));
+      const guild = createGuildView(api, names, character, purse, nearby, (waiting) => tabs.setBadge("guild", waiting));
       const tabs = createSectionTabs(
         [
           { id: "battle", label: "Battle", panel: combat.element },
           { id: "trade", label: "Trade", panel: trade.element },
+          { id: "guild", label: "Guild", panel: guild.element },
         ],
         section,
         (id) => {
           section = id;
         },
       );
-      playing = [combat, progress, trade, nearby];
+      playing = [combat, progress, trade, guild, nearby, purse];
       mounted.push(...playing);
       combatSlot.replaceChildren(tabs.element);
       progressSlot.replaceChildren(progress.element);

@@ -3,7 +3,7 @@ import type { Trade } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import type { Api } from "./api.js";
 import { className } from "./character-class.js";
 import { field, h, type View } from "./dom.js";
-import { showProblem } from "./errors.js";
+import { describeError, showProblem } from "./errors.js";
 import { formatGold, parseAmount } from "./gold.js";
 import type { Purse } from "./purse.js";
 import { createSubmitKeys } from "./submit-keys.js";
@@ -137,6 +137,7 @@ export function createTradeForm(api: Api, character: Character, purse: Purse, on
         );
       }),
     );
+    itemsEmpty.textContent = purse.wallet === undefined ? "Looking in your bags…" : "Your bags are empty.";
     itemsEmpty.hidden = stacks.length > 0;
     giveGold.max = String(purse.wallet?.balance ?? 1_000_000_000n);
     paintSummary();
@@ -217,7 +218,8 @@ export function createTradeForm(api: Api, character: Character, purse: Purse, on
       })
       .catch((error: unknown) => {
         describeRefusal(alert, error);
-        submit.textContent = "Send again";
+        // Without a reason nobody knows whether the offer was made: sending it again (with the same key) finds out.
+        if (describeError(error).reason === undefined) submit.textContent = "Send again";
       })
       .finally(() => {
         submit.disabled = false;

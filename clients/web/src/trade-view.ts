@@ -14,8 +14,6 @@ import { createTradeForm } from "./trade-form.js";
 
 /** How often the offers are re-read (trading publishes no feed event the gateway forwards). */
 const offersIntervalMs = 2_000;
-/** How often the purse is re-read besides after every change one sees (grants come from elsewhere too). */
-const purseIntervalMs = 10_000;
 const historySize = 10;
 const openStates = [TradeState.PROPOSED, TradeState.ACCEPTED, TradeState.ESCROWED, TradeState.COMPENSATING];
 
@@ -174,29 +172,38 @@ export function createTradeView(api: Api, character: Character, purse: Purse, ne
     paint();
   }
 
-  const reportingFailures = (task: () => Promise<void>) => async () => {
-    try {
-      await task();
-      sync.hidden = true;
-    } catch (error) {
-      const problem = describeError(error);
-      sync.textContent = problem.reason === "NOT_CHARACTER_OWNER" ? `${notYetKnown} Retrying…` : `Lost contact: ${problem.message} Retrying…`;
-      sync.hidden = false;
-    }
-  };
+  let offersFailure: unknown;
+  /** Shown while the periodic reads fail, so stale offers or gold are not mistaken for live ones. */
+  function paintSync() {
+    const failure = offersFailure ?? purse.failure;
+    sync.hidden = failure === undefined;
+    if (failure === undefined) return;
+    const problem = describeError(failure);
+    // Trading and inventory both refuse a character they have not heard of yet this way.
+    sync.textContent = problem.reason === "NOT_CHARACTER_OWNER" ? `${notYetKnown} Retrying…` : `Lost contact: ${problem.message} Retrying…`;
+  }
 
-  const stopPurseView = purse.subscribe(paintPurse);
+  const stopPurseView = purse.subscribe(() => {
+    paintPurse();
+    paintSync();
+  });
   paintPurse();
-  const stopOffers = poll(reportingFailures(refreshOffers), offersIntervalMs);
+  const stopOffers = poll(async () => {
+    try {
+      await refreshOffers();
+      offersFailure = undefined;
+    } catch (error) {
+      offersFailure = error;
+    }
+    paintSync();
+  }, offersIntervalMs);
   form.setNearby(nearby.characters);
   const stopNearby = nearby.subscribe((characters) => form.setNearby(characters));
-  const stopPurse = poll(reportingFailures(() => purse.refresh()), purseIntervalMs);
   return {
     element,
     dispose() {
       stopOffers();
       stopNearby();
-      stopPurse();
       stopPurseView();
       form.dispose();
     },
