@@ -1,7 +1,7 @@
 import { GuildPermission } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
 import { allows, lockMembership, requireActor, requirePermission } from "./actors.js";
 import { bankTransferCompleted } from "./guild-events.js";
-import { settleTransferJob } from "./guild-jobs.js";
+import { settleDisbandJob, settleTransferJob } from "./guild-jobs.js";
 import type { GuildLedger, LedgerAccountRef } from "./guild-ledger.js";
 import type { BankEntryRecord, BankTransferRecord, RoleRecord, TransferDirection, TransferOutcome } from "./guild-records.js";
 import type { GuildStore } from "./guild-store.js";
@@ -76,20 +76,19 @@ export function createBank(store: GuildStore, ledger: GuildLedger, settings: { r
       const deposit = transfer.direction === "deposit";
       const reason = `guild:${transfer.direction}:${transfer.guildId}`;
       const outcome = await ledger.move(deposit ? wallet : bank, deposit ? bank : wallet, transfer.amount, transferKey(transferId), reason);
-      switch (outcome.kind) {
-        case "unknown":
-          return { kind: "pending" };
-        case "refused":
-          await tx.deleteTransfer(transferId);
-          return { kind: "refused", refusal: outcome.refusal };
-        case "done": {
-          const { transactionId, fromBalance, toBalance } = outcome.value;
-          const recorded = { transactionId, bankBalanceAfter: deposit ? toBalance : fromBalance, walletBalanceAfter: deposit ? fromBalance : toBalance };
-          await tx.completeTransfer(transferId, recorded);
-          await tx.publish([bankTransferCompleted(transfer, recorded, new Date())]);
-          return { kind: "settled", value: recorded };
-        }
+      if (outcome.kind === "unknown") return { kind: "pending" };
+      // A guild disbanding waits for its transfers in flight; the last one to settle lets it go on at once.
+      const guild = await tx.guild(transfer.guildId);
+      if (guild?.state === "disbanding") await tx.schedule([settleDisbandJob(transfer.guildId, new Date())]);
+      if (outcome.kind === "refused") {
+        await tx.deleteTransfer(transferId);
+        return { kind: "refused", refusal: outcome.refusal };
       }
+      const { transactionId, fromBalance, toBalance } = outcome.value;
+      const recorded = { transactionId, bankBalanceAfter: deposit ? toBalance : fromBalance, walletBalanceAfter: deposit ? fromBalance : toBalance };
+      await tx.completeTransfer(transferId, recorded);
+      await tx.publish([bankTransferCompleted(transfer, recorded, new Date())]);
+      return { kind: "settled", value: recorded };
     });
 
   /** Records the intent, or finds the one this key recorded before. */

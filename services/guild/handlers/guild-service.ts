@@ -35,6 +35,8 @@ const joinRequestTokens = seqTokens("join-requests");
 /**
  * The public API: an authenticated player (token subject = player id) acts
  * through one of their characters; core checks that the character is theirs.
+ * Reads that name no character (a guild, a search, its members) still need a
+ * player's token: guilds are shown to players, not to anonymous callers.
  */
 export function createGuildHandlers(flows: GuildFlows): ServiceImpl<typeof GuildService> {
   const player = (context: Parameters<typeof requirePrincipal>[0]) => requirePrincipal(context).subject;
@@ -52,13 +54,13 @@ export function createGuildHandlers(flows: GuildFlows): ServiceImpl<typeof Guild
     },
 
     async getGuild(request, context) {
-      player(context);
+      requirePrincipal(context);
       const { guild, roles } = await flows.directory.guild(request.guildId);
       return { guild: toGuild(guild), roles: roles.map(toGuildRole) };
     },
 
     async listGuilds(request, context) {
-      player(context);
+      requirePrincipal(context);
       const page = await flows.directory.search(request.query, guildSearchTokens.decode(request.query, request.pageToken), pageSizeOf(request.pageSize));
       return { guilds: page.items.map(toGuild), nextPageToken: guildSearchTokens.encode(request.query, page.next) };
     },
@@ -79,7 +81,7 @@ export function createGuildHandlers(flows: GuildFlows): ServiceImpl<typeof Guild
     },
 
     async listMembers(request, context) {
-      player(context);
+      requirePrincipal(context);
       const page = await flows.directory.members(request.guildId, memberTokens.decode(request.guildId, request.pageToken), pageSizeOf(request.pageSize));
       return { members: page.items.map(toMember), nextPageToken: memberTokens.encode(request.guildId, page.next) };
     },
