@@ -20,8 +20,8 @@ import type { AnyServiceManifest, ServiceManifest, WireContext } from "./service
 
 /**
  * Runs a service from its manifest: settings → runtime → database (migrated),
- * Redis, Kafka, outbox relay → `wire` → job worker → event consumer → both
- * faces. On SIGTERM/SIGINT it closes everything in the reverse order: the
+ * Redis, Kafka, outbox relay → `wire` → job worker → event consumer (joining
+ * its group in the background) → both faces. On SIGTERM/SIGINT it closes everything in the reverse order: the
  * faces drain, then the consumer, the job worker, the service's own work, the
  * relay, Redis, the database and the runtime; then the process exits.
  * Prints one ready line for the parent process (`npm start`, the tests) once
@@ -65,9 +65,15 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
       closers.push(() => jobs.stop());
     }
 
-    let consumer: EventConsumer | undefined;
     if (wired.events !== undefined) {
-      consumer = await startEventConsumer({
+      // The consumer joins its group in the background, so the faces need not
+      // wait for it: after a crash the group waits for the dead member's
+      // session to time out (up to 10 s) before it rebalances, and calls
+      // would fail all that time. No event is missed meanwhile: a new group
+      // reads from the beginning, a known one from its committed offsets.
+      // A consumer that cannot start at all stops the process, as it did
+      // when start-up awaited it.
+      const consumer: Promise<EventConsumer | undefined> = startEventConsumer({
         kafka: opened.kafka(),
         pool: context.db.pool,
         logger: runtime.logger,
@@ -76,8 +82,11 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
         bind: wired.events.bind,
         handlers: wired.events.handlers,
         registry: runtime.metrics.registry,
+      }).catch((error: unknown) => {
+        runtime.logger.fatal({ err: error }, "the event consumer could not start");
+        process.exit(1);
       });
-      closers.push(() => consumer?.stop());
+      closers.push(async () => (await consumer)?.stop());
     }
 
     const server = runtime.createServer({
