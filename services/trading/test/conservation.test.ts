@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
+import { GuildPermission } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
+import { GuildService } from "@chaos/gen/chaos/guild/v1/guild_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
@@ -11,28 +13,31 @@ import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
 
-// A Jepsen-style bank check. Ten players trade gold and potions and send each
-// other gold at random, concurrently, while trading and inventory are
-// SIGKILLed and restarted at random. Afterwards the books must balance: gold
-// equals minted minus sunk, every potion is in exactly one place, nothing is
-// negative or still held, every trade is final, and every character holds
-// exactly what the final outcomes of its operations say — so no effect
-// happened twice or was lost.
+// A Jepsen-style bank check. Ten players in one guild trade gold and potions,
+// move gold in and out of the guild bank and send each other gold at random,
+// concurrently, while trading and inventory are SIGKILLed and restarted at
+// random. Afterwards the books must balance: gold equals minted minus sunk
+// (the guild's founding fee), every potion is in exactly one place, nothing
+// is negative or still held, every trade is final, and every character and
+// the bank hold exactly what the final outcomes of the operations say — so
+// no effect happened twice or was lost.
 
 const playerCount = 10;
 const operationsWanted = 1_000;
 const killsWanted = 20;
 /** The whole run stops by itself: operations and kills end at this point at the latest. */
-const chaosBudgetMs = 150_000;
+const chaosBudgetMs = 200_000;
+const guildFee = 50n;
 const startingGold = 100n;
 const startingPotions = 3n;
 
-const stack = useStack(["identity", "player", "inventory", "trading"], {
+const stack = useStack(["identity", "player", "inventory", "trading", "guild"], {
   // Limits loose enough for a storm of offers from ten players.
   env: { CHAOS_TRADING_PROPOSALS_PER_MINUTE: "100000", CHAOS_TRADING_MAX_OPEN_TRADES: "100" },
 });
 const trading = () => stack.operator.client(TradingService, "trading");
 const inventory = () => stack.operator.client(InventoryService, "inventory");
+const guilds = () => stack.operator.client(GuildService, "guild");
 
 interface Hero {
   readonly player: TestPlayer;
@@ -51,6 +56,9 @@ const unknownOutcome = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Ca
  * refusal of the domain (returned as the error). Processes being killed make
  * many calls fail with UNAVAILABLE on the way.
  */
+/** Calls answered with an unknown outcome, by code: what the faults cost the clients. */
+const retriedByCode = new Map<string, number>();
+
 async function definite<T>(call: () => Promise<T>, deadline: number): Promise<{ value: T } | { refused: ConnectError }> {
   for (;;) {
     try {
@@ -58,6 +66,8 @@ async function definite<T>(call: () => Promise<T>, deadline: number): Promise<{ 
     } catch (error) {
       const e = ConnectError.from(error);
       if (!unknownOutcome.has(e.code)) return { refused: e };
+      retriedByCode.set(Code[e.code], (retriedByCode.get(Code[e.code]) ?? 0) + 1);
+      if (process.env.CHAOS_TEST_LOGS === "1") console.log(`retrying after ${Code[e.code]}: ${e.rawMessage}`);
       if (Date.now() > deadline) throw new Error(`no definite answer before the deadline; last error: ${e.message}`);
       await sleep(100 + Math.random() * 200);
     }
@@ -73,14 +83,37 @@ async function newHero(): Promise<Hero> {
   return { player, characterId, potionStack: items[0]!.itemId };
 }
 
+/** One guild of every hero, the first its leader; every member may withdraw (the Recruit role gets the permission). */
+async function foundGuild(heroes: readonly Hero[]): Promise<string> {
+  const [leader, ...members] = heroes;
+  const { guild } = await guilds().createGuild(
+    { actorCharacterId: leader!.characterId, name: `Bank ${randomUUID().slice(0, 8)}`, tag: "BANK", idempotencyKey: randomUUID() },
+    leader!.player.asPlayer,
+  );
+  for (const member of members) {
+    const { invite } = await guilds().inviteMember({ actorCharacterId: leader!.characterId, characterId: member.characterId }, leader!.player.asPlayer);
+    await guilds().acceptInvite({ actorCharacterId: member.characterId, inviteId: invite!.inviteId }, member.player.asPlayer);
+  }
+  const mine = await guilds().getMyGuild({ actorCharacterId: members[0]!.characterId }, members[0]!.player.asPlayer);
+  const recruit = mine.role!;
+  await guilds().updateRole(
+    { actorCharacterId: leader!.characterId, roleId: recruit.roleId, name: recruit.name, rank: recruit.rank, permissions: [GuildPermission.WITHDRAW], dailyWithdrawalLimit: 1_000_000n },
+    leader!.player.asPlayer,
+  );
+  return guild!.guildId;
+}
+
 describe("conservation under chaos (trading and inventory SIGKILLed at random)", () => {
-  it(`${operationsWanted} random trades and gifts among ${playerCount} players, at least ${killsWanted} kills: nothing created, lost or applied twice`, async () => {
+  it(`${operationsWanted} random trades, guild bank moves and gifts among ${playerCount} players, ${killsWanted} kills: nothing created, lost or applied twice`, async () => {
     const heroes = await Promise.all(Array.from({ length: playerCount }, newHero));
+    await foundGuild(heroes);
     const started = Date.now();
     const deadline = started + chaosBudgetMs;
     const tradeIds = new Set<string>();
     const gifts: { from: Hero; to: Hero; amount: bigint }[] = [];
-    const counts = { proposed: 0, refusedProposals: 0, accepted: 0, declined: 0, cancelled: 0, gifts: 0, refusedGifts: 0, retries: 0 };
+    /** Gold each successful bank move took from (deposit) or gave to (withdrawal) a member's wallet. */
+    const bankMoves: { hero: Hero; walletDelta: bigint }[] = [];
+    const counts = { proposed: 0, refusedProposals: 0, accepted: 0, declined: 0, cancelled: 0, gifts: 0, refusedGifts: 0, bankMoves: 0, refusedBankMoves: 0 };
     let operations = 0;
     let kills = 0;
 
@@ -136,22 +169,48 @@ describe("conservation under chaos (trading and inventory SIGKILLed at random)",
       gifts.push({ from, to, amount });
     };
 
+    const oneBankMove = async () => {
+      const hero = pick(heroes);
+      const amount = BigInt(1 + Math.floor(Math.random() * 10));
+      const key = randomUUID();
+      const deposit = Math.random() < 0.5;
+      const moved = await definite<unknown>(
+        () =>
+          deposit
+            ? guilds().depositToGuildBank({ actorCharacterId: hero.characterId, amount, idempotencyKey: key }, hero.player.asPlayer)
+            : guilds().withdrawFromGuildBank({ actorCharacterId: hero.characterId, amount, idempotencyKey: key }, hero.player.asPlayer),
+        deadline,
+      );
+      if ("refused" in moved) {
+        counts.refusedBankMoves += 1;
+        return;
+      }
+      counts.bankMoves += 1;
+      bankMoves.push({ hero, walletDelta: deposit ? -amount : amount });
+    };
+
     const worker = async () => {
       while (operations < operationsWanted && Date.now() < deadline) {
         operations += 1;
-        await (Math.random() < 0.75 ? oneTrade() : oneGift());
+        const dice = Math.random();
+        await (dice < 0.55 ? oneTrade() : dice < 0.8 ? oneBankMove() : oneGift());
       }
     };
 
+    let restartMs = 0;
     const killer = async () => {
-      while ((kills < killsWanted || operations < operationsWanted) && Date.now() < deadline) {
-        await sleep(700 + Math.random() * 1_300);
+      // Faults spaced so the world makes progress between them; the operations go on after the last.
+      while (kills < killsWanted && Date.now() < deadline) {
+        await sleep(1_500 + Math.random() * 1_500);
+        const at = Date.now();
         await stack.restart(pick(["trading", "inventory"]));
+        restartMs += Date.now() - at;
         kills += 1;
       }
     };
-
-    await Promise.all([killer(), ...Array.from({ length: 8 }, worker)]);
+    const progress = setInterval(() => console.log(`chaos: ${operations} operations, ${kills} kills, ${((Date.now() - started) / 1000).toFixed(0)} s, ${JSON.stringify(counts)}, retried ${JSON.stringify(Object.fromEntries(retriedByCode))}`), 5_000);
+    await Promise.all([killer(), ...Array.from({ length: 12 }, worker)]).finally(() => clearInterval(progress));
+    console.log(`chaos: mean restart ${(restartMs / Math.max(1, kills)).toFixed(0)} ms`);
     const chaosMs = Date.now() - started;
     expect(kills).toBeGreaterThanOrEqual(killsWanted);
     expect(operations).toBeGreaterThanOrEqual(operationsWanted);
@@ -195,6 +254,12 @@ describe("conservation under chaos (trading and inventory SIGKILLed at random)",
       add(expectedGold, g.from.characterId, -g.amount);
       add(expectedGold, g.to.characterId, g.amount);
     }
+    add(expectedGold, heroes[0]!.characterId, -guildFee);
+    let expectedBank = 0n;
+    for (const m of bankMoves) {
+      add(expectedGold, m.hero.characterId, m.walletDelta);
+      expectedBank -= m.walletDelta;
+    }
 
     let minted = 0n;
     let sunk = 0n;
@@ -221,7 +286,10 @@ describe("conservation under chaos (trading and inventory SIGKILLed at random)",
         pageToken = page.nextPageToken;
       } while (pageToken !== "");
     }
-    expect(totalGold).toBe(minted - sunk);
+    const { bankBalance } = await guilds().getMyGuild({ actorCharacterId: heroes[0]!.characterId }, heroes[0]!.player.asPlayer);
+    expect(bankBalance, "the guild bank").toBe(expectedBank);
+    expect(sunk).toBe(guildFee);
+    expect(totalGold + bankBalance).toBe(minted - sunk);
     expect(minted).toBe(startingGold * BigInt(playerCount));
     expect(totalPotions).toBe(startingPotions * BigInt(playerCount));
 
@@ -229,8 +297,8 @@ describe("conservation under chaos (trading and inventory SIGKILLed at random)",
       [...finalStates].map((s) => [TradeState[s], [...trades.values()].filter((t) => t.state === s).length]),
     );
     console.log(
-      `conservation under chaos: ${operations} operations (${JSON.stringify(counts)}), ${kills} kills in ${(chaosMs / 1000).toFixed(1)} s; trades by final state ${JSON.stringify(byState)}; ` +
-        `gold ${totalGold} = minted ${minted} - sunk ${sunk}; potions ${totalPotions}; nothing held, nothing negative, nothing twice.`,
+      `conservation under chaos: ${operations} operations (${JSON.stringify(counts)}; retried after unknown outcomes: ${JSON.stringify(Object.fromEntries(retriedByCode))}), ${kills} kills in ${(chaosMs / 1000).toFixed(1)} s; trades by final state ${JSON.stringify(byState)}; ` +
+        `gold ${totalGold} in wallets + ${bankBalance} in the bank = minted ${minted} - sunk ${sunk}; potions ${totalPotions}; nothing held, nothing negative, nothing twice.`,
     );
   }, 300_000);
 });

@@ -182,9 +182,8 @@ describe("trading (real processes: identity, player, inventory, trading)", () =>
     const tradeId = trade!.tradeId;
     expect(await refusalOf(trading().acceptTrade({ tradeId }, alice.player.asPlayer))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_TRADE_PARTY" });
     expect(await refusalOf(trading().declineTrade({ tradeId }, alice.player.asPlayer))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_TRADE_PARTY" });
-    for (const call of [trading().getTrade({ tradeId }, eve.player.asPlayer), trading().acceptTrade({ tradeId }, eve.player.asPlayer), trading().cancelTrade({ tradeId }, eve.player.asPlayer)]) {
-      expect(await refusalOf(call)).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_TRADE_NOT_FOUND" });
-    }
+    const asEve = [() => trading().getTrade({ tradeId }, eve.player.asPlayer), () => trading().acceptTrade({ tradeId }, eve.player.asPlayer), () => trading().cancelTrade({ tradeId }, eve.player.asPlayer)];
+    for (const call of asEve) expect(await refusalOf(call())).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_TRADE_NOT_FOUND" });
     expect(await refusalOf(trading().listTrades({ characterId: alice.characterId }, eve.player.asPlayer))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_CHARACTER_OWNER" });
 
     const declined = await trading().declineTrade({ tradeId }, bob.player.asPlayer);
