@@ -33,11 +33,12 @@ import type { TradeChange, TradeJobs, TradeStore } from "./trade-store.js";
 export interface Settlement {
   readonly jobs: JobHandlers<TradeJobs>;
   /**
-   * Resolves when this process finished the trade's saga, or after `waitMs`,
-   * whichever comes first. Ask before the saga can start (before the
-   * acceptance commits), or a fast saga is missed and the wait runs its full time.
+   * Runs the saga of an accepted trade now, in the caller's time, resolving
+   * after `waitMs` at most (the saga goes on). Its job, due a little later,
+   * is the safety net: it finds the trade final and does nothing, or resumes
+   * it when this run failed or this process died. Two runs at once are safe.
    */
-  finished(tradeId: string, waitMs: number): Promise<void>;
+  runNow(tradeId: string, waitMs: number): Promise<void>;
 }
 
 /** How long inventory calls of one step may take; the job's lease must be longer than a step. */
@@ -50,12 +51,6 @@ const holdKey = (tradeId: string, side: TradeSide) => `trade:${tradeId}:${side}`
 const other = (side: TradeSide): TradeSide => (side === "proposer" ? "counterparty" : "proposer");
 
 export function createSettlement(store: TradeStore, escrow: Escrow, options: SettlementOptions): Settlement {
-  const waiting = new Map<string, Set<() => void>>();
-  const notify = (tradeId: string) => {
-    for (const resolve of waiting.get(tradeId) ?? []) resolve();
-    waiting.delete(tradeId);
-  };
-
   /** Applies `change` if the trade is still in `from`; publishes the event of the state it reaches. */
   async function transition(tradeId: string, from: TradeStatus, change: TradeChange): Promise<void> {
     await store.transaction(async (tx) => {
@@ -144,10 +139,7 @@ export function createSettlement(store: TradeStore, escrow: Escrow, options: Set
   async function settle(tradeId: string): Promise<void> {
     for (;;) {
       const trade = await store.get(tradeId);
-      if (trade === undefined || finalStatuses.has(trade.status) || trade.status === "proposed") {
-        notify(tradeId);
-        return;
-      }
+      if (trade === undefined || finalStatuses.has(trade.status) || trade.status === "proposed") return;
       if (trade.status === "accepted") await holdAssets(trade);
       else if (trade.status === "escrowed") await transferHolds(trade);
       else await releaseHolds(trade);
@@ -166,21 +158,12 @@ export function createSettlement(store: TradeStore, escrow: Escrow, options: Set
         });
       },
     },
-    finished(tradeId, waitMs) {
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiting.get(tradeId)?.delete(done);
-          resolve();
-        }, waitMs);
-        timer.unref();
-        let set = waiting.get(tradeId);
-        if (set === undefined) waiting.set(tradeId, (set = new Set()));
-        set.add(done);
-      });
+    async runNow(tradeId, waitMs) {
+      let timer: NodeJS.Timeout | undefined;
+      // A failed run is not the caller's failure: the job retries it.
+      const run = settle(tradeId).catch(() => undefined);
+      await Promise.race([run, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
     },
   };
 }

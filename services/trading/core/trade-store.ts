@@ -7,7 +7,12 @@ export interface TradeJobs {
   readonly expire: { readonly tradeId: string };
 }
 
-export type TradeJob = { readonly kind: "settle"; readonly tradeId: string } | { readonly kind: "expire"; readonly tradeId: string; readonly at: Date };
+/** A saga job and when it becomes due. */
+export interface TradeJob {
+  readonly kind: keyof TradeJobs;
+  readonly tradeId: string;
+  readonly at: Date;
+}
 
 /** A change to a trade's row; `updated_at` moves with every one. */
 export interface TradeChange {

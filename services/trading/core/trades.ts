@@ -53,6 +53,9 @@ export interface Trades {
   characterDeleted(tx: TradeTransaction, characterId: string): Promise<void>;
 }
 
+/** How long after AcceptTrade's own run of the saga its job becomes due. */
+const settleNetDelayMs = 3_000;
+
 const notOwner = (characterId: string) => new DomainError(ErrorReason.NOT_CHARACTER_OWNER, "the character is not one of yours", { character_id: characterId });
 // A stranger asking about a trade learns nothing, not even that it exists.
 const tradeNotFound = (tradeId: string) => new DomainError(ErrorReason.TRADE_NOT_FOUND, "no such trade among your characters' trades", { trade_id: tradeId });
@@ -197,7 +200,6 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
     },
 
     async accept(playerId, tradeId) {
-      const finished = settlement.finished(tradeId, limits.acceptWaitMs);
       const outcome = await store.transaction(async (tx) => {
         const trade = await visible(playerId, tradeId, tx.lock);
         if (trade.counterparty.playerId !== playerId) {
@@ -210,22 +212,24 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
           case "cancelled":
             throw invalidState(trade, "accepted");
           case "expired":
-            return { expired: true, trade };
+            return { expired: true, justAccepted: false, trade };
           default:
             // Accepted before: the same answer again, never an error.
-            return { expired: false, trade };
+            return { expired: false, justAccepted: false, trade };
         }
         // The timer may not have run yet; the offer's time is what counts.
-        if (trade.expiresAt.getTime() <= Date.now()) return { expired: true, trade: await close(tx, trade, "expired") };
+        if (trade.expiresAt.getTime() <= Date.now()) return { expired: true, justAccepted: false, trade: await close(tx, trade, "expired") };
         const accepted = await tx.update(tradeId, { status: "accepted", acceptedAt: new Date() });
         await tx.publish([tradeEvent(accepted)!]);
-        await tx.schedule([{ kind: "settle", tradeId }]);
-        return { expired: false, trade: accepted };
+        // The saga runs at once below; its job is the net for a run that fails or a process that dies.
+        await tx.schedule([{ kind: "settle", tradeId, at: new Date(Date.now() + limits.acceptWaitMs + settleNetDelayMs) }]);
+        return { expired: false, justAccepted: true, trade: accepted };
       });
       // Thrown after the commit, so that the expiry found here is recorded.
       if (outcome.expired) throw new DomainError(ErrorReason.TRADE_EXPIRED, "the offer expired before it was accepted", { trade_id: tradeId });
-      if (outcome.trade.status !== "accepted" && outcome.trade.status !== "escrowed") return outcome.trade;
-      await finished;
+      // Accepted before: its saga is running or done; the trade as it is now.
+      if (!outcome.justAccepted) return outcome.trade;
+      await settlement.runNow(tradeId, limits.acceptWaitMs);
       return (await store.get(tradeId)) ?? outcome.trade;
     },
 

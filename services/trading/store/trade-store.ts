@@ -69,10 +69,7 @@ const toTrade = (row: TradeRow): TradeRecord => ({
 
 const toCharacter = (row: CharacterRow): CharacterRecord => ({ characterId: row.character_id, playerId: row.player_id, name: row.name, deleted: row.deleted_at !== null });
 
-const toJob = (job: TradeJob): JobRequest<TradeJobs> =>
-  job.kind === "settle"
-    ? { key: `settle:${job.tradeId}`, kind: "settle", payload: { tradeId: job.tradeId } }
-    : { key: `expire:${job.tradeId}`, kind: "expire", payload: { tradeId: job.tradeId }, dueAt: job.at };
+const toJob = (job: TradeJob): JobRequest<TradeJobs> => ({ key: `${job.kind}:${job.tradeId}`, kind: job.kind, payload: { tradeId: job.tradeId }, dueAt: job.at });
 
 const sideColumn: Record<TradeSide, string> = { proposer: "proposer_character_id", counterparty: "counterparty_character_id" };
 
