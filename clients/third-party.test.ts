@@ -10,7 +10,7 @@ import { useStack } from "../scripts/test/stack.js";
 // gRPC face by two real third-party clients: grpcurl (with the contracts'
 // .proto files, as a client developer holding the contracts would) and a Go
 // program built from the generated Go code.
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "gateway"]);
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "gateway"]);
 let grpcurl: string;
 let journey: string;
 
@@ -27,6 +27,7 @@ const protoFiles = [
   "chaos/combat/v1/combat_service.proto",
   "chaos/progression/v1/progression_service.proto",
   "chaos/trading/v1/trading_service.proto",
+  "chaos/guild/v1/guild_service.proto",
   "google/rpc/error_details.proto",
 ];
 
@@ -103,6 +104,40 @@ describe("grpcurl through the gateway", () => {
     expect(self.code).not.toBe(0);
     expect(self.err).toContain("Code: InvalidArgument");
     expect(self.err).toContain("ERROR_REASON_SELF_TRADE");
+  });
+
+  it("founds a guild for its fee, deposits into the bank, and reads both back in one GetMyGuild", async () => {
+    const email = `grpcurl-guild-${randomUUID()}@example.com`;
+    const password = "correct horse battery staple";
+    ok(grpcurlCall("chaos.identity.v1.IdentityService/Register", { email, password }));
+    const token = ok(grpcurlCall("chaos.identity.v1.IdentityService/Login", { email, password })).tokens.accessToken as string;
+    const me = ok(grpcurlCall("chaos.player.v1.PlayerService/CreateCharacter", { name: `Gu${randomUUID().slice(0, 8)}`, characterClass: "CHARACTER_CLASS_CLERIC" }, token)).character;
+    const founding = { actorCharacterId: me.characterId, name: `Curl ${randomUUID().slice(0, 8)}`, tag: "CURL", idempotencyKey: randomUUID() };
+    // Guild hears of new characters from player's events; a moment may pass.
+    let created = grpcurlCall("chaos.guild.v1.GuildService/CreateGuild", founding, token);
+    for (let i = 0; i < 50 && created.code !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      created = grpcurlCall("chaos.guild.v1.GuildService/CreateGuild", founding, token);
+    }
+    const guild = ok(created).guild;
+    expect(guild.tag).toBe("CURL");
+    ok(grpcurlCall("chaos.guild.v1.GuildService/DepositToGuildBank", { actorCharacterId: me.characterId, amount: "20", idempotencyKey: randomUUID() }, token));
+    const mine = ok(grpcurlCall("chaos.guild.v1.GuildService/GetMyGuild", { actorCharacterId: me.characterId }, token));
+    expect(mine.guild.guildId).toBe(guild.guildId);
+    expect(mine.bankBalance).toBe("20");
+    expect(mine.role.rank).toBe(1);
+
+    // The name is taken whatever its case, also for the same player's other character.
+    const alt = ok(grpcurlCall("chaos.player.v1.PlayerService/CreateCharacter", { name: `Gv${randomUUID().slice(0, 8)}`, characterClass: "CHARACTER_CLASS_MAGE" }, token)).character;
+    const rival = { actorCharacterId: alt.characterId, name: founding.name.toUpperCase(), tag: "CURLZ", idempotencyKey: randomUUID() };
+    let again = grpcurlCall("chaos.guild.v1.GuildService/CreateGuild", rival, token);
+    for (let i = 0; i < 50 && !again.err.includes("ERROR_REASON_NAME_TAKEN"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      again = grpcurlCall("chaos.guild.v1.GuildService/CreateGuild", rival, token);
+    }
+    expect(again.code).not.toBe(0);
+    expect(again.err).toContain("Code: AlreadyExists");
+    expect(again.err).toContain("ERROR_REASON_NAME_TAKEN");
   });
 
   it("refuses a call without a token with UNAUTHENTICATED and the gateway's reason", () => {
