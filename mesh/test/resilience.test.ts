@@ -81,6 +81,71 @@ describe("circuit breaker", () => {
   });
 });
 
+describe("circuit breaker and the caller's own deadline", () => {
+  const echoPath = "/chaos.echo.v1.EchoService/Echo";
+
+  it("does not open when calls run out of a deadline the caller chose too short, and still opens on real failures", async () => {
+    let failing = false;
+    const echo = await countingEcho(() => (failing ? { failCode: Code.Unavailable } : {}));
+    const gateway = caller(echo.port, { breaker: { volumeThreshold: 10 }, retryPolicy: { maxAttempts: 1 } });
+    const client = gateway.client(EchoService, "echo");
+    // A slowish upstream (50 ms) and 30 callers that allow it 5 ms: every one runs out of time.
+    const outcomes = await Promise.all(Array.from({ length: 30 }, () => failure(client.echo({ delayMs: 50 }, { timeoutMs: 5 }))));
+    expect(outcomes.map((e) => e?.code)).toEqual(outcomes.map(() => Code.DeadlineExceeded));
+    expect(gateway.breakers.state("echo", echoPath)).toBe("closed");
+    await expect(client.echo({}, { timeoutMs: 1_000 })).resolves.toBeDefined();
+
+    failing = true;
+    const another = caller(echo.port, { breaker: { volumeThreshold: 10 }, retryPolicy: { maxAttempts: 1 } });
+    for (let i = 0; i < 10; i++) expect((await failure(another.client(EchoService, "echo").echo({})))?.code).toBe(Code.Unavailable);
+    expect(another.breakers.state("echo", echoPath)).toBe("open");
+  });
+
+  it("an edge client's 5 ms deadline is raised to the edge minimum, and does not open the serving gateway's breaker", async () => {
+    const echo = await countingEcho(() => ({}));
+    let upstream: MeshRuntime | undefined;
+    const seenTimeouts: number[] = [];
+    const relay = await startEcho("relay", pkiDir, {
+      edge: true,
+      addresses: { echo: echo.port },
+      impl: {
+        async echo(request, context) {
+          seenTimeouts.push(context.timeoutMs() ?? Infinity);
+          const response = await upstream!.client(EchoService, "echo").echo(request);
+          return { payload: response.payload, servedBy: `relay>${response.servedBy}` };
+        },
+      },
+    });
+    upstream = relay.runtime;
+    cleanup.push(async () => {
+      await relay.server.shutdown();
+      relay.runtime.close();
+    });
+    // Raw Connect requests, so the client's own 5 ms timer cannot abort them before the server reads them.
+    const attack = () =>
+      fetch(`http://127.0.0.1:${relay.addresses.edgeHttp1Port}/chaos.echo.v1.EchoService/Echo`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "connect-timeout-ms": "5" },
+        body: JSON.stringify({ delayMs: 150 }),
+      }).then(async (response) => ((await response.json()) as { code?: string }).code);
+    const codes = await Promise.all(Array.from({ length: 20 }, attack));
+    // Out of time at the server's 100 ms: the hop's deadline or its cancellation, never a breaker's "unavailable".
+    expect(codes.filter((code) => code !== "deadline_exceeded" && code !== "canceled")).toEqual([]);
+    expect(seenTimeouts).toHaveLength(20);
+    expect(Math.min(...seenTimeouts)).toBeGreaterThan(50);
+    expect(relay.runtime.breakers.state("echo", echoPath)).toBe("closed");
+  });
+
+  it("opens when the upstream does not answer within a reasonable deadline", async () => {
+    const echo = await countingEcho(() => ({}));
+    const gateway = caller(echo.port, { breaker: { volumeThreshold: 4, minCountedBudgetMs: 200 }, retryPolicy: { maxAttempts: 1 } });
+    const client = gateway.client(EchoService, "echo");
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => failure(client.echo({ delayMs: 2_000 }, { timeoutMs: 250 }))));
+    expect(outcomes.map((e) => e?.code)).toEqual(outcomes.map(() => Code.DeadlineExceeded));
+    expect(gateway.breakers.state("echo", echoPath)).toBe("open");
+  });
+});
+
 describe("retries (gRFC A6)", () => {
   it("retries UNAVAILABLE on a method marked free of side effects, with backoff, up to success", async () => {
     const echo = await countingEcho((n) => (n < 3 ? { failCode: Code.Unavailable } : {}));

@@ -16,6 +16,14 @@ describe("what opens a breaker", () => {
     expect(countsAgainstUpstream(down)).toBe(true);
   });
 
+  it("counts DEADLINE_EXCEEDED only when the attempt had at least the minimum budget", () => {
+    const late = new ConnectError("deadline exceeded", Code.DeadlineExceeded);
+    expect(countsAgainstUpstream(late, 5, 1_000)).toBe(false);
+    expect(countsAgainstUpstream(late, 1_000, 1_000)).toBe(true);
+    expect(countsAgainstUpstream(late)).toBe(true);
+    expect(countsAgainstUpstream(new ConnectError("down", Code.Unavailable), 5, 1_000)).toBe(true);
+  });
+
   it("does not count the caller's problems or anything that is not a ConnectError", () => {
     expect(countsAgainstUpstream(new ConnectError("bad", Code.InvalidArgument))).toBe(false);
     expect(countsAgainstUpstream(new Error("boom"))).toBe(false);

@@ -14,6 +14,16 @@ export interface BreakerOptions {
   readonly rollingCountTimeoutMs: number;
   /** Time open before one probe call is let through (half-open). Default 5 s. */
   readonly resetTimeoutMs: number;
+  /**
+   * An attempt that ran out of time (DEADLINE_EXCEEDED) counts against the
+   * upstream only when it was given at least this long. A shorter deadline is
+   * the caller's choice, and any client could pick one the upstream cannot
+   * meet (a 5 ms login) to open the breaker for everyone. Default 1 s: the
+   * slowest healthy calls of this mesh (a login's password hash, a saga step)
+   * answer well within it, and an upstream that cannot answer in a second is
+   * unhealthy for an interactive game.
+   */
+  readonly minCountedBudgetMs: number;
 }
 
 /** Documented defaults of {@link BreakerOptions}. */
@@ -22,6 +32,7 @@ export const defaultBreakerOptions: BreakerOptions = {
   volumeThreshold: 10,
   rollingCountTimeoutMs: 10_000,
   resetTimeoutMs: 5_000,
+  minCountedBudgetMs: 1_000,
 };
 
 /**
@@ -46,9 +57,13 @@ export const unhealthyCodes: ReadonlySet<Code> = new Set([
  * overloaded upstream: counting it would let one client who keeps getting
  * refused open the breaker for every other caller. Without a reason it is
  * overload, and the other unhealthy codes count with or without one.
+ * DEADLINE_EXCEEDED counts only when the attempt had at least
+ * `minCountedBudgetMs` (its budget is given as `budgetMs`; unknown = enough):
+ * a deadline too short to meet is the caller's doing, not the upstream's.
  */
-export function countsAgainstUpstream(error: unknown): boolean {
+export function countsAgainstUpstream(error: unknown, budgetMs = Infinity, minCountedBudgetMs = defaultBreakerOptions.minCountedBudgetMs): boolean {
   if (!(error instanceof ConnectError) || !unhealthyCodes.has(error.code)) return false;
+  if (error.code === Code.DeadlineExceeded) return budgetMs >= minCountedBudgetMs;
   return !(error.code === Code.ResourceExhausted && error.findDetails(ErrorInfoSchema).length > 0);
 }
 
@@ -71,11 +86,12 @@ const stateValue = { closed: 0, halfOpen: 1, open: 2 } as const;
 
 /**
  * One opossum breaker per (target, method), created on first use. Deadlines
- * bound each call, so opossum's own timeout is off. A cancelled call does not
- * count either way.
+ * bound each call, so opossum's own timeout is off. A cancelled call, or one
+ * that ran out of a deadline shorter than `minCountedBudgetMs`, is not a
+ * failure (opossum's errorFilter counts it like a normal answer).
  */
 export class BreakerRegistry {
-  private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<unknown>], unknown>>();
+  private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<unknown>, number], unknown>>();
 
   constructor(
     private readonly options: BreakerOptions,
@@ -83,11 +99,11 @@ export class BreakerRegistry {
     private readonly metrics: MeshMetrics | undefined,
   ) {}
 
-  /** Runs `attempt` through the breaker of (target, method). */
-  async fire<T>(target: string, method: string, attempt: () => Promise<T>): Promise<T> {
+  /** Runs `attempt`, which has `budgetMs` until its deadline (default: unbounded), through the breaker of (target, method). */
+  async fire<T>(target: string, method: string, attempt: () => Promise<T>, budgetMs = Infinity): Promise<T> {
     const breaker = this.get(target, method);
     try {
-      return (await breaker.fire(attempt)) as T;
+      return (await breaker.fire(attempt, budgetMs)) as T;
     } catch (error) {
       if ((error as { code?: unknown }).code === "EOPENBREAKER") {
         throw new BreakerOpenError(target, method);
@@ -108,18 +124,25 @@ export class BreakerRegistry {
     for (const breaker of this.breakers.values()) breaker.shutdown();
   }
 
-  private get(target: string, method: string): CircuitBreaker<[() => Promise<unknown>], unknown> {
+  private get(target: string, method: string): CircuitBreaker<[() => Promise<unknown>, number], unknown> {
     const key = `${target} ${method}`;
     let breaker = this.breakers.get(key);
     if (breaker !== undefined) return breaker;
-    breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
+    // Whether an error counts needs the attempt's budget, which opossum's errorFilter is not given: the action decides.
+    const notFailures = new WeakSet<object>();
+    const run = (attempt: () => Promise<unknown>, budgetMs: number) =>
+      attempt().catch((error: unknown) => {
+        if (typeof error === "object" && error !== null && !countsAgainstUpstream(error, budgetMs, this.options.minCountedBudgetMs)) notFailures.add(error);
+        throw error;
+      });
+    breaker = new CircuitBreaker(run, {
       timeout: false,
       errorThresholdPercentage: this.options.errorThresholdPercentage,
       volumeThreshold: this.options.volumeThreshold,
       rollingCountTimeout: this.options.rollingCountTimeoutMs,
       resetTimeout: this.options.resetTimeoutMs,
       // true = "not a failure": only unhealthy-upstream codes count.
-      errorFilter: (error: unknown) => !countsAgainstUpstream(error),
+      errorFilter: (error: unknown) => typeof error !== "object" || error === null || notFailures.has(error),
     });
     const labels = { target, method };
     this.metrics?.breakerState.set(labels, stateValue.closed);

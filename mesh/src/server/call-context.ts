@@ -7,6 +7,13 @@ export interface DeadlineLimits {
   readonly maxDeadlineMs: number;
   /** Applied to calls that carry no deadline, so nothing runs forever (never above the maximum). */
   readonly defaultDeadlineMs: number;
+  /**
+   * A shorter deadline is raised to this (never above the maximum). The edge
+   * face sets it: a client's deadline is its own business, but what the
+   * server then passes on must give upstreams a fair chance. Between
+   * services the remaining time is exact, so the internal face sets none.
+   */
+  readonly minDeadlineMs?: number;
 }
 
 /** What a face knows about an incoming call before the chain runs. */
@@ -31,7 +38,8 @@ export interface IncomingCall {
  * outgoing call or query it makes with that signal — stops at once.
  */
 export function createCallContext(call: IncomingCall, limits: DeadlineLimits): HandlerContext {
-  const timeoutMs = Math.min(call.clientTimeoutMs ?? limits.defaultDeadlineMs, limits.maxDeadlineMs);
+  const asked = Math.max(call.clientTimeoutMs ?? limits.defaultDeadlineMs, limits.minDeadlineMs ?? 0);
+  const timeoutMs = Math.min(asked, limits.maxDeadlineMs);
   return createHandlerContext({
     service: call.service,
     method: call.method,

@@ -29,6 +29,16 @@ export interface MeshLimits {
   readonly maxDeadlineMs: number;
   /** Deadline of calls that set none. Default 15 s. */
   readonly defaultDeadlineMs: number;
+  /**
+   * Shortest deadline of a call on the edge face: a client asking for less
+   * is served (and its outgoing calls are bounded) as if it had asked for
+   * this; its own timer still ends its wait. Default 100 ms: time for the
+   * gateway's hop to a service and that service's work, so a client cannot
+   * make upstreams look slow with a deadline they could never meet (5 ms
+   * logins kept the gateway's Login breaker open). The internal face has no
+   * minimum: remaining time between services is exact.
+   */
+  readonly edgeMinDeadlineMs: number;
   /** How long in-flight calls may run after shutdown begins before they are cancelled. Default 10 s. */
   readonly shutdownGraceMs: number;
 }
@@ -38,6 +48,7 @@ export const defaultLimits: MeshLimits = {
   maxMessageBytes: 4 * 1024 * 1024,
   maxDeadlineMs: 60_000,
   defaultDeadlineMs: 15_000,
+  edgeMinDeadlineMs: 100,
   shutdownGraceMs: 10_000,
 };
 
@@ -204,7 +215,7 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
           host: options.edge.host ?? "127.0.0.1",
           port: options.edge.port,
           allowedOrigins: options.edge.allowedOrigins ?? [],
-          limits,
+          limits: { ...limits, minDeadlineMs: limits.edgeMinDeadlineMs },
           shutdownSignal: shutdownController.signal,
         });
         edgePort = await listen(edge.http2, options.edge.host ?? "127.0.0.1", options.edge.port);
