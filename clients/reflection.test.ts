@@ -10,7 +10,7 @@ import { useStack } from "../scripts/test/stack.js";
 // service's internal face (mTLS with the operator's SVID); game-client
 // developers use it on the gateway's public port (plaintext h2c). Next to
 // third-party.test.ts, which drives the same clients with the contracts in hand.
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "gateway"]);
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "gateway"]);
 let tools: Awaited<ReturnType<typeof ensureGoClientTools>>;
 
 beforeAll(async () => {
@@ -38,10 +38,12 @@ const listed = (out: string) => out.trim().split("\n").sort();
 const publicServices = [
   "chaos.combat.v1.CombatService",
   "chaos.gateway.v1.GatewayService",
+  "chaos.guild.v1.GuildService",
   "chaos.identity.v1.IdentityService",
   "chaos.inventory.v1.InventoryService",
   "chaos.player.v1.PlayerService",
   "chaos.progression.v1.ProgressionService",
+  "chaos.trading.v1.TradingService",
 ];
 
 /**
@@ -91,6 +93,20 @@ const services = [
     withWellKnownType: { message: "chaos.progression.v1.Achievement", shows: ".google.protobuf.Timestamp unlock_time = 6;" },
     withRules: { message: "chaos.progression.v1.GetLeaderboardRequest", shows: "(.buf.validate.field) = { enum: { defined_only: true, not_in: [ 0 ] } }" },
     call: { method: "chaos.progression.v1.ProgressionService/GetLeaderboard", request: { board: "BOARD_UNSPECIFIED" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: board: / },
+  },
+  {
+    name: "trading",
+    serves: ["chaos.trading.v1.TradingService"],
+    withWellKnownType: { message: "chaos.trading.v1.Trade", shows: ".google.protobuf.Timestamp expire_time = 10;" },
+    withRules: { message: "chaos.trading.v1.GetTradeRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.trading.v1.TradingService/GetTrade", request: { tradeId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: trade_id: must be a valid UUID/ },
+  },
+  {
+    name: "guild",
+    serves: ["chaos.guild.v1.GuildService"],
+    withWellKnownType: { message: "chaos.guild.v1.Guild", shows: ".google.protobuf.Timestamp create_time = 9;" },
+    withRules: { message: "chaos.guild.v1.GetGuildRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.guild.v1.GuildService/GetGuild", request: { guildId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: guild_id: must be a valid UUID/ },
   },
 ];
 
