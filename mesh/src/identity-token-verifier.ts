@@ -11,8 +11,9 @@ export const tokenAudience = "chaos.world";
 /**
  * A verifier of end-user tokens whose keys come from the identity service
  * (IdentityInternalService.ListPublicKeys, over the mesh). A token naming a
- * kid not seen yet asks identity again, so a rotated-in key is picked up on
- * its first token; the answer is trusted for `keysMaxAgeSeconds` (default
+ * kid not seen yet asks identity again (at most once per 10 s, so made-up
+ * kids cannot flood identity), so a rotated-in key is picked up on its first
+ * token; the answer is trusted for `keysMaxAgeSeconds` (default
  * 300 s), so a retired key stops working within that time.
  */
 export function createIdentityTokenVerifier(runtime: MeshRuntime, options: { keysMaxAgeSeconds?: number } = {}): TokenVerifier {

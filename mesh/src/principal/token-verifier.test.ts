@@ -191,10 +191,45 @@ describe("key rotation", () => {
     expect((await verifier.verify(oldToken)).subject).toBe(player.subject);
     expect(fetches).toBe(2);
 
-    // An unknown kid asks once more, then is refused.
+    // Another unknown kid right after is refused without asking again: refetches are throttled.
     const stranger = await generateSigningKey("k3");
     await expectRefused(verifier.verify(await signWith(stranger)), "unknown-key");
+    expect(fetches).toBe(2);
+  });
+
+  it("asks at most once per refetch interval however many tokens name unknown kids, and still picks up a new key after it", async () => {
+    let published: JWK[] = [k1.publicJwk];
+    let fetches = 0;
+    const verifier = verifierFor(async () => {
+      fetches += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return published;
+    }, { unknownKeyRefetchSeconds: 0.5 });
+    await verifier.verify(await signWith(k1));
+    expect(fetches).toBe(1);
+
+    const strangers = await Promise.all(Array.from({ length: 100 }, (_, i) => generateSigningKey(`forged-${i}`)));
+    const forged = await Promise.all(strangers.map((key) => signWith(key)));
+    // Half at once (they share one fetch), half one after another (inside the interval).
+    await Promise.all(forged.slice(0, 50).map((token) => expectRefused(verifier.verify(token), "unknown-key")));
+    for (const token of forged.slice(50)) await expectRefused(verifier.verify(token), "unknown-key");
+    expect(fetches).toBe(2);
+
+    published = [k2.publicJwk, k1.publicJwk];
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await verifier.verify(await signWith(k2))).subject).toBe(player.subject);
     expect(fetches).toBe(3);
+  });
+
+  it("throttles unknown-kid refetches to one per 10 s by default", async () => {
+    let fetches = 0;
+    const verifier = verifierFor(() => {
+      fetches += 1;
+      return [k1.publicJwk];
+    });
+    await verifier.verify(await signWith(k1));
+    for (let i = 0; i < 20; i++) await expectRefused(verifier.verify(await signWith(await generateSigningKey(`unknown-${i}`))), "unknown-key");
+    expect(fetches).toBe(2);
   });
 
   it("stops accepting a retired key once the published set is asked again", async () => {

@@ -18,10 +18,10 @@ export interface TokenVerifierOptions {
   readonly audience: string;
   /**
    * The published public keys (JWKS): a fixed list, or a function called on
-   * first use and again whenever a token names a kid the last answer did not
-   * have — that is how a rotated-in key is picked up. The function is called
-   * for every such token (concurrent ones share one call), so one that
-   * fetches over the network should cache.
+   * first use and again when a token names a kid the last answer did not
+   * have — that is how a rotated-in key is picked up. Concurrent tokens share
+   * one call, and unknown kids ask again at most once per
+   * `unknownKeyRefetchSeconds`.
    */
   readonly keys: readonly JWK[] | (() => Promise<readonly JWK[]> | readonly JWK[]);
   /**
@@ -30,6 +30,16 @@ export interface TokenVerifierOptions {
    * compromised) key stops being accepted within this time, not never.
    */
   readonly keysMaxAgeSeconds?: number;
+  /**
+   * Least time between two calls of a `keys` function made because a token
+   * named an unknown kid, in seconds. Anyone can make up kids, and without
+   * this every such token cost a key fetch (a call to identity). Default 10:
+   * a flood of made-up kids costs at most 6 fetches a minute per process,
+   * while a key identity starts signing with is still picked up on its first
+   * token unless such a fetch happened in the last 10 s (its tokens are then
+   * refused as unknown-key for at most that long).
+   */
+  readonly unknownKeyRefetchSeconds?: number;
   /** Clock skew allowed on exp, nbf and iat, in seconds. Default 5. */
   readonly clockToleranceSeconds?: number;
   /** Tokens whose exp - iat exceeds this are refused even when signed, in seconds. Default 3600. */
@@ -65,6 +75,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   if (!Number.isFinite(tolerance) || tolerance < 0) throw new Error(`token verifier: clockToleranceSeconds must be >= 0, got ${tolerance}`);
   if (!Number.isFinite(maxTtl) || maxTtl <= 0) throw new Error(`token verifier: maxTtlSeconds must be > 0, got ${maxTtl}`);
   if (!(keysMaxAgeMs >= 0)) throw new Error(`token verifier: keysMaxAgeSeconds must be >= 0, got ${options.keysMaxAgeSeconds}`);
+  const refetchIntervalMs = (options.unknownKeyRefetchSeconds ?? 10) * 1000;
+  if (!(refetchIntervalMs >= 0)) throw new Error(`token verifier: unknownKeyRefetchSeconds must be >= 0, got ${options.unknownKeyRefetchSeconds}`);
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new Error(`token verifier: cacheSize must be an integer >= 0, got ${options.cacheSize}`);
   const verified = cacheSize > 0 ? new ExpiringMap<string, Principal>(cacheSize) : undefined;
@@ -75,6 +87,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   let current = refreshable ? undefined : keySetOf(published as readonly JWK[]);
   let loadedAt = 0;
   let loading: Promise<KeySet> | undefined;
+  let unknownKeyRefetchedAt = -Infinity;
+  /** The keys asked again for a token with an unknown kid: a fetch under way, a new one when the interval allows, else the current set. */
+  const refetchForUnknownKey = (keys: KeySet): Promise<KeySet> | KeySet => {
+    if (loading !== undefined) return loading;
+    if (Date.now() - unknownKeyRefetchedAt < refetchIntervalMs) return keys;
+    unknownKeyRefetchedAt = Date.now();
+    return load();
+  };
   const load = (): Promise<KeySet> => {
     // Calling `fetchKeys` in a later tick keeps a synchronous throw from settling before `loading` is set.
     loading ??= Promise.resolve()
@@ -106,7 +126,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (typeof kid !== "string") throw new TokenError("unknown-key", "token names no key id");
       const cached = refreshable && Date.now() - loadedAt >= keysMaxAgeMs ? undefined : current;
       let keys = cached ?? (await load());
-      if (!keys.kids.has(kid) && refreshable && cached !== undefined) keys = await load();
+      if (!keys.kids.has(kid) && refreshable && cached !== undefined) keys = await refetchForUnknownKey(keys);
       if (!keys.kids.has(kid)) throw new TokenError("unknown-key", "token was signed with an unknown key");
       const remembered = verified?.get(token);
       if (remembered !== undefined) return remembered;
