@@ -143,7 +143,9 @@ async function journey(page: Page): Promise<void> {
   await signUp(page, email);
   expect(await text("mfa-status")).toBe("2FA off");
 
-  // Enrol two-factor: a QR code and the secret are shown; a first code turns it on and reveals recovery codes.
+  // Enrol two-factor, which asks for the password again: a QR code and the secret are shown; a first
+  // code turns it on and reveals recovery codes.
+  await page.getByLabel("Current password").fill(password);
   await page.getByRole("button", { name: "Enable two-factor" }).click();
   await page.getByTestId("mfa-qr").locator("svg").waitFor();
   const secret = await text("mfa-secret");

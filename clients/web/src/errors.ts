@@ -53,6 +53,8 @@ const messages: Record<string, (metadata: Metadata, said: Said) => string> = {
   REFRESH_TOKEN_REUSED: () => "Your session was ended for safety. Please log in again.",
   SESSION_NOT_FOUND: () => "That session no longer exists.",
   ACCOUNT_NOT_FOUND: () => "That account no longer exists.",
+  STEP_UP_REQUIRED: () => "Enter your current password to change two-factor settings.",
+  LOGIN_RATE_LIMITED: (_m, said) => `Too many login attempts. Try again ${retryIn(said)}.`,
   CHARACTER_NOT_FOUND: () => "That character does not exist.",
   NOT_CHARACTER_OWNER: () => "That character is not yours.",
   NAME_TAKEN: () => "That name is taken. Pick another.",

@@ -7,7 +7,9 @@ import { showProblem } from "./errors.js";
 /**
  * Two-factor enrolment: EnrollMfa gives a secret and an otpauth:// URI, shown
  * as a QR code and as text for manual entry; VerifyMfa with a first code turns
- * MFA on and returns recovery codes, shown once.
+ * MFA on and returns recovery codes, shown once. Both need the current password
+ * again (step-up: the access token alone does not change MFA); it is asked once
+ * and kept only in this view until enrolment ends.
  */
 export function createMfaView(api: Api, account: Account, onEnabled: () => void): View {
   const content = h("div", { class: "mfa-content" });
@@ -23,13 +25,17 @@ export function createMfaView(api: Api, account: Account, onEnabled: () => void)
       content.replaceChildren(h("p", { class: "ok", "data-testid": "mfa-enabled" }, "Two-factor authentication is on."));
       return;
     }
-    const start = h("button", { type: "button", class: "primary" }, "Enable two-factor");
+    const password = h("input", { type: "password", name: "mfa-password", autocomplete: "current-password", required: true, maxlength: 128 });
+    const start = h("button", { type: "submit", class: "primary" }, "Enable two-factor");
     const alert = h("p", { class: "alert", role: "alert", hidden: true, "data-testid": "mfa-error" });
-    start.addEventListener("click", () => {
+    const form = h("form", { class: "stack" }, field("Current password", password, "Changing two-factor settings needs your password."), alert, start);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
       start.disabled = true;
+      const stepUp = password.value;
       api.identity
-        .enrollMfa({})
-        .then((enrolment) => showEnrolment(enrolment.secret, enrolment.otpauthUri))
+        .enrollMfa({ password: stepUp })
+        .then((enrolment) => showEnrolment(enrolment.secret, enrolment.otpauthUri, stepUp))
         .catch((error: unknown) => showProblem(alert, error))
         .finally(() => {
           start.disabled = false;
@@ -37,12 +43,11 @@ export function createMfaView(api: Api, account: Account, onEnabled: () => void)
     });
     content.replaceChildren(
       h("p", { class: "muted" }, "Protect your account with an authenticator app (TOTP). You will need a code at every login."),
-      alert,
-      start,
+      form,
     );
   }
 
-  function showEnrolment(secret: string, otpauthUri: string) {
+  function showEnrolment(secret: string, otpauthUri: string, stepUp: string) {
     const qr = h("div", { class: "qr", role: "img", "aria-label": "QR code for your authenticator app", "data-testid": "mfa-qr" });
     void renderQrCode(otpauthUri, { type: "svg", margin: 1, errorCorrectionLevel: "M", color: { dark: "#120d0a", light: "#f4e9d0" } }).then((svg) => {
       // The SVG is produced by the qrcode library from our own URI, not from user input.
@@ -56,7 +61,7 @@ export function createMfaView(api: Api, account: Account, onEnabled: () => void)
       event.preventDefault();
       verify.disabled = true;
       api.identity
-        .verifyMfa({ code: code.value.trim() })
+        .verifyMfa({ code: code.value.trim(), password: stepUp })
         .then((result) => showRecoveryCodes(result.recoveryCodes))
         .catch((error: unknown) => showProblem(alert, error))
         .finally(() => {

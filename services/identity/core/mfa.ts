@@ -1,9 +1,10 @@
 import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
-import type { IdentityStore } from "../store/identity-store.js";
-import { lockRemainingSeconds, mfaSecretContext } from "./account.js";
-import { accountLocked, mfaDisabled, mfaEnabled } from "./identity-events.js";
+import type { IdentityStore, IdentityTransaction } from "../store/identity-store.js";
+import { lockRemainingSeconds, mfaSecretContext, type AccountRecord } from "./account.js";
+import { accountLocked, loginFailed, mfaDisabled, mfaEnabled } from "./identity-events.js";
 import { accountLockedError, countFailure, type LockoutPolicy } from "./lockout.js";
+import { verifyPassword } from "./password-hash.js";
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from "./recovery-codes.js";
 import { checkSecondFactor, checkTotp, secondFactorMessages } from "./second-factor.js";
 import type { SecretBox } from "./secret-box.js";
@@ -16,55 +17,88 @@ export interface MfaEnrolment {
   readonly otpauthUri: string;
 }
 
-/** TOTP MFA of an account (RFC 6238). */
+/**
+ * The proof, beyond the access token, that the account's owner asks for an
+ * MFA change: a stolen access token alone must not bind the thief's
+ * authenticator, take the recovery codes or turn the second factor off.
+ */
+export interface StepUp {
+  /** The account's current password; empty when none was given. */
+  readonly password: string;
+  /** The caller's address, where the gateway forwarded it. */
+  readonly ipAddress: string;
+}
+
+/** TOTP MFA of an account (RFC 6238); every change needs the password again ({@link StepUp}). */
 export interface Mfa {
   /** Starts (or restarts) enrolment with a new secret; MFA is not on until verify(). */
-  enroll(accountId: string): Promise<MfaEnrolment>;
+  enroll(accountId: string, stepUp: StepUp): Promise<MfaEnrolment>;
   /** Turns MFA on with a first valid code; returns the recovery codes, shown this once. */
-  verify(accountId: string, code: string): Promise<string[]>;
+  verify(accountId: string, code: string, stepUp: StepUp): Promise<string[]>;
   /**
    * Turns MFA off given a current TOTP or recovery code. Wrong codes count
    * towards the account's lock like failed logins, so a stolen access token
    * cannot be used to guess its way past the second factor.
    */
-  disable(accountId: string, code: string): Promise<void>;
+  disable(accountId: string, code: string, stepUp: StepUp): Promise<void>;
 }
+
+type Change<T> = (tx: IdentityTransaction, account: AccountRecord, now: number) => Promise<T | DomainError>;
 
 /** MFA in `store`, secrets sealed with `box`. */
 export function createMfa(store: IdentityStore, box: SecretBox, lockout: LockoutPolicy): Mfa {
+  /**
+   * Runs `change` on the locked account row once the step-up password is
+   * right. Wrong passwords count towards the lock like failed logins (and are
+   * published as such), or a stolen token would be a password-guessing oracle.
+   */
+  async function withStepUp<T>(accountId: string, stepUp: StepUp, change: Change<T>): Promise<T> {
+    if (stepUp.password === "") throw new DomainError(ErrorReason.STEP_UP_REQUIRED, "changing two-factor authentication needs your current password");
+    const known = await store.accounts.byId(accountId);
+    if (known === undefined) throw new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
+    const lockedAtStart = lockRemainingSeconds(known, Date.now());
+    const passwordMatches = lockedAtStart === undefined && (await verifyPassword(stepUp.password, known.passwordHash));
+    const outcome = await store.transaction(async (tx) => {
+      const now = Date.now();
+      const account = await tx.accounts.lock(accountId);
+      if (account === undefined) return new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
+      const lockedFor = lockRemainingSeconds(account, now) ?? lockedAtStart;
+      if (lockedFor !== undefined) return accountLockedError(lockedFor);
+      if (!passwordMatches) {
+        const counted = await countFailure(tx, account, lockout, now);
+        const lockedEvent = counted.lockedUntil === undefined ? [] : [accountLocked(accountId, counted.lockedUntil)];
+        await tx.publish([loginFailed(accountId, stepUp.ipAddress, ErrorReason.INVALID_CREDENTIALS, counted.failureCount, now), ...lockedEvent]);
+        return new DomainError(ErrorReason.INVALID_CREDENTIALS, "the password is wrong");
+      }
+      return change(tx, account, now);
+    });
+    if (outcome instanceof DomainError) throw outcome;
+    return outcome;
+  }
+
   return {
-    async enroll(accountId) {
-      return store.transaction(async (tx) => {
-        const account = await tx.accounts.lock(accountId);
-        if (account === undefined) throw new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
-        if (account.mfaEnabled) throw new DomainError(ErrorReason.MFA_ALREADY_ENABLED, "MFA is already on; disable it first to enrol a new authenticator");
+    async enroll(accountId, stepUp) {
+      return withStepUp(accountId, stepUp, async (tx, account) => {
+        if (account.mfaEnabled) return new DomainError(ErrorReason.MFA_ALREADY_ENABLED, "MFA is already on; disable it first to enrol a new authenticator");
         const secret = newTotpSecret();
         await tx.accounts.setMfaSecret(accountId, box.seal(Buffer.from(secret, "utf8"), mfaSecretContext(accountId)));
         return { secret, otpauthUri: totpUri(secret, account.email) };
       });
     },
-    async verify(accountId, code) {
-      return store.transaction(async (tx) => {
-        const now = Date.now();
-        const account = await tx.accounts.lock(accountId);
-        if (account === undefined) throw new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
-        if (account.mfaEnabled) throw new DomainError(ErrorReason.MFA_ALREADY_ENABLED, "MFA is already on");
-        if (account.mfaSecret === undefined) throw new DomainError(ErrorReason.MFA_NOT_ENROLLED, "call EnrollMfa first");
+    async verify(accountId, code, stepUp) {
+      return withStepUp(accountId, stepUp, async (tx, account, now) => {
+        if (account.mfaEnabled) return new DomainError(ErrorReason.MFA_ALREADY_ENABLED, "MFA is already on");
+        if (account.mfaSecret === undefined) return new DomainError(ErrorReason.MFA_NOT_ENROLLED, "call EnrollMfa first");
         const refusal = await checkTotp(tx, account, code, box, now);
-        if (refusal !== undefined) throw new DomainError(refusal, secondFactorMessages[refusal]);
+        if (refusal !== undefined) return new DomainError(refusal, secondFactorMessages[refusal]);
         const codes = generateRecoveryCodes();
         await tx.accounts.enableMfa(accountId, codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c)!)));
         await tx.publish([mfaEnabled(accountId, now)]);
         return codes;
       });
     },
-    async disable(accountId, code) {
-      const outcome = await store.transaction(async (tx) => {
-        const now = Date.now();
-        const account = await tx.accounts.lock(accountId);
-        if (account === undefined) return new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
-        const lockedFor = lockRemainingSeconds(account, now);
-        if (lockedFor !== undefined) return accountLockedError(lockedFor);
+    async disable(accountId, code, stepUp) {
+      await withStepUp(accountId, stepUp, async (tx, account, now) => {
         if (!account.mfaEnabled) return new DomainError(ErrorReason.MFA_NOT_ENROLLED, "MFA is not on");
         const refusal = await checkSecondFactor(tx, account, code, box, now);
         if (refusal !== undefined) {
@@ -77,7 +111,6 @@ export function createMfa(store: IdentityStore, box: SecretBox, lockout: Lockout
         await tx.publish([mfaDisabled(accountId, now)]);
         return undefined;
       });
-      if (outcome !== undefined) throw outcome;
     },
   };
 }

@@ -20,5 +20,7 @@ export const identityErrors: DomainErrorMapping = {
     [ErrorReason.REFRESH_TOKEN_REUSED]: Code.Unauthenticated,
     [ErrorReason.SESSION_NOT_FOUND]: Code.NotFound,
     [ErrorReason.ACCOUNT_NOT_FOUND]: Code.NotFound,
+    [ErrorReason.STEP_UP_REQUIRED]: Code.FailedPrecondition,
+    [ErrorReason.LOGIN_RATE_LIMITED]: Code.ResourceExhausted,
   },
 };

@@ -1,8 +1,8 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import type { Accounts } from "../core/accounts.js";
 import type { Login } from "../core/login.js";
-import type { Mfa } from "../core/mfa.js";
+import type { Mfa, StepUp } from "../core/mfa.js";
 import type { Sessions } from "../core/sessions.js";
 import { clientFactsOf, requireSessionPrincipal } from "./call-facts.js";
 import { toAccountMessage, toSessionMessage, toTokenPairMessage } from "./identity-messages.js";
@@ -13,6 +13,11 @@ export interface IdentityServiceDependencies {
   readonly login: Login;
   readonly sessions: Sessions;
   readonly mfa: Mfa;
+}
+
+/** The step-up proof of an MFA change. */
+function stepUpOf(password: string, context: HandlerContext): StepUp {
+  return { password, ipAddress: clientFactsOf(context, "").ipAddress };
 }
 
 /**
@@ -50,17 +55,17 @@ export function createIdentityHandlers(deps: IdentityServiceDependencies): Servi
       const { subject } = await requireSessionPrincipal(context, sessions);
       return { account: toAccountMessage(await accounts.get(subject)) };
     },
-    async enrollMfa(_request, context) {
+    async enrollMfa(request, context) {
       const { subject } = await requireSessionPrincipal(context, sessions);
-      return mfa.enroll(subject);
+      return mfa.enroll(subject, stepUpOf(request.password, context));
     },
     async verifyMfa(request, context) {
       const { subject } = await requireSessionPrincipal(context, sessions);
-      return { recoveryCodes: await mfa.verify(subject, request.code) };
+      return { recoveryCodes: await mfa.verify(subject, request.code, stepUpOf(request.password, context)) };
     },
     async disableMfa(request, context) {
       const { subject } = await requireSessionPrincipal(context, sessions);
-      await mfa.disable(subject, request.code);
+      await mfa.disable(subject, request.code, stepUpOf(request.password, context));
       return {};
     },
   };

@@ -53,7 +53,7 @@ describe("secrets at rest", () => {
     const email = `rest-${randomUUID()}@example.com`;
     const { account } = await identity().register({ email, password });
     const { tokens } = await identity().login({ email, password });
-    const { secret } = await identity().enrollMfa({}, { headers: { [principalHeader]: tokens!.accessToken } });
+    const { secret } = await identity().enrollMfa({ password }, { headers: { [principalHeader]: tokens!.accessToken } });
 
     const [row] = await query<{ password_hash: string; mfa_secret: Buffer }>(`SELECT password_hash, mfa_secret FROM accounts WHERE account_id = $1`, [account!.accountId]);
     expect(row?.password_hash).toMatch(/^scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/=]{44}\$[A-Za-z0-9+/=]{44}$/);

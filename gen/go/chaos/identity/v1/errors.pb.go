@@ -28,8 +28,9 @@ const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
 	// Email or password is wrong (UNAUTHENTICATED). Deliberately does not say which.
 	ErrorReason_ERROR_REASON_INVALID_CREDENTIALS ErrorReason = 1
-	// Too many failed logins; the account is locked for a while (RESOURCE_EXHAUSTED).
-	// Metadata: "retry_after_seconds".
+	// Too many failed logins; the account is locked for a while (RESOURCE_EXHAUSTED), for the
+	// client address that failed or, after many failures from many addresses, for every address.
+	// Unknown emails are answered alike. Metadata: "retry_after_seconds"; also google.rpc.RetryInfo.
 	ErrorReason_ERROR_REASON_ACCOUNT_LOCKED ErrorReason = 2
 	// The email is already registered (ALREADY_EXISTS).
 	ErrorReason_ERROR_REASON_EMAIL_TAKEN ErrorReason = 3
@@ -53,6 +54,13 @@ const (
 	ErrorReason_ERROR_REASON_SESSION_NOT_FOUND ErrorReason = 12
 	// The account does not exist (NOT_FOUND).
 	ErrorReason_ERROR_REASON_ACCOUNT_NOT_FOUND ErrorReason = 13
+	// Changing MFA needs the account's current password and none was given (FAILED_PRECONDITION):
+	// an access token alone must not be enough to bind an authenticator or take recovery codes.
+	// A wrong password is refused with INVALID_CREDENTIALS and counts towards the lock like a failed login.
+	ErrorReason_ERROR_REASON_STEP_UP_REQUIRED ErrorReason = 14
+	// Too many login attempts on this email in a short time, from anywhere (RESOURCE_EXHAUSTED).
+	// Carries google.rpc.RetryInfo with the time until the next attempt is allowed.
+	ErrorReason_ERROR_REASON_LOGIN_RATE_LIMITED ErrorReason = 15
 )
 
 // Enum value maps for ErrorReason.
@@ -72,6 +80,8 @@ var (
 		11: "ERROR_REASON_REFRESH_TOKEN_REUSED",
 		12: "ERROR_REASON_SESSION_NOT_FOUND",
 		13: "ERROR_REASON_ACCOUNT_NOT_FOUND",
+		14: "ERROR_REASON_STEP_UP_REQUIRED",
+		15: "ERROR_REASON_LOGIN_RATE_LIMITED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -88,6 +98,8 @@ var (
 		"ERROR_REASON_REFRESH_TOKEN_REUSED":  11,
 		"ERROR_REASON_SESSION_NOT_FOUND":     12,
 		"ERROR_REASON_ACCOUNT_NOT_FOUND":     13,
+		"ERROR_REASON_STEP_UP_REQUIRED":      14,
+		"ERROR_REASON_LOGIN_RATE_LIMITED":    15,
 	}
 )
 
@@ -122,7 +134,7 @@ var File_chaos_identity_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1echaos/identity/v1/errors.proto\x12\x11chaos.identity.v1*\xf6\x03\n" +
+	"\x1echaos/identity/v1/errors.proto\x12\x11chaos.identity.v1*\xbe\x04\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12$\n" +
 	" ERROR_REASON_INVALID_CREDENTIALS\x10\x01\x12\x1f\n" +
@@ -138,7 +150,9 @@ const file_chaos_identity_v1_errors_proto_rawDesc = "" +
 	"\x12%\n" +
 	"!ERROR_REASON_REFRESH_TOKEN_REUSED\x10\v\x12\"\n" +
 	"\x1eERROR_REASON_SESSION_NOT_FOUND\x10\f\x12\"\n" +
-	"\x1eERROR_REASON_ACCOUNT_NOT_FOUND\x10\rB\xbb\x01\n" +
+	"\x1eERROR_REASON_ACCOUNT_NOT_FOUND\x10\r\x12!\n" +
+	"\x1dERROR_REASON_STEP_UP_REQUIRED\x10\x0e\x12#\n" +
+	"\x1fERROR_REASON_LOGIN_RATE_LIMITED\x10\x0fB\xbb\x01\n" +
 	"\x15com.chaos.identity.v1B\vErrorsProtoP\x01Z/chaos.world/gen/go/chaos/identity/v1;identityv1\xa2\x02\x03CIX\xaa\x02\x11Chaos.Identity.V1\xca\x02\x11Chaos\\Identity\\V1\xe2\x02\x1dChaos\\Identity\\V1\\GPBMetadata\xea\x02\x13Chaos::Identity::V1b\x06proto3"
 
 var (

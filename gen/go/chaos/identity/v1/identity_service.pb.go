@@ -663,9 +663,11 @@ func (x *GetAccountResponse) GetAccount() *Account {
 	return nil
 }
 
-// EnrollMfaRequest has no fields: it enrols the caller.
+// EnrollMfaRequest re-proves the caller's password: it enrols the caller.
 type EnrollMfaRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account's current password (step-up): an access token alone does not change MFA.
+	Password      string `protobuf:"bytes,1,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -698,6 +700,13 @@ func (x *EnrollMfaRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use EnrollMfaRequest.ProtoReflect.Descriptor instead.
 func (*EnrollMfaRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *EnrollMfaRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
 }
 
 // EnrollMfaResponse is what an authenticator app needs.
@@ -757,8 +766,10 @@ func (x *EnrollMfaResponse) GetOtpauthUri() string {
 
 // VerifyMfaRequest proves the authenticator works.
 type VerifyMfaRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Code  string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The account's current password (step-up): an access token alone does not change MFA.
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -796,6 +807,13 @@ func (*VerifyMfaRequest) Descriptor() ([]byte, []int) {
 func (x *VerifyMfaRequest) GetCode() string {
 	if x != nil {
 		return x.Code
+	}
+	return ""
+}
+
+func (x *VerifyMfaRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
 	}
 	return ""
 }
@@ -845,10 +863,12 @@ func (x *VerifyMfaResponse) GetRecoveryCodes() []string {
 	return nil
 }
 
-// DisableMfaRequest needs a current code.
+// DisableMfaRequest needs the password and a current code.
 type DisableMfaRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Code  string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The account's current password (step-up): an access token alone does not change MFA.
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -886,6 +906,13 @@ func (*DisableMfaRequest) Descriptor() ([]byte, []int) {
 func (x *DisableMfaRequest) GetCode() string {
 	if x != nil {
 		return x.Code
+	}
+	return ""
+}
+
+func (x *DisableMfaRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
 	}
 	return ""
 }
@@ -967,19 +994,22 @@ const file_chaos_identity_v1_identity_service_proto_rawDesc = "" +
 	"\bsessions\x18\x01 \x03(\v2\x1a.chaos.identity.v1.SessionR\bsessions\"\x13\n" +
 	"\x11GetAccountRequest\"J\n" +
 	"\x12GetAccountResponse\x124\n" +
-	"\aaccount\x18\x01 \x01(\v2\x1a.chaos.identity.v1.AccountR\aaccount\"\x12\n" +
-	"\x10EnrollMfaRequest\"L\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1a.chaos.identity.v1.AccountR\aaccount\"8\n" +
+	"\x10EnrollMfaRequest\x12$\n" +
+	"\bpassword\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bpassword\"L\n" +
 	"\x11EnrollMfaResponse\x12\x16\n" +
 	"\x06secret\x18\x01 \x01(\tR\x06secret\x12\x1f\n" +
 	"\votpauth_uri\x18\x02 \x01(\tR\n" +
-	"otpauthUri\"9\n" +
+	"otpauthUri\"_\n" +
 	"\x10VerifyMfaRequest\x12%\n" +
 	"\x04code\x18\x01 \x01(\tB\x11\xbaH\x0er\f2\n" +
-	"^[0-9]{6}$R\x04code\":\n" +
+	"^[0-9]{6}$R\x04code\x12$\n" +
+	"\bpassword\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bpassword\":\n" +
 	"\x11VerifyMfaResponse\x12%\n" +
-	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes\"2\n" +
+	"\x0erecovery_codes\x18\x01 \x03(\tR\rrecoveryCodes\"X\n" +
 	"\x11DisableMfaRequest\x12\x1d\n" +
-	"\x04code\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x06\x18 R\x04code\"\x14\n" +
+	"\x04code\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x06\x18 R\x04code\x12$\n" +
+	"\bpassword\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bpassword\"\x14\n" +
 	"\x12DisableMfaResponse2\xb4\a\n" +
 	"\x0fIdentityService\x12S\n" +
 	"\bRegister\x12\".chaos.identity.v1.RegisterRequest\x1a#.chaos.identity.v1.RegisterResponse\x12J\n" +

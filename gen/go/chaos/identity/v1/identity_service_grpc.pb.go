@@ -44,7 +44,7 @@ type IdentityServiceClient interface {
 	Register(ctx context.Context, in *RegisterRequest, opts ...grpc.CallOption) (*RegisterResponse, error)
 	// Login checks the password (and the TOTP code when MFA is on) and opens a session.
 	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
-	// FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	// FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED, LOGIN_RATE_LIMITED).
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
 	// RefreshSession trades a refresh token for a new pair; the old refresh token
 	// dies. Presenting a dead one revokes the whole session (token theft).
@@ -60,14 +60,18 @@ type IdentityServiceClient interface {
 	// GetAccount returns the caller's account.
 	GetAccount(ctx context.Context, in *GetAccountRequest, opts ...grpc.CallOption) (*GetAccountResponse, error)
 	// EnrollMfa starts TOTP enrolment (RFC 6238): a secret and an otpauth:// URI
-	// for authenticator apps. MFA is not on until VerifyMfa succeeds.
-	// Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED).
+	// for authenticator apps. MFA is not on until VerifyMfa succeeds. Needs the current password.
+	// Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED, STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	EnrollMfa(ctx context.Context, in *EnrollMfaRequest, opts ...grpc.CallOption) (*EnrollMfaResponse, error)
 	// VerifyMfa turns MFA on with a first valid code and returns one-time recovery codes.
-	// Errors: UNAUTHENTICATED (INVALID_MFA_CODE, MFA_CODE_REPLAYED), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+	// Needs the current password.
+	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
+	// FAILED_PRECONDITION (MFA_NOT_ENROLLED, STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	VerifyMfa(ctx context.Context, in *VerifyMfaRequest, opts ...grpc.CallOption) (*VerifyMfaResponse, error)
-	// DisableMfa turns MFA off; needs a current TOTP or recovery code.
-	// Errors: UNAUTHENTICATED (INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+	// DisableMfa turns MFA off; needs the current password and a current TOTP or recovery code.
+	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
+	// STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	DisableMfa(ctx context.Context, in *DisableMfaRequest, opts ...grpc.CallOption) (*DisableMfaResponse, error)
 }
 
@@ -192,7 +196,7 @@ type IdentityServiceServer interface {
 	Register(context.Context, *RegisterRequest) (*RegisterResponse, error)
 	// Login checks the password (and the TOTP code when MFA is on) and opens a session.
 	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
-	// FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	// FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED, LOGIN_RATE_LIMITED).
 	Login(context.Context, *LoginRequest) (*LoginResponse, error)
 	// RefreshSession trades a refresh token for a new pair; the old refresh token
 	// dies. Presenting a dead one revokes the whole session (token theft).
@@ -208,14 +212,18 @@ type IdentityServiceServer interface {
 	// GetAccount returns the caller's account.
 	GetAccount(context.Context, *GetAccountRequest) (*GetAccountResponse, error)
 	// EnrollMfa starts TOTP enrolment (RFC 6238): a secret and an otpauth:// URI
-	// for authenticator apps. MFA is not on until VerifyMfa succeeds.
-	// Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED).
+	// for authenticator apps. MFA is not on until VerifyMfa succeeds. Needs the current password.
+	// Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED, STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	EnrollMfa(context.Context, *EnrollMfaRequest) (*EnrollMfaResponse, error)
 	// VerifyMfa turns MFA on with a first valid code and returns one-time recovery codes.
-	// Errors: UNAUTHENTICATED (INVALID_MFA_CODE, MFA_CODE_REPLAYED), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+	// Needs the current password.
+	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
+	// FAILED_PRECONDITION (MFA_NOT_ENROLLED, STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	VerifyMfa(context.Context, *VerifyMfaRequest) (*VerifyMfaResponse, error)
-	// DisableMfa turns MFA off; needs a current TOTP or recovery code.
-	// Errors: UNAUTHENTICATED (INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+	// DisableMfa turns MFA off; needs the current password and a current TOTP or recovery code.
+	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
+	// STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	DisableMfa(context.Context, *DisableMfaRequest) (*DisableMfaResponse, error)
 	mustEmbedUnimplementedIdentityServiceServer()
 }

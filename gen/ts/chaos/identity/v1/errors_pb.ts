@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/identity/v1/errors.proto.
  */
 export const file_chaos_identity_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("Ch5jaGFvcy9pZGVudGl0eS92MS9lcnJvcnMucHJvdG8SEWNoYW9zLmlkZW50aXR5LnYxKvYDCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9DUkVERU5USUFMUxABEh8KG0VSUk9SX1JFQVNPTl9BQ0NPVU5UX0xPQ0tFRBACEhwKGEVSUk9SX1JFQVNPTl9FTUFJTF9UQUtFThADEh4KGkVSUk9SX1JFQVNPTl9XRUFLX1BBU1NXT1JEEAQSHQoZRVJST1JfUkVBU09OX01GQV9SRVFVSVJFRBAFEiEKHUVSUk9SX1JFQVNPTl9JTlZBTElEX01GQV9DT0RFEAYSIgoeRVJST1JfUkVBU09OX01GQV9DT0RFX1JFUExBWUVEEAcSJAogRVJST1JfUkVBU09OX01GQV9BTFJFQURZX0VOQUJMRUQQCBIhCh1FUlJPUl9SRUFTT05fTUZBX05PVF9FTlJPTExFRBAJEiYKIkVSUk9SX1JFQVNPTl9JTlZBTElEX1JFRlJFU0hfVE9LRU4QChIlCiFFUlJPUl9SRUFTT05fUkVGUkVTSF9UT0tFTl9SRVVTRUQQCxIiCh5FUlJPUl9SRUFTT05fU0VTU0lPTl9OT1RfRk9VTkQQDBIiCh5FUlJPUl9SRUFTT05fQUNDT1VOVF9OT1RfRk9VTkQQDUK7AQoVY29tLmNoYW9zLmlkZW50aXR5LnYxQgtFcnJvcnNQcm90b1ABWi9jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaWRlbnRpdHkvdjE7aWRlbnRpdHl2MaICA0NJWKoCEUNoYW9zLklkZW50aXR5LlYxygIRQ2hhb3NcSWRlbnRpdHlcVjHiAh1DaGFvc1xJZGVudGl0eVxWMVxHUEJNZXRhZGF0YeoCE0NoYW9zOjpJZGVudGl0eTo6VjFiBnByb3RvMw");
+  fileDesc("Ch5jaGFvcy9pZGVudGl0eS92MS9lcnJvcnMucHJvdG8SEWNoYW9zLmlkZW50aXR5LnYxKr4ECgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9DUkVERU5USUFMUxABEh8KG0VSUk9SX1JFQVNPTl9BQ0NPVU5UX0xPQ0tFRBACEhwKGEVSUk9SX1JFQVNPTl9FTUFJTF9UQUtFThADEh4KGkVSUk9SX1JFQVNPTl9XRUFLX1BBU1NXT1JEEAQSHQoZRVJST1JfUkVBU09OX01GQV9SRVFVSVJFRBAFEiEKHUVSUk9SX1JFQVNPTl9JTlZBTElEX01GQV9DT0RFEAYSIgoeRVJST1JfUkVBU09OX01GQV9DT0RFX1JFUExBWUVEEAcSJAogRVJST1JfUkVBU09OX01GQV9BTFJFQURZX0VOQUJMRUQQCBIhCh1FUlJPUl9SRUFTT05fTUZBX05PVF9FTlJPTExFRBAJEiYKIkVSUk9SX1JFQVNPTl9JTlZBTElEX1JFRlJFU0hfVE9LRU4QChIlCiFFUlJPUl9SRUFTT05fUkVGUkVTSF9UT0tFTl9SRVVTRUQQCxIiCh5FUlJPUl9SRUFTT05fU0VTU0lPTl9OT1RfRk9VTkQQDBIiCh5FUlJPUl9SRUFTT05fQUNDT1VOVF9OT1RfRk9VTkQQDRIhCh1FUlJPUl9SRUFTT05fU1RFUF9VUF9SRVFVSVJFRBAOEiMKH0VSUk9SX1JFQVNPTl9MT0dJTl9SQVRFX0xJTUlURUQQD0K7AQoVY29tLmNoYW9zLmlkZW50aXR5LnYxQgtFcnJvcnNQcm90b1ABWi9jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaWRlbnRpdHkvdjE7aWRlbnRpdHl2MaICA0NJWKoCEUNoYW9zLklkZW50aXR5LlYxygIRQ2hhb3NcSWRlbnRpdHlcVjHiAh1DaGFvc1xJZGVudGl0eVxWMVxHUEJNZXRhZGF0YeoCE0NoYW9zOjpJZGVudGl0eTo6VjFiBnByb3RvMw");
 
 /**
  * ErrorReason is the ErrorInfo reason of identity errors (domain "identity.chaos.world").
@@ -30,8 +30,9 @@ export enum ErrorReason {
   INVALID_CREDENTIALS = 1,
 
   /**
-   * Too many failed logins; the account is locked for a while (RESOURCE_EXHAUSTED).
-   * Metadata: "retry_after_seconds".
+   * Too many failed logins; the account is locked for a while (RESOURCE_EXHAUSTED), for the
+   * client address that failed or, after many failures from many addresses, for every address.
+   * Unknown emails are answered alike. Metadata: "retry_after_seconds"; also google.rpc.RetryInfo.
    *
    * @generated from enum value: ERROR_REASON_ACCOUNT_LOCKED = 2;
    */
@@ -113,6 +114,23 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_ACCOUNT_NOT_FOUND = 13;
    */
   ACCOUNT_NOT_FOUND = 13,
+
+  /**
+   * Changing MFA needs the account's current password and none was given (FAILED_PRECONDITION):
+   * an access token alone must not be enough to bind an authenticator or take recovery codes.
+   * A wrong password is refused with INVALID_CREDENTIALS and counts towards the lock like a failed login.
+   *
+   * @generated from enum value: ERROR_REASON_STEP_UP_REQUIRED = 14;
+   */
+  STEP_UP_REQUIRED = 14,
+
+  /**
+   * Too many login attempts on this email in a short time, from anywhere (RESOURCE_EXHAUSTED).
+   * Carries google.rpc.RetryInfo with the time until the next attempt is allowed.
+   *
+   * @generated from enum value: ERROR_REASON_LOGIN_RATE_LIMITED = 15;
+   */
+  LOGIN_RATE_LIMITED = 15,
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/identity/v1/identity_service.proto.
  */
 export const file_chaos_identity_v1_identity_service: GenFile = /*@__PURE__*/
-  fileDesc("CihjaGFvcy9pZGVudGl0eS92MS9pZGVudGl0eV9zZXJ2aWNlLnByb3RvEhFjaGFvcy5pZGVudGl0eS52MSJKCg9SZWdpc3RlclJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAwYgAEiPwoQUmVnaXN0ZXJSZXNwb25zZRIrCgdhY2NvdW50GAEgASgLMhouY2hhb3MuaWRlbnRpdHkudjEuQWNjb3VudCKAAQoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRj+AWABEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIABEhkKCG1mYV9jb2RlGAMgASgJQge6SARyAhggEhwKCnVzZXJfYWdlbnQYBCABKAlCCLpIBXIDGIACImoKDUxvZ2luUmVzcG9uc2USLAoGdG9rZW5zGAEgASgLMhwuY2hhb3MuaWRlbnRpdHkudjEuVG9rZW5QYWlyEisKB2FjY291bnQYAiABKAsyGi5jaGFvcy5pZGVudGl0eS52MS5BY2NvdW50IjoKFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIhCg1yZWZyZXNoX3Rva2VuGAEgASgJQgq6SAdyBRABGIAEIkYKFlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USLAoGdG9rZW5zGAEgASgLMhwuY2hhb3MuaWRlbnRpdHkudjEuVG9rZW5QYWlyIjQKFFJldm9rZVNlc3Npb25SZXF1ZXN0EhwKCnNlc3Npb25faWQYASABKAlCCLpIBXIDsAEBIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSIaChhSZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QiMgoZUmV2b2tlQWxsU2Vzc2lvbnNSZXNwb25zZRIVCg1yZXZva2VkX2NvdW50GAEgASgFIhUKE0xpc3RTZXNzaW9uc1JlcXVlc3QiRAoUTGlzdFNlc3Npb25zUmVzcG9uc2USLAoIc2Vzc2lvbnMYASADKAsyGi5jaGFvcy5pZGVudGl0eS52MS5TZXNzaW9uIhMKEUdldEFjY291bnRSZXF1ZXN0IkEKEkdldEFjY291bnRSZXNwb25zZRIrCgdhY2NvdW50GAEgASgLMhouY2hhb3MuaWRlbnRpdHkudjEuQWNjb3VudCISChBFbnJvbGxNZmFSZXF1ZXN0IjgKEUVucm9sbE1mYVJlc3BvbnNlEg4KBnNlY3JldBgBIAEoCRITCgtvdHBhdXRoX3VyaRgCIAEoCSIzChBWZXJpZnlNZmFSZXF1ZXN0Eh8KBGNvZGUYASABKAlCEbpIDnIMMgpeWzAtOV17Nn0kIisKEVZlcmlmeU1mYVJlc3BvbnNlEhYKDnJlY292ZXJ5X2NvZGVzGAEgAygJIiwKEURpc2FibGVNZmFSZXF1ZXN0EhcKBGNvZGUYASABKAlCCbpIBnIEEAYYICIUChJEaXNhYmxlTWZhUmVzcG9uc2UytAcKD0lkZW50aXR5U2VydmljZRJTCghSZWdpc3RlchIiLmNoYW9zLmlkZW50aXR5LnYxLlJlZ2lzdGVyUmVxdWVzdBojLmNoYW9zLmlkZW50aXR5LnYxLlJlZ2lzdGVyUmVzcG9uc2USSgoFTG9naW4SHy5jaGFvcy5pZGVudGl0eS52MS5Mb2dpblJlcXVlc3QaIC5jaGFvcy5pZGVudGl0eS52MS5Mb2dpblJlc3BvbnNlEmUKDlJlZnJlc2hTZXNzaW9uEiguY2hhb3MuaWRlbnRpdHkudjEuUmVmcmVzaFNlc3Npb25SZXF1ZXN0GikuY2hhb3MuaWRlbnRpdHkudjEuUmVmcmVzaFNlc3Npb25SZXNwb25zZRJiCg1SZXZva2VTZXNzaW9uEicuY2hhb3MuaWRlbnRpdHkudjEuUmV2b2tlU2Vzc2lvblJlcXVlc3QaKC5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VTZXNzaW9uUmVzcG9uc2USbgoRUmV2b2tlQWxsU2Vzc2lvbnMSKy5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QaLC5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VBbGxTZXNzaW9uc1Jlc3BvbnNlEl8KDExpc3RTZXNzaW9ucxImLmNoYW9zLmlkZW50aXR5LnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJy5jaGFvcy5pZGVudGl0eS52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZRJZCgpHZXRBY2NvdW50EiQuY2hhb3MuaWRlbnRpdHkudjEuR2V0QWNjb3VudFJlcXVlc3QaJS5jaGFvcy5pZGVudGl0eS52MS5HZXRBY2NvdW50UmVzcG9uc2USVgoJRW5yb2xsTWZhEiMuY2hhb3MuaWRlbnRpdHkudjEuRW5yb2xsTWZhUmVxdWVzdBokLmNoYW9zLmlkZW50aXR5LnYxLkVucm9sbE1mYVJlc3BvbnNlElYKCVZlcmlmeU1mYRIjLmNoYW9zLmlkZW50aXR5LnYxLlZlcmlmeU1mYVJlcXVlc3QaJC5jaGFvcy5pZGVudGl0eS52MS5WZXJpZnlNZmFSZXNwb25zZRJZCgpEaXNhYmxlTWZhEiQuY2hhb3MuaWRlbnRpdHkudjEuRGlzYWJsZU1mYVJlcXVlc3QaJS5jaGFvcy5pZGVudGl0eS52MS5EaXNhYmxlTWZhUmVzcG9uc2VCxAEKFWNvbS5jaGFvcy5pZGVudGl0eS52MUIUSWRlbnRpdHlTZXJ2aWNlUHJvdG9QAVovY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2lkZW50aXR5L3YxO2lkZW50aXR5djGiAgNDSViqAhFDaGFvcy5JZGVudGl0eS5WMcoCEUNoYW9zXElkZW50aXR5XFYx4gIdQ2hhb3NcSWRlbnRpdHlcVjFcR1BCTWV0YWRhdGHqAhNDaGFvczo6SWRlbnRpdHk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_identity_v1_account]);
+  fileDesc("CihjaGFvcy9pZGVudGl0eS92MS9pZGVudGl0eV9zZXJ2aWNlLnByb3RvEhFjaGFvcy5pZGVudGl0eS52MSJKCg9SZWdpc3RlclJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAwYgAEiPwoQUmVnaXN0ZXJSZXNwb25zZRIrCgdhY2NvdW50GAEgASgLMhouY2hhb3MuaWRlbnRpdHkudjEuQWNjb3VudCKAAQoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRj+AWABEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIABEhkKCG1mYV9jb2RlGAMgASgJQge6SARyAhggEhwKCnVzZXJfYWdlbnQYBCABKAlCCLpIBXIDGIACImoKDUxvZ2luUmVzcG9uc2USLAoGdG9rZW5zGAEgASgLMhwuY2hhb3MuaWRlbnRpdHkudjEuVG9rZW5QYWlyEisKB2FjY291bnQYAiABKAsyGi5jaGFvcy5pZGVudGl0eS52MS5BY2NvdW50IjoKFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIhCg1yZWZyZXNoX3Rva2VuGAEgASgJQgq6SAdyBRABGIAEIkYKFlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USLAoGdG9rZW5zGAEgASgLMhwuY2hhb3MuaWRlbnRpdHkudjEuVG9rZW5QYWlyIjQKFFJldm9rZVNlc3Npb25SZXF1ZXN0EhwKCnNlc3Npb25faWQYASABKAlCCLpIBXIDsAEBIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSIaChhSZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QiMgoZUmV2b2tlQWxsU2Vzc2lvbnNSZXNwb25zZRIVCg1yZXZva2VkX2NvdW50GAEgASgFIhUKE0xpc3RTZXNzaW9uc1JlcXVlc3QiRAoUTGlzdFNlc3Npb25zUmVzcG9uc2USLAoIc2Vzc2lvbnMYASADKAsyGi5jaGFvcy5pZGVudGl0eS52MS5TZXNzaW9uIhMKEUdldEFjY291bnRSZXF1ZXN0IkEKEkdldEFjY291bnRSZXNwb25zZRIrCgdhY2NvdW50GAEgASgLMhouY2hhb3MuaWRlbnRpdHkudjEuQWNjb3VudCIuChBFbnJvbGxNZmFSZXF1ZXN0EhoKCHBhc3N3b3JkGAEgASgJQgi6SAVyAxiAASI4ChFFbnJvbGxNZmFSZXNwb25zZRIOCgZzZWNyZXQYASABKAkSEwoLb3RwYXV0aF91cmkYAiABKAkiTwoQVmVyaWZ5TWZhUmVxdWVzdBIfCgRjb2RlGAEgASgJQhG6SA5yDDIKXlswLTldezZ9JBIaCghwYXNzd29yZBgCIAEoCUIIukgFcgMYgAEiKwoRVmVyaWZ5TWZhUmVzcG9uc2USFgoOcmVjb3ZlcnlfY29kZXMYASADKAkiSAoRRGlzYWJsZU1mYVJlcXVlc3QSFwoEY29kZRgBIAEoCUIJukgGcgQQBhggEhoKCHBhc3N3b3JkGAIgASgJQgi6SAVyAxiAASIUChJEaXNhYmxlTWZhUmVzcG9uc2UytAcKD0lkZW50aXR5U2VydmljZRJTCghSZWdpc3RlchIiLmNoYW9zLmlkZW50aXR5LnYxLlJlZ2lzdGVyUmVxdWVzdBojLmNoYW9zLmlkZW50aXR5LnYxLlJlZ2lzdGVyUmVzcG9uc2USSgoFTG9naW4SHy5jaGFvcy5pZGVudGl0eS52MS5Mb2dpblJlcXVlc3QaIC5jaGFvcy5pZGVudGl0eS52MS5Mb2dpblJlc3BvbnNlEmUKDlJlZnJlc2hTZXNzaW9uEiguY2hhb3MuaWRlbnRpdHkudjEuUmVmcmVzaFNlc3Npb25SZXF1ZXN0GikuY2hhb3MuaWRlbnRpdHkudjEuUmVmcmVzaFNlc3Npb25SZXNwb25zZRJiCg1SZXZva2VTZXNzaW9uEicuY2hhb3MuaWRlbnRpdHkudjEuUmV2b2tlU2Vzc2lvblJlcXVlc3QaKC5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VTZXNzaW9uUmVzcG9uc2USbgoRUmV2b2tlQWxsU2Vzc2lvbnMSKy5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QaLC5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VBbGxTZXNzaW9uc1Jlc3BvbnNlEl8KDExpc3RTZXNzaW9ucxImLmNoYW9zLmlkZW50aXR5LnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJy5jaGFvcy5pZGVudGl0eS52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZRJZCgpHZXRBY2NvdW50EiQuY2hhb3MuaWRlbnRpdHkudjEuR2V0QWNjb3VudFJlcXVlc3QaJS5jaGFvcy5pZGVudGl0eS52MS5HZXRBY2NvdW50UmVzcG9uc2USVgoJRW5yb2xsTWZhEiMuY2hhb3MuaWRlbnRpdHkudjEuRW5yb2xsTWZhUmVxdWVzdBokLmNoYW9zLmlkZW50aXR5LnYxLkVucm9sbE1mYVJlc3BvbnNlElYKCVZlcmlmeU1mYRIjLmNoYW9zLmlkZW50aXR5LnYxLlZlcmlmeU1mYVJlcXVlc3QaJC5jaGFvcy5pZGVudGl0eS52MS5WZXJpZnlNZmFSZXNwb25zZRJZCgpEaXNhYmxlTWZhEiQuY2hhb3MuaWRlbnRpdHkudjEuRGlzYWJsZU1mYVJlcXVlc3QaJS5jaGFvcy5pZGVudGl0eS52MS5EaXNhYmxlTWZhUmVzcG9uc2VCxAEKFWNvbS5jaGFvcy5pZGVudGl0eS52MUIUSWRlbnRpdHlTZXJ2aWNlUHJvdG9QAVovY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2lkZW50aXR5L3YxO2lkZW50aXR5djGiAgNDSViqAhFDaGFvcy5JZGVudGl0eS5WMcoCEUNoYW9zXElkZW50aXR5XFYx4gIdQ2hhb3NcSWRlbnRpdHlcVjFcR1BCTWV0YWRhdGHqAhNDaGFvczo6SWRlbnRpdHk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_identity_v1_account]);
 
 /**
  * RegisterRequest carries the new account's credentials.
@@ -297,11 +297,17 @@ export const GetAccountResponseSchema: GenMessage<GetAccountResponse> = /*@__PUR
   messageDesc(file_chaos_identity_v1_identity_service, 13);
 
 /**
- * EnrollMfaRequest has no fields: it enrols the caller.
+ * EnrollMfaRequest re-proves the caller's password: it enrols the caller.
  *
  * @generated from message chaos.identity.v1.EnrollMfaRequest
  */
 export type EnrollMfaRequest = Message<"chaos.identity.v1.EnrollMfaRequest"> & {
+  /**
+   * The account's current password (step-up): an access token alone does not change MFA.
+   *
+   * @generated from field: string password = 1;
+   */
+  password: string;
 };
 
 /**
@@ -349,6 +355,13 @@ export type VerifyMfaRequest = Message<"chaos.identity.v1.VerifyMfaRequest"> & {
    * @generated from field: string code = 1;
    */
   code: string;
+
+  /**
+   * The account's current password (step-up): an access token alone does not change MFA.
+   *
+   * @generated from field: string password = 2;
+   */
+  password: string;
 };
 
 /**
@@ -378,7 +391,7 @@ export const VerifyMfaResponseSchema: GenMessage<VerifyMfaResponse> = /*@__PURE_
   messageDesc(file_chaos_identity_v1_identity_service, 17);
 
 /**
- * DisableMfaRequest needs a current code.
+ * DisableMfaRequest needs the password and a current code.
  *
  * @generated from message chaos.identity.v1.DisableMfaRequest
  */
@@ -387,6 +400,13 @@ export type DisableMfaRequest = Message<"chaos.identity.v1.DisableMfaRequest"> &
    * @generated from field: string code = 1;
    */
   code: string;
+
+  /**
+   * The account's current password (step-up): an access token alone does not change MFA.
+   *
+   * @generated from field: string password = 2;
+   */
+  password: string;
 };
 
 /**
@@ -433,7 +453,7 @@ export const IdentityService: GenService<{
   /**
    * Login checks the password (and the TOTP code when MFA is on) and opens a session.
    * Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
-   * FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+   * FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED, LOGIN_RATE_LIMITED).
    *
    * @generated from rpc chaos.identity.v1.IdentityService.Login
    */
@@ -497,8 +517,9 @@ export const IdentityService: GenService<{
   },
   /**
    * EnrollMfa starts TOTP enrolment (RFC 6238): a secret and an otpauth:// URI
-   * for authenticator apps. MFA is not on until VerifyMfa succeeds.
-   * Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED).
+   * for authenticator apps. MFA is not on until VerifyMfa succeeds. Needs the current password.
+   * Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED, STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+   * RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
    *
    * @generated from rpc chaos.identity.v1.IdentityService.EnrollMfa
    */
@@ -509,7 +530,9 @@ export const IdentityService: GenService<{
   },
   /**
    * VerifyMfa turns MFA on with a first valid code and returns one-time recovery codes.
-   * Errors: UNAUTHENTICATED (INVALID_MFA_CODE, MFA_CODE_REPLAYED), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+   * Needs the current password.
+   * Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
+   * FAILED_PRECONDITION (MFA_NOT_ENROLLED, STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
    *
    * @generated from rpc chaos.identity.v1.IdentityService.VerifyMfa
    */
@@ -519,8 +542,9 @@ export const IdentityService: GenService<{
     output: typeof VerifyMfaResponseSchema;
   },
   /**
-   * DisableMfa turns MFA off; needs a current TOTP or recovery code.
-   * Errors: UNAUTHENTICATED (INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+   * DisableMfa turns MFA off; needs the current password and a current TOTP or recovery code.
+   * Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
+   * STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
    *
    * @generated from rpc chaos.identity.v1.IdentityService.DisableMfa
    */

@@ -71,7 +71,7 @@ type IdentityServiceClient interface {
 	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.RegisterResponse], error)
 	// Login checks the password (and the TOTP code when MFA is on) and opens a session.
 	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
-	// FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	// FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED, LOGIN_RATE_LIMITED).
 	Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error)
 	// RefreshSession trades a refresh token for a new pair; the old refresh token
 	// dies. Presenting a dead one revokes the whole session (token theft).
@@ -87,14 +87,18 @@ type IdentityServiceClient interface {
 	// GetAccount returns the caller's account.
 	GetAccount(context.Context, *connect.Request[v1.GetAccountRequest]) (*connect.Response[v1.GetAccountResponse], error)
 	// EnrollMfa starts TOTP enrolment (RFC 6238): a secret and an otpauth:// URI
-	// for authenticator apps. MFA is not on until VerifyMfa succeeds.
-	// Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED).
+	// for authenticator apps. MFA is not on until VerifyMfa succeeds. Needs the current password.
+	// Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED, STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	EnrollMfa(context.Context, *connect.Request[v1.EnrollMfaRequest]) (*connect.Response[v1.EnrollMfaResponse], error)
 	// VerifyMfa turns MFA on with a first valid code and returns one-time recovery codes.
-	// Errors: UNAUTHENTICATED (INVALID_MFA_CODE, MFA_CODE_REPLAYED), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+	// Needs the current password.
+	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
+	// FAILED_PRECONDITION (MFA_NOT_ENROLLED, STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	VerifyMfa(context.Context, *connect.Request[v1.VerifyMfaRequest]) (*connect.Response[v1.VerifyMfaResponse], error)
-	// DisableMfa turns MFA off; needs a current TOTP or recovery code.
-	// Errors: UNAUTHENTICATED (INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+	// DisableMfa turns MFA off; needs the current password and a current TOTP or recovery code.
+	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
+	// STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	DisableMfa(context.Context, *connect.Request[v1.DisableMfaRequest]) (*connect.Response[v1.DisableMfaResponse], error)
 }
 
@@ -243,7 +247,7 @@ type IdentityServiceHandler interface {
 	Register(context.Context, *connect.Request[v1.RegisterRequest]) (*connect.Response[v1.RegisterResponse], error)
 	// Login checks the password (and the TOTP code when MFA is on) and opens a session.
 	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
-	// FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	// FAILED_PRECONDITION (MFA_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED, LOGIN_RATE_LIMITED).
 	Login(context.Context, *connect.Request[v1.LoginRequest]) (*connect.Response[v1.LoginResponse], error)
 	// RefreshSession trades a refresh token for a new pair; the old refresh token
 	// dies. Presenting a dead one revokes the whole session (token theft).
@@ -259,14 +263,18 @@ type IdentityServiceHandler interface {
 	// GetAccount returns the caller's account.
 	GetAccount(context.Context, *connect.Request[v1.GetAccountRequest]) (*connect.Response[v1.GetAccountResponse], error)
 	// EnrollMfa starts TOTP enrolment (RFC 6238): a secret and an otpauth:// URI
-	// for authenticator apps. MFA is not on until VerifyMfa succeeds.
-	// Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED).
+	// for authenticator apps. MFA is not on until VerifyMfa succeeds. Needs the current password.
+	// Errors: FAILED_PRECONDITION (MFA_ALREADY_ENABLED, STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	EnrollMfa(context.Context, *connect.Request[v1.EnrollMfaRequest]) (*connect.Response[v1.EnrollMfaResponse], error)
 	// VerifyMfa turns MFA on with a first valid code and returns one-time recovery codes.
-	// Errors: UNAUTHENTICATED (INVALID_MFA_CODE, MFA_CODE_REPLAYED), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+	// Needs the current password.
+	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE, MFA_CODE_REPLAYED),
+	// FAILED_PRECONDITION (MFA_NOT_ENROLLED, STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	VerifyMfa(context.Context, *connect.Request[v1.VerifyMfaRequest]) (*connect.Response[v1.VerifyMfaResponse], error)
-	// DisableMfa turns MFA off; needs a current TOTP or recovery code.
-	// Errors: UNAUTHENTICATED (INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED).
+	// DisableMfa turns MFA off; needs the current password and a current TOTP or recovery code.
+	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
+	// STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	DisableMfa(context.Context, *connect.Request[v1.DisableMfaRequest]) (*connect.Response[v1.DisableMfaResponse], error)
 }
 
