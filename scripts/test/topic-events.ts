@@ -41,18 +41,20 @@ export async function publish(brokers: readonly string[], events: readonly Publi
   }
 }
 
+/** A topic read from its beginning by one consumer, as long as the test wants it. */
+export interface FollowedTopic {
+  /** Every event read so far, in topic order (per partition). */
+  readonly events: readonly TopicEvent[];
+  stop(): Promise<void>;
+}
+
 /**
- * Reads `topic` from its beginning until `done` holds for what was read (or
- * `timeoutMs` passes), as any consumer would see it: the tests assert on what
- * reached Kafka, not on outbox rows.
+ * Starts reading `topic` from its beginning, decoding the payloads with
+ * `files`, as any consumer would see them: the tests assert on what reached
+ * Kafka, not on outbox rows. A consumer takes seconds to join its group, so
+ * a file that reads a topic often follows it once.
  */
-export async function readTopicUntil(
-  brokers: readonly string[],
-  topic: string,
-  files: readonly DescFile[],
-  done: (events: readonly TopicEvent[]) => boolean,
-  timeoutMs = 20_000,
-): Promise<TopicEvent[]> {
+export async function followTopic(brokers: readonly string[], topic: string, files: readonly DescFile[]): Promise<FollowedTopic> {
   const registry = createRegistry(...files);
   const kafka = createKafkaClient({ clientId: "events-probe", brokers: [...brokers], logLevel: logLevel.NOTHING });
   await ensureTopics(kafka, [topic]);
@@ -69,11 +71,28 @@ export async function readTopicUntil(
         events.push({ type: attributes.type, subject: attributes.subject, message: fromBinary(schema, message.value) as TopicEvent["message"] });
       },
     });
-    const deadline = Date.now() + timeoutMs;
-    while (!done(events) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    return events;
-  } finally {
+  } catch (error) {
     await consumer.disconnect();
+    throw error;
+  }
+  return { events, stop: () => consumer.disconnect() };
+}
+
+/** Reads `topic` from its beginning until `done` holds for what was read (or `timeoutMs` passes). */
+export async function readTopicUntil(
+  brokers: readonly string[],
+  topic: string,
+  files: readonly DescFile[],
+  done: (events: readonly TopicEvent[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<TopicEvent[]> {
+  const followed = await followTopic(brokers, topic, files);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(followed.events) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return [...followed.events];
+  } finally {
+    await followed.stop();
   }
 }
 

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { create, createRegistry, fromBinary, isMessage, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { logLevel, type Consumer } from "kafkajs";
+import { create, isMessage, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import pg from "pg";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { file_chaos_guild_v1_events } from "@chaos/gen/chaos/guild/v1/events_pb.js";
@@ -9,10 +8,10 @@ import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventor
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
-import { createKafkaClient, ensureTopics, fromKafkaHeaders, topicName } from "@chaos/mesh";
+import { topicName } from "@chaos/mesh";
 import type { TestPlayer } from "../../../scripts/test/players.js";
 import type { Stack } from "../../../scripts/test/stack.js";
-import { cloudEvent, eventually, publish, type TopicEvent } from "../../../scripts/test/topic-events.js";
+import { cloudEvent, eventually, followTopic, publish, type FollowedTopic, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
 /** What every new character has in inventory (its starter kit). */
 export const starterGold = 100n;
@@ -72,32 +71,17 @@ export function guildWorld(stack: Stack) {
 
   // Guild's topic as a consumer sees it, read from the start by one consumer for the whole file (a consumer
   // joining its group takes seconds; one per assertion made the file twice as slow).
-  const log: TopicEvent[] = [];
-  let consumer: Consumer | undefined;
+  let followed: FollowedTopic | undefined;
   beforeAll(async () => {
-    const topic = `${stack.world}.${topicName("guild", "guilds")}`;
-    const registry = createRegistry(file_chaos_guild_v1_events);
-    const kafka = createKafkaClient({ clientId: "guild-events-probe", brokers: [...brokers()], logLevel: logLevel.NOTHING });
-    await ensureTopics(kafka, [topic]);
-    consumer = kafka.consumer({ groupId: `probe-${randomUUID()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const attributes = fromKafkaHeaders(message.headers);
-        const schema = attributes === undefined ? undefined : registry.getMessage(attributes.type);
-        if (attributes === undefined || schema === undefined || message.value === null) return;
-        log.push({ type: attributes.type, subject: attributes.subject, message: fromBinary(schema, message.value) as TopicEvent["message"] });
-      },
-    });
+    followed = await followTopic(brokers(), `${stack.world}.${topicName("guild", "guilds")}`, [file_chaos_guild_v1_events]);
   }, 60_000);
   afterAll(async () => {
-    await consumer?.disconnect();
+    await followed?.stop();
   });
 
   /** Guild's events about one guild, in topic order, once `done` holds for them (or after `timeoutMs`). */
   async function eventsOf(guildId: string, done: (events: readonly TopicEvent[]) => boolean, timeoutMs = 20_000): Promise<TopicEvent[]> {
-    const mine = () => log.filter((e) => e.subject === guildId);
+    const mine = () => (followed?.events ?? []).filter((e) => e.subject === guildId);
     const deadline = Date.now() + timeoutMs;
     while (!done(mine()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     return mine();
