@@ -5,6 +5,8 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EchoService } from "@chaos/gen/chaos/echo/v1/echo_service_pb.js";
+import { Health } from "@chaos/gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "@chaos/gen/grpc/reflection/v1/reflection_pb.js";
 import {
   BreakerRegistry,
   RetryBudget,
@@ -45,7 +47,7 @@ afterAll(async () => {
 });
 
 /** Calls `method` on a server with exactly the client certificate given (or none), no retries. */
-async function callWith(port: number, method: "echo" | "whoAmI", clientCert?: { certPem: string; keyPem: string }) {
+async function callWith(port: number, method: "echo" | "whoAmI" | "health" | "reflection", clientCert?: { certPem: string; keyPem: string }) {
   const credentials = grpc.credentials.createSsl(
     Buffer.from(pki.caPem),
     clientCert === undefined ? null : Buffer.from(clientCert.keyPem),
@@ -62,7 +64,16 @@ async function callWith(port: number, method: "echo" | "whoAmI", clientCert?: { 
   });
   try {
     const client = createClient(EchoService, transport);
-    await (method === "echo" ? client.echo({}, { timeoutMs: 3_000 }) : client.whoAmI({}, { timeoutMs: 3_000 }));
+    if (method === "health") await createClient(Health, transport).check({ service: "" }, { timeoutMs: 3_000 });
+    else if (method === "reflection") {
+      const answers = createClient(ServerReflection, transport).serverReflectionInfo(
+        (async function* () {
+          yield { messageRequest: { case: "listServices", value: "" } } as const;
+        })(),
+        { timeoutMs: 3_000 },
+      );
+      for await (const answer of answers) if (answer.messageResponse.case === "errorResponse") return "ReflectionError";
+    } else await (method === "echo" ? client.echo({}, { timeoutMs: 3_000 }) : client.whoAmI({}, { timeoutMs: 3_000 }));
     return "OK";
   } catch (error) {
     return Code[(error as ConnectError).code];
@@ -116,6 +127,26 @@ describe("zero trust on the internal face", () => {
   it("rejects a leaf certificate that is itself a CA", async () => {
     const caLeaf = await issueCertificate(ca, { uris: [spiffeIdFor("gateway").uri], isCa: true });
     expect(await callWith(echo.addresses.internalPort, "echo", caLeaf)).toBe("Unauthenticated");
+  });
+
+  it("serves health and reflection to any valid workload of the trust domain, whatever the policy", async () => {
+    for (const method of ["health", "reflection"] as const) {
+      expect({ method, combat: await callWith(echo.addresses.internalPort, method, svidOf("combat")) }).toEqual({ method, combat: "OK" });
+    }
+  });
+
+  it("refuses health and reflection to a foreign trust domain's SVID and to a CA-flagged leaf", async () => {
+    const foreign = await issueCertificate(ca, { uris: ["spiffe://evil.world/ns/chaos/sa/gateway"] });
+    const caLeaf = await issueCertificate(ca, { uris: [spiffeIdFor("gateway").uri], isCa: true });
+    const two = await issueCertificate(ca, { uris: [spiffeIdFor("gateway").uri, spiffeIdFor("relay").uri] });
+    for (const method of ["health", "reflection"] as const) {
+      const outcomes = {
+        foreign: await callWith(echo.addresses.internalPort, method, foreign),
+        caLeaf: await callWith(echo.addresses.internalPort, method, caLeaf),
+        twoUris: await callWith(echo.addresses.internalPort, method, two),
+      };
+      expect({ method, ...outcomes }).toEqual({ method, foreign: "Unauthenticated", caLeaf: "Unauthenticated", twoUris: "Unauthenticated" });
+    }
   });
 
   it("denies an allowed caller on a method the policy does not grant it", async () => {

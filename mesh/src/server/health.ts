@@ -1,29 +1,21 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { HealthImplementation } from "grpc-health-check";
-import type * as grpc from "@grpc/grpc-js";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "@chaos/gen/grpc/health/v1/health_pb.js";
 import { registration, type ServiceRegistration } from "./registration.js";
 
 /**
- * grpc.health.v1.Health (Check and Watch) from grpc-node's own
- * implementation: "" stands for the whole server, an unknown service name is
+ * grpc.health.v1.Health (Check and Watch), as grpc-node's own implementation
+ * answers: "" stands for the whole server, an unknown service name is
  * NOT_FOUND on Check and SERVICE_UNKNOWN on Watch. Everything turns
  * NOT_SERVING the moment shutdown begins, so load balancers and probes drain
- * this instance before it stops answering.
+ * this instance before it stops answering. Served on both faces through the
+ * mesh chain (on the internal face behind the workload-identity check).
  */
 export class ServingHealth {
-  private readonly implementation: HealthImplementation;
   private readonly known: ReadonlySet<string>;
   private readonly stopping = new AbortController();
 
   constructor(serviceNames: readonly string[]) {
     this.known = new Set(["", ...serviceNames]);
-    this.implementation = new HealthImplementation(Object.fromEntries([...this.known].map((name) => [name, "SERVING" as const])));
-  }
-
-  /** Mounts the Health service on a grpc-js server. */
-  addToServer(server: grpc.Server): void {
-    this.implementation.addToServer(server);
   }
 
   /** True until shutdown starts. */
@@ -34,12 +26,10 @@ export class ServingHealth {
   /** Marks the whole server and every service NOT_SERVING (watchers are told at once). */
   markNotServing(): void {
     this.stopping.abort();
-    for (const name of this.known) this.implementation.setStatus(name, "NOT_SERVING");
   }
 
   /**
-   * The same Health service for the edge face (connect-node), from the same
-   * state. Watch reports the status, then NOT_SERVING when shutdown begins,
+   * The Health service's handlers. Watch reports the status, then NOT_SERVING when shutdown begins,
    * and ends there so an open watch does not hold shutdown for its grace
    * period; a watch of an unknown service reports SERVICE_UNKNOWN and stays
    * open (the spec's behaviour) until the client leaves or its deadline ends.

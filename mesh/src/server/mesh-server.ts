@@ -10,14 +10,14 @@ import { createLogger } from "../observability/logger.js";
 import { createMeshMetrics, type MeshMetrics } from "../observability/metrics.js";
 import { createTracing, type MeshTracing } from "../observability/tracing.js";
 import { createAdminServer } from "./admin-http.js";
-import { createAuthorizationInterceptor } from "./authorization.js";
+import { createAuthorizationInterceptor, createWorkloadIdentityInterceptor } from "./authorization.js";
 import { createEdgeFace, type EdgeFace } from "./edge-face.js";
 import { ServingHealth } from "./health.js";
 import { mountInternalFace, type InternalTransportSecurity } from "./internal-face.js";
 import { chain, type MeshInterceptor } from "./mesh-call.js";
 import { createObservabilityInterceptor } from "./observe.js";
 import { createPrincipalInterceptor, type TokenRefusalReason } from "./principal.js";
-import { addReflection, createServerReflection, reflectionRegistrations } from "./reflection.js";
+import { createServerReflection, reflectionRegistrations } from "./reflection.js";
 import { methodEntries, type MethodEntry, type ServiceRegistration } from "./registration.js";
 import { createValidationInterceptor } from "./validation.js";
 
@@ -145,7 +145,8 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
   const serviceNames = [...new Set(entries.map((e) => e.service.typeName))];
   const health = new ServingHealth(serviceNames);
   const shutdownController = new AbortController();
-  const firstInterceptors: MeshInterceptor[] = [createObservabilityInterceptor(logger, metrics, tracing), ...(options.firstInterceptors ?? [])];
+  const observe = createObservabilityInterceptor(logger, metrics, tracing);
+  const firstInterceptors: MeshInterceptor[] = [observe, ...(options.firstInterceptors ?? [])];
   const interceptors: MeshInterceptor[] = [
     ...firstInterceptors,
     createAuthorizationInterceptor(options.name, options.authorizer, logger),
@@ -170,7 +171,15 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
   if (options.internal.security.mode === "sidecar" && !["127.0.0.1", "::1", "localhost"].includes(internalHost)) {
     throw new Error("sidecar mode trusts x-forwarded-client-cert, so the internal face must listen on loopback only");
   }
-  mountInternalFace(grpcServer, entries, run, {
+  const served = [...new Set(entries.map((e) => e.service))];
+  const reflection = createServerReflection([...served, Health], { maxResponseBytes: limits.maxMessageBytes });
+  // Health and reflection are the mesh's own services. On the internal face they pass observability and
+  // the workload-identity check (a valid SVID of the trust domain, no policy rule needed), and answer also
+  // while the chain refuses calls during shutdown (NOT_SERVING must reach the probes).
+  const internalOwn: MethodEntry[] = methodEntries([health.registration(), ...reflectionRegistrations(reflection)]);
+  const internalOwnChain: MeshInterceptor[] = [observe, createWorkloadIdentityInterceptor(logger)];
+  const runInternal = (entry: MethodEntry) => (internalOwn.includes(entry) ? chain(internalOwnChain, entry.handler) : run(entry));
+  mountInternalFace(grpcServer, [...entries, ...internalOwn], runInternal, {
     host: internalHost,
     port: options.internal.port,
     security: options.internal.security,
@@ -178,12 +187,6 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
     limits,
     shutdownSignal: shutdownController.signal,
   });
-  const served = [...new Set(entries.map((e) => e.service))];
-  const reflection = createServerReflection([...served, Health], { maxResponseBytes: limits.maxMessageBytes });
-  // On the internal face health and reflection are grpc-js services of their own, answering any peer
-  // the mTLS handshake let in, also while the chain refuses calls during shutdown.
-  health.addToServer(grpcServer);
-  addReflection(grpcServer, reflection);
   // On the edge face they run through observability and the service's firstInterceptors (the gateway's
   // address limit counts them like any call) and nothing else: no end user, no rules, no service guards.
   const edgeOwn: MethodEntry[] = methodEntries([

@@ -2,7 +2,6 @@ import { create, fromBinary, toBinary, type DescFile, type DescService, type Mes
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import type * as grpc from "@grpc/grpc-js";
 import {
   ServerReflection as ServerReflectionV1,
   ServerReflectionRequestSchema,
@@ -156,9 +155,9 @@ export function createServerReflection(services: readonly DescService[], options
 }
 
 /**
- * Both reflection services as registrations, for a face that runs them
- * through its chain like any service (the edge face: the gateway's rate
- * limit counts each stream as a call). The v1alpha messages are read and
+ * Both reflection services as registrations, run through each face's chain
+ * like any service (on the edge face the gateway's rate limit counts each
+ * stream as a call; on the internal face the caller needs a valid SVID). The v1alpha messages are read and
  * written through v1's, whose wire format is the same.
  */
 export function reflectionRegistrations(reflection: ServerReflectionIndex): ServiceRegistration[] {
@@ -180,33 +179,4 @@ export function reflectionRegistrations(reflection: ServerReflectionIndex): Serv
       },
     }),
   ];
-}
-
-/**
- * Mounts both reflection services on a grpc-js server (the internal face):
- * one answer per request, until the client half-closes.
- */
-export function addReflection(server: grpc.Server, reflection: ServerReflectionIndex): void {
-  for (const service of [ServerReflectionV1, ServerReflectionV1alpha]) {
-    const method = service.method.serverReflectionInfo;
-    const definition: grpc.ServiceDefinition = {
-      [method.name]: {
-        path: `/${service.typeName}/${method.name}`,
-        requestStream: true,
-        responseStream: true,
-        originalName: method.localName,
-        requestSerialize: (message: ServerReflectionRequest) => Buffer.from(toBinary(ServerReflectionRequestSchema, message)),
-        requestDeserialize: (bytes: Buffer) => fromBinary(ServerReflectionRequestSchema, bytes),
-        responseSerialize: (message: ServerReflectionResponse) => Buffer.from(toBinary(ServerReflectionResponseSchema, message)),
-        responseDeserialize: (bytes: Buffer) => fromBinary(ServerReflectionResponseSchema, bytes),
-      },
-    };
-    server.addService(definition, {
-      [method.name]: (call: grpc.ServerDuplexStream<ServerReflectionRequest, ServerReflectionResponse>) => {
-        const sent = new Set<string>();
-        call.on("data", (request: ServerReflectionRequest) => call.write(reflection.answer(request, sent)));
-        call.on("end", () => call.end());
-      },
-    });
-  }
 }
