@@ -3,8 +3,17 @@ import { describe, expect, it } from "vitest";
 import { loadIdentityConfig } from "./config.js";
 
 describe("identity settings", () => {
-  it("default to 5 failures, 15 minutes, a generated secret key and daily key rotation", () => {
-    expect(loadIdentityConfig({})).toEqual({ lockAfterFailures: 5, lockSeconds: 900, secretKey: undefined, keyRotationHours: 24 });
+  it("default to 5 failures and 15 minutes per address, 20 failures and 1 minute for all, 20 logins a minute, a generated secret key and daily key rotation", () => {
+    expect(loadIdentityConfig({})).toEqual({
+      lockAfterFailures: 5,
+      lockSeconds: 900,
+      globalLockAfterFailures: 20,
+      globalLockSeconds: 60,
+      loginBurstLimit: 20,
+      loginBurstSeconds: 60,
+      secretKey: undefined,
+      keyRotationHours: 24,
+    });
   });
 
   it("read a base64 key of 32 bytes and fractional rotation hours", () => {
@@ -18,6 +27,8 @@ describe("identity settings", () => {
     ["CHAOS_IDENTITY_LOCK_AFTER_FAILURES", "0"],
     ["CHAOS_IDENTITY_LOCK_AFTER_FAILURES", "three"],
     ["CHAOS_IDENTITY_LOCK_SECONDS", "1.5"],
+    ["CHAOS_IDENTITY_GLOBAL_LOCK_AFTER_FAILURES", "0"],
+    ["CHAOS_IDENTITY_LOGIN_BURST_LIMIT", "-1"],
     ["CHAOS_IDENTITY_KEY_ROTATION_HOURS", "0"],
     ["CHAOS_IDENTITY_SECRET_KEY", randomBytes(16).toString("base64")],
     ["CHAOS_IDENTITY_SECRET_KEY", "not base64 at all, but long enough to be 32 bytes!"],

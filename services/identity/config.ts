@@ -2,10 +2,31 @@ import { integerSetting, numberSetting } from "@chaos/mesh/server";
 
 /** The identity service's settings, read from the environment at start-up. */
 export interface IdentityConfig {
-  /** Consecutive failed logins that lock an account. CHAOS_IDENTITY_LOCK_AFTER_FAILURES, default 5. */
+  /**
+   * Consecutive failed logins on an email from one client address that lock
+   * that address out of it (other addresses, the owner's among them, are not).
+   * CHAOS_IDENTITY_LOCK_AFTER_FAILURES, default 5.
+   */
   readonly lockAfterFailures: number;
-  /** How long a locked account stays locked, in seconds. CHAOS_IDENTITY_LOCK_SECONDS, default 900 (15 min). */
+  /** How long such a lock lasts, in seconds. CHAOS_IDENTITY_LOCK_SECONDS, default 900 (15 min). */
   readonly lockSeconds: number;
+  /**
+   * Consecutive failed logins on an email from all addresses together that lock
+   * it for every address: the back-off against guessing spread over many
+   * addresses, slower to start and shorter than the per-address lock so that it
+   * is a poor tool to keep the owner out. CHAOS_IDENTITY_GLOBAL_LOCK_AFTER_FAILURES, default 20.
+   */
+  readonly globalLockAfterFailures: number;
+  /** How long the lock for every address lasts, in seconds. CHAOS_IDENTITY_GLOBAL_LOCK_SECONDS, default 60. */
+  readonly globalLockSeconds: number;
+  /**
+   * Login attempts on one email, right or wrong, from anywhere, allowed per
+   * window (below); more are refused with LOGIN_RATE_LIMITED and RetryInfo
+   * before any password is hashed. CHAOS_IDENTITY_LOGIN_BURST_LIMIT, default 20.
+   */
+  readonly loginBurstLimit: number;
+  /** The window of loginBurstLimit, in seconds. CHAOS_IDENTITY_LOGIN_BURST_SECONDS, default 60. */
+  readonly loginBurstSeconds: number;
   /**
    * The AES-256 key that encrypts MFA secrets and token signing keys at rest:
    * CHAOS_IDENTITY_SECRET_KEY, base64 of 32 bytes. Default none: the service
@@ -24,12 +45,14 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
   return {
     lockAfterFailures: integerSetting(env, "CHAOS_IDENTITY_LOCK_AFTER_FAILURES", 5, 1, 100),
     lockSeconds: integerSetting(env, "CHAOS_IDENTITY_LOCK_SECONDS", 900, 1, 86_400),
+    globalLockAfterFailures: integerSetting(env, "CHAOS_IDENTITY_GLOBAL_LOCK_AFTER_FAILURES", 20, 1, 10_000),
+    globalLockSeconds: integerSetting(env, "CHAOS_IDENTITY_GLOBAL_LOCK_SECONDS", 60, 1, 86_400),
+    loginBurstLimit: integerSetting(env, "CHAOS_IDENTITY_LOGIN_BURST_LIMIT", 20, 1, 10_000),
+    loginBurstSeconds: integerSetting(env, "CHAOS_IDENTITY_LOGIN_BURST_SECONDS", 60, 1, 3_600),
     secretKey: secretKey(env, "CHAOS_IDENTITY_SECRET_KEY"),
     keyRotationHours: keyRotationHours(env),
   };
 }
-
-
 
 function secretKey(env: NodeJS.ProcessEnv, variable: string): Buffer | undefined {
   const raw = env[variable];

@@ -5,6 +5,7 @@ import { loadIdentityConfig } from "./config.js";
 import { createAccounts } from "./core/accounts.js";
 import { createKeyRing } from "./core/key-ring.js";
 import { createLogin } from "./core/login.js";
+import { createLoginGuard } from "./core/lockout.js";
 import { createMfa } from "./core/mfa.js";
 import { createSecretBox } from "./core/secret-box.js";
 import { createSessions } from "./core/sessions.js";
@@ -36,11 +37,11 @@ export default defineService({
     const box = createSecretBox(settings.secretKey ?? (await loadOrCreateLocalSecretKey(db)));
     const keys = await createKeyRing(createSigningKeyStore(db), box, { rotationHours: settings.keyRotationHours });
     const store = createIdentityStore(db, source);
-    const lockout = { lockAfterFailures: settings.lockAfterFailures, lockSeconds: settings.lockSeconds };
+    const guard = createLoginGuard(store, settings);
     const accounts = createAccounts(store);
     const sessions = createSessions(store, keys);
-    const login = await createLogin({ store, sessions, box, lockout });
-    const mfa = createMfa(store, box, lockout);
+    const login = await createLogin({ store, sessions, box, guard });
+    const mfa = createMfa(store, box, guard);
     return {
       services: [
         registration(IdentityService, createIdentityHandlers({ accounts, login, sessions, mfa })),

@@ -8,9 +8,6 @@ export interface AccountRecord {
   readonly passwordHash: string;
   /** Role names as the token's `roles` claim carries them, e.g. "player". */
   readonly roles: readonly string[];
-  /** Consecutive failed logins since the last success (afresh once a lock is over). */
-  readonly failedLogins: number;
-  readonly lockedUntil: Date | undefined;
   /** The sealed TOTP secret, once enrolled. */
   readonly mfaSecret: Buffer | undefined;
   readonly mfaEnabled: boolean;
@@ -32,12 +29,6 @@ export function toRoles(names: readonly string[]): Role[] {
 /** Emails compare case-insensitively: everyone types them in whatever case. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-/** Whole seconds until a locked account opens again, or undefined when it is not locked at `now`. */
-export function lockRemainingSeconds(account: Pick<AccountRecord, "lockedUntil">, now: number): number | undefined {
-  if (account.lockedUntil === undefined || account.lockedUntil.getTime() <= now) return undefined;
-  return Math.ceil((account.lockedUntil.getTime() - now) / 1000);
 }
 
 /** The AAD of an account's sealed TOTP secret (core/secret-box.ts). */

@@ -27,8 +27,6 @@ export function createAccounts(store: IdentityStore): Accounts {
         email,
         passwordHash: await hashPassword(password),
         roles: [playerRole],
-        failedLogins: 0,
-        lockedUntil: undefined,
         mfaSecret: undefined,
         mfaEnabled: false,
         mfaLastStep: undefined,

@@ -1,9 +1,9 @@
 import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import type { IdentityStore, IdentityTransaction } from "../store/identity-store.js";
-import { lockRemainingSeconds, mfaSecretContext, type AccountRecord } from "./account.js";
+import { mfaSecretContext, type AccountRecord } from "./account.js";
 import { accountLocked, loginFailed, mfaDisabled, mfaEnabled } from "./identity-events.js";
-import { accountLockedError, countFailure, type LockoutPolicy } from "./lockout.js";
+import { accountLockedError, type HeldFailures, type LoginGuard } from "./lockout.js";
 import { verifyPassword } from "./password-hash.js";
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from "./recovery-codes.js";
 import { checkSecondFactor, checkTotp, secondFactorMessages } from "./second-factor.js";
@@ -37,16 +37,17 @@ export interface Mfa {
   verify(accountId: string, code: string, stepUp: StepUp): Promise<string[]>;
   /**
    * Turns MFA off given a current TOTP or recovery code. Wrong codes count
-   * towards the account's lock like failed logins, so a stolen access token
-   * cannot be used to guess its way past the second factor.
+   * towards the lock like failed logins (per email and caller address, and
+   * across addresses), so a stolen access token cannot guess its way past the
+   * second factor.
    */
   disable(accountId: string, code: string, stepUp: StepUp): Promise<void>;
 }
 
-type Change<T> = (tx: IdentityTransaction, account: AccountRecord, now: number) => Promise<T | DomainError>;
+type Change<T> = (tx: IdentityTransaction, account: AccountRecord, held: HeldFailures, now: number) => Promise<T | DomainError>;
 
-/** MFA in `store`, secrets sealed with `box`. */
-export function createMfa(store: IdentityStore, box: SecretBox, lockout: LockoutPolicy): Mfa {
+/** MFA in `store`, secrets sealed with `box`; failed checks count in `guard` like failed logins. */
+export function createMfa(store: IdentityStore, box: SecretBox, guard: LoginGuard): Mfa {
   /**
    * Runs `change` on the locked account row once the step-up password is
    * right. Wrong passwords count towards the lock like failed logins (and are
@@ -56,21 +57,22 @@ export function createMfa(store: IdentityStore, box: SecretBox, lockout: Lockout
     if (stepUp.password === "") throw new DomainError(ErrorReason.STEP_UP_REQUIRED, "changing two-factor authentication needs your current password");
     const known = await store.accounts.byId(accountId);
     if (known === undefined) throw new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
-    const lockedAtStart = lockRemainingSeconds(known, Date.now());
+    const lockedAtStart = await guard.lockedFor(known.email, stepUp.ipAddress, Date.now());
     const passwordMatches = lockedAtStart === undefined && (await verifyPassword(stepUp.password, known.passwordHash));
     const outcome = await store.transaction(async (tx) => {
       const now = Date.now();
+      const held = await guard.hold(tx, known.email, stepUp.ipAddress, now);
       const account = await tx.accounts.lock(accountId);
       if (account === undefined) return new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
-      const lockedFor = lockRemainingSeconds(account, now) ?? lockedAtStart;
+      const lockedFor = held.lockedFor ?? lockedAtStart;
       if (lockedFor !== undefined) return accountLockedError(lockedFor);
       if (!passwordMatches) {
-        const counted = await countFailure(tx, account, lockout, now);
+        const counted = await held.countFailure();
         const lockedEvent = counted.lockedUntil === undefined ? [] : [accountLocked(accountId, counted.lockedUntil)];
         await tx.publish([loginFailed(accountId, stepUp.ipAddress, ErrorReason.INVALID_CREDENTIALS, counted.failureCount, now), ...lockedEvent]);
         return new DomainError(ErrorReason.INVALID_CREDENTIALS, "the password is wrong");
       }
-      return change(tx, account, now);
+      return change(tx, account, held, now);
     });
     if (outcome instanceof DomainError) throw outcome;
     return outcome;
@@ -86,7 +88,7 @@ export function createMfa(store: IdentityStore, box: SecretBox, lockout: Lockout
       });
     },
     async verify(accountId, code, stepUp) {
-      return withStepUp(accountId, stepUp, async (tx, account, now) => {
+      return withStepUp(accountId, stepUp, async (tx, account, _held, now) => {
         if (account.mfaEnabled) return new DomainError(ErrorReason.MFA_ALREADY_ENABLED, "MFA is already on");
         if (account.mfaSecret === undefined) return new DomainError(ErrorReason.MFA_NOT_ENROLLED, "call EnrollMfa first");
         const refusal = await checkTotp(tx, account, code, box, now);
@@ -98,16 +100,16 @@ export function createMfa(store: IdentityStore, box: SecretBox, lockout: Lockout
       });
     },
     async disable(accountId, code, stepUp) {
-      await withStepUp(accountId, stepUp, async (tx, account, now) => {
+      await withStepUp(accountId, stepUp, async (tx, account, held, now) => {
         if (!account.mfaEnabled) return new DomainError(ErrorReason.MFA_NOT_ENROLLED, "MFA is not on");
         const refusal = await checkSecondFactor(tx, account, code, box, now);
         if (refusal !== undefined) {
-          const counted = await countFailure(tx, account, lockout, now);
+          const counted = await held.countFailure();
           if (counted.lockedUntil !== undefined) await tx.publish([accountLocked(accountId, counted.lockedUntil)]);
           return new DomainError(refusal, secondFactorMessages[refusal]);
         }
         await tx.accounts.disableMfa(accountId);
-        if (account.failedLogins !== 0) await tx.accounts.saveFailures(accountId, 0, undefined);
+        await held.clear();
         await tx.publish([mfaDisabled(accountId, now)]);
         return undefined;
       });

@@ -1,7 +1,7 @@
 import type { AccountRecord } from "../core/account.js";
 import type { Queryable } from "./queryable.js";
 
-/** Account rows: credentials, the failed-login counter, MFA state and recovery codes. */
+/** Account rows: credentials, MFA state and recovery codes. */
 export interface AccountRows {
   byEmail(email: string): Promise<AccountRecord | undefined>;
   byId(accountId: string): Promise<AccountRecord | undefined>;
@@ -9,7 +9,6 @@ export interface AccountRows {
   insert(account: AccountRecord): Promise<boolean>;
   /** Reads the account and locks its row until commit (FOR UPDATE): attempts on one account are decided one at a time. */
   lock(accountId: string): Promise<AccountRecord | undefined>;
-  saveFailures(accountId: string, failedLogins: number, lockedUntil: Date | undefined): Promise<void>;
   /** Replaces the hash only if it is still `previous` (a re-hash must not undo a concurrent change). */
   replacePasswordHash(accountId: string, previous: string, next: string): Promise<void>;
   /**
@@ -33,15 +32,13 @@ interface AccountRow {
   email: string;
   password_hash: string;
   roles: string[];
-  failed_logins: number;
-  locked_until: Date | null;
   mfa_secret: Buffer | null;
   mfa_enabled: boolean;
   mfa_last_step: string | null;
   created_at: Date;
 }
 
-const columns = "account_id, email, password_hash, roles, failed_logins, locked_until, mfa_secret, mfa_enabled, mfa_last_step, created_at";
+const columns = "account_id, email, password_hash, roles, mfa_secret, mfa_enabled, mfa_last_step, created_at";
 
 function toRecord(row: AccountRow): AccountRecord {
   return {
@@ -49,8 +46,6 @@ function toRecord(row: AccountRow): AccountRecord {
     email: row.email,
     passwordHash: row.password_hash,
     roles: row.roles,
-    failedLogins: row.failed_logins,
-    lockedUntil: row.locked_until ?? undefined,
     mfaSecret: row.mfa_secret ?? undefined,
     mfaEnabled: row.mfa_enabled,
     // bigint arrives as a string; time steps stay far below 2^53.
@@ -76,9 +71,6 @@ export function accountRows(sql: Queryable): AccountRows {
       return rowCount === 1;
     },
     lock: (accountId) => one(`SELECT ${columns} FROM accounts WHERE account_id = $1 FOR UPDATE`, [accountId]),
-    async saveFailures(accountId, failedLogins, lockedUntil) {
-      await sql.query(`UPDATE accounts SET failed_logins = $2, locked_until = $3 WHERE account_id = $1`, [accountId, failedLogins, lockedUntil ?? null]);
-    },
     async replacePasswordHash(accountId, previous, next) {
       await sql.query(`UPDATE accounts SET password_hash = $3 WHERE account_id = $1 AND password_hash = $2`, [accountId, previous, next]);
     },

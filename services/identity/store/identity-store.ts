@@ -1,12 +1,14 @@
 import { appendToOutbox, type OutgoingEvent } from "@chaos/mesh/events";
 import type { Database } from "@chaos/mesh/server";
 import { accountRows, type AccountRows } from "./account-rows.js";
+import { loginGuardRows, type LoginGuardRows } from "./login-guard-rows.js";
 import { sessionRows, type SessionRows } from "./session-rows.js";
 
 /** Changes that commit together, with the events describing them. */
 export interface IdentityTransaction {
   readonly accounts: AccountRows;
   readonly sessions: SessionRows;
+  readonly loginGuards: LoginGuardRows;
   /** Adds events to the outbox, committed with the change. */
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
@@ -15,6 +17,7 @@ export interface IdentityTransaction {
 export interface IdentityStore {
   readonly accounts: AccountRows;
   readonly sessions: SessionRows;
+  readonly loginGuards: LoginGuardRows;
   transaction<T>(work: (tx: IdentityTransaction) => Promise<T>): Promise<T>;
 }
 
@@ -23,11 +26,13 @@ export function createIdentityStore(db: Database, source: string): IdentityStore
   return {
     accounts: accountRows(db.pool),
     sessions: sessionRows(db.pool),
+    loginGuards: loginGuardRows(db.pool),
     transaction: (work) =>
       db.transaction((client) =>
         work({
           accounts: accountRows(client),
           sessions: sessionRows(client),
+          loginGuards: loginGuardRows(client),
           async publish(events) {
             await appendToOutbox(client, source, events);
           },

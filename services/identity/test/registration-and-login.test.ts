@@ -1,15 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { RetryInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
 import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { clientAddressHeader, createLogger, createMeshRuntime, loadMeshConfig, principalHeader } from "@chaos/mesh";
 import { useStack } from "../../../scripts/test/stack.js";
 import { file_chaos_identity_v1_events } from "@chaos/gen/chaos/identity/v1/events_pb.js";
 import { readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
-import { Code, refusalOf } from "../../../scripts/test/refusal.js";
+import { Code, refusal, refusalOf } from "../../../scripts/test/refusal.js";
 
 const lockAfterFailures = 3;
-const stack = useStack(["identity"], { env: { CHAOS_IDENTITY_LOCK_AFTER_FAILURES: String(lockAfterFailures), CHAOS_IDENTITY_LOCK_SECONDS: "600" } });
+const globalLockAfterFailures = 7;
+const loginBurstLimit = 12;
+const stack = useStack(["identity"], {
+  env: {
+    CHAOS_IDENTITY_LOCK_AFTER_FAILURES: String(lockAfterFailures),
+    CHAOS_IDENTITY_LOCK_SECONDS: "600",
+    CHAOS_IDENTITY_GLOBAL_LOCK_AFTER_FAILURES: String(globalLockAfterFailures),
+    CHAOS_IDENTITY_GLOBAL_LOCK_SECONDS: "300",
+    CHAOS_IDENTITY_LOGIN_BURST_LIMIT: String(loginBurstLimit),
+    CHAOS_IDENTITY_LOGIN_BURST_SECONDS: "60",
+  },
+});
 const identity = () => stack.operator.client(IdentityService, "identity");
 
 const password = "Ember plains at dawn 7";
@@ -128,5 +140,69 @@ describe("login", () => {
       ...Array.from({ length: lockAfterFailures }, (_, i) => ["ERROR_REASON_INVALID_CREDENTIALS", i + 1]),
       ["ERROR_REASON_ACCOUNT_LOCKED", lockAfterFailures],
     ]);
+  });
+});
+
+describe("login throttling", () => {
+  // Only the gateway's client address is believed, so the calls from "other addresses" come through a gateway identity.
+  let gateway: ReturnType<typeof createMeshRuntime>;
+  beforeAll(() => {
+    gateway = createMeshRuntime("gateway", { config: { ...loadMeshConfig({}), pkiDir: stack.pki.dir, registryFile: stack.registryFile }, logger: createLogger("gateway", "silent") });
+  });
+  afterAll(() => gateway.close());
+  const loginFrom = (address: string, email: string, given: string) =>
+    gateway.client(IdentityService, "identity").login({ email, password: given }, { headers: { [clientAddressHeader]: address } });
+
+  it("locks out only the address that failed: the owner logging in from another address still succeeds", async () => {
+    const email = freshEmail();
+    await identity().register({ email, password });
+    for (let i = 0; i < lockAfterFailures; i++) await refusalOf(loginFrom("198.51.100.1", email, `wrong password ${i}`));
+    expect(await refusalOf(loginFrom("198.51.100.1", email, password))).toMatchObject({ code: Code.ResourceExhausted, reason: "ERROR_REASON_ACCOUNT_LOCKED" });
+    const { account } = await loginFrom("198.51.100.2", email, password);
+    expect(account?.email).toBe(email);
+    // The owner's success does not lift the lock of the address that failed.
+    expect((await refusalOf(loginFrom("198.51.100.1", email, password))).reason).toBe("ERROR_REASON_ACCOUNT_LOCKED");
+  });
+
+  it("backs off for every address after many failures across addresses", async () => {
+    const email = freshEmail();
+    await identity().register({ email, password });
+    for (let i = 0; i < globalLockAfterFailures; i++) {
+      const address = `198.51.100.${10 + Math.floor(i / lockAfterFailures)}`;
+      expect((await refusalOf(loginFrom(address, email, `wrong password ${i}`))).reason).toBe("ERROR_REASON_INVALID_CREDENTIALS");
+    }
+    const backedOff = await refusalOf(loginFrom("198.51.100.99", email, password));
+    expect(backedOff).toMatchObject({ code: Code.ResourceExhausted, reason: "ERROR_REASON_ACCOUNT_LOCKED" });
+    const retryAfter = Number(backedOff.metadata.retry_after_seconds);
+    expect(retryAfter).toBeGreaterThan(290);
+    expect(retryAfter).toBeLessThanOrEqual(300);
+  });
+
+  it("refuses a burst of attempts on one email from anywhere with RESOURCE_EXHAUSTED and RetryInfo", async () => {
+    const email = freshEmail();
+    await identity().register({ email, password });
+    for (let i = 0; i < loginBurstLimit; i++) await refusalOf(loginFrom(`203.0.113.${i}`, email, `wrong password ${i}`));
+    const limited = await refusal(loginFrom("203.0.113.200", email, password));
+    expect(await refusalOf(Promise.reject(limited))).toMatchObject({ code: Code.ResourceExhausted, reason: "ERROR_REASON_LOGIN_RATE_LIMITED" });
+    const retryInfo = limited.findDetails(RetryInfoSchema)[0];
+    const retryMs = Number(retryInfo?.retryDelay?.seconds ?? 0) * 1000 + (retryInfo?.retryDelay?.nanos ?? 0) / 1e6;
+    expect(retryMs).toBeGreaterThan(50_000);
+    expect(retryMs).toBeLessThanOrEqual(60_000);
+  });
+
+  it("answers an unknown email exactly like a real one, lock included, so accounts cannot be told apart", async () => {
+    const real = freshEmail();
+    await identity().register({ email: real, password });
+    const answers = async (email: string) => {
+      const seen = [];
+      for (let i = 0; i <= lockAfterFailures; i++) {
+        const { code, reason, metadata } = await refusalOf(loginFrom("192.0.2.1", email, i < lockAfterFailures ? `wrong password ${i}` : password + "?"));
+        seen.push({ code, reason, metadata: Object.keys(metadata) });
+      }
+      return seen;
+    };
+    const fromReal = await answers(real);
+    expect(fromReal.at(-1)?.reason).toBe("ERROR_REASON_ACCOUNT_LOCKED");
+    expect(await answers(freshEmail())).toEqual(fromReal);
   });
 });

@@ -184,7 +184,7 @@ type LoginFailed struct {
 	IpAddress string                 `protobuf:"bytes,2,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
 	// The ErrorReason name that was returned.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Consecutive failures so far.
+	// Consecutive failures so far from this ip_address (the count behind its lock).
 	FailureCount  int32                  `protobuf:"varint,4,opt,name=failure_count,json=failureCount,proto3" json:"failure_count,omitempty"`
 	AttemptTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=attempt_time,json=attemptTime,proto3" json:"attempt_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -256,7 +256,8 @@ func (x *LoginFailed) GetAttemptTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// AccountLocked is emitted when repeated failures lock an account.
+// AccountLocked is emitted when repeated failures lock an account: for the client address
+// that failed, or, after many failures across addresses, for every address.
 type AccountLocked struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`

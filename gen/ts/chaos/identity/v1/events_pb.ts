@@ -120,7 +120,7 @@ export type LoginFailed = Message<"chaos.identity.v1.LoginFailed"> & {
   reason: string;
 
   /**
-   * Consecutive failures so far.
+   * Consecutive failures so far from this ip_address (the count behind its lock).
    *
    * @generated from field: int32 failure_count = 4;
    */
@@ -140,7 +140,8 @@ export const LoginFailedSchema: GenMessage<LoginFailed> = /*@__PURE__*/
   messageDesc(file_chaos_identity_v1_events, 2);
 
 /**
- * AccountLocked is emitted when repeated failures lock an account.
+ * AccountLocked is emitted when repeated failures lock an account: for the client address
+ * that failed, or, after many failures across addresses, for every address.
  *
  * @generated from message chaos.identity.v1.AccountLocked
  */
