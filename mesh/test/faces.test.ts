@@ -1,3 +1,4 @@
+import http2 from "node:http2";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
@@ -137,6 +138,76 @@ describe("edge face (connect-node)", () => {
     const internal = (await client.echo({ payload: bytes("explode") }).catch((e: unknown) => e)) as ConnectError;
     expect(internal.code).toBe(Code.Internal);
     expect(internal.rawMessage).toBe("internal error");
+  });
+
+  const echoPath = "/chaos.echo.v1.EchoService/Echo";
+  /** Edge calls of Echo counted with `code` so far. */
+  const edgeCalls = async (code: string) =>
+    (await echo.server.metrics.serverCalls.get()).values.find((v) => v.labels.face === "edge" && v.labels.method === echoPath && v.labels.code === code)?.value ?? 0;
+  // A length-delimited field 1 of 5 bytes, followed by none: no protobuf parser accepts it.
+  const garbage = new Uint8Array([0x0a, 0x05, 0x01]);
+
+  it("answers a binary body that is not the request message with INVALID_ARGUMENT and a plain message, logged and counted (Connect)", async () => {
+    const before = await edgeCalls("InvalidArgument");
+    const response = await fetch(`${edgeUrl()}${echoPath}`, { method: "POST", headers: { "content-type": "application/proto" }, body: garbage });
+    const body = (await response.json()) as { code: string; message: string };
+    expect({ status: response.status, code: body.code }).toEqual({ status: 400, code: "invalid_argument" });
+    expect(body.message).toBe("request is not a valid chaos.echo.v1.EchoRequest");
+    expect(await edgeCalls("InvalidArgument")).toBe(before + 1);
+  });
+
+  it("answers the same over gRPC, in the grpc-status trailer", async () => {
+    const before = await edgeCalls("InvalidArgument");
+    const session = http2.connect(edgeH2Url());
+    try {
+      const trailers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        const stream = session.request({ ":method": "POST", ":path": echoPath, "content-type": "application/grpc", te: "trailers" });
+        let headers: http2.IncomingHttpHeaders = {};
+        stream.on("response", (h) => (headers = h));
+        stream.on("trailers", resolve);
+        stream.on("error", reject);
+        // A trailers-only answer carries the status in its headers.
+        stream.on("end", () => resolve(headers));
+        stream.resume();
+        const envelope = new Uint8Array(5 + garbage.length);
+        new DataView(envelope.buffer).setUint32(1, garbage.length);
+        envelope.set(garbage, 5);
+        stream.end(envelope);
+      });
+      expect({ status: trailers["grpc-status"], message: decodeURIComponent(String(trailers["grpc-message"])) }).toEqual({
+        status: String(Code.InvalidArgument),
+        message: "request is not a valid chaos.echo.v1.EchoRequest",
+      });
+    } finally {
+      session.close();
+    }
+    expect(await edgeCalls("InvalidArgument")).toBe(before + 1);
+  });
+
+  it.each([
+    ["gRPC-Web (trailer frame)", "application/grpc-web+proto", echoPath],
+    ["Connect streaming (end-stream message)", "application/connect+proto", "/chaos.echo.v1.EchoService/EchoStream"],
+  ])("answers the same over %s", async (_name, contentType, path) => {
+    const counted = async () =>
+      (await echo.server.metrics.serverCalls.get()).values.find((v) => v.labels.face === "edge" && v.labels.method === path && v.labels.code === "InvalidArgument")?.value ?? 0;
+    const before = await counted();
+    const envelope = new Uint8Array(5 + garbage.length);
+    new DataView(envelope.buffer).setUint32(1, garbage.length);
+    envelope.set(garbage, 5);
+    const response = await fetch(`${edgeUrl()}${path}`, { method: "POST", headers: { "content-type": contentType }, body: envelope });
+    const text = decodeURIComponent(Buffer.from(await response.arrayBuffer()).subarray(5).toString());
+    expect(text).toMatch(contentType.includes("grpc-web") ? /grpc-status: ?3\b/ : /"code":"invalid_argument"/);
+    expect(text).toContain(`request is not a valid chaos.echo.v1.${path.endsWith("Stream") ? "EchoStreamRequest" : "EchoRequest"}`);
+    expect(text).not.toContain("parse binary");
+    expect(await counted()).toBe(before + 1);
+  });
+
+  it("answers an oversize message with RESOURCE_EXHAUSTED (HTTP 429, as the Connect protocol maps it), logged and counted", async () => {
+    const before = await edgeCalls("ResourceExhausted");
+    const response = await fetch(`${edgeUrl()}${echoPath}`, { method: "POST", headers: { "content-type": "application/proto" }, body: new Uint8Array(4 * 1024 * 1024 + 1) });
+    const body = (await response.json()) as { code: string };
+    expect({ status: response.status, code: body.code }).toEqual({ status: 429, code: "resource_exhausted" });
+    expect(await edgeCalls("ResourceExhausted")).toBe(before + 1);
   });
 
   it("answers CORS preflights for allowed origins only", async () => {

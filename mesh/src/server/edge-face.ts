@@ -2,12 +2,14 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
-import { cors as connectCors, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { cors as connectCors, createConnectRouter, createContextValues, type Code, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { toCallerError } from "../error-info.js";
 import { createCallContext, endCallContext, type DeadlineLimits } from "./call-context.js";
 import type { MeshCall, MeshNext } from "./mesh-call.js";
 import type { MethodEntry } from "./registration.js";
+import { observeProtocolErrors, reachedChainKey } from "./edge-protocol-errors.js";
 import { abortableRequests } from "./request-stream.js";
 
 /** Settings of the edge (connect-node) face. */
@@ -18,6 +20,12 @@ export interface EdgeFaceOptions {
   readonly allowedOrigins: readonly string[];
   readonly limits: DeadlineLimits & { readonly maxMessageBytes: number };
   readonly shutdownSignal: AbortSignal;
+  /**
+   * Told of each call connect-node refused before the mesh chain ran (a body
+   * that does not parse, an oversize message, a bad header), with the code
+   * the client got, so it is logged and counted like any other call.
+   */
+  readonly observeRefusal: (path: string, code: Code, rawMessage: string, seconds: number) => void;
 }
 
 /**
@@ -43,15 +51,34 @@ export function createEdgeFace(
       router.service(service, impl as never);
     }
   };
-  const adapter = connectNodeAdapter({
-    routes,
+  const router = createConnectRouter({
     readMaxBytes: options.limits.maxMessageBytes,
     writeMaxBytes: options.limits.maxMessageBytes,
     // connect-node would refuse longer deadlines (and 0 means "none allowed");
     // createCallContext shortens them to the maximum instead, the same on both faces.
     maxTimeoutMs: 2 ** 31 - 1,
     shutdownSignal: options.shutdownSignal,
+    acceptCompression: [compressionGzip, compressionBrotli],
   });
+  routes(router);
+  // What connectNodeAdapter does, with every handler wrapped so calls connect-node refuses by itself are seen too.
+  const handlers = new Map<string, UniversalHandler>();
+  for (const handler of router.handlers) {
+    const path = `/${handler.service.typeName}/${handler.method.name}`;
+    handlers.set(handler.requestPath, observeProtocolErrors(handler, (code, rawMessage, seconds) => options.observeRefusal(path, code, rawMessage, seconds)));
+  }
+  const adapter: NodeHandler = (req, res) => {
+    const handler = handlers.get(req.url?.split("?", 2)[0] ?? "");
+    if (handler === undefined) {
+      // Both response types have these methods; the union's overloads just do not unify.
+      (res as http.ServerResponse).writeHead(404).end();
+      return;
+    }
+    handler(universalRequestFromNodeRequest(req, res, undefined, createContextValues()))
+      .then((response) => universalResponseToNodeResponse(response, res))
+      // The client went away mid-answer: nothing left to tell it.
+      .catch(() => res.destroy());
+  };
   const handle = withCors(adapter, options.allowedOrigins);
   const http1 = http.createServer(handle);
   const http2Server = http2.createServer({}, handle);
@@ -104,6 +131,8 @@ export interface EdgeFace {
 function edgeHandler(entry: MethodEntry, next: MeshNext, options: EdgeFaceOptions): unknown {
   const readsStream = entry.method.methodKind === "client_streaming" || entry.method.methodKind === "bidi_streaming";
   const start = async (input: never, ctx: HandlerContext) => {
+    const reached = ctx.values.get(reachedChainKey);
+    if (reached !== undefined) reached.reached = true;
     const context = createCallContext(
       {
         service: entry.service,

@@ -15,7 +15,7 @@ import { createEdgeFace, type EdgeFace } from "./edge-face.js";
 import { ServingHealth } from "./health.js";
 import { mountInternalFace, type InternalTransportSecurity } from "./internal-face.js";
 import { chain, type MeshInterceptor } from "./mesh-call.js";
-import { createObservabilityInterceptor } from "./observe.js";
+import { createObservabilityInterceptor, createRefusalObserver } from "./observe.js";
 import { createPrincipalInterceptor, type TokenRefusalReason } from "./principal.js";
 import { createServerReflection, reflectionRegistrations } from "./reflection.js";
 import { methodEntries, type MethodEntry, type ServiceRegistration } from "./registration.js";
@@ -220,6 +220,7 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
           allowedOrigins: options.edge.allowedOrigins ?? [],
           limits: { ...limits, minDeadlineMs: limits.edgeMinDeadlineMs },
           shutdownSignal: shutdownController.signal,
+          observeRefusal: createRefusalObserver(logger, metrics),
         });
         edgePort = await listen(edge.http2, options.edge.host ?? "127.0.0.1", options.edge.port);
         edgeHttp1Port = await listen(edge.http1, options.edge.host ?? "127.0.0.1", options.edge.http1Port ?? 0);

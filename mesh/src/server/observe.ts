@@ -90,3 +90,18 @@ function log(logger: Logger, call: MeshCall, code: string, seconds: number, erro
   // An unexpected exception: the caller got INTERNAL without details; the log keeps them.
   else logger.error({ ...line, err: error }, "call failed with an unexpected error");
 }
+
+/**
+ * Logs and counts a call the edge face's protocol layer refused before the
+ * chain ran (so the observability interceptor never saw it), under the code
+ * the client got; the log keeps connect's own message, the client does not.
+ */
+export function createRefusalObserver(logger: Logger, metrics: MeshMetrics): (path: string, code: Code, rawMessage: string, seconds: number) => void {
+  return (path, code, rawMessage, seconds) => {
+    const labels = { face: "edge", method: path };
+    const name = Code[code] ?? "Unknown";
+    metrics.serverLatency.observe(labels, seconds);
+    metrics.serverCalls.inc({ ...labels, code: name });
+    logger.info({ face: "edge", method: path, code: name, duration_ms: Math.round(seconds * 1e6) / 1e3, message: rawMessage }, "call refused before the chain");
+  };
+}
