@@ -229,3 +229,31 @@ describe("consumer", () => {
     }
   }, 90_000);
 });
+
+describe("outbox relay leadership", () => {
+  it("after the database drops the leader's session, exactly one relay publishes, and every event still arrives once", async () => {
+    await test.db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    const consumer = await recordingConsumer(topic);
+    const first = await startOutboxRelay({ pool: test.db.pool, kafka, logger, pollIntervalMs: 50 });
+    const second = await startOutboxRelay({ pool: test.db.pool, kafka, logger, pollIntervalMs: 50 });
+    const leaders = () => [first.isLeader, second.isLeader].filter(Boolean).length;
+    const append = (castId: string) => test.db.transaction((client) => appendToOutbox(client, source, [{ topic, aggregateId: castId, schema: SpellCastSchema, message: spellCast(castId) }]));
+    try {
+      for (let i = 0; i < 10; i++) await append(`before-${i}`);
+      expect(await effectsEventually(10)).toBe(10);
+      expect(leaders()).toBe(1);
+      // The session holding the relay's advisory lock goes away (a failover, an administrator): its lock with it.
+      await test.db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
+      for (let i = 0; i < 10; i++) await append(`after-${i}`);
+      expect(await effectsEventually(20)).toBe(20);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(leaders(), "one relay, never two, publishes after the lock moved").toBe(1);
+      const { rows } = await test.db.pool.query<{ count: string; distinct: string }>("SELECT count(*) AS count, count(DISTINCT cast_id) AS distinct FROM effects");
+      expect(rows[0]).toEqual({ count: "20", distinct: "20" });
+    } finally {
+      await consumer.stop();
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+});

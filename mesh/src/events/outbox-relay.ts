@@ -41,7 +41,9 @@ const relayLockKey = 7_402_111_002;
  * them (acks=all, idempotent producer); a crash in between republishes them,
  * and consumers' inboxes make that harmless. Several replicas may run: one
  * holds a session advisory lock and publishes, the others wait to take over,
- * which keeps each aggregate's events in order.
+ * which keeps each aggregate's events in order. The lock's session also reads
+ * and marks the rows, so a relay whose session the database dropped stops
+ * publishing at once, and takes the lock again on a new session if it can.
  */
 export async function startOutboxRelay(options: OutboxRelayOptions): Promise<OutboxRelay> {
   const batchSize = options.batchSize ?? 500;
@@ -53,12 +55,44 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
   let stopped = false;
   let leader = false;
   let wake: (() => void) | undefined;
-  const listener = await options.pool.connect();
-  listener.on("notification", () => wake?.());
-  await listener.query(`LISTEN ${outboxChannel}`);
+  // The session that holds the advisory lock, LISTENs, and reads and marks the rows: leadership is this
+  // session's, so a round runs only while it is alive, and a session the database dropped (a failover, an
+  // administrator) is noticed at once, with leadership given up, instead of crashing the process or leaving
+  // two relays publishing.
+  let session: pg.PoolClient | undefined;
+  let forgetSession = () => {};
+  const openSession = async (): Promise<pg.PoolClient> => {
+    const client = await options.pool.connect();
+    const onNotification = () => wake?.();
+    const onError = (error: Error) => {
+      if (session !== client) return;
+      options.logger.warn({ err: error, wasLeader: leader }, "outbox relay lost its database session; it publishes again once it holds the lock");
+      session = undefined;
+      leader = false;
+      // The error listener stays: a dropped connection may report more than one error, and an unheard one would crash the process.
+      client.removeListener("notification", onNotification);
+      client.release(error);
+    };
+    client.on("notification", onNotification);
+    client.on("error", onError);
+    forgetSession = () => {
+      client.removeListener("notification", onNotification);
+      client.removeListener("error", onError);
+    };
+    try {
+      await client.query(`LISTEN ${outboxChannel}`);
+    } catch (error) {
+      forgetSession();
+      client.release(error as Error);
+      throw error;
+    }
+    session = client;
+    return client;
+  };
+  await openSession();
 
-  const publishRound = async (): Promise<number> => {
-    const { rows } = await options.pool.query<{ id: string; topic: string; partition_key: string; headers: Record<string, string>; payload: Buffer }>(
+  const publishRound = async (client: pg.PoolClient): Promise<number> => {
+    const { rows } = await client.query<{ id: string; topic: string; partition_key: string; headers: Record<string, string>; payload: Buffer }>(
       "SELECT id, topic, partition_key, headers, payload FROM mesh_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
       [batchSize],
     );
@@ -72,19 +106,22 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
         messages: list.map((row) => ({ key: row.partition_key, value: row.payload, headers: row.headers })),
       })),
     });
-    await options.pool.query("UPDATE mesh_outbox SET published_at = now() WHERE id = ANY($1::bigint[])", [rows.map((r) => r.id)]);
+    // Marked through the lock's session: if it died while the batch was sent, nothing is marked and the next
+    // leader sends the batch again (consumers' inboxes absorb the repeat).
+    await client.query("UPDATE mesh_outbox SET published_at = now() WHERE id = ANY($1::bigint[])", [rows.map((r) => r.id)]);
     return rows.length;
   };
 
   const loop = (async () => {
     while (!stopped) {
       try {
+        const client = session ?? (await openSession());
         if (!leader) {
-          const { rows } = await listener.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [relayLockKey]);
+          const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [relayLockKey]);
           leader = rows[0]?.locked === true;
           if (leader) options.logger.info("outbox relay: this replica publishes");
         }
-        const published = leader ? await publishRound() : 0;
+        const published = leader ? await publishRound(client) : 0;
         if (published === batchSize) continue;
       } catch (error) {
         options.logger.error({ err: error }, "outbox relay round failed; retrying");
@@ -109,8 +146,14 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       stopped = true;
       wake?.();
       await loop;
-      if (leader) await listener.query("SELECT pg_advisory_unlock($1)", [relayLockKey]).catch(() => undefined);
-      listener.release();
+      const client = session;
+      session = undefined;
+      if (client !== undefined) {
+        if (leader) await client.query("SELECT pg_advisory_unlock($1)", [relayLockKey]).catch(() => undefined);
+        leader = false;
+        forgetSession();
+        client.release();
+      }
       await producer.disconnect();
     },
   };
