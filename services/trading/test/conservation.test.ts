@@ -5,12 +5,10 @@ import { GuildPermission } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
 import { GuildService } from "@chaos/gen/chaos/guild/v1/guild_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
-import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
-import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { TradeState, type Trade } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
-import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
+import { createHero, type Hero as BaseHero } from "./heroes.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
 
 // A Jepsen-style bank check. Ten players in one guild trade gold and potions,
@@ -39,9 +37,7 @@ const trading = () => stack.operator.client(TradingService, "trading");
 const inventory = () => stack.operator.client(InventoryService, "inventory");
 const guilds = () => stack.operator.client(GuildService, "guild");
 
-interface Hero {
-  readonly player: TestPlayer;
-  readonly characterId: string;
+interface Hero extends BaseHero {
   potionStack: string;
 }
 
@@ -74,13 +70,11 @@ async function definite<T>(call: () => Promise<T>, deadline: number): Promise<{ 
   }
 }
 
+/** A hero with the id of its potion stack (which changes when the stack empties and fills again). */
 async function newHero(): Promise<Hero> {
-  const player = await signUp(stack);
-  const { character } = await stack.operator.client(PlayerService, "player").createCharacter({ name: `B${randomUUID().replaceAll("-", "").slice(0, 12)}`, characterClass: CharacterClass.MAGE }, player.asPlayer);
-  const characterId = character!.characterId;
-  const { items } = await eventually(() => inventory().listItems({ characterId }, player.asPlayer), (r) => r.items.length > 0);
-  await eventually(() => trading().listTrades({ characterId }, player.asPlayer).then(() => true, () => false), (known) => known);
-  return { player, characterId, potionStack: items[0]!.itemId };
+  const hero = await createHero(stack);
+  const { items } = await inventory().listItems({ characterId: hero.characterId }, hero.player.asPlayer);
+  return { ...hero, potionStack: items[0]!.itemId };
 }
 
 /** One guild of every hero, the first its leader; every member may withdraw (the Recruit role gets the permission). */

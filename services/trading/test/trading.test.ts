@@ -4,16 +4,16 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, inject, it, beforeAll } from "vitest";
 import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
-import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { file_chaos_trading_v1_events } from "@chaos/gen/chaos/trading/v1/events_pb.js";
 import { TradeState, type Trade, type TradeAssetsSchema } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import { TradeRole, TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
 import { RetryInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
 import { topicName } from "@chaos/mesh";
-import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
+import type { TestPlayer } from "../../../scripts/test/players.js";
 import { Code, refusal, refusalOf } from "../../../scripts/test/refusal.js";
 import { useStack } from "../../../scripts/test/stack.js";
+import { createHero, type Hero } from "./heroes.js";
 import { eventually, readTopicUntil } from "../../../scripts/test/topic-events.js";
 
 const maxOpen = 3;
@@ -27,26 +27,7 @@ const inventoryInternal = () => stack.operator.client(InventoryInternalService, 
 const players = () => stack.operator.client(PlayerService, "player");
 const tradeTopic = () => `${stack.world}.${topicName("trading", "trades")}`;
 
-/** A player's character, once inventory and trading have both heard of it (starter kit: 100 gold, 3 potions of mana). */
-interface Hero {
-  readonly player: TestPlayer;
-  readonly characterId: string;
-  readonly name: string;
-}
-
-async function newHero(player?: TestPlayer): Promise<Hero> {
-  const owner = player ?? (await signUp(stack));
-  const name = `T${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  const { character } = await players().createCharacter({ name, characterClass: CharacterClass.MAGE }, owner.asPlayer);
-  const characterId = character!.characterId;
-  await eventually(() => inventory().getWallet({ characterId }, owner.asPlayer), (r) => r.wallet?.balance === 100n);
-  // Trading knows the character once listing its trades stops being refused.
-  await eventually(
-    () => trading().listTrades({ characterId }, owner.asPlayer).then(() => true, () => false),
-    (known) => known,
-  );
-  return { player: owner, characterId, name };
-}
+const newHero = (player?: TestPlayer) => createHero(stack, player);
 
 async function assetsOf(hero: Hero) {
   const [{ wallet }, { items }] = await Promise.all([
