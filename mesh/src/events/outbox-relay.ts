@@ -2,6 +2,7 @@ import type { Kafka, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
+import { openListenSession, type ListenSession } from "../persistence/listen-session.js";
 import { outboxChannel } from "./outbox.js";
 
 /** Relay settings; every field has a documented default. */
@@ -59,35 +60,17 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
   // session's, so a round runs only while it is alive, and a session the database dropped (a failover, an
   // administrator) is noticed at once, with leadership given up, instead of crashing the process or leaving
   // two relays publishing.
-  let session: pg.PoolClient | undefined;
-  let forgetSession = () => {};
-  const openSession = async (): Promise<pg.PoolClient> => {
-    const client = await options.pool.connect();
-    const onNotification = () => wake?.();
-    const onError = (error: Error) => {
-      if (session !== client) return;
-      options.logger.warn({ err: error, wasLeader: leader }, "outbox relay lost its database session; it publishes again once it holds the lock");
-      session = undefined;
-      leader = false;
-      // The error listener stays: a dropped connection may report more than one error, and an unheard one would crash the process.
-      client.removeListener("notification", onNotification);
-      client.release(error);
-    };
-    client.on("notification", onNotification);
-    client.on("error", onError);
-    forgetSession = () => {
-      client.removeListener("notification", onNotification);
-      client.removeListener("error", onError);
-    };
-    try {
-      await client.query(`LISTEN ${outboxChannel}`);
-    } catch (error) {
-      forgetSession();
-      client.release(error as Error);
-      throw error;
-    }
-    session = client;
-    return client;
+  let session: ListenSession | undefined;
+  const openSession = async (): Promise<ListenSession> => {
+    session = await openListenSession(options.pool, outboxChannel, {
+      onNotification: () => wake?.(),
+      onLost: (error) => {
+        options.logger.warn({ err: error, wasLeader: leader }, "outbox relay lost its database session; it publishes again once it holds the lock");
+        session = undefined;
+        leader = false;
+      },
+    });
+    return session;
   };
   await openSession();
 
@@ -115,7 +98,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
   const loop = (async () => {
     while (!stopped) {
       try {
-        const client = session ?? (await openSession());
+        const { client } = session ?? (await openSession());
         if (!leader) {
           const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [relayLockKey]);
           leader = rows[0]?.locked === true;
@@ -146,14 +129,11 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       stopped = true;
       wake?.();
       await loop;
-      const client = session;
+      const ending = session;
       session = undefined;
-      if (client !== undefined) {
-        if (leader) await client.query("SELECT pg_advisory_unlock($1)", [relayLockKey]).catch(() => undefined);
-        leader = false;
-        forgetSession();
-        client.release();
-      }
+      if (ending !== undefined && leader) await ending.client.query("SELECT pg_advisory_unlock($1)", [relayLockKey]).catch(() => undefined);
+      leader = false;
+      await ending?.close();
       await producer.disconnect();
     },
   };

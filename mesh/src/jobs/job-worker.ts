@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
+import { openListenSession, type ListenSession } from "../persistence/listen-session.js";
 import { jobChannel } from "./job-queue.js";
 
 /** The run of a job, as its handler sees it. */
@@ -165,34 +166,20 @@ export async function startJobWorker<Kinds>(options: JobWorkerOptions<Kinds>): P
   let wake: (() => void) | undefined;
   // A commit noticed while a round runs starts the next round at once instead of after the poll interval.
   let nudged = false;
-  let listener: pg.PoolClient | undefined;
-  let forgetListeners = () => {};
-  const onNotification = () => {
-    nudged = true;
-    wake?.();
-  };
+  let listener: ListenSession | undefined;
   const listen = async () => {
     if (listener !== undefined) return;
-    const client = await pool.connect();
-    client.on("notification", onNotification);
-    // A lost connection (database restart) must not crash the process: the worker polls until a round listens again.
-    const onError = (error: Error) => {
-      logger.warn({ err: error }, "job worker lost its LISTEN connection; polling until it is back");
-      if (listener === client) listener = undefined;
-      client.release(error);
-    };
-    client.on("error", onError);
-    forgetListeners = () => {
-      client.removeListener("notification", onNotification);
-      client.removeListener("error", onError);
-    };
-    try {
-      await client.query(`LISTEN ${jobChannel}`);
-    } catch (error) {
-      client.release(error as Error);
-      throw error;
-    }
-    listener = client;
+    listener = await openListenSession(pool, jobChannel, {
+      onNotification: () => {
+        nudged = true;
+        wake?.();
+      },
+      // A lost connection (database restart) must not crash the process: the worker polls until a round listens again.
+      onLost: (error) => {
+        logger.warn({ err: error }, "job worker lost its LISTEN connection; polling until it is back");
+        listener = undefined;
+      },
+    });
   };
   await listen();
 
@@ -230,13 +217,9 @@ export async function startJobWorker<Kinds>(options: JobWorkerOptions<Kinds>): P
       stopped = true;
       wake?.();
       await loop;
-      const client = listener;
+      const session = listener;
       listener = undefined;
-      if (client === undefined) return;
-      await client.query(`UNLISTEN ${jobChannel}`).catch(() => undefined);
-      // The connection goes back to the pool: it must not keep waking a stopped worker.
-      forgetListeners();
-      client.release();
+      await session?.close();
     },
   };
 }
