@@ -25,6 +25,7 @@ export function characterCreated(character: CharacterRecord): OutgoingEvent {
     name: character.name,
     characterClass: character.characterClass,
     createTime: timestampFromDate(character.createdAt),
+    position: position(character.position),
   });
   return characterEvent(character.characterId, CharacterCreatedSchema, message);
 }
