@@ -569,8 +569,16 @@ type Notification struct {
 	NotificationId string                 `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
 	Title          string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
 	Body           string                 `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// What happened, e.g. "trade.offer_received" (chaos.notification.v1.Notification.kind).
+	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The category's name, e.g. "CATEGORY_TRADE" (chaos.notification.v1.Category).
+	Category string `protobuf:"bytes,5,opt,name=category,proto3" json:"category,omitempty"`
+	// A client deep link, e.g. "chaos://trades/<id>".
+	Link string `protobuf:"bytes,6,opt,name=link,proto3" json:"link,omitempty"`
+	// The character it is about, when there is one.
+	CharacterId   string `protobuf:"bytes,7,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Notification) Reset() {
@@ -624,6 +632,34 @@ func (x *Notification) GetBody() string {
 	return ""
 }
 
+func (x *Notification) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Notification) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *Notification) GetLink() string {
+	if x != nil {
+		return x.Link
+	}
+	return ""
+}
+
+func (x *Notification) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
 var File_chaos_gateway_v1_gateway_service_proto protoreflect.FileDescriptor
 
 const file_chaos_gateway_v1_gateway_service_proto_rawDesc = "" +
@@ -664,11 +700,15 @@ const file_chaos_gateway_v1_gateway_service_proto_rawDesc = "" +
 	"\x13AchievementUnlocked\x12!\n" +
 	"\fcharacter_id\x18\x01 \x01(\tR\vcharacterId\x12%\n" +
 	"\x0eachievement_id\x18\x02 \x01(\tR\rachievementId\x12\x14\n" +
-	"\x05title\x18\x03 \x01(\tR\x05title\"a\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\"\xc8\x01\n" +
 	"\fNotification\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x12\n" +
-	"\x04body\x18\x03 \x01(\tR\x04body2\xe5\x01\n" +
+	"\x04body\x18\x03 \x01(\tR\x04body\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1a\n" +
+	"\bcategory\x18\x05 \x01(\tR\bcategory\x12\x12\n" +
+	"\x04link\x18\x06 \x01(\tR\x04link\x12!\n" +
+	"\fcharacter_id\x18\a \x01(\tR\vcharacterId2\xe5\x01\n" +
 	"\x0eGatewayService\x12`\n" +
 	"\rGetServerInfo\x12&.chaos.gateway.v1.GetServerInfoRequest\x1a'.chaos.gateway.v1.GetServerInfoResponse\x12q\n" +
 	"\x12StreamPlayerEvents\x12+.chaos.gateway.v1.StreamPlayerEventsRequest\x1a,.chaos.gateway.v1.StreamPlayerEventsResponse0\x01B\xbc\x01\n" +

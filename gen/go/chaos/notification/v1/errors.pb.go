@@ -22,35 +22,61 @@ const (
 )
 
 // ErrorReason is the ErrorInfo reason of notification errors (domain "notification.chaos.world").
+// A refused call changes nothing.
 type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// The idempotency key was used with different content (ALREADY_EXISTS).
-	ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED ErrorReason = 1
-	// The push device token is malformed or revoked (INVALID_ARGUMENT).
-	ErrorReason_ERROR_REASON_INVALID_DEVICE_TOKEN ErrorReason = 2
-	// The webhook URL is not allowed (INVALID_ARGUMENT).
-	ErrorReason_ERROR_REASON_INVALID_WEBHOOK ErrorReason = 3
-	// No such notification (NOT_FOUND).
-	ErrorReason_ERROR_REASON_NOTIFICATION_NOT_FOUND ErrorReason = 4
+	// The time zone is not an IANA zone this server knows (INVALID_ARGUMENT). Metadata: "time_zone".
+	ErrorReason_ERROR_REASON_INVALID_TIME_ZONE ErrorReason = 1
+	// A quiet-hours bound is not "HH:MM" (INVALID_ARGUMENT). Metadata: "field", "value".
+	ErrorReason_ERROR_REASON_INVALID_QUIET_HOURS ErrorReason = 2
+	// The webhook URL is not allowed: not https, credentials in it, or a private or loopback
+	// address (INVALID_ARGUMENT). Metadata: "url", "why".
+	ErrorReason_ERROR_REASON_INVALID_WEBHOOK_URL ErrorReason = 3
+	// No such webhook of the caller (NOT_FOUND). Metadata: "webhook_id".
+	ErrorReason_ERROR_REASON_WEBHOOK_NOT_FOUND ErrorReason = 4
+	// The player has as many webhooks as allowed (FAILED_PRECONDITION). Metadata: "max_webhooks".
+	ErrorReason_ERROR_REASON_TOO_MANY_WEBHOOKS ErrorReason = 5
+	// No such delivery of the caller (NOT_FOUND). Metadata: "delivery_id".
+	ErrorReason_ERROR_REASON_DELIVERY_NOT_FOUND ErrorReason = 6
+	// Only dead-lettered or unconfirmed deliveries can be replayed (FAILED_PRECONDITION). Metadata: "state".
+	ErrorReason_ERROR_REASON_DELIVERY_NOT_REPLAYABLE ErrorReason = 7
+	// The unsubscribe token is malformed or its signature does not match (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_UNSUBSCRIBE_TOKEN ErrorReason = 8
+	// Studio webhooks are an admin's (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_ADMIN_REQUIRED ErrorReason = 9
+	// A category appears twice in the preferences (INVALID_ARGUMENT). Metadata: "category".
+	ErrorReason_ERROR_REASON_DUPLICATE_CATEGORY ErrorReason = 10
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
-		2: "ERROR_REASON_INVALID_DEVICE_TOKEN",
-		3: "ERROR_REASON_INVALID_WEBHOOK",
-		4: "ERROR_REASON_NOTIFICATION_NOT_FOUND",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_INVALID_TIME_ZONE",
+		2:  "ERROR_REASON_INVALID_QUIET_HOURS",
+		3:  "ERROR_REASON_INVALID_WEBHOOK_URL",
+		4:  "ERROR_REASON_WEBHOOK_NOT_FOUND",
+		5:  "ERROR_REASON_TOO_MANY_WEBHOOKS",
+		6:  "ERROR_REASON_DELIVERY_NOT_FOUND",
+		7:  "ERROR_REASON_DELIVERY_NOT_REPLAYABLE",
+		8:  "ERROR_REASON_INVALID_UNSUBSCRIBE_TOKEN",
+		9:  "ERROR_REASON_ADMIN_REQUIRED",
+		10: "ERROR_REASON_DUPLICATE_CATEGORY",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":            0,
-		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED": 1,
-		"ERROR_REASON_INVALID_DEVICE_TOKEN":   2,
-		"ERROR_REASON_INVALID_WEBHOOK":        3,
-		"ERROR_REASON_NOTIFICATION_NOT_FOUND": 4,
+		"ERROR_REASON_UNSPECIFIED":               0,
+		"ERROR_REASON_INVALID_TIME_ZONE":         1,
+		"ERROR_REASON_INVALID_QUIET_HOURS":       2,
+		"ERROR_REASON_INVALID_WEBHOOK_URL":       3,
+		"ERROR_REASON_WEBHOOK_NOT_FOUND":         4,
+		"ERROR_REASON_TOO_MANY_WEBHOOKS":         5,
+		"ERROR_REASON_DELIVERY_NOT_FOUND":        6,
+		"ERROR_REASON_DELIVERY_NOT_REPLAYABLE":   7,
+		"ERROR_REASON_INVALID_UNSUBSCRIBE_TOKEN": 8,
+		"ERROR_REASON_ADMIN_REQUIRED":            9,
+		"ERROR_REASON_DUPLICATE_CATEGORY":        10,
 	}
 )
 
@@ -85,13 +111,20 @@ var File_chaos_notification_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_notification_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\"chaos/notification/v1/errors.proto\x12\x15chaos.notification.v1*\xc6\x01\n" +
+	"\"chaos/notification/v1/errors.proto\x12\x15chaos.notification.v1*\xa4\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
-	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12'\n" +
-	"#ERROR_REASON_IDEMPOTENCY_KEY_REUSED\x10\x01\x12%\n" +
-	"!ERROR_REASON_INVALID_DEVICE_TOKEN\x10\x02\x12 \n" +
-	"\x1cERROR_REASON_INVALID_WEBHOOK\x10\x03\x12'\n" +
-	"#ERROR_REASON_NOTIFICATION_NOT_FOUND\x10\x04B\xd7\x01\n" +
+	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eERROR_REASON_INVALID_TIME_ZONE\x10\x01\x12$\n" +
+	" ERROR_REASON_INVALID_QUIET_HOURS\x10\x02\x12$\n" +
+	" ERROR_REASON_INVALID_WEBHOOK_URL\x10\x03\x12\"\n" +
+	"\x1eERROR_REASON_WEBHOOK_NOT_FOUND\x10\x04\x12\"\n" +
+	"\x1eERROR_REASON_TOO_MANY_WEBHOOKS\x10\x05\x12#\n" +
+	"\x1fERROR_REASON_DELIVERY_NOT_FOUND\x10\x06\x12(\n" +
+	"$ERROR_REASON_DELIVERY_NOT_REPLAYABLE\x10\a\x12*\n" +
+	"&ERROR_REASON_INVALID_UNSUBSCRIBE_TOKEN\x10\b\x12\x1f\n" +
+	"\x1bERROR_REASON_ADMIN_REQUIRED\x10\t\x12#\n" +
+	"\x1fERROR_REASON_DUPLICATE_CATEGORY\x10\n" +
+	"B\xd7\x01\n" +
 	"\x19com.chaos.notification.v1B\vErrorsProtoP\x01Z7chaos.world/gen/go/chaos/notification/v1;notificationv1\xa2\x02\x03CNX\xaa\x02\x15Chaos.Notification.V1\xca\x02\x15Chaos\\Notification\\V1\xe2\x02!Chaos\\Notification\\V1\\GPBMetadata\xea\x02\x17Chaos::Notification::V1b\x06proto3"
 
 var (

@@ -22,28 +22,29 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// NotificationRequested is emitted when a notification is accepted.
-type NotificationRequested struct {
+// NotificationCreated: a notification landed in a player's notification centre
+// (the gateway's live feed delivers it in-app).
+type NotificationCreated struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Notification  *Notification          `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *NotificationRequested) Reset() {
-	*x = NotificationRequested{}
+func (x *NotificationCreated) Reset() {
+	*x = NotificationCreated{}
 	mi := &file_chaos_notification_v1_events_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *NotificationRequested) String() string {
+func (x *NotificationCreated) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*NotificationRequested) ProtoMessage() {}
+func (*NotificationCreated) ProtoMessage() {}
 
-func (x *NotificationRequested) ProtoReflect() protoreflect.Message {
+func (x *NotificationCreated) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_notification_v1_events_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -55,27 +56,24 @@ func (x *NotificationRequested) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use NotificationRequested.ProtoReflect.Descriptor instead.
-func (*NotificationRequested) Descriptor() ([]byte, []int) {
+// Deprecated: Use NotificationCreated.ProtoReflect.Descriptor instead.
+func (*NotificationCreated) Descriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_events_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *NotificationRequested) GetNotification() *Notification {
+func (x *NotificationCreated) GetNotification() *Notification {
 	if x != nil {
 		return x.Notification
 	}
 	return nil
 }
 
-// NotificationDelivered is emitted when a channel delivered it.
+// NotificationDelivered: an email or webhook delivery was accepted by its receiver.
 type NotificationDelivered struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	NotificationId string                 `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
-	Channel        DeliveryChannel        `protobuf:"varint,2,opt,name=channel,proto3,enum=chaos.notification.v1.DeliveryChannel" json:"channel,omitempty"`
-	Attempts       int32                  `protobuf:"varint,3,opt,name=attempts,proto3" json:"attempts,omitempty"`
-	DeliverTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=deliver_time,json=deliverTime,proto3" json:"deliver_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Delivery      *Delivery              `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NotificationDelivered) Reset() {
@@ -108,43 +106,19 @@ func (*NotificationDelivered) Descriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *NotificationDelivered) GetNotificationId() string {
+func (x *NotificationDelivered) GetDelivery() *Delivery {
 	if x != nil {
-		return x.NotificationId
-	}
-	return ""
-}
-
-func (x *NotificationDelivered) GetChannel() DeliveryChannel {
-	if x != nil {
-		return x.Channel
-	}
-	return DeliveryChannel_DELIVERY_CHANNEL_UNSPECIFIED
-}
-
-func (x *NotificationDelivered) GetAttempts() int32 {
-	if x != nil {
-		return x.Attempts
-	}
-	return 0
-}
-
-func (x *NotificationDelivered) GetDeliverTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.DeliverTime
+		return x.Delivery
 	}
 	return nil
 }
 
-// NotificationDeliveryFailed is emitted when a channel gave up.
+// NotificationDeliveryFailed: an attempt failed; the delivery is retried at its due_time.
 type NotificationDeliveryFailed struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	NotificationId string                 `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
-	Channel        DeliveryChannel        `protobuf:"varint,2,opt,name=channel,proto3,enum=chaos.notification.v1.DeliveryChannel" json:"channel,omitempty"`
-	Attempts       int32                  `protobuf:"varint,3,opt,name=attempts,proto3" json:"attempts,omitempty"`
-	LastError      string                 `protobuf:"bytes,4,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Delivery      *Delivery              `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NotificationDeliveryFailed) Reset() {
@@ -177,52 +151,81 @@ func (*NotificationDeliveryFailed) Descriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
-func (x *NotificationDeliveryFailed) GetNotificationId() string {
+func (x *NotificationDeliveryFailed) GetDelivery() *Delivery {
 	if x != nil {
-		return x.NotificationId
+		return x.Delivery
 	}
-	return ""
+	return nil
 }
 
-func (x *NotificationDeliveryFailed) GetChannel() DeliveryChannel {
-	if x != nil {
-		return x.Channel
-	}
-	return DeliveryChannel_DELIVERY_CHANNEL_UNSPECIFIED
+// NotificationDeadLettered: every attempt of the retry schedule failed, or an
+// attempt was interrupted (UNCONFIRMED); only ReplayDelivery sends it again.
+type NotificationDeadLettered struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Delivery       *Delivery              `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	DeadLetterTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=dead_letter_time,json=deadLetterTime,proto3" json:"dead_letter_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
-func (x *NotificationDeliveryFailed) GetAttempts() int32 {
-	if x != nil {
-		return x.Attempts
-	}
-	return 0
+func (x *NotificationDeadLettered) Reset() {
+	*x = NotificationDeadLettered{}
+	mi := &file_chaos_notification_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
 }
 
-func (x *NotificationDeliveryFailed) GetLastError() string {
+func (x *NotificationDeadLettered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationDeadLettered) ProtoMessage() {}
+
+func (x *NotificationDeadLettered) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_events_proto_msgTypes[3]
 	if x != nil {
-		return x.LastError
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
 	}
-	return ""
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationDeadLettered.ProtoReflect.Descriptor instead.
+func (*NotificationDeadLettered) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *NotificationDeadLettered) GetDelivery() *Delivery {
+	if x != nil {
+		return x.Delivery
+	}
+	return nil
+}
+
+func (x *NotificationDeadLettered) GetDeadLetterTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeadLetterTime
+	}
+	return nil
 }
 
 var File_chaos_notification_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_notification_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\"chaos/notification/v1/events.proto\x12\x15chaos.notification.v1\x1a(chaos/notification/v1/notification.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"`\n" +
-	"\x15NotificationRequested\x12G\n" +
-	"\fnotification\x18\x01 \x01(\v2#.chaos.notification.v1.NotificationR\fnotification\"\xdd\x01\n" +
-	"\x15NotificationDelivered\x12'\n" +
-	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12@\n" +
-	"\achannel\x18\x02 \x01(\x0e2&.chaos.notification.v1.DeliveryChannelR\achannel\x12\x1a\n" +
-	"\battempts\x18\x03 \x01(\x05R\battempts\x12=\n" +
-	"\fdeliver_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vdeliverTime\"\xc2\x01\n" +
-	"\x1aNotificationDeliveryFailed\x12'\n" +
-	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12@\n" +
-	"\achannel\x18\x02 \x01(\x0e2&.chaos.notification.v1.DeliveryChannelR\achannel\x12\x1a\n" +
-	"\battempts\x18\x03 \x01(\x05R\battempts\x12\x1d\n" +
-	"\n" +
-	"last_error\x18\x04 \x01(\tR\tlastErrorB\xd7\x01\n" +
+	"\"chaos/notification/v1/events.proto\x12\x15chaos.notification.v1\x1a(chaos/notification/v1/notification.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"^\n" +
+	"\x13NotificationCreated\x12G\n" +
+	"\fnotification\x18\x01 \x01(\v2#.chaos.notification.v1.NotificationR\fnotification\"T\n" +
+	"\x15NotificationDelivered\x12;\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1f.chaos.notification.v1.DeliveryR\bdelivery\"Y\n" +
+	"\x1aNotificationDeliveryFailed\x12;\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1f.chaos.notification.v1.DeliveryR\bdelivery\"\x9d\x01\n" +
+	"\x18NotificationDeadLettered\x12;\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1f.chaos.notification.v1.DeliveryR\bdelivery\x12D\n" +
+	"\x10dead_letter_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x0edeadLetterTimeB\xd7\x01\n" +
 	"\x19com.chaos.notification.v1B\vEventsProtoP\x01Z7chaos.world/gen/go/chaos/notification/v1;notificationv1\xa2\x02\x03CNX\xaa\x02\x15Chaos.Notification.V1\xca\x02\x15Chaos\\Notification\\V1\xe2\x02!Chaos\\Notification\\V1\\GPBMetadata\xea\x02\x17Chaos::Notification::V1b\x06proto3"
 
 var (
@@ -237,25 +240,27 @@ func file_chaos_notification_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_notification_v1_events_proto_rawDescData
 }
 
-var file_chaos_notification_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_chaos_notification_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_chaos_notification_v1_events_proto_goTypes = []any{
-	(*NotificationRequested)(nil),      // 0: chaos.notification.v1.NotificationRequested
+	(*NotificationCreated)(nil),        // 0: chaos.notification.v1.NotificationCreated
 	(*NotificationDelivered)(nil),      // 1: chaos.notification.v1.NotificationDelivered
 	(*NotificationDeliveryFailed)(nil), // 2: chaos.notification.v1.NotificationDeliveryFailed
-	(*Notification)(nil),               // 3: chaos.notification.v1.Notification
-	(DeliveryChannel)(0),               // 4: chaos.notification.v1.DeliveryChannel
-	(*timestamppb.Timestamp)(nil),      // 5: google.protobuf.Timestamp
+	(*NotificationDeadLettered)(nil),   // 3: chaos.notification.v1.NotificationDeadLettered
+	(*Notification)(nil),               // 4: chaos.notification.v1.Notification
+	(*Delivery)(nil),                   // 5: chaos.notification.v1.Delivery
+	(*timestamppb.Timestamp)(nil),      // 6: google.protobuf.Timestamp
 }
 var file_chaos_notification_v1_events_proto_depIdxs = []int32{
-	3, // 0: chaos.notification.v1.NotificationRequested.notification:type_name -> chaos.notification.v1.Notification
-	4, // 1: chaos.notification.v1.NotificationDelivered.channel:type_name -> chaos.notification.v1.DeliveryChannel
-	5, // 2: chaos.notification.v1.NotificationDelivered.deliver_time:type_name -> google.protobuf.Timestamp
-	4, // 3: chaos.notification.v1.NotificationDeliveryFailed.channel:type_name -> chaos.notification.v1.DeliveryChannel
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 0: chaos.notification.v1.NotificationCreated.notification:type_name -> chaos.notification.v1.Notification
+	5, // 1: chaos.notification.v1.NotificationDelivered.delivery:type_name -> chaos.notification.v1.Delivery
+	5, // 2: chaos.notification.v1.NotificationDeliveryFailed.delivery:type_name -> chaos.notification.v1.Delivery
+	5, // 3: chaos.notification.v1.NotificationDeadLettered.delivery:type_name -> chaos.notification.v1.Delivery
+	6, // 4: chaos.notification.v1.NotificationDeadLettered.dead_letter_time:type_name -> google.protobuf.Timestamp
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_chaos_notification_v1_events_proto_init() }
@@ -270,7 +275,7 @@ func file_chaos_notification_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_notification_v1_events_proto_rawDesc), len(file_chaos_notification_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

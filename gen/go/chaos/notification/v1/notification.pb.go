@@ -22,42 +22,45 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Category groups notifications for preferences.
+// Category groups notifications for a player's preferences: each category
+// has its own channels.
 type Category int32
 
 const (
 	Category_CATEGORY_UNSPECIFIED Category = 0
-	Category_CATEGORY_SOCIAL      Category = 1
-	Category_CATEGORY_COMBAT      Category = 2
-	Category_CATEGORY_TRADE       Category = 3
-	Category_CATEGORY_GUILD       Category = 4
-	Category_CATEGORY_EVENTS      Category = 5
-	// Always delivered in-app and by email, whatever the preferences.
-	Category_CATEGORY_SECURITY Category = 6
-	Category_CATEGORY_BILLING  Category = 7
+	// Level ups and achievements.
+	Category_CATEGORY_PROGRESSION Category = 1
+	// Defeats in combat.
+	Category_CATEGORY_COMBAT Category = 2
+	// Trade offers received, trades settled.
+	Category_CATEGORY_TRADE Category = 3
+	// Guild invitations.
+	Category_CATEGORY_GUILD Category = 4
+	// Matches found.
+	Category_CATEGORY_MATCHMAKING Category = 5
+	// Payment receipts.
+	Category_CATEGORY_BILLING Category = 6
 )
 
 // Enum value maps for Category.
 var (
 	Category_name = map[int32]string{
 		0: "CATEGORY_UNSPECIFIED",
-		1: "CATEGORY_SOCIAL",
+		1: "CATEGORY_PROGRESSION",
 		2: "CATEGORY_COMBAT",
 		3: "CATEGORY_TRADE",
 		4: "CATEGORY_GUILD",
-		5: "CATEGORY_EVENTS",
-		6: "CATEGORY_SECURITY",
-		7: "CATEGORY_BILLING",
+		5: "CATEGORY_MATCHMAKING",
+		6: "CATEGORY_BILLING",
 	}
 	Category_value = map[string]int32{
 		"CATEGORY_UNSPECIFIED": 0,
-		"CATEGORY_SOCIAL":      1,
+		"CATEGORY_PROGRESSION": 1,
 		"CATEGORY_COMBAT":      2,
 		"CATEGORY_TRADE":       3,
 		"CATEGORY_GUILD":       4,
-		"CATEGORY_EVENTS":      5,
-		"CATEGORY_SECURITY":    6,
-		"CATEGORY_BILLING":     7,
+		"CATEGORY_MATCHMAKING": 5,
+		"CATEGORY_BILLING":     6,
 	}
 )
 
@@ -88,15 +91,17 @@ func (Category) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{0}
 }
 
-// DeliveryChannel is how a notification reaches the player.
+// DeliveryChannel is how a notification reaches someone.
 type DeliveryChannel int32
 
 const (
 	DeliveryChannel_DELIVERY_CHANNEL_UNSPECIFIED DeliveryChannel = 0
-	DeliveryChannel_DELIVERY_CHANNEL_IN_APP      DeliveryChannel = 1
-	DeliveryChannel_DELIVERY_CHANNEL_EMAIL       DeliveryChannel = 2
-	DeliveryChannel_DELIVERY_CHANNEL_PUSH        DeliveryChannel = 3
-	DeliveryChannel_DELIVERY_CHANNEL_WEBHOOK     DeliveryChannel = 4
+	// The notification centre (ListNotifications) and the live feed (the gateway's StreamPlayerEvents).
+	DeliveryChannel_DELIVERY_CHANNEL_IN_APP DeliveryChannel = 1
+	// An email to the account's address.
+	DeliveryChannel_DELIVERY_CHANNEL_EMAIL DeliveryChannel = 2
+	// A signed HTTP POST to each webhook registered for the category.
+	DeliveryChannel_DELIVERY_CHANNEL_WEBHOOK DeliveryChannel = 3
 )
 
 // Enum value maps for DeliveryChannel.
@@ -105,15 +110,13 @@ var (
 		0: "DELIVERY_CHANNEL_UNSPECIFIED",
 		1: "DELIVERY_CHANNEL_IN_APP",
 		2: "DELIVERY_CHANNEL_EMAIL",
-		3: "DELIVERY_CHANNEL_PUSH",
-		4: "DELIVERY_CHANNEL_WEBHOOK",
+		3: "DELIVERY_CHANNEL_WEBHOOK",
 	}
 	DeliveryChannel_value = map[string]int32{
 		"DELIVERY_CHANNEL_UNSPECIFIED": 0,
 		"DELIVERY_CHANNEL_IN_APP":      1,
 		"DELIVERY_CHANNEL_EMAIL":       2,
-		"DELIVERY_CHANNEL_PUSH":        3,
-		"DELIVERY_CHANNEL_WEBHOOK":     4,
+		"DELIVERY_CHANNEL_WEBHOOK":     3,
 	}
 )
 
@@ -144,80 +147,146 @@ func (DeliveryChannel) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{1}
 }
 
-// DeliveryStatus is where one delivery is.
-type DeliveryStatus int32
+// DeliveryState is where one delivery (one notification on one channel, to one target) is.
+type DeliveryState int32
 
 const (
-	DeliveryStatus_DELIVERY_STATUS_UNSPECIFIED DeliveryStatus = 0
-	DeliveryStatus_DELIVERY_STATUS_PENDING     DeliveryStatus = 1
-	DeliveryStatus_DELIVERY_STATUS_DELIVERED   DeliveryStatus = 2
-	// Failed for now; will be retried with backoff.
-	DeliveryStatus_DELIVERY_STATUS_RETRYING DeliveryStatus = 3
-	// Gave up after the retry limit.
-	DeliveryStatus_DELIVERY_STATUS_FAILED DeliveryStatus = 4
-	// Not sent: preferences or quiet hours.
-	DeliveryStatus_DELIVERY_STATUS_SUPPRESSED DeliveryStatus = 5
+	DeliveryState_DELIVERY_STATE_UNSPECIFIED DeliveryState = 0
+	// Waiting for its due time (quiet hours defer it) or for a sender.
+	DeliveryState_DELIVERY_STATE_PENDING DeliveryState = 1
+	// An attempt has begun: recorded before anything is sent.
+	DeliveryState_DELIVERY_STATE_SENDING DeliveryState = 2
+	// The receiver accepted it (SMTP 250, HTTP 2xx).
+	DeliveryState_DELIVERY_STATE_DELIVERED DeliveryState = 3
+	// The last attempt failed; the next one is due at due_time (exponential backoff with jitter).
+	DeliveryState_DELIVERY_STATE_RETRYING DeliveryState = 4
+	// Every attempt of the retry schedule failed; only ReplayDelivery sends it again.
+	DeliveryState_DELIVERY_STATE_DEAD_LETTERED DeliveryState = 5
+	// The process died during an attempt, so whether the receiver got it is unknown.
+	// It is not sent again on its own (a delivery is never sent twice); ReplayDelivery can.
+	DeliveryState_DELIVERY_STATE_UNCONFIRMED DeliveryState = 6
 )
 
-// Enum value maps for DeliveryStatus.
+// Enum value maps for DeliveryState.
 var (
-	DeliveryStatus_name = map[int32]string{
-		0: "DELIVERY_STATUS_UNSPECIFIED",
-		1: "DELIVERY_STATUS_PENDING",
-		2: "DELIVERY_STATUS_DELIVERED",
-		3: "DELIVERY_STATUS_RETRYING",
-		4: "DELIVERY_STATUS_FAILED",
-		5: "DELIVERY_STATUS_SUPPRESSED",
+	DeliveryState_name = map[int32]string{
+		0: "DELIVERY_STATE_UNSPECIFIED",
+		1: "DELIVERY_STATE_PENDING",
+		2: "DELIVERY_STATE_SENDING",
+		3: "DELIVERY_STATE_DELIVERED",
+		4: "DELIVERY_STATE_RETRYING",
+		5: "DELIVERY_STATE_DEAD_LETTERED",
+		6: "DELIVERY_STATE_UNCONFIRMED",
 	}
-	DeliveryStatus_value = map[string]int32{
-		"DELIVERY_STATUS_UNSPECIFIED": 0,
-		"DELIVERY_STATUS_PENDING":     1,
-		"DELIVERY_STATUS_DELIVERED":   2,
-		"DELIVERY_STATUS_RETRYING":    3,
-		"DELIVERY_STATUS_FAILED":      4,
-		"DELIVERY_STATUS_SUPPRESSED":  5,
+	DeliveryState_value = map[string]int32{
+		"DELIVERY_STATE_UNSPECIFIED":   0,
+		"DELIVERY_STATE_PENDING":       1,
+		"DELIVERY_STATE_SENDING":       2,
+		"DELIVERY_STATE_DELIVERED":     3,
+		"DELIVERY_STATE_RETRYING":      4,
+		"DELIVERY_STATE_DEAD_LETTERED": 5,
+		"DELIVERY_STATE_UNCONFIRMED":   6,
 	}
 )
 
-func (x DeliveryStatus) Enum() *DeliveryStatus {
-	p := new(DeliveryStatus)
+func (x DeliveryState) Enum() *DeliveryState {
+	p := new(DeliveryState)
 	*p = x
 	return p
 }
 
-func (x DeliveryStatus) String() string {
+func (x DeliveryState) String() string {
 	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
 }
 
-func (DeliveryStatus) Descriptor() protoreflect.EnumDescriptor {
+func (DeliveryState) Descriptor() protoreflect.EnumDescriptor {
 	return file_chaos_notification_v1_notification_proto_enumTypes[2].Descriptor()
 }
 
-func (DeliveryStatus) Type() protoreflect.EnumType {
+func (DeliveryState) Type() protoreflect.EnumType {
 	return &file_chaos_notification_v1_notification_proto_enumTypes[2]
 }
 
-func (x DeliveryStatus) Number() protoreflect.EnumNumber {
+func (x DeliveryState) Number() protoreflect.EnumNumber {
 	return protoreflect.EnumNumber(x)
 }
 
-// Deprecated: Use DeliveryStatus.Descriptor instead.
-func (DeliveryStatus) EnumDescriptor() ([]byte, []int) {
+// Deprecated: Use DeliveryState.Descriptor instead.
+func (DeliveryState) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{2}
 }
 
-// Notification is one message to a player.
+// WebhookScope says whose notifications a webhook receives.
+type WebhookScope int32
+
+const (
+	WebhookScope_WEBHOOK_SCOPE_UNSPECIFIED WebhookScope = 0
+	// The registering player's own notifications.
+	WebhookScope_WEBHOOK_SCOPE_PLAYER WebhookScope = 1
+	// Every player's notifications of its categories (the studio's systems); registered by an admin.
+	WebhookScope_WEBHOOK_SCOPE_STUDIO WebhookScope = 2
+)
+
+// Enum value maps for WebhookScope.
+var (
+	WebhookScope_name = map[int32]string{
+		0: "WEBHOOK_SCOPE_UNSPECIFIED",
+		1: "WEBHOOK_SCOPE_PLAYER",
+		2: "WEBHOOK_SCOPE_STUDIO",
+	}
+	WebhookScope_value = map[string]int32{
+		"WEBHOOK_SCOPE_UNSPECIFIED": 0,
+		"WEBHOOK_SCOPE_PLAYER":      1,
+		"WEBHOOK_SCOPE_STUDIO":      2,
+	}
+)
+
+func (x WebhookScope) Enum() *WebhookScope {
+	p := new(WebhookScope)
+	*p = x
+	return p
+}
+
+func (x WebhookScope) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookScope) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_notification_v1_notification_proto_enumTypes[3].Descriptor()
+}
+
+func (WebhookScope) Type() protoreflect.EnumType {
+	return &file_chaos_notification_v1_notification_proto_enumTypes[3]
+}
+
+func (x WebhookScope) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookScope.Descriptor instead.
+func (WebhookScope) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{3}
+}
+
+// Notification is one message to a player, kept in their notification centre.
 type Notification struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	NotificationId string                 `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
-	AccountId      string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	Category       Category               `protobuf:"varint,3,opt,name=category,proto3,enum=chaos.notification.v1.Category" json:"category,omitempty"`
-	Title          string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
-	Body           string                 `protobuf:"bytes,5,opt,name=body,proto3" json:"body,omitempty"`
-	// A client deep link, e.g. "chaos://trade/<id>".
-	Link          string                 `protobuf:"bytes,6,opt,name=link,proto3" json:"link,omitempty"`
-	Read          bool                   `protobuf:"varint,7,opt,name=read,proto3" json:"read,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The account (player) it is for.
+	PlayerId string   `protobuf:"bytes,2,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	Category Category `protobuf:"varint,3,opt,name=category,proto3,enum=chaos.notification.v1.Category" json:"category,omitempty"`
+	// What happened, e.g. "trade.offer_received": stable, for clients to branch on.
+	Kind  string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	Title string `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
+	Body  string `protobuf:"bytes,6,opt,name=body,proto3" json:"body,omitempty"`
+	// A client deep link, e.g. "chaos://trades/<id>".
+	Link string `protobuf:"bytes,7,opt,name=link,proto3" json:"link,omitempty"`
+	// The character it is about, when there is one.
+	CharacterId string                 `protobuf:"bytes,8,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Read        bool                   `protobuf:"varint,9,opt,name=read,proto3" json:"read,omitempty"`
+	CreateTime  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The ce_id of the domain event it was made from.
+	SourceEventId string `protobuf:"bytes,11,opt,name=source_event_id,json=sourceEventId,proto3" json:"source_event_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -259,9 +328,9 @@ func (x *Notification) GetNotificationId() string {
 	return ""
 }
 
-func (x *Notification) GetAccountId() string {
+func (x *Notification) GetPlayerId() string {
 	if x != nil {
-		return x.AccountId
+		return x.PlayerId
 	}
 	return ""
 }
@@ -271,6 +340,13 @@ func (x *Notification) GetCategory() Category {
 		return x.Category
 	}
 	return Category_CATEGORY_UNSPECIFIED
+}
+
+func (x *Notification) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
 }
 
 func (x *Notification) GetTitle() string {
@@ -294,6 +370,13 @@ func (x *Notification) GetLink() string {
 	return ""
 }
 
+func (x *Notification) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
 func (x *Notification) GetRead() bool {
 	if x != nil {
 		return x.Read
@@ -308,13 +391,31 @@ func (x *Notification) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// Delivery is one attempt path of a notification on one channel.
+func (x *Notification) GetSourceEventId() string {
+	if x != nil {
+		return x.SourceEventId
+	}
+	return ""
+}
+
+// Delivery is one notification on one channel to one target.
 type Delivery struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Channel       DeliveryChannel        `protobuf:"varint,1,opt,name=channel,proto3,enum=chaos.notification.v1.DeliveryChannel" json:"channel,omitempty"`
-	Status        DeliveryStatus         `protobuf:"varint,2,opt,name=status,proto3,enum=chaos.notification.v1.DeliveryStatus" json:"status,omitempty"`
-	Attempts      int32                  `protobuf:"varint,3,opt,name=attempts,proto3" json:"attempts,omitempty"`
-	LastError     string                 `protobuf:"bytes,4,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	DeliveryId     string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	NotificationId string                 `protobuf:"bytes,2,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
+	PlayerId       string                 `protobuf:"bytes,3,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	Category       Category               `protobuf:"varint,4,opt,name=category,proto3,enum=chaos.notification.v1.Category" json:"category,omitempty"`
+	Channel        DeliveryChannel        `protobuf:"varint,5,opt,name=channel,proto3,enum=chaos.notification.v1.DeliveryChannel" json:"channel,omitempty"`
+	// The webhook it goes to (DELIVERY_CHANNEL_WEBHOOK).
+	WebhookId string        `protobuf:"bytes,6,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	State     DeliveryState `protobuf:"varint,7,opt,name=state,proto3,enum=chaos.notification.v1.DeliveryState" json:"state,omitempty"`
+	// Attempts begun so far.
+	Attempts  int32  `protobuf:"varint,8,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	LastError string `protobuf:"bytes,9,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// When the next attempt is due (PENDING: the end of quiet hours, RETRYING: the backoff).
+	DueTime       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	DeliverTime   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=deliver_time,json=deliverTime,proto3" json:"deliver_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -349,6 +450,34 @@ func (*Delivery) Descriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{1}
 }
 
+func (x *Delivery) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+func (x *Delivery) GetNotificationId() string {
+	if x != nil {
+		return x.NotificationId
+	}
+	return ""
+}
+
+func (x *Delivery) GetPlayerId() string {
+	if x != nil {
+		return x.PlayerId
+	}
+	return ""
+}
+
+func (x *Delivery) GetCategory() Category {
+	if x != nil {
+		return x.Category
+	}
+	return Category_CATEGORY_UNSPECIFIED
+}
+
 func (x *Delivery) GetChannel() DeliveryChannel {
 	if x != nil {
 		return x.Channel
@@ -356,11 +485,18 @@ func (x *Delivery) GetChannel() DeliveryChannel {
 	return DeliveryChannel_DELIVERY_CHANNEL_UNSPECIFIED
 }
 
-func (x *Delivery) GetStatus() DeliveryStatus {
+func (x *Delivery) GetWebhookId() string {
 	if x != nil {
-		return x.Status
+		return x.WebhookId
 	}
-	return DeliveryStatus_DELIVERY_STATUS_UNSPECIFIED
+	return ""
+}
+
+func (x *Delivery) GetState() DeliveryState {
+	if x != nil {
+		return x.State
+	}
+	return DeliveryState_DELIVERY_STATE_UNSPECIFIED
 }
 
 func (x *Delivery) GetAttempts() int32 {
@@ -377,29 +513,51 @@ func (x *Delivery) GetLastError() string {
 	return ""
 }
 
-// CategoryPreference says which channels one category uses.
-type CategoryPreference struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Category      Category               `protobuf:"varint,1,opt,name=category,proto3,enum=chaos.notification.v1.Category" json:"category,omitempty"`
-	Channels      []DeliveryChannel      `protobuf:"varint,2,rep,packed,name=channels,proto3,enum=chaos.notification.v1.DeliveryChannel" json:"channels,omitempty"`
+func (x *Delivery) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
+func (x *Delivery) GetDeliverTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeliverTime
+	}
+	return nil
+}
+
+func (x *Delivery) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// CategoryChannels says which channels one category uses.
+type CategoryChannels struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Category Category               `protobuf:"varint,1,opt,name=category,proto3,enum=chaos.notification.v1.Category" json:"category,omitempty"`
+	// Empty: the category is muted (not even in-app).
+	Channels      []DeliveryChannel `protobuf:"varint,2,rep,packed,name=channels,proto3,enum=chaos.notification.v1.DeliveryChannel" json:"channels,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *CategoryPreference) Reset() {
-	*x = CategoryPreference{}
+func (x *CategoryChannels) Reset() {
+	*x = CategoryChannels{}
 	mi := &file_chaos_notification_v1_notification_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *CategoryPreference) String() string {
+func (x *CategoryChannels) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*CategoryPreference) ProtoMessage() {}
+func (*CategoryChannels) ProtoMessage() {}
 
-func (x *CategoryPreference) ProtoReflect() protoreflect.Message {
+func (x *CategoryChannels) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_notification_v1_notification_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -411,41 +569,100 @@ func (x *CategoryPreference) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use CategoryPreference.ProtoReflect.Descriptor instead.
-func (*CategoryPreference) Descriptor() ([]byte, []int) {
+// Deprecated: Use CategoryChannels.ProtoReflect.Descriptor instead.
+func (*CategoryChannels) Descriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{2}
 }
 
-func (x *CategoryPreference) GetCategory() Category {
+func (x *CategoryChannels) GetCategory() Category {
 	if x != nil {
 		return x.Category
 	}
 	return Category_CATEGORY_UNSPECIFIED
 }
 
-func (x *CategoryPreference) GetChannels() []DeliveryChannel {
+func (x *CategoryChannels) GetChannels() []DeliveryChannel {
 	if x != nil {
 		return x.Channels
 	}
 	return nil
 }
 
+// QuietHours is a daily window, in the player's time zone, during which
+// emails and webhooks wait (in-app notifications still land). The window may
+// span midnight ("22:00" to "07:00"); start equal to end is no window.
+type QuietHours struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "HH:MM", 24-hour clock.
+	Start string `protobuf:"bytes,1,opt,name=start,proto3" json:"start,omitempty"`
+	// "HH:MM", 24-hour clock; the window ends just before it.
+	End           string `protobuf:"bytes,2,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuietHours) Reset() {
+	*x = QuietHours{}
+	mi := &file_chaos_notification_v1_notification_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuietHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuietHours) ProtoMessage() {}
+
+func (x *QuietHours) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuietHours.ProtoReflect.Descriptor instead.
+func (*QuietHours) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *QuietHours) GetStart() string {
+	if x != nil {
+		return x.Start
+	}
+	return ""
+}
+
+func (x *QuietHours) GetEnd() string {
+	if x != nil {
+		return x.End
+	}
+	return ""
+}
+
 // Preferences are a player's notification settings.
 type Preferences struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	Categories []*CategoryPreference  `protobuf:"bytes,1,rep,name=categories,proto3" json:"categories,omitempty"`
-	// Quiet hours (no push or email), in the player's time zone, "HH:MM".
-	QuietHoursStart string `protobuf:"bytes,2,opt,name=quiet_hours_start,json=quietHoursStart,proto3" json:"quiet_hours_start,omitempty"`
-	QuietHoursEnd   string `protobuf:"bytes,3,opt,name=quiet_hours_end,json=quietHoursEnd,proto3" json:"quiet_hours_end,omitempty"`
-	// IANA time zone, e.g. "Europe/Berlin".
-	TimeZone      string `protobuf:"bytes,4,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One entry per category to set; a category not listed keeps its default channels.
+	Categories []*CategoryChannels `protobuf:"bytes,1,rep,name=categories,proto3" json:"categories,omitempty"`
+	// None when unset.
+	QuietHours *QuietHours `protobuf:"bytes,2,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`
+	// IANA time zone of the quiet hours, e.g. "Europe/Berlin"; "UTC" when empty.
+	TimeZone string `protobuf:"bytes,3,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// No email at all, whatever the categories say (set by the unsubscribe link too).
+	EmailOptOut   bool `protobuf:"varint,4,opt,name=email_opt_out,json=emailOptOut,proto3" json:"email_opt_out,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Preferences) Reset() {
 	*x = Preferences{}
-	mi := &file_chaos_notification_v1_notification_proto_msgTypes[3]
+	mi := &file_chaos_notification_v1_notification_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -457,7 +674,7 @@ func (x *Preferences) String() string {
 func (*Preferences) ProtoMessage() {}
 
 func (x *Preferences) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_notification_v1_notification_proto_msgTypes[3]
+	mi := &file_chaos_notification_v1_notification_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -470,28 +687,21 @@ func (x *Preferences) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Preferences.ProtoReflect.Descriptor instead.
 func (*Preferences) Descriptor() ([]byte, []int) {
-	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{3}
+	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{4}
 }
 
-func (x *Preferences) GetCategories() []*CategoryPreference {
+func (x *Preferences) GetCategories() []*CategoryChannels {
 	if x != nil {
 		return x.Categories
 	}
 	return nil
 }
 
-func (x *Preferences) GetQuietHoursStart() string {
+func (x *Preferences) GetQuietHours() *QuietHours {
 	if x != nil {
-		return x.QuietHoursStart
+		return x.QuietHours
 	}
-	return ""
-}
-
-func (x *Preferences) GetQuietHoursEnd() string {
-	if x != nil {
-		return x.QuietHoursEnd
-	}
-	return ""
+	return nil
 }
 
 func (x *Preferences) GetTimeZone() string {
@@ -501,60 +711,199 @@ func (x *Preferences) GetTimeZone() string {
 	return ""
 }
 
+func (x *Preferences) GetEmailOptOut() bool {
+	if x != nil {
+		return x.EmailOptOut
+	}
+	return false
+}
+
+// Webhook is an HTTPS endpoint notifications are POSTed to, signed with its
+// secrets (header Chaos-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">).
+type Webhook struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	WebhookId string                 `protobuf:"bytes,1,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	Scope     WebhookScope           `protobuf:"varint,2,opt,name=scope,proto3,enum=chaos.notification.v1.WebhookScope" json:"scope,omitempty"`
+	// The owner (WEBHOOK_SCOPE_PLAYER); empty for a studio webhook.
+	PlayerId string `protobuf:"bytes,3,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	Url      string `protobuf:"bytes,4,opt,name=url,proto3" json:"url,omitempty"`
+	// The categories it receives.
+	Categories []Category `protobuf:"varint,5,rep,packed,name=categories,proto3,enum=chaos.notification.v1.Category" json:"categories,omitempty"`
+	// Secrets that currently sign its deliveries (more than one while a rotation overlaps).
+	ActiveSecrets int32                  `protobuf:"varint,6,opt,name=active_secrets,json=activeSecrets,proto3" json:"active_secrets,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Webhook) Reset() {
+	*x = Webhook{}
+	mi := &file_chaos_notification_v1_notification_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Webhook) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Webhook) ProtoMessage() {}
+
+func (x *Webhook) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Webhook.ProtoReflect.Descriptor instead.
+func (*Webhook) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Webhook) GetWebhookId() string {
+	if x != nil {
+		return x.WebhookId
+	}
+	return ""
+}
+
+func (x *Webhook) GetScope() WebhookScope {
+	if x != nil {
+		return x.Scope
+	}
+	return WebhookScope_WEBHOOK_SCOPE_UNSPECIFIED
+}
+
+func (x *Webhook) GetPlayerId() string {
+	if x != nil {
+		return x.PlayerId
+	}
+	return ""
+}
+
+func (x *Webhook) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *Webhook) GetCategories() []Category {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *Webhook) GetActiveSecrets() int32 {
+	if x != nil {
+		return x.ActiveSecrets
+	}
+	return 0
+}
+
+func (x *Webhook) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 var File_chaos_notification_v1_notification_proto protoreflect.FileDescriptor
 
 const file_chaos_notification_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"(chaos/notification/v1/notification.proto\x12\x15chaos.notification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x02\n" +
+	"(chaos/notification/v1/notification.proto\x12\x15chaos.notification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x02\n" +
 	"\fNotification\x12'\n" +
-	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1d\n" +
+	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1b\n" +
+	"\tplayer_id\x18\x02 \x01(\tR\bplayerId\x12;\n" +
+	"\bcategory\x18\x03 \x01(\x0e2\x1f.chaos.notification.v1.CategoryR\bcategory\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05title\x18\x05 \x01(\tR\x05title\x12\x12\n" +
+	"\x04body\x18\x06 \x01(\tR\x04body\x12\x12\n" +
+	"\x04link\x18\a \x01(\tR\x04link\x12!\n" +
+	"\fcharacter_id\x18\b \x01(\tR\vcharacterId\x12\x12\n" +
+	"\x04read\x18\t \x01(\bR\x04read\x12;\n" +
+	"\vcreate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12&\n" +
+	"\x0fsource_event_id\x18\v \x01(\tR\rsourceEventId\"\xb9\x04\n" +
+	"\bDelivery\x12\x1f\n" +
+	"\vdelivery_id\x18\x01 \x01(\tR\n" +
+	"deliveryId\x12'\n" +
+	"\x0fnotification_id\x18\x02 \x01(\tR\x0enotificationId\x12\x1b\n" +
+	"\tplayer_id\x18\x03 \x01(\tR\bplayerId\x12;\n" +
+	"\bcategory\x18\x04 \x01(\x0e2\x1f.chaos.notification.v1.CategoryR\bcategory\x12@\n" +
+	"\achannel\x18\x05 \x01(\x0e2&.chaos.notification.v1.DeliveryChannelR\achannel\x12\x1d\n" +
 	"\n" +
-	"account_id\x18\x02 \x01(\tR\taccountId\x12;\n" +
-	"\bcategory\x18\x03 \x01(\x0e2\x1f.chaos.notification.v1.CategoryR\bcategory\x12\x14\n" +
-	"\x05title\x18\x04 \x01(\tR\x05title\x12\x12\n" +
-	"\x04body\x18\x05 \x01(\tR\x04body\x12\x12\n" +
-	"\x04link\x18\x06 \x01(\tR\x04link\x12\x12\n" +
-	"\x04read\x18\a \x01(\bR\x04read\x12;\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xc6\x01\n" +
-	"\bDelivery\x12@\n" +
-	"\achannel\x18\x01 \x01(\x0e2&.chaos.notification.v1.DeliveryChannelR\achannel\x12=\n" +
-	"\x06status\x18\x02 \x01(\x0e2%.chaos.notification.v1.DeliveryStatusR\x06status\x12\x1a\n" +
-	"\battempts\x18\x03 \x01(\x05R\battempts\x12\x1d\n" +
+	"webhook_id\x18\x06 \x01(\tR\twebhookId\x12:\n" +
+	"\x05state\x18\a \x01(\x0e2$.chaos.notification.v1.DeliveryStateR\x05state\x12\x1a\n" +
+	"\battempts\x18\b \x01(\x05R\battempts\x12\x1d\n" +
 	"\n" +
-	"last_error\x18\x04 \x01(\tR\tlastError\"\x95\x01\n" +
-	"\x12CategoryPreference\x12;\n" +
+	"last_error\x18\t \x01(\tR\tlastError\x125\n" +
+	"\bdue_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12=\n" +
+	"\fdeliver_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vdeliverTime\x12;\n" +
+	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\x93\x01\n" +
+	"\x10CategoryChannels\x12;\n" +
 	"\bcategory\x18\x01 \x01(\x0e2\x1f.chaos.notification.v1.CategoryR\bcategory\x12B\n" +
-	"\bchannels\x18\x02 \x03(\x0e2&.chaos.notification.v1.DeliveryChannelR\bchannels\"\xc9\x01\n" +
-	"\vPreferences\x12I\n" +
+	"\bchannels\x18\x02 \x03(\x0e2&.chaos.notification.v1.DeliveryChannelR\bchannels\"4\n" +
 	"\n" +
-	"categories\x18\x01 \x03(\v2).chaos.notification.v1.CategoryPreferenceR\n" +
-	"categories\x12*\n" +
-	"\x11quiet_hours_start\x18\x02 \x01(\tR\x0fquietHoursStart\x12&\n" +
-	"\x0fquiet_hours_end\x18\x03 \x01(\tR\rquietHoursEnd\x12\x1b\n" +
-	"\ttime_zone\x18\x04 \x01(\tR\btimeZone*\xb8\x01\n" +
+	"QuietHours\x12\x14\n" +
+	"\x05start\x18\x01 \x01(\tR\x05start\x12\x10\n" +
+	"\x03end\x18\x02 \x01(\tR\x03end\"\xdb\x01\n" +
+	"\vPreferences\x12G\n" +
+	"\n" +
+	"categories\x18\x01 \x03(\v2'.chaos.notification.v1.CategoryChannelsR\n" +
+	"categories\x12B\n" +
+	"\vquiet_hours\x18\x02 \x01(\v2!.chaos.notification.v1.QuietHoursR\n" +
+	"quietHours\x12\x1b\n" +
+	"\ttime_zone\x18\x03 \x01(\tR\btimeZone\x12\"\n" +
+	"\remail_opt_out\x18\x04 \x01(\bR\vemailOptOut\"\xb7\x02\n" +
+	"\aWebhook\x12\x1d\n" +
+	"\n" +
+	"webhook_id\x18\x01 \x01(\tR\twebhookId\x129\n" +
+	"\x05scope\x18\x02 \x01(\x0e2#.chaos.notification.v1.WebhookScopeR\x05scope\x12\x1b\n" +
+	"\tplayer_id\x18\x03 \x01(\tR\bplayerId\x12\x10\n" +
+	"\x03url\x18\x04 \x01(\tR\x03url\x12?\n" +
+	"\n" +
+	"categories\x18\x05 \x03(\x0e2\x1f.chaos.notification.v1.CategoryR\n" +
+	"categories\x12%\n" +
+	"\x0eactive_secrets\x18\x06 \x01(\x05R\ractiveSecrets\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime*\xab\x01\n" +
 	"\bCategory\x12\x18\n" +
-	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x13\n" +
-	"\x0fCATEGORY_SOCIAL\x10\x01\x12\x13\n" +
+	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14CATEGORY_PROGRESSION\x10\x01\x12\x13\n" +
 	"\x0fCATEGORY_COMBAT\x10\x02\x12\x12\n" +
 	"\x0eCATEGORY_TRADE\x10\x03\x12\x12\n" +
-	"\x0eCATEGORY_GUILD\x10\x04\x12\x13\n" +
-	"\x0fCATEGORY_EVENTS\x10\x05\x12\x15\n" +
-	"\x11CATEGORY_SECURITY\x10\x06\x12\x14\n" +
-	"\x10CATEGORY_BILLING\x10\a*\xa5\x01\n" +
+	"\x0eCATEGORY_GUILD\x10\x04\x12\x18\n" +
+	"\x14CATEGORY_MATCHMAKING\x10\x05\x12\x14\n" +
+	"\x10CATEGORY_BILLING\x10\x06*\x8a\x01\n" +
 	"\x0fDeliveryChannel\x12 \n" +
 	"\x1cDELIVERY_CHANNEL_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_CHANNEL_IN_APP\x10\x01\x12\x1a\n" +
-	"\x16DELIVERY_CHANNEL_EMAIL\x10\x02\x12\x19\n" +
-	"\x15DELIVERY_CHANNEL_PUSH\x10\x03\x12\x1c\n" +
-	"\x18DELIVERY_CHANNEL_WEBHOOK\x10\x04*\xc7\x01\n" +
-	"\x0eDeliveryStatus\x12\x1f\n" +
-	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
-	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x1d\n" +
-	"\x19DELIVERY_STATUS_DELIVERED\x10\x02\x12\x1c\n" +
-	"\x18DELIVERY_STATUS_RETRYING\x10\x03\x12\x1a\n" +
-	"\x16DELIVERY_STATUS_FAILED\x10\x04\x12\x1e\n" +
-	"\x1aDELIVERY_STATUS_SUPPRESSED\x10\x05B\xdd\x01\n" +
+	"\x16DELIVERY_CHANNEL_EMAIL\x10\x02\x12\x1c\n" +
+	"\x18DELIVERY_CHANNEL_WEBHOOK\x10\x03*\xe4\x01\n" +
+	"\rDeliveryState\x12\x1e\n" +
+	"\x1aDELIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16DELIVERY_STATE_PENDING\x10\x01\x12\x1a\n" +
+	"\x16DELIVERY_STATE_SENDING\x10\x02\x12\x1c\n" +
+	"\x18DELIVERY_STATE_DELIVERED\x10\x03\x12\x1b\n" +
+	"\x17DELIVERY_STATE_RETRYING\x10\x04\x12 \n" +
+	"\x1cDELIVERY_STATE_DEAD_LETTERED\x10\x05\x12\x1e\n" +
+	"\x1aDELIVERY_STATE_UNCONFIRMED\x10\x06*a\n" +
+	"\fWebhookScope\x12\x1d\n" +
+	"\x19WEBHOOK_SCOPE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14WEBHOOK_SCOPE_PLAYER\x10\x01\x12\x18\n" +
+	"\x14WEBHOOK_SCOPE_STUDIO\x10\x02B\xdd\x01\n" +
 	"\x19com.chaos.notification.v1B\x11NotificationProtoP\x01Z7chaos.world/gen/go/chaos/notification/v1;notificationv1\xa2\x02\x03CNX\xaa\x02\x15Chaos.Notification.V1\xca\x02\x15Chaos\\Notification\\V1\xe2\x02!Chaos\\Notification\\V1\\GPBMetadata\xea\x02\x17Chaos::Notification::V1b\x06proto3"
 
 var (
@@ -569,31 +918,42 @@ func file_chaos_notification_v1_notification_proto_rawDescGZIP() []byte {
 	return file_chaos_notification_v1_notification_proto_rawDescData
 }
 
-var file_chaos_notification_v1_notification_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_chaos_notification_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_chaos_notification_v1_notification_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_chaos_notification_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_chaos_notification_v1_notification_proto_goTypes = []any{
 	(Category)(0),                 // 0: chaos.notification.v1.Category
 	(DeliveryChannel)(0),          // 1: chaos.notification.v1.DeliveryChannel
-	(DeliveryStatus)(0),           // 2: chaos.notification.v1.DeliveryStatus
-	(*Notification)(nil),          // 3: chaos.notification.v1.Notification
-	(*Delivery)(nil),              // 4: chaos.notification.v1.Delivery
-	(*CategoryPreference)(nil),    // 5: chaos.notification.v1.CategoryPreference
-	(*Preferences)(nil),           // 6: chaos.notification.v1.Preferences
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(DeliveryState)(0),            // 2: chaos.notification.v1.DeliveryState
+	(WebhookScope)(0),             // 3: chaos.notification.v1.WebhookScope
+	(*Notification)(nil),          // 4: chaos.notification.v1.Notification
+	(*Delivery)(nil),              // 5: chaos.notification.v1.Delivery
+	(*CategoryChannels)(nil),      // 6: chaos.notification.v1.CategoryChannels
+	(*QuietHours)(nil),            // 7: chaos.notification.v1.QuietHours
+	(*Preferences)(nil),           // 8: chaos.notification.v1.Preferences
+	(*Webhook)(nil),               // 9: chaos.notification.v1.Webhook
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_chaos_notification_v1_notification_proto_depIdxs = []int32{
-	0, // 0: chaos.notification.v1.Notification.category:type_name -> chaos.notification.v1.Category
-	7, // 1: chaos.notification.v1.Notification.create_time:type_name -> google.protobuf.Timestamp
-	1, // 2: chaos.notification.v1.Delivery.channel:type_name -> chaos.notification.v1.DeliveryChannel
-	2, // 3: chaos.notification.v1.Delivery.status:type_name -> chaos.notification.v1.DeliveryStatus
-	0, // 4: chaos.notification.v1.CategoryPreference.category:type_name -> chaos.notification.v1.Category
-	1, // 5: chaos.notification.v1.CategoryPreference.channels:type_name -> chaos.notification.v1.DeliveryChannel
-	5, // 6: chaos.notification.v1.Preferences.categories:type_name -> chaos.notification.v1.CategoryPreference
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	0,  // 0: chaos.notification.v1.Notification.category:type_name -> chaos.notification.v1.Category
+	10, // 1: chaos.notification.v1.Notification.create_time:type_name -> google.protobuf.Timestamp
+	0,  // 2: chaos.notification.v1.Delivery.category:type_name -> chaos.notification.v1.Category
+	1,  // 3: chaos.notification.v1.Delivery.channel:type_name -> chaos.notification.v1.DeliveryChannel
+	2,  // 4: chaos.notification.v1.Delivery.state:type_name -> chaos.notification.v1.DeliveryState
+	10, // 5: chaos.notification.v1.Delivery.due_time:type_name -> google.protobuf.Timestamp
+	10, // 6: chaos.notification.v1.Delivery.deliver_time:type_name -> google.protobuf.Timestamp
+	10, // 7: chaos.notification.v1.Delivery.update_time:type_name -> google.protobuf.Timestamp
+	0,  // 8: chaos.notification.v1.CategoryChannels.category:type_name -> chaos.notification.v1.Category
+	1,  // 9: chaos.notification.v1.CategoryChannels.channels:type_name -> chaos.notification.v1.DeliveryChannel
+	6,  // 10: chaos.notification.v1.Preferences.categories:type_name -> chaos.notification.v1.CategoryChannels
+	7,  // 11: chaos.notification.v1.Preferences.quiet_hours:type_name -> chaos.notification.v1.QuietHours
+	3,  // 12: chaos.notification.v1.Webhook.scope:type_name -> chaos.notification.v1.WebhookScope
+	0,  // 13: chaos.notification.v1.Webhook.categories:type_name -> chaos.notification.v1.Category
+	10, // 14: chaos.notification.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_chaos_notification_v1_notification_proto_init() }
@@ -606,8 +966,8 @@ func file_chaos_notification_v1_notification_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_notification_v1_notification_proto_rawDesc), len(file_chaos_notification_v1_notification_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   4,
+			NumEnums:      4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

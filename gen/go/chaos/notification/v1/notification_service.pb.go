@@ -22,7 +22,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// GetPreferencesRequest has no fields.
+// GetPreferencesRequest has no fields: the caller's preferences.
 type GetPreferencesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -149,7 +149,7 @@ func (x *UpdatePreferencesRequest) GetPreferences() *Preferences {
 	return nil
 }
 
-// UpdatePreferencesResponse is the stored preferences.
+// UpdatePreferencesResponse is the stored preferences, defaults filled in.
 type UpdatePreferencesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Preferences   *Preferences           `protobuf:"bytes,1,opt,name=preferences,proto3" json:"preferences,omitempty"`
@@ -196,10 +196,11 @@ func (x *UpdatePreferencesResponse) GetPreferences() *Preferences {
 
 // ListNotificationsRequest is paged.
 type ListNotificationsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UnreadOnly    bool                   `protobuf:"varint,1,opt,name=unread_only,json=unreadOnly,proto3" json:"unread_only,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	UnreadOnly bool                   `protobuf:"varint,1,opt,name=unread_only,json=unreadOnly,proto3" json:"unread_only,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -260,6 +261,8 @@ type ListNotificationsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Notifications []*Notification        `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
 	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The caller's unread notifications, all pages together.
+	UnreadCount   int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -308,12 +311,21 @@ func (x *ListNotificationsResponse) GetNextPageToken() string {
 	return ""
 }
 
-// MarkNotificationsReadRequest names them.
+func (x *ListNotificationsResponse) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+// MarkNotificationsReadRequest names them, or all.
 type MarkNotificationsReadRequest struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	NotificationIds []string               `protobuf:"bytes,1,rep,name=notification_ids,json=notificationIds,proto3" json:"notification_ids,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Every unread notification of the caller (notification_ids must then be empty).
+	All           bool `protobuf:"varint,2,opt,name=all,proto3" json:"all,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MarkNotificationsReadRequest) Reset() {
@@ -353,10 +365,18 @@ func (x *MarkNotificationsReadRequest) GetNotificationIds() []string {
 	return nil
 }
 
+func (x *MarkNotificationsReadRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
 // MarkNotificationsReadResponse says how many changed.
 type MarkNotificationsReadResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UpdatedCount  int32                  `protobuf:"varint,1,opt,name=updated_count,json=updatedCount,proto3" json:"updated_count,omitempty"`
+	UnreadCount   int32                  `protobuf:"varint,2,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -398,27 +418,39 @@ func (x *MarkNotificationsReadResponse) GetUpdatedCount() int32 {
 	return 0
 }
 
-// StreamNotificationsRequest has no fields: it streams the caller's notifications.
-type StreamNotificationsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+func (x *MarkNotificationsReadResponse) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+// RegisterWebhookRequest describes the endpoint.
+type RegisterWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// https (http only where the deployment allows private addresses, e.g. tests on 127.0.0.1).
+	Url        string     `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	Categories []Category `protobuf:"varint,2,rep,packed,name=categories,proto3,enum=chaos.notification.v1.Category" json:"categories,omitempty"`
+	// WEBHOOK_SCOPE_PLAYER when unset; WEBHOOK_SCOPE_STUDIO needs an admin.
+	Scope         WebhookScope `protobuf:"varint,3,opt,name=scope,proto3,enum=chaos.notification.v1.WebhookScope" json:"scope,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *StreamNotificationsRequest) Reset() {
-	*x = StreamNotificationsRequest{}
+func (x *RegisterWebhookRequest) Reset() {
+	*x = RegisterWebhookRequest{}
 	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *StreamNotificationsRequest) String() string {
+func (x *RegisterWebhookRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*StreamNotificationsRequest) ProtoMessage() {}
+func (*RegisterWebhookRequest) ProtoMessage() {}
 
-func (x *StreamNotificationsRequest) ProtoReflect() protoreflect.Message {
+func (x *RegisterWebhookRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -430,80 +462,109 @@ func (x *StreamNotificationsRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use StreamNotificationsRequest.ProtoReflect.Descriptor instead.
-func (*StreamNotificationsRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use RegisterWebhookRequest.ProtoReflect.Descriptor instead.
+func (*RegisterWebhookRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{8}
 }
 
-// StreamNotificationsResponse is one notification.
-type StreamNotificationsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Notification  *Notification          `protobuf:"bytes,1,opt,name=notification,proto3" json:"notification,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *StreamNotificationsResponse) Reset() {
-	*x = StreamNotificationsResponse{}
-	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *StreamNotificationsResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*StreamNotificationsResponse) ProtoMessage() {}
-
-func (x *StreamNotificationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[9]
+func (x *RegisterWebhookRequest) GetUrl() string {
 	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
+		return x.Url
 	}
-	return mi.MessageOf(x)
+	return ""
 }
 
-// Deprecated: Use StreamNotificationsResponse.ProtoReflect.Descriptor instead.
-func (*StreamNotificationsResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{9}
-}
-
-func (x *StreamNotificationsResponse) GetNotification() *Notification {
+func (x *RegisterWebhookRequest) GetCategories() []Category {
 	if x != nil {
-		return x.Notification
+		return x.Categories
 	}
 	return nil
 }
 
-// RegisterPushDeviceRequest describes the device.
-type RegisterPushDeviceRequest struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	DeviceToken string                 `protobuf:"bytes,1,opt,name=device_token,json=deviceToken,proto3" json:"device_token,omitempty"`
-	// "ios", "android" or "web".
-	Platform      string `protobuf:"bytes,2,opt,name=platform,proto3" json:"platform,omitempty"`
+func (x *RegisterWebhookRequest) GetScope() WebhookScope {
+	if x != nil {
+		return x.Scope
+	}
+	return WebhookScope_WEBHOOK_SCOPE_UNSPECIFIED
+}
+
+// RegisterWebhookResponse is the webhook and its signing secret.
+type RegisterWebhookResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Webhook *Webhook               `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	// "whsec_..." : verify Chaos-Signature with it. Shown only here.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *RegisterPushDeviceRequest) Reset() {
-	*x = RegisterPushDeviceRequest{}
+func (x *RegisterWebhookResponse) Reset() {
+	*x = RegisterWebhookResponse{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterWebhookResponse) ProtoMessage() {}
+
+func (x *RegisterWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterWebhookResponse.ProtoReflect.Descriptor instead.
+func (*RegisterWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *RegisterWebhookResponse) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+func (x *RegisterWebhookResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+// ListWebhooksRequest selects whose webhooks.
+type ListWebhooksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// WEBHOOK_SCOPE_PLAYER when unset; WEBHOOK_SCOPE_STUDIO needs an admin.
+	Scope         WebhookScope `protobuf:"varint,1,opt,name=scope,proto3,enum=chaos.notification.v1.WebhookScope" json:"scope,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhooksRequest) Reset() {
+	*x = ListWebhooksRequest{}
 	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *RegisterPushDeviceRequest) String() string {
+func (x *ListWebhooksRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*RegisterPushDeviceRequest) ProtoMessage() {}
+func (*ListWebhooksRequest) ProtoMessage() {}
 
-func (x *RegisterPushDeviceRequest) ProtoReflect() protoreflect.Message {
+func (x *ListWebhooksRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -515,47 +576,40 @@ func (x *RegisterPushDeviceRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use RegisterPushDeviceRequest.ProtoReflect.Descriptor instead.
-func (*RegisterPushDeviceRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use ListWebhooksRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhooksRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{10}
 }
 
-func (x *RegisterPushDeviceRequest) GetDeviceToken() string {
+func (x *ListWebhooksRequest) GetScope() WebhookScope {
 	if x != nil {
-		return x.DeviceToken
+		return x.Scope
 	}
-	return ""
+	return WebhookScope_WEBHOOK_SCOPE_UNSPECIFIED
 }
 
-func (x *RegisterPushDeviceRequest) GetPlatform() string {
-	if x != nil {
-		return x.Platform
-	}
-	return ""
-}
-
-// RegisterPushDeviceResponse confirms it.
-type RegisterPushDeviceResponse struct {
+// ListWebhooksResponse is every webhook of that scope.
+type ListWebhooksResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	DeviceId      string                 `protobuf:"bytes,1,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
+	Webhooks      []*Webhook             `protobuf:"bytes,1,rep,name=webhooks,proto3" json:"webhooks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *RegisterPushDeviceResponse) Reset() {
-	*x = RegisterPushDeviceResponse{}
+func (x *ListWebhooksResponse) Reset() {
+	*x = ListWebhooksResponse{}
 	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *RegisterPushDeviceResponse) String() string {
+func (x *ListWebhooksResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*RegisterPushDeviceResponse) ProtoMessage() {}
+func (*ListWebhooksResponse) ProtoMessage() {}
 
-func (x *RegisterPushDeviceResponse) ProtoReflect() protoreflect.Message {
+func (x *ListWebhooksResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -567,16 +621,511 @@ func (x *RegisterPushDeviceResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use RegisterPushDeviceResponse.ProtoReflect.Descriptor instead.
-func (*RegisterPushDeviceResponse) Descriptor() ([]byte, []int) {
+// Deprecated: Use ListWebhooksResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhooksResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{11}
 }
 
-func (x *RegisterPushDeviceResponse) GetDeviceId() string {
+func (x *ListWebhooksResponse) GetWebhooks() []*Webhook {
 	if x != nil {
-		return x.DeviceId
+		return x.Webhooks
+	}
+	return nil
+}
+
+// RotateWebhookSecretRequest names the webhook.
+type RotateWebhookSecretRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WebhookId     string                 `protobuf:"bytes,1,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateWebhookSecretRequest) Reset() {
+	*x = RotateWebhookSecretRequest{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateWebhookSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateWebhookSecretRequest) ProtoMessage() {}
+
+func (x *RotateWebhookSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateWebhookSecretRequest.ProtoReflect.Descriptor instead.
+func (*RotateWebhookSecretRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RotateWebhookSecretRequest) GetWebhookId() string {
+	if x != nil {
+		return x.WebhookId
 	}
 	return ""
+}
+
+// RotateWebhookSecretResponse is the new secret.
+type RotateWebhookSecretResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Webhook       *Webhook               `protobuf:"bytes,1,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	Secret        string                 `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateWebhookSecretResponse) Reset() {
+	*x = RotateWebhookSecretResponse{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateWebhookSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateWebhookSecretResponse) ProtoMessage() {}
+
+func (x *RotateWebhookSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateWebhookSecretResponse.ProtoReflect.Descriptor instead.
+func (*RotateWebhookSecretResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RotateWebhookSecretResponse) GetWebhook() *Webhook {
+	if x != nil {
+		return x.Webhook
+	}
+	return nil
+}
+
+func (x *RotateWebhookSecretResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+// DeleteWebhookRequest names the webhook.
+type DeleteWebhookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WebhookId     string                 `protobuf:"bytes,1,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWebhookRequest) Reset() {
+	*x = DeleteWebhookRequest{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWebhookRequest) ProtoMessage() {}
+
+func (x *DeleteWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWebhookRequest.ProtoReflect.Descriptor instead.
+func (*DeleteWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *DeleteWebhookRequest) GetWebhookId() string {
+	if x != nil {
+		return x.WebhookId
+	}
+	return ""
+}
+
+// DeleteWebhookResponse has no fields.
+type DeleteWebhookResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWebhookResponse) Reset() {
+	*x = DeleteWebhookResponse{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWebhookResponse) ProtoMessage() {}
+
+func (x *DeleteWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWebhookResponse.ProtoReflect.Descriptor instead.
+func (*DeleteWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{15}
+}
+
+// ListDeliveriesRequest is paged.
+type ListDeliveriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only these states; all when empty.
+	States []DeliveryState `protobuf:"varint,1,rep,packed,name=states,proto3,enum=chaos.notification.v1.DeliveryState" json:"states,omitempty"`
+	// Only deliveries of this notification, when set.
+	NotificationId string `protobuf:"bytes,2,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
+	// WEBHOOK_SCOPE_STUDIO: the studio webhooks' deliveries (an admin).
+	Scope WebhookScope `protobuf:"varint,3,opt,name=scope,proto3,enum=chaos.notification.v1.WebhookScope" json:"scope,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeliveriesRequest) Reset() {
+	*x = ListDeliveriesRequest{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeliveriesRequest) ProtoMessage() {}
+
+func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*ListDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListDeliveriesRequest) GetStates() []DeliveryState {
+	if x != nil {
+		return x.States
+	}
+	return nil
+}
+
+func (x *ListDeliveriesRequest) GetNotificationId() string {
+	if x != nil {
+		return x.NotificationId
+	}
+	return ""
+}
+
+func (x *ListDeliveriesRequest) GetScope() WebhookScope {
+	if x != nil {
+		return x.Scope
+	}
+	return WebhookScope_WEBHOOK_SCOPE_UNSPECIFIED
+}
+
+func (x *ListDeliveriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDeliveriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListDeliveriesResponse is one page.
+type ListDeliveriesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deliveries    []*Delivery            `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeliveriesResponse) Reset() {
+	*x = ListDeliveriesResponse{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeliveriesResponse) ProtoMessage() {}
+
+func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*ListDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListDeliveriesResponse) GetDeliveries() []*Delivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
+
+func (x *ListDeliveriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ReplayDeliveryRequest names the delivery.
+type ReplayDeliveryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DeliveryId    string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayDeliveryRequest) Reset() {
+	*x = ReplayDeliveryRequest{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayDeliveryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayDeliveryRequest) ProtoMessage() {}
+
+func (x *ReplayDeliveryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayDeliveryRequest.ProtoReflect.Descriptor instead.
+func (*ReplayDeliveryRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ReplayDeliveryRequest) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+// ReplayDeliveryResponse is the delivery, pending again.
+type ReplayDeliveryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Delivery      *Delivery              `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayDeliveryResponse) Reset() {
+	*x = ReplayDeliveryResponse{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayDeliveryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayDeliveryResponse) ProtoMessage() {}
+
+func (x *ReplayDeliveryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayDeliveryResponse.ProtoReflect.Descriptor instead.
+func (*ReplayDeliveryResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ReplayDeliveryResponse) GetDelivery() *Delivery {
+	if x != nil {
+		return x.Delivery
+	}
+	return nil
+}
+
+// UnsubscribeRequest carries the token of the link.
+type UnsubscribeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsubscribeRequest) Reset() {
+	*x = UnsubscribeRequest{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsubscribeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsubscribeRequest) ProtoMessage() {}
+
+func (x *UnsubscribeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsubscribeRequest.ProtoReflect.Descriptor instead.
+func (*UnsubscribeRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UnsubscribeRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+// UnsubscribeResponse confirms it.
+type UnsubscribeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when email was on until now.
+	Changed       bool `protobuf:"varint,1,opt,name=changed,proto3" json:"changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsubscribeResponse) Reset() {
+	*x = UnsubscribeResponse{}
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsubscribeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsubscribeResponse) ProtoMessage() {}
+
+func (x *UnsubscribeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_notification_v1_notification_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsubscribeResponse.ProtoReflect.Descriptor instead.
+func (*UnsubscribeResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_notification_v1_notification_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *UnsubscribeResponse) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
 }
 
 var File_chaos_notification_v1_notification_service_proto protoreflect.FileDescriptor
@@ -596,30 +1145,76 @@ const file_chaos_notification_v1_notification_service_proto_rawDesc = "" +
 	"unreadOnly\x12&\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\x8e\x01\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\xb1\x01\n" +
 	"\x19ListNotificationsResponse\x12I\n" +
 	"\rnotifications\x18\x01 \x03(\v2#.chaos.notification.v1.NotificationR\rnotifications\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n" +
-	"\x1cMarkNotificationsReadRequest\x12<\n" +
-	"\x10notification_ids\x18\x01 \x03(\tB\x11\xbaH\x0e\x92\x01\v\b\x01\x10d\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\"D\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
+	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\"l\n" +
+	"\x1cMarkNotificationsReadRequest\x12:\n" +
+	"\x10notification_ids\x18\x01 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10d\"\x05r\x03\xb0\x01\x01R\x0fnotificationIds\x12\x10\n" +
+	"\x03all\x18\x02 \x01(\bR\x03all\"g\n" +
 	"\x1dMarkNotificationsReadResponse\x12#\n" +
-	"\rupdated_count\x18\x01 \x01(\x05R\fupdatedCount\"\x1c\n" +
-	"\x1aStreamNotificationsRequest\"f\n" +
-	"\x1bStreamNotificationsResponse\x12G\n" +
-	"\fnotification\x18\x01 \x01(\v2#.chaos.notification.v1.NotificationR\fnotification\"\x80\x01\n" +
-	"\x19RegisterPushDeviceRequest\x12-\n" +
-	"\fdevice_token\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\b\x18\x80 R\vdeviceToken\x124\n" +
-	"\bplatform\x18\x02 \x01(\tB\x18\xbaH\x15r\x13R\x03iosR\aandroidR\x03webR\bplatform\"9\n" +
-	"\x1aRegisterPushDeviceResponse\x12\x1b\n" +
-	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId2\xf4\x05\n" +
+	"\rupdated_count\x18\x01 \x01(\x05R\fupdatedCount\x12!\n" +
+	"\funread_count\x18\x02 \x01(\x05R\vunreadCount\"\xd6\x01\n" +
+	"\x16RegisterWebhookRequest\x12\x1f\n" +
+	"\x03url\x18\x01 \x01(\tB\r\xbaH\n" +
+	"r\b\x10\x01\x18\x80\x10\x88\x01\x01R\x03url\x12V\n" +
+	"\n" +
+	"categories\x18\x02 \x03(\x0e2\x1f.chaos.notification.v1.CategoryB\x15\xbaH\x12\x92\x01\x0f\b\x01\x10\x10\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\n" +
+	"categories\x12C\n" +
+	"\x05scope\x18\x03 \x01(\x0e2#.chaos.notification.v1.WebhookScopeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05scope\"k\n" +
+	"\x17RegisterWebhookResponse\x128\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1e.chaos.notification.v1.WebhookR\awebhook\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"Z\n" +
+	"\x13ListWebhooksRequest\x12C\n" +
+	"\x05scope\x18\x01 \x01(\x0e2#.chaos.notification.v1.WebhookScopeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05scope\"R\n" +
+	"\x14ListWebhooksResponse\x12:\n" +
+	"\bwebhooks\x18\x01 \x03(\v2\x1e.chaos.notification.v1.WebhookR\bwebhooks\"E\n" +
+	"\x1aRotateWebhookSecretRequest\x12'\n" +
+	"\n" +
+	"webhook_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\twebhookId\"o\n" +
+	"\x1bRotateWebhookSecretResponse\x128\n" +
+	"\awebhook\x18\x01 \x01(\v2\x1e.chaos.notification.v1.WebhookR\awebhook\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"?\n" +
+	"\x14DeleteWebhookRequest\x12'\n" +
+	"\n" +
+	"webhook_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\twebhookId\"\x17\n" +
+	"\x15DeleteWebhookResponse\"\xb4\x02\n" +
+	"\x15ListDeliveriesRequest\x12O\n" +
+	"\x06states\x18\x01 \x03(\x0e2$.chaos.notification.v1.DeliveryStateB\x11\xbaH\x0e\x92\x01\v\x10\b\"\a\x82\x01\x04\x10\x01 \x00R\x06states\x124\n" +
+	"\x0fnotification_id\x18\x02 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x0enotificationId\x12C\n" +
+	"\x05scope\x18\x03 \x01(\x0e2#.chaos.notification.v1.WebhookScopeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05scope\x12&\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\x81\x01\n" +
+	"\x16ListDeliveriesResponse\x12?\n" +
+	"\n" +
+	"deliveries\x18\x01 \x03(\v2\x1f.chaos.notification.v1.DeliveryR\n" +
+	"deliveries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"B\n" +
+	"\x15ReplayDeliveryRequest\x12)\n" +
+	"\vdelivery_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"deliveryId\"U\n" +
+	"\x16ReplayDeliveryResponse\x12;\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1f.chaos.notification.v1.DeliveryR\bdelivery\"6\n" +
+	"\x12UnsubscribeRequest\x12 \n" +
+	"\x05token\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x04R\x05token\"/\n" +
+	"\x13UnsubscribeResponse\x12\x18\n" +
+	"\achanged\x18\x01 \x01(\bR\achanged2\x82\n" +
+	"\n" +
 	"\x13NotificationService\x12m\n" +
 	"\x0eGetPreferences\x12,.chaos.notification.v1.GetPreferencesRequest\x1a-.chaos.notification.v1.GetPreferencesResponse\x12v\n" +
 	"\x11UpdatePreferences\x12/.chaos.notification.v1.UpdatePreferencesRequest\x1a0.chaos.notification.v1.UpdatePreferencesResponse\x12v\n" +
 	"\x11ListNotifications\x12/.chaos.notification.v1.ListNotificationsRequest\x1a0.chaos.notification.v1.ListNotificationsResponse\x12\x82\x01\n" +
-	"\x15MarkNotificationsRead\x123.chaos.notification.v1.MarkNotificationsReadRequest\x1a4.chaos.notification.v1.MarkNotificationsReadResponse\x12~\n" +
-	"\x13StreamNotifications\x121.chaos.notification.v1.StreamNotificationsRequest\x1a2.chaos.notification.v1.StreamNotificationsResponse0\x01\x12y\n" +
-	"\x12RegisterPushDevice\x120.chaos.notification.v1.RegisterPushDeviceRequest\x1a1.chaos.notification.v1.RegisterPushDeviceResponseB\xe4\x01\n" +
+	"\x15MarkNotificationsRead\x123.chaos.notification.v1.MarkNotificationsReadRequest\x1a4.chaos.notification.v1.MarkNotificationsReadResponse\x12p\n" +
+	"\x0fRegisterWebhook\x12-.chaos.notification.v1.RegisterWebhookRequest\x1a..chaos.notification.v1.RegisterWebhookResponse\x12g\n" +
+	"\fListWebhooks\x12*.chaos.notification.v1.ListWebhooksRequest\x1a+.chaos.notification.v1.ListWebhooksResponse\x12|\n" +
+	"\x13RotateWebhookSecret\x121.chaos.notification.v1.RotateWebhookSecretRequest\x1a2.chaos.notification.v1.RotateWebhookSecretResponse\x12j\n" +
+	"\rDeleteWebhook\x12+.chaos.notification.v1.DeleteWebhookRequest\x1a,.chaos.notification.v1.DeleteWebhookResponse\x12m\n" +
+	"\x0eListDeliveries\x12,.chaos.notification.v1.ListDeliveriesRequest\x1a-.chaos.notification.v1.ListDeliveriesResponse\x12m\n" +
+	"\x0eReplayDelivery\x12,.chaos.notification.v1.ReplayDeliveryRequest\x1a-.chaos.notification.v1.ReplayDeliveryResponse\x12d\n" +
+	"\vUnsubscribe\x12).chaos.notification.v1.UnsubscribeRequest\x1a*.chaos.notification.v1.UnsubscribeResponseB\xe4\x01\n" +
 	"\x19com.chaos.notification.v1B\x18NotificationServiceProtoP\x01Z7chaos.world/gen/go/chaos/notification/v1;notificationv1\xa2\x02\x03CNX\xaa\x02\x15Chaos.Notification.V1\xca\x02\x15Chaos\\Notification\\V1\xe2\x02!Chaos\\Notification\\V1\\GPBMetadata\xea\x02\x17Chaos::Notification::V1b\x06proto3"
 
 var (
@@ -634,7 +1229,7 @@ func file_chaos_notification_v1_notification_service_proto_rawDescGZIP() []byte 
 	return file_chaos_notification_v1_notification_service_proto_rawDescData
 }
 
-var file_chaos_notification_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_chaos_notification_v1_notification_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_chaos_notification_v1_notification_service_proto_goTypes = []any{
 	(*GetPreferencesRequest)(nil),         // 0: chaos.notification.v1.GetPreferencesRequest
 	(*GetPreferencesResponse)(nil),        // 1: chaos.notification.v1.GetPreferencesResponse
@@ -644,36 +1239,70 @@ var file_chaos_notification_v1_notification_service_proto_goTypes = []any{
 	(*ListNotificationsResponse)(nil),     // 5: chaos.notification.v1.ListNotificationsResponse
 	(*MarkNotificationsReadRequest)(nil),  // 6: chaos.notification.v1.MarkNotificationsReadRequest
 	(*MarkNotificationsReadResponse)(nil), // 7: chaos.notification.v1.MarkNotificationsReadResponse
-	(*StreamNotificationsRequest)(nil),    // 8: chaos.notification.v1.StreamNotificationsRequest
-	(*StreamNotificationsResponse)(nil),   // 9: chaos.notification.v1.StreamNotificationsResponse
-	(*RegisterPushDeviceRequest)(nil),     // 10: chaos.notification.v1.RegisterPushDeviceRequest
-	(*RegisterPushDeviceResponse)(nil),    // 11: chaos.notification.v1.RegisterPushDeviceResponse
-	(*Preferences)(nil),                   // 12: chaos.notification.v1.Preferences
-	(*Notification)(nil),                  // 13: chaos.notification.v1.Notification
+	(*RegisterWebhookRequest)(nil),        // 8: chaos.notification.v1.RegisterWebhookRequest
+	(*RegisterWebhookResponse)(nil),       // 9: chaos.notification.v1.RegisterWebhookResponse
+	(*ListWebhooksRequest)(nil),           // 10: chaos.notification.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),          // 11: chaos.notification.v1.ListWebhooksResponse
+	(*RotateWebhookSecretRequest)(nil),    // 12: chaos.notification.v1.RotateWebhookSecretRequest
+	(*RotateWebhookSecretResponse)(nil),   // 13: chaos.notification.v1.RotateWebhookSecretResponse
+	(*DeleteWebhookRequest)(nil),          // 14: chaos.notification.v1.DeleteWebhookRequest
+	(*DeleteWebhookResponse)(nil),         // 15: chaos.notification.v1.DeleteWebhookResponse
+	(*ListDeliveriesRequest)(nil),         // 16: chaos.notification.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),        // 17: chaos.notification.v1.ListDeliveriesResponse
+	(*ReplayDeliveryRequest)(nil),         // 18: chaos.notification.v1.ReplayDeliveryRequest
+	(*ReplayDeliveryResponse)(nil),        // 19: chaos.notification.v1.ReplayDeliveryResponse
+	(*UnsubscribeRequest)(nil),            // 20: chaos.notification.v1.UnsubscribeRequest
+	(*UnsubscribeResponse)(nil),           // 21: chaos.notification.v1.UnsubscribeResponse
+	(*Preferences)(nil),                   // 22: chaos.notification.v1.Preferences
+	(*Notification)(nil),                  // 23: chaos.notification.v1.Notification
+	(Category)(0),                         // 24: chaos.notification.v1.Category
+	(WebhookScope)(0),                     // 25: chaos.notification.v1.WebhookScope
+	(*Webhook)(nil),                       // 26: chaos.notification.v1.Webhook
+	(DeliveryState)(0),                    // 27: chaos.notification.v1.DeliveryState
+	(*Delivery)(nil),                      // 28: chaos.notification.v1.Delivery
 }
 var file_chaos_notification_v1_notification_service_proto_depIdxs = []int32{
-	12, // 0: chaos.notification.v1.GetPreferencesResponse.preferences:type_name -> chaos.notification.v1.Preferences
-	12, // 1: chaos.notification.v1.UpdatePreferencesRequest.preferences:type_name -> chaos.notification.v1.Preferences
-	12, // 2: chaos.notification.v1.UpdatePreferencesResponse.preferences:type_name -> chaos.notification.v1.Preferences
-	13, // 3: chaos.notification.v1.ListNotificationsResponse.notifications:type_name -> chaos.notification.v1.Notification
-	13, // 4: chaos.notification.v1.StreamNotificationsResponse.notification:type_name -> chaos.notification.v1.Notification
-	0,  // 5: chaos.notification.v1.NotificationService.GetPreferences:input_type -> chaos.notification.v1.GetPreferencesRequest
-	2,  // 6: chaos.notification.v1.NotificationService.UpdatePreferences:input_type -> chaos.notification.v1.UpdatePreferencesRequest
-	4,  // 7: chaos.notification.v1.NotificationService.ListNotifications:input_type -> chaos.notification.v1.ListNotificationsRequest
-	6,  // 8: chaos.notification.v1.NotificationService.MarkNotificationsRead:input_type -> chaos.notification.v1.MarkNotificationsReadRequest
-	8,  // 9: chaos.notification.v1.NotificationService.StreamNotifications:input_type -> chaos.notification.v1.StreamNotificationsRequest
-	10, // 10: chaos.notification.v1.NotificationService.RegisterPushDevice:input_type -> chaos.notification.v1.RegisterPushDeviceRequest
-	1,  // 11: chaos.notification.v1.NotificationService.GetPreferences:output_type -> chaos.notification.v1.GetPreferencesResponse
-	3,  // 12: chaos.notification.v1.NotificationService.UpdatePreferences:output_type -> chaos.notification.v1.UpdatePreferencesResponse
-	5,  // 13: chaos.notification.v1.NotificationService.ListNotifications:output_type -> chaos.notification.v1.ListNotificationsResponse
-	7,  // 14: chaos.notification.v1.NotificationService.MarkNotificationsRead:output_type -> chaos.notification.v1.MarkNotificationsReadResponse
-	9,  // 15: chaos.notification.v1.NotificationService.StreamNotifications:output_type -> chaos.notification.v1.StreamNotificationsResponse
-	11, // 16: chaos.notification.v1.NotificationService.RegisterPushDevice:output_type -> chaos.notification.v1.RegisterPushDeviceResponse
-	11, // [11:17] is the sub-list for method output_type
-	5,  // [5:11] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	22, // 0: chaos.notification.v1.GetPreferencesResponse.preferences:type_name -> chaos.notification.v1.Preferences
+	22, // 1: chaos.notification.v1.UpdatePreferencesRequest.preferences:type_name -> chaos.notification.v1.Preferences
+	22, // 2: chaos.notification.v1.UpdatePreferencesResponse.preferences:type_name -> chaos.notification.v1.Preferences
+	23, // 3: chaos.notification.v1.ListNotificationsResponse.notifications:type_name -> chaos.notification.v1.Notification
+	24, // 4: chaos.notification.v1.RegisterWebhookRequest.categories:type_name -> chaos.notification.v1.Category
+	25, // 5: chaos.notification.v1.RegisterWebhookRequest.scope:type_name -> chaos.notification.v1.WebhookScope
+	26, // 6: chaos.notification.v1.RegisterWebhookResponse.webhook:type_name -> chaos.notification.v1.Webhook
+	25, // 7: chaos.notification.v1.ListWebhooksRequest.scope:type_name -> chaos.notification.v1.WebhookScope
+	26, // 8: chaos.notification.v1.ListWebhooksResponse.webhooks:type_name -> chaos.notification.v1.Webhook
+	26, // 9: chaos.notification.v1.RotateWebhookSecretResponse.webhook:type_name -> chaos.notification.v1.Webhook
+	27, // 10: chaos.notification.v1.ListDeliveriesRequest.states:type_name -> chaos.notification.v1.DeliveryState
+	25, // 11: chaos.notification.v1.ListDeliveriesRequest.scope:type_name -> chaos.notification.v1.WebhookScope
+	28, // 12: chaos.notification.v1.ListDeliveriesResponse.deliveries:type_name -> chaos.notification.v1.Delivery
+	28, // 13: chaos.notification.v1.ReplayDeliveryResponse.delivery:type_name -> chaos.notification.v1.Delivery
+	0,  // 14: chaos.notification.v1.NotificationService.GetPreferences:input_type -> chaos.notification.v1.GetPreferencesRequest
+	2,  // 15: chaos.notification.v1.NotificationService.UpdatePreferences:input_type -> chaos.notification.v1.UpdatePreferencesRequest
+	4,  // 16: chaos.notification.v1.NotificationService.ListNotifications:input_type -> chaos.notification.v1.ListNotificationsRequest
+	6,  // 17: chaos.notification.v1.NotificationService.MarkNotificationsRead:input_type -> chaos.notification.v1.MarkNotificationsReadRequest
+	8,  // 18: chaos.notification.v1.NotificationService.RegisterWebhook:input_type -> chaos.notification.v1.RegisterWebhookRequest
+	10, // 19: chaos.notification.v1.NotificationService.ListWebhooks:input_type -> chaos.notification.v1.ListWebhooksRequest
+	12, // 20: chaos.notification.v1.NotificationService.RotateWebhookSecret:input_type -> chaos.notification.v1.RotateWebhookSecretRequest
+	14, // 21: chaos.notification.v1.NotificationService.DeleteWebhook:input_type -> chaos.notification.v1.DeleteWebhookRequest
+	16, // 22: chaos.notification.v1.NotificationService.ListDeliveries:input_type -> chaos.notification.v1.ListDeliveriesRequest
+	18, // 23: chaos.notification.v1.NotificationService.ReplayDelivery:input_type -> chaos.notification.v1.ReplayDeliveryRequest
+	20, // 24: chaos.notification.v1.NotificationService.Unsubscribe:input_type -> chaos.notification.v1.UnsubscribeRequest
+	1,  // 25: chaos.notification.v1.NotificationService.GetPreferences:output_type -> chaos.notification.v1.GetPreferencesResponse
+	3,  // 26: chaos.notification.v1.NotificationService.UpdatePreferences:output_type -> chaos.notification.v1.UpdatePreferencesResponse
+	5,  // 27: chaos.notification.v1.NotificationService.ListNotifications:output_type -> chaos.notification.v1.ListNotificationsResponse
+	7,  // 28: chaos.notification.v1.NotificationService.MarkNotificationsRead:output_type -> chaos.notification.v1.MarkNotificationsReadResponse
+	9,  // 29: chaos.notification.v1.NotificationService.RegisterWebhook:output_type -> chaos.notification.v1.RegisterWebhookResponse
+	11, // 30: chaos.notification.v1.NotificationService.ListWebhooks:output_type -> chaos.notification.v1.ListWebhooksResponse
+	13, // 31: chaos.notification.v1.NotificationService.RotateWebhookSecret:output_type -> chaos.notification.v1.RotateWebhookSecretResponse
+	15, // 32: chaos.notification.v1.NotificationService.DeleteWebhook:output_type -> chaos.notification.v1.DeleteWebhookResponse
+	17, // 33: chaos.notification.v1.NotificationService.ListDeliveries:output_type -> chaos.notification.v1.ListDeliveriesResponse
+	19, // 34: chaos.notification.v1.NotificationService.ReplayDelivery:output_type -> chaos.notification.v1.ReplayDeliveryResponse
+	21, // 35: chaos.notification.v1.NotificationService.Unsubscribe:output_type -> chaos.notification.v1.UnsubscribeResponse
+	25, // [25:36] is the sub-list for method output_type
+	14, // [14:25] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_chaos_notification_v1_notification_service_proto_init() }
@@ -688,7 +1317,7 @@ func file_chaos_notification_v1_notification_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_notification_v1_notification_service_proto_rawDesc), len(file_chaos_notification_v1_notification_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

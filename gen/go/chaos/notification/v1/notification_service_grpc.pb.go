@@ -23,31 +23,57 @@ const (
 	NotificationService_UpdatePreferences_FullMethodName     = "/chaos.notification.v1.NotificationService/UpdatePreferences"
 	NotificationService_ListNotifications_FullMethodName     = "/chaos.notification.v1.NotificationService/ListNotifications"
 	NotificationService_MarkNotificationsRead_FullMethodName = "/chaos.notification.v1.NotificationService/MarkNotificationsRead"
-	NotificationService_StreamNotifications_FullMethodName   = "/chaos.notification.v1.NotificationService/StreamNotifications"
-	NotificationService_RegisterPushDevice_FullMethodName    = "/chaos.notification.v1.NotificationService/RegisterPushDevice"
+	NotificationService_RegisterWebhook_FullMethodName       = "/chaos.notification.v1.NotificationService/RegisterWebhook"
+	NotificationService_ListWebhooks_FullMethodName          = "/chaos.notification.v1.NotificationService/ListWebhooks"
+	NotificationService_RotateWebhookSecret_FullMethodName   = "/chaos.notification.v1.NotificationService/RotateWebhookSecret"
+	NotificationService_DeleteWebhook_FullMethodName         = "/chaos.notification.v1.NotificationService/DeleteWebhook"
+	NotificationService_ListDeliveries_FullMethodName        = "/chaos.notification.v1.NotificationService/ListDeliveries"
+	NotificationService_ReplayDelivery_FullMethodName        = "/chaos.notification.v1.NotificationService/ReplayDelivery"
+	NotificationService_Unsubscribe_FullMethodName           = "/chaos.notification.v1.NotificationService/Unsubscribe"
 )
 
 // NotificationServiceClient is the client API for NotificationService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// NotificationService shows a player's notifications and settings.
-// Public: authenticated player, for their own account.
+// NotificationService is a player's notification centre, their preferences
+// and their webhooks; admins register studio webhooks.
+// Public: an authenticated player, for their own account; Unsubscribe needs no
+// token (the signed token of an email's link is the authority).
 type NotificationServiceClient interface {
-	// GetPreferences returns the caller's preferences.
+	// GetPreferences returns the caller's preferences, with every category's
+	// channels (defaults filled in).
 	GetPreferences(ctx context.Context, in *GetPreferencesRequest, opts ...grpc.CallOption) (*GetPreferencesResponse, error)
 	// UpdatePreferences replaces the caller's preferences.
-	// Errors: INVALID_ARGUMENT.
+	// Errors: INVALID_ARGUMENT (INVALID_TIME_ZONE, INVALID_QUIET_HOURS, DUPLICATE_CATEGORY).
 	UpdatePreferences(ctx context.Context, in *UpdatePreferencesRequest, opts ...grpc.CallOption) (*UpdatePreferencesResponse, error)
-	// ListNotifications lists the caller's notifications, newest first.
+	// ListNotifications lists the caller's notifications, newest first, with the unread count.
 	ListNotifications(ctx context.Context, in *ListNotificationsRequest, opts ...grpc.CallOption) (*ListNotificationsResponse, error)
-	// MarkNotificationsRead marks notifications as read.
+	// MarkNotificationsRead marks the caller's notifications as read (others' ids are ignored).
 	MarkNotificationsRead(ctx context.Context, in *MarkNotificationsReadRequest, opts ...grpc.CallOption) (*MarkNotificationsReadResponse, error)
-	// StreamNotifications delivers in-app notifications as they are created.
-	StreamNotifications(ctx context.Context, in *StreamNotificationsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamNotificationsResponse], error)
-	// RegisterPushDevice adds a device for push notifications.
-	// Errors: INVALID_ARGUMENT (INVALID_DEVICE_TOKEN).
-	RegisterPushDevice(ctx context.Context, in *RegisterPushDeviceRequest, opts ...grpc.CallOption) (*RegisterPushDeviceResponse, error)
+	// RegisterWebhook adds a webhook; its first signing secret is in the answer, and only there.
+	// Errors: INVALID_ARGUMENT (INVALID_WEBHOOK_URL), FAILED_PRECONDITION (TOO_MANY_WEBHOOKS),
+	// PERMISSION_DENIED (ADMIN_REQUIRED for a studio webhook).
+	RegisterWebhook(ctx context.Context, in *RegisterWebhookRequest, opts ...grpc.CallOption) (*RegisterWebhookResponse, error)
+	// ListWebhooks lists the caller's webhooks (an admin: the studio's).
+	ListWebhooks(ctx context.Context, in *ListWebhooksRequest, opts ...grpc.CallOption) (*ListWebhooksResponse, error)
+	// RotateWebhookSecret adds a new signing secret; the previous ones keep
+	// signing (several v1= in Chaos-Signature) until the overlap ends.
+	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+	RotateWebhookSecret(ctx context.Context, in *RotateWebhookSecretRequest, opts ...grpc.CallOption) (*RotateWebhookSecretResponse, error)
+	// DeleteWebhook removes a webhook; its pending deliveries are not sent.
+	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+	DeleteWebhook(ctx context.Context, in *DeleteWebhookRequest, opts ...grpc.CallOption) (*DeleteWebhookResponse, error)
+	// ListDeliveries lists the email and webhook deliveries of the caller's
+	// notifications (an admin: of the studio's webhooks), newest first.
+	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
+	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+	// Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
+	ReplayDelivery(ctx context.Context, in *ReplayDeliveryRequest, opts ...grpc.CallOption) (*ReplayDeliveryResponse, error)
+	// Unsubscribe applies the token of an email's unsubscribe link: no more
+	// email to that account (Preferences.email_opt_out). Needs no access token.
+	// Errors: INVALID_ARGUMENT (INVALID_UNSUBSCRIBE_TOKEN).
+	Unsubscribe(ctx context.Context, in *UnsubscribeRequest, opts ...grpc.CallOption) (*UnsubscribeResponse, error)
 }
 
 type notificationServiceClient struct {
@@ -98,29 +124,70 @@ func (c *notificationServiceClient) MarkNotificationsRead(ctx context.Context, i
 	return out, nil
 }
 
-func (c *notificationServiceClient) StreamNotifications(ctx context.Context, in *StreamNotificationsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamNotificationsResponse], error) {
+func (c *notificationServiceClient) RegisterWebhook(ctx context.Context, in *RegisterWebhookRequest, opts ...grpc.CallOption) (*RegisterWebhookResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &NotificationService_ServiceDesc.Streams[0], NotificationService_StreamNotifications_FullMethodName, cOpts...)
+	out := new(RegisterWebhookResponse)
+	err := c.cc.Invoke(ctx, NotificationService_RegisterWebhook_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
-	x := &grpc.GenericClientStream[StreamNotificationsRequest, StreamNotificationsResponse]{ClientStream: stream}
-	if err := x.ClientStream.SendMsg(in); err != nil {
-		return nil, err
-	}
-	if err := x.ClientStream.CloseSend(); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return out, nil
 }
 
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type NotificationService_StreamNotificationsClient = grpc.ServerStreamingClient[StreamNotificationsResponse]
-
-func (c *notificationServiceClient) RegisterPushDevice(ctx context.Context, in *RegisterPushDeviceRequest, opts ...grpc.CallOption) (*RegisterPushDeviceResponse, error) {
+func (c *notificationServiceClient) ListWebhooks(ctx context.Context, in *ListWebhooksRequest, opts ...grpc.CallOption) (*ListWebhooksResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RegisterPushDeviceResponse)
-	err := c.cc.Invoke(ctx, NotificationService_RegisterPushDevice_FullMethodName, in, out, cOpts...)
+	out := new(ListWebhooksResponse)
+	err := c.cc.Invoke(ctx, NotificationService_ListWebhooks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) RotateWebhookSecret(ctx context.Context, in *RotateWebhookSecretRequest, opts ...grpc.CallOption) (*RotateWebhookSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RotateWebhookSecretResponse)
+	err := c.cc.Invoke(ctx, NotificationService_RotateWebhookSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) DeleteWebhook(ctx context.Context, in *DeleteWebhookRequest, opts ...grpc.CallOption) (*DeleteWebhookResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteWebhookResponse)
+	err := c.cc.Invoke(ctx, NotificationService_DeleteWebhook_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDeliveriesResponse)
+	err := c.cc.Invoke(ctx, NotificationService_ListDeliveries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) ReplayDelivery(ctx context.Context, in *ReplayDeliveryRequest, opts ...grpc.CallOption) (*ReplayDeliveryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReplayDeliveryResponse)
+	err := c.cc.Invoke(ctx, NotificationService_ReplayDelivery_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) Unsubscribe(ctx context.Context, in *UnsubscribeRequest, opts ...grpc.CallOption) (*UnsubscribeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnsubscribeResponse)
+	err := c.cc.Invoke(ctx, NotificationService_Unsubscribe_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -131,23 +198,44 @@ func (c *notificationServiceClient) RegisterPushDevice(ctx context.Context, in *
 // All implementations must embed UnimplementedNotificationServiceServer
 // for forward compatibility.
 //
-// NotificationService shows a player's notifications and settings.
-// Public: authenticated player, for their own account.
+// NotificationService is a player's notification centre, their preferences
+// and their webhooks; admins register studio webhooks.
+// Public: an authenticated player, for their own account; Unsubscribe needs no
+// token (the signed token of an email's link is the authority).
 type NotificationServiceServer interface {
-	// GetPreferences returns the caller's preferences.
+	// GetPreferences returns the caller's preferences, with every category's
+	// channels (defaults filled in).
 	GetPreferences(context.Context, *GetPreferencesRequest) (*GetPreferencesResponse, error)
 	// UpdatePreferences replaces the caller's preferences.
-	// Errors: INVALID_ARGUMENT.
+	// Errors: INVALID_ARGUMENT (INVALID_TIME_ZONE, INVALID_QUIET_HOURS, DUPLICATE_CATEGORY).
 	UpdatePreferences(context.Context, *UpdatePreferencesRequest) (*UpdatePreferencesResponse, error)
-	// ListNotifications lists the caller's notifications, newest first.
+	// ListNotifications lists the caller's notifications, newest first, with the unread count.
 	ListNotifications(context.Context, *ListNotificationsRequest) (*ListNotificationsResponse, error)
-	// MarkNotificationsRead marks notifications as read.
+	// MarkNotificationsRead marks the caller's notifications as read (others' ids are ignored).
 	MarkNotificationsRead(context.Context, *MarkNotificationsReadRequest) (*MarkNotificationsReadResponse, error)
-	// StreamNotifications delivers in-app notifications as they are created.
-	StreamNotifications(*StreamNotificationsRequest, grpc.ServerStreamingServer[StreamNotificationsResponse]) error
-	// RegisterPushDevice adds a device for push notifications.
-	// Errors: INVALID_ARGUMENT (INVALID_DEVICE_TOKEN).
-	RegisterPushDevice(context.Context, *RegisterPushDeviceRequest) (*RegisterPushDeviceResponse, error)
+	// RegisterWebhook adds a webhook; its first signing secret is in the answer, and only there.
+	// Errors: INVALID_ARGUMENT (INVALID_WEBHOOK_URL), FAILED_PRECONDITION (TOO_MANY_WEBHOOKS),
+	// PERMISSION_DENIED (ADMIN_REQUIRED for a studio webhook).
+	RegisterWebhook(context.Context, *RegisterWebhookRequest) (*RegisterWebhookResponse, error)
+	// ListWebhooks lists the caller's webhooks (an admin: the studio's).
+	ListWebhooks(context.Context, *ListWebhooksRequest) (*ListWebhooksResponse, error)
+	// RotateWebhookSecret adds a new signing secret; the previous ones keep
+	// signing (several v1= in Chaos-Signature) until the overlap ends.
+	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+	RotateWebhookSecret(context.Context, *RotateWebhookSecretRequest) (*RotateWebhookSecretResponse, error)
+	// DeleteWebhook removes a webhook; its pending deliveries are not sent.
+	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+	DeleteWebhook(context.Context, *DeleteWebhookRequest) (*DeleteWebhookResponse, error)
+	// ListDeliveries lists the email and webhook deliveries of the caller's
+	// notifications (an admin: of the studio's webhooks), newest first.
+	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
+	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+	// Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
+	ReplayDelivery(context.Context, *ReplayDeliveryRequest) (*ReplayDeliveryResponse, error)
+	// Unsubscribe applies the token of an email's unsubscribe link: no more
+	// email to that account (Preferences.email_opt_out). Needs no access token.
+	// Errors: INVALID_ARGUMENT (INVALID_UNSUBSCRIBE_TOKEN).
+	Unsubscribe(context.Context, *UnsubscribeRequest) (*UnsubscribeResponse, error)
 	mustEmbedUnimplementedNotificationServiceServer()
 }
 
@@ -170,11 +258,26 @@ func (UnimplementedNotificationServiceServer) ListNotifications(context.Context,
 func (UnimplementedNotificationServiceServer) MarkNotificationsRead(context.Context, *MarkNotificationsReadRequest) (*MarkNotificationsReadResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method MarkNotificationsRead not implemented")
 }
-func (UnimplementedNotificationServiceServer) StreamNotifications(*StreamNotificationsRequest, grpc.ServerStreamingServer[StreamNotificationsResponse]) error {
-	return status.Error(codes.Unimplemented, "method StreamNotifications not implemented")
+func (UnimplementedNotificationServiceServer) RegisterWebhook(context.Context, *RegisterWebhookRequest) (*RegisterWebhookResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RegisterWebhook not implemented")
 }
-func (UnimplementedNotificationServiceServer) RegisterPushDevice(context.Context, *RegisterPushDeviceRequest) (*RegisterPushDeviceResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method RegisterPushDevice not implemented")
+func (UnimplementedNotificationServiceServer) ListWebhooks(context.Context, *ListWebhooksRequest) (*ListWebhooksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWebhooks not implemented")
+}
+func (UnimplementedNotificationServiceServer) RotateWebhookSecret(context.Context, *RotateWebhookSecretRequest) (*RotateWebhookSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RotateWebhookSecret not implemented")
+}
+func (UnimplementedNotificationServiceServer) DeleteWebhook(context.Context, *DeleteWebhookRequest) (*DeleteWebhookResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteWebhook not implemented")
+}
+func (UnimplementedNotificationServiceServer) ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDeliveries not implemented")
+}
+func (UnimplementedNotificationServiceServer) ReplayDelivery(context.Context, *ReplayDeliveryRequest) (*ReplayDeliveryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReplayDelivery not implemented")
+}
+func (UnimplementedNotificationServiceServer) Unsubscribe(context.Context, *UnsubscribeRequest) (*UnsubscribeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Unsubscribe not implemented")
 }
 func (UnimplementedNotificationServiceServer) mustEmbedUnimplementedNotificationServiceServer() {}
 func (UnimplementedNotificationServiceServer) testEmbeddedByValue()                             {}
@@ -269,31 +372,128 @@ func _NotificationService_MarkNotificationsRead_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
-func _NotificationService_StreamNotifications_Handler(srv interface{}, stream grpc.ServerStream) error {
-	m := new(StreamNotificationsRequest)
-	if err := stream.RecvMsg(m); err != nil {
-		return err
-	}
-	return srv.(NotificationServiceServer).StreamNotifications(m, &grpc.GenericServerStream[StreamNotificationsRequest, StreamNotificationsResponse]{ServerStream: stream})
-}
-
-// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
-type NotificationService_StreamNotificationsServer = grpc.ServerStreamingServer[StreamNotificationsResponse]
-
-func _NotificationService_RegisterPushDevice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(RegisterPushDeviceRequest)
+func _NotificationService_RegisterWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RegisterWebhookRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(NotificationServiceServer).RegisterPushDevice(ctx, in)
+		return srv.(NotificationServiceServer).RegisterWebhook(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: NotificationService_RegisterPushDevice_FullMethodName,
+		FullMethod: NotificationService_RegisterWebhook_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(NotificationServiceServer).RegisterPushDevice(ctx, req.(*RegisterPushDeviceRequest))
+		return srv.(NotificationServiceServer).RegisterWebhook(ctx, req.(*RegisterWebhookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_ListWebhooks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWebhooksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).ListWebhooks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_ListWebhooks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).ListWebhooks(ctx, req.(*ListWebhooksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_RotateWebhookSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RotateWebhookSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).RotateWebhookSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_RotateWebhookSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).RotateWebhookSecret(ctx, req.(*RotateWebhookSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_DeleteWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteWebhookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).DeleteWebhook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_DeleteWebhook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).DeleteWebhook(ctx, req.(*DeleteWebhookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_ListDeliveries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDeliveriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).ListDeliveries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_ListDeliveries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).ListDeliveries(ctx, req.(*ListDeliveriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_ReplayDelivery_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReplayDeliveryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).ReplayDelivery(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_ReplayDelivery_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).ReplayDelivery(ctx, req.(*ReplayDeliveryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_Unsubscribe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnsubscribeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).Unsubscribe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_Unsubscribe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).Unsubscribe(ctx, req.(*UnsubscribeRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -322,16 +522,34 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _NotificationService_MarkNotificationsRead_Handler,
 		},
 		{
-			MethodName: "RegisterPushDevice",
-			Handler:    _NotificationService_RegisterPushDevice_Handler,
+			MethodName: "RegisterWebhook",
+			Handler:    _NotificationService_RegisterWebhook_Handler,
 		},
-	},
-	Streams: []grpc.StreamDesc{
 		{
-			StreamName:    "StreamNotifications",
-			Handler:       _NotificationService_StreamNotifications_Handler,
-			ServerStreams: true,
+			MethodName: "ListWebhooks",
+			Handler:    _NotificationService_ListWebhooks_Handler,
+		},
+		{
+			MethodName: "RotateWebhookSecret",
+			Handler:    _NotificationService_RotateWebhookSecret_Handler,
+		},
+		{
+			MethodName: "DeleteWebhook",
+			Handler:    _NotificationService_DeleteWebhook_Handler,
+		},
+		{
+			MethodName: "ListDeliveries",
+			Handler:    _NotificationService_ListDeliveries_Handler,
+		},
+		{
+			MethodName: "ReplayDelivery",
+			Handler:    _NotificationService_ReplayDelivery_Handler,
+		},
+		{
+			MethodName: "Unsubscribe",
+			Handler:    _NotificationService_Unsubscribe_Handler,
 		},
 	},
+	Streams:  []grpc.StreamDesc{},
 	Metadata: "chaos/notification/v1/notification_service.proto",
 }

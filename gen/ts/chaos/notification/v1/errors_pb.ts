@@ -9,10 +9,11 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/notification/v1/errors.proto.
  */
 export const file_chaos_notification_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("CiJjaGFvcy9ub3RpZmljYXRpb24vdjEvZXJyb3JzLnByb3RvEhVjaGFvcy5ub3RpZmljYXRpb24udjEqxgEKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEicKI0VSUk9SX1JFQVNPTl9JREVNUE9URU5DWV9LRVlfUkVVU0VEEAESJQohRVJST1JfUkVBU09OX0lOVkFMSURfREVWSUNFX1RPS0VOEAISIAocRVJST1JfUkVBU09OX0lOVkFMSURfV0VCSE9PSxADEicKI0VSUk9SX1JFQVNPTl9OT1RJRklDQVRJT05fTk9UX0ZPVU5EEARC1wEKGWNvbS5jaGFvcy5ub3RpZmljYXRpb24udjFCC0Vycm9yc1Byb3RvUAFaN2NoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ub3RpZmljYXRpb24vdjE7bm90aWZpY2F0aW9udjGiAgNDTliqAhVDaGFvcy5Ob3RpZmljYXRpb24uVjHKAhVDaGFvc1xOb3RpZmljYXRpb25cVjHiAiFDaGFvc1xOb3RpZmljYXRpb25cVjFcR1BCTWV0YWRhdGHqAhdDaGFvczo6Tm90aWZpY2F0aW9uOjpWMWIGcHJvdG8z");
+  fileDesc("CiJjaGFvcy9ub3RpZmljYXRpb24vdjEvZXJyb3JzLnByb3RvEhVjaGFvcy5ub3RpZmljYXRpb24udjEqpAMKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiIKHkVSUk9SX1JFQVNPTl9JTlZBTElEX1RJTUVfWk9ORRABEiQKIEVSUk9SX1JFQVNPTl9JTlZBTElEX1FVSUVUX0hPVVJTEAISJAogRVJST1JfUkVBU09OX0lOVkFMSURfV0VCSE9PS19VUkwQAxIiCh5FUlJPUl9SRUFTT05fV0VCSE9PS19OT1RfRk9VTkQQBBIiCh5FUlJPUl9SRUFTT05fVE9PX01BTllfV0VCSE9PS1MQBRIjCh9FUlJPUl9SRUFTT05fREVMSVZFUllfTk9UX0ZPVU5EEAYSKAokRVJST1JfUkVBU09OX0RFTElWRVJZX05PVF9SRVBMQVlBQkxFEAcSKgomRVJST1JfUkVBU09OX0lOVkFMSURfVU5TVUJTQ1JJQkVfVE9LRU4QCBIfChtFUlJPUl9SRUFTT05fQURNSU5fUkVRVUlSRUQQCRIjCh9FUlJPUl9SRUFTT05fRFVQTElDQVRFX0NBVEVHT1JZEApC1wEKGWNvbS5jaGFvcy5ub3RpZmljYXRpb24udjFCC0Vycm9yc1Byb3RvUAFaN2NoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ub3RpZmljYXRpb24vdjE7bm90aWZpY2F0aW9udjGiAgNDTliqAhVDaGFvcy5Ob3RpZmljYXRpb24uVjHKAhVDaGFvc1xOb3RpZmljYXRpb25cVjHiAiFDaGFvc1xOb3RpZmljYXRpb25cVjFcR1BCTWV0YWRhdGHqAhdDaGFvczo6Tm90aWZpY2F0aW9uOjpWMWIGcHJvdG8z");
 
 /**
  * ErrorReason is the ErrorInfo reason of notification errors (domain "notification.chaos.world").
+ * A refused call changes nothing.
  *
  * @generated from enum chaos.notification.v1.ErrorReason
  */
@@ -23,32 +24,75 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * The idempotency key was used with different content (ALREADY_EXISTS).
+   * The time zone is not an IANA zone this server knows (INVALID_ARGUMENT). Metadata: "time_zone".
    *
-   * @generated from enum value: ERROR_REASON_IDEMPOTENCY_KEY_REUSED = 1;
+   * @generated from enum value: ERROR_REASON_INVALID_TIME_ZONE = 1;
    */
-  IDEMPOTENCY_KEY_REUSED = 1,
+  INVALID_TIME_ZONE = 1,
 
   /**
-   * The push device token is malformed or revoked (INVALID_ARGUMENT).
+   * A quiet-hours bound is not "HH:MM" (INVALID_ARGUMENT). Metadata: "field", "value".
    *
-   * @generated from enum value: ERROR_REASON_INVALID_DEVICE_TOKEN = 2;
+   * @generated from enum value: ERROR_REASON_INVALID_QUIET_HOURS = 2;
    */
-  INVALID_DEVICE_TOKEN = 2,
+  INVALID_QUIET_HOURS = 2,
 
   /**
-   * The webhook URL is not allowed (INVALID_ARGUMENT).
+   * The webhook URL is not allowed: not https, credentials in it, or a private or loopback
+   * address (INVALID_ARGUMENT). Metadata: "url", "why".
    *
-   * @generated from enum value: ERROR_REASON_INVALID_WEBHOOK = 3;
+   * @generated from enum value: ERROR_REASON_INVALID_WEBHOOK_URL = 3;
    */
-  INVALID_WEBHOOK = 3,
+  INVALID_WEBHOOK_URL = 3,
 
   /**
-   * No such notification (NOT_FOUND).
+   * No such webhook of the caller (NOT_FOUND). Metadata: "webhook_id".
    *
-   * @generated from enum value: ERROR_REASON_NOTIFICATION_NOT_FOUND = 4;
+   * @generated from enum value: ERROR_REASON_WEBHOOK_NOT_FOUND = 4;
    */
-  NOTIFICATION_NOT_FOUND = 4,
+  WEBHOOK_NOT_FOUND = 4,
+
+  /**
+   * The player has as many webhooks as allowed (FAILED_PRECONDITION). Metadata: "max_webhooks".
+   *
+   * @generated from enum value: ERROR_REASON_TOO_MANY_WEBHOOKS = 5;
+   */
+  TOO_MANY_WEBHOOKS = 5,
+
+  /**
+   * No such delivery of the caller (NOT_FOUND). Metadata: "delivery_id".
+   *
+   * @generated from enum value: ERROR_REASON_DELIVERY_NOT_FOUND = 6;
+   */
+  DELIVERY_NOT_FOUND = 6,
+
+  /**
+   * Only dead-lettered or unconfirmed deliveries can be replayed (FAILED_PRECONDITION). Metadata: "state".
+   *
+   * @generated from enum value: ERROR_REASON_DELIVERY_NOT_REPLAYABLE = 7;
+   */
+  DELIVERY_NOT_REPLAYABLE = 7,
+
+  /**
+   * The unsubscribe token is malformed or its signature does not match (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_UNSUBSCRIBE_TOKEN = 8;
+   */
+  INVALID_UNSUBSCRIBE_TOKEN = 8,
+
+  /**
+   * Studio webhooks are an admin's (PERMISSION_DENIED).
+   *
+   * @generated from enum value: ERROR_REASON_ADMIN_REQUIRED = 9;
+   */
+  ADMIN_REQUIRED = 9,
+
+  /**
+   * A category appears twice in the preferences (INVALID_ARGUMENT). Metadata: "category".
+   *
+   * @generated from enum value: ERROR_REASON_DUPLICATE_CATEGORY = 10;
+   */
+  DUPLICATE_CATEGORY = 10,
 }
 
 /**

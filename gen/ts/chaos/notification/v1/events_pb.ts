@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { DeliveryChannel, Notification } from "./notification_pb.js";
+import type { Delivery, Notification } from "./notification_pb.js";
 import { file_chaos_notification_v1_notification } from "./notification_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,14 +14,15 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/notification/v1/events.proto.
  */
 export const file_chaos_notification_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiJjaGFvcy9ub3RpZmljYXRpb24vdjEvZXZlbnRzLnByb3RvEhVjaGFvcy5ub3RpZmljYXRpb24udjEiUgoVTm90aWZpY2F0aW9uUmVxdWVzdGVkEjkKDG5vdGlmaWNhdGlvbhgBIAEoCzIjLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5Ob3RpZmljYXRpb24irQEKFU5vdGlmaWNhdGlvbkRlbGl2ZXJlZBIXCg9ub3RpZmljYXRpb25faWQYASABKAkSNwoHY2hhbm5lbBgCIAEoDjImLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5EZWxpdmVyeUNoYW5uZWwSEAoIYXR0ZW1wdHMYAyABKAUSMAoMZGVsaXZlcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKUAQoaTm90aWZpY2F0aW9uRGVsaXZlcnlGYWlsZWQSFwoPbm90aWZpY2F0aW9uX2lkGAEgASgJEjcKB2NoYW5uZWwYAiABKA4yJi5jaGFvcy5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlDaGFubmVsEhAKCGF0dGVtcHRzGAMgASgFEhIKCmxhc3RfZXJyb3IYBCABKAlC1wEKGWNvbS5jaGFvcy5ub3RpZmljYXRpb24udjFCC0V2ZW50c1Byb3RvUAFaN2NoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ub3RpZmljYXRpb24vdjE7bm90aWZpY2F0aW9udjGiAgNDTliqAhVDaGFvcy5Ob3RpZmljYXRpb24uVjHKAhVDaGFvc1xOb3RpZmljYXRpb25cVjHiAiFDaGFvc1xOb3RpZmljYXRpb25cVjFcR1BCTWV0YWRhdGHqAhdDaGFvczo6Tm90aWZpY2F0aW9uOjpWMWIGcHJvdG8z", [file_chaos_notification_v1_notification, file_google_protobuf_timestamp]);
+  fileDesc("CiJjaGFvcy9ub3RpZmljYXRpb24vdjEvZXZlbnRzLnByb3RvEhVjaGFvcy5ub3RpZmljYXRpb24udjEiUAoTTm90aWZpY2F0aW9uQ3JlYXRlZBI5Cgxub3RpZmljYXRpb24YASABKAsyIy5jaGFvcy5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIkoKFU5vdGlmaWNhdGlvbkRlbGl2ZXJlZBIxCghkZWxpdmVyeRgBIAEoCzIfLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5EZWxpdmVyeSJPChpOb3RpZmljYXRpb25EZWxpdmVyeUZhaWxlZBIxCghkZWxpdmVyeRgBIAEoCzIfLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5EZWxpdmVyeSKDAQoYTm90aWZpY2F0aW9uRGVhZExldHRlcmVkEjEKCGRlbGl2ZXJ5GAEgASgLMh8uY2hhb3Mubm90aWZpY2F0aW9uLnYxLkRlbGl2ZXJ5EjQKEGRlYWRfbGV0dGVyX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQtcBChljb20uY2hhb3Mubm90aWZpY2F0aW9uLnYxQgtFdmVudHNQcm90b1ABWjdjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3Mvbm90aWZpY2F0aW9uL3YxO25vdGlmaWNhdGlvbnYxogIDQ05YqgIVQ2hhb3MuTm90aWZpY2F0aW9uLlYxygIVQ2hhb3NcTm90aWZpY2F0aW9uXFYx4gIhQ2hhb3NcTm90aWZpY2F0aW9uXFYxXEdQQk1ldGFkYXRh6gIXQ2hhb3M6Ok5vdGlmaWNhdGlvbjo6VjFiBnByb3RvMw", [file_chaos_notification_v1_notification, file_google_protobuf_timestamp]);
 
 /**
- * NotificationRequested is emitted when a notification is accepted.
+ * NotificationCreated: a notification landed in a player's notification centre
+ * (the gateway's live feed delivers it in-app).
  *
- * @generated from message chaos.notification.v1.NotificationRequested
+ * @generated from message chaos.notification.v1.NotificationCreated
  */
-export type NotificationRequested = Message<"chaos.notification.v1.NotificationRequested"> & {
+export type NotificationCreated = Message<"chaos.notification.v1.NotificationCreated"> & {
   /**
    * @generated from field: chaos.notification.v1.Notification notification = 1;
    */
@@ -29,37 +30,22 @@ export type NotificationRequested = Message<"chaos.notification.v1.NotificationR
 };
 
 /**
- * Describes the message chaos.notification.v1.NotificationRequested.
- * Use `create(NotificationRequestedSchema)` to create a new message.
+ * Describes the message chaos.notification.v1.NotificationCreated.
+ * Use `create(NotificationCreatedSchema)` to create a new message.
  */
-export const NotificationRequestedSchema: GenMessage<NotificationRequested> = /*@__PURE__*/
+export const NotificationCreatedSchema: GenMessage<NotificationCreated> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_events, 0);
 
 /**
- * NotificationDelivered is emitted when a channel delivered it.
+ * NotificationDelivered: an email or webhook delivery was accepted by its receiver.
  *
  * @generated from message chaos.notification.v1.NotificationDelivered
  */
 export type NotificationDelivered = Message<"chaos.notification.v1.NotificationDelivered"> & {
   /**
-   * @generated from field: string notification_id = 1;
+   * @generated from field: chaos.notification.v1.Delivery delivery = 1;
    */
-  notificationId: string;
-
-  /**
-   * @generated from field: chaos.notification.v1.DeliveryChannel channel = 2;
-   */
-  channel: DeliveryChannel;
-
-  /**
-   * @generated from field: int32 attempts = 3;
-   */
-  attempts: number;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp deliver_time = 4;
-   */
-  deliverTime?: Timestamp | undefined;
+  delivery?: Delivery | undefined;
 };
 
 /**
@@ -70,30 +56,15 @@ export const NotificationDeliveredSchema: GenMessage<NotificationDelivered> = /*
   messageDesc(file_chaos_notification_v1_events, 1);
 
 /**
- * NotificationDeliveryFailed is emitted when a channel gave up.
+ * NotificationDeliveryFailed: an attempt failed; the delivery is retried at its due_time.
  *
  * @generated from message chaos.notification.v1.NotificationDeliveryFailed
  */
 export type NotificationDeliveryFailed = Message<"chaos.notification.v1.NotificationDeliveryFailed"> & {
   /**
-   * @generated from field: string notification_id = 1;
+   * @generated from field: chaos.notification.v1.Delivery delivery = 1;
    */
-  notificationId: string;
-
-  /**
-   * @generated from field: chaos.notification.v1.DeliveryChannel channel = 2;
-   */
-  channel: DeliveryChannel;
-
-  /**
-   * @generated from field: int32 attempts = 3;
-   */
-  attempts: number;
-
-  /**
-   * @generated from field: string last_error = 4;
-   */
-  lastError: string;
+  delivery?: Delivery | undefined;
 };
 
 /**
@@ -102,4 +73,29 @@ export type NotificationDeliveryFailed = Message<"chaos.notification.v1.Notifica
  */
 export const NotificationDeliveryFailedSchema: GenMessage<NotificationDeliveryFailed> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_events, 2);
+
+/**
+ * NotificationDeadLettered: every attempt of the retry schedule failed, or an
+ * attempt was interrupted (UNCONFIRMED); only ReplayDelivery sends it again.
+ *
+ * @generated from message chaos.notification.v1.NotificationDeadLettered
+ */
+export type NotificationDeadLettered = Message<"chaos.notification.v1.NotificationDeadLettered"> & {
+  /**
+   * @generated from field: chaos.notification.v1.Delivery delivery = 1;
+   */
+  delivery?: Delivery | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp dead_letter_time = 2;
+   */
+  deadLetterTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.notification.v1.NotificationDeadLettered.
+ * Use `create(NotificationDeadLetteredSchema)` to create a new message.
+ */
+export const NotificationDeadLetteredSchema: GenMessage<NotificationDeadLettered> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_events, 3);
 

@@ -12,10 +12,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/notification/v1/notification.proto.
  */
 export const file_chaos_notification_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("CihjaGFvcy9ub3RpZmljYXRpb24vdjEvbm90aWZpY2F0aW9uLnByb3RvEhVjaGFvcy5ub3RpZmljYXRpb24udjEi2AEKDE5vdGlmaWNhdGlvbhIXCg9ub3RpZmljYXRpb25faWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIxCghjYXRlZ29yeRgDIAEoDjIfLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5DYXRlZ29yeRINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGxpbmsYBiABKAkSDAoEcmVhZBgHIAEoCBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAioAEKCERlbGl2ZXJ5EjcKB2NoYW5uZWwYASABKA4yJi5jaGFvcy5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlDaGFubmVsEjUKBnN0YXR1cxgCIAEoDjIlLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5EZWxpdmVyeVN0YXR1cxIQCghhdHRlbXB0cxgDIAEoBRISCgpsYXN0X2Vycm9yGAQgASgJIoEBChJDYXRlZ29yeVByZWZlcmVuY2USMQoIY2F0ZWdvcnkYASABKA4yHy5jaGFvcy5ub3RpZmljYXRpb24udjEuQ2F0ZWdvcnkSOAoIY2hhbm5lbHMYAiADKA4yJi5jaGFvcy5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlDaGFubmVsIpMBCgtQcmVmZXJlbmNlcxI9CgpjYXRlZ29yaWVzGAEgAygLMikuY2hhb3Mubm90aWZpY2F0aW9uLnYxLkNhdGVnb3J5UHJlZmVyZW5jZRIZChFxdWlldF9ob3Vyc19zdGFydBgCIAEoCRIXCg9xdWlldF9ob3Vyc19lbmQYAyABKAkSEQoJdGltZV96b25lGAQgASgJKrgBCghDYXRlZ29yeRIYChRDQVRFR09SWV9VTlNQRUNJRklFRBAAEhMKD0NBVEVHT1JZX1NPQ0lBTBABEhMKD0NBVEVHT1JZX0NPTUJBVBACEhIKDkNBVEVHT1JZX1RSQURFEAMSEgoOQ0FURUdPUllfR1VJTEQQBBITCg9DQVRFR09SWV9FVkVOVFMQBRIVChFDQVRFR09SWV9TRUNVUklUWRAGEhQKEENBVEVHT1JZX0JJTExJTkcQByqlAQoPRGVsaXZlcnlDaGFubmVsEiAKHERFTElWRVJZX0NIQU5ORUxfVU5TUEVDSUZJRUQQABIbChdERUxJVkVSWV9DSEFOTkVMX0lOX0FQUBABEhoKFkRFTElWRVJZX0NIQU5ORUxfRU1BSUwQAhIZChVERUxJVkVSWV9DSEFOTkVMX1BVU0gQAxIcChhERUxJVkVSWV9DSEFOTkVMX1dFQkhPT0sQBCrHAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXREVMSVZFUllfU1RBVFVTX1BFTkRJTkcQARIdChlERUxJVkVSWV9TVEFUVVNfREVMSVZFUkVEEAISHAoYREVMSVZFUllfU1RBVFVTX1JFVFJZSU5HEAMSGgoWREVMSVZFUllfU1RBVFVTX0ZBSUxFRBAEEh4KGkRFTElWRVJZX1NUQVRVU19TVVBQUkVTU0VEEAVC3QEKGWNvbS5jaGFvcy5ub3RpZmljYXRpb24udjFCEU5vdGlmaWNhdGlvblByb3RvUAFaN2NoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9ub3RpZmljYXRpb24vdjE7bm90aWZpY2F0aW9udjGiAgNDTliqAhVDaGFvcy5Ob3RpZmljYXRpb24uVjHKAhVDaGFvc1xOb3RpZmljYXRpb25cVjHiAiFDaGFvc1xOb3RpZmljYXRpb25cVjFcR1BCTWV0YWRhdGHqAhdDaGFvczo6Tm90aWZpY2F0aW9uOjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CihjaGFvcy9ub3RpZmljYXRpb24vdjEvbm90aWZpY2F0aW9uLnByb3RvEhVjaGFvcy5ub3RpZmljYXRpb24udjEilAIKDE5vdGlmaWNhdGlvbhIXCg9ub3RpZmljYXRpb25faWQYASABKAkSEQoJcGxheWVyX2lkGAIgASgJEjEKCGNhdGVnb3J5GAMgASgOMh8uY2hhb3Mubm90aWZpY2F0aW9uLnYxLkNhdGVnb3J5EgwKBGtpbmQYBCABKAkSDQoFdGl0bGUYBSABKAkSDAoEYm9keRgGIAEoCRIMCgRsaW5rGAcgASgJEhQKDGNoYXJhY3Rlcl9pZBgIIAEoCRIMCgRyZWFkGAkgASgIEi8KC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9zb3VyY2VfZXZlbnRfaWQYCyABKAkitwMKCERlbGl2ZXJ5EhMKC2RlbGl2ZXJ5X2lkGAEgASgJEhcKD25vdGlmaWNhdGlvbl9pZBgCIAEoCRIRCglwbGF5ZXJfaWQYAyABKAkSMQoIY2F0ZWdvcnkYBCABKA4yHy5jaGFvcy5ub3RpZmljYXRpb24udjEuQ2F0ZWdvcnkSNwoHY2hhbm5lbBgFIAEoDjImLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5EZWxpdmVyeUNoYW5uZWwSEgoKd2ViaG9va19pZBgGIAEoCRIzCgVzdGF0ZRgHIAEoDjIkLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5EZWxpdmVyeVN0YXRlEhAKCGF0dGVtcHRzGAggASgFEhIKCmxhc3RfZXJyb3IYCSABKAkSLAoIZHVlX3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGRlbGl2ZXJfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIn8KEENhdGVnb3J5Q2hhbm5lbHMSMQoIY2F0ZWdvcnkYASABKA4yHy5jaGFvcy5ub3RpZmljYXRpb24udjEuQ2F0ZWdvcnkSOAoIY2hhbm5lbHMYAiADKA4yJi5jaGFvcy5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlDaGFubmVsIigKClF1aWV0SG91cnMSDQoFc3RhcnQYASABKAkSCwoDZW5kGAIgASgJIqwBCgtQcmVmZXJlbmNlcxI7CgpjYXRlZ29yaWVzGAEgAygLMicuY2hhb3Mubm90aWZpY2F0aW9uLnYxLkNhdGVnb3J5Q2hhbm5lbHMSNgoLcXVpZXRfaG91cnMYAiABKAsyIS5jaGFvcy5ub3RpZmljYXRpb24udjEuUXVpZXRIb3VycxIRCgl0aW1lX3pvbmUYAyABKAkSFQoNZW1haWxfb3B0X291dBgEIAEoCCLvAQoHV2ViaG9vaxISCgp3ZWJob29rX2lkGAEgASgJEjIKBXNjb3BlGAIgASgOMiMuY2hhb3Mubm90aWZpY2F0aW9uLnYxLldlYmhvb2tTY29wZRIRCglwbGF5ZXJfaWQYAyABKAkSCwoDdXJsGAQgASgJEjMKCmNhdGVnb3JpZXMYBSADKA4yHy5jaGFvcy5ub3RpZmljYXRpb24udjEuQ2F0ZWdvcnkSFgoOYWN0aXZlX3NlY3JldHMYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKqsBCghDYXRlZ29yeRIYChRDQVRFR09SWV9VTlNQRUNJRklFRBAAEhgKFENBVEVHT1JZX1BST0dSRVNTSU9OEAESEwoPQ0FURUdPUllfQ09NQkFUEAISEgoOQ0FURUdPUllfVFJBREUQAxISCg5DQVRFR09SWV9HVUlMRBAEEhgKFENBVEVHT1JZX01BVENITUFLSU5HEAUSFAoQQ0FURUdPUllfQklMTElORxAGKooBCg9EZWxpdmVyeUNoYW5uZWwSIAocREVMSVZFUllfQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhsKF0RFTElWRVJZX0NIQU5ORUxfSU5fQVBQEAESGgoWREVMSVZFUllfQ0hBTk5FTF9FTUFJTBACEhwKGERFTElWRVJZX0NIQU5ORUxfV0VCSE9PSxADKuQBCg1EZWxpdmVyeVN0YXRlEh4KGkRFTElWRVJZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVEVfUEVORElORxABEhoKFkRFTElWRVJZX1NUQVRFX1NFTkRJTkcQAhIcChhERUxJVkVSWV9TVEFURV9ERUxJVkVSRUQQAxIbChdERUxJVkVSWV9TVEFURV9SRVRSWUlORxAEEiAKHERFTElWRVJZX1NUQVRFX0RFQURfTEVUVEVSRUQQBRIeChpERUxJVkVSWV9TVEFURV9VTkNPTkZJUk1FRBAGKmEKDFdlYmhvb2tTY29wZRIdChlXRUJIT09LX1NDT1BFX1VOU1BFQ0lGSUVEEAASGAoUV0VCSE9PS19TQ09QRV9QTEFZRVIQARIYChRXRUJIT09LX1NDT1BFX1NUVURJTxACQt0BChljb20uY2hhb3Mubm90aWZpY2F0aW9uLnYxQhFOb3RpZmljYXRpb25Qcm90b1ABWjdjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3Mvbm90aWZpY2F0aW9uL3YxO25vdGlmaWNhdGlvbnYxogIDQ05YqgIVQ2hhb3MuTm90aWZpY2F0aW9uLlYxygIVQ2hhb3NcTm90aWZpY2F0aW9uXFYx4gIhQ2hhb3NcTm90aWZpY2F0aW9uXFYxXEdQQk1ldGFkYXRh6gIXQ2hhb3M6Ok5vdGlmaWNhdGlvbjo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
- * Notification is one message to a player.
+ * Notification is one message to a player, kept in their notification centre.
  *
  * @generated from message chaos.notification.v1.Notification
  */
@@ -26,9 +26,11 @@ export type Notification = Message<"chaos.notification.v1.Notification"> & {
   notificationId: string;
 
   /**
-   * @generated from field: string account_id = 2;
+   * The account (player) it is for.
+   *
+   * @generated from field: string player_id = 2;
    */
-  accountId: string;
+  playerId: string;
 
   /**
    * @generated from field: chaos.notification.v1.Category category = 3;
@@ -36,31 +38,52 @@ export type Notification = Message<"chaos.notification.v1.Notification"> & {
   category: Category;
 
   /**
-   * @generated from field: string title = 4;
+   * What happened, e.g. "trade.offer_received": stable, for clients to branch on.
+   *
+   * @generated from field: string kind = 4;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string title = 5;
    */
   title: string;
 
   /**
-   * @generated from field: string body = 5;
+   * @generated from field: string body = 6;
    */
   body: string;
 
   /**
-   * A client deep link, e.g. "chaos://trade/<id>".
+   * A client deep link, e.g. "chaos://trades/<id>".
    *
-   * @generated from field: string link = 6;
+   * @generated from field: string link = 7;
    */
   link: string;
 
   /**
-   * @generated from field: bool read = 7;
+   * The character it is about, when there is one.
+   *
+   * @generated from field: string character_id = 8;
+   */
+  characterId: string;
+
+  /**
+   * @generated from field: bool read = 9;
    */
   read: boolean;
 
   /**
-   * @generated from field: google.protobuf.Timestamp create_time = 8;
+   * @generated from field: google.protobuf.Timestamp create_time = 10;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * The ce_id of the domain event it was made from.
+   *
+   * @generated from field: string source_event_id = 11;
+   */
+  sourceEventId: string;
 };
 
 /**
@@ -71,30 +94,76 @@ export const NotificationSchema: GenMessage<Notification> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_notification, 0);
 
 /**
- * Delivery is one attempt path of a notification on one channel.
+ * Delivery is one notification on one channel to one target.
  *
  * @generated from message chaos.notification.v1.Delivery
  */
 export type Delivery = Message<"chaos.notification.v1.Delivery"> & {
   /**
-   * @generated from field: chaos.notification.v1.DeliveryChannel channel = 1;
+   * @generated from field: string delivery_id = 1;
+   */
+  deliveryId: string;
+
+  /**
+   * @generated from field: string notification_id = 2;
+   */
+  notificationId: string;
+
+  /**
+   * @generated from field: string player_id = 3;
+   */
+  playerId: string;
+
+  /**
+   * @generated from field: chaos.notification.v1.Category category = 4;
+   */
+  category: Category;
+
+  /**
+   * @generated from field: chaos.notification.v1.DeliveryChannel channel = 5;
    */
   channel: DeliveryChannel;
 
   /**
-   * @generated from field: chaos.notification.v1.DeliveryStatus status = 2;
+   * The webhook it goes to (DELIVERY_CHANNEL_WEBHOOK).
+   *
+   * @generated from field: string webhook_id = 6;
    */
-  status: DeliveryStatus;
+  webhookId: string;
 
   /**
-   * @generated from field: int32 attempts = 3;
+   * @generated from field: chaos.notification.v1.DeliveryState state = 7;
+   */
+  state: DeliveryState;
+
+  /**
+   * Attempts begun so far.
+   *
+   * @generated from field: int32 attempts = 8;
    */
   attempts: number;
 
   /**
-   * @generated from field: string last_error = 4;
+   * @generated from field: string last_error = 9;
    */
   lastError: string;
+
+  /**
+   * When the next attempt is due (PENDING: the end of quiet hours, RETRYING: the backoff).
+   *
+   * @generated from field: google.protobuf.Timestamp due_time = 10;
+   */
+  dueTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp deliver_time = 11;
+   */
+  deliverTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 12;
+   */
+  updateTime?: Timestamp | undefined;
 };
 
 /**
@@ -105,28 +174,60 @@ export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_notification, 1);
 
 /**
- * CategoryPreference says which channels one category uses.
+ * CategoryChannels says which channels one category uses.
  *
- * @generated from message chaos.notification.v1.CategoryPreference
+ * @generated from message chaos.notification.v1.CategoryChannels
  */
-export type CategoryPreference = Message<"chaos.notification.v1.CategoryPreference"> & {
+export type CategoryChannels = Message<"chaos.notification.v1.CategoryChannels"> & {
   /**
    * @generated from field: chaos.notification.v1.Category category = 1;
    */
   category: Category;
 
   /**
+   * Empty: the category is muted (not even in-app).
+   *
    * @generated from field: repeated chaos.notification.v1.DeliveryChannel channels = 2;
    */
   channels: DeliveryChannel[];
 };
 
 /**
- * Describes the message chaos.notification.v1.CategoryPreference.
- * Use `create(CategoryPreferenceSchema)` to create a new message.
+ * Describes the message chaos.notification.v1.CategoryChannels.
+ * Use `create(CategoryChannelsSchema)` to create a new message.
  */
-export const CategoryPreferenceSchema: GenMessage<CategoryPreference> = /*@__PURE__*/
+export const CategoryChannelsSchema: GenMessage<CategoryChannels> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_notification, 2);
+
+/**
+ * QuietHours is a daily window, in the player's time zone, during which
+ * emails and webhooks wait (in-app notifications still land). The window may
+ * span midnight ("22:00" to "07:00"); start equal to end is no window.
+ *
+ * @generated from message chaos.notification.v1.QuietHours
+ */
+export type QuietHours = Message<"chaos.notification.v1.QuietHours"> & {
+  /**
+   * "HH:MM", 24-hour clock.
+   *
+   * @generated from field: string start = 1;
+   */
+  start: string;
+
+  /**
+   * "HH:MM", 24-hour clock; the window ends just before it.
+   *
+   * @generated from field: string end = 2;
+   */
+  end: string;
+};
+
+/**
+ * Describes the message chaos.notification.v1.QuietHours.
+ * Use `create(QuietHoursSchema)` to create a new message.
+ */
+export const QuietHoursSchema: GenMessage<QuietHours> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification, 3);
 
 /**
  * Preferences are a player's notification settings.
@@ -135,28 +236,32 @@ export const CategoryPreferenceSchema: GenMessage<CategoryPreference> = /*@__PUR
  */
 export type Preferences = Message<"chaos.notification.v1.Preferences"> & {
   /**
-   * @generated from field: repeated chaos.notification.v1.CategoryPreference categories = 1;
-   */
-  categories: CategoryPreference[];
-
-  /**
-   * Quiet hours (no push or email), in the player's time zone, "HH:MM".
+   * One entry per category to set; a category not listed keeps its default channels.
    *
-   * @generated from field: string quiet_hours_start = 2;
+   * @generated from field: repeated chaos.notification.v1.CategoryChannels categories = 1;
    */
-  quietHoursStart: string;
+  categories: CategoryChannels[];
 
   /**
-   * @generated from field: string quiet_hours_end = 3;
-   */
-  quietHoursEnd: string;
-
-  /**
-   * IANA time zone, e.g. "Europe/Berlin".
+   * None when unset.
    *
-   * @generated from field: string time_zone = 4;
+   * @generated from field: chaos.notification.v1.QuietHours quiet_hours = 2;
+   */
+  quietHours?: QuietHours | undefined;
+
+  /**
+   * IANA time zone of the quiet hours, e.g. "Europe/Berlin"; "UTC" when empty.
+   *
+   * @generated from field: string time_zone = 3;
    */
   timeZone: string;
+
+  /**
+   * No email at all, whatever the categories say (set by the unsubscribe link too).
+   *
+   * @generated from field: bool email_opt_out = 4;
+   */
+  emailOptOut: boolean;
 };
 
 /**
@@ -164,10 +269,67 @@ export type Preferences = Message<"chaos.notification.v1.Preferences"> & {
  * Use `create(PreferencesSchema)` to create a new message.
  */
 export const PreferencesSchema: GenMessage<Preferences> = /*@__PURE__*/
-  messageDesc(file_chaos_notification_v1_notification, 3);
+  messageDesc(file_chaos_notification_v1_notification, 4);
 
 /**
- * Category groups notifications for preferences.
+ * Webhook is an HTTPS endpoint notifications are POSTed to, signed with its
+ * secrets (header Chaos-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">).
+ *
+ * @generated from message chaos.notification.v1.Webhook
+ */
+export type Webhook = Message<"chaos.notification.v1.Webhook"> & {
+  /**
+   * @generated from field: string webhook_id = 1;
+   */
+  webhookId: string;
+
+  /**
+   * @generated from field: chaos.notification.v1.WebhookScope scope = 2;
+   */
+  scope: WebhookScope;
+
+  /**
+   * The owner (WEBHOOK_SCOPE_PLAYER); empty for a studio webhook.
+   *
+   * @generated from field: string player_id = 3;
+   */
+  playerId: string;
+
+  /**
+   * @generated from field: string url = 4;
+   */
+  url: string;
+
+  /**
+   * The categories it receives.
+   *
+   * @generated from field: repeated chaos.notification.v1.Category categories = 5;
+   */
+  categories: Category[];
+
+  /**
+   * Secrets that currently sign its deliveries (more than one while a rotation overlaps).
+   *
+   * @generated from field: int32 active_secrets = 6;
+   */
+  activeSecrets: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 7;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.notification.v1.Webhook.
+ * Use `create(WebhookSchema)` to create a new message.
+ */
+export const WebhookSchema: GenMessage<Webhook> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification, 5);
+
+/**
+ * Category groups notifications for a player's preferences: each category
+ * has its own channels.
  *
  * @generated from enum chaos.notification.v1.Category
  */
@@ -178,41 +340,46 @@ export enum Category {
   UNSPECIFIED = 0,
 
   /**
-   * @generated from enum value: CATEGORY_SOCIAL = 1;
+   * Level ups and achievements.
+   *
+   * @generated from enum value: CATEGORY_PROGRESSION = 1;
    */
-  SOCIAL = 1,
+  PROGRESSION = 1,
 
   /**
+   * Defeats in combat.
+   *
    * @generated from enum value: CATEGORY_COMBAT = 2;
    */
   COMBAT = 2,
 
   /**
+   * Trade offers received, trades settled.
+   *
    * @generated from enum value: CATEGORY_TRADE = 3;
    */
   TRADE = 3,
 
   /**
+   * Guild invitations.
+   *
    * @generated from enum value: CATEGORY_GUILD = 4;
    */
   GUILD = 4,
 
   /**
-   * @generated from enum value: CATEGORY_EVENTS = 5;
-   */
-  EVENTS = 5,
-
-  /**
-   * Always delivered in-app and by email, whatever the preferences.
+   * Matches found.
    *
-   * @generated from enum value: CATEGORY_SECURITY = 6;
+   * @generated from enum value: CATEGORY_MATCHMAKING = 5;
    */
-  SECURITY = 6,
+  MATCHMAKING = 5,
 
   /**
-   * @generated from enum value: CATEGORY_BILLING = 7;
+   * Payment receipts.
+   *
+   * @generated from enum value: CATEGORY_BILLING = 6;
    */
-  BILLING = 7,
+  BILLING = 6,
 }
 
 /**
@@ -222,7 +389,7 @@ export const CategorySchema: GenEnum<Category> = /*@__PURE__*/
   enumDesc(file_chaos_notification_v1_notification, 0);
 
 /**
- * DeliveryChannel is how a notification reaches the player.
+ * DeliveryChannel is how a notification reaches someone.
  *
  * @generated from enum chaos.notification.v1.DeliveryChannel
  */
@@ -233,24 +400,25 @@ export enum DeliveryChannel {
   UNSPECIFIED = 0,
 
   /**
+   * The notification centre (ListNotifications) and the live feed (the gateway's StreamPlayerEvents).
+   *
    * @generated from enum value: DELIVERY_CHANNEL_IN_APP = 1;
    */
   IN_APP = 1,
 
   /**
+   * An email to the account's address.
+   *
    * @generated from enum value: DELIVERY_CHANNEL_EMAIL = 2;
    */
   EMAIL = 2,
 
   /**
-   * @generated from enum value: DELIVERY_CHANNEL_PUSH = 3;
+   * A signed HTTP POST to each webhook registered for the category.
+   *
+   * @generated from enum value: DELIVERY_CHANNEL_WEBHOOK = 3;
    */
-  PUSH = 3,
-
-  /**
-   * @generated from enum value: DELIVERY_CHANNEL_WEBHOOK = 4;
-   */
-  WEBHOOK = 4,
+  WEBHOOK = 3,
 }
 
 /**
@@ -260,51 +428,95 @@ export const DeliveryChannelSchema: GenEnum<DeliveryChannel> = /*@__PURE__*/
   enumDesc(file_chaos_notification_v1_notification, 1);
 
 /**
- * DeliveryStatus is where one delivery is.
+ * DeliveryState is where one delivery (one notification on one channel, to one target) is.
  *
- * @generated from enum chaos.notification.v1.DeliveryStatus
+ * @generated from enum chaos.notification.v1.DeliveryState
  */
-export enum DeliveryStatus {
+export enum DeliveryState {
   /**
-   * @generated from enum value: DELIVERY_STATUS_UNSPECIFIED = 0;
+   * @generated from enum value: DELIVERY_STATE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * @generated from enum value: DELIVERY_STATUS_PENDING = 1;
+   * Waiting for its due time (quiet hours defer it) or for a sender.
+   *
+   * @generated from enum value: DELIVERY_STATE_PENDING = 1;
    */
   PENDING = 1,
 
   /**
-   * @generated from enum value: DELIVERY_STATUS_DELIVERED = 2;
+   * An attempt has begun: recorded before anything is sent.
+   *
+   * @generated from enum value: DELIVERY_STATE_SENDING = 2;
    */
-  DELIVERED = 2,
+  SENDING = 2,
 
   /**
-   * Failed for now; will be retried with backoff.
+   * The receiver accepted it (SMTP 250, HTTP 2xx).
    *
-   * @generated from enum value: DELIVERY_STATUS_RETRYING = 3;
+   * @generated from enum value: DELIVERY_STATE_DELIVERED = 3;
    */
-  RETRYING = 3,
+  DELIVERED = 3,
 
   /**
-   * Gave up after the retry limit.
+   * The last attempt failed; the next one is due at due_time (exponential backoff with jitter).
    *
-   * @generated from enum value: DELIVERY_STATUS_FAILED = 4;
+   * @generated from enum value: DELIVERY_STATE_RETRYING = 4;
    */
-  FAILED = 4,
+  RETRYING = 4,
 
   /**
-   * Not sent: preferences or quiet hours.
+   * Every attempt of the retry schedule failed; only ReplayDelivery sends it again.
    *
-   * @generated from enum value: DELIVERY_STATUS_SUPPRESSED = 5;
+   * @generated from enum value: DELIVERY_STATE_DEAD_LETTERED = 5;
    */
-  SUPPRESSED = 5,
+  DEAD_LETTERED = 5,
+
+  /**
+   * The process died during an attempt, so whether the receiver got it is unknown.
+   * It is not sent again on its own (a delivery is never sent twice); ReplayDelivery can.
+   *
+   * @generated from enum value: DELIVERY_STATE_UNCONFIRMED = 6;
+   */
+  UNCONFIRMED = 6,
 }
 
 /**
- * Describes the enum chaos.notification.v1.DeliveryStatus.
+ * Describes the enum chaos.notification.v1.DeliveryState.
  */
-export const DeliveryStatusSchema: GenEnum<DeliveryStatus> = /*@__PURE__*/
+export const DeliveryStateSchema: GenEnum<DeliveryState> = /*@__PURE__*/
   enumDesc(file_chaos_notification_v1_notification, 2);
+
+/**
+ * WebhookScope says whose notifications a webhook receives.
+ *
+ * @generated from enum chaos.notification.v1.WebhookScope
+ */
+export enum WebhookScope {
+  /**
+   * @generated from enum value: WEBHOOK_SCOPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The registering player's own notifications.
+   *
+   * @generated from enum value: WEBHOOK_SCOPE_PLAYER = 1;
+   */
+  PLAYER = 1,
+
+  /**
+   * Every player's notifications of its categories (the studio's systems); registered by an admin.
+   *
+   * @generated from enum value: WEBHOOK_SCOPE_STUDIO = 2;
+   */
+  STUDIO = 2,
+}
+
+/**
+ * Describes the enum chaos.notification.v1.WebhookScope.
+ */
+export const WebhookScopeSchema: GenEnum<WebhookScope> = /*@__PURE__*/
+  enumDesc(file_chaos_notification_v1_notification, 3);
 

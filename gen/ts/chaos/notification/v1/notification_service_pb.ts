@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Notification, Preferences } from "./notification_pb.js";
+import type { Category, Delivery, DeliveryState, Notification, Preferences, Webhook, WebhookScope } from "./notification_pb.js";
 import { file_chaos_notification_v1_notification } from "./notification_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,10 +13,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/notification/v1/notification_service.proto.
  */
 export const file_chaos_notification_v1_notification_service: GenFile = /*@__PURE__*/
-  fileDesc("CjBjaGFvcy9ub3RpZmljYXRpb24vdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SFWNoYW9zLm5vdGlmaWNhdGlvbi52MSIXChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QiUQoWR2V0UHJlZmVyZW5jZXNSZXNwb25zZRI3CgtwcmVmZXJlbmNlcxgBIAEoCzIiLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5QcmVmZXJlbmNlcyJbChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSPwoLcHJlZmVyZW5jZXMYASABKAsyIi5jaGFvcy5ub3RpZmljYXRpb24udjEuUHJlZmVyZW5jZXNCBrpIA8gBASJUChlVcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlEjcKC3ByZWZlcmVuY2VzGAEgASgLMiIuY2hhb3Mubm90aWZpY2F0aW9uLnYxLlByZWZlcmVuY2VzImsKGExpc3ROb3RpZmljYXRpb25zUmVxdWVzdBITCgt1bnJlYWRfb25seRgBIAEoCBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAiJwChlMaXN0Tm90aWZpY2F0aW9uc1Jlc3BvbnNlEjoKDW5vdGlmaWNhdGlvbnMYASADKAsyIy5jaGFvcy5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJLChxNYXJrTm90aWZpY2F0aW9uc1JlYWRSZXF1ZXN0EisKEG5vdGlmaWNhdGlvbl9pZHMYASADKAlCEbpIDpIBCwgBEGQiBXIDsAEBIjYKHU1hcmtOb3RpZmljYXRpb25zUmVhZFJlc3BvbnNlEhUKDXVwZGF0ZWRfY291bnQYASABKAUiHAoaU3RyZWFtTm90aWZpY2F0aW9uc1JlcXVlc3QiWAobU3RyZWFtTm90aWZpY2F0aW9uc1Jlc3BvbnNlEjkKDG5vdGlmaWNhdGlvbhgBIAEoCzIjLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5Ob3RpZmljYXRpb24iaQoZUmVnaXN0ZXJQdXNoRGV2aWNlUmVxdWVzdBIgCgxkZXZpY2VfdG9rZW4YASABKAlCCrpIB3IFEAgYgCASKgoIcGxhdGZvcm0YAiABKAlCGLpIFXITUgNpb3NSB2FuZHJvaWRSA3dlYiIvChpSZWdpc3RlclB1c2hEZXZpY2VSZXNwb25zZRIRCglkZXZpY2VfaWQYASABKAky9AUKE05vdGlmaWNhdGlvblNlcnZpY2USbQoOR2V0UHJlZmVyZW5jZXMSLC5jaGFvcy5ub3RpZmljYXRpb24udjEuR2V0UHJlZmVyZW5jZXNSZXF1ZXN0Gi0uY2hhb3Mubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2USdgoRVXBkYXRlUHJlZmVyZW5jZXMSLy5jaGFvcy5ub3RpZmljYXRpb24udjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0GjAuY2hhb3Mubm90aWZpY2F0aW9uLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2USdgoRTGlzdE5vdGlmaWNhdGlvbnMSLy5jaGFvcy5ub3RpZmljYXRpb24udjEuTGlzdE5vdGlmaWNhdGlvbnNSZXF1ZXN0GjAuY2hhb3Mubm90aWZpY2F0aW9uLnYxLkxpc3ROb3RpZmljYXRpb25zUmVzcG9uc2USggEKFU1hcmtOb3RpZmljYXRpb25zUmVhZBIzLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5NYXJrTm90aWZpY2F0aW9uc1JlYWRSZXF1ZXN0GjQuY2hhb3Mubm90aWZpY2F0aW9uLnYxLk1hcmtOb3RpZmljYXRpb25zUmVhZFJlc3BvbnNlEn4KE1N0cmVhbU5vdGlmaWNhdGlvbnMSMS5jaGFvcy5ub3RpZmljYXRpb24udjEuU3RyZWFtTm90aWZpY2F0aW9uc1JlcXVlc3QaMi5jaGFvcy5ub3RpZmljYXRpb24udjEuU3RyZWFtTm90aWZpY2F0aW9uc1Jlc3BvbnNlMAESeQoSUmVnaXN0ZXJQdXNoRGV2aWNlEjAuY2hhb3Mubm90aWZpY2F0aW9uLnYxLlJlZ2lzdGVyUHVzaERldmljZVJlcXVlc3QaMS5jaGFvcy5ub3RpZmljYXRpb24udjEuUmVnaXN0ZXJQdXNoRGV2aWNlUmVzcG9uc2VC5AEKGWNvbS5jaGFvcy5ub3RpZmljYXRpb24udjFCGE5vdGlmaWNhdGlvblNlcnZpY2VQcm90b1ABWjdjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3Mvbm90aWZpY2F0aW9uL3YxO25vdGlmaWNhdGlvbnYxogIDQ05YqgIVQ2hhb3MuTm90aWZpY2F0aW9uLlYxygIVQ2hhb3NcTm90aWZpY2F0aW9uXFYx4gIhQ2hhb3NcTm90aWZpY2F0aW9uXFYxXEdQQk1ldGFkYXRh6gIXQ2hhb3M6Ok5vdGlmaWNhdGlvbjo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_notification_v1_notification]);
+  fileDesc("CjBjaGFvcy9ub3RpZmljYXRpb24vdjEvbm90aWZpY2F0aW9uX3NlcnZpY2UucHJvdG8SFWNoYW9zLm5vdGlmaWNhdGlvbi52MSIXChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QiUQoWR2V0UHJlZmVyZW5jZXNSZXNwb25zZRI3CgtwcmVmZXJlbmNlcxgBIAEoCzIiLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5QcmVmZXJlbmNlcyJbChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSPwoLcHJlZmVyZW5jZXMYASABKAsyIi5jaGFvcy5ub3RpZmljYXRpb24udjEuUHJlZmVyZW5jZXNCBrpIA8gBASJUChlVcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlEjcKC3ByZWZlcmVuY2VzGAEgASgLMiIuY2hhb3Mubm90aWZpY2F0aW9uLnYxLlByZWZlcmVuY2VzImsKGExpc3ROb3RpZmljYXRpb25zUmVxdWVzdBITCgt1bnJlYWRfb25seRgBIAEoCBIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAiKGAQoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRI6Cg1ub3RpZmljYXRpb25zGAEgAygLMiMuY2hhb3Mubm90aWZpY2F0aW9uLnYxLk5vdGlmaWNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFAoMdW5yZWFkX2NvdW50GAMgASgFIlYKHE1hcmtOb3RpZmljYXRpb25zUmVhZFJlcXVlc3QSKQoQbm90aWZpY2F0aW9uX2lkcxgBIAMoCUIPukgMkgEJEGQiBXIDsAEBEgsKA2FsbBgCIAEoCCJMCh1NYXJrTm90aWZpY2F0aW9uc1JlYWRSZXNwb25zZRIVCg11cGRhdGVkX2NvdW50GAEgASgFEhQKDHVucmVhZF9jb3VudBgCIAEoBSK+AQoWUmVnaXN0ZXJXZWJob29rUmVxdWVzdBIaCgN1cmwYASABKAlCDbpICnIIEAEYgBCIAQESSgoKY2F0ZWdvcmllcxgCIAMoDjIfLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5DYXRlZ29yeUIVukgSkgEPCAEQEBgBIgeCAQQQASAAEjwKBXNjb3BlGAMgASgOMiMuY2hhb3Mubm90aWZpY2F0aW9uLnYxLldlYmhvb2tTY29wZUIIukgFggECEAEiWgoXUmVnaXN0ZXJXZWJob29rUmVzcG9uc2USLwoHd2ViaG9vaxgBIAEoCzIeLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5XZWJob29rEg4KBnNlY3JldBgCIAEoCSJTChNMaXN0V2ViaG9va3NSZXF1ZXN0EjwKBXNjb3BlGAEgASgOMiMuY2hhb3Mubm90aWZpY2F0aW9uLnYxLldlYmhvb2tTY29wZUIIukgFggECEAEiSAoUTGlzdFdlYmhvb2tzUmVzcG9uc2USMAoId2ViaG9va3MYASADKAsyHi5jaGFvcy5ub3RpZmljYXRpb24udjEuV2ViaG9vayI6ChpSb3RhdGVXZWJob29rU2VjcmV0UmVxdWVzdBIcCgp3ZWJob29rX2lkGAEgASgJQgi6SAVyA7ABASJeChtSb3RhdGVXZWJob29rU2VjcmV0UmVzcG9uc2USLwoHd2ViaG9vaxgBIAEoCzIeLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5XZWJob29rEg4KBnNlY3JldBgCIAEoCSI0ChREZWxldGVXZWJob29rUmVxdWVzdBIcCgp3ZWJob29rX2lkGAEgASgJQgi6SAVyA7ABASIXChVEZWxldGVXZWJob29rUmVzcG9uc2UigAIKFUxpc3REZWxpdmVyaWVzUmVxdWVzdBJHCgZzdGF0ZXMYASADKA4yJC5jaGFvcy5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlTdGF0ZUIRukgOkgELEAgiB4IBBBABIAASJAoPbm90aWZpY2F0aW9uX2lkGAIgASgJQgu6SAjYAQFyA7ABARI8CgVzY29wZRgDIAEoDjIjLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5XZWJob29rU2NvcGVCCLpIBYIBAhABEhwKCXBhZ2Vfc2l6ZRgEIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBSABKAlCCLpIBXIDGIACImYKFkxpc3REZWxpdmVyaWVzUmVzcG9uc2USMwoKZGVsaXZlcmllcxgBIAMoCzIfLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5EZWxpdmVyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNgoVUmVwbGF5RGVsaXZlcnlSZXF1ZXN0Eh0KC2RlbGl2ZXJ5X2lkGAEgASgJQgi6SAVyA7ABASJLChZSZXBsYXlEZWxpdmVyeVJlc3BvbnNlEjEKCGRlbGl2ZXJ5GAEgASgLMh8uY2hhb3Mubm90aWZpY2F0aW9uLnYxLkRlbGl2ZXJ5Ii8KElVuc3Vic2NyaWJlUmVxdWVzdBIZCgV0b2tlbhgBIAEoCUIKukgHcgUQARiABCImChNVbnN1YnNjcmliZVJlc3BvbnNlEg8KB2NoYW5nZWQYASABKAgyggoKE05vdGlmaWNhdGlvblNlcnZpY2USbQoOR2V0UHJlZmVyZW5jZXMSLC5jaGFvcy5ub3RpZmljYXRpb24udjEuR2V0UHJlZmVyZW5jZXNSZXF1ZXN0Gi0uY2hhb3Mubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2USdgoRVXBkYXRlUHJlZmVyZW5jZXMSLy5jaGFvcy5ub3RpZmljYXRpb24udjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0GjAuY2hhb3Mubm90aWZpY2F0aW9uLnYxLlVwZGF0ZVByZWZlcmVuY2VzUmVzcG9uc2USdgoRTGlzdE5vdGlmaWNhdGlvbnMSLy5jaGFvcy5ub3RpZmljYXRpb24udjEuTGlzdE5vdGlmaWNhdGlvbnNSZXF1ZXN0GjAuY2hhb3Mubm90aWZpY2F0aW9uLnYxLkxpc3ROb3RpZmljYXRpb25zUmVzcG9uc2USggEKFU1hcmtOb3RpZmljYXRpb25zUmVhZBIzLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5NYXJrTm90aWZpY2F0aW9uc1JlYWRSZXF1ZXN0GjQuY2hhb3Mubm90aWZpY2F0aW9uLnYxLk1hcmtOb3RpZmljYXRpb25zUmVhZFJlc3BvbnNlEnAKD1JlZ2lzdGVyV2ViaG9vaxItLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5SZWdpc3RlcldlYmhvb2tSZXF1ZXN0Gi4uY2hhb3Mubm90aWZpY2F0aW9uLnYxLlJlZ2lzdGVyV2ViaG9va1Jlc3BvbnNlEmcKDExpc3RXZWJob29rcxIqLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5MaXN0V2ViaG9va3NSZXF1ZXN0GisuY2hhb3Mubm90aWZpY2F0aW9uLnYxLkxpc3RXZWJob29rc1Jlc3BvbnNlEnwKE1JvdGF0ZVdlYmhvb2tTZWNyZXQSMS5jaGFvcy5ub3RpZmljYXRpb24udjEuUm90YXRlV2ViaG9va1NlY3JldFJlcXVlc3QaMi5jaGFvcy5ub3RpZmljYXRpb24udjEuUm90YXRlV2ViaG9va1NlY3JldFJlc3BvbnNlEmoKDURlbGV0ZVdlYmhvb2sSKy5jaGFvcy5ub3RpZmljYXRpb24udjEuRGVsZXRlV2ViaG9va1JlcXVlc3QaLC5jaGFvcy5ub3RpZmljYXRpb24udjEuRGVsZXRlV2ViaG9va1Jlc3BvbnNlEm0KDkxpc3REZWxpdmVyaWVzEiwuY2hhb3Mubm90aWZpY2F0aW9uLnYxLkxpc3REZWxpdmVyaWVzUmVxdWVzdBotLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5MaXN0RGVsaXZlcmllc1Jlc3BvbnNlEm0KDlJlcGxheURlbGl2ZXJ5EiwuY2hhb3Mubm90aWZpY2F0aW9uLnYxLlJlcGxheURlbGl2ZXJ5UmVxdWVzdBotLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5SZXBsYXlEZWxpdmVyeVJlc3BvbnNlEmQKC1Vuc3Vic2NyaWJlEikuY2hhb3Mubm90aWZpY2F0aW9uLnYxLlVuc3Vic2NyaWJlUmVxdWVzdBoqLmNoYW9zLm5vdGlmaWNhdGlvbi52MS5VbnN1YnNjcmliZVJlc3BvbnNlQuQBChljb20uY2hhb3Mubm90aWZpY2F0aW9uLnYxQhhOb3RpZmljYXRpb25TZXJ2aWNlUHJvdG9QAVo3Y2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL25vdGlmaWNhdGlvbi92MTtub3RpZmljYXRpb252MaICA0NOWKoCFUNoYW9zLk5vdGlmaWNhdGlvbi5WMcoCFUNoYW9zXE5vdGlmaWNhdGlvblxWMeICIUNoYW9zXE5vdGlmaWNhdGlvblxWMVxHUEJNZXRhZGF0YeoCF0NoYW9zOjpOb3RpZmljYXRpb246OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_notification_v1_notification]);
 
 /**
- * GetPreferencesRequest has no fields.
+ * GetPreferencesRequest has no fields: the caller's preferences.
  *
  * @generated from message chaos.notification.v1.GetPreferencesRequest
  */
@@ -69,7 +69,7 @@ export const UpdatePreferencesRequestSchema: GenMessage<UpdatePreferencesRequest
   messageDesc(file_chaos_notification_v1_notification_service, 2);
 
 /**
- * UpdatePreferencesResponse is the stored preferences.
+ * UpdatePreferencesResponse is the stored preferences, defaults filled in.
  *
  * @generated from message chaos.notification.v1.UpdatePreferencesResponse
  */
@@ -99,6 +99,8 @@ export type ListNotificationsRequest = Message<"chaos.notification.v1.ListNotifi
   unreadOnly: boolean;
 
   /**
+   * 1 to 100; 20 when unset.
+   *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
@@ -131,6 +133,13 @@ export type ListNotificationsResponse = Message<"chaos.notification.v1.ListNotif
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * The caller's unread notifications, all pages together.
+   *
+   * @generated from field: int32 unread_count = 3;
+   */
+  unreadCount: number;
 };
 
 /**
@@ -141,7 +150,7 @@ export const ListNotificationsResponseSchema: GenMessage<ListNotificationsRespon
   messageDesc(file_chaos_notification_v1_notification_service, 5);
 
 /**
- * MarkNotificationsReadRequest names them.
+ * MarkNotificationsReadRequest names them, or all.
  *
  * @generated from message chaos.notification.v1.MarkNotificationsReadRequest
  */
@@ -150,6 +159,13 @@ export type MarkNotificationsReadRequest = Message<"chaos.notification.v1.MarkNo
    * @generated from field: repeated string notification_ids = 1;
    */
   notificationIds: string[];
+
+  /**
+   * Every unread notification of the caller (notification_ids must then be empty).
+   *
+   * @generated from field: bool all = 2;
+   */
+  all: boolean;
 };
 
 /**
@@ -169,6 +185,11 @@ export type MarkNotificationsReadResponse = Message<"chaos.notification.v1.MarkN
    * @generated from field: int32 updated_count = 1;
    */
   updatedCount: number;
+
+  /**
+   * @generated from field: int32 unread_count = 2;
+   */
+  unreadCount: number;
 };
 
 /**
@@ -179,93 +200,342 @@ export const MarkNotificationsReadResponseSchema: GenMessage<MarkNotificationsRe
   messageDesc(file_chaos_notification_v1_notification_service, 7);
 
 /**
- * StreamNotificationsRequest has no fields: it streams the caller's notifications.
+ * RegisterWebhookRequest describes the endpoint.
  *
- * @generated from message chaos.notification.v1.StreamNotificationsRequest
+ * @generated from message chaos.notification.v1.RegisterWebhookRequest
  */
-export type StreamNotificationsRequest = Message<"chaos.notification.v1.StreamNotificationsRequest"> & {
+export type RegisterWebhookRequest = Message<"chaos.notification.v1.RegisterWebhookRequest"> & {
+  /**
+   * https (http only where the deployment allows private addresses, e.g. tests on 127.0.0.1).
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * @generated from field: repeated chaos.notification.v1.Category categories = 2;
+   */
+  categories: Category[];
+
+  /**
+   * WEBHOOK_SCOPE_PLAYER when unset; WEBHOOK_SCOPE_STUDIO needs an admin.
+   *
+   * @generated from field: chaos.notification.v1.WebhookScope scope = 3;
+   */
+  scope: WebhookScope;
 };
 
 /**
- * Describes the message chaos.notification.v1.StreamNotificationsRequest.
- * Use `create(StreamNotificationsRequestSchema)` to create a new message.
+ * Describes the message chaos.notification.v1.RegisterWebhookRequest.
+ * Use `create(RegisterWebhookRequestSchema)` to create a new message.
  */
-export const StreamNotificationsRequestSchema: GenMessage<StreamNotificationsRequest> = /*@__PURE__*/
+export const RegisterWebhookRequestSchema: GenMessage<RegisterWebhookRequest> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_notification_service, 8);
 
 /**
- * StreamNotificationsResponse is one notification.
+ * RegisterWebhookResponse is the webhook and its signing secret.
  *
- * @generated from message chaos.notification.v1.StreamNotificationsResponse
+ * @generated from message chaos.notification.v1.RegisterWebhookResponse
  */
-export type StreamNotificationsResponse = Message<"chaos.notification.v1.StreamNotificationsResponse"> & {
+export type RegisterWebhookResponse = Message<"chaos.notification.v1.RegisterWebhookResponse"> & {
   /**
-   * @generated from field: chaos.notification.v1.Notification notification = 1;
+   * @generated from field: chaos.notification.v1.Webhook webhook = 1;
    */
-  notification?: Notification | undefined;
+  webhook?: Webhook | undefined;
+
+  /**
+   * "whsec_..." : verify Chaos-Signature with it. Shown only here.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
 };
 
 /**
- * Describes the message chaos.notification.v1.StreamNotificationsResponse.
- * Use `create(StreamNotificationsResponseSchema)` to create a new message.
+ * Describes the message chaos.notification.v1.RegisterWebhookResponse.
+ * Use `create(RegisterWebhookResponseSchema)` to create a new message.
  */
-export const StreamNotificationsResponseSchema: GenMessage<StreamNotificationsResponse> = /*@__PURE__*/
+export const RegisterWebhookResponseSchema: GenMessage<RegisterWebhookResponse> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_notification_service, 9);
 
 /**
- * RegisterPushDeviceRequest describes the device.
+ * ListWebhooksRequest selects whose webhooks.
  *
- * @generated from message chaos.notification.v1.RegisterPushDeviceRequest
+ * @generated from message chaos.notification.v1.ListWebhooksRequest
  */
-export type RegisterPushDeviceRequest = Message<"chaos.notification.v1.RegisterPushDeviceRequest"> & {
+export type ListWebhooksRequest = Message<"chaos.notification.v1.ListWebhooksRequest"> & {
   /**
-   * @generated from field: string device_token = 1;
-   */
-  deviceToken: string;
-
-  /**
-   * "ios", "android" or "web".
+   * WEBHOOK_SCOPE_PLAYER when unset; WEBHOOK_SCOPE_STUDIO needs an admin.
    *
-   * @generated from field: string platform = 2;
+   * @generated from field: chaos.notification.v1.WebhookScope scope = 1;
    */
-  platform: string;
+  scope: WebhookScope;
 };
 
 /**
- * Describes the message chaos.notification.v1.RegisterPushDeviceRequest.
- * Use `create(RegisterPushDeviceRequestSchema)` to create a new message.
+ * Describes the message chaos.notification.v1.ListWebhooksRequest.
+ * Use `create(ListWebhooksRequestSchema)` to create a new message.
  */
-export const RegisterPushDeviceRequestSchema: GenMessage<RegisterPushDeviceRequest> = /*@__PURE__*/
+export const ListWebhooksRequestSchema: GenMessage<ListWebhooksRequest> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_notification_service, 10);
 
 /**
- * RegisterPushDeviceResponse confirms it.
+ * ListWebhooksResponse is every webhook of that scope.
  *
- * @generated from message chaos.notification.v1.RegisterPushDeviceResponse
+ * @generated from message chaos.notification.v1.ListWebhooksResponse
  */
-export type RegisterPushDeviceResponse = Message<"chaos.notification.v1.RegisterPushDeviceResponse"> & {
+export type ListWebhooksResponse = Message<"chaos.notification.v1.ListWebhooksResponse"> & {
   /**
-   * @generated from field: string device_id = 1;
+   * @generated from field: repeated chaos.notification.v1.Webhook webhooks = 1;
    */
-  deviceId: string;
+  webhooks: Webhook[];
 };
 
 /**
- * Describes the message chaos.notification.v1.RegisterPushDeviceResponse.
- * Use `create(RegisterPushDeviceResponseSchema)` to create a new message.
+ * Describes the message chaos.notification.v1.ListWebhooksResponse.
+ * Use `create(ListWebhooksResponseSchema)` to create a new message.
  */
-export const RegisterPushDeviceResponseSchema: GenMessage<RegisterPushDeviceResponse> = /*@__PURE__*/
+export const ListWebhooksResponseSchema: GenMessage<ListWebhooksResponse> = /*@__PURE__*/
   messageDesc(file_chaos_notification_v1_notification_service, 11);
 
 /**
- * NotificationService shows a player's notifications and settings.
- * Public: authenticated player, for their own account.
+ * RotateWebhookSecretRequest names the webhook.
+ *
+ * @generated from message chaos.notification.v1.RotateWebhookSecretRequest
+ */
+export type RotateWebhookSecretRequest = Message<"chaos.notification.v1.RotateWebhookSecretRequest"> & {
+  /**
+   * @generated from field: string webhook_id = 1;
+   */
+  webhookId: string;
+};
+
+/**
+ * Describes the message chaos.notification.v1.RotateWebhookSecretRequest.
+ * Use `create(RotateWebhookSecretRequestSchema)` to create a new message.
+ */
+export const RotateWebhookSecretRequestSchema: GenMessage<RotateWebhookSecretRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 12);
+
+/**
+ * RotateWebhookSecretResponse is the new secret.
+ *
+ * @generated from message chaos.notification.v1.RotateWebhookSecretResponse
+ */
+export type RotateWebhookSecretResponse = Message<"chaos.notification.v1.RotateWebhookSecretResponse"> & {
+  /**
+   * @generated from field: chaos.notification.v1.Webhook webhook = 1;
+   */
+  webhook?: Webhook | undefined;
+
+  /**
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message chaos.notification.v1.RotateWebhookSecretResponse.
+ * Use `create(RotateWebhookSecretResponseSchema)` to create a new message.
+ */
+export const RotateWebhookSecretResponseSchema: GenMessage<RotateWebhookSecretResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 13);
+
+/**
+ * DeleteWebhookRequest names the webhook.
+ *
+ * @generated from message chaos.notification.v1.DeleteWebhookRequest
+ */
+export type DeleteWebhookRequest = Message<"chaos.notification.v1.DeleteWebhookRequest"> & {
+  /**
+   * @generated from field: string webhook_id = 1;
+   */
+  webhookId: string;
+};
+
+/**
+ * Describes the message chaos.notification.v1.DeleteWebhookRequest.
+ * Use `create(DeleteWebhookRequestSchema)` to create a new message.
+ */
+export const DeleteWebhookRequestSchema: GenMessage<DeleteWebhookRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 14);
+
+/**
+ * DeleteWebhookResponse has no fields.
+ *
+ * @generated from message chaos.notification.v1.DeleteWebhookResponse
+ */
+export type DeleteWebhookResponse = Message<"chaos.notification.v1.DeleteWebhookResponse"> & {
+};
+
+/**
+ * Describes the message chaos.notification.v1.DeleteWebhookResponse.
+ * Use `create(DeleteWebhookResponseSchema)` to create a new message.
+ */
+export const DeleteWebhookResponseSchema: GenMessage<DeleteWebhookResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 15);
+
+/**
+ * ListDeliveriesRequest is paged.
+ *
+ * @generated from message chaos.notification.v1.ListDeliveriesRequest
+ */
+export type ListDeliveriesRequest = Message<"chaos.notification.v1.ListDeliveriesRequest"> & {
+  /**
+   * Only these states; all when empty.
+   *
+   * @generated from field: repeated chaos.notification.v1.DeliveryState states = 1;
+   */
+  states: DeliveryState[];
+
+  /**
+   * Only deliveries of this notification, when set.
+   *
+   * @generated from field: string notification_id = 2;
+   */
+  notificationId: string;
+
+  /**
+   * WEBHOOK_SCOPE_STUDIO: the studio webhooks' deliveries (an admin).
+   *
+   * @generated from field: chaos.notification.v1.WebhookScope scope = 3;
+   */
+  scope: WebhookScope;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 4;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.notification.v1.ListDeliveriesRequest.
+ * Use `create(ListDeliveriesRequestSchema)` to create a new message.
+ */
+export const ListDeliveriesRequestSchema: GenMessage<ListDeliveriesRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 16);
+
+/**
+ * ListDeliveriesResponse is one page.
+ *
+ * @generated from message chaos.notification.v1.ListDeliveriesResponse
+ */
+export type ListDeliveriesResponse = Message<"chaos.notification.v1.ListDeliveriesResponse"> & {
+  /**
+   * @generated from field: repeated chaos.notification.v1.Delivery deliveries = 1;
+   */
+  deliveries: Delivery[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.notification.v1.ListDeliveriesResponse.
+ * Use `create(ListDeliveriesResponseSchema)` to create a new message.
+ */
+export const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 17);
+
+/**
+ * ReplayDeliveryRequest names the delivery.
+ *
+ * @generated from message chaos.notification.v1.ReplayDeliveryRequest
+ */
+export type ReplayDeliveryRequest = Message<"chaos.notification.v1.ReplayDeliveryRequest"> & {
+  /**
+   * @generated from field: string delivery_id = 1;
+   */
+  deliveryId: string;
+};
+
+/**
+ * Describes the message chaos.notification.v1.ReplayDeliveryRequest.
+ * Use `create(ReplayDeliveryRequestSchema)` to create a new message.
+ */
+export const ReplayDeliveryRequestSchema: GenMessage<ReplayDeliveryRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 18);
+
+/**
+ * ReplayDeliveryResponse is the delivery, pending again.
+ *
+ * @generated from message chaos.notification.v1.ReplayDeliveryResponse
+ */
+export type ReplayDeliveryResponse = Message<"chaos.notification.v1.ReplayDeliveryResponse"> & {
+  /**
+   * @generated from field: chaos.notification.v1.Delivery delivery = 1;
+   */
+  delivery?: Delivery | undefined;
+};
+
+/**
+ * Describes the message chaos.notification.v1.ReplayDeliveryResponse.
+ * Use `create(ReplayDeliveryResponseSchema)` to create a new message.
+ */
+export const ReplayDeliveryResponseSchema: GenMessage<ReplayDeliveryResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 19);
+
+/**
+ * UnsubscribeRequest carries the token of the link.
+ *
+ * @generated from message chaos.notification.v1.UnsubscribeRequest
+ */
+export type UnsubscribeRequest = Message<"chaos.notification.v1.UnsubscribeRequest"> & {
+  /**
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message chaos.notification.v1.UnsubscribeRequest.
+ * Use `create(UnsubscribeRequestSchema)` to create a new message.
+ */
+export const UnsubscribeRequestSchema: GenMessage<UnsubscribeRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 20);
+
+/**
+ * UnsubscribeResponse confirms it.
+ *
+ * @generated from message chaos.notification.v1.UnsubscribeResponse
+ */
+export type UnsubscribeResponse = Message<"chaos.notification.v1.UnsubscribeResponse"> & {
+  /**
+   * True when email was on until now.
+   *
+   * @generated from field: bool changed = 1;
+   */
+  changed: boolean;
+};
+
+/**
+ * Describes the message chaos.notification.v1.UnsubscribeResponse.
+ * Use `create(UnsubscribeResponseSchema)` to create a new message.
+ */
+export const UnsubscribeResponseSchema: GenMessage<UnsubscribeResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_notification_v1_notification_service, 21);
+
+/**
+ * NotificationService is a player's notification centre, their preferences
+ * and their webhooks; admins register studio webhooks.
+ * Public: an authenticated player, for their own account; Unsubscribe needs no
+ * token (the signed token of an email's link is the authority).
  *
  * @generated from service chaos.notification.v1.NotificationService
  */
 export const NotificationService: GenService<{
   /**
-   * GetPreferences returns the caller's preferences.
+   * GetPreferences returns the caller's preferences, with every category's
+   * channels (defaults filled in).
    *
    * @generated from rpc chaos.notification.v1.NotificationService.GetPreferences
    */
@@ -276,7 +546,7 @@ export const NotificationService: GenService<{
   },
   /**
    * UpdatePreferences replaces the caller's preferences.
-   * Errors: INVALID_ARGUMENT.
+   * Errors: INVALID_ARGUMENT (INVALID_TIME_ZONE, INVALID_QUIET_HOURS, DUPLICATE_CATEGORY).
    *
    * @generated from rpc chaos.notification.v1.NotificationService.UpdatePreferences
    */
@@ -286,7 +556,7 @@ export const NotificationService: GenService<{
     output: typeof UpdatePreferencesResponseSchema;
   },
   /**
-   * ListNotifications lists the caller's notifications, newest first.
+   * ListNotifications lists the caller's notifications, newest first, with the unread count.
    *
    * @generated from rpc chaos.notification.v1.NotificationService.ListNotifications
    */
@@ -296,7 +566,7 @@ export const NotificationService: GenService<{
     output: typeof ListNotificationsResponseSchema;
   },
   /**
-   * MarkNotificationsRead marks notifications as read.
+   * MarkNotificationsRead marks the caller's notifications as read (others' ids are ignored).
    *
    * @generated from rpc chaos.notification.v1.NotificationService.MarkNotificationsRead
    */
@@ -306,25 +576,83 @@ export const NotificationService: GenService<{
     output: typeof MarkNotificationsReadResponseSchema;
   },
   /**
-   * StreamNotifications delivers in-app notifications as they are created.
+   * RegisterWebhook adds a webhook; its first signing secret is in the answer, and only there.
+   * Errors: INVALID_ARGUMENT (INVALID_WEBHOOK_URL), FAILED_PRECONDITION (TOO_MANY_WEBHOOKS),
+   * PERMISSION_DENIED (ADMIN_REQUIRED for a studio webhook).
    *
-   * @generated from rpc chaos.notification.v1.NotificationService.StreamNotifications
+   * @generated from rpc chaos.notification.v1.NotificationService.RegisterWebhook
    */
-  streamNotifications: {
-    methodKind: "server_streaming";
-    input: typeof StreamNotificationsRequestSchema;
-    output: typeof StreamNotificationsResponseSchema;
+  registerWebhook: {
+    methodKind: "unary";
+    input: typeof RegisterWebhookRequestSchema;
+    output: typeof RegisterWebhookResponseSchema;
   },
   /**
-   * RegisterPushDevice adds a device for push notifications.
-   * Errors: INVALID_ARGUMENT (INVALID_DEVICE_TOKEN).
+   * ListWebhooks lists the caller's webhooks (an admin: the studio's).
    *
-   * @generated from rpc chaos.notification.v1.NotificationService.RegisterPushDevice
+   * @generated from rpc chaos.notification.v1.NotificationService.ListWebhooks
    */
-  registerPushDevice: {
+  listWebhooks: {
     methodKind: "unary";
-    input: typeof RegisterPushDeviceRequestSchema;
-    output: typeof RegisterPushDeviceResponseSchema;
+    input: typeof ListWebhooksRequestSchema;
+    output: typeof ListWebhooksResponseSchema;
+  },
+  /**
+   * RotateWebhookSecret adds a new signing secret; the previous ones keep
+   * signing (several v1= in Chaos-Signature) until the overlap ends.
+   * Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+   *
+   * @generated from rpc chaos.notification.v1.NotificationService.RotateWebhookSecret
+   */
+  rotateWebhookSecret: {
+    methodKind: "unary";
+    input: typeof RotateWebhookSecretRequestSchema;
+    output: typeof RotateWebhookSecretResponseSchema;
+  },
+  /**
+   * DeleteWebhook removes a webhook; its pending deliveries are not sent.
+   * Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+   *
+   * @generated from rpc chaos.notification.v1.NotificationService.DeleteWebhook
+   */
+  deleteWebhook: {
+    methodKind: "unary";
+    input: typeof DeleteWebhookRequestSchema;
+    output: typeof DeleteWebhookResponseSchema;
+  },
+  /**
+   * ListDeliveries lists the email and webhook deliveries of the caller's
+   * notifications (an admin: of the studio's webhooks), newest first.
+   *
+   * @generated from rpc chaos.notification.v1.NotificationService.ListDeliveries
+   */
+  listDeliveries: {
+    methodKind: "unary";
+    input: typeof ListDeliveriesRequestSchema;
+    output: typeof ListDeliveriesResponseSchema;
+  },
+  /**
+   * ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+   * Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
+   *
+   * @generated from rpc chaos.notification.v1.NotificationService.ReplayDelivery
+   */
+  replayDelivery: {
+    methodKind: "unary";
+    input: typeof ReplayDeliveryRequestSchema;
+    output: typeof ReplayDeliveryResponseSchema;
+  },
+  /**
+   * Unsubscribe applies the token of an email's unsubscribe link: no more
+   * email to that account (Preferences.email_opt_out). Needs no access token.
+   * Errors: INVALID_ARGUMENT (INVALID_UNSUBSCRIBE_TOKEN).
+   *
+   * @generated from rpc chaos.notification.v1.NotificationService.Unsubscribe
+   */
+  unsubscribe: {
+    methodKind: "unary";
+    input: typeof UnsubscribeRequestSchema;
+    output: typeof UnsubscribeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_notification_v1_notification_service, 0);

@@ -45,30 +45,64 @@ const (
 	// NotificationServiceMarkNotificationsReadProcedure is the fully-qualified name of the
 	// NotificationService's MarkNotificationsRead RPC.
 	NotificationServiceMarkNotificationsReadProcedure = "/chaos.notification.v1.NotificationService/MarkNotificationsRead"
-	// NotificationServiceStreamNotificationsProcedure is the fully-qualified name of the
-	// NotificationService's StreamNotifications RPC.
-	NotificationServiceStreamNotificationsProcedure = "/chaos.notification.v1.NotificationService/StreamNotifications"
-	// NotificationServiceRegisterPushDeviceProcedure is the fully-qualified name of the
-	// NotificationService's RegisterPushDevice RPC.
-	NotificationServiceRegisterPushDeviceProcedure = "/chaos.notification.v1.NotificationService/RegisterPushDevice"
+	// NotificationServiceRegisterWebhookProcedure is the fully-qualified name of the
+	// NotificationService's RegisterWebhook RPC.
+	NotificationServiceRegisterWebhookProcedure = "/chaos.notification.v1.NotificationService/RegisterWebhook"
+	// NotificationServiceListWebhooksProcedure is the fully-qualified name of the NotificationService's
+	// ListWebhooks RPC.
+	NotificationServiceListWebhooksProcedure = "/chaos.notification.v1.NotificationService/ListWebhooks"
+	// NotificationServiceRotateWebhookSecretProcedure is the fully-qualified name of the
+	// NotificationService's RotateWebhookSecret RPC.
+	NotificationServiceRotateWebhookSecretProcedure = "/chaos.notification.v1.NotificationService/RotateWebhookSecret"
+	// NotificationServiceDeleteWebhookProcedure is the fully-qualified name of the
+	// NotificationService's DeleteWebhook RPC.
+	NotificationServiceDeleteWebhookProcedure = "/chaos.notification.v1.NotificationService/DeleteWebhook"
+	// NotificationServiceListDeliveriesProcedure is the fully-qualified name of the
+	// NotificationService's ListDeliveries RPC.
+	NotificationServiceListDeliveriesProcedure = "/chaos.notification.v1.NotificationService/ListDeliveries"
+	// NotificationServiceReplayDeliveryProcedure is the fully-qualified name of the
+	// NotificationService's ReplayDelivery RPC.
+	NotificationServiceReplayDeliveryProcedure = "/chaos.notification.v1.NotificationService/ReplayDelivery"
+	// NotificationServiceUnsubscribeProcedure is the fully-qualified name of the NotificationService's
+	// Unsubscribe RPC.
+	NotificationServiceUnsubscribeProcedure = "/chaos.notification.v1.NotificationService/Unsubscribe"
 )
 
 // NotificationServiceClient is a client for the chaos.notification.v1.NotificationService service.
 type NotificationServiceClient interface {
-	// GetPreferences returns the caller's preferences.
+	// GetPreferences returns the caller's preferences, with every category's
+	// channels (defaults filled in).
 	GetPreferences(context.Context, *connect.Request[v1.GetPreferencesRequest]) (*connect.Response[v1.GetPreferencesResponse], error)
 	// UpdatePreferences replaces the caller's preferences.
-	// Errors: INVALID_ARGUMENT.
+	// Errors: INVALID_ARGUMENT (INVALID_TIME_ZONE, INVALID_QUIET_HOURS, DUPLICATE_CATEGORY).
 	UpdatePreferences(context.Context, *connect.Request[v1.UpdatePreferencesRequest]) (*connect.Response[v1.UpdatePreferencesResponse], error)
-	// ListNotifications lists the caller's notifications, newest first.
+	// ListNotifications lists the caller's notifications, newest first, with the unread count.
 	ListNotifications(context.Context, *connect.Request[v1.ListNotificationsRequest]) (*connect.Response[v1.ListNotificationsResponse], error)
-	// MarkNotificationsRead marks notifications as read.
+	// MarkNotificationsRead marks the caller's notifications as read (others' ids are ignored).
 	MarkNotificationsRead(context.Context, *connect.Request[v1.MarkNotificationsReadRequest]) (*connect.Response[v1.MarkNotificationsReadResponse], error)
-	// StreamNotifications delivers in-app notifications as they are created.
-	StreamNotifications(context.Context, *connect.Request[v1.StreamNotificationsRequest]) (*connect.ServerStreamForClient[v1.StreamNotificationsResponse], error)
-	// RegisterPushDevice adds a device for push notifications.
-	// Errors: INVALID_ARGUMENT (INVALID_DEVICE_TOKEN).
-	RegisterPushDevice(context.Context, *connect.Request[v1.RegisterPushDeviceRequest]) (*connect.Response[v1.RegisterPushDeviceResponse], error)
+	// RegisterWebhook adds a webhook; its first signing secret is in the answer, and only there.
+	// Errors: INVALID_ARGUMENT (INVALID_WEBHOOK_URL), FAILED_PRECONDITION (TOO_MANY_WEBHOOKS),
+	// PERMISSION_DENIED (ADMIN_REQUIRED for a studio webhook).
+	RegisterWebhook(context.Context, *connect.Request[v1.RegisterWebhookRequest]) (*connect.Response[v1.RegisterWebhookResponse], error)
+	// ListWebhooks lists the caller's webhooks (an admin: the studio's).
+	ListWebhooks(context.Context, *connect.Request[v1.ListWebhooksRequest]) (*connect.Response[v1.ListWebhooksResponse], error)
+	// RotateWebhookSecret adds a new signing secret; the previous ones keep
+	// signing (several v1= in Chaos-Signature) until the overlap ends.
+	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+	RotateWebhookSecret(context.Context, *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error)
+	// DeleteWebhook removes a webhook; its pending deliveries are not sent.
+	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+	DeleteWebhook(context.Context, *connect.Request[v1.DeleteWebhookRequest]) (*connect.Response[v1.DeleteWebhookResponse], error)
+	// ListDeliveries lists the email and webhook deliveries of the caller's
+	// notifications (an admin: of the studio's webhooks), newest first.
+	ListDeliveries(context.Context, *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error)
+	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+	// Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
+	ReplayDelivery(context.Context, *connect.Request[v1.ReplayDeliveryRequest]) (*connect.Response[v1.ReplayDeliveryResponse], error)
+	// Unsubscribe applies the token of an email's unsubscribe link: no more
+	// email to that account (Preferences.email_opt_out). Needs no access token.
+	// Errors: INVALID_ARGUMENT (INVALID_UNSUBSCRIBE_TOKEN).
+	Unsubscribe(context.Context, *connect.Request[v1.UnsubscribeRequest]) (*connect.Response[v1.UnsubscribeResponse], error)
 }
 
 // NewNotificationServiceClient constructs a client for the
@@ -106,16 +140,46 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithSchema(notificationServiceMethods.ByName("MarkNotificationsRead")),
 			connect.WithClientOptions(opts...),
 		),
-		streamNotifications: connect.NewClient[v1.StreamNotificationsRequest, v1.StreamNotificationsResponse](
+		registerWebhook: connect.NewClient[v1.RegisterWebhookRequest, v1.RegisterWebhookResponse](
 			httpClient,
-			baseURL+NotificationServiceStreamNotificationsProcedure,
-			connect.WithSchema(notificationServiceMethods.ByName("StreamNotifications")),
+			baseURL+NotificationServiceRegisterWebhookProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("RegisterWebhook")),
 			connect.WithClientOptions(opts...),
 		),
-		registerPushDevice: connect.NewClient[v1.RegisterPushDeviceRequest, v1.RegisterPushDeviceResponse](
+		listWebhooks: connect.NewClient[v1.ListWebhooksRequest, v1.ListWebhooksResponse](
 			httpClient,
-			baseURL+NotificationServiceRegisterPushDeviceProcedure,
-			connect.WithSchema(notificationServiceMethods.ByName("RegisterPushDevice")),
+			baseURL+NotificationServiceListWebhooksProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("ListWebhooks")),
+			connect.WithClientOptions(opts...),
+		),
+		rotateWebhookSecret: connect.NewClient[v1.RotateWebhookSecretRequest, v1.RotateWebhookSecretResponse](
+			httpClient,
+			baseURL+NotificationServiceRotateWebhookSecretProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("RotateWebhookSecret")),
+			connect.WithClientOptions(opts...),
+		),
+		deleteWebhook: connect.NewClient[v1.DeleteWebhookRequest, v1.DeleteWebhookResponse](
+			httpClient,
+			baseURL+NotificationServiceDeleteWebhookProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("DeleteWebhook")),
+			connect.WithClientOptions(opts...),
+		),
+		listDeliveries: connect.NewClient[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse](
+			httpClient,
+			baseURL+NotificationServiceListDeliveriesProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("ListDeliveries")),
+			connect.WithClientOptions(opts...),
+		),
+		replayDelivery: connect.NewClient[v1.ReplayDeliveryRequest, v1.ReplayDeliveryResponse](
+			httpClient,
+			baseURL+NotificationServiceReplayDeliveryProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("ReplayDelivery")),
+			connect.WithClientOptions(opts...),
+		),
+		unsubscribe: connect.NewClient[v1.UnsubscribeRequest, v1.UnsubscribeResponse](
+			httpClient,
+			baseURL+NotificationServiceUnsubscribeProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("Unsubscribe")),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -127,8 +191,13 @@ type notificationServiceClient struct {
 	updatePreferences     *connect.Client[v1.UpdatePreferencesRequest, v1.UpdatePreferencesResponse]
 	listNotifications     *connect.Client[v1.ListNotificationsRequest, v1.ListNotificationsResponse]
 	markNotificationsRead *connect.Client[v1.MarkNotificationsReadRequest, v1.MarkNotificationsReadResponse]
-	streamNotifications   *connect.Client[v1.StreamNotificationsRequest, v1.StreamNotificationsResponse]
-	registerPushDevice    *connect.Client[v1.RegisterPushDeviceRequest, v1.RegisterPushDeviceResponse]
+	registerWebhook       *connect.Client[v1.RegisterWebhookRequest, v1.RegisterWebhookResponse]
+	listWebhooks          *connect.Client[v1.ListWebhooksRequest, v1.ListWebhooksResponse]
+	rotateWebhookSecret   *connect.Client[v1.RotateWebhookSecretRequest, v1.RotateWebhookSecretResponse]
+	deleteWebhook         *connect.Client[v1.DeleteWebhookRequest, v1.DeleteWebhookResponse]
+	listDeliveries        *connect.Client[v1.ListDeliveriesRequest, v1.ListDeliveriesResponse]
+	replayDelivery        *connect.Client[v1.ReplayDeliveryRequest, v1.ReplayDeliveryResponse]
+	unsubscribe           *connect.Client[v1.UnsubscribeRequest, v1.UnsubscribeResponse]
 }
 
 // GetPreferences calls chaos.notification.v1.NotificationService.GetPreferences.
@@ -151,33 +220,77 @@ func (c *notificationServiceClient) MarkNotificationsRead(ctx context.Context, r
 	return c.markNotificationsRead.CallUnary(ctx, req)
 }
 
-// StreamNotifications calls chaos.notification.v1.NotificationService.StreamNotifications.
-func (c *notificationServiceClient) StreamNotifications(ctx context.Context, req *connect.Request[v1.StreamNotificationsRequest]) (*connect.ServerStreamForClient[v1.StreamNotificationsResponse], error) {
-	return c.streamNotifications.CallServerStream(ctx, req)
+// RegisterWebhook calls chaos.notification.v1.NotificationService.RegisterWebhook.
+func (c *notificationServiceClient) RegisterWebhook(ctx context.Context, req *connect.Request[v1.RegisterWebhookRequest]) (*connect.Response[v1.RegisterWebhookResponse], error) {
+	return c.registerWebhook.CallUnary(ctx, req)
 }
 
-// RegisterPushDevice calls chaos.notification.v1.NotificationService.RegisterPushDevice.
-func (c *notificationServiceClient) RegisterPushDevice(ctx context.Context, req *connect.Request[v1.RegisterPushDeviceRequest]) (*connect.Response[v1.RegisterPushDeviceResponse], error) {
-	return c.registerPushDevice.CallUnary(ctx, req)
+// ListWebhooks calls chaos.notification.v1.NotificationService.ListWebhooks.
+func (c *notificationServiceClient) ListWebhooks(ctx context.Context, req *connect.Request[v1.ListWebhooksRequest]) (*connect.Response[v1.ListWebhooksResponse], error) {
+	return c.listWebhooks.CallUnary(ctx, req)
+}
+
+// RotateWebhookSecret calls chaos.notification.v1.NotificationService.RotateWebhookSecret.
+func (c *notificationServiceClient) RotateWebhookSecret(ctx context.Context, req *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error) {
+	return c.rotateWebhookSecret.CallUnary(ctx, req)
+}
+
+// DeleteWebhook calls chaos.notification.v1.NotificationService.DeleteWebhook.
+func (c *notificationServiceClient) DeleteWebhook(ctx context.Context, req *connect.Request[v1.DeleteWebhookRequest]) (*connect.Response[v1.DeleteWebhookResponse], error) {
+	return c.deleteWebhook.CallUnary(ctx, req)
+}
+
+// ListDeliveries calls chaos.notification.v1.NotificationService.ListDeliveries.
+func (c *notificationServiceClient) ListDeliveries(ctx context.Context, req *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error) {
+	return c.listDeliveries.CallUnary(ctx, req)
+}
+
+// ReplayDelivery calls chaos.notification.v1.NotificationService.ReplayDelivery.
+func (c *notificationServiceClient) ReplayDelivery(ctx context.Context, req *connect.Request[v1.ReplayDeliveryRequest]) (*connect.Response[v1.ReplayDeliveryResponse], error) {
+	return c.replayDelivery.CallUnary(ctx, req)
+}
+
+// Unsubscribe calls chaos.notification.v1.NotificationService.Unsubscribe.
+func (c *notificationServiceClient) Unsubscribe(ctx context.Context, req *connect.Request[v1.UnsubscribeRequest]) (*connect.Response[v1.UnsubscribeResponse], error) {
+	return c.unsubscribe.CallUnary(ctx, req)
 }
 
 // NotificationServiceHandler is an implementation of the chaos.notification.v1.NotificationService
 // service.
 type NotificationServiceHandler interface {
-	// GetPreferences returns the caller's preferences.
+	// GetPreferences returns the caller's preferences, with every category's
+	// channels (defaults filled in).
 	GetPreferences(context.Context, *connect.Request[v1.GetPreferencesRequest]) (*connect.Response[v1.GetPreferencesResponse], error)
 	// UpdatePreferences replaces the caller's preferences.
-	// Errors: INVALID_ARGUMENT.
+	// Errors: INVALID_ARGUMENT (INVALID_TIME_ZONE, INVALID_QUIET_HOURS, DUPLICATE_CATEGORY).
 	UpdatePreferences(context.Context, *connect.Request[v1.UpdatePreferencesRequest]) (*connect.Response[v1.UpdatePreferencesResponse], error)
-	// ListNotifications lists the caller's notifications, newest first.
+	// ListNotifications lists the caller's notifications, newest first, with the unread count.
 	ListNotifications(context.Context, *connect.Request[v1.ListNotificationsRequest]) (*connect.Response[v1.ListNotificationsResponse], error)
-	// MarkNotificationsRead marks notifications as read.
+	// MarkNotificationsRead marks the caller's notifications as read (others' ids are ignored).
 	MarkNotificationsRead(context.Context, *connect.Request[v1.MarkNotificationsReadRequest]) (*connect.Response[v1.MarkNotificationsReadResponse], error)
-	// StreamNotifications delivers in-app notifications as they are created.
-	StreamNotifications(context.Context, *connect.Request[v1.StreamNotificationsRequest], *connect.ServerStream[v1.StreamNotificationsResponse]) error
-	// RegisterPushDevice adds a device for push notifications.
-	// Errors: INVALID_ARGUMENT (INVALID_DEVICE_TOKEN).
-	RegisterPushDevice(context.Context, *connect.Request[v1.RegisterPushDeviceRequest]) (*connect.Response[v1.RegisterPushDeviceResponse], error)
+	// RegisterWebhook adds a webhook; its first signing secret is in the answer, and only there.
+	// Errors: INVALID_ARGUMENT (INVALID_WEBHOOK_URL), FAILED_PRECONDITION (TOO_MANY_WEBHOOKS),
+	// PERMISSION_DENIED (ADMIN_REQUIRED for a studio webhook).
+	RegisterWebhook(context.Context, *connect.Request[v1.RegisterWebhookRequest]) (*connect.Response[v1.RegisterWebhookResponse], error)
+	// ListWebhooks lists the caller's webhooks (an admin: the studio's).
+	ListWebhooks(context.Context, *connect.Request[v1.ListWebhooksRequest]) (*connect.Response[v1.ListWebhooksResponse], error)
+	// RotateWebhookSecret adds a new signing secret; the previous ones keep
+	// signing (several v1= in Chaos-Signature) until the overlap ends.
+	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+	RotateWebhookSecret(context.Context, *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error)
+	// DeleteWebhook removes a webhook; its pending deliveries are not sent.
+	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
+	DeleteWebhook(context.Context, *connect.Request[v1.DeleteWebhookRequest]) (*connect.Response[v1.DeleteWebhookResponse], error)
+	// ListDeliveries lists the email and webhook deliveries of the caller's
+	// notifications (an admin: of the studio's webhooks), newest first.
+	ListDeliveries(context.Context, *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error)
+	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+	// Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
+	ReplayDelivery(context.Context, *connect.Request[v1.ReplayDeliveryRequest]) (*connect.Response[v1.ReplayDeliveryResponse], error)
+	// Unsubscribe applies the token of an email's unsubscribe link: no more
+	// email to that account (Preferences.email_opt_out). Needs no access token.
+	// Errors: INVALID_ARGUMENT (INVALID_UNSUBSCRIBE_TOKEN).
+	Unsubscribe(context.Context, *connect.Request[v1.UnsubscribeRequest]) (*connect.Response[v1.UnsubscribeResponse], error)
 }
 
 // NewNotificationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -211,16 +324,46 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		connect.WithSchema(notificationServiceMethods.ByName("MarkNotificationsRead")),
 		connect.WithHandlerOptions(opts...),
 	)
-	notificationServiceStreamNotificationsHandler := connect.NewServerStreamHandler(
-		NotificationServiceStreamNotificationsProcedure,
-		svc.StreamNotifications,
-		connect.WithSchema(notificationServiceMethods.ByName("StreamNotifications")),
+	notificationServiceRegisterWebhookHandler := connect.NewUnaryHandler(
+		NotificationServiceRegisterWebhookProcedure,
+		svc.RegisterWebhook,
+		connect.WithSchema(notificationServiceMethods.ByName("RegisterWebhook")),
 		connect.WithHandlerOptions(opts...),
 	)
-	notificationServiceRegisterPushDeviceHandler := connect.NewUnaryHandler(
-		NotificationServiceRegisterPushDeviceProcedure,
-		svc.RegisterPushDevice,
-		connect.WithSchema(notificationServiceMethods.ByName("RegisterPushDevice")),
+	notificationServiceListWebhooksHandler := connect.NewUnaryHandler(
+		NotificationServiceListWebhooksProcedure,
+		svc.ListWebhooks,
+		connect.WithSchema(notificationServiceMethods.ByName("ListWebhooks")),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceRotateWebhookSecretHandler := connect.NewUnaryHandler(
+		NotificationServiceRotateWebhookSecretProcedure,
+		svc.RotateWebhookSecret,
+		connect.WithSchema(notificationServiceMethods.ByName("RotateWebhookSecret")),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceDeleteWebhookHandler := connect.NewUnaryHandler(
+		NotificationServiceDeleteWebhookProcedure,
+		svc.DeleteWebhook,
+		connect.WithSchema(notificationServiceMethods.ByName("DeleteWebhook")),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceListDeliveriesHandler := connect.NewUnaryHandler(
+		NotificationServiceListDeliveriesProcedure,
+		svc.ListDeliveries,
+		connect.WithSchema(notificationServiceMethods.ByName("ListDeliveries")),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceReplayDeliveryHandler := connect.NewUnaryHandler(
+		NotificationServiceReplayDeliveryProcedure,
+		svc.ReplayDelivery,
+		connect.WithSchema(notificationServiceMethods.ByName("ReplayDelivery")),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceUnsubscribeHandler := connect.NewUnaryHandler(
+		NotificationServiceUnsubscribeProcedure,
+		svc.Unsubscribe,
+		connect.WithSchema(notificationServiceMethods.ByName("Unsubscribe")),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.notification.v1.NotificationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -233,10 +376,20 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 			notificationServiceListNotificationsHandler.ServeHTTP(w, r)
 		case NotificationServiceMarkNotificationsReadProcedure:
 			notificationServiceMarkNotificationsReadHandler.ServeHTTP(w, r)
-		case NotificationServiceStreamNotificationsProcedure:
-			notificationServiceStreamNotificationsHandler.ServeHTTP(w, r)
-		case NotificationServiceRegisterPushDeviceProcedure:
-			notificationServiceRegisterPushDeviceHandler.ServeHTTP(w, r)
+		case NotificationServiceRegisterWebhookProcedure:
+			notificationServiceRegisterWebhookHandler.ServeHTTP(w, r)
+		case NotificationServiceListWebhooksProcedure:
+			notificationServiceListWebhooksHandler.ServeHTTP(w, r)
+		case NotificationServiceRotateWebhookSecretProcedure:
+			notificationServiceRotateWebhookSecretHandler.ServeHTTP(w, r)
+		case NotificationServiceDeleteWebhookProcedure:
+			notificationServiceDeleteWebhookHandler.ServeHTTP(w, r)
+		case NotificationServiceListDeliveriesProcedure:
+			notificationServiceListDeliveriesHandler.ServeHTTP(w, r)
+		case NotificationServiceReplayDeliveryProcedure:
+			notificationServiceReplayDeliveryHandler.ServeHTTP(w, r)
+		case NotificationServiceUnsubscribeProcedure:
+			notificationServiceUnsubscribeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -262,10 +415,30 @@ func (UnimplementedNotificationServiceHandler) MarkNotificationsRead(context.Con
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.MarkNotificationsRead is not implemented"))
 }
 
-func (UnimplementedNotificationServiceHandler) StreamNotifications(context.Context, *connect.Request[v1.StreamNotificationsRequest], *connect.ServerStream[v1.StreamNotificationsResponse]) error {
-	return connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.StreamNotifications is not implemented"))
+func (UnimplementedNotificationServiceHandler) RegisterWebhook(context.Context, *connect.Request[v1.RegisterWebhookRequest]) (*connect.Response[v1.RegisterWebhookResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.RegisterWebhook is not implemented"))
 }
 
-func (UnimplementedNotificationServiceHandler) RegisterPushDevice(context.Context, *connect.Request[v1.RegisterPushDeviceRequest]) (*connect.Response[v1.RegisterPushDeviceResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.RegisterPushDevice is not implemented"))
+func (UnimplementedNotificationServiceHandler) ListWebhooks(context.Context, *connect.Request[v1.ListWebhooksRequest]) (*connect.Response[v1.ListWebhooksResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.ListWebhooks is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) RotateWebhookSecret(context.Context, *connect.Request[v1.RotateWebhookSecretRequest]) (*connect.Response[v1.RotateWebhookSecretResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.RotateWebhookSecret is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) DeleteWebhook(context.Context, *connect.Request[v1.DeleteWebhookRequest]) (*connect.Response[v1.DeleteWebhookResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.DeleteWebhook is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) ListDeliveries(context.Context, *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.ListDeliveries is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) ReplayDelivery(context.Context, *connect.Request[v1.ReplayDeliveryRequest]) (*connect.Response[v1.ReplayDeliveryResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.ReplayDelivery is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) Unsubscribe(context.Context, *connect.Request[v1.UnsubscribeRequest]) (*connect.Response[v1.UnsubscribeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.notification.v1.NotificationService.Unsubscribe is not implemented"))
 }
