@@ -41,7 +41,7 @@ if (stale.length > 0) {
   await import("./contracts/generate.js");
 }
 
-step("provisioning PostgreSQL, Redis and Kafka");
+step("provisioning PostgreSQL, Redis, Kafka and Mailpit");
 const { endpoints, started: infraStarted } = await ensureInfra();
 console.log(await infraStatus());
 
@@ -89,6 +89,7 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   PostgreSQL  ${new URL(endpoints.postgresAdminUrl).host}  databases: ${Object.keys(endpoints.postgresUrls).map((s) => `chaos_${s}`).join(", ")}
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafkaBrokers.join(", ")}
+  Mailpit     ${endpoints.mailpitUrl}  (the mail the services sent; SMTP ${new URL(endpoints.smtpUrl).host})
   Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
   Operator    grpcurl -cacert ${pki.paths(operatorIdentity).bundle} -cert ${pki.paths(operatorIdentity).cert} -key ${pki.paths(operatorIdentity).key} 127.0.0.1:${example?.ready.internalPort ?? "<port>"} describe
               (${example?.name ?? "a service"}'s internal face, mTLS as the operator identity; any service's port is in services/registry.json)
@@ -124,8 +125,10 @@ function serviceOptions(name: string): SpawnServiceOptions {
       ...process.env,
       CHAOS_PKI_DIR: pkiDir,
       DATABASE_URL: endpoints.postgresUrls[name] ?? "",
+      DATABASE_OWNER_URL: endpoints.postgresOwnerUrls[name] ?? "",
       REDIS_URL: endpoints.redisUrl,
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
+      CHAOS_NOTIFICATION_SMTP_URL: process.env.CHAOS_NOTIFICATION_SMTP_URL ?? endpoints.smtpUrl,
     },
     readyTimeoutMs: 60_000,
   };

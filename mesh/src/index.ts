@@ -21,4 +21,5 @@ export { createTracing, extractTraceContext, injectTraceContext, type MeshTracin
 export * from "./identity/index.js";
 export * from "./authz/index.js";
 export * from "./principal/index.js";
-export { migrate, readMigrations, type Migration } from "./persistence/migrations.js";
+export { migrate, readMigrations, type Migration, type MigrateOptions } from "./persistence/migrations.js";
+export { grantRuntimeRole, assertAppendOnly, type RuntimeRoleGrant } from "./persistence/runtime-role.js";

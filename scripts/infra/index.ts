@@ -1,5 +1,6 @@
 import { loadInfraConfig, type InfraConfig } from "./config.js";
 import { ensureKafka, kafkaStatus, stopKafka } from "./kafka.js";
+import { ensureMailpit, mailpitStatus, stopMailpit } from "./mailpit.js";
 import { ensurePostgres, postgresStatus, stopPostgres } from "./postgres.js";
 import { ensureRedis, redisStatus, stopRedis } from "./redis.js";
 
@@ -7,10 +8,16 @@ import { ensureRedis, redisStatus, stopRedis } from "./redis.js";
 export interface InfraEndpoints {
   /** Provisioning URL (superuser); services never use it. */
   readonly postgresAdminUrl: string;
-  /** service name → URL logging in as that service's role into its own database. */
+  /** service name → URL logging in as that service's role into its own database (DATABASE_URL). */
   readonly postgresUrls: Record<string, string>;
+  /** service name → its database owner's URL (DATABASE_OWNER_URL), for services with append-only tables only. */
+  readonly postgresOwnerUrls: Record<string, string>;
   readonly redisUrl: string;
   readonly kafkaBrokers: string[];
+  /** Mailpit's SMTP server, where the notification service sends email. */
+  readonly smtpUrl: string;
+  /** Mailpit's web UI and HTTP API (/api/v1/messages), where the sent mail is read. */
+  readonly mailpitUrl: string;
 }
 
 /** What an `ensureInfra` call started itself (and so may stop). */
@@ -18,37 +25,42 @@ export interface Started {
   readonly postgres: boolean;
   readonly redis: boolean;
   readonly kafka: boolean;
+  readonly mailpit: boolean;
 }
 
 /**
- * Makes sure PostgreSQL, Redis and Kafka run on loopback and are healthy,
- * starting what is missing. Idempotent: a second call finds them running.
- * The three start in parallel; each has its own timeout and error.
+ * Makes sure PostgreSQL, Redis, Kafka and Mailpit run on loopback and are
+ * healthy, starting what is missing. Idempotent: a second call finds them
+ * running. They start in parallel; each has its own timeout and error.
  */
 export async function ensureInfra(config: InfraConfig = loadInfraConfig()): Promise<{ endpoints: InfraEndpoints; started: Started }> {
-  const [postgres, redis, kafka] = await Promise.all([ensurePostgres(config), ensureRedis(config), ensureKafka(config)]);
+  const [postgres, redis, kafka, mailpit] = await Promise.all([ensurePostgres(config), ensureRedis(config), ensureKafka(config), ensureMailpit(config)]);
   return {
     endpoints: {
       postgresAdminUrl: postgres.adminUrl,
       postgresUrls: postgres.serviceUrls,
+      postgresOwnerUrls: postgres.ownerUrls,
       redisUrl: redis.url,
       kafkaBrokers: kafka.brokers,
+      smtpUrl: mailpit.smtpUrl,
+      mailpitUrl: mailpit.httpUrl,
     },
-    started: { postgres: postgres.started, redis: redis.started, kafka: kafka.started },
+    started: { postgres: postgres.started, redis: redis.started, kafka: kafka.started, mailpit: mailpit.started },
   };
 }
 
 /** Stops the local servers (all, or those named); servers given by URL are never touched. */
-export async function stopInfra(which: Started = { postgres: true, redis: true, kafka: true }): Promise<void> {
+export async function stopInfra(which: Started = { postgres: true, redis: true, kafka: true, mailpit: true }): Promise<void> {
   const config = loadInfraConfig();
   await Promise.all([
     which.postgres && config.databaseUrl === undefined ? stopPostgres() : undefined,
     which.redis && config.redisUrl === undefined ? stopRedis() : undefined,
     which.kafka && config.kafkaBrokers === undefined ? stopKafka() : undefined,
+    which.mailpit ? stopMailpit() : undefined,
   ]);
 }
 
 /** One line per server. */
 export async function infraStatus(config: InfraConfig = loadInfraConfig()): Promise<string> {
-  return (await Promise.all([postgresStatus(config), redisStatus(config), kafkaStatus(config)])).join("\n");
+  return (await Promise.all([postgresStatus(config), redisStatus(config), kafkaStatus(config), mailpitStatus(config)])).join("\n");
 }

@@ -5,7 +5,8 @@ import { dataDir, type InfraConfig } from "./config.js";
 import { ensureDebianPackages } from "./debian.js";
 import { portBusyError, portInUse, readPid, run, tailFile, terminate } from "./proc.js";
 import { secret } from "./secrets.js";
-import { statefulServiceNames } from "./services.js";
+import { appendOnlyTablesOf, isStateless } from "@chaos/mesh";
+import { serviceManifests } from "./services.js";
 
 const adminUser = "chaos";
 
@@ -20,8 +21,10 @@ interface Cluster {
 export interface PostgresEndpoint {
   /** Superuser (or CREATEROLE/CREATEDB) URL: for provisioning only. */
   readonly adminUrl: string;
-  /** Per-service URL, logging in as the service's own role into its own database. */
+  /** Per-service URL, logging in as the service's own role into its own database (its DATABASE_URL). */
   readonly serviceUrls: Record<string, string>;
+  /** Per-service owner URL (DATABASE_OWNER_URL), for the services with append-only tables, whose own role (above) owns nothing. */
+  readonly ownerUrls: Record<string, string>;
   /** True when this call started the server. */
   readonly started: boolean;
 }
@@ -100,8 +103,8 @@ export async function ensurePostgres(config: InfraConfig): Promise<PostgresEndpo
   } else if (!(await pgHealthy(adminUrl))) {
     throw new Error("DATABASE_URL is set but PostgreSQL does not answer SELECT 1 there within 3 s");
   }
-  const serviceUrls = await provisionServiceDatabases(adminUrl);
-  return { adminUrl, serviceUrls, started };
+  const { serviceUrls, ownerUrls } = await provisionServiceDatabases(adminUrl);
+  return { adminUrl, serviceUrls, ownerUrls, started };
 }
 
 async function startLocal(port: number, adminUrl: string): Promise<boolean> {
@@ -136,32 +139,52 @@ async function startLocal(port: number, adminUrl: string): Promise<boolean> {
 /**
  * One login role and one database per service. The database belongs to the
  * role and PUBLIC loses CONNECT, so no service's role can open another
- * service's database.
+ * service's database. A service with append-only tables gets a second login,
+ * `chaos_<service>_runtime`, that may connect to its database only: the
+ * service runs as it, and the owner role runs the migrations and grants it
+ * its rights (ServiceState.database.appendOnlyTables), so an owner's power to
+ * UPDATE and DELETE never reaches the running code.
  */
-async function provisionServiceDatabases(adminUrl: string): Promise<Record<string, string>> {
+async function provisionServiceDatabases(adminUrl: string): Promise<{ serviceUrls: Record<string, string>; ownerUrls: Record<string, string> }> {
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
   await admin.connect();
-  const urls: Record<string, string> = {};
+  const serviceUrls: Record<string, string> = {};
+  const ownerUrls: Record<string, string> = {};
+  const loginRole = async (name: string, password: string) => {
+    const role = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);
+    const verb = role.rowCount === 0 ? "CREATE" : "ALTER";
+    await admin.query(`${verb} ROLE ${name} LOGIN PASSWORD ${pg.escapeLiteral(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+  };
+  const urlOf = (role: string, password: string, database: string) => {
+    const url = new URL(adminUrl);
+    url.username = role;
+    url.password = password;
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
   try {
-    for (const service of await statefulServiceNames()) {
+    for (const manifest of (await serviceManifests()).filter((m) => !isStateless(m))) {
+      const service = manifest.name;
       const name = `chaos_${service}`;
       const password = secret(`postgres.${service}`);
-      const role = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);
-      const verb = role.rowCount === 0 ? "CREATE" : "ALTER";
-      await admin.query(`${verb} ROLE ${name} LOGIN PASSWORD ${pg.escapeLiteral(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+      await loginRole(name, password);
       const db = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
       if (db.rowCount === 0) await admin.query(`CREATE DATABASE ${name} OWNER ${name}`);
       await admin.query(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);
-      const url = new URL(adminUrl);
-      url.username = name;
-      url.password = password;
-      url.pathname = `/${name}`;
-      urls[service] = url.toString();
+      serviceUrls[service] = urlOf(name, password, name);
+      if (appendOnlyTablesOf(manifest).length > 0) {
+        const runtime = `${name}_runtime`;
+        const runtimePassword = secret(`postgres.${service}_runtime`);
+        await loginRole(runtime, runtimePassword);
+        await admin.query(`GRANT CONNECT ON DATABASE ${name} TO ${runtime}`);
+        ownerUrls[service] = serviceUrls[service];
+        serviceUrls[service] = urlOf(runtime, runtimePassword, name);
+      }
     }
   } finally {
     await admin.end();
   }
-  return urls;
+  return { serviceUrls, ownerUrls };
 }
 
 /** Stops the local cluster if it runs. */

@@ -4,11 +4,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, inject } from "vitest";
-import { createLogger, createMeshRuntime, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
+import { appendOnlyTablesOf, createLogger, createMeshRuntime, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
 import type { InfraEndpoints } from "../infra/index.js";
 import { serviceManifest } from "../infra/services.js";
 import { spawnService, type ServiceProcess } from "../lib/service-process.js";
-import { createTestDatabase } from "./test-database.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 /** Options of {@link startStack}; every field has a documented default. */
 export interface StackOptions {
@@ -44,7 +44,7 @@ export interface Stack {
   /** The environment every service of the stack was started with. */
   readonly env: Readonly<Record<string, string>>;
   readonly processes: ReadonlyMap<string, ServiceProcess>;
-  /** The database URL of a service of the stack. */
+  /** The database URL of a service of the stack, as its owner (the admin): for a test's own inspection or tampering. */
   databaseUrl(service: string): string;
   /** Kills a service (SIGKILL by default) and starts it again on the same ports. */
   restart(service: string, signal?: NodeJS.Signals): Promise<void>;
@@ -66,7 +66,8 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
   const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
   for (const name of services) {
-    if (!isStateless(await serviceManifest(name))) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`));
+    const manifest = await serviceManifest(name);
+    if (!isStateless(manifest)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`, { runtimeRole: appendOnlyTablesOf(manifest).length > 0 }));
   }
   const env: Record<string, string> = {
     CHAOS_WORLD: world,
@@ -81,7 +82,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   const processes = new Map<string, ServiceProcess>();
   const launch = async (name: string) => {
     const service = await spawnService(name, {
-      env: { ...process.env, ...env, DATABASE_URL: databases.get(name)?.url ?? "" },
+      env: { ...process.env, ...env, ...databaseEnv(databases.get(name)) },
       onLine: showLogs ? (line) => process.stdout.write(`[${name}] ${line}\n`) : () => undefined,
     });
     processes.set(name, service);
@@ -127,6 +128,16 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     },
     stop,
   };
+}
+
+/**
+ * A service's database settings: the owner's URL, or, when the service has a
+ * runtime role (append-only tables), that role's URL with the owner's for migrations.
+ */
+function databaseEnv(database: TestDatabase | undefined): Record<string, string> {
+  if (database === undefined) return { DATABASE_URL: "" };
+  if (database.runtimeUrl === undefined) return { DATABASE_URL: database.url };
+  return { DATABASE_URL: database.runtimeUrl, DATABASE_OWNER_URL: database.url };
 }
 
 /** A stack for one test file: started before its tests, stopped after them. */

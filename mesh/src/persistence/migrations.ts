@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type pg from "pg";
+import { grantRuntimeRole, type RuntimeRoleGrant } from "./runtime-role.js";
 
 /** One applied or pending migration. */
 export interface Migration {
@@ -27,6 +28,17 @@ export function readMigrations(dir: string): Migration[] {
 // Any 64-bit number works; it only has to be the same for every replica of every service.
 const migrationLockKey = 7_402_111_001;
 
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /**
+   * A runtime role other than the migrating (owner) role, granted its rights
+   * once the migrations ran, under the same lock (two replicas granting on one
+   * table at once can fail with "tuple concurrently updated"). Default none:
+   * the service runs as the owner.
+   */
+  readonly runtimeRole?: RuntimeRoleGrant;
+}
+
 /**
  * Applies the pending SQL migrations of a service's database, each in its own
  * transaction, recorded in `schema_migrations`. Replicas starting together
@@ -39,7 +51,7 @@ const migrationLockKey = 7_402_111_001;
  * whole need here is "plain SQL files, in order, once, under a lock", which
  * is this page.
  */
-export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise<string[]> {
+export async function migrate(pool: pg.Pool, migrations: readonly Migration[], options: MigrateOptions = {}): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [migrationLockKey]);
@@ -68,6 +80,7 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): 
       }
       ran.push(migration.name);
     }
+    if (options.runtimeRole !== undefined) await grantRuntimeRole(client, options.runtimeRole);
     return ran;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [migrationLockKey]).catch(() => undefined);

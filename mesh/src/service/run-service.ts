@@ -12,10 +12,12 @@ import { createIdentityTokenVerifier } from "../identity-token-verifier.js";
 import { startJobWorker } from "../jobs/job-worker.js";
 import { createMeshRuntime, type MeshRuntime } from "../mesh-runtime.js";
 import { createDatabase, type Database } from "../persistence/database.js";
-import { migrate, readMigrations } from "../persistence/migrations.js";
+import { migrate, readMigrations, type Migration } from "../persistence/migrations.js";
+import { assertAppendOnly, currentRole } from "../persistence/runtime-role.js";
 import { createRedis } from "../redis/redis-client.js";
 import { consumerGroupId } from "../world.js";
 import { calledTarget, checkWired, publishedTopics, consumedTopics } from "./manifest-checks.js";
+import { appendOnlyTablesOf } from "./system.js";
 import type { AnyServiceManifest, ServiceManifest, WireContext } from "./service-manifest.js";
 
 /**
@@ -135,8 +137,8 @@ interface OpenedState {
 }
 
 /**
- * Opens what the manifest states from the environment — DATABASE_URL,
- * REDIS_URL, KAFKA_BROKERS — applies its migrations after the mesh's outbox
+ * Opens what the manifest states from the environment — DATABASE_URL (and
+ * DATABASE_OWNER_URL), REDIS_URL, KAFKA_BROKERS — applies its migrations after the mesh's outbox
  * and inbox tables, creates the topics it publishes (with the broker's full
  * partition count, so a consumer that starts first never finds one
  * auto-created with a single partition) and starts its outbox relay. A
@@ -163,12 +165,33 @@ async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Pr
     const opened = createDatabase(required(env.DATABASE_URL, "DATABASE_URL", "postgres://user:password@host:port/database"));
     db = opened;
     closers.push(() => opened.close());
-    const applied = await migrate(opened.pool, [...eventTableMigrations, ...(database.meshTables ?? []), ...readMigrations(fileURLToPath(database.migrations))]);
+    const migrations = [...eventTableMigrations, ...(database.meshTables ?? []), ...readMigrations(fileURLToPath(database.migrations))];
+    const applied = await migrateDatabase(manifest, opened, migrations, env);
     if (applied.length > 0) runtime.logger.info({ applied }, "migrations applied");
     relay = await startOutboxRelay({ pool: opened.pool, kafka: kafkaClient(), logger: runtime.logger, registry: runtime.metrics.registry });
     closers.push(() => relay?.stop());
   }
   return { kafka: kafkaClient, db, redis, closers };
+}
+
+/**
+ * Migrates as the owner. With append-only tables the owner is a second
+ * login (DATABASE_OWNER_URL), used only for this: it grants the runtime role
+ * (DATABASE_URL's) its rights, and start-up checks the runtime role really
+ * cannot change the append-only tables.
+ */
+async function migrateDatabase(manifest: AnyServiceManifest, runtimeDb: Database, migrations: readonly Migration[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  const appendOnlyTables = appendOnlyTablesOf(manifest);
+  if (appendOnlyTables.length === 0) return migrate(runtimeDb.pool, migrations);
+  const ownerUrl = required(env.DATABASE_OWNER_URL, "DATABASE_OWNER_URL", `postgres://owner:password@host:port/database (${manifest.name} declares append-only tables, so its migrations run as their owner and DATABASE_URL logs in as a role that may only read and insert)`);
+  const owner = createDatabase(ownerUrl, { maxConnections: 1 });
+  try {
+    const applied = await migrate(owner.pool, migrations, { runtimeRole: { role: await currentRole(runtimeDb.pool), appendOnlyTables } });
+    await assertAppendOnly(runtimeDb.pool, appendOnlyTables);
+    return applied;
+  } finally {
+    await owner.close();
+  }
 }
 
 async function stopInReverse(stops: ReadonlyArray<() => Promise<void> | void>): Promise<void> {

@@ -108,12 +108,23 @@ export interface EdgeOptions {
 
 /** What a service keeps. */
 export interface ServiceState {
-  /** Its own PostgreSQL database (DATABASE_URL), migrated at start-up, with an outbox relayed to Kafka. */
+  /** Its own PostgreSQL database (DATABASE_URL; DATABASE_OWNER_URL too with appendOnlyTables), migrated at start-up, with an outbox relayed to Kafka. */
   readonly database?: {
     /** The directory of its SQL migrations (new URL("./migrations", import.meta.url)). */
     readonly migrations: URL;
     /** Mesh tables it uses besides the outbox and inbox (eventStoreMigrations, sagaMigrations, jobQueueMigrations). Default none. */
     readonly meshTables?: readonly Migration[];
+    /**
+     * Tables its running code may only read and insert into (an audit log).
+     * Declaring any splits the database's roles: migrations run as the owner
+     * (DATABASE_OWNER_URL), and the service connects as a runtime role
+     * (DATABASE_URL) granted full DML on its other tables but only SELECT and
+     * INSERT on these, so PostgreSQL itself refuses an UPDATE or DELETE
+     * (SQLSTATE 42501). Start-up stops when DATABASE_URL's role could still
+     * change them. Provisioning (npm start, the test stacks, the Kubernetes
+     * Secret's keys) follows from this list. Default none: one role, the owner.
+     */
+    readonly appendOnlyTables?: readonly string[];
   };
   /** Redis (REDIS_URL), keys prefixed with the service's name. Default false. */
   readonly redis?: boolean;

@@ -48,6 +48,15 @@ export function isStateless(manifest: AnyServiceManifest): boolean {
   return manifest.state?.database === undefined;
 }
 
+/**
+ * The tables the manifest's running code may only read and insert into; when
+ * there are any, its database has two logins (owner and runtime role), see
+ * ServiceState.database.appendOnlyTables.
+ */
+export function appendOnlyTablesOf(manifest: AnyServiceManifest): readonly string[] {
+  return manifest.state?.database?.appendOnlyTables ?? [];
+}
+
 /** Where one service listens locally. */
 export interface LocalEndpoint {
   readonly internal: string;
