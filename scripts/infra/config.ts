@@ -29,6 +29,10 @@ export interface InfraConfig {
   readonly kafkaPort: number;
   /** Port of the local Kafka KRaft controller listener. Default 59093 (CHAOS_KAFKA_CONTROLLER_PORT). */
   readonly kafkaControllerPort: number;
+  /** SMTP port of the local Mailpit. Default 51025 (CHAOS_MAILPIT_SMTP_PORT). */
+  readonly mailpitSmtpPort: number;
+  /** Web UI and HTTP API port of the local Mailpit. Default 58025 (CHAOS_MAILPIT_HTTP_PORT). */
+  readonly mailpitHttpPort: number;
 }
 
 function port(name: string, fallback: number): number {
@@ -78,5 +82,7 @@ export function loadInfraConfig(): InfraConfig {
     redisPort: port("CHAOS_REDIS_PORT", 56379),
     kafkaPort: port("CHAOS_KAFKA_PORT", 59092),
     kafkaControllerPort: port("CHAOS_KAFKA_CONTROLLER_PORT", 59093),
+    mailpitSmtpPort: port("CHAOS_MAILPIT_SMTP_PORT", 51025),
+    mailpitHttpPort: port("CHAOS_MAILPIT_HTTP_PORT", 58025),
   };
 }
