@@ -47,6 +47,13 @@ export interface GatewayConfig {
    * CHAOS_GATEWAY_MAX_DEADLINE_MS, default 960000 (16 minutes).
    */
   readonly maxDeadlineMs: number;
+  /**
+   * How often the gateway tells chat (topic chaos.gateway.v1.presence) which
+   * sessions are still open; each announcement holds for three periods, so a
+   * crashed gateway's players go offline within that.
+   * CHAOS_GATEWAY_PRESENCE_HEARTBEAT_MS, default 20000.
+   */
+  readonly presenceHeartbeatMs: number;
 }
 
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
@@ -60,6 +67,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     maxMessageBytes: integerSetting(env, "CHAOS_GATEWAY_MAX_MESSAGE_BYTES", 64 * 1024, 1_024, 4 * 1024 * 1024),
     upstreamDeadlineMs: integerSetting(env, "CHAOS_GATEWAY_UPSTREAM_DEADLINE_MS", 15_000, 100, 60_000),
     maxDeadlineMs: integerSetting(env, "CHAOS_GATEWAY_MAX_DEADLINE_MS", 960_000, 1_000, 3_600_000),
+    presenceHeartbeatMs: integerSetting(env, "CHAOS_GATEWAY_PRESENCE_HEARTBEAT_MS", 20_000, 100, 600_000),
   };
 }
 

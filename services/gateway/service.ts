@@ -3,13 +3,14 @@ import { readFileSync } from "node:fs";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { consumerGroupId, topicName } from "@chaos/mesh/events";
-import { createRateLimiter, defineService, loadManifests, registration } from "@chaos/mesh/server";
+import { createRateLimiter, defineService, loadManifests, principalOf, registration } from "@chaos/mesh/server";
 import { Gauge } from "prom-client";
 import { createSessionStatus } from "./clients/session-status.js";
 import { loadGatewayConfig } from "./config.js";
 import { createFeedTranslator } from "./core/feed-events.js";
 import { createPlayerFeed } from "./core/player-feed.js";
 import { startFeedConsumer } from "./events/feed-consumer.js";
+import { startPresenceEvents } from "./events/presence-events.js";
 import { startRateLimitEvents } from "./events/rate-limit-events.js";
 import { createAuthenticationInterceptor } from "./handlers/authentication.js";
 import { createForwardingHandlers } from "./handlers/forwarding.js";
@@ -35,13 +36,15 @@ const gateway = defineService({
   verifiesEndUserTokens: true,
   edge: (settings) => ({ allowedOrigins: settings.corsOrigins }),
   state: { redis: true },
-  publishes: ["traffic"],
+  publishes: ["traffic", "presence"],
   settings: loadGatewayConfig,
   limits: (settings) => ({ maxMessageBytes: settings.maxMessageBytes, maxDeadlineMs: settings.maxDeadlineMs, defaultDeadlineMs: settings.maxDeadlineMs }),
   async wire({ settings, runtime, redis, kafka, client, logger, source, onStop }) {
     const surface = publicSurfaceOf(await loadManifests(new URL("../", import.meta.url)), gateway);
     const rateLimitEvents = await startRateLimitEvents({ kafka, redis, logger, topic: topicName("gateway", "traffic"), source });
     onStop(() => rateLimitEvents.close());
+    const presence = await startPresenceEvents({ kafka, logger, topic: topicName("gateway", "presence"), source, heartbeatMs: settings.presenceHeartbeatMs });
+    onStop(() => presence.close());
     const rateLimits = createRateLimitInterceptors({
       limiter: createRateLimiter(redis),
       ipRate: settings.ipRate,
@@ -78,8 +81,19 @@ const gateway = defineService({
 
     return {
       services: [
-        registration(GatewayService, createGatewayHandlers({ serverVersion: version, apiVersions: [...surface.apiVersions] }, playerFeed)),
-        ...surface.routes.map((route) => createForwardingHandlers(route, runtime, { upstreamDeadlineMs: settings.upstreamDeadlineMs })),
+        registration(GatewayService, createGatewayHandlers({ serverVersion: version, apiVersions: [...surface.apiVersions] }, playerFeed, presence)),
+        ...surface.routes.map((route) =>
+          createForwardingHandlers(route, runtime, {
+            upstreamDeadlineMs: settings.upstreamDeadlineMs,
+            // A forwarded stream for one character (chat's StreamMessages) makes that character online while it is open.
+            onStreamOpen: (context, request) => {
+              const characterId = (request as { characterId?: unknown }).characterId;
+              const principal = principalOf(context);
+              if (principal === undefined || typeof characterId !== "string") return () => undefined;
+              return presence.opened({ playerId: principal.subject, characterIds: [characterId] });
+            },
+          }),
+        ),
       ],
       tokenRefusal,
       // The address limit sees every call before the token is verified or the request validated; the player

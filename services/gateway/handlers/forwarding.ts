@@ -6,11 +6,19 @@ import type { Route } from "./routes.js";
 
 type UnaryCall = (request: Message, options: CallOptions) => Promise<Message>;
 type UnaryHandler = (request: Message, context: HandlerContext) => Promise<Message>;
+type StreamCall = (request: Message, options: CallOptions) => AsyncIterable<Message>;
+type StreamHandler = (request: Message, context: HandlerContext) => AsyncIterable<Message>;
 
 /** Options of {@link createForwardingHandlers}. */
 export interface ForwardingOptions {
-  /** Longest a forwarded call may take; a client's shorter deadline wins. */
+  /** Longest a forwarded unary call may take; a client's shorter deadline wins. */
   readonly upstreamDeadlineMs: number;
+  /**
+   * Called when a forwarded server stream opens, with the caller's context
+   * and request; the function it returns is called once when the stream
+   * ends, however it ends (the gateway's presence sessions). Default none.
+   */
+  readonly onStreamOpen?: (context: HandlerContext, request: Message) => () => void;
 }
 
 /**
@@ -18,25 +26,44 @@ export interface ForwardingOptions {
  * unchanged to the owner over the mesh. The mesh client forwards the
  * verified access token (x-chaos-principal), the remaining deadline,
  * cancellation and the trace on its own; only the route's edge headers are
- * added here.
+ * added here. Server streams are relayed message by message: a client that
+ * goes away cancels the upstream stream (the handler's signal aborts the
+ * mesh call), and they run as long as the client's deadline (the edge's
+ * default is the gateway's longest), not the unary upstream deadline. The
+ * mesh client never retries a stream once it began, and retries none of
+ * these before (no streaming method is marked idempotent).
  */
 export function createForwardingHandlers(route: Route, runtime: Pick<MeshRuntime, "client" | "logger">, options: ForwardingOptions): ServiceRegistration {
-  let client: Record<string, UnaryCall> | undefined;
+  let client: Record<string, UnaryCall | StreamCall> | undefined;
   // Made on first use: a deployment (or a test world) without one of the owners still serves the others.
   const owner = () => {
     try {
-      return (client ??= runtime.client(route.service, route.owner) as unknown as Record<string, UnaryCall>);
+      return (client ??= runtime.client(route.service, route.owner) as unknown as Record<string, UnaryCall | StreamCall>);
     } catch (error) {
       runtime.logger.error({ err: error, owner: route.owner }, "cannot reach the owner of a routed service");
       throw upstreamUnavailable(route.owner);
     }
   };
-  const impl: Record<string, UnaryHandler> = {};
+  const impl: Record<string, UnaryHandler | StreamHandler> = {};
   for (const method of route.service.methods) {
-    // The public contracts have no streaming methods; a new one needs a decision (the mesh client never retries streams).
-    if (method.methodKind !== "unary") throw new Error(`/${route.service.typeName}/${method.name}: only unary methods can be routed`);
+    if (method.methodKind === "server_streaming") {
+      impl[method.localName] = async function* (request: Message, context: HandlerContext) {
+        const call = owner()[method.localName] as unknown as StreamCall;
+        const ended = options.onStreamOpen?.(context, request);
+        try {
+          yield* call(request, { headers: pick(context.requestHeader, route.forwardHeaders), timeoutMs: context.timeoutMs(), signal: context.signal });
+        } catch (error) {
+          throw fromUpstream(route.owner, error);
+        } finally {
+          ended?.();
+        }
+      };
+      continue;
+    }
+    // Client and bidi streams need a decision of their own (request streams are not relayed yet).
+    if (method.methodKind !== "unary") throw new Error(`/${route.service.typeName}/${method.name}: only unary and server-streaming methods can be routed`);
     impl[method.localName] = async (request, context) => {
-      const call = owner()[method.localName]!;
+      const call = owner()[method.localName] as UnaryCall;
       try {
         return await call(request, {
           headers: pick(context.requestHeader, route.forwardHeaders),

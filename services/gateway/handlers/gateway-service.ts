@@ -4,6 +4,7 @@ import { ErrorReason } from "@chaos/gen/chaos/gateway/v1/errors_pb.js";
 import type { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { DomainError, requirePrincipal } from "@chaos/mesh/server";
 import type { FeedStream, PlayerFeed } from "../core/player-feed.js";
+import type { PresenceEvents } from "../events/presence-events.js";
 import { rateLimited } from "./gateway-errors.js";
 
 /** What GetServerInfo reports. */
@@ -17,8 +18,12 @@ export interface ServerInfo {
 /** A client over the stream limit may try again after this long (a stream of theirs may have closed by then). */
 const streamLimitRetryMs = 5_000;
 
-/** The gateway's own RPCs: server info, and the live feed of the caller's events. */
-export function createGatewayHandlers(info: ServerInfo, feed: PlayerFeed): Partial<ServiceImpl<typeof GatewayService>> {
+/**
+ * The gateway's own RPCs: server info, and the live feed of the caller's
+ * events. A feed for named characters makes them online (presence) while it
+ * is open, when `presence` is given.
+ */
+export function createGatewayHandlers(info: ServerInfo, feed: PlayerFeed, presence?: PresenceEvents): Partial<ServiceImpl<typeof GatewayService>> {
   return {
     getServerInfo() {
       return { serverVersion: info.serverVersion, apiVersions: [...info.apiVersions], serverTime: timestampNow() };
@@ -37,10 +42,12 @@ export function createGatewayHandlers(info: ServerInfo, feed: PlayerFeed): Parti
       }
       // The contract: the stream ends when the access token expires, and the client re-opens it with a fresh one.
       const ends = AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(0, principal.expiresAt.getTime() - Date.now()))]);
+      const offline = request.characterIds.length === 0 ? undefined : presence?.opened({ playerId: principal.subject, characterIds: request.characterIds });
       try {
         yield* stream.items(ends);
       } finally {
         stream.end();
+        offline?.();
       }
     },
   };

@@ -1,0 +1,4 @@
+import { runService } from "@chaos/mesh/server";
+import chat from "./service.js";
+
+await runService(chat);
