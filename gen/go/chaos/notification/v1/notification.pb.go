@@ -7,6 +7,7 @@
 package notificationv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -819,7 +820,7 @@ var File_chaos_notification_v1_notification_proto protoreflect.FileDescriptor
 
 const file_chaos_notification_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"(chaos/notification/v1/notification.proto\x12\x15chaos.notification.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x02\n" +
+	"(chaos/notification/v1/notification.proto\x12\x15chaos.notification.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x02\n" +
 	"\fNotification\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12\x1b\n" +
 	"\tplayer_id\x18\x02 \x01(\tR\bplayerId\x12;\n" +
@@ -851,21 +852,22 @@ const file_chaos_notification_v1_notification_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12=\n" +
 	"\fdeliver_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vdeliverTime\x12;\n" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x93\x01\n" +
-	"\x10CategoryChannels\x12;\n" +
-	"\bcategory\x18\x01 \x01(\x0e2\x1f.chaos.notification.v1.CategoryR\bcategory\x12B\n" +
-	"\bchannels\x18\x02 \x03(\x0e2&.chaos.notification.v1.DeliveryChannelR\bchannels\"4\n" +
+	"updateTime\"\xb4\x01\n" +
+	"\x10CategoryChannels\x12G\n" +
+	"\bcategory\x18\x01 \x01(\x0e2\x1f.chaos.notification.v1.CategoryB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bcategory\x12W\n" +
+	"\bchannels\x18\x02 \x03(\x0e2&.chaos.notification.v1.DeliveryChannelB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\bchannels\"F\n" +
 	"\n" +
-	"QuietHours\x12\x14\n" +
-	"\x05start\x18\x01 \x01(\tR\x05start\x12\x10\n" +
-	"\x03end\x18\x02 \x01(\tR\x03end\"\xdb\x01\n" +
-	"\vPreferences\x12G\n" +
+	"QuietHours\x12\x1d\n" +
+	"\x05start\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18\x05R\x05start\x12\x19\n" +
+	"\x03end\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\x05R\x03end\"\xee\x01\n" +
+	"\vPreferences\x12Q\n" +
 	"\n" +
-	"categories\x18\x01 \x03(\v2'.chaos.notification.v1.CategoryChannelsR\n" +
+	"categories\x18\x01 \x03(\v2'.chaos.notification.v1.CategoryChannelsB\b\xbaH\x05\x92\x01\x02\x10\x10R\n" +
 	"categories\x12B\n" +
 	"\vquiet_hours\x18\x02 \x01(\v2!.chaos.notification.v1.QuietHoursR\n" +
-	"quietHours\x12\x1b\n" +
-	"\ttime_zone\x18\x03 \x01(\tR\btimeZone\x12\"\n" +
+	"quietHours\x12$\n" +
+	"\ttime_zone\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x12\"\n" +
 	"\remail_opt_out\x18\x04 \x01(\bR\vemailOptOut\"\xb7\x02\n" +
 	"\aWebhook\x12\x1d\n" +
 	"\n" +

@@ -1,0 +1,4 @@
+import { runService } from "@chaos/mesh/server";
+import notification from "./service.js";
+
+await runService(notification);
