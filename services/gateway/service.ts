@@ -72,7 +72,7 @@ const gateway = defineService({
       kafka,
       logger,
       groupId: consumerGroupId("gateway", `feed-${randomUUID()}`),
-      topics: [topicName("combat", "casts"), topicName("progression", "progress")],
+      topics: [topicName("combat", "casts"), topicName("progression", "progress"), topicName("notification", "notifications")],
       onEvent: (event, eventId, publishedAt) => {
         for (const delivery of translator.translate(event, eventId, publishedAt)) playerFeed.deliver(delivery);
       },

@@ -1,6 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { CharacterDefeatedSchema, DamageDealtSchema, SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import { NotificationCreatedSchema } from "@chaos/gen/chaos/notification/v1/events_pb.js";
+import { Category, NotificationSchema } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import { AchievementUnlockedSchema, LevelReachedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
 import { describe, expect, it } from "vitest";
 import { createFeedTranslator } from "./feed-events.js";
@@ -69,6 +71,31 @@ describe("feed translation", () => {
     expect(achievement).toMatchObject({
       playerId: "player-a",
       item: { item: { case: "achievementUnlocked", value: { characterId: "mage", achievementId: "first_blood", title: "First Blood" } } },
+    });
+  });
+
+  it("turns NotificationCreated into a Notification for the player it is for", () => {
+    const notification = create(NotificationSchema, {
+      notificationId: "n1",
+      playerId: "player-b",
+      category: Category.TRADE,
+      kind: "trade.offer_received",
+      title: "Alice offers Bob a trade",
+      body: "They give 5 gold and ask for nothing.",
+      link: "chaos://trades/t1",
+      characterId: "warrior",
+      createTime: timestampFromDate(at),
+    });
+    const [delivery, ...others] = createFeedTranslator().translate({ kind: "notificationCreated", message: create(NotificationCreatedSchema, { notification }) }, "e8", new Date());
+    expect(others).toEqual([]);
+    expect(delivery).toMatchObject({
+      playerId: "player-b",
+      characterIds: ["warrior"],
+      item: {
+        eventId: "e8",
+        occurTime: timestampFromDate(at),
+        item: { case: "notification", value: { notificationId: "n1", title: "Alice offers Bob a trade", kind: "trade.offer_received", category: "CATEGORY_TRADE", link: "chaos://trades/t1" } },
+      },
     });
   });
 });

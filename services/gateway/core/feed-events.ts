@@ -6,9 +6,12 @@ import {
   CharacterDefeatedSchema,
   DamageTakenSchema,
   LevelUpSchema,
+  NotificationSchema,
   StreamPlayerEventsResponseSchema,
   type StreamPlayerEventsResponse,
 } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
+import type { NotificationCreated } from "@chaos/gen/chaos/notification/v1/events_pb.js";
+import { Category } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import type { AchievementUnlocked, LevelReached } from "@chaos/gen/chaos/progression/v1/events_pb.js";
 
 /** A domain event the live feed is made from. */
@@ -17,7 +20,8 @@ export type FeedSourceEvent =
   | { readonly kind: "damageDealt"; readonly message: DamageDealt }
   | { readonly kind: "characterDefeated"; readonly message: CharacterDefeated }
   | { readonly kind: "levelReached"; readonly message: LevelReached }
-  | { readonly kind: "achievementUnlocked"; readonly message: AchievementUnlocked };
+  | { readonly kind: "achievementUnlocked"; readonly message: AchievementUnlocked }
+  | { readonly kind: "notificationCreated"; readonly message: NotificationCreated };
 
 /** One feed item for one player. */
 export interface FeedDelivery {
@@ -42,7 +46,8 @@ export interface FeedTranslatorOptions {
 /**
  * DamageDealt → DamageTaken for the target's player; CharacterDefeated → to
  * the defeated and the victorious player; LevelReached → LevelUp and
- * AchievementUnlocked → AchievementUnlocked for the character's player.
+ * AchievementUnlocked → AchievementUnlocked for the character's player;
+ * NotificationCreated → Notification for the player it is for.
  * Training targets have no player, so hits on them reach nobody.
  *
  * DamageDealt does not name the spell; its SpellCast does, and comes first:
@@ -108,6 +113,22 @@ export function createFeedTranslator(options: FeedTranslatorOptions = {}): FeedT
           return [
             { playerId: unlocked.playerId, characterIds: [unlocked.characterId], item: item(eventId, unlocked.unlockTime, publishedAt, { case: "achievementUnlocked", value }) },
           ];
+        }
+        case "notificationCreated": {
+          const notification = event.message.notification;
+          if (notification === undefined || notification.playerId === "") return [];
+          const value = create(NotificationSchema, {
+            notificationId: notification.notificationId,
+            title: notification.title,
+            body: notification.body,
+            kind: notification.kind,
+            category: `CATEGORY_${Category[notification.category] ?? "UNSPECIFIED"}`,
+            link: notification.link,
+            characterId: notification.characterId,
+          });
+          // A notification about no character reaches the streams that follow all of the player's characters.
+          const characterIds = notification.characterId === "" ? [] : [notification.characterId];
+          return [{ playerId: notification.playerId, characterIds, item: item(eventId, notification.createTime, publishedAt, { case: "notification", value }) }];
         }
       }
     },

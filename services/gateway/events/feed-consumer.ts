@@ -1,5 +1,6 @@
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { CharacterDefeatedSchema, DamageDealtSchema, SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import { NotificationCreatedSchema } from "@chaos/gen/chaos/notification/v1/events_pb.js";
 import { AchievementUnlockedSchema, LevelReachedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
 import { ensureTopics, fromKafkaHeaders } from "@chaos/mesh/events";
 import type { Kafka } from "kafkajs";
@@ -15,6 +16,7 @@ const feedEvents: ReadonlyMap<string, { readonly kind: FeedSourceEvent["kind"]; 
       ["characterDefeated", CharacterDefeatedSchema],
       ["levelReached", LevelReachedSchema],
       ["achievementUnlocked", AchievementUnlockedSchema],
+      ["notificationCreated", NotificationCreatedSchema],
     ] as const
   ).map(([kind, schema]) => [schema.typeName, { kind, schema }]),
 );
