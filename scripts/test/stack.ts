@@ -46,9 +46,26 @@ export interface Stack {
   readonly processes: ReadonlyMap<string, ServiceProcess>;
   /** The database URL of a service of the stack, as its owner (the admin): for a test's own inspection or tampering. */
   databaseUrl(service: string): string;
+  /** The URL the service itself connects with (DATABASE_URL): its runtime role when it has append-only tables, else the owner's. */
+  runtimeDatabaseUrl(service: string): string;
   /** Kills a service (SIGKILL by default) and starts it again on the same ports. */
   restart(service: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Starts one more process of a service of the stack, on ports of its own,
+   * sharing the service's database, Redis and topics (its consumer joins the
+   * same group), as a second replica in a cluster would. Stopped with the stack.
+   */
+  startReplica(service: string): Promise<StackReplica>;
   stop(): Promise<void>;
+}
+
+/** An extra process of a stack's service (see Stack.startReplica). */
+export interface StackReplica {
+  readonly ports: StackPorts;
+  /** A mesh runtime with the "operator" workload identity whose clients of the service reach this replica. */
+  readonly operator: MeshRuntime;
+  /** SIGTERM by default (a drain). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** Starts `services` (in the order given) as a fresh world on the test infrastructure. */
@@ -91,7 +108,9 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile },
     logger: createLogger("operator", "silent"),
   });
+  const replicas: StackReplica[] = [];
   const stop = async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
     await operator.close();
     await Promise.all([...processes.values()].map((p) => p.stop()));
     for (const database of databases.values()) await database.drop();
@@ -122,9 +141,42 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
       if (database === undefined) throw new Error(`${service} has no database in this stack`);
       return database.url;
     },
+    runtimeDatabaseUrl(service) {
+      const database = databases.get(service);
+      if (database === undefined) throw new Error(`${service} has no database in this stack`);
+      return database.runtimeUrl ?? database.url;
+    },
     async restart(service, signal = "SIGKILL") {
       await processes.get(service)?.stop(signal);
       await launch(service);
+    },
+    async startReplica(service) {
+      if (ports[service] === undefined) throw new Error(`${service} is not part of this stack`);
+      const replicaPorts = { internal: await freePort(), edge: await freePort(), edgeHttp1: await freePort(), admin: await freePort() };
+      // The replica reads its own ports from a registry of its own; every other service stays where it is.
+      const replicaRegistry = path.join(dir, `registry-${service}-${replicas.length + 1}.json`);
+      const own = { internal: `127.0.0.1:${replicaPorts.internal}`, edge: `127.0.0.1:${replicaPorts.edge}`, edgeHttp1: `127.0.0.1:${replicaPorts.edgeHttp1}`, admin: `127.0.0.1:${replicaPorts.admin}` };
+      fs.writeFileSync(replicaRegistry, JSON.stringify({ services: { ...registry, [service]: own } }, null, 2));
+      const child = await spawnService(service, {
+        env: { ...process.env, ...env, CHAOS_REGISTRY: replicaRegistry, DATABASE_URL: databases.get(service)?.url ?? "" },
+        onLine: showLogs ? (line) => process.stdout.write(`[${service}#${replicas.length + 2}] ${line}\n`) : () => undefined,
+      });
+      const replicaOperator = createMeshRuntime(operatorIdentity, {
+        config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile: replicaRegistry },
+        logger: createLogger("operator", "silent"),
+      });
+      let stopped: Promise<void> | undefined;
+      const replica: StackReplica = {
+        ports: replicaPorts,
+        operator: replicaOperator,
+        stop: (signal = "SIGTERM") =>
+          (stopped ??= (async () => {
+            await replicaOperator.close();
+            await child.stop(signal);
+          })()),
+      };
+      replicas.push(replica);
+      return replica;
     },
     stop,
   };

@@ -21,5 +21,5 @@ export interface Presence {
 /** Per-player limits on posting, shared by every replica: a pace with a burst cap, and no repeats. */
 export interface SpamGuard {
   /** Throws RATE_LIMITED or DUPLICATE_MESSAGE (with the wait) when the post must be refused; otherwise counts it. */
-  admit(playerId: string, textHash: string): Promise<void>;
+  admit(playerId: string, textHash: string, idempotencyKey: string): Promise<void>;
 }

@@ -56,7 +56,7 @@ export function createPosting(store: ChatStore, deps: { live: LiveChanges; spam:
       const mute = await store.activeMute(actor.playerId, channel.channelId);
       if (mute !== undefined) throw muted(mute.until);
       const text = deps.filter.apply(request.text);
-      await deps.spam.admit(actor.playerId, textHash);
+      await deps.spam.admit(actor.playerId, textHash, request.idempotencyKey);
       const outcome = await store
         .transaction(async (tx) => {
           // Locked: the channel's counters move one post at a time, in commit order.

@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import pg from "pg";
+import { afterAll, beforeAll, expect, inject } from "vitest";
+import { ChatService, StreamItemKind, type StreamMessagesResponse } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
+import { file_chaos_chat_v1_events } from "@chaos/gen/chaos/chat/v1/events_pb.js";
+import { GuildSchema, MemberSchema } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
+import { GuildCreatedSchema, MemberJoinedSchema, MemberKickedSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
+import { CharacterClass, PositionSchema } from "@chaos/gen/chaos/player/v1/character_pb.js";
+import { CharacterCreatedSchema, CharacterMovedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
+import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
+import { principalHeader, topicName } from "@chaos/mesh";
+import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
+import type { Stack } from "../../../scripts/test/stack.js";
+import { cloudEvent, eventually, followTopic, publish, type FollowedTopic } from "../../../scripts/test/topic-events.js";
+
+const playerSource = "spiffe://chaos.world/ns/chaos/sa/player";
+const guildSource = "spiffe://chaos.world/ns/chaos/sa/guild";
+
+/** A player's character that chat knows. */
+export interface Hero {
+  readonly player: TestPlayer;
+  readonly characterId: string;
+  readonly name: string;
+}
+
+/**
+ * A chat test's view of its stack: chat's client (as the operator workload,
+ * acting for a player through x-chaos-principal, as the gateway would),
+ * characters and guilds announced the way player and guild announce them,
+ * and chat's events as Kafka carries them.
+ */
+export function chatWorld(stack: Stack) {
+  const chat = () => stack.operator.client(ChatService, "chat");
+  const brokers = () => inject("infra").kafkaBrokers;
+  const topic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
+
+  /** A new character of `player` (a new player when not given) standing in `zoneId`; resolves once chat knows it. */
+  async function hero(zoneId: string, player?: TestPlayer): Promise<Hero> {
+    const owner = player ?? (await signUp(stack));
+    const characterId = randomUUID();
+    const name = `H${characterId.slice(0, 8)}`;
+    await publish(brokers(), [
+      cloudEvent(
+        topic("player", "characters"),
+        playerSource,
+        characterId,
+        CharacterCreatedSchema,
+        create(CharacterCreatedSchema, { characterId, playerId: owner.accountId, name, characterClass: CharacterClass.MAGE, position: { zoneId, x: 1, y: 1, z: 0 } }),
+      ),
+    ]);
+    await eventually(() => chat().listChannels({ characterId }, owner.asPlayer), (r) => r.channels.length === 2);
+    return { player: owner, characterId, name };
+  }
+
+  async function move(hero: Hero, from: string, to: string): Promise<void> {
+    await publish(brokers(), [
+      cloudEvent(
+        topic("player", "characters"),
+        playerSource,
+        hero.characterId,
+        CharacterMovedSchema,
+        create(CharacterMovedSchema, { characterId: hero.characterId, from: create(PositionSchema, { zoneId: from }), to: create(PositionSchema, { zoneId: to }) }),
+      ),
+    ]);
+  }
+
+  /** A guild led by `leader` with `members`, announced as guild announces it; resolves once chat shows every member the channel. */
+  async function guild(leader: Hero, members: readonly Hero[]): Promise<{ guildId: string; channelId: string; kick(member: Hero): Promise<void> }> {
+    const guildId = randomUUID();
+    const name = `Guild ${guildId.slice(0, 6)}`;
+    const member = (h: Hero) => create(MemberSchema, { guildId, characterId: h.characterId, characterName: h.name });
+    await publish(brokers(), [
+      cloudEvent(topic("guild", "guilds"), guildSource, guildId, GuildCreatedSchema, create(GuildCreatedSchema, { guild: create(GuildSchema, { guildId, name }), leader: member(leader) })),
+      ...members.map((h) => cloudEvent(topic("guild", "guilds"), guildSource, guildId, MemberJoinedSchema, create(MemberJoinedSchema, { member: member(h), guildName: name }))),
+    ]);
+    let channelId = "";
+    for (const h of [leader, ...members]) {
+      const { channels } = await eventually(() => chat().listChannels({ characterId: h.characterId }, h.player.asPlayer), (r) => r.channels.some((c) => c.scopeId === guildId));
+      channelId = channels.find((c) => c.scopeId === guildId)!.channelId;
+    }
+    return {
+      guildId,
+      channelId,
+      kick: (h) =>
+        publish(brokers(), [cloudEvent(topic("guild", "guilds"), guildSource, guildId, MemberKickedSchema, create(MemberKickedSchema, { guildId, characterId: h.characterId }))]),
+    };
+  }
+
+  /**
+   * A moderator: a player whose account the operator granted the role (identity has no API for roles yet, so
+   * the grant is written where identity keeps roles), logged in again so the token carries it.
+   */
+  async function moderator(): Promise<{ headers: Record<string, string> }> {
+    const player = await signUp(stack);
+    const db = new pg.Client({ connectionString: stack.databaseUrl("identity") });
+    await db.connect();
+    try {
+      await db.query("UPDATE accounts SET roles = array_append(roles, 'moderator') WHERE account_id = $1", [player.accountId]);
+    } finally {
+      await db.end();
+    }
+    const { tokens } = await stack.operator.client(IdentityService, "identity").login({ email: player.email, password: player.password, userAgent: "vitest" });
+    return { headers: { [principalHeader]: tokens!.accessToken } };
+  }
+
+  let followed: FollowedTopic | undefined;
+  beforeAll(async () => {
+    followed = await followTopic(brokers(), topic("chat", "messages"), [file_chaos_chat_v1_events]);
+  }, 60_000);
+  afterAll(async () => {
+    await followed?.stop();
+  });
+  /** Chat's events of a type, as Kafka carries them. */
+  const events = (type: string) => (followed?.events ?? []).filter((e) => e.type === `chaos.chat.v1.${type}`);
+
+  return { chat, hero, move, guild, moderator, events };
+}
+
+/** A stream read in the background: what it delivered so far, and a way to wait for more. */
+export interface StreamReader {
+  readonly items: StreamMessagesResponse[];
+  /** Resolves once the replay is over (the LIVE item). */
+  readonly live: Promise<void>;
+  /** Waits until `count` messages (posted or deleted items) arrived. */
+  until(count: number): Promise<StreamMessagesResponse[]>;
+  /** The last revision per channel, as a client keeps it to resume. */
+  revisions(): Record<string, bigint>;
+  close(): Promise<void>;
+}
+
+/** Reads `stream` until closed; `controller` cancels it. */
+export function readStream(stream: AsyncIterable<StreamMessagesResponse>, controller: AbortController): StreamReader {
+  const items: StreamMessagesResponse[] = [];
+  let markLive: () => void = () => undefined;
+  const live = new Promise<void>((resolve) => (markLive = resolve));
+  const done = (async () => {
+    try {
+      for await (const item of stream) {
+        if (item.kind === StreamItemKind.LIVE) markLive();
+        else items.push(item);
+      }
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+    }
+  })();
+  return {
+    items,
+    live,
+    async until(count) {
+      await expect.poll(() => items.length, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(count);
+      return items;
+    },
+    revisions() {
+      const last: Record<string, bigint> = {};
+      for (const item of items) last[item.message!.channelId] = item.revision;
+      return last;
+    },
+    async close() {
+      controller.abort();
+      await done;
+    },
+  };
+}
