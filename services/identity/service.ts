@@ -35,7 +35,7 @@ export default defineService({
   settings: loadIdentityConfig,
   async wire({ settings, db, source }) {
     const box = createSecretBox(settings.secretKey ?? (await loadOrCreateLocalSecretKey(db)));
-    const keys = await createKeyRing(createSigningKeyStore(db), box, { rotationHours: settings.keyRotationHours });
+    const keys = await createKeyRing(createSigningKeyStore(db, source), box, { rotationHours: settings.keyRotationHours });
     const store = createIdentityStore(db, source);
     const guard = createLoginGuard(store, settings);
     const accounts = createAccounts(store);

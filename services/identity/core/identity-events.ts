@@ -5,10 +5,14 @@ import {
   AccountRegisteredSchema,
   LoginFailedSchema,
   LoginSucceededSchema,
+  MfaCheckFailedSchema,
   MfaDisabledSchema,
   MfaEnabledSchema,
+  MfaEnrollmentStartedSchema,
   RefreshTokenReuseDetectedSchema,
+  SessionRefreshedSchema,
   SessionRevokedSchema,
+  SigningKeyRotatedSchema,
 } from "@chaos/gen/chaos/identity/v1/events_pb.js";
 import { topicName, type OutgoingEvent, reasonName } from "@chaos/mesh/domain";
 import { ErrorReasonSchema, type ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
@@ -48,14 +52,39 @@ export function accountLocked(accountId: string, unlockAt: number): OutgoingEven
   return { topic: topic(), aggregateId: accountId, schema: AccountLockedSchema, message: create(AccountLockedSchema, { accountId, unlockTime: timestampFromMs(unlockAt) }) };
 }
 
+/** MfaEnrollmentStarted. */
+export function mfaEnrollmentStarted(accountId: string, ipAddress: string, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: MfaEnrollmentStartedSchema, message: create(MfaEnrollmentStartedSchema, { accountId, ipAddress, enrollTime: timestampFromMs(at) }) };
+}
+
 /** MfaEnabled. */
-export function mfaEnabled(accountId: string, at: number): OutgoingEvent {
-  return { topic: topic(), aggregateId: accountId, schema: MfaEnabledSchema, message: create(MfaEnabledSchema, { accountId, enableTime: timestampFromMs(at) }) };
+export function mfaEnabled(accountId: string, ipAddress: string, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: MfaEnabledSchema, message: create(MfaEnabledSchema, { accountId, ipAddress, enableTime: timestampFromMs(at) }) };
 }
 
 /** MfaDisabled. */
-export function mfaDisabled(accountId: string, at: number): OutgoingEvent {
-  return { topic: topic(), aggregateId: accountId, schema: MfaDisabledSchema, message: create(MfaDisabledSchema, { accountId, disableTime: timestampFromMs(at) }) };
+export function mfaDisabled(accountId: string, ipAddress: string, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: MfaDisabledSchema, message: create(MfaDisabledSchema, { accountId, ipAddress, disableTime: timestampFromMs(at) }) };
+}
+
+/** MfaCheckFailed: a wrong code to turn MFA on ("verify") or off ("disable"). */
+export function mfaCheckFailed(accountId: string, ipAddress: string, purpose: "verify" | "disable", reason: ErrorReason, at: number): OutgoingEvent {
+  return {
+    topic: topic(),
+    aggregateId: accountId,
+    schema: MfaCheckFailedSchema,
+    message: create(MfaCheckFailedSchema, { accountId, ipAddress, purpose, reason: reasonName(ErrorReasonSchema, reason), attemptTime: timestampFromMs(at) }),
+  };
+}
+
+/** SessionRefreshed. */
+export function sessionRefreshed(accountId: string, sessionId: string, ipAddress: string, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: SessionRefreshedSchema, message: create(SessionRefreshedSchema, { accountId, sessionId, ipAddress, refreshTime: timestampFromMs(at) }) };
+}
+
+/** SigningKeyRotated, keyed by the new key (no account is involved). */
+export function signingKeyRotated(kid: string, retiredKids: readonly string[], at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: kid, schema: SigningKeyRotatedSchema, message: create(SigningKeyRotatedSchema, { kid, retiredKids: [...retiredKids], rotateTime: timestampFromMs(at) }) };
 }
 
 /** SessionRevoked. */

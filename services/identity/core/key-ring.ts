@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, randomUUID } from "node:crypto";
 import { createTokenSigner, tokenAlgorithm, tokenAudience, tokenIssuer, type PrincipalInput, type TokenSigner } from "@chaos/mesh/domain";
 import type { SigningKeyStore, StoredSigningKey } from "../store/signing-key-store.js";
+import { signingKeyRotated } from "./identity-events.js";
 import type { SecretBox } from "./secret-box.js";
 
 /** Lifetime of an access token: a stolen one is useful only briefly, and revocation reaches services within it. */
@@ -53,8 +54,9 @@ export async function createKeyRing(store: SigningKeyStore, box: SecretBox, opti
       if (newest !== undefined && now.getTime() - newest.createdAt.getTime() < maxAgeMs) return newest;
       const fresh = newSigningKey(box, now);
       await rotation.insert(fresh);
-      await rotation.retireAllBut(fresh.kid, now);
+      const retired = await rotation.retireAllBut(fresh.kid, now);
       await rotation.deleteRetiredBefore(new Date(now.getTime() - retiredKeyRetentionMs));
+      await rotation.publish([signingKeyRotated(fresh.kid, retired, now.getTime())]);
       return fresh;
     });
     return { key, signer: signerFor(key) };

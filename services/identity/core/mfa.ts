@@ -2,7 +2,7 @@ import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import type { IdentityStore, IdentityTransaction } from "../store/identity-store.js";
 import { mfaSecretContext, type AccountRecord } from "./account.js";
-import { accountLocked, loginFailed, mfaDisabled, mfaEnabled } from "./identity-events.js";
+import { accountLocked, loginFailed, mfaCheckFailed, mfaDisabled, mfaEnabled, mfaEnrollmentStarted } from "./identity-events.js";
 import { accountLockedError, type HeldFailures, type LoginGuard } from "./lockout.js";
 import { verifyPassword } from "./password-hash.js";
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from "./recovery-codes.js";
@@ -80,10 +80,11 @@ export function createMfa(store: IdentityStore, box: SecretBox, guard: LoginGuar
 
   return {
     async enroll(accountId, stepUp) {
-      return withStepUp(accountId, stepUp, async (tx, account) => {
+      return withStepUp(accountId, stepUp, async (tx, account, _held, now) => {
         if (account.mfaEnabled) return new DomainError(ErrorReason.MFA_ALREADY_ENABLED, "MFA is already on; disable it first to enrol a new authenticator");
         const secret = newTotpSecret();
         await tx.accounts.setMfaSecret(accountId, box.seal(Buffer.from(secret, "utf8"), mfaSecretContext(accountId)));
+        await tx.publish([mfaEnrollmentStarted(accountId, stepUp.ipAddress, now)]);
         return { secret, otpauthUri: totpUri(secret, account.email) };
       });
     },
@@ -92,10 +93,13 @@ export function createMfa(store: IdentityStore, box: SecretBox, guard: LoginGuar
         if (account.mfaEnabled) return new DomainError(ErrorReason.MFA_ALREADY_ENABLED, "MFA is already on");
         if (account.mfaSecret === undefined) return new DomainError(ErrorReason.MFA_NOT_ENROLLED, "call EnrollMfa first");
         const refusal = await checkTotp(tx, account, code, box, now);
-        if (refusal !== undefined) return new DomainError(refusal, secondFactorMessages[refusal]);
+        if (refusal !== undefined) {
+          await tx.publish([mfaCheckFailed(accountId, stepUp.ipAddress, "verify", refusal, now)]);
+          return new DomainError(refusal, secondFactorMessages[refusal]);
+        }
         const codes = generateRecoveryCodes();
         await tx.accounts.enableMfa(accountId, codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c)!)));
-        await tx.publish([mfaEnabled(accountId, now)]);
+        await tx.publish([mfaEnabled(accountId, stepUp.ipAddress, now)]);
         return codes;
       });
     },
@@ -105,12 +109,13 @@ export function createMfa(store: IdentityStore, box: SecretBox, guard: LoginGuar
         const refusal = await checkSecondFactor(tx, account, code, box, now);
         if (refusal !== undefined) {
           const counted = await held.countFailure();
-          if (counted.lockedUntil !== undefined) await tx.publish([accountLocked(accountId, counted.lockedUntil)]);
+          const lockedEvent = counted.lockedUntil === undefined ? [] : [accountLocked(accountId, counted.lockedUntil)];
+          await tx.publish([mfaCheckFailed(accountId, stepUp.ipAddress, "disable", refusal, now), ...lockedEvent]);
           return new DomainError(refusal, secondFactorMessages[refusal]);
         }
         await tx.accounts.disableMfa(accountId);
         await held.clear();
-        await tx.publish([mfaDisabled(accountId, now)]);
+        await tx.publish([mfaDisabled(accountId, stepUp.ipAddress, now)]);
         return undefined;
       });
     },

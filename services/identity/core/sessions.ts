@@ -3,7 +3,7 @@ import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import type { IdentityStore, IdentityTransaction } from "../store/identity-store.js";
 import type { AccountRecord } from "./account.js";
-import { refreshTokenReuseDetected, sessionRevoked } from "./identity-events.js";
+import { refreshTokenReuseDetected, sessionRefreshed, sessionRevoked } from "./identity-events.js";
 import type { KeyRing } from "./key-ring.js";
 import { isSessionOpen, sessionLifetimeMs, type ClientFacts, type SessionRecord } from "./session.js";
 
@@ -94,6 +94,7 @@ export function createSessions(store: IdentityStore, keys: KeyRing): Sessions {
         if (account === undefined) return invalidRefreshToken();
         await tx.sessions.markRefreshTokenUsed(tokenHash, new Date(now));
         await tx.sessions.markRefreshed(session.sessionId, new Date(now));
+        await tx.publish([sessionRefreshed(session.accountId, session.sessionId, ipAddress, now)]);
         return { account, opened: { session, refreshToken: await newRefreshToken(tx, session.sessionId, new Date(now)) } };
       });
       if (outcome instanceof DomainError) throw outcome;

@@ -1,5 +1,6 @@
+import { appendToOutbox, type OutgoingEvent } from "@chaos/mesh/events";
 import type { Database } from "@chaos/mesh/server";
-import type { Queryable } from "./queryable.js";
+import type pg from "pg";
 
 /** An Ed25519 token signing key as stored. */
 export interface StoredSigningKey {
@@ -17,10 +18,12 @@ export interface SigningKeyRotation {
   /** The newest key not retired, if any. */
   newest(): Promise<StoredSigningKey | undefined>;
   insert(key: StoredSigningKey): Promise<void>;
-  /** Retires every key but `kid`. */
-  retireAllBut(kid: string, at: Date): Promise<void>;
+  /** Retires every key but `kid`; the kids it retired. */
+  retireAllBut(kid: string, at: Date): Promise<string[]>;
   /** Deletes keys retired before `before`: no unexpired token was signed by them. */
   deleteRetiredBefore(before: Date): Promise<void>;
+  /** Adds events to the outbox, committed with the rotation. */
+  publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
 
 /** The signing keys in PostgreSQL. */
@@ -54,9 +57,9 @@ const toStored = (row: KeyRow): StoredSigningKey => ({
   retiredAt: row.retired_at ?? undefined,
 });
 
-/** The identity service's signing keys in `db`. */
-export function createSigningKeyStore(db: Database): SigningKeyStore {
-  const rotationOn = (sql: Queryable): SigningKeyRotation => ({
+/** The identity service's signing keys in `db`; `source` is the ce_source of the rotation events. */
+export function createSigningKeyStore(db: Database, source: string): SigningKeyStore {
+  const rotationOn = (sql: pg.PoolClient): SigningKeyRotation => ({
     async newest() {
       const { rows } = await sql.query<KeyRow>(`SELECT ${columns} FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1`);
       return rows[0] === undefined ? undefined : toStored(rows[0]);
@@ -65,10 +68,14 @@ export function createSigningKeyStore(db: Database): SigningKeyStore {
       await sql.query(`INSERT INTO signing_keys (${columns}) VALUES ($1, $2, $3, $4, $5)`, [key.kid, key.publicJwk, key.sealedPrivateKey, key.createdAt, key.retiredAt ?? null]);
     },
     async retireAllBut(kid, at) {
-      await sql.query(`UPDATE signing_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL`, [kid, at]);
+      const { rows } = await sql.query<{ kid: string }>(`UPDATE signing_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL RETURNING kid`, [kid, at]);
+      return rows.map((row) => row.kid);
     },
     async deleteRetiredBefore(before) {
       await sql.query(`DELETE FROM signing_keys WHERE retired_at < $1`, [before]);
+    },
+    async publish(events) {
+      await appendToOutbox(sql, source, events);
     },
   });
   return {

@@ -23,18 +23,21 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// AppendAuditRecordRequest is the record to append (the service assigns sequence and hashes).
+// AppendAuditRecordRequest is the record to append (the service assigns partition, sequence, record_time and hashes).
 type AppendAuditRecordRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RecordId      string                 `protobuf:"bytes,1,opt,name=record_id,json=recordId,proto3" json:"record_id,omitempty"`
-	ActorKind     ActorKind              `protobuf:"varint,2,opt,name=actor_kind,json=actorKind,proto3,enum=chaos.audit.v1.ActorKind" json:"actor_kind,omitempty"`
-	ActorId       string                 `protobuf:"bytes,3,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
-	Action        string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
-	Resource      string                 `protobuf:"bytes,5,opt,name=resource,proto3" json:"resource,omitempty"`
-	Outcome       Outcome                `protobuf:"varint,6,opt,name=outcome,proto3,enum=chaos.audit.v1.Outcome" json:"outcome,omitempty"`
-	SourceIp      string                 `protobuf:"bytes,7,opt,name=source_ip,json=sourceIp,proto3" json:"source_ip,omitempty"`
-	UserAgent     string                 `protobuf:"bytes,8,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
-	TraceId       string                 `protobuf:"bytes,9,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RecordId  string                 `protobuf:"bytes,1,opt,name=record_id,json=recordId,proto3" json:"record_id,omitempty"`
+	ActorKind ActorKind              `protobuf:"varint,2,opt,name=actor_kind,json=actorKind,proto3,enum=chaos.audit.v1.ActorKind" json:"actor_kind,omitempty"`
+	ActorId   string                 `protobuf:"bytes,3,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	// "<domain>.<verb>", e.g. "payment.refund.approve".
+	Action    string  `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	Resource  string  `protobuf:"bytes,5,opt,name=resource,proto3" json:"resource,omitempty"`
+	Outcome   Outcome `protobuf:"varint,6,opt,name=outcome,proto3,enum=chaos.audit.v1.Outcome" json:"outcome,omitempty"`
+	SourceIp  string  `protobuf:"bytes,7,opt,name=source_ip,json=sourceIp,proto3" json:"source_ip,omitempty"`
+	UserAgent string  `protobuf:"bytes,8,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
+	// The W3C trace id, 32 lower-case hex digits, or empty.
+	TraceId string `protobuf:"bytes,9,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// Keys lower_snake_case, values at most 1024 characters.
 	Details       map[string]string      `protobuf:"bytes,10,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	OccurTime     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=occur_time,json=occurTime,proto3" json:"occur_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -150,9 +153,10 @@ func (x *AppendAuditRecordRequest) GetOccurTime() *timestamppb.Timestamp {
 
 // AppendAuditRecordResponse is the stored record.
 type AppendAuditRecordResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Record        *AuditRecord           `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
-	Duplicate     bool                   `protobuf:"varint,2,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Record *AuditRecord           `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	// True when the record id was appended before (with the same content).
+	Duplicate     bool `protobuf:"varint,2,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -201,38 +205,134 @@ func (x *AppendAuditRecordResponse) GetDuplicate() bool {
 	return false
 }
 
+// ExportAuditRecordsRequest says which partitions to export.
+type ExportAuditRecordsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A partition ("2026-12-02/5") or a prefix of partition names ("2026-12-02/"); empty for all.
+	PartitionPrefix string `protobuf:"bytes,1,opt,name=partition_prefix,json=partitionPrefix,proto3" json:"partition_prefix,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ExportAuditRecordsRequest) Reset() {
+	*x = ExportAuditRecordsRequest{}
+	mi := &file_chaos_audit_v1_audit_internal_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportAuditRecordsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportAuditRecordsRequest) ProtoMessage() {}
+
+func (x *ExportAuditRecordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_audit_v1_audit_internal_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportAuditRecordsRequest.ProtoReflect.Descriptor instead.
+func (*ExportAuditRecordsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_audit_v1_audit_internal_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ExportAuditRecordsRequest) GetPartitionPrefix() string {
+	if x != nil {
+		return x.PartitionPrefix
+	}
+	return ""
+}
+
+// ExportAuditRecordsResponse is one record of the export.
+type ExportAuditRecordsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Record        *AuditRecord           `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportAuditRecordsResponse) Reset() {
+	*x = ExportAuditRecordsResponse{}
+	mi := &file_chaos_audit_v1_audit_internal_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportAuditRecordsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportAuditRecordsResponse) ProtoMessage() {}
+
+func (x *ExportAuditRecordsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_audit_v1_audit_internal_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportAuditRecordsResponse.ProtoReflect.Descriptor instead.
+func (*ExportAuditRecordsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_audit_v1_audit_internal_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ExportAuditRecordsResponse) GetRecord() *AuditRecord {
+	if x != nil {
+		return x.Record
+	}
+	return nil
+}
+
 var File_chaos_audit_v1_audit_internal_service_proto protoreflect.FileDescriptor
 
 const file_chaos_audit_v1_audit_internal_service_proto_rawDesc = "" +
 	"\n" +
-	"+chaos/audit/v1/audit_internal_service.proto\x12\x0echaos.audit.v1\x1a\x1bbuf/validate/validate.proto\x1a!chaos/audit/v1/audit_record.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x05\n" +
+	"+chaos/audit/v1/audit_internal_service.proto\x12\x0echaos.audit.v1\x1a\x1bbuf/validate/validate.proto\x1a!chaos/audit/v1/audit_record.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xeb\x05\n" +
 	"\x18AppendAuditRecordRequest\x12%\n" +
 	"\trecord_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\brecordId\x12D\n" +
 	"\n" +
 	"actor_kind\x18\x02 \x01(\x0e2\x19.chaos.audit.v1.ActorKindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\tactorKind\x12#\n" +
-	"\bactor_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aactorId\x12\"\n" +
-	"\x06action\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x06action\x12$\n" +
+	"\bactor_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aactorId\x12I\n" +
+	"\x06action\x18\x04 \x01(\tB1\xbaH.r,\x10\x01\x18\x80\x012%^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$R\x06action\x12$\n" +
 	"\bresource\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\bresource\x12=\n" +
 	"\aoutcome\x18\x06 \x01(\x0e2\x17.chaos.audit.v1.OutcomeB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\aoutcome\x12$\n" +
 	"\tsource_ip\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\bsourceIp\x12'\n" +
 	"\n" +
-	"user_agent\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tuserAgent\x12\"\n" +
-	"\btrace_id\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\atraceId\x12Y\n" +
+	"user_agent\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tuserAgent\x123\n" +
+	"\btrace_id\x18\t \x01(\tB\x18\xbaH\x15r\x132\x11^([0-9a-f]{32})?$R\atraceId\x12|\n" +
 	"\adetails\x18\n" +
-	" \x03(\v25.chaos.audit.v1.AppendAuditRecordRequest.DetailsEntryB\b\xbaH\x05\x9a\x01\x02\x10 R\adetails\x12A\n" +
+	" \x03(\v25.chaos.audit.v1.AppendAuditRecordRequest.DetailsEntryB+\xbaH(\x9a\x01%\x10 \"\x1ar\x182\x16^[a-z][a-z0-9_]{0,63}$*\x05r\x03\x18\x80\bR\adetails\x12O\n" +
 	"\n" +
-	"occur_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\toccurTime\x1a:\n" +
+	"occur_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x14\xbaH\x11\xc8\x01\x01\xb2\x01\v\"\a\b\xff\x82\xd1\xff\xaf\a*\x00R\toccurTime\x1a:\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"n\n" +
 	"\x19AppendAuditRecordResponse\x123\n" +
 	"\x06record\x18\x01 \x01(\v2\x1b.chaos.audit.v1.AuditRecordR\x06record\x12\x1c\n" +
-	"\tduplicate\x18\x02 \x01(\bR\tduplicate2\x80\x01\n" +
-	"\x14AuditInternalService\x12h\n" +
-	"\x11AppendAuditRecord\x12(.chaos.audit.v1.AppendAuditRecordRequest\x1a).chaos.audit.v1.AppendAuditRecordResponseB\xb4\x01\n" +
+	"\tduplicate\x18\x02 \x01(\bR\tduplicate\"[\n" +
+	"\x19ExportAuditRecordsRequest\x12>\n" +
+	"\x10partition_prefix\x18\x01 \x01(\tB\x13\xbaH\x10r\x0e\x18@2\n" +
+	"^[0-9/-]*$R\x0fpartitionPrefix\"Q\n" +
+	"\x1aExportAuditRecordsResponse\x123\n" +
+	"\x06record\x18\x01 \x01(\v2\x1b.chaos.audit.v1.AuditRecordR\x06record2\xf9\x01\n" +
+	"\x14AuditInternalService\x12m\n" +
+	"\x11AppendAuditRecord\x12(.chaos.audit.v1.AppendAuditRecordRequest\x1a).chaos.audit.v1.AppendAuditRecordResponse\"\x03\x90\x02\x02\x12r\n" +
+	"\x12ExportAuditRecords\x12).chaos.audit.v1.ExportAuditRecordsRequest\x1a*.chaos.audit.v1.ExportAuditRecordsResponse\"\x03\x90\x02\x010\x01B\xb4\x01\n" +
 	"\x12com.chaos.audit.v1B\x19AuditInternalServiceProtoP\x01Z)chaos.world/gen/go/chaos/audit/v1;auditv1\xa2\x02\x03CAX\xaa\x02\x0eChaos.Audit.V1\xca\x02\x0eChaos\\Audit\\V1\xe2\x02\x1aChaos\\Audit\\V1\\GPBMetadata\xea\x02\x10Chaos::Audit::V1b\x06proto3"
 
 var (
@@ -247,29 +347,34 @@ func file_chaos_audit_v1_audit_internal_service_proto_rawDescGZIP() []byte {
 	return file_chaos_audit_v1_audit_internal_service_proto_rawDescData
 }
 
-var file_chaos_audit_v1_audit_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_chaos_audit_v1_audit_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_chaos_audit_v1_audit_internal_service_proto_goTypes = []any{
-	(*AppendAuditRecordRequest)(nil),  // 0: chaos.audit.v1.AppendAuditRecordRequest
-	(*AppendAuditRecordResponse)(nil), // 1: chaos.audit.v1.AppendAuditRecordResponse
-	nil,                               // 2: chaos.audit.v1.AppendAuditRecordRequest.DetailsEntry
-	(ActorKind)(0),                    // 3: chaos.audit.v1.ActorKind
-	(Outcome)(0),                      // 4: chaos.audit.v1.Outcome
-	(*timestamppb.Timestamp)(nil),     // 5: google.protobuf.Timestamp
-	(*AuditRecord)(nil),               // 6: chaos.audit.v1.AuditRecord
+	(*AppendAuditRecordRequest)(nil),   // 0: chaos.audit.v1.AppendAuditRecordRequest
+	(*AppendAuditRecordResponse)(nil),  // 1: chaos.audit.v1.AppendAuditRecordResponse
+	(*ExportAuditRecordsRequest)(nil),  // 2: chaos.audit.v1.ExportAuditRecordsRequest
+	(*ExportAuditRecordsResponse)(nil), // 3: chaos.audit.v1.ExportAuditRecordsResponse
+	nil,                                // 4: chaos.audit.v1.AppendAuditRecordRequest.DetailsEntry
+	(ActorKind)(0),                     // 5: chaos.audit.v1.ActorKind
+	(Outcome)(0),                       // 6: chaos.audit.v1.Outcome
+	(*timestamppb.Timestamp)(nil),      // 7: google.protobuf.Timestamp
+	(*AuditRecord)(nil),                // 8: chaos.audit.v1.AuditRecord
 }
 var file_chaos_audit_v1_audit_internal_service_proto_depIdxs = []int32{
-	3, // 0: chaos.audit.v1.AppendAuditRecordRequest.actor_kind:type_name -> chaos.audit.v1.ActorKind
-	4, // 1: chaos.audit.v1.AppendAuditRecordRequest.outcome:type_name -> chaos.audit.v1.Outcome
-	2, // 2: chaos.audit.v1.AppendAuditRecordRequest.details:type_name -> chaos.audit.v1.AppendAuditRecordRequest.DetailsEntry
-	5, // 3: chaos.audit.v1.AppendAuditRecordRequest.occur_time:type_name -> google.protobuf.Timestamp
-	6, // 4: chaos.audit.v1.AppendAuditRecordResponse.record:type_name -> chaos.audit.v1.AuditRecord
-	0, // 5: chaos.audit.v1.AuditInternalService.AppendAuditRecord:input_type -> chaos.audit.v1.AppendAuditRecordRequest
-	1, // 6: chaos.audit.v1.AuditInternalService.AppendAuditRecord:output_type -> chaos.audit.v1.AppendAuditRecordResponse
-	6, // [6:7] is the sub-list for method output_type
-	5, // [5:6] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	5, // 0: chaos.audit.v1.AppendAuditRecordRequest.actor_kind:type_name -> chaos.audit.v1.ActorKind
+	6, // 1: chaos.audit.v1.AppendAuditRecordRequest.outcome:type_name -> chaos.audit.v1.Outcome
+	4, // 2: chaos.audit.v1.AppendAuditRecordRequest.details:type_name -> chaos.audit.v1.AppendAuditRecordRequest.DetailsEntry
+	7, // 3: chaos.audit.v1.AppendAuditRecordRequest.occur_time:type_name -> google.protobuf.Timestamp
+	8, // 4: chaos.audit.v1.AppendAuditRecordResponse.record:type_name -> chaos.audit.v1.AuditRecord
+	8, // 5: chaos.audit.v1.ExportAuditRecordsResponse.record:type_name -> chaos.audit.v1.AuditRecord
+	0, // 6: chaos.audit.v1.AuditInternalService.AppendAuditRecord:input_type -> chaos.audit.v1.AppendAuditRecordRequest
+	2, // 7: chaos.audit.v1.AuditInternalService.ExportAuditRecords:input_type -> chaos.audit.v1.ExportAuditRecordsRequest
+	1, // 8: chaos.audit.v1.AuditInternalService.AppendAuditRecord:output_type -> chaos.audit.v1.AppendAuditRecordResponse
+	3, // 9: chaos.audit.v1.AuditInternalService.ExportAuditRecords:output_type -> chaos.audit.v1.ExportAuditRecordsResponse
+	8, // [8:10] is the sub-list for method output_type
+	6, // [6:8] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_chaos_audit_v1_audit_internal_service_proto_init() }
@@ -284,7 +389,7 @@ func file_chaos_audit_v1_audit_internal_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_audit_v1_audit_internal_service_proto_rawDesc), len(file_chaos_audit_v1_audit_internal_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

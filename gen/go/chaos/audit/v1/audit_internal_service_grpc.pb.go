@@ -19,7 +19,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuditInternalService_AppendAuditRecord_FullMethodName = "/chaos.audit.v1.AuditInternalService/AppendAuditRecord"
+	AuditInternalService_AppendAuditRecord_FullMethodName  = "/chaos.audit.v1.AuditInternalService/AppendAuditRecord"
+	AuditInternalService_ExportAuditRecords_FullMethodName = "/chaos.audit.v1.AuditInternalService/ExportAuditRecords"
 )
 
 // AuditInternalServiceClient is the client API for AuditInternalService service.
@@ -27,12 +28,20 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // AuditInternalService appends records for services that report directly
-// (most records come from consuming other domains' events).
-// Internal: any workload the authorization policy allows.
+// (most records come from consuming other domains' events) and exports the
+// chains for independent verification (clients/audit-verify).
+// Internal: the workloads the manifests' `calls` allow, and the operator.
 type AuditInternalServiceClient interface {
-	// AppendAuditRecord appends a record; idempotent by record id.
+	// AppendAuditRecord appends a record to its partition's chain; the
+	// calling workload is recorded as its source. Idempotent by record id:
+	// the same record again returns the stored one with duplicate set.
 	// Errors: ALREADY_EXISTS (RECORD_CONFLICT).
 	AppendAuditRecord(ctx context.Context, in *AppendAuditRecordRequest, opts ...grpc.CallOption) (*AppendAuditRecordResponse, error)
+	// ExportAuditRecords streams records in chain order (partition name, then
+	// sequence), one partition or those whose name starts with a prefix (a
+	// day: "2026-12-02/"). The stream's messages, as grpcurl prints them, are
+	// what clients/audit-verify reads.
+	ExportAuditRecords(ctx context.Context, in *ExportAuditRecordsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportAuditRecordsResponse], error)
 }
 
 type auditInternalServiceClient struct {
@@ -53,17 +62,44 @@ func (c *auditInternalServiceClient) AppendAuditRecord(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *auditInternalServiceClient) ExportAuditRecords(ctx context.Context, in *ExportAuditRecordsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportAuditRecordsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AuditInternalService_ServiceDesc.Streams[0], AuditInternalService_ExportAuditRecords_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportAuditRecordsRequest, ExportAuditRecordsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AuditInternalService_ExportAuditRecordsClient = grpc.ServerStreamingClient[ExportAuditRecordsResponse]
+
 // AuditInternalServiceServer is the server API for AuditInternalService service.
 // All implementations must embed UnimplementedAuditInternalServiceServer
 // for forward compatibility.
 //
 // AuditInternalService appends records for services that report directly
-// (most records come from consuming other domains' events).
-// Internal: any workload the authorization policy allows.
+// (most records come from consuming other domains' events) and exports the
+// chains for independent verification (clients/audit-verify).
+// Internal: the workloads the manifests' `calls` allow, and the operator.
 type AuditInternalServiceServer interface {
-	// AppendAuditRecord appends a record; idempotent by record id.
+	// AppendAuditRecord appends a record to its partition's chain; the
+	// calling workload is recorded as its source. Idempotent by record id:
+	// the same record again returns the stored one with duplicate set.
 	// Errors: ALREADY_EXISTS (RECORD_CONFLICT).
 	AppendAuditRecord(context.Context, *AppendAuditRecordRequest) (*AppendAuditRecordResponse, error)
+	// ExportAuditRecords streams records in chain order (partition name, then
+	// sequence), one partition or those whose name starts with a prefix (a
+	// day: "2026-12-02/"). The stream's messages, as grpcurl prints them, are
+	// what clients/audit-verify reads.
+	ExportAuditRecords(*ExportAuditRecordsRequest, grpc.ServerStreamingServer[ExportAuditRecordsResponse]) error
 	mustEmbedUnimplementedAuditInternalServiceServer()
 }
 
@@ -76,6 +112,9 @@ type UnimplementedAuditInternalServiceServer struct{}
 
 func (UnimplementedAuditInternalServiceServer) AppendAuditRecord(context.Context, *AppendAuditRecordRequest) (*AppendAuditRecordResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AppendAuditRecord not implemented")
+}
+func (UnimplementedAuditInternalServiceServer) ExportAuditRecords(*ExportAuditRecordsRequest, grpc.ServerStreamingServer[ExportAuditRecordsResponse]) error {
+	return status.Error(codes.Unimplemented, "method ExportAuditRecords not implemented")
 }
 func (UnimplementedAuditInternalServiceServer) mustEmbedUnimplementedAuditInternalServiceServer() {}
 func (UnimplementedAuditInternalServiceServer) testEmbeddedByValue()                              {}
@@ -116,6 +155,17 @@ func _AuditInternalService_AppendAuditRecord_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuditInternalService_ExportAuditRecords_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportAuditRecordsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AuditInternalServiceServer).ExportAuditRecords(m, &grpc.GenericServerStream[ExportAuditRecordsRequest, ExportAuditRecordsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AuditInternalService_ExportAuditRecordsServer = grpc.ServerStreamingServer[ExportAuditRecordsResponse]
+
 // AuditInternalService_ServiceDesc is the grpc.ServiceDesc for AuditInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -128,6 +178,12 @@ var AuditInternalService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AuditInternalService_AppendAuditRecord_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ExportAuditRecords",
+			Handler:       _AuditInternalService_ExportAuditRecords_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "chaos/audit/v1/audit_internal_service.proto",
 }

@@ -27,12 +27,16 @@ type ActorKind int32
 
 const (
 	ActorKind_ACTOR_KIND_UNSPECIFIED ActorKind = 0
-	ActorKind_ACTOR_KIND_PLAYER      ActorKind = 1
-	ActorKind_ACTOR_KIND_ADMIN       ActorKind = 2
-	// A workload, identified by its SPIFFE ID.
+	// An end user acting on their account; actor_id is the account id.
+	ActorKind_ACTOR_KIND_PLAYER ActorKind = 1
+	// An operator of the world; actor_id is the account id.
+	ActorKind_ACTOR_KIND_ADMIN ActorKind = 2
+	// A workload, identified by its SPIFFE ID (e.g. a saga acting on its own).
 	ActorKind_ACTOR_KIND_SERVICE ActorKind = 3
-	// Nobody authenticated (e.g. a failed login).
+	// Nobody authenticated (e.g. a failed login); actor_id is empty.
 	ActorKind_ACTOR_KIND_ANONYMOUS ActorKind = 4
+	// A player acting through one of their characters; actor_id is the character id.
+	ActorKind_ACTOR_KIND_CHARACTER ActorKind = 5
 )
 
 // Enum value maps for ActorKind.
@@ -43,6 +47,7 @@ var (
 		2: "ACTOR_KIND_ADMIN",
 		3: "ACTOR_KIND_SERVICE",
 		4: "ACTOR_KIND_ANONYMOUS",
+		5: "ACTOR_KIND_CHARACTER",
 	}
 	ActorKind_value = map[string]int32{
 		"ACTOR_KIND_UNSPECIFIED": 0,
@@ -50,6 +55,7 @@ var (
 		"ACTOR_KIND_ADMIN":       2,
 		"ACTOR_KIND_SERVICE":     3,
 		"ACTOR_KIND_ANONYMOUS":   4,
+		"ACTOR_KIND_CHARACTER":   5,
 	}
 )
 
@@ -86,8 +92,10 @@ type Outcome int32
 const (
 	Outcome_OUTCOME_UNSPECIFIED Outcome = 0
 	Outcome_OUTCOME_SUCCESS     Outcome = 1
-	Outcome_OUTCOME_FAILURE     Outcome = 2
-	Outcome_OUTCOME_DENIED      Outcome = 3
+	// Tried and failed (a wrong password, a wrong MFA code).
+	Outcome_OUTCOME_FAILURE Outcome = 2
+	// Refused by a rule (a lock, a reused refresh token).
+	Outcome_OUTCOME_DENIED Outcome = 3
 )
 
 // Enum value maps for Outcome.
@@ -133,31 +141,83 @@ func (Outcome) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_audit_v1_audit_record_proto_rawDescGZIP(), []int{1}
 }
 
-// AuditRecord is one entry of the append-only security log. Records form a
-// hash chain: each carries the hash of the previous one, so an edit or a
-// removal breaks verification.
+// AuditRecord is one entry of the append-only security log.
+//
+// PARTITIONS. Records are chained per partition, so appends to different
+// partitions never wait for each other. The partition is
+// "<day>/<shard>": <day> is record_time's UTC date (YYYY-MM-DD), <shard> is
+// in decimal the first 4 bytes of SHA-256 over the UTF-8 of
+// "<actor_kind name>:<actor_id>:<resource>", read as a big-endian unsigned
+// integer, modulo the service's shard count (CHAOS_AUDIT_SHARDS); a verifier
+// needs none of this, it only follows each partition. Each partition is
+// its own chain: sequences 1, 2, 3, ... without gaps, and its first record's
+// previous_hash is the genesis hash, 64 "0" characters. Appends to one
+// partition are serialised by a row lock on the partition's head.
+//
+// CANONICAL FORM (what `hash` is computed over). The bytes are the
+// concatenation of these fields, in this order, each written as a netstring
+// `<length>:<bytes>,` where <length> is the byte length of <bytes> in decimal
+// ASCII without leading zeros and <bytes> is the field's UTF-8:
+//
+//  1. the literal "chaos.audit.v1"   (version of this form)
+//  2. partition
+//  3. sequence, in decimal
+//  4. record_id (lower-case UUID)
+//  5. occur_time                     (see TIMES)
+//  6. record_time                    (see TIMES)
+//  7. actor_kind, its enum value's name (e.g. "ACTOR_KIND_PLAYER")
+//  8. actor_id
+//  9. action
+//  10. resource
+//  11. outcome, its enum value's name (e.g. "OUTCOME_SUCCESS")
+//  12. source_ip
+//  13. user_agent
+//  14. trace_id
+//  15. source
+//  16. details: the number of entries in decimal, then for each entry in
+//     ascending order of its key's bytes, the key, then the value (each a
+//     netstring of its own, so 1 + 2n netstrings in all)
+//  17. previous_hash
+//
+// TIMES are RFC 3339 in UTC with exactly six fractional digits and a "Z":
+// "2026-12-02T07:16:41.123456Z" (the log keeps microseconds; anything finer
+// is cut off, not rounded, before the record is hashed).
+//
+// hash = lower-case hex of SHA-256(canonical bytes). A verifier recomputes
+// it per record, checks that previous_hash equals the hash of the record
+// before it in the partition (the genesis hash for sequence 1) and that
+// sequences follow each other without a gap; clients/audit-verify does so
+// without this service's code.
 type AuditRecord struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	RecordId string                 `protobuf:"bytes,1,opt,name=record_id,json=recordId,proto3" json:"record_id,omitempty"`
-	// Position in the chain, from 1.
+	// The chain the record belongs to, e.g. "2026-12-02/5" (see PARTITIONS).
+	Partition string `protobuf:"bytes,15,opt,name=partition,proto3" json:"partition,omitempty"`
+	// Position in its partition's chain, from 1.
 	Sequence  int64     `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	ActorKind ActorKind `protobuf:"varint,3,opt,name=actor_kind,json=actorKind,proto3,enum=chaos.audit.v1.ActorKind" json:"actor_kind,omitempty"`
-	// Account id, SPIFFE ID, or empty for anonymous.
+	// Account id, character id, SPIFFE ID, or empty for anonymous.
 	ActorId string `protobuf:"bytes,4,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
-	// e.g. "identity.login", "payment.refund.approve".
+	// "<domain>.<verb>", e.g. "identity.login", "trading.trade.settle".
 	Action string `protobuf:"bytes,5,opt,name=action,proto3" json:"action,omitempty"`
-	// e.g. "account/<id>", "order/<id>".
+	// "<kind>/<id>", e.g. "account/<id>", "trade/<id>", "guild/<id>".
 	Resource  string  `protobuf:"bytes,6,opt,name=resource,proto3" json:"resource,omitempty"`
 	Outcome   Outcome `protobuf:"varint,7,opt,name=outcome,proto3,enum=chaos.audit.v1.Outcome" json:"outcome,omitempty"`
 	SourceIp  string  `protobuf:"bytes,8,opt,name=source_ip,json=sourceIp,proto3" json:"source_ip,omitempty"`
 	UserAgent string  `protobuf:"bytes,9,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
-	TraceId   string  `protobuf:"bytes,10,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
-	// Extra facts, e.g. {"reason": "ERROR_REASON_INVALID_MFA_CODE"}.
-	Details   map[string]string      `protobuf:"bytes,11,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The W3C trace id (32 hex digits) of the request that did it, when traced.
+	TraceId string `protobuf:"bytes,10,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// Extra facts, e.g. {"reason": "ERROR_REASON_INVALID_MFA_CODE"}; keys are lower_snake_case.
+	Details map[string]string `protobuf:"bytes,11,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// When it happened, as the reporting service saw it.
 	OccurTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=occur_time,json=occurTime,proto3" json:"occur_time,omitempty"`
-	// SHA-256 of the previous record, hex.
+	// When the log appended it.
+	RecordTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	// Who reported it: the SPIFFE ID of the event's publisher or of the workload that called AppendAuditRecord.
+	Source string `protobuf:"bytes,17,opt,name=source,proto3" json:"source,omitempty"`
+	// The hash of the record before it in the partition, hex (the genesis hash, 64 "0", for sequence 1).
 	PreviousHash string `protobuf:"bytes,13,opt,name=previous_hash,json=previousHash,proto3" json:"previous_hash,omitempty"`
-	// SHA-256 of this record's canonical form including previous_hash, hex.
+	// SHA-256 of this record's canonical form including previous_hash, lower-case hex.
 	Hash          string `protobuf:"bytes,14,opt,name=hash,proto3" json:"hash,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -196,6 +256,13 @@ func (*AuditRecord) Descriptor() ([]byte, []int) {
 func (x *AuditRecord) GetRecordId() string {
 	if x != nil {
 		return x.RecordId
+	}
+	return ""
+}
+
+func (x *AuditRecord) GetPartition() string {
+	if x != nil {
+		return x.Partition
 	}
 	return ""
 }
@@ -277,6 +344,20 @@ func (x *AuditRecord) GetOccurTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *AuditRecord) GetRecordTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordTime
+	}
+	return nil
+}
+
+func (x *AuditRecord) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
 func (x *AuditRecord) GetPreviousHash() string {
 	if x != nil {
 		return x.PreviousHash
@@ -291,13 +372,77 @@ func (x *AuditRecord) GetHash() string {
 	return ""
 }
 
+// ChainBreak is the first link of a chain that does not verify.
+type ChainBreak struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Partition string                 `protobuf:"bytes,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	// Where the chain breaks: the record that does not verify, or for a gap the first missing sequence.
+	Sequence int64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// What is wrong, e.g. "hash does not match the record's content".
+	Problem       string `protobuf:"bytes,3,opt,name=problem,proto3" json:"problem,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChainBreak) Reset() {
+	*x = ChainBreak{}
+	mi := &file_chaos_audit_v1_audit_record_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChainBreak) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChainBreak) ProtoMessage() {}
+
+func (x *ChainBreak) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_audit_v1_audit_record_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChainBreak.ProtoReflect.Descriptor instead.
+func (*ChainBreak) Descriptor() ([]byte, []int) {
+	return file_chaos_audit_v1_audit_record_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ChainBreak) GetPartition() string {
+	if x != nil {
+		return x.Partition
+	}
+	return ""
+}
+
+func (x *ChainBreak) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *ChainBreak) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
 var File_chaos_audit_v1_audit_record_proto protoreflect.FileDescriptor
 
 const file_chaos_audit_v1_audit_record_proto_rawDesc = "" +
 	"\n" +
-	"!chaos/audit/v1/audit_record.proto\x12\x0echaos.audit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\x04\n" +
+	"!chaos/audit/v1/audit_record.proto\x12\x0echaos.audit.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x05\n" +
 	"\vAuditRecord\x12\x1b\n" +
-	"\trecord_id\x18\x01 \x01(\tR\brecordId\x12\x1a\n" +
+	"\trecord_id\x18\x01 \x01(\tR\brecordId\x12\x1c\n" +
+	"\tpartition\x18\x0f \x01(\tR\tpartition\x12\x1a\n" +
 	"\bsequence\x18\x02 \x01(\x03R\bsequence\x128\n" +
 	"\n" +
 	"actor_kind\x18\x03 \x01(\x0e2\x19.chaos.audit.v1.ActorKindR\tactorKind\x12\x19\n" +
@@ -312,18 +457,27 @@ const file_chaos_audit_v1_audit_record_proto_rawDesc = "" +
 	" \x01(\tR\atraceId\x12B\n" +
 	"\adetails\x18\v \x03(\v2(.chaos.audit.v1.AuditRecord.DetailsEntryR\adetails\x129\n" +
 	"\n" +
-	"occur_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\toccurTime\x12#\n" +
+	"occur_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\toccurTime\x12;\n" +
+	"\vrecord_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordTime\x12\x16\n" +
+	"\x06source\x18\x11 \x01(\tR\x06source\x12#\n" +
 	"\rprevious_hash\x18\r \x01(\tR\fpreviousHash\x12\x12\n" +
 	"\x04hash\x18\x0e \x01(\tR\x04hash\x1a:\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\x86\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"`\n" +
+	"\n" +
+	"ChainBreak\x12\x1c\n" +
+	"\tpartition\x18\x01 \x01(\tR\tpartition\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x18\n" +
+	"\aproblem\x18\x03 \x01(\tR\aproblem*\xa0\x01\n" +
 	"\tActorKind\x12\x1a\n" +
 	"\x16ACTOR_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ACTOR_KIND_PLAYER\x10\x01\x12\x14\n" +
 	"\x10ACTOR_KIND_ADMIN\x10\x02\x12\x16\n" +
 	"\x12ACTOR_KIND_SERVICE\x10\x03\x12\x18\n" +
-	"\x14ACTOR_KIND_ANONYMOUS\x10\x04*`\n" +
+	"\x14ACTOR_KIND_ANONYMOUS\x10\x04\x12\x18\n" +
+	"\x14ACTOR_KIND_CHARACTER\x10\x05*`\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fOUTCOME_SUCCESS\x10\x01\x12\x13\n" +
@@ -344,24 +498,26 @@ func file_chaos_audit_v1_audit_record_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_audit_v1_audit_record_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chaos_audit_v1_audit_record_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_chaos_audit_v1_audit_record_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_chaos_audit_v1_audit_record_proto_goTypes = []any{
 	(ActorKind)(0),                // 0: chaos.audit.v1.ActorKind
 	(Outcome)(0),                  // 1: chaos.audit.v1.Outcome
 	(*AuditRecord)(nil),           // 2: chaos.audit.v1.AuditRecord
-	nil,                           // 3: chaos.audit.v1.AuditRecord.DetailsEntry
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*ChainBreak)(nil),            // 3: chaos.audit.v1.ChainBreak
+	nil,                           // 4: chaos.audit.v1.AuditRecord.DetailsEntry
+	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
 }
 var file_chaos_audit_v1_audit_record_proto_depIdxs = []int32{
 	0, // 0: chaos.audit.v1.AuditRecord.actor_kind:type_name -> chaos.audit.v1.ActorKind
 	1, // 1: chaos.audit.v1.AuditRecord.outcome:type_name -> chaos.audit.v1.Outcome
-	3, // 2: chaos.audit.v1.AuditRecord.details:type_name -> chaos.audit.v1.AuditRecord.DetailsEntry
-	4, // 3: chaos.audit.v1.AuditRecord.occur_time:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 2: chaos.audit.v1.AuditRecord.details:type_name -> chaos.audit.v1.AuditRecord.DetailsEntry
+	5, // 3: chaos.audit.v1.AuditRecord.occur_time:type_name -> google.protobuf.Timestamp
+	5, // 4: chaos.audit.v1.AuditRecord.record_time:type_name -> google.protobuf.Timestamp
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_chaos_audit_v1_audit_record_proto_init() }
@@ -375,7 +531,7 @@ func file_chaos_audit_v1_audit_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_audit_v1_audit_record_proto_rawDesc), len(file_chaos_audit_v1_audit_record_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -23,16 +23,25 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ListAuditRecordsRequest filters and pages.
+// ListAuditRecordsRequest filters and pages; an unset filter matches everything.
 type ListAuditRecordsRequest struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	ActorId string                 `protobuf:"bytes,1,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
-	// Prefix match, e.g. "identity.".
-	ActionPrefix  string                 `protobuf:"bytes,2,opt,name=action_prefix,json=actionPrefix,proto3" json:"action_prefix,omitempty"`
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	PageSize      int32                  `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ActorKind ActorKind              `protobuf:"varint,7,opt,name=actor_kind,json=actorKind,proto3,enum=chaos.audit.v1.ActorKind" json:"actor_kind,omitempty"`
+	// Exact match.
+	ActorId string `protobuf:"bytes,1,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	// Prefix match, e.g. "identity." or "identity.mfa.".
+	ActionPrefix string `protobuf:"bytes,2,opt,name=action_prefix,json=actionPrefix,proto3" json:"action_prefix,omitempty"`
+	// Exact match, e.g. "account/<id>".
+	Resource string  `protobuf:"bytes,8,opt,name=resource,proto3" json:"resource,omitempty"`
+	Outcome  Outcome `protobuf:"varint,9,opt,name=outcome,proto3,enum=chaos.audit.v1.Outcome" json:"outcome,omitempty"`
+	// Records that occurred at or after this time.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Records that occurred before this time.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// At most this many records (default 50).
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response of the same listing (same filters).
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -67,6 +76,13 @@ func (*ListAuditRecordsRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_audit_v1_audit_service_proto_rawDescGZIP(), []int{0}
 }
 
+func (x *ListAuditRecordsRequest) GetActorKind() ActorKind {
+	if x != nil {
+		return x.ActorKind
+	}
+	return ActorKind_ACTOR_KIND_UNSPECIFIED
+}
+
 func (x *ListAuditRecordsRequest) GetActorId() string {
 	if x != nil {
 		return x.ActorId
@@ -79,6 +95,20 @@ func (x *ListAuditRecordsRequest) GetActionPrefix() string {
 		return x.ActionPrefix
 	}
 	return ""
+}
+
+func (x *ListAuditRecordsRequest) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *ListAuditRecordsRequest) GetOutcome() Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return Outcome_OUTCOME_UNSPECIFIED
 }
 
 func (x *ListAuditRecordsRequest) GetStartTime() *timestamppb.Timestamp {
@@ -111,9 +141,10 @@ func (x *ListAuditRecordsRequest) GetPageToken() string {
 
 // ListAuditRecordsResponse is one page.
 type ListAuditRecordsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*AuditRecord         `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
-	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Records []*AuditRecord         `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -252,11 +283,16 @@ func (x *GetAuditRecordResponse) GetRecord() *AuditRecord {
 	return nil
 }
 
-// VerifyAuditChainRequest gives the range (the whole chain when both are zero).
+// VerifyAuditChainRequest says what to verify: every partition (partition
+// empty), or one partition, optionally from from_sequence to to_sequence
+// (0 = from its start, to its end). A range starting after 1 trusts the
+// previous_hash of its first record.
 type VerifyAuditChainRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FromSequence  int64                  `protobuf:"varint,1,opt,name=from_sequence,json=fromSequence,proto3" json:"from_sequence,omitempty"`
-	ToSequence    int64                  `protobuf:"varint,2,opt,name=to_sequence,json=toSequence,proto3" json:"to_sequence,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// e.g. "2026-12-02/5"; empty for all.
+	Partition     string `protobuf:"bytes,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	FromSequence  int64  `protobuf:"varint,2,opt,name=from_sequence,json=fromSequence,proto3" json:"from_sequence,omitempty"`
+	ToSequence    int64  `protobuf:"varint,3,opt,name=to_sequence,json=toSequence,proto3" json:"to_sequence,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -291,6 +327,13 @@ func (*VerifyAuditChainRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_audit_v1_audit_service_proto_rawDescGZIP(), []int{4}
 }
 
+func (x *VerifyAuditChainRequest) GetPartition() string {
+	if x != nil {
+		return x.Partition
+	}
+	return ""
+}
+
 func (x *VerifyAuditChainRequest) GetFromSequence() int64 {
 	if x != nil {
 		return x.FromSequence
@@ -307,13 +350,17 @@ func (x *VerifyAuditChainRequest) GetToSequence() int64 {
 
 // VerifyAuditChainResponse is the verdict.
 type VerifyAuditChainResponse struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	Intact         bool                   `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
-	RecordsChecked int64                  `protobuf:"varint,2,opt,name=records_checked,json=recordsChecked,proto3" json:"records_checked,omitempty"`
-	// The first sequence whose hash does not match, when not intact.
-	FirstBrokenSequence int64 `protobuf:"varint,3,opt,name=first_broken_sequence,json=firstBrokenSequence,proto3" json:"first_broken_sequence,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when every record checked verifies and no partition was cut short.
+	Intact            bool  `protobuf:"varint,1,opt,name=intact,proto3" json:"intact,omitempty"`
+	RecordsChecked    int64 `protobuf:"varint,2,opt,name=records_checked,json=recordsChecked,proto3" json:"records_checked,omitempty"`
+	PartitionsChecked int64 `protobuf:"varint,4,opt,name=partitions_checked,json=partitionsChecked,proto3" json:"partitions_checked,omitempty"`
+	// The first broken link (partitions in name order), when not intact.
+	FirstBreak *ChainBreak `protobuf:"bytes,3,opt,name=first_break,json=firstBreak,proto3" json:"first_break,omitempty"`
+	// True when the record budget ran out before everything was checked (call again per partition).
+	Truncated     bool `protobuf:"varint,5,opt,name=truncated,proto3" json:"truncated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyAuditChainResponse) Reset() {
@@ -360,46 +407,69 @@ func (x *VerifyAuditChainResponse) GetRecordsChecked() int64 {
 	return 0
 }
 
-func (x *VerifyAuditChainResponse) GetFirstBrokenSequence() int64 {
+func (x *VerifyAuditChainResponse) GetPartitionsChecked() int64 {
 	if x != nil {
-		return x.FirstBrokenSequence
+		return x.PartitionsChecked
 	}
 	return 0
+}
+
+func (x *VerifyAuditChainResponse) GetFirstBreak() *ChainBreak {
+	if x != nil {
+		return x.FirstBreak
+	}
+	return nil
+}
+
+func (x *VerifyAuditChainResponse) GetTruncated() bool {
+	if x != nil {
+		return x.Truncated
+	}
+	return false
 }
 
 var File_chaos_audit_v1_audit_service_proto protoreflect.FileDescriptor
 
 const file_chaos_audit_v1_audit_service_proto_rawDesc = "" +
 	"\n" +
-	"\"chaos/audit/v1/audit_service.proto\x12\x0echaos.audit.v1\x1a\x1bbuf/validate/validate.proto\x1a!chaos/audit/v1/audit_record.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x02\n" +
-	"\x17ListAuditRecordsRequest\x12#\n" +
+	"\"chaos/audit/v1/audit_service.proto\x12\x0echaos.audit.v1\x1a\x1bbuf/validate/validate.proto\x1a!chaos/audit/v1/audit_record.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd8\x03\n" +
+	"\x17ListAuditRecordsRequest\x12B\n" +
+	"\n" +
+	"actor_kind\x18\a \x01(\x0e2\x19.chaos.audit.v1.ActorKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\tactorKind\x12#\n" +
 	"\bactor_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aactorId\x12-\n" +
-	"\raction_prefix\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\factionPrefix\x129\n" +
+	"\raction_prefix\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\factionPrefix\x12$\n" +
+	"\bresource\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\bresource\x12;\n" +
+	"\aoutcome\x18\t \x01(\x0e2\x17.chaos.audit.v1.OutcomeB\b\xbaH\x05\x82\x01\x02\x10\x01R\aoutcome\x129\n" +
 	"\n" +
 	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
-	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12&\n" +
-	"\tpage_size\x18\x05 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12'\n" +
+	"\tpage_size\x18\x05 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"y\n" +
+	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"y\n" +
 	"\x18ListAuditRecordsResponse\x125\n" +
 	"\arecords\x18\x01 \x03(\v2\x1b.chaos.audit.v1.AuditRecordR\arecords\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\">\n" +
 	"\x15GetAuditRecordRequest\x12%\n" +
 	"\trecord_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\brecordId\"M\n" +
 	"\x16GetAuditRecordResponse\x123\n" +
-	"\x06record\x18\x01 \x01(\v2\x1b.chaos.audit.v1.AuditRecordR\x06record\"q\n" +
-	"\x17VerifyAuditChainRequest\x12,\n" +
-	"\rfrom_sequence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\ffromSequence\x12(\n" +
-	"\vto_sequence\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\n" +
-	"toSequence\"\x8f\x01\n" +
+	"\x06record\x18\x01 \x01(\v2\x1b.chaos.audit.v1.AuditRecordR\x06record\"\xc4\x01\n" +
+	"\x17VerifyAuditChainRequest\x12Q\n" +
+	"\tpartition\x18\x01 \x01(\tB3\xbaH0r.\x18@2*^([0-9]{4}-[0-9]{2}-[0-9]{2}/[0-9]{1,5})?$R\tpartition\x12,\n" +
+	"\rfrom_sequence\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\ffromSequence\x12(\n" +
+	"\vto_sequence\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\n" +
+	"toSequence\"\xe5\x01\n" +
 	"\x18VerifyAuditChainResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12'\n" +
-	"\x0frecords_checked\x18\x02 \x01(\x03R\x0erecordsChecked\x122\n" +
-	"\x15first_broken_sequence\x18\x03 \x01(\x03R\x13firstBrokenSequence2\xbd\x02\n" +
-	"\fAuditService\x12e\n" +
-	"\x10ListAuditRecords\x12'.chaos.audit.v1.ListAuditRecordsRequest\x1a(.chaos.audit.v1.ListAuditRecordsResponse\x12_\n" +
-	"\x0eGetAuditRecord\x12%.chaos.audit.v1.GetAuditRecordRequest\x1a&.chaos.audit.v1.GetAuditRecordResponse\x12e\n" +
-	"\x10VerifyAuditChain\x12'.chaos.audit.v1.VerifyAuditChainRequest\x1a(.chaos.audit.v1.VerifyAuditChainResponseB\xac\x01\n" +
+	"\x0frecords_checked\x18\x02 \x01(\x03R\x0erecordsChecked\x12-\n" +
+	"\x12partitions_checked\x18\x04 \x01(\x03R\x11partitionsChecked\x12;\n" +
+	"\vfirst_break\x18\x03 \x01(\v2\x1a.chaos.audit.v1.ChainBreakR\n" +
+	"firstBreak\x12\x1c\n" +
+	"\ttruncated\x18\x05 \x01(\bR\ttruncated2\xcc\x02\n" +
+	"\fAuditService\x12j\n" +
+	"\x10ListAuditRecords\x12'.chaos.audit.v1.ListAuditRecordsRequest\x1a(.chaos.audit.v1.ListAuditRecordsResponse\"\x03\x90\x02\x01\x12d\n" +
+	"\x0eGetAuditRecord\x12%.chaos.audit.v1.GetAuditRecordRequest\x1a&.chaos.audit.v1.GetAuditRecordResponse\"\x03\x90\x02\x01\x12j\n" +
+	"\x10VerifyAuditChain\x12'.chaos.audit.v1.VerifyAuditChainRequest\x1a(.chaos.audit.v1.VerifyAuditChainResponse\"\x03\x90\x02\x01B\xac\x01\n" +
 	"\x12com.chaos.audit.v1B\x11AuditServiceProtoP\x01Z)chaos.world/gen/go/chaos/audit/v1;auditv1\xa2\x02\x03CAX\xaa\x02\x0eChaos.Audit.V1\xca\x02\x0eChaos\\Audit\\V1\xe2\x02\x1aChaos\\Audit\\V1\\GPBMetadata\xea\x02\x10Chaos::Audit::V1b\x06proto3"
 
 var (
@@ -422,25 +492,31 @@ var file_chaos_audit_v1_audit_service_proto_goTypes = []any{
 	(*GetAuditRecordResponse)(nil),   // 3: chaos.audit.v1.GetAuditRecordResponse
 	(*VerifyAuditChainRequest)(nil),  // 4: chaos.audit.v1.VerifyAuditChainRequest
 	(*VerifyAuditChainResponse)(nil), // 5: chaos.audit.v1.VerifyAuditChainResponse
-	(*timestamppb.Timestamp)(nil),    // 6: google.protobuf.Timestamp
-	(*AuditRecord)(nil),              // 7: chaos.audit.v1.AuditRecord
+	(ActorKind)(0),                   // 6: chaos.audit.v1.ActorKind
+	(Outcome)(0),                     // 7: chaos.audit.v1.Outcome
+	(*timestamppb.Timestamp)(nil),    // 8: google.protobuf.Timestamp
+	(*AuditRecord)(nil),              // 9: chaos.audit.v1.AuditRecord
+	(*ChainBreak)(nil),               // 10: chaos.audit.v1.ChainBreak
 }
 var file_chaos_audit_v1_audit_service_proto_depIdxs = []int32{
-	6, // 0: chaos.audit.v1.ListAuditRecordsRequest.start_time:type_name -> google.protobuf.Timestamp
-	6, // 1: chaos.audit.v1.ListAuditRecordsRequest.end_time:type_name -> google.protobuf.Timestamp
-	7, // 2: chaos.audit.v1.ListAuditRecordsResponse.records:type_name -> chaos.audit.v1.AuditRecord
-	7, // 3: chaos.audit.v1.GetAuditRecordResponse.record:type_name -> chaos.audit.v1.AuditRecord
-	0, // 4: chaos.audit.v1.AuditService.ListAuditRecords:input_type -> chaos.audit.v1.ListAuditRecordsRequest
-	2, // 5: chaos.audit.v1.AuditService.GetAuditRecord:input_type -> chaos.audit.v1.GetAuditRecordRequest
-	4, // 6: chaos.audit.v1.AuditService.VerifyAuditChain:input_type -> chaos.audit.v1.VerifyAuditChainRequest
-	1, // 7: chaos.audit.v1.AuditService.ListAuditRecords:output_type -> chaos.audit.v1.ListAuditRecordsResponse
-	3, // 8: chaos.audit.v1.AuditService.GetAuditRecord:output_type -> chaos.audit.v1.GetAuditRecordResponse
-	5, // 9: chaos.audit.v1.AuditService.VerifyAuditChain:output_type -> chaos.audit.v1.VerifyAuditChainResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	6,  // 0: chaos.audit.v1.ListAuditRecordsRequest.actor_kind:type_name -> chaos.audit.v1.ActorKind
+	7,  // 1: chaos.audit.v1.ListAuditRecordsRequest.outcome:type_name -> chaos.audit.v1.Outcome
+	8,  // 2: chaos.audit.v1.ListAuditRecordsRequest.start_time:type_name -> google.protobuf.Timestamp
+	8,  // 3: chaos.audit.v1.ListAuditRecordsRequest.end_time:type_name -> google.protobuf.Timestamp
+	9,  // 4: chaos.audit.v1.ListAuditRecordsResponse.records:type_name -> chaos.audit.v1.AuditRecord
+	9,  // 5: chaos.audit.v1.GetAuditRecordResponse.record:type_name -> chaos.audit.v1.AuditRecord
+	10, // 6: chaos.audit.v1.VerifyAuditChainResponse.first_break:type_name -> chaos.audit.v1.ChainBreak
+	0,  // 7: chaos.audit.v1.AuditService.ListAuditRecords:input_type -> chaos.audit.v1.ListAuditRecordsRequest
+	2,  // 8: chaos.audit.v1.AuditService.GetAuditRecord:input_type -> chaos.audit.v1.GetAuditRecordRequest
+	4,  // 9: chaos.audit.v1.AuditService.VerifyAuditChain:input_type -> chaos.audit.v1.VerifyAuditChainRequest
+	1,  // 10: chaos.audit.v1.AuditService.ListAuditRecords:output_type -> chaos.audit.v1.ListAuditRecordsResponse
+	3,  // 11: chaos.audit.v1.AuditService.GetAuditRecord:output_type -> chaos.audit.v1.GetAuditRecordResponse
+	5,  // 12: chaos.audit.v1.AuditService.VerifyAuditChain:output_type -> chaos.audit.v1.VerifyAuditChainResponse
+	10, // [10:13] is the sub-list for method output_type
+	7,  // [7:10] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_chaos_audit_v1_audit_service_proto_init() }

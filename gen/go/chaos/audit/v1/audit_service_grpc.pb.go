@@ -28,16 +28,22 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// AuditService lets security staff read and verify the audit log.
-// Admin only.
+// AuditService lets security staff search and verify the audit log.
+// Public, admin only: an end user of kind admin or with the admin role (or
+// the operator workload calling with no end user); anyone else gets
+// PERMISSION_DENIED.
 type AuditServiceClient interface {
-	// ListAuditRecords lists records, newest first, filtered.
-	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE).
+	// ListAuditRecords lists records, newest first (by occur_time), filtered
+	// by every field that is set.
+	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, a page_token of another listing).
 	ListAuditRecords(ctx context.Context, in *ListAuditRecordsRequest, opts ...grpc.CallOption) (*ListAuditRecordsResponse, error)
 	// GetAuditRecord returns one record.
 	// Errors: NOT_FOUND (RECORD_NOT_FOUND).
 	GetAuditRecord(ctx context.Context, in *GetAuditRecordRequest, opts ...grpc.CallOption) (*GetAuditRecordResponse, error)
-	// VerifyAuditChain recomputes the hash chain over a range of sequences.
+	// VerifyAuditChain recomputes the hash chains of the log (or of one
+	// partition, or a range of its sequences) and returns the first broken
+	// link. It reads at most CHAOS_AUDIT_VERIFY_MAX_RECORDS records per call.
+	// Errors: INVALID_ARGUMENT (INVALID_SEQUENCE_RANGE).
 	VerifyAuditChain(ctx context.Context, in *VerifyAuditChainRequest, opts ...grpc.CallOption) (*VerifyAuditChainResponse, error)
 }
 
@@ -83,16 +89,22 @@ func (c *auditServiceClient) VerifyAuditChain(ctx context.Context, in *VerifyAud
 // All implementations must embed UnimplementedAuditServiceServer
 // for forward compatibility.
 //
-// AuditService lets security staff read and verify the audit log.
-// Admin only.
+// AuditService lets security staff search and verify the audit log.
+// Public, admin only: an end user of kind admin or with the admin role (or
+// the operator workload calling with no end user); anyone else gets
+// PERMISSION_DENIED.
 type AuditServiceServer interface {
-	// ListAuditRecords lists records, newest first, filtered.
-	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE).
+	// ListAuditRecords lists records, newest first (by occur_time), filtered
+	// by every field that is set.
+	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, a page_token of another listing).
 	ListAuditRecords(context.Context, *ListAuditRecordsRequest) (*ListAuditRecordsResponse, error)
 	// GetAuditRecord returns one record.
 	// Errors: NOT_FOUND (RECORD_NOT_FOUND).
 	GetAuditRecord(context.Context, *GetAuditRecordRequest) (*GetAuditRecordResponse, error)
-	// VerifyAuditChain recomputes the hash chain over a range of sequences.
+	// VerifyAuditChain recomputes the hash chains of the log (or of one
+	// partition, or a range of its sequences) and returns the first broken
+	// link. It reads at most CHAOS_AUDIT_VERIFY_MAX_RECORDS records per call.
+	// Errors: INVALID_ARGUMENT (INVALID_SEQUENCE_RANGE).
 	VerifyAuditChain(context.Context, *VerifyAuditChainRequest) (*VerifyAuditChainResponse, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }

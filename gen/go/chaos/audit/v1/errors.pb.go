@@ -32,6 +32,8 @@ const (
 	ErrorReason_ERROR_REASON_RECORD_CONFLICT ErrorReason = 2
 	// The time range is empty or reversed (INVALID_ARGUMENT).
 	ErrorReason_ERROR_REASON_INVALID_TIME_RANGE ErrorReason = 3
+	// A sequence range without a partition, or reversed (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_SEQUENCE_RANGE ErrorReason = 4
 )
 
 // Enum value maps for ErrorReason.
@@ -41,12 +43,14 @@ var (
 		1: "ERROR_REASON_RECORD_NOT_FOUND",
 		2: "ERROR_REASON_RECORD_CONFLICT",
 		3: "ERROR_REASON_INVALID_TIME_RANGE",
+		4: "ERROR_REASON_INVALID_SEQUENCE_RANGE",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":        0,
-		"ERROR_REASON_RECORD_NOT_FOUND":   1,
-		"ERROR_REASON_RECORD_CONFLICT":    2,
-		"ERROR_REASON_INVALID_TIME_RANGE": 3,
+		"ERROR_REASON_UNSPECIFIED":            0,
+		"ERROR_REASON_RECORD_NOT_FOUND":       1,
+		"ERROR_REASON_RECORD_CONFLICT":        2,
+		"ERROR_REASON_INVALID_TIME_RANGE":     3,
+		"ERROR_REASON_INVALID_SEQUENCE_RANGE": 4,
 	}
 )
 
@@ -81,12 +85,13 @@ var File_chaos_audit_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_audit_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1bchaos/audit/v1/errors.proto\x12\x0echaos.audit.v1*\x95\x01\n" +
+	"\x1bchaos/audit/v1/errors.proto\x12\x0echaos.audit.v1*\xbe\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_RECORD_NOT_FOUND\x10\x01\x12 \n" +
 	"\x1cERROR_REASON_RECORD_CONFLICT\x10\x02\x12#\n" +
-	"\x1fERROR_REASON_INVALID_TIME_RANGE\x10\x03B\xa6\x01\n" +
+	"\x1fERROR_REASON_INVALID_TIME_RANGE\x10\x03\x12'\n" +
+	"#ERROR_REASON_INVALID_SEQUENCE_RANGE\x10\x04B\xa6\x01\n" +
 	"\x12com.chaos.audit.v1B\vErrorsProtoP\x01Z)chaos.world/gen/go/chaos/audit/v1;auditv1\xa2\x02\x03CAX\xaa\x02\x0eChaos.Audit.V1\xca\x02\x0eChaos\\Audit\\V1\xe2\x02\x1aChaos\\Audit\\V1\\GPBMetadata\xea\x02\x10Chaos::Audit::V1b\x06proto3"
 
 var (

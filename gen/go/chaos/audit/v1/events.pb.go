@@ -21,7 +21,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// AuditRecordAppended is emitted for every record appended to the chain.
+// AuditRecordAppended is emitted for every record appended to a chain.
 type AuditRecordAppended struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Record        *AuditRecord           `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`

@@ -310,11 +310,13 @@ func (x *AccountLocked) GetUnlockTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// MfaEnabled is emitted when TOTP MFA is turned on.
+// MfaEnabled is emitted when TOTP MFA is turned on (the first code verified).
 type MfaEnabled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	EnableTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=enable_time,json=enableTime,proto3" json:"enable_time,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	AccountId  string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	EnableTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=enable_time,json=enableTime,proto3" json:"enable_time,omitempty"`
+	// Where the change came from.
+	IpAddress     string `protobuf:"bytes,3,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -363,11 +365,20 @@ func (x *MfaEnabled) GetEnableTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *MfaEnabled) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
 // MfaDisabled is emitted when TOTP MFA is turned off.
 type MfaDisabled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
-	DisableTime   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	AccountId   string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	DisableTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=disable_time,json=disableTime,proto3" json:"disable_time,omitempty"`
+	// Where the change came from.
+	IpAddress     string `protobuf:"bytes,3,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -414,6 +425,13 @@ func (x *MfaDisabled) GetDisableTime() *timestamppb.Timestamp {
 		return x.DisableTime
 	}
 	return nil
+}
+
+func (x *MfaDisabled) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
 }
 
 // SessionRevoked is emitted when a session ends early.
@@ -555,6 +573,280 @@ func (x *RefreshTokenReuseDetected) GetDetectTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// MfaEnrollmentStarted is emitted when an authenticator secret is issued
+// (EnrollMfa); MFA is on only after MfaEnabled.
+type MfaEnrollmentStarted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	IpAddress     string                 `protobuf:"bytes,2,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
+	EnrollTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=enroll_time,json=enrollTime,proto3" json:"enroll_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MfaEnrollmentStarted) Reset() {
+	*x = MfaEnrollmentStarted{}
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MfaEnrollmentStarted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MfaEnrollmentStarted) ProtoMessage() {}
+
+func (x *MfaEnrollmentStarted) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MfaEnrollmentStarted.ProtoReflect.Descriptor instead.
+func (*MfaEnrollmentStarted) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MfaEnrollmentStarted) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *MfaEnrollmentStarted) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
+func (x *MfaEnrollmentStarted) GetEnrollTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EnrollTime
+	}
+	return nil
+}
+
+// MfaCheckFailed is emitted when a wrong TOTP or recovery code is given to
+// turn MFA on or off (a wrong code at login is a LoginFailed).
+type MfaCheckFailed struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	IpAddress string                 `protobuf:"bytes,2,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
+	// "verify" (turning MFA on) or "disable".
+	Purpose string `protobuf:"bytes,3,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// The ErrorReason name that was returned.
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	AttemptTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=attempt_time,json=attemptTime,proto3" json:"attempt_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MfaCheckFailed) Reset() {
+	*x = MfaCheckFailed{}
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MfaCheckFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MfaCheckFailed) ProtoMessage() {}
+
+func (x *MfaCheckFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MfaCheckFailed.ProtoReflect.Descriptor instead.
+func (*MfaCheckFailed) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *MfaCheckFailed) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *MfaCheckFailed) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
+func (x *MfaCheckFailed) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *MfaCheckFailed) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *MfaCheckFailed) GetAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttemptTime
+	}
+	return nil
+}
+
+// SessionRefreshed is emitted when a refresh token is traded for a new pair.
+type SessionRefreshed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	SessionId     string                 `protobuf:"bytes,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	IpAddress     string                 `protobuf:"bytes,3,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
+	RefreshTime   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=refresh_time,json=refreshTime,proto3" json:"refresh_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionRefreshed) Reset() {
+	*x = SessionRefreshed{}
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionRefreshed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionRefreshed) ProtoMessage() {}
+
+func (x *SessionRefreshed) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionRefreshed.ProtoReflect.Descriptor instead.
+func (*SessionRefreshed) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SessionRefreshed) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *SessionRefreshed) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *SessionRefreshed) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
+func (x *SessionRefreshed) GetRefreshTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshTime
+	}
+	return nil
+}
+
+// SigningKeyRotated is emitted when a new key starts signing access tokens
+// (partition key = the new key's kid; no account is involved).
+type SigningKeyRotated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kid   string                 `protobuf:"bytes,1,opt,name=kid,proto3" json:"kid,omitempty"`
+	// The keys it replaced (they stay published until their tokens expire).
+	RetiredKids   []string               `protobuf:"bytes,2,rep,name=retired_kids,json=retiredKids,proto3" json:"retired_kids,omitempty"`
+	RotateTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=rotate_time,json=rotateTime,proto3" json:"rotate_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SigningKeyRotated) Reset() {
+	*x = SigningKeyRotated{}
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SigningKeyRotated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SigningKeyRotated) ProtoMessage() {}
+
+func (x *SigningKeyRotated) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SigningKeyRotated.ProtoReflect.Descriptor instead.
+func (*SigningKeyRotated) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SigningKeyRotated) GetKid() string {
+	if x != nil {
+		return x.Kid
+	}
+	return ""
+}
+
+func (x *SigningKeyRotated) GetRetiredKids() []string {
+	if x != nil {
+		return x.RetiredKids
+	}
+	return nil
+}
+
+func (x *SigningKeyRotated) GetRotateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RotateTime
+	}
+	return nil
+}
+
 var File_chaos_identity_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_events_proto_rawDesc = "" +
@@ -590,17 +882,21 @@ const file_chaos_identity_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12;\n" +
 	"\vunlock_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"unlockTime\"h\n" +
+	"unlockTime\"\x87\x01\n" +
 	"\n" +
 	"MfaEnabled\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12;\n" +
 	"\venable_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"enableTime\"k\n" +
+	"enableTime\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x03 \x01(\tR\tipAddress\"\x8a\x01\n" +
 	"\vMfaDisabled\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12=\n" +
-	"\fdisable_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vdisableTime\"\xa1\x01\n" +
+	"\fdisable_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vdisableTime\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x03 \x01(\tR\tipAddress\"\xa1\x01\n" +
 	"\x0eSessionRevoked\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
@@ -617,7 +913,35 @@ const file_chaos_identity_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"ip_address\x18\x03 \x01(\tR\tipAddress\x12;\n" +
 	"\vdetect_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"detectTimeB\xbb\x01\n" +
+	"detectTime\"\x91\x01\n" +
+	"\x14MfaEnrollmentStarted\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x02 \x01(\tR\tipAddress\x12;\n" +
+	"\venroll_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"enrollTime\"\xbf\x01\n" +
+	"\x0eMfaCheckFailed\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x02 \x01(\tR\tipAddress\x12\x18\n" +
+	"\apurpose\x18\x03 \x01(\tR\apurpose\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12=\n" +
+	"\fattempt_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vattemptTime\"\xae\x01\n" +
+	"\x10SessionRefreshed\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x02 \x01(\tR\tsessionId\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x03 \x01(\tR\tipAddress\x12=\n" +
+	"\frefresh_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vrefreshTime\"\x85\x01\n" +
+	"\x11SigningKeyRotated\x12\x10\n" +
+	"\x03kid\x18\x01 \x01(\tR\x03kid\x12!\n" +
+	"\fretired_kids\x18\x02 \x03(\tR\vretiredKids\x12;\n" +
+	"\vrotate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"rotateTimeB\xbb\x01\n" +
 	"\x15com.chaos.identity.v1B\vEventsProtoP\x01Z/chaos.world/gen/go/chaos/identity/v1;identityv1\xa2\x02\x03CIX\xaa\x02\x11Chaos.Identity.V1\xca\x02\x11Chaos\\Identity\\V1\xe2\x02\x1dChaos\\Identity\\V1\\GPBMetadata\xea\x02\x13Chaos::Identity::V1b\x06proto3"
 
 var (
@@ -632,7 +956,7 @@ func file_chaos_identity_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_identity_v1_events_proto_rawDescData
 }
 
-var file_chaos_identity_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_chaos_identity_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_chaos_identity_v1_events_proto_goTypes = []any{
 	(*AccountRegistered)(nil),         // 0: chaos.identity.v1.AccountRegistered
 	(*LoginSucceeded)(nil),            // 1: chaos.identity.v1.LoginSucceeded
@@ -642,24 +966,32 @@ var file_chaos_identity_v1_events_proto_goTypes = []any{
 	(*MfaDisabled)(nil),               // 5: chaos.identity.v1.MfaDisabled
 	(*SessionRevoked)(nil),            // 6: chaos.identity.v1.SessionRevoked
 	(*RefreshTokenReuseDetected)(nil), // 7: chaos.identity.v1.RefreshTokenReuseDetected
-	(Role)(0),                         // 8: chaos.identity.v1.Role
-	(*timestamppb.Timestamp)(nil),     // 9: google.protobuf.Timestamp
+	(*MfaEnrollmentStarted)(nil),      // 8: chaos.identity.v1.MfaEnrollmentStarted
+	(*MfaCheckFailed)(nil),            // 9: chaos.identity.v1.MfaCheckFailed
+	(*SessionRefreshed)(nil),          // 10: chaos.identity.v1.SessionRefreshed
+	(*SigningKeyRotated)(nil),         // 11: chaos.identity.v1.SigningKeyRotated
+	(Role)(0),                         // 12: chaos.identity.v1.Role
+	(*timestamppb.Timestamp)(nil),     // 13: google.protobuf.Timestamp
 }
 var file_chaos_identity_v1_events_proto_depIdxs = []int32{
-	8, // 0: chaos.identity.v1.AccountRegistered.roles:type_name -> chaos.identity.v1.Role
-	9, // 1: chaos.identity.v1.AccountRegistered.register_time:type_name -> google.protobuf.Timestamp
-	9, // 2: chaos.identity.v1.LoginSucceeded.login_time:type_name -> google.protobuf.Timestamp
-	9, // 3: chaos.identity.v1.LoginFailed.attempt_time:type_name -> google.protobuf.Timestamp
-	9, // 4: chaos.identity.v1.AccountLocked.unlock_time:type_name -> google.protobuf.Timestamp
-	9, // 5: chaos.identity.v1.MfaEnabled.enable_time:type_name -> google.protobuf.Timestamp
-	9, // 6: chaos.identity.v1.MfaDisabled.disable_time:type_name -> google.protobuf.Timestamp
-	9, // 7: chaos.identity.v1.SessionRevoked.revoke_time:type_name -> google.protobuf.Timestamp
-	9, // 8: chaos.identity.v1.RefreshTokenReuseDetected.detect_time:type_name -> google.protobuf.Timestamp
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	12, // 0: chaos.identity.v1.AccountRegistered.roles:type_name -> chaos.identity.v1.Role
+	13, // 1: chaos.identity.v1.AccountRegistered.register_time:type_name -> google.protobuf.Timestamp
+	13, // 2: chaos.identity.v1.LoginSucceeded.login_time:type_name -> google.protobuf.Timestamp
+	13, // 3: chaos.identity.v1.LoginFailed.attempt_time:type_name -> google.protobuf.Timestamp
+	13, // 4: chaos.identity.v1.AccountLocked.unlock_time:type_name -> google.protobuf.Timestamp
+	13, // 5: chaos.identity.v1.MfaEnabled.enable_time:type_name -> google.protobuf.Timestamp
+	13, // 6: chaos.identity.v1.MfaDisabled.disable_time:type_name -> google.protobuf.Timestamp
+	13, // 7: chaos.identity.v1.SessionRevoked.revoke_time:type_name -> google.protobuf.Timestamp
+	13, // 8: chaos.identity.v1.RefreshTokenReuseDetected.detect_time:type_name -> google.protobuf.Timestamp
+	13, // 9: chaos.identity.v1.MfaEnrollmentStarted.enroll_time:type_name -> google.protobuf.Timestamp
+	13, // 10: chaos.identity.v1.MfaCheckFailed.attempt_time:type_name -> google.protobuf.Timestamp
+	13, // 11: chaos.identity.v1.SessionRefreshed.refresh_time:type_name -> google.protobuf.Timestamp
+	13, // 12: chaos.identity.v1.SigningKeyRotated.rotate_time:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_chaos_identity_v1_events_proto_init() }
@@ -674,7 +1006,7 @@ func file_chaos_identity_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_identity_v1_events_proto_rawDesc), len(file_chaos_identity_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

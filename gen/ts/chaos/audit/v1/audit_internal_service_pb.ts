@@ -15,10 +15,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/audit/v1/audit_internal_service.proto.
  */
 export const file_chaos_audit_v1_audit_internal_service: GenFile = /*@__PURE__*/
-  fileDesc("CitjaGFvcy9hdWRpdC92MS9hdWRpdF9pbnRlcm5hbF9zZXJ2aWNlLnByb3RvEg5jaGFvcy5hdWRpdC52MSKLBAoYQXBwZW5kQXVkaXRSZWNvcmRSZXF1ZXN0EhsKCXJlY29yZF9pZBgBIAEoCUIIukgFcgOwAQESOQoKYWN0b3Jfa2luZBgCIAEoDjIZLmNoYW9zLmF1ZGl0LnYxLkFjdG9yS2luZEIKukgHggEEEAEgABIaCghhY3Rvcl9pZBgDIAEoCUIIukgFcgMYgAISGgoGYWN0aW9uGAQgASgJQgq6SAdyBRABGIABEhoKCHJlc291cmNlGAUgASgJQgi6SAVyAxiAAhI0CgdvdXRjb21lGAYgASgOMhcuY2hhb3MuYXVkaXQudjEuT3V0Y29tZUIKukgHggEEEAEgABIaCglzb3VyY2VfaXAYByABKAlCB7pIBHICGEASHAoKdXNlcl9hZ2VudBgIIAEoCUIIukgFcgMYgAQSGQoIdHJhY2VfaWQYCSABKAlCB7pIBHICGEASUAoHZGV0YWlscxgKIAMoCzI1LmNoYW9zLmF1ZGl0LnYxLkFwcGVuZEF1ZGl0UmVjb3JkUmVxdWVzdC5EZXRhaWxzRW50cnlCCLpIBZoBAhAgEjYKCm9jY3VyX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQga6SAPIAQEaLgoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWwoZQXBwZW5kQXVkaXRSZWNvcmRSZXNwb25zZRIrCgZyZWNvcmQYASABKAsyGy5jaGFvcy5hdWRpdC52MS5BdWRpdFJlY29yZBIRCglkdXBsaWNhdGUYAiABKAgygAEKFEF1ZGl0SW50ZXJuYWxTZXJ2aWNlEmgKEUFwcGVuZEF1ZGl0UmVjb3JkEiguY2hhb3MuYXVkaXQudjEuQXBwZW5kQXVkaXRSZWNvcmRSZXF1ZXN0GikuY2hhb3MuYXVkaXQudjEuQXBwZW5kQXVkaXRSZWNvcmRSZXNwb25zZUK0AQoSY29tLmNoYW9zLmF1ZGl0LnYxQhlBdWRpdEludGVybmFsU2VydmljZVByb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9hdWRpdC92MTthdWRpdHYxogIDQ0FYqgIOQ2hhb3MuQXVkaXQuVjHKAg5DaGFvc1xBdWRpdFxWMeICGkNoYW9zXEF1ZGl0XFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6OkF1ZGl0OjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_audit_v1_audit_record, file_google_protobuf_timestamp]);
+  fileDesc("CitjaGFvcy9hdWRpdC92MS9hdWRpdF9pbnRlcm5hbF9zZXJ2aWNlLnByb3RvEg5jaGFvcy5hdWRpdC52MSL0BAoYQXBwZW5kQXVkaXRSZWNvcmRSZXF1ZXN0EhsKCXJlY29yZF9pZBgBIAEoCUIIukgFcgOwAQESOQoKYWN0b3Jfa2luZBgCIAEoDjIZLmNoYW9zLmF1ZGl0LnYxLkFjdG9yS2luZEIKukgHggEEEAEgABIaCghhY3Rvcl9pZBgDIAEoCUIIukgFcgMYgAISQQoGYWN0aW9uGAQgASgJQjG6SC5yLBABGIABMiVeW2Etel1bYS16MC05X10qKFwuW2Etel1bYS16MC05X10qKSskEhoKCHJlc291cmNlGAUgASgJQgi6SAVyAxiAAhI0CgdvdXRjb21lGAYgASgOMhcuY2hhb3MuYXVkaXQudjEuT3V0Y29tZUIKukgHggEEEAEgABIaCglzb3VyY2VfaXAYByABKAlCB7pIBHICGEASHAoKdXNlcl9hZ2VudBgIIAEoCUIIukgFcgMYgAQSKgoIdHJhY2VfaWQYCSABKAlCGLpIFXITMhFeKFswLTlhLWZdezMyfSk/JBJzCgdkZXRhaWxzGAogAygLMjUuY2hhb3MuYXVkaXQudjEuQXBwZW5kQXVkaXRSZWNvcmRSZXF1ZXN0LkRldGFpbHNFbnRyeUIrukgomgElECAiGnIYMhZeW2Etel1bYS16MC05X117MCw2M30kKgVyAxiACBJECgpvY2N1cl90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIUukgRyAEBsgELIgcI/4LR/68HKgAaLgoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWwoZQXBwZW5kQXVkaXRSZWNvcmRSZXNwb25zZRIrCgZyZWNvcmQYASABKAsyGy5jaGFvcy5hdWRpdC52MS5BdWRpdFJlY29yZBIRCglkdXBsaWNhdGUYAiABKAgiSgoZRXhwb3J0QXVkaXRSZWNvcmRzUmVxdWVzdBItChBwYXJ0aXRpb25fcHJlZml4GAEgASgJQhO6SBByDhhAMgpeWzAtOS8tXSokIkkKGkV4cG9ydEF1ZGl0UmVjb3Jkc1Jlc3BvbnNlEisKBnJlY29yZBgBIAEoCzIbLmNoYW9zLmF1ZGl0LnYxLkF1ZGl0UmVjb3JkMvkBChRBdWRpdEludGVybmFsU2VydmljZRJtChFBcHBlbmRBdWRpdFJlY29yZBIoLmNoYW9zLmF1ZGl0LnYxLkFwcGVuZEF1ZGl0UmVjb3JkUmVxdWVzdBopLmNoYW9zLmF1ZGl0LnYxLkFwcGVuZEF1ZGl0UmVjb3JkUmVzcG9uc2UiA5ACAhJyChJFeHBvcnRBdWRpdFJlY29yZHMSKS5jaGFvcy5hdWRpdC52MS5FeHBvcnRBdWRpdFJlY29yZHNSZXF1ZXN0GiouY2hhb3MuYXVkaXQudjEuRXhwb3J0QXVkaXRSZWNvcmRzUmVzcG9uc2UiA5ACATABQrQBChJjb20uY2hhb3MuYXVkaXQudjFCGUF1ZGl0SW50ZXJuYWxTZXJ2aWNlUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2F1ZGl0L3YxO2F1ZGl0djGiAgNDQViqAg5DaGFvcy5BdWRpdC5WMcoCDkNoYW9zXEF1ZGl0XFYx4gIaQ2hhb3NcQXVkaXRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6QXVkaXQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_audit_v1_audit_record, file_google_protobuf_timestamp]);
 
 /**
- * AppendAuditRecordRequest is the record to append (the service assigns sequence and hashes).
+ * AppendAuditRecordRequest is the record to append (the service assigns partition, sequence, record_time and hashes).
  *
  * @generated from message chaos.audit.v1.AppendAuditRecordRequest
  */
@@ -39,6 +39,8 @@ export type AppendAuditRecordRequest = Message<"chaos.audit.v1.AppendAuditRecord
   actorId: string;
 
   /**
+   * "<domain>.<verb>", e.g. "payment.refund.approve".
+   *
    * @generated from field: string action = 4;
    */
   action: string;
@@ -64,11 +66,15 @@ export type AppendAuditRecordRequest = Message<"chaos.audit.v1.AppendAuditRecord
   userAgent: string;
 
   /**
+   * The W3C trace id, 32 lower-case hex digits, or empty.
+   *
    * @generated from field: string trace_id = 9;
    */
   traceId: string;
 
   /**
+   * Keys lower_snake_case, values at most 1024 characters.
+   *
    * @generated from field: map<string, string> details = 10;
    */
   details: { [key: string]: string };
@@ -98,6 +104,8 @@ export type AppendAuditRecordResponse = Message<"chaos.audit.v1.AppendAuditRecor
   record?: AuditRecord | undefined;
 
   /**
+   * True when the record id was appended before (with the same content).
+   *
    * @generated from field: bool duplicate = 2;
    */
   duplicate: boolean;
@@ -111,15 +119,58 @@ export const AppendAuditRecordResponseSchema: GenMessage<AppendAuditRecordRespon
   messageDesc(file_chaos_audit_v1_audit_internal_service, 1);
 
 /**
+ * ExportAuditRecordsRequest says which partitions to export.
+ *
+ * @generated from message chaos.audit.v1.ExportAuditRecordsRequest
+ */
+export type ExportAuditRecordsRequest = Message<"chaos.audit.v1.ExportAuditRecordsRequest"> & {
+  /**
+   * A partition ("2026-12-02/5") or a prefix of partition names ("2026-12-02/"); empty for all.
+   *
+   * @generated from field: string partition_prefix = 1;
+   */
+  partitionPrefix: string;
+};
+
+/**
+ * Describes the message chaos.audit.v1.ExportAuditRecordsRequest.
+ * Use `create(ExportAuditRecordsRequestSchema)` to create a new message.
+ */
+export const ExportAuditRecordsRequestSchema: GenMessage<ExportAuditRecordsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_audit_v1_audit_internal_service, 2);
+
+/**
+ * ExportAuditRecordsResponse is one record of the export.
+ *
+ * @generated from message chaos.audit.v1.ExportAuditRecordsResponse
+ */
+export type ExportAuditRecordsResponse = Message<"chaos.audit.v1.ExportAuditRecordsResponse"> & {
+  /**
+   * @generated from field: chaos.audit.v1.AuditRecord record = 1;
+   */
+  record?: AuditRecord | undefined;
+};
+
+/**
+ * Describes the message chaos.audit.v1.ExportAuditRecordsResponse.
+ * Use `create(ExportAuditRecordsResponseSchema)` to create a new message.
+ */
+export const ExportAuditRecordsResponseSchema: GenMessage<ExportAuditRecordsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_audit_v1_audit_internal_service, 3);
+
+/**
  * AuditInternalService appends records for services that report directly
- * (most records come from consuming other domains' events).
- * Internal: any workload the authorization policy allows.
+ * (most records come from consuming other domains' events) and exports the
+ * chains for independent verification (clients/audit-verify).
+ * Internal: the workloads the manifests' `calls` allow, and the operator.
  *
  * @generated from service chaos.audit.v1.AuditInternalService
  */
 export const AuditInternalService: GenService<{
   /**
-   * AppendAuditRecord appends a record; idempotent by record id.
+   * AppendAuditRecord appends a record to its partition's chain; the
+   * calling workload is recorded as its source. Idempotent by record id:
+   * the same record again returns the stored one with duplicate set.
    * Errors: ALREADY_EXISTS (RECORD_CONFLICT).
    *
    * @generated from rpc chaos.audit.v1.AuditInternalService.AppendAuditRecord
@@ -128,6 +179,19 @@ export const AuditInternalService: GenService<{
     methodKind: "unary";
     input: typeof AppendAuditRecordRequestSchema;
     output: typeof AppendAuditRecordResponseSchema;
+  },
+  /**
+   * ExportAuditRecords streams records in chain order (partition name, then
+   * sequence), one partition or those whose name starts with a prefix (a
+   * day: "2026-12-02/"). The stream's messages, as grpcurl prints them, are
+   * what clients/audit-verify reads.
+   *
+   * @generated from rpc chaos.audit.v1.AuditInternalService.ExportAuditRecords
+   */
+  exportAuditRecords: {
+    methodKind: "server_streaming";
+    input: typeof ExportAuditRecordsRequestSchema;
+    output: typeof ExportAuditRecordsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_audit_v1_audit_internal_service, 0);

@@ -12,12 +12,56 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/audit/v1/audit_record.proto.
  */
 export const file_chaos_audit_v1_audit_record: GenFile = /*@__PURE__*/
-  fileDesc("CiFjaGFvcy9hdWRpdC92MS9hdWRpdF9yZWNvcmQucHJvdG8SDmNoYW9zLmF1ZGl0LnYxIrgDCgtBdWRpdFJlY29yZBIRCglyZWNvcmRfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKAMSLQoKYWN0b3Jfa2luZBgDIAEoDjIZLmNoYW9zLmF1ZGl0LnYxLkFjdG9yS2luZBIQCghhY3Rvcl9pZBgEIAEoCRIOCgZhY3Rpb24YBSABKAkSEAoIcmVzb3VyY2UYBiABKAkSKAoHb3V0Y29tZRgHIAEoDjIXLmNoYW9zLmF1ZGl0LnYxLk91dGNvbWUSEQoJc291cmNlX2lwGAggASgJEhIKCnVzZXJfYWdlbnQYCSABKAkSEAoIdHJhY2VfaWQYCiABKAkSOQoHZGV0YWlscxgLIAMoCzIoLmNoYW9zLmF1ZGl0LnYxLkF1ZGl0UmVjb3JkLkRldGFpbHNFbnRyeRIuCgpvY2N1cl90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1wcmV2aW91c19oYXNoGA0gASgJEgwKBGhhc2gYDiABKAkaLgoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEqhgEKCUFjdG9yS2luZBIaChZBQ1RPUl9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRQUNUT1JfS0lORF9QTEFZRVIQARIUChBBQ1RPUl9LSU5EX0FETUlOEAISFgoSQUNUT1JfS0lORF9TRVJWSUNFEAMSGAoUQUNUT1JfS0lORF9BTk9OWU1PVVMQBCpgCgdPdXRjb21lEhcKE09VVENPTUVfVU5TUEVDSUZJRUQQABITCg9PVVRDT01FX1NVQ0NFU1MQARITCg9PVVRDT01FX0ZBSUxVUkUQAhISCg5PVVRDT01FX0RFTklFRBADQqsBChJjb20uY2hhb3MuYXVkaXQudjFCEEF1ZGl0UmVjb3JkUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2F1ZGl0L3YxO2F1ZGl0djGiAgNDQViqAg5DaGFvcy5BdWRpdC5WMcoCDkNoYW9zXEF1ZGl0XFYx4gIaQ2hhb3NcQXVkaXRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6QXVkaXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiFjaGFvcy9hdWRpdC92MS9hdWRpdF9yZWNvcmQucHJvdG8SDmNoYW9zLmF1ZGl0LnYxIowECgtBdWRpdFJlY29yZBIRCglyZWNvcmRfaWQYASABKAkSEQoJcGFydGl0aW9uGA8gASgJEhAKCHNlcXVlbmNlGAIgASgDEi0KCmFjdG9yX2tpbmQYAyABKA4yGS5jaGFvcy5hdWRpdC52MS5BY3RvcktpbmQSEAoIYWN0b3JfaWQYBCABKAkSDgoGYWN0aW9uGAUgASgJEhAKCHJlc291cmNlGAYgASgJEigKB291dGNvbWUYByABKA4yFy5jaGFvcy5hdWRpdC52MS5PdXRjb21lEhEKCXNvdXJjZV9pcBgIIAEoCRISCgp1c2VyX2FnZW50GAkgASgJEhAKCHRyYWNlX2lkGAogASgJEjkKB2RldGFpbHMYCyADKAsyKC5jaGFvcy5hdWRpdC52MS5BdWRpdFJlY29yZC5EZXRhaWxzRW50cnkSLgoKb2NjdXJfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVjb3JkX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgRIAEoCRIVCg1wcmV2aW91c19oYXNoGA0gASgJEgwKBGhhc2gYDiABKAkaLgoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiQgoKQ2hhaW5CcmVhaxIRCglwYXJ0aXRpb24YASABKAkSEAoIc2VxdWVuY2UYAiABKAMSDwoHcHJvYmxlbRgDIAEoCSqgAQoJQWN0b3JLaW5kEhoKFkFDVE9SX0tJTkRfVU5TUEVDSUZJRUQQABIVChFBQ1RPUl9LSU5EX1BMQVlFUhABEhQKEEFDVE9SX0tJTkRfQURNSU4QAhIWChJBQ1RPUl9LSU5EX1NFUlZJQ0UQAxIYChRBQ1RPUl9LSU5EX0FOT05ZTU9VUxAEEhgKFEFDVE9SX0tJTkRfQ0hBUkFDVEVSEAUqYAoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASEwoPT1VUQ09NRV9TVUNDRVNTEAESEwoPT1VUQ09NRV9GQUlMVVJFEAISEgoOT1VUQ09NRV9ERU5JRUQQA0KrAQoSY29tLmNoYW9zLmF1ZGl0LnYxQhBBdWRpdFJlY29yZFByb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9hdWRpdC92MTthdWRpdHYxogIDQ0FYqgIOQ2hhb3MuQXVkaXQuVjHKAg5DaGFvc1xBdWRpdFxWMeICGkNoYW9zXEF1ZGl0XFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6OkF1ZGl0OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
- * AuditRecord is one entry of the append-only security log. Records form a
- * hash chain: each carries the hash of the previous one, so an edit or a
- * removal breaks verification.
+ * AuditRecord is one entry of the append-only security log.
+ *
+ * PARTITIONS. Records are chained per partition, so appends to different
+ * partitions never wait for each other. The partition is
+ * "<day>/<shard>": <day> is record_time's UTC date (YYYY-MM-DD), <shard> is
+ * in decimal the first 4 bytes of SHA-256 over the UTF-8 of
+ * "<actor_kind name>:<actor_id>:<resource>", read as a big-endian unsigned
+ * integer, modulo the service's shard count (CHAOS_AUDIT_SHARDS); a verifier
+ * needs none of this, it only follows each partition. Each partition is
+ * its own chain: sequences 1, 2, 3, ... without gaps, and its first record's
+ * previous_hash is the genesis hash, 64 "0" characters. Appends to one
+ * partition are serialised by a row lock on the partition's head.
+ *
+ * CANONICAL FORM (what `hash` is computed over). The bytes are the
+ * concatenation of these fields, in this order, each written as a netstring
+ * `<length>:<bytes>,` where <length> is the byte length of <bytes> in decimal
+ * ASCII without leading zeros and <bytes> is the field's UTF-8:
+ *
+ *   1. the literal "chaos.audit.v1"   (version of this form)
+ *   2. partition
+ *   3. sequence, in decimal
+ *   4. record_id (lower-case UUID)
+ *   5. occur_time                     (see TIMES)
+ *   6. record_time                    (see TIMES)
+ *   7. actor_kind, its enum value's name (e.g. "ACTOR_KIND_PLAYER")
+ *   8. actor_id
+ *   9. action
+ *  10. resource
+ *  11. outcome, its enum value's name (e.g. "OUTCOME_SUCCESS")
+ *  12. source_ip
+ *  13. user_agent
+ *  14. trace_id
+ *  15. source
+ *  16. details: the number of entries in decimal, then for each entry in
+ *      ascending order of its key's bytes, the key, then the value (each a
+ *      netstring of its own, so 1 + 2n netstrings in all)
+ *  17. previous_hash
+ *
+ * TIMES are RFC 3339 in UTC with exactly six fractional digits and a "Z":
+ * "2026-12-02T07:16:41.123456Z" (the log keeps microseconds; anything finer
+ * is cut off, not rounded, before the record is hashed).
+ *
+ * hash = lower-case hex of SHA-256(canonical bytes). A verifier recomputes
+ * it per record, checks that previous_hash equals the hash of the record
+ * before it in the partition (the genesis hash for sequence 1) and that
+ * sequences follow each other without a gap; clients/audit-verify does so
+ * without this service's code.
  *
  * @generated from message chaos.audit.v1.AuditRecord
  */
@@ -28,7 +72,14 @@ export type AuditRecord = Message<"chaos.audit.v1.AuditRecord"> & {
   recordId: string;
 
   /**
-   * Position in the chain, from 1.
+   * The chain the record belongs to, e.g. "2026-12-02/5" (see PARTITIONS).
+   *
+   * @generated from field: string partition = 15;
+   */
+  partition: string;
+
+  /**
+   * Position in its partition's chain, from 1.
    *
    * @generated from field: int64 sequence = 2;
    */
@@ -40,21 +91,21 @@ export type AuditRecord = Message<"chaos.audit.v1.AuditRecord"> & {
   actorKind: ActorKind;
 
   /**
-   * Account id, SPIFFE ID, or empty for anonymous.
+   * Account id, character id, SPIFFE ID, or empty for anonymous.
    *
    * @generated from field: string actor_id = 4;
    */
   actorId: string;
 
   /**
-   * e.g. "identity.login", "payment.refund.approve".
+   * "<domain>.<verb>", e.g. "identity.login", "trading.trade.settle".
    *
    * @generated from field: string action = 5;
    */
   action: string;
 
   /**
-   * e.g. "account/<id>", "order/<id>".
+   * "<kind>/<id>", e.g. "account/<id>", "trade/<id>", "guild/<id>".
    *
    * @generated from field: string resource = 6;
    */
@@ -76,31 +127,49 @@ export type AuditRecord = Message<"chaos.audit.v1.AuditRecord"> & {
   userAgent: string;
 
   /**
+   * The W3C trace id (32 hex digits) of the request that did it, when traced.
+   *
    * @generated from field: string trace_id = 10;
    */
   traceId: string;
 
   /**
-   * Extra facts, e.g. {"reason": "ERROR_REASON_INVALID_MFA_CODE"}.
+   * Extra facts, e.g. {"reason": "ERROR_REASON_INVALID_MFA_CODE"}; keys are lower_snake_case.
    *
    * @generated from field: map<string, string> details = 11;
    */
   details: { [key: string]: string };
 
   /**
+   * When it happened, as the reporting service saw it.
+   *
    * @generated from field: google.protobuf.Timestamp occur_time = 12;
    */
   occurTime?: Timestamp | undefined;
 
   /**
-   * SHA-256 of the previous record, hex.
+   * When the log appended it.
+   *
+   * @generated from field: google.protobuf.Timestamp record_time = 16;
+   */
+  recordTime?: Timestamp | undefined;
+
+  /**
+   * Who reported it: the SPIFFE ID of the event's publisher or of the workload that called AppendAuditRecord.
+   *
+   * @generated from field: string source = 17;
+   */
+  source: string;
+
+  /**
+   * The hash of the record before it in the partition, hex (the genesis hash, 64 "0", for sequence 1).
    *
    * @generated from field: string previous_hash = 13;
    */
   previousHash: string;
 
   /**
-   * SHA-256 of this record's canonical form including previous_hash, hex.
+   * SHA-256 of this record's canonical form including previous_hash, lower-case hex.
    *
    * @generated from field: string hash = 14;
    */
@@ -115,6 +184,39 @@ export const AuditRecordSchema: GenMessage<AuditRecord> = /*@__PURE__*/
   messageDesc(file_chaos_audit_v1_audit_record, 0);
 
 /**
+ * ChainBreak is the first link of a chain that does not verify.
+ *
+ * @generated from message chaos.audit.v1.ChainBreak
+ */
+export type ChainBreak = Message<"chaos.audit.v1.ChainBreak"> & {
+  /**
+   * @generated from field: string partition = 1;
+   */
+  partition: string;
+
+  /**
+   * Where the chain breaks: the record that does not verify, or for a gap the first missing sequence.
+   *
+   * @generated from field: int64 sequence = 2;
+   */
+  sequence: bigint;
+
+  /**
+   * What is wrong, e.g. "hash does not match the record's content".
+   *
+   * @generated from field: string problem = 3;
+   */
+  problem: string;
+};
+
+/**
+ * Describes the message chaos.audit.v1.ChainBreak.
+ * Use `create(ChainBreakSchema)` to create a new message.
+ */
+export const ChainBreakSchema: GenMessage<ChainBreak> = /*@__PURE__*/
+  messageDesc(file_chaos_audit_v1_audit_record, 1);
+
+/**
  * ActorKind is who did something.
  *
  * @generated from enum chaos.audit.v1.ActorKind
@@ -126,28 +228,39 @@ export enum ActorKind {
   UNSPECIFIED = 0,
 
   /**
+   * An end user acting on their account; actor_id is the account id.
+   *
    * @generated from enum value: ACTOR_KIND_PLAYER = 1;
    */
   PLAYER = 1,
 
   /**
+   * An operator of the world; actor_id is the account id.
+   *
    * @generated from enum value: ACTOR_KIND_ADMIN = 2;
    */
   ADMIN = 2,
 
   /**
-   * A workload, identified by its SPIFFE ID.
+   * A workload, identified by its SPIFFE ID (e.g. a saga acting on its own).
    *
    * @generated from enum value: ACTOR_KIND_SERVICE = 3;
    */
   SERVICE = 3,
 
   /**
-   * Nobody authenticated (e.g. a failed login).
+   * Nobody authenticated (e.g. a failed login); actor_id is empty.
    *
    * @generated from enum value: ACTOR_KIND_ANONYMOUS = 4;
    */
   ANONYMOUS = 4,
+
+  /**
+   * A player acting through one of their characters; actor_id is the character id.
+   *
+   * @generated from enum value: ACTOR_KIND_CHARACTER = 5;
+   */
+  CHARACTER = 5,
 }
 
 /**
@@ -173,11 +286,15 @@ export enum Outcome {
   SUCCESS = 1,
 
   /**
+   * Tried and failed (a wrong password, a wrong MFA code).
+   *
    * @generated from enum value: OUTCOME_FAILURE = 2;
    */
   FAILURE = 2,
 
   /**
+   * Refused by a rule (a lock, a reused refresh token).
+   *
    * @generated from enum value: OUTCOME_DENIED = 3;
    */
   DENIED = 3,

@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { AuditRecord } from "./audit_record_pb.js";
+import type { ActorKind, AuditRecord, ChainBreak, Outcome } from "./audit_record_pb.js";
 import { file_chaos_audit_v1_audit_record } from "./audit_record_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -15,42 +15,69 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/audit/v1/audit_service.proto.
  */
 export const file_chaos_audit_v1_audit_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJjaGFvcy9hdWRpdC92MS9hdWRpdF9zZXJ2aWNlLnByb3RvEg5jaGFvcy5hdWRpdC52MSLwAQoXTGlzdEF1ZGl0UmVjb3Jkc1JlcXVlc3QSGgoIYWN0b3JfaWQYASABKAlCCLpIBXIDGIACEh8KDWFjdGlvbl9wcmVmaXgYAiABKAlCCLpIBXIDGIABEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcCglwYWdlX3NpemUYBSABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAYgASgJQgi6SAVyAxiAAiJhChhMaXN0QXVkaXRSZWNvcmRzUmVzcG9uc2USLAoHcmVjb3JkcxgBIAMoCzIbLmNoYW9zLmF1ZGl0LnYxLkF1ZGl0UmVjb3JkEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI0ChVHZXRBdWRpdFJlY29yZFJlcXVlc3QSGwoJcmVjb3JkX2lkGAEgASgJQgi6SAVyA7ABASJFChZHZXRBdWRpdFJlY29yZFJlc3BvbnNlEisKBnJlY29yZBgBIAEoCzIbLmNoYW9zLmF1ZGl0LnYxLkF1ZGl0UmVjb3JkIlcKF1ZlcmlmeUF1ZGl0Q2hhaW5SZXF1ZXN0Eh4KDWZyb21fc2VxdWVuY2UYASABKANCB7pIBCICKAASHAoLdG9fc2VxdWVuY2UYAiABKANCB7pIBCICKAAiYgoYVmVyaWZ5QXVkaXRDaGFpblJlc3BvbnNlEg4KBmludGFjdBgBIAEoCBIXCg9yZWNvcmRzX2NoZWNrZWQYAiABKAMSHQoVZmlyc3RfYnJva2VuX3NlcXVlbmNlGAMgASgDMr0CCgxBdWRpdFNlcnZpY2USZQoQTGlzdEF1ZGl0UmVjb3JkcxInLmNoYW9zLmF1ZGl0LnYxLkxpc3RBdWRpdFJlY29yZHNSZXF1ZXN0GiguY2hhb3MuYXVkaXQudjEuTGlzdEF1ZGl0UmVjb3Jkc1Jlc3BvbnNlEl8KDkdldEF1ZGl0UmVjb3JkEiUuY2hhb3MuYXVkaXQudjEuR2V0QXVkaXRSZWNvcmRSZXF1ZXN0GiYuY2hhb3MuYXVkaXQudjEuR2V0QXVkaXRSZWNvcmRSZXNwb25zZRJlChBWZXJpZnlBdWRpdENoYWluEicuY2hhb3MuYXVkaXQudjEuVmVyaWZ5QXVkaXRDaGFpblJlcXVlc3QaKC5jaGFvcy5hdWRpdC52MS5WZXJpZnlBdWRpdENoYWluUmVzcG9uc2VCrAEKEmNvbS5jaGFvcy5hdWRpdC52MUIRQXVkaXRTZXJ2aWNlUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2F1ZGl0L3YxO2F1ZGl0djGiAgNDQViqAg5DaGFvcy5BdWRpdC5WMcoCDkNoYW9zXEF1ZGl0XFYx4gIaQ2hhb3NcQXVkaXRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6QXVkaXQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_audit_v1_audit_record, file_google_protobuf_timestamp]);
+  fileDesc("CiJjaGFvcy9hdWRpdC92MS9hdWRpdF9zZXJ2aWNlLnByb3RvEg5jaGFvcy5hdWRpdC52MSL6AgoXTGlzdEF1ZGl0UmVjb3Jkc1JlcXVlc3QSNwoKYWN0b3Jfa2luZBgHIAEoDjIZLmNoYW9zLmF1ZGl0LnYxLkFjdG9yS2luZEIIukgFggECEAESGgoIYWN0b3JfaWQYASABKAlCCLpIBXIDGIACEh8KDWFjdGlvbl9wcmVmaXgYAiABKAlCCLpIBXIDGIABEhoKCHJlc291cmNlGAggASgJQgi6SAVyAxiAAhIyCgdvdXRjb21lGAkgASgOMhcuY2hhb3MuYXVkaXQudjEuT3V0Y29tZUIIukgFggECEAESLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh0KCXBhZ2Vfc2l6ZRgFIAEoBUIKukgHGgUY9AMoABIcCgpwYWdlX3Rva2VuGAYgASgJQgi6SAVyAxiABCJhChhMaXN0QXVkaXRSZWNvcmRzUmVzcG9uc2USLAoHcmVjb3JkcxgBIAMoCzIbLmNoYW9zLmF1ZGl0LnYxLkF1ZGl0UmVjb3JkEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI0ChVHZXRBdWRpdFJlY29yZFJlcXVlc3QSGwoJcmVjb3JkX2lkGAEgASgJQgi6SAVyA7ABASJFChZHZXRBdWRpdFJlY29yZFJlc3BvbnNlEisKBnJlY29yZBgBIAEoCzIbLmNoYW9zLmF1ZGl0LnYxLkF1ZGl0UmVjb3JkIp8BChdWZXJpZnlBdWRpdENoYWluUmVxdWVzdBJGCglwYXJ0aXRpb24YASABKAlCM7pIMHIuGEAyKl4oWzAtOV17NH0tWzAtOV17Mn0tWzAtOV17Mn0vWzAtOV17MSw1fSk/JBIeCg1mcm9tX3NlcXVlbmNlGAIgASgDQge6SAQiAigAEhwKC3RvX3NlcXVlbmNlGAMgASgDQge6SAQiAigAIqMBChhWZXJpZnlBdWRpdENoYWluUmVzcG9uc2USDgoGaW50YWN0GAEgASgIEhcKD3JlY29yZHNfY2hlY2tlZBgCIAEoAxIaChJwYXJ0aXRpb25zX2NoZWNrZWQYBCABKAMSLwoLZmlyc3RfYnJlYWsYAyABKAsyGi5jaGFvcy5hdWRpdC52MS5DaGFpbkJyZWFrEhEKCXRydW5jYXRlZBgFIAEoCDLMAgoMQXVkaXRTZXJ2aWNlEmoKEExpc3RBdWRpdFJlY29yZHMSJy5jaGFvcy5hdWRpdC52MS5MaXN0QXVkaXRSZWNvcmRzUmVxdWVzdBooLmNoYW9zLmF1ZGl0LnYxLkxpc3RBdWRpdFJlY29yZHNSZXNwb25zZSIDkAIBEmQKDkdldEF1ZGl0UmVjb3JkEiUuY2hhb3MuYXVkaXQudjEuR2V0QXVkaXRSZWNvcmRSZXF1ZXN0GiYuY2hhb3MuYXVkaXQudjEuR2V0QXVkaXRSZWNvcmRSZXNwb25zZSIDkAIBEmoKEFZlcmlmeUF1ZGl0Q2hhaW4SJy5jaGFvcy5hdWRpdC52MS5WZXJpZnlBdWRpdENoYWluUmVxdWVzdBooLmNoYW9zLmF1ZGl0LnYxLlZlcmlmeUF1ZGl0Q2hhaW5SZXNwb25zZSIDkAIBQqwBChJjb20uY2hhb3MuYXVkaXQudjFCEUF1ZGl0U2VydmljZVByb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9hdWRpdC92MTthdWRpdHYxogIDQ0FYqgIOQ2hhb3MuQXVkaXQuVjHKAg5DaGFvc1xBdWRpdFxWMeICGkNoYW9zXEF1ZGl0XFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6OkF1ZGl0OjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_audit_v1_audit_record, file_google_protobuf_timestamp]);
 
 /**
- * ListAuditRecordsRequest filters and pages.
+ * ListAuditRecordsRequest filters and pages; an unset filter matches everything.
  *
  * @generated from message chaos.audit.v1.ListAuditRecordsRequest
  */
 export type ListAuditRecordsRequest = Message<"chaos.audit.v1.ListAuditRecordsRequest"> & {
   /**
+   * @generated from field: chaos.audit.v1.ActorKind actor_kind = 7;
+   */
+  actorKind: ActorKind;
+
+  /**
+   * Exact match.
+   *
    * @generated from field: string actor_id = 1;
    */
   actorId: string;
 
   /**
-   * Prefix match, e.g. "identity.".
+   * Prefix match, e.g. "identity." or "identity.mfa.".
    *
    * @generated from field: string action_prefix = 2;
    */
   actionPrefix: string;
 
   /**
+   * Exact match, e.g. "account/<id>".
+   *
+   * @generated from field: string resource = 8;
+   */
+  resource: string;
+
+  /**
+   * @generated from field: chaos.audit.v1.Outcome outcome = 9;
+   */
+  outcome: Outcome;
+
+  /**
+   * Records that occurred at or after this time.
+   *
    * @generated from field: google.protobuf.Timestamp start_time = 3;
    */
   startTime?: Timestamp | undefined;
 
   /**
+   * Records that occurred before this time.
+   *
    * @generated from field: google.protobuf.Timestamp end_time = 4;
    */
   endTime?: Timestamp | undefined;
 
   /**
+   * At most this many records (default 50).
+   *
    * @generated from field: int32 page_size = 5;
    */
   pageSize: number;
 
   /**
+   * From a previous response of the same listing (same filters).
+   *
    * @generated from field: string page_token = 6;
    */
   pageToken: string;
@@ -75,6 +102,8 @@ export type ListAuditRecordsResponse = Message<"chaos.audit.v1.ListAuditRecordsR
   records: AuditRecord[];
 
   /**
+   * Empty on the last page.
+   *
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
@@ -126,18 +155,28 @@ export const GetAuditRecordResponseSchema: GenMessage<GetAuditRecordResponse> = 
   messageDesc(file_chaos_audit_v1_audit_service, 3);
 
 /**
- * VerifyAuditChainRequest gives the range (the whole chain when both are zero).
+ * VerifyAuditChainRequest says what to verify: every partition (partition
+ * empty), or one partition, optionally from from_sequence to to_sequence
+ * (0 = from its start, to its end). A range starting after 1 trusts the
+ * previous_hash of its first record.
  *
  * @generated from message chaos.audit.v1.VerifyAuditChainRequest
  */
 export type VerifyAuditChainRequest = Message<"chaos.audit.v1.VerifyAuditChainRequest"> & {
   /**
-   * @generated from field: int64 from_sequence = 1;
+   * e.g. "2026-12-02/5"; empty for all.
+   *
+   * @generated from field: string partition = 1;
+   */
+  partition: string;
+
+  /**
+   * @generated from field: int64 from_sequence = 2;
    */
   fromSequence: bigint;
 
   /**
-   * @generated from field: int64 to_sequence = 2;
+   * @generated from field: int64 to_sequence = 3;
    */
   toSequence: bigint;
 };
@@ -156,6 +195,8 @@ export const VerifyAuditChainRequestSchema: GenMessage<VerifyAuditChainRequest> 
  */
 export type VerifyAuditChainResponse = Message<"chaos.audit.v1.VerifyAuditChainResponse"> & {
   /**
+   * True when every record checked verifies and no partition was cut short.
+   *
    * @generated from field: bool intact = 1;
    */
   intact: boolean;
@@ -166,11 +207,23 @@ export type VerifyAuditChainResponse = Message<"chaos.audit.v1.VerifyAuditChainR
   recordsChecked: bigint;
 
   /**
-   * The first sequence whose hash does not match, when not intact.
-   *
-   * @generated from field: int64 first_broken_sequence = 3;
+   * @generated from field: int64 partitions_checked = 4;
    */
-  firstBrokenSequence: bigint;
+  partitionsChecked: bigint;
+
+  /**
+   * The first broken link (partitions in name order), when not intact.
+   *
+   * @generated from field: chaos.audit.v1.ChainBreak first_break = 3;
+   */
+  firstBreak?: ChainBreak | undefined;
+
+  /**
+   * True when the record budget ran out before everything was checked (call again per partition).
+   *
+   * @generated from field: bool truncated = 5;
+   */
+  truncated: boolean;
 };
 
 /**
@@ -181,15 +234,18 @@ export const VerifyAuditChainResponseSchema: GenMessage<VerifyAuditChainResponse
   messageDesc(file_chaos_audit_v1_audit_service, 5);
 
 /**
- * AuditService lets security staff read and verify the audit log.
- * Admin only.
+ * AuditService lets security staff search and verify the audit log.
+ * Public, admin only: an end user of kind admin or with the admin role (or
+ * the operator workload calling with no end user); anyone else gets
+ * PERMISSION_DENIED.
  *
  * @generated from service chaos.audit.v1.AuditService
  */
 export const AuditService: GenService<{
   /**
-   * ListAuditRecords lists records, newest first, filtered.
-   * Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE).
+   * ListAuditRecords lists records, newest first (by occur_time), filtered
+   * by every field that is set.
+   * Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, a page_token of another listing).
    *
    * @generated from rpc chaos.audit.v1.AuditService.ListAuditRecords
    */
@@ -210,7 +266,10 @@ export const AuditService: GenService<{
     output: typeof GetAuditRecordResponseSchema;
   },
   /**
-   * VerifyAuditChain recomputes the hash chain over a range of sequences.
+   * VerifyAuditChain recomputes the hash chains of the log (or of one
+   * partition, or a range of its sequences) and returns the first broken
+   * link. It reads at most CHAOS_AUDIT_VERIFY_MAX_RECORDS records per call.
+   * Errors: INVALID_ARGUMENT (INVALID_SEQUENCE_RANGE).
    *
    * @generated from rpc chaos.audit.v1.AuditService.VerifyAuditChain
    */

@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/audit/v1/errors.proto.
  */
 export const file_chaos_audit_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("ChtjaGFvcy9hdWRpdC92MS9lcnJvcnMucHJvdG8SDmNoYW9zLmF1ZGl0LnYxKpUBCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIhCh1FUlJPUl9SRUFTT05fUkVDT1JEX05PVF9GT1VORBABEiAKHEVSUk9SX1JFQVNPTl9SRUNPUkRfQ09ORkxJQ1QQAhIjCh9FUlJPUl9SRUFTT05fSU5WQUxJRF9USU1FX1JBTkdFEANCpgEKEmNvbS5jaGFvcy5hdWRpdC52MUILRXJyb3JzUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2F1ZGl0L3YxO2F1ZGl0djGiAgNDQViqAg5DaGFvcy5BdWRpdC5WMcoCDkNoYW9zXEF1ZGl0XFYx4gIaQ2hhb3NcQXVkaXRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6QXVkaXQ6OlYxYgZwcm90bzM");
+  fileDesc("ChtjaGFvcy9hdWRpdC92MS9lcnJvcnMucHJvdG8SDmNoYW9zLmF1ZGl0LnYxKr4BCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIhCh1FUlJPUl9SRUFTT05fUkVDT1JEX05PVF9GT1VORBABEiAKHEVSUk9SX1JFQVNPTl9SRUNPUkRfQ09ORkxJQ1QQAhIjCh9FUlJPUl9SRUFTT05fSU5WQUxJRF9USU1FX1JBTkdFEAMSJwojRVJST1JfUkVBU09OX0lOVkFMSURfU0VRVUVOQ0VfUkFOR0UQBEKmAQoSY29tLmNoYW9zLmF1ZGl0LnYxQgtFcnJvcnNQcm90b1ABWiljaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYXVkaXQvdjE7YXVkaXR2MaICA0NBWKoCDkNoYW9zLkF1ZGl0LlYxygIOQ2hhb3NcQXVkaXRcVjHiAhpDaGFvc1xBdWRpdFxWMVxHUEJNZXRhZGF0YeoCEENoYW9zOjpBdWRpdDo6VjFiBnByb3RvMw");
 
 /**
  * ErrorReason is the ErrorInfo reason of audit errors (domain "audit.chaos.world").
@@ -42,6 +42,13 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_INVALID_TIME_RANGE = 3;
    */
   INVALID_TIME_RANGE = 3,
+
+  /**
+   * A sequence range without a partition, or reversed (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_SEQUENCE_RANGE = 4;
+   */
+  INVALID_SEQUENCE_RANGE = 4,
 }
 
 /**

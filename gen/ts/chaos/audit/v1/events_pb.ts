@@ -15,7 +15,7 @@ export const file_chaos_audit_v1_events: GenFile = /*@__PURE__*/
   fileDesc("ChtjaGFvcy9hdWRpdC92MS9ldmVudHMucHJvdG8SDmNoYW9zLmF1ZGl0LnYxIkIKE0F1ZGl0UmVjb3JkQXBwZW5kZWQSKwoGcmVjb3JkGAEgASgLMhsuY2hhb3MuYXVkaXQudjEuQXVkaXRSZWNvcmRCpgEKEmNvbS5jaGFvcy5hdWRpdC52MUILRXZlbnRzUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2F1ZGl0L3YxO2F1ZGl0djGiAgNDQViqAg5DaGFvcy5BdWRpdC5WMcoCDkNoYW9zXEF1ZGl0XFYx4gIaQ2hhb3NcQXVkaXRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6QXVkaXQ6OlYxYgZwcm90bzM", [file_chaos_audit_v1_audit_record]);
 
 /**
- * AuditRecordAppended is emitted for every record appended to the chain.
+ * AuditRecordAppended is emitted for every record appended to a chain.
  *
  * @generated from message chaos.audit.v1.AuditRecordAppended
  */

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/identity/v1/events.proto.
  */
 export const file_chaos_identity_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch5jaGFvcy9pZGVudGl0eS92MS9ldmVudHMucHJvdG8SEWNoYW9zLmlkZW50aXR5LnYxIpEBChFBY2NvdW50UmVnaXN0ZXJlZBISCgphY2NvdW50X2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEiYKBXJvbGVzGAMgAygOMhcuY2hhb3MuaWRlbnRpdHkudjEuUm9sZRIxCg1yZWdpc3Rlcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAQoOTG9naW5TdWNjZWVkZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSEgoKdXNlcl9hZ2VudBgEIAEoCRIQCghtZmFfdXNlZBgFIAEoCBIuCgpsb2dpbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKOAQoLTG9naW5GYWlsZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgppcF9hZGRyZXNzGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIVCg1mYWlsdXJlX2NvdW50GAQgASgFEjAKDGF0dGVtcHRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVAoNQWNjb3VudExvY2tlZBISCgphY2NvdW50X2lkGAEgASgJEi8KC3VubG9ja190aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJRCgpNZmFFbmFibGVkEhIKCmFjY291bnRfaWQYASABKAkSLwoLZW5hYmxlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlMKC01mYURpc2FibGVkEhIKCmFjY291bnRfaWQYASABKAkSMAoMZGlzYWJsZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4Cg5TZXNzaW9uUmV2b2tlZBISCgphY2NvdW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDQoFY2F1c2UYAyABKAkSLwoLcmV2b2tlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBChlSZWZyZXNoVG9rZW5SZXVzZURldGVjdGVkEhIKCmFjY291bnRfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRISCgppcF9hZGRyZXNzGAMgASgJEi8KC2RldGVjdF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEK7AQoVY29tLmNoYW9zLmlkZW50aXR5LnYxQgtFdmVudHNQcm90b1ABWi9jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaWRlbnRpdHkvdjE7aWRlbnRpdHl2MaICA0NJWKoCEUNoYW9zLklkZW50aXR5LlYxygIRQ2hhb3NcSWRlbnRpdHlcVjHiAh1DaGFvc1xJZGVudGl0eVxWMVxHUEJNZXRhZGF0YeoCE0NoYW9zOjpJZGVudGl0eTo6VjFiBnByb3RvMw", [file_chaos_identity_v1_account, file_google_protobuf_timestamp]);
+  fileDesc("Ch5jaGFvcy9pZGVudGl0eS92MS9ldmVudHMucHJvdG8SEWNoYW9zLmlkZW50aXR5LnYxIpEBChFBY2NvdW50UmVnaXN0ZXJlZBISCgphY2NvdW50X2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEiYKBXJvbGVzGAMgAygOMhcuY2hhb3MuaWRlbnRpdHkudjEuUm9sZRIxCg1yZWdpc3Rlcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAQoOTG9naW5TdWNjZWVkZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSEgoKdXNlcl9hZ2VudBgEIAEoCRIQCghtZmFfdXNlZBgFIAEoCBIuCgpsb2dpbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKOAQoLTG9naW5GYWlsZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgppcF9hZGRyZXNzGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIVCg1mYWlsdXJlX2NvdW50GAQgASgFEjAKDGF0dGVtcHRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVAoNQWNjb3VudExvY2tlZBISCgphY2NvdW50X2lkGAEgASgJEi8KC3VubG9ja190aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJlCgpNZmFFbmFibGVkEhIKCmFjY291bnRfaWQYASABKAkSLwoLZW5hYmxlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmlwX2FkZHJlc3MYAyABKAkiZwoLTWZhRGlzYWJsZWQSEgoKYWNjb3VudF9pZBgBIAEoCRIwCgxkaXNhYmxlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmlwX2FkZHJlc3MYAyABKAkieAoOU2Vzc2lvblJldm9rZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg0KBWNhdXNlGAMgASgJEi8KC3Jldm9rZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoZUmVmcmVzaFRva2VuUmV1c2VEZXRlY3RlZBISCgphY2NvdW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSEgoKaXBfYWRkcmVzcxgDIAEoCRIvCgtkZXRlY3RfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoUTWZhRW5yb2xsbWVudFN0YXJ0ZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgppcF9hZGRyZXNzGAIgASgJEi8KC2Vucm9sbF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKLAQoOTWZhQ2hlY2tGYWlsZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgppcF9hZGRyZXNzGAIgASgJEg8KB3B1cnBvc2UYAyABKAkSDgoGcmVhc29uGAQgASgJEjAKDGF0dGVtcHRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAigAEKEFNlc3Npb25SZWZyZXNoZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSMAoMcmVmcmVzaF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJnChFTaWduaW5nS2V5Um90YXRlZBILCgNraWQYASABKAkSFAoMcmV0aXJlZF9raWRzGAIgAygJEi8KC3JvdGF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEK7AQoVY29tLmNoYW9zLmlkZW50aXR5LnYxQgtFdmVudHNQcm90b1ABWi9jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaWRlbnRpdHkvdjE7aWRlbnRpdHl2MaICA0NJWKoCEUNoYW9zLklkZW50aXR5LlYxygIRQ2hhb3NcSWRlbnRpdHlcVjHiAh1DaGFvc1xJZGVudGl0eVxWMVxHUEJNZXRhZGF0YeoCE0NoYW9zOjpJZGVudGl0eTo6VjFiBnByb3RvMw", [file_chaos_identity_v1_account, file_google_protobuf_timestamp]);
 
 /**
  * AccountRegistered is emitted when an account is created.
@@ -165,7 +165,7 @@ export const AccountLockedSchema: GenMessage<AccountLocked> = /*@__PURE__*/
   messageDesc(file_chaos_identity_v1_events, 3);
 
 /**
- * MfaEnabled is emitted when TOTP MFA is turned on.
+ * MfaEnabled is emitted when TOTP MFA is turned on (the first code verified).
  *
  * @generated from message chaos.identity.v1.MfaEnabled
  */
@@ -179,6 +179,13 @@ export type MfaEnabled = Message<"chaos.identity.v1.MfaEnabled"> & {
    * @generated from field: google.protobuf.Timestamp enable_time = 2;
    */
   enableTime?: Timestamp | undefined;
+
+  /**
+   * Where the change came from.
+   *
+   * @generated from field: string ip_address = 3;
+   */
+  ipAddress: string;
 };
 
 /**
@@ -203,6 +210,13 @@ export type MfaDisabled = Message<"chaos.identity.v1.MfaDisabled"> & {
    * @generated from field: google.protobuf.Timestamp disable_time = 2;
    */
   disableTime?: Timestamp | undefined;
+
+  /**
+   * Where the change came from.
+   *
+   * @generated from field: string ip_address = 3;
+   */
+  ipAddress: string;
 };
 
 /**
@@ -281,4 +295,144 @@ export type RefreshTokenReuseDetected = Message<"chaos.identity.v1.RefreshTokenR
  */
 export const RefreshTokenReuseDetectedSchema: GenMessage<RefreshTokenReuseDetected> = /*@__PURE__*/
   messageDesc(file_chaos_identity_v1_events, 7);
+
+/**
+ * MfaEnrollmentStarted is emitted when an authenticator secret is issued
+ * (EnrollMfa); MFA is on only after MfaEnabled.
+ *
+ * @generated from message chaos.identity.v1.MfaEnrollmentStarted
+ */
+export type MfaEnrollmentStarted = Message<"chaos.identity.v1.MfaEnrollmentStarted"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string ip_address = 2;
+   */
+  ipAddress: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp enroll_time = 3;
+   */
+  enrollTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.identity.v1.MfaEnrollmentStarted.
+ * Use `create(MfaEnrollmentStartedSchema)` to create a new message.
+ */
+export const MfaEnrollmentStartedSchema: GenMessage<MfaEnrollmentStarted> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_events, 8);
+
+/**
+ * MfaCheckFailed is emitted when a wrong TOTP or recovery code is given to
+ * turn MFA on or off (a wrong code at login is a LoginFailed).
+ *
+ * @generated from message chaos.identity.v1.MfaCheckFailed
+ */
+export type MfaCheckFailed = Message<"chaos.identity.v1.MfaCheckFailed"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string ip_address = 2;
+   */
+  ipAddress: string;
+
+  /**
+   * "verify" (turning MFA on) or "disable".
+   *
+   * @generated from field: string purpose = 3;
+   */
+  purpose: string;
+
+  /**
+   * The ErrorReason name that was returned.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp attempt_time = 5;
+   */
+  attemptTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.identity.v1.MfaCheckFailed.
+ * Use `create(MfaCheckFailedSchema)` to create a new message.
+ */
+export const MfaCheckFailedSchema: GenMessage<MfaCheckFailed> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_events, 9);
+
+/**
+ * SessionRefreshed is emitted when a refresh token is traded for a new pair.
+ *
+ * @generated from message chaos.identity.v1.SessionRefreshed
+ */
+export type SessionRefreshed = Message<"chaos.identity.v1.SessionRefreshed"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string session_id = 2;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string ip_address = 3;
+   */
+  ipAddress: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp refresh_time = 4;
+   */
+  refreshTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.identity.v1.SessionRefreshed.
+ * Use `create(SessionRefreshedSchema)` to create a new message.
+ */
+export const SessionRefreshedSchema: GenMessage<SessionRefreshed> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_events, 10);
+
+/**
+ * SigningKeyRotated is emitted when a new key starts signing access tokens
+ * (partition key = the new key's kid; no account is involved).
+ *
+ * @generated from message chaos.identity.v1.SigningKeyRotated
+ */
+export type SigningKeyRotated = Message<"chaos.identity.v1.SigningKeyRotated"> & {
+  /**
+   * @generated from field: string kid = 1;
+   */
+  kid: string;
+
+  /**
+   * The keys it replaced (they stay published until their tokens expire).
+   *
+   * @generated from field: repeated string retired_kids = 2;
+   */
+  retiredKids: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp rotate_time = 3;
+   */
+  rotateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.identity.v1.SigningKeyRotated.
+ * Use `create(SigningKeyRotatedSchema)` to create a new message.
+ */
+export const SigningKeyRotatedSchema: GenMessage<SigningKeyRotated> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_events, 11);
 

@@ -36,13 +36,23 @@ const (
 	// AuditInternalServiceAppendAuditRecordProcedure is the fully-qualified name of the
 	// AuditInternalService's AppendAuditRecord RPC.
 	AuditInternalServiceAppendAuditRecordProcedure = "/chaos.audit.v1.AuditInternalService/AppendAuditRecord"
+	// AuditInternalServiceExportAuditRecordsProcedure is the fully-qualified name of the
+	// AuditInternalService's ExportAuditRecords RPC.
+	AuditInternalServiceExportAuditRecordsProcedure = "/chaos.audit.v1.AuditInternalService/ExportAuditRecords"
 )
 
 // AuditInternalServiceClient is a client for the chaos.audit.v1.AuditInternalService service.
 type AuditInternalServiceClient interface {
-	// AppendAuditRecord appends a record; idempotent by record id.
+	// AppendAuditRecord appends a record to its partition's chain; the
+	// calling workload is recorded as its source. Idempotent by record id:
+	// the same record again returns the stored one with duplicate set.
 	// Errors: ALREADY_EXISTS (RECORD_CONFLICT).
 	AppendAuditRecord(context.Context, *connect.Request[v1.AppendAuditRecordRequest]) (*connect.Response[v1.AppendAuditRecordResponse], error)
+	// ExportAuditRecords streams records in chain order (partition name, then
+	// sequence), one partition or those whose name starts with a prefix (a
+	// day: "2026-12-02/"). The stream's messages, as grpcurl prints them, are
+	// what clients/audit-verify reads.
+	ExportAuditRecords(context.Context, *connect.Request[v1.ExportAuditRecordsRequest]) (*connect.ServerStreamForClient[v1.ExportAuditRecordsResponse], error)
 }
 
 // NewAuditInternalServiceClient constructs a client for the chaos.audit.v1.AuditInternalService
@@ -60,6 +70,14 @@ func NewAuditInternalServiceClient(httpClient connect.HTTPClient, baseURL string
 			httpClient,
 			baseURL+AuditInternalServiceAppendAuditRecordProcedure,
 			connect.WithSchema(auditInternalServiceMethods.ByName("AppendAuditRecord")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		exportAuditRecords: connect.NewClient[v1.ExportAuditRecordsRequest, v1.ExportAuditRecordsResponse](
+			httpClient,
+			baseURL+AuditInternalServiceExportAuditRecordsProcedure,
+			connect.WithSchema(auditInternalServiceMethods.ByName("ExportAuditRecords")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -67,7 +85,8 @@ func NewAuditInternalServiceClient(httpClient connect.HTTPClient, baseURL string
 
 // auditInternalServiceClient implements AuditInternalServiceClient.
 type auditInternalServiceClient struct {
-	appendAuditRecord *connect.Client[v1.AppendAuditRecordRequest, v1.AppendAuditRecordResponse]
+	appendAuditRecord  *connect.Client[v1.AppendAuditRecordRequest, v1.AppendAuditRecordResponse]
+	exportAuditRecords *connect.Client[v1.ExportAuditRecordsRequest, v1.ExportAuditRecordsResponse]
 }
 
 // AppendAuditRecord calls chaos.audit.v1.AuditInternalService.AppendAuditRecord.
@@ -75,12 +94,24 @@ func (c *auditInternalServiceClient) AppendAuditRecord(ctx context.Context, req 
 	return c.appendAuditRecord.CallUnary(ctx, req)
 }
 
+// ExportAuditRecords calls chaos.audit.v1.AuditInternalService.ExportAuditRecords.
+func (c *auditInternalServiceClient) ExportAuditRecords(ctx context.Context, req *connect.Request[v1.ExportAuditRecordsRequest]) (*connect.ServerStreamForClient[v1.ExportAuditRecordsResponse], error) {
+	return c.exportAuditRecords.CallServerStream(ctx, req)
+}
+
 // AuditInternalServiceHandler is an implementation of the chaos.audit.v1.AuditInternalService
 // service.
 type AuditInternalServiceHandler interface {
-	// AppendAuditRecord appends a record; idempotent by record id.
+	// AppendAuditRecord appends a record to its partition's chain; the
+	// calling workload is recorded as its source. Idempotent by record id:
+	// the same record again returns the stored one with duplicate set.
 	// Errors: ALREADY_EXISTS (RECORD_CONFLICT).
 	AppendAuditRecord(context.Context, *connect.Request[v1.AppendAuditRecordRequest]) (*connect.Response[v1.AppendAuditRecordResponse], error)
+	// ExportAuditRecords streams records in chain order (partition name, then
+	// sequence), one partition or those whose name starts with a prefix (a
+	// day: "2026-12-02/"). The stream's messages, as grpcurl prints them, are
+	// what clients/audit-verify reads.
+	ExportAuditRecords(context.Context, *connect.Request[v1.ExportAuditRecordsRequest], *connect.ServerStream[v1.ExportAuditRecordsResponse]) error
 }
 
 // NewAuditInternalServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -94,12 +125,22 @@ func NewAuditInternalServiceHandler(svc AuditInternalServiceHandler, opts ...con
 		AuditInternalServiceAppendAuditRecordProcedure,
 		svc.AppendAuditRecord,
 		connect.WithSchema(auditInternalServiceMethods.ByName("AppendAuditRecord")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	auditInternalServiceExportAuditRecordsHandler := connect.NewServerStreamHandler(
+		AuditInternalServiceExportAuditRecordsProcedure,
+		svc.ExportAuditRecords,
+		connect.WithSchema(auditInternalServiceMethods.ByName("ExportAuditRecords")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.audit.v1.AuditInternalService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AuditInternalServiceAppendAuditRecordProcedure:
 			auditInternalServiceAppendAuditRecordHandler.ServeHTTP(w, r)
+		case AuditInternalServiceExportAuditRecordsProcedure:
+			auditInternalServiceExportAuditRecordsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -111,4 +152,8 @@ type UnimplementedAuditInternalServiceHandler struct{}
 
 func (UnimplementedAuditInternalServiceHandler) AppendAuditRecord(context.Context, *connect.Request[v1.AppendAuditRecordRequest]) (*connect.Response[v1.AppendAuditRecordResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.audit.v1.AuditInternalService.AppendAuditRecord is not implemented"))
+}
+
+func (UnimplementedAuditInternalServiceHandler) ExportAuditRecords(context.Context, *connect.Request[v1.ExportAuditRecordsRequest], *connect.ServerStream[v1.ExportAuditRecordsResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("chaos.audit.v1.AuditInternalService.ExportAuditRecords is not implemented"))
 }

@@ -46,13 +46,17 @@ const (
 
 // AuditServiceClient is a client for the chaos.audit.v1.AuditService service.
 type AuditServiceClient interface {
-	// ListAuditRecords lists records, newest first, filtered.
-	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE).
+	// ListAuditRecords lists records, newest first (by occur_time), filtered
+	// by every field that is set.
+	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, a page_token of another listing).
 	ListAuditRecords(context.Context, *connect.Request[v1.ListAuditRecordsRequest]) (*connect.Response[v1.ListAuditRecordsResponse], error)
 	// GetAuditRecord returns one record.
 	// Errors: NOT_FOUND (RECORD_NOT_FOUND).
 	GetAuditRecord(context.Context, *connect.Request[v1.GetAuditRecordRequest]) (*connect.Response[v1.GetAuditRecordResponse], error)
-	// VerifyAuditChain recomputes the hash chain over a range of sequences.
+	// VerifyAuditChain recomputes the hash chains of the log (or of one
+	// partition, or a range of its sequences) and returns the first broken
+	// link. It reads at most CHAOS_AUDIT_VERIFY_MAX_RECORDS records per call.
+	// Errors: INVALID_ARGUMENT (INVALID_SEQUENCE_RANGE).
 	VerifyAuditChain(context.Context, *connect.Request[v1.VerifyAuditChainRequest]) (*connect.Response[v1.VerifyAuditChainResponse], error)
 }
 
@@ -71,18 +75,21 @@ func NewAuditServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			httpClient,
 			baseURL+AuditServiceListAuditRecordsProcedure,
 			connect.WithSchema(auditServiceMethods.ByName("ListAuditRecords")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		getAuditRecord: connect.NewClient[v1.GetAuditRecordRequest, v1.GetAuditRecordResponse](
 			httpClient,
 			baseURL+AuditServiceGetAuditRecordProcedure,
 			connect.WithSchema(auditServiceMethods.ByName("GetAuditRecord")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		verifyAuditChain: connect.NewClient[v1.VerifyAuditChainRequest, v1.VerifyAuditChainResponse](
 			httpClient,
 			baseURL+AuditServiceVerifyAuditChainProcedure,
 			connect.WithSchema(auditServiceMethods.ByName("VerifyAuditChain")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -112,13 +119,17 @@ func (c *auditServiceClient) VerifyAuditChain(ctx context.Context, req *connect.
 
 // AuditServiceHandler is an implementation of the chaos.audit.v1.AuditService service.
 type AuditServiceHandler interface {
-	// ListAuditRecords lists records, newest first, filtered.
-	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE).
+	// ListAuditRecords lists records, newest first (by occur_time), filtered
+	// by every field that is set.
+	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, a page_token of another listing).
 	ListAuditRecords(context.Context, *connect.Request[v1.ListAuditRecordsRequest]) (*connect.Response[v1.ListAuditRecordsResponse], error)
 	// GetAuditRecord returns one record.
 	// Errors: NOT_FOUND (RECORD_NOT_FOUND).
 	GetAuditRecord(context.Context, *connect.Request[v1.GetAuditRecordRequest]) (*connect.Response[v1.GetAuditRecordResponse], error)
-	// VerifyAuditChain recomputes the hash chain over a range of sequences.
+	// VerifyAuditChain recomputes the hash chains of the log (or of one
+	// partition, or a range of its sequences) and returns the first broken
+	// link. It reads at most CHAOS_AUDIT_VERIFY_MAX_RECORDS records per call.
+	// Errors: INVALID_ARGUMENT (INVALID_SEQUENCE_RANGE).
 	VerifyAuditChain(context.Context, *connect.Request[v1.VerifyAuditChainRequest]) (*connect.Response[v1.VerifyAuditChainResponse], error)
 }
 
@@ -133,18 +144,21 @@ func NewAuditServiceHandler(svc AuditServiceHandler, opts ...connect.HandlerOpti
 		AuditServiceListAuditRecordsProcedure,
 		svc.ListAuditRecords,
 		connect.WithSchema(auditServiceMethods.ByName("ListAuditRecords")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	auditServiceGetAuditRecordHandler := connect.NewUnaryHandler(
 		AuditServiceGetAuditRecordProcedure,
 		svc.GetAuditRecord,
 		connect.WithSchema(auditServiceMethods.ByName("GetAuditRecord")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	auditServiceVerifyAuditChainHandler := connect.NewUnaryHandler(
 		AuditServiceVerifyAuditChainProcedure,
 		svc.VerifyAuditChain,
 		connect.WithSchema(auditServiceMethods.ByName("VerifyAuditChain")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.audit.v1.AuditService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

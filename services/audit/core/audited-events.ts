@@ -1,0 +1,276 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { ActorKind, Outcome } from "@chaos/gen/chaos/audit/v1/audit_record_pb.js";
+import {
+  GuildBankDepositedSchema,
+  GuildBankWithdrawnSchema,
+  GuildCreatedSchema,
+  GuildDisbandedSchema,
+  LeadershipChangeReason,
+  LeadershipChangeReasonSchema,
+  LeadershipTransferredSchema,
+  MemberKickedSchema,
+  MemberRoleChangedSchema,
+  RoleCreatedSchema,
+  RoleDeletedSchema,
+  RoleUpdatedSchema,
+} from "@chaos/gen/chaos/guild/v1/events_pb.js";
+import {
+  AccountLockedSchema,
+  AccountRegisteredSchema,
+  LoginFailedSchema,
+  LoginSucceededSchema,
+  MfaCheckFailedSchema,
+  MfaDisabledSchema,
+  MfaEnabledSchema,
+  MfaEnrollmentStartedSchema,
+  RefreshTokenReuseDetectedSchema,
+  SessionRefreshedSchema,
+  SessionRevokedSchema,
+  SigningKeyRotatedSchema,
+} from "@chaos/gen/chaos/identity/v1/events_pb.js";
+import { RoleSchema } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+import {
+  TradeAcceptedSchema,
+  TradeCancelledSchema,
+  TradeCompensatedSchema,
+  TradeDeclinedSchema,
+  TradeExpiredSchema,
+  TradeProposedSchema,
+  TradeSettledSchema,
+} from "@chaos/gen/chaos/trading/v1/events_pb.js";
+import { ErrorReasonSchema as TradingErrorReasonSchema } from "@chaos/gen/chaos/trading/v1/errors_pb.js";
+import type { Trade } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
+import { reasonName } from "@chaos/mesh/domain";
+
+/**
+ * What an event says about an action, in the log's terms. The rest of the
+ * record comes from the event's envelope: record id (ce_id), source
+ * (ce_source), trace id (traceparent), and occur time (ce_time) when the
+ * event carries none of its own.
+ */
+export interface EventFacts {
+  /** "<domain>.<verb>", e.g. "identity.login". */
+  readonly action: string;
+  /** Who did it; a SERVICE actor without an id is the event's publisher. */
+  readonly actor: readonly [ActorKind, string?];
+  /** "<kind>/<id>". */
+  readonly resource: string;
+  /** Default SUCCESS. */
+  readonly outcome?: Outcome;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly occurTime?: Timestamp;
+  /** Empty and undefined values are left out. */
+  readonly details?: Readonly<Record<string, string | number | bigint | boolean | undefined>>;
+}
+
+/** How one event type becomes a record. */
+export interface AuditedEvent {
+  readonly schema: DescMessage;
+  readonly facts: (message: never) => EventFacts;
+}
+
+/** The audited event types of one topic (chaos.<domain>.v1.<stream>). */
+export interface AuditedTopic {
+  readonly domain: string;
+  readonly stream: string;
+  readonly events: readonly AuditedEvent[];
+}
+
+/** Pairs an event schema with its mapping, keeping the message type checked. */
+function audited<Desc extends DescMessage>(schema: Desc, facts: (message: MessageShape<Desc>) => EventFacts): AuditedEvent {
+  return { schema, facts: facts as (message: never) => EventFacts };
+}
+
+const player = (accountId: string) => [ActorKind.PLAYER, accountId] as const;
+const character = (characterId: string) => [ActorKind.CHARACTER, characterId] as const;
+/** The publishing workload itself (a lock, a saga, a rotation): its SPIFFE ID, from ce_source. */
+const publisher = [ActorKind.SERVICE] as const;
+const account = (accountId: string) => `account/${accountId}`;
+const trade = (t: Trade | undefined) => `trade/${t?.tradeId ?? ""}`;
+const guild = (guildId: string) => `guild/${guildId}`;
+const tradeDetails = (t: Trade | undefined) => ({
+  proposer_character_id: t?.proposer?.characterId,
+  counterparty_character_id: t?.counterparty?.characterId,
+  offer_gold: t?.offer?.gold,
+  offer_items: t?.offer?.items.length,
+  request_gold: t?.request?.gold,
+  request_items: t?.request?.items.length,
+});
+
+/**
+ * Every audited event, by topic: the one table that says what enters the
+ * log. Auditing a new service's events is one entry here (its topic is then
+ * consumed: the manifest's `consumes` is derived from this table). Event
+ * types of these topics that are not listed (inventory's item movements,
+ * guild invites) are read past without a record.
+ */
+export const auditedTopics: readonly AuditedTopic[] = [
+  {
+    domain: "identity",
+    stream: "accounts",
+    events: [
+      audited(AccountRegisteredSchema, (e) => ({
+        action: "identity.account.register",
+        actor: player(e.accountId),
+        resource: account(e.accountId),
+        occurTime: e.registerTime,
+        details: { email: e.email, roles: e.roles.map((role) => reasonName(RoleSchema, role)).join(",") },
+      })),
+      audited(LoginSucceededSchema, (e) => ({
+        action: "identity.login",
+        actor: player(e.accountId),
+        resource: account(e.accountId),
+        sourceIp: e.ipAddress,
+        userAgent: e.userAgent,
+        occurTime: e.loginTime,
+        details: { session_id: e.sessionId, mfa_used: e.mfaUsed },
+      })),
+      audited(LoginFailedSchema, (e) => ({
+        action: "identity.login",
+        actor: [ActorKind.ANONYMOUS],
+        resource: account(e.accountId),
+        outcome: e.reason === "ERROR_REASON_ACCOUNT_LOCKED" ? Outcome.DENIED : Outcome.FAILURE,
+        sourceIp: e.ipAddress,
+        occurTime: e.attemptTime,
+        details: { reason: e.reason, failure_count: e.failureCount },
+      })),
+      audited(AccountLockedSchema, (e) => ({
+        action: "identity.account.lock",
+        actor: publisher,
+        resource: account(e.accountId),
+        details: { unlock_time: e.unlockTime === undefined ? undefined : new Date(Number(e.unlockTime.seconds) * 1000).toISOString() },
+      })),
+      audited(MfaEnrollmentStartedSchema, (e) => ({ action: "identity.mfa.enroll", actor: player(e.accountId), resource: account(e.accountId), sourceIp: e.ipAddress, occurTime: e.enrollTime })),
+      audited(MfaEnabledSchema, (e) => ({ action: "identity.mfa.enable", actor: player(e.accountId), resource: account(e.accountId), sourceIp: e.ipAddress, occurTime: e.enableTime })),
+      audited(MfaDisabledSchema, (e) => ({ action: "identity.mfa.disable", actor: player(e.accountId), resource: account(e.accountId), sourceIp: e.ipAddress, occurTime: e.disableTime })),
+      audited(MfaCheckFailedSchema, (e) => ({
+        action: "identity.mfa.check",
+        actor: player(e.accountId),
+        resource: account(e.accountId),
+        outcome: Outcome.FAILURE,
+        sourceIp: e.ipAddress,
+        occurTime: e.attemptTime,
+        details: { purpose: e.purpose, reason: e.reason },
+      })),
+      audited(SessionRefreshedSchema, (e) => ({
+        action: "identity.session.refresh",
+        actor: player(e.accountId),
+        resource: account(e.accountId),
+        sourceIp: e.ipAddress,
+        occurTime: e.refreshTime,
+        details: { session_id: e.sessionId },
+      })),
+      audited(RefreshTokenReuseDetectedSchema, (e) => ({
+        // Whoever presented the used token is not known to be the owner.
+        action: "identity.session.refresh",
+        actor: [ActorKind.ANONYMOUS],
+        resource: account(e.accountId),
+        outcome: Outcome.DENIED,
+        sourceIp: e.ipAddress,
+        occurTime: e.detectTime,
+        details: { session_id: e.sessionId, reason: "refresh_token_reused" },
+      })),
+      audited(SessionRevokedSchema, (e) => ({
+        action: "identity.session.revoke",
+        actor: e.cause === "user" || e.cause === "all_sessions" ? player(e.accountId) : publisher,
+        resource: account(e.accountId),
+        occurTime: e.revokeTime,
+        details: { session_id: e.sessionId, cause: e.cause },
+      })),
+      audited(SigningKeyRotatedSchema, (e) => ({
+        action: "identity.signing_key.rotate",
+        actor: publisher,
+        resource: `signing_key/${e.kid}`,
+        occurTime: e.rotateTime,
+        details: { retired_kids: e.retiredKids.join(",") },
+      })),
+    ],
+  },
+  {
+    domain: "trading",
+    stream: "trades",
+    events: [
+      audited(TradeProposedSchema, (e) => ({ action: "trading.trade.propose", actor: character(e.trade?.proposer?.characterId ?? ""), resource: trade(e.trade), occurTime: e.trade?.createTime, details: tradeDetails(e.trade) })),
+      audited(TradeAcceptedSchema, (e) => ({ action: "trading.trade.accept", actor: character(e.trade?.counterparty?.characterId ?? ""), resource: trade(e.trade), occurTime: e.trade?.updateTime, details: tradeDetails(e.trade) })),
+      audited(TradeDeclinedSchema, (e) => ({ action: "trading.trade.decline", actor: character(e.trade?.counterparty?.characterId ?? ""), resource: trade(e.trade), occurTime: e.trade?.updateTime, details: tradeDetails(e.trade) })),
+      audited(TradeCancelledSchema, (e) => ({ action: "trading.trade.cancel", actor: character(e.cancelledByCharacterId), resource: trade(e.trade), occurTime: e.trade?.updateTime, details: tradeDetails(e.trade) })),
+      audited(TradeExpiredSchema, (e) => ({ action: "trading.trade.expire", actor: publisher, resource: trade(e.trade), occurTime: e.trade?.updateTime, details: tradeDetails(e.trade) })),
+      audited(TradeSettledSchema, (e) => ({ action: "trading.trade.settle", actor: publisher, resource: trade(e.trade), occurTime: e.trade?.updateTime, details: tradeDetails(e.trade) })),
+      audited(TradeCompensatedSchema, (e) => ({
+        action: "trading.trade.compensate",
+        actor: publisher,
+        resource: trade(e.trade),
+        outcome: Outcome.FAILURE,
+        occurTime: e.trade?.updateTime,
+        details: { ...tradeDetails(e.trade), failure_reason: e.trade === undefined ? undefined : reasonName(TradingErrorReasonSchema, e.trade.failureReason), failure_message: e.trade?.failureMessage },
+      })),
+    ],
+  },
+  {
+    domain: "guild",
+    stream: "guilds",
+    events: [
+      audited(GuildCreatedSchema, (e) => ({
+        action: "guild.create",
+        actor: character(e.leader?.characterId ?? ""),
+        resource: guild(e.guild?.guildId ?? ""),
+        occurTime: e.guild?.createTime,
+        details: { name: e.guild?.name, tag: e.guild?.tag, fee: e.fee },
+      })),
+      audited(MemberKickedSchema, (e) => ({
+        action: "guild.member.kick",
+        actor: character(e.kickedByCharacterId),
+        resource: guild(e.guildId),
+        occurTime: e.kickTime,
+        details: { character_id: e.characterId, reason: e.reason },
+      })),
+      audited(MemberRoleChangedSchema, (e) => ({
+        action: "guild.member.change_role",
+        actor: character(e.changedByCharacterId),
+        resource: guild(e.guildId),
+        occurTime: e.changeTime,
+        details: { character_id: e.characterId, old_role_id: e.oldRole?.roleId, new_role_id: e.newRole?.roleId },
+      })),
+      audited(RoleCreatedSchema, (e) => ({ action: "guild.role.create", actor: character(e.createdByCharacterId), resource: guild(e.role?.guildId ?? ""), occurTime: e.createTime, details: { role_id: e.role?.roleId, name: e.role?.name } })),
+      audited(RoleUpdatedSchema, (e) => ({
+        action: "guild.role.update",
+        actor: character(e.updatedByCharacterId),
+        resource: guild(e.newRole?.guildId ?? ""),
+        occurTime: e.updateTime,
+        details: { role_id: e.newRole?.roleId, name: e.newRole?.name },
+      })),
+      audited(RoleDeletedSchema, (e) => ({ action: "guild.role.delete", actor: character(e.deletedByCharacterId), resource: guild(e.role?.guildId ?? ""), occurTime: e.deleteTime, details: { role_id: e.role?.roleId, name: e.role?.name } })),
+      audited(LeadershipTransferredSchema, (e) => ({
+        action: "guild.leadership.transfer",
+        // A deleted leader hands nothing over: the guild service picked the successor.
+        actor: e.reason === LeadershipChangeReason.LEADER_DELETED ? publisher : character(e.formerLeaderCharacterId),
+        resource: guild(e.guildId),
+        occurTime: e.transferTime,
+        details: { former_leader_character_id: e.formerLeaderCharacterId, new_leader_character_id: e.newLeaderCharacterId, reason: reasonName(LeadershipChangeReasonSchema, e.reason) },
+      })),
+      audited(GuildDisbandedSchema, (e) => ({
+        action: "guild.disband",
+        actor: e.guild?.leaderCharacterId ? character(e.guild.leaderCharacterId) : publisher,
+        resource: guild(e.guild?.guildId ?? ""),
+        occurTime: e.disbandTime,
+        details: { returned_gold: e.returnedGold, unreturned_gold: e.unreturnedGold, former_members: e.formerMemberCharacterIds.length },
+      })),
+      audited(GuildBankDepositedSchema, (e) => ({
+        action: "guild.bank.deposit",
+        actor: character(e.characterId),
+        resource: guild(e.guildId),
+        occurTime: e.depositTime,
+        details: { amount: e.amount, bank_balance_after: e.bankBalanceAfter, transaction_id: e.transactionId },
+      })),
+      audited(GuildBankWithdrawnSchema, (e) => ({
+        action: "guild.bank.withdraw",
+        actor: character(e.characterId),
+        resource: guild(e.guildId),
+        occurTime: e.withdrawTime,
+        details: { amount: e.amount, bank_balance_after: e.bankBalanceAfter, transaction_id: e.transactionId },
+      })),
+    ],
+  },
+];

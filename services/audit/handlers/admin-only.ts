@@ -1,0 +1,18 @@
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { callerOf, principalOf } from "@chaos/mesh/server";
+
+/**
+ * Who may read the audit log: an admin (kind "admin", or the "admin" role),
+ * or the operator workload calling with no end user (an operator's grpcurl).
+ * An end user always decides: the operator forwarding a player's token acts
+ * as that player.
+ */
+export function requireAdmin(context: HandlerContext): void {
+  const principal = principalOf(context);
+  if (principal === undefined) {
+    if (callerOf(context)?.serviceAccount === "operator") return;
+    throw new ConnectError("the audit log needs an admin's access token", Code.Unauthenticated);
+  }
+  if (principal.kind === "admin" || principal.roles.includes("admin")) return;
+  throw new ConnectError("the audit log is for admins only", Code.PermissionDenied);
+}

@@ -1,0 +1,4 @@
+import { runService } from "@chaos/mesh/server";
+import audit from "./service.js";
+
+await runService(audit);

@@ -1,0 +1,217 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Secret, TOTP } from "otpauth";
+import pg from "pg";
+import { describe, expect, inject, it } from "vitest";
+import { AuditInternalService, type AppendAuditRecordRequestSchema } from "@chaos/gen/chaos/audit/v1/audit_internal_service_pb.js";
+import { ActorKind, Outcome, type AuditRecord } from "@chaos/gen/chaos/audit/v1/audit_record_pb.js";
+import { AuditService, type ListAuditRecordsRequestSchema } from "@chaos/gen/chaos/audit/v1/audit_service_pb.js";
+import { GuildBankWithdrawnSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
+import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
+import { TradeSettledSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
+import { TradeSchema, TradeState } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
+import { clientAddressHeader, clientUserAgentHeader, createLogger, createMeshRuntime, loadMeshConfig, principalHeader, spiffeIdFor, topicName } from "@chaos/mesh";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { signUp } from "../../../scripts/test/players.js";
+import { Code, refusalOf } from "../../../scripts/test/refusal.js";
+import { useStack } from "../../../scripts/test/stack.js";
+import { cloudEvent, eventually, publish } from "../../../scripts/test/topic-events.js";
+
+const stack = useStack(["identity", "audit"]);
+const audit = () => stack.operator.client(AuditService, "audit");
+const auditInternal = () => stack.operator.client(AuditInternalService, "audit");
+const identity = () => stack.operator.client(IdentityService, "identity");
+const password = "correct horse battery staple";
+
+/** Every record of a listing, following its page tokens. */
+async function listAll(filter: MessageInitShape<typeof ListAuditRecordsRequestSchema>, pageSize = 100): Promise<AuditRecord[]> {
+  const records: AuditRecord[] = [];
+  let pageToken = "";
+  do {
+    const page = await audit().listAuditRecords({ ...filter, pageSize, pageToken });
+    records.push(...page.records);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "");
+  return records;
+}
+
+/** Six digits that are no valid code anywhere near now. */
+function wrongCode(totp: TOTP): string {
+  const near = new Set([-2, -1, 0, 1, 2].map((steps) => totp.generate({ timestamp: Date.now() + steps * 30_000 })));
+  for (let n = 0; ; n++) {
+    const candidate = String(n).padStart(6, "0");
+    if (!near.has(candidate)) return candidate;
+  }
+}
+
+/** The records of one account, oldest first, once `accept` holds. */
+function recordsOf(accountId: string, accept: (records: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
+  return eventually(async () => (await listAll({ resource: `account/${accountId}` })).reverse(), accept);
+}
+
+/** A direct append of an admin's action, with fresh ids. */
+function appendRequest(overrides: MessageInitShape<typeof AppendAuditRecordRequestSchema> = {}): MessageInitShape<typeof AppendAuditRecordRequestSchema> {
+  return {
+    recordId: randomUUID(),
+    actorKind: ActorKind.ADMIN,
+    actorId: randomUUID(),
+    action: "payment.refund.approve",
+    resource: `order/${randomUUID()}`,
+    outcome: Outcome.SUCCESS,
+    sourceIp: "198.51.100.4",
+    userAgent: "console/1.0",
+    details: { amount: "500", currency: "EUR" },
+    occurTime: timestampFromMs(Date.now()),
+    ...overrides,
+  };
+}
+
+describe("audit (real processes: identity, audit)", () => {
+  it("records identity's security events with who, what, where from and the trace: registration, logins, MFA, refresh", async () => {
+    const email = `audit-${randomUUID()}@example.com`;
+    const { account } = await identity().register({ email, password });
+    const accountId = account!.accountId;
+    // As the gateway: identity takes the client's address and user agent only from it.
+    const gateway = createMeshRuntime("gateway", { config: { ...loadMeshConfig({}), pkiDir: stack.pki.dir, registryFile: stack.registryFile }, logger: createLogger("gateway", "silent") });
+    const traceId = randomUUID().replaceAll("-", "");
+    const fromClient = { headers: { [clientAddressHeader]: "203.0.113.7", [clientUserAgentHeader]: "ChaosClient/2.1", traceparent: `00-${traceId}-${"1".repeat(16)}-01` } };
+    let refreshToken: string;
+    let asPlayer: { headers: Record<string, string> };
+    try {
+      const viaGateway = gateway.client(IdentityService, "identity");
+      expect(await refusalOf(viaGateway.login({ email, password: "not my password" }, fromClient))).toMatchObject({ code: Code.Unauthenticated });
+      const { tokens } = await viaGateway.login({ email, password }, fromClient);
+      asPlayer = { headers: { [principalHeader]: tokens!.accessToken, [clientAddressHeader]: "203.0.113.7" } };
+      const { secret } = await viaGateway.enrollMfa({ password }, asPlayer);
+      const totp = new TOTP({ secret: Secret.fromBase32(secret) });
+      expect(await refusalOf(viaGateway.verifyMfa({ password, code: wrongCode(totp) }, asPlayer))).toMatchObject({ code: Code.Unauthenticated });
+      const { recoveryCodes } = await viaGateway.verifyMfa({ password, code: totp.generate() }, asPlayer);
+      refreshToken = (await viaGateway.refreshSession({ refreshToken: tokens!.refreshToken }, fromClient)).tokens!.refreshToken;
+      await viaGateway.disableMfa({ password, code: recoveryCodes[0]! }, asPlayer);
+    } finally {
+      await gateway.close();
+    }
+    expect(refreshToken).not.toBe("");
+
+    const records = await recordsOf(accountId, (all) => all.some((r) => r.action === "identity.mfa.disable"));
+    expect(records.map((r) => [r.action, Outcome[r.outcome]])).toEqual([
+      ["identity.account.register", "SUCCESS"],
+      ["identity.login", "FAILURE"],
+      ["identity.login", "SUCCESS"],
+      ["identity.mfa.enroll", "SUCCESS"],
+      ["identity.mfa.check", "FAILURE"],
+      ["identity.mfa.enable", "SUCCESS"],
+      ["identity.session.refresh", "SUCCESS"],
+      ["identity.mfa.disable", "SUCCESS"],
+    ]);
+    const byAction = (action: string, outcome = Outcome.SUCCESS) => records.find((r) => r.action === action && r.outcome === outcome)!;
+    expect(byAction("identity.login")).toMatchObject({ actorKind: ActorKind.PLAYER, actorId: accountId, sourceIp: "203.0.113.7", userAgent: "ChaosClient/2.1", traceId });
+    expect(byAction("identity.login").details).toMatchObject({ mfa_used: "false" });
+    expect(byAction("identity.login", Outcome.FAILURE)).toMatchObject({ actorKind: ActorKind.ANONYMOUS, actorId: "", sourceIp: "203.0.113.7", details: { reason: "ERROR_REASON_INVALID_CREDENTIALS", failure_count: "1" } });
+    expect(byAction("identity.mfa.check", Outcome.FAILURE).details).toEqual({ purpose: "verify", reason: "ERROR_REASON_INVALID_MFA_CODE" });
+    expect(byAction("identity.mfa.enable")).toMatchObject({ sourceIp: "203.0.113.7", actorId: accountId });
+    expect(byAction("identity.account.register").details).toMatchObject({ email, roles: "ROLE_PLAYER" });
+    for (const record of records) expect(record.source).toBe(spiffeIdFor("identity").uri);
+  });
+
+  it("records identity's signing key rotations, done by identity itself", async () => {
+    const [rotation] = await eventually(() => listAll({ actionPrefix: "identity.signing_key." }), (all) => all.length > 0);
+    expect(rotation).toMatchObject({ actorKind: ActorKind.SERVICE, actorId: spiffeIdFor("identity").uri, outcome: Outcome.SUCCESS });
+    expect(rotation!.resource).toMatch(/^signing_key\/[0-9a-f-]{36}$/);
+  });
+
+  it("records trading's and guild's events through the one table of audited events", async () => {
+    const tradeId = randomUUID();
+    const proposer = randomUUID();
+    const guildId = randomUUID();
+    const withdrawer = randomUUID();
+    const trade = create(TradeSchema, { tradeId, proposer: { characterId: proposer }, counterparty: { characterId: randomUUID() }, offer: { gold: 40n }, state: TradeState.SETTLED, updateTime: timestampFromMs(Date.now()) });
+    await publish(inject("infra").kafkaBrokers, [
+      cloudEvent(`${stack.world}.${topicName("trading", "trades")}`, spiffeIdFor("trading").uri, tradeId, TradeSettledSchema, create(TradeSettledSchema, { trade })),
+      cloudEvent(`${stack.world}.${topicName("guild", "guilds")}`, spiffeIdFor("guild").uri, guildId, GuildBankWithdrawnSchema, create(GuildBankWithdrawnSchema, { guildId, characterId: withdrawer, amount: 250n, transactionId: "tx-1", withdrawTime: timestampFromMs(Date.now()) })),
+    ]);
+    const [settled] = await eventually(() => listAll({ resource: `trade/${tradeId}` }), (all) => all.length === 1);
+    expect(settled).toMatchObject({ action: "trading.trade.settle", actorKind: ActorKind.SERVICE, actorId: spiffeIdFor("trading").uri, details: { proposer_character_id: proposer, offer_gold: "40" } });
+    const [withdrawn] = await eventually(() => listAll({ actorKind: ActorKind.CHARACTER, actorId: withdrawer }), (all) => all.length === 1);
+    expect(withdrawn).toMatchObject({ action: "guild.bank.withdraw", resource: `guild/${guildId}`, details: { amount: "250", transaction_id: "tx-1" } });
+  });
+
+  it("appends directly, idempotent by record id, and refuses the id with other content or a malformed record", async () => {
+    const request = appendRequest();
+    const first = await auditInternal().appendAuditRecord(request);
+    expect(first.duplicate).toBe(false);
+    expect(first.record).toMatchObject({ recordId: request.recordId, actorKind: ActorKind.ADMIN, action: "payment.refund.approve", source: spiffeIdFor("operator").uri, details: request.details });
+    expect(first.record!.sequence).toBeGreaterThan(0n);
+    expect(first.record!.hash).toMatch(/^[0-9a-f]{64}$/);
+    const again = await auditInternal().appendAuditRecord(request);
+    expect(again).toMatchObject({ duplicate: true, record: { sequence: first.record!.sequence, hash: first.record!.hash } });
+    expect(await refusalOf(auditInternal().appendAuditRecord({ ...request, outcome: Outcome.DENIED }))).toMatchObject({ code: Code.AlreadyExists, reason: "ERROR_REASON_RECORD_CONFLICT" });
+    expect(await refusalOf(auditInternal().appendAuditRecord({ ...appendRequest(), action: "Refund Approved" }))).toMatchObject({ code: Code.InvalidArgument });
+    expect(await refusalOf(auditInternal().appendAuditRecord({ ...appendRequest(), details: { "Not A Key": "x" } }))).toMatchObject({ code: Code.InvalidArgument });
+    expect(await refusalOf(auditInternal().appendAuditRecord({ ...appendRequest(), occurTime: undefined }))).toMatchObject({ code: Code.InvalidArgument });
+    expect((await audit().getAuditRecord({ recordId: request.recordId })).record?.hash).toBe(first.record!.hash);
+    expect(await refusalOf(audit().getAuditRecord({ recordId: randomUUID() }))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_RECORD_NOT_FOUND" });
+  });
+
+  it("keeps every partition's chain whole under many concurrent appends, and VerifyAuditChain says so", async () => {
+    const admin = randomUUID();
+    const appended = await Promise.all(Array.from({ length: 120 }, (_, i) => auditInternal().appendAuditRecord(appendRequest({ actorId: admin, resource: `order/${i % 3}` }))));
+    const byPartition = new Map<string, bigint[]>();
+    for (const { record } of appended) byPartition.set(record!.partition, [...(byPartition.get(record!.partition) ?? []), record!.sequence]);
+    for (const [partition, sequences] of byPartition) {
+      expect(new Set(sequences).size, partition).toBe(sequences.length);
+      const verdict = await audit().verifyAuditChain({ partition });
+      expect(verdict, `${partition}: ${JSON.stringify(verdict.firstBreak, (_, v) => (typeof v === "bigint" ? String(v) : v))}`).toMatchObject({ intact: true, truncated: false, partitionsChecked: 1n });
+    }
+    const all = await audit().verifyAuditChain({});
+    expect(all.intact).toBe(true);
+    expect(all.recordsChecked).toBeGreaterThanOrEqual(120n);
+    expect(await refusalOf(audit().verifyAuditChain({ fromSequence: 2n }))).toMatchObject({ code: Code.InvalidArgument, reason: "ERROR_REASON_INVALID_SEQUENCE_RANGE" });
+  });
+
+  it("lets the service's own database role insert and read the log but never UPDATE or DELETE it (SQLSTATE 42501)", async () => {
+    const runtime = new pg.Client(stack.runtimeDatabaseUrl("audit"));
+    await runtime.connect();
+    try {
+      const { rows } = await runtime.query<{ n: string }>("SELECT count(*)::text AS n FROM audit_records");
+      expect(Number(rows[0]!.n)).toBeGreaterThan(0);
+      const code = (sql: string) => runtime.query(sql).then(() => "no error", (error: { code?: string }) => error.code);
+      expect(await code("UPDATE audit_records SET action = 'forged' WHERE sequence = 1")).toBe("42501");
+      expect(await code("DELETE FROM audit_records WHERE sequence = 1")).toBe("42501");
+      expect(await code("TRUNCATE audit_records")).toBe("42501");
+    } finally {
+      await runtime.end();
+    }
+  });
+
+  it("searches by actor, action, resource, outcome and time, newest first, in pages that neither repeat nor skip", async () => {
+    const admin = randomUUID();
+    const base = Date.now() - 60_000;
+    for (let i = 0; i < 7; i++) {
+      await auditInternal().appendAuditRecord(
+        appendRequest({ actorId: admin, action: i % 2 === 0 ? "payment.refund.approve" : "payment.refund.deny", outcome: i % 2 === 0 ? Outcome.SUCCESS : Outcome.DENIED, occurTime: timestampFromMs(base + i * 1000) }),
+      );
+    }
+    const mine = await listAll({ actorId: admin }, 3);
+    expect(mine).toHaveLength(7);
+    const times = mine.map((r) => Number(r.occurTime!.seconds));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect((await listAll({ actorId: admin, actionPrefix: "payment.refund.d" })).length).toBe(3);
+    expect((await listAll({ actorId: admin, outcome: Outcome.DENIED })).every((r) => r.action === "payment.refund.deny")).toBe(true);
+    const window = await listAll({ actorId: admin, startTime: timestampFromMs(base + 2000), endTime: timestampFromMs(base + 5000) });
+    expect(window.map((r) => Number(r.occurTime!.seconds) * 1000 + Math.floor(r.occurTime!.nanos / 1e6) - base)).toEqual([4000, 3000, 2000]);
+    expect((await listAll({ resource: mine[0]!.resource })).map((r) => r.recordId)).toEqual([mine[0]!.recordId]);
+
+    const page = await audit().listAuditRecords({ actorId: admin, pageSize: 2 });
+    expect(await refusalOf(audit().listAuditRecords({ actorId: randomUUID(), pageToken: page.nextPageToken }))).toMatchObject({ code: Code.InvalidArgument });
+    expect(await refusalOf(audit().listAuditRecords({ startTime: timestampFromMs(base), endTime: timestampFromMs(base) }))).toMatchObject({ code: Code.InvalidArgument, reason: "ERROR_REASON_INVALID_TIME_RANGE" });
+  });
+
+  it("is for admins only: a player's token is refused", async () => {
+    const player = await signUp(stack);
+    expect(await refusalOf(audit().listAuditRecords({}, player.asPlayer))).toMatchObject({ code: Code.PermissionDenied });
+    expect(await refusalOf(audit().verifyAuditChain({}, player.asPlayer))).toMatchObject({ code: Code.PermissionDenied });
+    expect(await refusalOf(audit().getAuditRecord({ recordId: randomUUID() }, player.asPlayer))).toMatchObject({ code: Code.PermissionDenied });
+  });
+});
