@@ -3,6 +3,7 @@ import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_interna
 import { defineService, registration } from "@chaos/mesh/server";
 import { createPlayerDirectory } from "./clients/player-directory.js";
 import { loadCombatConfig } from "./config.js";
+import { createCastRedriver } from "./core/cast-redriver.js";
 import { createSpellCaster } from "./core/cast-spell.js";
 import { createCombatOverview } from "./core/combat-overview.js";
 import { combatErrors } from "./handlers/combat-errors.js";
@@ -22,10 +23,17 @@ export default defineService({
   publishes: ["casts"],
   errors: combatErrors,
   settings: loadCombatConfig,
-  wire({ settings, db, redis, client, source, logger }) {
+  wire({ settings, db, redis, client, source, logger, onStop }) {
     const characters = createPlayerDirectory(client(PlayerInternalService));
     const manaAndCooldowns = createManaAndCooldowns(redis, { regenPerSecond: settings.manaRegenPerSecond });
-    const caster = createSpellCaster({ characters, resources: manaAndCooldowns, casts: createCastLog(db, source), logger });
+    const casts = createCastLog(db, source);
+    const caster = createSpellCaster({ characters, resources: manaAndCooldowns, casts, logger, redriveAfterMs: settings.pendingCastRedriveMs });
+    const redriver = createCastRedriver(casts, caster, logger, {
+      intervalMs: Math.min(5_000, settings.pendingCastRedriveMs / 2),
+      retryAfterMs: settings.pendingCastRedriveMs,
+      batchSize: 50,
+    });
+    onStop(() => redriver.stop());
     return { services: [registration(CombatService, createCombatHandlers(caster, createCombatOverview(characters, manaAndCooldowns)))] };
   },
 });

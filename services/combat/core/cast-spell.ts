@@ -3,7 +3,7 @@ import { ErrorReason } from "@chaos/gen/chaos/combat/v1/errors_pb.js";
 import type { Spell } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
 import type { Logger } from "pino";
-import type { CastLog, CastRecord } from "../store/cast-log.js";
+import type { CastEntry, CastLog, CastRecord, Miss, PendingCast } from "../store/cast-log.js";
 import type { ManaAndCooldowns, Price } from "../store/mana-and-cooldowns.js";
 import { castEvents } from "./cast-events.js";
 import { castIdFor } from "./cast-id.js";
@@ -24,6 +24,12 @@ export interface CastRequest {
 export interface SpellCaster {
   /** Casts for the player `playerId`; refusals are DomainErrors with combat's ErrorReason. */
   cast(playerId: string, request: CastRequest): Promise<CastRecord>;
+  /**
+   * Drives a pending cast (paid, its hit's outcome unknown) to its end: asks
+   * player again for the hit (idempotent by cast id), then records it with its
+   * events, or refunds it when player refused the hit.
+   */
+  resume(pending: PendingCast): Promise<CastRecord>;
 }
 
 export interface SpellCasterDependencies {
@@ -31,30 +37,59 @@ export interface SpellCasterDependencies {
   readonly resources: ManaAndCooldowns;
   readonly casts: CastLog;
   readonly logger: Pick<Logger, "error">;
+  /** How long after its start a pending cast is left to its own call before the re-driver takes it up. */
+  readonly redriveAfterMs: number;
   readonly now?: () => Date;
 }
 
 export function createSpellCaster(deps: SpellCasterDependencies): SpellCaster {
   const now = deps.now ?? (() => new Date());
 
-  /** A cast that did not complete costs nothing; a failed refund is logged, the cast's own error is what the caller needs. */
-  const refund = async (caster: Character, price: Price, castId: string, clearCooldown: boolean) => {
+  /**
+   * Gives a cast's price back; only for a cast whose hit is known not to have
+   * landed. A failed refund is logged: the cast's own outcome is what the caller needs.
+   */
+  const refund = async (casterCharacterId: string, price: Price, maxMana: number, castId: string, clearCooldown: boolean) => {
     try {
-      await deps.resources.refund(caster.characterId, price, statsOf(caster).maxMana, castId, clearCooldown);
+      await deps.resources.refund(casterCharacterId, price, maxMana, castId, clearCooldown);
     } catch (error) {
-      deps.logger.error({ err: error, castId, casterCharacterId: caster.characterId }, "refund of a failed cast failed");
+      deps.logger.error({ err: error, castId, casterCharacterId }, "refund of a cast that did not land failed");
     }
   };
 
+  // Asking for the hit again is safe at any time: player applies a cast id once
+  // and answers a repeat with the first application. Errors (an unknown outcome
+  // again) leave the cast pending for the re-driver; it is never refunded then.
+  const drive = async (pending: PendingCast): Promise<CastRecord> => {
+    const spell = findSpell(pending.spellId);
+    if (spell === undefined) throw new Error(`pending cast ${pending.castId} names unknown spell ${pending.spellId}`);
+    const hit = await deps.characters.applyDamage({ characterId: pending.targetId, amount: pending.damage, castId: pending.castId, sourceCharacterId: pending.casterCharacterId });
+    if (hit.kind !== "applied") {
+      // Someone else defeated (or the owner deleted) the target first: the hit never landed, so the cast costs nothing.
+      if (await deps.casts.miss(pending.castId, hit.kind)) {
+        await refund(pending.casterCharacterId, priceOf(spell), pending.casterMaxMana, pending.castId, true);
+      }
+      throw missed(hit.kind, pending.targetId);
+    }
+    const { casterMaxMana: _, ...paid } = pending;
+    const cast: CastRecord = { ...paid, targetHealth: hit.healthAfter, targetDefeated: hit.defeated };
+    return outcomeOf(await deps.casts.complete(cast, castEvents(cast, spell, now())));
+  };
+
+  /** What a cast the log already has tells its caller. */
+  const settle = (entry: CastEntry): Promise<CastRecord> => (entry.state === "pending" ? drive(entry.cast) : Promise.resolve(outcomeOf(entry)));
+
   return {
+    resume: drive,
+
     async cast(playerId, request) {
       // A retry returns the first outcome, checked before anything is spent;
       // the unique key in the cast log settles retries that race each other.
       if (request.idempotencyKey !== "") {
         const earlier = await deps.casts.findByKey(request.casterCharacterId, request.idempotencyKey);
         if (earlier !== undefined) {
-          if (earlier.casterPlayerId !== playerId) throw notOwner();
-          return earlier;
+          if (earlier.cast.casterPlayerId !== playerId) throw notOwner();
+          return settle(earlier);
         }
       }
 
@@ -69,8 +104,9 @@ export function createSpellCaster(deps: SpellCasterDependencies): SpellCaster {
       checkReach(spell, caster, target);
 
       const castId = castIdFor(caster.characterId, request.idempotencyKey);
-      const price: Price = { spellId: spell.spellId, manaCost: spell.manaCost, cooldownMs: cooldownMsOf(spell) };
-      const payment = await deps.resources.pay(caster.characterId, price, statsOf(caster).maxMana, castId);
+      const price = priceOf(spell);
+      const maxMana = statsOf(caster).maxMana;
+      const payment = await deps.resources.pay(caster.characterId, price, maxMana, castId);
       if (payment.kind === "on_cooldown") {
         throw new DomainError(ErrorReason.ON_COOLDOWN, `${spell.displayName} is not ready yet`, { remaining_ms: String(payment.remainingMs) });
       }
@@ -81,62 +117,57 @@ export function createSpellCaster(deps: SpellCasterDependencies): SpellCaster {
         });
       }
 
-      const damage = damageOf(spell, statsOf(caster).power, statsOf(target));
-      let hit;
-      try {
-        hit = await deps.characters.applyDamage({ characterId: target.characterId, amount: damage, castId, sourceCharacterId: caster.characterId });
-      } catch (error) {
-        // Unknown whether the hit landed (say the answer timed out). Refunding
-        // makes a retry with the same idempotency key (same cast id, applied
-        // once by player) cost the mana once; without a retry it is a free hit.
-        await refund(caster, price, castId, true);
-        throw error;
-      }
-      if (hit.kind !== "applied") {
-        // Someone else defeated (or the owner deleted) the target between our look and the hit.
-        await refund(caster, price, castId, true);
-        if (hit.kind === "target_defeated") throw new DomainError(ErrorReason.TARGET_DEFEATED, "the target is already defeated");
-        throw new DomainError(ErrorReason.TARGET_NOT_FOUND, `no target ${request.targetId}`);
-      }
-
-      // KNOWN GAP: the hit is already applied in player (with its own
-      // CharacterHealthChanged event) when the transaction below runs. If
-      // combat crashes in between, or the transaction fails, this cast's
-      // SpellCast/DamageDealt/CharacterDefeated events are never written, so
-      // progression awards no XP for it. A retry with the same idempotency key
-      // closes it for that cast (same cast id, player answers `duplicate`, the
-      // record and events are written then). What would close it in general:
-      // record the cast as pending (with its cast id) in combat's database
-      // before calling ApplyDamage, and have a recovery loop re-drive pending
-      // casts — ApplyDamage is idempotent by cast id — and write their events;
-      // or let player publish the hit's outcome and derive combat's events
-      // from it.
-      const cast: CastRecord = {
+      // Paid: recorded as pending before player hears of the hit, so whatever
+      // happens to this call from here on, the cast ends exactly once — by this
+      // call, a retry with its key, or the re-driver — and is refunded only when
+      // player refused its hit. (A crash between paying and this write loses
+      // the caster its mana, never grants a hit.)
+      const pending: PendingCast = {
         castId,
         casterCharacterId: caster.characterId,
         casterPlayerId: caster.playerId,
         targetId: target.characterId,
         targetPlayerId: target.playerId,
         spellId: spell.spellId,
-        damage,
-        targetHealth: hit.healthAfter,
-        targetDefeated: hit.defeated,
+        damage: damageOf(spell, statsOf(caster).power, statsOf(target)),
         casterMana: Math.floor(payment.manaAfter),
+        casterMaxMana: maxMana,
         cooldownMs: payment.cooldownMs,
         idempotencyKey: request.idempotencyKey,
       };
-      let stored;
+      let recorded;
       try {
-        stored = await deps.casts.record(cast, castEvents(cast, spell, now()));
+        recorded = await deps.casts.recordPending(pending, deps.redriveAfterMs);
       } catch (error) {
-        await refund(caster, price, castId, true);
+        // Player has not been asked: refund, unless the write may have committed (then the re-driver owns the cast).
+        if ((await deps.casts.find(castId).catch(() => "unknown" as const)) === undefined) {
+          await refund(caster.characterId, price, maxMana, castId, true);
+        }
         throw error;
       }
-      // A concurrent retry of the same key got there first: this request paid for the same cast twice.
-      if (!stored.recorded) await refund(caster, price, castId, false);
-      return stored.cast;
+      if (!recorded.recorded) {
+        // A concurrent retry of the same key recorded the cast first: this request paid for the same cast twice.
+        await refund(caster.characterId, price, maxMana, castId, false);
+        return settle(recorded.entry);
+      }
+      return drive(pending);
     },
   };
+}
+
+function priceOf(spell: Spell): Price {
+  return { spellId: spell.spellId, manaCost: spell.manaCost, cooldownMs: cooldownMsOf(spell) };
+}
+
+function outcomeOf(entry: CastEntry): CastRecord {
+  if (entry.state === "done") return entry.cast;
+  if (entry.state === "missed") throw missed(entry.miss, entry.cast.targetId);
+  throw new Error(`cast ${entry.cast.castId} is still pending`);
+}
+
+function missed(miss: Miss, targetId: string): DomainError {
+  if (miss === "target_defeated") return new DomainError(ErrorReason.TARGET_DEFEATED, "the target is already defeated");
+  return new DomainError(ErrorReason.TARGET_NOT_FOUND, `no target ${targetId}`);
 }
 
 function notOwner(): DomainError {

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { randomUUID } from "node:crypto";
 import { durationMs } from "@bufbuild/protobuf/wkt";
+import pg from "pg";
 import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { School } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
@@ -11,11 +12,11 @@ import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { Code, refusalOf, type Refusal } from "../../../scripts/test/refusal.js";
 import { file_chaos_combat_v1_events } from "@chaos/gen/chaos/combat/v1/events_pb.js";
-import { readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
+import { eventually, readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
 // No regeneration and long respawns: every number below is exact, and a defeated character stays down for the file.
 const stack = useStack(["identity", "player", "combat"], {
-  env: { CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "0", CHAOS_PLAYER_RESPAWN_SECONDS: "600", CHAOS_PLAYER_TARGET_RESPAWN_SECONDS: "600" },
+  env: { CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "0", CHAOS_COMBAT_PENDING_CAST_REDRIVE_MS: "1000", CHAOS_PLAYER_RESPAWN_SECONDS: "600", CHAOS_PLAYER_TARGET_RESPAWN_SECONDS: "600" },
 });
 const combat = () => stack.operator.client(CombatService, "combat");
 const players = () => stack.operator.client(PlayerService, "player");
@@ -226,6 +227,64 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
     expect(await refusalOf(cast(bob, mage, "fireball", target, key))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_CHARACTER_OWNER" });
     // A new key is a new cast (here: refused, the fireball is cooling down).
     expect((await refusalOf(cast(alice, mage, "fireball", target, `${key}-2`))).reason).toBe("ERROR_REASON_ON_COOLDOWN");
+  });
+
+  it("never refunds a hit whose answer was lost: the cast stays paid, is recorded once with its events, and a retry gets it", async () => {
+    const mage = await newCharacter(alice);
+    const target = await newCharacter(bob, CharacterClass.WARRIOR);
+    const key = `lost-answer-${randomUUID()}`;
+    // Fault injection: the target's row is held locked in player's database, so the hit reaches player and waits
+    // there while combat's call gives up (the outcome is unknown to combat); released, the hit lands after all.
+    const holder = new pg.Client(stack.databaseUrl("player"));
+    await holder.connect();
+    let refusal: Refusal;
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM characters WHERE character_id = $1 FOR UPDATE", [target.characterId]);
+      refusal = await refusalOf(combat().castSpell({ casterCharacterId: mage.characterId, spellId: "fireball", targetId: target.characterId, idempotencyKey: key }, { ...alice.asPlayer, timeoutMs: 1_500 }));
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
+    expect([Code.DeadlineExceeded, Code.Unavailable]).toContain(refusal.code);
+
+    // Combat re-drives the pending cast by itself (no retry needed): the hit lands once, is paid for once, and is recorded with its events.
+    const byMage = (all: readonly TopicEvent[]) => all.filter((e) => e.subject === mage.characterId);
+    const events = byMage(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => byMage(all).length >= 2));
+    expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt"]);
+    const after = await observe(alice, mage.characterId, target.characterId);
+    expect(after.mana).toBe(95);
+    expect(after.targetHealth).toBe(150 - (events[1]!.message as unknown as { amount: number }).amount);
+
+    // The player's retry is answered with that cast, not a second hit.
+    const retried = await cast(alice, mage, "fireball", target, key);
+    expect(retried).toMatchObject({ castId: (events[0]!.message as unknown as { castId: string }).castId, targetHealth: after.targetHealth, casterMana: 95 });
+    expect(await observe(alice, mage.characterId, target.characterId)).toEqual(after);
+  });
+
+  it("records a hit that landed while combat died: the restarted combat ends the cast with its events", async () => {
+    const mage = await newCharacter(alice);
+    const target = await newCharacter(bob, CharacterClass.WARRIOR);
+    const holder = new pg.Client(stack.databaseUrl("player"));
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM characters WHERE character_id = $1 FOR UPDATE", [target.characterId]);
+      const inFlight = refusalOf(cast(alice, mage, "fireball", target, `crash-${randomUUID()}`));
+      // The hit waits in player; combat dies with the cast in hand, then the hit lands.
+      const waiting = "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+      await eventually(async () => (await holder.query<{ n: number }>(waiting)).rows[0]!.n, (n) => n > 0);
+      await stack.restart("combat");
+      await inFlight;
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
+    const byMage = (all: readonly TopicEvent[]) => all.filter((e) => e.subject === mage.characterId);
+    const events = byMage(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => byMage(all).length >= 2));
+    expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt"]);
+    const after = await observe(alice, mage.characterId, target.characterId);
+    expect(after).toMatchObject({ mana: 95, targetHealth: 150 - (events[1]!.message as unknown as { amount: number }).amount });
   });
 
   // Last: it takes the player service down.
