@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
   appendToOutbox,
+  createDatabase,
   createKafkaClient,
   listDeadLetters,
   replayDeadLetters,
@@ -21,6 +22,7 @@ import {
   type EventConsumer,
   type OutboxRelay,
 } from "../src/index.js";
+import { startFaultProxy } from "../../scripts/test/fault-proxy.js";
 import { useTestDatabase } from "./test-database.js";
 
 const infra = inject("infra");
@@ -28,7 +30,7 @@ const logger = createLogger("events-test", "silent");
 const source = "spiffe://chaos.world/ns/chaos/sa/combat";
 const test = useTestDatabase([
   ...eventTableMigrations,
-  { name: "0001_effects.sql", checksum: "t1", sql: "CREATE TABLE effects (event_id text PRIMARY KEY, cast_id text NOT NULL)" },
+  { name: "0001_effects.sql", checksum: "t1", sql: "CREATE TABLE effects (event_id text PRIMARY KEY, cast_id text NOT NULL, applied_order bigserial)" },
 ]);
 const kafka = createKafkaClient({ clientId: "events-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
 
@@ -45,11 +47,12 @@ async function effectsEventually(expected: number, timeoutMs = 30_000): Promise<
 
 const spellCast = (castId: string) => create(SpellCastSchema, { castId, casterCharacterId: "c-1", spellId: "fireball", manaSpent: 10 });
 
-function recordingConsumer(topic: string, fail: (castId: string, attempt: number) => boolean = () => false, registry?: Registry): Promise<EventConsumer> {
+function recordingConsumer(topic: string, fail: (castId: string, attempt: number) => boolean = () => false, registry?: Registry, pool: pg.Pool = test.db.pool): Promise<EventConsumer> {
   const attempts = new Map<string, number>();
   return startEventConsumer({
     kafka,
-    pool: test.db.pool,
+    pool,
+
     logger,
     groupId: `events-test-${randomUUID()}`,
     topics: [topic],
@@ -196,6 +199,63 @@ describe("consumer", () => {
       ]);
     } finally {
       await consumer.stop();
+    }
+  });
+
+  it("waits out a PostgreSQL outage longer than its poison retries: the effects come late, in order, and none is dead-lettered", async () => {
+    await test.db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    const server = new URL(test.url);
+    const proxy = await startFaultProxy({ host: server.hostname, port: Number(server.port) });
+    const throughProxy = new URL(test.url);
+    throughProxy.port = String(proxy.port);
+    const db = createDatabase(throughProxy.toString());
+    // The consumer's database is unreachable when the events arrive.
+    proxy.cut();
+    const consumer = await recordingConsumer(topic, undefined, undefined, db.pool);
+    try {
+      const cast = (castId: string) => ({ headers: toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, source, "c-1")), value: Buffer.from(toBinary(SpellCastSchema, spellCast(castId))) });
+      await produceRaw(topic, [cast("first"), cast("second"), cast("third")]);
+      // Three attempts 10 ms apart would have dead-lettered all three long before the outage ends.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(await effectsEventually(1, 0)).toBe(0);
+      proxy.restore();
+      expect(await effectsEventually(3)).toBe(3);
+      const { rows } = await test.db.pool.query<{ cast_id: string }>("SELECT cast_id FROM effects ORDER BY applied_order");
+      expect(rows.map((r) => r.cast_id)).toEqual(["first", "second", "third"]);
+      expect(await listDeadLetters(kafka, topic, 3_000)).toEqual([]);
+    } finally {
+      await consumer.stop();
+      await db.close();
+      await proxy.close();
+    }
+  });
+
+  it("retries an effect that waits on a lock for longer than its poison retries, instead of dead-lettering it", async () => {
+    await test.db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    // The consumer's sessions give up waiting on a lock after 100 ms (lock_not_available, as a service with a lock_timeout sees).
+    const impatient = new URL(test.url);
+    impatient.searchParams.set("options", "-c lock_timeout=100");
+    const db = createDatabase(impatient.toString());
+    const event = newCloudEvent(SpellCastSchema.typeName, source, "c-1");
+    // Another transaction holds the row the effect writes for 2.5 s, then gives it up.
+    const holder = await test.db.pool.connect();
+    await holder.query("BEGIN");
+    await holder.query("INSERT INTO effects (event_id, cast_id) VALUES ($1, 'holder')", [event.id]);
+    const consumer = await recordingConsumer(topic, undefined, undefined, db.pool);
+    try {
+      await produceRaw(topic, [{ headers: toKafkaHeaders(event), value: Buffer.from(toBinary(SpellCastSchema, spellCast("contended"))) }]);
+      await new Promise((r) => setTimeout(r, 2_500));
+      await holder.query("ROLLBACK");
+      expect(await effectsEventually(1)).toBe(1);
+      const { rows } = await test.db.pool.query<{ cast_id: string }>("SELECT cast_id FROM effects");
+      expect(rows.map((r) => r.cast_id)).toEqual(["contended"]);
+      expect(await listDeadLetters(kafka, topic, 3_000)).toEqual([]);
+    } finally {
+      holder.release();
+      await consumer.stop();
+      await db.close();
     }
   });
 

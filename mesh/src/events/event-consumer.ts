@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { domainOfPackage } from "../domain/contract-package.js";
 import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./cloud-event.js";
+import { isTransientFailure } from "./transient-failure.js";
 import { ensureTopics } from "./ensure-topics.js";
 
 /**
@@ -48,10 +49,19 @@ export interface EventConsumerOptions<Tx = pg.PoolClient> {
   readonly handlers: readonly EventHandler<Tx>[];
   /** What a handler works on inside the inbox transaction (the service's store bound to it). */
   readonly bind: (client: pg.PoolClient) => Tx;
-  /** Attempts before an event goes to the dead-letter topic. Default 5. */
+  /** Attempts before an event whose effect keeps failing by its own fault goes to the dead-letter topic. Default 5. */
   readonly maxAttempts?: number;
-  /** First retry delay, doubled each attempt. Default 100 ms. */
+  /** First retry delay, doubled each attempt up to maxBackoffMs. Default 100 ms. */
   readonly initialBackoffMs?: number;
+  /** Longest delay between two attempts. Default 30 s. */
+  readonly maxBackoffMs?: number;
+  /**
+   * How long an effect failing for the world's reasons (isTransientFailure: the
+   * database or a called service away) is retried, holding back the later
+   * events of its partition so their order holds, before it too goes to the
+   * dead-letter topic. Default 15 min.
+   */
+  readonly transientRetryMs?: number;
   /** Read topics from the beginning when the group has no offsets. Default true. */
   readonly fromBeginning?: boolean;
   /**
@@ -74,13 +84,19 @@ export interface EventConsumer {
  * Consumes events with effects exactly once: the effect and the event id go
  * into the service's database in one transaction (the inbox), so a
  * redelivery after a crash or a rebalance finds the id and changes nothing.
- * A failing effect is retried with backoff, then the event goes to
- * `<topic>.dlq` with the reason, and the consumer keeps going. So do events of
- * an unknown type and payloads that do not parse.
+ * A failing effect is retried with backoff. When the failure is the event's
+ * own (a poison message), it goes after a few attempts to `<topic>.dlq` with
+ * the reason, and the consumer keeps going; so do events of an unknown type
+ * and payloads that do not parse. When it is the world's (a PostgreSQL blip,
+ * a called service away), the partition waits and retries for minutes, so a
+ * short outage delays effects instead of skipping them, and later events of
+ * the same aggregate are never applied first.
  */
 export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>): Promise<EventConsumer> {
   const maxAttempts = options.maxAttempts ?? 5;
   const initialBackoffMs = options.initialBackoffMs ?? 100;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const transientRetryMs = options.transientRetryMs ?? 15 * 60_000;
   const handlers = new Map(options.handlers.map((h) => [h.schema.typeName, h]));
   // "chaos.combat.v1." per topic, worked out once: the types of a topic's own package that are read past.
   const ownTypePrefixes = new Map(options.topics.flatMap((topic) => {
@@ -90,6 +106,7 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
   const metrics = options.registry === undefined ? undefined : {
     processed: new Counter({ name: "chaos_events_processed_total", help: "Events whose effect was applied (or found already applied).", labelNames: ["topic", "outcome"], registers: [options.registry] }),
     lag: new Gauge({ name: "chaos_consumer_lag_messages", help: "Messages behind the partition's end, per topic and partition.", labelNames: ["topic", "partition"], registers: [options.registry] }),
+    retries: new Counter({ name: "chaos_event_effect_retries_total", help: "Retried effects, by whether the failure was the world's (transient) or the event's (poison).", labelNames: ["topic", "kind"], registers: [options.registry] }),
     latency: new Histogram({ name: "chaos_event_delivery_seconds", help: "From ce_time to effect committed.", labelNames: ["topic"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [options.registry] }),
   };
   await ensureTopics(options.kafka, options.topics.flatMap((topic) => [topic, deadLetterTopic(topic)]));
@@ -167,19 +184,38 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
     if (outcome === "applied" && Number.isFinite(produced)) metrics?.latency.observe({ topic }, (Date.now() - produced) / 1000);
   };
 
-  /** The careful path: one transaction per event, retries with backoff, then the dead-letter topic. */
-  const processOne = async (topic: string, partition: number, message: KafkaMessage): Promise<void> => {
+  /**
+   * The careful path: one transaction per event, retries with backoff, then
+   * the dead-letter topic. False when the consumer stops (or loses the
+   * partition) while it waits: the event is left for whoever reads on.
+   */
+  const processOne = async (topic: string, partition: number, message: KafkaMessage, control: PartitionControl): Promise<boolean> => {
     const parsed = decode(topic, message);
-    if ("reason" in parsed) return deadLetter(topic, partition, message, parsed.reason);
-    if ("ignored" in parsed) return observe(topic, "ignored", parsed.ignored);
+    if ("reason" in parsed) {
+      await deadLetter(topic, partition, message, parsed.reason);
+      return true;
+    }
+    if ("ignored" in parsed) {
+      observe(topic, "ignored", parsed.ignored);
+      return true;
+    }
+    const firstFailure = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         observe(topic, await apply(topic, parsed.event, parsed.handler, parsed.decoded), parsed.event);
-        return;
+        return true;
       } catch (error) {
-        if (attempt >= maxAttempts) return deadLetter(topic, partition, message, `effect failed ${attempt} times: ${(error as Error).message}`);
-        options.logger.warn({ topic, eventId: parsed.event.id, attempt, err: error }, "event effect failed; retrying");
-        await new Promise((r) => setTimeout(r, initialBackoffMs * 2 ** (attempt - 1)));
+        const transient = isTransientFailure(error);
+        const failingFor = Date.now() - firstFailure;
+        if (transient ? failingFor >= transientRetryMs : attempt >= maxAttempts) {
+          const why = transient ? `effect failed for ${Math.round(failingFor / 1000)} s (transient)` : `effect failed ${attempt} times`;
+          await deadLetter(topic, partition, message, `${why}: ${(error as Error).message}`);
+          return true;
+        }
+        const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
+        options.logger.warn({ topic, partition, eventId: parsed.event.id, attempt, transient, retryInMs: Math.round(delayMs), err: error }, "event effect failed; retrying");
+        metrics?.retries.inc({ topic, kind: transient ? "transient" : "poison" });
+        if (!(await control.wait(delayMs))) return false;
       }
     }
   };
@@ -200,7 +236,14 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
       else valid.push(p as Decoded<Tx>);
     }
     if (valid.length === 0) return true;
-    const client = await options.pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await options.pool.connect();
+    } catch (error) {
+      // The careful path waits out a database that is away; thrown from here, kafkajs would restart the whole consumer.
+      options.logger.warn({ topic, partition, err: error }, "no database connection for the batch; processing its events one by one");
+      return false;
+    }
     try {
       await client.query("BEGIN");
       const { rows } = await client.query<{ event_id: string }>(
@@ -240,9 +283,10 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
         await heartbeat();
         return;
       }
+      const control = partitionControl(heartbeat, () => isRunning() && !isStale());
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) return;
-        await processOne(batch.topic, batch.partition, message);
+        if (!(await processOne(batch.topic, batch.partition, message, control))) return;
         resolveOffset(message.offset);
         await heartbeat();
       }
@@ -253,6 +297,28 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
     async stop() {
       await consumer.disconnect();
       await producer.disconnect();
+    },
+  };
+}
+
+/** What a partition's careful path may do while it waits to retry. */
+interface PartitionControl {
+  /** Waits `ms`, heartbeating so the group keeps the partition here; false when the consumer should let go instead. */
+  wait(ms: number): Promise<boolean>;
+}
+
+function partitionControl(heartbeat: () => Promise<void>, stillOurs: () => boolean): PartitionControl {
+  // Below the session timeout's sixth at the shortest session the broker allows (6 s): a long wait never costs the partition.
+  const sliceMs = 1_000;
+  return {
+    async wait(ms) {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        if (!stillOurs()) return false;
+        await new Promise((r) => setTimeout(r, Math.min(sliceMs, until - Date.now())));
+        await heartbeat().catch(() => undefined);
+      }
+      return stillOurs();
     },
   };
 }

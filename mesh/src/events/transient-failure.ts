@@ -1,0 +1,45 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/**
+ * SQLSTATE classes and codes that say "try again later", not "this event is
+ * bad": connection exceptions (08), transaction rollbacks such as
+ * serialization failures and deadlocks (40), insufficient resources (53),
+ * operator intervention such as a server shutting down or a cancelled
+ * statement (57), and a lock not available (55P03).
+ */
+const transientSqlStateClasses = new Set(["08", "40", "53", "57"]);
+const transientSqlStates = new Set(["55P03"]);
+
+/** Socket errors of a dependency that is away for now. */
+const transientSocketErrors = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+
+/** Status codes of a called service that say it may work on a later try (gRFC A6's retryable set plus the overloaded and timed out). */
+const transientCallCodes = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Aborted]);
+
+/**
+ * node-postgres reports a lost connection with messages, not codes. Matched
+ * here only, and only these: anything else is the event's fault until shown
+ * otherwise.
+ */
+const lostConnectionMessages = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i, /Connection is closed/i];
+
+/**
+ * Whether an effect's failure is the world's (a database or service away for
+ * a while: wait, keep order, try again) rather than the event's (a poison
+ * message: retry a few times, then the dead-letter topic). Errors that say
+ * neither count as the event's, so an unknown bug cannot stall a partition
+ * forever.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  if (error instanceof ConnectError) return transientCallCodes.has(error.code);
+  if (typeof error !== "object" || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (code.length === 5 && (transientSqlStateClasses.has(code.slice(0, 2)) || transientSqlStates.has(code))) return true;
+    if (transientSocketErrors.has(code)) return true;
+  }
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === "string" && lostConnectionMessages.some((pattern) => pattern.test(message))) return true;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== error && isTransientFailure(cause);
+}
