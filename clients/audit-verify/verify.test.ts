@@ -1,0 +1,131 @@
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { toJson } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AuditInternalService } from "@chaos/gen/chaos/audit/v1/audit_internal_service_pb.js";
+import { ActorKind, AuditRecordSchema, Outcome } from "@chaos/gen/chaos/audit/v1/audit_record_pb.js";
+import { AuditService } from "@chaos/gen/chaos/audit/v1/audit_service_pb.js";
+import { ensureGoClientTools } from "../../scripts/contracts/toolchain.js";
+import { useStack } from "../../scripts/test/stack.js";
+
+// Anyone holding an export can check the chains without the service's code:
+// grpcurl (reflection, the operator's SVID) exports them, and a Python
+// program using nothing but its standard library verifies them.
+const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SHARDS: "4" } });
+const auditInternal = () => stack.operator.client(AuditInternalService, "audit");
+const audit = () => stack.operator.client(AuditService, "audit");
+const verifier = fileURLToPath(new URL("./verify.py", import.meta.url));
+let grpcurl: string;
+
+beforeAll(async () => {
+  grpcurl = (await ensureGoClientTools()).grpcurl;
+  for (let i = 0; i < 30; i++) {
+    await auditInternal().appendAuditRecord({
+      recordId: randomUUID(),
+      actorKind: i % 4 === 0 ? ActorKind.ANONYMOUS : ActorKind.ADMIN,
+      actorId: i % 4 === 0 ? "" : `admin-${i % 5}`,
+      action: "payment.refund.approve",
+      resource: `order/${i}`,
+      outcome: i % 3 === 0 ? Outcome.DENIED : Outcome.SUCCESS,
+      sourceIp: "2001:db8::7",
+      userAgent: "Konsole/1.0 (Ünïcödé; 日本語)",
+      details: { amount: String(i * 10), note: "line one\nline \"two\", with, commas: 12:3," },
+      occurTime: timestampFromMs(Date.now() - i * 1001),
+    });
+  }
+}, 900_000);
+
+/** The partitions of an export, those with the most records first (the tampering below needs a few records in each). */
+function partitionsOf(exportText: string): string[] {
+  const counts = new Map<string, number>();
+  for (const [, partition] of exportText.matchAll(/"partition": "([^"]+)"/g)) counts.set(partition!, (counts.get(partition!) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([partition]) => partition);
+}
+
+/** What grpcurl prints for ExportAuditRecords on audit's internal face, as the operator. */
+function exported(): string {
+  const operator = stack.pki.paths("operator");
+  const result = spawnSync(
+    grpcurl,
+    ["-cacert", operator.bundle, "-cert", operator.cert, "-key", operator.key, "-d", "{}", `127.0.0.1:${stack.ports.audit!.internal}`, "chaos.audit.v1.AuditInternalService/ExportAuditRecords"],
+    { encoding: "utf8", timeout: 30_000 },
+  );
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  return result.stdout;
+}
+
+function verify(input: string): { code: number | null; out: string } {
+  const result = spawnSync("python3", [verifier], { input, encoding: "utf8", timeout: 30_000 });
+  return { code: result.status, out: result.stdout + result.stderr };
+}
+
+/** Runs one statement as the database's owner (the admin): what someone with the database's keys could do. */
+async function asOwner<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> {
+  const owner = new pg.Client(stack.databaseUrl("audit"));
+  await owner.connect();
+  try {
+    return (await owner.query<R>(sql, values)).rows;
+  } finally {
+    await owner.end();
+  }
+}
+
+/** The hash verify.py computes for a record in protobuf JSON: a forger's tool. */
+function pythonHash(record: unknown): string {
+  const script = `import json, sys; sys.path.insert(0, ${JSON.stringify(path.dirname(verifier))}); import verify; print(verify.record_hash(verify.normalised(json.load(sys.stdin))))`;
+  const result = spawnSync("python3", ["-c", script], { input: JSON.stringify(record), encoding: "utf8", timeout: 30_000 });
+  expect(result.stderr).toBe("");
+  return result.stdout.trim();
+}
+
+describe("clients/audit-verify (grpcurl export, Python standard library)", () => {
+  it("finds the service's chains intact", async () => {
+    const text = exported();
+    const partitions = partitionsOf(text);
+    // The 30 appended here and identity's signing key rotation at its start.
+    const records = [...text.matchAll(/"partition": /g)].length;
+    expect(records).toBe(31);
+    const result = verify(text);
+    expect(result.out).toContain(`intact: ${records} records in ${partitions.length} partitions`);
+    expect(result.code).toBe(0);
+    expect((await audit().verifyAuditChain({})).intact).toBe(true);
+  });
+
+  it("names the partition and sequence of a record the database's owner edited, as does VerifyAuditChain", async () => {
+    const first = partitionsOf(exported())[0]!;
+    await asOwner("UPDATE audit_records SET details = jsonb_set(details, '{amount}', '\"9999\"') WHERE partition = $1 AND sequence = 3", [first]);
+
+    const result = verify(exported());
+    expect(result.code).toBe(1);
+    expect(result.out).toContain(`chain broken: partition ${first}, sequence 3 (hash does not match the record's content)`);
+    const verdict = await audit().verifyAuditChain({});
+    expect(verdict.intact).toBe(false);
+    expect(verdict.firstBreak).toMatchObject({ partition: first, sequence: 3n, problem: "hash does not match the record's content" });
+  });
+
+  it("names the gap a removed record leaves, and the link an edit with a recomputed hash breaks", async () => {
+    const partitions = partitionsOf(exported());
+    const second = partitions[1]!;
+    await asOwner("DELETE FROM audit_records WHERE partition = $1 AND sequence = 2", [second]);
+    expect(verify(exported()).out).toContain(`BROKEN  partition ${second} sequence 2: sequence 2 is missing (the next record is 3)`);
+    expect((await audit().verifyAuditChain({ partition: second })).firstBreak).toMatchObject({ partition: second, sequence: 2n });
+
+    // A forger who recomputes the edited record's hash still breaks the next record's link.
+    const third = partitions[2]!;
+    const [{ record_id: recordId }] = (await asOwner<{ record_id: string }>("SELECT record_id::text FROM audit_records WHERE partition = $1 AND sequence = 1", [third])) as [{ record_id: string }];
+    const forged = { ...toJson(AuditRecordSchema, (await audit().getAuditRecord({ recordId })).record!), outcome: "OUTCOME_SUCCESS", action: "payment.refund.cancel" };
+    await asOwner("UPDATE audit_records SET action = $2, outcome = $3, hash = $4 WHERE partition = $1 AND sequence = 1", [third, forged.action, forged.outcome, pythonHash(forged)]);
+    expect(verify(exported()).out).toContain(`BROKEN  partition ${third} sequence 2: previous_hash does not match the hash of sequence 1`);
+    expect((await audit().verifyAuditChain({ partition: third })).firstBreak).toMatchObject({ partition: third, sequence: 2n, problem: "previous_hash does not match the hash of sequence 1" });
+  });
+
+  it("refuses input that is not audit records (exit 2)", () => {
+    expect(verify('{"hello": "world"}').code).toBe(2);
+    expect(verify("not json").code).toBe(2);
+  });
+});
