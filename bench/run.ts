@@ -13,10 +13,11 @@ import { runMeshBench } from "./mesh-bench.js";
 import { runFireballBench, type FireballBenchRow } from "./fireball-bench.js";
 import type { CpuReading } from "./cpu-meter.js";
 import { runEconomyBench, type EconomyBenchResult } from "./economy-bench.js";
+import { runChatFanoutBench, type ChatFanoutResult } from "./chat-fanout.js";
 
 // `npm run bench -- fireball` runs only the named benchmarks and prints them;
 // a full run (no names) also rewrites bench/RESULTS.md.
-const known = ["mesh", "events", "fireball", "economy"] as const;
+const known = ["mesh", "events", "fireball", "economy", "chat"] as const;
 const asked = process.argv.slice(2);
 for (const name of asked) if (!(known as readonly string[]).includes(name)) throw new Error(`unknown benchmark "${name}" (known: ${known.join(", ")})`);
 const wants = (name: (typeof known)[number]) => asked.length === 0 || asked.includes(name);
@@ -27,6 +28,7 @@ try {
   const events = wants("events") ? await runEventsBench(endpoints.kafkaBrokers, endpoints.postgresAdminUrl) : undefined;
   const fireball = wants("fireball") ? await runFireballBench(endpoints) : undefined;
   const economy = wants("economy") ? await runEconomyBench(endpoints) : undefined;
+  const chat = wants("chat") ? await runChatFanoutBench(endpoints) : undefined;
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const lines = [
     "# Benchmarks",
@@ -37,11 +39,32 @@ try {
     ...(events === undefined ? [] : eventsTable(events)),
     ...(fireball === undefined ? [] : fireballTable(fireball)),
     ...(economy === undefined ? [] : economyTable(economy)),
+    ...(chat === undefined ? [] : chatTable(chat)),
   ];
   if (asked.length === 0) fs.writeFileSync(path.join(repoRoot, "bench", "RESULTS.md"), lines.join("\n"));
   console.log(lines.join("\n"));
 } finally {
   await stopInfra(started);
+}
+
+function chatTable(chat: ChatFanoutResult): string[] {
+  const bareOf = (mode: string) => chat.rows.find((r) => r.path.startsWith("bare") && r.mode === mode);
+  const lines = [
+    "## Chat fan-out (issue 12): one zone channel, 1,000 live subscribers, through the gateway, next to bare Redis pub/sub",
+    "",
+    `${chat.plan.subscribers} StreamMessages subscribers on ${chat.plan.connections} HTTP/2 connections to the gateway; flat out: ${chat.plan.writers} writers for ${chat.plan.flatOutSeconds} s; paced: one writer at half the flat-out rate for ${chat.plan.pacedSeconds} s. Latency: post sent → each subscriber's receipt. Bare payload: chat's own notice, ${chat.payloadBytes} bytes.`,
+    "",
+    "| path | mode | posts/s | deliveries/s | p50 ms | p99 ms | deliveries/s vs bare | p99 vs bare | missing |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const r of chat.rows) {
+    const bare = bareOf(r.mode);
+    const ratio = bare === undefined ? "-" : (r.deliveriesPerSecond / bare.deliveriesPerSecond).toFixed(3);
+    const p99 = bare === undefined ? "-" : `${(r.p99Ms / bare.p99Ms).toFixed(1)}x`;
+    lines.push(`| ${r.path} | ${r.mode} | ${r.postsPerSecond.toFixed(0)} | ${r.deliveriesPerSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${ratio} | ${p99} | ${r.missing} |`);
+  }
+  lines.push("", "All subscribers, writers and the bare Redis clients run in the bench's Node process, on the same 2 cores as the services, PostgreSQL, Redis and Kafka.", "");
+  return lines;
 }
 
 function eventsTable(events: Awaited<ReturnType<typeof runEventsBench>>): string[] {
