@@ -26,6 +26,13 @@ export function toRoles(names: readonly string[]): Role[] {
   return names.flatMap((name) => (roleValues[name] === undefined ? [] : [roleValues[name]]));
 }
 
+/** The role names of the contract's Role values; every account keeps "player". */
+export function roleNamesOf(roles: readonly Role[]): string[] {
+  const names = new Set([playerRole]);
+  for (const [name, value] of Object.entries(roleValues)) if (roles.includes(value)) names.add(name);
+  return [...names];
+}
+
 /** Emails compare case-insensitively: everyone types them in whatever case. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();

@@ -3,7 +3,7 @@ import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import type { IdentityStore } from "../store/identity-store.js";
 import { normalizeEmail, playerRole, type AccountRecord } from "./account.js";
-import { accountRegistered } from "./identity-events.js";
+import { accountRegistered, accountRolesChanged, sessionRevoked } from "./identity-events.js";
 import { hashPassword } from "./password-hash.js";
 import { passwordWeakness } from "./password-policy.js";
 
@@ -13,6 +13,14 @@ export interface Accounts {
   register(email: string, password: string): Promise<AccountRecord>;
   /** The account, or ACCOUNT_NOT_FOUND. */
   get(accountId: string): Promise<AccountRecord>;
+  /** The account with this email, or ACCOUNT_NOT_FOUND. */
+  getByEmail(email: string): Promise<AccountRecord>;
+  /**
+   * Replaces the account's roles (names; "player" always stays), with an
+   * AccountRolesChanged event. Taking a role away ends the account's open
+   * sessions in the same transaction, so no token outlives it.
+   */
+  setRoles(accountId: string, roles: readonly string[], reason: string): Promise<{ account: AccountRecord; revokedSessions: number }>;
 }
 
 /** Accounts in `store`. */
@@ -40,10 +48,36 @@ export function createAccounts(store: IdentityStore): Accounts {
     },
     async get(accountId) {
       const account = await store.accounts.byId(accountId);
-      if (account === undefined) throw new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
+      if (account === undefined) throw notFound();
       return account;
     },
+    async getByEmail(email) {
+      const account = await store.accounts.byEmail(normalizeEmail(email));
+      if (account === undefined) throw notFound();
+      return account;
+    },
+    setRoles: (accountId, wanted, reason) =>
+      store.transaction(async (tx) => {
+        const account = await tx.accounts.lock(accountId);
+        if (account === undefined) throw notFound();
+        const roles = [...new Set([playerRole, ...wanted])];
+        const now = new Date();
+        await tx.accounts.setRoles(accountId, roles);
+        let revoked: string[] = [];
+        if (account.roles.some((role) => !roles.includes(role))) {
+          revoked = await tx.sessions.revokeOpen(accountId, "admin", now);
+        }
+        await tx.publish([
+          accountRolesChanged(accountId, account.roles, roles, reason, now.getTime()),
+          ...revoked.map((sessionId) => sessionRevoked(accountId, sessionId, "admin", now.getTime())),
+        ]);
+        return { account: { ...account, roles }, revokedSessions: revoked.length };
+      }),
   };
+}
+
+function notFound(): DomainError {
+  return new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
 }
 
 const weakPasswordMessages: Record<NonNullable<ReturnType<typeof passwordWeakness>>, string> = {

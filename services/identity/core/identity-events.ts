@@ -3,6 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   AccountLockedSchema,
   AccountRegisteredSchema,
+  AccountRolesChangedSchema,
   LoginFailedSchema,
   LoginSucceededSchema,
   MfaCheckFailedSchema,
@@ -25,6 +26,16 @@ const topic = () => topicName("identity", "accounts");
 /** AccountRegistered. */
 export function accountRegistered(accountId: string, email: string, roles: readonly string[], at: number): OutgoingEvent {
   return { topic: topic(), aggregateId: accountId, schema: AccountRegisteredSchema, message: create(AccountRegisteredSchema, { accountId, email, roles: toRoles(roles), registerTime: timestampFromMs(at) }) };
+}
+
+/** AccountRolesChanged. */
+export function accountRolesChanged(accountId: string, previous: readonly string[], roles: readonly string[], reason: string, at: number): OutgoingEvent {
+  return {
+    topic: topic(),
+    aggregateId: accountId,
+    schema: AccountRolesChangedSchema,
+    message: create(AccountRolesChangedSchema, { accountId, previousRoles: toRoles(previous), roles: toRoles(roles), reason, changeTime: timestampFromMs(at) }),
+  };
 }
 
 /** LoginSucceeded. */

@@ -17,6 +17,8 @@ export interface AccountRows {
    * of one code cannot both pass); false when it is not.
    */
   advanceMfaStep(accountId: string, step: number): Promise<boolean>;
+  /** Replaces the account's roles (names, as tokens carry them). */
+  setRoles(accountId: string, roles: readonly string[]): Promise<void>;
   /** Enrolment: a new sealed secret, MFA not on yet. */
   setMfaSecret(accountId: string, sealedSecret: Buffer): Promise<void>;
   /** Turns MFA on, replacing any recovery codes with these hashes. */
@@ -80,6 +82,9 @@ export function accountRows(sql: Queryable): AccountRows {
         [accountId, step],
       );
       return rowCount === 1;
+    },
+    async setRoles(accountId, roles) {
+      await sql.query(`UPDATE accounts SET roles = $2 WHERE account_id = $1`, [accountId, roles]);
     },
     async setMfaSecret(accountId, sealedSecret) {
       await sql.query(`UPDATE accounts SET mfa_secret = $2, mfa_enabled = false, mfa_last_step = NULL WHERE account_id = $1`, [accountId, sealedSecret]);

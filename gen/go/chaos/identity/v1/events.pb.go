@@ -847,6 +847,83 @@ func (x *SigningKeyRotated) GetRotateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// AccountRolesChanged is emitted when an operator replaces an account's roles.
+type AccountRolesChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccountId     string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	PreviousRoles []Role                 `protobuf:"varint,2,rep,packed,name=previous_roles,json=previousRoles,proto3,enum=chaos.identity.v1.Role" json:"previous_roles,omitempty"`
+	Roles         []Role                 `protobuf:"varint,3,rep,packed,name=roles,proto3,enum=chaos.identity.v1.Role" json:"roles,omitempty"`
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	ChangeTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccountRolesChanged) Reset() {
+	*x = AccountRolesChanged{}
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountRolesChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountRolesChanged) ProtoMessage() {}
+
+func (x *AccountRolesChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountRolesChanged.ProtoReflect.Descriptor instead.
+func (*AccountRolesChanged) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AccountRolesChanged) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *AccountRolesChanged) GetPreviousRoles() []Role {
+	if x != nil {
+		return x.PreviousRoles
+	}
+	return nil
+}
+
+func (x *AccountRolesChanged) GetRoles() []Role {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *AccountRolesChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AccountRolesChanged) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
 var File_chaos_identity_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_events_proto_rawDesc = "" +
@@ -941,7 +1018,15 @@ const file_chaos_identity_v1_events_proto_rawDesc = "" +
 	"\x03kid\x18\x01 \x01(\tR\x03kid\x12!\n" +
 	"\fretired_kids\x18\x02 \x03(\tR\vretiredKids\x12;\n" +
 	"\vrotate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"rotateTimeB\xbb\x01\n" +
+	"rotateTime\"\xf8\x01\n" +
+	"\x13AccountRolesChanged\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12>\n" +
+	"\x0eprevious_roles\x18\x02 \x03(\x0e2\x17.chaos.identity.v1.RoleR\rpreviousRoles\x12-\n" +
+	"\x05roles\x18\x03 \x03(\x0e2\x17.chaos.identity.v1.RoleR\x05roles\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
+	"\vchange_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTimeB\xbb\x01\n" +
 	"\x15com.chaos.identity.v1B\vEventsProtoP\x01Z/chaos.world/gen/go/chaos/identity/v1;identityv1\xa2\x02\x03CIX\xaa\x02\x11Chaos.Identity.V1\xca\x02\x11Chaos\\Identity\\V1\xe2\x02\x1dChaos\\Identity\\V1\\GPBMetadata\xea\x02\x13Chaos::Identity::V1b\x06proto3"
 
 var (
@@ -956,7 +1041,7 @@ func file_chaos_identity_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_identity_v1_events_proto_rawDescData
 }
 
-var file_chaos_identity_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_chaos_identity_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_chaos_identity_v1_events_proto_goTypes = []any{
 	(*AccountRegistered)(nil),         // 0: chaos.identity.v1.AccountRegistered
 	(*LoginSucceeded)(nil),            // 1: chaos.identity.v1.LoginSucceeded
@@ -970,28 +1055,32 @@ var file_chaos_identity_v1_events_proto_goTypes = []any{
 	(*MfaCheckFailed)(nil),            // 9: chaos.identity.v1.MfaCheckFailed
 	(*SessionRefreshed)(nil),          // 10: chaos.identity.v1.SessionRefreshed
 	(*SigningKeyRotated)(nil),         // 11: chaos.identity.v1.SigningKeyRotated
-	(Role)(0),                         // 12: chaos.identity.v1.Role
-	(*timestamppb.Timestamp)(nil),     // 13: google.protobuf.Timestamp
+	(*AccountRolesChanged)(nil),       // 12: chaos.identity.v1.AccountRolesChanged
+	(Role)(0),                         // 13: chaos.identity.v1.Role
+	(*timestamppb.Timestamp)(nil),     // 14: google.protobuf.Timestamp
 }
 var file_chaos_identity_v1_events_proto_depIdxs = []int32{
-	12, // 0: chaos.identity.v1.AccountRegistered.roles:type_name -> chaos.identity.v1.Role
-	13, // 1: chaos.identity.v1.AccountRegistered.register_time:type_name -> google.protobuf.Timestamp
-	13, // 2: chaos.identity.v1.LoginSucceeded.login_time:type_name -> google.protobuf.Timestamp
-	13, // 3: chaos.identity.v1.LoginFailed.attempt_time:type_name -> google.protobuf.Timestamp
-	13, // 4: chaos.identity.v1.AccountLocked.unlock_time:type_name -> google.protobuf.Timestamp
-	13, // 5: chaos.identity.v1.MfaEnabled.enable_time:type_name -> google.protobuf.Timestamp
-	13, // 6: chaos.identity.v1.MfaDisabled.disable_time:type_name -> google.protobuf.Timestamp
-	13, // 7: chaos.identity.v1.SessionRevoked.revoke_time:type_name -> google.protobuf.Timestamp
-	13, // 8: chaos.identity.v1.RefreshTokenReuseDetected.detect_time:type_name -> google.protobuf.Timestamp
-	13, // 9: chaos.identity.v1.MfaEnrollmentStarted.enroll_time:type_name -> google.protobuf.Timestamp
-	13, // 10: chaos.identity.v1.MfaCheckFailed.attempt_time:type_name -> google.protobuf.Timestamp
-	13, // 11: chaos.identity.v1.SessionRefreshed.refresh_time:type_name -> google.protobuf.Timestamp
-	13, // 12: chaos.identity.v1.SigningKeyRotated.rotate_time:type_name -> google.protobuf.Timestamp
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	13, // 0: chaos.identity.v1.AccountRegistered.roles:type_name -> chaos.identity.v1.Role
+	14, // 1: chaos.identity.v1.AccountRegistered.register_time:type_name -> google.protobuf.Timestamp
+	14, // 2: chaos.identity.v1.LoginSucceeded.login_time:type_name -> google.protobuf.Timestamp
+	14, // 3: chaos.identity.v1.LoginFailed.attempt_time:type_name -> google.protobuf.Timestamp
+	14, // 4: chaos.identity.v1.AccountLocked.unlock_time:type_name -> google.protobuf.Timestamp
+	14, // 5: chaos.identity.v1.MfaEnabled.enable_time:type_name -> google.protobuf.Timestamp
+	14, // 6: chaos.identity.v1.MfaDisabled.disable_time:type_name -> google.protobuf.Timestamp
+	14, // 7: chaos.identity.v1.SessionRevoked.revoke_time:type_name -> google.protobuf.Timestamp
+	14, // 8: chaos.identity.v1.RefreshTokenReuseDetected.detect_time:type_name -> google.protobuf.Timestamp
+	14, // 9: chaos.identity.v1.MfaEnrollmentStarted.enroll_time:type_name -> google.protobuf.Timestamp
+	14, // 10: chaos.identity.v1.MfaCheckFailed.attempt_time:type_name -> google.protobuf.Timestamp
+	14, // 11: chaos.identity.v1.SessionRefreshed.refresh_time:type_name -> google.protobuf.Timestamp
+	14, // 12: chaos.identity.v1.SigningKeyRotated.rotate_time:type_name -> google.protobuf.Timestamp
+	13, // 13: chaos.identity.v1.AccountRolesChanged.previous_roles:type_name -> chaos.identity.v1.Role
+	13, // 14: chaos.identity.v1.AccountRolesChanged.roles:type_name -> chaos.identity.v1.Role
+	14, // 15: chaos.identity.v1.AccountRolesChanged.change_time:type_name -> google.protobuf.Timestamp
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_chaos_identity_v1_events_proto_init() }
@@ -1006,7 +1095,7 @@ func file_chaos_identity_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_identity_v1_events_proto_rawDesc), len(file_chaos_identity_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

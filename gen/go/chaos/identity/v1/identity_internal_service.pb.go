@@ -284,6 +284,161 @@ func (x *CheckSessionResponse) GetActive() bool {
 	return false
 }
 
+// SetAccountRolesRequest names the account, its new roles and why.
+type SetAccountRolesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Account:
+	//
+	//	*SetAccountRolesRequest_AccountId
+	//	*SetAccountRolesRequest_Email
+	Account isSetAccountRolesRequest_Account `protobuf_oneof:"account"`
+	// The whole new set; every account keeps ROLE_PLAYER.
+	Roles []Role `protobuf:"varint,3,rep,packed,name=roles,proto3,enum=chaos.identity.v1.Role" json:"roles,omitempty"`
+	// Recorded in the audit trail.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAccountRolesRequest) Reset() {
+	*x = SetAccountRolesRequest{}
+	mi := &file_chaos_identity_v1_identity_internal_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAccountRolesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAccountRolesRequest) ProtoMessage() {}
+
+func (x *SetAccountRolesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_internal_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAccountRolesRequest.ProtoReflect.Descriptor instead.
+func (*SetAccountRolesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_internal_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SetAccountRolesRequest) GetAccount() isSetAccountRolesRequest_Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *SetAccountRolesRequest) GetAccountId() string {
+	if x != nil {
+		if x, ok := x.Account.(*SetAccountRolesRequest_AccountId); ok {
+			return x.AccountId
+		}
+	}
+	return ""
+}
+
+func (x *SetAccountRolesRequest) GetEmail() string {
+	if x != nil {
+		if x, ok := x.Account.(*SetAccountRolesRequest_Email); ok {
+			return x.Email
+		}
+	}
+	return ""
+}
+
+func (x *SetAccountRolesRequest) GetRoles() []Role {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *SetAccountRolesRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type isSetAccountRolesRequest_Account interface {
+	isSetAccountRolesRequest_Account()
+}
+
+type SetAccountRolesRequest_AccountId struct {
+	AccountId string `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3,oneof"`
+}
+
+type SetAccountRolesRequest_Email struct {
+	Email string `protobuf:"bytes,2,opt,name=email,proto3,oneof"`
+}
+
+func (*SetAccountRolesRequest_AccountId) isSetAccountRolesRequest_Account() {}
+
+func (*SetAccountRolesRequest_Email) isSetAccountRolesRequest_Account() {}
+
+// SetAccountRolesResponse is the account as it is now.
+type SetAccountRolesResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Account *Account               `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	// Sessions ended because a role was taken away.
+	RevokedSessions int32 `protobuf:"varint,2,opt,name=revoked_sessions,json=revokedSessions,proto3" json:"revoked_sessions,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SetAccountRolesResponse) Reset() {
+	*x = SetAccountRolesResponse{}
+	mi := &file_chaos_identity_v1_identity_internal_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAccountRolesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAccountRolesResponse) ProtoMessage() {}
+
+func (x *SetAccountRolesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_internal_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAccountRolesResponse.ProtoReflect.Descriptor instead.
+func (*SetAccountRolesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_internal_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SetAccountRolesResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *SetAccountRolesResponse) GetRevokedSessions() int32 {
+	if x != nil {
+		return x.RevokedSessions
+	}
+	return 0
+}
+
 var File_chaos_identity_v1_identity_internal_service_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_identity_internal_service_proto_rawDesc = "" +
@@ -301,11 +456,24 @@ const file_chaos_identity_v1_identity_internal_service_proto_rawDesc = "" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\tsessionId\".\n" +
 	"\x14CheckSessionResponse\x12\x16\n" +
-	"\x06active\x18\x01 \x01(\bR\x06active2\xc8\x02\n" +
+	"\x06active\x18\x01 \x01(\bR\x06active\"\xe3\x01\n" +
+	"\x16SetAccountRolesRequest\x12)\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\taccountId\x12\"\n" +
+	"\x05email\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x18\xfe\x01`\x01H\x00R\x05email\x12D\n" +
+	"\x05roles\x18\x03 \x03(\x0e2\x17.chaos.identity.v1.RoleB\x15\xbaH\x12\x92\x01\x0f\b\x01\x10\b\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x05roles\x12\"\n" +
+	"\x06reason\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reasonB\x10\n" +
+	"\aaccount\x12\x05\xbaH\x02\b\x01\"z\n" +
+	"\x17SetAccountRolesResponse\x124\n" +
+	"\aaccount\x18\x01 \x01(\v2\x1a.chaos.identity.v1.AccountR\aaccount\x12)\n" +
+	"\x10revoked_sessions\x18\x02 \x01(\x05R\x0frevokedSessions2\xb2\x03\n" +
 	"\x17IdentityInternalService\x12e\n" +
 	"\x0eListPublicKeys\x12(.chaos.identity.v1.ListPublicKeysRequest\x1a).chaos.identity.v1.ListPublicKeysResponse\x12e\n" +
 	"\x0eGetAccountById\x12(.chaos.identity.v1.GetAccountByIdRequest\x1a).chaos.identity.v1.GetAccountByIdResponse\x12_\n" +
-	"\fCheckSession\x12&.chaos.identity.v1.CheckSessionRequest\x1a'.chaos.identity.v1.CheckSessionResponseB\xcc\x01\n" +
+	"\fCheckSession\x12&.chaos.identity.v1.CheckSessionRequest\x1a'.chaos.identity.v1.CheckSessionResponse\x12h\n" +
+	"\x0fSetAccountRoles\x12).chaos.identity.v1.SetAccountRolesRequest\x1a*.chaos.identity.v1.SetAccountRolesResponseB\xcc\x01\n" +
 	"\x15com.chaos.identity.v1B\x1cIdentityInternalServiceProtoP\x01Z/chaos.world/gen/go/chaos/identity/v1;identityv1\xa2\x02\x03CIX\xaa\x02\x11Chaos.Identity.V1\xca\x02\x11Chaos\\Identity\\V1\xe2\x02\x1dChaos\\Identity\\V1\\GPBMetadata\xea\x02\x13Chaos::Identity::V1b\x06proto3"
 
 var (
@@ -320,31 +488,38 @@ func file_chaos_identity_v1_identity_internal_service_proto_rawDescGZIP() []byte
 	return file_chaos_identity_v1_identity_internal_service_proto_rawDescData
 }
 
-var file_chaos_identity_v1_identity_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_chaos_identity_v1_identity_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_chaos_identity_v1_identity_internal_service_proto_goTypes = []any{
-	(*ListPublicKeysRequest)(nil),  // 0: chaos.identity.v1.ListPublicKeysRequest
-	(*ListPublicKeysResponse)(nil), // 1: chaos.identity.v1.ListPublicKeysResponse
-	(*GetAccountByIdRequest)(nil),  // 2: chaos.identity.v1.GetAccountByIdRequest
-	(*GetAccountByIdResponse)(nil), // 3: chaos.identity.v1.GetAccountByIdResponse
-	(*CheckSessionRequest)(nil),    // 4: chaos.identity.v1.CheckSessionRequest
-	(*CheckSessionResponse)(nil),   // 5: chaos.identity.v1.CheckSessionResponse
-	(*PublicKey)(nil),              // 6: chaos.identity.v1.PublicKey
-	(*Account)(nil),                // 7: chaos.identity.v1.Account
+	(*ListPublicKeysRequest)(nil),   // 0: chaos.identity.v1.ListPublicKeysRequest
+	(*ListPublicKeysResponse)(nil),  // 1: chaos.identity.v1.ListPublicKeysResponse
+	(*GetAccountByIdRequest)(nil),   // 2: chaos.identity.v1.GetAccountByIdRequest
+	(*GetAccountByIdResponse)(nil),  // 3: chaos.identity.v1.GetAccountByIdResponse
+	(*CheckSessionRequest)(nil),     // 4: chaos.identity.v1.CheckSessionRequest
+	(*CheckSessionResponse)(nil),    // 5: chaos.identity.v1.CheckSessionResponse
+	(*SetAccountRolesRequest)(nil),  // 6: chaos.identity.v1.SetAccountRolesRequest
+	(*SetAccountRolesResponse)(nil), // 7: chaos.identity.v1.SetAccountRolesResponse
+	(*PublicKey)(nil),               // 8: chaos.identity.v1.PublicKey
+	(*Account)(nil),                 // 9: chaos.identity.v1.Account
+	(Role)(0),                       // 10: chaos.identity.v1.Role
 }
 var file_chaos_identity_v1_identity_internal_service_proto_depIdxs = []int32{
-	6, // 0: chaos.identity.v1.ListPublicKeysResponse.keys:type_name -> chaos.identity.v1.PublicKey
-	7, // 1: chaos.identity.v1.GetAccountByIdResponse.account:type_name -> chaos.identity.v1.Account
-	0, // 2: chaos.identity.v1.IdentityInternalService.ListPublicKeys:input_type -> chaos.identity.v1.ListPublicKeysRequest
-	2, // 3: chaos.identity.v1.IdentityInternalService.GetAccountById:input_type -> chaos.identity.v1.GetAccountByIdRequest
-	4, // 4: chaos.identity.v1.IdentityInternalService.CheckSession:input_type -> chaos.identity.v1.CheckSessionRequest
-	1, // 5: chaos.identity.v1.IdentityInternalService.ListPublicKeys:output_type -> chaos.identity.v1.ListPublicKeysResponse
-	3, // 6: chaos.identity.v1.IdentityInternalService.GetAccountById:output_type -> chaos.identity.v1.GetAccountByIdResponse
-	5, // 7: chaos.identity.v1.IdentityInternalService.CheckSession:output_type -> chaos.identity.v1.CheckSessionResponse
-	5, // [5:8] is the sub-list for method output_type
-	2, // [2:5] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	8,  // 0: chaos.identity.v1.ListPublicKeysResponse.keys:type_name -> chaos.identity.v1.PublicKey
+	9,  // 1: chaos.identity.v1.GetAccountByIdResponse.account:type_name -> chaos.identity.v1.Account
+	10, // 2: chaos.identity.v1.SetAccountRolesRequest.roles:type_name -> chaos.identity.v1.Role
+	9,  // 3: chaos.identity.v1.SetAccountRolesResponse.account:type_name -> chaos.identity.v1.Account
+	0,  // 4: chaos.identity.v1.IdentityInternalService.ListPublicKeys:input_type -> chaos.identity.v1.ListPublicKeysRequest
+	2,  // 5: chaos.identity.v1.IdentityInternalService.GetAccountById:input_type -> chaos.identity.v1.GetAccountByIdRequest
+	4,  // 6: chaos.identity.v1.IdentityInternalService.CheckSession:input_type -> chaos.identity.v1.CheckSessionRequest
+	6,  // 7: chaos.identity.v1.IdentityInternalService.SetAccountRoles:input_type -> chaos.identity.v1.SetAccountRolesRequest
+	1,  // 8: chaos.identity.v1.IdentityInternalService.ListPublicKeys:output_type -> chaos.identity.v1.ListPublicKeysResponse
+	3,  // 9: chaos.identity.v1.IdentityInternalService.GetAccountById:output_type -> chaos.identity.v1.GetAccountByIdResponse
+	5,  // 10: chaos.identity.v1.IdentityInternalService.CheckSession:output_type -> chaos.identity.v1.CheckSessionResponse
+	7,  // 11: chaos.identity.v1.IdentityInternalService.SetAccountRoles:output_type -> chaos.identity.v1.SetAccountRolesResponse
+	8,  // [8:12] is the sub-list for method output_type
+	4,  // [4:8] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_chaos_identity_v1_identity_internal_service_proto_init() }
@@ -353,13 +528,17 @@ func file_chaos_identity_v1_identity_internal_service_proto_init() {
 		return
 	}
 	file_chaos_identity_v1_account_proto_init()
+	file_chaos_identity_v1_identity_internal_service_proto_msgTypes[6].OneofWrappers = []any{
+		(*SetAccountRolesRequest_AccountId)(nil),
+		(*SetAccountRolesRequest_Email)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_identity_v1_identity_internal_service_proto_rawDesc), len(file_chaos_identity_v1_identity_internal_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	IdentityInternalService_ListPublicKeys_FullMethodName = "/chaos.identity.v1.IdentityInternalService/ListPublicKeys"
-	IdentityInternalService_GetAccountById_FullMethodName = "/chaos.identity.v1.IdentityInternalService/GetAccountById"
-	IdentityInternalService_CheckSession_FullMethodName   = "/chaos.identity.v1.IdentityInternalService/CheckSession"
+	IdentityInternalService_ListPublicKeys_FullMethodName  = "/chaos.identity.v1.IdentityInternalService/ListPublicKeys"
+	IdentityInternalService_GetAccountById_FullMethodName  = "/chaos.identity.v1.IdentityInternalService/GetAccountById"
+	IdentityInternalService_CheckSession_FullMethodName    = "/chaos.identity.v1.IdentityInternalService/CheckSession"
+	IdentityInternalService_SetAccountRoles_FullMethodName = "/chaos.identity.v1.IdentityInternalService/SetAccountRoles"
 )
 
 // IdentityInternalServiceClient is the client API for IdentityInternalService service.
@@ -39,6 +40,12 @@ type IdentityInternalServiceClient interface {
 	GetAccountById(ctx context.Context, in *GetAccountByIdRequest, opts ...grpc.CallOption) (*GetAccountByIdResponse, error)
 	// CheckSession says whether a session is still open (revocation check).
 	CheckSession(ctx context.Context, in *CheckSessionRequest, opts ...grpc.CallOption) (*CheckSessionResponse, error)
+	// SetAccountRoles replaces an account's roles: how operators make an admin
+	// or a moderator, and take it back. A role added reaches the account's tokens
+	// at their next refresh; taking one away ends the account's sessions at once,
+	// so no token keeps it. Emits AccountRolesChanged (audited).
+	// Errors: NOT_FOUND (ACCOUNT_NOT_FOUND).
+	SetAccountRoles(ctx context.Context, in *SetAccountRolesRequest, opts ...grpc.CallOption) (*SetAccountRolesResponse, error)
 }
 
 type identityInternalServiceClient struct {
@@ -79,6 +86,16 @@ func (c *identityInternalServiceClient) CheckSession(ctx context.Context, in *Ch
 	return out, nil
 }
 
+func (c *identityInternalServiceClient) SetAccountRoles(ctx context.Context, in *SetAccountRolesRequest, opts ...grpc.CallOption) (*SetAccountRolesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetAccountRolesResponse)
+	err := c.cc.Invoke(ctx, IdentityInternalService_SetAccountRoles_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IdentityInternalServiceServer is the server API for IdentityInternalService service.
 // All implementations must embed UnimplementedIdentityInternalServiceServer
 // for forward compatibility.
@@ -94,6 +111,12 @@ type IdentityInternalServiceServer interface {
 	GetAccountById(context.Context, *GetAccountByIdRequest) (*GetAccountByIdResponse, error)
 	// CheckSession says whether a session is still open (revocation check).
 	CheckSession(context.Context, *CheckSessionRequest) (*CheckSessionResponse, error)
+	// SetAccountRoles replaces an account's roles: how operators make an admin
+	// or a moderator, and take it back. A role added reaches the account's tokens
+	// at their next refresh; taking one away ends the account's sessions at once,
+	// so no token keeps it. Emits AccountRolesChanged (audited).
+	// Errors: NOT_FOUND (ACCOUNT_NOT_FOUND).
+	SetAccountRoles(context.Context, *SetAccountRolesRequest) (*SetAccountRolesResponse, error)
 	mustEmbedUnimplementedIdentityInternalServiceServer()
 }
 
@@ -112,6 +135,9 @@ func (UnimplementedIdentityInternalServiceServer) GetAccountById(context.Context
 }
 func (UnimplementedIdentityInternalServiceServer) CheckSession(context.Context, *CheckSessionRequest) (*CheckSessionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckSession not implemented")
+}
+func (UnimplementedIdentityInternalServiceServer) SetAccountRoles(context.Context, *SetAccountRolesRequest) (*SetAccountRolesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetAccountRoles not implemented")
 }
 func (UnimplementedIdentityInternalServiceServer) mustEmbedUnimplementedIdentityInternalServiceServer() {
 }
@@ -189,6 +215,24 @@ func _IdentityInternalService_CheckSession_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IdentityInternalService_SetAccountRoles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetAccountRolesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityInternalServiceServer).SetAccountRoles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityInternalService_SetAccountRoles_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityInternalServiceServer).SetAccountRoles(ctx, req.(*SetAccountRolesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // IdentityInternalService_ServiceDesc is the grpc.ServiceDesc for IdentityInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -207,6 +251,10 @@ var IdentityInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckSession",
 			Handler:    _IdentityInternalService_CheckSession_Handler,
+		},
+		{
+			MethodName: "SetAccountRoles",
+			Handler:    _IdentityInternalService_SetAccountRoles_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Account, PublicKey } from "./account_pb.js";
+import type { Account, PublicKey, Role } from "./account_pb.js";
 import { file_chaos_identity_v1_account } from "./account_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/identity/v1/identity_internal_service.proto.
  */
 export const file_chaos_identity_v1_identity_internal_service: GenFile = /*@__PURE__*/
-  fileDesc("CjFjaGFvcy9pZGVudGl0eS92MS9pZGVudGl0eV9pbnRlcm5hbF9zZXJ2aWNlLnByb3RvEhFjaGFvcy5pZGVudGl0eS52MSIXChVMaXN0UHVibGljS2V5c1JlcXVlc3QiRAoWTGlzdFB1YmxpY0tleXNSZXNwb25zZRIqCgRrZXlzGAEgAygLMhwuY2hhb3MuaWRlbnRpdHkudjEuUHVibGljS2V5IjUKFUdldEFjY291bnRCeUlkUmVxdWVzdBIcCgphY2NvdW50X2lkGAEgASgJQgi6SAVyA7ABASJFChZHZXRBY2NvdW50QnlJZFJlc3BvbnNlEisKB2FjY291bnQYASABKAsyGi5jaGFvcy5pZGVudGl0eS52MS5BY2NvdW50IjMKE0NoZWNrU2Vzc2lvblJlcXVlc3QSHAoKc2Vzc2lvbl9pZBgBIAEoCUIIukgFcgOwAQEiJgoUQ2hlY2tTZXNzaW9uUmVzcG9uc2USDgoGYWN0aXZlGAEgASgIMsgCChdJZGVudGl0eUludGVybmFsU2VydmljZRJlCg5MaXN0UHVibGljS2V5cxIoLmNoYW9zLmlkZW50aXR5LnYxLkxpc3RQdWJsaWNLZXlzUmVxdWVzdBopLmNoYW9zLmlkZW50aXR5LnYxLkxpc3RQdWJsaWNLZXlzUmVzcG9uc2USZQoOR2V0QWNjb3VudEJ5SWQSKC5jaGFvcy5pZGVudGl0eS52MS5HZXRBY2NvdW50QnlJZFJlcXVlc3QaKS5jaGFvcy5pZGVudGl0eS52MS5HZXRBY2NvdW50QnlJZFJlc3BvbnNlEl8KDENoZWNrU2Vzc2lvbhImLmNoYW9zLmlkZW50aXR5LnYxLkNoZWNrU2Vzc2lvblJlcXVlc3QaJy5jaGFvcy5pZGVudGl0eS52MS5DaGVja1Nlc3Npb25SZXNwb25zZULMAQoVY29tLmNoYW9zLmlkZW50aXR5LnYxQhxJZGVudGl0eUludGVybmFsU2VydmljZVByb3RvUAFaL2NoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9pZGVudGl0eS92MTtpZGVudGl0eXYxogIDQ0lYqgIRQ2hhb3MuSWRlbnRpdHkuVjHKAhFDaGFvc1xJZGVudGl0eVxWMeICHUNoYW9zXElkZW50aXR5XFYxXEdQQk1ldGFkYXRh6gITQ2hhb3M6OklkZW50aXR5OjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_identity_v1_account]);
+  fileDesc("CjFjaGFvcy9pZGVudGl0eS92MS9pZGVudGl0eV9pbnRlcm5hbF9zZXJ2aWNlLnByb3RvEhFjaGFvcy5pZGVudGl0eS52MSIXChVMaXN0UHVibGljS2V5c1JlcXVlc3QiRAoWTGlzdFB1YmxpY0tleXNSZXNwb25zZRIqCgRrZXlzGAEgAygLMhwuY2hhb3MuaWRlbnRpdHkudjEuUHVibGljS2V5IjUKFUdldEFjY291bnRCeUlkUmVxdWVzdBIcCgphY2NvdW50X2lkGAEgASgJQgi6SAVyA7ABASJFChZHZXRBY2NvdW50QnlJZFJlc3BvbnNlEisKB2FjY291bnQYASABKAsyGi5jaGFvcy5pZGVudGl0eS52MS5BY2NvdW50IjMKE0NoZWNrU2Vzc2lvblJlcXVlc3QSHAoKc2Vzc2lvbl9pZBgBIAEoCUIIukgFcgOwAQEiJgoUQ2hlY2tTZXNzaW9uUmVzcG9uc2USDgoGYWN0aXZlGAEgASgIIsIBChZTZXRBY2NvdW50Um9sZXNSZXF1ZXN0Eh4KCmFjY291bnRfaWQYASABKAlCCLpIBXIDsAEBSAASGwoFZW1haWwYAiABKAlCCrpIB3IFGP4BYAFIABI9CgVyb2xlcxgDIAMoDjIXLmNoYW9zLmlkZW50aXR5LnYxLlJvbGVCFbpIEpIBDwgBEAgYASIHggEEEAEgABIaCgZyZWFzb24YBCABKAlCCrpIB3IFEAEYyAFCEAoHYWNjb3VudBIFukgCCAEiYAoXU2V0QWNjb3VudFJvbGVzUmVzcG9uc2USKwoHYWNjb3VudBgBIAEoCzIaLmNoYW9zLmlkZW50aXR5LnYxLkFjY291bnQSGAoQcmV2b2tlZF9zZXNzaW9ucxgCIAEoBTKyAwoXSWRlbnRpdHlJbnRlcm5hbFNlcnZpY2USZQoOTGlzdFB1YmxpY0tleXMSKC5jaGFvcy5pZGVudGl0eS52MS5MaXN0UHVibGljS2V5c1JlcXVlc3QaKS5jaGFvcy5pZGVudGl0eS52MS5MaXN0UHVibGljS2V5c1Jlc3BvbnNlEmUKDkdldEFjY291bnRCeUlkEiguY2hhb3MuaWRlbnRpdHkudjEuR2V0QWNjb3VudEJ5SWRSZXF1ZXN0GikuY2hhb3MuaWRlbnRpdHkudjEuR2V0QWNjb3VudEJ5SWRSZXNwb25zZRJfCgxDaGVja1Nlc3Npb24SJi5jaGFvcy5pZGVudGl0eS52MS5DaGVja1Nlc3Npb25SZXF1ZXN0GicuY2hhb3MuaWRlbnRpdHkudjEuQ2hlY2tTZXNzaW9uUmVzcG9uc2USaAoPU2V0QWNjb3VudFJvbGVzEikuY2hhb3MuaWRlbnRpdHkudjEuU2V0QWNjb3VudFJvbGVzUmVxdWVzdBoqLmNoYW9zLmlkZW50aXR5LnYxLlNldEFjY291bnRSb2xlc1Jlc3BvbnNlQswBChVjb20uY2hhb3MuaWRlbnRpdHkudjFCHElkZW50aXR5SW50ZXJuYWxTZXJ2aWNlUHJvdG9QAVovY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2lkZW50aXR5L3YxO2lkZW50aXR5djGiAgNDSViqAhFDaGFvcy5JZGVudGl0eS5WMcoCEUNoYW9zXElkZW50aXR5XFYx4gIdQ2hhb3NcSWRlbnRpdHlcVjFcR1BCTWV0YWRhdGHqAhNDaGFvczo6SWRlbnRpdHk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_identity_v1_account]);
 
 /**
  * ListPublicKeysRequest has no fields.
@@ -126,6 +126,77 @@ export const CheckSessionResponseSchema: GenMessage<CheckSessionResponse> = /*@_
   messageDesc(file_chaos_identity_v1_identity_internal_service, 5);
 
 /**
+ * SetAccountRolesRequest names the account, its new roles and why.
+ *
+ * @generated from message chaos.identity.v1.SetAccountRolesRequest
+ */
+export type SetAccountRolesRequest = Message<"chaos.identity.v1.SetAccountRolesRequest"> & {
+  /**
+   * @generated from oneof chaos.identity.v1.SetAccountRolesRequest.account
+   */
+  account: {
+    /**
+     * @generated from field: string account_id = 1;
+     */
+    value: string;
+    case: "accountId";
+  } | {
+    /**
+     * @generated from field: string email = 2;
+     */
+    value: string;
+    case: "email";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The whole new set; every account keeps ROLE_PLAYER.
+   *
+   * @generated from field: repeated chaos.identity.v1.Role roles = 3;
+   */
+  roles: Role[];
+
+  /**
+   * Recorded in the audit trail.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message chaos.identity.v1.SetAccountRolesRequest.
+ * Use `create(SetAccountRolesRequestSchema)` to create a new message.
+ */
+export const SetAccountRolesRequestSchema: GenMessage<SetAccountRolesRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_internal_service, 6);
+
+/**
+ * SetAccountRolesResponse is the account as it is now.
+ *
+ * @generated from message chaos.identity.v1.SetAccountRolesResponse
+ */
+export type SetAccountRolesResponse = Message<"chaos.identity.v1.SetAccountRolesResponse"> & {
+  /**
+   * @generated from field: chaos.identity.v1.Account account = 1;
+   */
+  account?: Account | undefined;
+
+  /**
+   * Sessions ended because a role was taken away.
+   *
+   * @generated from field: int32 revoked_sessions = 2;
+   */
+  revokedSessions: number;
+};
+
+/**
+ * Describes the message chaos.identity.v1.SetAccountRolesResponse.
+ * Use `create(SetAccountRolesResponseSchema)` to create a new message.
+ */
+export const SetAccountRolesResponseSchema: GenMessage<SetAccountRolesResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_internal_service, 7);
+
+/**
  * IdentityInternalService serves other workloads.
  * Internal: the gateway (keys) and services that need account facts (audit, payment).
  *
@@ -163,6 +234,20 @@ export const IdentityInternalService: GenService<{
     methodKind: "unary";
     input: typeof CheckSessionRequestSchema;
     output: typeof CheckSessionResponseSchema;
+  },
+  /**
+   * SetAccountRoles replaces an account's roles: how operators make an admin
+   * or a moderator, and take it back. A role added reaches the account's tokens
+   * at their next refresh; taking one away ends the account's sessions at once,
+   * so no token keeps it. Emits AccountRolesChanged (audited).
+   * Errors: NOT_FOUND (ACCOUNT_NOT_FOUND).
+   *
+   * @generated from rpc chaos.identity.v1.IdentityInternalService.SetAccountRoles
+   */
+  setAccountRoles: {
+    methodKind: "unary";
+    input: typeof SetAccountRolesRequestSchema;
+    output: typeof SetAccountRolesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_identity_v1_identity_internal_service, 0);

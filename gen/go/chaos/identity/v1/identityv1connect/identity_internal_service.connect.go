@@ -42,6 +42,9 @@ const (
 	// IdentityInternalServiceCheckSessionProcedure is the fully-qualified name of the
 	// IdentityInternalService's CheckSession RPC.
 	IdentityInternalServiceCheckSessionProcedure = "/chaos.identity.v1.IdentityInternalService/CheckSession"
+	// IdentityInternalServiceSetAccountRolesProcedure is the fully-qualified name of the
+	// IdentityInternalService's SetAccountRoles RPC.
+	IdentityInternalServiceSetAccountRolesProcedure = "/chaos.identity.v1.IdentityInternalService/SetAccountRoles"
 )
 
 // IdentityInternalServiceClient is a client for the chaos.identity.v1.IdentityInternalService
@@ -55,6 +58,12 @@ type IdentityInternalServiceClient interface {
 	GetAccountById(context.Context, *connect.Request[v1.GetAccountByIdRequest]) (*connect.Response[v1.GetAccountByIdResponse], error)
 	// CheckSession says whether a session is still open (revocation check).
 	CheckSession(context.Context, *connect.Request[v1.CheckSessionRequest]) (*connect.Response[v1.CheckSessionResponse], error)
+	// SetAccountRoles replaces an account's roles: how operators make an admin
+	// or a moderator, and take it back. A role added reaches the account's tokens
+	// at their next refresh; taking one away ends the account's sessions at once,
+	// so no token keeps it. Emits AccountRolesChanged (audited).
+	// Errors: NOT_FOUND (ACCOUNT_NOT_FOUND).
+	SetAccountRoles(context.Context, *connect.Request[v1.SetAccountRolesRequest]) (*connect.Response[v1.SetAccountRolesResponse], error)
 }
 
 // NewIdentityInternalServiceClient constructs a client for the
@@ -86,14 +95,21 @@ func NewIdentityInternalServiceClient(httpClient connect.HTTPClient, baseURL str
 			connect.WithSchema(identityInternalServiceMethods.ByName("CheckSession")),
 			connect.WithClientOptions(opts...),
 		),
+		setAccountRoles: connect.NewClient[v1.SetAccountRolesRequest, v1.SetAccountRolesResponse](
+			httpClient,
+			baseURL+IdentityInternalServiceSetAccountRolesProcedure,
+			connect.WithSchema(identityInternalServiceMethods.ByName("SetAccountRoles")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // identityInternalServiceClient implements IdentityInternalServiceClient.
 type identityInternalServiceClient struct {
-	listPublicKeys *connect.Client[v1.ListPublicKeysRequest, v1.ListPublicKeysResponse]
-	getAccountById *connect.Client[v1.GetAccountByIdRequest, v1.GetAccountByIdResponse]
-	checkSession   *connect.Client[v1.CheckSessionRequest, v1.CheckSessionResponse]
+	listPublicKeys  *connect.Client[v1.ListPublicKeysRequest, v1.ListPublicKeysResponse]
+	getAccountById  *connect.Client[v1.GetAccountByIdRequest, v1.GetAccountByIdResponse]
+	checkSession    *connect.Client[v1.CheckSessionRequest, v1.CheckSessionResponse]
+	setAccountRoles *connect.Client[v1.SetAccountRolesRequest, v1.SetAccountRolesResponse]
 }
 
 // ListPublicKeys calls chaos.identity.v1.IdentityInternalService.ListPublicKeys.
@@ -111,6 +127,11 @@ func (c *identityInternalServiceClient) CheckSession(ctx context.Context, req *c
 	return c.checkSession.CallUnary(ctx, req)
 }
 
+// SetAccountRoles calls chaos.identity.v1.IdentityInternalService.SetAccountRoles.
+func (c *identityInternalServiceClient) SetAccountRoles(ctx context.Context, req *connect.Request[v1.SetAccountRolesRequest]) (*connect.Response[v1.SetAccountRolesResponse], error) {
+	return c.setAccountRoles.CallUnary(ctx, req)
+}
+
 // IdentityInternalServiceHandler is an implementation of the
 // chaos.identity.v1.IdentityInternalService service.
 type IdentityInternalServiceHandler interface {
@@ -122,6 +143,12 @@ type IdentityInternalServiceHandler interface {
 	GetAccountById(context.Context, *connect.Request[v1.GetAccountByIdRequest]) (*connect.Response[v1.GetAccountByIdResponse], error)
 	// CheckSession says whether a session is still open (revocation check).
 	CheckSession(context.Context, *connect.Request[v1.CheckSessionRequest]) (*connect.Response[v1.CheckSessionResponse], error)
+	// SetAccountRoles replaces an account's roles: how operators make an admin
+	// or a moderator, and take it back. A role added reaches the account's tokens
+	// at their next refresh; taking one away ends the account's sessions at once,
+	// so no token keeps it. Emits AccountRolesChanged (audited).
+	// Errors: NOT_FOUND (ACCOUNT_NOT_FOUND).
+	SetAccountRoles(context.Context, *connect.Request[v1.SetAccountRolesRequest]) (*connect.Response[v1.SetAccountRolesResponse], error)
 }
 
 // NewIdentityInternalServiceHandler builds an HTTP handler from the service implementation. It
@@ -149,6 +176,12 @@ func NewIdentityInternalServiceHandler(svc IdentityInternalServiceHandler, opts 
 		connect.WithSchema(identityInternalServiceMethods.ByName("CheckSession")),
 		connect.WithHandlerOptions(opts...),
 	)
+	identityInternalServiceSetAccountRolesHandler := connect.NewUnaryHandler(
+		IdentityInternalServiceSetAccountRolesProcedure,
+		svc.SetAccountRoles,
+		connect.WithSchema(identityInternalServiceMethods.ByName("SetAccountRoles")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/chaos.identity.v1.IdentityInternalService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case IdentityInternalServiceListPublicKeysProcedure:
@@ -157,6 +190,8 @@ func NewIdentityInternalServiceHandler(svc IdentityInternalServiceHandler, opts 
 			identityInternalServiceGetAccountByIdHandler.ServeHTTP(w, r)
 		case IdentityInternalServiceCheckSessionProcedure:
 			identityInternalServiceCheckSessionHandler.ServeHTTP(w, r)
+		case IdentityInternalServiceSetAccountRolesProcedure:
+			identityInternalServiceSetAccountRolesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -176,4 +211,8 @@ func (UnimplementedIdentityInternalServiceHandler) GetAccountById(context.Contex
 
 func (UnimplementedIdentityInternalServiceHandler) CheckSession(context.Context, *connect.Request[v1.CheckSessionRequest]) (*connect.Response[v1.CheckSessionResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityInternalService.CheckSession is not implemented"))
+}
+
+func (UnimplementedIdentityInternalServiceHandler) SetAccountRoles(context.Context, *connect.Request[v1.SetAccountRolesRequest]) (*connect.Response[v1.SetAccountRolesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityInternalService.SetAccountRoles is not implemented"))
 }
