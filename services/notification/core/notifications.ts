@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { CloudEventAttributes } from "@chaos/mesh/events";
 import { ErrorReason } from "@chaos/gen/chaos/notification/v1/errors_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
 import type { Addressee, CatalogEntry } from "./catalog.js";
@@ -19,7 +18,7 @@ export interface Notifications {
    * deliveries claimed and scheduled, at the end of quiet hours when it falls
    * inside them.
    */
-  fromEvent(tx: NotificationTransaction, entry: CatalogEntry, message: unknown, event: Pick<CloudEventAttributes, "id">): Promise<void>;
+  fromEvent(tx: NotificationTransaction, entry: CatalogEntry, message: unknown, event: { readonly id: string }): Promise<void>;
   characterCreated(tx: NotificationTransaction, characterId: string, playerId: string, name: string): Promise<void>;
   characterDeleted(tx: NotificationTransaction, characterId: string): Promise<void>;
   accountRegistered(tx: NotificationTransaction, accountId: string, email: string): Promise<void>;
