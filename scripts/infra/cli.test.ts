@@ -10,6 +10,7 @@ describe("npm run infra", () => {
   it("reports a healthy infrastructure without warnings", async () => {
     const { code, stdout, stderr } = await infraCli("status");
     expect(stdout).toMatch(/^kafka\s+up/m);
+    expect(stdout).toMatch(/^mailpit\s+up\s+smtp 127\.0\.0\.1:\d+, web http:\/\/127\.0\.0\.1:\d+/m);
     expect(code).toBe(0);
     expect(stderr).not.toContain("TimeoutNegativeWarning");
     expect(stderr.trim()).toBe("");

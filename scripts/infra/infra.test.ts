@@ -106,10 +106,48 @@ describe("Kafka", () => {
   });
 });
 
+describe("Mailpit", () => {
+  it("takes a mail over SMTP and shows it in its HTTP API", async () => {
+    const to = `smoke-${randomUUID()}@example.com`;
+    const smtp = new URL(infra.smtpUrl);
+    const socket = net.connect({ host: smtp.hostname, port: Number(smtp.port) });
+    const replies: string[] = [];
+    let buffered = "";
+    let waiting: (() => void) | undefined;
+    socket.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split("\r\n");
+      buffered = lines.pop() ?? "";
+      // A reply's last line has a space after its code ("250 OK"); the others a dash.
+      for (const line of lines) if (/^\d{3} /.test(line)) replies.push(line);
+      waiting?.();
+    });
+    const reply = async (command?: string) => {
+      const seen = replies.length;
+      if (command !== undefined) socket.write(`${command}\r\n`);
+      while (replies.length === seen) await new Promise<void>((resolve) => (waiting = resolve));
+      return replies[seen]!;
+    };
+    try {
+      expect(await reply()).toMatch(/^220 /);
+      expect(await reply("EHLO smoke.test")).toMatch(/^250 /);
+      expect(await reply("MAIL FROM:<infra@chaos.world>")).toMatch(/^250 /);
+      expect(await reply(`RCPT TO:<${to}>`)).toMatch(/^250 /);
+      expect(await reply("DATA")).toMatch(/^354 /);
+      expect(await reply(`From: infra@chaos.world\r\nTo: ${to}\r\nSubject: smoke\r\n\r\nhello\r\n.`)).toMatch(/^250 /);
+      await reply("QUIT");
+    } finally {
+      socket.destroy();
+    }
+    const found = (await (await fetch(`${infra.mailpitUrl}/api/v1/search?query=${encodeURIComponent(`to:"${to}"`)}`)).json()) as { messages: { Subject: string }[] };
+    expect(found.messages.map((m) => m.Subject)).toEqual(["smoke"]);
+  });
+});
+
 describe("provisioning", () => {
   it("is idempotent: a second call finds everything running and starts nothing", async () => {
     const again = await ensureInfra();
-    expect(again.started).toEqual({ postgres: false, redis: false, kafka: false });
+    expect(again.started).toEqual({ postgres: false, redis: false, kafka: false, mailpit: false });
     expect(again.endpoints).toEqual(infra);
   });
 
