@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/audit/v1/errors_pb.js";
 import { ActorKind, Outcome } from "@chaos/gen/chaos/audit/v1/audit_record_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
-import type { CloudEventAttributes } from "@chaos/mesh/events";
 import { recordAppended } from "./audit-events.js";
 import type { AuditEntry, AuditRecord, ChainBreak } from "./audit-record.js";
 import type { AuditStore, AuditTransaction, RecordCursor, RecordFilter } from "./audit-store.js";
@@ -42,13 +41,25 @@ export interface AuditLog {
   /** Appends inside the caller's transaction (an event's inbox transaction). */
   appendIn(tx: AuditTransaction, entry: AuditEntry): Promise<Appended>;
   /** Appends what an audited event says (see audited-events.ts), inside its inbox transaction. */
-  appendEvent(tx: AuditTransaction, facts: EventFacts, event: CloudEventAttributes): Promise<Appended>;
+  appendEvent(tx: AuditTransaction, facts: EventFacts, event: EventEnvelope): Promise<Appended>;
   get(recordId: string): Promise<AuditRecord>;
   /** A page of records, newest first, and where the next one starts (undefined: the last page). */
   list(filter: RecordFilter, after: RecordCursor | undefined, pageSize: number): Promise<{ records: AuditRecord[]; next: RecordCursor | undefined }>;
   verify(range: VerifyRange): Promise<VerifyReport>;
   /** Every record of the partitions whose name starts with `prefix`, in chain order. */
   export(prefix: string): AsyncIterable<AuditRecord>;
+}
+
+/** What the log takes from an event's CloudEvents envelope (the consumer's CloudEventAttributes). */
+export interface EventEnvelope {
+  /** ce_id. */
+  readonly id: string;
+  /** ce_source: the publisher's SPIFFE ID. */
+  readonly source: string;
+  /** ce_time, RFC 3339. */
+  readonly time: string;
+  /** The W3C traceparent header, when the event was published inside a trace. */
+  readonly traceparent?: string;
 }
 
 /** The log's limits. */
@@ -152,7 +163,7 @@ export function createAuditLog(store: AuditStore, options: AuditLogOptions): Aud
  * from the mesh's publishers; any other id is hashed into one), so the same
  * event never makes two records even past the inbox.
  */
-function entryOfEvent(facts: EventFacts, event: CloudEventAttributes): AuditEntry {
+function entryOfEvent(facts: EventFacts, event: EventEnvelope): AuditEntry {
   const [actorKind, actorId] = facts.actor;
   const details: Record<string, string> = {};
   for (const [key, value] of Object.entries(facts.details ?? {})) {
