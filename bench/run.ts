@@ -14,10 +14,11 @@ import { runFireballBench, type FireballBenchRow } from "./fireball-bench.js";
 import type { CpuReading } from "./cpu-meter.js";
 import { runEconomyBench, type EconomyBenchResult } from "./economy-bench.js";
 import { runChatFanoutBench, type ChatFanoutResult } from "./chat-fanout.js";
+import { runAuditBench, type AuditBenchResult } from "./audit-appends.js";
 
 // `npm run bench -- fireball` runs only the named benchmarks and prints them;
 // a full run (no names) also rewrites bench/RESULTS.md.
-const known = ["mesh", "events", "fireball", "economy", "chat"] as const;
+const known = ["mesh", "events", "fireball", "economy", "chat", "audit"] as const;
 const asked = process.argv.slice(2);
 for (const name of asked) if (!(known as readonly string[]).includes(name)) throw new Error(`unknown benchmark "${name}" (known: ${known.join(", ")})`);
 const wants = (name: (typeof known)[number]) => asked.length === 0 || asked.includes(name);
@@ -29,6 +30,7 @@ try {
   const fireball = wants("fireball") ? await runFireballBench(endpoints) : undefined;
   const economy = wants("economy") ? await runEconomyBench(endpoints) : undefined;
   const chat = wants("chat") ? await runChatFanoutBench(endpoints) : undefined;
+  const audit = wants("audit") ? await runAuditBench(endpoints) : undefined;
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const lines = [
     "# Benchmarks",
@@ -40,11 +42,30 @@ try {
     ...(fireball === undefined ? [] : fireballTable(fireball)),
     ...(economy === undefined ? [] : economyTable(economy)),
     ...(chat === undefined ? [] : chatTable(chat)),
+    ...(audit === undefined ? [] : auditTable(audit)),
   ];
   if (asked.length === 0) fs.writeFileSync(path.join(repoRoot, "bench", "RESULTS.md"), lines.join("\n"));
   console.log(lines.join("\n"));
 } finally {
   await stopInfra(started);
+}
+
+function auditTable(audit: AuditBenchResult): string[] {
+  const bare = audit.appends.find((r) => r.partitions === "-");
+  const { records, serviceSeconds, pythonSeconds, exportSeconds } = audit.verify;
+  return [
+    "## Audit log (issue 12): appends with the hash chain, next to a bare insert; verification",
+    "",
+    `${audit.plan.concurrency} concurrent clients for ${audit.plan.seconds} s each (after ${audit.plan.warmupSeconds} s unmeasured), all driven from the bench's Node process; the service's pool and the bare path's each have 10 connections.`,
+    "",
+    "| path | partitions | appends/s | p50 ms | p99 ms | vs bare insert | outcomes |",
+    "|---|---|---|---|---|---|---|",
+    ...audit.appends.map((r) =>
+      `| ${r.path} | ${r.partitions} | ${r.result.okPerSecond.toFixed(0)} | ${r.result.p50Ms.toFixed(1)} | ${r.result.p99Ms.toFixed(1)} | ${bare === undefined ? "-" : (r.result.okPerSecond / bare.result.okPerSecond).toFixed(3)} | ${Object.entries(r.result.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")} |`),
+    "",
+    `Verification of the ${records} records appended: VerifyAuditChain in the service ${(records / serviceSeconds).toFixed(0)} records/s (${serviceSeconds.toFixed(2)} s); clients/audit-verify (Python) over an export ${(records / pythonSeconds).toFixed(0)} records/s (${pythonSeconds.toFixed(2)} s; the export itself, ExportAuditRecords to a JSON-lines file, ${(records / exportSeconds).toFixed(0)} records/s).`,
+    "",
+  ];
 }
 
 function chatTable(chat: ChatFanoutResult): string[] {
