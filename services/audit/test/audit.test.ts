@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Secret, TOTP } from "otpauth";
@@ -11,11 +13,12 @@ import { GuildBankWithdrawnSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { TradeSettledSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
 import { TradeSchema, TradeState } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
-import { clientAddressHeader, clientUserAgentHeader, createLogger, createMeshRuntime, loadMeshConfig, principalHeader, spiffeIdFor, topicName } from "@chaos/mesh";
+import { clientAddressHeader, clientUserAgentHeader, createLogger, createMeshRuntime, loadMeshConfig, operatorIdentity, principalHeader, spiffeIdFor, topicName } from "@chaos/mesh";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { signUp } from "../../../scripts/test/players.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
-import { useStack } from "../../../scripts/test/stack.js";
+import { spawnService } from "../../../scripts/lib/service-process.js";
+import { freePort, useStack } from "../../../scripts/test/stack.js";
 import { cloudEvent, eventually, publish } from "../../../scripts/test/topic-events.js";
 
 const stack = useStack(["identity", "audit"]);
@@ -170,6 +173,33 @@ describe("audit (real processes: identity, audit)", () => {
     expect(await refusalOf(audit().verifyAuditChain({ fromSequence: 2n }))).toMatchObject({ code: Code.InvalidArgument, reason: "ERROR_REASON_INVALID_SEQUENCE_RANGE" });
   });
 
+  it("gives out every sequence of one partition once while two replicas append to it at the same time", async () => {
+    // A second audit process on other ports, on the same database, as a second pod would be.
+    const registry = JSON.parse(fs.readFileSync(stack.registryFile, "utf8")) as { services: Record<string, Record<string, string>> };
+    registry.services.audit = { internal: `127.0.0.1:${await freePort()}`, edge: `127.0.0.1:${await freePort()}`, edgeHttp1: `127.0.0.1:${await freePort()}`, admin: `127.0.0.1:${await freePort()}` };
+    const registryFile = path.join(path.dirname(stack.registryFile), "replica-registry.json");
+    fs.writeFileSync(registryFile, JSON.stringify(registry));
+    const replica = await spawnService("audit", {
+      env: { ...process.env, ...stack.env, CHAOS_REGISTRY: registryFile, DATABASE_URL: stack.runtimeDatabaseUrl("audit"), DATABASE_OWNER_URL: stack.databaseUrl("audit") },
+      onLine: () => undefined,
+    });
+    const operator = createMeshRuntime(operatorIdentity, { config: { ...loadMeshConfig({}), pkiDir: stack.pki.dir, registryFile }, logger: createLogger("operator", "silent") });
+    try {
+      const replicas = [auditInternal(), operator.client(AuditInternalService, "audit")];
+      const admin = randomUUID();
+      const appended = await Promise.all(Array.from({ length: 100 }, (_, i) => replicas[i % 2]!.appendAuditRecord(appendRequest({ actorId: admin, resource: "order/contended" }))));
+      const partitions = new Set(appended.map((a) => a.record!.partition));
+      expect(partitions.size).toBe(1);
+      const [partition] = partitions;
+      const sequences = appended.map((a) => a.record!.sequence).sort((a, b) => (a < b ? -1 : 1));
+      expect(sequences).toEqual(Array.from({ length: 100 }, (_, i) => sequences[0]! + BigInt(i)));
+      expect(await audit().verifyAuditChain({ partition })).toMatchObject({ intact: true, recordsChecked: sequences.at(-1) });
+    } finally {
+      await operator.close();
+      await replica.stop();
+    }
+  });
+
   it("lets the service's own database role insert and read the log but never UPDATE or DELETE it (SQLSTATE 42501)", async () => {
     const runtime = new pg.Client(stack.runtimeDatabaseUrl("audit"));
     await runtime.connect();
@@ -195,6 +225,7 @@ describe("audit (real processes: identity, audit)", () => {
     }
     const mine = await listAll({ actorId: admin }, 3);
     expect(mine).toHaveLength(7);
+    expect(new Set(mine.map((r) => r.recordId)).size).toBe(7);
     const times = mine.map((r) => Number(r.occurTime!.seconds));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect((await listAll({ actorId: admin, actionPrefix: "payment.refund.d" })).length).toBe(3);
