@@ -182,7 +182,12 @@ class Stream {
         }
         if (work.type === "refresh") await this.reload();
         else if (work.type === "behind") yield* this.catchUp(work.channelId);
-        else yield* this.take(work.change);
+        else {
+          // The common case, the next change of a followed channel, is delivered without a query (or a generator of its own).
+          const next = this.next(work.change);
+          if (next === "gap") yield* this.catchUp(work.change.message.channelId);
+          else if (next !== undefined) yield next;
+        }
       }
       if (this.behind) throw new StreamFellBehind();
     } finally {
@@ -191,16 +196,16 @@ class Stream {
     }
   }
 
-  /** A live change: the next one is delivered, one further ahead sends the stream to the database, an older one is a duplicate. */
-  private async *take(change: ChannelChange): AsyncGenerator<StreamItem> {
+  /**
+   * A live change: the next one is delivered (unless hidden), one further
+   * ahead is a gap the database fills, an older one is a duplicate (undefined).
+   */
+  private next(change: ChannelChange): ChannelChange | "gap" | undefined {
     const cursor = this.cursors.get(change.message.channelId);
-    if (cursor === undefined || change.revision <= cursor.revision) return;
-    if (change.revision === cursor.revision + 1n) {
-      cursor.revision = change.revision;
-      if (this.visible(cursor.kind, change)) yield change;
-      return;
-    }
-    yield* this.catchUp(change.message.channelId);
+    if (cursor === undefined || change.revision <= cursor.revision) return undefined;
+    if (change.revision !== cursor.revision + 1n) return "gap";
+    cursor.revision = change.revision;
+    return this.visible(cursor.kind, change) ? change : undefined;
   }
 
   private async *catchUp(channelId: string): AsyncGenerator<StreamItem> {

@@ -10,8 +10,15 @@ import { chatWorld, readStream, type Hero } from "./chat-world.js";
 
 const maxStreams = 3;
 
+const heartbeatMs = 500;
+
 const stack = useStack(["identity", "chat", "gateway"], {
-  env: { CHAOS_CHAT_MAX_STREAMS_PER_PLAYER: String(maxStreams), CHAOS_CHAT_POSTS_PER_MINUTE: "600", CHAOS_CHAT_POST_BURST: "100" },
+  env: {
+    CHAOS_CHAT_MAX_STREAMS_PER_PLAYER: String(maxStreams),
+    CHAOS_CHAT_POSTS_PER_MINUTE: "600",
+    CHAOS_CHAT_POST_BURST: "100",
+    CHAOS_GATEWAY_PRESENCE_HEARTBEAT_MS: String(heartbeatMs),
+  },
 });
 const world = chatWorld(stack);
 const chat = world.chat;
@@ -204,5 +211,22 @@ describe("StreamMessages through the gateway", () => {
       for await (const item of edge().streamMessages({ characterId: hero!.characterId }, bearer(other!))) return item;
     };
     expect(await refusalOf(refused())).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_CHARACTER_OWNER" });
+  });
+
+  it("keeps a character online with heartbeats while its stream lasts, and lets it lapse when its gateway dies", async () => {
+    const [watcher, player] = await Promise.all([world.hero(zone()), world.hero(zone())]);
+    await chat().addFriend({ characterId: watcher!.characterId, friendCharacterId: player!.characterId }, watcher!.player.asPlayer);
+    const online = async () => (await chat().listFriends({ characterId: watcher!.characterId }, watcher!.player.asPlayer)).friends[0]?.online;
+    const controller = new AbortController();
+    const stream = readStream(edge().streamMessages({ characterId: player!.characterId }, { ...bearer(player!), signal: controller.signal }), controller);
+    await stream.live;
+    await eventually(online, (o) => o === true);
+    // Longer than one announcement holds (three heartbeats): only the heartbeats keep it online.
+    await new Promise((r) => setTimeout(r, heartbeatMs * 5));
+    expect(await online()).toBe(true);
+    // A crash sends no offline event: the sessions lapse by themselves.
+    await stack.restart("gateway", "SIGKILL");
+    await stream.close().catch(() => undefined);
+    await eventually(online, (o) => o === false);
   });
 });

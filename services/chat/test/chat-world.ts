@@ -126,6 +126,7 @@ export interface StreamReader {
   until(count: number): Promise<StreamMessagesResponse[]>;
   /** The last revision per channel, as a client keeps it to resume. */
   revisions(): Record<string, bigint>;
+  /** Cancels the stream; rejects with the error that ended it before, if any. */
   close(): Promise<void>;
 }
 
@@ -134,6 +135,8 @@ export function readStream(stream: AsyncIterable<StreamMessagesResponse>, contro
   const items: StreamMessagesResponse[] = [];
   let markLive: () => void = () => undefined;
   const live = new Promise<void>((resolve) => (markLive = resolve));
+  // A stream that fails (its server went away) reports it when closed, not as an unhandled rejection meanwhile.
+  let failure: { error: unknown } | undefined;
   const done = (async () => {
     try {
       for await (const item of stream) {
@@ -141,7 +144,7 @@ export function readStream(stream: AsyncIterable<StreamMessagesResponse>, contro
         else items.push(item);
       }
     } catch (error) {
-      if (!controller.signal.aborted) throw error;
+      if (!controller.signal.aborted) failure = { error };
     }
   })();
   return {
@@ -159,6 +162,7 @@ export function readStream(stream: AsyncIterable<StreamMessagesResponse>, contro
     async close() {
       controller.abort();
       await done;
+      if (failure !== undefined) throw failure.error;
     },
   };
 }
