@@ -71,7 +71,7 @@ function appendRequest(overrides: MessageInitShape<typeof AppendAuditRecordReque
 }
 
 describe("audit (real processes: identity, audit)", () => {
-  it("records identity's security events with who, what, where from and the trace: registration, logins, MFA, refresh", async () => {
+  it("records identity's security events with who, what, where from and the trace: registration, logins, MFA, refresh, a reused refresh token", async () => {
     const email = `audit-${randomUUID()}@example.com`;
     const { account } = await identity().register({ email, password });
     const accountId = account!.accountId;
@@ -91,14 +91,17 @@ describe("audit (real processes: identity, audit)", () => {
       expect(await refusalOf(viaGateway.verifyMfa({ password, code: wrongCode(totp) }, asPlayer))).toMatchObject({ code: Code.Unauthenticated });
       const { recoveryCodes } = await viaGateway.verifyMfa({ password, code: totp.generate() }, asPlayer);
       refreshToken = (await viaGateway.refreshSession({ refreshToken: tokens!.refreshToken }, fromClient)).tokens!.refreshToken;
+      expect(await refusalOf(viaGateway.disableMfa({ password, code: wrongCode(totp) }, asPlayer))).toMatchObject({ code: Code.Unauthenticated });
       await viaGateway.disableMfa({ password, code: recoveryCodes[0]! }, asPlayer);
+      // The first refresh token again: someone holds a copy.
+      expect(await refusalOf(viaGateway.refreshSession({ refreshToken: tokens!.refreshToken }, fromClient))).toMatchObject({ reason: "ERROR_REASON_REFRESH_TOKEN_REUSED" });
     } finally {
       await gateway.close();
     }
     expect(refreshToken).not.toBe("");
 
-    const records = await recordsOf(accountId, (all) => all.some((r) => r.action === "identity.mfa.disable"));
-    expect(records.map((r) => [r.action, Outcome[r.outcome]])).toEqual([
+    const records = await recordsOf(accountId, (all) => all.some((r) => r.action === "identity.session.revoke"));
+    expect(records.slice(0, 9).map((r) => [r.action, Outcome[r.outcome]])).toEqual([
       ["identity.account.register", "SUCCESS"],
       ["identity.login", "FAILURE"],
       ["identity.login", "SUCCESS"],
@@ -106,13 +109,22 @@ describe("audit (real processes: identity, audit)", () => {
       ["identity.mfa.check", "FAILURE"],
       ["identity.mfa.enable", "SUCCESS"],
       ["identity.session.refresh", "SUCCESS"],
+      ["identity.mfa.check", "FAILURE"],
       ["identity.mfa.disable", "SUCCESS"],
+    ]);
+    // The reuse and the revocation it causes happen at one instant, so their order in a listing is not fixed.
+    expect(records.slice(9).map((r) => [r.action, Outcome[r.outcome], r.actorKind]).sort()).toEqual([
+      ["identity.session.refresh", "DENIED", ActorKind.ANONYMOUS],
+      ["identity.session.revoke", "SUCCESS", ActorKind.SERVICE],
     ]);
     const byAction = (action: string, outcome = Outcome.SUCCESS) => records.find((r) => r.action === action && r.outcome === outcome)!;
     expect(byAction("identity.login")).toMatchObject({ actorKind: ActorKind.PLAYER, actorId: accountId, sourceIp: "203.0.113.7", userAgent: "ChaosClient/2.1", traceId });
     expect(byAction("identity.login").details).toMatchObject({ mfa_used: "false" });
     expect(byAction("identity.login", Outcome.FAILURE)).toMatchObject({ actorKind: ActorKind.ANONYMOUS, actorId: "", sourceIp: "203.0.113.7", details: { reason: "ERROR_REASON_INVALID_CREDENTIALS", failure_count: "1" } });
-    expect(byAction("identity.mfa.check", Outcome.FAILURE).details).toEqual({ purpose: "verify", reason: "ERROR_REASON_INVALID_MFA_CODE" });
+    expect(records.filter((r) => r.action === "identity.mfa.check").map((r) => r.details)).toEqual([
+      { purpose: "verify", reason: "ERROR_REASON_INVALID_MFA_CODE" },
+      { purpose: "disable", reason: "ERROR_REASON_INVALID_MFA_CODE" },
+    ]);
     expect(byAction("identity.mfa.enable")).toMatchObject({ sourceIp: "203.0.113.7", actorId: accountId });
     expect(byAction("identity.account.register").details).toMatchObject({ email, roles: "ROLE_PLAYER" });
     for (const record of records) expect(record.source).toBe(spiffeIdFor("identity").uri);
