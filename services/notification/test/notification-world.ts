@@ -40,24 +40,32 @@ export function notificationWorld(stack: Stack) {
 
   /**
    * A new player (or `player`) with a new character, created through player's
-   * API; resolves once notification knows the character: a level-1 notice
-   * published for it shows the character's name in the player's centre (and
-   * is marked read, so the count starts at zero).
+   * API; resolves once notification knows the character (see {@link known}).
    */
   async function hero(player?: TestPlayer): Promise<Hero> {
     const owner = player ?? (await signUp(stack));
     const name = `N${randomUUID().replaceAll("-", "").slice(0, 12)}`;
     const { character } = await stack.operator.client(PlayerService, "player").createCharacter({ name, characterClass: CharacterClass.MAGE }, owner.asPlayer);
-    const characterId = character!.characterId;
-    for (;;) {
-      await send([event("progression", "progress", "progression", characterId, LevelReachedSchema, { characterId, playerId: owner.accountId, level: 1, reachTime: timestampFromDate(new Date()) })]);
-      const known = await eventually(
-        () => notification().listNotifications({}, owner.asPlayer),
-        (r) => r.notifications.some((n) => n.kind === "progression.level_up" && n.characterId === characterId),
-      ).then((r) => r.notifications.some((n) => n.title.startsWith(name)));
+    return known({ player: owner, characterId: character!.characterId, name });
+  }
+
+  /**
+   * Resolves once notification knows the hero's character: a level-up notice
+   * published for it shows the character's name in the player's centre. Each
+   * probe names its own level, so a late one is never taken for another, and
+   * all are read by the end, so the unread count starts at zero.
+   */
+  async function known(created: Hero): Promise<Hero> {
+    const { player: owner, characterId, name } = created;
+    for (let level = 1; ; level++) {
+      await send([event("progression", "progress", "progression", characterId, LevelReachedSchema, { characterId, playerId: owner.accountId, level, reachTime: timestampFromDate(new Date()) })]);
+      const probe = await eventually(
+        () => notification().listNotifications({}, owner.asPlayer).then((r) => r.notifications.find((n) => n.characterId === characterId && n.title.endsWith(` reached level ${level}`))),
+        (found) => found !== undefined,
+      );
       await notification().markNotificationsRead({ all: true }, owner.asPlayer);
-      if (known) return { player: owner, characterId, name };
-      // Player's CharacterCreated is not consumed yet: ask again in a moment.
+      if (probe!.title.startsWith(name)) return created;
+      // Player's CharacterCreated was not consumed yet: ask again in a moment.
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   }
@@ -113,5 +121,5 @@ export function notificationWorld(stack: Stack) {
     return event("progression", "progress", "progression", hero.characterId, LevelReachedSchema, { characterId: hero.characterId, playerId: hero.player.accountId, level, reachTime: timestampFromDate(new Date()) });
   }
 
-  return { notification, send, hero, tradeProposed, tradeSettled, inviteSent, defeated, levelUp, topic };
+  return { notification, send, hero, known, tradeProposed, tradeSettled, inviteSent, defeated, levelUp, topic };
 }
