@@ -1,0 +1,49 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { CharacterDefeatedSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import { Category } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
+import { AchievementUnlockedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
+import { TradeProposedSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
+import { notificationCatalog, type CatalogEntry } from "./catalog.js";
+
+const entryOf = (typeName: string): CatalogEntry => {
+  const entry = notificationCatalog.find((e) => e.schema.typeName === typeName);
+  if (entry === undefined) throw new Error(`no catalog entry for ${typeName}`);
+  return entry;
+};
+const to = { playerId: "p1", characterId: "c1", characterName: "Mira" };
+
+describe("the notification catalog", () => {
+  it("has one entry per event type, each with a kind of its own", () => {
+    expect(new Set(notificationCatalog.map((e) => e.schema.typeName)).size).toBe(notificationCatalog.length);
+    expect(new Set(notificationCatalog.map((e) => e.kind)).size).toBe(notificationCatalog.length);
+  });
+
+  it("addresses an achievement to its character's player and names the achievement", () => {
+    const entry = entryOf(AchievementUnlockedSchema.typeName);
+    const event = create(AchievementUnlockedSchema, { characterId: "c1", playerId: "p1", achievementId: "first_blood", title: "First Blood", points: 10 });
+    expect(entry.category).toBe(Category.PROGRESSION);
+    expect(entry.recipients(event)).toEqual([{ characterId: "c1", playerId: "p1" }]);
+    expect(entry.render(event, to)).toEqual({ title: "Mira unlocked “First Blood”", body: "Achievement “First Blood” (+10 points).", link: "chaos://characters/c1/achievements/first_blood" });
+  });
+
+  it("tells the counterparty of an offer what is given and asked, items by name", () => {
+    const entry = entryOf(TradeProposedSchema.typeName);
+    const event = create(TradeProposedSchema, {
+      trade: {
+        tradeId: "t1",
+        proposer: { characterId: "c2", name: "Bram" },
+        counterparty: { characterId: "c1", name: "Mira" },
+        offer: { gold: 30n, items: [{ itemId: "i1", quantity: 2n, definitionId: "potion_of_mana", displayName: "Potion of Mana" }] },
+        request: { gold: 10n },
+      },
+    });
+    expect(entry.recipients(event)).toEqual([{ characterId: "c1" }]);
+    expect(entry.render(event, to)).toMatchObject({ title: "Bram offers Mira a trade", body: "They give 30 gold, 2 × Potion of Mana and ask for 10 gold." });
+  });
+
+  it("tells nobody of a training dummy's defeat", () => {
+    const entry = entryOf(CharacterDefeatedSchema.typeName);
+    expect(entry.recipients(create(CharacterDefeatedSchema, { defeatedId: "dummy", defeatedPlayerId: "", victorCharacterId: "c1", victorPlayerId: "p1" }))).toEqual([]);
+  });
+});
