@@ -2,7 +2,8 @@
  * Chat fan-out: one writer posts to a zone channel through the gateway
  * (client → gateway → chat: PostgreSQL commit, Redis notice) while 1,000
  * StreamMessages subscribers of that zone read through the gateway (chat
- * replica → gateway → client), next to a bare Redis pub/sub fan-out of the
+ * replica → gateway → client), then the same on chat's internal face
+ * without the gateway, next to a bare Redis pub/sub fan-out of the
  * same payload to 1,000 subscriber connections, in one run. Each is measured
  * flat out (posts/s and deliveries/s, 4 writers) and then paced at half of
  * that rate (delivery latency from the post's send to each subscriber's
@@ -18,7 +19,7 @@ import { logLevel } from "kafkajs";
 import { ChatService, StreamItemKind } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { CharacterCreatedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
-import { createKafkaClient, ensureTopics, newCloudEvent, toKafkaHeaders, topicName } from "@chaos/mesh";
+import { createKafkaClient, ensureTopics, newCloudEvent, principalHeader, toKafkaHeaders, topicName } from "@chaos/mesh";
 import { toBinary } from "@bufbuild/protobuf";
 import type { InfraEndpoints } from "../scripts/infra/index.js";
 import { signUp } from "../scripts/test/players.js";
@@ -35,7 +36,7 @@ export interface ChatFanoutPlan {
   readonly connections: number;
 }
 
-export const defaultChatFanoutPlan: ChatFanoutPlan = { subscribers: 1_000, writers: 4, flatOutSeconds: 6, pacedSeconds: 6, connections: 10 };
+export const defaultChatFanoutPlan: ChatFanoutPlan = { subscribers: 1_000, writers: 4, flatOutSeconds: 5, pacedSeconds: 5, connections: 10 };
 
 /** One measurement of one path. */
 export interface FanoutRow {
@@ -67,7 +68,8 @@ interface FanoutPath {
 
 export async function runChatFanoutBench(infra: InfraEndpoints, plan: ChatFanoutPlan = defaultChatFanoutPlan): Promise<ChatFanoutResult> {
   const stackEnv = {
-    CHAOS_CHAT_MAX_STREAMS_PER_PLAYER: String(plan.subscribers),
+    // Twice the subscribers: the first path's streams may still be closing when the second opens its own.
+    CHAOS_CHAT_MAX_STREAMS_PER_PLAYER: String(plan.subscribers * 2),
     CHAOS_CHAT_POSTS_PER_MINUTE: "1000000",
     CHAOS_CHAT_POST_BURST: "100000",
     CHAOS_CHAT_DUPLICATE_WINDOW_SECONDS: "0",
@@ -111,31 +113,40 @@ export async function runChatFanoutBench(infra: InfraEndpoints, plan: ChatFanout
     }
     const channelId = (await chat(0).listChannels({ characterId: writer }, auth)).channels[1]!.channelId;
 
-    let productHandler: (text: string) => void = () => undefined;
-    const controller = new AbortController();
-    const lives: Promise<void>[] = readers.map(
-      (characterId, i) =>
-        new Promise<void>((live, failed) => {
-          (async () => {
-            for await (const item of chat(i).streamMessages({ characterId }, { ...auth, signal: controller.signal })) {
-              if (item.kind === StreamItemKind.LIVE) live();
-              else productHandler(item.message!.text);
-            }
-          })().catch((error: unknown) => {
-            if (!controller.signal.aborted) failed(error);
-          });
-        }),
-    );
-    await Promise.all(lives);
-    const product: FanoutPath = {
-      send: async (text) => {
-        await chat(0).postMessage({ characterId: writer, channelId, text }, auth);
-      },
-      onReceive: (handler) => (productHandler = handler),
-    };
-    const productName = `PostMessage → gateway → chat (PostgreSQL, Redis notice) → StreamMessages → gateway → ${plan.subscribers} clients`;
-    rows.push(...(await measure(productName, product, plan)));
-    controller.abort();
+    // The product twice: as game clients reach it (through the gateway), and on chat's internal face (as the
+    // gateway's hop sees it), which tells the gateway's share of the cost.
+    const direct = stack.operator.client(ChatService, "chat");
+    const asPlayer = { headers: { [principalHeader]: player.accessToken } };
+    const paths = [
+      { name: `PostMessage → gateway → chat (PostgreSQL, Redis notice) → StreamMessages → gateway → ${plan.subscribers} clients`, client: chat, options: auth },
+      { name: `the same on chat's internal face (mTLS gRPC, no gateway) → ${plan.subscribers} clients`, client: () => direct, options: asPlayer },
+    ];
+    for (const path of paths) {
+      let handler: (text: string) => void = () => undefined;
+      const controller = new AbortController();
+      const lives: Promise<void>[] = readers.map(
+        (characterId, i) =>
+          new Promise<void>((live, failed) => {
+            (async () => {
+              for await (const item of path.client(i).streamMessages({ characterId }, { ...path.options, signal: controller.signal, timeoutMs: 600_000 })) {
+                if (item.kind === StreamItemKind.LIVE) live();
+                else handler(item.message!.text);
+              }
+            })().catch((error: unknown) => {
+              if (!controller.signal.aborted) failed(error);
+            });
+          }),
+      );
+      await Promise.all(lives);
+      const product: FanoutPath = {
+        send: async (text) => {
+          await path.client(0).postMessage({ characterId: writer, channelId, text }, path.options);
+        },
+        onReceive: (h) => (handler = h),
+      };
+      rows.push(...(await measure(path.name, product, plan)));
+      controller.abort();
+    }
 
     // The same payload a product subscriber's notice carries (chat's Redis notice for one message).
     const sample = JSON.stringify({ t: "change", kind: "posted", rev: "123", m: { id: randomUUID(), ch: channelId, seq: "123", rev: "123", from: writer, fromPlayer: player.accountId, name: "Bxxxxxxxx", text: "0000000000000.000:0", at: Date.now(), del: null } });

@@ -63,6 +63,9 @@ function auditTable(audit: AuditBenchResult): string[] {
     ...audit.appends.map((r) =>
       `| ${r.path} | ${r.partitions} | ${r.result.okPerSecond.toFixed(0)} | ${r.result.p50Ms.toFixed(1)} | ${r.result.p99Ms.toFixed(1)} | ${bare === undefined ? "-" : (r.result.okPerSecond / bare.result.okPerSecond).toFixed(3)} | ${Object.entries(r.result.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")} |`),
     "",
+    ...audit.appends.map((r) =>
+      `- CPU per append, ${r.path.split(":")[0]}${r.partitions.startsWith("1 ") ? " (one partition)" : ""}: ${Object.entries(r.cpu.perOperationUs).map(([name, us]) => `${name} ${us.toFixed(0)} µs`).join(", ")} (machine busy ${r.cpu.machineBusyCores.toFixed(2)} of ${os.cpus().length} cores, ${(r.cpu.machineBusyCores - r.cpu.measuredCores).toFixed(2)} outside these processes).`),
+    "",
     `Verification of the ${records} records appended: VerifyAuditChain in the service ${(records / serviceSeconds).toFixed(0)} records/s (${serviceSeconds.toFixed(2)} s); clients/audit-verify (Python) over an export ${(records / pythonSeconds).toFixed(0)} records/s (${pythonSeconds.toFixed(2)} s; the export itself, ExportAuditRecords to a JSON-lines file, ${(records / exportSeconds).toFixed(0)} records/s).`,
     "",
   ];
@@ -84,7 +87,7 @@ function chatTable(chat: ChatFanoutResult): string[] {
     const p99 = bare === undefined ? "-" : `${(r.p99Ms / bare.p99Ms).toFixed(1)}x`;
     lines.push(`| ${r.path} | ${r.mode} | ${r.postsPerSecond.toFixed(0)} | ${r.deliveriesPerSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${ratio} | ${p99} | ${r.missing} |`);
   }
-  lines.push("", "All subscribers, writers and the bare Redis clients run in the bench's Node process, on the same 2 cores as the services, PostgreSQL, Redis and Kafka.", "");
+  lines.push("", `All subscribers, writers and the bare Redis clients run in the bench's Node process, on the same 2 cores as the services, PostgreSQL, Redis and Kafka (load average ${os.loadavg()[0]!.toFixed(1)} at the end of the run).`, "");
   return lines;
 }
 

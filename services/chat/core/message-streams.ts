@@ -113,8 +113,12 @@ export function createMessageStreams(store: ChatReads, options: MessageStreamOpt
 }
 
 class Stream {
-  /** Per channel followed: its kind and the revision delivered (or passed over) last. */
-  private readonly cursors = new Map<string, { kind: Subscription["kind"]; revision: bigint }>();
+  /**
+   * Per channel followed: its kind, the revision delivered (or passed over)
+   * last, and the highest revision a live notice announced (queued, maybe
+   * not taken yet).
+   */
+  private readonly cursors = new Map<string, { kind: Subscription["kind"]; revision: bigint; heard: bigint }>();
   private blocked = new Set<string>();
   private readonly queue: Work[] = [];
   private wake: (() => void) | undefined;
@@ -133,7 +137,11 @@ class Stream {
   offer(work: Work): void {
     if (this.ended) return;
     // Only changes of followed channels queue up (the replay's channels are known once it started).
-    if (work.type === "change" && this.started && !this.cursors.has(work.change.message.channelId)) return;
+    if (work.type === "change" && this.started) {
+      const cursor = this.cursors.get(work.change.message.channelId);
+      if (cursor === undefined) return;
+      if (work.change.revision > cursor.heard) cursor.heard = work.change.revision;
+    }
     if (this.queue.length >= this.limit) {
       this.behind = true;
       this.end();
@@ -148,9 +156,10 @@ class Stream {
     if (!this.started) return;
     const differs = now.size !== this.cursors.size || [...now.keys()].some((id) => !this.cursors.has(id));
     if (differs) this.offer({ type: "refresh" });
+    // Behind only when no notice announced the revision: a notice still queued (a busy stream) needs no query.
     for (const [channelId, sub] of now) {
       const cursor = this.cursors.get(channelId);
-      if (cursor !== undefined && sub.revision > cursor.revision) this.offer({ type: "behind", channelId });
+      if (cursor !== undefined && sub.revision > cursor.revision && sub.revision > cursor.heard) this.offer({ type: "behind", channelId });
     }
   }
 
@@ -167,7 +176,10 @@ class Stream {
     try {
       const subs = (await this.store.subscriptions([this.characterId])).get(this.characterId) ?? new Map<string, Subscription>();
       this.blocked = new Set(await this.store.blockedBy(this.characterId));
-      for (const [channelId, sub] of subs) this.cursors.set(channelId, { kind: sub.kind, revision: afterRevision.get(channelId) ?? sub.revision });
+      for (const [channelId, sub] of subs) {
+        const revision = afterRevision.get(channelId) ?? sub.revision;
+        this.cursors.set(channelId, { kind: sub.kind, revision, heard: revision });
+      }
       this.started = true;
       for (const [channelId, sub] of subs) {
         if (this.cursors.get(channelId)!.revision < sub.revision) yield* this.catchUp(channelId);
@@ -227,7 +239,7 @@ class Stream {
     const subs = (await this.store.subscriptions([this.characterId])).get(this.characterId) ?? new Map<string, Subscription>();
     this.blocked = new Set(await this.store.blockedBy(this.characterId));
     for (const channelId of [...this.cursors.keys()]) if (!subs.has(channelId)) this.cursors.delete(channelId);
-    for (const [channelId, sub] of subs) if (!this.cursors.has(channelId)) this.cursors.set(channelId, { kind: sub.kind, revision: sub.revision });
+    for (const [channelId, sub] of subs) if (!this.cursors.has(channelId)) this.cursors.set(channelId, { kind: sub.kind, revision: sub.revision, heard: sub.revision });
   }
 
   /** Blocks hide direct messages only, as in history. */

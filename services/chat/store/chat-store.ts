@@ -85,6 +85,22 @@ const memberCondition = `
   OR (ch.kind = 'zone' AND ch.scope_id = c.zone_id)
   OR EXISTS (SELECT 1 FROM channel_members m WHERE m.channel_id = ch.channel_id AND m.character_id = c.character_id)`;
 
+/**
+ * The open channels of the characters in $1 (live ones), as (character_id,
+ * channel_id) pairs: one indexed lookup per kind of membership, not a scan
+ * of every channel per character (there are as many direct channels as
+ * pairs of characters who ever talked).
+ */
+const channelsOfCharacters = `
+  SELECT c.character_id, ch.channel_id FROM characters c JOIN channels ch ON ch.kind = 'world' AND ch.scope_id = ''
+  WHERE c.character_id = ANY($1::uuid[]) AND c.deleted_at IS NULL
+  UNION ALL
+  SELECT c.character_id, ch.channel_id FROM characters c JOIN channels ch ON ch.kind = 'zone' AND ch.scope_id = c.zone_id
+  WHERE c.character_id = ANY($1::uuid[]) AND c.deleted_at IS NULL
+  UNION ALL
+  SELECT m.character_id, m.channel_id FROM channel_members m JOIN characters c ON c.character_id = m.character_id AND c.deleted_at IS NULL
+  WHERE m.character_id = ANY($1::uuid[])`;
+
 function reads(q: Queryable): ChatReads {
   const one = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R | undefined> => (await q.query<R>(text, values)).rows[0];
   return {
@@ -103,10 +119,10 @@ function reads(q: Queryable): ChatReads {
     },
     async channelsOf(characterId) {
       const { rows } = await q.query<ChannelRow>(
-        `${channelSelect} JOIN characters c ON c.character_id = $1 AND c.deleted_at IS NULL
-         WHERE ch.closed_at IS NULL AND (${memberCondition})
+        `${channelSelect} JOIN (${channelsOfCharacters}) mine ON mine.channel_id = ch.channel_id
+         WHERE ch.closed_at IS NULL
          ORDER BY array_position(ARRAY['world', 'zone', 'guild', 'party', 'direct'], ch.kind), ch.created_at, ch.channel_id`,
-        [characterId],
+        [[characterId]],
       );
       return rows.map(toChannel);
     },
@@ -191,9 +207,8 @@ function reads(q: Queryable): ChatReads {
     },
     async subscriptions(characterIds) {
       const { rows } = await q.query<{ character_id: string; channel_id: string; kind: ChannelKindName; revision: string }>(
-        `SELECT c.character_id, ch.channel_id, ch.kind, ch.revision FROM characters c
-         JOIN channels ch ON ch.closed_at IS NULL AND (${memberCondition})
-         WHERE c.character_id = ANY($1::uuid[]) AND c.deleted_at IS NULL`,
+        `SELECT mine.character_id, ch.channel_id, ch.kind, ch.revision FROM (${channelsOfCharacters}) mine
+         JOIN channels ch ON ch.channel_id = mine.channel_id AND ch.closed_at IS NULL`,
         [characterIds],
       );
       const found = new Map<string, Map<string, Subscription>>();
