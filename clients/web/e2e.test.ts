@@ -6,7 +6,11 @@
  * two-factor, logs in again with a TOTP code, creates a mage and burns down a
  * training dummy. Two players, each in their own browser context (one on a
  * desktop, one on a phone), trade a potion for gold through the escrow saga,
- * then join one guild and use its bank. Screenshots are kept in test-results/.
+ * then join one guild and use its bank. Two players chat in their zone and by
+ * direct message until one blocks the other; a level up reaches its player in
+ * the notification centre, the live feed and by email (read through Mailpit's
+ * API); an admin searches and verifies the audit log. Screenshots are kept in
+ * test-results/.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -15,9 +19,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as OTPAuth from "otpauth";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
+import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { ensureDebianPackages } from "../../scripts/infra/debian.js";
 import { freePort, useStack } from "../../scripts/test/stack.js";
+import { mailpit } from "../../services/notification/test/mailpit.js";
 import { startConsoleServer, type ConsoleServer } from "./server.js";
 
 // The console polls what it shows (every 1 to 5 s), and other test files share the machine: an expectation
@@ -29,9 +36,10 @@ const password = "correct horse battery staple";
 
 // The gateway's CORS allow-list is fixed at start-up, so the console's origin must be known before the stack starts.
 const consolePort = await freePort();
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "gateway"], {
-  env: { CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}` },
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "gateway"], {
+  env: { CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}`, CHAOS_NOTIFICATION_SMTP_URL: inject("infra").smtpUrl },
 });
+const mail = mailpit(inject("infra").mailpitUrl);
 
 let browser: Browser;
 let consoleServer: ConsoleServer;
@@ -67,6 +75,10 @@ it("lets two players, on a desktop and on a phone, trade a potion for gold and j
     },
     "e2e-trade-guild-failure",
   );
+}, 180_000);
+
+it("lets two players chat in their zone and by direct message until one blocks the other, and an admin verify the audit log", async () => {
+  await inPages([desktop, desktop], ([ava, bram]) => chatThenAudit(ava!, bram!), "e2e-chat-audit-failure");
 }, 180_000);
 
 /**
@@ -178,6 +190,18 @@ async function journey(page: Page): Promise<void> {
   await page.getByTestId("account-email").waitFor();
   expect(await text("mfa-status")).toBe("2FA on");
 
+  // Levels and achievements come by email too: the player says so in the notification preferences.
+  await page.getByTestId("preferences").locator("summary").click();
+  await expect.poll(() => page.getByTestId("pref-time-zone").inputValue()).not.toBe("");
+  expect(await page.getByTestId("pref-PROGRESSION-IN_APP").isChecked()).toBe(true);
+  await page.getByTestId("pref-PROGRESSION-EMAIL").check();
+  await page.getByTestId("pref-time-zone").fill("Mars/Olympus_Mons");
+  await page.getByTestId("pref-save").click();
+  await expect.poll(() => page.getByTestId("pref-error").getAttribute("data-reason")).toBe("INVALID_TIME_ZONE");
+  await page.getByTestId("pref-time-zone").fill("UTC");
+  await page.getByTestId("pref-save").click();
+  await expect.poll(() => text("pref-result")).toBe("Saved.");
+
   // Create a mage: it is picked at once and enters the Ember Plains with the training dummies in sight.
   await createCharacter(page, characterName, "Mage");
   await expect.poll(() => page.getByTestId("target").filter({ hasText: "Training Dummy" }).count()).toBeGreaterThanOrEqual(3);
@@ -231,6 +255,18 @@ async function journey(page: Page): Promise<void> {
   const feedItems = page.getByTestId("feed-item");
   await expect.poll(() => feedItems.filter({ hasText: /reached level 2|First Blood|first_blood/ }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
   expect(await text("feed-status")).toBe("live");
+
+  // The level up is a notification: in the centre (unread), in the live feed, and as an email with an unsubscribe link.
+  const levelUp = page.getByTestId("notification").filter({ hasText: `${characterName} reached level 2` });
+  await expect.poll(() => levelUp.count(), { timeout: 20_000 }).toBe(1);
+  expect(await levelUp.getAttribute("data-read")).toBe("false");
+  await expect.poll(() => feedItems.filter({ hasText: `${characterName} reached level 2` }).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+  const mails = await mail.waitFor(email, 1, 30_000);
+  const levelMail = mails.find((m) => m.Subject.includes(`${characterName} reached level 2`));
+  expect(levelMail, mails.map((m) => m.Subject).join("; ")).toBeDefined();
+  expect((await mail.message(levelMail!.ID)).Text).toMatch(/unsubscribe/i);
+  await levelUp.getByTestId("notification-mark-read").click();
+  await expect.poll(() => levelUp.getAttribute("data-read")).toBe("true");
 
   await keepScreenshot(page, "e2e-journey");
 }
@@ -422,4 +458,83 @@ async function joinOneGuild(ava: Page, bram: Page, { avaName, bramName, suffix }
 
   await keepScreenshot(ava, "guild-desktop");
   await keepScreenshot(bram, "guild-phone");
+}
+
+async function chatThenAudit(ava: Page, bram: Page): Promise<void> {
+  const suffix = randomBytes(3).toString("hex");
+  const avaName = `Ava${suffix}`;
+  const bramName = `Bram${suffix}`;
+  const avaEmail = `chat-ava-${suffix}@example.com`;
+  await Promise.all([signUp(ava, avaEmail), signUp(bram, `chat-bram-${suffix}@example.com`)]);
+  await createCharacter(ava, avaName, "Mage");
+  await createCharacter(bram, bramName, "Warrior");
+  for (const page of [ava, bram]) await page.getByRole("tab", { name: "Chat" }).click();
+
+  // Both stand in the Ember Plains: its channel is open and live. Chat learns of new characters from
+  // player's events a moment after they are created, so the zone channel may take a few seconds to appear.
+  for (const page of [ava, bram]) {
+    await expect.poll(() => page.getByTestId("chat-channel").filter({ hasText: "ember_plains" }).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId("chat-status").getAttribute("data-state"), { timeout: 15_000 }).toBe("live");
+  }
+  const hello = `Well met, travellers ${suffix}`;
+  await ava.getByTestId("chat-input").fill(hello);
+  await ava.getByTestId("chat-send").click();
+  const bramSees = (text: string) => bram.getByTestId("chat-message").filter({ hasText: text });
+  await expect.poll(() => bramSees(hello).count(), { timeout: 10_000 }).toBe(1);
+  expect(await bramSees(hello).locator(".chat-sender").textContent()).toBe(avaName);
+
+  // Ava writes to Bram directly: the channel shows up on his side with an unread count.
+  await expect.poll(() => ava.getByTestId("chat-dm-target").locator("option").filter({ hasText: bramName }).count(), { timeout: 15_000 }).toBe(1);
+  await ava.getByTestId("chat-dm-target").selectOption({ label: bramName });
+  await ava.getByTestId("chat-dm-open").click();
+  await expect.poll(() => textOf(ava, "chat-channel-title")).toBe(`Direct · ${bramName}`);
+  const secret = `Meet me at the old mill ${suffix}`;
+  await ava.getByTestId("chat-input").fill(secret);
+  await ava.getByTestId("chat-send").click();
+  const direct = bram.getByTestId("chat-channel").filter({ hasText: avaName });
+  await expect.poll(() => direct.count(), { timeout: 15_000 }).toBe(1);
+  await expect.poll(() => direct.getByTestId("chat-unread").textContent(), { timeout: 10_000 }).toBe("1");
+  await direct.click();
+  await expect.poll(() => bramSees(secret).count()).toBe(1);
+  await keepScreenshot(bram, "chat-direct");
+
+  // Bram blocks Ava: he no longer sees her direct messages — the earlier ones, and the next, which is stored
+  // for her but never reaches him, live or in history.
+  await bram.getByTestId("chat-block").click();
+  await expect.poll(() => textOf(bram, "chat-block")).toBe("Unblock");
+  const after = `Are you ignoring me? ${suffix}`;
+  await ava.getByTestId("chat-input").fill(after);
+  await ava.getByTestId("chat-send").click();
+  await expect.poll(() => ava.getByTestId("chat-message").filter({ hasText: after }).count()).toBe(1);
+  // A zone message posted after hers shows his stream is live, so hers was withheld, not late.
+  const zoneCheck = `Still here ${suffix}`;
+  await ava.getByTestId("chat-channel").filter({ hasText: "ember_plains" }).click();
+  await ava.getByTestId("chat-input").fill(zoneCheck);
+  await ava.getByTestId("chat-send").click();
+  await bram.getByTestId("chat-channel").filter({ hasText: "ember_plains" }).click();
+  await expect.poll(() => bramSees(zoneCheck).count(), { timeout: 10_000 }).toBe(1);
+  await direct.click();
+  await expect.poll(() => bram.getByTestId("chat-channel-title").textContent()).toBe(`Direct · ${avaName}`);
+  await bram.waitForTimeout(1_000);
+  expect(await bramSees(after).count()).toBe(0);
+  expect(await bramSees(secret).count()).toBe(0);
+
+  // An operator makes Ava an admin; at her next login the console shows the audit log.
+  await stack.operator.client(IdentityInternalService, "identity").setAccountRoles({ account: { case: "email", value: avaEmail }, roles: [Role.ADMIN], reason: "e2e: studio operator" });
+  await ava.getByRole("button", { name: "Log out" }).click();
+  await ava.getByTestId("login-form").waitFor();
+  await ava.getByLabel("Email").fill(avaEmail);
+  await ava.getByLabel("Password").fill(password);
+  await ava.getByRole("button", { name: "Log in" }).click();
+  await ava.getByTestId("audit-view").waitFor();
+  expect(await bram.getByTestId("audit-view").count()).toBe(0);
+
+  // Her logins are in the log; the chains verify.
+  await ava.getByTestId("audit-action").fill("identity.login");
+  await ava.getByTestId("audit-search").click();
+  await expect.poll(() => ava.getByTestId("audit-record").filter({ hasText: "identity.login" }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+  await ava.getByTestId("audit-verify").click();
+  await expect.poll(() => ava.getByTestId("audit-verdict").getAttribute("data-intact"), { timeout: 15_000 }).toBe("true");
+  expect(await textOf(ava, "audit-verdict")).toMatch(/^Intact: \d+ records in \d+ partition/);
+  await keepScreenshot(ava, "audit-admin");
 }

@@ -1,10 +1,13 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { AuditService } from "@chaos/gen/chaos/audit/v1/audit_service_pb.js";
+import { ChatService } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { GuildService } from "@chaos/gen/chaos/guild/v1/guild_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
+import { NotificationService } from "@chaos/gen/chaos/notification/v1/notification_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
@@ -20,6 +23,10 @@ export interface Api {
   readonly inventory: Client<typeof InventoryService>;
   readonly trading: Client<typeof TradingService>;
   readonly guild: Client<typeof GuildService>;
+  readonly chat: Client<typeof ChatService>;
+  readonly notification: Client<typeof NotificationService>;
+  /** Admins only. */
+  readonly audit: Client<typeof AuditService>;
   readonly gateway: Client<typeof GatewayService>;
 }
 
@@ -47,6 +54,9 @@ export function createApi(gatewayUrl: string, accessToken: AccessTokenSource): A
     inventory: createClient(InventoryService, authenticated),
     trading: createClient(TradingService, authenticated),
     guild: createClient(GuildService, authenticated),
+    chat: createClient(ChatService, authenticated),
+    notification: createClient(NotificationService, authenticated),
+    audit: createClient(AuditService, authenticated),
     gateway: createClient(GatewayService, authenticated),
   };
 }

@@ -117,6 +117,21 @@ const messages: Record<string, (metadata: Metadata, said: Said) => string> = {
   GUILD_INVITE_ONLY: () => "That guild takes members by invitation only.",
   JOIN_REQUEST_NOT_FOUND: () => "That join request is no longer open.",
   NOT_LEADER: () => "Only the guild's leader may do that.",
+  // Chat
+  CHANNEL_NOT_FOUND: () => "That channel no longer exists.",
+  MUTED: (m) => `A moderator muted you here${m.until === undefined ? "" : ` until ${new Date(m.until).toLocaleTimeString()}`}.`,
+  MESSAGE_TOO_LONG: (m) => `That message is too long${m.max_length === undefined ? "" : ` (at most ${m.max_length} characters)`}.`,
+  DUPLICATE_MESSAGE: (_, said) => `You just said that. Say something new, or wait ${retryIn(said).replace(/^in /, "")}.`,
+  BLOCKED: () => "You cannot message this character.",
+  TEXT_REFUSED: () => "That message is not allowed here.",
+  TOO_MANY_STREAMS: () => "Chat is open in too many windows. Close one and try again.",
+  TOO_MANY_FRIENDS: () => "Your friends list is full.",
+  PARTY_FULL: () => "That party is full.",
+  NOT_INVITED: () => "You have not been invited to that party.",
+  // Notifications
+  INVALID_TIME_ZONE: () => "That is not a time zone we know. Use a name such as Europe/Paris or UTC.",
+  INVALID_QUIET_HOURS: () => "Give quiet hours as two times, such as 22:00 and 07:00.",
+  ADMIN_REQUIRED: () => "Only an admin may do that.",
 };
 
 /** Reasons whose meaning in one domain differs from the shared one, keyed "<ErrorInfo domain>/<REASON>". */
@@ -124,6 +139,8 @@ const domainMessages: Record<string, (metadata: Metadata, said: Said) => string>
   "guild.chaos.world/SELF_TARGET": () => "Pick another character: you cannot do that to yourself.",
   "guild.chaos.world/CHARACTER_NOT_FOUND": () => "No character with that id exists.",
   "trading.chaos.world/CHARACTER_NOT_FOUND": () => "No character with that id exists to trade with.",
+  "chat.chaos.world/NOT_A_MEMBER": () => "Your character is not in this channel.",
+  "chat.chaos.world/NOT_CHARACTER_OWNER": () => "Chat has not heard of this character yet: that takes a moment after it is created. Try again in a few seconds.",
 };
 
 /** Turns any error of a call into a Problem, using its ErrorInfo reason and BadRequest field violations. */

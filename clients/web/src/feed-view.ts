@@ -3,19 +3,14 @@ import type { Api } from "./api.js";
 import { h, type View } from "./dom.js";
 import { describeError } from "./errors.js";
 import type { CharacterNames } from "./names.js";
+import { reopenDelay } from "./stream-backoff.js";
 import { timestampMs } from "./time.js";
 
-/** First retry after a clean end of the stream (the gateway ends it when the access token expires). */
-const reopenDelayMs = 250;
-const backoffBaseMs = 1_000;
-const backoffMaxMs = 30_000;
 /**
  * The server sends response headers only with the first event, so a stream
  * still open after this long (no refusal came back) is shown as live.
  */
 const presumedLiveMs = 1_500;
-/** A stream that stayed open this long was healthy: the next failure starts the backoff afresh. */
-const healthyStreamMs = 10_000;
 const maxItems = 30;
 
 /**
@@ -79,15 +74,11 @@ export function createFeedView(api: Api, names: CharacterNames): View {
         window.clearTimeout(presumeLive);
       }
       if (controller.signal.aborted) return;
-      if (Date.now() - openedAt > healthyStreamMs) failures = 0;
-      let delay = reopenDelayMs;
-      if (failure !== undefined) {
-        delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** failures) * (0.5 + Math.random() / 2);
-        failures += 1;
-      }
+      const delay = reopenDelay(failure !== undefined, failures, Date.now() - openedAt);
+      failures = delay.failures;
       const why = failure === undefined ? "" : `${describeError(failure).message} `;
-      setStatus("reconnecting", `${why}reconnecting in ${Math.ceil(delay / 1000)} s…`);
-      await new Promise((resolve) => window.setTimeout(resolve, delay));
+      setStatus("reconnecting", `${why}reconnecting in ${Math.ceil(delay.ms / 1000)} s…`);
+      await new Promise((resolve) => window.setTimeout(resolve, delay.ms));
     }
   }
 

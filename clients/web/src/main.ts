@@ -1,9 +1,11 @@
-import type { Account } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+import { Role, type Account } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import type { LoginResponse } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import type { Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { createApi } from "./api.js";
+import { createAuditView } from "./audit-view.js";
 import { createAuthView } from "./auth-view.js";
 import { createCharactersView } from "./characters-view.js";
+import { createChatView } from "./chat-view.js";
 import { createCombatView } from "./combat-view.js";
 import { loadConsoleConfig } from "./config.js";
 import { h, type Disposable } from "./dom.js";
@@ -14,6 +16,7 @@ import { createLeaderboardView } from "./leaderboard-view.js";
 import { createMfaView } from "./mfa-view.js";
 import { CharacterNames } from "./names.js";
 import { createNearby } from "./nearby.js";
+import { createNotificationView } from "./notification-view.js";
 import { createProgressView } from "./progress-view.js";
 import { createPurse } from "./purse.js";
 import { createSectionTabs } from "./section-tabs.js";
@@ -101,18 +104,20 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
       const nearby = createNearby(api, names, zoneOf(character));
       const trade = createTradeView(api, character, purse, nearby, (waiting) => tabs.setBadge("trade", waiting));
       const guild = createGuildView(api, names, character, purse, nearby, (waiting) => tabs.setBadge("guild", waiting));
+      const chat = createChatView(api, names, character, nearby);
       const tabs = createSectionTabs(
         [
           { id: "battle", label: "Battle", panel: combat.element },
           { id: "trade", label: "Trade", panel: trade.element },
           { id: "guild", label: "Guild", panel: guild.element },
+          { id: "chat", label: "Chat", panel: chat.element },
         ],
         section,
         (id) => {
           section = id;
         },
       );
-      playing = [combat, progress, trade, guild, nearby, purse];
+      playing = [combat, progress, trade, guild, chat, nearby, purse];
       mounted.push(...playing);
       combatSlot.replaceChildren(tabs.element);
       progressSlot.replaceChildren(progress.element);
@@ -122,15 +127,19 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     const mfa = createMfaView(api, account, paintBadge);
     const feed = createFeedView(api, names);
     const leaderboard = createLeaderboardView(api, () => picked?.characterId);
-    mounted = [characters, mfa, feed, leaderboard];
+    const notifications = createNotificationView(api);
+    // The server decides (the audit log refuses anyone else); the console only leaves out what would be refused.
+    const audit = account.roles.includes(Role.ADMIN) ? createAuditView(api) : undefined;
+    mounted = [characters, mfa, feed, leaderboard, notifications, ...(audit === undefined ? [] : [audit])];
     app.replaceChildren(
       h(
         "div",
         { class: "dashboard" },
         h("div", { class: "column column-left" }, characters.element, progressSlot, mfa.element),
         h("div", { class: "column column-main" }, combatSlot),
-        h("div", { class: "column column-right" }, feed.element, leaderboard.element),
+        h("div", { class: "column column-right" }, feed.element, notifications.element, leaderboard.element),
       ),
+      ...(audit === undefined ? [] : [h("div", { class: "admin-row" }, audit.element)]),
     );
   }
 

@@ -7,6 +7,11 @@ export class CharacterNames {
     this.names.set(characterId, name);
   }
 
+  /** Whether the name of this character has been seen. */
+  knows(characterId: string): boolean {
+    return this.names.has(characterId);
+  }
+
   /** The name, or a short form of the id for characters not seen yet. */
   nameOf(characterId: string): string {
     return this.names.get(characterId) ?? `character ${characterId.slice(0, 8)}`;
