@@ -22,9 +22,10 @@ export function mailpit(baseUrl: string) {
     return (await response.json()) as T;
   };
   const api = {
-    /** Every mail to `address`, newest first. */
+    /** The mails to `address`, newest first (the 200 newest: a test sends fewer to one address). */
     async to(address: string): Promise<MailSummary[]> {
-      const found = await get<{ messages: MailSummary[] }>(`/api/v1/search?query=${encodeURIComponent(`to:"${address}"`)}&limit=200`);
+      const found = await get<{ messages: MailSummary[]; messages_count: number }>(`/api/v1/search?query=${encodeURIComponent(`to:"${address}"`)}&limit=200`);
+      if (found.messages_count > found.messages.length) throw new Error(`${address} has ${found.messages_count} mails, more than a test reads`);
       return found.messages;
     },
     message: (id: string) => get<Mail>(`/api/v1/message/${id}`),
