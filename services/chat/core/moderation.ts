@@ -7,9 +7,9 @@ import type { ChatStore } from "./chat-store.js";
 import type { LiveChanges } from "./live.js";
 import { channelNotFound, characterNotFound, messageNotFound, notAModerator, selfTarget } from "./refusals.js";
 
-/** A moderator is an admin, or a player whose token carries the "moderator" role. */
+/** A moderator is an admin (an admin principal, or the "admin" role), or an account with the "moderator" role. */
 export function isModerator(principal: Pick<Principal, "kind" | "roles">): boolean {
-  return principal.kind === "admin" || principal.roles.includes("moderator");
+  return principal.kind === "admin" || principal.roles.includes("admin") || principal.roles.includes("moderator");
 }
 
 /** Moderators' tools, and what every player may do about others: report, block. */

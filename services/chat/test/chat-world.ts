@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import pg from "pg";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { ChatService, StreamItemKind, type StreamMessagesResponse } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { file_chaos_chat_v1_events } from "@chaos/gen/chaos/chat/v1/events_pb.js";
@@ -8,6 +7,8 @@ import { GuildSchema, MemberSchema } from "@chaos/gen/chaos/guild/v1/guild_pb.js
 import { GuildCreatedSchema, MemberJoinedSchema, MemberKickedSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
 import { CharacterClass, PositionSchema } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { CharacterCreatedSchema, CharacterMovedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
+import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { principalHeader, topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
@@ -87,20 +88,15 @@ export function chatWorld(stack: Stack) {
     };
   }
 
-  /**
-   * A moderator: a player whose account the operator granted the role (identity has no API for roles yet, so
-   * the grant is written where identity keeps roles), logged in again so the token carries it.
-   */
+  /** A moderator: a player the operator granted the role (identity's SetAccountRoles), whose refreshed token carries it. */
   async function moderator(): Promise<{ headers: Record<string, string> }> {
     const player = await signUp(stack);
-    const db = new pg.Client({ connectionString: stack.databaseUrl("identity") });
-    await db.connect();
-    try {
-      await db.query("UPDATE accounts SET roles = array_append(roles, 'moderator') WHERE account_id = $1", [player.accountId]);
-    } finally {
-      await db.end();
-    }
-    const { tokens } = await stack.operator.client(IdentityService, "identity").login({ email: player.email, password: player.password, userAgent: "vitest" });
+    await stack.operator.client(IdentityInternalService, "identity").setAccountRoles({
+      account: { case: "accountId", value: player.accountId },
+      roles: [Role.PLAYER, Role.MODERATOR],
+      reason: "moderates the chat tests",
+    });
+    const { tokens } = await stack.operator.client(IdentityService, "identity").refreshSession({ refreshToken: player.refreshToken });
     return { headers: { [principalHeader]: tokens!.accessToken } };
   }
 

@@ -199,7 +199,7 @@ describe("moderation", () => {
     expect(await refusalOf(chat().deleteMessage({ messageId: randomUUID() }, moderator))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_MESSAGE_NOT_FOUND" });
   });
 
-  it("mutes every character of a player until the mute expires", async () => {
+  it("mutes every character of the player, saying until when, and refuses a mute shorter than a minute", async () => {
     const hero = await world.hero(zone());
     const alt = await world.hero(zone(), hero.player);
     const altWorld = (await chat().listChannels({ characterId: alt.characterId }, alt.player.asPlayer)).channels[0]!.channelId;
