@@ -1,8 +1,8 @@
 /**
  * The audit log's cost: appends per second through the real path
  * (AppendAuditRecord on audit's internal face: mTLS gRPC, validation, the
- * partition head locked, the hash computed, the record and its
- * AuditRecordAppended event written in one transaction) next to a bare
+ * partition head locked, the hash computed, the record inserted and the
+ * head moved in one transaction; the chains sealed once a minute) next to a bare
  * PostgreSQL insert of the same rows into the same columns without any
  * chain, in one run, as a ratio; spread over the default 16 partitions and
  * with every append on one partition (one head row); and the chain's own
@@ -33,6 +33,7 @@ import { genesisHash, recordHash } from "../services/audit/core/canonical-form.j
 import { canonicalTimeOfMs } from "../services/audit/core/canonical-time.js";
 import { partitionOf } from "../services/audit/core/partition.js";
 import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
+import { postgresBackends, startCpuMeter, type CpuReading } from "./cpu-meter.js";
 
 /** Sizes and durations; {@link defaultAuditPlan} is what `npm run bench` uses (about 40 s with the stack's start). */
 export interface AuditPlan {
@@ -49,6 +50,8 @@ export interface AppendRow {
   readonly path: string;
   readonly partitions: string;
   readonly result: ClosedLoopResult;
+  /** CPU per append by process group, and how busy the machine was meanwhile (other work on it shows here). */
+  readonly cpu: CpuReading;
 }
 
 export interface AuditBenchResult {
@@ -96,14 +99,22 @@ function entry(worker: number, onePartition: boolean) {
 
 export async function runAuditBench(infra: InfraEndpoints, plan: AuditPlan = defaultAuditPlan): Promise<AuditBenchResult> {
   const stack = await startStack(infra, ["identity", "audit"], { env: { CHAOS_LOG_LEVEL: "warn" } });
-  const bareDb = await createTestDatabase(infra.postgresAdminUrl, `chaos_bench_audit_${randomBytes(4).toString("hex")}`);
+  const bareName = `chaos_bench_audit_${randomBytes(4).toString("hex")}`;
+  const bareDb = await createTestDatabase(infra.postgresAdminUrl, bareName);
   const bare = new pg.Pool({ connectionString: bareDb.url, max: 10 });
   try {
     await bare.query(auditMigration);
     const client = stack.operator.client(AuditInternalService, "audit");
-    const measure = async (operation: (worker: number) => Promise<unknown>) => {
+    const measure = async (path: string, partitions: string, operation: (worker: number) => Promise<unknown>): Promise<AppendRow> => {
       await runClosedLoop({ concurrency: plan.concurrency, seconds: plan.warmupSeconds, operation: async (w) => void (await operation(w)) });
-      return runClosedLoop({ concurrency: plan.concurrency, seconds: plan.seconds, operation: async (w) => void (await operation(w)) });
+      // After the warm-up every pool is open, so the backends measured are the ones doing the work.
+      const cpu = await startCpuMeter({
+        audit: [stack.processes.get("audit")!.child.pid!],
+        "bench client (Node)": [process.pid],
+        postgres: await postgresBackends(infra.postgresAdminUrl, [`${stack.world}_audit`, bareName]),
+      });
+      const result = await runClosedLoop({ concurrency: plan.concurrency, seconds: plan.seconds, operation: async (w) => void (await operation(w)) });
+      return { path, partitions, result, cpu: cpu.read(result.ok) };
     };
     let bareSequence = 0n;
     const bareInsert = (worker: number) => {
@@ -111,7 +122,7 @@ export async function runAuditBench(infra: InfraEndpoints, plan: AuditPlan = def
       const record: AuditRecord = { ...e, partition: "bare", sequence: (bareSequence += 1n), recordTime: canonicalTimeOfMs(Date.now()), previousHash: "", hash: "" };
       return bare.query({ name: "insert", text: insertRecord, values: rowOf(record) });
     };
-    // The chain's own SQL and hashing, as the service's store does it, without the service around it (and without its outbox event).
+    // The chain's own SQL and hashing, as the service's store does it, without the service around it.
     const bareChain = async (worker: number) => {
       const e = coreEntry(worker);
       const recordTime = canonicalTimeOfMs(Date.now());
@@ -137,10 +148,10 @@ export async function runAuditBench(infra: InfraEndpoints, plan: AuditPlan = def
       }
     };
     const appends: AppendRow[] = [
-      { path: "AppendAuditRecord: operator → audit (mTLS gRPC, validation, head row locked, SHA-256 chain, record + outbox event in one tx)", partitions: "16 (spread)", result: await measure((w) => client.appendAuditRecord(entry(w, false))) },
-      { path: "AppendAuditRecord, every append on one partition", partitions: "1 (one head row)", result: await measure((w) => client.appendAuditRecord(entry(w, true))) },
-      { path: "bare pg from Node, the chain's SQL and hash without the service (BEGIN; lock head; INSERT; move head; COMMIT)", partitions: "16 (spread)", result: await measure(bareChain) },
-      { path: "bare pg from Node: one INSERT of the same row into the same table, no chain", partitions: "-", result: await measure(bareInsert) },
+      await measure("AppendAuditRecord: operator → audit (mTLS gRPC, validation, head row locked, SHA-256 chain, record inserted and head moved in one tx)", "16 (spread)", (w) => client.appendAuditRecord(entry(w, false))),
+      await measure("AppendAuditRecord, every append on one partition", "1 (one head row)", (w) => client.appendAuditRecord(entry(w, true))),
+      await measure("bare pg from Node, the chain's SQL and hash without the service (BEGIN; lock head; INSERT; move head; COMMIT)", "16 (spread)", bareChain),
+      await measure("bare pg from Node: one INSERT of the same row into the same table, no chain", "-", bareInsert),
     ];
 
     const reader = stack.operator.client(AuditService, "audit");

@@ -9,6 +9,7 @@ import { auditedTopics } from "./core/audited-events.js";
 import { auditErrors } from "./handlers/audit-errors.js";
 import { createAuditInternalHandlers } from "./handlers/audit-internal-service.js";
 import { createAuditHandlers } from "./handlers/audit-service.js";
+import { startSealer } from "./core/sealer.js";
 import { createAuditStore } from "./store/audit-store.js";
 
 /**
@@ -33,9 +34,11 @@ export default defineService({
   consumes: auditedTopics.map(({ domain, stream }) => ({ domain, stream })),
   errors: auditErrors,
   settings: loadAuditConfig,
-  wire({ settings, db, source }) {
+  wire({ settings, db, source, logger, onStop }) {
     const store = createAuditStore(db, source);
     const log = createAuditLog(store, { shards: settings.shards, verifyMaxRecords: settings.verifyMaxRecords });
+    const sealer = startSealer(log, settings.sealSeconds * 1000, logger);
+    onStop(() => sealer.stop());
     return {
       services: [registration(AuditService, createAuditHandlers(log)), registration(AuditInternalService, createAuditInternalHandlers(log))],
       events: consumeEvents(

@@ -1,15 +1,15 @@
 import { create } from "@bufbuild/protobuf";
-import { AuditRecordAppendedSchema } from "@chaos/gen/chaos/audit/v1/events_pb.js";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { AuditChainSealedSchema } from "@chaos/gen/chaos/audit/v1/events_pb.js";
 import { topicName, type OutgoingEvent } from "@chaos/mesh/domain";
-import type { AuditRecord } from "./audit-record.js";
-import { toAuditRecordMessage } from "./record-message.js";
+import type { ChainHead } from "./audit-record.js";
 
-/** AuditRecordAppended, keyed by the record's partition so each chain's events stay in order. */
-export function recordAppended(record: AuditRecord): OutgoingEvent {
+/** AuditChainSealed, keyed by the chain's partition so each chain's seals stay in order. */
+export function chainSealed(partition: string, head: ChainHead, at: number): OutgoingEvent {
   return {
     topic: topicName("audit", "records"),
-    aggregateId: record.partition,
-    schema: AuditRecordAppendedSchema,
-    message: create(AuditRecordAppendedSchema, { record: toAuditRecordMessage(record) }),
+    aggregateId: partition,
+    schema: AuditChainSealedSchema,
+    message: create(AuditChainSealedSchema, { partition, sequence: head.sequence, hash: head.hash, sealTime: timestampFromMs(at) }),
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/audit/v1/errors_pb.js";
 import { ActorKind, Outcome } from "@chaos/gen/chaos/audit/v1/audit_record_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
-import { recordAppended } from "./audit-events.js";
+import { chainSealed } from "./audit-events.js";
 import type { AuditEntry, AuditRecord, ChainBreak } from "./audit-record.js";
 import type { AuditStore, AuditTransaction, RecordCursor, RecordFilter } from "./audit-store.js";
 import type { EventFacts } from "./audited-events.js";
@@ -48,6 +48,8 @@ export interface AuditLog {
   verify(range: VerifyRange): Promise<VerifyReport>;
   /** Every record of the partitions whose name starts with `prefix`, in chain order. */
   export(prefix: string): AsyncIterable<AuditRecord>;
+  /** Publishes an AuditChainSealed for every chain that grew since its last seal; how many. */
+  seal(): Promise<number>;
 }
 
 /** What the log takes from an event's CloudEvents envelope (the consumer's CloudEventAttributes). */
@@ -85,10 +87,7 @@ export function createAuditLog(store: AuditStore, options: AuditLogOptions): Aud
     const head = await tx.lockHead(partition);
     const chained = { ...entry, partition, sequence: head.sequence + 1n, recordTime, previousHash: head.hash };
     const record: AuditRecord = { ...chained, hash: recordHash(chained) };
-    if (await tx.insert(record)) {
-      await tx.publish([recordAppended(record)]);
-      return { record, duplicate: false };
-    }
+    if (await tx.insert(record)) return { record, duplicate: false };
     const existing = await tx.recordById(entry.recordId);
     if (existing === undefined) throw new Error(`record ${entry.recordId} conflicted on insert but cannot be read`);
     if (!sameEntry(existing, entry)) throw new DomainError(ErrorReason.RECORD_CONFLICT, "this record id was appended before with different content");
@@ -144,6 +143,13 @@ export function createAuditLog(store: AuditStore, options: AuditLogOptions): Aud
       }
       return { recordsChecked, partitionsChecked, firstBreak: undefined, truncated: false };
     },
+    seal: () =>
+      store.transaction(async (tx) => {
+        const moved = await tx.sealMovedHeads();
+        const at = now();
+        await tx.publish(moved.map((head) => chainSealed(head.partition, head, at)));
+        return moved.length;
+      }),
     async *export(prefix) {
       for (const partition of await store.partitions(prefix)) {
         let from = 1n;

@@ -35,7 +35,13 @@ export interface AuditTransaction {
    */
   insert(record: AuditRecord): Promise<boolean>;
   recordById(recordId: string): Promise<AuditRecord | undefined>;
-  /** Adds events to the outbox, committed with the records. */
+  /**
+   * Marks every chain whose head moved since its last seal as sealed at its
+   * head, and returns those heads; replicas sealing at once each get
+   * different chains (the head rows are locked), never one twice.
+   */
+  sealMovedHeads(): Promise<Array<ChainHead & { readonly partition: string }>>;
+  /** Adds events to the outbox, committed with the seals. */
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
 

@@ -113,6 +113,16 @@ export function createAuditStore(db: Database, source: string): AuditPgStore {
       return rowCount === 1;
     },
     recordById: (recordId) => recordById(client, recordId),
+    async sealMovedHeads() {
+      // Locked in name order, so two sealers never deadlock; an append holding a head makes the sealer wait for it
+      // (skipping it instead would never seal a chain that is always busy).
+      const { rows } = await client.query<{ partition: string; sequence: string; hash: string }>(
+        `UPDATE audit_chain_heads SET sealed_sequence = sequence
+         WHERE partition IN (SELECT partition FROM audit_chain_heads WHERE sequence > sealed_sequence ORDER BY partition FOR UPDATE)
+         RETURNING partition, sequence::text, hash`,
+      );
+      return rows.map((row) => ({ partition: row.partition, sequence: BigInt(row.sequence), hash: row.hash }));
+    },
     async publish(events) {
       await appendToOutbox(client, source, events);
     },

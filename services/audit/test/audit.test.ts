@@ -9,6 +9,7 @@ import { describe, expect, inject, it } from "vitest";
 import { AuditInternalService, type AppendAuditRecordRequestSchema } from "@chaos/gen/chaos/audit/v1/audit_internal_service_pb.js";
 import { ActorKind, Outcome, type AuditRecord } from "@chaos/gen/chaos/audit/v1/audit_record_pb.js";
 import { AuditService, type ListAuditRecordsRequestSchema } from "@chaos/gen/chaos/audit/v1/audit_service_pb.js";
+import { file_chaos_audit_v1_events } from "@chaos/gen/chaos/audit/v1/events_pb.js";
 import { GuildBankWithdrawnSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { TradeSettledSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
@@ -19,9 +20,9 @@ import { signUp } from "../../../scripts/test/players.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { spawnService } from "../../../scripts/lib/service-process.js";
 import { freePort, useStack } from "../../../scripts/test/stack.js";
-import { cloudEvent, eventually, publish } from "../../../scripts/test/topic-events.js";
+import { cloudEvent, eventually, publish, readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
-const stack = useStack(["identity", "audit"]);
+const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SEAL_SECONDS: "1" } });
 const audit = () => stack.operator.client(AuditService, "audit");
 const auditInternal = () => stack.operator.client(AuditInternalService, "audit");
 const identity = () => stack.operator.client(IdentityService, "identity");
@@ -210,6 +211,19 @@ describe("audit (real processes: identity, audit)", () => {
       await operator.close();
       await replica.stop();
     }
+  });
+
+  it("seals every chain that grew: its head's sequence and hash go to the records topic, outside the database", async () => {
+    const admin = randomUUID();
+    let last: AuditRecord | undefined;
+    for (let i = 0; i < 3; i++) last = (await auditInternal().appendAuditRecord(appendRequest({ actorId: admin, resource: "order/sealed" }))).record;
+    const topic = `${stack.world}.${topicName("audit", "records")}`;
+    const sealsOf = (events: readonly TopicEvent[]) => events.filter((e) => e.type === "chaos.audit.v1.AuditChainSealed" && e.subject === last!.partition);
+    const seals = sealsOf(await readTopicUntil(inject("infra").kafkaBrokers, topic, [file_chaos_audit_v1_events], (all) => sealsOf(all).some((e) => e.message.sequence === last!.sequence)));
+    expect(seals.find((e) => e.message.sequence === last!.sequence)?.message).toMatchObject({ partition: last!.partition, hash: last!.hash });
+    // Seals only move forward, one per round that found the chain grown.
+    const sequences = seals.map((e) => e.message.sequence as bigint);
+    expect(sequences).toEqual([...new Set(sequences)].sort((a, b) => (a < b ? -1 : 1)));
   });
 
   it("lets the service's own database role insert and read the log but never UPDATE or DELETE it (SQLSTATE 42501)", async () => {

@@ -9,6 +9,7 @@ package auditv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -21,7 +22,86 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// AuditRecordAppended is emitted for every record appended to a chain.
+// AuditChainSealed is emitted for every chain that grew since its last seal,
+// at most once per CHAOS_AUDIT_SEAL_SECONDS: the chain's newest sequence and
+// hash at that moment. Kept outside the log's database (and by anyone who
+// reads the topic), seals witness the chains: a chain rewritten, or cut
+// short, by someone with the database's owner rights no longer reaches a
+// sealed hash at its sealed sequence.
+type AuditChainSealed struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Partition string                 `protobuf:"bytes,1,opt,name=partition,proto3" json:"partition,omitempty"`
+	Sequence  int64                  `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// The hash of the record at `sequence`.
+	Hash          string                 `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"`
+	SealTime      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=seal_time,json=sealTime,proto3" json:"seal_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditChainSealed) Reset() {
+	*x = AuditChainSealed{}
+	mi := &file_chaos_audit_v1_events_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditChainSealed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditChainSealed) ProtoMessage() {}
+
+func (x *AuditChainSealed) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_audit_v1_events_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditChainSealed.ProtoReflect.Descriptor instead.
+func (*AuditChainSealed) Descriptor() ([]byte, []int) {
+	return file_chaos_audit_v1_events_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *AuditChainSealed) GetPartition() string {
+	if x != nil {
+		return x.Partition
+	}
+	return ""
+}
+
+func (x *AuditChainSealed) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *AuditChainSealed) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *AuditChainSealed) GetSealTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SealTime
+	}
+	return nil
+}
+
+// AuditRecordAppended is not published: an event per record doubled the
+// cost of an append (bench/RESULTS.md); AuditChainSealed witnesses the
+// chains instead.
+//
+// Deprecated: Marked as deprecated in chaos/audit/v1/events.proto.
 type AuditRecordAppended struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Record        *AuditRecord           `protobuf:"bytes,1,opt,name=record,proto3" json:"record,omitempty"`
@@ -31,7 +111,7 @@ type AuditRecordAppended struct {
 
 func (x *AuditRecordAppended) Reset() {
 	*x = AuditRecordAppended{}
-	mi := &file_chaos_audit_v1_events_proto_msgTypes[0]
+	mi := &file_chaos_audit_v1_events_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -43,7 +123,7 @@ func (x *AuditRecordAppended) String() string {
 func (*AuditRecordAppended) ProtoMessage() {}
 
 func (x *AuditRecordAppended) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_audit_v1_events_proto_msgTypes[0]
+	mi := &file_chaos_audit_v1_events_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -56,7 +136,7 @@ func (x *AuditRecordAppended) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditRecordAppended.ProtoReflect.Descriptor instead.
 func (*AuditRecordAppended) Descriptor() ([]byte, []int) {
-	return file_chaos_audit_v1_events_proto_rawDescGZIP(), []int{0}
+	return file_chaos_audit_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *AuditRecordAppended) GetRecord() *AuditRecord {
@@ -70,9 +150,14 @@ var File_chaos_audit_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_audit_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1bchaos/audit/v1/events.proto\x12\x0echaos.audit.v1\x1a!chaos/audit/v1/audit_record.proto\"J\n" +
+	"\x1bchaos/audit/v1/events.proto\x12\x0echaos.audit.v1\x1a!chaos/audit/v1/audit_record.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\x01\n" +
+	"\x10AuditChainSealed\x12\x1c\n" +
+	"\tpartition\x18\x01 \x01(\tR\tpartition\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x03R\bsequence\x12\x12\n" +
+	"\x04hash\x18\x03 \x01(\tR\x04hash\x127\n" +
+	"\tseal_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bsealTime\"N\n" +
 	"\x13AuditRecordAppended\x123\n" +
-	"\x06record\x18\x01 \x01(\v2\x1b.chaos.audit.v1.AuditRecordR\x06recordB\xa6\x01\n" +
+	"\x06record\x18\x01 \x01(\v2\x1b.chaos.audit.v1.AuditRecordR\x06record:\x02\x18\x01B\xa6\x01\n" +
 	"\x12com.chaos.audit.v1B\vEventsProtoP\x01Z)chaos.world/gen/go/chaos/audit/v1;auditv1\xa2\x02\x03CAX\xaa\x02\x0eChaos.Audit.V1\xca\x02\x0eChaos\\Audit\\V1\xe2\x02\x1aChaos\\Audit\\V1\\GPBMetadata\xea\x02\x10Chaos::Audit::V1b\x06proto3"
 
 var (
@@ -87,18 +172,21 @@ func file_chaos_audit_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_audit_v1_events_proto_rawDescData
 }
 
-var file_chaos_audit_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_chaos_audit_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_chaos_audit_v1_events_proto_goTypes = []any{
-	(*AuditRecordAppended)(nil), // 0: chaos.audit.v1.AuditRecordAppended
-	(*AuditRecord)(nil),         // 1: chaos.audit.v1.AuditRecord
+	(*AuditChainSealed)(nil),      // 0: chaos.audit.v1.AuditChainSealed
+	(*AuditRecordAppended)(nil),   // 1: chaos.audit.v1.AuditRecordAppended
+	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*AuditRecord)(nil),           // 3: chaos.audit.v1.AuditRecord
 }
 var file_chaos_audit_v1_events_proto_depIdxs = []int32{
-	1, // 0: chaos.audit.v1.AuditRecordAppended.record:type_name -> chaos.audit.v1.AuditRecord
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	2, // 0: chaos.audit.v1.AuditChainSealed.seal_time:type_name -> google.protobuf.Timestamp
+	3, // 1: chaos.audit.v1.AuditRecordAppended.record:type_name -> chaos.audit.v1.AuditRecord
+	2, // [2:2] is the sub-list for method output_type
+	2, // [2:2] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_chaos_audit_v1_events_proto_init() }
@@ -113,7 +201,7 @@ func file_chaos_audit_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_audit_v1_events_proto_rawDesc), len(file_chaos_audit_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -6,18 +6,64 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { AuditRecord } from "./audit_record_pb.js";
 import { file_chaos_audit_v1_audit_record } from "./audit_record_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/audit/v1/events.proto.
  */
 export const file_chaos_audit_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtjaGFvcy9hdWRpdC92MS9ldmVudHMucHJvdG8SDmNoYW9zLmF1ZGl0LnYxIkIKE0F1ZGl0UmVjb3JkQXBwZW5kZWQSKwoGcmVjb3JkGAEgASgLMhsuY2hhb3MuYXVkaXQudjEuQXVkaXRSZWNvcmRCpgEKEmNvbS5jaGFvcy5hdWRpdC52MUILRXZlbnRzUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2F1ZGl0L3YxO2F1ZGl0djGiAgNDQViqAg5DaGFvcy5BdWRpdC5WMcoCDkNoYW9zXEF1ZGl0XFYx4gIaQ2hhb3NcQXVkaXRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6QXVkaXQ6OlYxYgZwcm90bzM", [file_chaos_audit_v1_audit_record]);
+  fileDesc("ChtjaGFvcy9hdWRpdC92MS9ldmVudHMucHJvdG8SDmNoYW9zLmF1ZGl0LnYxInQKEEF1ZGl0Q2hhaW5TZWFsZWQSEQoJcGFydGl0aW9uGAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEgwKBGhhc2gYAyABKAkSLQoJc2VhbF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChNBdWRpdFJlY29yZEFwcGVuZGVkEisKBnJlY29yZBgBIAEoCzIbLmNoYW9zLmF1ZGl0LnYxLkF1ZGl0UmVjb3JkOgIYAUKmAQoSY29tLmNoYW9zLmF1ZGl0LnYxQgtFdmVudHNQcm90b1ABWiljaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYXVkaXQvdjE7YXVkaXR2MaICA0NBWKoCDkNoYW9zLkF1ZGl0LlYxygIOQ2hhb3NcQXVkaXRcVjHiAhpDaGFvc1xBdWRpdFxWMVxHUEJNZXRhZGF0YeoCEENoYW9zOjpBdWRpdDo6VjFiBnByb3RvMw", [file_chaos_audit_v1_audit_record, file_google_protobuf_timestamp]);
 
 /**
- * AuditRecordAppended is emitted for every record appended to a chain.
+ * AuditChainSealed is emitted for every chain that grew since its last seal,
+ * at most once per CHAOS_AUDIT_SEAL_SECONDS: the chain's newest sequence and
+ * hash at that moment. Kept outside the log's database (and by anyone who
+ * reads the topic), seals witness the chains: a chain rewritten, or cut
+ * short, by someone with the database's owner rights no longer reaches a
+ * sealed hash at its sealed sequence.
+ *
+ * @generated from message chaos.audit.v1.AuditChainSealed
+ */
+export type AuditChainSealed = Message<"chaos.audit.v1.AuditChainSealed"> & {
+  /**
+   * @generated from field: string partition = 1;
+   */
+  partition: string;
+
+  /**
+   * @generated from field: int64 sequence = 2;
+   */
+  sequence: bigint;
+
+  /**
+   * The hash of the record at `sequence`.
+   *
+   * @generated from field: string hash = 3;
+   */
+  hash: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp seal_time = 4;
+   */
+  sealTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.audit.v1.AuditChainSealed.
+ * Use `create(AuditChainSealedSchema)` to create a new message.
+ */
+export const AuditChainSealedSchema: GenMessage<AuditChainSealed> = /*@__PURE__*/
+  messageDesc(file_chaos_audit_v1_events, 0);
+
+/**
+ * AuditRecordAppended is not published: an event per record doubled the
+ * cost of an append (bench/RESULTS.md); AuditChainSealed witnesses the
+ * chains instead.
  *
  * @generated from message chaos.audit.v1.AuditRecordAppended
+ * @deprecated
  */
 export type AuditRecordAppended = Message<"chaos.audit.v1.AuditRecordAppended"> & {
   /**
@@ -29,7 +75,8 @@ export type AuditRecordAppended = Message<"chaos.audit.v1.AuditRecordAppended"> 
 /**
  * Describes the message chaos.audit.v1.AuditRecordAppended.
  * Use `create(AuditRecordAppendedSchema)` to create a new message.
+ * @deprecated
  */
 export const AuditRecordAppendedSchema: GenMessage<AuditRecordAppended> = /*@__PURE__*/
-  messageDesc(file_chaos_audit_v1_events, 0);
+  messageDesc(file_chaos_audit_v1_events, 1);
 
