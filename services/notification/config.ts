@@ -41,6 +41,13 @@ export interface NotificationConfig {
    * mesh's own services). CHAOS_NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS=1, default off.
    */
   readonly allowPrivateWebhooks: boolean;
+  /**
+   * Events older than this make no notification (their read-model effects
+   * still apply): a new deployment reading the topics from their beginning
+   * must not mail players about years-old trades. CHAOS_NOTIFICATION_MAX_EVENT_AGE_SECONDS,
+   * default 86400 (a day).
+   */
+  readonly maxEventAgeSeconds: number;
 }
 
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
@@ -61,6 +68,7 @@ export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): No
     maxWebhooksPerPlayer: integerSetting(env, "CHAOS_NOTIFICATION_MAX_WEBHOOKS", 5, 1, 100),
     secretOverlapSeconds: integerSetting(env, "CHAOS_NOTIFICATION_SECRET_OVERLAP_SECONDS", 86_400, 0, 30 * 86_400),
     allowPrivateWebhooks: flagSetting(env, "CHAOS_NOTIFICATION_ALLOW_PRIVATE_WEBHOOKS"),
+    maxEventAgeSeconds: integerSetting(env, "CHAOS_NOTIFICATION_MAX_EVENT_AGE_SECONDS", 86_400, 60, 30 * 86_400),
   };
 }
 

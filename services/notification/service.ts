@@ -38,7 +38,7 @@ export default defineService({
     const unsubscribeTokens = () => (tokens ??= store.serviceKey("unsubscribe").then(createUnsubscribeTokens));
     const email = createSmtpSender({ url: settings.smtpUrl, from: settings.emailFrom, timeoutMs: settings.smtpTimeoutMs });
     onStop(() => email.close());
-    const notifications = createNotifications(store, unsubscribeTokens);
+    const notifications = createNotifications(store, unsubscribeTokens, { maxEventAgeMs: settings.maxEventAgeSeconds * 1000 });
     const deliveries = createDeliveries({
       store,
       email,

@@ -16,9 +16,9 @@ export interface Notifications {
    * player it is for (unless the player muted its category), in-app at once
    * (NotificationCreated for the live feed), and an email and webhook
    * deliveries claimed and scheduled, at the end of quiet hours when it falls
-   * inside them.
+   * inside them. An event older than the age limit (its ce_time) makes none.
    */
-  fromEvent(tx: NotificationTransaction, entry: CatalogEntry, message: unknown, event: { readonly id: string }): Promise<void>;
+  fromEvent(tx: NotificationTransaction, entry: CatalogEntry, message: unknown, event: { readonly id: string; readonly time: string }): Promise<void>;
   characterCreated(tx: NotificationTransaction, characterId: string, playerId: string, name: string): Promise<void>;
   characterDeleted(tx: NotificationTransaction, characterId: string): Promise<void>;
   accountRegistered(tx: NotificationTransaction, accountId: string, email: string): Promise<void>;
@@ -30,7 +30,13 @@ export interface Notifications {
   unsubscribe(token: string): Promise<boolean>;
 }
 
-export function createNotifications(store: NotificationStore, tokens: () => Promise<UnsubscribeTokens>): Notifications {
+/** Options of {@link createNotifications}. */
+export interface NotificationsOptions {
+  /** Events older than this (by ce_time) make no notification. */
+  readonly maxEventAgeMs: number;
+}
+
+export function createNotifications(store: NotificationStore, tokens: () => Promise<UnsubscribeTokens>, options: NotificationsOptions): Notifications {
   /** Who an event's recipient is; undefined for a deleted character. Unknown characters fail the event, which is retried: player's event may be behind. */
   async function addressee(tx: NotificationTransaction, characterId: string, playerId: string | undefined): Promise<Addressee | undefined> {
     const character = await tx.character(characterId);
@@ -43,6 +49,8 @@ export function createNotifications(store: NotificationStore, tokens: () => Prom
   return {
     async fromEvent(tx, entry, message, event) {
       const now = new Date();
+      const occurred = Date.parse(event.time);
+      if (!Number.isNaN(occurred) && now.getTime() - occurred > options.maxEventAgeMs) return;
       const seen = new Set<string>();
       for (const recipient of entry.recipients(message as never)) {
         const to = await addressee(tx, recipient.characterId, recipient.playerId);

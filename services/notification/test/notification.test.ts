@@ -122,6 +122,15 @@ describe("notification (real processes: identity, player, notification, gateway;
     await expect.poll(() => events.events.filter((e) => e.subject === bob.player.accountId).map((e) => e.type), { timeout: 10_000 }).toEqual(
       expect.arrayContaining(["chaos.notification.v1.NotificationCreated", "chaos.notification.v1.NotificationDelivered"]),
     );
+
+    // An offer from long ago (a new deployment reading the topic from its beginning) makes nothing; a fresh one after it, on its partition, does.
+    const old = world.tradeProposed(alice, bob, 1n);
+    const fresh = world.tradeProposed(alice, bob, 2n);
+    const lastYear = new Date(Date.now() - 365 * 86_400_000).toISOString();
+    await world.send([{ ...old.event, headers: { ...old.event.headers, ce_time: lastYear } }, { ...fresh.event, key: old.event.key }]);
+    const offers = (await centre(bob, "trade.offer_received", 2)).ofKind;
+    expect(offers.map((o) => o.body)).toEqual(["They give 2 gold and ask for nothing.", "They give 25 gold and ask for nothing."]);
+    expect(await mail.waitFor(bob.player.email, 3)).toHaveLength(3);
   });
 
   it("the unsubscribe link works without a login through the gateway and stops every email, while in-app notifications go on", async () => {
