@@ -67,22 +67,28 @@ const recordById = async (sql: pg.Pool | pg.PoolClient, recordId: string) => {
   return rows[0] === undefined ? undefined : toRecord(rows[0]);
 };
 
-/** The audit log in PostgreSQL; `source` is the ce_source of its events. */
+/**
+ * The audit log in PostgreSQL; `source` is the ce_source of its events. The
+ * append's two statements are named, so each connection parses and plans
+ * them once.
+ */
 export function createAuditStore(db: Database, source: string): AuditPgStore {
   const within = (client: pg.PoolClient): AuditTransaction => ({
     async lockHead(partition) {
       // One statement creates a new partition's head or locks the existing one (ON CONFLICT DO UPDATE takes the row lock).
-      const { rows } = await client.query<{ sequence: string; hash: string }>(
-        `INSERT INTO audit_chain_heads (partition, sequence, hash) VALUES ($1, 0, $2)
-         ON CONFLICT (partition) DO UPDATE SET sequence = audit_chain_heads.sequence
-         RETURNING sequence::text, hash`,
-        [partition, genesisHash],
-      );
+      const { rows } = await client.query<{ sequence: string; hash: string }>({
+        name: "audit-lock-head",
+        text: `INSERT INTO audit_chain_heads (partition, sequence, hash) VALUES ($1, 0, $2)
+               ON CONFLICT (partition) DO UPDATE SET sequence = audit_chain_heads.sequence
+               RETURNING sequence::text, hash`,
+        values: [partition, genesisHash],
+      });
       return { sequence: BigInt(rows[0]!.sequence), hash: rows[0]!.hash };
     },
     async insert(record) {
-      const { rowCount } = await client.query(
-        `WITH inserted AS (
+      const { rowCount } = await client.query({
+        name: "audit-insert",
+        text: `WITH inserted AS (
            INSERT INTO audit_records (partition, sequence, record_id, occur_time, record_time, actor_kind, actor_id, action, resource, outcome,
                                       source_ip, user_agent, trace_id, source, details, previous_hash, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
@@ -90,7 +96,7 @@ export function createAuditStore(db: Database, source: string): AuditPgStore {
            RETURNING partition, sequence, hash
          )
          UPDATE audit_chain_heads h SET sequence = i.sequence, hash = i.hash FROM inserted i WHERE h.partition = i.partition`,
-        [
+        values: [
           record.partition,
           record.sequence.toString(),
           record.recordId,
@@ -109,7 +115,7 @@ export function createAuditStore(db: Database, source: string): AuditPgStore {
           record.previousHash,
           record.hash,
         ],
-      );
+      });
       return rowCount === 1;
     },
     recordById: (recordId) => recordById(client, recordId),
