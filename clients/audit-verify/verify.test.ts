@@ -124,6 +124,27 @@ describe("clients/audit-verify (grpcurl export, Python standard library)", () =>
     expect((await audit().verifyAuditChain({ partition: third })).firstBreak).toMatchObject({ partition: third, sequence: 2n, problem: "previous_hash does not match the hash of sequence 1" });
   });
 
+  it("gives the canonical form's known answer (services/audit/core/canonical-form.test.ts) from protobuf JSON", () => {
+    const record = {
+      partition: "2026-12-02/5",
+      sequence: "1",
+      recordId: "0b6f7c2e-8d4a-4f1b-9e3c-5a7d2b1c0e9f",
+      occurTime: "2026-12-02T07:16:41.123456Z",
+      recordTime: "2026-12-02T07:16:41.200Z",
+      actorKind: "ACTOR_KIND_PLAYER",
+      actorId: "a1",
+      action: "identity.login",
+      resource: "account/a1",
+      outcome: "OUTCOME_SUCCESS",
+      sourceIp: "203.0.113.7",
+      userAgent: "Bücher/1.0",
+      source: "spiffe://chaos.world/ns/chaos/sa/identity",
+      details: { mfa_used: "false", b: "x,y" },
+      previousHash: "0".repeat(64),
+    };
+    expect(pythonHash(record)).toBe("75ff414e3320bc441ff2d3cdb45e27b42b5009e30db16e54d484c6c4a63a837b");
+  });
+
   it("refuses input that is not audit records (exit 2)", () => {
     expect(verify('{"hello": "world"}').code).toBe(2);
     expect(verify("not json").code).toBe(2);
