@@ -24,6 +24,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import type { InfraEndpoints } from "../scripts/infra/index.js";
 import { signUp } from "../scripts/test/players.js";
 import { startStack } from "../scripts/test/stack.js";
+import { postgresBackends, startCpuMeter, type CpuReading } from "./cpu-meter.js";
 
 /** The sizes and durations of a run. */
 export interface ChatFanoutPlan {
@@ -48,6 +49,8 @@ export interface FanoutRow {
   readonly p99Ms: number;
   /** Deliveries expected (posts × subscribers) that did not arrive within the drain time. */
   readonly missing: number;
+  /** CPU per delivery by process, and the machine's busy cores meanwhile. */
+  readonly cpu: CpuReading;
 }
 
 export interface ChatFanoutResult {
@@ -116,6 +119,17 @@ export async function runChatFanoutBench(infra: InfraEndpoints, plan: ChatFanout
     // The product twice: as game clients reach it (through the gateway), and on chat's internal face (as the
     // gateway's hop sees it), which tells the gateway's share of the cost.
     const direct = stack.operator.client(ChatService, "chat");
+    const probe = new Redis(infra.redisUrl);
+    const redisPid = Number(/process_id:(\d+)/.exec(await probe.info("server"))?.[1] ?? 0);
+    await probe.quit();
+    const meter = async () =>
+      startCpuMeter({
+        chat: [stack.processes.get("chat")!.child.pid!],
+        gateway: [stack.processes.get("gateway")!.child.pid!],
+        "bench client (Node)": [process.pid],
+        redis: redisPid === 0 ? [] : [redisPid],
+        postgres: await postgresBackends(infra.postgresAdminUrl, [`${stack.world}_chat`]),
+      });
     const asPlayer = { headers: { [principalHeader]: player.accessToken } };
     const paths = [
       { name: `PostMessage → gateway → chat (PostgreSQL, Redis notice) → StreamMessages → gateway → ${plan.subscribers} clients`, client: chat, options: auth },
@@ -144,7 +158,7 @@ export async function runChatFanoutBench(infra: InfraEndpoints, plan: ChatFanout
         },
         onReceive: (h) => (handler = h),
       };
-      rows.push(...(await measure(path.name, product, plan)));
+      rows.push(...(await measure(path.name, product, plan, meter)));
       controller.abort();
     }
 
@@ -169,7 +183,7 @@ export async function runChatFanoutBench(infra: InfraEndpoints, plan: ChatFanout
       },
       onReceive: (handler) => (bareHandler = handler),
     };
-    rows.push(...(await measure(`bare Redis PUBLISH → ${plan.subscribers} subscriber connections (ioredis)`, bare, plan)));
+    rows.push(...(await measure(`bare Redis PUBLISH → ${plan.subscribers} subscriber connections (ioredis)`, bare, plan, meter)));
     await Promise.all([publisher, ...subscribers].map((r) => r.quit()));
     for (const t of transports) (t as unknown as { close?: () => void }).close?.();
   } finally {
@@ -178,8 +192,8 @@ export async function runChatFanoutBench(infra: InfraEndpoints, plan: ChatFanout
   return { plan, rows, payloadBytes };
 }
 
-/** Flat out with `writers` concurrent senders, then paced at half the rate reached. */
-async function measure(path: string, fanout: FanoutPath, plan: ChatFanoutPlan): Promise<FanoutRow[]> {
+/** Flat out with `writers` concurrent senders, then paced at half the rate reached; CPU per delivery from `meter`. */
+async function measure(path: string, fanout: FanoutPath, plan: ChatFanoutPlan, meter: () => Promise<{ read(operations: number): CpuReading }>): Promise<FanoutRow[]> {
   let received = 0;
   let latencies: number[] = [];
   let counting = false;
@@ -191,6 +205,7 @@ async function measure(path: string, fanout: FanoutPath, plan: ChatFanoutPlan): 
     received = 0;
     latencies = [];
     counting = true;
+    const cpu = await meter();
     let sent = 0;
     const started = performance.now();
     const until = started + seconds * 1000;
@@ -215,7 +230,7 @@ async function measure(path: string, fanout: FanoutPath, plan: ChatFanoutPlan): 
     counting = false;
     latencies.sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    return { path, mode, postsPerSecond: sent / sendSeconds, deliveriesPerSecond: received / deliverSeconds, p50Ms: at(0.5), p99Ms: at(0.99), missing: expected - received };
+    return { path, mode, postsPerSecond: sent / sendSeconds, deliveriesPerSecond: received / deliverSeconds, p50Ms: at(0.5), p99Ms: at(0.99), missing: expected - received, cpu: cpu.read(received) };
   };
   // Unmeasured: connections warm, code compiled.
   await run("paced", 1, 20);

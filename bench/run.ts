@@ -87,6 +87,11 @@ function chatTable(chat: ChatFanoutResult): string[] {
     const p99 = bare === undefined ? "-" : `${(r.p99Ms / bare.p99Ms).toFixed(1)}x`;
     lines.push(`| ${r.path} | ${r.mode} | ${r.postsPerSecond.toFixed(0)} | ${r.deliveriesPerSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${ratio} | ${p99} | ${r.missing} |`);
   }
+  lines.push("");
+  for (const r of chat.rows.filter((row) => row.mode === "flat out")) {
+    const per = Object.entries(r.cpu.perOperationUs).filter(([, us]) => us > 0).map(([name, us]) => `${name} ${us.toFixed(0)} µs`).join(", ");
+    lines.push(`- CPU per delivery, flat out, ${r.path.split(" → ")[0]}${r.path.includes("internal face") ? " (internal face)" : ""}: ${per} (machine busy ${r.cpu.machineBusyCores.toFixed(2)} of ${os.cpus().length} cores, ${(r.cpu.machineBusyCores - r.cpu.measuredCores).toFixed(2)} outside these processes).`);
+  }
   lines.push("", `All subscribers, writers and the bare Redis clients run in the bench's Node process, on the same 2 cores as the services, PostgreSQL, Redis and Kafka (load average ${os.loadavg()[0]!.toFixed(1)} at the end of the run).`, "");
   return lines;
 }
