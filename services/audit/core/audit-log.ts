@@ -70,8 +70,6 @@ export interface AuditLogOptions {
   readonly shards: number;
   /** Records one verify() reads at most. */
   readonly verifyMaxRecords: number;
-  /** The current time in ms (tests of day boundaries would pass their own). Default Date.now. */
-  readonly now?: () => number;
 }
 
 // Records are read from the database this many at a time when verifying and exporting.
@@ -79,10 +77,8 @@ const chainBatch = 1_000;
 
 /** The log over `store`. */
 export function createAuditLog(store: AuditStore, options: AuditLogOptions): AuditLog {
-  const now = options.now ?? Date.now;
-
   async function appendIn(tx: AuditTransaction, entry: AuditEntry): Promise<Appended> {
-    const recordTime = canonicalTimeOfMs(now());
+    const recordTime = canonicalTimeOfMs(Date.now());
     const partition = partitionOf(entry, recordTime, options.shards);
     const head = await tx.lockHead(partition);
     const chained = { ...entry, partition, sequence: head.sequence + 1n, recordTime, previousHash: head.hash };
@@ -146,7 +142,7 @@ export function createAuditLog(store: AuditStore, options: AuditLogOptions): Aud
     seal: () =>
       store.transaction(async (tx) => {
         const moved = await tx.sealMovedHeads();
-        const at = now();
+        const at = Date.now();
         await tx.publish(moved.map((head) => chainSealed(head.partition, head, at)));
         return moved.length;
       }),

@@ -76,6 +76,8 @@ export function createAuditStore(db: Database, source: string): AuditPgStore {
   const within = (client: pg.PoolClient): AuditTransaction => ({
     async lockHead(partition) {
       // One statement creates a new partition's head or locks the existing one (ON CONFLICT DO UPDATE takes the row lock).
+      // A consumer's batch transaction locks the heads of several events in their order; two batches that meet in
+      // opposite orders deadlock, PostgreSQL aborts one, and the consumer redoes that batch event by event: slower, never wrong.
       const { rows } = await client.query<{ sequence: string; hash: string }>({
         name: "audit-lock-head",
         text: `INSERT INTO audit_chain_heads (partition, sequence, hash) VALUES ($1, 0, $2)
