@@ -6,6 +6,7 @@ import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_p
 import { principalHeader } from "@chaos/mesh";
 import { useStack } from "../../../scripts/test/stack.js";
 import { mfaSecretContext } from "../core/account.js";
+import { legacyScryptHash } from "../core/password-hash.js";
 import { createSecretBox } from "../core/secret-box.js";
 
 const secretKey = randomBytes(32);
@@ -49,14 +50,14 @@ describe("token signing keys", () => {
 });
 
 describe("secrets at rest", () => {
-  it("stores a scrypt hash, refresh tokens only as hashes, and the TOTP secret sealed with the configured key", async () => {
+  it("stores an Argon2id hash, refresh tokens only as hashes, and the TOTP secret sealed with the configured key", async () => {
     const email = `rest-${randomUUID()}@example.com`;
     const { account } = await identity().register({ email, password });
     const { tokens } = await identity().login({ email, password });
     const { secret } = await identity().enrollMfa({ password }, { headers: { [principalHeader]: tokens!.accessToken } });
 
     const [row] = await query<{ password_hash: string; mfa_secret: Buffer }>(`SELECT password_hash, mfa_secret FROM accounts WHERE account_id = $1`, [account!.accountId]);
-    expect(row?.password_hash).toMatch(/^scrypt\$ln=15,r=8,p=1\$[A-Za-z0-9+/=]{44}\$[A-Za-z0-9+/=]{44}$/);
+    expect(row?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(row?.password_hash).not.toContain(password);
     expect(row?.mfa_secret.toString("latin1")).not.toContain(secret);
     expect(createSecretBox(secretKey).open(row!.mfa_secret, mfaSecretContext(account!.accountId)).toString("utf8")).toBe(secret);
@@ -64,5 +65,15 @@ describe("secrets at rest", () => {
     const stored = await query<{ token_hash: Buffer }>(`SELECT token_hash FROM refresh_tokens WHERE session_id = $1`, [tokens!.sessionId]);
     expect(stored).toHaveLength(1);
     expect(stored[0]?.token_hash.equals(createHash("sha256").update(tokens!.refreshToken).digest())).toBe(true);
+  });
+
+  it("replaces an earlier release's scrypt hash with an Argon2id one at the next successful login", async () => {
+    const email = `upgrade-${randomUUID()}@example.com`;
+    const { account } = await identity().register({ email, password });
+    await query(`UPDATE accounts SET password_hash = $2 WHERE account_id = $1`, [account!.accountId, await legacyScryptHash(password, { logN: 15, r: 8, p: 1 })]);
+    expect((await identity().login({ email, password })).tokens?.accessToken).toBeDefined();
+    const [row] = await query<{ password_hash: string }>(`SELECT password_hash FROM accounts WHERE account_id = $1`, [account!.accountId]);
+    expect(row?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect((await identity().login({ email, password })).tokens?.accessToken).toBeDefined();
   });
 });
