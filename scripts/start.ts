@@ -10,6 +10,7 @@ import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
 import { ensureLocalPki, loadMeshConfig, operatorIdentity } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
+import { secretKey } from "./infra/secrets.js";
 import { serviceManifests } from "./infra/services.js";
 import { busyPorts, portConflictMessage, registryPortClaims } from "./lib/port-conflicts.js";
 import { acquireRunLock, alreadyRunningMessage } from "./lib/run-lock.js";
@@ -45,7 +46,8 @@ step("provisioning PostgreSQL, Redis, Kafka and Mailpit");
 const { endpoints, started: infraStarted } = await ensureInfra();
 console.log(await infraStatus());
 
-const services = (await serviceManifests()).map((manifest) => manifest.name);
+const manifests = await serviceManifests();
+const services = manifests.map((manifest) => manifest.name);
 // Every service gets an X.509-SVID from the local CA; "operator" is the identity
 // for grpcurl and other tools run by hand.
 const pkiDir = path.join(dataDir, "pki");
@@ -129,9 +131,16 @@ function serviceOptions(name: string): SpawnServiceOptions {
       REDIS_URL: endpoints.redisUrl,
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
       CHAOS_NOTIFICATION_SMTP_URL: process.env.CHAOS_NOTIFICATION_SMTP_URL ?? endpoints.smtpUrl,
+      ...localSecretKeys(name),
     },
     readyTimeoutMs: 60_000,
   };
+}
+
+/** The keys a service's manifest asks for: the environment's when set, else local ones kept in the data directory. */
+function localSecretKeys(name: string): Record<string, string> {
+  const declared = manifests.find((manifest) => manifest.name === name)?.secrets ?? [];
+  return Object.fromEntries(declared.map((key) => [key.variable, process.env[key.variable] || secretKey(`${name}/${key.variable}`, key.bytes)]));
 }
 
 /** Stops here, naming them, when ports the services or the web console are about to listen on are taken. */

@@ -10,10 +10,22 @@ const file = path.join(dataDir, "secrets.json");
  * directory and kept in a 0600 file under .chaos/. Never committed.
  */
 export function secret(name: string): string {
+  return remembered(name, () => crypto.randomBytes(18).toString("base64url"));
+}
+
+/**
+ * A local key of `bytes` random bytes (base64), kept the same way: what `npm
+ * start` gives a service for a key its manifest declares (ServiceManifest.secrets).
+ */
+export function secretKey(name: string, bytes: number): string {
+  return remembered(name, () => crypto.randomBytes(bytes).toString("base64"));
+}
+
+function remembered(name: string, make: () => string): string {
   const all = read();
   let value = all[name];
   if (value === undefined) {
-    value = crypto.randomBytes(18).toString("base64url");
+    value = make();
     all[name] = value;
     fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(file, JSON.stringify(all, null, 2), { mode: 0o600 });

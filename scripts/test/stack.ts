@@ -97,9 +97,15 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   };
   const showLogs = options.logs ?? process.env.CHAOS_TEST_LOGS === "1";
   const processes = new Map<string, ServiceProcess>();
+  // The keys a manifest asks for, given to that service only: fresh per world (a test's own env wins), kept for restarts and replicas.
+  const keys = new Map<string, Record<string, string>>();
+  for (const name of services) {
+    const declared = (await serviceManifest(name)).secrets ?? [];
+    keys.set(name, Object.fromEntries(declared.map((key) => [key.variable, options.env?.[key.variable] ?? randomBytes(key.bytes).toString("base64")])));
+  }
   const launch = async (name: string) => {
     const service = await spawnService(name, {
-      env: { ...process.env, ...env, ...databaseEnv(databases.get(name)) },
+      env: { ...process.env, ...env, ...keys.get(name), ...databaseEnv(databases.get(name)) },
       onLine: showLogs ? (line) => process.stdout.write(`[${name}] ${line}\n`) : () => undefined,
     });
     processes.set(name, service);
@@ -158,7 +164,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
       const own = { internal: `127.0.0.1:${replicaPorts.internal}`, edge: `127.0.0.1:${replicaPorts.edge}`, edgeHttp1: `127.0.0.1:${replicaPorts.edgeHttp1}`, admin: `127.0.0.1:${replicaPorts.admin}` };
       fs.writeFileSync(replicaRegistry, JSON.stringify({ services: { ...registry, [service]: own } }, null, 2));
       const child = await spawnService(service, {
-        env: { ...process.env, ...env, CHAOS_REGISTRY: replicaRegistry, DATABASE_URL: databases.get(service)?.url ?? "" },
+        env: { ...process.env, ...env, ...keys.get(service), CHAOS_REGISTRY: replicaRegistry, DATABASE_URL: databases.get(service)?.url ?? "" },
         onLine: showLogs ? (line) => process.stdout.write(`[${service}#${replicas.length + 2}] ${line}\n`) : () => undefined,
       });
       const replicaOperator = createMeshRuntime(operatorIdentity, {

@@ -3,15 +3,21 @@ import { describe, expect, it } from "vitest";
 import { loadIdentityConfig } from "./config.js";
 
 describe("identity settings", () => {
-  it("default to 5 failures and 15 minutes per address, 20 failures and 1 minute for all, 20 logins a minute, a generated secret key and daily key rotation", () => {
-    expect(loadIdentityConfig({})).toEqual({
+  it("refuse to start without the at-rest key, saying why and where it comes from: a key kept beside the data is in every dump of it", () => {
+    expect(() => loadIdentityConfig({})).toThrow(/CHAOS_IDENTITY_SECRET_KEY is not set.*dump.*openssl rand -base64 32/s);
+    expect(() => loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: "" })).toThrow(/CHAOS_IDENTITY_SECRET_KEY is not set/);
+  });
+
+  it("default to 5 failures and 15 minutes per address, 20 failures and 1 minute for all, 20 logins a minute and daily key rotation", () => {
+    const key = randomBytes(32);
+    expect(loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: key.toString("base64") })).toEqual({
       lockAfterFailures: 5,
       lockSeconds: 900,
       globalLockAfterFailures: 20,
       globalLockSeconds: 60,
       loginBurstLimit: 20,
       loginBurstSeconds: 60,
-      secretKey: undefined,
+      secretKey: key,
       keyRotationHours: 24,
     });
   });
@@ -33,6 +39,6 @@ describe("identity settings", () => {
     ["CHAOS_IDENTITY_SECRET_KEY", randomBytes(16).toString("base64")],
     ["CHAOS_IDENTITY_SECRET_KEY", "not base64 at all, but long enough to be 32 bytes!"],
   ])("stop start-up on a bad %s (%j), naming it", (variable, value) => {
-    expect(() => loadIdentityConfig({ [variable]: value })).toThrow(variable);
+    expect(() => loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: randomBytes(32).toString("base64"), [variable]: value })).toThrow(variable);
   });
 });

@@ -29,10 +29,12 @@ export interface IdentityConfig {
   readonly loginBurstSeconds: number;
   /**
    * The AES-256 key that encrypts MFA secrets and token signing keys at rest:
-   * CHAOS_IDENTITY_SECRET_KEY, base64 of 32 bytes. Default none: the service
-   * then generates one and keeps it in its own database (see store/local-secret-key.ts).
+   * CHAOS_IDENTITY_SECRET_KEY, base64 of 32 bytes. Required, with no default:
+   * a key kept beside the data it protects would be in every dump of it. `npm
+   * start` and the test stacks supply a local one (the manifest declares it);
+   * a deployment puts it in the service's Secret.
    */
-  readonly secretKey: Buffer | undefined;
+  readonly secretKey: Buffer;
   /**
    * Age after which the token signing key is replaced by a new one, in hours
    * (fractions allowed). CHAOS_IDENTITY_KEY_ROTATION_HOURS, default 24.
@@ -54,9 +56,15 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
   };
 }
 
-function secretKey(env: NodeJS.ProcessEnv, variable: string): Buffer | undefined {
+function secretKey(env: NodeJS.ProcessEnv, variable: string): Buffer {
   const raw = env[variable];
-  if (raw === undefined || raw === "") return undefined;
+  if (raw === undefined || raw === "") {
+    throw new Error(
+      `${variable} is not set: identity refuses to start without the key that encrypts MFA secrets and token signing keys at rest, ` +
+        "because a key kept beside the data would be in every dump of it. `npm start` and the test stacks supply a local one; " +
+        "in a deployment, put one in the service's Secret (`openssl rand -base64 32`).",
+    );
+  }
   const key = Buffer.from(raw, "base64");
   // Buffer.from ignores characters outside the alphabet, so a round trip is what proves the value was base64.
   if (key.length !== 32 || key.toString("base64").replace(/=+$/, "") !== raw.trim().replace(/=+$/, "")) {

@@ -13,7 +13,6 @@ import { identityErrors } from "./handlers/identity-errors.js";
 import { createIdentityInternalHandlers } from "./handlers/identity-internal-service.js";
 import { createIdentityHandlers } from "./handlers/identity-service.js";
 import { createIdentityStore } from "./store/identity-store.js";
-import { loadOrCreateLocalSecretKey } from "./store/local-secret-key.js";
 import { createSigningKeyStore } from "./store/signing-key-store.js";
 
 /** Accounts, credentials, TOTP MFA, sessions and the keys that sign every end-user token. */
@@ -30,11 +29,12 @@ export default defineService({
     { service: IdentityInternalService },
   ],
   state: { database: { migrations: new URL("./migrations", import.meta.url) } },
+  secrets: [{ variable: "CHAOS_IDENTITY_SECRET_KEY", bytes: 32 }],
   publishes: ["accounts"],
   errors: identityErrors,
   settings: loadIdentityConfig,
   async wire({ settings, db, source }) {
-    const box = createSecretBox(settings.secretKey ?? (await loadOrCreateLocalSecretKey(db)));
+    const box = createSecretBox(settings.secretKey);
     const keys = await createKeyRing(createSigningKeyStore(db, source), box, { rotationHours: settings.keyRotationHours });
     const store = createIdentityStore(db, source);
     const guard = createLoginGuard(store, settings);

@@ -46,7 +46,7 @@ export const preStopSleepSeconds = 5;
 /** Seconds after the faces drained for the consumer, the service's own work, the relay and the pools to close. */
 const closeSeconds = 15;
 
-/** The Secret holding a service's connection settings (DATABASE_URL, REDIS_URL, KAFKA_BROKERS): created by operators, never rendered. */
+/** The Secret holding a service's connection settings (DATABASE_URL, REDIS_URL, KAFKA_BROKERS) and the keys its manifest declares: created by operators, never rendered. */
 export function connectionSecretOf(manifest: AnyServiceManifest): string {
   return `${manifest.name}-connections`;
 }
@@ -66,6 +66,7 @@ export function connectionVariablesOf(manifest: AnyServiceManifest): string[] {
     ...(appendOnlyTablesOf(manifest).length > 0 ? ["DATABASE_OWNER_URL"] : []),
     ...(manifest.state?.redis === true ? ["REDIS_URL"] : []),
     ...(kafka ? ["KAFKA_BROKERS"] : []),
+    ...(manifest.secrets ?? []).map((secret) => secret.variable),
   ];
 }
 
@@ -111,7 +112,9 @@ export function meshEnvironmentOf(manifest: AnyServiceManifest, policy: Authoriz
  * manifest's limits read with the settings the pod gets from its ConfigMap.
  */
 export function shutdownSecondsOf(manifest: AnyServiceManifest, environment: Record<string, string>): { terminationGrace: number; proxyDrain: number } {
-  const settings: unknown = manifest.settings?.(environment);
+  // The pod reads its keys from its Secret, which rendering never sees; placeholders of the declared size stand in (limits never depend on them).
+  const keys = Object.fromEntries((manifest.secrets ?? []).map((key) => [key.variable, Buffer.alloc(key.bytes).toString("base64")]));
+  const settings: unknown = manifest.settings?.({ ...keys, ...environment });
   const meshGrace = Math.ceil({ ...defaultLimits, ...manifest.limits?.(settings) }.shutdownGraceMs / 1000);
   return { terminationGrace: preStopSleepSeconds + meshGrace + closeSeconds, proxyDrain: preStopSleepSeconds + meshGrace + 5 };
 }

@@ -54,6 +54,14 @@ export interface ServiceManifest<Settings = unknown> {
   readonly edge?: (settings: Settings) => EdgeOptions;
   /** What the service keeps. Default: nothing (a stateless service, which can run as many replicas). */
   readonly state?: ServiceState;
+  /**
+   * Keys it needs from outside its own state (never kept beside the data they
+   * protect): each an environment variable holding base64 random bytes. `npm
+   * start` generates one per data directory (.chaos/secrets.json), the test
+   * stacks one per world, and the Kubernetes Deployment reads it from the
+   * service's Secret. The settings loader refuses to start without it. Default none.
+   */
+  readonly secrets?: readonly SecretKeySetting[];
   /** The streams of its own domain it publishes to (topic chaos.<name>.v1.<stream>), created at start-up. Default none. */
   readonly publishes?: readonly string[];
   /**
@@ -70,6 +78,14 @@ export interface ServiceManifest<Settings = unknown> {
   readonly limits?: (settings: Settings) => Partial<MeshLimits>;
   /** Builds the handlers and background work from what the runtime opened. */
   wire(context: WireContext<Settings>): Wired | Promise<Wired>;
+}
+
+/** A key a service is given from outside (see ServiceManifest.secrets). */
+export interface SecretKeySetting {
+  /** e.g. CHAOS_IDENTITY_SECRET_KEY. */
+  readonly variable: string;
+  /** How many random bytes a generated key has (base64 in the variable). */
+  readonly bytes: number;
 }
 
 /** A service this workload serves. */
