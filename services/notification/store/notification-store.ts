@@ -278,9 +278,11 @@ export function createNotificationStore(db: Database, source: string): Notificat
     webhook: (webhookId) => webhookOf(db.pool, webhookId, false),
     delivery: (deliveryId) => deliveryOf(db.pool, deliveryId, false),
     async listDeliveries(filter, cursor, limit) {
+      // Two statements, so each matches its partial index (a player's own, or the studio's).
+      const whose = filter.playerId === undefined ? "studio AND $1::text IS NULL" : "NOT studio AND player_id = $1";
       const { rows } = await db.pool.query<DeliveryRow>(
         `SELECT * FROM deliveries
-         WHERE (CASE WHEN $1::text IS NULL THEN studio ELSE NOT studio AND player_id = $1 END)
+         WHERE ${whose}
            AND (cardinality($2::text[]) = 0 OR state = ANY($2::text[]))
            AND ($3::uuid IS NULL OR notification_id = $3)
            AND ($4::timestamptz IS NULL OR (created_at, delivery_id) < ($4, $5::uuid))
