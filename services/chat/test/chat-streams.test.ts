@@ -186,6 +186,8 @@ describe("StreamMessages through the gateway", () => {
     const place = zone();
     const [writer, reader] = await Promise.all([world.hero(place), world.hero(place)]);
     const channelId = await zoneChannel(writer!);
+    const guildmate = await world.hero(zone());
+    await world.guild(writer!, [reader!, guildmate]);
     await chat().addFriend({ characterId: writer!.characterId, friendCharacterId: reader!.characterId }, writer!.player.asPlayer);
     const controller = new AbortController();
     const stream = readStream(edge().streamMessages({ characterId: reader!.characterId }, { ...bearer(reader!), signal: controller.signal }), controller);
@@ -195,8 +197,9 @@ describe("StreamMessages through the gateway", () => {
     expect(got!.message!.text).toBe("through the gateway");
     const friends = () => chat().listFriends({ characterId: writer!.characterId }, writer!.player.asPlayer);
     await eventually(friends, (r) => r.friends[0]?.online === true);
+    // The guild mate without a stream is not online; the friend (and guild mate) with one is.
     expect((await chat().listOnline({ characterId: writer!.characterId }, writer!.player.asPlayer)).characters).toMatchObject([
-      { characterId: reader!.characterId, friend: true, guildMember: false },
+      { characterId: reader!.characterId, friend: true, guildMember: true },
     ]);
     await expect.poll(openStreams, { timeout: 10_000 }).toBe(1);
     await stream.close();
