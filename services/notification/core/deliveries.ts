@@ -6,6 +6,7 @@ import { renderEmail } from "./email-template.js";
 import { notificationDeadLettered, notificationDelivered, notificationDeliveryFailed } from "./notification-events.js";
 import { toNotification } from "./notification-message.js";
 import type { DeliveryFilter, DeliveryJobs, NotificationStore } from "./notification-store.js";
+import { channelsFor, defaultPreferences } from "./preferences.js";
 import type { DeliveryRecord, NotificationRecord, PageCursor, WebhookRecord } from "./records.js";
 import type { RetrySchedule } from "./retry-schedule.js";
 import type { EmailSender, WebhookSender } from "./senders.js";
@@ -38,14 +39,16 @@ type Claimed =
   | { readonly channel: "email"; readonly delivery: DeliveryRecord; readonly notification: NotificationRecord }
   | { readonly channel: "webhook"; readonly delivery: DeliveryRecord; readonly notification: NotificationRecord; readonly webhook: WebhookRecord };
 
-const finalStatuses = new Set(["delivered", "dead_lettered", "unconfirmed"]);
+const finalStatuses = new Set(["delivered", "dead_lettered", "unconfirmed", "cancelled"]);
 const messageDomain = "notification.chaos.world";
 
 /**
  * One attempt of a delivery, in three steps so that nothing is sent twice:
  *
  * 1. claim: in a transaction, the delivery moves to `sending` with its
- *    attempt counted, and commits, before anything goes out;
+ *    attempt counted, and commits, before anything goes out (or it is
+ *    cancelled, when the player has turned its channel off since, or its
+ *    webhook is gone);
  * 2. send (SMTP with a Message-ID stable per delivery, or a signed POST);
  * 3. record the outcome: delivered, retrying (the next attempt scheduled with
  *    backoff and jitter) or dead-lettered after the last attempt.
@@ -75,14 +78,19 @@ export function createDeliveries(deps: DeliveryDependencies): Deliveries {
       }
       const notification = await tx.notification(delivery.notificationId);
       if (notification === undefined) throw new Error(`delivery ${deliveryId} has no notification`);
+      // The player's choice when it is due counts, not when it was made: an unsubscribe stops the mails already waiting too.
+      const cancel = async (why: string) => {
+        await tx.updateDelivery(deliveryId, { status: "cancelled", lastError: why });
+        return undefined;
+      };
       let webhook: WebhookRecord | undefined;
       if (delivery.channel === "webhook") {
         webhook = await tx.webhook(delivery.target);
-        if (webhook === undefined || webhook.deleted || webhook.secrets.length === 0) {
-          const dropped = await tx.updateDelivery(deliveryId, { status: "dead_lettered", lastError: "the webhook was deleted before it was sent" });
-          await tx.publish([notificationDeadLettered(dropped, at)]);
-          return undefined;
-        }
+        if (webhook === undefined || webhook.deleted || webhook.secrets.length === 0) return cancel("the webhook was deleted before it was sent");
+      }
+      if (!delivery.studio) {
+        const channels = channelsFor((await tx.preferences(delivery.playerId)) ?? defaultPreferences, delivery.category);
+        if (!channels.has(delivery.channel)) return cancel(`the player turned ${delivery.channel === "email" ? "email" : "webhooks"} off for this before it was sent`);
       }
       const sending = await tx.updateDelivery(deliveryId, { status: "sending", attempts: delivery.attempts + 1 });
       return webhook === undefined ? { channel: "email", delivery: sending, notification } : { channel: "webhook", delivery: sending, notification, webhook };

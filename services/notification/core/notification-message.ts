@@ -21,6 +21,7 @@ const states: Record<DeliveryStatus, DeliveryState> = {
   retrying: DeliveryState.RETRYING,
   dead_lettered: DeliveryState.DEAD_LETTERED,
   unconfirmed: DeliveryState.UNCONFIRMED,
+  cancelled: DeliveryState.CANCELLED,
 };
 
 export const deliveryChannel = (name: ChannelName): DeliveryChannel => channels[name];

@@ -4,7 +4,7 @@ import type { Category } from "@chaos/gen/chaos/notification/v1/notification_pb.
 export type ChannelName = "in_app" | "email" | "webhook";
 
 /** Where a delivery is (see DeliveryState in notification.proto). */
-export type DeliveryStatus = "pending" | "sending" | "delivered" | "retrying" | "dead_lettered" | "unconfirmed";
+export type DeliveryStatus = "pending" | "sending" | "delivered" | "retrying" | "dead_lettered" | "unconfirmed" | "cancelled";
 
 /** A character of the read model fed by player's events. */
 export interface CharacterRecord {

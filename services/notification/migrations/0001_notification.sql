@@ -86,7 +86,7 @@ CREATE TABLE deliveries (
   target text NOT NULL,
   -- Studio deliveries are listed by admins, a player's by the player.
   studio boolean NOT NULL DEFAULT false,
-  state text NOT NULL CHECK (state IN ('pending', 'sending', 'delivered', 'retrying', 'dead_lettered', 'unconfirmed')),
+  state text NOT NULL CHECK (state IN ('pending', 'sending', 'delivered', 'retrying', 'dead_lettered', 'unconfirmed', 'cancelled')),
   attempts integer NOT NULL DEFAULT 0,
   last_error text,
   due_at timestamptz NOT NULL,

@@ -272,12 +272,30 @@ describe("notification (real processes: identity, player, notification, gateway;
       });
       expect(await refusalOf(notification().replayDelivery({ deliveryId: dead.deliveryId }, alice.player.asPlayer))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_DELIVERY_NOT_FOUND" });
 
+      // Turning webhooks off for trades stops the retries already waiting: the next attempt finds it cancelled.
+      // The first attempt is held at the receiver while the player changes their mind, then fails.
+      receiver.answerWith(503);
+      receiver.hold(true);
+      const before = receiver.received.length;
+      await world.send([world.tradeProposed(alice, bob).event]);
+      await expect.poll(() => receiver.received.length, { timeout: 10_000 }).toBe(before + 1);
+      await notification().updatePreferences({ preferences: { categories: [{ category: Category.TRADE, channels: [DeliveryChannel.IN_APP, DeliveryChannel.EMAIL] }] } }, bob.player.asPlayer);
+      receiver.release();
+      receiver.hold(false);
+      const failing = (await centre(bob, "trade.offer_received", 4)).ofKind[0]!;
+      const [cancelled] = (await deliveriesOf(bob, failing.notificationId, (s) => s.includes(DeliveryState.CANCELLED))).filter((d) => d.channel === DeliveryChannel.WEBHOOK);
+      expect(cancelled).toMatchObject({ attempts: 1, deliveryId: receiver.received[before]!.deliveryId });
+      expect(cancelled!.lastError).toContain("turned webhooks off");
+      expect(receiver.received).toHaveLength(before + 1);
+      receiver.answerWith(200);
+      await notification().updatePreferences({ preferences: {} }, bob.player.asPlayer);
+
       // Deleted, it receives nothing more.
       await notification().deleteWebhook({ webhookId: registered.webhook!.webhookId }, bob.player.asPlayer);
       expect(await refusalOf(notification().deleteWebhook({ webhookId: registered.webhook!.webhookId }, bob.player.asPlayer))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_WEBHOOK_NOT_FOUND" });
       const count = receiver.received.length;
       await world.send([world.tradeProposed(alice, bob).event]);
-      const fourth = (await centre(bob, "trade.offer_received", 4)).ofKind[0]!;
+      const fourth = (await centre(bob, "trade.offer_received", 5)).ofKind[0]!;
       await deliveriesOf(bob, fourth.notificationId, (s) => s.includes(DeliveryState.DELIVERED));
       expect(receiver.received).toHaveLength(count);
     } finally {

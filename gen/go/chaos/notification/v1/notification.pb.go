@@ -166,6 +166,9 @@ const (
 	// The process died during an attempt, so whether the receiver got it is unknown.
 	// It is not sent again on its own (a delivery is never sent twice); ReplayDelivery can.
 	DeliveryState_DELIVERY_STATE_UNCONFIRMED DeliveryState = 6
+	// Not sent: before it was due, the player turned the channel off (or all email),
+	// or the webhook was deleted.
+	DeliveryState_DELIVERY_STATE_CANCELLED DeliveryState = 7
 )
 
 // Enum value maps for DeliveryState.
@@ -178,6 +181,7 @@ var (
 		4: "DELIVERY_STATE_RETRYING",
 		5: "DELIVERY_STATE_DEAD_LETTERED",
 		6: "DELIVERY_STATE_UNCONFIRMED",
+		7: "DELIVERY_STATE_CANCELLED",
 	}
 	DeliveryState_value = map[string]int32{
 		"DELIVERY_STATE_UNSPECIFIED":   0,
@@ -187,6 +191,7 @@ var (
 		"DELIVERY_STATE_RETRYING":      4,
 		"DELIVERY_STATE_DEAD_LETTERED": 5,
 		"DELIVERY_STATE_UNCONFIRMED":   6,
+		"DELIVERY_STATE_CANCELLED":     7,
 	}
 )
 
@@ -893,7 +898,7 @@ const file_chaos_notification_v1_notification_proto_rawDesc = "" +
 	"\x1cDELIVERY_CHANNEL_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_CHANNEL_IN_APP\x10\x01\x12\x1a\n" +
 	"\x16DELIVERY_CHANNEL_EMAIL\x10\x02\x12\x1c\n" +
-	"\x18DELIVERY_CHANNEL_WEBHOOK\x10\x03*\xe4\x01\n" +
+	"\x18DELIVERY_CHANNEL_WEBHOOK\x10\x03*\x82\x02\n" +
 	"\rDeliveryState\x12\x1e\n" +
 	"\x1aDELIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16DELIVERY_STATE_PENDING\x10\x01\x12\x1a\n" +
@@ -901,7 +906,8 @@ const file_chaos_notification_v1_notification_proto_rawDesc = "" +
 	"\x18DELIVERY_STATE_DELIVERED\x10\x03\x12\x1b\n" +
 	"\x17DELIVERY_STATE_RETRYING\x10\x04\x12 \n" +
 	"\x1cDELIVERY_STATE_DEAD_LETTERED\x10\x05\x12\x1e\n" +
-	"\x1aDELIVERY_STATE_UNCONFIRMED\x10\x06*a\n" +
+	"\x1aDELIVERY_STATE_UNCONFIRMED\x10\x06\x12\x1c\n" +
+	"\x18DELIVERY_STATE_CANCELLED\x10\a*a\n" +
 	"\fWebhookScope\x12\x1d\n" +
 	"\x19WEBHOOK_SCOPE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14WEBHOOK_SCOPE_PLAYER\x10\x01\x12\x18\n" +
