@@ -17,8 +17,6 @@ import { signatureHeader, signWebhook } from "./webhook-signature.js";
 export interface Deliveries {
   readonly jobs: JobHandlers<DeliveryJobs>;
   list(filter: DeliveryFilter, cursor: PageCursor | undefined, limit: number): Promise<DeliveryRecord[]>;
-  /** The delivery if `playerId` may see it (undefined: a studio delivery, for admins). */
-  get(deliveryId: string, playerId: string | undefined): Promise<DeliveryRecord>;
   /** Sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule. */
   replay(deliveryId: string, playerId: string | undefined): Promise<DeliveryRecord>;
 }
@@ -175,7 +173,6 @@ export function createDeliveries(deps: DeliveryDependencies): Deliveries {
       },
     },
     list: (filter, cursor, limit) => store.listDeliveries(filter, cursor, limit),
-    get: visible,
     async replay(deliveryId, playerId) {
       await visible(deliveryId, playerId);
       return store.transaction(async (tx) => {

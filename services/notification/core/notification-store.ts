@@ -31,7 +31,6 @@ export interface NotificationStore {
   /** The player's in-app notifications, newest first, after `cursor`. */
   listNotifications(playerId: string, unreadOnly: boolean, cursor: PageCursor | undefined, limit: number): Promise<NotificationRecord[]>;
   unreadCount(playerId: string): Promise<number>;
-  notification(notificationId: string): Promise<NotificationRecord | undefined>;
   /** The player's webhooks, or the studio's when `playerId` is undefined; deleted ones left out. */
   webhooks(playerId: string | undefined): Promise<WebhookRecord[]>;
   webhook(webhookId: string): Promise<WebhookRecord | undefined>;

@@ -267,7 +267,6 @@ export function createNotificationStore(db: Database, source: string): Notificat
       const { rows } = await db.pool.query<{ unread: number }>("SELECT count(*)::int AS unread FROM notifications WHERE player_id = $1 AND in_app AND read_at IS NULL", [playerId]);
       return rows[0]?.unread ?? 0;
     },
-    notification: (notificationId) => notificationOf(db.pool, notificationId),
     async webhooks(playerId) {
       const { rows } =
         playerId === undefined
