@@ -164,7 +164,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
       const own = { internal: `127.0.0.1:${replicaPorts.internal}`, edge: `127.0.0.1:${replicaPorts.edge}`, edgeHttp1: `127.0.0.1:${replicaPorts.edgeHttp1}`, admin: `127.0.0.1:${replicaPorts.admin}` };
       fs.writeFileSync(replicaRegistry, JSON.stringify({ services: { ...registry, [service]: own } }, null, 2));
       const child = await spawnService(service, {
-        env: { ...process.env, ...env, ...keys.get(service), CHAOS_REGISTRY: replicaRegistry, DATABASE_URL: databases.get(service)?.url ?? "" },
+        env: { ...process.env, ...env, ...keys.get(service), CHAOS_REGISTRY: replicaRegistry, ...databaseEnv(databases.get(service)) },
         onLine: showLogs ? (line) => process.stdout.write(`[${service}#${replicas.length + 2}] ${line}\n`) : () => undefined,
       });
       const replicaOperator = createMeshRuntime(operatorIdentity, {

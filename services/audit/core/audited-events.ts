@@ -18,6 +18,7 @@ import {
 import {
   AccountLockedSchema,
   AccountRegisteredSchema,
+  AccountRolesChangedSchema,
   LoginFailedSchema,
   LoginSucceededSchema,
   MfaCheckFailedSchema,
@@ -178,6 +179,18 @@ export const auditedTopics: readonly AuditedTopic[] = [
         resource: account(e.accountId),
         occurTime: e.revokeTime,
         details: { session_id: e.sessionId, cause: e.cause },
+      })),
+      audited(AccountRolesChangedSchema, (e) => ({
+        // An operator's call (SetAccountRoles); the event names no person, so the record names identity, which made the change.
+        action: "identity.account.change_roles",
+        actor: publisher,
+        resource: account(e.accountId),
+        occurTime: e.changeTime,
+        details: {
+          previous_roles: e.previousRoles.map((role) => reasonName(RoleSchema, role)).join(","),
+          roles: e.roles.map((role) => reasonName(RoleSchema, role)).join(","),
+          reason: e.reason,
+        },
       })),
       audited(SigningKeyRotatedSchema, (e) => ({
         action: "identity.signing_key.rotate",

@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Secret, TOTP } from "otpauth";
@@ -11,15 +9,16 @@ import { ActorKind, Outcome, type AuditRecord } from "@chaos/gen/chaos/audit/v1/
 import { AuditService, type ListAuditRecordsRequestSchema } from "@chaos/gen/chaos/audit/v1/audit_service_pb.js";
 import { file_chaos_audit_v1_events } from "@chaos/gen/chaos/audit/v1/events_pb.js";
 import { GuildBankWithdrawnSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
+import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { TradeSettledSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
 import { TradeSchema, TradeState } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
-import { clientAddressHeader, clientUserAgentHeader, createLogger, createMeshRuntime, loadMeshConfig, operatorIdentity, principalHeader, spiffeIdFor, topicName } from "@chaos/mesh";
+import { clientAddressHeader, clientUserAgentHeader, createLogger, createMeshRuntime, loadMeshConfig, principalHeader, spiffeIdFor, topicName } from "@chaos/mesh";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { signUp } from "../../../scripts/test/players.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
-import { spawnService } from "../../../scripts/lib/service-process.js";
-import { freePort, useStack } from "../../../scripts/test/stack.js";
+import { useStack } from "../../../scripts/test/stack.js";
 import { cloudEvent, eventually, publish, readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
 const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SEAL_SECONDS: "1" } });
@@ -188,17 +187,9 @@ describe("audit (real processes: identity, audit)", () => {
 
   it("gives out every sequence of one partition once while two replicas append to it at the same time", async () => {
     // A second audit process on other ports, on the same database, as a second pod would be.
-    const registry = JSON.parse(fs.readFileSync(stack.registryFile, "utf8")) as { services: Record<string, Record<string, string>> };
-    registry.services.audit = { internal: `127.0.0.1:${await freePort()}`, edge: `127.0.0.1:${await freePort()}`, edgeHttp1: `127.0.0.1:${await freePort()}`, admin: `127.0.0.1:${await freePort()}` };
-    const registryFile = path.join(path.dirname(stack.registryFile), "replica-registry.json");
-    fs.writeFileSync(registryFile, JSON.stringify(registry));
-    const replica = await spawnService("audit", {
-      env: { ...process.env, ...stack.env, CHAOS_REGISTRY: registryFile, DATABASE_URL: stack.runtimeDatabaseUrl("audit"), DATABASE_OWNER_URL: stack.databaseUrl("audit") },
-      onLine: () => undefined,
-    });
-    const operator = createMeshRuntime(operatorIdentity, { config: { ...loadMeshConfig({}), pkiDir: stack.pki.dir, registryFile }, logger: createLogger("operator", "silent") });
+    const replica = await stack.startReplica("audit");
     try {
-      const replicas = [auditInternal(), operator.client(AuditInternalService, "audit")];
+      const replicas = [auditInternal(), replica.operator.client(AuditInternalService, "audit")];
       const admin = randomUUID();
       const appended = await Promise.all(Array.from({ length: 100 }, (_, i) => replicas[i % 2]!.appendAuditRecord(appendRequest({ actorId: admin, resource: "order/contended" }))));
       const partitions = new Set(appended.map((a) => a.record!.partition));
@@ -208,7 +199,6 @@ describe("audit (real processes: identity, audit)", () => {
       expect(sequences).toEqual(Array.from({ length: 100 }, (_, i) => sequences[0]! + BigInt(i)));
       expect(await audit().verifyAuditChain({ partition })).toMatchObject({ intact: true, recordsChecked: sequences.at(-1) });
     } finally {
-      await operator.close();
       await replica.stop();
     }
   });
@@ -265,10 +255,18 @@ describe("audit (real processes: identity, audit)", () => {
     expect(await refusalOf(audit().listAuditRecords({ startTime: timestampFromMs(base), endTime: timestampFromMs(base) }))).toMatchObject({ code: Code.InvalidArgument, reason: "ERROR_REASON_INVALID_TIME_RANGE" });
   });
 
-  it("is for admins only: a player's token is refused", async () => {
+  it("is for admins only: an admin's token reads it, a player's is refused; making the admin is on the record", async () => {
     const player = await signUp(stack);
     expect(await refusalOf(audit().listAuditRecords({}, player.asPlayer))).toMatchObject({ code: Code.PermissionDenied });
     expect(await refusalOf(audit().verifyAuditChain({}, player.asPlayer))).toMatchObject({ code: Code.PermissionDenied });
     expect(await refusalOf(audit().getAuditRecord({ recordId: randomUUID() }, player.asPlayer))).toMatchObject({ code: Code.PermissionDenied });
+
+    const admin = await signUp(stack);
+    await stack.operator.client(IdentityInternalService, "identity").setAccountRoles({ account: { case: "accountId", value: admin.accountId }, roles: [Role.PLAYER, Role.ADMIN], reason: "security staff" });
+    const { tokens } = await identity().login({ email: admin.email, password: admin.password });
+    const asAdmin = { headers: { [principalHeader]: tokens!.accessToken } };
+    const [made] = await eventually(() => audit().listAuditRecords({ resource: `account/${admin.accountId}`, actionPrefix: "identity.account.change_roles" }, asAdmin), (page) => page.records.length === 1).then((page) => page.records);
+    expect(made).toMatchObject({ actorKind: ActorKind.SERVICE, details: { previous_roles: "ROLE_PLAYER", roles: "ROLE_PLAYER,ROLE_ADMIN", reason: "security staff" } });
+    expect((await audit().verifyAuditChain({ partition: made!.partition }, asAdmin)).intact).toBe(true);
   });
 });
