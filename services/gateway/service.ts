@@ -49,6 +49,7 @@ const gateway = defineService({
       limiter: createRateLimiter(redis),
       ipRate: settings.ipRate,
       playerRate: settings.playerRate,
+      strictlyLimited: surface.strictlyLimited,
       onRefused: rateLimitEvents.refused,
       logger,
     });

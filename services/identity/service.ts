@@ -24,7 +24,12 @@ export default defineService({
     {
       service: IdentityService,
       // Identity records where a login came from, so it gets the client's address (set by the edge face, never by the client).
-      public: { openMethods: ["register", "login", "refreshSession"], forwardHeaders: [clientAddressHeader, clientUserAgentHeader] },
+      public: {
+        openMethods: ["register", "login", "refreshSession"],
+        forwardHeaders: [clientAddressHeader, clientUserAgentHeader],
+        // Sign-up floods and password guessing are what the gateway's address limit is for; identity's own login guards (in PostgreSQL) still hold then.
+        strictlyLimited: ["register", "login"],
+      },
     },
     { service: IdentityInternalService },
   ],

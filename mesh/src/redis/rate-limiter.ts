@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Redis } from "ioredis";
 
 /** A rate: `limit` requests per `periodMs`, with bursts of up to `burst` at once. */
@@ -42,7 +43,11 @@ return {1, 0}
 
 /** A GCRA rate limiter over Redis. */
 export interface RateLimiter {
-  /** Spends `cost` (default 1) of `subject`'s allowance if it has it. */
+  /**
+   * Spends `cost` (default 1) of `subject`'s allowance if it has it. When
+   * Redis cannot answer it throws UNAVAILABLE (a ConnectError with the cause):
+   * a caller that lets the call through instead (fails open) catches it and says so.
+   */
   check(subject: string, rate: Rate, cost?: number): Promise<RateDecision>;
 }
 
@@ -54,12 +59,14 @@ export function createRateLimiter(redis: Redis): RateLimiter {
       if (!(rate.limit > 0 && rate.periodMs > 0)) throw new Error("a rate needs a positive limit and period");
       const interval = rate.periodMs / rate.limit;
       const tolerance = interval * (rate.burst ?? rate.limit);
-      const [allowed, retryAfter] = (await (redis as unknown as { chaosGcra: (...args: unknown[]) => Promise<[number, number]> }).chaosGcra(
-        `ratelimit:${subject}`,
-        interval,
-        tolerance,
-        cost,
-      ));
+      let answer: [number, number];
+      try {
+        answer = await (redis as unknown as { chaosGcra: (...args: unknown[]) => Promise<[number, number]> }).chaosGcra(`ratelimit:${subject}`, interval, tolerance, cost);
+      } catch (error) {
+        // Not INTERNAL: nothing is wrong with the call, and a retry in a moment may well pass.
+        throw new ConnectError("the rate limiter cannot be reached right now; retry shortly", Code.Unavailable, undefined, undefined, error);
+      }
+      const [allowed, retryAfter] = answer;
       return { allowed: allowed === 1, retryAfterMs: Math.ceil(Number(retryAfter)) };
     },
   };

@@ -101,6 +101,13 @@ export interface PublicApi {
   readonly openMethods?: readonly string[];
   /** Request headers of the edge call passed on to the owner (e.g. the client's address). Default none. */
   readonly forwardHeaders?: readonly string[];
+  /**
+   * Methods the gateway refuses (UNAVAILABLE, RATE_LIMITER_UNAVAILABLE) while its
+   * rate limiter's store cannot answer, instead of serving them unlimited: the
+   * ones floods aim at (sign-up, password guessing). Default none: every other
+   * call goes through unlimited then, so a Redis outage is not a game outage.
+   */
+  readonly strictlyLimited?: readonly string[];
 }
 
 /** Methods of another workload's service that this one calls. */

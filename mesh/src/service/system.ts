@@ -97,6 +97,8 @@ export interface PublicRoute {
   readonly forwardHeaders: readonly string[];
   /** "/package.Service/Method" paths anyone may call without an access token. */
   readonly openMethods: readonly string[];
+  /** "/package.Service/Method" paths refused while the gateway's rate limiter is down (PublicApi.strictlyLimited). */
+  readonly strictlyLimited: readonly string[];
 }
 
 /** The gateway's routing table: every public service of every manifest, with its owner. */
@@ -107,7 +109,15 @@ export function publicRoutesOf(manifests: readonly AnyServiceManifest[], gateway
       manifest.serves.flatMap(({ service, public: api }) =>
         api === undefined
           ? []
-          : [{ service, owner: manifest.name, forwardHeaders: api.forwardHeaders ?? [], openMethods: (api.openMethods ?? []).map((local) => methodPath(service, local)) }],
+          : [
+              {
+                service,
+                owner: manifest.name,
+                forwardHeaders: api.forwardHeaders ?? [],
+                openMethods: (api.openMethods ?? []).map((local) => methodPath(service, local)),
+                strictlyLimited: (api.strictlyLimited ?? []).map((local) => methodPath(service, local)),
+              },
+            ],
       ),
     );
 }

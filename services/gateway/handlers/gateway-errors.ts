@@ -32,6 +32,14 @@ export function rateLimited(limit: string, retryAfterMs: number, message: string
   ]);
 }
 
+/** UNAVAILABLE with RATE_LIMITER_UNAVAILABLE and RetryInfo: a strictly limited call while the limiter cannot answer. */
+export function limiterUnavailable(retryAfterMs: number, message: string): ConnectError {
+  return new ConnectError(message, Code.Unavailable, undefined, [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: reasonName(ErrorReasonSchema, ErrorReason.RATE_LIMITER_UNAVAILABLE), domain: gatewayDomain }) },
+    { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(retryAfterMs) }) },
+  ]);
+}
+
 /** UNAVAILABLE with UPSTREAM_UNAVAILABLE: the owning service cannot answer now (down, or its breaker is open). */
 export function upstreamUnavailable(owner: string): ConnectError {
   return errorWithReason(Code.Unavailable, `the ${owner} service is unavailable right now; retry shortly`, {

@@ -10,6 +10,8 @@ export interface PublicSurface {
   readonly routes: readonly Route[];
   /** Methods anyone may call without an access token ("/package.Service/Method"). */
   readonly openMethods: ReadonlySet<string>;
+  /** Methods refused while the rate limiter cannot answer ("/package.Service/Method"). */
+  readonly strictlyLimited: ReadonlySet<string>;
   /** The contract packages this gateway serves, e.g. "chaos.combat.v1" (what GetServerInfo reports). */
   readonly apiVersions: readonly string[];
 }
@@ -21,6 +23,7 @@ export function publicSurfaceOf(manifests: readonly AnyServiceManifest[], gatewa
   return {
     routes,
     openMethods: new Set([...own, ...routes.flatMap((route) => route.openMethods)]),
+    strictlyLimited: new Set(routes.flatMap((route) => route.strictlyLimited)),
     apiVersions: [...new Set([GatewayService, ...routes.map((r) => r.service)].map((s) => s.file.proto.package))].sort(),
   };
 }

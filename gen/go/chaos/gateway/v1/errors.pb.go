@@ -35,6 +35,9 @@ const (
 	ErrorReason_ERROR_REASON_UPSTREAM_UNAVAILABLE ErrorReason = 3
 	// The requested API version is not served (UNIMPLEMENTED). Metadata: "supported".
 	ErrorReason_ERROR_REASON_UNSUPPORTED_API_VERSION ErrorReason = 4
+	// A call whose rate limit must hold (sign-up, login) while the limiter's store
+	// (Redis) cannot answer (UNAVAILABLE). A google.rpc.RetryInfo detail says when to retry.
+	ErrorReason_ERROR_REASON_RATE_LIMITER_UNAVAILABLE ErrorReason = 5
 )
 
 // Enum value maps for ErrorReason.
@@ -45,13 +48,15 @@ var (
 		2: "ERROR_REASON_UNAUTHENTICATED",
 		3: "ERROR_REASON_UPSTREAM_UNAVAILABLE",
 		4: "ERROR_REASON_UNSUPPORTED_API_VERSION",
+		5: "ERROR_REASON_RATE_LIMITER_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":             0,
-		"ERROR_REASON_RATE_LIMITED":            1,
-		"ERROR_REASON_UNAUTHENTICATED":         2,
-		"ERROR_REASON_UPSTREAM_UNAVAILABLE":    3,
-		"ERROR_REASON_UNSUPPORTED_API_VERSION": 4,
+		"ERROR_REASON_UNSPECIFIED":              0,
+		"ERROR_REASON_RATE_LIMITED":             1,
+		"ERROR_REASON_UNAUTHENTICATED":          2,
+		"ERROR_REASON_UPSTREAM_UNAVAILABLE":     3,
+		"ERROR_REASON_UNSUPPORTED_API_VERSION":  4,
+		"ERROR_REASON_RATE_LIMITER_UNAVAILABLE": 5,
 	}
 )
 
@@ -86,13 +91,14 @@ var File_chaos_gateway_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_gateway_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dchaos/gateway/v1/errors.proto\x12\x10chaos.gateway.v1*\xbd\x01\n" +
+	"\x1dchaos/gateway/v1/errors.proto\x12\x10chaos.gateway.v1*\xe8\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19ERROR_REASON_RATE_LIMITED\x10\x01\x12 \n" +
 	"\x1cERROR_REASON_UNAUTHENTICATED\x10\x02\x12%\n" +
 	"!ERROR_REASON_UPSTREAM_UNAVAILABLE\x10\x03\x12(\n" +
-	"$ERROR_REASON_UNSUPPORTED_API_VERSION\x10\x04B\xb4\x01\n" +
+	"$ERROR_REASON_UNSUPPORTED_API_VERSION\x10\x04\x12)\n" +
+	"%ERROR_REASON_RATE_LIMITER_UNAVAILABLE\x10\x05B\xb4\x01\n" +
 	"\x14com.chaos.gateway.v1B\vErrorsProtoP\x01Z-chaos.world/gen/go/chaos/gateway/v1;gatewayv1\xa2\x02\x03CGX\xaa\x02\x10Chaos.Gateway.V1\xca\x02\x10Chaos\\Gateway\\V1\xe2\x02\x1cChaos\\Gateway\\V1\\GPBMetadata\xea\x02\x12Chaos::Gateway::V1b\x06proto3"
 
 var (
