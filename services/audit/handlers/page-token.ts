@@ -1,13 +1,17 @@
+import { createHash } from "node:crypto";
 import { decodePageToken, encodePageToken } from "@chaos/mesh/server";
 import type { RecordCursor, RecordFilter } from "../core/audit-store.js";
 
 // Pages run newest first by (occur time, record id): a record appended
 // between two pages with an older occur time shows on a later page, a newer
-// one on none of them, never twice. The scope is the filter itself, so a
-// token only continues the listing that issued it.
+// one on none of them, never twice. The scope is a digest of the filter, so
+// a token only continues the listing that issued it and stays short however
+// long the filter's strings are.
 
-const scopeOf = (filter: RecordFilter) =>
-  `audit:${JSON.stringify([filter.actorKind ?? 0, filter.actorId ?? "", filter.actionPrefix ?? "", filter.resource ?? "", filter.outcome ?? 0, filter.startTime ?? "", filter.endTime ?? ""])}`;
+const scopeOf = (filter: RecordFilter) => {
+  const fields = [filter.actorKind ?? 0, filter.actorId ?? "", filter.actionPrefix ?? "", filter.resource ?? "", filter.outcome ?? 0, filter.startTime ?? "", filter.endTime ?? ""];
+  return `audit:${createHash("sha256").update(JSON.stringify(fields)).digest("base64url").slice(0, 22)}`;
+};
 
 export function encodeRecordPageToken(filter: RecordFilter, cursor: RecordCursor): string {
   return encodePageToken(scopeOf(filter), [cursor.occurTime, cursor.recordId]);

@@ -252,6 +252,11 @@ describe("audit (real processes: identity, audit)", () => {
 
     const page = await audit().listAuditRecords({ actorId: admin, pageSize: 2 });
     expect(await refusalOf(audit().listAuditRecords({ actorId: randomUUID(), pageToken: page.nextPageToken }))).toMatchObject({ code: Code.InvalidArgument });
+    // The longest filters still give tokens the next call accepts.
+    const long = { actorId: "a".repeat(256), actionPrefix: "b".repeat(126), resource: "c".repeat(256), startTime: timestampFromMs(base), endTime: timestampFromMs(Date.now() + 60_000) };
+    for (let i = 0; i < 2; i++) await auditInternal().appendAuditRecord(appendRequest({ actorId: long.actorId, action: `${long.actionPrefix}.x`, resource: long.resource }));
+    const longPage = await audit().listAuditRecords({ ...long, pageSize: 1 });
+    expect((await audit().listAuditRecords({ ...long, pageSize: 1, pageToken: longPage.nextPageToken })).records).toHaveLength(1);
     expect(await refusalOf(audit().listAuditRecords({ startTime: timestampFromMs(base), endTime: timestampFromMs(base) }))).toMatchObject({ code: Code.InvalidArgument, reason: "ERROR_REASON_INVALID_TIME_RANGE" });
   });
 
