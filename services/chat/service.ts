@@ -1,6 +1,6 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ChatService } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
-import { PresenceOfflineSchema, PresenceOnlineSchema } from "@chaos/gen/chaos/gateway/v1/events_pb.js";
+import { PresenceOfflineSchema, PresenceOnlineSchema, type PresenceSession } from "@chaos/gen/chaos/gateway/v1/events_pb.js";
 import { GuildCreatedSchema, GuildDisbandedSchema, MemberJoinedSchema, MemberKickedSchema, MemberLeftSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
 import { CharacterCreatedSchema, CharacterDeletedSchema, CharacterMovedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import { onEvent } from "@chaos/mesh/events";
@@ -9,6 +9,7 @@ import { Gauge } from "prom-client";
 import { loadChatConfig } from "./config.js";
 import { createChannels } from "./core/channels.js";
 import { createCharacterFeed } from "./core/character-feed.js";
+import type { ChatTransaction } from "./core/chat-store.js";
 import { createMessageStreams } from "./core/message-streams.js";
 import { createModeration } from "./core/moderation.js";
 import { createPosting } from "./core/posting.js";
@@ -73,7 +74,11 @@ export default defineService({
       moderation: createModeration(store, live),
       social: createSocial(store, presence, { maxFriends: settings.maxFriends }),
     };
-    const sessions = (list: readonly { sessionId: string; characterIds: readonly string[] }[]) => list.map((s) => ({ sessionId: s.sessionId, characterIds: s.characterIds }));
+    // A gateway names the characters a client asked for; only those of the session's player count (a player
+    // cannot make someone else's character look online by naming it in a feed).
+    const owned = (tx: ChatTransaction, list: readonly PresenceSession[]) =>
+      Promise.all(list.map(async (s) => ({ sessionId: s.sessionId, characterIds: s.characterIds.length === 0 ? [] : await tx.ownedBy(s.playerId, s.characterIds) })));
+    const sessions = (list: readonly PresenceSession[]) => list.map((s) => ({ sessionId: s.sessionId, characterIds: s.characterIds }));
     return {
       services: [registration(ChatService, createChatHandlers(flows))],
       events: consumeEvents(store.within, [
@@ -90,8 +95,8 @@ export default defineService({
         onEvent(MemberKickedSchema, (tx, kicked) => feed.memberGone(tx, kicked.guildId, kicked.characterId)),
         onEvent(GuildDisbandedSchema, (tx, disbanded) => feed.guildDisbanded(tx, disbanded.guild!.guildId)),
         // Presence lives in Redis with an expiry, not in the database: the inbox only keeps a redelivery from repeating it.
-        onEvent(PresenceOnlineSchema, (_tx, online) =>
-          presence.sessionsOnline(sessions(online.sessions), online.gatewayInstanceId, online.expireTime === undefined ? new Date() : timestampDate(online.expireTime)),
+        onEvent(PresenceOnlineSchema, async (tx, online) =>
+          presence.sessionsOnline(await owned(tx, online.sessions), online.gatewayInstanceId, online.expireTime === undefined ? new Date() : timestampDate(online.expireTime)),
         ),
         onEvent(PresenceOfflineSchema, (_tx, offline) => presence.sessionsOffline(sessions(offline.sessions), offline.gatewayInstanceId)),
       ]),

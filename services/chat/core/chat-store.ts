@@ -41,6 +41,8 @@ export interface ChatReads {
   /** The character's friends and guild mates (itself left out). */
   acquaintances(characterId: string): Promise<Acquaintance[]>;
   friends(characterId: string): Promise<Acquaintance[]>;
+  /** Those of `characterIds` that `playerId` owns (alive). */
+  ownedBy(playerId: string, characterIds: readonly string[]): Promise<string[]>;
   /** For every character given: its open channels, with their kinds and current revisions. */
   subscriptions(characterIds: readonly string[]): Promise<Map<string, Map<string, Subscription>>>;
 }

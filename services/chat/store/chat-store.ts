@@ -205,6 +205,13 @@ function reads(q: Queryable): ChatReads {
       );
       return rows.map((r): Acquaintance => ({ characterId: r.character_id, name: r.name, guildMember: false, friend: true }));
     },
+    async ownedBy(playerId, characterIds) {
+      const { rows } = await q.query<{ id: string }>(
+        "SELECT character_id AS id FROM characters WHERE player_id = $1 AND character_id = ANY($2::uuid[]) AND deleted_at IS NULL",
+        [playerId, characterIds],
+      );
+      return rows.map((r) => r.id);
+    },
     async subscriptions(characterIds) {
       const { rows } = await q.query<{ character_id: string; channel_id: string; kind: ChannelKindName; revision: string }>(
         `SELECT mine.character_id, ch.channel_id, ch.kind, ch.revision FROM (${channelsOfCharacters}) mine

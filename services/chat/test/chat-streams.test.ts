@@ -3,6 +3,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { describe, expect, it } from "vitest";
 import { ChatService, StreamItemKind } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
+import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { useStack, type StackReplica } from "../../../scripts/test/stack.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
@@ -206,6 +207,25 @@ describe("StreamMessages through the gateway", () => {
     await expect.poll(openStreams, { timeout: 10_000 }).toBe(0);
     await eventually(friends, (r) => r.friends[0]?.online === false);
     expect((await chat().listOnline({ characterId: writer!.characterId }, writer!.player.asPlayer)).characters).toEqual([]);
+  });
+
+  it("counts a player's event feed for named characters as online too, but only the player's own", async () => {
+    const [watcher, player, someoneElse] = await Promise.all([world.hero(zone()), world.hero(zone()), world.hero(zone())]);
+    for (const friend of [player!, someoneElse!]) {
+      await chat().addFriend({ characterId: watcher!.characterId, friendCharacterId: friend.characterId }, watcher!.player.asPlayer);
+    }
+    const friends = async () => (await chat().listFriends({ characterId: watcher!.characterId }, watcher!.player.asPlayer)).friends;
+    const online = async () => (await friends()).find((f) => f.characterId === player!.characterId)?.online;
+    const gateway = createClient(GatewayService, createConnectTransport({ baseUrl: stack.gateway.http1, httpVersion: "1.1" }));
+    const controller = new AbortController();
+    const feed = (async () => {
+      for await (const _ of gateway.streamPlayerEvents({ characterIds: [player!.characterId, someoneElse!.characterId] }, { ...bearer(player!), signal: controller.signal }));
+    })().catch(() => undefined);
+    await eventually(online, (o) => o === true);
+    expect((await friends()).find((f) => f.characterId === someoneElse!.characterId)?.online).toBe(false);
+    controller.abort();
+    await feed;
+    await eventually(online, (o) => o === false);
   });
 
   it("passes chat's refusals of a stream through with their reason", async () => {
