@@ -43,8 +43,8 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 1
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function rowsOfKind(kind: string) {
-  const { rows } = await test.db.pool.query<{ job_key: string; attempts: number; due_in_ms: number; last_error: string | null }>(
-    "SELECT job_key, attempts, (extract(epoch FROM due_at - now()) * 1000)::float8 AS due_in_ms, last_error FROM mesh_jobs WHERE kind = $1",
+  const { rows } = await test.db.pool.query<{ job_key: string; attempts: number; due_in_ms: number; last_error: string | null; parked_at: Date | null }>(
+    "SELECT job_key, attempts, (extract(epoch FROM due_at - now()) * 1000)::float8 AS due_in_ms, last_error, parked_at FROM mesh_jobs WHERE kind = $1",
     [kind],
   );
   return rows;
@@ -99,18 +99,19 @@ describe("the mesh's after-commit job queue", () => {
     });
   });
 
-  it("retries a failing job with doubling backoff, then gives it up after maxAttempts with an error log and a count", async () => {
+  it("retries a failing job with doubling backoff, then parks it after maxAttempts (kept, visible, retried slowly), and runs it once its cause is fixed", async () => {
     const kind = newKind();
     const attempts: Array<{ attempt: number; at: number }> = [];
     const { logger, lines } = recordingLogger();
     const registry = new Registry();
+    let fixed = false;
     const handlers: JobHandlers<Record<string, { n: number }>> = {
       [kind]: async (_payload, job) => {
         attempts.push({ attempt: job.attempt, at: Date.now() });
-        throw new Error(`attempt ${job.attempt} failed`);
+        if (!fixed) throw new Error(`attempt ${job.attempt} failed`);
       },
     };
-    await withWorker({ handlers, logger, registry, maxAttempts: 4, initialBackoffMs: 150, pollIntervalMs: 20 }, async () => {
+    await withWorker({ handlers, logger, registry, maxAttempts: 4, initialBackoffMs: 150, parkedRetryMs: 1_500, pollIntervalMs: 20 }, async () => {
       await enqueue([{ key: `${kind}:1`, kind, payload: { n: 1 } }]);
       // Between runs the job waits, with the last error recorded (written just after the handler threw,
       // so read from the table rather than right after the handler ran).
@@ -119,22 +120,26 @@ describe("the mesh's after-commit job queue", () => {
         waiting = await rowsOfKind(kind);
         return (waiting[0] as { attempts?: number } | undefined)?.attempts === 2;
       });
-      expect(waiting).toMatchObject([{ attempts: 2, last_error: "attempt 2 failed" }]);
-      await eventually(async () => attempts.length === 4 && (await rowsOfKind(kind)).length === 0);
-      await sleep(400);
-      expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
+      expect(waiting).toMatchObject([{ attempts: 2, last_error: "attempt 2 failed", parked_at: null }]);
+      // After the fourth failure it is parked: still there, marked, with its last error.
+      await eventually(async () => attempts.length === 4 && (await rowsOfKind(kind))[0]?.parked_at != null);
+      expect(await rowsOfKind(kind)).toMatchObject([{ attempts: 4, last_error: "attempt 4 failed" }]);
+      expect(await registry.getSingleMetricAsString("chaos_jobs_total")).toContain(`chaos_jobs_total{kind="${kind}",outcome="parked"} 1`);
       const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at);
       // 150 ms, 300 ms, 600 ms (the database's and the timers' clocks allow a little slack).
       expect(gaps[0]).toBeGreaterThanOrEqual(140);
       expect(gaps[1]).toBeGreaterThanOrEqual(290);
       expect(gaps[2]).toBeGreaterThanOrEqual(590);
-      expect(gaps[2]!).toBeGreaterThan(gaps[1]!);
+      // Parked, it is tried again at the slow pace; once the cause is fixed it runs and is done.
+      fixed = true;
+      await eventually(async () => attempts.length === 5 && (await rowsOfKind(kind)).length === 0, 10_000);
+      expect(attempts[4]!.at - attempts[3]!.at).toBeGreaterThanOrEqual(1_400);
     });
     expect(lines.filter((l) => l.msg === "job failed; retrying later").map((l) => l.attempt)).toEqual([1, 2, 3]);
-    expect(lines.filter((l) => l.level === 50)).toMatchObject([{ msg: "job failed too often; giving it up", job: `${kind}:1`, attempt: 4 }]);
+    expect(lines.filter((l) => l.level === 50)).toMatchObject([{ msg: "job failed too often; parked, and retried at the parked pace until it succeeds", job: `${kind}:1`, attempt: 4 }]);
     const counted = await registry.getSingleMetricAsString("chaos_jobs_total");
     expect(counted).toContain(`chaos_jobs_total{kind="${kind}",outcome="retried"} 3`);
-    expect(counted).toContain(`chaos_jobs_total{kind="${kind}",outcome="abandoned"} 1`);
+    expect(counted).toContain(`chaos_jobs_total{kind="${kind}",outcome="done"} 1`);
   });
 
   it("caps the backoff at 60 s, and a job that fails once and then succeeds is done", async () => {

@@ -6,8 +6,9 @@ export interface ProgressionConfig {
   readonly levelRewardGold: number;
   /**
    * Attempts of a follow-up (leaderboard write, level reward, player's level)
-   * before it is given up with an error log. CHAOS_PROGRESSION_FOLLOW_UP_ATTEMPTS, default 8
-   * (with the backoff doubling from 1 s, about four minutes of trying).
+   * at the backoff's pace before it is parked: kept, logged, and retried every
+   * 15 min until it succeeds. CHAOS_PROGRESSION_FOLLOW_UP_ATTEMPTS, default 8
+   * (with the backoff doubling from 1 s, about four minutes of fast tries).
    */
   readonly followUpAttempts: number;
   /** How long a leaderboard rebuild holds its lock at most. CHAOS_PROGRESSION_REBUILD_LOCK_SECONDS, default 60. */

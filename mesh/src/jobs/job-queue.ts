@@ -30,6 +30,13 @@ export const jobQueueMigrations: readonly Migration[] = [
       );
       CREATE INDEX IF NOT EXISTS mesh_jobs_due ON mesh_jobs (due_at);`,
   },
+  {
+    name: "0000_mesh_jobs_parked.sql",
+    checksum: "mesh-jobs-parked-1",
+    sql: `
+      -- When a job that kept failing was parked: kept and retried at the parked pace, never dropped; cleared by a new request.
+      ALTER TABLE mesh_jobs ADD COLUMN IF NOT EXISTS parked_at timestamptz;`,
+  },
 ];
 
 /**
@@ -73,7 +80,7 @@ export async function enqueueJobs<Kinds = Record<string, unknown>>(client: pg.Cl
        INSERT INTO mesh_jobs (job_key, kind, payload, due_at)
        SELECT key, kind, payload, coalesce(due_at, now()) FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[]) AS t(key, kind, payload, due_at)
        ON CONFLICT (job_key) DO UPDATE
-         SET kind = EXCLUDED.kind, payload = EXCLUDED.payload, version = mesh_jobs.version + 1, attempts = 0, due_at = EXCLUDED.due_at, last_error = NULL
+         SET kind = EXCLUDED.kind, payload = EXCLUDED.payload, version = mesh_jobs.version + 1, attempts = 0, due_at = EXCLUDED.due_at, last_error = NULL, parked_at = NULL
        RETURNING 1
      )
      SELECT pg_notify('${jobChannel}', '') FROM (SELECT count(*) FROM queued) AS done`,

@@ -30,12 +30,15 @@ export interface JobWorkerOptions<Kinds = Record<string, unknown>> {
   /** Registry for chaos_jobs_total and chaos_jobs_due. Default none. */
   readonly registry?: Registry;
   /**
-   * Runs of a request before it is given up: removed, with an error log and
-   * outcome "abandoned". Default 8. Infinity for work that must finish however
-   * long a dependency is down (a saga's compensation): it keeps retrying every
-   * 60 s at most, visible in chaos_jobs_total{outcome="retried"}.
+   * Runs of a request at the backoff's pace before it is parked: kept (with
+   * parked_at and its last error), logged at error level once, counted as
+   * outcome "parked" and in chaos_jobs_parked, and retried every
+   * parkedRetryMs until it succeeds — a job is never dropped. Default 8.
+   * Infinity never parks (a saga's compensation retries every 60 s at most).
    */
   readonly maxAttempts?: number;
+  /** How often a parked job is tried again. Default 15 min. */
+  readonly parkedRetryMs?: number;
   /** Delay before the first retry, doubled for each further one up to 60 s. Default 1 s. */
   readonly initialBackoffMs?: number;
   /** How often due jobs (retries) are looked for when no commit wakes the worker. Default 1 s. */
@@ -79,16 +82,18 @@ interface ClaimedJob {
  * kinds under a lease (FOR UPDATE SKIP LOCKED, so workers on several replicas
  * never run one job at the same time) and runs them. A job that succeeds is
  * removed; one that fails is due again after a backoff (initialBackoffMs,
- * doubling, at most 60 s) and given up after maxAttempts runs. A job asked for
+ * doubling, at most 60 s) and parked after maxAttempts runs (kept, retried every parkedRetryMs). A job asked for
  * again while it runs stays, and runs again after. Woken by the commits that
  * enqueue (LISTEN), it polls as a safety net and for retries.
- * Metrics: chaos_jobs_total{kind,outcome} (done, retried, abandoned) and
- * chaos_jobs_due{kind}, the jobs due that no worker holds.
+ * Metrics: chaos_jobs_total{kind,outcome} (done, retried, parked),
+ * chaos_jobs_due{kind}, the jobs due that no worker holds, and
+ * chaos_jobs_parked{kind}.
  */
 export async function startJobWorker<Kinds>(options: JobWorkerOptions<Kinds>): Promise<JobWorker> {
   const kinds = Object.keys(options.handlers);
   if (kinds.length === 0) throw new Error("a job worker needs a handler for at least one kind of job");
   const maxAttempts = options.maxAttempts ?? 8;
+  const parkedRetryMs = options.parkedRetryMs ?? 15 * 60_000;
   const initialBackoffMs = options.initialBackoffMs ?? 1_000;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const batchSize = options.batchSize ?? 50;
@@ -130,20 +135,21 @@ export async function startJobWorker<Kinds>(options: JobWorkerOptions<Kinds>): P
       await handler(job.payload, { key: job.job_key, kind: job.kind, attempt });
     } catch (error) {
       const log = { job: job.job_key, kind: job.kind, attempt, err: error };
-      if (attempt >= maxAttempts) {
-        logger.error(log, "job failed too often; giving it up");
-        metrics?.outcomes.inc({ kind: job.kind, outcome: "abandoned" });
-        await remove(job);
-        return;
-      }
-      logger.warn(log, "job failed; retrying later");
-      metrics?.outcomes.inc({ kind: job.kind, outcome: "retried" });
+      const parked = attempt >= maxAttempts;
+      if (attempt === maxAttempts) logger.error(log, "job failed too often; parked, and retried at the parked pace until it succeeds");
+      else if (parked) logger.warn(log, "parked job failed again; retrying at the parked pace");
+      else logger.warn(log, "job failed; retrying later");
+      metrics?.outcomes.inc({ kind: job.kind, outcome: attempt === maxAttempts ? "parked" : "retried" });
       await settle(
         job,
         `UPDATE mesh_jobs SET attempts = attempts + 1, due_at = now() + make_interval(secs => $4::double precision / 1000), last_error = $5,
-           lease_id = NULL, leased_until = NULL
+           parked_at = CASE WHEN $6 THEN coalesce(parked_at, now()) END, lease_id = NULL, leased_until = NULL
          WHERE job_key = $1 AND lease_id = $2 AND version = $3`,
-        [Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1)), (error instanceof Error ? error.message : String(error)).slice(0, 1_000)],
+        [
+          parked ? parkedRetryMs : Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1)),
+          (error instanceof Error ? error.message : String(error)).slice(0, 1_000),
+          parked,
+        ],
       );
       return;
     }
@@ -155,11 +161,16 @@ export async function startJobWorker<Kinds>(options: JobWorkerOptions<Kinds>): P
   const recordDue = async () => {
     if (metrics === undefined || Date.now() - gaugeReadAt < gaugeIntervalMs) return;
     gaugeReadAt = Date.now();
-    const { rows } = await pool.query<{ kind: string; due: string }>(
-      "SELECT kind, count(*) AS due FROM mesh_jobs WHERE due_at <= now() AND (leased_until IS NULL OR leased_until <= now()) GROUP BY kind",
+    const { rows } = await pool.query<{ kind: string; due: string; parked: string }>(
+      `SELECT kind, count(*) FILTER (WHERE due_at <= now() AND (leased_until IS NULL OR leased_until <= now())) AS due, count(parked_at) AS parked
+       FROM mesh_jobs GROUP BY kind`,
     );
     metrics.due.reset();
-    for (const row of rows) metrics.due.set({ kind: row.kind }, Number(row.due));
+    metrics.parked.reset();
+    for (const row of rows) {
+      metrics.due.set({ kind: row.kind }, Number(row.due));
+      metrics.parked.set({ kind: row.kind }, Number(row.parked));
+    }
   };
 
   let stopped = false;
@@ -230,12 +241,15 @@ function jobMetrics(registry: Registry) {
     (registry.getSingleMetric("chaos_jobs_total") as Counter<"kind" | "outcome"> | undefined) ??
     new Counter({
       name: "chaos_jobs_total",
-      help: "Runs of after-commit jobs by kind and outcome: done, retried, abandoned.",
+      help: "Runs of after-commit jobs by kind and outcome: done, retried, parked.",
       labelNames: ["kind", "outcome"],
       registers: [registry],
     });
   const due =
     (registry.getSingleMetric("chaos_jobs_due") as Gauge<"kind"> | undefined) ??
     new Gauge({ name: "chaos_jobs_due", help: "Jobs due that no worker holds, by kind.", labelNames: ["kind"], registers: [registry] });
-  return { outcomes, due };
+  const parked =
+    (registry.getSingleMetric("chaos_jobs_parked") as Gauge<"kind"> | undefined) ??
+    new Gauge({ name: "chaos_jobs_parked", help: "Jobs parked after failing maxAttempts times (kept, retried slowly), by kind.", labelNames: ["kind"], registers: [registry] });
+  return { outcomes, due, parked };
 }

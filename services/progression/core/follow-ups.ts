@@ -27,9 +27,9 @@ export interface FollowUpTargets {
  * database, so order and repetition do not matter), pays the level reward
  * through inventory's GrantGold (keyed "level:<character>:<level>", so a
  * retry never pays twice) and sets the level in player. The mesh's worker
- * retries failures with backoff; a follow-up given up after the last attempt
- * (an error log, chaos_jobs_total{outcome="abandoned"}) leaves the level
- * right in progression, which owns it.
+ * retries failures with backoff; one that keeps failing is parked (an error
+ * log, chaos_jobs_parked) and retried every few minutes until it succeeds, so
+ * a level's gold and player's level arrive late at worst, never not at all.
  */
 export function createFollowUpHandlers(targets: FollowUpTargets): JobHandlers<FollowUpPayloads> {
   return {
