@@ -106,6 +106,9 @@ describe("clients/audit-verify (grpcurl export, Python standard library)", () =>
     const verdict = await audit().verifyAuditChain({});
     expect(verdict.intact).toBe(false);
     expect(verdict.firstBreak).toMatchObject({ partition: first, sequence: 3n, problem: "hash does not match the record's content" });
+    // A range verifies what it covers: before the edit it holds, from the edit on it does not.
+    expect(await audit().verifyAuditChain({ partition: first, fromSequence: 1n, toSequence: 2n })).toMatchObject({ intact: true, recordsChecked: 2n });
+    expect((await audit().verifyAuditChain({ partition: first, fromSequence: 2n, toSequence: 3n })).firstBreak).toMatchObject({ partition: first, sequence: 3n });
   });
 
   it("names the gap a removed record leaves, and the link an edit with a recomputed hash breaks", async () => {
