@@ -64,5 +64,7 @@ describe("a runtime role on append-only tables", () => {
     await expect(
       migrate(owner.pool, [log], { runtimeRole: { role: await currentRole(runtime.pool), appendOnlyTables: ["missing"] } }),
     ).rejects.toThrow('append-only table "missing" does not exist after the migrations');
+    // The owner as its own runtime role is refused before it could revoke its own rights.
+    await expect(migrate(owner.pool, [log], { runtimeRole: { role: await currentRole(owner.pool), appendOnlyTables: ["log"] } })).rejects.toThrow(/may change rows of the append-only table "log"/);
   });
 });

@@ -25,10 +25,17 @@ export interface RuntimeRoleGrant {
  * public schema as they are after the migrations (run after each start's
  * migrations, so new tables are covered), then takes UPDATE, DELETE and
  * TRUNCATE on the append-only tables away again. The migration bookkeeping
- * stays the owner's. Runs on the owner's connection; a named append-only
- * table that no migration created stops start-up.
+ * stays the owner's. Runs on the owner's connection; a runtime role that is
+ * the owner or a superuser, or a named append-only table that no migration
+ * created, stops start-up before anything is granted.
  */
 export async function grantRuntimeRole(owner: pg.ClientBase, grant: RuntimeRoleGrant): Promise<void> {
+  // Before any grant: revoking from the owner itself would take its own rights on its tables away.
+  const { rows: roles } = await owner.query<{ same: boolean; superuser: boolean | null }>(
+    "SELECT current_user = $1 AS same, (SELECT rolsuper FROM pg_roles WHERE rolname = $1) AS superuser",
+    [grant.role],
+  );
+  if (roles[0]?.same === true || roles[0]?.superuser === true) throw new Error(mayChange(grant.role, grant.appendOnlyTables[0] ?? "?"));
   const role = pg.escapeIdentifier(grant.role);
   for (const table of grant.appendOnlyTables) {
     const { rows } = await owner.query<{ found: string | null }>("SELECT to_regclass($1)::text AS found", [`public.${pg.escapeIdentifier(table)}`]);
@@ -58,12 +65,12 @@ export async function assertAppendOnly(pool: pg.Pool, tables: readonly string[])
               has_table_privilege(current_user, $1, 'UPDATE') OR has_table_privilege(current_user, $1, 'DELETE') OR has_table_privilege(current_user, $1, 'TRUNCATE') AS may`,
       [`public.${pg.escapeIdentifier(table)}`],
     );
-    if (rows[0]?.may !== false) {
-      throw new Error(
-        `the runtime role ${rows[0]?.role ?? "?"} may change rows of the append-only table "${table}": DATABASE_URL must log in as a role that neither owns it nor is a superuser (migrations run as DATABASE_OWNER_URL's role)`,
-      );
-    }
+    if (rows[0]?.may !== false) throw new Error(mayChange(rows[0]?.role ?? "?", table));
   }
+}
+
+function mayChange(role: string, table: string): string {
+  return `the runtime role ${role} may change rows of the append-only table "${table}": DATABASE_URL must log in as a role that neither owns it nor is a superuser (migrations run as DATABASE_OWNER_URL's role)`;
 }
 
 /** The login role of a pool's connections. */

@@ -18,6 +18,7 @@ import { clientAddressHeader, clientUserAgentHeader, createLogger, createMeshRun
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { signUp } from "../../../scripts/test/players.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
+import { spawnService } from "../../../scripts/lib/service-process.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { cloudEvent, eventually, publish, readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
@@ -229,6 +230,19 @@ describe("audit (real processes: identity, audit)", () => {
     } finally {
       await runtime.end();
     }
+  });
+
+  it("does not start when its DATABASE_URL could change the log (the owner) or no owner is given for the migrations", async () => {
+    const start = (database: Record<string, string>) =>
+      spawnService("audit", { env: { ...process.env, ...stack.env, ...database }, onLine: () => undefined }).then(
+        async (started) => {
+          await started.stop();
+          return "started";
+        },
+        (error: Error) => error.message,
+      );
+    expect(await start({ DATABASE_URL: stack.databaseUrl("audit"), DATABASE_OWNER_URL: stack.databaseUrl("audit") })).toMatch(/may change rows of the append-only table "audit_records"/);
+    expect(await start({ DATABASE_URL: stack.runtimeDatabaseUrl("audit") })).toMatch(/DATABASE_OWNER_URL is not set/);
   });
 
   it("searches by actor, action, resource, outcome and time, newest first, in pages that neither repeat nor skip", async () => {
