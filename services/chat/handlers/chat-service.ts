@@ -1,12 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { durationMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { ChatMessage } from "@chaos/gen/chaos/chat/v1/channel_pb.js";
-import { StreamItemKind, StreamMessagesResponseSchema, type ChatService } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
+import { StreamItemKind, StreamMessagesResponseSchema, type ChatService, type StreamMessagesResponse } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { requirePrincipal } from "@chaos/mesh/server";
 import { requireActor } from "../core/actors.js";
 import { toChannel, toChatMessage } from "../core/chat-message.js";
-import type { MessageRecord } from "../core/chat-records.js";
+import type { ChannelChange } from "../core/chat-records.js";
 import type { ChatReads } from "../core/chat-store.js";
 import type { Channels } from "../core/channels.js";
 import { StreamFellBehind, type MessageStreams } from "../core/message-streams.js";
@@ -29,13 +28,21 @@ export interface ChatFlows {
 
 /** The public API: an authenticated player acts through their own characters (token subject = player id). */
 export function createChatHandlers(flows: ChatFlows): ServiceImpl<typeof ChatService> {
-  // One message goes to many streams: converted once.
-  const converted = new WeakMap<MessageRecord, ChatMessage>();
-  const messageOf = (record: MessageRecord) => {
-    let message = converted.get(record);
-    if (message === undefined) converted.set(record, (message = toChatMessage(record)));
-    return message;
+  // One live change goes to every stream of the replica as the same object: its answer is built once.
+  const answers = new WeakMap<ChannelChange, StreamMessagesResponse>();
+  const answerOf = (change: ChannelChange) => {
+    let answer = answers.get(change);
+    if (answer === undefined) {
+      answer = create(StreamMessagesResponseSchema, {
+        kind: change.kind === "posted" ? StreamItemKind.POSTED : StreamItemKind.DELETED,
+        message: toChatMessage(change.message),
+        revision: change.revision,
+      });
+      answers.set(change, answer);
+    }
+    return answer;
   };
+  const live = create(StreamMessagesResponseSchema, { kind: StreamItemKind.LIVE });
   const player = (context: Parameters<typeof requirePrincipal>[0]) => requirePrincipal(context).subject;
   return {
     async listChannels(request, context) {
@@ -85,16 +92,7 @@ export function createChatHandlers(flows: ChatFlows): ServiceImpl<typeof ChatSer
       // The stream ends when the access token expires: the client re-opens it with a fresh one and its revisions.
       const ends = AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(0, principal.expiresAt.getTime() - Date.now()))]);
       try {
-        for await (const item of flows.streams.open(principal.subject, request.characterId, after, ends)) {
-          if (item.kind === "live") yield create(StreamMessagesResponseSchema, { kind: StreamItemKind.LIVE });
-          else {
-            yield create(StreamMessagesResponseSchema, {
-              kind: item.kind === "posted" ? StreamItemKind.POSTED : StreamItemKind.DELETED,
-              message: messageOf(item.message),
-              revision: item.revision,
-            });
-          }
-        }
+        for await (const item of flows.streams.open(principal.subject, request.characterId, after, ends)) yield item.kind === "live" ? live : answerOf(item);
       } catch (error) {
         if (error instanceof StreamFellBehind) throw new ConnectError(error.message, Code.Unavailable);
         throw error;

@@ -41,7 +41,7 @@ describe("channels a character is in", () => {
     const moved = await eventually(() => chat().listChannels({ characterId: hero.characterId }, hero.player.asPlayer), (r) => r.channels[1]?.scopeId === there);
     expect(moved.channels).toHaveLength(2);
     expect(await refusalOf(post(hero, oldZone, "anyone here?"))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_A_MEMBER" });
-    expect(world.events("ChannelCreated").some((e) => (e.message as { channel?: { scopeId: string } }).channel?.scopeId === there)).toBe(true);
+    await eventually(async () => world.events("ChannelCreated"), (events) => events.some((e) => (e.message as { channel?: { scopeId: string } }).channel?.scopeId === there));
   });
 
   it("are refused for someone else's character, and unknown channels are not found", async () => {
