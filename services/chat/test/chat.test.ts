@@ -52,6 +52,10 @@ describe("channels a character is in", () => {
       reason: "ERROR_REASON_NOT_CHARACTER_OWNER",
     });
     expect(await refusalOf(post(hero, randomUUID(), "hello"))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_CHANNEL_NOT_FOUND" });
+    const malformed = await refusal(post(hero, "general", ""));
+    expect(malformed.code).toBe(Code.InvalidArgument);
+    expect(malformed.rawMessage).toMatch(/channel_id: must be a valid UUID/);
+    expect(malformed.rawMessage).toMatch(/text: /);
   });
 
   it("include the guild's channel from guild's events, until the member is kicked", async () => {
