@@ -18,7 +18,13 @@ export interface Deliveries {
   readonly jobs: JobHandlers<DeliveryJobs>;
   list(filter: DeliveryFilter, cursor: PageCursor | undefined, limit: number): Promise<DeliveryRecord[]>;
   /** Sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule. */
-  replay(deliveryId: string, playerId: string | undefined): Promise<DeliveryRecord>;
+  replay(deliveryId: string, viewer: DeliveryViewer): Promise<DeliveryRecord>;
+}
+
+/** Who looks at a delivery: a player sees their own, an admin any. */
+export interface DeliveryViewer {
+  readonly playerId: string | undefined;
+  readonly admin: boolean;
 }
 
 /** What deliveries need besides the store. */
@@ -150,9 +156,9 @@ export function createDeliveries(deps: DeliveryDependencies): Deliveries {
     });
   }
 
-  const visible = async (deliveryId: string, playerId: string | undefined) => {
+  const visible = async (deliveryId: string, viewer: DeliveryViewer) => {
     const delivery = await store.delivery(deliveryId);
-    if (delivery === undefined || (playerId === undefined ? !delivery.studio : delivery.studio || delivery.playerId !== playerId)) {
+    if (delivery === undefined || (!viewer.admin && (delivery.studio || delivery.playerId !== viewer.playerId))) {
       throw new DomainError(ErrorReason.DELIVERY_NOT_FOUND, "no such delivery of yours", { delivery_id: deliveryId });
     }
     return delivery;
@@ -173,8 +179,8 @@ export function createDeliveries(deps: DeliveryDependencies): Deliveries {
       },
     },
     list: (filter, cursor, limit) => store.listDeliveries(filter, cursor, limit),
-    async replay(deliveryId, playerId) {
-      await visible(deliveryId, playerId);
+    async replay(deliveryId, viewer) {
+      await visible(deliveryId, viewer);
       return store.transaction(async (tx) => {
         const delivery = await tx.lockDelivery(deliveryId);
         if (delivery === undefined) throw new DomainError(ErrorReason.DELIVERY_NOT_FOUND, "no such delivery of yours", { delivery_id: deliveryId });

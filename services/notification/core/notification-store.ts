@@ -17,10 +17,12 @@ export interface DeliveryChange {
   readonly deliveredAt?: Date;
 }
 
+/** Whose deliveries: a player's own (not the studio's), the studio webhooks', or everyone's. */
+export type DeliveryOwner = { readonly kind: "player"; readonly playerId: string } | { readonly kind: "studio" } | { readonly kind: "all" };
+
 /** Which deliveries a listing shows. */
 export interface DeliveryFilter {
-  /** A player's own (not the studio's), or the studio webhooks' when undefined. */
-  readonly playerId: string | undefined;
+  readonly whose: DeliveryOwner;
   readonly statuses: readonly DeliveryStatus[];
   readonly notificationId: string | undefined;
 }

@@ -7,6 +7,7 @@ import { DomainError } from "@chaos/mesh/domain";
 import { callerOf, principalOf, requirePrincipal } from "@chaos/mesh/server";
 import type { Deliveries } from "../core/deliveries.js";
 import { channelName, deliveryChannel, deliveryStatusOf, toDelivery, toNotification, toWebhook } from "../core/notification-message.js";
+import type { DeliveryOwner } from "../core/notification-store.js";
 import type { Notifications } from "../core/notifications.js";
 import { allChannels } from "../core/preferences.js";
 import type { PreferencesRecord } from "../core/records.js";
@@ -35,6 +36,17 @@ function ownerOf(context: HandlerContext, scope: WebhookScope): WebhookOwner {
     throw new DomainError(ErrorReason.ADMIN_REQUIRED, "studio webhooks are managed by admins");
   }
   return { scope: "studio" };
+}
+
+const deliveryOwnerOf = (owner: WebhookOwner): DeliveryOwner => (owner.scope === "player" ? { kind: "player", playerId: owner.playerId } : { kind: "studio" });
+
+/** Every player's deliveries and the studio's: an admin's view. */
+function everyone(context: HandlerContext): DeliveryOwner {
+  if (!isAdmin(context)) {
+    if (principalOf(context) === undefined) requirePrincipal(context);
+    throw new DomainError(ErrorReason.ADMIN_REQUIRED, "every player's deliveries are an admin's to see");
+  }
+  return { kind: "all" };
 }
 
 /** Who acts on an existing webhook: an authenticated player (perhaps an admin), or the operator with no end user. */
@@ -108,18 +120,18 @@ export function createNotificationHandlers(notifications: Notifications, webhook
       return {};
     },
     async listDeliveries(request, context) {
-      const owner = ownerOf(context, request.scope);
+      const whose = request.allPlayers ? everyone(context) : deliveryOwnerOf(ownerOf(context, request.scope));
       const pageSize = request.pageSize === 0 ? defaultPageSize : request.pageSize;
-      const playerId = owner.scope === "player" ? owner.playerId : undefined;
       const statuses = request.states.map(deliveryStatusOf);
-      const scope = `deliveries:${playerId ?? "studio"}:${statuses.join(",")}:${request.notificationId}`;
-      const found = await deliveries.list({ playerId, statuses, notificationId: request.notificationId || undefined }, decodeCursor(scope, request.pageToken), pageSize + 1);
+      const scope = `deliveries:${whose.kind === "player" ? whose.playerId : whose.kind}:${statuses.join(",")}:${request.notificationId}`;
+      const found = await deliveries.list({ whose, statuses, notificationId: request.notificationId || undefined }, decodeCursor(scope, request.pageToken), pageSize + 1);
       const { items, next } = page(found, pageSize, scope, (d) => d.deliveryId);
       return { deliveries: items.map(toDelivery), nextPageToken: next };
     },
     async replayDelivery(request, context) {
-      const owner = ownerOf(context, request.scope);
-      return { delivery: toDelivery(await deliveries.replay(request.deliveryId, owner.scope === "player" ? owner.playerId : undefined)) };
+      const admin = isAdmin(context);
+      const viewer = { admin, playerId: admin ? principalOf(context)?.subject : requirePrincipal(context).subject };
+      return { delivery: toDelivery(await deliveries.replay(request.deliveryId, viewer)) };
     },
     async unsubscribe(request) {
       return { changed: await notifications.unsubscribe(request.token) };

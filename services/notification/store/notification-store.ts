@@ -278,7 +278,7 @@ export function createNotificationStore(db: Database, source: string): Notificat
     delivery: (deliveryId) => deliveryOf(db.pool, deliveryId, false),
     async listDeliveries(filter, cursor, limit) {
       // Two statements, so each matches its partial index (a player's own, or the studio's).
-      const whose = filter.playerId === undefined ? "studio AND $1::text IS NULL" : "NOT studio AND player_id = $1";
+      const whose = { player: "NOT studio AND player_id = $1", studio: "studio AND $1::text IS NULL", all: "$1::text IS NULL" }[filter.whose.kind];
       const { rows } = await db.pool.query<DeliveryRow>(
         `SELECT * FROM deliveries
          WHERE ${whose}
@@ -286,7 +286,7 @@ export function createNotificationStore(db: Database, source: string): Notificat
            AND ($3::uuid IS NULL OR notification_id = $3)
            AND ($4::timestamptz IS NULL OR (created_at, delivery_id) < ($4, $5::uuid))
          ORDER BY created_at DESC, delivery_id DESC LIMIT $6`,
-        [filter.playerId ?? null, filter.statuses, filter.notificationId ?? null, cursor?.createdAt ?? null, cursor?.id ?? null, limit],
+        [filter.whose.kind === "player" ? filter.whose.playerId : null, filter.statuses, filter.notificationId ?? null, cursor?.createdAt ?? null, cursor?.id ?? null, limit],
       );
       return rows.map(toDelivery);
     },

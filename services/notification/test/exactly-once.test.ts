@@ -83,6 +83,15 @@ describe("deliveries are never sent twice, even when the sender dies between sen
       const after = await deliveryOf(bob, DeliveryChannel.WEBHOOK, (s) => s === DeliveryState.UNCONFIRMED);
       expect(after).toMatchObject({ deliveryId: receiver.received[0]!.deliveryId, attempts: 1 });
       expect(receiver.received).toHaveLength(1);
+
+      // After the incident an admin (the operator) finds the unconfirmed deliveries of every player and replays them;
+      // the receiver gets the same delivery id again and can tell it has it.
+      const { deliveries } = await notification().listDeliveries({ allPlayers: true, states: [DeliveryState.UNCONFIRMED] });
+      expect(deliveries.map((d) => d.deliveryId)).toContain(after.deliveryId);
+      receiver.hold(false);
+      await notification().replayDelivery({ deliveryId: after.deliveryId });
+      await deliveryOf(bob, DeliveryChannel.WEBHOOK, (s) => s === DeliveryState.DELIVERED);
+      expect(receiver.received.map((r) => r.deliveryId)).toEqual([after.deliveryId, after.deliveryId]);
     } finally {
       await receiver.close();
     }

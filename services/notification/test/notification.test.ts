@@ -334,6 +334,7 @@ describe("notification (real processes: identity, player, notification, gateway;
       );
       const studioDeliveries = await notification().listDeliveries({ scope: WebhookScope.STUDIO });
       expect(studioDeliveries.deliveries.filter((d) => d.webhookId === studio.webhook!.webhookId)).toHaveLength(2);
+      expect(await refusalOf(notification().listDeliveries({ allPlayers: true }, bob.player.asPlayer))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_ADMIN_REQUIRED" });
       // A player sees their own deliveries only, not the studio's.
       const bobs = await notification().listDeliveries({}, bob.player.asPlayer);
       expect(bobs.deliveries.some((d) => d.webhookId === studio.webhook!.webhookId)).toBe(false);

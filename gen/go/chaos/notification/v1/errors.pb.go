@@ -44,7 +44,7 @@ const (
 	ErrorReason_ERROR_REASON_DELIVERY_NOT_REPLAYABLE ErrorReason = 7
 	// The unsubscribe token is malformed or its signature does not match (INVALID_ARGUMENT).
 	ErrorReason_ERROR_REASON_INVALID_UNSUBSCRIBE_TOKEN ErrorReason = 8
-	// Studio webhooks are an admin's (PERMISSION_DENIED).
+	// Studio webhooks, and every player's deliveries, are an admin's (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_ADMIN_REQUIRED ErrorReason = 9
 	// A category appears twice in the preferences (INVALID_ARGUMENT). Metadata: "category".
 	ErrorReason_ERROR_REASON_DUPLICATE_CATEGORY ErrorReason = 10

@@ -823,8 +823,10 @@ type ListDeliveriesRequest struct {
 	// WEBHOOK_SCOPE_STUDIO: the studio webhooks' deliveries (an admin).
 	Scope WebhookScope `protobuf:"varint,3,opt,name=scope,proto3,enum=chaos.notification.v1.WebhookScope" json:"scope,omitempty"`
 	// 1 to 100; 20 when unset.
-	PageSize      int32  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageSize  int32  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Every player's deliveries and the studio's, whatever the scope (an admin).
+	AllPlayers    bool `protobuf:"varint,6,opt,name=all_players,json=allPlayers,proto3" json:"all_players,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -894,6 +896,13 @@ func (x *ListDeliveriesRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListDeliveriesRequest) GetAllPlayers() bool {
+	if x != nil {
+		return x.AllPlayers
+	}
+	return false
+}
+
 // ListDeliveriesResponse is one page.
 type ListDeliveriesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -949,10 +958,8 @@ func (x *ListDeliveriesResponse) GetNextPageToken() string {
 
 // ReplayDeliveryRequest names the delivery.
 type ReplayDeliveryRequest struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	DeliveryId string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
-	// WEBHOOK_SCOPE_STUDIO: a studio webhook's delivery (an admin).
-	Scope         WebhookScope `protobuf:"varint,2,opt,name=scope,proto3,enum=chaos.notification.v1.WebhookScope" json:"scope,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DeliveryId    string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -992,13 +999,6 @@ func (x *ReplayDeliveryRequest) GetDeliveryId() string {
 		return x.DeliveryId
 	}
 	return ""
-}
-
-func (x *ReplayDeliveryRequest) GetScope() WebhookScope {
-	if x != nil {
-		return x.Scope
-	}
-	return WebhookScope_WEBHOOK_SCOPE_UNSPECIFIED
 }
 
 // ReplayDeliveryResponse is the delivery, pending again.
@@ -1188,23 +1188,24 @@ const file_chaos_notification_v1_notification_service_proto_rawDesc = "" +
 	"\x14DeleteWebhookRequest\x12'\n" +
 	"\n" +
 	"webhook_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\twebhookId\"\x17\n" +
-	"\x15DeleteWebhookResponse\"\xb4\x02\n" +
+	"\x15DeleteWebhookResponse\"\xd5\x02\n" +
 	"\x15ListDeliveriesRequest\x12O\n" +
 	"\x06states\x18\x01 \x03(\x0e2$.chaos.notification.v1.DeliveryStateB\x11\xbaH\x0e\x92\x01\v\x10\b\"\a\x82\x01\x04\x10\x01 \x00R\x06states\x124\n" +
 	"\x0fnotification_id\x18\x02 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x0enotificationId\x12C\n" +
 	"\x05scope\x18\x03 \x01(\x0e2#.chaos.notification.v1.WebhookScopeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05scope\x12&\n" +
 	"\tpage_size\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\x81\x01\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\x12\x1f\n" +
+	"\vall_players\x18\x06 \x01(\bR\n" +
+	"allPlayers\"\x81\x01\n" +
 	"\x16ListDeliveriesResponse\x12?\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x1f.chaos.notification.v1.DeliveryR\n" +
 	"deliveries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x87\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"B\n" +
 	"\x15ReplayDeliveryRequest\x12)\n" +
 	"\vdelivery_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
-	"deliveryId\x12C\n" +
-	"\x05scope\x18\x02 \x01(\x0e2#.chaos.notification.v1.WebhookScopeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05scope\"U\n" +
+	"deliveryId\"U\n" +
 	"\x16ReplayDeliveryResponse\x12;\n" +
 	"\bdelivery\x18\x01 \x01(\v2\x1f.chaos.notification.v1.DeliveryR\bdelivery\"6\n" +
 	"\x12UnsubscribeRequest\x12 \n" +
@@ -1285,35 +1286,34 @@ var file_chaos_notification_v1_notification_service_proto_depIdxs = []int32{
 	27, // 10: chaos.notification.v1.ListDeliveriesRequest.states:type_name -> chaos.notification.v1.DeliveryState
 	25, // 11: chaos.notification.v1.ListDeliveriesRequest.scope:type_name -> chaos.notification.v1.WebhookScope
 	28, // 12: chaos.notification.v1.ListDeliveriesResponse.deliveries:type_name -> chaos.notification.v1.Delivery
-	25, // 13: chaos.notification.v1.ReplayDeliveryRequest.scope:type_name -> chaos.notification.v1.WebhookScope
-	28, // 14: chaos.notification.v1.ReplayDeliveryResponse.delivery:type_name -> chaos.notification.v1.Delivery
-	0,  // 15: chaos.notification.v1.NotificationService.GetPreferences:input_type -> chaos.notification.v1.GetPreferencesRequest
-	2,  // 16: chaos.notification.v1.NotificationService.UpdatePreferences:input_type -> chaos.notification.v1.UpdatePreferencesRequest
-	4,  // 17: chaos.notification.v1.NotificationService.ListNotifications:input_type -> chaos.notification.v1.ListNotificationsRequest
-	6,  // 18: chaos.notification.v1.NotificationService.MarkNotificationsRead:input_type -> chaos.notification.v1.MarkNotificationsReadRequest
-	8,  // 19: chaos.notification.v1.NotificationService.RegisterWebhook:input_type -> chaos.notification.v1.RegisterWebhookRequest
-	10, // 20: chaos.notification.v1.NotificationService.ListWebhooks:input_type -> chaos.notification.v1.ListWebhooksRequest
-	12, // 21: chaos.notification.v1.NotificationService.RotateWebhookSecret:input_type -> chaos.notification.v1.RotateWebhookSecretRequest
-	14, // 22: chaos.notification.v1.NotificationService.DeleteWebhook:input_type -> chaos.notification.v1.DeleteWebhookRequest
-	16, // 23: chaos.notification.v1.NotificationService.ListDeliveries:input_type -> chaos.notification.v1.ListDeliveriesRequest
-	18, // 24: chaos.notification.v1.NotificationService.ReplayDelivery:input_type -> chaos.notification.v1.ReplayDeliveryRequest
-	20, // 25: chaos.notification.v1.NotificationService.Unsubscribe:input_type -> chaos.notification.v1.UnsubscribeRequest
-	1,  // 26: chaos.notification.v1.NotificationService.GetPreferences:output_type -> chaos.notification.v1.GetPreferencesResponse
-	3,  // 27: chaos.notification.v1.NotificationService.UpdatePreferences:output_type -> chaos.notification.v1.UpdatePreferencesResponse
-	5,  // 28: chaos.notification.v1.NotificationService.ListNotifications:output_type -> chaos.notification.v1.ListNotificationsResponse
-	7,  // 29: chaos.notification.v1.NotificationService.MarkNotificationsRead:output_type -> chaos.notification.v1.MarkNotificationsReadResponse
-	9,  // 30: chaos.notification.v1.NotificationService.RegisterWebhook:output_type -> chaos.notification.v1.RegisterWebhookResponse
-	11, // 31: chaos.notification.v1.NotificationService.ListWebhooks:output_type -> chaos.notification.v1.ListWebhooksResponse
-	13, // 32: chaos.notification.v1.NotificationService.RotateWebhookSecret:output_type -> chaos.notification.v1.RotateWebhookSecretResponse
-	15, // 33: chaos.notification.v1.NotificationService.DeleteWebhook:output_type -> chaos.notification.v1.DeleteWebhookResponse
-	17, // 34: chaos.notification.v1.NotificationService.ListDeliveries:output_type -> chaos.notification.v1.ListDeliveriesResponse
-	19, // 35: chaos.notification.v1.NotificationService.ReplayDelivery:output_type -> chaos.notification.v1.ReplayDeliveryResponse
-	21, // 36: chaos.notification.v1.NotificationService.Unsubscribe:output_type -> chaos.notification.v1.UnsubscribeResponse
-	26, // [26:37] is the sub-list for method output_type
-	15, // [15:26] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	28, // 13: chaos.notification.v1.ReplayDeliveryResponse.delivery:type_name -> chaos.notification.v1.Delivery
+	0,  // 14: chaos.notification.v1.NotificationService.GetPreferences:input_type -> chaos.notification.v1.GetPreferencesRequest
+	2,  // 15: chaos.notification.v1.NotificationService.UpdatePreferences:input_type -> chaos.notification.v1.UpdatePreferencesRequest
+	4,  // 16: chaos.notification.v1.NotificationService.ListNotifications:input_type -> chaos.notification.v1.ListNotificationsRequest
+	6,  // 17: chaos.notification.v1.NotificationService.MarkNotificationsRead:input_type -> chaos.notification.v1.MarkNotificationsReadRequest
+	8,  // 18: chaos.notification.v1.NotificationService.RegisterWebhook:input_type -> chaos.notification.v1.RegisterWebhookRequest
+	10, // 19: chaos.notification.v1.NotificationService.ListWebhooks:input_type -> chaos.notification.v1.ListWebhooksRequest
+	12, // 20: chaos.notification.v1.NotificationService.RotateWebhookSecret:input_type -> chaos.notification.v1.RotateWebhookSecretRequest
+	14, // 21: chaos.notification.v1.NotificationService.DeleteWebhook:input_type -> chaos.notification.v1.DeleteWebhookRequest
+	16, // 22: chaos.notification.v1.NotificationService.ListDeliveries:input_type -> chaos.notification.v1.ListDeliveriesRequest
+	18, // 23: chaos.notification.v1.NotificationService.ReplayDelivery:input_type -> chaos.notification.v1.ReplayDeliveryRequest
+	20, // 24: chaos.notification.v1.NotificationService.Unsubscribe:input_type -> chaos.notification.v1.UnsubscribeRequest
+	1,  // 25: chaos.notification.v1.NotificationService.GetPreferences:output_type -> chaos.notification.v1.GetPreferencesResponse
+	3,  // 26: chaos.notification.v1.NotificationService.UpdatePreferences:output_type -> chaos.notification.v1.UpdatePreferencesResponse
+	5,  // 27: chaos.notification.v1.NotificationService.ListNotifications:output_type -> chaos.notification.v1.ListNotificationsResponse
+	7,  // 28: chaos.notification.v1.NotificationService.MarkNotificationsRead:output_type -> chaos.notification.v1.MarkNotificationsReadResponse
+	9,  // 29: chaos.notification.v1.NotificationService.RegisterWebhook:output_type -> chaos.notification.v1.RegisterWebhookResponse
+	11, // 30: chaos.notification.v1.NotificationService.ListWebhooks:output_type -> chaos.notification.v1.ListWebhooksResponse
+	13, // 31: chaos.notification.v1.NotificationService.RotateWebhookSecret:output_type -> chaos.notification.v1.RotateWebhookSecretResponse
+	15, // 32: chaos.notification.v1.NotificationService.DeleteWebhook:output_type -> chaos.notification.v1.DeleteWebhookResponse
+	17, // 33: chaos.notification.v1.NotificationService.ListDeliveries:output_type -> chaos.notification.v1.ListDeliveriesResponse
+	19, // 34: chaos.notification.v1.NotificationService.ReplayDelivery:output_type -> chaos.notification.v1.ReplayDeliveryResponse
+	21, // 35: chaos.notification.v1.NotificationService.Unsubscribe:output_type -> chaos.notification.v1.UnsubscribeResponse
+	25, // [25:36] is the sub-list for method output_type
+	14, // [14:25] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_chaos_notification_v1_notification_service_proto_init() }

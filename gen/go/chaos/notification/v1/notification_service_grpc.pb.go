@@ -65,9 +65,11 @@ type NotificationServiceClient interface {
 	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
 	DeleteWebhook(ctx context.Context, in *DeleteWebhookRequest, opts ...grpc.CallOption) (*DeleteWebhookResponse, error)
 	// ListDeliveries lists the email and webhook deliveries of the caller's
-	// notifications (an admin: of the studio's webhooks), newest first.
+	// notifications (an admin: of the studio's webhooks, or of everyone), newest first.
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED for the studio's or everyone's).
 	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
-	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule:
+	// a player their own, an admin any (after an incident, the unconfirmed ones).
 	// Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
 	ReplayDelivery(ctx context.Context, in *ReplayDeliveryRequest, opts ...grpc.CallOption) (*ReplayDeliveryResponse, error)
 	// Unsubscribe applies the token of an email's unsubscribe link: no more
@@ -227,9 +229,11 @@ type NotificationServiceServer interface {
 	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
 	DeleteWebhook(context.Context, *DeleteWebhookRequest) (*DeleteWebhookResponse, error)
 	// ListDeliveries lists the email and webhook deliveries of the caller's
-	// notifications (an admin: of the studio's webhooks), newest first.
+	// notifications (an admin: of the studio's webhooks, or of everyone), newest first.
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED for the studio's or everyone's).
 	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
-	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule:
+	// a player their own, an admin any (after an incident, the unconfirmed ones).
 	// Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
 	ReplayDelivery(context.Context, *ReplayDeliveryRequest) (*ReplayDeliveryResponse, error)
 	// Unsubscribe applies the token of an email's unsubscribe link: no more

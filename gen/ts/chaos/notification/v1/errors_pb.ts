@@ -81,7 +81,7 @@ export enum ErrorReason {
   INVALID_UNSUBSCRIBE_TOKEN = 8,
 
   /**
-   * Studio webhooks are an admin's (PERMISSION_DENIED).
+   * Studio webhooks, and every player's deliveries, are an admin's (PERMISSION_DENIED).
    *
    * @generated from enum value: ERROR_REASON_ADMIN_REQUIRED = 9;
    */

@@ -94,9 +94,11 @@ type NotificationServiceClient interface {
 	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
 	DeleteWebhook(context.Context, *connect.Request[v1.DeleteWebhookRequest]) (*connect.Response[v1.DeleteWebhookResponse], error)
 	// ListDeliveries lists the email and webhook deliveries of the caller's
-	// notifications (an admin: of the studio's webhooks), newest first.
+	// notifications (an admin: of the studio's webhooks, or of everyone), newest first.
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED for the studio's or everyone's).
 	ListDeliveries(context.Context, *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error)
-	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule:
+	// a player their own, an admin any (after an incident, the unconfirmed ones).
 	// Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
 	ReplayDelivery(context.Context, *connect.Request[v1.ReplayDeliveryRequest]) (*connect.Response[v1.ReplayDeliveryResponse], error)
 	// Unsubscribe applies the token of an email's unsubscribe link: no more
@@ -282,9 +284,11 @@ type NotificationServiceHandler interface {
 	// Errors: NOT_FOUND (WEBHOOK_NOT_FOUND).
 	DeleteWebhook(context.Context, *connect.Request[v1.DeleteWebhookRequest]) (*connect.Response[v1.DeleteWebhookResponse], error)
 	// ListDeliveries lists the email and webhook deliveries of the caller's
-	// notifications (an admin: of the studio's webhooks), newest first.
+	// notifications (an admin: of the studio's webhooks, or of everyone), newest first.
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED for the studio's or everyone's).
 	ListDeliveries(context.Context, *connect.Request[v1.ListDeliveriesRequest]) (*connect.Response[v1.ListDeliveriesResponse], error)
-	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule.
+	// ReplayDelivery sends a dead-lettered or unconfirmed delivery again, with a fresh retry schedule:
+	// a player their own, an admin any (after an incident, the unconfirmed ones).
 	// Errors: NOT_FOUND (DELIVERY_NOT_FOUND), FAILED_PRECONDITION (DELIVERY_NOT_REPLAYABLE).
 	ReplayDelivery(context.Context, *connect.Request[v1.ReplayDeliveryRequest]) (*connect.Response[v1.ReplayDeliveryResponse], error)
 	// Unsubscribe applies the token of an email's unsubscribe link: no more
