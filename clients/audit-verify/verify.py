@@ -14,6 +14,13 @@ proto/chaos/audit/v1/audit_record.proto specifies:
     64 "0", for sequence 1),
   * hash is SHA-256 of the record's canonical form.
 
+With --seals, it also checks the chains against AuditChainSealed events (the
+audit service publishes each grown chain's sequence and hash to the
+chaos.audit.v1.records topic): every sealed sequence must be in the export
+with the sealed hash. A chain rewritten from its genesis on, hashes and all,
+by someone with the database's owner rights verifies on its own, but no
+longer reaches its seals.
+
 Prints one line per partition and exits 0 when every chain holds, 1 when one
 does not (naming the partition, the sequence and the problem), 2 on input it
 cannot read.
@@ -158,10 +165,37 @@ def check_partition(partition, records, partial):
     return None
 
 
+def seals_of(value):
+    """AuditChainSealed events in protobuf JSON (one object, a list, or {"seal": {...}})."""
+    if isinstance(value, list):
+        for item in value:
+            yield from seals_of(item)
+    elif isinstance(value, dict) and isinstance(value.get("seal"), dict):
+        yield from seals_of(value["seal"])
+    elif isinstance(value, dict) and {"partition", "sequence", "hash"} <= set(value) and "previousHash" not in value and "previous_hash" not in value:
+        yield {"partition": value["partition"], "sequence": int(value["sequence"]), "hash": value["hash"]}
+    else:
+        raise InputError("not an AuditChainSealed event: %s" % json.dumps(value)[:120])
+
+
+def check_seals(partition, records, seals):
+    """None when the chain reaches every seal of its partition, else (sequence, problem) of the first one it misses."""
+    by_sequence = {r["sequence"]: r for r in records}
+    last = max(by_sequence) if by_sequence else 0
+    for seal in sorted(seals, key=lambda s: s["sequence"]):
+        record = by_sequence.get(seal["sequence"])
+        if record is None:
+            return seal["sequence"], "sealed sequence %d is not in the export (the chain ends at %d)" % (seal["sequence"], last)
+        if record.get("hash") != seal["hash"]:
+            return seal["sequence"], "hash differs from the one sealed at sequence %d" % seal["sequence"]
+    return None
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="Verify Chaos World audit hash chains (protobuf JSON records).")
     parser.add_argument("files", nargs="*", help="files of records (default: standard input)")
     parser.add_argument("--partial", action="store_true", help="chains may start after sequence 1 (a range); the first record's previous_hash is trusted")
+    parser.add_argument("--seals", action="append", default=[], metavar="FILE", help="AuditChainSealed events (protobuf JSON) of the exported partitions; may be given more than once")
     args = parser.parse_args(argv)
     try:
         texts = [open(name, encoding="utf-8").read() for name in args.files] if args.files else [sys.stdin.read()]
@@ -171,9 +205,21 @@ def main(argv):
                 for record in records_of(value):
                     record = normalised(record)
                     partitions.setdefault(record["partition"], []).append(record)
+        sealed = {}
+        for name in args.seals:
+            with open(name, encoding="utf-8") as file:
+                for value in objects(file.read()):
+                    for seal in seals_of(value):
+                        sealed.setdefault(seal["partition"], []).append(seal)
+        for partition in sealed:
+            partitions.setdefault(partition, [])
         broken = None
         for partition in sorted(partitions):
-            verdict = check_partition(partition, partitions[partition], args.partial)
+            verdict = None
+            if partitions[partition]:
+                verdict = check_partition(partition, partitions[partition], args.partial)
+            if verdict is None and partition in sealed:
+                verdict = check_seals(partition, partitions[partition], sealed[partition])
             if verdict is None:
                 print("ok      partition %s: %d records" % (partition, len(partitions[partition])))
             else:

@@ -1,21 +1,26 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { toJson } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import pg from "pg";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { AuditInternalService } from "@chaos/gen/chaos/audit/v1/audit_internal_service_pb.js";
-import { ActorKind, AuditRecordSchema, Outcome } from "@chaos/gen/chaos/audit/v1/audit_record_pb.js";
+import { ActorKind, AuditRecordSchema, Outcome, type AuditRecord } from "@chaos/gen/chaos/audit/v1/audit_record_pb.js";
+import { AuditChainSealedSchema, file_chaos_audit_v1_events, type AuditChainSealed } from "@chaos/gen/chaos/audit/v1/events_pb.js";
+import { topicName } from "@chaos/mesh";
 import { AuditService } from "@chaos/gen/chaos/audit/v1/audit_service_pb.js";
 import { ensureGoClientTools } from "../../scripts/contracts/toolchain.js";
 import { useStack } from "../../scripts/test/stack.js";
+import { readTopicUntil, type TopicEvent } from "../../scripts/test/topic-events.js";
 
 // Anyone holding an export can check the chains without the service's code:
 // grpcurl (reflection, the operator's SVID) exports them, and a Python
 // program using nothing but its standard library verifies them.
-const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SHARDS: "4" } });
+const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SHARDS: "4", CHAOS_AUDIT_SEAL_SECONDS: "1" } });
 const auditInternal = () => stack.operator.client(AuditInternalService, "audit");
 const audit = () => stack.operator.client(AuditService, "audit");
 const verifier = fileURLToPath(new URL("./verify.py", import.meta.url));
@@ -46,12 +51,12 @@ function partitionsOf(exportText: string): string[] {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([partition]) => partition);
 }
 
-/** What grpcurl prints for ExportAuditRecords on audit's internal face, as the operator. */
-function exported(): string {
+/** What grpcurl prints for ExportAuditRecords on audit's internal face, as the operator (every partition, or those starting with `prefix`). */
+function exported(prefix = ""): string {
   const operator = stack.pki.paths("operator");
   const result = spawnSync(
     grpcurl,
-    ["-cacert", operator.bundle, "-cert", operator.cert, "-key", operator.key, "-d", "{}", `127.0.0.1:${stack.ports.audit!.internal}`, "chaos.audit.v1.AuditInternalService/ExportAuditRecords"],
+    ["-cacert", operator.bundle, "-cert", operator.cert, "-key", operator.key, "-d", JSON.stringify({ partition_prefix: prefix }), `127.0.0.1:${stack.ports.audit!.internal}`, "chaos.audit.v1.AuditInternalService/ExportAuditRecords"],
     { encoding: "utf8", timeout: 30_000 },
   );
   expect(result.stderr).toBe("");
@@ -59,8 +64,8 @@ function exported(): string {
   return result.stdout;
 }
 
-function verify(input: string): { code: number | null; out: string } {
-  const result = spawnSync("python3", [verifier], { input, encoding: "utf8", timeout: 30_000 });
+function verify(input: string, ...options: string[]): { code: number | null; out: string } {
+  const result = spawnSync("python3", [verifier, ...options], { input, encoding: "utf8", timeout: 30_000 });
   return { code: result.status, out: result.stdout + result.stderr };
 }
 
@@ -73,6 +78,13 @@ async function asOwner<R extends pg.QueryResultRow>(sql: string, values: unknown
   } finally {
     await owner.end();
   }
+}
+
+/** A partition's records in chain order, through the service's own export. */
+async function auditInternalRecords(partition: string): Promise<AuditRecord[]> {
+  const records: AuditRecord[] = [];
+  for await (const { record } of auditInternal().exportAuditRecords({ partitionPrefix: partition })) if (record?.partition === partition) records.push(record);
+  return records;
 }
 
 /** The hash verify.py computes for a record in protobuf JSON: a forger's tool. */
@@ -125,6 +137,39 @@ describe("clients/audit-verify (grpcurl export, Python standard library)", () =>
     await asOwner("UPDATE audit_records SET action = $2, outcome = $3, hash = $4 WHERE partition = $1 AND sequence = 1", [third, forged.action, forged.outcome, pythonHash(forged)]);
     expect(verify(exported()).out).toContain(`BROKEN  partition ${third} sequence 2: previous_hash does not match the hash of sequence 1`);
     expect((await audit().verifyAuditChain({ partition: third })).firstBreak).toMatchObject({ partition: third, sequence: 2n, problem: "previous_hash does not match the hash of sequence 1" });
+  });
+
+  it("with the chain's seals from the topic, catches a chain the owner rewrote from its genesis on, hashes and all", async () => {
+    const first = partitionsOf(exported())[0]!;
+    // The seals the service published while the chain was still its own (the sealer runs every second here).
+    const head = (await auditInternalRecords(first)).at(-1)!;
+    const topic = `${stack.world}.${topicName("audit", "records")}`;
+    const sealsOf = (events: readonly TopicEvent[]) => events.filter((e) => e.type === "chaos.audit.v1.AuditChainSealed" && e.subject === first);
+    const seals = sealsOf(await readTopicUntil(inject("infra").kafkaBrokers, topic, [file_chaos_audit_v1_events], (all) => sealsOf(all).some((e) => e.message.sequence === head.sequence)));
+    const sealFile = path.join(os.tmpdir(), `chaos-seals-${randomUUID()}.json`);
+    fs.writeFileSync(sealFile, seals.map((e) => JSON.stringify(toJson(AuditChainSealedSchema, e.message as AuditChainSealed))).join("\n"));
+    try {
+      // The forger recomputes every link of the chain (its record at sequence 3 was edited above).
+      let previousHash = "0".repeat(64);
+      for (const record of await auditInternalRecords(first)) {
+        const forged = { ...toJson(AuditRecordSchema, record), previousHash } as Record<string, unknown>;
+        const hash = pythonHash(forged);
+        await asOwner("UPDATE audit_records SET previous_hash = $3, hash = $4 WHERE partition = $1 AND sequence = $2", [first, record.sequence.toString(), previousHash, hash]);
+        previousHash = hash;
+      }
+      await asOwner("UPDATE audit_chain_heads SET hash = $2 WHERE partition = $1", [first, previousHash]);
+
+      const alone = verify(exported(first));
+      expect(alone.out).toContain("intact:");
+      expect(alone.code).toBe(0);
+      const sealed = verify(exported(first), "--seals", sealFile);
+      expect(sealed.code).toBe(1);
+      // Records 1 and 2 kept their hashes; the first seal at or after the edited record 3 is the one missed.
+      const missed = seals.find((e) => (e.message.sequence as bigint) >= 3n)!.message.sequence as bigint;
+      expect(sealed.out).toContain(`chain broken: partition ${first}, sequence ${missed} (hash differs from the one sealed at sequence ${missed})`);
+    } finally {
+      fs.rmSync(sealFile, { force: true });
+    }
   });
 
   it("gives the canonical form's known answer (services/audit/core/canonical-form.test.ts) from protobuf JSON", () => {
