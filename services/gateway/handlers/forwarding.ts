@@ -30,8 +30,10 @@ export interface ForwardingOptions {
  * goes away cancels the upstream stream (the handler's signal aborts the
  * mesh call), and they run as long as the client's deadline (the edge's
  * default is the gateway's longest), not the unary upstream deadline. The
- * mesh client never retries a stream once it began, and retries none of
- * these before (no streaming method is marked idempotent).
+ * mesh client does not retry them: it retries a stream only before its
+ * first answer and only when its method is marked free of side effects or
+ * the call carries an idempotency-key header, and the relayed calls carry
+ * none (it is not among a route's forwarded headers).
  */
 export function createForwardingHandlers(route: Route, runtime: Pick<MeshRuntime, "client" | "logger">, options: ForwardingOptions): ServiceRegistration {
   let client: Record<string, UnaryCall | StreamCall> | undefined;
