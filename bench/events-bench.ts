@@ -18,6 +18,8 @@ import {
   eventTableMigrations,
   migrate,
   onEvent,
+  ownerSourceOf,
+  spiffeIdFor,
   startEventConsumer,
   startOutboxRelay,
 } from "@chaos/mesh";
@@ -98,6 +100,7 @@ async function fullPath(kafka: Kafka, databaseUrl: string, total: number, rate: 
     groupId: `bench-${randomUUID()}`,
     topics: [topic],
     bind: (client) => client,
+    sourceOf: (topic) => ownerSourceOf(topic, source),
     handlers: [
       onEvent(SpellCastSchema, async (client: pg.PoolClient, message, event) => {
         await client.query("INSERT INTO bench_effects (event_id, latency_ms) VALUES ($1, $2)", [event.id, Date.now() - Date.parse(event.time)]);

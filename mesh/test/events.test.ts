@@ -12,6 +12,8 @@ import {
   listDeadLetters,
   replayDeadLetters,
   createLogger,
+  ownerSourceOf,
+  spiffeIdFor,
   deadLetterTopic,
   eventTableMigrations,
   newCloudEvent,
@@ -60,6 +62,7 @@ function recordingConsumer(topic: string, fail: (castId: string, attempt: number
     initialBackoffMs: 10,
     registry,
     bind: (client) => client,
+    sourceOf: (topic) => ownerSourceOf(topic, spiffeIdFor("events-test").uri),
     handlers: [
       onEvent(SpellCastSchema, async (client: pg.PoolClient, message, event) => {
         const attempt = (attempts.get(message.castId) ?? 0) + 1;
@@ -256,6 +259,31 @@ describe("consumer", () => {
       holder.release();
       await consumer.stop();
       await db.close();
+    }
+  });
+
+  it("applies only events whose ce_source is the workload that owns the topic; forged ones go to the dead-letter topic, named", async () => {
+    await test.db.pool.query("TRUNCATE effects");
+    const topic = `chaos.combat.v1.test-${randomUUID()}`;
+    const from = (claimed: string, castId: string) => ({ headers: toKafkaHeaders(newCloudEvent(SpellCastSchema.typeName, claimed, "c-1")), value: Buffer.from(toBinary(SpellCastSchema, spellCast(castId))) });
+    const consumer = await recordingConsumer(topic);
+    try {
+      await produceRaw(topic, [
+        // Any local process can write to Kafka: these claim to be someone else, or combat of another trust domain.
+        from("spiffe://chaos.world/ns/chaos/sa/intruder", "forged-by-intruder"),
+        from("spiffe://evil.example/ns/chaos/sa/combat", "forged-other-domain"),
+        from(source, "genuine"),
+      ]);
+      expect(await effectsEventually(1)).toBe(1);
+      const letters = await deadLetters(topic, 2);
+      expect(letters.map((l) => l.reason)).toEqual([
+        `ce_source spiffe://chaos.world/ns/chaos/sa/intruder does not own ${topic} (its events come from ${source})`,
+        `ce_source spiffe://evil.example/ns/chaos/sa/combat does not own ${topic} (its events come from ${source})`,
+      ]);
+      const { rows } = await test.db.pool.query<{ cast_id: string }>("SELECT cast_id FROM effects");
+      expect(rows.map((r) => r.cast_id)).toEqual(["genuine"]);
+    } finally {
+      await consumer.stop();
     }
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
-import { consumerGroupId, topicName } from "@chaos/mesh/events";
+import { consumerGroupId, ownerSourceOf, topicName } from "@chaos/mesh/events";
 import { createRateLimiter, defineService, loadManifests, principalOf, registration } from "@chaos/mesh/server";
 import { Gauge } from "prom-client";
 import { createSessionStatus } from "./clients/session-status.js";
@@ -73,6 +73,7 @@ const gateway = defineService({
       kafka,
       logger,
       groupId: consumerGroupId("gateway", `feed-${randomUUID()}`),
+      sourceOf: (topic) => ownerSourceOf(topic, runtime.spiffeId),
       topics: [topicName("combat", "casts"), topicName("progression", "progress"), topicName("notification", "notifications")],
       onEvent: (event, eventId, publishedAt) => {
         for (const delivery of translator.translate(event, eventId, publishedAt)) playerFeed.deliver(delivery);

@@ -49,6 +49,13 @@ export interface EventConsumerOptions<Tx = pg.PoolClient> {
   readonly handlers: readonly EventHandler<Tx>[];
   /** What a handler works on inside the inbox transaction (the service's store bound to it). */
   readonly bind: (client: pg.PoolClient) => Tx;
+  /**
+   * The ce_source a topic's events must carry: the SPIFFE ID of the workload
+   * that owns it (ownerSourceOf; its outbox relay stamps it). Any local
+   * process can write to Kafka, so an event claiming another source is forged
+   * and goes to the dead-letter topic instead of having an effect.
+   */
+  readonly sourceOf: (topic: string) => string;
   /** Attempts before an event whose effect keeps failing by its own fault goes to the dead-letter topic. Default 5. */
   readonly maxAttempts?: number;
   /** First retry delay, doubled each attempt up to maxBackoffMs. Default 100 ms. */
@@ -103,6 +110,8 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
     const pkg = topicPackage(topic);
     return pkg === undefined ? [] : [[topic, `${pkg}.`] as const];
   }));
+  // The source each topic's events must carry, worked out once.
+  const ownerSources = new Map(options.topics.map((topic) => [topic, options.sourceOf(topic)] as const));
   const metrics = options.registry === undefined ? undefined : {
     processed: new Counter({ name: "chaos_events_processed_total", help: "Events whose effect was applied (or found already applied).", labelNames: ["topic", "outcome"], registers: [options.registry] }),
     lag: new Gauge({ name: "chaos_consumer_lag_messages", help: "Messages behind the partition's end, per topic and partition.", labelNames: ["topic", "partition"], registers: [options.registry] }),
@@ -166,6 +175,8 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
   const decode = (topic: string, message: KafkaMessage): Decoded<Tx> | { ignored: CloudEventAttributes } | { reason: string } => {
     const event = fromKafkaHeaders(message.headers);
     if (event === undefined) return { reason: "missing CloudEvents headers (ce_specversion, ce_id, ce_type)" };
+    const owner = ownerSources.get(topic);
+    if (event.source !== owner) return { reason: `ce_source ${event.source} does not own ${topic} (its events come from ${owner})` };
     const handler = handlers.get(event.type);
     if (handler === undefined) {
       const own = ownTypePrefixes.get(topic);

@@ -11,6 +11,7 @@ export { createKafkaClient, createKafkaLogCreator } from "./kafka-client.js";
 export { listDeadLetters, replayDeadLetters, replayGroupId, type DeadLetter } from "./dead-letters.js";
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";
 export { startEventConsumer, onEvent, type EventConsumer, type EventConsumerOptions, type EventHandler } from "./event-consumer.js";
+export { ownerSourceOf } from "./topic-owner.js";
 export { consumerGroupId } from "../world.js";
 export { listDeadLetterTopics, type DeadLetterTopic } from "./dead-letters.js";
 export { enqueueJobs, jobQueueMigrations, jobChannel, type JobRequest } from "../jobs/job-queue.js";

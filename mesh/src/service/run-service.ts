@@ -7,6 +7,7 @@ import { ensureTopics } from "../events/ensure-topics.js";
 import { createKafkaClient } from "../events/kafka-client.js";
 import { startEventConsumer, type EventConsumer } from "../events/event-consumer.js";
 import { startOutboxRelay, type OutboxRelay } from "../events/outbox-relay.js";
+import { ownerSourceOf } from "../events/topic-owner.js";
 import { eventTableMigrations } from "../events/outbox.js";
 import { createIdentityTokenVerifier } from "../identity-token-verifier.js";
 import { startJobWorker } from "../jobs/job-worker.js";
@@ -82,6 +83,7 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
         groupId: consumerGroupId(manifest.name),
         topics: consumedTopics(manifest),
         bind: wired.events.bind,
+        sourceOf: (topic) => ownerSourceOf(topic, runtime.spiffeId),
         handlers: wired.events.handlers,
         registry: runtime.metrics.registry,
       }).catch((error: unknown) => {

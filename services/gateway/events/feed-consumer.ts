@@ -28,6 +28,8 @@ export interface FeedConsumerOptions {
   /** A group of this process alone: consumerGroupId("gateway", `feed-${randomUUID()}`). */
   readonly groupId: string;
   readonly topics: readonly string[];
+  /** The ce_source a topic's events must carry (ownerSourceOf); others are forged and never reach a player. */
+  readonly sourceOf: (topic: string) => string;
   /** Called for every feed event, in partition order. */
   readonly onEvent: (event: FeedSourceEvent, eventId: string, publishedAt: Date) => void;
   /** How long start-up waits for the group to be joined and the first fetch done. Default 30000 ms. */
@@ -52,6 +54,7 @@ export interface FeedConsumer {
  */
 export async function startFeedConsumer(options: FeedConsumerOptions): Promise<FeedConsumer> {
   await ensureTopics(options.kafka, options.topics);
+  const owners = new Map(options.topics.map((topic) => [topic, options.sourceOf(topic)] as const));
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
     // Events must reach players within a second; an idle fetch returns after this long.
@@ -79,6 +82,10 @@ export async function startFeedConsumer(options: FeedConsumerOptions): Promise<F
         const attributes = fromKafkaHeaders(message.headers);
         const known = attributes === undefined ? undefined : feedEvents.get(attributes.type);
         if (attributes === undefined || known === undefined) return;
+        if (attributes.source !== owners.get(topic)) {
+          options.logger.warn({ topic, partition, offset: message.offset, source: attributes.source }, "feed event from a source that does not own its topic; dropped");
+          return;
+        }
         let decoded;
         try {
           decoded = fromBinary(known.schema, message.value ?? new Uint8Array());
