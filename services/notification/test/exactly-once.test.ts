@@ -1,3 +1,4 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { Category, DeliveryChannel, DeliveryState } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import { useStack } from "../../../scripts/test/stack.js";
@@ -31,7 +32,7 @@ async function deliveryOf(hero: Hero, channel: DeliveryChannel, accept: (state: 
   const deliveries = await eventually(
     () => notification().listDeliveries({}, hero.player.asPlayer).then((r) => r.deliveries.filter((d) => d.channel === channel)),
     (found) => found.length === 1 && accept(found[0]!.state),
-    30_000,
+    90_000,
   );
   return deliveries[0]!;
 }
@@ -63,6 +64,26 @@ describe("deliveries are never sent twice, even when the sender dies between sen
     const both = await mail.waitFor(bob.player.email, 2);
     expect(new Set(both.map((m) => m.MessageID))).toEqual(new Set([sent!.MessageID]));
   });
+
+  it("an email deferred by quiet hours survives a kill -9 and goes out once, when they end", async () => {
+    const [alice, bob] = await Promise.all([world.hero(), world.hero()]);
+    // A window that ends at the next full minute, with time to spare for the event to land inside it.
+    if (new Date().getUTCSeconds() > 40) await new Promise((resolve) => setTimeout(resolve, (61 - new Date().getUTCSeconds()) * 1000));
+    const now = new Date();
+    const end = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000);
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+    await notification().updatePreferences({ preferences: { timeZone: "UTC", quietHours: { start: hhmm(now), end: hhmm(end) } } }, bob.player.asPlayer);
+    await world.send([world.inviteSent(alice, bob, "Dawn Patrol")]);
+    const waiting = await deliveryOf(bob, DeliveryChannel.EMAIL, (s) => s === DeliveryState.PENDING);
+    expect(timestampDate(waiting.dueTime!).getTime()).toBe(end.getTime());
+
+    await stack.restart("notification", "SIGKILL");
+
+    const sent = await deliveryOf(bob, DeliveryChannel.EMAIL, (s) => s === DeliveryState.DELIVERED);
+    expect(timestampDate(sent.deliverTime!).getTime()).toBeGreaterThanOrEqual(end.getTime());
+    const mails = await mail.waitFor(bob.player.email, 1);
+    expect(mails.map((m) => m.MessageID)).toEqual([`${waiting.deliveryId}@notification.chaos.world`]);
+  }, 120_000);
 
   it("webhook: the receiver got the request, notification was killed before the answer; after the restart it is not posted again", async () => {
     const receiver = await startWebhookReceiver();
