@@ -19,6 +19,7 @@ describe("identity settings", () => {
       loginBurstSeconds: 60,
       secretKey: key,
       keyRotationHours: 24,
+      refreshGraceSeconds: 10,
     });
   });
 

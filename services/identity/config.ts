@@ -40,6 +40,12 @@ export interface IdentityConfig {
    * (fractions allowed). CHAOS_IDENTITY_KEY_ROTATION_HOURS, default 24.
    */
   readonly keyRotationHours: number;
+  /**
+   * Seconds after a refresh token was traded in which trading it again gives
+   * another pair of the same session instead of revoking it as reused (a lost
+   * answer, quick reloads). CHAOS_IDENTITY_REFRESH_GRACE_SECONDS, default 10; 0 turns it off.
+   */
+  readonly refreshGraceSeconds: number;
 }
 
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
@@ -53,6 +59,7 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     loginBurstSeconds: integerSetting(env, "CHAOS_IDENTITY_LOGIN_BURST_SECONDS", 60, 1, 3_600),
     secretKey: secretKey(env, "CHAOS_IDENTITY_SECRET_KEY"),
     keyRotationHours: keyRotationHours(env),
+    refreshGraceSeconds: integerSetting(env, "CHAOS_IDENTITY_REFRESH_GRACE_SECONDS", 10, 0, 300),
   };
 }
 

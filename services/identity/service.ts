@@ -44,7 +44,7 @@ export default defineService({
     const store = createIdentityStore(db, source);
     const guard = createLoginGuard(store, settings);
     const accounts = createAccounts(store);
-    const sessions = createSessions(store, keys);
+    const sessions = createSessions(store, keys, { refreshGraceMs: settings.refreshGraceSeconds * 1000 });
     const login = await createLogin({ store, sessions, box, guard });
     const mfa = createMfa(store, box, guard);
     return {

@@ -46,7 +46,18 @@ export interface Sessions {
 }
 
 /** Sessions in `store`, with access tokens signed by `keys`. */
-export function createSessions(store: IdentityStore, keys: KeyRing): Sessions {
+/** Options of {@link createSessions}. */
+export interface SessionOptions {
+  /**
+   * How long after a refresh token was traded it may be traded once more for
+   * a pair of the same session, instead of counting as reuse: the answer of
+   * the first trade can be lost (a reload mid-request, a dropped connection),
+   * and the client then retries with the token it still holds.
+   */
+  readonly refreshGraceMs: number;
+}
+
+export function createSessions(store: IdentityStore, keys: KeyRing, options: SessionOptions): Sessions {
   const newRefreshToken = async (tx: IdentityTransaction, sessionId: string, at: Date) => {
     const token = randomBytes(32).toString("base64url");
     await tx.sessions.insertRefreshToken(hashToken(token), sessionId, at);
@@ -85,14 +96,16 @@ export function createSessions(store: IdentityStore, keys: KeyRing): Sessions {
         const found = await tx.sessions.lockRefreshToken(tokenHash);
         if (found === undefined || !isSessionOpen(found.session, now)) return invalidRefreshToken();
         const { session } = found;
-        if (found.usedAt !== undefined) {
+        // Inside the grace window a repeat is a client that never saw the first answer, not a thief; after it, a token seen twice is stolen.
+        const repeatInGrace = found.usedAt !== undefined && now - found.usedAt.getTime() <= options.refreshGraceMs;
+        if (found.usedAt !== undefined && !repeatInGrace) {
           await tx.sessions.revoke(session.sessionId, "token_reuse", new Date(now));
           await tx.publish([refreshTokenReuseDetected(session.accountId, session.sessionId, ipAddress, now), sessionRevoked(session.accountId, session.sessionId, "token_reuse", now)]);
           return new DomainError(ErrorReason.REFRESH_TOKEN_REUSED, "this refresh token was already used; the session is revoked, log in again");
         }
         const account = await tx.accounts.byId(session.accountId);
         if (account === undefined) return invalidRefreshToken();
-        await tx.sessions.markRefreshTokenUsed(tokenHash, new Date(now));
+        if (!repeatInGrace) await tx.sessions.markRefreshTokenUsed(tokenHash, new Date(now));
         await tx.sessions.markRefreshed(session.sessionId, new Date(now));
         await tx.publish([sessionRefreshed(session.accountId, session.sessionId, ipAddress, now)]);
         return { account, opened: { session, refreshToken: await newRefreshToken(tx, session.sessionId, new Date(now)) } };
