@@ -10,7 +10,7 @@ import { useStack } from "../scripts/test/stack.js";
 // service's internal face (mTLS with the operator's SVID); game-client
 // developers use it on the gateway's public port (plaintext h2c). Next to
 // third-party.test.ts, which drives the same clients with the contracts in hand.
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "gateway"]);
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "gateway"]);
 let tools: Awaited<ReturnType<typeof ensureGoClientTools>>;
 
 beforeAll(async () => {
@@ -36,11 +36,14 @@ const listed = (out: string) => out.trim().split("\n").sort();
 
 /** The public API: what the gateway serves (it forwards all but its own to their owners). */
 const publicServices = [
+  "chaos.audit.v1.AuditService",
+  "chaos.chat.v1.ChatService",
   "chaos.combat.v1.CombatService",
   "chaos.gateway.v1.GatewayService",
   "chaos.guild.v1.GuildService",
   "chaos.identity.v1.IdentityService",
   "chaos.inventory.v1.InventoryService",
+  "chaos.notification.v1.NotificationService",
   "chaos.player.v1.PlayerService",
   "chaos.progression.v1.ProgressionService",
   "chaos.trading.v1.TradingService",
@@ -108,6 +111,27 @@ const services = [
     withRules: { message: "chaos.guild.v1.GetGuildRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
     call: { method: "chaos.guild.v1.GuildService/GetGuild", request: { guildId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: guild_id: must be a valid UUID/ },
   },
+  {
+    name: "chat",
+    serves: ["chaos.chat.v1.ChatService"],
+    withWellKnownType: { message: "chaos.chat.v1.ChatMessage", shows: ".google.protobuf.Timestamp send_time = 7;" },
+    withRules: { message: "chaos.chat.v1.ListChannelsRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.chat.v1.ChatService/ListChannels", request: { characterId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: character_id: must be a valid UUID/ },
+  },
+  {
+    name: "notification",
+    serves: ["chaos.notification.v1.NotificationService"],
+    withWellKnownType: { message: "chaos.notification.v1.Notification", shows: ".google.protobuf.Timestamp create_time = 10;" },
+    withRules: { message: "chaos.notification.v1.RotateWebhookSecretRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.notification.v1.NotificationService/RotateWebhookSecret", request: { webhookId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: webhook_id: must be a valid UUID/ },
+  },
+  {
+    name: "audit",
+    serves: ["chaos.audit.v1.AuditInternalService", "chaos.audit.v1.AuditService"],
+    withWellKnownType: { message: "chaos.audit.v1.AuditRecord", shows: ".google.protobuf.Timestamp occur_time = 12;" },
+    withRules: { message: "chaos.audit.v1.GetAuditRecordRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.audit.v1.AuditService/GetAuditRecord", request: { recordId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: record_id: must be a valid UUID/ },
+  },
 ];
 
 describe.each(services)("grpcurl on $name's internal face (mTLS, operator SVID, no .proto files)", (service) => {
@@ -122,7 +146,7 @@ describe.each(services)("grpcurl on $name's internal face (mTLS, operator SVID, 
       const described = asOperator(service.name, ["describe", name]);
       expect(described.code, described.out).toBe(0);
       expect(described.out).toContain(`${name} is a service:`);
-      expect(described.out).toMatch(/rpc \w+ \( (stream )?\.chaos\.\w+\.v1\.\w+Request \) returns \( (stream )?\.chaos\.\w+\.v1\.\w+Response \);/);
+      expect(described.out).toMatch(/rpc \w+ \( (stream )?\.chaos\.\w+\.v1\.\w+Request \) returns \( (stream )?\.chaos\.\w+\.v1\.\w+Response \)( \{|;)/);
     }
   });
 

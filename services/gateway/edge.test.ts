@@ -33,7 +33,19 @@ describe.each(edgeTransports)("the gateway over %s", (_name, transportOf) => {
   it("tells anyone, without a token, its version and the API packages it serves", async () => {
     const info = await createClient(GatewayService, transportOf(stack)).getServerInfo({});
     expect(info.serverVersion).toBe("0.1.0");
-    expect(info.apiVersions).toEqual(["chaos.combat.v1", "chaos.gateway.v1", "chaos.guild.v1", "chaos.identity.v1", "chaos.inventory.v1", "chaos.player.v1", "chaos.progression.v1", "chaos.trading.v1"]);
+    expect(info.apiVersions).toEqual([
+      "chaos.audit.v1",
+      "chaos.chat.v1",
+      "chaos.combat.v1",
+      "chaos.gateway.v1",
+      "chaos.guild.v1",
+      "chaos.identity.v1",
+      "chaos.inventory.v1",
+      "chaos.notification.v1",
+      "chaos.player.v1",
+      "chaos.progression.v1",
+      "chaos.trading.v1",
+    ]);
     expect(Math.abs(Number(info.serverTime!.seconds) * 1000 - Date.now())).toBeLessThan(60_000);
   });
 
