@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
-import { createDatabase, errorInfoOf, generateSigningKey } from "@chaos/mesh";
+import { createDatabase, errorInfoOf, generateSigningKey, spiffeIdFor } from "@chaos/mesh";
 import { useStack } from "../../scripts/test/stack.js";
 import { createSecretBox } from "../identity/core/secret-box.js";
 import { createSigningKeyStore } from "../identity/store/signing-key-store.js";
@@ -22,7 +22,8 @@ const stack = useStack(["identity", "player", "gateway"], {
 async function identitySigningKey(): Promise<{ kid: string; privateKey: KeyObject }> {
   const db = createDatabase(stack.databaseUrl("identity"));
   try {
-    const [key] = await createSigningKeyStore(db).published(new Date());
+    // Only read here: the source names the events a rotation would publish, which this never does.
+    const [key] = await createSigningKeyStore(db, spiffeIdFor("identity").uri).published(new Date());
     if (key === undefined) throw new Error("identity has no signing key");
     const pkcs8 = createSecretBox(identitySecretKey).open(key.sealedPrivateKey, `signing-key:${key.kid}`);
     return { kid: key.kid, privateKey: createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }) };
