@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Principal } from "@chaos/mesh/server";
+import type { Principal } from "@chaos/mesh/domain";
 import { requireActor, requireMembership } from "./actors.js";
 import { messageDeleted, messageReported, playerBlocked, playerMuted } from "./chat-events.js";
 import type { MessageRecord } from "./chat-records.js";
