@@ -22,7 +22,8 @@ import { spawnService } from "../../../scripts/lib/service-process.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { cloudEvent, eventually, publish, readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
-const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SEAL_SECONDS: "1" } });
+// No refresh grace window: a token traded twice at once is reuse here, so the test can see that event audited.
+const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SEAL_SECONDS: "1", CHAOS_IDENTITY_REFRESH_GRACE_SECONDS: "0" } });
 const audit = () => stack.operator.client(AuditService, "audit");
 const auditInternal = () => stack.operator.client(AuditInternalService, "audit");
 const identity = () => stack.operator.client(IdentityService, "identity");
