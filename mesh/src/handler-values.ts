@@ -1,6 +1,7 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { SpiffeId } from "./identity/index.js";
-import type { Principal } from "./principal/index.js";
+import { isAdmin, type Principal } from "./principal/index.js";
+import { operatorIdentity } from "./service/system.js";
 
 /** Context values the mesh sets for handlers (Connect's HandlerContext.values). */
 export const callerKey = createContextKey<SpiffeId | undefined>(undefined, { description: "calling workload" });
@@ -10,6 +11,17 @@ export const traceIdKey = createContextKey<string | undefined>(undefined, { desc
 /** The calling workload's SPIFFE ID (internal face). */
 export function callerOf(context: HandlerContext): SpiffeId | undefined {
   return context.values.get(callerKey);
+}
+
+/**
+ * Whether the call acts as an admin: an admin end user (isAdmin), or the
+ * operator workload calling with no end user (an operator's grpcurl). An end
+ * user always decides: the operator forwarding a player's token acts as that player.
+ */
+export function actsAsAdmin(context: HandlerContext): boolean {
+  const principal = principalOf(context);
+  if (principal === undefined) return callerOf(context)?.serviceAccount === operatorIdentity;
+  return isAdmin(principal);
 }
 
 /** The verified end user, if the call carried a token. */

@@ -11,6 +11,6 @@ export { inWorld, worldName } from "../world.js";
 export { reasonName } from "./reason-name.js";
 export { contractPackage, domainOfPackage } from "./contract-package.js";
 export { createTokenSigner, tokenAlgorithm, type PrincipalInput, type TokenSigner } from "../principal/token-signer.js";
-export type { Principal } from "../principal/principal.js";
+export { isAdmin, type Principal } from "../principal/principal.js";
 export { tokenAudience, tokenIssuer } from "../identity-token-verifier.js";
 export type { JobHandlers, JobRun } from "../jobs/job-worker.js";

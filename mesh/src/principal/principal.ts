@@ -13,3 +13,8 @@ export interface Principal {
   /** The token's `jti`, for audit logs and replay tracking. */
   readonly tokenId: string;
 }
+
+/** Whether the user operates the world: an admin principal, or an account with the "admin" role. */
+export function isAdmin(principal: Pick<Principal, "kind" | "roles">): boolean {
+  return principal.kind === "admin" || principal.roles.includes("admin");
+}

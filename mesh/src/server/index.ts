@@ -29,9 +29,9 @@ export { chain, type MeshCall, type MeshInterceptor, type MeshNext, type MeshRes
 export { principalHeader, type TokenRefusalReason } from "./principal.js";
 export { clientAddressHeader, clientUserAgentHeader } from "./edge-face.js";
 export { createIdentityTokenVerifier, tokenIssuer, tokenAudience } from "../identity-token-verifier.js";
-export { createTokenVerifier, type Principal, type TokenVerifier } from "../principal/index.js";
+export { createTokenVerifier, isAdmin, type Principal, type TokenVerifier } from "../principal/index.js";
 export { errorWithReason, errorInfoOf, reasonName, toCallerError, type ErrorReasonInfo } from "../error-info.js";
-export { callerOf, principalOf, requirePrincipal, traceIdOf } from "../handler-values.js";
+export { actsAsAdmin, callerOf, principalOf, requirePrincipal, traceIdOf } from "../handler-values.js";
 export { encodePageToken, decodePageToken } from "../page-token.js";
 export { ExpiringMap } from "../expiring-map.js";
 export { DomainError } from "../domain/domain-error.js";

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { callerOf, principalOf } from "@chaos/mesh/server";
+import { actsAsAdmin, principalOf } from "@chaos/mesh/server";
 
 /**
  * Who may read the audit log: an admin (kind "admin", or the "admin" role),
@@ -8,11 +8,7 @@ import { callerOf, principalOf } from "@chaos/mesh/server";
  * as that player.
  */
 export function requireAdmin(context: HandlerContext): void {
-  const principal = principalOf(context);
-  if (principal === undefined) {
-    if (callerOf(context)?.serviceAccount === "operator") return;
-    throw new ConnectError("the audit log needs an admin's access token", Code.Unauthenticated);
-  }
-  if (principal.kind === "admin" || principal.roles.includes("admin")) return;
+  if (actsAsAdmin(context)) return;
+  if (principalOf(context) === undefined) throw new ConnectError("the audit log needs an admin's access token", Code.Unauthenticated);
   throw new ConnectError("the audit log is for admins only", Code.PermissionDenied);
 }

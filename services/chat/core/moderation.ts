@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Principal } from "@chaos/mesh/domain";
+import { isAdmin, type Principal } from "@chaos/mesh/domain";
 import { requireActor, requireMembership } from "./actors.js";
 import { messageDeleted, messageReported, playerBlocked, playerMuted } from "./chat-events.js";
 import type { MessageRecord } from "./chat-records.js";
@@ -9,7 +9,7 @@ import { channelNotFound, characterNotFound, messageNotFound, notAModerator, sel
 
 /** A moderator is an admin (an admin principal, or the "admin" role), or an account with the "moderator" role. */
 export function isModerator(principal: Pick<Principal, "kind" | "roles">): boolean {
-  return principal.kind === "admin" || principal.roles.includes("admin") || principal.roles.includes("moderator");
+  return isAdmin(principal) || principal.roles.includes("moderator");
 }
 
 /** Moderators' tools, and what every player may do about others: report, block. */

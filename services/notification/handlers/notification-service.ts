@@ -4,7 +4,7 @@ import { ErrorReason } from "@chaos/gen/chaos/notification/v1/errors_pb.js";
 import { CategoryChannelsSchema, PreferencesSchema, QuietHoursSchema, WebhookScope, type Preferences } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import type { NotificationService } from "@chaos/gen/chaos/notification/v1/notification_service_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
-import { callerOf, principalOf, requirePrincipal } from "@chaos/mesh/server";
+import { actsAsAdmin, principalOf, requirePrincipal } from "@chaos/mesh/server";
 import type { Deliveries } from "../core/deliveries.js";
 import { channelName, deliveryChannel, deliveryStatusOf, toDelivery, toNotification, toWebhook } from "../core/notification-message.js";
 import type { DeliveryOwner } from "../core/notification-store.js";
@@ -17,21 +17,10 @@ import { decodeCursor, encodeCursor } from "./page-token.js";
 /** Listings without a page size get this many rows per page. */
 const defaultPageSize = 20;
 
-/**
- * An admin: kind "admin" or the "admin" role, or the operator workload
- * calling with no end user. An end user always decides: the operator
- * forwarding a player's token acts as that player.
- */
-function isAdmin(context: HandlerContext): boolean {
-  const principal = principalOf(context);
-  if (principal === undefined) return callerOf(context)?.serviceAccount === "operator";
-  return principal.kind === "admin" || principal.roles.includes("admin");
-}
-
 /** Whose webhooks and deliveries a call is about: the player's own, or (an admin only) the studio's. */
 function ownerOf(context: HandlerContext, scope: WebhookScope): WebhookOwner {
   if (scope !== WebhookScope.STUDIO) return { scope: "player", playerId: requirePrincipal(context).subject };
-  if (!isAdmin(context)) {
+  if (!actsAsAdmin(context)) {
     if (principalOf(context) === undefined) requirePrincipal(context);
     throw new DomainError(ErrorReason.ADMIN_REQUIRED, "studio webhooks are managed by admins");
   }
@@ -42,7 +31,7 @@ const deliveryOwnerOf = (owner: WebhookOwner): DeliveryOwner => (owner.scope ===
 
 /** Every player's deliveries and the studio's: an admin's view. */
 function everyone(context: HandlerContext): DeliveryOwner {
-  if (!isAdmin(context)) {
+  if (!actsAsAdmin(context)) {
     if (principalOf(context) === undefined) requirePrincipal(context);
     throw new DomainError(ErrorReason.ADMIN_REQUIRED, "every player's deliveries are an admin's to see");
   }
@@ -51,7 +40,7 @@ function everyone(context: HandlerContext): DeliveryOwner {
 
 /** Who acts on an existing webhook: an authenticated player (perhaps an admin), or the operator with no end user. */
 function callerOfWebhooks(context: HandlerContext): WebhookCaller {
-  const admin = isAdmin(context);
+  const admin = actsAsAdmin(context);
   return { playerId: admin && principalOf(context) === undefined ? undefined : requirePrincipal(context).subject, admin };
 }
 
@@ -129,7 +118,7 @@ export function createNotificationHandlers(notifications: Notifications, webhook
       return { deliveries: items.map(toDelivery), nextPageToken: next };
     },
     async replayDelivery(request, context) {
-      const admin = isAdmin(context);
+      const admin = actsAsAdmin(context);
       const viewer = { admin, playerId: admin ? principalOf(context)?.subject : requirePrincipal(context).subject };
       return { delivery: toDelivery(await deliveries.replay(request.deliveryId, viewer)) };
     },

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
-import { callerOf, principalOf, requirePrincipal } from "@chaos/mesh/server";
+import { actsAsAdmin, principalOf, requirePrincipal } from "@chaos/mesh/server";
 import type { Leaderboards } from "../core/leaderboards.js";
 import type { Progression } from "../core/progression.js";
 import { historyOf, toAchievement, toLeaderboardEntry, toProgress } from "./progress-messages.js";
@@ -16,13 +16,8 @@ const defaultPageSize = 10;
  * player.
  */
 function requireAdmin(context: HandlerContext): void {
-  const principal = principalOf(context);
-  if (principal === undefined) {
-    if (callerOf(context)?.serviceAccount === "operator") return;
-    requirePrincipal(context);
-  } else if (principal.kind === "admin" || principal.roles.includes("admin")) {
-    return;
-  }
+  if (actsAsAdmin(context)) return;
+  if (principalOf(context) === undefined) requirePrincipal(context);
   throw new ConnectError("rebuilding a leaderboard needs an admin", Code.PermissionDenied);
 }
 
