@@ -3,8 +3,8 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { domainOfPackage } from "../domain/contract-package.js";
 import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./cloud-event.js";
+import { topicPackage } from "./topic-owner.js";
 import { isTransientFailure } from "./transient-failure.js";
 import { ensureTopics } from "./ensure-topics.js";
 
@@ -332,10 +332,4 @@ function partitionControl(heartbeat: () => Promise<void>, stillOurs: () => boole
       return stillOurs();
     },
   };
-}
-
-/** The contract package of a topic ("[<world>.]chaos.combat.v1.casts" → "chaos.combat.v1"): the three segments before the stream. */
-function topicPackage(topic: string): string | undefined {
-  const pkg = topic.split(".").slice(-4, -1).join(".");
-  return domainOfPackage(pkg) === undefined ? undefined : pkg;
 }

@@ -9,8 +9,15 @@ import { parseSpiffeId, spiffeIdFor } from "../identity/spiffe-id.js";
  * there; any other source is forged. Throws for a topic outside the layout.
  */
 export function ownerSourceOf(topic: string, workload: string): string {
-  const domain = domainOfPackage(topic.split(".").slice(-4, -1).join("."));
+  const pkg = topicPackage(topic);
+  const domain = pkg === undefined ? undefined : domainOfPackage(pkg);
   if (domain === undefined) throw new Error(`topic ${topic} is not [<world>.]chaos.<domain>.v1.<stream>: the owner of its events cannot be checked`);
   const own = parseSpiffeId(workload);
   return spiffeIdFor(domain, { trustDomain: own.trustDomain, namespace: own.namespace }).uri;
+}
+
+/** The contract package of a topic ("[<world>.]chaos.combat.v1.casts" → "chaos.combat.v1"): the three segments before the stream. */
+export function topicPackage(topic: string): string | undefined {
+  const pkg = topic.split(".").slice(-4, -1).join(".");
+  return domainOfPackage(pkg) === undefined ? undefined : pkg;
 }
