@@ -82,9 +82,12 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   }
   fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
   const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
+  // The keys a manifest asks for, given to that service only: fresh per world (a test's own env wins), kept for restarts and replicas.
+  const keys = new Map<string, Record<string, string>>();
   for (const name of services) {
     const manifest = await serviceManifest(name);
     if (!isStateless(manifest)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`, { runtimeRole: appendOnlyTablesOf(manifest).length > 0 }));
+    keys.set(name, Object.fromEntries((manifest.secrets ?? []).map((key) => [key.variable, options.env?.[key.variable] ?? randomBytes(key.bytes).toString("base64")])));
   }
   const env: Record<string, string> = {
     CHAOS_WORLD: world,
@@ -97,12 +100,6 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   };
   const showLogs = options.logs ?? process.env.CHAOS_TEST_LOGS === "1";
   const processes = new Map<string, ServiceProcess>();
-  // The keys a manifest asks for, given to that service only: fresh per world (a test's own env wins), kept for restarts and replicas.
-  const keys = new Map<string, Record<string, string>>();
-  for (const name of services) {
-    const declared = (await serviceManifest(name)).secrets ?? [];
-    keys.set(name, Object.fromEntries(declared.map((key) => [key.variable, options.env?.[key.variable] ?? randomBytes(key.bytes).toString("base64")])));
-  }
   const launch = async (name: string) => {
     const service = await spawnService(name, {
       env: { ...process.env, ...env, ...keys.get(name), ...databaseEnv(databases.get(name)) },
