@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { dataDir, repoRoot } from "../infra/config.js";
 import { ensureDebianPackages } from "../infra/debian.js";
+import { goBinDir, goInstall } from "../infra/go-install.js";
 import { onPath, run } from "../infra/proc.js";
 
 /**
@@ -40,15 +41,7 @@ const goClientTools = {
 
 /** Installs grpcurl and grpc-health-probe into .chaos/bin once; returns their paths. */
 export async function ensureGoClientTools(): Promise<Record<keyof typeof goClientTools, string>> {
-  const marker = path.join(goBinDir, ".client-tool-versions");
-  const wanted = JSON.stringify(goClientTools);
-  if (readOr(marker) !== wanted) {
-    fs.mkdirSync(goBinDir, { recursive: true });
-    for (const module of Object.values(goClientTools)) {
-      await run("go", ["install", module], { env: { ...process.env, GOBIN: goBinDir }, timeoutMs: 600_000 });
-    }
-    fs.writeFileSync(marker, wanted);
-  }
+  await goInstall(Object.values(goClientTools), ".client-tool-versions", "grpcurl and grpc-health-probe");
   return { grpcurl: path.join(goBinDir, "grpcurl"), "grpc-health-probe": path.join(goBinDir, "grpc-health-probe") };
 }
 
@@ -69,7 +62,6 @@ export async function buildGoJourneyClient(): Promise<string> {
 /** Directory of third-party .proto files buf.yaml's second module points at. */
 export const protoDepsDir = path.join(repoRoot, ".chaos", "deps", "proto");
 /** Where the Go plugins are installed. */
-export const goBinDir = path.join(repoRoot, ".chaos", "bin");
 
 /** Extracts the third-party .proto files from their jars, once per version set. */
 export async function ensureProtoDeps(): Promise<void> {
@@ -89,18 +81,8 @@ export async function ensureProtoDeps(): Promise<void> {
 }
 
 /** Installs the Go code generators at their pinned versions, once. */
-export async function ensureGoPlugins(): Promise<void> {
-  const marker = path.join(goBinDir, ".versions");
-  const wanted = JSON.stringify(goPlugins);
-  if (readOr(marker) === wanted) return;
-  if (!onPath("go")) {
-    throw new Error("Go is needed to install the Go protobuf plugins: install Go 1.24+ (on Debian: apt-get install -y golang-go).");
-  }
-  fs.mkdirSync(goBinDir, { recursive: true });
-  for (const module of Object.values(goPlugins)) {
-    await run("go", ["install", module], { env: { ...process.env, GOBIN: goBinDir }, timeoutMs: 600_000 });
-  }
-  fs.writeFileSync(marker, wanted);
+export function ensureGoPlugins(): Promise<void> {
+  return goInstall(Object.values(goPlugins), ".versions", "the Go protobuf plugins");
 }
 
 /** Everything `buf` needs before lint, breaking and generation. */

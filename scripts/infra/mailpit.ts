@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { dataDir, repoRoot, type InfraConfig } from "./config.js";
-import { onPath, portBusyError, portInUse, readPid, run, spawnDetached, tailFile, terminate, waitUntil } from "./proc.js";
+import { dataDir, type InfraConfig } from "./config.js";
+import { goBinDir, goInstall } from "./go-install.js";
+import { portBusyError, portInUse, readPid, spawnDetached, tailFile, terminate, waitUntil } from "./proc.js";
 
 /**
  * Mailpit, the local SMTP server the notification service sends its emails
@@ -10,9 +11,7 @@ import { onPath, portBusyError, portInUse, readPid, run, spawnDetached, tailFile
  * read. Installed with `go install` into .chaos/bin, like grpcurl.
  */
 const mailpitModule = "github.com/axllent/mailpit@v1.33.1";
-const binDir = path.join(repoRoot, ".chaos", "bin");
-const binary = path.join(binDir, "mailpit");
-const versionMarker = path.join(binDir, ".mailpit-version");
+const binary = path.join(goBinDir, "mailpit");
 const dir = path.join(dataDir, "mailpit");
 const pidFile = path.join(dir, "mailpit.pid");
 const logFile = path.join(dir, "mailpit.log");
@@ -37,13 +36,9 @@ export async function mailpitHealthy(httpUrl: string): Promise<boolean> {
   }
 }
 
-/** Installs the pinned Mailpit into .chaos/bin once (Go from golang-go or go.dev). */
-async function ensureMailpitBinary(): Promise<void> {
-  if (fs.existsSync(binary) && readOr(versionMarker) === mailpitModule) return;
-  if (!onPath("go")) throw new Error("Go is needed to install Mailpit (the local SMTP server): install Go 1.24+ (on Debian: apt-get install -y golang-go).");
-  fs.mkdirSync(binDir, { recursive: true });
-  await run("go", ["install", mailpitModule], { env: { ...process.env, GOBIN: binDir }, timeoutMs: 900_000 });
-  fs.writeFileSync(versionMarker, mailpitModule);
+/** Installs the pinned Mailpit into .chaos/bin once. */
+function ensureMailpitBinary(): Promise<void> {
+  return goInstall([mailpitModule], ".mailpit-version", "Mailpit (the local SMTP server)");
 }
 
 /** Starts (or finds) Mailpit, SMTP and HTTP on fixed loopback ports. Idempotent. */
@@ -85,12 +80,4 @@ export async function stopMailpit(): Promise<void> {
 export async function mailpitStatus(config: InfraConfig): Promise<string> {
   const httpUrl = `http://127.0.0.1:${config.mailpitHttpPort}`;
   return `mailpit   ${(await mailpitHealthy(httpUrl)) ? "up  " : "down"}  smtp 127.0.0.1:${config.mailpitSmtpPort}, web ${httpUrl}`;
-}
-
-function readOr(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
 }

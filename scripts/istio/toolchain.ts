@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { goBinDir } from "../contracts/toolchain.js";
+import { goBinDir, goInstall } from "../infra/go-install.js";
 import { dataDir } from "../infra/config.js";
 import { ensureDebianPackages } from "../infra/debian.js";
 import { onPath, run } from "../infra/proc.js";
@@ -53,13 +53,8 @@ export async function ensureDeployValidators(): Promise<DeployValidators> {
 }
 
 async function ensureKubeconform(): Promise<string> {
-  const binary = path.join(goBinDir, "kubeconform");
-  await once(path.join(goBinDir, ".kubeconform-version"), deployTools.kubeconform, async () => {
-    requireGo("kubeconform");
-    fs.mkdirSync(goBinDir, { recursive: true });
-    await run("go", ["install", deployTools.kubeconform], { env: { ...process.env, GOBIN: goBinDir }, timeoutMs: 600_000 });
-  });
-  return binary;
+  await goInstall([deployTools.kubeconform], ".kubeconform-version", "kubeconform");
+  return path.join(goBinDir, "kubeconform");
 }
 
 /** `pip install --target` of one package without its dependencies (only its files are used), into .chaos/deps/python/<name>-<version>. */
