@@ -29,8 +29,10 @@ type ReportMatchResultRequest struct {
 	// Index of the winning team; ignored when draw is true.
 	WinningTeamIndex int32 `protobuf:"varint,2,opt,name=winning_team_index,json=winningTeamIndex,proto3" json:"winning_team_index,omitempty"`
 	Draw             bool  `protobuf:"varint,3,opt,name=draw,proto3" json:"draw,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Players who left before the end; each loses rating as a loser would.
+	LeaverCharacterIds []string `protobuf:"bytes,4,rep,name=leaver_character_ids,json=leaverCharacterIds,proto3" json:"leaver_character_ids,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ReportMatchResultRequest) Reset() {
@@ -84,6 +86,13 @@ func (x *ReportMatchResultRequest) GetDraw() bool {
 	return false
 }
 
+func (x *ReportMatchResultRequest) GetLeaverCharacterIds() []string {
+	if x != nil {
+		return x.LeaverCharacterIds
+	}
+	return nil
+}
+
 // ReportMatchResultResponse confirms it.
 type ReportMatchResultResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -130,19 +139,125 @@ func (x *ReportMatchResultResponse) GetDuplicate() bool {
 	return false
 }
 
+// ReportPlayerLeftRequest names the leaver.
+type ReportPlayerLeftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MatchId       string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
+	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportPlayerLeftRequest) Reset() {
+	*x = ReportPlayerLeftRequest{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_internal_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportPlayerLeftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportPlayerLeftRequest) ProtoMessage() {}
+
+func (x *ReportPlayerLeftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_internal_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportPlayerLeftRequest.ProtoReflect.Descriptor instead.
+func (*ReportPlayerLeftRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ReportPlayerLeftRequest) GetMatchId() string {
+	if x != nil {
+		return x.MatchId
+	}
+	return ""
+}
+
+func (x *ReportPlayerLeftRequest) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+// ReportPlayerLeftResponse says whether a backfill is being looked for.
+type ReportPlayerLeftResponse struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	BackfillRequested bool                   `protobuf:"varint,1,opt,name=backfill_requested,json=backfillRequested,proto3" json:"backfill_requested,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ReportPlayerLeftResponse) Reset() {
+	*x = ReportPlayerLeftResponse{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_internal_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportPlayerLeftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportPlayerLeftResponse) ProtoMessage() {}
+
+func (x *ReportPlayerLeftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_internal_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportPlayerLeftResponse.ProtoReflect.Descriptor instead.
+func (*ReportPlayerLeftResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReportPlayerLeftResponse) GetBackfillRequested() bool {
+	if x != nil {
+		return x.BackfillRequested
+	}
+	return false
+}
+
 var File_chaos_matchmaking_v1_matchmaking_internal_service_proto protoreflect.FileDescriptor
 
 const file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDesc = "" +
 	"\n" +
-	"7chaos/matchmaking/v1/matchmaking_internal_service.proto\x12\x14chaos.matchmaking.v1\x1a\x1bbuf/validate/validate.proto\"\x8a\x01\n" +
+	"7chaos/matchmaking/v1/matchmaking_internal_service.proto\x12\x14chaos.matchmaking.v1\x1a\x1bbuf/validate/validate.proto\"\xcb\x01\n" +
 	"\x18ReportMatchResultRequest\x12#\n" +
 	"\bmatch_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\amatchId\x125\n" +
 	"\x12winning_team_index\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x10winningTeamIndex\x12\x12\n" +
-	"\x04draw\x18\x03 \x01(\bR\x04draw\"9\n" +
+	"\x04draw\x18\x03 \x01(\bR\x04draw\x12?\n" +
+	"\x14leaver_character_ids\x18\x04 \x03(\tB\r\xbaH\n" +
+	"\x92\x01\a\"\x05r\x03\xb0\x01\x01R\x12leaverCharacterIds\"9\n" +
 	"\x19ReportMatchResultResponse\x12\x1c\n" +
-	"\tduplicate\x18\x01 \x01(\bR\tduplicate2\x92\x01\n" +
+	"\tduplicate\x18\x01 \x01(\bR\tduplicate\"k\n" +
+	"\x17ReportPlayerLeftRequest\x12#\n" +
+	"\bmatch_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\amatchId\x12+\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"I\n" +
+	"\x18ReportPlayerLeftResponse\x12-\n" +
+	"\x12backfill_requested\x18\x01 \x01(\bR\x11backfillRequested2\x85\x02\n" +
 	"\x1aMatchmakingInternalService\x12t\n" +
-	"\x11ReportMatchResult\x12..chaos.matchmaking.v1.ReportMatchResultRequest\x1a/.chaos.matchmaking.v1.ReportMatchResultResponseB\xe4\x01\n" +
+	"\x11ReportMatchResult\x12..chaos.matchmaking.v1.ReportMatchResultRequest\x1a/.chaos.matchmaking.v1.ReportMatchResultResponse\x12q\n" +
+	"\x10ReportPlayerLeft\x12-.chaos.matchmaking.v1.ReportPlayerLeftRequest\x1a..chaos.matchmaking.v1.ReportPlayerLeftResponseB\xe4\x01\n" +
 	"\x18com.chaos.matchmaking.v1B\x1fMatchmakingInternalServiceProtoP\x01Z5chaos.world/gen/go/chaos/matchmaking/v1;matchmakingv1\xa2\x02\x03CMX\xaa\x02\x14Chaos.Matchmaking.V1\xca\x02\x14Chaos\\Matchmaking\\V1\xe2\x02 Chaos\\Matchmaking\\V1\\GPBMetadata\xea\x02\x16Chaos::Matchmaking::V1b\x06proto3"
 
 var (
@@ -157,16 +272,20 @@ func file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDescGZIP() 
 	return file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDescData
 }
 
-var file_chaos_matchmaking_v1_matchmaking_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_chaos_matchmaking_v1_matchmaking_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_chaos_matchmaking_v1_matchmaking_internal_service_proto_goTypes = []any{
 	(*ReportMatchResultRequest)(nil),  // 0: chaos.matchmaking.v1.ReportMatchResultRequest
 	(*ReportMatchResultResponse)(nil), // 1: chaos.matchmaking.v1.ReportMatchResultResponse
+	(*ReportPlayerLeftRequest)(nil),   // 2: chaos.matchmaking.v1.ReportPlayerLeftRequest
+	(*ReportPlayerLeftResponse)(nil),  // 3: chaos.matchmaking.v1.ReportPlayerLeftResponse
 }
 var file_chaos_matchmaking_v1_matchmaking_internal_service_proto_depIdxs = []int32{
 	0, // 0: chaos.matchmaking.v1.MatchmakingInternalService.ReportMatchResult:input_type -> chaos.matchmaking.v1.ReportMatchResultRequest
-	1, // 1: chaos.matchmaking.v1.MatchmakingInternalService.ReportMatchResult:output_type -> chaos.matchmaking.v1.ReportMatchResultResponse
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
+	2, // 1: chaos.matchmaking.v1.MatchmakingInternalService.ReportPlayerLeft:input_type -> chaos.matchmaking.v1.ReportPlayerLeftRequest
+	1, // 2: chaos.matchmaking.v1.MatchmakingInternalService.ReportMatchResult:output_type -> chaos.matchmaking.v1.ReportMatchResultResponse
+	3, // 3: chaos.matchmaking.v1.MatchmakingInternalService.ReportPlayerLeft:output_type -> chaos.matchmaking.v1.ReportPlayerLeftResponse
+	2, // [2:4] is the sub-list for method output_type
+	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -183,7 +302,7 @@ func file_chaos_matchmaking_v1_matchmaking_internal_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDesc), len(file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

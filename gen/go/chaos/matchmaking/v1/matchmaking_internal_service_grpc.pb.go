@@ -20,19 +20,31 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	MatchmakingInternalService_ReportMatchResult_FullMethodName = "/chaos.matchmaking.v1.MatchmakingInternalService/ReportMatchResult"
+	MatchmakingInternalService_ReportPlayerLeft_FullMethodName  = "/chaos.matchmaking.v1.MatchmakingInternalService/ReportPlayerLeft"
 )
 
 // MatchmakingInternalServiceClient is the client API for MatchmakingInternalService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// MatchmakingInternalService takes match results.
-// Internal: the match server (combat) reports outcomes.
+// MatchmakingInternalService takes what dedicated game servers report.
+// Internal: the game server workload (chaos.gameserver.v1, written in Go) only.
 type MatchmakingInternalServiceClient interface {
-	// ReportMatchResult records who won and updates every player's Glicko-2
-	// rating. Idempotent by match id: the same result again changes nothing.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT).
+	// ReportMatchResult records a match's outcome and updates every player's
+	// rating exactly once. Only the match's own teams count; leavers are
+	// penalised (rated as losers whatever their team did). Idempotent by match
+	// id: the same result again changes nothing and says duplicate.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT) for a
+	// different result, INVALID_ARGUMENT (INVALID_RESULT) for a team index or
+	// leaver not in the match.
 	ReportMatchResult(ctx context.Context, in *ReportMatchResultRequest, opts ...grpc.CallOption) (*ReportMatchResultResponse, error)
+	// ReportPlayerLeft tells matchmaking that a player dropped out of a running
+	// match; matchmaking looks for a replacement in the queue that fits the
+	// match's rating band (backfill) and hands it to the game server with
+	// GameServerService/AddPlayer. Idempotent by (match, character).
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), INVALID_ARGUMENT (INVALID_RESULT) for a
+	// character not in the match.
+	ReportPlayerLeft(ctx context.Context, in *ReportPlayerLeftRequest, opts ...grpc.CallOption) (*ReportPlayerLeftResponse, error)
 }
 
 type matchmakingInternalServiceClient struct {
@@ -53,17 +65,38 @@ func (c *matchmakingInternalServiceClient) ReportMatchResult(ctx context.Context
 	return out, nil
 }
 
+func (c *matchmakingInternalServiceClient) ReportPlayerLeft(ctx context.Context, in *ReportPlayerLeftRequest, opts ...grpc.CallOption) (*ReportPlayerLeftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportPlayerLeftResponse)
+	err := c.cc.Invoke(ctx, MatchmakingInternalService_ReportPlayerLeft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MatchmakingInternalServiceServer is the server API for MatchmakingInternalService service.
 // All implementations must embed UnimplementedMatchmakingInternalServiceServer
 // for forward compatibility.
 //
-// MatchmakingInternalService takes match results.
-// Internal: the match server (combat) reports outcomes.
+// MatchmakingInternalService takes what dedicated game servers report.
+// Internal: the game server workload (chaos.gameserver.v1, written in Go) only.
 type MatchmakingInternalServiceServer interface {
-	// ReportMatchResult records who won and updates every player's Glicko-2
-	// rating. Idempotent by match id: the same result again changes nothing.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT).
+	// ReportMatchResult records a match's outcome and updates every player's
+	// rating exactly once. Only the match's own teams count; leavers are
+	// penalised (rated as losers whatever their team did). Idempotent by match
+	// id: the same result again changes nothing and says duplicate.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT) for a
+	// different result, INVALID_ARGUMENT (INVALID_RESULT) for a team index or
+	// leaver not in the match.
 	ReportMatchResult(context.Context, *ReportMatchResultRequest) (*ReportMatchResultResponse, error)
+	// ReportPlayerLeft tells matchmaking that a player dropped out of a running
+	// match; matchmaking looks for a replacement in the queue that fits the
+	// match's rating band (backfill) and hands it to the game server with
+	// GameServerService/AddPlayer. Idempotent by (match, character).
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), INVALID_ARGUMENT (INVALID_RESULT) for a
+	// character not in the match.
+	ReportPlayerLeft(context.Context, *ReportPlayerLeftRequest) (*ReportPlayerLeftResponse, error)
 	mustEmbedUnimplementedMatchmakingInternalServiceServer()
 }
 
@@ -76,6 +109,9 @@ type UnimplementedMatchmakingInternalServiceServer struct{}
 
 func (UnimplementedMatchmakingInternalServiceServer) ReportMatchResult(context.Context, *ReportMatchResultRequest) (*ReportMatchResultResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReportMatchResult not implemented")
+}
+func (UnimplementedMatchmakingInternalServiceServer) ReportPlayerLeft(context.Context, *ReportPlayerLeftRequest) (*ReportPlayerLeftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportPlayerLeft not implemented")
 }
 func (UnimplementedMatchmakingInternalServiceServer) mustEmbedUnimplementedMatchmakingInternalServiceServer() {
 }
@@ -117,6 +153,24 @@ func _MatchmakingInternalService_ReportMatchResult_Handler(srv interface{}, ctx 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MatchmakingInternalService_ReportPlayerLeft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportPlayerLeftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchmakingInternalServiceServer).ReportPlayerLeft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchmakingInternalService_ReportPlayerLeft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchmakingInternalServiceServer).ReportPlayerLeft(ctx, req.(*ReportPlayerLeftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MatchmakingInternalService_ServiceDesc is the grpc.ServiceDesc for MatchmakingInternalService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -127,6 +181,10 @@ var MatchmakingInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReportMatchResult",
 			Handler:    _MatchmakingInternalService_ReportMatchResult_Handler,
+		},
+		{
+			MethodName: "ReportPlayerLeft",
+			Handler:    _MatchmakingInternalService_ReportPlayerLeft_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

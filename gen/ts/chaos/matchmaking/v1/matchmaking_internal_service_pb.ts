@@ -11,7 +11,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/matchmaking/v1/matchmaking_internal_service.proto.
  */
 export const file_chaos_matchmaking_v1_matchmaking_internal_service: GenFile = /*@__PURE__*/
-  fileDesc("CjdjaGFvcy9tYXRjaG1ha2luZy92MS9tYXRjaG1ha2luZ19pbnRlcm5hbF9zZXJ2aWNlLnByb3RvEhRjaGFvcy5tYXRjaG1ha2luZy52MSJpChhSZXBvcnRNYXRjaFJlc3VsdFJlcXVlc3QSGgoIbWF0Y2hfaWQYASABKAlCCLpIBXIDsAEBEiMKEndpbm5pbmdfdGVhbV9pbmRleBgCIAEoBUIHukgEGgIoABIMCgRkcmF3GAMgASgIIi4KGVJlcG9ydE1hdGNoUmVzdWx0UmVzcG9uc2USEQoJZHVwbGljYXRlGAEgASgIMpIBChpNYXRjaG1ha2luZ0ludGVybmFsU2VydmljZRJ0ChFSZXBvcnRNYXRjaFJlc3VsdBIuLmNoYW9zLm1hdGNobWFraW5nLnYxLlJlcG9ydE1hdGNoUmVzdWx0UmVxdWVzdBovLmNoYW9zLm1hdGNobWFraW5nLnYxLlJlcG9ydE1hdGNoUmVzdWx0UmVzcG9uc2VC5AEKGGNvbS5jaGFvcy5tYXRjaG1ha2luZy52MUIfTWF0Y2htYWtpbmdJbnRlcm5hbFNlcnZpY2VQcm90b1ABWjVjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbWF0Y2htYWtpbmcvdjE7bWF0Y2htYWtpbmd2MaICA0NNWKoCFENoYW9zLk1hdGNobWFraW5nLlYxygIUQ2hhb3NcTWF0Y2htYWtpbmdcVjHiAiBDaGFvc1xNYXRjaG1ha2luZ1xWMVxHUEJNZXRhZGF0YeoCFkNoYW9zOjpNYXRjaG1ha2luZzo6VjFiBnByb3RvMw", [file_buf_validate_validate]);
+  fileDesc("CjdjaGFvcy9tYXRjaG1ha2luZy92MS9tYXRjaG1ha2luZ19pbnRlcm5hbF9zZXJ2aWNlLnByb3RvEhRjaGFvcy5tYXRjaG1ha2luZy52MSKWAQoYUmVwb3J0TWF0Y2hSZXN1bHRSZXF1ZXN0EhoKCG1hdGNoX2lkGAEgASgJQgi6SAVyA7ABARIjChJ3aW5uaW5nX3RlYW1faW5kZXgYAiABKAVCB7pIBBoCKAASDAoEZHJhdxgDIAEoCBIrChRsZWF2ZXJfY2hhcmFjdGVyX2lkcxgEIAMoCUINukgKkgEHIgVyA7ABASIuChlSZXBvcnRNYXRjaFJlc3VsdFJlc3BvbnNlEhEKCWR1cGxpY2F0ZRgBIAEoCCJVChdSZXBvcnRQbGF5ZXJMZWZ0UmVxdWVzdBIaCghtYXRjaF9pZBgBIAEoCUIIukgFcgOwAQESHgoMY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABASI2ChhSZXBvcnRQbGF5ZXJMZWZ0UmVzcG9uc2USGgoSYmFja2ZpbGxfcmVxdWVzdGVkGAEgASgIMoUCChpNYXRjaG1ha2luZ0ludGVybmFsU2VydmljZRJ0ChFSZXBvcnRNYXRjaFJlc3VsdBIuLmNoYW9zLm1hdGNobWFraW5nLnYxLlJlcG9ydE1hdGNoUmVzdWx0UmVxdWVzdBovLmNoYW9zLm1hdGNobWFraW5nLnYxLlJlcG9ydE1hdGNoUmVzdWx0UmVzcG9uc2UScQoQUmVwb3J0UGxheWVyTGVmdBItLmNoYW9zLm1hdGNobWFraW5nLnYxLlJlcG9ydFBsYXllckxlZnRSZXF1ZXN0Gi4uY2hhb3MubWF0Y2htYWtpbmcudjEuUmVwb3J0UGxheWVyTGVmdFJlc3BvbnNlQuQBChhjb20uY2hhb3MubWF0Y2htYWtpbmcudjFCH01hdGNobWFraW5nSW50ZXJuYWxTZXJ2aWNlUHJvdG9QAVo1Y2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL21hdGNobWFraW5nL3YxO21hdGNobWFraW5ndjGiAgNDTViqAhRDaGFvcy5NYXRjaG1ha2luZy5WMcoCFENoYW9zXE1hdGNobWFraW5nXFYx4gIgQ2hhb3NcTWF0Y2htYWtpbmdcVjFcR1BCTWV0YWRhdGHqAhZDaGFvczo6TWF0Y2htYWtpbmc6OlYxYgZwcm90bzM", [file_buf_validate_validate]);
 
 /**
  * ReportMatchResultRequest is the outcome.
@@ -35,6 +35,13 @@ export type ReportMatchResultRequest = Message<"chaos.matchmaking.v1.ReportMatch
    * @generated from field: bool draw = 3;
    */
   draw: boolean;
+
+  /**
+   * Players who left before the end; each loses rating as a loser would.
+   *
+   * @generated from field: repeated string leaver_character_ids = 4;
+   */
+  leaverCharacterIds: string[];
 };
 
 /**
@@ -66,16 +73,63 @@ export const ReportMatchResultResponseSchema: GenMessage<ReportMatchResultRespon
   messageDesc(file_chaos_matchmaking_v1_matchmaking_internal_service, 1);
 
 /**
- * MatchmakingInternalService takes match results.
- * Internal: the match server (combat) reports outcomes.
+ * ReportPlayerLeftRequest names the leaver.
+ *
+ * @generated from message chaos.matchmaking.v1.ReportPlayerLeftRequest
+ */
+export type ReportPlayerLeftRequest = Message<"chaos.matchmaking.v1.ReportPlayerLeftRequest"> & {
+  /**
+   * @generated from field: string match_id = 1;
+   */
+  matchId: string;
+
+  /**
+   * @generated from field: string character_id = 2;
+   */
+  characterId: string;
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.ReportPlayerLeftRequest.
+ * Use `create(ReportPlayerLeftRequestSchema)` to create a new message.
+ */
+export const ReportPlayerLeftRequestSchema: GenMessage<ReportPlayerLeftRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_internal_service, 2);
+
+/**
+ * ReportPlayerLeftResponse says whether a backfill is being looked for.
+ *
+ * @generated from message chaos.matchmaking.v1.ReportPlayerLeftResponse
+ */
+export type ReportPlayerLeftResponse = Message<"chaos.matchmaking.v1.ReportPlayerLeftResponse"> & {
+  /**
+   * @generated from field: bool backfill_requested = 1;
+   */
+  backfillRequested: boolean;
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.ReportPlayerLeftResponse.
+ * Use `create(ReportPlayerLeftResponseSchema)` to create a new message.
+ */
+export const ReportPlayerLeftResponseSchema: GenMessage<ReportPlayerLeftResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_internal_service, 3);
+
+/**
+ * MatchmakingInternalService takes what dedicated game servers report.
+ * Internal: the game server workload (chaos.gameserver.v1, written in Go) only.
  *
  * @generated from service chaos.matchmaking.v1.MatchmakingInternalService
  */
 export const MatchmakingInternalService: GenService<{
   /**
-   * ReportMatchResult records who won and updates every player's Glicko-2
-   * rating. Idempotent by match id: the same result again changes nothing.
-   * Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT).
+   * ReportMatchResult records a match's outcome and updates every player's
+   * rating exactly once. Only the match's own teams count; leavers are
+   * penalised (rated as losers whatever their team did). Idempotent by match
+   * id: the same result again changes nothing and says duplicate.
+   * Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT) for a
+   * different result, INVALID_ARGUMENT (INVALID_RESULT) for a team index or
+   * leaver not in the match.
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingInternalService.ReportMatchResult
    */
@@ -83,6 +137,21 @@ export const MatchmakingInternalService: GenService<{
     methodKind: "unary";
     input: typeof ReportMatchResultRequestSchema;
     output: typeof ReportMatchResultResponseSchema;
+  },
+  /**
+   * ReportPlayerLeft tells matchmaking that a player dropped out of a running
+   * match; matchmaking looks for a replacement in the queue that fits the
+   * match's rating band (backfill) and hands it to the game server with
+   * GameServerService/AddPlayer. Idempotent by (match, character).
+   * Errors: NOT_FOUND (MATCH_NOT_FOUND), INVALID_ARGUMENT (INVALID_RESULT) for a
+   * character not in the match.
+   *
+   * @generated from rpc chaos.matchmaking.v1.MatchmakingInternalService.ReportPlayerLeft
+   */
+  reportPlayerLeft: {
+    methodKind: "unary";
+    input: typeof ReportPlayerLeftRequestSchema;
+    output: typeof ReportPlayerLeftResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_matchmaking_v1_matchmaking_internal_service, 0);

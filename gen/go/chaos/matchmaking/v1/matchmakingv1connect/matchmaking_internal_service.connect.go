@@ -37,15 +37,29 @@ const (
 	// MatchmakingInternalServiceReportMatchResultProcedure is the fully-qualified name of the
 	// MatchmakingInternalService's ReportMatchResult RPC.
 	MatchmakingInternalServiceReportMatchResultProcedure = "/chaos.matchmaking.v1.MatchmakingInternalService/ReportMatchResult"
+	// MatchmakingInternalServiceReportPlayerLeftProcedure is the fully-qualified name of the
+	// MatchmakingInternalService's ReportPlayerLeft RPC.
+	MatchmakingInternalServiceReportPlayerLeftProcedure = "/chaos.matchmaking.v1.MatchmakingInternalService/ReportPlayerLeft"
 )
 
 // MatchmakingInternalServiceClient is a client for the
 // chaos.matchmaking.v1.MatchmakingInternalService service.
 type MatchmakingInternalServiceClient interface {
-	// ReportMatchResult records who won and updates every player's Glicko-2
-	// rating. Idempotent by match id: the same result again changes nothing.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT).
+	// ReportMatchResult records a match's outcome and updates every player's
+	// rating exactly once. Only the match's own teams count; leavers are
+	// penalised (rated as losers whatever their team did). Idempotent by match
+	// id: the same result again changes nothing and says duplicate.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT) for a
+	// different result, INVALID_ARGUMENT (INVALID_RESULT) for a team index or
+	// leaver not in the match.
 	ReportMatchResult(context.Context, *connect.Request[v1.ReportMatchResultRequest]) (*connect.Response[v1.ReportMatchResultResponse], error)
+	// ReportPlayerLeft tells matchmaking that a player dropped out of a running
+	// match; matchmaking looks for a replacement in the queue that fits the
+	// match's rating band (backfill) and hands it to the game server with
+	// GameServerService/AddPlayer. Idempotent by (match, character).
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), INVALID_ARGUMENT (INVALID_RESULT) for a
+	// character not in the match.
+	ReportPlayerLeft(context.Context, *connect.Request[v1.ReportPlayerLeftRequest]) (*connect.Response[v1.ReportPlayerLeftResponse], error)
 }
 
 // NewMatchmakingInternalServiceClient constructs a client for the
@@ -66,12 +80,19 @@ func NewMatchmakingInternalServiceClient(httpClient connect.HTTPClient, baseURL 
 			connect.WithSchema(matchmakingInternalServiceMethods.ByName("ReportMatchResult")),
 			connect.WithClientOptions(opts...),
 		),
+		reportPlayerLeft: connect.NewClient[v1.ReportPlayerLeftRequest, v1.ReportPlayerLeftResponse](
+			httpClient,
+			baseURL+MatchmakingInternalServiceReportPlayerLeftProcedure,
+			connect.WithSchema(matchmakingInternalServiceMethods.ByName("ReportPlayerLeft")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // matchmakingInternalServiceClient implements MatchmakingInternalServiceClient.
 type matchmakingInternalServiceClient struct {
 	reportMatchResult *connect.Client[v1.ReportMatchResultRequest, v1.ReportMatchResultResponse]
+	reportPlayerLeft  *connect.Client[v1.ReportPlayerLeftRequest, v1.ReportPlayerLeftResponse]
 }
 
 // ReportMatchResult calls chaos.matchmaking.v1.MatchmakingInternalService.ReportMatchResult.
@@ -79,13 +100,29 @@ func (c *matchmakingInternalServiceClient) ReportMatchResult(ctx context.Context
 	return c.reportMatchResult.CallUnary(ctx, req)
 }
 
+// ReportPlayerLeft calls chaos.matchmaking.v1.MatchmakingInternalService.ReportPlayerLeft.
+func (c *matchmakingInternalServiceClient) ReportPlayerLeft(ctx context.Context, req *connect.Request[v1.ReportPlayerLeftRequest]) (*connect.Response[v1.ReportPlayerLeftResponse], error) {
+	return c.reportPlayerLeft.CallUnary(ctx, req)
+}
+
 // MatchmakingInternalServiceHandler is an implementation of the
 // chaos.matchmaking.v1.MatchmakingInternalService service.
 type MatchmakingInternalServiceHandler interface {
-	// ReportMatchResult records who won and updates every player's Glicko-2
-	// rating. Idempotent by match id: the same result again changes nothing.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT).
+	// ReportMatchResult records a match's outcome and updates every player's
+	// rating exactly once. Only the match's own teams count; leavers are
+	// penalised (rated as losers whatever their team did). Idempotent by match
+	// id: the same result again changes nothing and says duplicate.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), ALREADY_EXISTS (RESULT_CONFLICT) for a
+	// different result, INVALID_ARGUMENT (INVALID_RESULT) for a team index or
+	// leaver not in the match.
 	ReportMatchResult(context.Context, *connect.Request[v1.ReportMatchResultRequest]) (*connect.Response[v1.ReportMatchResultResponse], error)
+	// ReportPlayerLeft tells matchmaking that a player dropped out of a running
+	// match; matchmaking looks for a replacement in the queue that fits the
+	// match's rating band (backfill) and hands it to the game server with
+	// GameServerService/AddPlayer. Idempotent by (match, character).
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), INVALID_ARGUMENT (INVALID_RESULT) for a
+	// character not in the match.
+	ReportPlayerLeft(context.Context, *connect.Request[v1.ReportPlayerLeftRequest]) (*connect.Response[v1.ReportPlayerLeftResponse], error)
 }
 
 // NewMatchmakingInternalServiceHandler builds an HTTP handler from the service implementation. It
@@ -101,10 +138,18 @@ func NewMatchmakingInternalServiceHandler(svc MatchmakingInternalServiceHandler,
 		connect.WithSchema(matchmakingInternalServiceMethods.ByName("ReportMatchResult")),
 		connect.WithHandlerOptions(opts...),
 	)
+	matchmakingInternalServiceReportPlayerLeftHandler := connect.NewUnaryHandler(
+		MatchmakingInternalServiceReportPlayerLeftProcedure,
+		svc.ReportPlayerLeft,
+		connect.WithSchema(matchmakingInternalServiceMethods.ByName("ReportPlayerLeft")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/chaos.matchmaking.v1.MatchmakingInternalService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case MatchmakingInternalServiceReportMatchResultProcedure:
 			matchmakingInternalServiceReportMatchResultHandler.ServeHTTP(w, r)
+		case MatchmakingInternalServiceReportPlayerLeftProcedure:
+			matchmakingInternalServiceReportPlayerLeftHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -116,4 +161,8 @@ type UnimplementedMatchmakingInternalServiceHandler struct{}
 
 func (UnimplementedMatchmakingInternalServiceHandler) ReportMatchResult(context.Context, *connect.Request[v1.ReportMatchResultRequest]) (*connect.Response[v1.ReportMatchResultResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingInternalService.ReportMatchResult is not implemented"))
+}
+
+func (UnimplementedMatchmakingInternalServiceHandler) ReportPlayerLeft(context.Context, *connect.Request[v1.ReportPlayerLeftRequest]) (*connect.Response[v1.ReportPlayerLeftResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingInternalService.ReportPlayerLeft is not implemented"))
 }
