@@ -1,6 +1,6 @@
 import { ChannelKind, type Channel, type ChatMessage } from "@chaos/gen/chaos/chat/v1/channel_pb.js";
 import { StreamItemKind } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
-import type { Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
+import { CharacterKind, type Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import type { Api } from "./api.js";
 import { h, type View } from "./dom.js";
 import { describeError, showProblem } from "./errors.js";
@@ -100,7 +100,7 @@ export function createChatView(api: Api, names: CharacterNames, character: Chara
 
   function paintDmTargets(characters: readonly Character[]) {
     const current = dmTarget.value;
-    const others = characters.filter((c) => c.characterId !== characterId && c.playerId !== "" && c.playerId !== character.playerId);
+    const others = characters.filter((c) => c.characterId !== characterId && c.kind === CharacterKind.PLAYER && c.playerId !== character.playerId);
     dmTarget.replaceChildren(h("option", { value: "" }, "Message someone nearby…"), ...others.map((c) => h("option", { value: c.characterId }, c.name)));
     dmTarget.value = others.some((c) => c.characterId === current) ? current : "";
   }

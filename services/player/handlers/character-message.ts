@@ -4,12 +4,20 @@ import { CharacterSchema, type Character } from "@chaos/gen/chaos/player/v1/char
 import type { CharacterRecord } from "../core/character.js";
 import { statsAt } from "../core/class-stats.js";
 
-/** The contract's Character of a record: stats at its level; mana is the maximum (combat owns current mana). */
-export function toCharacterMessage(character: CharacterRecord): Character {
+/**
+ * The contract's Character of a record: stats at its level; mana is the
+ * maximum (combat owns current mana). `viewer` is the player who reads it on
+ * the public face: the owner's account id is shown to the owner and to admins
+ * only, since anyone may look at any character and an account id is a handle
+ * for enumeration and targeted attacks on the account. Internal callers (no
+ * viewer) get it always.
+ */
+export function toCharacterMessage(character: CharacterRecord, viewer?: { readonly subject: string; readonly admin: boolean }): Character {
   const stats = statsAt(character);
+  const showOwner = viewer === undefined || viewer.admin || viewer.subject === character.playerId;
   return create(CharacterSchema, {
     characterId: character.characterId,
-    playerId: character.playerId,
+    playerId: showOwner ? character.playerId : "",
     name: character.name,
     characterClass: character.characterClass,
     kind: character.kind,

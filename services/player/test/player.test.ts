@@ -59,6 +59,16 @@ describe("player service (real processes: identity + player)", () => {
     const bob = await signUp(stack);
     expect((await players().getCharacter({ characterId: mage.characterId }, bob.asPlayer)).character?.name).toBe(mage.name);
     expect((await players().listMyCharacters({}, bob.asPlayer)).characters).toEqual([]);
+
+    // Who owns a character is its owner's business: another player sees no account id, in a read or a zone's list.
+    expect((await players().getCharacter({ characterId: mage.characterId }, bob.asPlayer)).character?.playerId).toBe("");
+    expect((await players().getCharacter({ characterId: mage.characterId }, alice.asPlayer)).character?.playerId).toBe(alice.accountId);
+    const zoneAsSeenBy = async (player: TestPlayer) => {
+      const { characters } = await players().listCharactersInZone({ zoneId: "ember_plains", pageSize: 100 }, player.asPlayer);
+      return characters.find((c) => c.characterId === mage.characterId);
+    };
+    expect(await zoneAsSeenBy(bob)).toMatchObject({ name: mage.name, kind: CharacterKind.PLAYER, playerId: "" });
+    expect((await zoneAsSeenBy(alice))?.playerId).toBe(alice.accountId);
   });
 
   it("refuses a name that is taken in any case (ALREADY_EXISTS, NAME_TAKEN)", async () => {

@@ -316,7 +316,9 @@ func (x *Position) GetZ() float64 {
 type Character struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	CharacterId string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	// The owning player's account id; empty for training targets.
+	// The owning player's account id. Empty for training targets, and on the
+	// public face for every character but the caller's own (admins see all):
+	// an account id is not for anyone who looks at a character.
 	PlayerId       string         `protobuf:"bytes,2,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
 	Name           string         `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	CharacterClass CharacterClass `protobuf:"varint,4,opt,name=character_class,json=characterClass,proto3,enum=chaos.player.v1.CharacterClass" json:"character_class,omitempty"`

@@ -127,7 +127,9 @@ export type Character = Message<"chaos.player.v1.Character"> & {
   characterId: string;
 
   /**
-   * The owning player's account id; empty for training targets.
+   * The owning player's account id. Empty for training targets, and on the
+   * public face for every character but the caller's own (admins see all):
+   * an account id is not for anyone who looks at a character.
    *
    * @generated from field: string player_id = 2;
    */
