@@ -26,47 +26,69 @@ type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// No such live event (NOT_FOUND).
+	// No such live event, or no such occurrence of one (NOT_FOUND).
 	ErrorReason_ERROR_REASON_EVENT_NOT_FOUND ErrorReason = 1
-	// The event has not started or has ended (FAILED_PRECONDITION). Metadata: "state".
+	// No occurrence of the event is running now (FAILED_PRECONDITION). Metadata: "state".
 	ErrorReason_ERROR_REASON_EVENT_NOT_ACTIVE ErrorReason = 2
-	// The character already joined (ALREADY_EXISTS).
-	ErrorReason_ERROR_REASON_ALREADY_JOINED ErrorReason = 3
-	// The character has not joined (FAILED_PRECONDITION).
+	// An occurrence already started: its goal, tiers and schedule are fixed (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_EVENT_ALREADY_STARTED ErrorReason = 3
+	// The character has not joined this occurrence (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_NOT_JOINED ErrorReason = 4
 	// The reward tier's threshold is not reached (FAILED_PRECONDITION). Metadata: "progress", "threshold".
 	ErrorReason_ERROR_REASON_TIER_NOT_REACHED ErrorReason = 5
-	// The reward was already claimed (ALREADY_EXISTS).
-	ErrorReason_ERROR_REASON_REWARD_ALREADY_CLAIMED ErrorReason = 6
-	// The schedule is invalid (INVALID_ARGUMENT).
+	// The event has no such tier (INVALID_ARGUMENT). Metadata: "tiers".
+	ErrorReason_ERROR_REASON_TIER_NOT_FOUND ErrorReason = 6
+	// The schedule is invalid: end before start, a bad cron expression or time
+	// zone, overlapping or no occurrences (INVALID_ARGUMENT). Metadata: "field".
 	ErrorReason_ERROR_REASON_INVALID_SCHEDULE ErrorReason = 7
 	// The caller does not own the character (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_NOT_CHARACTER_OWNER ErrorReason = 8
+	// The reward tiers are invalid: none, thresholds not increasing, a tier
+	// granting nothing (INVALID_ARGUMENT). Metadata: "field".
+	ErrorReason_ERROR_REASON_INVALID_TIERS ErrorReason = 9
+	// The goal is invalid: a spell school on a goal that is not about casts (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_GOAL ErrorReason = 10
+	// Only admins schedule, change and cancel live events (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_ADMIN_ONLY ErrorReason = 11
+	// The event was cancelled (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_EVENT_CANCELLED ErrorReason = 12
+	// Inventory refused the reward (FAILED_PRECONDITION, e.g. an unknown item definition). Metadata: "detail".
+	ErrorReason_ERROR_REASON_REWARD_REFUSED ErrorReason = 13
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_EVENT_NOT_FOUND",
-		2: "ERROR_REASON_EVENT_NOT_ACTIVE",
-		3: "ERROR_REASON_ALREADY_JOINED",
-		4: "ERROR_REASON_NOT_JOINED",
-		5: "ERROR_REASON_TIER_NOT_REACHED",
-		6: "ERROR_REASON_REWARD_ALREADY_CLAIMED",
-		7: "ERROR_REASON_INVALID_SCHEDULE",
-		8: "ERROR_REASON_NOT_CHARACTER_OWNER",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_EVENT_NOT_FOUND",
+		2:  "ERROR_REASON_EVENT_NOT_ACTIVE",
+		3:  "ERROR_REASON_EVENT_ALREADY_STARTED",
+		4:  "ERROR_REASON_NOT_JOINED",
+		5:  "ERROR_REASON_TIER_NOT_REACHED",
+		6:  "ERROR_REASON_TIER_NOT_FOUND",
+		7:  "ERROR_REASON_INVALID_SCHEDULE",
+		8:  "ERROR_REASON_NOT_CHARACTER_OWNER",
+		9:  "ERROR_REASON_INVALID_TIERS",
+		10: "ERROR_REASON_INVALID_GOAL",
+		11: "ERROR_REASON_ADMIN_ONLY",
+		12: "ERROR_REASON_EVENT_CANCELLED",
+		13: "ERROR_REASON_REWARD_REFUSED",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":            0,
-		"ERROR_REASON_EVENT_NOT_FOUND":        1,
-		"ERROR_REASON_EVENT_NOT_ACTIVE":       2,
-		"ERROR_REASON_ALREADY_JOINED":         3,
-		"ERROR_REASON_NOT_JOINED":             4,
-		"ERROR_REASON_TIER_NOT_REACHED":       5,
-		"ERROR_REASON_REWARD_ALREADY_CLAIMED": 6,
-		"ERROR_REASON_INVALID_SCHEDULE":       7,
-		"ERROR_REASON_NOT_CHARACTER_OWNER":    8,
+		"ERROR_REASON_UNSPECIFIED":           0,
+		"ERROR_REASON_EVENT_NOT_FOUND":       1,
+		"ERROR_REASON_EVENT_NOT_ACTIVE":      2,
+		"ERROR_REASON_EVENT_ALREADY_STARTED": 3,
+		"ERROR_REASON_NOT_JOINED":            4,
+		"ERROR_REASON_TIER_NOT_REACHED":      5,
+		"ERROR_REASON_TIER_NOT_FOUND":        6,
+		"ERROR_REASON_INVALID_SCHEDULE":      7,
+		"ERROR_REASON_NOT_CHARACTER_OWNER":   8,
+		"ERROR_REASON_INVALID_TIERS":         9,
+		"ERROR_REASON_INVALID_GOAL":          10,
+		"ERROR_REASON_ADMIN_ONLY":            11,
+		"ERROR_REASON_EVENT_CANCELLED":       12,
+		"ERROR_REASON_REWARD_REFUSED":        13,
 	}
 )
 
@@ -101,17 +123,23 @@ var File_chaos_liveops_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_liveops_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dchaos/liveops/v1/errors.proto\x12\x10chaos.liveops.v1*\xc3\x02\n" +
+	"\x1dchaos/liveops/v1/errors.proto\x12\x10chaos.liveops.v1*\xe1\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_EVENT_NOT_FOUND\x10\x01\x12!\n" +
-	"\x1dERROR_REASON_EVENT_NOT_ACTIVE\x10\x02\x12\x1f\n" +
-	"\x1bERROR_REASON_ALREADY_JOINED\x10\x03\x12\x1b\n" +
+	"\x1dERROR_REASON_EVENT_NOT_ACTIVE\x10\x02\x12&\n" +
+	"\"ERROR_REASON_EVENT_ALREADY_STARTED\x10\x03\x12\x1b\n" +
 	"\x17ERROR_REASON_NOT_JOINED\x10\x04\x12!\n" +
-	"\x1dERROR_REASON_TIER_NOT_REACHED\x10\x05\x12'\n" +
-	"#ERROR_REASON_REWARD_ALREADY_CLAIMED\x10\x06\x12!\n" +
+	"\x1dERROR_REASON_TIER_NOT_REACHED\x10\x05\x12\x1f\n" +
+	"\x1bERROR_REASON_TIER_NOT_FOUND\x10\x06\x12!\n" +
 	"\x1dERROR_REASON_INVALID_SCHEDULE\x10\a\x12$\n" +
-	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\bB\xb4\x01\n" +
+	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\b\x12\x1e\n" +
+	"\x1aERROR_REASON_INVALID_TIERS\x10\t\x12\x1d\n" +
+	"\x19ERROR_REASON_INVALID_GOAL\x10\n" +
+	"\x12\x1b\n" +
+	"\x17ERROR_REASON_ADMIN_ONLY\x10\v\x12 \n" +
+	"\x1cERROR_REASON_EVENT_CANCELLED\x10\f\x12\x1f\n" +
+	"\x1bERROR_REASON_REWARD_REFUSED\x10\rB\xb4\x01\n" +
 	"\x14com.chaos.liveops.v1B\vErrorsProtoP\x01Z-chaos.world/gen/go/chaos/liveops/v1;liveopsv1\xa2\x02\x03CLX\xaa\x02\x10Chaos.Liveops.V1\xca\x02\x10Chaos\\Liveops\\V1\xe2\x02\x1cChaos\\Liveops\\V1\\GPBMetadata\xea\x02\x12Chaos::Liveops::V1b\x06proto3"
 
 var (

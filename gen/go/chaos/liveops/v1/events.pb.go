@@ -22,7 +22,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// LiveEventScheduled is emitted when an event is created or rescheduled.
+// LiveEventScheduled is emitted when an event is created or changed.
 type LiveEventScheduled struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Event         *LiveEvent             `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
@@ -67,18 +67,71 @@ func (x *LiveEventScheduled) GetEvent() *LiveEvent {
 	return nil
 }
 
-// LiveEventStarted is emitted at an event's start time.
+// LiveEventCancelled is emitted when an admin cancels an event.
+type LiveEventCancelled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Event         *LiveEvent             `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	CancelTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=cancel_time,json=cancelTime,proto3" json:"cancel_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LiveEventCancelled) Reset() {
+	*x = LiveEventCancelled{}
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LiveEventCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LiveEventCancelled) ProtoMessage() {}
+
+func (x *LiveEventCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LiveEventCancelled.ProtoReflect.Descriptor instead.
+func (*LiveEventCancelled) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *LiveEventCancelled) GetEvent() *LiveEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *LiveEventCancelled) GetCancelTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CancelTime
+	}
+	return nil
+}
+
+// LiveEventStarted is emitted when an occurrence starts (by the schedule job, shortly after its start time).
 type LiveEventStarted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	Instance      *LiveEventInstance     `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LiveEventStarted) Reset() {
 	*x = LiveEventStarted{}
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[1]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -90,7 +143,7 @@ func (x *LiveEventStarted) String() string {
 func (*LiveEventStarted) ProtoMessage() {}
 
 func (x *LiveEventStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[1]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -103,36 +156,38 @@ func (x *LiveEventStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveEventStarted.ProtoReflect.Descriptor instead.
 func (*LiveEventStarted) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
-func (x *LiveEventStarted) GetEventId() string {
+func (x *LiveEventStarted) GetInstance() *LiveEventInstance {
 	if x != nil {
-		return x.EventId
-	}
-	return ""
-}
-
-func (x *LiveEventStarted) GetStartTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.StartTime
+		return x.Instance
 	}
 	return nil
 }
 
-// LiveEventEnded is emitted at an event's end (or cancellation).
+func (x *LiveEventStarted) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+// LiveEventEnded is emitted when an occurrence's window closed, or when it
+// was cancelled while running.
 type LiveEventEnded struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	Cancelled     bool                   `protobuf:"varint,2,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Instance  *LiveEventInstance     `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	Cancelled bool                   `protobuf:"varint,2,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	// Participants when it ended.
+	ParticipantCount int64 `protobuf:"varint,3,opt,name=participant_count,json=participantCount,proto3" json:"participant_count,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *LiveEventEnded) Reset() {
 	*x = LiveEventEnded{}
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[2]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -144,7 +199,7 @@ func (x *LiveEventEnded) String() string {
 func (*LiveEventEnded) ProtoMessage() {}
 
 func (x *LiveEventEnded) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[2]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -157,14 +212,14 @@ func (x *LiveEventEnded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveEventEnded.ProtoReflect.Descriptor instead.
 func (*LiveEventEnded) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *LiveEventEnded) GetEventId() string {
+func (x *LiveEventEnded) GetInstance() *LiveEventInstance {
 	if x != nil {
-		return x.EventId
+		return x.Instance
 	}
-	return ""
+	return nil
 }
 
 func (x *LiveEventEnded) GetCancelled() bool {
@@ -174,24 +229,26 @@ func (x *LiveEventEnded) GetCancelled() bool {
 	return false
 }
 
-func (x *LiveEventEnded) GetEndTime() *timestamppb.Timestamp {
+func (x *LiveEventEnded) GetParticipantCount() int64 {
 	if x != nil {
-		return x.EndTime
+		return x.ParticipantCount
 	}
-	return nil
+	return 0
 }
 
-// PlayerJoinedLiveEvent is emitted when a character joins.
+// PlayerJoinedLiveEvent is emitted when a character joins an occurrence.
 type PlayerJoinedLiveEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Participation *Participation         `protobuf:"bytes,1,opt,name=participation,proto3" json:"participation,omitempty"`
+	// The player who owns the character.
+	PlayerId      string `protobuf:"bytes,2,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PlayerJoinedLiveEvent) Reset() {
 	*x = PlayerJoinedLiveEvent{}
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -203,7 +260,7 @@ func (x *PlayerJoinedLiveEvent) String() string {
 func (*PlayerJoinedLiveEvent) ProtoMessage() {}
 
 func (x *PlayerJoinedLiveEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -216,7 +273,7 @@ func (x *PlayerJoinedLiveEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlayerJoinedLiveEvent.ProtoReflect.Descriptor instead.
 func (*PlayerJoinedLiveEvent) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *PlayerJoinedLiveEvent) GetParticipation() *Participation {
@@ -226,20 +283,34 @@ func (x *PlayerJoinedLiveEvent) GetParticipation() *Participation {
 	return nil
 }
 
-// ProgressRecorded is emitted when progress changes.
+func (x *PlayerJoinedLiveEvent) GetPlayerId() string {
+	if x != nil {
+		return x.PlayerId
+	}
+	return ""
+}
+
+// ProgressRecorded is emitted when a source event added progress.
 type ProgressRecorded struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Progress      int64                  `protobuf:"varint,3,opt,name=progress,proto3" json:"progress,omitempty"`
-	SourceEventId string                 `protobuf:"bytes,4,opt,name=source_event_id,json=sourceEventId,proto3" json:"source_event_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId  string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	EventId     string                 `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	CharacterId string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	// The progress afterwards.
+	Progress int64 `protobuf:"varint,4,opt,name=progress,proto3" json:"progress,omitempty"`
+	// What this source event added.
+	Amount int64 `protobuf:"varint,5,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The ce_id of the event that caused it.
+	SourceEventId string `protobuf:"bytes,6,opt,name=source_event_id,json=sourceEventId,proto3" json:"source_event_id,omitempty"`
+	// The ce_type of that event.
+	SourceEventType string `protobuf:"bytes,7,opt,name=source_event_type,json=sourceEventType,proto3" json:"source_event_type,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ProgressRecorded) Reset() {
 	*x = ProgressRecorded{}
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[4]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -251,7 +322,7 @@ func (x *ProgressRecorded) String() string {
 func (*ProgressRecorded) ProtoMessage() {}
 
 func (x *ProgressRecorded) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[4]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -264,7 +335,14 @@ func (x *ProgressRecorded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressRecorded.ProtoReflect.Descriptor instead.
 func (*ProgressRecorded) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ProgressRecorded) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
 }
 
 func (x *ProgressRecorded) GetEventId() string {
@@ -288,6 +366,13 @@ func (x *ProgressRecorded) GetProgress() int64 {
 	return 0
 }
 
+func (x *ProgressRecorded) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
 func (x *ProgressRecorded) GetSourceEventId() string {
 	if x != nil {
 		return x.SourceEventId
@@ -295,21 +380,24 @@ func (x *ProgressRecorded) GetSourceEventId() string {
 	return ""
 }
 
-// RewardClaimed is emitted when a tier's reward is granted.
+func (x *ProgressRecorded) GetSourceEventType() string {
+	if x != nil {
+		return x.SourceEventType
+	}
+	return ""
+}
+
+// RewardClaimed is emitted when a tier's reward was granted.
 type RewardClaimed struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Tier          int32                  `protobuf:"varint,3,opt,name=tier,proto3" json:"tier,omitempty"`
-	Reward        *RewardTier            `protobuf:"bytes,4,opt,name=reward,proto3" json:"reward,omitempty"`
-	ClaimTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=claim_time,json=claimTime,proto3" json:"claim_time,omitempty"`
+	Claim         *RewardClaim           `protobuf:"bytes,1,opt,name=claim,proto3" json:"claim,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RewardClaimed) Reset() {
 	*x = RewardClaimed{}
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[5]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -321,7 +409,7 @@ func (x *RewardClaimed) String() string {
 func (*RewardClaimed) ProtoMessage() {}
 
 func (x *RewardClaimed) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_events_proto_msgTypes[5]
+	mi := &file_chaos_liveops_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -334,40 +422,12 @@ func (x *RewardClaimed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RewardClaimed.ProtoReflect.Descriptor instead.
 func (*RewardClaimed) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_chaos_liveops_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
-func (x *RewardClaimed) GetEventId() string {
+func (x *RewardClaimed) GetClaim() *RewardClaim {
 	if x != nil {
-		return x.EventId
-	}
-	return ""
-}
-
-func (x *RewardClaimed) GetCharacterId() string {
-	if x != nil {
-		return x.CharacterId
-	}
-	return ""
-}
-
-func (x *RewardClaimed) GetTier() int32 {
-	if x != nil {
-		return x.Tier
-	}
-	return 0
-}
-
-func (x *RewardClaimed) GetReward() *RewardTier {
-	if x != nil {
-		return x.Reward
-	}
-	return nil
-}
-
-func (x *RewardClaimed) GetClaimTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.ClaimTime
+		return x.Claim
 	}
 	return nil
 }
@@ -378,29 +438,32 @@ const file_chaos_liveops_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"\x1dchaos/liveops/v1/events.proto\x12\x10chaos.liveops.v1\x1a!chaos/liveops/v1/live_event.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"G\n" +
 	"\x12LiveEventScheduled\x121\n" +
-	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\"h\n" +
-	"\x10LiveEventStarted\x12\x19\n" +
-	"\bevent_id\x18\x01 \x01(\tR\aeventId\x129\n" +
-	"\n" +
-	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\x80\x01\n" +
-	"\x0eLiveEventEnded\x12\x19\n" +
-	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1c\n" +
-	"\tcancelled\x18\x02 \x01(\bR\tcancelled\x125\n" +
-	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"^\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\"\x84\x01\n" +
+	"\x12LiveEventCancelled\x121\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\x12;\n" +
+	"\vcancel_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"cancelTime\"i\n" +
+	"\x10LiveEventStarted\x12?\n" +
+	"\binstance\x18\x01 \x01(\v2#.chaos.liveops.v1.LiveEventInstanceR\binstance\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\"\x9c\x01\n" +
+	"\x0eLiveEventEnded\x12?\n" +
+	"\binstance\x18\x01 \x01(\v2#.chaos.liveops.v1.LiveEventInstanceR\binstance\x12\x1c\n" +
+	"\tcancelled\x18\x02 \x01(\bR\tcancelled\x12+\n" +
+	"\x11participant_count\x18\x03 \x01(\x03R\x10participantCount\"{\n" +
 	"\x15PlayerJoinedLiveEvent\x12E\n" +
-	"\rparticipation\x18\x01 \x01(\v2\x1f.chaos.liveops.v1.ParticipationR\rparticipation\"\x94\x01\n" +
-	"\x10ProgressRecorded\x12\x19\n" +
-	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12\x1a\n" +
-	"\bprogress\x18\x03 \x01(\x03R\bprogress\x12&\n" +
-	"\x0fsource_event_id\x18\x04 \x01(\tR\rsourceEventId\"\xd2\x01\n" +
-	"\rRewardClaimed\x12\x19\n" +
-	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12\x12\n" +
-	"\x04tier\x18\x03 \x01(\x05R\x04tier\x124\n" +
-	"\x06reward\x18\x04 \x01(\v2\x1c.chaos.liveops.v1.RewardTierR\x06reward\x129\n" +
-	"\n" +
-	"claim_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tclaimTimeB\xb4\x01\n" +
+	"\rparticipation\x18\x01 \x01(\v2\x1f.chaos.liveops.v1.ParticipationR\rparticipation\x12\x1b\n" +
+	"\tplayer_id\x18\x02 \x01(\tR\bplayerId\"\xf9\x01\n" +
+	"\x10ProgressRecorded\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12!\n" +
+	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x12\x1a\n" +
+	"\bprogress\x18\x04 \x01(\x03R\bprogress\x12\x16\n" +
+	"\x06amount\x18\x05 \x01(\x03R\x06amount\x12&\n" +
+	"\x0fsource_event_id\x18\x06 \x01(\tR\rsourceEventId\x12*\n" +
+	"\x11source_event_type\x18\a \x01(\tR\x0fsourceEventType\"D\n" +
+	"\rRewardClaimed\x123\n" +
+	"\x05claim\x18\x01 \x01(\v2\x1d.chaos.liveops.v1.RewardClaimR\x05claimB\xb4\x01\n" +
 	"\x14com.chaos.liveops.v1B\vEventsProtoP\x01Z-chaos.world/gen/go/chaos/liveops/v1;liveopsv1\xa2\x02\x03CLX\xaa\x02\x10Chaos.Liveops.V1\xca\x02\x10Chaos\\Liveops\\V1\xe2\x02\x1cChaos\\Liveops\\V1\\GPBMetadata\xea\x02\x12Chaos::Liveops::V1b\x06proto3"
 
 var (
@@ -415,31 +478,34 @@ func file_chaos_liveops_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_liveops_v1_events_proto_rawDescData
 }
 
-var file_chaos_liveops_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_chaos_liveops_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_chaos_liveops_v1_events_proto_goTypes = []any{
 	(*LiveEventScheduled)(nil),    // 0: chaos.liveops.v1.LiveEventScheduled
-	(*LiveEventStarted)(nil),      // 1: chaos.liveops.v1.LiveEventStarted
-	(*LiveEventEnded)(nil),        // 2: chaos.liveops.v1.LiveEventEnded
-	(*PlayerJoinedLiveEvent)(nil), // 3: chaos.liveops.v1.PlayerJoinedLiveEvent
-	(*ProgressRecorded)(nil),      // 4: chaos.liveops.v1.ProgressRecorded
-	(*RewardClaimed)(nil),         // 5: chaos.liveops.v1.RewardClaimed
-	(*LiveEvent)(nil),             // 6: chaos.liveops.v1.LiveEvent
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(*Participation)(nil),         // 8: chaos.liveops.v1.Participation
-	(*RewardTier)(nil),            // 9: chaos.liveops.v1.RewardTier
+	(*LiveEventCancelled)(nil),    // 1: chaos.liveops.v1.LiveEventCancelled
+	(*LiveEventStarted)(nil),      // 2: chaos.liveops.v1.LiveEventStarted
+	(*LiveEventEnded)(nil),        // 3: chaos.liveops.v1.LiveEventEnded
+	(*PlayerJoinedLiveEvent)(nil), // 4: chaos.liveops.v1.PlayerJoinedLiveEvent
+	(*ProgressRecorded)(nil),      // 5: chaos.liveops.v1.ProgressRecorded
+	(*RewardClaimed)(nil),         // 6: chaos.liveops.v1.RewardClaimed
+	(*LiveEvent)(nil),             // 7: chaos.liveops.v1.LiveEvent
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*LiveEventInstance)(nil),     // 9: chaos.liveops.v1.LiveEventInstance
+	(*Participation)(nil),         // 10: chaos.liveops.v1.Participation
+	(*RewardClaim)(nil),           // 11: chaos.liveops.v1.RewardClaim
 }
 var file_chaos_liveops_v1_events_proto_depIdxs = []int32{
-	6, // 0: chaos.liveops.v1.LiveEventScheduled.event:type_name -> chaos.liveops.v1.LiveEvent
-	7, // 1: chaos.liveops.v1.LiveEventStarted.start_time:type_name -> google.protobuf.Timestamp
-	7, // 2: chaos.liveops.v1.LiveEventEnded.end_time:type_name -> google.protobuf.Timestamp
-	8, // 3: chaos.liveops.v1.PlayerJoinedLiveEvent.participation:type_name -> chaos.liveops.v1.Participation
-	9, // 4: chaos.liveops.v1.RewardClaimed.reward:type_name -> chaos.liveops.v1.RewardTier
-	7, // 5: chaos.liveops.v1.RewardClaimed.claim_time:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	7,  // 0: chaos.liveops.v1.LiveEventScheduled.event:type_name -> chaos.liveops.v1.LiveEvent
+	7,  // 1: chaos.liveops.v1.LiveEventCancelled.event:type_name -> chaos.liveops.v1.LiveEvent
+	8,  // 2: chaos.liveops.v1.LiveEventCancelled.cancel_time:type_name -> google.protobuf.Timestamp
+	9,  // 3: chaos.liveops.v1.LiveEventStarted.instance:type_name -> chaos.liveops.v1.LiveEventInstance
+	9,  // 4: chaos.liveops.v1.LiveEventEnded.instance:type_name -> chaos.liveops.v1.LiveEventInstance
+	10, // 5: chaos.liveops.v1.PlayerJoinedLiveEvent.participation:type_name -> chaos.liveops.v1.Participation
+	11, // 6: chaos.liveops.v1.RewardClaimed.claim:type_name -> chaos.liveops.v1.RewardClaim
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_chaos_liveops_v1_events_proto_init() }
@@ -454,7 +520,7 @@ func file_chaos_liveops_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_liveops_v1_events_proto_rawDesc), len(file_chaos_liveops_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

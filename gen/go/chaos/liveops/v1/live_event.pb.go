@@ -8,8 +8,10 @@ package liveopsv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	v1 "chaos.world/gen/go/chaos/combat/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -28,10 +30,14 @@ type LiveEventState int32
 
 const (
 	LiveEventState_LIVE_EVENT_STATE_UNSPECIFIED LiveEventState = 0
-	LiveEventState_LIVE_EVENT_STATE_SCHEDULED   LiveEventState = 1
-	LiveEventState_LIVE_EVENT_STATE_ACTIVE      LiveEventState = 2
-	LiveEventState_LIVE_EVENT_STATE_ENDED       LiveEventState = 3
-	LiveEventState_LIVE_EVENT_STATE_CANCELLED   LiveEventState = 4
+	// No occurrence has started yet.
+	LiveEventState_LIVE_EVENT_STATE_SCHEDULED LiveEventState = 1
+	// Between the schedule's start and end (for a recurring event also between occurrences).
+	LiveEventState_LIVE_EVENT_STATE_ACTIVE LiveEventState = 2
+	// The schedule is over.
+	LiveEventState_LIVE_EVENT_STATE_ENDED LiveEventState = 3
+	// An admin cancelled it.
+	LiveEventState_LIVE_EVENT_STATE_CANCELLED LiveEventState = 4
 )
 
 // Enum value maps for LiveEventState.
@@ -79,81 +85,189 @@ func (LiveEventState) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{0}
 }
 
-// ObjectiveKind is what counts as progress.
-type ObjectiveKind int32
+// GoalKind is what counts as progress: each kind is one domain event type
+// crediting one or more characters.
+type GoalKind int32
 
 const (
-	ObjectiveKind_OBJECTIVE_KIND_UNSPECIFIED ObjectiveKind = 0
-	// Defeat characters or training targets.
-	ObjectiveKind_OBJECTIVE_KIND_DEFEATS ObjectiveKind = 1
-	// Cast spells.
-	ObjectiveKind_OBJECTIVE_KIND_CASTS ObjectiveKind = 2
-	// Win PvP matches.
-	ObjectiveKind_OBJECTIVE_KIND_MATCH_WINS ObjectiveKind = 3
-	// Complete trades.
-	ObjectiveKind_OBJECTIVE_KIND_TRADES ObjectiveKind = 4
+	GoalKind_GOAL_KIND_UNSPECIFIED GoalKind = 0
+	// Defeats (combat's CharacterDefeated): one for the victor.
+	GoalKind_GOAL_KIND_DEFEATS GoalKind = 1
+	// Spell casts (combat's SpellCast), of one school when the goal names one: one for the caster.
+	GoalKind_GOAL_KIND_SPELL_CASTS GoalKind = 2
+	// Trades settled (trading's TradeSettled): one for each party.
+	GoalKind_GOAL_KIND_TRADES_SETTLED GoalKind = 3
 )
 
-// Enum value maps for ObjectiveKind.
+// Enum value maps for GoalKind.
 var (
-	ObjectiveKind_name = map[int32]string{
-		0: "OBJECTIVE_KIND_UNSPECIFIED",
-		1: "OBJECTIVE_KIND_DEFEATS",
-		2: "OBJECTIVE_KIND_CASTS",
-		3: "OBJECTIVE_KIND_MATCH_WINS",
-		4: "OBJECTIVE_KIND_TRADES",
+	GoalKind_name = map[int32]string{
+		0: "GOAL_KIND_UNSPECIFIED",
+		1: "GOAL_KIND_DEFEATS",
+		2: "GOAL_KIND_SPELL_CASTS",
+		3: "GOAL_KIND_TRADES_SETTLED",
 	}
-	ObjectiveKind_value = map[string]int32{
-		"OBJECTIVE_KIND_UNSPECIFIED": 0,
-		"OBJECTIVE_KIND_DEFEATS":     1,
-		"OBJECTIVE_KIND_CASTS":       2,
-		"OBJECTIVE_KIND_MATCH_WINS":  3,
-		"OBJECTIVE_KIND_TRADES":      4,
+	GoalKind_value = map[string]int32{
+		"GOAL_KIND_UNSPECIFIED":    0,
+		"GOAL_KIND_DEFEATS":        1,
+		"GOAL_KIND_SPELL_CASTS":    2,
+		"GOAL_KIND_TRADES_SETTLED": 3,
 	}
 )
 
-func (x ObjectiveKind) Enum() *ObjectiveKind {
-	p := new(ObjectiveKind)
+func (x GoalKind) Enum() *GoalKind {
+	p := new(GoalKind)
 	*p = x
 	return p
 }
 
-func (x ObjectiveKind) String() string {
+func (x GoalKind) String() string {
 	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
 }
 
-func (ObjectiveKind) Descriptor() protoreflect.EnumDescriptor {
+func (GoalKind) Descriptor() protoreflect.EnumDescriptor {
 	return file_chaos_liveops_v1_live_event_proto_enumTypes[1].Descriptor()
 }
 
-func (ObjectiveKind) Type() protoreflect.EnumType {
+func (GoalKind) Type() protoreflect.EnumType {
 	return &file_chaos_liveops_v1_live_event_proto_enumTypes[1]
 }
 
-func (x ObjectiveKind) Number() protoreflect.EnumNumber {
+func (x GoalKind) Number() protoreflect.EnumNumber {
 	return protoreflect.EnumNumber(x)
 }
 
-// Deprecated: Use ObjectiveKind.Descriptor instead.
-func (ObjectiveKind) EnumDescriptor() ([]byte, []int) {
+// Deprecated: Use GoalKind.Descriptor instead.
+func (GoalKind) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{1}
+}
+
+// Goal is what participants work toward.
+type Goal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  GoalKind               `protobuf:"varint,1,opt,name=kind,proto3,enum=chaos.liveops.v1.GoalKind" json:"kind,omitempty"`
+	// For GOAL_KIND_SPELL_CASTS: only casts of this school count; unspecified counts every school.
+	School        v1.School `protobuf:"varint,2,opt,name=school,proto3,enum=chaos.combat.v1.School" json:"school,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Goal) Reset() {
+	*x = Goal{}
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Goal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Goal) ProtoMessage() {}
+
+func (x *Goal) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Goal.ProtoReflect.Descriptor instead.
+func (*Goal) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Goal) GetKind() GoalKind {
+	if x != nil {
+		return x.Kind
+	}
+	return GoalKind_GOAL_KIND_UNSPECIFIED
+}
+
+func (x *Goal) GetSchool() v1.School {
+	if x != nil {
+		return x.School
+	}
+	return v1.School(0)
+}
+
+// ItemReward is a quantity of one item definition.
+type ItemReward struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// An item definition id of inventory, e.g. "potion_of_mana".
+	DefinitionId  string `protobuf:"bytes,1,opt,name=definition_id,json=definitionId,proto3" json:"definition_id,omitempty"`
+	Quantity      int64  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ItemReward) Reset() {
+	*x = ItemReward{}
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ItemReward) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ItemReward) ProtoMessage() {}
+
+func (x *ItemReward) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ItemReward.ProtoReflect.Descriptor instead.
+func (*ItemReward) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ItemReward) GetDefinitionId() string {
+	if x != nil {
+		return x.DefinitionId
+	}
+	return ""
+}
+
+func (x *ItemReward) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
 }
 
 // RewardTier is what a participant earns at a progress threshold.
 type RewardTier struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	Tier      int32                  `protobuf:"varint,1,opt,name=tier,proto3" json:"tier,omitempty"`
-	Threshold int64                  `protobuf:"varint,2,opt,name=threshold,proto3" json:"threshold,omitempty"`
-	Gold      int64                  `protobuf:"varint,3,opt,name=gold,proto3" json:"gold,omitempty"`
-	// Item definition ids granted.
-	ItemDefinitionIds []string `protobuf:"bytes,4,rep,name=item_definition_ids,json=itemDefinitionIds,proto3" json:"item_definition_ids,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Output only: the tier's number, 1 for the lowest threshold.
+	Tier int32 `protobuf:"varint,1,opt,name=tier,proto3" json:"tier,omitempty"`
+	// Progress needed; each tier's threshold is above the one before.
+	Threshold int64 `protobuf:"varint,2,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	// Gold granted (zero for none).
+	Gold int64 `protobuf:"varint,3,opt,name=gold,proto3" json:"gold,omitempty"`
+	// Items granted.
+	Items         []*ItemReward `protobuf:"bytes,4,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RewardTier) Reset() {
 	*x = RewardTier{}
-	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[0]
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -165,7 +279,7 @@ func (x *RewardTier) String() string {
 func (*RewardTier) ProtoMessage() {}
 
 func (x *RewardTier) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[0]
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -178,7 +292,7 @@ func (x *RewardTier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RewardTier.ProtoReflect.Descriptor instead.
 func (*RewardTier) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{0}
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RewardTier) GetTier() int32 {
@@ -202,31 +316,162 @@ func (x *RewardTier) GetGold() int64 {
 	return 0
 }
 
-func (x *RewardTier) GetItemDefinitionIds() []string {
+func (x *RewardTier) GetItems() []*ItemReward {
 	if x != nil {
-		return x.ItemDefinitionIds
+		return x.Items
 	}
 	return nil
 }
 
-// LiveEvent is a time-limited event with an objective and rewards.
+// Recurrence repeats an event: an occurrence starts at each time the cron
+// expression names within the schedule's window and lasts `duration`.
+type Recurrence struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Five fields (minute to weekday), or six with seconds first, e.g. "0 20 * * 5" (Fridays 20:00).
+	Cron string `protobuf:"bytes,1,opt,name=cron,proto3" json:"cron,omitempty"`
+	// The IANA time zone the expression is read in; empty for UTC.
+	TimeZone string `protobuf:"bytes,2,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// How long each occurrence lasts; no longer than the gap to the next one.
+	Duration      *durationpb.Duration `protobuf:"bytes,3,opt,name=duration,proto3" json:"duration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Recurrence) Reset() {
+	*x = Recurrence{}
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Recurrence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Recurrence) ProtoMessage() {}
+
+func (x *Recurrence) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Recurrence.ProtoReflect.Descriptor instead.
+func (*Recurrence) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Recurrence) GetCron() string {
+	if x != nil {
+		return x.Cron
+	}
+	return ""
+}
+
+func (x *Recurrence) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *Recurrence) GetDuration() *durationpb.Duration {
+	if x != nil {
+		return x.Duration
+	}
+	return nil
+}
+
+// Schedule is when an event runs: once from start to end, or recurring
+// within that window.
+type Schedule struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Absent: one occurrence, from start_time to end_time.
+	Recurrence    *Recurrence `protobuf:"bytes,3,opt,name=recurrence,proto3" json:"recurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Schedule) Reset() {
+	*x = Schedule{}
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Schedule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Schedule) ProtoMessage() {}
+
+func (x *Schedule) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
+func (*Schedule) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Schedule) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Schedule) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *Schedule) GetRecurrence() *Recurrence {
+	if x != nil {
+		return x.Recurrence
+	}
+	return nil
+}
+
+// LiveEvent is a time-limited event with a goal and reward tiers.
 type LiveEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
-	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	Objective     ObjectiveKind          `protobuf:"varint,4,opt,name=objective,proto3,enum=chaos.liveops.v1.ObjectiveKind" json:"objective,omitempty"`
-	Tiers         []*RewardTier          `protobuf:"bytes,5,rep,name=tiers,proto3" json:"tiers,omitempty"`
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	State         LiveEventState         `protobuf:"varint,8,opt,name=state,proto3,enum=chaos.liveops.v1.LiveEventState" json:"state,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	EventId     string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Title       string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Description string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Goal        *Goal                  `protobuf:"bytes,4,opt,name=goal,proto3" json:"goal,omitempty"`
+	Tiers       []*RewardTier          `protobuf:"bytes,5,rep,name=tiers,proto3" json:"tiers,omitempty"`
+	Schedule    *Schedule              `protobuf:"bytes,6,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	State       LiveEventState         `protobuf:"varint,7,opt,name=state,proto3,enum=chaos.liveops.v1.LiveEventState" json:"state,omitempty"`
+	// Why an admin cancelled it (CANCELLED).
+	CancelReason  string                 `protobuf:"bytes,8,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LiveEvent) Reset() {
 	*x = LiveEvent{}
-	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[1]
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -238,7 +483,7 @@ func (x *LiveEvent) String() string {
 func (*LiveEvent) ProtoMessage() {}
 
 func (x *LiveEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[1]
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -251,7 +496,7 @@ func (x *LiveEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LiveEvent.ProtoReflect.Descriptor instead.
 func (*LiveEvent) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{1}
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *LiveEvent) GetEventId() string {
@@ -275,11 +520,11 @@ func (x *LiveEvent) GetDescription() string {
 	return ""
 }
 
-func (x *LiveEvent) GetObjective() ObjectiveKind {
+func (x *LiveEvent) GetGoal() *Goal {
 	if x != nil {
-		return x.Objective
+		return x.Goal
 	}
-	return ObjectiveKind_OBJECTIVE_KIND_UNSPECIFIED
+	return nil
 }
 
 func (x *LiveEvent) GetTiers() []*RewardTier {
@@ -289,16 +534,9 @@ func (x *LiveEvent) GetTiers() []*RewardTier {
 	return nil
 }
 
-func (x *LiveEvent) GetStartTime() *timestamppb.Timestamp {
+func (x *LiveEvent) GetSchedule() *Schedule {
 	if x != nil {
-		return x.StartTime
-	}
-	return nil
-}
-
-func (x *LiveEvent) GetEndTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.EndTime
+		return x.Schedule
 	}
 	return nil
 }
@@ -310,22 +548,117 @@ func (x *LiveEvent) GetState() LiveEventState {
 	return LiveEventState_LIVE_EVENT_STATE_UNSPECIFIED
 }
 
-// Participation is a character's progress in a live event.
+func (x *LiveEvent) GetCancelReason() string {
+	if x != nil {
+		return x.CancelReason
+	}
+	return ""
+}
+
+func (x *LiveEvent) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *LiveEvent) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// LiveEventInstance is one occurrence of an event, with its own window,
+// participants, progress and leaderboard.
+type LiveEventInstance struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	EventId    string                 `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	StartTime  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Exclusive: progress from a source event at or after it does not count.
+	EndTime       *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LiveEventInstance) Reset() {
+	*x = LiveEventInstance{}
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LiveEventInstance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LiveEventInstance) ProtoMessage() {}
+
+func (x *LiveEventInstance) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LiveEventInstance.ProtoReflect.Descriptor instead.
+func (*LiveEventInstance) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *LiveEventInstance) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *LiveEventInstance) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *LiveEventInstance) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *LiveEventInstance) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+// Participation is a character's progress in one occurrence.
 type Participation struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
-	EventId     string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	CharacterId string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Progress    int64                  `protobuf:"varint,3,opt,name=progress,proto3" json:"progress,omitempty"`
+	InstanceId  string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	EventId     string                 `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	CharacterId string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Progress    int64                  `protobuf:"varint,4,opt,name=progress,proto3" json:"progress,omitempty"`
+	// Tiers whose threshold the progress reached.
+	ReachedTiers []int32 `protobuf:"varint,5,rep,packed,name=reached_tiers,json=reachedTiers,proto3" json:"reached_tiers,omitempty"`
 	// Tiers whose reward was claimed.
-	ClaimedTiers  []int32                `protobuf:"varint,4,rep,packed,name=claimed_tiers,json=claimedTiers,proto3" json:"claimed_tiers,omitempty"`
-	JoinTime      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=join_time,json=joinTime,proto3" json:"join_time,omitempty"`
+	ClaimedTiers  []int32                `protobuf:"varint,6,rep,packed,name=claimed_tiers,json=claimedTiers,proto3" json:"claimed_tiers,omitempty"`
+	JoinTime      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=join_time,json=joinTime,proto3" json:"join_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Participation) Reset() {
 	*x = Participation{}
-	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[2]
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +670,7 @@ func (x *Participation) String() string {
 func (*Participation) ProtoMessage() {}
 
 func (x *Participation) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[2]
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,7 +683,14 @@ func (x *Participation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Participation.ProtoReflect.Descriptor instead.
 func (*Participation) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{2}
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Participation) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
 }
 
 func (x *Participation) GetEventId() string {
@@ -374,6 +714,13 @@ func (x *Participation) GetProgress() int64 {
 	return 0
 }
 
+func (x *Participation) GetReachedTiers() []int32 {
+	if x != nil {
+		return x.ReachedTiers
+	}
+	return nil
+}
+
 func (x *Participation) GetClaimedTiers() []int32 {
 	if x != nil {
 		return x.ClaimedTiers
@@ -388,46 +735,270 @@ func (x *Participation) GetJoinTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// RewardClaim is one tier's reward, granted once.
+type RewardClaim struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId  string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	EventId     string                 `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	CharacterId string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Tier        int32                  `protobuf:"varint,4,opt,name=tier,proto3" json:"tier,omitempty"`
+	Gold        int64                  `protobuf:"varint,5,opt,name=gold,proto3" json:"gold,omitempty"`
+	Items       []*ItemReward          `protobuf:"bytes,6,rep,name=items,proto3" json:"items,omitempty"`
+	// Inventory's idempotency keys of the grants (its ledger's references).
+	GrantIds      []string               `protobuf:"bytes,7,rep,name=grant_ids,json=grantIds,proto3" json:"grant_ids,omitempty"`
+	ClaimTime     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=claim_time,json=claimTime,proto3" json:"claim_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RewardClaim) Reset() {
+	*x = RewardClaim{}
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RewardClaim) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RewardClaim) ProtoMessage() {}
+
+func (x *RewardClaim) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RewardClaim.ProtoReflect.Descriptor instead.
+func (*RewardClaim) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RewardClaim) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *RewardClaim) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *RewardClaim) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *RewardClaim) GetTier() int32 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
+func (x *RewardClaim) GetGold() int64 {
+	if x != nil {
+		return x.Gold
+	}
+	return 0
+}
+
+func (x *RewardClaim) GetItems() []*ItemReward {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *RewardClaim) GetGrantIds() []string {
+	if x != nil {
+		return x.GrantIds
+	}
+	return nil
+}
+
+func (x *RewardClaim) GetClaimTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClaimTime
+	}
+	return nil
+}
+
+// LeaderboardEntry is one participant's place in an occurrence.
+type LeaderboardEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 for the most progress; ties share neither rank nor order: the earlier joiner comes first.
+	Rank          int64  `protobuf:"varint,1,opt,name=rank,proto3" json:"rank,omitempty"`
+	CharacterId   string `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	CharacterName string `protobuf:"bytes,3,opt,name=character_name,json=characterName,proto3" json:"character_name,omitempty"`
+	Progress      int64  `protobuf:"varint,4,opt,name=progress,proto3" json:"progress,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeaderboardEntry) Reset() {
+	*x = LeaderboardEntry{}
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaderboardEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaderboardEntry) ProtoMessage() {}
+
+func (x *LeaderboardEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_live_event_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaderboardEntry.ProtoReflect.Descriptor instead.
+func (*LeaderboardEntry) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_live_event_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *LeaderboardEntry) GetRank() int64 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *LeaderboardEntry) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *LeaderboardEntry) GetCharacterName() string {
+	if x != nil {
+		return x.CharacterName
+	}
+	return ""
+}
+
+func (x *LeaderboardEntry) GetProgress() int64 {
+	if x != nil {
+		return x.Progress
+	}
+	return 0
+}
+
 var File_chaos_liveops_v1_live_event_proto protoreflect.FileDescriptor
 
 const file_chaos_liveops_v1_live_event_proto_rawDesc = "" +
 	"\n" +
-	"!chaos/liveops/v1/live_event.proto\x12\x10chaos.liveops.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x01\n" +
+	"!chaos/liveops/v1/live_event.proto\x12\x10chaos.liveops.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bchaos/combat/v1/spell.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"}\n" +
+	"\x04Goal\x12:\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1a.chaos.liveops.v1.GoalKindB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x129\n" +
+	"\x06school\x18\x02 \x01(\x0e2\x17.chaos.combat.v1.SchoolB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06school\"d\n" +
 	"\n" +
-	"RewardTier\x12\x1b\n" +
-	"\x04tier\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x01R\x04tier\x12%\n" +
-	"\tthreshold\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\tthreshold\x12\x1b\n" +
-	"\x04gold\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x04gold\x128\n" +
-	"\x13item_definition_ids\x18\x04 \x03(\tB\b\xbaH\x05\x92\x01\x02\x10\n" +
-	"R\x11itemDefinitionIds\"\xfb\x02\n" +
+	"ItemReward\x12.\n" +
+	"\rdefinition_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fdefinitionId\x12&\n" +
+	"\bquantity\x18\x02 \x01(\x03B\n" +
+	"\xbaH\a\"\x05\x18\xe8\a \x00R\bquantity\"\xae\x01\n" +
+	"\n" +
+	"RewardTier\x12\x12\n" +
+	"\x04tier\x18\x01 \x01(\x05R\x04tier\x12+\n" +
+	"\tthreshold\x18\x02 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03 \x00R\tthreshold\x12!\n" +
+	"\x04gold\x18\x03 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03(\x00R\x04gold\x12<\n" +
+	"\x05items\x18\x04 \x03(\v2\x1c.chaos.liveops.v1.ItemRewardB\b\xbaH\x05\x92\x01\x02\x10\n" +
+	"R\x05items\"\x90\x01\n" +
+	"\n" +
+	"Recurrence\x12\x1d\n" +
+	"\x04cron\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04cron\x12$\n" +
+	"\ttime_zone\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x12=\n" +
+	"\bduration\x18\x03 \x01(\v2\x19.google.protobuf.DurationB\x06\xbaH\x03\xc8\x01\x01R\bduration\"\xca\x01\n" +
+	"\bSchedule\x12A\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\tstartTime\x12=\n" +
+	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\aendTime\x12<\n" +
+	"\n" +
+	"recurrence\x18\x03 \x01(\v2\x1c.chaos.liveops.v1.RecurrenceR\n" +
+	"recurrence\"\xcd\x03\n" +
 	"\tLiveEvent\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription\x12=\n" +
-	"\tobjective\x18\x04 \x01(\x0e2\x1f.chaos.liveops.v1.ObjectiveKindR\tobjective\x122\n" +
-	"\x05tiers\x18\x05 \x03(\v2\x1c.chaos.liveops.v1.RewardTierR\x05tiers\x129\n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12*\n" +
+	"\x04goal\x18\x04 \x01(\v2\x16.chaos.liveops.v1.GoalR\x04goal\x122\n" +
+	"\x05tiers\x18\x05 \x03(\v2\x1c.chaos.liveops.v1.RewardTierR\x05tiers\x126\n" +
+	"\bschedule\x18\x06 \x01(\v2\x1a.chaos.liveops.v1.ScheduleR\bschedule\x126\n" +
+	"\x05state\x18\a \x01(\x0e2 .chaos.liveops.v1.LiveEventStateR\x05state\x12#\n" +
+	"\rcancel_reason\x18\b \x01(\tR\fcancelReason\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\xc1\x01\n" +
+	"\x11LiveEventInstance\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x129\n" +
 	"\n" +
-	"start_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
-	"\bend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x126\n" +
-	"\x05state\x18\b \x01(\x0e2 .chaos.liveops.v1.LiveEventStateR\x05state\"\xc7\x01\n" +
-	"\rParticipation\x12\x19\n" +
-	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12\x1a\n" +
-	"\bprogress\x18\x03 \x01(\x03R\bprogress\x12#\n" +
-	"\rclaimed_tiers\x18\x04 \x03(\x05R\fclaimedTiers\x127\n" +
-	"\tjoin_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bjoinTime*\xab\x01\n" +
+	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"\x8d\x02\n" +
+	"\rParticipation\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12!\n" +
+	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x12\x1a\n" +
+	"\bprogress\x18\x04 \x01(\x03R\bprogress\x12#\n" +
+	"\rreached_tiers\x18\x05 \x03(\x05R\freachedTiers\x12#\n" +
+	"\rclaimed_tiers\x18\x06 \x03(\x05R\fclaimedTiers\x127\n" +
+	"\tjoin_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bjoinTime\"\xa0\x02\n" +
+	"\vRewardClaim\x12\x1f\n" +
+	"\vinstance_id\x18\x01 \x01(\tR\n" +
+	"instanceId\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12!\n" +
+	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x12\x12\n" +
+	"\x04tier\x18\x04 \x01(\x05R\x04tier\x12\x12\n" +
+	"\x04gold\x18\x05 \x01(\x03R\x04gold\x122\n" +
+	"\x05items\x18\x06 \x03(\v2\x1c.chaos.liveops.v1.ItemRewardR\x05items\x12\x1b\n" +
+	"\tgrant_ids\x18\a \x03(\tR\bgrantIds\x129\n" +
+	"\n" +
+	"claim_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tclaimTime\"\x8c\x01\n" +
+	"\x10LeaderboardEntry\x12\x12\n" +
+	"\x04rank\x18\x01 \x01(\x03R\x04rank\x12!\n" +
+	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12%\n" +
+	"\x0echaracter_name\x18\x03 \x01(\tR\rcharacterName\x12\x1a\n" +
+	"\bprogress\x18\x04 \x01(\x03R\bprogress*\xab\x01\n" +
 	"\x0eLiveEventState\x12 \n" +
 	"\x1cLIVE_EVENT_STATE_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aLIVE_EVENT_STATE_SCHEDULED\x10\x01\x12\x1b\n" +
 	"\x17LIVE_EVENT_STATE_ACTIVE\x10\x02\x12\x1a\n" +
 	"\x16LIVE_EVENT_STATE_ENDED\x10\x03\x12\x1e\n" +
-	"\x1aLIVE_EVENT_STATE_CANCELLED\x10\x04*\x9f\x01\n" +
-	"\rObjectiveKind\x12\x1e\n" +
-	"\x1aOBJECTIVE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
-	"\x16OBJECTIVE_KIND_DEFEATS\x10\x01\x12\x18\n" +
-	"\x14OBJECTIVE_KIND_CASTS\x10\x02\x12\x1d\n" +
-	"\x19OBJECTIVE_KIND_MATCH_WINS\x10\x03\x12\x19\n" +
-	"\x15OBJECTIVE_KIND_TRADES\x10\x04B\xb7\x01\n" +
+	"\x1aLIVE_EVENT_STATE_CANCELLED\x10\x04*u\n" +
+	"\bGoalKind\x12\x19\n" +
+	"\x15GOAL_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11GOAL_KIND_DEFEATS\x10\x01\x12\x19\n" +
+	"\x15GOAL_KIND_SPELL_CASTS\x10\x02\x12\x1c\n" +
+	"\x18GOAL_KIND_TRADES_SETTLED\x10\x03B\xb7\x01\n" +
 	"\x14com.chaos.liveops.v1B\x0eLiveEventProtoP\x01Z-chaos.world/gen/go/chaos/liveops/v1;liveopsv1\xa2\x02\x03CLX\xaa\x02\x10Chaos.Liveops.V1\xca\x02\x10Chaos\\Liveops\\V1\xe2\x02\x1cChaos\\Liveops\\V1\\GPBMetadata\xea\x02\x12Chaos::Liveops::V1b\x06proto3"
 
 var (
@@ -443,27 +1014,48 @@ func file_chaos_liveops_v1_live_event_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_liveops_v1_live_event_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chaos_liveops_v1_live_event_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_chaos_liveops_v1_live_event_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_chaos_liveops_v1_live_event_proto_goTypes = []any{
 	(LiveEventState)(0),           // 0: chaos.liveops.v1.LiveEventState
-	(ObjectiveKind)(0),            // 1: chaos.liveops.v1.ObjectiveKind
-	(*RewardTier)(nil),            // 2: chaos.liveops.v1.RewardTier
-	(*LiveEvent)(nil),             // 3: chaos.liveops.v1.LiveEvent
-	(*Participation)(nil),         // 4: chaos.liveops.v1.Participation
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(GoalKind)(0),                 // 1: chaos.liveops.v1.GoalKind
+	(*Goal)(nil),                  // 2: chaos.liveops.v1.Goal
+	(*ItemReward)(nil),            // 3: chaos.liveops.v1.ItemReward
+	(*RewardTier)(nil),            // 4: chaos.liveops.v1.RewardTier
+	(*Recurrence)(nil),            // 5: chaos.liveops.v1.Recurrence
+	(*Schedule)(nil),              // 6: chaos.liveops.v1.Schedule
+	(*LiveEvent)(nil),             // 7: chaos.liveops.v1.LiveEvent
+	(*LiveEventInstance)(nil),     // 8: chaos.liveops.v1.LiveEventInstance
+	(*Participation)(nil),         // 9: chaos.liveops.v1.Participation
+	(*RewardClaim)(nil),           // 10: chaos.liveops.v1.RewardClaim
+	(*LeaderboardEntry)(nil),      // 11: chaos.liveops.v1.LeaderboardEntry
+	(v1.School)(0),                // 12: chaos.combat.v1.School
+	(*durationpb.Duration)(nil),   // 13: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_chaos_liveops_v1_live_event_proto_depIdxs = []int32{
-	1, // 0: chaos.liveops.v1.LiveEvent.objective:type_name -> chaos.liveops.v1.ObjectiveKind
-	2, // 1: chaos.liveops.v1.LiveEvent.tiers:type_name -> chaos.liveops.v1.RewardTier
-	5, // 2: chaos.liveops.v1.LiveEvent.start_time:type_name -> google.protobuf.Timestamp
-	5, // 3: chaos.liveops.v1.LiveEvent.end_time:type_name -> google.protobuf.Timestamp
-	0, // 4: chaos.liveops.v1.LiveEvent.state:type_name -> chaos.liveops.v1.LiveEventState
-	5, // 5: chaos.liveops.v1.Participation.join_time:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	1,  // 0: chaos.liveops.v1.Goal.kind:type_name -> chaos.liveops.v1.GoalKind
+	12, // 1: chaos.liveops.v1.Goal.school:type_name -> chaos.combat.v1.School
+	3,  // 2: chaos.liveops.v1.RewardTier.items:type_name -> chaos.liveops.v1.ItemReward
+	13, // 3: chaos.liveops.v1.Recurrence.duration:type_name -> google.protobuf.Duration
+	14, // 4: chaos.liveops.v1.Schedule.start_time:type_name -> google.protobuf.Timestamp
+	14, // 5: chaos.liveops.v1.Schedule.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 6: chaos.liveops.v1.Schedule.recurrence:type_name -> chaos.liveops.v1.Recurrence
+	2,  // 7: chaos.liveops.v1.LiveEvent.goal:type_name -> chaos.liveops.v1.Goal
+	4,  // 8: chaos.liveops.v1.LiveEvent.tiers:type_name -> chaos.liveops.v1.RewardTier
+	6,  // 9: chaos.liveops.v1.LiveEvent.schedule:type_name -> chaos.liveops.v1.Schedule
+	0,  // 10: chaos.liveops.v1.LiveEvent.state:type_name -> chaos.liveops.v1.LiveEventState
+	14, // 11: chaos.liveops.v1.LiveEvent.create_time:type_name -> google.protobuf.Timestamp
+	14, // 12: chaos.liveops.v1.LiveEvent.update_time:type_name -> google.protobuf.Timestamp
+	14, // 13: chaos.liveops.v1.LiveEventInstance.start_time:type_name -> google.protobuf.Timestamp
+	14, // 14: chaos.liveops.v1.LiveEventInstance.end_time:type_name -> google.protobuf.Timestamp
+	14, // 15: chaos.liveops.v1.Participation.join_time:type_name -> google.protobuf.Timestamp
+	3,  // 16: chaos.liveops.v1.RewardClaim.items:type_name -> chaos.liveops.v1.ItemReward
+	14, // 17: chaos.liveops.v1.RewardClaim.claim_time:type_name -> google.protobuf.Timestamp
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_chaos_liveops_v1_live_event_proto_init() }
@@ -477,7 +1069,7 @@ func file_chaos_liveops_v1_live_event_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_liveops_v1_live_event_proto_rawDesc), len(file_chaos_liveops_v1_live_event_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   3,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -10,7 +10,6 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -25,8 +24,12 @@ const (
 
 // ListLiveEventsRequest optionally filters by state.
 type ListLiveEventsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	State         LiveEventState         `protobuf:"varint,1,opt,name=state,proto3,enum=chaos.liveops.v1.LiveEventState" json:"state,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only events in this state; all when unspecified.
+	State LiveEventState `protobuf:"varint,1,opt,name=state,proto3,enum=chaos.liveops.v1.LiveEventState" json:"state,omitempty"`
+	// At most this many (default 20).
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -68,10 +71,26 @@ func (x *ListLiveEventsRequest) GetState() LiveEventState {
 	return LiveEventState_LIVE_EVENT_STATE_UNSPECIFIED
 }
 
-// ListLiveEventsResponse holds the events.
+func (x *ListLiveEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListLiveEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListLiveEventsResponse holds a page of events.
 type ListLiveEventsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Events        []*LiveEvent           `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Events []*LiveEvent           `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -111,6 +130,13 @@ func (x *ListLiveEventsResponse) GetEvents() []*LiveEvent {
 		return x.Events
 	}
 	return nil
+}
+
+func (x *ListLiveEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // GetLiveEventRequest names the event.
@@ -160,10 +186,12 @@ func (x *GetLiveEventRequest) GetEventId() string {
 
 // GetLiveEventResponse is the event.
 type GetLiveEventResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Event         *LiveEvent             `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Event *LiveEvent             `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	// The occurrence running now, else the next one; absent when none is left (or the event was cancelled before it).
+	CurrentInstance *LiveEventInstance `protobuf:"bytes,2,opt,name=current_instance,json=currentInstance,proto3" json:"current_instance,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *GetLiveEventResponse) Reset() {
@@ -203,7 +231,14 @@ func (x *GetLiveEventResponse) GetEvent() *LiveEvent {
 	return nil
 }
 
-// JoinLiveEventRequest names the event and character.
+func (x *GetLiveEventResponse) GetCurrentInstance() *LiveEventInstance {
+	if x != nil {
+		return x.CurrentInstance
+	}
+	return nil
+}
+
+// JoinLiveEventRequest names the event and the caller's character.
 type JoinLiveEventRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
@@ -256,10 +291,11 @@ func (x *JoinLiveEventRequest) GetCharacterId() string {
 	return ""
 }
 
-// JoinLiveEventResponse is the new participation.
+// JoinLiveEventResponse is the participation in the running occurrence.
 type JoinLiveEventResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Participation *Participation         `protobuf:"bytes,1,opt,name=participation,proto3" json:"participation,omitempty"`
+	Instance      *LiveEventInstance     `protobuf:"bytes,2,opt,name=instance,proto3" json:"instance,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -301,10 +337,17 @@ func (x *JoinLiveEventResponse) GetParticipation() *Participation {
 	return nil
 }
 
-// GetParticipationRequest names the event and character.
+func (x *JoinLiveEventResponse) GetInstance() *LiveEventInstance {
+	if x != nil {
+		return x.Instance
+	}
+	return nil
+}
+
+// GetParticipationRequest names the occurrence and character.
 type GetParticipationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
 	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -340,9 +383,9 @@ func (*GetParticipationRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{6}
 }
 
-func (x *GetParticipationRequest) GetEventId() string {
+func (x *GetParticipationRequest) GetInstanceId() string {
 	if x != nil {
-		return x.EventId
+		return x.InstanceId
 	}
 	return ""
 }
@@ -402,7 +445,7 @@ func (x *GetParticipationResponse) GetParticipation() *Participation {
 // ClaimRewardRequest names the tier.
 type ClaimRewardRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	InstanceId    string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
 	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
 	Tier          int32                  `protobuf:"varint,3,opt,name=tier,proto3" json:"tier,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -439,9 +482,9 @@ func (*ClaimRewardRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{8}
 }
 
-func (x *ClaimRewardRequest) GetEventId() string {
+func (x *ClaimRewardRequest) GetInstanceId() string {
 	if x != nil {
-		return x.EventId
+		return x.InstanceId
 	}
 	return ""
 }
@@ -460,10 +503,10 @@ func (x *ClaimRewardRequest) GetTier() int32 {
 	return 0
 }
 
-// ClaimRewardResponse is the participation afterwards.
+// ClaimRewardResponse is the claim (the first one, when repeated).
 type ClaimRewardResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Participation *Participation         `protobuf:"bytes,1,opt,name=participation,proto3" json:"participation,omitempty"`
+	Claim         *RewardClaim           `protobuf:"bytes,1,opt,name=claim,proto3" json:"claim,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -498,29 +541,145 @@ func (*ClaimRewardResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *ClaimRewardResponse) GetParticipation() *Participation {
+func (x *ClaimRewardResponse) GetClaim() *RewardClaim {
 	if x != nil {
-		return x.Participation
+		return x.Claim
 	}
 	return nil
 }
 
+// ListLeaderboardRequest names the occurrence.
+type ListLeaderboardRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	InstanceId string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`
+	// At most this many (default 20).
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLeaderboardRequest) Reset() {
+	*x = ListLeaderboardRequest{}
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLeaderboardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLeaderboardRequest) ProtoMessage() {}
+
+func (x *ListLeaderboardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLeaderboardRequest.ProtoReflect.Descriptor instead.
+func (*ListLeaderboardRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListLeaderboardRequest) GetInstanceId() string {
+	if x != nil {
+		return x.InstanceId
+	}
+	return ""
+}
+
+func (x *ListLeaderboardRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListLeaderboardRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListLeaderboardResponse is a page of the ranking.
+type ListLeaderboardResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Entries []*LeaderboardEntry    `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLeaderboardResponse) Reset() {
+	*x = ListLeaderboardResponse{}
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLeaderboardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLeaderboardResponse) ProtoMessage() {}
+
+func (x *ListLeaderboardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLeaderboardResponse.ProtoReflect.Descriptor instead.
+func (*ListLeaderboardResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListLeaderboardResponse) GetEntries() []*LeaderboardEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ListLeaderboardResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // CreateLiveEventRequest describes the event.
 type CreateLiveEventRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Title         string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
-	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	Objective     ObjectiveKind          `protobuf:"varint,3,opt,name=objective,proto3,enum=chaos.liveops.v1.ObjectiveKind" json:"objective,omitempty"`
-	Tiers         []*RewardTier          `protobuf:"bytes,4,rep,name=tiers,proto3" json:"tiers,omitempty"`
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Title       string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	Description string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	Goal        *Goal                  `protobuf:"bytes,3,opt,name=goal,proto3" json:"goal,omitempty"`
+	// Lowest threshold first.
+	Tiers         []*RewardTier `protobuf:"bytes,4,rep,name=tiers,proto3" json:"tiers,omitempty"`
+	Schedule      *Schedule     `protobuf:"bytes,5,opt,name=schedule,proto3" json:"schedule,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateLiveEventRequest) Reset() {
 	*x = CreateLiveEventRequest{}
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[10]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -532,7 +691,7 @@ func (x *CreateLiveEventRequest) String() string {
 func (*CreateLiveEventRequest) ProtoMessage() {}
 
 func (x *CreateLiveEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[10]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -545,7 +704,7 @@ func (x *CreateLiveEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLiveEventRequest.ProtoReflect.Descriptor instead.
 func (*CreateLiveEventRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{10}
+	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateLiveEventRequest) GetTitle() string {
@@ -562,11 +721,11 @@ func (x *CreateLiveEventRequest) GetDescription() string {
 	return ""
 }
 
-func (x *CreateLiveEventRequest) GetObjective() ObjectiveKind {
+func (x *CreateLiveEventRequest) GetGoal() *Goal {
 	if x != nil {
-		return x.Objective
+		return x.Goal
 	}
-	return ObjectiveKind_OBJECTIVE_KIND_UNSPECIFIED
+	return nil
 }
 
 func (x *CreateLiveEventRequest) GetTiers() []*RewardTier {
@@ -576,16 +735,9 @@ func (x *CreateLiveEventRequest) GetTiers() []*RewardTier {
 	return nil
 }
 
-func (x *CreateLiveEventRequest) GetStartTime() *timestamppb.Timestamp {
+func (x *CreateLiveEventRequest) GetSchedule() *Schedule {
 	if x != nil {
-		return x.StartTime
-	}
-	return nil
-}
-
-func (x *CreateLiveEventRequest) GetEndTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.EndTime
+		return x.Schedule
 	}
 	return nil
 }
@@ -600,7 +752,7 @@ type CreateLiveEventResponse struct {
 
 func (x *CreateLiveEventResponse) Reset() {
 	*x = CreateLiveEventResponse{}
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[11]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -612,7 +764,7 @@ func (x *CreateLiveEventResponse) String() string {
 func (*CreateLiveEventResponse) ProtoMessage() {}
 
 func (x *CreateLiveEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[11]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -625,7 +777,7 @@ func (x *CreateLiveEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLiveEventResponse.ProtoReflect.Descriptor instead.
 func (*CreateLiveEventResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{11}
+	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateLiveEventResponse) GetEvent() *LiveEvent {
@@ -635,21 +787,22 @@ func (x *CreateLiveEventResponse) GetEvent() *LiveEvent {
 	return nil
 }
 
-// UpdateLiveEventRequest replaces a scheduled event's description, tiers and schedule.
+// UpdateLiveEventRequest replaces an event's title, description, tiers and schedule.
 type UpdateLiveEventRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EventId       string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	Tiers         []*RewardTier          `protobuf:"bytes,3,rep,name=tiers,proto3" json:"tiers,omitempty"`
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	EventId     string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Title       string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Description string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// Lowest threshold first.
+	Tiers         []*RewardTier `protobuf:"bytes,4,rep,name=tiers,proto3" json:"tiers,omitempty"`
+	Schedule      *Schedule     `protobuf:"bytes,5,opt,name=schedule,proto3" json:"schedule,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateLiveEventRequest) Reset() {
 	*x = UpdateLiveEventRequest{}
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[12]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +814,7 @@ func (x *UpdateLiveEventRequest) String() string {
 func (*UpdateLiveEventRequest) ProtoMessage() {}
 
 func (x *UpdateLiveEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[12]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,12 +827,19 @@ func (x *UpdateLiveEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateLiveEventRequest.ProtoReflect.Descriptor instead.
 func (*UpdateLiveEventRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{12}
+	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateLiveEventRequest) GetEventId() string {
 	if x != nil {
 		return x.EventId
+	}
+	return ""
+}
+
+func (x *UpdateLiveEventRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
 	}
 	return ""
 }
@@ -698,16 +858,9 @@ func (x *UpdateLiveEventRequest) GetTiers() []*RewardTier {
 	return nil
 }
 
-func (x *UpdateLiveEventRequest) GetStartTime() *timestamppb.Timestamp {
+func (x *UpdateLiveEventRequest) GetSchedule() *Schedule {
 	if x != nil {
-		return x.StartTime
-	}
-	return nil
-}
-
-func (x *UpdateLiveEventRequest) GetEndTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.EndTime
+		return x.Schedule
 	}
 	return nil
 }
@@ -722,7 +875,7 @@ type UpdateLiveEventResponse struct {
 
 func (x *UpdateLiveEventResponse) Reset() {
 	*x = UpdateLiveEventResponse{}
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[13]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -734,7 +887,7 @@ func (x *UpdateLiveEventResponse) String() string {
 func (*UpdateLiveEventResponse) ProtoMessage() {}
 
 func (x *UpdateLiveEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[13]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -747,7 +900,7 @@ func (x *UpdateLiveEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateLiveEventResponse.ProtoReflect.Descriptor instead.
 func (*UpdateLiveEventResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{13}
+	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateLiveEventResponse) GetEvent() *LiveEvent {
@@ -768,7 +921,7 @@ type CancelLiveEventRequest struct {
 
 func (x *CancelLiveEventRequest) Reset() {
 	*x = CancelLiveEventRequest{}
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[14]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -780,7 +933,7 @@ func (x *CancelLiveEventRequest) String() string {
 func (*CancelLiveEventRequest) ProtoMessage() {}
 
 func (x *CancelLiveEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[14]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -793,7 +946,7 @@ func (x *CancelLiveEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelLiveEventRequest.ProtoReflect.Descriptor instead.
 func (*CancelLiveEventRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{14}
+	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CancelLiveEventRequest) GetEventId() string {
@@ -820,7 +973,7 @@ type CancelLiveEventResponse struct {
 
 func (x *CancelLiveEventResponse) Reset() {
 	*x = CancelLiveEventResponse{}
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[15]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -832,7 +985,7 @@ func (x *CancelLiveEventResponse) String() string {
 func (*CancelLiveEventResponse) ProtoMessage() {}
 
 func (x *CancelLiveEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[15]
+	mi := &file_chaos_liveops_v1_liveops_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -845,7 +998,7 @@ func (x *CancelLiveEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelLiveEventResponse.ProtoReflect.Descriptor instead.
 func (*CancelLiveEventResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{15}
+	return file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CancelLiveEventResponse) GetEvent() *LiveEvent {
@@ -859,65 +1012,79 @@ var File_chaos_liveops_v1_liveops_service_proto protoreflect.FileDescriptor
 
 const file_chaos_liveops_v1_liveops_service_proto_rawDesc = "" +
 	"\n" +
-	"&chaos/liveops/v1/liveops_service.proto\x12\x10chaos.liveops.v1\x1a\x1bbuf/validate/validate.proto\x1a!chaos/liveops/v1/live_event.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Y\n" +
+	"&chaos/liveops/v1/liveops_service.proto\x12\x10chaos.liveops.v1\x1a\x1bbuf/validate/validate.proto\x1a!chaos/liveops/v1/live_event.proto\"\xaa\x01\n" +
 	"\x15ListLiveEventsRequest\x12@\n" +
-	"\x05state\x18\x01 \x01(\x0e2 .chaos.liveops.v1.LiveEventStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05state\"M\n" +
+	"\x05state\x18\x01 \x01(\x0e2 .chaos.liveops.v1.LiveEventStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05state\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"u\n" +
 	"\x16ListLiveEventsResponse\x123\n" +
-	"\x06events\x18\x01 \x03(\v2\x1b.chaos.liveops.v1.LiveEventR\x06events\":\n" +
+	"\x06events\x18\x01 \x03(\v2\x1b.chaos.liveops.v1.LiveEventR\x06events\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\":\n" +
 	"\x13GetLiveEventRequest\x12#\n" +
-	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\"I\n" +
+	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\"\x99\x01\n" +
 	"\x14GetLiveEventResponse\x121\n" +
-	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\"h\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\x12N\n" +
+	"\x10current_instance\x18\x02 \x01(\v2#.chaos.liveops.v1.LiveEventInstanceR\x0fcurrentInstance\"h\n" +
 	"\x14JoinLiveEventRequest\x12#\n" +
 	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\x12+\n" +
-	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"^\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"\x9f\x01\n" +
 	"\x15JoinLiveEventResponse\x12E\n" +
-	"\rparticipation\x18\x01 \x01(\v2\x1f.chaos.liveops.v1.ParticipationR\rparticipation\"k\n" +
-	"\x17GetParticipationRequest\x12#\n" +
-	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\x12+\n" +
+	"\rparticipation\x18\x01 \x01(\v2\x1f.chaos.liveops.v1.ParticipationR\rparticipation\x12?\n" +
+	"\binstance\x18\x02 \x01(\v2#.chaos.liveops.v1.LiveEventInstanceR\binstance\"q\n" +
+	"\x17GetParticipationRequest\x12)\n" +
+	"\vinstance_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"instanceId\x12+\n" +
 	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"a\n" +
 	"\x18GetParticipationResponse\x12E\n" +
-	"\rparticipation\x18\x01 \x01(\v2\x1f.chaos.liveops.v1.ParticipationR\rparticipation\"\x83\x01\n" +
-	"\x12ClaimRewardRequest\x12#\n" +
-	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\x12+\n" +
-	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12\x1b\n" +
-	"\x04tier\x18\x03 \x01(\x05B\a\xbaH\x04\x1a\x02(\x01R\x04tier\"\\\n" +
-	"\x13ClaimRewardResponse\x12E\n" +
-	"\rparticipation\x18\x01 \x01(\v2\x1f.chaos.liveops.v1.ParticipationR\rparticipation\"\xf2\x02\n" +
+	"\rparticipation\x18\x01 \x01(\v2\x1f.chaos.liveops.v1.ParticipationR\rparticipation\"\x8b\x01\n" +
+	"\x12ClaimRewardRequest\x12)\n" +
+	"\vinstance_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"instanceId\x12+\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12\x1d\n" +
+	"\x04tier\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
+	"(\x01R\x04tier\"J\n" +
+	"\x13ClaimRewardResponse\x123\n" +
+	"\x05claim\x18\x01 \x01(\v2\x1d.chaos.liveops.v1.RewardClaimR\x05claim\"\x94\x01\n" +
+	"\x16ListLeaderboardRequest\x12)\n" +
+	"\vinstance_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"instanceId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x7f\n" +
+	"\x17ListLeaderboardResponse\x12<\n" +
+	"\aentries\x18\x01 \x03(\v2\".chaos.liveops.v1.LeaderboardEntryR\aentries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x97\x02\n" +
 	"\x16CreateLiveEventRequest\x12\x1f\n" +
 	"\x05title\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x03\x18dR\x05title\x12*\n" +
-	"\vdescription\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12I\n" +
-	"\tobjective\x18\x03 \x01(\x0e2\x1f.chaos.liveops.v1.ObjectiveKindB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\tobjective\x12>\n" +
-	"\x05tiers\x18\x04 \x03(\v2\x1c.chaos.liveops.v1.RewardTierB\n" +
-	"\xbaH\a\x92\x01\x04\b\x01\x10\n" +
-	"R\x05tiers\x12A\n" +
-	"\n" +
-	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\tstartTime\x12=\n" +
-	"\bend_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\aendTime\"L\n" +
+	"\vdescription\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x122\n" +
+	"\x04goal\x18\x03 \x01(\v2\x16.chaos.liveops.v1.GoalB\x06\xbaH\x03\xc8\x01\x01R\x04goal\x12<\n" +
+	"\x05tiers\x18\x04 \x03(\v2\x1c.chaos.liveops.v1.RewardTierB\b\xbaH\x05\x92\x01\x02\x10\n" +
+	"R\x05tiers\x12>\n" +
+	"\bschedule\x18\x05 \x01(\v2\x1a.chaos.liveops.v1.ScheduleB\x06\xbaH\x03\xc8\x01\x01R\bschedule\"L\n" +
 	"\x17CreateLiveEventResponse\x121\n" +
-	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\"\x99\x02\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\"\x88\x02\n" +
 	"\x16UpdateLiveEventRequest\x12#\n" +
-	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\x12*\n" +
-	"\vdescription\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12<\n" +
-	"\x05tiers\x18\x03 \x03(\v2\x1c.chaos.liveops.v1.RewardTierB\b\xbaH\x05\x92\x01\x02\x10\n" +
-	"R\x05tiers\x129\n" +
-	"\n" +
-	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
-	"\bend_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"L\n" +
+	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\x12\x1f\n" +
+	"\x05title\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x03\x18dR\x05title\x12*\n" +
+	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12<\n" +
+	"\x05tiers\x18\x04 \x03(\v2\x1c.chaos.liveops.v1.RewardTierB\b\xbaH\x05\x92\x01\x02\x10\n" +
+	"R\x05tiers\x12>\n" +
+	"\bschedule\x18\x05 \x01(\v2\x1a.chaos.liveops.v1.ScheduleB\x06\xbaH\x03\xc8\x01\x01R\bschedule\"L\n" +
 	"\x17UpdateLiveEventResponse\x121\n" +
 	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\"_\n" +
 	"\x16CancelLiveEventRequest\x12#\n" +
 	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\x12 \n" +
 	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"L\n" +
 	"\x17CancelLiveEventResponse\x121\n" +
-	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event2\xb5\x06\n" +
-	"\x0eLiveopsService\x12c\n" +
-	"\x0eListLiveEvents\x12'.chaos.liveops.v1.ListLiveEventsRequest\x1a(.chaos.liveops.v1.ListLiveEventsResponse\x12]\n" +
-	"\fGetLiveEvent\x12%.chaos.liveops.v1.GetLiveEventRequest\x1a&.chaos.liveops.v1.GetLiveEventResponse\x12`\n" +
-	"\rJoinLiveEvent\x12&.chaos.liveops.v1.JoinLiveEventRequest\x1a'.chaos.liveops.v1.JoinLiveEventResponse\x12i\n" +
-	"\x10GetParticipation\x12).chaos.liveops.v1.GetParticipationRequest\x1a*.chaos.liveops.v1.GetParticipationResponse\x12Z\n" +
-	"\vClaimReward\x12$.chaos.liveops.v1.ClaimRewardRequest\x1a%.chaos.liveops.v1.ClaimRewardResponse\x12f\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event2\xb6\a\n" +
+	"\x0eLiveopsService\x12h\n" +
+	"\x0eListLiveEvents\x12'.chaos.liveops.v1.ListLiveEventsRequest\x1a(.chaos.liveops.v1.ListLiveEventsResponse\"\x03\x90\x02\x01\x12b\n" +
+	"\fGetLiveEvent\x12%.chaos.liveops.v1.GetLiveEventRequest\x1a&.chaos.liveops.v1.GetLiveEventResponse\"\x03\x90\x02\x01\x12`\n" +
+	"\rJoinLiveEvent\x12&.chaos.liveops.v1.JoinLiveEventRequest\x1a'.chaos.liveops.v1.JoinLiveEventResponse\x12n\n" +
+	"\x10GetParticipation\x12).chaos.liveops.v1.GetParticipationRequest\x1a*.chaos.liveops.v1.GetParticipationResponse\"\x03\x90\x02\x01\x12_\n" +
+	"\vClaimReward\x12$.chaos.liveops.v1.ClaimRewardRequest\x1a%.chaos.liveops.v1.ClaimRewardResponse\"\x03\x90\x02\x02\x12k\n" +
+	"\x0fListLeaderboard\x12(.chaos.liveops.v1.ListLeaderboardRequest\x1a).chaos.liveops.v1.ListLeaderboardResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\x0fCreateLiveEvent\x12(.chaos.liveops.v1.CreateLiveEventRequest\x1a).chaos.liveops.v1.CreateLiveEventResponse\x12f\n" +
 	"\x0fUpdateLiveEvent\x12(.chaos.liveops.v1.UpdateLiveEventRequest\x1a).chaos.liveops.v1.UpdateLiveEventResponse\x12f\n" +
 	"\x0fCancelLiveEvent\x12(.chaos.liveops.v1.CancelLiveEventRequest\x1a).chaos.liveops.v1.CancelLiveEventResponseB\xbc\x01\n" +
@@ -935,7 +1102,7 @@ func file_chaos_liveops_v1_liveops_service_proto_rawDescGZIP() []byte {
 	return file_chaos_liveops_v1_liveops_service_proto_rawDescData
 }
 
-var file_chaos_liveops_v1_liveops_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_chaos_liveops_v1_liveops_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_chaos_liveops_v1_liveops_service_proto_goTypes = []any{
 	(*ListLiveEventsRequest)(nil),    // 0: chaos.liveops.v1.ListLiveEventsRequest
 	(*ListLiveEventsResponse)(nil),   // 1: chaos.liveops.v1.ListLiveEventsResponse
@@ -947,57 +1114,65 @@ var file_chaos_liveops_v1_liveops_service_proto_goTypes = []any{
 	(*GetParticipationResponse)(nil), // 7: chaos.liveops.v1.GetParticipationResponse
 	(*ClaimRewardRequest)(nil),       // 8: chaos.liveops.v1.ClaimRewardRequest
 	(*ClaimRewardResponse)(nil),      // 9: chaos.liveops.v1.ClaimRewardResponse
-	(*CreateLiveEventRequest)(nil),   // 10: chaos.liveops.v1.CreateLiveEventRequest
-	(*CreateLiveEventResponse)(nil),  // 11: chaos.liveops.v1.CreateLiveEventResponse
-	(*UpdateLiveEventRequest)(nil),   // 12: chaos.liveops.v1.UpdateLiveEventRequest
-	(*UpdateLiveEventResponse)(nil),  // 13: chaos.liveops.v1.UpdateLiveEventResponse
-	(*CancelLiveEventRequest)(nil),   // 14: chaos.liveops.v1.CancelLiveEventRequest
-	(*CancelLiveEventResponse)(nil),  // 15: chaos.liveops.v1.CancelLiveEventResponse
-	(LiveEventState)(0),              // 16: chaos.liveops.v1.LiveEventState
-	(*LiveEvent)(nil),                // 17: chaos.liveops.v1.LiveEvent
-	(*Participation)(nil),            // 18: chaos.liveops.v1.Participation
-	(ObjectiveKind)(0),               // 19: chaos.liveops.v1.ObjectiveKind
-	(*RewardTier)(nil),               // 20: chaos.liveops.v1.RewardTier
-	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
+	(*ListLeaderboardRequest)(nil),   // 10: chaos.liveops.v1.ListLeaderboardRequest
+	(*ListLeaderboardResponse)(nil),  // 11: chaos.liveops.v1.ListLeaderboardResponse
+	(*CreateLiveEventRequest)(nil),   // 12: chaos.liveops.v1.CreateLiveEventRequest
+	(*CreateLiveEventResponse)(nil),  // 13: chaos.liveops.v1.CreateLiveEventResponse
+	(*UpdateLiveEventRequest)(nil),   // 14: chaos.liveops.v1.UpdateLiveEventRequest
+	(*UpdateLiveEventResponse)(nil),  // 15: chaos.liveops.v1.UpdateLiveEventResponse
+	(*CancelLiveEventRequest)(nil),   // 16: chaos.liveops.v1.CancelLiveEventRequest
+	(*CancelLiveEventResponse)(nil),  // 17: chaos.liveops.v1.CancelLiveEventResponse
+	(LiveEventState)(0),              // 18: chaos.liveops.v1.LiveEventState
+	(*LiveEvent)(nil),                // 19: chaos.liveops.v1.LiveEvent
+	(*LiveEventInstance)(nil),        // 20: chaos.liveops.v1.LiveEventInstance
+	(*Participation)(nil),            // 21: chaos.liveops.v1.Participation
+	(*RewardClaim)(nil),              // 22: chaos.liveops.v1.RewardClaim
+	(*LeaderboardEntry)(nil),         // 23: chaos.liveops.v1.LeaderboardEntry
+	(*Goal)(nil),                     // 24: chaos.liveops.v1.Goal
+	(*RewardTier)(nil),               // 25: chaos.liveops.v1.RewardTier
+	(*Schedule)(nil),                 // 26: chaos.liveops.v1.Schedule
 }
 var file_chaos_liveops_v1_liveops_service_proto_depIdxs = []int32{
-	16, // 0: chaos.liveops.v1.ListLiveEventsRequest.state:type_name -> chaos.liveops.v1.LiveEventState
-	17, // 1: chaos.liveops.v1.ListLiveEventsResponse.events:type_name -> chaos.liveops.v1.LiveEvent
-	17, // 2: chaos.liveops.v1.GetLiveEventResponse.event:type_name -> chaos.liveops.v1.LiveEvent
-	18, // 3: chaos.liveops.v1.JoinLiveEventResponse.participation:type_name -> chaos.liveops.v1.Participation
-	18, // 4: chaos.liveops.v1.GetParticipationResponse.participation:type_name -> chaos.liveops.v1.Participation
-	18, // 5: chaos.liveops.v1.ClaimRewardResponse.participation:type_name -> chaos.liveops.v1.Participation
-	19, // 6: chaos.liveops.v1.CreateLiveEventRequest.objective:type_name -> chaos.liveops.v1.ObjectiveKind
-	20, // 7: chaos.liveops.v1.CreateLiveEventRequest.tiers:type_name -> chaos.liveops.v1.RewardTier
-	21, // 8: chaos.liveops.v1.CreateLiveEventRequest.start_time:type_name -> google.protobuf.Timestamp
-	21, // 9: chaos.liveops.v1.CreateLiveEventRequest.end_time:type_name -> google.protobuf.Timestamp
-	17, // 10: chaos.liveops.v1.CreateLiveEventResponse.event:type_name -> chaos.liveops.v1.LiveEvent
-	20, // 11: chaos.liveops.v1.UpdateLiveEventRequest.tiers:type_name -> chaos.liveops.v1.RewardTier
-	21, // 12: chaos.liveops.v1.UpdateLiveEventRequest.start_time:type_name -> google.protobuf.Timestamp
-	21, // 13: chaos.liveops.v1.UpdateLiveEventRequest.end_time:type_name -> google.protobuf.Timestamp
-	17, // 14: chaos.liveops.v1.UpdateLiveEventResponse.event:type_name -> chaos.liveops.v1.LiveEvent
-	17, // 15: chaos.liveops.v1.CancelLiveEventResponse.event:type_name -> chaos.liveops.v1.LiveEvent
-	0,  // 16: chaos.liveops.v1.LiveopsService.ListLiveEvents:input_type -> chaos.liveops.v1.ListLiveEventsRequest
-	2,  // 17: chaos.liveops.v1.LiveopsService.GetLiveEvent:input_type -> chaos.liveops.v1.GetLiveEventRequest
-	4,  // 18: chaos.liveops.v1.LiveopsService.JoinLiveEvent:input_type -> chaos.liveops.v1.JoinLiveEventRequest
-	6,  // 19: chaos.liveops.v1.LiveopsService.GetParticipation:input_type -> chaos.liveops.v1.GetParticipationRequest
-	8,  // 20: chaos.liveops.v1.LiveopsService.ClaimReward:input_type -> chaos.liveops.v1.ClaimRewardRequest
-	10, // 21: chaos.liveops.v1.LiveopsService.CreateLiveEvent:input_type -> chaos.liveops.v1.CreateLiveEventRequest
-	12, // 22: chaos.liveops.v1.LiveopsService.UpdateLiveEvent:input_type -> chaos.liveops.v1.UpdateLiveEventRequest
-	14, // 23: chaos.liveops.v1.LiveopsService.CancelLiveEvent:input_type -> chaos.liveops.v1.CancelLiveEventRequest
-	1,  // 24: chaos.liveops.v1.LiveopsService.ListLiveEvents:output_type -> chaos.liveops.v1.ListLiveEventsResponse
-	3,  // 25: chaos.liveops.v1.LiveopsService.GetLiveEvent:output_type -> chaos.liveops.v1.GetLiveEventResponse
-	5,  // 26: chaos.liveops.v1.LiveopsService.JoinLiveEvent:output_type -> chaos.liveops.v1.JoinLiveEventResponse
-	7,  // 27: chaos.liveops.v1.LiveopsService.GetParticipation:output_type -> chaos.liveops.v1.GetParticipationResponse
-	9,  // 28: chaos.liveops.v1.LiveopsService.ClaimReward:output_type -> chaos.liveops.v1.ClaimRewardResponse
-	11, // 29: chaos.liveops.v1.LiveopsService.CreateLiveEvent:output_type -> chaos.liveops.v1.CreateLiveEventResponse
-	13, // 30: chaos.liveops.v1.LiveopsService.UpdateLiveEvent:output_type -> chaos.liveops.v1.UpdateLiveEventResponse
-	15, // 31: chaos.liveops.v1.LiveopsService.CancelLiveEvent:output_type -> chaos.liveops.v1.CancelLiveEventResponse
-	24, // [24:32] is the sub-list for method output_type
-	16, // [16:24] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	18, // 0: chaos.liveops.v1.ListLiveEventsRequest.state:type_name -> chaos.liveops.v1.LiveEventState
+	19, // 1: chaos.liveops.v1.ListLiveEventsResponse.events:type_name -> chaos.liveops.v1.LiveEvent
+	19, // 2: chaos.liveops.v1.GetLiveEventResponse.event:type_name -> chaos.liveops.v1.LiveEvent
+	20, // 3: chaos.liveops.v1.GetLiveEventResponse.current_instance:type_name -> chaos.liveops.v1.LiveEventInstance
+	21, // 4: chaos.liveops.v1.JoinLiveEventResponse.participation:type_name -> chaos.liveops.v1.Participation
+	20, // 5: chaos.liveops.v1.JoinLiveEventResponse.instance:type_name -> chaos.liveops.v1.LiveEventInstance
+	21, // 6: chaos.liveops.v1.GetParticipationResponse.participation:type_name -> chaos.liveops.v1.Participation
+	22, // 7: chaos.liveops.v1.ClaimRewardResponse.claim:type_name -> chaos.liveops.v1.RewardClaim
+	23, // 8: chaos.liveops.v1.ListLeaderboardResponse.entries:type_name -> chaos.liveops.v1.LeaderboardEntry
+	24, // 9: chaos.liveops.v1.CreateLiveEventRequest.goal:type_name -> chaos.liveops.v1.Goal
+	25, // 10: chaos.liveops.v1.CreateLiveEventRequest.tiers:type_name -> chaos.liveops.v1.RewardTier
+	26, // 11: chaos.liveops.v1.CreateLiveEventRequest.schedule:type_name -> chaos.liveops.v1.Schedule
+	19, // 12: chaos.liveops.v1.CreateLiveEventResponse.event:type_name -> chaos.liveops.v1.LiveEvent
+	25, // 13: chaos.liveops.v1.UpdateLiveEventRequest.tiers:type_name -> chaos.liveops.v1.RewardTier
+	26, // 14: chaos.liveops.v1.UpdateLiveEventRequest.schedule:type_name -> chaos.liveops.v1.Schedule
+	19, // 15: chaos.liveops.v1.UpdateLiveEventResponse.event:type_name -> chaos.liveops.v1.LiveEvent
+	19, // 16: chaos.liveops.v1.CancelLiveEventResponse.event:type_name -> chaos.liveops.v1.LiveEvent
+	0,  // 17: chaos.liveops.v1.LiveopsService.ListLiveEvents:input_type -> chaos.liveops.v1.ListLiveEventsRequest
+	2,  // 18: chaos.liveops.v1.LiveopsService.GetLiveEvent:input_type -> chaos.liveops.v1.GetLiveEventRequest
+	4,  // 19: chaos.liveops.v1.LiveopsService.JoinLiveEvent:input_type -> chaos.liveops.v1.JoinLiveEventRequest
+	6,  // 20: chaos.liveops.v1.LiveopsService.GetParticipation:input_type -> chaos.liveops.v1.GetParticipationRequest
+	8,  // 21: chaos.liveops.v1.LiveopsService.ClaimReward:input_type -> chaos.liveops.v1.ClaimRewardRequest
+	10, // 22: chaos.liveops.v1.LiveopsService.ListLeaderboard:input_type -> chaos.liveops.v1.ListLeaderboardRequest
+	12, // 23: chaos.liveops.v1.LiveopsService.CreateLiveEvent:input_type -> chaos.liveops.v1.CreateLiveEventRequest
+	14, // 24: chaos.liveops.v1.LiveopsService.UpdateLiveEvent:input_type -> chaos.liveops.v1.UpdateLiveEventRequest
+	16, // 25: chaos.liveops.v1.LiveopsService.CancelLiveEvent:input_type -> chaos.liveops.v1.CancelLiveEventRequest
+	1,  // 26: chaos.liveops.v1.LiveopsService.ListLiveEvents:output_type -> chaos.liveops.v1.ListLiveEventsResponse
+	3,  // 27: chaos.liveops.v1.LiveopsService.GetLiveEvent:output_type -> chaos.liveops.v1.GetLiveEventResponse
+	5,  // 28: chaos.liveops.v1.LiveopsService.JoinLiveEvent:output_type -> chaos.liveops.v1.JoinLiveEventResponse
+	7,  // 29: chaos.liveops.v1.LiveopsService.GetParticipation:output_type -> chaos.liveops.v1.GetParticipationResponse
+	9,  // 30: chaos.liveops.v1.LiveopsService.ClaimReward:output_type -> chaos.liveops.v1.ClaimRewardResponse
+	11, // 31: chaos.liveops.v1.LiveopsService.ListLeaderboard:output_type -> chaos.liveops.v1.ListLeaderboardResponse
+	13, // 32: chaos.liveops.v1.LiveopsService.CreateLiveEvent:output_type -> chaos.liveops.v1.CreateLiveEventResponse
+	15, // 33: chaos.liveops.v1.LiveopsService.UpdateLiveEvent:output_type -> chaos.liveops.v1.UpdateLiveEventResponse
+	17, // 34: chaos.liveops.v1.LiveopsService.CancelLiveEvent:output_type -> chaos.liveops.v1.CancelLiveEventResponse
+	26, // [26:35] is the sub-list for method output_type
+	17, // [17:26] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_chaos_liveops_v1_liveops_service_proto_init() }
@@ -1012,7 +1187,7 @@ func file_chaos_liveops_v1_liveops_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_liveops_v1_liveops_service_proto_rawDesc), len(file_chaos_liveops_v1_liveops_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const (
 	LiveopsService_JoinLiveEvent_FullMethodName    = "/chaos.liveops.v1.LiveopsService/JoinLiveEvent"
 	LiveopsService_GetParticipation_FullMethodName = "/chaos.liveops.v1.LiveopsService/GetParticipation"
 	LiveopsService_ClaimReward_FullMethodName      = "/chaos.liveops.v1.LiveopsService/ClaimReward"
+	LiveopsService_ListLeaderboard_FullMethodName  = "/chaos.liveops.v1.LiveopsService/ListLeaderboard"
 	LiveopsService_CreateLiveEvent_FullMethodName  = "/chaos.liveops.v1.LiveopsService/CreateLiveEvent"
 	LiveopsService_UpdateLiveEvent_FullMethodName  = "/chaos.liveops.v1.LiveopsService/UpdateLiveEvent"
 	LiveopsService_CancelLiveEvent_FullMethodName  = "/chaos.liveops.v1.LiveopsService/CancelLiveEvent"
@@ -34,31 +35,42 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // LiveopsService runs the Event Participation Flow.
-// Public: authenticated player (list, join, progress, claim). Admin: create, update, cancel.
+// Public: an authenticated player lists events, joins with their own
+// characters, follows progress and leaderboards, and claims rewards. Admins
+// (or the operator with no end user) create, update and cancel events.
 type LiveopsServiceClient interface {
-	// ListLiveEvents lists scheduled and active events.
+	// ListLiveEvents lists events, newest schedule first.
 	ListLiveEvents(ctx context.Context, in *ListLiveEventsRequest, opts ...grpc.CallOption) (*ListLiveEventsResponse, error)
-	// GetLiveEvent returns one event.
+	// GetLiveEvent returns one event and its current (or next) occurrence.
 	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
 	GetLiveEvent(ctx context.Context, in *GetLiveEventRequest, opts ...grpc.CallOption) (*GetLiveEventResponse, error)
-	// JoinLiveEvent enrols a character in an active event.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE),
-	// ALREADY_EXISTS (ALREADY_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// JoinLiveEvent enrols one of the caller's characters in the occurrence
+	// running now. Joining again returns the first participation.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE, EVENT_CANCELLED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	JoinLiveEvent(ctx context.Context, in *JoinLiveEventRequest, opts ...grpc.CallOption) (*JoinLiveEventResponse, error)
-	// GetParticipation returns a character's progress.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED).
+	// GetParticipation returns a character's progress in an occurrence.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	GetParticipation(ctx context.Context, in *GetParticipationRequest, opts ...grpc.CallOption) (*GetParticipationResponse, error)
-	// ClaimReward grants a reached tier's reward; idempotent per (event, character, tier).
-	// Errors: FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED), ALREADY_EXISTS (REWARD_ALREADY_CLAIMED).
+	// ClaimReward grants a reached tier's reward through inventory, once per
+	// (occurrence, character, tier): claiming again returns the first claim.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (TIER_NOT_FOUND),
+	// FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ClaimReward(ctx context.Context, in *ClaimRewardRequest, opts ...grpc.CallOption) (*ClaimRewardResponse, error)
+	// ListLeaderboard ranks an occurrence's participants by progress.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
+	ListLeaderboard(ctx context.Context, in *ListLeaderboardRequest, opts ...grpc.CallOption) (*ListLeaderboardResponse, error)
 	// CreateLiveEvent schedules an event (admin).
-	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).
 	CreateLiveEvent(ctx context.Context, in *CreateLiveEventRequest, opts ...grpc.CallOption) (*CreateLiveEventResponse, error)
-	// UpdateLiveEvent changes a scheduled event (admin).
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+	// UpdateLiveEvent replaces an event's text, tiers and schedule (admin);
+	// tiers and schedule only until its first occurrence starts.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS),
+	// FAILED_PRECONDITION (EVENT_ALREADY_STARTED, EVENT_CANCELLED), PERMISSION_DENIED (ADMIN_ONLY).
 	UpdateLiveEvent(ctx context.Context, in *UpdateLiveEventRequest, opts ...grpc.CallOption) (*UpdateLiveEventResponse, error)
-	// CancelLiveEvent cancels an event (admin).
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED.
+	// CancelLiveEvent cancels an event (admin): progress after now no longer
+	// counts; rewards already reached stay claimable. Cancelling again changes nothing.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED (ADMIN_ONLY).
 	CancelLiveEvent(ctx context.Context, in *CancelLiveEventRequest, opts ...grpc.CallOption) (*CancelLiveEventResponse, error)
 }
 
@@ -120,6 +132,16 @@ func (c *liveopsServiceClient) ClaimReward(ctx context.Context, in *ClaimRewardR
 	return out, nil
 }
 
+func (c *liveopsServiceClient) ListLeaderboard(ctx context.Context, in *ListLeaderboardRequest, opts ...grpc.CallOption) (*ListLeaderboardResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListLeaderboardResponse)
+	err := c.cc.Invoke(ctx, LiveopsService_ListLeaderboard_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *liveopsServiceClient) CreateLiveEvent(ctx context.Context, in *CreateLiveEventRequest, opts ...grpc.CallOption) (*CreateLiveEventResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateLiveEventResponse)
@@ -155,31 +177,42 @@ func (c *liveopsServiceClient) CancelLiveEvent(ctx context.Context, in *CancelLi
 // for forward compatibility.
 //
 // LiveopsService runs the Event Participation Flow.
-// Public: authenticated player (list, join, progress, claim). Admin: create, update, cancel.
+// Public: an authenticated player lists events, joins with their own
+// characters, follows progress and leaderboards, and claims rewards. Admins
+// (or the operator with no end user) create, update and cancel events.
 type LiveopsServiceServer interface {
-	// ListLiveEvents lists scheduled and active events.
+	// ListLiveEvents lists events, newest schedule first.
 	ListLiveEvents(context.Context, *ListLiveEventsRequest) (*ListLiveEventsResponse, error)
-	// GetLiveEvent returns one event.
+	// GetLiveEvent returns one event and its current (or next) occurrence.
 	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
 	GetLiveEvent(context.Context, *GetLiveEventRequest) (*GetLiveEventResponse, error)
-	// JoinLiveEvent enrols a character in an active event.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE),
-	// ALREADY_EXISTS (ALREADY_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// JoinLiveEvent enrols one of the caller's characters in the occurrence
+	// running now. Joining again returns the first participation.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE, EVENT_CANCELLED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	JoinLiveEvent(context.Context, *JoinLiveEventRequest) (*JoinLiveEventResponse, error)
-	// GetParticipation returns a character's progress.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED).
+	// GetParticipation returns a character's progress in an occurrence.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	GetParticipation(context.Context, *GetParticipationRequest) (*GetParticipationResponse, error)
-	// ClaimReward grants a reached tier's reward; idempotent per (event, character, tier).
-	// Errors: FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED), ALREADY_EXISTS (REWARD_ALREADY_CLAIMED).
+	// ClaimReward grants a reached tier's reward through inventory, once per
+	// (occurrence, character, tier): claiming again returns the first claim.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (TIER_NOT_FOUND),
+	// FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ClaimReward(context.Context, *ClaimRewardRequest) (*ClaimRewardResponse, error)
+	// ListLeaderboard ranks an occurrence's participants by progress.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
+	ListLeaderboard(context.Context, *ListLeaderboardRequest) (*ListLeaderboardResponse, error)
 	// CreateLiveEvent schedules an event (admin).
-	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).
 	CreateLiveEvent(context.Context, *CreateLiveEventRequest) (*CreateLiveEventResponse, error)
-	// UpdateLiveEvent changes a scheduled event (admin).
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+	// UpdateLiveEvent replaces an event's text, tiers and schedule (admin);
+	// tiers and schedule only until its first occurrence starts.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS),
+	// FAILED_PRECONDITION (EVENT_ALREADY_STARTED, EVENT_CANCELLED), PERMISSION_DENIED (ADMIN_ONLY).
 	UpdateLiveEvent(context.Context, *UpdateLiveEventRequest) (*UpdateLiveEventResponse, error)
-	// CancelLiveEvent cancels an event (admin).
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED.
+	// CancelLiveEvent cancels an event (admin): progress after now no longer
+	// counts; rewards already reached stay claimable. Cancelling again changes nothing.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED (ADMIN_ONLY).
 	CancelLiveEvent(context.Context, *CancelLiveEventRequest) (*CancelLiveEventResponse, error)
 	mustEmbedUnimplementedLiveopsServiceServer()
 }
@@ -205,6 +238,9 @@ func (UnimplementedLiveopsServiceServer) GetParticipation(context.Context, *GetP
 }
 func (UnimplementedLiveopsServiceServer) ClaimReward(context.Context, *ClaimRewardRequest) (*ClaimRewardResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ClaimReward not implemented")
+}
+func (UnimplementedLiveopsServiceServer) ListLeaderboard(context.Context, *ListLeaderboardRequest) (*ListLeaderboardResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListLeaderboard not implemented")
 }
 func (UnimplementedLiveopsServiceServer) CreateLiveEvent(context.Context, *CreateLiveEventRequest) (*CreateLiveEventResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateLiveEvent not implemented")
@@ -326,6 +362,24 @@ func _LiveopsService_ClaimReward_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LiveopsService_ListLeaderboard_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListLeaderboardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LiveopsServiceServer).ListLeaderboard(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LiveopsService_ListLeaderboard_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LiveopsServiceServer).ListLeaderboard(ctx, req.(*ListLeaderboardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _LiveopsService_CreateLiveEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateLiveEventRequest)
 	if err := dec(in); err != nil {
@@ -406,6 +460,10 @@ var LiveopsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ClaimReward",
 			Handler:    _LiveopsService_ClaimReward_Handler,
+		},
+		{
+			MethodName: "ListLeaderboard",
+			Handler:    _LiveopsService_ListLeaderboard_Handler,
 		},
 		{
 			MethodName: "CreateLiveEvent",

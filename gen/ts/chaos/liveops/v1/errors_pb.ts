@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/liveops/v1/errors.proto.
  */
 export const file_chaos_liveops_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaGFvcy9saXZlb3BzL3YxL2Vycm9ycy5wcm90bxIQY2hhb3MubGl2ZW9wcy52MSrDAgoLRXJyb3JSZWFzb24SHAoYRVJST1JfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocRVJST1JfUkVBU09OX0VWRU5UX05PVF9GT1VORBABEiEKHUVSUk9SX1JFQVNPTl9FVkVOVF9OT1RfQUNUSVZFEAISHwobRVJST1JfUkVBU09OX0FMUkVBRFlfSk9JTkVEEAMSGwoXRVJST1JfUkVBU09OX05PVF9KT0lORUQQBBIhCh1FUlJPUl9SRUFTT05fVElFUl9OT1RfUkVBQ0hFRBAFEicKI0VSUk9SX1JFQVNPTl9SRVdBUkRfQUxSRUFEWV9DTEFJTUVEEAYSIQodRVJST1JfUkVBU09OX0lOVkFMSURfU0NIRURVTEUQBxIkCiBFUlJPUl9SRUFTT05fTk9UX0NIQVJBQ1RFUl9PV05FUhAIQrQBChRjb20uY2hhb3MubGl2ZW9wcy52MUILRXJyb3JzUHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2xpdmVvcHMvdjE7bGl2ZW9wc3YxogIDQ0xYqgIQQ2hhb3MuTGl2ZW9wcy5WMcoCEENoYW9zXExpdmVvcHNcVjHiAhxDaGFvc1xMaXZlb3BzXFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OkxpdmVvcHM6OlYxYgZwcm90bzM");
+  fileDesc("Ch1jaGFvcy9saXZlb3BzL3YxL2Vycm9ycy5wcm90bxIQY2hhb3MubGl2ZW9wcy52MSrhAwoLRXJyb3JSZWFzb24SHAoYRVJST1JfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocRVJST1JfUkVBU09OX0VWRU5UX05PVF9GT1VORBABEiEKHUVSUk9SX1JFQVNPTl9FVkVOVF9OT1RfQUNUSVZFEAISJgoiRVJST1JfUkVBU09OX0VWRU5UX0FMUkVBRFlfU1RBUlRFRBADEhsKF0VSUk9SX1JFQVNPTl9OT1RfSk9JTkVEEAQSIQodRVJST1JfUkVBU09OX1RJRVJfTk9UX1JFQUNIRUQQBRIfChtFUlJPUl9SRUFTT05fVElFUl9OT1RfRk9VTkQQBhIhCh1FUlJPUl9SRUFTT05fSU5WQUxJRF9TQ0hFRFVMRRAHEiQKIEVSUk9SX1JFQVNPTl9OT1RfQ0hBUkFDVEVSX09XTkVSEAgSHgoaRVJST1JfUkVBU09OX0lOVkFMSURfVElFUlMQCRIdChlFUlJPUl9SRUFTT05fSU5WQUxJRF9HT0FMEAoSGwoXRVJST1JfUkVBU09OX0FETUlOX09OTFkQCxIgChxFUlJPUl9SRUFTT05fRVZFTlRfQ0FOQ0VMTEVEEAwSHwobRVJST1JfUkVBU09OX1JFV0FSRF9SRUZVU0VEEA1CtAEKFGNvbS5jaGFvcy5saXZlb3BzLnYxQgtFcnJvcnNQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbGl2ZW9wcy92MTtsaXZlb3BzdjGiAgNDTFiqAhBDaGFvcy5MaXZlb3BzLlYxygIQQ2hhb3NcTGl2ZW9wc1xWMeICHENoYW9zXExpdmVvcHNcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6TGl2ZW9wczo6VjFiBnByb3RvMw");
 
 /**
  * ErrorReason is the ErrorInfo reason of live-event errors (domain "liveops.chaos.world").
@@ -23,28 +23,28 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * No such live event (NOT_FOUND).
+   * No such live event, or no such occurrence of one (NOT_FOUND).
    *
    * @generated from enum value: ERROR_REASON_EVENT_NOT_FOUND = 1;
    */
   EVENT_NOT_FOUND = 1,
 
   /**
-   * The event has not started or has ended (FAILED_PRECONDITION). Metadata: "state".
+   * No occurrence of the event is running now (FAILED_PRECONDITION). Metadata: "state".
    *
    * @generated from enum value: ERROR_REASON_EVENT_NOT_ACTIVE = 2;
    */
   EVENT_NOT_ACTIVE = 2,
 
   /**
-   * The character already joined (ALREADY_EXISTS).
+   * An occurrence already started: its goal, tiers and schedule are fixed (FAILED_PRECONDITION).
    *
-   * @generated from enum value: ERROR_REASON_ALREADY_JOINED = 3;
+   * @generated from enum value: ERROR_REASON_EVENT_ALREADY_STARTED = 3;
    */
-  ALREADY_JOINED = 3,
+  EVENT_ALREADY_STARTED = 3,
 
   /**
-   * The character has not joined (FAILED_PRECONDITION).
+   * The character has not joined this occurrence (FAILED_PRECONDITION).
    *
    * @generated from enum value: ERROR_REASON_NOT_JOINED = 4;
    */
@@ -58,14 +58,15 @@ export enum ErrorReason {
   TIER_NOT_REACHED = 5,
 
   /**
-   * The reward was already claimed (ALREADY_EXISTS).
+   * The event has no such tier (INVALID_ARGUMENT). Metadata: "tiers".
    *
-   * @generated from enum value: ERROR_REASON_REWARD_ALREADY_CLAIMED = 6;
+   * @generated from enum value: ERROR_REASON_TIER_NOT_FOUND = 6;
    */
-  REWARD_ALREADY_CLAIMED = 6,
+  TIER_NOT_FOUND = 6,
 
   /**
-   * The schedule is invalid (INVALID_ARGUMENT).
+   * The schedule is invalid: end before start, a bad cron expression or time
+   * zone, overlapping or no occurrences (INVALID_ARGUMENT). Metadata: "field".
    *
    * @generated from enum value: ERROR_REASON_INVALID_SCHEDULE = 7;
    */
@@ -77,6 +78,42 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_NOT_CHARACTER_OWNER = 8;
    */
   NOT_CHARACTER_OWNER = 8,
+
+  /**
+   * The reward tiers are invalid: none, thresholds not increasing, a tier
+   * granting nothing (INVALID_ARGUMENT). Metadata: "field".
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_TIERS = 9;
+   */
+  INVALID_TIERS = 9,
+
+  /**
+   * The goal is invalid: a spell school on a goal that is not about casts (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_GOAL = 10;
+   */
+  INVALID_GOAL = 10,
+
+  /**
+   * Only admins schedule, change and cancel live events (PERMISSION_DENIED).
+   *
+   * @generated from enum value: ERROR_REASON_ADMIN_ONLY = 11;
+   */
+  ADMIN_ONLY = 11,
+
+  /**
+   * The event was cancelled (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: ERROR_REASON_EVENT_CANCELLED = 12;
+   */
+  EVENT_CANCELLED = 12,
+
+  /**
+   * Inventory refused the reward (FAILED_PRECONDITION, e.g. an unknown item definition). Metadata: "detail".
+   *
+   * @generated from enum value: ERROR_REASON_REWARD_REFUSED = 13;
+   */
+  REWARD_REFUSED = 13,
 }
 
 /**

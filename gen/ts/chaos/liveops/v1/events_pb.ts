@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { LiveEvent, Participation, RewardTier } from "./live_event_pb.js";
+import type { LiveEvent, LiveEventInstance, Participation, RewardClaim } from "./live_event_pb.js";
 import { file_chaos_liveops_v1_live_event } from "./live_event_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,10 +14,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/liveops/v1/events.proto.
  */
 export const file_chaos_liveops_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaGFvcy9saXZlb3BzL3YxL2V2ZW50cy5wcm90bxIQY2hhb3MubGl2ZW9wcy52MSJAChJMaXZlRXZlbnRTY2hlZHVsZWQSKgoFZXZlbnQYASABKAsyGy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudCJUChBMaXZlRXZlbnRTdGFydGVkEhAKCGV2ZW50X2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImMKDkxpdmVFdmVudEVuZGVkEhAKCGV2ZW50X2lkGAEgASgJEhEKCWNhbmNlbGxlZBgCIAEoCBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTwoVUGxheWVySm9pbmVkTGl2ZUV2ZW50EjYKDXBhcnRpY2lwYXRpb24YASABKAsyHy5jaGFvcy5saXZlb3BzLnYxLlBhcnRpY2lwYXRpb24iZQoQUHJvZ3Jlc3NSZWNvcmRlZBIQCghldmVudF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSEAoIcHJvZ3Jlc3MYAyABKAMSFwoPc291cmNlX2V2ZW50X2lkGAQgASgJIqMBCg1SZXdhcmRDbGFpbWVkEhAKCGV2ZW50X2lkGAEgASgJEhQKDGNoYXJhY3Rlcl9pZBgCIAEoCRIMCgR0aWVyGAMgASgFEiwKBnJld2FyZBgEIAEoCzIcLmNoYW9zLmxpdmVvcHMudjEuUmV3YXJkVGllchIuCgpjbGFpbV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEK0AQoUY29tLmNoYW9zLmxpdmVvcHMudjFCC0V2ZW50c1Byb3RvUAFaLWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9saXZlb3BzL3YxO2xpdmVvcHN2MaICA0NMWKoCEENoYW9zLkxpdmVvcHMuVjHKAhBDaGFvc1xMaXZlb3BzXFYx4gIcQ2hhb3NcTGl2ZW9wc1xWMVxHUEJNZXRhZGF0YeoCEkNoYW9zOjpMaXZlb3BzOjpWMWIGcHJvdG8z", [file_chaos_liveops_v1_live_event, file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaGFvcy9saXZlb3BzL3YxL2V2ZW50cy5wcm90bxIQY2hhb3MubGl2ZW9wcy52MSJAChJMaXZlRXZlbnRTY2hlZHVsZWQSKgoFZXZlbnQYASABKAsyGy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudCJxChJMaXZlRXZlbnRDYW5jZWxsZWQSKgoFZXZlbnQYASABKAsyGy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudBIvCgtjYW5jZWxfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoQTGl2ZUV2ZW50U3RhcnRlZBI1CghpbnN0YW5jZRgBIAEoCzIjLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50SW5zdGFuY2USDQoFdGl0bGUYAiABKAkidQoOTGl2ZUV2ZW50RW5kZWQSNQoIaW5zdGFuY2UYASABKAsyIy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudEluc3RhbmNlEhEKCWNhbmNlbGxlZBgCIAEoCBIZChFwYXJ0aWNpcGFudF9jb3VudBgDIAEoAyJiChVQbGF5ZXJKb2luZWRMaXZlRXZlbnQSNgoNcGFydGljaXBhdGlvbhgBIAEoCzIfLmNoYW9zLmxpdmVvcHMudjEuUGFydGljaXBhdGlvbhIRCglwbGF5ZXJfaWQYAiABKAkipQEKEFByb2dyZXNzUmVjb3JkZWQSEwoLaW5zdGFuY2VfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSFAoMY2hhcmFjdGVyX2lkGAMgASgJEhAKCHByb2dyZXNzGAQgASgDEg4KBmFtb3VudBgFIAEoAxIXCg9zb3VyY2VfZXZlbnRfaWQYBiABKAkSGQoRc291cmNlX2V2ZW50X3R5cGUYByABKAkiPQoNUmV3YXJkQ2xhaW1lZBIsCgVjbGFpbRgBIAEoCzIdLmNoYW9zLmxpdmVvcHMudjEuUmV3YXJkQ2xhaW1CtAEKFGNvbS5jaGFvcy5saXZlb3BzLnYxQgtFdmVudHNQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbGl2ZW9wcy92MTtsaXZlb3BzdjGiAgNDTFiqAhBDaGFvcy5MaXZlb3BzLlYxygIQQ2hhb3NcTGl2ZW9wc1xWMeICHENoYW9zXExpdmVvcHNcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6TGl2ZW9wczo6VjFiBnByb3RvMw", [file_chaos_liveops_v1_live_event, file_google_protobuf_timestamp]);
 
 /**
- * LiveEventScheduled is emitted when an event is created or rescheduled.
+ * LiveEventScheduled is emitted when an event is created or changed.
  *
  * @generated from message chaos.liveops.v1.LiveEventScheduled
  */
@@ -36,20 +36,44 @@ export const LiveEventScheduledSchema: GenMessage<LiveEventScheduled> = /*@__PUR
   messageDesc(file_chaos_liveops_v1_events, 0);
 
 /**
- * LiveEventStarted is emitted at an event's start time.
+ * LiveEventCancelled is emitted when an admin cancels an event.
+ *
+ * @generated from message chaos.liveops.v1.LiveEventCancelled
+ */
+export type LiveEventCancelled = Message<"chaos.liveops.v1.LiveEventCancelled"> & {
+  /**
+   * @generated from field: chaos.liveops.v1.LiveEvent event = 1;
+   */
+  event?: LiveEvent | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp cancel_time = 2;
+   */
+  cancelTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.LiveEventCancelled.
+ * Use `create(LiveEventCancelledSchema)` to create a new message.
+ */
+export const LiveEventCancelledSchema: GenMessage<LiveEventCancelled> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_events, 1);
+
+/**
+ * LiveEventStarted is emitted when an occurrence starts (by the schedule job, shortly after its start time).
  *
  * @generated from message chaos.liveops.v1.LiveEventStarted
  */
 export type LiveEventStarted = Message<"chaos.liveops.v1.LiveEventStarted"> & {
   /**
-   * @generated from field: string event_id = 1;
+   * @generated from field: chaos.liveops.v1.LiveEventInstance instance = 1;
    */
-  eventId: string;
+  instance?: LiveEventInstance | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   * @generated from field: string title = 2;
    */
-  startTime?: Timestamp | undefined;
+  title: string;
 };
 
 /**
@@ -57,18 +81,19 @@ export type LiveEventStarted = Message<"chaos.liveops.v1.LiveEventStarted"> & {
  * Use `create(LiveEventStartedSchema)` to create a new message.
  */
 export const LiveEventStartedSchema: GenMessage<LiveEventStarted> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_events, 1);
+  messageDesc(file_chaos_liveops_v1_events, 2);
 
 /**
- * LiveEventEnded is emitted at an event's end (or cancellation).
+ * LiveEventEnded is emitted when an occurrence's window closed, or when it
+ * was cancelled while running.
  *
  * @generated from message chaos.liveops.v1.LiveEventEnded
  */
 export type LiveEventEnded = Message<"chaos.liveops.v1.LiveEventEnded"> & {
   /**
-   * @generated from field: string event_id = 1;
+   * @generated from field: chaos.liveops.v1.LiveEventInstance instance = 1;
    */
-  eventId: string;
+  instance?: LiveEventInstance | undefined;
 
   /**
    * @generated from field: bool cancelled = 2;
@@ -76,9 +101,11 @@ export type LiveEventEnded = Message<"chaos.liveops.v1.LiveEventEnded"> & {
   cancelled: boolean;
 
   /**
-   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   * Participants when it ended.
+   *
+   * @generated from field: int64 participant_count = 3;
    */
-  endTime?: Timestamp | undefined;
+  participantCount: bigint;
 };
 
 /**
@@ -86,10 +113,10 @@ export type LiveEventEnded = Message<"chaos.liveops.v1.LiveEventEnded"> & {
  * Use `create(LiveEventEndedSchema)` to create a new message.
  */
 export const LiveEventEndedSchema: GenMessage<LiveEventEnded> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_events, 2);
+  messageDesc(file_chaos_liveops_v1_events, 3);
 
 /**
- * PlayerJoinedLiveEvent is emitted when a character joins.
+ * PlayerJoinedLiveEvent is emitted when a character joins an occurrence.
  *
  * @generated from message chaos.liveops.v1.PlayerJoinedLiveEvent
  */
@@ -98,6 +125,13 @@ export type PlayerJoinedLiveEvent = Message<"chaos.liveops.v1.PlayerJoinedLiveEv
    * @generated from field: chaos.liveops.v1.Participation participation = 1;
    */
   participation?: Participation | undefined;
+
+  /**
+   * The player who owns the character.
+   *
+   * @generated from field: string player_id = 2;
+   */
+  playerId: string;
 };
 
 /**
@@ -105,33 +139,56 @@ export type PlayerJoinedLiveEvent = Message<"chaos.liveops.v1.PlayerJoinedLiveEv
  * Use `create(PlayerJoinedLiveEventSchema)` to create a new message.
  */
 export const PlayerJoinedLiveEventSchema: GenMessage<PlayerJoinedLiveEvent> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_events, 3);
+  messageDesc(file_chaos_liveops_v1_events, 4);
 
 /**
- * ProgressRecorded is emitted when progress changes.
+ * ProgressRecorded is emitted when a source event added progress.
  *
  * @generated from message chaos.liveops.v1.ProgressRecorded
  */
 export type ProgressRecorded = Message<"chaos.liveops.v1.ProgressRecorded"> & {
   /**
-   * @generated from field: string event_id = 1;
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string event_id = 2;
    */
   eventId: string;
 
   /**
-   * @generated from field: string character_id = 2;
+   * @generated from field: string character_id = 3;
    */
   characterId: string;
 
   /**
-   * @generated from field: int64 progress = 3;
+   * The progress afterwards.
+   *
+   * @generated from field: int64 progress = 4;
    */
   progress: bigint;
 
   /**
-   * @generated from field: string source_event_id = 4;
+   * What this source event added.
+   *
+   * @generated from field: int64 amount = 5;
+   */
+  amount: bigint;
+
+  /**
+   * The ce_id of the event that caused it.
+   *
+   * @generated from field: string source_event_id = 6;
    */
   sourceEventId: string;
+
+  /**
+   * The ce_type of that event.
+   *
+   * @generated from field: string source_event_type = 7;
+   */
+  sourceEventType: string;
 };
 
 /**
@@ -139,38 +196,18 @@ export type ProgressRecorded = Message<"chaos.liveops.v1.ProgressRecorded"> & {
  * Use `create(ProgressRecordedSchema)` to create a new message.
  */
 export const ProgressRecordedSchema: GenMessage<ProgressRecorded> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_events, 4);
+  messageDesc(file_chaos_liveops_v1_events, 5);
 
 /**
- * RewardClaimed is emitted when a tier's reward is granted.
+ * RewardClaimed is emitted when a tier's reward was granted.
  *
  * @generated from message chaos.liveops.v1.RewardClaimed
  */
 export type RewardClaimed = Message<"chaos.liveops.v1.RewardClaimed"> & {
   /**
-   * @generated from field: string event_id = 1;
+   * @generated from field: chaos.liveops.v1.RewardClaim claim = 1;
    */
-  eventId: string;
-
-  /**
-   * @generated from field: string character_id = 2;
-   */
-  characterId: string;
-
-  /**
-   * @generated from field: int32 tier = 3;
-   */
-  tier: number;
-
-  /**
-   * @generated from field: chaos.liveops.v1.RewardTier reward = 4;
-   */
-  reward?: RewardTier | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp claim_time = 5;
-   */
-  claimTime?: Timestamp | undefined;
+  claim?: RewardClaim | undefined;
 };
 
 /**
@@ -178,5 +215,5 @@ export type RewardClaimed = Message<"chaos.liveops.v1.RewardClaimed"> & {
  * Use `create(RewardClaimedSchema)` to create a new message.
  */
 export const RewardClaimedSchema: GenMessage<RewardClaimed> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_events, 5);
+  messageDesc(file_chaos_liveops_v1_events, 6);
 

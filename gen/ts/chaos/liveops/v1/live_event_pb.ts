@@ -5,15 +5,69 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { School } from "../../combat/v1/spell_pb.js";
+import { file_chaos_combat_v1_spell } from "../../combat/v1/spell_pb.js";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/liveops/v1/live_event.proto.
  */
 export const file_chaos_liveops_v1_live_event: GenFile = /*@__PURE__*/
-  fileDesc("CiFjaGFvcy9saXZlb3BzL3YxL2xpdmVfZXZlbnQucHJvdG8SEGNoYW9zLmxpdmVvcHMudjEifQoKUmV3YXJkVGllchIVCgR0aWVyGAEgASgFQge6SAQaAigBEhoKCXRocmVzaG9sZBgCIAEoA0IHukgEIgIgABIVCgRnb2xkGAMgASgDQge6SAQiAigAEiUKE2l0ZW1fZGVmaW5pdGlvbl9pZHMYBCADKAlCCLpIBZIBAhAKIrECCglMaXZlRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDQoFdGl0bGUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSMgoJb2JqZWN0aXZlGAQgASgOMh8uY2hhb3MubGl2ZW9wcy52MS5PYmplY3RpdmVLaW5kEisKBXRpZXJzGAUgAygLMhwuY2hhb3MubGl2ZW9wcy52MS5SZXdhcmRUaWVyEi4KCnN0YXJ0X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgVzdGF0ZRgIIAEoDjIgLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50U3RhdGUijwEKDVBhcnRpY2lwYXRpb24SEAoIZXZlbnRfaWQYASABKAkSFAoMY2hhcmFjdGVyX2lkGAIgASgJEhAKCHByb2dyZXNzGAMgASgDEhUKDWNsYWltZWRfdGllcnMYBCADKAUSLQoJam9pbl90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqrAQoOTGl2ZUV2ZW50U3RhdGUSIAocTElWRV9FVkVOVF9TVEFURV9VTlNQRUNJRklFRBAAEh4KGkxJVkVfRVZFTlRfU1RBVEVfU0NIRURVTEVEEAESGwoXTElWRV9FVkVOVF9TVEFURV9BQ1RJVkUQAhIaChZMSVZFX0VWRU5UX1NUQVRFX0VOREVEEAMSHgoaTElWRV9FVkVOVF9TVEFURV9DQU5DRUxMRUQQBCqfAQoNT2JqZWN0aXZlS2luZBIeChpPQkpFQ1RJVkVfS0lORF9VTlNQRUNJRklFRBAAEhoKFk9CSkVDVElWRV9LSU5EX0RFRkVBVFMQARIYChRPQkpFQ1RJVkVfS0lORF9DQVNUUxACEh0KGU9CSkVDVElWRV9LSU5EX01BVENIX1dJTlMQAxIZChVPQkpFQ1RJVkVfS0lORF9UUkFERVMQBEK3AQoUY29tLmNoYW9zLmxpdmVvcHMudjFCDkxpdmVFdmVudFByb3RvUAFaLWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9saXZlb3BzL3YxO2xpdmVvcHN2MaICA0NMWKoCEENoYW9zLkxpdmVvcHMuVjHKAhBDaGFvc1xMaXZlb3BzXFYx4gIcQ2hhb3NcTGl2ZW9wc1xWMVxHUEJNZXRhZGF0YeoCEkNoYW9zOjpMaXZlb3BzOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("CiFjaGFvcy9saXZlb3BzL3YxL2xpdmVfZXZlbnQucHJvdG8SEGNoYW9zLmxpdmVvcHMudjEibwoER29hbBI0CgRraW5kGAEgASgOMhouY2hhb3MubGl2ZW9wcy52MS5Hb2FsS2luZEIKukgHggEEEAEgABIxCgZzY2hvb2wYAiABKA4yFy5jaGFvcy5jb21iYXQudjEuU2Nob29sQgi6SAWCAQIQASJMCgpJdGVtUmV3YXJkEiAKDWRlZmluaXRpb25faWQYASABKAlCCbpIBnIEEAEYQBIcCghxdWFudGl0eRgCIAEoA0IKukgHIgUY6AcgACKQAQoKUmV3YXJkVGllchIMCgR0aWVyGAEgASgFEiAKCXRocmVzaG9sZBgCIAEoA0INukgKIggYgJTr3AMgABIbCgRnb2xkGAMgASgDQg26SAoiCBiAlOvcAygAEjUKBWl0ZW1zGAQgAygLMhwuY2hhb3MubGl2ZW9wcy52MS5JdGVtUmV3YXJkQgi6SAWSAQIQCiJ2CgpSZWN1cnJlbmNlEhcKBGNyb24YASABKAlCCbpIBnIEEAEYZBIaCgl0aW1lX3pvbmUYAiABKAlCB7pIBHICGEASMwoIZHVyYXRpb24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CBrpIA8gBASKqAQoIU2NoZWR1bGUSNgoKc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI0CghlbmRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARIwCgpyZWN1cnJlbmNlGAMgASgLMhwuY2hhb3MubGl2ZW9wcy52MS5SZWN1cnJlbmNlIuwCCglMaXZlRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDQoFdGl0bGUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSJAoEZ29hbBgEIAEoCzIWLmNoYW9zLmxpdmVvcHMudjEuR29hbBIrCgV0aWVycxgFIAMoCzIcLmNoYW9zLmxpdmVvcHMudjEuUmV3YXJkVGllchIsCghzY2hlZHVsZRgGIAEoCzIaLmNoYW9zLmxpdmVvcHMudjEuU2NoZWR1bGUSLwoFc3RhdGUYByABKA4yIC5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudFN0YXRlEhUKDWNhbmNlbF9yZWFzb24YCCABKAkSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKYAQoRTGl2ZUV2ZW50SW5zdGFuY2USEwoLaW5zdGFuY2VfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrsBCg1QYXJ0aWNpcGF0aW9uEhMKC2luc3RhbmNlX2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEhQKDGNoYXJhY3Rlcl9pZBgDIAEoCRIQCghwcm9ncmVzcxgEIAEoAxIVCg1yZWFjaGVkX3RpZXJzGAUgAygFEhUKDWNsYWltZWRfdGllcnMYBiADKAUSLQoJam9pbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLWAQoLUmV3YXJkQ2xhaW0SEwoLaW5zdGFuY2VfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSFAoMY2hhcmFjdGVyX2lkGAMgASgJEgwKBHRpZXIYBCABKAUSDAoEZ29sZBgFIAEoAxIrCgVpdGVtcxgGIAMoCzIcLmNoYW9zLmxpdmVvcHMudjEuSXRlbVJld2FyZBIRCglncmFudF9pZHMYByADKAkSLgoKY2xhaW1fdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYAoQTGVhZGVyYm9hcmRFbnRyeRIMCgRyYW5rGAEgASgDEhQKDGNoYXJhY3Rlcl9pZBgCIAEoCRIWCg5jaGFyYWN0ZXJfbmFtZRgDIAEoCRIQCghwcm9ncmVzcxgEIAEoAyqrAQoOTGl2ZUV2ZW50U3RhdGUSIAocTElWRV9FVkVOVF9TVEFURV9VTlNQRUNJRklFRBAAEh4KGkxJVkVfRVZFTlRfU1RBVEVfU0NIRURVTEVEEAESGwoXTElWRV9FVkVOVF9TVEFURV9BQ1RJVkUQAhIaChZMSVZFX0VWRU5UX1NUQVRFX0VOREVEEAMSHgoaTElWRV9FVkVOVF9TVEFURV9DQU5DRUxMRUQQBCp1CghHb2FsS2luZBIZChVHT0FMX0tJTkRfVU5TUEVDSUZJRUQQABIVChFHT0FMX0tJTkRfREVGRUFUUxABEhkKFUdPQUxfS0lORF9TUEVMTF9DQVNUUxACEhwKGEdPQUxfS0lORF9UUkFERVNfU0VUVExFRBADQrcBChRjb20uY2hhb3MubGl2ZW9wcy52MUIOTGl2ZUV2ZW50UHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2xpdmVvcHMvdjE7bGl2ZW9wc3YxogIDQ0xYqgIQQ2hhb3MuTGl2ZW9wcy5WMcoCEENoYW9zXExpdmVvcHNcVjHiAhxDaGFvc1xMaXZlb3BzXFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OkxpdmVvcHM6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_combat_v1_spell, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+
+/**
+ * Goal is what participants work toward.
+ *
+ * @generated from message chaos.liveops.v1.Goal
+ */
+export type Goal = Message<"chaos.liveops.v1.Goal"> & {
+  /**
+   * @generated from field: chaos.liveops.v1.GoalKind kind = 1;
+   */
+  kind: GoalKind;
+
+  /**
+   * For GOAL_KIND_SPELL_CASTS: only casts of this school count; unspecified counts every school.
+   *
+   * @generated from field: chaos.combat.v1.School school = 2;
+   */
+  school: School;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.Goal.
+ * Use `create(GoalSchema)` to create a new message.
+ */
+export const GoalSchema: GenMessage<Goal> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_live_event, 0);
+
+/**
+ * ItemReward is a quantity of one item definition.
+ *
+ * @generated from message chaos.liveops.v1.ItemReward
+ */
+export type ItemReward = Message<"chaos.liveops.v1.ItemReward"> & {
+  /**
+   * An item definition id of inventory, e.g. "potion_of_mana".
+   *
+   * @generated from field: string definition_id = 1;
+   */
+  definitionId: string;
+
+  /**
+   * @generated from field: int64 quantity = 2;
+   */
+  quantity: bigint;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.ItemReward.
+ * Use `create(ItemRewardSchema)` to create a new message.
+ */
+export const ItemRewardSchema: GenMessage<ItemReward> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_live_event, 1);
 
 /**
  * RewardTier is what a participant earns at a progress threshold.
@@ -22,26 +76,32 @@ export const file_chaos_liveops_v1_live_event: GenFile = /*@__PURE__*/
  */
 export type RewardTier = Message<"chaos.liveops.v1.RewardTier"> & {
   /**
+   * Output only: the tier's number, 1 for the lowest threshold.
+   *
    * @generated from field: int32 tier = 1;
    */
   tier: number;
 
   /**
+   * Progress needed; each tier's threshold is above the one before.
+   *
    * @generated from field: int64 threshold = 2;
    */
   threshold: bigint;
 
   /**
+   * Gold granted (zero for none).
+   *
    * @generated from field: int64 gold = 3;
    */
   gold: bigint;
 
   /**
-   * Item definition ids granted.
+   * Items granted.
    *
-   * @generated from field: repeated string item_definition_ids = 4;
+   * @generated from field: repeated chaos.liveops.v1.ItemReward items = 4;
    */
-  itemDefinitionIds: string[];
+  items: ItemReward[];
 };
 
 /**
@@ -49,10 +109,78 @@ export type RewardTier = Message<"chaos.liveops.v1.RewardTier"> & {
  * Use `create(RewardTierSchema)` to create a new message.
  */
 export const RewardTierSchema: GenMessage<RewardTier> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_live_event, 0);
+  messageDesc(file_chaos_liveops_v1_live_event, 2);
 
 /**
- * LiveEvent is a time-limited event with an objective and rewards.
+ * Recurrence repeats an event: an occurrence starts at each time the cron
+ * expression names within the schedule's window and lasts `duration`.
+ *
+ * @generated from message chaos.liveops.v1.Recurrence
+ */
+export type Recurrence = Message<"chaos.liveops.v1.Recurrence"> & {
+  /**
+   * Five fields (minute to weekday), or six with seconds first, e.g. "0 20 * * 5" (Fridays 20:00).
+   *
+   * @generated from field: string cron = 1;
+   */
+  cron: string;
+
+  /**
+   * The IANA time zone the expression is read in; empty for UTC.
+   *
+   * @generated from field: string time_zone = 2;
+   */
+  timeZone: string;
+
+  /**
+   * How long each occurrence lasts; no longer than the gap to the next one.
+   *
+   * @generated from field: google.protobuf.Duration duration = 3;
+   */
+  duration?: Duration | undefined;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.Recurrence.
+ * Use `create(RecurrenceSchema)` to create a new message.
+ */
+export const RecurrenceSchema: GenMessage<Recurrence> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_live_event, 3);
+
+/**
+ * Schedule is when an event runs: once from start to end, or recurring
+ * within that window.
+ *
+ * @generated from message chaos.liveops.v1.Schedule
+ */
+export type Schedule = Message<"chaos.liveops.v1.Schedule"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp start_time = 1;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end_time = 2;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Absent: one occurrence, from start_time to end_time.
+   *
+   * @generated from field: chaos.liveops.v1.Recurrence recurrence = 3;
+   */
+  recurrence?: Recurrence | undefined;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.Schedule.
+ * Use `create(ScheduleSchema)` to create a new message.
+ */
+export const ScheduleSchema: GenMessage<Schedule> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_live_event, 4);
+
+/**
+ * LiveEvent is a time-limited event with a goal and reward tiers.
  *
  * @generated from message chaos.liveops.v1.LiveEvent
  */
@@ -73,9 +201,9 @@ export type LiveEvent = Message<"chaos.liveops.v1.LiveEvent"> & {
   description: string;
 
   /**
-   * @generated from field: chaos.liveops.v1.ObjectiveKind objective = 4;
+   * @generated from field: chaos.liveops.v1.Goal goal = 4;
    */
-  objective: ObjectiveKind;
+  goal?: Goal | undefined;
 
   /**
    * @generated from field: repeated chaos.liveops.v1.RewardTier tiers = 5;
@@ -83,19 +211,31 @@ export type LiveEvent = Message<"chaos.liveops.v1.LiveEvent"> & {
   tiers: RewardTier[];
 
   /**
-   * @generated from field: google.protobuf.Timestamp start_time = 6;
+   * @generated from field: chaos.liveops.v1.Schedule schedule = 6;
    */
-  startTime?: Timestamp | undefined;
+  schedule?: Schedule | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp end_time = 7;
-   */
-  endTime?: Timestamp | undefined;
-
-  /**
-   * @generated from field: chaos.liveops.v1.LiveEventState state = 8;
+   * @generated from field: chaos.liveops.v1.LiveEventState state = 7;
    */
   state: LiveEventState;
+
+  /**
+   * Why an admin cancelled it (CANCELLED).
+   *
+   * @generated from field: string cancel_reason = 8;
+   */
+  cancelReason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 9;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 10;
+   */
+  updateTime?: Timestamp | undefined;
 };
 
 /**
@@ -103,38 +243,87 @@ export type LiveEvent = Message<"chaos.liveops.v1.LiveEvent"> & {
  * Use `create(LiveEventSchema)` to create a new message.
  */
 export const LiveEventSchema: GenMessage<LiveEvent> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_live_event, 1);
+  messageDesc(file_chaos_liveops_v1_live_event, 5);
 
 /**
- * Participation is a character's progress in a live event.
+ * LiveEventInstance is one occurrence of an event, with its own window,
+ * participants, progress and leaderboard.
+ *
+ * @generated from message chaos.liveops.v1.LiveEventInstance
+ */
+export type LiveEventInstance = Message<"chaos.liveops.v1.LiveEventInstance"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string event_id = 2;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start_time = 3;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Exclusive: progress from a source event at or after it does not count.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 4;
+   */
+  endTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.LiveEventInstance.
+ * Use `create(LiveEventInstanceSchema)` to create a new message.
+ */
+export const LiveEventInstanceSchema: GenMessage<LiveEventInstance> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_live_event, 6);
+
+/**
+ * Participation is a character's progress in one occurrence.
  *
  * @generated from message chaos.liveops.v1.Participation
  */
 export type Participation = Message<"chaos.liveops.v1.Participation"> & {
   /**
-   * @generated from field: string event_id = 1;
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string event_id = 2;
    */
   eventId: string;
 
   /**
-   * @generated from field: string character_id = 2;
+   * @generated from field: string character_id = 3;
    */
   characterId: string;
 
   /**
-   * @generated from field: int64 progress = 3;
+   * @generated from field: int64 progress = 4;
    */
   progress: bigint;
 
   /**
+   * Tiers whose threshold the progress reached.
+   *
+   * @generated from field: repeated int32 reached_tiers = 5;
+   */
+  reachedTiers: number[];
+
+  /**
    * Tiers whose reward was claimed.
    *
-   * @generated from field: repeated int32 claimed_tiers = 4;
+   * @generated from field: repeated int32 claimed_tiers = 6;
    */
   claimedTiers: number[];
 
   /**
-   * @generated from field: google.protobuf.Timestamp join_time = 5;
+   * @generated from field: google.protobuf.Timestamp join_time = 7;
    */
   joinTime?: Timestamp | undefined;
 };
@@ -144,7 +333,99 @@ export type Participation = Message<"chaos.liveops.v1.Participation"> & {
  * Use `create(ParticipationSchema)` to create a new message.
  */
 export const ParticipationSchema: GenMessage<Participation> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_live_event, 2);
+  messageDesc(file_chaos_liveops_v1_live_event, 7);
+
+/**
+ * RewardClaim is one tier's reward, granted once.
+ *
+ * @generated from message chaos.liveops.v1.RewardClaim
+ */
+export type RewardClaim = Message<"chaos.liveops.v1.RewardClaim"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * @generated from field: string event_id = 2;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: string character_id = 3;
+   */
+  characterId: string;
+
+  /**
+   * @generated from field: int32 tier = 4;
+   */
+  tier: number;
+
+  /**
+   * @generated from field: int64 gold = 5;
+   */
+  gold: bigint;
+
+  /**
+   * @generated from field: repeated chaos.liveops.v1.ItemReward items = 6;
+   */
+  items: ItemReward[];
+
+  /**
+   * Inventory's idempotency keys of the grants (its ledger's references).
+   *
+   * @generated from field: repeated string grant_ids = 7;
+   */
+  grantIds: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp claim_time = 8;
+   */
+  claimTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.RewardClaim.
+ * Use `create(RewardClaimSchema)` to create a new message.
+ */
+export const RewardClaimSchema: GenMessage<RewardClaim> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_live_event, 8);
+
+/**
+ * LeaderboardEntry is one participant's place in an occurrence.
+ *
+ * @generated from message chaos.liveops.v1.LeaderboardEntry
+ */
+export type LeaderboardEntry = Message<"chaos.liveops.v1.LeaderboardEntry"> & {
+  /**
+   * 1 for the most progress; ties share neither rank nor order: the earlier joiner comes first.
+   *
+   * @generated from field: int64 rank = 1;
+   */
+  rank: bigint;
+
+  /**
+   * @generated from field: string character_id = 2;
+   */
+  characterId: string;
+
+  /**
+   * @generated from field: string character_name = 3;
+   */
+  characterName: string;
+
+  /**
+   * @generated from field: int64 progress = 4;
+   */
+  progress: bigint;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.LeaderboardEntry.
+ * Use `create(LeaderboardEntrySchema)` to create a new message.
+ */
+export const LeaderboardEntrySchema: GenMessage<LeaderboardEntry> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_live_event, 9);
 
 /**
  * LiveEventState is where a live event is in its schedule.
@@ -158,21 +439,29 @@ export enum LiveEventState {
   UNSPECIFIED = 0,
 
   /**
+   * No occurrence has started yet.
+   *
    * @generated from enum value: LIVE_EVENT_STATE_SCHEDULED = 1;
    */
   SCHEDULED = 1,
 
   /**
+   * Between the schedule's start and end (for a recurring event also between occurrences).
+   *
    * @generated from enum value: LIVE_EVENT_STATE_ACTIVE = 2;
    */
   ACTIVE = 2,
 
   /**
+   * The schedule is over.
+   *
    * @generated from enum value: LIVE_EVENT_STATE_ENDED = 3;
    */
   ENDED = 3,
 
   /**
+   * An admin cancelled it.
+   *
    * @generated from enum value: LIVE_EVENT_STATE_CANCELLED = 4;
    */
   CANCELLED = 4,
@@ -185,48 +474,42 @@ export const LiveEventStateSchema: GenEnum<LiveEventState> = /*@__PURE__*/
   enumDesc(file_chaos_liveops_v1_live_event, 0);
 
 /**
- * ObjectiveKind is what counts as progress.
+ * GoalKind is what counts as progress: each kind is one domain event type
+ * crediting one or more characters.
  *
- * @generated from enum chaos.liveops.v1.ObjectiveKind
+ * @generated from enum chaos.liveops.v1.GoalKind
  */
-export enum ObjectiveKind {
+export enum GoalKind {
   /**
-   * @generated from enum value: OBJECTIVE_KIND_UNSPECIFIED = 0;
+   * @generated from enum value: GOAL_KIND_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * Defeat characters or training targets.
+   * Defeats (combat's CharacterDefeated): one for the victor.
    *
-   * @generated from enum value: OBJECTIVE_KIND_DEFEATS = 1;
+   * @generated from enum value: GOAL_KIND_DEFEATS = 1;
    */
   DEFEATS = 1,
 
   /**
-   * Cast spells.
+   * Spell casts (combat's SpellCast), of one school when the goal names one: one for the caster.
    *
-   * @generated from enum value: OBJECTIVE_KIND_CASTS = 2;
+   * @generated from enum value: GOAL_KIND_SPELL_CASTS = 2;
    */
-  CASTS = 2,
+  SPELL_CASTS = 2,
 
   /**
-   * Win PvP matches.
+   * Trades settled (trading's TradeSettled): one for each party.
    *
-   * @generated from enum value: OBJECTIVE_KIND_MATCH_WINS = 3;
+   * @generated from enum value: GOAL_KIND_TRADES_SETTLED = 3;
    */
-  MATCH_WINS = 3,
-
-  /**
-   * Complete trades.
-   *
-   * @generated from enum value: OBJECTIVE_KIND_TRADES = 4;
-   */
-  TRADES = 4,
+  TRADES_SETTLED = 3,
 }
 
 /**
- * Describes the enum chaos.liveops.v1.ObjectiveKind.
+ * Describes the enum chaos.liveops.v1.GoalKind.
  */
-export const ObjectiveKindSchema: GenEnum<ObjectiveKind> = /*@__PURE__*/
+export const GoalKindSchema: GenEnum<GoalKind> = /*@__PURE__*/
   enumDesc(file_chaos_liveops_v1_live_event, 1);
 

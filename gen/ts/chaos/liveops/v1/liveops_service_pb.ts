@@ -5,17 +5,15 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { LiveEvent, LiveEventState, ObjectiveKind, Participation, RewardTier } from "./live_event_pb.js";
+import type { Goal, LeaderboardEntry, LiveEvent, LiveEventInstance, LiveEventState, Participation, RewardClaim, RewardTier, Schedule } from "./live_event_pb.js";
 import { file_chaos_liveops_v1_live_event } from "./live_event_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/liveops/v1/liveops_service.proto.
  */
 export const file_chaos_liveops_v1_liveops_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZjaGFvcy9saXZlb3BzL3YxL2xpdmVvcHNfc2VydmljZS5wcm90bxIQY2hhb3MubGl2ZW9wcy52MSJSChVMaXN0TGl2ZUV2ZW50c1JlcXVlc3QSOQoFc3RhdGUYASABKA4yIC5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudFN0YXRlQgi6SAWCAQIQASJFChZMaXN0TGl2ZUV2ZW50c1Jlc3BvbnNlEisKBmV2ZW50cxgBIAMoCzIbLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50IjEKE0dldExpdmVFdmVudFJlcXVlc3QSGgoIZXZlbnRfaWQYASABKAlCCLpIBXIDsAEBIkIKFEdldExpdmVFdmVudFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuY2hhb3MubGl2ZW9wcy52MS5MaXZlRXZlbnQiUgoUSm9pbkxpdmVFdmVudFJlcXVlc3QSGgoIZXZlbnRfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQEiTwoVSm9pbkxpdmVFdmVudFJlc3BvbnNlEjYKDXBhcnRpY2lwYXRpb24YASABKAsyHy5jaGFvcy5saXZlb3BzLnYxLlBhcnRpY2lwYXRpb24iVQoXR2V0UGFydGljaXBhdGlvblJlcXVlc3QSGgoIZXZlbnRfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQEiUgoYR2V0UGFydGljaXBhdGlvblJlc3BvbnNlEjYKDXBhcnRpY2lwYXRpb24YASABKAsyHy5jaGFvcy5saXZlb3BzLnYxLlBhcnRpY2lwYXRpb24iZwoSQ2xhaW1SZXdhcmRSZXF1ZXN0EhoKCGV2ZW50X2lkGAEgASgJQgi6SAVyA7ABARIeCgxjaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBEhUKBHRpZXIYAyABKAVCB7pIBBoCKAEiTQoTQ2xhaW1SZXdhcmRSZXNwb25zZRI2Cg1wYXJ0aWNpcGF0aW9uGAEgASgLMh8uY2hhb3MubGl2ZW9wcy52MS5QYXJ0aWNpcGF0aW9uIrgCChZDcmVhdGVMaXZlRXZlbnRSZXF1ZXN0EhgKBXRpdGxlGAEgASgJQgm6SAZyBBADGGQSHQoLZGVzY3JpcHRpb24YAiABKAlCCLpIBXIDGNAPEj4KCW9iamVjdGl2ZRgDIAEoDjIfLmNoYW9zLmxpdmVvcHMudjEuT2JqZWN0aXZlS2luZEIKukgHggEEEAEgABI3CgV0aWVycxgEIAMoCzIcLmNoYW9zLmxpdmVvcHMudjEuUmV3YXJkVGllckIKukgHkgEECAEQChI2CgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBEjQKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIGukgDyAEBIkUKF0NyZWF0ZUxpdmVFdmVudFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuY2hhb3MubGl2ZW9wcy52MS5MaXZlRXZlbnQi6AEKFlVwZGF0ZUxpdmVFdmVudFJlcXVlc3QSGgoIZXZlbnRfaWQYASABKAlCCLpIBXIDsAEBEh0KC2Rlc2NyaXB0aW9uGAIgASgJQgi6SAVyAxjQDxI1CgV0aWVycxgDIAMoCzIcLmNoYW9zLmxpdmVvcHMudjEuUmV3YXJkVGllckIIukgFkgECEAoSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkUKF1VwZGF0ZUxpdmVFdmVudFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuY2hhb3MubGl2ZW9wcy52MS5MaXZlRXZlbnQiTgoWQ2FuY2VsTGl2ZUV2ZW50UmVxdWVzdBIaCghldmVudF9pZBgBIAEoCUIIukgFcgOwAQESGAoGcmVhc29uGAIgASgJQgi6SAVyAxj0AyJFChdDYW5jZWxMaXZlRXZlbnRSZXNwb25zZRIqCgVldmVudBgBIAEoCzIbLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50MrUGCg5MaXZlb3BzU2VydmljZRJjCg5MaXN0TGl2ZUV2ZW50cxInLmNoYW9zLmxpdmVvcHMudjEuTGlzdExpdmVFdmVudHNSZXF1ZXN0GiguY2hhb3MubGl2ZW9wcy52MS5MaXN0TGl2ZUV2ZW50c1Jlc3BvbnNlEl0KDEdldExpdmVFdmVudBIlLmNoYW9zLmxpdmVvcHMudjEuR2V0TGl2ZUV2ZW50UmVxdWVzdBomLmNoYW9zLmxpdmVvcHMudjEuR2V0TGl2ZUV2ZW50UmVzcG9uc2USYAoNSm9pbkxpdmVFdmVudBImLmNoYW9zLmxpdmVvcHMudjEuSm9pbkxpdmVFdmVudFJlcXVlc3QaJy5jaGFvcy5saXZlb3BzLnYxLkpvaW5MaXZlRXZlbnRSZXNwb25zZRJpChBHZXRQYXJ0aWNpcGF0aW9uEikuY2hhb3MubGl2ZW9wcy52MS5HZXRQYXJ0aWNpcGF0aW9uUmVxdWVzdBoqLmNoYW9zLmxpdmVvcHMudjEuR2V0UGFydGljaXBhdGlvblJlc3BvbnNlEloKC0NsYWltUmV3YXJkEiQuY2hhb3MubGl2ZW9wcy52MS5DbGFpbVJld2FyZFJlcXVlc3QaJS5jaGFvcy5saXZlb3BzLnYxLkNsYWltUmV3YXJkUmVzcG9uc2USZgoPQ3JlYXRlTGl2ZUV2ZW50EiguY2hhb3MubGl2ZW9wcy52MS5DcmVhdGVMaXZlRXZlbnRSZXF1ZXN0GikuY2hhb3MubGl2ZW9wcy52MS5DcmVhdGVMaXZlRXZlbnRSZXNwb25zZRJmCg9VcGRhdGVMaXZlRXZlbnQSKC5jaGFvcy5saXZlb3BzLnYxLlVwZGF0ZUxpdmVFdmVudFJlcXVlc3QaKS5jaGFvcy5saXZlb3BzLnYxLlVwZGF0ZUxpdmVFdmVudFJlc3BvbnNlEmYKD0NhbmNlbExpdmVFdmVudBIoLmNoYW9zLmxpdmVvcHMudjEuQ2FuY2VsTGl2ZUV2ZW50UmVxdWVzdBopLmNoYW9zLmxpdmVvcHMudjEuQ2FuY2VsTGl2ZUV2ZW50UmVzcG9uc2VCvAEKFGNvbS5jaGFvcy5saXZlb3BzLnYxQhNMaXZlb3BzU2VydmljZVByb3RvUAFaLWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9saXZlb3BzL3YxO2xpdmVvcHN2MaICA0NMWKoCEENoYW9zLkxpdmVvcHMuVjHKAhBDaGFvc1xMaXZlb3BzXFYx4gIcQ2hhb3NcTGl2ZW9wc1xWMVxHUEJNZXRhZGF0YeoCEkNoYW9zOjpMaXZlb3BzOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_liveops_v1_live_event, file_google_protobuf_timestamp]);
+  fileDesc("CiZjaGFvcy9saXZlb3BzL3YxL2xpdmVvcHNfc2VydmljZS5wcm90bxIQY2hhb3MubGl2ZW9wcy52MSKOAQoVTGlzdExpdmVFdmVudHNSZXF1ZXN0EjkKBXN0YXRlGAEgASgOMiAuY2hhb3MubGl2ZW9wcy52MS5MaXZlRXZlbnRTdGF0ZUIIukgFggECEAESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAQiXgoWTGlzdExpdmVFdmVudHNSZXNwb25zZRIrCgZldmVudHMYASADKAsyGy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMQoTR2V0TGl2ZUV2ZW50UmVxdWVzdBIaCghldmVudF9pZBgBIAEoCUIIukgFcgOwAQEigQEKFEdldExpdmVFdmVudFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuY2hhb3MubGl2ZW9wcy52MS5MaXZlRXZlbnQSPQoQY3VycmVudF9pbnN0YW5jZRgCIAEoCzIjLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50SW5zdGFuY2UiUgoUSm9pbkxpdmVFdmVudFJlcXVlc3QSGgoIZXZlbnRfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQEihgEKFUpvaW5MaXZlRXZlbnRSZXNwb25zZRI2Cg1wYXJ0aWNpcGF0aW9uGAEgASgLMh8uY2hhb3MubGl2ZW9wcy52MS5QYXJ0aWNpcGF0aW9uEjUKCGluc3RhbmNlGAIgASgLMiMuY2hhb3MubGl2ZW9wcy52MS5MaXZlRXZlbnRJbnN0YW5jZSJYChdHZXRQYXJ0aWNpcGF0aW9uUmVxdWVzdBIdCgtpbnN0YW5jZV9pZBgBIAEoCUIIukgFcgOwAQESHgoMY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABASJSChhHZXRQYXJ0aWNpcGF0aW9uUmVzcG9uc2USNgoNcGFydGljaXBhdGlvbhgBIAEoCzIfLmNoYW9zLmxpdmVvcHMudjEuUGFydGljaXBhdGlvbiJsChJDbGFpbVJld2FyZFJlcXVlc3QSHQoLaW5zdGFuY2VfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQESFwoEdGllchgDIAEoBUIJukgGGgQYCigBIkMKE0NsYWltUmV3YXJkUmVzcG9uc2USLAoFY2xhaW0YASABKAsyHS5jaGFvcy5saXZlb3BzLnYxLlJld2FyZENsYWltInMKFkxpc3RMZWFkZXJib2FyZFJlcXVlc3QSHQoLaW5zdGFuY2VfaWQYASABKAlCCLpIBXIDsAEBEhwKCXBhZ2Vfc2l6ZRgCIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAEImcKF0xpc3RMZWFkZXJib2FyZFJlc3BvbnNlEjMKB2VudHJpZXMYASADKAsyIi5jaGFvcy5saXZlb3BzLnYxLkxlYWRlcmJvYXJkRW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIuwBChZDcmVhdGVMaXZlRXZlbnRSZXF1ZXN0EhgKBXRpdGxlGAEgASgJQgm6SAZyBBADGGQSHQoLZGVzY3JpcHRpb24YAiABKAlCCLpIBXIDGNAPEiwKBGdvYWwYAyABKAsyFi5jaGFvcy5saXZlb3BzLnYxLkdvYWxCBrpIA8gBARI1CgV0aWVycxgEIAMoCzIcLmNoYW9zLmxpdmVvcHMudjEuUmV3YXJkVGllckIIukgFkgECEAoSNAoIc2NoZWR1bGUYBSABKAsyGi5jaGFvcy5saXZlb3BzLnYxLlNjaGVkdWxlQga6SAPIAQEiRQoXQ3JlYXRlTGl2ZUV2ZW50UmVzcG9uc2USKgoFZXZlbnQYASABKAsyGy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudCLaAQoWVXBkYXRlTGl2ZUV2ZW50UmVxdWVzdBIaCghldmVudF9pZBgBIAEoCUIIukgFcgOwAQESGAoFdGl0bGUYAiABKAlCCbpIBnIEEAMYZBIdCgtkZXNjcmlwdGlvbhgDIAEoCUIIukgFcgMY0A8SNQoFdGllcnMYBCADKAsyHC5jaGFvcy5saXZlb3BzLnYxLlJld2FyZFRpZXJCCLpIBZIBAhAKEjQKCHNjaGVkdWxlGAUgASgLMhouY2hhb3MubGl2ZW9wcy52MS5TY2hlZHVsZUIGukgDyAEBIkUKF1VwZGF0ZUxpdmVFdmVudFJlc3BvbnNlEioKBWV2ZW50GAEgASgLMhsuY2hhb3MubGl2ZW9wcy52MS5MaXZlRXZlbnQiTgoWQ2FuY2VsTGl2ZUV2ZW50UmVxdWVzdBIaCghldmVudF9pZBgBIAEoCUIIukgFcgOwAQESGAoGcmVhc29uGAIgASgJQgi6SAVyAxj0AyJFChdDYW5jZWxMaXZlRXZlbnRSZXNwb25zZRIqCgVldmVudBgBIAEoCzIbLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50MrYHCg5MaXZlb3BzU2VydmljZRJoCg5MaXN0TGl2ZUV2ZW50cxInLmNoYW9zLmxpdmVvcHMudjEuTGlzdExpdmVFdmVudHNSZXF1ZXN0GiguY2hhb3MubGl2ZW9wcy52MS5MaXN0TGl2ZUV2ZW50c1Jlc3BvbnNlIgOQAgESYgoMR2V0TGl2ZUV2ZW50EiUuY2hhb3MubGl2ZW9wcy52MS5HZXRMaXZlRXZlbnRSZXF1ZXN0GiYuY2hhb3MubGl2ZW9wcy52MS5HZXRMaXZlRXZlbnRSZXNwb25zZSIDkAIBEmAKDUpvaW5MaXZlRXZlbnQSJi5jaGFvcy5saXZlb3BzLnYxLkpvaW5MaXZlRXZlbnRSZXF1ZXN0GicuY2hhb3MubGl2ZW9wcy52MS5Kb2luTGl2ZUV2ZW50UmVzcG9uc2USbgoQR2V0UGFydGljaXBhdGlvbhIpLmNoYW9zLmxpdmVvcHMudjEuR2V0UGFydGljaXBhdGlvblJlcXVlc3QaKi5jaGFvcy5saXZlb3BzLnYxLkdldFBhcnRpY2lwYXRpb25SZXNwb25zZSIDkAIBEl8KC0NsYWltUmV3YXJkEiQuY2hhb3MubGl2ZW9wcy52MS5DbGFpbVJld2FyZFJlcXVlc3QaJS5jaGFvcy5saXZlb3BzLnYxLkNsYWltUmV3YXJkUmVzcG9uc2UiA5ACAhJrCg9MaXN0TGVhZGVyYm9hcmQSKC5jaGFvcy5saXZlb3BzLnYxLkxpc3RMZWFkZXJib2FyZFJlcXVlc3QaKS5jaGFvcy5saXZlb3BzLnYxLkxpc3RMZWFkZXJib2FyZFJlc3BvbnNlIgOQAgESZgoPQ3JlYXRlTGl2ZUV2ZW50EiguY2hhb3MubGl2ZW9wcy52MS5DcmVhdGVMaXZlRXZlbnRSZXF1ZXN0GikuY2hhb3MubGl2ZW9wcy52MS5DcmVhdGVMaXZlRXZlbnRSZXNwb25zZRJmCg9VcGRhdGVMaXZlRXZlbnQSKC5jaGFvcy5saXZlb3BzLnYxLlVwZGF0ZUxpdmVFdmVudFJlcXVlc3QaKS5jaGFvcy5saXZlb3BzLnYxLlVwZGF0ZUxpdmVFdmVudFJlc3BvbnNlEmYKD0NhbmNlbExpdmVFdmVudBIoLmNoYW9zLmxpdmVvcHMudjEuQ2FuY2VsTGl2ZUV2ZW50UmVxdWVzdBopLmNoYW9zLmxpdmVvcHMudjEuQ2FuY2VsTGl2ZUV2ZW50UmVzcG9uc2VCvAEKFGNvbS5jaGFvcy5saXZlb3BzLnYxQhNMaXZlb3BzU2VydmljZVByb3RvUAFaLWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9saXZlb3BzL3YxO2xpdmVvcHN2MaICA0NMWKoCEENoYW9zLkxpdmVvcHMuVjHKAhBDaGFvc1xMaXZlb3BzXFYx4gIcQ2hhb3NcTGl2ZW9wc1xWMVxHUEJNZXRhZGF0YeoCEkNoYW9zOjpMaXZlb3BzOjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_liveops_v1_live_event]);
 
 /**
  * ListLiveEventsRequest optionally filters by state.
@@ -24,9 +22,23 @@ export const file_chaos_liveops_v1_liveops_service: GenFile = /*@__PURE__*/
  */
 export type ListLiveEventsRequest = Message<"chaos.liveops.v1.ListLiveEventsRequest"> & {
   /**
+   * Only events in this state; all when unspecified.
+   *
    * @generated from field: chaos.liveops.v1.LiveEventState state = 1;
    */
   state: LiveEventState;
+
+  /**
+   * At most this many (default 20).
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
 };
 
 /**
@@ -37,7 +49,7 @@ export const ListLiveEventsRequestSchema: GenMessage<ListLiveEventsRequest> = /*
   messageDesc(file_chaos_liveops_v1_liveops_service, 0);
 
 /**
- * ListLiveEventsResponse holds the events.
+ * ListLiveEventsResponse holds a page of events.
  *
  * @generated from message chaos.liveops.v1.ListLiveEventsResponse
  */
@@ -46,6 +58,13 @@ export type ListLiveEventsResponse = Message<"chaos.liveops.v1.ListLiveEventsRes
    * @generated from field: repeated chaos.liveops.v1.LiveEvent events = 1;
    */
   events: LiveEvent[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -84,6 +103,13 @@ export type GetLiveEventResponse = Message<"chaos.liveops.v1.GetLiveEventRespons
    * @generated from field: chaos.liveops.v1.LiveEvent event = 1;
    */
   event?: LiveEvent | undefined;
+
+  /**
+   * The occurrence running now, else the next one; absent when none is left (or the event was cancelled before it).
+   *
+   * @generated from field: chaos.liveops.v1.LiveEventInstance current_instance = 2;
+   */
+  currentInstance?: LiveEventInstance | undefined;
 };
 
 /**
@@ -94,7 +120,7 @@ export const GetLiveEventResponseSchema: GenMessage<GetLiveEventResponse> = /*@_
   messageDesc(file_chaos_liveops_v1_liveops_service, 3);
 
 /**
- * JoinLiveEventRequest names the event and character.
+ * JoinLiveEventRequest names the event and the caller's character.
  *
  * @generated from message chaos.liveops.v1.JoinLiveEventRequest
  */
@@ -118,7 +144,7 @@ export const JoinLiveEventRequestSchema: GenMessage<JoinLiveEventRequest> = /*@_
   messageDesc(file_chaos_liveops_v1_liveops_service, 4);
 
 /**
- * JoinLiveEventResponse is the new participation.
+ * JoinLiveEventResponse is the participation in the running occurrence.
  *
  * @generated from message chaos.liveops.v1.JoinLiveEventResponse
  */
@@ -127,6 +153,11 @@ export type JoinLiveEventResponse = Message<"chaos.liveops.v1.JoinLiveEventRespo
    * @generated from field: chaos.liveops.v1.Participation participation = 1;
    */
   participation?: Participation | undefined;
+
+  /**
+   * @generated from field: chaos.liveops.v1.LiveEventInstance instance = 2;
+   */
+  instance?: LiveEventInstance | undefined;
 };
 
 /**
@@ -137,15 +168,15 @@ export const JoinLiveEventResponseSchema: GenMessage<JoinLiveEventResponse> = /*
   messageDesc(file_chaos_liveops_v1_liveops_service, 5);
 
 /**
- * GetParticipationRequest names the event and character.
+ * GetParticipationRequest names the occurrence and character.
  *
  * @generated from message chaos.liveops.v1.GetParticipationRequest
  */
 export type GetParticipationRequest = Message<"chaos.liveops.v1.GetParticipationRequest"> & {
   /**
-   * @generated from field: string event_id = 1;
+   * @generated from field: string instance_id = 1;
    */
-  eventId: string;
+  instanceId: string;
 
   /**
    * @generated from field: string character_id = 2;
@@ -186,9 +217,9 @@ export const GetParticipationResponseSchema: GenMessage<GetParticipationResponse
  */
 export type ClaimRewardRequest = Message<"chaos.liveops.v1.ClaimRewardRequest"> & {
   /**
-   * @generated from field: string event_id = 1;
+   * @generated from field: string instance_id = 1;
    */
-  eventId: string;
+  instanceId: string;
 
   /**
    * @generated from field: string character_id = 2;
@@ -209,15 +240,15 @@ export const ClaimRewardRequestSchema: GenMessage<ClaimRewardRequest> = /*@__PUR
   messageDesc(file_chaos_liveops_v1_liveops_service, 8);
 
 /**
- * ClaimRewardResponse is the participation afterwards.
+ * ClaimRewardResponse is the claim (the first one, when repeated).
  *
  * @generated from message chaos.liveops.v1.ClaimRewardResponse
  */
 export type ClaimRewardResponse = Message<"chaos.liveops.v1.ClaimRewardResponse"> & {
   /**
-   * @generated from field: chaos.liveops.v1.Participation participation = 1;
+   * @generated from field: chaos.liveops.v1.RewardClaim claim = 1;
    */
-  participation?: Participation | undefined;
+  claim?: RewardClaim | undefined;
 };
 
 /**
@@ -226,6 +257,63 @@ export type ClaimRewardResponse = Message<"chaos.liveops.v1.ClaimRewardResponse"
  */
 export const ClaimRewardResponseSchema: GenMessage<ClaimRewardResponse> = /*@__PURE__*/
   messageDesc(file_chaos_liveops_v1_liveops_service, 9);
+
+/**
+ * ListLeaderboardRequest names the occurrence.
+ *
+ * @generated from message chaos.liveops.v1.ListLeaderboardRequest
+ */
+export type ListLeaderboardRequest = Message<"chaos.liveops.v1.ListLeaderboardRequest"> & {
+  /**
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * At most this many (default 20).
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.ListLeaderboardRequest.
+ * Use `create(ListLeaderboardRequestSchema)` to create a new message.
+ */
+export const ListLeaderboardRequestSchema: GenMessage<ListLeaderboardRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_liveops_service, 10);
+
+/**
+ * ListLeaderboardResponse is a page of the ranking.
+ *
+ * @generated from message chaos.liveops.v1.ListLeaderboardResponse
+ */
+export type ListLeaderboardResponse = Message<"chaos.liveops.v1.ListLeaderboardResponse"> & {
+  /**
+   * @generated from field: repeated chaos.liveops.v1.LeaderboardEntry entries = 1;
+   */
+  entries: LeaderboardEntry[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.liveops.v1.ListLeaderboardResponse.
+ * Use `create(ListLeaderboardResponseSchema)` to create a new message.
+ */
+export const ListLeaderboardResponseSchema: GenMessage<ListLeaderboardResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_liveops_v1_liveops_service, 11);
 
 /**
  * CreateLiveEventRequest describes the event.
@@ -244,24 +332,21 @@ export type CreateLiveEventRequest = Message<"chaos.liveops.v1.CreateLiveEventRe
   description: string;
 
   /**
-   * @generated from field: chaos.liveops.v1.ObjectiveKind objective = 3;
+   * @generated from field: chaos.liveops.v1.Goal goal = 3;
    */
-  objective: ObjectiveKind;
+  goal?: Goal | undefined;
 
   /**
+   * Lowest threshold first.
+   *
    * @generated from field: repeated chaos.liveops.v1.RewardTier tiers = 4;
    */
   tiers: RewardTier[];
 
   /**
-   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   * @generated from field: chaos.liveops.v1.Schedule schedule = 5;
    */
-  startTime?: Timestamp | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp end_time = 6;
-   */
-  endTime?: Timestamp | undefined;
+  schedule?: Schedule | undefined;
 };
 
 /**
@@ -269,7 +354,7 @@ export type CreateLiveEventRequest = Message<"chaos.liveops.v1.CreateLiveEventRe
  * Use `create(CreateLiveEventRequestSchema)` to create a new message.
  */
 export const CreateLiveEventRequestSchema: GenMessage<CreateLiveEventRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_liveops_service, 10);
+  messageDesc(file_chaos_liveops_v1_liveops_service, 12);
 
 /**
  * CreateLiveEventResponse is the scheduled event.
@@ -288,10 +373,10 @@ export type CreateLiveEventResponse = Message<"chaos.liveops.v1.CreateLiveEventR
  * Use `create(CreateLiveEventResponseSchema)` to create a new message.
  */
 export const CreateLiveEventResponseSchema: GenMessage<CreateLiveEventResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_liveops_service, 11);
+  messageDesc(file_chaos_liveops_v1_liveops_service, 13);
 
 /**
- * UpdateLiveEventRequest replaces a scheduled event's description, tiers and schedule.
+ * UpdateLiveEventRequest replaces an event's title, description, tiers and schedule.
  *
  * @generated from message chaos.liveops.v1.UpdateLiveEventRequest
  */
@@ -302,24 +387,26 @@ export type UpdateLiveEventRequest = Message<"chaos.liveops.v1.UpdateLiveEventRe
   eventId: string;
 
   /**
-   * @generated from field: string description = 2;
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string description = 3;
    */
   description: string;
 
   /**
-   * @generated from field: repeated chaos.liveops.v1.RewardTier tiers = 3;
+   * Lowest threshold first.
+   *
+   * @generated from field: repeated chaos.liveops.v1.RewardTier tiers = 4;
    */
   tiers: RewardTier[];
 
   /**
-   * @generated from field: google.protobuf.Timestamp start_time = 4;
+   * @generated from field: chaos.liveops.v1.Schedule schedule = 5;
    */
-  startTime?: Timestamp | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp end_time = 5;
-   */
-  endTime?: Timestamp | undefined;
+  schedule?: Schedule | undefined;
 };
 
 /**
@@ -327,7 +414,7 @@ export type UpdateLiveEventRequest = Message<"chaos.liveops.v1.UpdateLiveEventRe
  * Use `create(UpdateLiveEventRequestSchema)` to create a new message.
  */
 export const UpdateLiveEventRequestSchema: GenMessage<UpdateLiveEventRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_liveops_service, 12);
+  messageDesc(file_chaos_liveops_v1_liveops_service, 14);
 
 /**
  * UpdateLiveEventResponse is the event afterwards.
@@ -346,7 +433,7 @@ export type UpdateLiveEventResponse = Message<"chaos.liveops.v1.UpdateLiveEventR
  * Use `create(UpdateLiveEventResponseSchema)` to create a new message.
  */
 export const UpdateLiveEventResponseSchema: GenMessage<UpdateLiveEventResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_liveops_service, 13);
+  messageDesc(file_chaos_liveops_v1_liveops_service, 15);
 
 /**
  * CancelLiveEventRequest names the event.
@@ -370,7 +457,7 @@ export type CancelLiveEventRequest = Message<"chaos.liveops.v1.CancelLiveEventRe
  * Use `create(CancelLiveEventRequestSchema)` to create a new message.
  */
 export const CancelLiveEventRequestSchema: GenMessage<CancelLiveEventRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_liveops_service, 14);
+  messageDesc(file_chaos_liveops_v1_liveops_service, 16);
 
 /**
  * CancelLiveEventResponse is the cancelled event.
@@ -389,17 +476,19 @@ export type CancelLiveEventResponse = Message<"chaos.liveops.v1.CancelLiveEventR
  * Use `create(CancelLiveEventResponseSchema)` to create a new message.
  */
 export const CancelLiveEventResponseSchema: GenMessage<CancelLiveEventResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_liveops_v1_liveops_service, 15);
+  messageDesc(file_chaos_liveops_v1_liveops_service, 17);
 
 /**
  * LiveopsService runs the Event Participation Flow.
- * Public: authenticated player (list, join, progress, claim). Admin: create, update, cancel.
+ * Public: an authenticated player lists events, joins with their own
+ * characters, follows progress and leaderboards, and claims rewards. Admins
+ * (or the operator with no end user) create, update and cancel events.
  *
  * @generated from service chaos.liveops.v1.LiveopsService
  */
 export const LiveopsService: GenService<{
   /**
-   * ListLiveEvents lists scheduled and active events.
+   * ListLiveEvents lists events, newest schedule first.
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.ListLiveEvents
    */
@@ -409,7 +498,7 @@ export const LiveopsService: GenService<{
     output: typeof ListLiveEventsResponseSchema;
   },
   /**
-   * GetLiveEvent returns one event.
+   * GetLiveEvent returns one event and its current (or next) occurrence.
    * Errors: NOT_FOUND (EVENT_NOT_FOUND).
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.GetLiveEvent
@@ -420,9 +509,10 @@ export const LiveopsService: GenService<{
     output: typeof GetLiveEventResponseSchema;
   },
   /**
-   * JoinLiveEvent enrols a character in an active event.
-   * Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE),
-   * ALREADY_EXISTS (ALREADY_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   * JoinLiveEvent enrols one of the caller's characters in the occurrence
+   * running now. Joining again returns the first participation.
+   * Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE, EVENT_CANCELLED),
+   * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.JoinLiveEvent
    */
@@ -432,8 +522,8 @@ export const LiveopsService: GenService<{
     output: typeof JoinLiveEventResponseSchema;
   },
   /**
-   * GetParticipation returns a character's progress.
-   * Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED).
+   * GetParticipation returns a character's progress in an occurrence.
+   * Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.GetParticipation
    */
@@ -443,8 +533,10 @@ export const LiveopsService: GenService<{
     output: typeof GetParticipationResponseSchema;
   },
   /**
-   * ClaimReward grants a reached tier's reward; idempotent per (event, character, tier).
-   * Errors: FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED), ALREADY_EXISTS (REWARD_ALREADY_CLAIMED).
+   * ClaimReward grants a reached tier's reward through inventory, once per
+   * (occurrence, character, tier): claiming again returns the first claim.
+   * Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (TIER_NOT_FOUND),
+   * FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.ClaimReward
    */
@@ -454,8 +546,19 @@ export const LiveopsService: GenService<{
     output: typeof ClaimRewardResponseSchema;
   },
   /**
+   * ListLeaderboard ranks an occurrence's participants by progress.
+   * Errors: NOT_FOUND (EVENT_NOT_FOUND).
+   *
+   * @generated from rpc chaos.liveops.v1.LiveopsService.ListLeaderboard
+   */
+  listLeaderboard: {
+    methodKind: "unary";
+    input: typeof ListLeaderboardRequestSchema;
+    output: typeof ListLeaderboardResponseSchema;
+  },
+  /**
    * CreateLiveEvent schedules an event (admin).
-   * Errors: INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+   * Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.CreateLiveEvent
    */
@@ -465,8 +568,10 @@ export const LiveopsService: GenService<{
     output: typeof CreateLiveEventResponseSchema;
   },
   /**
-   * UpdateLiveEvent changes a scheduled event (admin).
-   * Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+   * UpdateLiveEvent replaces an event's text, tiers and schedule (admin);
+   * tiers and schedule only until its first occurrence starts.
+   * Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS),
+   * FAILED_PRECONDITION (EVENT_ALREADY_STARTED, EVENT_CANCELLED), PERMISSION_DENIED (ADMIN_ONLY).
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.UpdateLiveEvent
    */
@@ -476,8 +581,9 @@ export const LiveopsService: GenService<{
     output: typeof UpdateLiveEventResponseSchema;
   },
   /**
-   * CancelLiveEvent cancels an event (admin).
-   * Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED.
+   * CancelLiveEvent cancels an event (admin): progress after now no longer
+   * counts; rewards already reached stay claimable. Cancelling again changes nothing.
+   * Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED (ADMIN_ONLY).
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.CancelLiveEvent
    */

@@ -48,6 +48,9 @@ const (
 	// LiveopsServiceClaimRewardProcedure is the fully-qualified name of the LiveopsService's
 	// ClaimReward RPC.
 	LiveopsServiceClaimRewardProcedure = "/chaos.liveops.v1.LiveopsService/ClaimReward"
+	// LiveopsServiceListLeaderboardProcedure is the fully-qualified name of the LiveopsService's
+	// ListLeaderboard RPC.
+	LiveopsServiceListLeaderboardProcedure = "/chaos.liveops.v1.LiveopsService/ListLeaderboard"
 	// LiveopsServiceCreateLiveEventProcedure is the fully-qualified name of the LiveopsService's
 	// CreateLiveEvent RPC.
 	LiveopsServiceCreateLiveEventProcedure = "/chaos.liveops.v1.LiveopsService/CreateLiveEvent"
@@ -61,29 +64,38 @@ const (
 
 // LiveopsServiceClient is a client for the chaos.liveops.v1.LiveopsService service.
 type LiveopsServiceClient interface {
-	// ListLiveEvents lists scheduled and active events.
+	// ListLiveEvents lists events, newest schedule first.
 	ListLiveEvents(context.Context, *connect.Request[v1.ListLiveEventsRequest]) (*connect.Response[v1.ListLiveEventsResponse], error)
-	// GetLiveEvent returns one event.
+	// GetLiveEvent returns one event and its current (or next) occurrence.
 	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
 	GetLiveEvent(context.Context, *connect.Request[v1.GetLiveEventRequest]) (*connect.Response[v1.GetLiveEventResponse], error)
-	// JoinLiveEvent enrols a character in an active event.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE),
-	// ALREADY_EXISTS (ALREADY_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// JoinLiveEvent enrols one of the caller's characters in the occurrence
+	// running now. Joining again returns the first participation.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE, EVENT_CANCELLED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	JoinLiveEvent(context.Context, *connect.Request[v1.JoinLiveEventRequest]) (*connect.Response[v1.JoinLiveEventResponse], error)
-	// GetParticipation returns a character's progress.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED).
+	// GetParticipation returns a character's progress in an occurrence.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	GetParticipation(context.Context, *connect.Request[v1.GetParticipationRequest]) (*connect.Response[v1.GetParticipationResponse], error)
-	// ClaimReward grants a reached tier's reward; idempotent per (event, character, tier).
-	// Errors: FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED), ALREADY_EXISTS (REWARD_ALREADY_CLAIMED).
+	// ClaimReward grants a reached tier's reward through inventory, once per
+	// (occurrence, character, tier): claiming again returns the first claim.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (TIER_NOT_FOUND),
+	// FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ClaimReward(context.Context, *connect.Request[v1.ClaimRewardRequest]) (*connect.Response[v1.ClaimRewardResponse], error)
+	// ListLeaderboard ranks an occurrence's participants by progress.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
+	ListLeaderboard(context.Context, *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error)
 	// CreateLiveEvent schedules an event (admin).
-	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).
 	CreateLiveEvent(context.Context, *connect.Request[v1.CreateLiveEventRequest]) (*connect.Response[v1.CreateLiveEventResponse], error)
-	// UpdateLiveEvent changes a scheduled event (admin).
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+	// UpdateLiveEvent replaces an event's text, tiers and schedule (admin);
+	// tiers and schedule only until its first occurrence starts.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS),
+	// FAILED_PRECONDITION (EVENT_ALREADY_STARTED, EVENT_CANCELLED), PERMISSION_DENIED (ADMIN_ONLY).
 	UpdateLiveEvent(context.Context, *connect.Request[v1.UpdateLiveEventRequest]) (*connect.Response[v1.UpdateLiveEventResponse], error)
-	// CancelLiveEvent cancels an event (admin).
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED.
+	// CancelLiveEvent cancels an event (admin): progress after now no longer
+	// counts; rewards already reached stay claimable. Cancelling again changes nothing.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED (ADMIN_ONLY).
 	CancelLiveEvent(context.Context, *connect.Request[v1.CancelLiveEventRequest]) (*connect.Response[v1.CancelLiveEventResponse], error)
 }
 
@@ -102,12 +114,14 @@ func NewLiveopsServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			httpClient,
 			baseURL+LiveopsServiceListLiveEventsProcedure,
 			connect.WithSchema(liveopsServiceMethods.ByName("ListLiveEvents")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		getLiveEvent: connect.NewClient[v1.GetLiveEventRequest, v1.GetLiveEventResponse](
 			httpClient,
 			baseURL+LiveopsServiceGetLiveEventProcedure,
 			connect.WithSchema(liveopsServiceMethods.ByName("GetLiveEvent")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		joinLiveEvent: connect.NewClient[v1.JoinLiveEventRequest, v1.JoinLiveEventResponse](
@@ -120,12 +134,21 @@ func NewLiveopsServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			httpClient,
 			baseURL+LiveopsServiceGetParticipationProcedure,
 			connect.WithSchema(liveopsServiceMethods.ByName("GetParticipation")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		claimReward: connect.NewClient[v1.ClaimRewardRequest, v1.ClaimRewardResponse](
 			httpClient,
 			baseURL+LiveopsServiceClaimRewardProcedure,
 			connect.WithSchema(liveopsServiceMethods.ByName("ClaimReward")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listLeaderboard: connect.NewClient[v1.ListLeaderboardRequest, v1.ListLeaderboardResponse](
+			httpClient,
+			baseURL+LiveopsServiceListLeaderboardProcedure,
+			connect.WithSchema(liveopsServiceMethods.ByName("ListLeaderboard")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		createLiveEvent: connect.NewClient[v1.CreateLiveEventRequest, v1.CreateLiveEventResponse](
@@ -156,6 +179,7 @@ type liveopsServiceClient struct {
 	joinLiveEvent    *connect.Client[v1.JoinLiveEventRequest, v1.JoinLiveEventResponse]
 	getParticipation *connect.Client[v1.GetParticipationRequest, v1.GetParticipationResponse]
 	claimReward      *connect.Client[v1.ClaimRewardRequest, v1.ClaimRewardResponse]
+	listLeaderboard  *connect.Client[v1.ListLeaderboardRequest, v1.ListLeaderboardResponse]
 	createLiveEvent  *connect.Client[v1.CreateLiveEventRequest, v1.CreateLiveEventResponse]
 	updateLiveEvent  *connect.Client[v1.UpdateLiveEventRequest, v1.UpdateLiveEventResponse]
 	cancelLiveEvent  *connect.Client[v1.CancelLiveEventRequest, v1.CancelLiveEventResponse]
@@ -186,6 +210,11 @@ func (c *liveopsServiceClient) ClaimReward(ctx context.Context, req *connect.Req
 	return c.claimReward.CallUnary(ctx, req)
 }
 
+// ListLeaderboard calls chaos.liveops.v1.LiveopsService.ListLeaderboard.
+func (c *liveopsServiceClient) ListLeaderboard(ctx context.Context, req *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error) {
+	return c.listLeaderboard.CallUnary(ctx, req)
+}
+
 // CreateLiveEvent calls chaos.liveops.v1.LiveopsService.CreateLiveEvent.
 func (c *liveopsServiceClient) CreateLiveEvent(ctx context.Context, req *connect.Request[v1.CreateLiveEventRequest]) (*connect.Response[v1.CreateLiveEventResponse], error) {
 	return c.createLiveEvent.CallUnary(ctx, req)
@@ -203,29 +232,38 @@ func (c *liveopsServiceClient) CancelLiveEvent(ctx context.Context, req *connect
 
 // LiveopsServiceHandler is an implementation of the chaos.liveops.v1.LiveopsService service.
 type LiveopsServiceHandler interface {
-	// ListLiveEvents lists scheduled and active events.
+	// ListLiveEvents lists events, newest schedule first.
 	ListLiveEvents(context.Context, *connect.Request[v1.ListLiveEventsRequest]) (*connect.Response[v1.ListLiveEventsResponse], error)
-	// GetLiveEvent returns one event.
+	// GetLiveEvent returns one event and its current (or next) occurrence.
 	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
 	GetLiveEvent(context.Context, *connect.Request[v1.GetLiveEventRequest]) (*connect.Response[v1.GetLiveEventResponse], error)
-	// JoinLiveEvent enrols a character in an active event.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE),
-	// ALREADY_EXISTS (ALREADY_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// JoinLiveEvent enrols one of the caller's characters in the occurrence
+	// running now. Joining again returns the first participation.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (EVENT_NOT_ACTIVE, EVENT_CANCELLED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	JoinLiveEvent(context.Context, *connect.Request[v1.JoinLiveEventRequest]) (*connect.Response[v1.JoinLiveEventResponse], error)
-	// GetParticipation returns a character's progress.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED).
+	// GetParticipation returns a character's progress in an occurrence.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), FAILED_PRECONDITION (NOT_JOINED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	GetParticipation(context.Context, *connect.Request[v1.GetParticipationRequest]) (*connect.Response[v1.GetParticipationResponse], error)
-	// ClaimReward grants a reached tier's reward; idempotent per (event, character, tier).
-	// Errors: FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED), ALREADY_EXISTS (REWARD_ALREADY_CLAIMED).
+	// ClaimReward grants a reached tier's reward through inventory, once per
+	// (occurrence, character, tier): claiming again returns the first claim.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (TIER_NOT_FOUND),
+	// FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ClaimReward(context.Context, *connect.Request[v1.ClaimRewardRequest]) (*connect.Response[v1.ClaimRewardResponse], error)
+	// ListLeaderboard ranks an occurrence's participants by progress.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
+	ListLeaderboard(context.Context, *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error)
 	// CreateLiveEvent schedules an event (admin).
-	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).
 	CreateLiveEvent(context.Context, *connect.Request[v1.CreateLiveEventRequest]) (*connect.Response[v1.CreateLiveEventResponse], error)
-	// UpdateLiveEvent changes a scheduled event (admin).
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE), PERMISSION_DENIED.
+	// UpdateLiveEvent replaces an event's text, tiers and schedule (admin);
+	// tiers and schedule only until its first occurrence starts.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS),
+	// FAILED_PRECONDITION (EVENT_ALREADY_STARTED, EVENT_CANCELLED), PERMISSION_DENIED (ADMIN_ONLY).
 	UpdateLiveEvent(context.Context, *connect.Request[v1.UpdateLiveEventRequest]) (*connect.Response[v1.UpdateLiveEventResponse], error)
-	// CancelLiveEvent cancels an event (admin).
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED.
+	// CancelLiveEvent cancels an event (admin): progress after now no longer
+	// counts; rewards already reached stay claimable. Cancelling again changes nothing.
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND), PERMISSION_DENIED (ADMIN_ONLY).
 	CancelLiveEvent(context.Context, *connect.Request[v1.CancelLiveEventRequest]) (*connect.Response[v1.CancelLiveEventResponse], error)
 }
 
@@ -240,12 +278,14 @@ func NewLiveopsServiceHandler(svc LiveopsServiceHandler, opts ...connect.Handler
 		LiveopsServiceListLiveEventsProcedure,
 		svc.ListLiveEvents,
 		connect.WithSchema(liveopsServiceMethods.ByName("ListLiveEvents")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	liveopsServiceGetLiveEventHandler := connect.NewUnaryHandler(
 		LiveopsServiceGetLiveEventProcedure,
 		svc.GetLiveEvent,
 		connect.WithSchema(liveopsServiceMethods.ByName("GetLiveEvent")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	liveopsServiceJoinLiveEventHandler := connect.NewUnaryHandler(
@@ -258,12 +298,21 @@ func NewLiveopsServiceHandler(svc LiveopsServiceHandler, opts ...connect.Handler
 		LiveopsServiceGetParticipationProcedure,
 		svc.GetParticipation,
 		connect.WithSchema(liveopsServiceMethods.ByName("GetParticipation")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	liveopsServiceClaimRewardHandler := connect.NewUnaryHandler(
 		LiveopsServiceClaimRewardProcedure,
 		svc.ClaimReward,
 		connect.WithSchema(liveopsServiceMethods.ByName("ClaimReward")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	liveopsServiceListLeaderboardHandler := connect.NewUnaryHandler(
+		LiveopsServiceListLeaderboardProcedure,
+		svc.ListLeaderboard,
+		connect.WithSchema(liveopsServiceMethods.ByName("ListLeaderboard")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	liveopsServiceCreateLiveEventHandler := connect.NewUnaryHandler(
@@ -296,6 +345,8 @@ func NewLiveopsServiceHandler(svc LiveopsServiceHandler, opts ...connect.Handler
 			liveopsServiceGetParticipationHandler.ServeHTTP(w, r)
 		case LiveopsServiceClaimRewardProcedure:
 			liveopsServiceClaimRewardHandler.ServeHTTP(w, r)
+		case LiveopsServiceListLeaderboardProcedure:
+			liveopsServiceListLeaderboardHandler.ServeHTTP(w, r)
 		case LiveopsServiceCreateLiveEventProcedure:
 			liveopsServiceCreateLiveEventHandler.ServeHTTP(w, r)
 		case LiveopsServiceUpdateLiveEventProcedure:
@@ -329,6 +380,10 @@ func (UnimplementedLiveopsServiceHandler) GetParticipation(context.Context, *con
 
 func (UnimplementedLiveopsServiceHandler) ClaimReward(context.Context, *connect.Request[v1.ClaimRewardRequest]) (*connect.Response[v1.ClaimRewardResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.liveops.v1.LiveopsService.ClaimReward is not implemented"))
+}
+
+func (UnimplementedLiveopsServiceHandler) ListLeaderboard(context.Context, *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.liveops.v1.LiveopsService.ListLeaderboard is not implemented"))
 }
 
 func (UnimplementedLiveopsServiceHandler) CreateLiveEvent(context.Context, *connect.Request[v1.CreateLiveEventRequest]) (*connect.Response[v1.CreateLiveEventResponse], error) {
