@@ -170,6 +170,9 @@ describe("istio/", () => {
     for (const manifest of manifests) {
       const pod = named("Deployment", manifest.name).spec.template.spec;
       expect(pod.containers).toHaveLength(1);
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      // A foreign workload (a Go program) is not Node: the next test covers it.
+      if (manifest.foreign !== undefined) continue;
       expect(pod.containers[0].image).toBe("chaos-world");
       expect(pod.containers[0].args).toEqual([`services/${manifest.name}/main.ts`]);
       expect(fs.existsSync(path.join(repoRoot, pod.containers[0].args[0]))).toBe(true);
@@ -179,6 +182,18 @@ describe("istio/", () => {
     expect(dockerfile).toMatch(/^FROM node:24[-.\w]*$/m);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     expect(byKind("Deployment")[0]!.spec.template.spec.securityContext.runAsUser).toBe(1000);
+  });
+
+  it("runs a foreign workload from its own image, whose entrypoint is its program, built from sources that exist", () => {
+    const foreign = manifests.filter((manifest) => manifest.foreign !== undefined);
+    expect(foreign.map((manifest) => manifest.name)).toContain("gameserver");
+    for (const manifest of foreign) {
+      const container = named("Deployment", manifest.name).spec.template.spec.containers[0];
+      expect(container.image).toBe(manifest.foreign!.image);
+      expect(container.args).toBeUndefined();
+      expect(named("ConfigMap", manifest.name).data.NODE_OPTIONS).toBeUndefined();
+      expect(fs.existsSync(path.join(repoRoot, manifest.foreign!.sourceDir, "Dockerfile")), `${manifest.foreign!.sourceDir}/Dockerfile`).toBe(true);
+    }
   });
 
   it("makes the gateway's edge face public through the ingress gateway, and only that port", () => {

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
+import type { ForeignProcess } from "@chaos/mesh";
 import { repoRoot } from "../infra/config.js";
+import { run } from "../infra/proc.js";
+import { serviceManifest } from "../infra/services.js";
 import type { ProcessExit, SupervisedProcess } from "./supervisor.js";
 
 /** The ports a service reported in its ready line (see runService). */
@@ -32,14 +36,47 @@ export interface SpawnServiceOptions {
 }
 
 /**
- * Starts `services/<name>/main.ts` under Node with tsx and resolves once it
+ * Starts `services/<name>/main.ts` under Node with tsx, or a foreign
+ * workload's program (built first, once per process), and resolves once it
  * printed its ready line. Used by `npm start`, the tests and the benchmarks,
  * so all three run services the same way.
  */
-export function spawnService(name: string, options: SpawnServiceOptions): Promise<ServiceProcess> {
-  const main = path.join(repoRoot, "services", name, "main.ts");
-  // NODE_OPTIONS from the project's .npmrc reaches the service through its environment (kafkajs's warning noise).
-  const child = spawn(process.execPath, ["--import", "tsx", main], { env: options.env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+export async function spawnService(name: string, options: SpawnServiceOptions): Promise<ServiceProcess> {
+  const foreign = (await serviceManifest(name)).foreign;
+  const command = foreign === undefined ? nodeCommand(name) : [await built(name, foreign)];
+  return startProcess(name, command, options);
+}
+
+/** NODE_OPTIONS from the project's .npmrc reaches the service through its environment (kafkajs's warning noise). */
+function nodeCommand(name: string): string[] {
+  return [process.execPath, "--import", "tsx", path.join(repoRoot, "services", name, "main.ts")];
+}
+
+const builds = new Map<string, Promise<string>>();
+
+/** The foreign workload's program, built by this process once (see ForeignProcess.build); its absolute path. */
+function built(name: string, foreign: ForeignProcess): Promise<string> {
+  let build = builds.get(name);
+  if (build === undefined) {
+    build = (async () => {
+      const executable = path.join(repoRoot, foreign.executable);
+      fs.mkdirSync(path.dirname(executable), { recursive: true });
+      const output = `${executable}.${process.pid}.tmp`;
+      const [command, ...args] = foreign.build.map((arg) => (arg === "{output}" ? output : arg));
+      await run(command!, args, { cwd: path.join(repoRoot, foreign.sourceDir), timeoutMs: 900_000 });
+      // A rename, so a program another process is running keeps its file.
+      fs.renameSync(output, executable);
+      return executable;
+    })();
+    builds.set(name, build);
+    // A failed build is tried again by the next start.
+    build.catch(() => builds.delete(name));
+  }
+  return build;
+}
+
+function startProcess(name: string, [program, ...args]: readonly string[], options: SpawnServiceOptions): Promise<ServiceProcess> {
+  const child = spawn(program!, args, { env: options.env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
   const show = options.onLine ?? ((line: string) => process.stdout.write(`${line}\n`));
   // The last lines, so a service that dies during start-up says why even when its output is not shown.
   const recent: string[] = [];

@@ -13,10 +13,17 @@ describe("the files derived from the service manifests", () => {
     }
   });
 
-  it("cover every service folder: each has a manifest and a one-line main.ts that runs it", async () => {
+  it("cover every service folder: each has a manifest and a one-line main.ts that runs it (or is a foreign workload's program)", async () => {
     const folders = fs.readdirSync(servicesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
     expect((await loadManifests(servicesDir)).map((m) => m.name)).toEqual(folders);
-    for (const folder of folders) {
+    for (const manifest of await loadManifests(servicesDir)) {
+      const folder = manifest.name;
+      // A foreign workload is a program of its own (defineForeignWorkload): no main.ts, its sources where it says.
+      if (manifest.foreign !== undefined) {
+        expect(fs.existsSync(path.join(servicesDir, folder, "main.ts")), `services/${folder}/main.ts of a foreign workload`).toBe(false);
+        expect(fs.existsSync(path.join(repoRoot, manifest.foreign.sourceDir)), manifest.foreign.sourceDir).toBe(true);
+        continue;
+      }
       const main = fs.readFileSync(path.join(servicesDir, folder, "main.ts"), "utf8");
       expect(main, `services/${folder}/main.ts`).toMatch(/^import \{ runService \} from "@chaos\/mesh[^"]*";\nimport \w+ from "\.\/service\.js";\n\nawait runService\(\w+\);\n$/);
     }

@@ -99,7 +99,8 @@ export function meshEnvironmentOf(manifest: AnyServiceManifest, policy: Authoriz
     CHAOS_INTERNAL_PORT: String(clusterPorts.internal),
     ...(manifest.edge === undefined ? {} : { CHAOS_EDGE_PORT: String(clusterPorts.edge) }),
     CHAOS_ADMIN_PORT: String(clusterPorts.admin),
-    NODE_OPTIONS: `--max-old-space-size=${containerResources.maxOldSpaceMb}`,
+    // Node's heap cap; a foreign workload's program is not Node.
+    ...(manifest.foreign === undefined ? { NODE_OPTIONS: `--max-old-space-size=${containerResources.maxOldSpaceMb}` } : {}),
     ...Object.fromEntries(calleesOf(policy, manifest.name).map((callee) => [addressVariableOf(callee), dns.resolve(callee).internal])),
   };
 }
@@ -202,10 +203,10 @@ export function workloadResources(manifest: AnyServiceManifest, policy: Authoriz
             containers: [
               {
                 name,
-                image: options.image ?? "chaos-world",
+                // The image's entrypoint is node with tsx, and the argument picks the service; a foreign workload has an image of its own whose entrypoint is its program.
+                image: manifest.foreign?.image ?? options.image ?? "chaos-world",
                 imagePullPolicy: "IfNotPresent",
-                // The image's entrypoint is node with tsx; the argument picks the service.
-                args: [`services/${name}/main.ts`],
+                args: manifest.foreign === undefined ? [`services/${name}/main.ts`] : undefined,
                 ports: ports.map((port) => ({ name: port.name, containerPort: port.port, protocol: "TCP" })),
                 envFrom: [{ configMapRef: { name } }],
                 env:

@@ -31,6 +31,7 @@ import type { AnyServiceManifest, ServiceManifest, WireContext } from "./service
  * it serves.
  */
 export async function runService<Settings>(manifest: ServiceManifest<Settings>): Promise<MeshRuntime> {
+  if (manifest.foreign !== undefined) throw new Error(`${manifest.name} is a foreign workload: start its program (${manifest.foreign.executable}), not runService`);
   const settings = manifest.settings === undefined ? (undefined as Settings) : manifest.settings(process.env);
   const runtime = createMeshRuntime(manifest.name);
   const closers: Array<() => Promise<void> | void> = [() => runtime.close()];

@@ -4,6 +4,7 @@ import type { Kafka } from "kafkajs";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { DomainErrorMapping } from "../domain-error.js";
+import type { ForeignProcess } from "./foreign-workload.js";
 import type { EventHandler } from "../events/event-consumer.js";
 import type { JobWorkerSettings } from "../jobs/job-worker.js";
 import type { Migration } from "../persistence/migrations.js";
@@ -76,6 +77,12 @@ export interface ServiceManifest<Settings = unknown> {
   readonly settings?: (env: NodeJS.ProcessEnv) => Settings;
   /** Server limits (message size, deadlines, grace); default the mesh's. */
   readonly limits?: (settings: Settings) => Partial<MeshLimits>;
+  /**
+   * Set (by defineForeignWorkload) when the workload is a program of its own
+   * rather than a Node service: how it is built and run. runService refuses
+   * it; `npm start`, the test stacks and the deployment start its program.
+   */
+  readonly foreign?: ForeignProcess;
   /** Builds the handlers and background work from what the runtime opened. */
   wire(context: WireContext<Settings>): Wired | Promise<Wired>;
 }

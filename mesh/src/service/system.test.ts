@@ -1,4 +1,6 @@
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
+import { GameServerService } from "@chaos/gen/chaos/gameserver/v1/game_server_service_pb.js";
+import { MatchmakingInternalService } from "@chaos/gen/chaos/matchmaking/v1/matchmaking_internal_service_pb.js";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
@@ -11,7 +13,9 @@ import { createAuthorizer } from "../authz/policy.js";
 import { onEvent } from "../events/event-consumer.js";
 import { jobQueueMigrations } from "../jobs/job-queue.js";
 import { registration } from "../server/registration.js";
+import { defineForeignWorkload } from "./foreign-workload.js";
 import { calledTarget, checkWired } from "./manifest-checks.js";
+import { runService } from "./run-service.js";
 import { consumeEvents, defineService, type AnyServiceManifest } from "./service-manifest.js";
 import { checkSystem, policyOf, publicRoutesOf, registryOf } from "./system.js";
 
@@ -161,5 +165,59 @@ describe("a service whose wiring disagrees with its manifest does not start", ()
     expect(() => checkWired(player, { services, jobs })).toThrow("player runs jobs but its manifest does not list jobQueueMigrations in state.database.meshTables");
     const withQueue = { ...player, state: { database: { migrations: new URL("file:///migrations/"), meshTables: jobQueueMigrations } } };
     expect(() => checkWired(withQueue, { services, jobs })).not.toThrow();
+  });
+});
+
+describe("a foreign workload (a program in another language) is a member of the system like any service", () => {
+  const matchmaking = defineService({
+    name: "matchmaking",
+    description: "queues",
+    port: 7420,
+    serves: [{ service: MatchmakingInternalService }],
+    calls: [{ service: GameServerService, methods: ["allocateMatch"] }],
+    wire: noWire,
+  });
+  const gameserver = defineForeignWorkload({
+    name: "gameserver",
+    description: "plays matches",
+    port: 7450,
+    serves: [{ service: GameServerService }],
+    calls: [{ service: MatchmakingInternalService, methods: ["reportMatchResult", "reportPlayerLeft"] }],
+    process: { sourceDir: "clients/gameserver", build: ["go", "build", "-o", "{output}", "."], executable: ".chaos/bin/chaos-gameserver", image: "chaos-world-gameserver" },
+  });
+  const withGame: AnyServiceManifest[] = [...system, matchmaking, gameserver];
+  const gamePolicy = createAuthorizer(policyOf(withGame, { trustDomain: "chaos.world", namespace: "chaos" }));
+  const allowed = (caller: string, target: string, method: string) => gamePolicy.decide(target, `spiffe://chaos.world/ns/chaos/sa/${caller}`, method).allowed;
+
+  it("is in the registry, with an internal and an admin port and no edge", () => {
+    expect(() => checkSystem(withGame)).not.toThrow();
+    expect(registryOf(withGame).services.gameserver).toEqual({ internal: "127.0.0.1:7450", admin: "127.0.0.1:7650" });
+  });
+
+  it("may call exactly the methods it declares, and is called by exactly who declares it", () => {
+    expect(allowed("gameserver", "matchmaking", "/chaos.matchmaking.v1.MatchmakingInternalService/ReportMatchResult")).toBe(true);
+    expect(allowed("gameserver", "matchmaking", "/chaos.matchmaking.v1.MatchmakingInternalService/ReportPlayerLeft")).toBe(true);
+    expect(allowed("gameserver", "player", "/chaos.player.v1.PlayerInternalService/ApplyDamage")).toBe(false);
+    expect(allowed("matchmaking", "gameserver", "/chaos.gameserver.v1.GameServerService/AllocateMatch")).toBe(true);
+    expect(allowed("matchmaking", "gameserver", "/chaos.gameserver.v1.GameServerService/DisconnectPlayer")).toBe(false);
+    expect(allowed("operator", "gameserver", "/chaos.gameserver.v1.GameServerService/DisconnectPlayer")).toBe(true);
+  });
+
+  it("is refused when it serves another domain's contract or calls what nobody serves", () => {
+    expect(() => checkSystem([...system, matchmaking, { ...gameserver, serves: [{ service: PlayerService }] }])).toThrow(
+      "gameserver serves chaos.player.v1.PlayerService, whose package belongs to player",
+    );
+    expect(() => checkSystem([...system, gameserver])).toThrow("gameserver calls chaos.matchmaking.v1.MatchmakingInternalService, which no manifest serves");
+    const typo = { ...gameserver, calls: [{ service: MatchmakingInternalService, methods: ["reportMatchResults"] }] };
+    expect(() => checkSystem([...system, matchmaking, typo])).toThrow(/MatchmakingInternalService has no method "reportMatchResults"/);
+  });
+
+  it("is refused when it declares what only the Node runtime honours", () => {
+    expect(() => checkSystem([...system, matchmaking, { ...gameserver, publishes: ["matches"] }])).toThrow("gameserver is a foreign workload and may not declare publishes");
+    expect(() => checkSystem([...system, matchmaking, { ...gameserver, state: { redis: true } }])).toThrow("gameserver is a foreign workload and may not declare state");
+  });
+
+  it("is not run by runService", async () => {
+    await expect(runService(gameserver)).rejects.toThrow("gameserver is a foreign workload: start its program (.chaos/bin/chaos-gameserver), not runService");
   });
 });

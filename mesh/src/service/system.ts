@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DescService } from "@bufbuild/protobuf";
 import type { AuthorizationPolicy } from "../authz/policy.js";
 import { contractPackage } from "../domain/contract-package.js";
+import { foreignWorkloadProblems } from "./foreign-workload.js";
 import { ownerOf } from "./manifest-checks.js";
 import type { AnyServiceManifest } from "./service-manifest.js";
 
@@ -182,12 +183,15 @@ export function methodPath(service: DescService, localName: string): string {
 /**
  * The rules no single manifest can check: unique names and ports, every
  * contract served by the workload its package names, every call aimed at a
- * service some manifest serves, every consumed topic published by someone.
+ * service some manifest serves, every consumed topic published by someone,
+ * and foreign workloads declaring only what they can honour.
  */
 export function checkSystem(manifests: readonly AnyServiceManifest[]): void {
   const byPort = new Map<number, string>();
   const served = new Map<string, string>();
   for (const manifest of manifests) {
+    const [problem] = foreignWorkloadProblems(manifest);
+    if (problem !== undefined) throw new Error(problem);
     for (const port of Object.values(portsOf(manifest))) {
       const other = byPort.get(port);
       if (other !== undefined) throw new Error(`${manifest.name} and ${other} both use port ${port} (ports are internal, +100/+101 edge, +200 admin)`);

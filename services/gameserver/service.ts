@@ -1,0 +1,23 @@
+import { GameServerService } from "@chaos/gen/chaos/gameserver/v1/game_server_service_pb.js";
+import { defineForeignWorkload } from "@chaos/mesh/server";
+
+/**
+ * The dedicated game server, written in Go (clients/gameserver): the same
+ * contracts, SVIDs and policy as every Node service, proved from another
+ * language. Matchmaking allocates matches on it and backfills them; it
+ * reports each result and each leaver back.
+ */
+export default defineForeignWorkload({
+  name: "gameserver",
+  description: "The dedicated game server (Go): plays the matches matchmaking allocates and reports their results and leavers.",
+  port: 7450,
+  serves: [{ service: GameServerService }],
+  // Its calls to chaos.matchmaking.v1.MatchmakingInternalService (reportMatchResult, reportPlayerLeft) are declared once
+  // services/matchmaking/service.ts serves it: the system refuses a call to a service no manifest serves.
+  process: {
+    sourceDir: "clients/gameserver",
+    build: ["go", "build", "-o", "{output}", "."],
+    executable: ".chaos/bin/chaos-gameserver",
+    image: "chaos-world-gameserver",
+  },
+});
