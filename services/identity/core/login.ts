@@ -97,11 +97,14 @@ export async function createLogin(deps: LoginDependencies): Promise<Login> {
         await held.clear();
         if (upgradedHash !== undefined) await tx.accounts.replacePasswordHash(account.accountId, known!.passwordHash, upgradedHash);
         const opened = await sessions.open(tx, account.accountId, attempt.client, now);
+        // Signed before the success is recorded: a signer that fails rolls the session and its LoginSucceeded back,
+        // so the audit trail never shows a login the player did not get.
+        const tokens = await sessions.issue(account, opened);
         await tx.publish([loginSucceeded(account.accountId, opened.session.sessionId, attempt.client, account.mfaEnabled, now)]);
-        return { account, opened };
+        return { account, tokens };
       });
       if (outcome instanceof DomainError) throw outcome;
-      return { account: outcome.account, tokens: await sessions.issue(outcome.account, outcome.opened) };
+      return outcome;
     },
   };
 }

@@ -26,9 +26,9 @@ export interface OpenedSession {
 
 /** Sessions: refresh-token families and the access tokens minted from them. */
 export interface Sessions {
-  /** Opens a session in the login's transaction; call issue() with the result once it committed. */
+  /** Opens a session in the login's transaction; call issue() with the result in that transaction, before recording the login. */
   open(tx: IdentityTransaction, accountId: string, client: ClientFacts, now: number): Promise<OpenedSession>;
-  /** The token pair of a session opened or refreshed. */
+  /** The token pair of a session opened or refreshed (signs the access token). */
   issue(account: Pick<AccountRecord, "accountId" | "roles">, opened: OpenedSession): Promise<IssuedTokens>;
   /**
    * Trades a refresh token for a new pair. A token already traded is reuse
@@ -107,11 +107,13 @@ export function createSessions(store: IdentityStore, keys: KeyRing, options: Ses
         if (account === undefined) return invalidRefreshToken();
         if (!repeatInGrace) await tx.sessions.markRefreshTokenUsed(tokenHash, new Date(now));
         await tx.sessions.markRefreshed(session.sessionId, new Date(now));
+        // Signed before the rotation commits: a signer that fails leaves the old token untraded, for the client's retry.
+        const tokens = await issue(account, { session, refreshToken: await newRefreshToken(tx, session.sessionId, new Date(now)) });
         await tx.publish([sessionRefreshed(session.accountId, session.sessionId, ipAddress, now)]);
-        return { account, opened: { session, refreshToken: await newRefreshToken(tx, session.sessionId, new Date(now)) } };
+        return tokens;
       });
       if (outcome instanceof DomainError) throw outcome;
-      return issue(outcome.account, outcome.opened);
+      return outcome;
     },
     async revoke(accountId, sessionId) {
       await store.transaction(async (tx) => {
