@@ -1,0 +1,26 @@
+import type { CloudEventAttributes } from "@chaos/mesh/events";
+import { creditsGoal, countsToward, type Credit } from "./goals.js";
+import type { GoalSource } from "./goal-sources.js";
+import { progressRecorded } from "./liveops-events.js";
+import type { LiveopsTransaction } from "./liveops-store.js";
+
+/**
+ * Counts a source event toward the goals it serves, inside the consumer's
+ * inbox transaction: each credited character's joined occurrences whose
+ * goal it matches and whose window held the event's time (countsToward).
+ * The inbox makes a redelivered event a no-op; the credit rows, keyed by
+ * occurrence, character and source event id, make it one even if an event
+ * came twice under two deliveries the inbox cannot tell apart.
+ */
+export async function recordProgress(tx: LiveopsTransaction, source: GoalSource, credits: readonly Credit[], event: Pick<CloudEventAttributes, "id" | "type" | "time">): Promise<void> {
+  const happenedAt = new Date(event.time);
+  if (Number.isNaN(happenedAt.getTime())) return;
+  for (const credit of credits) {
+    for (const candidate of await tx.creditCandidates(credit.characterId, source.kind, happenedAt)) {
+      if (!creditsGoal(candidate.goal, credit) || !countsToward(candidate.window, candidate.participation.joinedAt, candidate.cancelledAt, happenedAt)) continue;
+      const { instanceId, characterId } = candidate.participation;
+      const progress = await tx.addCredit(instanceId, characterId, event.id, credit.amount, happenedAt);
+      if (progress !== undefined) await tx.publish([progressRecorded(candidate.participation, progress, credit.amount, event)]);
+    }
+  }
+}

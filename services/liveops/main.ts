@@ -1,0 +1,4 @@
+import { runService } from "@chaos/mesh/server";
+import liveops from "./service.js";
+
+await runService(liveops);
