@@ -26,33 +26,51 @@ type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// The character already has an active ticket (ALREADY_EXISTS). Metadata: "ticket_id".
+	// A character of the ticket already has an open ticket (ALREADY_EXISTS). Metadata: "ticket_id", "character_id".
 	ErrorReason_ERROR_REASON_ALREADY_QUEUED ErrorReason = 1
-	// No such ticket (NOT_FOUND).
+	// No such ticket, or not one of the caller's (NOT_FOUND).
 	ErrorReason_ERROR_REASON_TICKET_NOT_FOUND ErrorReason = 2
 	// No such match (NOT_FOUND).
 	ErrorReason_ERROR_REASON_MATCH_NOT_FOUND ErrorReason = 3
-	// The ready check is over or the character is not in the match (FAILED_PRECONDITION).
+	// The ready check is over, or the character is not in the match (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_READY_CHECK_CLOSED ErrorReason = 4
-	// The result was already reported differently (ALREADY_EXISTS).
+	// The match's result was already reported differently (ALREADY_EXISTS).
 	ErrorReason_ERROR_REASON_RESULT_CONFLICT ErrorReason = 5
-	// The character may not queue now (suspended by anti-cheat, defeated...) (FAILED_PRECONDITION).
+	// The ticket may not queue: its latency is above the queue's limit (FAILED_PRECONDITION). Metadata: "max_latency_ms".
 	ErrorReason_ERROR_REASON_NOT_ELIGIBLE ErrorReason = 6
 	// The caller does not own the character (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_NOT_CHARACTER_OWNER ErrorReason = 7
+	// A winning team or leaver that is not in the match, or a match not running (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_RESULT ErrorReason = 8
+	// No queue of that id in the settings (NOT_FOUND). Metadata: "queue_id".
+	ErrorReason_ERROR_REASON_QUEUE_NOT_FOUND ErrorReason = 9
+	// The party is larger than the queue's team size, or names a character twice (INVALID_ARGUMENT). Metadata: "team_size".
+	ErrorReason_ERROR_REASON_PARTY_TOO_LARGE ErrorReason = 10
+	// Matchmaking has not heard of the character (NOT_FOUND). Metadata: "character_id".
+	ErrorReason_ERROR_REASON_CHARACTER_NOT_FOUND ErrorReason = 11
+	// The region is not one the queues serve (INVALID_ARGUMENT). Metadata: "regions".
+	ErrorReason_ERROR_REASON_REGION_NOT_SERVED ErrorReason = 12
+	// No such season (NOT_FOUND).
+	ErrorReason_ERROR_REASON_SEASON_NOT_FOUND ErrorReason = 13
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_ALREADY_QUEUED",
-		2: "ERROR_REASON_TICKET_NOT_FOUND",
-		3: "ERROR_REASON_MATCH_NOT_FOUND",
-		4: "ERROR_REASON_READY_CHECK_CLOSED",
-		5: "ERROR_REASON_RESULT_CONFLICT",
-		6: "ERROR_REASON_NOT_ELIGIBLE",
-		7: "ERROR_REASON_NOT_CHARACTER_OWNER",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_ALREADY_QUEUED",
+		2:  "ERROR_REASON_TICKET_NOT_FOUND",
+		3:  "ERROR_REASON_MATCH_NOT_FOUND",
+		4:  "ERROR_REASON_READY_CHECK_CLOSED",
+		5:  "ERROR_REASON_RESULT_CONFLICT",
+		6:  "ERROR_REASON_NOT_ELIGIBLE",
+		7:  "ERROR_REASON_NOT_CHARACTER_OWNER",
+		8:  "ERROR_REASON_INVALID_RESULT",
+		9:  "ERROR_REASON_QUEUE_NOT_FOUND",
+		10: "ERROR_REASON_PARTY_TOO_LARGE",
+		11: "ERROR_REASON_CHARACTER_NOT_FOUND",
+		12: "ERROR_REASON_REGION_NOT_SERVED",
+		13: "ERROR_REASON_SEASON_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":         0,
@@ -63,6 +81,12 @@ var (
 		"ERROR_REASON_RESULT_CONFLICT":     5,
 		"ERROR_REASON_NOT_ELIGIBLE":        6,
 		"ERROR_REASON_NOT_CHARACTER_OWNER": 7,
+		"ERROR_REASON_INVALID_RESULT":      8,
+		"ERROR_REASON_QUEUE_NOT_FOUND":     9,
+		"ERROR_REASON_PARTY_TOO_LARGE":     10,
+		"ERROR_REASON_CHARACTER_NOT_FOUND": 11,
+		"ERROR_REASON_REGION_NOT_SERVED":   12,
+		"ERROR_REASON_SEASON_NOT_FOUND":    13,
 	}
 )
 
@@ -97,7 +121,7 @@ var File_chaos_matchmaking_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_matchmaking_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"!chaos/matchmaking/v1/errors.proto\x12\x14chaos.matchmaking.v1*\x9d\x02\n" +
+	"!chaos/matchmaking/v1/errors.proto\x12\x14chaos.matchmaking.v1*\xef\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_REASON_ALREADY_QUEUED\x10\x01\x12!\n" +
@@ -106,7 +130,14 @@ const file_chaos_matchmaking_v1_errors_proto_rawDesc = "" +
 	"\x1fERROR_REASON_READY_CHECK_CLOSED\x10\x04\x12 \n" +
 	"\x1cERROR_REASON_RESULT_CONFLICT\x10\x05\x12\x1d\n" +
 	"\x19ERROR_REASON_NOT_ELIGIBLE\x10\x06\x12$\n" +
-	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\aB\xd0\x01\n" +
+	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\a\x12\x1f\n" +
+	"\x1bERROR_REASON_INVALID_RESULT\x10\b\x12 \n" +
+	"\x1cERROR_REASON_QUEUE_NOT_FOUND\x10\t\x12 \n" +
+	"\x1cERROR_REASON_PARTY_TOO_LARGE\x10\n" +
+	"\x12$\n" +
+	" ERROR_REASON_CHARACTER_NOT_FOUND\x10\v\x12\"\n" +
+	"\x1eERROR_REASON_REGION_NOT_SERVED\x10\f\x12!\n" +
+	"\x1dERROR_REASON_SEASON_NOT_FOUND\x10\rB\xd0\x01\n" +
 	"\x18com.chaos.matchmaking.v1B\vErrorsProtoP\x01Z5chaos.world/gen/go/chaos/matchmaking/v1;matchmakingv1\xa2\x02\x03CMX\xaa\x02\x14Chaos.Matchmaking.V1\xca\x02\x14Chaos\\Matchmaking\\V1\xe2\x02 Chaos\\Matchmaking\\V1\\GPBMetadata\xea\x02\x16Chaos::Matchmaking::V1b\x06proto3"
 
 var (

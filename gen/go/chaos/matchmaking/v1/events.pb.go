@@ -22,7 +22,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// TicketCreated is emitted when a character queues (tickets topic).
+// TicketCreated is emitted when a character or party queues (tickets topic).
 type TicketCreated struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Ticket        *Ticket                `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
@@ -67,7 +67,7 @@ func (x *TicketCreated) GetTicket() *Ticket {
 	return nil
 }
 
-// TicketCancelled is emitted when a ticket is withdrawn or expires (tickets topic).
+// TicketCancelled is emitted when a ticket is withdrawn, declined or expires (tickets topic).
 type TicketCancelled struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	TicketId string                 `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
@@ -121,7 +121,7 @@ func (x *TicketCancelled) GetCause() string {
 	return ""
 }
 
-// MatchFound is emitted when a match is proposed (matches topic).
+// MatchFound is emitted when a match is proposed and its ready check starts (matches topic).
 type MatchFound struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Match         *Match                 `protobuf:"bytes,1,opt,name=match,proto3" json:"match,omitempty"`
@@ -166,18 +166,73 @@ func (x *MatchFound) GetMatch() *Match {
 	return nil
 }
 
-// MatchStarted is emitted when every player accepted (matches topic).
+// MatchCancelled is emitted when a ready check fails (matches topic).
+type MatchCancelled struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	MatchId string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
+	// Characters who declined or did not answer in time.
+	MissingCharacterIds []string `protobuf:"bytes,2,rep,name=missing_character_ids,json=missingCharacterIds,proto3" json:"missing_character_ids,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *MatchCancelled) Reset() {
+	*x = MatchCancelled{}
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchCancelled) ProtoMessage() {}
+
+func (x *MatchCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchCancelled.ProtoReflect.Descriptor instead.
+func (*MatchCancelled) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MatchCancelled) GetMatchId() string {
+	if x != nil {
+		return x.MatchId
+	}
+	return ""
+}
+
+func (x *MatchCancelled) GetMissingCharacterIds() []string {
+	if x != nil {
+		return x.MissingCharacterIds
+	}
+	return nil
+}
+
+// MatchStarted is emitted when a game server took the match (matches topic).
 type MatchStarted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MatchId       string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
-	StartTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	ServerId      string                 `protobuf:"bytes,2,opt,name=server_id,json=serverId,proto3" json:"server_id,omitempty"`
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MatchStarted) Reset() {
 	*x = MatchStarted{}
-	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -189,7 +244,7 @@ func (x *MatchStarted) String() string {
 func (*MatchStarted) ProtoMessage() {}
 
 func (x *MatchStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -202,12 +257,19 @@ func (x *MatchStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchStarted.ProtoReflect.Descriptor instead.
 func (*MatchStarted) Descriptor() ([]byte, []int) {
-	return file_chaos_matchmaking_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_chaos_matchmaking_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MatchStarted) GetMatchId() string {
 	if x != nil {
 		return x.MatchId
+	}
+	return ""
+}
+
+func (x *MatchStarted) GetServerId() string {
+	if x != nil {
+		return x.ServerId
 	}
 	return ""
 }
@@ -219,21 +281,92 @@ func (x *MatchStarted) GetStartTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// PlayerBackfilled is emitted when a queued player replaces one who left (matches topic).
+type PlayerBackfilled struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	MatchId             string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
+	TeamIndex           int32                  `protobuf:"varint,2,opt,name=team_index,json=teamIndex,proto3" json:"team_index,omitempty"`
+	CharacterId         string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	ReplacedCharacterId string                 `protobuf:"bytes,4,opt,name=replaced_character_id,json=replacedCharacterId,proto3" json:"replaced_character_id,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *PlayerBackfilled) Reset() {
+	*x = PlayerBackfilled{}
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlayerBackfilled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlayerBackfilled) ProtoMessage() {}
+
+func (x *PlayerBackfilled) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlayerBackfilled.ProtoReflect.Descriptor instead.
+func (*PlayerBackfilled) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *PlayerBackfilled) GetMatchId() string {
+	if x != nil {
+		return x.MatchId
+	}
+	return ""
+}
+
+func (x *PlayerBackfilled) GetTeamIndex() int32 {
+	if x != nil {
+		return x.TeamIndex
+	}
+	return 0
+}
+
+func (x *PlayerBackfilled) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *PlayerBackfilled) GetReplacedCharacterId() string {
+	if x != nil {
+		return x.ReplacedCharacterId
+	}
+	return ""
+}
+
 // MatchCompleted is emitted with the result (matches topic).
 type MatchCompleted struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	MatchId          string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
-	Mode             GameMode               `protobuf:"varint,2,opt,name=mode,proto3,enum=chaos.matchmaking.v1.GameMode" json:"mode,omitempty"`
-	WinningTeamIndex int32                  `protobuf:"varint,3,opt,name=winning_team_index,json=winningTeamIndex,proto3" json:"winning_team_index,omitempty"`
-	Draw             bool                   `protobuf:"varint,4,opt,name=draw,proto3" json:"draw,omitempty"`
-	CompleteTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	MatchId            string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
+	QueueId            string                 `protobuf:"bytes,2,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	SeasonNumber       int32                  `protobuf:"varint,3,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
+	WinningTeamIndex   int32                  `protobuf:"varint,4,opt,name=winning_team_index,json=winningTeamIndex,proto3" json:"winning_team_index,omitempty"`
+	Draw               bool                   `protobuf:"varint,5,opt,name=draw,proto3" json:"draw,omitempty"`
+	LeaverCharacterIds []string               `protobuf:"bytes,6,rep,name=leaver_character_ids,json=leaverCharacterIds,proto3" json:"leaver_character_ids,omitempty"`
+	CompleteTime       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *MatchCompleted) Reset() {
 	*x = MatchCompleted{}
-	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[4]
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -245,7 +378,7 @@ func (x *MatchCompleted) String() string {
 func (*MatchCompleted) ProtoMessage() {}
 
 func (x *MatchCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[4]
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -258,7 +391,7 @@ func (x *MatchCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchCompleted.ProtoReflect.Descriptor instead.
 func (*MatchCompleted) Descriptor() ([]byte, []int) {
-	return file_chaos_matchmaking_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_chaos_matchmaking_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *MatchCompleted) GetMatchId() string {
@@ -268,11 +401,18 @@ func (x *MatchCompleted) GetMatchId() string {
 	return ""
 }
 
-func (x *MatchCompleted) GetMode() GameMode {
+func (x *MatchCompleted) GetQueueId() string {
 	if x != nil {
-		return x.Mode
+		return x.QueueId
 	}
-	return GameMode_GAME_MODE_UNSPECIFIED
+	return ""
+}
+
+func (x *MatchCompleted) GetSeasonNumber() int32 {
+	if x != nil {
+		return x.SeasonNumber
+	}
+	return 0
 }
 
 func (x *MatchCompleted) GetWinningTeamIndex() int32 {
@@ -287,6 +427,13 @@ func (x *MatchCompleted) GetDraw() bool {
 		return x.Draw
 	}
 	return false
+}
+
+func (x *MatchCompleted) GetLeaverCharacterIds() []string {
+	if x != nil {
+		return x.LeaverCharacterIds
+	}
+	return nil
 }
 
 func (x *MatchCompleted) GetCompleteTime() *timestamppb.Timestamp {
@@ -308,7 +455,7 @@ type RatingUpdated struct {
 
 func (x *RatingUpdated) Reset() {
 	*x = RatingUpdated{}
-	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[5]
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -320,7 +467,7 @@ func (x *RatingUpdated) String() string {
 func (*RatingUpdated) ProtoMessage() {}
 
 func (x *RatingUpdated) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[5]
+	mi := &file_chaos_matchmaking_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -333,7 +480,7 @@ func (x *RatingUpdated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RatingUpdated.ProtoReflect.Descriptor instead.
 func (*RatingUpdated) Descriptor() ([]byte, []int) {
-	return file_chaos_matchmaking_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_chaos_matchmaking_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RatingUpdated) GetMatchId() string {
@@ -369,17 +516,29 @@ const file_chaos_matchmaking_v1_events_proto_rawDesc = "" +
 	"\x05cause\x18\x02 \x01(\tR\x05cause\"?\n" +
 	"\n" +
 	"MatchFound\x121\n" +
-	"\x05match\x18\x01 \x01(\v2\x1b.chaos.matchmaking.v1.MatchR\x05match\"d\n" +
-	"\fMatchStarted\x12\x19\n" +
-	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x129\n" +
-	"\n" +
-	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\xe2\x01\n" +
-	"\x0eMatchCompleted\x12\x19\n" +
+	"\x05match\x18\x01 \x01(\v2\x1b.chaos.matchmaking.v1.MatchR\x05match\"_\n" +
+	"\x0eMatchCancelled\x12\x19\n" +
 	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x122\n" +
-	"\x04mode\x18\x02 \x01(\x0e2\x1e.chaos.matchmaking.v1.GameModeR\x04mode\x12,\n" +
-	"\x12winning_team_index\x18\x03 \x01(\x05R\x10winningTeamIndex\x12\x12\n" +
-	"\x04draw\x18\x04 \x01(\bR\x04draw\x12?\n" +
-	"\rcomplete_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTime\"\x94\x01\n" +
+	"\x15missing_character_ids\x18\x02 \x03(\tR\x13missingCharacterIds\"\x81\x01\n" +
+	"\fMatchStarted\x12\x19\n" +
+	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x12\x1b\n" +
+	"\tserver_id\x18\x02 \x01(\tR\bserverId\x129\n" +
+	"\n" +
+	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\xa3\x01\n" +
+	"\x10PlayerBackfilled\x12\x19\n" +
+	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x12\x1d\n" +
+	"\n" +
+	"team_index\x18\x02 \x01(\x05R\tteamIndex\x12!\n" +
+	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x122\n" +
+	"\x15replaced_character_id\x18\x04 \x01(\tR\x13replacedCharacterId\"\xa0\x02\n" +
+	"\x0eMatchCompleted\x12\x19\n" +
+	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x12\x19\n" +
+	"\bqueue_id\x18\x02 \x01(\tR\aqueueId\x12#\n" +
+	"\rseason_number\x18\x03 \x01(\x05R\fseasonNumber\x12,\n" +
+	"\x12winning_team_index\x18\x04 \x01(\x05R\x10winningTeamIndex\x12\x12\n" +
+	"\x04draw\x18\x05 \x01(\bR\x04draw\x120\n" +
+	"\x14leaver_character_ids\x18\x06 \x03(\tR\x12leaverCharacterIds\x12?\n" +
+	"\rcomplete_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTime\"\x94\x01\n" +
 	"\rRatingUpdated\x12\x19\n" +
 	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x124\n" +
 	"\x06before\x18\x02 \x01(\v2\x1c.chaos.matchmaking.v1.RatingR\x06before\x122\n" +
@@ -398,33 +557,33 @@ func file_chaos_matchmaking_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_matchmaking_v1_events_proto_rawDescData
 }
 
-var file_chaos_matchmaking_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_chaos_matchmaking_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_chaos_matchmaking_v1_events_proto_goTypes = []any{
 	(*TicketCreated)(nil),         // 0: chaos.matchmaking.v1.TicketCreated
 	(*TicketCancelled)(nil),       // 1: chaos.matchmaking.v1.TicketCancelled
 	(*MatchFound)(nil),            // 2: chaos.matchmaking.v1.MatchFound
-	(*MatchStarted)(nil),          // 3: chaos.matchmaking.v1.MatchStarted
-	(*MatchCompleted)(nil),        // 4: chaos.matchmaking.v1.MatchCompleted
-	(*RatingUpdated)(nil),         // 5: chaos.matchmaking.v1.RatingUpdated
-	(*Ticket)(nil),                // 6: chaos.matchmaking.v1.Ticket
-	(*Match)(nil),                 // 7: chaos.matchmaking.v1.Match
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(GameMode)(0),                 // 9: chaos.matchmaking.v1.GameMode
-	(*Rating)(nil),                // 10: chaos.matchmaking.v1.Rating
+	(*MatchCancelled)(nil),        // 3: chaos.matchmaking.v1.MatchCancelled
+	(*MatchStarted)(nil),          // 4: chaos.matchmaking.v1.MatchStarted
+	(*PlayerBackfilled)(nil),      // 5: chaos.matchmaking.v1.PlayerBackfilled
+	(*MatchCompleted)(nil),        // 6: chaos.matchmaking.v1.MatchCompleted
+	(*RatingUpdated)(nil),         // 7: chaos.matchmaking.v1.RatingUpdated
+	(*Ticket)(nil),                // 8: chaos.matchmaking.v1.Ticket
+	(*Match)(nil),                 // 9: chaos.matchmaking.v1.Match
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*Rating)(nil),                // 11: chaos.matchmaking.v1.Rating
 }
 var file_chaos_matchmaking_v1_events_proto_depIdxs = []int32{
-	6,  // 0: chaos.matchmaking.v1.TicketCreated.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	7,  // 1: chaos.matchmaking.v1.MatchFound.match:type_name -> chaos.matchmaking.v1.Match
-	8,  // 2: chaos.matchmaking.v1.MatchStarted.start_time:type_name -> google.protobuf.Timestamp
-	9,  // 3: chaos.matchmaking.v1.MatchCompleted.mode:type_name -> chaos.matchmaking.v1.GameMode
-	8,  // 4: chaos.matchmaking.v1.MatchCompleted.complete_time:type_name -> google.protobuf.Timestamp
-	10, // 5: chaos.matchmaking.v1.RatingUpdated.before:type_name -> chaos.matchmaking.v1.Rating
-	10, // 6: chaos.matchmaking.v1.RatingUpdated.after:type_name -> chaos.matchmaking.v1.Rating
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	8,  // 0: chaos.matchmaking.v1.TicketCreated.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	9,  // 1: chaos.matchmaking.v1.MatchFound.match:type_name -> chaos.matchmaking.v1.Match
+	10, // 2: chaos.matchmaking.v1.MatchStarted.start_time:type_name -> google.protobuf.Timestamp
+	10, // 3: chaos.matchmaking.v1.MatchCompleted.complete_time:type_name -> google.protobuf.Timestamp
+	11, // 4: chaos.matchmaking.v1.RatingUpdated.before:type_name -> chaos.matchmaking.v1.Rating
+	11, // 5: chaos.matchmaking.v1.RatingUpdated.after:type_name -> chaos.matchmaking.v1.Rating
+	6,  // [6:6] is the sub-list for method output_type
+	6,  // [6:6] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_chaos_matchmaking_v1_events_proto_init() }
@@ -439,7 +598,7 @@ func file_chaos_matchmaking_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_matchmaking_v1_events_proto_rawDesc), len(file_chaos_matchmaking_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

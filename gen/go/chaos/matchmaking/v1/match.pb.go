@@ -22,71 +22,21 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// GameMode is the PvP format.
-type GameMode int32
-
-const (
-	GameMode_GAME_MODE_UNSPECIFIED  GameMode = 0
-	GameMode_GAME_MODE_DUEL_1V1     GameMode = 1
-	GameMode_GAME_MODE_ARENA_3V3    GameMode = 2
-	GameMode_GAME_MODE_BATTLEGROUND GameMode = 3
-)
-
-// Enum value maps for GameMode.
-var (
-	GameMode_name = map[int32]string{
-		0: "GAME_MODE_UNSPECIFIED",
-		1: "GAME_MODE_DUEL_1V1",
-		2: "GAME_MODE_ARENA_3V3",
-		3: "GAME_MODE_BATTLEGROUND",
-	}
-	GameMode_value = map[string]int32{
-		"GAME_MODE_UNSPECIFIED":  0,
-		"GAME_MODE_DUEL_1V1":     1,
-		"GAME_MODE_ARENA_3V3":    2,
-		"GAME_MODE_BATTLEGROUND": 3,
-	}
-)
-
-func (x GameMode) Enum() *GameMode {
-	p := new(GameMode)
-	*p = x
-	return p
-}
-
-func (x GameMode) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (GameMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_chaos_matchmaking_v1_match_proto_enumTypes[0].Descriptor()
-}
-
-func (GameMode) Type() protoreflect.EnumType {
-	return &file_chaos_matchmaking_v1_match_proto_enumTypes[0]
-}
-
-func (x GameMode) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use GameMode.Descriptor instead.
-func (GameMode) EnumDescriptor() ([]byte, []int) {
-	return file_chaos_matchmaking_v1_match_proto_rawDescGZIP(), []int{0}
-}
-
 // TicketState is where a queue ticket is.
 type TicketState int32
 
 const (
 	TicketState_TICKET_STATE_UNSPECIFIED TicketState = 0
-	TicketState_TICKET_STATE_SEARCHING   TicketState = 1
+	// Waiting in the queue for a match.
+	TicketState_TICKET_STATE_SEARCHING TicketState = 1
 	// A match was proposed; the ready check is running.
 	TicketState_TICKET_STATE_MATCH_FOUND TicketState = 2
-	// Everyone accepted; the match runs.
-	TicketState_TICKET_STATE_MATCHED   TicketState = 3
+	// Everyone accepted (or the ticket backfilled a running match); the ticket is done.
+	TicketState_TICKET_STATE_MATCHED TicketState = 3
+	// Withdrawn by a player, or declined in a ready check.
 	TicketState_TICKET_STATE_CANCELLED TicketState = 4
-	TicketState_TICKET_STATE_EXPIRED   TicketState = 5
+	// A ready check ran out before the ticket's players accepted.
+	TicketState_TICKET_STATE_EXPIRED TicketState = 5
 )
 
 // Enum value maps for TicketState.
@@ -120,11 +70,11 @@ func (x TicketState) String() string {
 }
 
 func (TicketState) Descriptor() protoreflect.EnumDescriptor {
-	return file_chaos_matchmaking_v1_match_proto_enumTypes[1].Descriptor()
+	return file_chaos_matchmaking_v1_match_proto_enumTypes[0].Descriptor()
 }
 
 func (TicketState) Type() protoreflect.EnumType {
-	return &file_chaos_matchmaking_v1_match_proto_enumTypes[1]
+	return &file_chaos_matchmaking_v1_match_proto_enumTypes[0]
 }
 
 func (x TicketState) Number() protoreflect.EnumNumber {
@@ -133,23 +83,91 @@ func (x TicketState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TicketState.Descriptor instead.
 func (TicketState) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_match_proto_rawDescGZIP(), []int{0}
+}
+
+// MatchState is where a match is.
+type MatchState int32
+
+const (
+	MatchState_MATCH_STATE_UNSPECIFIED MatchState = 0
+	// Proposed; waiting for every player to accept before the deadline.
+	MatchState_MATCH_STATE_READY_CHECK MatchState = 1
+	// Everyone accepted; being handed to a game server.
+	MatchState_MATCH_STATE_ALLOCATING MatchState = 2
+	// Played on a game server.
+	MatchState_MATCH_STATE_RUNNING MatchState = 3
+	// The result was reported and the ratings updated.
+	MatchState_MATCH_STATE_COMPLETED MatchState = 4
+	// The ready check failed (a decline or the deadline); the accepting tickets went back to the queue.
+	MatchState_MATCH_STATE_CANCELLED MatchState = 5
+)
+
+// Enum value maps for MatchState.
+var (
+	MatchState_name = map[int32]string{
+		0: "MATCH_STATE_UNSPECIFIED",
+		1: "MATCH_STATE_READY_CHECK",
+		2: "MATCH_STATE_ALLOCATING",
+		3: "MATCH_STATE_RUNNING",
+		4: "MATCH_STATE_COMPLETED",
+		5: "MATCH_STATE_CANCELLED",
+	}
+	MatchState_value = map[string]int32{
+		"MATCH_STATE_UNSPECIFIED": 0,
+		"MATCH_STATE_READY_CHECK": 1,
+		"MATCH_STATE_ALLOCATING":  2,
+		"MATCH_STATE_RUNNING":     3,
+		"MATCH_STATE_COMPLETED":   4,
+		"MATCH_STATE_CANCELLED":   5,
+	}
+)
+
+func (x MatchState) Enum() *MatchState {
+	p := new(MatchState)
+	*p = x
+	return p
+}
+
+func (x MatchState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MatchState) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_matchmaking_v1_match_proto_enumTypes[1].Descriptor()
+}
+
+func (MatchState) Type() protoreflect.EnumType {
+	return &file_chaos_matchmaking_v1_match_proto_enumTypes[1]
+}
+
+func (x MatchState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MatchState.Descriptor instead.
+func (MatchState) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_matchmaking_v1_match_proto_rawDescGZIP(), []int{1}
 }
 
-// Rating is a Glicko-2 rating in one mode.
+// Rating is an OpenSkill (Weng-Lin, Plackett-Luce) rating of one character in
+// one queue and season. Ranked queues start every season afresh; other queues
+// keep one rating across seasons (season_number 0).
 type Rating struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	CharacterId string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Mode        GameMode               `protobuf:"varint,2,opt,name=mode,proto3,enum=chaos.matchmaking.v1.GameMode" json:"mode,omitempty"`
-	// Glicko-2 rating on the Glicko scale (starts at 1500).
-	Rating float64 `protobuf:"fixed64,3,opt,name=rating,proto3" json:"rating,omitempty"`
-	// Rating deviation (starts at 350).
-	Deviation float64 `protobuf:"fixed64,4,opt,name=deviation,proto3" json:"deviation,omitempty"`
-	// Volatility (starts at 0.06).
-	Volatility    float64 `protobuf:"fixed64,5,opt,name=volatility,proto3" json:"volatility,omitempty"`
-	Wins          int32   `protobuf:"varint,6,opt,name=wins,proto3" json:"wins,omitempty"`
-	Losses        int32   `protobuf:"varint,7,opt,name=losses,proto3" json:"losses,omitempty"`
-	Draws         int32   `protobuf:"varint,8,opt,name=draws,proto3" json:"draws,omitempty"`
+	QueueId     string                 `protobuf:"bytes,2,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	// The season the rating belongs to (0 for queues without seasons).
+	SeasonNumber int32 `protobuf:"varint,3,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
+	// Estimated skill (starts at 25).
+	Mu float64 `protobuf:"fixed64,4,opt,name=mu,proto3" json:"mu,omitempty"`
+	// Uncertainty of mu (starts at 25/3).
+	Sigma float64 `protobuf:"fixed64,5,opt,name=sigma,proto3" json:"sigma,omitempty"`
+	// Conservative rank, mu - 3 sigma: what leaderboards sort by.
+	Conservative  float64 `protobuf:"fixed64,6,opt,name=conservative,proto3" json:"conservative,omitempty"`
+	Wins          int32   `protobuf:"varint,7,opt,name=wins,proto3" json:"wins,omitempty"`
+	Losses        int32   `protobuf:"varint,8,opt,name=losses,proto3" json:"losses,omitempty"`
+	Draws         int32   `protobuf:"varint,9,opt,name=draws,proto3" json:"draws,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -191,30 +209,37 @@ func (x *Rating) GetCharacterId() string {
 	return ""
 }
 
-func (x *Rating) GetMode() GameMode {
+func (x *Rating) GetQueueId() string {
 	if x != nil {
-		return x.Mode
+		return x.QueueId
 	}
-	return GameMode_GAME_MODE_UNSPECIFIED
+	return ""
 }
 
-func (x *Rating) GetRating() float64 {
+func (x *Rating) GetSeasonNumber() int32 {
 	if x != nil {
-		return x.Rating
-	}
-	return 0
-}
-
-func (x *Rating) GetDeviation() float64 {
-	if x != nil {
-		return x.Deviation
+		return x.SeasonNumber
 	}
 	return 0
 }
 
-func (x *Rating) GetVolatility() float64 {
+func (x *Rating) GetMu() float64 {
 	if x != nil {
-		return x.Volatility
+		return x.Mu
+	}
+	return 0
+}
+
+func (x *Rating) GetSigma() float64 {
+	if x != nil {
+		return x.Sigma
+	}
+	return 0
+}
+
+func (x *Rating) GetConservative() float64 {
+	if x != nil {
+		return x.Conservative
 	}
 	return 0
 }
@@ -240,16 +265,25 @@ func (x *Rating) GetDraws() int32 {
 	return 0
 }
 
-// Ticket is a character's place in a queue.
+// Ticket is a solo character's or a party's place in a queue.
 type Ticket struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	TicketId    string                 `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
-	CharacterId string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Mode        GameMode               `protobuf:"varint,3,opt,name=mode,proto3,enum=chaos.matchmaking.v1.GameMode" json:"mode,omitempty"`
-	State       TicketState            `protobuf:"varint,4,opt,name=state,proto3,enum=chaos.matchmaking.v1.TicketState" json:"state,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	TicketId string                 `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	QueueId  string                 `protobuf:"bytes,2,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	// The party, its leader first (one character when solo).
+	CharacterIds []string `protobuf:"bytes,3,rep,name=character_ids,json=characterIds,proto3" json:"character_ids,omitempty"`
+	Region       string   `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	// The latency the client measured to the region's servers.
+	LatencyMs int32       `protobuf:"varint,5,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`
+	State     TicketState `protobuf:"varint,6,opt,name=state,proto3,enum=chaos.matchmaking.v1.TicketState" json:"state,omitempty"`
 	// The proposed or running match, once found.
-	MatchId       string                 `protobuf:"bytes,5,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	MatchId string `protobuf:"bytes,7,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
+	// When the ticket was queued; a ticket sent back after a failed ready check keeps it.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The party's mean mu when it queued: what the matcher compares.
+	Rating float64 `protobuf:"fixed64,9,opt,name=rating,proto3" json:"rating,omitempty"`
+	// Why the ticket ended: "left_queue", "declined" or "expired" (empty while open or matched).
+	Cause         string `protobuf:"bytes,10,opt,name=cause,proto3" json:"cause,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -291,18 +325,32 @@ func (x *Ticket) GetTicketId() string {
 	return ""
 }
 
-func (x *Ticket) GetCharacterId() string {
+func (x *Ticket) GetQueueId() string {
 	if x != nil {
-		return x.CharacterId
+		return x.QueueId
 	}
 	return ""
 }
 
-func (x *Ticket) GetMode() GameMode {
+func (x *Ticket) GetCharacterIds() []string {
 	if x != nil {
-		return x.Mode
+		return x.CharacterIds
 	}
-	return GameMode_GAME_MODE_UNSPECIFIED
+	return nil
+}
+
+func (x *Ticket) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *Ticket) GetLatencyMs() int32 {
+	if x != nil {
+		return x.LatencyMs
+	}
+	return 0
 }
 
 func (x *Ticket) GetState() TicketState {
@@ -326,11 +374,27 @@ func (x *Ticket) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Ticket) GetRating() float64 {
+	if x != nil {
+		return x.Rating
+	}
+	return 0
+}
+
+func (x *Ticket) GetCause() string {
+	if x != nil {
+		return x.Cause
+	}
+	return ""
+}
+
 // Team is one side of a match.
 type Team struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TeamIndex     int32                  `protobuf:"varint,1,opt,name=team_index,json=teamIndex,proto3" json:"team_index,omitempty"`
-	CharacterIds  []string               `protobuf:"bytes,2,rep,name=character_ids,json=characterIds,proto3" json:"character_ids,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	TeamIndex    int32                  `protobuf:"varint,1,opt,name=team_index,json=teamIndex,proto3" json:"team_index,omitempty"`
+	CharacterIds []string               `protobuf:"bytes,2,rep,name=character_ids,json=characterIds,proto3" json:"character_ids,omitempty"`
+	// The mean mu of the team's players when the match was formed.
+	MeanRating    float64 `protobuf:"fixed64,3,opt,name=mean_rating,json=meanRating,proto3" json:"mean_rating,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -379,17 +443,34 @@ func (x *Team) GetCharacterIds() []string {
 	return nil
 }
 
-// Match is a PvP game between teams.
+func (x *Team) GetMeanRating() float64 {
+	if x != nil {
+		return x.MeanRating
+	}
+	return 0
+}
+
+// Match is a PvP game between teams of one queue and region.
 type Match struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	MatchId    string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
-	Mode       GameMode               `protobuf:"varint,2,opt,name=mode,proto3,enum=chaos.matchmaking.v1.GameMode" json:"mode,omitempty"`
-	Teams      []*Team                `protobuf:"bytes,3,rep,name=teams,proto3" json:"teams,omitempty"`
-	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	MatchId string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
+	QueueId string                 `protobuf:"bytes,2,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	Region  string                 `protobuf:"bytes,3,opt,name=region,proto3" json:"region,omitempty"`
+	Teams   []*Team                `protobuf:"bytes,4,rep,name=teams,proto3" json:"teams,omitempty"`
+	State   MatchState             `protobuf:"varint,5,opt,name=state,proto3,enum=chaos.matchmaking.v1.MatchState" json:"state,omitempty"`
+	// The season the match was formed in: its result counts there.
+	SeasonNumber int32                  `protobuf:"varint,6,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
+	CreateTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// Deadline of the ready check.
-	ReadyCheckExpireTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=ready_check_expire_time,json=readyCheckExpireTime,proto3" json:"ready_check_expire_time,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	ReadyCheckExpireTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=ready_check_expire_time,json=readyCheckExpireTime,proto3" json:"ready_check_expire_time,omitempty"`
+	// Characters who accepted so far.
+	AcceptedCharacterIds []string `protobuf:"bytes,9,rep,name=accepted_character_ids,json=acceptedCharacterIds,proto3" json:"accepted_character_ids,omitempty"`
+	// The rating window in force when the match was formed (the narrowest of its tickets').
+	RatingWindow float64 `protobuf:"fixed64,10,opt,name=rating_window,json=ratingWindow,proto3" json:"rating_window,omitempty"`
+	// The game server playing it, once allocated.
+	ServerId      string `protobuf:"bytes,11,opt,name=server_id,json=serverId,proto3" json:"server_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Match) Reset() {
@@ -429,11 +510,18 @@ func (x *Match) GetMatchId() string {
 	return ""
 }
 
-func (x *Match) GetMode() GameMode {
+func (x *Match) GetQueueId() string {
 	if x != nil {
-		return x.Mode
+		return x.QueueId
 	}
-	return GameMode_GAME_MODE_UNSPECIFIED
+	return ""
+}
+
+func (x *Match) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
 }
 
 func (x *Match) GetTeams() []*Team {
@@ -441,6 +529,20 @@ func (x *Match) GetTeams() []*Team {
 		return x.Teams
 	}
 	return nil
+}
+
+func (x *Match) GetState() MatchState {
+	if x != nil {
+		return x.State
+	}
+	return MatchState_MATCH_STATE_UNSPECIFIED
+}
+
+func (x *Match) GetSeasonNumber() int32 {
+	if x != nil {
+		return x.SeasonNumber
+	}
+	return 0
 }
 
 func (x *Match) GetCreateTime() *timestamppb.Timestamp {
@@ -457,53 +559,158 @@ func (x *Match) GetReadyCheckExpireTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Match) GetAcceptedCharacterIds() []string {
+	if x != nil {
+		return x.AcceptedCharacterIds
+	}
+	return nil
+}
+
+func (x *Match) GetRatingWindow() float64 {
+	if x != nil {
+		return x.RatingWindow
+	}
+	return 0
+}
+
+func (x *Match) GetServerId() string {
+	if x != nil {
+		return x.ServerId
+	}
+	return ""
+}
+
+// Season is a span of ranked play; ratings of ranked queues start afresh in each.
+type Season struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SeasonNumber int32                  `protobuf:"varint,1,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
+	StartTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When the next season starts (from the settings' schedule).
+	EndTime       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Season) Reset() {
+	*x = Season{}
+	mi := &file_chaos_matchmaking_v1_match_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Season) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Season) ProtoMessage() {}
+
+func (x *Season) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_match_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Season.ProtoReflect.Descriptor instead.
+func (*Season) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_match_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Season) GetSeasonNumber() int32 {
+	if x != nil {
+		return x.SeasonNumber
+	}
+	return 0
+}
+
+func (x *Season) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Season) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
 var File_chaos_matchmaking_v1_match_proto protoreflect.FileDescriptor
 
 const file_chaos_matchmaking_v1_match_proto_rawDesc = "" +
 	"\n" +
 	" chaos/matchmaking/v1/match.proto\x12\x14chaos.matchmaking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x01\n" +
 	"\x06Rating\x12!\n" +
-	"\fcharacter_id\x18\x01 \x01(\tR\vcharacterId\x122\n" +
-	"\x04mode\x18\x02 \x01(\x0e2\x1e.chaos.matchmaking.v1.GameModeR\x04mode\x12\x16\n" +
-	"\x06rating\x18\x03 \x01(\x01R\x06rating\x12\x1c\n" +
-	"\tdeviation\x18\x04 \x01(\x01R\tdeviation\x12\x1e\n" +
-	"\n" +
-	"volatility\x18\x05 \x01(\x01R\n" +
-	"volatility\x12\x12\n" +
-	"\x04wins\x18\x06 \x01(\x05R\x04wins\x12\x16\n" +
-	"\x06losses\x18\a \x01(\x05R\x06losses\x12\x14\n" +
-	"\x05draws\x18\b \x01(\x05R\x05draws\"\x8d\x02\n" +
+	"\fcharacter_id\x18\x01 \x01(\tR\vcharacterId\x12\x19\n" +
+	"\bqueue_id\x18\x02 \x01(\tR\aqueueId\x12#\n" +
+	"\rseason_number\x18\x03 \x01(\x05R\fseasonNumber\x12\x0e\n" +
+	"\x02mu\x18\x04 \x01(\x01R\x02mu\x12\x14\n" +
+	"\x05sigma\x18\x05 \x01(\x01R\x05sigma\x12\"\n" +
+	"\fconservative\x18\x06 \x01(\x01R\fconservative\x12\x12\n" +
+	"\x04wins\x18\a \x01(\x05R\x04wins\x12\x16\n" +
+	"\x06losses\x18\b \x01(\x05R\x06losses\x12\x14\n" +
+	"\x05draws\x18\t \x01(\x05R\x05draws\"\xdb\x02\n" +
 	"\x06Ticket\x12\x1b\n" +
-	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x122\n" +
-	"\x04mode\x18\x03 \x01(\x0e2\x1e.chaos.matchmaking.v1.GameModeR\x04mode\x127\n" +
-	"\x05state\x18\x04 \x01(\x0e2!.chaos.matchmaking.v1.TicketStateR\x05state\x12\x19\n" +
-	"\bmatch_id\x18\x05 \x01(\tR\amatchId\x12;\n" +
-	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"J\n" +
+	"\tticket_id\x18\x01 \x01(\tR\bticketId\x12\x19\n" +
+	"\bqueue_id\x18\x02 \x01(\tR\aqueueId\x12#\n" +
+	"\rcharacter_ids\x18\x03 \x03(\tR\fcharacterIds\x12\x16\n" +
+	"\x06region\x18\x04 \x01(\tR\x06region\x12\x1d\n" +
+	"\n" +
+	"latency_ms\x18\x05 \x01(\x05R\tlatencyMs\x127\n" +
+	"\x05state\x18\x06 \x01(\x0e2!.chaos.matchmaking.v1.TicketStateR\x05state\x12\x19\n" +
+	"\bmatch_id\x18\a \x01(\tR\amatchId\x12;\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12\x16\n" +
+	"\x06rating\x18\t \x01(\x01R\x06rating\x12\x14\n" +
+	"\x05cause\x18\n" +
+	" \x01(\tR\x05cause\"k\n" +
 	"\x04Team\x12\x1d\n" +
 	"\n" +
 	"team_index\x18\x01 \x01(\x05R\tteamIndex\x12#\n" +
-	"\rcharacter_ids\x18\x02 \x03(\tR\fcharacterIds\"\x98\x02\n" +
+	"\rcharacter_ids\x18\x02 \x03(\tR\fcharacterIds\x12\x1f\n" +
+	"\vmean_rating\x18\x03 \x01(\x01R\n" +
+	"meanRating\"\xec\x03\n" +
 	"\x05Match\x12\x19\n" +
-	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x122\n" +
-	"\x04mode\x18\x02 \x01(\x0e2\x1e.chaos.matchmaking.v1.GameModeR\x04mode\x120\n" +
-	"\x05teams\x18\x03 \x03(\v2\x1a.chaos.matchmaking.v1.TeamR\x05teams\x12;\n" +
-	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x12\x19\n" +
+	"\bqueue_id\x18\x02 \x01(\tR\aqueueId\x12\x16\n" +
+	"\x06region\x18\x03 \x01(\tR\x06region\x120\n" +
+	"\x05teams\x18\x04 \x03(\v2\x1a.chaos.matchmaking.v1.TeamR\x05teams\x126\n" +
+	"\x05state\x18\x05 \x01(\x0e2 .chaos.matchmaking.v1.MatchStateR\x05state\x12#\n" +
+	"\rseason_number\x18\x06 \x01(\x05R\fseasonNumber\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12Q\n" +
-	"\x17ready_check_expire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x14readyCheckExpireTime*r\n" +
-	"\bGameMode\x12\x19\n" +
-	"\x15GAME_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
-	"\x12GAME_MODE_DUEL_1V1\x10\x01\x12\x17\n" +
-	"\x13GAME_MODE_ARENA_3V3\x10\x02\x12\x1a\n" +
-	"\x16GAME_MODE_BATTLEGROUND\x10\x03*\xb5\x01\n" +
+	"\x17ready_check_expire_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x14readyCheckExpireTime\x124\n" +
+	"\x16accepted_character_ids\x18\t \x03(\tR\x14acceptedCharacterIds\x12#\n" +
+	"\rrating_window\x18\n" +
+	" \x01(\x01R\fratingWindow\x12\x1b\n" +
+	"\tserver_id\x18\v \x01(\tR\bserverId\"\x9f\x01\n" +
+	"\x06Season\x12#\n" +
+	"\rseason_number\x18\x01 \x01(\x05R\fseasonNumber\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime*\xb5\x01\n" +
 	"\vTicketState\x12\x1c\n" +
 	"\x18TICKET_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16TICKET_STATE_SEARCHING\x10\x01\x12\x1c\n" +
 	"\x18TICKET_STATE_MATCH_FOUND\x10\x02\x12\x18\n" +
 	"\x14TICKET_STATE_MATCHED\x10\x03\x12\x1a\n" +
 	"\x16TICKET_STATE_CANCELLED\x10\x04\x12\x18\n" +
-	"\x14TICKET_STATE_EXPIRED\x10\x05B\xcf\x01\n" +
+	"\x14TICKET_STATE_EXPIRED\x10\x05*\xb1\x01\n" +
+	"\n" +
+	"MatchState\x12\x1b\n" +
+	"\x17MATCH_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17MATCH_STATE_READY_CHECK\x10\x01\x12\x1a\n" +
+	"\x16MATCH_STATE_ALLOCATING\x10\x02\x12\x17\n" +
+	"\x13MATCH_STATE_RUNNING\x10\x03\x12\x19\n" +
+	"\x15MATCH_STATE_COMPLETED\x10\x04\x12\x19\n" +
+	"\x15MATCH_STATE_CANCELLED\x10\x05B\xcf\x01\n" +
 	"\x18com.chaos.matchmaking.v1B\n" +
 	"MatchProtoP\x01Z5chaos.world/gen/go/chaos/matchmaking/v1;matchmakingv1\xa2\x02\x03CMX\xaa\x02\x14Chaos.Matchmaking.V1\xca\x02\x14Chaos\\Matchmaking\\V1\xe2\x02 Chaos\\Matchmaking\\V1\\GPBMetadata\xea\x02\x16Chaos::Matchmaking::V1b\x06proto3"
 
@@ -520,25 +727,26 @@ func file_chaos_matchmaking_v1_match_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_matchmaking_v1_match_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chaos_matchmaking_v1_match_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_chaos_matchmaking_v1_match_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_chaos_matchmaking_v1_match_proto_goTypes = []any{
-	(GameMode)(0),                 // 0: chaos.matchmaking.v1.GameMode
-	(TicketState)(0),              // 1: chaos.matchmaking.v1.TicketState
+	(TicketState)(0),              // 0: chaos.matchmaking.v1.TicketState
+	(MatchState)(0),               // 1: chaos.matchmaking.v1.MatchState
 	(*Rating)(nil),                // 2: chaos.matchmaking.v1.Rating
 	(*Ticket)(nil),                // 3: chaos.matchmaking.v1.Ticket
 	(*Team)(nil),                  // 4: chaos.matchmaking.v1.Team
 	(*Match)(nil),                 // 5: chaos.matchmaking.v1.Match
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*Season)(nil),                // 6: chaos.matchmaking.v1.Season
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_chaos_matchmaking_v1_match_proto_depIdxs = []int32{
-	0, // 0: chaos.matchmaking.v1.Rating.mode:type_name -> chaos.matchmaking.v1.GameMode
-	0, // 1: chaos.matchmaking.v1.Ticket.mode:type_name -> chaos.matchmaking.v1.GameMode
-	1, // 2: chaos.matchmaking.v1.Ticket.state:type_name -> chaos.matchmaking.v1.TicketState
-	6, // 3: chaos.matchmaking.v1.Ticket.create_time:type_name -> google.protobuf.Timestamp
-	0, // 4: chaos.matchmaking.v1.Match.mode:type_name -> chaos.matchmaking.v1.GameMode
-	4, // 5: chaos.matchmaking.v1.Match.teams:type_name -> chaos.matchmaking.v1.Team
-	6, // 6: chaos.matchmaking.v1.Match.create_time:type_name -> google.protobuf.Timestamp
-	6, // 7: chaos.matchmaking.v1.Match.ready_check_expire_time:type_name -> google.protobuf.Timestamp
+	0, // 0: chaos.matchmaking.v1.Ticket.state:type_name -> chaos.matchmaking.v1.TicketState
+	7, // 1: chaos.matchmaking.v1.Ticket.create_time:type_name -> google.protobuf.Timestamp
+	4, // 2: chaos.matchmaking.v1.Match.teams:type_name -> chaos.matchmaking.v1.Team
+	1, // 3: chaos.matchmaking.v1.Match.state:type_name -> chaos.matchmaking.v1.MatchState
+	7, // 4: chaos.matchmaking.v1.Match.create_time:type_name -> google.protobuf.Timestamp
+	7, // 5: chaos.matchmaking.v1.Match.ready_check_expire_time:type_name -> google.protobuf.Timestamp
+	7, // 6: chaos.matchmaking.v1.Season.start_time:type_name -> google.protobuf.Timestamp
+	7, // 7: chaos.matchmaking.v1.Season.end_time:type_name -> google.protobuf.Timestamp
 	8, // [8:8] is the sub-list for method output_type
 	8, // [8:8] is the sub-list for method input_type
 	8, // [8:8] is the sub-list for extension type_name
@@ -557,7 +765,7 @@ func file_chaos_matchmaking_v1_match_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_matchmaking_v1_match_proto_rawDesc), len(file_chaos_matchmaking_v1_match_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -196,8 +196,13 @@ func (x *ReportPlayerLeftRequest) GetCharacterId() string {
 type ReportPlayerLeftResponse struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	BackfillRequested bool                   `protobuf:"varint,1,opt,name=backfill_requested,json=backfillRequested,proto3" json:"backfill_requested,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The queued player who took the place at once (AddPlayer follows), empty
+	// while the place waits for one: later rounds keep looking.
+	ReplacementCharacterId string `protobuf:"bytes,2,opt,name=replacement_character_id,json=replacementCharacterId,proto3" json:"replacement_character_id,omitempty"`
+	// The team that lost the player.
+	TeamIndex     int32 `protobuf:"varint,3,opt,name=team_index,json=teamIndex,proto3" json:"team_index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReportPlayerLeftResponse) Reset() {
@@ -237,6 +242,20 @@ func (x *ReportPlayerLeftResponse) GetBackfillRequested() bool {
 	return false
 }
 
+func (x *ReportPlayerLeftResponse) GetReplacementCharacterId() string {
+	if x != nil {
+		return x.ReplacementCharacterId
+	}
+	return ""
+}
+
+func (x *ReportPlayerLeftResponse) GetTeamIndex() int32 {
+	if x != nil {
+		return x.TeamIndex
+	}
+	return 0
+}
+
 var File_chaos_matchmaking_v1_matchmaking_internal_service_proto protoreflect.FileDescriptor
 
 const file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDesc = "" +
@@ -252,9 +271,12 @@ const file_chaos_matchmaking_v1_matchmaking_internal_service_proto_rawDesc = "" 
 	"\tduplicate\x18\x01 \x01(\bR\tduplicate\"k\n" +
 	"\x17ReportPlayerLeftRequest\x12#\n" +
 	"\bmatch_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\amatchId\x12+\n" +
-	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"I\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"\xa2\x01\n" +
 	"\x18ReportPlayerLeftResponse\x12-\n" +
-	"\x12backfill_requested\x18\x01 \x01(\bR\x11backfillRequested2\x85\x02\n" +
+	"\x12backfill_requested\x18\x01 \x01(\bR\x11backfillRequested\x128\n" +
+	"\x18replacement_character_id\x18\x02 \x01(\tR\x16replacementCharacterId\x12\x1d\n" +
+	"\n" +
+	"team_index\x18\x03 \x01(\x05R\tteamIndex2\x85\x02\n" +
 	"\x1aMatchmakingInternalService\x12t\n" +
 	"\x11ReportMatchResult\x12..chaos.matchmaking.v1.ReportMatchResultRequest\x1a/.chaos.matchmaking.v1.ReportMatchResultResponse\x12q\n" +
 	"\x10ReportPlayerLeft\x12-.chaos.matchmaking.v1.ReportPlayerLeftRequest\x1a..chaos.matchmaking.v1.ReportPlayerLeftResponseB\xe4\x01\n" +

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -22,11 +23,20 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// JoinQueueRequest names the character and mode.
+// JoinQueueRequest names the party, the queue and where the client plays from.
 type JoinQueueRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CharacterId   string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Mode          GameMode               `protobuf:"varint,2,opt,name=mode,proto3,enum=chaos.matchmaking.v1.GameMode" json:"mode,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The leader: a character of the caller.
+	CharacterId string `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	// The leader's party mates (none when solo); the party fills at most one team.
+	// Each of them answers the ready check for themselves.
+	PartyCharacterIds []string `protobuf:"bytes,2,rep,name=party_character_ids,json=partyCharacterIds,proto3" json:"party_character_ids,omitempty"`
+	// A queue of the settings ("ranked-1v1", "ranked-3v3", "casual-3v3").
+	QueueId string `protobuf:"bytes,3,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	// Where the party plays ("eu", "na", "asia" by default): matches never mix regions.
+	Region string `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	// The client's measured latency to the region, in milliseconds.
+	LatencyMs     int32 `protobuf:"varint,5,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -68,11 +78,32 @@ func (x *JoinQueueRequest) GetCharacterId() string {
 	return ""
 }
 
-func (x *JoinQueueRequest) GetMode() GameMode {
+func (x *JoinQueueRequest) GetPartyCharacterIds() []string {
 	if x != nil {
-		return x.Mode
+		return x.PartyCharacterIds
 	}
-	return GameMode_GAME_MODE_UNSPECIFIED
+	return nil
+}
+
+func (x *JoinQueueRequest) GetQueueId() string {
+	if x != nil {
+		return x.QueueId
+	}
+	return ""
+}
+
+func (x *JoinQueueRequest) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *JoinQueueRequest) GetLatencyMs() int32 {
+	if x != nil {
+		return x.LatencyMs
+	}
+	return 0
 }
 
 // JoinQueueResponse is the new ticket.
@@ -120,10 +151,11 @@ func (x *JoinQueueResponse) GetTicket() *Ticket {
 	return nil
 }
 
-// LeaveQueueRequest names the ticket.
+// LeaveQueueRequest names the ticket and the caller's character in it.
 type LeaveQueueRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TicketId      string                 `protobuf:"bytes,1,opt,name=ticket_id,json=ticketId,proto3" json:"ticket_id,omitempty"`
+	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -161,6 +193,13 @@ func (*LeaveQueueRequest) Descriptor() ([]byte, []int) {
 func (x *LeaveQueueRequest) GetTicketId() string {
 	if x != nil {
 		return x.TicketId
+	}
+	return ""
+}
+
+func (x *LeaveQueueRequest) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
 	}
 	return ""
 }
@@ -257,8 +296,10 @@ func (x *GetTicketRequest) GetTicketId() string {
 
 // GetTicketResponse is the ticket.
 type GetTicketResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ticket        *Ticket                `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Ticket *Ticket                `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	// The rating window in force now (it widens with time in queue up to the queue's maximum).
+	RatingWindow  float64 `protobuf:"fixed64,2,opt,name=rating_window,json=ratingWindow,proto3" json:"rating_window,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -298,6 +339,13 @@ func (x *GetTicketResponse) GetTicket() *Ticket {
 		return x.Ticket
 	}
 	return nil
+}
+
+func (x *GetTicketResponse) GetRatingWindow() float64 {
+	if x != nil {
+		return x.RatingWindow
+	}
+	return 0
 }
 
 // StreamTicketUpdatesRequest names the ticket.
@@ -347,9 +395,14 @@ func (x *StreamTicketUpdatesRequest) GetTicketId() string {
 
 // StreamTicketUpdatesResponse is the ticket after a change (with the match once found).
 type StreamTicketUpdatesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ticket        *Ticket                `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
-	Match         *Match                 `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Ticket *Ticket                `protobuf:"bytes,1,opt,name=ticket,proto3" json:"ticket,omitempty"`
+	// The proposed or running match, once found.
+	Match *Match `protobuf:"bytes,2,opt,name=match,proto3" json:"match,omitempty"`
+	// The rating window in force now.
+	RatingWindow float64 `protobuf:"fixed64,3,opt,name=rating_window,json=ratingWindow,proto3" json:"rating_window,omitempty"`
+	// Seconds the ticket has waited in the queue.
+	WaitSeconds   float64 `protobuf:"fixed64,4,opt,name=wait_seconds,json=waitSeconds,proto3" json:"wait_seconds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -398,7 +451,21 @@ func (x *StreamTicketUpdatesResponse) GetMatch() *Match {
 	return nil
 }
 
-// AcceptMatchRequest names the match and character.
+func (x *StreamTicketUpdatesResponse) GetRatingWindow() float64 {
+	if x != nil {
+		return x.RatingWindow
+	}
+	return 0
+}
+
+func (x *StreamTicketUpdatesResponse) GetWaitSeconds() float64 {
+	if x != nil {
+		return x.WaitSeconds
+	}
+	return 0
+}
+
+// AcceptMatchRequest names the match and the caller's character in it.
 type AcceptMatchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MatchId       string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
@@ -451,9 +518,10 @@ func (x *AcceptMatchRequest) GetCharacterId() string {
 	return ""
 }
 
-// AcceptMatchResponse confirms it.
+// AcceptMatchResponse is the match after the answer.
 type AcceptMatchResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Match         *Match                 `protobuf:"bytes,1,opt,name=match,proto3" json:"match,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -488,7 +556,14 @@ func (*AcceptMatchResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{9}
 }
 
-// DeclineMatchRequest names the match and character.
+func (x *AcceptMatchResponse) GetMatch() *Match {
+	if x != nil {
+		return x.Match
+	}
+	return nil
+}
+
+// DeclineMatchRequest names the match and the caller's character in it.
 type DeclineMatchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MatchId       string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
@@ -541,9 +616,10 @@ func (x *DeclineMatchRequest) GetCharacterId() string {
 	return ""
 }
 
-// DeclineMatchResponse confirms it.
+// DeclineMatchResponse is the cancelled match.
 type DeclineMatchResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Match         *Match                 `protobuf:"bytes,1,opt,name=match,proto3" json:"match,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -578,18 +654,125 @@ func (*DeclineMatchResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{11}
 }
 
-// GetRatingRequest names the character and mode.
-type GetRatingRequest struct {
+func (x *DeclineMatchResponse) GetMatch() *Match {
+	if x != nil {
+		return x.Match
+	}
+	return nil
+}
+
+// GetMatchRequest names the match and the caller's character in it.
+type GetMatchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	CharacterId   string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Mode          GameMode               `protobuf:"varint,2,opt,name=mode,proto3,enum=chaos.matchmaking.v1.GameMode" json:"mode,omitempty"`
+	MatchId       string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
+	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMatchRequest) Reset() {
+	*x = GetMatchRequest{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMatchRequest) ProtoMessage() {}
+
+func (x *GetMatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMatchRequest.ProtoReflect.Descriptor instead.
+func (*GetMatchRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetMatchRequest) GetMatchId() string {
+	if x != nil {
+		return x.MatchId
+	}
+	return ""
+}
+
+func (x *GetMatchRequest) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+// GetMatchResponse is the match.
+type GetMatchResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Match         *Match                 `protobuf:"bytes,1,opt,name=match,proto3" json:"match,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMatchResponse) Reset() {
+	*x = GetMatchResponse{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMatchResponse) ProtoMessage() {}
+
+func (x *GetMatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMatchResponse.ProtoReflect.Descriptor instead.
+func (*GetMatchResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetMatchResponse) GetMatch() *Match {
+	if x != nil {
+		return x.Match
+	}
+	return nil
+}
+
+// GetRatingRequest names the character, queue and season.
+type GetRatingRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CharacterId string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	QueueId     string                 `protobuf:"bytes,2,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	// 0: the current season.
+	SeasonNumber  int32 `protobuf:"varint,3,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetRatingRequest) Reset() {
 	*x = GetRatingRequest{}
-	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[12]
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -601,7 +784,7 @@ func (x *GetRatingRequest) String() string {
 func (*GetRatingRequest) ProtoMessage() {}
 
 func (x *GetRatingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[12]
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -614,7 +797,7 @@ func (x *GetRatingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRatingRequest.ProtoReflect.Descriptor instead.
 func (*GetRatingRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{12}
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetRatingRequest) GetCharacterId() string {
@@ -624,11 +807,18 @@ func (x *GetRatingRequest) GetCharacterId() string {
 	return ""
 }
 
-func (x *GetRatingRequest) GetMode() GameMode {
+func (x *GetRatingRequest) GetQueueId() string {
 	if x != nil {
-		return x.Mode
+		return x.QueueId
 	}
-	return GameMode_GAME_MODE_UNSPECIFIED
+	return ""
+}
+
+func (x *GetRatingRequest) GetSeasonNumber() int32 {
+	if x != nil {
+		return x.SeasonNumber
+	}
+	return 0
 }
 
 // GetRatingResponse is the rating.
@@ -641,7 +831,7 @@ type GetRatingResponse struct {
 
 func (x *GetRatingResponse) Reset() {
 	*x = GetRatingResponse{}
-	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[13]
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -653,7 +843,7 @@ func (x *GetRatingResponse) String() string {
 func (*GetRatingResponse) ProtoMessage() {}
 
 func (x *GetRatingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[13]
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -666,7 +856,7 @@ func (x *GetRatingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRatingResponse.ProtoReflect.Descriptor instead.
 func (*GetRatingResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{13}
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetRatingResponse) GetRating() *Rating {
@@ -676,19 +866,22 @@ func (x *GetRatingResponse) GetRating() *Rating {
 	return nil
 }
 
-// ListLeaderboardRequest names the mode, paged.
+// ListLeaderboardRequest names the queue and season, paged.
 type ListLeaderboardRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Mode          GameMode               `protobuf:"varint,1,opt,name=mode,proto3,enum=chaos.matchmaking.v1.GameMode" json:"mode,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	QueueId string                 `protobuf:"bytes,1,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	// 0: the current season.
+	SeasonNumber int32 `protobuf:"varint,2,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
+	// Default 20.
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListLeaderboardRequest) Reset() {
 	*x = ListLeaderboardRequest{}
-	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[14]
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -700,7 +893,7 @@ func (x *ListLeaderboardRequest) String() string {
 func (*ListLeaderboardRequest) ProtoMessage() {}
 
 func (x *ListLeaderboardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[14]
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -713,14 +906,21 @@ func (x *ListLeaderboardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLeaderboardRequest.ProtoReflect.Descriptor instead.
 func (*ListLeaderboardRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{14}
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{16}
 }
 
-func (x *ListLeaderboardRequest) GetMode() GameMode {
+func (x *ListLeaderboardRequest) GetQueueId() string {
 	if x != nil {
-		return x.Mode
+		return x.QueueId
 	}
-	return GameMode_GAME_MODE_UNSPECIFIED
+	return ""
+}
+
+func (x *ListLeaderboardRequest) GetSeasonNumber() int32 {
+	if x != nil {
+		return x.SeasonNumber
+	}
+	return 0
 }
 
 func (x *ListLeaderboardRequest) GetPageSize() int32 {
@@ -742,13 +942,15 @@ type ListLeaderboardResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Ratings       []*Rating              `protobuf:"bytes,1,rep,name=ratings,proto3" json:"ratings,omitempty"`
 	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The season listed.
+	SeasonNumber  int32 `protobuf:"varint,3,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListLeaderboardResponse) Reset() {
 	*x = ListLeaderboardResponse{}
-	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[15]
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -760,7 +962,7 @@ func (x *ListLeaderboardResponse) String() string {
 func (*ListLeaderboardResponse) ProtoMessage() {}
 
 func (x *ListLeaderboardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[15]
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -773,7 +975,7 @@ func (x *ListLeaderboardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLeaderboardResponse.ProtoReflect.Descriptor instead.
 func (*ListLeaderboardResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{15}
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListLeaderboardResponse) GetRatings() []*Rating {
@@ -790,63 +992,335 @@ func (x *ListLeaderboardResponse) GetNextPageToken() string {
 	return ""
 }
 
+func (x *ListLeaderboardResponse) GetSeasonNumber() int32 {
+	if x != nil {
+		return x.SeasonNumber
+	}
+	return 0
+}
+
+// ListSeasonsRequest asks for the seasons.
+type ListSeasonsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSeasonsRequest) Reset() {
+	*x = ListSeasonsRequest{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSeasonsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSeasonsRequest) ProtoMessage() {}
+
+func (x *ListSeasonsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSeasonsRequest.ProtoReflect.Descriptor instead.
+func (*ListSeasonsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{18}
+}
+
+// ListSeasonsResponse is the seasons, newest first.
+type ListSeasonsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seasons       []*Season              `protobuf:"bytes,1,rep,name=seasons,proto3" json:"seasons,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSeasonsResponse) Reset() {
+	*x = ListSeasonsResponse{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSeasonsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSeasonsResponse) ProtoMessage() {}
+
+func (x *ListSeasonsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSeasonsResponse.ProtoReflect.Descriptor instead.
+func (*ListSeasonsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListSeasonsResponse) GetSeasons() []*Season {
+	if x != nil {
+		return x.Seasons
+	}
+	return nil
+}
+
+// GetQueueStatisticsRequest names the queue.
+type GetQueueStatisticsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	QueueId       string                 `protobuf:"bytes,1,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQueueStatisticsRequest) Reset() {
+	*x = GetQueueStatisticsRequest{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQueueStatisticsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQueueStatisticsRequest) ProtoMessage() {}
+
+func (x *GetQueueStatisticsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQueueStatisticsRequest.ProtoReflect.Descriptor instead.
+func (*GetQueueStatisticsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *GetQueueStatisticsRequest) GetQueueId() string {
+	if x != nil {
+		return x.QueueId
+	}
+	return ""
+}
+
+// GetQueueStatisticsResponse is the queue now.
+type GetQueueStatisticsResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	QueueId string                 `protobuf:"bytes,1,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	// Tickets searching now.
+	SearchingTickets int32 `protobuf:"varint,2,opt,name=searching_tickets,json=searchingTickets,proto3" json:"searching_tickets,omitempty"`
+	// Players in those tickets.
+	SearchingPlayers int32 `protobuf:"varint,3,opt,name=searching_players,json=searchingPlayers,proto3" json:"searching_players,omitempty"`
+	// Median and 90th percentile of how long the searching tickets have waited so far, in seconds.
+	WaitP50Seconds float64 `protobuf:"fixed64,4,opt,name=wait_p50_seconds,json=waitP50Seconds,proto3" json:"wait_p50_seconds,omitempty"`
+	WaitP90Seconds float64 `protobuf:"fixed64,5,opt,name=wait_p90_seconds,json=waitP90Seconds,proto3" json:"wait_p90_seconds,omitempty"`
+	// Matches in their ready check, and running.
+	ReadyChecks    int32                  `protobuf:"varint,6,opt,name=ready_checks,json=readyChecks,proto3" json:"ready_checks,omitempty"`
+	RunningMatches int32                  `protobuf:"varint,7,opt,name=running_matches,json=runningMatches,proto3" json:"running_matches,omitempty"`
+	ReadTime       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetQueueStatisticsResponse) Reset() {
+	*x = GetQueueStatisticsResponse{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQueueStatisticsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQueueStatisticsResponse) ProtoMessage() {}
+
+func (x *GetQueueStatisticsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQueueStatisticsResponse.ProtoReflect.Descriptor instead.
+func (*GetQueueStatisticsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetQueueStatisticsResponse) GetQueueId() string {
+	if x != nil {
+		return x.QueueId
+	}
+	return ""
+}
+
+func (x *GetQueueStatisticsResponse) GetSearchingTickets() int32 {
+	if x != nil {
+		return x.SearchingTickets
+	}
+	return 0
+}
+
+func (x *GetQueueStatisticsResponse) GetSearchingPlayers() int32 {
+	if x != nil {
+		return x.SearchingPlayers
+	}
+	return 0
+}
+
+func (x *GetQueueStatisticsResponse) GetWaitP50Seconds() float64 {
+	if x != nil {
+		return x.WaitP50Seconds
+	}
+	return 0
+}
+
+func (x *GetQueueStatisticsResponse) GetWaitP90Seconds() float64 {
+	if x != nil {
+		return x.WaitP90Seconds
+	}
+	return 0
+}
+
+func (x *GetQueueStatisticsResponse) GetReadyChecks() int32 {
+	if x != nil {
+		return x.ReadyChecks
+	}
+	return 0
+}
+
+func (x *GetQueueStatisticsResponse) GetRunningMatches() int32 {
+	if x != nil {
+		return x.RunningMatches
+	}
+	return 0
+}
+
+func (x *GetQueueStatisticsResponse) GetReadTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReadTime
+	}
+	return nil
+}
+
 var File_chaos_matchmaking_v1_matchmaking_service_proto protoreflect.FileDescriptor
 
 const file_chaos_matchmaking_v1_matchmaking_service_proto_rawDesc = "" +
 	"\n" +
-	".chaos/matchmaking/v1/matchmaking_service.proto\x12\x14chaos.matchmaking.v1\x1a\x1bbuf/validate/validate.proto\x1a chaos/matchmaking/v1/match.proto\"\x7f\n" +
+	".chaos/matchmaking/v1/matchmaking_service.proto\x12\x14chaos.matchmaking.v1\x1a\x1bbuf/validate/validate.proto\x1a chaos/matchmaking/v1/match.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf4\x01\n" +
 	"\x10JoinQueueRequest\x12+\n" +
-	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12>\n" +
-	"\x04mode\x18\x02 \x01(\x0e2\x1e.chaos.matchmaking.v1.GameModeB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04mode\"I\n" +
+	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12?\n" +
+	"\x13party_character_ids\x18\x02 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\x0f\"\x05r\x03\xb0\x01\x01R\x11partyCharacterIds\x12$\n" +
+	"\bqueue_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aqueueId\x12!\n" +
+	"\x06region\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18 R\x06region\x12)\n" +
+	"\n" +
+	"latency_ms\x18\x05 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x00R\tlatencyMs\"I\n" +
 	"\x11JoinQueueResponse\x124\n" +
-	"\x06ticket\x18\x01 \x01(\v2\x1c.chaos.matchmaking.v1.TicketR\x06ticket\":\n" +
+	"\x06ticket\x18\x01 \x01(\v2\x1c.chaos.matchmaking.v1.TicketR\x06ticket\"g\n" +
 	"\x11LeaveQueueRequest\x12%\n" +
-	"\tticket_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bticketId\"J\n" +
+	"\tticket_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bticketId\x12+\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"J\n" +
 	"\x12LeaveQueueResponse\x124\n" +
 	"\x06ticket\x18\x01 \x01(\v2\x1c.chaos.matchmaking.v1.TicketR\x06ticket\"9\n" +
 	"\x10GetTicketRequest\x12%\n" +
-	"\tticket_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bticketId\"I\n" +
+	"\tticket_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bticketId\"n\n" +
 	"\x11GetTicketResponse\x124\n" +
-	"\x06ticket\x18\x01 \x01(\v2\x1c.chaos.matchmaking.v1.TicketR\x06ticket\"C\n" +
+	"\x06ticket\x18\x01 \x01(\v2\x1c.chaos.matchmaking.v1.TicketR\x06ticket\x12#\n" +
+	"\rrating_window\x18\x02 \x01(\x01R\fratingWindow\"C\n" +
 	"\x1aStreamTicketUpdatesRequest\x12%\n" +
-	"\tticket_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bticketId\"\x86\x01\n" +
+	"\tticket_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bticketId\"\xce\x01\n" +
 	"\x1bStreamTicketUpdatesResponse\x124\n" +
 	"\x06ticket\x18\x01 \x01(\v2\x1c.chaos.matchmaking.v1.TicketR\x06ticket\x121\n" +
-	"\x05match\x18\x02 \x01(\v2\x1b.chaos.matchmaking.v1.MatchR\x05match\"f\n" +
+	"\x05match\x18\x02 \x01(\v2\x1b.chaos.matchmaking.v1.MatchR\x05match\x12#\n" +
+	"\rrating_window\x18\x03 \x01(\x01R\fratingWindow\x12!\n" +
+	"\fwait_seconds\x18\x04 \x01(\x01R\vwaitSeconds\"f\n" +
 	"\x12AcceptMatchRequest\x12#\n" +
 	"\bmatch_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\amatchId\x12+\n" +
-	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"\x15\n" +
-	"\x13AcceptMatchResponse\"g\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"H\n" +
+	"\x13AcceptMatchResponse\x121\n" +
+	"\x05match\x18\x01 \x01(\v2\x1b.chaos.matchmaking.v1.MatchR\x05match\"g\n" +
 	"\x13DeclineMatchRequest\x12#\n" +
 	"\bmatch_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\amatchId\x12+\n" +
-	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"\x16\n" +
-	"\x14DeclineMatchResponse\"\x7f\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"I\n" +
+	"\x14DeclineMatchResponse\x121\n" +
+	"\x05match\x18\x01 \x01(\v2\x1b.chaos.matchmaking.v1.MatchR\x05match\"c\n" +
+	"\x0fGetMatchRequest\x12#\n" +
+	"\bmatch_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\amatchId\x12+\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\"E\n" +
+	"\x10GetMatchResponse\x121\n" +
+	"\x05match\x18\x01 \x01(\v2\x1b.chaos.matchmaking.v1.MatchR\x05match\"\x93\x01\n" +
 	"\x10GetRatingRequest\x12+\n" +
-	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12>\n" +
-	"\x04mode\x18\x02 \x01(\x0e2\x1e.chaos.matchmaking.v1.GameModeB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04mode\"I\n" +
+	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12$\n" +
+	"\bqueue_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aqueueId\x12,\n" +
+	"\rseason_number\x18\x03 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\fseasonNumber\"I\n" +
 	"\x11GetRatingResponse\x124\n" +
-	"\x06rating\x18\x01 \x01(\v2\x1c.chaos.matchmaking.v1.RatingR\x06rating\"\xa9\x01\n" +
-	"\x16ListLeaderboardRequest\x12>\n" +
-	"\x04mode\x18\x01 \x01(\x0e2\x1e.chaos.matchmaking.v1.GameModeB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04mode\x12&\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\x06rating\x18\x01 \x01(\v2\x1c.chaos.matchmaking.v1.RatingR\x06rating\"\xbd\x01\n" +
+	"\x16ListLeaderboardRequest\x12$\n" +
+	"\bqueue_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aqueueId\x12,\n" +
+	"\rseason_number\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\fseasonNumber\x12&\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"y\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"\x9e\x01\n" +
 	"\x17ListLeaderboardResponse\x126\n" +
 	"\aratings\x18\x01 \x03(\v2\x1c.chaos.matchmaking.v1.RatingR\aratings\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc8\x06\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12#\n" +
+	"\rseason_number\x18\x03 \x01(\x05R\fseasonNumber\"\x14\n" +
+	"\x12ListSeasonsRequest\"M\n" +
+	"\x13ListSeasonsResponse\x126\n" +
+	"\aseasons\x18\x01 \x03(\v2\x1c.chaos.matchmaking.v1.SeasonR\aseasons\"A\n" +
+	"\x19GetQueueStatisticsRequest\x12$\n" +
+	"\bqueue_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\aqueueId\"\xea\x02\n" +
+	"\x1aGetQueueStatisticsResponse\x12\x19\n" +
+	"\bqueue_id\x18\x01 \x01(\tR\aqueueId\x12+\n" +
+	"\x11searching_tickets\x18\x02 \x01(\x05R\x10searchingTickets\x12+\n" +
+	"\x11searching_players\x18\x03 \x01(\x05R\x10searchingPlayers\x12(\n" +
+	"\x10wait_p50_seconds\x18\x04 \x01(\x01R\x0ewaitP50Seconds\x12(\n" +
+	"\x10wait_p90_seconds\x18\x05 \x01(\x01R\x0ewaitP90Seconds\x12!\n" +
+	"\fready_checks\x18\x06 \x01(\x05R\vreadyChecks\x12'\n" +
+	"\x0frunning_matches\x18\a \x01(\x05R\x0erunningMatches\x127\n" +
+	"\tread_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\breadTime2\x9e\t\n" +
 	"\x12MatchmakingService\x12\\\n" +
 	"\tJoinQueue\x12&.chaos.matchmaking.v1.JoinQueueRequest\x1a'.chaos.matchmaking.v1.JoinQueueResponse\x12_\n" +
 	"\n" +
-	"LeaveQueue\x12'.chaos.matchmaking.v1.LeaveQueueRequest\x1a(.chaos.matchmaking.v1.LeaveQueueResponse\x12\\\n" +
-	"\tGetTicket\x12&.chaos.matchmaking.v1.GetTicketRequest\x1a'.chaos.matchmaking.v1.GetTicketResponse\x12|\n" +
+	"LeaveQueue\x12'.chaos.matchmaking.v1.LeaveQueueRequest\x1a(.chaos.matchmaking.v1.LeaveQueueResponse\x12a\n" +
+	"\tGetTicket\x12&.chaos.matchmaking.v1.GetTicketRequest\x1a'.chaos.matchmaking.v1.GetTicketResponse\"\x03\x90\x02\x01\x12|\n" +
 	"\x13StreamTicketUpdates\x120.chaos.matchmaking.v1.StreamTicketUpdatesRequest\x1a1.chaos.matchmaking.v1.StreamTicketUpdatesResponse0\x01\x12b\n" +
 	"\vAcceptMatch\x12(.chaos.matchmaking.v1.AcceptMatchRequest\x1a).chaos.matchmaking.v1.AcceptMatchResponse\x12e\n" +
-	"\fDeclineMatch\x12).chaos.matchmaking.v1.DeclineMatchRequest\x1a*.chaos.matchmaking.v1.DeclineMatchResponse\x12\\\n" +
-	"\tGetRating\x12&.chaos.matchmaking.v1.GetRatingRequest\x1a'.chaos.matchmaking.v1.GetRatingResponse\x12n\n" +
-	"\x0fListLeaderboard\x12,.chaos.matchmaking.v1.ListLeaderboardRequest\x1a-.chaos.matchmaking.v1.ListLeaderboardResponseB\xdc\x01\n" +
+	"\fDeclineMatch\x12).chaos.matchmaking.v1.DeclineMatchRequest\x1a*.chaos.matchmaking.v1.DeclineMatchResponse\x12^\n" +
+	"\bGetMatch\x12%.chaos.matchmaking.v1.GetMatchRequest\x1a&.chaos.matchmaking.v1.GetMatchResponse\"\x03\x90\x02\x01\x12a\n" +
+	"\tGetRating\x12&.chaos.matchmaking.v1.GetRatingRequest\x1a'.chaos.matchmaking.v1.GetRatingResponse\"\x03\x90\x02\x01\x12s\n" +
+	"\x0fListLeaderboard\x12,.chaos.matchmaking.v1.ListLeaderboardRequest\x1a-.chaos.matchmaking.v1.ListLeaderboardResponse\"\x03\x90\x02\x01\x12g\n" +
+	"\vListSeasons\x12(.chaos.matchmaking.v1.ListSeasonsRequest\x1a).chaos.matchmaking.v1.ListSeasonsResponse\"\x03\x90\x02\x01\x12|\n" +
+	"\x12GetQueueStatistics\x12/.chaos.matchmaking.v1.GetQueueStatisticsRequest\x1a0.chaos.matchmaking.v1.GetQueueStatisticsResponse\"\x03\x90\x02\x01B\xdc\x01\n" +
 	"\x18com.chaos.matchmaking.v1B\x17MatchmakingServiceProtoP\x01Z5chaos.world/gen/go/chaos/matchmaking/v1;matchmakingv1\xa2\x02\x03CMX\xaa\x02\x14Chaos.Matchmaking.V1\xca\x02\x14Chaos\\Matchmaking\\V1\xe2\x02 Chaos\\Matchmaking\\V1\\GPBMetadata\xea\x02\x16Chaos::Matchmaking::V1b\x06proto3"
 
 var (
@@ -861,7 +1335,7 @@ func file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP() []byte {
 	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescData
 }
 
-var file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_chaos_matchmaking_v1_matchmaking_service_proto_goTypes = []any{
 	(*JoinQueueRequest)(nil),            // 0: chaos.matchmaking.v1.JoinQueueRequest
 	(*JoinQueueResponse)(nil),           // 1: chaos.matchmaking.v1.JoinQueueResponse
@@ -875,47 +1349,62 @@ var file_chaos_matchmaking_v1_matchmaking_service_proto_goTypes = []any{
 	(*AcceptMatchResponse)(nil),         // 9: chaos.matchmaking.v1.AcceptMatchResponse
 	(*DeclineMatchRequest)(nil),         // 10: chaos.matchmaking.v1.DeclineMatchRequest
 	(*DeclineMatchResponse)(nil),        // 11: chaos.matchmaking.v1.DeclineMatchResponse
-	(*GetRatingRequest)(nil),            // 12: chaos.matchmaking.v1.GetRatingRequest
-	(*GetRatingResponse)(nil),           // 13: chaos.matchmaking.v1.GetRatingResponse
-	(*ListLeaderboardRequest)(nil),      // 14: chaos.matchmaking.v1.ListLeaderboardRequest
-	(*ListLeaderboardResponse)(nil),     // 15: chaos.matchmaking.v1.ListLeaderboardResponse
-	(GameMode)(0),                       // 16: chaos.matchmaking.v1.GameMode
-	(*Ticket)(nil),                      // 17: chaos.matchmaking.v1.Ticket
-	(*Match)(nil),                       // 18: chaos.matchmaking.v1.Match
-	(*Rating)(nil),                      // 19: chaos.matchmaking.v1.Rating
+	(*GetMatchRequest)(nil),             // 12: chaos.matchmaking.v1.GetMatchRequest
+	(*GetMatchResponse)(nil),            // 13: chaos.matchmaking.v1.GetMatchResponse
+	(*GetRatingRequest)(nil),            // 14: chaos.matchmaking.v1.GetRatingRequest
+	(*GetRatingResponse)(nil),           // 15: chaos.matchmaking.v1.GetRatingResponse
+	(*ListLeaderboardRequest)(nil),      // 16: chaos.matchmaking.v1.ListLeaderboardRequest
+	(*ListLeaderboardResponse)(nil),     // 17: chaos.matchmaking.v1.ListLeaderboardResponse
+	(*ListSeasonsRequest)(nil),          // 18: chaos.matchmaking.v1.ListSeasonsRequest
+	(*ListSeasonsResponse)(nil),         // 19: chaos.matchmaking.v1.ListSeasonsResponse
+	(*GetQueueStatisticsRequest)(nil),   // 20: chaos.matchmaking.v1.GetQueueStatisticsRequest
+	(*GetQueueStatisticsResponse)(nil),  // 21: chaos.matchmaking.v1.GetQueueStatisticsResponse
+	(*Ticket)(nil),                      // 22: chaos.matchmaking.v1.Ticket
+	(*Match)(nil),                       // 23: chaos.matchmaking.v1.Match
+	(*Rating)(nil),                      // 24: chaos.matchmaking.v1.Rating
+	(*Season)(nil),                      // 25: chaos.matchmaking.v1.Season
+	(*timestamppb.Timestamp)(nil),       // 26: google.protobuf.Timestamp
 }
 var file_chaos_matchmaking_v1_matchmaking_service_proto_depIdxs = []int32{
-	16, // 0: chaos.matchmaking.v1.JoinQueueRequest.mode:type_name -> chaos.matchmaking.v1.GameMode
-	17, // 1: chaos.matchmaking.v1.JoinQueueResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	17, // 2: chaos.matchmaking.v1.LeaveQueueResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	17, // 3: chaos.matchmaking.v1.GetTicketResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	17, // 4: chaos.matchmaking.v1.StreamTicketUpdatesResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	18, // 5: chaos.matchmaking.v1.StreamTicketUpdatesResponse.match:type_name -> chaos.matchmaking.v1.Match
-	16, // 6: chaos.matchmaking.v1.GetRatingRequest.mode:type_name -> chaos.matchmaking.v1.GameMode
-	19, // 7: chaos.matchmaking.v1.GetRatingResponse.rating:type_name -> chaos.matchmaking.v1.Rating
-	16, // 8: chaos.matchmaking.v1.ListLeaderboardRequest.mode:type_name -> chaos.matchmaking.v1.GameMode
-	19, // 9: chaos.matchmaking.v1.ListLeaderboardResponse.ratings:type_name -> chaos.matchmaking.v1.Rating
-	0,  // 10: chaos.matchmaking.v1.MatchmakingService.JoinQueue:input_type -> chaos.matchmaking.v1.JoinQueueRequest
-	2,  // 11: chaos.matchmaking.v1.MatchmakingService.LeaveQueue:input_type -> chaos.matchmaking.v1.LeaveQueueRequest
-	4,  // 12: chaos.matchmaking.v1.MatchmakingService.GetTicket:input_type -> chaos.matchmaking.v1.GetTicketRequest
-	6,  // 13: chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates:input_type -> chaos.matchmaking.v1.StreamTicketUpdatesRequest
-	8,  // 14: chaos.matchmaking.v1.MatchmakingService.AcceptMatch:input_type -> chaos.matchmaking.v1.AcceptMatchRequest
-	10, // 15: chaos.matchmaking.v1.MatchmakingService.DeclineMatch:input_type -> chaos.matchmaking.v1.DeclineMatchRequest
-	12, // 16: chaos.matchmaking.v1.MatchmakingService.GetRating:input_type -> chaos.matchmaking.v1.GetRatingRequest
-	14, // 17: chaos.matchmaking.v1.MatchmakingService.ListLeaderboard:input_type -> chaos.matchmaking.v1.ListLeaderboardRequest
-	1,  // 18: chaos.matchmaking.v1.MatchmakingService.JoinQueue:output_type -> chaos.matchmaking.v1.JoinQueueResponse
-	3,  // 19: chaos.matchmaking.v1.MatchmakingService.LeaveQueue:output_type -> chaos.matchmaking.v1.LeaveQueueResponse
-	5,  // 20: chaos.matchmaking.v1.MatchmakingService.GetTicket:output_type -> chaos.matchmaking.v1.GetTicketResponse
-	7,  // 21: chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates:output_type -> chaos.matchmaking.v1.StreamTicketUpdatesResponse
-	9,  // 22: chaos.matchmaking.v1.MatchmakingService.AcceptMatch:output_type -> chaos.matchmaking.v1.AcceptMatchResponse
-	11, // 23: chaos.matchmaking.v1.MatchmakingService.DeclineMatch:output_type -> chaos.matchmaking.v1.DeclineMatchResponse
-	13, // 24: chaos.matchmaking.v1.MatchmakingService.GetRating:output_type -> chaos.matchmaking.v1.GetRatingResponse
-	15, // 25: chaos.matchmaking.v1.MatchmakingService.ListLeaderboard:output_type -> chaos.matchmaking.v1.ListLeaderboardResponse
-	18, // [18:26] is the sub-list for method output_type
-	10, // [10:18] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	22, // 0: chaos.matchmaking.v1.JoinQueueResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	22, // 1: chaos.matchmaking.v1.LeaveQueueResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	22, // 2: chaos.matchmaking.v1.GetTicketResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	22, // 3: chaos.matchmaking.v1.StreamTicketUpdatesResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	23, // 4: chaos.matchmaking.v1.StreamTicketUpdatesResponse.match:type_name -> chaos.matchmaking.v1.Match
+	23, // 5: chaos.matchmaking.v1.AcceptMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
+	23, // 6: chaos.matchmaking.v1.DeclineMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
+	23, // 7: chaos.matchmaking.v1.GetMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
+	24, // 8: chaos.matchmaking.v1.GetRatingResponse.rating:type_name -> chaos.matchmaking.v1.Rating
+	24, // 9: chaos.matchmaking.v1.ListLeaderboardResponse.ratings:type_name -> chaos.matchmaking.v1.Rating
+	25, // 10: chaos.matchmaking.v1.ListSeasonsResponse.seasons:type_name -> chaos.matchmaking.v1.Season
+	26, // 11: chaos.matchmaking.v1.GetQueueStatisticsResponse.read_time:type_name -> google.protobuf.Timestamp
+	0,  // 12: chaos.matchmaking.v1.MatchmakingService.JoinQueue:input_type -> chaos.matchmaking.v1.JoinQueueRequest
+	2,  // 13: chaos.matchmaking.v1.MatchmakingService.LeaveQueue:input_type -> chaos.matchmaking.v1.LeaveQueueRequest
+	4,  // 14: chaos.matchmaking.v1.MatchmakingService.GetTicket:input_type -> chaos.matchmaking.v1.GetTicketRequest
+	6,  // 15: chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates:input_type -> chaos.matchmaking.v1.StreamTicketUpdatesRequest
+	8,  // 16: chaos.matchmaking.v1.MatchmakingService.AcceptMatch:input_type -> chaos.matchmaking.v1.AcceptMatchRequest
+	10, // 17: chaos.matchmaking.v1.MatchmakingService.DeclineMatch:input_type -> chaos.matchmaking.v1.DeclineMatchRequest
+	12, // 18: chaos.matchmaking.v1.MatchmakingService.GetMatch:input_type -> chaos.matchmaking.v1.GetMatchRequest
+	14, // 19: chaos.matchmaking.v1.MatchmakingService.GetRating:input_type -> chaos.matchmaking.v1.GetRatingRequest
+	16, // 20: chaos.matchmaking.v1.MatchmakingService.ListLeaderboard:input_type -> chaos.matchmaking.v1.ListLeaderboardRequest
+	18, // 21: chaos.matchmaking.v1.MatchmakingService.ListSeasons:input_type -> chaos.matchmaking.v1.ListSeasonsRequest
+	20, // 22: chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics:input_type -> chaos.matchmaking.v1.GetQueueStatisticsRequest
+	1,  // 23: chaos.matchmaking.v1.MatchmakingService.JoinQueue:output_type -> chaos.matchmaking.v1.JoinQueueResponse
+	3,  // 24: chaos.matchmaking.v1.MatchmakingService.LeaveQueue:output_type -> chaos.matchmaking.v1.LeaveQueueResponse
+	5,  // 25: chaos.matchmaking.v1.MatchmakingService.GetTicket:output_type -> chaos.matchmaking.v1.GetTicketResponse
+	7,  // 26: chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates:output_type -> chaos.matchmaking.v1.StreamTicketUpdatesResponse
+	9,  // 27: chaos.matchmaking.v1.MatchmakingService.AcceptMatch:output_type -> chaos.matchmaking.v1.AcceptMatchResponse
+	11, // 28: chaos.matchmaking.v1.MatchmakingService.DeclineMatch:output_type -> chaos.matchmaking.v1.DeclineMatchResponse
+	13, // 29: chaos.matchmaking.v1.MatchmakingService.GetMatch:output_type -> chaos.matchmaking.v1.GetMatchResponse
+	15, // 30: chaos.matchmaking.v1.MatchmakingService.GetRating:output_type -> chaos.matchmaking.v1.GetRatingResponse
+	17, // 31: chaos.matchmaking.v1.MatchmakingService.ListLeaderboard:output_type -> chaos.matchmaking.v1.ListLeaderboardResponse
+	19, // 32: chaos.matchmaking.v1.MatchmakingService.ListSeasons:output_type -> chaos.matchmaking.v1.ListSeasonsResponse
+	21, // 33: chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics:output_type -> chaos.matchmaking.v1.GetQueueStatisticsResponse
+	23, // [23:34] is the sub-list for method output_type
+	12, // [12:23] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_chaos_matchmaking_v1_matchmaking_service_proto_init() }
@@ -930,7 +1419,7 @@ func file_chaos_matchmaking_v1_matchmaking_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_matchmaking_v1_matchmaking_service_proto_rawDesc), len(file_chaos_matchmaking_v1_matchmaking_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,41 +25,65 @@ const (
 	MatchmakingService_StreamTicketUpdates_FullMethodName = "/chaos.matchmaking.v1.MatchmakingService/StreamTicketUpdates"
 	MatchmakingService_AcceptMatch_FullMethodName         = "/chaos.matchmaking.v1.MatchmakingService/AcceptMatch"
 	MatchmakingService_DeclineMatch_FullMethodName        = "/chaos.matchmaking.v1.MatchmakingService/DeclineMatch"
+	MatchmakingService_GetMatch_FullMethodName            = "/chaos.matchmaking.v1.MatchmakingService/GetMatch"
 	MatchmakingService_GetRating_FullMethodName           = "/chaos.matchmaking.v1.MatchmakingService/GetRating"
 	MatchmakingService_ListLeaderboard_FullMethodName     = "/chaos.matchmaking.v1.MatchmakingService/ListLeaderboard"
+	MatchmakingService_ListSeasons_FullMethodName         = "/chaos.matchmaking.v1.MatchmakingService/ListSeasons"
+	MatchmakingService_GetQueueStatistics_FullMethodName  = "/chaos.matchmaking.v1.MatchmakingService/GetQueueStatistics"
 )
 
 // MatchmakingServiceClient is the client API for MatchmakingService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// MatchmakingService runs the PvP Matchmaking Flow: queue, match by rating,
-// ready check, result, Glicko-2 rating update.
-// Public: authenticated player, for their own characters.
+// MatchmakingService runs the PvP Matchmaking Flow: queue, match by rating in
+// rounds, ready check, allocation to a game server, result, OpenSkill rating
+// update, seasons.
+// Public: authenticated player, for their own characters; GetQueueStatistics is for admins.
 type MatchmakingServiceClient interface {
-	// JoinQueue queues a character for a mode.
-	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), FAILED_PRECONDITION (NOT_ELIGIBLE),
+	// JoinQueue queues a character, or a party led by it, in a queue.
+	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
 	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	JoinQueue(ctx context.Context, in *JoinQueueRequest, opts ...grpc.CallOption) (*JoinQueueResponse, error)
-	// LeaveQueue cancels a ticket.
-	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
+	// LeaveQueue cancels a searching ticket (any of its characters may).
+	// Errors: NOT_FOUND (TICKET_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED) once matched,
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	LeaveQueue(ctx context.Context, in *LeaveQueueRequest, opts ...grpc.CallOption) (*LeaveQueueResponse, error)
-	// GetTicket returns a ticket.
+	// GetTicket returns one of the caller's tickets, with its current rating window.
 	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
 	GetTicket(ctx context.Context, in *GetTicketRequest, opts ...grpc.CallOption) (*GetTicketResponse, error)
-	// StreamTicketUpdates streams a ticket's state changes until it ends.
+	// StreamTicketUpdates streams a ticket as it changes (its state, its match,
+	// its widening rating window) until it ends.
 	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
 	StreamTicketUpdates(ctx context.Context, in *StreamTicketUpdatesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamTicketUpdatesResponse], error)
-	// AcceptMatch answers the ready check with yes.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+	// AcceptMatch answers the ready check with yes; the last yes hands the match to a game server.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	AcceptMatch(ctx context.Context, in *AcceptMatchRequest, opts ...grpc.CallOption) (*AcceptMatchResponse, error)
-	// DeclineMatch answers the ready check with no; the others go back to the queue.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+	// DeclineMatch answers the ready check with no: the decliner's ticket is
+	// cancelled, the other tickets go back to the queue keeping their queue time.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DeclineMatch(ctx context.Context, in *DeclineMatchRequest, opts ...grpc.CallOption) (*DeclineMatchResponse, error)
-	// GetRating returns a character's rating in a mode.
+	// GetMatch returns a match the caller's character is in.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	GetMatch(ctx context.Context, in *GetMatchRequest, opts ...grpc.CallOption) (*GetMatchResponse, error)
+	// GetRating returns a character's rating in a queue and season (the
+	// current one when none is named); a character that never played there has
+	// the starting rating.
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND).
 	GetRating(ctx context.Context, in *GetRatingRequest, opts ...grpc.CallOption) (*GetRatingResponse, error)
-	// ListLeaderboard lists the top ratings of a mode.
+	// ListLeaderboard lists the ratings of a queue and season (the current one
+	// when none is named), best conservative rank first.
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND), INVALID_ARGUMENT for a bad page token.
 	ListLeaderboard(ctx context.Context, in *ListLeaderboardRequest, opts ...grpc.CallOption) (*ListLeaderboardResponse, error)
+	// ListSeasons lists the seasons, the current one first, at most 100.
+	ListSeasons(ctx context.Context, in *ListSeasonsRequest, opts ...grpc.CallOption) (*ListSeasonsResponse, error)
+	// GetQueueStatistics tells operators how a queue is doing now. Admins only
+	// (or the operator workload with no end user).
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND), PERMISSION_DENIED.
+	GetQueueStatistics(ctx context.Context, in *GetQueueStatisticsRequest, opts ...grpc.CallOption) (*GetQueueStatisticsResponse, error)
 }
 
 type matchmakingServiceClient struct {
@@ -139,6 +163,16 @@ func (c *matchmakingServiceClient) DeclineMatch(ctx context.Context, in *Decline
 	return out, nil
 }
 
+func (c *matchmakingServiceClient) GetMatch(ctx context.Context, in *GetMatchRequest, opts ...grpc.CallOption) (*GetMatchResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMatchResponse)
+	err := c.cc.Invoke(ctx, MatchmakingService_GetMatch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *matchmakingServiceClient) GetRating(ctx context.Context, in *GetRatingRequest, opts ...grpc.CallOption) (*GetRatingResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetRatingResponse)
@@ -159,37 +193,78 @@ func (c *matchmakingServiceClient) ListLeaderboard(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *matchmakingServiceClient) ListSeasons(ctx context.Context, in *ListSeasonsRequest, opts ...grpc.CallOption) (*ListSeasonsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSeasonsResponse)
+	err := c.cc.Invoke(ctx, MatchmakingService_ListSeasons_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *matchmakingServiceClient) GetQueueStatistics(ctx context.Context, in *GetQueueStatisticsRequest, opts ...grpc.CallOption) (*GetQueueStatisticsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetQueueStatisticsResponse)
+	err := c.cc.Invoke(ctx, MatchmakingService_GetQueueStatistics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MatchmakingServiceServer is the server API for MatchmakingService service.
 // All implementations must embed UnimplementedMatchmakingServiceServer
 // for forward compatibility.
 //
-// MatchmakingService runs the PvP Matchmaking Flow: queue, match by rating,
-// ready check, result, Glicko-2 rating update.
-// Public: authenticated player, for their own characters.
+// MatchmakingService runs the PvP Matchmaking Flow: queue, match by rating in
+// rounds, ready check, allocation to a game server, result, OpenSkill rating
+// update, seasons.
+// Public: authenticated player, for their own characters; GetQueueStatistics is for admins.
 type MatchmakingServiceServer interface {
-	// JoinQueue queues a character for a mode.
-	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), FAILED_PRECONDITION (NOT_ELIGIBLE),
+	// JoinQueue queues a character, or a party led by it, in a queue.
+	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
 	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	JoinQueue(context.Context, *JoinQueueRequest) (*JoinQueueResponse, error)
-	// LeaveQueue cancels a ticket.
-	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
+	// LeaveQueue cancels a searching ticket (any of its characters may).
+	// Errors: NOT_FOUND (TICKET_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED) once matched,
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	LeaveQueue(context.Context, *LeaveQueueRequest) (*LeaveQueueResponse, error)
-	// GetTicket returns a ticket.
+	// GetTicket returns one of the caller's tickets, with its current rating window.
 	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
 	GetTicket(context.Context, *GetTicketRequest) (*GetTicketResponse, error)
-	// StreamTicketUpdates streams a ticket's state changes until it ends.
+	// StreamTicketUpdates streams a ticket as it changes (its state, its match,
+	// its widening rating window) until it ends.
 	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
 	StreamTicketUpdates(*StreamTicketUpdatesRequest, grpc.ServerStreamingServer[StreamTicketUpdatesResponse]) error
-	// AcceptMatch answers the ready check with yes.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+	// AcceptMatch answers the ready check with yes; the last yes hands the match to a game server.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	AcceptMatch(context.Context, *AcceptMatchRequest) (*AcceptMatchResponse, error)
-	// DeclineMatch answers the ready check with no; the others go back to the queue.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+	// DeclineMatch answers the ready check with no: the decliner's ticket is
+	// cancelled, the other tickets go back to the queue keeping their queue time.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DeclineMatch(context.Context, *DeclineMatchRequest) (*DeclineMatchResponse, error)
-	// GetRating returns a character's rating in a mode.
+	// GetMatch returns a match the caller's character is in.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	GetMatch(context.Context, *GetMatchRequest) (*GetMatchResponse, error)
+	// GetRating returns a character's rating in a queue and season (the
+	// current one when none is named); a character that never played there has
+	// the starting rating.
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND).
 	GetRating(context.Context, *GetRatingRequest) (*GetRatingResponse, error)
-	// ListLeaderboard lists the top ratings of a mode.
+	// ListLeaderboard lists the ratings of a queue and season (the current one
+	// when none is named), best conservative rank first.
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND), INVALID_ARGUMENT for a bad page token.
 	ListLeaderboard(context.Context, *ListLeaderboardRequest) (*ListLeaderboardResponse, error)
+	// ListSeasons lists the seasons, the current one first, at most 100.
+	ListSeasons(context.Context, *ListSeasonsRequest) (*ListSeasonsResponse, error)
+	// GetQueueStatistics tells operators how a queue is doing now. Admins only
+	// (or the operator workload with no end user).
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND), PERMISSION_DENIED.
+	GetQueueStatistics(context.Context, *GetQueueStatisticsRequest) (*GetQueueStatisticsResponse, error)
 	mustEmbedUnimplementedMatchmakingServiceServer()
 }
 
@@ -218,11 +293,20 @@ func (UnimplementedMatchmakingServiceServer) AcceptMatch(context.Context, *Accep
 func (UnimplementedMatchmakingServiceServer) DeclineMatch(context.Context, *DeclineMatchRequest) (*DeclineMatchResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeclineMatch not implemented")
 }
+func (UnimplementedMatchmakingServiceServer) GetMatch(context.Context, *GetMatchRequest) (*GetMatchResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMatch not implemented")
+}
 func (UnimplementedMatchmakingServiceServer) GetRating(context.Context, *GetRatingRequest) (*GetRatingResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRating not implemented")
 }
 func (UnimplementedMatchmakingServiceServer) ListLeaderboard(context.Context, *ListLeaderboardRequest) (*ListLeaderboardResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListLeaderboard not implemented")
+}
+func (UnimplementedMatchmakingServiceServer) ListSeasons(context.Context, *ListSeasonsRequest) (*ListSeasonsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSeasons not implemented")
+}
+func (UnimplementedMatchmakingServiceServer) GetQueueStatistics(context.Context, *GetQueueStatisticsRequest) (*GetQueueStatisticsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetQueueStatistics not implemented")
 }
 func (UnimplementedMatchmakingServiceServer) mustEmbedUnimplementedMatchmakingServiceServer() {}
 func (UnimplementedMatchmakingServiceServer) testEmbeddedByValue()                            {}
@@ -346,6 +430,24 @@ func _MatchmakingService_DeclineMatch_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MatchmakingService_GetMatch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchmakingServiceServer).GetMatch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchmakingService_GetMatch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchmakingServiceServer).GetMatch(ctx, req.(*GetMatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _MatchmakingService_GetRating_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetRatingRequest)
 	if err := dec(in); err != nil {
@@ -382,6 +484,42 @@ func _MatchmakingService_ListLeaderboard_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MatchmakingService_ListSeasons_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSeasonsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchmakingServiceServer).ListSeasons(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchmakingService_ListSeasons_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchmakingServiceServer).ListSeasons(ctx, req.(*ListSeasonsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MatchmakingService_GetQueueStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetQueueStatisticsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchmakingServiceServer).GetQueueStatistics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchmakingService_GetQueueStatistics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchmakingServiceServer).GetQueueStatistics(ctx, req.(*GetQueueStatisticsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MatchmakingService_ServiceDesc is the grpc.ServiceDesc for MatchmakingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -410,12 +548,24 @@ var MatchmakingService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _MatchmakingService_DeclineMatch_Handler,
 		},
 		{
+			MethodName: "GetMatch",
+			Handler:    _MatchmakingService_GetMatch_Handler,
+		},
+		{
 			MethodName: "GetRating",
 			Handler:    _MatchmakingService_GetRating_Handler,
 		},
 		{
 			MethodName: "ListLeaderboard",
 			Handler:    _MatchmakingService_ListLeaderboard_Handler,
+		},
+		{
+			MethodName: "ListSeasons",
+			Handler:    _MatchmakingService_ListSeasons_Handler,
+		},
+		{
+			MethodName: "GetQueueStatistics",
+			Handler:    _MatchmakingService_GetQueueStatistics_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

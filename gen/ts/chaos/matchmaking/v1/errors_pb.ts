@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/matchmaking/v1/errors.proto.
  */
 export const file_chaos_matchmaking_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("CiFjaGFvcy9tYXRjaG1ha2luZy92MS9lcnJvcnMucHJvdG8SFGNoYW9zLm1hdGNobWFraW5nLnYxKp0CCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIfChtFUlJPUl9SRUFTT05fQUxSRUFEWV9RVUVVRUQQARIhCh1FUlJPUl9SRUFTT05fVElDS0VUX05PVF9GT1VORBACEiAKHEVSUk9SX1JFQVNPTl9NQVRDSF9OT1RfRk9VTkQQAxIjCh9FUlJPUl9SRUFTT05fUkVBRFlfQ0hFQ0tfQ0xPU0VEEAQSIAocRVJST1JfUkVBU09OX1JFU1VMVF9DT05GTElDVBAFEh0KGUVSUk9SX1JFQVNPTl9OT1RfRUxJR0lCTEUQBhIkCiBFUlJPUl9SRUFTT05fTk9UX0NIQVJBQ1RFUl9PV05FUhAHQtABChhjb20uY2hhb3MubWF0Y2htYWtpbmcudjFCC0Vycm9yc1Byb3RvUAFaNWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9tYXRjaG1ha2luZy92MTttYXRjaG1ha2luZ3YxogIDQ01YqgIUQ2hhb3MuTWF0Y2htYWtpbmcuVjHKAhRDaGFvc1xNYXRjaG1ha2luZ1xWMeICIENoYW9zXE1hdGNobWFraW5nXFYxXEdQQk1ldGFkYXRh6gIWQ2hhb3M6Ok1hdGNobWFraW5nOjpWMWIGcHJvdG8z");
+  fileDesc("CiFjaGFvcy9tYXRjaG1ha2luZy92MS9lcnJvcnMucHJvdG8SFGNoYW9zLm1hdGNobWFraW5nLnYxKu8DCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIfChtFUlJPUl9SRUFTT05fQUxSRUFEWV9RVUVVRUQQARIhCh1FUlJPUl9SRUFTT05fVElDS0VUX05PVF9GT1VORBACEiAKHEVSUk9SX1JFQVNPTl9NQVRDSF9OT1RfRk9VTkQQAxIjCh9FUlJPUl9SRUFTT05fUkVBRFlfQ0hFQ0tfQ0xPU0VEEAQSIAocRVJST1JfUkVBU09OX1JFU1VMVF9DT05GTElDVBAFEh0KGUVSUk9SX1JFQVNPTl9OT1RfRUxJR0lCTEUQBhIkCiBFUlJPUl9SRUFTT05fTk9UX0NIQVJBQ1RFUl9PV05FUhAHEh8KG0VSUk9SX1JFQVNPTl9JTlZBTElEX1JFU1VMVBAIEiAKHEVSUk9SX1JFQVNPTl9RVUVVRV9OT1RfRk9VTkQQCRIgChxFUlJPUl9SRUFTT05fUEFSVFlfVE9PX0xBUkdFEAoSJAogRVJST1JfUkVBU09OX0NIQVJBQ1RFUl9OT1RfRk9VTkQQCxIiCh5FUlJPUl9SRUFTT05fUkVHSU9OX05PVF9TRVJWRUQQDBIhCh1FUlJPUl9SRUFTT05fU0VBU09OX05PVF9GT1VORBANQtABChhjb20uY2hhb3MubWF0Y2htYWtpbmcudjFCC0Vycm9yc1Byb3RvUAFaNWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9tYXRjaG1ha2luZy92MTttYXRjaG1ha2luZ3YxogIDQ01YqgIUQ2hhb3MuTWF0Y2htYWtpbmcuVjHKAhRDaGFvc1xNYXRjaG1ha2luZ1xWMeICIENoYW9zXE1hdGNobWFraW5nXFYxXEdQQk1ldGFkYXRh6gIWQ2hhb3M6Ok1hdGNobWFraW5nOjpWMWIGcHJvdG8z");
 
 /**
  * ErrorReason is the ErrorInfo reason of matchmaking errors (domain "matchmaking.chaos.world").
@@ -23,14 +23,14 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * The character already has an active ticket (ALREADY_EXISTS). Metadata: "ticket_id".
+   * A character of the ticket already has an open ticket (ALREADY_EXISTS). Metadata: "ticket_id", "character_id".
    *
    * @generated from enum value: ERROR_REASON_ALREADY_QUEUED = 1;
    */
   ALREADY_QUEUED = 1,
 
   /**
-   * No such ticket (NOT_FOUND).
+   * No such ticket, or not one of the caller's (NOT_FOUND).
    *
    * @generated from enum value: ERROR_REASON_TICKET_NOT_FOUND = 2;
    */
@@ -44,21 +44,21 @@ export enum ErrorReason {
   MATCH_NOT_FOUND = 3,
 
   /**
-   * The ready check is over or the character is not in the match (FAILED_PRECONDITION).
+   * The ready check is over, or the character is not in the match (FAILED_PRECONDITION).
    *
    * @generated from enum value: ERROR_REASON_READY_CHECK_CLOSED = 4;
    */
   READY_CHECK_CLOSED = 4,
 
   /**
-   * The result was already reported differently (ALREADY_EXISTS).
+   * The match's result was already reported differently (ALREADY_EXISTS).
    *
    * @generated from enum value: ERROR_REASON_RESULT_CONFLICT = 5;
    */
   RESULT_CONFLICT = 5,
 
   /**
-   * The character may not queue now (suspended by anti-cheat, defeated...) (FAILED_PRECONDITION).
+   * The ticket may not queue: its latency is above the queue's limit (FAILED_PRECONDITION). Metadata: "max_latency_ms".
    *
    * @generated from enum value: ERROR_REASON_NOT_ELIGIBLE = 6;
    */
@@ -70,6 +70,48 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_NOT_CHARACTER_OWNER = 7;
    */
   NOT_CHARACTER_OWNER = 7,
+
+  /**
+   * A winning team or leaver that is not in the match, or a match not running (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_RESULT = 8;
+   */
+  INVALID_RESULT = 8,
+
+  /**
+   * No queue of that id in the settings (NOT_FOUND). Metadata: "queue_id".
+   *
+   * @generated from enum value: ERROR_REASON_QUEUE_NOT_FOUND = 9;
+   */
+  QUEUE_NOT_FOUND = 9,
+
+  /**
+   * The party is larger than the queue's team size, or names a character twice (INVALID_ARGUMENT). Metadata: "team_size".
+   *
+   * @generated from enum value: ERROR_REASON_PARTY_TOO_LARGE = 10;
+   */
+  PARTY_TOO_LARGE = 10,
+
+  /**
+   * Matchmaking has not heard of the character (NOT_FOUND). Metadata: "character_id".
+   *
+   * @generated from enum value: ERROR_REASON_CHARACTER_NOT_FOUND = 11;
+   */
+  CHARACTER_NOT_FOUND = 11,
+
+  /**
+   * The region is not one the queues serve (INVALID_ARGUMENT). Metadata: "regions".
+   *
+   * @generated from enum value: ERROR_REASON_REGION_NOT_SERVED = 12;
+   */
+  REGION_NOT_SERVED = 12,
+
+  /**
+   * No such season (NOT_FOUND).
+   *
+   * @generated from enum value: ERROR_REASON_SEASON_NOT_FOUND = 13;
+   */
+  SEASON_NOT_FOUND = 13,
 }
 
 /**

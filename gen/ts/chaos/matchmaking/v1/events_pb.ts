@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { GameMode, Match, Rating, Ticket } from "./match_pb.js";
+import type { Match, Rating, Ticket } from "./match_pb.js";
 import { file_chaos_matchmaking_v1_match } from "./match_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,10 +14,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/matchmaking/v1/events.proto.
  */
 export const file_chaos_matchmaking_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("CiFjaGFvcy9tYXRjaG1ha2luZy92MS9ldmVudHMucHJvdG8SFGNoYW9zLm1hdGNobWFraW5nLnYxIj0KDVRpY2tldENyZWF0ZWQSLAoGdGlja2V0GAEgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuVGlja2V0IjMKD1RpY2tldENhbmNlbGxlZBIRCgl0aWNrZXRfaWQYASABKAkSDQoFY2F1c2UYAiABKAkiOAoKTWF0Y2hGb3VuZBIqCgVtYXRjaBgBIAEoCzIbLmNoYW9zLm1hdGNobWFraW5nLnYxLk1hdGNoIlAKDE1hdGNoU3RhcnRlZBIQCghtYXRjaF9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKtAQoOTWF0Y2hDb21wbGV0ZWQSEAoIbWF0Y2hfaWQYASABKAkSLAoEbW9kZRgCIAEoDjIeLmNoYW9zLm1hdGNobWFraW5nLnYxLkdhbWVNb2RlEhoKEndpbm5pbmdfdGVhbV9pbmRleBgDIAEoBRIMCgRkcmF3GAQgASgIEjEKDWNvbXBsZXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInwKDVJhdGluZ1VwZGF0ZWQSEAoIbWF0Y2hfaWQYASABKAkSLAoGYmVmb3JlGAIgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuUmF0aW5nEisKBWFmdGVyGAMgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuUmF0aW5nQtABChhjb20uY2hhb3MubWF0Y2htYWtpbmcudjFCC0V2ZW50c1Byb3RvUAFaNWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9tYXRjaG1ha2luZy92MTttYXRjaG1ha2luZ3YxogIDQ01YqgIUQ2hhb3MuTWF0Y2htYWtpbmcuVjHKAhRDaGFvc1xNYXRjaG1ha2luZ1xWMeICIENoYW9zXE1hdGNobWFraW5nXFYxXEdQQk1ldGFkYXRh6gIWQ2hhb3M6Ok1hdGNobWFraW5nOjpWMWIGcHJvdG8z", [file_chaos_matchmaking_v1_match, file_google_protobuf_timestamp]);
+  fileDesc("CiFjaGFvcy9tYXRjaG1ha2luZy92MS9ldmVudHMucHJvdG8SFGNoYW9zLm1hdGNobWFraW5nLnYxIj0KDVRpY2tldENyZWF0ZWQSLAoGdGlja2V0GAEgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuVGlja2V0IjMKD1RpY2tldENhbmNlbGxlZBIRCgl0aWNrZXRfaWQYASABKAkSDQoFY2F1c2UYAiABKAkiOAoKTWF0Y2hGb3VuZBIqCgVtYXRjaBgBIAEoCzIbLmNoYW9zLm1hdGNobWFraW5nLnYxLk1hdGNoIkEKDk1hdGNoQ2FuY2VsbGVkEhAKCG1hdGNoX2lkGAEgASgJEh0KFW1pc3NpbmdfY2hhcmFjdGVyX2lkcxgCIAMoCSJjCgxNYXRjaFN0YXJ0ZWQSEAoIbWF0Y2hfaWQYASABKAkSEQoJc2VydmVyX2lkGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm0KEFBsYXllckJhY2tmaWxsZWQSEAoIbWF0Y2hfaWQYASABKAkSEgoKdGVhbV9pbmRleBgCIAEoBRIUCgxjaGFyYWN0ZXJfaWQYAyABKAkSHQoVcmVwbGFjZWRfY2hhcmFjdGVyX2lkGAQgASgJIsYBCg5NYXRjaENvbXBsZXRlZBIQCghtYXRjaF9pZBgBIAEoCRIQCghxdWV1ZV9pZBgCIAEoCRIVCg1zZWFzb25fbnVtYmVyGAMgASgFEhoKEndpbm5pbmdfdGVhbV9pbmRleBgEIAEoBRIMCgRkcmF3GAUgASgIEhwKFGxlYXZlcl9jaGFyYWN0ZXJfaWRzGAYgAygJEjEKDWNvbXBsZXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInwKDVJhdGluZ1VwZGF0ZWQSEAoIbWF0Y2hfaWQYASABKAkSLAoGYmVmb3JlGAIgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuUmF0aW5nEisKBWFmdGVyGAMgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuUmF0aW5nQtABChhjb20uY2hhb3MubWF0Y2htYWtpbmcudjFCC0V2ZW50c1Byb3RvUAFaNWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9tYXRjaG1ha2luZy92MTttYXRjaG1ha2luZ3YxogIDQ01YqgIUQ2hhb3MuTWF0Y2htYWtpbmcuVjHKAhRDaGFvc1xNYXRjaG1ha2luZ1xWMeICIENoYW9zXE1hdGNobWFraW5nXFYxXEdQQk1ldGFkYXRh6gIWQ2hhb3M6Ok1hdGNobWFraW5nOjpWMWIGcHJvdG8z", [file_chaos_matchmaking_v1_match, file_google_protobuf_timestamp]);
 
 /**
- * TicketCreated is emitted when a character queues (tickets topic).
+ * TicketCreated is emitted when a character or party queues (tickets topic).
  *
  * @generated from message chaos.matchmaking.v1.TicketCreated
  */
@@ -36,7 +36,7 @@ export const TicketCreatedSchema: GenMessage<TicketCreated> = /*@__PURE__*/
   messageDesc(file_chaos_matchmaking_v1_events, 0);
 
 /**
- * TicketCancelled is emitted when a ticket is withdrawn or expires (tickets topic).
+ * TicketCancelled is emitted when a ticket is withdrawn, declined or expires (tickets topic).
  *
  * @generated from message chaos.matchmaking.v1.TicketCancelled
  */
@@ -62,7 +62,7 @@ export const TicketCancelledSchema: GenMessage<TicketCancelled> = /*@__PURE__*/
   messageDesc(file_chaos_matchmaking_v1_events, 1);
 
 /**
- * MatchFound is emitted when a match is proposed (matches topic).
+ * MatchFound is emitted when a match is proposed and its ready check starts (matches topic).
  *
  * @generated from message chaos.matchmaking.v1.MatchFound
  */
@@ -81,7 +81,33 @@ export const MatchFoundSchema: GenMessage<MatchFound> = /*@__PURE__*/
   messageDesc(file_chaos_matchmaking_v1_events, 2);
 
 /**
- * MatchStarted is emitted when every player accepted (matches topic).
+ * MatchCancelled is emitted when a ready check fails (matches topic).
+ *
+ * @generated from message chaos.matchmaking.v1.MatchCancelled
+ */
+export type MatchCancelled = Message<"chaos.matchmaking.v1.MatchCancelled"> & {
+  /**
+   * @generated from field: string match_id = 1;
+   */
+  matchId: string;
+
+  /**
+   * Characters who declined or did not answer in time.
+   *
+   * @generated from field: repeated string missing_character_ids = 2;
+   */
+  missingCharacterIds: string[];
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.MatchCancelled.
+ * Use `create(MatchCancelledSchema)` to create a new message.
+ */
+export const MatchCancelledSchema: GenMessage<MatchCancelled> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_events, 3);
+
+/**
+ * MatchStarted is emitted when a game server took the match (matches topic).
  *
  * @generated from message chaos.matchmaking.v1.MatchStarted
  */
@@ -92,7 +118,12 @@ export type MatchStarted = Message<"chaos.matchmaking.v1.MatchStarted"> & {
   matchId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   * @generated from field: string server_id = 2;
+   */
+  serverId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start_time = 3;
    */
   startTime?: Timestamp | undefined;
 };
@@ -102,7 +133,41 @@ export type MatchStarted = Message<"chaos.matchmaking.v1.MatchStarted"> & {
  * Use `create(MatchStartedSchema)` to create a new message.
  */
 export const MatchStartedSchema: GenMessage<MatchStarted> = /*@__PURE__*/
-  messageDesc(file_chaos_matchmaking_v1_events, 3);
+  messageDesc(file_chaos_matchmaking_v1_events, 4);
+
+/**
+ * PlayerBackfilled is emitted when a queued player replaces one who left (matches topic).
+ *
+ * @generated from message chaos.matchmaking.v1.PlayerBackfilled
+ */
+export type PlayerBackfilled = Message<"chaos.matchmaking.v1.PlayerBackfilled"> & {
+  /**
+   * @generated from field: string match_id = 1;
+   */
+  matchId: string;
+
+  /**
+   * @generated from field: int32 team_index = 2;
+   */
+  teamIndex: number;
+
+  /**
+   * @generated from field: string character_id = 3;
+   */
+  characterId: string;
+
+  /**
+   * @generated from field: string replaced_character_id = 4;
+   */
+  replacedCharacterId: string;
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.PlayerBackfilled.
+ * Use `create(PlayerBackfilledSchema)` to create a new message.
+ */
+export const PlayerBackfilledSchema: GenMessage<PlayerBackfilled> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_events, 5);
 
 /**
  * MatchCompleted is emitted with the result (matches topic).
@@ -116,22 +181,32 @@ export type MatchCompleted = Message<"chaos.matchmaking.v1.MatchCompleted"> & {
   matchId: string;
 
   /**
-   * @generated from field: chaos.matchmaking.v1.GameMode mode = 2;
+   * @generated from field: string queue_id = 2;
    */
-  mode: GameMode;
+  queueId: string;
 
   /**
-   * @generated from field: int32 winning_team_index = 3;
+   * @generated from field: int32 season_number = 3;
+   */
+  seasonNumber: number;
+
+  /**
+   * @generated from field: int32 winning_team_index = 4;
    */
   winningTeamIndex: number;
 
   /**
-   * @generated from field: bool draw = 4;
+   * @generated from field: bool draw = 5;
    */
   draw: boolean;
 
   /**
-   * @generated from field: google.protobuf.Timestamp complete_time = 5;
+   * @generated from field: repeated string leaver_character_ids = 6;
+   */
+  leaverCharacterIds: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp complete_time = 7;
    */
   completeTime?: Timestamp | undefined;
 };
@@ -141,7 +216,7 @@ export type MatchCompleted = Message<"chaos.matchmaking.v1.MatchCompleted"> & {
  * Use `create(MatchCompletedSchema)` to create a new message.
  */
 export const MatchCompletedSchema: GenMessage<MatchCompleted> = /*@__PURE__*/
-  messageDesc(file_chaos_matchmaking_v1_events, 4);
+  messageDesc(file_chaos_matchmaking_v1_events, 6);
 
 /**
  * RatingUpdated is emitted per player after a result (matches topic).
@@ -170,5 +245,5 @@ export type RatingUpdated = Message<"chaos.matchmaking.v1.RatingUpdated"> & {
  * Use `create(RatingUpdatedSchema)` to create a new message.
  */
 export const RatingUpdatedSchema: GenMessage<RatingUpdated> = /*@__PURE__*/
-  messageDesc(file_chaos_matchmaking_v1_events, 5);
+  messageDesc(file_chaos_matchmaking_v1_events, 7);
 

@@ -12,10 +12,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/matchmaking/v1/match.proto.
  */
 export const file_chaos_matchmaking_v1_match: GenFile = /*@__PURE__*/
-  fileDesc("CiBjaGFvcy9tYXRjaG1ha2luZy92MS9tYXRjaC5wcm90bxIUY2hhb3MubWF0Y2htYWtpbmcudjEisAEKBlJhdGluZxIUCgxjaGFyYWN0ZXJfaWQYASABKAkSLAoEbW9kZRgCIAEoDjIeLmNoYW9zLm1hdGNobWFraW5nLnYxLkdhbWVNb2RlEg4KBnJhdGluZxgDIAEoARIRCglkZXZpYXRpb24YBCABKAESEgoKdm9sYXRpbGl0eRgFIAEoARIMCgR3aW5zGAYgASgFEg4KBmxvc3NlcxgHIAEoBRINCgVkcmF3cxgIIAEoBSLUAQoGVGlja2V0EhEKCXRpY2tldF9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSLAoEbW9kZRgDIAEoDjIeLmNoYW9zLm1hdGNobWFraW5nLnYxLkdhbWVNb2RlEjAKBXN0YXRlGAQgASgOMiEuY2hhb3MubWF0Y2htYWtpbmcudjEuVGlja2V0U3RhdGUSEAoIbWF0Y2hfaWQYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjEKBFRlYW0SEgoKdGVhbV9pbmRleBgBIAEoBRIVCg1jaGFyYWN0ZXJfaWRzGAIgAygJIuABCgVNYXRjaBIQCghtYXRjaF9pZBgBIAEoCRIsCgRtb2RlGAIgASgOMh4uY2hhb3MubWF0Y2htYWtpbmcudjEuR2FtZU1vZGUSKQoFdGVhbXMYAyADKAsyGi5jaGFvcy5tYXRjaG1ha2luZy52MS5UZWFtEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI7ChdyZWFkeV9jaGVja19leHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqcgoIR2FtZU1vZGUSGQoVR0FNRV9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSR0FNRV9NT0RFX0RVRUxfMVYxEAESFwoTR0FNRV9NT0RFX0FSRU5BXzNWMxACEhoKFkdBTUVfTU9ERV9CQVRUTEVHUk9VTkQQAyq1AQoLVGlja2V0U3RhdGUSHAoYVElDS0VUX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWVElDS0VUX1NUQVRFX1NFQVJDSElORxABEhwKGFRJQ0tFVF9TVEFURV9NQVRDSF9GT1VORBACEhgKFFRJQ0tFVF9TVEFURV9NQVRDSEVEEAMSGgoWVElDS0VUX1NUQVRFX0NBTkNFTExFRBAEEhgKFFRJQ0tFVF9TVEFURV9FWFBJUkVEEAVCzwEKGGNvbS5jaGFvcy5tYXRjaG1ha2luZy52MUIKTWF0Y2hQcm90b1ABWjVjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbWF0Y2htYWtpbmcvdjE7bWF0Y2htYWtpbmd2MaICA0NNWKoCFENoYW9zLk1hdGNobWFraW5nLlYxygIUQ2hhb3NcTWF0Y2htYWtpbmdcVjHiAiBDaGFvc1xNYXRjaG1ha2luZ1xWMVxHUEJNZXRhZGF0YeoCFkNoYW9zOjpNYXRjaG1ha2luZzo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiBjaGFvcy9tYXRjaG1ha2luZy92MS9tYXRjaC5wcm90bxIUY2hhb3MubWF0Y2htYWtpbmcudjEipQEKBlJhdGluZxIUCgxjaGFyYWN0ZXJfaWQYASABKAkSEAoIcXVldWVfaWQYAiABKAkSFQoNc2Vhc29uX251bWJlchgDIAEoBRIKCgJtdRgEIAEoARINCgVzaWdtYRgFIAEoARIUCgxjb25zZXJ2YXRpdmUYBiABKAESDAoEd2lucxgHIAEoBRIOCgZsb3NzZXMYCCABKAUSDQoFZHJhd3MYCSABKAUi/AEKBlRpY2tldBIRCgl0aWNrZXRfaWQYASABKAkSEAoIcXVldWVfaWQYAiABKAkSFQoNY2hhcmFjdGVyX2lkcxgDIAMoCRIOCgZyZWdpb24YBCABKAkSEgoKbGF0ZW5jeV9tcxgFIAEoBRIwCgVzdGF0ZRgGIAEoDjIhLmNoYW9zLm1hdGNobWFraW5nLnYxLlRpY2tldFN0YXRlEhAKCG1hdGNoX2lkGAcgASgJEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyYXRpbmcYCSABKAESDQoFY2F1c2UYCiABKAkiRgoEVGVhbRISCgp0ZWFtX2luZGV4GAEgASgFEhUKDWNoYXJhY3Rlcl9pZHMYAiADKAkSEwoLbWVhbl9yYXRpbmcYAyABKAEi5gIKBU1hdGNoEhAKCG1hdGNoX2lkGAEgASgJEhAKCHF1ZXVlX2lkGAIgASgJEg4KBnJlZ2lvbhgDIAEoCRIpCgV0ZWFtcxgEIAMoCzIaLmNoYW9zLm1hdGNobWFraW5nLnYxLlRlYW0SLwoFc3RhdGUYBSABKA4yIC5jaGFvcy5tYXRjaG1ha2luZy52MS5NYXRjaFN0YXRlEhUKDXNlYXNvbl9udW1iZXIYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKF3JlYWR5X2NoZWNrX2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIeChZhY2NlcHRlZF9jaGFyYWN0ZXJfaWRzGAkgAygJEhUKDXJhdGluZ193aW5kb3cYCiABKAESEQoJc2VydmVyX2lkGAsgASgJIn0KBlNlYXNvbhIVCg1zZWFzb25fbnVtYmVyGAEgASgFEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCq1AQoLVGlja2V0U3RhdGUSHAoYVElDS0VUX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWVElDS0VUX1NUQVRFX1NFQVJDSElORxABEhwKGFRJQ0tFVF9TVEFURV9NQVRDSF9GT1VORBACEhgKFFRJQ0tFVF9TVEFURV9NQVRDSEVEEAMSGgoWVElDS0VUX1NUQVRFX0NBTkNFTExFRBAEEhgKFFRJQ0tFVF9TVEFURV9FWFBJUkVEEAUqsQEKCk1hdGNoU3RhdGUSGwoXTUFUQ0hfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdNQVRDSF9TVEFURV9SRUFEWV9DSEVDSxABEhoKFk1BVENIX1NUQVRFX0FMTE9DQVRJTkcQAhIXChNNQVRDSF9TVEFURV9SVU5OSU5HEAMSGQoVTUFUQ0hfU1RBVEVfQ09NUExFVEVEEAQSGQoVTUFUQ0hfU1RBVEVfQ0FOQ0VMTEVEEAVCzwEKGGNvbS5jaGFvcy5tYXRjaG1ha2luZy52MUIKTWF0Y2hQcm90b1ABWjVjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbWF0Y2htYWtpbmcvdjE7bWF0Y2htYWtpbmd2MaICA0NNWKoCFENoYW9zLk1hdGNobWFraW5nLlYxygIUQ2hhb3NcTWF0Y2htYWtpbmdcVjHiAiBDaGFvc1xNYXRjaG1ha2luZ1xWMVxHUEJNZXRhZGF0YeoCFkNoYW9zOjpNYXRjaG1ha2luZzo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
- * Rating is a Glicko-2 rating in one mode.
+ * Rating is an OpenSkill (Weng-Lin, Plackett-Luce) rating of one character in
+ * one queue and season. Ranked queues start every season afresh; other queues
+ * keep one rating across seasons (season_number 0).
  *
  * @generated from message chaos.matchmaking.v1.Rating
  */
@@ -26,43 +28,50 @@ export type Rating = Message<"chaos.matchmaking.v1.Rating"> & {
   characterId: string;
 
   /**
-   * @generated from field: chaos.matchmaking.v1.GameMode mode = 2;
+   * @generated from field: string queue_id = 2;
    */
-  mode: GameMode;
+  queueId: string;
 
   /**
-   * Glicko-2 rating on the Glicko scale (starts at 1500).
+   * The season the rating belongs to (0 for queues without seasons).
    *
-   * @generated from field: double rating = 3;
+   * @generated from field: int32 season_number = 3;
    */
-  rating: number;
+  seasonNumber: number;
 
   /**
-   * Rating deviation (starts at 350).
+   * Estimated skill (starts at 25).
    *
-   * @generated from field: double deviation = 4;
+   * @generated from field: double mu = 4;
    */
-  deviation: number;
+  mu: number;
 
   /**
-   * Volatility (starts at 0.06).
+   * Uncertainty of mu (starts at 25/3).
    *
-   * @generated from field: double volatility = 5;
+   * @generated from field: double sigma = 5;
    */
-  volatility: number;
+  sigma: number;
 
   /**
-   * @generated from field: int32 wins = 6;
+   * Conservative rank, mu - 3 sigma: what leaderboards sort by.
+   *
+   * @generated from field: double conservative = 6;
+   */
+  conservative: number;
+
+  /**
+   * @generated from field: int32 wins = 7;
    */
   wins: number;
 
   /**
-   * @generated from field: int32 losses = 7;
+   * @generated from field: int32 losses = 8;
    */
   losses: number;
 
   /**
-   * @generated from field: int32 draws = 8;
+   * @generated from field: int32 draws = 9;
    */
   draws: number;
 };
@@ -75,7 +84,7 @@ export const RatingSchema: GenMessage<Rating> = /*@__PURE__*/
   messageDesc(file_chaos_matchmaking_v1_match, 0);
 
 /**
- * Ticket is a character's place in a queue.
+ * Ticket is a solo character's or a party's place in a queue.
  *
  * @generated from message chaos.matchmaking.v1.Ticket
  */
@@ -86,31 +95,61 @@ export type Ticket = Message<"chaos.matchmaking.v1.Ticket"> & {
   ticketId: string;
 
   /**
-   * @generated from field: string character_id = 2;
+   * @generated from field: string queue_id = 2;
    */
-  characterId: string;
+  queueId: string;
 
   /**
-   * @generated from field: chaos.matchmaking.v1.GameMode mode = 3;
+   * The party, its leader first (one character when solo).
+   *
+   * @generated from field: repeated string character_ids = 3;
    */
-  mode: GameMode;
+  characterIds: string[];
 
   /**
-   * @generated from field: chaos.matchmaking.v1.TicketState state = 4;
+   * @generated from field: string region = 4;
+   */
+  region: string;
+
+  /**
+   * The latency the client measured to the region's servers.
+   *
+   * @generated from field: int32 latency_ms = 5;
+   */
+  latencyMs: number;
+
+  /**
+   * @generated from field: chaos.matchmaking.v1.TicketState state = 6;
    */
   state: TicketState;
 
   /**
    * The proposed or running match, once found.
    *
-   * @generated from field: string match_id = 5;
+   * @generated from field: string match_id = 7;
    */
   matchId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp create_time = 6;
+   * When the ticket was queued; a ticket sent back after a failed ready check keeps it.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 8;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * The party's mean mu when it queued: what the matcher compares.
+   *
+   * @generated from field: double rating = 9;
+   */
+  rating: number;
+
+  /**
+   * Why the ticket ended: "left_queue", "declined" or "expired" (empty while open or matched).
+   *
+   * @generated from field: string cause = 10;
+   */
+  cause: string;
 };
 
 /**
@@ -135,6 +174,13 @@ export type Team = Message<"chaos.matchmaking.v1.Team"> & {
    * @generated from field: repeated string character_ids = 2;
    */
   characterIds: string[];
+
+  /**
+   * The mean mu of the team's players when the match was formed.
+   *
+   * @generated from field: double mean_rating = 3;
+   */
+  meanRating: number;
 };
 
 /**
@@ -145,7 +191,7 @@ export const TeamSchema: GenMessage<Team> = /*@__PURE__*/
   messageDesc(file_chaos_matchmaking_v1_match, 2);
 
 /**
- * Match is a PvP game between teams.
+ * Match is a PvP game between teams of one queue and region.
  *
  * @generated from message chaos.matchmaking.v1.Match
  */
@@ -156,26 +202,64 @@ export type Match = Message<"chaos.matchmaking.v1.Match"> & {
   matchId: string;
 
   /**
-   * @generated from field: chaos.matchmaking.v1.GameMode mode = 2;
+   * @generated from field: string queue_id = 2;
    */
-  mode: GameMode;
+  queueId: string;
 
   /**
-   * @generated from field: repeated chaos.matchmaking.v1.Team teams = 3;
+   * @generated from field: string region = 3;
+   */
+  region: string;
+
+  /**
+   * @generated from field: repeated chaos.matchmaking.v1.Team teams = 4;
    */
   teams: Team[];
 
   /**
-   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   * @generated from field: chaos.matchmaking.v1.MatchState state = 5;
+   */
+  state: MatchState;
+
+  /**
+   * The season the match was formed in: its result counts there.
+   *
+   * @generated from field: int32 season_number = 6;
+   */
+  seasonNumber: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 7;
    */
   createTime?: Timestamp | undefined;
 
   /**
    * Deadline of the ready check.
    *
-   * @generated from field: google.protobuf.Timestamp ready_check_expire_time = 5;
+   * @generated from field: google.protobuf.Timestamp ready_check_expire_time = 8;
    */
   readyCheckExpireTime?: Timestamp | undefined;
+
+  /**
+   * Characters who accepted so far.
+   *
+   * @generated from field: repeated string accepted_character_ids = 9;
+   */
+  acceptedCharacterIds: string[];
+
+  /**
+   * The rating window in force when the match was formed (the narrowest of its tickets').
+   *
+   * @generated from field: double rating_window = 10;
+   */
+  ratingWindow: number;
+
+  /**
+   * The game server playing it, once allocated.
+   *
+   * @generated from field: string server_id = 11;
+   */
+  serverId: string;
 };
 
 /**
@@ -186,37 +270,35 @@ export const MatchSchema: GenMessage<Match> = /*@__PURE__*/
   messageDesc(file_chaos_matchmaking_v1_match, 3);
 
 /**
- * GameMode is the PvP format.
+ * Season is a span of ranked play; ratings of ranked queues start afresh in each.
  *
- * @generated from enum chaos.matchmaking.v1.GameMode
+ * @generated from message chaos.matchmaking.v1.Season
  */
-export enum GameMode {
+export type Season = Message<"chaos.matchmaking.v1.Season"> & {
   /**
-   * @generated from enum value: GAME_MODE_UNSPECIFIED = 0;
+   * @generated from field: int32 season_number = 1;
    */
-  UNSPECIFIED = 0,
+  seasonNumber: number;
 
   /**
-   * @generated from enum value: GAME_MODE_DUEL_1V1 = 1;
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
    */
-  DUEL_1V1 = 1,
+  startTime?: Timestamp | undefined;
 
   /**
-   * @generated from enum value: GAME_MODE_ARENA_3V3 = 2;
+   * When the next season starts (from the settings' schedule).
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
    */
-  ARENA_3V3 = 2,
-
-  /**
-   * @generated from enum value: GAME_MODE_BATTLEGROUND = 3;
-   */
-  BATTLEGROUND = 3,
-}
+  endTime?: Timestamp | undefined;
+};
 
 /**
- * Describes the enum chaos.matchmaking.v1.GameMode.
+ * Describes the message chaos.matchmaking.v1.Season.
+ * Use `create(SeasonSchema)` to create a new message.
  */
-export const GameModeSchema: GenEnum<GameMode> = /*@__PURE__*/
-  enumDesc(file_chaos_matchmaking_v1_match, 0);
+export const SeasonSchema: GenMessage<Season> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_match, 4);
 
 /**
  * TicketState is where a queue ticket is.
@@ -230,6 +312,8 @@ export enum TicketState {
   UNSPECIFIED = 0,
 
   /**
+   * Waiting in the queue for a match.
+   *
    * @generated from enum value: TICKET_STATE_SEARCHING = 1;
    */
   SEARCHING = 1,
@@ -242,18 +326,22 @@ export enum TicketState {
   MATCH_FOUND = 2,
 
   /**
-   * Everyone accepted; the match runs.
+   * Everyone accepted (or the ticket backfilled a running match); the ticket is done.
    *
    * @generated from enum value: TICKET_STATE_MATCHED = 3;
    */
   MATCHED = 3,
 
   /**
+   * Withdrawn by a player, or declined in a ready check.
+   *
    * @generated from enum value: TICKET_STATE_CANCELLED = 4;
    */
   CANCELLED = 4,
 
   /**
+   * A ready check ran out before the ticket's players accepted.
+   *
    * @generated from enum value: TICKET_STATE_EXPIRED = 5;
    */
   EXPIRED = 5,
@@ -263,5 +351,58 @@ export enum TicketState {
  * Describes the enum chaos.matchmaking.v1.TicketState.
  */
 export const TicketStateSchema: GenEnum<TicketState> = /*@__PURE__*/
+  enumDesc(file_chaos_matchmaking_v1_match, 0);
+
+/**
+ * MatchState is where a match is.
+ *
+ * @generated from enum chaos.matchmaking.v1.MatchState
+ */
+export enum MatchState {
+  /**
+   * @generated from enum value: MATCH_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Proposed; waiting for every player to accept before the deadline.
+   *
+   * @generated from enum value: MATCH_STATE_READY_CHECK = 1;
+   */
+  READY_CHECK = 1,
+
+  /**
+   * Everyone accepted; being handed to a game server.
+   *
+   * @generated from enum value: MATCH_STATE_ALLOCATING = 2;
+   */
+  ALLOCATING = 2,
+
+  /**
+   * Played on a game server.
+   *
+   * @generated from enum value: MATCH_STATE_RUNNING = 3;
+   */
+  RUNNING = 3,
+
+  /**
+   * The result was reported and the ratings updated.
+   *
+   * @generated from enum value: MATCH_STATE_COMPLETED = 4;
+   */
+  COMPLETED = 4,
+
+  /**
+   * The ready check failed (a decline or the deadline); the accepting tickets went back to the queue.
+   *
+   * @generated from enum value: MATCH_STATE_CANCELLED = 5;
+   */
+  CANCELLED = 5,
+}
+
+/**
+ * Describes the enum chaos.matchmaking.v1.MatchState.
+ */
+export const MatchStateSchema: GenEnum<MatchState> = /*@__PURE__*/
   enumDesc(file_chaos_matchmaking_v1_match, 1);
 

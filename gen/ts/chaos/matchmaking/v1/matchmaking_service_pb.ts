@@ -5,31 +5,59 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { GameMode, Match, Rating, Ticket } from "./match_pb.js";
+import type { Match, Rating, Season, Ticket } from "./match_pb.js";
 import { file_chaos_matchmaking_v1_match } from "./match_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/matchmaking/v1/matchmaking_service.proto.
  */
 export const file_chaos_matchmaking_v1_matchmaking_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci5jaGFvcy9tYXRjaG1ha2luZy92MS9tYXRjaG1ha2luZ19zZXJ2aWNlLnByb3RvEhRjaGFvcy5tYXRjaG1ha2luZy52MSJsChBKb2luUXVldWVSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESOAoEbW9kZRgCIAEoDjIeLmNoYW9zLm1hdGNobWFraW5nLnYxLkdhbWVNb2RlQgq6SAeCAQQQASAAIkEKEUpvaW5RdWV1ZVJlc3BvbnNlEiwKBnRpY2tldBgBIAEoCzIcLmNoYW9zLm1hdGNobWFraW5nLnYxLlRpY2tldCIwChFMZWF2ZVF1ZXVlUmVxdWVzdBIbCgl0aWNrZXRfaWQYASABKAlCCLpIBXIDsAEBIkIKEkxlYXZlUXVldWVSZXNwb25zZRIsCgZ0aWNrZXQYASABKAsyHC5jaGFvcy5tYXRjaG1ha2luZy52MS5UaWNrZXQiLwoQR2V0VGlja2V0UmVxdWVzdBIbCgl0aWNrZXRfaWQYASABKAlCCLpIBXIDsAEBIkEKEUdldFRpY2tldFJlc3BvbnNlEiwKBnRpY2tldBgBIAEoCzIcLmNoYW9zLm1hdGNobWFraW5nLnYxLlRpY2tldCI5ChpTdHJlYW1UaWNrZXRVcGRhdGVzUmVxdWVzdBIbCgl0aWNrZXRfaWQYASABKAlCCLpIBXIDsAEBIncKG1N0cmVhbVRpY2tldFVwZGF0ZXNSZXNwb25zZRIsCgZ0aWNrZXQYASABKAsyHC5jaGFvcy5tYXRjaG1ha2luZy52MS5UaWNrZXQSKgoFbWF0Y2gYAiABKAsyGy5jaGFvcy5tYXRjaG1ha2luZy52MS5NYXRjaCJQChJBY2NlcHRNYXRjaFJlcXVlc3QSGgoIbWF0Y2hfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQEiFQoTQWNjZXB0TWF0Y2hSZXNwb25zZSJRChNEZWNsaW5lTWF0Y2hSZXF1ZXN0EhoKCG1hdGNoX2lkGAEgASgJQgi6SAVyA7ABARIeCgxjaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBIhYKFERlY2xpbmVNYXRjaFJlc3BvbnNlImwKEEdldFJhdGluZ1JlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARI4CgRtb2RlGAIgASgOMh4uY2hhb3MubWF0Y2htYWtpbmcudjEuR2FtZU1vZGVCCrpIB4IBBBABIAAiQQoRR2V0UmF0aW5nUmVzcG9uc2USLAoGcmF0aW5nGAEgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuUmF0aW5nIo4BChZMaXN0TGVhZGVyYm9hcmRSZXF1ZXN0EjgKBG1vZGUYASABKA4yHi5jaGFvcy5tYXRjaG1ha2luZy52MS5HYW1lTW9kZUIKukgHggEEEAEgABIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAiJhChdMaXN0TGVhZGVyYm9hcmRSZXNwb25zZRItCgdyYXRpbmdzGAEgAygLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuUmF0aW5nEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTLIBgoSTWF0Y2htYWtpbmdTZXJ2aWNlElwKCUpvaW5RdWV1ZRImLmNoYW9zLm1hdGNobWFraW5nLnYxLkpvaW5RdWV1ZVJlcXVlc3QaJy5jaGFvcy5tYXRjaG1ha2luZy52MS5Kb2luUXVldWVSZXNwb25zZRJfCgpMZWF2ZVF1ZXVlEicuY2hhb3MubWF0Y2htYWtpbmcudjEuTGVhdmVRdWV1ZVJlcXVlc3QaKC5jaGFvcy5tYXRjaG1ha2luZy52MS5MZWF2ZVF1ZXVlUmVzcG9uc2USXAoJR2V0VGlja2V0EiYuY2hhb3MubWF0Y2htYWtpbmcudjEuR2V0VGlja2V0UmVxdWVzdBonLmNoYW9zLm1hdGNobWFraW5nLnYxLkdldFRpY2tldFJlc3BvbnNlEnwKE1N0cmVhbVRpY2tldFVwZGF0ZXMSMC5jaGFvcy5tYXRjaG1ha2luZy52MS5TdHJlYW1UaWNrZXRVcGRhdGVzUmVxdWVzdBoxLmNoYW9zLm1hdGNobWFraW5nLnYxLlN0cmVhbVRpY2tldFVwZGF0ZXNSZXNwb25zZTABEmIKC0FjY2VwdE1hdGNoEiguY2hhb3MubWF0Y2htYWtpbmcudjEuQWNjZXB0TWF0Y2hSZXF1ZXN0GikuY2hhb3MubWF0Y2htYWtpbmcudjEuQWNjZXB0TWF0Y2hSZXNwb25zZRJlCgxEZWNsaW5lTWF0Y2gSKS5jaGFvcy5tYXRjaG1ha2luZy52MS5EZWNsaW5lTWF0Y2hSZXF1ZXN0GiouY2hhb3MubWF0Y2htYWtpbmcudjEuRGVjbGluZU1hdGNoUmVzcG9uc2USXAoJR2V0UmF0aW5nEiYuY2hhb3MubWF0Y2htYWtpbmcudjEuR2V0UmF0aW5nUmVxdWVzdBonLmNoYW9zLm1hdGNobWFraW5nLnYxLkdldFJhdGluZ1Jlc3BvbnNlEm4KD0xpc3RMZWFkZXJib2FyZBIsLmNoYW9zLm1hdGNobWFraW5nLnYxLkxpc3RMZWFkZXJib2FyZFJlcXVlc3QaLS5jaGFvcy5tYXRjaG1ha2luZy52MS5MaXN0TGVhZGVyYm9hcmRSZXNwb25zZULcAQoYY29tLmNoYW9zLm1hdGNobWFraW5nLnYxQhdNYXRjaG1ha2luZ1NlcnZpY2VQcm90b1ABWjVjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbWF0Y2htYWtpbmcvdjE7bWF0Y2htYWtpbmd2MaICA0NNWKoCFENoYW9zLk1hdGNobWFraW5nLlYxygIUQ2hhb3NcTWF0Y2htYWtpbmdcVjHiAiBDaGFvc1xNYXRjaG1ha2luZ1xWMVxHUEJNZXRhZGF0YeoCFkNoYW9zOjpNYXRjaG1ha2luZzo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_matchmaking_v1_match]);
+  fileDesc("Ci5jaGFvcy9tYXRjaG1ha2luZy92MS9tYXRjaG1ha2luZ19zZXJ2aWNlLnByb3RvEhRjaGFvcy5tYXRjaG1ha2luZy52MSK4AQoQSm9pblF1ZXVlUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEiwKE3BhcnR5X2NoYXJhY3Rlcl9pZHMYAiADKAlCD7pIDJIBCRAPIgVyA7ABARIbCghxdWV1ZV9pZBgDIAEoCUIJukgGcgQQARhAEhkKBnJlZ2lvbhgEIAEoCUIJukgGcgQQARggEh4KCmxhdGVuY3lfbXMYBSABKAVCCrpIBxoFGJBOKAAiQQoRSm9pblF1ZXVlUmVzcG9uc2USLAoGdGlja2V0GAEgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuVGlja2V0IlAKEUxlYXZlUXVldWVSZXF1ZXN0EhsKCXRpY2tldF9pZBgBIAEoCUIIukgFcgOwAQESHgoMY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABASJCChJMZWF2ZVF1ZXVlUmVzcG9uc2USLAoGdGlja2V0GAEgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuVGlja2V0Ii8KEEdldFRpY2tldFJlcXVlc3QSGwoJdGlja2V0X2lkGAEgASgJQgi6SAVyA7ABASJYChFHZXRUaWNrZXRSZXNwb25zZRIsCgZ0aWNrZXQYASABKAsyHC5jaGFvcy5tYXRjaG1ha2luZy52MS5UaWNrZXQSFQoNcmF0aW5nX3dpbmRvdxgCIAEoASI5ChpTdHJlYW1UaWNrZXRVcGRhdGVzUmVxdWVzdBIbCgl0aWNrZXRfaWQYASABKAlCCLpIBXIDsAEBIqQBChtTdHJlYW1UaWNrZXRVcGRhdGVzUmVzcG9uc2USLAoGdGlja2V0GAEgASgLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuVGlja2V0EioKBW1hdGNoGAIgASgLMhsuY2hhb3MubWF0Y2htYWtpbmcudjEuTWF0Y2gSFQoNcmF0aW5nX3dpbmRvdxgDIAEoARIUCgx3YWl0X3NlY29uZHMYBCABKAEiUAoSQWNjZXB0TWF0Y2hSZXF1ZXN0EhoKCG1hdGNoX2lkGAEgASgJQgi6SAVyA7ABARIeCgxjaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBIkEKE0FjY2VwdE1hdGNoUmVzcG9uc2USKgoFbWF0Y2gYASABKAsyGy5jaGFvcy5tYXRjaG1ha2luZy52MS5NYXRjaCJRChNEZWNsaW5lTWF0Y2hSZXF1ZXN0EhoKCG1hdGNoX2lkGAEgASgJQgi6SAVyA7ABARIeCgxjaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBIkIKFERlY2xpbmVNYXRjaFJlc3BvbnNlEioKBW1hdGNoGAEgASgLMhsuY2hhb3MubWF0Y2htYWtpbmcudjEuTWF0Y2giTQoPR2V0TWF0Y2hSZXF1ZXN0EhoKCG1hdGNoX2lkGAEgASgJQgi6SAVyA7ABARIeCgxjaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBIj4KEEdldE1hdGNoUmVzcG9uc2USKgoFbWF0Y2gYASABKAsyGy5jaGFvcy5tYXRjaG1ha2luZy52MS5NYXRjaCJvChBHZXRSYXRpbmdSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESGwoIcXVldWVfaWQYAiABKAlCCbpIBnIEEAEYQBIeCg1zZWFzb25fbnVtYmVyGAMgASgFQge6SAQaAigAIkEKEUdldFJhdGluZ1Jlc3BvbnNlEiwKBnJhdGluZxgBIAEoCzIcLmNoYW9zLm1hdGNobWFraW5nLnYxLlJhdGluZyKRAQoWTGlzdExlYWRlcmJvYXJkUmVxdWVzdBIbCghxdWV1ZV9pZBgBIAEoCUIJukgGcgQQARhAEh4KDXNlYXNvbl9udW1iZXIYAiABKAVCB7pIBBoCKAASHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAIieAoXTGlzdExlYWRlcmJvYXJkUmVzcG9uc2USLQoHcmF0aW5ncxgBIAMoCzIcLmNoYW9zLm1hdGNobWFraW5nLnYxLlJhdGluZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSFQoNc2Vhc29uX251bWJlchgDIAEoBSIUChJMaXN0U2Vhc29uc1JlcXVlc3QiRAoTTGlzdFNlYXNvbnNSZXNwb25zZRItCgdzZWFzb25zGAEgAygLMhwuY2hhb3MubWF0Y2htYWtpbmcudjEuU2Vhc29uIjgKGUdldFF1ZXVlU3RhdGlzdGljc1JlcXVlc3QSGwoIcXVldWVfaWQYASABKAlCCbpIBnIEEAEYQCL2AQoaR2V0UXVldWVTdGF0aXN0aWNzUmVzcG9uc2USEAoIcXVldWVfaWQYASABKAkSGQoRc2VhcmNoaW5nX3RpY2tldHMYAiABKAUSGQoRc2VhcmNoaW5nX3BsYXllcnMYAyABKAUSGAoQd2FpdF9wNTBfc2Vjb25kcxgEIAEoARIYChB3YWl0X3A5MF9zZWNvbmRzGAUgASgBEhQKDHJlYWR5X2NoZWNrcxgGIAEoBRIXCg9ydW5uaW5nX21hdGNoZXMYByABKAUSLQoJcmVhZF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKeCQoSTWF0Y2htYWtpbmdTZXJ2aWNlElwKCUpvaW5RdWV1ZRImLmNoYW9zLm1hdGNobWFraW5nLnYxLkpvaW5RdWV1ZVJlcXVlc3QaJy5jaGFvcy5tYXRjaG1ha2luZy52MS5Kb2luUXVldWVSZXNwb25zZRJfCgpMZWF2ZVF1ZXVlEicuY2hhb3MubWF0Y2htYWtpbmcudjEuTGVhdmVRdWV1ZVJlcXVlc3QaKC5jaGFvcy5tYXRjaG1ha2luZy52MS5MZWF2ZVF1ZXVlUmVzcG9uc2USYQoJR2V0VGlja2V0EiYuY2hhb3MubWF0Y2htYWtpbmcudjEuR2V0VGlja2V0UmVxdWVzdBonLmNoYW9zLm1hdGNobWFraW5nLnYxLkdldFRpY2tldFJlc3BvbnNlIgOQAgESfAoTU3RyZWFtVGlja2V0VXBkYXRlcxIwLmNoYW9zLm1hdGNobWFraW5nLnYxLlN0cmVhbVRpY2tldFVwZGF0ZXNSZXF1ZXN0GjEuY2hhb3MubWF0Y2htYWtpbmcudjEuU3RyZWFtVGlja2V0VXBkYXRlc1Jlc3BvbnNlMAESYgoLQWNjZXB0TWF0Y2gSKC5jaGFvcy5tYXRjaG1ha2luZy52MS5BY2NlcHRNYXRjaFJlcXVlc3QaKS5jaGFvcy5tYXRjaG1ha2luZy52MS5BY2NlcHRNYXRjaFJlc3BvbnNlEmUKDERlY2xpbmVNYXRjaBIpLmNoYW9zLm1hdGNobWFraW5nLnYxLkRlY2xpbmVNYXRjaFJlcXVlc3QaKi5jaGFvcy5tYXRjaG1ha2luZy52MS5EZWNsaW5lTWF0Y2hSZXNwb25zZRJeCghHZXRNYXRjaBIlLmNoYW9zLm1hdGNobWFraW5nLnYxLkdldE1hdGNoUmVxdWVzdBomLmNoYW9zLm1hdGNobWFraW5nLnYxLkdldE1hdGNoUmVzcG9uc2UiA5ACARJhCglHZXRSYXRpbmcSJi5jaGFvcy5tYXRjaG1ha2luZy52MS5HZXRSYXRpbmdSZXF1ZXN0GicuY2hhb3MubWF0Y2htYWtpbmcudjEuR2V0UmF0aW5nUmVzcG9uc2UiA5ACARJzCg9MaXN0TGVhZGVyYm9hcmQSLC5jaGFvcy5tYXRjaG1ha2luZy52MS5MaXN0TGVhZGVyYm9hcmRSZXF1ZXN0Gi0uY2hhb3MubWF0Y2htYWtpbmcudjEuTGlzdExlYWRlcmJvYXJkUmVzcG9uc2UiA5ACARJnCgtMaXN0U2Vhc29ucxIoLmNoYW9zLm1hdGNobWFraW5nLnYxLkxpc3RTZWFzb25zUmVxdWVzdBopLmNoYW9zLm1hdGNobWFraW5nLnYxLkxpc3RTZWFzb25zUmVzcG9uc2UiA5ACARJ8ChJHZXRRdWV1ZVN0YXRpc3RpY3MSLy5jaGFvcy5tYXRjaG1ha2luZy52MS5HZXRRdWV1ZVN0YXRpc3RpY3NSZXF1ZXN0GjAuY2hhb3MubWF0Y2htYWtpbmcudjEuR2V0UXVldWVTdGF0aXN0aWNzUmVzcG9uc2UiA5ACAULcAQoYY29tLmNoYW9zLm1hdGNobWFraW5nLnYxQhdNYXRjaG1ha2luZ1NlcnZpY2VQcm90b1ABWjVjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbWF0Y2htYWtpbmcvdjE7bWF0Y2htYWtpbmd2MaICA0NNWKoCFENoYW9zLk1hdGNobWFraW5nLlYxygIUQ2hhb3NcTWF0Y2htYWtpbmdcVjHiAiBDaGFvc1xNYXRjaG1ha2luZ1xWMVxHUEJNZXRhZGF0YeoCFkNoYW9zOjpNYXRjaG1ha2luZzo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_matchmaking_v1_match, file_google_protobuf_timestamp]);
 
 /**
- * JoinQueueRequest names the character and mode.
+ * JoinQueueRequest names the party, the queue and where the client plays from.
  *
  * @generated from message chaos.matchmaking.v1.JoinQueueRequest
  */
 export type JoinQueueRequest = Message<"chaos.matchmaking.v1.JoinQueueRequest"> & {
   /**
+   * The leader: a character of the caller.
+   *
    * @generated from field: string character_id = 1;
    */
   characterId: string;
 
   /**
-   * @generated from field: chaos.matchmaking.v1.GameMode mode = 2;
+   * The leader's party mates (none when solo); the party fills at most one team.
+   * Each of them answers the ready check for themselves.
+   *
+   * @generated from field: repeated string party_character_ids = 2;
    */
-  mode: GameMode;
+  partyCharacterIds: string[];
+
+  /**
+   * A queue of the settings ("ranked-1v1", "ranked-3v3", "casual-3v3").
+   *
+   * @generated from field: string queue_id = 3;
+   */
+  queueId: string;
+
+  /**
+   * Where the party plays ("eu", "na", "asia" by default): matches never mix regions.
+   *
+   * @generated from field: string region = 4;
+   */
+  region: string;
+
+  /**
+   * The client's measured latency to the region, in milliseconds.
+   *
+   * @generated from field: int32 latency_ms = 5;
+   */
+  latencyMs: number;
 };
 
 /**
@@ -59,7 +87,7 @@ export const JoinQueueResponseSchema: GenMessage<JoinQueueResponse> = /*@__PURE_
   messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 1);
 
 /**
- * LeaveQueueRequest names the ticket.
+ * LeaveQueueRequest names the ticket and the caller's character in it.
  *
  * @generated from message chaos.matchmaking.v1.LeaveQueueRequest
  */
@@ -68,6 +96,11 @@ export type LeaveQueueRequest = Message<"chaos.matchmaking.v1.LeaveQueueRequest"
    * @generated from field: string ticket_id = 1;
    */
   ticketId: string;
+
+  /**
+   * @generated from field: string character_id = 2;
+   */
+  characterId: string;
 };
 
 /**
@@ -125,6 +158,13 @@ export type GetTicketResponse = Message<"chaos.matchmaking.v1.GetTicketResponse"
    * @generated from field: chaos.matchmaking.v1.Ticket ticket = 1;
    */
   ticket?: Ticket | undefined;
+
+  /**
+   * The rating window in force now (it widens with time in queue up to the queue's maximum).
+   *
+   * @generated from field: double rating_window = 2;
+   */
+  ratingWindow: number;
 };
 
 /**
@@ -165,9 +205,25 @@ export type StreamTicketUpdatesResponse = Message<"chaos.matchmaking.v1.StreamTi
   ticket?: Ticket | undefined;
 
   /**
+   * The proposed or running match, once found.
+   *
    * @generated from field: chaos.matchmaking.v1.Match match = 2;
    */
   match?: Match | undefined;
+
+  /**
+   * The rating window in force now.
+   *
+   * @generated from field: double rating_window = 3;
+   */
+  ratingWindow: number;
+
+  /**
+   * Seconds the ticket has waited in the queue.
+   *
+   * @generated from field: double wait_seconds = 4;
+   */
+  waitSeconds: number;
 };
 
 /**
@@ -178,7 +234,7 @@ export const StreamTicketUpdatesResponseSchema: GenMessage<StreamTicketUpdatesRe
   messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 7);
 
 /**
- * AcceptMatchRequest names the match and character.
+ * AcceptMatchRequest names the match and the caller's character in it.
  *
  * @generated from message chaos.matchmaking.v1.AcceptMatchRequest
  */
@@ -202,11 +258,15 @@ export const AcceptMatchRequestSchema: GenMessage<AcceptMatchRequest> = /*@__PUR
   messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 8);
 
 /**
- * AcceptMatchResponse confirms it.
+ * AcceptMatchResponse is the match after the answer.
  *
  * @generated from message chaos.matchmaking.v1.AcceptMatchResponse
  */
 export type AcceptMatchResponse = Message<"chaos.matchmaking.v1.AcceptMatchResponse"> & {
+  /**
+   * @generated from field: chaos.matchmaking.v1.Match match = 1;
+   */
+  match?: Match | undefined;
 };
 
 /**
@@ -217,7 +277,7 @@ export const AcceptMatchResponseSchema: GenMessage<AcceptMatchResponse> = /*@__P
   messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 9);
 
 /**
- * DeclineMatchRequest names the match and character.
+ * DeclineMatchRequest names the match and the caller's character in it.
  *
  * @generated from message chaos.matchmaking.v1.DeclineMatchRequest
  */
@@ -241,11 +301,15 @@ export const DeclineMatchRequestSchema: GenMessage<DeclineMatchRequest> = /*@__P
   messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 10);
 
 /**
- * DeclineMatchResponse confirms it.
+ * DeclineMatchResponse is the cancelled match.
  *
  * @generated from message chaos.matchmaking.v1.DeclineMatchResponse
  */
 export type DeclineMatchResponse = Message<"chaos.matchmaking.v1.DeclineMatchResponse"> & {
+  /**
+   * @generated from field: chaos.matchmaking.v1.Match match = 1;
+   */
+  match?: Match | undefined;
 };
 
 /**
@@ -256,7 +320,50 @@ export const DeclineMatchResponseSchema: GenMessage<DeclineMatchResponse> = /*@_
   messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 11);
 
 /**
- * GetRatingRequest names the character and mode.
+ * GetMatchRequest names the match and the caller's character in it.
+ *
+ * @generated from message chaos.matchmaking.v1.GetMatchRequest
+ */
+export type GetMatchRequest = Message<"chaos.matchmaking.v1.GetMatchRequest"> & {
+  /**
+   * @generated from field: string match_id = 1;
+   */
+  matchId: string;
+
+  /**
+   * @generated from field: string character_id = 2;
+   */
+  characterId: string;
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.GetMatchRequest.
+ * Use `create(GetMatchRequestSchema)` to create a new message.
+ */
+export const GetMatchRequestSchema: GenMessage<GetMatchRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 12);
+
+/**
+ * GetMatchResponse is the match.
+ *
+ * @generated from message chaos.matchmaking.v1.GetMatchResponse
+ */
+export type GetMatchResponse = Message<"chaos.matchmaking.v1.GetMatchResponse"> & {
+  /**
+   * @generated from field: chaos.matchmaking.v1.Match match = 1;
+   */
+  match?: Match | undefined;
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.GetMatchResponse.
+ * Use `create(GetMatchResponseSchema)` to create a new message.
+ */
+export const GetMatchResponseSchema: GenMessage<GetMatchResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 13);
+
+/**
+ * GetRatingRequest names the character, queue and season.
  *
  * @generated from message chaos.matchmaking.v1.GetRatingRequest
  */
@@ -267,9 +374,16 @@ export type GetRatingRequest = Message<"chaos.matchmaking.v1.GetRatingRequest"> 
   characterId: string;
 
   /**
-   * @generated from field: chaos.matchmaking.v1.GameMode mode = 2;
+   * @generated from field: string queue_id = 2;
    */
-  mode: GameMode;
+  queueId: string;
+
+  /**
+   * 0: the current season.
+   *
+   * @generated from field: int32 season_number = 3;
+   */
+  seasonNumber: number;
 };
 
 /**
@@ -277,7 +391,7 @@ export type GetRatingRequest = Message<"chaos.matchmaking.v1.GetRatingRequest"> 
  * Use `create(GetRatingRequestSchema)` to create a new message.
  */
 export const GetRatingRequestSchema: GenMessage<GetRatingRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 12);
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 14);
 
 /**
  * GetRatingResponse is the rating.
@@ -296,26 +410,35 @@ export type GetRatingResponse = Message<"chaos.matchmaking.v1.GetRatingResponse"
  * Use `create(GetRatingResponseSchema)` to create a new message.
  */
 export const GetRatingResponseSchema: GenMessage<GetRatingResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 13);
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 15);
 
 /**
- * ListLeaderboardRequest names the mode, paged.
+ * ListLeaderboardRequest names the queue and season, paged.
  *
  * @generated from message chaos.matchmaking.v1.ListLeaderboardRequest
  */
 export type ListLeaderboardRequest = Message<"chaos.matchmaking.v1.ListLeaderboardRequest"> & {
   /**
-   * @generated from field: chaos.matchmaking.v1.GameMode mode = 1;
+   * @generated from field: string queue_id = 1;
    */
-  mode: GameMode;
+  queueId: string;
 
   /**
-   * @generated from field: int32 page_size = 2;
+   * 0: the current season.
+   *
+   * @generated from field: int32 season_number = 2;
+   */
+  seasonNumber: number;
+
+  /**
+   * Default 20.
+   *
+   * @generated from field: int32 page_size = 3;
    */
   pageSize: number;
 
   /**
-   * @generated from field: string page_token = 3;
+   * @generated from field: string page_token = 4;
    */
   pageToken: string;
 };
@@ -325,7 +448,7 @@ export type ListLeaderboardRequest = Message<"chaos.matchmaking.v1.ListLeaderboa
  * Use `create(ListLeaderboardRequestSchema)` to create a new message.
  */
 export const ListLeaderboardRequestSchema: GenMessage<ListLeaderboardRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 14);
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 16);
 
 /**
  * ListLeaderboardResponse is one page, best first.
@@ -342,6 +465,13 @@ export type ListLeaderboardResponse = Message<"chaos.matchmaking.v1.ListLeaderbo
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * The season listed.
+   *
+   * @generated from field: int32 season_number = 3;
+   */
+  seasonNumber: number;
 };
 
 /**
@@ -349,19 +479,136 @@ export type ListLeaderboardResponse = Message<"chaos.matchmaking.v1.ListLeaderbo
  * Use `create(ListLeaderboardResponseSchema)` to create a new message.
  */
 export const ListLeaderboardResponseSchema: GenMessage<ListLeaderboardResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 15);
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 17);
 
 /**
- * MatchmakingService runs the PvP Matchmaking Flow: queue, match by rating,
- * ready check, result, Glicko-2 rating update.
- * Public: authenticated player, for their own characters.
+ * ListSeasonsRequest asks for the seasons.
+ *
+ * @generated from message chaos.matchmaking.v1.ListSeasonsRequest
+ */
+export type ListSeasonsRequest = Message<"chaos.matchmaking.v1.ListSeasonsRequest"> & {
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.ListSeasonsRequest.
+ * Use `create(ListSeasonsRequestSchema)` to create a new message.
+ */
+export const ListSeasonsRequestSchema: GenMessage<ListSeasonsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 18);
+
+/**
+ * ListSeasonsResponse is the seasons, newest first.
+ *
+ * @generated from message chaos.matchmaking.v1.ListSeasonsResponse
+ */
+export type ListSeasonsResponse = Message<"chaos.matchmaking.v1.ListSeasonsResponse"> & {
+  /**
+   * @generated from field: repeated chaos.matchmaking.v1.Season seasons = 1;
+   */
+  seasons: Season[];
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.ListSeasonsResponse.
+ * Use `create(ListSeasonsResponseSchema)` to create a new message.
+ */
+export const ListSeasonsResponseSchema: GenMessage<ListSeasonsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 19);
+
+/**
+ * GetQueueStatisticsRequest names the queue.
+ *
+ * @generated from message chaos.matchmaking.v1.GetQueueStatisticsRequest
+ */
+export type GetQueueStatisticsRequest = Message<"chaos.matchmaking.v1.GetQueueStatisticsRequest"> & {
+  /**
+   * @generated from field: string queue_id = 1;
+   */
+  queueId: string;
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.GetQueueStatisticsRequest.
+ * Use `create(GetQueueStatisticsRequestSchema)` to create a new message.
+ */
+export const GetQueueStatisticsRequestSchema: GenMessage<GetQueueStatisticsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 20);
+
+/**
+ * GetQueueStatisticsResponse is the queue now.
+ *
+ * @generated from message chaos.matchmaking.v1.GetQueueStatisticsResponse
+ */
+export type GetQueueStatisticsResponse = Message<"chaos.matchmaking.v1.GetQueueStatisticsResponse"> & {
+  /**
+   * @generated from field: string queue_id = 1;
+   */
+  queueId: string;
+
+  /**
+   * Tickets searching now.
+   *
+   * @generated from field: int32 searching_tickets = 2;
+   */
+  searchingTickets: number;
+
+  /**
+   * Players in those tickets.
+   *
+   * @generated from field: int32 searching_players = 3;
+   */
+  searchingPlayers: number;
+
+  /**
+   * Median and 90th percentile of how long the searching tickets have waited so far, in seconds.
+   *
+   * @generated from field: double wait_p50_seconds = 4;
+   */
+  waitP50Seconds: number;
+
+  /**
+   * @generated from field: double wait_p90_seconds = 5;
+   */
+  waitP90Seconds: number;
+
+  /**
+   * Matches in their ready check, and running.
+   *
+   * @generated from field: int32 ready_checks = 6;
+   */
+  readyChecks: number;
+
+  /**
+   * @generated from field: int32 running_matches = 7;
+   */
+  runningMatches: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp read_time = 8;
+   */
+  readTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.GetQueueStatisticsResponse.
+ * Use `create(GetQueueStatisticsResponseSchema)` to create a new message.
+ */
+export const GetQueueStatisticsResponseSchema: GenMessage<GetQueueStatisticsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_matchmaking_service, 21);
+
+/**
+ * MatchmakingService runs the PvP Matchmaking Flow: queue, match by rating in
+ * rounds, ready check, allocation to a game server, result, OpenSkill rating
+ * update, seasons.
+ * Public: authenticated player, for their own characters; GetQueueStatistics is for admins.
  *
  * @generated from service chaos.matchmaking.v1.MatchmakingService
  */
 export const MatchmakingService: GenService<{
   /**
-   * JoinQueue queues a character for a mode.
-   * Errors: ALREADY_EXISTS (ALREADY_QUEUED), FAILED_PRECONDITION (NOT_ELIGIBLE),
+   * JoinQueue queues a character, or a party led by it, in a queue.
+   * Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
+   * INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
    * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingService.JoinQueue
@@ -372,8 +619,9 @@ export const MatchmakingService: GenService<{
     output: typeof JoinQueueResponseSchema;
   },
   /**
-   * LeaveQueue cancels a ticket.
-   * Errors: NOT_FOUND (TICKET_NOT_FOUND).
+   * LeaveQueue cancels a searching ticket (any of its characters may).
+   * Errors: NOT_FOUND (TICKET_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED) once matched,
+   * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingService.LeaveQueue
    */
@@ -383,7 +631,7 @@ export const MatchmakingService: GenService<{
     output: typeof LeaveQueueResponseSchema;
   },
   /**
-   * GetTicket returns a ticket.
+   * GetTicket returns one of the caller's tickets, with its current rating window.
    * Errors: NOT_FOUND (TICKET_NOT_FOUND).
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingService.GetTicket
@@ -394,7 +642,8 @@ export const MatchmakingService: GenService<{
     output: typeof GetTicketResponseSchema;
   },
   /**
-   * StreamTicketUpdates streams a ticket's state changes until it ends.
+   * StreamTicketUpdates streams a ticket as it changes (its state, its match,
+   * its widening rating window) until it ends.
    * Errors: NOT_FOUND (TICKET_NOT_FOUND).
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates
@@ -405,8 +654,9 @@ export const MatchmakingService: GenService<{
     output: typeof StreamTicketUpdatesResponseSchema;
   },
   /**
-   * AcceptMatch answers the ready check with yes.
-   * Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+   * AcceptMatch answers the ready check with yes; the last yes hands the match to a game server.
+   * Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+   * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingService.AcceptMatch
    */
@@ -416,8 +666,10 @@ export const MatchmakingService: GenService<{
     output: typeof AcceptMatchResponseSchema;
   },
   /**
-   * DeclineMatch answers the ready check with no; the others go back to the queue.
-   * Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+   * DeclineMatch answers the ready check with no: the decliner's ticket is
+   * cancelled, the other tickets go back to the queue keeping their queue time.
+   * Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+   * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingService.DeclineMatch
    */
@@ -427,7 +679,21 @@ export const MatchmakingService: GenService<{
     output: typeof DeclineMatchResponseSchema;
   },
   /**
-   * GetRating returns a character's rating in a mode.
+   * GetMatch returns a match the caller's character is in.
+   * Errors: NOT_FOUND (MATCH_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   *
+   * @generated from rpc chaos.matchmaking.v1.MatchmakingService.GetMatch
+   */
+  getMatch: {
+    methodKind: "unary";
+    input: typeof GetMatchRequestSchema;
+    output: typeof GetMatchResponseSchema;
+  },
+  /**
+   * GetRating returns a character's rating in a queue and season (the
+   * current one when none is named); a character that never played there has
+   * the starting rating.
+   * Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND).
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingService.GetRating
    */
@@ -437,7 +703,9 @@ export const MatchmakingService: GenService<{
     output: typeof GetRatingResponseSchema;
   },
   /**
-   * ListLeaderboard lists the top ratings of a mode.
+   * ListLeaderboard lists the ratings of a queue and season (the current one
+   * when none is named), best conservative rank first.
+   * Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND), INVALID_ARGUMENT for a bad page token.
    *
    * @generated from rpc chaos.matchmaking.v1.MatchmakingService.ListLeaderboard
    */
@@ -445,6 +713,28 @@ export const MatchmakingService: GenService<{
     methodKind: "unary";
     input: typeof ListLeaderboardRequestSchema;
     output: typeof ListLeaderboardResponseSchema;
+  },
+  /**
+   * ListSeasons lists the seasons, the current one first, at most 100.
+   *
+   * @generated from rpc chaos.matchmaking.v1.MatchmakingService.ListSeasons
+   */
+  listSeasons: {
+    methodKind: "unary";
+    input: typeof ListSeasonsRequestSchema;
+    output: typeof ListSeasonsResponseSchema;
+  },
+  /**
+   * GetQueueStatistics tells operators how a queue is doing now. Admins only
+   * (or the operator workload with no end user).
+   * Errors: NOT_FOUND (QUEUE_NOT_FOUND), PERMISSION_DENIED.
+   *
+   * @generated from rpc chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics
+   */
+  getQueueStatistics: {
+    methodKind: "unary";
+    input: typeof GetQueueStatisticsRequestSchema;
+    output: typeof GetQueueStatisticsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_matchmaking_v1_matchmaking_service, 0);

@@ -51,39 +51,68 @@ const (
 	// MatchmakingServiceDeclineMatchProcedure is the fully-qualified name of the MatchmakingService's
 	// DeclineMatch RPC.
 	MatchmakingServiceDeclineMatchProcedure = "/chaos.matchmaking.v1.MatchmakingService/DeclineMatch"
+	// MatchmakingServiceGetMatchProcedure is the fully-qualified name of the MatchmakingService's
+	// GetMatch RPC.
+	MatchmakingServiceGetMatchProcedure = "/chaos.matchmaking.v1.MatchmakingService/GetMatch"
 	// MatchmakingServiceGetRatingProcedure is the fully-qualified name of the MatchmakingService's
 	// GetRating RPC.
 	MatchmakingServiceGetRatingProcedure = "/chaos.matchmaking.v1.MatchmakingService/GetRating"
 	// MatchmakingServiceListLeaderboardProcedure is the fully-qualified name of the
 	// MatchmakingService's ListLeaderboard RPC.
 	MatchmakingServiceListLeaderboardProcedure = "/chaos.matchmaking.v1.MatchmakingService/ListLeaderboard"
+	// MatchmakingServiceListSeasonsProcedure is the fully-qualified name of the MatchmakingService's
+	// ListSeasons RPC.
+	MatchmakingServiceListSeasonsProcedure = "/chaos.matchmaking.v1.MatchmakingService/ListSeasons"
+	// MatchmakingServiceGetQueueStatisticsProcedure is the fully-qualified name of the
+	// MatchmakingService's GetQueueStatistics RPC.
+	MatchmakingServiceGetQueueStatisticsProcedure = "/chaos.matchmaking.v1.MatchmakingService/GetQueueStatistics"
 )
 
 // MatchmakingServiceClient is a client for the chaos.matchmaking.v1.MatchmakingService service.
 type MatchmakingServiceClient interface {
-	// JoinQueue queues a character for a mode.
-	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), FAILED_PRECONDITION (NOT_ELIGIBLE),
+	// JoinQueue queues a character, or a party led by it, in a queue.
+	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
 	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	JoinQueue(context.Context, *connect.Request[v1.JoinQueueRequest]) (*connect.Response[v1.JoinQueueResponse], error)
-	// LeaveQueue cancels a ticket.
-	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
+	// LeaveQueue cancels a searching ticket (any of its characters may).
+	// Errors: NOT_FOUND (TICKET_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED) once matched,
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	LeaveQueue(context.Context, *connect.Request[v1.LeaveQueueRequest]) (*connect.Response[v1.LeaveQueueResponse], error)
-	// GetTicket returns a ticket.
+	// GetTicket returns one of the caller's tickets, with its current rating window.
 	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
 	GetTicket(context.Context, *connect.Request[v1.GetTicketRequest]) (*connect.Response[v1.GetTicketResponse], error)
-	// StreamTicketUpdates streams a ticket's state changes until it ends.
+	// StreamTicketUpdates streams a ticket as it changes (its state, its match,
+	// its widening rating window) until it ends.
 	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
 	StreamTicketUpdates(context.Context, *connect.Request[v1.StreamTicketUpdatesRequest]) (*connect.ServerStreamForClient[v1.StreamTicketUpdatesResponse], error)
-	// AcceptMatch answers the ready check with yes.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+	// AcceptMatch answers the ready check with yes; the last yes hands the match to a game server.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	AcceptMatch(context.Context, *connect.Request[v1.AcceptMatchRequest]) (*connect.Response[v1.AcceptMatchResponse], error)
-	// DeclineMatch answers the ready check with no; the others go back to the queue.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+	// DeclineMatch answers the ready check with no: the decliner's ticket is
+	// cancelled, the other tickets go back to the queue keeping their queue time.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DeclineMatch(context.Context, *connect.Request[v1.DeclineMatchRequest]) (*connect.Response[v1.DeclineMatchResponse], error)
-	// GetRating returns a character's rating in a mode.
+	// GetMatch returns a match the caller's character is in.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	GetMatch(context.Context, *connect.Request[v1.GetMatchRequest]) (*connect.Response[v1.GetMatchResponse], error)
+	// GetRating returns a character's rating in a queue and season (the
+	// current one when none is named); a character that never played there has
+	// the starting rating.
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND).
 	GetRating(context.Context, *connect.Request[v1.GetRatingRequest]) (*connect.Response[v1.GetRatingResponse], error)
-	// ListLeaderboard lists the top ratings of a mode.
+	// ListLeaderboard lists the ratings of a queue and season (the current one
+	// when none is named), best conservative rank first.
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND), INVALID_ARGUMENT for a bad page token.
 	ListLeaderboard(context.Context, *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error)
+	// ListSeasons lists the seasons, the current one first, at most 100.
+	ListSeasons(context.Context, *connect.Request[v1.ListSeasonsRequest]) (*connect.Response[v1.ListSeasonsResponse], error)
+	// GetQueueStatistics tells operators how a queue is doing now. Admins only
+	// (or the operator workload with no end user).
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND), PERMISSION_DENIED.
+	GetQueueStatistics(context.Context, *connect.Request[v1.GetQueueStatisticsRequest]) (*connect.Response[v1.GetQueueStatisticsResponse], error)
 }
 
 // NewMatchmakingServiceClient constructs a client for the chaos.matchmaking.v1.MatchmakingService
@@ -113,6 +142,7 @@ func NewMatchmakingServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			httpClient,
 			baseURL+MatchmakingServiceGetTicketProcedure,
 			connect.WithSchema(matchmakingServiceMethods.ByName("GetTicket")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		streamTicketUpdates: connect.NewClient[v1.StreamTicketUpdatesRequest, v1.StreamTicketUpdatesResponse](
@@ -133,16 +163,39 @@ func NewMatchmakingServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			connect.WithSchema(matchmakingServiceMethods.ByName("DeclineMatch")),
 			connect.WithClientOptions(opts...),
 		),
+		getMatch: connect.NewClient[v1.GetMatchRequest, v1.GetMatchResponse](
+			httpClient,
+			baseURL+MatchmakingServiceGetMatchProcedure,
+			connect.WithSchema(matchmakingServiceMethods.ByName("GetMatch")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		getRating: connect.NewClient[v1.GetRatingRequest, v1.GetRatingResponse](
 			httpClient,
 			baseURL+MatchmakingServiceGetRatingProcedure,
 			connect.WithSchema(matchmakingServiceMethods.ByName("GetRating")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listLeaderboard: connect.NewClient[v1.ListLeaderboardRequest, v1.ListLeaderboardResponse](
 			httpClient,
 			baseURL+MatchmakingServiceListLeaderboardProcedure,
 			connect.WithSchema(matchmakingServiceMethods.ByName("ListLeaderboard")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listSeasons: connect.NewClient[v1.ListSeasonsRequest, v1.ListSeasonsResponse](
+			httpClient,
+			baseURL+MatchmakingServiceListSeasonsProcedure,
+			connect.WithSchema(matchmakingServiceMethods.ByName("ListSeasons")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getQueueStatistics: connect.NewClient[v1.GetQueueStatisticsRequest, v1.GetQueueStatisticsResponse](
+			httpClient,
+			baseURL+MatchmakingServiceGetQueueStatisticsProcedure,
+			connect.WithSchema(matchmakingServiceMethods.ByName("GetQueueStatistics")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -156,8 +209,11 @@ type matchmakingServiceClient struct {
 	streamTicketUpdates *connect.Client[v1.StreamTicketUpdatesRequest, v1.StreamTicketUpdatesResponse]
 	acceptMatch         *connect.Client[v1.AcceptMatchRequest, v1.AcceptMatchResponse]
 	declineMatch        *connect.Client[v1.DeclineMatchRequest, v1.DeclineMatchResponse]
+	getMatch            *connect.Client[v1.GetMatchRequest, v1.GetMatchResponse]
 	getRating           *connect.Client[v1.GetRatingRequest, v1.GetRatingResponse]
 	listLeaderboard     *connect.Client[v1.ListLeaderboardRequest, v1.ListLeaderboardResponse]
+	listSeasons         *connect.Client[v1.ListSeasonsRequest, v1.ListSeasonsResponse]
+	getQueueStatistics  *connect.Client[v1.GetQueueStatisticsRequest, v1.GetQueueStatisticsResponse]
 }
 
 // JoinQueue calls chaos.matchmaking.v1.MatchmakingService.JoinQueue.
@@ -190,6 +246,11 @@ func (c *matchmakingServiceClient) DeclineMatch(ctx context.Context, req *connec
 	return c.declineMatch.CallUnary(ctx, req)
 }
 
+// GetMatch calls chaos.matchmaking.v1.MatchmakingService.GetMatch.
+func (c *matchmakingServiceClient) GetMatch(ctx context.Context, req *connect.Request[v1.GetMatchRequest]) (*connect.Response[v1.GetMatchResponse], error) {
+	return c.getMatch.CallUnary(ctx, req)
+}
+
 // GetRating calls chaos.matchmaking.v1.MatchmakingService.GetRating.
 func (c *matchmakingServiceClient) GetRating(ctx context.Context, req *connect.Request[v1.GetRatingRequest]) (*connect.Response[v1.GetRatingResponse], error) {
 	return c.getRating.CallUnary(ctx, req)
@@ -200,32 +261,62 @@ func (c *matchmakingServiceClient) ListLeaderboard(ctx context.Context, req *con
 	return c.listLeaderboard.CallUnary(ctx, req)
 }
 
+// ListSeasons calls chaos.matchmaking.v1.MatchmakingService.ListSeasons.
+func (c *matchmakingServiceClient) ListSeasons(ctx context.Context, req *connect.Request[v1.ListSeasonsRequest]) (*connect.Response[v1.ListSeasonsResponse], error) {
+	return c.listSeasons.CallUnary(ctx, req)
+}
+
+// GetQueueStatistics calls chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics.
+func (c *matchmakingServiceClient) GetQueueStatistics(ctx context.Context, req *connect.Request[v1.GetQueueStatisticsRequest]) (*connect.Response[v1.GetQueueStatisticsResponse], error) {
+	return c.getQueueStatistics.CallUnary(ctx, req)
+}
+
 // MatchmakingServiceHandler is an implementation of the chaos.matchmaking.v1.MatchmakingService
 // service.
 type MatchmakingServiceHandler interface {
-	// JoinQueue queues a character for a mode.
-	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), FAILED_PRECONDITION (NOT_ELIGIBLE),
+	// JoinQueue queues a character, or a party led by it, in a queue.
+	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
+	// INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
 	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	JoinQueue(context.Context, *connect.Request[v1.JoinQueueRequest]) (*connect.Response[v1.JoinQueueResponse], error)
-	// LeaveQueue cancels a ticket.
-	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
+	// LeaveQueue cancels a searching ticket (any of its characters may).
+	// Errors: NOT_FOUND (TICKET_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED) once matched,
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	LeaveQueue(context.Context, *connect.Request[v1.LeaveQueueRequest]) (*connect.Response[v1.LeaveQueueResponse], error)
-	// GetTicket returns a ticket.
+	// GetTicket returns one of the caller's tickets, with its current rating window.
 	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
 	GetTicket(context.Context, *connect.Request[v1.GetTicketRequest]) (*connect.Response[v1.GetTicketResponse], error)
-	// StreamTicketUpdates streams a ticket's state changes until it ends.
+	// StreamTicketUpdates streams a ticket as it changes (its state, its match,
+	// its widening rating window) until it ends.
 	// Errors: NOT_FOUND (TICKET_NOT_FOUND).
 	StreamTicketUpdates(context.Context, *connect.Request[v1.StreamTicketUpdatesRequest], *connect.ServerStream[v1.StreamTicketUpdatesResponse]) error
-	// AcceptMatch answers the ready check with yes.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+	// AcceptMatch answers the ready check with yes; the last yes hands the match to a game server.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	AcceptMatch(context.Context, *connect.Request[v1.AcceptMatchRequest]) (*connect.Response[v1.AcceptMatchResponse], error)
-	// DeclineMatch answers the ready check with no; the others go back to the queue.
-	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED).
+	// DeclineMatch answers the ready check with no: the decliner's ticket is
+	// cancelled, the other tickets go back to the queue keeping their queue time.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), FAILED_PRECONDITION (READY_CHECK_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	DeclineMatch(context.Context, *connect.Request[v1.DeclineMatchRequest]) (*connect.Response[v1.DeclineMatchResponse], error)
-	// GetRating returns a character's rating in a mode.
+	// GetMatch returns a match the caller's character is in.
+	// Errors: NOT_FOUND (MATCH_NOT_FOUND), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	GetMatch(context.Context, *connect.Request[v1.GetMatchRequest]) (*connect.Response[v1.GetMatchResponse], error)
+	// GetRating returns a character's rating in a queue and season (the
+	// current one when none is named); a character that never played there has
+	// the starting rating.
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND).
 	GetRating(context.Context, *connect.Request[v1.GetRatingRequest]) (*connect.Response[v1.GetRatingResponse], error)
-	// ListLeaderboard lists the top ratings of a mode.
+	// ListLeaderboard lists the ratings of a queue and season (the current one
+	// when none is named), best conservative rank first.
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND, SEASON_NOT_FOUND), INVALID_ARGUMENT for a bad page token.
 	ListLeaderboard(context.Context, *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error)
+	// ListSeasons lists the seasons, the current one first, at most 100.
+	ListSeasons(context.Context, *connect.Request[v1.ListSeasonsRequest]) (*connect.Response[v1.ListSeasonsResponse], error)
+	// GetQueueStatistics tells operators how a queue is doing now. Admins only
+	// (or the operator workload with no end user).
+	// Errors: NOT_FOUND (QUEUE_NOT_FOUND), PERMISSION_DENIED.
+	GetQueueStatistics(context.Context, *connect.Request[v1.GetQueueStatisticsRequest]) (*connect.Response[v1.GetQueueStatisticsResponse], error)
 }
 
 // NewMatchmakingServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -251,6 +342,7 @@ func NewMatchmakingServiceHandler(svc MatchmakingServiceHandler, opts ...connect
 		MatchmakingServiceGetTicketProcedure,
 		svc.GetTicket,
 		connect.WithSchema(matchmakingServiceMethods.ByName("GetTicket")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	matchmakingServiceStreamTicketUpdatesHandler := connect.NewServerStreamHandler(
@@ -271,16 +363,39 @@ func NewMatchmakingServiceHandler(svc MatchmakingServiceHandler, opts ...connect
 		connect.WithSchema(matchmakingServiceMethods.ByName("DeclineMatch")),
 		connect.WithHandlerOptions(opts...),
 	)
+	matchmakingServiceGetMatchHandler := connect.NewUnaryHandler(
+		MatchmakingServiceGetMatchProcedure,
+		svc.GetMatch,
+		connect.WithSchema(matchmakingServiceMethods.ByName("GetMatch")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	matchmakingServiceGetRatingHandler := connect.NewUnaryHandler(
 		MatchmakingServiceGetRatingProcedure,
 		svc.GetRating,
 		connect.WithSchema(matchmakingServiceMethods.ByName("GetRating")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	matchmakingServiceListLeaderboardHandler := connect.NewUnaryHandler(
 		MatchmakingServiceListLeaderboardProcedure,
 		svc.ListLeaderboard,
 		connect.WithSchema(matchmakingServiceMethods.ByName("ListLeaderboard")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	matchmakingServiceListSeasonsHandler := connect.NewUnaryHandler(
+		MatchmakingServiceListSeasonsProcedure,
+		svc.ListSeasons,
+		connect.WithSchema(matchmakingServiceMethods.ByName("ListSeasons")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	matchmakingServiceGetQueueStatisticsHandler := connect.NewUnaryHandler(
+		MatchmakingServiceGetQueueStatisticsProcedure,
+		svc.GetQueueStatistics,
+		connect.WithSchema(matchmakingServiceMethods.ByName("GetQueueStatistics")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.matchmaking.v1.MatchmakingService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -297,10 +412,16 @@ func NewMatchmakingServiceHandler(svc MatchmakingServiceHandler, opts ...connect
 			matchmakingServiceAcceptMatchHandler.ServeHTTP(w, r)
 		case MatchmakingServiceDeclineMatchProcedure:
 			matchmakingServiceDeclineMatchHandler.ServeHTTP(w, r)
+		case MatchmakingServiceGetMatchProcedure:
+			matchmakingServiceGetMatchHandler.ServeHTTP(w, r)
 		case MatchmakingServiceGetRatingProcedure:
 			matchmakingServiceGetRatingHandler.ServeHTTP(w, r)
 		case MatchmakingServiceListLeaderboardProcedure:
 			matchmakingServiceListLeaderboardHandler.ServeHTTP(w, r)
+		case MatchmakingServiceListSeasonsProcedure:
+			matchmakingServiceListSeasonsHandler.ServeHTTP(w, r)
+		case MatchmakingServiceGetQueueStatisticsProcedure:
+			matchmakingServiceGetQueueStatisticsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -334,10 +455,22 @@ func (UnimplementedMatchmakingServiceHandler) DeclineMatch(context.Context, *con
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingService.DeclineMatch is not implemented"))
 }
 
+func (UnimplementedMatchmakingServiceHandler) GetMatch(context.Context, *connect.Request[v1.GetMatchRequest]) (*connect.Response[v1.GetMatchResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingService.GetMatch is not implemented"))
+}
+
 func (UnimplementedMatchmakingServiceHandler) GetRating(context.Context, *connect.Request[v1.GetRatingRequest]) (*connect.Response[v1.GetRatingResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingService.GetRating is not implemented"))
 }
 
 func (UnimplementedMatchmakingServiceHandler) ListLeaderboard(context.Context, *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingService.ListLeaderboard is not implemented"))
+}
+
+func (UnimplementedMatchmakingServiceHandler) ListSeasons(context.Context, *connect.Request[v1.ListSeasonsRequest]) (*connect.Response[v1.ListSeasonsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingService.ListSeasons is not implemented"))
+}
+
+func (UnimplementedMatchmakingServiceHandler) GetQueueStatistics(context.Context, *connect.Request[v1.GetQueueStatisticsRequest]) (*connect.Response[v1.GetQueueStatisticsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics is not implemented"))
 }

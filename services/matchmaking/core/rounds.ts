@@ -1,0 +1,110 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { fillHole } from "./backfill.js";
+import { formMatches, type ProposedMatch } from "./matcher.js";
+import { matchFound } from "./matchmaking-events.js";
+import type { MatchPlayerRecord, MatchRecord } from "./matchmaking-records.js";
+import type { MatchmakingStore, MatchmakingTransaction } from "./matchmaking-store.js";
+import type { QueueConfig } from "./queue-config.js";
+import { failReadyCheck } from "./ready-check.js";
+import { seasonsToOpen, type Season, type SeasonSchedule } from "./season-clock.js";
+import { startingRating } from "./skill-rating.js";
+
+/** What one round did. */
+export interface RoundReport {
+  /** False when another replica's round held the lock: this one did nothing. */
+  readonly ran: boolean;
+  readonly season: Season | undefined;
+  readonly formed: readonly MatchRecord[];
+  readonly expired: number;
+  readonly backfilled: number;
+}
+
+export interface RoundSettings {
+  readonly queues: readonly QueueConfig[];
+  readonly schedule: SeasonSchedule;
+  readonly readyCheckMs: number;
+  readonly ticketLimit: number;
+}
+
+/**
+ * One matching round, in one transaction under the round lock (a PostgreSQL
+ * advisory lock held until commit, so one replica forms matches at a time and
+ * another replica's timer simply skips): open the season the clock is in,
+ * end ready checks past their deadline, fill holes leavers left, then form
+ * matches in every queue from its searching tickets.
+ */
+export function createRounds(store: MatchmakingStore, settings: RoundSettings, clock: () => Date): { run(): Promise<RoundReport> } {
+  const queueById = new Map(settings.queues.map((q) => [q.id, q]));
+  const currentSeason = async (tx: MatchmakingTransaction, now: Date) => {
+    const current = await tx.lockCurrentSeason();
+    const opened = seasonsToOpen(settings.schedule, current, now);
+    await tx.insertSeasons(opened);
+    return opened.at(-1) ?? current!;
+  };
+  const toRecord = async (tx: MatchmakingTransaction, queue: QueueConfig, proposed: ProposedMatch, season: Season, now: Date): Promise<MatchRecord> => {
+    const ratingSeason = queue.ranked ? season.number : 0;
+    const ids = proposed.teams.flatMap((t) => t.tickets.flatMap((k) => k.characterIds));
+    const kept = new Map((await tx.ratings(queue.id, ratingSeason, ids)).map((r) => [r.characterId, r.rating]));
+    const players: MatchPlayerRecord[] = proposed.teams.flatMap((team, teamIndex) =>
+      team.tickets.flatMap((ticket) =>
+        ticket.characterIds.map((characterId) => ({
+          characterId,
+          ticketId: ticket.ticketId,
+          teamIndex,
+          rating: kept.get(characterId) ?? startingRating(),
+          accepted: false,
+          backfill: false,
+          left: false,
+        })),
+      ),
+    );
+    const ratings = proposed.teams.flatMap((t) => t.tickets.map((k) => k.rating));
+    return {
+      matchId: randomUUID(),
+      queueId: queue.id,
+      region: proposed.region,
+      seasonNumber: season.number,
+      status: "ready_check",
+      createdAt: now,
+      readyCheckEndsAt: new Date(now.getTime() + settings.readyCheckMs),
+      window: proposed.window,
+      low: Math.min(...ratings),
+      high: Math.max(...ratings),
+      teamMeans: proposed.teams.map((t) => t.meanRating),
+      players,
+      serverId: undefined,
+      seed: randomBytes(8).readBigUInt64BE(),
+    };
+  };
+  return {
+    run: () =>
+      store.transaction(async (tx): Promise<RoundReport> => {
+        if (!(await tx.tryRoundLock())) return { ran: false, season: undefined, formed: [], expired: 0, backfilled: 0 };
+        const now = clock();
+        const season = await currentSeason(tx, now);
+        const expired = await tx.expiredReadyChecks(now, 1_000);
+        for (const matchId of expired) {
+          const match = (await tx.lockMatch(matchId))!;
+          await failReadyCheck(tx, match, match.players.filter((p) => !p.accepted).map((p) => p.characterId), "expired", now);
+        }
+        let backfilled = 0;
+        for (const hole of await tx.openHoles(100)) {
+          const match = await tx.match(hole.matchId);
+          const queue = match === undefined ? undefined : queueById.get(match.queueId);
+          if (queue !== undefined && (await fillHole(tx, queue, hole, settings.ticketLimit, now)) !== undefined) backfilled++;
+        }
+        const formed: MatchRecord[] = [];
+        for (const queue of settings.queues) {
+          const tickets = await tx.claimSearching(queue.id, settings.ticketLimit);
+          for (const proposed of formMatches(tickets, queue, now)) {
+            const match = await toRecord(tx, queue, proposed, season, now);
+            await tx.insertMatch(match);
+            for (const team of proposed.teams) await tx.updateTickets(team.tickets.map((t) => t.ticketId), { status: "match_found", matchId: match.matchId });
+            formed.push(match);
+          }
+        }
+        await tx.publish(formed.map(matchFound));
+        return { ran: true, season, formed, expired: expired.length, backfilled };
+      }),
+  };
+}

@@ -1,0 +1,4 @@
+import { runService } from "@chaos/mesh/server";
+import matchmaking from "./service.js";
+
+await runService(matchmaking);
