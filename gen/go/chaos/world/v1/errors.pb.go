@@ -26,36 +26,49 @@ type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// No such zone (NOT_FOUND).
+	// No such zone (NOT_FOUND). Metadata: "zone_id".
 	ErrorReason_ERROR_REASON_ZONE_NOT_FOUND ErrorReason = 1
-	// No such territory (NOT_FOUND).
+	// No such territory (NOT_FOUND). Metadata: "territory_id".
 	ErrorReason_ERROR_REASON_TERRITORY_NOT_FOUND ErrorReason = 2
-	// The character is not at the territory (FAILED_PRECONDITION). Metadata: "distance".
+	// The character does not stand in the territory (FAILED_PRECONDITION). Metadata: "territory_id".
 	ErrorReason_ERROR_REASON_NOT_AT_TERRITORY ErrorReason = 3
-	// The character's guild already controls it (FAILED_PRECONDITION).
+	// The character's guild already controls the territory (FAILED_PRECONDITION). Metadata: "guild_id".
 	ErrorReason_ERROR_REASON_ALREADY_CONTROLLED ErrorReason = 4
-	// A capture is already running there (FAILED_PRECONDITION).
+	// Another capture is running there (FAILED_PRECONDITION): its guilds'
+	// members present contend already. Metadata: "capture_id".
 	ErrorReason_ERROR_REASON_CAPTURE_IN_PROGRESS ErrorReason = 5
-	// The character is in no guild (FAILED_PRECONDITION).
-	ErrorReason_ERROR_REASON_NOT_IN_GUILD ErrorReason = 6
-	// The zone is closed (FAILED_PRECONDITION).
+	// The character is in no guild (PERMISSION_DENIED): only guild members capture.
+	ErrorReason_ERROR_REASON_NOT_A_GUILD_MEMBER ErrorReason = 6
+	// The zone is closed (FAILED_PRECONDITION). Metadata: "zone_id", "reason".
 	ErrorReason_ERROR_REASON_ZONE_CLOSED ErrorReason = 7
-	// The caller does not own the character (PERMISSION_DENIED).
+	// The caller does not own the character, or world does not know it (PERMISSION_DENIED).
 	ErrorReason_ERROR_REASON_NOT_CHARACTER_OWNER ErrorReason = 8
+	// Only admins may do this (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_NOT_AN_ADMIN ErrorReason = 9
+	// The capture id was used for another territory or character (ALREADY_EXISTS). Metadata: "capture_id".
+	ErrorReason_ERROR_REASON_CAPTURE_ID_REUSED ErrorReason = 10
+	// The player has the maximum of territory streams open (RESOURCE_EXHAUSTED, with RetryInfo). Metadata: "max_streams".
+	ErrorReason_ERROR_REASON_TOO_MANY_STREAMS ErrorReason = 11
+	// The tick has not come yet (INVALID_ARGUMENT): a tick may be run early by no one. Metadata: "current_tick".
+	ErrorReason_ERROR_REASON_TICK_IN_FUTURE ErrorReason = 12
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_ZONE_NOT_FOUND",
-		2: "ERROR_REASON_TERRITORY_NOT_FOUND",
-		3: "ERROR_REASON_NOT_AT_TERRITORY",
-		4: "ERROR_REASON_ALREADY_CONTROLLED",
-		5: "ERROR_REASON_CAPTURE_IN_PROGRESS",
-		6: "ERROR_REASON_NOT_IN_GUILD",
-		7: "ERROR_REASON_ZONE_CLOSED",
-		8: "ERROR_REASON_NOT_CHARACTER_OWNER",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_ZONE_NOT_FOUND",
+		2:  "ERROR_REASON_TERRITORY_NOT_FOUND",
+		3:  "ERROR_REASON_NOT_AT_TERRITORY",
+		4:  "ERROR_REASON_ALREADY_CONTROLLED",
+		5:  "ERROR_REASON_CAPTURE_IN_PROGRESS",
+		6:  "ERROR_REASON_NOT_A_GUILD_MEMBER",
+		7:  "ERROR_REASON_ZONE_CLOSED",
+		8:  "ERROR_REASON_NOT_CHARACTER_OWNER",
+		9:  "ERROR_REASON_NOT_AN_ADMIN",
+		10: "ERROR_REASON_CAPTURE_ID_REUSED",
+		11: "ERROR_REASON_TOO_MANY_STREAMS",
+		12: "ERROR_REASON_TICK_IN_FUTURE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":         0,
@@ -64,9 +77,13 @@ var (
 		"ERROR_REASON_NOT_AT_TERRITORY":    3,
 		"ERROR_REASON_ALREADY_CONTROLLED":  4,
 		"ERROR_REASON_CAPTURE_IN_PROGRESS": 5,
-		"ERROR_REASON_NOT_IN_GUILD":        6,
+		"ERROR_REASON_NOT_A_GUILD_MEMBER":  6,
 		"ERROR_REASON_ZONE_CLOSED":         7,
 		"ERROR_REASON_NOT_CHARACTER_OWNER": 8,
+		"ERROR_REASON_NOT_AN_ADMIN":        9,
+		"ERROR_REASON_CAPTURE_ID_REUSED":   10,
+		"ERROR_REASON_TOO_MANY_STREAMS":    11,
+		"ERROR_REASON_TICK_IN_FUTURE":      12,
 	}
 )
 
@@ -101,17 +118,22 @@ var File_chaos_world_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_world_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1bchaos/world/v1/errors.proto\x12\x0echaos.world.v1*\xc3\x02\n" +
+	"\x1bchaos/world/v1/errors.proto\x12\x0echaos.world.v1*\xd0\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_REASON_ZONE_NOT_FOUND\x10\x01\x12$\n" +
 	" ERROR_REASON_TERRITORY_NOT_FOUND\x10\x02\x12!\n" +
 	"\x1dERROR_REASON_NOT_AT_TERRITORY\x10\x03\x12#\n" +
 	"\x1fERROR_REASON_ALREADY_CONTROLLED\x10\x04\x12$\n" +
-	" ERROR_REASON_CAPTURE_IN_PROGRESS\x10\x05\x12\x1d\n" +
-	"\x19ERROR_REASON_NOT_IN_GUILD\x10\x06\x12\x1c\n" +
+	" ERROR_REASON_CAPTURE_IN_PROGRESS\x10\x05\x12#\n" +
+	"\x1fERROR_REASON_NOT_A_GUILD_MEMBER\x10\x06\x12\x1c\n" +
 	"\x18ERROR_REASON_ZONE_CLOSED\x10\a\x12$\n" +
-	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\bB\xa6\x01\n" +
+	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\b\x12\x1d\n" +
+	"\x19ERROR_REASON_NOT_AN_ADMIN\x10\t\x12\"\n" +
+	"\x1eERROR_REASON_CAPTURE_ID_REUSED\x10\n" +
+	"\x12!\n" +
+	"\x1dERROR_REASON_TOO_MANY_STREAMS\x10\v\x12\x1f\n" +
+	"\x1bERROR_REASON_TICK_IN_FUTURE\x10\fB\xa6\x01\n" +
 	"\x12com.chaos.world.v1B\vErrorsProtoP\x01Z)chaos.world/gen/go/chaos/world/v1;worldv1\xa2\x02\x03CWX\xaa\x02\x0eChaos.World.V1\xca\x02\x0eChaos\\World\\V1\xe2\x02\x1aChaos\\World\\V1\\GPBMetadata\xea\x02\x10Chaos::World::V1b\x06proto3"
 
 var (

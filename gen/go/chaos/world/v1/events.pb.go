@@ -22,11 +22,13 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ZoneOpened is emitted when a zone opens.
+// ZoneOpened is emitted when an admin opens a closed zone.
 type ZoneOpened struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ZoneId        string                 `protobuf:"bytes,1,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
-	OpenTime      *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=open_time,json=openTime,proto3" json:"open_time,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ZoneId   string                 `protobuf:"bytes,1,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
+	OpenTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=open_time,json=openTime,proto3" json:"open_time,omitempty"`
+	// The admin's account id (empty for the operator).
+	OpenedBy      string `protobuf:"bytes,3,opt,name=opened_by,json=openedBy,proto3" json:"opened_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -75,12 +77,22 @@ func (x *ZoneOpened) GetOpenTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// ZoneClosed is emitted when a zone closes (maintenance, events).
+func (x *ZoneOpened) GetOpenedBy() string {
+	if x != nil {
+		return x.OpenedBy
+	}
+	return ""
+}
+
+// ZoneClosed is emitted when an admin closes a zone (maintenance, events).
+// Contests running there end without a winner.
 type ZoneClosed struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ZoneId        string                 `protobuf:"bytes,1,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
-	CloseTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ZoneId    string                 `protobuf:"bytes,1,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
+	Reason    string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	CloseTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	// The admin's account id (empty for the operator).
+	ClosedBy      string `protobuf:"bytes,4,opt,name=closed_by,json=closedBy,proto3" json:"closed_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -136,16 +148,28 @@ func (x *ZoneClosed) GetCloseTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ZoneClosed) GetClosedBy() string {
+	if x != nil {
+		return x.ClosedBy
+	}
+	return ""
+}
+
 // TerritoryContested is emitted when a capture starts.
 type TerritoryContested struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	TerritoryId       string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
-	ZoneId            string                 `protobuf:"bytes,2,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
-	ContestingGuildId string                 `protobuf:"bytes,3,opt,name=contesting_guild_id,json=contestingGuildId,proto3" json:"contesting_guild_id,omitempty"`
-	DefendingGuildId  string                 `protobuf:"bytes,4,opt,name=defending_guild_id,json=defendingGuildId,proto3" json:"defending_guild_id,omitempty"`
-	ContestTime       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=contest_time,json=contestTime,proto3" json:"contest_time,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	TerritoryId string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
+	ZoneId      string                 `protobuf:"bytes,2,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
+	CaptureId   string                 `protobuf:"bytes,3,opt,name=capture_id,json=captureId,proto3" json:"capture_id,omitempty"`
+	// The guild whose member started the capture.
+	ContestingGuildId string `protobuf:"bytes,4,opt,name=contesting_guild_id,json=contestingGuildId,proto3" json:"contesting_guild_id,omitempty"`
+	// The guild holding the territory; empty when it was neutral.
+	DefendingGuildId string                 `protobuf:"bytes,5,opt,name=defending_guild_id,json=defendingGuildId,proto3" json:"defending_guild_id,omitempty"`
+	ContestTime      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=contest_time,json=contestTime,proto3" json:"contest_time,omitempty"`
+	// The character that started it.
+	CharacterId   string `protobuf:"bytes,7,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TerritoryContested) Reset() {
@@ -192,6 +216,13 @@ func (x *TerritoryContested) GetZoneId() string {
 	return ""
 }
 
+func (x *TerritoryContested) GetCaptureId() string {
+	if x != nil {
+		return x.CaptureId
+	}
+	return ""
+}
+
 func (x *TerritoryContested) GetContestingGuildId() string {
 	if x != nil {
 		return x.ContestingGuildId
@@ -213,16 +244,27 @@ func (x *TerritoryContested) GetContestTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// TerritoryCaptured is emitted when a guild takes control.
+func (x *TerritoryContested) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+// TerritoryCaptured is emitted when a guild takes control of a territory.
 type TerritoryCaptured struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	TerritoryId     string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
-	ZoneId          string                 `protobuf:"bytes,2,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
-	GuildId         string                 `protobuf:"bytes,3,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	PreviousGuildId string                 `protobuf:"bytes,4,opt,name=previous_guild_id,json=previousGuildId,proto3" json:"previous_guild_id,omitempty"`
-	CaptureTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=capture_time,json=captureTime,proto3" json:"capture_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	TerritoryId string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
+	ZoneId      string                 `protobuf:"bytes,2,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
+	CaptureId   string                 `protobuf:"bytes,3,opt,name=capture_id,json=captureId,proto3" json:"capture_id,omitempty"`
+	GuildId     string                 `protobuf:"bytes,4,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// The guild that held it before; empty when it was neutral.
+	PreviousGuildId string                 `protobuf:"bytes,5,opt,name=previous_guild_id,json=previousGuildId,proto3" json:"previous_guild_id,omitempty"`
+	CaptureTime     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=capture_time,json=captureTime,proto3" json:"capture_time,omitempty"`
+	// The tick that decided it.
+	Tick          int64 `protobuf:"varint,7,opt,name=tick,proto3" json:"tick,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TerritoryCaptured) Reset() {
@@ -269,6 +311,13 @@ func (x *TerritoryCaptured) GetZoneId() string {
 	return ""
 }
 
+func (x *TerritoryCaptured) GetCaptureId() string {
+	if x != nil {
+		return x.CaptureId
+	}
+	return ""
+}
+
 func (x *TerritoryCaptured) GetGuildId() string {
 	if x != nil {
 		return x.GuildId
@@ -290,14 +339,26 @@ func (x *TerritoryCaptured) GetCaptureTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// TerritoryLost is emitted for the guild that lost control.
+func (x *TerritoryCaptured) GetTick() int64 {
+	if x != nil {
+		return x.Tick
+	}
+	return 0
+}
+
+// TerritoryLost is emitted for the guild that lost control (next to the
+// TerritoryCaptured of the guild that took it).
 type TerritoryLost struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TerritoryId   string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
-	GuildId       string                 `protobuf:"bytes,2,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	LoseTime      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=lose_time,json=loseTime,proto3" json:"lose_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	TerritoryId string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
+	ZoneId      string                 `protobuf:"bytes,2,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
+	CaptureId   string                 `protobuf:"bytes,3,opt,name=capture_id,json=captureId,proto3" json:"capture_id,omitempty"`
+	GuildId     string                 `protobuf:"bytes,4,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// The guild that took it.
+	CapturedByGuildId string                 `protobuf:"bytes,5,opt,name=captured_by_guild_id,json=capturedByGuildId,proto3" json:"captured_by_guild_id,omitempty"`
+	LoseTime          *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=lose_time,json=loseTime,proto3" json:"lose_time,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *TerritoryLost) Reset() {
@@ -337,9 +398,30 @@ func (x *TerritoryLost) GetTerritoryId() string {
 	return ""
 }
 
+func (x *TerritoryLost) GetZoneId() string {
+	if x != nil {
+		return x.ZoneId
+	}
+	return ""
+}
+
+func (x *TerritoryLost) GetCaptureId() string {
+	if x != nil {
+		return x.CaptureId
+	}
+	return ""
+}
+
 func (x *TerritoryLost) GetGuildId() string {
 	if x != nil {
 		return x.GuildId
+	}
+	return ""
+}
+
+func (x *TerritoryLost) GetCapturedByGuildId() string {
+	if x != nil {
+		return x.CapturedByGuildId
 	}
 	return ""
 }
@@ -355,33 +437,45 @@ var File_chaos_world_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_world_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1bchaos/world/v1/events.proto\x12\x0echaos.world.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"^\n" +
+	"\x1bchaos/world/v1/events.proto\x12\x0echaos.world.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"{\n" +
 	"\n" +
 	"ZoneOpened\x12\x17\n" +
 	"\azone_id\x18\x01 \x01(\tR\x06zoneId\x127\n" +
-	"\topen_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\bopenTime\"x\n" +
+	"\topen_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\bopenTime\x12\x1b\n" +
+	"\topened_by\x18\x03 \x01(\tR\bopenedBy\"\x95\x01\n" +
 	"\n" +
 	"ZoneClosed\x12\x17\n" +
 	"\azone_id\x18\x01 \x01(\tR\x06zoneId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x129\n" +
 	"\n" +
-	"close_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\"\xed\x01\n" +
+	"close_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\x1b\n" +
+	"\tclosed_by\x18\x04 \x01(\tR\bclosedBy\"\xaf\x02\n" +
 	"\x12TerritoryContested\x12!\n" +
 	"\fterritory_id\x18\x01 \x01(\tR\vterritoryId\x12\x17\n" +
-	"\azone_id\x18\x02 \x01(\tR\x06zoneId\x12.\n" +
-	"\x13contesting_guild_id\x18\x03 \x01(\tR\x11contestingGuildId\x12,\n" +
-	"\x12defending_guild_id\x18\x04 \x01(\tR\x10defendingGuildId\x12=\n" +
-	"\fcontest_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vcontestTime\"\xd5\x01\n" +
+	"\azone_id\x18\x02 \x01(\tR\x06zoneId\x12\x1d\n" +
+	"\n" +
+	"capture_id\x18\x03 \x01(\tR\tcaptureId\x12.\n" +
+	"\x13contesting_guild_id\x18\x04 \x01(\tR\x11contestingGuildId\x12,\n" +
+	"\x12defending_guild_id\x18\x05 \x01(\tR\x10defendingGuildId\x12=\n" +
+	"\fcontest_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vcontestTime\x12!\n" +
+	"\fcharacter_id\x18\a \x01(\tR\vcharacterId\"\x88\x02\n" +
 	"\x11TerritoryCaptured\x12!\n" +
 	"\fterritory_id\x18\x01 \x01(\tR\vterritoryId\x12\x17\n" +
-	"\azone_id\x18\x02 \x01(\tR\x06zoneId\x12\x19\n" +
-	"\bguild_id\x18\x03 \x01(\tR\aguildId\x12*\n" +
-	"\x11previous_guild_id\x18\x04 \x01(\tR\x0fpreviousGuildId\x12=\n" +
-	"\fcapture_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vcaptureTime\"\x86\x01\n" +
+	"\azone_id\x18\x02 \x01(\tR\x06zoneId\x12\x1d\n" +
+	"\n" +
+	"capture_id\x18\x03 \x01(\tR\tcaptureId\x12\x19\n" +
+	"\bguild_id\x18\x04 \x01(\tR\aguildId\x12*\n" +
+	"\x11previous_guild_id\x18\x05 \x01(\tR\x0fpreviousGuildId\x12=\n" +
+	"\fcapture_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vcaptureTime\x12\x12\n" +
+	"\x04tick\x18\a \x01(\x03R\x04tick\"\xef\x01\n" +
 	"\rTerritoryLost\x12!\n" +
-	"\fterritory_id\x18\x01 \x01(\tR\vterritoryId\x12\x19\n" +
-	"\bguild_id\x18\x02 \x01(\tR\aguildId\x127\n" +
-	"\tlose_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bloseTimeB\xa6\x01\n" +
+	"\fterritory_id\x18\x01 \x01(\tR\vterritoryId\x12\x17\n" +
+	"\azone_id\x18\x02 \x01(\tR\x06zoneId\x12\x1d\n" +
+	"\n" +
+	"capture_id\x18\x03 \x01(\tR\tcaptureId\x12\x19\n" +
+	"\bguild_id\x18\x04 \x01(\tR\aguildId\x12/\n" +
+	"\x14captured_by_guild_id\x18\x05 \x01(\tR\x11capturedByGuildId\x127\n" +
+	"\tlose_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bloseTimeB\xa6\x01\n" +
 	"\x12com.chaos.world.v1B\vEventsProtoP\x01Z)chaos.world/gen/go/chaos/world/v1;worldv1\xa2\x02\x03CWX\xaa\x02\x0eChaos.World.V1\xca\x02\x0eChaos\\World\\V1\xe2\x02\x1aChaos\\World\\V1\\GPBMetadata\xea\x02\x10Chaos::World::V1b\x06proto3"
 
 var (

@@ -22,30 +22,29 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// RecordCaptureProgressRequest is one tick of progress.
-type RecordCaptureProgressRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TerritoryId   string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
-	ProgressDelta int32                  `protobuf:"varint,2,opt,name=progress_delta,json=progressDelta,proto3" json:"progress_delta,omitempty"`
-	TickId        string                 `protobuf:"bytes,3,opt,name=tick_id,json=tickId,proto3" json:"tick_id,omitempty"`
+// RunCaptureTickRequest names the tick.
+type RunCaptureTickRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ticks count tick intervals since the Unix epoch (floor(unix ms / interval)).
+	Tick          int64 `protobuf:"varint,1,opt,name=tick,proto3" json:"tick,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *RecordCaptureProgressRequest) Reset() {
-	*x = RecordCaptureProgressRequest{}
+func (x *RunCaptureTickRequest) Reset() {
+	*x = RunCaptureTickRequest{}
 	mi := &file_chaos_world_v1_world_internal_service_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *RecordCaptureProgressRequest) String() string {
+func (x *RunCaptureTickRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*RecordCaptureProgressRequest) ProtoMessage() {}
+func (*RunCaptureTickRequest) ProtoMessage() {}
 
-func (x *RecordCaptureProgressRequest) ProtoReflect() protoreflect.Message {
+func (x *RunCaptureTickRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_world_v1_world_internal_service_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -57,54 +56,43 @@ func (x *RecordCaptureProgressRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use RecordCaptureProgressRequest.ProtoReflect.Descriptor instead.
-func (*RecordCaptureProgressRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use RunCaptureTickRequest.ProtoReflect.Descriptor instead.
+func (*RunCaptureTickRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_world_v1_world_internal_service_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *RecordCaptureProgressRequest) GetTerritoryId() string {
+func (x *RunCaptureTickRequest) GetTick() int64 {
 	if x != nil {
-		return x.TerritoryId
-	}
-	return ""
-}
-
-func (x *RecordCaptureProgressRequest) GetProgressDelta() int32 {
-	if x != nil {
-		return x.ProgressDelta
+		return x.Tick
 	}
 	return 0
 }
 
-func (x *RecordCaptureProgressRequest) GetTickId() string {
-	if x != nil {
-		return x.TickId
-	}
-	return ""
+// RunCaptureTickResponse says what the tick did.
+type RunCaptureTickResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Captures the tick advanced (0 when each had it already).
+	CapturesAdvanced int32 `protobuf:"varint,1,opt,name=captures_advanced,json=capturesAdvanced,proto3" json:"captures_advanced,omitempty"`
+	// Captures it decided (a guild reached 100, or nobody was left).
+	CapturesDecided int32 `protobuf:"varint,2,opt,name=captures_decided,json=capturesDecided,proto3" json:"captures_decided,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
-// RecordCaptureProgressResponse is the territory afterwards.
-type RecordCaptureProgressResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Territory     *Territory             `protobuf:"bytes,1,opt,name=territory,proto3" json:"territory,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *RecordCaptureProgressResponse) Reset() {
-	*x = RecordCaptureProgressResponse{}
+func (x *RunCaptureTickResponse) Reset() {
+	*x = RunCaptureTickResponse{}
 	mi := &file_chaos_world_v1_world_internal_service_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *RecordCaptureProgressResponse) String() string {
+func (x *RunCaptureTickResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*RecordCaptureProgressResponse) ProtoMessage() {}
+func (*RunCaptureTickResponse) ProtoMessage() {}
 
-func (x *RecordCaptureProgressResponse) ProtoReflect() protoreflect.Message {
+func (x *RunCaptureTickResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_world_v1_world_internal_service_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -116,137 +104,37 @@ func (x *RecordCaptureProgressResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use RecordCaptureProgressResponse.ProtoReflect.Descriptor instead.
-func (*RecordCaptureProgressResponse) Descriptor() ([]byte, []int) {
+// Deprecated: Use RunCaptureTickResponse.ProtoReflect.Descriptor instead.
+func (*RunCaptureTickResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_world_v1_world_internal_service_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *RecordCaptureProgressResponse) GetTerritory() *Territory {
+func (x *RunCaptureTickResponse) GetCapturesAdvanced() int32 {
 	if x != nil {
-		return x.Territory
+		return x.CapturesAdvanced
 	}
-	return nil
+	return 0
 }
 
-// ResolveCaptureRequest names the territory.
-type ResolveCaptureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TerritoryId   string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ResolveCaptureRequest) Reset() {
-	*x = ResolveCaptureRequest{}
-	mi := &file_chaos_world_v1_world_internal_service_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ResolveCaptureRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ResolveCaptureRequest) ProtoMessage() {}
-
-func (x *ResolveCaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_world_v1_world_internal_service_proto_msgTypes[2]
+func (x *RunCaptureTickResponse) GetCapturesDecided() int32 {
 	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
+		return x.CapturesDecided
 	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ResolveCaptureRequest.ProtoReflect.Descriptor instead.
-func (*ResolveCaptureRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_world_v1_world_internal_service_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *ResolveCaptureRequest) GetTerritoryId() string {
-	if x != nil {
-		return x.TerritoryId
-	}
-	return ""
-}
-
-// ResolveCaptureResponse is the territory afterwards.
-type ResolveCaptureResponse struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	Territory *Territory             `protobuf:"bytes,1,opt,name=territory,proto3" json:"territory,omitempty"`
-	// True when control changed hands.
-	Captured      bool `protobuf:"varint,2,opt,name=captured,proto3" json:"captured,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ResolveCaptureResponse) Reset() {
-	*x = ResolveCaptureResponse{}
-	mi := &file_chaos_world_v1_world_internal_service_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ResolveCaptureResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ResolveCaptureResponse) ProtoMessage() {}
-
-func (x *ResolveCaptureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_world_v1_world_internal_service_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ResolveCaptureResponse.ProtoReflect.Descriptor instead.
-func (*ResolveCaptureResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_world_v1_world_internal_service_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *ResolveCaptureResponse) GetTerritory() *Territory {
-	if x != nil {
-		return x.Territory
-	}
-	return nil
-}
-
-func (x *ResolveCaptureResponse) GetCaptured() bool {
-	if x != nil {
-		return x.Captured
-	}
-	return false
+	return 0
 }
 
 var File_chaos_world_v1_world_internal_service_proto protoreflect.FileDescriptor
 
 const file_chaos_world_v1_world_internal_service_proto_rawDesc = "" +
 	"\n" +
-	"+chaos/world/v1/world_internal_service.proto\x12\x0echaos.world.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19chaos/world/v1/zone.proto\"\xab\x01\n" +
-	"\x1cRecordCaptureProgressRequest\x12+\n" +
-	"\fterritory_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vterritoryId\x129\n" +
-	"\x0eprogress_delta\x18\x02 \x01(\x05B\x12\xbaH\x0f\x1a\r\x18d(\x9c\xff\xff\xff\xff\xff\xff\xff\xff\x01R\rprogressDelta\x12#\n" +
-	"\atick_id\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x06tickId\"X\n" +
-	"\x1dRecordCaptureProgressResponse\x127\n" +
-	"\tterritory\x18\x01 \x01(\v2\x19.chaos.world.v1.TerritoryR\tterritory\"D\n" +
-	"\x15ResolveCaptureRequest\x12+\n" +
-	"\fterritory_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vterritoryId\"m\n" +
-	"\x16ResolveCaptureResponse\x127\n" +
-	"\tterritory\x18\x01 \x01(\v2\x19.chaos.world.v1.TerritoryR\tterritory\x12\x1a\n" +
-	"\bcaptured\x18\x02 \x01(\bR\bcaptured2\xed\x01\n" +
-	"\x14WorldInternalService\x12t\n" +
-	"\x15RecordCaptureProgress\x12,.chaos.world.v1.RecordCaptureProgressRequest\x1a-.chaos.world.v1.RecordCaptureProgressResponse\x12_\n" +
-	"\x0eResolveCapture\x12%.chaos.world.v1.ResolveCaptureRequest\x1a&.chaos.world.v1.ResolveCaptureResponseB\xb4\x01\n" +
+	"+chaos/world/v1/world_internal_service.proto\x12\x0echaos.world.v1\x1a\x1bbuf/validate/validate.proto\"4\n" +
+	"\x15RunCaptureTickRequest\x12\x1b\n" +
+	"\x04tick\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x04tick\"p\n" +
+	"\x16RunCaptureTickResponse\x12+\n" +
+	"\x11captures_advanced\x18\x01 \x01(\x05R\x10capturesAdvanced\x12)\n" +
+	"\x10captures_decided\x18\x02 \x01(\x05R\x0fcapturesDecided2w\n" +
+	"\x14WorldInternalService\x12_\n" +
+	"\x0eRunCaptureTick\x12%.chaos.world.v1.RunCaptureTickRequest\x1a&.chaos.world.v1.RunCaptureTickResponseB\xb4\x01\n" +
 	"\x12com.chaos.world.v1B\x19WorldInternalServiceProtoP\x01Z)chaos.world/gen/go/chaos/world/v1;worldv1\xa2\x02\x03CWX\xaa\x02\x0eChaos.World.V1\xca\x02\x0eChaos\\World\\V1\xe2\x02\x1aChaos\\World\\V1\\GPBMetadata\xea\x02\x10Chaos::World::V1b\x06proto3"
 
 var (
@@ -261,26 +149,19 @@ func file_chaos_world_v1_world_internal_service_proto_rawDescGZIP() []byte {
 	return file_chaos_world_v1_world_internal_service_proto_rawDescData
 }
 
-var file_chaos_world_v1_world_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_chaos_world_v1_world_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_chaos_world_v1_world_internal_service_proto_goTypes = []any{
-	(*RecordCaptureProgressRequest)(nil),  // 0: chaos.world.v1.RecordCaptureProgressRequest
-	(*RecordCaptureProgressResponse)(nil), // 1: chaos.world.v1.RecordCaptureProgressResponse
-	(*ResolveCaptureRequest)(nil),         // 2: chaos.world.v1.ResolveCaptureRequest
-	(*ResolveCaptureResponse)(nil),        // 3: chaos.world.v1.ResolveCaptureResponse
-	(*Territory)(nil),                     // 4: chaos.world.v1.Territory
+	(*RunCaptureTickRequest)(nil),  // 0: chaos.world.v1.RunCaptureTickRequest
+	(*RunCaptureTickResponse)(nil), // 1: chaos.world.v1.RunCaptureTickResponse
 }
 var file_chaos_world_v1_world_internal_service_proto_depIdxs = []int32{
-	4, // 0: chaos.world.v1.RecordCaptureProgressResponse.territory:type_name -> chaos.world.v1.Territory
-	4, // 1: chaos.world.v1.ResolveCaptureResponse.territory:type_name -> chaos.world.v1.Territory
-	0, // 2: chaos.world.v1.WorldInternalService.RecordCaptureProgress:input_type -> chaos.world.v1.RecordCaptureProgressRequest
-	2, // 3: chaos.world.v1.WorldInternalService.ResolveCapture:input_type -> chaos.world.v1.ResolveCaptureRequest
-	1, // 4: chaos.world.v1.WorldInternalService.RecordCaptureProgress:output_type -> chaos.world.v1.RecordCaptureProgressResponse
-	3, // 5: chaos.world.v1.WorldInternalService.ResolveCapture:output_type -> chaos.world.v1.ResolveCaptureResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0, // 0: chaos.world.v1.WorldInternalService.RunCaptureTick:input_type -> chaos.world.v1.RunCaptureTickRequest
+	1, // 1: chaos.world.v1.WorldInternalService.RunCaptureTick:output_type -> chaos.world.v1.RunCaptureTickResponse
+	1, // [1:2] is the sub-list for method output_type
+	0, // [0:1] is the sub-list for method input_type
+	0, // [0:0] is the sub-list for extension type_name
+	0, // [0:0] is the sub-list for extension extendee
+	0, // [0:0] is the sub-list for field type_name
 }
 
 func init() { file_chaos_world_v1_world_internal_service_proto_init() }
@@ -288,14 +169,13 @@ func file_chaos_world_v1_world_internal_service_proto_init() {
 	if File_chaos_world_v1_world_internal_service_proto != nil {
 		return
 	}
-	file_chaos_world_v1_zone_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_world_v1_world_internal_service_proto_rawDesc), len(file_chaos_world_v1_world_internal_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

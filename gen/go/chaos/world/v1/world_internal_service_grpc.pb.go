@@ -19,24 +19,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	WorldInternalService_RecordCaptureProgress_FullMethodName = "/chaos.world.v1.WorldInternalService/RecordCaptureProgress"
-	WorldInternalService_ResolveCapture_FullMethodName        = "/chaos.world.v1.WorldInternalService/ResolveCapture"
+	WorldInternalService_RunCaptureTick_FullMethodName = "/chaos.world.v1.WorldInternalService/RunCaptureTick"
 )
 
 // WorldInternalServiceClient is the client API for WorldInternalService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// WorldInternalService advances captures.
-// Internal: the world simulation tick.
+// WorldInternalService runs the capture clock by hand.
+// Internal: operators (grpcurl) and tests; the timer of every replica runs the same ticks.
 type WorldInternalServiceClient interface {
-	// RecordCaptureProgress adds capture progress for the contesting guild;
-	// idempotent by tick id.
-	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION.
-	RecordCaptureProgress(ctx context.Context, in *RecordCaptureProgressRequest, opts ...grpc.CallOption) (*RecordCaptureProgressResponse, error)
-	// ResolveCapture ends a capture: the contesting guild takes control or the attempt fails.
-	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
-	ResolveCapture(ctx context.Context, in *ResolveCaptureRequest, opts ...grpc.CallOption) (*ResolveCaptureResponse, error)
+	// RunCaptureTick applies tick `tick` to every running capture that has not
+	// had it yet, as the timer does when the tick comes: a tick applies once
+	// per capture, so running one again (after an incident, or one the timer
+	// ran already) changes nothing.
+	RunCaptureTick(ctx context.Context, in *RunCaptureTickRequest, opts ...grpc.CallOption) (*RunCaptureTickResponse, error)
 }
 
 type worldInternalServiceClient struct {
@@ -47,20 +44,10 @@ func NewWorldInternalServiceClient(cc grpc.ClientConnInterface) WorldInternalSer
 	return &worldInternalServiceClient{cc}
 }
 
-func (c *worldInternalServiceClient) RecordCaptureProgress(ctx context.Context, in *RecordCaptureProgressRequest, opts ...grpc.CallOption) (*RecordCaptureProgressResponse, error) {
+func (c *worldInternalServiceClient) RunCaptureTick(ctx context.Context, in *RunCaptureTickRequest, opts ...grpc.CallOption) (*RunCaptureTickResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RecordCaptureProgressResponse)
-	err := c.cc.Invoke(ctx, WorldInternalService_RecordCaptureProgress_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *worldInternalServiceClient) ResolveCapture(ctx context.Context, in *ResolveCaptureRequest, opts ...grpc.CallOption) (*ResolveCaptureResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ResolveCaptureResponse)
-	err := c.cc.Invoke(ctx, WorldInternalService_ResolveCapture_FullMethodName, in, out, cOpts...)
+	out := new(RunCaptureTickResponse)
+	err := c.cc.Invoke(ctx, WorldInternalService_RunCaptureTick_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -71,16 +58,14 @@ func (c *worldInternalServiceClient) ResolveCapture(ctx context.Context, in *Res
 // All implementations must embed UnimplementedWorldInternalServiceServer
 // for forward compatibility.
 //
-// WorldInternalService advances captures.
-// Internal: the world simulation tick.
+// WorldInternalService runs the capture clock by hand.
+// Internal: operators (grpcurl) and tests; the timer of every replica runs the same ticks.
 type WorldInternalServiceServer interface {
-	// RecordCaptureProgress adds capture progress for the contesting guild;
-	// idempotent by tick id.
-	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION.
-	RecordCaptureProgress(context.Context, *RecordCaptureProgressRequest) (*RecordCaptureProgressResponse, error)
-	// ResolveCapture ends a capture: the contesting guild takes control or the attempt fails.
-	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
-	ResolveCapture(context.Context, *ResolveCaptureRequest) (*ResolveCaptureResponse, error)
+	// RunCaptureTick applies tick `tick` to every running capture that has not
+	// had it yet, as the timer does when the tick comes: a tick applies once
+	// per capture, so running one again (after an incident, or one the timer
+	// ran already) changes nothing.
+	RunCaptureTick(context.Context, *RunCaptureTickRequest) (*RunCaptureTickResponse, error)
 	mustEmbedUnimplementedWorldInternalServiceServer()
 }
 
@@ -91,11 +76,8 @@ type WorldInternalServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedWorldInternalServiceServer struct{}
 
-func (UnimplementedWorldInternalServiceServer) RecordCaptureProgress(context.Context, *RecordCaptureProgressRequest) (*RecordCaptureProgressResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method RecordCaptureProgress not implemented")
-}
-func (UnimplementedWorldInternalServiceServer) ResolveCapture(context.Context, *ResolveCaptureRequest) (*ResolveCaptureResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ResolveCapture not implemented")
+func (UnimplementedWorldInternalServiceServer) RunCaptureTick(context.Context, *RunCaptureTickRequest) (*RunCaptureTickResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RunCaptureTick not implemented")
 }
 func (UnimplementedWorldInternalServiceServer) mustEmbedUnimplementedWorldInternalServiceServer() {}
 func (UnimplementedWorldInternalServiceServer) testEmbeddedByValue()                              {}
@@ -118,38 +100,20 @@ func RegisterWorldInternalServiceServer(s grpc.ServiceRegistrar, srv WorldIntern
 	s.RegisterService(&WorldInternalService_ServiceDesc, srv)
 }
 
-func _WorldInternalService_RecordCaptureProgress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(RecordCaptureProgressRequest)
+func _WorldInternalService_RunCaptureTick_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RunCaptureTickRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(WorldInternalServiceServer).RecordCaptureProgress(ctx, in)
+		return srv.(WorldInternalServiceServer).RunCaptureTick(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: WorldInternalService_RecordCaptureProgress_FullMethodName,
+		FullMethod: WorldInternalService_RunCaptureTick_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(WorldInternalServiceServer).RecordCaptureProgress(ctx, req.(*RecordCaptureProgressRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _WorldInternalService_ResolveCapture_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ResolveCaptureRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(WorldInternalServiceServer).ResolveCapture(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: WorldInternalService_ResolveCapture_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(WorldInternalServiceServer).ResolveCapture(ctx, req.(*ResolveCaptureRequest))
+		return srv.(WorldInternalServiceServer).RunCaptureTick(ctx, req.(*RunCaptureTickRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -162,12 +126,8 @@ var WorldInternalService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*WorldInternalServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
-			MethodName: "RecordCaptureProgress",
-			Handler:    _WorldInternalService_RecordCaptureProgress_Handler,
-		},
-		{
-			MethodName: "ResolveCapture",
-			Handler:    _WorldInternalService_ResolveCapture_Handler,
+			MethodName: "RunCaptureTick",
+			Handler:    _WorldInternalService_RunCaptureTick_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

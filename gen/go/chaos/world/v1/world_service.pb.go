@@ -22,6 +22,130 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// StreamItemKind is what a stream item is.
+type StreamItemKind int32
+
+const (
+	StreamItemKind_STREAM_ITEM_KIND_UNSPECIFIED StreamItemKind = 0
+	// A territory as it was when the stream opened.
+	StreamItemKind_STREAM_ITEM_KIND_SNAPSHOT StreamItemKind = 1
+	// Every territory was sent; changes follow as they happen (no territory).
+	StreamItemKind_STREAM_ITEM_KIND_LIVE StreamItemKind = 2
+	// A territory changed.
+	StreamItemKind_STREAM_ITEM_KIND_CHANGED StreamItemKind = 3
+)
+
+// Enum value maps for StreamItemKind.
+var (
+	StreamItemKind_name = map[int32]string{
+		0: "STREAM_ITEM_KIND_UNSPECIFIED",
+		1: "STREAM_ITEM_KIND_SNAPSHOT",
+		2: "STREAM_ITEM_KIND_LIVE",
+		3: "STREAM_ITEM_KIND_CHANGED",
+	}
+	StreamItemKind_value = map[string]int32{
+		"STREAM_ITEM_KIND_UNSPECIFIED": 0,
+		"STREAM_ITEM_KIND_SNAPSHOT":    1,
+		"STREAM_ITEM_KIND_LIVE":        2,
+		"STREAM_ITEM_KIND_CHANGED":     3,
+	}
+)
+
+func (x StreamItemKind) Enum() *StreamItemKind {
+	p := new(StreamItemKind)
+	*p = x
+	return p
+}
+
+func (x StreamItemKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StreamItemKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_world_v1_world_service_proto_enumTypes[0].Descriptor()
+}
+
+func (StreamItemKind) Type() protoreflect.EnumType {
+	return &file_chaos_world_v1_world_service_proto_enumTypes[0]
+}
+
+func (x StreamItemKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StreamItemKind.Descriptor instead.
+func (StreamItemKind) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{0}
+}
+
+// TerritoryChange is what changed a territory.
+type TerritoryChange int32
+
+const (
+	TerritoryChange_TERRITORY_CHANGE_UNSPECIFIED TerritoryChange = 0
+	// A capture started.
+	TerritoryChange_TERRITORY_CHANGE_CONTESTED TerritoryChange = 1
+	// A tick moved the contest's progress.
+	TerritoryChange_TERRITORY_CHANGE_PROGRESS TerritoryChange = 2
+	// A guild took control.
+	TerritoryChange_TERRITORY_CHANGE_CAPTURED TerritoryChange = 3
+	// The holding guild reached 100 first: control stays.
+	TerritoryChange_TERRITORY_CHANGE_DEFENDED TerritoryChange = 4
+	// The contest ended without a winner (nobody left, or the zone closed).
+	TerritoryChange_TERRITORY_CHANGE_ABANDONED TerritoryChange = 5
+	// The holding guild disbanded: the territory is neutral.
+	TerritoryChange_TERRITORY_CHANGE_RELEASED TerritoryChange = 6
+)
+
+// Enum value maps for TerritoryChange.
+var (
+	TerritoryChange_name = map[int32]string{
+		0: "TERRITORY_CHANGE_UNSPECIFIED",
+		1: "TERRITORY_CHANGE_CONTESTED",
+		2: "TERRITORY_CHANGE_PROGRESS",
+		3: "TERRITORY_CHANGE_CAPTURED",
+		4: "TERRITORY_CHANGE_DEFENDED",
+		5: "TERRITORY_CHANGE_ABANDONED",
+		6: "TERRITORY_CHANGE_RELEASED",
+	}
+	TerritoryChange_value = map[string]int32{
+		"TERRITORY_CHANGE_UNSPECIFIED": 0,
+		"TERRITORY_CHANGE_CONTESTED":   1,
+		"TERRITORY_CHANGE_PROGRESS":    2,
+		"TERRITORY_CHANGE_CAPTURED":    3,
+		"TERRITORY_CHANGE_DEFENDED":    4,
+		"TERRITORY_CHANGE_ABANDONED":   5,
+		"TERRITORY_CHANGE_RELEASED":    6,
+	}
+)
+
+func (x TerritoryChange) Enum() *TerritoryChange {
+	p := new(TerritoryChange)
+	*p = x
+	return p
+}
+
+func (x TerritoryChange) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TerritoryChange) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_world_v1_world_service_proto_enumTypes[1].Descriptor()
+}
+
+func (TerritoryChange) Type() protoreflect.EnumType {
+	return &file_chaos_world_v1_world_service_proto_enumTypes[1]
+}
+
+func (x TerritoryChange) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TerritoryChange.Descriptor instead.
+func (TerritoryChange) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{1}
+}
+
 // ListZonesRequest has no fields.
 type ListZonesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -239,7 +363,7 @@ func (x *ListTerritoriesRequest) GetZoneId() string {
 	return ""
 }
 
-// ListTerritoriesResponse holds the territories.
+// ListTerritoriesResponse holds the zone's territories, in catalogue order.
 type ListTerritoriesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Territories   []*Territory           `protobuf:"bytes,1,rep,name=territories,proto3" json:"territories,omitempty"`
@@ -374,11 +498,13 @@ func (x *GetTerritoryResponse) GetTerritory() *Territory {
 	return nil
 }
 
-// StartTerritoryCaptureRequest names the character and territory.
+// StartTerritoryCaptureRequest names the capture, the character and the territory.
 type StartTerritoryCaptureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CharacterId   string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	TerritoryId   string                 `protobuf:"bytes,2,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the client (a UUID), so a retry does not start a second capture.
+	CaptureId     string `protobuf:"bytes,1,opt,name=capture_id,json=captureId,proto3" json:"capture_id,omitempty"`
+	CharacterId   string `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	TerritoryId   string `protobuf:"bytes,3,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -411,6 +537,13 @@ func (x *StartTerritoryCaptureRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use StartTerritoryCaptureRequest.ProtoReflect.Descriptor instead.
 func (*StartTerritoryCaptureRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *StartTerritoryCaptureRequest) GetCaptureId() string {
+	if x != nil {
+		return x.CaptureId
+	}
+	return ""
 }
 
 func (x *StartTerritoryCaptureRequest) GetCharacterId() string {
@@ -472,6 +605,305 @@ func (x *StartTerritoryCaptureResponse) GetTerritory() *Territory {
 	return nil
 }
 
+// StreamTerritoriesRequest chooses the territories.
+type StreamTerritoriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only this zone's territories; empty for every zone.
+	ZoneId        string `protobuf:"bytes,1,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamTerritoriesRequest) Reset() {
+	*x = StreamTerritoriesRequest{}
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamTerritoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamTerritoriesRequest) ProtoMessage() {}
+
+func (x *StreamTerritoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamTerritoriesRequest.ProtoReflect.Descriptor instead.
+func (*StreamTerritoriesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *StreamTerritoriesRequest) GetZoneId() string {
+	if x != nil {
+		return x.ZoneId
+	}
+	return ""
+}
+
+// StreamTerritoriesResponse is one stream item.
+type StreamTerritoriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  StreamItemKind         `protobuf:"varint,1,opt,name=kind,proto3,enum=chaos.world.v1.StreamItemKind" json:"kind,omitempty"`
+	// The territory after the change (or as it is, for a snapshot).
+	Territory *Territory `protobuf:"bytes,2,opt,name=territory,proto3" json:"territory,omitempty"`
+	// The territory's last change (of a snapshot too; unspecified for a
+	// territory that never changed).
+	Change        TerritoryChange `protobuf:"varint,3,opt,name=change,proto3,enum=chaos.world.v1.TerritoryChange" json:"change,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamTerritoriesResponse) Reset() {
+	*x = StreamTerritoriesResponse{}
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamTerritoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamTerritoriesResponse) ProtoMessage() {}
+
+func (x *StreamTerritoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamTerritoriesResponse.ProtoReflect.Descriptor instead.
+func (*StreamTerritoriesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *StreamTerritoriesResponse) GetKind() StreamItemKind {
+	if x != nil {
+		return x.Kind
+	}
+	return StreamItemKind_STREAM_ITEM_KIND_UNSPECIFIED
+}
+
+func (x *StreamTerritoriesResponse) GetTerritory() *Territory {
+	if x != nil {
+		return x.Territory
+	}
+	return nil
+}
+
+func (x *StreamTerritoriesResponse) GetChange() TerritoryChange {
+	if x != nil {
+		return x.Change
+	}
+	return TerritoryChange_TERRITORY_CHANGE_UNSPECIFIED
+}
+
+// OpenZoneRequest names the zone.
+type OpenZoneRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ZoneId        string                 `protobuf:"bytes,1,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenZoneRequest) Reset() {
+	*x = OpenZoneRequest{}
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenZoneRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenZoneRequest) ProtoMessage() {}
+
+func (x *OpenZoneRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenZoneRequest.ProtoReflect.Descriptor instead.
+func (*OpenZoneRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *OpenZoneRequest) GetZoneId() string {
+	if x != nil {
+		return x.ZoneId
+	}
+	return ""
+}
+
+// OpenZoneResponse is the zone afterwards.
+type OpenZoneResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Zone          *Zone                  `protobuf:"bytes,1,opt,name=zone,proto3" json:"zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenZoneResponse) Reset() {
+	*x = OpenZoneResponse{}
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenZoneResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenZoneResponse) ProtoMessage() {}
+
+func (x *OpenZoneResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenZoneResponse.ProtoReflect.Descriptor instead.
+func (*OpenZoneResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *OpenZoneResponse) GetZone() *Zone {
+	if x != nil {
+		return x.Zone
+	}
+	return nil
+}
+
+// CloseZoneRequest names the zone and why.
+type CloseZoneRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	ZoneId string                 `protobuf:"bytes,1,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
+	// Shown to players (maintenance, an event).
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseZoneRequest) Reset() {
+	*x = CloseZoneRequest{}
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseZoneRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseZoneRequest) ProtoMessage() {}
+
+func (x *CloseZoneRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseZoneRequest.ProtoReflect.Descriptor instead.
+func (*CloseZoneRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CloseZoneRequest) GetZoneId() string {
+	if x != nil {
+		return x.ZoneId
+	}
+	return ""
+}
+
+func (x *CloseZoneRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// CloseZoneResponse is the zone afterwards.
+type CloseZoneResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Zone          *Zone                  `protobuf:"bytes,1,opt,name=zone,proto3" json:"zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseZoneResponse) Reset() {
+	*x = CloseZoneResponse{}
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseZoneResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseZoneResponse) ProtoMessage() {}
+
+func (x *CloseZoneResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_world_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseZoneResponse.ProtoReflect.Descriptor instead.
+func (*CloseZoneResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_world_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CloseZoneResponse) GetZone() *Zone {
+	if x != nil {
+		return x.Zone
+	}
+	return nil
+}
+
 var File_chaos_world_v1_world_service_proto protoreflect.FileDescriptor
 
 const file_chaos_world_v1_world_service_proto_rawDesc = "" +
@@ -479,30 +911,64 @@ const file_chaos_world_v1_world_service_proto_rawDesc = "" +
 	"\"chaos/world/v1/world_service.proto\x12\x0echaos.world.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19chaos/world/v1/zone.proto\"\x12\n" +
 	"\x10ListZonesRequest\"?\n" +
 	"\x11ListZonesResponse\x12*\n" +
-	"\x05zones\x18\x01 \x03(\v2\x14.chaos.world.v1.ZoneR\x05zones\"4\n" +
-	"\x0eGetZoneRequest\x12\"\n" +
-	"\azone_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06zoneId\";\n" +
+	"\x05zones\x18\x01 \x03(\v2\x14.chaos.world.v1.ZoneR\x05zones\"H\n" +
+	"\x0eGetZoneRequest\x126\n" +
+	"\azone_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,63}$R\x06zoneId\";\n" +
 	"\x0fGetZoneResponse\x12(\n" +
-	"\x04zone\x18\x01 \x01(\v2\x14.chaos.world.v1.ZoneR\x04zone\"<\n" +
-	"\x16ListTerritoriesRequest\x12\"\n" +
-	"\azone_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06zoneId\"V\n" +
+	"\x04zone\x18\x01 \x01(\v2\x14.chaos.world.v1.ZoneR\x04zone\"P\n" +
+	"\x16ListTerritoriesRequest\x126\n" +
+	"\azone_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,63}$R\x06zoneId\"V\n" +
 	"\x17ListTerritoriesResponse\x12;\n" +
-	"\vterritories\x18\x01 \x03(\v2\x19.chaos.world.v1.TerritoryR\vterritories\"B\n" +
-	"\x13GetTerritoryRequest\x12+\n" +
-	"\fterritory_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vterritoryId\"O\n" +
+	"\vterritories\x18\x01 \x03(\v2\x19.chaos.world.v1.TerritoryR\vterritories\"W\n" +
+	"\x13GetTerritoryRequest\x12@\n" +
+	"\fterritory_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,63}$R\vterritoryId\"O\n" +
 	"\x14GetTerritoryResponse\x127\n" +
-	"\tterritory\x18\x01 \x01(\v2\x19.chaos.world.v1.TerritoryR\tterritory\"x\n" +
-	"\x1cStartTerritoryCaptureRequest\x12+\n" +
-	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12+\n" +
-	"\fterritory_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vterritoryId\"X\n" +
+	"\tterritory\x18\x01 \x01(\v2\x19.chaos.world.v1.TerritoryR\tterritory\"\xb6\x01\n" +
+	"\x1cStartTerritoryCaptureRequest\x12'\n" +
+	"\n" +
+	"capture_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\tcaptureId\x12+\n" +
+	"\fcharacter_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12@\n" +
+	"\fterritory_id\x18\x03 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,63}$R\vterritoryId\"X\n" +
 	"\x1dStartTerritoryCaptureResponse\x127\n" +
-	"\tterritory\x18\x01 \x01(\v2\x19.chaos.world.v1.TerritoryR\tterritory2\xe1\x03\n" +
+	"\tterritory\x18\x01 \x01(\v2\x19.chaos.world.v1.TerritoryR\tterritory\"U\n" +
+	"\x18StreamTerritoriesRequest\x129\n" +
+	"\azone_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^([a-z][a-z0-9_]{0,63})?$R\x06zoneId\"\xc1\x01\n" +
+	"\x19StreamTerritoriesResponse\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.chaos.world.v1.StreamItemKindR\x04kind\x127\n" +
+	"\tterritory\x18\x02 \x01(\v2\x19.chaos.world.v1.TerritoryR\tterritory\x127\n" +
+	"\x06change\x18\x03 \x01(\x0e2\x1f.chaos.world.v1.TerritoryChangeR\x06change\"I\n" +
+	"\x0fOpenZoneRequest\x126\n" +
+	"\azone_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,63}$R\x06zoneId\"<\n" +
+	"\x10OpenZoneResponse\x12(\n" +
+	"\x04zone\x18\x01 \x01(\v2\x14.chaos.world.v1.ZoneR\x04zone\"n\n" +
+	"\x10CloseZoneRequest\x126\n" +
+	"\azone_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,63}$R\x06zoneId\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x06reason\"=\n" +
+	"\x11CloseZoneResponse\x12(\n" +
+	"\x04zone\x18\x01 \x01(\v2\x14.chaos.world.v1.ZoneR\x04zone*\x8a\x01\n" +
+	"\x0eStreamItemKind\x12 \n" +
+	"\x1cSTREAM_ITEM_KIND_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19STREAM_ITEM_KIND_SNAPSHOT\x10\x01\x12\x19\n" +
+	"\x15STREAM_ITEM_KIND_LIVE\x10\x02\x12\x1c\n" +
+	"\x18STREAM_ITEM_KIND_CHANGED\x10\x03*\xef\x01\n" +
+	"\x0fTerritoryChange\x12 \n" +
+	"\x1cTERRITORY_CHANGE_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aTERRITORY_CHANGE_CONTESTED\x10\x01\x12\x1d\n" +
+	"\x19TERRITORY_CHANGE_PROGRESS\x10\x02\x12\x1d\n" +
+	"\x19TERRITORY_CHANGE_CAPTURED\x10\x03\x12\x1d\n" +
+	"\x19TERRITORY_CHANGE_DEFENDED\x10\x04\x12\x1e\n" +
+	"\x1aTERRITORY_CHANGE_ABANDONED\x10\x05\x12\x1d\n" +
+	"\x19TERRITORY_CHANGE_RELEASED\x10\x062\xee\x05\n" +
 	"\fWorldService\x12P\n" +
 	"\tListZones\x12 .chaos.world.v1.ListZonesRequest\x1a!.chaos.world.v1.ListZonesResponse\x12J\n" +
 	"\aGetZone\x12\x1e.chaos.world.v1.GetZoneRequest\x1a\x1f.chaos.world.v1.GetZoneResponse\x12b\n" +
 	"\x0fListTerritories\x12&.chaos.world.v1.ListTerritoriesRequest\x1a'.chaos.world.v1.ListTerritoriesResponse\x12Y\n" +
 	"\fGetTerritory\x12#.chaos.world.v1.GetTerritoryRequest\x1a$.chaos.world.v1.GetTerritoryResponse\x12t\n" +
-	"\x15StartTerritoryCapture\x12,.chaos.world.v1.StartTerritoryCaptureRequest\x1a-.chaos.world.v1.StartTerritoryCaptureResponseB\xac\x01\n" +
+	"\x15StartTerritoryCapture\x12,.chaos.world.v1.StartTerritoryCaptureRequest\x1a-.chaos.world.v1.StartTerritoryCaptureResponse\x12j\n" +
+	"\x11StreamTerritories\x12(.chaos.world.v1.StreamTerritoriesRequest\x1a).chaos.world.v1.StreamTerritoriesResponse0\x01\x12M\n" +
+	"\bOpenZone\x12\x1f.chaos.world.v1.OpenZoneRequest\x1a .chaos.world.v1.OpenZoneResponse\x12P\n" +
+	"\tCloseZone\x12 .chaos.world.v1.CloseZoneRequest\x1a!.chaos.world.v1.CloseZoneResponseB\xac\x01\n" +
 	"\x12com.chaos.world.v1B\x11WorldServiceProtoP\x01Z)chaos.world/gen/go/chaos/world/v1;worldv1\xa2\x02\x03CWX\xaa\x02\x0eChaos.World.V1\xca\x02\x0eChaos\\World\\V1\xe2\x02\x1aChaos\\World\\V1\\GPBMetadata\xea\x02\x10Chaos::World::V1b\x06proto3"
 
 var (
@@ -517,42 +983,62 @@ func file_chaos_world_v1_world_service_proto_rawDescGZIP() []byte {
 	return file_chaos_world_v1_world_service_proto_rawDescData
 }
 
-var file_chaos_world_v1_world_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_chaos_world_v1_world_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_chaos_world_v1_world_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_chaos_world_v1_world_service_proto_goTypes = []any{
-	(*ListZonesRequest)(nil),              // 0: chaos.world.v1.ListZonesRequest
-	(*ListZonesResponse)(nil),             // 1: chaos.world.v1.ListZonesResponse
-	(*GetZoneRequest)(nil),                // 2: chaos.world.v1.GetZoneRequest
-	(*GetZoneResponse)(nil),               // 3: chaos.world.v1.GetZoneResponse
-	(*ListTerritoriesRequest)(nil),        // 4: chaos.world.v1.ListTerritoriesRequest
-	(*ListTerritoriesResponse)(nil),       // 5: chaos.world.v1.ListTerritoriesResponse
-	(*GetTerritoryRequest)(nil),           // 6: chaos.world.v1.GetTerritoryRequest
-	(*GetTerritoryResponse)(nil),          // 7: chaos.world.v1.GetTerritoryResponse
-	(*StartTerritoryCaptureRequest)(nil),  // 8: chaos.world.v1.StartTerritoryCaptureRequest
-	(*StartTerritoryCaptureResponse)(nil), // 9: chaos.world.v1.StartTerritoryCaptureResponse
-	(*Zone)(nil),                          // 10: chaos.world.v1.Zone
-	(*Territory)(nil),                     // 11: chaos.world.v1.Territory
+	(StreamItemKind)(0),                   // 0: chaos.world.v1.StreamItemKind
+	(TerritoryChange)(0),                  // 1: chaos.world.v1.TerritoryChange
+	(*ListZonesRequest)(nil),              // 2: chaos.world.v1.ListZonesRequest
+	(*ListZonesResponse)(nil),             // 3: chaos.world.v1.ListZonesResponse
+	(*GetZoneRequest)(nil),                // 4: chaos.world.v1.GetZoneRequest
+	(*GetZoneResponse)(nil),               // 5: chaos.world.v1.GetZoneResponse
+	(*ListTerritoriesRequest)(nil),        // 6: chaos.world.v1.ListTerritoriesRequest
+	(*ListTerritoriesResponse)(nil),       // 7: chaos.world.v1.ListTerritoriesResponse
+	(*GetTerritoryRequest)(nil),           // 8: chaos.world.v1.GetTerritoryRequest
+	(*GetTerritoryResponse)(nil),          // 9: chaos.world.v1.GetTerritoryResponse
+	(*StartTerritoryCaptureRequest)(nil),  // 10: chaos.world.v1.StartTerritoryCaptureRequest
+	(*StartTerritoryCaptureResponse)(nil), // 11: chaos.world.v1.StartTerritoryCaptureResponse
+	(*StreamTerritoriesRequest)(nil),      // 12: chaos.world.v1.StreamTerritoriesRequest
+	(*StreamTerritoriesResponse)(nil),     // 13: chaos.world.v1.StreamTerritoriesResponse
+	(*OpenZoneRequest)(nil),               // 14: chaos.world.v1.OpenZoneRequest
+	(*OpenZoneResponse)(nil),              // 15: chaos.world.v1.OpenZoneResponse
+	(*CloseZoneRequest)(nil),              // 16: chaos.world.v1.CloseZoneRequest
+	(*CloseZoneResponse)(nil),             // 17: chaos.world.v1.CloseZoneResponse
+	(*Zone)(nil),                          // 18: chaos.world.v1.Zone
+	(*Territory)(nil),                     // 19: chaos.world.v1.Territory
 }
 var file_chaos_world_v1_world_service_proto_depIdxs = []int32{
-	10, // 0: chaos.world.v1.ListZonesResponse.zones:type_name -> chaos.world.v1.Zone
-	10, // 1: chaos.world.v1.GetZoneResponse.zone:type_name -> chaos.world.v1.Zone
-	11, // 2: chaos.world.v1.ListTerritoriesResponse.territories:type_name -> chaos.world.v1.Territory
-	11, // 3: chaos.world.v1.GetTerritoryResponse.territory:type_name -> chaos.world.v1.Territory
-	11, // 4: chaos.world.v1.StartTerritoryCaptureResponse.territory:type_name -> chaos.world.v1.Territory
-	0,  // 5: chaos.world.v1.WorldService.ListZones:input_type -> chaos.world.v1.ListZonesRequest
-	2,  // 6: chaos.world.v1.WorldService.GetZone:input_type -> chaos.world.v1.GetZoneRequest
-	4,  // 7: chaos.world.v1.WorldService.ListTerritories:input_type -> chaos.world.v1.ListTerritoriesRequest
-	6,  // 8: chaos.world.v1.WorldService.GetTerritory:input_type -> chaos.world.v1.GetTerritoryRequest
-	8,  // 9: chaos.world.v1.WorldService.StartTerritoryCapture:input_type -> chaos.world.v1.StartTerritoryCaptureRequest
-	1,  // 10: chaos.world.v1.WorldService.ListZones:output_type -> chaos.world.v1.ListZonesResponse
-	3,  // 11: chaos.world.v1.WorldService.GetZone:output_type -> chaos.world.v1.GetZoneResponse
-	5,  // 12: chaos.world.v1.WorldService.ListTerritories:output_type -> chaos.world.v1.ListTerritoriesResponse
-	7,  // 13: chaos.world.v1.WorldService.GetTerritory:output_type -> chaos.world.v1.GetTerritoryResponse
-	9,  // 14: chaos.world.v1.WorldService.StartTerritoryCapture:output_type -> chaos.world.v1.StartTerritoryCaptureResponse
-	10, // [10:15] is the sub-list for method output_type
-	5,  // [5:10] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	18, // 0: chaos.world.v1.ListZonesResponse.zones:type_name -> chaos.world.v1.Zone
+	18, // 1: chaos.world.v1.GetZoneResponse.zone:type_name -> chaos.world.v1.Zone
+	19, // 2: chaos.world.v1.ListTerritoriesResponse.territories:type_name -> chaos.world.v1.Territory
+	19, // 3: chaos.world.v1.GetTerritoryResponse.territory:type_name -> chaos.world.v1.Territory
+	19, // 4: chaos.world.v1.StartTerritoryCaptureResponse.territory:type_name -> chaos.world.v1.Territory
+	0,  // 5: chaos.world.v1.StreamTerritoriesResponse.kind:type_name -> chaos.world.v1.StreamItemKind
+	19, // 6: chaos.world.v1.StreamTerritoriesResponse.territory:type_name -> chaos.world.v1.Territory
+	1,  // 7: chaos.world.v1.StreamTerritoriesResponse.change:type_name -> chaos.world.v1.TerritoryChange
+	18, // 8: chaos.world.v1.OpenZoneResponse.zone:type_name -> chaos.world.v1.Zone
+	18, // 9: chaos.world.v1.CloseZoneResponse.zone:type_name -> chaos.world.v1.Zone
+	2,  // 10: chaos.world.v1.WorldService.ListZones:input_type -> chaos.world.v1.ListZonesRequest
+	4,  // 11: chaos.world.v1.WorldService.GetZone:input_type -> chaos.world.v1.GetZoneRequest
+	6,  // 12: chaos.world.v1.WorldService.ListTerritories:input_type -> chaos.world.v1.ListTerritoriesRequest
+	8,  // 13: chaos.world.v1.WorldService.GetTerritory:input_type -> chaos.world.v1.GetTerritoryRequest
+	10, // 14: chaos.world.v1.WorldService.StartTerritoryCapture:input_type -> chaos.world.v1.StartTerritoryCaptureRequest
+	12, // 15: chaos.world.v1.WorldService.StreamTerritories:input_type -> chaos.world.v1.StreamTerritoriesRequest
+	14, // 16: chaos.world.v1.WorldService.OpenZone:input_type -> chaos.world.v1.OpenZoneRequest
+	16, // 17: chaos.world.v1.WorldService.CloseZone:input_type -> chaos.world.v1.CloseZoneRequest
+	3,  // 18: chaos.world.v1.WorldService.ListZones:output_type -> chaos.world.v1.ListZonesResponse
+	5,  // 19: chaos.world.v1.WorldService.GetZone:output_type -> chaos.world.v1.GetZoneResponse
+	7,  // 20: chaos.world.v1.WorldService.ListTerritories:output_type -> chaos.world.v1.ListTerritoriesResponse
+	9,  // 21: chaos.world.v1.WorldService.GetTerritory:output_type -> chaos.world.v1.GetTerritoryResponse
+	11, // 22: chaos.world.v1.WorldService.StartTerritoryCapture:output_type -> chaos.world.v1.StartTerritoryCaptureResponse
+	13, // 23: chaos.world.v1.WorldService.StreamTerritories:output_type -> chaos.world.v1.StreamTerritoriesResponse
+	15, // 24: chaos.world.v1.WorldService.OpenZone:output_type -> chaos.world.v1.OpenZoneResponse
+	17, // 25: chaos.world.v1.WorldService.CloseZone:output_type -> chaos.world.v1.CloseZoneResponse
+	18, // [18:26] is the sub-list for method output_type
+	10, // [10:18] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_chaos_world_v1_world_service_proto_init() }
@@ -566,13 +1052,14 @@ func file_chaos_world_v1_world_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_world_v1_world_service_proto_rawDesc), len(file_chaos_world_v1_world_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   10,
+			NumEnums:      2,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_chaos_world_v1_world_service_proto_goTypes,
 		DependencyIndexes: file_chaos_world_v1_world_service_proto_depIdxs,
+		EnumInfos:         file_chaos_world_v1_world_service_proto_enumTypes,
 		MessageInfos:      file_chaos_world_v1_world_service_proto_msgTypes,
 	}.Build()
 	File_chaos_world_v1_world_service_proto = out.File

@@ -24,31 +24,54 @@ const (
 	WorldService_ListTerritories_FullMethodName       = "/chaos.world.v1.WorldService/ListTerritories"
 	WorldService_GetTerritory_FullMethodName          = "/chaos.world.v1.WorldService/GetTerritory"
 	WorldService_StartTerritoryCapture_FullMethodName = "/chaos.world.v1.WorldService/StartTerritoryCapture"
+	WorldService_StreamTerritories_FullMethodName     = "/chaos.world.v1.WorldService/StreamTerritories"
+	WorldService_OpenZone_FullMethodName              = "/chaos.world.v1.WorldService/OpenZone"
+	WorldService_CloseZone_FullMethodName             = "/chaos.world.v1.WorldService/CloseZone"
 )
 
 // WorldServiceClient is the client API for WorldService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// WorldService shows zones and territories and starts captures.
+// WorldService shows zones and territories, starts captures, and streams
+// territory state; admins open and close zones.
 // Public: authenticated player.
 type WorldServiceClient interface {
-	// ListZones lists the zones.
+	// ListZones lists every zone, in catalogue order.
 	ListZones(ctx context.Context, in *ListZonesRequest, opts ...grpc.CallOption) (*ListZonesResponse, error)
 	// GetZone returns a zone.
 	// Errors: NOT_FOUND (ZONE_NOT_FOUND).
 	GetZone(ctx context.Context, in *GetZoneRequest, opts ...grpc.CallOption) (*GetZoneResponse, error)
-	// ListTerritories lists a zone's territories.
+	// ListTerritories lists a zone's territories with their control state.
 	// Errors: NOT_FOUND (ZONE_NOT_FOUND).
 	ListTerritories(ctx context.Context, in *ListTerritoriesRequest, opts ...grpc.CallOption) (*ListTerritoriesResponse, error)
-	// GetTerritory returns a territory with its control state.
+	// GetTerritory returns a territory with its control state, its contest and
+	// who stands in it.
 	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
 	GetTerritory(ctx context.Context, in *GetTerritoryRequest, opts ...grpc.CallOption) (*GetTerritoryResponse, error)
-	// StartTerritoryCapture starts capturing a territory for the character's guild.
+	// StartTerritoryCapture starts a contest of a territory for the guild of
+	// the caller's character, which must stand in it. From then on the
+	// server's ticks move every guild with members present towards 100; the
+	// first there takes control. Idempotent by capture id: a retry answers the
+	// territory as it is now.
 	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION (NOT_AT_TERRITORY,
-	// ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, NOT_IN_GUILD, ZONE_CLOSED),
-	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, ZONE_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER, NOT_A_GUILD_MEMBER), ALREADY_EXISTS (CAPTURE_ID_REUSED).
 	StartTerritoryCapture(ctx context.Context, in *StartTerritoryCaptureRequest, opts ...grpc.CallOption) (*StartTerritoryCaptureResponse, error)
+	// StreamTerritories sends the current state of the territories (of one zone,
+	// or all), a STREAM_ITEM_KIND_LIVE marker, then every change as it happens:
+	// contests starting, progress each tick, control changing hands. Changes
+	// may be coalesced (the client gets the latest state, by revision). It ends
+	// when the access token expires or the server drains; the client re-opens it.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
+	StreamTerritories(ctx context.Context, in *StreamTerritoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamTerritoriesResponse], error)
+	// OpenZone opens a closed zone (admin). Opening an open zone changes nothing.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+	OpenZone(ctx context.Context, in *OpenZoneRequest, opts ...grpc.CallOption) (*OpenZoneResponse, error)
+	// CloseZone closes a zone (admin): no capture starts there, and running
+	// contests end without a winner. Closing a closed zone changes nothing.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+	CloseZone(ctx context.Context, in *CloseZoneRequest, opts ...grpc.CallOption) (*CloseZoneResponse, error)
 }
 
 type worldServiceClient struct {
@@ -109,29 +132,88 @@ func (c *worldServiceClient) StartTerritoryCapture(ctx context.Context, in *Star
 	return out, nil
 }
 
+func (c *worldServiceClient) StreamTerritories(ctx context.Context, in *StreamTerritoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamTerritoriesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &WorldService_ServiceDesc.Streams[0], WorldService_StreamTerritories_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamTerritoriesRequest, StreamTerritoriesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type WorldService_StreamTerritoriesClient = grpc.ServerStreamingClient[StreamTerritoriesResponse]
+
+func (c *worldServiceClient) OpenZone(ctx context.Context, in *OpenZoneRequest, opts ...grpc.CallOption) (*OpenZoneResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OpenZoneResponse)
+	err := c.cc.Invoke(ctx, WorldService_OpenZone_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *worldServiceClient) CloseZone(ctx context.Context, in *CloseZoneRequest, opts ...grpc.CallOption) (*CloseZoneResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CloseZoneResponse)
+	err := c.cc.Invoke(ctx, WorldService_CloseZone_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // WorldServiceServer is the server API for WorldService service.
 // All implementations must embed UnimplementedWorldServiceServer
 // for forward compatibility.
 //
-// WorldService shows zones and territories and starts captures.
+// WorldService shows zones and territories, starts captures, and streams
+// territory state; admins open and close zones.
 // Public: authenticated player.
 type WorldServiceServer interface {
-	// ListZones lists the zones.
+	// ListZones lists every zone, in catalogue order.
 	ListZones(context.Context, *ListZonesRequest) (*ListZonesResponse, error)
 	// GetZone returns a zone.
 	// Errors: NOT_FOUND (ZONE_NOT_FOUND).
 	GetZone(context.Context, *GetZoneRequest) (*GetZoneResponse, error)
-	// ListTerritories lists a zone's territories.
+	// ListTerritories lists a zone's territories with their control state.
 	// Errors: NOT_FOUND (ZONE_NOT_FOUND).
 	ListTerritories(context.Context, *ListTerritoriesRequest) (*ListTerritoriesResponse, error)
-	// GetTerritory returns a territory with its control state.
+	// GetTerritory returns a territory with its control state, its contest and
+	// who stands in it.
 	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
 	GetTerritory(context.Context, *GetTerritoryRequest) (*GetTerritoryResponse, error)
-	// StartTerritoryCapture starts capturing a territory for the character's guild.
+	// StartTerritoryCapture starts a contest of a territory for the guild of
+	// the caller's character, which must stand in it. From then on the
+	// server's ticks move every guild with members present towards 100; the
+	// first there takes control. Idempotent by capture id: a retry answers the
+	// territory as it is now.
 	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION (NOT_AT_TERRITORY,
-	// ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, NOT_IN_GUILD, ZONE_CLOSED),
-	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, ZONE_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER, NOT_A_GUILD_MEMBER), ALREADY_EXISTS (CAPTURE_ID_REUSED).
 	StartTerritoryCapture(context.Context, *StartTerritoryCaptureRequest) (*StartTerritoryCaptureResponse, error)
+	// StreamTerritories sends the current state of the territories (of one zone,
+	// or all), a STREAM_ITEM_KIND_LIVE marker, then every change as it happens:
+	// contests starting, progress each tick, control changing hands. Changes
+	// may be coalesced (the client gets the latest state, by revision). It ends
+	// when the access token expires or the server drains; the client re-opens it.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
+	StreamTerritories(*StreamTerritoriesRequest, grpc.ServerStreamingServer[StreamTerritoriesResponse]) error
+	// OpenZone opens a closed zone (admin). Opening an open zone changes nothing.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+	OpenZone(context.Context, *OpenZoneRequest) (*OpenZoneResponse, error)
+	// CloseZone closes a zone (admin): no capture starts there, and running
+	// contests end without a winner. Closing a closed zone changes nothing.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+	CloseZone(context.Context, *CloseZoneRequest) (*CloseZoneResponse, error)
 	mustEmbedUnimplementedWorldServiceServer()
 }
 
@@ -156,6 +238,15 @@ func (UnimplementedWorldServiceServer) GetTerritory(context.Context, *GetTerrito
 }
 func (UnimplementedWorldServiceServer) StartTerritoryCapture(context.Context, *StartTerritoryCaptureRequest) (*StartTerritoryCaptureResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method StartTerritoryCapture not implemented")
+}
+func (UnimplementedWorldServiceServer) StreamTerritories(*StreamTerritoriesRequest, grpc.ServerStreamingServer[StreamTerritoriesResponse]) error {
+	return status.Error(codes.Unimplemented, "method StreamTerritories not implemented")
+}
+func (UnimplementedWorldServiceServer) OpenZone(context.Context, *OpenZoneRequest) (*OpenZoneResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method OpenZone not implemented")
+}
+func (UnimplementedWorldServiceServer) CloseZone(context.Context, *CloseZoneRequest) (*CloseZoneResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseZone not implemented")
 }
 func (UnimplementedWorldServiceServer) mustEmbedUnimplementedWorldServiceServer() {}
 func (UnimplementedWorldServiceServer) testEmbeddedByValue()                      {}
@@ -268,6 +359,53 @@ func _WorldService_StartTerritoryCapture_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _WorldService_StreamTerritories_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(StreamTerritoriesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(WorldServiceServer).StreamTerritories(m, &grpc.GenericServerStream[StreamTerritoriesRequest, StreamTerritoriesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type WorldService_StreamTerritoriesServer = grpc.ServerStreamingServer[StreamTerritoriesResponse]
+
+func _WorldService_OpenZone_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OpenZoneRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WorldServiceServer).OpenZone(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WorldService_OpenZone_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WorldServiceServer).OpenZone(ctx, req.(*OpenZoneRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _WorldService_CloseZone_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseZoneRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WorldServiceServer).CloseZone(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WorldService_CloseZone_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WorldServiceServer).CloseZone(ctx, req.(*CloseZoneRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // WorldService_ServiceDesc is the grpc.ServiceDesc for WorldService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -295,7 +433,21 @@ var WorldService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "StartTerritoryCapture",
 			Handler:    _WorldService_StartTerritoryCapture_Handler,
 		},
+		{
+			MethodName: "OpenZone",
+			Handler:    _WorldService_OpenZone_Handler,
+		},
+		{
+			MethodName: "CloseZone",
+			Handler:    _WorldService_CloseZone_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "StreamTerritories",
+			Handler:       _WorldService_StreamTerritories_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "chaos/world/v1/world_service.proto",
 }

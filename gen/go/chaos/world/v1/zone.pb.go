@@ -22,14 +22,17 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// TerritoryState is whether a territory is being fought over.
+// TerritoryState is whether a territory is held and whether it is fought over.
 type TerritoryState int32
 
 const (
 	TerritoryState_TERRITORY_STATE_UNSPECIFIED TerritoryState = 0
-	TerritoryState_TERRITORY_STATE_NEUTRAL     TerritoryState = 1
-	TerritoryState_TERRITORY_STATE_CONTROLLED  TerritoryState = 2
-	TerritoryState_TERRITORY_STATE_CONTESTED   TerritoryState = 3
+	// Held by no guild, no contest.
+	TerritoryState_TERRITORY_STATE_NEUTRAL TerritoryState = 1
+	// Held by a guild, no contest.
+	TerritoryState_TERRITORY_STATE_CONTROLLED TerritoryState = 2
+	// A contest runs (held or not).
+	TerritoryState_TERRITORY_STATE_CONTESTED TerritoryState = 3
 )
 
 // Enum value maps for TerritoryState.
@@ -75,7 +78,8 @@ func (TerritoryState) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_world_v1_zone_proto_rawDescGZIP(), []int{0}
 }
 
-// Bounds is an axis-aligned box in world units.
+// Bounds is an axis-aligned rectangle of a zone's ground plane, in world
+// units: min inclusive, max exclusive, so touching rectangles share no point.
 type Bounds struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MinX          float64                `protobuf:"fixed64,1,opt,name=min_x,json=minX,proto3" json:"min_x,omitempty"`
@@ -144,7 +148,7 @@ func (x *Bounds) GetMaxY() float64 {
 	return 0
 }
 
-// Zone is a region of the world.
+// Zone is a region of the world (the zone ids player and chat use: "ember_plains").
 type Zone struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ZoneId   string                 `protobuf:"bytes,1,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
@@ -153,10 +157,15 @@ type Zone struct {
 	MinLevel int32                  `protobuf:"varint,4,opt,name=min_level,json=minLevel,proto3" json:"min_level,omitempty"`
 	MaxLevel int32                  `protobuf:"varint,5,opt,name=max_level,json=maxLevel,proto3" json:"max_level,omitempty"`
 	// True when players may attack each other here.
-	Pvp           bool `protobuf:"varint,6,opt,name=pvp,proto3" json:"pvp,omitempty"`
-	Open          bool `protobuf:"varint,7,opt,name=open,proto3" json:"open,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Pvp bool `protobuf:"varint,6,opt,name=pvp,proto3" json:"pvp,omitempty"`
+	// False while an admin keeps the zone closed: no captures start there.
+	Open bool `protobuf:"varint,7,opt,name=open,proto3" json:"open,omitempty"`
+	// Why the zone is closed (what the admin wrote); empty while open.
+	CloseReason string `protobuf:"bytes,8,opt,name=close_reason,json=closeReason,proto3" json:"close_reason,omitempty"`
+	// How many territories the zone has.
+	TerritoryCount int32 `protobuf:"varint,9,opt,name=territory_count,json=territoryCount,proto3" json:"territory_count,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Zone) Reset() {
@@ -238,31 +247,235 @@ func (x *Zone) GetOpen() bool {
 	return false
 }
 
-// Territory is a capturable point within a zone.
+func (x *Zone) GetCloseReason() string {
+	if x != nil {
+		return x.CloseReason
+	}
+	return ""
+}
+
+func (x *Zone) GetTerritoryCount() int32 {
+	if x != nil {
+		return x.TerritoryCount
+	}
+	return 0
+}
+
+// GuildPresence is how many members of a guild stand in a territory.
+type GuildPresence struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	GuildId        string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	MembersPresent int32                  `protobuf:"varint,2,opt,name=members_present,json=membersPresent,proto3" json:"members_present,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GuildPresence) Reset() {
+	*x = GuildPresence{}
+	mi := &file_chaos_world_v1_zone_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GuildPresence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GuildPresence) ProtoMessage() {}
+
+func (x *GuildPresence) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_zone_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GuildPresence.ProtoReflect.Descriptor instead.
+func (*GuildPresence) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_zone_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GuildPresence) GetGuildId() string {
+	if x != nil {
+		return x.GuildId
+	}
+	return ""
+}
+
+func (x *GuildPresence) GetMembersPresent() int32 {
+	if x != nil {
+		return x.MembersPresent
+	}
+	return 0
+}
+
+// ContenderProgress is one guild's progress in a contest.
+type ContenderProgress struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	GuildId string                 `protobuf:"bytes,1,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// 0-100; the first guild to reach 100 takes the territory.
+	Progress      int32 `protobuf:"varint,2,opt,name=progress,proto3" json:"progress,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContenderProgress) Reset() {
+	*x = ContenderProgress{}
+	mi := &file_chaos_world_v1_zone_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContenderProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContenderProgress) ProtoMessage() {}
+
+func (x *ContenderProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_zone_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContenderProgress.ProtoReflect.Descriptor instead.
+func (*ContenderProgress) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_zone_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ContenderProgress) GetGuildId() string {
+	if x != nil {
+		return x.GuildId
+	}
+	return ""
+}
+
+func (x *ContenderProgress) GetProgress() int32 {
+	if x != nil {
+		return x.Progress
+	}
+	return 0
+}
+
+// Contest is a capture running on a territory.
+type Contest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The capture id its starter gave.
+	CaptureId string `protobuf:"bytes,1,opt,name=capture_id,json=captureId,proto3" json:"capture_id,omitempty"`
+	// The guild whose member started it.
+	StartedByGuildId string                 `protobuf:"bytes,2,opt,name=started_by_guild_id,json=startedByGuildId,proto3" json:"started_by_guild_id,omitempty"`
+	StartTime        *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// The number of the last tick applied (ticks count tick intervals since the Unix epoch).
+	LastTick int64 `protobuf:"varint,4,opt,name=last_tick,json=lastTick,proto3" json:"last_tick,omitempty"`
+	// Every guild with progress, highest first.
+	Contenders    []*ContenderProgress `protobuf:"bytes,5,rep,name=contenders,proto3" json:"contenders,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Contest) Reset() {
+	*x = Contest{}
+	mi := &file_chaos_world_v1_zone_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Contest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Contest) ProtoMessage() {}
+
+func (x *Contest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_world_v1_zone_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Contest.ProtoReflect.Descriptor instead.
+func (*Contest) Descriptor() ([]byte, []int) {
+	return file_chaos_world_v1_zone_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Contest) GetCaptureId() string {
+	if x != nil {
+		return x.CaptureId
+	}
+	return ""
+}
+
+func (x *Contest) GetStartedByGuildId() string {
+	if x != nil {
+		return x.StartedByGuildId
+	}
+	return ""
+}
+
+func (x *Contest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Contest) GetLastTick() int64 {
+	if x != nil {
+		return x.LastTick
+	}
+	return 0
+}
+
+func (x *Contest) GetContenders() []*ContenderProgress {
+	if x != nil {
+		return x.Contenders
+	}
+	return nil
+}
+
+// Territory is a capturable area within a zone.
 type Territory struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	TerritoryId string                 `protobuf:"bytes,1,opt,name=territory_id,json=territoryId,proto3" json:"territory_id,omitempty"`
 	ZoneId      string                 `protobuf:"bytes,2,opt,name=zone_id,json=zoneId,proto3" json:"zone_id,omitempty"`
 	Name        string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	X           float64                `protobuf:"fixed64,4,opt,name=x,proto3" json:"x,omitempty"`
-	Y           float64                `protobuf:"fixed64,5,opt,name=y,proto3" json:"y,omitempty"`
-	// Capture radius.
-	Radius float64        `protobuf:"fixed64,6,opt,name=radius,proto3" json:"radius,omitempty"`
-	State  TerritoryState `protobuf:"varint,7,opt,name=state,proto3,enum=chaos.world.v1.TerritoryState" json:"state,omitempty"`
-	// The controlling guild, when controlled.
-	GuildId string `protobuf:"bytes,8,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
-	// The guild capturing it, when contested.
-	ContestingGuildId string `protobuf:"bytes,9,opt,name=contesting_guild_id,json=contestingGuildId,proto3" json:"contesting_guild_id,omitempty"`
-	// 0-100 for the contesting guild.
-	CaptureProgress  int32                  `protobuf:"varint,10,opt,name=capture_progress,json=captureProgress,proto3" json:"capture_progress,omitempty"`
-	ControlSinceTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=control_since_time,json=controlSinceTime,proto3" json:"control_since_time,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The area inside the zone where a guild's members count as present.
+	Bounds *Bounds        `protobuf:"bytes,4,opt,name=bounds,proto3" json:"bounds,omitempty"`
+	State  TerritoryState `protobuf:"varint,5,opt,name=state,proto3,enum=chaos.world.v1.TerritoryState" json:"state,omitempty"`
+	// The controlling guild; empty when neutral.
+	GuildId string `protobuf:"bytes,6,opt,name=guild_id,json=guildId,proto3" json:"guild_id,omitempty"`
+	// Since when the controlling guild holds it.
+	ControlSinceTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=control_since_time,json=controlSinceTime,proto3" json:"control_since_time,omitempty"`
+	// The running contest, while contested.
+	Contest *Contest `protobuf:"bytes,8,opt,name=contest,proto3" json:"contest,omitempty"`
+	// Guilds with members standing in the territory now, most first.
+	Presence []*GuildPresence `protobuf:"bytes,9,rep,name=presence,proto3" json:"presence,omitempty"`
+	// Counts the territory's changes (a contest starting, each tick of it, its
+	// end): a stream client drops an update older than one it has.
+	Revision      int64 `protobuf:"varint,10,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Territory) Reset() {
 	*x = Territory{}
-	mi := &file_chaos_world_v1_zone_proto_msgTypes[2]
+	mi := &file_chaos_world_v1_zone_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -274,7 +487,7 @@ func (x *Territory) String() string {
 func (*Territory) ProtoMessage() {}
 
 func (x *Territory) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_world_v1_zone_proto_msgTypes[2]
+	mi := &file_chaos_world_v1_zone_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -287,7 +500,7 @@ func (x *Territory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Territory.ProtoReflect.Descriptor instead.
 func (*Territory) Descriptor() ([]byte, []int) {
-	return file_chaos_world_v1_zone_proto_rawDescGZIP(), []int{2}
+	return file_chaos_world_v1_zone_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Territory) GetTerritoryId() string {
@@ -311,25 +524,11 @@ func (x *Territory) GetName() string {
 	return ""
 }
 
-func (x *Territory) GetX() float64 {
+func (x *Territory) GetBounds() *Bounds {
 	if x != nil {
-		return x.X
+		return x.Bounds
 	}
-	return 0
-}
-
-func (x *Territory) GetY() float64 {
-	if x != nil {
-		return x.Y
-	}
-	return 0
-}
-
-func (x *Territory) GetRadius() float64 {
-	if x != nil {
-		return x.Radius
-	}
-	return 0
+	return nil
 }
 
 func (x *Territory) GetState() TerritoryState {
@@ -346,25 +545,32 @@ func (x *Territory) GetGuildId() string {
 	return ""
 }
 
-func (x *Territory) GetContestingGuildId() string {
-	if x != nil {
-		return x.ContestingGuildId
-	}
-	return ""
-}
-
-func (x *Territory) GetCaptureProgress() int32 {
-	if x != nil {
-		return x.CaptureProgress
-	}
-	return 0
-}
-
 func (x *Territory) GetControlSinceTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.ControlSinceTime
 	}
 	return nil
+}
+
+func (x *Territory) GetContest() *Contest {
+	if x != nil {
+		return x.Contest
+	}
+	return nil
+}
+
+func (x *Territory) GetPresence() []*GuildPresence {
+	if x != nil {
+		return x.Presence
+	}
+	return nil
+}
+
+func (x *Territory) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
 }
 
 var File_chaos_world_v1_zone_proto protoreflect.FileDescriptor
@@ -376,7 +582,7 @@ const file_chaos_world_v1_zone_proto_rawDesc = "" +
 	"\x05min_x\x18\x01 \x01(\x01R\x04minX\x12\x13\n" +
 	"\x05min_y\x18\x02 \x01(\x01R\x04minY\x12\x13\n" +
 	"\x05max_x\x18\x03 \x01(\x01R\x04maxX\x12\x13\n" +
-	"\x05max_y\x18\x04 \x01(\x01R\x04maxY\"\xc3\x01\n" +
+	"\x05max_y\x18\x04 \x01(\x01R\x04maxY\"\x8f\x02\n" +
 	"\x04Zone\x12\x17\n" +
 	"\azone_id\x18\x01 \x01(\tR\x06zoneId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12.\n" +
@@ -384,20 +590,37 @@ const file_chaos_world_v1_zone_proto_rawDesc = "" +
 	"\tmin_level\x18\x04 \x01(\x05R\bminLevel\x12\x1b\n" +
 	"\tmax_level\x18\x05 \x01(\x05R\bmaxLevel\x12\x10\n" +
 	"\x03pvp\x18\x06 \x01(\bR\x03pvp\x12\x12\n" +
-	"\x04open\x18\a \x01(\bR\x04open\"\x85\x03\n" +
+	"\x04open\x18\a \x01(\bR\x04open\x12!\n" +
+	"\fclose_reason\x18\b \x01(\tR\vcloseReason\x12'\n" +
+	"\x0fterritory_count\x18\t \x01(\x05R\x0eterritoryCount\"S\n" +
+	"\rGuildPresence\x12\x19\n" +
+	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12'\n" +
+	"\x0fmembers_present\x18\x02 \x01(\x05R\x0emembersPresent\"J\n" +
+	"\x11ContenderProgress\x12\x19\n" +
+	"\bguild_id\x18\x01 \x01(\tR\aguildId\x12\x1a\n" +
+	"\bprogress\x18\x02 \x01(\x05R\bprogress\"\xf2\x01\n" +
+	"\aContest\x12\x1d\n" +
+	"\n" +
+	"capture_id\x18\x01 \x01(\tR\tcaptureId\x12-\n" +
+	"\x13started_by_guild_id\x18\x02 \x01(\tR\x10startedByGuildId\x129\n" +
+	"\n" +
+	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12\x1b\n" +
+	"\tlast_tick\x18\x04 \x01(\x03R\blastTick\x12A\n" +
+	"\n" +
+	"contenders\x18\x05 \x03(\v2!.chaos.world.v1.ContenderProgressR\n" +
+	"contenders\"\xb0\x03\n" +
 	"\tTerritory\x12!\n" +
 	"\fterritory_id\x18\x01 \x01(\tR\vterritoryId\x12\x17\n" +
 	"\azone_id\x18\x02 \x01(\tR\x06zoneId\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12\f\n" +
-	"\x01x\x18\x04 \x01(\x01R\x01x\x12\f\n" +
-	"\x01y\x18\x05 \x01(\x01R\x01y\x12\x16\n" +
-	"\x06radius\x18\x06 \x01(\x01R\x06radius\x124\n" +
-	"\x05state\x18\a \x01(\x0e2\x1e.chaos.world.v1.TerritoryStateR\x05state\x12\x19\n" +
-	"\bguild_id\x18\b \x01(\tR\aguildId\x12.\n" +
-	"\x13contesting_guild_id\x18\t \x01(\tR\x11contestingGuildId\x12)\n" +
-	"\x10capture_progress\x18\n" +
-	" \x01(\x05R\x0fcaptureProgress\x12H\n" +
-	"\x12control_since_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x10controlSinceTime*\x8d\x01\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12.\n" +
+	"\x06bounds\x18\x04 \x01(\v2\x16.chaos.world.v1.BoundsR\x06bounds\x124\n" +
+	"\x05state\x18\x05 \x01(\x0e2\x1e.chaos.world.v1.TerritoryStateR\x05state\x12\x19\n" +
+	"\bguild_id\x18\x06 \x01(\tR\aguildId\x12H\n" +
+	"\x12control_since_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x10controlSinceTime\x121\n" +
+	"\acontest\x18\b \x01(\v2\x17.chaos.world.v1.ContestR\acontest\x129\n" +
+	"\bpresence\x18\t \x03(\v2\x1d.chaos.world.v1.GuildPresenceR\bpresence\x12\x1a\n" +
+	"\brevision\x18\n" +
+	" \x01(\x03R\brevision*\x8d\x01\n" +
 	"\x0eTerritoryState\x12\x1f\n" +
 	"\x1bTERRITORY_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17TERRITORY_STATE_NEUTRAL\x10\x01\x12\x1e\n" +
@@ -418,23 +641,31 @@ func file_chaos_world_v1_zone_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_world_v1_zone_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_chaos_world_v1_zone_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_chaos_world_v1_zone_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_chaos_world_v1_zone_proto_goTypes = []any{
 	(TerritoryState)(0),           // 0: chaos.world.v1.TerritoryState
 	(*Bounds)(nil),                // 1: chaos.world.v1.Bounds
 	(*Zone)(nil),                  // 2: chaos.world.v1.Zone
-	(*Territory)(nil),             // 3: chaos.world.v1.Territory
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*GuildPresence)(nil),         // 3: chaos.world.v1.GuildPresence
+	(*ContenderProgress)(nil),     // 4: chaos.world.v1.ContenderProgress
+	(*Contest)(nil),               // 5: chaos.world.v1.Contest
+	(*Territory)(nil),             // 6: chaos.world.v1.Territory
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_chaos_world_v1_zone_proto_depIdxs = []int32{
 	1, // 0: chaos.world.v1.Zone.bounds:type_name -> chaos.world.v1.Bounds
-	0, // 1: chaos.world.v1.Territory.state:type_name -> chaos.world.v1.TerritoryState
-	4, // 2: chaos.world.v1.Territory.control_since_time:type_name -> google.protobuf.Timestamp
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	7, // 1: chaos.world.v1.Contest.start_time:type_name -> google.protobuf.Timestamp
+	4, // 2: chaos.world.v1.Contest.contenders:type_name -> chaos.world.v1.ContenderProgress
+	1, // 3: chaos.world.v1.Territory.bounds:type_name -> chaos.world.v1.Bounds
+	0, // 4: chaos.world.v1.Territory.state:type_name -> chaos.world.v1.TerritoryState
+	7, // 5: chaos.world.v1.Territory.control_since_time:type_name -> google.protobuf.Timestamp
+	5, // 6: chaos.world.v1.Territory.contest:type_name -> chaos.world.v1.Contest
+	3, // 7: chaos.world.v1.Territory.presence:type_name -> chaos.world.v1.GuildPresence
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_chaos_world_v1_zone_proto_init() }
@@ -448,7 +679,7 @@ func file_chaos_world_v1_zone_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_world_v1_zone_proto_rawDesc), len(file_chaos_world_v1_zone_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/world/v1/errors.proto.
  */
 export const file_chaos_world_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("ChtjaGFvcy93b3JsZC92MS9lcnJvcnMucHJvdG8SDmNoYW9zLndvcmxkLnYxKsMCCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIfChtFUlJPUl9SRUFTT05fWk9ORV9OT1RfRk9VTkQQARIkCiBFUlJPUl9SRUFTT05fVEVSUklUT1JZX05PVF9GT1VORBACEiEKHUVSUk9SX1JFQVNPTl9OT1RfQVRfVEVSUklUT1JZEAMSIwofRVJST1JfUkVBU09OX0FMUkVBRFlfQ09OVFJPTExFRBAEEiQKIEVSUk9SX1JFQVNPTl9DQVBUVVJFX0lOX1BST0dSRVNTEAUSHQoZRVJST1JfUkVBU09OX05PVF9JTl9HVUlMRBAGEhwKGEVSUk9SX1JFQVNPTl9aT05FX0NMT1NFRBAHEiQKIEVSUk9SX1JFQVNPTl9OT1RfQ0hBUkFDVEVSX09XTkVSEAhCpgEKEmNvbS5jaGFvcy53b3JsZC52MUILRXJyb3JzUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3dvcmxkL3YxO3dvcmxkdjGiAgNDV1iqAg5DaGFvcy5Xb3JsZC5WMcoCDkNoYW9zXFdvcmxkXFYx4gIaQ2hhb3NcV29ybGRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6V29ybGQ6OlYxYgZwcm90bzM");
+  fileDesc("ChtjaGFvcy93b3JsZC92MS9lcnJvcnMucHJvdG8SDmNoYW9zLndvcmxkLnYxKtADCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIfChtFUlJPUl9SRUFTT05fWk9ORV9OT1RfRk9VTkQQARIkCiBFUlJPUl9SRUFTT05fVEVSUklUT1JZX05PVF9GT1VORBACEiEKHUVSUk9SX1JFQVNPTl9OT1RfQVRfVEVSUklUT1JZEAMSIwofRVJST1JfUkVBU09OX0FMUkVBRFlfQ09OVFJPTExFRBAEEiQKIEVSUk9SX1JFQVNPTl9DQVBUVVJFX0lOX1BST0dSRVNTEAUSIwofRVJST1JfUkVBU09OX05PVF9BX0dVSUxEX01FTUJFUhAGEhwKGEVSUk9SX1JFQVNPTl9aT05FX0NMT1NFRBAHEiQKIEVSUk9SX1JFQVNPTl9OT1RfQ0hBUkFDVEVSX09XTkVSEAgSHQoZRVJST1JfUkVBU09OX05PVF9BTl9BRE1JThAJEiIKHkVSUk9SX1JFQVNPTl9DQVBUVVJFX0lEX1JFVVNFRBAKEiEKHUVSUk9SX1JFQVNPTl9UT09fTUFOWV9TVFJFQU1TEAsSHwobRVJST1JfUkVBU09OX1RJQ0tfSU5fRlVUVVJFEAxCpgEKEmNvbS5jaGFvcy53b3JsZC52MUILRXJyb3JzUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3dvcmxkL3YxO3dvcmxkdjGiAgNDV1iqAg5DaGFvcy5Xb3JsZC5WMcoCDkNoYW9zXFdvcmxkXFYx4gIaQ2hhb3NcV29ybGRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6V29ybGQ6OlYxYgZwcm90bzM");
 
 /**
  * ErrorReason is the ErrorInfo reason of world errors (domain "world.chaos.world").
@@ -23,60 +23,89 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * No such zone (NOT_FOUND).
+   * No such zone (NOT_FOUND). Metadata: "zone_id".
    *
    * @generated from enum value: ERROR_REASON_ZONE_NOT_FOUND = 1;
    */
   ZONE_NOT_FOUND = 1,
 
   /**
-   * No such territory (NOT_FOUND).
+   * No such territory (NOT_FOUND). Metadata: "territory_id".
    *
    * @generated from enum value: ERROR_REASON_TERRITORY_NOT_FOUND = 2;
    */
   TERRITORY_NOT_FOUND = 2,
 
   /**
-   * The character is not at the territory (FAILED_PRECONDITION). Metadata: "distance".
+   * The character does not stand in the territory (FAILED_PRECONDITION). Metadata: "territory_id".
    *
    * @generated from enum value: ERROR_REASON_NOT_AT_TERRITORY = 3;
    */
   NOT_AT_TERRITORY = 3,
 
   /**
-   * The character's guild already controls it (FAILED_PRECONDITION).
+   * The character's guild already controls the territory (FAILED_PRECONDITION). Metadata: "guild_id".
    *
    * @generated from enum value: ERROR_REASON_ALREADY_CONTROLLED = 4;
    */
   ALREADY_CONTROLLED = 4,
 
   /**
-   * A capture is already running there (FAILED_PRECONDITION).
+   * Another capture is running there (FAILED_PRECONDITION): its guilds'
+   * members present contend already. Metadata: "capture_id".
    *
    * @generated from enum value: ERROR_REASON_CAPTURE_IN_PROGRESS = 5;
    */
   CAPTURE_IN_PROGRESS = 5,
 
   /**
-   * The character is in no guild (FAILED_PRECONDITION).
+   * The character is in no guild (PERMISSION_DENIED): only guild members capture.
    *
-   * @generated from enum value: ERROR_REASON_NOT_IN_GUILD = 6;
+   * @generated from enum value: ERROR_REASON_NOT_A_GUILD_MEMBER = 6;
    */
-  NOT_IN_GUILD = 6,
+  NOT_A_GUILD_MEMBER = 6,
 
   /**
-   * The zone is closed (FAILED_PRECONDITION).
+   * The zone is closed (FAILED_PRECONDITION). Metadata: "zone_id", "reason".
    *
    * @generated from enum value: ERROR_REASON_ZONE_CLOSED = 7;
    */
   ZONE_CLOSED = 7,
 
   /**
-   * The caller does not own the character (PERMISSION_DENIED).
+   * The caller does not own the character, or world does not know it (PERMISSION_DENIED).
    *
    * @generated from enum value: ERROR_REASON_NOT_CHARACTER_OWNER = 8;
    */
   NOT_CHARACTER_OWNER = 8,
+
+  /**
+   * Only admins may do this (PERMISSION_DENIED).
+   *
+   * @generated from enum value: ERROR_REASON_NOT_AN_ADMIN = 9;
+   */
+  NOT_AN_ADMIN = 9,
+
+  /**
+   * The capture id was used for another territory or character (ALREADY_EXISTS). Metadata: "capture_id".
+   *
+   * @generated from enum value: ERROR_REASON_CAPTURE_ID_REUSED = 10;
+   */
+  CAPTURE_ID_REUSED = 10,
+
+  /**
+   * The player has the maximum of territory streams open (RESOURCE_EXHAUSTED, with RetryInfo). Metadata: "max_streams".
+   *
+   * @generated from enum value: ERROR_REASON_TOO_MANY_STREAMS = 11;
+   */
+  TOO_MANY_STREAMS = 11,
+
+  /**
+   * The tick has not come yet (INVALID_ARGUMENT): a tick may be run early by no one. Metadata: "current_tick".
+   *
+   * @generated from enum value: ERROR_REASON_TICK_IN_FUTURE = 12;
+   */
+  TICK_IN_FUTURE = 12,
 }
 
 /**

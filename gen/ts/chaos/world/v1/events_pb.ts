@@ -12,10 +12,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/world/v1/events.proto.
  */
 export const file_chaos_world_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtjaGFvcy93b3JsZC92MS9ldmVudHMucHJvdG8SDmNoYW9zLndvcmxkLnYxIkwKClpvbmVPcGVuZWQSDwoHem9uZV9pZBgBIAEoCRItCglvcGVuX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIl0KClpvbmVDbG9zZWQSDwoHem9uZV9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkSLgoKY2xvc2VfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipgEKElRlcnJpdG9yeUNvbnRlc3RlZBIUCgx0ZXJyaXRvcnlfaWQYASABKAkSDwoHem9uZV9pZBgCIAEoCRIbChNjb250ZXN0aW5nX2d1aWxkX2lkGAMgASgJEhoKEmRlZmVuZGluZ19ndWlsZF9pZBgEIAEoCRIwCgxjb250ZXN0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpkBChFUZXJyaXRvcnlDYXB0dXJlZBIUCgx0ZXJyaXRvcnlfaWQYASABKAkSDwoHem9uZV9pZBgCIAEoCRIQCghndWlsZF9pZBgDIAEoCRIZChFwcmV2aW91c19ndWlsZF9pZBgEIAEoCRIwCgxjYXB0dXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImYKDVRlcnJpdG9yeUxvc3QSFAoMdGVycml0b3J5X2lkGAEgASgJEhAKCGd1aWxkX2lkGAIgASgJEi0KCWxvc2VfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCpgEKEmNvbS5jaGFvcy53b3JsZC52MUILRXZlbnRzUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3dvcmxkL3YxO3dvcmxkdjGiAgNDV1iqAg5DaGFvcy5Xb3JsZC5WMcoCDkNoYW9zXFdvcmxkXFYx4gIaQ2hhb3NcV29ybGRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6V29ybGQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChtjaGFvcy93b3JsZC92MS9ldmVudHMucHJvdG8SDmNoYW9zLndvcmxkLnYxIl8KClpvbmVPcGVuZWQSDwoHem9uZV9pZBgBIAEoCRItCglvcGVuX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCW9wZW5lZF9ieRgDIAEoCSJwCgpab25lQ2xvc2VkEg8KB3pvbmVfaWQYASABKAkSDgoGcmVhc29uGAIgASgJEi4KCmNsb3NlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNsb3NlZF9ieRgEIAEoCSLQAQoSVGVycml0b3J5Q29udGVzdGVkEhQKDHRlcnJpdG9yeV9pZBgBIAEoCRIPCgd6b25lX2lkGAIgASgJEhIKCmNhcHR1cmVfaWQYAyABKAkSGwoTY29udGVzdGluZ19ndWlsZF9pZBgEIAEoCRIaChJkZWZlbmRpbmdfZ3VpbGRfaWQYBSABKAkSMAoMY29udGVzdF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxjaGFyYWN0ZXJfaWQYByABKAkiuwEKEVRlcnJpdG9yeUNhcHR1cmVkEhQKDHRlcnJpdG9yeV9pZBgBIAEoCRIPCgd6b25lX2lkGAIgASgJEhIKCmNhcHR1cmVfaWQYAyABKAkSEAoIZ3VpbGRfaWQYBCABKAkSGQoRcHJldmlvdXNfZ3VpbGRfaWQYBSABKAkSMAoMY2FwdHVyZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgR0aWNrGAcgASgDIqkBCg1UZXJyaXRvcnlMb3N0EhQKDHRlcnJpdG9yeV9pZBgBIAEoCRIPCgd6b25lX2lkGAIgASgJEhIKCmNhcHR1cmVfaWQYAyABKAkSEAoIZ3VpbGRfaWQYBCABKAkSHAoUY2FwdHVyZWRfYnlfZ3VpbGRfaWQYBSABKAkSLQoJbG9zZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEKmAQoSY29tLmNoYW9zLndvcmxkLnYxQgtFdmVudHNQcm90b1ABWiljaGFvcy53b3JsZC9nZW4vZ28vY2hhb3Mvd29ybGQvdjE7d29ybGR2MaICA0NXWKoCDkNoYW9zLldvcmxkLlYxygIOQ2hhb3NcV29ybGRcVjHiAhpDaGFvc1xXb3JsZFxWMVxHUEJNZXRhZGF0YeoCEENoYW9zOjpXb3JsZDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
- * ZoneOpened is emitted when a zone opens.
+ * ZoneOpened is emitted when an admin opens a closed zone.
  *
  * @generated from message chaos.world.v1.ZoneOpened
  */
@@ -29,6 +29,13 @@ export type ZoneOpened = Message<"chaos.world.v1.ZoneOpened"> & {
    * @generated from field: google.protobuf.Timestamp open_time = 2;
    */
   openTime?: Timestamp | undefined;
+
+  /**
+   * The admin's account id (empty for the operator).
+   *
+   * @generated from field: string opened_by = 3;
+   */
+  openedBy: string;
 };
 
 /**
@@ -39,7 +46,8 @@ export const ZoneOpenedSchema: GenMessage<ZoneOpened> = /*@__PURE__*/
   messageDesc(file_chaos_world_v1_events, 0);
 
 /**
- * ZoneClosed is emitted when a zone closes (maintenance, events).
+ * ZoneClosed is emitted when an admin closes a zone (maintenance, events).
+ * Contests running there end without a winner.
  *
  * @generated from message chaos.world.v1.ZoneClosed
  */
@@ -58,6 +66,13 @@ export type ZoneClosed = Message<"chaos.world.v1.ZoneClosed"> & {
    * @generated from field: google.protobuf.Timestamp close_time = 3;
    */
   closeTime?: Timestamp | undefined;
+
+  /**
+   * The admin's account id (empty for the operator).
+   *
+   * @generated from field: string closed_by = 4;
+   */
+  closedBy: string;
 };
 
 /**
@@ -84,19 +99,35 @@ export type TerritoryContested = Message<"chaos.world.v1.TerritoryContested"> & 
   zoneId: string;
 
   /**
-   * @generated from field: string contesting_guild_id = 3;
+   * @generated from field: string capture_id = 3;
+   */
+  captureId: string;
+
+  /**
+   * The guild whose member started the capture.
+   *
+   * @generated from field: string contesting_guild_id = 4;
    */
   contestingGuildId: string;
 
   /**
-   * @generated from field: string defending_guild_id = 4;
+   * The guild holding the territory; empty when it was neutral.
+   *
+   * @generated from field: string defending_guild_id = 5;
    */
   defendingGuildId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp contest_time = 5;
+   * @generated from field: google.protobuf.Timestamp contest_time = 6;
    */
   contestTime?: Timestamp | undefined;
+
+  /**
+   * The character that started it.
+   *
+   * @generated from field: string character_id = 7;
+   */
+  characterId: string;
 };
 
 /**
@@ -107,7 +138,7 @@ export const TerritoryContestedSchema: GenMessage<TerritoryContested> = /*@__PUR
   messageDesc(file_chaos_world_v1_events, 2);
 
 /**
- * TerritoryCaptured is emitted when a guild takes control.
+ * TerritoryCaptured is emitted when a guild takes control of a territory.
  *
  * @generated from message chaos.world.v1.TerritoryCaptured
  */
@@ -123,19 +154,33 @@ export type TerritoryCaptured = Message<"chaos.world.v1.TerritoryCaptured"> & {
   zoneId: string;
 
   /**
-   * @generated from field: string guild_id = 3;
+   * @generated from field: string capture_id = 3;
+   */
+  captureId: string;
+
+  /**
+   * @generated from field: string guild_id = 4;
    */
   guildId: string;
 
   /**
-   * @generated from field: string previous_guild_id = 4;
+   * The guild that held it before; empty when it was neutral.
+   *
+   * @generated from field: string previous_guild_id = 5;
    */
   previousGuildId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp capture_time = 5;
+   * @generated from field: google.protobuf.Timestamp capture_time = 6;
    */
   captureTime?: Timestamp | undefined;
+
+  /**
+   * The tick that decided it.
+   *
+   * @generated from field: int64 tick = 7;
+   */
+  tick: bigint;
 };
 
 /**
@@ -146,7 +191,8 @@ export const TerritoryCapturedSchema: GenMessage<TerritoryCaptured> = /*@__PURE_
   messageDesc(file_chaos_world_v1_events, 3);
 
 /**
- * TerritoryLost is emitted for the guild that lost control.
+ * TerritoryLost is emitted for the guild that lost control (next to the
+ * TerritoryCaptured of the guild that took it).
  *
  * @generated from message chaos.world.v1.TerritoryLost
  */
@@ -157,12 +203,29 @@ export type TerritoryLost = Message<"chaos.world.v1.TerritoryLost"> & {
   territoryId: string;
 
   /**
-   * @generated from field: string guild_id = 2;
+   * @generated from field: string zone_id = 2;
+   */
+  zoneId: string;
+
+  /**
+   * @generated from field: string capture_id = 3;
+   */
+  captureId: string;
+
+  /**
+   * @generated from field: string guild_id = 4;
    */
   guildId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp lose_time = 3;
+   * The guild that took it.
+   *
+   * @generated from field: string captured_by_guild_id = 5;
+   */
+  capturedByGuildId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp lose_time = 6;
    */
   loseTime?: Timestamp | undefined;
 };

@@ -5,138 +5,82 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Territory } from "./zone_pb.js";
-import { file_chaos_world_v1_zone } from "./zone_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/world/v1/world_internal_service.proto.
  */
 export const file_chaos_world_v1_world_internal_service: GenFile = /*@__PURE__*/
-  fileDesc("CitjaGFvcy93b3JsZC92MS93b3JsZF9pbnRlcm5hbF9zZXJ2aWNlLnByb3RvEg5jaGFvcy53b3JsZC52MSKHAQocUmVjb3JkQ2FwdHVyZVByb2dyZXNzUmVxdWVzdBIeCgx0ZXJyaXRvcnlfaWQYASABKAlCCLpIBXIDsAEBEioKDnByb2dyZXNzX2RlbHRhGAIgASgFQhK6SA8aDRhkKJz//////////wESGwoHdGlja19pZBgDIAEoCUIKukgHcgUQARiAASJNCh1SZWNvcmRDYXB0dXJlUHJvZ3Jlc3NSZXNwb25zZRIsCgl0ZXJyaXRvcnkYASABKAsyGS5jaGFvcy53b3JsZC52MS5UZXJyaXRvcnkiNwoVUmVzb2x2ZUNhcHR1cmVSZXF1ZXN0Eh4KDHRlcnJpdG9yeV9pZBgBIAEoCUIIukgFcgOwAQEiWAoWUmVzb2x2ZUNhcHR1cmVSZXNwb25zZRIsCgl0ZXJyaXRvcnkYASABKAsyGS5jaGFvcy53b3JsZC52MS5UZXJyaXRvcnkSEAoIY2FwdHVyZWQYAiABKAgy7QEKFFdvcmxkSW50ZXJuYWxTZXJ2aWNlEnQKFVJlY29yZENhcHR1cmVQcm9ncmVzcxIsLmNoYW9zLndvcmxkLnYxLlJlY29yZENhcHR1cmVQcm9ncmVzc1JlcXVlc3QaLS5jaGFvcy53b3JsZC52MS5SZWNvcmRDYXB0dXJlUHJvZ3Jlc3NSZXNwb25zZRJfCg5SZXNvbHZlQ2FwdHVyZRIlLmNoYW9zLndvcmxkLnYxLlJlc29sdmVDYXB0dXJlUmVxdWVzdBomLmNoYW9zLndvcmxkLnYxLlJlc29sdmVDYXB0dXJlUmVzcG9uc2VCtAEKEmNvbS5jaGFvcy53b3JsZC52MUIZV29ybGRJbnRlcm5hbFNlcnZpY2VQcm90b1ABWiljaGFvcy53b3JsZC9nZW4vZ28vY2hhb3Mvd29ybGQvdjE7d29ybGR2MaICA0NXWKoCDkNoYW9zLldvcmxkLlYxygIOQ2hhb3NcV29ybGRcVjHiAhpDaGFvc1xXb3JsZFxWMVxHUEJNZXRhZGF0YeoCEENoYW9zOjpXb3JsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_world_v1_zone]);
+  fileDesc("CitjaGFvcy93b3JsZC92MS93b3JsZF9pbnRlcm5hbF9zZXJ2aWNlLnByb3RvEg5jaGFvcy53b3JsZC52MSIuChVSdW5DYXB0dXJlVGlja1JlcXVlc3QSFQoEdGljaxgBIAEoA0IHukgEIgIgACJNChZSdW5DYXB0dXJlVGlja1Jlc3BvbnNlEhkKEWNhcHR1cmVzX2FkdmFuY2VkGAEgASgFEhgKEGNhcHR1cmVzX2RlY2lkZWQYAiABKAUydwoUV29ybGRJbnRlcm5hbFNlcnZpY2USXwoOUnVuQ2FwdHVyZVRpY2sSJS5jaGFvcy53b3JsZC52MS5SdW5DYXB0dXJlVGlja1JlcXVlc3QaJi5jaGFvcy53b3JsZC52MS5SdW5DYXB0dXJlVGlja1Jlc3BvbnNlQrQBChJjb20uY2hhb3Mud29ybGQudjFCGVdvcmxkSW50ZXJuYWxTZXJ2aWNlUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3dvcmxkL3YxO3dvcmxkdjGiAgNDV1iqAg5DaGFvcy5Xb3JsZC5WMcoCDkNoYW9zXFdvcmxkXFYx4gIaQ2hhb3NcV29ybGRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6V29ybGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate]);
 
 /**
- * RecordCaptureProgressRequest is one tick of progress.
+ * RunCaptureTickRequest names the tick.
  *
- * @generated from message chaos.world.v1.RecordCaptureProgressRequest
+ * @generated from message chaos.world.v1.RunCaptureTickRequest
  */
-export type RecordCaptureProgressRequest = Message<"chaos.world.v1.RecordCaptureProgressRequest"> & {
+export type RunCaptureTickRequest = Message<"chaos.world.v1.RunCaptureTickRequest"> & {
   /**
-   * @generated from field: string territory_id = 1;
+   * Ticks count tick intervals since the Unix epoch (floor(unix ms / interval)).
+   *
+   * @generated from field: int64 tick = 1;
    */
-  territoryId: string;
-
-  /**
-   * @generated from field: int32 progress_delta = 2;
-   */
-  progressDelta: number;
-
-  /**
-   * @generated from field: string tick_id = 3;
-   */
-  tickId: string;
+  tick: bigint;
 };
 
 /**
- * Describes the message chaos.world.v1.RecordCaptureProgressRequest.
- * Use `create(RecordCaptureProgressRequestSchema)` to create a new message.
+ * Describes the message chaos.world.v1.RunCaptureTickRequest.
+ * Use `create(RunCaptureTickRequestSchema)` to create a new message.
  */
-export const RecordCaptureProgressRequestSchema: GenMessage<RecordCaptureProgressRequest> = /*@__PURE__*/
+export const RunCaptureTickRequestSchema: GenMessage<RunCaptureTickRequest> = /*@__PURE__*/
   messageDesc(file_chaos_world_v1_world_internal_service, 0);
 
 /**
- * RecordCaptureProgressResponse is the territory afterwards.
+ * RunCaptureTickResponse says what the tick did.
  *
- * @generated from message chaos.world.v1.RecordCaptureProgressResponse
+ * @generated from message chaos.world.v1.RunCaptureTickResponse
  */
-export type RecordCaptureProgressResponse = Message<"chaos.world.v1.RecordCaptureProgressResponse"> & {
+export type RunCaptureTickResponse = Message<"chaos.world.v1.RunCaptureTickResponse"> & {
   /**
-   * @generated from field: chaos.world.v1.Territory territory = 1;
+   * Captures the tick advanced (0 when each had it already).
+   *
+   * @generated from field: int32 captures_advanced = 1;
    */
-  territory?: Territory | undefined;
+  capturesAdvanced: number;
+
+  /**
+   * Captures it decided (a guild reached 100, or nobody was left).
+   *
+   * @generated from field: int32 captures_decided = 2;
+   */
+  capturesDecided: number;
 };
 
 /**
- * Describes the message chaos.world.v1.RecordCaptureProgressResponse.
- * Use `create(RecordCaptureProgressResponseSchema)` to create a new message.
+ * Describes the message chaos.world.v1.RunCaptureTickResponse.
+ * Use `create(RunCaptureTickResponseSchema)` to create a new message.
  */
-export const RecordCaptureProgressResponseSchema: GenMessage<RecordCaptureProgressResponse> = /*@__PURE__*/
+export const RunCaptureTickResponseSchema: GenMessage<RunCaptureTickResponse> = /*@__PURE__*/
   messageDesc(file_chaos_world_v1_world_internal_service, 1);
 
 /**
- * ResolveCaptureRequest names the territory.
- *
- * @generated from message chaos.world.v1.ResolveCaptureRequest
- */
-export type ResolveCaptureRequest = Message<"chaos.world.v1.ResolveCaptureRequest"> & {
-  /**
-   * @generated from field: string territory_id = 1;
-   */
-  territoryId: string;
-};
-
-/**
- * Describes the message chaos.world.v1.ResolveCaptureRequest.
- * Use `create(ResolveCaptureRequestSchema)` to create a new message.
- */
-export const ResolveCaptureRequestSchema: GenMessage<ResolveCaptureRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_world_v1_world_internal_service, 2);
-
-/**
- * ResolveCaptureResponse is the territory afterwards.
- *
- * @generated from message chaos.world.v1.ResolveCaptureResponse
- */
-export type ResolveCaptureResponse = Message<"chaos.world.v1.ResolveCaptureResponse"> & {
-  /**
-   * @generated from field: chaos.world.v1.Territory territory = 1;
-   */
-  territory?: Territory | undefined;
-
-  /**
-   * True when control changed hands.
-   *
-   * @generated from field: bool captured = 2;
-   */
-  captured: boolean;
-};
-
-/**
- * Describes the message chaos.world.v1.ResolveCaptureResponse.
- * Use `create(ResolveCaptureResponseSchema)` to create a new message.
- */
-export const ResolveCaptureResponseSchema: GenMessage<ResolveCaptureResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_world_v1_world_internal_service, 3);
-
-/**
- * WorldInternalService advances captures.
- * Internal: the world simulation tick.
+ * WorldInternalService runs the capture clock by hand.
+ * Internal: operators (grpcurl) and tests; the timer of every replica runs the same ticks.
  *
  * @generated from service chaos.world.v1.WorldInternalService
  */
 export const WorldInternalService: GenService<{
   /**
-   * RecordCaptureProgress adds capture progress for the contesting guild;
-   * idempotent by tick id.
-   * Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION.
+   * RunCaptureTick applies tick `tick` to every running capture that has not
+   * had it yet, as the timer does when the tick comes: a tick applies once
+   * per capture, so running one again (after an incident, or one the timer
+   * ran already) changes nothing.
    *
-   * @generated from rpc chaos.world.v1.WorldInternalService.RecordCaptureProgress
+   * @generated from rpc chaos.world.v1.WorldInternalService.RunCaptureTick
    */
-  recordCaptureProgress: {
+  runCaptureTick: {
     methodKind: "unary";
-    input: typeof RecordCaptureProgressRequestSchema;
-    output: typeof RecordCaptureProgressResponseSchema;
-  },
-  /**
-   * ResolveCapture ends a capture: the contesting guild takes control or the attempt fails.
-   * Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
-   *
-   * @generated from rpc chaos.world.v1.WorldInternalService.ResolveCapture
-   */
-  resolveCapture: {
-    methodKind: "unary";
-    input: typeof ResolveCaptureRequestSchema;
-    output: typeof ResolveCaptureResponseSchema;
+    input: typeof RunCaptureTickRequestSchema;
+    output: typeof RunCaptureTickResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_world_v1_world_internal_service, 0);

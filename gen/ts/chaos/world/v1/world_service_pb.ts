@@ -2,8 +2,8 @@
 // @generated from file chaos/world/v1/world_service.proto (package chaos.world.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Territory, Zone } from "./zone_pb.js";
 import { file_chaos_world_v1_zone } from "./zone_pb.js";
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/world/v1/world_service.proto.
  */
 export const file_chaos_world_v1_world_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJjaGFvcy93b3JsZC92MS93b3JsZF9zZXJ2aWNlLnByb3RvEg5jaGFvcy53b3JsZC52MSISChBMaXN0Wm9uZXNSZXF1ZXN0IjgKEUxpc3Rab25lc1Jlc3BvbnNlEiMKBXpvbmVzGAEgAygLMhQuY2hhb3Mud29ybGQudjEuWm9uZSIsCg5HZXRab25lUmVxdWVzdBIaCgd6b25lX2lkGAEgASgJQgm6SAZyBBABGEAiNQoPR2V0Wm9uZVJlc3BvbnNlEiIKBHpvbmUYASABKAsyFC5jaGFvcy53b3JsZC52MS5ab25lIjQKFkxpc3RUZXJyaXRvcmllc1JlcXVlc3QSGgoHem9uZV9pZBgBIAEoCUIJukgGcgQQARhAIkkKF0xpc3RUZXJyaXRvcmllc1Jlc3BvbnNlEi4KC3RlcnJpdG9yaWVzGAEgAygLMhkuY2hhb3Mud29ybGQudjEuVGVycml0b3J5IjUKE0dldFRlcnJpdG9yeVJlcXVlc3QSHgoMdGVycml0b3J5X2lkGAEgASgJQgi6SAVyA7ABASJEChRHZXRUZXJyaXRvcnlSZXNwb25zZRIsCgl0ZXJyaXRvcnkYASABKAsyGS5jaGFvcy53b3JsZC52MS5UZXJyaXRvcnkiXgocU3RhcnRUZXJyaXRvcnlDYXB0dXJlUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEh4KDHRlcnJpdG9yeV9pZBgCIAEoCUIIukgFcgOwAQEiTQodU3RhcnRUZXJyaXRvcnlDYXB0dXJlUmVzcG9uc2USLAoJdGVycml0b3J5GAEgASgLMhkuY2hhb3Mud29ybGQudjEuVGVycml0b3J5MuEDCgxXb3JsZFNlcnZpY2USUAoJTGlzdFpvbmVzEiAuY2hhb3Mud29ybGQudjEuTGlzdFpvbmVzUmVxdWVzdBohLmNoYW9zLndvcmxkLnYxLkxpc3Rab25lc1Jlc3BvbnNlEkoKB0dldFpvbmUSHi5jaGFvcy53b3JsZC52MS5HZXRab25lUmVxdWVzdBofLmNoYW9zLndvcmxkLnYxLkdldFpvbmVSZXNwb25zZRJiCg9MaXN0VGVycml0b3JpZXMSJi5jaGFvcy53b3JsZC52MS5MaXN0VGVycml0b3JpZXNSZXF1ZXN0GicuY2hhb3Mud29ybGQudjEuTGlzdFRlcnJpdG9yaWVzUmVzcG9uc2USWQoMR2V0VGVycml0b3J5EiMuY2hhb3Mud29ybGQudjEuR2V0VGVycml0b3J5UmVxdWVzdBokLmNoYW9zLndvcmxkLnYxLkdldFRlcnJpdG9yeVJlc3BvbnNlEnQKFVN0YXJ0VGVycml0b3J5Q2FwdHVyZRIsLmNoYW9zLndvcmxkLnYxLlN0YXJ0VGVycml0b3J5Q2FwdHVyZVJlcXVlc3QaLS5jaGFvcy53b3JsZC52MS5TdGFydFRlcnJpdG9yeUNhcHR1cmVSZXNwb25zZUKsAQoSY29tLmNoYW9zLndvcmxkLnYxQhFXb3JsZFNlcnZpY2VQcm90b1ABWiljaGFvcy53b3JsZC9nZW4vZ28vY2hhb3Mvd29ybGQvdjE7d29ybGR2MaICA0NXWKoCDkNoYW9zLldvcmxkLlYxygIOQ2hhb3NcV29ybGRcVjHiAhpDaGFvc1xXb3JsZFxWMVxHUEJNZXRhZGF0YeoCEENoYW9zOjpXb3JsZDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_world_v1_zone]);
+  fileDesc("CiJjaGFvcy93b3JsZC92MS93b3JsZF9zZXJ2aWNlLnByb3RvEg5jaGFvcy53b3JsZC52MSISChBMaXN0Wm9uZXNSZXF1ZXN0IjgKEUxpc3Rab25lc1Jlc3BvbnNlEiMKBXpvbmVzGAEgAygLMhQuY2hhb3Mud29ybGQudjEuWm9uZSJACg5HZXRab25lUmVxdWVzdBIuCgd6b25lX2lkGAEgASgJQh26SBpyGDIWXlthLXpdW2EtejAtOV9dezAsNjN9JCI1Cg9HZXRab25lUmVzcG9uc2USIgoEem9uZRgBIAEoCzIULmNoYW9zLndvcmxkLnYxLlpvbmUiSAoWTGlzdFRlcnJpdG9yaWVzUmVxdWVzdBIuCgd6b25lX2lkGAEgASgJQh26SBpyGDIWXlthLXpdW2EtejAtOV9dezAsNjN9JCJJChdMaXN0VGVycml0b3JpZXNSZXNwb25zZRIuCgt0ZXJyaXRvcmllcxgBIAMoCzIZLmNoYW9zLndvcmxkLnYxLlRlcnJpdG9yeSJKChNHZXRUZXJyaXRvcnlSZXF1ZXN0EjMKDHRlcnJpdG9yeV9pZBgBIAEoCUIdukgachgyFl5bYS16XVthLXowLTlfXXswLDYzfSQiRAoUR2V0VGVycml0b3J5UmVzcG9uc2USLAoJdGVycml0b3J5GAEgASgLMhkuY2hhb3Mud29ybGQudjEuVGVycml0b3J5IpEBChxTdGFydFRlcnJpdG9yeUNhcHR1cmVSZXF1ZXN0EhwKCmNhcHR1cmVfaWQYASABKAlCCLpIBXIDsAEBEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQESMwoMdGVycml0b3J5X2lkGAMgASgJQh26SBpyGDIWXlthLXpdW2EtejAtOV9dezAsNjN9JCJNCh1TdGFydFRlcnJpdG9yeUNhcHR1cmVSZXNwb25zZRIsCgl0ZXJyaXRvcnkYASABKAsyGS5jaGFvcy53b3JsZC52MS5UZXJyaXRvcnkiTQoYU3RyZWFtVGVycml0b3JpZXNSZXF1ZXN0EjEKB3pvbmVfaWQYASABKAlCILpIHXIbMhleKFthLXpdW2EtejAtOV9dezAsNjN9KT8kIqgBChlTdHJlYW1UZXJyaXRvcmllc1Jlc3BvbnNlEiwKBGtpbmQYASABKA4yHi5jaGFvcy53b3JsZC52MS5TdHJlYW1JdGVtS2luZBIsCgl0ZXJyaXRvcnkYAiABKAsyGS5jaGFvcy53b3JsZC52MS5UZXJyaXRvcnkSLwoGY2hhbmdlGAMgASgOMh8uY2hhb3Mud29ybGQudjEuVGVycml0b3J5Q2hhbmdlIkEKD09wZW5ab25lUmVxdWVzdBIuCgd6b25lX2lkGAEgASgJQh26SBpyGDIWXlthLXpdW2EtejAtOV9dezAsNjN9JCI2ChBPcGVuWm9uZVJlc3BvbnNlEiIKBHpvbmUYASABKAsyFC5jaGFvcy53b3JsZC52MS5ab25lIl4KEENsb3NlWm9uZVJlcXVlc3QSLgoHem9uZV9pZBgBIAEoCUIdukgachgyFl5bYS16XVthLXowLTlfXXswLDYzfSQSGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGMgBIjcKEUNsb3NlWm9uZVJlc3BvbnNlEiIKBHpvbmUYASABKAsyFC5jaGFvcy53b3JsZC52MS5ab25lKooBCg5TdHJlYW1JdGVtS2luZBIgChxTVFJFQU1fSVRFTV9LSU5EX1VOU1BFQ0lGSUVEEAASHQoZU1RSRUFNX0lURU1fS0lORF9TTkFQU0hPVBABEhkKFVNUUkVBTV9JVEVNX0tJTkRfTElWRRACEhwKGFNUUkVBTV9JVEVNX0tJTkRfQ0hBTkdFRBADKu8BCg9UZXJyaXRvcnlDaGFuZ2USIAocVEVSUklUT1JZX0NIQU5HRV9VTlNQRUNJRklFRBAAEh4KGlRFUlJJVE9SWV9DSEFOR0VfQ09OVEVTVEVEEAESHQoZVEVSUklUT1JZX0NIQU5HRV9QUk9HUkVTUxACEh0KGVRFUlJJVE9SWV9DSEFOR0VfQ0FQVFVSRUQQAxIdChlURVJSSVRPUllfQ0hBTkdFX0RFRkVOREVEEAQSHgoaVEVSUklUT1JZX0NIQU5HRV9BQkFORE9ORUQQBRIdChlURVJSSVRPUllfQ0hBTkdFX1JFTEVBU0VEEAYy7gUKDFdvcmxkU2VydmljZRJQCglMaXN0Wm9uZXMSIC5jaGFvcy53b3JsZC52MS5MaXN0Wm9uZXNSZXF1ZXN0GiEuY2hhb3Mud29ybGQudjEuTGlzdFpvbmVzUmVzcG9uc2USSgoHR2V0Wm9uZRIeLmNoYW9zLndvcmxkLnYxLkdldFpvbmVSZXF1ZXN0Gh8uY2hhb3Mud29ybGQudjEuR2V0Wm9uZVJlc3BvbnNlEmIKD0xpc3RUZXJyaXRvcmllcxImLmNoYW9zLndvcmxkLnYxLkxpc3RUZXJyaXRvcmllc1JlcXVlc3QaJy5jaGFvcy53b3JsZC52MS5MaXN0VGVycml0b3JpZXNSZXNwb25zZRJZCgxHZXRUZXJyaXRvcnkSIy5jaGFvcy53b3JsZC52MS5HZXRUZXJyaXRvcnlSZXF1ZXN0GiQuY2hhb3Mud29ybGQudjEuR2V0VGVycml0b3J5UmVzcG9uc2USdAoVU3RhcnRUZXJyaXRvcnlDYXB0dXJlEiwuY2hhb3Mud29ybGQudjEuU3RhcnRUZXJyaXRvcnlDYXB0dXJlUmVxdWVzdBotLmNoYW9zLndvcmxkLnYxLlN0YXJ0VGVycml0b3J5Q2FwdHVyZVJlc3BvbnNlEmoKEVN0cmVhbVRlcnJpdG9yaWVzEiguY2hhb3Mud29ybGQudjEuU3RyZWFtVGVycml0b3JpZXNSZXF1ZXN0GikuY2hhb3Mud29ybGQudjEuU3RyZWFtVGVycml0b3JpZXNSZXNwb25zZTABEk0KCE9wZW5ab25lEh8uY2hhb3Mud29ybGQudjEuT3BlblpvbmVSZXF1ZXN0GiAuY2hhb3Mud29ybGQudjEuT3BlblpvbmVSZXNwb25zZRJQCglDbG9zZVpvbmUSIC5jaGFvcy53b3JsZC52MS5DbG9zZVpvbmVSZXF1ZXN0GiEuY2hhb3Mud29ybGQudjEuQ2xvc2Vab25lUmVzcG9uc2VCrAEKEmNvbS5jaGFvcy53b3JsZC52MUIRV29ybGRTZXJ2aWNlUHJvdG9QAVopY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3dvcmxkL3YxO3dvcmxkdjGiAgNDV1iqAg5DaGFvcy5Xb3JsZC5WMcoCDkNoYW9zXFdvcmxkXFYx4gIaQ2hhb3NcV29ybGRcVjFcR1BCTWV0YWRhdGHqAhBDaGFvczo6V29ybGQ6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_world_v1_zone]);
 
 /**
  * ListZonesRequest has no fields.
@@ -107,7 +107,7 @@ export const ListTerritoriesRequestSchema: GenMessage<ListTerritoriesRequest> = 
   messageDesc(file_chaos_world_v1_world_service, 4);
 
 /**
- * ListTerritoriesResponse holds the territories.
+ * ListTerritoriesResponse holds the zone's territories, in catalogue order.
  *
  * @generated from message chaos.world.v1.ListTerritoriesResponse
  */
@@ -164,18 +164,25 @@ export const GetTerritoryResponseSchema: GenMessage<GetTerritoryResponse> = /*@_
   messageDesc(file_chaos_world_v1_world_service, 7);
 
 /**
- * StartTerritoryCaptureRequest names the character and territory.
+ * StartTerritoryCaptureRequest names the capture, the character and the territory.
  *
  * @generated from message chaos.world.v1.StartTerritoryCaptureRequest
  */
 export type StartTerritoryCaptureRequest = Message<"chaos.world.v1.StartTerritoryCaptureRequest"> & {
   /**
-   * @generated from field: string character_id = 1;
+   * Chosen by the client (a UUID), so a retry does not start a second capture.
+   *
+   * @generated from field: string capture_id = 1;
+   */
+  captureId: string;
+
+  /**
+   * @generated from field: string character_id = 2;
    */
   characterId: string;
 
   /**
-   * @generated from field: string territory_id = 2;
+   * @generated from field: string territory_id = 3;
    */
   territoryId: string;
 };
@@ -207,14 +214,252 @@ export const StartTerritoryCaptureResponseSchema: GenMessage<StartTerritoryCaptu
   messageDesc(file_chaos_world_v1_world_service, 9);
 
 /**
- * WorldService shows zones and territories and starts captures.
+ * StreamTerritoriesRequest chooses the territories.
+ *
+ * @generated from message chaos.world.v1.StreamTerritoriesRequest
+ */
+export type StreamTerritoriesRequest = Message<"chaos.world.v1.StreamTerritoriesRequest"> & {
+  /**
+   * Only this zone's territories; empty for every zone.
+   *
+   * @generated from field: string zone_id = 1;
+   */
+  zoneId: string;
+};
+
+/**
+ * Describes the message chaos.world.v1.StreamTerritoriesRequest.
+ * Use `create(StreamTerritoriesRequestSchema)` to create a new message.
+ */
+export const StreamTerritoriesRequestSchema: GenMessage<StreamTerritoriesRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_world_service, 10);
+
+/**
+ * StreamTerritoriesResponse is one stream item.
+ *
+ * @generated from message chaos.world.v1.StreamTerritoriesResponse
+ */
+export type StreamTerritoriesResponse = Message<"chaos.world.v1.StreamTerritoriesResponse"> & {
+  /**
+   * @generated from field: chaos.world.v1.StreamItemKind kind = 1;
+   */
+  kind: StreamItemKind;
+
+  /**
+   * The territory after the change (or as it is, for a snapshot).
+   *
+   * @generated from field: chaos.world.v1.Territory territory = 2;
+   */
+  territory?: Territory | undefined;
+
+  /**
+   * The territory's last change (of a snapshot too; unspecified for a
+   * territory that never changed).
+   *
+   * @generated from field: chaos.world.v1.TerritoryChange change = 3;
+   */
+  change: TerritoryChange;
+};
+
+/**
+ * Describes the message chaos.world.v1.StreamTerritoriesResponse.
+ * Use `create(StreamTerritoriesResponseSchema)` to create a new message.
+ */
+export const StreamTerritoriesResponseSchema: GenMessage<StreamTerritoriesResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_world_service, 11);
+
+/**
+ * OpenZoneRequest names the zone.
+ *
+ * @generated from message chaos.world.v1.OpenZoneRequest
+ */
+export type OpenZoneRequest = Message<"chaos.world.v1.OpenZoneRequest"> & {
+  /**
+   * @generated from field: string zone_id = 1;
+   */
+  zoneId: string;
+};
+
+/**
+ * Describes the message chaos.world.v1.OpenZoneRequest.
+ * Use `create(OpenZoneRequestSchema)` to create a new message.
+ */
+export const OpenZoneRequestSchema: GenMessage<OpenZoneRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_world_service, 12);
+
+/**
+ * OpenZoneResponse is the zone afterwards.
+ *
+ * @generated from message chaos.world.v1.OpenZoneResponse
+ */
+export type OpenZoneResponse = Message<"chaos.world.v1.OpenZoneResponse"> & {
+  /**
+   * @generated from field: chaos.world.v1.Zone zone = 1;
+   */
+  zone?: Zone | undefined;
+};
+
+/**
+ * Describes the message chaos.world.v1.OpenZoneResponse.
+ * Use `create(OpenZoneResponseSchema)` to create a new message.
+ */
+export const OpenZoneResponseSchema: GenMessage<OpenZoneResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_world_service, 13);
+
+/**
+ * CloseZoneRequest names the zone and why.
+ *
+ * @generated from message chaos.world.v1.CloseZoneRequest
+ */
+export type CloseZoneRequest = Message<"chaos.world.v1.CloseZoneRequest"> & {
+  /**
+   * @generated from field: string zone_id = 1;
+   */
+  zoneId: string;
+
+  /**
+   * Shown to players (maintenance, an event).
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message chaos.world.v1.CloseZoneRequest.
+ * Use `create(CloseZoneRequestSchema)` to create a new message.
+ */
+export const CloseZoneRequestSchema: GenMessage<CloseZoneRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_world_service, 14);
+
+/**
+ * CloseZoneResponse is the zone afterwards.
+ *
+ * @generated from message chaos.world.v1.CloseZoneResponse
+ */
+export type CloseZoneResponse = Message<"chaos.world.v1.CloseZoneResponse"> & {
+  /**
+   * @generated from field: chaos.world.v1.Zone zone = 1;
+   */
+  zone?: Zone | undefined;
+};
+
+/**
+ * Describes the message chaos.world.v1.CloseZoneResponse.
+ * Use `create(CloseZoneResponseSchema)` to create a new message.
+ */
+export const CloseZoneResponseSchema: GenMessage<CloseZoneResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_world_service, 15);
+
+/**
+ * StreamItemKind is what a stream item is.
+ *
+ * @generated from enum chaos.world.v1.StreamItemKind
+ */
+export enum StreamItemKind {
+  /**
+   * @generated from enum value: STREAM_ITEM_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A territory as it was when the stream opened.
+   *
+   * @generated from enum value: STREAM_ITEM_KIND_SNAPSHOT = 1;
+   */
+  SNAPSHOT = 1,
+
+  /**
+   * Every territory was sent; changes follow as they happen (no territory).
+   *
+   * @generated from enum value: STREAM_ITEM_KIND_LIVE = 2;
+   */
+  LIVE = 2,
+
+  /**
+   * A territory changed.
+   *
+   * @generated from enum value: STREAM_ITEM_KIND_CHANGED = 3;
+   */
+  CHANGED = 3,
+}
+
+/**
+ * Describes the enum chaos.world.v1.StreamItemKind.
+ */
+export const StreamItemKindSchema: GenEnum<StreamItemKind> = /*@__PURE__*/
+  enumDesc(file_chaos_world_v1_world_service, 0);
+
+/**
+ * TerritoryChange is what changed a territory.
+ *
+ * @generated from enum chaos.world.v1.TerritoryChange
+ */
+export enum TerritoryChange {
+  /**
+   * @generated from enum value: TERRITORY_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A capture started.
+   *
+   * @generated from enum value: TERRITORY_CHANGE_CONTESTED = 1;
+   */
+  CONTESTED = 1,
+
+  /**
+   * A tick moved the contest's progress.
+   *
+   * @generated from enum value: TERRITORY_CHANGE_PROGRESS = 2;
+   */
+  PROGRESS = 2,
+
+  /**
+   * A guild took control.
+   *
+   * @generated from enum value: TERRITORY_CHANGE_CAPTURED = 3;
+   */
+  CAPTURED = 3,
+
+  /**
+   * The holding guild reached 100 first: control stays.
+   *
+   * @generated from enum value: TERRITORY_CHANGE_DEFENDED = 4;
+   */
+  DEFENDED = 4,
+
+  /**
+   * The contest ended without a winner (nobody left, or the zone closed).
+   *
+   * @generated from enum value: TERRITORY_CHANGE_ABANDONED = 5;
+   */
+  ABANDONED = 5,
+
+  /**
+   * The holding guild disbanded: the territory is neutral.
+   *
+   * @generated from enum value: TERRITORY_CHANGE_RELEASED = 6;
+   */
+  RELEASED = 6,
+}
+
+/**
+ * Describes the enum chaos.world.v1.TerritoryChange.
+ */
+export const TerritoryChangeSchema: GenEnum<TerritoryChange> = /*@__PURE__*/
+  enumDesc(file_chaos_world_v1_world_service, 1);
+
+/**
+ * WorldService shows zones and territories, starts captures, and streams
+ * territory state; admins open and close zones.
  * Public: authenticated player.
  *
  * @generated from service chaos.world.v1.WorldService
  */
 export const WorldService: GenService<{
   /**
-   * ListZones lists the zones.
+   * ListZones lists every zone, in catalogue order.
    *
    * @generated from rpc chaos.world.v1.WorldService.ListZones
    */
@@ -235,7 +480,7 @@ export const WorldService: GenService<{
     output: typeof GetZoneResponseSchema;
   },
   /**
-   * ListTerritories lists a zone's territories.
+   * ListTerritories lists a zone's territories with their control state.
    * Errors: NOT_FOUND (ZONE_NOT_FOUND).
    *
    * @generated from rpc chaos.world.v1.WorldService.ListTerritories
@@ -246,7 +491,8 @@ export const WorldService: GenService<{
     output: typeof ListTerritoriesResponseSchema;
   },
   /**
-   * GetTerritory returns a territory with its control state.
+   * GetTerritory returns a territory with its control state, its contest and
+   * who stands in it.
    * Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
    *
    * @generated from rpc chaos.world.v1.WorldService.GetTerritory
@@ -257,10 +503,14 @@ export const WorldService: GenService<{
     output: typeof GetTerritoryResponseSchema;
   },
   /**
-   * StartTerritoryCapture starts capturing a territory for the character's guild.
+   * StartTerritoryCapture starts a contest of a territory for the guild of
+   * the caller's character, which must stand in it. From then on the
+   * server's ticks move every guild with members present towards 100; the
+   * first there takes control. Idempotent by capture id: a retry answers the
+   * territory as it is now.
    * Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION (NOT_AT_TERRITORY,
-   * ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, NOT_IN_GUILD, ZONE_CLOSED),
-   * PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+   * ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, ZONE_CLOSED),
+   * PERMISSION_DENIED (NOT_CHARACTER_OWNER, NOT_A_GUILD_MEMBER), ALREADY_EXISTS (CAPTURE_ID_REUSED).
    *
    * @generated from rpc chaos.world.v1.WorldService.StartTerritoryCapture
    */
@@ -268,6 +518,44 @@ export const WorldService: GenService<{
     methodKind: "unary";
     input: typeof StartTerritoryCaptureRequestSchema;
     output: typeof StartTerritoryCaptureResponseSchema;
+  },
+  /**
+   * StreamTerritories sends the current state of the territories (of one zone,
+   * or all), a STREAM_ITEM_KIND_LIVE marker, then every change as it happens:
+   * contests starting, progress each tick, control changing hands. Changes
+   * may be coalesced (the client gets the latest state, by revision). It ends
+   * when the access token expires or the server drains; the client re-opens it.
+   * Errors: NOT_FOUND (ZONE_NOT_FOUND), RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
+   *
+   * @generated from rpc chaos.world.v1.WorldService.StreamTerritories
+   */
+  streamTerritories: {
+    methodKind: "server_streaming";
+    input: typeof StreamTerritoriesRequestSchema;
+    output: typeof StreamTerritoriesResponseSchema;
+  },
+  /**
+   * OpenZone opens a closed zone (admin). Opening an open zone changes nothing.
+   * Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+   *
+   * @generated from rpc chaos.world.v1.WorldService.OpenZone
+   */
+  openZone: {
+    methodKind: "unary";
+    input: typeof OpenZoneRequestSchema;
+    output: typeof OpenZoneResponseSchema;
+  },
+  /**
+   * CloseZone closes a zone (admin): no capture starts there, and running
+   * contests end without a winner. Closing a closed zone changes nothing.
+   * Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+   *
+   * @generated from rpc chaos.world.v1.WorldService.CloseZone
+   */
+  closeZone: {
+    methodKind: "unary";
+    input: typeof CloseZoneRequestSchema;
+    output: typeof CloseZoneResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_world_v1_world_service, 0);

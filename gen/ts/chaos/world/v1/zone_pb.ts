@@ -12,10 +12,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/world/v1/zone.proto.
  */
 export const file_chaos_world_v1_zone: GenFile = /*@__PURE__*/
-  fileDesc("ChljaGFvcy93b3JsZC92MS96b25lLnByb3RvEg5jaGFvcy53b3JsZC52MSJECgZCb3VuZHMSDQoFbWluX3gYASABKAESDQoFbWluX3kYAiABKAESDQoFbWF4X3gYAyABKAESDQoFbWF4X3kYBCABKAEijgEKBFpvbmUSDwoHem9uZV9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEiYKBmJvdW5kcxgDIAEoCzIWLmNoYW9zLndvcmxkLnYxLkJvdW5kcxIRCgltaW5fbGV2ZWwYBCABKAUSEQoJbWF4X2xldmVsGAUgASgFEgsKA3B2cBgGIAEoCBIMCgRvcGVuGAcgASgIIpYCCglUZXJyaXRvcnkSFAoMdGVycml0b3J5X2lkGAEgASgJEg8KB3pvbmVfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIJCgF4GAQgASgBEgkKAXkYBSABKAESDgoGcmFkaXVzGAYgASgBEi0KBXN0YXRlGAcgASgOMh4uY2hhb3Mud29ybGQudjEuVGVycml0b3J5U3RhdGUSEAoIZ3VpbGRfaWQYCCABKAkSGwoTY29udGVzdGluZ19ndWlsZF9pZBgJIAEoCRIYChBjYXB0dXJlX3Byb2dyZXNzGAogASgFEjYKEmNvbnRyb2xfc2luY2VfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqjQEKDlRlcnJpdG9yeVN0YXRlEh8KG1RFUlJJVE9SWV9TVEFURV9VTlNQRUNJRklFRBAAEhsKF1RFUlJJVE9SWV9TVEFURV9ORVVUUkFMEAESHgoaVEVSUklUT1JZX1NUQVRFX0NPTlRST0xMRUQQAhIdChlURVJSSVRPUllfU1RBVEVfQ09OVEVTVEVEEANCpAEKEmNvbS5jaGFvcy53b3JsZC52MUIJWm9uZVByb3RvUAFaKWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy93b3JsZC92MTt3b3JsZHYxogIDQ1dYqgIOQ2hhb3MuV29ybGQuVjHKAg5DaGFvc1xXb3JsZFxWMeICGkNoYW9zXFdvcmxkXFYxXEdQQk1ldGFkYXRh6gIQQ2hhb3M6OldvcmxkOjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChljaGFvcy93b3JsZC92MS96b25lLnByb3RvEg5jaGFvcy53b3JsZC52MSJECgZCb3VuZHMSDQoFbWluX3gYASABKAESDQoFbWluX3kYAiABKAESDQoFbWF4X3gYAyABKAESDQoFbWF4X3kYBCABKAEivQEKBFpvbmUSDwoHem9uZV9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEiYKBmJvdW5kcxgDIAEoCzIWLmNoYW9zLndvcmxkLnYxLkJvdW5kcxIRCgltaW5fbGV2ZWwYBCABKAUSEQoJbWF4X2xldmVsGAUgASgFEgsKA3B2cBgGIAEoCBIMCgRvcGVuGAcgASgIEhQKDGNsb3NlX3JlYXNvbhgIIAEoCRIXCg90ZXJyaXRvcnlfY291bnQYCSABKAUiOgoNR3VpbGRQcmVzZW5jZRIQCghndWlsZF9pZBgBIAEoCRIXCg9tZW1iZXJzX3ByZXNlbnQYAiABKAUiNwoRQ29udGVuZGVyUHJvZ3Jlc3MSEAoIZ3VpbGRfaWQYASABKAkSEAoIcHJvZ3Jlc3MYAiABKAUitAEKB0NvbnRlc3QSEgoKY2FwdHVyZV9pZBgBIAEoCRIbChNzdGFydGVkX2J5X2d1aWxkX2lkGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWxhc3RfdGljaxgEIAEoAxI1Cgpjb250ZW5kZXJzGAUgAygLMiEuY2hhb3Mud29ybGQudjEuQ29udGVuZGVyUHJvZ3Jlc3MizgIKCVRlcnJpdG9yeRIUCgx0ZXJyaXRvcnlfaWQYASABKAkSDwoHem9uZV9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiYKBmJvdW5kcxgEIAEoCzIWLmNoYW9zLndvcmxkLnYxLkJvdW5kcxItCgVzdGF0ZRgFIAEoDjIeLmNoYW9zLndvcmxkLnYxLlRlcnJpdG9yeVN0YXRlEhAKCGd1aWxkX2lkGAYgASgJEjYKEmNvbnRyb2xfc2luY2VfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHY29udGVzdBgIIAEoCzIXLmNoYW9zLndvcmxkLnYxLkNvbnRlc3QSLwoIcHJlc2VuY2UYCSADKAsyHS5jaGFvcy53b3JsZC52MS5HdWlsZFByZXNlbmNlEhAKCHJldmlzaW9uGAogASgDKo0BCg5UZXJyaXRvcnlTdGF0ZRIfChtURVJSSVRPUllfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdURVJSSVRPUllfU1RBVEVfTkVVVFJBTBABEh4KGlRFUlJJVE9SWV9TVEFURV9DT05UUk9MTEVEEAISHQoZVEVSUklUT1JZX1NUQVRFX0NPTlRFU1RFRBADQqQBChJjb20uY2hhb3Mud29ybGQudjFCCVpvbmVQcm90b1ABWiljaGFvcy53b3JsZC9nZW4vZ28vY2hhb3Mvd29ybGQvdjE7d29ybGR2MaICA0NXWKoCDkNoYW9zLldvcmxkLlYxygIOQ2hhb3NcV29ybGRcVjHiAhpDaGFvc1xXb3JsZFxWMVxHUEJNZXRhZGF0YeoCEENoYW9zOjpXb3JsZDo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
- * Bounds is an axis-aligned box in world units.
+ * Bounds is an axis-aligned rectangle of a zone's ground plane, in world
+ * units: min inclusive, max exclusive, so touching rectangles share no point.
  *
  * @generated from message chaos.world.v1.Bounds
  */
@@ -49,7 +50,7 @@ export const BoundsSchema: GenMessage<Bounds> = /*@__PURE__*/
   messageDesc(file_chaos_world_v1_zone, 0);
 
 /**
- * Zone is a region of the world.
+ * Zone is a region of the world (the zone ids player and chat use: "ember_plains").
  *
  * @generated from message chaos.world.v1.Zone
  */
@@ -87,9 +88,25 @@ export type Zone = Message<"chaos.world.v1.Zone"> & {
   pvp: boolean;
 
   /**
+   * False while an admin keeps the zone closed: no captures start there.
+   *
    * @generated from field: bool open = 7;
    */
   open: boolean;
+
+  /**
+   * Why the zone is closed (what the admin wrote); empty while open.
+   *
+   * @generated from field: string close_reason = 8;
+   */
+  closeReason: string;
+
+  /**
+   * How many territories the zone has.
+   *
+   * @generated from field: int32 territory_count = 9;
+   */
+  territoryCount: number;
 };
 
 /**
@@ -100,7 +117,104 @@ export const ZoneSchema: GenMessage<Zone> = /*@__PURE__*/
   messageDesc(file_chaos_world_v1_zone, 1);
 
 /**
- * Territory is a capturable point within a zone.
+ * GuildPresence is how many members of a guild stand in a territory.
+ *
+ * @generated from message chaos.world.v1.GuildPresence
+ */
+export type GuildPresence = Message<"chaos.world.v1.GuildPresence"> & {
+  /**
+   * @generated from field: string guild_id = 1;
+   */
+  guildId: string;
+
+  /**
+   * @generated from field: int32 members_present = 2;
+   */
+  membersPresent: number;
+};
+
+/**
+ * Describes the message chaos.world.v1.GuildPresence.
+ * Use `create(GuildPresenceSchema)` to create a new message.
+ */
+export const GuildPresenceSchema: GenMessage<GuildPresence> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_zone, 2);
+
+/**
+ * ContenderProgress is one guild's progress in a contest.
+ *
+ * @generated from message chaos.world.v1.ContenderProgress
+ */
+export type ContenderProgress = Message<"chaos.world.v1.ContenderProgress"> & {
+  /**
+   * @generated from field: string guild_id = 1;
+   */
+  guildId: string;
+
+  /**
+   * 0-100; the first guild to reach 100 takes the territory.
+   *
+   * @generated from field: int32 progress = 2;
+   */
+  progress: number;
+};
+
+/**
+ * Describes the message chaos.world.v1.ContenderProgress.
+ * Use `create(ContenderProgressSchema)` to create a new message.
+ */
+export const ContenderProgressSchema: GenMessage<ContenderProgress> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_zone, 3);
+
+/**
+ * Contest is a capture running on a territory.
+ *
+ * @generated from message chaos.world.v1.Contest
+ */
+export type Contest = Message<"chaos.world.v1.Contest"> & {
+  /**
+   * The capture id its starter gave.
+   *
+   * @generated from field: string capture_id = 1;
+   */
+  captureId: string;
+
+  /**
+   * The guild whose member started it.
+   *
+   * @generated from field: string started_by_guild_id = 2;
+   */
+  startedByGuildId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start_time = 3;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * The number of the last tick applied (ticks count tick intervals since the Unix epoch).
+   *
+   * @generated from field: int64 last_tick = 4;
+   */
+  lastTick: bigint;
+
+  /**
+   * Every guild with progress, highest first.
+   *
+   * @generated from field: repeated chaos.world.v1.ContenderProgress contenders = 5;
+   */
+  contenders: ContenderProgress[];
+};
+
+/**
+ * Describes the message chaos.world.v1.Contest.
+ * Use `create(ContestSchema)` to create a new message.
+ */
+export const ContestSchema: GenMessage<Contest> = /*@__PURE__*/
+  messageDesc(file_chaos_world_v1_zone, 4);
+
+/**
+ * Territory is a capturable area within a zone.
  *
  * @generated from message chaos.world.v1.Territory
  */
@@ -121,52 +235,52 @@ export type Territory = Message<"chaos.world.v1.Territory"> & {
   name: string;
 
   /**
-   * @generated from field: double x = 4;
-   */
-  x: number;
-
-  /**
-   * @generated from field: double y = 5;
-   */
-  y: number;
-
-  /**
-   * Capture radius.
+   * The area inside the zone where a guild's members count as present.
    *
-   * @generated from field: double radius = 6;
+   * @generated from field: chaos.world.v1.Bounds bounds = 4;
    */
-  radius: number;
+  bounds?: Bounds | undefined;
 
   /**
-   * @generated from field: chaos.world.v1.TerritoryState state = 7;
+   * @generated from field: chaos.world.v1.TerritoryState state = 5;
    */
   state: TerritoryState;
 
   /**
-   * The controlling guild, when controlled.
+   * The controlling guild; empty when neutral.
    *
-   * @generated from field: string guild_id = 8;
+   * @generated from field: string guild_id = 6;
    */
   guildId: string;
 
   /**
-   * The guild capturing it, when contested.
+   * Since when the controlling guild holds it.
    *
-   * @generated from field: string contesting_guild_id = 9;
-   */
-  contestingGuildId: string;
-
-  /**
-   * 0-100 for the contesting guild.
-   *
-   * @generated from field: int32 capture_progress = 10;
-   */
-  captureProgress: number;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp control_since_time = 11;
+   * @generated from field: google.protobuf.Timestamp control_since_time = 7;
    */
   controlSinceTime?: Timestamp | undefined;
+
+  /**
+   * The running contest, while contested.
+   *
+   * @generated from field: chaos.world.v1.Contest contest = 8;
+   */
+  contest?: Contest | undefined;
+
+  /**
+   * Guilds with members standing in the territory now, most first.
+   *
+   * @generated from field: repeated chaos.world.v1.GuildPresence presence = 9;
+   */
+  presence: GuildPresence[];
+
+  /**
+   * Counts the territory's changes (a contest starting, each tick of it, its
+   * end): a stream client drops an update older than one it has.
+   *
+   * @generated from field: int64 revision = 10;
+   */
+  revision: bigint;
 };
 
 /**
@@ -174,10 +288,10 @@ export type Territory = Message<"chaos.world.v1.Territory"> & {
  * Use `create(TerritorySchema)` to create a new message.
  */
 export const TerritorySchema: GenMessage<Territory> = /*@__PURE__*/
-  messageDesc(file_chaos_world_v1_zone, 2);
+  messageDesc(file_chaos_world_v1_zone, 5);
 
 /**
- * TerritoryState is whether a territory is being fought over.
+ * TerritoryState is whether a territory is held and whether it is fought over.
  *
  * @generated from enum chaos.world.v1.TerritoryState
  */
@@ -188,16 +302,22 @@ export enum TerritoryState {
   UNSPECIFIED = 0,
 
   /**
+   * Held by no guild, no contest.
+   *
    * @generated from enum value: TERRITORY_STATE_NEUTRAL = 1;
    */
   NEUTRAL = 1,
 
   /**
+   * Held by a guild, no contest.
+   *
    * @generated from enum value: TERRITORY_STATE_CONTROLLED = 2;
    */
   CONTROLLED = 2,
 
   /**
+   * A contest runs (held or not).
+   *
    * @generated from enum value: TERRITORY_STATE_CONTESTED = 3;
    */
   CONTESTED = 3,

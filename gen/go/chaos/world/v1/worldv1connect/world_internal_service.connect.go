@@ -33,23 +33,18 @@ const (
 // reflection-formatted method names, remove the leading slash and convert the remaining slash to a
 // period.
 const (
-	// WorldInternalServiceRecordCaptureProgressProcedure is the fully-qualified name of the
-	// WorldInternalService's RecordCaptureProgress RPC.
-	WorldInternalServiceRecordCaptureProgressProcedure = "/chaos.world.v1.WorldInternalService/RecordCaptureProgress"
-	// WorldInternalServiceResolveCaptureProcedure is the fully-qualified name of the
-	// WorldInternalService's ResolveCapture RPC.
-	WorldInternalServiceResolveCaptureProcedure = "/chaos.world.v1.WorldInternalService/ResolveCapture"
+	// WorldInternalServiceRunCaptureTickProcedure is the fully-qualified name of the
+	// WorldInternalService's RunCaptureTick RPC.
+	WorldInternalServiceRunCaptureTickProcedure = "/chaos.world.v1.WorldInternalService/RunCaptureTick"
 )
 
 // WorldInternalServiceClient is a client for the chaos.world.v1.WorldInternalService service.
 type WorldInternalServiceClient interface {
-	// RecordCaptureProgress adds capture progress for the contesting guild;
-	// idempotent by tick id.
-	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION.
-	RecordCaptureProgress(context.Context, *connect.Request[v1.RecordCaptureProgressRequest]) (*connect.Response[v1.RecordCaptureProgressResponse], error)
-	// ResolveCapture ends a capture: the contesting guild takes control or the attempt fails.
-	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
-	ResolveCapture(context.Context, *connect.Request[v1.ResolveCaptureRequest]) (*connect.Response[v1.ResolveCaptureResponse], error)
+	// RunCaptureTick applies tick `tick` to every running capture that has not
+	// had it yet, as the timer does when the tick comes: a tick applies once
+	// per capture, so running one again (after an incident, or one the timer
+	// ran already) changes nothing.
+	RunCaptureTick(context.Context, *connect.Request[v1.RunCaptureTickRequest]) (*connect.Response[v1.RunCaptureTickResponse], error)
 }
 
 // NewWorldInternalServiceClient constructs a client for the chaos.world.v1.WorldInternalService
@@ -63,16 +58,10 @@ func NewWorldInternalServiceClient(httpClient connect.HTTPClient, baseURL string
 	baseURL = strings.TrimRight(baseURL, "/")
 	worldInternalServiceMethods := v1.File_chaos_world_v1_world_internal_service_proto.Services().ByName("WorldInternalService").Methods()
 	return &worldInternalServiceClient{
-		recordCaptureProgress: connect.NewClient[v1.RecordCaptureProgressRequest, v1.RecordCaptureProgressResponse](
+		runCaptureTick: connect.NewClient[v1.RunCaptureTickRequest, v1.RunCaptureTickResponse](
 			httpClient,
-			baseURL+WorldInternalServiceRecordCaptureProgressProcedure,
-			connect.WithSchema(worldInternalServiceMethods.ByName("RecordCaptureProgress")),
-			connect.WithClientOptions(opts...),
-		),
-		resolveCapture: connect.NewClient[v1.ResolveCaptureRequest, v1.ResolveCaptureResponse](
-			httpClient,
-			baseURL+WorldInternalServiceResolveCaptureProcedure,
-			connect.WithSchema(worldInternalServiceMethods.ByName("ResolveCapture")),
+			baseURL+WorldInternalServiceRunCaptureTickProcedure,
+			connect.WithSchema(worldInternalServiceMethods.ByName("RunCaptureTick")),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -80,30 +69,22 @@ func NewWorldInternalServiceClient(httpClient connect.HTTPClient, baseURL string
 
 // worldInternalServiceClient implements WorldInternalServiceClient.
 type worldInternalServiceClient struct {
-	recordCaptureProgress *connect.Client[v1.RecordCaptureProgressRequest, v1.RecordCaptureProgressResponse]
-	resolveCapture        *connect.Client[v1.ResolveCaptureRequest, v1.ResolveCaptureResponse]
+	runCaptureTick *connect.Client[v1.RunCaptureTickRequest, v1.RunCaptureTickResponse]
 }
 
-// RecordCaptureProgress calls chaos.world.v1.WorldInternalService.RecordCaptureProgress.
-func (c *worldInternalServiceClient) RecordCaptureProgress(ctx context.Context, req *connect.Request[v1.RecordCaptureProgressRequest]) (*connect.Response[v1.RecordCaptureProgressResponse], error) {
-	return c.recordCaptureProgress.CallUnary(ctx, req)
-}
-
-// ResolveCapture calls chaos.world.v1.WorldInternalService.ResolveCapture.
-func (c *worldInternalServiceClient) ResolveCapture(ctx context.Context, req *connect.Request[v1.ResolveCaptureRequest]) (*connect.Response[v1.ResolveCaptureResponse], error) {
-	return c.resolveCapture.CallUnary(ctx, req)
+// RunCaptureTick calls chaos.world.v1.WorldInternalService.RunCaptureTick.
+func (c *worldInternalServiceClient) RunCaptureTick(ctx context.Context, req *connect.Request[v1.RunCaptureTickRequest]) (*connect.Response[v1.RunCaptureTickResponse], error) {
+	return c.runCaptureTick.CallUnary(ctx, req)
 }
 
 // WorldInternalServiceHandler is an implementation of the chaos.world.v1.WorldInternalService
 // service.
 type WorldInternalServiceHandler interface {
-	// RecordCaptureProgress adds capture progress for the contesting guild;
-	// idempotent by tick id.
-	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION.
-	RecordCaptureProgress(context.Context, *connect.Request[v1.RecordCaptureProgressRequest]) (*connect.Response[v1.RecordCaptureProgressResponse], error)
-	// ResolveCapture ends a capture: the contesting guild takes control or the attempt fails.
-	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
-	ResolveCapture(context.Context, *connect.Request[v1.ResolveCaptureRequest]) (*connect.Response[v1.ResolveCaptureResponse], error)
+	// RunCaptureTick applies tick `tick` to every running capture that has not
+	// had it yet, as the timer does when the tick comes: a tick applies once
+	// per capture, so running one again (after an incident, or one the timer
+	// ran already) changes nothing.
+	RunCaptureTick(context.Context, *connect.Request[v1.RunCaptureTickRequest]) (*connect.Response[v1.RunCaptureTickResponse], error)
 }
 
 // NewWorldInternalServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -113,24 +94,16 @@ type WorldInternalServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewWorldInternalServiceHandler(svc WorldInternalServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	worldInternalServiceMethods := v1.File_chaos_world_v1_world_internal_service_proto.Services().ByName("WorldInternalService").Methods()
-	worldInternalServiceRecordCaptureProgressHandler := connect.NewUnaryHandler(
-		WorldInternalServiceRecordCaptureProgressProcedure,
-		svc.RecordCaptureProgress,
-		connect.WithSchema(worldInternalServiceMethods.ByName("RecordCaptureProgress")),
-		connect.WithHandlerOptions(opts...),
-	)
-	worldInternalServiceResolveCaptureHandler := connect.NewUnaryHandler(
-		WorldInternalServiceResolveCaptureProcedure,
-		svc.ResolveCapture,
-		connect.WithSchema(worldInternalServiceMethods.ByName("ResolveCapture")),
+	worldInternalServiceRunCaptureTickHandler := connect.NewUnaryHandler(
+		WorldInternalServiceRunCaptureTickProcedure,
+		svc.RunCaptureTick,
+		connect.WithSchema(worldInternalServiceMethods.ByName("RunCaptureTick")),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.world.v1.WorldInternalService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case WorldInternalServiceRecordCaptureProgressProcedure:
-			worldInternalServiceRecordCaptureProgressHandler.ServeHTTP(w, r)
-		case WorldInternalServiceResolveCaptureProcedure:
-			worldInternalServiceResolveCaptureHandler.ServeHTTP(w, r)
+		case WorldInternalServiceRunCaptureTickProcedure:
+			worldInternalServiceRunCaptureTickHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -140,10 +113,6 @@ func NewWorldInternalServiceHandler(svc WorldInternalServiceHandler, opts ...con
 // UnimplementedWorldInternalServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedWorldInternalServiceHandler struct{}
 
-func (UnimplementedWorldInternalServiceHandler) RecordCaptureProgress(context.Context, *connect.Request[v1.RecordCaptureProgressRequest]) (*connect.Response[v1.RecordCaptureProgressResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.world.v1.WorldInternalService.RecordCaptureProgress is not implemented"))
-}
-
-func (UnimplementedWorldInternalServiceHandler) ResolveCapture(context.Context, *connect.Request[v1.ResolveCaptureRequest]) (*connect.Response[v1.ResolveCaptureResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.world.v1.WorldInternalService.ResolveCapture is not implemented"))
+func (UnimplementedWorldInternalServiceHandler) RunCaptureTick(context.Context, *connect.Request[v1.RunCaptureTickRequest]) (*connect.Response[v1.RunCaptureTickResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.world.v1.WorldInternalService.RunCaptureTick is not implemented"))
 }

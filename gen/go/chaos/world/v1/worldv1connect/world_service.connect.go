@@ -46,26 +46,52 @@ const (
 	// WorldServiceStartTerritoryCaptureProcedure is the fully-qualified name of the WorldService's
 	// StartTerritoryCapture RPC.
 	WorldServiceStartTerritoryCaptureProcedure = "/chaos.world.v1.WorldService/StartTerritoryCapture"
+	// WorldServiceStreamTerritoriesProcedure is the fully-qualified name of the WorldService's
+	// StreamTerritories RPC.
+	WorldServiceStreamTerritoriesProcedure = "/chaos.world.v1.WorldService/StreamTerritories"
+	// WorldServiceOpenZoneProcedure is the fully-qualified name of the WorldService's OpenZone RPC.
+	WorldServiceOpenZoneProcedure = "/chaos.world.v1.WorldService/OpenZone"
+	// WorldServiceCloseZoneProcedure is the fully-qualified name of the WorldService's CloseZone RPC.
+	WorldServiceCloseZoneProcedure = "/chaos.world.v1.WorldService/CloseZone"
 )
 
 // WorldServiceClient is a client for the chaos.world.v1.WorldService service.
 type WorldServiceClient interface {
-	// ListZones lists the zones.
+	// ListZones lists every zone, in catalogue order.
 	ListZones(context.Context, *connect.Request[v1.ListZonesRequest]) (*connect.Response[v1.ListZonesResponse], error)
 	// GetZone returns a zone.
 	// Errors: NOT_FOUND (ZONE_NOT_FOUND).
 	GetZone(context.Context, *connect.Request[v1.GetZoneRequest]) (*connect.Response[v1.GetZoneResponse], error)
-	// ListTerritories lists a zone's territories.
+	// ListTerritories lists a zone's territories with their control state.
 	// Errors: NOT_FOUND (ZONE_NOT_FOUND).
 	ListTerritories(context.Context, *connect.Request[v1.ListTerritoriesRequest]) (*connect.Response[v1.ListTerritoriesResponse], error)
-	// GetTerritory returns a territory with its control state.
+	// GetTerritory returns a territory with its control state, its contest and
+	// who stands in it.
 	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
 	GetTerritory(context.Context, *connect.Request[v1.GetTerritoryRequest]) (*connect.Response[v1.GetTerritoryResponse], error)
-	// StartTerritoryCapture starts capturing a territory for the character's guild.
+	// StartTerritoryCapture starts a contest of a territory for the guild of
+	// the caller's character, which must stand in it. From then on the
+	// server's ticks move every guild with members present towards 100; the
+	// first there takes control. Idempotent by capture id: a retry answers the
+	// territory as it is now.
 	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION (NOT_AT_TERRITORY,
-	// ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, NOT_IN_GUILD, ZONE_CLOSED),
-	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, ZONE_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER, NOT_A_GUILD_MEMBER), ALREADY_EXISTS (CAPTURE_ID_REUSED).
 	StartTerritoryCapture(context.Context, *connect.Request[v1.StartTerritoryCaptureRequest]) (*connect.Response[v1.StartTerritoryCaptureResponse], error)
+	// StreamTerritories sends the current state of the territories (of one zone,
+	// or all), a STREAM_ITEM_KIND_LIVE marker, then every change as it happens:
+	// contests starting, progress each tick, control changing hands. Changes
+	// may be coalesced (the client gets the latest state, by revision). It ends
+	// when the access token expires or the server drains; the client re-opens it.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
+	StreamTerritories(context.Context, *connect.Request[v1.StreamTerritoriesRequest]) (*connect.ServerStreamForClient[v1.StreamTerritoriesResponse], error)
+	// OpenZone opens a closed zone (admin). Opening an open zone changes nothing.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+	OpenZone(context.Context, *connect.Request[v1.OpenZoneRequest]) (*connect.Response[v1.OpenZoneResponse], error)
+	// CloseZone closes a zone (admin): no capture starts there, and running
+	// contests end without a winner. Closing a closed zone changes nothing.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+	CloseZone(context.Context, *connect.Request[v1.CloseZoneRequest]) (*connect.Response[v1.CloseZoneResponse], error)
 }
 
 // NewWorldServiceClient constructs a client for the chaos.world.v1.WorldService service. By
@@ -109,6 +135,24 @@ func NewWorldServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(worldServiceMethods.ByName("StartTerritoryCapture")),
 			connect.WithClientOptions(opts...),
 		),
+		streamTerritories: connect.NewClient[v1.StreamTerritoriesRequest, v1.StreamTerritoriesResponse](
+			httpClient,
+			baseURL+WorldServiceStreamTerritoriesProcedure,
+			connect.WithSchema(worldServiceMethods.ByName("StreamTerritories")),
+			connect.WithClientOptions(opts...),
+		),
+		openZone: connect.NewClient[v1.OpenZoneRequest, v1.OpenZoneResponse](
+			httpClient,
+			baseURL+WorldServiceOpenZoneProcedure,
+			connect.WithSchema(worldServiceMethods.ByName("OpenZone")),
+			connect.WithClientOptions(opts...),
+		),
+		closeZone: connect.NewClient[v1.CloseZoneRequest, v1.CloseZoneResponse](
+			httpClient,
+			baseURL+WorldServiceCloseZoneProcedure,
+			connect.WithSchema(worldServiceMethods.ByName("CloseZone")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -119,6 +163,9 @@ type worldServiceClient struct {
 	listTerritories       *connect.Client[v1.ListTerritoriesRequest, v1.ListTerritoriesResponse]
 	getTerritory          *connect.Client[v1.GetTerritoryRequest, v1.GetTerritoryResponse]
 	startTerritoryCapture *connect.Client[v1.StartTerritoryCaptureRequest, v1.StartTerritoryCaptureResponse]
+	streamTerritories     *connect.Client[v1.StreamTerritoriesRequest, v1.StreamTerritoriesResponse]
+	openZone              *connect.Client[v1.OpenZoneRequest, v1.OpenZoneResponse]
+	closeZone             *connect.Client[v1.CloseZoneRequest, v1.CloseZoneResponse]
 }
 
 // ListZones calls chaos.world.v1.WorldService.ListZones.
@@ -146,24 +193,58 @@ func (c *worldServiceClient) StartTerritoryCapture(ctx context.Context, req *con
 	return c.startTerritoryCapture.CallUnary(ctx, req)
 }
 
+// StreamTerritories calls chaos.world.v1.WorldService.StreamTerritories.
+func (c *worldServiceClient) StreamTerritories(ctx context.Context, req *connect.Request[v1.StreamTerritoriesRequest]) (*connect.ServerStreamForClient[v1.StreamTerritoriesResponse], error) {
+	return c.streamTerritories.CallServerStream(ctx, req)
+}
+
+// OpenZone calls chaos.world.v1.WorldService.OpenZone.
+func (c *worldServiceClient) OpenZone(ctx context.Context, req *connect.Request[v1.OpenZoneRequest]) (*connect.Response[v1.OpenZoneResponse], error) {
+	return c.openZone.CallUnary(ctx, req)
+}
+
+// CloseZone calls chaos.world.v1.WorldService.CloseZone.
+func (c *worldServiceClient) CloseZone(ctx context.Context, req *connect.Request[v1.CloseZoneRequest]) (*connect.Response[v1.CloseZoneResponse], error) {
+	return c.closeZone.CallUnary(ctx, req)
+}
+
 // WorldServiceHandler is an implementation of the chaos.world.v1.WorldService service.
 type WorldServiceHandler interface {
-	// ListZones lists the zones.
+	// ListZones lists every zone, in catalogue order.
 	ListZones(context.Context, *connect.Request[v1.ListZonesRequest]) (*connect.Response[v1.ListZonesResponse], error)
 	// GetZone returns a zone.
 	// Errors: NOT_FOUND (ZONE_NOT_FOUND).
 	GetZone(context.Context, *connect.Request[v1.GetZoneRequest]) (*connect.Response[v1.GetZoneResponse], error)
-	// ListTerritories lists a zone's territories.
+	// ListTerritories lists a zone's territories with their control state.
 	// Errors: NOT_FOUND (ZONE_NOT_FOUND).
 	ListTerritories(context.Context, *connect.Request[v1.ListTerritoriesRequest]) (*connect.Response[v1.ListTerritoriesResponse], error)
-	// GetTerritory returns a territory with its control state.
+	// GetTerritory returns a territory with its control state, its contest and
+	// who stands in it.
 	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND).
 	GetTerritory(context.Context, *connect.Request[v1.GetTerritoryRequest]) (*connect.Response[v1.GetTerritoryResponse], error)
-	// StartTerritoryCapture starts capturing a territory for the character's guild.
+	// StartTerritoryCapture starts a contest of a territory for the guild of
+	// the caller's character, which must stand in it. From then on the
+	// server's ticks move every guild with members present towards 100; the
+	// first there takes control. Idempotent by capture id: a retry answers the
+	// territory as it is now.
 	// Errors: NOT_FOUND (TERRITORY_NOT_FOUND), FAILED_PRECONDITION (NOT_AT_TERRITORY,
-	// ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, NOT_IN_GUILD, ZONE_CLOSED),
-	// PERMISSION_DENIED (NOT_CHARACTER_OWNER).
+	// ALREADY_CONTROLLED, CAPTURE_IN_PROGRESS, ZONE_CLOSED),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER, NOT_A_GUILD_MEMBER), ALREADY_EXISTS (CAPTURE_ID_REUSED).
 	StartTerritoryCapture(context.Context, *connect.Request[v1.StartTerritoryCaptureRequest]) (*connect.Response[v1.StartTerritoryCaptureResponse], error)
+	// StreamTerritories sends the current state of the territories (of one zone,
+	// or all), a STREAM_ITEM_KIND_LIVE marker, then every change as it happens:
+	// contests starting, progress each tick, control changing hands. Changes
+	// may be coalesced (the client gets the latest state, by revision). It ends
+	// when the access token expires or the server drains; the client re-opens it.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), RESOURCE_EXHAUSTED (TOO_MANY_STREAMS).
+	StreamTerritories(context.Context, *connect.Request[v1.StreamTerritoriesRequest], *connect.ServerStream[v1.StreamTerritoriesResponse]) error
+	// OpenZone opens a closed zone (admin). Opening an open zone changes nothing.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+	OpenZone(context.Context, *connect.Request[v1.OpenZoneRequest]) (*connect.Response[v1.OpenZoneResponse], error)
+	// CloseZone closes a zone (admin): no capture starts there, and running
+	// contests end without a winner. Closing a closed zone changes nothing.
+	// Errors: NOT_FOUND (ZONE_NOT_FOUND), PERMISSION_DENIED (NOT_AN_ADMIN).
+	CloseZone(context.Context, *connect.Request[v1.CloseZoneRequest]) (*connect.Response[v1.CloseZoneResponse], error)
 }
 
 // NewWorldServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -203,6 +284,24 @@ func NewWorldServiceHandler(svc WorldServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(worldServiceMethods.ByName("StartTerritoryCapture")),
 		connect.WithHandlerOptions(opts...),
 	)
+	worldServiceStreamTerritoriesHandler := connect.NewServerStreamHandler(
+		WorldServiceStreamTerritoriesProcedure,
+		svc.StreamTerritories,
+		connect.WithSchema(worldServiceMethods.ByName("StreamTerritories")),
+		connect.WithHandlerOptions(opts...),
+	)
+	worldServiceOpenZoneHandler := connect.NewUnaryHandler(
+		WorldServiceOpenZoneProcedure,
+		svc.OpenZone,
+		connect.WithSchema(worldServiceMethods.ByName("OpenZone")),
+		connect.WithHandlerOptions(opts...),
+	)
+	worldServiceCloseZoneHandler := connect.NewUnaryHandler(
+		WorldServiceCloseZoneProcedure,
+		svc.CloseZone,
+		connect.WithSchema(worldServiceMethods.ByName("CloseZone")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/chaos.world.v1.WorldService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case WorldServiceListZonesProcedure:
@@ -215,6 +314,12 @@ func NewWorldServiceHandler(svc WorldServiceHandler, opts ...connect.HandlerOpti
 			worldServiceGetTerritoryHandler.ServeHTTP(w, r)
 		case WorldServiceStartTerritoryCaptureProcedure:
 			worldServiceStartTerritoryCaptureHandler.ServeHTTP(w, r)
+		case WorldServiceStreamTerritoriesProcedure:
+			worldServiceStreamTerritoriesHandler.ServeHTTP(w, r)
+		case WorldServiceOpenZoneProcedure:
+			worldServiceOpenZoneHandler.ServeHTTP(w, r)
+		case WorldServiceCloseZoneProcedure:
+			worldServiceCloseZoneHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -242,4 +347,16 @@ func (UnimplementedWorldServiceHandler) GetTerritory(context.Context, *connect.R
 
 func (UnimplementedWorldServiceHandler) StartTerritoryCapture(context.Context, *connect.Request[v1.StartTerritoryCaptureRequest]) (*connect.Response[v1.StartTerritoryCaptureResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.world.v1.WorldService.StartTerritoryCapture is not implemented"))
+}
+
+func (UnimplementedWorldServiceHandler) StreamTerritories(context.Context, *connect.Request[v1.StreamTerritoriesRequest], *connect.ServerStream[v1.StreamTerritoriesResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("chaos.world.v1.WorldService.StreamTerritories is not implemented"))
+}
+
+func (UnimplementedWorldServiceHandler) OpenZone(context.Context, *connect.Request[v1.OpenZoneRequest]) (*connect.Response[v1.OpenZoneResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.world.v1.WorldService.OpenZone is not implemented"))
+}
+
+func (UnimplementedWorldServiceHandler) CloseZone(context.Context, *connect.Request[v1.CloseZoneRequest]) (*connect.Response[v1.CloseZoneResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.world.v1.WorldService.CloseZone is not implemented"))
 }
