@@ -73,7 +73,8 @@ export function createRounds(store: MatchmakingStore, settings: RoundSettings, c
       teamMeans: proposed.teams.map((t) => t.meanRating),
       players,
       serverId: undefined,
-      seed: randomBytes(8).readBigUInt64BE(),
+      // 63 bits: it fits PostgreSQL's bigint and the contract's uint64.
+      seed: BigInt.asUintN(63, randomBytes(8).readBigUInt64BE()),
     };
   };
   return {
