@@ -1,4 +1,5 @@
 import { GameServerService } from "@chaos/gen/chaos/gameserver/v1/game_server_service_pb.js";
+import { MatchmakingInternalService } from "@chaos/gen/chaos/matchmaking/v1/matchmaking_internal_service_pb.js";
 import { defineForeignWorkload } from "@chaos/mesh/server";
 
 /**
@@ -12,8 +13,7 @@ export default defineForeignWorkload({
   description: "The dedicated game server (Go): plays the matches matchmaking allocates and reports their results and leavers.",
   port: 7450,
   serves: [{ service: GameServerService }],
-  // Its calls to chaos.matchmaking.v1.MatchmakingInternalService (reportMatchResult, reportPlayerLeft) are declared once
-  // services/matchmaking/service.ts serves it: the system refuses a call to a service no manifest serves.
+  calls: [{ service: MatchmakingInternalService, methods: ["reportMatchResult", "reportPlayerLeft"] }],
   process: {
     sourceDir: "clients/gameserver",
     build: ["go", "build", "-o", "{output}", "."],
