@@ -1,0 +1,4 @@
+import { runService } from "@chaos/mesh/server";
+import world from "./service.js";
+
+await runService(world);
