@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorReason } from "@chaos/gen/chaos/matchmaking/v1/errors_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
 import type { QueueConfig } from "../core/queue-config.js";
-import type { MatchRecord } from "../core/matchmaking-records.js";
+import type { MatchRecord, TicketRecord } from "../core/matchmaking-records.js";
 import { storeWorld } from "./store-world.js";
 
 // Results, seasons and backfill over the real store, the clock moved by hand to the edges.
@@ -18,7 +18,7 @@ async function startedMatch(queue: QueueConfig, mus: readonly number[], region =
   const { tickets, rounds, readyCheck, standings } = world.flows;
   const { number } = (await standings.seasons())[0] ?? { number: 1 };
   const { playerId, characterIds } = await world.characters(mus.length, { queueId: queue.id, seasonNumber: queue.ranked ? number : 0, mu: (i) => mus[i]! });
-  const queued = [];
+  const queued: TicketRecord[] = [];
   for (const characterId of characterIds) queued.push(await tickets.join({ playerId, characterId, partyCharacterIds: [], queueId: queue.id, region, latencyMs: 30 }));
   const report = await rounds.run();
   const match = report.formed.find((m) => m.players.some((p) => p.ticketId === queued[0]!.ticketId))!;
