@@ -5,7 +5,7 @@ import { DomainError } from "@chaos/mesh/domain";
 import { validateGoal } from "./goals.js";
 import { instanceIdOf } from "./instance-id.js";
 import type { GoalRecord, LiveEventRecord, ScheduleRecord, Window } from "./live-event-records.js";
-import { liveEventCancelled, liveEventEnded, liveEventScheduled } from "./liveops-events.js";
+import { liveEventCancelled, liveEventEnded, liveEventScheduled, liveEventStarted } from "./liveops-events.js";
 import { stateOf } from "./liveops-message.js";
 import type { EventCursor, LiveopsStore } from "./liveops-store.js";
 import { currentOrNext, firstOccurrence, validateSchedule, type ScheduleLimits } from "./schedule.js";
@@ -96,8 +96,11 @@ export function createLiveEvents(store: LiveopsStore, limits: ScheduleLimits, cl
         const cancelled: LiveEventRecord = { ...event, cancelledAt: now, cancelReason: reason, updatedAt: now };
         await tx.updateEvent(cancelled, firstOccurrence(event.schedule)?.startsAt ?? event.schedule.startsAt);
         const ended = [];
+        // The running occurrence ends now; one joined before the schedule job announced its start is announced started first.
         for (const instance of await tx.instancesToEnd(now, eventId)) {
+          if (!instance.startAnnounced) ended.push(liveEventStarted(instance, event.title));
           ended.push(liveEventEnded(instance, true, await tx.participantCount(instance.instanceId)));
+          await tx.markAnnounced(instance.instanceId, "start");
           await tx.markAnnounced(instance.instanceId, "end");
         }
         await tx.publish([liveEventCancelled(cancelled, now), ...ended]);

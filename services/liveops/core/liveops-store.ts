@@ -44,7 +44,7 @@ export interface LiveopsTransaction {
   ensureInstance(instanceId: string, eventId: string, window: Window): Promise<InstanceRecord>;
   /** Occurrences of events not cancelled that started by `now` and were not announced. */
   instancesToStart(now: Date): Promise<InstanceRecord[]>;
-  /** Announced occurrences whose window closed by `now` (or, with `eventId`, every announced open one of that event). */
+  /** Announced occurrences whose window closed by `now`; with `eventId`, every one of that event started by `now` and not announced ended, announced started or not. */
   instancesToEnd(now: Date, eventId?: string): Promise<InstanceRecord[]>;
   markAnnounced(instanceId: string, which: "start" | "end"): Promise<void>;
   participantCount(instanceId: string): Promise<bigint>;

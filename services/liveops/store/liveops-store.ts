@@ -223,8 +223,8 @@ export function createLiveopsStore(db: Database, source: string): LiveopsStore &
       const { rows } = await client.query<InstanceRow>(
         eventId === undefined
           ? "SELECT * FROM live_event_instances WHERE start_announced AND NOT end_announced AND ends_at <= $1 ORDER BY ends_at FOR UPDATE"
-          : "SELECT * FROM live_event_instances WHERE start_announced AND NOT end_announced AND event_id = $1 FOR UPDATE",
-        [eventId ?? now],
+          : "SELECT * FROM live_event_instances WHERE NOT end_announced AND event_id = $2 AND starts_at <= $1 ORDER BY starts_at FOR UPDATE",
+        eventId === undefined ? [now] : [now, eventId],
       );
       return rows.map(toInstance);
     },
