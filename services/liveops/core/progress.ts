@@ -1,8 +1,14 @@
-import type { CloudEventAttributes } from "@chaos/mesh/events";
 import { creditsGoal, countsToward, type Credit } from "./goals.js";
 import type { GoalSource } from "./goal-sources.js";
 import { progressRecorded } from "./liveops-events.js";
 import type { LiveopsTransaction } from "./liveops-store.js";
+
+/** What liveops needs of a source event's CloudEvent attributes: its id, its type, and when it happened (RFC 3339). */
+export interface SourceEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly time: string;
+}
 
 /**
  * Counts a source event toward the goals it serves, inside the consumer's
@@ -12,7 +18,7 @@ import type { LiveopsTransaction } from "./liveops-store.js";
  * occurrence, character and source event id, make it one even if an event
  * came twice under two deliveries the inbox cannot tell apart.
  */
-export async function recordProgress(tx: LiveopsTransaction, source: GoalSource, credits: readonly Credit[], event: Pick<CloudEventAttributes, "id" | "type" | "time">): Promise<void> {
+export async function recordProgress(tx: LiveopsTransaction, source: GoalSource, credits: readonly Credit[], event: SourceEvent): Promise<void> {
   const happenedAt = new Date(event.time);
   if (Number.isNaN(happenedAt.getTime())) return;
   for (const credit of credits) {
