@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { GuildSchema, MemberSchema } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
-import { GuildCreatedSchema, MemberJoinedSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
+import { GuildCreatedSchema, GuildDisbandedSchema, MemberJoinedSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
 import { CharacterClass, PositionSchema } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { CharacterCreatedSchema, CharacterMovedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import { file_chaos_world_v1_events } from "@chaos/gen/chaos/world/v1/events_pb.js";
@@ -69,7 +69,7 @@ export function territoryWorld(stack: Stack) {
   }
 
   /** A guild founded by the first hero, the others joining, announced as guild announces it. */
-  async function guild(founder: Hero, members: readonly Hero[] = []): Promise<{ guildId: string; join(more: readonly Hero[]): Promise<void> }> {
+  async function guild(founder: Hero, members: readonly Hero[] = []): Promise<{ guildId: string; join(more: readonly Hero[]): Promise<void>; disband(): Promise<void> }> {
     const guildId = randomUUID();
     const name = `Guild ${guildId.slice(0, 6)}`;
     const member = (h: Hero) => create(MemberSchema, { guildId, characterId: h.characterId, characterName: h.characterId.slice(0, 8) });
@@ -82,7 +82,17 @@ export function territoryWorld(stack: Stack) {
       cloudEvent(topic("guild", "guilds"), guildSource, guildId, GuildCreatedSchema, create(GuildCreatedSchema, { guild: create(GuildSchema, { guildId, name }), leader: member(founder) })),
     ]);
     await join(members);
-    return { guildId, join };
+    const disband = () =>
+      publish(brokers(), [
+        cloudEvent(
+          topic("guild", "guilds"),
+          guildSource,
+          guildId,
+          GuildDisbandedSchema,
+          create(GuildDisbandedSchema, { guild: create(GuildSchema, { guildId, name }), formerMemberCharacterIds: [founder, ...members].map((h) => h.characterId) }),
+        ),
+      ]);
+    return { guildId, join, disband };
   }
 
   /** Waits until world counts exactly these members present in the territory (guild id → count). */

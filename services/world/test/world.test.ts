@@ -65,6 +65,8 @@ describe("a territory contest", () => {
     const [event] = await eventually(async () => w.eventsOf("TerritoryCaptured", "ember_old_mill"), (e) => e.length > 0);
     expect(event!.message).toMatchObject({ captureId, guildId: a.guildId, previousGuildId: "" });
 
+    expect(await refusalOf(start(a1!, "ember_old_mill"))).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_ALREADY_CONTROLLED" });
+
     // Running the deciding tick again (as an operator might after an incident) finds nothing to do.
     const replay = await w.internal().runCaptureTick({ tick: event!.message.tick as bigint });
     expect(replay).toMatchObject({ capturesAdvanced: 0, capturesDecided: 0 });
@@ -108,6 +110,19 @@ describe("a territory contest", () => {
     const done = await eventually(() => w.world().getTerritory({ territoryId: "ember_watchtower" }), (r) => r.territory!.state === TerritoryState.CONTROLLED);
     expect(done.territory?.guildId).toBe(g.guildId);
     expect(w.eventsOf("TerritoryContested", "ember_watchtower")).toHaveLength(1);
+  });
+
+  it("leaves a disbanded guild's territories neutral", async () => {
+    const [lone] = await heroes(1, { zoneId: "frost_hollow", x: 150, y: 20 });
+    const g = await w.guild(lone!);
+    await w.presence("frost_frozen_lake", { [g.guildId]: 1 });
+    await start(lone!, "frost_frozen_lake");
+    await eventually(() => w.world().getTerritory({ territoryId: "frost_frozen_lake" }), (r) => r.territory!.guildId === g.guildId);
+    await g.disband();
+    const after = await eventually(() => w.world().getTerritory({ territoryId: "frost_frozen_lake" }), (r) => r.territory!.state === TerritoryState.NEUTRAL);
+    expect(after.territory).toMatchObject({ guildId: "", presence: [] });
+    const [lost] = await eventually(async () => w.eventsOf("TerritoryLost", "frost_frozen_lake"), (e) => e.length > 0);
+    expect(lost!.message).toMatchObject({ guildId: g.guildId, capturedByGuildId: "" });
   });
 });
 
