@@ -13,54 +13,32 @@
  * test-results/.
  */
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as OTPAuth from "otpauth";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, it, vi } from "vitest";
+import type { Page } from "playwright-core";
+import { expect, inject, it, vi } from "vitest";
 import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
-import { ensureDebianPackages } from "../../scripts/infra/debian.js";
-import { freePort, useStack } from "../../scripts/test/stack.js";
 import { mailpit } from "../../services/notification/test/mailpit.js";
-import { startConsoleServer, type ConsoleServer } from "./server.js";
+import { createCharacter, desktop, keepScreenshot, password, phone, textOf, useConsole, walletGold } from "./test/console-harness.js";
+import { duel, liveEvent } from "./test/competition.js";
 
 // The console polls what it shows (every 1 to 5 s), and other test files share the machine: an expectation
 // about the page waits up to 10 s for it, not vitest's default of 1 s.
 vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
 
-const resultsDir = fileURLToPath(new URL("../../test-results/", import.meta.url));
-const password = "correct horse battery staple";
-
-// The gateway's CORS allow-list is fixed at start-up, so the console's origin must be known before the stack starts.
-const consolePort = await freePort();
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "gateway"], {
-  env: { CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}`, CHAOS_NOTIFICATION_SMTP_URL: inject("infra").smtpUrl },
-});
+const harness = await useConsole(
+  ["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "matchmaking", "gameserver", "liveops", "world", "gateway"],
+  {
+    env: {
+      CHAOS_NOTIFICATION_SMTP_URL: inject("infra").smtpUrl,
+      // Rounds every half second and a two-second match: the duel is decided while the test watches.
+      CHAOS_MATCHMAKING_ROUND_MS: "500",
+      CHAOS_GAMESERVER_MATCH_MS: "2000",
+    },
+  },
+);
+const { stack, inPages, signUp } = harness;
 const mail = mailpit(inject("infra").mailpitUrl);
-
-let browser: Browser;
-let consoleServer: ConsoleServer;
-let bundleDir: string;
-
-beforeAll(async () => {
-  // Fonts too: installed without recommends, chromium would render the screenshot with whatever fonts the machine happens to have.
-  await ensureDebianPackages(["chromium", "fonts-liberation"], "the browser end-to-end test");
-  bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-console-"));
-  consoleServer = await startConsoleServer({ port: consolePort, gatewayUrl: stack.gateway.http1, outDir: bundleDir });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
-}, 600_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await consoleServer?.close();
-  if (bundleDir !== undefined) fs.rmSync(bundleDir, { recursive: true, force: true });
-});
-
-const desktop = { viewport: { width: 1440, height: 1000 } };
-const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 it("takes a new player from sign-up with two-factor to a defeated training dummy", async () => {
   await inPages([desktop], ([page]) => journey(page!), "e2e-failure");
@@ -77,74 +55,17 @@ it("lets two players, on a desktop and on a phone, trade a potion for gold and j
   );
 }, 180_000);
 
+it("lets two players queue for a ranked duel, pass the ready check and see the game server's result move their ratings", async () => {
+  await inPages([desktop, desktop], ([ava, bram]) => duel(harness, ava!, bram!), "e2e-duel-failure");
+}, 180_000);
+
+it("lets a player join a live event, cast towards its goal and claim the tier reached, and walk the world map", async () => {
+  await inPages([desktop], ([ava]) => liveEvent(harness, ava!), "e2e-live-event-failure");
+}, 180_000);
+
 it("lets two players chat in their zone and by direct message until one blocks the other, and an admin verify the audit log", async () => {
   await inPages([desktop, desktop], ([ava, bram]) => chatThenAudit(ava!, bram!), "e2e-chat-audit-failure");
 }, 180_000);
-
-/**
- * Runs `scenario` with one page per browser context (each its own player:
- * cookies and session storage are not shared). On failure, every page is
- * screenshotted as `<failureName>-<index>.png` and the pages' errors are reported.
- */
-async function inPages(options: readonly Parameters<Browser["newContext"]>[0][], scenario: (pages: Page[]) => Promise<void>, failureName: string): Promise<void> {
-  const contexts: BrowserContext[] = [];
-  const pages: Page[] = [];
-  const pageErrors: string[] = [];
-  try {
-    for (const option of options) {
-      const context = await browser.newContext(option);
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on("pageerror", (error) => pageErrors.push(`page ${pages.length}: ${error.message}`));
-      pages.push(page);
-    }
-    await scenario(pages);
-    expect(pageErrors).toEqual([]);
-  } catch (error) {
-    for (const [index, page] of pages.entries()) await keepScreenshot(page, `${failureName}-${index}`).catch(() => undefined);
-    throw new Error(`${(error as Error).message}\npage errors: ${pageErrors.join(" | ") || "none"}`, { cause: error });
-  } finally {
-    for (const context of contexts) await context.close();
-  }
-}
-
-/** The trimmed text of the element with this test id. */
-async function textOf(page: Page, testId: string): Promise<string> {
-  return (await page.getByTestId(testId).first().textContent())?.trim() ?? "";
-}
-
-/** Opens the console and creates an account, which the console logs straight in. */
-async function signUp(page: Page, email: string): Promise<void> {
-  await page.goto(consoleServer.url);
-  await page.getByRole("heading", { name: "Enter the Chaos" }).waitFor();
-  await page.getByRole("tab", { name: "Create account" }).click();
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByTestId("account-email").waitFor();
-  expect(await textOf(page, "account-email")).toBe(email);
-}
-
-/** Creates a character, which the console picks at once. */
-async function createCharacter(page: Page, name: string, characterClass: string): Promise<void> {
-  await page.getByLabel("Character name").fill(name);
-  await page.getByLabel("Class").selectOption({ label: characterClass });
-  await page.getByRole("button", { name: "Create character" }).click();
-  await page.getByRole("heading", { name }).waitFor();
-}
-
-/** Keeps a screenshot of the whole page in test-results/ (scrolled to the top first: the sticky top bar would cover the middle). */
-async function keepScreenshot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(resultsDir, { recursive: true });
-  await page.evaluate("window.scrollTo(0, 0)");
-  await page.screenshot({ path: path.join(resultsDir, `${name}.png`), fullPage: true, animations: "disabled" });
-}
-
-/** The wallet's balance as the trade window shows it (data-gold), once it has been read. */
-async function walletGold(page: Page): Promise<number> {
-  const gold = await page.getByTestId("wallet-balance").getAttribute("data-gold");
-  return gold === null || gold === "" ? Number.NaN : Number(gold);
-}
 
 async function journey(page: Page): Promise<void> {
   const email = `e2e-${randomBytes(6).toString("hex")}@example.com`;

@@ -7,10 +7,13 @@ import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.j
 import { GuildService } from "@chaos/gen/chaos/guild/v1/guild_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
+import { LiveopsService } from "@chaos/gen/chaos/liveops/v1/liveops_service_pb.js";
+import { MatchmakingService } from "@chaos/gen/chaos/matchmaking/v1/matchmaking_service_pb.js";
 import { NotificationService } from "@chaos/gen/chaos/notification/v1/notification_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
+import { WorldService } from "@chaos/gen/chaos/world/v1/world_service_pb.js";
 
 /** Typed clients of the gateway's public API. */
 export interface Api {
@@ -25,6 +28,9 @@ export interface Api {
   readonly guild: Client<typeof GuildService>;
   readonly chat: Client<typeof ChatService>;
   readonly notification: Client<typeof NotificationService>;
+  readonly liveops: Client<typeof LiveopsService>;
+  readonly matchmaking: Client<typeof MatchmakingService>;
+  readonly world: Client<typeof WorldService>;
   /** Admins only. */
   readonly audit: Client<typeof AuditService>;
   readonly gateway: Client<typeof GatewayService>;
@@ -56,6 +62,9 @@ export function createApi(gatewayUrl: string, accessToken: AccessTokenSource): A
     guild: createClient(GuildService, authenticated),
     chat: createClient(ChatService, authenticated),
     notification: createClient(NotificationService, authenticated),
+    liveops: createClient(LiveopsService, authenticated),
+    matchmaking: createClient(MatchmakingService, authenticated),
+    world: createClient(WorldService, authenticated),
     audit: createClient(AuditService, authenticated),
     gateway: createClient(GatewayService, authenticated),
   };

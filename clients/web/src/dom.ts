@@ -41,3 +41,11 @@ export function field(label: string, control: HTMLInputElement | HTMLSelectEleme
 }
 
 let nextFieldId = 1;
+
+/** Creates an SVG element (maps, charts): attributes set as given, text as text. */
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number | undefined> = {}, ...children: (Node | string)[]): SVGElementTagNameMap[K] {
+  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) if (value !== undefined) element.setAttribute(name, String(value));
+  element.append(...children);
+  return element;
+}

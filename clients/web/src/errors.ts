@@ -74,6 +74,13 @@ const messages: Record<string, (metadata: Metadata, said: Said) => string> = {
   SELF_TARGET: () => "You cannot attack yourself.",
   NOT_RANKED: () => "Not on this leaderboard yet.",
   RATE_LIMITED: (_, said) => `Slow down: too many requests. Try again ${retryIn(said)}.`,
+  EVENT_NOT_FOUND: () => "That live event no longer exists.",
+  EVENT_NOT_ACTIVE: () => "That live event is not running right now.",
+  EVENT_CANCELLED: () => "That live event was cancelled.",
+  NOT_JOINED: () => "Join the event first.",
+  TIER_NOT_REACHED: () => "Not there yet: reach the tier's threshold first.",
+  TIER_NOT_FOUND: () => "That event has no such reward tier.",
+  REWARD_REFUSED: () => "The reward could not be granted. Try again in a moment.",
   UNAUTHENTICATED: () => "Please log in again.",
   UPSTREAM_UNAVAILABLE: () => "That part of the world is unavailable right now. Try again shortly.",
   // Inventory

@@ -2,11 +2,13 @@ import { Role, type Account } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import type { LoginResponse } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import type { Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { createApi } from "./api.js";
+import { createArenaView } from "./arena-view.js";
 import { createAuditView } from "./audit-view.js";
 import { createAuthView } from "./auth-view.js";
 import { createCharactersView } from "./characters-view.js";
 import { createChatView } from "./chat-view.js";
 import { createCombatView } from "./combat-view.js";
+import { createEventsView } from "./events-view.js";
 import { loadConsoleConfig } from "./config.js";
 import { h, type Disposable } from "./dom.js";
 import { describeError } from "./errors.js";
@@ -22,6 +24,7 @@ import { createPurse } from "./purse.js";
 import { createSectionTabs } from "./section-tabs.js";
 import { Session } from "./session.js";
 import { createTradeView } from "./trade-view.js";
+import { createWorldView } from "./world-view.js";
 import { zoneOf } from "./zone.js";
 
 const app = document.getElementById("app");
@@ -105,19 +108,25 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
       const trade = createTradeView(api, character, purse, nearby, (waiting) => tabs.setBadge("trade", waiting));
       const guild = createGuildView(api, names, character, purse, nearby, (waiting) => tabs.setBadge("guild", waiting));
       const chat = createChatView(api, names, character, nearby);
+      const events = createEventsView(api, character);
+      const arena = createArenaView(api, names, character);
+      const world = createWorldView(api, character);
       const tabs = createSectionTabs(
         [
           { id: "battle", label: "Battle", panel: combat.element },
           { id: "trade", label: "Trade", panel: trade.element },
           { id: "guild", label: "Guild", panel: guild.element },
           { id: "chat", label: "Chat", panel: chat.element },
+          { id: "arena", label: "Arena", panel: arena.element },
+          { id: "events", label: "Events", panel: events.element },
+          { id: "world", label: "World", panel: world.element },
         ],
         section,
         (id) => {
           section = id;
         },
       );
-      playing = [combat, progress, trade, guild, chat, nearby, purse];
+      playing = [combat, progress, trade, guild, chat, arena, events, world, nearby, purse];
       mounted.push(...playing);
       combatSlot.replaceChildren(tabs.element);
       progressSlot.replaceChildren(progress.element);

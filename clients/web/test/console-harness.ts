@@ -1,0 +1,121 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
+import { ensureDebianPackages } from "../../../scripts/infra/debian.js";
+import { freePort, useStack, type Stack, type StackOptions } from "../../../scripts/test/stack.js";
+import { startConsoleServer, type ConsoleServer } from "../server.js";
+
+/**
+ * The web console in a real browser (Debian's Chromium, headless) against a
+ * real stack, for an end-to-end test file: the stack, the console's own
+ * server and the browser start before the file's tests and stop after them.
+ * Screenshots are kept in test-results/.
+ */
+
+const resultsDir = fileURLToPath(new URL("../../../test-results/", import.meta.url));
+
+/** Every test player's password. */
+export const password = "correct horse battery staple";
+export const desktop = { viewport: { width: 1440, height: 1000 } };
+export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+export interface ConsoleHarness {
+  readonly stack: Stack;
+  /**
+   * Runs `scenario` with one page per entry of `options`, each in its own
+   * browser context (its own player: cookies and session storage are not
+   * shared). On failure, every page is screenshotted as
+   * `<failureName>-<index>.png` and the pages' errors are reported.
+   */
+  inPages(options: readonly Parameters<Browser["newContext"]>[0][], scenario: (pages: Page[]) => Promise<void>, failureName: string): Promise<void>;
+  /** Opens the console and creates an account, which the console logs straight in. */
+  signUp(page: Page, email: string): Promise<void>;
+}
+
+/** Starts `services` (the gateway among them) with the console's origin allowed, the console server and the browser. */
+export async function useConsole(services: readonly string[], options: StackOptions = {}): Promise<ConsoleHarness> {
+  // The gateway's CORS allow-list is fixed at start-up, so the console's origin must be known before the stack starts.
+  const consolePort = await freePort();
+  const stack = useStack(services, { ...options, env: { ...options.env, CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}` } });
+  let browser: Browser | undefined;
+  let consoleServer: ConsoleServer | undefined;
+  let bundleDir: string | undefined;
+
+  beforeAll(async () => {
+    // Fonts too: installed without recommends, chromium would render the screenshot with whatever fonts the machine happens to have.
+    await ensureDebianPackages(["chromium", "fonts-liberation"], "the browser end-to-end test");
+    bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-console-"));
+    consoleServer = await startConsoleServer({ port: consolePort, gatewayUrl: stack.gateway.http1, outDir: bundleDir });
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await consoleServer?.close();
+    if (bundleDir !== undefined) fs.rmSync(bundleDir, { recursive: true, force: true });
+  });
+
+  return {
+    stack,
+    async inPages(contextOptions, scenario, failureName) {
+      const contexts: BrowserContext[] = [];
+      const pages: Page[] = [];
+      const pageErrors: string[] = [];
+      try {
+        for (const option of contextOptions) {
+          const context = await browser!.newContext(option);
+          contexts.push(context);
+          const page = await context.newPage();
+          page.on("pageerror", (error) => pageErrors.push(`page ${pages.length}: ${error.message}`));
+          pages.push(page);
+        }
+        await scenario(pages);
+        expect(pageErrors).toEqual([]);
+      } catch (error) {
+        for (const [index, page] of pages.entries()) await keepScreenshot(page, `${failureName}-${index}`).catch(() => undefined);
+        throw new Error(`${(error as Error).message}\npage errors: ${pageErrors.join(" | ") || "none"}`, { cause: error });
+      } finally {
+        for (const context of contexts) await context.close();
+      }
+    },
+    async signUp(page, email) {
+      await page.goto(consoleServer!.url);
+      await page.getByRole("heading", { name: "Enter the Chaos" }).waitFor();
+      await page.getByRole("tab", { name: "Create account" }).click();
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill(password);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.getByTestId("account-email").waitFor();
+      expect(await textOf(page, "account-email")).toBe(email);
+    },
+  };
+}
+
+/** The trimmed text of the element with this test id. */
+export async function textOf(page: Page, testId: string): Promise<string> {
+  return (await page.getByTestId(testId).first().textContent())?.trim() ?? "";
+}
+
+/** Creates a character, which the console picks at once. */
+export async function createCharacter(page: Page, name: string, characterClass: string): Promise<void> {
+  await page.getByLabel("Character name").fill(name);
+  await page.getByLabel("Class").selectOption({ label: characterClass });
+  await page.getByRole("button", { name: "Create character" }).click();
+  await page.getByRole("heading", { name }).waitFor();
+}
+
+/** Keeps a screenshot of the whole page in test-results/ (scrolled to the top first: the sticky top bar would cover the middle). */
+export async function keepScreenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  await page.evaluate("window.scrollTo(0, 0)");
+  await page.screenshot({ path: path.join(resultsDir, `${name}.png`), fullPage: true, animations: "disabled" });
+}
+
+/** The wallet's balance as the trade window shows it (data-gold), once it has been read. */
+export async function walletGold(page: Page): Promise<number> {
+  const gold = await page.getByTestId("wallet-balance").getAttribute("data-gold");
+  return gold === null || gold === "" ? Number.NaN : Number(gold);
+}
