@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import http2 from "node:http2";
+import os from "node:os";
 import path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EchoService } from "@chaos/gen/chaos/echo/v1/echo_service_pb.js";
@@ -81,6 +83,9 @@ afterAll(async () => {
   await Promise.all(runtimes.map((runtime) => runtime.close()));
 });
 
+/** A client of the game server with matchmaking's SVID. */
+const asMatchmaking = () => runtimeAs("matchmaking").client(GameServerService, "gameserver");
+
 const gameserverId = "spiffe://chaos.world/ns/chaos/sa/gameserver";
 
 function allocation(overrides: Partial<MessageInitShape<typeof AllocateMatchRequestSchema>> = {}): MessageInitShape<typeof AllocateMatchRequestSchema> {
@@ -106,8 +111,10 @@ async function refusal(call: Promise<unknown>): Promise<ConnectError> {
 }
 
 describe("the Go game server", () => {
-  it("passes its own unit tests (the simulation's determinism)", async () => {
-    const output = await run("go", ["test", "./..."], { cwd: path.join(repoRoot, "clients/gameserver"), timeoutMs: 600_000 });
+  it("passes go vet and its own unit tests (the simulation's determinism, the policy, the match rules)", async () => {
+    const cwd = path.join(repoRoot, "clients/gameserver");
+    await run("go", ["vet", "./..."], { cwd, timeoutMs: 600_000 });
+    const output = await run("go", ["test", "./..."], { cwd, timeoutMs: 600_000 });
     expect(output).toMatch(/^ok\s+chaos\.world\/gameserver/m);
   }, 600_000);
 
@@ -130,12 +137,12 @@ describe("the Go game server", () => {
   });
 
   it("takes matchmaking's allocations; the same seed and roster play the same match on a fresh allocation", async () => {
-    const asMatchmaking = matchmaking!.runtime.client(GameServerService, "gameserver");
+    const matchmakingClient = asMatchmaking();
     const teams = allocation().teams;
     const first = allocation({ teams, seed: 99n });
     const second = allocation({ teams, seed: 99n });
-    await asMatchmaking.allocateMatch(first);
-    await asMatchmaking.allocateMatch(second);
+    await matchmakingClient.allocateMatch(first);
+    await matchmakingClient.allocateMatch(second);
     const resultOf = (matchId: string) => received.results.find((r) => r.request.matchId === matchId)?.request;
     await expect.poll(() => resultOf(first.matchId!) !== undefined && resultOf(second.matchId!) !== undefined, { timeout: 20_000 }).toBe(true);
     expect({ draw: resultOf(second.matchId!)!.draw, winner: resultOf(second.matchId!)!.winningTeamIndex }).toEqual({
@@ -179,7 +186,7 @@ describe("the Go game server", () => {
     // A repeat changes nothing and tells matchmaking nothing more.
     await client.disconnectPlayer({ matchId: request.matchId, characterId: leaver });
     const replacement = randomUUID();
-    const backfilled = await matchmaking!.runtime.client(GameServerService, "gameserver").addPlayer({ matchId: request.matchId, teamIndex: 1, player: { characterId: replacement, rating: 5 } });
+    const backfilled = await asMatchmaking().addPlayer({ matchId: request.matchId, teamIndex: 1, player: { characterId: replacement, rating: 5 } });
     expect(backfilled.match?.teams[1]?.players.map((p) => p.characterId)).toEqual([replacement]);
     const stranger = await refusal(client.disconnectPlayer({ matchId: request.matchId, characterId: randomUUID() }));
     expect(errorInfoOf(stranger)?.reason).toBe("ERROR_REASON_PLAYER_NOT_IN_MATCH");
@@ -207,7 +214,34 @@ describe("the Go game server", () => {
   });
 });
 
+/** A raw gRPC call over TLS with `identity` (or no certificate): what the server answered, or why the connection failed. */
+function rawCall(identity?: { cert: string; key: string }): Promise<string> {
+  return new Promise((resolve) => {
+    const session = http2.connect(`https://127.0.0.1:${stack.ports.gameserver!.internal}`, {
+      // The client side does not check the server here: what is tested is whether the server accepts us.
+      rejectUnauthorized: false,
+      ...(identity === undefined ? {} : { cert: fs.readFileSync(identity.cert), key: fs.readFileSync(identity.key) }),
+    });
+    const done = (outcome: string) => {
+      session.destroy();
+      resolve(outcome);
+    };
+    session.on("error", (error) => done(`refused: ${error.message}`));
+    const call = session.request({ ":method": "POST", ":path": "/chaos.gameserver.v1.GameServerService/GetMatch", "content-type": "application/grpc", te: "trailers" });
+    call.on("error", (error) => done(`refused: ${error.message}`));
+    call.on("response", (headers) => done(`answered ${String(headers[":status"])}`));
+    call.end(Buffer.alloc(5));
+  });
+}
+
 describe("zero trust around the Go game server", () => {
+  it("refuses a connection without a client certificate, or with one the trust bundle does not vouch for", async () => {
+    expect(await rawCall(stack.pki.paths("operator"))).toBe("answered 200");
+    expect(await rawCall()).toMatch(/^refused: /);
+    const foreignCa = await ensureLocalPki(fs.mkdtempSync(path.join(os.tmpdir(), "chaos-other-ca-")), ["operator"]);
+    expect(await rawCall(foreignCa.paths("operator"))).toMatch(/^refused: /);
+  });
+
   it("refuses a workload the policy does not name (PERMISSION_DENIED), and allows it health checks", async () => {
     const combat = runtimeAs("combat");
     const denied = await refusal(combat.client(GameServerService, "gameserver").getMatch({ matchId: randomUUID() }));
@@ -218,8 +252,7 @@ describe("zero trust around the Go game server", () => {
   });
 
   it("lets matchmaking allocate and backfill, but not disconnect players (operators only)", async () => {
-    const asMatchmaking = matchmaking!.runtime.client(GameServerService, "gameserver");
-    const denied = await refusal(asMatchmaking.disconnectPlayer({ matchId: randomUUID(), characterId: randomUUID() }));
+    const denied = await refusal(asMatchmaking().disconnectPlayer({ matchId: randomUUID(), characterId: randomUUID() }));
     expect(denied.code).toBe(Code.PermissionDenied);
   });
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import readline from "node:readline";
 import type { ForeignProcess } from "@chaos/mesh";
 import { repoRoot } from "../infra/config.js";
-import { run } from "../infra/proc.js";
+import { onPath, run } from "../infra/proc.js";
 import { serviceManifest } from "../infra/services.js";
 import type { ProcessExit, SupervisedProcess } from "./supervisor.js";
 
@@ -54,6 +54,17 @@ function nodeCommand(name: string): string[] {
 
 const builds = new Map<string, Promise<string>>();
 
+/**
+ * Builds a foreign workload's program now, if `name` is one (a Node service
+ * needs no build): for a test file to build it in a hook of its own, with
+ * room for a first build on a fresh machine (module downloads), before its
+ * stack starts. The spawns of this process then reuse the build.
+ */
+export async function buildWorkload(name: string): Promise<void> {
+  const foreign = (await serviceManifest(name)).foreign;
+  if (foreign !== undefined) await built(name, foreign);
+}
+
 /** The foreign workload's program, built by this process once (see ForeignProcess.build); its absolute path. */
 function built(name: string, foreign: ForeignProcess): Promise<string> {
   let build = builds.get(name);
@@ -63,6 +74,7 @@ function built(name: string, foreign: ForeignProcess): Promise<string> {
       fs.mkdirSync(path.dirname(executable), { recursive: true });
       const output = `${executable}.${process.pid}.tmp`;
       const [command, ...args] = foreign.build.map((arg) => (arg === "{output}" ? output : arg));
+      if (!onPath(command!)) throw new Error(`${command} is needed to build ${name} (${foreign.sourceDir}); install it (Go: 1.24+, on Debian apt-get install -y golang-go)`);
       await run(command!, args, { cwd: path.join(repoRoot, foreign.sourceDir), timeoutMs: 900_000 });
       // A rename, so a program another process is running keeps its file.
       fs.renameSync(output, executable);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, inject } from "vitest";
 import { appendOnlyTablesOf, createLogger, createMeshRuntime, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
 import type { InfraEndpoints } from "../infra/index.js";
 import { serviceManifest } from "../infra/services.js";
-import { spawnService, type ServiceProcess } from "../lib/service-process.js";
+import { buildWorkload, spawnService, type ServiceProcess } from "../lib/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 /** Options of {@link startStack}; every field has a documented default. */
@@ -198,6 +198,8 @@ function databaseEnv(database: TestDatabase | undefined): Record<string, string>
 /** A stack for one test file: started before its tests, stopped after them. */
 export function useStack(services: readonly string[], options: StackOptions = {}): Stack {
   let stack: Stack | undefined;
+  // A foreign workload's program first, in a hook of its own: a fresh machine's first Go build (modules from the proxy) takes minutes.
+  beforeAll(() => Promise.all(services.map((name) => buildWorkload(name))), 900_000);
   beforeAll(async () => {
     stack = await startStack(inject("infra"), services, options);
   }, 120_000);
