@@ -114,7 +114,7 @@ export function createCaptures(store: WorldStore, deps: { clock: TickClock; rule
         if (territory.contest !== undefined) throw captureInProgress(territory.contest.captureId);
         const now = clock.now();
         // It starts in the current tick; the next one is its first.
-        await tx.startContest({ ...request, guildId: me.guildId, startedAt: now, tick: clock.tickAt(now) });
+        if (!(await tx.startContest({ ...request, guildId: me.guildId, startedAt: now, tick: clock.tickAt(now) }))) throw captureIdReused(request.captureId);
         await tx.touchTerritory(territory.territoryId, "contested");
         await tx.publish([territoryContested(territory, request.captureId, me.guildId, request.characterId, now)]);
         return { view: await current(tx, territory.territoryId), started: true };

@@ -33,7 +33,8 @@ export interface WorldTransaction extends WorldReads {
   contestsDue(tick: number): Promise<TerritoryRecord[]>;
   /** Territories of a zone with a running contest, locked. */
   contestsIn(zoneId: string): Promise<TerritoryRecord[]>;
-  startContest(c: { captureId: string; territoryId: string; characterId: string; guildId: string; startedAt: Date; tick: number }): Promise<void>;
+  /** Records the capture and its running contest; false when the capture id is taken (a start for another territory got it meanwhile). */
+  startContest(c: { captureId: string; territoryId: string; characterId: string; guildId: string; startedAt: Date; tick: number }): Promise<boolean>;
   /** Stores a tick's outcome of a running contest: its contenders and the tick it had. */
   saveContest(captureId: string, contenders: readonly Contender[], tick: number): Promise<void>;
   /** Ends a contest: captured, defended or abandoned (its last contenders kept for history). */

@@ -195,10 +195,12 @@ function transaction(client: pg.PoolClient, source: string): WorldTransaction {
       return (await lockedTerritories(`${running} WHERE t.zone_id = $1`, [zoneId])).filter((t) => t.contest !== undefined);
     },
     async startContest(c) {
-      await client.query(
-        `INSERT INTO captures (capture_id, territory_id, character_id, started_by_guild_id, started_at, last_tick) VALUES ($1, $2, $3, $4, $5, $6)`,
+      const { rowCount } = await client.query(
+        `INSERT INTO captures (capture_id, territory_id, character_id, started_by_guild_id, started_at, last_tick) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (capture_id) DO NOTHING`,
         [c.captureId, c.territoryId, c.characterId, c.guildId, c.startedAt, c.tick],
       );
+      return rowCount === 1;
     },
     async saveContest(captureId, contenders, tick) {
       await client.query("UPDATE captures SET contenders = $2, last_tick = $3 WHERE capture_id = $1", [captureId, JSON.stringify(contenders), tick]);
