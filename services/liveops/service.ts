@@ -1,6 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
 import { LiveopsService } from "@chaos/gen/chaos/liveops/v1/liveops_service_pb.js";
+import { GuildCreatedSchema, GuildDisbandedSchema, MemberJoinedSchema, MemberKickedSchema, MemberLeftSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
 import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import { onEvent } from "@chaos/mesh/events";
 import { consumeEvents, defineService, registration } from "@chaos/mesh/server";
@@ -29,7 +30,8 @@ export default defineService({
   verifiesEndUserTokens: true,
   state: { database: { migrations: new URL("./migrations", import.meta.url) } },
   publishes: ["events"],
-  consumes: [{ domain: "player", stream: "characters" }, ...goalTopics],
+  // Player's characters (owners, names) and guild's members (who a guild's capture credits), besides the goals' topics.
+  consumes: [{ domain: "player", stream: "characters" }, { domain: "guild", stream: "guilds" }, ...goalTopics],
   errors: liveopsErrors,
   settings: loadLiveopsConfig,
   wire({ settings, db, source, client, logger, onStop }) {
@@ -43,6 +45,11 @@ export default defineService({
       events: consumeEvents(store.within, [
         onEvent(CharacterCreatedSchema, (tx, created) => tx.recordCharacter({ characterId: created.characterId, playerId: created.playerId, name: created.name })),
         onEvent(CharacterDeletedSchema, (tx, deleted) => tx.markCharacterDeleted(deleted.characterId)),
+        onEvent(GuildCreatedSchema, (tx, created) => tx.addGuildMember(created.guild!.guildId, created.leader!.characterId)),
+        onEvent(MemberJoinedSchema, (tx, joined) => tx.addGuildMember(joined.member!.guildId, joined.member!.characterId)),
+        onEvent(MemberLeftSchema, (tx, left) => tx.removeGuildMember(left.guildId, left.characterId)),
+        onEvent(MemberKickedSchema, (tx, kicked) => tx.removeGuildMember(kicked.guildId, kicked.characterId)),
+        onEvent(GuildDisbandedSchema, (tx, disbanded) => tx.removeGuild(disbanded.guild!.guildId)),
         ...goalSources.map((goal) => onEvent<LiveopsTransaction, DescMessage>(goal.schema, (tx, message, event) => recordProgress(tx, goal, goal.credits(message), event))),
       ]),
     };

@@ -5,6 +5,7 @@ import { School } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
 import { ErrorReason } from "@chaos/gen/chaos/liveops/v1/errors_pb.js";
 import { GoalKind } from "@chaos/gen/chaos/liveops/v1/live_event_pb.js";
 import { TradeSettledSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
+import { TerritoryCapturedSchema } from "@chaos/gen/chaos/world/v1/events_pb.js";
 import { goalSources } from "./goal-sources.js";
 import { countsToward, creditsGoal, validateGoal } from "./goals.js";
 
@@ -45,6 +46,10 @@ describe("goals", () => {
       { characterId: "p", amount: 1n },
       { characterId: "q", amount: 1n },
     ]);
+  });
+
+  it("a territory capture credits the capturing guild's members", () => {
+    expect(source(GoalKind.TERRITORY_CAPTURES).credits(create(TerritoryCapturedSchema, { territoryId: "t", guildId: "g", previousGuildId: "h" }))).toEqual([{ guildId: "g", amount: 1n }]);
   });
 
   it("every goal kind has exactly one line", () => {

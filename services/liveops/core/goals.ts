@@ -5,11 +5,19 @@ import { DomainError } from "@chaos/mesh/domain";
 import type { GoalRecord, Window } from "./live-event-records.js";
 
 /** Progress one source event gives one character. `school` is set by casts (a goal may ask for one school). */
-export interface Credit {
+export interface CharacterCredit {
   readonly characterId: string;
   readonly amount: bigint;
   readonly school?: School;
 }
+
+/** Progress one source event gives every member of a guild (a territory captured by the guild). */
+export interface GuildCredit {
+  readonly guildId: string;
+  readonly amount: bigint;
+}
+
+export type Credit = CharacterCredit | GuildCredit;
 
 /** A school only narrows casts; on another goal it would be silently ignored, so it is refused. */
 export function validateGoal(goal: GoalRecord): GoalRecord {
@@ -20,7 +28,7 @@ export function validateGoal(goal: GoalRecord): GoalRecord {
 }
 
 /** Whether a credit of a goal's kind is progress toward it (the school, when the goal names one). */
-export function creditsGoal(goal: GoalRecord, credit: Credit): boolean {
+export function creditsGoal(goal: GoalRecord, credit: CharacterCredit): boolean {
   return goal.school === School.UNSPECIFIED || credit.school === goal.school;
 }
 

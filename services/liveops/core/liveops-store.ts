@@ -63,6 +63,13 @@ export interface LiveopsTransaction {
   /** Stores the claim unless one is there; the stored one, and whether it is this one. */
   insertClaim(claim: ClaimRecord): Promise<{ claim: ClaimRecord; inserted: boolean }>;
   recordCharacter(character: Omit<CharacterRecord, "deleted">): Promise<void>;
+  /** The characters in the guild (liveops' read model of guild's events). */
+  guildMembers(guildId: string): Promise<string[]>;
+  /** The character is in the guild from now on (a character is in one guild at a time). */
+  addGuildMember(guildId: string, characterId: string): Promise<void>;
+  /** The character left the guild (left, kicked); a later join elsewhere is not undone. */
+  removeGuildMember(guildId: string, characterId: string): Promise<void>;
+  removeGuild(guildId: string): Promise<void>;
   markCharacterDeleted(characterId: string): Promise<void>;
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }

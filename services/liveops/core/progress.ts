@@ -1,4 +1,4 @@
-import { creditsGoal, countsToward, type Credit } from "./goals.js";
+import { creditsGoal, countsToward, type CharacterCredit, type Credit } from "./goals.js";
 import type { GoalSource } from "./goal-sources.js";
 import { progressRecorded } from "./liveops-events.js";
 import type { LiveopsTransaction } from "./liveops-store.js";
@@ -21,7 +21,7 @@ export interface SourceEvent {
 export async function recordProgress(tx: LiveopsTransaction, source: GoalSource, credits: readonly Credit[], event: SourceEvent): Promise<void> {
   const happenedAt = new Date(event.time);
   if (Number.isNaN(happenedAt.getTime())) return;
-  for (const credit of credits) {
+  for (const credit of await characterCredits(tx, credits)) {
     for (const candidate of await tx.creditCandidates(credit.characterId, source.kind, happenedAt)) {
       if (!creditsGoal(candidate.goal, credit) || !countsToward(candidate.window, candidate.participation.joinedAt, candidate.cancelledAt, happenedAt)) continue;
       const { instanceId, characterId } = candidate.participation;
@@ -29,4 +29,12 @@ export async function recordProgress(tx: LiveopsTransaction, source: GoalSource,
       if (progress !== undefined) await tx.publish([progressRecorded(candidate.participation, progress, credit.amount, event)]);
     }
   }
+}
+
+/** A guild's credit goes to each of its members, as guild's events have told liveops by the time the credit is counted. */
+async function characterCredits(tx: LiveopsTransaction, credits: readonly Credit[]): Promise<CharacterCredit[]> {
+  const each = await Promise.all(
+    credits.map(async (c) => ("guildId" in c ? (await tx.guildMembers(c.guildId)).map((characterId) => ({ characterId, amount: c.amount })) : [c])),
+  );
+  return each.flat();
 }

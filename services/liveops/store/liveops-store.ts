@@ -286,6 +286,22 @@ export function createLiveopsStore(db: Database, source: string): LiveopsStore &
         [c.characterId, c.playerId, c.name],
       );
     },
+    async guildMembers(guildId) {
+      const { rows } = await client.query<{ character_id: string }>("SELECT character_id FROM guild_members WHERE guild_id = $1 ORDER BY character_id", [guildId]);
+      return rows.map((r) => r.character_id);
+    },
+    async addGuildMember(guildId, characterId) {
+      await client.query("INSERT INTO guild_members (character_id, guild_id) VALUES ($1, $2) ON CONFLICT (character_id) DO UPDATE SET guild_id = EXCLUDED.guild_id", [
+        characterId,
+        guildId,
+      ]);
+    },
+    async removeGuildMember(guildId, characterId) {
+      await client.query("DELETE FROM guild_members WHERE character_id = $1 AND guild_id = $2", [characterId, guildId]);
+    },
+    async removeGuild(guildId) {
+      await client.query("DELETE FROM guild_members WHERE guild_id = $1", [guildId]);
+    },
     async markCharacterDeleted(characterId) {
       await client.query("UPDATE characters SET deleted_at = now() WHERE character_id = $1 AND deleted_at IS NULL", [characterId]);
     },

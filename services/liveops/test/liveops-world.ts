@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { CharacterDefeatedSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import { GuildCreatedSchema, MemberJoinedSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
+import { GuildSchema, MemberSchema } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
 import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
@@ -13,13 +16,16 @@ import { GoalKind, type GoalSchema, type RewardTierSchema, type ScheduleSchema }
 import { LiveopsService, type CreateLiveEventRequestSchema } from "@chaos/gen/chaos/liveops/v1/liveops_service_pb.js";
 import { CharacterClass, CharacterKind, type Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
+import { TerritoryCapturedSchema } from "@chaos/gen/chaos/world/v1/events_pb.js";
 import { newCloudEvent, principalHeader, toKafkaHeaders, topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { refusalOf } from "../../../scripts/test/refusal.js";
 import type { Stack } from "../../../scripts/test/stack.js";
-import { eventually, followTopic, publish, type FollowedTopic, type PublishedEvent } from "../../../scripts/test/topic-events.js";
+import { cloudEvent, eventually, followTopic, publish, type FollowedTopic, type PublishedEvent } from "../../../scripts/test/topic-events.js";
 
 const combatSource = "spiffe://chaos.world/ns/chaos/sa/combat";
+const guildSource = "spiffe://chaos.world/ns/chaos/sa/guild";
+const worldSource = "spiffe://chaos.world/ns/chaos/sa/world";
 
 /** A player's character, known to liveops (it can join with it). */
 export interface Hero {
@@ -31,7 +37,8 @@ export interface Hero {
  * A liveops test's view of its stack: liveops' client as the operator
  * workload acting for a player or an admin (x-chaos-principal, as the gateway
  * forwards it), characters made through player, real casts through combat,
- * defeats published as combat publishes them (to deliver one event twice),
+ * defeats, guilds and territory captures published as combat, guild and world
+ * publish them (to deliver one event twice; world and guild are not in the stack),
  * wallets through inventory, and liveops' events as Kafka carries them.
  */
 export function liveopsWorld(stack: Stack) {
@@ -108,9 +115,56 @@ export function liveopsWorld(stack: Stack) {
 
   const publishEvents = (events: readonly PublishedEvent[]) => publish(brokers(), events);
 
+  /** Runs `sql` on liveops' own database (to look at its read models, or to stage a crash's aftermath). */
+  async function ownDatabase<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client(stack.databaseUrl("liveops"));
+    await client.connect();
+    try {
+      return (await client.query<T>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** A guild of `members` (the first leads it), announced as guild announces it; resolves once liveops has every member. */
+  async function guild(members: readonly Hero[]): Promise<string> {
+    const guildId = randomUUID();
+    const name = `Guild ${guildId.slice(0, 6)}`;
+    const member = (h: Hero) => create(MemberSchema, { guildId, characterId: h.character.characterId, characterName: h.character.name });
+    const [leader, ...others] = members;
+    await publishEvents([
+      cloudEvent(topic("guild", "guilds"), guildSource, guildId, GuildCreatedSchema, create(GuildCreatedSchema, { guild: create(GuildSchema, { guildId, name }), leader: member(leader!) })),
+      ...others.map((h) => cloudEvent(topic("guild", "guilds"), guildSource, guildId, MemberJoinedSchema, create(MemberJoinedSchema, { member: member(h), guildName: name }))),
+    ]);
+    await eventually(() => ownDatabase("SELECT character_id FROM guild_members WHERE guild_id = $1", [guildId]), (rows) => rows.length === members.length);
+    return guildId;
+  }
+
+  /** A TerritoryCaptured by `guildId`, as world's relay publishes it. */
+  function captureEvent(guildId: string): PublishedEvent {
+    const territoryId = randomUUID();
+    return cloudEvent(
+      topic("world", "territories"),
+      worldSource,
+      territoryId,
+      TerritoryCapturedSchema,
+      create(TerritoryCapturedSchema, { territoryId, zoneId: "ember_plains", captureId: randomUUID(), guildId, captureTime: timestampFromDate(new Date()), tick: 1n }),
+    );
+  }
+
+  // Inventory opens a character's wallet and gives its starter kit when player's CharacterCreated reaches it; until then it refuses.
+  const inventory = () => stack.operator.client(InventoryService, "inventory");
+
+  /** The character's gold, once inventory knows the character. */
   async function balance(hero: Hero): Promise<bigint> {
-    const { wallet } = await stack.operator.client(InventoryService, "inventory").getWallet({ characterId: hero.character.characterId }, hero.player.asPlayer);
+    const { wallet } = await eventually(() => inventory().getWallet({ characterId: hero.character.characterId }, hero.player.asPlayer), () => true);
     return wallet!.balance;
+  }
+
+  /** How many of an item the character holds, once inventory knows the character. */
+  async function holding(hero: Hero, definitionId: string): Promise<bigint> {
+    const { items } = await eventually(() => inventory().listItems({ characterId: hero.character.characterId }, hero.player.asPlayer), () => true);
+    return items.filter((i) => i.definitionId === definitionId).reduce((sum, i) => sum + i.quantity, 0n);
   }
 
   /** A live event request: a defeat goal, running from now for an hour, tiers as given (default one tier: 1 defeat → 250 gold). */
@@ -137,7 +191,7 @@ export function liveopsWorld(stack: Stack) {
   /** Liveops' events of a type, as Kafka carries them. */
   const events = (type: string) => (followed?.events ?? []).filter((e) => e.type === `chaos.liveops.v1.${type}`);
 
-  return { liveops, admin, hero, dummies, cast, defeat, defeatEvent, publishEvents, balance, eventRequest, recurrence, events };
+  return { liveops, admin, hero, dummies, cast, defeat, defeatEvent, publishEvents, ownDatabase, guild, captureEvent, balance, holding, eventRequest, recurrence, events };
 }
 
 /** What a test changes of the default event. */

@@ -104,6 +104,40 @@ describe("liveops: the Event Participation Flow (real processes: identity + play
     await progressOf(late, instanceId, 2n);
   });
 
+  it("credits every joined member of the guild that captured a territory", async () => {
+    const admin = await world.admin();
+    const { event } = await liveops().createLiveEvent(world.eventRequest({ goal: { kind: GoalKind.TERRITORY_CAPTURES } }), admin);
+    const [leader, member, absent, outsider] = await Promise.all([world.hero(), world.hero(), world.hero(), world.hero()]);
+    const guildId = await world.guild([leader!, member!, absent!]);
+    let instanceId = "";
+    for (const hero of [leader!, member!, outsider!]) instanceId = (await join(hero, event!.eventId)).instance!.instanceId;
+    await world.publishEvents([world.captureEvent(guildId), world.captureEvent(guildId)]);
+    await progressOf(leader!, instanceId, 2n);
+    await progressOf(member!, instanceId, 2n);
+    // The member who did not join gets nothing, nor does a joined character of another guild.
+    expect((await progressOf(outsider!, instanceId, 0n)).progress).toBe(0n);
+    expect((await liveops().listLeaderboard({ instanceId }, leader!.player.asPlayer)).entries.map((e) => e.progress)).toEqual([2n, 2n, 0n]);
+  });
+
+  it("a claim whose record was lost after inventory granted it (a crash in between) grants nothing twice", async () => {
+    const admin = await world.admin();
+    const { event } = await liveops().createLiveEvent(world.eventRequest({ tiers: [{ threshold: 1n, gold: 75n, items: [{ definitionId: "potion_of_mana", quantity: 2n }] }] }), admin);
+    const hero = await world.hero();
+    const { instance } = await join(hero, event!.eventId);
+    await world.publishEvents([world.defeatEvent(hero, randomUUID())]);
+    await progressOf(hero, instance!.instanceId, 1n);
+    const [gold, potions] = [await world.balance(hero), await world.holding(hero, "potion_of_mana")];
+    const claim = { instanceId: instance!.instanceId, characterId: hero.character.characterId, tier: 1 };
+    const first = (await liveops().claimReward(claim, hero.player.asPlayer)).claim!;
+    expect(first.grantIds).toHaveLength(2);
+    // What a crash between inventory's grants and liveops' commit leaves: granted, but no claim row.
+    await world.ownDatabase("DELETE FROM reward_claims WHERE instance_id = $1 AND character_id = $2", [claim.instanceId, claim.characterId]);
+    const again = (await liveops().claimReward(claim, hero.player.asPlayer)).claim!;
+    expect(again.grantIds).toEqual(first.grantIds);
+    expect(await world.balance(hero)).toBe(gold + 75n);
+    expect(await world.holding(hero, "potion_of_mana")).toBe(potions + 2n);
+  });
+
   it("counts casts of the goal's school only", async () => {
     const admin = await world.admin();
     const { event } = await liveops().createLiveEvent(world.eventRequest({ goal: { kind: GoalKind.SPELL_CASTS, school: School.ARCANE } }), admin);

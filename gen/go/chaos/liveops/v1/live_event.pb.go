@@ -97,6 +97,10 @@ const (
 	GoalKind_GOAL_KIND_SPELL_CASTS GoalKind = 2
 	// Trades settled (trading's TradeSettled): one for each party.
 	GoalKind_GOAL_KIND_TRADES_SETTLED GoalKind = 3
+	// Territories captured (world's TerritoryCaptured): one for each member of
+	// the capturing guild (its members as liveops knows them from guild's events
+	// when the capture is counted).
+	GoalKind_GOAL_KIND_TERRITORY_CAPTURES GoalKind = 4
 )
 
 // Enum value maps for GoalKind.
@@ -106,12 +110,14 @@ var (
 		1: "GOAL_KIND_DEFEATS",
 		2: "GOAL_KIND_SPELL_CASTS",
 		3: "GOAL_KIND_TRADES_SETTLED",
+		4: "GOAL_KIND_TERRITORY_CAPTURES",
 	}
 	GoalKind_value = map[string]int32{
-		"GOAL_KIND_UNSPECIFIED":    0,
-		"GOAL_KIND_DEFEATS":        1,
-		"GOAL_KIND_SPELL_CASTS":    2,
-		"GOAL_KIND_TRADES_SETTLED": 3,
+		"GOAL_KIND_UNSPECIFIED":        0,
+		"GOAL_KIND_DEFEATS":            1,
+		"GOAL_KIND_SPELL_CASTS":        2,
+		"GOAL_KIND_TRADES_SETTLED":     3,
+		"GOAL_KIND_TERRITORY_CAPTURES": 4,
 	}
 )
 
@@ -993,12 +999,13 @@ const file_chaos_liveops_v1_live_event_proto_rawDesc = "" +
 	"\x1aLIVE_EVENT_STATE_SCHEDULED\x10\x01\x12\x1b\n" +
 	"\x17LIVE_EVENT_STATE_ACTIVE\x10\x02\x12\x1a\n" +
 	"\x16LIVE_EVENT_STATE_ENDED\x10\x03\x12\x1e\n" +
-	"\x1aLIVE_EVENT_STATE_CANCELLED\x10\x04*u\n" +
+	"\x1aLIVE_EVENT_STATE_CANCELLED\x10\x04*\x97\x01\n" +
 	"\bGoalKind\x12\x19\n" +
 	"\x15GOAL_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11GOAL_KIND_DEFEATS\x10\x01\x12\x19\n" +
 	"\x15GOAL_KIND_SPELL_CASTS\x10\x02\x12\x1c\n" +
-	"\x18GOAL_KIND_TRADES_SETTLED\x10\x03B\xb7\x01\n" +
+	"\x18GOAL_KIND_TRADES_SETTLED\x10\x03\x12 \n" +
+	"\x1cGOAL_KIND_TERRITORY_CAPTURES\x10\x04B\xb7\x01\n" +
 	"\x14com.chaos.liveops.v1B\x0eLiveEventProtoP\x01Z-chaos.world/gen/go/chaos/liveops/v1;liveopsv1\xa2\x02\x03CLX\xaa\x02\x10Chaos.Liveops.V1\xca\x02\x10Chaos\\Liveops\\V1\xe2\x02\x1cChaos\\Liveops\\V1\\GPBMetadata\xea\x02\x12Chaos::Liveops::V1b\x06proto3"
 
 var (
