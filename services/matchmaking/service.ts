@@ -63,23 +63,22 @@ export default defineService({
       stopped = true;
       clearTimeout(timer);
     });
+    const publicFace = createMatchmakingHandlers({
+      tickets,
+      readyCheck: createReadyCheck(store, clock),
+      standings: createStandings(store, settings.queues, clock),
+      streamPollMs: settings.streamPollMs,
+    });
     return {
       services: [
-        registration(
-          MatchmakingService,
-          createMatchmakingHandlers({
-            tickets,
-            readyCheck: createReadyCheck(store, clock),
-            standings: createStandings(store, settings.queues, clock),
-            streamPollMs: settings.streamPollMs,
-          }),
-        ),
+        registration(MatchmakingService, publicFace.handlers),
         registration(MatchmakingInternalService, createMatchmakingInternalHandlers(createResults(store, { queues: settings.queues, ticketLimit: settings.roundTicketLimit }, clock))),
       ],
       events: consumeEvents(store.within, [
         onEvent(CharacterCreatedSchema, (tx, created) => tickets.characterCreated(tx, { characterId: created.characterId, playerId: created.playerId })),
         onEvent(CharacterDeletedSchema, (tx, deleted) => tickets.characterDeleted(tx, deleted.characterId)),
       ]),
+      onDrain: () => publicFace.endStreams(),
       jobs: { handlers: createAllocation(store, createGameServers(() => client(GameServerService)), clock), initialBackoffMs: 200 },
     };
   },

@@ -32,7 +32,9 @@ function requireAdmin(context: HandlerContext): void {
 }
 
 /** The public API: an authenticated player acts through their own characters (token subject = player id). */
-export function createMatchmakingHandlers(flows: MatchmakingFlows): ServiceImpl<typeof MatchmakingService> {
+export function createMatchmakingHandlers(flows: MatchmakingFlows): { handlers: ServiceImpl<typeof MatchmakingService>; endStreams(): void } {
+  // Open ticket streams, ended at drain: they would hold shutdown for the whole grace period, and their clients re-open them on another replica.
+  const streams = new Set<AbortController>();
   const player = (context: HandlerContext) => requirePrincipal(context).subject;
   const answer = (view: TicketView) =>
     create(StreamTicketUpdatesResponseSchema, {
@@ -41,7 +43,7 @@ export function createMatchmakingHandlers(flows: MatchmakingFlows): ServiceImpl<
       ratingWindow: view.window,
       waitSeconds: view.waitSeconds,
     });
-  return {
+  const handlers: ServiceImpl<typeof MatchmakingService> = {
     async joinQueue(request, context) {
       const ticket = await flows.tickets.join({
         playerId: player(context),
@@ -63,23 +65,34 @@ export function createMatchmakingHandlers(flows: MatchmakingFlows): ServiceImpl<
     async *streamTicketUpdates(request, context) {
       const principal = requirePrincipal(context);
       // The stream ends with the ticket, or when the access token expires (the client re-opens it with a fresh one).
-      const ends = AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(0, principal.expiresAt.getTime() - Date.now()))]);
+      const drained = new AbortController();
+      streams.add(drained);
+      const ends = AbortSignal.any([context.signal, drained.signal, AbortSignal.timeout(Math.max(0, principal.expiresAt.getTime() - Date.now()))]);
       let last = "";
-      for (;;) {
-        const view = await flows.tickets.view(principal.subject, request.ticketId);
-        const shown = answer(view);
-        // The window is shown to two decimals: a change below that is no news to a console.
-        const key = JSON.stringify([view.ticket.status, view.match?.status, view.match?.players.filter((p) => p.accepted).length, view.window.toFixed(2)]);
-        if (key !== last) {
-          last = key;
-          yield shown;
+      try {
+        for (;;) {
+          const view = await flows.tickets.view(principal.subject, request.ticketId);
+          const shown = answer(view);
+          // The window is shown to two decimals: a change below that is no news to a console.
+          const key = JSON.stringify([view.ticket.status, view.match?.status, view.match?.players.filter((p) => p.accepted).length, view.window.toFixed(2)]);
+          if (key !== last) {
+            last = key;
+            yield shown;
+          }
+          if (ended(view) || ends.aborted) return;
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              clearTimeout(timer);
+              ends.removeEventListener("abort", wake);
+              resolve();
+            };
+            const timer = setTimeout(wake, flows.streamPollMs);
+            ends.addEventListener("abort", wake, { once: true });
+          });
+          if (ends.aborted) return;
         }
-        if (ended(view) || ends.aborted) return;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, flows.streamPollMs);
-          ends.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-        });
-        if (ends.aborted) return;
+      } finally {
+        streams.delete(drained);
       }
     },
     async acceptMatch(request, context) {
@@ -124,6 +137,12 @@ export function createMatchmakingHandlers(flows: MatchmakingFlows): ServiceImpl<
         runningMatches: s.runningMatches,
         readTime: timestampFromDate(new Date()),
       };
+    },
+  };
+  return {
+    handlers,
+    endStreams() {
+      for (const s of streams) s.abort();
     },
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import type { MatchCompleted, RatingUpdated } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
+import { GameServerService } from "@chaos/gen/chaos/gameserver/v1/game_server_service_pb.js";
 import { MatchState, TicketState } from "@chaos/gen/chaos/matchmaking/v1/match_pb.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { useStack } from "../../../scripts/test/stack.js";
@@ -23,7 +24,7 @@ const stack = useStack(["identity", "matchmaking", "gameserver"], {
     CHAOS_MATCHMAKING_ROUND_MS: "100",
     CHAOS_MATCHMAKING_READY_CHECK_SECONDS: "4",
     CHAOS_MATCHMAKING_STREAM_POLL_MS: "100",
-    CHAOS_GAMESERVER_MATCH_MS: "500",
+    CHAOS_GAMESERVER_MATCH_MS: "3000",
     CHAOS_GAMESERVER_TICK_MS: "20",
   },
 });
@@ -124,7 +125,7 @@ describe("matchmaking (real processes: identity, matchmaking, the Go game server
     expect((await mm().acceptMatch({ matchId, characterId: blue.characterId }, blue.player.asPlayer)).match?.state).toBe(MatchState.READY_CHECK);
     expect((await mm().acceptMatch({ matchId, characterId: red.characterId }, red.player.asPlayer)).match?.state).toBe(MatchState.ALLOCATING);
     expect((await ticketOf(red, r!.ticketId)).ticket?.state).toBe(TicketState.MATCHED);
-    // The game server plays it (half a second) and reports the result itself.
+    // The game server plays it (three seconds) and reports the result itself.
     const done = await eventually(() => mm().getMatch({ matchId, characterId: blue.characterId }, blue.player.asPlayer), (m) => m.match?.state === MatchState.COMPLETED);
     expect(done.match?.serverId).toMatch(/^gameserver-/);
     const completed = (await eventually(async () => world.events("MatchCompleted"), (e) => e.some((x) => (x.message as MatchCompleted).matchId === matchId))).map((e) => e.message as MatchCompleted).filter((m) => m.matchId === matchId);
@@ -158,6 +159,32 @@ describe("matchmaking (real processes: identity, matchmaking, the Go game server
     const ours = board.filter((x) => x.characterId === blue.characterId || x.characterId === red.characterId);
     expect(ours).toHaveLength(2);
     expect(ours[0]!.conservative).toBeGreaterThanOrEqual(ours[1]!.conservative);
+  });
+
+  it("backfills a player who left a running match with a queued one, on the game server too, and rates the leaver as a loser", async () => {
+    const [stays, leaves, waiting] = await Promise.all([world.hero(), world.hero(), world.hero()]);
+    const { ticket: s } = await join(stays, "r7");
+    await join(leaves, "r7");
+    const matchId = await matchFor(stays, s!.ticketId);
+    for (const h of [stays, leaves]) await mm().acceptMatch({ matchId, characterId: h.characterId }, h.player.asPlayer);
+    await eventually(() => mm().getMatch({ matchId, characterId: stays.characterId }, stays.player.asPlayer), (m) => m.match?.state === MatchState.RUNNING);
+    // Alone in its region's queue, this ticket finds no match of its own: it waits to fill a place.
+    const { ticket: w } = await join(waiting, "r7");
+    const gameServer = stack.operator.client(GameServerService, "gameserver");
+    // The operator drops a player as a lost connection would; the game server reports the leaver itself.
+    await gameServer.disconnectPlayer({ matchId, characterId: leaves.characterId });
+    const filled = await eventually(() => ticketOf(waiting, w!.ticketId), (r) => r.ticket?.state === TicketState.MATCHED);
+    expect(filled.ticket?.matchId).toBe(matchId);
+    const leaverTeam = (await mm().getMatch({ matchId, characterId: stays.characterId }, stays.player.asPlayer)).match!.teams.find((t) => t.characterIds.includes(waiting.characterId))!;
+    expect(leaverTeam.characterIds).toEqual([waiting.characterId]);
+    // The game server got the replacement (AddPlayer) on the leaver's team.
+    const onServer = await eventually(() => gameServer.getMatch({ matchId }), (m) => m.match!.teams.some((t) => t.players.some((p) => p.characterId === waiting.characterId)));
+    expect(onServer.match!.teams.find((t) => t.players.some((p) => p.characterId === waiting.characterId))!.teamIndex).toBe(leaverTeam.teamIndex);
+    // The game server's report of the leaver again (a retry): the same replacement, no second one.
+    expect(await world.internal().reportPlayerLeft({ matchId, characterId: leaves.characterId })).toMatchObject({ backfillRequested: true, replacementCharacterId: waiting.characterId });
+    await eventually(() => mm().getMatch({ matchId, characterId: stays.characterId }, stays.player.asPlayer), (m) => m.match?.state === MatchState.COMPLETED);
+    const { rating } = await mm().getRating({ characterId: leaves.characterId, queueId: "ranked-1v1" }, leaves.player.asPlayer);
+    expect(rating).toMatchObject({ wins: 0, losses: 1 });
   });
 
   it("tells operators how a queue is doing, and refuses players", async () => {
