@@ -20,7 +20,7 @@ export {
   type ConsumedEvents,
 } from "../service/service-manifest.js";
 export { ownerOf } from "../service/manifest-checks.js";
-export { defineForeignWorkload, foreignProcessOf, type ForeignWorkloadDeclaration, type ForeignProcess } from "../service/foreign-workload.js";
+export { defineForeignWorkload, type ForeignWorkloadDeclaration, type ForeignProcess } from "../service/foreign-workload.js";
 export { loadManifests, loadManifest, isStateless, appendOnlyTablesOf, portsOf, registryOf, policyOf, publicRoutesOf, methodPath, checkSystem, operatorIdentity, type PublicRoute } from "../service/system.js";
 export type { MeshRuntime } from "../mesh-runtime.js";
 export { integerSetting, numberSetting } from "../settings.js";

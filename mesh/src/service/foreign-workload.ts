@@ -61,11 +61,6 @@ export function defineForeignWorkload(declaration: ForeignWorkloadDeclaration): 
   };
 }
 
-/** The process of a foreign workload's manifest, or undefined for a Node service. */
-export function foreignProcessOf(manifest: AnyServiceManifest): ForeignProcess | undefined {
-  return manifest.foreign;
-}
-
 /**
  * What a foreign workload may not declare: everything the Node runtime opens
  * or serves for a manifest (a database, topics, keys, an edge face, public
