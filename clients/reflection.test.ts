@@ -10,7 +10,7 @@ import { useStack } from "../scripts/test/stack.js";
 // service's internal face (mTLS with the operator's SVID); game-client
 // developers use it on the gateway's public port (plaintext h2c). Next to
 // third-party.test.ts, which drives the same clients with the contracts in hand.
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "gateway"]);
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "matchmaking", "liveops", "world", "gateway"]);
 let tools: Awaited<ReturnType<typeof ensureGoClientTools>>;
 
 beforeAll(async () => {
@@ -43,10 +43,13 @@ const publicServices = [
   "chaos.guild.v1.GuildService",
   "chaos.identity.v1.IdentityService",
   "chaos.inventory.v1.InventoryService",
+  "chaos.liveops.v1.LiveopsService",
+  "chaos.matchmaking.v1.MatchmakingService",
   "chaos.notification.v1.NotificationService",
   "chaos.player.v1.PlayerService",
   "chaos.progression.v1.ProgressionService",
   "chaos.trading.v1.TradingService",
+  "chaos.world.v1.WorldService",
 ];
 
 /**
@@ -131,6 +134,27 @@ const services = [
     withWellKnownType: { message: "chaos.audit.v1.AuditRecord", shows: ".google.protobuf.Timestamp occur_time = 12;" },
     withRules: { message: "chaos.audit.v1.GetAuditRecordRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
     call: { method: "chaos.audit.v1.AuditService/GetAuditRecord", request: { recordId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: record_id: must be a valid UUID/ },
+  },
+  {
+    name: "matchmaking",
+    serves: ["chaos.matchmaking.v1.MatchmakingInternalService", "chaos.matchmaking.v1.MatchmakingService"],
+    withWellKnownType: { message: "chaos.matchmaking.v1.Ticket", shows: ".google.protobuf.Timestamp create_time = 8;" },
+    withRules: { message: "chaos.matchmaking.v1.GetTicketRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.matchmaking.v1.MatchmakingService/GetTicket", request: { ticketId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: ticket_id: must be a valid UUID/ },
+  },
+  {
+    name: "liveops",
+    serves: ["chaos.liveops.v1.LiveopsService"],
+    withWellKnownType: { message: "chaos.liveops.v1.LiveEvent", shows: ".google.protobuf.Timestamp create_time = 9;" },
+    withRules: { message: "chaos.liveops.v1.GetLiveEventRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.liveops.v1.LiveopsService/GetLiveEvent", request: { eventId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: event_id: must be a valid UUID/ },
+  },
+  {
+    name: "world",
+    serves: ["chaos.world.v1.WorldInternalService", "chaos.world.v1.WorldService"],
+    withWellKnownType: { message: "chaos.world.v1.Contest", shows: ".google.protobuf.Timestamp start_time = 3;" },
+    withRules: { message: "chaos.world.v1.StartTerritoryCaptureRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.world.v1.WorldService/GetZone", request: { zoneId: "Not A Zone" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: zone_id: does not match regex pattern },
   },
 ];
 

@@ -41,10 +41,13 @@ describe.each(edgeTransports)("the gateway over %s", (_name, transportOf) => {
       "chaos.guild.v1",
       "chaos.identity.v1",
       "chaos.inventory.v1",
+      "chaos.liveops.v1",
+      "chaos.matchmaking.v1",
       "chaos.notification.v1",
       "chaos.player.v1",
       "chaos.progression.v1",
       "chaos.trading.v1",
+      "chaos.world.v1",
     ]);
     expect(Math.abs(Number(info.serverTime!.seconds) * 1000 - Date.now())).toBeLessThan(60_000);
   });
