@@ -106,6 +106,7 @@ export function createCaptures(store: WorldStore, deps: { clock: TickClock; rule
         if (raced !== undefined) return { view: raced, started: false };
         if (!zone.open) throw zoneClosed(zone.zoneId, zone.closeReason);
         const me = (await tx.character(request.characterId))!;
+        if (me.deleted) throw notCharacterOwner(request.characterId);
         if (me.guildId === undefined) throw notAGuildMember(request.characterId);
         if (me.position === undefined || me.position.zoneId !== territory.zoneId || !inside(territory.bounds, me.position.x, me.position.y)) {
           throw notAtTerritory(territory.territoryId);
