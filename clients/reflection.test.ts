@@ -154,7 +154,7 @@ const services = [
     serves: ["chaos.world.v1.WorldInternalService", "chaos.world.v1.WorldService"],
     withWellKnownType: { message: "chaos.world.v1.Contest", shows: ".google.protobuf.Timestamp start_time = 3;" },
     withRules: { message: "chaos.world.v1.StartTerritoryCaptureRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
-    call: { method: "chaos.world.v1.WorldService/GetZone", request: { zoneId: "Not A Zone" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: zone_id: does not match regex pattern },
+    call: { method: "chaos.world.v1.WorldService/GetZone", request: { zoneId: "Not A Zone" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: zone_id: does not match regex pattern/ },
   },
 ];
 
