@@ -12,6 +12,7 @@ import { callerOf, createLogger, createMeshRuntime, ensureLocalPki, errorInfoOf,
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { AllocateMatchRequestSchema } from "@chaos/gen/chaos/gameserver/v1/game_server_service_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureGoClientTools } from "../../scripts/contracts/toolchain.js";
 import { run } from "../../scripts/infra/proc.js";
 import { repoRoot } from "../../scripts/infra/config.js";
 import { freePort, useStack } from "../../scripts/test/stack.js";
@@ -235,6 +236,13 @@ function rawCall(identity?: { cert: string; key: string }): Promise<string> {
 }
 
 describe("zero trust around the Go game server", () => {
+  it("is explored by operators' tools: grpcurl lists its services by reflection with the operator's SVID", async () => {
+    const { grpcurl } = await ensureGoClientTools();
+    const operator = stack.pki.paths("operator");
+    const listed = await run(grpcurl, ["-cacert", operator.bundle, "-cert", operator.cert, "-key", operator.key, `127.0.0.1:${stack.ports.gameserver!.internal}`, "list"]);
+    expect(listed.split("\n")).toEqual(expect.arrayContaining(["chaos.gameserver.v1.GameServerService", "grpc.health.v1.Health"]));
+  });
+
   it("refuses a connection without a client certificate, or with one the trust bundle does not vouch for", async () => {
     expect(await rawCall(stack.pki.paths("operator"))).toBe("answered 200");
     expect(await rawCall()).toMatch(/^refused: /);
