@@ -101,7 +101,8 @@ export function createTerritoryStreams(source: StreamSource, limits: StreamLimit
   return {
     async *open(playerId, zoneId, signal) {
       const mine = [...streams].filter((s) => s.playerId === playerId).length;
-      if (mine >= limits.maxStreamsPerPlayer) throw tooManyStreams(limits.maxStreamsPerPlayer, limits.sweepMs);
+      // Nothing says when one of the player's streams ends: the client is told to look again in a second.
+      if (mine >= limits.maxStreamsPerPlayer) throw tooManyStreams(limits.maxStreamsPerPlayer, 1_000);
       const stream: OpenStream = { playerId, zoneId, queue: [], wake: () => undefined, failure: undefined, ended: false };
       streams.add(stream);
       const ended = () => {

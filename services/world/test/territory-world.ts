@@ -127,6 +127,8 @@ export interface StreamReader {
   readonly items: StreamTerritoriesResponse[];
   /** Resolves once the snapshot is over (the LIVE item). */
   readonly live: Promise<void>;
+  /** Resolves when the stream ends by itself: with the error that ended it, if any. */
+  readonly ended: Promise<unknown>;
   /** Waits until an item `accept` takes arrived; returns the items so far. */
   until(accept: (item: StreamTerritoriesResponse) => boolean): Promise<StreamTerritoriesResponse[]>;
   close(): Promise<void>;
@@ -150,6 +152,7 @@ export function readStream(stream: AsyncIterable<StreamTerritoriesResponse>, con
   return {
     items,
     live,
+    ended: done.then(() => failure?.error),
     async until(accept) {
       await expect.poll(() => items.some(accept), { timeout: 20_000, interval: 20 }).toBe(true);
       return items;

@@ -220,4 +220,24 @@ describe("the territory stream", () => {
     const revisions = ruinsChanges.map((i) => i.territory!.revision);
     expect(revisions).toEqual([...revisions].sort((x, y) => (x < y ? -1 : 1)));
   });
+
+  it("is refused for an unknown zone, and beyond a player's limit of open streams", async () => {
+    const [hero] = await heroes(1, nowhere);
+    const open = (zoneId: string) => {
+      const controller = new AbortController();
+      return readStream(w.world().streamTerritories({ zoneId }, { ...hero!.player.asPlayer, signal: controller.signal }), controller);
+    };
+    const failure = (reader: ReturnType<typeof open>) =>
+      refusalOf(
+        reader.ended.then((error) => {
+          throw error;
+        }),
+      );
+    expect(await failure(open("atlantis"))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_ZONE_NOT_FOUND" });
+    // CHAOS_WORLD_MAX_STREAMS_PER_PLAYER defaults to 3.
+    const three = [open("ember_plains"), open("frost_hollow"), open("")];
+    await Promise.all(three.map((s) => s.live));
+    expect(await failure(open("ember_plains"))).toMatchObject({ code: Code.ResourceExhausted, reason: "ERROR_REASON_TOO_MANY_STREAMS", metadata: { max_streams: "3" } });
+    await Promise.all(three.map((s) => s.close()));
+  });
 });
