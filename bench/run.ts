@@ -15,10 +15,11 @@ import type { CpuReading } from "./cpu-meter.js";
 import { runEconomyBench, type EconomyBenchResult } from "./economy-bench.js";
 import { runChatFanoutBench, type ChatFanoutResult } from "./chat-fanout.js";
 import { runAuditBench, type AuditBenchResult } from "./audit-appends.js";
+import { matchmakingTable, runMatchmakingBench } from "./matchmaking.js";
 
 // `npm run bench -- fireball` runs only the named benchmarks and prints them;
 // a full run (no names) also rewrites bench/RESULTS.md.
-const known = ["mesh", "events", "fireball", "economy", "chat", "audit"] as const;
+const known = ["mesh", "events", "fireball", "economy", "chat", "audit", "matchmaking"] as const;
 const asked = process.argv.slice(2);
 for (const name of asked) if (!(known as readonly string[]).includes(name)) throw new Error(`unknown benchmark "${name}" (known: ${known.join(", ")})`);
 const wants = (name: (typeof known)[number]) => asked.length === 0 || asked.includes(name);
@@ -31,6 +32,7 @@ try {
   const economy = wants("economy") ? await runEconomyBench(endpoints) : undefined;
   const chat = wants("chat") ? await runChatFanoutBench(endpoints) : undefined;
   const audit = wants("audit") ? await runAuditBench(endpoints) : undefined;
+  const matchmaking = wants("matchmaking") ? await runMatchmakingBench(endpoints) : undefined;
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const lines = [
     "# Benchmarks",
@@ -43,6 +45,7 @@ try {
     ...(economy === undefined ? [] : economyTable(economy)),
     ...(chat === undefined ? [] : chatTable(chat)),
     ...(audit === undefined ? [] : auditTable(audit)),
+    ...(matchmaking === undefined ? [] : matchmakingTable(matchmaking)),
   ];
   if (asked.length === 0) fs.writeFileSync(path.join(repoRoot, "bench", "RESULTS.md"), lines.join("\n"));
   console.log(lines.join("\n"));

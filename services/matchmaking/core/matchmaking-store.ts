@@ -46,7 +46,10 @@ export interface MatchmakingTransaction extends MatchmakingReads {
    * another transaction holds (a LeaveQueue under way) are skipped this round.
    */
   claimSearching(queueId: string, limit: number): Promise<QueuedTicket[]>;
-  insertMatch(match: MatchRecord): Promise<void>;
+  /** Inserts a round's matches with their players, in a few statements whatever their number. */
+  insertMatches(matches: readonly MatchRecord[]): Promise<void>;
+  /** Moves each ticket to match_found in its match. */
+  assignTickets(assignments: readonly { ticketId: string; matchId: string }[]): Promise<void>;
   lockMatch(matchId: string): Promise<MatchRecord | undefined>;
   updateMatch(matchId: string, change: { status?: MatchStatus; serverId?: string }): Promise<void>;
   markAccepted(matchId: string, characterId: string): Promise<void>;

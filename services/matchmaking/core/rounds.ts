@@ -7,7 +7,7 @@ import type { MatchmakingStore, MatchmakingTransaction } from "./matchmaking-sto
 import type { QueueConfig } from "./queue-config.js";
 import { failReadyCheck } from "./ready-check.js";
 import { seasonsToOpen, type Season, type SeasonSchedule } from "./season-clock.js";
-import { startingRating } from "./skill-rating.js";
+import { startingRating, type SkillRating } from "./skill-rating.js";
 
 /** What one round did. */
 export interface RoundReport {
@@ -41,10 +41,7 @@ export function createRounds(store: MatchmakingStore, settings: RoundSettings, c
     await tx.insertSeasons(opened);
     return opened.at(-1) ?? current!;
   };
-  const toRecord = async (tx: MatchmakingTransaction, queue: QueueConfig, proposed: ProposedMatch, season: Season, now: Date): Promise<MatchRecord> => {
-    const ratingSeason = queue.ranked ? season.number : 0;
-    const ids = proposed.teams.flatMap((t) => t.tickets.flatMap((k) => k.characterIds));
-    const kept = new Map((await tx.ratings(queue.id, ratingSeason, ids)).map((r) => [r.characterId, r.rating]));
+  const toRecord = (queue: QueueConfig, proposed: ProposedMatch, kept: ReadonlyMap<string, SkillRating>, season: Season, now: Date): MatchRecord => {
     const players: MatchPlayerRecord[] = proposed.teams.flatMap((team, teamIndex) =>
       team.tickets.flatMap((ticket) =>
         ticket.characterIds.map((characterId) => ({
@@ -97,12 +94,16 @@ export function createRounds(store: MatchmakingStore, settings: RoundSettings, c
         const formed: MatchRecord[] = [];
         for (const queue of settings.queues) {
           const tickets = await tx.claimSearching(queue.id, settings.ticketLimit);
-          for (const proposed of formMatches(tickets, queue, now)) {
-            const match = await toRecord(tx, queue, proposed, season, now);
-            await tx.insertMatch(match);
-            for (const team of proposed.teams) await tx.updateTickets(team.tickets.map((t) => t.ticketId), { status: "match_found", matchId: match.matchId });
-            formed.push(match);
-          }
+          const proposed = formMatches(tickets, queue, now);
+          if (proposed.length === 0) continue;
+          // One read of the ratings and a few writes per queue, whatever the number of matches: the round holds its
+          // tickets' rows (and the round lock) until it commits.
+          const ids = proposed.flatMap((m) => m.teams.flatMap((t) => t.tickets.flatMap((k) => k.characterIds)));
+          const kept = new Map((await tx.ratings(queue.id, queue.ranked ? season.number : 0, ids)).map((r) => [r.characterId, r.rating]));
+          const matches = proposed.map((m) => toRecord(queue, m, kept, season, now));
+          await tx.insertMatches(matches);
+          await tx.assignTickets(matches.flatMap((m) => [...new Set(m.players.map((p) => p.ticketId))].map((ticketId) => ({ ticketId, matchId: m.matchId }))));
+          formed.push(...matches);
         }
         await tx.publish(formed.map(matchFound));
         return { ran: true, season, formed, expired: expired.length, backfilled };

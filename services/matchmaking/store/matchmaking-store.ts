@@ -215,16 +215,42 @@ export function createMatchmakingStore(db: Database, source: string): Matchmakin
       );
       return rows.map((r) => ({ ticketId: r.ticket_id, characterIds: r.character_ids, region: r.region, rating: r.rating, enqueuedAt: r.enqueued_at }));
     },
-    async insertMatch(m) {
+    async insertMatches(matches) {
+      if (matches.length === 0) return;
       await client.query(
         `INSERT INTO matches (match_id, queue_id, region, season_number, state, created_at, ready_check_ends_at, rating_window, rating_low, rating_high, team_means, seed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [m.matchId, m.queueId, m.region, m.seasonNumber, m.status, m.createdAt, m.readyCheckEndsAt, m.window, m.low, m.high, m.teamMeans, m.seed.toString()],
+         SELECT m.match_id, m.queue_id, m.region, m.season_number, m.state, m.created_at, m.ready_check_ends_at, m.rating_window, m.rating_low, m.rating_high,
+                ARRAY(SELECT e::double precision FROM jsonb_array_elements_text(m.team_means) WITH ORDINALITY AS x(e, n) ORDER BY n), m.seed
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::double precision[], $9::double precision[],
+                     $10::double precision[], $11::jsonb[], $12::bigint[])
+           AS m(match_id, queue_id, region, season_number, state, created_at, ready_check_ends_at, rating_window, rating_low, rating_high, team_means, seed)`,
+        [
+          matches.map((m) => m.matchId),
+          matches.map((m) => m.queueId),
+          matches.map((m) => m.region),
+          matches.map((m) => m.seasonNumber),
+          matches.map((m) => m.status),
+          matches.map((m) => m.createdAt),
+          matches.map((m) => m.readyCheckEndsAt),
+          matches.map((m) => m.window),
+          matches.map((m) => m.low),
+          matches.map((m) => m.high),
+          matches.map((m) => JSON.stringify(m.teamMeans)),
+          matches.map((m) => m.seed.toString()),
+        ],
       );
+      const players = matches.flatMap((m) => m.players.map((p) => ({ matchId: m.matchId, ...p })));
       await client.query(
         `INSERT INTO match_players (match_id, character_id, ticket_id, team_index, mu, sigma)
-         SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::double precision[], $6::double precision[])`,
-        [m.matchId, m.players.map((p) => p.characterId), m.players.map((p) => p.ticketId), m.players.map((p) => p.teamIndex), m.players.map((p) => p.rating.mu), m.players.map((p) => p.rating.sigma)],
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::double precision[], $6::double precision[])`,
+        [players.map((p) => p.matchId), players.map((p) => p.characterId), players.map((p) => p.ticketId), players.map((p) => p.teamIndex), players.map((p) => p.rating.mu), players.map((p) => p.rating.sigma)],
+      );
+    },
+    async assignTickets(assignments) {
+      if (assignments.length === 0) return;
+      await client.query(
+        `UPDATE tickets SET state = 'match_found', match_id = a.match_id FROM unnest($1::uuid[], $2::uuid[]) AS a(ticket_id, match_id) WHERE tickets.ticket_id = a.ticket_id`,
+        [assignments.map((a) => a.ticketId), assignments.map((a) => a.matchId)],
       );
     },
     lockMatch: (matchId) => matchOf(client, matchId, true),
