@@ -14,7 +14,7 @@ import { secretKey } from "./infra/secrets.js";
 import { serviceManifests } from "./infra/services.js";
 import { busyPorts, portConflictMessage, registryPortClaims } from "./lib/port-conflicts.js";
 import { acquireRunLock, alreadyRunningMessage } from "./lib/run-lock.js";
-import { spawnService, type ServiceProcess, type SpawnServiceOptions } from "./lib/service-process.js";
+import { buildWorkload, spawnService, type ServiceProcess, type SpawnServiceOptions } from "./lib/service-process.js";
 import { supervise } from "./lib/supervisor.js";
 import { startConsoleServer } from "../clients/web/server.js";
 import { loadConsoleSettings } from "../clients/web/settings.js";
@@ -59,6 +59,18 @@ if (services.length === 0) {
   step("no services exist yet (services/<name>/service.ts): only the infrastructure is up");
 } else {
   await refuseBusyPorts();
+  // Programs of their own (the Go game server) are built before anything starts: a failed build stops here, saying why.
+  const foreign = manifests.filter((manifest) => manifest.foreign !== undefined);
+  if (foreign.length > 0) {
+    step(`building ${foreign.map((m) => `${m.name} (${m.foreign!.sourceDir})`).join(", ")}; the first build downloads its modules`);
+    try {
+      await Promise.all(foreign.map((manifest) => buildWorkload(manifest.name)));
+    } catch (error) {
+      console.error(`[start] ${(error as Error).message}`);
+      await stopInfra(infraStarted);
+      process.exit(1);
+    }
+  }
   // All at once: services find each other through the registry and fetch token keys lazily, so order does not matter.
   const started = await Promise.allSettled(services.map((name) => spawnService(name, serviceOptions(name))));
   for (const outcome of started) if (outcome.status === "fulfilled") children.push(outcome.value);
