@@ -121,12 +121,12 @@ const toClaim = (row: ClaimRow): ClaimRecord => ({
 const participationColumns = `p.instance_id, p.event_id, p.character_id, p.player_id, p.progress, p.joined_at,
   (SELECT array_agg(c.tier ORDER BY c.tier) FROM reward_claims c WHERE c.instance_id = p.instance_id AND c.character_id = p.character_id) AS claimed_tiers`;
 
-/** Each state as a condition on the row at $1 (now); see core/liveops-message.ts stateOf. */
+/** Each state as a condition on the row at $4 (now); see core/liveops-message.ts stateOf. */
 const stateConditions: Partial<Record<LiveEventState, string>> = {
   [LiveEventState.CANCELLED]: "cancelled_at IS NOT NULL",
-  [LiveEventState.SCHEDULED]: "cancelled_at IS NULL AND first_starts_at > $1",
-  [LiveEventState.ACTIVE]: "cancelled_at IS NULL AND first_starts_at <= $1 AND ends_at > $1",
-  [LiveEventState.ENDED]: "cancelled_at IS NULL AND ends_at <= $1",
+  [LiveEventState.SCHEDULED]: "cancelled_at IS NULL AND first_starts_at > $4",
+  [LiveEventState.ACTIVE]: "cancelled_at IS NULL AND first_starts_at <= $4 AND ends_at > $4",
+  [LiveEventState.ENDED]: "cancelled_at IS NULL AND ends_at <= $4",
 };
 
 // Any fixed number shared by the replicas; it only has to differ from other advisory locks in this database.
@@ -313,17 +313,13 @@ export function createLiveopsStore(db: Database, source: string): LiveopsStore &
   return {
     event: (eventId) => eventOf(db.pool, eventId, false),
     async listEvents(state, now, cursor, limit) {
-      const conditions = [state === undefined ? "true" : (stateConditions[state] ?? "true")];
-      const params: unknown[] = [now];
-      if (cursor !== undefined) {
-        params.push(cursor.startsAt, cursor.eventId);
-        conditions.push("(starts_at, event_id) < ($2, $3)");
-      }
-      params.push(limit);
-      const { rows } = await db.pool.query<EventRow>(
-        `SELECT * FROM live_events WHERE ${conditions.join(" AND ")} AND $1::timestamptz IS NOT NULL ORDER BY starts_at DESC, event_id DESC LIMIT $${params.length}`,
-        params,
-      );
+      const params: unknown[] = [limit, cursor?.startsAt ?? null, cursor?.eventId ?? null];
+      let where = "($2::timestamptz IS NULL OR (starts_at, event_id) < ($2, $3::uuid))";
+      const condition = state === undefined ? undefined : stateConditions[state];
+      if (condition !== undefined) where += ` AND ${condition}`;
+      // PostgreSQL refuses a parameter no statement uses (it cannot type it).
+      if (where.includes("$4")) params.push(now);
+      const { rows } = await db.pool.query<EventRow>(`SELECT * FROM live_events WHERE ${where} ORDER BY starts_at DESC, event_id DESC LIMIT $1`, params);
       return rows.map(toEvent);
     },
     instance: (instanceId) => instanceOf(db.pool, instanceId),

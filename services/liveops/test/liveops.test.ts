@@ -1,16 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { describe, expect, it } from "vitest";
 import { School } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
 import { GoalKind, LiveEventState } from "@chaos/gen/chaos/liveops/v1/live_event_pb.js";
+import { LiveopsService } from "@chaos/gen/chaos/liveops/v1/liveops_service_pb.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
 import { liveopsWorld, type Hero } from "./liveops-world.js";
 
-// Real processes: casts through combat, characters through player, gold through inventory's ledger.
+// Real processes: casts through combat, characters through player, gold through inventory's ledger, clients through the gateway.
 // The schedule job runs every 200 ms so that occurrences a few seconds long start and end within a test.
-const stack = useStack(["identity", "player", "combat", "inventory", "liveops"], { env: { CHAOS_LIVEOPS_SCHEDULE_TICK_MS: "200" } });
+const stack = useStack(["identity", "player", "combat", "inventory", "liveops", "gateway"], { env: { CHAOS_LIVEOPS_SCHEDULE_TICK_MS: "200" } });
 const world = liveopsWorld(stack);
 const liveops = world.liveops;
 
@@ -22,7 +25,7 @@ const progressOf = (hero: Hero, instanceId: string, progress: bigint) =>
 
 const join = (hero: Hero, eventId: string) => liveops().joinLiveEvent({ eventId, characterId: hero.character.characterId }, hero.player.asPlayer);
 
-describe("liveops: the Event Participation Flow (real processes: identity + player + combat + inventory + liveops)", () => {
+describe("liveops: the Event Participation Flow (real processes: identity + player + combat + inventory + liveops + gateway)", () => {
   it("an admin schedules a defeat event; a player joins, defeats a training dummy; the defeat counts once, also delivered again; the reward is granted once", async () => {
     const admin = await world.admin();
     const { event } = await liveops().createLiveEvent(world.eventRequest({ tiers: [{ threshold: 1n, gold: 250n }, { threshold: 10n, gold: 1000n }] }), admin);
@@ -235,18 +238,45 @@ describe("liveops: the Event Participation Flow (real processes: identity + play
     const { event: cancelled } = await liveops().cancelLiveEvent({ eventId: event!.eventId, reason: "balance issue" }, admin);
     expect(cancelled).toMatchObject({ state: LiveEventState.CANCELLED, cancelReason: "balance issue" });
     expect(await refusalOf(join(await world.hero(), event!.eventId))).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_EVENT_CANCELLED" });
+    // Listed among the cancelled ones, not the active ones, a page at a time.
+    const listed = async (state: LiveEventState) => {
+      const ids: string[] = [];
+      let pageToken = "";
+      do {
+        const page = await liveops().listLiveEvents({ state, pageSize: 1, pageToken }, hero.player.asPlayer);
+        ids.push(...page.events.map((e) => e.eventId));
+        pageToken = page.nextPageToken;
+      } while (pageToken !== "");
+      return ids;
+    };
+    expect(await listed(LiveEventState.CANCELLED)).toContain(event!.eventId);
+    expect(await listed(LiveEventState.ACTIVE)).not.toContain(event!.eventId);
     // The running occurrence ends with the cancellation, announced once.
     const ended = await eventually(async () => world.events("LiveEventEnded").filter((e) => (e.message.instance as { instanceId: string }).instanceId === instance!.instanceId), (l) => l.length === 1);
     expect(ended[0]!.message).toMatchObject({ cancelled: true, participantCount: 1n });
     expect(world.events("LiveEventStarted").filter((e) => (e.message.instance as { instanceId: string }).instanceId === instance!.instanceId)).toHaveLength(1);
   });
 
+  it("serves players through the gateway (Connect over HTTP/1.1, as a browser calls it)", async () => {
+    const admin = await world.admin();
+    const { event } = await liveops().createLiveEvent(world.eventRequest(), admin);
+    const hero = await world.hero();
+    const edge = createClient(LiveopsService, createConnectTransport({ baseUrl: stack.gateway.http1, httpVersion: "1.1" }));
+    const bearer = { headers: { authorization: `Bearer ${hero.player.accessToken}` } };
+    const active = await edge.listLiveEvents({ state: LiveEventState.ACTIVE, pageSize: 100 }, bearer);
+    expect(active.events.map((e) => e.eventId)).toContain(event!.eventId);
+    const { participation } = await edge.joinLiveEvent({ eventId: event!.eventId, characterId: hero.character.characterId }, bearer);
+    expect((await edge.getParticipation({ instanceId: participation!.instanceId, characterId: hero.character.characterId }, bearer)).participation?.joinTime).toEqual(participation!.joinTime);
+    expect(await refusalOf(edge.createLiveEvent(world.eventRequest(), bearer))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_ADMIN_ONLY" });
+  });
+
   it("runs a recurring event as occurrences of their own, each announced started and ended once by the schedule job", async () => {
     const admin = await world.admin();
     const now = Date.now();
-    // Every 3 s for 2 s, over 8 s: two or three occurrences.
+    // Every 3 s for 2 s, ending where the last occurrence ends (a schedule's end would cut it short): two or three occurrences.
+    const lastEnd = Math.ceil((now + 6_000) / 3_000) * 3_000 - 1_000;
     const { event } = await liveops().createLiveEvent(
-      world.eventRequest({ schedule: { startTime: timestampFromDate(new Date(now)), endTime: timestampFromDate(new Date(now + 8_000)), recurrence: world.recurrence("*/3 * * * * *", 2_000) } }),
+      world.eventRequest({ schedule: { startTime: timestampFromDate(new Date(now)), endTime: timestampFromDate(new Date(lastEnd)), recurrence: world.recurrence("*/3 * * * * *", 2_000) } }),
       admin,
     );
     const eventId = event!.eventId;
