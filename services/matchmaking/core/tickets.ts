@@ -119,6 +119,14 @@ export function createTickets(store: MatchmakingStore, settings: { queues: reado
       };
     },
     characterCreated: (tx, c) => tx.recordCharacter(c),
-    characterDeleted: (tx, characterId) => tx.markCharacterDeleted(characterId),
+    async characterDeleted(tx, characterId) {
+      await tx.markCharacterDeleted(characterId);
+      // A deleted character's searching ticket (its party's too) leaves the queue; one in a ready check runs out there.
+      const open = await tx.openTicketOf([characterId]);
+      const ticket = open === undefined ? undefined : await tx.lockTicket(open.ticketId);
+      if (ticket?.status !== "searching") return;
+      await tx.updateTickets([ticket.ticketId], { status: "cancelled", cause: "left_queue", closedAt: clock() });
+      await tx.publish([ticketCancelled(ticket.ticketId, "left_queue")]);
+    },
   };
 }

@@ -5,7 +5,7 @@ import type { QueueConfig } from "../core/queue-config.js";
 import type { MatchRecord, TicketRecord } from "../core/matchmaking-records.js";
 import { storeWorld } from "./store-world.js";
 
-// Results, seasons and backfill over the real store, the clock moved by hand to the edges.
+// Results, seasons, parties in ready checks and backfill over the real store, the clock moved by hand to the edges.
 
 const duel: QueueConfig = { id: "ranked-1v1", teamSize: 1, ranked: true, initialWindow: 2, widenPerSecond: 0.5, maxWindow: 10, maxTeamGap: 10, maxLatencyMs: 200 };
 const arena: QueueConfig = { id: "casual-3v3", teamSize: 3, ranked: false, initialWindow: 4, widenPerSecond: 0.5, maxWindow: 10, maxTeamGap: 3, maxLatencyMs: 200 };
@@ -81,6 +81,34 @@ describe("results", () => {
     expect(leaver).toMatchObject({ seasonNumber: 0, wins: 0, losses: 1 });
     expect(leaver.rating.mu).toBeLessThan(20);
     expect(stayer).toMatchObject({ wins: 1, losses: 0 });
+  });
+});
+
+describe("ready checks of parties", () => {
+  it("cancels a whole party when one of it declines, and sends the other tickets back keeping their queue time", async () => {
+    const { tickets, rounds, readyCheck, store } = world.flows;
+    const party = await world.characters(3, { queueId: arena.id, seasonNumber: 0, mu: () => 12 });
+    const solos = await world.characters(3, { queueId: arena.id, seasonNumber: 0, mu: () => 12.5 });
+    const partyTicket = await tickets.join({ playerId: party.playerId, characterId: party.characterIds[0]!, partyCharacterIds: party.characterIds.slice(1), queueId: arena.id, region: "asia", latencyMs: 30 });
+    const soloTickets: TicketRecord[] = [];
+    for (const characterId of solos.characterIds) soloTickets.push(await tickets.join({ playerId: solos.playerId, characterId, partyCharacterIds: [], queueId: arena.id, region: "asia", latencyMs: 30 }));
+    world.advance(1_000);
+    const match = (await rounds.run()).formed.find((m) => m.players.some((p) => p.ticketId === partyTicket.ticketId))!;
+    expect(new Set(match.players.filter((p) => p.ticketId === partyTicket.ticketId).map((p) => p.teamIndex)).size).toBe(1);
+    await readyCheck.accept(party.playerId, match.matchId, party.characterIds[0]!);
+    await readyCheck.decline(party.playerId, match.matchId, party.characterIds[2]!);
+    expect(await store.ticket(partyTicket.ticketId)).toMatchObject({ status: "cancelled", cause: "declined" });
+    for (const t of soloTickets) expect(await store.ticket(t.ticketId)).toMatchObject({ status: "searching", matchId: undefined, enqueuedAt: t.enqueuedAt });
+    // The party may queue again at once; its declined ticket no longer holds its characters.
+    expect((await tickets.join({ playerId: party.playerId, characterId: party.characterIds[1]!, partyCharacterIds: [], queueId: arena.id, region: "asia", latencyMs: 30 })).status).toBe("searching");
+  });
+
+  it("takes a deleted character's searching ticket out of the queue", async () => {
+    const { tickets, store } = world.flows;
+    const { playerId, characterIds } = await world.characters(1);
+    const ticket = await tickets.join({ playerId, characterId: characterIds[0]!, partyCharacterIds: [], queueId: duel.id, region: "asia", latencyMs: 30 });
+    await store.transaction((tx) => tickets.characterDeleted(tx, characterIds[0]!));
+    expect(await store.ticket(ticket.ticketId)).toMatchObject({ status: "cancelled", cause: "left_queue" });
   });
 });
 
