@@ -138,7 +138,8 @@ export function teamMean(tickets: readonly QueuedTicket[]): number {
  * The split of `group` into two teams of `teamSize` players (parties whole)
  * with the smallest gap between the teams' mean ratings; undefined when the
  * parties' sizes cannot make two full teams. The first ticket stays in team 0
- * (the split and its mirror are the same).
+ * (the split and its mirror are the same). Exhaustive: 2^(tickets - 1) splits,
+ * 32 for a 3v3 of solos, 32,768 for an 8v8 (the settings cap teams at 8 for this).
  */
 export function balancedSplit(group: readonly QueuedTicket[], teamSize: number): [ProposedTeam, ProposedTeam] | undefined {
   let best: [ProposedTeam, ProposedTeam] | undefined;
