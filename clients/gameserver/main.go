@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 )
 
@@ -67,7 +68,14 @@ func run(log *slog.Logger) error {
 		creds = credentials.NewTLS(svids.serverTLS(c.trustDomain))
 	}
 	guard := &authorizer{policy: rules, mode: c.mode, log: log}
-	server := grpc.NewServer(grpc.Creds(creds), grpc.ChainUnaryInterceptor(guard.unary), grpc.ChainStreamInterceptor(guard.stream))
+	server := grpc.NewServer(
+		grpc.Creds(creds),
+		grpc.ChainUnaryInterceptor(guard.unary),
+		grpc.ChainStreamInterceptor(guard.stream),
+		// The mesh's clients ping idle connections every 30 s to keep them warm; grpc-go's default (5 min, not
+		// without calls) would answer with GOAWAY too_many_pings. The same tolerance as the Node servers'.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	)
 	host, _ := os.Hostname()
 	gameserverv1.RegisterGameServerServiceServer(server, &gameServer{book: book, serverID: fmt.Sprintf("%s-%s-%d", workloadName, host, os.Getpid())})
 	healthServer := health.NewServer()

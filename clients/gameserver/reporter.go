@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 )
 
@@ -36,7 +37,9 @@ func newReporter(c config, svids *svidSource, log *slog.Logger, stop <-chan stru
 	if c.mode == "native" {
 		creds = credentials.NewTLS(svids.clientTLS(spiffeID{trustDomain: c.trustDomain, namespace: c.namespace, serviceAccount: "matchmaking"}))
 	}
-	conn, err := grpc.NewClient(c.matchmakingAddr, grpc.WithTransportCredentials(creds))
+	// Keepalive as the mesh's Node clients: a dead connection is noticed between reports, not on the next one.
+	conn, err := grpc.NewClient(c.matchmakingAddr, grpc.WithTransportCredentials(creds),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true}))
 	if err != nil {
 		return nil, err
 	}
