@@ -11,7 +11,7 @@ import { createCharacter, keepScreenshot, textOf, walletGold, type ConsoleHarnes
  * The console's competitive side, end to end: two players queue for a
  * ranked duel, pass the ready check, a real Go game server plays the match
  * and reports it, and both see their rating move (one up, one down) and the
- * season's leaderboard; a player joins a live event, casts towards its goal,
+ * season's leaderboard (the notification centre announced the match); a player joins a live event, casts towards its goal,
  * claims the tier reached and finds the gold in the wallet; the world map
  * shows the zone's territories.
  */
@@ -56,6 +56,11 @@ export async function duel(harness: ConsoleHarness, ava: Page, bram: Page): Prom
   expect(moved.filter((delta) => delta > 0)).toHaveLength(1);
   expect(moved.filter((delta) => delta < 0)).toHaveLength(1);
   await expect.poll(async () => rankOf(await textOf(ava, "arena-rating"))).not.toBeNaN();
+
+  // The notification centre had told each of them of the match (notification's catalog line for MatchFound).
+  for (const [page, name] of [[ava, `Ava${suffix}`], [bram, `Bram${suffix}`]] as const) {
+    await expect.poll(() => page.getByTestId("notification").filter({ hasText: `Match found for ${name}` }).count(), { timeout: 15_000 }).toBe(1);
+  }
 
   // The season's leaderboard lists both, the winner first.
   await expect.poll(() => ava.getByTestId("arena-leader").filter({ hasText: suffix }).count(), { timeout: 10_000 }).toBe(2);

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { CharacterDefeatedSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import { MatchFoundSchema } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
 import { Category } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import { AchievementUnlockedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
 import { TradeProposedSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
@@ -45,5 +46,19 @@ describe("the notification catalog", () => {
   it("tells nobody of a training dummy's defeat", () => {
     const entry = entryOf(CharacterDefeatedSchema.typeName);
     expect(entry.recipients(create(CharacterDefeatedSchema, { defeatedId: "dummy", defeatedPlayerId: "", victorCharacterId: "c1", victorPlayerId: "p1" }))).toEqual([]);
+  });
+
+  it("tells every player of a match found, on both teams, to answer the ready check", () => {
+    const entry = entryOf(MatchFoundSchema.typeName);
+    const event = create(MatchFoundSchema, {
+      match: { matchId: "m1", queueId: "ranked-3v3", teams: [{ teamIndex: 0, characterIds: ["c1", "c2"] }, { teamIndex: 1, characterIds: ["c3"] }] },
+    });
+    expect(entry.category).toBe(Category.MATCHMAKING);
+    expect(entry.recipients(event)).toEqual([{ characterId: "c1" }, { characterId: "c2" }, { characterId: "c3" }]);
+    expect(entry.render(event, to)).toEqual({
+      title: "Match found for Mira",
+      body: "A ranked-3v3 match is ready: accept it in the arena before the ready check closes.",
+      link: "chaos://matches/m1",
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { CharacterDefeatedSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import { InviteSentSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
+import { MatchFoundSchema } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
 import { Category } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import { AchievementUnlockedSchema, LevelReachedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
 import type { TradeAssets } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
@@ -51,6 +52,7 @@ const progress = { domain: "progression", stream: "progress" };
 const casts = { domain: "combat", stream: "casts" };
 const trades = { domain: "trading", stream: "trades" };
 const guilds = { domain: "guild", stream: "guilds" };
+const matches = { domain: "matchmaking", stream: "matches" };
 
 const describeAssets = (assets: TradeAssets | undefined): string => {
   const parts = [...(assets?.gold ? [`${assets.gold} gold`] : []), ...(assets?.items ?? []).map((i) => `${i.quantity} × ${i.displayName || i.definitionId}`)];
@@ -117,6 +119,17 @@ export const notificationCatalog: readonly CatalogEntry[] = [
       title: `${e.invite?.invitedByCharacterName ?? "A guild member"} invites ${to.characterName} to ${e.invite?.guildName ?? "a guild"}`,
       body: `Join [${e.invite?.guildTag ?? ""}] ${e.invite?.guildName ?? ""}: accept or decline the invitation in the guild tab.`,
       link: `chaos://guilds/${e.invite?.guildId ?? ""}/invites/${e.invite?.inviteId ?? ""}`,
+    }),
+  }),
+  entry(MatchFoundSchema, {
+    topic: matches,
+    category: Category.MATCHMAKING,
+    kind: "matchmaking.match_found",
+    recipients: (e) => (e.match?.teams ?? []).flatMap((team) => team.characterIds.map((characterId) => ({ characterId }))),
+    render: (e, to) => ({
+      title: `Match found for ${to.characterName}`,
+      body: `A ${e.match?.queueId ?? "PvP"} match is ready: accept it in the arena before the ready check closes.`,
+      link: `chaos://matches/${e.match?.matchId ?? ""}`,
     }),
   }),
 ];
