@@ -270,7 +270,9 @@ describe("liveops: the Event Participation Flow (real processes: identity + play
     expect(await refusalOf(edge.createLiveEvent(world.eventRequest(), bearer))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_ADMIN_ONLY" });
   });
 
-  it("runs a recurring event as occurrences of their own, each announced started and ended once by the schedule job", async () => {
+  it("runs a recurring event as occurrences of their own, each announced started and ended once by the schedule job of two replicas", async () => {
+    // Both replicas run the job's timer; one round runs at a time and each announcement commits with its mark.
+    const replica = await stack.startReplica("liveops");
     const admin = await world.admin();
     const now = Date.now();
     // Every 3 s for 2 s, ending where the last occurrence ends (a schedule's end would cut it short): two or three occurrences.
@@ -293,5 +295,6 @@ describe("liveops: the Event Participation Flow (real processes: identity + play
       expect(timestampDate(i.endTime as never).getTime() - timestampDate(i.startTime as never).getTime()).toBe(2_000);
     }
     expect(started.map((i) => i.instanceId)).toContain(instance!.instanceId);
+    await replica.stop();
   });
 });
