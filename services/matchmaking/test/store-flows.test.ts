@@ -63,6 +63,16 @@ describe("results", () => {
     expect(await standings.rating(loser, duel.id, 0)).toMatchObject({ wins: 0, losses: 1 });
   });
 
+  it("rates once when the same result arrives five times at once (a game server's retries racing)", async () => {
+    const { results, standings } = world.flows;
+    const { match } = await startedMatch(duel, [40, 40]);
+    const result = { matchId: match.matchId, winningTeam: 0, draw: false, leavers: [] };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => results.report(result)));
+    expect(answers.filter((a) => !a.duplicate)).toHaveLength(1);
+    const winner = match.players.find((p) => p.teamIndex === 0)!.characterId;
+    expect(await standings.rating(winner, duel.id, 0)).toMatchObject({ wins: 1, losses: 0 });
+  });
+
   it("refuses a winning team or leaver not in the match, and a match that does not exist", async () => {
     const { results } = world.flows;
     const { match } = await startedMatch(duel, [18, 18]);
