@@ -8,9 +8,14 @@ import (
 
 // adminHandler is the admin face Kubernetes probes, as the Node services'
 // (mesh/src/server/admin-http.ts): /healthz while the process answers,
-// /readyz until shutdown begins (then 503, so endpoints stop sending calls).
-func adminHandler(ready *atomic.Bool) http.Handler {
+// /readyz until shutdown begins (then 503, so endpoints stop sending calls),
+// /metrics for the scrape the pod's annotations ask for.
+func adminHandler(ready *atomic.Bool, m *metrics) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		m.write(w)
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

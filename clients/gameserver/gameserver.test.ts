@@ -213,6 +213,13 @@ describe("the Go game server", () => {
     await client.allocateMatch(later);
     await expect.poll(() => received.results.some((r) => r.request.matchId === later.matchId), { timeout: 20_000 }).toBe(true);
   });
+
+  it("exposes its work on the admin face's /metrics, under the mesh's names", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${stack.ports.gameserver!.admin}/metrics`)).text();
+    expect(text).toMatch(/^chaos_server_calls_total\{face="internal",method="\/chaos\.gameserver\.v1\.GameServerService\/AllocateMatch",code="ResourceExhausted"\} 1$/m);
+    expect(text).toMatch(/^chaos_gameserver_reports_total\{method="ReportMatchResult",outcome="reported"\} \d+$/m);
+    expect(text).toMatch(/^chaos_gameserver_matches_playing \d+$/m);
+  });
 });
 
 /** A raw gRPC call over TLS with `identity` (or no certificate): what the server answered, or why the connection failed. */

@@ -58,10 +58,16 @@ func run(log *slog.Logger) error {
 	defer report.conn.Close()
 
 	book := newMatchBook(c)
+	counters := newMetrics(book.playingNow)
+	book.onStart = func() { counters.add("chaos_gameserver_matches_started_total") }
 	book.onEnd = func(matchID string, result outcome, leavers []string) {
-		book.settle(matchID, report.reportResult(matchID, result, leavers))
+		reported := report.reportResult(matchID, result, leavers)
+		counters.add("chaos_gameserver_reports_total", "method", "ReportMatchResult", "outcome", outcomeLabel(reported))
+		book.settle(matchID, reported)
 	}
-	book.onLeft = func(matchID, characterID string) { report.reportLeft(matchID, characterID) }
+	book.onLeft = func(matchID, characterID string) {
+		counters.add("chaos_gameserver_reports_total", "method", "ReportPlayerLeft", "outcome", outcomeLabel(report.reportLeft(matchID, characterID)))
+	}
 
 	creds := insecure.NewCredentials()
 	if c.mode == "native" {
@@ -70,7 +76,7 @@ func run(log *slog.Logger) error {
 	guard := &authorizer{policy: rules, mode: c.mode, log: log}
 	server := grpc.NewServer(
 		grpc.Creds(creds),
-		grpc.ChainUnaryInterceptor(guard.unary),
+		grpc.ChainUnaryInterceptor(counters.unary, guard.unary),
 		grpc.ChainStreamInterceptor(guard.stream),
 		// The mesh's clients ping idle connections every 30 s to keep them warm; grpc-go's default (5 min, not
 		// without calls) would answer with GOAWAY too_many_pings. The same tolerance as the Node servers'.
@@ -93,7 +99,7 @@ func run(log *slog.Logger) error {
 	}
 	var ready atomic.Bool
 	ready.Store(true)
-	adminServer := &http.Server{Handler: adminHandler(&ready), ReadHeaderTimeout: 5 * time.Second}
+	adminServer := &http.Server{Handler: adminHandler(&ready, counters), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = adminServer.Serve(admin) }()
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(internal) }()
@@ -150,6 +156,13 @@ func drain(log *slog.Logger, c config, ready *atomic.Bool, healthServer *health.
 	defer cancel()
 	_ = admin.Shutdown(ctx)
 	log.Info("stopped")
+}
+
+func outcomeLabel(reported bool) string {
+	if reported {
+		return "reported"
+	}
+	return "gave_up"
 }
 
 func logLevel() slog.Level {

@@ -40,6 +40,7 @@ type matchBook struct {
 	draining   bool
 	now        func() time.Time
 	afterFunc  func(time.Duration, func())
+	onStart    func()
 	onEnd      func(matchID string, result outcome, leavers []string)
 	onLeft     func(matchID, characterID string)
 }
@@ -87,6 +88,9 @@ func (b *matchBook) allocate(request *gameserverv1.AllocateMatchRequest) (*games
 	b.matches[request.GetMatchId()] = m
 	id := request.GetMatchId()
 	b.afterFunc(b.duration, func() { b.finish(id) })
+	if b.onStart != nil {
+		b.onStart()
+	}
 	return m.view(), nil
 }
 
@@ -223,6 +227,13 @@ func (b *matchBook) running(matchID string) (*match, error) {
 			fmt.Sprintf("match %s has ended", matchID), map[string]string{"match_id": matchID})
 	}
 	return m, nil
+}
+
+// playingNow is how many matches are in play (the metrics' gauge).
+func (b *matchBook) playingNow() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.playing()
 }
 
 func (b *matchBook) playing() int {
