@@ -576,7 +576,11 @@ func (x *LiveEvent) GetUpdateTime() *timestamppb.Timestamp {
 }
 
 // LiveEventInstance is one occurrence of an event, with its own window,
-// participants, progress and leaderboard.
+// participants, progress and leaderboard. A source event (a defeat, a cast,
+// a trade, a capture) counts for a participant when its own time (its ce_time,
+// set where it happened) lies in [start_time, end_time), not before the
+// participant joined and not after a cancellation; when it reaches liveops
+// does not matter.
 type LiveEventInstance struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	InstanceId string                 `protobuf:"bytes,1,opt,name=instance_id,json=instanceId,proto3" json:"instance_id,omitempty"`

@@ -58,7 +58,7 @@ type LiveopsServiceClient interface {
 	// FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ClaimReward(ctx context.Context, in *ClaimRewardRequest, opts ...grpc.CallOption) (*ClaimRewardResponse, error)
 	// ListLeaderboard ranks an occurrence's participants by progress.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND: no such occurrence, or it has not started yet).
 	ListLeaderboard(ctx context.Context, in *ListLeaderboardRequest, opts ...grpc.CallOption) (*ListLeaderboardResponse, error)
 	// CreateLiveEvent schedules an event (admin).
 	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).
@@ -200,7 +200,7 @@ type LiveopsServiceServer interface {
 	// FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ClaimReward(context.Context, *ClaimRewardRequest) (*ClaimRewardResponse, error)
 	// ListLeaderboard ranks an occurrence's participants by progress.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND: no such occurrence, or it has not started yet).
 	ListLeaderboard(context.Context, *ListLeaderboardRequest) (*ListLeaderboardResponse, error)
 	// CreateLiveEvent schedules an event (admin).
 	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).

@@ -247,7 +247,11 @@ export const LiveEventSchema: GenMessage<LiveEvent> = /*@__PURE__*/
 
 /**
  * LiveEventInstance is one occurrence of an event, with its own window,
- * participants, progress and leaderboard.
+ * participants, progress and leaderboard. A source event (a defeat, a cast,
+ * a trade, a capture) counts for a participant when its own time (its ce_time,
+ * set where it happened) lies in [start_time, end_time), not before the
+ * participant joined and not after a cancellation; when it reaches liveops
+ * does not matter.
  *
  * @generated from message chaos.liveops.v1.LiveEventInstance
  */

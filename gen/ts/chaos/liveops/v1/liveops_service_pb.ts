@@ -547,7 +547,7 @@ export const LiveopsService: GenService<{
   },
   /**
    * ListLeaderboard ranks an occurrence's participants by progress.
-   * Errors: NOT_FOUND (EVENT_NOT_FOUND).
+   * Errors: NOT_FOUND (EVENT_NOT_FOUND: no such occurrence, or it has not started yet).
    *
    * @generated from rpc chaos.liveops.v1.LiveopsService.ListLeaderboard
    */

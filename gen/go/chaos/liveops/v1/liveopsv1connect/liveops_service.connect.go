@@ -83,7 +83,7 @@ type LiveopsServiceClient interface {
 	// FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ClaimReward(context.Context, *connect.Request[v1.ClaimRewardRequest]) (*connect.Response[v1.ClaimRewardResponse], error)
 	// ListLeaderboard ranks an occurrence's participants by progress.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND: no such occurrence, or it has not started yet).
 	ListLeaderboard(context.Context, *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error)
 	// CreateLiveEvent schedules an event (admin).
 	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).
@@ -251,7 +251,7 @@ type LiveopsServiceHandler interface {
 	// FAILED_PRECONDITION (TIER_NOT_REACHED, NOT_JOINED, REWARD_REFUSED), PERMISSION_DENIED (NOT_CHARACTER_OWNER).
 	ClaimReward(context.Context, *connect.Request[v1.ClaimRewardRequest]) (*connect.Response[v1.ClaimRewardResponse], error)
 	// ListLeaderboard ranks an occurrence's participants by progress.
-	// Errors: NOT_FOUND (EVENT_NOT_FOUND).
+	// Errors: NOT_FOUND (EVENT_NOT_FOUND: no such occurrence, or it has not started yet).
 	ListLeaderboard(context.Context, *connect.Request[v1.ListLeaderboardRequest]) (*connect.Response[v1.ListLeaderboardResponse], error)
 	// CreateLiveEvent schedules an event (admin).
 	// Errors: INVALID_ARGUMENT (INVALID_SCHEDULE, INVALID_TIERS, INVALID_GOAL), PERMISSION_DENIED (ADMIN_ONLY).
