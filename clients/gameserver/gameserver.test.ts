@@ -5,15 +5,16 @@ import os from "node:os";
 import path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EchoService } from "@chaos/gen/chaos/echo/v1/echo_service_pb.js";
-import { GameServerService, MatchState } from "@chaos/gen/chaos/gameserver/v1/game_server_service_pb.js";
+import { GameServerService, GetMatchRequestSchema, MatchState } from "@chaos/gen/chaos/gameserver/v1/game_server_service_pb.js";
 import { MatchmakingInternalService, type ReportMatchResultRequest, type ReportPlayerLeftRequest } from "@chaos/gen/chaos/matchmaking/v1/matchmaking_internal_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "@chaos/gen/grpc/health/v1/health_pb.js";
 import { callerOf, createLogger, createMeshRuntime, ensureLocalPki, errorInfoOf, loadMeshConfig, registration, type MeshRuntime, type MeshServer } from "@chaos/mesh";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import type { AllocateMatchRequestSchema } from "@chaos/gen/chaos/gameserver/v1/game_server_service_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureGoClientTools } from "../../scripts/contracts/toolchain.js";
 import { run } from "../../scripts/infra/proc.js";
+import { spawnService } from "../../scripts/lib/service-process.js";
 import { repoRoot } from "../../scripts/infra/config.js";
 import { freePort, useStack } from "../../scripts/test/stack.js";
 
@@ -287,6 +288,55 @@ describe("zero trust around the Go game server", () => {
       const denied = await refusal(call);
       expect(denied.code).toBe(Code.PermissionDenied);
       expect(denied.rawMessage).toContain("gameserver may not call /chaos.echo.v1.EchoService/");
+    }
+  });
+});
+
+/** A plaintext gRPC GetMatch with `xfcc` as Envoy's header (or none): the grpc-status it ended with. */
+function sidecarCall(port: number, xfcc: string | undefined): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", reject);
+    const message = toBinary(GetMatchRequestSchema, create(GetMatchRequestSchema, { matchId: randomUUID() }));
+    const frame = Buffer.alloc(5 + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    frame.set(message, 5);
+    const call = session.request({
+      ":method": "POST",
+      ":path": "/chaos.gameserver.v1.GameServerService/GetMatch",
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...(xfcc === undefined ? {} : { "x-forwarded-client-cert": xfcc }),
+    });
+    let status: string | undefined;
+    call.on("response", (headers) => (status ??= headers["grpc-status"] as string | undefined));
+    call.on("trailers", (trailers) => (status ??= trailers["grpc-status"] as string | undefined));
+    call.on("data", () => undefined);
+    call.on("end", () => {
+      session.close();
+      resolve(status);
+    });
+    call.on("error", reject);
+    call.end(frame);
+  });
+}
+
+describe("the Go game server in sidecar mode (behind Istio's Envoy)", () => {
+  it("listens in plaintext on loopback and authorizes the caller Envoy names in x-forwarded-client-cert", async () => {
+    const sidecar = await spawnService("gameserver", {
+      env: { ...process.env, CHAOS_MESH_MODE: "sidecar", CHAOS_INTERNAL_PORT: "0", CHAOS_ADMIN_PORT: "0", CHAOS_PKI_DIR: path.join(os.tmpdir(), "no-svid-here"), CHAOS_ADDR_MATCHMAKING: "127.0.0.1:1" },
+      onLine: () => undefined,
+    });
+    try {
+      const port = sidecar.ready.internalPort;
+      const by = "By=spiffe://chaos.world/ns/chaos/sa/gameserver;Hash=00";
+      expect(await sidecarCall(port, `${by};URI=spiffe://chaos.world/ns/chaos/sa/operator`)).toBe(String(Code.NotFound));
+      expect(await sidecarCall(port, `${by};URI=spiffe://chaos.world/ns/chaos/sa/combat`)).toBe(String(Code.PermissionDenied));
+      // Only the last element is about our caller; an earlier hop's claim counts for nothing.
+      expect(await sidecarCall(port, `${by};URI=spiffe://chaos.world/ns/chaos/sa/operator,${by};URI=spiffe://chaos.world/ns/chaos/sa/combat`)).toBe(String(Code.PermissionDenied));
+      expect(await sidecarCall(port, undefined)).toBe(String(Code.Unauthenticated));
+    } finally {
+      await sidecar.stop();
     }
   });
 });
