@@ -7,7 +7,7 @@ import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.j
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { useStack, type StackReplica } from "../../../scripts/test/stack.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
-import { chatWorld, readStream, type Hero } from "./chat-world.js";
+import { chatWorld, readMessages, revisionsOf, type Hero } from "./chat-world.js";
 
 const maxStreams = 3;
 
@@ -32,7 +32,7 @@ function listen(hero: Hero, afterRevision: Record<string, bigint> = {}, replica?
   const client = replica === undefined ? chat() : replica.operator.client(ChatService, "chat");
   const controller = new AbortController();
   const stream = client.streamMessages({ characterId: hero.characterId, afterRevision }, { ...hero.player.asPlayer, signal: controller.signal, timeoutMs: 120_000 });
-  return readStream(stream, controller);
+  return readMessages(stream, controller);
 }
 
 describe("StreamMessages across two chat replicas", () => {
@@ -49,7 +49,7 @@ describe("StreamMessages across two chat replicas", () => {
     await chat().postMessage({ characterId: writer!.characterId, channelId, text: "hello from A" }, writer!.player.asPlayer);
     const [got] = await first.until(1);
     expect(got).toMatchObject({ kind: StreamItemKind.POSTED, message: { text: "hello from A", sequence: 1n, senderCharacterId: writer!.characterId } });
-    const resumeFrom = first.revisions();
+    const resumeFrom = revisionsOf(first);
     await first.close();
 
     // While the reader is away: three posts, through both replicas, and a moderator deletes the first message.
@@ -104,7 +104,7 @@ describe("StreamMessages across two chat replicas", () => {
     await chat().postMessage({ characterId: writer!.characterId, channelId, text: "during" }, writer!.player.asPlayer);
     await stopping;
     await stream.close();
-    const resumed = listen(reader!, stream.revisions());
+    const resumed = listen(reader!, revisionsOf(stream));
     await resumed.live;
     const texts = [...stream.items, ...resumed.items].map((i) => i.message!.text);
     expect(texts).toEqual(["before", "during"]);
@@ -191,7 +191,7 @@ describe("StreamMessages through the gateway", () => {
     await world.guild(writer!, [reader!, guildmate]);
     await chat().addFriend({ characterId: writer!.characterId, friendCharacterId: reader!.characterId }, writer!.player.asPlayer);
     const controller = new AbortController();
-    const stream = readStream(edge().streamMessages({ characterId: reader!.characterId }, { ...bearer(reader!), signal: controller.signal }), controller);
+    const stream = readMessages(edge().streamMessages({ characterId: reader!.characterId }, { ...bearer(reader!), signal: controller.signal }), controller);
     await stream.live;
     await edge().postMessage({ characterId: writer!.characterId, channelId, text: "through the gateway" }, bearer(writer!));
     const [got] = await stream.until(1);
@@ -241,7 +241,7 @@ describe("StreamMessages through the gateway", () => {
     await chat().addFriend({ characterId: watcher!.characterId, friendCharacterId: player!.characterId }, watcher!.player.asPlayer);
     const online = async () => (await chat().listFriends({ characterId: watcher!.characterId }, watcher!.player.asPlayer)).friends[0]?.online;
     const controller = new AbortController();
-    const stream = readStream(edge().streamMessages({ characterId: player!.characterId }, { ...bearer(player!), signal: controller.signal }), controller);
+    const stream = readMessages(edge().streamMessages({ characterId: player!.characterId }, { ...bearer(player!), signal: controller.signal }), controller);
     await stream.live;
     await eventually(online, (o) => o === true);
     // Longer than one announcement holds (three heartbeats): only the heartbeats keep it online.

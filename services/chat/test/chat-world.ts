@@ -13,6 +13,7 @@ import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_p
 import { principalHeader, topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import type { Stack } from "../../../scripts/test/stack.js";
+import { readStream, type StreamReader } from "../../../scripts/test/stream-reader.js";
 import { cloudEvent, eventually, followTopic, publish, type FollowedTopic } from "../../../scripts/test/topic-events.js";
 
 const playerSource = "spiffe://chaos.world/ns/chaos/sa/player";
@@ -113,52 +114,17 @@ export function chatWorld(stack: Stack) {
   return { chat, hero, move, guild, moderator, events };
 }
 
-/** A stream read in the background: what it delivered so far, and a way to wait for more. */
-export interface StreamReader {
-  readonly items: StreamMessagesResponse[];
-  /** Resolves once the replay is over (the LIVE item). */
-  readonly live: Promise<void>;
-  /** Waits until `count` messages (posted or deleted items) arrived. */
-  until(count: number): Promise<StreamMessagesResponse[]>;
-  /** The last revision per channel, as a client keeps it to resume. */
-  revisions(): Record<string, bigint>;
-  /** Cancels the stream; rejects with the error that ended it before, if any. */
-  close(): Promise<void>;
+/** A StreamMessages stream read in the background (its LIVE marker left out of the items). */
+export type MessageStreamReader = StreamReader<StreamMessagesResponse>;
+
+/** Reads a StreamMessages stream until closed; `controller` cancels it. */
+export function readMessages(stream: AsyncIterable<StreamMessagesResponse>, controller: AbortController): MessageStreamReader {
+  return readStream(stream, controller, (item) => item.kind === StreamItemKind.LIVE);
 }
 
-/** Reads `stream` until closed; `controller` cancels it. */
-export function readStream(stream: AsyncIterable<StreamMessagesResponse>, controller: AbortController): StreamReader {
-  const items: StreamMessagesResponse[] = [];
-  let markLive: () => void = () => undefined;
-  const live = new Promise<void>((resolve) => (markLive = resolve));
-  // A stream that fails (its server went away) reports it when closed, not as an unhandled rejection meanwhile.
-  let failure: { error: unknown } | undefined;
-  const done = (async () => {
-    try {
-      for await (const item of stream) {
-        if (item.kind === StreamItemKind.LIVE) markLive();
-        else items.push(item);
-      }
-    } catch (error) {
-      if (!controller.signal.aborted) failure = { error };
-    }
-  })();
-  return {
-    items,
-    live,
-    async until(count) {
-      await expect.poll(() => items.length, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(count);
-      return items;
-    },
-    revisions() {
-      const last: Record<string, bigint> = {};
-      for (const item of items) last[item.message!.channelId] = item.revision;
-      return last;
-    },
-    async close() {
-      controller.abort();
-      await done;
-      if (failure !== undefined) throw failure.error;
-    },
-  };
+/** The last revision per channel a reader has seen, as a client keeps it to resume. */
+export function revisionsOf(reader: MessageStreamReader): Record<string, bigint> {
+  const last: Record<string, bigint> = {};
+  for (const item of reader.items) last[item.message!.channelId] = item.revision;
+  return last;
 }

@@ -12,6 +12,7 @@ import type { Territory } from "@chaos/gen/chaos/world/v1/zone_pb.js";
 import { topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import type { Stack } from "../../../scripts/test/stack.js";
+import { readStream, type StreamReader } from "../../../scripts/test/stream-reader.js";
 import { cloudEvent, eventually, followTopic, publish, type FollowedTopic } from "../../../scripts/test/topic-events.js";
 
 const playerSource = "spiffe://chaos.world/ns/chaos/sa/player";
@@ -122,45 +123,7 @@ export function territoryWorld(stack: Stack) {
   return { world, internal, hero, move, guild, presence, events, eventsOf };
 }
 
-/** A territory stream read in the background. */
-export interface StreamReader {
-  readonly items: StreamTerritoriesResponse[];
-  /** Resolves once the snapshot is over (the LIVE item). */
-  readonly live: Promise<void>;
-  /** Resolves when the stream ends by itself: with the error that ended it, if any. */
-  readonly ended: Promise<unknown>;
-  /** Waits until an item `accept` takes arrived; returns the items so far. */
-  until(accept: (item: StreamTerritoriesResponse) => boolean): Promise<StreamTerritoriesResponse[]>;
-  close(): Promise<void>;
-}
-
-export function readStream(stream: AsyncIterable<StreamTerritoriesResponse>, controller: AbortController): StreamReader {
-  const items: StreamTerritoriesResponse[] = [];
-  let markLive: () => void = () => undefined;
-  const live = new Promise<void>((resolve) => (markLive = resolve));
-  let failure: { error: unknown } | undefined;
-  const done = (async () => {
-    try {
-      for await (const item of stream) {
-        items.push(item);
-        if (item.kind === StreamItemKind.LIVE) markLive();
-      }
-    } catch (error) {
-      if (!controller.signal.aborted) failure = { error };
-    }
-  })();
-  return {
-    items,
-    live,
-    ended: done.then(() => failure?.error),
-    async until(accept) {
-      await expect.poll(() => items.some(accept), { timeout: 20_000, interval: 20 }).toBe(true);
-      return items;
-    },
-    async close() {
-      controller.abort();
-      await done;
-      if (failure !== undefined) throw failure.error;
-    },
-  };
+/** Reads a StreamTerritories stream until closed (its LIVE marker left out of the items); `controller` cancels it. */
+export function readTerritories(stream: AsyncIterable<StreamTerritoriesResponse>, controller: AbortController): StreamReader<StreamTerritoriesResponse> {
+  return readStream(stream, controller, (item) => item.kind === StreamItemKind.LIVE);
 }

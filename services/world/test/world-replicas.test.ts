@@ -7,7 +7,7 @@ import { TerritoryState } from "@chaos/gen/chaos/world/v1/zone_pb.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { useStack, type StackReplica } from "../../../scripts/test/stack.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
-import { readStream, territoryWorld, type Hero } from "./territory-world.js";
+import { readTerritories, territoryWorld, type Hero } from "./territory-world.js";
 
 const stack = useStack(["identity", "world", "gateway"], { env: { CHAOS_WORLD_TICK_MS: "300", CHAOS_WORLD_STREAM_SWEEP_MS: "500" } });
 const w = territoryWorld(stack);
@@ -23,7 +23,7 @@ describe("two world replicas", () => {
     await w.presence("frost_sentinel_peak", { [g.guildId]: 3 });
     const other = (await replica()).operator.client(WorldService, "world");
     const controller = new AbortController();
-    const stream = readStream(other.streamTerritories({ zoneId: "frost_hollow" }, { ...members[0]!.player.asPlayer, signal: controller.signal }), controller);
+    const stream = readTerritories(other.streamTerritories({ zoneId: "frost_hollow" }, { ...members[0]!.player.asPlayer, signal: controller.signal }), controller);
     await stream.live;
 
     const captureId = randomUUID();
@@ -56,7 +56,7 @@ describe("the world API through the gateway", () => {
     expect(await refusalOf(edge().getTerritory({ territoryId: "nowhere_at_all" }, bearer(hero)))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_TERRITORY_NOT_FOUND" });
     expect(await refusalOf(edge().closeZone({ zoneId: "ember_plains", reason: "mine now" }, bearer(hero)))).toMatchObject({ code: Code.PermissionDenied, reason: "ERROR_REASON_NOT_AN_ADMIN" });
     const controller = new AbortController();
-    const stream = readStream(edge().streamTerritories({ zoneId: "ember_plains" }, { ...bearer(hero), signal: controller.signal }), controller);
+    const stream = readTerritories(edge().streamTerritories({ zoneId: "ember_plains" }, { ...bearer(hero), signal: controller.signal }), controller);
     await stream.live;
     expect(stream.items.filter((i) => i.kind === StreamItemKind.SNAPSHOT)).toHaveLength(4);
     await stream.close();

@@ -5,7 +5,7 @@ import { TerritoryState } from "@chaos/gen/chaos/world/v1/zone_pb.js";
 import { Code, refusal, refusalOf } from "../../../scripts/test/refusal.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
-import { readStream, territoryWorld, type Hero, type Spot } from "./territory-world.js";
+import { readTerritories, territoryWorld, type Hero, type Spot } from "./territory-world.js";
 
 // Player and guild are not in the stack: the test announces characters and guilds with their events.
 // A fast clock with the default rules: three members present take a neutral territory in four ticks.
@@ -195,7 +195,7 @@ describe("the territory stream", () => {
     const g = await w.guild(one!, [two!]);
     await w.presence("ember_ruins", { [g.guildId]: 2 });
     const controller = new AbortController();
-    const stream = readStream(w.world().streamTerritories({ zoneId: "ember_plains" }, { ...one!.player.asPlayer, signal: controller.signal }), controller);
+    const stream = readTerritories(w.world().streamTerritories({ zoneId: "ember_plains" }, { ...one!.player.asPlayer, signal: controller.signal }), controller);
     await stream.live;
     expect(stream.items.filter((i) => i.kind === StreamItemKind.SNAPSHOT).map((i) => i.territory!.territoryId)).toEqual([
       "ember_old_mill",
@@ -225,7 +225,7 @@ describe("the territory stream", () => {
     const [hero] = await heroes(1, nowhere);
     const open = (zoneId: string) => {
       const controller = new AbortController();
-      return readStream(w.world().streamTerritories({ zoneId }, { ...hero!.player.asPlayer, signal: controller.signal }), controller);
+      return readTerritories(w.world().streamTerritories({ zoneId }, { ...hero!.player.asPlayer, signal: controller.signal }), controller);
     };
     const failure = (reader: ReturnType<typeof open>) =>
       refusalOf(
