@@ -16,6 +16,8 @@ import { GoalKind, type GoalSchema, type RewardTierSchema, type ScheduleSchema }
 import { LiveopsService, type CreateLiveEventRequestSchema } from "@chaos/gen/chaos/liveops/v1/liveops_service_pb.js";
 import { CharacterClass, CharacterKind, type Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
+import { TradeSettledSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
+import { TradeState } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import { TerritoryCapturedSchema } from "@chaos/gen/chaos/world/v1/events_pb.js";
 import { newCloudEvent, principalHeader, toKafkaHeaders, topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
@@ -26,6 +28,7 @@ import { cloudEvent, eventually, followTopic, publish, type FollowedTopic, type 
 const combatSource = "spiffe://chaos.world/ns/chaos/sa/combat";
 const guildSource = "spiffe://chaos.world/ns/chaos/sa/guild";
 const worldSource = "spiffe://chaos.world/ns/chaos/sa/world";
+const tradingSource = "spiffe://chaos.world/ns/chaos/sa/trading";
 
 /** A player's character, known to liveops (it can join with it). */
 export interface Hero {
@@ -37,8 +40,9 @@ export interface Hero {
  * A liveops test's view of its stack: liveops' client as the operator
  * workload acting for a player or an admin (x-chaos-principal, as the gateway
  * forwards it), characters made through player, real casts through combat,
- * defeats, guilds and territory captures published as combat, guild and world
- * publish them (to deliver one event twice; world and guild are not in the stack),
+ * defeats, guilds, settled trades and territory captures published as combat,
+ * guild, trading and world publish them (to deliver one event twice; guild,
+ * trading and world are not in the stack),
  * wallets through inventory, and liveops' events as Kafka carries them.
  */
 export function liveopsWorld(stack: Stack) {
@@ -140,6 +144,19 @@ export function liveopsWorld(stack: Stack) {
     return guildId;
   }
 
+  /** A TradeSettled between two characters, as trading's relay publishes it. */
+  function tradeSettledEvent(proposer: Hero, counterparty: Hero): PublishedEvent {
+    const tradeId = randomUUID();
+    const party = (h: Hero) => ({ characterId: h.character.characterId, name: h.character.name });
+    return cloudEvent(
+      topic("trading", "trades"),
+      tradingSource,
+      tradeId,
+      TradeSettledSchema,
+      create(TradeSettledSchema, { trade: { tradeId, proposer: party(proposer), counterparty: party(counterparty), state: TradeState.SETTLED } }),
+    );
+  }
+
   /** A TerritoryCaptured by `guildId`, as world's relay publishes it. */
   function captureEvent(guildId: string): PublishedEvent {
     const territoryId = randomUUID();
@@ -191,7 +208,7 @@ export function liveopsWorld(stack: Stack) {
   /** Liveops' events of a type, as Kafka carries them. */
   const events = (type: string) => (followed?.events ?? []).filter((e) => e.type === `chaos.liveops.v1.${type}`);
 
-  return { liveops, admin, hero, dummies, cast, defeat, defeatEvent, publishEvents, ownDatabase, guild, captureEvent, balance, holding, eventRequest, recurrence, events };
+  return { liveops, admin, hero, dummies, cast, defeat, defeatEvent, publishEvents, ownDatabase, guild, captureEvent, tradeSettledEvent, balance, holding, eventRequest, recurrence, events };
 }
 
 /** What a test changes of the default event. */
