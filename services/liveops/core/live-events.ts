@@ -6,7 +6,7 @@ import { validateGoal } from "./goals.js";
 import { instanceIdOf } from "./instance-id.js";
 import type { GoalRecord, LiveEventRecord, ScheduleRecord, Window } from "./live-event-records.js";
 import { liveEventCancelled, liveEventEnded, liveEventScheduled, liveEventStarted } from "./liveops-events.js";
-import { stateOf } from "./liveops-message.js";
+import { stateOf } from "./event-state.js";
 import type { EventCursor, LiveopsStore } from "./liveops-store.js";
 import { currentOrNext, firstOccurrence, validateSchedule, type ScheduleLimits } from "./schedule.js";
 import { validateTiers, type TierInput } from "./tiers.js";

@@ -1,11 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   GoalSchema,
   LiveEventInstanceSchema,
   LiveEventSchema,
-  LiveEventState,
   ParticipationSchema,
   RewardClaimSchema,
   RewardTierSchema,
@@ -16,16 +14,8 @@ import {
   type RewardClaim,
 } from "@chaos/gen/chaos/liveops/v1/live_event_pb.js";
 import type { ClaimRecord, ItemRewardRecord, LiveEventRecord, ParticipationRecord, TierRecord, Window } from "./live-event-records.js";
-import { firstOccurrence } from "./schedule.js";
+import { stateOf } from "./event-state.js";
 import { reachedTiers } from "./tiers.js";
-
-/** Where an event is at `now`: cancelled, before its first occurrence, after its end, or running. */
-export function stateOf(event: LiveEventRecord, now: Date): LiveEventState {
-  if (event.cancelledAt !== undefined) return LiveEventState.CANCELLED;
-  if (now.getTime() >= event.schedule.endsAt.getTime()) return LiveEventState.ENDED;
-  const first = firstOccurrence(event.schedule);
-  return first === undefined || now.getTime() < first.startsAt.getTime() ? LiveEventState.SCHEDULED : LiveEventState.ACTIVE;
-}
 
 const items = (list: readonly ItemRewardRecord[]) => list.map((i) => ({ definitionId: i.definitionId, quantity: i.quantity }));
 

@@ -5,7 +5,7 @@ import { instanceIdOf } from "./instance-id.js";
 import { eventNotFound } from "./live-events.js";
 import type { ClaimRecord, InstanceRecord, ItemRewardRecord, LiveEventRecord, ParticipationRecord, StandingRecord } from "./live-event-records.js";
 import { playerJoined, rewardClaimed } from "./liveops-events.js";
-import { stateOf } from "./liveops-message.js";
+import { stateOf } from "./event-state.js";
 import type { LiveopsStore } from "./liveops-store.js";
 import { occurrenceAt } from "./schedule.js";
 import { reachedTier } from "./tiers.js";
