@@ -7,7 +7,7 @@ import type { ClaimRecord, InstanceRecord, ItemRewardRecord, LiveEventRecord, Pa
 import { playerJoined, rewardClaimed } from "./liveops-events.js";
 import { stateOf } from "./event-state.js";
 import type { LiveopsStore } from "./liveops-store.js";
-import { occurrenceAt } from "./schedule.js";
+import { nextOccurrence, occurrenceAt } from "./schedule.js";
 import { reachedTier } from "./tiers.js";
 
 /**
@@ -60,7 +60,11 @@ export function createParticipations(store: LiveopsStore, granter: RewardGranter
       const window = occurrenceAt(event.schedule, now);
       if (window === undefined) {
         const state = LiveEventState[stateOf(event, now)];
-        throw new DomainError(ErrorReason.EVENT_NOT_ACTIVE, "no occurrence of the event is running now", { state: `LIVE_EVENT_STATE_${state}` });
+        const next = nextOccurrence(event.schedule, now);
+        throw new DomainError(ErrorReason.EVENT_NOT_ACTIVE, next === undefined ? "no occurrence of the event is left" : `the next occurrence starts at ${next.startsAt.toISOString()}`, {
+          state: `LIVE_EVENT_STATE_${state}`,
+          ...(next === undefined ? {} : { next_start_time: next.startsAt.toISOString() }),
+        });
       }
       return store.transaction(async (tx) => {
         const instance = await tx.ensureInstance(instanceIdOf(eventId, window), eventId, window);

@@ -13,7 +13,14 @@ export interface ScheduleLimits {
 
 const invalid = (field: string, message: string) => new DomainError(ErrorReason.INVALID_SCHEDULE, message, { field });
 
-/** croner's matcher; `paused` and no callback: it only computes times, it never arms a timer. */
+/**
+ * croner's matcher; `paused` and no callback: it only computes times, it never
+ * arms a timer. croner rather than cron-parser: no dependencies (cron-parser
+ * brings luxon), a pattern that does not parse throws at construction with a
+ * reason we can hand to the admin, IANA zones through Intl, an optional
+ * seconds field (short occurrences in tests), and it is the one cron library
+ * the workspace already has (matchmaking).
+ */
 function cronOf(cron: string, timeZone: string): Cron {
   return new Cron(cron, { timezone: timeZone, paused: true });
 }

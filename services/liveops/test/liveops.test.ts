@@ -238,7 +238,11 @@ describe("liveops: the Event Participation Flow (real processes: identity + play
     const later = { startTime: timestampFromDate(new Date(now + 3_600_000)), endTime: timestampFromDate(new Date(now + 7_200_000)) };
     const { event } = await liveops().createLiveEvent(world.eventRequest({ schedule: later }), admin);
     expect(event!.state).toBe(LiveEventState.SCHEDULED);
-    expect(await refusalOf(join(hero, event!.eventId))).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_EVENT_NOT_ACTIVE", metadata: { state: "LIVE_EVENT_STATE_SCHEDULED" } });
+    expect(await refusalOf(join(hero, event!.eventId))).toMatchObject({
+      code: Code.FailedPrecondition,
+      reason: "ERROR_REASON_EVENT_NOT_ACTIVE",
+      metadata: { state: "LIVE_EVENT_STATE_SCHEDULED", next_start_time: timestampDate(later.startTime).toISOString() },
+    });
     const { event: updated } = await liveops().updateLiveEvent(
       { eventId: event!.eventId, title: "Dummy hunt, now", description: "", tiers: [{ threshold: 2n, gold: 10n }], schedule: world.eventRequest().schedule },
       admin,

@@ -28,7 +28,8 @@ const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
 	// No such live event, or no such occurrence of one (NOT_FOUND).
 	ErrorReason_ERROR_REASON_EVENT_NOT_FOUND ErrorReason = 1
-	// No occurrence of the event is running now (FAILED_PRECONDITION). Metadata: "state".
+	// No occurrence of the event is running now (FAILED_PRECONDITION). Metadata:
+	// "state", and "next_start_time" (RFC 3339) when another occurrence is to come.
 	ErrorReason_ERROR_REASON_EVENT_NOT_ACTIVE ErrorReason = 2
 	// An occurrence already started: its goal, tiers and schedule are fixed (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_EVENT_ALREADY_STARTED ErrorReason = 3

@@ -30,7 +30,8 @@ export enum ErrorReason {
   EVENT_NOT_FOUND = 1,
 
   /**
-   * No occurrence of the event is running now (FAILED_PRECONDITION). Metadata: "state".
+   * No occurrence of the event is running now (FAILED_PRECONDITION). Metadata:
+   * "state", and "next_start_time" (RFC 3339) when another occurrence is to come.
    *
    * @generated from enum value: ERROR_REASON_EVENT_NOT_ACTIVE = 2;
    */
