@@ -68,6 +68,8 @@ export default defineService({
       readyCheck: createReadyCheck(store, clock),
       standings: createStandings(store, settings.queues, clock),
       streamPollMs: settings.streamPollMs,
+      queues: settings.queues,
+      regions: settings.regions,
     });
     return {
       services: [

@@ -8,13 +8,8 @@ import { poll } from "./poll.js";
 import { reopenDelay } from "./stream-backoff.js";
 import { timeUntil, timestampMs } from "./time.js";
 
-/** The queues and regions the server is set up with by default (services/matchmaking/config.ts). */
-const queues = [
-  { id: "ranked-1v1", label: "Ranked duel (1v1)" },
-  { id: "ranked-3v3", label: "Ranked arena (3v3)" },
-  { id: "casual-3v3", label: "Casual arena (3v3)" },
-] as const;
-const regions = ["eu", "na", "asia"] as const;
+/** How a queue reads in the picker: "ranked-3v3" → "Ranked 3v3". */
+const queueLabel = (id: string) => id.replace(/^./, (c) => c.toUpperCase()).replaceAll("-", " ");
 const matchIntervalMs = 1_000;
 const boardIntervalMs = 4_000;
 const boardSize = 10;
@@ -31,8 +26,9 @@ const rank = (rating: Rating | undefined) => (rating === undefined ? "—" : rat
  */
 export function createArenaView(api: Api, names: CharacterNames, character: Character): View {
   const controller = new AbortController();
-  const queue = h("select", { name: "queue" }, ...queues.map((q) => h("option", { value: q.id }, q.label)));
-  const region = h("select", { name: "region" }, ...regions.map((r) => h("option", { value: r }, r.toUpperCase())));
+  // Filled from ListQueues: the queues and regions the server is set up with.
+  const queue = h("select", { name: "queue" });
+  const region = h("select", { name: "region" });
   const find = h("button", { type: "submit", "data-testid": "arena-find" }, "Find a match");
   const form = h("form", { class: "arena-form", "data-testid": "arena-form" }, field("Queue", queue), field("Region", region), find);
   const rating = h("p", { class: "arena-rating", "data-testid": "arena-rating" });
@@ -128,7 +124,17 @@ export function createArenaView(api: Api, names: CharacterNames, character: Char
     const after = await readRating();
     const mine = done.teams.find((t) => t.characterIds.includes(character.characterId));
     const { match: final } = await api.matchmaking.getMatch({ matchId: done.matchId, characterId: character.characterId });
-    const outcome = final?.state === MatchState.CANCELLED ? "Match cancelled" : "Match over";
+    const result = final?.result;
+    const outcome =
+      final?.state === MatchState.CANCELLED || result === undefined
+        ? "Match cancelled"
+        : result.draw
+          ? "Draw"
+          : result.leaverCharacterIds.includes(character.characterId)
+            ? "Defeat (you left)"
+            : mine?.teamIndex === result.winningTeamIndex
+              ? "Victory"
+              : "Defeat";
     const change = before === undefined || after === undefined ? "" : `${rank(before)} → ${rank(after)}`;
     paint(
       "result",
@@ -258,8 +264,16 @@ export function createArenaView(api: Api, names: CharacterNames, character: Char
       say(describeError(error).message);
     }
   }
-  const stopBoard = poll(refreshBoard, boardIntervalMs);
-  reset();
+  let stopBoard: () => void = () => undefined;
+  void api.matchmaking.listQueues({}).then(
+    ({ queues, regions }) => {
+      queue.replaceChildren(...queues.map((q) => h("option", { value: q.queueId }, `${queueLabel(q.queueId)}${q.ranked ? "" : " (unranked)"}`)));
+      region.replaceChildren(...regions.map((r) => h("option", { value: r }, r.toUpperCase())));
+      stopBoard = poll(refreshBoard, boardIntervalMs);
+      reset();
+    },
+    (error: unknown) => say(describeError(error).message),
+  );
 
   return {
     element,

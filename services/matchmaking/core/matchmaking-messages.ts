@@ -53,6 +53,7 @@ export function toMatch(m: MatchRecord): Match {
     acceptedCharacterIds: m.players.filter((p) => p.accepted && !p.backfill).map((p) => p.characterId),
     ratingWindow: m.window,
     serverId: m.serverId ?? "",
+    result: m.result === undefined ? undefined : { winningTeamIndex: m.result.draw ? 0 : m.result.winningTeam, draw: m.result.draw, leaverCharacterIds: [...m.result.leavers] },
   });
 }
 

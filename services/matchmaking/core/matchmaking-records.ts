@@ -63,6 +63,8 @@ export interface MatchRecord {
   readonly serverId: string | undefined;
   /** Seeds the game server's deterministic simulation. */
   readonly seed: bigint;
+  /** The reported outcome, once there is one (read with the match; absent from matches being formed). */
+  readonly result?: ResultRecord;
 }
 
 /** A reported outcome, kept to tell a repeat from a conflict. */

@@ -4,6 +4,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import { StreamTicketUpdatesResponseSchema, type MatchmakingService } from "@chaos/gen/chaos/matchmaking/v1/matchmaking_service_pb.js";
 import { actsAsAdmin, decodePageToken, encodePageToken, principalOf, requirePrincipal } from "@chaos/mesh/server";
 import type { LeaderboardCursor } from "../core/matchmaking-store.js";
+import type { QueueConfig } from "../core/queue-config.js";
 import { toMatch, toRating, toSeason, toTicket } from "../core/matchmaking-messages.js";
 import type { ReadyCheck } from "../core/ready-check.js";
 import type { Standings } from "../core/standings.js";
@@ -20,6 +21,9 @@ export interface MatchmakingFlows {
   readonly standings: Standings;
   /** How often a ticket stream looks at its ticket. */
   readonly streamPollMs: number;
+  /** The queues and regions of the settings, as ListQueues shows them. */
+  readonly queues: readonly QueueConfig[];
+  readonly regions: readonly string[];
 }
 
 const ended = (view: TicketView) => view.ticket.status === "cancelled" || view.ticket.status === "expired" || view.ticket.status === "matched";
@@ -44,6 +48,12 @@ export function createMatchmakingHandlers(flows: MatchmakingFlows): { handlers: 
       waitSeconds: view.waitSeconds,
     });
   const handlers: ServiceImpl<typeof MatchmakingService> = {
+    listQueues() {
+      return {
+        queues: flows.queues.map((q) => ({ queueId: q.id, teamSize: q.teamSize, ranked: q.ranked, initialWindow: q.initialWindow, widenPerSecond: q.widenPerSecond, maxWindow: q.maxWindow })),
+        regions: [...flows.regions],
+      };
+    },
     async joinQueue(request, context) {
       const ticket = await flows.tickets.join({
         playerId: player(context),

@@ -40,6 +40,10 @@ interface MatchRow {
   team_means: number[];
   server_id: string | null;
   seed: string;
+  /** From results, null until reported. */
+  winning_team: number | null;
+  draw: boolean | null;
+  leavers: string[] | null;
 }
 
 interface PlayerRow {
@@ -101,7 +105,10 @@ const toRating = (r: RatingRow): RatingRecord => ({
 const toSeason = (r: { season_number: number; starts_at: Date; ends_at: Date }): Season => ({ number: r.season_number, startsAt: r.starts_at, endsAt: r.ends_at });
 
 async function matchOf(q: Q, matchId: string, lock: boolean): Promise<MatchRecord | undefined> {
-  const { rows } = await q.query<MatchRow>(`SELECT * FROM matches WHERE match_id = $1${lock ? " FOR UPDATE" : ""}`, [matchId]);
+  const { rows } = await q.query<MatchRow>(
+    `SELECT m.*, r.winning_team, r.draw, r.leavers FROM matches m LEFT JOIN results r USING (match_id) WHERE m.match_id = $1${lock ? " FOR UPDATE OF m" : ""}`,
+    [matchId],
+  );
   const m = rows[0];
   if (m === undefined) return undefined;
   const players = await q.query<PlayerRow>("SELECT * FROM match_players WHERE match_id = $1 ORDER BY team_index, backfill, character_id", [matchId]);
@@ -120,6 +127,7 @@ async function matchOf(q: Q, matchId: string, lock: boolean): Promise<MatchRecor
     players: players.rows.map(toPlayer),
     serverId: m.server_id ?? undefined,
     seed: BigInt(m.seed),
+    result: m.winning_team === null || m.draw === null ? undefined : { matchId: m.match_id, winningTeam: m.winning_team, draw: m.draw, leavers: m.leavers ?? [] },
   };
 }
 

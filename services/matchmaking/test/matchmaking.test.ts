@@ -130,6 +130,8 @@ describe("matchmaking (real processes: identity, matchmaking, the Go game server
     expect(done.match?.serverId).toMatch(/^gameserver-/);
     const completed = (await eventually(async () => world.events("MatchCompleted"), (e) => e.some((x) => (x.message as MatchCompleted).matchId === matchId))).map((e) => e.message as MatchCompleted).filter((m) => m.matchId === matchId);
     const winningTeam = completed[0]!.winningTeamIndex;
+    // The match itself tells its players how it ended (a console shows victory or defeat from it).
+    expect(done.match?.result).toMatchObject({ winningTeamIndex: completed[0]!.draw ? 0 : winningTeam, draw: completed[0]!.draw, leaverCharacterIds: [] });
 
     // The game server's report again (a retry after a lost answer): a duplicate, nothing rated twice; another outcome is a conflict.
     const again = { matchId, winningTeamIndex: winningTeam, draw: completed[0]!.draw, leaverCharacterIds: completed[0]!.leaverCharacterIds };
@@ -185,6 +187,14 @@ describe("matchmaking (real processes: identity, matchmaking, the Go game server
     await eventually(() => mm().getMatch({ matchId, characterId: stays.characterId }, stays.player.asPlayer), (m) => m.match?.state === MatchState.COMPLETED);
     const { rating } = await mm().getRating({ characterId: leaves.characterId, queueId: "ranked-1v1" }, leaves.player.asPlayer);
     expect(rating).toMatchObject({ wins: 0, losses: 1 });
+  });
+
+  it("lists the queues and regions of its settings, for a client to offer", async () => {
+    const hero = await world.hero();
+    const listed = await mm().listQueues({}, hero.player.asPlayer);
+    expect(listed.regions).toEqual(regions);
+    expect(listed.queues.map((q) => [q.queueId, q.teamSize, q.ranked])).toEqual(queues.map((q) => [q.id, q.teamSize, q.ranked]));
+    expect(listed.queues[0]).toMatchObject({ initialWindow: queues[0]!.initialWindow, widenPerSecond: queues[0]!.widenPerSecond, maxWindow: queues[0]!.maxWindow });
   });
 
   it("tells operators how a queue is doing, and refuses players", async () => {

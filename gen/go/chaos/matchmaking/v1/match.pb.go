@@ -468,7 +468,9 @@ type Match struct {
 	// The rating window in force when the match was formed (the narrowest of its tickets').
 	RatingWindow float64 `protobuf:"fixed64,10,opt,name=rating_window,json=ratingWindow,proto3" json:"rating_window,omitempty"`
 	// The game server playing it, once allocated.
-	ServerId      string `protobuf:"bytes,11,opt,name=server_id,json=serverId,proto3" json:"server_id,omitempty"`
+	ServerId string `protobuf:"bytes,11,opt,name=server_id,json=serverId,proto3" json:"server_id,omitempty"`
+	// The outcome, once the game server reported it (state COMPLETED).
+	Result        *MatchResult `protobuf:"bytes,12,opt,name=result,proto3" json:"result,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -580,6 +582,13 @@ func (x *Match) GetServerId() string {
 	return ""
 }
 
+func (x *Match) GetResult() *MatchResult {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
 // Season is a span of ranked play; ratings of ranked queues start afresh in each.
 type Season struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
@@ -642,6 +651,158 @@ func (x *Season) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// MatchResult is a match's outcome as its game server reported it.
+type MatchResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Index of the winning team; meaningless when draw is true.
+	WinningTeamIndex int32 `protobuf:"varint,1,opt,name=winning_team_index,json=winningTeamIndex,proto3" json:"winning_team_index,omitempty"`
+	Draw             bool  `protobuf:"varint,2,opt,name=draw,proto3" json:"draw,omitempty"`
+	// Players who left before the end (rated as losers).
+	LeaverCharacterIds []string `protobuf:"bytes,3,rep,name=leaver_character_ids,json=leaverCharacterIds,proto3" json:"leaver_character_ids,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *MatchResult) Reset() {
+	*x = MatchResult{}
+	mi := &file_chaos_matchmaking_v1_match_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchResult) ProtoMessage() {}
+
+func (x *MatchResult) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_match_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchResult.ProtoReflect.Descriptor instead.
+func (*MatchResult) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_match_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MatchResult) GetWinningTeamIndex() int32 {
+	if x != nil {
+		return x.WinningTeamIndex
+	}
+	return 0
+}
+
+func (x *MatchResult) GetDraw() bool {
+	if x != nil {
+		return x.Draw
+	}
+	return false
+}
+
+func (x *MatchResult) GetLeaverCharacterIds() []string {
+	if x != nil {
+		return x.LeaverCharacterIds
+	}
+	return nil
+}
+
+// Queue is one of the queues the server is set up with.
+type Queue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// e.g. "ranked-1v1".
+	QueueId string `protobuf:"bytes,1,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	// Players per team; a party fills at most one team.
+	TeamSize int32 `protobuf:"varint,2,opt,name=team_size,json=teamSize,proto3" json:"team_size,omitempty"`
+	// Ranked queues start ratings afresh every season and have a leaderboard per season.
+	Ranked bool `protobuf:"varint,3,opt,name=ranked,proto3" json:"ranked,omitempty"`
+	// The rating window of a ticket just queued, how much it widens per second, and its widest.
+	InitialWindow  float64 `protobuf:"fixed64,4,opt,name=initial_window,json=initialWindow,proto3" json:"initial_window,omitempty"`
+	WidenPerSecond float64 `protobuf:"fixed64,5,opt,name=widen_per_second,json=widenPerSecond,proto3" json:"widen_per_second,omitempty"`
+	MaxWindow      float64 `protobuf:"fixed64,6,opt,name=max_window,json=maxWindow,proto3" json:"max_window,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Queue) Reset() {
+	*x = Queue{}
+	mi := &file_chaos_matchmaking_v1_match_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Queue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Queue) ProtoMessage() {}
+
+func (x *Queue) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_match_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Queue.ProtoReflect.Descriptor instead.
+func (*Queue) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_match_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Queue) GetQueueId() string {
+	if x != nil {
+		return x.QueueId
+	}
+	return ""
+}
+
+func (x *Queue) GetTeamSize() int32 {
+	if x != nil {
+		return x.TeamSize
+	}
+	return 0
+}
+
+func (x *Queue) GetRanked() bool {
+	if x != nil {
+		return x.Ranked
+	}
+	return false
+}
+
+func (x *Queue) GetInitialWindow() float64 {
+	if x != nil {
+		return x.InitialWindow
+	}
+	return 0
+}
+
+func (x *Queue) GetWidenPerSecond() float64 {
+	if x != nil {
+		return x.WidenPerSecond
+	}
+	return 0
+}
+
+func (x *Queue) GetMaxWindow() float64 {
+	if x != nil {
+		return x.MaxWindow
+	}
+	return 0
+}
+
 var File_chaos_matchmaking_v1_match_proto protoreflect.FileDescriptor
 
 const file_chaos_matchmaking_v1_match_proto_rawDesc = "" +
@@ -676,7 +837,7 @@ const file_chaos_matchmaking_v1_match_proto_rawDesc = "" +
 	"team_index\x18\x01 \x01(\x05R\tteamIndex\x12#\n" +
 	"\rcharacter_ids\x18\x02 \x03(\tR\fcharacterIds\x12\x1f\n" +
 	"\vmean_rating\x18\x03 \x01(\x01R\n" +
-	"meanRating\"\xec\x03\n" +
+	"meanRating\"\xa7\x04\n" +
 	"\x05Match\x12\x19\n" +
 	"\bmatch_id\x18\x01 \x01(\tR\amatchId\x12\x19\n" +
 	"\bqueue_id\x18\x02 \x01(\tR\aqueueId\x12\x16\n" +
@@ -690,12 +851,25 @@ const file_chaos_matchmaking_v1_match_proto_rawDesc = "" +
 	"\x16accepted_character_ids\x18\t \x03(\tR\x14acceptedCharacterIds\x12#\n" +
 	"\rrating_window\x18\n" +
 	" \x01(\x01R\fratingWindow\x12\x1b\n" +
-	"\tserver_id\x18\v \x01(\tR\bserverId\"\x9f\x01\n" +
+	"\tserver_id\x18\v \x01(\tR\bserverId\x129\n" +
+	"\x06result\x18\f \x01(\v2!.chaos.matchmaking.v1.MatchResultR\x06result\"\x9f\x01\n" +
 	"\x06Season\x12#\n" +
 	"\rseason_number\x18\x01 \x01(\x05R\fseasonNumber\x129\n" +
 	"\n" +
 	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
-	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime*\xb5\x01\n" +
+	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"\x81\x01\n" +
+	"\vMatchResult\x12,\n" +
+	"\x12winning_team_index\x18\x01 \x01(\x05R\x10winningTeamIndex\x12\x12\n" +
+	"\x04draw\x18\x02 \x01(\bR\x04draw\x120\n" +
+	"\x14leaver_character_ids\x18\x03 \x03(\tR\x12leaverCharacterIds\"\xc7\x01\n" +
+	"\x05Queue\x12\x19\n" +
+	"\bqueue_id\x18\x01 \x01(\tR\aqueueId\x12\x1b\n" +
+	"\tteam_size\x18\x02 \x01(\x05R\bteamSize\x12\x16\n" +
+	"\x06ranked\x18\x03 \x01(\bR\x06ranked\x12%\n" +
+	"\x0einitial_window\x18\x04 \x01(\x01R\rinitialWindow\x12(\n" +
+	"\x10widen_per_second\x18\x05 \x01(\x01R\x0ewidenPerSecond\x12\x1d\n" +
+	"\n" +
+	"max_window\x18\x06 \x01(\x01R\tmaxWindow*\xb5\x01\n" +
 	"\vTicketState\x12\x1c\n" +
 	"\x18TICKET_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16TICKET_STATE_SEARCHING\x10\x01\x12\x1c\n" +
@@ -727,7 +901,7 @@ func file_chaos_matchmaking_v1_match_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_matchmaking_v1_match_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chaos_matchmaking_v1_match_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_chaos_matchmaking_v1_match_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_chaos_matchmaking_v1_match_proto_goTypes = []any{
 	(TicketState)(0),              // 0: chaos.matchmaking.v1.TicketState
 	(MatchState)(0),               // 1: chaos.matchmaking.v1.MatchState
@@ -736,22 +910,25 @@ var file_chaos_matchmaking_v1_match_proto_goTypes = []any{
 	(*Team)(nil),                  // 4: chaos.matchmaking.v1.Team
 	(*Match)(nil),                 // 5: chaos.matchmaking.v1.Match
 	(*Season)(nil),                // 6: chaos.matchmaking.v1.Season
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*MatchResult)(nil),           // 7: chaos.matchmaking.v1.MatchResult
+	(*Queue)(nil),                 // 8: chaos.matchmaking.v1.Queue
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_chaos_matchmaking_v1_match_proto_depIdxs = []int32{
 	0, // 0: chaos.matchmaking.v1.Ticket.state:type_name -> chaos.matchmaking.v1.TicketState
-	7, // 1: chaos.matchmaking.v1.Ticket.create_time:type_name -> google.protobuf.Timestamp
+	9, // 1: chaos.matchmaking.v1.Ticket.create_time:type_name -> google.protobuf.Timestamp
 	4, // 2: chaos.matchmaking.v1.Match.teams:type_name -> chaos.matchmaking.v1.Team
 	1, // 3: chaos.matchmaking.v1.Match.state:type_name -> chaos.matchmaking.v1.MatchState
-	7, // 4: chaos.matchmaking.v1.Match.create_time:type_name -> google.protobuf.Timestamp
-	7, // 5: chaos.matchmaking.v1.Match.ready_check_expire_time:type_name -> google.protobuf.Timestamp
-	7, // 6: chaos.matchmaking.v1.Season.start_time:type_name -> google.protobuf.Timestamp
-	7, // 7: chaos.matchmaking.v1.Season.end_time:type_name -> google.protobuf.Timestamp
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	9, // 4: chaos.matchmaking.v1.Match.create_time:type_name -> google.protobuf.Timestamp
+	9, // 5: chaos.matchmaking.v1.Match.ready_check_expire_time:type_name -> google.protobuf.Timestamp
+	7, // 6: chaos.matchmaking.v1.Match.result:type_name -> chaos.matchmaking.v1.MatchResult
+	9, // 7: chaos.matchmaking.v1.Season.start_time:type_name -> google.protobuf.Timestamp
+	9, // 8: chaos.matchmaking.v1.Season.end_time:type_name -> google.protobuf.Timestamp
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_chaos_matchmaking_v1_match_proto_init() }
@@ -765,7 +942,7 @@ func file_chaos_matchmaking_v1_match_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_matchmaking_v1_match_proto_rawDesc), len(file_chaos_matchmaking_v1_match_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1231,6 +1231,97 @@ func (x *GetQueueStatisticsResponse) GetReadTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// ListQueuesRequest has no fields.
+type ListQueuesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListQueuesRequest) Reset() {
+	*x = ListQueuesRequest{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListQueuesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListQueuesRequest) ProtoMessage() {}
+
+func (x *ListQueuesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListQueuesRequest.ProtoReflect.Descriptor instead.
+func (*ListQueuesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{22}
+}
+
+// ListQueuesResponse is the queues, in the settings' order, and the regions.
+type ListQueuesResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Queues []*Queue               `protobuf:"bytes,1,rep,name=queues,proto3" json:"queues,omitempty"`
+	// Where players may queue from ("eu", "na", "asia" by default).
+	Regions       []string `protobuf:"bytes,2,rep,name=regions,proto3" json:"regions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListQueuesResponse) Reset() {
+	*x = ListQueuesResponse{}
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListQueuesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListQueuesResponse) ProtoMessage() {}
+
+func (x *ListQueuesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListQueuesResponse.ProtoReflect.Descriptor instead.
+func (*ListQueuesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListQueuesResponse) GetQueues() []*Queue {
+	if x != nil {
+		return x.Queues
+	}
+	return nil
+}
+
+func (x *ListQueuesResponse) GetRegions() []string {
+	if x != nil {
+		return x.Regions
+	}
+	return nil
+}
+
 var File_chaos_matchmaking_v1_matchmaking_service_proto protoreflect.FileDescriptor
 
 const file_chaos_matchmaking_v1_matchmaking_service_proto_rawDesc = "" +
@@ -1307,8 +1398,15 @@ const file_chaos_matchmaking_v1_matchmaking_service_proto_rawDesc = "" +
 	"\x10wait_p90_seconds\x18\x05 \x01(\x01R\x0ewaitP90Seconds\x12!\n" +
 	"\fready_checks\x18\x06 \x01(\x05R\vreadyChecks\x12'\n" +
 	"\x0frunning_matches\x18\a \x01(\x05R\x0erunningMatches\x127\n" +
-	"\tread_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\breadTime2\x9e\t\n" +
-	"\x12MatchmakingService\x12\\\n" +
+	"\tread_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\"\x13\n" +
+	"\x11ListQueuesRequest\"c\n" +
+	"\x12ListQueuesResponse\x123\n" +
+	"\x06queues\x18\x01 \x03(\v2\x1b.chaos.matchmaking.v1.QueueR\x06queues\x12\x18\n" +
+	"\aregions\x18\x02 \x03(\tR\aregions2\x84\n" +
+	"\n" +
+	"\x12MatchmakingService\x12d\n" +
+	"\n" +
+	"ListQueues\x12'.chaos.matchmaking.v1.ListQueuesRequest\x1a(.chaos.matchmaking.v1.ListQueuesResponse\"\x03\x90\x02\x01\x12\\\n" +
 	"\tJoinQueue\x12&.chaos.matchmaking.v1.JoinQueueRequest\x1a'.chaos.matchmaking.v1.JoinQueueResponse\x12_\n" +
 	"\n" +
 	"LeaveQueue\x12'.chaos.matchmaking.v1.LeaveQueueRequest\x1a(.chaos.matchmaking.v1.LeaveQueueResponse\x12a\n" +
@@ -1335,7 +1433,7 @@ func file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescGZIP() []byte {
 	return file_chaos_matchmaking_v1_matchmaking_service_proto_rawDescData
 }
 
-var file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_chaos_matchmaking_v1_matchmaking_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_chaos_matchmaking_v1_matchmaking_service_proto_goTypes = []any{
 	(*JoinQueueRequest)(nil),            // 0: chaos.matchmaking.v1.JoinQueueRequest
 	(*JoinQueueResponse)(nil),           // 1: chaos.matchmaking.v1.JoinQueueResponse
@@ -1359,52 +1457,58 @@ var file_chaos_matchmaking_v1_matchmaking_service_proto_goTypes = []any{
 	(*ListSeasonsResponse)(nil),         // 19: chaos.matchmaking.v1.ListSeasonsResponse
 	(*GetQueueStatisticsRequest)(nil),   // 20: chaos.matchmaking.v1.GetQueueStatisticsRequest
 	(*GetQueueStatisticsResponse)(nil),  // 21: chaos.matchmaking.v1.GetQueueStatisticsResponse
-	(*Ticket)(nil),                      // 22: chaos.matchmaking.v1.Ticket
-	(*Match)(nil),                       // 23: chaos.matchmaking.v1.Match
-	(*Rating)(nil),                      // 24: chaos.matchmaking.v1.Rating
-	(*Season)(nil),                      // 25: chaos.matchmaking.v1.Season
-	(*timestamppb.Timestamp)(nil),       // 26: google.protobuf.Timestamp
+	(*ListQueuesRequest)(nil),           // 22: chaos.matchmaking.v1.ListQueuesRequest
+	(*ListQueuesResponse)(nil),          // 23: chaos.matchmaking.v1.ListQueuesResponse
+	(*Ticket)(nil),                      // 24: chaos.matchmaking.v1.Ticket
+	(*Match)(nil),                       // 25: chaos.matchmaking.v1.Match
+	(*Rating)(nil),                      // 26: chaos.matchmaking.v1.Rating
+	(*Season)(nil),                      // 27: chaos.matchmaking.v1.Season
+	(*timestamppb.Timestamp)(nil),       // 28: google.protobuf.Timestamp
+	(*Queue)(nil),                       // 29: chaos.matchmaking.v1.Queue
 }
 var file_chaos_matchmaking_v1_matchmaking_service_proto_depIdxs = []int32{
-	22, // 0: chaos.matchmaking.v1.JoinQueueResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	22, // 1: chaos.matchmaking.v1.LeaveQueueResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	22, // 2: chaos.matchmaking.v1.GetTicketResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	22, // 3: chaos.matchmaking.v1.StreamTicketUpdatesResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
-	23, // 4: chaos.matchmaking.v1.StreamTicketUpdatesResponse.match:type_name -> chaos.matchmaking.v1.Match
-	23, // 5: chaos.matchmaking.v1.AcceptMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
-	23, // 6: chaos.matchmaking.v1.DeclineMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
-	23, // 7: chaos.matchmaking.v1.GetMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
-	24, // 8: chaos.matchmaking.v1.GetRatingResponse.rating:type_name -> chaos.matchmaking.v1.Rating
-	24, // 9: chaos.matchmaking.v1.ListLeaderboardResponse.ratings:type_name -> chaos.matchmaking.v1.Rating
-	25, // 10: chaos.matchmaking.v1.ListSeasonsResponse.seasons:type_name -> chaos.matchmaking.v1.Season
-	26, // 11: chaos.matchmaking.v1.GetQueueStatisticsResponse.read_time:type_name -> google.protobuf.Timestamp
-	0,  // 12: chaos.matchmaking.v1.MatchmakingService.JoinQueue:input_type -> chaos.matchmaking.v1.JoinQueueRequest
-	2,  // 13: chaos.matchmaking.v1.MatchmakingService.LeaveQueue:input_type -> chaos.matchmaking.v1.LeaveQueueRequest
-	4,  // 14: chaos.matchmaking.v1.MatchmakingService.GetTicket:input_type -> chaos.matchmaking.v1.GetTicketRequest
-	6,  // 15: chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates:input_type -> chaos.matchmaking.v1.StreamTicketUpdatesRequest
-	8,  // 16: chaos.matchmaking.v1.MatchmakingService.AcceptMatch:input_type -> chaos.matchmaking.v1.AcceptMatchRequest
-	10, // 17: chaos.matchmaking.v1.MatchmakingService.DeclineMatch:input_type -> chaos.matchmaking.v1.DeclineMatchRequest
-	12, // 18: chaos.matchmaking.v1.MatchmakingService.GetMatch:input_type -> chaos.matchmaking.v1.GetMatchRequest
-	14, // 19: chaos.matchmaking.v1.MatchmakingService.GetRating:input_type -> chaos.matchmaking.v1.GetRatingRequest
-	16, // 20: chaos.matchmaking.v1.MatchmakingService.ListLeaderboard:input_type -> chaos.matchmaking.v1.ListLeaderboardRequest
-	18, // 21: chaos.matchmaking.v1.MatchmakingService.ListSeasons:input_type -> chaos.matchmaking.v1.ListSeasonsRequest
-	20, // 22: chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics:input_type -> chaos.matchmaking.v1.GetQueueStatisticsRequest
-	1,  // 23: chaos.matchmaking.v1.MatchmakingService.JoinQueue:output_type -> chaos.matchmaking.v1.JoinQueueResponse
-	3,  // 24: chaos.matchmaking.v1.MatchmakingService.LeaveQueue:output_type -> chaos.matchmaking.v1.LeaveQueueResponse
-	5,  // 25: chaos.matchmaking.v1.MatchmakingService.GetTicket:output_type -> chaos.matchmaking.v1.GetTicketResponse
-	7,  // 26: chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates:output_type -> chaos.matchmaking.v1.StreamTicketUpdatesResponse
-	9,  // 27: chaos.matchmaking.v1.MatchmakingService.AcceptMatch:output_type -> chaos.matchmaking.v1.AcceptMatchResponse
-	11, // 28: chaos.matchmaking.v1.MatchmakingService.DeclineMatch:output_type -> chaos.matchmaking.v1.DeclineMatchResponse
-	13, // 29: chaos.matchmaking.v1.MatchmakingService.GetMatch:output_type -> chaos.matchmaking.v1.GetMatchResponse
-	15, // 30: chaos.matchmaking.v1.MatchmakingService.GetRating:output_type -> chaos.matchmaking.v1.GetRatingResponse
-	17, // 31: chaos.matchmaking.v1.MatchmakingService.ListLeaderboard:output_type -> chaos.matchmaking.v1.ListLeaderboardResponse
-	19, // 32: chaos.matchmaking.v1.MatchmakingService.ListSeasons:output_type -> chaos.matchmaking.v1.ListSeasonsResponse
-	21, // 33: chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics:output_type -> chaos.matchmaking.v1.GetQueueStatisticsResponse
-	23, // [23:34] is the sub-list for method output_type
-	12, // [12:23] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	24, // 0: chaos.matchmaking.v1.JoinQueueResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	24, // 1: chaos.matchmaking.v1.LeaveQueueResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	24, // 2: chaos.matchmaking.v1.GetTicketResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	24, // 3: chaos.matchmaking.v1.StreamTicketUpdatesResponse.ticket:type_name -> chaos.matchmaking.v1.Ticket
+	25, // 4: chaos.matchmaking.v1.StreamTicketUpdatesResponse.match:type_name -> chaos.matchmaking.v1.Match
+	25, // 5: chaos.matchmaking.v1.AcceptMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
+	25, // 6: chaos.matchmaking.v1.DeclineMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
+	25, // 7: chaos.matchmaking.v1.GetMatchResponse.match:type_name -> chaos.matchmaking.v1.Match
+	26, // 8: chaos.matchmaking.v1.GetRatingResponse.rating:type_name -> chaos.matchmaking.v1.Rating
+	26, // 9: chaos.matchmaking.v1.ListLeaderboardResponse.ratings:type_name -> chaos.matchmaking.v1.Rating
+	27, // 10: chaos.matchmaking.v1.ListSeasonsResponse.seasons:type_name -> chaos.matchmaking.v1.Season
+	28, // 11: chaos.matchmaking.v1.GetQueueStatisticsResponse.read_time:type_name -> google.protobuf.Timestamp
+	29, // 12: chaos.matchmaking.v1.ListQueuesResponse.queues:type_name -> chaos.matchmaking.v1.Queue
+	22, // 13: chaos.matchmaking.v1.MatchmakingService.ListQueues:input_type -> chaos.matchmaking.v1.ListQueuesRequest
+	0,  // 14: chaos.matchmaking.v1.MatchmakingService.JoinQueue:input_type -> chaos.matchmaking.v1.JoinQueueRequest
+	2,  // 15: chaos.matchmaking.v1.MatchmakingService.LeaveQueue:input_type -> chaos.matchmaking.v1.LeaveQueueRequest
+	4,  // 16: chaos.matchmaking.v1.MatchmakingService.GetTicket:input_type -> chaos.matchmaking.v1.GetTicketRequest
+	6,  // 17: chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates:input_type -> chaos.matchmaking.v1.StreamTicketUpdatesRequest
+	8,  // 18: chaos.matchmaking.v1.MatchmakingService.AcceptMatch:input_type -> chaos.matchmaking.v1.AcceptMatchRequest
+	10, // 19: chaos.matchmaking.v1.MatchmakingService.DeclineMatch:input_type -> chaos.matchmaking.v1.DeclineMatchRequest
+	12, // 20: chaos.matchmaking.v1.MatchmakingService.GetMatch:input_type -> chaos.matchmaking.v1.GetMatchRequest
+	14, // 21: chaos.matchmaking.v1.MatchmakingService.GetRating:input_type -> chaos.matchmaking.v1.GetRatingRequest
+	16, // 22: chaos.matchmaking.v1.MatchmakingService.ListLeaderboard:input_type -> chaos.matchmaking.v1.ListLeaderboardRequest
+	18, // 23: chaos.matchmaking.v1.MatchmakingService.ListSeasons:input_type -> chaos.matchmaking.v1.ListSeasonsRequest
+	20, // 24: chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics:input_type -> chaos.matchmaking.v1.GetQueueStatisticsRequest
+	23, // 25: chaos.matchmaking.v1.MatchmakingService.ListQueues:output_type -> chaos.matchmaking.v1.ListQueuesResponse
+	1,  // 26: chaos.matchmaking.v1.MatchmakingService.JoinQueue:output_type -> chaos.matchmaking.v1.JoinQueueResponse
+	3,  // 27: chaos.matchmaking.v1.MatchmakingService.LeaveQueue:output_type -> chaos.matchmaking.v1.LeaveQueueResponse
+	5,  // 28: chaos.matchmaking.v1.MatchmakingService.GetTicket:output_type -> chaos.matchmaking.v1.GetTicketResponse
+	7,  // 29: chaos.matchmaking.v1.MatchmakingService.StreamTicketUpdates:output_type -> chaos.matchmaking.v1.StreamTicketUpdatesResponse
+	9,  // 30: chaos.matchmaking.v1.MatchmakingService.AcceptMatch:output_type -> chaos.matchmaking.v1.AcceptMatchResponse
+	11, // 31: chaos.matchmaking.v1.MatchmakingService.DeclineMatch:output_type -> chaos.matchmaking.v1.DeclineMatchResponse
+	13, // 32: chaos.matchmaking.v1.MatchmakingService.GetMatch:output_type -> chaos.matchmaking.v1.GetMatchResponse
+	15, // 33: chaos.matchmaking.v1.MatchmakingService.GetRating:output_type -> chaos.matchmaking.v1.GetRatingResponse
+	17, // 34: chaos.matchmaking.v1.MatchmakingService.ListLeaderboard:output_type -> chaos.matchmaking.v1.ListLeaderboardResponse
+	19, // 35: chaos.matchmaking.v1.MatchmakingService.ListSeasons:output_type -> chaos.matchmaking.v1.ListSeasonsResponse
+	21, // 36: chaos.matchmaking.v1.MatchmakingService.GetQueueStatistics:output_type -> chaos.matchmaking.v1.GetQueueStatisticsResponse
+	25, // [25:37] is the sub-list for method output_type
+	13, // [13:25] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_chaos_matchmaking_v1_matchmaking_service_proto_init() }
@@ -1419,7 +1523,7 @@ func file_chaos_matchmaking_v1_matchmaking_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_matchmaking_v1_matchmaking_service_proto_rawDesc), len(file_chaos_matchmaking_v1_matchmaking_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,6 +19,7 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
+	MatchmakingService_ListQueues_FullMethodName          = "/chaos.matchmaking.v1.MatchmakingService/ListQueues"
 	MatchmakingService_JoinQueue_FullMethodName           = "/chaos.matchmaking.v1.MatchmakingService/JoinQueue"
 	MatchmakingService_LeaveQueue_FullMethodName          = "/chaos.matchmaking.v1.MatchmakingService/LeaveQueue"
 	MatchmakingService_GetTicket_FullMethodName           = "/chaos.matchmaking.v1.MatchmakingService/GetTicket"
@@ -41,6 +42,9 @@ const (
 // update, seasons.
 // Public: authenticated player, for their own characters; GetQueueStatistics is for admins.
 type MatchmakingServiceClient interface {
+	// ListQueues lists the queues and regions the server is set up with, so a
+	// client offers exactly those.
+	ListQueues(ctx context.Context, in *ListQueuesRequest, opts ...grpc.CallOption) (*ListQueuesResponse, error)
 	// JoinQueue queues a character, or a party led by it, in a queue.
 	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
 	// INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
@@ -92,6 +96,16 @@ type matchmakingServiceClient struct {
 
 func NewMatchmakingServiceClient(cc grpc.ClientConnInterface) MatchmakingServiceClient {
 	return &matchmakingServiceClient{cc}
+}
+
+func (c *matchmakingServiceClient) ListQueues(ctx context.Context, in *ListQueuesRequest, opts ...grpc.CallOption) (*ListQueuesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListQueuesResponse)
+	err := c.cc.Invoke(ctx, MatchmakingService_ListQueues_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (c *matchmakingServiceClient) JoinQueue(ctx context.Context, in *JoinQueueRequest, opts ...grpc.CallOption) (*JoinQueueResponse, error) {
@@ -222,6 +236,9 @@ func (c *matchmakingServiceClient) GetQueueStatistics(ctx context.Context, in *G
 // update, seasons.
 // Public: authenticated player, for their own characters; GetQueueStatistics is for admins.
 type MatchmakingServiceServer interface {
+	// ListQueues lists the queues and regions the server is set up with, so a
+	// client offers exactly those.
+	ListQueues(context.Context, *ListQueuesRequest) (*ListQueuesResponse, error)
 	// JoinQueue queues a character, or a party led by it, in a queue.
 	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
 	// INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
@@ -275,6 +292,9 @@ type MatchmakingServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedMatchmakingServiceServer struct{}
 
+func (UnimplementedMatchmakingServiceServer) ListQueues(context.Context, *ListQueuesRequest) (*ListQueuesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListQueues not implemented")
+}
 func (UnimplementedMatchmakingServiceServer) JoinQueue(context.Context, *JoinQueueRequest) (*JoinQueueResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method JoinQueue not implemented")
 }
@@ -327,6 +347,24 @@ func RegisterMatchmakingServiceServer(s grpc.ServiceRegistrar, srv MatchmakingSe
 		t.testEmbeddedByValue()
 	}
 	s.RegisterService(&MatchmakingService_ServiceDesc, srv)
+}
+
+func _MatchmakingService_ListQueues_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListQueuesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MatchmakingServiceServer).ListQueues(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MatchmakingService_ListQueues_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MatchmakingServiceServer).ListQueues(ctx, req.(*ListQueuesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
 }
 
 func _MatchmakingService_JoinQueue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
@@ -527,6 +565,10 @@ var MatchmakingService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "chaos.matchmaking.v1.MatchmakingService",
 	HandlerType: (*MatchmakingServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ListQueues",
+			Handler:    _MatchmakingService_ListQueues_Handler,
+		},
 		{
 			MethodName: "JoinQueue",
 			Handler:    _MatchmakingService_JoinQueue_Handler,

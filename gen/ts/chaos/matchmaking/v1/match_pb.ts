@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/matchmaking/v1/match.proto.
  */
 export const file_chaos_matchmaking_v1_match: GenFile = /*@__PURE__*/
-  fileDesc("CiBjaGFvcy9tYXRjaG1ha2luZy92MS9tYXRjaC5wcm90bxIUY2hhb3MubWF0Y2htYWtpbmcudjEipQEKBlJhdGluZxIUCgxjaGFyYWN0ZXJfaWQYASABKAkSEAoIcXVldWVfaWQYAiABKAkSFQoNc2Vhc29uX251bWJlchgDIAEoBRIKCgJtdRgEIAEoARINCgVzaWdtYRgFIAEoARIUCgxjb25zZXJ2YXRpdmUYBiABKAESDAoEd2lucxgHIAEoBRIOCgZsb3NzZXMYCCABKAUSDQoFZHJhd3MYCSABKAUi/AEKBlRpY2tldBIRCgl0aWNrZXRfaWQYASABKAkSEAoIcXVldWVfaWQYAiABKAkSFQoNY2hhcmFjdGVyX2lkcxgDIAMoCRIOCgZyZWdpb24YBCABKAkSEgoKbGF0ZW5jeV9tcxgFIAEoBRIwCgVzdGF0ZRgGIAEoDjIhLmNoYW9zLm1hdGNobWFraW5nLnYxLlRpY2tldFN0YXRlEhAKCG1hdGNoX2lkGAcgASgJEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyYXRpbmcYCSABKAESDQoFY2F1c2UYCiABKAkiRgoEVGVhbRISCgp0ZWFtX2luZGV4GAEgASgFEhUKDWNoYXJhY3Rlcl9pZHMYAiADKAkSEwoLbWVhbl9yYXRpbmcYAyABKAEi5gIKBU1hdGNoEhAKCG1hdGNoX2lkGAEgASgJEhAKCHF1ZXVlX2lkGAIgASgJEg4KBnJlZ2lvbhgDIAEoCRIpCgV0ZWFtcxgEIAMoCzIaLmNoYW9zLm1hdGNobWFraW5nLnYxLlRlYW0SLwoFc3RhdGUYBSABKA4yIC5jaGFvcy5tYXRjaG1ha2luZy52MS5NYXRjaFN0YXRlEhUKDXNlYXNvbl9udW1iZXIYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKF3JlYWR5X2NoZWNrX2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIeChZhY2NlcHRlZF9jaGFyYWN0ZXJfaWRzGAkgAygJEhUKDXJhdGluZ193aW5kb3cYCiABKAESEQoJc2VydmVyX2lkGAsgASgJIn0KBlNlYXNvbhIVCg1zZWFzb25fbnVtYmVyGAEgASgFEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCq1AQoLVGlja2V0U3RhdGUSHAoYVElDS0VUX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWVElDS0VUX1NUQVRFX1NFQVJDSElORxABEhwKGFRJQ0tFVF9TVEFURV9NQVRDSF9GT1VORBACEhgKFFRJQ0tFVF9TVEFURV9NQVRDSEVEEAMSGgoWVElDS0VUX1NUQVRFX0NBTkNFTExFRBAEEhgKFFRJQ0tFVF9TVEFURV9FWFBJUkVEEAUqsQEKCk1hdGNoU3RhdGUSGwoXTUFUQ0hfU1RBVEVfVU5TUEVDSUZJRUQQABIbChdNQVRDSF9TVEFURV9SRUFEWV9DSEVDSxABEhoKFk1BVENIX1NUQVRFX0FMTE9DQVRJTkcQAhIXChNNQVRDSF9TVEFURV9SVU5OSU5HEAMSGQoVTUFUQ0hfU1RBVEVfQ09NUExFVEVEEAQSGQoVTUFUQ0hfU1RBVEVfQ0FOQ0VMTEVEEAVCzwEKGGNvbS5jaGFvcy5tYXRjaG1ha2luZy52MUIKTWF0Y2hQcm90b1ABWjVjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbWF0Y2htYWtpbmcvdjE7bWF0Y2htYWtpbmd2MaICA0NNWKoCFENoYW9zLk1hdGNobWFraW5nLlYxygIUQ2hhb3NcTWF0Y2htYWtpbmdcVjHiAiBDaGFvc1xNYXRjaG1ha2luZ1xWMVxHUEJNZXRhZGF0YeoCFkNoYW9zOjpNYXRjaG1ha2luZzo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CiBjaGFvcy9tYXRjaG1ha2luZy92MS9tYXRjaC5wcm90bxIUY2hhb3MubWF0Y2htYWtpbmcudjEipQEKBlJhdGluZxIUCgxjaGFyYWN0ZXJfaWQYASABKAkSEAoIcXVldWVfaWQYAiABKAkSFQoNc2Vhc29uX251bWJlchgDIAEoBRIKCgJtdRgEIAEoARINCgVzaWdtYRgFIAEoARIUCgxjb25zZXJ2YXRpdmUYBiABKAESDAoEd2lucxgHIAEoBRIOCgZsb3NzZXMYCCABKAUSDQoFZHJhd3MYCSABKAUi/AEKBlRpY2tldBIRCgl0aWNrZXRfaWQYASABKAkSEAoIcXVldWVfaWQYAiABKAkSFQoNY2hhcmFjdGVyX2lkcxgDIAMoCRIOCgZyZWdpb24YBCABKAkSEgoKbGF0ZW5jeV9tcxgFIAEoBRIwCgVzdGF0ZRgGIAEoDjIhLmNoYW9zLm1hdGNobWFraW5nLnYxLlRpY2tldFN0YXRlEhAKCG1hdGNoX2lkGAcgASgJEi8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyYXRpbmcYCSABKAESDQoFY2F1c2UYCiABKAkiRgoEVGVhbRISCgp0ZWFtX2luZGV4GAEgASgFEhUKDWNoYXJhY3Rlcl9pZHMYAiADKAkSEwoLbWVhbl9yYXRpbmcYAyABKAEimQMKBU1hdGNoEhAKCG1hdGNoX2lkGAEgASgJEhAKCHF1ZXVlX2lkGAIgASgJEg4KBnJlZ2lvbhgDIAEoCRIpCgV0ZWFtcxgEIAMoCzIaLmNoYW9zLm1hdGNobWFraW5nLnYxLlRlYW0SLwoFc3RhdGUYBSABKA4yIC5jaGFvcy5tYXRjaG1ha2luZy52MS5NYXRjaFN0YXRlEhUKDXNlYXNvbl9udW1iZXIYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKF3JlYWR5X2NoZWNrX2V4cGlyZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIeChZhY2NlcHRlZF9jaGFyYWN0ZXJfaWRzGAkgAygJEhUKDXJhdGluZ193aW5kb3cYCiABKAESEQoJc2VydmVyX2lkGAsgASgJEjEKBnJlc3VsdBgMIAEoCzIhLmNoYW9zLm1hdGNobWFraW5nLnYxLk1hdGNoUmVzdWx0In0KBlNlYXNvbhIVCg1zZWFzb25fbnVtYmVyGAEgASgFEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJVCgtNYXRjaFJlc3VsdBIaChJ3aW5uaW5nX3RlYW1faW5kZXgYASABKAUSDAoEZHJhdxgCIAEoCBIcChRsZWF2ZXJfY2hhcmFjdGVyX2lkcxgDIAMoCSKCAQoFUXVldWUSEAoIcXVldWVfaWQYASABKAkSEQoJdGVhbV9zaXplGAIgASgFEg4KBnJhbmtlZBgDIAEoCBIWCg5pbml0aWFsX3dpbmRvdxgEIAEoARIYChB3aWRlbl9wZXJfc2Vjb25kGAUgASgBEhIKCm1heF93aW5kb3cYBiABKAEqtQEKC1RpY2tldFN0YXRlEhwKGFRJQ0tFVF9TVEFURV9VTlNQRUNJRklFRBAAEhoKFlRJQ0tFVF9TVEFURV9TRUFSQ0hJTkcQARIcChhUSUNLRVRfU1RBVEVfTUFUQ0hfRk9VTkQQAhIYChRUSUNLRVRfU1RBVEVfTUFUQ0hFRBADEhoKFlRJQ0tFVF9TVEFURV9DQU5DRUxMRUQQBBIYChRUSUNLRVRfU1RBVEVfRVhQSVJFRBAFKrEBCgpNYXRjaFN0YXRlEhsKF01BVENIX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXTUFUQ0hfU1RBVEVfUkVBRFlfQ0hFQ0sQARIaChZNQVRDSF9TVEFURV9BTExPQ0FUSU5HEAISFwoTTUFUQ0hfU1RBVEVfUlVOTklORxADEhkKFU1BVENIX1NUQVRFX0NPTVBMRVRFRBAEEhkKFU1BVENIX1NUQVRFX0NBTkNFTExFRBAFQs8BChhjb20uY2hhb3MubWF0Y2htYWtpbmcudjFCCk1hdGNoUHJvdG9QAVo1Y2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL21hdGNobWFraW5nL3YxO21hdGNobWFraW5ndjGiAgNDTViqAhRDaGFvcy5NYXRjaG1ha2luZy5WMcoCFENoYW9zXE1hdGNobWFraW5nXFYx4gIgQ2hhb3NcTWF0Y2htYWtpbmdcVjFcR1BCTWV0YWRhdGHqAhZDaGFvczo6TWF0Y2htYWtpbmc6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Rating is an OpenSkill (Weng-Lin, Plackett-Luce) rating of one character in
@@ -260,6 +260,13 @@ export type Match = Message<"chaos.matchmaking.v1.Match"> & {
    * @generated from field: string server_id = 11;
    */
   serverId: string;
+
+  /**
+   * The outcome, once the game server reported it (state COMPLETED).
+   *
+   * @generated from field: chaos.matchmaking.v1.MatchResult result = 12;
+   */
+  result?: MatchResult | undefined;
 };
 
 /**
@@ -299,6 +306,91 @@ export type Season = Message<"chaos.matchmaking.v1.Season"> & {
  */
 export const SeasonSchema: GenMessage<Season> = /*@__PURE__*/
   messageDesc(file_chaos_matchmaking_v1_match, 4);
+
+/**
+ * MatchResult is a match's outcome as its game server reported it.
+ *
+ * @generated from message chaos.matchmaking.v1.MatchResult
+ */
+export type MatchResult = Message<"chaos.matchmaking.v1.MatchResult"> & {
+  /**
+   * Index of the winning team; meaningless when draw is true.
+   *
+   * @generated from field: int32 winning_team_index = 1;
+   */
+  winningTeamIndex: number;
+
+  /**
+   * @generated from field: bool draw = 2;
+   */
+  draw: boolean;
+
+  /**
+   * Players who left before the end (rated as losers).
+   *
+   * @generated from field: repeated string leaver_character_ids = 3;
+   */
+  leaverCharacterIds: string[];
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.MatchResult.
+ * Use `create(MatchResultSchema)` to create a new message.
+ */
+export const MatchResultSchema: GenMessage<MatchResult> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_match, 5);
+
+/**
+ * Queue is one of the queues the server is set up with.
+ *
+ * @generated from message chaos.matchmaking.v1.Queue
+ */
+export type Queue = Message<"chaos.matchmaking.v1.Queue"> & {
+  /**
+   * e.g. "ranked-1v1".
+   *
+   * @generated from field: string queue_id = 1;
+   */
+  queueId: string;
+
+  /**
+   * Players per team; a party fills at most one team.
+   *
+   * @generated from field: int32 team_size = 2;
+   */
+  teamSize: number;
+
+  /**
+   * Ranked queues start ratings afresh every season and have a leaderboard per season.
+   *
+   * @generated from field: bool ranked = 3;
+   */
+  ranked: boolean;
+
+  /**
+   * The rating window of a ticket just queued, how much it widens per second, and its widest.
+   *
+   * @generated from field: double initial_window = 4;
+   */
+  initialWindow: number;
+
+  /**
+   * @generated from field: double widen_per_second = 5;
+   */
+  widenPerSecond: number;
+
+  /**
+   * @generated from field: double max_window = 6;
+   */
+  maxWindow: number;
+};
+
+/**
+ * Describes the message chaos.matchmaking.v1.Queue.
+ * Use `create(QueueSchema)` to create a new message.
+ */
+export const QueueSchema: GenMessage<Queue> = /*@__PURE__*/
+  messageDesc(file_chaos_matchmaking_v1_match, 6);
 
 /**
  * TicketState is where a queue ticket is.

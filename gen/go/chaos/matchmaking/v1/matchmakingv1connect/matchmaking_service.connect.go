@@ -33,6 +33,9 @@ const (
 // reflection-formatted method names, remove the leading slash and convert the remaining slash to a
 // period.
 const (
+	// MatchmakingServiceListQueuesProcedure is the fully-qualified name of the MatchmakingService's
+	// ListQueues RPC.
+	MatchmakingServiceListQueuesProcedure = "/chaos.matchmaking.v1.MatchmakingService/ListQueues"
 	// MatchmakingServiceJoinQueueProcedure is the fully-qualified name of the MatchmakingService's
 	// JoinQueue RPC.
 	MatchmakingServiceJoinQueueProcedure = "/chaos.matchmaking.v1.MatchmakingService/JoinQueue"
@@ -70,6 +73,9 @@ const (
 
 // MatchmakingServiceClient is a client for the chaos.matchmaking.v1.MatchmakingService service.
 type MatchmakingServiceClient interface {
+	// ListQueues lists the queues and regions the server is set up with, so a
+	// client offers exactly those.
+	ListQueues(context.Context, *connect.Request[v1.ListQueuesRequest]) (*connect.Response[v1.ListQueuesResponse], error)
 	// JoinQueue queues a character, or a party led by it, in a queue.
 	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
 	// INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
@@ -126,6 +132,13 @@ func NewMatchmakingServiceClient(httpClient connect.HTTPClient, baseURL string, 
 	baseURL = strings.TrimRight(baseURL, "/")
 	matchmakingServiceMethods := v1.File_chaos_matchmaking_v1_matchmaking_service_proto.Services().ByName("MatchmakingService").Methods()
 	return &matchmakingServiceClient{
+		listQueues: connect.NewClient[v1.ListQueuesRequest, v1.ListQueuesResponse](
+			httpClient,
+			baseURL+MatchmakingServiceListQueuesProcedure,
+			connect.WithSchema(matchmakingServiceMethods.ByName("ListQueues")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		joinQueue: connect.NewClient[v1.JoinQueueRequest, v1.JoinQueueResponse](
 			httpClient,
 			baseURL+MatchmakingServiceJoinQueueProcedure,
@@ -203,6 +216,7 @@ func NewMatchmakingServiceClient(httpClient connect.HTTPClient, baseURL string, 
 
 // matchmakingServiceClient implements MatchmakingServiceClient.
 type matchmakingServiceClient struct {
+	listQueues          *connect.Client[v1.ListQueuesRequest, v1.ListQueuesResponse]
 	joinQueue           *connect.Client[v1.JoinQueueRequest, v1.JoinQueueResponse]
 	leaveQueue          *connect.Client[v1.LeaveQueueRequest, v1.LeaveQueueResponse]
 	getTicket           *connect.Client[v1.GetTicketRequest, v1.GetTicketResponse]
@@ -214,6 +228,11 @@ type matchmakingServiceClient struct {
 	listLeaderboard     *connect.Client[v1.ListLeaderboardRequest, v1.ListLeaderboardResponse]
 	listSeasons         *connect.Client[v1.ListSeasonsRequest, v1.ListSeasonsResponse]
 	getQueueStatistics  *connect.Client[v1.GetQueueStatisticsRequest, v1.GetQueueStatisticsResponse]
+}
+
+// ListQueues calls chaos.matchmaking.v1.MatchmakingService.ListQueues.
+func (c *matchmakingServiceClient) ListQueues(ctx context.Context, req *connect.Request[v1.ListQueuesRequest]) (*connect.Response[v1.ListQueuesResponse], error) {
+	return c.listQueues.CallUnary(ctx, req)
 }
 
 // JoinQueue calls chaos.matchmaking.v1.MatchmakingService.JoinQueue.
@@ -274,6 +293,9 @@ func (c *matchmakingServiceClient) GetQueueStatistics(ctx context.Context, req *
 // MatchmakingServiceHandler is an implementation of the chaos.matchmaking.v1.MatchmakingService
 // service.
 type MatchmakingServiceHandler interface {
+	// ListQueues lists the queues and regions the server is set up with, so a
+	// client offers exactly those.
+	ListQueues(context.Context, *connect.Request[v1.ListQueuesRequest]) (*connect.Response[v1.ListQueuesResponse], error)
 	// JoinQueue queues a character, or a party led by it, in a queue.
 	// Errors: ALREADY_EXISTS (ALREADY_QUEUED), NOT_FOUND (QUEUE_NOT_FOUND, CHARACTER_NOT_FOUND),
 	// INVALID_ARGUMENT (PARTY_TOO_LARGE, REGION_NOT_SERVED), FAILED_PRECONDITION (NOT_ELIGIBLE),
@@ -326,6 +348,13 @@ type MatchmakingServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewMatchmakingServiceHandler(svc MatchmakingServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	matchmakingServiceMethods := v1.File_chaos_matchmaking_v1_matchmaking_service_proto.Services().ByName("MatchmakingService").Methods()
+	matchmakingServiceListQueuesHandler := connect.NewUnaryHandler(
+		MatchmakingServiceListQueuesProcedure,
+		svc.ListQueues,
+		connect.WithSchema(matchmakingServiceMethods.ByName("ListQueues")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	matchmakingServiceJoinQueueHandler := connect.NewUnaryHandler(
 		MatchmakingServiceJoinQueueProcedure,
 		svc.JoinQueue,
@@ -400,6 +429,8 @@ func NewMatchmakingServiceHandler(svc MatchmakingServiceHandler, opts ...connect
 	)
 	return "/chaos.matchmaking.v1.MatchmakingService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
+		case MatchmakingServiceListQueuesProcedure:
+			matchmakingServiceListQueuesHandler.ServeHTTP(w, r)
 		case MatchmakingServiceJoinQueueProcedure:
 			matchmakingServiceJoinQueueHandler.ServeHTTP(w, r)
 		case MatchmakingServiceLeaveQueueProcedure:
@@ -430,6 +461,10 @@ func NewMatchmakingServiceHandler(svc MatchmakingServiceHandler, opts ...connect
 
 // UnimplementedMatchmakingServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedMatchmakingServiceHandler struct{}
+
+func (UnimplementedMatchmakingServiceHandler) ListQueues(context.Context, *connect.Request[v1.ListQueuesRequest]) (*connect.Response[v1.ListQueuesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingService.ListQueues is not implemented"))
+}
 
 func (UnimplementedMatchmakingServiceHandler) JoinQueue(context.Context, *connect.Request[v1.JoinQueueRequest]) (*connect.Response[v1.JoinQueueResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.matchmaking.v1.MatchmakingService.JoinQueue is not implemented"))
