@@ -24,8 +24,10 @@ const (
 
 // LiveEventScheduled is emitted when an event is created or changed.
 type LiveEventScheduled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Event         *LiveEvent             `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Event *LiveEvent             `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	// The admin's account id who created or changed it (empty for the operator).
+	ScheduledBy   string `protobuf:"bytes,2,opt,name=scheduled_by,json=scheduledBy,proto3" json:"scheduled_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -67,11 +69,20 @@ func (x *LiveEventScheduled) GetEvent() *LiveEvent {
 	return nil
 }
 
+func (x *LiveEventScheduled) GetScheduledBy() string {
+	if x != nil {
+		return x.ScheduledBy
+	}
+	return ""
+}
+
 // LiveEventCancelled is emitted when an admin cancels an event.
 type LiveEventCancelled struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Event         *LiveEvent             `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
-	CancelTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=cancel_time,json=cancelTime,proto3" json:"cancel_time,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Event      *LiveEvent             `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	CancelTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=cancel_time,json=cancelTime,proto3" json:"cancel_time,omitempty"`
+	// The admin's account id (empty for the operator).
+	CancelledBy   string `protobuf:"bytes,3,opt,name=cancelled_by,json=cancelledBy,proto3" json:"cancelled_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -118,6 +129,13 @@ func (x *LiveEventCancelled) GetCancelTime() *timestamppb.Timestamp {
 		return x.CancelTime
 	}
 	return nil
+}
+
+func (x *LiveEventCancelled) GetCancelledBy() string {
+	if x != nil {
+		return x.CancelledBy
+	}
+	return ""
 }
 
 // LiveEventStarted is emitted when an occurrence starts (by the schedule job, shortly after its start time).
@@ -436,13 +454,15 @@ var File_chaos_liveops_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_liveops_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1dchaos/liveops/v1/events.proto\x12\x10chaos.liveops.v1\x1a!chaos/liveops/v1/live_event.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"G\n" +
+	"\x1dchaos/liveops/v1/events.proto\x12\x10chaos.liveops.v1\x1a!chaos/liveops/v1/live_event.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"j\n" +
 	"\x12LiveEventScheduled\x121\n" +
-	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\"\x84\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\x12!\n" +
+	"\fscheduled_by\x18\x02 \x01(\tR\vscheduledBy\"\xa7\x01\n" +
 	"\x12LiveEventCancelled\x121\n" +
 	"\x05event\x18\x01 \x01(\v2\x1b.chaos.liveops.v1.LiveEventR\x05event\x12;\n" +
 	"\vcancel_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"cancelTime\"i\n" +
+	"cancelTime\x12!\n" +
+	"\fcancelled_by\x18\x03 \x01(\tR\vcancelledBy\"i\n" +
 	"\x10LiveEventStarted\x12?\n" +
 	"\binstance\x18\x01 \x01(\v2#.chaos.liveops.v1.LiveEventInstanceR\binstance\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\"\x9c\x01\n" +

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/liveops/v1/events.proto.
  */
 export const file_chaos_liveops_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaGFvcy9saXZlb3BzL3YxL2V2ZW50cy5wcm90bxIQY2hhb3MubGl2ZW9wcy52MSJAChJMaXZlRXZlbnRTY2hlZHVsZWQSKgoFZXZlbnQYASABKAsyGy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudCJxChJMaXZlRXZlbnRDYW5jZWxsZWQSKgoFZXZlbnQYASABKAsyGy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudBIvCgtjYW5jZWxfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoQTGl2ZUV2ZW50U3RhcnRlZBI1CghpbnN0YW5jZRgBIAEoCzIjLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50SW5zdGFuY2USDQoFdGl0bGUYAiABKAkidQoOTGl2ZUV2ZW50RW5kZWQSNQoIaW5zdGFuY2UYASABKAsyIy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudEluc3RhbmNlEhEKCWNhbmNlbGxlZBgCIAEoCBIZChFwYXJ0aWNpcGFudF9jb3VudBgDIAEoAyJiChVQbGF5ZXJKb2luZWRMaXZlRXZlbnQSNgoNcGFydGljaXBhdGlvbhgBIAEoCzIfLmNoYW9zLmxpdmVvcHMudjEuUGFydGljaXBhdGlvbhIRCglwbGF5ZXJfaWQYAiABKAkipQEKEFByb2dyZXNzUmVjb3JkZWQSEwoLaW5zdGFuY2VfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSFAoMY2hhcmFjdGVyX2lkGAMgASgJEhAKCHByb2dyZXNzGAQgASgDEg4KBmFtb3VudBgFIAEoAxIXCg9zb3VyY2VfZXZlbnRfaWQYBiABKAkSGQoRc291cmNlX2V2ZW50X3R5cGUYByABKAkiPQoNUmV3YXJkQ2xhaW1lZBIsCgVjbGFpbRgBIAEoCzIdLmNoYW9zLmxpdmVvcHMudjEuUmV3YXJkQ2xhaW1CtAEKFGNvbS5jaGFvcy5saXZlb3BzLnYxQgtFdmVudHNQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbGl2ZW9wcy92MTtsaXZlb3BzdjGiAgNDTFiqAhBDaGFvcy5MaXZlb3BzLlYxygIQQ2hhb3NcTGl2ZW9wc1xWMeICHENoYW9zXExpdmVvcHNcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6TGl2ZW9wczo6VjFiBnByb3RvMw", [file_chaos_liveops_v1_live_event, file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaGFvcy9saXZlb3BzL3YxL2V2ZW50cy5wcm90bxIQY2hhb3MubGl2ZW9wcy52MSJWChJMaXZlRXZlbnRTY2hlZHVsZWQSKgoFZXZlbnQYASABKAsyGy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudBIUCgxzY2hlZHVsZWRfYnkYAiABKAkihwEKEkxpdmVFdmVudENhbmNlbGxlZBIqCgVldmVudBgBIAEoCzIbLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50Ei8KC2NhbmNlbF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxjYW5jZWxsZWRfYnkYAyABKAkiWAoQTGl2ZUV2ZW50U3RhcnRlZBI1CghpbnN0YW5jZRgBIAEoCzIjLmNoYW9zLmxpdmVvcHMudjEuTGl2ZUV2ZW50SW5zdGFuY2USDQoFdGl0bGUYAiABKAkidQoOTGl2ZUV2ZW50RW5kZWQSNQoIaW5zdGFuY2UYASABKAsyIy5jaGFvcy5saXZlb3BzLnYxLkxpdmVFdmVudEluc3RhbmNlEhEKCWNhbmNlbGxlZBgCIAEoCBIZChFwYXJ0aWNpcGFudF9jb3VudBgDIAEoAyJiChVQbGF5ZXJKb2luZWRMaXZlRXZlbnQSNgoNcGFydGljaXBhdGlvbhgBIAEoCzIfLmNoYW9zLmxpdmVvcHMudjEuUGFydGljaXBhdGlvbhIRCglwbGF5ZXJfaWQYAiABKAkipQEKEFByb2dyZXNzUmVjb3JkZWQSEwoLaW5zdGFuY2VfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSFAoMY2hhcmFjdGVyX2lkGAMgASgJEhAKCHByb2dyZXNzGAQgASgDEg4KBmFtb3VudBgFIAEoAxIXCg9zb3VyY2VfZXZlbnRfaWQYBiABKAkSGQoRc291cmNlX2V2ZW50X3R5cGUYByABKAkiPQoNUmV3YXJkQ2xhaW1lZBIsCgVjbGFpbRgBIAEoCzIdLmNoYW9zLmxpdmVvcHMudjEuUmV3YXJkQ2xhaW1CtAEKFGNvbS5jaGFvcy5saXZlb3BzLnYxQgtFdmVudHNQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvbGl2ZW9wcy92MTtsaXZlb3BzdjGiAgNDTFiqAhBDaGFvcy5MaXZlb3BzLlYxygIQQ2hhb3NcTGl2ZW9wc1xWMeICHENoYW9zXExpdmVvcHNcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6TGl2ZW9wczo6VjFiBnByb3RvMw", [file_chaos_liveops_v1_live_event, file_google_protobuf_timestamp]);
 
 /**
  * LiveEventScheduled is emitted when an event is created or changed.
@@ -26,6 +26,13 @@ export type LiveEventScheduled = Message<"chaos.liveops.v1.LiveEventScheduled"> 
    * @generated from field: chaos.liveops.v1.LiveEvent event = 1;
    */
   event?: LiveEvent | undefined;
+
+  /**
+   * The admin's account id who created or changed it (empty for the operator).
+   *
+   * @generated from field: string scheduled_by = 2;
+   */
+  scheduledBy: string;
 };
 
 /**
@@ -50,6 +57,13 @@ export type LiveEventCancelled = Message<"chaos.liveops.v1.LiveEventCancelled"> 
    * @generated from field: google.protobuf.Timestamp cancel_time = 2;
    */
   cancelTime?: Timestamp | undefined;
+
+  /**
+   * The admin's account id (empty for the operator).
+   *
+   * @generated from field: string cancelled_by = 3;
+   */
+  cancelledBy: string;
 };
 
 /**
