@@ -23,19 +23,818 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ListSignalsRequest names the player, paged.
-type ListSignalsRequest struct {
+// GetMyStandingRequest is empty: the caller is the player.
+type GetMyStandingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyStandingRequest) Reset() {
+	*x = GetMyStandingRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyStandingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyStandingRequest) ProtoMessage() {}
+
+func (x *GetMyStandingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyStandingRequest.ProtoReflect.Descriptor instead.
+func (*GetMyStandingRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{0}
+}
+
+// GetMyStandingResponse is the caller's standing.
+type GetMyStandingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Standing      *PlayerStanding        `protobuf:"bytes,1,opt,name=standing,proto3" json:"standing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyStandingResponse) Reset() {
+	*x = GetMyStandingResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyStandingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyStandingResponse) ProtoMessage() {}
+
+func (x *GetMyStandingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyStandingResponse.ProtoReflect.Descriptor instead.
+func (*GetMyStandingResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *GetMyStandingResponse) GetStanding() *PlayerStanding {
+	if x != nil {
+		return x.Standing
+	}
+	return nil
+}
+
+// ListMyActionsRequest is empty: the caller is the player (at most the 100 newest actions).
+type ListMyActionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyActionsRequest) Reset() {
+	*x = ListMyActionsRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyActionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyActionsRequest) ProtoMessage() {}
+
+func (x *ListMyActionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyActionsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyActionsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{2}
+}
+
+// ListMyActionsResponse holds the actions, newest first.
+type ListMyActionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Actions       []*Action              `protobuf:"bytes,1,rep,name=actions,proto3" json:"actions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyActionsResponse) Reset() {
+	*x = ListMyActionsResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyActionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyActionsResponse) ProtoMessage() {}
+
+func (x *ListMyActionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyActionsResponse.ProtoReflect.Descriptor instead.
+func (*ListMyActionsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListMyActionsResponse) GetActions() []*Action {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+// SubmitAppealRequest names the action and says why it is wrong.
+type SubmitAppealRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ActionId      string                 `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	Statement     string                 `protobuf:"bytes,2,opt,name=statement,proto3" json:"statement,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitAppealRequest) Reset() {
+	*x = SubmitAppealRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitAppealRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitAppealRequest) ProtoMessage() {}
+
+func (x *SubmitAppealRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitAppealRequest.ProtoReflect.Descriptor instead.
+func (*SubmitAppealRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SubmitAppealRequest) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *SubmitAppealRequest) GetStatement() string {
+	if x != nil {
+		return x.Statement
+	}
+	return ""
+}
+
+// SubmitAppealResponse is the open appeal.
+type SubmitAppealResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Appeal        *Appeal                `protobuf:"bytes,1,opt,name=appeal,proto3" json:"appeal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitAppealResponse) Reset() {
+	*x = SubmitAppealResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitAppealResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitAppealResponse) ProtoMessage() {}
+
+func (x *SubmitAppealResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitAppealResponse.ProtoReflect.Descriptor instead.
+func (*SubmitAppealResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SubmitAppealResponse) GetAppeal() *Appeal {
+	if x != nil {
+		return x.Appeal
+	}
+	return nil
+}
+
+// ListMyAppealsRequest is empty: the caller is the player (at most the 100 newest appeals).
+type ListMyAppealsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyAppealsRequest) Reset() {
+	*x = ListMyAppealsRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyAppealsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyAppealsRequest) ProtoMessage() {}
+
+func (x *ListMyAppealsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyAppealsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyAppealsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{6}
+}
+
+// ListMyAppealsResponse holds the appeals, newest first.
+type ListMyAppealsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Appeals       []*Appeal              `protobuf:"bytes,1,rep,name=appeals,proto3" json:"appeals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyAppealsResponse) Reset() {
+	*x = ListMyAppealsResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyAppealsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyAppealsResponse) ProtoMessage() {}
+
+func (x *ListMyAppealsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyAppealsResponse.ProtoReflect.Descriptor instead.
+func (*ListMyAppealsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListMyAppealsResponse) GetAppeals() []*Appeal {
+	if x != nil {
+		return x.Appeals
+	}
+	return nil
+}
+
+// ListCasesRequest filters by state, paged.
+type ListCasesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Open cases when unspecified.
+	State CaseState `protobuf:"varint,1,opt,name=state,proto3,enum=chaos.anticheat.v1.CaseState" json:"state,omitempty"`
+	// Default 50.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCasesRequest) Reset() {
+	*x = ListCasesRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCasesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCasesRequest) ProtoMessage() {}
+
+func (x *ListCasesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCasesRequest.ProtoReflect.Descriptor instead.
+func (*ListCasesRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListCasesRequest) GetState() CaseState {
+	if x != nil {
+		return x.State
+	}
+	return CaseState_CASE_STATE_UNSPECIFIED
+}
+
+func (x *ListCasesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCasesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListCasesResponse is one page.
+type ListCasesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cases         []*Case                `protobuf:"bytes,1,rep,name=cases,proto3" json:"cases,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCasesResponse) Reset() {
+	*x = ListCasesResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCasesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCasesResponse) ProtoMessage() {}
+
+func (x *ListCasesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCasesResponse.ProtoReflect.Descriptor instead.
+func (*ListCasesResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListCasesResponse) GetCases() []*Case {
+	if x != nil {
+		return x.Cases
+	}
+	return nil
+}
+
+func (x *ListCasesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetCaseRequest names the case.
+type GetCaseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CaseId        string                 `protobuf:"bytes,1,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCaseRequest) Reset() {
+	*x = GetCaseRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCaseRequest) ProtoMessage() {}
+
+func (x *GetCaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCaseRequest.ProtoReflect.Descriptor instead.
+func (*GetCaseRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetCaseRequest) GetCaseId() string {
+	if x != nil {
+		return x.CaseId
+	}
+	return ""
+}
+
+// GetCaseResponse is the case and its evidence.
+type GetCaseResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Case     *Case                  `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	Standing *Standing              `protobuf:"bytes,2,opt,name=standing,proto3" json:"standing,omitempty"`
+	// The player's newest signals (at most 100).
+	Signals []*Signal `protobuf:"bytes,3,rep,name=signals,proto3" json:"signals,omitempty"`
+	// The player's actions, newest first (at most 100).
+	Actions       []*Action `protobuf:"bytes,4,rep,name=actions,proto3" json:"actions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCaseResponse) Reset() {
+	*x = GetCaseResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCaseResponse) ProtoMessage() {}
+
+func (x *GetCaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCaseResponse.ProtoReflect.Descriptor instead.
+func (*GetCaseResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetCaseResponse) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+func (x *GetCaseResponse) GetStanding() *Standing {
+	if x != nil {
+		return x.Standing
+	}
+	return nil
+}
+
+func (x *GetCaseResponse) GetSignals() []*Signal {
+	if x != nil {
+		return x.Signals
+	}
+	return nil
+}
+
+func (x *GetCaseResponse) GetActions() []*Action {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+// ResolveCaseRequest is the verdict.
+type ResolveCaseRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	CaseId  string                 `protobuf:"bytes,1,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
+	Verdict Verdict                `protobuf:"varint,2,opt,name=verdict,proto3,enum=chaos.anticheat.v1.Verdict" json:"verdict,omitempty"`
+	Note    string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	// With CONFIRMED: an action to apply as well; none when unspecified.
+	Action ActionKind `protobuf:"varint,4,opt,name=action,proto3,enum=chaos.anticheat.v1.ActionKind" json:"action,omitempty"`
+	// For a suspension: how long (up to 365 days).
+	Duration      *durationpb.Duration `protobuf:"bytes,5,opt,name=duration,proto3" json:"duration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveCaseRequest) Reset() {
+	*x = ResolveCaseRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveCaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveCaseRequest) ProtoMessage() {}
+
+func (x *ResolveCaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveCaseRequest.ProtoReflect.Descriptor instead.
+func (*ResolveCaseRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ResolveCaseRequest) GetCaseId() string {
+	if x != nil {
+		return x.CaseId
+	}
+	return ""
+}
+
+func (x *ResolveCaseRequest) GetVerdict() Verdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return Verdict_VERDICT_UNSPECIFIED
+}
+
+func (x *ResolveCaseRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *ResolveCaseRequest) GetAction() ActionKind {
+	if x != nil {
+		return x.Action
+	}
+	return ActionKind_ACTION_KIND_UNSPECIFIED
+}
+
+func (x *ResolveCaseRequest) GetDuration() *durationpb.Duration {
+	if x != nil {
+		return x.Duration
+	}
+	return nil
+}
+
+// ResolveCaseResponse is the resolved case and the action it applied, if any.
+type ResolveCaseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Case          *Case                  `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	Action        *Action                `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveCaseResponse) Reset() {
+	*x = ResolveCaseResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveCaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveCaseResponse) ProtoMessage() {}
+
+func (x *ResolveCaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveCaseResponse.ProtoReflect.Descriptor instead.
+func (*ResolveCaseResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ResolveCaseResponse) GetCase() *Case {
+	if x != nil {
+		return x.Case
+	}
+	return nil
+}
+
+func (x *ResolveCaseResponse) GetAction() *Action {
+	if x != nil {
+		return x.Action
+	}
+	return nil
+}
+
+// GetStandingRequest names the player.
+type GetStandingRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PlayerId      string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStandingRequest) Reset() {
+	*x = GetStandingRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStandingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStandingRequest) ProtoMessage() {}
+
+func (x *GetStandingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStandingRequest.ProtoReflect.Descriptor instead.
+func (*GetStandingRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetStandingRequest) GetPlayerId() string {
+	if x != nil {
+		return x.PlayerId
+	}
+	return ""
+}
+
+// GetStandingResponse is the standing (a player anticheat never saw stands at zero with no actions).
+type GetStandingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Standing      *Standing              `protobuf:"bytes,1,opt,name=standing,proto3" json:"standing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStandingResponse) Reset() {
+	*x = GetStandingResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStandingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStandingResponse) ProtoMessage() {}
+
+func (x *GetStandingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStandingResponse.ProtoReflect.Descriptor instead.
+func (*GetStandingResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetStandingResponse) GetStanding() *Standing {
+	if x != nil {
+		return x.Standing
+	}
+	return nil
+}
+
+// ListSignalsRequest names the player, paged.
+type ListSignalsRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	PlayerId string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	// Default 50.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListSignalsRequest) Reset() {
 	*x = ListSignalsRequest{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[0]
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -47,7 +846,7 @@ func (x *ListSignalsRequest) String() string {
 func (*ListSignalsRequest) ProtoMessage() {}
 
 func (x *ListSignalsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[0]
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -60,7 +859,7 @@ func (x *ListSignalsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignalsRequest.ProtoReflect.Descriptor instead.
 func (*ListSignalsRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{0}
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListSignalsRequest) GetPlayerId() string {
@@ -95,7 +894,7 @@ type ListSignalsResponse struct {
 
 func (x *ListSignalsResponse) Reset() {
 	*x = ListSignalsResponse{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[1]
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -107,7 +906,7 @@ func (x *ListSignalsResponse) String() string {
 func (*ListSignalsResponse) ProtoMessage() {}
 
 func (x *ListSignalsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[1]
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -120,7 +919,7 @@ func (x *ListSignalsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSignalsResponse.ProtoReflect.Descriptor instead.
 func (*ListSignalsResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{1}
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListSignalsResponse) GetSignals() []*Signal {
@@ -137,218 +936,21 @@ func (x *ListSignalsResponse) GetNextPageToken() string {
 	return ""
 }
 
-// GetRiskScoreRequest names the player.
-type GetRiskScoreRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PlayerId      string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *GetRiskScoreRequest) Reset() {
-	*x = GetRiskScoreRequest{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *GetRiskScoreRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*GetRiskScoreRequest) ProtoMessage() {}
-
-func (x *GetRiskScoreRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use GetRiskScoreRequest.ProtoReflect.Descriptor instead.
-func (*GetRiskScoreRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *GetRiskScoreRequest) GetPlayerId() string {
-	if x != nil {
-		return x.PlayerId
-	}
-	return ""
-}
-
-// GetRiskScoreResponse is the standing.
-type GetRiskScoreResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Standing      *Standing              `protobuf:"bytes,1,opt,name=standing,proto3" json:"standing,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *GetRiskScoreResponse) Reset() {
-	*x = GetRiskScoreResponse{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *GetRiskScoreResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*GetRiskScoreResponse) ProtoMessage() {}
-
-func (x *GetRiskScoreResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use GetRiskScoreResponse.ProtoReflect.Descriptor instead.
-func (*GetRiskScoreResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *GetRiskScoreResponse) GetStanding() *Standing {
-	if x != nil {
-		return x.Standing
-	}
-	return nil
-}
-
-// IssueVerdictRequest is the judgement.
-type IssueVerdictRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PlayerId      string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	Verdict       Verdict                `protobuf:"varint,2,opt,name=verdict,proto3,enum=chaos.anticheat.v1.Verdict" json:"verdict,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *IssueVerdictRequest) Reset() {
-	*x = IssueVerdictRequest{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[4]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *IssueVerdictRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*IssueVerdictRequest) ProtoMessage() {}
-
-func (x *IssueVerdictRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[4]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use IssueVerdictRequest.ProtoReflect.Descriptor instead.
-func (*IssueVerdictRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{4}
-}
-
-func (x *IssueVerdictRequest) GetPlayerId() string {
-	if x != nil {
-		return x.PlayerId
-	}
-	return ""
-}
-
-func (x *IssueVerdictRequest) GetVerdict() Verdict {
-	if x != nil {
-		return x.Verdict
-	}
-	return Verdict_VERDICT_UNSPECIFIED
-}
-
-func (x *IssueVerdictRequest) GetReason() string {
-	if x != nil {
-		return x.Reason
-	}
-	return ""
-}
-
-// IssueVerdictResponse is the standing afterwards.
-type IssueVerdictResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Standing      *Standing              `protobuf:"bytes,1,opt,name=standing,proto3" json:"standing,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *IssueVerdictResponse) Reset() {
-	*x = IssueVerdictResponse{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[5]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *IssueVerdictResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*IssueVerdictResponse) ProtoMessage() {}
-
-func (x *IssueVerdictResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[5]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use IssueVerdictResponse.ProtoReflect.Descriptor instead.
-func (*IssueVerdictResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{5}
-}
-
-func (x *IssueVerdictResponse) GetStanding() *Standing {
-	if x != nil {
-		return x.Standing
-	}
-	return nil
-}
-
-// ApplyActionRequest is the enforcement.
+// ApplyActionRequest is the action.
 type ApplyActionRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	PlayerId string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
 	Kind     ActionKind             `protobuf:"varint,2,opt,name=kind,proto3,enum=chaos.anticheat.v1.ActionKind" json:"kind,omitempty"`
 	Reason   string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Up to 365 days; zero for permanent or instantaneous actions.
-	Duration       *durationpb.Duration `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`
-	IdempotencyKey string               `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// For a suspension (required) or a trade restriction (optional, else until lifted): up to 365 days.
+	Duration      *durationpb.Duration `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ApplyActionRequest) Reset() {
 	*x = ApplyActionRequest{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[6]
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -360,7 +962,7 @@ func (x *ApplyActionRequest) String() string {
 func (*ApplyActionRequest) ProtoMessage() {}
 
 func (x *ApplyActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[6]
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -373,7 +975,7 @@ func (x *ApplyActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyActionRequest.ProtoReflect.Descriptor instead.
 func (*ApplyActionRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{6}
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ApplyActionRequest) GetPlayerId() string {
@@ -404,13 +1006,6 @@ func (x *ApplyActionRequest) GetDuration() *durationpb.Duration {
 	return nil
 }
 
-func (x *ApplyActionRequest) GetIdempotencyKey() string {
-	if x != nil {
-		return x.IdempotencyKey
-	}
-	return ""
-}
-
 // ApplyActionResponse is the action.
 type ApplyActionResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -421,7 +1016,7 @@ type ApplyActionResponse struct {
 
 func (x *ApplyActionResponse) Reset() {
 	*x = ApplyActionResponse{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[7]
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -433,7 +1028,7 @@ func (x *ApplyActionResponse) String() string {
 func (*ApplyActionResponse) ProtoMessage() {}
 
 func (x *ApplyActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[7]
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -446,7 +1041,7 @@ func (x *ApplyActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyActionResponse.ProtoReflect.Descriptor instead.
 func (*ApplyActionResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{7}
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ApplyActionResponse) GetAction() *Action {
@@ -456,8 +1051,8 @@ func (x *ApplyActionResponse) GetAction() *Action {
 	return nil
 }
 
-// RevokeActionRequest names the action.
-type RevokeActionRequest struct {
+// LiftActionRequest names the action and says why.
+type LiftActionRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ActionId      string                 `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
 	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
@@ -465,21 +1060,21 @@ type RevokeActionRequest struct {
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *RevokeActionRequest) Reset() {
-	*x = RevokeActionRequest{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[8]
+func (x *LiftActionRequest) Reset() {
+	*x = LiftActionRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *RevokeActionRequest) String() string {
+func (x *LiftActionRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*RevokeActionRequest) ProtoMessage() {}
+func (*LiftActionRequest) ProtoMessage() {}
 
-func (x *RevokeActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[8]
+func (x *LiftActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -490,48 +1085,48 @@ func (x *RevokeActionRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use RevokeActionRequest.ProtoReflect.Descriptor instead.
-func (*RevokeActionRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{8}
+// Deprecated: Use LiftActionRequest.ProtoReflect.Descriptor instead.
+func (*LiftActionRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{20}
 }
 
-func (x *RevokeActionRequest) GetActionId() string {
+func (x *LiftActionRequest) GetActionId() string {
 	if x != nil {
 		return x.ActionId
 	}
 	return ""
 }
 
-func (x *RevokeActionRequest) GetReason() string {
+func (x *LiftActionRequest) GetReason() string {
 	if x != nil {
 		return x.Reason
 	}
 	return ""
 }
 
-// RevokeActionResponse is the action afterwards.
-type RevokeActionResponse struct {
+// LiftActionResponse is the action afterwards.
+type LiftActionResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Action        *Action                `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *RevokeActionResponse) Reset() {
-	*x = RevokeActionResponse{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[9]
+func (x *LiftActionResponse) Reset() {
+	*x = LiftActionResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *RevokeActionResponse) String() string {
+func (x *LiftActionResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*RevokeActionResponse) ProtoMessage() {}
+func (*LiftActionResponse) ProtoMessage() {}
 
-func (x *RevokeActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[9]
+func (x *LiftActionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,42 +1137,40 @@ func (x *RevokeActionResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use RevokeActionResponse.ProtoReflect.Descriptor instead.
-func (*RevokeActionResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{9}
+// Deprecated: Use LiftActionResponse.ProtoReflect.Descriptor instead.
+func (*LiftActionResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{21}
 }
 
-func (x *RevokeActionResponse) GetAction() *Action {
+func (x *LiftActionResponse) GetAction() *Action {
 	if x != nil {
 		return x.Action
 	}
 	return nil
 }
 
-// ListActionsRequest names the player.
-type ListActionsRequest struct {
+// ListAppealsRequest is empty: the open appeals, oldest first (at most 100).
+type ListAppealsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	PlayerId      string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	ActiveOnly    bool                   `protobuf:"varint,2,opt,name=active_only,json=activeOnly,proto3" json:"active_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ListActionsRequest) Reset() {
-	*x = ListActionsRequest{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[10]
+func (x *ListAppealsRequest) Reset() {
+	*x = ListAppealsRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ListActionsRequest) String() string {
+func (x *ListAppealsRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ListActionsRequest) ProtoMessage() {}
+func (*ListAppealsRequest) ProtoMessage() {}
 
-func (x *ListActionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[10]
+func (x *ListAppealsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -588,48 +1181,34 @@ func (x *ListActionsRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ListActionsRequest.ProtoReflect.Descriptor instead.
-func (*ListActionsRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{10}
+// Deprecated: Use ListAppealsRequest.ProtoReflect.Descriptor instead.
+func (*ListAppealsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{22}
 }
 
-func (x *ListActionsRequest) GetPlayerId() string {
-	if x != nil {
-		return x.PlayerId
-	}
-	return ""
-}
-
-func (x *ListActionsRequest) GetActiveOnly() bool {
-	if x != nil {
-		return x.ActiveOnly
-	}
-	return false
-}
-
-// ListActionsResponse holds the actions.
-type ListActionsResponse struct {
+// ListAppealsResponse holds the open appeals.
+type ListAppealsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Actions       []*Action              `protobuf:"bytes,1,rep,name=actions,proto3" json:"actions,omitempty"`
+	Appeals       []*Appeal              `protobuf:"bytes,1,rep,name=appeals,proto3" json:"appeals,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ListActionsResponse) Reset() {
-	*x = ListActionsResponse{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[11]
+func (x *ListAppealsResponse) Reset() {
+	*x = ListAppealsResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ListActionsResponse) String() string {
+func (x *ListAppealsResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ListActionsResponse) ProtoMessage() {}
+func (*ListAppealsResponse) ProtoMessage() {}
 
-func (x *ListActionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[11]
+func (x *ListAppealsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -640,42 +1219,44 @@ func (x *ListActionsResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ListActionsResponse.ProtoReflect.Descriptor instead.
-func (*ListActionsResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{11}
+// Deprecated: Use ListAppealsResponse.ProtoReflect.Descriptor instead.
+func (*ListAppealsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{23}
 }
 
-func (x *ListActionsResponse) GetActions() []*Action {
+func (x *ListAppealsResponse) GetAppeals() []*Appeal {
 	if x != nil {
-		return x.Actions
+		return x.Appeals
 	}
 	return nil
 }
 
-// SubmitAppealRequest is the appeal.
-type SubmitAppealRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ActionId      string                 `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
-	Statement     string                 `protobuf:"bytes,2,opt,name=statement,proto3" json:"statement,omitempty"`
+// ResolveAppealRequest is the moderator's answer.
+type ResolveAppealRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	AppealId string                 `protobuf:"bytes,1,opt,name=appeal_id,json=appealId,proto3" json:"appeal_id,omitempty"`
+	// UPHELD or OVERTURNED.
+	Outcome       AppealState `protobuf:"varint,2,opt,name=outcome,proto3,enum=chaos.anticheat.v1.AppealState" json:"outcome,omitempty"`
+	Resolution    string      `protobuf:"bytes,3,opt,name=resolution,proto3" json:"resolution,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *SubmitAppealRequest) Reset() {
-	*x = SubmitAppealRequest{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[12]
+func (x *ResolveAppealRequest) Reset() {
+	*x = ResolveAppealRequest{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *SubmitAppealRequest) String() string {
+func (x *ResolveAppealRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*SubmitAppealRequest) ProtoMessage() {}
+func (*ResolveAppealRequest) ProtoMessage() {}
 
-func (x *SubmitAppealRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[12]
+func (x *ResolveAppealRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -686,138 +1267,56 @@ func (x *SubmitAppealRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use SubmitAppealRequest.ProtoReflect.Descriptor instead.
-func (*SubmitAppealRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{12}
+// Deprecated: Use ResolveAppealRequest.ProtoReflect.Descriptor instead.
+func (*ResolveAppealRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{24}
 }
 
-func (x *SubmitAppealRequest) GetActionId() string {
-	if x != nil {
-		return x.ActionId
-	}
-	return ""
-}
-
-func (x *SubmitAppealRequest) GetStatement() string {
-	if x != nil {
-		return x.Statement
-	}
-	return ""
-}
-
-// SubmitAppealResponse is the appeal.
-type SubmitAppealResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Appeal        *Appeal                `protobuf:"bytes,1,opt,name=appeal,proto3" json:"appeal,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *SubmitAppealResponse) Reset() {
-	*x = SubmitAppealResponse{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[13]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *SubmitAppealResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*SubmitAppealResponse) ProtoMessage() {}
-
-func (x *SubmitAppealResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[13]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use SubmitAppealResponse.ProtoReflect.Descriptor instead.
-func (*SubmitAppealResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{13}
-}
-
-func (x *SubmitAppealResponse) GetAppeal() *Appeal {
-	if x != nil {
-		return x.Appeal
-	}
-	return nil
-}
-
-// GetAppealRequest names the appeal.
-type GetAppealRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	AppealId      string                 `protobuf:"bytes,1,opt,name=appeal_id,json=appealId,proto3" json:"appeal_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *GetAppealRequest) Reset() {
-	*x = GetAppealRequest{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[14]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *GetAppealRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*GetAppealRequest) ProtoMessage() {}
-
-func (x *GetAppealRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[14]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use GetAppealRequest.ProtoReflect.Descriptor instead.
-func (*GetAppealRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{14}
-}
-
-func (x *GetAppealRequest) GetAppealId() string {
+func (x *ResolveAppealRequest) GetAppealId() string {
 	if x != nil {
 		return x.AppealId
 	}
 	return ""
 }
 
-// GetAppealResponse is the appeal.
-type GetAppealResponse struct {
+func (x *ResolveAppealRequest) GetOutcome() AppealState {
+	if x != nil {
+		return x.Outcome
+	}
+	return AppealState_APPEAL_STATE_UNSPECIFIED
+}
+
+func (x *ResolveAppealRequest) GetResolution() string {
+	if x != nil {
+		return x.Resolution
+	}
+	return ""
+}
+
+// ResolveAppealResponse is the appeal and its action afterwards.
+type ResolveAppealResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Appeal        *Appeal                `protobuf:"bytes,1,opt,name=appeal,proto3" json:"appeal,omitempty"`
+	Action        *Action                `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *GetAppealResponse) Reset() {
-	*x = GetAppealResponse{}
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[15]
+func (x *ResolveAppealResponse) Reset() {
+	*x = ResolveAppealResponse{}
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *GetAppealResponse) String() string {
+func (x *ResolveAppealResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*GetAppealResponse) ProtoMessage() {}
+func (*ResolveAppealResponse) ProtoMessage() {}
 
-func (x *GetAppealResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[15]
+func (x *ResolveAppealResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_anticheat_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,14 +1327,21 @@ func (x *GetAppealResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use GetAppealResponse.ProtoReflect.Descriptor instead.
-func (*GetAppealResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{15}
+// Deprecated: Use ResolveAppealResponse.ProtoReflect.Descriptor instead.
+func (*ResolveAppealResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP(), []int{25}
 }
 
-func (x *GetAppealResponse) GetAppeal() *Appeal {
+func (x *ResolveAppealResponse) GetAppeal() *Appeal {
 	if x != nil {
 		return x.Appeal
+	}
+	return nil
+}
+
+func (x *ResolveAppealResponse) GetAction() *Action {
+	if x != nil {
+		return x.Action
 	}
 	return nil
 }
@@ -844,49 +1350,12 @@ var File_chaos_anticheat_v1_anticheat_service_proto protoreflect.FileDescriptor
 
 const file_chaos_anticheat_v1_anticheat_service_proto_rawDesc = "" +
 	"\n" +
-	"*chaos/anticheat/v1/anticheat_service.proto\x12\x12chaos.anticheat.v1\x1a\x1bbuf/validate/validate.proto\x1a!chaos/anticheat/v1/standing.proto\x1a\x1egoogle/protobuf/duration.proto\"\x8c\x01\n" +
-	"\x12ListSignalsRequest\x12%\n" +
-	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\x12&\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
-	"\n" +
-	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"s\n" +
-	"\x13ListSignalsResponse\x124\n" +
-	"\asignals\x18\x01 \x03(\v2\x1a.chaos.anticheat.v1.SignalR\asignals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"<\n" +
-	"\x13GetRiskScoreRequest\x12%\n" +
-	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\"P\n" +
-	"\x14GetRiskScoreResponse\x128\n" +
-	"\bstanding\x18\x01 \x01(\v2\x1c.chaos.anticheat.v1.StandingR\bstanding\"\xa3\x01\n" +
-	"\x13IssueVerdictRequest\x12%\n" +
-	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\x12A\n" +
-	"\averdict\x18\x02 \x01(\x0e2\x1b.chaos.anticheat.v1.VerdictB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\averdict\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\"P\n" +
-	"\x14IssueVerdictResponse\x128\n" +
-	"\bstanding\x18\x01 \x01(\v2\x1c.chaos.anticheat.v1.StandingR\bstanding\"\x9c\x02\n" +
-	"\x12ApplyActionRequest\x12%\n" +
-	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\x12>\n" +
-	"\x04kind\x18\x02 \x01(\x0e2\x1e.chaos.anticheat.v1.ActionKindB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\x12F\n" +
-	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationB\x0f\xbaH\f\xaa\x01\t\"\x05\b\x80\xe7\x84\x0f2\x00R\bduration\x123\n" +
-	"\x0fidempotency_key\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"I\n" +
-	"\x13ApplyActionResponse\x122\n" +
-	"\x06action\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action\"`\n" +
-	"\x13RevokeActionRequest\x12%\n" +
-	"\taction_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bactionId\x12\"\n" +
-	"\x06reason\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\"J\n" +
-	"\x14RevokeActionResponse\x122\n" +
-	"\x06action\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action\"\\\n" +
-	"\x12ListActionsRequest\x12%\n" +
-	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\x12\x1f\n" +
-	"\vactive_only\x18\x02 \x01(\bR\n" +
-	"activeOnly\"K\n" +
-	"\x13ListActionsResponse\x124\n" +
+	"*chaos/anticheat/v1/anticheat_service.proto\x12\x12chaos.anticheat.v1\x1a\x1bbuf/validate/validate.proto\x1a!chaos/anticheat/v1/standing.proto\x1a\x1egoogle/protobuf/duration.proto\"\x16\n" +
+	"\x14GetMyStandingRequest\"W\n" +
+	"\x15GetMyStandingResponse\x12>\n" +
+	"\bstanding\x18\x01 \x01(\v2\".chaos.anticheat.v1.PlayerStandingR\bstanding\"\x16\n" +
+	"\x14ListMyActionsRequest\"M\n" +
+	"\x15ListMyActionsResponse\x124\n" +
 	"\aactions\x18\x01 \x03(\v2\x1a.chaos.anticheat.v1.ActionR\aactions\"f\n" +
 	"\x13SubmitAppealRequest\x12%\n" +
 	"\taction_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bactionId\x12(\n" +
@@ -894,20 +1363,92 @@ const file_chaos_anticheat_v1_anticheat_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\n" +
 	"\x18\xa0\x1fR\tstatement\"J\n" +
 	"\x14SubmitAppealResponse\x122\n" +
-	"\x06appeal\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.AppealR\x06appeal\"9\n" +
-	"\x10GetAppealRequest\x12%\n" +
-	"\tappeal_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bappealId\"G\n" +
-	"\x11GetAppealResponse\x122\n" +
-	"\x06appeal\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.AppealR\x06appeal2\x98\x06\n" +
-	"\x10AnticheatService\x12^\n" +
-	"\vListSignals\x12&.chaos.anticheat.v1.ListSignalsRequest\x1a'.chaos.anticheat.v1.ListSignalsResponse\x12a\n" +
-	"\fGetRiskScore\x12'.chaos.anticheat.v1.GetRiskScoreRequest\x1a(.chaos.anticheat.v1.GetRiskScoreResponse\x12a\n" +
-	"\fIssueVerdict\x12'.chaos.anticheat.v1.IssueVerdictRequest\x1a(.chaos.anticheat.v1.IssueVerdictResponse\x12^\n" +
-	"\vApplyAction\x12&.chaos.anticheat.v1.ApplyActionRequest\x1a'.chaos.anticheat.v1.ApplyActionResponse\x12a\n" +
-	"\fRevokeAction\x12'.chaos.anticheat.v1.RevokeActionRequest\x1a(.chaos.anticheat.v1.RevokeActionResponse\x12^\n" +
-	"\vListActions\x12&.chaos.anticheat.v1.ListActionsRequest\x1a'.chaos.anticheat.v1.ListActionsResponse\x12a\n" +
-	"\fSubmitAppeal\x12'.chaos.anticheat.v1.SubmitAppealRequest\x1a(.chaos.anticheat.v1.SubmitAppealResponse\x12X\n" +
-	"\tGetAppeal\x12$.chaos.anticheat.v1.GetAppealRequest\x1a%.chaos.anticheat.v1.GetAppealResponseB\xcc\x01\n" +
+	"\x06appeal\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.AppealR\x06appeal\"\x16\n" +
+	"\x14ListMyAppealsRequest\"M\n" +
+	"\x15ListMyAppealsResponse\x124\n" +
+	"\aappeals\x18\x01 \x03(\v2\x1a.chaos.anticheat.v1.AppealR\aappeals\"\xa2\x01\n" +
+	"\x10ListCasesRequest\x12=\n" +
+	"\x05state\x18\x01 \x01(\x0e2\x1d.chaos.anticheat.v1.CaseStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05state\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"k\n" +
+	"\x11ListCasesResponse\x12.\n" +
+	"\x05cases\x18\x01 \x03(\v2\x18.chaos.anticheat.v1.CaseR\x05cases\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"3\n" +
+	"\x0eGetCaseRequest\x12!\n" +
+	"\acase_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06caseId\"\xe5\x01\n" +
+	"\x0fGetCaseResponse\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.chaos.anticheat.v1.CaseR\x04case\x128\n" +
+	"\bstanding\x18\x02 \x01(\v2\x1c.chaos.anticheat.v1.StandingR\bstanding\x124\n" +
+	"\asignals\x18\x03 \x03(\v2\x1a.chaos.anticheat.v1.SignalR\asignals\x124\n" +
+	"\aactions\x18\x04 \x03(\v2\x1a.chaos.anticheat.v1.ActionR\aactions\"\xa4\x02\n" +
+	"\x12ResolveCaseRequest\x12!\n" +
+	"\acase_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06caseId\x12A\n" +
+	"\averdict\x18\x02 \x01(\x0e2\x1b.chaos.anticheat.v1.VerdictB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\averdict\x12\x1e\n" +
+	"\x04note\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x04note\x12@\n" +
+	"\x06action\x18\x04 \x01(\x0e2\x1e.chaos.anticheat.v1.ActionKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06action\x12F\n" +
+	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationB\x0f\xbaH\f\xaa\x01\t\"\x05\b\x80\xe7\x84\x0f2\x00R\bduration\"w\n" +
+	"\x13ResolveCaseResponse\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.chaos.anticheat.v1.CaseR\x04case\x122\n" +
+	"\x06action\x18\x02 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action\";\n" +
+	"\x12GetStandingRequest\x12%\n" +
+	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\"O\n" +
+	"\x13GetStandingResponse\x128\n" +
+	"\bstanding\x18\x01 \x01(\v2\x1c.chaos.anticheat.v1.StandingR\bstanding\"\x8c\x01\n" +
+	"\x12ListSignalsRequest\x12%\n" +
+	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"s\n" +
+	"\x13ListSignalsResponse\x124\n" +
+	"\asignals\x18\x01 \x03(\v2\x1a.chaos.anticheat.v1.SignalR\asignals\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe7\x01\n" +
+	"\x12ApplyActionRequest\x12%\n" +
+	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\x12>\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1e.chaos.anticheat.v1.ActionKindB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12\"\n" +
+	"\x06reason\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\x12F\n" +
+	"\bduration\x18\x04 \x01(\v2\x19.google.protobuf.DurationB\x0f\xbaH\f\xaa\x01\t\"\x05\b\x80\xe7\x84\x0f2\x00R\bduration\"I\n" +
+	"\x13ApplyActionResponse\x122\n" +
+	"\x06action\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action\"^\n" +
+	"\x11LiftActionRequest\x12%\n" +
+	"\taction_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bactionId\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\"H\n" +
+	"\x12LiftActionResponse\x122\n" +
+	"\x06action\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action\"\x14\n" +
+	"\x12ListAppealsRequest\"K\n" +
+	"\x13ListAppealsResponse\x124\n" +
+	"\aappeals\x18\x01 \x03(\v2\x1a.chaos.anticheat.v1.AppealR\aappeals\"\xb0\x01\n" +
+	"\x14ResolveAppealRequest\x12%\n" +
+	"\tappeal_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bappealId\x12E\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2\x1f.chaos.anticheat.v1.AppealStateB\n" +
+	"\xbaH\a\x82\x01\x04\x18\x02\x18\x03R\aoutcome\x12*\n" +
+	"\n" +
+	"resolution\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\n" +
+	"resolution\"\x7f\n" +
+	"\x15ResolveAppealResponse\x122\n" +
+	"\x06appeal\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.AppealR\x06appeal\x122\n" +
+	"\x06action\x18\x02 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action2\xf8\t\n" +
+	"\x10AnticheatService\x12d\n" +
+	"\rGetMyStanding\x12(.chaos.anticheat.v1.GetMyStandingRequest\x1a).chaos.anticheat.v1.GetMyStandingResponse\x12d\n" +
+	"\rListMyActions\x12(.chaos.anticheat.v1.ListMyActionsRequest\x1a).chaos.anticheat.v1.ListMyActionsResponse\x12a\n" +
+	"\fSubmitAppeal\x12'.chaos.anticheat.v1.SubmitAppealRequest\x1a(.chaos.anticheat.v1.SubmitAppealResponse\x12d\n" +
+	"\rListMyAppeals\x12(.chaos.anticheat.v1.ListMyAppealsRequest\x1a).chaos.anticheat.v1.ListMyAppealsResponse\x12X\n" +
+	"\tListCases\x12$.chaos.anticheat.v1.ListCasesRequest\x1a%.chaos.anticheat.v1.ListCasesResponse\x12R\n" +
+	"\aGetCase\x12\".chaos.anticheat.v1.GetCaseRequest\x1a#.chaos.anticheat.v1.GetCaseResponse\x12^\n" +
+	"\vResolveCase\x12&.chaos.anticheat.v1.ResolveCaseRequest\x1a'.chaos.anticheat.v1.ResolveCaseResponse\x12^\n" +
+	"\vGetStanding\x12&.chaos.anticheat.v1.GetStandingRequest\x1a'.chaos.anticheat.v1.GetStandingResponse\x12^\n" +
+	"\vListSignals\x12&.chaos.anticheat.v1.ListSignalsRequest\x1a'.chaos.anticheat.v1.ListSignalsResponse\x12^\n" +
+	"\vApplyAction\x12&.chaos.anticheat.v1.ApplyActionRequest\x1a'.chaos.anticheat.v1.ApplyActionResponse\x12[\n" +
+	"\n" +
+	"LiftAction\x12%.chaos.anticheat.v1.LiftActionRequest\x1a&.chaos.anticheat.v1.LiftActionResponse\x12^\n" +
+	"\vListAppeals\x12&.chaos.anticheat.v1.ListAppealsRequest\x1a'.chaos.anticheat.v1.ListAppealsResponse\x12d\n" +
+	"\rResolveAppeal\x12(.chaos.anticheat.v1.ResolveAppealRequest\x1a).chaos.anticheat.v1.ResolveAppealResponseB\xcc\x01\n" +
 	"\x16com.chaos.anticheat.v1B\x15AnticheatServiceProtoP\x01Z1chaos.world/gen/go/chaos/anticheat/v1;anticheatv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Anticheat.V1\xca\x02\x12Chaos\\Anticheat\\V1\xe2\x02\x1eChaos\\Anticheat\\V1\\GPBMetadata\xea\x02\x14Chaos::Anticheat::V1b\x06proto3"
 
 var (
@@ -922,65 +1463,103 @@ func file_chaos_anticheat_v1_anticheat_service_proto_rawDescGZIP() []byte {
 	return file_chaos_anticheat_v1_anticheat_service_proto_rawDescData
 }
 
-var file_chaos_anticheat_v1_anticheat_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_chaos_anticheat_v1_anticheat_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_chaos_anticheat_v1_anticheat_service_proto_goTypes = []any{
-	(*ListSignalsRequest)(nil),   // 0: chaos.anticheat.v1.ListSignalsRequest
-	(*ListSignalsResponse)(nil),  // 1: chaos.anticheat.v1.ListSignalsResponse
-	(*GetRiskScoreRequest)(nil),  // 2: chaos.anticheat.v1.GetRiskScoreRequest
-	(*GetRiskScoreResponse)(nil), // 3: chaos.anticheat.v1.GetRiskScoreResponse
-	(*IssueVerdictRequest)(nil),  // 4: chaos.anticheat.v1.IssueVerdictRequest
-	(*IssueVerdictResponse)(nil), // 5: chaos.anticheat.v1.IssueVerdictResponse
-	(*ApplyActionRequest)(nil),   // 6: chaos.anticheat.v1.ApplyActionRequest
-	(*ApplyActionResponse)(nil),  // 7: chaos.anticheat.v1.ApplyActionResponse
-	(*RevokeActionRequest)(nil),  // 8: chaos.anticheat.v1.RevokeActionRequest
-	(*RevokeActionResponse)(nil), // 9: chaos.anticheat.v1.RevokeActionResponse
-	(*ListActionsRequest)(nil),   // 10: chaos.anticheat.v1.ListActionsRequest
-	(*ListActionsResponse)(nil),  // 11: chaos.anticheat.v1.ListActionsResponse
-	(*SubmitAppealRequest)(nil),  // 12: chaos.anticheat.v1.SubmitAppealRequest
-	(*SubmitAppealResponse)(nil), // 13: chaos.anticheat.v1.SubmitAppealResponse
-	(*GetAppealRequest)(nil),     // 14: chaos.anticheat.v1.GetAppealRequest
-	(*GetAppealResponse)(nil),    // 15: chaos.anticheat.v1.GetAppealResponse
-	(*Signal)(nil),               // 16: chaos.anticheat.v1.Signal
-	(*Standing)(nil),             // 17: chaos.anticheat.v1.Standing
-	(Verdict)(0),                 // 18: chaos.anticheat.v1.Verdict
-	(ActionKind)(0),              // 19: chaos.anticheat.v1.ActionKind
-	(*durationpb.Duration)(nil),  // 20: google.protobuf.Duration
-	(*Action)(nil),               // 21: chaos.anticheat.v1.Action
-	(*Appeal)(nil),               // 22: chaos.anticheat.v1.Appeal
+	(*GetMyStandingRequest)(nil),  // 0: chaos.anticheat.v1.GetMyStandingRequest
+	(*GetMyStandingResponse)(nil), // 1: chaos.anticheat.v1.GetMyStandingResponse
+	(*ListMyActionsRequest)(nil),  // 2: chaos.anticheat.v1.ListMyActionsRequest
+	(*ListMyActionsResponse)(nil), // 3: chaos.anticheat.v1.ListMyActionsResponse
+	(*SubmitAppealRequest)(nil),   // 4: chaos.anticheat.v1.SubmitAppealRequest
+	(*SubmitAppealResponse)(nil),  // 5: chaos.anticheat.v1.SubmitAppealResponse
+	(*ListMyAppealsRequest)(nil),  // 6: chaos.anticheat.v1.ListMyAppealsRequest
+	(*ListMyAppealsResponse)(nil), // 7: chaos.anticheat.v1.ListMyAppealsResponse
+	(*ListCasesRequest)(nil),      // 8: chaos.anticheat.v1.ListCasesRequest
+	(*ListCasesResponse)(nil),     // 9: chaos.anticheat.v1.ListCasesResponse
+	(*GetCaseRequest)(nil),        // 10: chaos.anticheat.v1.GetCaseRequest
+	(*GetCaseResponse)(nil),       // 11: chaos.anticheat.v1.GetCaseResponse
+	(*ResolveCaseRequest)(nil),    // 12: chaos.anticheat.v1.ResolveCaseRequest
+	(*ResolveCaseResponse)(nil),   // 13: chaos.anticheat.v1.ResolveCaseResponse
+	(*GetStandingRequest)(nil),    // 14: chaos.anticheat.v1.GetStandingRequest
+	(*GetStandingResponse)(nil),   // 15: chaos.anticheat.v1.GetStandingResponse
+	(*ListSignalsRequest)(nil),    // 16: chaos.anticheat.v1.ListSignalsRequest
+	(*ListSignalsResponse)(nil),   // 17: chaos.anticheat.v1.ListSignalsResponse
+	(*ApplyActionRequest)(nil),    // 18: chaos.anticheat.v1.ApplyActionRequest
+	(*ApplyActionResponse)(nil),   // 19: chaos.anticheat.v1.ApplyActionResponse
+	(*LiftActionRequest)(nil),     // 20: chaos.anticheat.v1.LiftActionRequest
+	(*LiftActionResponse)(nil),    // 21: chaos.anticheat.v1.LiftActionResponse
+	(*ListAppealsRequest)(nil),    // 22: chaos.anticheat.v1.ListAppealsRequest
+	(*ListAppealsResponse)(nil),   // 23: chaos.anticheat.v1.ListAppealsResponse
+	(*ResolveAppealRequest)(nil),  // 24: chaos.anticheat.v1.ResolveAppealRequest
+	(*ResolveAppealResponse)(nil), // 25: chaos.anticheat.v1.ResolveAppealResponse
+	(*PlayerStanding)(nil),        // 26: chaos.anticheat.v1.PlayerStanding
+	(*Action)(nil),                // 27: chaos.anticheat.v1.Action
+	(*Appeal)(nil),                // 28: chaos.anticheat.v1.Appeal
+	(CaseState)(0),                // 29: chaos.anticheat.v1.CaseState
+	(*Case)(nil),                  // 30: chaos.anticheat.v1.Case
+	(*Standing)(nil),              // 31: chaos.anticheat.v1.Standing
+	(*Signal)(nil),                // 32: chaos.anticheat.v1.Signal
+	(Verdict)(0),                  // 33: chaos.anticheat.v1.Verdict
+	(ActionKind)(0),               // 34: chaos.anticheat.v1.ActionKind
+	(*durationpb.Duration)(nil),   // 35: google.protobuf.Duration
+	(AppealState)(0),              // 36: chaos.anticheat.v1.AppealState
 }
 var file_chaos_anticheat_v1_anticheat_service_proto_depIdxs = []int32{
-	16, // 0: chaos.anticheat.v1.ListSignalsResponse.signals:type_name -> chaos.anticheat.v1.Signal
-	17, // 1: chaos.anticheat.v1.GetRiskScoreResponse.standing:type_name -> chaos.anticheat.v1.Standing
-	18, // 2: chaos.anticheat.v1.IssueVerdictRequest.verdict:type_name -> chaos.anticheat.v1.Verdict
-	17, // 3: chaos.anticheat.v1.IssueVerdictResponse.standing:type_name -> chaos.anticheat.v1.Standing
-	19, // 4: chaos.anticheat.v1.ApplyActionRequest.kind:type_name -> chaos.anticheat.v1.ActionKind
-	20, // 5: chaos.anticheat.v1.ApplyActionRequest.duration:type_name -> google.protobuf.Duration
-	21, // 6: chaos.anticheat.v1.ApplyActionResponse.action:type_name -> chaos.anticheat.v1.Action
-	21, // 7: chaos.anticheat.v1.RevokeActionResponse.action:type_name -> chaos.anticheat.v1.Action
-	21, // 8: chaos.anticheat.v1.ListActionsResponse.actions:type_name -> chaos.anticheat.v1.Action
-	22, // 9: chaos.anticheat.v1.SubmitAppealResponse.appeal:type_name -> chaos.anticheat.v1.Appeal
-	22, // 10: chaos.anticheat.v1.GetAppealResponse.appeal:type_name -> chaos.anticheat.v1.Appeal
-	0,  // 11: chaos.anticheat.v1.AnticheatService.ListSignals:input_type -> chaos.anticheat.v1.ListSignalsRequest
-	2,  // 12: chaos.anticheat.v1.AnticheatService.GetRiskScore:input_type -> chaos.anticheat.v1.GetRiskScoreRequest
-	4,  // 13: chaos.anticheat.v1.AnticheatService.IssueVerdict:input_type -> chaos.anticheat.v1.IssueVerdictRequest
-	6,  // 14: chaos.anticheat.v1.AnticheatService.ApplyAction:input_type -> chaos.anticheat.v1.ApplyActionRequest
-	8,  // 15: chaos.anticheat.v1.AnticheatService.RevokeAction:input_type -> chaos.anticheat.v1.RevokeActionRequest
-	10, // 16: chaos.anticheat.v1.AnticheatService.ListActions:input_type -> chaos.anticheat.v1.ListActionsRequest
-	12, // 17: chaos.anticheat.v1.AnticheatService.SubmitAppeal:input_type -> chaos.anticheat.v1.SubmitAppealRequest
-	14, // 18: chaos.anticheat.v1.AnticheatService.GetAppeal:input_type -> chaos.anticheat.v1.GetAppealRequest
-	1,  // 19: chaos.anticheat.v1.AnticheatService.ListSignals:output_type -> chaos.anticheat.v1.ListSignalsResponse
-	3,  // 20: chaos.anticheat.v1.AnticheatService.GetRiskScore:output_type -> chaos.anticheat.v1.GetRiskScoreResponse
-	5,  // 21: chaos.anticheat.v1.AnticheatService.IssueVerdict:output_type -> chaos.anticheat.v1.IssueVerdictResponse
-	7,  // 22: chaos.anticheat.v1.AnticheatService.ApplyAction:output_type -> chaos.anticheat.v1.ApplyActionResponse
-	9,  // 23: chaos.anticheat.v1.AnticheatService.RevokeAction:output_type -> chaos.anticheat.v1.RevokeActionResponse
-	11, // 24: chaos.anticheat.v1.AnticheatService.ListActions:output_type -> chaos.anticheat.v1.ListActionsResponse
-	13, // 25: chaos.anticheat.v1.AnticheatService.SubmitAppeal:output_type -> chaos.anticheat.v1.SubmitAppealResponse
-	15, // 26: chaos.anticheat.v1.AnticheatService.GetAppeal:output_type -> chaos.anticheat.v1.GetAppealResponse
-	19, // [19:27] is the sub-list for method output_type
-	11, // [11:19] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	26, // 0: chaos.anticheat.v1.GetMyStandingResponse.standing:type_name -> chaos.anticheat.v1.PlayerStanding
+	27, // 1: chaos.anticheat.v1.ListMyActionsResponse.actions:type_name -> chaos.anticheat.v1.Action
+	28, // 2: chaos.anticheat.v1.SubmitAppealResponse.appeal:type_name -> chaos.anticheat.v1.Appeal
+	28, // 3: chaos.anticheat.v1.ListMyAppealsResponse.appeals:type_name -> chaos.anticheat.v1.Appeal
+	29, // 4: chaos.anticheat.v1.ListCasesRequest.state:type_name -> chaos.anticheat.v1.CaseState
+	30, // 5: chaos.anticheat.v1.ListCasesResponse.cases:type_name -> chaos.anticheat.v1.Case
+	30, // 6: chaos.anticheat.v1.GetCaseResponse.case:type_name -> chaos.anticheat.v1.Case
+	31, // 7: chaos.anticheat.v1.GetCaseResponse.standing:type_name -> chaos.anticheat.v1.Standing
+	32, // 8: chaos.anticheat.v1.GetCaseResponse.signals:type_name -> chaos.anticheat.v1.Signal
+	27, // 9: chaos.anticheat.v1.GetCaseResponse.actions:type_name -> chaos.anticheat.v1.Action
+	33, // 10: chaos.anticheat.v1.ResolveCaseRequest.verdict:type_name -> chaos.anticheat.v1.Verdict
+	34, // 11: chaos.anticheat.v1.ResolveCaseRequest.action:type_name -> chaos.anticheat.v1.ActionKind
+	35, // 12: chaos.anticheat.v1.ResolveCaseRequest.duration:type_name -> google.protobuf.Duration
+	30, // 13: chaos.anticheat.v1.ResolveCaseResponse.case:type_name -> chaos.anticheat.v1.Case
+	27, // 14: chaos.anticheat.v1.ResolveCaseResponse.action:type_name -> chaos.anticheat.v1.Action
+	31, // 15: chaos.anticheat.v1.GetStandingResponse.standing:type_name -> chaos.anticheat.v1.Standing
+	32, // 16: chaos.anticheat.v1.ListSignalsResponse.signals:type_name -> chaos.anticheat.v1.Signal
+	34, // 17: chaos.anticheat.v1.ApplyActionRequest.kind:type_name -> chaos.anticheat.v1.ActionKind
+	35, // 18: chaos.anticheat.v1.ApplyActionRequest.duration:type_name -> google.protobuf.Duration
+	27, // 19: chaos.anticheat.v1.ApplyActionResponse.action:type_name -> chaos.anticheat.v1.Action
+	27, // 20: chaos.anticheat.v1.LiftActionResponse.action:type_name -> chaos.anticheat.v1.Action
+	28, // 21: chaos.anticheat.v1.ListAppealsResponse.appeals:type_name -> chaos.anticheat.v1.Appeal
+	36, // 22: chaos.anticheat.v1.ResolveAppealRequest.outcome:type_name -> chaos.anticheat.v1.AppealState
+	28, // 23: chaos.anticheat.v1.ResolveAppealResponse.appeal:type_name -> chaos.anticheat.v1.Appeal
+	27, // 24: chaos.anticheat.v1.ResolveAppealResponse.action:type_name -> chaos.anticheat.v1.Action
+	0,  // 25: chaos.anticheat.v1.AnticheatService.GetMyStanding:input_type -> chaos.anticheat.v1.GetMyStandingRequest
+	2,  // 26: chaos.anticheat.v1.AnticheatService.ListMyActions:input_type -> chaos.anticheat.v1.ListMyActionsRequest
+	4,  // 27: chaos.anticheat.v1.AnticheatService.SubmitAppeal:input_type -> chaos.anticheat.v1.SubmitAppealRequest
+	6,  // 28: chaos.anticheat.v1.AnticheatService.ListMyAppeals:input_type -> chaos.anticheat.v1.ListMyAppealsRequest
+	8,  // 29: chaos.anticheat.v1.AnticheatService.ListCases:input_type -> chaos.anticheat.v1.ListCasesRequest
+	10, // 30: chaos.anticheat.v1.AnticheatService.GetCase:input_type -> chaos.anticheat.v1.GetCaseRequest
+	12, // 31: chaos.anticheat.v1.AnticheatService.ResolveCase:input_type -> chaos.anticheat.v1.ResolveCaseRequest
+	14, // 32: chaos.anticheat.v1.AnticheatService.GetStanding:input_type -> chaos.anticheat.v1.GetStandingRequest
+	16, // 33: chaos.anticheat.v1.AnticheatService.ListSignals:input_type -> chaos.anticheat.v1.ListSignalsRequest
+	18, // 34: chaos.anticheat.v1.AnticheatService.ApplyAction:input_type -> chaos.anticheat.v1.ApplyActionRequest
+	20, // 35: chaos.anticheat.v1.AnticheatService.LiftAction:input_type -> chaos.anticheat.v1.LiftActionRequest
+	22, // 36: chaos.anticheat.v1.AnticheatService.ListAppeals:input_type -> chaos.anticheat.v1.ListAppealsRequest
+	24, // 37: chaos.anticheat.v1.AnticheatService.ResolveAppeal:input_type -> chaos.anticheat.v1.ResolveAppealRequest
+	1,  // 38: chaos.anticheat.v1.AnticheatService.GetMyStanding:output_type -> chaos.anticheat.v1.GetMyStandingResponse
+	3,  // 39: chaos.anticheat.v1.AnticheatService.ListMyActions:output_type -> chaos.anticheat.v1.ListMyActionsResponse
+	5,  // 40: chaos.anticheat.v1.AnticheatService.SubmitAppeal:output_type -> chaos.anticheat.v1.SubmitAppealResponse
+	7,  // 41: chaos.anticheat.v1.AnticheatService.ListMyAppeals:output_type -> chaos.anticheat.v1.ListMyAppealsResponse
+	9,  // 42: chaos.anticheat.v1.AnticheatService.ListCases:output_type -> chaos.anticheat.v1.ListCasesResponse
+	11, // 43: chaos.anticheat.v1.AnticheatService.GetCase:output_type -> chaos.anticheat.v1.GetCaseResponse
+	13, // 44: chaos.anticheat.v1.AnticheatService.ResolveCase:output_type -> chaos.anticheat.v1.ResolveCaseResponse
+	15, // 45: chaos.anticheat.v1.AnticheatService.GetStanding:output_type -> chaos.anticheat.v1.GetStandingResponse
+	17, // 46: chaos.anticheat.v1.AnticheatService.ListSignals:output_type -> chaos.anticheat.v1.ListSignalsResponse
+	19, // 47: chaos.anticheat.v1.AnticheatService.ApplyAction:output_type -> chaos.anticheat.v1.ApplyActionResponse
+	21, // 48: chaos.anticheat.v1.AnticheatService.LiftAction:output_type -> chaos.anticheat.v1.LiftActionResponse
+	23, // 49: chaos.anticheat.v1.AnticheatService.ListAppeals:output_type -> chaos.anticheat.v1.ListAppealsResponse
+	25, // 50: chaos.anticheat.v1.AnticheatService.ResolveAppeal:output_type -> chaos.anticheat.v1.ResolveAppealResponse
+	38, // [38:51] is the sub-list for method output_type
+	25, // [25:38] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_chaos_anticheat_v1_anticheat_service_proto_init() }
@@ -995,7 +1574,7 @@ func file_chaos_anticheat_v1_anticheat_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_anticheat_v1_anticheat_service_proto_rawDesc), len(file_chaos_anticheat_v1_anticheat_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,45 +19,65 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AnticheatService_ListSignals_FullMethodName  = "/chaos.anticheat.v1.AnticheatService/ListSignals"
-	AnticheatService_GetRiskScore_FullMethodName = "/chaos.anticheat.v1.AnticheatService/GetRiskScore"
-	AnticheatService_IssueVerdict_FullMethodName = "/chaos.anticheat.v1.AnticheatService/IssueVerdict"
-	AnticheatService_ApplyAction_FullMethodName  = "/chaos.anticheat.v1.AnticheatService/ApplyAction"
-	AnticheatService_RevokeAction_FullMethodName = "/chaos.anticheat.v1.AnticheatService/RevokeAction"
-	AnticheatService_ListActions_FullMethodName  = "/chaos.anticheat.v1.AnticheatService/ListActions"
-	AnticheatService_SubmitAppeal_FullMethodName = "/chaos.anticheat.v1.AnticheatService/SubmitAppeal"
-	AnticheatService_GetAppeal_FullMethodName    = "/chaos.anticheat.v1.AnticheatService/GetAppeal"
+	AnticheatService_GetMyStanding_FullMethodName = "/chaos.anticheat.v1.AnticheatService/GetMyStanding"
+	AnticheatService_ListMyActions_FullMethodName = "/chaos.anticheat.v1.AnticheatService/ListMyActions"
+	AnticheatService_SubmitAppeal_FullMethodName  = "/chaos.anticheat.v1.AnticheatService/SubmitAppeal"
+	AnticheatService_ListMyAppeals_FullMethodName = "/chaos.anticheat.v1.AnticheatService/ListMyAppeals"
+	AnticheatService_ListCases_FullMethodName     = "/chaos.anticheat.v1.AnticheatService/ListCases"
+	AnticheatService_GetCase_FullMethodName       = "/chaos.anticheat.v1.AnticheatService/GetCase"
+	AnticheatService_ResolveCase_FullMethodName   = "/chaos.anticheat.v1.AnticheatService/ResolveCase"
+	AnticheatService_GetStanding_FullMethodName   = "/chaos.anticheat.v1.AnticheatService/GetStanding"
+	AnticheatService_ListSignals_FullMethodName   = "/chaos.anticheat.v1.AnticheatService/ListSignals"
+	AnticheatService_ApplyAction_FullMethodName   = "/chaos.anticheat.v1.AnticheatService/ApplyAction"
+	AnticheatService_LiftAction_FullMethodName    = "/chaos.anticheat.v1.AnticheatService/LiftAction"
+	AnticheatService_ListAppeals_FullMethodName   = "/chaos.anticheat.v1.AnticheatService/ListAppeals"
+	AnticheatService_ResolveAppeal_FullMethodName = "/chaos.anticheat.v1.AnticheatService/ResolveAppeal"
 )
 
 // AnticheatServiceClient is the client API for AnticheatService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// AnticheatService runs the Anti-Cheat Detection Flow's human side.
-// Admin: signals, scores, verdicts, actions. Public (authenticated player): appeals for their own actions.
+// AnticheatService is the Anti-Cheat Detection Flow's human side: a player's
+// own standing and appeals, and the moderators' review queue and tools.
+// Public: an authenticated player; the moderator methods need a moderator
+// (role "moderator", or an admin), else PERMISSION_DENIED (NOT_A_MODERATOR).
 type AnticheatServiceClient interface {
-	// ListSignals lists a player's signals, newest first (admin).
-	ListSignals(ctx context.Context, in *ListSignalsRequest, opts ...grpc.CallOption) (*ListSignalsResponse, error)
-	// GetRiskScore returns a player's standing (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	GetRiskScore(ctx context.Context, in *GetRiskScoreRequest, opts ...grpc.CallOption) (*GetRiskScoreResponse, error)
-	// IssueVerdict records a judgement (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	IssueVerdict(ctx context.Context, in *IssueVerdictRequest, opts ...grpc.CallOption) (*IssueVerdictResponse, error)
-	// ApplyAction enforces a step against a player (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	ApplyAction(ctx context.Context, in *ApplyActionRequest, opts ...grpc.CallOption) (*ApplyActionResponse, error)
-	// RevokeAction lifts an action (admin).
-	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
-	RevokeAction(ctx context.Context, in *RevokeActionRequest, opts ...grpc.CallOption) (*RevokeActionResponse, error)
-	// ListActions lists a player's actions (admin).
-	ListActions(ctx context.Context, in *ListActionsRequest, opts ...grpc.CallOption) (*ListActionsResponse, error)
-	// SubmitAppeal contests one of the caller's actions.
-	// Errors: NOT_FOUND (ACTION_NOT_FOUND), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
+	// GetMyStanding tells the calling player whether they may log in and trade, and which actions are in force.
+	GetMyStanding(ctx context.Context, in *GetMyStandingRequest, opts ...grpc.CallOption) (*GetMyStandingResponse, error)
+	// ListMyActions lists the calling player's actions, active and past, newest first.
+	ListMyActions(ctx context.Context, in *ListMyActionsRequest, opts ...grpc.CallOption) (*ListMyActionsResponse, error)
+	// SubmitAppeal contests one of the caller's active actions.
+	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
 	SubmitAppeal(ctx context.Context, in *SubmitAppealRequest, opts ...grpc.CallOption) (*SubmitAppealResponse, error)
-	// GetAppeal returns one of the caller's appeals.
-	// Errors: NOT_FOUND (APPEAL_NOT_FOUND).
-	GetAppeal(ctx context.Context, in *GetAppealRequest, opts ...grpc.CallOption) (*GetAppealResponse, error)
+	// ListMyAppeals lists the caller's appeals, newest first.
+	ListMyAppeals(ctx context.Context, in *ListMyAppealsRequest, opts ...grpc.CallOption) (*ListMyAppealsResponse, error)
+	// ListCases is the moderators' review queue, oldest open case first (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+	ListCases(ctx context.Context, in *ListCasesRequest, opts ...grpc.CallOption) (*ListCasesResponse, error)
+	// GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
+	// Errors: NOT_FOUND (CASE_NOT_FOUND).
+	GetCase(ctx context.Context, in *GetCaseRequest, opts ...grpc.CallOption) (*GetCaseResponse, error)
+	// ResolveCase records a verdict: CLEARED lifts the case's actions, CONFIRMED keeps them
+	// and may apply one more (moderator).
+	// Errors: NOT_FOUND (CASE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED), INVALID_ARGUMENT (INVALID_DURATION).
+	ResolveCase(ctx context.Context, in *ResolveCaseRequest, opts ...grpc.CallOption) (*ResolveCaseResponse, error)
+	// GetStanding returns any player's standing with the score's recent evidence (moderator).
+	GetStanding(ctx context.Context, in *GetStandingRequest, opts ...grpc.CallOption) (*GetStandingResponse, error)
+	// ListSignals lists a player's signals, newest first (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+	ListSignals(ctx context.Context, in *ListSignalsRequest, opts ...grpc.CallOption) (*ListSignalsResponse, error)
+	// ApplyAction applies an action by hand (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_DURATION).
+	ApplyAction(ctx context.Context, in *ApplyActionRequest, opts ...grpc.CallOption) (*ApplyActionResponse, error)
+	// LiftAction overturns an active action (moderator).
+	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
+	LiftAction(ctx context.Context, in *LiftActionRequest, opts ...grpc.CallOption) (*LiftActionResponse, error)
+	// ListAppeals lists appeals waiting for a moderator, oldest first (moderator).
+	ListAppeals(ctx context.Context, in *ListAppealsRequest, opts ...grpc.CallOption) (*ListAppealsResponse, error)
+	// ResolveAppeal upholds an appeal's action or overturns it (which lifts it) (moderator).
+	// Errors: NOT_FOUND (APPEAL_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED).
+	ResolveAppeal(ctx context.Context, in *ResolveAppealRequest, opts ...grpc.CallOption) (*ResolveAppealResponse, error)
 }
 
 type anticheatServiceClient struct {
@@ -68,60 +88,20 @@ func NewAnticheatServiceClient(cc grpc.ClientConnInterface) AnticheatServiceClie
 	return &anticheatServiceClient{cc}
 }
 
-func (c *anticheatServiceClient) ListSignals(ctx context.Context, in *ListSignalsRequest, opts ...grpc.CallOption) (*ListSignalsResponse, error) {
+func (c *anticheatServiceClient) GetMyStanding(ctx context.Context, in *GetMyStandingRequest, opts ...grpc.CallOption) (*GetMyStandingResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ListSignalsResponse)
-	err := c.cc.Invoke(ctx, AnticheatService_ListSignals_FullMethodName, in, out, cOpts...)
+	out := new(GetMyStandingResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_GetMyStanding_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *anticheatServiceClient) GetRiskScore(ctx context.Context, in *GetRiskScoreRequest, opts ...grpc.CallOption) (*GetRiskScoreResponse, error) {
+func (c *anticheatServiceClient) ListMyActions(ctx context.Context, in *ListMyActionsRequest, opts ...grpc.CallOption) (*ListMyActionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(GetRiskScoreResponse)
-	err := c.cc.Invoke(ctx, AnticheatService_GetRiskScore_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *anticheatServiceClient) IssueVerdict(ctx context.Context, in *IssueVerdictRequest, opts ...grpc.CallOption) (*IssueVerdictResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(IssueVerdictResponse)
-	err := c.cc.Invoke(ctx, AnticheatService_IssueVerdict_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *anticheatServiceClient) ApplyAction(ctx context.Context, in *ApplyActionRequest, opts ...grpc.CallOption) (*ApplyActionResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ApplyActionResponse)
-	err := c.cc.Invoke(ctx, AnticheatService_ApplyAction_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *anticheatServiceClient) RevokeAction(ctx context.Context, in *RevokeActionRequest, opts ...grpc.CallOption) (*RevokeActionResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RevokeActionResponse)
-	err := c.cc.Invoke(ctx, AnticheatService_RevokeAction_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *anticheatServiceClient) ListActions(ctx context.Context, in *ListActionsRequest, opts ...grpc.CallOption) (*ListActionsResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ListActionsResponse)
-	err := c.cc.Invoke(ctx, AnticheatService_ListActions_FullMethodName, in, out, cOpts...)
+	out := new(ListMyActionsResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_ListMyActions_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +118,100 @@ func (c *anticheatServiceClient) SubmitAppeal(ctx context.Context, in *SubmitApp
 	return out, nil
 }
 
-func (c *anticheatServiceClient) GetAppeal(ctx context.Context, in *GetAppealRequest, opts ...grpc.CallOption) (*GetAppealResponse, error) {
+func (c *anticheatServiceClient) ListMyAppeals(ctx context.Context, in *ListMyAppealsRequest, opts ...grpc.CallOption) (*ListMyAppealsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(GetAppealResponse)
-	err := c.cc.Invoke(ctx, AnticheatService_GetAppeal_FullMethodName, in, out, cOpts...)
+	out := new(ListMyAppealsResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_ListMyAppeals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) ListCases(ctx context.Context, in *ListCasesRequest, opts ...grpc.CallOption) (*ListCasesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCasesResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_ListCases_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) GetCase(ctx context.Context, in *GetCaseRequest, opts ...grpc.CallOption) (*GetCaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCaseResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_GetCase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) ResolveCase(ctx context.Context, in *ResolveCaseRequest, opts ...grpc.CallOption) (*ResolveCaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResolveCaseResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_ResolveCase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) GetStanding(ctx context.Context, in *GetStandingRequest, opts ...grpc.CallOption) (*GetStandingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetStandingResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_GetStanding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) ListSignals(ctx context.Context, in *ListSignalsRequest, opts ...grpc.CallOption) (*ListSignalsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSignalsResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_ListSignals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) ApplyAction(ctx context.Context, in *ApplyActionRequest, opts ...grpc.CallOption) (*ApplyActionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApplyActionResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_ApplyAction_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) LiftAction(ctx context.Context, in *LiftActionRequest, opts ...grpc.CallOption) (*LiftActionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LiftActionResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_LiftAction_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) ListAppeals(ctx context.Context, in *ListAppealsRequest, opts ...grpc.CallOption) (*ListAppealsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAppealsResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_ListAppeals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *anticheatServiceClient) ResolveAppeal(ctx context.Context, in *ResolveAppealRequest, opts ...grpc.CallOption) (*ResolveAppealResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResolveAppealResponse)
+	err := c.cc.Invoke(ctx, AnticheatService_ResolveAppeal_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -152,31 +222,46 @@ func (c *anticheatServiceClient) GetAppeal(ctx context.Context, in *GetAppealReq
 // All implementations must embed UnimplementedAnticheatServiceServer
 // for forward compatibility.
 //
-// AnticheatService runs the Anti-Cheat Detection Flow's human side.
-// Admin: signals, scores, verdicts, actions. Public (authenticated player): appeals for their own actions.
+// AnticheatService is the Anti-Cheat Detection Flow's human side: a player's
+// own standing and appeals, and the moderators' review queue and tools.
+// Public: an authenticated player; the moderator methods need a moderator
+// (role "moderator", or an admin), else PERMISSION_DENIED (NOT_A_MODERATOR).
 type AnticheatServiceServer interface {
-	// ListSignals lists a player's signals, newest first (admin).
-	ListSignals(context.Context, *ListSignalsRequest) (*ListSignalsResponse, error)
-	// GetRiskScore returns a player's standing (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	GetRiskScore(context.Context, *GetRiskScoreRequest) (*GetRiskScoreResponse, error)
-	// IssueVerdict records a judgement (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	IssueVerdict(context.Context, *IssueVerdictRequest) (*IssueVerdictResponse, error)
-	// ApplyAction enforces a step against a player (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	ApplyAction(context.Context, *ApplyActionRequest) (*ApplyActionResponse, error)
-	// RevokeAction lifts an action (admin).
-	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
-	RevokeAction(context.Context, *RevokeActionRequest) (*RevokeActionResponse, error)
-	// ListActions lists a player's actions (admin).
-	ListActions(context.Context, *ListActionsRequest) (*ListActionsResponse, error)
-	// SubmitAppeal contests one of the caller's actions.
-	// Errors: NOT_FOUND (ACTION_NOT_FOUND), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
+	// GetMyStanding tells the calling player whether they may log in and trade, and which actions are in force.
+	GetMyStanding(context.Context, *GetMyStandingRequest) (*GetMyStandingResponse, error)
+	// ListMyActions lists the calling player's actions, active and past, newest first.
+	ListMyActions(context.Context, *ListMyActionsRequest) (*ListMyActionsResponse, error)
+	// SubmitAppeal contests one of the caller's active actions.
+	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
 	SubmitAppeal(context.Context, *SubmitAppealRequest) (*SubmitAppealResponse, error)
-	// GetAppeal returns one of the caller's appeals.
-	// Errors: NOT_FOUND (APPEAL_NOT_FOUND).
-	GetAppeal(context.Context, *GetAppealRequest) (*GetAppealResponse, error)
+	// ListMyAppeals lists the caller's appeals, newest first.
+	ListMyAppeals(context.Context, *ListMyAppealsRequest) (*ListMyAppealsResponse, error)
+	// ListCases is the moderators' review queue, oldest open case first (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+	ListCases(context.Context, *ListCasesRequest) (*ListCasesResponse, error)
+	// GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
+	// Errors: NOT_FOUND (CASE_NOT_FOUND).
+	GetCase(context.Context, *GetCaseRequest) (*GetCaseResponse, error)
+	// ResolveCase records a verdict: CLEARED lifts the case's actions, CONFIRMED keeps them
+	// and may apply one more (moderator).
+	// Errors: NOT_FOUND (CASE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED), INVALID_ARGUMENT (INVALID_DURATION).
+	ResolveCase(context.Context, *ResolveCaseRequest) (*ResolveCaseResponse, error)
+	// GetStanding returns any player's standing with the score's recent evidence (moderator).
+	GetStanding(context.Context, *GetStandingRequest) (*GetStandingResponse, error)
+	// ListSignals lists a player's signals, newest first (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+	ListSignals(context.Context, *ListSignalsRequest) (*ListSignalsResponse, error)
+	// ApplyAction applies an action by hand (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_DURATION).
+	ApplyAction(context.Context, *ApplyActionRequest) (*ApplyActionResponse, error)
+	// LiftAction overturns an active action (moderator).
+	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
+	LiftAction(context.Context, *LiftActionRequest) (*LiftActionResponse, error)
+	// ListAppeals lists appeals waiting for a moderator, oldest first (moderator).
+	ListAppeals(context.Context, *ListAppealsRequest) (*ListAppealsResponse, error)
+	// ResolveAppeal upholds an appeal's action or overturns it (which lifts it) (moderator).
+	// Errors: NOT_FOUND (APPEAL_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED).
+	ResolveAppeal(context.Context, *ResolveAppealRequest) (*ResolveAppealResponse, error)
 	mustEmbedUnimplementedAnticheatServiceServer()
 }
 
@@ -187,29 +272,44 @@ type AnticheatServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedAnticheatServiceServer struct{}
 
-func (UnimplementedAnticheatServiceServer) ListSignals(context.Context, *ListSignalsRequest) (*ListSignalsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ListSignals not implemented")
+func (UnimplementedAnticheatServiceServer) GetMyStanding(context.Context, *GetMyStandingRequest) (*GetMyStandingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMyStanding not implemented")
 }
-func (UnimplementedAnticheatServiceServer) GetRiskScore(context.Context, *GetRiskScoreRequest) (*GetRiskScoreResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetRiskScore not implemented")
-}
-func (UnimplementedAnticheatServiceServer) IssueVerdict(context.Context, *IssueVerdictRequest) (*IssueVerdictResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method IssueVerdict not implemented")
-}
-func (UnimplementedAnticheatServiceServer) ApplyAction(context.Context, *ApplyActionRequest) (*ApplyActionResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ApplyAction not implemented")
-}
-func (UnimplementedAnticheatServiceServer) RevokeAction(context.Context, *RevokeActionRequest) (*RevokeActionResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method RevokeAction not implemented")
-}
-func (UnimplementedAnticheatServiceServer) ListActions(context.Context, *ListActionsRequest) (*ListActionsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ListActions not implemented")
+func (UnimplementedAnticheatServiceServer) ListMyActions(context.Context, *ListMyActionsRequest) (*ListMyActionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyActions not implemented")
 }
 func (UnimplementedAnticheatServiceServer) SubmitAppeal(context.Context, *SubmitAppealRequest) (*SubmitAppealResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitAppeal not implemented")
 }
-func (UnimplementedAnticheatServiceServer) GetAppeal(context.Context, *GetAppealRequest) (*GetAppealResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetAppeal not implemented")
+func (UnimplementedAnticheatServiceServer) ListMyAppeals(context.Context, *ListMyAppealsRequest) (*ListMyAppealsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyAppeals not implemented")
+}
+func (UnimplementedAnticheatServiceServer) ListCases(context.Context, *ListCasesRequest) (*ListCasesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCases not implemented")
+}
+func (UnimplementedAnticheatServiceServer) GetCase(context.Context, *GetCaseRequest) (*GetCaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCase not implemented")
+}
+func (UnimplementedAnticheatServiceServer) ResolveCase(context.Context, *ResolveCaseRequest) (*ResolveCaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResolveCase not implemented")
+}
+func (UnimplementedAnticheatServiceServer) GetStanding(context.Context, *GetStandingRequest) (*GetStandingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStanding not implemented")
+}
+func (UnimplementedAnticheatServiceServer) ListSignals(context.Context, *ListSignalsRequest) (*ListSignalsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSignals not implemented")
+}
+func (UnimplementedAnticheatServiceServer) ApplyAction(context.Context, *ApplyActionRequest) (*ApplyActionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApplyAction not implemented")
+}
+func (UnimplementedAnticheatServiceServer) LiftAction(context.Context, *LiftActionRequest) (*LiftActionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method LiftAction not implemented")
+}
+func (UnimplementedAnticheatServiceServer) ListAppeals(context.Context, *ListAppealsRequest) (*ListAppealsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAppeals not implemented")
+}
+func (UnimplementedAnticheatServiceServer) ResolveAppeal(context.Context, *ResolveAppealRequest) (*ResolveAppealResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResolveAppeal not implemented")
 }
 func (UnimplementedAnticheatServiceServer) mustEmbedUnimplementedAnticheatServiceServer() {}
 func (UnimplementedAnticheatServiceServer) testEmbeddedByValue()                          {}
@@ -232,110 +332,38 @@ func RegisterAnticheatServiceServer(s grpc.ServiceRegistrar, srv AnticheatServic
 	s.RegisterService(&AnticheatService_ServiceDesc, srv)
 }
 
-func _AnticheatService_ListSignals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ListSignalsRequest)
+func _AnticheatService_GetMyStanding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMyStandingRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(AnticheatServiceServer).ListSignals(ctx, in)
+		return srv.(AnticheatServiceServer).GetMyStanding(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: AnticheatService_ListSignals_FullMethodName,
+		FullMethod: AnticheatService_GetMyStanding_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnticheatServiceServer).ListSignals(ctx, req.(*ListSignalsRequest))
+		return srv.(AnticheatServiceServer).GetMyStanding(ctx, req.(*GetMyStandingRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _AnticheatService_GetRiskScore_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetRiskScoreRequest)
+func _AnticheatService_ListMyActions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyActionsRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(AnticheatServiceServer).GetRiskScore(ctx, in)
+		return srv.(AnticheatServiceServer).ListMyActions(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: AnticheatService_GetRiskScore_FullMethodName,
+		FullMethod: AnticheatService_ListMyActions_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnticheatServiceServer).GetRiskScore(ctx, req.(*GetRiskScoreRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _AnticheatService_IssueVerdict_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(IssueVerdictRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AnticheatServiceServer).IssueVerdict(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AnticheatService_IssueVerdict_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnticheatServiceServer).IssueVerdict(ctx, req.(*IssueVerdictRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _AnticheatService_ApplyAction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ApplyActionRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AnticheatServiceServer).ApplyAction(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AnticheatService_ApplyAction_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnticheatServiceServer).ApplyAction(ctx, req.(*ApplyActionRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _AnticheatService_RevokeAction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(RevokeActionRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AnticheatServiceServer).RevokeAction(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AnticheatService_RevokeAction_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnticheatServiceServer).RevokeAction(ctx, req.(*RevokeActionRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _AnticheatService_ListActions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ListActionsRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AnticheatServiceServer).ListActions(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AnticheatService_ListActions_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnticheatServiceServer).ListActions(ctx, req.(*ListActionsRequest))
+		return srv.(AnticheatServiceServer).ListMyActions(ctx, req.(*ListMyActionsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -358,20 +386,182 @@ func _AnticheatService_SubmitAppeal_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
-func _AnticheatService_GetAppeal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetAppealRequest)
+func _AnticheatService_ListMyAppeals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyAppealsRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(AnticheatServiceServer).GetAppeal(ctx, in)
+		return srv.(AnticheatServiceServer).ListMyAppeals(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: AnticheatService_GetAppeal_FullMethodName,
+		FullMethod: AnticheatService_ListMyAppeals_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnticheatServiceServer).GetAppeal(ctx, req.(*GetAppealRequest))
+		return srv.(AnticheatServiceServer).ListMyAppeals(ctx, req.(*ListMyAppealsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_ListCases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCasesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).ListCases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_ListCases_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).ListCases(ctx, req.(*ListCasesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_GetCase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).GetCase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_GetCase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).GetCase(ctx, req.(*GetCaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_ResolveCase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolveCaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).ResolveCase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_ResolveCase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).ResolveCase(ctx, req.(*ResolveCaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_GetStanding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStandingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).GetStanding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_GetStanding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).GetStanding(ctx, req.(*GetStandingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_ListSignals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSignalsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).ListSignals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_ListSignals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).ListSignals(ctx, req.(*ListSignalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_ApplyAction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApplyActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).ApplyAction(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_ApplyAction_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).ApplyAction(ctx, req.(*ApplyActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_LiftAction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LiftActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).LiftAction(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_LiftAction_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).LiftAction(ctx, req.(*LiftActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_ListAppeals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAppealsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).ListAppeals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_ListAppeals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).ListAppeals(ctx, req.(*ListAppealsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AnticheatService_ResolveAppeal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolveAppealRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AnticheatServiceServer).ResolveAppeal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AnticheatService_ResolveAppeal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AnticheatServiceServer).ResolveAppeal(ctx, req.(*ResolveAppealRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -384,36 +574,56 @@ var AnticheatService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*AnticheatServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
-			MethodName: "ListSignals",
-			Handler:    _AnticheatService_ListSignals_Handler,
+			MethodName: "GetMyStanding",
+			Handler:    _AnticheatService_GetMyStanding_Handler,
 		},
 		{
-			MethodName: "GetRiskScore",
-			Handler:    _AnticheatService_GetRiskScore_Handler,
-		},
-		{
-			MethodName: "IssueVerdict",
-			Handler:    _AnticheatService_IssueVerdict_Handler,
-		},
-		{
-			MethodName: "ApplyAction",
-			Handler:    _AnticheatService_ApplyAction_Handler,
-		},
-		{
-			MethodName: "RevokeAction",
-			Handler:    _AnticheatService_RevokeAction_Handler,
-		},
-		{
-			MethodName: "ListActions",
-			Handler:    _AnticheatService_ListActions_Handler,
+			MethodName: "ListMyActions",
+			Handler:    _AnticheatService_ListMyActions_Handler,
 		},
 		{
 			MethodName: "SubmitAppeal",
 			Handler:    _AnticheatService_SubmitAppeal_Handler,
 		},
 		{
-			MethodName: "GetAppeal",
-			Handler:    _AnticheatService_GetAppeal_Handler,
+			MethodName: "ListMyAppeals",
+			Handler:    _AnticheatService_ListMyAppeals_Handler,
+		},
+		{
+			MethodName: "ListCases",
+			Handler:    _AnticheatService_ListCases_Handler,
+		},
+		{
+			MethodName: "GetCase",
+			Handler:    _AnticheatService_GetCase_Handler,
+		},
+		{
+			MethodName: "ResolveCase",
+			Handler:    _AnticheatService_ResolveCase_Handler,
+		},
+		{
+			MethodName: "GetStanding",
+			Handler:    _AnticheatService_GetStanding_Handler,
+		},
+		{
+			MethodName: "ListSignals",
+			Handler:    _AnticheatService_ListSignals_Handler,
+		},
+		{
+			MethodName: "ApplyAction",
+			Handler:    _AnticheatService_ApplyAction_Handler,
+		},
+		{
+			MethodName: "LiftAction",
+			Handler:    _AnticheatService_LiftAction_Handler,
+		},
+		{
+			MethodName: "ListAppeals",
+			Handler:    _AnticheatService_ListAppeals_Handler,
+		},
+		{
+			MethodName: "ResolveAppeal",
+			Handler:    _AnticheatService_ResolveAppeal_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -26,39 +26,51 @@ type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// No such player record (NOT_FOUND).
-	ErrorReason_ERROR_REASON_PLAYER_NOT_FOUND ErrorReason = 1
-	// No such action (NOT_FOUND).
+	// Only moderators may do this (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_NOT_A_MODERATOR ErrorReason = 1
+	// No such action, or it is not the caller's (NOT_FOUND).
 	ErrorReason_ERROR_REASON_ACTION_NOT_FOUND ErrorReason = 2
 	// No such appeal (NOT_FOUND).
 	ErrorReason_ERROR_REASON_APPEAL_NOT_FOUND ErrorReason = 3
-	// An appeal for this action is already open (ALREADY_EXISTS).
+	// An appeal for this action is open already (ALREADY_EXISTS).
 	ErrorReason_ERROR_REASON_APPEAL_ALREADY_OPEN ErrorReason = 4
-	// The action is already revoked or expired (FAILED_PRECONDITION).
+	// The action expired or was overturned already (FAILED_PRECONDITION). Metadata: "state".
 	ErrorReason_ERROR_REASON_ACTION_NOT_ACTIVE ErrorReason = 5
-	// The signal id was used with different content (ALREADY_EXISTS).
-	ErrorReason_ERROR_REASON_SIGNAL_CONFLICT ErrorReason = 6
+	// No such case (NOT_FOUND).
+	ErrorReason_ERROR_REASON_CASE_NOT_FOUND ErrorReason = 6
+	// The case or appeal was resolved already (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_ALREADY_RESOLVED ErrorReason = 7
+	// A suspension needs a duration; a ban or flag takes none (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_DURATION ErrorReason = 8
+	// The page token is not one this service issued (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_PAGE_TOKEN ErrorReason = 9
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
 		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_PLAYER_NOT_FOUND",
+		1: "ERROR_REASON_NOT_A_MODERATOR",
 		2: "ERROR_REASON_ACTION_NOT_FOUND",
 		3: "ERROR_REASON_APPEAL_NOT_FOUND",
 		4: "ERROR_REASON_APPEAL_ALREADY_OPEN",
 		5: "ERROR_REASON_ACTION_NOT_ACTIVE",
-		6: "ERROR_REASON_SIGNAL_CONFLICT",
+		6: "ERROR_REASON_CASE_NOT_FOUND",
+		7: "ERROR_REASON_ALREADY_RESOLVED",
+		8: "ERROR_REASON_INVALID_DURATION",
+		9: "ERROR_REASON_INVALID_PAGE_TOKEN",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":         0,
-		"ERROR_REASON_PLAYER_NOT_FOUND":    1,
+		"ERROR_REASON_NOT_A_MODERATOR":     1,
 		"ERROR_REASON_ACTION_NOT_FOUND":    2,
 		"ERROR_REASON_APPEAL_NOT_FOUND":    3,
 		"ERROR_REASON_APPEAL_ALREADY_OPEN": 4,
 		"ERROR_REASON_ACTION_NOT_ACTIVE":   5,
-		"ERROR_REASON_SIGNAL_CONFLICT":     6,
+		"ERROR_REASON_CASE_NOT_FOUND":      6,
+		"ERROR_REASON_ALREADY_RESOLVED":    7,
+		"ERROR_REASON_INVALID_DURATION":    8,
+		"ERROR_REASON_INVALID_PAGE_TOKEN":  9,
 	}
 )
 
@@ -93,15 +105,18 @@ var File_chaos_anticheat_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_anticheat_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1fchaos/anticheat/v1/errors.proto\x12\x12chaos.anticheat.v1*\x80\x02\n" +
+	"\x1fchaos/anticheat/v1/errors.proto\x12\x12chaos.anticheat.v1*\xe9\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
-	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
-	"\x1dERROR_REASON_PLAYER_NOT_FOUND\x10\x01\x12!\n" +
+	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cERROR_REASON_NOT_A_MODERATOR\x10\x01\x12!\n" +
 	"\x1dERROR_REASON_ACTION_NOT_FOUND\x10\x02\x12!\n" +
 	"\x1dERROR_REASON_APPEAL_NOT_FOUND\x10\x03\x12$\n" +
 	" ERROR_REASON_APPEAL_ALREADY_OPEN\x10\x04\x12\"\n" +
-	"\x1eERROR_REASON_ACTION_NOT_ACTIVE\x10\x05\x12 \n" +
-	"\x1cERROR_REASON_SIGNAL_CONFLICT\x10\x06B\xc2\x01\n" +
+	"\x1eERROR_REASON_ACTION_NOT_ACTIVE\x10\x05\x12\x1f\n" +
+	"\x1bERROR_REASON_CASE_NOT_FOUND\x10\x06\x12!\n" +
+	"\x1dERROR_REASON_ALREADY_RESOLVED\x10\a\x12!\n" +
+	"\x1dERROR_REASON_INVALID_DURATION\x10\b\x12#\n" +
+	"\x1fERROR_REASON_INVALID_PAGE_TOKEN\x10\tB\xc2\x01\n" +
 	"\x16com.chaos.anticheat.v1B\vErrorsProtoP\x01Z1chaos.world/gen/go/chaos/anticheat/v1;anticheatv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Anticheat.V1\xca\x02\x12Chaos\\Anticheat\\V1\xe2\x02\x1eChaos\\Anticheat\\V1\\GPBMetadata\xea\x02\x14Chaos::Anticheat::V1b\x06proto3"
 
 var (

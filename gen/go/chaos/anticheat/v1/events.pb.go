@@ -9,7 +9,6 @@ package anticheatv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -22,191 +21,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// SignalReported is emitted for every accepted signal.
-type SignalReported struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Signal        *Signal                `protobuf:"bytes,1,opt,name=signal,proto3" json:"signal,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *SignalReported) Reset() {
-	*x = SignalReported{}
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[0]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *SignalReported) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*SignalReported) ProtoMessage() {}
-
-func (x *SignalReported) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[0]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use SignalReported.ProtoReflect.Descriptor instead.
-func (*SignalReported) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{0}
-}
-
-func (x *SignalReported) GetSignal() *Signal {
-	if x != nil {
-		return x.Signal
-	}
-	return nil
-}
-
-// RiskScoreChanged is emitted when a player's score moves.
-type RiskScoreChanged struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PlayerId      string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	ScoreBefore   float64                `protobuf:"fixed64,2,opt,name=score_before,json=scoreBefore,proto3" json:"score_before,omitempty"`
-	ScoreAfter    float64                `protobuf:"fixed64,3,opt,name=score_after,json=scoreAfter,proto3" json:"score_after,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *RiskScoreChanged) Reset() {
-	*x = RiskScoreChanged{}
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *RiskScoreChanged) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*RiskScoreChanged) ProtoMessage() {}
-
-func (x *RiskScoreChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use RiskScoreChanged.ProtoReflect.Descriptor instead.
-func (*RiskScoreChanged) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *RiskScoreChanged) GetPlayerId() string {
-	if x != nil {
-		return x.PlayerId
-	}
-	return ""
-}
-
-func (x *RiskScoreChanged) GetScoreBefore() float64 {
-	if x != nil {
-		return x.ScoreBefore
-	}
-	return 0
-}
-
-func (x *RiskScoreChanged) GetScoreAfter() float64 {
-	if x != nil {
-		return x.ScoreAfter
-	}
-	return 0
-}
-
-// VerdictIssued is emitted for every judgement.
-type VerdictIssued struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	PlayerId string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	Verdict  Verdict                `protobuf:"varint,2,opt,name=verdict,proto3,enum=chaos.anticheat.v1.Verdict" json:"verdict,omitempty"`
-	Reason   string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Admin account or "auto".
-	IssuedBy      string                 `protobuf:"bytes,4,opt,name=issued_by,json=issuedBy,proto3" json:"issued_by,omitempty"`
-	IssueTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=issue_time,json=issueTime,proto3" json:"issue_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *VerdictIssued) Reset() {
-	*x = VerdictIssued{}
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *VerdictIssued) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*VerdictIssued) ProtoMessage() {}
-
-func (x *VerdictIssued) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use VerdictIssued.ProtoReflect.Descriptor instead.
-func (*VerdictIssued) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *VerdictIssued) GetPlayerId() string {
-	if x != nil {
-		return x.PlayerId
-	}
-	return ""
-}
-
-func (x *VerdictIssued) GetVerdict() Verdict {
-	if x != nil {
-		return x.Verdict
-	}
-	return Verdict_VERDICT_UNSPECIFIED
-}
-
-func (x *VerdictIssued) GetReason() string {
-	if x != nil {
-		return x.Reason
-	}
-	return ""
-}
-
-func (x *VerdictIssued) GetIssuedBy() string {
-	if x != nil {
-		return x.IssuedBy
-	}
-	return ""
-}
-
-func (x *VerdictIssued) GetIssueTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.IssueTime
-	}
-	return nil
-}
-
-// ActionApplied is emitted when enforcement starts; gateway and services react.
+// ActionApplied is emitted when an action starts (automatic or by a moderator).
 type ActionApplied struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Action        *Action                `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
@@ -216,7 +31,7 @@ type ActionApplied struct {
 
 func (x *ActionApplied) Reset() {
 	*x = ActionApplied{}
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -228,7 +43,7 @@ func (x *ActionApplied) String() string {
 func (*ActionApplied) ProtoMessage() {}
 
 func (x *ActionApplied) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -241,7 +56,7 @@ func (x *ActionApplied) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionApplied.ProtoReflect.Descriptor instead.
 func (*ActionApplied) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *ActionApplied) GetAction() *Action {
@@ -251,32 +66,29 @@ func (x *ActionApplied) GetAction() *Action {
 	return nil
 }
 
-// ActionRevoked is emitted when enforcement is lifted.
-type ActionRevoked struct {
+// ActionLifted is emitted when an action expires or is overturned; `action` is as it is afterwards.
+type ActionLifted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	ActionId      string                 `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
-	PlayerId      string                 `protobuf:"bytes,2,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	Action        *Action                `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ActionRevoked) Reset() {
-	*x = ActionRevoked{}
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[4]
+func (x *ActionLifted) Reset() {
+	*x = ActionLifted{}
+	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ActionRevoked) String() string {
+func (x *ActionLifted) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ActionRevoked) ProtoMessage() {}
+func (*ActionLifted) ProtoMessage() {}
 
-func (x *ActionRevoked) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[4]
+func (x *ActionLifted) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -287,35 +99,104 @@ func (x *ActionRevoked) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ActionRevoked.ProtoReflect.Descriptor instead.
-func (*ActionRevoked) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{4}
+// Deprecated: Use ActionLifted.ProtoReflect.Descriptor instead.
+func (*ActionLifted) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *ActionRevoked) GetActionId() string {
+func (x *ActionLifted) GetAction() *Action {
 	if x != nil {
-		return x.ActionId
+		return x.Action
 	}
-	return ""
+	return nil
 }
 
-func (x *ActionRevoked) GetPlayerId() string {
+// CaseOpened is emitted when a player's score crosses the review threshold.
+type CaseOpened struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Case          *Case                  `protobuf:"bytes,1,opt,name=case,proto3" json:"case,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CaseOpened) Reset() {
+	*x = CaseOpened{}
+	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CaseOpened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CaseOpened) ProtoMessage() {}
+
+func (x *CaseOpened) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[2]
 	if x != nil {
-		return x.PlayerId
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
 	}
-	return ""
+	return mi.MessageOf(x)
 }
 
-func (x *ActionRevoked) GetReason() string {
+// Deprecated: Use CaseOpened.ProtoReflect.Descriptor instead.
+func (*CaseOpened) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CaseOpened) GetCase() *Case {
 	if x != nil {
-		return x.Reason
+		return x.Case
 	}
-	return ""
+	return nil
 }
 
-func (x *ActionRevoked) GetRevokeTime() *timestamppb.Timestamp {
+// AppealResolved is emitted when a moderator upholds or overturns an appeal.
+type AppealResolved struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Appeal        *Appeal                `protobuf:"bytes,1,opt,name=appeal,proto3" json:"appeal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppealResolved) Reset() {
+	*x = AppealResolved{}
+	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppealResolved) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppealResolved) ProtoMessage() {}
+
+func (x *AppealResolved) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_events_proto_msgTypes[3]
 	if x != nil {
-		return x.RevokeTime
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppealResolved.ProtoReflect.Descriptor instead.
+func (*AppealResolved) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AppealResolved) GetAppeal() *Appeal {
+	if x != nil {
+		return x.Appeal
 	}
 	return nil
 }
@@ -324,29 +205,16 @@ var File_chaos_anticheat_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_anticheat_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1fchaos/anticheat/v1/events.proto\x12\x12chaos.anticheat.v1\x1a!chaos/anticheat/v1/standing.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"D\n" +
-	"\x0eSignalReported\x122\n" +
-	"\x06signal\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.SignalR\x06signal\"s\n" +
-	"\x10RiskScoreChanged\x12\x1b\n" +
-	"\tplayer_id\x18\x01 \x01(\tR\bplayerId\x12!\n" +
-	"\fscore_before\x18\x02 \x01(\x01R\vscoreBefore\x12\x1f\n" +
-	"\vscore_after\x18\x03 \x01(\x01R\n" +
-	"scoreAfter\"\xd3\x01\n" +
-	"\rVerdictIssued\x12\x1b\n" +
-	"\tplayer_id\x18\x01 \x01(\tR\bplayerId\x125\n" +
-	"\averdict\x18\x02 \x01(\x0e2\x1b.chaos.anticheat.v1.VerdictR\averdict\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x1b\n" +
-	"\tissued_by\x18\x04 \x01(\tR\bissuedBy\x129\n" +
-	"\n" +
-	"issue_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tissueTime\"C\n" +
+	"\x1fchaos/anticheat/v1/events.proto\x12\x12chaos.anticheat.v1\x1a!chaos/anticheat/v1/standing.proto\"C\n" +
 	"\rActionApplied\x122\n" +
-	"\x06action\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action\"\x9e\x01\n" +
-	"\rActionRevoked\x12\x1b\n" +
-	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
-	"\tplayer_id\x18\x02 \x01(\tR\bplayerId\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\x12;\n" +
-	"\vrevoke_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"revokeTimeB\xc2\x01\n" +
+	"\x06action\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action\"B\n" +
+	"\fActionLifted\x122\n" +
+	"\x06action\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.ActionR\x06action\":\n" +
+	"\n" +
+	"CaseOpened\x12,\n" +
+	"\x04case\x18\x01 \x01(\v2\x18.chaos.anticheat.v1.CaseR\x04case\"D\n" +
+	"\x0eAppealResolved\x122\n" +
+	"\x06appeal\x18\x01 \x01(\v2\x1a.chaos.anticheat.v1.AppealR\x06appealB\xc2\x01\n" +
 	"\x16com.chaos.anticheat.v1B\vEventsProtoP\x01Z1chaos.world/gen/go/chaos/anticheat/v1;anticheatv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Anticheat.V1\xca\x02\x12Chaos\\Anticheat\\V1\xe2\x02\x1eChaos\\Anticheat\\V1\\GPBMetadata\xea\x02\x14Chaos::Anticheat::V1b\x06proto3"
 
 var (
@@ -361,29 +229,26 @@ func file_chaos_anticheat_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_anticheat_v1_events_proto_rawDescData
 }
 
-var file_chaos_anticheat_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_chaos_anticheat_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_chaos_anticheat_v1_events_proto_goTypes = []any{
-	(*SignalReported)(nil),        // 0: chaos.anticheat.v1.SignalReported
-	(*RiskScoreChanged)(nil),      // 1: chaos.anticheat.v1.RiskScoreChanged
-	(*VerdictIssued)(nil),         // 2: chaos.anticheat.v1.VerdictIssued
-	(*ActionApplied)(nil),         // 3: chaos.anticheat.v1.ActionApplied
-	(*ActionRevoked)(nil),         // 4: chaos.anticheat.v1.ActionRevoked
-	(*Signal)(nil),                // 5: chaos.anticheat.v1.Signal
-	(Verdict)(0),                  // 6: chaos.anticheat.v1.Verdict
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(*Action)(nil),                // 8: chaos.anticheat.v1.Action
+	(*ActionApplied)(nil),  // 0: chaos.anticheat.v1.ActionApplied
+	(*ActionLifted)(nil),   // 1: chaos.anticheat.v1.ActionLifted
+	(*CaseOpened)(nil),     // 2: chaos.anticheat.v1.CaseOpened
+	(*AppealResolved)(nil), // 3: chaos.anticheat.v1.AppealResolved
+	(*Action)(nil),         // 4: chaos.anticheat.v1.Action
+	(*Case)(nil),           // 5: chaos.anticheat.v1.Case
+	(*Appeal)(nil),         // 6: chaos.anticheat.v1.Appeal
 }
 var file_chaos_anticheat_v1_events_proto_depIdxs = []int32{
-	5, // 0: chaos.anticheat.v1.SignalReported.signal:type_name -> chaos.anticheat.v1.Signal
-	6, // 1: chaos.anticheat.v1.VerdictIssued.verdict:type_name -> chaos.anticheat.v1.Verdict
-	7, // 2: chaos.anticheat.v1.VerdictIssued.issue_time:type_name -> google.protobuf.Timestamp
-	8, // 3: chaos.anticheat.v1.ActionApplied.action:type_name -> chaos.anticheat.v1.Action
-	7, // 4: chaos.anticheat.v1.ActionRevoked.revoke_time:type_name -> google.protobuf.Timestamp
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	4, // 0: chaos.anticheat.v1.ActionApplied.action:type_name -> chaos.anticheat.v1.Action
+	4, // 1: chaos.anticheat.v1.ActionLifted.action:type_name -> chaos.anticheat.v1.Action
+	5, // 2: chaos.anticheat.v1.CaseOpened.case:type_name -> chaos.anticheat.v1.Case
+	6, // 3: chaos.anticheat.v1.AppealResolved.appeal:type_name -> chaos.anticheat.v1.Appeal
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_chaos_anticheat_v1_events_proto_init() }
@@ -398,7 +263,7 @@ func file_chaos_anticheat_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_anticheat_v1_events_proto_rawDesc), len(file_chaos_anticheat_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,7 +9,6 @@ package anticheatv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -23,21 +22,25 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// SignalKind is what a service observed.
+// SignalKind is what a rule saw in another service's events.
 type SignalKind int32
 
 const (
 	SignalKind_SIGNAL_KIND_UNSPECIFIED SignalKind = 0
-	// Moved faster than possible.
+	// A character moved farther within a zone than its top speed allows in the time since its last move (player's CharacterMoved).
 	SignalKind_SIGNAL_KIND_SPEED SignalKind = 1
-	// Damage above what the stats allow.
-	SignalKind_SIGNAL_KIND_IMPOSSIBLE_DAMAGE SignalKind = 2
-	// Actions faster than cooldowns allow.
-	SignalKind_SIGNAL_KIND_ACTION_RATE SignalKind = 3
-	// Position jumped without a movement path.
-	SignalKind_SIGNAL_KIND_TELEPORT SignalKind = 4
-	// Gold or items appearing or moving abnormally.
-	SignalKind_SIGNAL_KIND_ECONOMY_ANOMALY SignalKind = 5
+	// A spell was cast again before its cooldown had passed (combat's SpellCast).
+	SignalKind_SIGNAL_KIND_CAST_RATE SignalKind = 2
+	// A defeated character cast a spell (combat's CharacterDefeated, then SpellCast by the defeated).
+	SignalKind_SIGNAL_KIND_CAST_WHILE_DEFEATED SignalKind = 3
+	// A hit did more damage than the spell's formula can give (combat's DamageDealt).
+	SignalKind_SIGNAL_KIND_IMPOSSIBLE_DAMAGE SignalKind = 4
+	// Gold from many distinct givers funnelled to one receiver (trading's TradeSettled): a real-money-trading ring.
+	SignalKind_SIGNAL_KIND_GOLD_FUNNEL SignalKind = 5
+	// Many accounts logged in from one address within a window (identity's LoginSucceeded).
+	SignalKind_SIGNAL_KIND_SHARED_ADDRESS SignalKind = 6
+	// Another player reported one of the player's chat messages (chat's MessageReported).
+	SignalKind_SIGNAL_KIND_CHAT_REPORT SignalKind = 7
 )
 
 // Enum value maps for SignalKind.
@@ -45,18 +48,22 @@ var (
 	SignalKind_name = map[int32]string{
 		0: "SIGNAL_KIND_UNSPECIFIED",
 		1: "SIGNAL_KIND_SPEED",
-		2: "SIGNAL_KIND_IMPOSSIBLE_DAMAGE",
-		3: "SIGNAL_KIND_ACTION_RATE",
-		4: "SIGNAL_KIND_TELEPORT",
-		5: "SIGNAL_KIND_ECONOMY_ANOMALY",
+		2: "SIGNAL_KIND_CAST_RATE",
+		3: "SIGNAL_KIND_CAST_WHILE_DEFEATED",
+		4: "SIGNAL_KIND_IMPOSSIBLE_DAMAGE",
+		5: "SIGNAL_KIND_GOLD_FUNNEL",
+		6: "SIGNAL_KIND_SHARED_ADDRESS",
+		7: "SIGNAL_KIND_CHAT_REPORT",
 	}
 	SignalKind_value = map[string]int32{
-		"SIGNAL_KIND_UNSPECIFIED":       0,
-		"SIGNAL_KIND_SPEED":             1,
-		"SIGNAL_KIND_IMPOSSIBLE_DAMAGE": 2,
-		"SIGNAL_KIND_ACTION_RATE":       3,
-		"SIGNAL_KIND_TELEPORT":          4,
-		"SIGNAL_KIND_ECONOMY_ANOMALY":   5,
+		"SIGNAL_KIND_UNSPECIFIED":         0,
+		"SIGNAL_KIND_SPEED":               1,
+		"SIGNAL_KIND_CAST_RATE":           2,
+		"SIGNAL_KIND_CAST_WHILE_DEFEATED": 3,
+		"SIGNAL_KIND_IMPOSSIBLE_DAMAGE":   4,
+		"SIGNAL_KIND_GOLD_FUNNEL":         5,
+		"SIGNAL_KIND_SHARED_ADDRESS":      6,
+		"SIGNAL_KIND_CHAT_REPORT":         7,
 	}
 )
 
@@ -87,89 +94,36 @@ func (SignalKind) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{0}
 }
 
-// Verdict is the judgement on a player.
-type Verdict int32
-
-const (
-	Verdict_VERDICT_UNSPECIFIED Verdict = 0
-	Verdict_VERDICT_CLEAR       Verdict = 1
-	Verdict_VERDICT_SUSPICIOUS  Verdict = 2
-	Verdict_VERDICT_CHEATING    Verdict = 3
-)
-
-// Enum value maps for Verdict.
-var (
-	Verdict_name = map[int32]string{
-		0: "VERDICT_UNSPECIFIED",
-		1: "VERDICT_CLEAR",
-		2: "VERDICT_SUSPICIOUS",
-		3: "VERDICT_CHEATING",
-	}
-	Verdict_value = map[string]int32{
-		"VERDICT_UNSPECIFIED": 0,
-		"VERDICT_CLEAR":       1,
-		"VERDICT_SUSPICIOUS":  2,
-		"VERDICT_CHEATING":    3,
-	}
-)
-
-func (x Verdict) Enum() *Verdict {
-	p := new(Verdict)
-	*p = x
-	return p
-}
-
-func (x Verdict) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (Verdict) Descriptor() protoreflect.EnumDescriptor {
-	return file_chaos_anticheat_v1_standing_proto_enumTypes[1].Descriptor()
-}
-
-func (Verdict) Type() protoreflect.EnumType {
-	return &file_chaos_anticheat_v1_standing_proto_enumTypes[1]
-}
-
-func (x Verdict) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use Verdict.Descriptor instead.
-func (Verdict) EnumDescriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{1}
-}
-
-// ActionKind is the response to a verdict.
+// ActionKind is a graduated response, mildest first.
 type ActionKind int32
 
 const (
 	ActionKind_ACTION_KIND_UNSPECIFIED ActionKind = 0
-	ActionKind_ACTION_KIND_WARN        ActionKind = 1
-	ActionKind_ACTION_KIND_KICK        ActionKind = 2
-	ActionKind_ACTION_KIND_SUSPEND     ActionKind = 3
-	ActionKind_ACTION_KIND_BAN         ActionKind = 4
-	// Matched only with other flagged players; invisible to the player.
-	ActionKind_ACTION_KIND_SHADOW_FLAG ActionKind = 5
+	// A moderator should look; the player is not restricted.
+	ActionKind_ACTION_KIND_FLAG ActionKind = 1
+	// The player may not trade (trading refuses offers from or to them).
+	ActionKind_ACTION_KIND_TRADE_RESTRICTION ActionKind = 2
+	// The player may not log in until the action expires (identity refuses logins and revokes sessions).
+	ActionKind_ACTION_KIND_SUSPENSION ActionKind = 3
+	// The player may not log in until a moderator overturns it.
+	ActionKind_ACTION_KIND_BAN ActionKind = 4
 )
 
 // Enum value maps for ActionKind.
 var (
 	ActionKind_name = map[int32]string{
 		0: "ACTION_KIND_UNSPECIFIED",
-		1: "ACTION_KIND_WARN",
-		2: "ACTION_KIND_KICK",
-		3: "ACTION_KIND_SUSPEND",
+		1: "ACTION_KIND_FLAG",
+		2: "ACTION_KIND_TRADE_RESTRICTION",
+		3: "ACTION_KIND_SUSPENSION",
 		4: "ACTION_KIND_BAN",
-		5: "ACTION_KIND_SHADOW_FLAG",
 	}
 	ActionKind_value = map[string]int32{
-		"ACTION_KIND_UNSPECIFIED": 0,
-		"ACTION_KIND_WARN":        1,
-		"ACTION_KIND_KICK":        2,
-		"ACTION_KIND_SUSPEND":     3,
-		"ACTION_KIND_BAN":         4,
-		"ACTION_KIND_SHADOW_FLAG": 5,
+		"ACTION_KIND_UNSPECIFIED":       0,
+		"ACTION_KIND_FLAG":              1,
+		"ACTION_KIND_TRADE_RESTRICTION": 2,
+		"ACTION_KIND_SUSPENSION":        3,
+		"ACTION_KIND_BAN":               4,
 	}
 )
 
@@ -184,11 +138,11 @@ func (x ActionKind) String() string {
 }
 
 func (ActionKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_chaos_anticheat_v1_standing_proto_enumTypes[2].Descriptor()
+	return file_chaos_anticheat_v1_standing_proto_enumTypes[1].Descriptor()
 }
 
 func (ActionKind) Type() protoreflect.EnumType {
-	return &file_chaos_anticheat_v1_standing_proto_enumTypes[2]
+	return &file_chaos_anticheat_v1_standing_proto_enumTypes[1]
 }
 
 func (x ActionKind) Number() protoreflect.EnumNumber {
@@ -197,7 +151,167 @@ func (x ActionKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ActionKind.Descriptor instead.
 func (ActionKind) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{1}
+}
+
+// ActionState is where an action is.
+type ActionState int32
+
+const (
+	ActionState_ACTION_STATE_UNSPECIFIED ActionState = 0
+	// In force.
+	ActionState_ACTION_STATE_ACTIVE ActionState = 1
+	// Its time ran out.
+	ActionState_ACTION_STATE_EXPIRED ActionState = 2
+	// A moderator lifted it, or an appeal overturned it.
+	ActionState_ACTION_STATE_OVERTURNED ActionState = 3
+)
+
+// Enum value maps for ActionState.
+var (
+	ActionState_name = map[int32]string{
+		0: "ACTION_STATE_UNSPECIFIED",
+		1: "ACTION_STATE_ACTIVE",
+		2: "ACTION_STATE_EXPIRED",
+		3: "ACTION_STATE_OVERTURNED",
+	}
+	ActionState_value = map[string]int32{
+		"ACTION_STATE_UNSPECIFIED": 0,
+		"ACTION_STATE_ACTIVE":      1,
+		"ACTION_STATE_EXPIRED":     2,
+		"ACTION_STATE_OVERTURNED":  3,
+	}
+)
+
+func (x ActionState) Enum() *ActionState {
+	p := new(ActionState)
+	*p = x
+	return p
+}
+
+func (x ActionState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ActionState) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_anticheat_v1_standing_proto_enumTypes[2].Descriptor()
+}
+
+func (ActionState) Type() protoreflect.EnumType {
+	return &file_chaos_anticheat_v1_standing_proto_enumTypes[2]
+}
+
+func (x ActionState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ActionState.Descriptor instead.
+func (ActionState) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{2}
+}
+
+// CaseState is where a review case is.
+type CaseState int32
+
+const (
+	CaseState_CASE_STATE_UNSPECIFIED CaseState = 0
+	// Waiting for a moderator.
+	CaseState_CASE_STATE_OPEN CaseState = 1
+	// A moderator gave a verdict.
+	CaseState_CASE_STATE_RESOLVED CaseState = 2
+)
+
+// Enum value maps for CaseState.
+var (
+	CaseState_name = map[int32]string{
+		0: "CASE_STATE_UNSPECIFIED",
+		1: "CASE_STATE_OPEN",
+		2: "CASE_STATE_RESOLVED",
+	}
+	CaseState_value = map[string]int32{
+		"CASE_STATE_UNSPECIFIED": 0,
+		"CASE_STATE_OPEN":        1,
+		"CASE_STATE_RESOLVED":    2,
+	}
+)
+
+func (x CaseState) Enum() *CaseState {
+	p := new(CaseState)
+	*p = x
+	return p
+}
+
+func (x CaseState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CaseState) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_anticheat_v1_standing_proto_enumTypes[3].Descriptor()
+}
+
+func (CaseState) Type() protoreflect.EnumType {
+	return &file_chaos_anticheat_v1_standing_proto_enumTypes[3]
+}
+
+func (x CaseState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CaseState.Descriptor instead.
+func (CaseState) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{3}
+}
+
+// Verdict is a moderator's judgement of a case.
+type Verdict int32
+
+const (
+	Verdict_VERDICT_UNSPECIFIED Verdict = 0
+	// No cheating: the case's automatic actions are lifted.
+	Verdict_VERDICT_CLEARED Verdict = 1
+	// Cheating: the case's actions stand (and the moderator may add one).
+	Verdict_VERDICT_CONFIRMED Verdict = 2
+)
+
+// Enum value maps for Verdict.
+var (
+	Verdict_name = map[int32]string{
+		0: "VERDICT_UNSPECIFIED",
+		1: "VERDICT_CLEARED",
+		2: "VERDICT_CONFIRMED",
+	}
+	Verdict_value = map[string]int32{
+		"VERDICT_UNSPECIFIED": 0,
+		"VERDICT_CLEARED":     1,
+		"VERDICT_CONFIRMED":   2,
+	}
+)
+
+func (x Verdict) Enum() *Verdict {
+	p := new(Verdict)
+	*p = x
+	return p
+}
+
+func (x Verdict) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Verdict) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_anticheat_v1_standing_proto_enumTypes[4].Descriptor()
+}
+
+func (Verdict) Type() protoreflect.EnumType {
+	return &file_chaos_anticheat_v1_standing_proto_enumTypes[4]
+}
+
+func (x Verdict) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Verdict.Descriptor instead.
+func (Verdict) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{4}
 }
 
 // AppealState is where an appeal is.
@@ -205,9 +319,12 @@ type AppealState int32
 
 const (
 	AppealState_APPEAL_STATE_UNSPECIFIED AppealState = 0
-	AppealState_APPEAL_STATE_OPEN        AppealState = 1
-	AppealState_APPEAL_STATE_UPHELD      AppealState = 2
-	AppealState_APPEAL_STATE_REJECTED    AppealState = 3
+	// Waiting for a moderator.
+	AppealState_APPEAL_STATE_OPEN AppealState = 1
+	// The action stands.
+	AppealState_APPEAL_STATE_UPHELD AppealState = 2
+	// The action is lifted.
+	AppealState_APPEAL_STATE_OVERTURNED AppealState = 3
 )
 
 // Enum value maps for AppealState.
@@ -216,13 +333,13 @@ var (
 		0: "APPEAL_STATE_UNSPECIFIED",
 		1: "APPEAL_STATE_OPEN",
 		2: "APPEAL_STATE_UPHELD",
-		3: "APPEAL_STATE_REJECTED",
+		3: "APPEAL_STATE_OVERTURNED",
 	}
 	AppealState_value = map[string]int32{
 		"APPEAL_STATE_UNSPECIFIED": 0,
 		"APPEAL_STATE_OPEN":        1,
 		"APPEAL_STATE_UPHELD":      2,
-		"APPEAL_STATE_REJECTED":    3,
+		"APPEAL_STATE_OVERTURNED":  3,
 	}
 )
 
@@ -237,11 +354,11 @@ func (x AppealState) String() string {
 }
 
 func (AppealState) Descriptor() protoreflect.EnumDescriptor {
-	return file_chaos_anticheat_v1_standing_proto_enumTypes[3].Descriptor()
+	return file_chaos_anticheat_v1_standing_proto_enumTypes[5].Descriptor()
 }
 
 func (AppealState) Type() protoreflect.EnumType {
-	return &file_chaos_anticheat_v1_standing_proto_enumTypes[3]
+	return &file_chaos_anticheat_v1_standing_proto_enumTypes[5]
 }
 
 func (x AppealState) Number() protoreflect.EnumNumber {
@@ -250,22 +367,25 @@ func (x AppealState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AppealState.Descriptor instead.
 func (AppealState) EnumDescriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{3}
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{5}
 }
 
-// Signal is one observation reported by a service.
+// Signal is one observation by one rule of one source event.
 type Signal struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	SignalId    string                 `protobuf:"bytes,1,opt,name=signal_id,json=signalId,proto3" json:"signal_id,omitempty"`
-	PlayerId    string                 `protobuf:"bytes,2,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	CharacterId string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Kind        SignalKind             `protobuf:"varint,4,opt,name=kind,proto3,enum=chaos.anticheat.v1.SignalKind" json:"kind,omitempty"`
-	// 0.0-1.0: how sure the reporter is.
-	Confidence float64 `protobuf:"fixed64,5,opt,name=confidence,proto3" json:"confidence,omitempty"`
-	// Reporting workload's service name.
-	Source string `protobuf:"bytes,6,opt,name=source,proto3" json:"source,omitempty"`
-	// Free-form evidence, e.g. "speed=42.0 max=12.0".
-	Evidence      string                 `protobuf:"bytes,7,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Derived from the source event id and the rule, so a redelivered event makes no second signal.
+	SignalId string `protobuf:"bytes,1,opt,name=signal_id,json=signalId,proto3" json:"signal_id,omitempty"`
+	PlayerId string `protobuf:"bytes,2,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	// The character concerned, when there is one.
+	CharacterId string     `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Kind        SignalKind `protobuf:"varint,4,opt,name=kind,proto3,enum=chaos.anticheat.v1.SignalKind" json:"kind,omitempty"`
+	// The score it added when observed (the kind's weight setting times its severity), before decay.
+	Weight float64 `protobuf:"fixed64,5,opt,name=weight,proto3" json:"weight,omitempty"`
+	// The CloudEvent id (ce_id) it was derived from.
+	SourceEventId string `protobuf:"bytes,6,opt,name=source_event_id,json=sourceEventId,proto3" json:"source_event_id,omitempty"`
+	// What the rule saw, e.g. "moved 412.0 in 1.0 s, top speed 12.0/s".
+	Evidence string `protobuf:"bytes,7,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	// The source event's time (ce_time).
 	ObserveTime   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=observe_time,json=observeTime,proto3" json:"observe_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -329,16 +449,16 @@ func (x *Signal) GetKind() SignalKind {
 	return SignalKind_SIGNAL_KIND_UNSPECIFIED
 }
 
-func (x *Signal) GetConfidence() float64 {
+func (x *Signal) GetWeight() float64 {
 	if x != nil {
-		return x.Confidence
+		return x.Weight
 	}
 	return 0
 }
 
-func (x *Signal) GetSource() string {
+func (x *Signal) GetSourceEventId() string {
 	if x != nil {
-		return x.Source
+		return x.SourceEventId
 	}
 	return ""
 }
@@ -357,27 +477,101 @@ func (x *Signal) GetObserveTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// Action is an enforcement step against a player.
+// ScoreChange is one move of a player's risk score and the signals that moved it.
+type ScoreChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The decayed score just before.
+	ScoreBefore   float64                `protobuf:"fixed64,1,opt,name=score_before,json=scoreBefore,proto3" json:"score_before,omitempty"`
+	ScoreAfter    float64                `protobuf:"fixed64,2,opt,name=score_after,json=scoreAfter,proto3" json:"score_after,omitempty"`
+	SignalIds     []string               `protobuf:"bytes,3,rep,name=signal_ids,json=signalIds,proto3" json:"signal_ids,omitempty"`
+	ChangeTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScoreChange) Reset() {
+	*x = ScoreChange{}
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScoreChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScoreChange) ProtoMessage() {}
+
+func (x *ScoreChange) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScoreChange.ProtoReflect.Descriptor instead.
+func (*ScoreChange) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ScoreChange) GetScoreBefore() float64 {
+	if x != nil {
+		return x.ScoreBefore
+	}
+	return 0
+}
+
+func (x *ScoreChange) GetScoreAfter() float64 {
+	if x != nil {
+		return x.ScoreAfter
+	}
+	return 0
+}
+
+func (x *ScoreChange) GetSignalIds() []string {
+	if x != nil {
+		return x.SignalIds
+	}
+	return nil
+}
+
+func (x *ScoreChange) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+// Action is an enforcement step against a player, applied by identity and trading from the action events.
 type Action struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ActionId string                 `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
 	PlayerId string                 `protobuf:"bytes,2,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
 	Kind     ActionKind             `protobuf:"varint,3,opt,name=kind,proto3,enum=chaos.anticheat.v1.ActionKind" json:"kind,omitempty"`
-	Reason   string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Zero for permanent (bans) or instantaneous (warn, kick).
-	Duration  *durationpb.Duration   `protobuf:"bytes,5,opt,name=duration,proto3" json:"duration,omitempty"`
-	ApplyTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=apply_time,json=applyTime,proto3" json:"apply_time,omitempty"`
-	// False once revoked or expired.
-	Active bool `protobuf:"varint,7,opt,name=active,proto3" json:"active,omitempty"`
-	// Admin account or "auto".
-	AppliedBy     string `protobuf:"bytes,8,opt,name=applied_by,json=appliedBy,proto3" json:"applied_by,omitempty"`
+	State    ActionState            `protobuf:"varint,4,opt,name=state,proto3,enum=chaos.anticheat.v1.ActionState" json:"state,omitempty"`
+	Reason   string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// A moderator's account id, or "auto" for a threshold crossing.
+	AppliedBy string                 `protobuf:"bytes,6,opt,name=applied_by,json=appliedBy,proto3" json:"applied_by,omitempty"`
+	ApplyTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=apply_time,json=applyTime,proto3" json:"apply_time,omitempty"`
+	// Unset for bans and flags (until lifted).
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// When it expired or was overturned; unset while active.
+	LiftTime   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=lift_time,json=liftTime,proto3" json:"lift_time,omitempty"`
+	LiftReason string                 `protobuf:"bytes,10,opt,name=lift_reason,json=liftReason,proto3" json:"lift_reason,omitempty"`
+	// The review case it belongs to, if any.
+	CaseId        string `protobuf:"bytes,11,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Action) Reset() {
 	*x = Action{}
-	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[1]
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +583,7 @@ func (x *Action) String() string {
 func (*Action) ProtoMessage() {}
 
 func (x *Action) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[1]
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +596,7 @@ func (x *Action) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Action.ProtoReflect.Descriptor instead.
 func (*Action) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{1}
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Action) GetActionId() string {
@@ -426,32 +620,18 @@ func (x *Action) GetKind() ActionKind {
 	return ActionKind_ACTION_KIND_UNSPECIFIED
 }
 
+func (x *Action) GetState() ActionState {
+	if x != nil {
+		return x.State
+	}
+	return ActionState_ACTION_STATE_UNSPECIFIED
+}
+
 func (x *Action) GetReason() string {
 	if x != nil {
 		return x.Reason
 	}
 	return ""
-}
-
-func (x *Action) GetDuration() *durationpb.Duration {
-	if x != nil {
-		return x.Duration
-	}
-	return nil
-}
-
-func (x *Action) GetApplyTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.ApplyTime
-	}
-	return nil
-}
-
-func (x *Action) GetActive() bool {
-	if x != nil {
-		return x.Active
-	}
-	return false
 }
 
 func (x *Action) GetAppliedBy() string {
@@ -461,25 +641,60 @@ func (x *Action) GetAppliedBy() string {
 	return ""
 }
 
-// Standing is what other services check before allowing actions.
+func (x *Action) GetApplyTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ApplyTime
+	}
+	return nil
+}
+
+func (x *Action) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Action) GetLiftTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LiftTime
+	}
+	return nil
+}
+
+func (x *Action) GetLiftReason() string {
+	if x != nil {
+		return x.LiftReason
+	}
+	return ""
+}
+
+func (x *Action) GetCaseId() string {
+	if x != nil {
+		return x.CaseId
+	}
+	return ""
+}
+
+// Standing is a player's risk score and what they may do (the moderator's view).
 type Standing struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	PlayerId string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	// 0-100.
-	RiskScore     float64   `protobuf:"fixed64,2,opt,name=risk_score,json=riskScore,proto3" json:"risk_score,omitempty"`
-	Verdict       Verdict   `protobuf:"varint,3,opt,name=verdict,proto3,enum=chaos.anticheat.v1.Verdict" json:"verdict,omitempty"`
-	ActiveActions []*Action `protobuf:"bytes,4,rep,name=active_actions,json=activeActions,proto3" json:"active_actions,omitempty"`
-	// False while suspended or banned.
-	MayPlay bool `protobuf:"varint,5,opt,name=may_play,json=mayPlay,proto3" json:"may_play,omitempty"`
-	// False while suspended, banned or shadow-flagged for trading.
-	MayTrade      bool `protobuf:"varint,6,opt,name=may_trade,json=mayTrade,proto3" json:"may_trade,omitempty"`
+	// The score decayed to `score_time`.
+	RiskScore     float64                `protobuf:"fixed64,2,opt,name=risk_score,json=riskScore,proto3" json:"risk_score,omitempty"`
+	ScoreTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=score_time,json=scoreTime,proto3" json:"score_time,omitempty"`
+	ActiveActions []*Action              `protobuf:"bytes,4,rep,name=active_actions,json=activeActions,proto3" json:"active_actions,omitempty"`
+	MayLogIn      bool                   `protobuf:"varint,5,opt,name=may_log_in,json=mayLogIn,proto3" json:"may_log_in,omitempty"`
+	MayTrade      bool                   `protobuf:"varint,6,opt,name=may_trade,json=mayTrade,proto3" json:"may_trade,omitempty"`
+	// The latest score changes, newest first: the evidence.
+	RecentChanges []*ScoreChange `protobuf:"bytes,7,rep,name=recent_changes,json=recentChanges,proto3" json:"recent_changes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Standing) Reset() {
 	*x = Standing{}
-	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[2]
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -491,7 +706,7 @@ func (x *Standing) String() string {
 func (*Standing) ProtoMessage() {}
 
 func (x *Standing) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[2]
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -504,7 +719,7 @@ func (x *Standing) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Standing.ProtoReflect.Descriptor instead.
 func (*Standing) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{2}
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Standing) GetPlayerId() string {
@@ -521,11 +736,11 @@ func (x *Standing) GetRiskScore() float64 {
 	return 0
 }
 
-func (x *Standing) GetVerdict() Verdict {
+func (x *Standing) GetScoreTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.Verdict
+		return x.ScoreTime
 	}
-	return Verdict_VERDICT_UNSPECIFIED
+	return nil
 }
 
 func (x *Standing) GetActiveActions() []*Action {
@@ -535,9 +750,9 @@ func (x *Standing) GetActiveActions() []*Action {
 	return nil
 }
 
-func (x *Standing) GetMayPlay() bool {
+func (x *Standing) GetMayLogIn() bool {
 	if x != nil {
-		return x.MayPlay
+		return x.MayLogIn
 	}
 	return false
 }
@@ -549,23 +764,205 @@ func (x *Standing) GetMayTrade() bool {
 	return false
 }
 
-// Appeal is a player's request to revoke an action.
-type Appeal struct {
+func (x *Standing) GetRecentChanges() []*ScoreChange {
+	if x != nil {
+		return x.RecentChanges
+	}
+	return nil
+}
+
+// PlayerStanding is what a player sees of their own standing (no score: thresholds are not for probing).
+type PlayerStanding struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	AppealId      string                 `protobuf:"bytes,1,opt,name=appeal_id,json=appealId,proto3" json:"appeal_id,omitempty"`
-	ActionId      string                 `protobuf:"bytes,2,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
-	PlayerId      string                 `protobuf:"bytes,3,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	Statement     string                 `protobuf:"bytes,4,opt,name=statement,proto3" json:"statement,omitempty"`
-	State         AppealState            `protobuf:"varint,5,opt,name=state,proto3,enum=chaos.anticheat.v1.AppealState" json:"state,omitempty"`
-	Resolution    string                 `protobuf:"bytes,6,opt,name=resolution,proto3" json:"resolution,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	ActiveActions []*Action              `protobuf:"bytes,1,rep,name=active_actions,json=activeActions,proto3" json:"active_actions,omitempty"`
+	MayLogIn      bool                   `protobuf:"varint,2,opt,name=may_log_in,json=mayLogIn,proto3" json:"may_log_in,omitempty"`
+	MayTrade      bool                   `protobuf:"varint,3,opt,name=may_trade,json=mayTrade,proto3" json:"may_trade,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlayerStanding) Reset() {
+	*x = PlayerStanding{}
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlayerStanding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlayerStanding) ProtoMessage() {}
+
+func (x *PlayerStanding) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlayerStanding.ProtoReflect.Descriptor instead.
+func (*PlayerStanding) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PlayerStanding) GetActiveActions() []*Action {
+	if x != nil {
+		return x.ActiveActions
+	}
+	return nil
+}
+
+func (x *PlayerStanding) GetMayLogIn() bool {
+	if x != nil {
+		return x.MayLogIn
+	}
+	return false
+}
+
+func (x *PlayerStanding) GetMayTrade() bool {
+	if x != nil {
+		return x.MayTrade
+	}
+	return false
+}
+
+// Case is a review case: a player whose score crossed the review threshold, for a moderator.
+type Case struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	CaseId   string                 `protobuf:"bytes,1,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
+	PlayerId string                 `protobuf:"bytes,2,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	State    CaseState              `protobuf:"varint,3,opt,name=state,proto3,enum=chaos.anticheat.v1.CaseState" json:"state,omitempty"`
+	// The score when the case was opened.
+	OpeningScore float64                `protobuf:"fixed64,4,opt,name=opening_score,json=openingScore,proto3" json:"opening_score,omitempty"`
+	OpenTime     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=open_time,json=openTime,proto3" json:"open_time,omitempty"`
+	Verdict      Verdict                `protobuf:"varint,6,opt,name=verdict,proto3,enum=chaos.anticheat.v1.Verdict" json:"verdict,omitempty"`
+	Note         string                 `protobuf:"bytes,7,opt,name=note,proto3" json:"note,omitempty"`
+	// The moderator's account id.
+	ResolvedBy    string                 `protobuf:"bytes,8,opt,name=resolved_by,json=resolvedBy,proto3" json:"resolved_by,omitempty"`
+	ResolveTime   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=resolve_time,json=resolveTime,proto3" json:"resolve_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Case) Reset() {
+	*x = Case{}
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Case) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Case) ProtoMessage() {}
+
+func (x *Case) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Case.ProtoReflect.Descriptor instead.
+func (*Case) Descriptor() ([]byte, []int) {
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Case) GetCaseId() string {
+	if x != nil {
+		return x.CaseId
+	}
+	return ""
+}
+
+func (x *Case) GetPlayerId() string {
+	if x != nil {
+		return x.PlayerId
+	}
+	return ""
+}
+
+func (x *Case) GetState() CaseState {
+	if x != nil {
+		return x.State
+	}
+	return CaseState_CASE_STATE_UNSPECIFIED
+}
+
+func (x *Case) GetOpeningScore() float64 {
+	if x != nil {
+		return x.OpeningScore
+	}
+	return 0
+}
+
+func (x *Case) GetOpenTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpenTime
+	}
+	return nil
+}
+
+func (x *Case) GetVerdict() Verdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return Verdict_VERDICT_UNSPECIFIED
+}
+
+func (x *Case) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *Case) GetResolvedBy() string {
+	if x != nil {
+		return x.ResolvedBy
+	}
+	return ""
+}
+
+func (x *Case) GetResolveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolveTime
+	}
+	return nil
+}
+
+// Appeal is a player's request that a moderator lift one of their actions.
+type Appeal struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	AppealId   string                 `protobuf:"bytes,1,opt,name=appeal_id,json=appealId,proto3" json:"appeal_id,omitempty"`
+	ActionId   string                 `protobuf:"bytes,2,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	PlayerId   string                 `protobuf:"bytes,3,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
+	Statement  string                 `protobuf:"bytes,4,opt,name=statement,proto3" json:"statement,omitempty"`
+	State      AppealState            `protobuf:"varint,5,opt,name=state,proto3,enum=chaos.anticheat.v1.AppealState" json:"state,omitempty"`
+	Resolution string                 `protobuf:"bytes,6,opt,name=resolution,proto3" json:"resolution,omitempty"`
+	// The moderator's account id.
+	ResolvedBy    string                 `protobuf:"bytes,7,opt,name=resolved_by,json=resolvedBy,proto3" json:"resolved_by,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	ResolveTime   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=resolve_time,json=resolveTime,proto3" json:"resolve_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Appeal) Reset() {
 	*x = Appeal{}
-	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[3]
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +974,7 @@ func (x *Appeal) String() string {
 func (*Appeal) ProtoMessage() {}
 
 func (x *Appeal) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[3]
+	mi := &file_chaos_anticheat_v1_standing_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +987,7 @@ func (x *Appeal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Appeal.ProtoReflect.Descriptor instead.
 func (*Appeal) Descriptor() ([]byte, []int) {
-	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{3}
+	return file_chaos_anticheat_v1_standing_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Appeal) GetAppealId() string {
@@ -635,9 +1032,23 @@ func (x *Appeal) GetResolution() string {
 	return ""
 }
 
+func (x *Appeal) GetResolvedBy() string {
+	if x != nil {
+		return x.ResolvedBy
+	}
+	return ""
+}
+
 func (x *Appeal) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Appeal) GetResolveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolveTime
 	}
 	return nil
 }
@@ -646,37 +1057,68 @@ var File_chaos_anticheat_v1_standing_proto protoreflect.FileDescriptor
 
 const file_chaos_anticheat_v1_standing_proto_rawDesc = "" +
 	"\n" +
-	"!chaos/anticheat/v1/standing.proto\x12\x12chaos.anticheat.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x02\n" +
+	"!chaos/anticheat/v1/standing.proto\x12\x12chaos.anticheat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb4\x02\n" +
 	"\x06Signal\x12\x1b\n" +
 	"\tsignal_id\x18\x01 \x01(\tR\bsignalId\x12\x1b\n" +
 	"\tplayer_id\x18\x02 \x01(\tR\bplayerId\x12!\n" +
 	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x122\n" +
-	"\x04kind\x18\x04 \x01(\x0e2\x1e.chaos.anticheat.v1.SignalKindR\x04kind\x12\x1e\n" +
-	"\n" +
-	"confidence\x18\x05 \x01(\x01R\n" +
-	"confidence\x12\x16\n" +
-	"\x06source\x18\x06 \x01(\tR\x06source\x12\x1a\n" +
+	"\x04kind\x18\x04 \x01(\x0e2\x1e.chaos.anticheat.v1.SignalKindR\x04kind\x12\x16\n" +
+	"\x06weight\x18\x05 \x01(\x01R\x06weight\x12&\n" +
+	"\x0fsource_event_id\x18\x06 \x01(\tR\rsourceEventId\x12\x1a\n" +
 	"\bevidence\x18\a \x01(\tR\bevidence\x12=\n" +
-	"\fobserve_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vobserveTime\"\xb7\x02\n" +
+	"\fobserve_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vobserveTime\"\xad\x01\n" +
+	"\vScoreChange\x12!\n" +
+	"\fscore_before\x18\x01 \x01(\x01R\vscoreBefore\x12\x1f\n" +
+	"\vscore_after\x18\x02 \x01(\x01R\n" +
+	"scoreAfter\x12\x1d\n" +
+	"\n" +
+	"signal_ids\x18\x03 \x03(\tR\tsignalIds\x12;\n" +
+	"\vchange_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\"\xcf\x03\n" +
 	"\x06Action\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
 	"\tplayer_id\x18\x02 \x01(\tR\bplayerId\x122\n" +
-	"\x04kind\x18\x03 \x01(\x0e2\x1e.chaos.anticheat.v1.ActionKindR\x04kind\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\x125\n" +
-	"\bduration\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\bduration\x129\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x1e.chaos.anticheat.v1.ActionKindR\x04kind\x125\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x1f.chaos.anticheat.v1.ActionStateR\x05state\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"apply_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tapplyTime\x12\x16\n" +
-	"\x06active\x18\a \x01(\bR\x06active\x12\x1d\n" +
+	"applied_by\x18\x06 \x01(\tR\tappliedBy\x129\n" +
 	"\n" +
-	"applied_by\x18\b \x01(\tR\tappliedBy\"\xf8\x01\n" +
+	"apply_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tapplyTime\x12;\n" +
+	"\vexpire_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x127\n" +
+	"\tlift_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bliftTime\x12\x1f\n" +
+	"\vlift_reason\x18\n" +
+	" \x01(\tR\n" +
+	"liftReason\x12\x17\n" +
+	"\acase_id\x18\v \x01(\tR\x06caseId\"\xc7\x02\n" +
 	"\bStanding\x12\x1b\n" +
 	"\tplayer_id\x18\x01 \x01(\tR\bplayerId\x12\x1d\n" +
 	"\n" +
-	"risk_score\x18\x02 \x01(\x01R\triskScore\x125\n" +
-	"\averdict\x18\x03 \x01(\x0e2\x1b.chaos.anticheat.v1.VerdictR\averdict\x12A\n" +
-	"\x0eactive_actions\x18\x04 \x03(\v2\x1a.chaos.anticheat.v1.ActionR\ractiveActions\x12\x19\n" +
-	"\bmay_play\x18\x05 \x01(\bR\amayPlay\x12\x1b\n" +
-	"\tmay_trade\x18\x06 \x01(\bR\bmayTrade\"\x91\x02\n" +
+	"risk_score\x18\x02 \x01(\x01R\triskScore\x129\n" +
+	"\n" +
+	"score_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tscoreTime\x12A\n" +
+	"\x0eactive_actions\x18\x04 \x03(\v2\x1a.chaos.anticheat.v1.ActionR\ractiveActions\x12\x1c\n" +
+	"\n" +
+	"may_log_in\x18\x05 \x01(\bR\bmayLogIn\x12\x1b\n" +
+	"\tmay_trade\x18\x06 \x01(\bR\bmayTrade\x12F\n" +
+	"\x0erecent_changes\x18\a \x03(\v2\x1f.chaos.anticheat.v1.ScoreChangeR\rrecentChanges\"\x8e\x01\n" +
+	"\x0ePlayerStanding\x12A\n" +
+	"\x0eactive_actions\x18\x01 \x03(\v2\x1a.chaos.anticheat.v1.ActionR\ractiveActions\x12\x1c\n" +
+	"\n" +
+	"may_log_in\x18\x02 \x01(\bR\bmayLogIn\x12\x1b\n" +
+	"\tmay_trade\x18\x03 \x01(\bR\bmayTrade\"\xfa\x02\n" +
+	"\x04Case\x12\x17\n" +
+	"\acase_id\x18\x01 \x01(\tR\x06caseId\x12\x1b\n" +
+	"\tplayer_id\x18\x02 \x01(\tR\bplayerId\x123\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1d.chaos.anticheat.v1.CaseStateR\x05state\x12#\n" +
+	"\ropening_score\x18\x04 \x01(\x01R\fopeningScore\x127\n" +
+	"\topen_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bopenTime\x125\n" +
+	"\averdict\x18\x06 \x01(\x0e2\x1b.chaos.anticheat.v1.VerdictR\averdict\x12\x12\n" +
+	"\x04note\x18\a \x01(\tR\x04note\x12\x1f\n" +
+	"\vresolved_by\x18\b \x01(\tR\n" +
+	"resolvedBy\x12=\n" +
+	"\fresolve_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime\"\xf1\x02\n" +
 	"\x06Appeal\x12\x1b\n" +
 	"\tappeal_id\x18\x01 \x01(\tR\bappealId\x12\x1b\n" +
 	"\taction_id\x18\x02 \x01(\tR\bactionId\x12\x1b\n" +
@@ -685,35 +1127,47 @@ const file_chaos_anticheat_v1_standing_proto_rawDesc = "" +
 	"\x05state\x18\x05 \x01(\x0e2\x1f.chaos.anticheat.v1.AppealStateR\x05state\x12\x1e\n" +
 	"\n" +
 	"resolution\x18\x06 \x01(\tR\n" +
-	"resolution\x12;\n" +
-	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime*\xbb\x01\n" +
+	"resolution\x12\x1f\n" +
+	"\vresolved_by\x18\a \x01(\tR\n" +
+	"resolvedBy\x12;\n" +
+	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12=\n" +
+	"\fresolve_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime*\xfd\x01\n" +
 	"\n" +
 	"SignalKind\x12\x1b\n" +
 	"\x17SIGNAL_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
-	"\x11SIGNAL_KIND_SPEED\x10\x01\x12!\n" +
-	"\x1dSIGNAL_KIND_IMPOSSIBLE_DAMAGE\x10\x02\x12\x1b\n" +
-	"\x17SIGNAL_KIND_ACTION_RATE\x10\x03\x12\x18\n" +
-	"\x14SIGNAL_KIND_TELEPORT\x10\x04\x12\x1f\n" +
-	"\x1bSIGNAL_KIND_ECONOMY_ANOMALY\x10\x05*c\n" +
-	"\aVerdict\x12\x17\n" +
-	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x11\n" +
-	"\rVERDICT_CLEAR\x10\x01\x12\x16\n" +
-	"\x12VERDICT_SUSPICIOUS\x10\x02\x12\x14\n" +
-	"\x10VERDICT_CHEATING\x10\x03*\xa0\x01\n" +
+	"\x11SIGNAL_KIND_SPEED\x10\x01\x12\x19\n" +
+	"\x15SIGNAL_KIND_CAST_RATE\x10\x02\x12#\n" +
+	"\x1fSIGNAL_KIND_CAST_WHILE_DEFEATED\x10\x03\x12!\n" +
+	"\x1dSIGNAL_KIND_IMPOSSIBLE_DAMAGE\x10\x04\x12\x1b\n" +
+	"\x17SIGNAL_KIND_GOLD_FUNNEL\x10\x05\x12\x1e\n" +
+	"\x1aSIGNAL_KIND_SHARED_ADDRESS\x10\x06\x12\x1b\n" +
+	"\x17SIGNAL_KIND_CHAT_REPORT\x10\a*\x93\x01\n" +
 	"\n" +
 	"ActionKind\x12\x1b\n" +
 	"\x17ACTION_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
-	"\x10ACTION_KIND_WARN\x10\x01\x12\x14\n" +
-	"\x10ACTION_KIND_KICK\x10\x02\x12\x17\n" +
-	"\x13ACTION_KIND_SUSPEND\x10\x03\x12\x13\n" +
-	"\x0fACTION_KIND_BAN\x10\x04\x12\x1b\n" +
-	"\x17ACTION_KIND_SHADOW_FLAG\x10\x05*v\n" +
+	"\x10ACTION_KIND_FLAG\x10\x01\x12!\n" +
+	"\x1dACTION_KIND_TRADE_RESTRICTION\x10\x02\x12\x1a\n" +
+	"\x16ACTION_KIND_SUSPENSION\x10\x03\x12\x13\n" +
+	"\x0fACTION_KIND_BAN\x10\x04*{\n" +
+	"\vActionState\x12\x1c\n" +
+	"\x18ACTION_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13ACTION_STATE_ACTIVE\x10\x01\x12\x18\n" +
+	"\x14ACTION_STATE_EXPIRED\x10\x02\x12\x1b\n" +
+	"\x17ACTION_STATE_OVERTURNED\x10\x03*U\n" +
+	"\tCaseState\x12\x1a\n" +
+	"\x16CASE_STATE_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fCASE_STATE_OPEN\x10\x01\x12\x17\n" +
+	"\x13CASE_STATE_RESOLVED\x10\x02*N\n" +
+	"\aVerdict\x12\x17\n" +
+	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fVERDICT_CLEARED\x10\x01\x12\x15\n" +
+	"\x11VERDICT_CONFIRMED\x10\x02*x\n" +
 	"\vAppealState\x12\x1c\n" +
 	"\x18APPEAL_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11APPEAL_STATE_OPEN\x10\x01\x12\x17\n" +
-	"\x13APPEAL_STATE_UPHELD\x10\x02\x12\x19\n" +
-	"\x15APPEAL_STATE_REJECTED\x10\x03B\xc4\x01\n" +
+	"\x13APPEAL_STATE_UPHELD\x10\x02\x12\x1b\n" +
+	"\x17APPEAL_STATE_OVERTURNED\x10\x03B\xc4\x01\n" +
 	"\x16com.chaos.anticheat.v1B\rStandingProtoP\x01Z1chaos.world/gen/go/chaos/anticheat/v1;anticheatv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Anticheat.V1\xca\x02\x12Chaos\\Anticheat\\V1\xe2\x02\x1eChaos\\Anticheat\\V1\\GPBMetadata\xea\x02\x14Chaos::Anticheat::V1b\x06proto3"
 
 var (
@@ -728,35 +1182,49 @@ func file_chaos_anticheat_v1_standing_proto_rawDescGZIP() []byte {
 	return file_chaos_anticheat_v1_standing_proto_rawDescData
 }
 
-var file_chaos_anticheat_v1_standing_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_chaos_anticheat_v1_standing_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_chaos_anticheat_v1_standing_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_chaos_anticheat_v1_standing_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_chaos_anticheat_v1_standing_proto_goTypes = []any{
 	(SignalKind)(0),               // 0: chaos.anticheat.v1.SignalKind
-	(Verdict)(0),                  // 1: chaos.anticheat.v1.Verdict
-	(ActionKind)(0),               // 2: chaos.anticheat.v1.ActionKind
-	(AppealState)(0),              // 3: chaos.anticheat.v1.AppealState
-	(*Signal)(nil),                // 4: chaos.anticheat.v1.Signal
-	(*Action)(nil),                // 5: chaos.anticheat.v1.Action
-	(*Standing)(nil),              // 6: chaos.anticheat.v1.Standing
-	(*Appeal)(nil),                // 7: chaos.anticheat.v1.Appeal
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 9: google.protobuf.Duration
+	(ActionKind)(0),               // 1: chaos.anticheat.v1.ActionKind
+	(ActionState)(0),              // 2: chaos.anticheat.v1.ActionState
+	(CaseState)(0),                // 3: chaos.anticheat.v1.CaseState
+	(Verdict)(0),                  // 4: chaos.anticheat.v1.Verdict
+	(AppealState)(0),              // 5: chaos.anticheat.v1.AppealState
+	(*Signal)(nil),                // 6: chaos.anticheat.v1.Signal
+	(*ScoreChange)(nil),           // 7: chaos.anticheat.v1.ScoreChange
+	(*Action)(nil),                // 8: chaos.anticheat.v1.Action
+	(*Standing)(nil),              // 9: chaos.anticheat.v1.Standing
+	(*PlayerStanding)(nil),        // 10: chaos.anticheat.v1.PlayerStanding
+	(*Case)(nil),                  // 11: chaos.anticheat.v1.Case
+	(*Appeal)(nil),                // 12: chaos.anticheat.v1.Appeal
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 }
 var file_chaos_anticheat_v1_standing_proto_depIdxs = []int32{
-	0, // 0: chaos.anticheat.v1.Signal.kind:type_name -> chaos.anticheat.v1.SignalKind
-	8, // 1: chaos.anticheat.v1.Signal.observe_time:type_name -> google.protobuf.Timestamp
-	2, // 2: chaos.anticheat.v1.Action.kind:type_name -> chaos.anticheat.v1.ActionKind
-	9, // 3: chaos.anticheat.v1.Action.duration:type_name -> google.protobuf.Duration
-	8, // 4: chaos.anticheat.v1.Action.apply_time:type_name -> google.protobuf.Timestamp
-	1, // 5: chaos.anticheat.v1.Standing.verdict:type_name -> chaos.anticheat.v1.Verdict
-	5, // 6: chaos.anticheat.v1.Standing.active_actions:type_name -> chaos.anticheat.v1.Action
-	3, // 7: chaos.anticheat.v1.Appeal.state:type_name -> chaos.anticheat.v1.AppealState
-	8, // 8: chaos.anticheat.v1.Appeal.create_time:type_name -> google.protobuf.Timestamp
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	0,  // 0: chaos.anticheat.v1.Signal.kind:type_name -> chaos.anticheat.v1.SignalKind
+	13, // 1: chaos.anticheat.v1.Signal.observe_time:type_name -> google.protobuf.Timestamp
+	13, // 2: chaos.anticheat.v1.ScoreChange.change_time:type_name -> google.protobuf.Timestamp
+	1,  // 3: chaos.anticheat.v1.Action.kind:type_name -> chaos.anticheat.v1.ActionKind
+	2,  // 4: chaos.anticheat.v1.Action.state:type_name -> chaos.anticheat.v1.ActionState
+	13, // 5: chaos.anticheat.v1.Action.apply_time:type_name -> google.protobuf.Timestamp
+	13, // 6: chaos.anticheat.v1.Action.expire_time:type_name -> google.protobuf.Timestamp
+	13, // 7: chaos.anticheat.v1.Action.lift_time:type_name -> google.protobuf.Timestamp
+	13, // 8: chaos.anticheat.v1.Standing.score_time:type_name -> google.protobuf.Timestamp
+	8,  // 9: chaos.anticheat.v1.Standing.active_actions:type_name -> chaos.anticheat.v1.Action
+	7,  // 10: chaos.anticheat.v1.Standing.recent_changes:type_name -> chaos.anticheat.v1.ScoreChange
+	8,  // 11: chaos.anticheat.v1.PlayerStanding.active_actions:type_name -> chaos.anticheat.v1.Action
+	3,  // 12: chaos.anticheat.v1.Case.state:type_name -> chaos.anticheat.v1.CaseState
+	13, // 13: chaos.anticheat.v1.Case.open_time:type_name -> google.protobuf.Timestamp
+	4,  // 14: chaos.anticheat.v1.Case.verdict:type_name -> chaos.anticheat.v1.Verdict
+	13, // 15: chaos.anticheat.v1.Case.resolve_time:type_name -> google.protobuf.Timestamp
+	5,  // 16: chaos.anticheat.v1.Appeal.state:type_name -> chaos.anticheat.v1.AppealState
+	13, // 17: chaos.anticheat.v1.Appeal.create_time:type_name -> google.protobuf.Timestamp
+	13, // 18: chaos.anticheat.v1.Appeal.resolve_time:type_name -> google.protobuf.Timestamp
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_chaos_anticheat_v1_standing_proto_init() }
@@ -769,8 +1237,8 @@ func file_chaos_anticheat_v1_standing_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_anticheat_v1_standing_proto_rawDesc), len(file_chaos_anticheat_v1_standing_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   4,
+			NumEnums:      6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Action, ActionKind, Appeal, Signal, Standing, Verdict } from "./standing_pb.js";
+import type { Action, ActionKind, Appeal, AppealState, Case, CaseState, PlayerStanding, Signal, Standing, Verdict } from "./standing_pb.js";
 import { file_chaos_anticheat_v1_standing } from "./standing_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
@@ -15,7 +15,371 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/anticheat/v1/anticheat_service.proto.
  */
 export const file_chaos_anticheat_v1_anticheat_service: GenFile = /*@__PURE__*/
-  fileDesc("CipjaGFvcy9hbnRpY2hlYXQvdjEvYW50aWNoZWF0X3NlcnZpY2UucHJvdG8SEmNoYW9zLmFudGljaGVhdC52MSJtChJMaXN0U2lnbmFsc1JlcXVlc3QSGwoJcGxheWVyX2lkGAEgASgJQgi6SAVyA7ABARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAiJbChNMaXN0U2lnbmFsc1Jlc3BvbnNlEisKB3NpZ25hbHMYASADKAsyGi5jaGFvcy5hbnRpY2hlYXQudjEuU2lnbmFsEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChNHZXRSaXNrU2NvcmVSZXF1ZXN0EhsKCXBsYXllcl9pZBgBIAEoCUIIukgFcgOwAQEiRgoUR2V0Umlza1Njb3JlUmVzcG9uc2USLgoIc3RhbmRpbmcYASABKAsyHC5jaGFvcy5hbnRpY2hlYXQudjEuU3RhbmRpbmciiAEKE0lzc3VlVmVyZGljdFJlcXVlc3QSGwoJcGxheWVyX2lkGAEgASgJQgi6SAVyA7ABARI4Cgd2ZXJkaWN0GAIgASgOMhsuY2hhb3MuYW50aWNoZWF0LnYxLlZlcmRpY3RCCrpIB4IBBBABIAASGgoGcmVhc29uGAMgASgJQgq6SAdyBRABGOgHIkYKFElzc3VlVmVyZGljdFJlc3BvbnNlEi4KCHN0YW5kaW5nGAEgASgLMhwuY2hhb3MuYW50aWNoZWF0LnYxLlN0YW5kaW5nIuoBChJBcHBseUFjdGlvblJlcXVlc3QSGwoJcGxheWVyX2lkGAEgASgJQgi6SAVyA7ABARI4CgRraW5kGAIgASgOMh4uY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbktpbmRCCrpIB4IBBBABIAASGgoGcmVhc29uGAMgASgJQgq6SAdyBRABGOgHEjwKCGR1cmF0aW9uGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg+6SAyqAQkiBQiA54QPMgASIwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQgq6SAdyBRABGIABIkEKE0FwcGx5QWN0aW9uUmVzcG9uc2USKgoGYWN0aW9uGAEgASgLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbiJOChNSZXZva2VBY3Rpb25SZXF1ZXN0EhsKCWFjdGlvbl9pZBgBIAEoCUIIukgFcgOwAQESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGOgHIkIKFFJldm9rZUFjdGlvblJlc3BvbnNlEioKBmFjdGlvbhgBIAEoCzIaLmNoYW9zLmFudGljaGVhdC52MS5BY3Rpb24iRgoSTGlzdEFjdGlvbnNSZXF1ZXN0EhsKCXBsYXllcl9pZBgBIAEoCUIIukgFcgOwAQESEwoLYWN0aXZlX29ubHkYAiABKAgiQgoTTGlzdEFjdGlvbnNSZXNwb25zZRIrCgdhY3Rpb25zGAEgAygLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbiJRChNTdWJtaXRBcHBlYWxSZXF1ZXN0EhsKCWFjdGlvbl9pZBgBIAEoCUIIukgFcgOwAQESHQoJc3RhdGVtZW50GAIgASgJQgq6SAdyBRAKGKAfIkIKFFN1Ym1pdEFwcGVhbFJlc3BvbnNlEioKBmFwcGVhbBgBIAEoCzIaLmNoYW9zLmFudGljaGVhdC52MS5BcHBlYWwiLwoQR2V0QXBwZWFsUmVxdWVzdBIbCglhcHBlYWxfaWQYASABKAlCCLpIBXIDsAEBIj8KEUdldEFwcGVhbFJlc3BvbnNlEioKBmFwcGVhbBgBIAEoCzIaLmNoYW9zLmFudGljaGVhdC52MS5BcHBlYWwymAYKEEFudGljaGVhdFNlcnZpY2USXgoLTGlzdFNpZ25hbHMSJi5jaGFvcy5hbnRpY2hlYXQudjEuTGlzdFNpZ25hbHNSZXF1ZXN0GicuY2hhb3MuYW50aWNoZWF0LnYxLkxpc3RTaWduYWxzUmVzcG9uc2USYQoMR2V0Umlza1Njb3JlEicuY2hhb3MuYW50aWNoZWF0LnYxLkdldFJpc2tTY29yZVJlcXVlc3QaKC5jaGFvcy5hbnRpY2hlYXQudjEuR2V0Umlza1Njb3JlUmVzcG9uc2USYQoMSXNzdWVWZXJkaWN0EicuY2hhb3MuYW50aWNoZWF0LnYxLklzc3VlVmVyZGljdFJlcXVlc3QaKC5jaGFvcy5hbnRpY2hlYXQudjEuSXNzdWVWZXJkaWN0UmVzcG9uc2USXgoLQXBwbHlBY3Rpb24SJi5jaGFvcy5hbnRpY2hlYXQudjEuQXBwbHlBY3Rpb25SZXF1ZXN0GicuY2hhb3MuYW50aWNoZWF0LnYxLkFwcGx5QWN0aW9uUmVzcG9uc2USYQoMUmV2b2tlQWN0aW9uEicuY2hhb3MuYW50aWNoZWF0LnYxLlJldm9rZUFjdGlvblJlcXVlc3QaKC5jaGFvcy5hbnRpY2hlYXQudjEuUmV2b2tlQWN0aW9uUmVzcG9uc2USXgoLTGlzdEFjdGlvbnMSJi5jaGFvcy5hbnRpY2hlYXQudjEuTGlzdEFjdGlvbnNSZXF1ZXN0GicuY2hhb3MuYW50aWNoZWF0LnYxLkxpc3RBY3Rpb25zUmVzcG9uc2USYQoMU3VibWl0QXBwZWFsEicuY2hhb3MuYW50aWNoZWF0LnYxLlN1Ym1pdEFwcGVhbFJlcXVlc3QaKC5jaGFvcy5hbnRpY2hlYXQudjEuU3VibWl0QXBwZWFsUmVzcG9uc2USWAoJR2V0QXBwZWFsEiQuY2hhb3MuYW50aWNoZWF0LnYxLkdldEFwcGVhbFJlcXVlc3QaJS5jaGFvcy5hbnRpY2hlYXQudjEuR2V0QXBwZWFsUmVzcG9uc2VCzAEKFmNvbS5jaGFvcy5hbnRpY2hlYXQudjFCFUFudGljaGVhdFNlcnZpY2VQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYW50aWNoZWF0L3YxO2FudGljaGVhdHYxogIDQ0FYqgISQ2hhb3MuQW50aWNoZWF0LlYxygISQ2hhb3NcQW50aWNoZWF0XFYx4gIeQ2hhb3NcQW50aWNoZWF0XFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkFudGljaGVhdDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_anticheat_v1_standing, file_google_protobuf_duration]);
+  fileDesc("CipjaGFvcy9hbnRpY2hlYXQvdjEvYW50aWNoZWF0X3NlcnZpY2UucHJvdG8SEmNoYW9zLmFudGljaGVhdC52MSIWChRHZXRNeVN0YW5kaW5nUmVxdWVzdCJNChVHZXRNeVN0YW5kaW5nUmVzcG9uc2USNAoIc3RhbmRpbmcYASABKAsyIi5jaGFvcy5hbnRpY2hlYXQudjEuUGxheWVyU3RhbmRpbmciFgoUTGlzdE15QWN0aW9uc1JlcXVlc3QiRAoVTGlzdE15QWN0aW9uc1Jlc3BvbnNlEisKB2FjdGlvbnMYASADKAsyGi5jaGFvcy5hbnRpY2hlYXQudjEuQWN0aW9uIlEKE1N1Ym1pdEFwcGVhbFJlcXVlc3QSGwoJYWN0aW9uX2lkGAEgASgJQgi6SAVyA7ABARIdCglzdGF0ZW1lbnQYAiABKAlCCrpIB3IFEAoYoB8iQgoUU3VibWl0QXBwZWFsUmVzcG9uc2USKgoGYXBwZWFsGAEgASgLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFwcGVhbCIWChRMaXN0TXlBcHBlYWxzUmVxdWVzdCJEChVMaXN0TXlBcHBlYWxzUmVzcG9uc2USKwoHYXBwZWFscxgBIAMoCzIaLmNoYW9zLmFudGljaGVhdC52MS5BcHBlYWwihgEKEExpc3RDYXNlc1JlcXVlc3QSNgoFc3RhdGUYASABKA4yHS5jaGFvcy5hbnRpY2hlYXQudjEuQ2FzZVN0YXRlQgi6SAWCAQIQARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAiJVChFMaXN0Q2FzZXNSZXNwb25zZRInCgVjYXNlcxgBIAMoCzIYLmNoYW9zLmFudGljaGVhdC52MS5DYXNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIrCg5HZXRDYXNlUmVxdWVzdBIZCgdjYXNlX2lkGAEgASgJQgi6SAVyA7ABASLDAQoPR2V0Q2FzZVJlc3BvbnNlEiYKBGNhc2UYASABKAsyGC5jaGFvcy5hbnRpY2hlYXQudjEuQ2FzZRIuCghzdGFuZGluZxgCIAEoCzIcLmNoYW9zLmFudGljaGVhdC52MS5TdGFuZGluZxIrCgdzaWduYWxzGAMgAygLMhouY2hhb3MuYW50aWNoZWF0LnYxLlNpZ25hbBIrCgdhY3Rpb25zGAQgAygLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbiL7AQoSUmVzb2x2ZUNhc2VSZXF1ZXN0EhkKB2Nhc2VfaWQYASABKAlCCLpIBXIDsAEBEjgKB3ZlcmRpY3QYAiABKA4yGy5jaGFvcy5hbnRpY2hlYXQudjEuVmVyZGljdEIKukgHggEEEAEgABIYCgRub3RlGAMgASgJQgq6SAdyBRABGOgHEjgKBmFjdGlvbhgEIAEoDjIeLmNoYW9zLmFudGljaGVhdC52MS5BY3Rpb25LaW5kQgi6SAWCAQIQARI8CghkdXJhdGlvbhgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIPukgMqgEJIgUIgOeEDzIAImkKE1Jlc29sdmVDYXNlUmVzcG9uc2USJgoEY2FzZRgBIAEoCzIYLmNoYW9zLmFudGljaGVhdC52MS5DYXNlEioKBmFjdGlvbhgCIAEoCzIaLmNoYW9zLmFudGljaGVhdC52MS5BY3Rpb24iMQoSR2V0U3RhbmRpbmdSZXF1ZXN0EhsKCXBsYXllcl9pZBgBIAEoCUIIukgFcgOwAQEiRQoTR2V0U3RhbmRpbmdSZXNwb25zZRIuCghzdGFuZGluZxgBIAEoCzIcLmNoYW9zLmFudGljaGVhdC52MS5TdGFuZGluZyJtChJMaXN0U2lnbmFsc1JlcXVlc3QSGwoJcGxheWVyX2lkGAEgASgJQgi6SAVyA7ABARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAiJbChNMaXN0U2lnbmFsc1Jlc3BvbnNlEisKB3NpZ25hbHMYASADKAsyGi5jaGFvcy5hbnRpY2hlYXQudjEuU2lnbmFsEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLFAQoSQXBwbHlBY3Rpb25SZXF1ZXN0EhsKCXBsYXllcl9pZBgBIAEoCUIIukgFcgOwAQESOAoEa2luZBgCIAEoDjIeLmNoYW9zLmFudGljaGVhdC52MS5BY3Rpb25LaW5kQgq6SAeCAQQQASAAEhoKBnJlYXNvbhgDIAEoCUIKukgHcgUQARjoBxI8CghkdXJhdGlvbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIPukgMqgEJIgUIgOeEDzIAIkEKE0FwcGx5QWN0aW9uUmVzcG9uc2USKgoGYWN0aW9uGAEgASgLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbiJMChFMaWZ0QWN0aW9uUmVxdWVzdBIbCglhY3Rpb25faWQYASABKAlCCLpIBXIDsAEBEhoKBnJlYXNvbhgCIAEoCUIKukgHcgUQARjoByJAChJMaWZ0QWN0aW9uUmVzcG9uc2USKgoGYWN0aW9uGAEgASgLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbiIUChJMaXN0QXBwZWFsc1JlcXVlc3QiQgoTTGlzdEFwcGVhbHNSZXNwb25zZRIrCgdhcHBlYWxzGAEgAygLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFwcGVhbCKRAQoUUmVzb2x2ZUFwcGVhbFJlcXVlc3QSGwoJYXBwZWFsX2lkGAEgASgJQgi6SAVyA7ABARI8CgdvdXRjb21lGAIgASgOMh8uY2hhb3MuYW50aWNoZWF0LnYxLkFwcGVhbFN0YXRlQgq6SAeCAQQYAhgDEh4KCnJlc29sdXRpb24YAyABKAlCCrpIB3IFEAEY6AcibwoVUmVzb2x2ZUFwcGVhbFJlc3BvbnNlEioKBmFwcGVhbBgBIAEoCzIaLmNoYW9zLmFudGljaGVhdC52MS5BcHBlYWwSKgoGYWN0aW9uGAIgASgLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbjL4CQoQQW50aWNoZWF0U2VydmljZRJkCg1HZXRNeVN0YW5kaW5nEiguY2hhb3MuYW50aWNoZWF0LnYxLkdldE15U3RhbmRpbmdSZXF1ZXN0GikuY2hhb3MuYW50aWNoZWF0LnYxLkdldE15U3RhbmRpbmdSZXNwb25zZRJkCg1MaXN0TXlBY3Rpb25zEiguY2hhb3MuYW50aWNoZWF0LnYxLkxpc3RNeUFjdGlvbnNSZXF1ZXN0GikuY2hhb3MuYW50aWNoZWF0LnYxLkxpc3RNeUFjdGlvbnNSZXNwb25zZRJhCgxTdWJtaXRBcHBlYWwSJy5jaGFvcy5hbnRpY2hlYXQudjEuU3VibWl0QXBwZWFsUmVxdWVzdBooLmNoYW9zLmFudGljaGVhdC52MS5TdWJtaXRBcHBlYWxSZXNwb25zZRJkCg1MaXN0TXlBcHBlYWxzEiguY2hhb3MuYW50aWNoZWF0LnYxLkxpc3RNeUFwcGVhbHNSZXF1ZXN0GikuY2hhb3MuYW50aWNoZWF0LnYxLkxpc3RNeUFwcGVhbHNSZXNwb25zZRJYCglMaXN0Q2FzZXMSJC5jaGFvcy5hbnRpY2hlYXQudjEuTGlzdENhc2VzUmVxdWVzdBolLmNoYW9zLmFudGljaGVhdC52MS5MaXN0Q2FzZXNSZXNwb25zZRJSCgdHZXRDYXNlEiIuY2hhb3MuYW50aWNoZWF0LnYxLkdldENhc2VSZXF1ZXN0GiMuY2hhb3MuYW50aWNoZWF0LnYxLkdldENhc2VSZXNwb25zZRJeCgtSZXNvbHZlQ2FzZRImLmNoYW9zLmFudGljaGVhdC52MS5SZXNvbHZlQ2FzZVJlcXVlc3QaJy5jaGFvcy5hbnRpY2hlYXQudjEuUmVzb2x2ZUNhc2VSZXNwb25zZRJeCgtHZXRTdGFuZGluZxImLmNoYW9zLmFudGljaGVhdC52MS5HZXRTdGFuZGluZ1JlcXVlc3QaJy5jaGFvcy5hbnRpY2hlYXQudjEuR2V0U3RhbmRpbmdSZXNwb25zZRJeCgtMaXN0U2lnbmFscxImLmNoYW9zLmFudGljaGVhdC52MS5MaXN0U2lnbmFsc1JlcXVlc3QaJy5jaGFvcy5hbnRpY2hlYXQudjEuTGlzdFNpZ25hbHNSZXNwb25zZRJeCgtBcHBseUFjdGlvbhImLmNoYW9zLmFudGljaGVhdC52MS5BcHBseUFjdGlvblJlcXVlc3QaJy5jaGFvcy5hbnRpY2hlYXQudjEuQXBwbHlBY3Rpb25SZXNwb25zZRJbCgpMaWZ0QWN0aW9uEiUuY2hhb3MuYW50aWNoZWF0LnYxLkxpZnRBY3Rpb25SZXF1ZXN0GiYuY2hhb3MuYW50aWNoZWF0LnYxLkxpZnRBY3Rpb25SZXNwb25zZRJeCgtMaXN0QXBwZWFscxImLmNoYW9zLmFudGljaGVhdC52MS5MaXN0QXBwZWFsc1JlcXVlc3QaJy5jaGFvcy5hbnRpY2hlYXQudjEuTGlzdEFwcGVhbHNSZXNwb25zZRJkCg1SZXNvbHZlQXBwZWFsEiguY2hhb3MuYW50aWNoZWF0LnYxLlJlc29sdmVBcHBlYWxSZXF1ZXN0GikuY2hhb3MuYW50aWNoZWF0LnYxLlJlc29sdmVBcHBlYWxSZXNwb25zZULMAQoWY29tLmNoYW9zLmFudGljaGVhdC52MUIVQW50aWNoZWF0U2VydmljZVByb3RvUAFaMWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9hbnRpY2hlYXQvdjE7YW50aWNoZWF0djGiAgNDQViqAhJDaGFvcy5BbnRpY2hlYXQuVjHKAhJDaGFvc1xBbnRpY2hlYXRcVjHiAh5DaGFvc1xBbnRpY2hlYXRcVjFcR1BCTWV0YWRhdGHqAhRDaGFvczo6QW50aWNoZWF0OjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_anticheat_v1_standing, file_google_protobuf_duration]);
+
+/**
+ * GetMyStandingRequest is empty: the caller is the player.
+ *
+ * @generated from message chaos.anticheat.v1.GetMyStandingRequest
+ */
+export type GetMyStandingRequest = Message<"chaos.anticheat.v1.GetMyStandingRequest"> & {
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.GetMyStandingRequest.
+ * Use `create(GetMyStandingRequestSchema)` to create a new message.
+ */
+export const GetMyStandingRequestSchema: GenMessage<GetMyStandingRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 0);
+
+/**
+ * GetMyStandingResponse is the caller's standing.
+ *
+ * @generated from message chaos.anticheat.v1.GetMyStandingResponse
+ */
+export type GetMyStandingResponse = Message<"chaos.anticheat.v1.GetMyStandingResponse"> & {
+  /**
+   * @generated from field: chaos.anticheat.v1.PlayerStanding standing = 1;
+   */
+  standing?: PlayerStanding | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.GetMyStandingResponse.
+ * Use `create(GetMyStandingResponseSchema)` to create a new message.
+ */
+export const GetMyStandingResponseSchema: GenMessage<GetMyStandingResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 1);
+
+/**
+ * ListMyActionsRequest is empty: the caller is the player (at most the 100 newest actions).
+ *
+ * @generated from message chaos.anticheat.v1.ListMyActionsRequest
+ */
+export type ListMyActionsRequest = Message<"chaos.anticheat.v1.ListMyActionsRequest"> & {
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ListMyActionsRequest.
+ * Use `create(ListMyActionsRequestSchema)` to create a new message.
+ */
+export const ListMyActionsRequestSchema: GenMessage<ListMyActionsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 2);
+
+/**
+ * ListMyActionsResponse holds the actions, newest first.
+ *
+ * @generated from message chaos.anticheat.v1.ListMyActionsResponse
+ */
+export type ListMyActionsResponse = Message<"chaos.anticheat.v1.ListMyActionsResponse"> & {
+  /**
+   * @generated from field: repeated chaos.anticheat.v1.Action actions = 1;
+   */
+  actions: Action[];
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ListMyActionsResponse.
+ * Use `create(ListMyActionsResponseSchema)` to create a new message.
+ */
+export const ListMyActionsResponseSchema: GenMessage<ListMyActionsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 3);
+
+/**
+ * SubmitAppealRequest names the action and says why it is wrong.
+ *
+ * @generated from message chaos.anticheat.v1.SubmitAppealRequest
+ */
+export type SubmitAppealRequest = Message<"chaos.anticheat.v1.SubmitAppealRequest"> & {
+  /**
+   * @generated from field: string action_id = 1;
+   */
+  actionId: string;
+
+  /**
+   * @generated from field: string statement = 2;
+   */
+  statement: string;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.SubmitAppealRequest.
+ * Use `create(SubmitAppealRequestSchema)` to create a new message.
+ */
+export const SubmitAppealRequestSchema: GenMessage<SubmitAppealRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 4);
+
+/**
+ * SubmitAppealResponse is the open appeal.
+ *
+ * @generated from message chaos.anticheat.v1.SubmitAppealResponse
+ */
+export type SubmitAppealResponse = Message<"chaos.anticheat.v1.SubmitAppealResponse"> & {
+  /**
+   * @generated from field: chaos.anticheat.v1.Appeal appeal = 1;
+   */
+  appeal?: Appeal | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.SubmitAppealResponse.
+ * Use `create(SubmitAppealResponseSchema)` to create a new message.
+ */
+export const SubmitAppealResponseSchema: GenMessage<SubmitAppealResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 5);
+
+/**
+ * ListMyAppealsRequest is empty: the caller is the player (at most the 100 newest appeals).
+ *
+ * @generated from message chaos.anticheat.v1.ListMyAppealsRequest
+ */
+export type ListMyAppealsRequest = Message<"chaos.anticheat.v1.ListMyAppealsRequest"> & {
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ListMyAppealsRequest.
+ * Use `create(ListMyAppealsRequestSchema)` to create a new message.
+ */
+export const ListMyAppealsRequestSchema: GenMessage<ListMyAppealsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 6);
+
+/**
+ * ListMyAppealsResponse holds the appeals, newest first.
+ *
+ * @generated from message chaos.anticheat.v1.ListMyAppealsResponse
+ */
+export type ListMyAppealsResponse = Message<"chaos.anticheat.v1.ListMyAppealsResponse"> & {
+  /**
+   * @generated from field: repeated chaos.anticheat.v1.Appeal appeals = 1;
+   */
+  appeals: Appeal[];
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ListMyAppealsResponse.
+ * Use `create(ListMyAppealsResponseSchema)` to create a new message.
+ */
+export const ListMyAppealsResponseSchema: GenMessage<ListMyAppealsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 7);
+
+/**
+ * ListCasesRequest filters by state, paged.
+ *
+ * @generated from message chaos.anticheat.v1.ListCasesRequest
+ */
+export type ListCasesRequest = Message<"chaos.anticheat.v1.ListCasesRequest"> & {
+  /**
+   * Open cases when unspecified.
+   *
+   * @generated from field: chaos.anticheat.v1.CaseState state = 1;
+   */
+  state: CaseState;
+
+  /**
+   * Default 50.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ListCasesRequest.
+ * Use `create(ListCasesRequestSchema)` to create a new message.
+ */
+export const ListCasesRequestSchema: GenMessage<ListCasesRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 8);
+
+/**
+ * ListCasesResponse is one page.
+ *
+ * @generated from message chaos.anticheat.v1.ListCasesResponse
+ */
+export type ListCasesResponse = Message<"chaos.anticheat.v1.ListCasesResponse"> & {
+  /**
+   * @generated from field: repeated chaos.anticheat.v1.Case cases = 1;
+   */
+  cases: Case[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ListCasesResponse.
+ * Use `create(ListCasesResponseSchema)` to create a new message.
+ */
+export const ListCasesResponseSchema: GenMessage<ListCasesResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 9);
+
+/**
+ * GetCaseRequest names the case.
+ *
+ * @generated from message chaos.anticheat.v1.GetCaseRequest
+ */
+export type GetCaseRequest = Message<"chaos.anticheat.v1.GetCaseRequest"> & {
+  /**
+   * @generated from field: string case_id = 1;
+   */
+  caseId: string;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.GetCaseRequest.
+ * Use `create(GetCaseRequestSchema)` to create a new message.
+ */
+export const GetCaseRequestSchema: GenMessage<GetCaseRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 10);
+
+/**
+ * GetCaseResponse is the case and its evidence.
+ *
+ * @generated from message chaos.anticheat.v1.GetCaseResponse
+ */
+export type GetCaseResponse = Message<"chaos.anticheat.v1.GetCaseResponse"> & {
+  /**
+   * @generated from field: chaos.anticheat.v1.Case case = 1;
+   */
+  case?: Case | undefined;
+
+  /**
+   * @generated from field: chaos.anticheat.v1.Standing standing = 2;
+   */
+  standing?: Standing | undefined;
+
+  /**
+   * The player's newest signals (at most 100).
+   *
+   * @generated from field: repeated chaos.anticheat.v1.Signal signals = 3;
+   */
+  signals: Signal[];
+
+  /**
+   * The player's actions, newest first (at most 100).
+   *
+   * @generated from field: repeated chaos.anticheat.v1.Action actions = 4;
+   */
+  actions: Action[];
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.GetCaseResponse.
+ * Use `create(GetCaseResponseSchema)` to create a new message.
+ */
+export const GetCaseResponseSchema: GenMessage<GetCaseResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 11);
+
+/**
+ * ResolveCaseRequest is the verdict.
+ *
+ * @generated from message chaos.anticheat.v1.ResolveCaseRequest
+ */
+export type ResolveCaseRequest = Message<"chaos.anticheat.v1.ResolveCaseRequest"> & {
+  /**
+   * @generated from field: string case_id = 1;
+   */
+  caseId: string;
+
+  /**
+   * @generated from field: chaos.anticheat.v1.Verdict verdict = 2;
+   */
+  verdict: Verdict;
+
+  /**
+   * @generated from field: string note = 3;
+   */
+  note: string;
+
+  /**
+   * With CONFIRMED: an action to apply as well; none when unspecified.
+   *
+   * @generated from field: chaos.anticheat.v1.ActionKind action = 4;
+   */
+  action: ActionKind;
+
+  /**
+   * For a suspension: how long (up to 365 days).
+   *
+   * @generated from field: google.protobuf.Duration duration = 5;
+   */
+  duration?: Duration | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ResolveCaseRequest.
+ * Use `create(ResolveCaseRequestSchema)` to create a new message.
+ */
+export const ResolveCaseRequestSchema: GenMessage<ResolveCaseRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 12);
+
+/**
+ * ResolveCaseResponse is the resolved case and the action it applied, if any.
+ *
+ * @generated from message chaos.anticheat.v1.ResolveCaseResponse
+ */
+export type ResolveCaseResponse = Message<"chaos.anticheat.v1.ResolveCaseResponse"> & {
+  /**
+   * @generated from field: chaos.anticheat.v1.Case case = 1;
+   */
+  case?: Case | undefined;
+
+  /**
+   * @generated from field: chaos.anticheat.v1.Action action = 2;
+   */
+  action?: Action | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ResolveCaseResponse.
+ * Use `create(ResolveCaseResponseSchema)` to create a new message.
+ */
+export const ResolveCaseResponseSchema: GenMessage<ResolveCaseResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 13);
+
+/**
+ * GetStandingRequest names the player.
+ *
+ * @generated from message chaos.anticheat.v1.GetStandingRequest
+ */
+export type GetStandingRequest = Message<"chaos.anticheat.v1.GetStandingRequest"> & {
+  /**
+   * @generated from field: string player_id = 1;
+   */
+  playerId: string;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.GetStandingRequest.
+ * Use `create(GetStandingRequestSchema)` to create a new message.
+ */
+export const GetStandingRequestSchema: GenMessage<GetStandingRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 14);
+
+/**
+ * GetStandingResponse is the standing (a player anticheat never saw stands at zero with no actions).
+ *
+ * @generated from message chaos.anticheat.v1.GetStandingResponse
+ */
+export type GetStandingResponse = Message<"chaos.anticheat.v1.GetStandingResponse"> & {
+  /**
+   * @generated from field: chaos.anticheat.v1.Standing standing = 1;
+   */
+  standing?: Standing | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.GetStandingResponse.
+ * Use `create(GetStandingResponseSchema)` to create a new message.
+ */
+export const GetStandingResponseSchema: GenMessage<GetStandingResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 15);
 
 /**
  * ListSignalsRequest names the player, paged.
@@ -29,6 +393,8 @@ export type ListSignalsRequest = Message<"chaos.anticheat.v1.ListSignalsRequest"
   playerId: string;
 
   /**
+   * Default 50.
+   *
    * @generated from field: int32 page_size = 2;
    */
   pageSize: number;
@@ -44,7 +410,7 @@ export type ListSignalsRequest = Message<"chaos.anticheat.v1.ListSignalsRequest"
  * Use `create(ListSignalsRequestSchema)` to create a new message.
  */
 export const ListSignalsRequestSchema: GenMessage<ListSignalsRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 0);
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 16);
 
 /**
  * ListSignalsResponse is one page.
@@ -68,96 +434,10 @@ export type ListSignalsResponse = Message<"chaos.anticheat.v1.ListSignalsRespons
  * Use `create(ListSignalsResponseSchema)` to create a new message.
  */
 export const ListSignalsResponseSchema: GenMessage<ListSignalsResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 1);
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 17);
 
 /**
- * GetRiskScoreRequest names the player.
- *
- * @generated from message chaos.anticheat.v1.GetRiskScoreRequest
- */
-export type GetRiskScoreRequest = Message<"chaos.anticheat.v1.GetRiskScoreRequest"> & {
-  /**
-   * @generated from field: string player_id = 1;
-   */
-  playerId: string;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.GetRiskScoreRequest.
- * Use `create(GetRiskScoreRequestSchema)` to create a new message.
- */
-export const GetRiskScoreRequestSchema: GenMessage<GetRiskScoreRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 2);
-
-/**
- * GetRiskScoreResponse is the standing.
- *
- * @generated from message chaos.anticheat.v1.GetRiskScoreResponse
- */
-export type GetRiskScoreResponse = Message<"chaos.anticheat.v1.GetRiskScoreResponse"> & {
-  /**
-   * @generated from field: chaos.anticheat.v1.Standing standing = 1;
-   */
-  standing?: Standing | undefined;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.GetRiskScoreResponse.
- * Use `create(GetRiskScoreResponseSchema)` to create a new message.
- */
-export const GetRiskScoreResponseSchema: GenMessage<GetRiskScoreResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 3);
-
-/**
- * IssueVerdictRequest is the judgement.
- *
- * @generated from message chaos.anticheat.v1.IssueVerdictRequest
- */
-export type IssueVerdictRequest = Message<"chaos.anticheat.v1.IssueVerdictRequest"> & {
-  /**
-   * @generated from field: string player_id = 1;
-   */
-  playerId: string;
-
-  /**
-   * @generated from field: chaos.anticheat.v1.Verdict verdict = 2;
-   */
-  verdict: Verdict;
-
-  /**
-   * @generated from field: string reason = 3;
-   */
-  reason: string;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.IssueVerdictRequest.
- * Use `create(IssueVerdictRequestSchema)` to create a new message.
- */
-export const IssueVerdictRequestSchema: GenMessage<IssueVerdictRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 4);
-
-/**
- * IssueVerdictResponse is the standing afterwards.
- *
- * @generated from message chaos.anticheat.v1.IssueVerdictResponse
- */
-export type IssueVerdictResponse = Message<"chaos.anticheat.v1.IssueVerdictResponse"> & {
-  /**
-   * @generated from field: chaos.anticheat.v1.Standing standing = 1;
-   */
-  standing?: Standing | undefined;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.IssueVerdictResponse.
- * Use `create(IssueVerdictResponseSchema)` to create a new message.
- */
-export const IssueVerdictResponseSchema: GenMessage<IssueVerdictResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 5);
-
-/**
- * ApplyActionRequest is the enforcement.
+ * ApplyActionRequest is the action.
  *
  * @generated from message chaos.anticheat.v1.ApplyActionRequest
  */
@@ -178,16 +458,11 @@ export type ApplyActionRequest = Message<"chaos.anticheat.v1.ApplyActionRequest"
   reason: string;
 
   /**
-   * Up to 365 days; zero for permanent or instantaneous actions.
+   * For a suspension (required) or a trade restriction (optional, else until lifted): up to 365 days.
    *
    * @generated from field: google.protobuf.Duration duration = 4;
    */
   duration?: Duration | undefined;
-
-  /**
-   * @generated from field: string idempotency_key = 5;
-   */
-  idempotencyKey: string;
 };
 
 /**
@@ -195,7 +470,7 @@ export type ApplyActionRequest = Message<"chaos.anticheat.v1.ApplyActionRequest"
  * Use `create(ApplyActionRequestSchema)` to create a new message.
  */
 export const ApplyActionRequestSchema: GenMessage<ApplyActionRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 6);
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 18);
 
 /**
  * ApplyActionResponse is the action.
@@ -214,14 +489,14 @@ export type ApplyActionResponse = Message<"chaos.anticheat.v1.ApplyActionRespons
  * Use `create(ApplyActionResponseSchema)` to create a new message.
  */
 export const ApplyActionResponseSchema: GenMessage<ApplyActionResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 7);
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 19);
 
 /**
- * RevokeActionRequest names the action.
+ * LiftActionRequest names the action and says why.
  *
- * @generated from message chaos.anticheat.v1.RevokeActionRequest
+ * @generated from message chaos.anticheat.v1.LiftActionRequest
  */
-export type RevokeActionRequest = Message<"chaos.anticheat.v1.RevokeActionRequest"> & {
+export type LiftActionRequest = Message<"chaos.anticheat.v1.LiftActionRequest"> & {
   /**
    * @generated from field: string action_id = 1;
    */
@@ -234,18 +509,18 @@ export type RevokeActionRequest = Message<"chaos.anticheat.v1.RevokeActionReques
 };
 
 /**
- * Describes the message chaos.anticheat.v1.RevokeActionRequest.
- * Use `create(RevokeActionRequestSchema)` to create a new message.
+ * Describes the message chaos.anticheat.v1.LiftActionRequest.
+ * Use `create(LiftActionRequestSchema)` to create a new message.
  */
-export const RevokeActionRequestSchema: GenMessage<RevokeActionRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 8);
+export const LiftActionRequestSchema: GenMessage<LiftActionRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 20);
 
 /**
- * RevokeActionResponse is the action afterwards.
+ * LiftActionResponse is the action afterwards.
  *
- * @generated from message chaos.anticheat.v1.RevokeActionResponse
+ * @generated from message chaos.anticheat.v1.LiftActionResponse
  */
-export type RevokeActionResponse = Message<"chaos.anticheat.v1.RevokeActionResponse"> & {
+export type LiftActionResponse = Message<"chaos.anticheat.v1.LiftActionResponse"> & {
   /**
    * @generated from field: chaos.anticheat.v1.Action action = 1;
    */
@@ -253,210 +528,133 @@ export type RevokeActionResponse = Message<"chaos.anticheat.v1.RevokeActionRespo
 };
 
 /**
- * Describes the message chaos.anticheat.v1.RevokeActionResponse.
- * Use `create(RevokeActionResponseSchema)` to create a new message.
+ * Describes the message chaos.anticheat.v1.LiftActionResponse.
+ * Use `create(LiftActionResponseSchema)` to create a new message.
  */
-export const RevokeActionResponseSchema: GenMessage<RevokeActionResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 9);
+export const LiftActionResponseSchema: GenMessage<LiftActionResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 21);
 
 /**
- * ListActionsRequest names the player.
+ * ListAppealsRequest is empty: the open appeals, oldest first (at most 100).
  *
- * @generated from message chaos.anticheat.v1.ListActionsRequest
+ * @generated from message chaos.anticheat.v1.ListAppealsRequest
  */
-export type ListActionsRequest = Message<"chaos.anticheat.v1.ListActionsRequest"> & {
-  /**
-   * @generated from field: string player_id = 1;
-   */
-  playerId: string;
-
-  /**
-   * @generated from field: bool active_only = 2;
-   */
-  activeOnly: boolean;
+export type ListAppealsRequest = Message<"chaos.anticheat.v1.ListAppealsRequest"> & {
 };
 
 /**
- * Describes the message chaos.anticheat.v1.ListActionsRequest.
- * Use `create(ListActionsRequestSchema)` to create a new message.
+ * Describes the message chaos.anticheat.v1.ListAppealsRequest.
+ * Use `create(ListAppealsRequestSchema)` to create a new message.
  */
-export const ListActionsRequestSchema: GenMessage<ListActionsRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 10);
+export const ListAppealsRequestSchema: GenMessage<ListAppealsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 22);
 
 /**
- * ListActionsResponse holds the actions.
+ * ListAppealsResponse holds the open appeals.
  *
- * @generated from message chaos.anticheat.v1.ListActionsResponse
+ * @generated from message chaos.anticheat.v1.ListAppealsResponse
  */
-export type ListActionsResponse = Message<"chaos.anticheat.v1.ListActionsResponse"> & {
+export type ListAppealsResponse = Message<"chaos.anticheat.v1.ListAppealsResponse"> & {
   /**
-   * @generated from field: repeated chaos.anticheat.v1.Action actions = 1;
+   * @generated from field: repeated chaos.anticheat.v1.Appeal appeals = 1;
    */
-  actions: Action[];
+  appeals: Appeal[];
 };
 
 /**
- * Describes the message chaos.anticheat.v1.ListActionsResponse.
- * Use `create(ListActionsResponseSchema)` to create a new message.
+ * Describes the message chaos.anticheat.v1.ListAppealsResponse.
+ * Use `create(ListAppealsResponseSchema)` to create a new message.
  */
-export const ListActionsResponseSchema: GenMessage<ListActionsResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 11);
+export const ListAppealsResponseSchema: GenMessage<ListAppealsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 23);
 
 /**
- * SubmitAppealRequest is the appeal.
+ * ResolveAppealRequest is the moderator's answer.
  *
- * @generated from message chaos.anticheat.v1.SubmitAppealRequest
+ * @generated from message chaos.anticheat.v1.ResolveAppealRequest
  */
-export type SubmitAppealRequest = Message<"chaos.anticheat.v1.SubmitAppealRequest"> & {
-  /**
-   * @generated from field: string action_id = 1;
-   */
-  actionId: string;
-
-  /**
-   * @generated from field: string statement = 2;
-   */
-  statement: string;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.SubmitAppealRequest.
- * Use `create(SubmitAppealRequestSchema)` to create a new message.
- */
-export const SubmitAppealRequestSchema: GenMessage<SubmitAppealRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 12);
-
-/**
- * SubmitAppealResponse is the appeal.
- *
- * @generated from message chaos.anticheat.v1.SubmitAppealResponse
- */
-export type SubmitAppealResponse = Message<"chaos.anticheat.v1.SubmitAppealResponse"> & {
-  /**
-   * @generated from field: chaos.anticheat.v1.Appeal appeal = 1;
-   */
-  appeal?: Appeal | undefined;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.SubmitAppealResponse.
- * Use `create(SubmitAppealResponseSchema)` to create a new message.
- */
-export const SubmitAppealResponseSchema: GenMessage<SubmitAppealResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 13);
-
-/**
- * GetAppealRequest names the appeal.
- *
- * @generated from message chaos.anticheat.v1.GetAppealRequest
- */
-export type GetAppealRequest = Message<"chaos.anticheat.v1.GetAppealRequest"> & {
+export type ResolveAppealRequest = Message<"chaos.anticheat.v1.ResolveAppealRequest"> & {
   /**
    * @generated from field: string appeal_id = 1;
    */
   appealId: string;
+
+  /**
+   * UPHELD or OVERTURNED.
+   *
+   * @generated from field: chaos.anticheat.v1.AppealState outcome = 2;
+   */
+  outcome: AppealState;
+
+  /**
+   * @generated from field: string resolution = 3;
+   */
+  resolution: string;
 };
 
 /**
- * Describes the message chaos.anticheat.v1.GetAppealRequest.
- * Use `create(GetAppealRequestSchema)` to create a new message.
+ * Describes the message chaos.anticheat.v1.ResolveAppealRequest.
+ * Use `create(ResolveAppealRequestSchema)` to create a new message.
  */
-export const GetAppealRequestSchema: GenMessage<GetAppealRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 14);
+export const ResolveAppealRequestSchema: GenMessage<ResolveAppealRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 24);
 
 /**
- * GetAppealResponse is the appeal.
+ * ResolveAppealResponse is the appeal and its action afterwards.
  *
- * @generated from message chaos.anticheat.v1.GetAppealResponse
+ * @generated from message chaos.anticheat.v1.ResolveAppealResponse
  */
-export type GetAppealResponse = Message<"chaos.anticheat.v1.GetAppealResponse"> & {
+export type ResolveAppealResponse = Message<"chaos.anticheat.v1.ResolveAppealResponse"> & {
   /**
    * @generated from field: chaos.anticheat.v1.Appeal appeal = 1;
    */
   appeal?: Appeal | undefined;
+
+  /**
+   * @generated from field: chaos.anticheat.v1.Action action = 2;
+   */
+  action?: Action | undefined;
 };
 
 /**
- * Describes the message chaos.anticheat.v1.GetAppealResponse.
- * Use `create(GetAppealResponseSchema)` to create a new message.
+ * Describes the message chaos.anticheat.v1.ResolveAppealResponse.
+ * Use `create(ResolveAppealResponseSchema)` to create a new message.
  */
-export const GetAppealResponseSchema: GenMessage<GetAppealResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_anticheat_service, 15);
+export const ResolveAppealResponseSchema: GenMessage<ResolveAppealResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_anticheat_service, 25);
 
 /**
- * AnticheatService runs the Anti-Cheat Detection Flow's human side.
- * Admin: signals, scores, verdicts, actions. Public (authenticated player): appeals for their own actions.
+ * AnticheatService is the Anti-Cheat Detection Flow's human side: a player's
+ * own standing and appeals, and the moderators' review queue and tools.
+ * Public: an authenticated player; the moderator methods need a moderator
+ * (role "moderator", or an admin), else PERMISSION_DENIED (NOT_A_MODERATOR).
  *
  * @generated from service chaos.anticheat.v1.AnticheatService
  */
 export const AnticheatService: GenService<{
   /**
-   * ListSignals lists a player's signals, newest first (admin).
+   * GetMyStanding tells the calling player whether they may log in and trade, and which actions are in force.
    *
-   * @generated from rpc chaos.anticheat.v1.AnticheatService.ListSignals
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.GetMyStanding
    */
-  listSignals: {
+  getMyStanding: {
     methodKind: "unary";
-    input: typeof ListSignalsRequestSchema;
-    output: typeof ListSignalsResponseSchema;
+    input: typeof GetMyStandingRequestSchema;
+    output: typeof GetMyStandingResponseSchema;
   },
   /**
-   * GetRiskScore returns a player's standing (admin).
-   * Errors: NOT_FOUND (PLAYER_NOT_FOUND).
+   * ListMyActions lists the calling player's actions, active and past, newest first.
    *
-   * @generated from rpc chaos.anticheat.v1.AnticheatService.GetRiskScore
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.ListMyActions
    */
-  getRiskScore: {
+  listMyActions: {
     methodKind: "unary";
-    input: typeof GetRiskScoreRequestSchema;
-    output: typeof GetRiskScoreResponseSchema;
+    input: typeof ListMyActionsRequestSchema;
+    output: typeof ListMyActionsResponseSchema;
   },
   /**
-   * IssueVerdict records a judgement (admin).
-   * Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-   *
-   * @generated from rpc chaos.anticheat.v1.AnticheatService.IssueVerdict
-   */
-  issueVerdict: {
-    methodKind: "unary";
-    input: typeof IssueVerdictRequestSchema;
-    output: typeof IssueVerdictResponseSchema;
-  },
-  /**
-   * ApplyAction enforces a step against a player (admin).
-   * Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-   *
-   * @generated from rpc chaos.anticheat.v1.AnticheatService.ApplyAction
-   */
-  applyAction: {
-    methodKind: "unary";
-    input: typeof ApplyActionRequestSchema;
-    output: typeof ApplyActionResponseSchema;
-  },
-  /**
-   * RevokeAction lifts an action (admin).
-   * Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
-   *
-   * @generated from rpc chaos.anticheat.v1.AnticheatService.RevokeAction
-   */
-  revokeAction: {
-    methodKind: "unary";
-    input: typeof RevokeActionRequestSchema;
-    output: typeof RevokeActionResponseSchema;
-  },
-  /**
-   * ListActions lists a player's actions (admin).
-   *
-   * @generated from rpc chaos.anticheat.v1.AnticheatService.ListActions
-   */
-  listActions: {
-    methodKind: "unary";
-    input: typeof ListActionsRequestSchema;
-    output: typeof ListActionsResponseSchema;
-  },
-  /**
-   * SubmitAppeal contests one of the caller's actions.
-   * Errors: NOT_FOUND (ACTION_NOT_FOUND), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
+   * SubmitAppeal contests one of the caller's active actions.
+   * Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
    *
    * @generated from rpc chaos.anticheat.v1.AnticheatService.SubmitAppeal
    */
@@ -466,15 +664,112 @@ export const AnticheatService: GenService<{
     output: typeof SubmitAppealResponseSchema;
   },
   /**
-   * GetAppeal returns one of the caller's appeals.
-   * Errors: NOT_FOUND (APPEAL_NOT_FOUND).
+   * ListMyAppeals lists the caller's appeals, newest first.
    *
-   * @generated from rpc chaos.anticheat.v1.AnticheatService.GetAppeal
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.ListMyAppeals
    */
-  getAppeal: {
+  listMyAppeals: {
     methodKind: "unary";
-    input: typeof GetAppealRequestSchema;
-    output: typeof GetAppealResponseSchema;
+    input: typeof ListMyAppealsRequestSchema;
+    output: typeof ListMyAppealsResponseSchema;
+  },
+  /**
+   * ListCases is the moderators' review queue, oldest open case first (moderator).
+   * Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.ListCases
+   */
+  listCases: {
+    methodKind: "unary";
+    input: typeof ListCasesRequestSchema;
+    output: typeof ListCasesResponseSchema;
+  },
+  /**
+   * GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
+   * Errors: NOT_FOUND (CASE_NOT_FOUND).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.GetCase
+   */
+  getCase: {
+    methodKind: "unary";
+    input: typeof GetCaseRequestSchema;
+    output: typeof GetCaseResponseSchema;
+  },
+  /**
+   * ResolveCase records a verdict: CLEARED lifts the case's actions, CONFIRMED keeps them
+   * and may apply one more (moderator).
+   * Errors: NOT_FOUND (CASE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED), INVALID_ARGUMENT (INVALID_DURATION).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.ResolveCase
+   */
+  resolveCase: {
+    methodKind: "unary";
+    input: typeof ResolveCaseRequestSchema;
+    output: typeof ResolveCaseResponseSchema;
+  },
+  /**
+   * GetStanding returns any player's standing with the score's recent evidence (moderator).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.GetStanding
+   */
+  getStanding: {
+    methodKind: "unary";
+    input: typeof GetStandingRequestSchema;
+    output: typeof GetStandingResponseSchema;
+  },
+  /**
+   * ListSignals lists a player's signals, newest first (moderator).
+   * Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.ListSignals
+   */
+  listSignals: {
+    methodKind: "unary";
+    input: typeof ListSignalsRequestSchema;
+    output: typeof ListSignalsResponseSchema;
+  },
+  /**
+   * ApplyAction applies an action by hand (moderator).
+   * Errors: INVALID_ARGUMENT (INVALID_DURATION).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.ApplyAction
+   */
+  applyAction: {
+    methodKind: "unary";
+    input: typeof ApplyActionRequestSchema;
+    output: typeof ApplyActionResponseSchema;
+  },
+  /**
+   * LiftAction overturns an active action (moderator).
+   * Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.LiftAction
+   */
+  liftAction: {
+    methodKind: "unary";
+    input: typeof LiftActionRequestSchema;
+    output: typeof LiftActionResponseSchema;
+  },
+  /**
+   * ListAppeals lists appeals waiting for a moderator, oldest first (moderator).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.ListAppeals
+   */
+  listAppeals: {
+    methodKind: "unary";
+    input: typeof ListAppealsRequestSchema;
+    output: typeof ListAppealsResponseSchema;
+  },
+  /**
+   * ResolveAppeal upholds an appeal's action or overturns it (which lifts it) (moderator).
+   * Errors: NOT_FOUND (APPEAL_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED).
+   *
+   * @generated from rpc chaos.anticheat.v1.AnticheatService.ResolveAppeal
+   */
+  resolveAppeal: {
+    methodKind: "unary";
+    input: typeof ResolveAppealRequestSchema;
+    output: typeof ResolveAppealResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_anticheat_v1_anticheat_service, 0);

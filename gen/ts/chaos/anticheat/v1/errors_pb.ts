@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/anticheat/v1/errors.proto.
  */
 export const file_chaos_anticheat_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaGFvcy9hbnRpY2hlYXQvdjEvZXJyb3JzLnByb3RvEhJjaGFvcy5hbnRpY2hlYXQudjEqgAIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiEKHUVSUk9SX1JFQVNPTl9QTEFZRVJfTk9UX0ZPVU5EEAESIQodRVJST1JfUkVBU09OX0FDVElPTl9OT1RfRk9VTkQQAhIhCh1FUlJPUl9SRUFTT05fQVBQRUFMX05PVF9GT1VORBADEiQKIEVSUk9SX1JFQVNPTl9BUFBFQUxfQUxSRUFEWV9PUEVOEAQSIgoeRVJST1JfUkVBU09OX0FDVElPTl9OT1RfQUNUSVZFEAUSIAocRVJST1JfUkVBU09OX1NJR05BTF9DT05GTElDVBAGQsIBChZjb20uY2hhb3MuYW50aWNoZWF0LnYxQgtFcnJvcnNQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYW50aWNoZWF0L3YxO2FudGljaGVhdHYxogIDQ0FYqgISQ2hhb3MuQW50aWNoZWF0LlYxygISQ2hhb3NcQW50aWNoZWF0XFYx4gIeQ2hhb3NcQW50aWNoZWF0XFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkFudGljaGVhdDo6VjFiBnByb3RvMw");
+  fileDesc("Ch9jaGFvcy9hbnRpY2hlYXQvdjEvZXJyb3JzLnByb3RvEhJjaGFvcy5hbnRpY2hlYXQudjEq6QIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiAKHEVSUk9SX1JFQVNPTl9OT1RfQV9NT0RFUkFUT1IQARIhCh1FUlJPUl9SRUFTT05fQUNUSU9OX05PVF9GT1VORBACEiEKHUVSUk9SX1JFQVNPTl9BUFBFQUxfTk9UX0ZPVU5EEAMSJAogRVJST1JfUkVBU09OX0FQUEVBTF9BTFJFQURZX09QRU4QBBIiCh5FUlJPUl9SRUFTT05fQUNUSU9OX05PVF9BQ1RJVkUQBRIfChtFUlJPUl9SRUFTT05fQ0FTRV9OT1RfRk9VTkQQBhIhCh1FUlJPUl9SRUFTT05fQUxSRUFEWV9SRVNPTFZFRBAHEiEKHUVSUk9SX1JFQVNPTl9JTlZBTElEX0RVUkFUSU9OEAgSIwofRVJST1JfUkVBU09OX0lOVkFMSURfUEFHRV9UT0tFThAJQsIBChZjb20uY2hhb3MuYW50aWNoZWF0LnYxQgtFcnJvcnNQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYW50aWNoZWF0L3YxO2FudGljaGVhdHYxogIDQ0FYqgISQ2hhb3MuQW50aWNoZWF0LlYxygISQ2hhb3NcQW50aWNoZWF0XFYx4gIeQ2hhb3NcQW50aWNoZWF0XFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkFudGljaGVhdDo6VjFiBnByb3RvMw");
 
 /**
  * ErrorReason is the ErrorInfo reason of anti-cheat errors (domain "anticheat.chaos.world").
@@ -23,14 +23,14 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * No such player record (NOT_FOUND).
+   * Only moderators may do this (PERMISSION_DENIED).
    *
-   * @generated from enum value: ERROR_REASON_PLAYER_NOT_FOUND = 1;
+   * @generated from enum value: ERROR_REASON_NOT_A_MODERATOR = 1;
    */
-  PLAYER_NOT_FOUND = 1,
+  NOT_A_MODERATOR = 1,
 
   /**
-   * No such action (NOT_FOUND).
+   * No such action, or it is not the caller's (NOT_FOUND).
    *
    * @generated from enum value: ERROR_REASON_ACTION_NOT_FOUND = 2;
    */
@@ -44,25 +44,46 @@ export enum ErrorReason {
   APPEAL_NOT_FOUND = 3,
 
   /**
-   * An appeal for this action is already open (ALREADY_EXISTS).
+   * An appeal for this action is open already (ALREADY_EXISTS).
    *
    * @generated from enum value: ERROR_REASON_APPEAL_ALREADY_OPEN = 4;
    */
   APPEAL_ALREADY_OPEN = 4,
 
   /**
-   * The action is already revoked or expired (FAILED_PRECONDITION).
+   * The action expired or was overturned already (FAILED_PRECONDITION). Metadata: "state".
    *
    * @generated from enum value: ERROR_REASON_ACTION_NOT_ACTIVE = 5;
    */
   ACTION_NOT_ACTIVE = 5,
 
   /**
-   * The signal id was used with different content (ALREADY_EXISTS).
+   * No such case (NOT_FOUND).
    *
-   * @generated from enum value: ERROR_REASON_SIGNAL_CONFLICT = 6;
+   * @generated from enum value: ERROR_REASON_CASE_NOT_FOUND = 6;
    */
-  SIGNAL_CONFLICT = 6,
+  CASE_NOT_FOUND = 6,
+
+  /**
+   * The case or appeal was resolved already (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: ERROR_REASON_ALREADY_RESOLVED = 7;
+   */
+  ALREADY_RESOLVED = 7,
+
+  /**
+   * A suspension needs a duration; a ban or flag takes none (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_DURATION = 8;
+   */
+  INVALID_DURATION = 8,
+
+  /**
+   * The page token is not one this service issued (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_PAGE_TOKEN = 9;
+   */
+  INVALID_PAGE_TOKEN = 9,
 }
 
 /**

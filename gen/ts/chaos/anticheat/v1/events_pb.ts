@@ -4,109 +4,18 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Action, Signal, Verdict } from "./standing_pb.js";
+import type { Action, Appeal, Case } from "./standing_pb.js";
 import { file_chaos_anticheat_v1_standing } from "./standing_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/anticheat/v1/events.proto.
  */
 export const file_chaos_anticheat_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaGFvcy9hbnRpY2hlYXQvdjEvZXZlbnRzLnByb3RvEhJjaGFvcy5hbnRpY2hlYXQudjEiPAoOU2lnbmFsUmVwb3J0ZWQSKgoGc2lnbmFsGAEgASgLMhouY2hhb3MuYW50aWNoZWF0LnYxLlNpZ25hbCJQChBSaXNrU2NvcmVDaGFuZ2VkEhEKCXBsYXllcl9pZBgBIAEoCRIUCgxzY29yZV9iZWZvcmUYAiABKAESEwoLc2NvcmVfYWZ0ZXIYAyABKAEiowEKDVZlcmRpY3RJc3N1ZWQSEQoJcGxheWVyX2lkGAEgASgJEiwKB3ZlcmRpY3QYAiABKA4yGy5jaGFvcy5hbnRpY2hlYXQudjEuVmVyZGljdBIOCgZyZWFzb24YAyABKAkSEQoJaXNzdWVkX2J5GAQgASgJEi4KCmlzc3VlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjsKDUFjdGlvbkFwcGxpZWQSKgoGYWN0aW9uGAEgASgLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbiJ2Cg1BY3Rpb25SZXZva2VkEhEKCWFjdGlvbl9pZBgBIAEoCRIRCglwbGF5ZXJfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEi8KC3Jldm9rZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcELCAQoWY29tLmNoYW9zLmFudGljaGVhdC52MUILRXZlbnRzUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2FudGljaGVhdC92MTthbnRpY2hlYXR2MaICA0NBWKoCEkNoYW9zLkFudGljaGVhdC5WMcoCEkNoYW9zXEFudGljaGVhdFxWMeICHkNoYW9zXEFudGljaGVhdFxWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpBbnRpY2hlYXQ6OlYxYgZwcm90bzM", [file_chaos_anticheat_v1_standing, file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaGFvcy9hbnRpY2hlYXQvdjEvZXZlbnRzLnByb3RvEhJjaGFvcy5hbnRpY2hlYXQudjEiOwoNQWN0aW9uQXBwbGllZBIqCgZhY3Rpb24YASABKAsyGi5jaGFvcy5hbnRpY2hlYXQudjEuQWN0aW9uIjoKDEFjdGlvbkxpZnRlZBIqCgZhY3Rpb24YASABKAsyGi5jaGFvcy5hbnRpY2hlYXQudjEuQWN0aW9uIjQKCkNhc2VPcGVuZWQSJgoEY2FzZRgBIAEoCzIYLmNoYW9zLmFudGljaGVhdC52MS5DYXNlIjwKDkFwcGVhbFJlc29sdmVkEioKBmFwcGVhbBgBIAEoCzIaLmNoYW9zLmFudGljaGVhdC52MS5BcHBlYWxCwgEKFmNvbS5jaGFvcy5hbnRpY2hlYXQudjFCC0V2ZW50c1Byb3RvUAFaMWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9hbnRpY2hlYXQvdjE7YW50aWNoZWF0djGiAgNDQViqAhJDaGFvcy5BbnRpY2hlYXQuVjHKAhJDaGFvc1xBbnRpY2hlYXRcVjHiAh5DaGFvc1xBbnRpY2hlYXRcVjFcR1BCTWV0YWRhdGHqAhRDaGFvczo6QW50aWNoZWF0OjpWMWIGcHJvdG8z", [file_chaos_anticheat_v1_standing]);
 
 /**
- * SignalReported is emitted for every accepted signal.
- *
- * @generated from message chaos.anticheat.v1.SignalReported
- */
-export type SignalReported = Message<"chaos.anticheat.v1.SignalReported"> & {
-  /**
-   * @generated from field: chaos.anticheat.v1.Signal signal = 1;
-   */
-  signal?: Signal | undefined;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.SignalReported.
- * Use `create(SignalReportedSchema)` to create a new message.
- */
-export const SignalReportedSchema: GenMessage<SignalReported> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_events, 0);
-
-/**
- * RiskScoreChanged is emitted when a player's score moves.
- *
- * @generated from message chaos.anticheat.v1.RiskScoreChanged
- */
-export type RiskScoreChanged = Message<"chaos.anticheat.v1.RiskScoreChanged"> & {
-  /**
-   * @generated from field: string player_id = 1;
-   */
-  playerId: string;
-
-  /**
-   * @generated from field: double score_before = 2;
-   */
-  scoreBefore: number;
-
-  /**
-   * @generated from field: double score_after = 3;
-   */
-  scoreAfter: number;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.RiskScoreChanged.
- * Use `create(RiskScoreChangedSchema)` to create a new message.
- */
-export const RiskScoreChangedSchema: GenMessage<RiskScoreChanged> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_events, 1);
-
-/**
- * VerdictIssued is emitted for every judgement.
- *
- * @generated from message chaos.anticheat.v1.VerdictIssued
- */
-export type VerdictIssued = Message<"chaos.anticheat.v1.VerdictIssued"> & {
-  /**
-   * @generated from field: string player_id = 1;
-   */
-  playerId: string;
-
-  /**
-   * @generated from field: chaos.anticheat.v1.Verdict verdict = 2;
-   */
-  verdict: Verdict;
-
-  /**
-   * @generated from field: string reason = 3;
-   */
-  reason: string;
-
-  /**
-   * Admin account or "auto".
-   *
-   * @generated from field: string issued_by = 4;
-   */
-  issuedBy: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp issue_time = 5;
-   */
-  issueTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message chaos.anticheat.v1.VerdictIssued.
- * Use `create(VerdictIssuedSchema)` to create a new message.
- */
-export const VerdictIssuedSchema: GenMessage<VerdictIssued> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_events, 2);
-
-/**
- * ActionApplied is emitted when enforcement starts; gateway and services react.
+ * ActionApplied is emitted when an action starts (automatic or by a moderator).
  *
  * @generated from message chaos.anticheat.v1.ActionApplied
  */
@@ -122,39 +31,62 @@ export type ActionApplied = Message<"chaos.anticheat.v1.ActionApplied"> & {
  * Use `create(ActionAppliedSchema)` to create a new message.
  */
 export const ActionAppliedSchema: GenMessage<ActionApplied> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_events, 3);
+  messageDesc(file_chaos_anticheat_v1_events, 0);
 
 /**
- * ActionRevoked is emitted when enforcement is lifted.
+ * ActionLifted is emitted when an action expires or is overturned; `action` is as it is afterwards.
  *
- * @generated from message chaos.anticheat.v1.ActionRevoked
+ * @generated from message chaos.anticheat.v1.ActionLifted
  */
-export type ActionRevoked = Message<"chaos.anticheat.v1.ActionRevoked"> & {
+export type ActionLifted = Message<"chaos.anticheat.v1.ActionLifted"> & {
   /**
-   * @generated from field: string action_id = 1;
+   * @generated from field: chaos.anticheat.v1.Action action = 1;
    */
-  actionId: string;
-
-  /**
-   * @generated from field: string player_id = 2;
-   */
-  playerId: string;
-
-  /**
-   * @generated from field: string reason = 3;
-   */
-  reason: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp revoke_time = 4;
-   */
-  revokeTime?: Timestamp | undefined;
+  action?: Action | undefined;
 };
 
 /**
- * Describes the message chaos.anticheat.v1.ActionRevoked.
- * Use `create(ActionRevokedSchema)` to create a new message.
+ * Describes the message chaos.anticheat.v1.ActionLifted.
+ * Use `create(ActionLiftedSchema)` to create a new message.
  */
-export const ActionRevokedSchema: GenMessage<ActionRevoked> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_events, 4);
+export const ActionLiftedSchema: GenMessage<ActionLifted> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_events, 1);
+
+/**
+ * CaseOpened is emitted when a player's score crosses the review threshold.
+ *
+ * @generated from message chaos.anticheat.v1.CaseOpened
+ */
+export type CaseOpened = Message<"chaos.anticheat.v1.CaseOpened"> & {
+  /**
+   * @generated from field: chaos.anticheat.v1.Case case = 1;
+   */
+  case?: Case | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.CaseOpened.
+ * Use `create(CaseOpenedSchema)` to create a new message.
+ */
+export const CaseOpenedSchema: GenMessage<CaseOpened> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_events, 2);
+
+/**
+ * AppealResolved is emitted when a moderator upholds or overturns an appeal.
+ *
+ * @generated from message chaos.anticheat.v1.AppealResolved
+ */
+export type AppealResolved = Message<"chaos.anticheat.v1.AppealResolved"> & {
+  /**
+   * @generated from field: chaos.anticheat.v1.Appeal appeal = 1;
+   */
+  appeal?: Appeal | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.AppealResolved.
+ * Use `create(AppealResolvedSchema)` to create a new message.
+ */
+export const AppealResolvedSchema: GenMessage<AppealResolved> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_events, 3);
 

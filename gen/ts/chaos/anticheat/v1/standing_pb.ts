@@ -4,23 +4,25 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/anticheat/v1/standing.proto.
  */
 export const file_chaos_anticheat_v1_standing: GenFile = /*@__PURE__*/
-  fileDesc("CiFjaGFvcy9hbnRpY2hlYXQvdjEvc3RhbmRpbmcucHJvdG8SEmNoYW9zLmFudGljaGVhdC52MSLaAQoGU2lnbmFsEhEKCXNpZ25hbF9pZBgBIAEoCRIRCglwbGF5ZXJfaWQYAiABKAkSFAoMY2hhcmFjdGVyX2lkGAMgASgJEiwKBGtpbmQYBCABKA4yHi5jaGFvcy5hbnRpY2hlYXQudjEuU2lnbmFsS2luZBISCgpjb25maWRlbmNlGAUgASgBEg4KBnNvdXJjZRgGIAEoCRIQCghldmlkZW5jZRgHIAEoCRIwCgxvYnNlcnZlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIu0BCgZBY3Rpb24SEQoJYWN0aW9uX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIsCgRraW5kGAMgASgOMh4uY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbktpbmQSDgoGcmVhc29uGAQgASgJEisKCGR1cmF0aW9uGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCmFwcGx5X3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmFjdGl2ZRgHIAEoCBISCgphcHBsaWVkX2J5GAggASgJIrgBCghTdGFuZGluZxIRCglwbGF5ZXJfaWQYASABKAkSEgoKcmlza19zY29yZRgCIAEoARIsCgd2ZXJkaWN0GAMgASgOMhsuY2hhb3MuYW50aWNoZWF0LnYxLlZlcmRpY3QSMgoOYWN0aXZlX2FjdGlvbnMYBCADKAsyGi5jaGFvcy5hbnRpY2hlYXQudjEuQWN0aW9uEhAKCG1heV9wbGF5GAUgASgIEhEKCW1heV90cmFkZRgGIAEoCCLJAQoGQXBwZWFsEhEKCWFwcGVhbF9pZBgBIAEoCRIRCglhY3Rpb25faWQYAiABKAkSEQoJcGxheWVyX2lkGAMgASgJEhEKCXN0YXRlbWVudBgEIAEoCRIuCgVzdGF0ZRgFIAEoDjIfLmNoYW9zLmFudGljaGVhdC52MS5BcHBlYWxTdGF0ZRISCgpyZXNvbHV0aW9uGAYgASgJEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCq7AQoKU2lnbmFsS2luZBIbChdTSUdOQUxfS0lORF9VTlNQRUNJRklFRBAAEhUKEVNJR05BTF9LSU5EX1NQRUVEEAESIQodU0lHTkFMX0tJTkRfSU1QT1NTSUJMRV9EQU1BR0UQAhIbChdTSUdOQUxfS0lORF9BQ1RJT05fUkFURRADEhgKFFNJR05BTF9LSU5EX1RFTEVQT1JUEAQSHwobU0lHTkFMX0tJTkRfRUNPTk9NWV9BTk9NQUxZEAUqYwoHVmVyZGljdBIXChNWRVJESUNUX1VOU1BFQ0lGSUVEEAASEQoNVkVSRElDVF9DTEVBUhABEhYKElZFUkRJQ1RfU1VTUElDSU9VUxACEhQKEFZFUkRJQ1RfQ0hFQVRJTkcQAyqgAQoKQWN0aW9uS2luZBIbChdBQ1RJT05fS0lORF9VTlNQRUNJRklFRBAAEhQKEEFDVElPTl9LSU5EX1dBUk4QARIUChBBQ1RJT05fS0lORF9LSUNLEAISFwoTQUNUSU9OX0tJTkRfU1VTUEVORBADEhMKD0FDVElPTl9LSU5EX0JBThAEEhsKF0FDVElPTl9LSU5EX1NIQURPV19GTEFHEAUqdgoLQXBwZWFsU3RhdGUSHAoYQVBQRUFMX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRQVBQRUFMX1NUQVRFX09QRU4QARIXChNBUFBFQUxfU1RBVEVfVVBIRUxEEAISGQoVQVBQRUFMX1NUQVRFX1JFSkVDVEVEEANCxAEKFmNvbS5jaGFvcy5hbnRpY2hlYXQudjFCDVN0YW5kaW5nUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2FudGljaGVhdC92MTthbnRpY2hlYXR2MaICA0NBWKoCEkNoYW9zLkFudGljaGVhdC5WMcoCEkNoYW9zXEFudGljaGVhdFxWMeICHkNoYW9zXEFudGljaGVhdFxWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpBbnRpY2hlYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiFjaGFvcy9hbnRpY2hlYXQvdjEvc3RhbmRpbmcucHJvdG8SEmNoYW9zLmFudGljaGVhdC52MSLfAQoGU2lnbmFsEhEKCXNpZ25hbF9pZBgBIAEoCRIRCglwbGF5ZXJfaWQYAiABKAkSFAoMY2hhcmFjdGVyX2lkGAMgASgJEiwKBGtpbmQYBCABKA4yHi5jaGFvcy5hbnRpY2hlYXQudjEuU2lnbmFsS2luZBIOCgZ3ZWlnaHQYBSABKAESFwoPc291cmNlX2V2ZW50X2lkGAYgASgJEhAKCGV2aWRlbmNlGAcgASgJEjAKDG9ic2VydmVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifQoLU2NvcmVDaGFuZ2USFAoMc2NvcmVfYmVmb3JlGAEgASgBEhMKC3Njb3JlX2FmdGVyGAIgASgBEhIKCnNpZ25hbF9pZHMYAyADKAkSLwoLY2hhbmdlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIuYCCgZBY3Rpb24SEQoJYWN0aW9uX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIsCgRraW5kGAMgASgOMh4uY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbktpbmQSLgoFc3RhdGUYBCABKA4yHy5jaGFvcy5hbnRpY2hlYXQudjEuQWN0aW9uU3RhdGUSDgoGcmVhc29uGAUgASgJEhIKCmFwcGxpZWRfYnkYBiABKAkSLgoKYXBwbHlfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWxpZnRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLbGlmdF9yZWFzb24YCiABKAkSDwoHY2FzZV9pZBgLIAEoCSL1AQoIU3RhbmRpbmcSEQoJcGxheWVyX2lkGAEgASgJEhIKCnJpc2tfc2NvcmUYAiABKAESLgoKc2NvcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOYWN0aXZlX2FjdGlvbnMYBCADKAsyGi5jaGFvcy5hbnRpY2hlYXQudjEuQWN0aW9uEhIKCm1heV9sb2dfaW4YBSABKAgSEQoJbWF5X3RyYWRlGAYgASgIEjcKDnJlY2VudF9jaGFuZ2VzGAcgAygLMh8uY2hhb3MuYW50aWNoZWF0LnYxLlNjb3JlQ2hhbmdlImsKDlBsYXllclN0YW5kaW5nEjIKDmFjdGl2ZV9hY3Rpb25zGAEgAygLMhouY2hhb3MuYW50aWNoZWF0LnYxLkFjdGlvbhISCgptYXlfbG9nX2luGAIgASgIEhEKCW1heV90cmFkZRgDIAEoCCKhAgoEQ2FzZRIPCgdjYXNlX2lkGAEgASgJEhEKCXBsYXllcl9pZBgCIAEoCRIsCgVzdGF0ZRgDIAEoDjIdLmNoYW9zLmFudGljaGVhdC52MS5DYXNlU3RhdGUSFQoNb3BlbmluZ19zY29yZRgEIAEoARItCglvcGVuX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKB3ZlcmRpY3QYBiABKA4yGy5jaGFvcy5hbnRpY2hlYXQudjEuVmVyZGljdBIMCgRub3RlGAcgASgJEhMKC3Jlc29sdmVkX2J5GAggASgJEjAKDHJlc29sdmVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAikAIKBkFwcGVhbBIRCglhcHBlYWxfaWQYASABKAkSEQoJYWN0aW9uX2lkGAIgASgJEhEKCXBsYXllcl9pZBgDIAEoCRIRCglzdGF0ZW1lbnQYBCABKAkSLgoFc3RhdGUYBSABKA4yHy5jaGFvcy5hbnRpY2hlYXQudjEuQXBwZWFsU3RhdGUSEgoKcmVzb2x1dGlvbhgGIAEoCRITCgtyZXNvbHZlZF9ieRgHIAEoCRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMcmVzb2x2ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCr9AQoKU2lnbmFsS2luZBIbChdTSUdOQUxfS0lORF9VTlNQRUNJRklFRBAAEhUKEVNJR05BTF9LSU5EX1NQRUVEEAESGQoVU0lHTkFMX0tJTkRfQ0FTVF9SQVRFEAISIwofU0lHTkFMX0tJTkRfQ0FTVF9XSElMRV9ERUZFQVRFRBADEiEKHVNJR05BTF9LSU5EX0lNUE9TU0lCTEVfREFNQUdFEAQSGwoXU0lHTkFMX0tJTkRfR09MRF9GVU5ORUwQBRIeChpTSUdOQUxfS0lORF9TSEFSRURfQUREUkVTUxAGEhsKF1NJR05BTF9LSU5EX0NIQVRfUkVQT1JUEAcqkwEKCkFjdGlvbktpbmQSGwoXQUNUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIUChBBQ1RJT05fS0lORF9GTEFHEAESIQodQUNUSU9OX0tJTkRfVFJBREVfUkVTVFJJQ1RJT04QAhIaChZBQ1RJT05fS0lORF9TVVNQRU5TSU9OEAMSEwoPQUNUSU9OX0tJTkRfQkFOEAQqewoLQWN0aW9uU3RhdGUSHAoYQUNUSU9OX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTQUNUSU9OX1NUQVRFX0FDVElWRRABEhgKFEFDVElPTl9TVEFURV9FWFBJUkVEEAISGwoXQUNUSU9OX1NUQVRFX09WRVJUVVJORUQQAypVCglDYXNlU3RhdGUSGgoWQ0FTRV9TVEFURV9VTlNQRUNJRklFRBAAEhMKD0NBU0VfU1RBVEVfT1BFThABEhcKE0NBU0VfU1RBVEVfUkVTT0xWRUQQAipOCgdWZXJkaWN0EhcKE1ZFUkRJQ1RfVU5TUEVDSUZJRUQQABITCg9WRVJESUNUX0NMRUFSRUQQARIVChFWRVJESUNUX0NPTkZJUk1FRBACKngKC0FwcGVhbFN0YXRlEhwKGEFQUEVBTF9TVEFURV9VTlNQRUNJRklFRBAAEhUKEUFQUEVBTF9TVEFURV9PUEVOEAESFwoTQVBQRUFMX1NUQVRFX1VQSEVMRBACEhsKF0FQUEVBTF9TVEFURV9PVkVSVFVSTkVEEANCxAEKFmNvbS5jaGFvcy5hbnRpY2hlYXQudjFCDVN0YW5kaW5nUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2FudGljaGVhdC92MTthbnRpY2hlYXR2MaICA0NBWKoCEkNoYW9zLkFudGljaGVhdC5WMcoCEkNoYW9zXEFudGljaGVhdFxWMeICHkNoYW9zXEFudGljaGVhdFxWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpBbnRpY2hlYXQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
- * Signal is one observation reported by a service.
+ * Signal is one observation by one rule of one source event.
  *
  * @generated from message chaos.anticheat.v1.Signal
  */
 export type Signal = Message<"chaos.anticheat.v1.Signal"> & {
   /**
+   * Derived from the source event id and the rule, so a redelivered event makes no second signal.
+   *
    * @generated from field: string signal_id = 1;
    */
   signalId: string;
@@ -31,6 +33,8 @@ export type Signal = Message<"chaos.anticheat.v1.Signal"> & {
   playerId: string;
 
   /**
+   * The character concerned, when there is one.
+   *
    * @generated from field: string character_id = 3;
    */
   characterId: string;
@@ -41,27 +45,29 @@ export type Signal = Message<"chaos.anticheat.v1.Signal"> & {
   kind: SignalKind;
 
   /**
-   * 0.0-1.0: how sure the reporter is.
+   * The score it added when observed (the kind's weight setting times its severity), before decay.
    *
-   * @generated from field: double confidence = 5;
+   * @generated from field: double weight = 5;
    */
-  confidence: number;
+  weight: number;
 
   /**
-   * Reporting workload's service name.
+   * The CloudEvent id (ce_id) it was derived from.
    *
-   * @generated from field: string source = 6;
+   * @generated from field: string source_event_id = 6;
    */
-  source: string;
+  sourceEventId: string;
 
   /**
-   * Free-form evidence, e.g. "speed=42.0 max=12.0".
+   * What the rule saw, e.g. "moved 412.0 in 1.0 s, top speed 12.0/s".
    *
    * @generated from field: string evidence = 7;
    */
   evidence: string;
 
   /**
+   * The source event's time (ce_time).
+   *
    * @generated from field: google.protobuf.Timestamp observe_time = 8;
    */
   observeTime?: Timestamp | undefined;
@@ -75,7 +81,43 @@ export const SignalSchema: GenMessage<Signal> = /*@__PURE__*/
   messageDesc(file_chaos_anticheat_v1_standing, 0);
 
 /**
- * Action is an enforcement step against a player.
+ * ScoreChange is one move of a player's risk score and the signals that moved it.
+ *
+ * @generated from message chaos.anticheat.v1.ScoreChange
+ */
+export type ScoreChange = Message<"chaos.anticheat.v1.ScoreChange"> & {
+  /**
+   * The decayed score just before.
+   *
+   * @generated from field: double score_before = 1;
+   */
+  scoreBefore: number;
+
+  /**
+   * @generated from field: double score_after = 2;
+   */
+  scoreAfter: number;
+
+  /**
+   * @generated from field: repeated string signal_ids = 3;
+   */
+  signalIds: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp change_time = 4;
+   */
+  changeTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.ScoreChange.
+ * Use `create(ScoreChangeSchema)` to create a new message.
+ */
+export const ScoreChangeSchema: GenMessage<ScoreChange> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_standing, 1);
+
+/**
+ * Action is an enforcement step against a player, applied by identity and trading from the action events.
  *
  * @generated from message chaos.anticheat.v1.Action
  */
@@ -96,35 +138,52 @@ export type Action = Message<"chaos.anticheat.v1.Action"> & {
   kind: ActionKind;
 
   /**
-   * @generated from field: string reason = 4;
+   * @generated from field: chaos.anticheat.v1.ActionState state = 4;
+   */
+  state: ActionState;
+
+  /**
+   * @generated from field: string reason = 5;
    */
   reason: string;
 
   /**
-   * Zero for permanent (bans) or instantaneous (warn, kick).
+   * A moderator's account id, or "auto" for a threshold crossing.
    *
-   * @generated from field: google.protobuf.Duration duration = 5;
+   * @generated from field: string applied_by = 6;
    */
-  duration?: Duration | undefined;
+  appliedBy: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp apply_time = 6;
+   * @generated from field: google.protobuf.Timestamp apply_time = 7;
    */
   applyTime?: Timestamp | undefined;
 
   /**
-   * False once revoked or expired.
+   * Unset for bans and flags (until lifted).
    *
-   * @generated from field: bool active = 7;
+   * @generated from field: google.protobuf.Timestamp expire_time = 8;
    */
-  active: boolean;
+  expireTime?: Timestamp | undefined;
 
   /**
-   * Admin account or "auto".
+   * When it expired or was overturned; unset while active.
    *
-   * @generated from field: string applied_by = 8;
+   * @generated from field: google.protobuf.Timestamp lift_time = 9;
    */
-  appliedBy: string;
+  liftTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string lift_reason = 10;
+   */
+  liftReason: string;
+
+  /**
+   * The review case it belongs to, if any.
+   *
+   * @generated from field: string case_id = 11;
+   */
+  caseId: string;
 };
 
 /**
@@ -132,10 +191,10 @@ export type Action = Message<"chaos.anticheat.v1.Action"> & {
  * Use `create(ActionSchema)` to create a new message.
  */
 export const ActionSchema: GenMessage<Action> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_standing, 1);
+  messageDesc(file_chaos_anticheat_v1_standing, 2);
 
 /**
- * Standing is what other services check before allowing actions.
+ * Standing is a player's risk score and what they may do (the moderator's view).
  *
  * @generated from message chaos.anticheat.v1.Standing
  */
@@ -146,16 +205,16 @@ export type Standing = Message<"chaos.anticheat.v1.Standing"> & {
   playerId: string;
 
   /**
-   * 0-100.
+   * The score decayed to `score_time`.
    *
    * @generated from field: double risk_score = 2;
    */
   riskScore: number;
 
   /**
-   * @generated from field: chaos.anticheat.v1.Verdict verdict = 3;
+   * @generated from field: google.protobuf.Timestamp score_time = 3;
    */
-  verdict: Verdict;
+  scoreTime?: Timestamp | undefined;
 
   /**
    * @generated from field: repeated chaos.anticheat.v1.Action active_actions = 4;
@@ -163,18 +222,21 @@ export type Standing = Message<"chaos.anticheat.v1.Standing"> & {
   activeActions: Action[];
 
   /**
-   * False while suspended or banned.
-   *
-   * @generated from field: bool may_play = 5;
+   * @generated from field: bool may_log_in = 5;
    */
-  mayPlay: boolean;
+  mayLogIn: boolean;
 
   /**
-   * False while suspended, banned or shadow-flagged for trading.
-   *
    * @generated from field: bool may_trade = 6;
    */
   mayTrade: boolean;
+
+  /**
+   * The latest score changes, newest first: the evidence.
+   *
+   * @generated from field: repeated chaos.anticheat.v1.ScoreChange recent_changes = 7;
+   */
+  recentChanges: ScoreChange[];
 };
 
 /**
@@ -182,10 +244,102 @@ export type Standing = Message<"chaos.anticheat.v1.Standing"> & {
  * Use `create(StandingSchema)` to create a new message.
  */
 export const StandingSchema: GenMessage<Standing> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_standing, 2);
+  messageDesc(file_chaos_anticheat_v1_standing, 3);
 
 /**
- * Appeal is a player's request to revoke an action.
+ * PlayerStanding is what a player sees of their own standing (no score: thresholds are not for probing).
+ *
+ * @generated from message chaos.anticheat.v1.PlayerStanding
+ */
+export type PlayerStanding = Message<"chaos.anticheat.v1.PlayerStanding"> & {
+  /**
+   * @generated from field: repeated chaos.anticheat.v1.Action active_actions = 1;
+   */
+  activeActions: Action[];
+
+  /**
+   * @generated from field: bool may_log_in = 2;
+   */
+  mayLogIn: boolean;
+
+  /**
+   * @generated from field: bool may_trade = 3;
+   */
+  mayTrade: boolean;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.PlayerStanding.
+ * Use `create(PlayerStandingSchema)` to create a new message.
+ */
+export const PlayerStandingSchema: GenMessage<PlayerStanding> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_standing, 4);
+
+/**
+ * Case is a review case: a player whose score crossed the review threshold, for a moderator.
+ *
+ * @generated from message chaos.anticheat.v1.Case
+ */
+export type Case = Message<"chaos.anticheat.v1.Case"> & {
+  /**
+   * @generated from field: string case_id = 1;
+   */
+  caseId: string;
+
+  /**
+   * @generated from field: string player_id = 2;
+   */
+  playerId: string;
+
+  /**
+   * @generated from field: chaos.anticheat.v1.CaseState state = 3;
+   */
+  state: CaseState;
+
+  /**
+   * The score when the case was opened.
+   *
+   * @generated from field: double opening_score = 4;
+   */
+  openingScore: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp open_time = 5;
+   */
+  openTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: chaos.anticheat.v1.Verdict verdict = 6;
+   */
+  verdict: Verdict;
+
+  /**
+   * @generated from field: string note = 7;
+   */
+  note: string;
+
+  /**
+   * The moderator's account id.
+   *
+   * @generated from field: string resolved_by = 8;
+   */
+  resolvedBy: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp resolve_time = 9;
+   */
+  resolveTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.anticheat.v1.Case.
+ * Use `create(CaseSchema)` to create a new message.
+ */
+export const CaseSchema: GenMessage<Case> = /*@__PURE__*/
+  messageDesc(file_chaos_anticheat_v1_standing, 5);
+
+/**
+ * Appeal is a player's request that a moderator lift one of their actions.
  *
  * @generated from message chaos.anticheat.v1.Appeal
  */
@@ -221,9 +375,21 @@ export type Appeal = Message<"chaos.anticheat.v1.Appeal"> & {
   resolution: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp create_time = 7;
+   * The moderator's account id.
+   *
+   * @generated from field: string resolved_by = 7;
+   */
+  resolvedBy: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 8;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp resolve_time = 9;
+   */
+  resolveTime?: Timestamp | undefined;
 };
 
 /**
@@ -231,10 +397,10 @@ export type Appeal = Message<"chaos.anticheat.v1.Appeal"> & {
  * Use `create(AppealSchema)` to create a new message.
  */
 export const AppealSchema: GenMessage<Appeal> = /*@__PURE__*/
-  messageDesc(file_chaos_anticheat_v1_standing, 3);
+  messageDesc(file_chaos_anticheat_v1_standing, 6);
 
 /**
- * SignalKind is what a service observed.
+ * SignalKind is what a rule saw in another service's events.
  *
  * @generated from enum chaos.anticheat.v1.SignalKind
  */
@@ -245,39 +411,53 @@ export enum SignalKind {
   UNSPECIFIED = 0,
 
   /**
-   * Moved faster than possible.
+   * A character moved farther within a zone than its top speed allows in the time since its last move (player's CharacterMoved).
    *
    * @generated from enum value: SIGNAL_KIND_SPEED = 1;
    */
   SPEED = 1,
 
   /**
-   * Damage above what the stats allow.
+   * A spell was cast again before its cooldown had passed (combat's SpellCast).
    *
-   * @generated from enum value: SIGNAL_KIND_IMPOSSIBLE_DAMAGE = 2;
+   * @generated from enum value: SIGNAL_KIND_CAST_RATE = 2;
    */
-  IMPOSSIBLE_DAMAGE = 2,
+  CAST_RATE = 2,
 
   /**
-   * Actions faster than cooldowns allow.
+   * A defeated character cast a spell (combat's CharacterDefeated, then SpellCast by the defeated).
    *
-   * @generated from enum value: SIGNAL_KIND_ACTION_RATE = 3;
+   * @generated from enum value: SIGNAL_KIND_CAST_WHILE_DEFEATED = 3;
    */
-  ACTION_RATE = 3,
+  CAST_WHILE_DEFEATED = 3,
 
   /**
-   * Position jumped without a movement path.
+   * A hit did more damage than the spell's formula can give (combat's DamageDealt).
    *
-   * @generated from enum value: SIGNAL_KIND_TELEPORT = 4;
+   * @generated from enum value: SIGNAL_KIND_IMPOSSIBLE_DAMAGE = 4;
    */
-  TELEPORT = 4,
+  IMPOSSIBLE_DAMAGE = 4,
 
   /**
-   * Gold or items appearing or moving abnormally.
+   * Gold from many distinct givers funnelled to one receiver (trading's TradeSettled): a real-money-trading ring.
    *
-   * @generated from enum value: SIGNAL_KIND_ECONOMY_ANOMALY = 5;
+   * @generated from enum value: SIGNAL_KIND_GOLD_FUNNEL = 5;
    */
-  ECONOMY_ANOMALY = 5,
+  GOLD_FUNNEL = 5,
+
+  /**
+   * Many accounts logged in from one address within a window (identity's LoginSucceeded).
+   *
+   * @generated from enum value: SIGNAL_KIND_SHARED_ADDRESS = 6;
+   */
+  SHARED_ADDRESS = 6,
+
+  /**
+   * Another player reported one of the player's chat messages (chat's MessageReported).
+   *
+   * @generated from enum value: SIGNAL_KIND_CHAT_REPORT = 7;
+   */
+  CHAT_REPORT = 7,
 }
 
 /**
@@ -287,40 +467,7 @@ export const SignalKindSchema: GenEnum<SignalKind> = /*@__PURE__*/
   enumDesc(file_chaos_anticheat_v1_standing, 0);
 
 /**
- * Verdict is the judgement on a player.
- *
- * @generated from enum chaos.anticheat.v1.Verdict
- */
-export enum Verdict {
-  /**
-   * @generated from enum value: VERDICT_UNSPECIFIED = 0;
-   */
-  UNSPECIFIED = 0,
-
-  /**
-   * @generated from enum value: VERDICT_CLEAR = 1;
-   */
-  CLEAR = 1,
-
-  /**
-   * @generated from enum value: VERDICT_SUSPICIOUS = 2;
-   */
-  SUSPICIOUS = 2,
-
-  /**
-   * @generated from enum value: VERDICT_CHEATING = 3;
-   */
-  CHEATING = 3,
-}
-
-/**
- * Describes the enum chaos.anticheat.v1.Verdict.
- */
-export const VerdictSchema: GenEnum<Verdict> = /*@__PURE__*/
-  enumDesc(file_chaos_anticheat_v1_standing, 1);
-
-/**
- * ActionKind is the response to a verdict.
+ * ActionKind is a graduated response, mildest first.
  *
  * @generated from enum chaos.anticheat.v1.ActionKind
  */
@@ -331,38 +478,142 @@ export enum ActionKind {
   UNSPECIFIED = 0,
 
   /**
-   * @generated from enum value: ACTION_KIND_WARN = 1;
+   * A moderator should look; the player is not restricted.
+   *
+   * @generated from enum value: ACTION_KIND_FLAG = 1;
    */
-  WARN = 1,
+  FLAG = 1,
 
   /**
-   * @generated from enum value: ACTION_KIND_KICK = 2;
+   * The player may not trade (trading refuses offers from or to them).
+   *
+   * @generated from enum value: ACTION_KIND_TRADE_RESTRICTION = 2;
    */
-  KICK = 2,
+  TRADE_RESTRICTION = 2,
 
   /**
-   * @generated from enum value: ACTION_KIND_SUSPEND = 3;
+   * The player may not log in until the action expires (identity refuses logins and revokes sessions).
+   *
+   * @generated from enum value: ACTION_KIND_SUSPENSION = 3;
    */
-  SUSPEND = 3,
+  SUSPENSION = 3,
 
   /**
+   * The player may not log in until a moderator overturns it.
+   *
    * @generated from enum value: ACTION_KIND_BAN = 4;
    */
   BAN = 4,
-
-  /**
-   * Matched only with other flagged players; invisible to the player.
-   *
-   * @generated from enum value: ACTION_KIND_SHADOW_FLAG = 5;
-   */
-  SHADOW_FLAG = 5,
 }
 
 /**
  * Describes the enum chaos.anticheat.v1.ActionKind.
  */
 export const ActionKindSchema: GenEnum<ActionKind> = /*@__PURE__*/
+  enumDesc(file_chaos_anticheat_v1_standing, 1);
+
+/**
+ * ActionState is where an action is.
+ *
+ * @generated from enum chaos.anticheat.v1.ActionState
+ */
+export enum ActionState {
+  /**
+   * @generated from enum value: ACTION_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * In force.
+   *
+   * @generated from enum value: ACTION_STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Its time ran out.
+   *
+   * @generated from enum value: ACTION_STATE_EXPIRED = 2;
+   */
+  EXPIRED = 2,
+
+  /**
+   * A moderator lifted it, or an appeal overturned it.
+   *
+   * @generated from enum value: ACTION_STATE_OVERTURNED = 3;
+   */
+  OVERTURNED = 3,
+}
+
+/**
+ * Describes the enum chaos.anticheat.v1.ActionState.
+ */
+export const ActionStateSchema: GenEnum<ActionState> = /*@__PURE__*/
   enumDesc(file_chaos_anticheat_v1_standing, 2);
+
+/**
+ * CaseState is where a review case is.
+ *
+ * @generated from enum chaos.anticheat.v1.CaseState
+ */
+export enum CaseState {
+  /**
+   * @generated from enum value: CASE_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting for a moderator.
+   *
+   * @generated from enum value: CASE_STATE_OPEN = 1;
+   */
+  OPEN = 1,
+
+  /**
+   * A moderator gave a verdict.
+   *
+   * @generated from enum value: CASE_STATE_RESOLVED = 2;
+   */
+  RESOLVED = 2,
+}
+
+/**
+ * Describes the enum chaos.anticheat.v1.CaseState.
+ */
+export const CaseStateSchema: GenEnum<CaseState> = /*@__PURE__*/
+  enumDesc(file_chaos_anticheat_v1_standing, 3);
+
+/**
+ * Verdict is a moderator's judgement of a case.
+ *
+ * @generated from enum chaos.anticheat.v1.Verdict
+ */
+export enum Verdict {
+  /**
+   * @generated from enum value: VERDICT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No cheating: the case's automatic actions are lifted.
+   *
+   * @generated from enum value: VERDICT_CLEARED = 1;
+   */
+  CLEARED = 1,
+
+  /**
+   * Cheating: the case's actions stand (and the moderator may add one).
+   *
+   * @generated from enum value: VERDICT_CONFIRMED = 2;
+   */
+  CONFIRMED = 2,
+}
+
+/**
+ * Describes the enum chaos.anticheat.v1.Verdict.
+ */
+export const VerdictSchema: GenEnum<Verdict> = /*@__PURE__*/
+  enumDesc(file_chaos_anticheat_v1_standing, 4);
 
 /**
  * AppealState is where an appeal is.
@@ -376,24 +627,30 @@ export enum AppealState {
   UNSPECIFIED = 0,
 
   /**
+   * Waiting for a moderator.
+   *
    * @generated from enum value: APPEAL_STATE_OPEN = 1;
    */
   OPEN = 1,
 
   /**
+   * The action stands.
+   *
    * @generated from enum value: APPEAL_STATE_UPHELD = 2;
    */
   UPHELD = 2,
 
   /**
-   * @generated from enum value: APPEAL_STATE_REJECTED = 3;
+   * The action is lifted.
+   *
+   * @generated from enum value: APPEAL_STATE_OVERTURNED = 3;
    */
-  REJECTED = 3,
+  OVERTURNED = 3,
 }
 
 /**
  * Describes the enum chaos.anticheat.v1.AppealState.
  */
 export const AppealStateSchema: GenEnum<AppealState> = /*@__PURE__*/
-  enumDesc(file_chaos_anticheat_v1_standing, 3);
+  enumDesc(file_chaos_anticheat_v1_standing, 5);
 

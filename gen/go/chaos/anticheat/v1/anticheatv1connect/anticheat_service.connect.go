@@ -33,56 +33,84 @@ const (
 // reflection-formatted method names, remove the leading slash and convert the remaining slash to a
 // period.
 const (
-	// AnticheatServiceListSignalsProcedure is the fully-qualified name of the AnticheatService's
-	// ListSignals RPC.
-	AnticheatServiceListSignalsProcedure = "/chaos.anticheat.v1.AnticheatService/ListSignals"
-	// AnticheatServiceGetRiskScoreProcedure is the fully-qualified name of the AnticheatService's
-	// GetRiskScore RPC.
-	AnticheatServiceGetRiskScoreProcedure = "/chaos.anticheat.v1.AnticheatService/GetRiskScore"
-	// AnticheatServiceIssueVerdictProcedure is the fully-qualified name of the AnticheatService's
-	// IssueVerdict RPC.
-	AnticheatServiceIssueVerdictProcedure = "/chaos.anticheat.v1.AnticheatService/IssueVerdict"
-	// AnticheatServiceApplyActionProcedure is the fully-qualified name of the AnticheatService's
-	// ApplyAction RPC.
-	AnticheatServiceApplyActionProcedure = "/chaos.anticheat.v1.AnticheatService/ApplyAction"
-	// AnticheatServiceRevokeActionProcedure is the fully-qualified name of the AnticheatService's
-	// RevokeAction RPC.
-	AnticheatServiceRevokeActionProcedure = "/chaos.anticheat.v1.AnticheatService/RevokeAction"
-	// AnticheatServiceListActionsProcedure is the fully-qualified name of the AnticheatService's
-	// ListActions RPC.
-	AnticheatServiceListActionsProcedure = "/chaos.anticheat.v1.AnticheatService/ListActions"
+	// AnticheatServiceGetMyStandingProcedure is the fully-qualified name of the AnticheatService's
+	// GetMyStanding RPC.
+	AnticheatServiceGetMyStandingProcedure = "/chaos.anticheat.v1.AnticheatService/GetMyStanding"
+	// AnticheatServiceListMyActionsProcedure is the fully-qualified name of the AnticheatService's
+	// ListMyActions RPC.
+	AnticheatServiceListMyActionsProcedure = "/chaos.anticheat.v1.AnticheatService/ListMyActions"
 	// AnticheatServiceSubmitAppealProcedure is the fully-qualified name of the AnticheatService's
 	// SubmitAppeal RPC.
 	AnticheatServiceSubmitAppealProcedure = "/chaos.anticheat.v1.AnticheatService/SubmitAppeal"
-	// AnticheatServiceGetAppealProcedure is the fully-qualified name of the AnticheatService's
-	// GetAppeal RPC.
-	AnticheatServiceGetAppealProcedure = "/chaos.anticheat.v1.AnticheatService/GetAppeal"
+	// AnticheatServiceListMyAppealsProcedure is the fully-qualified name of the AnticheatService's
+	// ListMyAppeals RPC.
+	AnticheatServiceListMyAppealsProcedure = "/chaos.anticheat.v1.AnticheatService/ListMyAppeals"
+	// AnticheatServiceListCasesProcedure is the fully-qualified name of the AnticheatService's
+	// ListCases RPC.
+	AnticheatServiceListCasesProcedure = "/chaos.anticheat.v1.AnticheatService/ListCases"
+	// AnticheatServiceGetCaseProcedure is the fully-qualified name of the AnticheatService's GetCase
+	// RPC.
+	AnticheatServiceGetCaseProcedure = "/chaos.anticheat.v1.AnticheatService/GetCase"
+	// AnticheatServiceResolveCaseProcedure is the fully-qualified name of the AnticheatService's
+	// ResolveCase RPC.
+	AnticheatServiceResolveCaseProcedure = "/chaos.anticheat.v1.AnticheatService/ResolveCase"
+	// AnticheatServiceGetStandingProcedure is the fully-qualified name of the AnticheatService's
+	// GetStanding RPC.
+	AnticheatServiceGetStandingProcedure = "/chaos.anticheat.v1.AnticheatService/GetStanding"
+	// AnticheatServiceListSignalsProcedure is the fully-qualified name of the AnticheatService's
+	// ListSignals RPC.
+	AnticheatServiceListSignalsProcedure = "/chaos.anticheat.v1.AnticheatService/ListSignals"
+	// AnticheatServiceApplyActionProcedure is the fully-qualified name of the AnticheatService's
+	// ApplyAction RPC.
+	AnticheatServiceApplyActionProcedure = "/chaos.anticheat.v1.AnticheatService/ApplyAction"
+	// AnticheatServiceLiftActionProcedure is the fully-qualified name of the AnticheatService's
+	// LiftAction RPC.
+	AnticheatServiceLiftActionProcedure = "/chaos.anticheat.v1.AnticheatService/LiftAction"
+	// AnticheatServiceListAppealsProcedure is the fully-qualified name of the AnticheatService's
+	// ListAppeals RPC.
+	AnticheatServiceListAppealsProcedure = "/chaos.anticheat.v1.AnticheatService/ListAppeals"
+	// AnticheatServiceResolveAppealProcedure is the fully-qualified name of the AnticheatService's
+	// ResolveAppeal RPC.
+	AnticheatServiceResolveAppealProcedure = "/chaos.anticheat.v1.AnticheatService/ResolveAppeal"
 )
 
 // AnticheatServiceClient is a client for the chaos.anticheat.v1.AnticheatService service.
 type AnticheatServiceClient interface {
-	// ListSignals lists a player's signals, newest first (admin).
-	ListSignals(context.Context, *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error)
-	// GetRiskScore returns a player's standing (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	GetRiskScore(context.Context, *connect.Request[v1.GetRiskScoreRequest]) (*connect.Response[v1.GetRiskScoreResponse], error)
-	// IssueVerdict records a judgement (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	IssueVerdict(context.Context, *connect.Request[v1.IssueVerdictRequest]) (*connect.Response[v1.IssueVerdictResponse], error)
-	// ApplyAction enforces a step against a player (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	ApplyAction(context.Context, *connect.Request[v1.ApplyActionRequest]) (*connect.Response[v1.ApplyActionResponse], error)
-	// RevokeAction lifts an action (admin).
-	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
-	RevokeAction(context.Context, *connect.Request[v1.RevokeActionRequest]) (*connect.Response[v1.RevokeActionResponse], error)
-	// ListActions lists a player's actions (admin).
-	ListActions(context.Context, *connect.Request[v1.ListActionsRequest]) (*connect.Response[v1.ListActionsResponse], error)
-	// SubmitAppeal contests one of the caller's actions.
-	// Errors: NOT_FOUND (ACTION_NOT_FOUND), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
+	// GetMyStanding tells the calling player whether they may log in and trade, and which actions are in force.
+	GetMyStanding(context.Context, *connect.Request[v1.GetMyStandingRequest]) (*connect.Response[v1.GetMyStandingResponse], error)
+	// ListMyActions lists the calling player's actions, active and past, newest first.
+	ListMyActions(context.Context, *connect.Request[v1.ListMyActionsRequest]) (*connect.Response[v1.ListMyActionsResponse], error)
+	// SubmitAppeal contests one of the caller's active actions.
+	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
 	SubmitAppeal(context.Context, *connect.Request[v1.SubmitAppealRequest]) (*connect.Response[v1.SubmitAppealResponse], error)
-	// GetAppeal returns one of the caller's appeals.
-	// Errors: NOT_FOUND (APPEAL_NOT_FOUND).
-	GetAppeal(context.Context, *connect.Request[v1.GetAppealRequest]) (*connect.Response[v1.GetAppealResponse], error)
+	// ListMyAppeals lists the caller's appeals, newest first.
+	ListMyAppeals(context.Context, *connect.Request[v1.ListMyAppealsRequest]) (*connect.Response[v1.ListMyAppealsResponse], error)
+	// ListCases is the moderators' review queue, oldest open case first (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+	ListCases(context.Context, *connect.Request[v1.ListCasesRequest]) (*connect.Response[v1.ListCasesResponse], error)
+	// GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
+	// Errors: NOT_FOUND (CASE_NOT_FOUND).
+	GetCase(context.Context, *connect.Request[v1.GetCaseRequest]) (*connect.Response[v1.GetCaseResponse], error)
+	// ResolveCase records a verdict: CLEARED lifts the case's actions, CONFIRMED keeps them
+	// and may apply one more (moderator).
+	// Errors: NOT_FOUND (CASE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED), INVALID_ARGUMENT (INVALID_DURATION).
+	ResolveCase(context.Context, *connect.Request[v1.ResolveCaseRequest]) (*connect.Response[v1.ResolveCaseResponse], error)
+	// GetStanding returns any player's standing with the score's recent evidence (moderator).
+	GetStanding(context.Context, *connect.Request[v1.GetStandingRequest]) (*connect.Response[v1.GetStandingResponse], error)
+	// ListSignals lists a player's signals, newest first (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+	ListSignals(context.Context, *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error)
+	// ApplyAction applies an action by hand (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_DURATION).
+	ApplyAction(context.Context, *connect.Request[v1.ApplyActionRequest]) (*connect.Response[v1.ApplyActionResponse], error)
+	// LiftAction overturns an active action (moderator).
+	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
+	LiftAction(context.Context, *connect.Request[v1.LiftActionRequest]) (*connect.Response[v1.LiftActionResponse], error)
+	// ListAppeals lists appeals waiting for a moderator, oldest first (moderator).
+	ListAppeals(context.Context, *connect.Request[v1.ListAppealsRequest]) (*connect.Response[v1.ListAppealsResponse], error)
+	// ResolveAppeal upholds an appeal's action or overturns it (which lifts it) (moderator).
+	// Errors: NOT_FOUND (APPEAL_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED).
+	ResolveAppeal(context.Context, *connect.Request[v1.ResolveAppealRequest]) (*connect.Response[v1.ResolveAppealResponse], error)
 }
 
 // NewAnticheatServiceClient constructs a client for the chaos.anticheat.v1.AnticheatService
@@ -96,40 +124,16 @@ func NewAnticheatServiceClient(httpClient connect.HTTPClient, baseURL string, op
 	baseURL = strings.TrimRight(baseURL, "/")
 	anticheatServiceMethods := v1.File_chaos_anticheat_v1_anticheat_service_proto.Services().ByName("AnticheatService").Methods()
 	return &anticheatServiceClient{
-		listSignals: connect.NewClient[v1.ListSignalsRequest, v1.ListSignalsResponse](
+		getMyStanding: connect.NewClient[v1.GetMyStandingRequest, v1.GetMyStandingResponse](
 			httpClient,
-			baseURL+AnticheatServiceListSignalsProcedure,
-			connect.WithSchema(anticheatServiceMethods.ByName("ListSignals")),
+			baseURL+AnticheatServiceGetMyStandingProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("GetMyStanding")),
 			connect.WithClientOptions(opts...),
 		),
-		getRiskScore: connect.NewClient[v1.GetRiskScoreRequest, v1.GetRiskScoreResponse](
+		listMyActions: connect.NewClient[v1.ListMyActionsRequest, v1.ListMyActionsResponse](
 			httpClient,
-			baseURL+AnticheatServiceGetRiskScoreProcedure,
-			connect.WithSchema(anticheatServiceMethods.ByName("GetRiskScore")),
-			connect.WithClientOptions(opts...),
-		),
-		issueVerdict: connect.NewClient[v1.IssueVerdictRequest, v1.IssueVerdictResponse](
-			httpClient,
-			baseURL+AnticheatServiceIssueVerdictProcedure,
-			connect.WithSchema(anticheatServiceMethods.ByName("IssueVerdict")),
-			connect.WithClientOptions(opts...),
-		),
-		applyAction: connect.NewClient[v1.ApplyActionRequest, v1.ApplyActionResponse](
-			httpClient,
-			baseURL+AnticheatServiceApplyActionProcedure,
-			connect.WithSchema(anticheatServiceMethods.ByName("ApplyAction")),
-			connect.WithClientOptions(opts...),
-		),
-		revokeAction: connect.NewClient[v1.RevokeActionRequest, v1.RevokeActionResponse](
-			httpClient,
-			baseURL+AnticheatServiceRevokeActionProcedure,
-			connect.WithSchema(anticheatServiceMethods.ByName("RevokeAction")),
-			connect.WithClientOptions(opts...),
-		),
-		listActions: connect.NewClient[v1.ListActionsRequest, v1.ListActionsResponse](
-			httpClient,
-			baseURL+AnticheatServiceListActionsProcedure,
-			connect.WithSchema(anticheatServiceMethods.ByName("ListActions")),
+			baseURL+AnticheatServiceListMyActionsProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("ListMyActions")),
 			connect.WithClientOptions(opts...),
 		),
 		submitAppeal: connect.NewClient[v1.SubmitAppealRequest, v1.SubmitAppealResponse](
@@ -138,10 +142,64 @@ func NewAnticheatServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithSchema(anticheatServiceMethods.ByName("SubmitAppeal")),
 			connect.WithClientOptions(opts...),
 		),
-		getAppeal: connect.NewClient[v1.GetAppealRequest, v1.GetAppealResponse](
+		listMyAppeals: connect.NewClient[v1.ListMyAppealsRequest, v1.ListMyAppealsResponse](
 			httpClient,
-			baseURL+AnticheatServiceGetAppealProcedure,
-			connect.WithSchema(anticheatServiceMethods.ByName("GetAppeal")),
+			baseURL+AnticheatServiceListMyAppealsProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("ListMyAppeals")),
+			connect.WithClientOptions(opts...),
+		),
+		listCases: connect.NewClient[v1.ListCasesRequest, v1.ListCasesResponse](
+			httpClient,
+			baseURL+AnticheatServiceListCasesProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("ListCases")),
+			connect.WithClientOptions(opts...),
+		),
+		getCase: connect.NewClient[v1.GetCaseRequest, v1.GetCaseResponse](
+			httpClient,
+			baseURL+AnticheatServiceGetCaseProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("GetCase")),
+			connect.WithClientOptions(opts...),
+		),
+		resolveCase: connect.NewClient[v1.ResolveCaseRequest, v1.ResolveCaseResponse](
+			httpClient,
+			baseURL+AnticheatServiceResolveCaseProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("ResolveCase")),
+			connect.WithClientOptions(opts...),
+		),
+		getStanding: connect.NewClient[v1.GetStandingRequest, v1.GetStandingResponse](
+			httpClient,
+			baseURL+AnticheatServiceGetStandingProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("GetStanding")),
+			connect.WithClientOptions(opts...),
+		),
+		listSignals: connect.NewClient[v1.ListSignalsRequest, v1.ListSignalsResponse](
+			httpClient,
+			baseURL+AnticheatServiceListSignalsProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("ListSignals")),
+			connect.WithClientOptions(opts...),
+		),
+		applyAction: connect.NewClient[v1.ApplyActionRequest, v1.ApplyActionResponse](
+			httpClient,
+			baseURL+AnticheatServiceApplyActionProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("ApplyAction")),
+			connect.WithClientOptions(opts...),
+		),
+		liftAction: connect.NewClient[v1.LiftActionRequest, v1.LiftActionResponse](
+			httpClient,
+			baseURL+AnticheatServiceLiftActionProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("LiftAction")),
+			connect.WithClientOptions(opts...),
+		),
+		listAppeals: connect.NewClient[v1.ListAppealsRequest, v1.ListAppealsResponse](
+			httpClient,
+			baseURL+AnticheatServiceListAppealsProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("ListAppeals")),
+			connect.WithClientOptions(opts...),
+		),
+		resolveAppeal: connect.NewClient[v1.ResolveAppealRequest, v1.ResolveAppealResponse](
+			httpClient,
+			baseURL+AnticheatServiceResolveAppealProcedure,
+			connect.WithSchema(anticheatServiceMethods.ByName("ResolveAppeal")),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -149,44 +207,29 @@ func NewAnticheatServiceClient(httpClient connect.HTTPClient, baseURL string, op
 
 // anticheatServiceClient implements AnticheatServiceClient.
 type anticheatServiceClient struct {
-	listSignals  *connect.Client[v1.ListSignalsRequest, v1.ListSignalsResponse]
-	getRiskScore *connect.Client[v1.GetRiskScoreRequest, v1.GetRiskScoreResponse]
-	issueVerdict *connect.Client[v1.IssueVerdictRequest, v1.IssueVerdictResponse]
-	applyAction  *connect.Client[v1.ApplyActionRequest, v1.ApplyActionResponse]
-	revokeAction *connect.Client[v1.RevokeActionRequest, v1.RevokeActionResponse]
-	listActions  *connect.Client[v1.ListActionsRequest, v1.ListActionsResponse]
-	submitAppeal *connect.Client[v1.SubmitAppealRequest, v1.SubmitAppealResponse]
-	getAppeal    *connect.Client[v1.GetAppealRequest, v1.GetAppealResponse]
+	getMyStanding *connect.Client[v1.GetMyStandingRequest, v1.GetMyStandingResponse]
+	listMyActions *connect.Client[v1.ListMyActionsRequest, v1.ListMyActionsResponse]
+	submitAppeal  *connect.Client[v1.SubmitAppealRequest, v1.SubmitAppealResponse]
+	listMyAppeals *connect.Client[v1.ListMyAppealsRequest, v1.ListMyAppealsResponse]
+	listCases     *connect.Client[v1.ListCasesRequest, v1.ListCasesResponse]
+	getCase       *connect.Client[v1.GetCaseRequest, v1.GetCaseResponse]
+	resolveCase   *connect.Client[v1.ResolveCaseRequest, v1.ResolveCaseResponse]
+	getStanding   *connect.Client[v1.GetStandingRequest, v1.GetStandingResponse]
+	listSignals   *connect.Client[v1.ListSignalsRequest, v1.ListSignalsResponse]
+	applyAction   *connect.Client[v1.ApplyActionRequest, v1.ApplyActionResponse]
+	liftAction    *connect.Client[v1.LiftActionRequest, v1.LiftActionResponse]
+	listAppeals   *connect.Client[v1.ListAppealsRequest, v1.ListAppealsResponse]
+	resolveAppeal *connect.Client[v1.ResolveAppealRequest, v1.ResolveAppealResponse]
 }
 
-// ListSignals calls chaos.anticheat.v1.AnticheatService.ListSignals.
-func (c *anticheatServiceClient) ListSignals(ctx context.Context, req *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error) {
-	return c.listSignals.CallUnary(ctx, req)
+// GetMyStanding calls chaos.anticheat.v1.AnticheatService.GetMyStanding.
+func (c *anticheatServiceClient) GetMyStanding(ctx context.Context, req *connect.Request[v1.GetMyStandingRequest]) (*connect.Response[v1.GetMyStandingResponse], error) {
+	return c.getMyStanding.CallUnary(ctx, req)
 }
 
-// GetRiskScore calls chaos.anticheat.v1.AnticheatService.GetRiskScore.
-func (c *anticheatServiceClient) GetRiskScore(ctx context.Context, req *connect.Request[v1.GetRiskScoreRequest]) (*connect.Response[v1.GetRiskScoreResponse], error) {
-	return c.getRiskScore.CallUnary(ctx, req)
-}
-
-// IssueVerdict calls chaos.anticheat.v1.AnticheatService.IssueVerdict.
-func (c *anticheatServiceClient) IssueVerdict(ctx context.Context, req *connect.Request[v1.IssueVerdictRequest]) (*connect.Response[v1.IssueVerdictResponse], error) {
-	return c.issueVerdict.CallUnary(ctx, req)
-}
-
-// ApplyAction calls chaos.anticheat.v1.AnticheatService.ApplyAction.
-func (c *anticheatServiceClient) ApplyAction(ctx context.Context, req *connect.Request[v1.ApplyActionRequest]) (*connect.Response[v1.ApplyActionResponse], error) {
-	return c.applyAction.CallUnary(ctx, req)
-}
-
-// RevokeAction calls chaos.anticheat.v1.AnticheatService.RevokeAction.
-func (c *anticheatServiceClient) RevokeAction(ctx context.Context, req *connect.Request[v1.RevokeActionRequest]) (*connect.Response[v1.RevokeActionResponse], error) {
-	return c.revokeAction.CallUnary(ctx, req)
-}
-
-// ListActions calls chaos.anticheat.v1.AnticheatService.ListActions.
-func (c *anticheatServiceClient) ListActions(ctx context.Context, req *connect.Request[v1.ListActionsRequest]) (*connect.Response[v1.ListActionsResponse], error) {
-	return c.listActions.CallUnary(ctx, req)
+// ListMyActions calls chaos.anticheat.v1.AnticheatService.ListMyActions.
+func (c *anticheatServiceClient) ListMyActions(ctx context.Context, req *connect.Request[v1.ListMyActionsRequest]) (*connect.Response[v1.ListMyActionsResponse], error) {
+	return c.listMyActions.CallUnary(ctx, req)
 }
 
 // SubmitAppeal calls chaos.anticheat.v1.AnticheatService.SubmitAppeal.
@@ -194,35 +237,93 @@ func (c *anticheatServiceClient) SubmitAppeal(ctx context.Context, req *connect.
 	return c.submitAppeal.CallUnary(ctx, req)
 }
 
-// GetAppeal calls chaos.anticheat.v1.AnticheatService.GetAppeal.
-func (c *anticheatServiceClient) GetAppeal(ctx context.Context, req *connect.Request[v1.GetAppealRequest]) (*connect.Response[v1.GetAppealResponse], error) {
-	return c.getAppeal.CallUnary(ctx, req)
+// ListMyAppeals calls chaos.anticheat.v1.AnticheatService.ListMyAppeals.
+func (c *anticheatServiceClient) ListMyAppeals(ctx context.Context, req *connect.Request[v1.ListMyAppealsRequest]) (*connect.Response[v1.ListMyAppealsResponse], error) {
+	return c.listMyAppeals.CallUnary(ctx, req)
+}
+
+// ListCases calls chaos.anticheat.v1.AnticheatService.ListCases.
+func (c *anticheatServiceClient) ListCases(ctx context.Context, req *connect.Request[v1.ListCasesRequest]) (*connect.Response[v1.ListCasesResponse], error) {
+	return c.listCases.CallUnary(ctx, req)
+}
+
+// GetCase calls chaos.anticheat.v1.AnticheatService.GetCase.
+func (c *anticheatServiceClient) GetCase(ctx context.Context, req *connect.Request[v1.GetCaseRequest]) (*connect.Response[v1.GetCaseResponse], error) {
+	return c.getCase.CallUnary(ctx, req)
+}
+
+// ResolveCase calls chaos.anticheat.v1.AnticheatService.ResolveCase.
+func (c *anticheatServiceClient) ResolveCase(ctx context.Context, req *connect.Request[v1.ResolveCaseRequest]) (*connect.Response[v1.ResolveCaseResponse], error) {
+	return c.resolveCase.CallUnary(ctx, req)
+}
+
+// GetStanding calls chaos.anticheat.v1.AnticheatService.GetStanding.
+func (c *anticheatServiceClient) GetStanding(ctx context.Context, req *connect.Request[v1.GetStandingRequest]) (*connect.Response[v1.GetStandingResponse], error) {
+	return c.getStanding.CallUnary(ctx, req)
+}
+
+// ListSignals calls chaos.anticheat.v1.AnticheatService.ListSignals.
+func (c *anticheatServiceClient) ListSignals(ctx context.Context, req *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error) {
+	return c.listSignals.CallUnary(ctx, req)
+}
+
+// ApplyAction calls chaos.anticheat.v1.AnticheatService.ApplyAction.
+func (c *anticheatServiceClient) ApplyAction(ctx context.Context, req *connect.Request[v1.ApplyActionRequest]) (*connect.Response[v1.ApplyActionResponse], error) {
+	return c.applyAction.CallUnary(ctx, req)
+}
+
+// LiftAction calls chaos.anticheat.v1.AnticheatService.LiftAction.
+func (c *anticheatServiceClient) LiftAction(ctx context.Context, req *connect.Request[v1.LiftActionRequest]) (*connect.Response[v1.LiftActionResponse], error) {
+	return c.liftAction.CallUnary(ctx, req)
+}
+
+// ListAppeals calls chaos.anticheat.v1.AnticheatService.ListAppeals.
+func (c *anticheatServiceClient) ListAppeals(ctx context.Context, req *connect.Request[v1.ListAppealsRequest]) (*connect.Response[v1.ListAppealsResponse], error) {
+	return c.listAppeals.CallUnary(ctx, req)
+}
+
+// ResolveAppeal calls chaos.anticheat.v1.AnticheatService.ResolveAppeal.
+func (c *anticheatServiceClient) ResolveAppeal(ctx context.Context, req *connect.Request[v1.ResolveAppealRequest]) (*connect.Response[v1.ResolveAppealResponse], error) {
+	return c.resolveAppeal.CallUnary(ctx, req)
 }
 
 // AnticheatServiceHandler is an implementation of the chaos.anticheat.v1.AnticheatService service.
 type AnticheatServiceHandler interface {
-	// ListSignals lists a player's signals, newest first (admin).
-	ListSignals(context.Context, *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error)
-	// GetRiskScore returns a player's standing (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	GetRiskScore(context.Context, *connect.Request[v1.GetRiskScoreRequest]) (*connect.Response[v1.GetRiskScoreResponse], error)
-	// IssueVerdict records a judgement (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	IssueVerdict(context.Context, *connect.Request[v1.IssueVerdictRequest]) (*connect.Response[v1.IssueVerdictResponse], error)
-	// ApplyAction enforces a step against a player (admin).
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	ApplyAction(context.Context, *connect.Request[v1.ApplyActionRequest]) (*connect.Response[v1.ApplyActionResponse], error)
-	// RevokeAction lifts an action (admin).
-	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
-	RevokeAction(context.Context, *connect.Request[v1.RevokeActionRequest]) (*connect.Response[v1.RevokeActionResponse], error)
-	// ListActions lists a player's actions (admin).
-	ListActions(context.Context, *connect.Request[v1.ListActionsRequest]) (*connect.Response[v1.ListActionsResponse], error)
-	// SubmitAppeal contests one of the caller's actions.
-	// Errors: NOT_FOUND (ACTION_NOT_FOUND), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
+	// GetMyStanding tells the calling player whether they may log in and trade, and which actions are in force.
+	GetMyStanding(context.Context, *connect.Request[v1.GetMyStandingRequest]) (*connect.Response[v1.GetMyStandingResponse], error)
+	// ListMyActions lists the calling player's actions, active and past, newest first.
+	ListMyActions(context.Context, *connect.Request[v1.ListMyActionsRequest]) (*connect.Response[v1.ListMyActionsResponse], error)
+	// SubmitAppeal contests one of the caller's active actions.
+	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE), ALREADY_EXISTS (APPEAL_ALREADY_OPEN).
 	SubmitAppeal(context.Context, *connect.Request[v1.SubmitAppealRequest]) (*connect.Response[v1.SubmitAppealResponse], error)
-	// GetAppeal returns one of the caller's appeals.
-	// Errors: NOT_FOUND (APPEAL_NOT_FOUND).
-	GetAppeal(context.Context, *connect.Request[v1.GetAppealRequest]) (*connect.Response[v1.GetAppealResponse], error)
+	// ListMyAppeals lists the caller's appeals, newest first.
+	ListMyAppeals(context.Context, *connect.Request[v1.ListMyAppealsRequest]) (*connect.Response[v1.ListMyAppealsResponse], error)
+	// ListCases is the moderators' review queue, oldest open case first (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+	ListCases(context.Context, *connect.Request[v1.ListCasesRequest]) (*connect.Response[v1.ListCasesResponse], error)
+	// GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
+	// Errors: NOT_FOUND (CASE_NOT_FOUND).
+	GetCase(context.Context, *connect.Request[v1.GetCaseRequest]) (*connect.Response[v1.GetCaseResponse], error)
+	// ResolveCase records a verdict: CLEARED lifts the case's actions, CONFIRMED keeps them
+	// and may apply one more (moderator).
+	// Errors: NOT_FOUND (CASE_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED), INVALID_ARGUMENT (INVALID_DURATION).
+	ResolveCase(context.Context, *connect.Request[v1.ResolveCaseRequest]) (*connect.Response[v1.ResolveCaseResponse], error)
+	// GetStanding returns any player's standing with the score's recent evidence (moderator).
+	GetStanding(context.Context, *connect.Request[v1.GetStandingRequest]) (*connect.Response[v1.GetStandingResponse], error)
+	// ListSignals lists a player's signals, newest first (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
+	ListSignals(context.Context, *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error)
+	// ApplyAction applies an action by hand (moderator).
+	// Errors: INVALID_ARGUMENT (INVALID_DURATION).
+	ApplyAction(context.Context, *connect.Request[v1.ApplyActionRequest]) (*connect.Response[v1.ApplyActionResponse], error)
+	// LiftAction overturns an active action (moderator).
+	// Errors: NOT_FOUND (ACTION_NOT_FOUND), FAILED_PRECONDITION (ACTION_NOT_ACTIVE).
+	LiftAction(context.Context, *connect.Request[v1.LiftActionRequest]) (*connect.Response[v1.LiftActionResponse], error)
+	// ListAppeals lists appeals waiting for a moderator, oldest first (moderator).
+	ListAppeals(context.Context, *connect.Request[v1.ListAppealsRequest]) (*connect.Response[v1.ListAppealsResponse], error)
+	// ResolveAppeal upholds an appeal's action or overturns it (which lifts it) (moderator).
+	// Errors: NOT_FOUND (APPEAL_NOT_FOUND), FAILED_PRECONDITION (ALREADY_RESOLVED).
+	ResolveAppeal(context.Context, *connect.Request[v1.ResolveAppealRequest]) (*connect.Response[v1.ResolveAppealResponse], error)
 }
 
 // NewAnticheatServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -232,40 +333,16 @@ type AnticheatServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewAnticheatServiceHandler(svc AnticheatServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	anticheatServiceMethods := v1.File_chaos_anticheat_v1_anticheat_service_proto.Services().ByName("AnticheatService").Methods()
-	anticheatServiceListSignalsHandler := connect.NewUnaryHandler(
-		AnticheatServiceListSignalsProcedure,
-		svc.ListSignals,
-		connect.WithSchema(anticheatServiceMethods.ByName("ListSignals")),
+	anticheatServiceGetMyStandingHandler := connect.NewUnaryHandler(
+		AnticheatServiceGetMyStandingProcedure,
+		svc.GetMyStanding,
+		connect.WithSchema(anticheatServiceMethods.ByName("GetMyStanding")),
 		connect.WithHandlerOptions(opts...),
 	)
-	anticheatServiceGetRiskScoreHandler := connect.NewUnaryHandler(
-		AnticheatServiceGetRiskScoreProcedure,
-		svc.GetRiskScore,
-		connect.WithSchema(anticheatServiceMethods.ByName("GetRiskScore")),
-		connect.WithHandlerOptions(opts...),
-	)
-	anticheatServiceIssueVerdictHandler := connect.NewUnaryHandler(
-		AnticheatServiceIssueVerdictProcedure,
-		svc.IssueVerdict,
-		connect.WithSchema(anticheatServiceMethods.ByName("IssueVerdict")),
-		connect.WithHandlerOptions(opts...),
-	)
-	anticheatServiceApplyActionHandler := connect.NewUnaryHandler(
-		AnticheatServiceApplyActionProcedure,
-		svc.ApplyAction,
-		connect.WithSchema(anticheatServiceMethods.ByName("ApplyAction")),
-		connect.WithHandlerOptions(opts...),
-	)
-	anticheatServiceRevokeActionHandler := connect.NewUnaryHandler(
-		AnticheatServiceRevokeActionProcedure,
-		svc.RevokeAction,
-		connect.WithSchema(anticheatServiceMethods.ByName("RevokeAction")),
-		connect.WithHandlerOptions(opts...),
-	)
-	anticheatServiceListActionsHandler := connect.NewUnaryHandler(
-		AnticheatServiceListActionsProcedure,
-		svc.ListActions,
-		connect.WithSchema(anticheatServiceMethods.ByName("ListActions")),
+	anticheatServiceListMyActionsHandler := connect.NewUnaryHandler(
+		AnticheatServiceListMyActionsProcedure,
+		svc.ListMyActions,
+		connect.WithSchema(anticheatServiceMethods.ByName("ListMyActions")),
 		connect.WithHandlerOptions(opts...),
 	)
 	anticheatServiceSubmitAppealHandler := connect.NewUnaryHandler(
@@ -274,30 +351,94 @@ func NewAnticheatServiceHandler(svc AnticheatServiceHandler, opts ...connect.Han
 		connect.WithSchema(anticheatServiceMethods.ByName("SubmitAppeal")),
 		connect.WithHandlerOptions(opts...),
 	)
-	anticheatServiceGetAppealHandler := connect.NewUnaryHandler(
-		AnticheatServiceGetAppealProcedure,
-		svc.GetAppeal,
-		connect.WithSchema(anticheatServiceMethods.ByName("GetAppeal")),
+	anticheatServiceListMyAppealsHandler := connect.NewUnaryHandler(
+		AnticheatServiceListMyAppealsProcedure,
+		svc.ListMyAppeals,
+		connect.WithSchema(anticheatServiceMethods.ByName("ListMyAppeals")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceListCasesHandler := connect.NewUnaryHandler(
+		AnticheatServiceListCasesProcedure,
+		svc.ListCases,
+		connect.WithSchema(anticheatServiceMethods.ByName("ListCases")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceGetCaseHandler := connect.NewUnaryHandler(
+		AnticheatServiceGetCaseProcedure,
+		svc.GetCase,
+		connect.WithSchema(anticheatServiceMethods.ByName("GetCase")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceResolveCaseHandler := connect.NewUnaryHandler(
+		AnticheatServiceResolveCaseProcedure,
+		svc.ResolveCase,
+		connect.WithSchema(anticheatServiceMethods.ByName("ResolveCase")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceGetStandingHandler := connect.NewUnaryHandler(
+		AnticheatServiceGetStandingProcedure,
+		svc.GetStanding,
+		connect.WithSchema(anticheatServiceMethods.ByName("GetStanding")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceListSignalsHandler := connect.NewUnaryHandler(
+		AnticheatServiceListSignalsProcedure,
+		svc.ListSignals,
+		connect.WithSchema(anticheatServiceMethods.ByName("ListSignals")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceApplyActionHandler := connect.NewUnaryHandler(
+		AnticheatServiceApplyActionProcedure,
+		svc.ApplyAction,
+		connect.WithSchema(anticheatServiceMethods.ByName("ApplyAction")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceLiftActionHandler := connect.NewUnaryHandler(
+		AnticheatServiceLiftActionProcedure,
+		svc.LiftAction,
+		connect.WithSchema(anticheatServiceMethods.ByName("LiftAction")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceListAppealsHandler := connect.NewUnaryHandler(
+		AnticheatServiceListAppealsProcedure,
+		svc.ListAppeals,
+		connect.WithSchema(anticheatServiceMethods.ByName("ListAppeals")),
+		connect.WithHandlerOptions(opts...),
+	)
+	anticheatServiceResolveAppealHandler := connect.NewUnaryHandler(
+		AnticheatServiceResolveAppealProcedure,
+		svc.ResolveAppeal,
+		connect.WithSchema(anticheatServiceMethods.ByName("ResolveAppeal")),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.anticheat.v1.AnticheatService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case AnticheatServiceListSignalsProcedure:
-			anticheatServiceListSignalsHandler.ServeHTTP(w, r)
-		case AnticheatServiceGetRiskScoreProcedure:
-			anticheatServiceGetRiskScoreHandler.ServeHTTP(w, r)
-		case AnticheatServiceIssueVerdictProcedure:
-			anticheatServiceIssueVerdictHandler.ServeHTTP(w, r)
-		case AnticheatServiceApplyActionProcedure:
-			anticheatServiceApplyActionHandler.ServeHTTP(w, r)
-		case AnticheatServiceRevokeActionProcedure:
-			anticheatServiceRevokeActionHandler.ServeHTTP(w, r)
-		case AnticheatServiceListActionsProcedure:
-			anticheatServiceListActionsHandler.ServeHTTP(w, r)
+		case AnticheatServiceGetMyStandingProcedure:
+			anticheatServiceGetMyStandingHandler.ServeHTTP(w, r)
+		case AnticheatServiceListMyActionsProcedure:
+			anticheatServiceListMyActionsHandler.ServeHTTP(w, r)
 		case AnticheatServiceSubmitAppealProcedure:
 			anticheatServiceSubmitAppealHandler.ServeHTTP(w, r)
-		case AnticheatServiceGetAppealProcedure:
-			anticheatServiceGetAppealHandler.ServeHTTP(w, r)
+		case AnticheatServiceListMyAppealsProcedure:
+			anticheatServiceListMyAppealsHandler.ServeHTTP(w, r)
+		case AnticheatServiceListCasesProcedure:
+			anticheatServiceListCasesHandler.ServeHTTP(w, r)
+		case AnticheatServiceGetCaseProcedure:
+			anticheatServiceGetCaseHandler.ServeHTTP(w, r)
+		case AnticheatServiceResolveCaseProcedure:
+			anticheatServiceResolveCaseHandler.ServeHTTP(w, r)
+		case AnticheatServiceGetStandingProcedure:
+			anticheatServiceGetStandingHandler.ServeHTTP(w, r)
+		case AnticheatServiceListSignalsProcedure:
+			anticheatServiceListSignalsHandler.ServeHTTP(w, r)
+		case AnticheatServiceApplyActionProcedure:
+			anticheatServiceApplyActionHandler.ServeHTTP(w, r)
+		case AnticheatServiceLiftActionProcedure:
+			anticheatServiceLiftActionHandler.ServeHTTP(w, r)
+		case AnticheatServiceListAppealsProcedure:
+			anticheatServiceListAppealsHandler.ServeHTTP(w, r)
+		case AnticheatServiceResolveAppealProcedure:
+			anticheatServiceResolveAppealHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -307,34 +448,54 @@ func NewAnticheatServiceHandler(svc AnticheatServiceHandler, opts ...connect.Han
 // UnimplementedAnticheatServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedAnticheatServiceHandler struct{}
 
-func (UnimplementedAnticheatServiceHandler) ListSignals(context.Context, *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ListSignals is not implemented"))
+func (UnimplementedAnticheatServiceHandler) GetMyStanding(context.Context, *connect.Request[v1.GetMyStandingRequest]) (*connect.Response[v1.GetMyStandingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.GetMyStanding is not implemented"))
 }
 
-func (UnimplementedAnticheatServiceHandler) GetRiskScore(context.Context, *connect.Request[v1.GetRiskScoreRequest]) (*connect.Response[v1.GetRiskScoreResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.GetRiskScore is not implemented"))
-}
-
-func (UnimplementedAnticheatServiceHandler) IssueVerdict(context.Context, *connect.Request[v1.IssueVerdictRequest]) (*connect.Response[v1.IssueVerdictResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.IssueVerdict is not implemented"))
-}
-
-func (UnimplementedAnticheatServiceHandler) ApplyAction(context.Context, *connect.Request[v1.ApplyActionRequest]) (*connect.Response[v1.ApplyActionResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ApplyAction is not implemented"))
-}
-
-func (UnimplementedAnticheatServiceHandler) RevokeAction(context.Context, *connect.Request[v1.RevokeActionRequest]) (*connect.Response[v1.RevokeActionResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.RevokeAction is not implemented"))
-}
-
-func (UnimplementedAnticheatServiceHandler) ListActions(context.Context, *connect.Request[v1.ListActionsRequest]) (*connect.Response[v1.ListActionsResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ListActions is not implemented"))
+func (UnimplementedAnticheatServiceHandler) ListMyActions(context.Context, *connect.Request[v1.ListMyActionsRequest]) (*connect.Response[v1.ListMyActionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ListMyActions is not implemented"))
 }
 
 func (UnimplementedAnticheatServiceHandler) SubmitAppeal(context.Context, *connect.Request[v1.SubmitAppealRequest]) (*connect.Response[v1.SubmitAppealResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.SubmitAppeal is not implemented"))
 }
 
-func (UnimplementedAnticheatServiceHandler) GetAppeal(context.Context, *connect.Request[v1.GetAppealRequest]) (*connect.Response[v1.GetAppealResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.GetAppeal is not implemented"))
+func (UnimplementedAnticheatServiceHandler) ListMyAppeals(context.Context, *connect.Request[v1.ListMyAppealsRequest]) (*connect.Response[v1.ListMyAppealsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ListMyAppeals is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) ListCases(context.Context, *connect.Request[v1.ListCasesRequest]) (*connect.Response[v1.ListCasesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ListCases is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) GetCase(context.Context, *connect.Request[v1.GetCaseRequest]) (*connect.Response[v1.GetCaseResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.GetCase is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) ResolveCase(context.Context, *connect.Request[v1.ResolveCaseRequest]) (*connect.Response[v1.ResolveCaseResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ResolveCase is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) GetStanding(context.Context, *connect.Request[v1.GetStandingRequest]) (*connect.Response[v1.GetStandingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.GetStanding is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) ListSignals(context.Context, *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ListSignals is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) ApplyAction(context.Context, *connect.Request[v1.ApplyActionRequest]) (*connect.Response[v1.ApplyActionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ApplyAction is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) LiftAction(context.Context, *connect.Request[v1.LiftActionRequest]) (*connect.Response[v1.LiftActionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.LiftAction is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) ListAppeals(context.Context, *connect.Request[v1.ListAppealsRequest]) (*connect.Response[v1.ListAppealsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ListAppeals is not implemented"))
+}
+
+func (UnimplementedAnticheatServiceHandler) ResolveAppeal(context.Context, *connect.Request[v1.ResolveAppealRequest]) (*connect.Response[v1.ResolveAppealResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.anticheat.v1.AnticheatService.ResolveAppeal is not implemented"))
 }
