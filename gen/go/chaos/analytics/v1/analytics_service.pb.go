@@ -23,22 +23,113 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// QueryMetricRequest selects a series.
+// ListMetricsRequest has no fields.
+type ListMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMetricsRequest) Reset() {
+	*x = ListMetricsRequest{}
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMetricsRequest) ProtoMessage() {}
+
+func (x *ListMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMetricsRequest.ProtoReflect.Descriptor instead.
+func (*ListMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{0}
+}
+
+// ListMetricsResponse is the catalog, by name.
+type ListMetricsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Metrics       []*MetricDescription   `protobuf:"bytes,1,rep,name=metrics,proto3" json:"metrics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMetricsResponse) Reset() {
+	*x = ListMetricsResponse{}
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMetricsResponse) ProtoMessage() {}
+
+func (x *ListMetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMetricsResponse.ProtoReflect.Descriptor instead.
+func (*ListMetricsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListMetricsResponse) GetMetrics() []*MetricDescription {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
+// QueryMetricRequest selects a metric, a range, a bucket width and a grouping.
 type QueryMetricRequest struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	Metric      Metric                 `protobuf:"varint,1,opt,name=metric,proto3,enum=chaos.analytics.v1.Metric" json:"metric,omitempty"`
-	StartTime   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	EndTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
-	Granularity Granularity            `protobuf:"varint,4,opt,name=granularity,proto3,enum=chaos.analytics.v1.Granularity" json:"granularity,omitempty"`
-	// Dimension filter, e.g. {"zone_id": "ember-plains"}.
-	Filters       map[string]string `protobuf:"bytes,5,rep,name=filters,proto3" json:"filters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A name from ListMetrics, e.g. "combat.casts".
+	Metric string `protobuf:"bytes,1,opt,name=metric,proto3" json:"metric,omitempty"`
+	// Start of the range, inclusive; rounded down to its bucket.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// End of the range, exclusive; rounded up to its bucket.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	Bucket  Bucket                 `protobuf:"varint,4,opt,name=bucket,proto3,enum=chaos.analytics.v1.Bucket" json:"bucket,omitempty"`
+	// A dimension of the metric to split the series by (e.g. "spell"); empty: one series.
+	GroupBy string `protobuf:"bytes,5,opt,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	// Only contributions whose dimensions have these values, e.g. {"queue": "duel-1v1"}.
+	Filters map[string]string `protobuf:"bytes,6,rep,name=filters,proto3" json:"filters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Series per page (groups, by group value); default 20, at most 100.
+	PageSize int32 `protobuf:"varint,7,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response of the same query.
+	PageToken     string `protobuf:"bytes,8,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryMetricRequest) Reset() {
 	*x = QueryMetricRequest{}
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[0]
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -50,7 +141,7 @@ func (x *QueryMetricRequest) String() string {
 func (*QueryMetricRequest) ProtoMessage() {}
 
 func (x *QueryMetricRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[0]
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -63,14 +154,14 @@ func (x *QueryMetricRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryMetricRequest.ProtoReflect.Descriptor instead.
 func (*QueryMetricRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{0}
+	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{2}
 }
 
-func (x *QueryMetricRequest) GetMetric() Metric {
+func (x *QueryMetricRequest) GetMetric() string {
 	if x != nil {
 		return x.Metric
 	}
-	return Metric_METRIC_UNSPECIFIED
+	return ""
 }
 
 func (x *QueryMetricRequest) GetStartTime() *timestamppb.Timestamp {
@@ -87,11 +178,18 @@ func (x *QueryMetricRequest) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
-func (x *QueryMetricRequest) GetGranularity() Granularity {
+func (x *QueryMetricRequest) GetBucket() Bucket {
 	if x != nil {
-		return x.Granularity
+		return x.Bucket
 	}
-	return Granularity_GRANULARITY_UNSPECIFIED
+	return Bucket_BUCKET_UNSPECIFIED
+}
+
+func (x *QueryMetricRequest) GetGroupBy() string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return ""
 }
 
 func (x *QueryMetricRequest) GetFilters() map[string]string {
@@ -101,17 +199,39 @@ func (x *QueryMetricRequest) GetFilters() map[string]string {
 	return nil
 }
 
-// QueryMetricResponse is the series.
+func (x *QueryMetricRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *QueryMetricRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// QueryMetricResponse is one page of series.
 type QueryMetricResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Points        []*DataPoint           `protobuf:"bytes,1,rep,name=points,proto3" json:"points,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Metric *MetricDescription     `protobuf:"bytes,1,opt,name=metric,proto3" json:"metric,omitempty"`
+	Bucket Bucket                 `protobuf:"varint,2,opt,name=bucket,proto3,enum=chaos.analytics.v1.Bucket" json:"bucket,omitempty"`
+	// The range as bucketed: the first bucket's start and the last bucket's end.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	EndTime   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// One per group (ordered by group value); a group without events in the range has no series.
+	Series []*Series `protobuf:"bytes,5,rep,name=series,proto3" json:"series,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,6,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryMetricResponse) Reset() {
 	*x = QueryMetricResponse{}
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[1]
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -123,7 +243,7 @@ func (x *QueryMetricResponse) String() string {
 func (*QueryMetricResponse) ProtoMessage() {}
 
 func (x *QueryMetricResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[1]
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -136,120 +256,72 @@ func (x *QueryMetricResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryMetricResponse.ProtoReflect.Descriptor instead.
 func (*QueryMetricResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *QueryMetricResponse) GetPoints() []*DataPoint {
-	if x != nil {
-		return x.Points
-	}
-	return nil
-}
-
-// ListMetricsRequest has no fields.
-type ListMetricsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ListMetricsRequest) Reset() {
-	*x = ListMetricsRequest{}
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ListMetricsRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ListMetricsRequest) ProtoMessage() {}
-
-func (x *ListMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ListMetricsRequest.ProtoReflect.Descriptor instead.
-func (*ListMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{2}
-}
-
-// ListMetricsResponse is the catalog.
-type ListMetricsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Metrics       []*MetricDescription   `protobuf:"bytes,1,rep,name=metrics,proto3" json:"metrics,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ListMetricsResponse) Reset() {
-	*x = ListMetricsResponse{}
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ListMetricsResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ListMetricsResponse) ProtoMessage() {}
-
-func (x *ListMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ListMetricsResponse.ProtoReflect.Descriptor instead.
-func (*ListMetricsResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *ListMetricsResponse) GetMetrics() []*MetricDescription {
+func (x *QueryMetricResponse) GetMetric() *MetricDescription {
 	if x != nil {
-		return x.Metrics
+		return x.Metric
 	}
 	return nil
 }
 
-// GetPlayerSummaryRequest names the player.
-type GetPlayerSummaryRequest struct {
+func (x *QueryMetricResponse) GetBucket() Bucket {
+	if x != nil {
+		return x.Bucket
+	}
+	return Bucket_BUCKET_UNSPECIFIED
+}
+
+func (x *QueryMetricResponse) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *QueryMetricResponse) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *QueryMetricResponse) GetSeries() []*Series {
+	if x != nil {
+		return x.Series
+	}
+	return nil
+}
+
+func (x *QueryMetricResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// StartRebuildRequest has no fields: a rebuild replays every recorded event.
+type StartRebuildRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	PlayerId      string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *GetPlayerSummaryRequest) Reset() {
-	*x = GetPlayerSummaryRequest{}
+func (x *StartRebuildRequest) Reset() {
+	*x = StartRebuildRequest{}
 	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *GetPlayerSummaryRequest) String() string {
+func (x *StartRebuildRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*GetPlayerSummaryRequest) ProtoMessage() {}
+func (*StartRebuildRequest) ProtoMessage() {}
 
-func (x *GetPlayerSummaryRequest) ProtoReflect() protoreflect.Message {
+func (x *StartRebuildRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -261,47 +333,33 @@ func (x *GetPlayerSummaryRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use GetPlayerSummaryRequest.ProtoReflect.Descriptor instead.
-func (*GetPlayerSummaryRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use StartRebuildRequest.ProtoReflect.Descriptor instead.
+func (*StartRebuildRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{4}
 }
 
-func (x *GetPlayerSummaryRequest) GetPlayerId() string {
-	if x != nil {
-		return x.PlayerId
-	}
-	return ""
-}
-
-// GetPlayerSummaryResponse is the player's aggregates.
-type GetPlayerSummaryResponse struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	PlayerId        string                 `protobuf:"bytes,1,opt,name=player_id,json=playerId,proto3" json:"player_id,omitempty"`
-	Casts           int64                  `protobuf:"varint,2,opt,name=casts,proto3" json:"casts,omitempty"`
-	Defeats         int64                  `protobuf:"varint,3,opt,name=defeats,proto3" json:"defeats,omitempty"`
-	MatchesPlayed   int64                  `protobuf:"varint,4,opt,name=matches_played,json=matchesPlayed,proto3" json:"matches_played,omitempty"`
-	TradesCompleted int64                  `protobuf:"varint,5,opt,name=trades_completed,json=tradesCompleted,proto3" json:"trades_completed,omitempty"`
-	// Money spent, minor units per currency.
-	RevenueMinor  map[string]int64       `protobuf:"bytes,6,rep,name=revenue_minor,json=revenueMinor,proto3" json:"revenue_minor,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	LastSeenTime  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=last_seen_time,json=lastSeenTime,proto3" json:"last_seen_time,omitempty"`
+// StartRebuildResponse is the rebuild as it starts.
+type StartRebuildResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rebuild       *Rebuild               `protobuf:"bytes,1,opt,name=rebuild,proto3" json:"rebuild,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *GetPlayerSummaryResponse) Reset() {
-	*x = GetPlayerSummaryResponse{}
+func (x *StartRebuildResponse) Reset() {
+	*x = StartRebuildResponse{}
 	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *GetPlayerSummaryResponse) String() string {
+func (x *StartRebuildResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*GetPlayerSummaryResponse) ProtoMessage() {}
+func (*StartRebuildResponse) ProtoMessage() {}
 
-func (x *GetPlayerSummaryResponse) ProtoReflect() protoreflect.Message {
+func (x *StartRebuildResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -313,123 +371,85 @@ func (x *GetPlayerSummaryResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use GetPlayerSummaryResponse.ProtoReflect.Descriptor instead.
-func (*GetPlayerSummaryResponse) Descriptor() ([]byte, []int) {
+// Deprecated: Use StartRebuildResponse.ProtoReflect.Descriptor instead.
+func (*StartRebuildResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{5}
 }
 
-func (x *GetPlayerSummaryResponse) GetPlayerId() string {
+func (x *StartRebuildResponse) GetRebuild() *Rebuild {
 	if x != nil {
-		return x.PlayerId
+		return x.Rebuild
+	}
+	return nil
+}
+
+// GetRebuildRequest names the rebuild.
+type GetRebuildRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RebuildId     string                 `protobuf:"bytes,1,opt,name=rebuild_id,json=rebuildId,proto3" json:"rebuild_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRebuildRequest) Reset() {
+	*x = GetRebuildRequest{}
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRebuildRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRebuildRequest) ProtoMessage() {}
+
+func (x *GetRebuildRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRebuildRequest.ProtoReflect.Descriptor instead.
+func (*GetRebuildRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetRebuildRequest) GetRebuildId() string {
+	if x != nil {
+		return x.RebuildId
 	}
 	return ""
 }
 
-func (x *GetPlayerSummaryResponse) GetCasts() int64 {
-	if x != nil {
-		return x.Casts
-	}
-	return 0
-}
-
-func (x *GetPlayerSummaryResponse) GetDefeats() int64 {
-	if x != nil {
-		return x.Defeats
-	}
-	return 0
-}
-
-func (x *GetPlayerSummaryResponse) GetMatchesPlayed() int64 {
-	if x != nil {
-		return x.MatchesPlayed
-	}
-	return 0
-}
-
-func (x *GetPlayerSummaryResponse) GetTradesCompleted() int64 {
-	if x != nil {
-		return x.TradesCompleted
-	}
-	return 0
-}
-
-func (x *GetPlayerSummaryResponse) GetRevenueMinor() map[string]int64 {
-	if x != nil {
-		return x.RevenueMinor
-	}
-	return nil
-}
-
-func (x *GetPlayerSummaryResponse) GetLastSeenTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.LastSeenTime
-	}
-	return nil
-}
-
-// GetEconomySnapshotRequest has no fields.
-type GetEconomySnapshotRequest struct {
+// GetRebuildResponse is its state and progress.
+type GetRebuildResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rebuild       *Rebuild               `protobuf:"bytes,1,opt,name=rebuild,proto3" json:"rebuild,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *GetEconomySnapshotRequest) Reset() {
-	*x = GetEconomySnapshotRequest{}
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[6]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *GetEconomySnapshotRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*GetEconomySnapshotRequest) ProtoMessage() {}
-
-func (x *GetEconomySnapshotRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[6]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use GetEconomySnapshotRequest.ProtoReflect.Descriptor instead.
-func (*GetEconomySnapshotRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{6}
-}
-
-// GetEconomySnapshotResponse is the economy's totals.
-type GetEconomySnapshotResponse struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	GoldInWallets   int64                  `protobuf:"varint,1,opt,name=gold_in_wallets,json=goldInWallets,proto3" json:"gold_in_wallets,omitempty"`
-	GoldInEscrow    int64                  `protobuf:"varint,2,opt,name=gold_in_escrow,json=goldInEscrow,proto3" json:"gold_in_escrow,omitempty"`
-	GoldCreated_24H int64                  `protobuf:"varint,3,opt,name=gold_created_24h,json=goldCreated24h,proto3" json:"gold_created_24h,omitempty"`
-	GoldSpent_24H   int64                  `protobuf:"varint,4,opt,name=gold_spent_24h,json=goldSpent24h,proto3" json:"gold_spent_24h,omitempty"`
-	AsOfTime        *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=as_of_time,json=asOfTime,proto3" json:"as_of_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
-}
-
-func (x *GetEconomySnapshotResponse) Reset() {
-	*x = GetEconomySnapshotResponse{}
+func (x *GetRebuildResponse) Reset() {
+	*x = GetRebuildResponse{}
 	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *GetEconomySnapshotResponse) String() string {
+func (x *GetRebuildResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*GetEconomySnapshotResponse) ProtoMessage() {}
+func (*GetRebuildResponse) ProtoMessage() {}
 
-func (x *GetEconomySnapshotResponse) ProtoReflect() protoreflect.Message {
+func (x *GetRebuildResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -441,190 +461,63 @@ func (x *GetEconomySnapshotResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use GetEconomySnapshotResponse.ProtoReflect.Descriptor instead.
-func (*GetEconomySnapshotResponse) Descriptor() ([]byte, []int) {
+// Deprecated: Use GetRebuildResponse.ProtoReflect.Descriptor instead.
+func (*GetRebuildResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{7}
 }
 
-func (x *GetEconomySnapshotResponse) GetGoldInWallets() int64 {
+func (x *GetRebuildResponse) GetRebuild() *Rebuild {
 	if x != nil {
-		return x.GoldInWallets
-	}
-	return 0
-}
-
-func (x *GetEconomySnapshotResponse) GetGoldInEscrow() int64 {
-	if x != nil {
-		return x.GoldInEscrow
-	}
-	return 0
-}
-
-func (x *GetEconomySnapshotResponse) GetGoldCreated_24H() int64 {
-	if x != nil {
-		return x.GoldCreated_24H
-	}
-	return 0
-}
-
-func (x *GetEconomySnapshotResponse) GetGoldSpent_24H() int64 {
-	if x != nil {
-		return x.GoldSpent_24H
-	}
-	return 0
-}
-
-func (x *GetEconomySnapshotResponse) GetAsOfTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.AsOfTime
+		return x.Rebuild
 	}
 	return nil
-}
-
-// RebuildAggregatesRequest optionally limits the replay.
-type RebuildAggregatesRequest struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Only these metrics; all when empty.
-	Metrics       []Metric `protobuf:"varint,1,rep,packed,name=metrics,proto3,enum=chaos.analytics.v1.Metric" json:"metrics,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *RebuildAggregatesRequest) Reset() {
-	*x = RebuildAggregatesRequest{}
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[8]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *RebuildAggregatesRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*RebuildAggregatesRequest) ProtoMessage() {}
-
-func (x *RebuildAggregatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[8]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use RebuildAggregatesRequest.ProtoReflect.Descriptor instead.
-func (*RebuildAggregatesRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{8}
-}
-
-func (x *RebuildAggregatesRequest) GetMetrics() []Metric {
-	if x != nil {
-		return x.Metrics
-	}
-	return nil
-}
-
-// RebuildAggregatesResponse reports the replay.
-type RebuildAggregatesResponse struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	EventsReplayed int64                  `protobuf:"varint,1,opt,name=events_replayed,json=eventsReplayed,proto3" json:"events_replayed,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
-}
-
-func (x *RebuildAggregatesResponse) Reset() {
-	*x = RebuildAggregatesResponse{}
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[9]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *RebuildAggregatesResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*RebuildAggregatesResponse) ProtoMessage() {}
-
-func (x *RebuildAggregatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_analytics_v1_analytics_service_proto_msgTypes[9]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use RebuildAggregatesResponse.ProtoReflect.Descriptor instead.
-func (*RebuildAggregatesResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP(), []int{9}
-}
-
-func (x *RebuildAggregatesResponse) GetEventsReplayed() int64 {
-	if x != nil {
-		return x.EventsReplayed
-	}
-	return 0
 }
 
 var File_chaos_analytics_v1_analytics_service_proto protoreflect.FileDescriptor
 
 const file_chaos_analytics_v1_analytics_service_proto_rawDesc = "" +
 	"\n" +
-	"*chaos/analytics/v1/analytics_service.proto\x12\x12chaos.analytics.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fchaos/analytics/v1/metric.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x03\n" +
-	"\x12QueryMetricRequest\x12>\n" +
-	"\x06metric\x18\x01 \x01(\x0e2\x1a.chaos.analytics.v1.MetricB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06metric\x12A\n" +
-	"\n" +
-	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\tstartTime\x12=\n" +
-	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\aendTime\x12M\n" +
-	"\vgranularity\x18\x04 \x01(\x0e2\x1f.chaos.analytics.v1.GranularityB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\vgranularity\x12W\n" +
-	"\afilters\x18\x05 \x03(\v23.chaos.analytics.v1.QueryMetricRequest.FiltersEntryB\b\xbaH\x05\x9a\x01\x02\x10\x05R\afilters\x1a:\n" +
-	"\fFiltersEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"L\n" +
-	"\x13QueryMetricResponse\x125\n" +
-	"\x06points\x18\x01 \x03(\v2\x1d.chaos.analytics.v1.DataPointR\x06points\"\x14\n" +
+	"*chaos/analytics/v1/analytics_service.proto\x12\x12chaos.analytics.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fchaos/analytics/v1/metric.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x14\n" +
 	"\x12ListMetricsRequest\"V\n" +
 	"\x13ListMetricsResponse\x12?\n" +
-	"\ametrics\x18\x01 \x03(\v2%.chaos.analytics.v1.MetricDescriptionR\ametrics\"@\n" +
-	"\x17GetPlayerSummaryRequest\x12%\n" +
-	"\tplayer_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\bplayerId\"\xa1\x03\n" +
-	"\x18GetPlayerSummaryResponse\x12\x1b\n" +
-	"\tplayer_id\x18\x01 \x01(\tR\bplayerId\x12\x14\n" +
-	"\x05casts\x18\x02 \x01(\x03R\x05casts\x12\x18\n" +
-	"\adefeats\x18\x03 \x01(\x03R\adefeats\x12%\n" +
-	"\x0ematches_played\x18\x04 \x01(\x03R\rmatchesPlayed\x12)\n" +
-	"\x10trades_completed\x18\x05 \x01(\x03R\x0ftradesCompleted\x12c\n" +
-	"\rrevenue_minor\x18\x06 \x03(\v2>.chaos.analytics.v1.GetPlayerSummaryResponse.RevenueMinorEntryR\frevenueMinor\x12@\n" +
-	"\x0elast_seen_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\flastSeenTime\x1a?\n" +
-	"\x11RevenueMinorEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x1b\n" +
-	"\x19GetEconomySnapshotRequest\"\xf4\x01\n" +
-	"\x1aGetEconomySnapshotResponse\x12&\n" +
-	"\x0fgold_in_wallets\x18\x01 \x01(\x03R\rgoldInWallets\x12$\n" +
-	"\x0egold_in_escrow\x18\x02 \x01(\x03R\fgoldInEscrow\x12(\n" +
-	"\x10gold_created_24h\x18\x03 \x01(\x03R\x0egoldCreated24h\x12$\n" +
-	"\x0egold_spent_24h\x18\x04 \x01(\x03R\fgoldSpent24h\x128\n" +
+	"\ametrics\x18\x01 \x03(\v2%.chaos.analytics.v1.MetricDescriptionR\ametrics\"\x92\x04\n" +
+	"\x12QueryMetricRequest\x12!\n" +
+	"\x06metric\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06metric\x12A\n" +
 	"\n" +
-	"as_of_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\basOfTime\"c\n" +
-	"\x18RebuildAggregatesRequest\x12G\n" +
-	"\ametrics\x18\x01 \x03(\x0e2\x1a.chaos.analytics.v1.MetricB\x11\xbaH\x0e\x92\x01\v\x10\x14\"\a\x82\x01\x04\x10\x01 \x00R\ametrics\"D\n" +
-	"\x19RebuildAggregatesResponse\x12'\n" +
-	"\x0fevents_replayed\x18\x01 \x01(\x03R\x0eeventsReplayed2\xa8\x04\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\tstartTime\x12=\n" +
+	"\bend_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\aendTime\x12>\n" +
+	"\x06bucket\x18\x04 \x01(\x0e2\x1a.chaos.analytics.v1.BucketB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06bucket\x12\"\n" +
+	"\bgroup_by\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\agroupBy\x12f\n" +
+	"\afilters\x18\x06 \x03(\v23.chaos.analytics.v1.QueryMetricRequest.FiltersEntryB\x17\xbaH\x14\x9a\x01\x11\x10\x04\"\x06r\x04\x10\x01\x18@*\x05r\x03\x18\xc8\x01R\afilters\x12&\n" +
+	"\tpage_size\x18\a \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\x1a:\n" +
+	"\fFiltersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd6\x02\n" +
+	"\x13QueryMetricResponse\x12=\n" +
+	"\x06metric\x18\x01 \x01(\v2%.chaos.analytics.v1.MetricDescriptionR\x06metric\x122\n" +
+	"\x06bucket\x18\x02 \x01(\x0e2\x1a.chaos.analytics.v1.BucketR\x06bucket\x129\n" +
+	"\n" +
+	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x122\n" +
+	"\x06series\x18\x05 \x03(\v2\x1a.chaos.analytics.v1.SeriesR\x06series\x12&\n" +
+	"\x0fnext_page_token\x18\x06 \x01(\tR\rnextPageToken\"\x15\n" +
+	"\x13StartRebuildRequest\"M\n" +
+	"\x14StartRebuildResponse\x125\n" +
+	"\arebuild\x18\x01 \x01(\v2\x1b.chaos.analytics.v1.RebuildR\arebuild\"<\n" +
+	"\x11GetRebuildRequest\x12'\n" +
+	"\n" +
+	"rebuild_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\trebuildId\"K\n" +
+	"\x12GetRebuildResponse\x125\n" +
+	"\arebuild\x18\x01 \x01(\v2\x1b.chaos.analytics.v1.RebuildR\arebuild2\x92\x03\n" +
 	"\x10AnalyticsService\x12^\n" +
-	"\vQueryMetric\x12&.chaos.analytics.v1.QueryMetricRequest\x1a'.chaos.analytics.v1.QueryMetricResponse\x12^\n" +
-	"\vListMetrics\x12&.chaos.analytics.v1.ListMetricsRequest\x1a'.chaos.analytics.v1.ListMetricsResponse\x12m\n" +
-	"\x10GetPlayerSummary\x12+.chaos.analytics.v1.GetPlayerSummaryRequest\x1a,.chaos.analytics.v1.GetPlayerSummaryResponse\x12s\n" +
-	"\x12GetEconomySnapshot\x12-.chaos.analytics.v1.GetEconomySnapshotRequest\x1a..chaos.analytics.v1.GetEconomySnapshotResponse\x12p\n" +
-	"\x11RebuildAggregates\x12,.chaos.analytics.v1.RebuildAggregatesRequest\x1a-.chaos.analytics.v1.RebuildAggregatesResponseB\xcc\x01\n" +
+	"\vListMetrics\x12&.chaos.analytics.v1.ListMetricsRequest\x1a'.chaos.analytics.v1.ListMetricsResponse\x12^\n" +
+	"\vQueryMetric\x12&.chaos.analytics.v1.QueryMetricRequest\x1a'.chaos.analytics.v1.QueryMetricResponse\x12a\n" +
+	"\fStartRebuild\x12'.chaos.analytics.v1.StartRebuildRequest\x1a(.chaos.analytics.v1.StartRebuildResponse\x12[\n" +
+	"\n" +
+	"GetRebuild\x12%.chaos.analytics.v1.GetRebuildRequest\x1a&.chaos.analytics.v1.GetRebuildResponseB\xcc\x01\n" +
 	"\x16com.chaos.analytics.v1B\x15AnalyticsServiceProtoP\x01Z1chaos.world/gen/go/chaos/analytics/v1;analyticsv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Analytics.V1\xca\x02\x12Chaos\\Analytics\\V1\xe2\x02\x1eChaos\\Analytics\\V1\\GPBMetadata\xea\x02\x14Chaos::Analytics::V1b\x06proto3"
 
 var (
@@ -639,53 +532,49 @@ func file_chaos_analytics_v1_analytics_service_proto_rawDescGZIP() []byte {
 	return file_chaos_analytics_v1_analytics_service_proto_rawDescData
 }
 
-var file_chaos_analytics_v1_analytics_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_chaos_analytics_v1_analytics_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_chaos_analytics_v1_analytics_service_proto_goTypes = []any{
-	(*QueryMetricRequest)(nil),         // 0: chaos.analytics.v1.QueryMetricRequest
-	(*QueryMetricResponse)(nil),        // 1: chaos.analytics.v1.QueryMetricResponse
-	(*ListMetricsRequest)(nil),         // 2: chaos.analytics.v1.ListMetricsRequest
-	(*ListMetricsResponse)(nil),        // 3: chaos.analytics.v1.ListMetricsResponse
-	(*GetPlayerSummaryRequest)(nil),    // 4: chaos.analytics.v1.GetPlayerSummaryRequest
-	(*GetPlayerSummaryResponse)(nil),   // 5: chaos.analytics.v1.GetPlayerSummaryResponse
-	(*GetEconomySnapshotRequest)(nil),  // 6: chaos.analytics.v1.GetEconomySnapshotRequest
-	(*GetEconomySnapshotResponse)(nil), // 7: chaos.analytics.v1.GetEconomySnapshotResponse
-	(*RebuildAggregatesRequest)(nil),   // 8: chaos.analytics.v1.RebuildAggregatesRequest
-	(*RebuildAggregatesResponse)(nil),  // 9: chaos.analytics.v1.RebuildAggregatesResponse
-	nil,                                // 10: chaos.analytics.v1.QueryMetricRequest.FiltersEntry
-	nil,                                // 11: chaos.analytics.v1.GetPlayerSummaryResponse.RevenueMinorEntry
-	(Metric)(0),                        // 12: chaos.analytics.v1.Metric
-	(*timestamppb.Timestamp)(nil),      // 13: google.protobuf.Timestamp
-	(Granularity)(0),                   // 14: chaos.analytics.v1.Granularity
-	(*DataPoint)(nil),                  // 15: chaos.analytics.v1.DataPoint
-	(*MetricDescription)(nil),          // 16: chaos.analytics.v1.MetricDescription
+	(*ListMetricsRequest)(nil),    // 0: chaos.analytics.v1.ListMetricsRequest
+	(*ListMetricsResponse)(nil),   // 1: chaos.analytics.v1.ListMetricsResponse
+	(*QueryMetricRequest)(nil),    // 2: chaos.analytics.v1.QueryMetricRequest
+	(*QueryMetricResponse)(nil),   // 3: chaos.analytics.v1.QueryMetricResponse
+	(*StartRebuildRequest)(nil),   // 4: chaos.analytics.v1.StartRebuildRequest
+	(*StartRebuildResponse)(nil),  // 5: chaos.analytics.v1.StartRebuildResponse
+	(*GetRebuildRequest)(nil),     // 6: chaos.analytics.v1.GetRebuildRequest
+	(*GetRebuildResponse)(nil),    // 7: chaos.analytics.v1.GetRebuildResponse
+	nil,                           // 8: chaos.analytics.v1.QueryMetricRequest.FiltersEntry
+	(*MetricDescription)(nil),     // 9: chaos.analytics.v1.MetricDescription
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(Bucket)(0),                   // 11: chaos.analytics.v1.Bucket
+	(*Series)(nil),                // 12: chaos.analytics.v1.Series
+	(*Rebuild)(nil),               // 13: chaos.analytics.v1.Rebuild
 }
 var file_chaos_analytics_v1_analytics_service_proto_depIdxs = []int32{
-	12, // 0: chaos.analytics.v1.QueryMetricRequest.metric:type_name -> chaos.analytics.v1.Metric
-	13, // 1: chaos.analytics.v1.QueryMetricRequest.start_time:type_name -> google.protobuf.Timestamp
-	13, // 2: chaos.analytics.v1.QueryMetricRequest.end_time:type_name -> google.protobuf.Timestamp
-	14, // 3: chaos.analytics.v1.QueryMetricRequest.granularity:type_name -> chaos.analytics.v1.Granularity
-	10, // 4: chaos.analytics.v1.QueryMetricRequest.filters:type_name -> chaos.analytics.v1.QueryMetricRequest.FiltersEntry
-	15, // 5: chaos.analytics.v1.QueryMetricResponse.points:type_name -> chaos.analytics.v1.DataPoint
-	16, // 6: chaos.analytics.v1.ListMetricsResponse.metrics:type_name -> chaos.analytics.v1.MetricDescription
-	11, // 7: chaos.analytics.v1.GetPlayerSummaryResponse.revenue_minor:type_name -> chaos.analytics.v1.GetPlayerSummaryResponse.RevenueMinorEntry
-	13, // 8: chaos.analytics.v1.GetPlayerSummaryResponse.last_seen_time:type_name -> google.protobuf.Timestamp
-	13, // 9: chaos.analytics.v1.GetEconomySnapshotResponse.as_of_time:type_name -> google.protobuf.Timestamp
-	12, // 10: chaos.analytics.v1.RebuildAggregatesRequest.metrics:type_name -> chaos.analytics.v1.Metric
-	0,  // 11: chaos.analytics.v1.AnalyticsService.QueryMetric:input_type -> chaos.analytics.v1.QueryMetricRequest
-	2,  // 12: chaos.analytics.v1.AnalyticsService.ListMetrics:input_type -> chaos.analytics.v1.ListMetricsRequest
-	4,  // 13: chaos.analytics.v1.AnalyticsService.GetPlayerSummary:input_type -> chaos.analytics.v1.GetPlayerSummaryRequest
-	6,  // 14: chaos.analytics.v1.AnalyticsService.GetEconomySnapshot:input_type -> chaos.analytics.v1.GetEconomySnapshotRequest
-	8,  // 15: chaos.analytics.v1.AnalyticsService.RebuildAggregates:input_type -> chaos.analytics.v1.RebuildAggregatesRequest
-	1,  // 16: chaos.analytics.v1.AnalyticsService.QueryMetric:output_type -> chaos.analytics.v1.QueryMetricResponse
-	3,  // 17: chaos.analytics.v1.AnalyticsService.ListMetrics:output_type -> chaos.analytics.v1.ListMetricsResponse
-	5,  // 18: chaos.analytics.v1.AnalyticsService.GetPlayerSummary:output_type -> chaos.analytics.v1.GetPlayerSummaryResponse
-	7,  // 19: chaos.analytics.v1.AnalyticsService.GetEconomySnapshot:output_type -> chaos.analytics.v1.GetEconomySnapshotResponse
-	9,  // 20: chaos.analytics.v1.AnalyticsService.RebuildAggregates:output_type -> chaos.analytics.v1.RebuildAggregatesResponse
-	16, // [16:21] is the sub-list for method output_type
-	11, // [11:16] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	9,  // 0: chaos.analytics.v1.ListMetricsResponse.metrics:type_name -> chaos.analytics.v1.MetricDescription
+	10, // 1: chaos.analytics.v1.QueryMetricRequest.start_time:type_name -> google.protobuf.Timestamp
+	10, // 2: chaos.analytics.v1.QueryMetricRequest.end_time:type_name -> google.protobuf.Timestamp
+	11, // 3: chaos.analytics.v1.QueryMetricRequest.bucket:type_name -> chaos.analytics.v1.Bucket
+	8,  // 4: chaos.analytics.v1.QueryMetricRequest.filters:type_name -> chaos.analytics.v1.QueryMetricRequest.FiltersEntry
+	9,  // 5: chaos.analytics.v1.QueryMetricResponse.metric:type_name -> chaos.analytics.v1.MetricDescription
+	11, // 6: chaos.analytics.v1.QueryMetricResponse.bucket:type_name -> chaos.analytics.v1.Bucket
+	10, // 7: chaos.analytics.v1.QueryMetricResponse.start_time:type_name -> google.protobuf.Timestamp
+	10, // 8: chaos.analytics.v1.QueryMetricResponse.end_time:type_name -> google.protobuf.Timestamp
+	12, // 9: chaos.analytics.v1.QueryMetricResponse.series:type_name -> chaos.analytics.v1.Series
+	13, // 10: chaos.analytics.v1.StartRebuildResponse.rebuild:type_name -> chaos.analytics.v1.Rebuild
+	13, // 11: chaos.analytics.v1.GetRebuildResponse.rebuild:type_name -> chaos.analytics.v1.Rebuild
+	0,  // 12: chaos.analytics.v1.AnalyticsService.ListMetrics:input_type -> chaos.analytics.v1.ListMetricsRequest
+	2,  // 13: chaos.analytics.v1.AnalyticsService.QueryMetric:input_type -> chaos.analytics.v1.QueryMetricRequest
+	4,  // 14: chaos.analytics.v1.AnalyticsService.StartRebuild:input_type -> chaos.analytics.v1.StartRebuildRequest
+	6,  // 15: chaos.analytics.v1.AnalyticsService.GetRebuild:input_type -> chaos.analytics.v1.GetRebuildRequest
+	1,  // 16: chaos.analytics.v1.AnalyticsService.ListMetrics:output_type -> chaos.analytics.v1.ListMetricsResponse
+	3,  // 17: chaos.analytics.v1.AnalyticsService.QueryMetric:output_type -> chaos.analytics.v1.QueryMetricResponse
+	5,  // 18: chaos.analytics.v1.AnalyticsService.StartRebuild:output_type -> chaos.analytics.v1.StartRebuildResponse
+	7,  // 19: chaos.analytics.v1.AnalyticsService.GetRebuild:output_type -> chaos.analytics.v1.GetRebuildResponse
+	16, // [16:20] is the sub-list for method output_type
+	12, // [12:16] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_chaos_analytics_v1_analytics_service_proto_init() }
@@ -700,7 +589,7 @@ func file_chaos_analytics_v1_analytics_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_analytics_v1_analytics_service_proto_rawDesc), len(file_chaos_analytics_v1_analytics_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,34 +19,34 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AnalyticsService_QueryMetric_FullMethodName        = "/chaos.analytics.v1.AnalyticsService/QueryMetric"
-	AnalyticsService_ListMetrics_FullMethodName        = "/chaos.analytics.v1.AnalyticsService/ListMetrics"
-	AnalyticsService_GetPlayerSummary_FullMethodName   = "/chaos.analytics.v1.AnalyticsService/GetPlayerSummary"
-	AnalyticsService_GetEconomySnapshot_FullMethodName = "/chaos.analytics.v1.AnalyticsService/GetEconomySnapshot"
-	AnalyticsService_RebuildAggregates_FullMethodName  = "/chaos.analytics.v1.AnalyticsService/RebuildAggregates"
+	AnalyticsService_ListMetrics_FullMethodName  = "/chaos.analytics.v1.AnalyticsService/ListMetrics"
+	AnalyticsService_QueryMetric_FullMethodName  = "/chaos.analytics.v1.AnalyticsService/QueryMetric"
+	AnalyticsService_StartRebuild_FullMethodName = "/chaos.analytics.v1.AnalyticsService/StartRebuild"
+	AnalyticsService_GetRebuild_FullMethodName   = "/chaos.analytics.v1.AnalyticsService/GetRebuild"
 )
 
 // AnalyticsServiceClient is the client API for AnalyticsService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// AnalyticsService answers questions from aggregates built from every
-// domain's events (the CQRS read side); never from other services' databases.
-// Admin: operators and designers.
+// AnalyticsService answers from aggregates analytics builds from every
+// domain's events (the CQRS read side), never from other services' databases.
+// For admins and operators only: any other caller is refused (PERMISSION_DENIED).
 type AnalyticsServiceClient interface {
-	// QueryMetric returns a metric's time series.
-	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, UNSUPPORTED_DIMENSION).
-	QueryMetric(ctx context.Context, in *QueryMetricRequest, opts ...grpc.CallOption) (*QueryMetricResponse, error)
-	// ListMetrics lists the metric catalog.
+	// ListMetrics lists the metric catalog: names, units, dimensions and source events.
 	ListMetrics(ctx context.Context, in *ListMetricsRequest, opts ...grpc.CallOption) (*ListMetricsResponse, error)
-	// GetPlayerSummary returns one player's aggregates.
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	GetPlayerSummary(ctx context.Context, in *GetPlayerSummaryRequest, opts ...grpc.CallOption) (*GetPlayerSummaryResponse, error)
-	// GetEconomySnapshot returns the gold economy's current totals.
-	GetEconomySnapshot(ctx context.Context, in *GetEconomySnapshotRequest, opts ...grpc.CallOption) (*GetEconomySnapshotResponse, error)
-	// RebuildAggregates replays the event history into fresh aggregates.
+	// QueryMetric returns a metric's series over a range in hour or day
+	// buckets, one series per value of the group-by dimension, paged by group.
+	// Errors: INVALID_ARGUMENT (UNKNOWN_METRIC, UNKNOWN_DIMENSION,
+	// INVALID_TIME_RANGE, TIME_RANGE_TOO_WIDE, INVALID_PAGE_TOKEN).
+	QueryMetric(ctx context.Context, in *QueryMetricRequest, opts ...grpc.CallOption) (*QueryMetricResponse, error)
+	// StartRebuild starts replaying the recorded events into fresh aggregates
+	// in the background; poll GetRebuild for its progress.
 	// Errors: ABORTED (REBUILD_IN_PROGRESS).
-	RebuildAggregates(ctx context.Context, in *RebuildAggregatesRequest, opts ...grpc.CallOption) (*RebuildAggregatesResponse, error)
+	StartRebuild(ctx context.Context, in *StartRebuildRequest, opts ...grpc.CallOption) (*StartRebuildResponse, error)
+	// GetRebuild returns a rebuild's state and progress.
+	// Errors: NOT_FOUND (REBUILD_NOT_FOUND).
+	GetRebuild(ctx context.Context, in *GetRebuildRequest, opts ...grpc.CallOption) (*GetRebuildResponse, error)
 }
 
 type analyticsServiceClient struct {
@@ -55,16 +55,6 @@ type analyticsServiceClient struct {
 
 func NewAnalyticsServiceClient(cc grpc.ClientConnInterface) AnalyticsServiceClient {
 	return &analyticsServiceClient{cc}
-}
-
-func (c *analyticsServiceClient) QueryMetric(ctx context.Context, in *QueryMetricRequest, opts ...grpc.CallOption) (*QueryMetricResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(QueryMetricResponse)
-	err := c.cc.Invoke(ctx, AnalyticsService_QueryMetric_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 func (c *analyticsServiceClient) ListMetrics(ctx context.Context, in *ListMetricsRequest, opts ...grpc.CallOption) (*ListMetricsResponse, error) {
@@ -77,30 +67,30 @@ func (c *analyticsServiceClient) ListMetrics(ctx context.Context, in *ListMetric
 	return out, nil
 }
 
-func (c *analyticsServiceClient) GetPlayerSummary(ctx context.Context, in *GetPlayerSummaryRequest, opts ...grpc.CallOption) (*GetPlayerSummaryResponse, error) {
+func (c *analyticsServiceClient) QueryMetric(ctx context.Context, in *QueryMetricRequest, opts ...grpc.CallOption) (*QueryMetricResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(GetPlayerSummaryResponse)
-	err := c.cc.Invoke(ctx, AnalyticsService_GetPlayerSummary_FullMethodName, in, out, cOpts...)
+	out := new(QueryMetricResponse)
+	err := c.cc.Invoke(ctx, AnalyticsService_QueryMetric_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *analyticsServiceClient) GetEconomySnapshot(ctx context.Context, in *GetEconomySnapshotRequest, opts ...grpc.CallOption) (*GetEconomySnapshotResponse, error) {
+func (c *analyticsServiceClient) StartRebuild(ctx context.Context, in *StartRebuildRequest, opts ...grpc.CallOption) (*StartRebuildResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(GetEconomySnapshotResponse)
-	err := c.cc.Invoke(ctx, AnalyticsService_GetEconomySnapshot_FullMethodName, in, out, cOpts...)
+	out := new(StartRebuildResponse)
+	err := c.cc.Invoke(ctx, AnalyticsService_StartRebuild_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *analyticsServiceClient) RebuildAggregates(ctx context.Context, in *RebuildAggregatesRequest, opts ...grpc.CallOption) (*RebuildAggregatesResponse, error) {
+func (c *analyticsServiceClient) GetRebuild(ctx context.Context, in *GetRebuildRequest, opts ...grpc.CallOption) (*GetRebuildResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RebuildAggregatesResponse)
-	err := c.cc.Invoke(ctx, AnalyticsService_RebuildAggregates_FullMethodName, in, out, cOpts...)
+	out := new(GetRebuildResponse)
+	err := c.cc.Invoke(ctx, AnalyticsService_GetRebuild_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -111,23 +101,24 @@ func (c *analyticsServiceClient) RebuildAggregates(ctx context.Context, in *Rebu
 // All implementations must embed UnimplementedAnalyticsServiceServer
 // for forward compatibility.
 //
-// AnalyticsService answers questions from aggregates built from every
-// domain's events (the CQRS read side); never from other services' databases.
-// Admin: operators and designers.
+// AnalyticsService answers from aggregates analytics builds from every
+// domain's events (the CQRS read side), never from other services' databases.
+// For admins and operators only: any other caller is refused (PERMISSION_DENIED).
 type AnalyticsServiceServer interface {
-	// QueryMetric returns a metric's time series.
-	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, UNSUPPORTED_DIMENSION).
-	QueryMetric(context.Context, *QueryMetricRequest) (*QueryMetricResponse, error)
-	// ListMetrics lists the metric catalog.
+	// ListMetrics lists the metric catalog: names, units, dimensions and source events.
 	ListMetrics(context.Context, *ListMetricsRequest) (*ListMetricsResponse, error)
-	// GetPlayerSummary returns one player's aggregates.
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	GetPlayerSummary(context.Context, *GetPlayerSummaryRequest) (*GetPlayerSummaryResponse, error)
-	// GetEconomySnapshot returns the gold economy's current totals.
-	GetEconomySnapshot(context.Context, *GetEconomySnapshotRequest) (*GetEconomySnapshotResponse, error)
-	// RebuildAggregates replays the event history into fresh aggregates.
+	// QueryMetric returns a metric's series over a range in hour or day
+	// buckets, one series per value of the group-by dimension, paged by group.
+	// Errors: INVALID_ARGUMENT (UNKNOWN_METRIC, UNKNOWN_DIMENSION,
+	// INVALID_TIME_RANGE, TIME_RANGE_TOO_WIDE, INVALID_PAGE_TOKEN).
+	QueryMetric(context.Context, *QueryMetricRequest) (*QueryMetricResponse, error)
+	// StartRebuild starts replaying the recorded events into fresh aggregates
+	// in the background; poll GetRebuild for its progress.
 	// Errors: ABORTED (REBUILD_IN_PROGRESS).
-	RebuildAggregates(context.Context, *RebuildAggregatesRequest) (*RebuildAggregatesResponse, error)
+	StartRebuild(context.Context, *StartRebuildRequest) (*StartRebuildResponse, error)
+	// GetRebuild returns a rebuild's state and progress.
+	// Errors: NOT_FOUND (REBUILD_NOT_FOUND).
+	GetRebuild(context.Context, *GetRebuildRequest) (*GetRebuildResponse, error)
 	mustEmbedUnimplementedAnalyticsServiceServer()
 }
 
@@ -138,20 +129,17 @@ type AnalyticsServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedAnalyticsServiceServer struct{}
 
-func (UnimplementedAnalyticsServiceServer) QueryMetric(context.Context, *QueryMetricRequest) (*QueryMetricResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method QueryMetric not implemented")
-}
 func (UnimplementedAnalyticsServiceServer) ListMetrics(context.Context, *ListMetricsRequest) (*ListMetricsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMetrics not implemented")
 }
-func (UnimplementedAnalyticsServiceServer) GetPlayerSummary(context.Context, *GetPlayerSummaryRequest) (*GetPlayerSummaryResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetPlayerSummary not implemented")
+func (UnimplementedAnalyticsServiceServer) QueryMetric(context.Context, *QueryMetricRequest) (*QueryMetricResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method QueryMetric not implemented")
 }
-func (UnimplementedAnalyticsServiceServer) GetEconomySnapshot(context.Context, *GetEconomySnapshotRequest) (*GetEconomySnapshotResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetEconomySnapshot not implemented")
+func (UnimplementedAnalyticsServiceServer) StartRebuild(context.Context, *StartRebuildRequest) (*StartRebuildResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartRebuild not implemented")
 }
-func (UnimplementedAnalyticsServiceServer) RebuildAggregates(context.Context, *RebuildAggregatesRequest) (*RebuildAggregatesResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method RebuildAggregates not implemented")
+func (UnimplementedAnalyticsServiceServer) GetRebuild(context.Context, *GetRebuildRequest) (*GetRebuildResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRebuild not implemented")
 }
 func (UnimplementedAnalyticsServiceServer) mustEmbedUnimplementedAnalyticsServiceServer() {}
 func (UnimplementedAnalyticsServiceServer) testEmbeddedByValue()                          {}
@@ -174,24 +162,6 @@ func RegisterAnalyticsServiceServer(s grpc.ServiceRegistrar, srv AnalyticsServic
 	s.RegisterService(&AnalyticsService_ServiceDesc, srv)
 }
 
-func _AnalyticsService_QueryMetric_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(QueryMetricRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AnalyticsServiceServer).QueryMetric(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AnalyticsService_QueryMetric_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnalyticsServiceServer).QueryMetric(ctx, req.(*QueryMetricRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 func _AnalyticsService_ListMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListMetricsRequest)
 	if err := dec(in); err != nil {
@@ -210,56 +180,56 @@ func _AnalyticsService_ListMetrics_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
-func _AnalyticsService_GetPlayerSummary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetPlayerSummaryRequest)
+func _AnalyticsService_QueryMetric_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryMetricRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(AnalyticsServiceServer).GetPlayerSummary(ctx, in)
+		return srv.(AnalyticsServiceServer).QueryMetric(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: AnalyticsService_GetPlayerSummary_FullMethodName,
+		FullMethod: AnalyticsService_QueryMetric_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnalyticsServiceServer).GetPlayerSummary(ctx, req.(*GetPlayerSummaryRequest))
+		return srv.(AnalyticsServiceServer).QueryMetric(ctx, req.(*QueryMetricRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _AnalyticsService_GetEconomySnapshot_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetEconomySnapshotRequest)
+func _AnalyticsService_StartRebuild_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartRebuildRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(AnalyticsServiceServer).GetEconomySnapshot(ctx, in)
+		return srv.(AnalyticsServiceServer).StartRebuild(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: AnalyticsService_GetEconomySnapshot_FullMethodName,
+		FullMethod: AnalyticsService_StartRebuild_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnalyticsServiceServer).GetEconomySnapshot(ctx, req.(*GetEconomySnapshotRequest))
+		return srv.(AnalyticsServiceServer).StartRebuild(ctx, req.(*StartRebuildRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _AnalyticsService_RebuildAggregates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(RebuildAggregatesRequest)
+func _AnalyticsService_GetRebuild_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRebuildRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(AnalyticsServiceServer).RebuildAggregates(ctx, in)
+		return srv.(AnalyticsServiceServer).GetRebuild(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: AnalyticsService_RebuildAggregates_FullMethodName,
+		FullMethod: AnalyticsService_GetRebuild_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AnalyticsServiceServer).RebuildAggregates(ctx, req.(*RebuildAggregatesRequest))
+		return srv.(AnalyticsServiceServer).GetRebuild(ctx, req.(*GetRebuildRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -272,24 +242,20 @@ var AnalyticsService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*AnalyticsServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
-			MethodName: "QueryMetric",
-			Handler:    _AnalyticsService_QueryMetric_Handler,
-		},
-		{
 			MethodName: "ListMetrics",
 			Handler:    _AnalyticsService_ListMetrics_Handler,
 		},
 		{
-			MethodName: "GetPlayerSummary",
-			Handler:    _AnalyticsService_GetPlayerSummary_Handler,
+			MethodName: "QueryMetric",
+			Handler:    _AnalyticsService_QueryMetric_Handler,
 		},
 		{
-			MethodName: "GetEconomySnapshot",
-			Handler:    _AnalyticsService_GetEconomySnapshot_Handler,
+			MethodName: "StartRebuild",
+			Handler:    _AnalyticsService_StartRebuild_Handler,
 		},
 		{
-			MethodName: "RebuildAggregates",
-			Handler:    _AnalyticsService_RebuildAggregates_Handler,
+			MethodName: "GetRebuild",
+			Handler:    _AnalyticsService_GetRebuild_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -26,31 +26,43 @@ type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// The time range is empty, reversed or too long for the granularity (INVALID_ARGUMENT). Metadata: "max_points".
-	ErrorReason_ERROR_REASON_INVALID_TIME_RANGE ErrorReason = 1
-	// The metric does not support this dimension (INVALID_ARGUMENT). Metadata: "dimensions".
-	ErrorReason_ERROR_REASON_UNSUPPORTED_DIMENSION ErrorReason = 2
-	// A rebuild is already running (ABORTED).
-	ErrorReason_ERROR_REASON_REBUILD_IN_PROGRESS ErrorReason = 3
-	// No data for the player (NOT_FOUND).
-	ErrorReason_ERROR_REASON_PLAYER_NOT_FOUND ErrorReason = 4
+	// No metric of that name (INVALID_ARGUMENT). Metadata: "metric".
+	ErrorReason_ERROR_REASON_UNKNOWN_METRIC ErrorReason = 1
+	// The metric has no such dimension to group or filter by (INVALID_ARGUMENT). Metadata: "dimension", "dimensions" (the metric's, comma-separated).
+	ErrorReason_ERROR_REASON_UNKNOWN_DIMENSION ErrorReason = 2
+	// The range is empty or reversed (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_TIME_RANGE ErrorReason = 3
+	// The range has more buckets than a query may return (INVALID_ARGUMENT). Metadata: "max_buckets".
+	ErrorReason_ERROR_REASON_TIME_RANGE_TOO_WIDE ErrorReason = 4
+	// The page token is not one this query issued (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_INVALID_PAGE_TOKEN ErrorReason = 5
+	// A rebuild is running already (ABORTED). Metadata: "rebuild_id".
+	ErrorReason_ERROR_REASON_REBUILD_IN_PROGRESS ErrorReason = 6
+	// No rebuild with that id (NOT_FOUND).
+	ErrorReason_ERROR_REASON_REBUILD_NOT_FOUND ErrorReason = 7
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
 		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_INVALID_TIME_RANGE",
-		2: "ERROR_REASON_UNSUPPORTED_DIMENSION",
-		3: "ERROR_REASON_REBUILD_IN_PROGRESS",
-		4: "ERROR_REASON_PLAYER_NOT_FOUND",
+		1: "ERROR_REASON_UNKNOWN_METRIC",
+		2: "ERROR_REASON_UNKNOWN_DIMENSION",
+		3: "ERROR_REASON_INVALID_TIME_RANGE",
+		4: "ERROR_REASON_TIME_RANGE_TOO_WIDE",
+		5: "ERROR_REASON_INVALID_PAGE_TOKEN",
+		6: "ERROR_REASON_REBUILD_IN_PROGRESS",
+		7: "ERROR_REASON_REBUILD_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":           0,
-		"ERROR_REASON_INVALID_TIME_RANGE":    1,
-		"ERROR_REASON_UNSUPPORTED_DIMENSION": 2,
-		"ERROR_REASON_REBUILD_IN_PROGRESS":   3,
-		"ERROR_REASON_PLAYER_NOT_FOUND":      4,
+		"ERROR_REASON_UNSPECIFIED":         0,
+		"ERROR_REASON_UNKNOWN_METRIC":      1,
+		"ERROR_REASON_UNKNOWN_DIMENSION":   2,
+		"ERROR_REASON_INVALID_TIME_RANGE":  3,
+		"ERROR_REASON_TIME_RANGE_TOO_WIDE": 4,
+		"ERROR_REASON_INVALID_PAGE_TOKEN":  5,
+		"ERROR_REASON_REBUILD_IN_PROGRESS": 6,
+		"ERROR_REASON_REBUILD_NOT_FOUND":   7,
 	}
 )
 
@@ -85,13 +97,16 @@ var File_chaos_analytics_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_analytics_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1fchaos/analytics/v1/errors.proto\x12\x12chaos.analytics.v1*\xc1\x01\n" +
+	"\x1fchaos/analytics/v1/errors.proto\x12\x12chaos.analytics.v1*\xaa\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
-	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
-	"\x1fERROR_REASON_INVALID_TIME_RANGE\x10\x01\x12&\n" +
-	"\"ERROR_REASON_UNSUPPORTED_DIMENSION\x10\x02\x12$\n" +
-	" ERROR_REASON_REBUILD_IN_PROGRESS\x10\x03\x12!\n" +
-	"\x1dERROR_REASON_PLAYER_NOT_FOUND\x10\x04B\xc2\x01\n" +
+	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bERROR_REASON_UNKNOWN_METRIC\x10\x01\x12\"\n" +
+	"\x1eERROR_REASON_UNKNOWN_DIMENSION\x10\x02\x12#\n" +
+	"\x1fERROR_REASON_INVALID_TIME_RANGE\x10\x03\x12$\n" +
+	" ERROR_REASON_TIME_RANGE_TOO_WIDE\x10\x04\x12#\n" +
+	"\x1fERROR_REASON_INVALID_PAGE_TOKEN\x10\x05\x12$\n" +
+	" ERROR_REASON_REBUILD_IN_PROGRESS\x10\x06\x12\"\n" +
+	"\x1eERROR_REASON_REBUILD_NOT_FOUND\x10\aB\xc2\x01\n" +
 	"\x16com.chaos.analytics.v1B\vErrorsProtoP\x01Z1chaos.world/gen/go/chaos/analytics/v1;analyticsv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Analytics.V1\xca\x02\x12Chaos\\Analytics\\V1\xe2\x02\x1eChaos\\Analytics\\V1\\GPBMetadata\xea\x02\x14Chaos::Analytics::V1b\x06proto3"
 
 var (

@@ -22,10 +22,10 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// AggregatesRebuilt is emitted when a replay finished.
+// AggregatesRebuilt is emitted when a rebuild's fresh aggregates replaced the old ones.
 type AggregatesRebuilt struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
-	Metrics        []Metric               `protobuf:"varint,1,rep,packed,name=metrics,proto3,enum=chaos.analytics.v1.Metric" json:"metrics,omitempty"`
+	RebuildId      string                 `protobuf:"bytes,1,opt,name=rebuild_id,json=rebuildId,proto3" json:"rebuild_id,omitempty"`
 	EventsReplayed int64                  `protobuf:"varint,2,opt,name=events_replayed,json=eventsReplayed,proto3" json:"events_replayed,omitempty"`
 	FinishTime     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
 	unknownFields  protoimpl.UnknownFields
@@ -62,11 +62,11 @@ func (*AggregatesRebuilt) Descriptor() ([]byte, []int) {
 	return file_chaos_analytics_v1_events_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *AggregatesRebuilt) GetMetrics() []Metric {
+func (x *AggregatesRebuilt) GetRebuildId() string {
 	if x != nil {
-		return x.Metrics
+		return x.RebuildId
 	}
-	return nil
+	return ""
 }
 
 func (x *AggregatesRebuilt) GetEventsReplayed() int64 {
@@ -83,100 +83,17 @@ func (x *AggregatesRebuilt) GetFinishTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// MetricThresholdCrossed is emitted when a watched metric crosses its alert threshold.
-type MetricThresholdCrossed struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	Metric    Metric                 `protobuf:"varint,1,opt,name=metric,proto3,enum=chaos.analytics.v1.Metric" json:"metric,omitempty"`
-	Threshold float64                `protobuf:"fixed64,2,opt,name=threshold,proto3" json:"threshold,omitempty"`
-	Value     float64                `protobuf:"fixed64,3,opt,name=value,proto3" json:"value,omitempty"`
-	// True when crossing upwards.
-	Rising          bool                   `protobuf:"varint,4,opt,name=rising,proto3" json:"rising,omitempty"`
-	BucketStartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=bucket_start_time,json=bucketStartTime,proto3" json:"bucket_start_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
-}
-
-func (x *MetricThresholdCrossed) Reset() {
-	*x = MetricThresholdCrossed{}
-	mi := &file_chaos_analytics_v1_events_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *MetricThresholdCrossed) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*MetricThresholdCrossed) ProtoMessage() {}
-
-func (x *MetricThresholdCrossed) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_analytics_v1_events_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use MetricThresholdCrossed.ProtoReflect.Descriptor instead.
-func (*MetricThresholdCrossed) Descriptor() ([]byte, []int) {
-	return file_chaos_analytics_v1_events_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *MetricThresholdCrossed) GetMetric() Metric {
-	if x != nil {
-		return x.Metric
-	}
-	return Metric_METRIC_UNSPECIFIED
-}
-
-func (x *MetricThresholdCrossed) GetThreshold() float64 {
-	if x != nil {
-		return x.Threshold
-	}
-	return 0
-}
-
-func (x *MetricThresholdCrossed) GetValue() float64 {
-	if x != nil {
-		return x.Value
-	}
-	return 0
-}
-
-func (x *MetricThresholdCrossed) GetRising() bool {
-	if x != nil {
-		return x.Rising
-	}
-	return false
-}
-
-func (x *MetricThresholdCrossed) GetBucketStartTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.BucketStartTime
-	}
-	return nil
-}
-
 var File_chaos_analytics_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_analytics_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1fchaos/analytics/v1/events.proto\x12\x12chaos.analytics.v1\x1a\x1fchaos/analytics/v1/metric.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaf\x01\n" +
-	"\x11AggregatesRebuilt\x124\n" +
-	"\ametrics\x18\x01 \x03(\x0e2\x1a.chaos.analytics.v1.MetricR\ametrics\x12'\n" +
+	"\x1fchaos/analytics/v1/events.proto\x12\x12chaos.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x01\n" +
+	"\x11AggregatesRebuilt\x12\x1d\n" +
+	"\n" +
+	"rebuild_id\x18\x01 \x01(\tR\trebuildId\x12'\n" +
 	"\x0fevents_replayed\x18\x02 \x01(\x03R\x0eeventsReplayed\x12;\n" +
 	"\vfinish_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"finishTime\"\xe0\x01\n" +
-	"\x16MetricThresholdCrossed\x122\n" +
-	"\x06metric\x18\x01 \x01(\x0e2\x1a.chaos.analytics.v1.MetricR\x06metric\x12\x1c\n" +
-	"\tthreshold\x18\x02 \x01(\x01R\tthreshold\x12\x14\n" +
-	"\x05value\x18\x03 \x01(\x01R\x05value\x12\x16\n" +
-	"\x06rising\x18\x04 \x01(\bR\x06rising\x12F\n" +
-	"\x11bucket_start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x0fbucketStartTimeB\xc2\x01\n" +
+	"finishTimeB\xc2\x01\n" +
 	"\x16com.chaos.analytics.v1B\vEventsProtoP\x01Z1chaos.world/gen/go/chaos/analytics/v1;analyticsv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Analytics.V1\xca\x02\x12Chaos\\Analytics\\V1\xe2\x02\x1eChaos\\Analytics\\V1\\GPBMetadata\xea\x02\x14Chaos::Analytics::V1b\x06proto3"
 
 var (
@@ -191,23 +108,18 @@ func file_chaos_analytics_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_analytics_v1_events_proto_rawDescData
 }
 
-var file_chaos_analytics_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_chaos_analytics_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
 var file_chaos_analytics_v1_events_proto_goTypes = []any{
-	(*AggregatesRebuilt)(nil),      // 0: chaos.analytics.v1.AggregatesRebuilt
-	(*MetricThresholdCrossed)(nil), // 1: chaos.analytics.v1.MetricThresholdCrossed
-	(Metric)(0),                    // 2: chaos.analytics.v1.Metric
-	(*timestamppb.Timestamp)(nil),  // 3: google.protobuf.Timestamp
+	(*AggregatesRebuilt)(nil),     // 0: chaos.analytics.v1.AggregatesRebuilt
+	(*timestamppb.Timestamp)(nil), // 1: google.protobuf.Timestamp
 }
 var file_chaos_analytics_v1_events_proto_depIdxs = []int32{
-	2, // 0: chaos.analytics.v1.AggregatesRebuilt.metrics:type_name -> chaos.analytics.v1.Metric
-	3, // 1: chaos.analytics.v1.AggregatesRebuilt.finish_time:type_name -> google.protobuf.Timestamp
-	2, // 2: chaos.analytics.v1.MetricThresholdCrossed.metric:type_name -> chaos.analytics.v1.Metric
-	3, // 3: chaos.analytics.v1.MetricThresholdCrossed.bucket_start_time:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	1, // 0: chaos.analytics.v1.AggregatesRebuilt.finish_time:type_name -> google.protobuf.Timestamp
+	1, // [1:1] is the sub-list for method output_type
+	1, // [1:1] is the sub-list for method input_type
+	1, // [1:1] is the sub-list for extension type_name
+	1, // [1:1] is the sub-list for extension extendee
+	0, // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_chaos_analytics_v1_events_proto_init() }
@@ -215,14 +127,13 @@ func file_chaos_analytics_v1_events_proto_init() {
 	if File_chaos_analytics_v1_events_proto != nil {
 		return
 	}
-	file_chaos_analytics_v1_metric_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_analytics_v1_events_proto_rawDesc), len(file_chaos_analytics_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   1,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -22,136 +22,182 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Metric is an aggregate the read side maintains from events.
-type Metric int32
+// Aggregation says how a metric's contributions combine within a bucket.
+type Aggregation int32
 
 const (
-	Metric_METRIC_UNSPECIFIED          Metric = 0
-	Metric_METRIC_DAILY_ACTIVE_PLAYERS Metric = 1
-	Metric_METRIC_CASTS                Metric = 2
-	Metric_METRIC_DEFEATS              Metric = 3
-	Metric_METRIC_GOLD_CREATED         Metric = 4
-	Metric_METRIC_GOLD_SPENT           Metric = 5
-	Metric_METRIC_REVENUE              Metric = 6
-	Metric_METRIC_TRADES_COMPLETED     Metric = 7
-	Metric_METRIC_MATCHES_PLAYED       Metric = 8
+	Aggregation_AGGREGATION_UNSPECIFIED Aggregation = 0
+	// The sum of the contributions (casts, gold minted).
+	Aggregation_AGGREGATION_SUM Aggregation = 1
+	// How many distinct members contributed (active players): not additive across buckets.
+	Aggregation_AGGREGATION_DISTINCT Aggregation = 2
+	// The mean of the contributions (seconds waited for a match).
+	Aggregation_AGGREGATION_MEAN Aggregation = 3
 )
 
-// Enum value maps for Metric.
+// Enum value maps for Aggregation.
 var (
-	Metric_name = map[int32]string{
-		0: "METRIC_UNSPECIFIED",
-		1: "METRIC_DAILY_ACTIVE_PLAYERS",
-		2: "METRIC_CASTS",
-		3: "METRIC_DEFEATS",
-		4: "METRIC_GOLD_CREATED",
-		5: "METRIC_GOLD_SPENT",
-		6: "METRIC_REVENUE",
-		7: "METRIC_TRADES_COMPLETED",
-		8: "METRIC_MATCHES_PLAYED",
+	Aggregation_name = map[int32]string{
+		0: "AGGREGATION_UNSPECIFIED",
+		1: "AGGREGATION_SUM",
+		2: "AGGREGATION_DISTINCT",
+		3: "AGGREGATION_MEAN",
 	}
-	Metric_value = map[string]int32{
-		"METRIC_UNSPECIFIED":          0,
-		"METRIC_DAILY_ACTIVE_PLAYERS": 1,
-		"METRIC_CASTS":                2,
-		"METRIC_DEFEATS":              3,
-		"METRIC_GOLD_CREATED":         4,
-		"METRIC_GOLD_SPENT":           5,
-		"METRIC_REVENUE":              6,
-		"METRIC_TRADES_COMPLETED":     7,
-		"METRIC_MATCHES_PLAYED":       8,
+	Aggregation_value = map[string]int32{
+		"AGGREGATION_UNSPECIFIED": 0,
+		"AGGREGATION_SUM":         1,
+		"AGGREGATION_DISTINCT":    2,
+		"AGGREGATION_MEAN":        3,
 	}
 )
 
-func (x Metric) Enum() *Metric {
-	p := new(Metric)
+func (x Aggregation) Enum() *Aggregation {
+	p := new(Aggregation)
 	*p = x
 	return p
 }
 
-func (x Metric) String() string {
+func (x Aggregation) String() string {
 	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
 }
 
-func (Metric) Descriptor() protoreflect.EnumDescriptor {
+func (Aggregation) Descriptor() protoreflect.EnumDescriptor {
 	return file_chaos_analytics_v1_metric_proto_enumTypes[0].Descriptor()
 }
 
-func (Metric) Type() protoreflect.EnumType {
+func (Aggregation) Type() protoreflect.EnumType {
 	return &file_chaos_analytics_v1_metric_proto_enumTypes[0]
 }
 
-func (x Metric) Number() protoreflect.EnumNumber {
+func (x Aggregation) Number() protoreflect.EnumNumber {
 	return protoreflect.EnumNumber(x)
 }
 
-// Deprecated: Use Metric.Descriptor instead.
-func (Metric) EnumDescriptor() ([]byte, []int) {
+// Deprecated: Use Aggregation.Descriptor instead.
+func (Aggregation) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_analytics_v1_metric_proto_rawDescGZIP(), []int{0}
 }
 
-// Granularity is the bucket size of a time series.
-type Granularity int32
+// Bucket is the width of one point of a time series (UTC).
+type Bucket int32
 
 const (
-	Granularity_GRANULARITY_UNSPECIFIED Granularity = 0
-	Granularity_GRANULARITY_HOUR        Granularity = 1
-	Granularity_GRANULARITY_DAY         Granularity = 2
-	Granularity_GRANULARITY_WEEK        Granularity = 3
+	Bucket_BUCKET_UNSPECIFIED Bucket = 0
+	Bucket_BUCKET_HOUR        Bucket = 1
+	Bucket_BUCKET_DAY         Bucket = 2
 )
 
-// Enum value maps for Granularity.
+// Enum value maps for Bucket.
 var (
-	Granularity_name = map[int32]string{
-		0: "GRANULARITY_UNSPECIFIED",
-		1: "GRANULARITY_HOUR",
-		2: "GRANULARITY_DAY",
-		3: "GRANULARITY_WEEK",
+	Bucket_name = map[int32]string{
+		0: "BUCKET_UNSPECIFIED",
+		1: "BUCKET_HOUR",
+		2: "BUCKET_DAY",
 	}
-	Granularity_value = map[string]int32{
-		"GRANULARITY_UNSPECIFIED": 0,
-		"GRANULARITY_HOUR":        1,
-		"GRANULARITY_DAY":         2,
-		"GRANULARITY_WEEK":        3,
+	Bucket_value = map[string]int32{
+		"BUCKET_UNSPECIFIED": 0,
+		"BUCKET_HOUR":        1,
+		"BUCKET_DAY":         2,
 	}
 )
 
-func (x Granularity) Enum() *Granularity {
-	p := new(Granularity)
+func (x Bucket) Enum() *Bucket {
+	p := new(Bucket)
 	*p = x
 	return p
 }
 
-func (x Granularity) String() string {
+func (x Bucket) String() string {
 	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
 }
 
-func (Granularity) Descriptor() protoreflect.EnumDescriptor {
+func (Bucket) Descriptor() protoreflect.EnumDescriptor {
 	return file_chaos_analytics_v1_metric_proto_enumTypes[1].Descriptor()
 }
 
-func (Granularity) Type() protoreflect.EnumType {
+func (Bucket) Type() protoreflect.EnumType {
 	return &file_chaos_analytics_v1_metric_proto_enumTypes[1]
 }
 
-func (x Granularity) Number() protoreflect.EnumNumber {
+func (x Bucket) Number() protoreflect.EnumNumber {
 	return protoreflect.EnumNumber(x)
 }
 
-// Deprecated: Use Granularity.Descriptor instead.
-func (Granularity) EnumDescriptor() ([]byte, []int) {
+// Deprecated: Use Bucket.Descriptor instead.
+func (Bucket) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_analytics_v1_metric_proto_rawDescGZIP(), []int{1}
 }
 
-// MetricDescription is a metric in the catalog.
+// RebuildState is where a rebuild of the aggregates is.
+type RebuildState int32
+
+const (
+	RebuildState_REBUILD_STATE_UNSPECIFIED RebuildState = 0
+	// Replaying the recorded events into fresh aggregates; queries still answer from the old ones.
+	RebuildState_REBUILD_STATE_RUNNING RebuildState = 1
+	// The fresh aggregates replaced the old ones.
+	RebuildState_REBUILD_STATE_SUCCEEDED RebuildState = 2
+	// It stopped; the old aggregates stay. See failure_message.
+	RebuildState_REBUILD_STATE_FAILED RebuildState = 3
+)
+
+// Enum value maps for RebuildState.
+var (
+	RebuildState_name = map[int32]string{
+		0: "REBUILD_STATE_UNSPECIFIED",
+		1: "REBUILD_STATE_RUNNING",
+		2: "REBUILD_STATE_SUCCEEDED",
+		3: "REBUILD_STATE_FAILED",
+	}
+	RebuildState_value = map[string]int32{
+		"REBUILD_STATE_UNSPECIFIED": 0,
+		"REBUILD_STATE_RUNNING":     1,
+		"REBUILD_STATE_SUCCEEDED":   2,
+		"REBUILD_STATE_FAILED":      3,
+	}
+)
+
+func (x RebuildState) Enum() *RebuildState {
+	p := new(RebuildState)
+	*p = x
+	return p
+}
+
+func (x RebuildState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RebuildState) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_analytics_v1_metric_proto_enumTypes[2].Descriptor()
+}
+
+func (RebuildState) Type() protoreflect.EnumType {
+	return &file_chaos_analytics_v1_metric_proto_enumTypes[2]
+}
+
+func (x RebuildState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RebuildState.Descriptor instead.
+func (RebuildState) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_analytics_v1_metric_proto_rawDescGZIP(), []int{2}
+}
+
+// MetricDescription is one metric of the catalog: what it counts and from which events.
 type MetricDescription struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	Metric      Metric                 `protobuf:"varint,1,opt,name=metric,proto3,enum=chaos.analytics.v1.Metric" json:"metric,omitempty"`
-	Description string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	// e.g. "players", "gold", "EUR cents".
-	Unit string `protobuf:"bytes,3,opt,name=unit,proto3" json:"unit,omitempty"`
-	// Dimensions it can be filtered by, e.g. "zone_id", "mode".
-	Dimensions    []string `protobuf:"bytes,4,rep,name=dimensions,proto3" json:"dimensions,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its name in queries, e.g. "combat.casts".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// One sentence for the operator.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// e.g. "casts", "gold", "players", "seconds", "minor units".
+	Unit        string      `protobuf:"bytes,3,opt,name=unit,proto3" json:"unit,omitempty"`
+	Aggregation Aggregation `protobuf:"varint,4,opt,name=aggregation,proto3,enum=chaos.analytics.v1.Aggregation" json:"aggregation,omitempty"`
+	// Dimensions it can be grouped and filtered by, e.g. "spell", "kind", "queue".
+	Dimensions []string `protobuf:"bytes,5,rep,name=dimensions,proto3" json:"dimensions,omitempty"`
+	// Full names of the event types it is counted from, e.g. "chaos.combat.v1.SpellCast".
+	EventTypes    []string `protobuf:"bytes,6,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -186,11 +232,11 @@ func (*MetricDescription) Descriptor() ([]byte, []int) {
 	return file_chaos_analytics_v1_metric_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *MetricDescription) GetMetric() Metric {
+func (x *MetricDescription) GetName() string {
 	if x != nil {
-		return x.Metric
+		return x.Name
 	}
-	return Metric_METRIC_UNSPECIFIED
+	return ""
 }
 
 func (x *MetricDescription) GetDescription() string {
@@ -207,9 +253,23 @@ func (x *MetricDescription) GetUnit() string {
 	return ""
 }
 
+func (x *MetricDescription) GetAggregation() Aggregation {
+	if x != nil {
+		return x.Aggregation
+	}
+	return Aggregation_AGGREGATION_UNSPECIFIED
+}
+
 func (x *MetricDescription) GetDimensions() []string {
 	if x != nil {
 		return x.Dimensions
+	}
+	return nil
+}
+
+func (x *MetricDescription) GetEventTypes() []string {
+	if x != nil {
+		return x.EventTypes
 	}
 	return nil
 }
@@ -218,9 +278,12 @@ func (x *MetricDescription) GetDimensions() []string {
 type DataPoint struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	BucketStartTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=bucket_start_time,json=bucketStartTime,proto3" json:"bucket_start_time,omitempty"`
-	Value           float64                `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The bucket's aggregate; 0 for a bucket without events.
+	Value float64 `protobuf:"fixed64,2,opt,name=value,proto3" json:"value,omitempty"`
+	// How many contributions the bucket has (events for SUM and MEAN, members for DISTINCT).
+	Samples       int64 `protobuf:"varint,3,opt,name=samples,proto3" json:"samples,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DataPoint) Reset() {
@@ -267,36 +330,224 @@ func (x *DataPoint) GetValue() float64 {
 	return 0
 }
 
+func (x *DataPoint) GetSamples() int64 {
+	if x != nil {
+		return x.Samples
+	}
+	return 0
+}
+
+// Series is a metric over the buckets of a range, for one group.
+type Series struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group-by dimension's value; empty when the query groups by nothing.
+	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// Every bucket of the range, oldest first (buckets without events have value 0).
+	Points []*DataPoint `protobuf:"bytes,2,rep,name=points,proto3" json:"points,omitempty"`
+	// The aggregate over the whole range (for DISTINCT: distinct members over the range).
+	Total         float64 `protobuf:"fixed64,3,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Series) Reset() {
+	*x = Series{}
+	mi := &file_chaos_analytics_v1_metric_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Series) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Series) ProtoMessage() {}
+
+func (x *Series) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_analytics_v1_metric_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Series.ProtoReflect.Descriptor instead.
+func (*Series) Descriptor() ([]byte, []int) {
+	return file_chaos_analytics_v1_metric_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Series) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *Series) GetPoints() []*DataPoint {
+	if x != nil {
+		return x.Points
+	}
+	return nil
+}
+
+func (x *Series) GetTotal() float64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+// Rebuild is a background replay of analytics' recorded events (its fact
+// table: every event it ever consumed) into fresh aggregates, swapped in when done.
+type Rebuild struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RebuildId string                 `protobuf:"bytes,1,opt,name=rebuild_id,json=rebuildId,proto3" json:"rebuild_id,omitempty"`
+	State     RebuildState           `protobuf:"varint,2,opt,name=state,proto3,enum=chaos.analytics.v1.RebuildState" json:"state,omitempty"`
+	// Recorded events when it started, plus those recorded while it ran.
+	EventsTotal int64 `protobuf:"varint,3,opt,name=events_total,json=eventsTotal,proto3" json:"events_total,omitempty"`
+	// Events replayed so far.
+	EventsReplayed int64                  `protobuf:"varint,4,opt,name=events_replayed,json=eventsReplayed,proto3" json:"events_replayed,omitempty"`
+	StartTime      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Set once SUCCEEDED or FAILED.
+	FinishTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
+	// Why it FAILED.
+	FailureMessage string `protobuf:"bytes,7,opt,name=failure_message,json=failureMessage,proto3" json:"failure_message,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Rebuild) Reset() {
+	*x = Rebuild{}
+	mi := &file_chaos_analytics_v1_metric_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rebuild) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rebuild) ProtoMessage() {}
+
+func (x *Rebuild) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_analytics_v1_metric_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rebuild.ProtoReflect.Descriptor instead.
+func (*Rebuild) Descriptor() ([]byte, []int) {
+	return file_chaos_analytics_v1_metric_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Rebuild) GetRebuildId() string {
+	if x != nil {
+		return x.RebuildId
+	}
+	return ""
+}
+
+func (x *Rebuild) GetState() RebuildState {
+	if x != nil {
+		return x.State
+	}
+	return RebuildState_REBUILD_STATE_UNSPECIFIED
+}
+
+func (x *Rebuild) GetEventsTotal() int64 {
+	if x != nil {
+		return x.EventsTotal
+	}
+	return 0
+}
+
+func (x *Rebuild) GetEventsReplayed() int64 {
+	if x != nil {
+		return x.EventsReplayed
+	}
+	return 0
+}
+
+func (x *Rebuild) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Rebuild) GetFinishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishTime
+	}
+	return nil
+}
+
+func (x *Rebuild) GetFailureMessage() string {
+	if x != nil {
+		return x.FailureMessage
+	}
+	return ""
+}
+
 var File_chaos_analytics_v1_metric_proto protoreflect.FileDescriptor
 
 const file_chaos_analytics_v1_metric_proto_rawDesc = "" +
 	"\n" +
-	"\x1fchaos/analytics/v1/metric.proto\x12\x12chaos.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x01\n" +
-	"\x11MetricDescription\x122\n" +
-	"\x06metric\x18\x01 \x01(\x0e2\x1a.chaos.analytics.v1.MetricR\x06metric\x12 \n" +
+	"\x1fchaos/analytics/v1/metric.proto\x12\x12chaos.analytics.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n" +
+	"\x11MetricDescription\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x12\n" +
-	"\x04unit\x18\x03 \x01(\tR\x04unit\x12\x1e\n" +
+	"\x04unit\x18\x03 \x01(\tR\x04unit\x12A\n" +
+	"\vaggregation\x18\x04 \x01(\x0e2\x1f.chaos.analytics.v1.AggregationR\vaggregation\x12\x1e\n" +
 	"\n" +
-	"dimensions\x18\x04 \x03(\tR\n" +
-	"dimensions\"i\n" +
+	"dimensions\x18\x05 \x03(\tR\n" +
+	"dimensions\x12\x1f\n" +
+	"\vevent_types\x18\x06 \x03(\tR\n" +
+	"eventTypes\"\x83\x01\n" +
 	"\tDataPoint\x12F\n" +
 	"\x11bucket_start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x0fbucketStartTime\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x01R\x05value*\xe3\x01\n" +
-	"\x06Metric\x12\x16\n" +
-	"\x12METRIC_UNSPECIFIED\x10\x00\x12\x1f\n" +
-	"\x1bMETRIC_DAILY_ACTIVE_PLAYERS\x10\x01\x12\x10\n" +
-	"\fMETRIC_CASTS\x10\x02\x12\x12\n" +
-	"\x0eMETRIC_DEFEATS\x10\x03\x12\x17\n" +
-	"\x13METRIC_GOLD_CREATED\x10\x04\x12\x15\n" +
-	"\x11METRIC_GOLD_SPENT\x10\x05\x12\x12\n" +
-	"\x0eMETRIC_REVENUE\x10\x06\x12\x1b\n" +
-	"\x17METRIC_TRADES_COMPLETED\x10\a\x12\x19\n" +
-	"\x15METRIC_MATCHES_PLAYED\x10\b*k\n" +
-	"\vGranularity\x12\x1b\n" +
-	"\x17GRANULARITY_UNSPECIFIED\x10\x00\x12\x14\n" +
-	"\x10GRANULARITY_HOUR\x10\x01\x12\x13\n" +
-	"\x0fGRANULARITY_DAY\x10\x02\x12\x14\n" +
-	"\x10GRANULARITY_WEEK\x10\x03B\xc2\x01\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value\x12\x18\n" +
+	"\asamples\x18\x03 \x01(\x03R\asamples\"k\n" +
+	"\x06Series\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x125\n" +
+	"\x06points\x18\x02 \x03(\v2\x1d.chaos.analytics.v1.DataPointR\x06points\x12\x14\n" +
+	"\x05total\x18\x03 \x01(\x01R\x05total\"\xcd\x02\n" +
+	"\aRebuild\x12\x1d\n" +
+	"\n" +
+	"rebuild_id\x18\x01 \x01(\tR\trebuildId\x126\n" +
+	"\x05state\x18\x02 \x01(\x0e2 .chaos.analytics.v1.RebuildStateR\x05state\x12!\n" +
+	"\fevents_total\x18\x03 \x01(\x03R\veventsTotal\x12'\n" +
+	"\x0fevents_replayed\x18\x04 \x01(\x03R\x0eeventsReplayed\x129\n" +
+	"\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vfinish_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishTime\x12'\n" +
+	"\x0ffailure_message\x18\a \x01(\tR\x0efailureMessage*o\n" +
+	"\vAggregation\x12\x1b\n" +
+	"\x17AGGREGATION_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fAGGREGATION_SUM\x10\x01\x12\x18\n" +
+	"\x14AGGREGATION_DISTINCT\x10\x02\x12\x14\n" +
+	"\x10AGGREGATION_MEAN\x10\x03*A\n" +
+	"\x06Bucket\x12\x16\n" +
+	"\x12BUCKET_UNSPECIFIED\x10\x00\x12\x0f\n" +
+	"\vBUCKET_HOUR\x10\x01\x12\x0e\n" +
+	"\n" +
+	"BUCKET_DAY\x10\x02*\x7f\n" +
+	"\fRebuildState\x12\x1d\n" +
+	"\x19REBUILD_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15REBUILD_STATE_RUNNING\x10\x01\x12\x1b\n" +
+	"\x17REBUILD_STATE_SUCCEEDED\x10\x02\x12\x18\n" +
+	"\x14REBUILD_STATE_FAILED\x10\x03B\xc2\x01\n" +
 	"\x16com.chaos.analytics.v1B\vMetricProtoP\x01Z1chaos.world/gen/go/chaos/analytics/v1;analyticsv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Analytics.V1\xca\x02\x12Chaos\\Analytics\\V1\xe2\x02\x1eChaos\\Analytics\\V1\\GPBMetadata\xea\x02\x14Chaos::Analytics::V1b\x06proto3"
 
 var (
@@ -311,23 +562,30 @@ func file_chaos_analytics_v1_metric_proto_rawDescGZIP() []byte {
 	return file_chaos_analytics_v1_metric_proto_rawDescData
 }
 
-var file_chaos_analytics_v1_metric_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_chaos_analytics_v1_metric_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_chaos_analytics_v1_metric_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_chaos_analytics_v1_metric_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_chaos_analytics_v1_metric_proto_goTypes = []any{
-	(Metric)(0),                   // 0: chaos.analytics.v1.Metric
-	(Granularity)(0),              // 1: chaos.analytics.v1.Granularity
-	(*MetricDescription)(nil),     // 2: chaos.analytics.v1.MetricDescription
-	(*DataPoint)(nil),             // 3: chaos.analytics.v1.DataPoint
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(Aggregation)(0),              // 0: chaos.analytics.v1.Aggregation
+	(Bucket)(0),                   // 1: chaos.analytics.v1.Bucket
+	(RebuildState)(0),             // 2: chaos.analytics.v1.RebuildState
+	(*MetricDescription)(nil),     // 3: chaos.analytics.v1.MetricDescription
+	(*DataPoint)(nil),             // 4: chaos.analytics.v1.DataPoint
+	(*Series)(nil),                // 5: chaos.analytics.v1.Series
+	(*Rebuild)(nil),               // 6: chaos.analytics.v1.Rebuild
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_chaos_analytics_v1_metric_proto_depIdxs = []int32{
-	0, // 0: chaos.analytics.v1.MetricDescription.metric:type_name -> chaos.analytics.v1.Metric
-	4, // 1: chaos.analytics.v1.DataPoint.bucket_start_time:type_name -> google.protobuf.Timestamp
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0, // 0: chaos.analytics.v1.MetricDescription.aggregation:type_name -> chaos.analytics.v1.Aggregation
+	7, // 1: chaos.analytics.v1.DataPoint.bucket_start_time:type_name -> google.protobuf.Timestamp
+	4, // 2: chaos.analytics.v1.Series.points:type_name -> chaos.analytics.v1.DataPoint
+	2, // 3: chaos.analytics.v1.Rebuild.state:type_name -> chaos.analytics.v1.RebuildState
+	7, // 4: chaos.analytics.v1.Rebuild.start_time:type_name -> google.protobuf.Timestamp
+	7, // 5: chaos.analytics.v1.Rebuild.finish_time:type_name -> google.protobuf.Timestamp
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_chaos_analytics_v1_metric_proto_init() }
@@ -340,8 +598,8 @@ func file_chaos_analytics_v1_metric_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_analytics_v1_metric_proto_rawDesc), len(file_chaos_analytics_v1_metric_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   2,
+			NumEnums:      3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { DataPoint, Granularity, Metric, MetricDescription } from "./metric_pb.js";
+import type { Bucket, MetricDescription, Rebuild, Series } from "./metric_pb.js";
 import { file_chaos_analytics_v1_metric } from "./metric_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -15,67 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/analytics/v1/analytics_service.proto.
  */
 export const file_chaos_analytics_v1_analytics_service: GenFile = /*@__PURE__*/
-  fileDesc("CipjaGFvcy9hbmFseXRpY3MvdjEvYW5hbHl0aWNzX3NlcnZpY2UucHJvdG8SEmNoYW9zLmFuYWx5dGljcy52MSL8AgoSUXVlcnlNZXRyaWNSZXF1ZXN0EjYKBm1ldHJpYxgBIAEoDjIaLmNoYW9zLmFuYWx5dGljcy52MS5NZXRyaWNCCrpIB4IBBBABIAASNgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI0CghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARJACgtncmFudWxhcml0eRgEIAEoDjIfLmNoYW9zLmFuYWx5dGljcy52MS5HcmFudWxhcml0eUIKukgHggEEEAEgABJOCgdmaWx0ZXJzGAUgAygLMjMuY2hhb3MuYW5hbHl0aWNzLnYxLlF1ZXJ5TWV0cmljUmVxdWVzdC5GaWx0ZXJzRW50cnlCCLpIBZoBAhAFGi4KDEZpbHRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkQKE1F1ZXJ5TWV0cmljUmVzcG9uc2USLQoGcG9pbnRzGAEgAygLMh0uY2hhb3MuYW5hbHl0aWNzLnYxLkRhdGFQb2ludCIUChJMaXN0TWV0cmljc1JlcXVlc3QiTQoTTGlzdE1ldHJpY3NSZXNwb25zZRI2CgdtZXRyaWNzGAEgAygLMiUuY2hhb3MuYW5hbHl0aWNzLnYxLk1ldHJpY0Rlc2NyaXB0aW9uIjYKF0dldFBsYXllclN1bW1hcnlSZXF1ZXN0EhsKCXBsYXllcl9pZBgBIAEoCUIIukgFcgOwAQEivwIKGEdldFBsYXllclN1bW1hcnlSZXNwb25zZRIRCglwbGF5ZXJfaWQYASABKAkSDQoFY2FzdHMYAiABKAMSDwoHZGVmZWF0cxgDIAEoAxIWCg5tYXRjaGVzX3BsYXllZBgEIAEoAxIYChB0cmFkZXNfY29tcGxldGVkGAUgASgDElUKDXJldmVudWVfbWlub3IYBiADKAsyPi5jaGFvcy5hbmFseXRpY3MudjEuR2V0UGxheWVyU3VtbWFyeVJlc3BvbnNlLlJldmVudWVNaW5vckVudHJ5EjIKDmxhc3Rfc2Vlbl90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBozChFSZXZlbnVlTWlub3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAM6AjgBIhsKGUdldEVjb25vbXlTbmFwc2hvdFJlcXVlc3QirwEKGkdldEVjb25vbXlTbmFwc2hvdFJlc3BvbnNlEhcKD2dvbGRfaW5fd2FsbGV0cxgBIAEoAxIWCg5nb2xkX2luX2VzY3JvdxgCIAEoAxIYChBnb2xkX2NyZWF0ZWRfMjRoGAMgASgDEhYKDmdvbGRfc3BlbnRfMjRoGAQgASgDEi4KCmFzX29mX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIloKGFJlYnVpbGRBZ2dyZWdhdGVzUmVxdWVzdBI+CgdtZXRyaWNzGAEgAygOMhouY2hhb3MuYW5hbHl0aWNzLnYxLk1ldHJpY0IRukgOkgELEBQiB4IBBBABIAAiNAoZUmVidWlsZEFnZ3JlZ2F0ZXNSZXNwb25zZRIXCg9ldmVudHNfcmVwbGF5ZWQYASABKAMyqAQKEEFuYWx5dGljc1NlcnZpY2USXgoLUXVlcnlNZXRyaWMSJi5jaGFvcy5hbmFseXRpY3MudjEuUXVlcnlNZXRyaWNSZXF1ZXN0GicuY2hhb3MuYW5hbHl0aWNzLnYxLlF1ZXJ5TWV0cmljUmVzcG9uc2USXgoLTGlzdE1ldHJpY3MSJi5jaGFvcy5hbmFseXRpY3MudjEuTGlzdE1ldHJpY3NSZXF1ZXN0GicuY2hhb3MuYW5hbHl0aWNzLnYxLkxpc3RNZXRyaWNzUmVzcG9uc2USbQoQR2V0UGxheWVyU3VtbWFyeRIrLmNoYW9zLmFuYWx5dGljcy52MS5HZXRQbGF5ZXJTdW1tYXJ5UmVxdWVzdBosLmNoYW9zLmFuYWx5dGljcy52MS5HZXRQbGF5ZXJTdW1tYXJ5UmVzcG9uc2UScwoSR2V0RWNvbm9teVNuYXBzaG90Ei0uY2hhb3MuYW5hbHl0aWNzLnYxLkdldEVjb25vbXlTbmFwc2hvdFJlcXVlc3QaLi5jaGFvcy5hbmFseXRpY3MudjEuR2V0RWNvbm9teVNuYXBzaG90UmVzcG9uc2UScAoRUmVidWlsZEFnZ3JlZ2F0ZXMSLC5jaGFvcy5hbmFseXRpY3MudjEuUmVidWlsZEFnZ3JlZ2F0ZXNSZXF1ZXN0Gi0uY2hhb3MuYW5hbHl0aWNzLnYxLlJlYnVpbGRBZ2dyZWdhdGVzUmVzcG9uc2VCzAEKFmNvbS5jaGFvcy5hbmFseXRpY3MudjFCFUFuYWx5dGljc1NlcnZpY2VQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYW5hbHl0aWNzL3YxO2FuYWx5dGljc3YxogIDQ0FYqgISQ2hhb3MuQW5hbHl0aWNzLlYxygISQ2hhb3NcQW5hbHl0aWNzXFYx4gIeQ2hhb3NcQW5hbHl0aWNzXFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkFuYWx5dGljczo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_analytics_v1_metric, file_google_protobuf_timestamp]);
-
-/**
- * QueryMetricRequest selects a series.
- *
- * @generated from message chaos.analytics.v1.QueryMetricRequest
- */
-export type QueryMetricRequest = Message<"chaos.analytics.v1.QueryMetricRequest"> & {
-  /**
-   * @generated from field: chaos.analytics.v1.Metric metric = 1;
-   */
-  metric: Metric;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp start_time = 2;
-   */
-  startTime?: Timestamp | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp end_time = 3;
-   */
-  endTime?: Timestamp | undefined;
-
-  /**
-   * @generated from field: chaos.analytics.v1.Granularity granularity = 4;
-   */
-  granularity: Granularity;
-
-  /**
-   * Dimension filter, e.g. {"zone_id": "ember-plains"}.
-   *
-   * @generated from field: map<string, string> filters = 5;
-   */
-  filters: { [key: string]: string };
-};
-
-/**
- * Describes the message chaos.analytics.v1.QueryMetricRequest.
- * Use `create(QueryMetricRequestSchema)` to create a new message.
- */
-export const QueryMetricRequestSchema: GenMessage<QueryMetricRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_analytics_v1_analytics_service, 0);
-
-/**
- * QueryMetricResponse is the series.
- *
- * @generated from message chaos.analytics.v1.QueryMetricResponse
- */
-export type QueryMetricResponse = Message<"chaos.analytics.v1.QueryMetricResponse"> & {
-  /**
-   * @generated from field: repeated chaos.analytics.v1.DataPoint points = 1;
-   */
-  points: DataPoint[];
-};
-
-/**
- * Describes the message chaos.analytics.v1.QueryMetricResponse.
- * Use `create(QueryMetricResponseSchema)` to create a new message.
- */
-export const QueryMetricResponseSchema: GenMessage<QueryMetricResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_analytics_v1_analytics_service, 1);
+  fileDesc("CipjaGFvcy9hbmFseXRpY3MvdjEvYW5hbHl0aWNzX3NlcnZpY2UucHJvdG8SEmNoYW9zLmFuYWx5dGljcy52MSIUChJMaXN0TWV0cmljc1JlcXVlc3QiTQoTTGlzdE1ldHJpY3NSZXNwb25zZRI2CgdtZXRyaWNzGAEgAygLMiUuY2hhb3MuYW5hbHl0aWNzLnYxLk1ldHJpY0Rlc2NyaXB0aW9uIrsDChJRdWVyeU1ldHJpY1JlcXVlc3QSGQoGbWV0cmljGAEgASgJQgm6SAZyBBABGEASNgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI0CghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBrpIA8gBARI2CgZidWNrZXQYBCABKA4yGi5jaGFvcy5hbmFseXRpY3MudjEuQnVja2V0Qgq6SAeCAQQQASAAEhkKCGdyb3VwX2J5GAUgASgJQge6SARyAhhAEl0KB2ZpbHRlcnMYBiADKAsyMy5jaGFvcy5hbmFseXRpY3MudjEuUXVlcnlNZXRyaWNSZXF1ZXN0LkZpbHRlcnNFbnRyeUIXukgUmgEREAQiBnIEEAEYQCoFcgMYyAESHAoJcGFnZV9zaXplGAcgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgIIAEoCUIIukgFcgMYgAQaLgoMRmlsdGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEimwIKE1F1ZXJ5TWV0cmljUmVzcG9uc2USNQoGbWV0cmljGAEgASgLMiUuY2hhb3MuYW5hbHl0aWNzLnYxLk1ldHJpY0Rlc2NyaXB0aW9uEioKBmJ1Y2tldBgCIAEoDjIaLmNoYW9zLmFuYWx5dGljcy52MS5CdWNrZXQSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKBnNlcmllcxgFIAMoCzIaLmNoYW9zLmFuYWx5dGljcy52MS5TZXJpZXMSFwoPbmV4dF9wYWdlX3Rva2VuGAYgASgJIhUKE1N0YXJ0UmVidWlsZFJlcXVlc3QiRAoUU3RhcnRSZWJ1aWxkUmVzcG9uc2USLAoHcmVidWlsZBgBIAEoCzIbLmNoYW9zLmFuYWx5dGljcy52MS5SZWJ1aWxkIjEKEUdldFJlYnVpbGRSZXF1ZXN0EhwKCnJlYnVpbGRfaWQYASABKAlCCLpIBXIDsAEBIkIKEkdldFJlYnVpbGRSZXNwb25zZRIsCgdyZWJ1aWxkGAEgASgLMhsuY2hhb3MuYW5hbHl0aWNzLnYxLlJlYnVpbGQykgMKEEFuYWx5dGljc1NlcnZpY2USXgoLTGlzdE1ldHJpY3MSJi5jaGFvcy5hbmFseXRpY3MudjEuTGlzdE1ldHJpY3NSZXF1ZXN0GicuY2hhb3MuYW5hbHl0aWNzLnYxLkxpc3RNZXRyaWNzUmVzcG9uc2USXgoLUXVlcnlNZXRyaWMSJi5jaGFvcy5hbmFseXRpY3MudjEuUXVlcnlNZXRyaWNSZXF1ZXN0GicuY2hhb3MuYW5hbHl0aWNzLnYxLlF1ZXJ5TWV0cmljUmVzcG9uc2USYQoMU3RhcnRSZWJ1aWxkEicuY2hhb3MuYW5hbHl0aWNzLnYxLlN0YXJ0UmVidWlsZFJlcXVlc3QaKC5jaGFvcy5hbmFseXRpY3MudjEuU3RhcnRSZWJ1aWxkUmVzcG9uc2USWwoKR2V0UmVidWlsZBIlLmNoYW9zLmFuYWx5dGljcy52MS5HZXRSZWJ1aWxkUmVxdWVzdBomLmNoYW9zLmFuYWx5dGljcy52MS5HZXRSZWJ1aWxkUmVzcG9uc2VCzAEKFmNvbS5jaGFvcy5hbmFseXRpY3MudjFCFUFuYWx5dGljc1NlcnZpY2VQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYW5hbHl0aWNzL3YxO2FuYWx5dGljc3YxogIDQ0FYqgISQ2hhb3MuQW5hbHl0aWNzLlYxygISQ2hhb3NcQW5hbHl0aWNzXFYx4gIeQ2hhb3NcQW5hbHl0aWNzXFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkFuYWx5dGljczo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_analytics_v1_metric, file_google_protobuf_timestamp]);
 
 /**
  * ListMetricsRequest has no fields.
@@ -90,10 +30,10 @@ export type ListMetricsRequest = Message<"chaos.analytics.v1.ListMetricsRequest"
  * Use `create(ListMetricsRequestSchema)` to create a new message.
  */
 export const ListMetricsRequestSchema: GenMessage<ListMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_analytics_v1_analytics_service, 2);
+  messageDesc(file_chaos_analytics_v1_analytics_service, 0);
 
 /**
- * ListMetricsResponse is the catalog.
+ * ListMetricsResponse is the catalog, by name.
  *
  * @generated from message chaos.analytics.v1.ListMetricsResponse
  */
@@ -109,193 +49,208 @@ export type ListMetricsResponse = Message<"chaos.analytics.v1.ListMetricsRespons
  * Use `create(ListMetricsResponseSchema)` to create a new message.
  */
 export const ListMetricsResponseSchema: GenMessage<ListMetricsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_analytics_v1_analytics_service, 1);
+
+/**
+ * QueryMetricRequest selects a metric, a range, a bucket width and a grouping.
+ *
+ * @generated from message chaos.analytics.v1.QueryMetricRequest
+ */
+export type QueryMetricRequest = Message<"chaos.analytics.v1.QueryMetricRequest"> & {
+  /**
+   * A name from ListMetrics, e.g. "combat.casts".
+   *
+   * @generated from field: string metric = 1;
+   */
+  metric: string;
+
+  /**
+   * Start of the range, inclusive; rounded down to its bucket.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * End of the range, exclusive; rounded up to its bucket.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: chaos.analytics.v1.Bucket bucket = 4;
+   */
+  bucket: Bucket;
+
+  /**
+   * A dimension of the metric to split the series by (e.g. "spell"); empty: one series.
+   *
+   * @generated from field: string group_by = 5;
+   */
+  groupBy: string;
+
+  /**
+   * Only contributions whose dimensions have these values, e.g. {"queue": "duel-1v1"}.
+   *
+   * @generated from field: map<string, string> filters = 6;
+   */
+  filters: { [key: string]: string };
+
+  /**
+   * Series per page (groups, by group value); default 20, at most 100.
+   *
+   * @generated from field: int32 page_size = 7;
+   */
+  pageSize: number;
+
+  /**
+   * From a previous response of the same query.
+   *
+   * @generated from field: string page_token = 8;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.analytics.v1.QueryMetricRequest.
+ * Use `create(QueryMetricRequestSchema)` to create a new message.
+ */
+export const QueryMetricRequestSchema: GenMessage<QueryMetricRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_analytics_v1_analytics_service, 2);
+
+/**
+ * QueryMetricResponse is one page of series.
+ *
+ * @generated from message chaos.analytics.v1.QueryMetricResponse
+ */
+export type QueryMetricResponse = Message<"chaos.analytics.v1.QueryMetricResponse"> & {
+  /**
+   * @generated from field: chaos.analytics.v1.MetricDescription metric = 1;
+   */
+  metric?: MetricDescription | undefined;
+
+  /**
+   * @generated from field: chaos.analytics.v1.Bucket bucket = 2;
+   */
+  bucket: Bucket;
+
+  /**
+   * The range as bucketed: the first bucket's start and the last bucket's end.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 3;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end_time = 4;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * One per group (ordered by group value); a group without events in the range has no series.
+   *
+   * @generated from field: repeated chaos.analytics.v1.Series series = 5;
+   */
+  series: Series[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 6;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.analytics.v1.QueryMetricResponse.
+ * Use `create(QueryMetricResponseSchema)` to create a new message.
+ */
+export const QueryMetricResponseSchema: GenMessage<QueryMetricResponse> = /*@__PURE__*/
   messageDesc(file_chaos_analytics_v1_analytics_service, 3);
 
 /**
- * GetPlayerSummaryRequest names the player.
+ * StartRebuildRequest has no fields: a rebuild replays every recorded event.
  *
- * @generated from message chaos.analytics.v1.GetPlayerSummaryRequest
+ * @generated from message chaos.analytics.v1.StartRebuildRequest
  */
-export type GetPlayerSummaryRequest = Message<"chaos.analytics.v1.GetPlayerSummaryRequest"> & {
-  /**
-   * @generated from field: string player_id = 1;
-   */
-  playerId: string;
+export type StartRebuildRequest = Message<"chaos.analytics.v1.StartRebuildRequest"> & {
 };
 
 /**
- * Describes the message chaos.analytics.v1.GetPlayerSummaryRequest.
- * Use `create(GetPlayerSummaryRequestSchema)` to create a new message.
+ * Describes the message chaos.analytics.v1.StartRebuildRequest.
+ * Use `create(StartRebuildRequestSchema)` to create a new message.
  */
-export const GetPlayerSummaryRequestSchema: GenMessage<GetPlayerSummaryRequest> = /*@__PURE__*/
+export const StartRebuildRequestSchema: GenMessage<StartRebuildRequest> = /*@__PURE__*/
   messageDesc(file_chaos_analytics_v1_analytics_service, 4);
 
 /**
- * GetPlayerSummaryResponse is the player's aggregates.
+ * StartRebuildResponse is the rebuild as it starts.
  *
- * @generated from message chaos.analytics.v1.GetPlayerSummaryResponse
+ * @generated from message chaos.analytics.v1.StartRebuildResponse
  */
-export type GetPlayerSummaryResponse = Message<"chaos.analytics.v1.GetPlayerSummaryResponse"> & {
+export type StartRebuildResponse = Message<"chaos.analytics.v1.StartRebuildResponse"> & {
   /**
-   * @generated from field: string player_id = 1;
+   * @generated from field: chaos.analytics.v1.Rebuild rebuild = 1;
    */
-  playerId: string;
-
-  /**
-   * @generated from field: int64 casts = 2;
-   */
-  casts: bigint;
-
-  /**
-   * @generated from field: int64 defeats = 3;
-   */
-  defeats: bigint;
-
-  /**
-   * @generated from field: int64 matches_played = 4;
-   */
-  matchesPlayed: bigint;
-
-  /**
-   * @generated from field: int64 trades_completed = 5;
-   */
-  tradesCompleted: bigint;
-
-  /**
-   * Money spent, minor units per currency.
-   *
-   * @generated from field: map<string, int64> revenue_minor = 6;
-   */
-  revenueMinor: { [key: string]: bigint };
-
-  /**
-   * @generated from field: google.protobuf.Timestamp last_seen_time = 7;
-   */
-  lastSeenTime?: Timestamp | undefined;
+  rebuild?: Rebuild | undefined;
 };
 
 /**
- * Describes the message chaos.analytics.v1.GetPlayerSummaryResponse.
- * Use `create(GetPlayerSummaryResponseSchema)` to create a new message.
+ * Describes the message chaos.analytics.v1.StartRebuildResponse.
+ * Use `create(StartRebuildResponseSchema)` to create a new message.
  */
-export const GetPlayerSummaryResponseSchema: GenMessage<GetPlayerSummaryResponse> = /*@__PURE__*/
+export const StartRebuildResponseSchema: GenMessage<StartRebuildResponse> = /*@__PURE__*/
   messageDesc(file_chaos_analytics_v1_analytics_service, 5);
 
 /**
- * GetEconomySnapshotRequest has no fields.
+ * GetRebuildRequest names the rebuild.
  *
- * @generated from message chaos.analytics.v1.GetEconomySnapshotRequest
+ * @generated from message chaos.analytics.v1.GetRebuildRequest
  */
-export type GetEconomySnapshotRequest = Message<"chaos.analytics.v1.GetEconomySnapshotRequest"> & {
+export type GetRebuildRequest = Message<"chaos.analytics.v1.GetRebuildRequest"> & {
+  /**
+   * @generated from field: string rebuild_id = 1;
+   */
+  rebuildId: string;
 };
 
 /**
- * Describes the message chaos.analytics.v1.GetEconomySnapshotRequest.
- * Use `create(GetEconomySnapshotRequestSchema)` to create a new message.
+ * Describes the message chaos.analytics.v1.GetRebuildRequest.
+ * Use `create(GetRebuildRequestSchema)` to create a new message.
  */
-export const GetEconomySnapshotRequestSchema: GenMessage<GetEconomySnapshotRequest> = /*@__PURE__*/
+export const GetRebuildRequestSchema: GenMessage<GetRebuildRequest> = /*@__PURE__*/
   messageDesc(file_chaos_analytics_v1_analytics_service, 6);
 
 /**
- * GetEconomySnapshotResponse is the economy's totals.
+ * GetRebuildResponse is its state and progress.
  *
- * @generated from message chaos.analytics.v1.GetEconomySnapshotResponse
+ * @generated from message chaos.analytics.v1.GetRebuildResponse
  */
-export type GetEconomySnapshotResponse = Message<"chaos.analytics.v1.GetEconomySnapshotResponse"> & {
+export type GetRebuildResponse = Message<"chaos.analytics.v1.GetRebuildResponse"> & {
   /**
-   * @generated from field: int64 gold_in_wallets = 1;
+   * @generated from field: chaos.analytics.v1.Rebuild rebuild = 1;
    */
-  goldInWallets: bigint;
-
-  /**
-   * @generated from field: int64 gold_in_escrow = 2;
-   */
-  goldInEscrow: bigint;
-
-  /**
-   * @generated from field: int64 gold_created_24h = 3;
-   */
-  goldCreated24h: bigint;
-
-  /**
-   * @generated from field: int64 gold_spent_24h = 4;
-   */
-  goldSpent24h: bigint;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp as_of_time = 5;
-   */
-  asOfTime?: Timestamp | undefined;
+  rebuild?: Rebuild | undefined;
 };
 
 /**
- * Describes the message chaos.analytics.v1.GetEconomySnapshotResponse.
- * Use `create(GetEconomySnapshotResponseSchema)` to create a new message.
+ * Describes the message chaos.analytics.v1.GetRebuildResponse.
+ * Use `create(GetRebuildResponseSchema)` to create a new message.
  */
-export const GetEconomySnapshotResponseSchema: GenMessage<GetEconomySnapshotResponse> = /*@__PURE__*/
+export const GetRebuildResponseSchema: GenMessage<GetRebuildResponse> = /*@__PURE__*/
   messageDesc(file_chaos_analytics_v1_analytics_service, 7);
 
 /**
- * RebuildAggregatesRequest optionally limits the replay.
- *
- * @generated from message chaos.analytics.v1.RebuildAggregatesRequest
- */
-export type RebuildAggregatesRequest = Message<"chaos.analytics.v1.RebuildAggregatesRequest"> & {
-  /**
-   * Only these metrics; all when empty.
-   *
-   * @generated from field: repeated chaos.analytics.v1.Metric metrics = 1;
-   */
-  metrics: Metric[];
-};
-
-/**
- * Describes the message chaos.analytics.v1.RebuildAggregatesRequest.
- * Use `create(RebuildAggregatesRequestSchema)` to create a new message.
- */
-export const RebuildAggregatesRequestSchema: GenMessage<RebuildAggregatesRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_analytics_v1_analytics_service, 8);
-
-/**
- * RebuildAggregatesResponse reports the replay.
- *
- * @generated from message chaos.analytics.v1.RebuildAggregatesResponse
- */
-export type RebuildAggregatesResponse = Message<"chaos.analytics.v1.RebuildAggregatesResponse"> & {
-  /**
-   * @generated from field: int64 events_replayed = 1;
-   */
-  eventsReplayed: bigint;
-};
-
-/**
- * Describes the message chaos.analytics.v1.RebuildAggregatesResponse.
- * Use `create(RebuildAggregatesResponseSchema)` to create a new message.
- */
-export const RebuildAggregatesResponseSchema: GenMessage<RebuildAggregatesResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_analytics_v1_analytics_service, 9);
-
-/**
- * AnalyticsService answers questions from aggregates built from every
- * domain's events (the CQRS read side); never from other services' databases.
- * Admin: operators and designers.
+ * AnalyticsService answers from aggregates analytics builds from every
+ * domain's events (the CQRS read side), never from other services' databases.
+ * For admins and operators only: any other caller is refused (PERMISSION_DENIED).
  *
  * @generated from service chaos.analytics.v1.AnalyticsService
  */
 export const AnalyticsService: GenService<{
   /**
-   * QueryMetric returns a metric's time series.
-   * Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, UNSUPPORTED_DIMENSION).
-   *
-   * @generated from rpc chaos.analytics.v1.AnalyticsService.QueryMetric
-   */
-  queryMetric: {
-    methodKind: "unary";
-    input: typeof QueryMetricRequestSchema;
-    output: typeof QueryMetricResponseSchema;
-  },
-  /**
-   * ListMetrics lists the metric catalog.
+   * ListMetrics lists the metric catalog: names, units, dimensions and source events.
    *
    * @generated from rpc chaos.analytics.v1.AnalyticsService.ListMetrics
    */
@@ -305,36 +260,40 @@ export const AnalyticsService: GenService<{
     output: typeof ListMetricsResponseSchema;
   },
   /**
-   * GetPlayerSummary returns one player's aggregates.
-   * Errors: NOT_FOUND (PLAYER_NOT_FOUND).
+   * QueryMetric returns a metric's series over a range in hour or day
+   * buckets, one series per value of the group-by dimension, paged by group.
+   * Errors: INVALID_ARGUMENT (UNKNOWN_METRIC, UNKNOWN_DIMENSION,
+   * INVALID_TIME_RANGE, TIME_RANGE_TOO_WIDE, INVALID_PAGE_TOKEN).
    *
-   * @generated from rpc chaos.analytics.v1.AnalyticsService.GetPlayerSummary
+   * @generated from rpc chaos.analytics.v1.AnalyticsService.QueryMetric
    */
-  getPlayerSummary: {
+  queryMetric: {
     methodKind: "unary";
-    input: typeof GetPlayerSummaryRequestSchema;
-    output: typeof GetPlayerSummaryResponseSchema;
+    input: typeof QueryMetricRequestSchema;
+    output: typeof QueryMetricResponseSchema;
   },
   /**
-   * GetEconomySnapshot returns the gold economy's current totals.
-   *
-   * @generated from rpc chaos.analytics.v1.AnalyticsService.GetEconomySnapshot
-   */
-  getEconomySnapshot: {
-    methodKind: "unary";
-    input: typeof GetEconomySnapshotRequestSchema;
-    output: typeof GetEconomySnapshotResponseSchema;
-  },
-  /**
-   * RebuildAggregates replays the event history into fresh aggregates.
+   * StartRebuild starts replaying the recorded events into fresh aggregates
+   * in the background; poll GetRebuild for its progress.
    * Errors: ABORTED (REBUILD_IN_PROGRESS).
    *
-   * @generated from rpc chaos.analytics.v1.AnalyticsService.RebuildAggregates
+   * @generated from rpc chaos.analytics.v1.AnalyticsService.StartRebuild
    */
-  rebuildAggregates: {
+  startRebuild: {
     methodKind: "unary";
-    input: typeof RebuildAggregatesRequestSchema;
-    output: typeof RebuildAggregatesResponseSchema;
+    input: typeof StartRebuildRequestSchema;
+    output: typeof StartRebuildResponseSchema;
+  },
+  /**
+   * GetRebuild returns a rebuild's state and progress.
+   * Errors: NOT_FOUND (REBUILD_NOT_FOUND).
+   *
+   * @generated from rpc chaos.analytics.v1.AnalyticsService.GetRebuild
+   */
+  getRebuild: {
+    methodKind: "unary";
+    input: typeof GetRebuildRequestSchema;
+    output: typeof GetRebuildResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_analytics_v1_analytics_service, 0);

@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/analytics/v1/errors.proto.
  */
 export const file_chaos_analytics_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaGFvcy9hbmFseXRpY3MvdjEvZXJyb3JzLnByb3RvEhJjaGFvcy5hbmFseXRpY3MudjEqwQEKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEiMKH0VSUk9SX1JFQVNPTl9JTlZBTElEX1RJTUVfUkFOR0UQARImCiJFUlJPUl9SRUFTT05fVU5TVVBQT1JURURfRElNRU5TSU9OEAISJAogRVJST1JfUkVBU09OX1JFQlVJTERfSU5fUFJPR1JFU1MQAxIhCh1FUlJPUl9SRUFTT05fUExBWUVSX05PVF9GT1VORBAEQsIBChZjb20uY2hhb3MuYW5hbHl0aWNzLnYxQgtFcnJvcnNQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYW5hbHl0aWNzL3YxO2FuYWx5dGljc3YxogIDQ0FYqgISQ2hhb3MuQW5hbHl0aWNzLlYxygISQ2hhb3NcQW5hbHl0aWNzXFYx4gIeQ2hhb3NcQW5hbHl0aWNzXFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkFuYWx5dGljczo6VjFiBnByb3RvMw");
+  fileDesc("Ch9jaGFvcy9hbmFseXRpY3MvdjEvZXJyb3JzLnByb3RvEhJjaGFvcy5hbmFseXRpY3MudjEqqgIKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEh8KG0VSUk9SX1JFQVNPTl9VTktOT1dOX01FVFJJQxABEiIKHkVSUk9SX1JFQVNPTl9VTktOT1dOX0RJTUVOU0lPThACEiMKH0VSUk9SX1JFQVNPTl9JTlZBTElEX1RJTUVfUkFOR0UQAxIkCiBFUlJPUl9SRUFTT05fVElNRV9SQU5HRV9UT09fV0lERRAEEiMKH0VSUk9SX1JFQVNPTl9JTlZBTElEX1BBR0VfVE9LRU4QBRIkCiBFUlJPUl9SRUFTT05fUkVCVUlMRF9JTl9QUk9HUkVTUxAGEiIKHkVSUk9SX1JFQVNPTl9SRUJVSUxEX05PVF9GT1VORBAHQsIBChZjb20uY2hhb3MuYW5hbHl0aWNzLnYxQgtFcnJvcnNQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYW5hbHl0aWNzL3YxO2FuYWx5dGljc3YxogIDQ0FYqgISQ2hhb3MuQW5hbHl0aWNzLlYxygISQ2hhb3NcQW5hbHl0aWNzXFYx4gIeQ2hhb3NcQW5hbHl0aWNzXFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkFuYWx5dGljczo6VjFiBnByb3RvMw");
 
 /**
  * ErrorReason is the ErrorInfo reason of analytics errors (domain "analytics.chaos.world").
@@ -23,32 +23,53 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * The time range is empty, reversed or too long for the granularity (INVALID_ARGUMENT). Metadata: "max_points".
+   * No metric of that name (INVALID_ARGUMENT). Metadata: "metric".
    *
-   * @generated from enum value: ERROR_REASON_INVALID_TIME_RANGE = 1;
+   * @generated from enum value: ERROR_REASON_UNKNOWN_METRIC = 1;
    */
-  INVALID_TIME_RANGE = 1,
+  UNKNOWN_METRIC = 1,
 
   /**
-   * The metric does not support this dimension (INVALID_ARGUMENT). Metadata: "dimensions".
+   * The metric has no such dimension to group or filter by (INVALID_ARGUMENT). Metadata: "dimension", "dimensions" (the metric's, comma-separated).
    *
-   * @generated from enum value: ERROR_REASON_UNSUPPORTED_DIMENSION = 2;
+   * @generated from enum value: ERROR_REASON_UNKNOWN_DIMENSION = 2;
    */
-  UNSUPPORTED_DIMENSION = 2,
+  UNKNOWN_DIMENSION = 2,
 
   /**
-   * A rebuild is already running (ABORTED).
+   * The range is empty or reversed (INVALID_ARGUMENT).
    *
-   * @generated from enum value: ERROR_REASON_REBUILD_IN_PROGRESS = 3;
+   * @generated from enum value: ERROR_REASON_INVALID_TIME_RANGE = 3;
    */
-  REBUILD_IN_PROGRESS = 3,
+  INVALID_TIME_RANGE = 3,
 
   /**
-   * No data for the player (NOT_FOUND).
+   * The range has more buckets than a query may return (INVALID_ARGUMENT). Metadata: "max_buckets".
    *
-   * @generated from enum value: ERROR_REASON_PLAYER_NOT_FOUND = 4;
+   * @generated from enum value: ERROR_REASON_TIME_RANGE_TOO_WIDE = 4;
    */
-  PLAYER_NOT_FOUND = 4,
+  TIME_RANGE_TOO_WIDE = 4,
+
+  /**
+   * The page token is not one this query issued (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_PAGE_TOKEN = 5;
+   */
+  INVALID_PAGE_TOKEN = 5,
+
+  /**
+   * A rebuild is running already (ABORTED). Metadata: "rebuild_id".
+   *
+   * @generated from enum value: ERROR_REASON_REBUILD_IN_PROGRESS = 6;
+   */
+  REBUILD_IN_PROGRESS = 6,
+
+  /**
+   * No rebuild with that id (NOT_FOUND).
+   *
+   * @generated from enum value: ERROR_REASON_REBUILD_NOT_FOUND = 7;
+   */
+  REBUILD_NOT_FOUND = 7,
 }
 
 /**

@@ -4,8 +4,6 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Metric } from "./metric_pb.js";
-import { file_chaos_analytics_v1_metric } from "./metric_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,18 +12,18 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/analytics/v1/events.proto.
  */
 export const file_chaos_analytics_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaGFvcy9hbmFseXRpY3MvdjEvZXZlbnRzLnByb3RvEhJjaGFvcy5hbmFseXRpY3MudjEiigEKEUFnZ3JlZ2F0ZXNSZWJ1aWx0EisKB21ldHJpY3MYASADKA4yGi5jaGFvcy5hbmFseXRpY3MudjEuTWV0cmljEhcKD2V2ZW50c19yZXBsYXllZBgCIAEoAxIvCgtmaW5pc2hfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirQEKFk1ldHJpY1RocmVzaG9sZENyb3NzZWQSKgoGbWV0cmljGAEgASgOMhouY2hhb3MuYW5hbHl0aWNzLnYxLk1ldHJpYxIRCgl0aHJlc2hvbGQYAiABKAESDQoFdmFsdWUYAyABKAESDgoGcmlzaW5nGAQgASgIEjUKEWJ1Y2tldF9zdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcELCAQoWY29tLmNoYW9zLmFuYWx5dGljcy52MUILRXZlbnRzUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2FuYWx5dGljcy92MTthbmFseXRpY3N2MaICA0NBWKoCEkNoYW9zLkFuYWx5dGljcy5WMcoCEkNoYW9zXEFuYWx5dGljc1xWMeICHkNoYW9zXEFuYWx5dGljc1xWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpBbmFseXRpY3M6OlYxYgZwcm90bzM", [file_chaos_analytics_v1_metric, file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaGFvcy9hbmFseXRpY3MvdjEvZXZlbnRzLnByb3RvEhJjaGFvcy5hbmFseXRpY3MudjEicQoRQWdncmVnYXRlc1JlYnVpbHQSEgoKcmVidWlsZF9pZBgBIAEoCRIXCg9ldmVudHNfcmVwbGF5ZWQYAiABKAMSLwoLZmluaXNoX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQsIBChZjb20uY2hhb3MuYW5hbHl0aWNzLnYxQgtFdmVudHNQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvYW5hbHl0aWNzL3YxO2FuYWx5dGljc3YxogIDQ0FYqgISQ2hhb3MuQW5hbHl0aWNzLlYxygISQ2hhb3NcQW5hbHl0aWNzXFYx4gIeQ2hhb3NcQW5hbHl0aWNzXFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkFuYWx5dGljczo6VjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
- * AggregatesRebuilt is emitted when a replay finished.
+ * AggregatesRebuilt is emitted when a rebuild's fresh aggregates replaced the old ones.
  *
  * @generated from message chaos.analytics.v1.AggregatesRebuilt
  */
 export type AggregatesRebuilt = Message<"chaos.analytics.v1.AggregatesRebuilt"> & {
   /**
-   * @generated from field: repeated chaos.analytics.v1.Metric metrics = 1;
+   * @generated from field: string rebuild_id = 1;
    */
-  metrics: Metric[];
+  rebuildId: string;
 
   /**
    * @generated from field: int64 events_replayed = 2;
@@ -44,45 +42,4 @@ export type AggregatesRebuilt = Message<"chaos.analytics.v1.AggregatesRebuilt"> 
  */
 export const AggregatesRebuiltSchema: GenMessage<AggregatesRebuilt> = /*@__PURE__*/
   messageDesc(file_chaos_analytics_v1_events, 0);
-
-/**
- * MetricThresholdCrossed is emitted when a watched metric crosses its alert threshold.
- *
- * @generated from message chaos.analytics.v1.MetricThresholdCrossed
- */
-export type MetricThresholdCrossed = Message<"chaos.analytics.v1.MetricThresholdCrossed"> & {
-  /**
-   * @generated from field: chaos.analytics.v1.Metric metric = 1;
-   */
-  metric: Metric;
-
-  /**
-   * @generated from field: double threshold = 2;
-   */
-  threshold: number;
-
-  /**
-   * @generated from field: double value = 3;
-   */
-  value: number;
-
-  /**
-   * True when crossing upwards.
-   *
-   * @generated from field: bool rising = 4;
-   */
-  rising: boolean;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp bucket_start_time = 5;
-   */
-  bucketStartTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message chaos.analytics.v1.MetricThresholdCrossed.
- * Use `create(MetricThresholdCrossedSchema)` to create a new message.
- */
-export const MetricThresholdCrossedSchema: GenMessage<MetricThresholdCrossed> = /*@__PURE__*/
-  messageDesc(file_chaos_analytics_v1_events, 1);
 

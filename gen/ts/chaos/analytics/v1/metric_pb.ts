@@ -12,37 +12,53 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/analytics/v1/metric.proto.
  */
 export const file_chaos_analytics_v1_metric: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaGFvcy9hbmFseXRpY3MvdjEvbWV0cmljLnByb3RvEhJjaGFvcy5hbmFseXRpY3MudjEidgoRTWV0cmljRGVzY3JpcHRpb24SKgoGbWV0cmljGAEgASgOMhouY2hhb3MuYW5hbHl0aWNzLnYxLk1ldHJpYxITCgtkZXNjcmlwdGlvbhgCIAEoCRIMCgR1bml0GAMgASgJEhIKCmRpbWVuc2lvbnMYBCADKAkiUQoJRGF0YVBvaW50EjUKEWJ1Y2tldF9zdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgV2YWx1ZRgCIAEoASrjAQoGTWV0cmljEhYKEk1FVFJJQ19VTlNQRUNJRklFRBAAEh8KG01FVFJJQ19EQUlMWV9BQ1RJVkVfUExBWUVSUxABEhAKDE1FVFJJQ19DQVNUUxACEhIKDk1FVFJJQ19ERUZFQVRTEAMSFwoTTUVUUklDX0dPTERfQ1JFQVRFRBAEEhUKEU1FVFJJQ19HT0xEX1NQRU5UEAUSEgoOTUVUUklDX1JFVkVOVUUQBhIbChdNRVRSSUNfVFJBREVTX0NPTVBMRVRFRBAHEhkKFU1FVFJJQ19NQVRDSEVTX1BMQVlFRBAIKmsKC0dyYW51bGFyaXR5EhsKF0dSQU5VTEFSSVRZX1VOU1BFQ0lGSUVEEAASFAoQR1JBTlVMQVJJVFlfSE9VUhABEhMKD0dSQU5VTEFSSVRZX0RBWRACEhQKEEdSQU5VTEFSSVRZX1dFRUsQA0LCAQoWY29tLmNoYW9zLmFuYWx5dGljcy52MUILTWV0cmljUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2FuYWx5dGljcy92MTthbmFseXRpY3N2MaICA0NBWKoCEkNoYW9zLkFuYWx5dGljcy5WMcoCEkNoYW9zXEFuYWx5dGljc1xWMeICHkNoYW9zXEFuYWx5dGljc1xWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpBbmFseXRpY3M6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaGFvcy9hbmFseXRpY3MvdjEvbWV0cmljLnByb3RvEhJjaGFvcy5hbmFseXRpY3MudjEiowEKEU1ldHJpY0Rlc2NyaXB0aW9uEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDAoEdW5pdBgDIAEoCRI0CgthZ2dyZWdhdGlvbhgEIAEoDjIfLmNoYW9zLmFuYWx5dGljcy52MS5BZ2dyZWdhdGlvbhISCgpkaW1lbnNpb25zGAUgAygJEhMKC2V2ZW50X3R5cGVzGAYgAygJImIKCURhdGFQb2ludBI1ChFidWNrZXRfc3RhcnRfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFdmFsdWUYAiABKAESDwoHc2FtcGxlcxgDIAEoAyJVCgZTZXJpZXMSDQoFZ3JvdXAYASABKAkSLQoGcG9pbnRzGAIgAygLMh0uY2hhb3MuYW5hbHl0aWNzLnYxLkRhdGFQb2ludBINCgV0b3RhbBgDIAEoASL3AQoHUmVidWlsZBISCgpyZWJ1aWxkX2lkGAEgASgJEi8KBXN0YXRlGAIgASgOMiAuY2hhb3MuYW5hbHl0aWNzLnYxLlJlYnVpbGRTdGF0ZRIUCgxldmVudHNfdG90YWwYAyABKAMSFwoPZXZlbnRzX3JlcGxheWVkGAQgASgDEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9mYWlsdXJlX21lc3NhZ2UYByABKAkqbwoLQWdncmVnYXRpb24SGwoXQUdHUkVHQVRJT05fVU5TUEVDSUZJRUQQABITCg9BR0dSRUdBVElPTl9TVU0QARIYChRBR0dSRUdBVElPTl9ESVNUSU5DVBACEhQKEEFHR1JFR0FUSU9OX01FQU4QAypBCgZCdWNrZXQSFgoSQlVDS0VUX1VOU1BFQ0lGSUVEEAASDwoLQlVDS0VUX0hPVVIQARIOCgpCVUNLRVRfREFZEAIqfwoMUmVidWlsZFN0YXRlEh0KGVJFQlVJTERfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVSRUJVSUxEX1NUQVRFX1JVTk5JTkcQARIbChdSRUJVSUxEX1NUQVRFX1NVQ0NFRURFRBACEhgKFFJFQlVJTERfU1RBVEVfRkFJTEVEEANCwgEKFmNvbS5jaGFvcy5hbmFseXRpY3MudjFCC01ldHJpY1Byb3RvUAFaMWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9hbmFseXRpY3MvdjE7YW5hbHl0aWNzdjGiAgNDQViqAhJDaGFvcy5BbmFseXRpY3MuVjHKAhJDaGFvc1xBbmFseXRpY3NcVjHiAh5DaGFvc1xBbmFseXRpY3NcVjFcR1BCTWV0YWRhdGHqAhRDaGFvczo6QW5hbHl0aWNzOjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
- * MetricDescription is a metric in the catalog.
+ * MetricDescription is one metric of the catalog: what it counts and from which events.
  *
  * @generated from message chaos.analytics.v1.MetricDescription
  */
 export type MetricDescription = Message<"chaos.analytics.v1.MetricDescription"> & {
   /**
-   * @generated from field: chaos.analytics.v1.Metric metric = 1;
+   * Its name in queries, e.g. "combat.casts".
+   *
+   * @generated from field: string name = 1;
    */
-  metric: Metric;
+  name: string;
 
   /**
+   * One sentence for the operator.
+   *
    * @generated from field: string description = 2;
    */
   description: string;
 
   /**
-   * e.g. "players", "gold", "EUR cents".
+   * e.g. "casts", "gold", "players", "seconds", "minor units".
    *
    * @generated from field: string unit = 3;
    */
   unit: string;
 
   /**
-   * Dimensions it can be filtered by, e.g. "zone_id", "mode".
+   * @generated from field: chaos.analytics.v1.Aggregation aggregation = 4;
+   */
+  aggregation: Aggregation;
+
+  /**
+   * Dimensions it can be grouped and filtered by, e.g. "spell", "kind", "queue".
    *
-   * @generated from field: repeated string dimensions = 4;
+   * @generated from field: repeated string dimensions = 5;
    */
   dimensions: string[];
+
+  /**
+   * Full names of the event types it is counted from, e.g. "chaos.combat.v1.SpellCast".
+   *
+   * @generated from field: repeated string event_types = 6;
+   */
+  eventTypes: string[];
 };
 
 /**
@@ -64,9 +80,18 @@ export type DataPoint = Message<"chaos.analytics.v1.DataPoint"> & {
   bucketStartTime?: Timestamp | undefined;
 
   /**
+   * The bucket's aggregate; 0 for a bucket without events.
+   *
    * @generated from field: double value = 2;
    */
   value: number;
+
+  /**
+   * How many contributions the bucket has (events for SUM and MEAN, members for DISTINCT).
+   *
+   * @generated from field: int64 samples = 3;
+   */
+  samples: bigint;
 };
 
 /**
@@ -77,93 +102,201 @@ export const DataPointSchema: GenMessage<DataPoint> = /*@__PURE__*/
   messageDesc(file_chaos_analytics_v1_metric, 1);
 
 /**
- * Metric is an aggregate the read side maintains from events.
+ * Series is a metric over the buckets of a range, for one group.
  *
- * @generated from enum chaos.analytics.v1.Metric
+ * @generated from message chaos.analytics.v1.Series
  */
-export enum Metric {
+export type Series = Message<"chaos.analytics.v1.Series"> & {
   /**
-   * @generated from enum value: METRIC_UNSPECIFIED = 0;
+   * The group-by dimension's value; empty when the query groups by nothing.
+   *
+   * @generated from field: string group = 1;
+   */
+  group: string;
+
+  /**
+   * Every bucket of the range, oldest first (buckets without events have value 0).
+   *
+   * @generated from field: repeated chaos.analytics.v1.DataPoint points = 2;
+   */
+  points: DataPoint[];
+
+  /**
+   * The aggregate over the whole range (for DISTINCT: distinct members over the range).
+   *
+   * @generated from field: double total = 3;
+   */
+  total: number;
+};
+
+/**
+ * Describes the message chaos.analytics.v1.Series.
+ * Use `create(SeriesSchema)` to create a new message.
+ */
+export const SeriesSchema: GenMessage<Series> = /*@__PURE__*/
+  messageDesc(file_chaos_analytics_v1_metric, 2);
+
+/**
+ * Rebuild is a background replay of analytics' recorded events (its fact
+ * table: every event it ever consumed) into fresh aggregates, swapped in when done.
+ *
+ * @generated from message chaos.analytics.v1.Rebuild
+ */
+export type Rebuild = Message<"chaos.analytics.v1.Rebuild"> & {
+  /**
+   * @generated from field: string rebuild_id = 1;
+   */
+  rebuildId: string;
+
+  /**
+   * @generated from field: chaos.analytics.v1.RebuildState state = 2;
+   */
+  state: RebuildState;
+
+  /**
+   * Recorded events when it started, plus those recorded while it ran.
+   *
+   * @generated from field: int64 events_total = 3;
+   */
+  eventsTotal: bigint;
+
+  /**
+   * Events replayed so far.
+   *
+   * @generated from field: int64 events_replayed = 4;
+   */
+  eventsReplayed: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Set once SUCCEEDED or FAILED.
+   *
+   * @generated from field: google.protobuf.Timestamp finish_time = 6;
+   */
+  finishTime?: Timestamp | undefined;
+
+  /**
+   * Why it FAILED.
+   *
+   * @generated from field: string failure_message = 7;
+   */
+  failureMessage: string;
+};
+
+/**
+ * Describes the message chaos.analytics.v1.Rebuild.
+ * Use `create(RebuildSchema)` to create a new message.
+ */
+export const RebuildSchema: GenMessage<Rebuild> = /*@__PURE__*/
+  messageDesc(file_chaos_analytics_v1_metric, 3);
+
+/**
+ * Aggregation says how a metric's contributions combine within a bucket.
+ *
+ * @generated from enum chaos.analytics.v1.Aggregation
+ */
+export enum Aggregation {
+  /**
+   * @generated from enum value: AGGREGATION_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * @generated from enum value: METRIC_DAILY_ACTIVE_PLAYERS = 1;
+   * The sum of the contributions (casts, gold minted).
+   *
+   * @generated from enum value: AGGREGATION_SUM = 1;
    */
-  DAILY_ACTIVE_PLAYERS = 1,
+  SUM = 1,
 
   /**
-   * @generated from enum value: METRIC_CASTS = 2;
+   * How many distinct members contributed (active players): not additive across buckets.
+   *
+   * @generated from enum value: AGGREGATION_DISTINCT = 2;
    */
-  CASTS = 2,
+  DISTINCT = 2,
 
   /**
-   * @generated from enum value: METRIC_DEFEATS = 3;
+   * The mean of the contributions (seconds waited for a match).
+   *
+   * @generated from enum value: AGGREGATION_MEAN = 3;
    */
-  DEFEATS = 3,
-
-  /**
-   * @generated from enum value: METRIC_GOLD_CREATED = 4;
-   */
-  GOLD_CREATED = 4,
-
-  /**
-   * @generated from enum value: METRIC_GOLD_SPENT = 5;
-   */
-  GOLD_SPENT = 5,
-
-  /**
-   * @generated from enum value: METRIC_REVENUE = 6;
-   */
-  REVENUE = 6,
-
-  /**
-   * @generated from enum value: METRIC_TRADES_COMPLETED = 7;
-   */
-  TRADES_COMPLETED = 7,
-
-  /**
-   * @generated from enum value: METRIC_MATCHES_PLAYED = 8;
-   */
-  MATCHES_PLAYED = 8,
+  MEAN = 3,
 }
 
 /**
- * Describes the enum chaos.analytics.v1.Metric.
+ * Describes the enum chaos.analytics.v1.Aggregation.
  */
-export const MetricSchema: GenEnum<Metric> = /*@__PURE__*/
+export const AggregationSchema: GenEnum<Aggregation> = /*@__PURE__*/
   enumDesc(file_chaos_analytics_v1_metric, 0);
 
 /**
- * Granularity is the bucket size of a time series.
+ * Bucket is the width of one point of a time series (UTC).
  *
- * @generated from enum chaos.analytics.v1.Granularity
+ * @generated from enum chaos.analytics.v1.Bucket
  */
-export enum Granularity {
+export enum Bucket {
   /**
-   * @generated from enum value: GRANULARITY_UNSPECIFIED = 0;
+   * @generated from enum value: BUCKET_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
 
   /**
-   * @generated from enum value: GRANULARITY_HOUR = 1;
+   * @generated from enum value: BUCKET_HOUR = 1;
    */
   HOUR = 1,
 
   /**
-   * @generated from enum value: GRANULARITY_DAY = 2;
+   * @generated from enum value: BUCKET_DAY = 2;
    */
   DAY = 2,
-
-  /**
-   * @generated from enum value: GRANULARITY_WEEK = 3;
-   */
-  WEEK = 3,
 }
 
 /**
- * Describes the enum chaos.analytics.v1.Granularity.
+ * Describes the enum chaos.analytics.v1.Bucket.
  */
-export const GranularitySchema: GenEnum<Granularity> = /*@__PURE__*/
+export const BucketSchema: GenEnum<Bucket> = /*@__PURE__*/
   enumDesc(file_chaos_analytics_v1_metric, 1);
+
+/**
+ * RebuildState is where a rebuild of the aggregates is.
+ *
+ * @generated from enum chaos.analytics.v1.RebuildState
+ */
+export enum RebuildState {
+  /**
+   * @generated from enum value: REBUILD_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Replaying the recorded events into fresh aggregates; queries still answer from the old ones.
+   *
+   * @generated from enum value: REBUILD_STATE_RUNNING = 1;
+   */
+  RUNNING = 1,
+
+  /**
+   * The fresh aggregates replaced the old ones.
+   *
+   * @generated from enum value: REBUILD_STATE_SUCCEEDED = 2;
+   */
+  SUCCEEDED = 2,
+
+  /**
+   * It stopped; the old aggregates stay. See failure_message.
+   *
+   * @generated from enum value: REBUILD_STATE_FAILED = 3;
+   */
+  FAILED = 3,
+}
+
+/**
+ * Describes the enum chaos.analytics.v1.RebuildState.
+ */
+export const RebuildStateSchema: GenEnum<RebuildState> = /*@__PURE__*/
+  enumDesc(file_chaos_analytics_v1_metric, 2);
 

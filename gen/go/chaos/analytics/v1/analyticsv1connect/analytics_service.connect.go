@@ -33,38 +33,36 @@ const (
 // reflection-formatted method names, remove the leading slash and convert the remaining slash to a
 // period.
 const (
-	// AnalyticsServiceQueryMetricProcedure is the fully-qualified name of the AnalyticsService's
-	// QueryMetric RPC.
-	AnalyticsServiceQueryMetricProcedure = "/chaos.analytics.v1.AnalyticsService/QueryMetric"
 	// AnalyticsServiceListMetricsProcedure is the fully-qualified name of the AnalyticsService's
 	// ListMetrics RPC.
 	AnalyticsServiceListMetricsProcedure = "/chaos.analytics.v1.AnalyticsService/ListMetrics"
-	// AnalyticsServiceGetPlayerSummaryProcedure is the fully-qualified name of the AnalyticsService's
-	// GetPlayerSummary RPC.
-	AnalyticsServiceGetPlayerSummaryProcedure = "/chaos.analytics.v1.AnalyticsService/GetPlayerSummary"
-	// AnalyticsServiceGetEconomySnapshotProcedure is the fully-qualified name of the AnalyticsService's
-	// GetEconomySnapshot RPC.
-	AnalyticsServiceGetEconomySnapshotProcedure = "/chaos.analytics.v1.AnalyticsService/GetEconomySnapshot"
-	// AnalyticsServiceRebuildAggregatesProcedure is the fully-qualified name of the AnalyticsService's
-	// RebuildAggregates RPC.
-	AnalyticsServiceRebuildAggregatesProcedure = "/chaos.analytics.v1.AnalyticsService/RebuildAggregates"
+	// AnalyticsServiceQueryMetricProcedure is the fully-qualified name of the AnalyticsService's
+	// QueryMetric RPC.
+	AnalyticsServiceQueryMetricProcedure = "/chaos.analytics.v1.AnalyticsService/QueryMetric"
+	// AnalyticsServiceStartRebuildProcedure is the fully-qualified name of the AnalyticsService's
+	// StartRebuild RPC.
+	AnalyticsServiceStartRebuildProcedure = "/chaos.analytics.v1.AnalyticsService/StartRebuild"
+	// AnalyticsServiceGetRebuildProcedure is the fully-qualified name of the AnalyticsService's
+	// GetRebuild RPC.
+	AnalyticsServiceGetRebuildProcedure = "/chaos.analytics.v1.AnalyticsService/GetRebuild"
 )
 
 // AnalyticsServiceClient is a client for the chaos.analytics.v1.AnalyticsService service.
 type AnalyticsServiceClient interface {
-	// QueryMetric returns a metric's time series.
-	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, UNSUPPORTED_DIMENSION).
-	QueryMetric(context.Context, *connect.Request[v1.QueryMetricRequest]) (*connect.Response[v1.QueryMetricResponse], error)
-	// ListMetrics lists the metric catalog.
+	// ListMetrics lists the metric catalog: names, units, dimensions and source events.
 	ListMetrics(context.Context, *connect.Request[v1.ListMetricsRequest]) (*connect.Response[v1.ListMetricsResponse], error)
-	// GetPlayerSummary returns one player's aggregates.
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	GetPlayerSummary(context.Context, *connect.Request[v1.GetPlayerSummaryRequest]) (*connect.Response[v1.GetPlayerSummaryResponse], error)
-	// GetEconomySnapshot returns the gold economy's current totals.
-	GetEconomySnapshot(context.Context, *connect.Request[v1.GetEconomySnapshotRequest]) (*connect.Response[v1.GetEconomySnapshotResponse], error)
-	// RebuildAggregates replays the event history into fresh aggregates.
+	// QueryMetric returns a metric's series over a range in hour or day
+	// buckets, one series per value of the group-by dimension, paged by group.
+	// Errors: INVALID_ARGUMENT (UNKNOWN_METRIC, UNKNOWN_DIMENSION,
+	// INVALID_TIME_RANGE, TIME_RANGE_TOO_WIDE, INVALID_PAGE_TOKEN).
+	QueryMetric(context.Context, *connect.Request[v1.QueryMetricRequest]) (*connect.Response[v1.QueryMetricResponse], error)
+	// StartRebuild starts replaying the recorded events into fresh aggregates
+	// in the background; poll GetRebuild for its progress.
 	// Errors: ABORTED (REBUILD_IN_PROGRESS).
-	RebuildAggregates(context.Context, *connect.Request[v1.RebuildAggregatesRequest]) (*connect.Response[v1.RebuildAggregatesResponse], error)
+	StartRebuild(context.Context, *connect.Request[v1.StartRebuildRequest]) (*connect.Response[v1.StartRebuildResponse], error)
+	// GetRebuild returns a rebuild's state and progress.
+	// Errors: NOT_FOUND (REBUILD_NOT_FOUND).
+	GetRebuild(context.Context, *connect.Request[v1.GetRebuildRequest]) (*connect.Response[v1.GetRebuildResponse], error)
 }
 
 // NewAnalyticsServiceClient constructs a client for the chaos.analytics.v1.AnalyticsService
@@ -78,34 +76,28 @@ func NewAnalyticsServiceClient(httpClient connect.HTTPClient, baseURL string, op
 	baseURL = strings.TrimRight(baseURL, "/")
 	analyticsServiceMethods := v1.File_chaos_analytics_v1_analytics_service_proto.Services().ByName("AnalyticsService").Methods()
 	return &analyticsServiceClient{
-		queryMetric: connect.NewClient[v1.QueryMetricRequest, v1.QueryMetricResponse](
-			httpClient,
-			baseURL+AnalyticsServiceQueryMetricProcedure,
-			connect.WithSchema(analyticsServiceMethods.ByName("QueryMetric")),
-			connect.WithClientOptions(opts...),
-		),
 		listMetrics: connect.NewClient[v1.ListMetricsRequest, v1.ListMetricsResponse](
 			httpClient,
 			baseURL+AnalyticsServiceListMetricsProcedure,
 			connect.WithSchema(analyticsServiceMethods.ByName("ListMetrics")),
 			connect.WithClientOptions(opts...),
 		),
-		getPlayerSummary: connect.NewClient[v1.GetPlayerSummaryRequest, v1.GetPlayerSummaryResponse](
+		queryMetric: connect.NewClient[v1.QueryMetricRequest, v1.QueryMetricResponse](
 			httpClient,
-			baseURL+AnalyticsServiceGetPlayerSummaryProcedure,
-			connect.WithSchema(analyticsServiceMethods.ByName("GetPlayerSummary")),
+			baseURL+AnalyticsServiceQueryMetricProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("QueryMetric")),
 			connect.WithClientOptions(opts...),
 		),
-		getEconomySnapshot: connect.NewClient[v1.GetEconomySnapshotRequest, v1.GetEconomySnapshotResponse](
+		startRebuild: connect.NewClient[v1.StartRebuildRequest, v1.StartRebuildResponse](
 			httpClient,
-			baseURL+AnalyticsServiceGetEconomySnapshotProcedure,
-			connect.WithSchema(analyticsServiceMethods.ByName("GetEconomySnapshot")),
+			baseURL+AnalyticsServiceStartRebuildProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("StartRebuild")),
 			connect.WithClientOptions(opts...),
 		),
-		rebuildAggregates: connect.NewClient[v1.RebuildAggregatesRequest, v1.RebuildAggregatesResponse](
+		getRebuild: connect.NewClient[v1.GetRebuildRequest, v1.GetRebuildResponse](
 			httpClient,
-			baseURL+AnalyticsServiceRebuildAggregatesProcedure,
-			connect.WithSchema(analyticsServiceMethods.ByName("RebuildAggregates")),
+			baseURL+AnalyticsServiceGetRebuildProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("GetRebuild")),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -113,16 +105,10 @@ func NewAnalyticsServiceClient(httpClient connect.HTTPClient, baseURL string, op
 
 // analyticsServiceClient implements AnalyticsServiceClient.
 type analyticsServiceClient struct {
-	queryMetric        *connect.Client[v1.QueryMetricRequest, v1.QueryMetricResponse]
-	listMetrics        *connect.Client[v1.ListMetricsRequest, v1.ListMetricsResponse]
-	getPlayerSummary   *connect.Client[v1.GetPlayerSummaryRequest, v1.GetPlayerSummaryResponse]
-	getEconomySnapshot *connect.Client[v1.GetEconomySnapshotRequest, v1.GetEconomySnapshotResponse]
-	rebuildAggregates  *connect.Client[v1.RebuildAggregatesRequest, v1.RebuildAggregatesResponse]
-}
-
-// QueryMetric calls chaos.analytics.v1.AnalyticsService.QueryMetric.
-func (c *analyticsServiceClient) QueryMetric(ctx context.Context, req *connect.Request[v1.QueryMetricRequest]) (*connect.Response[v1.QueryMetricResponse], error) {
-	return c.queryMetric.CallUnary(ctx, req)
+	listMetrics  *connect.Client[v1.ListMetricsRequest, v1.ListMetricsResponse]
+	queryMetric  *connect.Client[v1.QueryMetricRequest, v1.QueryMetricResponse]
+	startRebuild *connect.Client[v1.StartRebuildRequest, v1.StartRebuildResponse]
+	getRebuild   *connect.Client[v1.GetRebuildRequest, v1.GetRebuildResponse]
 }
 
 // ListMetrics calls chaos.analytics.v1.AnalyticsService.ListMetrics.
@@ -130,36 +116,37 @@ func (c *analyticsServiceClient) ListMetrics(ctx context.Context, req *connect.R
 	return c.listMetrics.CallUnary(ctx, req)
 }
 
-// GetPlayerSummary calls chaos.analytics.v1.AnalyticsService.GetPlayerSummary.
-func (c *analyticsServiceClient) GetPlayerSummary(ctx context.Context, req *connect.Request[v1.GetPlayerSummaryRequest]) (*connect.Response[v1.GetPlayerSummaryResponse], error) {
-	return c.getPlayerSummary.CallUnary(ctx, req)
+// QueryMetric calls chaos.analytics.v1.AnalyticsService.QueryMetric.
+func (c *analyticsServiceClient) QueryMetric(ctx context.Context, req *connect.Request[v1.QueryMetricRequest]) (*connect.Response[v1.QueryMetricResponse], error) {
+	return c.queryMetric.CallUnary(ctx, req)
 }
 
-// GetEconomySnapshot calls chaos.analytics.v1.AnalyticsService.GetEconomySnapshot.
-func (c *analyticsServiceClient) GetEconomySnapshot(ctx context.Context, req *connect.Request[v1.GetEconomySnapshotRequest]) (*connect.Response[v1.GetEconomySnapshotResponse], error) {
-	return c.getEconomySnapshot.CallUnary(ctx, req)
+// StartRebuild calls chaos.analytics.v1.AnalyticsService.StartRebuild.
+func (c *analyticsServiceClient) StartRebuild(ctx context.Context, req *connect.Request[v1.StartRebuildRequest]) (*connect.Response[v1.StartRebuildResponse], error) {
+	return c.startRebuild.CallUnary(ctx, req)
 }
 
-// RebuildAggregates calls chaos.analytics.v1.AnalyticsService.RebuildAggregates.
-func (c *analyticsServiceClient) RebuildAggregates(ctx context.Context, req *connect.Request[v1.RebuildAggregatesRequest]) (*connect.Response[v1.RebuildAggregatesResponse], error) {
-	return c.rebuildAggregates.CallUnary(ctx, req)
+// GetRebuild calls chaos.analytics.v1.AnalyticsService.GetRebuild.
+func (c *analyticsServiceClient) GetRebuild(ctx context.Context, req *connect.Request[v1.GetRebuildRequest]) (*connect.Response[v1.GetRebuildResponse], error) {
+	return c.getRebuild.CallUnary(ctx, req)
 }
 
 // AnalyticsServiceHandler is an implementation of the chaos.analytics.v1.AnalyticsService service.
 type AnalyticsServiceHandler interface {
-	// QueryMetric returns a metric's time series.
-	// Errors: INVALID_ARGUMENT (INVALID_TIME_RANGE, UNSUPPORTED_DIMENSION).
-	QueryMetric(context.Context, *connect.Request[v1.QueryMetricRequest]) (*connect.Response[v1.QueryMetricResponse], error)
-	// ListMetrics lists the metric catalog.
+	// ListMetrics lists the metric catalog: names, units, dimensions and source events.
 	ListMetrics(context.Context, *connect.Request[v1.ListMetricsRequest]) (*connect.Response[v1.ListMetricsResponse], error)
-	// GetPlayerSummary returns one player's aggregates.
-	// Errors: NOT_FOUND (PLAYER_NOT_FOUND).
-	GetPlayerSummary(context.Context, *connect.Request[v1.GetPlayerSummaryRequest]) (*connect.Response[v1.GetPlayerSummaryResponse], error)
-	// GetEconomySnapshot returns the gold economy's current totals.
-	GetEconomySnapshot(context.Context, *connect.Request[v1.GetEconomySnapshotRequest]) (*connect.Response[v1.GetEconomySnapshotResponse], error)
-	// RebuildAggregates replays the event history into fresh aggregates.
+	// QueryMetric returns a metric's series over a range in hour or day
+	// buckets, one series per value of the group-by dimension, paged by group.
+	// Errors: INVALID_ARGUMENT (UNKNOWN_METRIC, UNKNOWN_DIMENSION,
+	// INVALID_TIME_RANGE, TIME_RANGE_TOO_WIDE, INVALID_PAGE_TOKEN).
+	QueryMetric(context.Context, *connect.Request[v1.QueryMetricRequest]) (*connect.Response[v1.QueryMetricResponse], error)
+	// StartRebuild starts replaying the recorded events into fresh aggregates
+	// in the background; poll GetRebuild for its progress.
 	// Errors: ABORTED (REBUILD_IN_PROGRESS).
-	RebuildAggregates(context.Context, *connect.Request[v1.RebuildAggregatesRequest]) (*connect.Response[v1.RebuildAggregatesResponse], error)
+	StartRebuild(context.Context, *connect.Request[v1.StartRebuildRequest]) (*connect.Response[v1.StartRebuildResponse], error)
+	// GetRebuild returns a rebuild's state and progress.
+	// Errors: NOT_FOUND (REBUILD_NOT_FOUND).
+	GetRebuild(context.Context, *connect.Request[v1.GetRebuildRequest]) (*connect.Response[v1.GetRebuildResponse], error)
 }
 
 // NewAnalyticsServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -169,48 +156,40 @@ type AnalyticsServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewAnalyticsServiceHandler(svc AnalyticsServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	analyticsServiceMethods := v1.File_chaos_analytics_v1_analytics_service_proto.Services().ByName("AnalyticsService").Methods()
-	analyticsServiceQueryMetricHandler := connect.NewUnaryHandler(
-		AnalyticsServiceQueryMetricProcedure,
-		svc.QueryMetric,
-		connect.WithSchema(analyticsServiceMethods.ByName("QueryMetric")),
-		connect.WithHandlerOptions(opts...),
-	)
 	analyticsServiceListMetricsHandler := connect.NewUnaryHandler(
 		AnalyticsServiceListMetricsProcedure,
 		svc.ListMetrics,
 		connect.WithSchema(analyticsServiceMethods.ByName("ListMetrics")),
 		connect.WithHandlerOptions(opts...),
 	)
-	analyticsServiceGetPlayerSummaryHandler := connect.NewUnaryHandler(
-		AnalyticsServiceGetPlayerSummaryProcedure,
-		svc.GetPlayerSummary,
-		connect.WithSchema(analyticsServiceMethods.ByName("GetPlayerSummary")),
+	analyticsServiceQueryMetricHandler := connect.NewUnaryHandler(
+		AnalyticsServiceQueryMetricProcedure,
+		svc.QueryMetric,
+		connect.WithSchema(analyticsServiceMethods.ByName("QueryMetric")),
 		connect.WithHandlerOptions(opts...),
 	)
-	analyticsServiceGetEconomySnapshotHandler := connect.NewUnaryHandler(
-		AnalyticsServiceGetEconomySnapshotProcedure,
-		svc.GetEconomySnapshot,
-		connect.WithSchema(analyticsServiceMethods.ByName("GetEconomySnapshot")),
+	analyticsServiceStartRebuildHandler := connect.NewUnaryHandler(
+		AnalyticsServiceStartRebuildProcedure,
+		svc.StartRebuild,
+		connect.WithSchema(analyticsServiceMethods.ByName("StartRebuild")),
 		connect.WithHandlerOptions(opts...),
 	)
-	analyticsServiceRebuildAggregatesHandler := connect.NewUnaryHandler(
-		AnalyticsServiceRebuildAggregatesProcedure,
-		svc.RebuildAggregates,
-		connect.WithSchema(analyticsServiceMethods.ByName("RebuildAggregates")),
+	analyticsServiceGetRebuildHandler := connect.NewUnaryHandler(
+		AnalyticsServiceGetRebuildProcedure,
+		svc.GetRebuild,
+		connect.WithSchema(analyticsServiceMethods.ByName("GetRebuild")),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.analytics.v1.AnalyticsService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case AnalyticsServiceQueryMetricProcedure:
-			analyticsServiceQueryMetricHandler.ServeHTTP(w, r)
 		case AnalyticsServiceListMetricsProcedure:
 			analyticsServiceListMetricsHandler.ServeHTTP(w, r)
-		case AnalyticsServiceGetPlayerSummaryProcedure:
-			analyticsServiceGetPlayerSummaryHandler.ServeHTTP(w, r)
-		case AnalyticsServiceGetEconomySnapshotProcedure:
-			analyticsServiceGetEconomySnapshotHandler.ServeHTTP(w, r)
-		case AnalyticsServiceRebuildAggregatesProcedure:
-			analyticsServiceRebuildAggregatesHandler.ServeHTTP(w, r)
+		case AnalyticsServiceQueryMetricProcedure:
+			analyticsServiceQueryMetricHandler.ServeHTTP(w, r)
+		case AnalyticsServiceStartRebuildProcedure:
+			analyticsServiceStartRebuildHandler.ServeHTTP(w, r)
+		case AnalyticsServiceGetRebuildProcedure:
+			analyticsServiceGetRebuildHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -220,22 +199,18 @@ func NewAnalyticsServiceHandler(svc AnalyticsServiceHandler, opts ...connect.Han
 // UnimplementedAnalyticsServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedAnalyticsServiceHandler struct{}
 
-func (UnimplementedAnalyticsServiceHandler) QueryMetric(context.Context, *connect.Request[v1.QueryMetricRequest]) (*connect.Response[v1.QueryMetricResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.analytics.v1.AnalyticsService.QueryMetric is not implemented"))
-}
-
 func (UnimplementedAnalyticsServiceHandler) ListMetrics(context.Context, *connect.Request[v1.ListMetricsRequest]) (*connect.Response[v1.ListMetricsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.analytics.v1.AnalyticsService.ListMetrics is not implemented"))
 }
 
-func (UnimplementedAnalyticsServiceHandler) GetPlayerSummary(context.Context, *connect.Request[v1.GetPlayerSummaryRequest]) (*connect.Response[v1.GetPlayerSummaryResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.analytics.v1.AnalyticsService.GetPlayerSummary is not implemented"))
+func (UnimplementedAnalyticsServiceHandler) QueryMetric(context.Context, *connect.Request[v1.QueryMetricRequest]) (*connect.Response[v1.QueryMetricResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.analytics.v1.AnalyticsService.QueryMetric is not implemented"))
 }
 
-func (UnimplementedAnalyticsServiceHandler) GetEconomySnapshot(context.Context, *connect.Request[v1.GetEconomySnapshotRequest]) (*connect.Response[v1.GetEconomySnapshotResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.analytics.v1.AnalyticsService.GetEconomySnapshot is not implemented"))
+func (UnimplementedAnalyticsServiceHandler) StartRebuild(context.Context, *connect.Request[v1.StartRebuildRequest]) (*connect.Response[v1.StartRebuildResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.analytics.v1.AnalyticsService.StartRebuild is not implemented"))
 }
 
-func (UnimplementedAnalyticsServiceHandler) RebuildAggregates(context.Context, *connect.Request[v1.RebuildAggregatesRequest]) (*connect.Response[v1.RebuildAggregatesResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.analytics.v1.AnalyticsService.RebuildAggregates is not implemented"))
+func (UnimplementedAnalyticsServiceHandler) GetRebuild(context.Context, *connect.Request[v1.GetRebuildRequest]) (*connect.Response[v1.GetRebuildResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.analytics.v1.AnalyticsService.GetRebuild is not implemented"))
 }
