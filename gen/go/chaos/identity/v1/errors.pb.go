@@ -61,6 +61,12 @@ const (
 	// Too many login attempts on this email in a short time, from anywhere (RESOURCE_EXHAUSTED).
 	// Carries google.rpc.RetryInfo with the time until the next attempt is allowed.
 	ErrorReason_ERROR_REASON_LOGIN_RATE_LIMITED ErrorReason = 15
+	// Anti-cheat suspended the account (PERMISSION_DENIED): no login or refresh until it expires.
+	// Metadata: "until" (RFC 3339), "action_id".
+	ErrorReason_ERROR_REASON_ACCOUNT_SUSPENDED ErrorReason = 16
+	// Anti-cheat banned the account (PERMISSION_DENIED): no login or refresh unless a moderator overturns it.
+	// Metadata: "action_id".
+	ErrorReason_ERROR_REASON_ACCOUNT_BANNED ErrorReason = 17
 )
 
 // Enum value maps for ErrorReason.
@@ -82,6 +88,8 @@ var (
 		13: "ERROR_REASON_ACCOUNT_NOT_FOUND",
 		14: "ERROR_REASON_STEP_UP_REQUIRED",
 		15: "ERROR_REASON_LOGIN_RATE_LIMITED",
+		16: "ERROR_REASON_ACCOUNT_SUSPENDED",
+		17: "ERROR_REASON_ACCOUNT_BANNED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -100,6 +108,8 @@ var (
 		"ERROR_REASON_ACCOUNT_NOT_FOUND":     13,
 		"ERROR_REASON_STEP_UP_REQUIRED":      14,
 		"ERROR_REASON_LOGIN_RATE_LIMITED":    15,
+		"ERROR_REASON_ACCOUNT_SUSPENDED":     16,
+		"ERROR_REASON_ACCOUNT_BANNED":        17,
 	}
 )
 
@@ -134,7 +144,7 @@ var File_chaos_identity_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1echaos/identity/v1/errors.proto\x12\x11chaos.identity.v1*\xbe\x04\n" +
+	"\x1echaos/identity/v1/errors.proto\x12\x11chaos.identity.v1*\x83\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12$\n" +
 	" ERROR_REASON_INVALID_CREDENTIALS\x10\x01\x12\x1f\n" +
@@ -152,7 +162,9 @@ const file_chaos_identity_v1_errors_proto_rawDesc = "" +
 	"\x1eERROR_REASON_SESSION_NOT_FOUND\x10\f\x12\"\n" +
 	"\x1eERROR_REASON_ACCOUNT_NOT_FOUND\x10\r\x12!\n" +
 	"\x1dERROR_REASON_STEP_UP_REQUIRED\x10\x0e\x12#\n" +
-	"\x1fERROR_REASON_LOGIN_RATE_LIMITED\x10\x0fB\xbb\x01\n" +
+	"\x1fERROR_REASON_LOGIN_RATE_LIMITED\x10\x0f\x12\"\n" +
+	"\x1eERROR_REASON_ACCOUNT_SUSPENDED\x10\x10\x12\x1f\n" +
+	"\x1bERROR_REASON_ACCOUNT_BANNED\x10\x11B\xbb\x01\n" +
 	"\x15com.chaos.identity.v1B\vErrorsProtoP\x01Z/chaos.world/gen/go/chaos/identity/v1;identityv1\xa2\x02\x03CIX\xaa\x02\x11Chaos.Identity.V1\xca\x02\x11Chaos\\Identity\\V1\xe2\x02\x1dChaos\\Identity\\V1\\GPBMetadata\xea\x02\x13Chaos::Identity::V1b\x06proto3"
 
 var (

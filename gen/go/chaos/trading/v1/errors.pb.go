@@ -50,6 +50,9 @@ const (
 	ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED ErrorReason = 11
 	// Too many offers in a short time (RESOURCE_EXHAUSTED, with google.rpc.RetryInfo). Metadata: "limit".
 	ErrorReason_ERROR_REASON_RATE_LIMITED ErrorReason = 12
+	// Anti-cheat restricted the trading of one party's player (PERMISSION_DENIED). Metadata: "character_id"
+	// (which side: the caller's or the counterparty's).
+	ErrorReason_ERROR_REASON_TRADING_RESTRICTED ErrorReason = 13
 )
 
 // Enum value maps for ErrorReason.
@@ -68,6 +71,7 @@ var (
 		10: "ERROR_REASON_EMPTY_TRADE",
 		11: "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
 		12: "ERROR_REASON_RATE_LIMITED",
+		13: "ERROR_REASON_TRADING_RESTRICTED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":            0,
@@ -83,6 +87,7 @@ var (
 		"ERROR_REASON_EMPTY_TRADE":            10,
 		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED": 11,
 		"ERROR_REASON_RATE_LIMITED":           12,
+		"ERROR_REASON_TRADING_RESTRICTED":     13,
 	}
 )
 
@@ -117,7 +122,7 @@ var File_chaos_trading_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_trading_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dchaos/trading/v1/errors.proto\x12\x10chaos.trading.v1*\xd0\x03\n" +
+	"\x1dchaos/trading/v1/errors.proto\x12\x10chaos.trading.v1*\xf5\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_TRADE_NOT_FOUND\x10\x01\x12 \n" +
@@ -132,7 +137,8 @@ const file_chaos_trading_v1_errors_proto_rawDesc = "" +
 	"\x18ERROR_REASON_EMPTY_TRADE\x10\n" +
 	"\x12'\n" +
 	"#ERROR_REASON_IDEMPOTENCY_KEY_REUSED\x10\v\x12\x1d\n" +
-	"\x19ERROR_REASON_RATE_LIMITED\x10\fB\xb4\x01\n" +
+	"\x19ERROR_REASON_RATE_LIMITED\x10\f\x12#\n" +
+	"\x1fERROR_REASON_TRADING_RESTRICTED\x10\rB\xb4\x01\n" +
 	"\x14com.chaos.trading.v1B\vErrorsProtoP\x01Z-chaos.world/gen/go/chaos/trading/v1;tradingv1\xa2\x02\x03CTX\xaa\x02\x10Chaos.Trading.V1\xca\x02\x10Chaos\\Trading\\V1\xe2\x02\x1cChaos\\Trading\\V1\\GPBMetadata\xea\x02\x12Chaos::Trading::V1b\x06proto3"
 
 var (
