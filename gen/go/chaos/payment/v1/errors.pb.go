@@ -26,47 +26,79 @@ type ErrorReason int32
 
 const (
 	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
-	// No such product, or it is not on sale (NOT_FOUND).
+	// No such product (NOT_FOUND).
 	ErrorReason_ERROR_REASON_PRODUCT_NOT_FOUND ErrorReason = 1
 	// No such order, or it belongs to someone else (NOT_FOUND).
 	ErrorReason_ERROR_REASON_ORDER_NOT_FOUND ErrorReason = 2
 	// The order is not in a state that allows this (FAILED_PRECONDITION). Metadata: "state".
 	ErrorReason_ERROR_REASON_INVALID_ORDER_STATE ErrorReason = 3
-	// The provider declined the payment (FAILED_PRECONDITION). Metadata: "provider_code".
-	ErrorReason_ERROR_REASON_PAYMENT_DECLINED ErrorReason = 4
 	// The refund window has passed (FAILED_PRECONDITION). Metadata: "window_days".
-	ErrorReason_ERROR_REASON_REFUND_WINDOW_CLOSED ErrorReason = 5
+	ErrorReason_ERROR_REASON_REFUND_WINDOW_CLOSED ErrorReason = 4
 	// A refund was already requested for this order (ALREADY_EXISTS).
-	ErrorReason_ERROR_REASON_REFUND_ALREADY_REQUESTED ErrorReason = 6
-	// The provider's signature on a confirmation does not verify (PERMISSION_DENIED).
-	ErrorReason_ERROR_REASON_INVALID_PROVIDER_SIGNATURE ErrorReason = 7
-	// The currency is not sold in (INVALID_ARGUMENT).
-	ErrorReason_ERROR_REASON_UNSUPPORTED_CURRENCY ErrorReason = 8
+	ErrorReason_ERROR_REASON_REFUND_ALREADY_REQUESTED ErrorReason = 5
+	// The product is not sold in this currency (INVALID_ARGUMENT). Metadata: "currencies".
+	ErrorReason_ERROR_REASON_UNSUPPORTED_CURRENCY ErrorReason = 6
+	// The idempotency key was used before for another order (ALREADY_EXISTS).
+	ErrorReason_ERROR_REASON_IDEMPOTENCY_KEY_REUSED ErrorReason = 7
+	// The caller's player does not own the character (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_NOT_CHARACTER_OWNER ErrorReason = 8
+	// No such refund (NOT_FOUND).
+	ErrorReason_ERROR_REASON_REFUND_NOT_FOUND ErrorReason = 9
+	// The refund is not in a state that allows this, e.g. already decided (FAILED_PRECONDITION). Metadata: "state".
+	ErrorReason_ERROR_REASON_INVALID_REFUND_STATE ErrorReason = 10
+	// Only an admin may do this (PERMISSION_DENIED).
+	ErrorReason_ERROR_REASON_ADMIN_REQUIRED ErrorReason = 11
+	// The webhook has no Stripe-Signature header, or it has no t= or no v1= (UNAUTHENTICATED).
+	ErrorReason_ERROR_REASON_SIGNATURE_MISSING ErrorReason = 12
+	// No v1 signature matches the raw body under any configured secret: forged or altered (UNAUTHENTICATED).
+	ErrorReason_ERROR_REASON_SIGNATURE_MISMATCH ErrorReason = 13
+	// The signature's timestamp is outside the tolerance window: a replay or a skewed clock (UNAUTHENTICATED). Metadata: "tolerance_seconds".
+	ErrorReason_ERROR_REASON_SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE ErrorReason = 14
+	// The signed body is not a provider event this service understands (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_MALFORMED_EVENT ErrorReason = 15
+	// Too many pending orders for this player (RESOURCE_EXHAUSTED). Metadata: "max".
+	ErrorReason_ERROR_REASON_TOO_MANY_PENDING_ORDERS ErrorReason = 16
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_PRODUCT_NOT_FOUND",
-		2: "ERROR_REASON_ORDER_NOT_FOUND",
-		3: "ERROR_REASON_INVALID_ORDER_STATE",
-		4: "ERROR_REASON_PAYMENT_DECLINED",
-		5: "ERROR_REASON_REFUND_WINDOW_CLOSED",
-		6: "ERROR_REASON_REFUND_ALREADY_REQUESTED",
-		7: "ERROR_REASON_INVALID_PROVIDER_SIGNATURE",
-		8: "ERROR_REASON_UNSUPPORTED_CURRENCY",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_PRODUCT_NOT_FOUND",
+		2:  "ERROR_REASON_ORDER_NOT_FOUND",
+		3:  "ERROR_REASON_INVALID_ORDER_STATE",
+		4:  "ERROR_REASON_REFUND_WINDOW_CLOSED",
+		5:  "ERROR_REASON_REFUND_ALREADY_REQUESTED",
+		6:  "ERROR_REASON_UNSUPPORTED_CURRENCY",
+		7:  "ERROR_REASON_IDEMPOTENCY_KEY_REUSED",
+		8:  "ERROR_REASON_NOT_CHARACTER_OWNER",
+		9:  "ERROR_REASON_REFUND_NOT_FOUND",
+		10: "ERROR_REASON_INVALID_REFUND_STATE",
+		11: "ERROR_REASON_ADMIN_REQUIRED",
+		12: "ERROR_REASON_SIGNATURE_MISSING",
+		13: "ERROR_REASON_SIGNATURE_MISMATCH",
+		14: "ERROR_REASON_SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE",
+		15: "ERROR_REASON_MALFORMED_EVENT",
+		16: "ERROR_REASON_TOO_MANY_PENDING_ORDERS",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":                0,
-		"ERROR_REASON_PRODUCT_NOT_FOUND":          1,
-		"ERROR_REASON_ORDER_NOT_FOUND":            2,
-		"ERROR_REASON_INVALID_ORDER_STATE":        3,
-		"ERROR_REASON_PAYMENT_DECLINED":           4,
-		"ERROR_REASON_REFUND_WINDOW_CLOSED":       5,
-		"ERROR_REASON_REFUND_ALREADY_REQUESTED":   6,
-		"ERROR_REASON_INVALID_PROVIDER_SIGNATURE": 7,
-		"ERROR_REASON_UNSUPPORTED_CURRENCY":       8,
+		"ERROR_REASON_UNSPECIFIED":                           0,
+		"ERROR_REASON_PRODUCT_NOT_FOUND":                     1,
+		"ERROR_REASON_ORDER_NOT_FOUND":                       2,
+		"ERROR_REASON_INVALID_ORDER_STATE":                   3,
+		"ERROR_REASON_REFUND_WINDOW_CLOSED":                  4,
+		"ERROR_REASON_REFUND_ALREADY_REQUESTED":              5,
+		"ERROR_REASON_UNSUPPORTED_CURRENCY":                  6,
+		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED":                7,
+		"ERROR_REASON_NOT_CHARACTER_OWNER":                   8,
+		"ERROR_REASON_REFUND_NOT_FOUND":                      9,
+		"ERROR_REASON_INVALID_REFUND_STATE":                  10,
+		"ERROR_REASON_ADMIN_REQUIRED":                        11,
+		"ERROR_REASON_SIGNATURE_MISSING":                     12,
+		"ERROR_REASON_SIGNATURE_MISMATCH":                    13,
+		"ERROR_REASON_SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE": 14,
+		"ERROR_REASON_MALFORMED_EVENT":                       15,
+		"ERROR_REASON_TOO_MANY_PENDING_ORDERS":               16,
 	}
 )
 
@@ -101,17 +133,26 @@ var File_chaos_payment_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_payment_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1dchaos/payment/v1/errors.proto\x12\x10chaos.payment.v1*\xe0\x02\n" +
+	"\x1dchaos/payment/v1/errors.proto\x12\x10chaos.payment.v1*\x97\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_REASON_PRODUCT_NOT_FOUND\x10\x01\x12 \n" +
 	"\x1cERROR_REASON_ORDER_NOT_FOUND\x10\x02\x12$\n" +
-	" ERROR_REASON_INVALID_ORDER_STATE\x10\x03\x12!\n" +
-	"\x1dERROR_REASON_PAYMENT_DECLINED\x10\x04\x12%\n" +
-	"!ERROR_REASON_REFUND_WINDOW_CLOSED\x10\x05\x12)\n" +
-	"%ERROR_REASON_REFUND_ALREADY_REQUESTED\x10\x06\x12+\n" +
-	"'ERROR_REASON_INVALID_PROVIDER_SIGNATURE\x10\a\x12%\n" +
-	"!ERROR_REASON_UNSUPPORTED_CURRENCY\x10\bB\xb4\x01\n" +
+	" ERROR_REASON_INVALID_ORDER_STATE\x10\x03\x12%\n" +
+	"!ERROR_REASON_REFUND_WINDOW_CLOSED\x10\x04\x12)\n" +
+	"%ERROR_REASON_REFUND_ALREADY_REQUESTED\x10\x05\x12%\n" +
+	"!ERROR_REASON_UNSUPPORTED_CURRENCY\x10\x06\x12'\n" +
+	"#ERROR_REASON_IDEMPOTENCY_KEY_REUSED\x10\a\x12$\n" +
+	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\b\x12!\n" +
+	"\x1dERROR_REASON_REFUND_NOT_FOUND\x10\t\x12%\n" +
+	"!ERROR_REASON_INVALID_REFUND_STATE\x10\n" +
+	"\x12\x1f\n" +
+	"\x1bERROR_REASON_ADMIN_REQUIRED\x10\v\x12\"\n" +
+	"\x1eERROR_REASON_SIGNATURE_MISSING\x10\f\x12#\n" +
+	"\x1fERROR_REASON_SIGNATURE_MISMATCH\x10\r\x126\n" +
+	"2ERROR_REASON_SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE\x10\x0e\x12 \n" +
+	"\x1cERROR_REASON_MALFORMED_EVENT\x10\x0f\x12(\n" +
+	"$ERROR_REASON_TOO_MANY_PENDING_ORDERS\x10\x10B\xb4\x01\n" +
 	"\x14com.chaos.payment.v1B\vErrorsProtoP\x01Z-chaos.world/gen/go/chaos/payment/v1;paymentv1\xa2\x02\x03CPX\xaa\x02\x10Chaos.Payment.V1\xca\x02\x10Chaos\\Payment\\V1\xe2\x02\x1cChaos\\Payment\\V1\\GPBMetadata\xea\x02\x12Chaos::Payment::V1b\x06proto3"
 
 var (

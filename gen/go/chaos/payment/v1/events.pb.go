@@ -67,150 +67,18 @@ func (x *OrderCreated) GetOrder() *Order {
 	return nil
 }
 
-// PaymentCaptured is emitted when the provider captured the money.
-type PaymentCaptured struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	OrderId           string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	ProviderReference string                 `protobuf:"bytes,2,opt,name=provider_reference,json=providerReference,proto3" json:"provider_reference,omitempty"`
-	Amount            *Money                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	CaptureTime       *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=capture_time,json=captureTime,proto3" json:"capture_time,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
-}
-
-func (x *PaymentCaptured) Reset() {
-	*x = PaymentCaptured{}
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[1]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *PaymentCaptured) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*PaymentCaptured) ProtoMessage() {}
-
-func (x *PaymentCaptured) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[1]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use PaymentCaptured.ProtoReflect.Descriptor instead.
-func (*PaymentCaptured) Descriptor() ([]byte, []int) {
-	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{1}
-}
-
-func (x *PaymentCaptured) GetOrderId() string {
-	if x != nil {
-		return x.OrderId
-	}
-	return ""
-}
-
-func (x *PaymentCaptured) GetProviderReference() string {
-	if x != nil {
-		return x.ProviderReference
-	}
-	return ""
-}
-
-func (x *PaymentCaptured) GetAmount() *Money {
-	if x != nil {
-		return x.Amount
-	}
-	return nil
-}
-
-func (x *PaymentCaptured) GetCaptureTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CaptureTime
-	}
-	return nil
-}
-
-// PaymentFailed is emitted when the provider declined.
-type PaymentFailed struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	ProviderCode  string                 `protobuf:"bytes,2,opt,name=provider_code,json=providerCode,proto3" json:"provider_code,omitempty"`
-	FailTime      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=fail_time,json=failTime,proto3" json:"fail_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *PaymentFailed) Reset() {
-	*x = PaymentFailed{}
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *PaymentFailed) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*PaymentFailed) ProtoMessage() {}
-
-func (x *PaymentFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use PaymentFailed.ProtoReflect.Descriptor instead.
-func (*PaymentFailed) Descriptor() ([]byte, []int) {
-	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *PaymentFailed) GetOrderId() string {
-	if x != nil {
-		return x.OrderId
-	}
-	return ""
-}
-
-func (x *PaymentFailed) GetProviderCode() string {
-	if x != nil {
-		return x.ProviderCode
-	}
-	return ""
-}
-
-func (x *PaymentFailed) GetFailTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.FailTime
-	}
-	return nil
-}
-
-// OrderFulfilled is emitted when the goods reached the character.
+// OrderFulfilled is emitted when a paid order's gold reached the character (once per order).
 type OrderFulfilled struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	CharacterId   string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	ProductId     string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	FulfilTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=fulfil_time,json=fulfilTime,proto3" json:"fulfil_time,omitempty"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	FulfilTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=fulfil_time,json=fulfilTime,proto3" json:"fulfil_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OrderFulfilled) Reset() {
 	*x = OrderFulfilled{}
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -222,7 +90,7 @@ func (x *OrderFulfilled) String() string {
 func (*OrderFulfilled) ProtoMessage() {}
 
 func (x *OrderFulfilled) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[3]
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -235,33 +103,141 @@ func (x *OrderFulfilled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderFulfilled.ProtoReflect.Descriptor instead.
 func (*OrderFulfilled) Descriptor() ([]byte, []int) {
-	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *OrderFulfilled) GetOrderId() string {
+func (x *OrderFulfilled) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *OrderFulfilled) GetFulfilTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FulfilTime
+	}
+	return nil
+}
+
+// OrderExpired is emitted when a pending order was not paid in time.
+type OrderExpired struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	AccountId     string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderExpired) Reset() {
+	*x = OrderExpired{}
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderExpired) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderExpired) ProtoMessage() {}
+
+func (x *OrderExpired) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderExpired.ProtoReflect.Descriptor instead.
+func (*OrderExpired) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *OrderExpired) GetOrderId() string {
 	if x != nil {
 		return x.OrderId
 	}
 	return ""
 }
 
-func (x *OrderFulfilled) GetCharacterId() string {
+func (x *OrderExpired) GetAccountId() string {
 	if x != nil {
-		return x.CharacterId
+		return x.AccountId
 	}
 	return ""
 }
 
-func (x *OrderFulfilled) GetProductId() string {
+func (x *OrderExpired) GetExpireTime() *timestamppb.Timestamp {
 	if x != nil {
-		return x.ProductId
+		return x.ExpireTime
+	}
+	return nil
+}
+
+// OrderPaymentFailed is emitted when the provider declined the payment.
+type OrderPaymentFailed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	AccountId     string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	FailTime      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=fail_time,json=failTime,proto3" json:"fail_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderPaymentFailed) Reset() {
+	*x = OrderPaymentFailed{}
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderPaymentFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderPaymentFailed) ProtoMessage() {}
+
+func (x *OrderPaymentFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderPaymentFailed.ProtoReflect.Descriptor instead.
+func (*OrderPaymentFailed) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *OrderPaymentFailed) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
 	}
 	return ""
 }
 
-func (x *OrderFulfilled) GetFulfilTime() *timestamppb.Timestamp {
+func (x *OrderPaymentFailed) GetAccountId() string {
 	if x != nil {
-		return x.FulfilTime
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *OrderPaymentFailed) GetFailTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FailTime
 	}
 	return nil
 }
@@ -311,33 +287,28 @@ func (x *RefundRequested) GetRefund() *Refund {
 	return nil
 }
 
-// ClawbackRequested is emitted when an approved refund needs its goods taken back.
-type ClawbackRequested struct {
-	state       protoimpl.MessageState `protogen:"open.v1"`
-	RefundId    string                 `protobuf:"bytes,1,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
-	OrderId     string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	CharacterId string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	// Gold to take back (may exceed the balance; the ledger records the debt).
-	Gold             int64  `protobuf:"varint,4,opt,name=gold,proto3" json:"gold,omitempty"`
-	ItemDefinitionId string `protobuf:"bytes,5,opt,name=item_definition_id,json=itemDefinitionId,proto3" json:"item_definition_id,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+// RefundRejected is emitted when an admin rejects a refund request.
+type RefundRejected struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Refund        *Refund                `protobuf:"bytes,1,opt,name=refund,proto3" json:"refund,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ClawbackRequested) Reset() {
-	*x = ClawbackRequested{}
+func (x *RefundRejected) Reset() {
+	*x = RefundRejected{}
 	mi := &file_chaos_payment_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ClawbackRequested) String() string {
+func (x *RefundRejected) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ClawbackRequested) ProtoMessage() {}
+func (*RefundRejected) ProtoMessage() {}
 
-func (x *ClawbackRequested) ProtoReflect() protoreflect.Message {
+func (x *RefundRejected) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_payment_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -349,59 +320,255 @@ func (x *ClawbackRequested) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ClawbackRequested.ProtoReflect.Descriptor instead.
-func (*ClawbackRequested) Descriptor() ([]byte, []int) {
+// Deprecated: Use RefundRejected.ProtoReflect.Descriptor instead.
+func (*RefundRejected) Descriptor() ([]byte, []int) {
 	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
-func (x *ClawbackRequested) GetRefundId() string {
+func (x *RefundRejected) GetRefund() *Refund {
 	if x != nil {
-		return x.RefundId
+		return x.Refund
 	}
-	return ""
+	return nil
 }
 
-func (x *ClawbackRequested) GetOrderId() string {
+// ClawbackStarted is emitted when a refund (approved, provider-initiated or a chargeback) starts taking the gold back.
+type ClawbackStarted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Refund        *Refund                `protobuf:"bytes,1,opt,name=refund,proto3" json:"refund,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClawbackStarted) Reset() {
+	*x = ClawbackStarted{}
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClawbackStarted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClawbackStarted) ProtoMessage() {}
+
+func (x *ClawbackStarted) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClawbackStarted.ProtoReflect.Descriptor instead.
+func (*ClawbackStarted) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ClawbackStarted) GetRefund() *Refund {
+	if x != nil {
+		return x.Refund
+	}
+	return nil
+}
+
+// ChargebackReceived is emitted when the provider reports a dispute: a fraud signal for anticheat.
+type ChargebackReceived struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	OrderId     string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	AccountId   string                 `protobuf:"bytes,2,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	CharacterId string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Amount      *Money                 `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The provider's event id (evt_...).
+	ProviderEventId string                 `protobuf:"bytes,5,opt,name=provider_event_id,json=providerEventId,proto3" json:"provider_event_id,omitempty"`
+	ReceiveTime     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=receive_time,json=receiveTime,proto3" json:"receive_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ChargebackReceived) Reset() {
+	*x = ChargebackReceived{}
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChargebackReceived) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChargebackReceived) ProtoMessage() {}
+
+func (x *ChargebackReceived) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChargebackReceived.ProtoReflect.Descriptor instead.
+func (*ChargebackReceived) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ChargebackReceived) GetOrderId() string {
 	if x != nil {
 		return x.OrderId
 	}
 	return ""
 }
 
-func (x *ClawbackRequested) GetCharacterId() string {
+func (x *ChargebackReceived) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *ChargebackReceived) GetCharacterId() string {
 	if x != nil {
 		return x.CharacterId
 	}
 	return ""
 }
 
-func (x *ClawbackRequested) GetGold() int64 {
+func (x *ChargebackReceived) GetAmount() *Money {
 	if x != nil {
-		return x.Gold
+		return x.Amount
 	}
-	return 0
+	return nil
 }
 
-func (x *ClawbackRequested) GetItemDefinitionId() string {
+func (x *ChargebackReceived) GetProviderEventId() string {
 	if x != nil {
-		return x.ItemDefinitionId
+		return x.ProviderEventId
 	}
 	return ""
 }
 
-// ClawbackCompleted is emitted when the goods were taken back.
+func (x *ChargebackReceived) GetReceiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceiveTime
+	}
+	return nil
+}
+
+// ClawbackDebtRecorded is emitted when a clawback found less gold than it needed: the wallet owes the rest.
+type ClawbackDebtRecorded struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RefundId    string                 `protobuf:"bytes,1,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
+	OrderId     string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	AccountId   string                 `protobuf:"bytes,3,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	CharacterId string                 `protobuf:"bytes,4,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	// Gold the wallet lacked, now its debt.
+	Debt          int64                  `protobuf:"varint,5,opt,name=debt,proto3" json:"debt,omitempty"`
+	Origin        RefundOrigin           `protobuf:"varint,6,opt,name=origin,proto3,enum=chaos.payment.v1.RefundOrigin" json:"origin,omitempty"`
+	RecordTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClawbackDebtRecorded) Reset() {
+	*x = ClawbackDebtRecorded{}
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClawbackDebtRecorded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClawbackDebtRecorded) ProtoMessage() {}
+
+func (x *ClawbackDebtRecorded) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClawbackDebtRecorded.ProtoReflect.Descriptor instead.
+func (*ClawbackDebtRecorded) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ClawbackDebtRecorded) GetRefundId() string {
+	if x != nil {
+		return x.RefundId
+	}
+	return ""
+}
+
+func (x *ClawbackDebtRecorded) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ClawbackDebtRecorded) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *ClawbackDebtRecorded) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *ClawbackDebtRecorded) GetDebt() int64 {
+	if x != nil {
+		return x.Debt
+	}
+	return 0
+}
+
+func (x *ClawbackDebtRecorded) GetOrigin() RefundOrigin {
+	if x != nil {
+		return x.Origin
+	}
+	return RefundOrigin_REFUND_ORIGIN_UNSPECIFIED
+}
+
+func (x *ClawbackDebtRecorded) GetRecordTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordTime
+	}
+	return nil
+}
+
+// ClawbackCompleted is emitted when a refund's gold was taken back (in full or partly as debt).
 type ClawbackCompleted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	RefundId      string                 `protobuf:"bytes,1,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
-	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	CompleteTime  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	Refund        *Refund                `protobuf:"bytes,1,opt,name=refund,proto3" json:"refund,omitempty"`
+	CompleteTime  *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ClawbackCompleted) Reset() {
 	*x = ClawbackCompleted{}
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[6]
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -413,7 +580,7 @@ func (x *ClawbackCompleted) String() string {
 func (*ClawbackCompleted) ProtoMessage() {}
 
 func (x *ClawbackCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[6]
+	mi := &file_chaos_payment_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -426,93 +593,17 @@ func (x *ClawbackCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClawbackCompleted.ProtoReflect.Descriptor instead.
 func (*ClawbackCompleted) Descriptor() ([]byte, []int) {
-	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *ClawbackCompleted) GetRefundId() string {
+func (x *ClawbackCompleted) GetRefund() *Refund {
 	if x != nil {
-		return x.RefundId
+		return x.Refund
 	}
-	return ""
-}
-
-func (x *ClawbackCompleted) GetOrderId() string {
-	if x != nil {
-		return x.OrderId
-	}
-	return ""
+	return nil
 }
 
 func (x *ClawbackCompleted) GetCompleteTime() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CompleteTime
-	}
-	return nil
-}
-
-// RefundCompleted is emitted when the money went back to the payer.
-type RefundCompleted struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RefundId      string                 `protobuf:"bytes,1,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
-	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Amount        *Money                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	CompleteTime  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *RefundCompleted) Reset() {
-	*x = RefundCompleted{}
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[7]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *RefundCompleted) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*RefundCompleted) ProtoMessage() {}
-
-func (x *RefundCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_payment_v1_events_proto_msgTypes[7]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use RefundCompleted.ProtoReflect.Descriptor instead.
-func (*RefundCompleted) Descriptor() ([]byte, []int) {
-	return file_chaos_payment_v1_events_proto_rawDescGZIP(), []int{7}
-}
-
-func (x *RefundCompleted) GetRefundId() string {
-	if x != nil {
-		return x.RefundId
-	}
-	return ""
-}
-
-func (x *RefundCompleted) GetOrderId() string {
-	if x != nil {
-		return x.OrderId
-	}
-	return ""
-}
-
-func (x *RefundCompleted) GetAmount() *Money {
-	if x != nil {
-		return x.Amount
-	}
-	return nil
-}
-
-func (x *RefundCompleted) GetCompleteTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CompleteTime
 	}
@@ -525,40 +616,49 @@ const file_chaos_payment_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"\x1dchaos/payment/v1/events.proto\x12\x10chaos.payment.v1\x1a\x1cchaos/payment/v1/order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"=\n" +
 	"\fOrderCreated\x12-\n" +
-	"\x05order\x18\x01 \x01(\v2\x17.chaos.payment.v1.OrderR\x05order\"\xcb\x01\n" +
-	"\x0fPaymentCaptured\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\tR\aorderId\x12-\n" +
-	"\x12provider_reference\x18\x02 \x01(\tR\x11providerReference\x12/\n" +
-	"\x06amount\x18\x03 \x01(\v2\x17.chaos.payment.v1.MoneyR\x06amount\x12=\n" +
-	"\fcapture_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vcaptureTime\"\x88\x01\n" +
-	"\rPaymentFailed\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\tR\aorderId\x12#\n" +
-	"\rprovider_code\x18\x02 \x01(\tR\fproviderCode\x127\n" +
-	"\tfail_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bfailTime\"\xaa\x01\n" +
-	"\x0eOrderFulfilled\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\tR\aorderId\x12!\n" +
-	"\fcharacter_id\x18\x02 \x01(\tR\vcharacterId\x12\x1d\n" +
+	"\x05order\x18\x01 \x01(\v2\x17.chaos.payment.v1.OrderR\x05order\"|\n" +
+	"\x0eOrderFulfilled\x12-\n" +
+	"\x05order\x18\x01 \x01(\v2\x17.chaos.payment.v1.OrderR\x05order\x12;\n" +
+	"\vfulfil_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"fulfilTime\"\x85\x01\n" +
+	"\fOrderExpired\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
-	"product_id\x18\x03 \x01(\tR\tproductId\x12;\n" +
-	"\vfulfil_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"fulfilTime\"C\n" +
+	"account_id\x18\x02 \x01(\tR\taccountId\x12;\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"\x87\x01\n" +
+	"\x12OrderPaymentFailed\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x02 \x01(\tR\taccountId\x127\n" +
+	"\tfail_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bfailTime\"C\n" +
 	"\x0fRefundRequested\x120\n" +
-	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund\"\xb0\x01\n" +
-	"\x11ClawbackRequested\x12\x1b\n" +
+	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund\"B\n" +
+	"\x0eRefundRejected\x120\n" +
+	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund\"C\n" +
+	"\x0fClawbackStarted\x120\n" +
+	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund\"\x8d\x02\n" +
+	"\x12ChargebackReceived\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x02 \x01(\tR\taccountId\x12!\n" +
+	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x12/\n" +
+	"\x06amount\x18\x04 \x01(\v2\x17.chaos.payment.v1.MoneyR\x06amount\x12*\n" +
+	"\x11provider_event_id\x18\x05 \x01(\tR\x0fproviderEventId\x12=\n" +
+	"\freceive_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\"\x99\x02\n" +
+	"\x14ClawbackDebtRecorded\x12\x1b\n" +
 	"\trefund_id\x18\x01 \x01(\tR\brefundId\x12\x19\n" +
-	"\border_id\x18\x02 \x01(\tR\aorderId\x12!\n" +
-	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x12\x12\n" +
-	"\x04gold\x18\x04 \x01(\x03R\x04gold\x12,\n" +
-	"\x12item_definition_id\x18\x05 \x01(\tR\x10itemDefinitionId\"\x8c\x01\n" +
-	"\x11ClawbackCompleted\x12\x1b\n" +
-	"\trefund_id\x18\x01 \x01(\tR\brefundId\x12\x19\n" +
-	"\border_id\x18\x02 \x01(\tR\aorderId\x12?\n" +
-	"\rcomplete_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTime\"\xbb\x01\n" +
-	"\x0fRefundCompleted\x12\x1b\n" +
-	"\trefund_id\x18\x01 \x01(\tR\brefundId\x12\x19\n" +
-	"\border_id\x18\x02 \x01(\tR\aorderId\x12/\n" +
-	"\x06amount\x18\x03 \x01(\v2\x17.chaos.payment.v1.MoneyR\x06amount\x12?\n" +
-	"\rcomplete_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTimeB\xb4\x01\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x03 \x01(\tR\taccountId\x12!\n" +
+	"\fcharacter_id\x18\x04 \x01(\tR\vcharacterId\x12\x12\n" +
+	"\x04debt\x18\x05 \x01(\x03R\x04debt\x126\n" +
+	"\x06origin\x18\x06 \x01(\x0e2\x1e.chaos.payment.v1.RefundOriginR\x06origin\x12;\n" +
+	"\vrecord_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordTime\"\x86\x01\n" +
+	"\x11ClawbackCompleted\x120\n" +
+	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund\x12?\n" +
+	"\rcomplete_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTimeB\xb4\x01\n" +
 	"\x14com.chaos.payment.v1B\vEventsProtoP\x01Z-chaos.world/gen/go/chaos/payment/v1;paymentv1\xa2\x02\x03CPX\xaa\x02\x10Chaos.Payment.V1\xca\x02\x10Chaos\\Payment\\V1\xe2\x02\x1cChaos\\Payment\\V1\\GPBMetadata\xea\x02\x12Chaos::Payment::V1b\x06proto3"
 
 var (
@@ -573,36 +673,44 @@ func file_chaos_payment_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_payment_v1_events_proto_rawDescData
 }
 
-var file_chaos_payment_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_chaos_payment_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_chaos_payment_v1_events_proto_goTypes = []any{
 	(*OrderCreated)(nil),          // 0: chaos.payment.v1.OrderCreated
-	(*PaymentCaptured)(nil),       // 1: chaos.payment.v1.PaymentCaptured
-	(*PaymentFailed)(nil),         // 2: chaos.payment.v1.PaymentFailed
-	(*OrderFulfilled)(nil),        // 3: chaos.payment.v1.OrderFulfilled
+	(*OrderFulfilled)(nil),        // 1: chaos.payment.v1.OrderFulfilled
+	(*OrderExpired)(nil),          // 2: chaos.payment.v1.OrderExpired
+	(*OrderPaymentFailed)(nil),    // 3: chaos.payment.v1.OrderPaymentFailed
 	(*RefundRequested)(nil),       // 4: chaos.payment.v1.RefundRequested
-	(*ClawbackRequested)(nil),     // 5: chaos.payment.v1.ClawbackRequested
-	(*ClawbackCompleted)(nil),     // 6: chaos.payment.v1.ClawbackCompleted
-	(*RefundCompleted)(nil),       // 7: chaos.payment.v1.RefundCompleted
-	(*Order)(nil),                 // 8: chaos.payment.v1.Order
-	(*Money)(nil),                 // 9: chaos.payment.v1.Money
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*Refund)(nil),                // 11: chaos.payment.v1.Refund
+	(*RefundRejected)(nil),        // 5: chaos.payment.v1.RefundRejected
+	(*ClawbackStarted)(nil),       // 6: chaos.payment.v1.ClawbackStarted
+	(*ChargebackReceived)(nil),    // 7: chaos.payment.v1.ChargebackReceived
+	(*ClawbackDebtRecorded)(nil),  // 8: chaos.payment.v1.ClawbackDebtRecorded
+	(*ClawbackCompleted)(nil),     // 9: chaos.payment.v1.ClawbackCompleted
+	(*Order)(nil),                 // 10: chaos.payment.v1.Order
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*Refund)(nil),                // 12: chaos.payment.v1.Refund
+	(*Money)(nil),                 // 13: chaos.payment.v1.Money
+	(RefundOrigin)(0),             // 14: chaos.payment.v1.RefundOrigin
 }
 var file_chaos_payment_v1_events_proto_depIdxs = []int32{
-	8,  // 0: chaos.payment.v1.OrderCreated.order:type_name -> chaos.payment.v1.Order
-	9,  // 1: chaos.payment.v1.PaymentCaptured.amount:type_name -> chaos.payment.v1.Money
-	10, // 2: chaos.payment.v1.PaymentCaptured.capture_time:type_name -> google.protobuf.Timestamp
-	10, // 3: chaos.payment.v1.PaymentFailed.fail_time:type_name -> google.protobuf.Timestamp
-	10, // 4: chaos.payment.v1.OrderFulfilled.fulfil_time:type_name -> google.protobuf.Timestamp
-	11, // 5: chaos.payment.v1.RefundRequested.refund:type_name -> chaos.payment.v1.Refund
-	10, // 6: chaos.payment.v1.ClawbackCompleted.complete_time:type_name -> google.protobuf.Timestamp
-	9,  // 7: chaos.payment.v1.RefundCompleted.amount:type_name -> chaos.payment.v1.Money
-	10, // 8: chaos.payment.v1.RefundCompleted.complete_time:type_name -> google.protobuf.Timestamp
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	10, // 0: chaos.payment.v1.OrderCreated.order:type_name -> chaos.payment.v1.Order
+	10, // 1: chaos.payment.v1.OrderFulfilled.order:type_name -> chaos.payment.v1.Order
+	11, // 2: chaos.payment.v1.OrderFulfilled.fulfil_time:type_name -> google.protobuf.Timestamp
+	11, // 3: chaos.payment.v1.OrderExpired.expire_time:type_name -> google.protobuf.Timestamp
+	11, // 4: chaos.payment.v1.OrderPaymentFailed.fail_time:type_name -> google.protobuf.Timestamp
+	12, // 5: chaos.payment.v1.RefundRequested.refund:type_name -> chaos.payment.v1.Refund
+	12, // 6: chaos.payment.v1.RefundRejected.refund:type_name -> chaos.payment.v1.Refund
+	12, // 7: chaos.payment.v1.ClawbackStarted.refund:type_name -> chaos.payment.v1.Refund
+	13, // 8: chaos.payment.v1.ChargebackReceived.amount:type_name -> chaos.payment.v1.Money
+	11, // 9: chaos.payment.v1.ChargebackReceived.receive_time:type_name -> google.protobuf.Timestamp
+	14, // 10: chaos.payment.v1.ClawbackDebtRecorded.origin:type_name -> chaos.payment.v1.RefundOrigin
+	11, // 11: chaos.payment.v1.ClawbackDebtRecorded.record_time:type_name -> google.protobuf.Timestamp
+	12, // 12: chaos.payment.v1.ClawbackCompleted.refund:type_name -> chaos.payment.v1.Refund
+	11, // 13: chaos.payment.v1.ClawbackCompleted.complete_time:type_name -> google.protobuf.Timestamp
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_chaos_payment_v1_events_proto_init() }
@@ -617,7 +725,7 @@ func file_chaos_payment_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_payment_v1_events_proto_rawDesc), len(file_chaos_payment_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -22,76 +22,25 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ProductKind says what a purchase delivers.
-type ProductKind int32
-
-const (
-	ProductKind_PRODUCT_KIND_UNSPECIFIED ProductKind = 0
-	ProductKind_PRODUCT_KIND_GOLD_PACK   ProductKind = 1
-	ProductKind_PRODUCT_KIND_COSMETIC    ProductKind = 2
-	ProductKind_PRODUCT_KIND_SEASON_PASS ProductKind = 3
-)
-
-// Enum value maps for ProductKind.
-var (
-	ProductKind_name = map[int32]string{
-		0: "PRODUCT_KIND_UNSPECIFIED",
-		1: "PRODUCT_KIND_GOLD_PACK",
-		2: "PRODUCT_KIND_COSMETIC",
-		3: "PRODUCT_KIND_SEASON_PASS",
-	}
-	ProductKind_value = map[string]int32{
-		"PRODUCT_KIND_UNSPECIFIED": 0,
-		"PRODUCT_KIND_GOLD_PACK":   1,
-		"PRODUCT_KIND_COSMETIC":    2,
-		"PRODUCT_KIND_SEASON_PASS": 3,
-	}
-)
-
-func (x ProductKind) Enum() *ProductKind {
-	p := new(ProductKind)
-	*p = x
-	return p
-}
-
-func (x ProductKind) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (ProductKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_chaos_payment_v1_order_proto_enumTypes[0].Descriptor()
-}
-
-func (ProductKind) Type() protoreflect.EnumType {
-	return &file_chaos_payment_v1_order_proto_enumTypes[0]
-}
-
-func (x ProductKind) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use ProductKind.Descriptor instead.
-func (ProductKind) EnumDescriptor() ([]byte, []int) {
-	return file_chaos_payment_v1_order_proto_rawDescGZIP(), []int{0}
-}
-
 // OrderState is where an order is.
 type OrderState int32
 
 const (
 	OrderState_ORDER_STATE_UNSPECIFIED OrderState = 0
-	// Created, waiting for the provider.
+	// Created, waiting for the player to pay at the provider's checkout.
 	OrderState_ORDER_STATE_PENDING OrderState = 1
-	// The provider captured the money.
-	OrderState_ORDER_STATE_PAID OrderState = 2
-	// Goods delivered to the character. Final unless refunded.
-	OrderState_ORDER_STATE_FULFILLED OrderState = 3
-	// The provider declined. Final.
-	OrderState_ORDER_STATE_FAILED OrderState = 4
-	// A refund is being processed (clawback saga).
+	// Paid and the gold delivered to the character (exactly once). Final unless refunded or charged back.
+	OrderState_ORDER_STATE_FULFILLED OrderState = 2
+	// The provider declined the payment. Final.
+	OrderState_ORDER_STATE_FAILED OrderState = 3
+	// Not paid before its expire_time. Final (a late payment is refunded, never fulfilled).
+	OrderState_ORDER_STATE_EXPIRED OrderState = 4
+	// A refund or chargeback is taking the gold back (clawback saga).
 	OrderState_ORDER_STATE_REFUND_PENDING OrderState = 5
-	// Money returned and goods clawed back. Final.
+	// Money returned and the gold clawed back (or recorded as the wallet's debt). Final.
 	OrderState_ORDER_STATE_REFUNDED OrderState = 6
+	// The payer disputed the payment at their bank; the gold clawed back (or recorded as debt). Final.
+	OrderState_ORDER_STATE_CHARGED_BACK OrderState = 7
 )
 
 // Enum value maps for OrderState.
@@ -99,20 +48,22 @@ var (
 	OrderState_name = map[int32]string{
 		0: "ORDER_STATE_UNSPECIFIED",
 		1: "ORDER_STATE_PENDING",
-		2: "ORDER_STATE_PAID",
-		3: "ORDER_STATE_FULFILLED",
-		4: "ORDER_STATE_FAILED",
+		2: "ORDER_STATE_FULFILLED",
+		3: "ORDER_STATE_FAILED",
+		4: "ORDER_STATE_EXPIRED",
 		5: "ORDER_STATE_REFUND_PENDING",
 		6: "ORDER_STATE_REFUNDED",
+		7: "ORDER_STATE_CHARGED_BACK",
 	}
 	OrderState_value = map[string]int32{
 		"ORDER_STATE_UNSPECIFIED":    0,
 		"ORDER_STATE_PENDING":        1,
-		"ORDER_STATE_PAID":           2,
-		"ORDER_STATE_FULFILLED":      3,
-		"ORDER_STATE_FAILED":         4,
+		"ORDER_STATE_FULFILLED":      2,
+		"ORDER_STATE_FAILED":         3,
+		"ORDER_STATE_EXPIRED":        4,
 		"ORDER_STATE_REFUND_PENDING": 5,
 		"ORDER_STATE_REFUNDED":       6,
+		"ORDER_STATE_CHARGED_BACK":   7,
 	}
 )
 
@@ -127,11 +78,11 @@ func (x OrderState) String() string {
 }
 
 func (OrderState) Descriptor() protoreflect.EnumDescriptor {
-	return file_chaos_payment_v1_order_proto_enumTypes[1].Descriptor()
+	return file_chaos_payment_v1_order_proto_enumTypes[0].Descriptor()
 }
 
 func (OrderState) Type() protoreflect.EnumType {
-	return &file_chaos_payment_v1_order_proto_enumTypes[1]
+	return &file_chaos_payment_v1_order_proto_enumTypes[0]
 }
 
 func (x OrderState) Number() protoreflect.EnumNumber {
@@ -140,6 +91,62 @@ func (x OrderState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OrderState.Descriptor instead.
 func (OrderState) EnumDescriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_order_proto_rawDescGZIP(), []int{0}
+}
+
+// RefundOrigin says who started a refund.
+type RefundOrigin int32
+
+const (
+	RefundOrigin_REFUND_ORIGIN_UNSPECIFIED RefundOrigin = 0
+	// The player asked; an admin approves or rejects.
+	RefundOrigin_REFUND_ORIGIN_PLAYER RefundOrigin = 1
+	// The provider refunded on its own (its dashboard, a late payment).
+	RefundOrigin_REFUND_ORIGIN_PROVIDER RefundOrigin = 2
+	// The payer's bank took the money back (a dispute).
+	RefundOrigin_REFUND_ORIGIN_CHARGEBACK RefundOrigin = 3
+)
+
+// Enum value maps for RefundOrigin.
+var (
+	RefundOrigin_name = map[int32]string{
+		0: "REFUND_ORIGIN_UNSPECIFIED",
+		1: "REFUND_ORIGIN_PLAYER",
+		2: "REFUND_ORIGIN_PROVIDER",
+		3: "REFUND_ORIGIN_CHARGEBACK",
+	}
+	RefundOrigin_value = map[string]int32{
+		"REFUND_ORIGIN_UNSPECIFIED": 0,
+		"REFUND_ORIGIN_PLAYER":      1,
+		"REFUND_ORIGIN_PROVIDER":    2,
+		"REFUND_ORIGIN_CHARGEBACK":  3,
+	}
+)
+
+func (x RefundOrigin) Enum() *RefundOrigin {
+	p := new(RefundOrigin)
+	*p = x
+	return p
+}
+
+func (x RefundOrigin) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RefundOrigin) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_payment_v1_order_proto_enumTypes[1].Descriptor()
+}
+
+func (RefundOrigin) Type() protoreflect.EnumType {
+	return &file_chaos_payment_v1_order_proto_enumTypes[1]
+}
+
+func (x RefundOrigin) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RefundOrigin.Descriptor instead.
+func (RefundOrigin) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_payment_v1_order_proto_rawDescGZIP(), []int{1}
 }
 
@@ -148,10 +155,14 @@ type RefundState int32
 
 const (
 	RefundState_REFUND_STATE_UNSPECIFIED RefundState = 0
-	RefundState_REFUND_STATE_REQUESTED   RefundState = 1
-	RefundState_REFUND_STATE_APPROVED    RefundState = 2
-	RefundState_REFUND_STATE_COMPLETED   RefundState = 3
-	RefundState_REFUND_STATE_REJECTED    RefundState = 4
+	// Asked by the player, waiting for an admin.
+	RefundState_REFUND_STATE_REQUESTED RefundState = 1
+	// Approved (or provider-initiated): the clawback saga is taking the gold back.
+	RefundState_REFUND_STATE_CLAWING_BACK RefundState = 2
+	// The gold was taken back (what the wallet lacked is its recorded debt). Final.
+	RefundState_REFUND_STATE_COMPLETED RefundState = 3
+	// An admin rejected it. Final.
+	RefundState_REFUND_STATE_REJECTED RefundState = 4
 )
 
 // Enum value maps for RefundState.
@@ -159,16 +170,16 @@ var (
 	RefundState_name = map[int32]string{
 		0: "REFUND_STATE_UNSPECIFIED",
 		1: "REFUND_STATE_REQUESTED",
-		2: "REFUND_STATE_APPROVED",
+		2: "REFUND_STATE_CLAWING_BACK",
 		3: "REFUND_STATE_COMPLETED",
 		4: "REFUND_STATE_REJECTED",
 	}
 	RefundState_value = map[string]int32{
-		"REFUND_STATE_UNSPECIFIED": 0,
-		"REFUND_STATE_REQUESTED":   1,
-		"REFUND_STATE_APPROVED":    2,
-		"REFUND_STATE_COMPLETED":   3,
-		"REFUND_STATE_REJECTED":    4,
+		"REFUND_STATE_UNSPECIFIED":  0,
+		"REFUND_STATE_REQUESTED":    1,
+		"REFUND_STATE_CLAWING_BACK": 2,
+		"REFUND_STATE_COMPLETED":    3,
+		"REFUND_STATE_REJECTED":     4,
 	}
 )
 
@@ -253,19 +264,17 @@ func (x *Money) GetCurrency() string {
 	return ""
 }
 
-// Product is something for sale in the store.
+// Product is a gold pack for sale in the store, with one price per currency it is sold in.
 type Product struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	ProductId   string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	DisplayName string                 `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	Kind        ProductKind            `protobuf:"varint,3,opt,name=kind,proto3,enum=chaos.payment.v1.ProductKind" json:"kind,omitempty"`
-	Price       *Money                 `protobuf:"bytes,4,opt,name=price,proto3" json:"price,omitempty"`
-	// Gold delivered, for gold packs.
-	Gold int64 `protobuf:"varint,5,opt,name=gold,proto3" json:"gold,omitempty"`
-	// Item definition delivered, for cosmetics.
-	ItemDefinitionId string `protobuf:"bytes,6,opt,name=item_definition_id,json=itemDefinitionId,proto3" json:"item_definition_id,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Gold delivered to the character's wallet.
+	Gold int64 `protobuf:"varint,3,opt,name=gold,proto3" json:"gold,omitempty"`
+	// One price per currency, e.g. EUR 499 and USD 549.
+	Prices        []*Money `protobuf:"bytes,4,rep,name=prices,proto3" json:"prices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Product) Reset() {
@@ -312,20 +321,6 @@ func (x *Product) GetDisplayName() string {
 	return ""
 }
 
-func (x *Product) GetKind() ProductKind {
-	if x != nil {
-		return x.Kind
-	}
-	return ProductKind_PRODUCT_KIND_UNSPECIFIED
-}
-
-func (x *Product) GetPrice() *Money {
-	if x != nil {
-		return x.Price
-	}
-	return nil
-}
-
 func (x *Product) GetGold() int64 {
 	if x != nil {
 		return x.Gold
@@ -333,14 +328,14 @@ func (x *Product) GetGold() int64 {
 	return 0
 }
 
-func (x *Product) GetItemDefinitionId() string {
+func (x *Product) GetPrices() []*Money {
 	if x != nil {
-		return x.ItemDefinitionId
+		return x.Prices
 	}
-	return ""
+	return nil
 }
 
-// Order is one purchase of one product for one character.
+// Order is one purchase of one gold pack for one character.
 type Order struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	OrderId     string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -348,13 +343,21 @@ type Order struct {
 	CharacterId string                 `protobuf:"bytes,3,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
 	ProductId   string                 `protobuf:"bytes,4,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	Price       *Money                 `protobuf:"bytes,5,opt,name=price,proto3" json:"price,omitempty"`
-	State       OrderState             `protobuf:"varint,6,opt,name=state,proto3,enum=chaos.payment.v1.OrderState" json:"state,omitempty"`
-	// The provider's transaction reference, once known.
-	ProviderReference string                 `protobuf:"bytes,7,opt,name=provider_reference,json=providerReference,proto3" json:"provider_reference,omitempty"`
-	CreateTime        *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime        *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Gold the order delivers.
+	Gold  int64      `protobuf:"varint,6,opt,name=gold,proto3" json:"gold,omitempty"`
+	State OrderState `protobuf:"varint,7,opt,name=state,proto3,enum=chaos.payment.v1.OrderState" json:"state,omitempty"`
+	// The provider's checkout session id (cs_...).
+	CheckoutSessionId string `protobuf:"bytes,8,opt,name=checkout_session_id,json=checkoutSessionId,proto3" json:"checkout_session_id,omitempty"`
+	// Where the player pays (the provider's hosted checkout page).
+	CheckoutUrl string `protobuf:"bytes,9,opt,name=checkout_url,json=checkoutUrl,proto3" json:"checkout_url,omitempty"`
+	// The provider's payment id (pi_...), once paid.
+	PaymentId  string                 `protobuf:"bytes,10,opt,name=payment_id,json=paymentId,proto3" json:"payment_id,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// When a pending order expires.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -422,6 +425,13 @@ func (x *Order) GetPrice() *Money {
 	return nil
 }
 
+func (x *Order) GetGold() int64 {
+	if x != nil {
+		return x.Gold
+	}
+	return 0
+}
+
 func (x *Order) GetState() OrderState {
 	if x != nil {
 		return x.State
@@ -429,9 +439,23 @@ func (x *Order) GetState() OrderState {
 	return OrderState_ORDER_STATE_UNSPECIFIED
 }
 
-func (x *Order) GetProviderReference() string {
+func (x *Order) GetCheckoutSessionId() string {
 	if x != nil {
-		return x.ProviderReference
+		return x.CheckoutSessionId
+	}
+	return ""
+}
+
+func (x *Order) GetCheckoutUrl() string {
+	if x != nil {
+		return x.CheckoutUrl
+	}
+	return ""
+}
+
+func (x *Order) GetPaymentId() string {
+	if x != nil {
+		return x.PaymentId
 	}
 	return ""
 }
@@ -450,16 +474,37 @@ func (x *Order) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// Refund returns an order's money and claws back what it delivered.
+func (x *Order) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+// Refund returns an order's money and claws back the gold it delivered.
 type Refund struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RefundId      string                 `protobuf:"bytes,1,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
-	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	State         RefundState            `protobuf:"varint,3,opt,name=state,proto3,enum=chaos.payment.v1.RefundState" json:"state,omitempty"`
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RefundId    string                 `protobuf:"bytes,1,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
+	OrderId     string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	AccountId   string                 `protobuf:"bytes,3,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	CharacterId string                 `protobuf:"bytes,4,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Origin      RefundOrigin           `protobuf:"varint,5,opt,name=origin,proto3,enum=chaos.payment.v1.RefundOrigin" json:"origin,omitempty"`
+	State       RefundState            `protobuf:"varint,6,opt,name=state,proto3,enum=chaos.payment.v1.RefundState" json:"state,omitempty"`
+	Reason      string                 `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Gold to take back (the order's gold).
+	Gold int64 `protobuf:"varint,8,opt,name=gold,proto3" json:"gold,omitempty"`
+	// Gold taken from the wallet, once completed.
+	GoldRecovered int64 `protobuf:"varint,9,opt,name=gold_recovered,json=goldRecovered,proto3" json:"gold_recovered,omitempty"`
+	// Gold the wallet lacked, recorded as its debt, once completed.
+	DebtRecorded int64 `protobuf:"varint,10,opt,name=debt_recorded,json=debtRecorded,proto3" json:"debt_recorded,omitempty"`
+	// The admin's note on approval or rejection.
+	DecisionNote string `protobuf:"bytes,11,opt,name=decision_note,json=decisionNote,proto3" json:"decision_note,omitempty"`
+	// The provider's event (evt_...) that started it, for provider refunds and chargebacks.
+	ProviderEventId string                 `protobuf:"bytes,12,opt,name=provider_event_id,json=providerEventId,proto3" json:"provider_event_id,omitempty"`
+	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime      *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Refund) Reset() {
@@ -506,6 +551,27 @@ func (x *Refund) GetOrderId() string {
 	return ""
 }
 
+func (x *Refund) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *Refund) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *Refund) GetOrigin() RefundOrigin {
+	if x != nil {
+		return x.Origin
+	}
+	return RefundOrigin_REFUND_ORIGIN_UNSPECIFIED
+}
+
 func (x *Refund) GetState() RefundState {
 	if x != nil {
 		return x.State
@@ -520,9 +586,51 @@ func (x *Refund) GetReason() string {
 	return ""
 }
 
+func (x *Refund) GetGold() int64 {
+	if x != nil {
+		return x.Gold
+	}
+	return 0
+}
+
+func (x *Refund) GetGoldRecovered() int64 {
+	if x != nil {
+		return x.GoldRecovered
+	}
+	return 0
+}
+
+func (x *Refund) GetDebtRecorded() int64 {
+	if x != nil {
+		return x.DebtRecorded
+	}
+	return 0
+}
+
+func (x *Refund) GetDecisionNote() string {
+	if x != nil {
+		return x.DecisionNote
+	}
+	return ""
+}
+
+func (x *Refund) GetProviderEventId() string {
+	if x != nil {
+		return x.ProviderEventId
+	}
+	return ""
+}
+
 func (x *Refund) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Refund) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
 	}
 	return nil
 }
@@ -534,15 +642,13 @@ const file_chaos_payment_v1_order_proto_rawDesc = "" +
 	"\x1cchaos/payment/v1/order.proto\x12\x10chaos.payment.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"F\n" +
 	"\x05Money\x12!\n" +
 	"\famount_minor\x18\x01 \x01(\x03R\vamountMinor\x12\x1a\n" +
-	"\bcurrency\x18\x02 \x01(\tR\bcurrency\"\xef\x01\n" +
+	"\bcurrency\x18\x02 \x01(\tR\bcurrency\"\x90\x01\n" +
 	"\aProduct\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12!\n" +
-	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x121\n" +
-	"\x04kind\x18\x03 \x01(\x0e2\x1d.chaos.payment.v1.ProductKindR\x04kind\x12-\n" +
-	"\x05price\x18\x04 \x01(\v2\x17.chaos.payment.v1.MoneyR\x05price\x12\x12\n" +
-	"\x04gold\x18\x05 \x01(\x03R\x04gold\x12,\n" +
-	"\x12item_definition_id\x18\x06 \x01(\tR\x10itemDefinitionId\"\x8f\x03\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x12\n" +
+	"\x04gold\x18\x03 \x01(\x03R\x04gold\x12/\n" +
+	"\x06prices\x18\x04 \x03(\v2\x17.chaos.payment.v1.MoneyR\x06prices\"\xa3\x04\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x1d\n" +
 	"\n" +
@@ -550,38 +656,58 @@ const file_chaos_payment_v1_order_proto_rawDesc = "" +
 	"\fcharacter_id\x18\x03 \x01(\tR\vcharacterId\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x04 \x01(\tR\tproductId\x12-\n" +
-	"\x05price\x18\x05 \x01(\v2\x17.chaos.payment.v1.MoneyR\x05price\x122\n" +
-	"\x05state\x18\x06 \x01(\x0e2\x1c.chaos.payment.v1.OrderStateR\x05state\x12-\n" +
-	"\x12provider_reference\x18\a \x01(\tR\x11providerReference\x12;\n" +
-	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"\x05price\x18\x05 \x01(\v2\x17.chaos.payment.v1.MoneyR\x05price\x12\x12\n" +
+	"\x04gold\x18\x06 \x01(\x03R\x04gold\x122\n" +
+	"\x05state\x18\a \x01(\x0e2\x1c.chaos.payment.v1.OrderStateR\x05state\x12.\n" +
+	"\x13checkout_session_id\x18\b \x01(\tR\x11checkoutSessionId\x12!\n" +
+	"\fcheckout_url\x18\t \x01(\tR\vcheckoutUrl\x12\x1d\n" +
+	"\n" +
+	"payment_id\x18\n" +
+	" \x01(\tR\tpaymentId\x12;\n" +
+	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
-	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xca\x01\n" +
+	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x12;\n" +
+	"\vexpire_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"\xb2\x04\n" +
 	"\x06Refund\x12\x1b\n" +
 	"\trefund_id\x18\x01 \x01(\tR\brefundId\x12\x19\n" +
-	"\border_id\x18\x02 \x01(\tR\aorderId\x123\n" +
-	"\x05state\x18\x03 \x01(\x0e2\x1d.chaos.payment.v1.RefundStateR\x05state\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
-	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime*\x80\x01\n" +
-	"\vProductKind\x12\x1c\n" +
-	"\x18PRODUCT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
-	"\x16PRODUCT_KIND_GOLD_PACK\x10\x01\x12\x19\n" +
-	"\x15PRODUCT_KIND_COSMETIC\x10\x02\x12\x1c\n" +
-	"\x18PRODUCT_KIND_SEASON_PASS\x10\x03*\xc5\x01\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x03 \x01(\tR\taccountId\x12!\n" +
+	"\fcharacter_id\x18\x04 \x01(\tR\vcharacterId\x126\n" +
+	"\x06origin\x18\x05 \x01(\x0e2\x1e.chaos.payment.v1.RefundOriginR\x06origin\x123\n" +
+	"\x05state\x18\x06 \x01(\x0e2\x1d.chaos.payment.v1.RefundStateR\x05state\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12\x12\n" +
+	"\x04gold\x18\b \x01(\x03R\x04gold\x12%\n" +
+	"\x0egold_recovered\x18\t \x01(\x03R\rgoldRecovered\x12#\n" +
+	"\rdebt_recorded\x18\n" +
+	" \x01(\x03R\fdebtRecorded\x12#\n" +
+	"\rdecision_note\x18\v \x01(\tR\fdecisionNote\x12*\n" +
+	"\x11provider_event_id\x18\f \x01(\tR\x0fproviderEventId\x12;\n" +
+	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime*\xe6\x01\n" +
 	"\n" +
 	"OrderState\x12\x1b\n" +
 	"\x17ORDER_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
-	"\x13ORDER_STATE_PENDING\x10\x01\x12\x14\n" +
-	"\x10ORDER_STATE_PAID\x10\x02\x12\x19\n" +
-	"\x15ORDER_STATE_FULFILLED\x10\x03\x12\x16\n" +
-	"\x12ORDER_STATE_FAILED\x10\x04\x12\x1e\n" +
+	"\x13ORDER_STATE_PENDING\x10\x01\x12\x19\n" +
+	"\x15ORDER_STATE_FULFILLED\x10\x02\x12\x16\n" +
+	"\x12ORDER_STATE_FAILED\x10\x03\x12\x17\n" +
+	"\x13ORDER_STATE_EXPIRED\x10\x04\x12\x1e\n" +
 	"\x1aORDER_STATE_REFUND_PENDING\x10\x05\x12\x18\n" +
-	"\x14ORDER_STATE_REFUNDED\x10\x06*\x99\x01\n" +
+	"\x14ORDER_STATE_REFUNDED\x10\x06\x12\x1c\n" +
+	"\x18ORDER_STATE_CHARGED_BACK\x10\a*\x81\x01\n" +
+	"\fRefundOrigin\x12\x1d\n" +
+	"\x19REFUND_ORIGIN_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14REFUND_ORIGIN_PLAYER\x10\x01\x12\x1a\n" +
+	"\x16REFUND_ORIGIN_PROVIDER\x10\x02\x12\x1c\n" +
+	"\x18REFUND_ORIGIN_CHARGEBACK\x10\x03*\x9d\x01\n" +
 	"\vRefundState\x12\x1c\n" +
 	"\x18REFUND_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
-	"\x16REFUND_STATE_REQUESTED\x10\x01\x12\x19\n" +
-	"\x15REFUND_STATE_APPROVED\x10\x02\x12\x1a\n" +
+	"\x16REFUND_STATE_REQUESTED\x10\x01\x12\x1d\n" +
+	"\x19REFUND_STATE_CLAWING_BACK\x10\x02\x12\x1a\n" +
 	"\x16REFUND_STATE_COMPLETED\x10\x03\x12\x19\n" +
 	"\x15REFUND_STATE_REJECTED\x10\x04B\xb3\x01\n" +
 	"\x14com.chaos.payment.v1B\n" +
@@ -602,8 +728,8 @@ func file_chaos_payment_v1_order_proto_rawDescGZIP() []byte {
 var file_chaos_payment_v1_order_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_chaos_payment_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_chaos_payment_v1_order_proto_goTypes = []any{
-	(ProductKind)(0),              // 0: chaos.payment.v1.ProductKind
-	(OrderState)(0),               // 1: chaos.payment.v1.OrderState
+	(OrderState)(0),               // 0: chaos.payment.v1.OrderState
+	(RefundOrigin)(0),             // 1: chaos.payment.v1.RefundOrigin
 	(RefundState)(0),              // 2: chaos.payment.v1.RefundState
 	(*Money)(nil),                 // 3: chaos.payment.v1.Money
 	(*Product)(nil),               // 4: chaos.payment.v1.Product
@@ -612,19 +738,21 @@ var file_chaos_payment_v1_order_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_chaos_payment_v1_order_proto_depIdxs = []int32{
-	0, // 0: chaos.payment.v1.Product.kind:type_name -> chaos.payment.v1.ProductKind
-	3, // 1: chaos.payment.v1.Product.price:type_name -> chaos.payment.v1.Money
-	3, // 2: chaos.payment.v1.Order.price:type_name -> chaos.payment.v1.Money
-	1, // 3: chaos.payment.v1.Order.state:type_name -> chaos.payment.v1.OrderState
-	7, // 4: chaos.payment.v1.Order.create_time:type_name -> google.protobuf.Timestamp
-	7, // 5: chaos.payment.v1.Order.update_time:type_name -> google.protobuf.Timestamp
-	2, // 6: chaos.payment.v1.Refund.state:type_name -> chaos.payment.v1.RefundState
-	7, // 7: chaos.payment.v1.Refund.create_time:type_name -> google.protobuf.Timestamp
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	3,  // 0: chaos.payment.v1.Product.prices:type_name -> chaos.payment.v1.Money
+	3,  // 1: chaos.payment.v1.Order.price:type_name -> chaos.payment.v1.Money
+	0,  // 2: chaos.payment.v1.Order.state:type_name -> chaos.payment.v1.OrderState
+	7,  // 3: chaos.payment.v1.Order.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 4: chaos.payment.v1.Order.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 5: chaos.payment.v1.Order.expire_time:type_name -> google.protobuf.Timestamp
+	1,  // 6: chaos.payment.v1.Refund.origin:type_name -> chaos.payment.v1.RefundOrigin
+	2,  // 7: chaos.payment.v1.Refund.state:type_name -> chaos.payment.v1.RefundState
+	7,  // 8: chaos.payment.v1.Refund.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 9: chaos.payment.v1.Refund.update_time:type_name -> google.protobuf.Timestamp
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_chaos_payment_v1_order_proto_init() }

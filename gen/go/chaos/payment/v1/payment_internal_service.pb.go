@@ -22,108 +22,145 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ConfirmProviderPaymentRequest is the provider's message.
-type ConfirmProviderPaymentRequest struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	OrderId           string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	ProviderReference string                 `protobuf:"bytes,2,opt,name=provider_reference,json=providerReference,proto3" json:"provider_reference,omitempty"`
-	// True when captured, false when declined.
-	Captured bool `protobuf:"varint,3,opt,name=captured,proto3" json:"captured,omitempty"`
-	// The provider's decline code, when declined.
-	ProviderCode string `protobuf:"bytes,4,opt,name=provider_code,json=providerCode,proto3" json:"provider_code,omitempty"`
-	// HMAC of the fields above with the provider's secret.
-	Signature     string `protobuf:"bytes,5,opt,name=signature,proto3" json:"signature,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
+// WebhookOutcome says what became of a verified event.
+type WebhookOutcome int32
 
-func (x *ConfirmProviderPaymentRequest) Reset() {
-	*x = ConfirmProviderPaymentRequest{}
-	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[0]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
+const (
+	WebhookOutcome_WEBHOOK_OUTCOME_UNSPECIFIED WebhookOutcome = 0
+	// Applied now.
+	WebhookOutcome_WEBHOOK_OUTCOME_APPLIED WebhookOutcome = 1
+	// Seen before (same event id): nothing changed.
+	WebhookOutcome_WEBHOOK_OUTCOME_DUPLICATE WebhookOutcome = 2
+	// Arrived before the event it depends on: kept, applied once that one is.
+	WebhookOutcome_WEBHOOK_OUTCOME_PARKED WebhookOutcome = 3
+	// A verified event of a type this service does not act on.
+	WebhookOutcome_WEBHOOK_OUTCOME_IGNORED WebhookOutcome = 4
+)
 
-func (x *ConfirmProviderPaymentRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ConfirmProviderPaymentRequest) ProtoMessage() {}
-
-func (x *ConfirmProviderPaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[0]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
+// Enum value maps for WebhookOutcome.
+var (
+	WebhookOutcome_name = map[int32]string{
+		0: "WEBHOOK_OUTCOME_UNSPECIFIED",
+		1: "WEBHOOK_OUTCOME_APPLIED",
+		2: "WEBHOOK_OUTCOME_DUPLICATE",
+		3: "WEBHOOK_OUTCOME_PARKED",
+		4: "WEBHOOK_OUTCOME_IGNORED",
 	}
-	return mi.MessageOf(x)
+	WebhookOutcome_value = map[string]int32{
+		"WEBHOOK_OUTCOME_UNSPECIFIED": 0,
+		"WEBHOOK_OUTCOME_APPLIED":     1,
+		"WEBHOOK_OUTCOME_DUPLICATE":   2,
+		"WEBHOOK_OUTCOME_PARKED":      3,
+		"WEBHOOK_OUTCOME_IGNORED":     4,
+	}
+)
+
+func (x WebhookOutcome) Enum() *WebhookOutcome {
+	p := new(WebhookOutcome)
+	*p = x
+	return p
 }
 
-// Deprecated: Use ConfirmProviderPaymentRequest.ProtoReflect.Descriptor instead.
-func (*ConfirmProviderPaymentRequest) Descriptor() ([]byte, []int) {
+func (x WebhookOutcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebhookOutcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_chaos_payment_v1_payment_internal_service_proto_enumTypes[0].Descriptor()
+}
+
+func (WebhookOutcome) Type() protoreflect.EnumType {
+	return &file_chaos_payment_v1_payment_internal_service_proto_enumTypes[0]
+}
+
+func (x WebhookOutcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebhookOutcome.Descriptor instead.
+func (WebhookOutcome) EnumDescriptor() ([]byte, []int) {
 	return file_chaos_payment_v1_payment_internal_service_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *ConfirmProviderPaymentRequest) GetOrderId() string {
+// HandleProviderWebhookRequest is the webhook exactly as delivered.
+type HandleProviderWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The HTTP request body, byte for byte: the signature covers these bytes.
+	RawBody []byte `protobuf:"bytes,1,opt,name=raw_body,json=rawBody,proto3" json:"raw_body,omitempty"`
+	// The Stripe-Signature header's value.
+	SignatureHeader string `protobuf:"bytes,2,opt,name=signature_header,json=signatureHeader,proto3" json:"signature_header,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *HandleProviderWebhookRequest) Reset() {
+	*x = HandleProviderWebhookRequest{}
+	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleProviderWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleProviderWebhookRequest) ProtoMessage() {}
+
+func (x *HandleProviderWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[0]
 	if x != nil {
-		return x.OrderId
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleProviderWebhookRequest.ProtoReflect.Descriptor instead.
+func (*HandleProviderWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_payment_internal_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *HandleProviderWebhookRequest) GetRawBody() []byte {
+	if x != nil {
+		return x.RawBody
+	}
+	return nil
+}
+
+func (x *HandleProviderWebhookRequest) GetSignatureHeader() string {
+	if x != nil {
+		return x.SignatureHeader
 	}
 	return ""
 }
 
-func (x *ConfirmProviderPaymentRequest) GetProviderReference() string {
-	if x != nil {
-		return x.ProviderReference
-	}
-	return ""
-}
-
-func (x *ConfirmProviderPaymentRequest) GetCaptured() bool {
-	if x != nil {
-		return x.Captured
-	}
-	return false
-}
-
-func (x *ConfirmProviderPaymentRequest) GetProviderCode() string {
-	if x != nil {
-		return x.ProviderCode
-	}
-	return ""
-}
-
-func (x *ConfirmProviderPaymentRequest) GetSignature() string {
-	if x != nil {
-		return x.Signature
-	}
-	return ""
-}
-
-// ConfirmProviderPaymentResponse is the order afterwards.
-type ConfirmProviderPaymentResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+// HandleProviderWebhookResponse acknowledges the event (the provider stops re-sending).
+type HandleProviderWebhookResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provider's event id (evt_...).
+	EventId       string         `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Outcome       WebhookOutcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=chaos.payment.v1.WebhookOutcome" json:"outcome,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ConfirmProviderPaymentResponse) Reset() {
-	*x = ConfirmProviderPaymentResponse{}
+func (x *HandleProviderWebhookResponse) Reset() {
+	*x = HandleProviderWebhookResponse{}
 	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ConfirmProviderPaymentResponse) String() string {
+func (x *HandleProviderWebhookResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ConfirmProviderPaymentResponse) ProtoMessage() {}
+func (*HandleProviderWebhookResponse) ProtoMessage() {}
 
-func (x *ConfirmProviderPaymentResponse) ProtoReflect() protoreflect.Message {
+func (x *HandleProviderWebhookResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -135,148 +172,45 @@ func (x *ConfirmProviderPaymentResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ConfirmProviderPaymentResponse.ProtoReflect.Descriptor instead.
-func (*ConfirmProviderPaymentResponse) Descriptor() ([]byte, []int) {
+// Deprecated: Use HandleProviderWebhookResponse.ProtoReflect.Descriptor instead.
+func (*HandleProviderWebhookResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_payment_v1_payment_internal_service_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *ConfirmProviderPaymentResponse) GetOrder() *Order {
+func (x *HandleProviderWebhookResponse) GetEventId() string {
 	if x != nil {
-		return x.Order
-	}
-	return nil
-}
-
-// ApproveRefundRequest is the admin decision.
-type ApproveRefundRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RefundId      string                 `protobuf:"bytes,1,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
-	Approve       bool                   `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
-	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ApproveRefundRequest) Reset() {
-	*x = ApproveRefundRequest{}
-	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[2]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ApproveRefundRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ApproveRefundRequest) ProtoMessage() {}
-
-func (x *ApproveRefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[2]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ApproveRefundRequest.ProtoReflect.Descriptor instead.
-func (*ApproveRefundRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_payment_v1_payment_internal_service_proto_rawDescGZIP(), []int{2}
-}
-
-func (x *ApproveRefundRequest) GetRefundId() string {
-	if x != nil {
-		return x.RefundId
+		return x.EventId
 	}
 	return ""
 }
 
-func (x *ApproveRefundRequest) GetApprove() bool {
+func (x *HandleProviderWebhookResponse) GetOutcome() WebhookOutcome {
 	if x != nil {
-		return x.Approve
+		return x.Outcome
 	}
-	return false
-}
-
-func (x *ApproveRefundRequest) GetNote() string {
-	if x != nil {
-		return x.Note
-	}
-	return ""
-}
-
-// ApproveRefundResponse is the refund afterwards.
-type ApproveRefundResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Refund        *Refund                `protobuf:"bytes,1,opt,name=refund,proto3" json:"refund,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ApproveRefundResponse) Reset() {
-	*x = ApproveRefundResponse{}
-	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ApproveRefundResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ApproveRefundResponse) ProtoMessage() {}
-
-func (x *ApproveRefundResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_payment_v1_payment_internal_service_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ApproveRefundResponse.ProtoReflect.Descriptor instead.
-func (*ApproveRefundResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_payment_v1_payment_internal_service_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *ApproveRefundResponse) GetRefund() *Refund {
-	if x != nil {
-		return x.Refund
-	}
-	return nil
+	return WebhookOutcome_WEBHOOK_OUTCOME_UNSPECIFIED
 }
 
 var File_chaos_payment_v1_payment_internal_service_proto protoreflect.FileDescriptor
 
 const file_chaos_payment_v1_payment_internal_service_proto_rawDesc = "" +
 	"\n" +
-	"/chaos/payment/v1/payment_internal_service.proto\x12\x10chaos.payment.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cchaos/payment/v1/order.proto\"\xf3\x01\n" +
-	"\x1dConfirmProviderPaymentRequest\x12#\n" +
-	"\border_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aorderId\x129\n" +
-	"\x12provider_reference\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x11providerReference\x12\x1a\n" +
-	"\bcaptured\x18\x03 \x01(\bR\bcaptured\x12,\n" +
-	"\rprovider_code\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\fproviderCode\x12(\n" +
-	"\tsignature\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\tsignature\"O\n" +
-	"\x1eConfirmProviderPaymentResponse\x12-\n" +
-	"\x05order\x18\x01 \x01(\v2\x17.chaos.payment.v1.OrderR\x05order\"u\n" +
-	"\x14ApproveRefundRequest\x12%\n" +
-	"\trefund_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\brefundId\x12\x18\n" +
-	"\aapprove\x18\x02 \x01(\bR\aapprove\x12\x1c\n" +
-	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x04note\"I\n" +
-	"\x15ApproveRefundResponse\x120\n" +
-	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund2\xf7\x01\n" +
-	"\x16PaymentInternalService\x12{\n" +
-	"\x16ConfirmProviderPayment\x12/.chaos.payment.v1.ConfirmProviderPaymentRequest\x1a0.chaos.payment.v1.ConfirmProviderPaymentResponse\x12`\n" +
-	"\rApproveRefund\x12&.chaos.payment.v1.ApproveRefundRequest\x1a'.chaos.payment.v1.ApproveRefundResponseB\xc4\x01\n" +
+	"/chaos/payment/v1/payment_internal_service.proto\x12\x10chaos.payment.v1\x1a\x1bbuf/validate/validate.proto\"}\n" +
+	"\x1cHandleProviderWebhookRequest\x12&\n" +
+	"\braw_body\x18\x01 \x01(\fB\v\xbaH\bz\x06\x10\x01\x18\x80\x80\x04R\arawBody\x125\n" +
+	"\x10signature_header\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x10R\x0fsignatureHeader\"v\n" +
+	"\x1dHandleProviderWebhookResponse\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12:\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2 .chaos.payment.v1.WebhookOutcomeR\aoutcome*\xa6\x01\n" +
+	"\x0eWebhookOutcome\x12\x1f\n" +
+	"\x1bWEBHOOK_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17WEBHOOK_OUTCOME_APPLIED\x10\x01\x12\x1d\n" +
+	"\x19WEBHOOK_OUTCOME_DUPLICATE\x10\x02\x12\x1a\n" +
+	"\x16WEBHOOK_OUTCOME_PARKED\x10\x03\x12\x1b\n" +
+	"\x17WEBHOOK_OUTCOME_IGNORED\x10\x042\x97\x01\n" +
+	"\x16PaymentInternalService\x12}\n" +
+	"\x15HandleProviderWebhook\x12..chaos.payment.v1.HandleProviderWebhookRequest\x1a/.chaos.payment.v1.HandleProviderWebhookResponse\"\x03\x90\x02\x02B\xc4\x01\n" +
 	"\x14com.chaos.payment.v1B\x1bPaymentInternalServiceProtoP\x01Z-chaos.world/gen/go/chaos/payment/v1;paymentv1\xa2\x02\x03CPX\xaa\x02\x10Chaos.Payment.V1\xca\x02\x10Chaos\\Payment\\V1\xe2\x02\x1cChaos\\Payment\\V1\\GPBMetadata\xea\x02\x12Chaos::Payment::V1b\x06proto3"
 
 var (
@@ -291,27 +225,22 @@ func file_chaos_payment_v1_payment_internal_service_proto_rawDescGZIP() []byte {
 	return file_chaos_payment_v1_payment_internal_service_proto_rawDescData
 }
 
-var file_chaos_payment_v1_payment_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_chaos_payment_v1_payment_internal_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_chaos_payment_v1_payment_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_chaos_payment_v1_payment_internal_service_proto_goTypes = []any{
-	(*ConfirmProviderPaymentRequest)(nil),  // 0: chaos.payment.v1.ConfirmProviderPaymentRequest
-	(*ConfirmProviderPaymentResponse)(nil), // 1: chaos.payment.v1.ConfirmProviderPaymentResponse
-	(*ApproveRefundRequest)(nil),           // 2: chaos.payment.v1.ApproveRefundRequest
-	(*ApproveRefundResponse)(nil),          // 3: chaos.payment.v1.ApproveRefundResponse
-	(*Order)(nil),                          // 4: chaos.payment.v1.Order
-	(*Refund)(nil),                         // 5: chaos.payment.v1.Refund
+	(WebhookOutcome)(0),                   // 0: chaos.payment.v1.WebhookOutcome
+	(*HandleProviderWebhookRequest)(nil),  // 1: chaos.payment.v1.HandleProviderWebhookRequest
+	(*HandleProviderWebhookResponse)(nil), // 2: chaos.payment.v1.HandleProviderWebhookResponse
 }
 var file_chaos_payment_v1_payment_internal_service_proto_depIdxs = []int32{
-	4, // 0: chaos.payment.v1.ConfirmProviderPaymentResponse.order:type_name -> chaos.payment.v1.Order
-	5, // 1: chaos.payment.v1.ApproveRefundResponse.refund:type_name -> chaos.payment.v1.Refund
-	0, // 2: chaos.payment.v1.PaymentInternalService.ConfirmProviderPayment:input_type -> chaos.payment.v1.ConfirmProviderPaymentRequest
-	2, // 3: chaos.payment.v1.PaymentInternalService.ApproveRefund:input_type -> chaos.payment.v1.ApproveRefundRequest
-	1, // 4: chaos.payment.v1.PaymentInternalService.ConfirmProviderPayment:output_type -> chaos.payment.v1.ConfirmProviderPaymentResponse
-	3, // 5: chaos.payment.v1.PaymentInternalService.ApproveRefund:output_type -> chaos.payment.v1.ApproveRefundResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0, // 0: chaos.payment.v1.HandleProviderWebhookResponse.outcome:type_name -> chaos.payment.v1.WebhookOutcome
+	1, // 1: chaos.payment.v1.PaymentInternalService.HandleProviderWebhook:input_type -> chaos.payment.v1.HandleProviderWebhookRequest
+	2, // 2: chaos.payment.v1.PaymentInternalService.HandleProviderWebhook:output_type -> chaos.payment.v1.HandleProviderWebhookResponse
+	2, // [2:3] is the sub-list for method output_type
+	1, // [1:2] is the sub-list for method input_type
+	1, // [1:1] is the sub-list for extension type_name
+	1, // [1:1] is the sub-list for extension extendee
+	0, // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_chaos_payment_v1_payment_internal_service_proto_init() }
@@ -319,19 +248,19 @@ func file_chaos_payment_v1_payment_internal_service_proto_init() {
 	if File_chaos_payment_v1_payment_internal_service_proto != nil {
 		return
 	}
-	file_chaos_payment_v1_order_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_payment_v1_payment_internal_service_proto_rawDesc), len(file_chaos_payment_v1_payment_internal_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   4,
+			NumEnums:      1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_chaos_payment_v1_payment_internal_service_proto_goTypes,
 		DependencyIndexes: file_chaos_payment_v1_payment_internal_service_proto_depIdxs,
+		EnumInfos:         file_chaos_payment_v1_payment_internal_service_proto_enumTypes,
 		MessageInfos:      file_chaos_payment_v1_payment_internal_service_proto_msgTypes,
 	}.Build()
 	File_chaos_payment_v1_payment_internal_service_proto = out.File

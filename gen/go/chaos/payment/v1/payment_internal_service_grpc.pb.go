@@ -19,26 +19,28 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PaymentInternalService_ConfirmProviderPayment_FullMethodName = "/chaos.payment.v1.PaymentInternalService/ConfirmProviderPayment"
-	PaymentInternalService_ApproveRefund_FullMethodName          = "/chaos.payment.v1.PaymentInternalService/ApproveRefund"
+	PaymentInternalService_HandleProviderWebhook_FullMethodName = "/chaos.payment.v1.PaymentInternalService/HandleProviderWebhook"
 )
 
 // PaymentInternalServiceClient is the client API for PaymentInternalService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// PaymentInternalService takes provider confirmations and admin decisions.
-// Internal: the provider-webhook relay (ConfirmProviderPayment) and the admin console (ApproveRefund).
+// PaymentInternalService takes the provider's webhooks.
+// Internal: the gateway, which receives them over HTTP at the edge
+// (POST /webhooks/payment) and forwards the raw bytes untouched.
 type PaymentInternalServiceClient interface {
-	// ConfirmProviderPayment records the provider's verdict on an order;
-	// idempotent by provider reference (webhooks are delivered at least once).
-	// A capture fulfils the order.
-	// Errors: NOT_FOUND (ORDER_NOT_FOUND), PERMISSION_DENIED (INVALID_PROVIDER_SIGNATURE),
-	// FAILED_PRECONDITION (INVALID_ORDER_STATE).
-	ConfirmProviderPayment(ctx context.Context, in *ConfirmProviderPaymentRequest, opts ...grpc.CallOption) (*ConfirmProviderPaymentResponse, error)
-	// ApproveRefund approves or rejects a requested refund; approval starts the clawback saga.
-	// Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE).
-	ApproveRefund(ctx context.Context, in *ApproveRefundRequest, opts ...grpc.CallOption) (*ApproveRefundResponse, error)
+	// HandleProviderWebhook verifies and applies one provider event (a Stripe-shaped
+	// webhook). The signature header `t=<unix>,v1=<hex>[,v1=<hex>...]` must carry a
+	// v1 equal to HMAC-SHA256("<t>.<raw_body>") under one of the configured signing
+	// secrets (several during a rotation), with t inside the tolerance window.
+	// Deliveries are at least once and in any order: an event id already applied
+	// is acknowledged and changes nothing; an event that comes before the one it
+	// depends on (a refund before its payment) is parked and applied after it.
+	// A refused webhook changes nothing.
+	// Errors: UNAUTHENTICATED (SIGNATURE_MISSING, SIGNATURE_MISMATCH,
+	// SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE), INVALID_ARGUMENT (MALFORMED_EVENT).
+	HandleProviderWebhook(ctx context.Context, in *HandleProviderWebhookRequest, opts ...grpc.CallOption) (*HandleProviderWebhookResponse, error)
 }
 
 type paymentInternalServiceClient struct {
@@ -49,20 +51,10 @@ func NewPaymentInternalServiceClient(cc grpc.ClientConnInterface) PaymentInterna
 	return &paymentInternalServiceClient{cc}
 }
 
-func (c *paymentInternalServiceClient) ConfirmProviderPayment(ctx context.Context, in *ConfirmProviderPaymentRequest, opts ...grpc.CallOption) (*ConfirmProviderPaymentResponse, error) {
+func (c *paymentInternalServiceClient) HandleProviderWebhook(ctx context.Context, in *HandleProviderWebhookRequest, opts ...grpc.CallOption) (*HandleProviderWebhookResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ConfirmProviderPaymentResponse)
-	err := c.cc.Invoke(ctx, PaymentInternalService_ConfirmProviderPayment_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *paymentInternalServiceClient) ApproveRefund(ctx context.Context, in *ApproveRefundRequest, opts ...grpc.CallOption) (*ApproveRefundResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ApproveRefundResponse)
-	err := c.cc.Invoke(ctx, PaymentInternalService_ApproveRefund_FullMethodName, in, out, cOpts...)
+	out := new(HandleProviderWebhookResponse)
+	err := c.cc.Invoke(ctx, PaymentInternalService_HandleProviderWebhook_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -73,18 +65,21 @@ func (c *paymentInternalServiceClient) ApproveRefund(ctx context.Context, in *Ap
 // All implementations must embed UnimplementedPaymentInternalServiceServer
 // for forward compatibility.
 //
-// PaymentInternalService takes provider confirmations and admin decisions.
-// Internal: the provider-webhook relay (ConfirmProviderPayment) and the admin console (ApproveRefund).
+// PaymentInternalService takes the provider's webhooks.
+// Internal: the gateway, which receives them over HTTP at the edge
+// (POST /webhooks/payment) and forwards the raw bytes untouched.
 type PaymentInternalServiceServer interface {
-	// ConfirmProviderPayment records the provider's verdict on an order;
-	// idempotent by provider reference (webhooks are delivered at least once).
-	// A capture fulfils the order.
-	// Errors: NOT_FOUND (ORDER_NOT_FOUND), PERMISSION_DENIED (INVALID_PROVIDER_SIGNATURE),
-	// FAILED_PRECONDITION (INVALID_ORDER_STATE).
-	ConfirmProviderPayment(context.Context, *ConfirmProviderPaymentRequest) (*ConfirmProviderPaymentResponse, error)
-	// ApproveRefund approves or rejects a requested refund; approval starts the clawback saga.
-	// Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE).
-	ApproveRefund(context.Context, *ApproveRefundRequest) (*ApproveRefundResponse, error)
+	// HandleProviderWebhook verifies and applies one provider event (a Stripe-shaped
+	// webhook). The signature header `t=<unix>,v1=<hex>[,v1=<hex>...]` must carry a
+	// v1 equal to HMAC-SHA256("<t>.<raw_body>") under one of the configured signing
+	// secrets (several during a rotation), with t inside the tolerance window.
+	// Deliveries are at least once and in any order: an event id already applied
+	// is acknowledged and changes nothing; an event that comes before the one it
+	// depends on (a refund before its payment) is parked and applied after it.
+	// A refused webhook changes nothing.
+	// Errors: UNAUTHENTICATED (SIGNATURE_MISSING, SIGNATURE_MISMATCH,
+	// SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE), INVALID_ARGUMENT (MALFORMED_EVENT).
+	HandleProviderWebhook(context.Context, *HandleProviderWebhookRequest) (*HandleProviderWebhookResponse, error)
 	mustEmbedUnimplementedPaymentInternalServiceServer()
 }
 
@@ -95,11 +90,8 @@ type PaymentInternalServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedPaymentInternalServiceServer struct{}
 
-func (UnimplementedPaymentInternalServiceServer) ConfirmProviderPayment(context.Context, *ConfirmProviderPaymentRequest) (*ConfirmProviderPaymentResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ConfirmProviderPayment not implemented")
-}
-func (UnimplementedPaymentInternalServiceServer) ApproveRefund(context.Context, *ApproveRefundRequest) (*ApproveRefundResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ApproveRefund not implemented")
+func (UnimplementedPaymentInternalServiceServer) HandleProviderWebhook(context.Context, *HandleProviderWebhookRequest) (*HandleProviderWebhookResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HandleProviderWebhook not implemented")
 }
 func (UnimplementedPaymentInternalServiceServer) mustEmbedUnimplementedPaymentInternalServiceServer() {
 }
@@ -123,38 +115,20 @@ func RegisterPaymentInternalServiceServer(s grpc.ServiceRegistrar, srv PaymentIn
 	s.RegisterService(&PaymentInternalService_ServiceDesc, srv)
 }
 
-func _PaymentInternalService_ConfirmProviderPayment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ConfirmProviderPaymentRequest)
+func _PaymentInternalService_HandleProviderWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HandleProviderWebhookRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(PaymentInternalServiceServer).ConfirmProviderPayment(ctx, in)
+		return srv.(PaymentInternalServiceServer).HandleProviderWebhook(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: PaymentInternalService_ConfirmProviderPayment_FullMethodName,
+		FullMethod: PaymentInternalService_HandleProviderWebhook_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PaymentInternalServiceServer).ConfirmProviderPayment(ctx, req.(*ConfirmProviderPaymentRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _PaymentInternalService_ApproveRefund_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ApproveRefundRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(PaymentInternalServiceServer).ApproveRefund(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: PaymentInternalService_ApproveRefund_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PaymentInternalServiceServer).ApproveRefund(ctx, req.(*ApproveRefundRequest))
+		return srv.(PaymentInternalServiceServer).HandleProviderWebhook(ctx, req.(*HandleProviderWebhookRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -167,12 +141,8 @@ var PaymentInternalService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*PaymentInternalServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
-			MethodName: "ConfirmProviderPayment",
-			Handler:    _PaymentInternalService_ConfirmProviderPayment_Handler,
-		},
-		{
-			MethodName: "ApproveRefund",
-			Handler:    _PaymentInternalService_ApproveRefund_Handler,
+			MethodName: "HandleProviderWebhook",
+			Handler:    _PaymentInternalService_HandleProviderWebhook_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -22,10 +22,9 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ListProductsRequest optionally filters by kind.
+// ListProductsRequest has no filter: the catalogue is small.
 type ListProductsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          ProductKind            `protobuf:"varint,1,opt,name=kind,proto3,enum=chaos.payment.v1.ProductKind" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -58,13 +57,6 @@ func (x *ListProductsRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListProductsRequest.ProtoReflect.Descriptor instead.
 func (*ListProductsRequest) Descriptor() ([]byte, []int) {
 	return file_chaos_payment_v1_payment_service_proto_rawDescGZIP(), []int{0}
-}
-
-func (x *ListProductsRequest) GetKind() ProductKind {
-	if x != nil {
-		return x.Kind
-	}
-	return ProductKind_PRODUCT_KIND_UNSPECIFIED
 }
 
 // ListProductsResponse holds the products.
@@ -112,13 +104,14 @@ func (x *ListProductsResponse) GetProducts() []*Product {
 	return nil
 }
 
-// CreateOrderRequest names the product and the receiving character.
+// CreateOrderRequest names the product, the receiving character and the currency.
 type CreateOrderRequest struct {
-	state          protoimpl.MessageState `protogen:"open.v1"`
-	ProductId      string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	CharacterId    string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
-	Currency       string                 `protobuf:"bytes,3,opt,name=currency,proto3" json:"currency,omitempty"`
-	IdempotencyKey string                 `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ProductId   string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	CharacterId string                 `protobuf:"bytes,2,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Currency    string                 `protobuf:"bytes,3,opt,name=currency,proto3" json:"currency,omitempty"`
+	// The client's key for this purchase (one per click of Buy, reused on retries).
+	IdempotencyKey string `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -181,12 +174,10 @@ func (x *CreateOrderRequest) GetIdempotencyKey() string {
 	return ""
 }
 
-// CreateOrderResponse is the pending order and where to pay.
+// CreateOrderResponse is the pending order; its checkout_url is where to pay.
 type CreateOrderResponse struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Order *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
-	// The provider's checkout URL.
-	CheckoutUrl   string `protobuf:"bytes,2,opt,name=checkout_url,json=checkoutUrl,proto3" json:"checkout_url,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -226,13 +217,6 @@ func (x *CreateOrderResponse) GetOrder() *Order {
 		return x.Order
 	}
 	return nil
-}
-
-func (x *CreateOrderResponse) GetCheckoutUrl() string {
-	if x != nil {
-		return x.CheckoutUrl
-	}
-	return ""
 }
 
 // GetOrderRequest names the order.
@@ -327,9 +311,10 @@ func (x *GetOrderResponse) GetOrder() *Order {
 
 // ListOrdersRequest is paged.
 type ListOrdersRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -529,13 +514,243 @@ func (x *RequestRefundResponse) GetRefund() *Refund {
 	return nil
 }
 
+// ListRefundsRequest is paged, optionally filtered by state.
+type ListRefundsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Everyone's refunds (admins only); the caller's own when false.
+	All bool `protobuf:"varint,1,opt,name=all,proto3" json:"all,omitempty"`
+	// Only refunds in this state; any when unset.
+	State RefundState `protobuf:"varint,2,opt,name=state,proto3,enum=chaos.payment.v1.RefundState" json:"state,omitempty"`
+	// 1 to 100; 20 when unset.
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRefundsRequest) Reset() {
+	*x = ListRefundsRequest{}
+	mi := &file_chaos_payment_v1_payment_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRefundsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRefundsRequest) ProtoMessage() {}
+
+func (x *ListRefundsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_payment_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRefundsRequest.ProtoReflect.Descriptor instead.
+func (*ListRefundsRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_payment_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListRefundsRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
+func (x *ListRefundsRequest) GetState() RefundState {
+	if x != nil {
+		return x.State
+	}
+	return RefundState_REFUND_STATE_UNSPECIFIED
+}
+
+func (x *ListRefundsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListRefundsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListRefundsResponse is one page.
+type ListRefundsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Refunds       []*Refund              `protobuf:"bytes,1,rep,name=refunds,proto3" json:"refunds,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRefundsResponse) Reset() {
+	*x = ListRefundsResponse{}
+	mi := &file_chaos_payment_v1_payment_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRefundsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRefundsResponse) ProtoMessage() {}
+
+func (x *ListRefundsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_payment_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRefundsResponse.ProtoReflect.Descriptor instead.
+func (*ListRefundsResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_payment_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListRefundsResponse) GetRefunds() []*Refund {
+	if x != nil {
+		return x.Refunds
+	}
+	return nil
+}
+
+func (x *ListRefundsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// DecideRefundRequest is the admin's decision.
+type DecideRefundRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RefundId      string                 `protobuf:"bytes,1,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
+	Approve       bool                   `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideRefundRequest) Reset() {
+	*x = DecideRefundRequest{}
+	mi := &file_chaos_payment_v1_payment_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideRefundRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideRefundRequest) ProtoMessage() {}
+
+func (x *DecideRefundRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_payment_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideRefundRequest.ProtoReflect.Descriptor instead.
+func (*DecideRefundRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_payment_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *DecideRefundRequest) GetRefundId() string {
+	if x != nil {
+		return x.RefundId
+	}
+	return ""
+}
+
+func (x *DecideRefundRequest) GetApprove() bool {
+	if x != nil {
+		return x.Approve
+	}
+	return false
+}
+
+func (x *DecideRefundRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// DecideRefundResponse is the refund afterwards.
+type DecideRefundResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Refund        *Refund                `protobuf:"bytes,1,opt,name=refund,proto3" json:"refund,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideRefundResponse) Reset() {
+	*x = DecideRefundResponse{}
+	mi := &file_chaos_payment_v1_payment_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideRefundResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideRefundResponse) ProtoMessage() {}
+
+func (x *DecideRefundResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_payment_v1_payment_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideRefundResponse.ProtoReflect.Descriptor instead.
+func (*DecideRefundResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_payment_v1_payment_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *DecideRefundResponse) GetRefund() *Refund {
+	if x != nil {
+		return x.Refund
+	}
+	return nil
+}
+
 var File_chaos_payment_v1_payment_service_proto protoreflect.FileDescriptor
 
 const file_chaos_payment_v1_payment_service_proto_rawDesc = "" +
 	"\n" +
-	"&chaos/payment/v1/payment_service.proto\x12\x10chaos.payment.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cchaos/payment/v1/order.proto\"R\n" +
-	"\x13ListProductsRequest\x12;\n" +
-	"\x04kind\x18\x01 \x01(\x0e2\x1d.chaos.payment.v1.ProductKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\"M\n" +
+	"&chaos/payment/v1/payment_service.proto\x12\x10chaos.payment.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cchaos/payment/v1/order.proto\"\x15\n" +
+	"\x13ListProductsRequest\"M\n" +
 	"\x14ListProductsResponse\x125\n" +
 	"\bproducts\x18\x01 \x03(\v2\x19.chaos.payment.v1.ProductR\bproducts\"\xcf\x01\n" +
 	"\x12CreateOrderRequest\x12(\n" +
@@ -545,10 +760,9 @@ const file_chaos_payment_v1_payment_service_proto_rawDesc = "" +
 	"\bcurrency\x18\x03 \x01(\tB\x11\xbaH\x0er\f2\n" +
 	"^[A-Z]{3}$R\bcurrency\x123\n" +
 	"\x0fidempotency_key\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"g\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\"D\n" +
 	"\x13CreateOrderResponse\x12-\n" +
-	"\x05order\x18\x01 \x01(\v2\x17.chaos.payment.v1.OrderR\x05order\x12!\n" +
-	"\fcheckout_url\x18\x02 \x01(\tR\vcheckoutUrl\"6\n" +
+	"\x05order\x18\x01 \x01(\v2\x17.chaos.payment.v1.OrderR\x05order\"6\n" +
 	"\x0fGetOrderRequest\x12#\n" +
 	"\border_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aorderId\"A\n" +
 	"\x10GetOrderResponse\x12-\n" +
@@ -565,14 +779,31 @@ const file_chaos_payment_v1_payment_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xe8\aR\x06reason\"I\n" +
 	"\x15RequestRefundResponse\x120\n" +
-	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund2\xd9\x03\n" +
-	"\x0ePaymentService\x12]\n" +
-	"\fListProducts\x12%.chaos.payment.v1.ListProductsRequest\x1a&.chaos.payment.v1.ListProductsResponse\x12Z\n" +
-	"\vCreateOrder\x12$.chaos.payment.v1.CreateOrderRequest\x1a%.chaos.payment.v1.CreateOrderResponse\x12Q\n" +
-	"\bGetOrder\x12!.chaos.payment.v1.GetOrderRequest\x1a\".chaos.payment.v1.GetOrderResponse\x12W\n" +
+	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund\"\xb6\x01\n" +
+	"\x12ListRefundsRequest\x12\x10\n" +
+	"\x03all\x18\x01 \x01(\bR\x03all\x12=\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x1d.chaos.payment.v1.RefundStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05state\x12&\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"ListOrders\x12#.chaos.payment.v1.ListOrdersRequest\x1a$.chaos.payment.v1.ListOrdersResponse\x12`\n" +
-	"\rRequestRefund\x12&.chaos.payment.v1.RequestRefundRequest\x1a'.chaos.payment.v1.RequestRefundResponseB\xbc\x01\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tpageToken\"q\n" +
+	"\x13ListRefundsResponse\x122\n" +
+	"\arefunds\x18\x01 \x03(\v2\x18.chaos.payment.v1.RefundR\arefunds\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"t\n" +
+	"\x13DecideRefundRequest\x12%\n" +
+	"\trefund_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\brefundId\x12\x18\n" +
+	"\aapprove\x18\x02 \x01(\bR\aapprove\x12\x1c\n" +
+	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x04note\"H\n" +
+	"\x14DecideRefundResponse\x120\n" +
+	"\x06refund\x18\x01 \x01(\v2\x18.chaos.payment.v1.RefundR\x06refund2\xa8\x05\n" +
+	"\x0ePaymentService\x12b\n" +
+	"\fListProducts\x12%.chaos.payment.v1.ListProductsRequest\x1a&.chaos.payment.v1.ListProductsResponse\"\x03\x90\x02\x01\x12Z\n" +
+	"\vCreateOrder\x12$.chaos.payment.v1.CreateOrderRequest\x1a%.chaos.payment.v1.CreateOrderResponse\x12V\n" +
+	"\bGetOrder\x12!.chaos.payment.v1.GetOrderRequest\x1a\".chaos.payment.v1.GetOrderResponse\"\x03\x90\x02\x01\x12\\\n" +
+	"\n" +
+	"ListOrders\x12#.chaos.payment.v1.ListOrdersRequest\x1a$.chaos.payment.v1.ListOrdersResponse\"\x03\x90\x02\x01\x12`\n" +
+	"\rRequestRefund\x12&.chaos.payment.v1.RequestRefundRequest\x1a'.chaos.payment.v1.RequestRefundResponse\x12_\n" +
+	"\vListRefunds\x12$.chaos.payment.v1.ListRefundsRequest\x1a%.chaos.payment.v1.ListRefundsResponse\"\x03\x90\x02\x01\x12]\n" +
+	"\fDecideRefund\x12%.chaos.payment.v1.DecideRefundRequest\x1a&.chaos.payment.v1.DecideRefundResponseB\xbc\x01\n" +
 	"\x14com.chaos.payment.v1B\x13PaymentServiceProtoP\x01Z-chaos.world/gen/go/chaos/payment/v1;paymentv1\xa2\x02\x03CPX\xaa\x02\x10Chaos.Payment.V1\xca\x02\x10Chaos\\Payment\\V1\xe2\x02\x1cChaos\\Payment\\V1\\GPBMetadata\xea\x02\x12Chaos::Payment::V1b\x06proto3"
 
 var (
@@ -587,7 +818,7 @@ func file_chaos_payment_v1_payment_service_proto_rawDescGZIP() []byte {
 	return file_chaos_payment_v1_payment_service_proto_rawDescData
 }
 
-var file_chaos_payment_v1_payment_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_chaos_payment_v1_payment_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_chaos_payment_v1_payment_service_proto_goTypes = []any{
 	(*ListProductsRequest)(nil),   // 0: chaos.payment.v1.ListProductsRequest
 	(*ListProductsResponse)(nil),  // 1: chaos.payment.v1.ListProductsResponse
@@ -599,33 +830,43 @@ var file_chaos_payment_v1_payment_service_proto_goTypes = []any{
 	(*ListOrdersResponse)(nil),    // 7: chaos.payment.v1.ListOrdersResponse
 	(*RequestRefundRequest)(nil),  // 8: chaos.payment.v1.RequestRefundRequest
 	(*RequestRefundResponse)(nil), // 9: chaos.payment.v1.RequestRefundResponse
-	(ProductKind)(0),              // 10: chaos.payment.v1.ProductKind
-	(*Product)(nil),               // 11: chaos.payment.v1.Product
-	(*Order)(nil),                 // 12: chaos.payment.v1.Order
-	(*Refund)(nil),                // 13: chaos.payment.v1.Refund
+	(*ListRefundsRequest)(nil),    // 10: chaos.payment.v1.ListRefundsRequest
+	(*ListRefundsResponse)(nil),   // 11: chaos.payment.v1.ListRefundsResponse
+	(*DecideRefundRequest)(nil),   // 12: chaos.payment.v1.DecideRefundRequest
+	(*DecideRefundResponse)(nil),  // 13: chaos.payment.v1.DecideRefundResponse
+	(*Product)(nil),               // 14: chaos.payment.v1.Product
+	(*Order)(nil),                 // 15: chaos.payment.v1.Order
+	(*Refund)(nil),                // 16: chaos.payment.v1.Refund
+	(RefundState)(0),              // 17: chaos.payment.v1.RefundState
 }
 var file_chaos_payment_v1_payment_service_proto_depIdxs = []int32{
-	10, // 0: chaos.payment.v1.ListProductsRequest.kind:type_name -> chaos.payment.v1.ProductKind
-	11, // 1: chaos.payment.v1.ListProductsResponse.products:type_name -> chaos.payment.v1.Product
-	12, // 2: chaos.payment.v1.CreateOrderResponse.order:type_name -> chaos.payment.v1.Order
-	12, // 3: chaos.payment.v1.GetOrderResponse.order:type_name -> chaos.payment.v1.Order
-	12, // 4: chaos.payment.v1.ListOrdersResponse.orders:type_name -> chaos.payment.v1.Order
-	13, // 5: chaos.payment.v1.RequestRefundResponse.refund:type_name -> chaos.payment.v1.Refund
-	0,  // 6: chaos.payment.v1.PaymentService.ListProducts:input_type -> chaos.payment.v1.ListProductsRequest
-	2,  // 7: chaos.payment.v1.PaymentService.CreateOrder:input_type -> chaos.payment.v1.CreateOrderRequest
-	4,  // 8: chaos.payment.v1.PaymentService.GetOrder:input_type -> chaos.payment.v1.GetOrderRequest
-	6,  // 9: chaos.payment.v1.PaymentService.ListOrders:input_type -> chaos.payment.v1.ListOrdersRequest
-	8,  // 10: chaos.payment.v1.PaymentService.RequestRefund:input_type -> chaos.payment.v1.RequestRefundRequest
-	1,  // 11: chaos.payment.v1.PaymentService.ListProducts:output_type -> chaos.payment.v1.ListProductsResponse
-	3,  // 12: chaos.payment.v1.PaymentService.CreateOrder:output_type -> chaos.payment.v1.CreateOrderResponse
-	5,  // 13: chaos.payment.v1.PaymentService.GetOrder:output_type -> chaos.payment.v1.GetOrderResponse
-	7,  // 14: chaos.payment.v1.PaymentService.ListOrders:output_type -> chaos.payment.v1.ListOrdersResponse
-	9,  // 15: chaos.payment.v1.PaymentService.RequestRefund:output_type -> chaos.payment.v1.RequestRefundResponse
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	14, // 0: chaos.payment.v1.ListProductsResponse.products:type_name -> chaos.payment.v1.Product
+	15, // 1: chaos.payment.v1.CreateOrderResponse.order:type_name -> chaos.payment.v1.Order
+	15, // 2: chaos.payment.v1.GetOrderResponse.order:type_name -> chaos.payment.v1.Order
+	15, // 3: chaos.payment.v1.ListOrdersResponse.orders:type_name -> chaos.payment.v1.Order
+	16, // 4: chaos.payment.v1.RequestRefundResponse.refund:type_name -> chaos.payment.v1.Refund
+	17, // 5: chaos.payment.v1.ListRefundsRequest.state:type_name -> chaos.payment.v1.RefundState
+	16, // 6: chaos.payment.v1.ListRefundsResponse.refunds:type_name -> chaos.payment.v1.Refund
+	16, // 7: chaos.payment.v1.DecideRefundResponse.refund:type_name -> chaos.payment.v1.Refund
+	0,  // 8: chaos.payment.v1.PaymentService.ListProducts:input_type -> chaos.payment.v1.ListProductsRequest
+	2,  // 9: chaos.payment.v1.PaymentService.CreateOrder:input_type -> chaos.payment.v1.CreateOrderRequest
+	4,  // 10: chaos.payment.v1.PaymentService.GetOrder:input_type -> chaos.payment.v1.GetOrderRequest
+	6,  // 11: chaos.payment.v1.PaymentService.ListOrders:input_type -> chaos.payment.v1.ListOrdersRequest
+	8,  // 12: chaos.payment.v1.PaymentService.RequestRefund:input_type -> chaos.payment.v1.RequestRefundRequest
+	10, // 13: chaos.payment.v1.PaymentService.ListRefunds:input_type -> chaos.payment.v1.ListRefundsRequest
+	12, // 14: chaos.payment.v1.PaymentService.DecideRefund:input_type -> chaos.payment.v1.DecideRefundRequest
+	1,  // 15: chaos.payment.v1.PaymentService.ListProducts:output_type -> chaos.payment.v1.ListProductsResponse
+	3,  // 16: chaos.payment.v1.PaymentService.CreateOrder:output_type -> chaos.payment.v1.CreateOrderResponse
+	5,  // 17: chaos.payment.v1.PaymentService.GetOrder:output_type -> chaos.payment.v1.GetOrderResponse
+	7,  // 18: chaos.payment.v1.PaymentService.ListOrders:output_type -> chaos.payment.v1.ListOrdersResponse
+	9,  // 19: chaos.payment.v1.PaymentService.RequestRefund:output_type -> chaos.payment.v1.RequestRefundResponse
+	11, // 20: chaos.payment.v1.PaymentService.ListRefunds:output_type -> chaos.payment.v1.ListRefundsResponse
+	13, // 21: chaos.payment.v1.PaymentService.DecideRefund:output_type -> chaos.payment.v1.DecideRefundResponse
+	15, // [15:22] is the sub-list for method output_type
+	8,  // [8:15] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_chaos_payment_v1_payment_service_proto_init() }
@@ -640,7 +881,7 @@ func file_chaos_payment_v1_payment_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_payment_v1_payment_service_proto_rawDesc), len(file_chaos_payment_v1_payment_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

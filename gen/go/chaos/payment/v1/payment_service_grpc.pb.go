@@ -24,29 +24,45 @@ const (
 	PaymentService_GetOrder_FullMethodName      = "/chaos.payment.v1.PaymentService/GetOrder"
 	PaymentService_ListOrders_FullMethodName    = "/chaos.payment.v1.PaymentService/ListOrders"
 	PaymentService_RequestRefund_FullMethodName = "/chaos.payment.v1.PaymentService/RequestRefund"
+	PaymentService_ListRefunds_FullMethodName   = "/chaos.payment.v1.PaymentService/ListRefunds"
+	PaymentService_DecideRefund_FullMethodName  = "/chaos.payment.v1.PaymentService/DecideRefund"
 )
 
 // PaymentServiceClient is the client API for PaymentService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// PaymentService sells store products and handles refunds.
-// Public: authenticated player, for their own orders.
+// PaymentService sells gold packs and handles refunds.
+// Public: an authenticated player, for their own orders and refunds; an admin
+// (actsAsAdmin) also decides refund requests and lists everyone's refunds.
 type PaymentServiceClient interface {
-	// ListProducts lists what is for sale.
+	// ListProducts lists the gold packs for sale, with their prices per currency.
 	ListProducts(ctx context.Context, in *ListProductsRequest, opts ...grpc.CallOption) (*ListProductsResponse, error)
-	// CreateOrder starts a purchase; idempotent by key (a retried click buys once).
-	// Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY).
+	// CreateOrder starts a purchase and opens the provider's checkout; idempotent
+	// by key (a retried click returns the first order and buys once).
+	// Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED),
+	// RESOURCE_EXHAUSTED (TOO_MANY_PENDING_ORDERS).
 	CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error)
 	// GetOrder returns one of the caller's orders.
 	// Errors: NOT_FOUND (ORDER_NOT_FOUND).
 	GetOrder(ctx context.Context, in *GetOrderRequest, opts ...grpc.CallOption) (*GetOrderResponse, error)
-	// ListOrders lists the caller's orders, newest first.
+	// ListOrders lists the caller's orders (the order history), newest first.
 	ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error)
-	// RequestRefund asks for a refund of a fulfilled order.
+	// RequestRefund asks for a refund of a fulfilled order; an admin decides.
 	// Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE,
 	// REFUND_WINDOW_CLOSED), ALREADY_EXISTS (REFUND_ALREADY_REQUESTED).
 	RequestRefund(ctx context.Context, in *RequestRefundRequest, opts ...grpc.CallOption) (*RequestRefundResponse, error)
+	// ListRefunds lists refunds, newest first: the caller's own, or for an
+	// admin with `all` everyone's (e.g. those REQUESTED, awaiting a decision).
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED) for `all` without admin rights.
+	ListRefunds(ctx context.Context, in *ListRefundsRequest, opts ...grpc.CallOption) (*ListRefundsResponse, error)
+	// DecideRefund approves or rejects a requested refund (admins only);
+	// approval refunds the payment at the provider and starts the clawback saga.
+	// Repeating the same decision returns the refund unchanged.
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED), NOT_FOUND (REFUND_NOT_FOUND),
+	// FAILED_PRECONDITION (INVALID_REFUND_STATE).
+	DecideRefund(ctx context.Context, in *DecideRefundRequest, opts ...grpc.CallOption) (*DecideRefundResponse, error)
 }
 
 type paymentServiceClient struct {
@@ -107,27 +123,61 @@ func (c *paymentServiceClient) RequestRefund(ctx context.Context, in *RequestRef
 	return out, nil
 }
 
+func (c *paymentServiceClient) ListRefunds(ctx context.Context, in *ListRefundsRequest, opts ...grpc.CallOption) (*ListRefundsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListRefundsResponse)
+	err := c.cc.Invoke(ctx, PaymentService_ListRefunds_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *paymentServiceClient) DecideRefund(ctx context.Context, in *DecideRefundRequest, opts ...grpc.CallOption) (*DecideRefundResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DecideRefundResponse)
+	err := c.cc.Invoke(ctx, PaymentService_DecideRefund_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PaymentServiceServer is the server API for PaymentService service.
 // All implementations must embed UnimplementedPaymentServiceServer
 // for forward compatibility.
 //
-// PaymentService sells store products and handles refunds.
-// Public: authenticated player, for their own orders.
+// PaymentService sells gold packs and handles refunds.
+// Public: an authenticated player, for their own orders and refunds; an admin
+// (actsAsAdmin) also decides refund requests and lists everyone's refunds.
 type PaymentServiceServer interface {
-	// ListProducts lists what is for sale.
+	// ListProducts lists the gold packs for sale, with their prices per currency.
 	ListProducts(context.Context, *ListProductsRequest) (*ListProductsResponse, error)
-	// CreateOrder starts a purchase; idempotent by key (a retried click buys once).
-	// Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY).
+	// CreateOrder starts a purchase and opens the provider's checkout; idempotent
+	// by key (a retried click returns the first order and buys once).
+	// Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED),
+	// RESOURCE_EXHAUSTED (TOO_MANY_PENDING_ORDERS).
 	CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error)
 	// GetOrder returns one of the caller's orders.
 	// Errors: NOT_FOUND (ORDER_NOT_FOUND).
 	GetOrder(context.Context, *GetOrderRequest) (*GetOrderResponse, error)
-	// ListOrders lists the caller's orders, newest first.
+	// ListOrders lists the caller's orders (the order history), newest first.
 	ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error)
-	// RequestRefund asks for a refund of a fulfilled order.
+	// RequestRefund asks for a refund of a fulfilled order; an admin decides.
 	// Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE,
 	// REFUND_WINDOW_CLOSED), ALREADY_EXISTS (REFUND_ALREADY_REQUESTED).
 	RequestRefund(context.Context, *RequestRefundRequest) (*RequestRefundResponse, error)
+	// ListRefunds lists refunds, newest first: the caller's own, or for an
+	// admin with `all` everyone's (e.g. those REQUESTED, awaiting a decision).
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED) for `all` without admin rights.
+	ListRefunds(context.Context, *ListRefundsRequest) (*ListRefundsResponse, error)
+	// DecideRefund approves or rejects a requested refund (admins only);
+	// approval refunds the payment at the provider and starts the clawback saga.
+	// Repeating the same decision returns the refund unchanged.
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED), NOT_FOUND (REFUND_NOT_FOUND),
+	// FAILED_PRECONDITION (INVALID_REFUND_STATE).
+	DecideRefund(context.Context, *DecideRefundRequest) (*DecideRefundResponse, error)
 	mustEmbedUnimplementedPaymentServiceServer()
 }
 
@@ -152,6 +202,12 @@ func (UnimplementedPaymentServiceServer) ListOrders(context.Context, *ListOrders
 }
 func (UnimplementedPaymentServiceServer) RequestRefund(context.Context, *RequestRefundRequest) (*RequestRefundResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RequestRefund not implemented")
+}
+func (UnimplementedPaymentServiceServer) ListRefunds(context.Context, *ListRefundsRequest) (*ListRefundsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListRefunds not implemented")
+}
+func (UnimplementedPaymentServiceServer) DecideRefund(context.Context, *DecideRefundRequest) (*DecideRefundResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideRefund not implemented")
 }
 func (UnimplementedPaymentServiceServer) mustEmbedUnimplementedPaymentServiceServer() {}
 func (UnimplementedPaymentServiceServer) testEmbeddedByValue()                        {}
@@ -264,6 +320,42 @@ func _PaymentService_RequestRefund_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PaymentService_ListRefunds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRefundsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).ListRefunds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_ListRefunds_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).ListRefunds(ctx, req.(*ListRefundsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PaymentService_DecideRefund_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideRefundRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).DecideRefund(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_DecideRefund_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).DecideRefund(ctx, req.(*DecideRefundRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PaymentService_ServiceDesc is the grpc.ServiceDesc for PaymentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -290,6 +382,14 @@ var PaymentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RequestRefund",
 			Handler:    _PaymentService_RequestRefund_Handler,
+		},
+		{
+			MethodName: "ListRefunds",
+			Handler:    _PaymentService_ListRefunds_Handler,
+		},
+		{
+			MethodName: "DecideRefund",
+			Handler:    _PaymentService_DecideRefund_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -9,7 +9,7 @@ import { enumDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
  * Describes the file chaos/payment/v1/errors.proto.
  */
 export const file_chaos_payment_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaGFvcy9wYXltZW50L3YxL2Vycm9ycy5wcm90bxIQY2hhb3MucGF5bWVudC52MSrgAgoLRXJyb3JSZWFzb24SHAoYRVJST1JfUkVBU09OX1VOU1BFQ0lGSUVEEAASIgoeRVJST1JfUkVBU09OX1BST0RVQ1RfTk9UX0ZPVU5EEAESIAocRVJST1JfUkVBU09OX09SREVSX05PVF9GT1VORBACEiQKIEVSUk9SX1JFQVNPTl9JTlZBTElEX09SREVSX1NUQVRFEAMSIQodRVJST1JfUkVBU09OX1BBWU1FTlRfREVDTElORUQQBBIlCiFFUlJPUl9SRUFTT05fUkVGVU5EX1dJTkRPV19DTE9TRUQQBRIpCiVFUlJPUl9SRUFTT05fUkVGVU5EX0FMUkVBRFlfUkVRVUVTVEVEEAYSKwonRVJST1JfUkVBU09OX0lOVkFMSURfUFJPVklERVJfU0lHTkFUVVJFEAcSJQohRVJST1JfUkVBU09OX1VOU1VQUE9SVEVEX0NVUlJFTkNZEAhCtAEKFGNvbS5jaGFvcy5wYXltZW50LnYxQgtFcnJvcnNQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvcGF5bWVudC92MTtwYXltZW50djGiAgNDUFiqAhBDaGFvcy5QYXltZW50LlYxygIQQ2hhb3NcUGF5bWVudFxWMeICHENoYW9zXFBheW1lbnRcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6UGF5bWVudDo6VjFiBnByb3RvMw");
+  fileDesc("Ch1jaGFvcy9wYXltZW50L3YxL2Vycm9ycy5wcm90bxIQY2hhb3MucGF5bWVudC52MSqXBQoLRXJyb3JSZWFzb24SHAoYRVJST1JfUkVBU09OX1VOU1BFQ0lGSUVEEAASIgoeRVJST1JfUkVBU09OX1BST0RVQ1RfTk9UX0ZPVU5EEAESIAocRVJST1JfUkVBU09OX09SREVSX05PVF9GT1VORBACEiQKIEVSUk9SX1JFQVNPTl9JTlZBTElEX09SREVSX1NUQVRFEAMSJQohRVJST1JfUkVBU09OX1JFRlVORF9XSU5ET1dfQ0xPU0VEEAQSKQolRVJST1JfUkVBU09OX1JFRlVORF9BTFJFQURZX1JFUVVFU1RFRBAFEiUKIUVSUk9SX1JFQVNPTl9VTlNVUFBPUlRFRF9DVVJSRU5DWRAGEicKI0VSUk9SX1JFQVNPTl9JREVNUE9URU5DWV9LRVlfUkVVU0VEEAcSJAogRVJST1JfUkVBU09OX05PVF9DSEFSQUNURVJfT1dORVIQCBIhCh1FUlJPUl9SRUFTT05fUkVGVU5EX05PVF9GT1VORBAJEiUKIUVSUk9SX1JFQVNPTl9JTlZBTElEX1JFRlVORF9TVEFURRAKEh8KG0VSUk9SX1JFQVNPTl9BRE1JTl9SRVFVSVJFRBALEiIKHkVSUk9SX1JFQVNPTl9TSUdOQVRVUkVfTUlTU0lORxAMEiMKH0VSUk9SX1JFQVNPTl9TSUdOQVRVUkVfTUlTTUFUQ0gQDRI2CjJFUlJPUl9SRUFTT05fU0lHTkFUVVJFX1RJTUVTVEFNUF9PVVRTSURFX1RPTEVSQU5DRRAOEiAKHEVSUk9SX1JFQVNPTl9NQUxGT1JNRURfRVZFTlQQDxIoCiRFUlJPUl9SRUFTT05fVE9PX01BTllfUEVORElOR19PUkRFUlMQEEK0AQoUY29tLmNoYW9zLnBheW1lbnQudjFCC0Vycm9yc1Byb3RvUAFaLWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9wYXltZW50L3YxO3BheW1lbnR2MaICA0NQWKoCEENoYW9zLlBheW1lbnQuVjHKAhBDaGFvc1xQYXltZW50XFYx4gIcQ2hhb3NcUGF5bWVudFxWMVxHUEJNZXRhZGF0YeoCEkNoYW9zOjpQYXltZW50OjpWMWIGcHJvdG8z");
 
 /**
  * ErrorReason is the ErrorInfo reason of payment errors (domain "payment.chaos.world").
@@ -23,7 +23,7 @@ export enum ErrorReason {
   UNSPECIFIED = 0,
 
   /**
-   * No such product, or it is not on sale (NOT_FOUND).
+   * No such product (NOT_FOUND).
    *
    * @generated from enum value: ERROR_REASON_PRODUCT_NOT_FOUND = 1;
    */
@@ -44,39 +44,95 @@ export enum ErrorReason {
   INVALID_ORDER_STATE = 3,
 
   /**
-   * The provider declined the payment (FAILED_PRECONDITION). Metadata: "provider_code".
-   *
-   * @generated from enum value: ERROR_REASON_PAYMENT_DECLINED = 4;
-   */
-  PAYMENT_DECLINED = 4,
-
-  /**
    * The refund window has passed (FAILED_PRECONDITION). Metadata: "window_days".
    *
-   * @generated from enum value: ERROR_REASON_REFUND_WINDOW_CLOSED = 5;
+   * @generated from enum value: ERROR_REASON_REFUND_WINDOW_CLOSED = 4;
    */
-  REFUND_WINDOW_CLOSED = 5,
+  REFUND_WINDOW_CLOSED = 4,
 
   /**
    * A refund was already requested for this order (ALREADY_EXISTS).
    *
-   * @generated from enum value: ERROR_REASON_REFUND_ALREADY_REQUESTED = 6;
+   * @generated from enum value: ERROR_REASON_REFUND_ALREADY_REQUESTED = 5;
    */
-  REFUND_ALREADY_REQUESTED = 6,
+  REFUND_ALREADY_REQUESTED = 5,
 
   /**
-   * The provider's signature on a confirmation does not verify (PERMISSION_DENIED).
+   * The product is not sold in this currency (INVALID_ARGUMENT). Metadata: "currencies".
    *
-   * @generated from enum value: ERROR_REASON_INVALID_PROVIDER_SIGNATURE = 7;
+   * @generated from enum value: ERROR_REASON_UNSUPPORTED_CURRENCY = 6;
    */
-  INVALID_PROVIDER_SIGNATURE = 7,
+  UNSUPPORTED_CURRENCY = 6,
 
   /**
-   * The currency is not sold in (INVALID_ARGUMENT).
+   * The idempotency key was used before for another order (ALREADY_EXISTS).
    *
-   * @generated from enum value: ERROR_REASON_UNSUPPORTED_CURRENCY = 8;
+   * @generated from enum value: ERROR_REASON_IDEMPOTENCY_KEY_REUSED = 7;
    */
-  UNSUPPORTED_CURRENCY = 8,
+  IDEMPOTENCY_KEY_REUSED = 7,
+
+  /**
+   * The caller's player does not own the character (PERMISSION_DENIED).
+   *
+   * @generated from enum value: ERROR_REASON_NOT_CHARACTER_OWNER = 8;
+   */
+  NOT_CHARACTER_OWNER = 8,
+
+  /**
+   * No such refund (NOT_FOUND).
+   *
+   * @generated from enum value: ERROR_REASON_REFUND_NOT_FOUND = 9;
+   */
+  REFUND_NOT_FOUND = 9,
+
+  /**
+   * The refund is not in a state that allows this, e.g. already decided (FAILED_PRECONDITION). Metadata: "state".
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_REFUND_STATE = 10;
+   */
+  INVALID_REFUND_STATE = 10,
+
+  /**
+   * Only an admin may do this (PERMISSION_DENIED).
+   *
+   * @generated from enum value: ERROR_REASON_ADMIN_REQUIRED = 11;
+   */
+  ADMIN_REQUIRED = 11,
+
+  /**
+   * The webhook has no Stripe-Signature header, or it has no t= or no v1= (UNAUTHENTICATED).
+   *
+   * @generated from enum value: ERROR_REASON_SIGNATURE_MISSING = 12;
+   */
+  SIGNATURE_MISSING = 12,
+
+  /**
+   * No v1 signature matches the raw body under any configured secret: forged or altered (UNAUTHENTICATED).
+   *
+   * @generated from enum value: ERROR_REASON_SIGNATURE_MISMATCH = 13;
+   */
+  SIGNATURE_MISMATCH = 13,
+
+  /**
+   * The signature's timestamp is outside the tolerance window: a replay or a skewed clock (UNAUTHENTICATED). Metadata: "tolerance_seconds".
+   *
+   * @generated from enum value: ERROR_REASON_SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE = 14;
+   */
+  SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE = 14,
+
+  /**
+   * The signed body is not a provider event this service understands (INVALID_ARGUMENT).
+   *
+   * @generated from enum value: ERROR_REASON_MALFORMED_EVENT = 15;
+   */
+  MALFORMED_EVENT = 15,
+
+  /**
+   * Too many pending orders for this player (RESOURCE_EXHAUSTED). Metadata: "max".
+   *
+   * @generated from enum value: ERROR_REASON_TOO_MANY_PENDING_ORDERS = 16;
+   */
+  TOO_MANY_PENDING_ORDERS = 16,
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Money, Order, Refund } from "./order_pb.js";
+import type { Money, Order, Refund, RefundOrigin } from "./order_pb.js";
 import { file_chaos_payment_v1_order } from "./order_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/payment/v1/events.proto.
  */
 export const file_chaos_payment_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch1jaGFvcy9wYXltZW50L3YxL2V2ZW50cy5wcm90bxIQY2hhb3MucGF5bWVudC52MSI2CgxPcmRlckNyZWF0ZWQSJgoFb3JkZXIYASABKAsyFy5jaGFvcy5wYXltZW50LnYxLk9yZGVyIpoBCg9QYXltZW50Q2FwdHVyZWQSEAoIb3JkZXJfaWQYASABKAkSGgoScHJvdmlkZXJfcmVmZXJlbmNlGAIgASgJEicKBmFtb3VudBgDIAEoCzIXLmNoYW9zLnBheW1lbnQudjEuTW9uZXkSMAoMY2FwdHVyZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJnCg1QYXltZW50RmFpbGVkEhAKCG9yZGVyX2lkGAEgASgJEhUKDXByb3ZpZGVyX2NvZGUYAiABKAkSLQoJZmFpbF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ9Cg5PcmRlckZ1bGZpbGxlZBIQCghvcmRlcl9pZBgBIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAiABKAkSEgoKcHJvZHVjdF9pZBgDIAEoCRIvCgtmdWxmaWxfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOwoPUmVmdW5kUmVxdWVzdGVkEigKBnJlZnVuZBgBIAEoCzIYLmNoYW9zLnBheW1lbnQudjEuUmVmdW5kIngKEUNsYXdiYWNrUmVxdWVzdGVkEhEKCXJlZnVuZF9pZBgBIAEoCRIQCghvcmRlcl9pZBgCIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAyABKAkSDAoEZ29sZBgEIAEoAxIaChJpdGVtX2RlZmluaXRpb25faWQYBSABKAkiawoRQ2xhd2JhY2tDb21wbGV0ZWQSEQoJcmVmdW5kX2lkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEjEKDWNvbXBsZXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpIBCg9SZWZ1bmRDb21wbGV0ZWQSEQoJcmVmdW5kX2lkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEicKBmFtb3VudBgDIAEoCzIXLmNoYW9zLnBheW1lbnQudjEuTW9uZXkSMQoNY29tcGxldGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCtAEKFGNvbS5jaGFvcy5wYXltZW50LnYxQgtFdmVudHNQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvcGF5bWVudC92MTtwYXltZW50djGiAgNDUFiqAhBDaGFvcy5QYXltZW50LlYxygIQQ2hhb3NcUGF5bWVudFxWMeICHENoYW9zXFBheW1lbnRcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6UGF5bWVudDo6VjFiBnByb3RvMw", [file_chaos_payment_v1_order, file_google_protobuf_timestamp]);
+  fileDesc("Ch1jaGFvcy9wYXltZW50L3YxL2V2ZW50cy5wcm90bxIQY2hhb3MucGF5bWVudC52MSI2CgxPcmRlckNyZWF0ZWQSJgoFb3JkZXIYASABKAsyFy5jaGFvcy5wYXltZW50LnYxLk9yZGVyImkKDk9yZGVyRnVsZmlsbGVkEiYKBW9yZGVyGAEgASgLMhcuY2hhb3MucGF5bWVudC52MS5PcmRlchIvCgtmdWxmaWxfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZQoMT3JkZXJFeHBpcmVkEhAKCG9yZGVyX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImkKEk9yZGVyUGF5bWVudEZhaWxlZBIQCghvcmRlcl9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEi0KCWZhaWxfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOwoPUmVmdW5kUmVxdWVzdGVkEigKBnJlZnVuZBgBIAEoCzIYLmNoYW9zLnBheW1lbnQudjEuUmVmdW5kIjoKDlJlZnVuZFJlamVjdGVkEigKBnJlZnVuZBgBIAEoCzIYLmNoYW9zLnBheW1lbnQudjEuUmVmdW5kIjsKD0NsYXdiYWNrU3RhcnRlZBIoCgZyZWZ1bmQYASABKAsyGC5jaGFvcy5wYXltZW50LnYxLlJlZnVuZCLGAQoSQ2hhcmdlYmFja1JlY2VpdmVkEhAKCG9yZGVyX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSFAoMY2hhcmFjdGVyX2lkGAMgASgJEicKBmFtb3VudBgEIAEoCzIXLmNoYW9zLnBheW1lbnQudjEuTW9uZXkSGQoRcHJvdmlkZXJfZXZlbnRfaWQYBSABKAkSMAoMcmVjZWl2ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLUAQoUQ2xhd2JhY2tEZWJ0UmVjb3JkZWQSEQoJcmVmdW5kX2lkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEhIKCmFjY291bnRfaWQYAyABKAkSFAoMY2hhcmFjdGVyX2lkGAQgASgJEgwKBGRlYnQYBSABKAMSLgoGb3JpZ2luGAYgASgOMh4uY2hhb3MucGF5bWVudC52MS5SZWZ1bmRPcmlnaW4SLwoLcmVjb3JkX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInAKEUNsYXdiYWNrQ29tcGxldGVkEigKBnJlZnVuZBgBIAEoCzIYLmNoYW9zLnBheW1lbnQudjEuUmVmdW5kEjEKDWNvbXBsZXRlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQrQBChRjb20uY2hhb3MucGF5bWVudC52MUILRXZlbnRzUHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3BheW1lbnQvdjE7cGF5bWVudHYxogIDQ1BYqgIQQ2hhb3MuUGF5bWVudC5WMcoCEENoYW9zXFBheW1lbnRcVjHiAhxDaGFvc1xQYXltZW50XFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OlBheW1lbnQ6OlYxYgZwcm90bzM", [file_chaos_payment_v1_order, file_google_protobuf_timestamp]);
 
 /**
  * OrderCreated is emitted when a purchase starts.
@@ -36,91 +36,18 @@ export const OrderCreatedSchema: GenMessage<OrderCreated> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_events, 0);
 
 /**
- * PaymentCaptured is emitted when the provider captured the money.
- *
- * @generated from message chaos.payment.v1.PaymentCaptured
- */
-export type PaymentCaptured = Message<"chaos.payment.v1.PaymentCaptured"> & {
-  /**
-   * @generated from field: string order_id = 1;
-   */
-  orderId: string;
-
-  /**
-   * @generated from field: string provider_reference = 2;
-   */
-  providerReference: string;
-
-  /**
-   * @generated from field: chaos.payment.v1.Money amount = 3;
-   */
-  amount?: Money | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp capture_time = 4;
-   */
-  captureTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message chaos.payment.v1.PaymentCaptured.
- * Use `create(PaymentCapturedSchema)` to create a new message.
- */
-export const PaymentCapturedSchema: GenMessage<PaymentCaptured> = /*@__PURE__*/
-  messageDesc(file_chaos_payment_v1_events, 1);
-
-/**
- * PaymentFailed is emitted when the provider declined.
- *
- * @generated from message chaos.payment.v1.PaymentFailed
- */
-export type PaymentFailed = Message<"chaos.payment.v1.PaymentFailed"> & {
-  /**
-   * @generated from field: string order_id = 1;
-   */
-  orderId: string;
-
-  /**
-   * @generated from field: string provider_code = 2;
-   */
-  providerCode: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp fail_time = 3;
-   */
-  failTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message chaos.payment.v1.PaymentFailed.
- * Use `create(PaymentFailedSchema)` to create a new message.
- */
-export const PaymentFailedSchema: GenMessage<PaymentFailed> = /*@__PURE__*/
-  messageDesc(file_chaos_payment_v1_events, 2);
-
-/**
- * OrderFulfilled is emitted when the goods reached the character.
+ * OrderFulfilled is emitted when a paid order's gold reached the character (once per order).
  *
  * @generated from message chaos.payment.v1.OrderFulfilled
  */
 export type OrderFulfilled = Message<"chaos.payment.v1.OrderFulfilled"> & {
   /**
-   * @generated from field: string order_id = 1;
+   * @generated from field: chaos.payment.v1.Order order = 1;
    */
-  orderId: string;
+  order?: Order | undefined;
 
   /**
-   * @generated from field: string character_id = 2;
-   */
-  characterId: string;
-
-  /**
-   * @generated from field: string product_id = 3;
-   */
-  productId: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp fulfil_time = 4;
+   * @generated from field: google.protobuf.Timestamp fulfil_time = 2;
    */
   fulfilTime?: Timestamp | undefined;
 };
@@ -130,6 +57,64 @@ export type OrderFulfilled = Message<"chaos.payment.v1.OrderFulfilled"> & {
  * Use `create(OrderFulfilledSchema)` to create a new message.
  */
 export const OrderFulfilledSchema: GenMessage<OrderFulfilled> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_events, 1);
+
+/**
+ * OrderExpired is emitted when a pending order was not paid in time.
+ *
+ * @generated from message chaos.payment.v1.OrderExpired
+ */
+export type OrderExpired = Message<"chaos.payment.v1.OrderExpired"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string account_id = 2;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.payment.v1.OrderExpired.
+ * Use `create(OrderExpiredSchema)` to create a new message.
+ */
+export const OrderExpiredSchema: GenMessage<OrderExpired> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_events, 2);
+
+/**
+ * OrderPaymentFailed is emitted when the provider declined the payment.
+ *
+ * @generated from message chaos.payment.v1.OrderPaymentFailed
+ */
+export type OrderPaymentFailed = Message<"chaos.payment.v1.OrderPaymentFailed"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string account_id = 2;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp fail_time = 3;
+   */
+  failTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.payment.v1.OrderPaymentFailed.
+ * Use `create(OrderPaymentFailedSchema)` to create a new message.
+ */
+export const OrderPaymentFailedSchema: GenMessage<OrderPaymentFailed> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_events, 3);
 
 /**
@@ -152,20 +137,58 @@ export const RefundRequestedSchema: GenMessage<RefundRequested> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_events, 4);
 
 /**
- * ClawbackRequested is emitted when an approved refund needs its goods taken back.
+ * RefundRejected is emitted when an admin rejects a refund request.
  *
- * @generated from message chaos.payment.v1.ClawbackRequested
+ * @generated from message chaos.payment.v1.RefundRejected
  */
-export type ClawbackRequested = Message<"chaos.payment.v1.ClawbackRequested"> & {
+export type RefundRejected = Message<"chaos.payment.v1.RefundRejected"> & {
   /**
-   * @generated from field: string refund_id = 1;
+   * @generated from field: chaos.payment.v1.Refund refund = 1;
    */
-  refundId: string;
+  refund?: Refund | undefined;
+};
 
+/**
+ * Describes the message chaos.payment.v1.RefundRejected.
+ * Use `create(RefundRejectedSchema)` to create a new message.
+ */
+export const RefundRejectedSchema: GenMessage<RefundRejected> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_events, 5);
+
+/**
+ * ClawbackStarted is emitted when a refund (approved, provider-initiated or a chargeback) starts taking the gold back.
+ *
+ * @generated from message chaos.payment.v1.ClawbackStarted
+ */
+export type ClawbackStarted = Message<"chaos.payment.v1.ClawbackStarted"> & {
   /**
-   * @generated from field: string order_id = 2;
+   * @generated from field: chaos.payment.v1.Refund refund = 1;
+   */
+  refund?: Refund | undefined;
+};
+
+/**
+ * Describes the message chaos.payment.v1.ClawbackStarted.
+ * Use `create(ClawbackStartedSchema)` to create a new message.
+ */
+export const ClawbackStartedSchema: GenMessage<ClawbackStarted> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_events, 6);
+
+/**
+ * ChargebackReceived is emitted when the provider reports a dispute: a fraud signal for anticheat.
+ *
+ * @generated from message chaos.payment.v1.ChargebackReceived
+ */
+export type ChargebackReceived = Message<"chaos.payment.v1.ChargebackReceived"> & {
+  /**
+   * @generated from field: string order_id = 1;
    */
   orderId: string;
+
+  /**
+   * @generated from field: string account_id = 2;
+   */
+  accountId: string;
 
   /**
    * @generated from field: string character_id = 3;
@@ -173,31 +196,36 @@ export type ClawbackRequested = Message<"chaos.payment.v1.ClawbackRequested"> & 
   characterId: string;
 
   /**
-   * Gold to take back (may exceed the balance; the ledger records the debt).
-   *
-   * @generated from field: int64 gold = 4;
+   * @generated from field: chaos.payment.v1.Money amount = 4;
    */
-  gold: bigint;
+  amount?: Money | undefined;
 
   /**
-   * @generated from field: string item_definition_id = 5;
+   * The provider's event id (evt_...).
+   *
+   * @generated from field: string provider_event_id = 5;
    */
-  itemDefinitionId: string;
+  providerEventId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp receive_time = 6;
+   */
+  receiveTime?: Timestamp | undefined;
 };
 
 /**
- * Describes the message chaos.payment.v1.ClawbackRequested.
- * Use `create(ClawbackRequestedSchema)` to create a new message.
+ * Describes the message chaos.payment.v1.ChargebackReceived.
+ * Use `create(ChargebackReceivedSchema)` to create a new message.
  */
-export const ClawbackRequestedSchema: GenMessage<ClawbackRequested> = /*@__PURE__*/
-  messageDesc(file_chaos_payment_v1_events, 5);
+export const ChargebackReceivedSchema: GenMessage<ChargebackReceived> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_events, 7);
 
 /**
- * ClawbackCompleted is emitted when the goods were taken back.
+ * ClawbackDebtRecorded is emitted when a clawback found less gold than it needed: the wallet owes the rest.
  *
- * @generated from message chaos.payment.v1.ClawbackCompleted
+ * @generated from message chaos.payment.v1.ClawbackDebtRecorded
  */
-export type ClawbackCompleted = Message<"chaos.payment.v1.ClawbackCompleted"> & {
+export type ClawbackDebtRecorded = Message<"chaos.payment.v1.ClawbackDebtRecorded"> & {
   /**
    * @generated from field: string refund_id = 1;
    */
@@ -209,7 +237,53 @@ export type ClawbackCompleted = Message<"chaos.payment.v1.ClawbackCompleted"> & 
   orderId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp complete_time = 3;
+   * @generated from field: string account_id = 3;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string character_id = 4;
+   */
+  characterId: string;
+
+  /**
+   * Gold the wallet lacked, now its debt.
+   *
+   * @generated from field: int64 debt = 5;
+   */
+  debt: bigint;
+
+  /**
+   * @generated from field: chaos.payment.v1.RefundOrigin origin = 6;
+   */
+  origin: RefundOrigin;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp record_time = 7;
+   */
+  recordTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.payment.v1.ClawbackDebtRecorded.
+ * Use `create(ClawbackDebtRecordedSchema)` to create a new message.
+ */
+export const ClawbackDebtRecordedSchema: GenMessage<ClawbackDebtRecorded> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_events, 8);
+
+/**
+ * ClawbackCompleted is emitted when a refund's gold was taken back (in full or partly as debt).
+ *
+ * @generated from message chaos.payment.v1.ClawbackCompleted
+ */
+export type ClawbackCompleted = Message<"chaos.payment.v1.ClawbackCompleted"> & {
+  /**
+   * @generated from field: chaos.payment.v1.Refund refund = 1;
+   */
+  refund?: Refund | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp complete_time = 2;
    */
   completeTime?: Timestamp | undefined;
 };
@@ -219,39 +293,5 @@ export type ClawbackCompleted = Message<"chaos.payment.v1.ClawbackCompleted"> & 
  * Use `create(ClawbackCompletedSchema)` to create a new message.
  */
 export const ClawbackCompletedSchema: GenMessage<ClawbackCompleted> = /*@__PURE__*/
-  messageDesc(file_chaos_payment_v1_events, 6);
-
-/**
- * RefundCompleted is emitted when the money went back to the payer.
- *
- * @generated from message chaos.payment.v1.RefundCompleted
- */
-export type RefundCompleted = Message<"chaos.payment.v1.RefundCompleted"> & {
-  /**
-   * @generated from field: string refund_id = 1;
-   */
-  refundId: string;
-
-  /**
-   * @generated from field: string order_id = 2;
-   */
-  orderId: string;
-
-  /**
-   * @generated from field: chaos.payment.v1.Money amount = 3;
-   */
-  amount?: Money | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp complete_time = 4;
-   */
-  completeTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message chaos.payment.v1.RefundCompleted.
- * Use `create(RefundCompletedSchema)` to create a new message.
- */
-export const RefundCompletedSchema: GenMessage<RefundCompleted> = /*@__PURE__*/
-  messageDesc(file_chaos_payment_v1_events, 7);
+  messageDesc(file_chaos_payment_v1_events, 9);
 

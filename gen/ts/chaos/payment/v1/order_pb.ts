@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/payment/v1/order.proto.
  */
 export const file_chaos_payment_v1_order: GenFile = /*@__PURE__*/
-  fileDesc("ChxjaGFvcy9wYXltZW50L3YxL29yZGVyLnByb3RvEhBjaGFvcy5wYXltZW50LnYxIi8KBU1vbmV5EhQKDGFtb3VudF9taW5vchgBIAEoAxIQCghjdXJyZW5jeRgCIAEoCSKyAQoHUHJvZHVjdBISCgpwcm9kdWN0X2lkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIrCgRraW5kGAMgASgOMh0uY2hhb3MucGF5bWVudC52MS5Qcm9kdWN0S2luZBImCgVwcmljZRgEIAEoCzIXLmNoYW9zLnBheW1lbnQudjEuTW9uZXkSDAoEZ29sZBgFIAEoAxIaChJpdGVtX2RlZmluaXRpb25faWQYBiABKAkiqgIKBU9yZGVyEhAKCG9yZGVyX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSFAoMY2hhcmFjdGVyX2lkGAMgASgJEhIKCnByb2R1Y3RfaWQYBCABKAkSJgoFcHJpY2UYBSABKAsyFy5jaGFvcy5wYXltZW50LnYxLk1vbmV5EisKBXN0YXRlGAYgASgOMhwuY2hhb3MucGF5bWVudC52MS5PcmRlclN0YXRlEhoKEnByb3ZpZGVyX3JlZmVyZW5jZRgHIAEoCRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpwBCgZSZWZ1bmQSEQoJcmVmdW5kX2lkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEiwKBXN0YXRlGAMgASgOMh0uY2hhb3MucGF5bWVudC52MS5SZWZ1bmRTdGF0ZRIOCgZyZWFzb24YBCABKAkSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKoABCgtQcm9kdWN0S2luZBIcChhQUk9EVUNUX0tJTkRfVU5TUEVDSUZJRUQQABIaChZQUk9EVUNUX0tJTkRfR09MRF9QQUNLEAESGQoVUFJPRFVDVF9LSU5EX0NPU01FVElDEAISHAoYUFJPRFVDVF9LSU5EX1NFQVNPTl9QQVNTEAMqxQEKCk9yZGVyU3RhdGUSGwoXT1JERVJfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNPUkRFUl9TVEFURV9QRU5ESU5HEAESFAoQT1JERVJfU1RBVEVfUEFJRBACEhkKFU9SREVSX1NUQVRFX0ZVTEZJTExFRBADEhYKEk9SREVSX1NUQVRFX0ZBSUxFRBAEEh4KGk9SREVSX1NUQVRFX1JFRlVORF9QRU5ESU5HEAUSGAoUT1JERVJfU1RBVEVfUkVGVU5ERUQQBiqZAQoLUmVmdW5kU3RhdGUSHAoYUkVGVU5EX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWUkVGVU5EX1NUQVRFX1JFUVVFU1RFRBABEhkKFVJFRlVORF9TVEFURV9BUFBST1ZFRBACEhoKFlJFRlVORF9TVEFURV9DT01QTEVURUQQAxIZChVSRUZVTkRfU1RBVEVfUkVKRUNURUQQBEKzAQoUY29tLmNoYW9zLnBheW1lbnQudjFCCk9yZGVyUHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3BheW1lbnQvdjE7cGF5bWVudHYxogIDQ1BYqgIQQ2hhb3MuUGF5bWVudC5WMcoCEENoYW9zXFBheW1lbnRcVjHiAhxDaGFvc1xQYXltZW50XFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OlBheW1lbnQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChxjaGFvcy9wYXltZW50L3YxL29yZGVyLnByb3RvEhBjaGFvcy5wYXltZW50LnYxIi8KBU1vbmV5EhQKDGFtb3VudF9taW5vchgBIAEoAxIQCghjdXJyZW5jeRgCIAEoCSJqCgdQcm9kdWN0EhIKCnByb2R1Y3RfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEgwKBGdvbGQYAyABKAMSJwoGcHJpY2VzGAQgAygLMhcuY2hhb3MucGF5bWVudC52MS5Nb25leSKUAwoFT3JkZXISEAoIb3JkZXJfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIUCgxjaGFyYWN0ZXJfaWQYAyABKAkSEgoKcHJvZHVjdF9pZBgEIAEoCRImCgVwcmljZRgFIAEoCzIXLmNoYW9zLnBheW1lbnQudjEuTW9uZXkSDAoEZ29sZBgGIAEoAxIrCgVzdGF0ZRgHIAEoDjIcLmNoYW9zLnBheW1lbnQudjEuT3JkZXJTdGF0ZRIbChNjaGVja291dF9zZXNzaW9uX2lkGAggASgJEhQKDGNoZWNrb3V0X3VybBgJIAEoCRISCgpwYXltZW50X2lkGAogASgJEi8KC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpYDCgZSZWZ1bmQSEQoJcmVmdW5kX2lkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEhIKCmFjY291bnRfaWQYAyABKAkSFAoMY2hhcmFjdGVyX2lkGAQgASgJEi4KBm9yaWdpbhgFIAEoDjIeLmNoYW9zLnBheW1lbnQudjEuUmVmdW5kT3JpZ2luEiwKBXN0YXRlGAYgASgOMh0uY2hhb3MucGF5bWVudC52MS5SZWZ1bmRTdGF0ZRIOCgZyZWFzb24YByABKAkSDAoEZ29sZBgIIAEoAxIWCg5nb2xkX3JlY292ZXJlZBgJIAEoAxIVCg1kZWJ0X3JlY29yZGVkGAogASgDEhUKDWRlY2lzaW9uX25vdGUYCyABKAkSGQoRcHJvdmlkZXJfZXZlbnRfaWQYDCABKAkSLwoLY3JlYXRlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCrmAQoKT3JkZXJTdGF0ZRIbChdPUkRFUl9TVEFURV9VTlNQRUNJRklFRBAAEhcKE09SREVSX1NUQVRFX1BFTkRJTkcQARIZChVPUkRFUl9TVEFURV9GVUxGSUxMRUQQAhIWChJPUkRFUl9TVEFURV9GQUlMRUQQAxIXChNPUkRFUl9TVEFURV9FWFBJUkVEEAQSHgoaT1JERVJfU1RBVEVfUkVGVU5EX1BFTkRJTkcQBRIYChRPUkRFUl9TVEFURV9SRUZVTkRFRBAGEhwKGE9SREVSX1NUQVRFX0NIQVJHRURfQkFDSxAHKoEBCgxSZWZ1bmRPcmlnaW4SHQoZUkVGVU5EX09SSUdJTl9VTlNQRUNJRklFRBAAEhgKFFJFRlVORF9PUklHSU5fUExBWUVSEAESGgoWUkVGVU5EX09SSUdJTl9QUk9WSURFUhACEhwKGFJFRlVORF9PUklHSU5fQ0hBUkdFQkFDSxADKp0BCgtSZWZ1bmRTdGF0ZRIcChhSRUZVTkRfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZSRUZVTkRfU1RBVEVfUkVRVUVTVEVEEAESHQoZUkVGVU5EX1NUQVRFX0NMQVdJTkdfQkFDSxACEhoKFlJFRlVORF9TVEFURV9DT01QTEVURUQQAxIZChVSRUZVTkRfU1RBVEVfUkVKRUNURUQQBEKzAQoUY29tLmNoYW9zLnBheW1lbnQudjFCCk9yZGVyUHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3BheW1lbnQvdjE7cGF5bWVudHYxogIDQ1BYqgIQQ2hhb3MuUGF5bWVudC5WMcoCEENoYW9zXFBheW1lbnRcVjHiAhxDaGFvc1xQYXltZW50XFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OlBheW1lbnQ6OlYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Money is an amount in minor units (cents) of an ISO-4217 currency.
@@ -41,7 +41,7 @@ export const MoneySchema: GenMessage<Money> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_order, 0);
 
 /**
- * Product is something for sale in the store.
+ * Product is a gold pack for sale in the store, with one price per currency it is sold in.
  *
  * @generated from message chaos.payment.v1.Product
  */
@@ -57,28 +57,18 @@ export type Product = Message<"chaos.payment.v1.Product"> & {
   displayName: string;
 
   /**
-   * @generated from field: chaos.payment.v1.ProductKind kind = 3;
-   */
-  kind: ProductKind;
-
-  /**
-   * @generated from field: chaos.payment.v1.Money price = 4;
-   */
-  price?: Money | undefined;
-
-  /**
-   * Gold delivered, for gold packs.
+   * Gold delivered to the character's wallet.
    *
-   * @generated from field: int64 gold = 5;
+   * @generated from field: int64 gold = 3;
    */
   gold: bigint;
 
   /**
-   * Item definition delivered, for cosmetics.
+   * One price per currency, e.g. EUR 499 and USD 549.
    *
-   * @generated from field: string item_definition_id = 6;
+   * @generated from field: repeated chaos.payment.v1.Money prices = 4;
    */
-  itemDefinitionId: string;
+  prices: Money[];
 };
 
 /**
@@ -89,7 +79,7 @@ export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_order, 1);
 
 /**
- * Order is one purchase of one product for one character.
+ * Order is one purchase of one gold pack for one character.
  *
  * @generated from message chaos.payment.v1.Order
  */
@@ -120,26 +110,54 @@ export type Order = Message<"chaos.payment.v1.Order"> & {
   price?: Money | undefined;
 
   /**
-   * @generated from field: chaos.payment.v1.OrderState state = 6;
+   * Gold the order delivers.
+   *
+   * @generated from field: int64 gold = 6;
+   */
+  gold: bigint;
+
+  /**
+   * @generated from field: chaos.payment.v1.OrderState state = 7;
    */
   state: OrderState;
 
   /**
-   * The provider's transaction reference, once known.
+   * The provider's checkout session id (cs_...).
    *
-   * @generated from field: string provider_reference = 7;
+   * @generated from field: string checkout_session_id = 8;
    */
-  providerReference: string;
+  checkoutSessionId: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp create_time = 8;
+   * Where the player pays (the provider's hosted checkout page).
+   *
+   * @generated from field: string checkout_url = 9;
+   */
+  checkoutUrl: string;
+
+  /**
+   * The provider's payment id (pi_...), once paid.
+   *
+   * @generated from field: string payment_id = 10;
+   */
+  paymentId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 11;
    */
   createTime?: Timestamp | undefined;
 
   /**
-   * @generated from field: google.protobuf.Timestamp update_time = 9;
+   * @generated from field: google.protobuf.Timestamp update_time = 12;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * When a pending order expires.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 13;
+   */
+  expireTime?: Timestamp | undefined;
 };
 
 /**
@@ -150,7 +168,7 @@ export const OrderSchema: GenMessage<Order> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_order, 2);
 
 /**
- * Refund returns an order's money and claws back what it delivered.
+ * Refund returns an order's money and claws back the gold it delivered.
  *
  * @generated from message chaos.payment.v1.Refund
  */
@@ -166,19 +184,74 @@ export type Refund = Message<"chaos.payment.v1.Refund"> & {
   orderId: string;
 
   /**
-   * @generated from field: chaos.payment.v1.RefundState state = 3;
+   * @generated from field: string account_id = 3;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string character_id = 4;
+   */
+  characterId: string;
+
+  /**
+   * @generated from field: chaos.payment.v1.RefundOrigin origin = 5;
+   */
+  origin: RefundOrigin;
+
+  /**
+   * @generated from field: chaos.payment.v1.RefundState state = 6;
    */
   state: RefundState;
 
   /**
-   * @generated from field: string reason = 4;
+   * @generated from field: string reason = 7;
    */
   reason: string;
 
   /**
-   * @generated from field: google.protobuf.Timestamp create_time = 5;
+   * Gold to take back (the order's gold).
+   *
+   * @generated from field: int64 gold = 8;
+   */
+  gold: bigint;
+
+  /**
+   * Gold taken from the wallet, once completed.
+   *
+   * @generated from field: int64 gold_recovered = 9;
+   */
+  goldRecovered: bigint;
+
+  /**
+   * Gold the wallet lacked, recorded as its debt, once completed.
+   *
+   * @generated from field: int64 debt_recorded = 10;
+   */
+  debtRecorded: bigint;
+
+  /**
+   * The admin's note on approval or rejection.
+   *
+   * @generated from field: string decision_note = 11;
+   */
+  decisionNote: string;
+
+  /**
+   * The provider's event (evt_...) that started it, for provider refunds and chargebacks.
+   *
+   * @generated from field: string provider_event_id = 12;
+   */
+  providerEventId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 13;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 14;
+   */
+  updateTime?: Timestamp | undefined;
 };
 
 /**
@@ -187,39 +260,6 @@ export type Refund = Message<"chaos.payment.v1.Refund"> & {
  */
 export const RefundSchema: GenMessage<Refund> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_order, 3);
-
-/**
- * ProductKind says what a purchase delivers.
- *
- * @generated from enum chaos.payment.v1.ProductKind
- */
-export enum ProductKind {
-  /**
-   * @generated from enum value: PRODUCT_KIND_UNSPECIFIED = 0;
-   */
-  UNSPECIFIED = 0,
-
-  /**
-   * @generated from enum value: PRODUCT_KIND_GOLD_PACK = 1;
-   */
-  GOLD_PACK = 1,
-
-  /**
-   * @generated from enum value: PRODUCT_KIND_COSMETIC = 2;
-   */
-  COSMETIC = 2,
-
-  /**
-   * @generated from enum value: PRODUCT_KIND_SEASON_PASS = 3;
-   */
-  SEASON_PASS = 3,
-}
-
-/**
- * Describes the enum chaos.payment.v1.ProductKind.
- */
-export const ProductKindSchema: GenEnum<ProductKind> = /*@__PURE__*/
-  enumDesc(file_chaos_payment_v1_order, 0);
 
 /**
  * OrderState is where an order is.
@@ -233,52 +273,98 @@ export enum OrderState {
   UNSPECIFIED = 0,
 
   /**
-   * Created, waiting for the provider.
+   * Created, waiting for the player to pay at the provider's checkout.
    *
    * @generated from enum value: ORDER_STATE_PENDING = 1;
    */
   PENDING = 1,
 
   /**
-   * The provider captured the money.
+   * Paid and the gold delivered to the character (exactly once). Final unless refunded or charged back.
    *
-   * @generated from enum value: ORDER_STATE_PAID = 2;
+   * @generated from enum value: ORDER_STATE_FULFILLED = 2;
    */
-  PAID = 2,
+  FULFILLED = 2,
 
   /**
-   * Goods delivered to the character. Final unless refunded.
+   * The provider declined the payment. Final.
    *
-   * @generated from enum value: ORDER_STATE_FULFILLED = 3;
+   * @generated from enum value: ORDER_STATE_FAILED = 3;
    */
-  FULFILLED = 3,
+  FAILED = 3,
 
   /**
-   * The provider declined. Final.
+   * Not paid before its expire_time. Final (a late payment is refunded, never fulfilled).
    *
-   * @generated from enum value: ORDER_STATE_FAILED = 4;
+   * @generated from enum value: ORDER_STATE_EXPIRED = 4;
    */
-  FAILED = 4,
+  EXPIRED = 4,
 
   /**
-   * A refund is being processed (clawback saga).
+   * A refund or chargeback is taking the gold back (clawback saga).
    *
    * @generated from enum value: ORDER_STATE_REFUND_PENDING = 5;
    */
   REFUND_PENDING = 5,
 
   /**
-   * Money returned and goods clawed back. Final.
+   * Money returned and the gold clawed back (or recorded as the wallet's debt). Final.
    *
    * @generated from enum value: ORDER_STATE_REFUNDED = 6;
    */
   REFUNDED = 6,
+
+  /**
+   * The payer disputed the payment at their bank; the gold clawed back (or recorded as debt). Final.
+   *
+   * @generated from enum value: ORDER_STATE_CHARGED_BACK = 7;
+   */
+  CHARGED_BACK = 7,
 }
 
 /**
  * Describes the enum chaos.payment.v1.OrderState.
  */
 export const OrderStateSchema: GenEnum<OrderState> = /*@__PURE__*/
+  enumDesc(file_chaos_payment_v1_order, 0);
+
+/**
+ * RefundOrigin says who started a refund.
+ *
+ * @generated from enum chaos.payment.v1.RefundOrigin
+ */
+export enum RefundOrigin {
+  /**
+   * @generated from enum value: REFUND_ORIGIN_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The player asked; an admin approves or rejects.
+   *
+   * @generated from enum value: REFUND_ORIGIN_PLAYER = 1;
+   */
+  PLAYER = 1,
+
+  /**
+   * The provider refunded on its own (its dashboard, a late payment).
+   *
+   * @generated from enum value: REFUND_ORIGIN_PROVIDER = 2;
+   */
+  PROVIDER = 2,
+
+  /**
+   * The payer's bank took the money back (a dispute).
+   *
+   * @generated from enum value: REFUND_ORIGIN_CHARGEBACK = 3;
+   */
+  CHARGEBACK = 3,
+}
+
+/**
+ * Describes the enum chaos.payment.v1.RefundOrigin.
+ */
+export const RefundOriginSchema: GenEnum<RefundOrigin> = /*@__PURE__*/
   enumDesc(file_chaos_payment_v1_order, 1);
 
 /**
@@ -293,21 +379,29 @@ export enum RefundState {
   UNSPECIFIED = 0,
 
   /**
+   * Asked by the player, waiting for an admin.
+   *
    * @generated from enum value: REFUND_STATE_REQUESTED = 1;
    */
   REQUESTED = 1,
 
   /**
-   * @generated from enum value: REFUND_STATE_APPROVED = 2;
+   * Approved (or provider-initiated): the clawback saga is taking the gold back.
+   *
+   * @generated from enum value: REFUND_STATE_CLAWING_BACK = 2;
    */
-  APPROVED = 2,
+  CLAWING_BACK = 2,
 
   /**
+   * The gold was taken back (what the wallet lacked is its recorded debt). Final.
+   *
    * @generated from enum value: REFUND_STATE_COMPLETED = 3;
    */
   COMPLETED = 3,
 
   /**
+   * An admin rejected it. Final.
+   *
    * @generated from enum value: REFUND_STATE_REJECTED = 4;
    */
   REJECTED = 4,

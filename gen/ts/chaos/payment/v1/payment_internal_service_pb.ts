@@ -2,162 +2,143 @@
 // @generated from file chaos/payment/v1/payment_internal_service.proto (package chaos.payment.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Order, Refund } from "./order_pb.js";
-import { file_chaos_payment_v1_order } from "./order_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file chaos/payment/v1/payment_internal_service.proto.
  */
 export const file_chaos_payment_v1_payment_internal_service: GenFile = /*@__PURE__*/
-  fileDesc("Ci9jaGFvcy9wYXltZW50L3YxL3BheW1lbnRfaW50ZXJuYWxfc2VydmljZS5wcm90bxIQY2hhb3MucGF5bWVudC52MSK0AQodQ29uZmlybVByb3ZpZGVyUGF5bWVudFJlcXVlc3QSGgoIb3JkZXJfaWQYASABKAlCCLpIBXIDsAEBEiYKEnByb3ZpZGVyX3JlZmVyZW5jZRgCIAEoCUIKukgHcgUQARiAARIQCghjYXB0dXJlZBgDIAEoCBIeCg1wcm92aWRlcl9jb2RlGAQgASgJQge6SARyAhhAEh0KCXNpZ25hdHVyZRgFIAEoCUIKukgHcgUQARiAAiJICh5Db25maXJtUHJvdmlkZXJQYXltZW50UmVzcG9uc2USJgoFb3JkZXIYASABKAsyFy5jaGFvcy5wYXltZW50LnYxLk9yZGVyIlwKFEFwcHJvdmVSZWZ1bmRSZXF1ZXN0EhsKCXJlZnVuZF9pZBgBIAEoCUIIukgFcgOwAQESDwoHYXBwcm92ZRgCIAEoCBIWCgRub3RlGAMgASgJQgi6SAVyAxjoByJBChVBcHByb3ZlUmVmdW5kUmVzcG9uc2USKAoGcmVmdW5kGAEgASgLMhguY2hhb3MucGF5bWVudC52MS5SZWZ1bmQy9wEKFlBheW1lbnRJbnRlcm5hbFNlcnZpY2USewoWQ29uZmlybVByb3ZpZGVyUGF5bWVudBIvLmNoYW9zLnBheW1lbnQudjEuQ29uZmlybVByb3ZpZGVyUGF5bWVudFJlcXVlc3QaMC5jaGFvcy5wYXltZW50LnYxLkNvbmZpcm1Qcm92aWRlclBheW1lbnRSZXNwb25zZRJgCg1BcHByb3ZlUmVmdW5kEiYuY2hhb3MucGF5bWVudC52MS5BcHByb3ZlUmVmdW5kUmVxdWVzdBonLmNoYW9zLnBheW1lbnQudjEuQXBwcm92ZVJlZnVuZFJlc3BvbnNlQsQBChRjb20uY2hhb3MucGF5bWVudC52MUIbUGF5bWVudEludGVybmFsU2VydmljZVByb3RvUAFaLWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9wYXltZW50L3YxO3BheW1lbnR2MaICA0NQWKoCEENoYW9zLlBheW1lbnQuVjHKAhBDaGFvc1xQYXltZW50XFYx4gIcQ2hhb3NcUGF5bWVudFxWMVxHUEJNZXRhZGF0YeoCEkNoYW9zOjpQYXltZW50OjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_payment_v1_order]);
+  fileDesc("Ci9jaGFvcy9wYXltZW50L3YxL3BheW1lbnRfaW50ZXJuYWxfc2VydmljZS5wcm90bxIQY2hhb3MucGF5bWVudC52MSJjChxIYW5kbGVQcm92aWRlcldlYmhvb2tSZXF1ZXN0Eh0KCHJhd19ib2R5GAEgASgMQgu6SAh6BhABGICABBIkChBzaWduYXR1cmVfaGVhZGVyGAIgASgJQgq6SAdyBRABGIAQImQKHUhhbmRsZVByb3ZpZGVyV2ViaG9va1Jlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEjEKB291dGNvbWUYAiABKA4yIC5jaGFvcy5wYXltZW50LnYxLldlYmhvb2tPdXRjb21lKqYBCg5XZWJob29rT3V0Y29tZRIfChtXRUJIT09LX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdXRUJIT09LX09VVENPTUVfQVBQTElFRBABEh0KGVdFQkhPT0tfT1VUQ09NRV9EVVBMSUNBVEUQAhIaChZXRUJIT09LX09VVENPTUVfUEFSS0VEEAMSGwoXV0VCSE9PS19PVVRDT01FX0lHTk9SRUQQBDKXAQoWUGF5bWVudEludGVybmFsU2VydmljZRJ9ChVIYW5kbGVQcm92aWRlcldlYmhvb2sSLi5jaGFvcy5wYXltZW50LnYxLkhhbmRsZVByb3ZpZGVyV2ViaG9va1JlcXVlc3QaLy5jaGFvcy5wYXltZW50LnYxLkhhbmRsZVByb3ZpZGVyV2ViaG9va1Jlc3BvbnNlIgOQAgJCxAEKFGNvbS5jaGFvcy5wYXltZW50LnYxQhtQYXltZW50SW50ZXJuYWxTZXJ2aWNlUHJvdG9QAVotY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL3BheW1lbnQvdjE7cGF5bWVudHYxogIDQ1BYqgIQQ2hhb3MuUGF5bWVudC5WMcoCEENoYW9zXFBheW1lbnRcVjHiAhxDaGFvc1xQYXltZW50XFYxXEdQQk1ldGFkYXRh6gISQ2hhb3M6OlBheW1lbnQ6OlYxYgZwcm90bzM", [file_buf_validate_validate]);
 
 /**
- * ConfirmProviderPaymentRequest is the provider's message.
+ * HandleProviderWebhookRequest is the webhook exactly as delivered.
  *
- * @generated from message chaos.payment.v1.ConfirmProviderPaymentRequest
+ * @generated from message chaos.payment.v1.HandleProviderWebhookRequest
  */
-export type ConfirmProviderPaymentRequest = Message<"chaos.payment.v1.ConfirmProviderPaymentRequest"> & {
+export type HandleProviderWebhookRequest = Message<"chaos.payment.v1.HandleProviderWebhookRequest"> & {
   /**
-   * @generated from field: string order_id = 1;
-   */
-  orderId: string;
-
-  /**
-   * @generated from field: string provider_reference = 2;
-   */
-  providerReference: string;
-
-  /**
-   * True when captured, false when declined.
+   * The HTTP request body, byte for byte: the signature covers these bytes.
    *
-   * @generated from field: bool captured = 3;
+   * @generated from field: bytes raw_body = 1;
    */
-  captured: boolean;
+  rawBody: Uint8Array;
 
   /**
-   * The provider's decline code, when declined.
+   * The Stripe-Signature header's value.
    *
-   * @generated from field: string provider_code = 4;
+   * @generated from field: string signature_header = 2;
    */
-  providerCode: string;
-
-  /**
-   * HMAC of the fields above with the provider's secret.
-   *
-   * @generated from field: string signature = 5;
-   */
-  signature: string;
+  signatureHeader: string;
 };
 
 /**
- * Describes the message chaos.payment.v1.ConfirmProviderPaymentRequest.
- * Use `create(ConfirmProviderPaymentRequestSchema)` to create a new message.
+ * Describes the message chaos.payment.v1.HandleProviderWebhookRequest.
+ * Use `create(HandleProviderWebhookRequestSchema)` to create a new message.
  */
-export const ConfirmProviderPaymentRequestSchema: GenMessage<ConfirmProviderPaymentRequest> = /*@__PURE__*/
+export const HandleProviderWebhookRequestSchema: GenMessage<HandleProviderWebhookRequest> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_payment_internal_service, 0);
 
 /**
- * ConfirmProviderPaymentResponse is the order afterwards.
+ * HandleProviderWebhookResponse acknowledges the event (the provider stops re-sending).
  *
- * @generated from message chaos.payment.v1.ConfirmProviderPaymentResponse
+ * @generated from message chaos.payment.v1.HandleProviderWebhookResponse
  */
-export type ConfirmProviderPaymentResponse = Message<"chaos.payment.v1.ConfirmProviderPaymentResponse"> & {
+export type HandleProviderWebhookResponse = Message<"chaos.payment.v1.HandleProviderWebhookResponse"> & {
   /**
-   * @generated from field: chaos.payment.v1.Order order = 1;
+   * The provider's event id (evt_...).
+   *
+   * @generated from field: string event_id = 1;
    */
-  order?: Order | undefined;
+  eventId: string;
+
+  /**
+   * @generated from field: chaos.payment.v1.WebhookOutcome outcome = 2;
+   */
+  outcome: WebhookOutcome;
 };
 
 /**
- * Describes the message chaos.payment.v1.ConfirmProviderPaymentResponse.
- * Use `create(ConfirmProviderPaymentResponseSchema)` to create a new message.
+ * Describes the message chaos.payment.v1.HandleProviderWebhookResponse.
+ * Use `create(HandleProviderWebhookResponseSchema)` to create a new message.
  */
-export const ConfirmProviderPaymentResponseSchema: GenMessage<ConfirmProviderPaymentResponse> = /*@__PURE__*/
+export const HandleProviderWebhookResponseSchema: GenMessage<HandleProviderWebhookResponse> = /*@__PURE__*/
   messageDesc(file_chaos_payment_v1_payment_internal_service, 1);
 
 /**
- * ApproveRefundRequest is the admin decision.
+ * WebhookOutcome says what became of a verified event.
  *
- * @generated from message chaos.payment.v1.ApproveRefundRequest
+ * @generated from enum chaos.payment.v1.WebhookOutcome
  */
-export type ApproveRefundRequest = Message<"chaos.payment.v1.ApproveRefundRequest"> & {
+export enum WebhookOutcome {
   /**
-   * @generated from field: string refund_id = 1;
+   * @generated from enum value: WEBHOOK_OUTCOME_UNSPECIFIED = 0;
    */
-  refundId: string;
-
-  /**
-   * @generated from field: bool approve = 2;
-   */
-  approve: boolean;
+  UNSPECIFIED = 0,
 
   /**
-   * @generated from field: string note = 3;
+   * Applied now.
+   *
+   * @generated from enum value: WEBHOOK_OUTCOME_APPLIED = 1;
    */
-  note: string;
-};
+  APPLIED = 1,
 
-/**
- * Describes the message chaos.payment.v1.ApproveRefundRequest.
- * Use `create(ApproveRefundRequestSchema)` to create a new message.
- */
-export const ApproveRefundRequestSchema: GenMessage<ApproveRefundRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_payment_v1_payment_internal_service, 2);
-
-/**
- * ApproveRefundResponse is the refund afterwards.
- *
- * @generated from message chaos.payment.v1.ApproveRefundResponse
- */
-export type ApproveRefundResponse = Message<"chaos.payment.v1.ApproveRefundResponse"> & {
   /**
-   * @generated from field: chaos.payment.v1.Refund refund = 1;
+   * Seen before (same event id): nothing changed.
+   *
+   * @generated from enum value: WEBHOOK_OUTCOME_DUPLICATE = 2;
    */
-  refund?: Refund | undefined;
-};
+  DUPLICATE = 2,
+
+  /**
+   * Arrived before the event it depends on: kept, applied once that one is.
+   *
+   * @generated from enum value: WEBHOOK_OUTCOME_PARKED = 3;
+   */
+  PARKED = 3,
+
+  /**
+   * A verified event of a type this service does not act on.
+   *
+   * @generated from enum value: WEBHOOK_OUTCOME_IGNORED = 4;
+   */
+  IGNORED = 4,
+}
 
 /**
- * Describes the message chaos.payment.v1.ApproveRefundResponse.
- * Use `create(ApproveRefundResponseSchema)` to create a new message.
+ * Describes the enum chaos.payment.v1.WebhookOutcome.
  */
-export const ApproveRefundResponseSchema: GenMessage<ApproveRefundResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_payment_v1_payment_internal_service, 3);
+export const WebhookOutcomeSchema: GenEnum<WebhookOutcome> = /*@__PURE__*/
+  enumDesc(file_chaos_payment_v1_payment_internal_service, 0);
 
 /**
- * PaymentInternalService takes provider confirmations and admin decisions.
- * Internal: the provider-webhook relay (ConfirmProviderPayment) and the admin console (ApproveRefund).
+ * PaymentInternalService takes the provider's webhooks.
+ * Internal: the gateway, which receives them over HTTP at the edge
+ * (POST /webhooks/payment) and forwards the raw bytes untouched.
  *
  * @generated from service chaos.payment.v1.PaymentInternalService
  */
 export const PaymentInternalService: GenService<{
   /**
-   * ConfirmProviderPayment records the provider's verdict on an order;
-   * idempotent by provider reference (webhooks are delivered at least once).
-   * A capture fulfils the order.
-   * Errors: NOT_FOUND (ORDER_NOT_FOUND), PERMISSION_DENIED (INVALID_PROVIDER_SIGNATURE),
-   * FAILED_PRECONDITION (INVALID_ORDER_STATE).
+   * HandleProviderWebhook verifies and applies one provider event (a Stripe-shaped
+   * webhook). The signature header `t=<unix>,v1=<hex>[,v1=<hex>...]` must carry a
+   * v1 equal to HMAC-SHA256("<t>.<raw_body>") under one of the configured signing
+   * secrets (several during a rotation), with t inside the tolerance window.
+   * Deliveries are at least once and in any order: an event id already applied
+   * is acknowledged and changes nothing; an event that comes before the one it
+   * depends on (a refund before its payment) is parked and applied after it.
+   * A refused webhook changes nothing.
+   * Errors: UNAUTHENTICATED (SIGNATURE_MISSING, SIGNATURE_MISMATCH,
+   * SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE), INVALID_ARGUMENT (MALFORMED_EVENT).
    *
-   * @generated from rpc chaos.payment.v1.PaymentInternalService.ConfirmProviderPayment
+   * @generated from rpc chaos.payment.v1.PaymentInternalService.HandleProviderWebhook
    */
-  confirmProviderPayment: {
+  handleProviderWebhook: {
     methodKind: "unary";
-    input: typeof ConfirmProviderPaymentRequestSchema;
-    output: typeof ConfirmProviderPaymentResponseSchema;
-  },
-  /**
-   * ApproveRefund approves or rejects a requested refund; approval starts the clawback saga.
-   * Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE).
-   *
-   * @generated from rpc chaos.payment.v1.PaymentInternalService.ApproveRefund
-   */
-  approveRefund: {
-    methodKind: "unary";
-    input: typeof ApproveRefundRequestSchema;
-    output: typeof ApproveRefundResponseSchema;
+    input: typeof HandleProviderWebhookRequestSchema;
+    output: typeof HandleProviderWebhookResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_payment_v1_payment_internal_service, 0);

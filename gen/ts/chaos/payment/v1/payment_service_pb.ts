@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Order, Product, ProductKind, Refund } from "./order_pb.js";
+import type { Order, Product, Refund, RefundState } from "./order_pb.js";
 import { file_chaos_payment_v1_order } from "./order_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,18 +13,14 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/payment/v1/payment_service.proto.
  */
 export const file_chaos_payment_v1_payment_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZjaGFvcy9wYXltZW50L3YxL3BheW1lbnRfc2VydmljZS5wcm90bxIQY2hhb3MucGF5bWVudC52MSJMChNMaXN0UHJvZHVjdHNSZXF1ZXN0EjUKBGtpbmQYASABKA4yHS5jaGFvcy5wYXltZW50LnYxLlByb2R1Y3RLaW5kQgi6SAWCAQIQASJDChRMaXN0UHJvZHVjdHNSZXNwb25zZRIrCghwcm9kdWN0cxgBIAMoCzIZLmNoYW9zLnBheW1lbnQudjEuUHJvZHVjdCKdAQoSQ3JlYXRlT3JkZXJSZXF1ZXN0Eh0KCnByb2R1Y3RfaWQYASABKAlCCbpIBnIEEAEYQBIeCgxjaGFyYWN0ZXJfaWQYAiABKAlCCLpIBXIDsAEBEiMKCGN1cnJlbmN5GAMgASgJQhG6SA5yDDIKXltBLVpdezN9JBIjCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCCrpIB3IFEAEYgAEiUwoTQ3JlYXRlT3JkZXJSZXNwb25zZRImCgVvcmRlchgBIAEoCzIXLmNoYW9zLnBheW1lbnQudjEuT3JkZXISFAoMY2hlY2tvdXRfdXJsGAIgASgJIi0KD0dldE9yZGVyUmVxdWVzdBIaCghvcmRlcl9pZBgBIAEoCUIIukgFcgOwAQEiOgoQR2V0T3JkZXJSZXNwb25zZRImCgVvcmRlchgBIAEoCzIXLmNoYW9zLnBheW1lbnQudjEuT3JkZXIiTwoRTGlzdE9yZGVyc1JlcXVlc3QSHAoJcGFnZV9zaXplGAEgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAIiVgoSTGlzdE9yZGVyc1Jlc3BvbnNlEicKBm9yZGVycxgBIAMoCzIXLmNoYW9zLnBheW1lbnQudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk4KFFJlcXVlc3RSZWZ1bmRSZXF1ZXN0EhoKCG9yZGVyX2lkGAEgASgJQgi6SAVyA7ABARIaCgZyZWFzb24YAiABKAlCCrpIB3IFEAEY6AciQQoVUmVxdWVzdFJlZnVuZFJlc3BvbnNlEigKBnJlZnVuZBgBIAEoCzIYLmNoYW9zLnBheW1lbnQudjEuUmVmdW5kMtkDCg5QYXltZW50U2VydmljZRJdCgxMaXN0UHJvZHVjdHMSJS5jaGFvcy5wYXltZW50LnYxLkxpc3RQcm9kdWN0c1JlcXVlc3QaJi5jaGFvcy5wYXltZW50LnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlEloKC0NyZWF0ZU9yZGVyEiQuY2hhb3MucGF5bWVudC52MS5DcmVhdGVPcmRlclJlcXVlc3QaJS5jaGFvcy5wYXltZW50LnYxLkNyZWF0ZU9yZGVyUmVzcG9uc2USUQoIR2V0T3JkZXISIS5jaGFvcy5wYXltZW50LnYxLkdldE9yZGVyUmVxdWVzdBoiLmNoYW9zLnBheW1lbnQudjEuR2V0T3JkZXJSZXNwb25zZRJXCgpMaXN0T3JkZXJzEiMuY2hhb3MucGF5bWVudC52MS5MaXN0T3JkZXJzUmVxdWVzdBokLmNoYW9zLnBheW1lbnQudjEuTGlzdE9yZGVyc1Jlc3BvbnNlEmAKDVJlcXVlc3RSZWZ1bmQSJi5jaGFvcy5wYXltZW50LnYxLlJlcXVlc3RSZWZ1bmRSZXF1ZXN0GicuY2hhb3MucGF5bWVudC52MS5SZXF1ZXN0UmVmdW5kUmVzcG9uc2VCvAEKFGNvbS5jaGFvcy5wYXltZW50LnYxQhNQYXltZW50U2VydmljZVByb3RvUAFaLWNoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9wYXltZW50L3YxO3BheW1lbnR2MaICA0NQWKoCEENoYW9zLlBheW1lbnQuVjHKAhBDaGFvc1xQYXltZW50XFYx4gIcQ2hhb3NcUGF5bWVudFxWMVxHUEJNZXRhZGF0YeoCEkNoYW9zOjpQYXltZW50OjpWMWIGcHJvdG8z", [file_buf_validate_validate, file_chaos_payment_v1_order]);
+  fileDesc("CiZjaGFvcy9wYXltZW50L3YxL3BheW1lbnRfc2VydmljZS5wcm90bxIQY2hhb3MucGF5bWVudC52MSIVChNMaXN0UHJvZHVjdHNSZXF1ZXN0IkMKFExpc3RQcm9kdWN0c1Jlc3BvbnNlEisKCHByb2R1Y3RzGAEgAygLMhkuY2hhb3MucGF5bWVudC52MS5Qcm9kdWN0Ip0BChJDcmVhdGVPcmRlclJlcXVlc3QSHQoKcHJvZHVjdF9pZBgBIAEoCUIJukgGcgQQARhAEh4KDGNoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQESIwoIY3VycmVuY3kYAyABKAlCEbpIDnIMMgpeW0EtWl17M30kEiMKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIKukgHcgUQARiAASI9ChNDcmVhdGVPcmRlclJlc3BvbnNlEiYKBW9yZGVyGAEgASgLMhcuY2hhb3MucGF5bWVudC52MS5PcmRlciItCg9HZXRPcmRlclJlcXVlc3QSGgoIb3JkZXJfaWQYASABKAlCCLpIBXIDsAEBIjoKEEdldE9yZGVyUmVzcG9uc2USJgoFb3JkZXIYASABKAsyFy5jaGFvcy5wYXltZW50LnYxLk9yZGVyIk8KEUxpc3RPcmRlcnNSZXF1ZXN0EhwKCXBhZ2Vfc2l6ZRgBIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIACIlYKEkxpc3RPcmRlcnNSZXNwb25zZRInCgZvcmRlcnMYASADKAsyFy5jaGFvcy5wYXltZW50LnYxLk9yZGVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJOChRSZXF1ZXN0UmVmdW5kUmVxdWVzdBIaCghvcmRlcl9pZBgBIAEoCUIIukgFcgOwAQESGgoGcmVhc29uGAIgASgJQgq6SAdyBRABGOgHIkEKFVJlcXVlc3RSZWZ1bmRSZXNwb25zZRIoCgZyZWZ1bmQYASABKAsyGC5jaGFvcy5wYXltZW50LnYxLlJlZnVuZCKVAQoSTGlzdFJlZnVuZHNSZXF1ZXN0EgsKA2FsbBgBIAEoCBI2CgVzdGF0ZRgCIAEoDjIdLmNoYW9zLnBheW1lbnQudjEuUmVmdW5kU3RhdGVCCLpIBYIBAhABEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIACIlkKE0xpc3RSZWZ1bmRzUmVzcG9uc2USKQoHcmVmdW5kcxgBIAMoCzIYLmNoYW9zLnBheW1lbnQudjEuUmVmdW5kEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJbChNEZWNpZGVSZWZ1bmRSZXF1ZXN0EhsKCXJlZnVuZF9pZBgBIAEoCUIIukgFcgOwAQESDwoHYXBwcm92ZRgCIAEoCBIWCgRub3RlGAMgASgJQgi6SAVyAxjoByJAChREZWNpZGVSZWZ1bmRSZXNwb25zZRIoCgZyZWZ1bmQYASABKAsyGC5jaGFvcy5wYXltZW50LnYxLlJlZnVuZDKoBQoOUGF5bWVudFNlcnZpY2USYgoMTGlzdFByb2R1Y3RzEiUuY2hhb3MucGF5bWVudC52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0GiYuY2hhb3MucGF5bWVudC52MS5MaXN0UHJvZHVjdHNSZXNwb25zZSIDkAIBEloKC0NyZWF0ZU9yZGVyEiQuY2hhb3MucGF5bWVudC52MS5DcmVhdGVPcmRlclJlcXVlc3QaJS5jaGFvcy5wYXltZW50LnYxLkNyZWF0ZU9yZGVyUmVzcG9uc2USVgoIR2V0T3JkZXISIS5jaGFvcy5wYXltZW50LnYxLkdldE9yZGVyUmVxdWVzdBoiLmNoYW9zLnBheW1lbnQudjEuR2V0T3JkZXJSZXNwb25zZSIDkAIBElwKCkxpc3RPcmRlcnMSIy5jaGFvcy5wYXltZW50LnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiQuY2hhb3MucGF5bWVudC52MS5MaXN0T3JkZXJzUmVzcG9uc2UiA5ACARJgCg1SZXF1ZXN0UmVmdW5kEiYuY2hhb3MucGF5bWVudC52MS5SZXF1ZXN0UmVmdW5kUmVxdWVzdBonLmNoYW9zLnBheW1lbnQudjEuUmVxdWVzdFJlZnVuZFJlc3BvbnNlEl8KC0xpc3RSZWZ1bmRzEiQuY2hhb3MucGF5bWVudC52MS5MaXN0UmVmdW5kc1JlcXVlc3QaJS5jaGFvcy5wYXltZW50LnYxLkxpc3RSZWZ1bmRzUmVzcG9uc2UiA5ACARJdCgxEZWNpZGVSZWZ1bmQSJS5jaGFvcy5wYXltZW50LnYxLkRlY2lkZVJlZnVuZFJlcXVlc3QaJi5jaGFvcy5wYXltZW50LnYxLkRlY2lkZVJlZnVuZFJlc3BvbnNlQrwBChRjb20uY2hhb3MucGF5bWVudC52MUITUGF5bWVudFNlcnZpY2VQcm90b1ABWi1jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvcGF5bWVudC92MTtwYXltZW50djGiAgNDUFiqAhBDaGFvcy5QYXltZW50LlYxygIQQ2hhb3NcUGF5bWVudFxWMeICHENoYW9zXFBheW1lbnRcVjFcR1BCTWV0YWRhdGHqAhJDaGFvczo6UGF5bWVudDo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_payment_v1_order]);
 
 /**
- * ListProductsRequest optionally filters by kind.
+ * ListProductsRequest has no filter: the catalogue is small.
  *
  * @generated from message chaos.payment.v1.ListProductsRequest
  */
 export type ListProductsRequest = Message<"chaos.payment.v1.ListProductsRequest"> & {
-  /**
-   * @generated from field: chaos.payment.v1.ProductKind kind = 1;
-   */
-  kind: ProductKind;
 };
 
 /**
@@ -54,7 +50,7 @@ export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@_
   messageDesc(file_chaos_payment_v1_payment_service, 1);
 
 /**
- * CreateOrderRequest names the product and the receiving character.
+ * CreateOrderRequest names the product, the receiving character and the currency.
  *
  * @generated from message chaos.payment.v1.CreateOrderRequest
  */
@@ -75,6 +71,8 @@ export type CreateOrderRequest = Message<"chaos.payment.v1.CreateOrderRequest"> 
   currency: string;
 
   /**
+   * The client's key for this purchase (one per click of Buy, reused on retries).
+   *
    * @generated from field: string idempotency_key = 4;
    */
   idempotencyKey: string;
@@ -88,7 +86,7 @@ export const CreateOrderRequestSchema: GenMessage<CreateOrderRequest> = /*@__PUR
   messageDesc(file_chaos_payment_v1_payment_service, 2);
 
 /**
- * CreateOrderResponse is the pending order and where to pay.
+ * CreateOrderResponse is the pending order; its checkout_url is where to pay.
  *
  * @generated from message chaos.payment.v1.CreateOrderResponse
  */
@@ -97,13 +95,6 @@ export type CreateOrderResponse = Message<"chaos.payment.v1.CreateOrderResponse"
    * @generated from field: chaos.payment.v1.Order order = 1;
    */
   order?: Order | undefined;
-
-  /**
-   * The provider's checkout URL.
-   *
-   * @generated from field: string checkout_url = 2;
-   */
-  checkoutUrl: string;
 };
 
 /**
@@ -158,6 +149,8 @@ export const GetOrderResponseSchema: GenMessage<GetOrderResponse> = /*@__PURE__*
  */
 export type ListOrdersRequest = Message<"chaos.payment.v1.ListOrdersRequest"> & {
   /**
+   * 1 to 100; 20 when unset.
+   *
    * @generated from field: int32 page_size = 1;
    */
   pageSize: number;
@@ -243,14 +236,127 @@ export const RequestRefundResponseSchema: GenMessage<RequestRefundResponse> = /*
   messageDesc(file_chaos_payment_v1_payment_service, 9);
 
 /**
- * PaymentService sells store products and handles refunds.
- * Public: authenticated player, for their own orders.
+ * ListRefundsRequest is paged, optionally filtered by state.
+ *
+ * @generated from message chaos.payment.v1.ListRefundsRequest
+ */
+export type ListRefundsRequest = Message<"chaos.payment.v1.ListRefundsRequest"> & {
+  /**
+   * Everyone's refunds (admins only); the caller's own when false.
+   *
+   * @generated from field: bool all = 1;
+   */
+  all: boolean;
+
+  /**
+   * Only refunds in this state; any when unset.
+   *
+   * @generated from field: chaos.payment.v1.RefundState state = 2;
+   */
+  state: RefundState;
+
+  /**
+   * 1 to 100; 20 when unset.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message chaos.payment.v1.ListRefundsRequest.
+ * Use `create(ListRefundsRequestSchema)` to create a new message.
+ */
+export const ListRefundsRequestSchema: GenMessage<ListRefundsRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_payment_service, 10);
+
+/**
+ * ListRefundsResponse is one page.
+ *
+ * @generated from message chaos.payment.v1.ListRefundsResponse
+ */
+export type ListRefundsResponse = Message<"chaos.payment.v1.ListRefundsResponse"> & {
+  /**
+   * @generated from field: repeated chaos.payment.v1.Refund refunds = 1;
+   */
+  refunds: Refund[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message chaos.payment.v1.ListRefundsResponse.
+ * Use `create(ListRefundsResponseSchema)` to create a new message.
+ */
+export const ListRefundsResponseSchema: GenMessage<ListRefundsResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_payment_service, 11);
+
+/**
+ * DecideRefundRequest is the admin's decision.
+ *
+ * @generated from message chaos.payment.v1.DecideRefundRequest
+ */
+export type DecideRefundRequest = Message<"chaos.payment.v1.DecideRefundRequest"> & {
+  /**
+   * @generated from field: string refund_id = 1;
+   */
+  refundId: string;
+
+  /**
+   * @generated from field: bool approve = 2;
+   */
+  approve: boolean;
+
+  /**
+   * @generated from field: string note = 3;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message chaos.payment.v1.DecideRefundRequest.
+ * Use `create(DecideRefundRequestSchema)` to create a new message.
+ */
+export const DecideRefundRequestSchema: GenMessage<DecideRefundRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_payment_service, 12);
+
+/**
+ * DecideRefundResponse is the refund afterwards.
+ *
+ * @generated from message chaos.payment.v1.DecideRefundResponse
+ */
+export type DecideRefundResponse = Message<"chaos.payment.v1.DecideRefundResponse"> & {
+  /**
+   * @generated from field: chaos.payment.v1.Refund refund = 1;
+   */
+  refund?: Refund | undefined;
+};
+
+/**
+ * Describes the message chaos.payment.v1.DecideRefundResponse.
+ * Use `create(DecideRefundResponseSchema)` to create a new message.
+ */
+export const DecideRefundResponseSchema: GenMessage<DecideRefundResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_payment_v1_payment_service, 13);
+
+/**
+ * PaymentService sells gold packs and handles refunds.
+ * Public: an authenticated player, for their own orders and refunds; an admin
+ * (actsAsAdmin) also decides refund requests and lists everyone's refunds.
  *
  * @generated from service chaos.payment.v1.PaymentService
  */
 export const PaymentService: GenService<{
   /**
-   * ListProducts lists what is for sale.
+   * ListProducts lists the gold packs for sale, with their prices per currency.
    *
    * @generated from rpc chaos.payment.v1.PaymentService.ListProducts
    */
@@ -260,8 +366,11 @@ export const PaymentService: GenService<{
     output: typeof ListProductsResponseSchema;
   },
   /**
-   * CreateOrder starts a purchase; idempotent by key (a retried click buys once).
-   * Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY).
+   * CreateOrder starts a purchase and opens the provider's checkout; idempotent
+   * by key (a retried click returns the first order and buys once).
+   * Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY),
+   * PERMISSION_DENIED (NOT_CHARACTER_OWNER), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED),
+   * RESOURCE_EXHAUSTED (TOO_MANY_PENDING_ORDERS).
    *
    * @generated from rpc chaos.payment.v1.PaymentService.CreateOrder
    */
@@ -282,7 +391,7 @@ export const PaymentService: GenService<{
     output: typeof GetOrderResponseSchema;
   },
   /**
-   * ListOrders lists the caller's orders, newest first.
+   * ListOrders lists the caller's orders (the order history), newest first.
    *
    * @generated from rpc chaos.payment.v1.PaymentService.ListOrders
    */
@@ -292,7 +401,7 @@ export const PaymentService: GenService<{
     output: typeof ListOrdersResponseSchema;
   },
   /**
-   * RequestRefund asks for a refund of a fulfilled order.
+   * RequestRefund asks for a refund of a fulfilled order; an admin decides.
    * Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE,
    * REFUND_WINDOW_CLOSED), ALREADY_EXISTS (REFUND_ALREADY_REQUESTED).
    *
@@ -302,6 +411,32 @@ export const PaymentService: GenService<{
     methodKind: "unary";
     input: typeof RequestRefundRequestSchema;
     output: typeof RequestRefundResponseSchema;
+  },
+  /**
+   * ListRefunds lists refunds, newest first: the caller's own, or for an
+   * admin with `all` everyone's (e.g. those REQUESTED, awaiting a decision).
+   * Errors: PERMISSION_DENIED (ADMIN_REQUIRED) for `all` without admin rights.
+   *
+   * @generated from rpc chaos.payment.v1.PaymentService.ListRefunds
+   */
+  listRefunds: {
+    methodKind: "unary";
+    input: typeof ListRefundsRequestSchema;
+    output: typeof ListRefundsResponseSchema;
+  },
+  /**
+   * DecideRefund approves or rejects a requested refund (admins only);
+   * approval refunds the payment at the provider and starts the clawback saga.
+   * Repeating the same decision returns the refund unchanged.
+   * Errors: PERMISSION_DENIED (ADMIN_REQUIRED), NOT_FOUND (REFUND_NOT_FOUND),
+   * FAILED_PRECONDITION (INVALID_REFUND_STATE).
+   *
+   * @generated from rpc chaos.payment.v1.PaymentService.DecideRefund
+   */
+  decideRefund: {
+    methodKind: "unary";
+    input: typeof DecideRefundRequestSchema;
+    output: typeof DecideRefundResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_payment_v1_payment_service, 0);

@@ -33,25 +33,24 @@ const (
 // reflection-formatted method names, remove the leading slash and convert the remaining slash to a
 // period.
 const (
-	// PaymentInternalServiceConfirmProviderPaymentProcedure is the fully-qualified name of the
-	// PaymentInternalService's ConfirmProviderPayment RPC.
-	PaymentInternalServiceConfirmProviderPaymentProcedure = "/chaos.payment.v1.PaymentInternalService/ConfirmProviderPayment"
-	// PaymentInternalServiceApproveRefundProcedure is the fully-qualified name of the
-	// PaymentInternalService's ApproveRefund RPC.
-	PaymentInternalServiceApproveRefundProcedure = "/chaos.payment.v1.PaymentInternalService/ApproveRefund"
+	// PaymentInternalServiceHandleProviderWebhookProcedure is the fully-qualified name of the
+	// PaymentInternalService's HandleProviderWebhook RPC.
+	PaymentInternalServiceHandleProviderWebhookProcedure = "/chaos.payment.v1.PaymentInternalService/HandleProviderWebhook"
 )
 
 // PaymentInternalServiceClient is a client for the chaos.payment.v1.PaymentInternalService service.
 type PaymentInternalServiceClient interface {
-	// ConfirmProviderPayment records the provider's verdict on an order;
-	// idempotent by provider reference (webhooks are delivered at least once).
-	// A capture fulfils the order.
-	// Errors: NOT_FOUND (ORDER_NOT_FOUND), PERMISSION_DENIED (INVALID_PROVIDER_SIGNATURE),
-	// FAILED_PRECONDITION (INVALID_ORDER_STATE).
-	ConfirmProviderPayment(context.Context, *connect.Request[v1.ConfirmProviderPaymentRequest]) (*connect.Response[v1.ConfirmProviderPaymentResponse], error)
-	// ApproveRefund approves or rejects a requested refund; approval starts the clawback saga.
-	// Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE).
-	ApproveRefund(context.Context, *connect.Request[v1.ApproveRefundRequest]) (*connect.Response[v1.ApproveRefundResponse], error)
+	// HandleProviderWebhook verifies and applies one provider event (a Stripe-shaped
+	// webhook). The signature header `t=<unix>,v1=<hex>[,v1=<hex>...]` must carry a
+	// v1 equal to HMAC-SHA256("<t>.<raw_body>") under one of the configured signing
+	// secrets (several during a rotation), with t inside the tolerance window.
+	// Deliveries are at least once and in any order: an event id already applied
+	// is acknowledged and changes nothing; an event that comes before the one it
+	// depends on (a refund before its payment) is parked and applied after it.
+	// A refused webhook changes nothing.
+	// Errors: UNAUTHENTICATED (SIGNATURE_MISSING, SIGNATURE_MISMATCH,
+	// SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE), INVALID_ARGUMENT (MALFORMED_EVENT).
+	HandleProviderWebhook(context.Context, *connect.Request[v1.HandleProviderWebhookRequest]) (*connect.Response[v1.HandleProviderWebhookResponse], error)
 }
 
 // NewPaymentInternalServiceClient constructs a client for the
@@ -65,16 +64,11 @@ func NewPaymentInternalServiceClient(httpClient connect.HTTPClient, baseURL stri
 	baseURL = strings.TrimRight(baseURL, "/")
 	paymentInternalServiceMethods := v1.File_chaos_payment_v1_payment_internal_service_proto.Services().ByName("PaymentInternalService").Methods()
 	return &paymentInternalServiceClient{
-		confirmProviderPayment: connect.NewClient[v1.ConfirmProviderPaymentRequest, v1.ConfirmProviderPaymentResponse](
+		handleProviderWebhook: connect.NewClient[v1.HandleProviderWebhookRequest, v1.HandleProviderWebhookResponse](
 			httpClient,
-			baseURL+PaymentInternalServiceConfirmProviderPaymentProcedure,
-			connect.WithSchema(paymentInternalServiceMethods.ByName("ConfirmProviderPayment")),
-			connect.WithClientOptions(opts...),
-		),
-		approveRefund: connect.NewClient[v1.ApproveRefundRequest, v1.ApproveRefundResponse](
-			httpClient,
-			baseURL+PaymentInternalServiceApproveRefundProcedure,
-			connect.WithSchema(paymentInternalServiceMethods.ByName("ApproveRefund")),
+			baseURL+PaymentInternalServiceHandleProviderWebhookProcedure,
+			connect.WithSchema(paymentInternalServiceMethods.ByName("HandleProviderWebhook")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -82,32 +76,28 @@ func NewPaymentInternalServiceClient(httpClient connect.HTTPClient, baseURL stri
 
 // paymentInternalServiceClient implements PaymentInternalServiceClient.
 type paymentInternalServiceClient struct {
-	confirmProviderPayment *connect.Client[v1.ConfirmProviderPaymentRequest, v1.ConfirmProviderPaymentResponse]
-	approveRefund          *connect.Client[v1.ApproveRefundRequest, v1.ApproveRefundResponse]
+	handleProviderWebhook *connect.Client[v1.HandleProviderWebhookRequest, v1.HandleProviderWebhookResponse]
 }
 
-// ConfirmProviderPayment calls chaos.payment.v1.PaymentInternalService.ConfirmProviderPayment.
-func (c *paymentInternalServiceClient) ConfirmProviderPayment(ctx context.Context, req *connect.Request[v1.ConfirmProviderPaymentRequest]) (*connect.Response[v1.ConfirmProviderPaymentResponse], error) {
-	return c.confirmProviderPayment.CallUnary(ctx, req)
-}
-
-// ApproveRefund calls chaos.payment.v1.PaymentInternalService.ApproveRefund.
-func (c *paymentInternalServiceClient) ApproveRefund(ctx context.Context, req *connect.Request[v1.ApproveRefundRequest]) (*connect.Response[v1.ApproveRefundResponse], error) {
-	return c.approveRefund.CallUnary(ctx, req)
+// HandleProviderWebhook calls chaos.payment.v1.PaymentInternalService.HandleProviderWebhook.
+func (c *paymentInternalServiceClient) HandleProviderWebhook(ctx context.Context, req *connect.Request[v1.HandleProviderWebhookRequest]) (*connect.Response[v1.HandleProviderWebhookResponse], error) {
+	return c.handleProviderWebhook.CallUnary(ctx, req)
 }
 
 // PaymentInternalServiceHandler is an implementation of the chaos.payment.v1.PaymentInternalService
 // service.
 type PaymentInternalServiceHandler interface {
-	// ConfirmProviderPayment records the provider's verdict on an order;
-	// idempotent by provider reference (webhooks are delivered at least once).
-	// A capture fulfils the order.
-	// Errors: NOT_FOUND (ORDER_NOT_FOUND), PERMISSION_DENIED (INVALID_PROVIDER_SIGNATURE),
-	// FAILED_PRECONDITION (INVALID_ORDER_STATE).
-	ConfirmProviderPayment(context.Context, *connect.Request[v1.ConfirmProviderPaymentRequest]) (*connect.Response[v1.ConfirmProviderPaymentResponse], error)
-	// ApproveRefund approves or rejects a requested refund; approval starts the clawback saga.
-	// Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE).
-	ApproveRefund(context.Context, *connect.Request[v1.ApproveRefundRequest]) (*connect.Response[v1.ApproveRefundResponse], error)
+	// HandleProviderWebhook verifies and applies one provider event (a Stripe-shaped
+	// webhook). The signature header `t=<unix>,v1=<hex>[,v1=<hex>...]` must carry a
+	// v1 equal to HMAC-SHA256("<t>.<raw_body>") under one of the configured signing
+	// secrets (several during a rotation), with t inside the tolerance window.
+	// Deliveries are at least once and in any order: an event id already applied
+	// is acknowledged and changes nothing; an event that comes before the one it
+	// depends on (a refund before its payment) is parked and applied after it.
+	// A refused webhook changes nothing.
+	// Errors: UNAUTHENTICATED (SIGNATURE_MISSING, SIGNATURE_MISMATCH,
+	// SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE), INVALID_ARGUMENT (MALFORMED_EVENT).
+	HandleProviderWebhook(context.Context, *connect.Request[v1.HandleProviderWebhookRequest]) (*connect.Response[v1.HandleProviderWebhookResponse], error)
 }
 
 // NewPaymentInternalServiceHandler builds an HTTP handler from the service implementation. It
@@ -117,24 +107,17 @@ type PaymentInternalServiceHandler interface {
 // and JSON codecs. They also support gzip compression.
 func NewPaymentInternalServiceHandler(svc PaymentInternalServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
 	paymentInternalServiceMethods := v1.File_chaos_payment_v1_payment_internal_service_proto.Services().ByName("PaymentInternalService").Methods()
-	paymentInternalServiceConfirmProviderPaymentHandler := connect.NewUnaryHandler(
-		PaymentInternalServiceConfirmProviderPaymentProcedure,
-		svc.ConfirmProviderPayment,
-		connect.WithSchema(paymentInternalServiceMethods.ByName("ConfirmProviderPayment")),
-		connect.WithHandlerOptions(opts...),
-	)
-	paymentInternalServiceApproveRefundHandler := connect.NewUnaryHandler(
-		PaymentInternalServiceApproveRefundProcedure,
-		svc.ApproveRefund,
-		connect.WithSchema(paymentInternalServiceMethods.ByName("ApproveRefund")),
+	paymentInternalServiceHandleProviderWebhookHandler := connect.NewUnaryHandler(
+		PaymentInternalServiceHandleProviderWebhookProcedure,
+		svc.HandleProviderWebhook,
+		connect.WithSchema(paymentInternalServiceMethods.ByName("HandleProviderWebhook")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.payment.v1.PaymentInternalService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case PaymentInternalServiceConfirmProviderPaymentProcedure:
-			paymentInternalServiceConfirmProviderPaymentHandler.ServeHTTP(w, r)
-		case PaymentInternalServiceApproveRefundProcedure:
-			paymentInternalServiceApproveRefundHandler.ServeHTTP(w, r)
+		case PaymentInternalServiceHandleProviderWebhookProcedure:
+			paymentInternalServiceHandleProviderWebhookHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -144,10 +127,6 @@ func NewPaymentInternalServiceHandler(svc PaymentInternalServiceHandler, opts ..
 // UnimplementedPaymentInternalServiceHandler returns CodeUnimplemented from all methods.
 type UnimplementedPaymentInternalServiceHandler struct{}
 
-func (UnimplementedPaymentInternalServiceHandler) ConfirmProviderPayment(context.Context, *connect.Request[v1.ConfirmProviderPaymentRequest]) (*connect.Response[v1.ConfirmProviderPaymentResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.payment.v1.PaymentInternalService.ConfirmProviderPayment is not implemented"))
-}
-
-func (UnimplementedPaymentInternalServiceHandler) ApproveRefund(context.Context, *connect.Request[v1.ApproveRefundRequest]) (*connect.Response[v1.ApproveRefundResponse], error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.payment.v1.PaymentInternalService.ApproveRefund is not implemented"))
+func (UnimplementedPaymentInternalServiceHandler) HandleProviderWebhook(context.Context, *connect.Request[v1.HandleProviderWebhookRequest]) (*connect.Response[v1.HandleProviderWebhookResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.payment.v1.PaymentInternalService.HandleProviderWebhook is not implemented"))
 }

@@ -47,24 +47,43 @@ const (
 	// PaymentServiceRequestRefundProcedure is the fully-qualified name of the PaymentService's
 	// RequestRefund RPC.
 	PaymentServiceRequestRefundProcedure = "/chaos.payment.v1.PaymentService/RequestRefund"
+	// PaymentServiceListRefundsProcedure is the fully-qualified name of the PaymentService's
+	// ListRefunds RPC.
+	PaymentServiceListRefundsProcedure = "/chaos.payment.v1.PaymentService/ListRefunds"
+	// PaymentServiceDecideRefundProcedure is the fully-qualified name of the PaymentService's
+	// DecideRefund RPC.
+	PaymentServiceDecideRefundProcedure = "/chaos.payment.v1.PaymentService/DecideRefund"
 )
 
 // PaymentServiceClient is a client for the chaos.payment.v1.PaymentService service.
 type PaymentServiceClient interface {
-	// ListProducts lists what is for sale.
+	// ListProducts lists the gold packs for sale, with their prices per currency.
 	ListProducts(context.Context, *connect.Request[v1.ListProductsRequest]) (*connect.Response[v1.ListProductsResponse], error)
-	// CreateOrder starts a purchase; idempotent by key (a retried click buys once).
-	// Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY).
+	// CreateOrder starts a purchase and opens the provider's checkout; idempotent
+	// by key (a retried click returns the first order and buys once).
+	// Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED),
+	// RESOURCE_EXHAUSTED (TOO_MANY_PENDING_ORDERS).
 	CreateOrder(context.Context, *connect.Request[v1.CreateOrderRequest]) (*connect.Response[v1.CreateOrderResponse], error)
 	// GetOrder returns one of the caller's orders.
 	// Errors: NOT_FOUND (ORDER_NOT_FOUND).
 	GetOrder(context.Context, *connect.Request[v1.GetOrderRequest]) (*connect.Response[v1.GetOrderResponse], error)
-	// ListOrders lists the caller's orders, newest first.
+	// ListOrders lists the caller's orders (the order history), newest first.
 	ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error)
-	// RequestRefund asks for a refund of a fulfilled order.
+	// RequestRefund asks for a refund of a fulfilled order; an admin decides.
 	// Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE,
 	// REFUND_WINDOW_CLOSED), ALREADY_EXISTS (REFUND_ALREADY_REQUESTED).
 	RequestRefund(context.Context, *connect.Request[v1.RequestRefundRequest]) (*connect.Response[v1.RequestRefundResponse], error)
+	// ListRefunds lists refunds, newest first: the caller's own, or for an
+	// admin with `all` everyone's (e.g. those REQUESTED, awaiting a decision).
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED) for `all` without admin rights.
+	ListRefunds(context.Context, *connect.Request[v1.ListRefundsRequest]) (*connect.Response[v1.ListRefundsResponse], error)
+	// DecideRefund approves or rejects a requested refund (admins only);
+	// approval refunds the payment at the provider and starts the clawback saga.
+	// Repeating the same decision returns the refund unchanged.
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED), NOT_FOUND (REFUND_NOT_FOUND),
+	// FAILED_PRECONDITION (INVALID_REFUND_STATE).
+	DecideRefund(context.Context, *connect.Request[v1.DecideRefundRequest]) (*connect.Response[v1.DecideRefundResponse], error)
 }
 
 // NewPaymentServiceClient constructs a client for the chaos.payment.v1.PaymentService service. By
@@ -82,6 +101,7 @@ func NewPaymentServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			httpClient,
 			baseURL+PaymentServiceListProductsProcedure,
 			connect.WithSchema(paymentServiceMethods.ByName("ListProducts")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		createOrder: connect.NewClient[v1.CreateOrderRequest, v1.CreateOrderResponse](
@@ -94,18 +114,33 @@ func NewPaymentServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			httpClient,
 			baseURL+PaymentServiceGetOrderProcedure,
 			connect.WithSchema(paymentServiceMethods.ByName("GetOrder")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		listOrders: connect.NewClient[v1.ListOrdersRequest, v1.ListOrdersResponse](
 			httpClient,
 			baseURL+PaymentServiceListOrdersProcedure,
 			connect.WithSchema(paymentServiceMethods.ByName("ListOrders")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		requestRefund: connect.NewClient[v1.RequestRefundRequest, v1.RequestRefundResponse](
 			httpClient,
 			baseURL+PaymentServiceRequestRefundProcedure,
 			connect.WithSchema(paymentServiceMethods.ByName("RequestRefund")),
+			connect.WithClientOptions(opts...),
+		),
+		listRefunds: connect.NewClient[v1.ListRefundsRequest, v1.ListRefundsResponse](
+			httpClient,
+			baseURL+PaymentServiceListRefundsProcedure,
+			connect.WithSchema(paymentServiceMethods.ByName("ListRefunds")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		decideRefund: connect.NewClient[v1.DecideRefundRequest, v1.DecideRefundResponse](
+			httpClient,
+			baseURL+PaymentServiceDecideRefundProcedure,
+			connect.WithSchema(paymentServiceMethods.ByName("DecideRefund")),
 			connect.WithClientOptions(opts...),
 		),
 	}
@@ -118,6 +153,8 @@ type paymentServiceClient struct {
 	getOrder      *connect.Client[v1.GetOrderRequest, v1.GetOrderResponse]
 	listOrders    *connect.Client[v1.ListOrdersRequest, v1.ListOrdersResponse]
 	requestRefund *connect.Client[v1.RequestRefundRequest, v1.RequestRefundResponse]
+	listRefunds   *connect.Client[v1.ListRefundsRequest, v1.ListRefundsResponse]
+	decideRefund  *connect.Client[v1.DecideRefundRequest, v1.DecideRefundResponse]
 }
 
 // ListProducts calls chaos.payment.v1.PaymentService.ListProducts.
@@ -145,22 +182,45 @@ func (c *paymentServiceClient) RequestRefund(ctx context.Context, req *connect.R
 	return c.requestRefund.CallUnary(ctx, req)
 }
 
+// ListRefunds calls chaos.payment.v1.PaymentService.ListRefunds.
+func (c *paymentServiceClient) ListRefunds(ctx context.Context, req *connect.Request[v1.ListRefundsRequest]) (*connect.Response[v1.ListRefundsResponse], error) {
+	return c.listRefunds.CallUnary(ctx, req)
+}
+
+// DecideRefund calls chaos.payment.v1.PaymentService.DecideRefund.
+func (c *paymentServiceClient) DecideRefund(ctx context.Context, req *connect.Request[v1.DecideRefundRequest]) (*connect.Response[v1.DecideRefundResponse], error) {
+	return c.decideRefund.CallUnary(ctx, req)
+}
+
 // PaymentServiceHandler is an implementation of the chaos.payment.v1.PaymentService service.
 type PaymentServiceHandler interface {
-	// ListProducts lists what is for sale.
+	// ListProducts lists the gold packs for sale, with their prices per currency.
 	ListProducts(context.Context, *connect.Request[v1.ListProductsRequest]) (*connect.Response[v1.ListProductsResponse], error)
-	// CreateOrder starts a purchase; idempotent by key (a retried click buys once).
-	// Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY).
+	// CreateOrder starts a purchase and opens the provider's checkout; idempotent
+	// by key (a retried click returns the first order and buys once).
+	// Errors: NOT_FOUND (PRODUCT_NOT_FOUND), INVALID_ARGUMENT (UNSUPPORTED_CURRENCY),
+	// PERMISSION_DENIED (NOT_CHARACTER_OWNER), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED),
+	// RESOURCE_EXHAUSTED (TOO_MANY_PENDING_ORDERS).
 	CreateOrder(context.Context, *connect.Request[v1.CreateOrderRequest]) (*connect.Response[v1.CreateOrderResponse], error)
 	// GetOrder returns one of the caller's orders.
 	// Errors: NOT_FOUND (ORDER_NOT_FOUND).
 	GetOrder(context.Context, *connect.Request[v1.GetOrderRequest]) (*connect.Response[v1.GetOrderResponse], error)
-	// ListOrders lists the caller's orders, newest first.
+	// ListOrders lists the caller's orders (the order history), newest first.
 	ListOrders(context.Context, *connect.Request[v1.ListOrdersRequest]) (*connect.Response[v1.ListOrdersResponse], error)
-	// RequestRefund asks for a refund of a fulfilled order.
+	// RequestRefund asks for a refund of a fulfilled order; an admin decides.
 	// Errors: NOT_FOUND (ORDER_NOT_FOUND), FAILED_PRECONDITION (INVALID_ORDER_STATE,
 	// REFUND_WINDOW_CLOSED), ALREADY_EXISTS (REFUND_ALREADY_REQUESTED).
 	RequestRefund(context.Context, *connect.Request[v1.RequestRefundRequest]) (*connect.Response[v1.RequestRefundResponse], error)
+	// ListRefunds lists refunds, newest first: the caller's own, or for an
+	// admin with `all` everyone's (e.g. those REQUESTED, awaiting a decision).
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED) for `all` without admin rights.
+	ListRefunds(context.Context, *connect.Request[v1.ListRefundsRequest]) (*connect.Response[v1.ListRefundsResponse], error)
+	// DecideRefund approves or rejects a requested refund (admins only);
+	// approval refunds the payment at the provider and starts the clawback saga.
+	// Repeating the same decision returns the refund unchanged.
+	// Errors: PERMISSION_DENIED (ADMIN_REQUIRED), NOT_FOUND (REFUND_NOT_FOUND),
+	// FAILED_PRECONDITION (INVALID_REFUND_STATE).
+	DecideRefund(context.Context, *connect.Request[v1.DecideRefundRequest]) (*connect.Response[v1.DecideRefundResponse], error)
 }
 
 // NewPaymentServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -174,6 +234,7 @@ func NewPaymentServiceHandler(svc PaymentServiceHandler, opts ...connect.Handler
 		PaymentServiceListProductsProcedure,
 		svc.ListProducts,
 		connect.WithSchema(paymentServiceMethods.ByName("ListProducts")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	paymentServiceCreateOrderHandler := connect.NewUnaryHandler(
@@ -186,18 +247,33 @@ func NewPaymentServiceHandler(svc PaymentServiceHandler, opts ...connect.Handler
 		PaymentServiceGetOrderProcedure,
 		svc.GetOrder,
 		connect.WithSchema(paymentServiceMethods.ByName("GetOrder")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	paymentServiceListOrdersHandler := connect.NewUnaryHandler(
 		PaymentServiceListOrdersProcedure,
 		svc.ListOrders,
 		connect.WithSchema(paymentServiceMethods.ByName("ListOrders")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	paymentServiceRequestRefundHandler := connect.NewUnaryHandler(
 		PaymentServiceRequestRefundProcedure,
 		svc.RequestRefund,
 		connect.WithSchema(paymentServiceMethods.ByName("RequestRefund")),
+		connect.WithHandlerOptions(opts...),
+	)
+	paymentServiceListRefundsHandler := connect.NewUnaryHandler(
+		PaymentServiceListRefundsProcedure,
+		svc.ListRefunds,
+		connect.WithSchema(paymentServiceMethods.ByName("ListRefunds")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	paymentServiceDecideRefundHandler := connect.NewUnaryHandler(
+		PaymentServiceDecideRefundProcedure,
+		svc.DecideRefund,
+		connect.WithSchema(paymentServiceMethods.ByName("DecideRefund")),
 		connect.WithHandlerOptions(opts...),
 	)
 	return "/chaos.payment.v1.PaymentService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -212,6 +288,10 @@ func NewPaymentServiceHandler(svc PaymentServiceHandler, opts ...connect.Handler
 			paymentServiceListOrdersHandler.ServeHTTP(w, r)
 		case PaymentServiceRequestRefundProcedure:
 			paymentServiceRequestRefundHandler.ServeHTTP(w, r)
+		case PaymentServiceListRefundsProcedure:
+			paymentServiceListRefundsHandler.ServeHTTP(w, r)
+		case PaymentServiceDecideRefundProcedure:
+			paymentServiceDecideRefundHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -239,4 +319,12 @@ func (UnimplementedPaymentServiceHandler) ListOrders(context.Context, *connect.R
 
 func (UnimplementedPaymentServiceHandler) RequestRefund(context.Context, *connect.Request[v1.RequestRefundRequest]) (*connect.Response[v1.RequestRefundResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.payment.v1.PaymentService.RequestRefund is not implemented"))
+}
+
+func (UnimplementedPaymentServiceHandler) ListRefunds(context.Context, *connect.Request[v1.ListRefundsRequest]) (*connect.Response[v1.ListRefundsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.payment.v1.PaymentService.ListRefunds is not implemented"))
+}
+
+func (UnimplementedPaymentServiceHandler) DecideRefund(context.Context, *connect.Request[v1.DecideRefundRequest]) (*connect.Response[v1.DecideRefundResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.payment.v1.PaymentService.DecideRefund is not implemented"))
 }
