@@ -537,6 +537,85 @@ func (x *EscrowHoldTransferred) GetTransferTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// GoldDebtChanged is emitted when a wallet's debt grows (a clawback found it
+// short) or shrinks (income paid it down).
+type GoldDebtChanged struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CharacterId string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	// Positive when the debt grew, negative when it was paid down.
+	Change        int64                  `protobuf:"varint,2,opt,name=change,proto3" json:"change,omitempty"`
+	DebtAfter     int64                  `protobuf:"varint,3,opt,name=debt_after,json=debtAfter,proto3" json:"debt_after,omitempty"`
+	TransactionId string                 `protobuf:"bytes,4,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	ChangeTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GoldDebtChanged) Reset() {
+	*x = GoldDebtChanged{}
+	mi := &file_chaos_inventory_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GoldDebtChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GoldDebtChanged) ProtoMessage() {}
+
+func (x *GoldDebtChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GoldDebtChanged.ProtoReflect.Descriptor instead.
+func (*GoldDebtChanged) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GoldDebtChanged) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *GoldDebtChanged) GetChange() int64 {
+	if x != nil {
+		return x.Change
+	}
+	return 0
+}
+
+func (x *GoldDebtChanged) GetDebtAfter() int64 {
+	if x != nil {
+		return x.DebtAfter
+	}
+	return 0
+}
+
+func (x *GoldDebtChanged) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *GoldDebtChanged) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
 var File_chaos_inventory_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_inventory_v1_events_proto_rawDesc = "" +
@@ -586,7 +665,15 @@ const file_chaos_inventory_v1_events_proto_rawDesc = "" +
 	"\ahold_id\x18\x01 \x01(\tR\x06holdId\x12*\n" +
 	"\x11from_character_id\x18\x02 \x01(\tR\x0ffromCharacterId\x12&\n" +
 	"\x0fto_character_id\x18\x03 \x01(\tR\rtoCharacterId\x12?\n" +
-	"\rtransfer_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\ftransferTimeB\xc2\x01\n" +
+	"\rtransfer_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\ftransferTime\"\xcf\x01\n" +
+	"\x0fGoldDebtChanged\x12!\n" +
+	"\fcharacter_id\x18\x01 \x01(\tR\vcharacterId\x12\x16\n" +
+	"\x06change\x18\x02 \x01(\x03R\x06change\x12\x1d\n" +
+	"\n" +
+	"debt_after\x18\x03 \x01(\x03R\tdebtAfter\x12%\n" +
+	"\x0etransaction_id\x18\x04 \x01(\tR\rtransactionId\x12;\n" +
+	"\vchange_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTimeB\xc2\x01\n" +
 	"\x16com.chaos.inventory.v1B\vEventsProtoP\x01Z1chaos.world/gen/go/chaos/inventory/v1;inventoryv1\xa2\x02\x03CIX\xaa\x02\x12Chaos.Inventory.V1\xca\x02\x12Chaos\\Inventory\\V1\xe2\x02\x1eChaos\\Inventory\\V1\\GPBMetadata\xea\x02\x14Chaos::Inventory::V1b\x06proto3"
 
 var (
@@ -601,7 +688,7 @@ func file_chaos_inventory_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_inventory_v1_events_proto_rawDescData
 }
 
-var file_chaos_inventory_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_chaos_inventory_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_chaos_inventory_v1_events_proto_goTypes = []any{
 	(*ItemsGranted)(nil),          // 0: chaos.inventory.v1.ItemsGranted
 	(*ItemsRemoved)(nil),          // 1: chaos.inventory.v1.ItemsRemoved
@@ -610,27 +697,29 @@ var file_chaos_inventory_v1_events_proto_goTypes = []any{
 	(*EscrowHoldPlaced)(nil),      // 4: chaos.inventory.v1.EscrowHoldPlaced
 	(*EscrowHoldReleased)(nil),    // 5: chaos.inventory.v1.EscrowHoldReleased
 	(*EscrowHoldTransferred)(nil), // 6: chaos.inventory.v1.EscrowHoldTransferred
-	(*ItemGrant)(nil),             // 7: chaos.inventory.v1.ItemGrant
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(LedgerEntryKind)(0),          // 9: chaos.inventory.v1.LedgerEntryKind
+	(*GoldDebtChanged)(nil),       // 7: chaos.inventory.v1.GoldDebtChanged
+	(*ItemGrant)(nil),             // 8: chaos.inventory.v1.ItemGrant
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(LedgerEntryKind)(0),          // 10: chaos.inventory.v1.LedgerEntryKind
 }
 var file_chaos_inventory_v1_events_proto_depIdxs = []int32{
-	7,  // 0: chaos.inventory.v1.ItemsGranted.items:type_name -> chaos.inventory.v1.ItemGrant
-	8,  // 1: chaos.inventory.v1.ItemsGranted.grant_time:type_name -> google.protobuf.Timestamp
-	7,  // 2: chaos.inventory.v1.ItemsRemoved.items:type_name -> chaos.inventory.v1.ItemGrant
-	8,  // 3: chaos.inventory.v1.ItemsRemoved.remove_time:type_name -> google.protobuf.Timestamp
-	9,  // 4: chaos.inventory.v1.GoldCredited.kind:type_name -> chaos.inventory.v1.LedgerEntryKind
-	8,  // 5: chaos.inventory.v1.GoldCredited.credit_time:type_name -> google.protobuf.Timestamp
-	9,  // 6: chaos.inventory.v1.GoldDebited.kind:type_name -> chaos.inventory.v1.LedgerEntryKind
-	8,  // 7: chaos.inventory.v1.GoldDebited.debit_time:type_name -> google.protobuf.Timestamp
-	8,  // 8: chaos.inventory.v1.EscrowHoldPlaced.place_time:type_name -> google.protobuf.Timestamp
-	8,  // 9: chaos.inventory.v1.EscrowHoldReleased.release_time:type_name -> google.protobuf.Timestamp
-	8,  // 10: chaos.inventory.v1.EscrowHoldTransferred.transfer_time:type_name -> google.protobuf.Timestamp
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	8,  // 0: chaos.inventory.v1.ItemsGranted.items:type_name -> chaos.inventory.v1.ItemGrant
+	9,  // 1: chaos.inventory.v1.ItemsGranted.grant_time:type_name -> google.protobuf.Timestamp
+	8,  // 2: chaos.inventory.v1.ItemsRemoved.items:type_name -> chaos.inventory.v1.ItemGrant
+	9,  // 3: chaos.inventory.v1.ItemsRemoved.remove_time:type_name -> google.protobuf.Timestamp
+	10, // 4: chaos.inventory.v1.GoldCredited.kind:type_name -> chaos.inventory.v1.LedgerEntryKind
+	9,  // 5: chaos.inventory.v1.GoldCredited.credit_time:type_name -> google.protobuf.Timestamp
+	10, // 6: chaos.inventory.v1.GoldDebited.kind:type_name -> chaos.inventory.v1.LedgerEntryKind
+	9,  // 7: chaos.inventory.v1.GoldDebited.debit_time:type_name -> google.protobuf.Timestamp
+	9,  // 8: chaos.inventory.v1.EscrowHoldPlaced.place_time:type_name -> google.protobuf.Timestamp
+	9,  // 9: chaos.inventory.v1.EscrowHoldReleased.release_time:type_name -> google.protobuf.Timestamp
+	9,  // 10: chaos.inventory.v1.EscrowHoldTransferred.transfer_time:type_name -> google.protobuf.Timestamp
+	9,  // 11: chaos.inventory.v1.GoldDebtChanged.change_time:type_name -> google.protobuf.Timestamp
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_chaos_inventory_v1_events_proto_init() }
@@ -645,7 +734,7 @@ func file_chaos_inventory_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_inventory_v1_events_proto_rawDesc), len(file_chaos_inventory_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

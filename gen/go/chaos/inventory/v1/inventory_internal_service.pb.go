@@ -365,6 +365,140 @@ func (x *SpendGoldResponse) GetWallet() *Wallet {
 	return nil
 }
 
+// ClawbackGoldRequest names the wallet and the gold to take back.
+type ClawbackGoldRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CharacterId    string                 `protobuf:"bytes,1,opt,name=character_id,json=characterId,proto3" json:"character_id,omitempty"`
+	Amount         int64                  `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	IdempotencyKey string                 `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	// Why, for the ledger and audit, e.g. "payment:refund:<refund id>".
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClawbackGoldRequest) Reset() {
+	*x = ClawbackGoldRequest{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClawbackGoldRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClawbackGoldRequest) ProtoMessage() {}
+
+func (x *ClawbackGoldRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClawbackGoldRequest.ProtoReflect.Descriptor instead.
+func (*ClawbackGoldRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ClawbackGoldRequest) GetCharacterId() string {
+	if x != nil {
+		return x.CharacterId
+	}
+	return ""
+}
+
+func (x *ClawbackGoldRequest) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *ClawbackGoldRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+func (x *ClawbackGoldRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ClawbackGoldResponse says how much was taken and how much is owed.
+type ClawbackGoldResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The wallet afterwards (its debt included).
+	Wallet *Wallet `protobuf:"bytes,1,opt,name=wallet,proto3" json:"wallet,omitempty"`
+	// Gold taken from the wallet by this clawback.
+	Recovered int64 `protobuf:"varint,2,opt,name=recovered,proto3" json:"recovered,omitempty"`
+	// Gold this clawback could not take, added to the wallet's debt.
+	DebtRecorded  int64 `protobuf:"varint,3,opt,name=debt_recorded,json=debtRecorded,proto3" json:"debt_recorded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClawbackGoldResponse) Reset() {
+	*x = ClawbackGoldResponse{}
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClawbackGoldResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClawbackGoldResponse) ProtoMessage() {}
+
+func (x *ClawbackGoldResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClawbackGoldResponse.ProtoReflect.Descriptor instead.
+func (*ClawbackGoldResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ClawbackGoldResponse) GetWallet() *Wallet {
+	if x != nil {
+		return x.Wallet
+	}
+	return nil
+}
+
+func (x *ClawbackGoldResponse) GetRecovered() int64 {
+	if x != nil {
+		return x.Recovered
+	}
+	return 0
+}
+
+func (x *ClawbackGoldResponse) GetDebtRecorded() int64 {
+	if x != nil {
+		return x.DebtRecorded
+	}
+	return 0
+}
+
 // PlaceEscrowHoldRequest locks assets.
 type PlaceEscrowHoldRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -380,7 +514,7 @@ type PlaceEscrowHoldRequest struct {
 
 func (x *PlaceEscrowHoldRequest) Reset() {
 	*x = PlaceEscrowHoldRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[6]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -392,7 +526,7 @@ func (x *PlaceEscrowHoldRequest) String() string {
 func (*PlaceEscrowHoldRequest) ProtoMessage() {}
 
 func (x *PlaceEscrowHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[6]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -405,7 +539,7 @@ func (x *PlaceEscrowHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceEscrowHoldRequest.ProtoReflect.Descriptor instead.
 func (*PlaceEscrowHoldRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{6}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PlaceEscrowHoldRequest) GetCharacterId() string {
@@ -447,7 +581,7 @@ type HeldItem struct {
 
 func (x *HeldItem) Reset() {
 	*x = HeldItem{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[7]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -459,7 +593,7 @@ func (x *HeldItem) String() string {
 func (*HeldItem) ProtoMessage() {}
 
 func (x *HeldItem) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[7]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -472,7 +606,7 @@ func (x *HeldItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeldItem.ProtoReflect.Descriptor instead.
 func (*HeldItem) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{7}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *HeldItem) GetItemId() string {
@@ -499,7 +633,7 @@ type PlaceEscrowHoldResponse struct {
 
 func (x *PlaceEscrowHoldResponse) Reset() {
 	*x = PlaceEscrowHoldResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[8]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -511,7 +645,7 @@ func (x *PlaceEscrowHoldResponse) String() string {
 func (*PlaceEscrowHoldResponse) ProtoMessage() {}
 
 func (x *PlaceEscrowHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[8]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -524,7 +658,7 @@ func (x *PlaceEscrowHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceEscrowHoldResponse.ProtoReflect.Descriptor instead.
 func (*PlaceEscrowHoldResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{8}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PlaceEscrowHoldResponse) GetHoldId() string {
@@ -544,7 +678,7 @@ type ReleaseEscrowHoldRequest struct {
 
 func (x *ReleaseEscrowHoldRequest) Reset() {
 	*x = ReleaseEscrowHoldRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[9]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -556,7 +690,7 @@ func (x *ReleaseEscrowHoldRequest) String() string {
 func (*ReleaseEscrowHoldRequest) ProtoMessage() {}
 
 func (x *ReleaseEscrowHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[9]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -569,7 +703,7 @@ func (x *ReleaseEscrowHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseEscrowHoldRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseEscrowHoldRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{9}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReleaseEscrowHoldRequest) GetHoldId() string {
@@ -588,7 +722,7 @@ type ReleaseEscrowHoldResponse struct {
 
 func (x *ReleaseEscrowHoldResponse) Reset() {
 	*x = ReleaseEscrowHoldResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[10]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -600,7 +734,7 @@ func (x *ReleaseEscrowHoldResponse) String() string {
 func (*ReleaseEscrowHoldResponse) ProtoMessage() {}
 
 func (x *ReleaseEscrowHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[10]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -613,7 +747,7 @@ func (x *ReleaseEscrowHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseEscrowHoldResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseEscrowHoldResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{10}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{12}
 }
 
 // TransferEscrowHoldRequest names the hold and the receiver.
@@ -627,7 +761,7 @@ type TransferEscrowHoldRequest struct {
 
 func (x *TransferEscrowHoldRequest) Reset() {
 	*x = TransferEscrowHoldRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[11]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +773,7 @@ func (x *TransferEscrowHoldRequest) String() string {
 func (*TransferEscrowHoldRequest) ProtoMessage() {}
 
 func (x *TransferEscrowHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[11]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +786,7 @@ func (x *TransferEscrowHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferEscrowHoldRequest.ProtoReflect.Descriptor instead.
 func (*TransferEscrowHoldRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{11}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TransferEscrowHoldRequest) GetHoldId() string {
@@ -678,7 +812,7 @@ type TransferEscrowHoldResponse struct {
 
 func (x *TransferEscrowHoldResponse) Reset() {
 	*x = TransferEscrowHoldResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[12]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +824,7 @@ func (x *TransferEscrowHoldResponse) String() string {
 func (*TransferEscrowHoldResponse) ProtoMessage() {}
 
 func (x *TransferEscrowHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[12]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +837,7 @@ func (x *TransferEscrowHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferEscrowHoldResponse.ProtoReflect.Descriptor instead.
 func (*TransferEscrowHoldResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{12}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{14}
 }
 
 // TransferEscrowHoldsRequest names the holds and their receivers.
@@ -716,7 +850,7 @@ type TransferEscrowHoldsRequest struct {
 
 func (x *TransferEscrowHoldsRequest) Reset() {
 	*x = TransferEscrowHoldsRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -728,7 +862,7 @@ func (x *TransferEscrowHoldsRequest) String() string {
 func (*TransferEscrowHoldsRequest) ProtoMessage() {}
 
 func (x *TransferEscrowHoldsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[13]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -741,7 +875,7 @@ func (x *TransferEscrowHoldsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferEscrowHoldsRequest.ProtoReflect.Descriptor instead.
 func (*TransferEscrowHoldsRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{13}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *TransferEscrowHoldsRequest) GetTransfers() []*TransferEscrowHoldRequest {
@@ -760,7 +894,7 @@ type TransferEscrowHoldsResponse struct {
 
 func (x *TransferEscrowHoldsResponse) Reset() {
 	*x = TransferEscrowHoldsResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -772,7 +906,7 @@ func (x *TransferEscrowHoldsResponse) String() string {
 func (*TransferEscrowHoldsResponse) ProtoMessage() {}
 
 func (x *TransferEscrowHoldsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[14]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -785,7 +919,7 @@ func (x *TransferEscrowHoldsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransferEscrowHoldsResponse.ProtoReflect.Descriptor instead.
 func (*TransferEscrowHoldsResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{14}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{16}
 }
 
 // MoveGoldRequest names both accounts.
@@ -803,7 +937,7 @@ type MoveGoldRequest struct {
 
 func (x *MoveGoldRequest) Reset() {
 	*x = MoveGoldRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -815,7 +949,7 @@ func (x *MoveGoldRequest) String() string {
 func (*MoveGoldRequest) ProtoMessage() {}
 
 func (x *MoveGoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[15]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,7 +962,7 @@ func (x *MoveGoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveGoldRequest.ProtoReflect.Descriptor instead.
 func (*MoveGoldRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{15}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MoveGoldRequest) GetFrom() *LedgerAccount {
@@ -878,7 +1012,7 @@ type MoveGoldResponse struct {
 
 func (x *MoveGoldResponse) Reset() {
 	*x = MoveGoldResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +1024,7 @@ func (x *MoveGoldResponse) String() string {
 func (*MoveGoldResponse) ProtoMessage() {}
 
 func (x *MoveGoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[16]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +1037,7 @@ func (x *MoveGoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveGoldResponse.ProtoReflect.Descriptor instead.
 func (*MoveGoldResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{16}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MoveGoldResponse) GetTransactionId() string {
@@ -937,7 +1071,7 @@ type GetAccountBalanceRequest struct {
 
 func (x *GetAccountBalanceRequest) Reset() {
 	*x = GetAccountBalanceRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -949,7 +1083,7 @@ func (x *GetAccountBalanceRequest) String() string {
 func (*GetAccountBalanceRequest) ProtoMessage() {}
 
 func (x *GetAccountBalanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[17]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -962,7 +1096,7 @@ func (x *GetAccountBalanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountBalanceRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountBalanceRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{17}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetAccountBalanceRequest) GetAccount() *LedgerAccount {
@@ -982,7 +1116,7 @@ type GetAccountBalanceResponse struct {
 
 func (x *GetAccountBalanceResponse) Reset() {
 	*x = GetAccountBalanceResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -994,7 +1128,7 @@ func (x *GetAccountBalanceResponse) String() string {
 func (*GetAccountBalanceResponse) ProtoMessage() {}
 
 func (x *GetAccountBalanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[18]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1007,7 +1141,7 @@ func (x *GetAccountBalanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountBalanceResponse.ProtoReflect.Descriptor instead.
 func (*GetAccountBalanceResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{18}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetAccountBalanceResponse) GetBalance() int64 {
@@ -1030,7 +1164,7 @@ type ListAccountEntriesRequest struct {
 
 func (x *ListAccountEntriesRequest) Reset() {
 	*x = ListAccountEntriesRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1042,7 +1176,7 @@ func (x *ListAccountEntriesRequest) String() string {
 func (*ListAccountEntriesRequest) ProtoMessage() {}
 
 func (x *ListAccountEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[19]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1055,7 +1189,7 @@ func (x *ListAccountEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{19}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListAccountEntriesRequest) GetAccount() *LedgerAccount {
@@ -1090,7 +1224,7 @@ type ListAccountEntriesResponse struct {
 
 func (x *ListAccountEntriesResponse) Reset() {
 	*x = ListAccountEntriesResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1102,7 +1236,7 @@ func (x *ListAccountEntriesResponse) String() string {
 func (*ListAccountEntriesResponse) ProtoMessage() {}
 
 func (x *ListAccountEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[20]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1115,7 +1249,7 @@ func (x *ListAccountEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListAccountEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{20}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListAccountEntriesResponse) GetEntries() []*LedgerEntry {
@@ -1144,7 +1278,7 @@ type ListCharacterItemsRequest struct {
 
 func (x *ListCharacterItemsRequest) Reset() {
 	*x = ListCharacterItemsRequest{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[21]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1156,7 +1290,7 @@ func (x *ListCharacterItemsRequest) String() string {
 func (*ListCharacterItemsRequest) ProtoMessage() {}
 
 func (x *ListCharacterItemsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[21]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1169,7 +1303,7 @@ func (x *ListCharacterItemsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCharacterItemsRequest.ProtoReflect.Descriptor instead.
 func (*ListCharacterItemsRequest) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{21}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListCharacterItemsRequest) GetCharacterId() string {
@@ -1196,7 +1330,7 @@ type ListCharacterItemsResponse struct {
 
 func (x *ListCharacterItemsResponse) Reset() {
 	*x = ListCharacterItemsResponse{}
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[22]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1342,7 @@ func (x *ListCharacterItemsResponse) String() string {
 func (*ListCharacterItemsResponse) ProtoMessage() {}
 
 func (x *ListCharacterItemsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[22]
+	mi := &file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1355,7 @@ func (x *ListCharacterItemsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCharacterItemsResponse.ProtoReflect.Descriptor instead.
 func (*ListCharacterItemsResponse) Descriptor() ([]byte, []int) {
-	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{22}
+	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListCharacterItemsResponse) GetItems() []*ItemStack {
@@ -1262,7 +1396,18 @@ const file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\x12 \n" +
 	"\x06reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x06reason\"G\n" +
 	"\x11SpendGoldResponse\x122\n" +
-	"\x06wallet\x18\x01 \x01(\v2\x1a.chaos.inventory.v1.WalletR\x06wallet\"\xdb\x01\n" +
+	"\x06wallet\x18\x01 \x01(\v2\x1a.chaos.inventory.v1.WalletR\x06wallet\"\xc0\x01\n" +
+	"\x13ClawbackGoldRequest\x12+\n" +
+	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12%\n" +
+	"\x06amount\x18\x02 \x01(\x03B\r\xbaH\n" +
+	"\"\b\x18\x80\x94\xeb\xdc\x03 \x00R\x06amount\x123\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x0eidempotencyKey\x12 \n" +
+	"\x06reason\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x06reason\"\x8d\x01\n" +
+	"\x14ClawbackGoldResponse\x122\n" +
+	"\x06wallet\x18\x01 \x01(\v2\x1a.chaos.inventory.v1.WalletR\x06wallet\x12\x1c\n" +
+	"\trecovered\x18\x02 \x01(\x03R\trecovered\x12#\n" +
+	"\rdebt_recorded\x18\x03 \x01(\x03R\fdebtRecorded\"\xdb\x01\n" +
 	"\x16PlaceEscrowHoldRequest\x12+\n" +
 	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12<\n" +
 	"\x05items\x18\x02 \x03(\v2\x1c.chaos.inventory.v1.HeldItemB\b\xbaH\x05\x92\x01\x02\x102R\x05items\x12!\n" +
@@ -1316,12 +1461,14 @@ const file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc = "" +
 	"\fcharacter_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vcharacterId\x12*\n" +
 	"\bitem_ids\x18\x02 \x03(\tB\x0f\xbaH\f\x92\x01\t\x102\"\x05r\x03\xb0\x01\x01R\aitemIds\"Q\n" +
 	"\x1aListCharacterItemsResponse\x123\n" +
-	"\x05items\x18\x01 \x03(\v2\x1d.chaos.inventory.v1.ItemStackR\x05items2\xbd\t\n" +
+	"\x05items\x18\x01 \x03(\v2\x1d.chaos.inventory.v1.ItemStackR\x05items2\xa0\n" +
+	"\n" +
 	"\x18InventoryInternalService\x12[\n" +
 	"\n" +
 	"GrantItems\x12%.chaos.inventory.v1.GrantItemsRequest\x1a&.chaos.inventory.v1.GrantItemsResponse\x12X\n" +
 	"\tGrantGold\x12$.chaos.inventory.v1.GrantGoldRequest\x1a%.chaos.inventory.v1.GrantGoldResponse\x12X\n" +
-	"\tSpendGold\x12$.chaos.inventory.v1.SpendGoldRequest\x1a%.chaos.inventory.v1.SpendGoldResponse\x12j\n" +
+	"\tSpendGold\x12$.chaos.inventory.v1.SpendGoldRequest\x1a%.chaos.inventory.v1.SpendGoldResponse\x12a\n" +
+	"\fClawbackGold\x12'.chaos.inventory.v1.ClawbackGoldRequest\x1a(.chaos.inventory.v1.ClawbackGoldResponse\x12j\n" +
 	"\x0fPlaceEscrowHold\x12*.chaos.inventory.v1.PlaceEscrowHoldRequest\x1a+.chaos.inventory.v1.PlaceEscrowHoldResponse\x12p\n" +
 	"\x11ReleaseEscrowHold\x12,.chaos.inventory.v1.ReleaseEscrowHoldRequest\x1a-.chaos.inventory.v1.ReleaseEscrowHoldResponse\x12s\n" +
 	"\x12TransferEscrowHold\x12-.chaos.inventory.v1.TransferEscrowHoldRequest\x1a..chaos.inventory.v1.TransferEscrowHoldResponse\x12{\n" +
@@ -1344,7 +1491,7 @@ func file_chaos_inventory_v1_inventory_internal_service_proto_rawDescGZIP() []by
 	return file_chaos_inventory_v1_inventory_internal_service_proto_rawDescData
 }
 
-var file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_chaos_inventory_v1_inventory_internal_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_chaos_inventory_v1_inventory_internal_service_proto_goTypes = []any{
 	(*GrantItemsRequest)(nil),           // 0: chaos.inventory.v1.GrantItemsRequest
 	(*GrantItemsResponse)(nil),          // 1: chaos.inventory.v1.GrantItemsResponse
@@ -1352,69 +1499,74 @@ var file_chaos_inventory_v1_inventory_internal_service_proto_goTypes = []any{
 	(*GrantGoldResponse)(nil),           // 3: chaos.inventory.v1.GrantGoldResponse
 	(*SpendGoldRequest)(nil),            // 4: chaos.inventory.v1.SpendGoldRequest
 	(*SpendGoldResponse)(nil),           // 5: chaos.inventory.v1.SpendGoldResponse
-	(*PlaceEscrowHoldRequest)(nil),      // 6: chaos.inventory.v1.PlaceEscrowHoldRequest
-	(*HeldItem)(nil),                    // 7: chaos.inventory.v1.HeldItem
-	(*PlaceEscrowHoldResponse)(nil),     // 8: chaos.inventory.v1.PlaceEscrowHoldResponse
-	(*ReleaseEscrowHoldRequest)(nil),    // 9: chaos.inventory.v1.ReleaseEscrowHoldRequest
-	(*ReleaseEscrowHoldResponse)(nil),   // 10: chaos.inventory.v1.ReleaseEscrowHoldResponse
-	(*TransferEscrowHoldRequest)(nil),   // 11: chaos.inventory.v1.TransferEscrowHoldRequest
-	(*TransferEscrowHoldResponse)(nil),  // 12: chaos.inventory.v1.TransferEscrowHoldResponse
-	(*TransferEscrowHoldsRequest)(nil),  // 13: chaos.inventory.v1.TransferEscrowHoldsRequest
-	(*TransferEscrowHoldsResponse)(nil), // 14: chaos.inventory.v1.TransferEscrowHoldsResponse
-	(*MoveGoldRequest)(nil),             // 15: chaos.inventory.v1.MoveGoldRequest
-	(*MoveGoldResponse)(nil),            // 16: chaos.inventory.v1.MoveGoldResponse
-	(*GetAccountBalanceRequest)(nil),    // 17: chaos.inventory.v1.GetAccountBalanceRequest
-	(*GetAccountBalanceResponse)(nil),   // 18: chaos.inventory.v1.GetAccountBalanceResponse
-	(*ListAccountEntriesRequest)(nil),   // 19: chaos.inventory.v1.ListAccountEntriesRequest
-	(*ListAccountEntriesResponse)(nil),  // 20: chaos.inventory.v1.ListAccountEntriesResponse
-	(*ListCharacterItemsRequest)(nil),   // 21: chaos.inventory.v1.ListCharacterItemsRequest
-	(*ListCharacterItemsResponse)(nil),  // 22: chaos.inventory.v1.ListCharacterItemsResponse
-	(*ItemGrant)(nil),                   // 23: chaos.inventory.v1.ItemGrant
-	(*ItemStack)(nil),                   // 24: chaos.inventory.v1.ItemStack
-	(*Wallet)(nil),                      // 25: chaos.inventory.v1.Wallet
-	(*LedgerAccount)(nil),               // 26: chaos.inventory.v1.LedgerAccount
-	(*LedgerEntry)(nil),                 // 27: chaos.inventory.v1.LedgerEntry
+	(*ClawbackGoldRequest)(nil),         // 6: chaos.inventory.v1.ClawbackGoldRequest
+	(*ClawbackGoldResponse)(nil),        // 7: chaos.inventory.v1.ClawbackGoldResponse
+	(*PlaceEscrowHoldRequest)(nil),      // 8: chaos.inventory.v1.PlaceEscrowHoldRequest
+	(*HeldItem)(nil),                    // 9: chaos.inventory.v1.HeldItem
+	(*PlaceEscrowHoldResponse)(nil),     // 10: chaos.inventory.v1.PlaceEscrowHoldResponse
+	(*ReleaseEscrowHoldRequest)(nil),    // 11: chaos.inventory.v1.ReleaseEscrowHoldRequest
+	(*ReleaseEscrowHoldResponse)(nil),   // 12: chaos.inventory.v1.ReleaseEscrowHoldResponse
+	(*TransferEscrowHoldRequest)(nil),   // 13: chaos.inventory.v1.TransferEscrowHoldRequest
+	(*TransferEscrowHoldResponse)(nil),  // 14: chaos.inventory.v1.TransferEscrowHoldResponse
+	(*TransferEscrowHoldsRequest)(nil),  // 15: chaos.inventory.v1.TransferEscrowHoldsRequest
+	(*TransferEscrowHoldsResponse)(nil), // 16: chaos.inventory.v1.TransferEscrowHoldsResponse
+	(*MoveGoldRequest)(nil),             // 17: chaos.inventory.v1.MoveGoldRequest
+	(*MoveGoldResponse)(nil),            // 18: chaos.inventory.v1.MoveGoldResponse
+	(*GetAccountBalanceRequest)(nil),    // 19: chaos.inventory.v1.GetAccountBalanceRequest
+	(*GetAccountBalanceResponse)(nil),   // 20: chaos.inventory.v1.GetAccountBalanceResponse
+	(*ListAccountEntriesRequest)(nil),   // 21: chaos.inventory.v1.ListAccountEntriesRequest
+	(*ListAccountEntriesResponse)(nil),  // 22: chaos.inventory.v1.ListAccountEntriesResponse
+	(*ListCharacterItemsRequest)(nil),   // 23: chaos.inventory.v1.ListCharacterItemsRequest
+	(*ListCharacterItemsResponse)(nil),  // 24: chaos.inventory.v1.ListCharacterItemsResponse
+	(*ItemGrant)(nil),                   // 25: chaos.inventory.v1.ItemGrant
+	(*ItemStack)(nil),                   // 26: chaos.inventory.v1.ItemStack
+	(*Wallet)(nil),                      // 27: chaos.inventory.v1.Wallet
+	(*LedgerAccount)(nil),               // 28: chaos.inventory.v1.LedgerAccount
+	(*LedgerEntry)(nil),                 // 29: chaos.inventory.v1.LedgerEntry
 }
 var file_chaos_inventory_v1_inventory_internal_service_proto_depIdxs = []int32{
-	23, // 0: chaos.inventory.v1.GrantItemsRequest.items:type_name -> chaos.inventory.v1.ItemGrant
-	24, // 1: chaos.inventory.v1.GrantItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
-	25, // 2: chaos.inventory.v1.GrantGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
-	25, // 3: chaos.inventory.v1.SpendGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
-	7,  // 4: chaos.inventory.v1.PlaceEscrowHoldRequest.items:type_name -> chaos.inventory.v1.HeldItem
-	11, // 5: chaos.inventory.v1.TransferEscrowHoldsRequest.transfers:type_name -> chaos.inventory.v1.TransferEscrowHoldRequest
-	26, // 6: chaos.inventory.v1.MoveGoldRequest.from:type_name -> chaos.inventory.v1.LedgerAccount
-	26, // 7: chaos.inventory.v1.MoveGoldRequest.to:type_name -> chaos.inventory.v1.LedgerAccount
-	26, // 8: chaos.inventory.v1.GetAccountBalanceRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
-	26, // 9: chaos.inventory.v1.ListAccountEntriesRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
-	27, // 10: chaos.inventory.v1.ListAccountEntriesResponse.entries:type_name -> chaos.inventory.v1.LedgerEntry
-	24, // 11: chaos.inventory.v1.ListCharacterItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
-	0,  // 12: chaos.inventory.v1.InventoryInternalService.GrantItems:input_type -> chaos.inventory.v1.GrantItemsRequest
-	2,  // 13: chaos.inventory.v1.InventoryInternalService.GrantGold:input_type -> chaos.inventory.v1.GrantGoldRequest
-	4,  // 14: chaos.inventory.v1.InventoryInternalService.SpendGold:input_type -> chaos.inventory.v1.SpendGoldRequest
-	6,  // 15: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:input_type -> chaos.inventory.v1.PlaceEscrowHoldRequest
-	9,  // 16: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:input_type -> chaos.inventory.v1.ReleaseEscrowHoldRequest
-	11, // 17: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:input_type -> chaos.inventory.v1.TransferEscrowHoldRequest
-	13, // 18: chaos.inventory.v1.InventoryInternalService.TransferEscrowHolds:input_type -> chaos.inventory.v1.TransferEscrowHoldsRequest
-	15, // 19: chaos.inventory.v1.InventoryInternalService.MoveGold:input_type -> chaos.inventory.v1.MoveGoldRequest
-	17, // 20: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:input_type -> chaos.inventory.v1.GetAccountBalanceRequest
-	19, // 21: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:input_type -> chaos.inventory.v1.ListAccountEntriesRequest
-	21, // 22: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:input_type -> chaos.inventory.v1.ListCharacterItemsRequest
-	1,  // 23: chaos.inventory.v1.InventoryInternalService.GrantItems:output_type -> chaos.inventory.v1.GrantItemsResponse
-	3,  // 24: chaos.inventory.v1.InventoryInternalService.GrantGold:output_type -> chaos.inventory.v1.GrantGoldResponse
-	5,  // 25: chaos.inventory.v1.InventoryInternalService.SpendGold:output_type -> chaos.inventory.v1.SpendGoldResponse
-	8,  // 26: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:output_type -> chaos.inventory.v1.PlaceEscrowHoldResponse
-	10, // 27: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:output_type -> chaos.inventory.v1.ReleaseEscrowHoldResponse
-	12, // 28: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:output_type -> chaos.inventory.v1.TransferEscrowHoldResponse
-	14, // 29: chaos.inventory.v1.InventoryInternalService.TransferEscrowHolds:output_type -> chaos.inventory.v1.TransferEscrowHoldsResponse
-	16, // 30: chaos.inventory.v1.InventoryInternalService.MoveGold:output_type -> chaos.inventory.v1.MoveGoldResponse
-	18, // 31: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:output_type -> chaos.inventory.v1.GetAccountBalanceResponse
-	20, // 32: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:output_type -> chaos.inventory.v1.ListAccountEntriesResponse
-	22, // 33: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:output_type -> chaos.inventory.v1.ListCharacterItemsResponse
-	23, // [23:34] is the sub-list for method output_type
-	12, // [12:23] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	25, // 0: chaos.inventory.v1.GrantItemsRequest.items:type_name -> chaos.inventory.v1.ItemGrant
+	26, // 1: chaos.inventory.v1.GrantItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
+	27, // 2: chaos.inventory.v1.GrantGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	27, // 3: chaos.inventory.v1.SpendGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	27, // 4: chaos.inventory.v1.ClawbackGoldResponse.wallet:type_name -> chaos.inventory.v1.Wallet
+	9,  // 5: chaos.inventory.v1.PlaceEscrowHoldRequest.items:type_name -> chaos.inventory.v1.HeldItem
+	13, // 6: chaos.inventory.v1.TransferEscrowHoldsRequest.transfers:type_name -> chaos.inventory.v1.TransferEscrowHoldRequest
+	28, // 7: chaos.inventory.v1.MoveGoldRequest.from:type_name -> chaos.inventory.v1.LedgerAccount
+	28, // 8: chaos.inventory.v1.MoveGoldRequest.to:type_name -> chaos.inventory.v1.LedgerAccount
+	28, // 9: chaos.inventory.v1.GetAccountBalanceRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
+	28, // 10: chaos.inventory.v1.ListAccountEntriesRequest.account:type_name -> chaos.inventory.v1.LedgerAccount
+	29, // 11: chaos.inventory.v1.ListAccountEntriesResponse.entries:type_name -> chaos.inventory.v1.LedgerEntry
+	26, // 12: chaos.inventory.v1.ListCharacterItemsResponse.items:type_name -> chaos.inventory.v1.ItemStack
+	0,  // 13: chaos.inventory.v1.InventoryInternalService.GrantItems:input_type -> chaos.inventory.v1.GrantItemsRequest
+	2,  // 14: chaos.inventory.v1.InventoryInternalService.GrantGold:input_type -> chaos.inventory.v1.GrantGoldRequest
+	4,  // 15: chaos.inventory.v1.InventoryInternalService.SpendGold:input_type -> chaos.inventory.v1.SpendGoldRequest
+	6,  // 16: chaos.inventory.v1.InventoryInternalService.ClawbackGold:input_type -> chaos.inventory.v1.ClawbackGoldRequest
+	8,  // 17: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:input_type -> chaos.inventory.v1.PlaceEscrowHoldRequest
+	11, // 18: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:input_type -> chaos.inventory.v1.ReleaseEscrowHoldRequest
+	13, // 19: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:input_type -> chaos.inventory.v1.TransferEscrowHoldRequest
+	15, // 20: chaos.inventory.v1.InventoryInternalService.TransferEscrowHolds:input_type -> chaos.inventory.v1.TransferEscrowHoldsRequest
+	17, // 21: chaos.inventory.v1.InventoryInternalService.MoveGold:input_type -> chaos.inventory.v1.MoveGoldRequest
+	19, // 22: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:input_type -> chaos.inventory.v1.GetAccountBalanceRequest
+	21, // 23: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:input_type -> chaos.inventory.v1.ListAccountEntriesRequest
+	23, // 24: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:input_type -> chaos.inventory.v1.ListCharacterItemsRequest
+	1,  // 25: chaos.inventory.v1.InventoryInternalService.GrantItems:output_type -> chaos.inventory.v1.GrantItemsResponse
+	3,  // 26: chaos.inventory.v1.InventoryInternalService.GrantGold:output_type -> chaos.inventory.v1.GrantGoldResponse
+	5,  // 27: chaos.inventory.v1.InventoryInternalService.SpendGold:output_type -> chaos.inventory.v1.SpendGoldResponse
+	7,  // 28: chaos.inventory.v1.InventoryInternalService.ClawbackGold:output_type -> chaos.inventory.v1.ClawbackGoldResponse
+	10, // 29: chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold:output_type -> chaos.inventory.v1.PlaceEscrowHoldResponse
+	12, // 30: chaos.inventory.v1.InventoryInternalService.ReleaseEscrowHold:output_type -> chaos.inventory.v1.ReleaseEscrowHoldResponse
+	14, // 31: chaos.inventory.v1.InventoryInternalService.TransferEscrowHold:output_type -> chaos.inventory.v1.TransferEscrowHoldResponse
+	16, // 32: chaos.inventory.v1.InventoryInternalService.TransferEscrowHolds:output_type -> chaos.inventory.v1.TransferEscrowHoldsResponse
+	18, // 33: chaos.inventory.v1.InventoryInternalService.MoveGold:output_type -> chaos.inventory.v1.MoveGoldResponse
+	20, // 34: chaos.inventory.v1.InventoryInternalService.GetAccountBalance:output_type -> chaos.inventory.v1.GetAccountBalanceResponse
+	22, // 35: chaos.inventory.v1.InventoryInternalService.ListAccountEntries:output_type -> chaos.inventory.v1.ListAccountEntriesResponse
+	24, // 36: chaos.inventory.v1.InventoryInternalService.ListCharacterItems:output_type -> chaos.inventory.v1.ListCharacterItemsResponse
+	25, // [25:37] is the sub-list for method output_type
+	13, // [13:25] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_chaos_inventory_v1_inventory_internal_service_proto_init() }
@@ -1429,7 +1581,7 @@ func file_chaos_inventory_v1_inventory_internal_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc), len(file_chaos_inventory_v1_inventory_internal_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ const (
 	InventoryInternalService_GrantItems_FullMethodName          = "/chaos.inventory.v1.InventoryInternalService/GrantItems"
 	InventoryInternalService_GrantGold_FullMethodName           = "/chaos.inventory.v1.InventoryInternalService/GrantGold"
 	InventoryInternalService_SpendGold_FullMethodName           = "/chaos.inventory.v1.InventoryInternalService/SpendGold"
+	InventoryInternalService_ClawbackGold_FullMethodName        = "/chaos.inventory.v1.InventoryInternalService/ClawbackGold"
 	InventoryInternalService_PlaceEscrowHold_FullMethodName     = "/chaos.inventory.v1.InventoryInternalService/PlaceEscrowHold"
 	InventoryInternalService_ReleaseEscrowHold_FullMethodName   = "/chaos.inventory.v1.InventoryInternalService/ReleaseEscrowHold"
 	InventoryInternalService_TransferEscrowHold_FullMethodName  = "/chaos.inventory.v1.InventoryInternalService/TransferEscrowHold"
@@ -50,6 +51,13 @@ type InventoryInternalServiceClient interface {
 	// SpendGold debits gold from a wallet to the sink (never below zero).
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	SpendGold(ctx context.Context, in *SpendGoldRequest, opts ...grpc.CallOption) (*SpendGoldResponse, error)
+	// ClawbackGold takes gold back from a wallet to the sink (a refunded or
+	// charged-back purchase): what the wallet holds now, up to the amount, and
+	// the rest recorded as the wallet's debt. Every later credit to that wallet
+	// (a grant, a received trade or transfer) pays the debt first, in the same
+	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	ClawbackGold(ctx context.Context, in *ClawbackGoldRequest, opts ...grpc.CallOption) (*ClawbackGoldResponse, error)
 	// PlaceEscrowHold locks items and gold of a character for a trade.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS, INSUFFICIENT_QUANTITY, ITEM_LOCKED), NOT_FOUND (ITEM_NOT_FOUND).
 	PlaceEscrowHold(ctx context.Context, in *PlaceEscrowHoldRequest, opts ...grpc.CallOption) (*PlaceEscrowHoldResponse, error)
@@ -115,6 +123,16 @@ func (c *inventoryInternalServiceClient) SpendGold(ctx context.Context, in *Spen
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SpendGoldResponse)
 	err := c.cc.Invoke(ctx, InventoryInternalService_SpendGold_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryInternalServiceClient) ClawbackGold(ctx context.Context, in *ClawbackGoldRequest, opts ...grpc.CallOption) (*ClawbackGoldResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ClawbackGoldResponse)
+	err := c.cc.Invoke(ctx, InventoryInternalService_ClawbackGold_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +237,13 @@ type InventoryInternalServiceServer interface {
 	// SpendGold debits gold from a wallet to the sink (never below zero).
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	SpendGold(context.Context, *SpendGoldRequest) (*SpendGoldResponse, error)
+	// ClawbackGold takes gold back from a wallet to the sink (a refunded or
+	// charged-back purchase): what the wallet holds now, up to the amount, and
+	// the rest recorded as the wallet's debt. Every later credit to that wallet
+	// (a grant, a received trade or transfer) pays the debt first, in the same
+	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	ClawbackGold(context.Context, *ClawbackGoldRequest) (*ClawbackGoldResponse, error)
 	// PlaceEscrowHold locks items and gold of a character for a trade.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS, INSUFFICIENT_QUANTITY, ITEM_LOCKED), NOT_FOUND (ITEM_NOT_FOUND).
 	PlaceEscrowHold(context.Context, *PlaceEscrowHoldRequest) (*PlaceEscrowHoldResponse, error)
@@ -268,6 +293,9 @@ func (UnimplementedInventoryInternalServiceServer) GrantGold(context.Context, *G
 }
 func (UnimplementedInventoryInternalServiceServer) SpendGold(context.Context, *SpendGoldRequest) (*SpendGoldResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SpendGold not implemented")
+}
+func (UnimplementedInventoryInternalServiceServer) ClawbackGold(context.Context, *ClawbackGoldRequest) (*ClawbackGoldResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClawbackGold not implemented")
 }
 func (UnimplementedInventoryInternalServiceServer) PlaceEscrowHold(context.Context, *PlaceEscrowHoldRequest) (*PlaceEscrowHoldResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PlaceEscrowHold not implemented")
@@ -365,6 +393,24 @@ func _InventoryInternalService_SpendGold_Handler(srv interface{}, ctx context.Co
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(InventoryInternalServiceServer).SpendGold(ctx, req.(*SpendGoldRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryInternalService_ClawbackGold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClawbackGoldRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryInternalServiceServer).ClawbackGold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryInternalService_ClawbackGold_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryInternalServiceServer).ClawbackGold(ctx, req.(*ClawbackGoldRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -531,6 +577,10 @@ var InventoryInternalService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SpendGold",
 			Handler:    _InventoryInternalService_SpendGold_Handler,
+		},
+		{
+			MethodName: "ClawbackGold",
+			Handler:    _InventoryInternalService_ClawbackGold_Handler,
 		},
 		{
 			MethodName: "PlaceEscrowHold",

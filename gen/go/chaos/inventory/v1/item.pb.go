@@ -96,6 +96,8 @@ const (
 	LedgerEntryKind_LEDGER_ENTRY_KIND_CLAWBACK        LedgerEntryKind = 7
 	// Between two accounts that belong to players: a gift, a guild bank deposit or withdrawal.
 	LedgerEntryKind_LEDGER_ENTRY_KIND_TRANSFER LedgerEntryKind = 8
+	// Income of a wallet in debt (after a clawback) going to the sink to pay the debt down.
+	LedgerEntryKind_LEDGER_ENTRY_KIND_DEBT_REPAYMENT LedgerEntryKind = 9
 )
 
 // Enum value maps for LedgerEntryKind.
@@ -110,6 +112,7 @@ var (
 		6: "LEDGER_ENTRY_KIND_PURCHASE",
 		7: "LEDGER_ENTRY_KIND_CLAWBACK",
 		8: "LEDGER_ENTRY_KIND_TRANSFER",
+		9: "LEDGER_ENTRY_KIND_DEBT_REPAYMENT",
 	}
 	LedgerEntryKind_value = map[string]int32{
 		"LEDGER_ENTRY_KIND_UNSPECIFIED":     0,
@@ -121,6 +124,7 @@ var (
 		"LEDGER_ENTRY_KIND_PURCHASE":        6,
 		"LEDGER_ENTRY_KIND_CLAWBACK":        7,
 		"LEDGER_ENTRY_KIND_TRANSFER":        8,
+		"LEDGER_ENTRY_KIND_DEBT_REPAYMENT":  9,
 	}
 )
 
@@ -492,7 +496,9 @@ type Wallet struct {
 	// Spendable gold.
 	Balance int64 `protobuf:"varint,2,opt,name=balance,proto3" json:"balance,omitempty"`
 	// Gold held in escrow.
-	Held          int64 `protobuf:"varint,3,opt,name=held,proto3" json:"held,omitempty"`
+	Held int64 `protobuf:"varint,3,opt,name=held,proto3" json:"held,omitempty"`
+	// Gold owed after a clawback found the wallet short; later income pays it first.
+	Debt          int64 `protobuf:"varint,4,opt,name=debt,proto3" json:"debt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -548,6 +554,13 @@ func (x *Wallet) GetHeld() int64 {
 	return 0
 }
 
+func (x *Wallet) GetDebt() int64 {
+	if x != nil {
+		return x.Debt
+	}
+	return 0
+}
+
 var File_chaos_inventory_v1_item_proto protoreflect.FileDescriptor
 
 const file_chaos_inventory_v1_item_proto_rawDesc = "" +
@@ -576,11 +589,12 @@ const file_chaos_inventory_v1_item_proto_rawDesc = "" +
 	"\x06amount\x18\x06 \x01(\x03R\x06amount\x12#\n" +
 	"\rbalance_after\x18\a \x01(\x03R\fbalanceAfter\x12;\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"Y\n" +
+	"createTime\"m\n" +
 	"\x06Wallet\x12!\n" +
 	"\fcharacter_id\x18\x01 \x01(\tR\vcharacterId\x12\x18\n" +
 	"\abalance\x18\x02 \x01(\x03R\abalance\x12\x12\n" +
-	"\x04held\x18\x03 \x01(\x03R\x04held*\xa2\x01\n" +
+	"\x04held\x18\x03 \x01(\x03R\x04held\x12\x12\n" +
+	"\x04debt\x18\x04 \x01(\x03R\x04debt*\xa2\x01\n" +
 	"\n" +
 	"ItemRarity\x12\x1b\n" +
 	"\x17ITEM_RARITY_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -588,7 +602,7 @@ const file_chaos_inventory_v1_item_proto_rawDesc = "" +
 	"\x14ITEM_RARITY_UNCOMMON\x10\x02\x12\x14\n" +
 	"\x10ITEM_RARITY_RARE\x10\x03\x12\x14\n" +
 	"\x10ITEM_RARITY_EPIC\x10\x04\x12\x19\n" +
-	"\x15ITEM_RARITY_LEGENDARY\x10\x05*\xbe\x02\n" +
+	"\x15ITEM_RARITY_LEGENDARY\x10\x05*\xe4\x02\n" +
 	"\x0fLedgerEntryKind\x12!\n" +
 	"\x1dLEDGER_ENTRY_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17LEDGER_ENTRY_KIND_GRANT\x10\x01\x12\x1b\n" +
@@ -598,7 +612,8 @@ const file_chaos_inventory_v1_item_proto_rawDesc = "" +
 	"!LEDGER_ENTRY_KIND_ESCROW_TRANSFER\x10\x05\x12\x1e\n" +
 	"\x1aLEDGER_ENTRY_KIND_PURCHASE\x10\x06\x12\x1e\n" +
 	"\x1aLEDGER_ENTRY_KIND_CLAWBACK\x10\a\x12\x1e\n" +
-	"\x1aLEDGER_ENTRY_KIND_TRANSFER\x10\bB\xc0\x01\n" +
+	"\x1aLEDGER_ENTRY_KIND_TRANSFER\x10\b\x12$\n" +
+	" LEDGER_ENTRY_KIND_DEBT_REPAYMENT\x10\tB\xc0\x01\n" +
 	"\x16com.chaos.inventory.v1B\tItemProtoP\x01Z1chaos.world/gen/go/chaos/inventory/v1;inventoryv1\xa2\x02\x03CIX\xaa\x02\x12Chaos.Inventory.V1\xca\x02\x12Chaos\\Inventory\\V1\xe2\x02\x1eChaos\\Inventory\\V1\\GPBMetadata\xea\x02\x14Chaos::Inventory::V1b\x06proto3"
 
 var (

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/inventory/v1/inventory_internal_service.proto.
  */
 export const file_chaos_inventory_v1_inventory_internal_service: GenFile = /*@__PURE__*/
-  fileDesc("CjNjaGFvcy9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X2ludGVybmFsX3NlcnZpY2UucHJvdG8SEmNoYW9zLmludmVudG9yeS52MSKsAQoRR3JhbnRJdGVtc1JlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARI4CgVpdGVtcxgCIAMoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtR3JhbnRCCrpIB5IBBAgBEDISIwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgEIAEoCUIIukgFcgMYgAIiQgoSR3JhbnRJdGVtc1Jlc3BvbnNlEiwKBWl0ZW1zGAEgAygLMh0uY2hhb3MuaW52ZW50b3J5LnYxLkl0ZW1TdGFjayKQAQoQR3JhbnRHb2xkUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEh0KBmFtb3VudBgCIAEoA0INukgKIggYgJTr3AMgABIjCg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCCrpIB3IFEAEYgAESGAoGcmVhc29uGAQgASgJQgi6SAVyAxiAAiI/ChFHcmFudEdvbGRSZXNwb25zZRIqCgZ3YWxsZXQYASABKAsyGi5jaGFvcy5pbnZlbnRvcnkudjEuV2FsbGV0IpABChBTcGVuZEdvbGRSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESHQoGYW1vdW50GAIgASgDQg26SAoiCBiAlOvcAyAAEiMKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YBCABKAlCCLpIBXIDGIACIj8KEVNwZW5kR29sZFJlc3BvbnNlEioKBndhbGxldBgBIAEoCzIaLmNoYW9zLmludmVudG9yeS52MS5XYWxsZXQisQEKFlBsYWNlRXNjcm93SG9sZFJlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARI1CgVpdGVtcxgCIAMoCzIcLmNoYW9zLmludmVudG9yeS52MS5IZWxkSXRlbUIIukgFkgECEDISGwoEZ29sZBgDIAEoA0INukgKIggYgJTr3AMoABIjCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCCrpIB3IFEAEYgAEiQAoISGVsZEl0ZW0SGQoHaXRlbV9pZBgBIAEoCUIIukgFcgOwAQESGQoIcXVhbnRpdHkYAiABKANCB7pIBCICIAAiKgoXUGxhY2VFc2Nyb3dIb2xkUmVzcG9uc2USDwoHaG9sZF9pZBgBIAEoCSI1ChhSZWxlYXNlRXNjcm93SG9sZFJlcXVlc3QSGQoHaG9sZF9pZBgBIAEoCUIIukgFcgOwAQEiGwoZUmVsZWFzZUVzY3Jvd0hvbGRSZXNwb25zZSJZChlUcmFuc2ZlckVzY3Jvd0hvbGRSZXF1ZXN0EhkKB2hvbGRfaWQYASABKAlCCLpIBXIDsAEBEiEKD3RvX2NoYXJhY3Rlcl9pZBgCIAEoCUIIukgFcgOwAQEiHAoaVHJhbnNmZXJFc2Nyb3dIb2xkUmVzcG9uc2UiagoaVHJhbnNmZXJFc2Nyb3dIb2xkc1JlcXVlc3QSTAoJdHJhbnNmZXJzGAEgAygLMi0uY2hhb3MuaW52ZW50b3J5LnYxLlRyYW5zZmVyRXNjcm93SG9sZFJlcXVlc3RCCrpIB5IBBAgBEAoiHQobVHJhbnNmZXJFc2Nyb3dIb2xkc1Jlc3BvbnNlIt8BCg9Nb3ZlR29sZFJlcXVlc3QSNwoEZnJvbRgBIAEoCzIhLmNoYW9zLmludmVudG9yeS52MS5MZWRnZXJBY2NvdW50Qga6SAPIAQESNQoCdG8YAiABKAsyIS5jaGFvcy5pbnZlbnRvcnkudjEuTGVkZ2VyQWNjb3VudEIGukgDyAEBEh0KBmFtb3VudBgDIAEoA0INukgKIggYgJTr3AMgABIjCg9pZGVtcG90ZW5jeV9rZXkYBCABKAlCCrpIB3IFEAEYgAESGAoGcmVhc29uGAUgASgJQgi6SAVyAxiAAiJUChBNb3ZlR29sZFJlc3BvbnNlEhYKDnRyYW5zYWN0aW9uX2lkGAEgASgJEhQKDGZyb21fYmFsYW5jZRgCIAEoAxISCgp0b19iYWxhbmNlGAMgASgDIlYKGEdldEFjY291bnRCYWxhbmNlUmVxdWVzdBI6CgdhY2NvdW50GAEgASgLMiEuY2hhb3MuaW52ZW50b3J5LnYxLkxlZGdlckFjY291bnRCBrpIA8gBASIsChlHZXRBY2NvdW50QmFsYW5jZVJlc3BvbnNlEg8KB2JhbGFuY2UYASABKAMikwEKGUxpc3RBY2NvdW50RW50cmllc1JlcXVlc3QSOgoHYWNjb3VudBgBIAEoCzIhLmNoYW9zLmludmVudG9yeS52MS5MZWRnZXJBY2NvdW50Qga6SAPIAQESHAoJcGFnZV9zaXplGAIgASgFQgm6SAYaBBhkKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAIiZwoaTGlzdEFjY291bnRFbnRyaWVzUmVzcG9uc2USMAoHZW50cmllcxgBIAMoCzIfLmNoYW9zLmludmVudG9yeS52MS5MZWRnZXJFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiXgoZTGlzdENoYXJhY3Rlckl0ZW1zUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEiEKCGl0ZW1faWRzGAIgAygJQg+6SAySAQkQMiIFcgOwAQEiSgoaTGlzdENoYXJhY3Rlckl0ZW1zUmVzcG9uc2USLAoFaXRlbXMYASADKAsyHS5jaGFvcy5pbnZlbnRvcnkudjEuSXRlbVN0YWNrMr0JChhJbnZlbnRvcnlJbnRlcm5hbFNlcnZpY2USWwoKR3JhbnRJdGVtcxIlLmNoYW9zLmludmVudG9yeS52MS5HcmFudEl0ZW1zUmVxdWVzdBomLmNoYW9zLmludmVudG9yeS52MS5HcmFudEl0ZW1zUmVzcG9uc2USWAoJR3JhbnRHb2xkEiQuY2hhb3MuaW52ZW50b3J5LnYxLkdyYW50R29sZFJlcXVlc3QaJS5jaGFvcy5pbnZlbnRvcnkudjEuR3JhbnRHb2xkUmVzcG9uc2USWAoJU3BlbmRHb2xkEiQuY2hhb3MuaW52ZW50b3J5LnYxLlNwZW5kR29sZFJlcXVlc3QaJS5jaGFvcy5pbnZlbnRvcnkudjEuU3BlbmRHb2xkUmVzcG9uc2USagoPUGxhY2VFc2Nyb3dIb2xkEiouY2hhb3MuaW52ZW50b3J5LnYxLlBsYWNlRXNjcm93SG9sZFJlcXVlc3QaKy5jaGFvcy5pbnZlbnRvcnkudjEuUGxhY2VFc2Nyb3dIb2xkUmVzcG9uc2UScAoRUmVsZWFzZUVzY3Jvd0hvbGQSLC5jaGFvcy5pbnZlbnRvcnkudjEuUmVsZWFzZUVzY3Jvd0hvbGRSZXF1ZXN0Gi0uY2hhb3MuaW52ZW50b3J5LnYxLlJlbGVhc2VFc2Nyb3dIb2xkUmVzcG9uc2UScwoSVHJhbnNmZXJFc2Nyb3dIb2xkEi0uY2hhb3MuaW52ZW50b3J5LnYxLlRyYW5zZmVyRXNjcm93SG9sZFJlcXVlc3QaLi5jaGFvcy5pbnZlbnRvcnkudjEuVHJhbnNmZXJFc2Nyb3dIb2xkUmVzcG9uc2USewoTVHJhbnNmZXJFc2Nyb3dIb2xkcxIuLmNoYW9zLmludmVudG9yeS52MS5UcmFuc2ZlckVzY3Jvd0hvbGRzUmVxdWVzdBovLmNoYW9zLmludmVudG9yeS52MS5UcmFuc2ZlckVzY3Jvd0hvbGRzUmVzcG9uc2UiA5ACAhJVCghNb3ZlR29sZBIjLmNoYW9zLmludmVudG9yeS52MS5Nb3ZlR29sZFJlcXVlc3QaJC5jaGFvcy5pbnZlbnRvcnkudjEuTW92ZUdvbGRSZXNwb25zZRJ1ChFHZXRBY2NvdW50QmFsYW5jZRIsLmNoYW9zLmludmVudG9yeS52MS5HZXRBY2NvdW50QmFsYW5jZVJlcXVlc3QaLS5jaGFvcy5pbnZlbnRvcnkudjEuR2V0QWNjb3VudEJhbGFuY2VSZXNwb25zZSIDkAIBEngKEkxpc3RBY2NvdW50RW50cmllcxItLmNoYW9zLmludmVudG9yeS52MS5MaXN0QWNjb3VudEVudHJpZXNSZXF1ZXN0Gi4uY2hhb3MuaW52ZW50b3J5LnYxLkxpc3RBY2NvdW50RW50cmllc1Jlc3BvbnNlIgOQAgESeAoSTGlzdENoYXJhY3Rlckl0ZW1zEi0uY2hhb3MuaW52ZW50b3J5LnYxLkxpc3RDaGFyYWN0ZXJJdGVtc1JlcXVlc3QaLi5jaGFvcy5pbnZlbnRvcnkudjEuTGlzdENoYXJhY3Rlckl0ZW1zUmVzcG9uc2UiA5ACAULUAQoWY29tLmNoYW9zLmludmVudG9yeS52MUIdSW52ZW50b3J5SW50ZXJuYWxTZXJ2aWNlUHJvdG9QAVoxY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2ludmVudG9yeS92MTtpbnZlbnRvcnl2MaICA0NJWKoCEkNoYW9zLkludmVudG9yeS5WMcoCEkNoYW9zXEludmVudG9yeVxWMeICHkNoYW9zXEludmVudG9yeVxWMVxHUEJNZXRhZGF0YeoCFENoYW9zOjpJbnZlbnRvcnk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_inventory_v1_item]);
+  fileDesc("CjNjaGFvcy9pbnZlbnRvcnkvdjEvaW52ZW50b3J5X2ludGVybmFsX3NlcnZpY2UucHJvdG8SEmNoYW9zLmludmVudG9yeS52MSKsAQoRR3JhbnRJdGVtc1JlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARI4CgVpdGVtcxgCIAMoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtR3JhbnRCCrpIB5IBBAgBEDISIwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgEIAEoCUIIukgFcgMYgAIiQgoSR3JhbnRJdGVtc1Jlc3BvbnNlEiwKBWl0ZW1zGAEgAygLMh0uY2hhb3MuaW52ZW50b3J5LnYxLkl0ZW1TdGFjayKQAQoQR3JhbnRHb2xkUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEh0KBmFtb3VudBgCIAEoA0INukgKIggYgJTr3AMgABIjCg9pZGVtcG90ZW5jeV9rZXkYAyABKAlCCrpIB3IFEAEYgAESGAoGcmVhc29uGAQgASgJQgi6SAVyAxiAAiI/ChFHcmFudEdvbGRSZXNwb25zZRIqCgZ3YWxsZXQYASABKAsyGi5jaGFvcy5pbnZlbnRvcnkudjEuV2FsbGV0IpABChBTcGVuZEdvbGRSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESHQoGYW1vdW50GAIgASgDQg26SAoiCBiAlOvcAyAAEiMKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YBCABKAlCCLpIBXIDGIACIj8KEVNwZW5kR29sZFJlc3BvbnNlEioKBndhbGxldBgBIAEoCzIaLmNoYW9zLmludmVudG9yeS52MS5XYWxsZXQikwEKE0NsYXdiYWNrR29sZFJlcXVlc3QSHgoMY2hhcmFjdGVyX2lkGAEgASgJQgi6SAVyA7ABARIdCgZhbW91bnQYAiABKANCDbpICiIIGICU69wDIAASIwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgEIAEoCUIIukgFcgMYgAIibAoUQ2xhd2JhY2tHb2xkUmVzcG9uc2USKgoGd2FsbGV0GAEgASgLMhouY2hhb3MuaW52ZW50b3J5LnYxLldhbGxldBIRCglyZWNvdmVyZWQYAiABKAMSFQoNZGVidF9yZWNvcmRlZBgDIAEoAyKxAQoWUGxhY2VFc2Nyb3dIb2xkUmVxdWVzdBIeCgxjaGFyYWN0ZXJfaWQYASABKAlCCLpIBXIDsAEBEjUKBWl0ZW1zGAIgAygLMhwuY2hhb3MuaW52ZW50b3J5LnYxLkhlbGRJdGVtQgi6SAWSAQIQMhIbCgRnb2xkGAMgASgDQg26SAoiCBiAlOvcAygAEiMKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIKukgHcgUQARiAASJACghIZWxkSXRlbRIZCgdpdGVtX2lkGAEgASgJQgi6SAVyA7ABARIZCghxdWFudGl0eRgCIAEoA0IHukgEIgIgACIqChdQbGFjZUVzY3Jvd0hvbGRSZXNwb25zZRIPCgdob2xkX2lkGAEgASgJIjUKGFJlbGVhc2VFc2Nyb3dIb2xkUmVxdWVzdBIZCgdob2xkX2lkGAEgASgJQgi6SAVyA7ABASIbChlSZWxlYXNlRXNjcm93SG9sZFJlc3BvbnNlIlkKGVRyYW5zZmVyRXNjcm93SG9sZFJlcXVlc3QSGQoHaG9sZF9pZBgBIAEoCUIIukgFcgOwAQESIQoPdG9fY2hhcmFjdGVyX2lkGAIgASgJQgi6SAVyA7ABASIcChpUcmFuc2ZlckVzY3Jvd0hvbGRSZXNwb25zZSJqChpUcmFuc2ZlckVzY3Jvd0hvbGRzUmVxdWVzdBJMCgl0cmFuc2ZlcnMYASADKAsyLS5jaGFvcy5pbnZlbnRvcnkudjEuVHJhbnNmZXJFc2Nyb3dIb2xkUmVxdWVzdEIKukgHkgEECAEQCiIdChtUcmFuc2ZlckVzY3Jvd0hvbGRzUmVzcG9uc2Ui3wEKD01vdmVHb2xkUmVxdWVzdBI3CgRmcm9tGAEgASgLMiEuY2hhb3MuaW52ZW50b3J5LnYxLkxlZGdlckFjY291bnRCBrpIA8gBARI1CgJ0bxgCIAEoCzIhLmNoYW9zLmludmVudG9yeS52MS5MZWRnZXJBY2NvdW50Qga6SAPIAQESHQoGYW1vdW50GAMgASgDQg26SAoiCBiAlOvcAyAAEiMKD2lkZW1wb3RlbmN5X2tleRgEIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YBSABKAlCCLpIBXIDGIACIlQKEE1vdmVHb2xkUmVzcG9uc2USFgoOdHJhbnNhY3Rpb25faWQYASABKAkSFAoMZnJvbV9iYWxhbmNlGAIgASgDEhIKCnRvX2JhbGFuY2UYAyABKAMiVgoYR2V0QWNjb3VudEJhbGFuY2VSZXF1ZXN0EjoKB2FjY291bnQYASABKAsyIS5jaGFvcy5pbnZlbnRvcnkudjEuTGVkZ2VyQWNjb3VudEIGukgDyAEBIiwKGUdldEFjY291bnRCYWxhbmNlUmVzcG9uc2USDwoHYmFsYW5jZRgBIAEoAyKTAQoZTGlzdEFjY291bnRFbnRyaWVzUmVxdWVzdBI6CgdhY2NvdW50GAEgASgLMiEuY2hhb3MuaW52ZW50b3J5LnYxLkxlZGdlckFjY291bnRCBrpIA8gBARIcCglwYWdlX3NpemUYAiABKAVCCbpIBhoEGGQoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAAiJnChpMaXN0QWNjb3VudEVudHJpZXNSZXNwb25zZRIwCgdlbnRyaWVzGAEgAygLMh8uY2hhb3MuaW52ZW50b3J5LnYxLkxlZGdlckVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJeChlMaXN0Q2hhcmFjdGVySXRlbXNSZXF1ZXN0Eh4KDGNoYXJhY3Rlcl9pZBgBIAEoCUIIukgFcgOwAQESIQoIaXRlbV9pZHMYAiADKAlCD7pIDJIBCRAyIgVyA7ABASJKChpMaXN0Q2hhcmFjdGVySXRlbXNSZXNwb25zZRIsCgVpdGVtcxgBIAMoCzIdLmNoYW9zLmludmVudG9yeS52MS5JdGVtU3RhY2syoAoKGEludmVudG9yeUludGVybmFsU2VydmljZRJbCgpHcmFudEl0ZW1zEiUuY2hhb3MuaW52ZW50b3J5LnYxLkdyYW50SXRlbXNSZXF1ZXN0GiYuY2hhb3MuaW52ZW50b3J5LnYxLkdyYW50SXRlbXNSZXNwb25zZRJYCglHcmFudEdvbGQSJC5jaGFvcy5pbnZlbnRvcnkudjEuR3JhbnRHb2xkUmVxdWVzdBolLmNoYW9zLmludmVudG9yeS52MS5HcmFudEdvbGRSZXNwb25zZRJYCglTcGVuZEdvbGQSJC5jaGFvcy5pbnZlbnRvcnkudjEuU3BlbmRHb2xkUmVxdWVzdBolLmNoYW9zLmludmVudG9yeS52MS5TcGVuZEdvbGRSZXNwb25zZRJhCgxDbGF3YmFja0dvbGQSJy5jaGFvcy5pbnZlbnRvcnkudjEuQ2xhd2JhY2tHb2xkUmVxdWVzdBooLmNoYW9zLmludmVudG9yeS52MS5DbGF3YmFja0dvbGRSZXNwb25zZRJqCg9QbGFjZUVzY3Jvd0hvbGQSKi5jaGFvcy5pbnZlbnRvcnkudjEuUGxhY2VFc2Nyb3dIb2xkUmVxdWVzdBorLmNoYW9zLmludmVudG9yeS52MS5QbGFjZUVzY3Jvd0hvbGRSZXNwb25zZRJwChFSZWxlYXNlRXNjcm93SG9sZBIsLmNoYW9zLmludmVudG9yeS52MS5SZWxlYXNlRXNjcm93SG9sZFJlcXVlc3QaLS5jaGFvcy5pbnZlbnRvcnkudjEuUmVsZWFzZUVzY3Jvd0hvbGRSZXNwb25zZRJzChJUcmFuc2ZlckVzY3Jvd0hvbGQSLS5jaGFvcy5pbnZlbnRvcnkudjEuVHJhbnNmZXJFc2Nyb3dIb2xkUmVxdWVzdBouLmNoYW9zLmludmVudG9yeS52MS5UcmFuc2ZlckVzY3Jvd0hvbGRSZXNwb25zZRJ7ChNUcmFuc2ZlckVzY3Jvd0hvbGRzEi4uY2hhb3MuaW52ZW50b3J5LnYxLlRyYW5zZmVyRXNjcm93SG9sZHNSZXF1ZXN0Gi8uY2hhb3MuaW52ZW50b3J5LnYxLlRyYW5zZmVyRXNjcm93SG9sZHNSZXNwb25zZSIDkAICElUKCE1vdmVHb2xkEiMuY2hhb3MuaW52ZW50b3J5LnYxLk1vdmVHb2xkUmVxdWVzdBokLmNoYW9zLmludmVudG9yeS52MS5Nb3ZlR29sZFJlc3BvbnNlEnUKEUdldEFjY291bnRCYWxhbmNlEiwuY2hhb3MuaW52ZW50b3J5LnYxLkdldEFjY291bnRCYWxhbmNlUmVxdWVzdBotLmNoYW9zLmludmVudG9yeS52MS5HZXRBY2NvdW50QmFsYW5jZVJlc3BvbnNlIgOQAgESeAoSTGlzdEFjY291bnRFbnRyaWVzEi0uY2hhb3MuaW52ZW50b3J5LnYxLkxpc3RBY2NvdW50RW50cmllc1JlcXVlc3QaLi5jaGFvcy5pbnZlbnRvcnkudjEuTGlzdEFjY291bnRFbnRyaWVzUmVzcG9uc2UiA5ACARJ4ChJMaXN0Q2hhcmFjdGVySXRlbXMSLS5jaGFvcy5pbnZlbnRvcnkudjEuTGlzdENoYXJhY3Rlckl0ZW1zUmVxdWVzdBouLmNoYW9zLmludmVudG9yeS52MS5MaXN0Q2hhcmFjdGVySXRlbXNSZXNwb25zZSIDkAIBQtQBChZjb20uY2hhb3MuaW52ZW50b3J5LnYxQh1JbnZlbnRvcnlJbnRlcm5hbFNlcnZpY2VQcm90b1ABWjFjaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaW52ZW50b3J5L3YxO2ludmVudG9yeXYxogIDQ0lYqgISQ2hhb3MuSW52ZW50b3J5LlYxygISQ2hhb3NcSW52ZW50b3J5XFYx4gIeQ2hhb3NcSW52ZW50b3J5XFYxXEdQQk1ldGFkYXRh6gIUQ2hhb3M6OkludmVudG9yeTo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_inventory_v1_item]);
 
 /**
  * GrantItemsRequest adds items.
@@ -177,6 +177,77 @@ export const SpendGoldResponseSchema: GenMessage<SpendGoldResponse> = /*@__PURE_
   messageDesc(file_chaos_inventory_v1_inventory_internal_service, 5);
 
 /**
+ * ClawbackGoldRequest names the wallet and the gold to take back.
+ *
+ * @generated from message chaos.inventory.v1.ClawbackGoldRequest
+ */
+export type ClawbackGoldRequest = Message<"chaos.inventory.v1.ClawbackGoldRequest"> & {
+  /**
+   * @generated from field: string character_id = 1;
+   */
+  characterId: string;
+
+  /**
+   * @generated from field: int64 amount = 2;
+   */
+  amount: bigint;
+
+  /**
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
+
+  /**
+   * Why, for the ledger and audit, e.g. "payment:refund:<refund id>".
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.ClawbackGoldRequest.
+ * Use `create(ClawbackGoldRequestSchema)` to create a new message.
+ */
+export const ClawbackGoldRequestSchema: GenMessage<ClawbackGoldRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 6);
+
+/**
+ * ClawbackGoldResponse says how much was taken and how much is owed.
+ *
+ * @generated from message chaos.inventory.v1.ClawbackGoldResponse
+ */
+export type ClawbackGoldResponse = Message<"chaos.inventory.v1.ClawbackGoldResponse"> & {
+  /**
+   * The wallet afterwards (its debt included).
+   *
+   * @generated from field: chaos.inventory.v1.Wallet wallet = 1;
+   */
+  wallet?: Wallet | undefined;
+
+  /**
+   * Gold taken from the wallet by this clawback.
+   *
+   * @generated from field: int64 recovered = 2;
+   */
+  recovered: bigint;
+
+  /**
+   * Gold this clawback could not take, added to the wallet's debt.
+   *
+   * @generated from field: int64 debt_recorded = 3;
+   */
+  debtRecorded: bigint;
+};
+
+/**
+ * Describes the message chaos.inventory.v1.ClawbackGoldResponse.
+ * Use `create(ClawbackGoldResponseSchema)` to create a new message.
+ */
+export const ClawbackGoldResponseSchema: GenMessage<ClawbackGoldResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 7);
+
+/**
  * PlaceEscrowHoldRequest locks assets.
  *
  * @generated from message chaos.inventory.v1.PlaceEscrowHoldRequest
@@ -212,7 +283,7 @@ export type PlaceEscrowHoldRequest = Message<"chaos.inventory.v1.PlaceEscrowHold
  * Use `create(PlaceEscrowHoldRequestSchema)` to create a new message.
  */
 export const PlaceEscrowHoldRequestSchema: GenMessage<PlaceEscrowHoldRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 6);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 8);
 
 /**
  * HeldItem is a quantity of one stack in a hold.
@@ -236,7 +307,7 @@ export type HeldItem = Message<"chaos.inventory.v1.HeldItem"> & {
  * Use `create(HeldItemSchema)` to create a new message.
  */
 export const HeldItemSchema: GenMessage<HeldItem> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 7);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 9);
 
 /**
  * PlaceEscrowHoldResponse names the hold.
@@ -255,7 +326,7 @@ export type PlaceEscrowHoldResponse = Message<"chaos.inventory.v1.PlaceEscrowHol
  * Use `create(PlaceEscrowHoldResponseSchema)` to create a new message.
  */
 export const PlaceEscrowHoldResponseSchema: GenMessage<PlaceEscrowHoldResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 8);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 10);
 
 /**
  * ReleaseEscrowHoldRequest names the hold.
@@ -274,7 +345,7 @@ export type ReleaseEscrowHoldRequest = Message<"chaos.inventory.v1.ReleaseEscrow
  * Use `create(ReleaseEscrowHoldRequestSchema)` to create a new message.
  */
 export const ReleaseEscrowHoldRequestSchema: GenMessage<ReleaseEscrowHoldRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 9);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 11);
 
 /**
  * ReleaseEscrowHoldResponse confirms the release (also when already released: idempotent).
@@ -289,7 +360,7 @@ export type ReleaseEscrowHoldResponse = Message<"chaos.inventory.v1.ReleaseEscro
  * Use `create(ReleaseEscrowHoldResponseSchema)` to create a new message.
  */
 export const ReleaseEscrowHoldResponseSchema: GenMessage<ReleaseEscrowHoldResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 10);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 12);
 
 /**
  * TransferEscrowHoldRequest names the hold and the receiver.
@@ -313,7 +384,7 @@ export type TransferEscrowHoldRequest = Message<"chaos.inventory.v1.TransferEscr
  * Use `create(TransferEscrowHoldRequestSchema)` to create a new message.
  */
 export const TransferEscrowHoldRequestSchema: GenMessage<TransferEscrowHoldRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 11);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 13);
 
 /**
  * TransferEscrowHoldResponse confirms the transfer (also when already transferred to the same receiver).
@@ -328,7 +399,7 @@ export type TransferEscrowHoldResponse = Message<"chaos.inventory.v1.TransferEsc
  * Use `create(TransferEscrowHoldResponseSchema)` to create a new message.
  */
 export const TransferEscrowHoldResponseSchema: GenMessage<TransferEscrowHoldResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 12);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 14);
 
 /**
  * TransferEscrowHoldsRequest names the holds and their receivers.
@@ -347,7 +418,7 @@ export type TransferEscrowHoldsRequest = Message<"chaos.inventory.v1.TransferEsc
  * Use `create(TransferEscrowHoldsRequestSchema)` to create a new message.
  */
 export const TransferEscrowHoldsRequestSchema: GenMessage<TransferEscrowHoldsRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 13);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 15);
 
 /**
  * TransferEscrowHoldsResponse confirms that every hold was transferred.
@@ -362,7 +433,7 @@ export type TransferEscrowHoldsResponse = Message<"chaos.inventory.v1.TransferEs
  * Use `create(TransferEscrowHoldsResponseSchema)` to create a new message.
  */
 export const TransferEscrowHoldsResponseSchema: GenMessage<TransferEscrowHoldsResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 14);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 16);
 
 /**
  * MoveGoldRequest names both accounts.
@@ -403,7 +474,7 @@ export type MoveGoldRequest = Message<"chaos.inventory.v1.MoveGoldRequest"> & {
  * Use `create(MoveGoldRequestSchema)` to create a new message.
  */
 export const MoveGoldRequestSchema: GenMessage<MoveGoldRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 15);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 17);
 
 /**
  * MoveGoldResponse is both balances afterwards.
@@ -432,7 +503,7 @@ export type MoveGoldResponse = Message<"chaos.inventory.v1.MoveGoldResponse"> & 
  * Use `create(MoveGoldResponseSchema)` to create a new message.
  */
 export const MoveGoldResponseSchema: GenMessage<MoveGoldResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 16);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 18);
 
 /**
  * GetAccountBalanceRequest names the account.
@@ -451,7 +522,7 @@ export type GetAccountBalanceRequest = Message<"chaos.inventory.v1.GetAccountBal
  * Use `create(GetAccountBalanceRequestSchema)` to create a new message.
  */
 export const GetAccountBalanceRequestSchema: GenMessage<GetAccountBalanceRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 17);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 19);
 
 /**
  * GetAccountBalanceResponse is its balance.
@@ -470,7 +541,7 @@ export type GetAccountBalanceResponse = Message<"chaos.inventory.v1.GetAccountBa
  * Use `create(GetAccountBalanceResponseSchema)` to create a new message.
  */
 export const GetAccountBalanceResponseSchema: GenMessage<GetAccountBalanceResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 18);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 20);
 
 /**
  * ListAccountEntriesRequest names the account, paged.
@@ -501,7 +572,7 @@ export type ListAccountEntriesRequest = Message<"chaos.inventory.v1.ListAccountE
  * Use `create(ListAccountEntriesRequestSchema)` to create a new message.
  */
 export const ListAccountEntriesRequestSchema: GenMessage<ListAccountEntriesRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 19);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 21);
 
 /**
  * ListAccountEntriesResponse is one page; balance_after is the account's.
@@ -525,7 +596,7 @@ export type ListAccountEntriesResponse = Message<"chaos.inventory.v1.ListAccount
  * Use `create(ListAccountEntriesResponseSchema)` to create a new message.
  */
 export const ListAccountEntriesResponseSchema: GenMessage<ListAccountEntriesResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 20);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 22);
 
 /**
  * ListCharacterItemsRequest names the character and, optionally, stacks.
@@ -551,7 +622,7 @@ export type ListCharacterItemsRequest = Message<"chaos.inventory.v1.ListCharacte
  * Use `create(ListCharacterItemsRequestSchema)` to create a new message.
  */
 export const ListCharacterItemsRequestSchema: GenMessage<ListCharacterItemsRequest> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 21);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 23);
 
 /**
  * ListCharacterItemsResponse holds the stacks.
@@ -570,7 +641,7 @@ export type ListCharacterItemsResponse = Message<"chaos.inventory.v1.ListCharact
  * Use `create(ListCharacterItemsResponseSchema)` to create a new message.
  */
 export const ListCharacterItemsResponseSchema: GenMessage<ListCharacterItemsResponse> = /*@__PURE__*/
-  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 22);
+  messageDesc(file_chaos_inventory_v1_inventory_internal_service, 24);
 
 /**
  * InventoryInternalService moves items and gold for other services. Every
@@ -613,6 +684,21 @@ export const InventoryInternalService: GenService<{
     methodKind: "unary";
     input: typeof SpendGoldRequestSchema;
     output: typeof SpendGoldResponseSchema;
+  },
+  /**
+   * ClawbackGold takes gold back from a wallet to the sink (a refunded or
+   * charged-back purchase): what the wallet holds now, up to the amount, and
+   * the rest recorded as the wallet's debt. Every later credit to that wallet
+   * (a grant, a received trade or transfer) pays the debt first, in the same
+   * ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
+   * Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+   *
+   * @generated from rpc chaos.inventory.v1.InventoryInternalService.ClawbackGold
+   */
+  clawbackGold: {
+    methodKind: "unary";
+    input: typeof ClawbackGoldRequestSchema;
+    output: typeof ClawbackGoldResponseSchema;
   },
   /**
    * PlaceEscrowHold locks items and gold of a character for a trade.

@@ -42,6 +42,9 @@ const (
 	// InventoryInternalServiceSpendGoldProcedure is the fully-qualified name of the
 	// InventoryInternalService's SpendGold RPC.
 	InventoryInternalServiceSpendGoldProcedure = "/chaos.inventory.v1.InventoryInternalService/SpendGold"
+	// InventoryInternalServiceClawbackGoldProcedure is the fully-qualified name of the
+	// InventoryInternalService's ClawbackGold RPC.
+	InventoryInternalServiceClawbackGoldProcedure = "/chaos.inventory.v1.InventoryInternalService/ClawbackGold"
 	// InventoryInternalServicePlaceEscrowHoldProcedure is the fully-qualified name of the
 	// InventoryInternalService's PlaceEscrowHold RPC.
 	InventoryInternalServicePlaceEscrowHoldProcedure = "/chaos.inventory.v1.InventoryInternalService/PlaceEscrowHold"
@@ -80,6 +83,13 @@ type InventoryInternalServiceClient interface {
 	// SpendGold debits gold from a wallet to the sink (never below zero).
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	SpendGold(context.Context, *connect.Request[v1.SpendGoldRequest]) (*connect.Response[v1.SpendGoldResponse], error)
+	// ClawbackGold takes gold back from a wallet to the sink (a refunded or
+	// charged-back purchase): what the wallet holds now, up to the amount, and
+	// the rest recorded as the wallet's debt. Every later credit to that wallet
+	// (a grant, a received trade or transfer) pays the debt first, in the same
+	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	ClawbackGold(context.Context, *connect.Request[v1.ClawbackGoldRequest]) (*connect.Response[v1.ClawbackGoldResponse], error)
 	// PlaceEscrowHold locks items and gold of a character for a trade.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS, INSUFFICIENT_QUANTITY, ITEM_LOCKED), NOT_FOUND (ITEM_NOT_FOUND).
 	PlaceEscrowHold(context.Context, *connect.Request[v1.PlaceEscrowHoldRequest]) (*connect.Response[v1.PlaceEscrowHoldResponse], error)
@@ -143,6 +153,12 @@ func NewInventoryInternalServiceClient(httpClient connect.HTTPClient, baseURL st
 			connect.WithSchema(inventoryInternalServiceMethods.ByName("SpendGold")),
 			connect.WithClientOptions(opts...),
 		),
+		clawbackGold: connect.NewClient[v1.ClawbackGoldRequest, v1.ClawbackGoldResponse](
+			httpClient,
+			baseURL+InventoryInternalServiceClawbackGoldProcedure,
+			connect.WithSchema(inventoryInternalServiceMethods.ByName("ClawbackGold")),
+			connect.WithClientOptions(opts...),
+		),
 		placeEscrowHold: connect.NewClient[v1.PlaceEscrowHoldRequest, v1.PlaceEscrowHoldResponse](
 			httpClient,
 			baseURL+InventoryInternalServicePlaceEscrowHoldProcedure,
@@ -203,6 +219,7 @@ type inventoryInternalServiceClient struct {
 	grantItems          *connect.Client[v1.GrantItemsRequest, v1.GrantItemsResponse]
 	grantGold           *connect.Client[v1.GrantGoldRequest, v1.GrantGoldResponse]
 	spendGold           *connect.Client[v1.SpendGoldRequest, v1.SpendGoldResponse]
+	clawbackGold        *connect.Client[v1.ClawbackGoldRequest, v1.ClawbackGoldResponse]
 	placeEscrowHold     *connect.Client[v1.PlaceEscrowHoldRequest, v1.PlaceEscrowHoldResponse]
 	releaseEscrowHold   *connect.Client[v1.ReleaseEscrowHoldRequest, v1.ReleaseEscrowHoldResponse]
 	transferEscrowHold  *connect.Client[v1.TransferEscrowHoldRequest, v1.TransferEscrowHoldResponse]
@@ -226,6 +243,11 @@ func (c *inventoryInternalServiceClient) GrantGold(ctx context.Context, req *con
 // SpendGold calls chaos.inventory.v1.InventoryInternalService.SpendGold.
 func (c *inventoryInternalServiceClient) SpendGold(ctx context.Context, req *connect.Request[v1.SpendGoldRequest]) (*connect.Response[v1.SpendGoldResponse], error) {
 	return c.spendGold.CallUnary(ctx, req)
+}
+
+// ClawbackGold calls chaos.inventory.v1.InventoryInternalService.ClawbackGold.
+func (c *inventoryInternalServiceClient) ClawbackGold(ctx context.Context, req *connect.Request[v1.ClawbackGoldRequest]) (*connect.Response[v1.ClawbackGoldResponse], error) {
+	return c.clawbackGold.CallUnary(ctx, req)
 }
 
 // PlaceEscrowHold calls chaos.inventory.v1.InventoryInternalService.PlaceEscrowHold.
@@ -280,6 +302,13 @@ type InventoryInternalServiceHandler interface {
 	// SpendGold debits gold from a wallet to the sink (never below zero).
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	SpendGold(context.Context, *connect.Request[v1.SpendGoldRequest]) (*connect.Response[v1.SpendGoldResponse], error)
+	// ClawbackGold takes gold back from a wallet to the sink (a refunded or
+	// charged-back purchase): what the wallet holds now, up to the amount, and
+	// the rest recorded as the wallet's debt. Every later credit to that wallet
+	// (a grant, a received trade or transfer) pays the debt first, in the same
+	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
+	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	ClawbackGold(context.Context, *connect.Request[v1.ClawbackGoldRequest]) (*connect.Response[v1.ClawbackGoldResponse], error)
 	// PlaceEscrowHold locks items and gold of a character for a trade.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS, INSUFFICIENT_QUANTITY, ITEM_LOCKED), NOT_FOUND (ITEM_NOT_FOUND).
 	PlaceEscrowHold(context.Context, *connect.Request[v1.PlaceEscrowHoldRequest]) (*connect.Response[v1.PlaceEscrowHoldResponse], error)
@@ -336,6 +365,12 @@ func NewInventoryInternalServiceHandler(svc InventoryInternalServiceHandler, opt
 		InventoryInternalServiceSpendGoldProcedure,
 		svc.SpendGold,
 		connect.WithSchema(inventoryInternalServiceMethods.ByName("SpendGold")),
+		connect.WithHandlerOptions(opts...),
+	)
+	inventoryInternalServiceClawbackGoldHandler := connect.NewUnaryHandler(
+		InventoryInternalServiceClawbackGoldProcedure,
+		svc.ClawbackGold,
+		connect.WithSchema(inventoryInternalServiceMethods.ByName("ClawbackGold")),
 		connect.WithHandlerOptions(opts...),
 	)
 	inventoryInternalServicePlaceEscrowHoldHandler := connect.NewUnaryHandler(
@@ -398,6 +433,8 @@ func NewInventoryInternalServiceHandler(svc InventoryInternalServiceHandler, opt
 			inventoryInternalServiceGrantGoldHandler.ServeHTTP(w, r)
 		case InventoryInternalServiceSpendGoldProcedure:
 			inventoryInternalServiceSpendGoldHandler.ServeHTTP(w, r)
+		case InventoryInternalServiceClawbackGoldProcedure:
+			inventoryInternalServiceClawbackGoldHandler.ServeHTTP(w, r)
 		case InventoryInternalServicePlaceEscrowHoldProcedure:
 			inventoryInternalServicePlaceEscrowHoldHandler.ServeHTTP(w, r)
 		case InventoryInternalServiceReleaseEscrowHoldProcedure:
@@ -433,6 +470,10 @@ func (UnimplementedInventoryInternalServiceHandler) GrantGold(context.Context, *
 
 func (UnimplementedInventoryInternalServiceHandler) SpendGold(context.Context, *connect.Request[v1.SpendGoldRequest]) (*connect.Response[v1.SpendGoldResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.SpendGold is not implemented"))
+}
+
+func (UnimplementedInventoryInternalServiceHandler) ClawbackGold(context.Context, *connect.Request[v1.ClawbackGoldRequest]) (*connect.Response[v1.ClawbackGoldResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.inventory.v1.InventoryInternalService.ClawbackGold is not implemented"))
 }
 
 func (UnimplementedInventoryInternalServiceHandler) PlaceEscrowHold(context.Context, *connect.Request[v1.PlaceEscrowHoldRequest]) (*connect.Response[v1.PlaceEscrowHoldResponse], error) {
