@@ -41,6 +41,8 @@ import {
   TradeSettledSchema,
 } from "@chaos/gen/chaos/trading/v1/events_pb.js";
 import { ErrorReasonSchema as TradingErrorReasonSchema } from "@chaos/gen/chaos/trading/v1/errors_pb.js";
+import { LiveEventCancelledSchema, LiveEventScheduledSchema } from "@chaos/gen/chaos/liveops/v1/events_pb.js";
+import { ZoneClosedSchema, ZoneOpenedSchema } from "@chaos/gen/chaos/world/v1/events_pb.js";
 import type { Trade } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import { reasonName } from "@chaos/mesh/domain";
 
@@ -88,6 +90,8 @@ const player = (accountId: string) => [ActorKind.PLAYER, accountId] as const;
 const character = (characterId: string) => [ActorKind.CHARACTER, characterId] as const;
 /** The publishing workload itself (a lock, a saga, a rotation): its SPIFFE ID, from ce_source. */
 const publisher = [ActorKind.SERVICE] as const;
+/** An admin's action: the admin's account, or the operator workload (ce_source) when no admin's token was used. */
+const admin = (accountId: string) => (accountId === "" ? publisher : ([ActorKind.ADMIN, accountId] as const));
 const account = (accountId: string) => `account/${accountId}`;
 const trade = (t: Trade | undefined) => `trade/${t?.tradeId ?? ""}`;
 const guild = (guildId: string) => `guild/${guildId}`;
@@ -283,6 +287,34 @@ export const auditedTopics: readonly AuditedTopic[] = [
         resource: guild(e.guildId),
         occurTime: e.withdrawTime,
         details: { amount: e.amount, bank_balance_after: e.bankBalanceAfter, transaction_id: e.transactionId },
+      })),
+    ],
+  },
+  {
+    domain: "world",
+    stream: "zones",
+    events: [
+      audited(ZoneOpenedSchema, (e) => ({ action: "world.zone.open", actor: admin(e.openedBy), resource: `zone/${e.zoneId}`, occurTime: e.openTime })),
+      audited(ZoneClosedSchema, (e) => ({ action: "world.zone.close", actor: admin(e.closedBy), resource: `zone/${e.zoneId}`, occurTime: e.closeTime, details: { reason: e.reason } })),
+    ],
+  },
+  {
+    domain: "liveops",
+    stream: "events",
+    events: [
+      audited(LiveEventScheduledSchema, (e) => ({
+        action: "liveops.event.schedule",
+        actor: admin(e.scheduledBy),
+        resource: `live_event/${e.event?.eventId ?? ""}`,
+        occurTime: e.event?.updateTime,
+        details: { title: e.event?.title, tiers: e.event?.tiers.length },
+      })),
+      audited(LiveEventCancelledSchema, (e) => ({
+        action: "liveops.event.cancel",
+        actor: admin(e.cancelledBy),
+        resource: `live_event/${e.event?.eventId ?? ""}`,
+        occurTime: e.cancelTime,
+        details: { title: e.event?.title, reason: e.event?.cancelReason },
       })),
     ],
   },

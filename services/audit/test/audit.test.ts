@@ -21,6 +21,9 @@ import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { spawnService } from "../../../scripts/lib/service-process.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { cloudEvent, eventually, publish, readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
+import { LiveEventCancelledSchema, LiveEventScheduledSchema } from "@chaos/gen/chaos/liveops/v1/events_pb.js";
+import { LiveEventSchema } from "@chaos/gen/chaos/liveops/v1/live_event_pb.js";
+import { ZoneClosedSchema, ZoneOpenedSchema } from "@chaos/gen/chaos/world/v1/events_pb.js";
 
 // No refresh grace window: a token traded twice at once is reuse here, so the test can see that event audited.
 const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SEAL_SECONDS: "1", CHAOS_IDENTITY_REFRESH_GRACE_SECONDS: "0" } });
@@ -152,6 +155,30 @@ describe("audit (real processes: identity, audit)", () => {
     expect(settled).toMatchObject({ action: "trading.trade.settle", actorKind: ActorKind.SERVICE, actorId: spiffeIdFor("trading").uri, details: { proposer_character_id: proposer, offer_gold: "40" } });
     const [withdrawn] = await eventually(() => listAll({ actorKind: ActorKind.CHARACTER, actorId: withdrawer }), (all) => all.length === 1);
     expect(withdrawn).toMatchObject({ action: "guild.bank.withdraw", resource: `guild/${guildId}`, details: { amount: "250", transaction_id: "tx-1" } });
+  });
+
+  it("records admins' actions on the world and live events: who opened or closed a zone, who scheduled or cancelled an event", async () => {
+    const adminId = randomUUID();
+    const eventId = randomUUID();
+    const zoneId = `zone_${randomUUID().slice(0, 8)}`;
+    const at = timestampFromMs(Date.now());
+    const liveEvent = create(LiveEventSchema, { eventId, title: "Festival of Flames", tiers: [{ tier: 1, threshold: 1n, gold: 10n }], updateTime: at, cancelReason: "storm" });
+    await publish(inject("infra").kafkaBrokers, [
+      cloudEvent(`${stack.world}.${topicName("world", "zones")}`, spiffeIdFor("world").uri, zoneId, ZoneClosedSchema, create(ZoneClosedSchema, { zoneId, reason: "maintenance", closeTime: at, closedBy: adminId })),
+      cloudEvent(`${stack.world}.${topicName("world", "zones")}`, spiffeIdFor("world").uri, zoneId, ZoneOpenedSchema, create(ZoneOpenedSchema, { zoneId, openTime: at, openedBy: "" })),
+      cloudEvent(`${stack.world}.${topicName("liveops", "events")}`, spiffeIdFor("liveops").uri, eventId, LiveEventScheduledSchema, create(LiveEventScheduledSchema, { event: liveEvent, scheduledBy: adminId })),
+      cloudEvent(`${stack.world}.${topicName("liveops", "events")}`, spiffeIdFor("liveops").uri, eventId, LiveEventCancelledSchema, create(LiveEventCancelledSchema, { event: liveEvent, cancelTime: at, cancelledBy: adminId })),
+    ]);
+    const zone = await eventually(() => listAll({ resource: `zone/${zoneId}` }), (all) => all.length === 2);
+    expect(zone.find((r) => r.action === "world.zone.close")).toMatchObject({ actorKind: ActorKind.ADMIN, actorId: adminId, details: { reason: "maintenance" } });
+    // Opened by the operator workload, with no admin's token: the record names the workload that published it.
+    expect(zone.find((r) => r.action === "world.zone.open")).toMatchObject({ actorKind: ActorKind.SERVICE, actorId: spiffeIdFor("world").uri });
+    const event = await eventually(() => listAll({ resource: `live_event/${eventId}` }), (all) => all.length === 2);
+    expect(event.map((r) => [r.action, r.actorKind, r.actorId]).sort()).toEqual([
+      ["liveops.event.cancel", ActorKind.ADMIN, adminId],
+      ["liveops.event.schedule", ActorKind.ADMIN, adminId],
+    ]);
+    expect(event.find((r) => r.action === "liveops.event.cancel")?.details).toMatchObject({ title: "Festival of Flames", reason: "storm" });
   });
 
   it("appends directly, idempotent by record id, and refuses the id with other content or a malformed record", async () => {

@@ -22,6 +22,8 @@ export interface LiveEventInput {
 /** Who asks: only admins change events. */
 export interface Actor {
   readonly isAdmin: boolean;
+  /** The admin's account id, for the record; empty for the operator workload. */
+  readonly accountId: string;
 }
 
 /** The admin's schedule of live events, and everyone's view of it. */
@@ -64,7 +66,7 @@ export function createLiveEvents(store: LiveopsStore, limits: ScheduleLimits, cl
       };
       await store.transaction(async (tx) => {
         await tx.insertEvent(event, first.startsAt);
-        await tx.publish([liveEventScheduled(event, now)]);
+        await tx.publish([liveEventScheduled(event, now, actor.accountId)]);
       });
       return event;
     },
@@ -82,7 +84,7 @@ export function createLiveEvents(store: LiveopsStore, limits: ScheduleLimits, cl
         const { tiers, first } = checked(input, now);
         const updated: LiveEventRecord = { ...event, title: input.title, description: input.description, tiers, schedule: input.schedule, updatedAt: now };
         await tx.updateEvent(updated, first.startsAt);
-        await tx.publish([liveEventScheduled(updated, now)]);
+        await tx.publish([liveEventScheduled(updated, now, actor.accountId)]);
         return updated;
       });
     },
@@ -103,7 +105,7 @@ export function createLiveEvents(store: LiveopsStore, limits: ScheduleLimits, cl
           await tx.markAnnounced(instance.instanceId, "start");
           await tx.markAnnounced(instance.instanceId, "end");
         }
-        await tx.publish([liveEventCancelled(cancelled, now), ...ended]);
+        await tx.publish([liveEventCancelled(cancelled, now, actor.accountId), ...ended]);
         return cancelled;
       });
     },

@@ -19,11 +19,11 @@ const topic = topicName("liveops", "events");
 // progress and claims stay in order for a consumer.
 const event = (eventId: string, schema: OutgoingEvent["schema"], message: OutgoingEvent["message"]): OutgoingEvent => ({ topic, aggregateId: eventId, schema, message });
 
-export const liveEventScheduled = (e: LiveEventRecord, now: Date) =>
-  event(e.eventId, LiveEventScheduledSchema, create(LiveEventScheduledSchema, { event: toLiveEvent(e, now) }));
+export const liveEventScheduled = (e: LiveEventRecord, now: Date, scheduledBy: string) =>
+  event(e.eventId, LiveEventScheduledSchema, create(LiveEventScheduledSchema, { event: toLiveEvent(e, now), scheduledBy }));
 
-export const liveEventCancelled = (e: LiveEventRecord, now: Date) =>
-  event(e.eventId, LiveEventCancelledSchema, create(LiveEventCancelledSchema, { event: toLiveEvent(e, now), cancelTime: timestampFromDate(now) }));
+export const liveEventCancelled = (e: LiveEventRecord, now: Date, cancelledBy: string) =>
+  event(e.eventId, LiveEventCancelledSchema, create(LiveEventCancelledSchema, { event: toLiveEvent(e, now), cancelTime: timestampFromDate(now), cancelledBy }));
 
 export const liveEventStarted = (i: InstanceRecord, title: string) =>
   event(i.eventId, LiveEventStartedSchema, create(LiveEventStartedSchema, { instance: toInstance(i.instanceId, i.eventId, i), title }));

@@ -3,7 +3,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { School } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
 import { GoalKind, LiveEventState, type RewardTier, type Schedule } from "@chaos/gen/chaos/liveops/v1/live_event_pb.js";
 import type { LiveopsService } from "@chaos/gen/chaos/liveops/v1/liveops_service_pb.js";
-import { actsAsAdmin, requirePrincipal } from "@chaos/mesh/server";
+import { actsAsAdmin, principalOf, requirePrincipal } from "@chaos/mesh/server";
 import type { ScheduleRecord } from "../core/live-event-records.js";
 import type { LiveEvents } from "../core/live-events.js";
 import { toClaim, toInstance, toLiveEvent, toParticipation } from "../core/liveops-message.js";
@@ -27,7 +27,7 @@ const scheduleOf = (s: Schedule | undefined): ScheduleRecord => ({
 const tiersOf = (tiers: readonly RewardTier[]): TierInput[] =>
   tiers.map((t) => ({ threshold: t.threshold, gold: t.gold, items: t.items.map((i) => ({ definitionId: i.definitionId, quantity: i.quantity })) }));
 
-const actor = (context: HandlerContext) => ({ isAdmin: actsAsAdmin(context) });
+const actor = (context: HandlerContext) => ({ isAdmin: actsAsAdmin(context), accountId: principalOf(context)?.subject ?? "" });
 
 /** The public API: players (token subject = player id) join and claim with their own characters; admins run the schedule. */
 export function createLiveopsHandlers(events: LiveEvents, participations: Participations): ServiceImpl<typeof LiveopsService> {
