@@ -7,6 +7,7 @@ import { loadInventoryConfig } from "./config.js";
 import { createAssetViews } from "./core/asset-views.js";
 import { createCharacterAssets } from "./core/character-assets.js";
 import { createCharacterFeed } from "./core/character-feed.js";
+import { createClawbacks } from "./core/clawbacks.js";
 import { createEscrow } from "./core/escrow.js";
 import { createGoldTransfers } from "./core/gold-transfers.js";
 import { createGrants } from "./core/grants.js";
@@ -36,7 +37,7 @@ export default defineService({
         registration(InventoryService, createInventoryHandlers(createCharacterAssets(store))),
         registration(
           InventoryInternalService,
-          createInventoryInternalHandlers({ grants: createGrants(store), escrow: createEscrow(store), transfers: createGoldTransfers(store), views: createAssetViews(store) }),
+          createInventoryInternalHandlers({ grants: createGrants(store), clawbacks: createClawbacks(store), escrow: createEscrow(store), transfers: createGoldTransfers(store), views: createAssetViews(store) }),
         ),
       ],
       events: consumeEvents(store.within, [

@@ -5,6 +5,7 @@ import {
   EscrowHoldReleasedSchema,
   EscrowHoldTransferredSchema,
   GoldCreditedSchema,
+  GoldDebtChangedSchema,
   GoldDebitedSchema,
   ItemsGrantedSchema,
   ItemsRemovedSchema,
@@ -70,4 +71,9 @@ export function escrowHoldTransferred(hold: HoldRecord, toCharacterId: string, a
     EscrowHoldTransferredSchema,
     create(EscrowHoldTransferredSchema, { holdId: hold.holdId, fromCharacterId: hold.characterId, toCharacterId, transferTime: timestampFromDate(at) }),
   );
+}
+
+/** A wallet's debt grew (`change` > 0, a clawback found it short) or was paid down (`change` < 0). */
+export function goldDebtChanged(characterId: string, change: bigint, debtAfter: bigint, transactionId: string, at: Date): OutgoingEvent {
+  return assetEvent(characterId, GoldDebtChangedSchema, create(GoldDebtChangedSchema, { characterId, change, debtAfter, transactionId, changeTime: timestampFromDate(at) }));
 }

@@ -36,6 +36,8 @@ export interface WalletRecord {
   readonly characterId: string;
   readonly balance: bigint;
   readonly held: bigint;
+  /** Gold owed after a clawback found the wallet short. */
+  readonly debt: bigint;
 }
 
 export type HoldStatus = "held" | "released" | "transferred";

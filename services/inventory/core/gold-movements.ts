@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
-import type { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
+import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { DomainError, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { AssetTransaction } from "../store/asset-store.js";
 import type { LedgerEntryRecord } from "./asset-records.js";
-import { goldCredited, goldDebited } from "./asset-events.js";
+import { goldCredited, goldDebited, goldDebtChanged } from "./asset-events.js";
+import { sinkAccount } from "./ledger-accounts.js";
 import { byAccountName, keepsBalance, walletOwner } from "./ledger-accounts.js";
 
 /** Gold moving from one ledger account to another, written as one entry. */
@@ -35,10 +36,15 @@ export interface MovedGold {
  */
 export async function moveGold(tx: AssetTransaction, movement: GoldMovement, at: Date, alsoLock: readonly string[] = []): Promise<MovedGold> {
   const balances = new Map<string, bigint>();
+  let payeeDebt = 0n;
   const accounts = [...new Set([movement.from, movement.to, ...alsoLock])].filter(keepsBalance).sort(byAccountName);
   for (const account of accounts) {
     if (account === movement.from) balances.set(account, await debit(tx, account, movement.amount));
-    else if (account === movement.to) balances.set(account, await tx.creditAccount(account, movement.amount));
+    else if (account === movement.to) {
+      const credited = await tx.creditAccount(account, movement.amount);
+      balances.set(account, credited.balance);
+      payeeDebt = credited.debt;
+    }
     else await tx.lockAccount(account);
   }
   const entry = await tx.appendEntry({
@@ -50,7 +56,41 @@ export async function moveGold(tx: AssetTransaction, movement: GoldMovement, at:
     debitBalanceAfter: balances.get(movement.from),
     creditBalanceAfter: balances.get(movement.to),
   });
-  return { entry, events: walletEvents(entry, at) };
+  const events = walletEvents(entry, at);
+  // Read with the credit, so a wallet without debt (nearly all) costs no statement more.
+  if (payeeDebt > 0n && paysDebt(movement)) events.push(...(await repayDebt(tx, movement.to, at)));
+  return { entry, events };
+}
+
+/**
+ * Whether gold entering the wallet is income that must first pay the
+ * wallet's debt: a grant, a purchase, a received trade or transfer. Gold
+ * coming back from the owner's own escrow hold was theirs already, and the
+ * repayment itself must not repay again.
+ */
+function paysDebt(movement: GoldMovement): boolean {
+  if (walletOwner(movement.to) === undefined) return false;
+  return movement.kind !== LedgerEntryKind.ESCROW_RELEASE && movement.kind !== LedgerEntryKind.DEBT_REPAYMENT && movement.kind !== LedgerEntryKind.CLAWBACK;
+}
+
+/**
+ * Pays a wallet's debt down from what it just received, in the caller's
+ * transaction (the wallet is locked already): one DEBT_REPAYMENT entry from
+ * the wallet to the sink, so the ledger shows where the income went.
+ */
+async function repayDebt(tx: AssetTransaction, wallet: string, at: Date): Promise<OutgoingEvent[]> {
+  const repaid = await tx.repayDebt(wallet);
+  if (repaid === undefined) return [];
+  const entry = await tx.appendEntry({
+    transactionId: randomUUID(),
+    kind: LedgerEntryKind.DEBT_REPAYMENT,
+    debitAccount: wallet,
+    creditAccount: sinkAccount,
+    amount: repaid.paid,
+    debitBalanceAfter: repaid.balance,
+    creditBalanceAfter: undefined,
+  });
+  return [...walletEvents(entry, at), goldDebtChanged(walletOwner(wallet)!, -repaid.paid, repaid.debt, entry.transactionId, at)];
 }
 
 /** Locks accounts (without moving gold) in the same global order as moveGold. */

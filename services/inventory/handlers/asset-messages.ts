@@ -28,7 +28,7 @@ export function toItemStack(stack: StackRecord): ItemStack {
 }
 
 export function toWallet(wallet: WalletRecord): Wallet {
-  return create(WalletSchema, { characterId: wallet.characterId, balance: wallet.balance, held: wallet.held });
+  return create(WalletSchema, { characterId: wallet.characterId, balance: wallet.balance, held: wallet.held, debt: wallet.debt });
 }
 
 /** The ledger account a request names (validation has made sure it names one). */

@@ -1,6 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
 import type { AssetViews } from "../core/asset-views.js";
+import type { Clawbacks } from "../core/clawbacks.js";
 import type { Escrow } from "../core/escrow.js";
 import type { GoldTransfers } from "../core/gold-transfers.js";
 import type { Grants } from "../core/grants.js";
@@ -10,13 +11,14 @@ import { decodeLedgerPageToken, defaultLedgerPageSize, encodeLedgerPageToken } f
 /** The core the internal API calls into. */
 export interface InternalCore {
   readonly grants: Grants;
+  readonly clawbacks: Clawbacks;
   readonly escrow: Escrow;
   readonly transfers: GoldTransfers;
   readonly views: AssetViews;
 }
 
 /** The internal API: other services (by workload identity, see authorization.json) move gold and items. */
-export function createInventoryInternalHandlers({ grants, escrow, transfers, views }: InternalCore): ServiceImpl<typeof InventoryInternalService> {
+export function createInventoryInternalHandlers({ grants, clawbacks, escrow, transfers, views }: InternalCore): ServiceImpl<typeof InventoryInternalService> {
   return {
     async grantItems(request) {
       const items = request.items.map((i) => ({ definitionId: i.definitionId, quantity: i.quantity }));
@@ -30,6 +32,11 @@ export function createInventoryInternalHandlers({ grants, escrow, transfers, vie
     async spendGold(request) {
       const { characterId, amount, idempotencyKey, reason } = request;
       return { wallet: toWallet(await grants.spendGold({ characterId, amount, idempotencyKey, reason })) };
+    },
+    async clawbackGold(request) {
+      const { characterId, amount, idempotencyKey, reason } = request;
+      const result = await clawbacks.clawbackGold({ characterId, amount, idempotencyKey, reason });
+      return { wallet: toWallet(result.wallet), recovered: result.recovered, debtRecorded: result.debtRecorded };
     },
     async placeEscrowHold(request) {
       const items = request.items.map((i) => ({ itemId: i.itemId, quantity: i.quantity }));

@@ -20,8 +20,8 @@ export interface AssetReads {
   listStacks(characterId: string, itemIds?: readonly string[]): Promise<StackRecord[]>;
   /** An account's balance; zero for one that never held gold. */
   balance(account: string): Promise<bigint>;
-  /** A wallet's balance and the gold in the character's open escrow holds. */
-  wallet(characterId: string): Promise<{ balance: bigint; held: bigint }>;
+  /** A wallet's balance, the gold in the character's open escrow holds, and the wallet's debt. */
+  wallet(characterId: string): Promise<{ balance: bigint; held: bigint; debt: bigint }>;
   /** Entries touching the account, newest first, older than `beforeSeq` when given. */
   ledgerPage(account: string, beforeSeq: bigint | undefined, limit: number): Promise<LedgerEntryRecord[]>;
 }
@@ -43,14 +43,22 @@ export interface AssetTransaction extends AssetReads {
    * Several accounts are locked in the order of byAccountName.
    */
   lockAccount(account: string): Promise<void>;
-  /** Adds to an account's balance (opening it), locked until commit; the balance afterwards. */
-  creditAccount(account: string, amount: bigint): Promise<bigint>;
+  /** Adds to an account's balance (opening it), locked until commit; the balance and the debt afterwards. */
+  creditAccount(account: string, amount: bigint): Promise<{ balance: bigint; debt: bigint }>;
   /**
    * Takes `amount` from an account, locked until commit: the balance
    * afterwards, or undefined (and nothing changed) when it holds less.
    */
   debitAccount(account: string, amount: bigint): Promise<bigint | undefined>;
   appendEntry(entry: NewLedgerEntry): Promise<LedgerEntryRecord>;
+  /** Adds to a wallet's debt (opening its row), locked until commit; the debt afterwards. */
+  addDebt(account: string, amount: bigint): Promise<bigint>;
+  /**
+   * Pays a wallet's debt from its balance, as far as the balance goes, in one
+   * statement under the row's lock: what was paid and both numbers
+   * afterwards, or undefined when the wallet owes nothing or holds nothing.
+   */
+  repayDebt(account: string): Promise<{ paid: bigint; balance: bigint; debt: bigint } | undefined>;
   /** The character's stack `itemId`, locked until commit. */
   lockStack(characterId: string, itemId: string): Promise<StackRecord | undefined>;
   /** Adds to the character's stack of `definitionId`, creating it when there is none. */
@@ -147,12 +155,13 @@ function reads(q: Queryable): AssetReads {
     },
     async wallet(characterId) {
       // One statement, so one snapshot for both numbers: a hold placed in between cannot count twice or not at all.
-      const { rows } = await q.query<{ balance: string | null; held: string | null }>(
+      const { rows } = await q.query<{ balance: string | null; held: string | null; debt: string | null }>(
         `SELECT (SELECT balance FROM accounts WHERE account = $1) AS balance,
-                (SELECT sum(gold) FROM escrow_holds WHERE character_id = $2 AND status = 'held') AS held`,
+                (SELECT sum(gold) FROM escrow_holds WHERE character_id = $2 AND status = 'held') AS held,
+                (SELECT debt FROM accounts WHERE account = $1) AS debt`,
         [walletAccount(characterId), characterId],
       );
-      return { balance: BigInt(rows[0]?.balance ?? "0"), held: BigInt(rows[0]?.held ?? "0") };
+      return { balance: BigInt(rows[0]?.balance ?? "0"), held: BigInt(rows[0]?.held ?? "0"), debt: BigInt(rows[0]?.debt ?? "0") };
     },
     async ledgerPage(account, beforeSeq, limit) {
       // Each side walks its own index backwards and stops after `limit` rows, so a page costs the
@@ -181,12 +190,12 @@ export function createAssetStore(db: Database, source: string): AssetStore {
       await client.query("INSERT INTO accounts (account, balance) VALUES ($1, 0) ON CONFLICT (account) DO UPDATE SET balance = accounts.balance", [account]);
     },
     async creditAccount(account, amount) {
-      const { rows } = await client.query<{ balance: string }>(
+      const { rows } = await client.query<{ balance: string; debt: string }>(
         `INSERT INTO accounts (account, balance) VALUES ($1, $2)
-         ON CONFLICT (account) DO UPDATE SET balance = accounts.balance + EXCLUDED.balance RETURNING balance`,
+         ON CONFLICT (account) DO UPDATE SET balance = accounts.balance + EXCLUDED.balance RETURNING balance, debt`,
         [account, amount.toString()],
       );
-      return BigInt(rows[0]!.balance);
+      return { balance: BigInt(rows[0]!.balance), debt: BigInt(rows[0]!.debt) };
     },
     async debitAccount(account, amount) {
       // The check and the debit in one statement: a concurrent debit is waited for, then the condition is evaluated again on its result.
@@ -212,6 +221,25 @@ export function createAssetStore(db: Database, source: string): AssetStore {
         ],
       );
       return toEntry(rows[0]!);
+    },
+    async addDebt(account, amount) {
+      const { rows } = await client.query<{ debt: string }>(
+        `INSERT INTO accounts (account, balance, debt) VALUES ($1, 0, $2)
+         ON CONFLICT (account) DO UPDATE SET debt = accounts.debt + EXCLUDED.debt RETURNING debt`,
+        [account, amount.toString()],
+      );
+      return BigInt(rows[0]!.debt);
+    },
+    async repayDebt(account) {
+      const { rows } = await client.query<{ paid: string; balance: string; debt: string }>(
+        `UPDATE accounts a SET balance = a.balance - p.paid, debt = a.debt - p.paid
+         FROM (SELECT account, LEAST(balance, debt) AS paid FROM accounts WHERE account = $1 FOR UPDATE) p
+         WHERE a.account = p.account AND p.paid > 0
+         RETURNING p.paid, a.balance, a.debt`,
+        [account],
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : { paid: BigInt(row.paid), balance: BigInt(row.balance), debt: BigInt(row.debt) };
     },
     async lockStack(characterId, itemId) {
       const { rows } = await client.query<StackRow>(`SELECT ${stackColumns} FROM item_stacks WHERE item_id = $1 AND character_id = $2 FOR UPDATE`, [itemId, characterId]);

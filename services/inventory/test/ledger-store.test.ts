@@ -11,7 +11,7 @@ import { createAssetStore, type AssetStore } from "../store/asset-store.js";
 
 // The order runService applies them in: the mesh's tables, then inventory's files.
 const migrations = [...eventTableMigrations, ...readMigrations(fileURLToPath(new URL("../migrations", import.meta.url)))];
-const beforeAccounts = migrations.filter((m) => m.name !== "0002_accounts.sql");
+const beforeAccounts = migrations.filter((m) => !/^000[2-9]_/.test(m.name));
 
 let created: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Database;
@@ -85,7 +85,7 @@ describe("inventory's ledger on a deployed database (0002_accounts: running bala
       [openHold, releasedHold, transferredHold, hero, partner],
     );
 
-    expect(await migrate(db.pool, migrations)).toEqual(["0002_accounts.sql"]);
+    expect(await migrate(db.pool, migrations)).toEqual(["0002_accounts.sql", "0003_debts.sql"]);
 
     const { rows: accounts } = await db.pool.query("SELECT account, balance::int FROM accounts ORDER BY balance DESC");
     expect(accounts).toEqual([
@@ -104,7 +104,7 @@ describe("inventory's ledger on a deployed database (0002_accounts: running bala
       [null, 5],
     ]);
     expect((await db.pool.query("SELECT to_regclass('wallets') AS wallets")).rows).toEqual([{ wallets: null }]);
-    expect(await store.wallet(hero)).toEqual({ balance: 60n, held: 10n });
+    expect(await store.wallet(hero)).toEqual({ balance: 60n, held: 10n, debt: 0n });
 
     await expect(db.pool.query("UPDATE ledger_entries SET amount = amount + 1")).rejects.toThrow(/append-only/);
     await expect(db.pool.query("DELETE FROM ledger_entries")).rejects.toThrow(/append-only/);
@@ -143,8 +143,8 @@ describe("inventory's ledger on a deployed database (0002_accounts: running bala
     // Key claim, debit, entry, outbox, wallet read, key result.
     expect(await statementsOf(() => grants.spendGold({ characterId: hero, amount: 1n, idempotencyKey: randomUUID(), reason: "test" }))).toHaveLength(8);
 
-    expect(await store.wallet(hero)).toEqual({ balance: 60n - 10n - 20n - 7n - 1n, held: 10n });
-    expect(await store.wallet(partner)).toEqual({ balance: 5n + 10n + 7n, held: 0n });
+    expect(await store.wallet(hero)).toEqual({ balance: 60n - 10n - 20n - 7n - 1n, held: 10n, debt: 0n });
+    expect(await store.wallet(partner)).toEqual({ balance: 5n + 10n + 7n, held: 0n, debt: 0n });
     expect(await store.balance(guild)).toBe(15n);
   });
 });
