@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createRegistry, fromBinary, toBinary, type DescFile, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
 import { logLevel } from "kafkajs";
-import { createKafkaClient, ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders } from "@chaos/mesh";
+import { afterAll, beforeAll, inject } from "vitest";
+import { createKafkaClient, ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders, topicName } from "@chaos/mesh";
 
 /** A CloudEvent as it travels on Kafka: what a test publishes, and may publish again as is (a redelivery). */
 export interface PublishedEvent {
@@ -114,4 +115,24 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * A test file's view of one domain's events in its stack's world (read when
+ * the file's tests start, so a stack of useStack will do): the
+ * domain's `streams` are followed from their beginning before the file's
+ * tests and let go after them; the answer lists the events of a type (the
+ * message name, e.g. "MatchFound"), as Kafka carries them.
+ */
+export function useDomainEvents(stack: { readonly world: string }, file: DescFile, streams: readonly string[]): (type: string) => TopicEvent[] {
+  // chaos.<domain>.v1: the contract package names the domain, and so the topics.
+  const domain = file.proto.package.split(".")[1] ?? "";
+  const followed: FollowedTopic[] = [];
+  beforeAll(async () => {
+    for (const stream of streams) followed.push(await followTopic(inject("infra").kafkaBrokers, `${stack.world}.${topicName(domain, stream)}`, [file]));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(followed.map((f) => f.stop()));
+  });
+  return (type) => followed.flatMap((f) => f.events).filter((e) => e.type === `${file.proto.package}.${type}`);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, expect, inject } from "vitest";
+import { expect, inject } from "vitest";
 import { ChatService, StreamItemKind, type StreamMessagesResponse } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { file_chaos_chat_v1_events } from "@chaos/gen/chaos/chat/v1/events_pb.js";
 import { GuildSchema, MemberSchema } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
@@ -14,7 +14,7 @@ import { principalHeader, topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import type { Stack } from "../../../scripts/test/stack.js";
 import { readStream, type StreamReader } from "../../../scripts/test/stream-reader.js";
-import { cloudEvent, eventually, followTopic, publish, type FollowedTopic } from "../../../scripts/test/topic-events.js";
+import { cloudEvent, eventually, publish, useDomainEvents } from "../../../scripts/test/topic-events.js";
 
 const playerSource = "spiffe://chaos.world/ns/chaos/sa/player";
 const guildSource = "spiffe://chaos.world/ns/chaos/sa/guild";
@@ -101,15 +101,8 @@ export function chatWorld(stack: Stack) {
     return { headers: { [principalHeader]: tokens!.accessToken } };
   }
 
-  let followed: FollowedTopic | undefined;
-  beforeAll(async () => {
-    followed = await followTopic(brokers(), topic("chat", "messages"), [file_chaos_chat_v1_events]);
-  }, 60_000);
-  afterAll(async () => {
-    await followed?.stop();
-  });
   /** Chat's events of a type, as Kafka carries them. */
-  const events = (type: string) => (followed?.events ?? []).filter((e) => e.type === `chaos.chat.v1.${type}`);
+  const events = useDomainEvents(stack, file_chaos_chat_v1_events, ["messages"]);
 
   return { chat, hero, move, guild, moderator, events };
 }

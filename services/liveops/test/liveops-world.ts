@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import pg from "pg";
-import { afterAll, beforeAll, inject } from "vitest";
+import { inject } from "vitest";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { CharacterDefeatedSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import { GuildCreatedSchema, MemberJoinedSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
@@ -23,7 +23,7 @@ import { newCloudEvent, principalHeader, toKafkaHeaders, topicName } from "@chao
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { refusalOf } from "../../../scripts/test/refusal.js";
 import type { Stack } from "../../../scripts/test/stack.js";
-import { cloudEvent, eventually, followTopic, publish, type FollowedTopic, type PublishedEvent } from "../../../scripts/test/topic-events.js";
+import { cloudEvent, eventually, publish, useDomainEvents, type PublishedEvent } from "../../../scripts/test/topic-events.js";
 
 const combatSource = "spiffe://chaos.world/ns/chaos/sa/combat";
 const guildSource = "spiffe://chaos.world/ns/chaos/sa/guild";
@@ -198,15 +198,8 @@ export function liveopsWorld(stack: Stack) {
 
   const recurrence = (cron: string, durationMs: number) => ({ cron, timeZone: "", duration: durationFromMs(durationMs) });
 
-  let followed: FollowedTopic | undefined;
-  beforeAll(async () => {
-    followed = await followTopic(brokers(), topic("liveops", "events"), [file_chaos_liveops_v1_events]);
-  }, 60_000);
-  afterAll(async () => {
-    await followed?.stop();
-  });
   /** Liveops' events of a type, as Kafka carries them. */
-  const events = (type: string) => (followed?.events ?? []).filter((e) => e.type === `chaos.liveops.v1.${type}`);
+  const events = useDomainEvents(stack, file_chaos_liveops_v1_events, ["events"]);
 
   return { liveops, admin, hero, dummies, cast, defeat, defeatEvent, publishEvents, ownDatabase, guild, captureEvent, tradeSettledEvent, balance, holding, eventRequest, recurrence, events };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, inject } from "vitest";
+import { inject } from "vitest";
 import { file_chaos_matchmaking_v1_events } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
 import { MatchmakingInternalService } from "@chaos/gen/chaos/matchmaking/v1/matchmaking_internal_service_pb.js";
 import { MatchmakingService } from "@chaos/gen/chaos/matchmaking/v1/matchmaking_service_pb.js";
@@ -9,7 +9,7 @@ import { CharacterCreatedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js"
 import { topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import type { Stack } from "../../../scripts/test/stack.js";
-import { cloudEvent, eventually, followTopic, publish, type FollowedTopic } from "../../../scripts/test/topic-events.js";
+import { cloudEvent, eventually, publish, useDomainEvents } from "../../../scripts/test/topic-events.js";
 
 const playerSource = "spiffe://chaos.world/ns/chaos/sa/player";
 
@@ -52,15 +52,8 @@ export function matchmakingWorld(stack: Stack) {
     return { player: owner, characterId };
   }
 
-  let followed: FollowedTopic | undefined;
-  beforeAll(async () => {
-    followed = await followTopic(brokers(), topic("matchmaking", "matches"), [file_chaos_matchmaking_v1_events]);
-  }, 60_000);
-  afterAll(async () => {
-    await followed?.stop();
-  });
   /** Matchmaking's match events of a type, as Kafka carries them. */
-  const events = (type: string) => (followed?.events ?? []).filter((e) => e.type === `chaos.matchmaking.v1.${type}`);
+  const events = useDomainEvents(stack, file_chaos_matchmaking_v1_events, ["matches"]);
 
   return { matchmaking, internal, hero, events };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, expect, inject } from "vitest";
+import { expect, inject } from "vitest";
 import { GuildSchema, MemberSchema } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
 import { GuildCreatedSchema, GuildDisbandedSchema, MemberJoinedSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
 import { CharacterClass, PositionSchema } from "@chaos/gen/chaos/player/v1/character_pb.js";
@@ -13,7 +13,7 @@ import { topicName } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import type { Stack } from "../../../scripts/test/stack.js";
 import { readStream, type StreamReader } from "../../../scripts/test/stream-reader.js";
-import { cloudEvent, eventually, followTopic, publish, type FollowedTopic } from "../../../scripts/test/topic-events.js";
+import { cloudEvent, eventually, publish, useDomainEvents } from "../../../scripts/test/topic-events.js";
 
 const playerSource = "spiffe://chaos.world/ns/chaos/sa/player";
 const guildSource = "spiffe://chaos.world/ns/chaos/sa/guild";
@@ -105,18 +105,8 @@ export function territoryWorld(stack: Stack) {
     return territory!;
   }
 
-  const followed: FollowedTopic[] = [];
-  beforeAll(async () => {
-    followed.push(
-      await followTopic(brokers(), topic("world", "territories"), [file_chaos_world_v1_events]),
-      await followTopic(brokers(), topic("world", "zones"), [file_chaos_world_v1_events]),
-    );
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(followed.map((f) => f.stop()));
-  });
   /** World's events of a type, as Kafka carries them. */
-  const events = (type: string) => followed.flatMap((f) => f.events).filter((e) => e.type === `chaos.world.v1.${type}`);
+  const events = useDomainEvents(stack, file_chaos_world_v1_events, ["territories", "zones"]);
   /** World's events of a type about one territory (or zone). */
   const eventsOf = (type: string, id: string) => events(type).filter((e) => e.subject === id);
 
