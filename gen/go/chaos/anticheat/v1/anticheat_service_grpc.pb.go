@@ -53,7 +53,6 @@ type AnticheatServiceClient interface {
 	// ListMyAppeals lists the caller's appeals, newest first.
 	ListMyAppeals(ctx context.Context, in *ListMyAppealsRequest, opts ...grpc.CallOption) (*ListMyAppealsResponse, error)
 	// ListCases is the moderators' review queue, oldest open case first (moderator).
-	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
 	ListCases(ctx context.Context, in *ListCasesRequest, opts ...grpc.CallOption) (*ListCasesResponse, error)
 	// GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
 	// Errors: NOT_FOUND (CASE_NOT_FOUND).
@@ -65,7 +64,6 @@ type AnticheatServiceClient interface {
 	// GetStanding returns any player's standing with the score's recent evidence (moderator).
 	GetStanding(ctx context.Context, in *GetStandingRequest, opts ...grpc.CallOption) (*GetStandingResponse, error)
 	// ListSignals lists a player's signals, newest first (moderator).
-	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
 	ListSignals(ctx context.Context, in *ListSignalsRequest, opts ...grpc.CallOption) (*ListSignalsResponse, error)
 	// ApplyAction applies an action by hand (moderator).
 	// Errors: INVALID_ARGUMENT (INVALID_DURATION).
@@ -237,7 +235,6 @@ type AnticheatServiceServer interface {
 	// ListMyAppeals lists the caller's appeals, newest first.
 	ListMyAppeals(context.Context, *ListMyAppealsRequest) (*ListMyAppealsResponse, error)
 	// ListCases is the moderators' review queue, oldest open case first (moderator).
-	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
 	ListCases(context.Context, *ListCasesRequest) (*ListCasesResponse, error)
 	// GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
 	// Errors: NOT_FOUND (CASE_NOT_FOUND).
@@ -249,7 +246,6 @@ type AnticheatServiceServer interface {
 	// GetStanding returns any player's standing with the score's recent evidence (moderator).
 	GetStanding(context.Context, *GetStandingRequest) (*GetStandingResponse, error)
 	// ListSignals lists a player's signals, newest first (moderator).
-	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
 	ListSignals(context.Context, *ListSignalsRequest) (*ListSignalsResponse, error)
 	// ApplyAction applies an action by hand (moderator).
 	// Errors: INVALID_ARGUMENT (INVALID_DURATION).

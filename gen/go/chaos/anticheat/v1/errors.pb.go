@@ -42,8 +42,6 @@ const (
 	ErrorReason_ERROR_REASON_ALREADY_RESOLVED ErrorReason = 7
 	// A suspension needs a duration; a ban or flag takes none (INVALID_ARGUMENT).
 	ErrorReason_ERROR_REASON_INVALID_DURATION ErrorReason = 8
-	// The page token is not one this service issued (INVALID_ARGUMENT).
-	ErrorReason_ERROR_REASON_INVALID_PAGE_TOKEN ErrorReason = 9
 )
 
 // Enum value maps for ErrorReason.
@@ -58,7 +56,6 @@ var (
 		6: "ERROR_REASON_CASE_NOT_FOUND",
 		7: "ERROR_REASON_ALREADY_RESOLVED",
 		8: "ERROR_REASON_INVALID_DURATION",
-		9: "ERROR_REASON_INVALID_PAGE_TOKEN",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":         0,
@@ -70,7 +67,6 @@ var (
 		"ERROR_REASON_CASE_NOT_FOUND":      6,
 		"ERROR_REASON_ALREADY_RESOLVED":    7,
 		"ERROR_REASON_INVALID_DURATION":    8,
-		"ERROR_REASON_INVALID_PAGE_TOKEN":  9,
 	}
 )
 
@@ -105,7 +101,7 @@ var File_chaos_anticheat_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_anticheat_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1fchaos/anticheat/v1/errors.proto\x12\x12chaos.anticheat.v1*\xe9\x02\n" +
+	"\x1fchaos/anticheat/v1/errors.proto\x12\x12chaos.anticheat.v1*\xc4\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cERROR_REASON_NOT_A_MODERATOR\x10\x01\x12!\n" +
@@ -115,8 +111,7 @@ const file_chaos_anticheat_v1_errors_proto_rawDesc = "" +
 	"\x1eERROR_REASON_ACTION_NOT_ACTIVE\x10\x05\x12\x1f\n" +
 	"\x1bERROR_REASON_CASE_NOT_FOUND\x10\x06\x12!\n" +
 	"\x1dERROR_REASON_ALREADY_RESOLVED\x10\a\x12!\n" +
-	"\x1dERROR_REASON_INVALID_DURATION\x10\b\x12#\n" +
-	"\x1fERROR_REASON_INVALID_PAGE_TOKEN\x10\tB\xc2\x01\n" +
+	"\x1dERROR_REASON_INVALID_DURATION\x10\bB\xc2\x01\n" +
 	"\x16com.chaos.anticheat.v1B\vErrorsProtoP\x01Z1chaos.world/gen/go/chaos/anticheat/v1;anticheatv1\xa2\x02\x03CAX\xaa\x02\x12Chaos.Anticheat.V1\xca\x02\x12Chaos\\Anticheat\\V1\xe2\x02\x1eChaos\\Anticheat\\V1\\GPBMetadata\xea\x02\x14Chaos::Anticheat::V1b\x06proto3"
 
 var (

@@ -675,7 +675,6 @@ export const AnticheatService: GenService<{
   },
   /**
    * ListCases is the moderators' review queue, oldest open case first (moderator).
-   * Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
    *
    * @generated from rpc chaos.anticheat.v1.AnticheatService.ListCases
    */
@@ -719,7 +718,6 @@ export const AnticheatService: GenService<{
   },
   /**
    * ListSignals lists a player's signals, newest first (moderator).
-   * Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
    *
    * @generated from rpc chaos.anticheat.v1.AnticheatService.ListSignals
    */

@@ -86,7 +86,6 @@ type AnticheatServiceClient interface {
 	// ListMyAppeals lists the caller's appeals, newest first.
 	ListMyAppeals(context.Context, *connect.Request[v1.ListMyAppealsRequest]) (*connect.Response[v1.ListMyAppealsResponse], error)
 	// ListCases is the moderators' review queue, oldest open case first (moderator).
-	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
 	ListCases(context.Context, *connect.Request[v1.ListCasesRequest]) (*connect.Response[v1.ListCasesResponse], error)
 	// GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
 	// Errors: NOT_FOUND (CASE_NOT_FOUND).
@@ -98,7 +97,6 @@ type AnticheatServiceClient interface {
 	// GetStanding returns any player's standing with the score's recent evidence (moderator).
 	GetStanding(context.Context, *connect.Request[v1.GetStandingRequest]) (*connect.Response[v1.GetStandingResponse], error)
 	// ListSignals lists a player's signals, newest first (moderator).
-	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
 	ListSignals(context.Context, *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error)
 	// ApplyAction applies an action by hand (moderator).
 	// Errors: INVALID_ARGUMENT (INVALID_DURATION).
@@ -299,7 +297,6 @@ type AnticheatServiceHandler interface {
 	// ListMyAppeals lists the caller's appeals, newest first.
 	ListMyAppeals(context.Context, *connect.Request[v1.ListMyAppealsRequest]) (*connect.Response[v1.ListMyAppealsResponse], error)
 	// ListCases is the moderators' review queue, oldest open case first (moderator).
-	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
 	ListCases(context.Context, *connect.Request[v1.ListCasesRequest]) (*connect.Response[v1.ListCasesResponse], error)
 	// GetCase returns a case with its evidence: the player's standing, signals and actions (moderator).
 	// Errors: NOT_FOUND (CASE_NOT_FOUND).
@@ -311,7 +308,6 @@ type AnticheatServiceHandler interface {
 	// GetStanding returns any player's standing with the score's recent evidence (moderator).
 	GetStanding(context.Context, *connect.Request[v1.GetStandingRequest]) (*connect.Response[v1.GetStandingResponse], error)
 	// ListSignals lists a player's signals, newest first (moderator).
-	// Errors: INVALID_ARGUMENT (INVALID_PAGE_TOKEN).
 	ListSignals(context.Context, *connect.Request[v1.ListSignalsRequest]) (*connect.Response[v1.ListSignalsResponse], error)
 	// ApplyAction applies an action by hand (moderator).
 	// Errors: INVALID_ARGUMENT (INVALID_DURATION).
