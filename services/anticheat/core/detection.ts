@@ -1,0 +1,139 @@
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { SignalKind } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import type { CharacterDefeated, DamageDealt, SpellCast } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import type { MessageReported } from "@chaos/gen/chaos/chat/v1/events_pb.js";
+import type { LoginSucceeded } from "@chaos/gen/chaos/identity/v1/events_pb.js";
+import type { CharacterHealthChanged, CharacterMoved } from "@chaos/gen/chaos/player/v1/events_pb.js";
+import type { TradeSettled } from "@chaos/gen/chaos/trading/v1/events_pb.js";
+import type { AnticheatConfig } from "../config.js";
+import type { AnticheatTransaction } from "./anticheat-store.js";
+import { castRateFinding, castWhileDefeatedFinding, funnelFinding, giftOf, impossibleDamageFinding, sharedAddressFinding, speedFinding, type Finding } from "./rules.js";
+import { recordObservation, type Observation } from "./scoring.js";
+
+/** What detection needs of a source event's CloudEvent attributes. */
+export interface SourceEvent {
+  readonly id: string;
+  /** RFC 3339. */
+  readonly time: string;
+}
+
+/** The event's time: its ce_time, else the payload's own time, else now. */
+function timeOf(event: SourceEvent, payloadTime: Timestamp | undefined): Date {
+  const ce = new Date(event.time);
+  if (!Number.isNaN(ce.getTime())) return ce;
+  return payloadTime === undefined ? new Date() : timestampDate(payloadTime);
+}
+
+/** Each rule over the events it reads; every method runs inside the consumer's inbox transaction. */
+export interface Detection {
+  characterMoved(tx: AnticheatTransaction, moved: CharacterMoved, event: SourceEvent): Promise<void>;
+  healthChanged(tx: AnticheatTransaction, changed: CharacterHealthChanged, event: SourceEvent): Promise<void>;
+  spellCast(tx: AnticheatTransaction, cast: SpellCast, event: SourceEvent): Promise<void>;
+  damageDealt(tx: AnticheatTransaction, damage: DamageDealt, event: SourceEvent): Promise<void>;
+  characterDefeated(tx: AnticheatTransaction, defeated: CharacterDefeated, event: SourceEvent): Promise<void>;
+  tradeSettled(tx: AnticheatTransaction, settled: TradeSettled, event: SourceEvent): Promise<void>;
+  loginSucceeded(tx: AnticheatTransaction, login: LoginSucceeded, event: SourceEvent): Promise<void>;
+  messageReported(tx: AnticheatTransaction, report: MessageReported, event: SourceEvent): Promise<void>;
+}
+
+export function createDetection(settings: AnticheatConfig): Detection {
+  const observe = async (tx: AnticheatTransaction, finding: Finding | undefined, observation: Omit<Observation, "evidence">) => {
+    if (finding !== undefined) await recordObservation(tx, { ...observation, evidence: finding.evidence }, settings);
+  };
+
+  return {
+    async characterMoved(tx, moved, event) {
+      const at = timeOf(event, moved.moveTime);
+      const { from, to } = moved;
+      if (from === undefined || to === undefined) return;
+      const previous = await tx.lastMove(moved.characterId);
+      await tx.recordMove(moved.characterId, { zoneId: to.zoneId, x: to.x, y: to.y, z: to.z, at });
+      const finding = speedFinding(previous, from, to, at, settings);
+      const playerId = finding === undefined ? undefined : await tx.playerOf(moved.characterId);
+      // A character player announced before anticheat's history began has no known owner: nothing to score.
+      if (playerId === undefined) return;
+      await observe(tx, finding, { rule: "speed", playerId, characterId: moved.characterId, kind: SignalKind.SPEED, sourceEventId: event.id, observedAt: at });
+    },
+
+    async healthChanged(tx, changed, event) {
+      if (changed.healthAfter > 0 && changed.healthBefore <= 0) await tx.markRevived(changed.characterId, timeOf(event, changed.changeTime));
+    },
+
+    async spellCast(tx, cast, event) {
+      if (cast.casterPlayerId === "") return;
+      const at = timeOf(event, cast.castTime);
+      const previous = await tx.recordCast({ castId: cast.castId, characterId: cast.casterCharacterId, playerId: cast.casterPlayerId, spellId: cast.spellId, castAt: at });
+      const base = { playerId: cast.casterPlayerId, characterId: cast.casterCharacterId, sourceEventId: event.id, observedAt: at };
+      await observe(tx, castRateFinding(cast.spellId, settings.spells.get(cast.spellId), previous, at, settings.cooldownTolerance), { ...base, rule: "cast_rate", kind: SignalKind.CAST_RATE });
+      await observe(tx, castWhileDefeatedFinding(await tx.defeatState(cast.casterCharacterId), at, settings.defeatGraceMs), {
+        ...base,
+        rule: "cast_while_defeated",
+        kind: SignalKind.CAST_WHILE_DEFEATED,
+      });
+    },
+
+    async damageDealt(tx, damage, event) {
+      // The hit's spell is its cast's, which came first on the same partition (both are keyed by the caster).
+      const cast = await tx.cast(damage.castId);
+      if (cast === undefined) return;
+      await observe(tx, impossibleDamageFinding(cast.spellId, settings.spells.get(cast.spellId), damage.amount, settings.maxSpellPower), {
+        rule: "impossible_damage",
+        playerId: cast.playerId,
+        characterId: cast.characterId,
+        kind: SignalKind.IMPOSSIBLE_DAMAGE,
+        sourceEventId: event.id,
+        observedAt: timeOf(event, damage.dealtTime),
+      });
+    },
+
+    async characterDefeated(tx, defeated, event) {
+      await tx.markDefeated(defeated.defeatedId, timeOf(event, defeated.defeatTime));
+    },
+
+    async tradeSettled(tx, settled, event) {
+      const trade = settled.trade;
+      if (trade?.proposer === undefined || trade.counterparty === undefined) return;
+      const [proposer, counterparty] = await Promise.all([tx.playerOf(trade.proposer.characterId), tx.playerOf(trade.counterparty.characterId)]);
+      if (proposer === undefined || counterparty === undefined) return;
+      const side = (playerId: string, assets: typeof trade.offer) => ({ playerId, gold: assets?.gold ?? 0n, items: assets?.items.length ?? 0 });
+      const gift = giftOf(side(proposer, trade.offer), side(counterparty, trade.request), settings.funnelMinGold);
+      if (gift === undefined) return;
+      const at = timeOf(event, trade.closeTime ?? trade.updateTime);
+      const received = await tx.recordGift(trade.tradeId, gift, at, new Date(at.getTime() - settings.funnelWindowMs));
+      const receiverCharacter = gift.receiverPlayerId === proposer ? trade.proposer.characterId : trade.counterparty.characterId;
+      await observe(tx, funnelFinding(received.givers, received.gold, settings.funnelGivers, settings.funnelWindowMs), {
+        rule: "gold_funnel",
+        playerId: gift.receiverPlayerId,
+        characterId: receiverCharacter,
+        kind: SignalKind.GOLD_FUNNEL,
+        sourceEventId: event.id,
+        observedAt: at,
+      });
+    },
+
+    async loginSucceeded(tx, login, event) {
+      const at = timeOf(event, login.loginTime);
+      const accounts = await tx.recordLogin(login.ipAddress, login.accountId, at, new Date(at.getTime() - settings.sharedAddressWindowMs));
+      await observe(tx, sharedAddressFinding(login.ipAddress, accounts, settings.sharedAddressAccounts), {
+        rule: "shared_address",
+        playerId: login.accountId,
+        characterId: undefined,
+        kind: SignalKind.SHARED_ADDRESS,
+        sourceEventId: event.id,
+        observedAt: at,
+      });
+    },
+
+    async messageReported(tx, report, event) {
+      if (report.senderPlayerId === "") return;
+      await observe(tx, { evidence: `message reported: ${report.reason}`.slice(0, 1_000) }, {
+        rule: "chat_report",
+        playerId: report.senderPlayerId,
+        characterId: report.message?.senderCharacterId || undefined,
+        kind: SignalKind.CHAT_REPORT,
+        sourceEventId: event.id,
+        observedAt: timeOf(event, report.reportTime),
+      });
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runService } from "@chaos/mesh/server";
+import anticheat from "./service.js";
+
+await runService(anticheat);
