@@ -1,16 +1,17 @@
 /**
  * The web console end to end: a real browser (Debian's Chromium, headless)
- * drives the console against a real stack (identity, player, combat,
- * inventory, progression, trading, guild and the gateway as separate
- * processes) the way players would. One new player signs up, turns on
- * two-factor, logs in again with a TOTP code, creates a mage and burns down a
- * training dummy. Two players, each in their own browser context (one on a
- * desktop, one on a phone), trade a potion for gold through the escrow saga,
- * then join one guild and use its bank. Two players chat in their zone and by
- * direct message until one blocks the other; a level up reaches its player in
- * the notification centre, the live feed and by email (read through Mailpit's
- * API); an admin searches and verifies the audit log. Screenshots are kept in
- * test-results/.
+ * drives the console against a real stack (every service the console talks
+ * to, the Go game server among them, as separate processes) the way players
+ * would. One new player signs up, turns on two-factor, logs in again with a
+ * TOTP code, creates a mage and burns down a training dummy. Two players, each
+ * in their own browser context (one on a desktop, one on a phone), trade a
+ * potion for gold through the escrow saga, then join one guild and use its
+ * bank. Two players duel in the arena (test/competition.ts); a player claims a
+ * live event's tier and walks the world map. Two players chat in their zone
+ * and by direct message until one blocks the other; a level up reaches its
+ * player in the notification centre, the live feed and by email (read through
+ * Mailpit's API); an admin searches and verifies the audit log. Screenshots
+ * are kept in test-results/.
  */
 import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
