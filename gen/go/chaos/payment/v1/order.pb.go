@@ -41,6 +41,8 @@ const (
 	OrderState_ORDER_STATE_REFUNDED OrderState = 6
 	// The payer disputed the payment at their bank; the gold clawed back (or recorded as debt). Final.
 	OrderState_ORDER_STATE_CHARGED_BACK OrderState = 7
+	// Paid at the provider; the gold is on its way to the character (FULFILLED once it arrived).
+	OrderState_ORDER_STATE_PAID OrderState = 8
 )
 
 // Enum value maps for OrderState.
@@ -54,6 +56,7 @@ var (
 		5: "ORDER_STATE_REFUND_PENDING",
 		6: "ORDER_STATE_REFUNDED",
 		7: "ORDER_STATE_CHARGED_BACK",
+		8: "ORDER_STATE_PAID",
 	}
 	OrderState_value = map[string]int32{
 		"ORDER_STATE_UNSPECIFIED":    0,
@@ -64,6 +67,7 @@ var (
 		"ORDER_STATE_REFUND_PENDING": 5,
 		"ORDER_STATE_REFUNDED":       6,
 		"ORDER_STATE_CHARGED_BACK":   7,
+		"ORDER_STATE_PAID":           8,
 	}
 )
 
@@ -688,7 +692,7 @@ const file_chaos_payment_v1_order_proto_rawDesc = "" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime*\xe6\x01\n" +
+	"updateTime*\xfc\x01\n" +
 	"\n" +
 	"OrderState\x12\x1b\n" +
 	"\x17ORDER_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
@@ -698,7 +702,8 @@ const file_chaos_payment_v1_order_proto_rawDesc = "" +
 	"\x13ORDER_STATE_EXPIRED\x10\x04\x12\x1e\n" +
 	"\x1aORDER_STATE_REFUND_PENDING\x10\x05\x12\x18\n" +
 	"\x14ORDER_STATE_REFUNDED\x10\x06\x12\x1c\n" +
-	"\x18ORDER_STATE_CHARGED_BACK\x10\a*\x81\x01\n" +
+	"\x18ORDER_STATE_CHARGED_BACK\x10\a\x12\x14\n" +
+	"\x10ORDER_STATE_PAID\x10\b*\x81\x01\n" +
 	"\fRefundOrigin\x12\x1d\n" +
 	"\x19REFUND_ORIGIN_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14REFUND_ORIGIN_PLAYER\x10\x01\x12\x1a\n" +
