@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../infra/config.js";
 import { run } from "../infra/proc.js";
-import { buf, generationTemplates, protoDepsDir } from "./toolchain.js";
+import { buf, generateInto, protoDepsDir } from "./toolchain.js";
 
 /** A file whose generated content differs from the committed one. */
 export interface StaleFile {
@@ -18,14 +18,8 @@ export interface StaleFile {
 export async function staleGeneratedFiles(): Promise<StaleFile[]> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-gen-"));
   try {
-    const templateDir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-gen-template-"));
-    for (const name of generationTemplates) {
-      const template = fs.readFileSync(path.join(repoRoot, name), "utf8").replaceAll("out: gen/", `out: ${scratch}/`);
-      fs.writeFileSync(path.join(templateDir, name), template);
-      await buf(["generate", "--template", path.join(templateDir, name)]);
-    }
-    fs.rmSync(templateDir, { recursive: true, force: true });
-    const fresh = listFiles(scratch);
+    await generateInto(scratch);
+    const fresh = listFiles(scratch).filter((f) => f.startsWith("ts/") || f.startsWith("go/chaos/"));
     const committed = listFiles(path.join(repoRoot, "gen")).filter(
       (f) => f.startsWith("ts/") || f.startsWith("go/chaos/"),
     );

@@ -30,6 +30,24 @@ const goPlugins = {
 export const generationTemplates = ["buf.gen.yaml", "buf.gen.deps.yaml"] as const;
 
 /**
+ * Runs every generation template with its outputs under `dir` instead of
+ * gen/ (gen/ts → <dir>/ts, gen/go → <dir>/go): the check compares such a tree
+ * with gen/, and `npm run generate` swaps one in.
+ */
+export async function generateInto(dir: string): Promise<void> {
+  const templateDir = fs.mkdtempSync(path.join(dir, ".templates-"));
+  try {
+    for (const name of generationTemplates) {
+      const template = fs.readFileSync(path.join(repoRoot, name), "utf8").replaceAll("out: gen/", `out: ${dir}/`);
+      fs.writeFileSync(path.join(templateDir, name), template);
+      await buf(["generate", "--template", path.join(templateDir, name)]);
+    }
+  } finally {
+    fs.rmSync(templateDir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Third-party clients the tests drive as real processes (installed on first
  * use, not by `npm start`): grpcurl for operators' reflection-based calls,
  * grpc-health-probe as Kubernetes uses it.
