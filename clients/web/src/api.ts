@@ -1,5 +1,6 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { AnticheatService } from "@chaos/gen/chaos/anticheat/v1/anticheat_service_pb.js";
 import { AuditService } from "@chaos/gen/chaos/audit/v1/audit_service_pb.js";
 import { ChatService } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
@@ -10,6 +11,7 @@ import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_servic
 import { LiveopsService } from "@chaos/gen/chaos/liveops/v1/liveops_service_pb.js";
 import { MatchmakingService } from "@chaos/gen/chaos/matchmaking/v1/matchmaking_service_pb.js";
 import { NotificationService } from "@chaos/gen/chaos/notification/v1/notification_service_pb.js";
+import { PaymentService } from "@chaos/gen/chaos/payment/v1/payment_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { ProgressionService } from "@chaos/gen/chaos/progression/v1/progression_service_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
@@ -31,6 +33,9 @@ export interface Api {
   readonly liveops: Client<typeof LiveopsService>;
   readonly matchmaking: Client<typeof MatchmakingService>;
   readonly world: Client<typeof WorldService>;
+  readonly payment: Client<typeof PaymentService>;
+  /** A player's own standing and appeals; moderators' review queue. */
+  readonly anticheat: Client<typeof AnticheatService>;
   /** Admins only. */
   readonly audit: Client<typeof AuditService>;
   readonly gateway: Client<typeof GatewayService>;
@@ -65,6 +70,8 @@ export function createApi(gatewayUrl: string, accessToken: AccessTokenSource): A
     liveops: createClient(LiveopsService, authenticated),
     matchmaking: createClient(MatchmakingService, authenticated),
     world: createClient(WorldService, authenticated),
+    payment: createClient(PaymentService, authenticated),
+    anticheat: createClient(AnticheatService, authenticated),
     audit: createClient(AuditService, authenticated),
     gateway: createClient(GatewayService, authenticated),
   };

@@ -16,6 +16,7 @@ import { createFeedView } from "./feed-view.js";
 import { createGuildView } from "./guild-view.js";
 import { createLeaderboardView } from "./leaderboard-view.js";
 import { createMfaView } from "./mfa-view.js";
+import { createModerationView } from "./moderation-view.js";
 import { CharacterNames } from "./names.js";
 import { createNearby } from "./nearby.js";
 import { createNotificationView } from "./notification-view.js";
@@ -23,6 +24,8 @@ import { createProgressView } from "./progress-view.js";
 import { createPurse } from "./purse.js";
 import { createSectionTabs } from "./section-tabs.js";
 import { Session } from "./session.js";
+import { createStandingView } from "./standing-view.js";
+import { createStoreView } from "./store-view.js";
 import { createTradeView } from "./trade-view.js";
 import { createWorldView } from "./world-view.js";
 import { zoneOf } from "./zone.js";
@@ -111,6 +114,7 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
       const events = createEventsView(api, character);
       const arena = createArenaView(api, names, character);
       const world = createWorldView(api, character);
+      const store = createStoreView(api, character, () => purse.refresh());
       const tabs = createSectionTabs(
         [
           { id: "battle", label: "Battle", panel: combat.element },
@@ -120,13 +124,14 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
           { id: "arena", label: "Arena", panel: arena.element },
           { id: "events", label: "Events", panel: events.element },
           { id: "world", label: "World", panel: world.element },
+          { id: "store", label: "Store", panel: store.element },
         ],
         section,
         (id) => {
           section = id;
         },
       );
-      playing = [combat, progress, trade, guild, chat, arena, events, world, nearby, purse];
+      playing = [combat, progress, trade, guild, chat, arena, events, world, store, nearby, purse];
       mounted.push(...playing);
       combatSlot.replaceChildren(tabs.element);
       progressSlot.replaceChildren(progress.element);
@@ -139,16 +144,20 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     const notifications = createNotificationView(api);
     // The server decides (the audit log refuses anyone else); the console only leaves out what would be refused.
     const audit = account.roles.includes(Role.ADMIN) ? createAuditView(api) : undefined;
-    mounted = [characters, mfa, feed, leaderboard, notifications, ...(audit === undefined ? [] : [audit])];
+    const staff = account.roles.includes(Role.ADMIN) || account.roles.includes(Role.MODERATOR);
+    const moderation = staff ? createModerationView(api, { refunds: account.roles.includes(Role.ADMIN) }) : undefined;
+    const standing = createStandingView(api);
+    const desk = [...(moderation === undefined ? [] : [moderation]), ...(audit === undefined ? [] : [audit])];
+    mounted = [characters, mfa, standing, feed, leaderboard, notifications, ...desk];
     app.replaceChildren(
       h(
         "div",
         { class: "dashboard" },
-        h("div", { class: "column column-left" }, characters.element, progressSlot, mfa.element),
+        h("div", { class: "column column-left" }, characters.element, progressSlot, standing.element, mfa.element),
         h("div", { class: "column column-main" }, combatSlot),
         h("div", { class: "column column-right" }, feed.element, notifications.element, leaderboard.element),
       ),
-      ...(audit === undefined ? [] : [h("div", { class: "admin-row" }, audit.element)]),
+      ...(desk.length === 0 ? [] : [h("div", { class: "admin-row" }, ...desk.map((view) => view.element))]),
     );
   }
 
