@@ -1,12 +1,15 @@
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
+import { ActionAppliedSchema, ActionLiftedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
-import { clientAddressHeader, clientUserAgentHeader, createTokenVerifier, defineService, registration, tokenAudience, tokenIssuer } from "@chaos/mesh/server";
+import { onEvent } from "@chaos/mesh/events";
+import { clientAddressHeader, clientUserAgentHeader, consumeEvents, createTokenVerifier, defineService, registration, tokenAudience, tokenIssuer } from "@chaos/mesh/server";
 import { loadIdentityConfig } from "./config.js";
 import { createAccounts } from "./core/accounts.js";
 import { createKeyRing } from "./core/key-ring.js";
 import { createLogin } from "./core/login.js";
 import { createLoginGuard } from "./core/lockout.js";
 import { createMfa } from "./core/mfa.js";
+import { applyRestriction, liftRestriction } from "./core/restrictions.js";
 import { createSecretBox } from "./core/secret-box.js";
 import { createSessions } from "./core/sessions.js";
 import { identityErrors } from "./handlers/identity-errors.js";
@@ -36,6 +39,8 @@ export default defineService({
   state: { database: { migrations: new URL("./migrations", import.meta.url) } },
   secrets: [{ variable: "CHAOS_IDENTITY_SECRET_KEY", bytes: 32 }],
   publishes: ["accounts"],
+  // Anti-cheat's suspensions and bans, enforced at login.
+  consumes: [{ domain: "anticheat", stream: "actions" }],
   errors: identityErrors,
   settings: loadIdentityConfig,
   async wire({ settings, db, source }) {
@@ -52,6 +57,10 @@ export default defineService({
         registration(IdentityService, createIdentityHandlers({ accounts, login, sessions, mfa })),
         registration(IdentityInternalService, createIdentityInternalHandlers(accounts, sessions, keys)),
       ],
+      events: consumeEvents(store.within, [
+        onEvent(ActionAppliedSchema, (tx, applied) => applyRestriction(tx, applied.action!)),
+        onEvent(ActionLiftedSchema, (tx, lifted) => liftRestriction(tx, lifted.action!)),
+      ]),
       // Identity verifies its own tokens against the keys in its own database; the
       // mesh's default verifier would ask identity itself over the network.
       tokenVerifier: createTokenVerifier({

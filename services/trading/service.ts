@@ -1,10 +1,12 @@
 import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
+import { ActionAppliedSchema, ActionLiftedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
 import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
 import { onEvent } from "@chaos/mesh/events";
 import { consumeEvents, createRateLimiter, defineService, jobQueueMigrations, registration } from "@chaos/mesh/server";
 import { createInventoryEscrow } from "./clients/inventory-escrow.js";
 import { loadTradingConfig } from "./config.js";
+import { applyRestriction, liftRestriction } from "./core/restrictions.js";
 import { createSettlement } from "./core/settlement.js";
 import { createTrades } from "./core/trades.js";
 import { tradingErrors } from "./handlers/trading-errors.js";
@@ -21,7 +23,8 @@ export default defineService({
   verifiesEndUserTokens: true,
   state: { database: { migrations: new URL("./migrations", import.meta.url), meshTables: jobQueueMigrations }, redis: true },
   publishes: ["trades"],
-  consumes: [{ domain: "player", stream: "characters" }],
+  // Characters' owners, and anti-cheat's actions that bar players from trading.
+  consumes: [{ domain: "player", stream: "characters" }, { domain: "anticheat", stream: "actions" }],
   errors: tradingErrors,
   settings: loadTradingConfig,
   wire({ settings, db, redis, source, client }) {
@@ -42,6 +45,8 @@ export default defineService({
       events: consumeEvents(store.within, [
         onEvent(CharacterCreatedSchema, (tx, created) => trades.characterCreated(tx, { characterId: created.characterId, playerId: created.playerId, name: created.name })),
         onEvent(CharacterDeletedSchema, (tx, deleted) => trades.characterDeleted(tx, deleted.characterId)),
+        onEvent(ActionAppliedSchema, (tx, applied) => applyRestriction(tx, applied.action!)),
+        onEvent(ActionLiftedSchema, (tx, lifted) => liftRestriction(tx, lifted.action!)),
       ]),
       jobs: {
         handlers: settlement.jobs,

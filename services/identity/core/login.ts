@@ -6,6 +6,7 @@ import { normalizeEmail, type AccountRecord } from "./account.js";
 import { accountLocked, loginFailed, loginSucceeded } from "./identity-events.js";
 import { accountLockedError, type HeldFailures, type LoginGuard } from "./lockout.js";
 import { hashPassword, needsRehash, verifyPassword } from "./password-hash.js";
+import { restrictionRefusal } from "./restrictions.js";
 import { checkSecondFactor, secondFactorMessages, type SecondFactorRefusal } from "./second-factor.js";
 import type { SecretBox } from "./secret-box.js";
 import type { ClientFacts } from "./session.js";
@@ -95,6 +96,13 @@ export async function createLogin(deps: LoginDependencies): Promise<Login> {
           if (refusal !== undefined) return fail(tx, held, account, refusal, address, now);
         }
         await held.clear();
+        // The right credentials of a suspended or banned account: refused with the reason, and no session.
+        const [restriction] = await tx.restrictions.holding(account.accountId, new Date(now));
+        if (restriction !== undefined) {
+          const refusal = restrictionRefusal(restriction);
+          await tx.publish([loginFailed(account.accountId, address, refusal.reason, 0, now)]);
+          return refusal;
+        }
         if (upgradedHash !== undefined) await tx.accounts.replacePasswordHash(account.accountId, known!.passwordHash, upgradedHash);
         const opened = await sessions.open(tx, account.accountId, attempt.client, now);
         // Signed before the success is recorded: a signer that fails rolls the session and its LoginSucceeded back,

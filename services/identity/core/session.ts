@@ -13,7 +13,8 @@ export interface SessionRecord {
 }
 
 /** Why a session ended early (SessionRevoked.cause). */
-export type RevokeCause = "user" | "all_sessions" | "token_reuse" | "admin";
+/** "anticheat": the account was suspended or banned. */
+export type RevokeCause = "user" | "all_sessions" | "token_reuse" | "admin" | "anticheat";
 
 /** Where a login came from. */
 export interface ClientFacts {

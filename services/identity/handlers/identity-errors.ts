@@ -22,5 +22,7 @@ export const identityErrors: DomainErrorMapping = {
     [ErrorReason.ACCOUNT_NOT_FOUND]: Code.NotFound,
     [ErrorReason.STEP_UP_REQUIRED]: Code.FailedPrecondition,
     [ErrorReason.LOGIN_RATE_LIMITED]: Code.ResourceExhausted,
+    [ErrorReason.ACCOUNT_SUSPENDED]: Code.PermissionDenied,
+    [ErrorReason.ACCOUNT_BANNED]: Code.PermissionDenied,
   },
 };

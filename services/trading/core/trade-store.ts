@@ -1,3 +1,4 @@
+import type { RestrictionRows } from "./restrictions.js";
 import type { OutgoingEvent } from "@chaos/mesh/domain";
 import type { CharacterRecord, TradeRecord, TradeSide, TradeStatus } from "./trade-records.js";
 
@@ -47,10 +48,12 @@ export interface TradeStore {
   /** The character's trades, newest first, after `cursor` when given. */
   list(characterId: string, filter: TradeFilter, cursor: TradeCursor | undefined, limit: number): Promise<TradeRecord[]>;
   transaction<T>(work: (tx: TradeTransaction) => Promise<T>): Promise<T>;
+  /** Whether one of anti-cheat's actions bars the player from trading at `now`. */
+  restricted(playerId: string, now: Date): Promise<boolean>;
 }
 
 /** Changes that commit together with their events and the saga's jobs. */
-export interface TradeTransaction {
+export interface TradeTransaction extends RestrictionRows {
   /** The character, its row locked until commit: offers by one character are checked against its limits one at a time. */
   lockCharacter(characterId: string): Promise<CharacterRecord | undefined>;
   character(characterId: string): Promise<CharacterRecord | undefined>;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/trading/v1/errors_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
 import { AssetsRefused, type Escrow } from "./escrow.js";
+import { requireUnrestricted } from "./restrictions.js";
 import type { Settlement } from "./settlement.js";
 import { tradeEvent } from "./trade-events.js";
 import { type AssetsRecord, type CharacterRecord, isEmpty, type PartyRecord, type TradeItemRecord, type TradeRecord, type TradeSide } from "./trade-records.js";
@@ -156,6 +157,7 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
         throw new DomainError(ErrorReason.CHARACTER_NOT_FOUND, "no such character to trade with", { character_id: command.counterpartyCharacterId });
       }
       // Checked now so that a hopeless offer is refused at once; the saga holds them for real on acceptance.
+      await requireUnrestricted(store, [proposer, counterparty]);
       const [offer, request] = await Promise.all([checkedAssets(proposer, command.offer), checkedAssets(counterparty, command.request)]);
 
       return store.transaction(async (tx) => {
@@ -200,6 +202,9 @@ export function createTrades(deps: { store: TradeStore; escrow: Escrow; limiter:
     },
 
     async accept(playerId, tradeId) {
+      const offered = await visible(playerId, tradeId, store.get);
+      // A party restricted since the offer was made cannot complete it either.
+      if (offered.status === "proposed") await requireUnrestricted(store, [offered.proposer, offered.counterparty]);
       const outcome = await store.transaction(async (tx) => {
         const trade = await visible(playerId, tradeId, tx.lock);
         if (trade.counterparty.playerId !== playerId) {

@@ -19,5 +19,6 @@ export const tradingErrors: DomainErrorMapping = {
     [ErrorReason.EMPTY_TRADE]: Code.InvalidArgument,
     [ErrorReason.IDEMPOTENCY_KEY_REUSED]: Code.AlreadyExists,
     [ErrorReason.RATE_LIMITED]: Code.ResourceExhausted,
+    [ErrorReason.TRADING_RESTRICTED]: Code.PermissionDenied,
   },
 };

@@ -173,6 +173,12 @@ export function createTradeStore(db: Database, source: string): TradeStore & { w
       await appendToOutbox(client, source, events);
     },
     schedule: (jobs) => enqueueJobs<TradeJobs>(client, jobs.map(toJob)),
+    async insertRestriction(actionId, playerId, until) {
+      await client.query("INSERT INTO trading_restrictions (action_id, player_id, until_at) VALUES ($1, $2, $3) ON CONFLICT (action_id) DO NOTHING", [actionId, playerId, until ?? null]);
+    },
+    async removeRestriction(actionId) {
+      await client.query("DELETE FROM trading_restrictions WHERE action_id = $1", [actionId]);
+    },
   });
 
   return {
@@ -192,6 +198,10 @@ export function createTradeStore(db: Database, source: string): TradeStore & { w
       return rows.map(toTrade);
     },
     transaction: (work) => db.transaction((client) => work(within(client))),
+    async restricted(playerId, now) {
+      const { rows } = await db.pool.query("SELECT 1 FROM trading_restrictions WHERE player_id = $1 AND (until_at IS NULL OR until_at > $2) LIMIT 1", [playerId, now]);
+      return rows.length > 0;
+    },
     within,
   };
 }

@@ -1,0 +1,39 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { ActionKind, type Action } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { ErrorReason } from "@chaos/gen/chaos/trading/v1/errors_pb.js";
+import { DomainError } from "@chaos/mesh/domain";
+import type { CharacterRecord } from "./trade-records.js";
+
+/** Trading's copy of anti-cheat's actions that bar players from trading. */
+export interface TradingRestrictions {
+  /** Whether an action bars the player from trading at `now`. */
+  restricted(playerId: string, now: Date): Promise<boolean>;
+}
+
+/** The restriction rows the action events write, inside the consumer's inbox transaction. */
+export interface RestrictionRows {
+  insertRestriction(actionId: string, playerId: string, until: Date | undefined): Promise<void>;
+  removeRestriction(actionId: string): Promise<void>;
+}
+
+/** A trade restriction, a suspension and a ban all bar trading; a flag does not. */
+const barsTrading = (kind: ActionKind) => kind === ActionKind.TRADE_RESTRICTION || kind === ActionKind.SUSPENSION || kind === ActionKind.BAN;
+
+export async function applyRestriction(rows: RestrictionRows, action: Action): Promise<void> {
+  if (!barsTrading(action.kind)) return;
+  await rows.insertRestriction(action.actionId, action.playerId, action.expireTime === undefined ? undefined : timestampDate(action.expireTime));
+}
+
+export async function liftRestriction(rows: RestrictionRows, action: Action): Promise<void> {
+  await rows.removeRestriction(action.actionId);
+}
+
+/** Refuses a trade when either party's player may not trade; says which character. */
+export async function requireUnrestricted(restrictions: TradingRestrictions, parties: readonly Pick<CharacterRecord, "characterId" | "playerId">[]): Promise<void> {
+  const now = new Date();
+  for (const party of parties) {
+    if (await restrictions.restricted(party.playerId, now)) {
+      throw new DomainError(ErrorReason.TRADING_RESTRICTED, "trading is restricted for one of the parties", { character_id: party.characterId });
+    }
+  }
+}
