@@ -40,7 +40,7 @@ export default defineService({
     return {
       services: [registration(AnticheatService, createAnticheatHandlers(createReview(store, settings)))],
       events: consumeEvents(store.within, [
-        onEvent(CharacterCreatedSchema, (tx, created) => tx.recordCharacter(created.characterId, created.playerId)),
+        onEvent(CharacterCreatedSchema, (tx, created, event) => detection.characterCreated(tx, created, event)),
         onEvent(CharacterMovedSchema, (tx, moved, event) => detection.characterMoved(tx, moved, event)),
         onEvent(CharacterHealthChangedSchema, (tx, changed, event) => detection.healthChanged(tx, changed, event)),
         onEvent(SpellCastSchema, (tx, cast, event) => detection.spellCast(tx, cast, event)),

@@ -3,7 +3,7 @@ import { SignalKind } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
 import type { CharacterDefeated, DamageDealt, SpellCast } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import type { MessageReported } from "@chaos/gen/chaos/chat/v1/events_pb.js";
 import type { LoginSucceeded } from "@chaos/gen/chaos/identity/v1/events_pb.js";
-import type { CharacterHealthChanged, CharacterMoved } from "@chaos/gen/chaos/player/v1/events_pb.js";
+import type { CharacterCreated, CharacterHealthChanged, CharacterMoved } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import type { TradeSettled } from "@chaos/gen/chaos/trading/v1/events_pb.js";
 import type { AnticheatConfig } from "../config.js";
 import type { AnticheatTransaction } from "./anticheat-store.js";
@@ -26,6 +26,8 @@ function timeOf(event: SourceEvent, payloadTime: Timestamp | undefined): Date {
 
 /** Each rule over the events it reads; every method runs inside the consumer's inbox transaction. */
 export interface Detection {
+  /** Whose the character is, and where it appeared (the speed rule's first position). */
+  characterCreated(tx: AnticheatTransaction, created: CharacterCreated, event: SourceEvent): Promise<void>;
   characterMoved(tx: AnticheatTransaction, moved: CharacterMoved, event: SourceEvent): Promise<void>;
   healthChanged(tx: AnticheatTransaction, changed: CharacterHealthChanged, event: SourceEvent): Promise<void>;
   spellCast(tx: AnticheatTransaction, cast: SpellCast, event: SourceEvent): Promise<void>;
@@ -42,6 +44,12 @@ export function createDetection(settings: AnticheatConfig): Detection {
   };
 
   return {
+    async characterCreated(tx, created, event) {
+      await tx.recordCharacter(created.characterId, created.playerId);
+      const p = created.position;
+      if (p !== undefined) await tx.recordMove(created.characterId, { zoneId: p.zoneId, x: p.x, y: p.y, z: p.z, at: timeOf(event, created.createTime) });
+    },
+
     async characterMoved(tx, moved, event) {
       const at = timeOf(event, moved.moveTime);
       const { from, to } = moved;
