@@ -54,6 +54,16 @@ export interface GatewayConfig {
    * CHAOS_GATEWAY_PRESENCE_HEARTBEAT_MS, default 20000.
    */
   readonly presenceHeartbeatMs: number;
+  /**
+   * The port of the plain HTTP listener for payment provider webhooks (POST
+   * /webhooks/payment, forwarded byte for byte to payment). They come from the
+   * provider's servers, not from players, so they are not on the edge face.
+   * CHAOS_GATEWAY_WEBHOOK_PORT, default 0: off (a fixed default would collide between test
+   * stacks); `npm start` sets 7212, beside the edge's 7210 and 7211.
+   */
+  readonly webhookPort: number;
+  /** The address the webhook listener binds. CHAOS_GATEWAY_WEBHOOK_HOST, default 127.0.0.1. */
+  readonly webhookHost: string;
 }
 
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
@@ -68,6 +78,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     upstreamDeadlineMs: integerSetting(env, "CHAOS_GATEWAY_UPSTREAM_DEADLINE_MS", 15_000, 100, 60_000),
     maxDeadlineMs: integerSetting(env, "CHAOS_GATEWAY_MAX_DEADLINE_MS", 960_000, 1_000, 3_600_000),
     presenceHeartbeatMs: integerSetting(env, "CHAOS_GATEWAY_PRESENCE_HEARTBEAT_MS", 20_000, 100, 600_000),
+    webhookPort: integerSetting(env, "CHAOS_GATEWAY_WEBHOOK_PORT", 0, 0, 65_535),
+    webhookHost: env.CHAOS_GATEWAY_WEBHOOK_HOST || "127.0.0.1",
   };
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
+import { PaymentInternalService } from "@chaos/gen/chaos/payment/v1/payment_internal_service_pb.js";
 import { consumerGroupId, ownerSourceOf, topicName } from "@chaos/mesh/events";
 import { createRateLimiter, defineService, loadManifests, principalOf, registration } from "@chaos/mesh/server";
 import { Gauge } from "prom-client";
@@ -16,6 +17,7 @@ import { createAuthenticationInterceptor } from "./handlers/authentication.js";
 import { createForwardingHandlers } from "./handlers/forwarding.js";
 import { tokenRefusal } from "./handlers/gateway-errors.js";
 import { createGatewayHandlers } from "./handlers/gateway-service.js";
+import { startPaymentWebhookListener } from "./handlers/payment-webhook.js";
 import { createRateLimitInterceptors } from "./handlers/rate-limits.js";
 import { publicSurfaceOf } from "./handlers/routes.js";
 
@@ -32,7 +34,10 @@ const gateway = defineService({
   port: 7110,
   serves: [{ service: GatewayService, public: { openMethods: ["getServerInfo"] } }],
   forwardsPublicApis: true,
-  calls: [{ service: IdentityInternalService, methods: ["checkSession"] }],
+  calls: [
+    { service: IdentityInternalService, methods: ["checkSession"] },
+    { service: PaymentInternalService, methods: ["handleProviderWebhook"] },
+  ],
   verifiesEndUserTokens: true,
   edge: (settings) => ({ allowedOrigins: settings.corsOrigins }),
   state: { redis: true },
@@ -57,6 +62,11 @@ const gateway = defineService({
       surface.openMethods,
       createSessionStatus(client(IdentityInternalService), { cacheMs: settings.sessionCacheMs }),
     );
+
+    if (settings.webhookPort !== 0) {
+      const webhooks = await startPaymentWebhookListener({ host: settings.webhookHost, port: settings.webhookPort, payment: () => client(PaymentInternalService), logger });
+      onStop(() => webhooks.close());
+    }
 
     const playerFeed = createPlayerFeed({ maxStreamsPerPlayer: settings.maxStreamsPerPlayer, logger });
     new Gauge({
