@@ -79,7 +79,8 @@ export function createRebuilds(store: AnalyticsStore, aggregator: Aggregator, li
   return {
     async start(): Promise<RebuildRecord> {
       const rebuildId = randomUUID();
-      await store.transaction(async (tx) => {
+      // The rebuild as its start committed it (RUNNING, nothing replayed): its job may run a step before a later read.
+      return store.transaction(async (tx) => {
         const running = await tx.runningRebuild();
         if (running !== undefined) throw inProgress(running.rebuildId);
         const { lastSeq, count } = await tx.lockHistory();
@@ -88,8 +89,8 @@ export function createRebuilds(store: AnalyticsStore, aggregator: Aggregator, li
         await tx.clearGeneration(generation);
         if (!(await tx.insertRebuild({ rebuildId, generation, snapshotSeq: lastSeq, eventsTotal: count }))) throw inProgress((await tx.runningRebuild())?.rebuildId ?? "");
         await tx.scheduleRebuildStep(rebuildId);
+        return (await tx.lockRebuild(rebuildId))!;
       });
-      return (await store.rebuild(rebuildId))!;
     },
     async get(rebuildId: string): Promise<RebuildRecord> {
       const rebuild = await store.rebuild(rebuildId);

@@ -115,8 +115,9 @@ export function createAnalyticsStore(db: Database, source: string): AnalyticsPgS
       return { lastSeq: BigInt(rows[0]!.last), count: BigInt(rows[0]!.count) };
     },
     async factsAfter(after, upTo, limit) {
+      // seq comes back as text (a bigint); ORDER BY names the table's column, or it would sort the text ("10" before "9").
       const { rows } = await client.query<{ seq: string; event_id: string; event_type: string; event_time: Date; payload: Buffer }>(
-        "SELECT seq::text, event_id, event_type, event_time, payload FROM analytics_facts WHERE seq > $1 AND ($2::bigint IS NULL OR seq <= $2) ORDER BY seq LIMIT $3",
+        "SELECT seq::text, event_id, event_type, event_time, payload FROM analytics_facts WHERE seq > $1 AND ($2::bigint IS NULL OR seq <= $2) ORDER BY analytics_facts.seq LIMIT $3",
         [after.toString(), upTo?.toString() ?? null, limit],
       );
       return rows.map((r): Fact => ({ seq: BigInt(r.seq), eventId: r.event_id, eventType: r.event_type, eventTime: r.event_time, payload: new Uint8Array(r.payload) }));
