@@ -16,10 +16,11 @@ import { runEconomyBench, type EconomyBenchResult } from "./economy-bench.js";
 import { runChatFanoutBench, type ChatFanoutResult } from "./chat-fanout.js";
 import { runAuditBench, type AuditBenchResult } from "./audit-appends.js";
 import { matchmakingTable, runMatchmakingBench } from "./matchmaking.js";
+import { paymentTable, runPaymentBench } from "./payment.js";
 
 // `npm run bench -- fireball` runs only the named benchmarks and prints them;
 // a full run (no names) also rewrites bench/RESULTS.md.
-const known = ["mesh", "events", "fireball", "economy", "chat", "audit", "matchmaking"] as const;
+const known = ["mesh", "events", "fireball", "economy", "chat", "audit", "matchmaking", "payment"] as const;
 const asked = process.argv.slice(2);
 for (const name of asked) if (!(known as readonly string[]).includes(name)) throw new Error(`unknown benchmark "${name}" (known: ${known.join(", ")})`);
 const wants = (name: (typeof known)[number]) => asked.length === 0 || asked.includes(name);
@@ -33,6 +34,7 @@ try {
   const chat = wants("chat") ? await runChatFanoutBench(endpoints) : undefined;
   const audit = wants("audit") ? await runAuditBench(endpoints) : undefined;
   const matchmaking = wants("matchmaking") ? await runMatchmakingBench(endpoints) : undefined;
+  const payment = wants("payment") ? await runPaymentBench(endpoints) : undefined;
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const lines = [
     "# Benchmarks",
@@ -46,6 +48,7 @@ try {
     ...(chat === undefined ? [] : chatTable(chat)),
     ...(audit === undefined ? [] : auditTable(audit)),
     ...(matchmaking === undefined ? [] : matchmakingTable(matchmaking)),
+    ...(payment === undefined ? [] : paymentTable(payment)),
   ];
   if (asked.length === 0) fs.writeFileSync(path.join(repoRoot, "bench", "RESULTS.md"), lines.join("\n"));
   console.log(lines.join("\n"));
