@@ -11,6 +11,7 @@ import { ensureLocalPki, loadMeshConfig, operatorIdentity } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
 import { secretKey } from "./infra/secrets.js";
+import { startProviderEmulator } from "../clients/payment-provider/provider-emulator.js";
 import { serviceManifests } from "./infra/services.js";
 import { busyPorts, portConflictMessage, registryPortClaims } from "./lib/port-conflicts.js";
 import { acquireRunLock, alreadyRunningMessage } from "./lib/run-lock.js";
@@ -53,6 +54,12 @@ const services = manifests.map((manifest) => manifest.name);
 const pkiDir = path.join(dataDir, "pki");
 const pki = await ensureLocalPki(pkiDir, [...services, operatorIdentity]);
 step(`workload identities (X.509-SVIDs) in ${pkiDir}`);
+
+// The payment provider's local stand-in (clients/payment-provider): checkout pages, and webhooks signed as Stripe signs them, to the gateway.
+const paymentWebhooks = { port: Number(process.env.CHAOS_GATEWAY_WEBHOOK_PORT || 7212), secret: process.env.CHAOS_PAYMENT_WEBHOOK_SECRETS || `whsec_${secretKey("payment/webhook-signing-secret", 24)}` };
+const paymentProvider = services.includes("payment")
+  ? await startProviderEmulator({ port: 57470, signingSecrets: [paymentWebhooks.secret.split(",")[0]!], webhookUrl: `http://127.0.0.1:${paymentWebhooks.port}/webhooks/payment` })
+  : undefined;
 
 const children: ServiceProcess[] = [];
 if (services.length === 0) {
@@ -105,6 +112,7 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Kafka       ${endpoints.kafkaBrokers.join(", ")}
   Mailpit     ${endpoints.mailpitUrl}  (the mail the services sent; SMTP ${new URL(endpoints.smtpUrl).host})
   Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
+  Payments    test provider ${paymentProvider?.url ?? "not running"} (checkout pages; signed webhooks to the gateway's 127.0.0.1:${paymentWebhooks.port}/webhooks/payment)
   Operator    grpcurl -cacert ${pki.paths(operatorIdentity).bundle} -cert ${pki.paths(operatorIdentity).cert} -key ${pki.paths(operatorIdentity).key} 127.0.0.1:${example?.ready.internalPort ?? "<port>"} describe
               (${example?.name ?? "a service"}'s internal face, mTLS as the operator identity; any service's port is in services/registry.json)
 
@@ -125,6 +133,7 @@ async function shutdown(): Promise<void> {
   const servicesStopped = Promise.all(supervisors.map((s) => s.stop()));
   await webConsole.close();
   await servicesStopped;
+  await paymentProvider?.close();
   await stopInfra(infraStarted);
   step("stopped what this command started");
   process.exit(0);
@@ -145,6 +154,9 @@ function serviceOptions(name: string): SpawnServiceOptions {
       REDIS_URL: endpoints.redisUrl,
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
       CHAOS_NOTIFICATION_SMTP_URL: process.env.CHAOS_NOTIFICATION_SMTP_URL ?? endpoints.smtpUrl,
+      CHAOS_GATEWAY_WEBHOOK_PORT: String(paymentWebhooks.port),
+      CHAOS_PAYMENT_WEBHOOK_SECRETS: paymentWebhooks.secret,
+      CHAOS_PAYMENT_PROVIDER_URL: process.env.CHAOS_PAYMENT_PROVIDER_URL || "http://127.0.0.1:57470",
       ...localSecretKeys(name),
     },
     readyTimeoutMs: 60_000,

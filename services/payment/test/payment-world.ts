@@ -35,7 +35,8 @@ export interface PaymentWorld {
 export function usePaymentWorld(): PaymentWorld {
   const secrets = [`whsec_${randomBytes(16).toString("hex")}`, `whsec_${randomBytes(16).toString("hex")}`];
   // Filled before the stack starts (the hooks run in order): the stack reads its env then.
-  const env: Record<string, string> = { CHAOS_PAYMENT_WEBHOOK_SECRETS: secrets.join(",") };
+  // Orders expire after a few seconds here, so the expiry job's effect is seen; a late payment is still fulfilled, so no other test minds.
+  const env: Record<string, string> = { CHAOS_PAYMENT_WEBHOOK_SECRETS: secrets.join(","), CHAOS_PAYMENT_ORDER_TTL_SECONDS: "5" };
   let provider: ProviderEmulator | undefined;
   beforeAll(async () => {
     // Signs with the second secret: payment accepts any configured one (a rotation in progress).

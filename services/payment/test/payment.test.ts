@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
+import { file_chaos_payment_v1_events } from "@chaos/gen/chaos/payment/v1/events_pb.js";
 import { OrderState, RefundOrigin, RefundState, type Order } from "@chaos/gen/chaos/payment/v1/order_pb.js";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
-import { eventually } from "../../../scripts/test/topic-events.js";
+import { eventually, useDomainEvents } from "../../../scripts/test/topic-events.js";
 import { stripeSignature } from "../../../clients/payment-provider/provider-emulator.js";
 import { usePaymentWorld } from "./payment-world.js";
 
 const { stack, provider, webhookUrl, secrets, payment, inventory, inventoryInternal, newCharacter, wallet } = usePaymentWorld();
+const paymentEvents = useDomainEvents(stack, file_chaos_payment_v1_events, ["orders"]);
+const untilEvent = (type: string, orderId: string) => eventually(async () => paymentEvents(type).filter((e) => e.message.orderId === orderId || (e.message as { refund?: { orderId?: string } }).refund?.orderId === orderId), (found) => found.length > 0);
 
 /** Orders the small pack (500 gold, EUR 4.99) once payment knows the character (its CharacterCreated may still be on its way). */
 async function orderPack(player: TestPlayer, characterId: string, idempotencyKey = randomUUID()): Promise<Order> {
@@ -106,7 +109,9 @@ describe("payment (real processes: identity, inventory, payment, gateway; the pr
     const stale = await provider().deliver(event.id, { signedAt: now - 301 });
     expect(stale.status).toBe(400);
     expect(JSON.parse(stale.responseBody)).toMatchObject({ reason: "ERROR_REASON_SIGNATURE_TIMESTAMP_OUTSIDE_TOLERANCE" });
-    expect(await orderOf(alice, order.orderId)).toMatchObject({ state: OrderState.PENDING, paymentId: "" });
+    const untouched = await orderOf(alice, order.orderId);
+    expect(untouched.paymentId).toBe("");
+    expect([OrderState.PENDING, OrderState.EXPIRED]).toContain(untouched.state);
     expect(await wallet(alice, hero)).toEqual({ balance: 100n, debt: 0n });
 
     // The genuine delivery, signed with the other configured secret, still counts.
@@ -163,11 +168,24 @@ describe("payment (real processes: identity, inventory, payment, gateway; the pr
     // The provider returned the money (its charge.refunded webhook came back to us).
     expect(provider().events.some((e) => e.type === "charge.refunded" && e.body.includes(refund!.refundId))).toBe(true);
     expect(await wallet(alice, hero)).toEqual({ balance: 0n, debt: 450n });
+    // Anticheat's signal.
+    expect((await untilEvent("ClawbackDebtRecorded", order.orderId))[0]!.message).toMatchObject({ refundId: refund!.refundId, characterId: hero, debt: 450n, origin: RefundOrigin.PLAYER });
 
     await inventoryInternal().grantGold({ characterId: hero, amount: 300n, idempotencyKey: randomUUID(), reason: "test:quest" });
     expect(await wallet(alice, hero)).toEqual({ balance: 0n, debt: 150n });
     await inventoryInternal().grantGold({ characterId: hero, amount: 200n, idempotencyKey: randomUUID(), reason: "test:quest" });
     expect(await wallet(alice, hero)).toEqual({ balance: 50n, debt: 0n });
+  });
+
+  it("expires an order not paid in time (a durable job); a payment that comes later is still honoured", async () => {
+    const alice = await signUp(stack);
+    const hero = await newCharacter(alice);
+    const order = await orderPack(alice, hero);
+    await untilOrder(alice, order.orderId, OrderState.EXPIRED);
+    await untilEvent("OrderExpired", order.orderId);
+    await provider().pay(sessionIdOf(order));
+    await untilOrder(alice, order.orderId, OrderState.FULFILLED);
+    expect(await wallet(alice, hero)).toEqual({ balance: 600n, debt: 0n });
   });
 
   it("resumes a chargeback's clawback after inventory was away and payment was killed (-9) in the middle of it", async () => {
@@ -179,6 +197,7 @@ describe("payment (real processes: identity, inventory, payment, gateway; the pr
     const started = await eventually(() => payment().listRefunds({}, alice.asPlayer), (r) => r.refunds.length === 1);
     expect(started.refunds[0]).toMatchObject({ origin: RefundOrigin.CHARGEBACK, state: RefundState.CLAWING_BACK });
     expect((await orderOf(alice, order.orderId)).state).toBe(OrderState.REFUND_PENDING);
+    expect((await untilEvent("ChargebackReceived", order.orderId))[0]!.message).toMatchObject({ accountId: alice.accountId, characterId: hero, amount: { amountMinor: 499n, currency: "EUR" } });
 
     await stack.restart("payment", "SIGKILL");
     await stack.restart("inventory");
