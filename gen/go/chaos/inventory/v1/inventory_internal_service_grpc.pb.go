@@ -55,8 +55,9 @@ type InventoryInternalServiceClient interface {
 	// charged-back purchase): what the wallet holds now, up to the amount, and
 	// the rest recorded as the wallet's debt. Every later credit to that wallet
 	// (a grant, a received trade or transfer) pays the debt first, in the same
-	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
-	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries). A deleted
+	// character's wallet is clawed back too: the money was returned all the same.
+	// Errors: ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	ClawbackGold(ctx context.Context, in *ClawbackGoldRequest, opts ...grpc.CallOption) (*ClawbackGoldResponse, error)
 	// PlaceEscrowHold locks items and gold of a character for a trade.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS, INSUFFICIENT_QUANTITY, ITEM_LOCKED), NOT_FOUND (ITEM_NOT_FOUND).
@@ -241,8 +242,9 @@ type InventoryInternalServiceServer interface {
 	// charged-back purchase): what the wallet holds now, up to the amount, and
 	// the rest recorded as the wallet's debt. Every later credit to that wallet
 	// (a grant, a received trade or transfer) pays the debt first, in the same
-	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
-	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries). A deleted
+	// character's wallet is clawed back too: the money was returned all the same.
+	// Errors: ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	ClawbackGold(context.Context, *ClawbackGoldRequest) (*ClawbackGoldResponse, error)
 	// PlaceEscrowHold locks items and gold of a character for a trade.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS, INSUFFICIENT_QUANTITY, ITEM_LOCKED), NOT_FOUND (ITEM_NOT_FOUND).

@@ -690,8 +690,9 @@ export const InventoryInternalService: GenService<{
    * charged-back purchase): what the wallet holds now, up to the amount, and
    * the rest recorded as the wallet's debt. Every later credit to that wallet
    * (a grant, a received trade or transfer) pays the debt first, in the same
-   * ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
-   * Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+   * ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries). A deleted
+   * character's wallet is clawed back too: the money was returned all the same.
+   * Errors: ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
    *
    * @generated from rpc chaos.inventory.v1.InventoryInternalService.ClawbackGold
    */

@@ -87,8 +87,9 @@ type InventoryInternalServiceClient interface {
 	// charged-back purchase): what the wallet holds now, up to the amount, and
 	// the rest recorded as the wallet's debt. Every later credit to that wallet
 	// (a grant, a received trade or transfer) pays the debt first, in the same
-	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
-	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries). A deleted
+	// character's wallet is clawed back too: the money was returned all the same.
+	// Errors: ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	ClawbackGold(context.Context, *connect.Request[v1.ClawbackGoldRequest]) (*connect.Response[v1.ClawbackGoldResponse], error)
 	// PlaceEscrowHold locks items and gold of a character for a trade.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS, INSUFFICIENT_QUANTITY, ITEM_LOCKED), NOT_FOUND (ITEM_NOT_FOUND).
@@ -306,8 +307,9 @@ type InventoryInternalServiceHandler interface {
 	// charged-back purchase): what the wallet holds now, up to the amount, and
 	// the rest recorded as the wallet's debt. Every later credit to that wallet
 	// (a grant, a received trade or transfer) pays the debt first, in the same
-	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries).
-	// Errors: NOT_FOUND (CHARACTER_NOT_FOUND), ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
+	// ledger transaction (LEDGER_ENTRY_KIND_DEBT_REPAYMENT entries). A deleted
+	// character's wallet is clawed back too: the money was returned all the same.
+	// Errors: ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	ClawbackGold(context.Context, *connect.Request[v1.ClawbackGoldRequest]) (*connect.Response[v1.ClawbackGoldResponse], error)
 	// PlaceEscrowHold locks items and gold of a character for a trade.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS, INSUFFICIENT_QUANTITY, ITEM_LOCKED), NOT_FOUND (ITEM_NOT_FOUND).
