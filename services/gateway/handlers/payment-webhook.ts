@@ -39,9 +39,9 @@ export async function startPaymentWebhookListener(options: {
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
+      // The rest is read and dropped, so the sender gets the answer instead of a reset connection.
       if (size > maxBodyBytes) {
-        reply(res, 413, { error: `the body exceeds ${maxBodyBytes} bytes` });
-        req.destroy();
+        if (!res.headersSent) reply(res, 413, { error: `the body exceeds ${maxBodyBytes} bytes` });
         return;
       }
       chunks.push(chunk);

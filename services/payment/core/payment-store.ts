@@ -73,6 +73,12 @@ export interface PaymentStore extends PaymentReads {
 export interface PaymentTransaction extends PaymentReads {
   lockOrder(orderId: string): Promise<OrderRecord | undefined>;
   lockOrderByPayment(paymentId: string): Promise<OrderRecord | undefined>;
+  /**
+   * Serialises the transactions about one provider payment until commit: a
+   * refund parked for a payment and that payment's arrival cannot pass each
+   * other unseen (one of them always sees the other's commit).
+   */
+  lockPayment(paymentId: string): Promise<void>;
   lockRefund(refundId: string): Promise<RefundRecord | undefined>;
   orderByKey(accountId: string, idempotencyKey: string): Promise<OrderRecord | undefined>;
   pendingOrderCount(accountId: string): Promise<number>;

@@ -60,6 +60,7 @@ export function createProviderWebhooks(store: PaymentStore, keys: SignatureKeys)
         const order = /^[0-9a-f-]{36}$/.test(orderId) ? await tx.lockOrder(orderId) : undefined;
         if (order === undefined || order.checkoutSessionId !== event.object.id || paymentId === "") return "ignored";
         if (order.status !== "pending" && order.status !== "expired") return "applied";
+        await tx.lockPayment(paymentId);
         // A payment after expiry is still money received: it is fulfilled (the player paid in good faith).
         await tx.updateOrder(order.orderId, { status: "paid", paymentId });
         await tx.schedule([{ kind: "fulfil", id: order.orderId, at }]);
@@ -73,6 +74,7 @@ export function createProviderWebhooks(store: PaymentStore, keys: SignatureKeys)
       case "charge.dispute.created": {
         const paymentId = event.object.payment_intent ?? "";
         if (paymentId === "") return "ignored";
+        await tx.lockPayment(paymentId);
         const order = await tx.lockOrderByPayment(paymentId);
         if (order === undefined) return "parked";
         const chargeback = event.type === "charge.dispute.created";
@@ -130,7 +132,7 @@ export function createProviderWebhooks(store: PaymentStore, keys: SignatureKeys)
         if (earlier !== undefined && earlier.status !== "parked") return "duplicate";
         const applied = await apply(tx, event);
         await tx.markProviderEvent(event.id, applied, applied === "parked" ? event.object.payment_intent : undefined);
-        return earlier !== undefined && applied === "parked" ? "duplicate" : applied;
+        return applied;
       });
       return { eventId: event.id, outcome };
     },

@@ -135,6 +135,9 @@ export function createPaymentStore(db: Database, source: string): PaymentStore &
       const { rows } = await client.query<OrderRow>("SELECT * FROM orders WHERE payment_id = $1 FOR UPDATE", [paymentId]);
       return rows[0] === undefined ? undefined : toOrder(rows[0]);
     },
+    async lockPayment(paymentId) {
+      await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`payment:${paymentId}`]);
+    },
     async lockRefund(refundId) {
       const { rows } = await client.query<RefundRow>("SELECT * FROM refunds WHERE refund_id = $1 FOR UPDATE", [refundId]);
       return rows[0] === undefined ? undefined : toRefund(rows[0]);

@@ -114,6 +114,12 @@ describe("payment (real processes: identity, inventory, payment, gateway; the pr
     expect([OrderState.PENDING, OrderState.EXPIRED]).toContain(untouched.state);
     expect(await wallet(alice, hero)).toEqual({ balance: 100n, debt: 0n });
 
+    // The route takes POSTs of at most 64 KiB on its one path.
+    expect((await fetch(webhookUrl())).status).toBe(405);
+    expect((await fetch(webhookUrl().replace("/webhooks/payment", "/webhooks/other"), { method: "POST", body: "{}" })).status).toBe(404);
+    const huge = await fetch(webhookUrl(), { method: "POST", headers: { "stripe-signature": `t=${now},v1=${"0".repeat(64)}` }, body: "x".repeat(70_000) });
+    expect(huge.status).toBe(413);
+
     // The genuine delivery, signed with the other configured secret, still counts.
     expect(await postWebhook(event.body, stripeSignature(now, event.body, [secrets[0]!]))).toMatchObject({ status: 200, json: { outcome: 1 /* APPLIED */ } });
     await untilOrder(alice, order.orderId, OrderState.FULFILLED);
@@ -144,6 +150,28 @@ describe("payment (real processes: identity, inventory, payment, gateway; the pr
       [LedgerEntryKind.GRANT, 500n],
       [LedgerEntryKind.GRANT, 100n],
     ]);
+  });
+
+  it("loses no refund delivered at the same moment as its payment", async () => {
+    const alice = await signUp(stack);
+    const pairs = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const hero = await newCharacter(alice);
+        return { hero, order: await orderPack(alice, hero) };
+      }),
+    );
+    provider().setAutoDeliver(false);
+    const events = [];
+    for (const { order } of pairs) {
+      const paid = await provider().pay(sessionIdOf(order));
+      events.push({ paid, refunded: await provider().refund(JSON.parse(paid.body).data.object.payment_intent as string) });
+    }
+    provider().setAutoDeliver(true);
+    await Promise.all(events.flatMap(({ paid, refunded }) => [provider().deliver(refunded.id), provider().deliver(paid.id)]));
+    for (const { hero, order } of pairs) {
+      await untilOrder(alice, order.orderId, OrderState.REFUNDED);
+      expect(await wallet(alice, hero)).toEqual({ balance: 100n, debt: 0n });
+    }
   });
 
   it("refunds a player's request an admin approved; gold already spent becomes a debt that the next income repays first", async () => {
