@@ -57,6 +57,9 @@ const chartSpecs: ReadonlyArray<{ readonly title: string; readonly unit: string;
     ],
   },
   { title: "Trades by outcome", unit: "trades", queries: [{ metric: "trading.trades", groupBy: "outcome" }] },
+  // Minor units of each currency: one line per currency, never summed across them.
+  { title: "Revenue by currency", unit: "minor units", queries: [{ metric: "payment.revenue", groupBy: "currency" }] },
+  { title: "Anticheat actions by kind", unit: "actions", queries: [{ metric: "anticheat.actions", groupBy: "kind" }] },
 ];
 
 /** Colours of grouped lines, in group order. */

@@ -8,6 +8,10 @@ import { LoginSucceededSchema } from "@chaos/gen/chaos/identity/v1/events_pb.js"
 import { GoldCreditedSchema, GoldDebitedSchema } from "@chaos/gen/chaos/inventory/v1/events_pb.js";
 import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { MatchFoundSchema, TicketCreatedSchema } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
+import { ActionAppliedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
+import { ActionKind } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { ClawbackCompletedSchema, OrderFulfilledSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
+import { RefundOrigin } from "@chaos/gen/chaos/payment/v1/order_pb.js";
 import type { Contribution } from "./metric-definition.js";
 import { metricTable, rememberedTable } from "./metric-table.js";
 
@@ -91,6 +95,22 @@ describe("the metric table", () => {
       { time: at("2026-12-02T10:00:12.5Z"), dimensions: { queue: "duel" }, value: 12_500n },
     ]);
     expect(found["matchmaking.matches_found"]).toEqual([{ time: at("2026-12-02T10:00:12.5Z"), dimensions: { queue: "duel" } }]);
+  });
+
+  it("counts revenue per currency from fulfilled orders, and a refund at its order's price", async () => {
+    const order = { orderId: "o1", productId: "pouch", price: { currency: "EUR", amountMinor: 499n } };
+    const fulfilled = await contributionsOf(OrderFulfilledSchema, { order, fulfilTime: at("2026-12-02T11:00:00Z") });
+    expect(fulfilled["payment.revenue"]).toEqual([{ time: at("2026-12-02T11:00:00Z"), dimensions: { currency: "EUR", product: "pouch" }, value: 499n }]);
+    const remembered = rememberedBy(OrderFulfilledSchema, { order });
+    const refunded = await contributionsOf(ClawbackCompletedSchema, { refund: { orderId: "o1", origin: RefundOrigin.CHARGEBACK }, completeTime: at("2026-12-03T08:00:00Z") }, remembered);
+    expect(refunded["payment.refunded"]).toEqual([{ time: at("2026-12-03T08:00:00Z"), dimensions: { currency: "EUR", origin: "chargeback" }, value: 499n }]);
+  });
+
+  it("counts anticheat actions by kind, automatic or by a moderator", async () => {
+    const auto = await contributionsOf(ActionAppliedSchema, { action: { kind: ActionKind.SUSPENSION, appliedBy: "auto" } });
+    const manual = await contributionsOf(ActionAppliedSchema, { action: { kind: ActionKind.BAN, appliedBy: "3f1c0e7a-0000-4000-8000-000000000000" } });
+    expect(auto["anticheat.actions"]![0]!.dimensions).toEqual({ kind: "suspension", by: "auto" });
+    expect(manual["anticheat.actions"]![0]!.dimensions).toEqual({ kind: "ban", by: "moderator" });
   });
 
   it("counts a login as a session and its account as active", async () => {

@@ -6,6 +6,10 @@ import { GoldCreditedSchema, GoldDebitedSchema } from "@chaos/gen/chaos/inventor
 import { LedgerEntryKind, LedgerEntryKindSchema } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { MatchCompletedSchema, MatchFoundSchema, TicketCreatedSchema } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
 import { TradeCancelledSchema, TradeCompensatedSchema, TradeDeclinedSchema, TradeExpiredSchema, TradeSettledSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
+import { ActionAppliedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
+import { ActionKindSchema } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { ChargebackReceivedSchema, ClawbackCompletedSchema, OrderFulfilledSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
+import { RefundOriginSchema } from "@chaos/gen/chaos/payment/v1/order_pb.js";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { enumLabel, from, metric, msBetween, remembers, type MetricDefinition, type Remembered, type Topic } from "./metric-definition.js";
 
@@ -15,6 +19,8 @@ const assets: Topic = { domain: "inventory", stream: "assets" };
 const trades: Topic = { domain: "trading", stream: "trades" };
 const tickets: Topic = { domain: "matchmaking", stream: "tickets" };
 const matches: Topic = { domain: "matchmaking", stream: "matches" };
+const orders: Topic = { domain: "payment", stream: "orders" };
+const actions: Topic = { domain: "anticheat", stream: "actions" };
 
 const { SUM, DISTINCT, MEAN } = Aggregation;
 const kind = (k: LedgerEntryKind) => enumLabel(LedgerEntryKindSchema, k);
@@ -27,6 +33,8 @@ const transferring = new Set([LedgerEntryKind.TRANSFER, LedgerEntryKind.ESCROW_T
 /** Lookup namespaces (see Recall): a cast's spell by cast id; when a character last queued, by character id. */
 const castSpell = "cast-spell";
 const queuedSince = "queued-since";
+/** A fulfilled order's price, "<currency> <minor units>", by order id: a refund names the order, not the money. */
+const orderPrice = "order-price";
 
 /**
  * The metric catalog: every metric, with the event types it is counted from
@@ -111,10 +119,43 @@ export const metricTable: readonly MetricDefinition[] = [
       return waits;
     }),
   ),
+  metric(
+    "payment.revenue",
+    SUM,
+    "minor units",
+    ["currency", "product"],
+    "Money taken for fulfilled orders, in minor units (cents) of each currency: never add two currencies.",
+    from(orders, OrderFulfilledSchema, (e) =>
+      e.order?.price === undefined ? undefined : { time: e.fulfilTime, dimensions: { currency: e.order.price.currency, product: e.order.productId }, value: e.order.price.amountMinor },
+    ),
+  ),
+  metric(
+    "payment.refunded",
+    SUM,
+    "minor units",
+    ["currency", "origin"],
+    "Money of orders refunded (player refunds, provider refunds, chargebacks) once their gold was clawed back, in minor units of each currency.",
+    from(orders, ClawbackCompletedSchema, async (e, recall) => {
+      const price = e.refund === undefined ? undefined : await recall(orderPrice, e.refund.orderId);
+      if (price === undefined) return undefined;
+      const [currency = "", amount = "0"] = price.split(" ");
+      return { time: e.completeTime, dimensions: { currency, origin: enumLabel(RefundOriginSchema, e.refund!.origin) }, value: BigInt(amount) };
+    }),
+  ),
+  metric("payment.chargebacks", SUM, "minor units", ["currency"], "Money disputed by payers' banks, in minor units of each currency.", from(orders, ChargebackReceivedSchema, (e) => ({ time: e.receiveTime, dimensions: { currency: e.amount?.currency ?? "" }, value: e.amount?.amountMinor ?? 0n }))),
+  metric(
+    "anticheat.actions",
+    SUM,
+    "actions",
+    ["kind", "by"],
+    "Anticheat actions applied (flags, trade restrictions, suspensions, bans), automatic or by a moderator.",
+    from(actions, ActionAppliedSchema, (e) => ({ time: e.action?.applyTime, dimensions: { kind: enumLabel(ActionKindSchema, e.action?.kind ?? 0), by: e.action?.appliedBy === "auto" ? "auto" : "moderator" } })),
+  ),
 ];
 
 /** What events leave for later ones (see Recall). */
 export const rememberedTable: readonly Remembered[] = [
   remembers(casts, SpellCastSchema, (e) => [[castSpell, e.castId, e.spellId]]),
+  remembers(orders, OrderFulfilledSchema, (e) => (e.order?.price === undefined ? [] : [[orderPrice, e.order.orderId, `${e.order.price.currency} ${e.order.price.amountMinor}`]])),
   remembers(tickets, TicketCreatedSchema, (e) => (e.ticket?.createTime === undefined ? [] : e.ticket.characterIds.map((id) => [queuedSince, id, String(timestampMs(e.ticket!.createTime!))] as const))),
 ];
