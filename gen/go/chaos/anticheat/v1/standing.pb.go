@@ -41,6 +41,10 @@ const (
 	SignalKind_SIGNAL_KIND_SHARED_ADDRESS SignalKind = 6
 	// Another player reported one of the player's chat messages (chat's MessageReported).
 	SignalKind_SIGNAL_KIND_CHAT_REPORT SignalKind = 7
+	// The payment provider reported a dispute of the player's purchase (payment's ChargebackReceived).
+	SignalKind_SIGNAL_KIND_CHARGEBACK SignalKind = 8
+	// A clawback found the gold spent: the wallet owes the rest (payment's ClawbackDebtRecorded).
+	SignalKind_SIGNAL_KIND_CLAWBACK_DEBT SignalKind = 9
 )
 
 // Enum value maps for SignalKind.
@@ -54,6 +58,8 @@ var (
 		5: "SIGNAL_KIND_GOLD_FUNNEL",
 		6: "SIGNAL_KIND_SHARED_ADDRESS",
 		7: "SIGNAL_KIND_CHAT_REPORT",
+		8: "SIGNAL_KIND_CHARGEBACK",
+		9: "SIGNAL_KIND_CLAWBACK_DEBT",
 	}
 	SignalKind_value = map[string]int32{
 		"SIGNAL_KIND_UNSPECIFIED":         0,
@@ -64,6 +70,8 @@ var (
 		"SIGNAL_KIND_GOLD_FUNNEL":         5,
 		"SIGNAL_KIND_SHARED_ADDRESS":      6,
 		"SIGNAL_KIND_CHAT_REPORT":         7,
+		"SIGNAL_KIND_CHARGEBACK":          8,
+		"SIGNAL_KIND_CLAWBACK_DEBT":       9,
 	}
 )
 
@@ -1132,7 +1140,7 @@ const file_chaos_anticheat_v1_standing_proto_rawDesc = "" +
 	"resolvedBy\x12;\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12=\n" +
-	"\fresolve_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime*\xfd\x01\n" +
+	"\fresolve_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime*\xb8\x02\n" +
 	"\n" +
 	"SignalKind\x12\x1b\n" +
 	"\x17SIGNAL_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
@@ -1142,7 +1150,9 @@ const file_chaos_anticheat_v1_standing_proto_rawDesc = "" +
 	"\x1dSIGNAL_KIND_IMPOSSIBLE_DAMAGE\x10\x04\x12\x1b\n" +
 	"\x17SIGNAL_KIND_GOLD_FUNNEL\x10\x05\x12\x1e\n" +
 	"\x1aSIGNAL_KIND_SHARED_ADDRESS\x10\x06\x12\x1b\n" +
-	"\x17SIGNAL_KIND_CHAT_REPORT\x10\a*\x93\x01\n" +
+	"\x17SIGNAL_KIND_CHAT_REPORT\x10\a\x12\x1a\n" +
+	"\x16SIGNAL_KIND_CHARGEBACK\x10\b\x12\x1d\n" +
+	"\x19SIGNAL_KIND_CLAWBACK_DEBT\x10\t*\x93\x01\n" +
 	"\n" +
 	"ActionKind\x12\x1b\n" +
 	"\x17ACTION_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
