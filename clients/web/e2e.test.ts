@@ -21,14 +21,19 @@ import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { mailpit } from "../../services/notification/test/mailpit.js";
 import { createCharacter, desktop, keepScreenshot, password, phone, textOf, useConsole, walletGold } from "./test/console-harness.js";
+import { analyticsDashboard } from "./test/analytics.js";
 import { duel, liveEvent } from "./test/competition.js";
+import { buyAndRefund, restrictAndAppeal } from "./test/integrity.js";
 
 // The console polls what it shows (every 1 to 5 s), and other test files share the machine: an expectation
 // about the page waits up to 10 s for it, not vitest's default of 1 s.
 vi.setConfig({ expect: { poll: { timeout: 10_000 } } });
 
 const harness = await useConsole(
-  ["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "matchmaking", "gameserver", "liveops", "world", "gateway"],
+  [
+    ...["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit"],
+    ...["matchmaking", "gameserver", "liveops", "world", "anticheat", "payment", "analytics", "gateway"],
+  ],
   {
     env: {
       CHAOS_NOTIFICATION_SMTP_URL: inject("infra").smtpUrl,
@@ -62,6 +67,18 @@ it("lets two players queue for a ranked duel, pass the ready check and see the g
 
 it("lets a player join a live event, cast towards its goal and claim the tier reached, and walk the world map", async () => {
   await inPages([desktop], ([ava]) => liveEvent(harness, ava!), "e2e-live-event-failure");
+}, 180_000);
+
+it("lets a player buy a gold pack on the provider's checkout page and get the gold, and an admin approve its refund", async () => {
+  await inPages([desktop, desktop], ([buyer, admin]) => buyAndRefund(harness, buyer!, admin!), "e2e-store-failure");
+}, 180_000);
+
+it("shows a restricted player their standing, takes their appeal, and lets a moderator overturn the action", async () => {
+  await inPages([desktop, desktop], ([player, moderator]) => restrictAndAppeal(harness, player!, moderator!), "e2e-fair-play-failure");
+}, 180_000);
+
+it("shows an admin the analytics dashboard charted from real events, and rebuilds it", async () => {
+  await inPages([desktop], ([page]) => analyticsDashboard(harness, page!), "e2e-analytics-failure");
 }, 180_000);
 
 it("lets two players chat in their zone and by direct message until one blocks the other, and an admin verify the audit log", async () => {

@@ -1,5 +1,6 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
+import { AnalyticsService } from "@chaos/gen/chaos/analytics/v1/analytics_service_pb.js";
 import { AnticheatService } from "@chaos/gen/chaos/anticheat/v1/anticheat_service_pb.js";
 import { AuditService } from "@chaos/gen/chaos/audit/v1/audit_service_pb.js";
 import { ChatService } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
@@ -38,6 +39,8 @@ export interface Api {
   readonly anticheat: Client<typeof AnticheatService>;
   /** Admins only. */
   readonly audit: Client<typeof AuditService>;
+  /** Admins only. */
+  readonly analytics: Client<typeof AnalyticsService>;
   readonly gateway: Client<typeof GatewayService>;
 }
 
@@ -73,6 +76,7 @@ export function createApi(gatewayUrl: string, accessToken: AccessTokenSource): A
     payment: createClient(PaymentService, authenticated),
     anticheat: createClient(AnticheatService, authenticated),
     audit: createClient(AuditService, authenticated),
+    analytics: createClient(AnalyticsService, authenticated),
     gateway: createClient(GatewayService, authenticated),
   };
 }

@@ -2,6 +2,7 @@ import { Role, type Account } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import type { LoginResponse } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import type { Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { createApi } from "./api.js";
+import { createAnalyticsView } from "./analytics-view.js";
 import { createArenaView } from "./arena-view.js";
 import { createAuditView } from "./audit-view.js";
 import { createAuthView } from "./auth-view.js";
@@ -147,7 +148,8 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     const staff = account.roles.includes(Role.ADMIN) || account.roles.includes(Role.MODERATOR);
     const moderation = staff ? createModerationView(api, { refunds: account.roles.includes(Role.ADMIN) }) : undefined;
     const standing = createStandingView(api);
-    const desk = [...(moderation === undefined ? [] : [moderation]), ...(audit === undefined ? [] : [audit])];
+    const analytics = account.roles.includes(Role.ADMIN) ? createAnalyticsView(api.analytics) : undefined;
+    const desk = [moderation, analytics, audit].filter((view): view is NonNullable<typeof view> => view !== undefined);
     mounted = [characters, mfa, standing, feed, leaderboard, notifications, ...desk];
     app.replaceChildren(
       h(

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
+import { startProviderEmulator, type ProviderEmulator } from "../../payment-provider/provider-emulator.js";
 import { ensureDebianPackages } from "../../../scripts/infra/debian.js";
 import { freePort, useStack, type Stack, type StackOptions } from "../../../scripts/test/stack.js";
 import { startConsoleServer, type ConsoleServer } from "../server.js";
@@ -24,6 +26,8 @@ export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor:
 
 export interface ConsoleHarness {
   readonly stack: Stack;
+  /** The payment provider's emulator, when the stack has payment (its checkout pages are where players pay). */
+  readonly provider: () => ProviderEmulator;
   /**
    * Runs `scenario` with one page per entry of `options`, each in its own
    * browser context (its own player: cookies and session storage are not
@@ -35,11 +39,30 @@ export interface ConsoleHarness {
   signUp(page: Page, email: string): Promise<void>;
 }
 
-/** Starts `services` (the gateway among them) with the console's origin allowed, the console server and the browser. */
+/**
+ * Starts `services` (the gateway among them) with the console's origin
+ * allowed, the console server and the browser; with payment among them, a
+ * payment provider emulator too, whose webhooks reach the gateway.
+ */
 export async function useConsole(services: readonly string[], options: StackOptions = {}): Promise<ConsoleHarness> {
   // The gateway's CORS allow-list is fixed at start-up, so the console's origin must be known before the stack starts.
   const consolePort = await freePort();
-  const stack = useStack(services, { ...options, env: { ...options.env, CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}` } });
+  const env: Record<string, string> = { ...options.env, CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}` };
+  let provider: ProviderEmulator | undefined;
+  if (services.includes("payment")) {
+    const secret = `whsec_${randomBytes(16).toString("hex")}`;
+    env.CHAOS_PAYMENT_WEBHOOK_SECRETS = secret;
+    env.CHAOS_GATEWAY_WEBHOOK_PORT = String(await freePort());
+    // Registered before the stack's hooks, so the stack starts with the emulator's address in its env.
+    beforeAll(async () => {
+      provider = await startProviderEmulator({ signingSecrets: [secret], webhookUrl: `http://127.0.0.1:${env.CHAOS_GATEWAY_WEBHOOK_PORT}/webhooks/payment` });
+      env.CHAOS_PAYMENT_PROVIDER_URL = provider.url;
+    });
+    afterAll(async () => {
+      await provider?.close();
+    });
+  }
+  const stack = useStack(services, { ...options, env });
   let browser: Browser | undefined;
   let consoleServer: ConsoleServer | undefined;
   let bundleDir: string | undefined;
@@ -60,6 +83,10 @@ export async function useConsole(services: readonly string[], options: StackOpti
 
   return {
     stack,
+    provider: () => {
+      if (provider === undefined) throw new Error("this console stack has no payment service, and so no provider emulator");
+      return provider;
+    },
     async inPages(contextOptions, scenario, failureName) {
       const contexts: BrowserContext[] = [];
       const pages: Page[] = [];
