@@ -41,6 +41,8 @@ const (
 	Category_CATEGORY_MATCHMAKING Category = 5
 	// Payment receipts.
 	Category_CATEGORY_BILLING Category = 6
+	// The account's standing: fair-play restrictions, suspensions and bans, and their end.
+	Category_CATEGORY_ACCOUNT Category = 7
 )
 
 // Enum value maps for Category.
@@ -53,6 +55,7 @@ var (
 		4: "CATEGORY_GUILD",
 		5: "CATEGORY_MATCHMAKING",
 		6: "CATEGORY_BILLING",
+		7: "CATEGORY_ACCOUNT",
 	}
 	Category_value = map[string]int32{
 		"CATEGORY_UNSPECIFIED": 0,
@@ -62,6 +65,7 @@ var (
 		"CATEGORY_GUILD":       4,
 		"CATEGORY_MATCHMAKING": 5,
 		"CATEGORY_BILLING":     6,
+		"CATEGORY_ACCOUNT":     7,
 	}
 )
 
@@ -885,7 +889,7 @@ const file_chaos_notification_v1_notification_proto_rawDesc = "" +
 	"categories\x12%\n" +
 	"\x0eactive_secrets\x18\x06 \x01(\x05R\ractiveSecrets\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime*\xab\x01\n" +
+	"createTime*\xc1\x01\n" +
 	"\bCategory\x12\x18\n" +
 	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CATEGORY_PROGRESSION\x10\x01\x12\x13\n" +
@@ -893,7 +897,8 @@ const file_chaos_notification_v1_notification_proto_rawDesc = "" +
 	"\x0eCATEGORY_TRADE\x10\x03\x12\x12\n" +
 	"\x0eCATEGORY_GUILD\x10\x04\x12\x18\n" +
 	"\x14CATEGORY_MATCHMAKING\x10\x05\x12\x14\n" +
-	"\x10CATEGORY_BILLING\x10\x06*\x8a\x01\n" +
+	"\x10CATEGORY_BILLING\x10\x06\x12\x14\n" +
+	"\x10CATEGORY_ACCOUNT\x10\a*\x8a\x01\n" +
 	"\x0fDeliveryChannel\x12 \n" +
 	"\x1cDELIVERY_CHANNEL_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_CHANNEL_IN_APP\x10\x01\x12\x1a\n" +
