@@ -18,6 +18,8 @@ export interface TimeChart extends View {
 }
 
 const chartHeight = 180;
+/** Tick steps of the value axis: 1, 2, 5, 10, 20, 50… */
+const wholeSteps = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
 
 /** A colour from the page's palette (canvas needs the value, not var()). */
 function resolveColor(color: string): string {
@@ -49,7 +51,8 @@ export function createTimeChart(title: string, unit: string): TimeChart {
         series: [{}, ...lines.map((line) => ({ label: line.label, stroke: resolveColor(line.color), width: 2, points: { show: true, size: 4 } }))],
         axes: [
           { stroke: axisColor, grid, ticks: grid },
-          { stroke: axisColor, grid, ticks: grid, size: 48 },
+          // Every metric counts whole things (casts, gold, minor units, milliseconds): no 0.5 ticks.
+          { stroke: axisColor, grid, ticks: grid, size: 48, incrs: wholeSteps },
         ],
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         legend: { show: true },
