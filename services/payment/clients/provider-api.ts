@@ -1,15 +1,10 @@
-/** The provider's API as payment uses it (Stripe-shaped; the local emulator answers it). */
-export interface ProviderApi {
-  /** Opens a hosted checkout for an order; the same order asks again harmlessly (Idempotency-Key). */
-  createCheckoutSession(order: { orderId: string; amountMinor: bigint; currency: string }): Promise<{ sessionId: string; url: string }>;
-  /** Returns a payment's money; idempotent by the refund id. */
-  refundPayment(paymentId: string, refundId: string): Promise<void>;
-}
+import type { PaymentProvider } from "../core/payment-provider.js";
 
 /** Each provider call gets this long: a step of a saga, retried by its job. */
 const callTimeoutMs = 5_000;
 
-export function createProviderApi(baseUrl: string): ProviderApi {
+/** The provider's HTTP API (Stripe-shaped, JSON bodies; the local emulator answers it). */
+export function createProviderApi(baseUrl: string): PaymentProvider {
   async function post(path: string, idempotencyKey: string, body: unknown): Promise<Record<string, unknown>> {
     const response = await fetch(`${baseUrl}${path}`, {
       method: "POST",

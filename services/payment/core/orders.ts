@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { ErrorReason } from "@chaos/gen/chaos/payment/v1/errors_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
-import type { ProviderApi } from "../clients/provider-api.js";
 import type { ProductRecord } from "./catalogue.js";
 import { clawbackStarted, orderCreated, refundRejected, refundRequested } from "./payment-events.js";
+import type { PaymentProvider } from "./payment-provider.js";
 import type { OrderRecord, RefundRecord, RefundStatus } from "./payment-records.js";
 import type { ListCursor, PaymentStore } from "./payment-store.js";
 
@@ -36,7 +36,7 @@ export interface Orders {
 
 const state = (status: string) => ({ state: status });
 
-export function createOrders(store: PaymentStore, provider: ProviderApi, products: readonly ProductRecord[], limits: OrderLimits): Orders {
+export function createOrders(store: PaymentStore, provider: PaymentProvider, products: readonly ProductRecord[], limits: OrderLimits): Orders {
   const byId = new Map(products.map((p) => [p.productId, p]));
 
   /** Opens the provider's checkout for an order that has none yet (the first try failed, or never ran). */

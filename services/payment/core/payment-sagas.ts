@@ -1,7 +1,7 @@
 import type { JobHandlers } from "@chaos/mesh/domain";
-import type { ProviderApi } from "../clients/provider-api.js";
 import { clawbackKey, grantKey, type GoldLedger } from "./gold-ledger.js";
 import { clawbackCompleted, clawbackDebtRecorded, orderExpired, orderFulfilled } from "./payment-events.js";
+import type { PaymentProvider } from "./payment-provider.js";
 import type { OrderRecord } from "./payment-records.js";
 import type { PaymentJobs, PaymentStore } from "./payment-store.js";
 
@@ -21,7 +21,7 @@ import type { PaymentJobs, PaymentStore } from "./payment-store.js";
  *   A run that dies between a call and its record repeats the call with the
  *   same key and gets the first answer.
  */
-export function createPaymentSagas(store: PaymentStore, ledger: GoldLedger, provider: ProviderApi): JobHandlers<PaymentJobs> {
+export function createPaymentSagas(store: PaymentStore, ledger: GoldLedger, provider: PaymentProvider): JobHandlers<PaymentJobs> {
   /** Grants the order's gold unless recorded as granted, and records it. */
   async function ensureGranted(order: OrderRecord): Promise<void> {
     if (order.fulfilledAt !== undefined) return;
