@@ -22,6 +22,8 @@ export interface GoldMovement {
 export interface MovedGold {
   readonly entry: LedgerEntryRecord;
   readonly events: readonly OutgoingEvent[];
+  /** The receiving account's balance once the movement (and any debt repayment it made) is done; undefined for one without a balance. */
+  readonly toBalance: bigint | undefined;
 }
 
 /**
@@ -57,9 +59,14 @@ export async function moveGold(tx: AssetTransaction, movement: GoldMovement, at:
     creditBalanceAfter: balances.get(movement.to),
   });
   const events = walletEvents(entry, at);
+  let toBalance = balances.get(movement.to);
   // Read with the credit, so a wallet without debt (nearly all) costs no statement more.
-  if (payeeDebt > 0n && paysDebt(movement)) events.push(...(await repayDebt(tx, movement.to, at)));
-  return { entry, events };
+  if (payeeDebt > 0n && paysDebt(movement)) {
+    const repaid = await repayDebt(tx, movement.to, at);
+    events.push(...repaid.events);
+    toBalance = repaid.balance ?? toBalance;
+  }
+  return { entry, events, toBalance };
 }
 
 /**
@@ -78,9 +85,9 @@ function paysDebt(movement: GoldMovement): boolean {
  * transaction (the wallet is locked already): one DEBT_REPAYMENT entry from
  * the wallet to the sink, so the ledger shows where the income went.
  */
-async function repayDebt(tx: AssetTransaction, wallet: string, at: Date): Promise<OutgoingEvent[]> {
+async function repayDebt(tx: AssetTransaction, wallet: string, at: Date): Promise<{ events: OutgoingEvent[]; balance: bigint | undefined }> {
   const repaid = await tx.repayDebt(wallet);
-  if (repaid === undefined) return [];
+  if (repaid === undefined) return { events: [], balance: undefined };
   const entry = await tx.appendEntry({
     transactionId: randomUUID(),
     kind: LedgerEntryKind.DEBT_REPAYMENT,
@@ -90,7 +97,7 @@ async function repayDebt(tx: AssetTransaction, wallet: string, at: Date): Promis
     debitBalanceAfter: repaid.balance,
     creditBalanceAfter: undefined,
   });
-  return [...walletEvents(entry, at), goldDebtChanged(walletOwner(wallet)!, -repaid.paid, repaid.debt, entry.transactionId, at)];
+  return { events: [...walletEvents(entry, at), goldDebtChanged(walletOwner(wallet)!, -repaid.paid, repaid.debt, entry.transactionId, at)], balance: repaid.balance };
 }
 
 /** Locks accounts (without moving gold) in the same global order as moveGold. */

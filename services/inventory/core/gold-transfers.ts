@@ -43,9 +43,10 @@ export function requireTwoAccounts(from: string, to: string): void {
  */
 export async function transferGold(tx: AssetTransaction, from: string, to: string, amount: bigint, at: Date): Promise<TransferResult> {
   await requireLive(tx, [from, to].map(walletOwner).filter((id) => id !== undefined));
-  const { entry, events } = await moveGold(tx, { kind: LedgerEntryKind.TRANSFER, from, to, amount }, at);
+  const { entry, events, toBalance } = await moveGold(tx, { kind: LedgerEntryKind.TRANSFER, from, to, amount }, at);
   await tx.publish(events);
-  return { transactionId: entry.transactionId, fromBalance: entry.debitBalanceAfter ?? 0n, toBalance: entry.creditBalanceAfter ?? 0n };
+  // The receiver's balance after any debt it repaid (see ClawbackGold).
+  return { transactionId: entry.transactionId, fromBalance: entry.debitBalanceAfter ?? 0n, toBalance: toBalance ?? 0n };
 }
 
 export function createGoldTransfers(store: AssetStore): GoldTransfers {

@@ -40,7 +40,7 @@ describe("ClawbackGold and the debt it leaves (real processes: identity + invent
 
     // A gift of 50 from another wallet pays the remaining 20; the player keeps 30.
     const wallet = (characterId: string) => ({ owner: { case: "characterId" as const, value: characterId } });
-    await internal().moveGold({ from: wallet(friend), to: wallet(hero), amount: 50n, idempotencyKey: randomUUID(), reason: "test:gift" });
+    expect(await internal().moveGold({ from: wallet(friend), to: wallet(hero), amount: 50n, idempotencyKey: randomUUID(), reason: "test:gift" })).toMatchObject({ fromBalance: 50n, toBalance: 30n });
     expect((await inventory().getWallet({ characterId: hero }, alice.asPlayer)).wallet).toMatchObject({ balance: 30n, debt: 0n });
 
     // Further income is the player's again.
