@@ -61,4 +61,21 @@ describe("ClawbackGold and the debt it leaves (real processes: identity + invent
     const books = await audit();
     expect(books).toMatchObject({ mismatchedAccounts: [], mismatchedHolds: [], strayAccounts: [], total: 0n });
   });
+
+  it("has a received trade (an escrow transfer) pay the debt first", async () => {
+    const alice = await signUp(stack);
+    const hero = await newCharacter(alice);
+    const trader = await newCharacter(alice);
+    await internal().spendGold({ characterId: hero, amount: 100n, idempotencyKey: randomUUID(), reason: "test:shop" });
+    await clawback(hero, 25n, randomUUID());
+    expect((await inventory().getWallet({ characterId: hero }, alice.asPlayer)).wallet).toMatchObject({ balance: 0n, debt: 25n });
+
+    const { holdId } = await internal().placeEscrowHold({ characterId: trader, items: [], gold: 40n, idempotencyKey: randomUUID() });
+    await internal().transferEscrowHold({ holdId, toCharacterId: hero });
+    expect((await inventory().getWallet({ characterId: hero }, alice.asPlayer)).wallet).toMatchObject({ balance: 15n, debt: 0n });
+    expect((await allEntries(alice, hero)).slice(0, 2).map((e) => [e.kind, e.amount, e.balanceAfter])).toEqual([
+      [LedgerEntryKind.DEBT_REPAYMENT, 25n, 15n],
+      [LedgerEntryKind.ESCROW_TRANSFER, 40n, 40n],
+    ]);
+  });
 });
