@@ -10,7 +10,7 @@ import { useStack } from "../scripts/test/stack.js";
 // service's internal face (mTLS with the operator's SVID); game-client
 // developers use it on the gateway's public port (plaintext h2c). Next to
 // third-party.test.ts, which drives the same clients with the contracts in hand.
-const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "matchmaking", "liveops", "world", "gateway"]);
+const stack = useStack(["identity", "player", "combat", "inventory", "progression", "trading", "guild", "chat", "notification", "audit", "matchmaking", "liveops", "world", "anticheat", "payment", "analytics", "gateway"]);
 let tools: Awaited<ReturnType<typeof ensureGoClientTools>>;
 
 beforeAll(async () => {
@@ -36,6 +36,8 @@ const listed = (out: string) => out.trim().split("\n").sort();
 
 /** The public API: what the gateway serves (it forwards all but its own to their owners). */
 const publicServices = [
+  "chaos.analytics.v1.AnalyticsService",
+  "chaos.anticheat.v1.AnticheatService",
   "chaos.audit.v1.AuditService",
   "chaos.chat.v1.ChatService",
   "chaos.combat.v1.CombatService",
@@ -46,6 +48,7 @@ const publicServices = [
   "chaos.liveops.v1.LiveopsService",
   "chaos.matchmaking.v1.MatchmakingService",
   "chaos.notification.v1.NotificationService",
+  "chaos.payment.v1.PaymentService",
   "chaos.player.v1.PlayerService",
   "chaos.progression.v1.ProgressionService",
   "chaos.trading.v1.TradingService",
@@ -156,6 +159,28 @@ const services = [
     withRules: { message: "chaos.world.v1.StartTerritoryCaptureRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
     call: { method: "chaos.world.v1.WorldService/GetZone", request: { zoneId: "Not A Zone" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: zone_id: does not match regex pattern/ },
   },
+  {
+    name: "anticheat",
+    serves: ["chaos.anticheat.v1.AnticheatService"],
+    withWellKnownType: { message: "chaos.anticheat.v1.Signal", shows: ".google.protobuf.Timestamp observe_time = 8;" },
+    withRules: { message: "chaos.anticheat.v1.GetCaseRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.anticheat.v1.AnticheatService/GetCase", request: { caseId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: case_id: must be a valid UUID/ },
+  },
+  {
+    name: "payment",
+    serves: ["chaos.payment.v1.PaymentInternalService", "chaos.payment.v1.PaymentService"],
+    withWellKnownType: { message: "chaos.payment.v1.Order", shows: ".google.protobuf.Timestamp create_time = 11;" },
+    withRules: { message: "chaos.payment.v1.GetOrderRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.payment.v1.PaymentService/GetOrder", request: { orderId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: order_id: must be a valid UUID/ },
+  },
+  {
+    name: "analytics",
+    serves: ["chaos.analytics.v1.AnalyticsService"],
+    withWellKnownType: { message: "chaos.analytics.v1.QueryMetricResponse", shows: ".google.protobuf.Timestamp start_time = 3;" },
+    withRules: { message: "chaos.analytics.v1.GetRebuildRequest", shows: "(.buf.validate.field) = { string: { uuid: true } }" },
+    call: { method: "chaos.analytics.v1.AnalyticsService/GetRebuild", request: { rebuildId: "not-a-uuid" }, answers: /Code: InvalidArgument\n\s*Message: invalid request: rebuild_id: must be a valid UUID/ },
+  },
+
 ];
 
 describe.each(services)("grpcurl on $name's internal face (mTLS, operator SVID, no .proto files)", (service) => {

@@ -34,6 +34,8 @@ describe.each(edgeTransports)("the gateway over %s", (_name, transportOf) => {
     const info = await createClient(GatewayService, transportOf(stack)).getServerInfo({});
     expect(info.serverVersion).toBe("0.1.0");
     expect(info.apiVersions).toEqual([
+      "chaos.analytics.v1",
+      "chaos.anticheat.v1",
       "chaos.audit.v1",
       "chaos.chat.v1",
       "chaos.combat.v1",
@@ -44,6 +46,7 @@ describe.each(edgeTransports)("the gateway over %s", (_name, transportOf) => {
       "chaos.liveops.v1",
       "chaos.matchmaking.v1",
       "chaos.notification.v1",
+      "chaos.payment.v1",
       "chaos.player.v1",
       "chaos.progression.v1",
       "chaos.trading.v1",

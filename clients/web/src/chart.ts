@@ -1,4 +1,6 @@
 import uPlot from "uplot";
+// uPlot's own layout rules, bundled by esbuild into dist/main.css (styles.css recolours them).
+import "uplot/dist/uPlot.min.css";
 import { h, type View } from "./dom.js";
 
 /** One line of a chart. */

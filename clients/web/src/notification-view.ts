@@ -16,6 +16,7 @@ const categoryLabels: ReadonlyArray<readonly [Category, string]> = [
   [Category.GUILD, "Guild"],
   [Category.MATCHMAKING, "Matchmaking"],
   [Category.BILLING, "Payments"],
+  [Category.ACCOUNT, "Account standing"],
 ];
 const channelLabels: ReadonlyArray<readonly [DeliveryChannel, string]> = [
   [DeliveryChannel.IN_APP, "In game"],

@@ -2,6 +2,9 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { CharacterDefeatedSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import { MatchFoundSchema } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
+import { ActionAppliedSchema, ActionLiftedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
+import { ActionKind } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { OrderFulfilledSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
 import { Category } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import { AchievementUnlockedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
 import { TradeProposedSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
@@ -60,5 +63,25 @@ describe("the notification catalog", () => {
       body: "A ranked-3v3 match is ready: accept it in the arena before the ready check closes.",
       link: "chaos://matches/m1",
     });
+  });
+
+  it("sends a receipt to the buyer of a gold pack, naming the price and the character", () => {
+    const entry = entryOf(OrderFulfilledSchema.typeName);
+    const event = create(OrderFulfilledSchema, { order: { orderId: "o1", accountId: "p1", characterId: "c1", gold: 1200n, price: { amountMinor: 999n, currency: "EUR" } } });
+    expect(entry.category).toBe(Category.BILLING);
+    expect(entry.recipients(event)).toEqual([{ characterId: "c1", playerId: "p1" }]);
+    expect(entry.render(event, to)).toEqual({ title: "Receipt: 1,200 gold for Mira", body: "You paid €9.99; the gold is in Mira's wallet. Order o1.", link: "chaos://orders/o1" });
+  });
+
+  it("tells a player of a restriction on their account and of its end, but never of a flag for review", () => {
+    const applied = entryOf(ActionAppliedSchema.typeName);
+    const restriction = create(ActionAppliedSchema, { action: { actionId: "a1", playerId: "p1", kind: ActionKind.TRADE_RESTRICTION, reason: "Gold funnelled from many accounts." } });
+    expect(applied.category).toBe(Category.ACCOUNT);
+    expect(applied.recipients(restriction)).toEqual([{ characterId: "", playerId: "p1" }]);
+    expect(applied.render(restriction, to)).toMatchObject({ title: "Trading is restricted on your account", link: "chaos://standing/actions/a1" });
+    expect(applied.recipients(create(ActionAppliedSchema, { action: { actionId: "a2", playerId: "p1", kind: ActionKind.FLAG } }))).toEqual([]);
+    const lifted = entryOf(ActionLiftedSchema.typeName);
+    const ban = create(ActionLiftedSchema, { action: { actionId: "a3", playerId: "p1", kind: ActionKind.BAN, liftReason: "Overturned on appeal." } });
+    expect(lifted.render(ban, to)).toEqual({ title: "Your account is no longer banned", body: "Lifted: Overturned on appeal.", link: "chaos://standing/actions/a3" });
   });
 });

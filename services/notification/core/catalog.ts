@@ -2,6 +2,10 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { CharacterDefeatedSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import { InviteSentSchema } from "@chaos/gen/chaos/guild/v1/events_pb.js";
 import { MatchFoundSchema } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
+import { ActionAppliedSchema, ActionLiftedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
+import { ActionKind, type Action } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { OrderFulfilledSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
+import type { Money } from "@chaos/gen/chaos/payment/v1/order_pb.js";
 import { Category } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import { AchievementUnlockedSchema, LevelReachedSchema } from "@chaos/gen/chaos/progression/v1/events_pb.js";
 import type { TradeAssets } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
@@ -53,6 +57,19 @@ const casts = { domain: "combat", stream: "casts" };
 const trades = { domain: "trading", stream: "trades" };
 const guilds = { domain: "guild", stream: "guilds" };
 const matches = { domain: "matchmaking", stream: "matches" };
+const orders = { domain: "payment", stream: "orders" };
+const actions = { domain: "anticheat", stream: "actions" };
+
+const describePrice = (money: Money | undefined) =>
+  money === undefined ? "" : new Intl.NumberFormat("en", { style: "currency", currency: money.currency }).format(Number(money.amountMinor) / 100);
+/** What a fair-play action does to the account, in the player's words; a flag is the moderators' business and tells nobody. */
+const actionWords: Readonly<Partial<Record<ActionKind, string>>> = {
+  [ActionKind.TRADE_RESTRICTION]: "Trading is restricted on your account",
+  [ActionKind.SUSPENSION]: "Your account is suspended",
+  [ActionKind.BAN]: "Your account is banned",
+};
+/** The account a fair-play action is about: no character, the player named by the action. */
+const accountOf = (action: Action | undefined) => (action === undefined || actionWords[action.kind] === undefined ? [] : [{ characterId: "", playerId: action.playerId }]);
 
 const describeAssets = (assets: TradeAssets | undefined): string => {
   const parts = [...(assets?.gold ? [`${assets.gold} gold`] : []), ...(assets?.items ?? []).map((i) => `${i.quantity} × ${i.displayName || i.definitionId}`)];
@@ -130,6 +147,40 @@ export const notificationCatalog: readonly CatalogEntry[] = [
       title: `Match found for ${to.characterName}`,
       body: `A ${e.match?.queueId ?? "PvP"} match is ready: accept it in the arena before the ready check closes.`,
       link: `chaos://matches/${e.match?.matchId ?? ""}`,
+    }),
+  }),
+  entry(OrderFulfilledSchema, {
+    topic: orders,
+    category: Category.BILLING,
+    kind: "payment.receipt",
+    recipients: (e) => (e.order === undefined ? [] : [{ characterId: e.order.characterId, playerId: e.order.accountId }]),
+    render: (e, to) => ({
+      title: `Receipt: ${e.order?.gold.toLocaleString("en") ?? ""} gold for ${to.characterName}`,
+      body: `You paid ${describePrice(e.order?.price)}; the gold is in ${to.characterName}'s wallet. Order ${e.order?.orderId ?? ""}.`,
+      link: `chaos://orders/${e.order?.orderId ?? ""}`,
+    }),
+  }),
+  entry(ActionAppliedSchema, {
+    topic: actions,
+    category: Category.ACCOUNT,
+    kind: "anticheat.action",
+    recipients: (e) => accountOf(e.action),
+    render: (e) => ({
+      title: actionWords[e.action!.kind]!,
+      body: `${e.action?.reason ?? ""} If you think this is a mistake, appeal in the fair-play panel.`.trim(),
+      link: `chaos://standing/actions/${e.action?.actionId ?? ""}`,
+    }),
+  }),
+  entry(ActionLiftedSchema, {
+    topic: actions,
+    category: Category.ACCOUNT,
+    kind: "anticheat.action_lifted",
+    recipients: (e) => accountOf(e.action),
+    render: (e) => ({
+      // "Trading is restricted on your account" → "Trading is no longer restricted on your account".
+      title: actionWords[e.action!.kind]!.replace(" is ", " is no longer "),
+      body: e.action?.liftReason ? `Lifted: ${e.action.liftReason}` : "The action has ended.",
+      link: `chaos://standing/actions/${e.action?.actionId ?? ""}`,
     }),
   }),
 ];

@@ -17,6 +17,7 @@ const layouts: Record<Category, { readonly heading: string; readonly footer: str
   [Category.GUILD]: { heading: "Your guild", footer: "Guild invitations expire on their own." },
   [Category.MATCHMAKING]: { heading: "A match is ready", footer: "Join before the match starts without you." },
   [Category.BILLING]: { heading: "Your receipt", footer: "Keep this email for your records." },
+  [Category.ACCOUNT]: { heading: "Your account", footer: "Think this is a mistake? Appeal in the console's fair-play panel." },
 };
 
 /** Escapes text for HTML element content and attribute values. */

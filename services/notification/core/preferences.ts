@@ -5,12 +5,12 @@ import { isKnownTimeZone, minutesOf } from "./quiet-hours.js";
 import type { ChannelName, PreferencesRecord } from "./records.js";
 
 /** Every category a player can set. */
-export const categories: readonly Category[] = [Category.PROGRESSION, Category.COMBAT, Category.TRADE, Category.GUILD, Category.MATCHMAKING, Category.BILLING];
+export const categories: readonly Category[] = [Category.PROGRESSION, Category.COMBAT, Category.TRADE, Category.GUILD, Category.MATCHMAKING, Category.BILLING, Category.ACCOUNT];
 
 /**
  * A category's channels when the player set none: in-app always, email for
  * what a player would want to hear of while away (trades, guild invites,
- * receipts), and webhooks everywhere (they send only where the player
+ * receipts, the account's standing), and webhooks everywhere (they send only where the player
  * registered one for the category, which is an opt-in of its own).
  */
 const defaultChannels: ReadonlyMap<Category, readonly ChannelName[]> = new Map([
@@ -20,6 +20,7 @@ const defaultChannels: ReadonlyMap<Category, readonly ChannelName[]> = new Map([
   [Category.GUILD, ["in_app", "email", "webhook"]],
   [Category.MATCHMAKING, ["in_app", "webhook"]],
   [Category.BILLING, ["in_app", "email", "webhook"]],
+  [Category.ACCOUNT, ["in_app", "email", "webhook"]],
 ]);
 
 /** The preferences of a player who never set any. */
