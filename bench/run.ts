@@ -16,11 +16,12 @@ import { runEconomyBench, type EconomyBenchResult } from "./economy-bench.js";
 import { runChatFanoutBench, type ChatFanoutResult } from "./chat-fanout.js";
 import { runAuditBench, type AuditBenchResult } from "./audit-appends.js";
 import { matchmakingTable, runMatchmakingBench } from "./matchmaking.js";
+import { anticheatTable, runAnticheatBench } from "./anticheat.js";
 import { paymentTable, runPaymentBench } from "./payment.js";
 
 // `npm run bench -- fireball` runs only the named benchmarks and prints them;
 // a full run (no names) also rewrites bench/RESULTS.md.
-const known = ["mesh", "events", "fireball", "economy", "chat", "audit", "matchmaking", "payment"] as const;
+const known = ["mesh", "events", "fireball", "economy", "chat", "audit", "matchmaking", "anticheat", "payment"] as const;
 const asked = process.argv.slice(2);
 for (const name of asked) if (!(known as readonly string[]).includes(name)) throw new Error(`unknown benchmark "${name}" (known: ${known.join(", ")})`);
 const wants = (name: (typeof known)[number]) => asked.length === 0 || asked.includes(name);
@@ -34,6 +35,7 @@ try {
   const chat = wants("chat") ? await runChatFanoutBench(endpoints) : undefined;
   const audit = wants("audit") ? await runAuditBench(endpoints) : undefined;
   const matchmaking = wants("matchmaking") ? await runMatchmakingBench(endpoints) : undefined;
+  const anticheat = wants("anticheat") ? await runAnticheatBench(endpoints) : undefined;
   const payment = wants("payment") ? await runPaymentBench(endpoints) : undefined;
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const lines = [
@@ -48,6 +50,7 @@ try {
     ...(chat === undefined ? [] : chatTable(chat)),
     ...(audit === undefined ? [] : auditTable(audit)),
     ...(matchmaking === undefined ? [] : matchmakingTable(matchmaking)),
+    ...(anticheat === undefined ? [] : anticheatTable(anticheat)),
     ...(payment === undefined ? [] : paymentTable(payment)),
   ];
   if (asked.length === 0) fs.writeFileSync(path.join(repoRoot, "bench", "RESULTS.md"), lines.join("\n"));

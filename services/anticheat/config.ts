@@ -60,7 +60,7 @@ export interface AnticheatConfig {
   readonly sweepMs: number;
 }
 
-/** Each kind's weight: one clear cheat (a teleport, an impossible hit) weighs more than a report or a shared address. */
+/** Each kind's weight: one clear cheat (a teleport, an impossible hit) or a chargeback weighs more than a report or a shared address. */
 const defaultWeights: Readonly<Record<SignalKind, number>> = {
   [SignalKind.UNSPECIFIED]: 0,
   [SignalKind.SPEED]: 12,
@@ -70,6 +70,8 @@ const defaultWeights: Readonly<Record<SignalKind, number>> = {
   [SignalKind.GOLD_FUNNEL]: 15,
   [SignalKind.SHARED_ADDRESS]: 4,
   [SignalKind.CHAT_REPORT]: 2,
+  [SignalKind.CHARGEBACK]: 30,
+  [SignalKind.CLAWBACK_DEBT]: 10,
 };
 
 const hours = (n: number) => n * 3_600_000;

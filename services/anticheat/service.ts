@@ -1,6 +1,8 @@
 import { AnticheatService } from "@chaos/gen/chaos/anticheat/v1/anticheat_service_pb.js";
 import { MessageReportedSchema } from "@chaos/gen/chaos/chat/v1/events_pb.js";
 import { CharacterDefeatedSchema, DamageDealtSchema, SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
+import { GoldCreditedSchema, GoldDebitedSchema } from "@chaos/gen/chaos/inventory/v1/events_pb.js";
+import { ChargebackReceivedSchema, ClawbackDebtRecordedSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
 import { LoginSucceededSchema } from "@chaos/gen/chaos/identity/v1/events_pb.js";
 import { CharacterCreatedSchema, CharacterHealthChangedSchema, CharacterMovedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import { TradeSettledSchema } from "@chaos/gen/chaos/trading/v1/events_pb.js";
@@ -29,6 +31,8 @@ export default defineService({
     { domain: "trading", stream: "trades" },
     { domain: "identity", stream: "accounts" },
     { domain: "chat", stream: "messages" },
+    { domain: "inventory", stream: "assets" },
+    { domain: "payment", stream: "orders" },
   ],
   errors: anticheatErrors,
   settings: loadAnticheatConfig,
@@ -47,6 +51,10 @@ export default defineService({
         onEvent(DamageDealtSchema, (tx, damage, event) => detection.damageDealt(tx, damage, event)),
         onEvent(CharacterDefeatedSchema, (tx, defeated, event) => detection.characterDefeated(tx, defeated, event)),
         onEvent(TradeSettledSchema, (tx, settled, event) => detection.tradeSettled(tx, settled, event)),
+        onEvent(GoldDebitedSchema, (tx, debited, event) => detection.goldMoved(tx, "debit", debited, event)),
+        onEvent(GoldCreditedSchema, (tx, credited, event) => detection.goldMoved(tx, "credit", credited, event)),
+        onEvent(ChargebackReceivedSchema, (tx, chargeback, event) => detection.chargebackReceived(tx, chargeback, event)),
+        onEvent(ClawbackDebtRecordedSchema, (tx, debt, event) => detection.clawbackDebtRecorded(tx, debt, event)),
         onEvent(LoginSucceededSchema, (tx, login, event) => detection.loginSucceeded(tx, login, event)),
         onEvent(MessageReportedSchema, (tx, report, event) => detection.messageReported(tx, report, event)),
       ]),

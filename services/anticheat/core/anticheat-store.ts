@@ -19,6 +19,15 @@ export interface CastRecord {
   readonly castAt: Date;
 }
 
+/** One side of a gold transfer between two accounts, as inventory announces it. */
+export interface TransferHalf {
+  readonly transactionId: string;
+  readonly side: "debit" | "credit";
+  readonly characterId: string;
+  readonly amount: bigint;
+  readonly at: Date;
+}
+
 /** Reads outside any transaction, and the way into one. */
 export interface AnticheatStore {
   score(playerId: string): Promise<Score | undefined>;
@@ -51,8 +60,10 @@ export interface AnticheatTransaction {
   defeatState(characterId: string): Promise<DefeatState | undefined>;
   markDefeated(characterId: string, at: Date): Promise<void>;
   markRevived(characterId: string, at: Date): Promise<void>;
-  /** Stores the gift (once per trade); the distinct givers to its receiver since `since` and their gold. */
-  recordGift(tradeId: string, gift: Gift, at: Date, since: Date): Promise<{ givers: number; gold: bigint }>;
+  /** Stores the gift (once per trade or transfer); the distinct givers to its receiver since `since` and their gold, and whether it was new. */
+  recordGift(transferId: string, gift: Gift, at: Date, since: Date): Promise<{ givers: number; gold: bigint; inserted: boolean }>;
+  /** Stores one half of a gold transfer (once); the other half, if it came already. */
+  recordTransferHalf(half: TransferHalf): Promise<TransferHalf | undefined>;
   /** Stores the login; the distinct accounts that logged in from the address since `since`. */
   recordLogin(ipAddress: string, accountId: string, at: Date, since: Date): Promise<number>;
   /** False when a signal with that id exists already. */

@@ -2,11 +2,15 @@ import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { SignalKind } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
 import type { CharacterDefeated, DamageDealt, SpellCast } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import type { MessageReported } from "@chaos/gen/chaos/chat/v1/events_pb.js";
+import { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
+import type { GoldCredited, GoldDebited } from "@chaos/gen/chaos/inventory/v1/events_pb.js";
+import type { ChargebackReceived, ClawbackDebtRecorded } from "@chaos/gen/chaos/payment/v1/events_pb.js";
 import type { LoginSucceeded } from "@chaos/gen/chaos/identity/v1/events_pb.js";
 import type { CharacterCreated, CharacterHealthChanged, CharacterMoved } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import type { TradeSettled } from "@chaos/gen/chaos/trading/v1/events_pb.js";
 import type { AnticheatConfig } from "../config.js";
 import type { AnticheatTransaction } from "./anticheat-store.js";
+import type { Gift } from "./rules.js";
 import { castRateFinding, castWhileDefeatedFinding, funnelFinding, giftOf, impossibleDamageFinding, sharedAddressFinding, speedFinding, type Finding } from "./rules.js";
 import { recordObservation, type Observation } from "./scoring.js";
 
@@ -34,11 +38,29 @@ export interface Detection {
   damageDealt(tx: AnticheatTransaction, damage: DamageDealt, event: SourceEvent): Promise<void>;
   characterDefeated(tx: AnticheatTransaction, defeated: CharacterDefeated, event: SourceEvent): Promise<void>;
   tradeSettled(tx: AnticheatTransaction, settled: TradeSettled, event: SourceEvent): Promise<void>;
+  /** One half of a gold transfer (inventory's GoldDebited or GoldCredited); a gift once both halves are in. */
+  goldMoved(tx: AnticheatTransaction, side: "debit" | "credit", moved: GoldDebited | GoldCredited, event: SourceEvent): Promise<void>;
   loginSucceeded(tx: AnticheatTransaction, login: LoginSucceeded, event: SourceEvent): Promise<void>;
   messageReported(tx: AnticheatTransaction, report: MessageReported, event: SourceEvent): Promise<void>;
+  chargebackReceived(tx: AnticheatTransaction, chargeback: ChargebackReceived, event: SourceEvent): Promise<void>;
+  clawbackDebtRecorded(tx: AnticheatTransaction, debt: ClawbackDebtRecorded, event: SourceEvent): Promise<void>;
 }
 
 export function createDetection(settings: AnticheatConfig): Detection {
+  /** Records the gift and scores a funnel at its receiver, once per gift however often its events come. */
+  const funnel = async (tx: AnticheatTransaction, transferId: string, gift: Gift, receiverCharacterId: string, event: SourceEvent, at: Date) => {
+    const received = await tx.recordGift(transferId, gift, at, new Date(at.getTime() - settings.funnelWindowMs));
+    if (!received.inserted) return;
+    await observe(tx, funnelFinding(received.givers, received.gold, settings.funnelGivers, settings.funnelWindowMs), {
+      rule: "gold_funnel",
+      playerId: gift.receiverPlayerId,
+      characterId: receiverCharacterId,
+      kind: SignalKind.GOLD_FUNNEL,
+      sourceEventId: event.id,
+      observedAt: at,
+    });
+  };
+
   const observe = async (tx: AnticheatTransaction, finding: Finding | undefined, observation: Omit<Observation, "evidence">) => {
     if (finding !== undefined) await recordObservation(tx, { ...observation, evidence: finding.evidence }, settings);
   };
@@ -106,17 +128,21 @@ export function createDetection(settings: AnticheatConfig): Detection {
       const side = (playerId: string, assets: typeof trade.offer) => ({ playerId, gold: assets?.gold ?? 0n, items: assets?.items.length ?? 0 });
       const gift = giftOf(side(proposer, trade.offer), side(counterparty, trade.request), settings.funnelMinGold);
       if (gift === undefined) return;
-      const at = timeOf(event, trade.closeTime ?? trade.updateTime);
-      const received = await tx.recordGift(trade.tradeId, gift, at, new Date(at.getTime() - settings.funnelWindowMs));
       const receiverCharacter = gift.receiverPlayerId === proposer ? trade.proposer.characterId : trade.counterparty.characterId;
-      await observe(tx, funnelFinding(received.givers, received.gold, settings.funnelGivers, settings.funnelWindowMs), {
-        rule: "gold_funnel",
-        playerId: gift.receiverPlayerId,
-        characterId: receiverCharacter,
-        kind: SignalKind.GOLD_FUNNEL,
-        sourceEventId: event.id,
-        observedAt: at,
-      });
+      await funnel(tx, trade.tradeId, gift, receiverCharacter, event, timeOf(event, trade.closeTime ?? trade.updateTime));
+    },
+
+    async goldMoved(tx, side, moved, event) {
+      // Gifts and guild bank moves are TRANSFERs; a guild bank's account is no character, so only gifts pair up below.
+      if (moved.kind !== LedgerEntryKind.TRANSFER) return;
+      const at = timeOf(event, moved.$typeName === "chaos.inventory.v1.GoldDebited" ? moved.debitTime : moved.creditTime);
+      const half = { transactionId: moved.transactionId, side, characterId: moved.characterId, amount: moved.amount, at };
+      const other = await tx.recordTransferHalf(half);
+      if (other === undefined) return;
+      const [debit, credit] = side === "debit" ? [half, other] : [other, half];
+      const [giver, receiver] = await Promise.all([tx.playerOf(debit.characterId), tx.playerOf(credit.characterId)]);
+      if (giver === undefined || receiver === undefined || giver === receiver || debit.amount < settings.funnelMinGold) return;
+      await funnel(tx, moved.transactionId, { giverPlayerId: giver, receiverPlayerId: receiver, gold: debit.amount }, credit.characterId, event, at);
     },
 
     async loginSucceeded(tx, login, event) {
@@ -141,6 +167,31 @@ export function createDetection(settings: AnticheatConfig): Detection {
         kind: SignalKind.CHAT_REPORT,
         sourceEventId: event.id,
         observedAt: timeOf(event, report.reportTime),
+      });
+    },
+
+    async chargebackReceived(tx, chargeback, event) {
+      if (chargeback.accountId === "") return;
+      const amount = chargeback.amount === undefined ? "" : ` of ${chargeback.amount.amountMinor} minor units of ${chargeback.amount.currency}`;
+      await observe(tx, { evidence: `chargeback${amount} on order ${chargeback.orderId}` }, {
+        rule: "chargeback",
+        playerId: chargeback.accountId,
+        characterId: chargeback.characterId || undefined,
+        kind: SignalKind.CHARGEBACK,
+        sourceEventId: event.id,
+        observedAt: timeOf(event, chargeback.receiveTime),
+      });
+    },
+
+    async clawbackDebtRecorded(tx, debt, event) {
+      if (debt.accountId === "" || debt.debt <= 0n) return;
+      await observe(tx, { evidence: `clawback of order ${debt.orderId} left a debt of ${debt.debt} gold` }, {
+        rule: "clawback_debt",
+        playerId: debt.accountId,
+        characterId: debt.characterId || undefined,
+        kind: SignalKind.CLAWBACK_DEBT,
+        sourceEventId: event.id,
+        observedAt: timeOf(event, debt.recordTime),
       });
     },
   };

@@ -173,7 +173,9 @@ export function createAnticheatStore(db: Database, source: string): AnticheatSto
       );
     },
     async recordGift(tradeId, gift, at, since) {
-      await client.query(
+      // Gifts to one receiver arrive on several partitions at once: counted one at a time, none is missed.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('anticheat.gifts:' || $1))", [gift.receiverPlayerId]);
+      const inserted = await client.query(
         "INSERT INTO gold_gifts (trade_id, giver_player_id, receiver_player_id, gold, given_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (trade_id) DO NOTHING",
         [tradeId, gift.giverPlayerId, gift.receiverPlayerId, gift.gold.toString(), at],
       );
@@ -181,7 +183,20 @@ export function createAnticheatStore(db: Database, source: string): AnticheatSto
         "SELECT count(DISTINCT giver_player_id)::int AS givers, coalesce(sum(gold), 0)::text AS gold FROM gold_gifts WHERE receiver_player_id = $1 AND given_at > $2 AND given_at <= $3",
         [gift.receiverPlayerId, since, at],
       );
-      return { givers: rows[0]!.givers, gold: BigInt(rows[0]!.gold) };
+      return { givers: rows[0]!.givers, gold: BigInt(rows[0]!.gold), inserted: inserted.rowCount === 1 };
+    },
+    async recordTransferHalf(half) {
+      // The two halves come on different partitions, often at once: the second waits for the first's commit and sees it.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('anticheat.transfer:' || $1))", [half.transactionId]);
+      await client.query(
+        "INSERT INTO transfer_halves (transaction_id, side, character_id, amount, moved_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (transaction_id, side) DO NOTHING",
+        [half.transactionId, half.side, half.characterId, half.amount.toString(), half.at],
+      );
+      const { rows } = await client.query<{ character_id: string; amount: string; moved_at: Date }>(
+        "SELECT character_id, amount::text, moved_at FROM transfer_halves WHERE transaction_id = $1 AND side <> $2",
+        [half.transactionId, half.side],
+      );
+      return one(rows, (r) => ({ transactionId: half.transactionId, side: half.side === "debit" ? "credit" : "debit", characterId: r.character_id, amount: BigInt(r.amount), at: r.moved_at }));
     },
     async recordLogin(ipAddress, accountId, at, since) {
       await client.query(
@@ -283,6 +298,7 @@ export function createAnticheatStore(db: Database, source: string): AnticheatSto
       await client.query("DELETE FROM casts WHERE cast_at < $1", [before]);
       await client.query("DELETE FROM gold_gifts WHERE given_at < $1", [before]);
       await client.query("DELETE FROM address_logins WHERE last_login_at < $1", [before]);
+      await client.query("DELETE FROM transfer_halves WHERE moved_at < $1", [before]);
     },
     async publish(events) {
       await appendToOutbox(client, source, events);

@@ -19,6 +19,7 @@ import type { Stack } from "../../../scripts/test/stack.js";
 import { eventually, publish, type PublishedEvent } from "../../../scripts/test/topic-events.js";
 
 const combatSource = "spiffe://chaos.world/ns/chaos/sa/combat";
+const paymentSource = "spiffe://chaos.world/ns/chaos/sa/payment";
 
 /** A player's mage, made through player; inventory gave it 100 gold and trading knows it. */
 export interface Hero {
@@ -103,6 +104,10 @@ export function anticheatWorld(stack: Stack) {
 
   const publishEvents = (events: readonly PublishedEvent[]) => publish(brokers(), events);
 
+  /** An event of payment's (not in the stack) as its relay publishes it (keyed by an order). */
+  const paymentEvent = <Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>) =>
+    event("payment", "orders", paymentSource, randomUUID(), schema, message, new Date());
+
   /** `from` gives `gold` to `to` in a trade (and, with `potion`, gets a potion of mana back), proposed and accepted through trading. */
   async function trade(from: Hero, to: Hero, gold: bigint, potion = false): Promise<void> {
     const trading = stack.operator.client(TradingService, "trading");
@@ -122,5 +127,5 @@ export function anticheatWorld(stack: Stack) {
   const standingOnce = (mod: { headers: Record<string, string> }, playerId: string, accept: (s: Standing) => boolean) =>
     eventually(async () => (await anticheat().getStanding({ playerId }, mod)).standing!, accept);
 
-  return { anticheat, identity, moderator, hero, move, castEvents, publishEvents, trade, standingOnce };
+  return { anticheat, identity, moderator, hero, move, castEvents, publishEvents, paymentEvent, trade, standingOnce };
 }

@@ -1,5 +1,9 @@
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
+import { ChargebackReceivedSchema, ClawbackDebtRecordedSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
 import { ActionKind, ActionState, AppealState, SignalKind, type Standing } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
 import { randomUUID } from "node:crypto";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
@@ -112,6 +116,55 @@ describe("anticheat: detect, score, respond, review (real processes: identity + 
     const after = (await anticheat().getStanding({ playerId: cheater.player.accountId }, moderator)).standing!;
     expect(after).toMatchObject({ mayLogIn: true, riskScore: 0 });
     expect((await anticheat().listMyAppeals({}, cheater.player.asPlayer)).appeals[0]).toMatchObject({ appealId: appeal!.appealId, state: AppealState.OVERTURNED });
+  });
+
+  it("sees gold sent as gifts (inventory's SendGold) from four players to one as a funnel", async () => {
+    const moderator = await world.moderator();
+    const receiver = await world.hero();
+    const givers = [await world.hero(), await world.hero(), await world.hero(), await world.hero()];
+    for (const giver of givers) {
+      await stack.operator
+        .client(InventoryService, "inventory")
+        .sendGold({ fromCharacterId: giver.characterId, toCharacterId: receiver.characterId, amount: 100n, idempotencyKey: randomUUID() }, giver.player.asPlayer);
+    }
+    await world.standingOnce(moderator, receiver.player.accountId, (s) => s.riskScore > 0);
+    const { signals } = await anticheat().listSignals({ playerId: receiver.player.accountId }, moderator);
+    expect(signals.map((s) => [s.kind, s.evidence])).toEqual([[SignalKind.GOLD_FUNNEL, "received 400 gold for nothing from 4 players within 24.0 h"]]);
+    for (const giver of givers) expect((await anticheat().listSignals({ playerId: giver.player.accountId }, moderator)).signals).toEqual([]);
+  });
+
+  it("takes payment's chargebacks and clawback debts as signals", async () => {
+    const moderator = await world.moderator();
+    const hero = await world.hero();
+    const orderId = randomUUID();
+    await world.publishEvents([
+      world.paymentEvent(ChargebackReceivedSchema, create(ChargebackReceivedSchema, { orderId, accountId: hero.player.accountId, characterId: hero.characterId, amount: { amountMinor: 499n, currency: "EUR" } })),
+      world.paymentEvent(ClawbackDebtRecordedSchema, create(ClawbackDebtRecordedSchema, { refundId: randomUUID(), orderId, accountId: hero.player.accountId, characterId: hero.characterId, debt: 350n })),
+    ]);
+    await world.standingOnce(moderator, hero.player.accountId, (s) => s.recentChanges.length === 2);
+    const { signals } = await anticheat().listSignals({ playerId: hero.player.accountId }, moderator);
+    expect(signals.map((s) => [s.kind, s.evidence]).sort()).toEqual([
+      [SignalKind.CHARGEBACK, `chargeback of 499 minor units of EUR on order ${orderId}`],
+      [SignalKind.CLAWBACK_DEBT, `clawback of order ${orderId} left a debt of 350 gold`],
+    ]);
+  });
+
+  it("a moderator's suspension refuses logins and ends by itself: the sweep lifts it and identity lets the player in", async () => {
+    const moderator = await world.moderator();
+    const hero = await world.hero();
+    const { action } = await anticheat().applyAction(
+      { playerId: hero.player.accountId, kind: ActionKind.SUSPENSION, reason: "abusive trades, seen by a moderator", duration: durationFromMs(4_000) },
+      moderator,
+    );
+    expect(action).toMatchObject({ state: ActionState.ACTIVE, appliedBy: expect.any(String) as string });
+    await eventually(slowly(() => refusalOf(loginOf(hero))), (r) => r.reason === "ERROR_REASON_ACCOUNT_SUSPENDED");
+    const { tokens } = await eventually(slowly(() => loginOf(hero).catch(() => ({ tokens: undefined }))), (r) => r.tokens !== undefined);
+    expect(tokens).toBeDefined();
+    const lifted = await eventually(
+      async () => (await anticheat().listMyActions({}, hero.player.asPlayer)).actions.find((a) => a.actionId === action!.actionId)!,
+      (a) => a.state !== ActionState.ACTIVE,
+    );
+    expect(lifted).toMatchObject({ state: ActionState.EXPIRED, liftReason: "its time ran out" });
   });
 
   it("counts a redelivered event once, and keeps the moderators' tools to moderators", async () => {
