@@ -43,6 +43,10 @@ import {
 import { ErrorReasonSchema as TradingErrorReasonSchema } from "@chaos/gen/chaos/trading/v1/errors_pb.js";
 import { LiveEventCancelledSchema, LiveEventScheduledSchema } from "@chaos/gen/chaos/liveops/v1/events_pb.js";
 import { ZoneClosedSchema, ZoneOpenedSchema } from "@chaos/gen/chaos/world/v1/events_pb.js";
+import { ActionAppliedSchema, ActionLiftedSchema, AppealResolvedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
+import { ActionKindSchema, AppealStateSchema, type Action } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { ChargebackReceivedSchema, ClawbackDebtRecordedSchema, ClawbackStartedSchema, OrderFulfilledSchema, RefundRejectedSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
+import { RefundOriginSchema, type Refund } from "@chaos/gen/chaos/payment/v1/order_pb.js";
 import type { Trade } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import { reasonName } from "@chaos/mesh/domain";
 
@@ -90,6 +94,23 @@ const player = (accountId: string) => [ActorKind.PLAYER, accountId] as const;
 const character = (characterId: string) => [ActorKind.CHARACTER, characterId] as const;
 /** The publishing workload itself (a lock, a saga, a rotation): its SPIFFE ID, from ce_source. */
 const publisher = [ActorKind.SERVICE] as const;
+/** A fair-play action: the moderator who took it, or anticheat itself for one its rules took ("auto"). */
+const moderatorOr = (accountId: string) => (accountId === "" || accountId === "auto" ? publisher : ([ActorKind.ADMIN, accountId] as const));
+const actionDetails = (a: Action | undefined) => ({
+  kind: a === undefined ? undefined : reasonName(ActionKindSchema, a.kind),
+  action_id: a?.actionId,
+  reason: a?.reason,
+  case_id: a?.caseId,
+  expire_time: a?.expireTime === undefined ? undefined : new Date(Number(a.expireTime.seconds) * 1000).toISOString(),
+});
+const refundDetails = (r: Refund | undefined) => ({
+  refund_id: r?.refundId,
+  order_id: r?.orderId,
+  character_id: r?.characterId,
+  origin: r === undefined ? undefined : reasonName(RefundOriginSchema, r.origin),
+  gold: r?.gold,
+  note: r?.decisionNote,
+});
 /** An admin's action: the admin's account, or the operator workload (ce_source) when no admin's token was used. */
 const admin = (accountId: string) => (accountId === "" ? publisher : ([ActorKind.ADMIN, accountId] as const));
 const account = (accountId: string) => `account/${accountId}`;
@@ -315,6 +336,67 @@ export const auditedTopics: readonly AuditedTopic[] = [
         resource: `live_event/${e.event?.eventId ?? ""}`,
         occurTime: e.cancelTime,
         details: { title: e.event?.title, reason: e.event?.cancelReason },
+      })),
+    ],
+  },
+  {
+    domain: "anticheat",
+    stream: "actions",
+    events: [
+      audited(ActionAppliedSchema, (e) => ({
+        action: "anticheat.action.apply",
+        actor: moderatorOr(e.action?.appliedBy ?? ""),
+        resource: account(e.action?.playerId ?? ""),
+        occurTime: e.action?.applyTime,
+        details: actionDetails(e.action),
+      })),
+      audited(ActionLiftedSchema, (e) => ({
+        action: "anticheat.action.lift",
+        actor: publisher,
+        resource: account(e.action?.playerId ?? ""),
+        occurTime: e.action?.liftTime,
+        details: { ...actionDetails(e.action), lift_reason: e.action?.liftReason },
+      })),
+      audited(AppealResolvedSchema, (e) => ({
+        action: "anticheat.appeal.resolve",
+        actor: moderatorOr(e.appeal?.resolvedBy ?? ""),
+        resource: account(e.appeal?.playerId ?? ""),
+        occurTime: e.appeal?.resolveTime,
+        details: {
+          appeal_id: e.appeal?.appealId,
+          action_id: e.appeal?.actionId,
+          outcome: e.appeal === undefined ? undefined : reasonName(AppealStateSchema, e.appeal.state),
+          resolution: e.appeal?.resolution,
+        },
+      })),
+    ],
+  },
+  {
+    domain: "payment",
+    stream: "orders",
+    events: [
+      audited(OrderFulfilledSchema, (e) => ({
+        action: "payment.order.fulfil",
+        actor: publisher,
+        resource: `order/${e.order?.orderId ?? ""}`,
+        occurTime: e.fulfilTime,
+        details: { account_id: e.order?.accountId, character_id: e.order?.characterId, gold: e.order?.gold, amount_minor: e.order?.price?.amountMinor, currency: e.order?.price?.currency, payment_id: e.order?.paymentId },
+      })),
+      audited(ClawbackStartedSchema, (e) => ({ action: "payment.refund.clawback", actor: publisher, resource: `order/${e.refund?.orderId ?? ""}`, details: refundDetails(e.refund) })),
+      audited(RefundRejectedSchema, (e) => ({ action: "payment.refund.reject", actor: publisher, resource: `order/${e.refund?.orderId ?? ""}`, outcome: Outcome.DENIED, details: refundDetails(e.refund) })),
+      audited(ChargebackReceivedSchema, (e) => ({
+        action: "payment.chargeback",
+        actor: publisher,
+        resource: `order/${e.orderId}`,
+        occurTime: e.receiveTime,
+        details: { account_id: e.accountId, character_id: e.characterId, amount_minor: e.amount?.amountMinor, currency: e.amount?.currency, provider_event_id: e.providerEventId },
+      })),
+      audited(ClawbackDebtRecordedSchema, (e) => ({
+        action: "payment.clawback.debt",
+        actor: publisher,
+        resource: `order/${e.orderId}`,
+        occurTime: e.recordTime,
+        details: { refund_id: e.refundId, account_id: e.accountId, character_id: e.characterId, debt: e.debt, origin: reasonName(RefundOriginSchema, e.origin) },
       })),
     ],
   },

@@ -24,6 +24,9 @@ import { cloudEvent, eventually, publish, readTopicUntil, type TopicEvent } from
 import { LiveEventCancelledSchema, LiveEventScheduledSchema } from "@chaos/gen/chaos/liveops/v1/events_pb.js";
 import { LiveEventSchema } from "@chaos/gen/chaos/liveops/v1/live_event_pb.js";
 import { ZoneClosedSchema, ZoneOpenedSchema } from "@chaos/gen/chaos/world/v1/events_pb.js";
+import { ActionAppliedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
+import { ActionKind, ActionSchema } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { ClawbackDebtRecordedSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
 
 // No refresh grace window: a token traded twice at once is reuse here, so the test can see that event audited.
 const stack = useStack(["identity", "audit"], { env: { CHAOS_AUDIT_SEAL_SECONDS: "1", CHAOS_IDENTITY_REFRESH_GRACE_SECONDS: "0" } });
@@ -179,6 +182,31 @@ describe("audit (real processes: identity, audit)", () => {
       ["liveops.event.schedule", ActorKind.ADMIN, adminId],
     ]);
     expect(event.find((r) => r.action === "liveops.event.cancel")?.details).toMatchObject({ title: "Festival of Flames", reason: "storm" });
+  });
+
+  it("records fair-play actions with the moderator or the rules that took them, and payments' money movements", async () => {
+    const playerId = randomUUID();
+    const moderatorId = randomUUID();
+    const orderId = randomUUID();
+    const at = timestampFromMs(Date.now());
+    const action = (actionId: string, appliedBy: string) =>
+      create(ActionSchema, { actionId, playerId, kind: ActionKind.TRADE_RESTRICTION, appliedBy, reason: "Gold funnelled from many accounts", applyTime: at });
+    const anticheat = `${stack.world}.${topicName("anticheat", "actions")}`;
+    await publish(inject("infra").kafkaBrokers, [
+      cloudEvent(anticheat, spiffeIdFor("anticheat").uri, playerId, ActionAppliedSchema, create(ActionAppliedSchema, { action: action(randomUUID(), moderatorId) })),
+      cloudEvent(anticheat, spiffeIdFor("anticheat").uri, playerId, ActionAppliedSchema, create(ActionAppliedSchema, { action: action(randomUUID(), "auto") })),
+      cloudEvent(`${stack.world}.${topicName("payment", "orders")}`, spiffeIdFor("payment").uri, orderId, ClawbackDebtRecordedSchema, create(ClawbackDebtRecordedSchema, { orderId, refundId: randomUUID(), accountId: playerId, debt: 400n, recordTime: at })),
+    ]);
+    const applied = await eventually(() => listAll({ resource: `account/${playerId}` }), (all) => all.length === 2);
+    expect(applied.map((r) => [r.action, r.actorKind, r.actorId]).sort()).toEqual(
+      [
+        ["anticheat.action.apply", ActorKind.ADMIN, moderatorId],
+        ["anticheat.action.apply", ActorKind.SERVICE, spiffeIdFor("anticheat").uri],
+      ].sort(),
+    );
+    expect(applied[0]?.details).toMatchObject({ kind: "ACTION_KIND_TRADE_RESTRICTION", reason: "Gold funnelled from many accounts" });
+    const [debt] = await eventually(() => listAll({ resource: `order/${orderId}` }), (all) => all.length === 1);
+    expect(debt).toMatchObject({ action: "payment.clawback.debt", actorKind: ActorKind.SERVICE, details: { account_id: playerId, debt: "400" } });
   });
 
   it("appends directly, idempotent by record id, and refuses the id with other content or a malformed record", async () => {
