@@ -46,6 +46,9 @@ const (
 	ErrorReason_ERROR_REASON_CHARACTER_NOT_FOUND ErrorReason = 9
 	// Gold cannot move from an account to itself (INVALID_ARGUMENT).
 	ErrorReason_ERROR_REASON_SAME_ACCOUNT ErrorReason = 10
+	// Anti-cheat bars the player of one side of a gift of gold (a trade restriction, suspension or ban in
+	// force): SendGold moves nothing (PERMISSION_DENIED). Metadata: "character_id" (the restricted side).
+	ErrorReason_ERROR_REASON_GOLD_TRANSFER_RESTRICTED ErrorReason = 11
 )
 
 // Enum value maps for ErrorReason.
@@ -62,19 +65,21 @@ var (
 		8:  "ERROR_REASON_NOT_CHARACTER_OWNER",
 		9:  "ERROR_REASON_CHARACTER_NOT_FOUND",
 		10: "ERROR_REASON_SAME_ACCOUNT",
+		11: "ERROR_REASON_GOLD_TRANSFER_RESTRICTED",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":             0,
-		"ERROR_REASON_INSUFFICIENT_FUNDS":      1,
-		"ERROR_REASON_ITEM_NOT_FOUND":          2,
-		"ERROR_REASON_INSUFFICIENT_QUANTITY":   3,
-		"ERROR_REASON_ITEM_LOCKED":             4,
-		"ERROR_REASON_HOLD_NOT_FOUND":          5,
-		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED":  6,
-		"ERROR_REASON_UNKNOWN_ITEM_DEFINITION": 7,
-		"ERROR_REASON_NOT_CHARACTER_OWNER":     8,
-		"ERROR_REASON_CHARACTER_NOT_FOUND":     9,
-		"ERROR_REASON_SAME_ACCOUNT":            10,
+		"ERROR_REASON_UNSPECIFIED":              0,
+		"ERROR_REASON_INSUFFICIENT_FUNDS":       1,
+		"ERROR_REASON_ITEM_NOT_FOUND":           2,
+		"ERROR_REASON_INSUFFICIENT_QUANTITY":    3,
+		"ERROR_REASON_ITEM_LOCKED":              4,
+		"ERROR_REASON_HOLD_NOT_FOUND":           5,
+		"ERROR_REASON_IDEMPOTENCY_KEY_REUSED":   6,
+		"ERROR_REASON_UNKNOWN_ITEM_DEFINITION":  7,
+		"ERROR_REASON_NOT_CHARACTER_OWNER":      8,
+		"ERROR_REASON_CHARACTER_NOT_FOUND":      9,
+		"ERROR_REASON_SAME_ACCOUNT":             10,
+		"ERROR_REASON_GOLD_TRANSFER_RESTRICTED": 11,
 	}
 )
 
@@ -109,7 +114,7 @@ var File_chaos_inventory_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_inventory_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1fchaos/inventory/v1/errors.proto\x12\x12chaos.inventory.v1*\x96\x03\n" +
+	"\x1fchaos/inventory/v1/errors.proto\x12\x12chaos.inventory.v1*\xc1\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fERROR_REASON_INSUFFICIENT_FUNDS\x10\x01\x12\x1f\n" +
@@ -122,7 +127,8 @@ const file_chaos_inventory_v1_errors_proto_rawDesc = "" +
 	" ERROR_REASON_NOT_CHARACTER_OWNER\x10\b\x12$\n" +
 	" ERROR_REASON_CHARACTER_NOT_FOUND\x10\t\x12\x1d\n" +
 	"\x19ERROR_REASON_SAME_ACCOUNT\x10\n" +
-	"B\xc2\x01\n" +
+	"\x12)\n" +
+	"%ERROR_REASON_GOLD_TRANSFER_RESTRICTED\x10\vB\xc2\x01\n" +
 	"\x16com.chaos.inventory.v1B\vErrorsProtoP\x01Z1chaos.world/gen/go/chaos/inventory/v1;inventoryv1\xa2\x02\x03CIX\xaa\x02\x12Chaos.Inventory.V1\xca\x02\x12Chaos\\Inventory\\V1\xe2\x02\x1eChaos\\Inventory\\V1\\GPBMetadata\xea\x02\x14Chaos::Inventory::V1b\x06proto3"
 
 var (

@@ -368,7 +368,8 @@ export const InventoryService: GenService<{
    * SendGold gives gold from one of the caller's characters to any live
    * character (a gift). Retrying with the same key sends nothing again.
    * Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
-   * INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+   * INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER,
+   * GOLD_TRANSFER_RESTRICTED: anti-cheat bars the giver's or the receiver's player),
    * ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
    *
    * @generated from rpc chaos.inventory.v1.InventoryService.SendGold

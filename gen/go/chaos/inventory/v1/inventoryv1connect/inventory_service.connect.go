@@ -75,7 +75,8 @@ type InventoryServiceClient interface {
 	// SendGold gives gold from one of the caller's characters to any live
 	// character (a gift). Retrying with the same key sends nothing again.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
-	// INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER,
+	// GOLD_TRANSFER_RESTRICTED: anti-cheat bars the giver's or the receiver's player),
 	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	SendGold(context.Context, *connect.Request[v1.SendGoldRequest]) (*connect.Response[v1.SendGoldResponse], error)
 }
@@ -193,7 +194,8 @@ type InventoryServiceHandler interface {
 	// SendGold gives gold from one of the caller's characters to any live
 	// character (a gift). Retrying with the same key sends nothing again.
 	// Errors: FAILED_PRECONDITION (INSUFFICIENT_FUNDS), NOT_FOUND (CHARACTER_NOT_FOUND),
-	// INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER),
+	// INVALID_ARGUMENT (SAME_ACCOUNT), PERMISSION_DENIED (NOT_CHARACTER_OWNER,
+	// GOLD_TRANSFER_RESTRICTED: anti-cheat bars the giver's or the receiver's player),
 	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED).
 	SendGold(context.Context, *connect.Request[v1.SendGoldRequest]) (*connect.Response[v1.SendGoldResponse], error)
 }
