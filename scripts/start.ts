@@ -119,7 +119,9 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Play        open ${webConsole.url} — register, turn on MFA, create a character, cast fireball at a training dummy,
               trade with another player (Trade tab), found or join a guild and use its bank (Guild tab), chat (Chat tab),
               queue for a ranked duel played by the Go game server (Arena tab), join a live event (Events tab),
-              walk the map and contest a territory for your guild (World tab)
+              walk the map and contest a territory for your guild (World tab), buy gold on the test provider's
+              checkout page (Store tab); make yourself an admin or moderator (identity's SetAccountRoles, as the
+              operator) for the moderation desk, the analytics dashboard and the audit log
   gRPC        the gateway's public face is ${gateway?.edgePort === undefined ? "not running" : `127.0.0.1:${gateway.edgePort}`} (plaintext HTTP/2; Connect and gRPC-Web on HTTP/1.1 port ${gateway?.edgeHttp1Port ?? "-"})
               explore it: grpcurl -plaintext 127.0.0.1:${gateway?.edgePort ?? "<edge port>"} list
 Press Ctrl-C to stop.`);
