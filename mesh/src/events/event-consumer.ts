@@ -77,6 +77,16 @@ export interface EventConsumerOptions<Tx = pg.PoolClient> {
    * allows 6 s to 5 min.
    */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Most events applied in one transaction of the fast path. kafkajs fetches
+   * up to 1 MB per partition (thousands of events after downtime); applied in
+   * one transaction, that outlasts the session, the broker drops the member
+   * and the batch, uncommitted, comes again after the rebalance. Each chunk
+   * commits, resolves its offset and heartbeats. Default 200: at a few ms an
+   * effect a chunk takes about a second, a sixth of the shortest session the
+   * broker allows (6 s), while one commit still carries 200 effects.
+   */
+  readonly maxEventsPerTransaction?: number;
   /** Partitions processed in parallel (each with its own transactions). Default 3. */
   readonly partitionsConsumedConcurrently?: number;
   readonly registry?: Registry;
@@ -104,6 +114,8 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
   const initialBackoffMs = options.initialBackoffMs ?? 100;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const transientRetryMs = options.transientRetryMs ?? 15 * 60_000;
+  const maxEventsPerTransaction = options.maxEventsPerTransaction ?? 200;
+  if (!Number.isInteger(maxEventsPerTransaction) || maxEventsPerTransaction < 1) throw new Error(`maxEventsPerTransaction must be a positive integer, got ${maxEventsPerTransaction}`);
   const handlers = new Map(options.handlers.map((h) => [h.schema.typeName, h]));
   // "chaos.combat.v1." per topic, worked out once: the types of a topic's own package that are read past.
   const ownTypePrefixes = new Map(options.topics.flatMap((topic) => {
@@ -232,13 +244,13 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
   };
 
   /**
-   * The fast path: a whole fetched batch in one transaction — one inbox
+   * The fast path: a chunk of a fetched batch in one transaction — one inbox
    * insert for all its ids, then the effects of the new ones. If anything in
-   * it fails, the transaction is rolled back and the batch goes through the
+   * it fails, the transaction is rolled back and the chunk goes through the
    * careful path one event at a time, so one bad event costs speed, never
    * correctness.
    */
-  const processBatch = async (topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> => {
+  const processChunk = async (topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> => {
     const parsed = messages.map((message) => decode(topic, message));
     if (parsed.some((p) => "reason" in p)) return false;
     const valid: Decoded<Tx>[] = [];
@@ -252,7 +264,7 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
       client = await options.pool.connect();
     } catch (error) {
       // The careful path waits out a database that is away; thrown from here, kafkajs would restart the whole consumer.
-      options.logger.warn({ topic, partition, err: error }, "no database connection for the batch; processing its events one by one");
+      options.logger.warn({ topic, partition, err: error }, "no database connection for the chunk; processing its events one by one");
       return false;
     }
     try {
@@ -276,7 +288,7 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
       return true;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
-      options.logger.warn({ topic, partition, err: error }, "batch failed; processing its events one by one");
+      options.logger.warn({ topic, partition, err: error }, "chunk failed; processing its events one by one");
       return false;
     } finally {
       client.release();
@@ -285,21 +297,26 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
 
   await consumer.run({
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    // Offsets are committed after the batch's effects committed: a crash before that redelivers, the inbox absorbs it.
+    // An offset is resolved only after its effects committed: a crash before that redelivers, the inbox absorbs it.
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       metrics?.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-      if (await processBatch(batch.topic, batch.partition, batch.messages)) {
-        const last = batch.messages.at(-1);
-        if (last !== undefined) resolveOffset(last.offset);
-        await heartbeat();
-        return;
-      }
-      const control = partitionControl(heartbeat, () => isRunning() && !isStale());
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) return;
-        if (!(await processOne(batch.topic, batch.partition, message, control))) return;
-        resolveOffset(message.offset);
-        await heartbeat();
+      const stillOurs = () => isRunning() && !isStale();
+      const control = partitionControl(heartbeat, stillOurs);
+      for (let start = 0; start < batch.messages.length; start += maxEventsPerTransaction) {
+        // Stopping or rebalanced away: the rest is left to whoever reads on, from the last resolved offset.
+        if (!stillOurs()) return;
+        const chunk = batch.messages.slice(start, start + maxEventsPerTransaction);
+        if (await processChunk(batch.topic, batch.partition, chunk)) {
+          resolveOffset(chunk.at(-1)!.offset);
+          await heartbeat();
+          continue;
+        }
+        for (const message of chunk) {
+          if (!stillOurs()) return;
+          if (!(await processOne(batch.topic, batch.partition, message, control))) return;
+          resolveOffset(message.offset);
+          await heartbeat();
+        }
       }
     },
   });
