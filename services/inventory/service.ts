@@ -1,5 +1,6 @@
 import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
+import { ActionAppliedSchema, ActionLiftedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
 import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
 import { onEvent } from "@chaos/mesh/events";
 import { consumeEvents, defineService, registration } from "@chaos/mesh/server";
@@ -9,6 +10,7 @@ import { createCharacterAssets } from "./core/character-assets.js";
 import { createCharacterFeed } from "./core/character-feed.js";
 import { createClawbacks } from "./core/clawbacks.js";
 import { createEscrow } from "./core/escrow.js";
+import { applyGiftRestriction, liftGiftRestriction } from "./core/gift-restrictions.js";
 import { createGoldTransfers } from "./core/gold-transfers.js";
 import { createGrants } from "./core/grants.js";
 import { inventoryErrors } from "./handlers/inventory-errors.js";
@@ -25,7 +27,8 @@ export default defineService({
   verifiesEndUserTokens: true,
   state: { database: { migrations: new URL("./migrations", import.meta.url) } },
   publishes: ["assets"],
-  consumes: [{ domain: "player", stream: "characters" }],
+  // Characters' owners, and anti-cheat's actions that bar players from gifts of gold (SendGold).
+  consumes: [{ domain: "player", stream: "characters" }, { domain: "anticheat", stream: "actions" }],
   errors: inventoryErrors,
   settings: loadInventoryConfig,
   wire({ settings, db, source }) {
@@ -43,6 +46,8 @@ export default defineService({
       events: consumeEvents(store.within, [
         onEvent(CharacterCreatedSchema, (tx, created) => feed.created(tx, created.characterId, created.playerId)),
         onEvent(CharacterDeletedSchema, (tx, deleted) => feed.deleted(tx, deleted.characterId)),
+        onEvent(ActionAppliedSchema, (tx, applied) => applyGiftRestriction(tx, applied.action!)),
+        onEvent(ActionLiftedSchema, (tx, lifted) => liftGiftRestriction(tx, lifted.action!)),
       ]),
     };
   },

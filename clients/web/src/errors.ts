@@ -84,6 +84,7 @@ const messages: Record<string, (metadata: Metadata, said: Said) => string> = {
   ACCOUNT_SUSPENDED: (m) => `This account is suspended${m.until === undefined ? "" : ` until ${new Date(m.until).toLocaleString()}`}. See the fair-play panel after it ends, or appeal.`,
   ACCOUNT_BANNED: () => "This account is banned for breaking the rules. A moderator reviews appeals.",
   TRADING_RESTRICTED: () => "Trading is restricted on this account while a fair-play review runs.",
+  GOLD_TRANSFER_RESTRICTED: () => "Gifts of gold to or from that character are restricted while a fair-play review runs.",
   PRODUCT_NOT_FOUND: () => "That pack is no longer for sale.",
   UNSUPPORTED_CURRENCY: () => "That pack is not sold in this currency.",
   TOO_MANY_PENDING_ORDERS: () => "Finish or wait out your open checkouts before starting another.",

@@ -3,6 +3,7 @@ import { DomainError } from "@chaos/mesh/domain";
 import type { AssetStore, AssetTransaction } from "../store/asset-store.js";
 import type { StackRecord, WalletRecord } from "./asset-records.js";
 import { itemsRemoved } from "./asset-events.js";
+import { requireGiftsAllowed } from "./gift-restrictions.js";
 import { requireTwoAccounts, transferGold } from "./gold-transfers.js";
 import { jsonResult, once } from "./idempotency.js";
 import { usableStack } from "./item-movements.js";
@@ -22,6 +23,8 @@ export interface CharacterAssets {
    * Gives gold from one of the player's characters to any live character
    * (CHARACTER_NOT_FOUND otherwise); returns the giver's wallet afterwards. A
    * retry with the same key answers the first result and sends nothing again.
+   * GOLD_TRANSFER_RESTRICTED while anti-cheat bars either side's player: the
+   * one move here a player starts (see gift-restrictions.ts for why only it).
    */
   sendGold(playerId: string, fromCharacterId: string, toCharacterId: string, amount: bigint, idempotencyKey: string): Promise<WalletRecord>;
 }
@@ -83,6 +86,14 @@ export function createCharacterAssets(store: AssetStore): CharacterAssets {
       return store.transaction((tx) =>
         // Scoped to the giver, as UseItem's key is to its character.
         once(tx, `send:${fromCharacterId}:${idempotencyKey}`, "send_gold", [fromCharacterId, toCharacterId, amount], walletResult, async () => {
+          // Checked inside the key's transaction: a retry of a gift sent before the restriction still answers its first result.
+          const live = await tx.liveCharacters([fromCharacterId, toCharacterId]);
+          const sides = [fromCharacterId, toCharacterId].flatMap((characterId) => {
+            const playerId = live.get(characterId);
+            // An unknown or deleted receiver is transferGold's CHARACTER_NOT_FOUND.
+            return playerId === undefined ? [] : [{ characterId, playerId }];
+          });
+          await requireGiftsAllowed(tx, sides);
           await transferGold(tx, from, to, amount, new Date());
           return { characterId: fromCharacterId, ...(await tx.wallet(fromCharacterId)) };
         }),

@@ -17,5 +17,7 @@ export const inventoryErrors: DomainErrorMapping = {
     [ErrorReason.NOT_CHARACTER_OWNER]: Code.PermissionDenied,
     [ErrorReason.CHARACTER_NOT_FOUND]: Code.NotFound,
     [ErrorReason.SAME_ACCOUNT]: Code.InvalidArgument,
+    // As trading's TRADING_RESTRICTED: the player is not allowed, whatever they retry.
+    [ErrorReason.GOLD_TRANSFER_RESTRICTED]: Code.PermissionDenied,
   },
 };

@@ -4,6 +4,7 @@ import type { LedgerEntryKind } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { appendToOutbox, type OutgoingEvent } from "@chaos/mesh/events";
 import type { Database } from "@chaos/mesh/server";
 import type { HeldItemRecord, HoldRecord, HoldStatus, LedgerEntryRecord, NewLedgerEntry, StackRecord } from "../core/asset-records.js";
+import type { GiftRestrictionRows, GiftRestrictions } from "../core/gift-restrictions.js";
 import { walletAccount } from "../core/ledger-accounts.js";
 
 /** What an idempotency key already stands for: the hash of its first arguments and the response they got. */
@@ -13,7 +14,7 @@ export interface IdempotencyRecord {
 }
 
 /** Reads, outside a transaction or inside one. */
-export interface AssetReads {
+export interface AssetReads extends GiftRestrictions {
   /** The owning player of each live character among `characterIds`; unknown and deleted ones are missing. */
   liveCharacters(characterIds: readonly string[]): Promise<Map<string, string>>;
   /** The character's stacks; only those among `itemIds` when given. */
@@ -34,7 +35,7 @@ export interface AssetStore extends AssetReads {
 }
 
 /** Changes that commit together with the events describing them. */
-export interface AssetTransaction extends AssetReads {
+export interface AssetTransaction extends AssetReads, GiftRestrictionRows {
   /**
    * Locks an account's row in `accounts` until commit, creating it at zero
    * when it has none. Every change to a character's gold or items locks the
@@ -141,6 +142,10 @@ function reads(q: Queryable): AssetReads {
         [characterIds],
       );
       return new Map(rows.map((r) => [r.character_id, r.player_id]));
+    },
+    async giftsRestricted(playerId, now) {
+      const { rows } = await q.query("SELECT 1 FROM gift_restrictions WHERE player_id = $1 AND (until_at IS NULL OR until_at > $2) LIMIT 1", [playerId, now]);
+      return rows.length > 0;
     },
     async listStacks(characterId, itemIds) {
       const { rows } = await q.query<StackRow>(
@@ -326,6 +331,13 @@ export function createAssetStore(db: Database, source: string): AssetStore {
     },
     async markCharacterDeleted(characterId) {
       await client.query("UPDATE characters SET deleted_at = now() WHERE character_id = $1 AND deleted_at IS NULL", [characterId]);
+    },
+    async insertGiftRestriction(actionId, playerId, until) {
+      // A redelivered ActionApplied changes nothing; its ActionLifted removes the row.
+      await client.query("INSERT INTO gift_restrictions (action_id, player_id, until_at) VALUES ($1, $2, $3) ON CONFLICT (action_id) DO NOTHING", [actionId, playerId, until ?? null]);
+    },
+    async removeGiftRestriction(actionId) {
+      await client.query("DELETE FROM gift_restrictions WHERE action_id = $1", [actionId]);
     },
     async publish(events) {
       await appendToOutbox(client, source, events);

@@ -85,7 +85,7 @@ describe("inventory's ledger on a deployed database (0002_accounts: running bala
       [openHold, releasedHold, transferredHold, hero, partner],
     );
 
-    expect(await migrate(db.pool, migrations)).toEqual(["0002_accounts.sql", "0003_debts.sql"]);
+    expect(await migrate(db.pool, migrations)).toEqual(["0002_accounts.sql", "0003_debts.sql", "0004_gift_restrictions.sql"]);
 
     const { rows: accounts } = await db.pool.query("SELECT account, balance::int FROM accounts ORDER BY balance DESC");
     expect(accounts).toEqual([
