@@ -572,7 +572,12 @@ type Action struct {
 	LiftTime   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=lift_time,json=liftTime,proto3" json:"lift_time,omitempty"`
 	LiftReason string                 `protobuf:"bytes,10,opt,name=lift_reason,json=liftReason,proto3" json:"lift_reason,omitempty"`
 	// The review case it belongs to, if any.
-	CaseId        string `protobuf:"bytes,11,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
+	CaseId string `protobuf:"bytes,11,opt,name=case_id,json=caseId,proto3" json:"case_id,omitempty"`
+	// What the action bars while it is in force, as anticheat decides it: the
+	// services that enforce it (identity for logins; trading and inventory's
+	// gifts for trading) obey these instead of each keeping its own list of kinds.
+	BarsLogin     bool `protobuf:"varint,12,opt,name=bars_login,json=barsLogin,proto3" json:"bars_login,omitempty"`
+	BarsTrading   bool `protobuf:"varint,13,opt,name=bars_trading,json=barsTrading,proto3" json:"bars_trading,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -682,6 +687,20 @@ func (x *Action) GetCaseId() string {
 		return x.CaseId
 	}
 	return ""
+}
+
+func (x *Action) GetBarsLogin() bool {
+	if x != nil {
+		return x.BarsLogin
+	}
+	return false
+}
+
+func (x *Action) GetBarsTrading() bool {
+	if x != nil {
+		return x.BarsTrading
+	}
+	return false
 }
 
 // Standing is a player's risk score and what they may do (the moderator's view).
@@ -1082,7 +1101,7 @@ const file_chaos_anticheat_v1_standing_proto_rawDesc = "" +
 	"\n" +
 	"signal_ids\x18\x03 \x03(\tR\tsignalIds\x12;\n" +
 	"\vchange_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"changeTime\"\xcf\x03\n" +
+	"changeTime\"\x91\x04\n" +
 	"\x06Action\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1b\n" +
 	"\tplayer_id\x18\x02 \x01(\tR\bplayerId\x122\n" +
@@ -1099,7 +1118,10 @@ const file_chaos_anticheat_v1_standing_proto_rawDesc = "" +
 	"\vlift_reason\x18\n" +
 	" \x01(\tR\n" +
 	"liftReason\x12\x17\n" +
-	"\acase_id\x18\v \x01(\tR\x06caseId\"\xc7\x02\n" +
+	"\acase_id\x18\v \x01(\tR\x06caseId\x12\x1d\n" +
+	"\n" +
+	"bars_login\x18\f \x01(\bR\tbarsLogin\x12!\n" +
+	"\fbars_trading\x18\r \x01(\bR\vbarsTrading\"\xc7\x02\n" +
 	"\bStanding\x12\x1b\n" +
 	"\tplayer_id\x18\x01 \x01(\tR\bplayerId\x12\x1d\n" +
 	"\n" +
