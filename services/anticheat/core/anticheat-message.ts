@@ -12,6 +12,7 @@ import {
   type ScoreChange,
   type Signal,
 } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { barsLogin, barsTrading } from "./responses.js";
 import type { ActionRecord, AppealRecord, CaseRecord, ScoreChangeRecord, SignalRecord } from "./records.js";
 
 const stamp = (at: Date | undefined) => (at === undefined ? undefined : timestampFromDate(at));
@@ -29,6 +30,8 @@ export const toAction = (a: ActionRecord): Action =>
     liftTime: stamp(a.liftedAt),
     liftReason: a.liftReason,
     caseId: a.caseId ?? "",
+    barsLogin: barsLogin(a.kind),
+    barsTrading: barsTrading(a.kind),
   });
 
 export const toSignal = (s: SignalRecord): Signal =>

@@ -13,7 +13,8 @@ import { sessionRevoked } from "./identity-events.js";
  * Other actions (a flag, a trade restriction) are not identity's to enforce.
  */
 export async function applyRestriction(tx: IdentityTransaction, action: Action, now = Date.now()): Promise<void> {
-  if (action.kind !== ActionKind.SUSPENSION && action.kind !== ActionKind.BAN) return;
+  // Anticheat says what its action bars: a suspension or a ban bars logins, a flag or a trade restriction does not.
+  if (!action.barsLogin) return;
   const until = action.expireTime === undefined ? undefined : timestampDate(action.expireTime);
   if (until !== undefined && until.getTime() <= now) return;
   await tx.restrictions.insert({ actionId: action.actionId, accountId: action.playerId, kind: action.kind === ActionKind.BAN ? "ban" : "suspension", until });

@@ -3,7 +3,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { describe, expect, inject, it } from "vitest";
 import { ActionAppliedSchema, ActionLiftedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
-import { ActionKind, ActionSchema, ActionState } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { ActionKind, ActionState } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { publishedAction } from "../../../scripts/test/anticheat-actions.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { topicName } from "@chaos/mesh";
@@ -31,7 +32,7 @@ const revoked = (sessionId: string) => eventually(() => internal().checkSession(
 const sessionOf = (accessToken: string) => (JSON.parse(Buffer.from(accessToken.split(".")[1]!, "base64url").toString("utf8")) as { sid: string }).sid;
 
 function actionEvent(kind: "applied" | "lifted", playerId: string, actionKind: ActionKind, until: Date | undefined, actionId: string) {
-  const action = create(ActionSchema, {
+  const action = publishedAction({
     actionId,
     playerId,
     kind: actionKind,

@@ -1,5 +1,5 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { ActionKind, type Action } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import type { Action } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
 import { ErrorReason } from "@chaos/gen/chaos/inventory/v1/errors_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
 
@@ -21,11 +21,9 @@ export interface GiftRestrictionRows {
   removeGiftRestriction(actionId: string): Promise<void>;
 }
 
-/** A trade restriction, a suspension and a ban all bar gifts (a gift is a one-sided trade); a flag does not. */
-const barsGifts = (kind: ActionKind) => kind === ActionKind.TRADE_RESTRICTION || kind === ActionKind.SUSPENSION || kind === ActionKind.BAN;
-
 export async function applyGiftRestriction(rows: GiftRestrictionRows, action: Action): Promise<void> {
-  if (!barsGifts(action.kind)) return;
+  // A gift is a one-sided trade: what bars trading (as anticheat says) bars gifts.
+  if (!action.barsTrading) return;
   await rows.insertGiftRestriction(action.actionId, action.playerId, action.expireTime === undefined ? undefined : timestampDate(action.expireTime));
 }
 

@@ -3,7 +3,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { ActionAppliedSchema, ActionLiftedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
-import { ActionKind, ActionSchema, ActionState } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { ActionKind, ActionState } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { publishedAction } from "../../../scripts/test/anticheat-actions.js";
 import { signUp } from "../../../scripts/test/players.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { cloudEvent, eventually, publish } from "../../../scripts/test/topic-events.js";
@@ -14,7 +15,7 @@ const { stack, inventory, internal, brokers, worldTopic, newCharacter } = useInv
 const anticheatSource = "spiffe://chaos.world/ns/chaos/sa/anticheat";
 
 function actionEvent(lifted: boolean, playerId: string, kind: ActionKind, actionId: string) {
-  const action = create(ActionSchema, { actionId, playerId, kind, state: lifted ? ActionState.OVERTURNED : ActionState.ACTIVE, appliedBy: "auto" });
+  const action = publishedAction({ actionId, playerId, kind, state: lifted ? ActionState.OVERTURNED : ActionState.ACTIVE, appliedBy: "auto" });
   const topic = worldTopic("anticheat", "actions");
   return lifted
     ? cloudEvent(topic, anticheatSource, playerId, ActionLiftedSchema, create(ActionLiftedSchema, { action }))
@@ -69,7 +70,7 @@ describe("SendGold enforces anti-cheat's restrictions (real processes: identity 
     const gift = (to: string) => inventory().sendGold({ fromCharacterId: from!, toCharacterId: to, amount: 1n, idempotencyKey: randomUUID() }, giver.asPlayer);
 
     const restricted = randomUUID();
-    const expiredBan = create(ActionSchema, { actionId: randomUUID(), playerId: flagged.accountId, kind: ActionKind.BAN, state: ActionState.ACTIVE, appliedBy: "auto", expireTime: timestampFromDate(new Date(Date.now() - 60_000)) });
+    const expiredBan = publishedAction({ actionId: randomUUID(), playerId: flagged.accountId, kind: ActionKind.BAN, state: ActionState.ACTIVE, appliedBy: "auto", expireTime: timestampFromDate(new Date(Date.now() - 60_000)) });
     await publish(brokers(), [
       actionEvent(false, suspended.accountId, ActionKind.SUSPENSION, randomUUID()),
       actionEvent(false, banned.accountId, ActionKind.BAN, randomUUID()),

@@ -1,5 +1,5 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { ActionKind, type Action } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import type { Action } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
 import { ErrorReason } from "@chaos/gen/chaos/trading/v1/errors_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
 import type { CharacterRecord } from "./trade-records.js";
@@ -16,11 +16,9 @@ export interface RestrictionRows {
   removeRestriction(actionId: string): Promise<void>;
 }
 
-/** A trade restriction, a suspension and a ban all bar trading; a flag does not. */
-const barsTrading = (kind: ActionKind) => kind === ActionKind.TRADE_RESTRICTION || kind === ActionKind.SUSPENSION || kind === ActionKind.BAN;
-
 export async function applyRestriction(rows: RestrictionRows, action: Action): Promise<void> {
-  if (!barsTrading(action.kind)) return;
+  // Anticheat says what its action bars (a trade restriction, a suspension, a ban; not a flag).
+  if (!action.barsTrading) return;
   await rows.insertRestriction(action.actionId, action.playerId, action.expireTime === undefined ? undefined : timestampDate(action.expireTime));
 }
 

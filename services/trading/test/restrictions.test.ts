@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, inject, it } from "vitest";
 import { ActionAppliedSchema, ActionLiftedSchema } from "@chaos/gen/chaos/anticheat/v1/events_pb.js";
-import { ActionKind, ActionSchema, ActionState } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { ActionKind, ActionState } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
+import { publishedAction } from "../../../scripts/test/anticheat-actions.js";
 import { TradeState } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
 import { topicName } from "@chaos/mesh";
@@ -17,7 +18,7 @@ const trading = () => stack.operator.client(TradingService, "trading");
 const anticheatSource = "spiffe://chaos.world/ns/chaos/sa/anticheat";
 
 function actionEvent(lifted: boolean, playerId: string, kind: ActionKind, actionId: string) {
-  const action = create(ActionSchema, { actionId, playerId, kind, state: lifted ? ActionState.OVERTURNED : ActionState.ACTIVE, appliedBy: "auto" });
+  const action = publishedAction({ actionId, playerId, kind, state: lifted ? ActionState.OVERTURNED : ActionState.ACTIVE, appliedBy: "auto" });
   const topic = `${stack.world}.${topicName("anticheat", "actions")}`;
   return lifted
     ? cloudEvent(topic, anticheatSource, playerId, ActionLiftedSchema, create(ActionLiftedSchema, { action }))
