@@ -11,8 +11,8 @@ import { DomainError } from "@chaos/mesh/domain";
  * where they start — refusing them here would strand a saga half way.
  */
 export interface GiftRestrictions {
-  /** Whether an action in force bars the player at `now` (not lifted, not expired). */
-  giftsRestricted(playerId: string, now: Date): Promise<boolean>;
+  /** Those of `playerIds` an action in force bars at `now` (not lifted, not expired); one query for both sides. */
+  giftsRestricted(playerIds: readonly string[], now: Date): Promise<ReadonlySet<string>>;
 }
 
 /** The rows anti-cheat's action events write, inside the consumer's inbox transaction. */
@@ -33,9 +33,9 @@ export async function liftGiftRestriction(rows: GiftRestrictionRows, action: Act
 
 /** Refuses a gift when the giver's or the receiver's player is barred; names that side's character. */
 export async function requireGiftsAllowed(restrictions: GiftRestrictions, sides: readonly { characterId: string; playerId: string }[]): Promise<void> {
-  const now = new Date();
+  const restricted = await restrictions.giftsRestricted(sides.map((s) => s.playerId), new Date());
   for (const side of sides) {
-    if (await restrictions.giftsRestricted(side.playerId, now)) {
+    if (restricted.has(side.playerId)) {
       throw new DomainError(ErrorReason.GOLD_TRANSFER_RESTRICTED, "gold gifts are restricted for one of the characters", { character_id: side.characterId });
     }
   }

@@ -143,9 +143,12 @@ function reads(q: Queryable): AssetReads {
       );
       return new Map(rows.map((r) => [r.character_id, r.player_id]));
     },
-    async giftsRestricted(playerId, now) {
-      const { rows } = await q.query("SELECT 1 FROM gift_restrictions WHERE player_id = $1 AND (until_at IS NULL OR until_at > $2) LIMIT 1", [playerId, now]);
-      return rows.length > 0;
+    async giftsRestricted(playerIds, now) {
+      const { rows } = await q.query<{ player_id: string }>(
+        "SELECT DISTINCT player_id FROM gift_restrictions WHERE player_id = ANY($1::text[]) AND (until_at IS NULL OR until_at > $2)",
+        [[...playerIds], now],
+      );
+      return new Set(rows.map((r) => r.player_id));
     },
     async listStacks(characterId, itemIds) {
       const { rows } = await q.query<StackRow>(

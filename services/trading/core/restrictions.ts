@@ -6,8 +6,8 @@ import type { CharacterRecord } from "./trade-records.js";
 
 /** Trading's copy of anti-cheat's actions that bar players from trading. */
 export interface TradingRestrictions {
-  /** Whether an action bars the player from trading at `now`. */
-  restricted(playerId: string, now: Date): Promise<boolean>;
+  /** Those of `playerIds` an action bars from trading at `now`. */
+  restrictedPlayers(playerIds: readonly string[], now: Date): Promise<ReadonlySet<string>>;
 }
 
 /** The restriction rows the action events write, inside the consumer's inbox transaction. */
@@ -28,9 +28,9 @@ export async function liftRestriction(rows: RestrictionRows, action: Action): Pr
 
 /** Refuses a trade when either party's player may not trade; says which character. */
 export async function requireUnrestricted(restrictions: TradingRestrictions, parties: readonly Pick<CharacterRecord, "characterId" | "playerId">[]): Promise<void> {
-  const now = new Date();
+  const restricted = await restrictions.restrictedPlayers(parties.map((p) => p.playerId), new Date());
   for (const party of parties) {
-    if (await restrictions.restricted(party.playerId, now)) {
+    if (restricted.has(party.playerId)) {
       throw new DomainError(ErrorReason.TRADING_RESTRICTED, "trading is restricted for one of the parties", { character_id: party.characterId });
     }
   }

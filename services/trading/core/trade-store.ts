@@ -48,8 +48,8 @@ export interface TradeStore {
   /** The character's trades, newest first, after `cursor` when given. */
   list(characterId: string, filter: TradeFilter, cursor: TradeCursor | undefined, limit: number): Promise<TradeRecord[]>;
   transaction<T>(work: (tx: TradeTransaction) => Promise<T>): Promise<T>;
-  /** Whether one of anti-cheat's actions bars the player from trading at `now`. */
-  restricted(playerId: string, now: Date): Promise<boolean>;
+  /** Those of `playerIds` whom one of anti-cheat's actions bars from trading at `now` (one query for all parties). */
+  restrictedPlayers(playerIds: readonly string[], now: Date): Promise<ReadonlySet<string>>;
 }
 
 /** Changes that commit together with their events and the saga's jobs. */

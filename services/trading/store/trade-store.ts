@@ -198,9 +198,12 @@ export function createTradeStore(db: Database, source: string): TradeStore & { w
       return rows.map(toTrade);
     },
     transaction: (work) => db.transaction((client) => work(within(client))),
-    async restricted(playerId, now) {
-      const { rows } = await db.pool.query("SELECT 1 FROM trading_restrictions WHERE player_id = $1 AND (until_at IS NULL OR until_at > $2) LIMIT 1", [playerId, now]);
-      return rows.length > 0;
+    async restrictedPlayers(playerIds, now) {
+      const { rows } = await db.pool.query<{ player_id: string }>(
+        "SELECT DISTINCT player_id FROM trading_restrictions WHERE player_id = ANY($1::text[]) AND (until_at IS NULL OR until_at > $2)",
+        [[...playerIds], now],
+      );
+      return new Set(rows.map((r) => r.player_id));
     },
     within,
   };
