@@ -73,7 +73,7 @@ it("lets a player buy a gold pack on the provider's checkout page and get the go
   await inPages([desktop, desktop], ([buyer, admin]) => buyAndRefund(harness, buyer!, admin!), "e2e-store-failure");
 }, 180_000);
 
-it("shows a restricted player their standing, takes their appeal, and lets a moderator overturn the action", async () => {
+it("leads a banned player's login to the appeal desk, takes their appeal, and lets them back in once a moderator overturns the ban", async () => {
   await inPages([desktop, desktop], ([player, moderator]) => restrictAndAppeal(harness, player!, moderator!), "e2e-fair-play-failure");
 }, 180_000);
 

@@ -16,12 +16,13 @@ export const tokenAudience = "chaos.world";
  * token; the answer is trusted for `keysMaxAgeSeconds` (default
  * 300 s), so a retired key stops working within that time.
  */
-export function createIdentityTokenVerifier(runtime: MeshRuntime, options: { keysMaxAgeSeconds?: number } = {}): TokenVerifier {
+export function createIdentityTokenVerifier(runtime: MeshRuntime, options: { keysMaxAgeSeconds?: number; acceptAppealTokens?: boolean } = {}): TokenVerifier {
   const identity = runtime.client(IdentityInternalService, "identity");
   return createTokenVerifier({
     issuer: tokenIssuer,
     audience: tokenAudience,
     keysMaxAgeSeconds: options.keysMaxAgeSeconds,
+    acceptAppealTokens: options.acceptAppealTokens,
     keys: async () => {
       const { keys } = await identity.listPublicKeys({}, { timeoutMs: 5_000 });
       return keys.map((key): JWK => ({ kty: key.kty, crv: key.crv, x: key.x, kid: key.kid, alg: key.alg, use: "sig" }));

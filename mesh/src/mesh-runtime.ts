@@ -31,7 +31,7 @@ export interface MeshRuntimeOptions {
 }
 
 /** A service's server options; ports default to the registry, then to any free port. */
-export type RuntimeServerOptions = Pick<MeshServerOptions, "services" | "tokenVerifier" | "tokenRefusal" | "limits" | "interceptors" | "firstInterceptors" | "onShutdown"> & {
+export type RuntimeServerOptions = Pick<MeshServerOptions, "services" | "tokenVerifier" | "tokenRefusal" | "appealMethods" | "limits" | "interceptors" | "firstInterceptors" | "onShutdown"> & {
   readonly edge?: { readonly port?: number; readonly http1Port?: number; readonly allowedOrigins?: readonly string[] };
   readonly admin?: { readonly port?: number };
 };
@@ -126,6 +126,7 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
         authorizer: options.authorizer ?? createAuthorizer(loadPolicyFile(config.policyFile)),
         tokenVerifier: serverOptions.tokenVerifier,
         tokenRefusal: serverOptions.tokenRefusal,
+        appealMethods: serverOptions.appealMethods,
         trustDomain: config.trustDomain,
         limits: serverOptions.limits,
         interceptors: serverOptions.interceptors,

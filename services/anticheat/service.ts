@@ -21,7 +21,8 @@ export default defineService({
   name: "anticheat",
   description: "Anti-cheat: signals from movement, casts, damage, trades, logins and chat reports; a decaying risk score with its evidence; graduated actions enforced by identity and trading; review cases and appeals.",
   port: 7460,
-  serves: [{ service: AnticheatService, public: {} }],
+  // A suspended or banned player cannot log in, but can still see why and appeal, with the token their refused login carried.
+  serves: [{ service: AnticheatService, public: { appealMethods: ["getMyStanding", "listMyActions", "submitAppeal", "listMyAppeals"] } }],
   verifiesEndUserTokens: true,
   state: { database: { migrations: new URL("./migrations", import.meta.url) } },
   publishes: ["actions"],

@@ -108,6 +108,7 @@ const gateway = defineService({
         ),
       ],
       tokenRefusal,
+      appealMethods: surface.appealMethods,
       // The address limit sees every call before the token is verified or the request validated; the player
       // limit needs the verified token and runs before identity's session check, so floods never reach identity.
       firstInterceptors: [rateLimits.byAddress],

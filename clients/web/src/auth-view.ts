@@ -5,12 +5,22 @@ import { showProblem } from "./errors.js";
 
 type Mode = "login" | "register";
 
+/** A login refused because anti-cheat suspended or banned the account, with the appeal token it carried. */
+export interface RestrictedLogin {
+  /** Why the login was refused, in words for the player. */
+  readonly message: string;
+  /** Good only for seeing one's standing and appealing, until `expiresAt`. */
+  readonly appealToken: string;
+  readonly expiresAt: Date;
+}
+
 /**
  * Log in / create account. When the server answers MFA_REQUIRED, the login
  * form grows an authenticator-code field and the same credentials are sent
- * again with the code.
+ * again with the code. A suspended or banned account's right credentials
+ * lead to the appeal desk (`onRestricted`) instead of a dead end.
  */
-export function createAuthView(api: Api, onSignedIn: (login: LoginResponse) => void, notice?: string): View {
+export function createAuthView(api: Api, onSignedIn: (login: LoginResponse) => void, onRestricted: (login: RestrictedLogin) => void, notice?: string): View {
   let mode: Mode = "login";
   const tabs = {
     login: h("button", { type: "button", role: "tab", class: "tab", onclick: () => switchTo("login") }, "Log in"),
@@ -56,6 +66,11 @@ export function createAuthView(api: Api, onSignedIn: (login: LoginResponse) => v
         .then((login) => onSignedIn(login))
         .catch((error: unknown) => {
           const problem = showProblem(alert, error);
+          const appealToken = problem?.metadata.appeal_token;
+          if (appealToken !== undefined) {
+            onRestricted({ message: problem!.message, appealToken, expiresAt: new Date(problem!.metadata.appeal_token_expires ?? Date.now()) });
+            return;
+          }
           // Asking for the code is the normal second step of a login, not a failure.
           alert.classList.toggle("prompt", problem?.reason === "MFA_REQUIRED");
           if (problem?.reason === "MFA_REQUIRED" || problem?.reason === "INVALID_MFA_CODE" || problem?.reason === "MFA_CODE_REPLAYED") {

@@ -81,7 +81,7 @@ const messages: Record<string, (metadata: Metadata, said: Said) => string> = {
   TIER_NOT_REACHED: () => "Not there yet: reach the tier's threshold first.",
   TIER_NOT_FOUND: () => "That event has no such reward tier.",
   REWARD_REFUSED: () => "The reward could not be granted. Try again in a moment.",
-  ACCOUNT_SUSPENDED: (m) => `This account is suspended${m.until === undefined ? "" : ` until ${new Date(m.until).toLocaleString()}`}. See the fair-play panel after it ends, or appeal.`,
+  ACCOUNT_SUSPENDED: (m) => `This account is suspended${m.until === undefined ? "" : ` until ${new Date(m.until).toLocaleString()}`}. You can see why and appeal.`,
   ACCOUNT_BANNED: () => "This account is banned for breaking the rules. A moderator reviews appeals.",
   TRADING_RESTRICTED: () => "Trading is restricted on this account while a fair-play review runs.",
   GOLD_TRANSFER_RESTRICTED: () => "Gifts of gold to or from that character are restricted while a fair-play review runs.",

@@ -5,7 +5,7 @@ import { createApi } from "./api.js";
 import { createAnalyticsView } from "./analytics-view.js";
 import { createArenaView } from "./arena-view.js";
 import { createAuditView } from "./audit-view.js";
-import { createAuthView } from "./auth-view.js";
+import { createAuthView, type RestrictedLogin } from "./auth-view.js";
 import { createCharactersView } from "./characters-view.js";
 import { createChatView } from "./chat-view.js";
 import { createCombatView } from "./combat-view.js";
@@ -46,7 +46,9 @@ try {
 async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
   const config = await loadConsoleConfig();
   const names = new CharacterNames();
-  const api = createApi(config.gatewayUrl, () => session.accessToken());
+  // While a restricted player is at the appeal desk, calls carry their appeal token (the gateway lets it reach nothing else).
+  let appealToken: string | undefined;
+  const api = createApi(config.gatewayUrl, () => (appealToken !== undefined ? Promise.resolve(appealToken) : session.accessToken()));
   const session = new Session(async (refreshToken) => {
     const { tokens } = await api.publicIdentity.refreshSession({ refreshToken });
     if (tokens === undefined) throw new Error("the identity service answered without tokens");
@@ -60,8 +62,9 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
 
   function showLogin(notice?: string) {
     unmount(mounted);
+    appealToken = undefined;
     accountBar.replaceChildren();
-    const auth = createAuthView(api, onSignedIn, notice);
+    const auth = createAuthView(api, onSignedIn, showAppealDesk, notice);
     mounted = [auth];
     app.replaceChildren(h("div", { class: "auth-layout" }, auth.element));
   }
@@ -70,6 +73,31 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     if (login.tokens === undefined || login.account === undefined) return;
     session.begin(login.tokens);
     showDashboard(login.account);
+  }
+
+  /** What a suspended or banned player can still do: see why, and appeal. */
+  function showAppealDesk(restricted: RestrictedLogin) {
+    unmount(mounted);
+    appealToken = restricted.appealToken;
+    const back = h("button", { type: "button", class: "ghost", "data-testid": "appeal-desk-leave" }, "Back to log in");
+    back.addEventListener("click", () => showLogin());
+    accountBar.replaceChildren(back);
+    const standing = createStandingView(api);
+    mounted = [standing];
+    app.replaceChildren(
+      h(
+        "div",
+        { class: "auth-layout appeal-desk", "data-testid": "appeal-desk" },
+        h(
+          "section",
+          { class: "panel", "aria-labelledby": "appeal-desk-title" },
+          h("h1", { id: "appeal-desk-title" }, "Your account is restricted"),
+          h("p", { role: "status", "data-testid": "appeal-desk-reason" }, restricted.message),
+          h("p", { class: "muted" }, `You cannot play for now. Below is what is in force, and you can appeal it; a moderator reads every appeal. This page works until ${restricted.expiresAt.toLocaleTimeString()}; log in again to come back.`),
+        ),
+        standing.element,
+      ),
+    );
   }
 
   function showDashboard(account: Account) {

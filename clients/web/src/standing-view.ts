@@ -79,7 +79,13 @@ export function createStandingView(api: Api): View {
       const [{ standing }, { appeals }] = await Promise.all([api.anticheat.getMyStanding({}), api.anticheat.listMyAppeals({})]);
       const actions = standing?.activeActions ?? [];
       summary.textContent =
-        actions.length === 0 ? "In good standing." : standing?.mayTrade === false ? "Some of what you can do is restricted." : "Your account is under review.";
+        actions.length === 0
+          ? "In good standing."
+          : standing?.mayLogIn === false
+            ? "You cannot log in while this is in force."
+            : standing?.mayTrade === false
+              ? "Some of what you can do is restricted."
+              : "Your account is under review.";
       summary.dataset.clear = String(actions.length === 0);
       // Redrawn only when what it shows changed, so a statement being typed is not swapped away.
       const fingerprint = JSON.stringify([actions.map((a) => [a.actionId, a.state]), appeals.map((a) => [a.appealId, a.state])]);

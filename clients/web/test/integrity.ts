@@ -13,8 +13,8 @@ import { createCharacter, keepScreenshot, password, textOf, walletGold, type Con
  * Money and fair play in the console, end to end: a player buys a gold pack
  * on the provider's checkout page and the gold arrives; they ask for a refund,
  * an admin approves it at the moderation desk, and the gold goes back. A
- * player whose trading an operator restricted sees it in the fair-play panel
- * and appeals; a moderator overturns it and the player is in good standing.
+ * banned player's login leads to the appeal desk, where they see the ban and
+ * appeal; a moderator overturns it and the player logs in again.
  */
 
 /** Gives the account `roles` (as an operator would) and logs the page in again, so its token carries them. */
@@ -71,26 +71,42 @@ export async function restrictAndAppeal(harness: ConsoleHarness, player: Page, m
   await Promise.all([harness.signUp(player, playerEmail), harness.signUp(moderator, moderatorEmail)]);
   await expect.poll(() => textOf(player, "standing-summary")).toBe("In good standing.");
 
-  // The moderator restricts the player's trading (by hand, as after a report; the rules do it from signals).
+  // A moderator bans the player (by hand, as after a report; the rules do it from signals). Identity ends their sessions.
   await harness.stack.operator.client(IdentityInternalService, "identity").setAccountRoles({ account: { case: "email", value: moderatorEmail }, roles: [Role.PLAYER, Role.MODERATOR], reason: "e2e: studio staff" });
   const identity = harness.stack.operator.client(IdentityService, "identity");
   const { account } = await identity.login({ email: playerEmail, password });
   const { tokens } = await identity.login({ email: moderatorEmail, password });
   await harness.stack.operator
     .client(AnticheatService, "anticheat")
-    .applyAction({ playerId: account!.accountId, kind: ActionKind.TRADE_RESTRICTION, reason: "Gold funnelled from many accounts" }, { headers: { [principalHeader]: tokens!.accessToken } });
-  const action = player.getByTestId("standing-action").filter({ hasText: "Trading restricted" });
-  await expect.poll(() => action.count(), { timeout: 15_000 }).toBe(1);
+    .applyAction({ playerId: account!.accountId, kind: ActionKind.BAN, reason: "Teleporting across the Ember Plains" }, { headers: { [principalHeader]: tokens!.accessToken } });
+  await expect.poll(() => identity.login({ email: playerEmail, password }).then(() => "let in", (error: unknown) => String(error)), { timeout: 15_000, interval: 500 }).toMatch(/banned/);
 
-  // The player appeals; the moderator reads it at the desk and overturns the action.
-  await action.getByTestId("standing-statement").fill("I sold my spare potions to friends, that is all.");
+  // The banned player's right password leads to the appeal desk, not a dead end: the ban, and an appeal through the gateway.
+  await player.getByRole("button", { name: "Log out" }).click();
+  await player.getByTestId("login-form").waitFor();
+  await player.getByLabel("Email").fill(playerEmail);
+  await player.getByLabel("Password").fill(password);
+  await player.getByRole("button", { name: "Log in" }).click();
+  await player.getByTestId("appeal-desk").waitFor();
+  expect(await textOf(player, "appeal-desk-reason")).toMatch(/banned/);
+  await expect.poll(() => textOf(player, "standing-summary"), { timeout: 10_000 }).toBe("You cannot log in while this is in force.");
+  const action = player.getByTestId("standing-action").filter({ hasText: "Banned" });
+  await expect.poll(() => action.count()).toBe(1);
+  await action.getByTestId("standing-statement").fill("I was lagging, the server saw me jump.");
   await action.getByTestId("standing-appeal").click();
   await expect.poll(() => textOf(player, "standing-appeal-state"), { timeout: 10_000 }).toMatch(/^Your appeal open/);
-  await keepScreenshot(player, "fair-play-appeal");
+  await keepScreenshot(player, "appeal-desk");
+
+  // The moderator reads it at the desk and overturns the ban; the player logs in again and plays.
   await promote(harness, moderator, moderatorEmail, [Role.PLAYER, Role.MODERATOR]);
-  const appeal = moderator.getByTestId("mod-appeal").filter({ hasText: "I sold my spare potions" });
+  const appeal = moderator.getByTestId("mod-appeal").filter({ hasText: "I was lagging" });
   await expect.poll(() => appeal.count(), { timeout: 15_000 }).toBe(1);
   await appeal.getByTestId("mod-appeal-overturn").click();
   await expect.poll(() => textOf(player, "standing-summary"), { timeout: 15_000 }).toBe("In good standing.");
   await keepScreenshot(moderator, "moderation-appeal");
+  await player.getByTestId("appeal-desk-leave").click();
+  await player.getByLabel("Email").fill(playerEmail);
+  await player.getByLabel("Password").fill(password);
+  await player.getByRole("button", { name: "Log in" }).click();
+  await expect.poll(() => textOf(player, "account-email"), { timeout: 15_000 }).toBe(playerEmail);
 }

@@ -1,5 +1,5 @@
 // End-user identity: short-lived EdDSA tokens, signed at login and verified by every service.
-export { isAdmin, type Principal } from "./principal.js";
+export { appealAudienceOf, isAdmin, type Principal } from "./principal.js";
 export { TokenError, type TokenErrorReason } from "./token-error.js";
 export {
   createTokenSigner,

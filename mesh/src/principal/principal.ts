@@ -12,6 +12,19 @@ export interface Principal {
   readonly expiresAt: Date;
   /** The token's `jti`, for audit logs and replay tracking. */
   readonly tokenId: string;
+  /**
+   * "session": a login session's token, good for the whole API. "appeal": the
+   * token identity gives a suspended or banned account at a refused login,
+   * good only for the methods that let its owner see their standing and
+   * appeal (PublicApi.appealMethods); `sessionId` is then the restricting
+   * action's id, and `roles` is empty whatever the account holds.
+   */
+  readonly scope: "session" | "appeal";
+}
+
+/** The `aud` of appeal tokens, derived from the API's own audience so that no verifier of that audience accepts one. */
+export function appealAudienceOf(audience: string): string {
+  return `${audience}/appeal`;
 }
 
 /** Whether the user operates the world: an admin principal, or an account with the "admin" role. */

@@ -9,7 +9,9 @@ export type TokenErrorReason =
   | "wrong-issuer"
   | "wrong-audience"
   | "invalid-claims"
-  | "lifetime-too-long";
+  | "lifetime-too-long"
+  /** An appeal token on a method that is not an appeal method. */
+  | "appeal-only";
 
 /** A refused end-user token. */
 export class TokenError extends Error {

@@ -1,6 +1,6 @@
 import { randomUUID, type KeyObject } from "node:crypto";
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
-import type { Principal } from "./principal.js";
+import { appealAudienceOf, type Principal } from "./principal.js";
 
 /** An Ed25519 signing key with its key id and the public JWK verifiers are given. */
 export interface SigningKey {
@@ -23,12 +23,16 @@ export async function generateSigningKey(kid: string = randomUUID()): Promise<Si
   return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: tokenAlgorithm, use: "sig" } };
 }
 
-/** What a token says about its user; the signer adds the token's own id, times, issuer and audience. */
-export type PrincipalInput = Pick<Principal, "subject" | "kind" | "roles" | "sessionId">;
+/**
+ * What a token says about its user; the signer adds the token's own id, times,
+ * issuer and audience. An appeal token (scope "appeal") is signed for the
+ * appeal audience instead, and carries no roles.
+ */
+export type PrincipalInput = Pick<Principal, "subject" | "kind" | "roles" | "sessionId"> & { readonly scope?: Principal["scope"] };
 
 /** Signs short-lived end-user tokens. */
 export interface TokenSigner {
-  /** A compact JWS: header `alg`, `kid`, `typ`; claims iss, aud, sub, exp, iat, nbf, jti, kind, roles, sid. */
+  /** A compact JWS: header `alg`, `kid`, `typ`; claims iss, aud, sub, exp, iat, nbf, jti, kind, roles, sid (aud per scope). */
   sign(principal: PrincipalInput): Promise<string>;
 }
 
@@ -59,10 +63,11 @@ export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
       checkInput(principal);
       // One clock reading for iat, nbf and exp, so that exp - iat is exactly the lifetime verifiers check.
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ kind: principal.kind, roles: [...principal.roles], sid: principal.sessionId })
+      const appeal = principal.scope === "appeal";
+      return new SignJWT({ kind: principal.kind, roles: appeal ? [] : [...principal.roles], sid: principal.sessionId })
         .setProtectedHeader({ alg: tokenAlgorithm, kid: key.kid, typ: "JWT" })
         .setIssuer(options.issuer)
-        .setAudience(options.audience)
+        .setAudience(appeal ? appealAudienceOf(options.audience) : options.audience)
         .setSubject(principal.subject)
         .setIssuedAt(now)
         .setNotBefore(now)
@@ -79,4 +84,5 @@ function checkInput(principal: PrincipalInput): void {
   if (typeof principal.sessionId !== "string" || principal.sessionId === "") throw new Error("token signer: sessionId must be a non-empty string");
   if (principal.kind !== "player" && principal.kind !== "admin") throw new Error("token signer: kind must be player or admin");
   if (!Array.isArray(principal.roles) || !principal.roles.every((role) => typeof role === "string")) throw new Error("token signer: roles must be strings");
+  if (principal.scope !== undefined && principal.scope !== "session" && principal.scope !== "appeal") throw new Error("token signer: scope must be session or appeal");
 }

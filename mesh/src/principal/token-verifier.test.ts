@@ -53,7 +53,7 @@ describe("sign → verify", () => {
   it("gives back the principal the token was signed for", async () => {
     const token = await signWith(k1);
     const principal = await verifierFor([k1.publicJwk]).verify(token);
-    expect(principal).toEqual({ ...player, roles: [...player.roles], expiresAt: expect.any(Date), tokenId: expect.any(String) });
+    expect(principal).toEqual({ ...player, roles: [...player.roles], expiresAt: expect.any(Date), tokenId: expect.any(String), scope: "session" });
     expect(principal.expiresAt.getTime() - Date.now()).toBeGreaterThan(895_000);
     expect(principal.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(900_000);
     expect(principal.tokenId).toBe(decodeJwt(token).jti);
@@ -69,6 +69,34 @@ describe("sign → verify", () => {
 
   it("publishes an Ed25519 public key without its private part", () => {
     expect(k1.publicJwk).toEqual({ kty: "OKP", crv: "Ed25519", x: expect.any(String), kid: "k1", alg: "EdDSA", use: "sig" });
+  });
+});
+
+describe("appeal tokens", () => {
+  const signAppeal = (key: SigningKey, roles: readonly string[] = player.roles) =>
+    createTokenSigner({ issuer, audience, keys: [key] }).sign({ ...player, roles, sessionId: "action-7", scope: "appeal" });
+
+  it("are signed for the appeal audience, without the account's roles", async () => {
+    const claims = decodeJwt(await signAppeal(k1, ["player", "admin"]));
+    expect(claims.aud).toBe("chaos.world/appeal");
+    expect(claims.roles).toEqual([]);
+    expect(claims.sid).toBe("action-7");
+  });
+
+  it("are refused by a verifier of the API's audience (wrong-audience): every service but the appeal desk", async () => {
+    await expectRefused(verifierFor([k1.publicJwk]).verify(await signAppeal(k1)), "wrong-audience");
+  });
+
+  it("verify as scope appeal where accepted, while session tokens stay scope session", async () => {
+    const verifier = verifierFor([k1.publicJwk], { acceptAppealTokens: true });
+    expect(await verifier.verify(await signAppeal(k1))).toMatchObject({ subject: player.subject, scope: "appeal", roles: [], sessionId: "action-7" });
+    expect((await verifier.verify(await signWith(k1))).scope).toBe("session");
+  });
+
+  it("lose any roles a forged appeal-audience token claims, and may not be an admin's", async () => {
+    const verifier = verifierFor([k1.publicJwk], { acceptAppealTokens: true });
+    expect((await verifier.verify(await craft(k1, { aud: "chaos.world/appeal", roles: ["admin"] }))).roles).toEqual([]);
+    await expectRefused(verifier.verify(await craft(k1, { aud: "chaos.world/appeal", kind: "admin" })), "invalid-claims");
   });
 });
 

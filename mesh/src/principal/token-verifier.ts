@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
 import { ExpiringMap } from "../expiring-map.js";
-import type { Principal } from "./principal.js";
+import { appealAudienceOf, type Principal } from "./principal.js";
 import { TokenError } from "./token-error.js";
 import { tokenAlgorithm } from "./token-signer.js";
 
@@ -51,6 +51,12 @@ export interface TokenVerifierOptions {
    * set. Default 10,000; 0 remembers none.
    */
   readonly cacheSize?: number;
+  /**
+   * Also accept appeal tokens (the `audience`'s appeal audience), as principals
+   * of scope "appeal". Default false: only services that serve appeal methods,
+   * and the gateway that forwards to them, accept them at all.
+   */
+  readonly acceptAppealTokens?: boolean;
 }
 
 interface KeySet {
@@ -79,6 +85,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   if (!(refetchIntervalMs >= 0)) throw new Error(`token verifier: unknownKeyRefetchSeconds must be >= 0, got ${options.unknownKeyRefetchSeconds}`);
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new Error(`token verifier: cacheSize must be an integer >= 0, got ${options.cacheSize}`);
+  const appealAudience = appealAudienceOf(options.audience);
+  const audiences = options.acceptAppealTokens === true ? [options.audience, appealAudience] : [options.audience];
   const verified = cacheSize > 0 ? new ExpiringMap<string, Principal>(cacheSize) : undefined;
   const published = options.keys;
   // A fixed list is checked once, at creation, and never reloaded.
@@ -136,14 +144,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         ({ payload } = await jwtVerify(token, keys.getKey, {
           algorithms: [tokenAlgorithm],
           issuer: options.issuer,
-          audience: options.audience,
+          audience: audiences,
           clockTolerance: tolerance,
           requiredClaims,
         }));
       } catch (error) {
         throw tokenErrorOf(error);
       }
-      const { sub, exp, iat, jti, kind, roles, sid } = payload as Record<string, unknown>;
+      const { sub, exp, iat, jti, kind, roles, sid, aud } = payload as Record<string, unknown>;
       if (!nonEmpty(sub) || !nonEmpty(jti) || !nonEmpty(sid) || typeof exp !== "number" || typeof iat !== "number") {
         throw new TokenError("invalid-claims", "token claims are missing or mistyped");
       }
@@ -152,7 +160,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       // With iat in the past, exp - iat bounds how far ahead exp can reach; a future iat would defeat that.
       if (iat > Date.now() / 1000 + tolerance) throw new TokenError("invalid-claims", "token was issued in the future");
       if (exp - iat > maxTtl) throw new TokenError("lifetime-too-long", `token lives longer than ${maxTtl} s`);
-      const principal: Principal = Object.freeze({ subject: sub, kind, roles: Object.freeze([...(roles as string[])]), sessionId: sid, expiresAt: new Date(exp * 1000), tokenId: jti });
+      // A session token names the API's audience; one that names only the appeal audience is an appeal token, and has no roles.
+      const scope = (Array.isArray(aud) ? aud : [aud]).includes(options.audience) ? "session" : "appeal";
+      if (scope === "appeal" && kind !== "player") throw new TokenError("invalid-claims", "an appeal token is for a player");
+      const grantedRoles = scope === "appeal" ? [] : (roles as string[]);
+      const principal: Principal = Object.freeze({ subject: sub, kind, roles: Object.freeze([...grantedRoles]), sessionId: sid, expiresAt: new Date(exp * 1000), tokenId: jti, scope });
       // Valid, like the token itself, until exp plus the clock tolerance.
       verified?.set(token, principal, (exp + tolerance) * 1000);
       return principal;

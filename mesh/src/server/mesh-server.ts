@@ -85,6 +85,8 @@ export interface MeshServerOptions {
   readonly tokenVerifier?: TokenVerifier;
   /** The ErrorInfo reason of refused tokens. Default: none (UNAUTHENTICATED with a message only). */
   readonly tokenRefusal?: TokenRefusalReason;
+  /** Methods ("/package.Service/Method") an appeal token may call (PublicApi.appealMethods). Default none. */
+  readonly appealMethods?: ReadonlySet<string>;
   /** SPIFFE trust domain. Default "chaos.world". */
   readonly trustDomain?: string;
   readonly limits?: Partial<MeshLimits>;
@@ -150,7 +152,7 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
   const interceptors: MeshInterceptor[] = [
     ...firstInterceptors,
     createAuthorizationInterceptor(options.name, options.authorizer, logger),
-    createPrincipalInterceptor(options.tokenVerifier ?? refuseTokens, options.tokenRefusal),
+    createPrincipalInterceptor(options.tokenVerifier ?? refuseTokens, options.tokenRefusal, options.appealMethods),
     createValidationInterceptor(),
     ...(options.interceptors ?? []),
   ];

@@ -22,15 +22,22 @@ export interface TokenRefusalReason {
  * Verifies the end user's token when the call carries one: `authorization:
  * Bearer` at the edge, `x-chaos-principal` between services. A bad token is
  * UNAUTHENTICATED (with the reason, never the token); no token leaves
- * `call.principal` empty and handlers decide whether they need one.
+ * `call.principal` empty and handlers decide whether they need one. An
+ * appeal token (a suspended or banned account's) passes only on
+ * `appealMethods` ("/package.Service/Method"); anywhere else it is
+ * UNAUTHENTICATED with token_error "appeal-only".
  */
-export function createPrincipalInterceptor(verifier: TokenVerifier, refusal?: TokenRefusalReason): MeshInterceptor {
+export function createPrincipalInterceptor(verifier: TokenVerifier, refusal?: TokenRefusalReason, appealMethods: ReadonlySet<string> = new Set()): MeshInterceptor {
   return (next) => async (call) => {
     let token: string | undefined;
     try {
       token = tokenOf(call.context.requestHeader, call.face);
       if (token !== undefined) {
-        call.principal = await verifier.verify(token);
+        const principal = await verifier.verify(token);
+        if (principal.scope === "appeal" && !appealMethods.has(call.path)) {
+          throw new TokenError("appeal-only", "this token only lets a suspended or banned account see its standing and appeal");
+        }
+        call.principal = principal;
         call.context.values.set(principalKey, call.principal);
         const scope = currentCallScope();
         if (scope !== undefined) scope.principalToken = token;

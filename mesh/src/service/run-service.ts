@@ -18,7 +18,7 @@ import { assertAppendOnly, currentRole } from "../persistence/runtime-role.js";
 import { createRedis } from "../redis/redis-client.js";
 import { consumerGroupId } from "../world.js";
 import { calledTarget, checkWired, publishedTopics, consumedTopics } from "./manifest-checks.js";
-import { appendOnlyTablesOf } from "./system.js";
+import { appendOnlyTablesOf, methodPath } from "./system.js";
 import type { AnyServiceManifest, ServiceManifest, WireContext } from "./service-manifest.js";
 
 /**
@@ -94,11 +94,14 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
       closers.push(async () => (await consumer)?.stop());
     }
 
+    const appealMethods = new Set([...ownAppealMethods(manifest), ...(wired.appealMethods ?? [])]);
     const server = runtime.createServer({
       services: wired.services,
       edge: manifest.edge?.(settings),
-      tokenVerifier: wired.tokenVerifier ?? (manifest.verifiesEndUserTokens === true ? createIdentityTokenVerifier(runtime) : undefined),
+      tokenVerifier:
+        wired.tokenVerifier ?? (manifest.verifiesEndUserTokens === true ? createIdentityTokenVerifier(runtime, { acceptAppealTokens: appealMethods.size > 0 }) : undefined),
       tokenRefusal: wired.tokenRefusal,
+      appealMethods,
       limits: manifest.limits?.(settings),
       interceptors: [...(manifest.errors === undefined ? [] : [createDomainErrorInterceptor(manifest.errors)]), ...(wired.interceptors ?? [])],
       firstInterceptors: wired.firstInterceptors,
@@ -195,6 +198,11 @@ async function migrateDatabase(manifest: AnyServiceManifest, runtimeDb: Database
   } finally {
     await owner.close();
   }
+}
+
+/** The manifest's own public methods that take appeal tokens, as paths. */
+function ownAppealMethods(manifest: AnyServiceManifest): string[] {
+  return manifest.serves.flatMap(({ service, public: api }) => (api?.appealMethods ?? []).map((local) => methodPath(service, local)));
 }
 
 async function stopInReverse(stops: ReadonlyArray<() => Promise<void> | void>): Promise<void> {

@@ -115,6 +115,12 @@ export interface PublicApi {
    * call goes through unlimited then, so a Redis outage is not a game outage.
    */
   readonly strictlyLimited?: readonly string[];
+  /**
+   * Methods (local names) a suspended or banned player may still call with the
+   * appeal token identity hands out at their refused login: seeing their own
+   * standing and appealing. Every other method refuses that token. Default none.
+   */
+  readonly appealMethods?: readonly string[];
 }
 
 /** Methods of another workload's service that this one calls. */
@@ -195,6 +201,11 @@ export interface Wired {
   readonly tokenVerifier?: TokenVerifier;
   /** The ErrorInfo reason of refused tokens. Default none. */
   readonly tokenRefusal?: TokenRefusalReason;
+  /**
+   * Appeal methods beyond the manifest's own ("/package.Service/Method"): the
+   * gateway's, which forwards other services' (PublicRoute.appealMethods).
+   */
+  readonly appealMethods?: ReadonlySet<string>;
   /** Called when shutdown begins, before calls drain (end long-lived streams so clients move elsewhere). */
   readonly onDrain?: () => void;
   /**

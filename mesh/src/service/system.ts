@@ -100,6 +100,8 @@ export interface PublicRoute {
   readonly openMethods: readonly string[];
   /** "/package.Service/Method" paths refused while the gateway's rate limiter is down (PublicApi.strictlyLimited). */
   readonly strictlyLimited: readonly string[];
+  /** "/package.Service/Method" paths an appeal token may call (PublicApi.appealMethods). */
+  readonly appealMethods: readonly string[];
 }
 
 /** The gateway's routing table: every public service of every manifest, with its owner. */
@@ -117,6 +119,7 @@ export function publicRoutesOf(manifests: readonly AnyServiceManifest[], gateway
                 forwardHeaders: api.forwardHeaders ?? [],
                 openMethods: (api.openMethods ?? []).map((local) => methodPath(service, local)),
                 strictlyLimited: (api.strictlyLimited ?? []).map((local) => methodPath(service, local)),
+                appealMethods: (api.appealMethods ?? []).map((local) => methodPath(service, local)),
               },
             ],
       ),
@@ -208,7 +211,7 @@ export function checkSystem(manifests: readonly AnyServiceManifest[]): void {
       if (!served.has(called.service.typeName)) throw new Error(`${manifest.name} calls ${called.service.typeName}, which no manifest serves`);
       if (called.methods !== "*") for (const local of called.methods) methodPath(called.service, local);
     }
-    for (const { service, public: api } of manifest.serves) for (const local of api?.openMethods ?? []) methodPath(service, local);
+    for (const { service, public: api } of manifest.serves) for (const local of [...(api?.openMethods ?? []), ...(api?.appealMethods ?? [])]) methodPath(service, local);
     for (const topic of manifest.consumes ?? []) {
       if (!published.has(`${topic.domain}.${topic.stream}`)) throw new Error(`${manifest.name} consumes ${contractPackage(topic.domain)}.${topic.stream}, which no manifest publishes`);
     }

@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import { ChargebackReceivedSchema, ClawbackDebtRecordedSchema } from "@chaos/gen/chaos/payment/v1/events_pb.js";
 import { ActionKind, ActionState, AppealState, SignalKind, type Standing } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
+import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
 import { randomUUID } from "node:crypto";
+import { principalHeader } from "@chaos/mesh";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
@@ -85,8 +87,18 @@ describe("anticheat: detect, score, respond, review (real processes: identity + 
     const banned = await world.standingOnce(moderator, cheater.player.accountId, (s) => s.activeActions.some((a) => a.kind === ActionKind.BAN));
     expect(activeKinds(banned)).toEqual([ActionKind.FLAG, ActionKind.TRADE_RESTRICTION, ActionKind.BAN]);
     expect(banned.riskScore).toBeGreaterThanOrEqual(110);
-    await eventually(slowly(() => refusalOf(loginOf(cheater))), (r) => r.reason === "ERROR_REASON_ACCOUNT_BANNED");
-    const { actions: history } = await anticheat().listMyActions({}, cheater.player.asPlayer);
+    const bannedLogin = await eventually(slowly(() => refusalOf(loginOf(cheater))), (r) => r.reason === "ERROR_REASON_ACCOUNT_BANNED");
+    // The refused login still carries an appeal token (the cheater's sessions were all revoked): good for the appeal desk only.
+    expect(bannedLogin.metadata.appeal_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(new Date(bannedLogin.metadata.appeal_token_expires!).getTime()).toBeGreaterThan(Date.now());
+    const appealOnly = { headers: { [principalHeader]: bannedLogin.metadata.appeal_token! } };
+    // A wrong password gets no appeal token, only the usual refusal.
+    const wrongPassword = await refusalOf(world.identity().login({ email: cheater.player.email, password: "not the password", userAgent: "vitest" }));
+    expect(wrongPassword).toMatchObject({ reason: "ERROR_REASON_INVALID_CREDENTIALS", metadata: {} });
+    // Anywhere but the appeal methods the appeal token is refused: the moderators' queue, the player's characters.
+    expect(await refusalOf(anticheat().listCases({}, appealOnly))).toMatchObject({ code: Code.Unauthenticated });
+    expect(await refusalOf(stack.operator.client(PlayerService, "player").listMyCharacters({}, appealOnly))).toMatchObject({ code: Code.Unauthenticated });
+    const { actions: history } = await anticheat().listMyActions({}, appealOnly);
     expect(history.find((a) => a.actionId === suspension.actionId)).toMatchObject({ state: ActionState.OVERTURNED, liftReason: "replaced by a ban" });
 
     // The honest player: as many trades, moves and casts, nothing against them.
@@ -97,13 +109,14 @@ describe("anticheat: detect, score, respond, review (real processes: identity + 
     expect((await loginOf(honest)).tokens).toBeDefined();
     expect((await offerOf(honest, givers[0]!)).trade).toBeDefined();
 
-    // The cheater sees their standing and appeals the ban (with the token they held when banned); a moderator overturns it.
-    const mine = (await anticheat().getMyStanding({}, cheater.player.asPlayer)).standing!;
+    // The banned cheater, with only the appeal token, sees their standing and appeals the ban; a moderator overturns it.
+    const mine = (await anticheat().getMyStanding({}, appealOnly)).standing!;
     expect(mine).toMatchObject({ mayLogIn: false, mayTrade: false });
     const ban = mine.activeActions.find((a) => a.kind === ActionKind.BAN)!;
-    const { appeal } = await anticheat().submitAppeal({ actionId: ban.actionId, statement: "I was lagging, not teleporting." }, cheater.player.asPlayer);
+    expect(ban.actionId).toBe(bannedLogin.metadata.action_id);
+    const { appeal } = await anticheat().submitAppeal({ actionId: ban.actionId, statement: "I was lagging, not teleporting." }, appealOnly);
     expect(appeal).toMatchObject({ state: AppealState.OPEN, actionId: ban.actionId });
-    expect(await refusalOf(anticheat().submitAppeal({ actionId: ban.actionId, statement: "Again, I was lagging." }, cheater.player.asPlayer))).toMatchObject({
+    expect(await refusalOf(anticheat().submitAppeal({ actionId: ban.actionId, statement: "Again, I was lagging." }, appealOnly))).toMatchObject({
       code: Code.AlreadyExists,
       reason: "ERROR_REASON_APPEAL_ALREADY_OPEN",
     });
@@ -115,7 +128,7 @@ describe("anticheat: detect, score, respond, review (real processes: identity + 
     expect(tokens).toBeDefined();
     const after = (await anticheat().getStanding({ playerId: cheater.player.accountId }, moderator)).standing!;
     expect(after).toMatchObject({ mayLogIn: true, riskScore: 0 });
-    expect((await anticheat().listMyAppeals({}, cheater.player.asPlayer)).appeals[0]).toMatchObject({ appealId: appeal!.appealId, state: AppealState.OVERTURNED });
+    expect((await anticheat().listMyAppeals({}, { headers: { [principalHeader]: tokens!.accessToken } })).appeals[0]).toMatchObject({ appealId: appeal!.appealId, state: AppealState.OVERTURNED });
   });
 
   it("sees gold sent as gifts (inventory's SendGold) from four players to one as a funnel", async () => {

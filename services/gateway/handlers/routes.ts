@@ -12,6 +12,8 @@ export interface PublicSurface {
   readonly openMethods: ReadonlySet<string>;
   /** Methods refused while the rate limiter cannot answer ("/package.Service/Method"). */
   readonly strictlyLimited: ReadonlySet<string>;
+  /** Methods a suspended or banned player's appeal token may call ("/package.Service/Method"). */
+  readonly appealMethods: ReadonlySet<string>;
   /** The contract packages this gateway serves, e.g. "chaos.combat.v1" (what GetServerInfo reports). */
   readonly apiVersions: readonly string[];
 }
@@ -24,6 +26,7 @@ export function publicSurfaceOf(manifests: readonly AnyServiceManifest[], gatewa
     routes,
     openMethods: new Set([...own, ...routes.flatMap((route) => route.openMethods)]),
     strictlyLimited: new Set(routes.flatMap((route) => route.strictlyLimited)),
+    appealMethods: new Set(routes.flatMap((route) => route.appealMethods)),
     apiVersions: [...new Set([GatewayService, ...routes.map((r) => r.service)].map((s) => s.file.proto.package))].sort(),
   };
 }

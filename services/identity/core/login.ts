@@ -99,7 +99,9 @@ export async function createLogin(deps: LoginDependencies): Promise<Login> {
         // The right credentials of a suspended or banned account: refused with the reason, and no session.
         const [restriction] = await tx.restrictions.holding(account.accountId, new Date(now));
         if (restriction !== undefined) {
-          const refusal = restrictionRefusal(restriction);
+          // The right credentials still earn the appeal token: the player may see why and contest it, nothing else.
+          const appeal = await sessions.issueAppealToken(account.accountId, restriction.actionId);
+          const refusal = restrictionRefusal(restriction, appeal);
           await tx.publish([loginFailed(account.accountId, address, refusal.reason, 0, now)]);
           return refusal;
         }

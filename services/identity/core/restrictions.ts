@@ -27,11 +27,13 @@ export async function liftRestriction(tx: IdentityTransaction, action: Action): 
   await tx.restrictions.remove(action.actionId);
 }
 
-/** The refusal of a login while `restriction` holds. */
-export function restrictionRefusal(restriction: RestrictionRecord): DomainError {
-  if (restriction.kind === "ban") return new DomainError(ErrorReason.ACCOUNT_BANNED, "this account is banned", { action_id: restriction.actionId });
+/** The refusal of a login while `restriction` holds; with the right credentials it carries the appeal token. */
+export function restrictionRefusal(restriction: RestrictionRecord, appeal?: { readonly token: string; readonly expiresAt: Date }): DomainError {
+  const appealFacts: Record<string, string> = appeal === undefined ? {} : { appeal_token: appeal.token, appeal_token_expires: appeal.expiresAt.toISOString() };
+  if (restriction.kind === "ban") return new DomainError(ErrorReason.ACCOUNT_BANNED, "this account is banned", { action_id: restriction.actionId, ...appealFacts });
   return new DomainError(ErrorReason.ACCOUNT_SUSPENDED, `this account is suspended until ${restriction.until!.toISOString()}`, {
     until: restriction.until!.toISOString(),
     action_id: restriction.actionId,
+    ...appealFacts,
   });
 }

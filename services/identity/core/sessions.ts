@@ -31,6 +31,12 @@ export interface Sessions {
   /** The token pair of a session opened or refreshed (signs the access token). */
   issue(account: Pick<AccountRecord, "accountId" | "roles">, opened: OpenedSession): Promise<IssuedTokens>;
   /**
+   * The appeal token of an account whose login a restriction refused: as
+   * short-lived as an access token, for the appeal audience, tied to the
+   * restricting action, with no roles and no session (nothing to refresh).
+   */
+  issueAppealToken(accountId: string, actionId: string): Promise<{ readonly token: string; readonly expiresAt: Date }>;
+  /**
    * Trades a refresh token for a new pair. A token already traded is reuse
    * (someone holds a copy): the whole session is revoked, and that outcome
    * commits although the call fails.
@@ -74,6 +80,10 @@ export function createSessions(store: IdentityStore, keys: KeyRing, options: Ses
     };
   };
   return {
+    async issueAppealToken(accountId, actionId) {
+      const token = await keys.sign({ subject: accountId, kind: "player", roles: [], sessionId: actionId, scope: "appeal" });
+      return { token, expiresAt: expiryOf(token) };
+    },
     async open(tx, accountId, client, now) {
       const session: SessionRecord = {
         sessionId: randomUUID(),

@@ -42,6 +42,9 @@ const (
 // own standing and appeals, and the moderators' review queue and tools.
 // Public: an authenticated player; the moderator methods need a moderator
 // (role "moderator", or an admin), else PERMISSION_DENIED (NOT_A_MODERATOR).
+// GetMyStanding, ListMyActions, SubmitAppeal and ListMyAppeals also take the
+// appeal token a suspended or banned player's refused login carries (identity's
+// ACCOUNT_SUSPENDED / ACCOUNT_BANNED metadata "appeal_token"); no other method does.
 type AnticheatServiceClient interface {
 	// GetMyStanding tells the calling player whether they may log in and trade, and which actions are in force.
 	GetMyStanding(ctx context.Context, in *GetMyStandingRequest, opts ...grpc.CallOption) (*GetMyStandingResponse, error)
@@ -224,6 +227,9 @@ func (c *anticheatServiceClient) ResolveAppeal(ctx context.Context, in *ResolveA
 // own standing and appeals, and the moderators' review queue and tools.
 // Public: an authenticated player; the moderator methods need a moderator
 // (role "moderator", or an admin), else PERMISSION_DENIED (NOT_A_MODERATOR).
+// GetMyStanding, ListMyActions, SubmitAppeal and ListMyAppeals also take the
+// appeal token a suspended or banned player's refused login carries (identity's
+// ACCOUNT_SUSPENDED / ACCOUNT_BANNED metadata "appeal_token"); no other method does.
 type AnticheatServiceServer interface {
 	// GetMyStanding tells the calling player whether they may log in and trade, and which actions are in force.
 	GetMyStanding(context.Context, *GetMyStandingRequest) (*GetMyStandingResponse, error)

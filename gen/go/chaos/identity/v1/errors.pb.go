@@ -62,10 +62,13 @@ const (
 	// Carries google.rpc.RetryInfo with the time until the next attempt is allowed.
 	ErrorReason_ERROR_REASON_LOGIN_RATE_LIMITED ErrorReason = 15
 	// Anti-cheat suspended the account (PERMISSION_DENIED): no login or refresh until it expires.
-	// Metadata: "until" (RFC 3339), "action_id".
+	// Metadata: "until" (RFC 3339), "action_id"; when the password (and MFA code) were right, also
+	// "appeal_token" and "appeal_token_expires" (RFC 3339): a bearer token good only for the
+	// AnticheatService methods that show the player's standing and take an appeal.
 	ErrorReason_ERROR_REASON_ACCOUNT_SUSPENDED ErrorReason = 16
 	// Anti-cheat banned the account (PERMISSION_DENIED): no login or refresh unless a moderator overturns it.
-	// Metadata: "action_id".
+	// Metadata: "action_id"; with the right credentials also "appeal_token" and "appeal_token_expires",
+	// as for ERROR_REASON_ACCOUNT_SUSPENDED.
 	ErrorReason_ERROR_REASON_ACCOUNT_BANNED ErrorReason = 17
 )
 

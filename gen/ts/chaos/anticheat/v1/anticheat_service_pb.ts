@@ -628,6 +628,9 @@ export const ResolveAppealResponseSchema: GenMessage<ResolveAppealResponse> = /*
  * own standing and appeals, and the moderators' review queue and tools.
  * Public: an authenticated player; the moderator methods need a moderator
  * (role "moderator", or an admin), else PERMISSION_DENIED (NOT_A_MODERATOR).
+ * GetMyStanding, ListMyActions, SubmitAppeal and ListMyAppeals also take the
+ * appeal token a suspended or banned player's refused login carries (identity's
+ * ACCOUNT_SUSPENDED / ACCOUNT_BANNED metadata "appeal_token"); no other method does.
  *
  * @generated from service chaos.anticheat.v1.AnticheatService
  */

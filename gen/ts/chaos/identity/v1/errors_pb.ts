@@ -134,7 +134,9 @@ export enum ErrorReason {
 
   /**
    * Anti-cheat suspended the account (PERMISSION_DENIED): no login or refresh until it expires.
-   * Metadata: "until" (RFC 3339), "action_id".
+   * Metadata: "until" (RFC 3339), "action_id"; when the password (and MFA code) were right, also
+   * "appeal_token" and "appeal_token_expires" (RFC 3339): a bearer token good only for the
+   * AnticheatService methods that show the player's standing and take an appeal.
    *
    * @generated from enum value: ERROR_REASON_ACCOUNT_SUSPENDED = 16;
    */
@@ -142,7 +144,8 @@ export enum ErrorReason {
 
   /**
    * Anti-cheat banned the account (PERMISSION_DENIED): no login or refresh unless a moderator overturns it.
-   * Metadata: "action_id".
+   * Metadata: "action_id"; with the right credentials also "appeal_token" and "appeal_token_expires",
+   * as for ERROR_REASON_ACCOUNT_SUSPENDED.
    *
    * @generated from enum value: ERROR_REASON_ACCOUNT_BANNED = 17;
    */
