@@ -34,8 +34,13 @@ type SpellCast struct {
 	School         School                 `protobuf:"varint,6,opt,name=school,proto3,enum=chaos.combat.v1.School" json:"school,omitempty"`
 	ManaSpent      int32                  `protobuf:"varint,7,opt,name=mana_spent,json=manaSpent,proto3" json:"mana_spent,omitempty"`
 	CastTime       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=cast_time,json=castTime,proto3" json:"cast_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The spell's cooldown and base damage as combat's catalogue had them at this cast, so that
+	// consumers judging casts (anticheat: recasts inside the cooldown, hits above the most the spell
+	// can do) need no copy of the catalogue. 0 in events of combat versions before these fields.
+	CooldownMs    int32 `protobuf:"varint,9,opt,name=cooldown_ms,json=cooldownMs,proto3" json:"cooldown_ms,omitempty"`
+	BaseDamage    int32 `protobuf:"varint,10,opt,name=base_damage,json=baseDamage,proto3" json:"base_damage,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SpellCast) Reset() {
@@ -122,6 +127,20 @@ func (x *SpellCast) GetCastTime() *timestamppb.Timestamp {
 		return x.CastTime
 	}
 	return nil
+}
+
+func (x *SpellCast) GetCooldownMs() int32 {
+	if x != nil {
+		return x.CooldownMs
+	}
+	return 0
+}
+
+func (x *SpellCast) GetBaseDamage() int32 {
+	if x != nil {
+		return x.BaseDamage
+	}
+	return 0
 }
 
 // DamageDealt is emitted for every hit that changed a target's health.
@@ -316,7 +335,7 @@ var File_chaos_combat_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_combat_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1cchaos/combat/v1/events.proto\x12\x0fchaos.combat.v1\x1a\x1bchaos/combat/v1/spell.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x02\n" +
+	"\x1cchaos/combat/v1/events.proto\x12\x0fchaos.combat.v1\x1a\x1bchaos/combat/v1/spell.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x81\x03\n" +
 	"\tSpellCast\x12\x17\n" +
 	"\acast_id\x18\x01 \x01(\tR\x06castId\x12.\n" +
 	"\x13caster_character_id\x18\x02 \x01(\tR\x11casterCharacterId\x12(\n" +
@@ -326,7 +345,12 @@ const file_chaos_combat_v1_events_proto_rawDesc = "" +
 	"\x06school\x18\x06 \x01(\x0e2\x17.chaos.combat.v1.SchoolR\x06school\x12\x1d\n" +
 	"\n" +
 	"mana_spent\x18\a \x01(\x05R\tmanaSpent\x127\n" +
-	"\tcast_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bcastTime\"\xd1\x02\n" +
+	"\tcast_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bcastTime\x12\x1f\n" +
+	"\vcooldown_ms\x18\t \x01(\x05R\n" +
+	"cooldownMs\x12\x1f\n" +
+	"\vbase_damage\x18\n" +
+	" \x01(\x05R\n" +
+	"baseDamage\"\xd1\x02\n" +
 	"\vDamageDealt\x12\x17\n" +
 	"\acast_id\x18\x01 \x01(\tR\x06castId\x12.\n" +
 	"\x13source_character_id\x18\x02 \x01(\tR\x11sourceCharacterId\x12\x1b\n" +
