@@ -196,6 +196,8 @@ async function paceCheatingCasts(stack: Stack, brokers: readonly string[], secon
           school: School.FIRE,
           manaSpent: 25,
           castTime: timestampFromDate(time),
+          cooldownMs: 2_000,
+          baseDamage: 30,
         });
         const headers = toKafkaHeaders({ ...newCloudEvent(SpellCastSchema.typeName, combatSource, cheater.characterId), time: time.toISOString() });
         return { key: cheater.characterId, value: Buffer.from(toBinary(SpellCastSchema, cast)), headers };

@@ -1,12 +1,6 @@
 import { SignalKind } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
 import { integerSetting, numberSetting } from "@chaos/mesh/server";
 
-/** A spell as the cast-rate and damage rules see it. */
-export interface SpellLimits {
-  readonly cooldownMs: number;
-  readonly baseDamage: number;
-}
-
 /** The score at which each automatic action is applied (each crossing, upward, applies it once). */
 export interface Thresholds {
   readonly review: number;
@@ -35,13 +29,6 @@ export interface AnticheatConfig {
   readonly cooldownTolerance: number;
   /** Highest spell power a character can have; a hit above what it gives is impossible. CHAOS_ANTICHEAT_MAX_SPELL_POWER, default 100. */
   readonly maxSpellPower: number;
-  /**
-   * Cooldown and base damage per spell id, mirroring combat's catalogue
-   * (services/combat/core/spells.ts), which combat serves only to players.
-   * CHAOS_ANTICHEAT_SPELLS as "id:cooldownMs:baseDamage,…", default "fireball:2000:30,arcane_bolt:0:12".
-   * A spell not listed gives no cast-rate or damage signal.
-   */
-  readonly spells: ReadonlyMap<string, SpellLimits>;
   /** Grace after a defeat before a cast by the defeated is a signal (events from two partitions). CHAOS_ANTICHEAT_DEFEAT_GRACE_MS, default 1000. */
   readonly defeatGraceMs: number;
   /** Gold given for nothing in return that counts toward a funnel. CHAOS_ANTICHEAT_FUNNEL_MIN_GOLD, default 100. */
@@ -102,7 +89,6 @@ export function loadAnticheatConfig(env: NodeJS.ProcessEnv = process.env): Antic
     minMoveIntervalMs: integerSetting(env, "CHAOS_ANTICHEAT_MIN_MOVE_INTERVAL_MS", 100, 1, 60_000),
     cooldownTolerance: numberSetting(env, "CHAOS_ANTICHEAT_COOLDOWN_TOLERANCE", 0.1, 0, 0.9),
     maxSpellPower: integerSetting(env, "CHAOS_ANTICHEAT_MAX_SPELL_POWER", 100, 0, 100_000),
-    spells: spellsSetting(env, "CHAOS_ANTICHEAT_SPELLS", "fireball:2000:30,arcane_bolt:0:12"),
     defeatGraceMs: integerSetting(env, "CHAOS_ANTICHEAT_DEFEAT_GRACE_MS", 1_000, 0, 60_000),
     funnelMinGold: BigInt(integerSetting(env, "CHAOS_ANTICHEAT_FUNNEL_MIN_GOLD", 100, 1, 1_000_000_000)),
     funnelGivers: integerSetting(env, "CHAOS_ANTICHEAT_FUNNEL_GIVERS", 4, 2, 1_000),
@@ -112,15 +98,4 @@ export function loadAnticheatConfig(env: NodeJS.ProcessEnv = process.env): Antic
     retentionMs: hours(numberSetting(env, "CHAOS_ANTICHEAT_RETENTION_HOURS", 48, 1, 24 * 365)),
     sweepMs: integerSetting(env, "CHAOS_ANTICHEAT_SWEEP_MS", 5_000, 50, 600_000),
   };
-}
-
-function spellsSetting(env: NodeJS.ProcessEnv, variable: string, fallback: string): Map<string, SpellLimits> {
-  const raw = env[variable] === undefined || env[variable] === "" ? fallback : env[variable]!;
-  const spells = new Map<string, SpellLimits>();
-  for (const entry of raw.split(",")) {
-    const match = /^\s*([a-z0-9_]+):(\d+):(\d+)\s*$/.exec(entry);
-    if (match === null) throw new Error(`${variable} must be "spellId:cooldownMs:baseDamage,…", got "${raw}"`);
-    spells.set(match[1]!, { cooldownMs: Number(match[2]), baseDamage: Number(match[3]) });
-  }
-  return spells;
 }

@@ -1,6 +1,6 @@
 import type { OutgoingEvent } from "@chaos/mesh/domain";
 import type { CaseState } from "@chaos/gen/chaos/anticheat/v1/standing_pb.js";
-import type { DefeatState, Gift } from "./rules.js";
+import type { DefeatState, Gift, SpellLimits } from "./rules.js";
 import type { Score } from "./risk-score.js";
 import type { ActionRecord, AppealRecord, CaseRecord, PlacedAt, ScoreChangeRecord, SignalRecord } from "./records.js";
 
@@ -17,6 +17,8 @@ export interface CastRecord {
   readonly playerId: string;
   readonly spellId: string;
   readonly castAt: Date;
+  /** The spell's cooldown and base damage at the cast, from the SpellCast. */
+  readonly limits: SpellLimits;
 }
 
 /** One side of a gold transfer between two accounts, as inventory announces it. */

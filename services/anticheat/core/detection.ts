@@ -92,9 +92,11 @@ export function createDetection(settings: AnticheatConfig): Detection {
     async spellCast(tx, cast, event) {
       if (cast.casterPlayerId === "") return;
       const at = timeOf(event, cast.castTime);
-      const previous = await tx.recordCast({ castId: cast.castId, characterId: cast.casterCharacterId, playerId: cast.casterPlayerId, spellId: cast.spellId, castAt: at });
+      // The spell's limits come with the cast: combat's catalogue is combat's, and anticheat keeps no copy.
+      const limits = { cooldownMs: cast.cooldownMs, baseDamage: cast.baseDamage };
+      const previous = await tx.recordCast({ castId: cast.castId, characterId: cast.casterCharacterId, playerId: cast.casterPlayerId, spellId: cast.spellId, castAt: at, limits });
       const base = { playerId: cast.casterPlayerId, characterId: cast.casterCharacterId, sourceEventId: event.id, observedAt: at };
-      await observe(tx, castRateFinding(cast.spellId, settings.spells.get(cast.spellId), previous, at, settings.cooldownTolerance), { ...base, rule: "cast_rate", kind: SignalKind.CAST_RATE });
+      await observe(tx, castRateFinding(cast.spellId, limits, previous, at, settings.cooldownTolerance), { ...base, rule: "cast_rate", kind: SignalKind.CAST_RATE });
       await observe(tx, castWhileDefeatedFinding(await tx.defeatState(cast.casterCharacterId), at, settings.defeatGraceMs), {
         ...base,
         rule: "cast_while_defeated",
@@ -106,7 +108,7 @@ export function createDetection(settings: AnticheatConfig): Detection {
       // The hit's spell is its cast's, which came first on the same partition (both are keyed by the caster).
       const cast = await tx.cast(damage.castId);
       if (cast === undefined) return;
-      await observe(tx, impossibleDamageFinding(cast.spellId, settings.spells.get(cast.spellId), damage.amount, settings.maxSpellPower), {
+      await observe(tx, impossibleDamageFinding(cast.spellId, cast.limits, damage.amount, settings.maxSpellPower), {
         rule: "impossible_damage",
         playerId: cast.playerId,
         characterId: cast.characterId,

@@ -1,4 +1,3 @@
-import type { SpellLimits } from "../config.js";
 import type { PlacedAt } from "./records.js";
 
 /** What a rule found: the evidence a moderator reads. */
@@ -23,6 +22,15 @@ export function speedFinding(previous: PlacedAt | undefined, from: Point, to: Po
   const speed = moved / seconds;
   if (speed <= limits.maxSpeed) return undefined;
   return { evidence: `moved ${moved.toFixed(1)} in ${seconds.toFixed(2)} s in ${to.zoneId} (${speed.toFixed(1)}/s, top speed ${limits.maxSpeed}/s)` };
+}
+
+/**
+ * A spell as the cast-rate and damage rules see it: what combat's SpellCast
+ * said of it at the cast (0 where an older combat did not say: no signal).
+ */
+export interface SpellLimits {
+  readonly cooldownMs: number;
+  readonly baseDamage: number;
 }
 
 /** A recast of a spell before its cooldown (less the tolerance) had passed since the previous cast of it. */
@@ -58,7 +66,7 @@ export function maxDamageOf(spell: SpellLimits, maxSpellPower: number): number {
 
 /** A hit above the spell's most. */
 export function impossibleDamageFinding(spellId: string, spell: SpellLimits | undefined, amount: number, maxSpellPower: number): Finding | undefined {
-  if (spell === undefined) return undefined;
+  if (spell === undefined || spell.baseDamage === 0) return undefined;
   const most = maxDamageOf(spell, maxSpellPower);
   if (amount <= most) return undefined;
   return { evidence: `${spellId} hit for ${amount}; at most ${most} is possible` };

@@ -137,13 +137,10 @@ export function createAnticheatStore(db: Database, source: string): AnticheatSto
       );
     },
     async recordCast(cast) {
-      await client.query("INSERT INTO casts (cast_id, character_id, player_id, spell_id, cast_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (cast_id) DO NOTHING", [
-        cast.castId,
-        cast.characterId,
-        cast.playerId,
-        cast.spellId,
-        cast.castAt,
-      ]);
+      await client.query(
+        "INSERT INTO casts (cast_id, character_id, player_id, spell_id, cast_at, cooldown_ms, base_damage) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (cast_id) DO NOTHING",
+        [cast.castId, cast.characterId, cast.playerId, cast.spellId, cast.castAt, cast.limits.cooldownMs, cast.limits.baseDamage],
+      );
       const { rows } = await client.query<{ cast_at: Date }>(
         "SELECT cast_at FROM casts WHERE character_id = $1 AND spell_id = $2 AND cast_at <= $3 AND cast_id <> $4 ORDER BY cast_at DESC LIMIT 1",
         [cast.characterId, cast.spellId, cast.castAt, cast.castId],
@@ -151,8 +148,18 @@ export function createAnticheatStore(db: Database, source: string): AnticheatSto
       return rows[0]?.cast_at;
     },
     async cast(castId) {
-      const { rows } = await client.query<{ cast_id: string; character_id: string; player_id: string; spell_id: string; cast_at: Date }>("SELECT * FROM casts WHERE cast_id = $1", [castId]);
-      return one(rows, (r): CastRecord => ({ castId: r.cast_id, characterId: r.character_id, playerId: r.player_id, spellId: r.spell_id, castAt: r.cast_at }));
+      const { rows } = await client.query<{ cast_id: string; character_id: string; player_id: string; spell_id: string; cast_at: Date; cooldown_ms: number; base_damage: number }>(
+        "SELECT * FROM casts WHERE cast_id = $1",
+        [castId],
+      );
+      return one(rows, (r): CastRecord => ({
+        castId: r.cast_id,
+        characterId: r.character_id,
+        playerId: r.player_id,
+        spellId: r.spell_id,
+        castAt: r.cast_at,
+        limits: { cooldownMs: r.cooldown_ms, baseDamage: r.base_damage },
+      }));
     },
     async defeatState(characterId) {
       const { rows } = await client.query<{ defeated_at: Date | null; revived_at: Date | null }>("SELECT defeated_at, revived_at FROM defeats WHERE character_id = $1", [characterId]);

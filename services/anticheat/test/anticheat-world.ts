@@ -96,6 +96,8 @@ export function anticheatWorld(stack: Stack) {
             school: School.FIRE,
             manaSpent: 25,
             castTime: timestampFromDate(time),
+            cooldownMs: 2_000,
+            baseDamage: 30,
           }),
           time,
         ),

@@ -4,6 +4,7 @@ import { CharacterDefeatedSchema, DamageDealtSchema, SpellCastSchema } from "@ch
 import type { Spell } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
 import { topicName, type OutgoingEvent } from "@chaos/mesh/domain";
 import type { CastRecord } from "../store/cast-log.js";
+import { cooldownMsOf } from "./spells.js";
 
 /** Combat's events go to chaos.combat.v1.casts, keyed by the caster (the aggregate), so one caster's casts stay in order. */
 function castEvent<Desc extends DescMessage>(cast: CastRecord, schema: Desc, message: MessageShape<Desc>): OutgoingEvent {
@@ -26,6 +27,8 @@ export function castEvents(cast: CastRecord, spell: Spell, at: Date): OutgoingEv
         school: spell.school,
         manaSpent: spell.manaCost,
         castTime: time,
+        cooldownMs: cooldownMsOf(spell),
+        baseDamage: spell.baseDamage,
       }),
     ),
   ];

@@ -89,7 +89,7 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
     const events = eventsOf(result.castId)(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => eventsOf(result.castId)(all).length >= 2));
     expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt"]);
     expect(events.every((e) => e.subject === mage.characterId)).toBe(true);
-    expect(events[0]!.message).toMatchObject({ casterCharacterId: mage.characterId, casterPlayerId: alice.accountId, targetId: dummy.characterId, spellId: "fireball", school: School.FIRE, manaSpent: 25 });
+    expect(events[0]!.message).toMatchObject({ casterCharacterId: mage.characterId, casterPlayerId: alice.accountId, targetId: dummy.characterId, spellId: "fireball", school: School.FIRE, manaSpent: 25, cooldownMs: 2_000, baseDamage: 30 });
     expect(events[1]!.message).toMatchObject({ sourceCharacterId: mage.characterId, targetId: dummy.characterId, targetPlayerId: "", amount: 51, school: School.FIRE, targetHealthAfter: 69 });
   });
 
