@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createDnsDiscovery, createFileDiscovery, defaultLimits, isStateless, loadMeshConfig, operatorIdentity, policyOf, spiffeIdFor, type AnyServiceManifest } from "@chaos/mesh";
 import { clusterPorts, defaultIngressGateway, istioPrincipal, preStopSleepSeconds } from "@chaos/mesh/dev";
+import { loadGatewayConfig } from "../../services/gateway/config.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { repoRoot } from "../infra/config.js";
@@ -89,7 +90,10 @@ describe("istio/", () => {
     for (const manifest of manifests) {
       const config = loadMeshConfig(named("ConfigMap", manifest.name).data, repoRoot);
       const container = named("Deployment", manifest.name).spec.template.spec.containers[0];
-      const listened = { "grpc-internal": config.internalPort, ...(manifest.edge === undefined ? {} : { "http2-edge": config.edgePort }), "http-admin": config.adminPort };
+      const data = named("ConfigMap", manifest.name).data as Record<string, string>;
+      // A webhook listener is the service's own, on the port its variable names (the gateway's settings read it).
+      const webhooks = manifest.webhooks === undefined ? {} : { "http-webhooks": Number(data[manifest.webhooks.portVariable]) };
+      const listened = { "grpc-internal": config.internalPort, ...(manifest.edge === undefined ? {} : { "http2-edge": config.edgePort }), ...webhooks, "http-admin": config.adminPort };
       expect(config.mode).toBe("sidecar");
       expect({ trustDomain: config.trustDomain, namespace: config.namespace }).toEqual(meshIdentity);
       expect(Object.fromEntries(container.ports.map((port: { name: string; containerPort: number }) => [port.name, port.containerPort]))).toEqual(listened);
@@ -196,16 +200,21 @@ describe("istio/", () => {
     }
   });
 
-  it("makes the gateway's edge face public through the ingress gateway, and only that port", () => {
+  it("makes the gateway's edge face and its webhook listener public through the ingress gateway, and only those ports", () => {
     const gateway = manifests.find((manifest) => manifest.forwardsPublicApis === true)!;
-    const route = named("VirtualService", "public").spec.http[0].route[0].destination;
-    expect(route).toEqual({ host: `gateway.${namespace}.svc.cluster.local`, port: { number: clusterPorts.edge } });
-    expect(named("Service", gateway.name).spec.ports.map((port: { port: number }) => port.port)).toContain(clusterPorts.edge);
+    const [webhookRoute, edgeRoute] = named("VirtualService", "public").spec.http;
+    // The payment provider's callbacks first, by their prefix; everything else to the edge face.
+    expect(webhookRoute.match).toEqual([{ uri: { prefix: "/webhooks/" } }]);
+    expect(webhookRoute.route[0].destination).toEqual({ host: `gateway.${namespace}.svc.cluster.local`, port: { number: clusterPorts.webhooks } });
+    expect(edgeRoute.match).toBeUndefined();
+    expect(edgeRoute.route[0].destination).toEqual({ host: `gateway.${namespace}.svc.cluster.local`, port: { number: clusterPorts.edge } });
+    expect(loadGatewayConfig(named("ConfigMap", gateway.name).data).webhookPort).toBe(clusterPorts.webhooks);
+    expect(named("Service", gateway.name).spec.ports.map((port: { port: number }) => port.port)).toEqual(expect.arrayContaining([clusterPorts.edge, clusterPorts.webhooks]));
     expect(named("VirtualService", "public").spec.gateways).toEqual([named("Gateway", "public").metadata.name]);
     const ingress = istioPrincipal(trustDomain, defaultIngressGateway.namespace, defaultIngressGateway.serviceAccount);
     for (const policy of byKind("AuthorizationPolicy")) {
       const rules = (policy.spec.rules ?? []).filter((rule: { from?: Array<{ source: { principals: string[] } }> }) => rule.from?.some((from) => from.source.principals.includes(ingress)));
-      if (policy.metadata.name === gateway.name) expect(rules.map((rule: { to: unknown }) => rule.to)).toEqual([[{ operation: { ports: [String(clusterPorts.edge)] } }]]);
+      if (policy.metadata.name === gateway.name) expect(rules.map((rule: { to: unknown }) => rule.to)).toEqual([[{ operation: { ports: [String(clusterPorts.edge), String(clusterPorts.webhooks)] } }]]);
       else expect(rules, policy.metadata.name).toEqual([]);
     }
   });

@@ -55,7 +55,11 @@ export function renderDeploymentFiles(manifests: readonly AnyServiceManifest[], 
         publicEdge:
           gateway === undefined
             ? undefined
-            : { service: gateway.name, port: clusterPorts.edge, principal: istioPrincipal(options.trustDomain, defaultIngressGateway.namespace, defaultIngressGateway.serviceAccount) },
+            : {
+                service: gateway.name,
+                ports: [clusterPorts.edge, ...(gateway.webhooks === undefined ? [] : [clusterPorts.webhooks])],
+                principal: istioPrincipal(options.trustDomain, defaultIngressGateway.namespace, defaultIngressGateway.serviceAccount),
+              },
       }),
   };
   if (gateway !== undefined) files["public-gateway.yaml"] = header + renderYamlDocuments(publicGatewayResources(gateway, options));

@@ -34,6 +34,8 @@ const gateway = defineService({
   port: 7110,
   serves: [{ service: GatewayService, public: { openMethods: ["getServerInfo"] } }],
   forwardsPublicApis: true,
+  // The payment provider's webhooks: signed HTTP posts, not RPCs, so beside the edge face rather than on it.
+  webhooks: { pathPrefix: "/webhooks/", portVariable: "CHAOS_GATEWAY_WEBHOOK_PORT" },
   calls: [
     { service: IdentityInternalService, methods: ["checkSession"] },
     { service: PaymentInternalService, methods: ["handleProviderWebhook"] },

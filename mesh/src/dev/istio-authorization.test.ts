@@ -95,10 +95,10 @@ describe("renderIstioAuthorizationPolicies", () => {
   });
 
   it("admits the public edge's principal on its port only, in its service's policy only", () => {
-    const edge = { service: "combat", port: 8080, principal: "chaos.world/ns/istio-system/sa/ingress" };
+    const edge = { service: "combat", ports: [8080, 8081], principal: "chaos.world/ns/istio-system/sa/ingress" };
     const documents = renderIstioAuthorizationPolicies(policy, { publicEdge: edge }).split("\n---\n");
     expect(documents[1]).toContain(
-      ['            principals: ["chaos.world/ns/istio-system/sa/ingress"]', "      to:", "        - operation:", '            ports: ["8080"]'].join("\n"),
+      ['            principals: ["chaos.world/ns/istio-system/sa/ingress"]', "      to:", "        - operation:", '            ports: ["8080", "8081"]'].join("\n"),
     );
     expect(documents[2]).not.toContain("istio-system");
     expect(() => renderIstioAuthorizationPolicies(policy, { publicEdge: { ...edge, service: "nobody" } })).toThrow(/not in the policy/);

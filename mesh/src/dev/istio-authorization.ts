@@ -8,10 +8,11 @@ const denyAllName = "allow-nothing";
 export interface IstioAuthorizationOptions {
   /**
    * The public face: `principal` (Istio's form, the ingress gateway's
-   * workload) may reach `service` on `port` (its edge face), whatever the
-   * path; the end-user token check there is the service's own. Default none.
+   * workload) may reach `service` on `ports` (its edge face, and its webhook
+   * listener if it has one), whatever the path; the end-user token check and
+   * the webhook signatures are the service's own. Default none.
    */
-  readonly publicEdge?: { readonly service: string; readonly port: number; readonly principal: string };
+  readonly publicEdge?: { readonly service: string; readonly ports: readonly number[]; readonly principal: string };
 }
 
 /**
@@ -58,13 +59,13 @@ export function renderIstioAuthorizationPolicies(policy: AuthorizationPolicy, op
       ...(edge === undefined
         ? []
         : [
-            "    # The public face: the ingress gateway, on the edge port only.",
+            "    # The public face: the ingress gateway, on the public ports only.",
             "    - from:",
             "        - source:",
             `            principals: ${list([edge.principal])}`,
             "      to:",
             "        - operation:",
-            `            ports: ${list([String(edge.port)])}`,
+            `            ports: ${list(edge.ports.map(String))}`,
           ]),
     ];
     for (const allow of policy.services[target]!.allow) lines.push(...rule([...allow.callers].sort().map(principal), allow.methods));

@@ -87,6 +87,7 @@ export function sidecarResource(manifest: AnyServiceManifest, options: Deploymen
   const ingress = [
     { port: clusterPorts.internal, protocol: "GRPC", name: portNames.internal },
     ...(manifest.edge === undefined ? [] : [{ port: clusterPorts.edge, protocol: "HTTP2", name: portNames.edge }]),
+    ...(manifest.webhooks === undefined ? [] : [{ port: clusterPorts.webhooks, protocol: "HTTP", name: portNames.webhooks }]),
     { port: clusterPorts.admin, protocol: "HTTP", name: portNames.admin },
   ];
   return {
@@ -104,7 +105,8 @@ export function sidecarResource(manifest: AnyServiceManifest, options: Deploymen
  * The public face: the ingress gateway terminates TLS for the public hosts
  * (plain HTTP is redirected) and routes every request to the gateway
  * service's edge face over HTTP/2, which serves Connect, gRPC-Web and gRPC
- * alike; browsers' HTTP/1.1 ends at the ingress.
+ * alike; browsers' HTTP/1.1 ends at the ingress. Its webhook prefix (a
+ * payment provider's callbacks) goes to its webhook listener instead.
  */
 export function publicGatewayResources(gateway: AnyServiceManifest, options: DeploymentOptions, ingress: IngressGateway = defaultIngressGateway): KubernetesResource[] {
   if (gateway.edge === undefined) throw new Error(`${gateway.name} has no edge face to make public`);
@@ -129,7 +131,18 @@ export function publicGatewayResources(gateway: AnyServiceManifest, options: Dep
         hosts: [...ingress.hosts],
         gateways: [publicGatewayName],
         // No route timeout: StreamPlayerEvents is long-lived, and the gateway bounds every call's deadline itself.
-        http: [{ name: gateway.name, route: [{ destination: { host: serviceHost(gateway.name, options.namespace), port: { number: clusterPorts.edge } } }] }],
+        http: [
+          ...(gateway.webhooks === undefined
+            ? []
+            : [
+                {
+                  name: `${gateway.name}-webhooks`,
+                  match: [{ uri: { prefix: gateway.webhooks.pathPrefix } }],
+                  route: [{ destination: { host: serviceHost(gateway.name, options.namespace), port: { number: clusterPorts.webhooks } } }],
+                },
+              ]),
+          { name: gateway.name, route: [{ destination: { host: serviceHost(gateway.name, options.namespace), port: { number: clusterPorts.edge } } }] },
+        ],
       },
     },
   ];

@@ -11,12 +11,13 @@ import type { YamlObject } from "./yaml-documents.js";
  * registry's: a pod has its own network, so one port per face serves all
  * services, and createDnsDiscovery dials the internal one for every service.
  * The runtime is told them through CHAOS_INTERNAL_PORT, CHAOS_EDGE_PORT and
- * CHAOS_ADMIN_PORT, and listens on loopback behind the Envoy sidecar.
+ * CHAOS_ADMIN_PORT (a webhook listener through its manifest's portVariable),
+ * and listens on loopback behind the Envoy sidecar.
  */
-export const clusterPorts = { internal: 7000, edge: 8080, admin: 9090 } as const;
+export const clusterPorts = { internal: 7000, edge: 8080, webhooks: 8081, admin: 9090 } as const;
 
 /** The Service/container port names: Istio reads the protocol from the prefix (and from appProtocol). */
-export const portNames = { internal: "grpc-internal", edge: "http2-edge", admin: "http-admin" } as const;
+export const portNames = { internal: "grpc-internal", edge: "http2-edge", webhooks: "http-webhooks", admin: "http-admin" } as const;
 
 /** Where a rendered Kubernetes deployment runs. */
 export interface DeploymentOptions {
@@ -98,6 +99,7 @@ export function meshEnvironmentOf(manifest: AnyServiceManifest, policy: Authoriz
     CHAOS_NAMESPACE: options.namespace,
     CHAOS_INTERNAL_PORT: String(clusterPorts.internal),
     ...(manifest.edge === undefined ? {} : { CHAOS_EDGE_PORT: String(clusterPorts.edge) }),
+    ...(manifest.webhooks === undefined ? {} : { [manifest.webhooks.portVariable]: String(clusterPorts.webhooks) }),
     CHAOS_ADMIN_PORT: String(clusterPorts.admin),
     // Node's heap cap; a foreign workload's program is not Node.
     ...(manifest.foreign === undefined ? { NODE_OPTIONS: `--max-old-space-size=${containerResources.maxOldSpaceMb}` } : {}),
@@ -148,6 +150,7 @@ export function workloadResources(manifest: AnyServiceManifest, policy: Authoriz
   const ports = [
     { name: portNames.internal, port: clusterPorts.internal, appProtocol: "grpc" },
     ...(manifest.edge === undefined ? [] : [{ name: portNames.edge, port: clusterPorts.edge, appProtocol: "http2" }]),
+    ...(manifest.webhooks === undefined ? [] : [{ name: portNames.webhooks, port: clusterPorts.webhooks, appProtocol: "http" }]),
     { name: portNames.admin, port: clusterPorts.admin, appProtocol: "http" },
   ];
   const probe = (path: string, periodSeconds: number, failureThreshold: number): YamlObject => ({

@@ -75,6 +75,7 @@ export function foreignWorkloadProblems(manifest: AnyServiceManifest): string[] 
     ["consumes", (manifest.consumes ?? []).length > 0],
     ["secrets", (manifest.secrets ?? []).length > 0],
     ["edge", manifest.edge !== undefined],
+    ["webhooks", manifest.webhooks !== undefined],
     ["forwardsPublicApis", manifest.forwardsPublicApis === true],
     ["verifiesEndUserTokens", manifest.verifiesEndUserTokens === true],
     ["a public service", manifest.serves.some((served) => served.public !== undefined)],

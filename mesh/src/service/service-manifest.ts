@@ -51,6 +51,14 @@ export interface ServiceManifest<Settings = unknown> {
    * tokens from its own keys (Wired.tokenVerifier).
    */
   readonly verifiesEndUserTokens?: boolean;
+  /**
+   * A plain HTTP listener, beside the faces, for callers outside the game that
+   * speak no RPC: payment providers' webhooks. The service starts it itself on
+   * the port `portVariable` names; a deployment gives it a fixed port
+   * (clusterPorts.webhooks) and the public gateway routes `pathPrefix` there.
+   * Default none.
+   */
+  readonly webhooks?: { readonly pathPrefix: string; readonly portVariable: string };
   /** Serve the edge face (Connect, gRPC-Web, gRPC) too; the gateway does, other services only for debugging. Default off. */
   readonly edge?: (settings: Settings) => EdgeOptions;
   /** What the service keeps. Default: nothing (a stateless service, which can run as many replicas). */
