@@ -8,9 +8,9 @@ import { ensureRedis, redisStatus, stopRedis } from "./redis.js";
 export interface InfraEndpoints {
   /** Provisioning URL (superuser); services never use it. */
   readonly postgresAdminUrl: string;
-  /** service name → URL logging in as that service's role into its own database (DATABASE_URL). */
+  /** service name → URL logging in as that service's runtime role (owning nothing) into its own database (DATABASE_URL). */
   readonly postgresUrls: Record<string, string>;
-  /** service name → its database owner's URL (DATABASE_OWNER_URL), for services with append-only tables only. */
+  /** service name → its database owner's URL (DATABASE_OWNER_URL): the login migrations run as. */
   readonly postgresOwnerUrls: Record<string, string>;
   readonly redisUrl: string;
   readonly kafkaBrokers: string[];

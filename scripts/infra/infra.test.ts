@@ -13,20 +13,29 @@ import { statefulServiceNames } from "./services.js";
 const infra = inject("infra");
 
 describe("PostgreSQL", () => {
-  it("gives every stateful service its own database, reachable with its own role", async () => {
-    expect(Object.keys(infra.postgresUrls).sort()).toEqual(await statefulServiceNames());
-    const client = new pg.Client(infra.postgresUrls.combat);
-    await client.connect();
+  it("gives every stateful service its own database: its owner migrates, its runtime role may not change the schema", async () => {
+    const services = await statefulServiceNames();
+    expect(Object.keys(infra.postgresUrls).sort()).toEqual(services);
+    expect(Object.keys(infra.postgresOwnerUrls).sort()).toEqual(services);
+    const owner = new pg.Client(infra.postgresOwnerUrls.combat);
+    const runtime = new pg.Client(infra.postgresUrls.combat);
+    await owner.connect();
+    await runtime.connect();
+    const table = `smoke_${randomUUID().replaceAll("-", "")}`;
     try {
-      const table = `smoke_${randomUUID().replaceAll("-", "")}`;
-      await client.query(`CREATE TABLE ${table} (id uuid PRIMARY KEY, note text NOT NULL)`);
+      await owner.query(`CREATE TABLE ${table} (id uuid PRIMARY KEY, note text NOT NULL)`);
+      await owner.query(`GRANT SELECT, INSERT ON ${table} TO chaos_combat_runtime`);
       const id = randomUUID();
-      await client.query(`INSERT INTO ${table} VALUES ($1, $2)`, [id, "fireball"]);
-      const { rows } = await client.query(`SELECT note, current_user, current_database() FROM ${table} WHERE id = $1`, [id]);
-      expect(rows).toEqual([{ note: "fireball", current_user: "chaos_combat", current_database: "chaos_combat" }]);
-      await client.query(`DROP TABLE ${table}`);
+      await runtime.query(`INSERT INTO ${table} VALUES ($1, $2)`, [id, "fireball"]);
+      const { rows } = await runtime.query(`SELECT note, current_user, current_database() FROM ${table} WHERE id = $1`, [id]);
+      expect(rows).toEqual([{ note: "fireball", current_user: "chaos_combat_runtime", current_database: "chaos_combat" }]);
+      const refused = (sql: string) => runtime.query(sql).then(() => "done", (error: { code?: string }) => error.code);
+      expect(await refused(`DROP TABLE ${table}`)).toBe("42501");
+      expect(await refused(`CREATE TABLE planted_${table} (id int)`)).toBe("42501");
     } finally {
-      await client.end();
+      await owner.query(`DROP TABLE IF EXISTS ${table}`);
+      await runtime.end();
+      await owner.end();
     }
   });
 

@@ -5,7 +5,7 @@ import { dataDir, type InfraConfig } from "./config.js";
 import { ensureDebianPackages } from "./debian.js";
 import { portBusyError, portInUse, readPid, run, tailFile, terminate } from "./proc.js";
 import { secret } from "./secrets.js";
-import { appendOnlyTablesOf, isStateless } from "@chaos/mesh";
+import { isStateless } from "@chaos/mesh";
 import { serviceManifests } from "./services.js";
 
 const adminUser = "chaos";
@@ -21,9 +21,9 @@ interface Cluster {
 export interface PostgresEndpoint {
   /** Superuser (or CREATEROLE/CREATEDB) URL: for provisioning only. */
   readonly adminUrl: string;
-  /** Per-service URL, logging in as the service's own role into its own database (its DATABASE_URL). */
+  /** Per-service URL, logging in as the service's runtime role (owning nothing) into its own database (its DATABASE_URL). */
   readonly serviceUrls: Record<string, string>;
-  /** Per-service owner URL (DATABASE_OWNER_URL), for the services with append-only tables, whose own role (above) owns nothing. */
+  /** Per-service owner URL (DATABASE_OWNER_URL): the migrations' login, owner of the service's database. */
   readonly ownerUrls: Record<string, string>;
   /** True when this call started the server. */
   readonly started: boolean;
@@ -137,13 +137,13 @@ async function startLocal(port: number, adminUrl: string): Promise<boolean> {
 }
 
 /**
- * One login role and one database per service. The database belongs to the
- * role and PUBLIC loses CONNECT, so no service's role can open another
- * service's database. A service with append-only tables gets a second login,
- * `chaos_<service>_runtime`, that may connect to its database only: the
- * service runs as it, and the owner role runs the migrations and grants it
- * its rights (ServiceState.database.appendOnlyTables), so an owner's power to
- * UPDATE and DELETE never reaches the running code.
+ * Two login roles and one database per service. The database belongs to
+ * `chaos_<service>`, which runs the migrations, and PUBLIC loses CONNECT, so
+ * no service's role can open another service's database. The service runs as
+ * `chaos_<service>_runtime`, which may connect to its database only and gets
+ * from the owner DML on its tables and no more (ServiceState.database), so
+ * an owner's power to ALTER, DROP (and, on append-only tables, UPDATE and
+ * DELETE) never reaches the running code.
  */
 async function provisionServiceDatabases(adminUrl: string): Promise<{ serviceUrls: Record<string, string>; ownerUrls: Record<string, string> }> {
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
@@ -171,15 +171,12 @@ async function provisionServiceDatabases(adminUrl: string): Promise<{ serviceUrl
       const db = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
       if (db.rowCount === 0) await admin.query(`CREATE DATABASE ${name} OWNER ${name}`);
       await admin.query(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);
-      serviceUrls[service] = urlOf(name, password, name);
-      if (appendOnlyTablesOf(manifest).length > 0) {
-        const runtime = `${name}_runtime`;
-        const runtimePassword = secret(`postgres.${service}_runtime`);
-        await loginRole(runtime, runtimePassword);
-        await admin.query(`GRANT CONNECT ON DATABASE ${name} TO ${runtime}`);
-        ownerUrls[service] = serviceUrls[service];
-        serviceUrls[service] = urlOf(runtime, runtimePassword, name);
-      }
+      const runtime = `${name}_runtime`;
+      const runtimePassword = secret(`postgres.${service}_runtime`);
+      await loginRole(runtime, runtimePassword);
+      await admin.query(`GRANT CONNECT ON DATABASE ${name} TO ${runtime}`);
+      ownerUrls[service] = urlOf(name, password, name);
+      serviceUrls[service] = urlOf(runtime, runtimePassword, name);
     }
   } finally {
     await admin.end();

@@ -4,7 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, inject } from "vitest";
-import { appendOnlyTablesOf, createLogger, createMeshRuntime, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
+import { createLogger, createMeshRuntime, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
 import type { InfraEndpoints } from "../infra/index.js";
 import { serviceManifest } from "../infra/services.js";
 import { buildWorkload, spawnService, type ServiceProcess } from "../lib/service-process.js";
@@ -89,7 +89,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   const keys = new Map<string, Record<string, string>>();
   for (const name of services) {
     const manifest = await serviceManifest(name);
-    if (!isStateless(manifest)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`, { runtimeRole: appendOnlyTablesOf(manifest).length > 0 }));
+    if (!isStateless(manifest)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`, { runtimeRole: true }));
     keys.set(name, Object.fromEntries((manifest.secrets ?? []).map((key) => [key.variable, options.env?.[key.variable] ?? randomBytes(key.bytes).toString("base64")])));
   }
   const env: Record<string, string> = {
@@ -195,8 +195,8 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
 }
 
 /**
- * A service's database settings: the owner's URL, or, when the service has a
- * runtime role (append-only tables), that role's URL with the owner's for migrations.
+ * A service's database settings: its runtime role's URL (a role that owns
+ * nothing, as in a deployment), with the owner's for migrations.
  */
 function databaseEnv(database: TestDatabase | undefined): Record<string, string> {
   if (database === undefined) return { DATABASE_URL: "" };

@@ -3,7 +3,7 @@ import { createDnsDiscovery } from "../client/discovery.js";
 import { spiffeIdFor } from "../identity/spiffe-id.js";
 import { defaultLimits } from "../server/mesh-server.js";
 import type { AnyServiceManifest } from "../service/service-manifest.js";
-import { appendOnlyTablesOf, isStateless, operatorIdentity } from "../service/system.js";
+import { isStateless, operatorIdentity } from "../service/system.js";
 import type { YamlObject } from "./yaml-documents.js";
 
 /**
@@ -53,9 +53,9 @@ export function connectionSecretOf(manifest: AnyServiceManifest): string {
 }
 
 /**
- * The connection settings a service reads at start-up: DATABASE_URL when it
- * owns a database (and DATABASE_OWNER_URL, the migrating owner's login, when
- * it has append-only tables: DATABASE_URL is then a role that owns nothing),
+ * The connection settings a service reads at start-up: DATABASE_URL (a role
+ * that owns nothing) and DATABASE_OWNER_URL (the migrating owner's login)
+ * when it has a database,
  * REDIS_URL when it uses Redis, KAFKA_BROKERS when it publishes, consumes or
  * relays an outbox (any database has one).
  */
@@ -63,8 +63,7 @@ export function connectionVariablesOf(manifest: AnyServiceManifest): string[] {
   const database = manifest.state?.database !== undefined;
   const kafka = database || (manifest.publishes ?? []).length > 0 || (manifest.consumes ?? []).length > 0;
   return [
-    ...(database ? ["DATABASE_URL"] : []),
-    ...(appendOnlyTablesOf(manifest).length > 0 ? ["DATABASE_OWNER_URL"] : []),
+    ...(database ? ["DATABASE_URL", "DATABASE_OWNER_URL"] : []),
     ...(manifest.state?.redis === true ? ["REDIS_URL"] : []),
     ...(kafka ? ["KAFKA_BROKERS"] : []),
     ...(manifest.secrets ?? []).map((secret) => secret.variable),

@@ -51,6 +51,14 @@ describe("a runtime role on append-only tables", () => {
     expect(await sqlState(runtime.pool.query("DELETE FROM schema_migrations"))).toBe("42501");
   });
 
+  it("may not change the schema: no CREATE, ALTER, DROP or index of its own (42501 for the tables it does not own)", async () => {
+    expect(await sqlState(runtime.pool.query("CREATE TABLE planted (id int)"))).toBe("42501");
+    expect(await sqlState(runtime.pool.query("ALTER TABLE heads ADD COLUMN extra int"))).toBe("42501");
+    expect(await sqlState(runtime.pool.query("DROP TABLE heads"))).toBe("42501");
+    expect(await sqlState(runtime.pool.query("CREATE INDEX heads_n ON heads (n)"))).toBe("42501");
+    expect(await sqlState(runtime.pool.query("ALTER TABLE mesh_outbox DISABLE TRIGGER ALL"))).toBe("42501");
+  });
+
   it("is granted the tables of later migrations at the next start", async () => {
     await migrate(owner.pool, [...eventTableMigrations, ...jobQueueMigrations, log, later], { runtimeRole: { role: await currentRole(runtime.pool), appendOnlyTables: ["log"] } });
     await runtime.pool.query("INSERT INTO notes (id, body) VALUES (1, 'a')");
@@ -64,7 +72,9 @@ describe("a runtime role on append-only tables", () => {
     await expect(
       migrate(owner.pool, [log], { runtimeRole: { role: await currentRole(runtime.pool), appendOnlyTables: ["missing"] } }),
     ).rejects.toThrow('append-only table "missing" does not exist after the migrations');
-    // The owner as its own runtime role is refused before it could revoke its own rights.
-    await expect(migrate(owner.pool, [log], { runtimeRole: { role: await currentRole(owner.pool), appendOnlyTables: ["log"] } })).rejects.toThrow(/may change rows of the append-only table "log"/);
+    // The owner (here a superuser) as its own runtime role is refused before it could revoke its own rights.
+    await expect(migrate(owner.pool, [log], { runtimeRole: { role: await currentRole(owner.pool), appendOnlyTables: ["log"] } })).rejects.toThrow(
+      /the runtime role \S+ is (the owner of the tables|a superuser): DATABASE_URL must log in as a role that neither owns them nor is a superuser/,
+    );
   });
 });

@@ -1,17 +1,16 @@
 import pg from "pg";
 
 /**
- * What a service's runtime role may do when it is not the owner of its
- * tables (the manifest declares append-only tables, see
- * ServiceState.database.appendOnlyTables).
+ * What a service's runtime role may do: it is never the owner of its tables.
  *
  * The owner role runs the migrations and so owns every table; an owner can
- * always UPDATE, DELETE and TRUNCATE its own tables, whatever is granted or
- * revoked. An append-only log therefore needs a second login: the runtime
- * role, which gets full DML on the service's other tables (and the mesh's
- * outbox, inbox and job queue) but only SELECT and INSERT on the append-only
- * ones. PostgreSQL then refuses an UPDATE or DELETE there with SQLSTATE 42501
- * (insufficient_privilege), whatever the service's code does.
+ * always ALTER, DROP, UPDATE, DELETE and TRUNCATE its own tables, whatever is
+ * granted or revoked. So every service runs as a second login, the runtime
+ * role, which gets DML on the service's tables (and the mesh's outbox, inbox
+ * and job queue) and no DDL: a compromised or buggy service can change rows,
+ * never the schema. On append-only tables (ServiceState.database.appendOnlyTables)
+ * it gets only SELECT and INSERT: PostgreSQL refuses an UPDATE or DELETE
+ * there with SQLSTATE 42501 (insufficient_privilege), whatever the code does.
  */
 export interface RuntimeRoleGrant {
   /** The runtime role (the DATABASE_URL's login). */
@@ -35,7 +34,11 @@ export async function grantRuntimeRole(owner: pg.ClientBase, grant: RuntimeRoleG
     "SELECT current_user = $1 AS same, (SELECT rolsuper FROM pg_roles WHERE rolname = $1) AS superuser",
     [grant.role],
   );
-  if (roles[0]?.same === true || roles[0]?.superuser === true) throw new Error(mayChange(grant.role, grant.appendOnlyTables[0] ?? "?"));
+  if (roles[0]?.same === true || roles[0]?.superuser === true) {
+    throw new Error(
+      `the runtime role ${grant.role} is ${roles[0].same === true ? "the owner of the tables" : "a superuser"}: DATABASE_URL must log in as a role that neither owns them nor is a superuser (migrations run as DATABASE_OWNER_URL's role)`,
+    );
+  }
   const role = pg.escapeIdentifier(grant.role);
   for (const table of grant.appendOnlyTables) {
     const { rows } = await owner.query<{ found: string | null }>("SELECT to_regclass($1)::text AS found", [`public.${pg.escapeIdentifier(table)}`]);
@@ -44,6 +47,8 @@ export async function grantRuntimeRole(owner: pg.ClientBase, grant: RuntimeRoleG
   const appendOnly = grant.appendOnlyTables.map((table) => `public.${pg.escapeIdentifier(table)}`).join(", ");
   await owner.query(
     [
+      // PostgreSQL 15 and later already keep CREATE on public from PUBLIC; older ones do not, so it is said here.
+      "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
       `GRANT USAGE ON SCHEMA public TO ${role}`,
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`,
       `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${role}`,

@@ -181,15 +181,19 @@ async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Pr
 }
 
 /**
- * Migrates as the owner. With append-only tables the owner is a second
- * login (DATABASE_OWNER_URL), used only for this: it grants the runtime role
- * (DATABASE_URL's) its rights, and start-up checks the runtime role really
- * cannot change the append-only tables.
+ * Migrates as the owner: a second login (DATABASE_OWNER_URL), used only for
+ * this. It grants the runtime role (DATABASE_URL's, which owns nothing) DML
+ * on the service's tables and nothing else, so the running code can change
+ * rows but never the schema (no DDL, no DROP), and start-up checks the runtime
+ * role really cannot change the append-only tables.
  */
 async function migrateDatabase(manifest: AnyServiceManifest, runtimeDb: Database, migrations: readonly Migration[], env: NodeJS.ProcessEnv): Promise<string[]> {
   const appendOnlyTables = appendOnlyTablesOf(manifest);
-  if (appendOnlyTables.length === 0) return migrate(runtimeDb.pool, migrations);
-  const ownerUrl = required(env.DATABASE_OWNER_URL, "DATABASE_OWNER_URL", `postgres://owner:password@host:port/database (${manifest.name} declares append-only tables, so its migrations run as their owner and DATABASE_URL logs in as a role that may only read and insert)`);
+  const ownerUrl = required(
+    env.DATABASE_OWNER_URL,
+    "DATABASE_OWNER_URL",
+    `postgres://owner:password@host:port/database (${manifest.name}'s migrations run as its database's owner, and DATABASE_URL logs in as a role that owns nothing and may only read and write rows${appendOnlyTables.length > 0 ? ", and only read and insert into its append-only tables" : ""})`,
+  );
   const owner = createDatabase(ownerUrl, { maxConnections: 1 });
   try {
     const applied = await migrate(owner.pool, migrations, { runtimeRole: { role: await currentRole(runtimeDb.pool), appendOnlyTables } });

@@ -297,7 +297,7 @@ describe("audit (real processes: identity, audit)", () => {
         },
         (error: Error) => error.message,
       );
-    expect(await start({ DATABASE_URL: stack.databaseUrl("audit"), DATABASE_OWNER_URL: stack.databaseUrl("audit") })).toMatch(/may change rows of the append-only table "audit_records"/);
+    expect(await start({ DATABASE_URL: stack.databaseUrl("audit"), DATABASE_OWNER_URL: stack.databaseUrl("audit") })).toMatch(/DATABASE_URL must log in as a role that neither owns them nor is a superuser/);
     expect(await start({ DATABASE_URL: stack.runtimeDatabaseUrl("audit") })).toMatch(/DATABASE_OWNER_URL is not set/);
   });
 
