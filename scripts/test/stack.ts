@@ -4,7 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, inject } from "vitest";
-import { createLogger, createMeshRuntime, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
+import { createLogger, createMeshRuntime, type AuthorizationPolicy, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
 import type { InfraEndpoints } from "../infra/index.js";
 import { serviceManifest } from "../infra/services.js";
 import { buildWorkload, spawnService, type ServiceProcess } from "../lib/service-process.js";
@@ -14,6 +14,12 @@ import { createTestDatabase, type TestDatabase } from "./test-database.js";
 export interface StackOptions {
   /** Extra environment of every service (service settings for the test, e.g. short respawn times). Default none. */
   readonly env?: Record<string, string>;
+  /**
+   * Run the services under the shipped policy as it is (services/authorization.json), where the
+   * operator may call only its named methods. Default false: the operator, which drives the tests,
+   * may call everything the stack serves.
+   */
+  readonly shippedPolicy?: boolean;
   /** Print the services' log lines. Default: only when CHAOS_TEST_LOGS=1. */
   readonly logs?: boolean;
 }
@@ -84,6 +90,8 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     registry[name] = { internal: `127.0.0.1:${p.internal}`, edge: `127.0.0.1:${p.edge}`, edgeHttp1: `127.0.0.1:${p.edgeHttp1}`, admin: `127.0.0.1:${p.admin}` };
   }
   fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
+  const policyFile = path.join(dir, "authorization.json");
+  fs.writeFileSync(policyFile, JSON.stringify(options.shippedPolicy === true ? shippedPolicy() : await testPolicy(services), null, 2));
   const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
   // The keys a manifest asks for, given to that service only: fresh per world (a test's own env wins), kept for restarts and replicas.
   const keys = new Map<string, Record<string, string>>();
@@ -96,6 +104,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     CHAOS_WORLD: world,
     CHAOS_PKI_DIR: pki.dir,
     CHAOS_REGISTRY: registryFile,
+    CHAOS_POLICY: policyFile,
     REDIS_URL: infra.redisUrl,
     KAFKA_BROKERS: infra.kafkaBrokers.join(","),
     CHAOS_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "info",
@@ -192,6 +201,30 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     },
     stop,
   };
+}
+
+/** services/authorization.json, as generated from the manifests. */
+function shippedPolicy(): AuthorizationPolicy {
+  return JSON.parse(fs.readFileSync(new URL("../../services/authorization.json", import.meta.url), "utf8")) as AuthorizationPolicy;
+}
+
+/**
+ * The shipped policy (services/authorization.json), and the operator identity
+ * on every method of the stack's services: tests drive the system through
+ * `stack.operator`, which stands in for every caller (the gateway forwarding
+ * a player, one service calling another). The shipped policy grants the
+ * operator only its named methods (Served.operatorMethods); the zero-trust
+ * tests read the shipped file.
+ */
+async function testPolicy(services: readonly string[]): Promise<AuthorizationPolicy> {
+  const shipped = shippedPolicy();
+  const extended: Record<string, AuthorizationPolicy["services"][string]> = { ...shipped.services };
+  for (const name of services) {
+    const manifest = await serviceManifest(name);
+    const everything = { callers: [operatorIdentity], methods: manifest.serves.map(({ service }) => `/${service.typeName}/*`) };
+    extended[name] = { allow: [...(shipped.services[name]?.allow ?? []), everything] };
+  }
+  return { ...shipped, services: extended };
 }
 
 /**

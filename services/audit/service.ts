@@ -21,7 +21,7 @@ export default defineService({
   name: "audit",
   description: "The append-only security audit log: who did what, when, from where, in hash chains anyone can verify.",
   port: 7410,
-  serves: [{ service: AuditService, public: {} }, { service: AuditInternalService }],
+  serves: [{ service: AuditService, public: {} }, { service: AuditInternalService, operatorMethods: ["exportAuditRecords"] }],
   verifiesEndUserTokens: true,
   state: {
     database: {

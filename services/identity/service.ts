@@ -34,7 +34,8 @@ export default defineService({
         strictlyLimited: ["register", "login"],
       },
     },
-    { service: IdentityInternalService },
+    // Operators look accounts and sessions up and hand out the admin and moderator roles; nothing that signs or revokes.
+    { service: IdentityInternalService, operatorMethods: ["getAccountById", "checkSession", "setAccountRoles"] },
   ],
   state: { database: { migrations: new URL("./migrations", import.meta.url) } },
   secrets: [{ variable: "CHAOS_IDENTITY_SECRET_KEY", bytes: 32 }],

@@ -23,7 +23,12 @@ export default defineService({
   name: "inventory",
   description: "Items, gold as a double-entry ledger, idempotent grants and spends, escrow holds.",
   port: 7150,
-  serves: [{ service: InventoryService, public: {} }, { service: InventoryInternalService }],
+  serves: [{ service: InventoryService, public: {} }, {
+      service: InventoryInternalService,
+      // Support reads only: an operator's certificate never mints, moves or holds gold (GrantGold, MoveGold, escrow).
+      operatorMethods: ["getAccountBalance", "listAccountEntries", "listCharacterItems"],
+    },
+  ],
   verifiesEndUserTokens: true,
   state: { database: { migrations: new URL("./migrations", import.meta.url) } },
   publishes: ["assets"],

@@ -14,7 +14,7 @@ export default defineService({
   name: "player",
   description: "Characters: profiles, class stats, positions in zones, health, defeat and respawn.",
   port: 7130,
-  serves: [{ service: PlayerService, public: {} }, { service: PlayerInternalService }],
+  serves: [{ service: PlayerService, public: {} }, { service: PlayerInternalService, operatorMethods: ["getCharacterState"] }],
   verifiesEndUserTokens: true,
   state: { database: { migrations: new URL("./migrations", import.meta.url) } },
   publishes: ["characters"],

@@ -108,6 +108,13 @@ export interface Served {
   readonly service: DescService;
   /** Reached by clients through the gateway. Default: internal only. */
   readonly public?: PublicApi;
+  /**
+   * Methods (local names) the `operator` identity may call by hand (grpcurl
+   * with the operator's certificate): reads and support actions, never what
+   * moves gold or items. Least privilege: the policy grants the operator these
+   * and nothing else (health and reflection excepted). Default none.
+   */
+  readonly operatorMethods?: readonly string[];
 }
 
 /** What the gateway does with a public service. */

@@ -32,7 +32,7 @@ const player = defineService({
   name: "player",
   description: "characters",
   port: 7130,
-  serves: [{ service: PlayerService, public: {} }, { service: PlayerInternalService }],
+  serves: [{ service: PlayerService, public: {} }, { service: PlayerInternalService, operatorMethods: ["getCharacterState"] }],
   verifiesEndUserTokens: true,
   publishes: ["characters"],
   wire: noWire,
@@ -81,9 +81,16 @@ describe("the authorization policy derived from the manifests", () => {
     expect(may("gateway", "identity", "/chaos.identity.v1.IdentityInternalService/ListPublicKeys")).toBe(false);
   });
 
-  it("lets the operator identity call everything every service serves", () => {
-    expect(may("operator", "player", "/chaos.player.v1.PlayerInternalService/SetLevel")).toBe(true);
-    expect(may("operator", "gateway", "/chaos.gateway.v1.GatewayService/GetServerInfo")).toBe(true);
+  it("lets the operator identity call exactly the methods the manifests name for it (least privilege)", () => {
+    expect(may("operator", "player", "/chaos.player.v1.PlayerInternalService/GetCharacterState")).toBe(true);
+    expect(may("operator", "player", "/chaos.player.v1.PlayerInternalService/SetLevel")).toBe(false);
+    expect(may("operator", "player", "/chaos.player.v1.PlayerInternalService/ApplyDamage")).toBe(false);
+    expect(may("operator", "gateway", "/chaos.gateway.v1.GatewayService/GetServerInfo")).toBe(false);
+  });
+
+  it("refuses an operator method the service does not serve", () => {
+    const typo = { ...player, serves: [{ service: PlayerInternalService, operatorMethods: ["getCharacterStat"] }] };
+    expect(() => checkSystem([identity, typo, combat])).toThrow(/getCharacterStat/);
   });
 });
 
@@ -181,7 +188,7 @@ describe("a foreign workload (a program in another language) is a member of the 
     name: "gameserver",
     description: "plays matches",
     port: 7450,
-    serves: [{ service: GameServerService }],
+    serves: [{ service: GameServerService, operatorMethods: ["disconnectPlayer"] }],
     calls: [{ service: MatchmakingInternalService, methods: ["reportMatchResult", "reportPlayerLeft"] }],
     process: { sourceDir: "clients/gameserver", build: ["go", "build", "-o", "{output}", "."], executable: ".chaos/bin/chaos-gameserver", image: "chaos-world-gameserver" },
   });
@@ -201,6 +208,7 @@ describe("a foreign workload (a program in another language) is a member of the 
     expect(allowed("matchmaking", "gameserver", "/chaos.gameserver.v1.GameServerService/AllocateMatch")).toBe(true);
     expect(allowed("matchmaking", "gameserver", "/chaos.gameserver.v1.GameServerService/DisconnectPlayer")).toBe(false);
     expect(allowed("operator", "gameserver", "/chaos.gameserver.v1.GameServerService/DisconnectPlayer")).toBe(true);
+    expect(allowed("operator", "gameserver", "/chaos.gameserver.v1.GameServerService/AllocateMatch")).toBe(false);
   });
 
   it("is refused when it serves another domain's contract or calls what nobody serves", () => {

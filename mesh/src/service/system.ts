@@ -132,7 +132,8 @@ const tokenKeys = { owner: "identity", method: "/chaos.identity.v1.IdentityInter
 /**
  * The authorization policy: exactly the calls the manifests declare; the
  * gateway may call every public service; every verifier of end-user tokens
- * may fetch identity's public keys; the operator identity may call anything.
+ * may fetch identity's public keys; the operator identity may call exactly
+ * the methods each manifest names for it (Served.operatorMethods).
  */
 export function policyOf(manifests: readonly AnyServiceManifest[], options: { trustDomain: string; namespace: string }): AuthorizationPolicy {
   // target → method pattern → callers
@@ -155,7 +156,7 @@ export function policyOf(manifests: readonly AnyServiceManifest[], options: { tr
     for (const route of publicRoutesOf(manifests, gateway.name)) grant(route.owner, `/${route.service.typeName}/*`, gateway.name);
   }
   for (const manifest of manifests) {
-    for (const { service } of manifest.serves) grant(manifest.name, `/${service.typeName}/*`, operatorIdentity);
+    for (const { service, operatorMethods } of manifest.serves) for (const local of operatorMethods ?? []) grant(manifest.name, methodPath(service, local), operatorIdentity);
   }
   const services: Record<string, { allow: Array<{ callers: string[]; methods: string[] }> }> = {};
   for (const manifest of manifests) {
@@ -211,7 +212,9 @@ export function checkSystem(manifests: readonly AnyServiceManifest[]): void {
       if (!served.has(called.service.typeName)) throw new Error(`${manifest.name} calls ${called.service.typeName}, which no manifest serves`);
       if (called.methods !== "*") for (const local of called.methods) methodPath(called.service, local);
     }
-    for (const { service, public: api } of manifest.serves) for (const local of [...(api?.openMethods ?? []), ...(api?.appealMethods ?? [])]) methodPath(service, local);
+    for (const { service, public: api, operatorMethods } of manifest.serves) {
+      for (const local of [...(api?.openMethods ?? []), ...(api?.appealMethods ?? []), ...(operatorMethods ?? [])]) methodPath(service, local);
+    }
     for (const topic of manifest.consumes ?? []) {
       if (!published.has(`${topic.domain}.${topic.stream}`)) throw new Error(`${manifest.name} consumes ${contractPackage(topic.domain)}.${topic.stream}, which no manifest publishes`);
     }
