@@ -1,4 +1,4 @@
-import type { AnyServiceManifest, Called, ServiceManifest } from "./service-manifest.js";
+import type { AnyServiceManifest, Called, Served, ServiceManifest } from "./service-manifest.js";
 import type { DescService } from "@bufbuild/protobuf";
 
 /**
@@ -19,7 +19,7 @@ export interface ForeignWorkloadDeclaration {
   /** As ServiceManifest.port: internal face; admin +200. It has no edge face. */
   readonly port: number;
   /** Its own domain's internal services: never public (the gateway forwards Node services only). */
-  readonly serves: readonly { readonly service: DescService }[];
+  readonly serves: readonly Pick<Served, "service" | "operatorMethods">[];
   /** The methods it calls; the policy allows exactly these. Default none. */
   readonly calls?: readonly Called[];
   /** How its program is built and run. */
