@@ -12,8 +12,8 @@ export default defineForeignWorkload({
   name: "gameserver",
   description: "The dedicated game server (Go): plays the matches matchmaking allocates and reports their results and leavers.",
   port: 7450,
-  // Operators may end a player's part in a match by hand (a stuck client); matches are matchmaking's to allocate.
-  serves: [{ service: GameServerService, operatorMethods: ["disconnectPlayer"] }],
+  // Operators may look a match up and end a player's part in it by hand (a stuck client); matches are matchmaking's to allocate.
+  serves: [{ service: GameServerService, operatorMethods: ["getMatch", "disconnectPlayer"] }],
   calls: [{ service: MatchmakingInternalService, methods: ["reportMatchResult", "reportPlayerLeft"] }],
   process: {
     sourceDir: "clients/gameserver",
