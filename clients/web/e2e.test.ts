@@ -20,7 +20,7 @@ import { expect, inject, it, vi } from "vitest";
 import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { mailpit } from "../../services/notification/test/mailpit.js";
-import { createCharacter, desktop, keepScreenshot, password, phone, textOf, useConsole, walletGold } from "./test/console-harness.js";
+import { createCharacter, desktop, keepScreenshot, logInAgain, password, phone, textOf, useConsole, walletGold } from "./test/console-harness.js";
 import { analyticsDashboard } from "./test/analytics.js";
 import { duel, liveEvent } from "./test/competition.js";
 import { buyAndRefund, restrictAndAppeal } from "./test/integrity.js";
@@ -460,11 +460,7 @@ async function chatThenAudit(ava: Page, bram: Page): Promise<void> {
 
   // An operator makes Ava an admin; at her next login the console shows the audit log.
   await stack.operator.client(IdentityInternalService, "identity").setAccountRoles({ account: { case: "email", value: avaEmail }, roles: [Role.ADMIN], reason: "e2e: studio operator" });
-  await ava.getByRole("button", { name: "Log out" }).click();
-  await ava.getByTestId("login-form").waitFor();
-  await ava.getByLabel("Email").fill(avaEmail);
-  await ava.getByLabel("Password").fill(password);
-  await ava.getByRole("button", { name: "Log in" }).click();
+  await logInAgain(ava, avaEmail);
   await ava.getByTestId("audit-view").waitFor();
   expect(await bram.getByTestId("audit-view").count()).toBe(0);
 

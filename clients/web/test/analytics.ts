@@ -3,7 +3,7 @@ import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
-import { createCharacter, keepScreenshot, password, textOf, type ConsoleHarness } from "./console-harness.js";
+import { createCharacter, keepScreenshot, logInAgain, textOf, type ConsoleHarness } from "./console-harness.js";
 
 /**
  * The operator's dashboard, end to end: a player registers, creates a mage
@@ -24,11 +24,7 @@ export async function analyticsDashboard(harness: ConsoleHarness, page: Page): P
   await page.getByTestId("cast-result").filter({ hasText: "damage" }).waitFor();
 
   await harness.stack.operator.client(IdentityInternalService, "identity").setAccountRoles({ account: { case: "email", value: email }, roles: [Role.ADMIN], reason: "e2e: studio analyst" });
-  await page.getByRole("button", { name: "Log out" }).click();
-  await page.getByTestId("login-form").waitFor();
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await logInAgain(page, email);
   await page.getByTestId("analytics-view").waitFor();
 
   const chart = (title: string) => page.getByTestId("analytics-chart").and(page.locator(`[data-title="${title}"]`));

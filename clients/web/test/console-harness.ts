@@ -122,6 +122,20 @@ export async function useConsole(services: readonly string[], options: StackOpti
 }
 
 /** The trimmed text of the element with this test id. */
+/** Fills the login form with `email` and the tests' password, and submits it. */
+export async function logIn(page: Page, email: string): Promise<void> {
+  await page.getByTestId("login-form").waitFor();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Logs the page out and in again, so its new token carries what changed (roles). */
+export async function logInAgain(page: Page, email: string): Promise<void> {
+  await page.getByRole("button", { name: "Log out" }).click();
+  await logIn(page, email);
+}
+
 export async function textOf(page: Page, testId: string): Promise<string> {
   return (await page.getByTestId(testId).first().textContent())?.trim() ?? "";
 }

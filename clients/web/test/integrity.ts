@@ -7,7 +7,7 @@ import { Role } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { principalHeader } from "@chaos/mesh";
-import { createCharacter, keepScreenshot, password, textOf, walletGold, type ConsoleHarness } from "./console-harness.js";
+import { createCharacter, keepScreenshot, logIn, logInAgain, password, textOf, walletGold, type ConsoleHarness } from "./console-harness.js";
 
 /**
  * Money and fair play in the console, end to end: a player buys a gold pack
@@ -20,11 +20,7 @@ import { createCharacter, keepScreenshot, password, textOf, walletGold, type Con
 /** Gives the account `roles` (as an operator would) and logs the page in again, so its token carries them. */
 async function promote(harness: ConsoleHarness, page: Page, email: string, roles: Role[]): Promise<void> {
   await harness.stack.operator.client(IdentityInternalService, "identity").setAccountRoles({ account: { case: "email", value: email }, roles, reason: "e2e: studio staff" });
-  await page.getByRole("button", { name: "Log out" }).click();
-  await page.getByTestId("login-form").waitFor();
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await logInAgain(page, email);
   await page.getByTestId("moderation").waitFor();
 }
 
@@ -82,11 +78,7 @@ export async function restrictAndAppeal(harness: ConsoleHarness, player: Page, m
   await expect.poll(() => identity.login({ email: playerEmail, password }).then(() => "let in", (error: unknown) => String(error)), { timeout: 15_000, interval: 500 }).toMatch(/banned/);
 
   // The banned player's right password leads to the appeal desk, not a dead end: the ban, and an appeal through the gateway.
-  await player.getByRole("button", { name: "Log out" }).click();
-  await player.getByTestId("login-form").waitFor();
-  await player.getByLabel("Email").fill(playerEmail);
-  await player.getByLabel("Password").fill(password);
-  await player.getByRole("button", { name: "Log in" }).click();
+  await logInAgain(player, playerEmail);
   await player.getByTestId("appeal-desk").waitFor();
   expect(await textOf(player, "appeal-desk-reason")).toMatch(/banned/);
   await expect.poll(() => textOf(player, "standing-summary"), { timeout: 10_000 }).toBe("You cannot log in while this is in force.");
@@ -105,8 +97,6 @@ export async function restrictAndAppeal(harness: ConsoleHarness, player: Page, m
   await expect.poll(() => textOf(player, "standing-summary"), { timeout: 15_000 }).toBe("In good standing.");
   await keepScreenshot(moderator, "moderation-appeal");
   await player.getByTestId("appeal-desk-leave").click();
-  await player.getByLabel("Email").fill(playerEmail);
-  await player.getByLabel("Password").fill(password);
-  await player.getByRole("button", { name: "Log in" }).click();
+  await logIn(player, playerEmail);
   await expect.poll(() => textOf(player, "account-email"), { timeout: 15_000 }).toBe(playerEmail);
 }
