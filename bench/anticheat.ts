@@ -28,7 +28,7 @@ import { School } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
-import { createKafkaClient, ensureTopics, newCloudEvent, principalHeader, toKafkaHeaders, topicName } from "@chaos/mesh";
+import { connectKafka, ensureTopics, type KafkaAccess, newCloudEvent, principalHeader, toKafkaHeaders, topicName } from "@chaos/mesh";
 import type { InfraEndpoints } from "../scripts/infra/index.js";
 import { run } from "../scripts/infra/proc.js";
 import { startStack, type Stack } from "../scripts/test/stack.js";
@@ -91,7 +91,7 @@ export async function runAnticheatBench(infra: InfraEndpoints, seconds = { warmu
       const [signalsBefore, eventsBefore] = await counts(db);
       const cpuBefore = anticheat === "running" ? cpuTicks(anticheatPid()) : 0;
       const started = Date.now();
-      const cheating = anticheat === "running" ? paceCheatingCasts(stack, infra.kafkaBrokers, seconds.phase) : Promise.resolve(0);
+      const cheating = anticheat === "running" ? paceCheatingCasts(stack, infra.kafka, seconds.phase) : Promise.resolve(0);
       const fireball = await runLoadgenInBackground(loadgen, { ...load, concurrency: 32, seconds: seconds.phase, rate });
       const published = await cheating;
       const elapsed = (Date.now() - started) / 1000;
@@ -170,8 +170,8 @@ async function counts(db: pg.Client): Promise<[number, number]> {
 }
 
 /** Publishes `cheatRate` cheating casts a second for `seconds` (ten sends a second), as combat's relay would; how many it published. */
-async function paceCheatingCasts(stack: Stack, brokers: readonly string[], seconds: number): Promise<number> {
-  const kafka = createKafkaClient({ clientId: "anticheat-bench", brokers: [...brokers], logLevel: logLevel.NOTHING });
+async function paceCheatingCasts(stack: Stack, access: KafkaAccess, seconds: number): Promise<number> {
+  const kafka = connectKafka(access, { clientId: "anticheat-bench", logLevel: logLevel.NOTHING });
   const topic = `${stack.world}.${topicName("combat", "casts")}`;
   await ensureTopics(kafka, [topic]);
   const producer = kafka.producer();

@@ -19,7 +19,7 @@ import { logLevel } from "kafkajs";
 import { ChatService, StreamItemKind } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { CharacterCreatedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
-import { createKafkaClient, ensureTopics, newCloudEvent, principalHeader, toKafkaHeaders, topicName } from "@chaos/mesh";
+import { connectKafka, ensureTopics, newCloudEvent, principalHeader, toKafkaHeaders, topicName } from "@chaos/mesh";
 import { toBinary } from "@bufbuild/protobuf";
 import type { InfraEndpoints } from "../scripts/infra/index.js";
 import { signUp } from "../scripts/test/players.js";
@@ -88,7 +88,7 @@ export async function runChatFanoutBench(infra: InfraEndpoints, plan: ChatFanout
     const player = await signUp(stack);
     const zoneId = `bench-${randomUUID().slice(0, 8)}`;
     const ids = Array.from({ length: plan.subscribers + 1 }, () => randomUUID());
-    const kafka = createKafkaClient({ clientId: "chat-bench", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = connectKafka(infra.kafka, { clientId: "chat-bench", logLevel: logLevel.NOTHING });
     const topic = `${stack.world}.${topicName("player", "characters")}`;
     await ensureTopics(kafka, [topic]);
     const producer = kafka.producer();

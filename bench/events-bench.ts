@@ -12,7 +12,8 @@ import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
   appendToOutbox,
   createDatabase,
-  createKafkaClient,
+  connectKafka,
+  type KafkaAccess,
   createLogger,
   ensureTopics,
   eventTableMigrations,
@@ -133,8 +134,8 @@ async function fullPath(kafka: Kafka, databaseUrl: string, total: number, rate: 
 }
 
 /** Runs both paths: peak, then latency at half of the peak. */
-export async function runEventsBench(brokers: string[], adminUrl: string, total = 20_000): Promise<EventsBenchResult[]> {
-  const kafka = createKafkaClient({ clientId: "bench", brokers, logLevel: logLevel.NOTHING });
+export async function runEventsBench(access: KafkaAccess, adminUrl: string, total = 20_000): Promise<EventsBenchResult[]> {
+  const kafka = connectKafka(access, { clientId: "bench", logLevel: logLevel.NOTHING });
   const dbName = `chaos_bench_${randomUUID().slice(0, 8)}`;
   const admin = new pg.Client(adminUrl);
   await admin.connect();

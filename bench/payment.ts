@@ -80,7 +80,7 @@ export async function runPaymentBench(infra: InfraEndpoints, plan: PaymentPlan =
       const player = await signUp(stack);
       const characterId = randomUUID();
       const message = create(CharacterCreatedSchema, { characterId, playerId: player.accountId, name: `Bench${i}`, characterClass: CharacterClass.MAGE });
-      await publish(infra.kafkaBrokers, [cloudEvent(`${stack.world}.${topicName("player", "characters")}`, "spiffe://chaos.world/ns/chaos/sa/player", characterId, CharacterCreatedSchema, message)]);
+      await publish(infra.kafka, [cloudEvent(`${stack.world}.${topicName("player", "characters")}`, "spiffe://chaos.world/ns/chaos/sa/player", characterId, CharacterCreatedSchema, message)]);
       buyers.push({ player, characterId });
     }
     const orders: { player: TestPlayer; sessionId: string }[] = [];

@@ -29,7 +29,7 @@ const wants = (name: (typeof known)[number]) => asked.length === 0 || asked.incl
 const mesh = wants("mesh") ? await runMeshBench() : undefined;
 const { endpoints, started } = await ensureInfra();
 try {
-  const events = wants("events") ? await runEventsBench(endpoints.kafkaBrokers, endpoints.postgresAdminUrl) : undefined;
+  const events = wants("events") ? await runEventsBench(endpoints.kafka, endpoints.postgresAdminUrl) : undefined;
   const fireball = wants("fireball") ? await runFireballBench(endpoints) : undefined;
   const economy = wants("economy") ? await runEconomyBench(endpoints) : undefined;
   const chat = wants("chat") ? await runChatFanoutBench(endpoints) : undefined;

@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { logLevel } from "kafkajs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { createKafkaClient, deadLetterTopic, ensureTopics, newCloudEvent, toKafkaHeaders } from "@chaos/mesh";
+import { connectKafka, deadLetterTopic, kafkaEnv, ensureTopics, newCloudEvent, toKafkaHeaders } from "@chaos/mesh";
 import { runTsxCommand } from "./test/run-command.js";
 
 const infra = inject("infra");
-const kafka = createKafkaClient({ clientId: "dlq-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+const kafka = connectKafka(infra.kafka, { clientId: "dlq-test", logLevel: logLevel.NOTHING });
 
 /** `npm run dlq -- <args>` against the test broker. */
 function dlq(...args: string[]) {
-  return runTsxCommand("scripts/dlq.ts", args, { env: { KAFKA_BROKERS: infra.kafkaBrokers.join(",") } });
+  return runTsxCommand("scripts/dlq.ts", args, { env: kafkaEnv(infra.kafka) });
 }
 
 /** Every message on `topic`, read from the start with a fresh group. */

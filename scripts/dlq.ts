@@ -5,9 +5,10 @@
  * <topic> is the topic the events failed on (its dead letters are in <topic>.dlq; either name works).
  * Uses KAFKA_BROKERS, or the local broker of `npm run infra`.
  */
-import { createKafkaClient, deadLetterTopic, listDeadLetters, listDeadLetterTopics, replayDeadLetters, type DeadLetterTopic } from "@chaos/mesh/events";
+import { connectKafka, deadLetterTopic, listDeadLetters, listDeadLetterTopics, replayDeadLetters, type DeadLetterTopic } from "@chaos/mesh/events";
 import type { Kafka } from "kafkajs";
 import { loadInfraConfig } from "./infra/config.js";
+import { kafkaAdminAccess } from "./infra/kafka.js";
 
 const usage = "usage: npm run dlq -- list [<topic>] | replay <topic>";
 const [command, given, ...extra] = process.argv.slice(2);
@@ -17,8 +18,10 @@ if (!((command === "list" && extra.length === 0) || (command === "replay" && giv
 }
 
 const config = loadInfraConfig();
-const brokers = config.kafkaBrokers ?? [`127.0.0.1:${config.kafkaPort}`];
-const kafka = createKafkaClient({ clientId: "chaos-dlq", brokers });
+// As the brokers' administrator: dead-letter topics of every service, and the replay group.
+const access = kafkaAdminAccess(config);
+const brokers = access.brokers;
+const kafka = connectKafka(access, { clientId: "chaos-dlq" });
 const dlqSuffix = deadLetterTopic("");
 
 try {

@@ -7,9 +7,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { staleGeneratedFiles } from "./contracts/check.js";
 import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
-import { ensureLocalPki, loadMeshConfig, operatorIdentity } from "@chaos/mesh";
+import { ensureLocalPki, grantKafkaAcls, kafkaAclsOf, kafkaEnv, loadMeshConfig, operatorIdentity } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
+import { withKafkaAdmin } from "./infra/kafka.js";
 import { secretKey } from "./infra/secrets.js";
 import { startProviderEmulator } from "../clients/payment-provider/provider-emulator.js";
 import { serviceManifests } from "./infra/services.js";
@@ -49,6 +50,13 @@ console.log(await infraStatus());
 
 const manifests = await serviceManifests();
 const services = manifests.map((manifest) => manifest.name);
+// Each service logs in to Kafka as its own user; these ACLs let it reach its own topics and groups only.
+await withKafkaAdmin(endpoints.kafka, (admin) =>
+  grantKafkaAcls(admin, manifests.flatMap((manifest) => {
+    const login = endpoints.kafkaLogins[manifest.name];
+    return login === undefined || login.username === endpoints.kafka.login?.username ? [] : kafkaAclsOf(manifest, login.username, "");
+  })),
+);
 // Every service gets an X.509-SVID from the local CA; "operator" is the identity
 // for grpcurl and other tools run by hand.
 const pkiDir = path.join(dataDir, "pki");
@@ -109,7 +117,7 @@ console.log(`
 Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   PostgreSQL  ${new URL(endpoints.postgresAdminUrl).host}  databases: ${Object.keys(endpoints.postgresUrls).map((s) => `chaos_${s}`).join(", ")}
   Redis       ${new URL(endpoints.redisUrl).host}
-  Kafka       ${endpoints.kafkaBrokers.join(", ")}
+  Kafka       ${endpoints.kafka.brokers.join(", ")}
   Mailpit     ${endpoints.mailpitUrl}  (the mail the services sent; SMTP ${new URL(endpoints.smtpUrl).host})
   Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
   Payments    test provider ${paymentProvider?.url ?? "not running"} (checkout pages; signed webhooks to the gateway's 127.0.0.1:${paymentWebhooks.port}/webhooks/payment)
@@ -153,8 +161,8 @@ function serviceOptions(name: string): SpawnServiceOptions {
       CHAOS_PKI_DIR: pkiDir,
       DATABASE_URL: endpoints.postgresUrls[name] ?? "",
       DATABASE_OWNER_URL: endpoints.postgresOwnerUrls[name] ?? "",
-      REDIS_URL: endpoints.redisUrl,
-      KAFKA_BROKERS: endpoints.kafkaBrokers.join(","),
+      REDIS_URL: endpoints.redisUrls[name] ?? "",
+      ...kafkaEnv({ brokers: endpoints.kafka.brokers, login: endpoints.kafkaLogins[name] }),
       CHAOS_NOTIFICATION_SMTP_URL: process.env.CHAOS_NOTIFICATION_SMTP_URL ?? endpoints.smtpUrl,
       CHAOS_GATEWAY_WEBHOOK_PORT: String(paymentWebhooks.port),
       CHAOS_PAYMENT_WEBHOOK_SECRETS: paymentWebhooks.secret,

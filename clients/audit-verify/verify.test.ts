@@ -145,7 +145,7 @@ describe("clients/audit-verify (grpcurl export, Python standard library)", () =>
     const head = (await auditInternalRecords(first)).at(-1)!;
     const topic = `${stack.world}.${topicName("audit", "records")}`;
     const sealsOf = (events: readonly TopicEvent[]) => events.filter((e) => e.type === "chaos.audit.v1.AuditChainSealed" && e.subject === first);
-    const seals = sealsOf(await readTopicUntil(inject("infra").kafkaBrokers, topic, [file_chaos_audit_v1_events], (all) => sealsOf(all).some((e) => e.message.sequence === head.sequence)));
+    const seals = sealsOf(await readTopicUntil(inject("infra").kafka, topic, [file_chaos_audit_v1_events], (all) => sealsOf(all).some((e) => e.message.sequence === head.sequence)));
     const sealFile = path.join(os.tmpdir(), `chaos-seals-${randomUUID()}.json`);
     fs.writeFileSync(sealFile, seals.map((e) => JSON.stringify(toJson(AuditChainSealedSchema, e.message as AuditChainSealed))).join("\n"));
     try {

@@ -14,9 +14,8 @@ export function worldName(env: NodeJS.ProcessEnv = process.env): string {
   return world;
 }
 
-/** `name` inside the current world: "<world>.<name>", or `name` itself outside any. */
-export function inWorld(name: string, separator = "."): string {
-  const world = worldName();
+/** `name` inside the current world (or `world`): "<world>.<name>", or `name` itself outside any. */
+export function inWorld(name: string, separator = ".", world: string = worldName()): string {
   return world === "" ? name : `${world}${separator}${name}`;
 }
 

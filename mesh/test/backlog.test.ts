@@ -5,7 +5,7 @@ import type pg from "pg";
 import { expect, inject, it } from "vitest";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
-  createKafkaClient,
+  connectKafka,
   createKafkaLogCreator,
   createLogger,
   eventTableMigrations,
@@ -35,9 +35,8 @@ it("works through a backlog that takes longer than the group session without bei
   const groupId = `backlog-test-${randomUUID()}`;
   // kafkajs logs each join of the group at INFO: a second join means the broker dropped the member and the group rebalanced.
   const joins: string[] = [];
-  const kafka = createKafkaClient({
+  const kafka = connectKafka(infra.kafka, {
     clientId: "backlog-test",
-    brokers: infra.kafkaBrokers,
     logLevel: logLevel.INFO,
     logCreator: createKafkaLogCreator((_level, line) => {
       const entry = JSON.parse(line) as { message: string; groupId?: string; memberId?: string };

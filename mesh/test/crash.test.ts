@@ -4,7 +4,7 @@ import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, inject, it } from "vitest";
 import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
-import { appendToOutbox, eventTableMigrations } from "../src/index.js";
+import { appendToOutbox, eventTableMigrations, kafkaEnv } from "../src/index.js";
 import { useTestDatabase } from "./test-database.js";
 
 const infra = inject("infra");
@@ -38,7 +38,7 @@ function fixture(file: string, env: Record<string, string>) {
 
 describe("crash safety", () => {
   it(`loses and duplicates nothing of ${eventCount} events while relay and consumer are SIGKILLed at random moments`, async () => {
-    const env = { DATABASE_URL: test.url, KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC: `chaos.combat.v1.crash-${randomUUID()}`, GROUP: `crash-${randomUUID()}` };
+    const env = { DATABASE_URL: test.url, ...kafkaEnv(infra.kafka), TOPIC: `chaos.combat.v1.crash-${randomUUID()}`, GROUP: `crash-${randomUUID()}` };
     const relay = fixture("relay-process.ts", env);
     const consumer = fixture("consumer-process.ts", env);
     await Promise.all([relay.start(), consumer.start()]);
@@ -90,7 +90,7 @@ describe("crash safety", () => {
   it("applies nothing twice when one of two consumers in a group is killed mid-batch (rebalance)", async () => {
     const total = 3_000;
     await test.db.pool.query("TRUNCATE crash_effects");
-    const env = { DATABASE_URL: test.url, KAFKA_BROKERS: infra.kafkaBrokers.join(","), TOPIC: `chaos.combat.v1.rebalance-${randomUUID()}`, GROUP: `rebalance-${randomUUID()}` };
+    const env = { DATABASE_URL: test.url, ...kafkaEnv(infra.kafka), TOPIC: `chaos.combat.v1.rebalance-${randomUUID()}`, GROUP: `rebalance-${randomUUID()}` };
     const relay = fixture("relay-process.ts", env);
     const first = fixture("consumer-process.ts", env);
     const second = fixture("consumer-process.ts", env);

@@ -8,7 +8,7 @@ import { SpellCastSchema } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import {
   appendToOutbox,
   createDatabase,
-  createKafkaClient,
+  connectKafka,
   listDeadLetters,
   replayDeadLetters,
   createLogger,
@@ -34,7 +34,7 @@ const test = useTestDatabase([
   ...eventTableMigrations,
   { name: "0001_effects.sql", checksum: "t1", sql: "CREATE TABLE effects (event_id text PRIMARY KEY, cast_id text NOT NULL, applied_order bigserial)" },
 ]);
-const kafka = createKafkaClient({ clientId: "events-test", brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+const kafka = connectKafka(infra.kafka, { clientId: "events-test", logLevel: logLevel.NOTHING });
 
 /** Counts effect rows until `expected` or the time runs out. */
 async function effectsEventually(expected: number, timeoutMs = 30_000): Promise<number> {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { logLevel, type LogEntry } from "kafkajs";
 import { describe, expect, inject, it } from "vitest";
-import { createKafkaLogCreator } from "../src/index.js";
+import { createKafkaLogCreator, kafkaEnv } from "../src/index.js";
 import { runTsxCommand } from "../../scripts/test/run-command.js";
 
 const infra = inject("infra");
@@ -14,7 +14,7 @@ function runFixture(env: Record<string, string>) {
 
 describe("the project's Kafka clients", () => {
   it("print nothing during a normal start-up: concurrent topic creation, a new consumer group joining", async () => {
-    const { code, stdout, stderr } = await runFixture({ KAFKA_BROKERS: infra.kafkaBrokers.join(",") });
+    const { code, stdout, stderr } = await runFixture(kafkaEnv(infra.kafka));
     expect(stdout).toContain("done");
     expect(code).toBe(0);
     expect(stderr).not.toContain("Topic creation errors");

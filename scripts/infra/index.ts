@@ -1,3 +1,4 @@
+import type { KafkaAccess, KafkaLogin } from "@chaos/mesh/kafka-client";
 import { loadInfraConfig, type InfraConfig } from "./config.js";
 import { ensureKafka, kafkaStatus, stopKafka } from "./kafka.js";
 import { ensureMailpit, mailpitStatus, stopMailpit } from "./mailpit.js";
@@ -12,8 +13,14 @@ export interface InfraEndpoints {
   readonly postgresUrls: Record<string, string>;
   /** service name → its database owner's URL (DATABASE_OWNER_URL): the login migrations run as. */
   readonly postgresOwnerUrls: Record<string, string>;
+  /** Redis as its administrator (the default user): provisioning and tests; services never use it. */
   readonly redisUrl: string;
-  readonly kafkaBrokers: string[];
+  /** service name → URL logging in as that service's own Redis ACL user (REDIS_URL): its keys only. */
+  readonly redisUrls: Record<string, string>;
+  /** The brokers as their administrator (a super user): provisioning ACLs and the tests' own clients; services never use it. */
+  readonly kafka: KafkaAccess;
+  /** service name → its own broker login (KAFKA_USERNAME, KAFKA_PASSWORD), allowed what the ACLs of its world grant. */
+  readonly kafkaLogins: Record<string, KafkaLogin>;
   /** Mailpit's SMTP server, where the notification service sends email. */
   readonly smtpUrl: string;
   /** Mailpit's web UI and HTTP API (/api/v1/messages), where the sent mail is read. */
@@ -41,7 +48,9 @@ export async function ensureInfra(config: InfraConfig = loadInfraConfig()): Prom
       postgresUrls: postgres.serviceUrls,
       postgresOwnerUrls: postgres.ownerUrls,
       redisUrl: redis.url,
-      kafkaBrokers: kafka.brokers,
+      redisUrls: redis.serviceUrls,
+      kafka: kafka.admin,
+      kafkaLogins: kafka.serviceLogins,
       smtpUrl: mailpit.smtpUrl,
       mailpitUrl: mailpit.httpUrl,
     },

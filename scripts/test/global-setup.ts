@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(
     `[setup] infrastructure ready in ${((Date.now() - began) / 1000).toFixed(1)} s ` +
       `(started: ${fresh.join(", ") || "none, reused running servers"}); ` +
-      `postgres ${new URL(endpoints.postgresAdminUrl).host}, redis ${new URL(endpoints.redisUrl).host}, kafka ${endpoints.kafkaBrokers.join(",")}`,
+      `postgres ${new URL(endpoints.postgresAdminUrl).host}, redis ${new URL(endpoints.redisUrl).host}, kafka ${endpoints.kafka.brokers.join(",")}`,
   );
   project.provide("infra", endpoints);
   return async () => {

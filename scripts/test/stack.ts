@@ -4,8 +4,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, inject } from "vitest";
-import { createLogger, createMeshRuntime, type AuthorizationPolicy, ensureLocalPki, isStateless, loadMeshConfig, operatorIdentity, type LocalPki, type MeshRuntime } from "@chaos/mesh";
+import { createLogger, createMeshRuntime, type AuthorizationPolicy, ensureLocalPki, grantKafkaAcls, isStateless, kafkaAclsOf, kafkaEnv, loadMeshConfig, operatorIdentity, revokeKafkaAcls, type LocalPki, type MeshRuntime } from "@chaos/mesh";
+import type { AclEntry } from "kafkajs";
 import type { InfraEndpoints } from "../infra/index.js";
+import { withKafkaAdmin } from "../infra/kafka.js";
+import { provisionRedisUser, removeRedisUsers } from "../infra/redis.js";
 import { serviceManifest } from "../infra/services.js";
 import { buildWorkload, spawnService, type ServiceProcess } from "../lib/service-process.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
@@ -50,7 +53,7 @@ export interface Stack {
   readonly gateway: { readonly grpc: string; readonly http1: string; readonly grpcAddress: string };
   /** A mesh runtime with the "operator" workload identity: typed clients of any service's internal face. */
   readonly operator: MeshRuntime;
-  /** The environment every service of the stack was started with. */
+  /** The environment every service of the stack was started with (each also gets its own REDIS_URL, database URLs and keys). */
   readonly env: Readonly<Record<string, string>>;
   readonly processes: ReadonlyMap<string, ServiceProcess>;
   /** The database URL of a service of the stack, as its owner (the admin): for a test's own inspection or tampering. */
@@ -93,28 +96,46 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   const policyFile = path.join(dir, "authorization.json");
   fs.writeFileSync(policyFile, JSON.stringify(options.shippedPolicy === true ? shippedPolicy() : await testPolicy(services), null, 2));
   const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
-  // The keys a manifest asks for, given to that service only: fresh per world (a test's own env wins), kept for restarts and replicas.
-  const keys = new Map<string, Record<string, string>>();
+  // What one service gets and no other: the keys its manifest asks for (fresh per world; a test's own env wins) and its Redis login; kept for restarts and replicas.
+  const ownEnv = new Map<string, Record<string, string>>();
+  // Each service that uses Redis logs in as a user of its own in this world, reaching its own keys only
+  // (on the test's REDIS_URL when it gives one, e.g. through a fault proxy).
+  const { REDIS_URL: redisBase = infra.redisUrl, ...extraEnv } = options.env ?? {};
+  const redisUsers: string[] = [];
+  // And to Kafka as its own user, which this world's ACLs let reach its own topics and groups only.
+  const acls: AclEntry[] = [];
   for (const name of services) {
     const manifest = await serviceManifest(name);
+    const kafkaLogin = infra.kafkaLogins[name];
+    if (kafkaLogin !== undefined && kafkaLogin.username !== infra.kafka.login?.username) acls.push(...kafkaAclsOf(manifest, kafkaLogin.username, world));
     if (!isStateless(manifest)) databases.set(name, await createTestDatabase(infra.postgresAdminUrl, `${world}_${name}`, { runtimeRole: true }));
-    keys.set(name, Object.fromEntries((manifest.secrets ?? []).map((key) => [key.variable, options.env?.[key.variable] ?? randomBytes(key.bytes).toString("base64")])));
+    const redis: Record<string, string> = {};
+    if (manifest.state?.redis === true) {
+      const user = `${world}-${name}`;
+      redis.REDIS_URL = await provisionRedisUser(infra.redisUrl, user, name, randomBytes(18).toString("base64url"), world, redisBase);
+      redisUsers.push(user);
+    }
+    ownEnv.set(name, {
+      ...redis,
+      ...kafkaEnv({ brokers: infra.kafka.brokers, login: kafkaLogin }),
+      ...Object.fromEntries((manifest.secrets ?? []).map((key) => [key.variable, options.env?.[key.variable] ?? randomBytes(key.bytes).toString("base64")])),
+    });
   }
   const env: Record<string, string> = {
     CHAOS_WORLD: world,
     CHAOS_PKI_DIR: pki.dir,
     CHAOS_REGISTRY: registryFile,
     CHAOS_POLICY: policyFile,
-    REDIS_URL: infra.redisUrl,
-    KAFKA_BROKERS: infra.kafkaBrokers.join(","),
+    KAFKA_BROKERS: infra.kafka.brokers.join(","),
     CHAOS_LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "info",
-    ...options.env,
+    ...extraEnv,
   };
+  await withKafkaAdmin(infra.kafka, (admin) => grantKafkaAcls(admin, acls));
   const showLogs = options.logs ?? process.env.CHAOS_TEST_LOGS === "1";
   const processes = new Map<string, ServiceProcess>();
   const launch = async (name: string) => {
     const service = await spawnService(name, {
-      env: { ...process.env, ...env, ...keys.get(name), ...databaseEnv(databases.get(name)) },
+      env: { ...process.env, ...env, ...ownEnv.get(name), ...databaseEnv(databases.get(name)) },
       onLine: showLogs ? (line) => process.stdout.write(`[${name}] ${line}\n`) : () => undefined,
     });
     processes.set(name, service);
@@ -129,6 +150,8 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     await operator.close();
     await Promise.all([...processes.values()].map((p) => p.stop()));
     for (const database of databases.values()) await database.drop();
+    await removeRedisUsers(infra.redisUrl, redisUsers);
+    await withKafkaAdmin(infra.kafka, (admin) => revokeKafkaAcls(admin, acls));
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -179,7 +202,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
       const own = { internal: `127.0.0.1:${replicaPorts.internal}`, edge: `127.0.0.1:${replicaPorts.edge}`, edgeHttp1: `127.0.0.1:${replicaPorts.edgeHttp1}`, admin: `127.0.0.1:${replicaPorts.admin}` };
       fs.writeFileSync(replicaRegistry, JSON.stringify({ services: { ...registry, [service]: own } }, null, 2));
       const child = await spawnService(service, {
-        env: { ...process.env, ...env, ...keys.get(service), CHAOS_REGISTRY: replicaRegistry, ...databaseEnv(databases.get(service)) },
+        env: { ...process.env, ...env, ...ownEnv.get(service), CHAOS_REGISTRY: replicaRegistry, ...databaseEnv(databases.get(service)) },
         onLine: showLogs ? (line) => process.stdout.write(`[${service}#${replicas.length + 2}] ${line}\n`) : () => undefined,
       });
       const replicaOperator = createMeshRuntime(operatorIdentity, {

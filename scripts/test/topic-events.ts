@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createRegistry, fromBinary, toBinary, type DescFile, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
 import { logLevel } from "kafkajs";
 import { afterAll, beforeAll, inject } from "vitest";
-import { createKafkaClient, ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders, topicName } from "@chaos/mesh";
+import { connectKafka, ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders, topicName, type KafkaAccess } from "@chaos/mesh";
 
 /** A CloudEvent as it travels on Kafka: what a test publishes, and may publish again as is (a redelivery). */
 export interface PublishedEvent {
@@ -30,8 +30,8 @@ export function cloudEvent<Desc extends DescMessage>(topic: string, source: stri
 }
 
 /** Publishes events in order (acks from all replicas), standing in for services that are not part of the stack. */
-export async function publish(brokers: readonly string[], events: readonly PublishedEvent[]): Promise<void> {
-  const kafka = createKafkaClient({ clientId: "events-fixture", brokers: [...brokers], logLevel: logLevel.NOTHING });
+export async function publish(access: KafkaAccess, events: readonly PublishedEvent[]): Promise<void> {
+  const kafka = connectKafka(access, { clientId: "events-fixture", logLevel: logLevel.NOTHING });
   await ensureTopics(kafka, [...new Set(events.map((e) => e.topic))]);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -55,9 +55,9 @@ export interface FollowedTopic {
  * Kafka, not on outbox rows. A consumer takes seconds to join its group, so
  * a file that reads a topic often follows it once.
  */
-export async function followTopic(brokers: readonly string[], topic: string, files: readonly DescFile[]): Promise<FollowedTopic> {
+export async function followTopic(access: KafkaAccess, topic: string, files: readonly DescFile[]): Promise<FollowedTopic> {
   const registry = createRegistry(...files);
-  const kafka = createKafkaClient({ clientId: "events-probe", brokers: [...brokers], logLevel: logLevel.NOTHING });
+  const kafka = connectKafka(access, { clientId: "events-probe", logLevel: logLevel.NOTHING });
   await ensureTopics(kafka, [topic]);
   const consumer = kafka.consumer({ groupId: `probe-${randomUUID()}` });
   const events: TopicEvent[] = [];
@@ -81,13 +81,13 @@ export async function followTopic(brokers: readonly string[], topic: string, fil
 
 /** Reads `topic` from its beginning until `done` holds for what was read (or `timeoutMs` passes). */
 export async function readTopicUntil(
-  brokers: readonly string[],
+  access: KafkaAccess,
   topic: string,
   files: readonly DescFile[],
   done: (events: readonly TopicEvent[]) => boolean,
   timeoutMs = 20_000,
 ): Promise<TopicEvent[]> {
-  const followed = await followTopic(brokers, topic, files);
+  const followed = await followTopic(access, topic, files);
   try {
     const deadline = Date.now() + timeoutMs;
     while (!done(followed.events) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -129,7 +129,7 @@ export function useDomainEvents(stack: { readonly world: string }, file: DescFil
   const domain = file.proto.package.split(".")[1] ?? "";
   const followed: FollowedTopic[] = [];
   beforeAll(async () => {
-    for (const stream of streams) followed.push(await followTopic(inject("infra").kafkaBrokers, `${stack.world}.${topicName(domain, stream)}`, [file]));
+    for (const stream of streams) followed.push(await followTopic(inject("infra").kafka, `${stack.world}.${topicName(domain, stream)}`, [file]));
   }, 60_000);
   afterAll(async () => {
     await Promise.all(followed.map((f) => f.stop()));

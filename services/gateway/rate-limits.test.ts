@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { file_chaos_gateway_v1_events } from "@chaos/gen/chaos/gateway/v1/events_pb.js";
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
@@ -17,7 +17,7 @@ const stack = useStack(["identity", "gateway"], { env: { CHAOS_GATEWAY_PLAYER_RA
 
 /** Reads the gateway's traffic topic of this world until `done` holds for what was read, or `timeoutMs` passed. */
 const trafficEvents = (done: (events: readonly TopicEvent[]) => boolean, timeoutMs?: number) =>
-  readTopicUntil(stack.env.KAFKA_BROKERS!.split(","), `${stack.world}.chaos.gateway.v1.traffic`, [file_chaos_gateway_v1_events], done, timeoutMs);
+  readTopicUntil(inject("infra").kafka, `${stack.world}.chaos.gateway.v1.traffic`, [file_chaos_gateway_v1_events], done, timeoutMs);
 
 /** Calls until the gateway refuses; returns the refusal. */
 async function callUntilRefused(call: () => Promise<unknown>, atMost: number): Promise<ConnectError> {

@@ -4,7 +4,7 @@ import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.j
 import { IdentityInternalService } from "@chaos/gen/chaos/identity/v1/identity_internal_service_pb.js";
 import { PaymentInternalService } from "@chaos/gen/chaos/payment/v1/payment_internal_service_pb.js";
 import { consumerGroupId, ownerSourceOf, topicName } from "@chaos/mesh/events";
-import { createRateLimiter, defineService, loadManifests, principalOf, registration } from "@chaos/mesh/server";
+import { createRateLimiter, defineService, followedTopics, loadManifests, principalOf, registration } from "@chaos/mesh/server";
 import { Gauge } from "prom-client";
 import { createSessionStatus } from "./clients/session-status.js";
 import { loadGatewayConfig } from "./config.js";
@@ -44,6 +44,12 @@ const gateway = defineService({
   edge: (settings) => ({ allowedOrigins: settings.corsOrigins }),
   state: { redis: true },
   publishes: ["traffic", "presence"],
+  // The live player feed's sources.
+  follows: [
+    { domain: "combat", stream: "casts" },
+    { domain: "progression", stream: "progress" },
+    { domain: "notification", stream: "notifications" },
+  ],
   settings: loadGatewayConfig,
   limits: (settings) => ({ maxMessageBytes: settings.maxMessageBytes, maxDeadlineMs: settings.maxDeadlineMs, defaultDeadlineMs: settings.maxDeadlineMs }),
   async wire({ settings, runtime, redis, kafka, client, logger, source, onStop }) {
@@ -86,7 +92,7 @@ const gateway = defineService({
       logger,
       groupId: consumerGroupId("gateway", `feed-${randomUUID()}`),
       sourceOf: (topic) => ownerSourceOf(topic, runtime.spiffeId),
-      topics: [topicName("combat", "casts"), topicName("progression", "progress"), topicName("notification", "notifications")],
+      topics: followedTopics(gateway),
       onEvent: (event, eventId, publishedAt) => {
         for (const delivery of translator.translate(event, eventId, publishedAt)) playerFeed.deliver(delivery);
       },

@@ -56,16 +56,18 @@ export function connectionSecretOf(manifest: AnyServiceManifest): string {
  * The connection settings a service reads at start-up: DATABASE_URL (a role
  * that owns nothing) and DATABASE_OWNER_URL (the migrating owner's login)
  * when it has a database,
- * REDIS_URL when it uses Redis, KAFKA_BROKERS when it publishes, consumes or
- * relays an outbox (any database has one).
+ * REDIS_URL (the service's own ACL user: redisAclRules) when it uses Redis,
+ * KAFKA_BROKERS with KAFKA_USERNAME and KAFKA_PASSWORD (its SCRAM-SHA-512 user,
+ * granted kafkaAclsOf) when it publishes, consumes, follows or relays an
+ * outbox (any database has one).
  */
 export function connectionVariablesOf(manifest: AnyServiceManifest): string[] {
   const database = manifest.state?.database !== undefined;
-  const kafka = database || (manifest.publishes ?? []).length > 0 || (manifest.consumes ?? []).length > 0;
+  const kafka = database || (manifest.publishes ?? []).length > 0 || (manifest.consumes ?? []).length > 0 || (manifest.follows ?? []).length > 0;
   return [
     ...(database ? ["DATABASE_URL", "DATABASE_OWNER_URL"] : []),
     ...(manifest.state?.redis === true ? ["REDIS_URL"] : []),
-    ...(kafka ? ["KAFKA_BROKERS"] : []),
+    ...(kafka ? ["KAFKA_BROKERS", "KAFKA_USERNAME", "KAFKA_PASSWORD"] : []),
     ...(manifest.secrets ?? []).map((secret) => secret.variable),
   ];
 }

@@ -55,9 +55,9 @@ export function fromKafkaHeaders(headers: IHeaders | undefined): CloudEventAttri
   return { id, type, source: get("ce_source") ?? "", subject: get("ce_subject") ?? "", time: get("ce_time") ?? "", traceparent: get("traceparent") };
 }
 
-/** Topic name of a domain's event stream: chaos.<domain>.v1.<stream>. */
-export function topicName(domain: string, stream: string): string {
-  return inWorld(`${contractPackage(domain)}.${stream}`);
+/** Topic name of a domain's event stream: chaos.<domain>.v1.<stream>, in the current world (or `world`). */
+export function topicName(domain: string, stream: string, world?: string): string {
+  return inWorld(`${contractPackage(domain)}.${stream}`, ".", world);
 }
 
 /** The dead-letter topic of a topic. */

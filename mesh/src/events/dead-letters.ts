@@ -60,6 +60,10 @@ async function readDeadLetters(
   const start = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   // A partition is done when the group already stands at its end (or it is empty).
   const remaining = new Map(ends.map((p) => [p.partition, (start.get(p.partition) ?? -1n) >= BigInt(p.high) ? 0n : BigInt(p.high)]));
+  // Nothing left to read: no consumer at all. One started and disconnected
+  // before its group join finished keeps joining afterwards (kafkajs), and
+  // holds the process open with its heartbeats.
+  if ([...remaining.values()].every((end) => end <= 0n)) return 0;
   const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000 });
   await consumer.connect();
   await consumer.subscribe({ topic: dlq, fromBeginning: true });
@@ -86,10 +90,6 @@ async function readDeadLetters(
           },
         })
         .catch(reject);
-      if (done()) {
-        clearTimeout(timer);
-        resolve();
-      }
     });
   } finally {
     await consumer.disconnect();

@@ -64,3 +64,48 @@ function writeToConsole(level: logLevel, line: string): void {
 export function createKafkaClient(config: KafkaConfig): Kafka {
   return new Kafka({ logLevel: logLevel.ERROR, logCreator: createKafkaLogCreator(), ...config });
 }
+
+/** A SASL/SCRAM-SHA-512 login on the brokers: a service's own user, or the administrator's. */
+export interface KafkaLogin {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Where the brokers are and who logs in there. */
+export interface KafkaAccess {
+  readonly brokers: readonly string[];
+  /** Absent: no SASL (a broker that does not ask for it). */
+  readonly login?: KafkaLogin;
+}
+
+/**
+ * The login in KAFKA_USERNAME and KAFKA_PASSWORD (SCRAM-SHA-512, the
+ * mechanism the brokers offer), or none when KAFKA_USERNAME is unset. One
+ * without the other stops start-up with a message naming the missing one.
+ */
+export function kafkaLoginFromEnv(env: NodeJS.ProcessEnv): KafkaLogin | undefined {
+  const username = env.KAFKA_USERNAME ?? "";
+  const password = env.KAFKA_PASSWORD ?? "";
+  if (username === "" && password === "") return undefined;
+  if (username === "") throw new Error("KAFKA_PASSWORD is set but KAFKA_USERNAME is not (the service's SCRAM-SHA-512 user on the brokers)");
+  if (password === "") throw new Error(`KAFKA_USERNAME is set (${username}) but KAFKA_PASSWORD is not`);
+  return { username, password };
+}
+
+/** The environment that gives a process `access` (KAFKA_BROKERS, KAFKA_USERNAME, KAFKA_PASSWORD). */
+export function kafkaEnv(access: KafkaAccess): Record<string, string> {
+  return {
+    KAFKA_BROKERS: access.brokers.join(","),
+    ...(access.login === undefined ? {} : { KAFKA_USERNAME: access.login.username, KAFKA_PASSWORD: access.login.password }),
+  };
+}
+
+/** {@link createKafkaClient} on `access`: its brokers, and its login over SASL/SCRAM-SHA-512. */
+export function connectKafka(access: KafkaAccess, config: Omit<KafkaConfig, "brokers" | "sasl">): Kafka {
+  const { login } = access;
+  return createKafkaClient({
+    ...config,
+    brokers: [...access.brokers],
+    ...(login === undefined ? {} : { sasl: { mechanism: "scram-sha-512", username: login.username, password: login.password } }),
+  });
+}

@@ -19,7 +19,7 @@ export {
   type Wired,
   type ConsumedEvents,
 } from "../service/service-manifest.js";
-export { ownerOf } from "../service/manifest-checks.js";
+export { followedTopics, ownerOf } from "../service/manifest-checks.js";
 export { defineForeignWorkload, type ForeignWorkloadDeclaration, type ForeignProcess } from "../service/foreign-workload.js";
 export { loadManifests, loadManifest, isStateless, appendOnlyTablesOf, portsOf, registryOf, policyOf, publicRoutesOf, methodPath, checkSystem, operatorIdentity, type PublicRoute } from "../service/system.js";
 export type { MeshRuntime } from "../mesh-runtime.js";
@@ -38,7 +38,7 @@ export { ExpiringMap } from "../expiring-map.js";
 export { DomainError } from "../domain/domain-error.js";
 export { createDomainErrorInterceptor, toStatusError, type DomainErrorMapping } from "../domain-error.js";
 export { createDatabase, type Database, type DatabaseOptions } from "../persistence/database.js";
-export { createRedis } from "../redis/redis-client.js";
+export { createRedis, redisAclRules, redisKeyPrefix } from "../redis/redis-client.js";
 export { createRateLimiter, type Rate, type RateDecision, type RateLimiter } from "../redis/rate-limiter.js";
 export { createLogger } from "../observability/logger.js";
 export { jobQueueMigrations, type JobWorkerSettings } from "../events/index.js";

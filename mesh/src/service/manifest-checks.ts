@@ -24,14 +24,19 @@ export function calledTarget(manifest: AnyServiceManifest, service: DescService)
   return ownerOf(service);
 }
 
-/** The topics `manifest` publishes to, in the current world. */
-export function publishedTopics(manifest: AnyServiceManifest): string[] {
-  return (manifest.publishes ?? []).map((stream) => topicName(manifest.name, stream));
+/** The topics `manifest` publishes to, in the current world (or `world`). */
+export function publishedTopics(manifest: AnyServiceManifest, world?: string): string[] {
+  return (manifest.publishes ?? []).map((stream) => topicName(manifest.name, stream, world));
 }
 
-/** The topics `manifest` consumes, in the current world. */
-export function consumedTopics(manifest: AnyServiceManifest): string[] {
-  return (manifest.consumes ?? []).map((topic) => topicName(topic.domain, topic.stream));
+/** The topics `manifest` consumes, in the current world (or `world`). */
+export function consumedTopics(manifest: AnyServiceManifest, world?: string): string[] {
+  return (manifest.consumes ?? []).map((topic) => topicName(topic.domain, topic.stream, world));
+}
+
+/** The topics `manifest` follows (ServiceManifest.follows), in the current world (or `world`). */
+export function followedTopics(manifest: AnyServiceManifest, world?: string): string[] {
+  return (manifest.follows ?? []).map((topic) => topicName(topic.domain, topic.stream, world));
 }
 
 /**

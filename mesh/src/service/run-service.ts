@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { Kafka } from "kafkajs";
 import { createDomainErrorInterceptor } from "../domain-error.js";
 import { ensureTopics } from "../events/ensure-topics.js";
-import { createKafkaClient } from "../events/kafka-client.js";
+import { connectKafka, kafkaLoginFromEnv } from "../events/kafka-client.js";
 import { startEventConsumer, type EventConsumer } from "../events/event-consumer.js";
 import { startOutboxRelay, type OutboxRelay } from "../events/outbox-relay.js";
 import { ownerSourceOf } from "../events/topic-owner.js";
@@ -144,7 +144,7 @@ interface OpenedState {
 
 /**
  * Opens what the manifest states from the environment — DATABASE_URL (and
- * DATABASE_OWNER_URL), REDIS_URL, KAFKA_BROKERS — applies its migrations after the mesh's outbox
+ * DATABASE_OWNER_URL), REDIS_URL, KAFKA_BROKERS (and KAFKA_USERNAME, KAFKA_PASSWORD) — applies its migrations after the mesh's outbox
  * and inbox tables, creates the topics it publishes (with the broker's full
  * partition count, so a consumer that starts first never finds one
  * auto-created with a single partition) and starts its outbox relay. A
@@ -155,7 +155,8 @@ async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Pr
   const closers: Array<() => Promise<void> | void> = [];
   // Made on first use: a service with no events (echo) needs no KAFKA_BROKERS.
   let kafka: Kafka | undefined;
-  const kafkaClient = () => (kafka ??= createKafkaClient({ clientId: manifest.name, brokers: brokersFrom(env.KAFKA_BROKERS) }));
+  // Its own SCRAM login when the brokers ask for one (they grant it its own topics only: kafkaAclsOf).
+  const kafkaClient = () => (kafka ??= connectKafka({ brokers: brokersFrom(env.KAFKA_BROKERS), login: kafkaLoginFromEnv(env) }, { clientId: manifest.name }));
   const topics = publishedTopics(manifest);
   if (topics.length > 0) await ensureTopics(kafkaClient(), topics);
   let redis: Redis | undefined;

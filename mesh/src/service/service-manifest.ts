@@ -79,6 +79,13 @@ export interface ServiceManifest<Settings = unknown> {
    * types without a handler are acknowledged with no effect. Default none.
    */
   readonly consumes?: readonly TopicRef[];
+  /**
+   * Topics it reads without an inbox, from their end, each in a consumer
+   * group of its process alone (the gateway's live feed): nothing is applied
+   * exactly once and nothing is dead-lettered. Declared so its broker login
+   * may read them and no more. Default none.
+   */
+  readonly follows?: readonly TopicRef[];
   /** The status code of each of its ErrorReasons; DomainErrors thrown by its core become those. Default none. */
   readonly errors?: DomainErrorMapping;
   /** Reads and validates its settings at start-up; a bad value stops it with a message naming the variable. */

@@ -28,7 +28,7 @@ const inventory = () => stack.operator.client(InventoryInternalService, "invento
 // The history as Kafka carries it, read by consumers of the test's own: the recount below never asks analytics.
 const followed: FollowedTopic[] = [];
 beforeAll(async () => {
-  const brokers = inject("infra").kafkaBrokers;
+  const brokers = inject("infra").kafka;
   followed.push(await followTopic(brokers, `${stack.world}.${topicName("identity", "accounts")}`, [file_chaos_identity_v1_events]));
   followed.push(await followTopic(brokers, `${stack.world}.${topicName("combat", "casts")}`, [file_chaos_combat_v1_events]));
   followed.push(await followTopic(brokers, `${stack.world}.${topicName("inventory", "assets")}`, [file_chaos_inventory_v1_events]));

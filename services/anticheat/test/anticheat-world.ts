@@ -41,7 +41,7 @@ export interface Hero {
 export function anticheatWorld(stack: Stack) {
   const anticheat = () => stack.operator.client(AnticheatService, "anticheat");
   const identity = () => stack.operator.client(IdentityService, "identity");
-  const brokers = () => inject("infra").kafkaBrokers;
+  const brokers = () => inject("infra").kafka;
 
   /** A player with the moderator role, acting with a token that carries it. */
   async function moderator(): Promise<{ headers: Record<string, string> }> {

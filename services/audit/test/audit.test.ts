@@ -150,7 +150,7 @@ describe("audit (real processes: identity, audit)", () => {
     const guildId = randomUUID();
     const withdrawer = randomUUID();
     const trade = create(TradeSchema, { tradeId, proposer: { characterId: proposer }, counterparty: { characterId: randomUUID() }, offer: { gold: 40n }, state: TradeState.SETTLED, updateTime: timestampFromMs(Date.now()) });
-    await publish(inject("infra").kafkaBrokers, [
+    await publish(inject("infra").kafka, [
       cloudEvent(`${stack.world}.${topicName("trading", "trades")}`, spiffeIdFor("trading").uri, tradeId, TradeSettledSchema, create(TradeSettledSchema, { trade })),
       cloudEvent(`${stack.world}.${topicName("guild", "guilds")}`, spiffeIdFor("guild").uri, guildId, GuildBankWithdrawnSchema, create(GuildBankWithdrawnSchema, { guildId, characterId: withdrawer, amount: 250n, transactionId: "tx-1", withdrawTime: timestampFromMs(Date.now()) })),
     ]);
@@ -166,7 +166,7 @@ describe("audit (real processes: identity, audit)", () => {
     const zoneId = `zone_${randomUUID().slice(0, 8)}`;
     const at = timestampFromMs(Date.now());
     const liveEvent = create(LiveEventSchema, { eventId, title: "Festival of Flames", tiers: [{ tier: 1, threshold: 1n, gold: 10n }], updateTime: at, cancelReason: "storm" });
-    await publish(inject("infra").kafkaBrokers, [
+    await publish(inject("infra").kafka, [
       cloudEvent(`${stack.world}.${topicName("world", "zones")}`, spiffeIdFor("world").uri, zoneId, ZoneClosedSchema, create(ZoneClosedSchema, { zoneId, reason: "maintenance", closeTime: at, closedBy: adminId })),
       cloudEvent(`${stack.world}.${topicName("world", "zones")}`, spiffeIdFor("world").uri, zoneId, ZoneOpenedSchema, create(ZoneOpenedSchema, { zoneId, openTime: at, openedBy: "" })),
       cloudEvent(`${stack.world}.${topicName("liveops", "events")}`, spiffeIdFor("liveops").uri, eventId, LiveEventScheduledSchema, create(LiveEventScheduledSchema, { event: liveEvent, scheduledBy: adminId })),
@@ -192,7 +192,7 @@ describe("audit (real processes: identity, audit)", () => {
     const action = (actionId: string, appliedBy: string) =>
       create(ActionSchema, { actionId, playerId, kind: ActionKind.TRADE_RESTRICTION, appliedBy, reason: "Gold funnelled from many accounts", applyTime: at });
     const anticheat = `${stack.world}.${topicName("anticheat", "actions")}`;
-    await publish(inject("infra").kafkaBrokers, [
+    await publish(inject("infra").kafka, [
       cloudEvent(anticheat, spiffeIdFor("anticheat").uri, playerId, ActionAppliedSchema, create(ActionAppliedSchema, { action: action(randomUUID(), moderatorId) })),
       cloudEvent(anticheat, spiffeIdFor("anticheat").uri, playerId, ActionAppliedSchema, create(ActionAppliedSchema, { action: action(randomUUID(), "auto") })),
       cloudEvent(`${stack.world}.${topicName("payment", "orders")}`, spiffeIdFor("payment").uri, orderId, ClawbackDebtRecordedSchema, create(ClawbackDebtRecordedSchema, { orderId, refundId: randomUUID(), accountId: playerId, debt: 400n, recordTime: at })),
@@ -266,7 +266,7 @@ describe("audit (real processes: identity, audit)", () => {
     for (let i = 0; i < 3; i++) last = (await auditInternal().appendAuditRecord(appendRequest({ actorId: admin, resource: "order/sealed" }))).record;
     const topic = `${stack.world}.${topicName("audit", "records")}`;
     const sealsOf = (events: readonly TopicEvent[]) => events.filter((e) => e.type === "chaos.audit.v1.AuditChainSealed" && e.subject === last!.partition);
-    const seals = sealsOf(await readTopicUntil(inject("infra").kafkaBrokers, topic, [file_chaos_audit_v1_events], (all) => sealsOf(all).some((e) => e.message.sequence === last!.sequence)));
+    const seals = sealsOf(await readTopicUntil(inject("infra").kafka, topic, [file_chaos_audit_v1_events], (all) => sealsOf(all).some((e) => e.message.sequence === last!.sequence)));
     expect(seals.find((e) => e.message.sequence === last!.sequence)?.message).toMatchObject({ partition: last!.partition, hash: last!.hash });
     // Seals only move forward, one per round that found the chain grown.
     const sequences = seals.map((e) => e.message.sequence as bigint);

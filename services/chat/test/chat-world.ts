@@ -34,7 +34,7 @@ export interface Hero {
  */
 export function chatWorld(stack: Stack) {
   const chat = () => stack.operator.client(ChatService, "chat");
-  const brokers = () => inject("infra").kafkaBrokers;
+  const brokers = () => inject("infra").kafka;
   const topic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
 
   /** A new character of `player` (a new player when not given) standing in `zoneId`; resolves once chat knows it. */

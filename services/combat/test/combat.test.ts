@@ -86,7 +86,7 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
     expect(durationMs(state.cooldowns.find((c) => c.spellId === "fireball")!.remaining!)).toBeGreaterThan(0);
     expect(durationMs(state.cooldowns.find((c) => c.spellId === "arcane_bolt")!.remaining!)).toBe(0);
 
-    const events = eventsOf(result.castId)(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => eventsOf(result.castId)(all).length >= 2));
+    const events = eventsOf(result.castId)(await readTopicUntil(inject("infra").kafka, castsTopic(), [file_chaos_combat_v1_events], (all) => eventsOf(result.castId)(all).length >= 2));
     expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt"]);
     expect(events.every((e) => e.subject === mage.characterId)).toBe(true);
     expect(events[0]!.message).toMatchObject({ casterCharacterId: mage.characterId, casterPlayerId: alice.accountId, targetId: dummy.characterId, spellId: "fireball", school: School.FIRE, manaSpent: 25, cooldownMs: 2_000, baseDamage: 30 });
@@ -170,7 +170,7 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
     await expectRefusal(carol, carolMage, "arcane_bolt", victim, { code: Code.FailedPrecondition, reason: "ERROR_REASON_TARGET_DEFEATED" });
     await expectRefusal(bob, victim, "arcane_bolt", aliceMage, { code: Code.FailedPrecondition, reason: "ERROR_REASON_CASTER_DEFEATED" });
 
-    const events = eventsOf(fatal.castId)(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => eventsOf(fatal.castId)(all).length >= 3));
+    const events = eventsOf(fatal.castId)(await readTopicUntil(inject("infra").kafka, castsTopic(), [file_chaos_combat_v1_events], (all) => eventsOf(fatal.castId)(all).length >= 3));
     expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt", "chaos.combat.v1.CharacterDefeated"]);
     expect(events[1]!.message).toMatchObject({ targetPlayerId: bob.accountId, amount: 17, targetHealthAfter: 0 });
     expect(events[2]!.message).toMatchObject({
@@ -250,7 +250,7 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
 
     // Combat re-drives the pending cast by itself (no retry needed): the hit lands once, is paid for once, and is recorded with its events.
     const byMage = (all: readonly TopicEvent[]) => all.filter((e) => e.subject === mage.characterId);
-    const events = byMage(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => byMage(all).length >= 2));
+    const events = byMage(await readTopicUntil(inject("infra").kafka, castsTopic(), [file_chaos_combat_v1_events], (all) => byMage(all).length >= 2));
     expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt"]);
     const after = await observe(alice, mage.characterId, target.characterId);
     expect(after.mana).toBe(95);
@@ -281,7 +281,7 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
       await holder.end();
     }
     const byMage = (all: readonly TopicEvent[]) => all.filter((e) => e.subject === mage.characterId);
-    const events = byMage(await readTopicUntil(inject("infra").kafkaBrokers, castsTopic(), [file_chaos_combat_v1_events], (all) => byMage(all).length >= 2));
+    const events = byMage(await readTopicUntil(inject("infra").kafka, castsTopic(), [file_chaos_combat_v1_events], (all) => byMage(all).length >= 2));
     expect(events.map((e) => e.type)).toEqual(["chaos.combat.v1.SpellCast", "chaos.combat.v1.DamageDealt"]);
     const after = await observe(alice, mage.characterId, target.characterId);
     expect(after).toMatchObject({ mana: 95, targetHealth: 150 - (events[1]!.message as unknown as { amount: number }).amount });

@@ -29,7 +29,7 @@ export function guildWorld(stack: Stack) {
   const guild = () => stack.operator.client(GuildService, "guild");
   const inventory = () => stack.operator.client(InventoryService, "inventory");
   const inventoryInternal = () => stack.operator.client(InventoryInternalService, "inventory");
-  const brokers = () => inject("infra").kafkaBrokers;
+  const brokers = () => inject("infra").kafka;
   const playerTopic = () => `${stack.world}.${topicName("player", "characters")}`;
 
   /** Characters of `player`, announced by CharacterCreated; resolves once guild and inventory both know them. */

@@ -18,7 +18,7 @@ const stack = useStack(["identity"]);
 const identity = () => stack.operator.client(IdentityService, "identity");
 const anticheatSource = "spiffe://chaos.world/ns/chaos/sa/anticheat";
 const internal = () => stack.operator.client(IdentityInternalService, "identity");
-const brokers = () => inject("infra").kafkaBrokers;
+const brokers = () => inject("infra").kafka;
 
 /** Logins polled every half second: identity's per-email burst limit (20 a minute) must not be what answers. */
 const slowly = <T>(probe: () => Promise<T>) => async () => {

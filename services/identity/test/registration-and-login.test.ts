@@ -127,7 +127,7 @@ describe("login", () => {
 
     const topic = `${stack.world}.chaos.identity.v1.accounts`;
     const mine = (events: readonly TopicEvent[]) => events.filter((e) => e.subject === accountId);
-    const events = mine(await readTopicUntil(inject("infra").kafkaBrokers, topic, [file_chaos_identity_v1_events], (all) => mine(all).length >= lockAfterFailures + 3));
+    const events = mine(await readTopicUntil(inject("infra").kafka, topic, [file_chaos_identity_v1_events], (all) => mine(all).length >= lockAfterFailures + 3));
     expect(events.map((e) => e.type)).toEqual([
       "chaos.identity.v1.AccountRegistered",
       ...Array.from({ length: lockAfterFailures }, () => "chaos.identity.v1.LoginFailed"),

@@ -36,7 +36,7 @@ describe("roles: how operators make admins and moderators", () => {
     expect((await internal().checkSession({ sessionId: tokens!.sessionId })).active).toBe(false);
     expect((await refusalOf(identity().getAccount({}, { headers: { [principalHeader]: refreshed!.accessToken } }))).code).toBe(Code.Unauthenticated);
 
-    const events = await readTopicUntil(inject("infra").kafkaBrokers, `${stack.world}.chaos.identity.v1.accounts`, [file_chaos_identity_v1_events], (all) =>
+    const events = await readTopicUntil(inject("infra").kafka, `${stack.world}.chaos.identity.v1.accounts`, [file_chaos_identity_v1_events], (all) =>
       all.filter((e) => e.subject === account!.accountId && e.type === "chaos.identity.v1.AccountRolesChanged").length >= 2,
     );
     const changes = events.filter((e) => e.subject === account!.accountId && e.type === "chaos.identity.v1.AccountRolesChanged").map((e) => e.message);

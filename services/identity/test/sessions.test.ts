@@ -48,7 +48,7 @@ describe("sessions", () => {
     expect(await isActive(first.sessionId)).toBe(false);
     expect((await refusalOf(identity().getAccount({}, { headers: { [principalHeader]: third!.accessToken } }))).code).toBe(Code.Unauthenticated);
 
-    const events = await readTopicUntil(inject("infra").kafkaBrokers, `${stack.world}.chaos.identity.v1.accounts`, [file_chaos_identity_v1_events], (all) =>
+    const events = await readTopicUntil(inject("infra").kafka, `${stack.world}.chaos.identity.v1.accounts`, [file_chaos_identity_v1_events], (all) =>
       all.some((e) => e.subject === accountId && e.type === "chaos.identity.v1.SessionRevoked"),
     );
     const mine = events.filter((e) => e.subject === accountId);

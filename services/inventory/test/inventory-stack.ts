@@ -8,7 +8,7 @@ import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_servic
 import type { LedgerEntry } from "@chaos/gen/chaos/inventory/v1/item_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { CharacterCreatedSchema, CharacterDeletedSchema } from "@chaos/gen/chaos/player/v1/events_pb.js";
-import { topicName } from "@chaos/mesh";
+import { topicName, type KafkaAccess } from "@chaos/mesh";
 import type { TestPlayer } from "../../../scripts/test/players.js";
 import { useStack, type Stack } from "../../../scripts/test/stack.js";
 import { cloudEvent, eventually, publish, type PublishedEvent } from "../../../scripts/test/topic-events.js";
@@ -20,7 +20,7 @@ export interface InventoryStack {
   readonly stack: Stack;
   readonly inventory: () => Client<typeof InventoryService>;
   readonly internal: () => Client<typeof InventoryInternalService>;
-  readonly brokers: () => string[];
+  readonly brokers: () => KafkaAccess;
   /** A topic of the stack's world (the test process itself is in no world). */
   worldTopic(domain: string, stream: string): string;
   characterCreated(characterId: string, playerId: string): PublishedEvent;
@@ -62,7 +62,7 @@ const ledgerBalances = `ledger AS (
 export function useInventoryStack(): InventoryStack {
   const stack = useStack(["identity", "inventory"]);
   const inventory = () => stack.operator.client(InventoryService, "inventory");
-  const brokers = () => inject("infra").kafkaBrokers;
+  const brokers = () => inject("infra").kafka;
   const worldTopic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
   const characterCreated = (characterId: string, playerId: string) => {
     const message = create(CharacterCreatedSchema, { characterId, playerId, name: `Hero${characterId.slice(0, 6)}`, characterClass: CharacterClass.MAGE });

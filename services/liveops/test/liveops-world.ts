@@ -47,7 +47,7 @@ export interface Hero {
  */
 export function liveopsWorld(stack: Stack) {
   const liveops = () => stack.operator.client(LiveopsService, "liveops");
-  const brokers = () => inject("infra").kafkaBrokers;
+  const brokers = () => inject("infra").kafka;
   const topic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
 
   /** A player granted the admin role (identity's SetAccountRoles), with a refreshed token that carries it. */

@@ -28,7 +28,7 @@ export interface Hero {
 export function matchmakingWorld(stack: Stack) {
   const matchmaking = () => stack.operator.client(MatchmakingService, "matchmaking");
   const internal = () => stack.operator.client(MatchmakingInternalService, "matchmaking");
-  const brokers = () => inject("infra").kafkaBrokers;
+  const brokers = () => inject("infra").kafka;
   const topic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
 
   /** A new character of `player` (a new player when not given); resolves once matchmaking heard of it. */

@@ -34,7 +34,7 @@ const source = (service: string) => `spiffe://chaos.world/ns/chaos/sa/${service}
 export function notificationWorld(stack: Stack) {
   const notification = () => stack.operator.client(NotificationService, "notification");
   const topic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
-  const send = (events: PublishedEvent[]) => publish(inject("infra").kafkaBrokers, events);
+  const send = (events: PublishedEvent[]) => publish(inject("infra").kafka, events);
   const event = <Desc extends DescMessage>(domain: string, stream: string, service: string, key: string, schema: Desc, init: MessageInitShape<Desc>) =>
     cloudEvent(topic(domain, stream), source(service), key, schema, create(schema, init));
 

@@ -54,7 +54,7 @@ let events: FollowedTopic;
 
 describe("notification (real processes: identity, player, notification, gateway; Mailpit over SMTP)", () => {
   beforeAll(async () => {
-    events = await followTopic(inject("infra").kafkaBrokers, world.topic("notification", "notifications"), [file_chaos_notification_v1_events]);
+    events = await followTopic(inject("infra").kafka, world.topic("notification", "notifications"), [file_chaos_notification_v1_events]);
   });
   afterAll(() => events?.stop());
 

@@ -61,7 +61,7 @@ export function usePaymentWorld(): PaymentWorld {
     async newCharacter(player) {
       const characterId = randomUUID();
       const message = create(CharacterCreatedSchema, { characterId, playerId: player.accountId, name: `Buyer${characterId.slice(0, 6)}`, characterClass: CharacterClass.MAGE });
-      await publish(inject("infra").kafkaBrokers, [cloudEvent(`${stack.world}.${topicName("player", "characters")}`, playerSource, characterId, CharacterCreatedSchema, message)]);
+      await publish(inject("infra").kafka, [cloudEvent(`${stack.world}.${topicName("player", "characters")}`, playerSource, characterId, CharacterCreatedSchema, message)]);
       await eventually(() => inventory().getWallet({ characterId }, player.asPlayer), (r) => r.wallet?.balance === 100n);
       return characterId;
     },

@@ -275,7 +275,7 @@ describe("player service (real processes: identity + player)", () => {
       "chaos.player.v1.CharacterDeleted",
     ];
     const mine = (events: readonly TopicEvent[]) => events.filter((e) => e.subject === mage.characterId);
-    const events = mine(await readTopicUntil(inject("infra").kafkaBrokers, topic, [file_chaos_player_v1_events], (all) => mine(all).length >= expected.length));
+    const events = mine(await readTopicUntil(inject("infra").kafka, topic, [file_chaos_player_v1_events], (all) => mine(all).length >= expected.length));
     // One partition per character: its events arrive in the order they happened.
     expect(events.map((e) => e.type)).toEqual(expected);
     expect(events[0]!.message).toMatchObject({ characterId: mage.characterId, playerId: alice.accountId, name: mage.name, characterClass: CharacterClass.MAGE });

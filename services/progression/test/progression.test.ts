@@ -22,7 +22,7 @@ const stack = useStack(["identity", "inventory", "progression"]);
 const progression = () => stack.operator.client(ProgressionService, "progression");
 const internal = () => stack.operator.client(ProgressionInternalService, "progression");
 const inventory = () => stack.operator.client(InventoryService, "inventory");
-const brokers = () => inject("infra").kafkaBrokers;
+const brokers = () => inject("infra").kafka;
 const worldTopic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
 
 const trainingTarget = "7d1a0000-0000-4000-8000-000000000001";

@@ -40,14 +40,14 @@ describe("trading enforces anti-cheat's trade restrictions", () => {
     const other = await createHero(stack);
     const earlier = await offerGold(other, cheater, 10n);
     const actionId = randomUUID();
-    await publish(inject("infra").kafkaBrokers, [actionEvent(false, cheater.player.accountId, ActionKind.TRADE_RESTRICTION, actionId)]);
+    await publish(inject("infra").kafka, [actionEvent(false, cheater.player.accountId, ActionKind.TRADE_RESTRICTION, actionId)]);
 
     const fromCheater = await eventually(slowly(() => refusalOf(offerGold(cheater, other, 1n))), (r) => r.reason === "ERROR_REASON_TRADING_RESTRICTED");
     expect(fromCheater).toMatchObject({ code: Code.PermissionDenied, metadata: { character_id: cheater.characterId } });
     expect(await refusalOf(offerGold(other, cheater, 1n))).toMatchObject({ reason: "ERROR_REASON_TRADING_RESTRICTED", metadata: { character_id: cheater.characterId } });
     expect((await refusalOf(trading().acceptTrade({ tradeId: earlier.trade!.tradeId }, cheater.player.asPlayer))).reason).toBe("ERROR_REASON_TRADING_RESTRICTED");
 
-    await publish(inject("infra").kafkaBrokers, [actionEvent(true, cheater.player.accountId, ActionKind.TRADE_RESTRICTION, actionId)]);
+    await publish(inject("infra").kafka, [actionEvent(true, cheater.player.accountId, ActionKind.TRADE_RESTRICTION, actionId)]);
     const settled = await eventually(
       slowly(() => trading().acceptTrade({ tradeId: earlier.trade!.tradeId }, cheater.player.asPlayer).catch(() => ({ trade: undefined }))),
       (r) => r.trade !== undefined,
@@ -59,13 +59,13 @@ describe("trading enforces anti-cheat's trade restrictions", () => {
     const flagged = await createHero(stack);
     const other = await createHero(stack);
     const restricted = randomUUID();
-    await publish(inject("infra").kafkaBrokers, [
+    await publish(inject("infra").kafka, [
       actionEvent(false, flagged.player.accountId, ActionKind.FLAG, randomUUID()),
       // Restricted and lifted after the flag on the player's partition: once offers are refused, the flag was consumed.
       actionEvent(false, flagged.player.accountId, ActionKind.TRADE_RESTRICTION, restricted),
     ]);
     await eventually(slowly(() => refusalOf(offerGold(flagged, other, 1n))), (r) => r.reason === "ERROR_REASON_TRADING_RESTRICTED");
-    await publish(inject("infra").kafkaBrokers, [actionEvent(true, flagged.player.accountId, ActionKind.TRADE_RESTRICTION, restricted)]);
+    await publish(inject("infra").kafka, [actionEvent(true, flagged.player.accountId, ActionKind.TRADE_RESTRICTION, restricted)]);
     const offered = await eventually(slowly(() => offerGold(flagged, other, 1n).catch(() => ({ trade: undefined }))), (r) => r.trade !== undefined);
     expect(offered.trade?.state).toBe(TradeState.PROPOSED);
   });

@@ -90,7 +90,7 @@ describe("trading (real processes: identity, player, inventory, trading)", () =>
     expect(again.trade).toMatchObject({ tradeId: offered!.tradeId, state: TradeState.SETTLED });
     expect(await assetsOf(bob)).toMatchObject({ gold: 120n, potions: 2n });
 
-    const events = await readTopicUntil(inject("infra").kafkaBrokers, tradeTopic(), [file_chaos_trading_v1_events], (all) =>
+    const events = await readTopicUntil(inject("infra").kafka, tradeTopic(), [file_chaos_trading_v1_events], (all) =>
       all.some((e) => e.subject === offered!.tradeId && e.type.endsWith("TradeSettled")),
     );
     expect(events.filter((e) => e.subject === offered!.tradeId).map((e) => e.type)).toEqual([
@@ -110,7 +110,7 @@ describe("trading (real processes: identity, player, inventory, trading)", () =>
     expect(trade!.failureMessage).toContain(bob.name);
     expect(await assetsOf(alice)).toMatchObject({ gold: 100n, heldGold: 0n });
     expect(await assetsOf(bob)).toMatchObject({ gold: 10n, heldGold: 0n });
-    const events = await readTopicUntil(inject("infra").kafkaBrokers, tradeTopic(), [file_chaos_trading_v1_events], (all) =>
+    const events = await readTopicUntil(inject("infra").kafka, tradeTopic(), [file_chaos_trading_v1_events], (all) =>
       all.some((e) => e.subject === offered!.tradeId && e.type.endsWith("TradeCompensated")),
     );
     expect(events.filter((e) => e.subject === offered!.tradeId).map((e) => e.type).at(-1)).toBe("chaos.trading.v1.TradeCompensated");

@@ -2,7 +2,7 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { TerritorySchema } from "@chaos/gen/chaos/world/v1/zone_pb.js";
-import { inWorld } from "@chaos/mesh/domain";
+import { redisKeyPrefix } from "@chaos/mesh/server";
 import type { LiveTerritories, TerritoryUpdate } from "../core/live.js";
 import type { TerritoryStreams } from "../core/territory-streams.js";
 
@@ -31,8 +31,8 @@ interface Notice {
 }
 
 export async function startRedisFanout(redis: Redis, streams: TerritoryStreams, logger: Logger): Promise<RedisFanout> {
-  // Pub/sub channels are not keys: ioredis's key prefix does not apply, so the world and service are named here.
-  const topic = `${inWorld("world", ":")}:territories`;
+  // Pub/sub channels are not keys: ioredis's key prefix does not apply, so it is named here (and the ACL user's channel pattern is the same prefix).
+  const topic = `${redisKeyPrefix("world")}territories`;
   const subscriber = redis.duplicate({ commandTimeout: undefined });
   subscriber.on("error", (error: Error) => logger.warn({ err: error }, "world live subscriber: Redis error (streams catch up with their sweep)"));
   subscriber.on("message", (_channel: string, payload: string) => {

@@ -41,7 +41,7 @@ export interface Spot {
 export function territoryWorld(stack: Stack) {
   const world = () => stack.operator.client(WorldService, "world");
   const internal = () => stack.operator.client(WorldInternalService, "world");
-  const brokers = () => inject("infra").kafkaBrokers;
+  const brokers = () => inject("infra").kafka;
   const topic = (domain: string, stream: string) => `${stack.world}.${topicName(domain, stream)}`;
 
   /** A new character of a new player standing at `at` (announced; world hears of it shortly). */
