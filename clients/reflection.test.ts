@@ -296,7 +296,7 @@ describe("reflection and health on a gateway's public port: the production switc
   let limited: ServiceProcess;
   const startGateway = (env: Record<string, string>) =>
     spawnService("gateway", {
-      env: { ...process.env, ...stack.env, CHAOS_INTERNAL_PORT: "0", CHAOS_EDGE_PORT: "0", CHAOS_ADMIN_PORT: "0", ...env },
+      env: { ...process.env, ...stack.envOf("gateway"), CHAOS_INTERNAL_PORT: "0", CHAOS_EDGE_PORT: "0", CHAOS_ADMIN_PORT: "0", ...env },
       onLine: () => undefined,
     });
   beforeAll(async () => {

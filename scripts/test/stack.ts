@@ -53,8 +53,10 @@ export interface Stack {
   readonly gateway: { readonly grpc: string; readonly http1: string; readonly grpcAddress: string };
   /** A mesh runtime with the "operator" workload identity: typed clients of any service's internal face. */
   readonly operator: MeshRuntime;
-  /** The environment every service of the stack was started with (each also gets its own REDIS_URL, database URLs and keys). */
+  /** The environment every service of the stack was started with (each also gets its own REDIS_URL, Kafka login, database URLs and keys: {@link envOf}). */
   readonly env: Readonly<Record<string, string>>;
+  /** The whole environment `service` was started with: for a test that starts one more process of it by hand. */
+  envOf(service: string): Record<string, string>;
   readonly processes: ReadonlyMap<string, ServiceProcess>;
   /** The database URL of a service of the stack, as its owner (the admin): for a test's own inspection or tampering. */
   databaseUrl(service: string): string;
@@ -133,9 +135,10 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   await withKafkaAdmin(infra.kafka, (admin) => grantKafkaAcls(admin, acls));
   const showLogs = options.logs ?? process.env.CHAOS_TEST_LOGS === "1";
   const processes = new Map<string, ServiceProcess>();
+  const envOf = (name: string) => ({ ...env, ...ownEnv.get(name), ...databaseEnv(databases.get(name)) });
   const launch = async (name: string) => {
     const service = await spawnService(name, {
-      env: { ...process.env, ...env, ...ownEnv.get(name), ...databaseEnv(databases.get(name)) },
+      env: { ...process.env, ...envOf(name) },
       onLine: showLogs ? (line) => process.stdout.write(`[${name}] ${line}\n`) : () => undefined,
     });
     processes.set(name, service);
@@ -179,6 +182,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     },
     operator,
     env,
+    envOf,
     processes,
     databaseUrl(service) {
       const database = databases.get(service);
@@ -202,7 +206,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
       const own = { internal: `127.0.0.1:${replicaPorts.internal}`, edge: `127.0.0.1:${replicaPorts.edge}`, edgeHttp1: `127.0.0.1:${replicaPorts.edgeHttp1}`, admin: `127.0.0.1:${replicaPorts.admin}` };
       fs.writeFileSync(replicaRegistry, JSON.stringify({ services: { ...registry, [service]: own } }, null, 2));
       const child = await spawnService(service, {
-        env: { ...process.env, ...env, ...ownEnv.get(service), CHAOS_REGISTRY: replicaRegistry, ...databaseEnv(databases.get(service)) },
+        env: { ...process.env, ...envOf(service), CHAOS_REGISTRY: replicaRegistry },
         onLine: showLogs ? (line) => process.stdout.write(`[${service}#${replicas.length + 2}] ${line}\n`) : () => undefined,
       });
       const replicaOperator = createMeshRuntime(operatorIdentity, {

@@ -290,7 +290,7 @@ describe("audit (real processes: identity, audit)", () => {
 
   it("does not start when its DATABASE_URL could change the log (the owner) or no owner is given for the migrations", async () => {
     const start = (database: Record<string, string>) =>
-      spawnService("audit", { env: { ...process.env, ...stack.env, ...database }, onLine: () => undefined }).then(
+      spawnService("audit", { env: { ...process.env, ...stack.envOf("audit"), ...database }, onLine: () => undefined }).then(
         async (started) => {
           await started.stop();
           return "started";
