@@ -12,7 +12,7 @@ import {
 } from "@chaos/gen/chaos/matchmaking/v1/events_pb.js";
 import type { OutgoingEvent } from "@chaos/mesh/domain";
 import { topicName } from "@chaos/mesh/domain";
-import type { MatchRecord, RatingRecord, ResultRecord, TicketCause, TicketRecord } from "./matchmaking-records.js";
+import { winningTeamIndexOf, type MatchRecord, type RatingRecord, type ResultRecord, type TicketCause, type TicketRecord } from "./matchmaking-records.js";
 import { toMatch, toRating, toTicket } from "./matchmaking-messages.js";
 
 const tickets = topicName("matchmaking", "tickets");
@@ -58,7 +58,7 @@ export const matchCompleted = (m: MatchRecord, r: ResultRecord, at: Date): Outgo
     matchId: m.matchId,
     queueId: m.queueId,
     seasonNumber: m.seasonNumber,
-    winningTeamIndex: r.winningTeam,
+    winningTeamIndex: winningTeamIndexOf(r),
     draw: r.draw,
     leaverCharacterIds: [...r.leavers],
     completeTime: timestampFromDate(at),

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { MatchSchema, MatchState, RatingSchema, SeasonSchema, TicketSchema, TicketState, type Match, type Rating, type Season as SeasonMessage, type Ticket } from "@chaos/gen/chaos/matchmaking/v1/match_pb.js";
-import type { MatchRecord, RatingRecord, TicketRecord } from "./matchmaking-records.js";
+import { winningTeamIndexOf, type MatchRecord, type RatingRecord, type TicketRecord } from "./matchmaking-records.js";
 import type { Season } from "./season-clock.js";
 import { conservativeRank } from "./skill-rating.js";
 
@@ -53,7 +53,7 @@ export function toMatch(m: MatchRecord): Match {
     acceptedCharacterIds: m.players.filter((p) => p.accepted && !p.backfill).map((p) => p.characterId),
     ratingWindow: m.window,
     serverId: m.serverId ?? "",
-    result: m.result === undefined ? undefined : { winningTeamIndex: m.result.draw ? 0 : m.result.winningTeam, draw: m.result.draw, leaverCharacterIds: [...m.result.leavers] },
+    result: m.result === undefined ? undefined : { winningTeamIndex: winningTeamIndexOf(m.result), draw: m.result.draw, leaverCharacterIds: [...m.result.leavers] },
   });
 }
 

@@ -77,6 +77,9 @@ export interface ResultRecord {
   readonly leavers: readonly string[];
 }
 
+/** The winning team as the contract shows it (Match.result and MatchCompleted alike): 0 for a draw, whose `draw` says the rest; never -1, which no report may carry. */
+export const winningTeamIndexOf = (result: ResultRecord): number => (result.draw ? 0 : result.winningTeam);
+
 /** A character's rating in a queue and season. */
 export interface RatingRecord {
   readonly characterId: string;

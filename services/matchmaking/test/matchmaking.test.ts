@@ -130,13 +130,14 @@ describe("matchmaking (real processes: identity, matchmaking, the Go game server
     expect(done.match?.serverId).toMatch(/^gameserver-/);
     const completed = (await eventually(async () => world.events("MatchCompleted"), (e) => e.some((x) => (x.message as MatchCompleted).matchId === matchId))).map((e) => e.message as MatchCompleted).filter((m) => m.matchId === matchId);
     const winningTeam = completed[0]!.winningTeamIndex;
-    // The match itself tells its players how it ended (a console shows victory or defeat from it).
-    expect(done.match?.result).toMatchObject({ winningTeamIndex: completed[0]!.draw ? 0 : winningTeam, draw: completed[0]!.draw, leaverCharacterIds: [] });
+    // The match itself tells its players how it ended (a console shows victory or defeat from it), as the event does: a draw is team 0 with draw set, in both.
+    expect(done.match?.result).toMatchObject({ winningTeamIndex: winningTeam, draw: completed[0]!.draw, leaverCharacterIds: [] });
 
     // The game server's report again (a retry after a lost answer): a duplicate, nothing rated twice; another outcome is a conflict.
     const again = { matchId, winningTeamIndex: winningTeam, draw: completed[0]!.draw, leaverCharacterIds: completed[0]!.leaverCharacterIds };
     expect(await world.internal().reportMatchResult(again)).toMatchObject({ duplicate: true });
-    expect(await refusalOf(world.internal().reportMatchResult({ ...again, winningTeamIndex: 1 - winningTeam, draw: false }))).toMatchObject({
+    const otherOutcome = completed[0]!.draw ? { winningTeamIndex: 0, draw: false } : { winningTeamIndex: 1 - winningTeam, draw: false };
+    expect(await refusalOf(world.internal().reportMatchResult({ ...again, ...otherOutcome }))).toMatchObject({
       code: Code.AlreadyExists,
       reason: "ERROR_REASON_RESULT_CONFLICT",
     });

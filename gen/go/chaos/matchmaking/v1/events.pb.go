@@ -352,10 +352,11 @@ func (x *PlayerBackfilled) GetReplacedCharacterId() string {
 
 // MatchCompleted is emitted with the result (matches topic).
 type MatchCompleted struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	MatchId            string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
-	QueueId            string                 `protobuf:"bytes,2,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
-	SeasonNumber       int32                  `protobuf:"varint,3,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	MatchId      string                 `protobuf:"bytes,1,opt,name=match_id,json=matchId,proto3" json:"match_id,omitempty"`
+	QueueId      string                 `protobuf:"bytes,2,opt,name=queue_id,json=queueId,proto3" json:"queue_id,omitempty"`
+	SeasonNumber int32                  `protobuf:"varint,3,opt,name=season_number,json=seasonNumber,proto3" json:"season_number,omitempty"`
+	// Index of the winning team; 0 when draw is true (as in MatchResult).
 	WinningTeamIndex   int32                  `protobuf:"varint,4,opt,name=winning_team_index,json=winningTeamIndex,proto3" json:"winning_team_index,omitempty"`
 	Draw               bool                   `protobuf:"varint,5,opt,name=draw,proto3" json:"draw,omitempty"`
 	LeaverCharacterIds []string               `protobuf:"bytes,6,rep,name=leaver_character_ids,json=leaverCharacterIds,proto3" json:"leaver_character_ids,omitempty"`

@@ -191,6 +191,8 @@ export type MatchCompleted = Message<"chaos.matchmaking.v1.MatchCompleted"> & {
   seasonNumber: number;
 
   /**
+   * Index of the winning team; 0 when draw is true (as in MatchResult).
+   *
    * @generated from field: int32 winning_team_index = 4;
    */
   winningTeamIndex: number;
