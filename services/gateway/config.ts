@@ -1,4 +1,4 @@
-import { integerSetting, type Rate } from "@chaos/mesh/server";
+import { integerSetting, originsSetting, type Rate } from "@chaos/mesh/server";
 
 /** The gateway's settings, read from the environment at start-up. */
 export interface GatewayConfig {
@@ -72,7 +72,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     ipRate: rate(env, "CHAOS_GATEWAY_IP_RATE", "100/s burst 200"),
     playerRate: rate(env, "CHAOS_GATEWAY_PLAYER_RATE", "50/s burst 100"),
     sessionCacheMs: integerSetting(env, "CHAOS_GATEWAY_SESSION_CACHE_MS", 5_000, 0, 300_000),
-    corsOrigins: origins(env, "CHAOS_GATEWAY_CORS_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080"),
+    corsOrigins: originsSetting(env, "CHAOS_GATEWAY_CORS_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080", { allowAny: true }),
     maxStreamsPerPlayer: integerSetting(env, "CHAOS_GATEWAY_MAX_STREAMS_PER_PLAYER", 5, 1, 1_000),
     maxMessageBytes: integerSetting(env, "CHAOS_GATEWAY_MAX_MESSAGE_BYTES", 64 * 1024, 1_024, 4 * 1024 * 1024),
     upstreamDeadlineMs: integerSetting(env, "CHAOS_GATEWAY_UPSTREAM_DEADLINE_MS", 15_000, 100, 60_000),
@@ -101,24 +101,4 @@ function rate(env: NodeJS.ProcessEnv, variable: string, fallback: string): Rate 
   const parsed = parseRate(raw === undefined || raw === "" ? fallback : raw);
   if (parsed === undefined) throw new Error(`${variable} must look like "100/s" or "600/m", optionally with " burst <n>", got "${raw}"`);
   return parsed;
-}
-
-
-function origins(env: NodeJS.ProcessEnv, variable: string, fallback: string): string[] {
-  const raw = env[variable];
-  const list = (raw === undefined || raw === "" ? fallback : raw).split(",").map((o) => o.trim()).filter((o) => o !== "");
-  for (const origin of list) {
-    if (origin === "*") continue;
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      parsed = undefined;
-    }
-    // Browsers send the origin as scheme://host[:port], nothing more; anything else would never match.
-    if (parsed === undefined || !["http:", "https:"].includes(parsed.protocol) || parsed.origin !== origin) {
-      throw new Error(`${variable} must list origins like "http://localhost:8080" (comma-separated) or "*", got "${origin}"`);
-    }
-  }
-  return list;
 }

@@ -20,7 +20,20 @@ describe("identity settings", () => {
       secretKey: key,
       keyRotationHours: 24,
       refreshGraceSeconds: 10,
+      passkeys: { rpId: "localhost", rpName: "Chaos World", origins: ["http://localhost:8080"], maxPerAccount: 10 },
     });
+  });
+
+  it("take passkeys for a domain and the console's origins on it, and refuse an RP ID that is an address or origins elsewhere", () => {
+    const key = randomBytes(32).toString("base64");
+    const config = loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: key, CHAOS_IDENTITY_PASSKEY_RP_ID: "chaos.world", CHAOS_IDENTITY_PASSKEY_ORIGINS: "https://play.chaos.world, https://chaos.world" });
+    expect(config.passkeys).toMatchObject({ rpId: "chaos.world", origins: ["https://play.chaos.world", "https://chaos.world"] });
+    expect(() => loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: key, CHAOS_IDENTITY_PASSKEY_RP_ID: "127.0.0.1" })).toThrow(/CHAOS_IDENTITY_PASSKEY_RP_ID must be a domain name/);
+    expect(() => loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: key, CHAOS_IDENTITY_PASSKEY_RP_ID: "https://chaos.world" })).toThrow(/CHAOS_IDENTITY_PASSKEY_RP_ID must be a domain name/);
+    expect(() => loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: key, CHAOS_IDENTITY_PASSKEY_RP_ID: "chaos.world", CHAOS_IDENTITY_PASSKEY_ORIGINS: "https://chaos.world.evil.example" })).toThrow(
+      /https:\/\/chaos\.world\.evil\.example is not on chaos\.world/,
+    );
+    expect(() => loadIdentityConfig({ CHAOS_IDENTITY_SECRET_KEY: key, CHAOS_IDENTITY_PASSKEY_ORIGINS: "*" })).toThrow(/CHAOS_IDENTITY_PASSKEY_ORIGINS must list origins/);
   });
 
   it("read a base64 key of 32 bytes and fractional rotation hours", () => {

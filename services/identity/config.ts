@@ -1,4 +1,5 @@
-import { integerSetting, numberSetting } from "@chaos/mesh/server";
+import { integerSetting, numberSetting, originsSetting } from "@chaos/mesh/server";
+import type { PasskeySettings } from "./core/passkeys.js";
 
 /** The identity service's settings, read from the environment at start-up. */
 export interface IdentityConfig {
@@ -46,6 +47,15 @@ export interface IdentityConfig {
    * answer, quick reloads). CHAOS_IDENTITY_REFRESH_GRACE_SECONDS, default 10; 0 turns it off.
    */
   readonly refreshGraceSeconds: number;
+  /**
+   * Passkeys (WebAuthn). CHAOS_IDENTITY_PASSKEY_RP_ID, default "localhost":
+   * the site's registrable domain, which every origin's host must be or end
+   * in. CHAOS_IDENTITY_PASSKEY_ORIGINS, comma-separated, default
+   * "http://localhost:8080" (the console of `npm start`): where the console is
+   * served, since the authenticator signs the origin and any other is refused.
+   * CHAOS_IDENTITY_PASSKEY_MAX, default 10 per account.
+   */
+  readonly passkeys: PasskeySettings;
 }
 
 /** Reads the settings; a bad value stops start-up with a message naming the variable. */
@@ -60,7 +70,24 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     secretKey: secretKey(env, "CHAOS_IDENTITY_SECRET_KEY"),
     keyRotationHours: keyRotationHours(env),
     refreshGraceSeconds: integerSetting(env, "CHAOS_IDENTITY_REFRESH_GRACE_SECONDS", 10, 0, 300),
+    passkeys: passkeySettings(env),
   };
+}
+
+function passkeySettings(env: NodeJS.ProcessEnv): PasskeySettings {
+  const rpId = (env.CHAOS_IDENTITY_PASSKEY_RP_ID ?? "").trim() || "localhost";
+  // A domain name, not a URL or an address: browsers refuse IP addresses as RP IDs.
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(rpId) || /^[0-9.]+$/.test(rpId)) {
+    throw new Error(`CHAOS_IDENTITY_PASSKEY_RP_ID must be a domain name such as "play.chaos.world" or "localhost" (no scheme, port or IP address), got "${rpId}"`);
+  }
+  const origins = originsSetting(env, "CHAOS_IDENTITY_PASSKEY_ORIGINS", "http://localhost:8080");
+  for (const origin of origins) {
+    const host = new URL(origin).hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      throw new Error(`CHAOS_IDENTITY_PASSKEY_ORIGINS: ${origin} is not on ${rpId} (CHAOS_IDENTITY_PASSKEY_RP_ID); a browser makes passkeys only for its own domain`);
+    }
+  }
+  return { rpId, rpName: "Chaos World", origins, maxPerAccount: integerSetting(env, "CHAOS_IDENTITY_PASSKEY_MAX", 10, 1, 100) };
 }
 
 function secretKey(env: NodeJS.ProcessEnv, variable: string): Buffer {

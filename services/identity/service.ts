@@ -9,29 +9,31 @@ import { createKeyRing } from "./core/key-ring.js";
 import { createLogin } from "./core/login.js";
 import { createLoginGuard } from "./core/lockout.js";
 import { createMfa } from "./core/mfa.js";
+import { createPasskeys } from "./core/passkeys.js";
 import { applyRestriction, liftRestriction } from "./core/restrictions.js";
 import { createSecretBox } from "./core/secret-box.js";
 import { createSessions } from "./core/sessions.js";
+import { createStepUp } from "./core/step-up.js";
 import { identityErrors } from "./handlers/identity-errors.js";
 import { createIdentityInternalHandlers } from "./handlers/identity-internal-service.js";
 import { createIdentityHandlers } from "./handlers/identity-service.js";
 import { createIdentityStore } from "./store/identity-store.js";
 import { createSigningKeyStore } from "./store/signing-key-store.js";
 
-/** Accounts, credentials, TOTP MFA, sessions and the keys that sign every end-user token. */
+/** Accounts, credentials, TOTP MFA, passkeys, sessions and the keys that sign every end-user token. */
 export default defineService({
   name: "identity",
-  description: "Accounts, passwords, TOTP MFA, sessions and the signing keys of end-user tokens.",
+  description: "Accounts, passwords, TOTP MFA, passkeys, sessions and the signing keys of end-user tokens.",
   port: 7120,
   serves: [
     {
       service: IdentityService,
       // Identity records where a login came from, so it gets the client's address (set by the edge face, never by the client).
       public: {
-        openMethods: ["register", "login", "refreshSession"],
+        openMethods: ["register", "login", "refreshSession", "beginPasskeyLogin", "finishPasskeyLogin"],
         forwardHeaders: [clientAddressHeader, clientUserAgentHeader],
         // Sign-up floods and password guessing are what the gateway's address limit is for; identity's own login guards (in PostgreSQL) still hold then.
-        strictlyLimited: ["register", "login"],
+        strictlyLimited: ["register", "login", "beginPasskeyLogin", "finishPasskeyLogin"],
       },
     },
     // Operators look accounts and sessions up and hand out the admin and moderator roles; nothing that signs or revokes.
@@ -53,9 +55,10 @@ export default defineService({
     const sessions = createSessions(store, keys, { refreshGraceMs: settings.refreshGraceSeconds * 1000 });
     const login = await createLogin({ store, sessions, box, guard });
     const mfa = createMfa(store, box, guard);
+    const passkeys = createPasskeys({ store, sessions, withStepUp: createStepUp(store, guard), settings: settings.passkeys });
     return {
       services: [
-        registration(IdentityService, createIdentityHandlers({ accounts, login, sessions, mfa })),
+        registration(IdentityService, createIdentityHandlers({ accounts, login, sessions, mfa, passkeys })),
         registration(IdentityInternalService, createIdentityInternalHandlers(accounts, sessions, keys)),
       ],
       events: consumeEvents(store.within, [

@@ -1,9 +1,16 @@
-import type { LoginResponse } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
+import { browserSupportsWebAuthn, startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/browser";
+import type { Account, TokenPair } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import type { Api } from "./api.js";
 import { field, h, type View } from "./dom.js";
 import { showProblem } from "./errors.js";
 
 type Mode = "login" | "register";
+
+/** What a login (by password or passkey) answers. */
+export interface SignedIn {
+  readonly tokens?: TokenPair;
+  readonly account?: Account;
+}
 
 /** A login refused because anti-cheat suspended or banned the account, with the appeal token it carried. */
 export interface RestrictedLogin {
@@ -17,10 +24,12 @@ export interface RestrictedLogin {
 /**
  * Log in / create account. When the server answers MFA_REQUIRED, the login
  * form grows an authenticator-code field and the same credentials are sent
- * again with the code. A suspended or banned account's right credentials
- * lead to the appeal desk (`onRestricted`) instead of a dead end.
+ * again with the code. "Log in with a passkey" needs neither email nor
+ * password: the browser offers the passkeys it holds for this site. A
+ * suspended or banned account's right credentials lead to the appeal desk
+ * (`onRestricted`) instead of a dead end.
  */
-export function createAuthView(api: Api, onSignedIn: (login: LoginResponse) => void, onRestricted: (login: RestrictedLogin) => void, notice?: string): View {
+export function createAuthView(api: Api, onSignedIn: (login: SignedIn) => void, onRestricted: (login: RestrictedLogin) => void, notice?: string): View {
   let mode: Mode = "login";
   const tabs = {
     login: h("button", { type: "button", role: "tab", class: "tab", onclick: () => switchTo("login") }, "Log in"),
@@ -57,7 +66,23 @@ export function createAuthView(api: Api, onSignedIn: (login: LoginResponse) => v
     codeField.hidden = true;
     const alert = h("p", { class: "alert", role: "alert", hidden: true, "data-testid": "auth-error" });
     const submit = h("button", { type: "submit", class: "primary" }, "Log in");
-    const form = h("form", { class: "stack", "data-testid": "login-form" }, field("Email", email), field("Password", password), codeField, alert, submit);
+    const passkey = h("button", { type: "button", class: "ghost", "data-testid": "passkey-login", hidden: !browserSupportsWebAuthn() }, "Log in with a passkey");
+    passkey.addEventListener("click", () => {
+      passkey.disabled = true;
+      api.publicIdentity
+        .beginPasskeyLogin({})
+        .then(async (ceremony) => {
+          const optionsJSON = JSON.parse(ceremony.optionsJson) as PublicKeyCredentialRequestOptionsJSON;
+          const credential = await startAuthentication({ optionsJSON });
+          return api.publicIdentity.finishPasskeyLogin({ ceremonyId: ceremony.ceremonyId, credentialJson: JSON.stringify(credential), userAgent: userAgent() });
+        })
+        .then((login) => onSignedIn(login))
+        .catch((error: unknown) => void restricted(showProblem(alert, error)))
+        .finally(() => {
+          passkey.disabled = false;
+        });
+    });
+    const form = h("form", { class: "stack", "data-testid": "login-form" }, field("Email", email), field("Password", password), codeField, alert, submit, passkey);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       submit.disabled = true;
@@ -66,11 +91,7 @@ export function createAuthView(api: Api, onSignedIn: (login: LoginResponse) => v
         .then((login) => onSignedIn(login))
         .catch((error: unknown) => {
           const problem = showProblem(alert, error);
-          const appealToken = problem?.metadata.appeal_token;
-          if (appealToken !== undefined) {
-            onRestricted({ message: problem!.message, appealToken, expiresAt: new Date(problem!.metadata.appeal_token_expires ?? Date.now()) });
-            return;
-          }
+          if (restricted(problem)) return;
           // Asking for the code is the normal second step of a login, not a failure.
           alert.classList.toggle("prompt", problem?.reason === "MFA_REQUIRED");
           if (problem?.reason === "MFA_REQUIRED" || problem?.reason === "INVALID_MFA_CODE" || problem?.reason === "MFA_CODE_REPLAYED") {
@@ -85,6 +106,14 @@ export function createAuthView(api: Api, onSignedIn: (login: LoginResponse) => v
         });
     });
     return form;
+  }
+
+  /** True when the refusal was a suspension or ban with an appeal token: the player goes to the appeal desk. */
+  function restricted(problem: ReturnType<typeof showProblem>): boolean {
+    const appealToken = problem?.metadata.appeal_token;
+    if (appealToken === undefined) return false;
+    onRestricted({ message: problem!.message, appealToken, expiresAt: new Date(problem!.metadata.appeal_token_expires ?? Date.now()) });
+    return true;
   }
 
   function registerForm(): HTMLFormElement {

@@ -1,11 +1,10 @@
 import { Role, type Account } from "@chaos/gen/chaos/identity/v1/account_pb.js";
-import type { LoginResponse } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import type { Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { createApi } from "./api.js";
 import { createAnalyticsView } from "./analytics-view.js";
 import { createArenaView } from "./arena-view.js";
 import { createAuditView } from "./audit-view.js";
-import { createAuthView, type RestrictedLogin } from "./auth-view.js";
+import { createAuthView, type RestrictedLogin, type SignedIn } from "./auth-view.js";
 import { createCharactersView } from "./characters-view.js";
 import { createChatView } from "./chat-view.js";
 import { createCombatView } from "./combat-view.js";
@@ -17,6 +16,7 @@ import { createFeedView } from "./feed-view.js";
 import { createGuildView } from "./guild-view.js";
 import { createLeaderboardView } from "./leaderboard-view.js";
 import { createMfaView } from "./mfa-view.js";
+import { createPasskeysView } from "./passkeys-view.js";
 import { createModerationView } from "./moderation-view.js";
 import { CharacterNames } from "./names.js";
 import { createNearby } from "./nearby.js";
@@ -69,7 +69,7 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     app.replaceChildren(h("div", { class: "auth-layout" }, auth.element));
   }
 
-  function onSignedIn(login: LoginResponse) {
+  function onSignedIn(login: SignedIn) {
     if (login.tokens === undefined || login.account === undefined) return;
     session.begin(login.tokens);
     showDashboard(login.account);
@@ -168,6 +168,7 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
 
     const characters = createCharactersView(api, names, pick);
     const mfa = createMfaView(api, account, paintBadge);
+    const passkeys = createPasskeysView(api);
     const feed = createFeedView(api, names);
     const leaderboard = createLeaderboardView(api, () => picked?.characterId);
     const notifications = createNotificationView(api);
@@ -178,12 +179,12 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     const standing = createStandingView(api);
     const analytics = account.roles.includes(Role.ADMIN) ? createAnalyticsView(api.analytics) : undefined;
     const desk = [moderation, analytics, audit].filter((view): view is NonNullable<typeof view> => view !== undefined);
-    mounted = [characters, mfa, standing, feed, leaderboard, notifications, ...desk];
+    mounted = [characters, mfa, passkeys, standing, feed, leaderboard, notifications, ...desk];
     app.replaceChildren(
       h(
         "div",
         { class: "dashboard" },
-        h("div", { class: "column column-left" }, characters.element, progressSlot, standing.element, mfa.element),
+        h("div", { class: "column column-left" }, characters.element, progressSlot, standing.element, mfa.element, passkeys.element),
         h("div", { class: "column column-main" }, combatSlot),
         h("div", { class: "column column-right" }, feed.element, notifications.element, leaderboard.element),
       ),

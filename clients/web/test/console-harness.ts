@@ -47,7 +47,9 @@ export interface ConsoleHarness {
 export async function useConsole(services: readonly string[], options: StackOptions = {}): Promise<ConsoleHarness> {
   // The gateway's CORS allow-list is fixed at start-up, so the console's origin must be known before the stack starts.
   const consolePort = await freePort();
-  const env: Record<string, string> = { ...options.env, CHAOS_GATEWAY_CORS_ORIGINS: `http://127.0.0.1:${consolePort}` };
+  // Opened as localhost, not 127.0.0.1: a passkey's relying party is a domain name, never an address (identity's RP ID is localhost).
+  const consoleUrl = `http://localhost:${consolePort}`;
+  const env: Record<string, string> = { ...options.env, CHAOS_GATEWAY_CORS_ORIGINS: consoleUrl, CHAOS_IDENTITY_PASSKEY_ORIGINS: consoleUrl };
   let provider: ProviderEmulator | undefined;
   if (services.includes("payment")) {
     const secret = `whsec_${randomBytes(16).toString("hex")}`;
@@ -109,7 +111,7 @@ export async function useConsole(services: readonly string[], options: StackOpti
       }
     },
     async signUp(page, email) {
-      await page.goto(consoleServer!.url);
+      await page.goto(consoleUrl);
       await page.getByRole("heading", { name: "Enter the Chaos" }).waitFor();
       await page.getByRole("tab", { name: "Create account" }).click();
       await page.getByLabel("Email").fill(email);

@@ -23,7 +23,7 @@ export { followedTopics, ownerOf } from "../service/manifest-checks.js";
 export { defineForeignWorkload, type ForeignWorkloadDeclaration, type ForeignProcess } from "../service/foreign-workload.js";
 export { loadManifests, loadManifest, isStateless, appendOnlyTablesOf, portsOf, registryOf, policyOf, publicRoutesOf, methodPath, checkSystem, operatorIdentity, type PublicRoute } from "../service/system.js";
 export type { MeshRuntime } from "../mesh-runtime.js";
-export { integerSetting, numberSetting } from "../settings.js";
+export { integerSetting, numberSetting, originsSetting } from "../settings.js";
 export { defaultLimits, type MeshLimits } from "./mesh-server.js";
 export { registration, type ServiceRegistration } from "./registration.js";
 export { chain, type MeshCall, type MeshInterceptor, type MeshNext, type MeshResult, type Face } from "./mesh-call.js";

@@ -298,7 +298,7 @@ describe("audit (real processes: identity, audit)", () => {
         (error: Error) => error.message,
       );
     expect(await start({ DATABASE_URL: stack.databaseUrl("audit"), DATABASE_OWNER_URL: stack.databaseUrl("audit") })).toMatch(/DATABASE_URL must log in as a role that neither owns them nor is a superuser/);
-    expect(await start({ DATABASE_URL: stack.runtimeDatabaseUrl("audit") })).toMatch(/DATABASE_OWNER_URL is not set/);
+    expect(await start({ DATABASE_URL: stack.runtimeDatabaseUrl("audit"), DATABASE_OWNER_URL: "" })).toMatch(/DATABASE_OWNER_URL is not set/);
   });
 
   it("searches by actor, action, resource, outcome and time, newest first, in pages that neither repeat nor skip", async () => {

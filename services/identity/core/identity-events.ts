@@ -10,6 +10,8 @@ import {
   MfaDisabledSchema,
   MfaEnabledSchema,
   MfaEnrollmentStartedSchema,
+  PasskeyAddedSchema,
+  PasskeyRemovedSchema,
   RefreshTokenReuseDetectedSchema,
   SessionRefreshedSchema,
   SessionRevokedSchema,
@@ -38,14 +40,27 @@ export function accountRolesChanged(accountId: string, previous: readonly string
   };
 }
 
+/** How a login proved the player: a password (and a code when MFA is on), or a passkey. */
+export type LoginMethod = "password" | "passkey";
+
 /** LoginSucceeded. */
-export function loginSucceeded(accountId: string, sessionId: string, client: { userAgent: string; ipAddress: string }, mfaUsed: boolean, at: number): OutgoingEvent {
+export function loginSucceeded(accountId: string, sessionId: string, client: { userAgent: string; ipAddress: string }, mfaUsed: boolean, at: number, method: LoginMethod = "password"): OutgoingEvent {
   return {
     topic: topic(),
     aggregateId: accountId,
     schema: LoginSucceededSchema,
-    message: create(LoginSucceededSchema, { accountId, sessionId, ipAddress: client.ipAddress, userAgent: client.userAgent, mfaUsed, loginTime: timestampFromMs(at) }),
+    message: create(LoginSucceededSchema, { accountId, sessionId, ipAddress: client.ipAddress, userAgent: client.userAgent, mfaUsed, method, loginTime: timestampFromMs(at) }),
   };
+}
+
+/** PasskeyAdded. */
+export function passkeyAdded(accountId: string, passkeyId: string, name: string, ipAddress: string, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: PasskeyAddedSchema, message: create(PasskeyAddedSchema, { accountId, passkeyId, name, ipAddress, addTime: timestampFromMs(at) }) };
+}
+
+/** PasskeyRemoved. */
+export function passkeyRemoved(accountId: string, passkeyId: string, ipAddress: string, at: number): OutgoingEvent {
+  return { topic: topic(), aggregateId: accountId, schema: PasskeyRemovedSchema, message: create(PasskeyRemovedSchema, { accountId, passkeyId, ipAddress, removeTime: timestampFromMs(at) }) };
 }
 
 /** LoginFailed, with the reason returned to the caller and the consecutive failures so far. */

@@ -3,14 +3,16 @@ import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
 import type { IdentityStore, IdentityTransaction } from "../store/identity-store.js";
 import { normalizeEmail, type AccountRecord } from "./account.js";
-import { accountLocked, loginFailed, loginSucceeded } from "./identity-events.js";
+import { accountLocked, loginFailed } from "./identity-events.js";
 import { accountLockedError, type HeldFailures, type LoginGuard } from "./lockout.js";
 import { hashPassword, needsRehash, verifyPassword } from "./password-hash.js";
-import { restrictionRefusal } from "./restrictions.js";
+import { completeLogin, type LoginResult } from "./login-session.js";
 import { checkSecondFactor, secondFactorMessages, type SecondFactorRefusal } from "./second-factor.js";
 import type { SecretBox } from "./secret-box.js";
 import type { ClientFacts } from "./session.js";
-import type { IssuedTokens, Sessions } from "./sessions.js";
+import type { Sessions } from "./sessions.js";
+
+export type { LoginResult } from "./login-session.js";
 
 /** One login attempt. */
 export interface LoginAttempt {
@@ -19,12 +21,6 @@ export interface LoginAttempt {
   /** A TOTP or recovery code; empty when none was given. */
   readonly mfaCode: string;
   readonly client: ClientFacts;
-}
-
-/** A successful login: the account and the tokens of its new session. */
-export interface LoginResult {
-  readonly account: AccountRecord;
-  readonly tokens: IssuedTokens;
 }
 
 /** Password (and second factor) checks that open sessions. */
@@ -96,22 +92,8 @@ export async function createLogin(deps: LoginDependencies): Promise<Login> {
           if (refusal !== undefined) return fail(tx, held, account, refusal, address, now);
         }
         await held.clear();
-        // The right credentials of a suspended or banned account: refused with the reason, and no session.
-        const [restriction] = await tx.restrictions.holding(account.accountId, new Date(now));
-        if (restriction !== undefined) {
-          // The right credentials still earn the appeal token: the player may see why and contest it, nothing else.
-          const appeal = await sessions.issueAppealToken(account.accountId, restriction.actionId);
-          const refusal = restrictionRefusal(restriction, appeal);
-          await tx.publish([loginFailed(account.accountId, address, refusal.reason, 0, now)]);
-          return refusal;
-        }
         if (upgradedHash !== undefined) await tx.accounts.replacePasswordHash(account.accountId, known!.passwordHash, upgradedHash);
-        const opened = await sessions.open(tx, account.accountId, attempt.client, now);
-        // Signed before the success is recorded: a signer that fails rolls the session and its LoginSucceeded back,
-        // so the audit trail never shows a login the player did not get.
-        const tokens = await sessions.issue(account, opened);
-        await tx.publish([loginSucceeded(account.accountId, opened.session.sessionId, attempt.client, account.mfaEnabled, now)]);
-        return { account, tokens };
+        return completeLogin(tx, sessions, account, attempt.client, { method: "password", mfaUsed: account.mfaEnabled }, now);
       });
       if (outcome instanceof DomainError) throw outcome;
       return outcome;

@@ -1,13 +1,13 @@
 import { DomainError } from "@chaos/mesh/domain";
 import { ErrorReason } from "@chaos/gen/chaos/identity/v1/errors_pb.js";
-import type { IdentityStore, IdentityTransaction } from "../store/identity-store.js";
-import { mfaSecretContext, type AccountRecord } from "./account.js";
-import { accountLocked, loginFailed, mfaCheckFailed, mfaDisabled, mfaEnabled, mfaEnrollmentStarted } from "./identity-events.js";
-import { accountLockedError, type HeldFailures, type LoginGuard } from "./lockout.js";
-import { verifyPassword } from "./password-hash.js";
+import type { IdentityStore } from "../store/identity-store.js";
+import { mfaSecretContext } from "./account.js";
+import { accountLocked, mfaCheckFailed, mfaDisabled, mfaEnabled, mfaEnrollmentStarted } from "./identity-events.js";
+import type { LoginGuard } from "./lockout.js";
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from "./recovery-codes.js";
 import { checkSecondFactor, checkTotp, secondFactorMessages } from "./second-factor.js";
 import type { SecretBox } from "./secret-box.js";
+import { createStepUp, type StepUp } from "./step-up.js";
 import { newTotpSecret, totpUri } from "./totp.js";
 
 /** What an authenticator app needs. */
@@ -15,18 +15,6 @@ export interface MfaEnrolment {
   /** Base32, for manual entry. */
   readonly secret: string;
   readonly otpauthUri: string;
-}
-
-/**
- * The proof, beyond the access token, that the account's owner asks for an
- * MFA change: a stolen access token alone must not bind the thief's
- * authenticator, take the recovery codes or turn the second factor off.
- */
-export interface StepUp {
-  /** The account's current password; empty when none was given. */
-  readonly password: string;
-  /** The caller's address, where the gateway forwarded it. */
-  readonly ipAddress: string;
 }
 
 /** TOTP MFA of an account (RFC 6238); every change needs the password again ({@link StepUp}). */
@@ -44,40 +32,9 @@ export interface Mfa {
   disable(accountId: string, code: string, stepUp: StepUp): Promise<void>;
 }
 
-type Change<T> = (tx: IdentityTransaction, account: AccountRecord, held: HeldFailures, now: number) => Promise<T | DomainError>;
-
 /** MFA in `store`, secrets sealed with `box`; failed checks count in `guard` like failed logins. */
 export function createMfa(store: IdentityStore, box: SecretBox, guard: LoginGuard): Mfa {
-  /**
-   * Runs `change` on the locked account row once the step-up password is
-   * right. Wrong passwords count towards the lock like failed logins (and are
-   * published as such), or a stolen token would be a password-guessing oracle.
-   */
-  async function withStepUp<T>(accountId: string, stepUp: StepUp, change: Change<T>): Promise<T> {
-    if (stepUp.password === "") throw new DomainError(ErrorReason.STEP_UP_REQUIRED, "changing two-factor authentication needs your current password");
-    const known = await store.accounts.byId(accountId);
-    if (known === undefined) throw new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
-    const lockedAtStart = await guard.lockedFor(known.email, stepUp.ipAddress, Date.now());
-    const passwordMatches = lockedAtStart === undefined && (await verifyPassword(stepUp.password, known.passwordHash));
-    const outcome = await store.transaction(async (tx) => {
-      const now = Date.now();
-      const held = await guard.hold(tx, known.email, stepUp.ipAddress, now);
-      const account = await tx.accounts.lock(accountId);
-      if (account === undefined) return new DomainError(ErrorReason.ACCOUNT_NOT_FOUND, "no such account");
-      const lockedFor = held.lockedFor ?? lockedAtStart;
-      if (lockedFor !== undefined) return accountLockedError(lockedFor);
-      if (!passwordMatches) {
-        const counted = await held.countFailure();
-        const lockedEvent = counted.lockedUntil === undefined ? [] : [accountLocked(accountId, counted.lockedUntil)];
-        await tx.publish([loginFailed(accountId, stepUp.ipAddress, ErrorReason.INVALID_CREDENTIALS, counted.failureCount, now), ...lockedEvent]);
-        return new DomainError(ErrorReason.INVALID_CREDENTIALS, "the password is wrong");
-      }
-      return change(tx, account, held, now);
-    });
-    if (outcome instanceof DomainError) throw outcome;
-    return outcome;
-  }
-
+  const withStepUp = createStepUp(store, guard);
   return {
     async enroll(accountId, stepUp) {
       return withStepUp(accountId, stepUp, async (tx, account, _held, now) => {

@@ -24,5 +24,11 @@ export const identityErrors: DomainErrorMapping = {
     [ErrorReason.LOGIN_RATE_LIMITED]: Code.ResourceExhausted,
     [ErrorReason.ACCOUNT_SUSPENDED]: Code.PermissionDenied,
     [ErrorReason.ACCOUNT_BANNED]: Code.PermissionDenied,
+    [ErrorReason.PASSKEY_CEREMONY_EXPIRED]: Code.FailedPrecondition,
+    [ErrorReason.PASSKEY_NOT_VERIFIED]: Code.Unauthenticated,
+    [ErrorReason.PASSKEY_MALFORMED]: Code.InvalidArgument,
+    [ErrorReason.PASSKEY_ALREADY_REGISTERED]: Code.AlreadyExists,
+    [ErrorReason.PASSKEY_LIMIT_REACHED]: Code.FailedPrecondition,
+    [ErrorReason.PASSKEY_NOT_FOUND]: Code.NotFound,
   },
 };

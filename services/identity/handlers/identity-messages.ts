@@ -1,10 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { AccountSchema, PublicKeySchema, SessionSchema, TokenPairSchema, type Account, type PublicKey, type Session, type TokenPair } from "@chaos/gen/chaos/identity/v1/account_pb.js";
+import { AccountSchema, PasskeySchema, PublicKeySchema, SessionSchema, TokenPairSchema, type Account, type Passkey, type PublicKey, type Session, type TokenPair } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import { toRoles, type AccountRecord } from "../core/account.js";
 import type { PublishedKey } from "../core/key-ring.js";
 import type { SessionRecord } from "../core/session.js";
 import type { IssuedTokens } from "../core/sessions.js";
+import type { PasskeyRecord } from "../store/passkey-rows.js";
 
 /** The contract's Account: no credentials, no secrets. */
 export function toAccountMessage(account: AccountRecord): Account {
@@ -50,5 +51,16 @@ export function toPublicKeyMessage(key: PublishedKey): PublicKey {
     crv: key.crv,
     x: key.x,
     retireTime: key.retiredAt === undefined ? undefined : timestampFromDate(key.retiredAt),
+  });
+}
+
+/** The contract's Passkey: what the player sees of it (never the key). */
+export function toPasskeyMessage(passkey: PasskeyRecord): Passkey {
+  return create(PasskeySchema, {
+    passkeyId: passkey.passkeyId,
+    name: passkey.name,
+    createTime: timestampFromDate(passkey.createdAt),
+    lastUseTime: passkey.lastUsedAt === undefined ? undefined : timestampFromDate(passkey.lastUsedAt),
+    backedUp: passkey.backedUp,
   });
 }

@@ -3,6 +3,7 @@ import type { Database } from "@chaos/mesh/server";
 import { accountRows, type AccountRows } from "./account-rows.js";
 import type pg from "pg";
 import { loginGuardRows, type LoginGuardRows } from "./login-guard-rows.js";
+import { passkeyRows, type PasskeyRows } from "./passkey-rows.js";
 import { restrictionRows, type RestrictionRows } from "./restriction-rows.js";
 import { sessionRows, type SessionRows } from "./session-rows.js";
 
@@ -12,6 +13,7 @@ export interface IdentityTransaction {
   readonly sessions: SessionRows;
   readonly loginGuards: LoginGuardRows;
   readonly restrictions: RestrictionRows;
+  readonly passkeys: PasskeyRows;
   /** Adds events to the outbox, committed with the change. */
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
@@ -22,6 +24,7 @@ export interface IdentityStore {
   readonly sessions: SessionRows;
   readonly loginGuards: LoginGuardRows;
   readonly restrictions: RestrictionRows;
+  readonly passkeys: PasskeyRows;
   transaction<T>(work: (tx: IdentityTransaction) => Promise<T>): Promise<T>;
 }
 
@@ -32,6 +35,7 @@ export function createIdentityStore(db: Database, source: string): IdentityStore
     sessions: sessionRows(client),
     loginGuards: loginGuardRows(client),
     restrictions: restrictionRows(client),
+    passkeys: passkeyRows(client),
     async publish(events) {
       await appendToOutbox(client, source, events);
     },
@@ -41,6 +45,7 @@ export function createIdentityStore(db: Database, source: string): IdentityStore
     sessions: sessionRows(db.pool),
     loginGuards: loginGuardRows(db.pool),
     restrictions: restrictionRows(db.pool),
+    passkeys: passkeyRows(db.pool),
     transaction: (work) => db.transaction((client) => work(within(client))),
     within,
   };

@@ -5,6 +5,7 @@ import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_p
 import { principalHeader } from "@chaos/mesh";
 import { useStack } from "../../../scripts/test/stack.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
+import { createSoftwareAuthenticator, type SoftwareAuthenticator } from "./software-authenticator.js";
 
 const lockAfterFailures = 4;
 const stack = useStack(["identity"], { env: { CHAOS_IDENTITY_LOCK_AFTER_FAILURES: String(lockAfterFailures), CHAOS_IDENTITY_LOCK_SECONDS: "600" } });
@@ -132,5 +133,89 @@ describe("TOTP MFA", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const refused = results.find((r) => r.status === "rejected");
     expect((await refusalOf(Promise.reject((refused as PromiseRejectedResult).reason))).reason).toBe("ERROR_REASON_MFA_CODE_REPLAYED");
+  });
+});
+
+describe("passkeys (WebAuthn; a software authenticator here, Chromium's virtual one in the console's e2e)", () => {
+  // identity's default relying party: localhost, with the console of `npm start` as its origin.
+  const site = "http://localhost:8080";
+  const notVerified = { code: Code.Unauthenticated, reason: "ERROR_REASON_PASSKEY_NOT_VERIFIED" };
+  const expired = { code: Code.FailedPrecondition, reason: "ERROR_REASON_PASSKEY_CEREMONY_EXPIRED" };
+
+  /** A logged-in account with a passkey on `authenticator`. */
+  async function withPasskey(authenticator: SoftwareAuthenticator) {
+    const player = await loggedInAccount();
+    const ceremony = await identity().beginPasskeyRegistration({ password }, player.asPlayer);
+    const { passkey } = await identity().finishPasskeyRegistration(
+      { ceremonyId: ceremony.ceremonyId, credentialJson: authenticator.register(ceremony.optionsJson, site), name: "Laptop" },
+      player.asPlayer,
+    );
+    return { ...player, passkey: passkey! };
+  }
+
+  it("adds a passkey after a step-up password, then logs in with it and no password or email", async () => {
+    const player = await loggedInAccount();
+    expect(await refusalOf(identity().beginPasskeyRegistration({ password: "" }, player.asPlayer))).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_STEP_UP_REQUIRED" });
+    const ceremony = await identity().beginPasskeyRegistration({ password }, player.asPlayer);
+    const creation = JSON.parse(ceremony.optionsJson) as Record<string, unknown>;
+    // A discoverable passkey the authenticator must verify the player for, on this site only.
+    expect(creation).toMatchObject({ rp: { id: "localhost", name: "Chaos World" }, user: { name: player.email }, authenticatorSelection: { residentKey: "required", userVerification: "required" }, excludeCredentials: [] });
+    const authenticator = createSoftwareAuthenticator();
+    const { passkey } = await identity().finishPasskeyRegistration({ ceremonyId: ceremony.ceremonyId, credentialJson: authenticator.register(ceremony.optionsJson, site), name: "Laptop" }, player.asPlayer);
+    expect(passkey).toMatchObject({ name: "Laptop" });
+    expect(passkey!.lastUseTime).toBeUndefined();
+    // The next registration tells the authenticator which passkey it already holds.
+    const again = JSON.parse((await identity().beginPasskeyRegistration({ password }, player.asPlayer)).optionsJson) as { excludeCredentials: Array<{ id: string }> };
+    expect(again.excludeCredentials.map((c) => c.id)).toEqual([passkey!.passkeyId]);
+
+    const login = await identity().beginPasskeyLogin({});
+    const request = JSON.parse(login.optionsJson) as Record<string, unknown>;
+    // No list of passkeys: nothing tells which accounts exist.
+    expect(request).toMatchObject({ rpId: "localhost", userVerification: "required" });
+    expect(request.allowCredentials ?? []).toEqual([]);
+    const { account, tokens } = await identity().finishPasskeyLogin({ ceremonyId: login.ceremonyId, credentialJson: authenticator.authenticate(login.optionsJson, site), userAgent: "passkey test" });
+    expect(account?.email).toBe(player.email);
+    const asPasskeyPlayer = { headers: { [principalHeader]: tokens!.accessToken } };
+    expect((await identity().getAccount({}, asPasskeyPlayer)).account?.email).toBe(player.email);
+    expect((await identity().listSessions({}, asPasskeyPlayer)).sessions.map((s) => s.userAgent)).toContain("passkey test");
+    const [listed] = (await identity().listPasskeys({}, player.asPlayer)).passkeys;
+    expect(listed).toMatchObject({ passkeyId: passkey!.passkeyId, name: "Laptop" });
+    expect(listed!.lastUseTime).toBeDefined();
+  });
+
+  it("refuses an answer signed on another origin (a phishing site), a ceremony answered twice, and a cloned key whose counter went back", async () => {
+    const authenticator = createSoftwareAuthenticator();
+    await withPasskey(authenticator);
+    const phished = await identity().beginPasskeyLogin({});
+    expect(await refusalOf(identity().finishPasskeyLogin({ ceremonyId: phished.ceremonyId, credentialJson: authenticator.authenticate(phished.optionsJson, "https://chaos-world.example") }))).toMatchObject(notVerified);
+    // Each ceremony is answered once, right or wrong.
+    expect(await refusalOf(identity().finishPasskeyLogin({ ceremonyId: phished.ceremonyId, credentialJson: authenticator.authenticate(phished.optionsJson, site) }))).toMatchObject(expired);
+
+    const first = await identity().beginPasskeyLogin({});
+    await identity().finishPasskeyLogin({ ceremonyId: first.ceremonyId, credentialJson: authenticator.authenticate(first.optionsJson, site) });
+    const cloned = await identity().beginPasskeyLogin({});
+    expect(await refusalOf(identity().finishPasskeyLogin({ ceremonyId: cloned.ceremonyId, credentialJson: authenticator.authenticate(cloned.optionsJson, site, { signCount: 1 }) }))).toMatchObject(notVerified);
+  });
+
+  it("refuses malformed answers, unknown ceremonies and another account's ceremony; removes a passkey only after a step-up, and then it logs in no more", async () => {
+    const authenticator = createSoftwareAuthenticator();
+    const player = await withPasskey(authenticator);
+    const login = await identity().beginPasskeyLogin({});
+    expect(await refusalOf(identity().finishPasskeyLogin({ ceremonyId: login.ceremonyId, credentialJson: "{not json" }))).toMatchObject({ code: Code.InvalidArgument, reason: "ERROR_REASON_PASSKEY_MALFORMED" });
+    expect(await refusalOf(identity().finishPasskeyLogin({ ceremonyId: login.ceremonyId, credentialJson: JSON.stringify({ id: "x", type: "public-key" }) }))).toMatchObject({ code: Code.InvalidArgument });
+    expect(await refusalOf(identity().finishPasskeyLogin({ ceremonyId: randomUUID(), credentialJson: authenticator.authenticate(login.optionsJson, site) }))).toMatchObject(expired);
+    expect(await refusalOf(identity().finishPasskeyLogin({ ceremonyId: "not-a-uuid", credentialJson: "{}" }))).toMatchObject({ code: Code.InvalidArgument });
+
+    // A registration begun by one account cannot be finished by another.
+    const other = await loggedInAccount();
+    const theirs = await identity().beginPasskeyRegistration({ password }, other.asPlayer);
+    expect(await refusalOf(identity().finishPasskeyRegistration({ ceremonyId: theirs.ceremonyId, credentialJson: createSoftwareAuthenticator().register(theirs.optionsJson, site), name: "Stolen" }, player.asPlayer))).toMatchObject(expired);
+
+    expect(await refusalOf(identity().deletePasskey({ passkeyId: player.passkey.passkeyId, password: "" }, player.asPlayer))).toMatchObject({ reason: "ERROR_REASON_STEP_UP_REQUIRED" });
+    expect(await refusalOf(identity().deletePasskey({ passkeyId: player.passkey.passkeyId, password }, other.asPlayer))).toMatchObject({ code: Code.NotFound, reason: "ERROR_REASON_PASSKEY_NOT_FOUND" });
+    await identity().deletePasskey({ passkeyId: player.passkey.passkeyId, password }, player.asPlayer);
+    expect((await identity().listPasskeys({}, player.asPlayer)).passkeys).toEqual([]);
+    const after = await identity().beginPasskeyLogin({});
+    expect(await refusalOf(identity().finishPasskeyLogin({ ceremonyId: after.ceremonyId, credentialJson: authenticator.authenticate(after.optionsJson, site) }))).toMatchObject(notVerified);
   });
 });

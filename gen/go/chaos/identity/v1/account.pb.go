@@ -418,6 +418,88 @@ func (x *PublicKey) GetRetireTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// Passkey is a WebAuthn credential registered to an account: a phishing-resistant way to log in
+// without a password (the authenticator verifies the player, by PIN or biometrics).
+type Passkey struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The credential id (base64url), as the authenticator made it.
+	PasskeyId string `protobuf:"bytes,1,opt,name=passkey_id,json=passkeyId,proto3" json:"passkey_id,omitempty"`
+	// The player's own label, e.g. "Laptop".
+	Name       string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Unset until the passkey is first used to log in.
+	LastUseTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=last_use_time,json=lastUseTime,proto3" json:"last_use_time,omitempty"`
+	// True when the authenticator says the passkey is synced (backed up) across devices.
+	BackedUp      bool `protobuf:"varint,5,opt,name=backed_up,json=backedUp,proto3" json:"backed_up,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Passkey) Reset() {
+	*x = Passkey{}
+	mi := &file_chaos_identity_v1_account_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Passkey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Passkey) ProtoMessage() {}
+
+func (x *Passkey) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_account_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Passkey.ProtoReflect.Descriptor instead.
+func (*Passkey) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_account_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Passkey) GetPasskeyId() string {
+	if x != nil {
+		return x.PasskeyId
+	}
+	return ""
+}
+
+func (x *Passkey) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Passkey) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Passkey) GetLastUseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastUseTime
+	}
+	return nil
+}
+
+func (x *Passkey) GetBackedUp() bool {
+	if x != nil {
+		return x.BackedUp
+	}
+	return false
+}
+
 var File_chaos_identity_v1_account_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_account_proto_rawDesc = "" +
@@ -460,7 +542,15 @@ const file_chaos_identity_v1_account_proto_rawDesc = "" +
 	"\x03crv\x18\x04 \x01(\tR\x03crv\x12\f\n" +
 	"\x01x\x18\x05 \x01(\tR\x01x\x12;\n" +
 	"\vretire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"retireTime*Q\n" +
+	"retireTime\"\xd6\x01\n" +
+	"\aPasskey\x12\x1d\n" +
+	"\n" +
+	"passkey_id\x18\x01 \x01(\tR\tpasskeyId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12>\n" +
+	"\rlast_use_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vlastUseTime\x12\x1b\n" +
+	"\tbacked_up\x18\x05 \x01(\bR\bbackedUp*Q\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vROLE_PLAYER\x10\x01\x12\x12\n" +
@@ -482,29 +572,32 @@ func file_chaos_identity_v1_account_proto_rawDescGZIP() []byte {
 }
 
 var file_chaos_identity_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_chaos_identity_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_chaos_identity_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_chaos_identity_v1_account_proto_goTypes = []any{
 	(Role)(0),                     // 0: chaos.identity.v1.Role
 	(*Account)(nil),               // 1: chaos.identity.v1.Account
 	(*Session)(nil),               // 2: chaos.identity.v1.Session
 	(*TokenPair)(nil),             // 3: chaos.identity.v1.TokenPair
 	(*PublicKey)(nil),             // 4: chaos.identity.v1.PublicKey
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*Passkey)(nil),               // 5: chaos.identity.v1.Passkey
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_chaos_identity_v1_account_proto_depIdxs = []int32{
-	0, // 0: chaos.identity.v1.Account.roles:type_name -> chaos.identity.v1.Role
-	5, // 1: chaos.identity.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	5, // 2: chaos.identity.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	5, // 3: chaos.identity.v1.Session.last_refresh_time:type_name -> google.protobuf.Timestamp
-	5, // 4: chaos.identity.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
-	5, // 5: chaos.identity.v1.TokenPair.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	5, // 6: chaos.identity.v1.TokenPair.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
-	5, // 7: chaos.identity.v1.PublicKey.retire_time:type_name -> google.protobuf.Timestamp
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	0,  // 0: chaos.identity.v1.Account.roles:type_name -> chaos.identity.v1.Role
+	6,  // 1: chaos.identity.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 2: chaos.identity.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 3: chaos.identity.v1.Session.last_refresh_time:type_name -> google.protobuf.Timestamp
+	6,  // 4: chaos.identity.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	6,  // 5: chaos.identity.v1.TokenPair.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	6,  // 6: chaos.identity.v1.TokenPair.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	6,  // 7: chaos.identity.v1.PublicKey.retire_time:type_name -> google.protobuf.Timestamp
+	6,  // 8: chaos.identity.v1.Passkey.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 9: chaos.identity.v1.Passkey.last_use_time:type_name -> google.protobuf.Timestamp
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_chaos_identity_v1_account_proto_init() }
@@ -518,7 +611,7 @@ func file_chaos_identity_v1_account_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_identity_v1_account_proto_rawDesc), len(file_chaos_identity_v1_account_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -70,6 +70,20 @@ const (
 	// Metadata: "action_id"; with the right credentials also "appeal_token" and "appeal_token_expires",
 	// as for ERROR_REASON_ACCOUNT_SUSPENDED.
 	ErrorReason_ERROR_REASON_ACCOUNT_BANNED ErrorReason = 17
+	// The passkey ceremony is unknown, expired (5 minutes) or already used (FAILED_PRECONDITION): begin again.
+	ErrorReason_ERROR_REASON_PASSKEY_CEREMONY_EXPIRED ErrorReason = 18
+	// The browser's passkey answer does not prove what was asked (UNAUTHENTICATED): wrong challenge, origin,
+	// relying party, signature or no user verification, or a passkey this server does not know.
+	// Deliberately does not say which. Metadata: none.
+	ErrorReason_ERROR_REASON_PASSKEY_NOT_VERIFIED ErrorReason = 19
+	// The browser's passkey answer is not a WebAuthn credential in its JSON form (INVALID_ARGUMENT).
+	ErrorReason_ERROR_REASON_PASSKEY_MALFORMED ErrorReason = 20
+	// This authenticator's passkey is already registered (ALREADY_EXISTS).
+	ErrorReason_ERROR_REASON_PASSKEY_ALREADY_REGISTERED ErrorReason = 21
+	// The account has as many passkeys as allowed (FAILED_PRECONDITION). Metadata: "max".
+	ErrorReason_ERROR_REASON_PASSKEY_LIMIT_REACHED ErrorReason = 22
+	// No such passkey on the caller's account (NOT_FOUND).
+	ErrorReason_ERROR_REASON_PASSKEY_NOT_FOUND ErrorReason = 23
 )
 
 // Enum value maps for ErrorReason.
@@ -93,26 +107,38 @@ var (
 		15: "ERROR_REASON_LOGIN_RATE_LIMITED",
 		16: "ERROR_REASON_ACCOUNT_SUSPENDED",
 		17: "ERROR_REASON_ACCOUNT_BANNED",
+		18: "ERROR_REASON_PASSKEY_CEREMONY_EXPIRED",
+		19: "ERROR_REASON_PASSKEY_NOT_VERIFIED",
+		20: "ERROR_REASON_PASSKEY_MALFORMED",
+		21: "ERROR_REASON_PASSKEY_ALREADY_REGISTERED",
+		22: "ERROR_REASON_PASSKEY_LIMIT_REACHED",
+		23: "ERROR_REASON_PASSKEY_NOT_FOUND",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":           0,
-		"ERROR_REASON_INVALID_CREDENTIALS":   1,
-		"ERROR_REASON_ACCOUNT_LOCKED":        2,
-		"ERROR_REASON_EMAIL_TAKEN":           3,
-		"ERROR_REASON_WEAK_PASSWORD":         4,
-		"ERROR_REASON_MFA_REQUIRED":          5,
-		"ERROR_REASON_INVALID_MFA_CODE":      6,
-		"ERROR_REASON_MFA_CODE_REPLAYED":     7,
-		"ERROR_REASON_MFA_ALREADY_ENABLED":   8,
-		"ERROR_REASON_MFA_NOT_ENROLLED":      9,
-		"ERROR_REASON_INVALID_REFRESH_TOKEN": 10,
-		"ERROR_REASON_REFRESH_TOKEN_REUSED":  11,
-		"ERROR_REASON_SESSION_NOT_FOUND":     12,
-		"ERROR_REASON_ACCOUNT_NOT_FOUND":     13,
-		"ERROR_REASON_STEP_UP_REQUIRED":      14,
-		"ERROR_REASON_LOGIN_RATE_LIMITED":    15,
-		"ERROR_REASON_ACCOUNT_SUSPENDED":     16,
-		"ERROR_REASON_ACCOUNT_BANNED":        17,
+		"ERROR_REASON_UNSPECIFIED":                0,
+		"ERROR_REASON_INVALID_CREDENTIALS":        1,
+		"ERROR_REASON_ACCOUNT_LOCKED":             2,
+		"ERROR_REASON_EMAIL_TAKEN":                3,
+		"ERROR_REASON_WEAK_PASSWORD":              4,
+		"ERROR_REASON_MFA_REQUIRED":               5,
+		"ERROR_REASON_INVALID_MFA_CODE":           6,
+		"ERROR_REASON_MFA_CODE_REPLAYED":          7,
+		"ERROR_REASON_MFA_ALREADY_ENABLED":        8,
+		"ERROR_REASON_MFA_NOT_ENROLLED":           9,
+		"ERROR_REASON_INVALID_REFRESH_TOKEN":      10,
+		"ERROR_REASON_REFRESH_TOKEN_REUSED":       11,
+		"ERROR_REASON_SESSION_NOT_FOUND":          12,
+		"ERROR_REASON_ACCOUNT_NOT_FOUND":          13,
+		"ERROR_REASON_STEP_UP_REQUIRED":           14,
+		"ERROR_REASON_LOGIN_RATE_LIMITED":         15,
+		"ERROR_REASON_ACCOUNT_SUSPENDED":          16,
+		"ERROR_REASON_ACCOUNT_BANNED":             17,
+		"ERROR_REASON_PASSKEY_CEREMONY_EXPIRED":   18,
+		"ERROR_REASON_PASSKEY_NOT_VERIFIED":       19,
+		"ERROR_REASON_PASSKEY_MALFORMED":          20,
+		"ERROR_REASON_PASSKEY_ALREADY_REGISTERED": 21,
+		"ERROR_REASON_PASSKEY_LIMIT_REACHED":      22,
+		"ERROR_REASON_PASSKEY_NOT_FOUND":          23,
 	}
 )
 
@@ -147,7 +173,7 @@ var File_chaos_identity_v1_errors_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1echaos/identity/v1/errors.proto\x12\x11chaos.identity.v1*\x83\x05\n" +
+	"\x1echaos/identity/v1/errors.proto\x12\x11chaos.identity.v1*\xf2\x06\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12$\n" +
 	" ERROR_REASON_INVALID_CREDENTIALS\x10\x01\x12\x1f\n" +
@@ -167,7 +193,13 @@ const file_chaos_identity_v1_errors_proto_rawDesc = "" +
 	"\x1dERROR_REASON_STEP_UP_REQUIRED\x10\x0e\x12#\n" +
 	"\x1fERROR_REASON_LOGIN_RATE_LIMITED\x10\x0f\x12\"\n" +
 	"\x1eERROR_REASON_ACCOUNT_SUSPENDED\x10\x10\x12\x1f\n" +
-	"\x1bERROR_REASON_ACCOUNT_BANNED\x10\x11B\xbb\x01\n" +
+	"\x1bERROR_REASON_ACCOUNT_BANNED\x10\x11\x12)\n" +
+	"%ERROR_REASON_PASSKEY_CEREMONY_EXPIRED\x10\x12\x12%\n" +
+	"!ERROR_REASON_PASSKEY_NOT_VERIFIED\x10\x13\x12\"\n" +
+	"\x1eERROR_REASON_PASSKEY_MALFORMED\x10\x14\x12+\n" +
+	"'ERROR_REASON_PASSKEY_ALREADY_REGISTERED\x10\x15\x12&\n" +
+	"\"ERROR_REASON_PASSKEY_LIMIT_REACHED\x10\x16\x12\"\n" +
+	"\x1eERROR_REASON_PASSKEY_NOT_FOUND\x10\x17B\xbb\x01\n" +
 	"\x15com.chaos.identity.v1B\vErrorsProtoP\x01Z/chaos.world/gen/go/chaos/identity/v1;identityv1\xa2\x02\x03CIX\xaa\x02\x11Chaos.Identity.V1\xca\x02\x11Chaos\\Identity\\V1\xe2\x02\x1dChaos\\Identity\\V1\\GPBMetadata\xea\x02\x13Chaos::Identity::V1b\x06proto3"
 
 var (

@@ -99,8 +99,10 @@ type LoginSucceeded struct {
 	IpAddress string                 `protobuf:"bytes,3,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
 	UserAgent string                 `protobuf:"bytes,4,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
 	// True when a TOTP or recovery code was checked.
-	MfaUsed       bool                   `protobuf:"varint,5,opt,name=mfa_used,json=mfaUsed,proto3" json:"mfa_used,omitempty"`
-	LoginTime     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=login_time,json=loginTime,proto3" json:"login_time,omitempty"`
+	MfaUsed   bool                   `protobuf:"varint,5,opt,name=mfa_used,json=mfaUsed,proto3" json:"mfa_used,omitempty"`
+	LoginTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=login_time,json=loginTime,proto3" json:"login_time,omitempty"`
+	// How the player proved who they are: "password" (with mfa_used when a code was asked) or "passkey".
+	Method        string `protobuf:"bytes,7,opt,name=method,proto3" json:"method,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -175,6 +177,13 @@ func (x *LoginSucceeded) GetLoginTime() *timestamppb.Timestamp {
 		return x.LoginTime
 	}
 	return nil
+}
+
+func (x *LoginSucceeded) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
 }
 
 // LoginFailed is emitted for every failed login attempt on a known account.
@@ -924,6 +933,154 @@ func (x *AccountRolesChanged) GetChangeTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// PasskeyAdded is emitted when a passkey is registered to an account (after a step-up password).
+type PasskeyAdded struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	PasskeyId string                 `protobuf:"bytes,2,opt,name=passkey_id,json=passkeyId,proto3" json:"passkey_id,omitempty"`
+	Name      string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Where the change came from.
+	IpAddress     string                 `protobuf:"bytes,4,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
+	AddTime       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=add_time,json=addTime,proto3" json:"add_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PasskeyAdded) Reset() {
+	*x = PasskeyAdded{}
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PasskeyAdded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PasskeyAdded) ProtoMessage() {}
+
+func (x *PasskeyAdded) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PasskeyAdded.ProtoReflect.Descriptor instead.
+func (*PasskeyAdded) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_events_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *PasskeyAdded) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *PasskeyAdded) GetPasskeyId() string {
+	if x != nil {
+		return x.PasskeyId
+	}
+	return ""
+}
+
+func (x *PasskeyAdded) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PasskeyAdded) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
+func (x *PasskeyAdded) GetAddTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AddTime
+	}
+	return nil
+}
+
+// PasskeyRemoved is emitted when a passkey is taken off an account (after a step-up password).
+type PasskeyRemoved struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
+	PasskeyId string                 `protobuf:"bytes,2,opt,name=passkey_id,json=passkeyId,proto3" json:"passkey_id,omitempty"`
+	// Where the change came from.
+	IpAddress     string                 `protobuf:"bytes,3,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
+	RemoveTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=remove_time,json=removeTime,proto3" json:"remove_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PasskeyRemoved) Reset() {
+	*x = PasskeyRemoved{}
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PasskeyRemoved) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PasskeyRemoved) ProtoMessage() {}
+
+func (x *PasskeyRemoved) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_events_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PasskeyRemoved.ProtoReflect.Descriptor instead.
+func (*PasskeyRemoved) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_events_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PasskeyRemoved) GetAccountId() string {
+	if x != nil {
+		return x.AccountId
+	}
+	return ""
+}
+
+func (x *PasskeyRemoved) GetPasskeyId() string {
+	if x != nil {
+		return x.PasskeyId
+	}
+	return ""
+}
+
+func (x *PasskeyRemoved) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
+func (x *PasskeyRemoved) GetRemoveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RemoveTime
+	}
+	return nil
+}
+
 var File_chaos_identity_v1_events_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_events_proto_rawDesc = "" +
@@ -934,7 +1091,7 @@ const file_chaos_identity_v1_events_proto_rawDesc = "" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12-\n" +
 	"\x05roles\x18\x03 \x03(\x0e2\x17.chaos.identity.v1.RoleR\x05roles\x12?\n" +
-	"\rregister_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fregisterTime\"\xe2\x01\n" +
+	"\rregister_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fregisterTime\"\xfa\x01\n" +
 	"\x0eLoginSucceeded\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
@@ -946,7 +1103,8 @@ const file_chaos_identity_v1_events_proto_rawDesc = "" +
 	"user_agent\x18\x04 \x01(\tR\tuserAgent\x12\x19\n" +
 	"\bmfa_used\x18\x05 \x01(\bR\amfaUsed\x129\n" +
 	"\n" +
-	"login_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tloginTime\"\xc7\x01\n" +
+	"login_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tloginTime\x12\x16\n" +
+	"\x06method\x18\a \x01(\tR\x06method\"\xc7\x01\n" +
 	"\vLoginFailed\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
@@ -1026,7 +1184,25 @@ const file_chaos_identity_v1_events_proto_rawDesc = "" +
 	"\x05roles\x18\x03 \x03(\x0e2\x17.chaos.identity.v1.RoleR\x05roles\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
 	"\vchange_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"changeTimeB\xbb\x01\n" +
+	"changeTime\"\xb6\x01\n" +
+	"\fPasskeyAdded\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
+	"\n" +
+	"passkey_id\x18\x02 \x01(\tR\tpasskeyId\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x04 \x01(\tR\tipAddress\x125\n" +
+	"\badd_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aaddTime\"\xaa\x01\n" +
+	"\x0ePasskeyRemoved\x12\x1d\n" +
+	"\n" +
+	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
+	"\n" +
+	"passkey_id\x18\x02 \x01(\tR\tpasskeyId\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x03 \x01(\tR\tipAddress\x12;\n" +
+	"\vremove_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"removeTimeB\xbb\x01\n" +
 	"\x15com.chaos.identity.v1B\vEventsProtoP\x01Z/chaos.world/gen/go/chaos/identity/v1;identityv1\xa2\x02\x03CIX\xaa\x02\x11Chaos.Identity.V1\xca\x02\x11Chaos\\Identity\\V1\xe2\x02\x1dChaos\\Identity\\V1\\GPBMetadata\xea\x02\x13Chaos::Identity::V1b\x06proto3"
 
 var (
@@ -1041,7 +1217,7 @@ func file_chaos_identity_v1_events_proto_rawDescGZIP() []byte {
 	return file_chaos_identity_v1_events_proto_rawDescData
 }
 
-var file_chaos_identity_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_chaos_identity_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_chaos_identity_v1_events_proto_goTypes = []any{
 	(*AccountRegistered)(nil),         // 0: chaos.identity.v1.AccountRegistered
 	(*LoginSucceeded)(nil),            // 1: chaos.identity.v1.LoginSucceeded
@@ -1056,31 +1232,35 @@ var file_chaos_identity_v1_events_proto_goTypes = []any{
 	(*SessionRefreshed)(nil),          // 10: chaos.identity.v1.SessionRefreshed
 	(*SigningKeyRotated)(nil),         // 11: chaos.identity.v1.SigningKeyRotated
 	(*AccountRolesChanged)(nil),       // 12: chaos.identity.v1.AccountRolesChanged
-	(Role)(0),                         // 13: chaos.identity.v1.Role
-	(*timestamppb.Timestamp)(nil),     // 14: google.protobuf.Timestamp
+	(*PasskeyAdded)(nil),              // 13: chaos.identity.v1.PasskeyAdded
+	(*PasskeyRemoved)(nil),            // 14: chaos.identity.v1.PasskeyRemoved
+	(Role)(0),                         // 15: chaos.identity.v1.Role
+	(*timestamppb.Timestamp)(nil),     // 16: google.protobuf.Timestamp
 }
 var file_chaos_identity_v1_events_proto_depIdxs = []int32{
-	13, // 0: chaos.identity.v1.AccountRegistered.roles:type_name -> chaos.identity.v1.Role
-	14, // 1: chaos.identity.v1.AccountRegistered.register_time:type_name -> google.protobuf.Timestamp
-	14, // 2: chaos.identity.v1.LoginSucceeded.login_time:type_name -> google.protobuf.Timestamp
-	14, // 3: chaos.identity.v1.LoginFailed.attempt_time:type_name -> google.protobuf.Timestamp
-	14, // 4: chaos.identity.v1.AccountLocked.unlock_time:type_name -> google.protobuf.Timestamp
-	14, // 5: chaos.identity.v1.MfaEnabled.enable_time:type_name -> google.protobuf.Timestamp
-	14, // 6: chaos.identity.v1.MfaDisabled.disable_time:type_name -> google.protobuf.Timestamp
-	14, // 7: chaos.identity.v1.SessionRevoked.revoke_time:type_name -> google.protobuf.Timestamp
-	14, // 8: chaos.identity.v1.RefreshTokenReuseDetected.detect_time:type_name -> google.protobuf.Timestamp
-	14, // 9: chaos.identity.v1.MfaEnrollmentStarted.enroll_time:type_name -> google.protobuf.Timestamp
-	14, // 10: chaos.identity.v1.MfaCheckFailed.attempt_time:type_name -> google.protobuf.Timestamp
-	14, // 11: chaos.identity.v1.SessionRefreshed.refresh_time:type_name -> google.protobuf.Timestamp
-	14, // 12: chaos.identity.v1.SigningKeyRotated.rotate_time:type_name -> google.protobuf.Timestamp
-	13, // 13: chaos.identity.v1.AccountRolesChanged.previous_roles:type_name -> chaos.identity.v1.Role
-	13, // 14: chaos.identity.v1.AccountRolesChanged.roles:type_name -> chaos.identity.v1.Role
-	14, // 15: chaos.identity.v1.AccountRolesChanged.change_time:type_name -> google.protobuf.Timestamp
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	15, // 0: chaos.identity.v1.AccountRegistered.roles:type_name -> chaos.identity.v1.Role
+	16, // 1: chaos.identity.v1.AccountRegistered.register_time:type_name -> google.protobuf.Timestamp
+	16, // 2: chaos.identity.v1.LoginSucceeded.login_time:type_name -> google.protobuf.Timestamp
+	16, // 3: chaos.identity.v1.LoginFailed.attempt_time:type_name -> google.protobuf.Timestamp
+	16, // 4: chaos.identity.v1.AccountLocked.unlock_time:type_name -> google.protobuf.Timestamp
+	16, // 5: chaos.identity.v1.MfaEnabled.enable_time:type_name -> google.protobuf.Timestamp
+	16, // 6: chaos.identity.v1.MfaDisabled.disable_time:type_name -> google.protobuf.Timestamp
+	16, // 7: chaos.identity.v1.SessionRevoked.revoke_time:type_name -> google.protobuf.Timestamp
+	16, // 8: chaos.identity.v1.RefreshTokenReuseDetected.detect_time:type_name -> google.protobuf.Timestamp
+	16, // 9: chaos.identity.v1.MfaEnrollmentStarted.enroll_time:type_name -> google.protobuf.Timestamp
+	16, // 10: chaos.identity.v1.MfaCheckFailed.attempt_time:type_name -> google.protobuf.Timestamp
+	16, // 11: chaos.identity.v1.SessionRefreshed.refresh_time:type_name -> google.protobuf.Timestamp
+	16, // 12: chaos.identity.v1.SigningKeyRotated.rotate_time:type_name -> google.protobuf.Timestamp
+	15, // 13: chaos.identity.v1.AccountRolesChanged.previous_roles:type_name -> chaos.identity.v1.Role
+	15, // 14: chaos.identity.v1.AccountRolesChanged.roles:type_name -> chaos.identity.v1.Role
+	16, // 15: chaos.identity.v1.AccountRolesChanged.change_time:type_name -> google.protobuf.Timestamp
+	16, // 16: chaos.identity.v1.PasskeyAdded.add_time:type_name -> google.protobuf.Timestamp
+	16, // 17: chaos.identity.v1.PasskeyRemoved.remove_time:type_name -> google.protobuf.Timestamp
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_chaos_identity_v1_events_proto_init() }
@@ -1095,7 +1275,7 @@ func file_chaos_identity_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_identity_v1_events_proto_rawDesc), len(file_chaos_identity_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

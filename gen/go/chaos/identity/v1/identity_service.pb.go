@@ -954,6 +954,596 @@ func (*DisableMfaResponse) Descriptor() ([]byte, []int) {
 	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{19}
 }
 
+// BeginPasskeyRegistrationRequest re-proves the caller's password: it adds a passkey to the caller's account.
+type BeginPasskeyRegistrationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account's current password (step-up): an access token alone does not add a way to log in.
+	Password      string `protobuf:"bytes,1,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginPasskeyRegistrationRequest) Reset() {
+	*x = BeginPasskeyRegistrationRequest{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginPasskeyRegistrationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginPasskeyRegistrationRequest) ProtoMessage() {}
+
+func (x *BeginPasskeyRegistrationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginPasskeyRegistrationRequest.ProtoReflect.Descriptor instead.
+func (*BeginPasskeyRegistrationRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *BeginPasskeyRegistrationRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+// BeginPasskeyRegistrationResponse is the registration ceremony for the browser.
+type BeginPasskeyRegistrationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Names this ceremony in FinishPasskeyRegistration.
+	CeremonyId string `protobuf:"bytes,1,opt,name=ceremony_id,json=ceremonyId,proto3" json:"ceremony_id,omitempty"`
+	// PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), for navigator.credentials.create.
+	OptionsJson   string `protobuf:"bytes,2,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginPasskeyRegistrationResponse) Reset() {
+	*x = BeginPasskeyRegistrationResponse{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginPasskeyRegistrationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginPasskeyRegistrationResponse) ProtoMessage() {}
+
+func (x *BeginPasskeyRegistrationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginPasskeyRegistrationResponse.ProtoReflect.Descriptor instead.
+func (*BeginPasskeyRegistrationResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BeginPasskeyRegistrationResponse) GetCeremonyId() string {
+	if x != nil {
+		return x.CeremonyId
+	}
+	return ""
+}
+
+func (x *BeginPasskeyRegistrationResponse) GetOptionsJson() string {
+	if x != nil {
+		return x.OptionsJson
+	}
+	return ""
+}
+
+// FinishPasskeyRegistrationRequest is the authenticator's answer.
+type FinishPasskeyRegistrationRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CeremonyId string                 `protobuf:"bytes,1,opt,name=ceremony_id,json=ceremonyId,proto3" json:"ceremony_id,omitempty"`
+	// RegistrationResponseJSON (WebAuthn Level 3), as the browser returned it.
+	CredentialJson string `protobuf:"bytes,2,opt,name=credential_json,json=credentialJson,proto3" json:"credential_json,omitempty"`
+	// The player's label for the passkey, e.g. "Laptop".
+	Name          string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FinishPasskeyRegistrationRequest) Reset() {
+	*x = FinishPasskeyRegistrationRequest{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FinishPasskeyRegistrationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FinishPasskeyRegistrationRequest) ProtoMessage() {}
+
+func (x *FinishPasskeyRegistrationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FinishPasskeyRegistrationRequest.ProtoReflect.Descriptor instead.
+func (*FinishPasskeyRegistrationRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *FinishPasskeyRegistrationRequest) GetCeremonyId() string {
+	if x != nil {
+		return x.CeremonyId
+	}
+	return ""
+}
+
+func (x *FinishPasskeyRegistrationRequest) GetCredentialJson() string {
+	if x != nil {
+		return x.CredentialJson
+	}
+	return ""
+}
+
+func (x *FinishPasskeyRegistrationRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// FinishPasskeyRegistrationResponse is the stored passkey.
+type FinishPasskeyRegistrationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Passkey       *Passkey               `protobuf:"bytes,1,opt,name=passkey,proto3" json:"passkey,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FinishPasskeyRegistrationResponse) Reset() {
+	*x = FinishPasskeyRegistrationResponse{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FinishPasskeyRegistrationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FinishPasskeyRegistrationResponse) ProtoMessage() {}
+
+func (x *FinishPasskeyRegistrationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FinishPasskeyRegistrationResponse.ProtoReflect.Descriptor instead.
+func (*FinishPasskeyRegistrationResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *FinishPasskeyRegistrationResponse) GetPasskey() *Passkey {
+	if x != nil {
+		return x.Passkey
+	}
+	return nil
+}
+
+// ListPasskeysRequest has no fields: it lists the caller's passkeys.
+type ListPasskeysRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPasskeysRequest) Reset() {
+	*x = ListPasskeysRequest{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPasskeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPasskeysRequest) ProtoMessage() {}
+
+func (x *ListPasskeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPasskeysRequest.ProtoReflect.Descriptor instead.
+func (*ListPasskeysRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{24}
+}
+
+// ListPasskeysResponse holds the caller's passkeys, oldest first.
+type ListPasskeysResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Passkeys      []*Passkey             `protobuf:"bytes,1,rep,name=passkeys,proto3" json:"passkeys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPasskeysResponse) Reset() {
+	*x = ListPasskeysResponse{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPasskeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPasskeysResponse) ProtoMessage() {}
+
+func (x *ListPasskeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPasskeysResponse.ProtoReflect.Descriptor instead.
+func (*ListPasskeysResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListPasskeysResponse) GetPasskeys() []*Passkey {
+	if x != nil {
+		return x.Passkeys
+	}
+	return nil
+}
+
+// DeletePasskeyRequest names one of the caller's passkeys.
+type DeletePasskeyRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PasskeyId string                 `protobuf:"bytes,1,opt,name=passkey_id,json=passkeyId,proto3" json:"passkey_id,omitempty"`
+	// The account's current password (step-up).
+	Password      string `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePasskeyRequest) Reset() {
+	*x = DeletePasskeyRequest{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePasskeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePasskeyRequest) ProtoMessage() {}
+
+func (x *DeletePasskeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePasskeyRequest.ProtoReflect.Descriptor instead.
+func (*DeletePasskeyRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *DeletePasskeyRequest) GetPasskeyId() string {
+	if x != nil {
+		return x.PasskeyId
+	}
+	return ""
+}
+
+func (x *DeletePasskeyRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+// DeletePasskeyResponse confirms the removal.
+type DeletePasskeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeletePasskeyResponse) Reset() {
+	*x = DeletePasskeyResponse{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeletePasskeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeletePasskeyResponse) ProtoMessage() {}
+
+func (x *DeletePasskeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeletePasskeyResponse.ProtoReflect.Descriptor instead.
+func (*DeletePasskeyResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{27}
+}
+
+// BeginPasskeyLoginRequest has no fields: any account's passkey may answer.
+type BeginPasskeyLoginRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginPasskeyLoginRequest) Reset() {
+	*x = BeginPasskeyLoginRequest{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginPasskeyLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginPasskeyLoginRequest) ProtoMessage() {}
+
+func (x *BeginPasskeyLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginPasskeyLoginRequest.ProtoReflect.Descriptor instead.
+func (*BeginPasskeyLoginRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{28}
+}
+
+// BeginPasskeyLoginResponse is the login ceremony for the browser.
+type BeginPasskeyLoginResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Names this ceremony in FinishPasskeyLogin.
+	CeremonyId string `protobuf:"bytes,1,opt,name=ceremony_id,json=ceremonyId,proto3" json:"ceremony_id,omitempty"`
+	// PublicKeyCredentialRequestOptionsJSON (WebAuthn Level 3), for navigator.credentials.get.
+	OptionsJson   string `protobuf:"bytes,2,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginPasskeyLoginResponse) Reset() {
+	*x = BeginPasskeyLoginResponse{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginPasskeyLoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginPasskeyLoginResponse) ProtoMessage() {}
+
+func (x *BeginPasskeyLoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginPasskeyLoginResponse.ProtoReflect.Descriptor instead.
+func (*BeginPasskeyLoginResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *BeginPasskeyLoginResponse) GetCeremonyId() string {
+	if x != nil {
+		return x.CeremonyId
+	}
+	return ""
+}
+
+func (x *BeginPasskeyLoginResponse) GetOptionsJson() string {
+	if x != nil {
+		return x.OptionsJson
+	}
+	return ""
+}
+
+// FinishPasskeyLoginRequest is the authenticator's answer.
+type FinishPasskeyLoginRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CeremonyId string                 `protobuf:"bytes,1,opt,name=ceremony_id,json=ceremonyId,proto3" json:"ceremony_id,omitempty"`
+	// AuthenticationResponseJSON (WebAuthn Level 3), as the browser returned it.
+	CredentialJson string `protobuf:"bytes,2,opt,name=credential_json,json=credentialJson,proto3" json:"credential_json,omitempty"`
+	// Shown in ListSessions.
+	UserAgent     string `protobuf:"bytes,3,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FinishPasskeyLoginRequest) Reset() {
+	*x = FinishPasskeyLoginRequest{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FinishPasskeyLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FinishPasskeyLoginRequest) ProtoMessage() {}
+
+func (x *FinishPasskeyLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FinishPasskeyLoginRequest.ProtoReflect.Descriptor instead.
+func (*FinishPasskeyLoginRequest) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *FinishPasskeyLoginRequest) GetCeremonyId() string {
+	if x != nil {
+		return x.CeremonyId
+	}
+	return ""
+}
+
+func (x *FinishPasskeyLoginRequest) GetCredentialJson() string {
+	if x != nil {
+		return x.CredentialJson
+	}
+	return ""
+}
+
+func (x *FinishPasskeyLoginRequest) GetUserAgent() string {
+	if x != nil {
+		return x.UserAgent
+	}
+	return ""
+}
+
+// FinishPasskeyLoginResponse opens a session.
+type FinishPasskeyLoginResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tokens        *TokenPair             `protobuf:"bytes,1,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	Account       *Account               `protobuf:"bytes,2,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FinishPasskeyLoginResponse) Reset() {
+	*x = FinishPasskeyLoginResponse{}
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FinishPasskeyLoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FinishPasskeyLoginResponse) ProtoMessage() {}
+
+func (x *FinishPasskeyLoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chaos_identity_v1_identity_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FinishPasskeyLoginResponse.ProtoReflect.Descriptor instead.
+func (*FinishPasskeyLoginResponse) Descriptor() ([]byte, []int) {
+	return file_chaos_identity_v1_identity_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *FinishPasskeyLoginResponse) GetTokens() *TokenPair {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+func (x *FinishPasskeyLoginResponse) GetAccount() *Account {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
 var File_chaos_identity_v1_identity_service_proto protoreflect.FileDescriptor
 
 const file_chaos_identity_v1_identity_service_proto_rawDesc = "" +
@@ -1010,7 +1600,43 @@ const file_chaos_identity_v1_identity_service_proto_rawDesc = "" +
 	"\x11DisableMfaRequest\x12\x1d\n" +
 	"\x04code\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x06\x18 R\x04code\x12$\n" +
 	"\bpassword\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bpassword\"\x14\n" +
-	"\x12DisableMfaResponse2\xb4\a\n" +
+	"\x12DisableMfaResponse\"G\n" +
+	"\x1fBeginPasskeyRegistrationRequest\x12$\n" +
+	"\bpassword\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bpassword\"f\n" +
+	" BeginPasskeyRegistrationResponse\x12\x1f\n" +
+	"\vceremony_id\x18\x01 \x01(\tR\n" +
+	"ceremonyId\x12!\n" +
+	"\foptions_json\x18\x02 \x01(\tR\voptionsJson\"\xa2\x01\n" +
+	" FinishPasskeyRegistrationRequest\x12)\n" +
+	"\vceremony_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"ceremonyId\x124\n" +
+	"\x0fcredential_json\x18\x02 \x01(\tB\v\xbaH\br\x06\x10\x01\x18\x80\x80\x01R\x0ecredentialJson\x12\x1d\n" +
+	"\x04name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x04name\"Y\n" +
+	"!FinishPasskeyRegistrationResponse\x124\n" +
+	"\apasskey\x18\x01 \x01(\v2\x1a.chaos.identity.v1.PasskeyR\apasskey\"\x15\n" +
+	"\x13ListPasskeysRequest\"N\n" +
+	"\x14ListPasskeysResponse\x126\n" +
+	"\bpasskeys\x18\x01 \x03(\v2\x1a.chaos.identity.v1.PasskeyR\bpasskeys\"g\n" +
+	"\x14DeletePasskeyRequest\x12)\n" +
+	"\n" +
+	"passkey_id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\bR\tpasskeyId\x12$\n" +
+	"\bpassword\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\bpassword\"\x17\n" +
+	"\x15DeletePasskeyResponse\"\x1a\n" +
+	"\x18BeginPasskeyLoginRequest\"_\n" +
+	"\x19BeginPasskeyLoginResponse\x12\x1f\n" +
+	"\vceremony_id\x18\x01 \x01(\tR\n" +
+	"ceremonyId\x12!\n" +
+	"\foptions_json\x18\x02 \x01(\tR\voptionsJson\"\xa5\x01\n" +
+	"\x19FinishPasskeyLoginRequest\x12)\n" +
+	"\vceremony_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"ceremonyId\x124\n" +
+	"\x0fcredential_json\x18\x02 \x01(\tB\v\xbaH\br\x06\x10\x01\x18\x80\x80\x01R\x0ecredentialJson\x12'\n" +
+	"\n" +
+	"user_agent\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tuserAgent\"\x88\x01\n" +
+	"\x1aFinishPasskeyLoginResponse\x124\n" +
+	"\x06tokens\x18\x01 \x01(\v2\x1c.chaos.identity.v1.TokenPairR\x06tokens\x124\n" +
+	"\aaccount\x18\x02 \x01(\v2\x1a.chaos.identity.v1.AccountR\aaccount2\xeb\f\n" +
 	"\x0fIdentityService\x12S\n" +
 	"\bRegister\x12\".chaos.identity.v1.RegisterRequest\x1a#.chaos.identity.v1.RegisterResponse\x12J\n" +
 	"\x05Login\x12\x1f.chaos.identity.v1.LoginRequest\x1a .chaos.identity.v1.LoginResponse\x12e\n" +
@@ -1023,7 +1649,13 @@ const file_chaos_identity_v1_identity_service_proto_rawDesc = "" +
 	"\tEnrollMfa\x12#.chaos.identity.v1.EnrollMfaRequest\x1a$.chaos.identity.v1.EnrollMfaResponse\x12V\n" +
 	"\tVerifyMfa\x12#.chaos.identity.v1.VerifyMfaRequest\x1a$.chaos.identity.v1.VerifyMfaResponse\x12Y\n" +
 	"\n" +
-	"DisableMfa\x12$.chaos.identity.v1.DisableMfaRequest\x1a%.chaos.identity.v1.DisableMfaResponseB\xc4\x01\n" +
+	"DisableMfa\x12$.chaos.identity.v1.DisableMfaRequest\x1a%.chaos.identity.v1.DisableMfaResponse\x12\x83\x01\n" +
+	"\x18BeginPasskeyRegistration\x122.chaos.identity.v1.BeginPasskeyRegistrationRequest\x1a3.chaos.identity.v1.BeginPasskeyRegistrationResponse\x12\x86\x01\n" +
+	"\x19FinishPasskeyRegistration\x123.chaos.identity.v1.FinishPasskeyRegistrationRequest\x1a4.chaos.identity.v1.FinishPasskeyRegistrationResponse\x12_\n" +
+	"\fListPasskeys\x12&.chaos.identity.v1.ListPasskeysRequest\x1a'.chaos.identity.v1.ListPasskeysResponse\x12b\n" +
+	"\rDeletePasskey\x12'.chaos.identity.v1.DeletePasskeyRequest\x1a(.chaos.identity.v1.DeletePasskeyResponse\x12n\n" +
+	"\x11BeginPasskeyLogin\x12+.chaos.identity.v1.BeginPasskeyLoginRequest\x1a,.chaos.identity.v1.BeginPasskeyLoginResponse\x12q\n" +
+	"\x12FinishPasskeyLogin\x12,.chaos.identity.v1.FinishPasskeyLoginRequest\x1a-.chaos.identity.v1.FinishPasskeyLoginResponseB\xc4\x01\n" +
 	"\x15com.chaos.identity.v1B\x14IdentityServiceProtoP\x01Z/chaos.world/gen/go/chaos/identity/v1;identityv1\xa2\x02\x03CIX\xaa\x02\x11Chaos.Identity.V1\xca\x02\x11Chaos\\Identity\\V1\xe2\x02\x1dChaos\\Identity\\V1\\GPBMetadata\xea\x02\x13Chaos::Identity::V1b\x06proto3"
 
 var (
@@ -1038,64 +1670,93 @@ func file_chaos_identity_v1_identity_service_proto_rawDescGZIP() []byte {
 	return file_chaos_identity_v1_identity_service_proto_rawDescData
 }
 
-var file_chaos_identity_v1_identity_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_chaos_identity_v1_identity_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_chaos_identity_v1_identity_service_proto_goTypes = []any{
-	(*RegisterRequest)(nil),           // 0: chaos.identity.v1.RegisterRequest
-	(*RegisterResponse)(nil),          // 1: chaos.identity.v1.RegisterResponse
-	(*LoginRequest)(nil),              // 2: chaos.identity.v1.LoginRequest
-	(*LoginResponse)(nil),             // 3: chaos.identity.v1.LoginResponse
-	(*RefreshSessionRequest)(nil),     // 4: chaos.identity.v1.RefreshSessionRequest
-	(*RefreshSessionResponse)(nil),    // 5: chaos.identity.v1.RefreshSessionResponse
-	(*RevokeSessionRequest)(nil),      // 6: chaos.identity.v1.RevokeSessionRequest
-	(*RevokeSessionResponse)(nil),     // 7: chaos.identity.v1.RevokeSessionResponse
-	(*RevokeAllSessionsRequest)(nil),  // 8: chaos.identity.v1.RevokeAllSessionsRequest
-	(*RevokeAllSessionsResponse)(nil), // 9: chaos.identity.v1.RevokeAllSessionsResponse
-	(*ListSessionsRequest)(nil),       // 10: chaos.identity.v1.ListSessionsRequest
-	(*ListSessionsResponse)(nil),      // 11: chaos.identity.v1.ListSessionsResponse
-	(*GetAccountRequest)(nil),         // 12: chaos.identity.v1.GetAccountRequest
-	(*GetAccountResponse)(nil),        // 13: chaos.identity.v1.GetAccountResponse
-	(*EnrollMfaRequest)(nil),          // 14: chaos.identity.v1.EnrollMfaRequest
-	(*EnrollMfaResponse)(nil),         // 15: chaos.identity.v1.EnrollMfaResponse
-	(*VerifyMfaRequest)(nil),          // 16: chaos.identity.v1.VerifyMfaRequest
-	(*VerifyMfaResponse)(nil),         // 17: chaos.identity.v1.VerifyMfaResponse
-	(*DisableMfaRequest)(nil),         // 18: chaos.identity.v1.DisableMfaRequest
-	(*DisableMfaResponse)(nil),        // 19: chaos.identity.v1.DisableMfaResponse
-	(*Account)(nil),                   // 20: chaos.identity.v1.Account
-	(*TokenPair)(nil),                 // 21: chaos.identity.v1.TokenPair
-	(*Session)(nil),                   // 22: chaos.identity.v1.Session
+	(*RegisterRequest)(nil),                   // 0: chaos.identity.v1.RegisterRequest
+	(*RegisterResponse)(nil),                  // 1: chaos.identity.v1.RegisterResponse
+	(*LoginRequest)(nil),                      // 2: chaos.identity.v1.LoginRequest
+	(*LoginResponse)(nil),                     // 3: chaos.identity.v1.LoginResponse
+	(*RefreshSessionRequest)(nil),             // 4: chaos.identity.v1.RefreshSessionRequest
+	(*RefreshSessionResponse)(nil),            // 5: chaos.identity.v1.RefreshSessionResponse
+	(*RevokeSessionRequest)(nil),              // 6: chaos.identity.v1.RevokeSessionRequest
+	(*RevokeSessionResponse)(nil),             // 7: chaos.identity.v1.RevokeSessionResponse
+	(*RevokeAllSessionsRequest)(nil),          // 8: chaos.identity.v1.RevokeAllSessionsRequest
+	(*RevokeAllSessionsResponse)(nil),         // 9: chaos.identity.v1.RevokeAllSessionsResponse
+	(*ListSessionsRequest)(nil),               // 10: chaos.identity.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),              // 11: chaos.identity.v1.ListSessionsResponse
+	(*GetAccountRequest)(nil),                 // 12: chaos.identity.v1.GetAccountRequest
+	(*GetAccountResponse)(nil),                // 13: chaos.identity.v1.GetAccountResponse
+	(*EnrollMfaRequest)(nil),                  // 14: chaos.identity.v1.EnrollMfaRequest
+	(*EnrollMfaResponse)(nil),                 // 15: chaos.identity.v1.EnrollMfaResponse
+	(*VerifyMfaRequest)(nil),                  // 16: chaos.identity.v1.VerifyMfaRequest
+	(*VerifyMfaResponse)(nil),                 // 17: chaos.identity.v1.VerifyMfaResponse
+	(*DisableMfaRequest)(nil),                 // 18: chaos.identity.v1.DisableMfaRequest
+	(*DisableMfaResponse)(nil),                // 19: chaos.identity.v1.DisableMfaResponse
+	(*BeginPasskeyRegistrationRequest)(nil),   // 20: chaos.identity.v1.BeginPasskeyRegistrationRequest
+	(*BeginPasskeyRegistrationResponse)(nil),  // 21: chaos.identity.v1.BeginPasskeyRegistrationResponse
+	(*FinishPasskeyRegistrationRequest)(nil),  // 22: chaos.identity.v1.FinishPasskeyRegistrationRequest
+	(*FinishPasskeyRegistrationResponse)(nil), // 23: chaos.identity.v1.FinishPasskeyRegistrationResponse
+	(*ListPasskeysRequest)(nil),               // 24: chaos.identity.v1.ListPasskeysRequest
+	(*ListPasskeysResponse)(nil),              // 25: chaos.identity.v1.ListPasskeysResponse
+	(*DeletePasskeyRequest)(nil),              // 26: chaos.identity.v1.DeletePasskeyRequest
+	(*DeletePasskeyResponse)(nil),             // 27: chaos.identity.v1.DeletePasskeyResponse
+	(*BeginPasskeyLoginRequest)(nil),          // 28: chaos.identity.v1.BeginPasskeyLoginRequest
+	(*BeginPasskeyLoginResponse)(nil),         // 29: chaos.identity.v1.BeginPasskeyLoginResponse
+	(*FinishPasskeyLoginRequest)(nil),         // 30: chaos.identity.v1.FinishPasskeyLoginRequest
+	(*FinishPasskeyLoginResponse)(nil),        // 31: chaos.identity.v1.FinishPasskeyLoginResponse
+	(*Account)(nil),                           // 32: chaos.identity.v1.Account
+	(*TokenPair)(nil),                         // 33: chaos.identity.v1.TokenPair
+	(*Session)(nil),                           // 34: chaos.identity.v1.Session
+	(*Passkey)(nil),                           // 35: chaos.identity.v1.Passkey
 }
 var file_chaos_identity_v1_identity_service_proto_depIdxs = []int32{
-	20, // 0: chaos.identity.v1.RegisterResponse.account:type_name -> chaos.identity.v1.Account
-	21, // 1: chaos.identity.v1.LoginResponse.tokens:type_name -> chaos.identity.v1.TokenPair
-	20, // 2: chaos.identity.v1.LoginResponse.account:type_name -> chaos.identity.v1.Account
-	21, // 3: chaos.identity.v1.RefreshSessionResponse.tokens:type_name -> chaos.identity.v1.TokenPair
-	22, // 4: chaos.identity.v1.ListSessionsResponse.sessions:type_name -> chaos.identity.v1.Session
-	20, // 5: chaos.identity.v1.GetAccountResponse.account:type_name -> chaos.identity.v1.Account
-	0,  // 6: chaos.identity.v1.IdentityService.Register:input_type -> chaos.identity.v1.RegisterRequest
-	2,  // 7: chaos.identity.v1.IdentityService.Login:input_type -> chaos.identity.v1.LoginRequest
-	4,  // 8: chaos.identity.v1.IdentityService.RefreshSession:input_type -> chaos.identity.v1.RefreshSessionRequest
-	6,  // 9: chaos.identity.v1.IdentityService.RevokeSession:input_type -> chaos.identity.v1.RevokeSessionRequest
-	8,  // 10: chaos.identity.v1.IdentityService.RevokeAllSessions:input_type -> chaos.identity.v1.RevokeAllSessionsRequest
-	10, // 11: chaos.identity.v1.IdentityService.ListSessions:input_type -> chaos.identity.v1.ListSessionsRequest
-	12, // 12: chaos.identity.v1.IdentityService.GetAccount:input_type -> chaos.identity.v1.GetAccountRequest
-	14, // 13: chaos.identity.v1.IdentityService.EnrollMfa:input_type -> chaos.identity.v1.EnrollMfaRequest
-	16, // 14: chaos.identity.v1.IdentityService.VerifyMfa:input_type -> chaos.identity.v1.VerifyMfaRequest
-	18, // 15: chaos.identity.v1.IdentityService.DisableMfa:input_type -> chaos.identity.v1.DisableMfaRequest
-	1,  // 16: chaos.identity.v1.IdentityService.Register:output_type -> chaos.identity.v1.RegisterResponse
-	3,  // 17: chaos.identity.v1.IdentityService.Login:output_type -> chaos.identity.v1.LoginResponse
-	5,  // 18: chaos.identity.v1.IdentityService.RefreshSession:output_type -> chaos.identity.v1.RefreshSessionResponse
-	7,  // 19: chaos.identity.v1.IdentityService.RevokeSession:output_type -> chaos.identity.v1.RevokeSessionResponse
-	9,  // 20: chaos.identity.v1.IdentityService.RevokeAllSessions:output_type -> chaos.identity.v1.RevokeAllSessionsResponse
-	11, // 21: chaos.identity.v1.IdentityService.ListSessions:output_type -> chaos.identity.v1.ListSessionsResponse
-	13, // 22: chaos.identity.v1.IdentityService.GetAccount:output_type -> chaos.identity.v1.GetAccountResponse
-	15, // 23: chaos.identity.v1.IdentityService.EnrollMfa:output_type -> chaos.identity.v1.EnrollMfaResponse
-	17, // 24: chaos.identity.v1.IdentityService.VerifyMfa:output_type -> chaos.identity.v1.VerifyMfaResponse
-	19, // 25: chaos.identity.v1.IdentityService.DisableMfa:output_type -> chaos.identity.v1.DisableMfaResponse
-	16, // [16:26] is the sub-list for method output_type
-	6,  // [6:16] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	32, // 0: chaos.identity.v1.RegisterResponse.account:type_name -> chaos.identity.v1.Account
+	33, // 1: chaos.identity.v1.LoginResponse.tokens:type_name -> chaos.identity.v1.TokenPair
+	32, // 2: chaos.identity.v1.LoginResponse.account:type_name -> chaos.identity.v1.Account
+	33, // 3: chaos.identity.v1.RefreshSessionResponse.tokens:type_name -> chaos.identity.v1.TokenPair
+	34, // 4: chaos.identity.v1.ListSessionsResponse.sessions:type_name -> chaos.identity.v1.Session
+	32, // 5: chaos.identity.v1.GetAccountResponse.account:type_name -> chaos.identity.v1.Account
+	35, // 6: chaos.identity.v1.FinishPasskeyRegistrationResponse.passkey:type_name -> chaos.identity.v1.Passkey
+	35, // 7: chaos.identity.v1.ListPasskeysResponse.passkeys:type_name -> chaos.identity.v1.Passkey
+	33, // 8: chaos.identity.v1.FinishPasskeyLoginResponse.tokens:type_name -> chaos.identity.v1.TokenPair
+	32, // 9: chaos.identity.v1.FinishPasskeyLoginResponse.account:type_name -> chaos.identity.v1.Account
+	0,  // 10: chaos.identity.v1.IdentityService.Register:input_type -> chaos.identity.v1.RegisterRequest
+	2,  // 11: chaos.identity.v1.IdentityService.Login:input_type -> chaos.identity.v1.LoginRequest
+	4,  // 12: chaos.identity.v1.IdentityService.RefreshSession:input_type -> chaos.identity.v1.RefreshSessionRequest
+	6,  // 13: chaos.identity.v1.IdentityService.RevokeSession:input_type -> chaos.identity.v1.RevokeSessionRequest
+	8,  // 14: chaos.identity.v1.IdentityService.RevokeAllSessions:input_type -> chaos.identity.v1.RevokeAllSessionsRequest
+	10, // 15: chaos.identity.v1.IdentityService.ListSessions:input_type -> chaos.identity.v1.ListSessionsRequest
+	12, // 16: chaos.identity.v1.IdentityService.GetAccount:input_type -> chaos.identity.v1.GetAccountRequest
+	14, // 17: chaos.identity.v1.IdentityService.EnrollMfa:input_type -> chaos.identity.v1.EnrollMfaRequest
+	16, // 18: chaos.identity.v1.IdentityService.VerifyMfa:input_type -> chaos.identity.v1.VerifyMfaRequest
+	18, // 19: chaos.identity.v1.IdentityService.DisableMfa:input_type -> chaos.identity.v1.DisableMfaRequest
+	20, // 20: chaos.identity.v1.IdentityService.BeginPasskeyRegistration:input_type -> chaos.identity.v1.BeginPasskeyRegistrationRequest
+	22, // 21: chaos.identity.v1.IdentityService.FinishPasskeyRegistration:input_type -> chaos.identity.v1.FinishPasskeyRegistrationRequest
+	24, // 22: chaos.identity.v1.IdentityService.ListPasskeys:input_type -> chaos.identity.v1.ListPasskeysRequest
+	26, // 23: chaos.identity.v1.IdentityService.DeletePasskey:input_type -> chaos.identity.v1.DeletePasskeyRequest
+	28, // 24: chaos.identity.v1.IdentityService.BeginPasskeyLogin:input_type -> chaos.identity.v1.BeginPasskeyLoginRequest
+	30, // 25: chaos.identity.v1.IdentityService.FinishPasskeyLogin:input_type -> chaos.identity.v1.FinishPasskeyLoginRequest
+	1,  // 26: chaos.identity.v1.IdentityService.Register:output_type -> chaos.identity.v1.RegisterResponse
+	3,  // 27: chaos.identity.v1.IdentityService.Login:output_type -> chaos.identity.v1.LoginResponse
+	5,  // 28: chaos.identity.v1.IdentityService.RefreshSession:output_type -> chaos.identity.v1.RefreshSessionResponse
+	7,  // 29: chaos.identity.v1.IdentityService.RevokeSession:output_type -> chaos.identity.v1.RevokeSessionResponse
+	9,  // 30: chaos.identity.v1.IdentityService.RevokeAllSessions:output_type -> chaos.identity.v1.RevokeAllSessionsResponse
+	11, // 31: chaos.identity.v1.IdentityService.ListSessions:output_type -> chaos.identity.v1.ListSessionsResponse
+	13, // 32: chaos.identity.v1.IdentityService.GetAccount:output_type -> chaos.identity.v1.GetAccountResponse
+	15, // 33: chaos.identity.v1.IdentityService.EnrollMfa:output_type -> chaos.identity.v1.EnrollMfaResponse
+	17, // 34: chaos.identity.v1.IdentityService.VerifyMfa:output_type -> chaos.identity.v1.VerifyMfaResponse
+	19, // 35: chaos.identity.v1.IdentityService.DisableMfa:output_type -> chaos.identity.v1.DisableMfaResponse
+	21, // 36: chaos.identity.v1.IdentityService.BeginPasskeyRegistration:output_type -> chaos.identity.v1.BeginPasskeyRegistrationResponse
+	23, // 37: chaos.identity.v1.IdentityService.FinishPasskeyRegistration:output_type -> chaos.identity.v1.FinishPasskeyRegistrationResponse
+	25, // 38: chaos.identity.v1.IdentityService.ListPasskeys:output_type -> chaos.identity.v1.ListPasskeysResponse
+	27, // 39: chaos.identity.v1.IdentityService.DeletePasskey:output_type -> chaos.identity.v1.DeletePasskeyResponse
+	29, // 40: chaos.identity.v1.IdentityService.BeginPasskeyLogin:output_type -> chaos.identity.v1.BeginPasskeyLoginResponse
+	31, // 41: chaos.identity.v1.IdentityService.FinishPasskeyLogin:output_type -> chaos.identity.v1.FinishPasskeyLoginResponse
+	26, // [26:42] is the sub-list for method output_type
+	10, // [10:26] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_chaos_identity_v1_identity_service_proto_init() }
@@ -1110,7 +1771,7 @@ func file_chaos_identity_v1_identity_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chaos_identity_v1_identity_service_proto_rawDesc), len(file_chaos_identity_v1_identity_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

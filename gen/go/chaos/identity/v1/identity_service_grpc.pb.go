@@ -19,16 +19,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	IdentityService_Register_FullMethodName          = "/chaos.identity.v1.IdentityService/Register"
-	IdentityService_Login_FullMethodName             = "/chaos.identity.v1.IdentityService/Login"
-	IdentityService_RefreshSession_FullMethodName    = "/chaos.identity.v1.IdentityService/RefreshSession"
-	IdentityService_RevokeSession_FullMethodName     = "/chaos.identity.v1.IdentityService/RevokeSession"
-	IdentityService_RevokeAllSessions_FullMethodName = "/chaos.identity.v1.IdentityService/RevokeAllSessions"
-	IdentityService_ListSessions_FullMethodName      = "/chaos.identity.v1.IdentityService/ListSessions"
-	IdentityService_GetAccount_FullMethodName        = "/chaos.identity.v1.IdentityService/GetAccount"
-	IdentityService_EnrollMfa_FullMethodName         = "/chaos.identity.v1.IdentityService/EnrollMfa"
-	IdentityService_VerifyMfa_FullMethodName         = "/chaos.identity.v1.IdentityService/VerifyMfa"
-	IdentityService_DisableMfa_FullMethodName        = "/chaos.identity.v1.IdentityService/DisableMfa"
+	IdentityService_Register_FullMethodName                  = "/chaos.identity.v1.IdentityService/Register"
+	IdentityService_Login_FullMethodName                     = "/chaos.identity.v1.IdentityService/Login"
+	IdentityService_RefreshSession_FullMethodName            = "/chaos.identity.v1.IdentityService/RefreshSession"
+	IdentityService_RevokeSession_FullMethodName             = "/chaos.identity.v1.IdentityService/RevokeSession"
+	IdentityService_RevokeAllSessions_FullMethodName         = "/chaos.identity.v1.IdentityService/RevokeAllSessions"
+	IdentityService_ListSessions_FullMethodName              = "/chaos.identity.v1.IdentityService/ListSessions"
+	IdentityService_GetAccount_FullMethodName                = "/chaos.identity.v1.IdentityService/GetAccount"
+	IdentityService_EnrollMfa_FullMethodName                 = "/chaos.identity.v1.IdentityService/EnrollMfa"
+	IdentityService_VerifyMfa_FullMethodName                 = "/chaos.identity.v1.IdentityService/VerifyMfa"
+	IdentityService_DisableMfa_FullMethodName                = "/chaos.identity.v1.IdentityService/DisableMfa"
+	IdentityService_BeginPasskeyRegistration_FullMethodName  = "/chaos.identity.v1.IdentityService/BeginPasskeyRegistration"
+	IdentityService_FinishPasskeyRegistration_FullMethodName = "/chaos.identity.v1.IdentityService/FinishPasskeyRegistration"
+	IdentityService_ListPasskeys_FullMethodName              = "/chaos.identity.v1.IdentityService/ListPasskeys"
+	IdentityService_DeletePasskey_FullMethodName             = "/chaos.identity.v1.IdentityService/DeletePasskey"
+	IdentityService_BeginPasskeyLogin_FullMethodName         = "/chaos.identity.v1.IdentityService/BeginPasskeyLogin"
+	IdentityService_FinishPasskeyLogin_FullMethodName        = "/chaos.identity.v1.IdentityService/FinishPasskeyLogin"
 )
 
 // IdentityServiceClient is the client API for IdentityService service.
@@ -73,6 +79,32 @@ type IdentityServiceClient interface {
 	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
 	// STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	DisableMfa(ctx context.Context, in *DisableMfaRequest, opts ...grpc.CallOption) (*DisableMfaResponse, error)
+	// BeginPasskeyRegistration starts adding a passkey (WebAuthn registration) to the caller's account.
+	// Needs the current password (step-up), as MFA changes do. Pass options_json to the browser's
+	// navigator.credentials.create (e.g. @simplewebauthn/browser startRegistration), then the answer to
+	// FinishPasskeyRegistration with the ceremony id, within 5 minutes.
+	// Errors: FAILED_PRECONDITION (STEP_UP_REQUIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	BeginPasskeyRegistration(ctx context.Context, in *BeginPasskeyRegistrationRequest, opts ...grpc.CallOption) (*BeginPasskeyRegistrationResponse, error)
+	// FinishPasskeyRegistration stores the passkey the authenticator made; each ceremony is used once.
+	// Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+	// INVALID_ARGUMENT (PASSKEY_MALFORMED), ALREADY_EXISTS (PASSKEY_ALREADY_REGISTERED).
+	FinishPasskeyRegistration(ctx context.Context, in *FinishPasskeyRegistrationRequest, opts ...grpc.CallOption) (*FinishPasskeyRegistrationResponse, error)
+	// ListPasskeys lists the caller's passkeys.
+	ListPasskeys(ctx context.Context, in *ListPasskeysRequest, opts ...grpc.CallOption) (*ListPasskeysResponse, error)
+	// DeletePasskey takes a passkey off the caller's account; needs the current password (step-up).
+	// Errors: NOT_FOUND (PASSKEY_NOT_FOUND), FAILED_PRECONDITION (STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	DeletePasskey(ctx context.Context, in *DeletePasskeyRequest, opts ...grpc.CallOption) (*DeletePasskeyResponse, error)
+	// BeginPasskeyLogin starts a passwordless login (needs no access token): options_json for
+	// navigator.credentials.get (e.g. @simplewebauthn/browser startAuthentication). Any passkey of any
+	// account may answer (discoverable credentials), so no email is asked for and none is revealed.
+	BeginPasskeyLogin(ctx context.Context, in *BeginPasskeyLoginRequest, opts ...grpc.CallOption) (*BeginPasskeyLoginResponse, error)
+	// FinishPasskeyLogin checks the authenticator's answer and opens a session, as Login does. A passkey
+	// is phishing resistant and verifies the player itself, so no password or TOTP code is asked for.
+	// Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+	// INVALID_ARGUMENT (PASSKEY_MALFORMED), PERMISSION_DENIED (ACCOUNT_SUSPENDED, ACCOUNT_BANNED, with the appeal token as for Login).
+	FinishPasskeyLogin(ctx context.Context, in *FinishPasskeyLoginRequest, opts ...grpc.CallOption) (*FinishPasskeyLoginResponse, error)
 }
 
 type identityServiceClient struct {
@@ -183,6 +215,66 @@ func (c *identityServiceClient) DisableMfa(ctx context.Context, in *DisableMfaRe
 	return out, nil
 }
 
+func (c *identityServiceClient) BeginPasskeyRegistration(ctx context.Context, in *BeginPasskeyRegistrationRequest, opts ...grpc.CallOption) (*BeginPasskeyRegistrationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BeginPasskeyRegistrationResponse)
+	err := c.cc.Invoke(ctx, IdentityService_BeginPasskeyRegistration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) FinishPasskeyRegistration(ctx context.Context, in *FinishPasskeyRegistrationRequest, opts ...grpc.CallOption) (*FinishPasskeyRegistrationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FinishPasskeyRegistrationResponse)
+	err := c.cc.Invoke(ctx, IdentityService_FinishPasskeyRegistration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) ListPasskeys(ctx context.Context, in *ListPasskeysRequest, opts ...grpc.CallOption) (*ListPasskeysResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPasskeysResponse)
+	err := c.cc.Invoke(ctx, IdentityService_ListPasskeys_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) DeletePasskey(ctx context.Context, in *DeletePasskeyRequest, opts ...grpc.CallOption) (*DeletePasskeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeletePasskeyResponse)
+	err := c.cc.Invoke(ctx, IdentityService_DeletePasskey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) BeginPasskeyLogin(ctx context.Context, in *BeginPasskeyLoginRequest, opts ...grpc.CallOption) (*BeginPasskeyLoginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BeginPasskeyLoginResponse)
+	err := c.cc.Invoke(ctx, IdentityService_BeginPasskeyLogin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) FinishPasskeyLogin(ctx context.Context, in *FinishPasskeyLoginRequest, opts ...grpc.CallOption) (*FinishPasskeyLoginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FinishPasskeyLoginResponse)
+	err := c.cc.Invoke(ctx, IdentityService_FinishPasskeyLogin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IdentityServiceServer is the server API for IdentityService service.
 // All implementations must embed UnimplementedIdentityServiceServer
 // for forward compatibility.
@@ -225,6 +317,32 @@ type IdentityServiceServer interface {
 	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
 	// STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	DisableMfa(context.Context, *DisableMfaRequest) (*DisableMfaResponse, error)
+	// BeginPasskeyRegistration starts adding a passkey (WebAuthn registration) to the caller's account.
+	// Needs the current password (step-up), as MFA changes do. Pass options_json to the browser's
+	// navigator.credentials.create (e.g. @simplewebauthn/browser startRegistration), then the answer to
+	// FinishPasskeyRegistration with the ceremony id, within 5 minutes.
+	// Errors: FAILED_PRECONDITION (STEP_UP_REQUIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	BeginPasskeyRegistration(context.Context, *BeginPasskeyRegistrationRequest) (*BeginPasskeyRegistrationResponse, error)
+	// FinishPasskeyRegistration stores the passkey the authenticator made; each ceremony is used once.
+	// Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+	// INVALID_ARGUMENT (PASSKEY_MALFORMED), ALREADY_EXISTS (PASSKEY_ALREADY_REGISTERED).
+	FinishPasskeyRegistration(context.Context, *FinishPasskeyRegistrationRequest) (*FinishPasskeyRegistrationResponse, error)
+	// ListPasskeys lists the caller's passkeys.
+	ListPasskeys(context.Context, *ListPasskeysRequest) (*ListPasskeysResponse, error)
+	// DeletePasskey takes a passkey off the caller's account; needs the current password (step-up).
+	// Errors: NOT_FOUND (PASSKEY_NOT_FOUND), FAILED_PRECONDITION (STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	DeletePasskey(context.Context, *DeletePasskeyRequest) (*DeletePasskeyResponse, error)
+	// BeginPasskeyLogin starts a passwordless login (needs no access token): options_json for
+	// navigator.credentials.get (e.g. @simplewebauthn/browser startAuthentication). Any passkey of any
+	// account may answer (discoverable credentials), so no email is asked for and none is revealed.
+	BeginPasskeyLogin(context.Context, *BeginPasskeyLoginRequest) (*BeginPasskeyLoginResponse, error)
+	// FinishPasskeyLogin checks the authenticator's answer and opens a session, as Login does. A passkey
+	// is phishing resistant and verifies the player itself, so no password or TOTP code is asked for.
+	// Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+	// INVALID_ARGUMENT (PASSKEY_MALFORMED), PERMISSION_DENIED (ACCOUNT_SUSPENDED, ACCOUNT_BANNED, with the appeal token as for Login).
+	FinishPasskeyLogin(context.Context, *FinishPasskeyLoginRequest) (*FinishPasskeyLoginResponse, error)
 	mustEmbedUnimplementedIdentityServiceServer()
 }
 
@@ -264,6 +382,24 @@ func (UnimplementedIdentityServiceServer) VerifyMfa(context.Context, *VerifyMfaR
 }
 func (UnimplementedIdentityServiceServer) DisableMfa(context.Context, *DisableMfaRequest) (*DisableMfaResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DisableMfa not implemented")
+}
+func (UnimplementedIdentityServiceServer) BeginPasskeyRegistration(context.Context, *BeginPasskeyRegistrationRequest) (*BeginPasskeyRegistrationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BeginPasskeyRegistration not implemented")
+}
+func (UnimplementedIdentityServiceServer) FinishPasskeyRegistration(context.Context, *FinishPasskeyRegistrationRequest) (*FinishPasskeyRegistrationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FinishPasskeyRegistration not implemented")
+}
+func (UnimplementedIdentityServiceServer) ListPasskeys(context.Context, *ListPasskeysRequest) (*ListPasskeysResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPasskeys not implemented")
+}
+func (UnimplementedIdentityServiceServer) DeletePasskey(context.Context, *DeletePasskeyRequest) (*DeletePasskeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeletePasskey not implemented")
+}
+func (UnimplementedIdentityServiceServer) BeginPasskeyLogin(context.Context, *BeginPasskeyLoginRequest) (*BeginPasskeyLoginResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BeginPasskeyLogin not implemented")
+}
+func (UnimplementedIdentityServiceServer) FinishPasskeyLogin(context.Context, *FinishPasskeyLoginRequest) (*FinishPasskeyLoginResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FinishPasskeyLogin not implemented")
 }
 func (UnimplementedIdentityServiceServer) mustEmbedUnimplementedIdentityServiceServer() {}
 func (UnimplementedIdentityServiceServer) testEmbeddedByValue()                         {}
@@ -466,6 +602,114 @@ func _IdentityService_DisableMfa_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IdentityService_BeginPasskeyRegistration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BeginPasskeyRegistrationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).BeginPasskeyRegistration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_BeginPasskeyRegistration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).BeginPasskeyRegistration(ctx, req.(*BeginPasskeyRegistrationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_FinishPasskeyRegistration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FinishPasskeyRegistrationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).FinishPasskeyRegistration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_FinishPasskeyRegistration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).FinishPasskeyRegistration(ctx, req.(*FinishPasskeyRegistrationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_ListPasskeys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPasskeysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).ListPasskeys(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_ListPasskeys_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).ListPasskeys(ctx, req.(*ListPasskeysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_DeletePasskey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeletePasskeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).DeletePasskey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_DeletePasskey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).DeletePasskey(ctx, req.(*DeletePasskeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_BeginPasskeyLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BeginPasskeyLoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).BeginPasskeyLogin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_BeginPasskeyLogin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).BeginPasskeyLogin(ctx, req.(*BeginPasskeyLoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_FinishPasskeyLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FinishPasskeyLoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).FinishPasskeyLogin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_FinishPasskeyLogin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).FinishPasskeyLogin(ctx, req.(*FinishPasskeyLoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // IdentityService_ServiceDesc is the grpc.ServiceDesc for IdentityService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -512,6 +756,30 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DisableMfa",
 			Handler:    _IdentityService_DisableMfa_Handler,
+		},
+		{
+			MethodName: "BeginPasskeyRegistration",
+			Handler:    _IdentityService_BeginPasskeyRegistration_Handler,
+		},
+		{
+			MethodName: "FinishPasskeyRegistration",
+			Handler:    _IdentityService_FinishPasskeyRegistration_Handler,
+		},
+		{
+			MethodName: "ListPasskeys",
+			Handler:    _IdentityService_ListPasskeys_Handler,
+		},
+		{
+			MethodName: "DeletePasskey",
+			Handler:    _IdentityService_DeletePasskey_Handler,
+		},
+		{
+			MethodName: "BeginPasskeyLogin",
+			Handler:    _IdentityService_BeginPasskeyLogin_Handler,
+		},
+		{
+			MethodName: "FinishPasskeyLogin",
+			Handler:    _IdentityService_FinishPasskeyLogin_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/identity/v1/account.proto.
  */
 export const file_chaos_identity_v1_account: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jaGFvcy9pZGVudGl0eS92MS9hY2NvdW50LnByb3RvEhFjaGFvcy5pZGVudGl0eS52MSKaAQoHQWNjb3VudBISCgphY2NvdW50X2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEiYKBXJvbGVzGAMgAygOMhcuY2hhb3MuaWRlbnRpdHkudjEuUm9sZRITCgttZmFfZW5hYmxlZBgEIAEoCBIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi8gEKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhIKCnVzZXJfYWdlbnQYAyABKAkSEgoKaXBfYWRkcmVzcxgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbGFzdF9yZWZyZXNoX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLJAQoJVG9rZW5QYWlyEhQKDGFjY2Vzc190b2tlbhgBIAEoCRI8ChhhY2Nlc3NfdG9rZW5fZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXJlZnJlc2hfdG9rZW4YAyABKAkSPQoZcmVmcmVzaF90b2tlbl9leHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKc2Vzc2lvbl9pZBgFIAEoCSJ7CglQdWJsaWNLZXkSCwoDa2lkGAEgASgJEgsKA2FsZxgCIAEoCRILCgNrdHkYAyABKAkSCwoDY3J2GAQgASgJEgkKAXgYBSABKAkSLwoLcmV0aXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKlEKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg8KC1JPTEVfUExBWUVSEAESEgoOUk9MRV9NT0RFUkFUT1IQAhIOCgpST0xFX0FETUlOEANCvAEKFWNvbS5jaGFvcy5pZGVudGl0eS52MUIMQWNjb3VudFByb3RvUAFaL2NoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9pZGVudGl0eS92MTtpZGVudGl0eXYxogIDQ0lYqgIRQ2hhb3MuSWRlbnRpdHkuVjHKAhFDaGFvc1xJZGVudGl0eVxWMeICHUNoYW9zXElkZW50aXR5XFYxXEdQQk1ldGFkYXRh6gITQ2hhb3M6OklkZW50aXR5OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9jaGFvcy9pZGVudGl0eS92MS9hY2NvdW50LnByb3RvEhFjaGFvcy5pZGVudGl0eS52MSKaAQoHQWNjb3VudBISCgphY2NvdW50X2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEiYKBXJvbGVzGAMgAygOMhcuY2hhb3MuaWRlbnRpdHkudjEuUm9sZRITCgttZmFfZW5hYmxlZBgEIAEoCBIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi8gEKB1Nlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhIKCnVzZXJfYWdlbnQYAyABKAkSEgoKaXBfYWRkcmVzcxgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbGFzdF9yZWZyZXNoX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLJAQoJVG9rZW5QYWlyEhQKDGFjY2Vzc190b2tlbhgBIAEoCRI8ChhhY2Nlc3NfdG9rZW5fZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXJlZnJlc2hfdG9rZW4YAyABKAkSPQoZcmVmcmVzaF90b2tlbl9leHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKc2Vzc2lvbl9pZBgFIAEoCSJ7CglQdWJsaWNLZXkSCwoDa2lkGAEgASgJEgsKA2FsZxgCIAEoCRILCgNrdHkYAyABKAkSCwoDY3J2GAQgASgJEgkKAXgYBSABKAkSLwoLcmV0aXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqIBCgdQYXNza2V5EhIKCnBhc3NrZXlfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF91c2VfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJYmFja2VkX3VwGAUgASgIKlEKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg8KC1JPTEVfUExBWUVSEAESEgoOUk9MRV9NT0RFUkFUT1IQAhIOCgpST0xFX0FETUlOEANCvAEKFWNvbS5jaGFvcy5pZGVudGl0eS52MUIMQWNjb3VudFByb3RvUAFaL2NoYW9zLndvcmxkL2dlbi9nby9jaGFvcy9pZGVudGl0eS92MTtpZGVudGl0eXYxogIDQ0lYqgIRQ2hhb3MuSWRlbnRpdHkuVjHKAhFDaGFvc1xJZGVudGl0eVxWMeICHUNoYW9zXElkZW50aXR5XFYxXEdQQk1ldGFkYXRh6gITQ2hhb3M6OklkZW50aXR5OjpWMWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Account is a login identity. Credentials and MFA secrets never leave the service.
@@ -206,6 +206,54 @@ export type PublicKey = Message<"chaos.identity.v1.PublicKey"> & {
  */
 export const PublicKeySchema: GenMessage<PublicKey> = /*@__PURE__*/
   messageDesc(file_chaos_identity_v1_account, 3);
+
+/**
+ * Passkey is a WebAuthn credential registered to an account: a phishing-resistant way to log in
+ * without a password (the authenticator verifies the player, by PIN or biometrics).
+ *
+ * @generated from message chaos.identity.v1.Passkey
+ */
+export type Passkey = Message<"chaos.identity.v1.Passkey"> & {
+  /**
+   * The credential id (base64url), as the authenticator made it.
+   *
+   * @generated from field: string passkey_id = 1;
+   */
+  passkeyId: string;
+
+  /**
+   * The player's own label, e.g. "Laptop".
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 3;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Unset until the passkey is first used to log in.
+   *
+   * @generated from field: google.protobuf.Timestamp last_use_time = 4;
+   */
+  lastUseTime?: Timestamp | undefined;
+
+  /**
+   * True when the authenticator says the passkey is synced (backed up) across devices.
+   *
+   * @generated from field: bool backed_up = 5;
+   */
+  backedUp: boolean;
+};
+
+/**
+ * Describes the message chaos.identity.v1.Passkey.
+ * Use `create(PasskeySchema)` to create a new message.
+ */
+export const PasskeySchema: GenMessage<Passkey> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_account, 4);
 
 /**
  * Role is what an account may do beyond playing.

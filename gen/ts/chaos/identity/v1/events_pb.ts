@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/identity/v1/events.proto.
  */
 export const file_chaos_identity_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch5jaGFvcy9pZGVudGl0eS92MS9ldmVudHMucHJvdG8SEWNoYW9zLmlkZW50aXR5LnYxIpEBChFBY2NvdW50UmVnaXN0ZXJlZBISCgphY2NvdW50X2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEiYKBXJvbGVzGAMgAygOMhcuY2hhb3MuaWRlbnRpdHkudjEuUm9sZRIxCg1yZWdpc3Rlcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKiAQoOTG9naW5TdWNjZWVkZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSEgoKdXNlcl9hZ2VudBgEIAEoCRIQCghtZmFfdXNlZBgFIAEoCBIuCgpsb2dpbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKOAQoLTG9naW5GYWlsZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgppcF9hZGRyZXNzGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIVCg1mYWlsdXJlX2NvdW50GAQgASgFEjAKDGF0dGVtcHRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVAoNQWNjb3VudExvY2tlZBISCgphY2NvdW50X2lkGAEgASgJEi8KC3VubG9ja190aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJlCgpNZmFFbmFibGVkEhIKCmFjY291bnRfaWQYASABKAkSLwoLZW5hYmxlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmlwX2FkZHJlc3MYAyABKAkiZwoLTWZhRGlzYWJsZWQSEgoKYWNjb3VudF9pZBgBIAEoCRIwCgxkaXNhYmxlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmlwX2FkZHJlc3MYAyABKAkieAoOU2Vzc2lvblJldm9rZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg0KBWNhdXNlGAMgASgJEi8KC3Jldm9rZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoZUmVmcmVzaFRva2VuUmV1c2VEZXRlY3RlZBISCgphY2NvdW50X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSEgoKaXBfYWRkcmVzcxgDIAEoCRIvCgtkZXRlY3RfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoUTWZhRW5yb2xsbWVudFN0YXJ0ZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgppcF9hZGRyZXNzGAIgASgJEi8KC2Vucm9sbF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKLAQoOTWZhQ2hlY2tGYWlsZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgppcF9hZGRyZXNzGAIgASgJEg8KB3B1cnBvc2UYAyABKAkSDgoGcmVhc29uGAQgASgJEjAKDGF0dGVtcHRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAigAEKEFNlc3Npb25SZWZyZXNoZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSMAoMcmVmcmVzaF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJnChFTaWduaW5nS2V5Um90YXRlZBILCgNraWQYASABKAkSFAoMcmV0aXJlZF9raWRzGAIgAygJEi8KC3JvdGF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLDAQoTQWNjb3VudFJvbGVzQ2hhbmdlZBISCgphY2NvdW50X2lkGAEgASgJEi8KDnByZXZpb3VzX3JvbGVzGAIgAygOMhcuY2hhb3MuaWRlbnRpdHkudjEuUm9sZRImCgVyb2xlcxgDIAMoDjIXLmNoYW9zLmlkZW50aXR5LnYxLlJvbGUSDgoGcmVhc29uGAQgASgJEi8KC2NoYW5nZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEK7AQoVY29tLmNoYW9zLmlkZW50aXR5LnYxQgtFdmVudHNQcm90b1ABWi9jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaWRlbnRpdHkvdjE7aWRlbnRpdHl2MaICA0NJWKoCEUNoYW9zLklkZW50aXR5LlYxygIRQ2hhb3NcSWRlbnRpdHlcVjHiAh1DaGFvc1xJZGVudGl0eVxWMVxHUEJNZXRhZGF0YeoCE0NoYW9zOjpJZGVudGl0eTo6VjFiBnByb3RvMw", [file_chaos_identity_v1_account, file_google_protobuf_timestamp]);
+  fileDesc("Ch5jaGFvcy9pZGVudGl0eS92MS9ldmVudHMucHJvdG8SEWNoYW9zLmlkZW50aXR5LnYxIpEBChFBY2NvdW50UmVnaXN0ZXJlZBISCgphY2NvdW50X2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEiYKBXJvbGVzGAMgAygOMhcuY2hhb3MuaWRlbnRpdHkudjEuUm9sZRIxCg1yZWdpc3Rlcl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKyAQoOTG9naW5TdWNjZWVkZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSEgoKdXNlcl9hZ2VudBgEIAEoCRIQCghtZmFfdXNlZBgFIAEoCBIuCgpsb2dpbl90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZtZXRob2QYByABKAkijgEKC0xvZ2luRmFpbGVkEhIKCmFjY291bnRfaWQYASABKAkSEgoKaXBfYWRkcmVzcxgCIAEoCRIOCgZyZWFzb24YAyABKAkSFQoNZmFpbHVyZV9jb3VudBgEIAEoBRIwCgxhdHRlbXB0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlQKDUFjY291bnRMb2NrZWQSEgoKYWNjb3VudF9pZBgBIAEoCRIvCgt1bmxvY2tfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZQoKTWZhRW5hYmxlZBISCgphY2NvdW50X2lkGAEgASgJEi8KC2VuYWJsZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgppcF9hZGRyZXNzGAMgASgJImcKC01mYURpc2FibGVkEhIKCmFjY291bnRfaWQYASABKAkSMAoMZGlzYWJsZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgppcF9hZGRyZXNzGAMgASgJIngKDlNlc3Npb25SZXZva2VkEhIKCmFjY291bnRfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRINCgVjYXVzZRgDIAEoCRIvCgtyZXZva2VfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiAEKGVJlZnJlc2hUb2tlblJldXNlRGV0ZWN0ZWQSEgoKYWNjb3VudF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhIKCmlwX2FkZHJlc3MYAyABKAkSLwoLZGV0ZWN0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KFE1mYUVucm9sbG1lbnRTdGFydGVkEhIKCmFjY291bnRfaWQYASABKAkSEgoKaXBfYWRkcmVzcxgCIAEoCRIvCgtlbnJvbGxfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiwEKDk1mYUNoZWNrRmFpbGVkEhIKCmFjY291bnRfaWQYASABKAkSEgoKaXBfYWRkcmVzcxgCIAEoCRIPCgdwdXJwb3NlGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIwCgxhdHRlbXB0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoABChBTZXNzaW9uUmVmcmVzaGVkEhIKCmFjY291bnRfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRISCgppcF9hZGRyZXNzGAMgASgJEjAKDHJlZnJlc2hfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiZwoRU2lnbmluZ0tleVJvdGF0ZWQSCwoDa2lkGAEgASgJEhQKDHJldGlyZWRfa2lkcxgCIAMoCRIvCgtyb3RhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiwwEKE0FjY291bnRSb2xlc0NoYW5nZWQSEgoKYWNjb3VudF9pZBgBIAEoCRIvCg5wcmV2aW91c19yb2xlcxgCIAMoDjIXLmNoYW9zLmlkZW50aXR5LnYxLlJvbGUSJgoFcm9sZXMYAyADKA4yFy5jaGFvcy5pZGVudGl0eS52MS5Sb2xlEg4KBnJlYXNvbhgEIAEoCRIvCgtjaGFuZ2VfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAihgEKDFBhc3NrZXlBZGRlZBISCgphY2NvdW50X2lkGAEgASgJEhIKCnBhc3NrZXlfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRISCgppcF9hZGRyZXNzGAQgASgJEiwKCGFkZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ9Cg5QYXNza2V5UmVtb3ZlZBISCgphY2NvdW50X2lkGAEgASgJEhIKCnBhc3NrZXlfaWQYAiABKAkSEgoKaXBfYWRkcmVzcxgDIAEoCRIvCgtyZW1vdmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCuwEKFWNvbS5jaGFvcy5pZGVudGl0eS52MUILRXZlbnRzUHJvdG9QAVovY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2lkZW50aXR5L3YxO2lkZW50aXR5djGiAgNDSViqAhFDaGFvcy5JZGVudGl0eS5WMcoCEUNoYW9zXElkZW50aXR5XFYx4gIdQ2hhb3NcSWRlbnRpdHlcVjFcR1BCTWV0YWRhdGHqAhNDaGFvczo6SWRlbnRpdHk6OlYxYgZwcm90bzM", [file_chaos_identity_v1_account, file_google_protobuf_timestamp]);
 
 /**
  * AccountRegistered is emitted when an account is created.
@@ -87,6 +87,13 @@ export type LoginSucceeded = Message<"chaos.identity.v1.LoginSucceeded"> & {
    * @generated from field: google.protobuf.Timestamp login_time = 6;
    */
   loginTime?: Timestamp | undefined;
+
+  /**
+   * How the player proved who they are: "password" (with mfa_used when a code was asked) or "passkey".
+   *
+   * @generated from field: string method = 7;
+   */
+  method: string;
 };
 
 /**
@@ -474,4 +481,81 @@ export type AccountRolesChanged = Message<"chaos.identity.v1.AccountRolesChanged
  */
 export const AccountRolesChangedSchema: GenMessage<AccountRolesChanged> = /*@__PURE__*/
   messageDesc(file_chaos_identity_v1_events, 12);
+
+/**
+ * PasskeyAdded is emitted when a passkey is registered to an account (after a step-up password).
+ *
+ * @generated from message chaos.identity.v1.PasskeyAdded
+ */
+export type PasskeyAdded = Message<"chaos.identity.v1.PasskeyAdded"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string passkey_id = 2;
+   */
+  passkeyId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * Where the change came from.
+   *
+   * @generated from field: string ip_address = 4;
+   */
+  ipAddress: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp add_time = 5;
+   */
+  addTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.identity.v1.PasskeyAdded.
+ * Use `create(PasskeyAddedSchema)` to create a new message.
+ */
+export const PasskeyAddedSchema: GenMessage<PasskeyAdded> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_events, 13);
+
+/**
+ * PasskeyRemoved is emitted when a passkey is taken off an account (after a step-up password).
+ *
+ * @generated from message chaos.identity.v1.PasskeyRemoved
+ */
+export type PasskeyRemoved = Message<"chaos.identity.v1.PasskeyRemoved"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string passkey_id = 2;
+   */
+  passkeyId: string;
+
+  /**
+   * Where the change came from.
+   *
+   * @generated from field: string ip_address = 3;
+   */
+  ipAddress: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp remove_time = 4;
+   */
+  removeTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message chaos.identity.v1.PasskeyRemoved.
+ * Use `create(PasskeyRemovedSchema)` to create a new message.
+ */
+export const PasskeyRemovedSchema: GenMessage<PasskeyRemoved> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_events, 14);
 

@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import type { Account, Session, TokenPair } from "./account_pb.js";
+import type { Account, Passkey, Session, TokenPair } from "./account_pb.js";
 import { file_chaos_identity_v1_account } from "./account_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chaos/identity/v1/identity_service.proto.
  */
 export const file_chaos_identity_v1_identity_service: GenFile = /*@__PURE__*/
-  fileDesc("CihjaGFvcy9pZGVudGl0eS92MS9pZGVudGl0eV9zZXJ2aWNlLnByb3RvEhFjaGFvcy5pZGVudGl0eS52MSJKCg9SZWdpc3RlclJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAwYgAEiPwoQUmVnaXN0ZXJSZXNwb25zZRIrCgdhY2NvdW50GAEgASgLMhouY2hhb3MuaWRlbnRpdHkudjEuQWNjb3VudCKAAQoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRj+AWABEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIABEhkKCG1mYV9jb2RlGAMgASgJQge6SARyAhggEhwKCnVzZXJfYWdlbnQYBCABKAlCCLpIBXIDGIACImoKDUxvZ2luUmVzcG9uc2USLAoGdG9rZW5zGAEgASgLMhwuY2hhb3MuaWRlbnRpdHkudjEuVG9rZW5QYWlyEisKB2FjY291bnQYAiABKAsyGi5jaGFvcy5pZGVudGl0eS52MS5BY2NvdW50IjoKFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIhCg1yZWZyZXNoX3Rva2VuGAEgASgJQgq6SAdyBRABGIAEIkYKFlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USLAoGdG9rZW5zGAEgASgLMhwuY2hhb3MuaWRlbnRpdHkudjEuVG9rZW5QYWlyIjQKFFJldm9rZVNlc3Npb25SZXF1ZXN0EhwKCnNlc3Npb25faWQYASABKAlCCLpIBXIDsAEBIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSIaChhSZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QiMgoZUmV2b2tlQWxsU2Vzc2lvbnNSZXNwb25zZRIVCg1yZXZva2VkX2NvdW50GAEgASgFIhUKE0xpc3RTZXNzaW9uc1JlcXVlc3QiRAoUTGlzdFNlc3Npb25zUmVzcG9uc2USLAoIc2Vzc2lvbnMYASADKAsyGi5jaGFvcy5pZGVudGl0eS52MS5TZXNzaW9uIhMKEUdldEFjY291bnRSZXF1ZXN0IkEKEkdldEFjY291bnRSZXNwb25zZRIrCgdhY2NvdW50GAEgASgLMhouY2hhb3MuaWRlbnRpdHkudjEuQWNjb3VudCIuChBFbnJvbGxNZmFSZXF1ZXN0EhoKCHBhc3N3b3JkGAEgASgJQgi6SAVyAxiAASI4ChFFbnJvbGxNZmFSZXNwb25zZRIOCgZzZWNyZXQYASABKAkSEwoLb3RwYXV0aF91cmkYAiABKAkiTwoQVmVyaWZ5TWZhUmVxdWVzdBIfCgRjb2RlGAEgASgJQhG6SA5yDDIKXlswLTldezZ9JBIaCghwYXNzd29yZBgCIAEoCUIIukgFcgMYgAEiKwoRVmVyaWZ5TWZhUmVzcG9uc2USFgoOcmVjb3ZlcnlfY29kZXMYASADKAkiSAoRRGlzYWJsZU1mYVJlcXVlc3QSFwoEY29kZRgBIAEoCUIJukgGcgQQBhggEhoKCHBhc3N3b3JkGAIgASgJQgi6SAVyAxiAASIUChJEaXNhYmxlTWZhUmVzcG9uc2UytAcKD0lkZW50aXR5U2VydmljZRJTCghSZWdpc3RlchIiLmNoYW9zLmlkZW50aXR5LnYxLlJlZ2lzdGVyUmVxdWVzdBojLmNoYW9zLmlkZW50aXR5LnYxLlJlZ2lzdGVyUmVzcG9uc2USSgoFTG9naW4SHy5jaGFvcy5pZGVudGl0eS52MS5Mb2dpblJlcXVlc3QaIC5jaGFvcy5pZGVudGl0eS52MS5Mb2dpblJlc3BvbnNlEmUKDlJlZnJlc2hTZXNzaW9uEiguY2hhb3MuaWRlbnRpdHkudjEuUmVmcmVzaFNlc3Npb25SZXF1ZXN0GikuY2hhb3MuaWRlbnRpdHkudjEuUmVmcmVzaFNlc3Npb25SZXNwb25zZRJiCg1SZXZva2VTZXNzaW9uEicuY2hhb3MuaWRlbnRpdHkudjEuUmV2b2tlU2Vzc2lvblJlcXVlc3QaKC5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VTZXNzaW9uUmVzcG9uc2USbgoRUmV2b2tlQWxsU2Vzc2lvbnMSKy5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QaLC5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VBbGxTZXNzaW9uc1Jlc3BvbnNlEl8KDExpc3RTZXNzaW9ucxImLmNoYW9zLmlkZW50aXR5LnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJy5jaGFvcy5pZGVudGl0eS52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZRJZCgpHZXRBY2NvdW50EiQuY2hhb3MuaWRlbnRpdHkudjEuR2V0QWNjb3VudFJlcXVlc3QaJS5jaGFvcy5pZGVudGl0eS52MS5HZXRBY2NvdW50UmVzcG9uc2USVgoJRW5yb2xsTWZhEiMuY2hhb3MuaWRlbnRpdHkudjEuRW5yb2xsTWZhUmVxdWVzdBokLmNoYW9zLmlkZW50aXR5LnYxLkVucm9sbE1mYVJlc3BvbnNlElYKCVZlcmlmeU1mYRIjLmNoYW9zLmlkZW50aXR5LnYxLlZlcmlmeU1mYVJlcXVlc3QaJC5jaGFvcy5pZGVudGl0eS52MS5WZXJpZnlNZmFSZXNwb25zZRJZCgpEaXNhYmxlTWZhEiQuY2hhb3MuaWRlbnRpdHkudjEuRGlzYWJsZU1mYVJlcXVlc3QaJS5jaGFvcy5pZGVudGl0eS52MS5EaXNhYmxlTWZhUmVzcG9uc2VCxAEKFWNvbS5jaGFvcy5pZGVudGl0eS52MUIUSWRlbnRpdHlTZXJ2aWNlUHJvdG9QAVovY2hhb3Mud29ybGQvZ2VuL2dvL2NoYW9zL2lkZW50aXR5L3YxO2lkZW50aXR5djGiAgNDSViqAhFDaGFvcy5JZGVudGl0eS5WMcoCEUNoYW9zXElkZW50aXR5XFYx4gIdQ2hhb3NcSWRlbnRpdHlcVjFcR1BCTWV0YWRhdGHqAhNDaGFvczo6SWRlbnRpdHk6OlYxYgZwcm90bzM", [file_buf_validate_validate, file_chaos_identity_v1_account]);
+  fileDesc("CihjaGFvcy9pZGVudGl0eS92MS9pZGVudGl0eV9zZXJ2aWNlLnByb3RvEhFjaGFvcy5pZGVudGl0eS52MSJKCg9SZWdpc3RlclJlcXVlc3QSGQoFZW1haWwYASABKAlCCrpIB3IFGP4BYAESHAoIcGFzc3dvcmQYAiABKAlCCrpIB3IFEAwYgAEiPwoQUmVnaXN0ZXJSZXNwb25zZRIrCgdhY2NvdW50GAEgASgLMhouY2hhb3MuaWRlbnRpdHkudjEuQWNjb3VudCKAAQoMTG9naW5SZXF1ZXN0EhkKBWVtYWlsGAEgASgJQgq6SAdyBRj+AWABEhwKCHBhc3N3b3JkGAIgASgJQgq6SAdyBRABGIABEhkKCG1mYV9jb2RlGAMgASgJQge6SARyAhggEhwKCnVzZXJfYWdlbnQYBCABKAlCCLpIBXIDGIACImoKDUxvZ2luUmVzcG9uc2USLAoGdG9rZW5zGAEgASgLMhwuY2hhb3MuaWRlbnRpdHkudjEuVG9rZW5QYWlyEisKB2FjY291bnQYAiABKAsyGi5jaGFvcy5pZGVudGl0eS52MS5BY2NvdW50IjoKFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIhCg1yZWZyZXNoX3Rva2VuGAEgASgJQgq6SAdyBRABGIAEIkYKFlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USLAoGdG9rZW5zGAEgASgLMhwuY2hhb3MuaWRlbnRpdHkudjEuVG9rZW5QYWlyIjQKFFJldm9rZVNlc3Npb25SZXF1ZXN0EhwKCnNlc3Npb25faWQYASABKAlCCLpIBXIDsAEBIhcKFVJldm9rZVNlc3Npb25SZXNwb25zZSIaChhSZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QiMgoZUmV2b2tlQWxsU2Vzc2lvbnNSZXNwb25zZRIVCg1yZXZva2VkX2NvdW50GAEgASgFIhUKE0xpc3RTZXNzaW9uc1JlcXVlc3QiRAoUTGlzdFNlc3Npb25zUmVzcG9uc2USLAoIc2Vzc2lvbnMYASADKAsyGi5jaGFvcy5pZGVudGl0eS52MS5TZXNzaW9uIhMKEUdldEFjY291bnRSZXF1ZXN0IkEKEkdldEFjY291bnRSZXNwb25zZRIrCgdhY2NvdW50GAEgASgLMhouY2hhb3MuaWRlbnRpdHkudjEuQWNjb3VudCIuChBFbnJvbGxNZmFSZXF1ZXN0EhoKCHBhc3N3b3JkGAEgASgJQgi6SAVyAxiAASI4ChFFbnJvbGxNZmFSZXNwb25zZRIOCgZzZWNyZXQYASABKAkSEwoLb3RwYXV0aF91cmkYAiABKAkiTwoQVmVyaWZ5TWZhUmVxdWVzdBIfCgRjb2RlGAEgASgJQhG6SA5yDDIKXlswLTldezZ9JBIaCghwYXNzd29yZBgCIAEoCUIIukgFcgMYgAEiKwoRVmVyaWZ5TWZhUmVzcG9uc2USFgoOcmVjb3ZlcnlfY29kZXMYASADKAkiSAoRRGlzYWJsZU1mYVJlcXVlc3QSFwoEY29kZRgBIAEoCUIJukgGcgQQBhggEhoKCHBhc3N3b3JkGAIgASgJQgi6SAVyAxiAASIUChJEaXNhYmxlTWZhUmVzcG9uc2UiPQofQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBIaCghwYXNzd29yZBgBIAEoCUIIukgFcgMYgAEiTQogQmVnaW5QYXNza2V5UmVnaXN0cmF0aW9uUmVzcG9uc2USEwoLY2VyZW1vbnlfaWQYASABKAkSFAoMb3B0aW9uc19qc29uGAIgASgJIoABCiBGaW5pc2hQYXNza2V5UmVnaXN0cmF0aW9uUmVxdWVzdBIdCgtjZXJlbW9ueV9pZBgBIAEoCUIIukgFcgOwAQESJAoPY3JlZGVudGlhbF9qc29uGAIgASgJQgu6SAhyBhABGICAARIXCgRuYW1lGAMgASgJQgm6SAZyBBABGEAiUAohRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvblJlc3BvbnNlEisKB3Bhc3NrZXkYASABKAsyGi5jaGFvcy5pZGVudGl0eS52MS5QYXNza2V5IhUKE0xpc3RQYXNza2V5c1JlcXVlc3QiRAoUTGlzdFBhc3NrZXlzUmVzcG9uc2USLAoIcGFzc2tleXMYASADKAsyGi5jaGFvcy5pZGVudGl0eS52MS5QYXNza2V5IlIKFERlbGV0ZVBhc3NrZXlSZXF1ZXN0Eh4KCnBhc3NrZXlfaWQYASABKAlCCrpIB3IFEAEYgAgSGgoIcGFzc3dvcmQYAiABKAlCCLpIBXIDGIABIhcKFURlbGV0ZVBhc3NrZXlSZXNwb25zZSIaChhCZWdpblBhc3NrZXlMb2dpblJlcXVlc3QiRgoZQmVnaW5QYXNza2V5TG9naW5SZXNwb25zZRITCgtjZXJlbW9ueV9pZBgBIAEoCRIUCgxvcHRpb25zX2pzb24YAiABKAkifgoZRmluaXNoUGFzc2tleUxvZ2luUmVxdWVzdBIdCgtjZXJlbW9ueV9pZBgBIAEoCUIIukgFcgOwAQESJAoPY3JlZGVudGlhbF9qc29uGAIgASgJQgu6SAhyBhABGICAARIcCgp1c2VyX2FnZW50GAMgASgJQgi6SAVyAxiAAiJ3ChpGaW5pc2hQYXNza2V5TG9naW5SZXNwb25zZRIsCgZ0b2tlbnMYASABKAsyHC5jaGFvcy5pZGVudGl0eS52MS5Ub2tlblBhaXISKwoHYWNjb3VudBgCIAEoCzIaLmNoYW9zLmlkZW50aXR5LnYxLkFjY291bnQy6wwKD0lkZW50aXR5U2VydmljZRJTCghSZWdpc3RlchIiLmNoYW9zLmlkZW50aXR5LnYxLlJlZ2lzdGVyUmVxdWVzdBojLmNoYW9zLmlkZW50aXR5LnYxLlJlZ2lzdGVyUmVzcG9uc2USSgoFTG9naW4SHy5jaGFvcy5pZGVudGl0eS52MS5Mb2dpblJlcXVlc3QaIC5jaGFvcy5pZGVudGl0eS52MS5Mb2dpblJlc3BvbnNlEmUKDlJlZnJlc2hTZXNzaW9uEiguY2hhb3MuaWRlbnRpdHkudjEuUmVmcmVzaFNlc3Npb25SZXF1ZXN0GikuY2hhb3MuaWRlbnRpdHkudjEuUmVmcmVzaFNlc3Npb25SZXNwb25zZRJiCg1SZXZva2VTZXNzaW9uEicuY2hhb3MuaWRlbnRpdHkudjEuUmV2b2tlU2Vzc2lvblJlcXVlc3QaKC5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VTZXNzaW9uUmVzcG9uc2USbgoRUmV2b2tlQWxsU2Vzc2lvbnMSKy5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VBbGxTZXNzaW9uc1JlcXVlc3QaLC5jaGFvcy5pZGVudGl0eS52MS5SZXZva2VBbGxTZXNzaW9uc1Jlc3BvbnNlEl8KDExpc3RTZXNzaW9ucxImLmNoYW9zLmlkZW50aXR5LnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJy5jaGFvcy5pZGVudGl0eS52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZRJZCgpHZXRBY2NvdW50EiQuY2hhb3MuaWRlbnRpdHkudjEuR2V0QWNjb3VudFJlcXVlc3QaJS5jaGFvcy5pZGVudGl0eS52MS5HZXRBY2NvdW50UmVzcG9uc2USVgoJRW5yb2xsTWZhEiMuY2hhb3MuaWRlbnRpdHkudjEuRW5yb2xsTWZhUmVxdWVzdBokLmNoYW9zLmlkZW50aXR5LnYxLkVucm9sbE1mYVJlc3BvbnNlElYKCVZlcmlmeU1mYRIjLmNoYW9zLmlkZW50aXR5LnYxLlZlcmlmeU1mYVJlcXVlc3QaJC5jaGFvcy5pZGVudGl0eS52MS5WZXJpZnlNZmFSZXNwb25zZRJZCgpEaXNhYmxlTWZhEiQuY2hhb3MuaWRlbnRpdHkudjEuRGlzYWJsZU1mYVJlcXVlc3QaJS5jaGFvcy5pZGVudGl0eS52MS5EaXNhYmxlTWZhUmVzcG9uc2USgwEKGEJlZ2luUGFzc2tleVJlZ2lzdHJhdGlvbhIyLmNoYW9zLmlkZW50aXR5LnYxLkJlZ2luUGFzc2tleVJlZ2lzdHJhdGlvblJlcXVlc3QaMy5jaGFvcy5pZGVudGl0eS52MS5CZWdpblBhc3NrZXlSZWdpc3RyYXRpb25SZXNwb25zZRKGAQoZRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvbhIzLmNoYW9zLmlkZW50aXR5LnYxLkZpbmlzaFBhc3NrZXlSZWdpc3RyYXRpb25SZXF1ZXN0GjQuY2hhb3MuaWRlbnRpdHkudjEuRmluaXNoUGFzc2tleVJlZ2lzdHJhdGlvblJlc3BvbnNlEl8KDExpc3RQYXNza2V5cxImLmNoYW9zLmlkZW50aXR5LnYxLkxpc3RQYXNza2V5c1JlcXVlc3QaJy5jaGFvcy5pZGVudGl0eS52MS5MaXN0UGFzc2tleXNSZXNwb25zZRJiCg1EZWxldGVQYXNza2V5EicuY2hhb3MuaWRlbnRpdHkudjEuRGVsZXRlUGFzc2tleVJlcXVlc3QaKC5jaGFvcy5pZGVudGl0eS52MS5EZWxldGVQYXNza2V5UmVzcG9uc2USbgoRQmVnaW5QYXNza2V5TG9naW4SKy5jaGFvcy5pZGVudGl0eS52MS5CZWdpblBhc3NrZXlMb2dpblJlcXVlc3QaLC5jaGFvcy5pZGVudGl0eS52MS5CZWdpblBhc3NrZXlMb2dpblJlc3BvbnNlEnEKEkZpbmlzaFBhc3NrZXlMb2dpbhIsLmNoYW9zLmlkZW50aXR5LnYxLkZpbmlzaFBhc3NrZXlMb2dpblJlcXVlc3QaLS5jaGFvcy5pZGVudGl0eS52MS5GaW5pc2hQYXNza2V5TG9naW5SZXNwb25zZULEAQoVY29tLmNoYW9zLmlkZW50aXR5LnYxQhRJZGVudGl0eVNlcnZpY2VQcm90b1ABWi9jaGFvcy53b3JsZC9nZW4vZ28vY2hhb3MvaWRlbnRpdHkvdjE7aWRlbnRpdHl2MaICA0NJWKoCEUNoYW9zLklkZW50aXR5LlYxygIRQ2hhb3NcSWRlbnRpdHlcVjHiAh1DaGFvc1xJZGVudGl0eVxWMVxHUEJNZXRhZGF0YeoCE0NoYW9zOjpJZGVudGl0eTo6VjFiBnByb3RvMw", [file_buf_validate_validate, file_chaos_identity_v1_account]);
 
 /**
  * RegisterRequest carries the new account's credentials.
@@ -432,6 +432,282 @@ export const DisableMfaResponseSchema: GenMessage<DisableMfaResponse> = /*@__PUR
   messageDesc(file_chaos_identity_v1_identity_service, 19);
 
 /**
+ * BeginPasskeyRegistrationRequest re-proves the caller's password: it adds a passkey to the caller's account.
+ *
+ * @generated from message chaos.identity.v1.BeginPasskeyRegistrationRequest
+ */
+export type BeginPasskeyRegistrationRequest = Message<"chaos.identity.v1.BeginPasskeyRegistrationRequest"> & {
+  /**
+   * The account's current password (step-up): an access token alone does not add a way to log in.
+   *
+   * @generated from field: string password = 1;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message chaos.identity.v1.BeginPasskeyRegistrationRequest.
+ * Use `create(BeginPasskeyRegistrationRequestSchema)` to create a new message.
+ */
+export const BeginPasskeyRegistrationRequestSchema: GenMessage<BeginPasskeyRegistrationRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 20);
+
+/**
+ * BeginPasskeyRegistrationResponse is the registration ceremony for the browser.
+ *
+ * @generated from message chaos.identity.v1.BeginPasskeyRegistrationResponse
+ */
+export type BeginPasskeyRegistrationResponse = Message<"chaos.identity.v1.BeginPasskeyRegistrationResponse"> & {
+  /**
+   * Names this ceremony in FinishPasskeyRegistration.
+   *
+   * @generated from field: string ceremony_id = 1;
+   */
+  ceremonyId: string;
+
+  /**
+   * PublicKeyCredentialCreationOptionsJSON (WebAuthn Level 3), for navigator.credentials.create.
+   *
+   * @generated from field: string options_json = 2;
+   */
+  optionsJson: string;
+};
+
+/**
+ * Describes the message chaos.identity.v1.BeginPasskeyRegistrationResponse.
+ * Use `create(BeginPasskeyRegistrationResponseSchema)` to create a new message.
+ */
+export const BeginPasskeyRegistrationResponseSchema: GenMessage<BeginPasskeyRegistrationResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 21);
+
+/**
+ * FinishPasskeyRegistrationRequest is the authenticator's answer.
+ *
+ * @generated from message chaos.identity.v1.FinishPasskeyRegistrationRequest
+ */
+export type FinishPasskeyRegistrationRequest = Message<"chaos.identity.v1.FinishPasskeyRegistrationRequest"> & {
+  /**
+   * @generated from field: string ceremony_id = 1;
+   */
+  ceremonyId: string;
+
+  /**
+   * RegistrationResponseJSON (WebAuthn Level 3), as the browser returned it.
+   *
+   * @generated from field: string credential_json = 2;
+   */
+  credentialJson: string;
+
+  /**
+   * The player's label for the passkey, e.g. "Laptop".
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message chaos.identity.v1.FinishPasskeyRegistrationRequest.
+ * Use `create(FinishPasskeyRegistrationRequestSchema)` to create a new message.
+ */
+export const FinishPasskeyRegistrationRequestSchema: GenMessage<FinishPasskeyRegistrationRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 22);
+
+/**
+ * FinishPasskeyRegistrationResponse is the stored passkey.
+ *
+ * @generated from message chaos.identity.v1.FinishPasskeyRegistrationResponse
+ */
+export type FinishPasskeyRegistrationResponse = Message<"chaos.identity.v1.FinishPasskeyRegistrationResponse"> & {
+  /**
+   * @generated from field: chaos.identity.v1.Passkey passkey = 1;
+   */
+  passkey?: Passkey | undefined;
+};
+
+/**
+ * Describes the message chaos.identity.v1.FinishPasskeyRegistrationResponse.
+ * Use `create(FinishPasskeyRegistrationResponseSchema)` to create a new message.
+ */
+export const FinishPasskeyRegistrationResponseSchema: GenMessage<FinishPasskeyRegistrationResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 23);
+
+/**
+ * ListPasskeysRequest has no fields: it lists the caller's passkeys.
+ *
+ * @generated from message chaos.identity.v1.ListPasskeysRequest
+ */
+export type ListPasskeysRequest = Message<"chaos.identity.v1.ListPasskeysRequest"> & {
+};
+
+/**
+ * Describes the message chaos.identity.v1.ListPasskeysRequest.
+ * Use `create(ListPasskeysRequestSchema)` to create a new message.
+ */
+export const ListPasskeysRequestSchema: GenMessage<ListPasskeysRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 24);
+
+/**
+ * ListPasskeysResponse holds the caller's passkeys, oldest first.
+ *
+ * @generated from message chaos.identity.v1.ListPasskeysResponse
+ */
+export type ListPasskeysResponse = Message<"chaos.identity.v1.ListPasskeysResponse"> & {
+  /**
+   * @generated from field: repeated chaos.identity.v1.Passkey passkeys = 1;
+   */
+  passkeys: Passkey[];
+};
+
+/**
+ * Describes the message chaos.identity.v1.ListPasskeysResponse.
+ * Use `create(ListPasskeysResponseSchema)` to create a new message.
+ */
+export const ListPasskeysResponseSchema: GenMessage<ListPasskeysResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 25);
+
+/**
+ * DeletePasskeyRequest names one of the caller's passkeys.
+ *
+ * @generated from message chaos.identity.v1.DeletePasskeyRequest
+ */
+export type DeletePasskeyRequest = Message<"chaos.identity.v1.DeletePasskeyRequest"> & {
+  /**
+   * @generated from field: string passkey_id = 1;
+   */
+  passkeyId: string;
+
+  /**
+   * The account's current password (step-up).
+   *
+   * @generated from field: string password = 2;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message chaos.identity.v1.DeletePasskeyRequest.
+ * Use `create(DeletePasskeyRequestSchema)` to create a new message.
+ */
+export const DeletePasskeyRequestSchema: GenMessage<DeletePasskeyRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 26);
+
+/**
+ * DeletePasskeyResponse confirms the removal.
+ *
+ * @generated from message chaos.identity.v1.DeletePasskeyResponse
+ */
+export type DeletePasskeyResponse = Message<"chaos.identity.v1.DeletePasskeyResponse"> & {
+};
+
+/**
+ * Describes the message chaos.identity.v1.DeletePasskeyResponse.
+ * Use `create(DeletePasskeyResponseSchema)` to create a new message.
+ */
+export const DeletePasskeyResponseSchema: GenMessage<DeletePasskeyResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 27);
+
+/**
+ * BeginPasskeyLoginRequest has no fields: any account's passkey may answer.
+ *
+ * @generated from message chaos.identity.v1.BeginPasskeyLoginRequest
+ */
+export type BeginPasskeyLoginRequest = Message<"chaos.identity.v1.BeginPasskeyLoginRequest"> & {
+};
+
+/**
+ * Describes the message chaos.identity.v1.BeginPasskeyLoginRequest.
+ * Use `create(BeginPasskeyLoginRequestSchema)` to create a new message.
+ */
+export const BeginPasskeyLoginRequestSchema: GenMessage<BeginPasskeyLoginRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 28);
+
+/**
+ * BeginPasskeyLoginResponse is the login ceremony for the browser.
+ *
+ * @generated from message chaos.identity.v1.BeginPasskeyLoginResponse
+ */
+export type BeginPasskeyLoginResponse = Message<"chaos.identity.v1.BeginPasskeyLoginResponse"> & {
+  /**
+   * Names this ceremony in FinishPasskeyLogin.
+   *
+   * @generated from field: string ceremony_id = 1;
+   */
+  ceremonyId: string;
+
+  /**
+   * PublicKeyCredentialRequestOptionsJSON (WebAuthn Level 3), for navigator.credentials.get.
+   *
+   * @generated from field: string options_json = 2;
+   */
+  optionsJson: string;
+};
+
+/**
+ * Describes the message chaos.identity.v1.BeginPasskeyLoginResponse.
+ * Use `create(BeginPasskeyLoginResponseSchema)` to create a new message.
+ */
+export const BeginPasskeyLoginResponseSchema: GenMessage<BeginPasskeyLoginResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 29);
+
+/**
+ * FinishPasskeyLoginRequest is the authenticator's answer.
+ *
+ * @generated from message chaos.identity.v1.FinishPasskeyLoginRequest
+ */
+export type FinishPasskeyLoginRequest = Message<"chaos.identity.v1.FinishPasskeyLoginRequest"> & {
+  /**
+   * @generated from field: string ceremony_id = 1;
+   */
+  ceremonyId: string;
+
+  /**
+   * AuthenticationResponseJSON (WebAuthn Level 3), as the browser returned it.
+   *
+   * @generated from field: string credential_json = 2;
+   */
+  credentialJson: string;
+
+  /**
+   * Shown in ListSessions.
+   *
+   * @generated from field: string user_agent = 3;
+   */
+  userAgent: string;
+};
+
+/**
+ * Describes the message chaos.identity.v1.FinishPasskeyLoginRequest.
+ * Use `create(FinishPasskeyLoginRequestSchema)` to create a new message.
+ */
+export const FinishPasskeyLoginRequestSchema: GenMessage<FinishPasskeyLoginRequest> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 30);
+
+/**
+ * FinishPasskeyLoginResponse opens a session.
+ *
+ * @generated from message chaos.identity.v1.FinishPasskeyLoginResponse
+ */
+export type FinishPasskeyLoginResponse = Message<"chaos.identity.v1.FinishPasskeyLoginResponse"> & {
+  /**
+   * @generated from field: chaos.identity.v1.TokenPair tokens = 1;
+   */
+  tokens?: TokenPair | undefined;
+
+  /**
+   * @generated from field: chaos.identity.v1.Account account = 2;
+   */
+  account?: Account | undefined;
+};
+
+/**
+ * Describes the message chaos.identity.v1.FinishPasskeyLoginResponse.
+ * Use `create(FinishPasskeyLoginResponseSchema)` to create a new message.
+ */
+export const FinishPasskeyLoginResponseSchema: GenMessage<FinishPasskeyLoginResponse> = /*@__PURE__*/
+  messageDesc(file_chaos_identity_v1_identity_service, 31);
+
+/**
  * IdentityService handles registration, login, TOTP MFA and sessions.
  * Public: reached through the gateway; Register, Login and RefreshSession need
  * no access token, every other RPC acts on the authenticated player's own account.
@@ -552,6 +828,80 @@ export const IdentityService: GenService<{
     methodKind: "unary";
     input: typeof DisableMfaRequestSchema;
     output: typeof DisableMfaResponseSchema;
+  },
+  /**
+   * BeginPasskeyRegistration starts adding a passkey (WebAuthn registration) to the caller's account.
+   * Needs the current password (step-up), as MFA changes do. Pass options_json to the browser's
+   * navigator.credentials.create (e.g. @simplewebauthn/browser startRegistration), then the answer to
+   * FinishPasskeyRegistration with the ceremony id, within 5 minutes.
+   * Errors: FAILED_PRECONDITION (STEP_UP_REQUIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+   * RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+   *
+   * @generated from rpc chaos.identity.v1.IdentityService.BeginPasskeyRegistration
+   */
+  beginPasskeyRegistration: {
+    methodKind: "unary";
+    input: typeof BeginPasskeyRegistrationRequestSchema;
+    output: typeof BeginPasskeyRegistrationResponseSchema;
+  },
+  /**
+   * FinishPasskeyRegistration stores the passkey the authenticator made; each ceremony is used once.
+   * Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+   * INVALID_ARGUMENT (PASSKEY_MALFORMED), ALREADY_EXISTS (PASSKEY_ALREADY_REGISTERED).
+   *
+   * @generated from rpc chaos.identity.v1.IdentityService.FinishPasskeyRegistration
+   */
+  finishPasskeyRegistration: {
+    methodKind: "unary";
+    input: typeof FinishPasskeyRegistrationRequestSchema;
+    output: typeof FinishPasskeyRegistrationResponseSchema;
+  },
+  /**
+   * ListPasskeys lists the caller's passkeys.
+   *
+   * @generated from rpc chaos.identity.v1.IdentityService.ListPasskeys
+   */
+  listPasskeys: {
+    methodKind: "unary";
+    input: typeof ListPasskeysRequestSchema;
+    output: typeof ListPasskeysResponseSchema;
+  },
+  /**
+   * DeletePasskey takes a passkey off the caller's account; needs the current password (step-up).
+   * Errors: NOT_FOUND (PASSKEY_NOT_FOUND), FAILED_PRECONDITION (STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+   * RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+   *
+   * @generated from rpc chaos.identity.v1.IdentityService.DeletePasskey
+   */
+  deletePasskey: {
+    methodKind: "unary";
+    input: typeof DeletePasskeyRequestSchema;
+    output: typeof DeletePasskeyResponseSchema;
+  },
+  /**
+   * BeginPasskeyLogin starts a passwordless login (needs no access token): options_json for
+   * navigator.credentials.get (e.g. @simplewebauthn/browser startAuthentication). Any passkey of any
+   * account may answer (discoverable credentials), so no email is asked for and none is revealed.
+   *
+   * @generated from rpc chaos.identity.v1.IdentityService.BeginPasskeyLogin
+   */
+  beginPasskeyLogin: {
+    methodKind: "unary";
+    input: typeof BeginPasskeyLoginRequestSchema;
+    output: typeof BeginPasskeyLoginResponseSchema;
+  },
+  /**
+   * FinishPasskeyLogin checks the authenticator's answer and opens a session, as Login does. A passkey
+   * is phishing resistant and verifies the player itself, so no password or TOTP code is asked for.
+   * Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+   * INVALID_ARGUMENT (PASSKEY_MALFORMED), PERMISSION_DENIED (ACCOUNT_SUSPENDED, ACCOUNT_BANNED, with the appeal token as for Login).
+   *
+   * @generated from rpc chaos.identity.v1.IdentityService.FinishPasskeyLogin
+   */
+  finishPasskeyLogin: {
+    methodKind: "unary";
+    input: typeof FinishPasskeyLoginRequestSchema;
+    output: typeof FinishPasskeyLoginResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chaos_identity_v1_identity_service, 0);

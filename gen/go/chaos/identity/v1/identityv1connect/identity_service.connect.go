@@ -62,6 +62,24 @@ const (
 	// IdentityServiceDisableMfaProcedure is the fully-qualified name of the IdentityService's
 	// DisableMfa RPC.
 	IdentityServiceDisableMfaProcedure = "/chaos.identity.v1.IdentityService/DisableMfa"
+	// IdentityServiceBeginPasskeyRegistrationProcedure is the fully-qualified name of the
+	// IdentityService's BeginPasskeyRegistration RPC.
+	IdentityServiceBeginPasskeyRegistrationProcedure = "/chaos.identity.v1.IdentityService/BeginPasskeyRegistration"
+	// IdentityServiceFinishPasskeyRegistrationProcedure is the fully-qualified name of the
+	// IdentityService's FinishPasskeyRegistration RPC.
+	IdentityServiceFinishPasskeyRegistrationProcedure = "/chaos.identity.v1.IdentityService/FinishPasskeyRegistration"
+	// IdentityServiceListPasskeysProcedure is the fully-qualified name of the IdentityService's
+	// ListPasskeys RPC.
+	IdentityServiceListPasskeysProcedure = "/chaos.identity.v1.IdentityService/ListPasskeys"
+	// IdentityServiceDeletePasskeyProcedure is the fully-qualified name of the IdentityService's
+	// DeletePasskey RPC.
+	IdentityServiceDeletePasskeyProcedure = "/chaos.identity.v1.IdentityService/DeletePasskey"
+	// IdentityServiceBeginPasskeyLoginProcedure is the fully-qualified name of the IdentityService's
+	// BeginPasskeyLogin RPC.
+	IdentityServiceBeginPasskeyLoginProcedure = "/chaos.identity.v1.IdentityService/BeginPasskeyLogin"
+	// IdentityServiceFinishPasskeyLoginProcedure is the fully-qualified name of the IdentityService's
+	// FinishPasskeyLogin RPC.
+	IdentityServiceFinishPasskeyLoginProcedure = "/chaos.identity.v1.IdentityService/FinishPasskeyLogin"
 )
 
 // IdentityServiceClient is a client for the chaos.identity.v1.IdentityService service.
@@ -100,6 +118,32 @@ type IdentityServiceClient interface {
 	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
 	// STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	DisableMfa(context.Context, *connect.Request[v1.DisableMfaRequest]) (*connect.Response[v1.DisableMfaResponse], error)
+	// BeginPasskeyRegistration starts adding a passkey (WebAuthn registration) to the caller's account.
+	// Needs the current password (step-up), as MFA changes do. Pass options_json to the browser's
+	// navigator.credentials.create (e.g. @simplewebauthn/browser startRegistration), then the answer to
+	// FinishPasskeyRegistration with the ceremony id, within 5 minutes.
+	// Errors: FAILED_PRECONDITION (STEP_UP_REQUIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	BeginPasskeyRegistration(context.Context, *connect.Request[v1.BeginPasskeyRegistrationRequest]) (*connect.Response[v1.BeginPasskeyRegistrationResponse], error)
+	// FinishPasskeyRegistration stores the passkey the authenticator made; each ceremony is used once.
+	// Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+	// INVALID_ARGUMENT (PASSKEY_MALFORMED), ALREADY_EXISTS (PASSKEY_ALREADY_REGISTERED).
+	FinishPasskeyRegistration(context.Context, *connect.Request[v1.FinishPasskeyRegistrationRequest]) (*connect.Response[v1.FinishPasskeyRegistrationResponse], error)
+	// ListPasskeys lists the caller's passkeys.
+	ListPasskeys(context.Context, *connect.Request[v1.ListPasskeysRequest]) (*connect.Response[v1.ListPasskeysResponse], error)
+	// DeletePasskey takes a passkey off the caller's account; needs the current password (step-up).
+	// Errors: NOT_FOUND (PASSKEY_NOT_FOUND), FAILED_PRECONDITION (STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	DeletePasskey(context.Context, *connect.Request[v1.DeletePasskeyRequest]) (*connect.Response[v1.DeletePasskeyResponse], error)
+	// BeginPasskeyLogin starts a passwordless login (needs no access token): options_json for
+	// navigator.credentials.get (e.g. @simplewebauthn/browser startAuthentication). Any passkey of any
+	// account may answer (discoverable credentials), so no email is asked for and none is revealed.
+	BeginPasskeyLogin(context.Context, *connect.Request[v1.BeginPasskeyLoginRequest]) (*connect.Response[v1.BeginPasskeyLoginResponse], error)
+	// FinishPasskeyLogin checks the authenticator's answer and opens a session, as Login does. A passkey
+	// is phishing resistant and verifies the player itself, so no password or TOTP code is asked for.
+	// Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+	// INVALID_ARGUMENT (PASSKEY_MALFORMED), PERMISSION_DENIED (ACCOUNT_SUSPENDED, ACCOUNT_BANNED, with the appeal token as for Login).
+	FinishPasskeyLogin(context.Context, *connect.Request[v1.FinishPasskeyLoginRequest]) (*connect.Response[v1.FinishPasskeyLoginResponse], error)
 }
 
 // NewIdentityServiceClient constructs a client for the chaos.identity.v1.IdentityService service.
@@ -173,21 +217,63 @@ func NewIdentityServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithSchema(identityServiceMethods.ByName("DisableMfa")),
 			connect.WithClientOptions(opts...),
 		),
+		beginPasskeyRegistration: connect.NewClient[v1.BeginPasskeyRegistrationRequest, v1.BeginPasskeyRegistrationResponse](
+			httpClient,
+			baseURL+IdentityServiceBeginPasskeyRegistrationProcedure,
+			connect.WithSchema(identityServiceMethods.ByName("BeginPasskeyRegistration")),
+			connect.WithClientOptions(opts...),
+		),
+		finishPasskeyRegistration: connect.NewClient[v1.FinishPasskeyRegistrationRequest, v1.FinishPasskeyRegistrationResponse](
+			httpClient,
+			baseURL+IdentityServiceFinishPasskeyRegistrationProcedure,
+			connect.WithSchema(identityServiceMethods.ByName("FinishPasskeyRegistration")),
+			connect.WithClientOptions(opts...),
+		),
+		listPasskeys: connect.NewClient[v1.ListPasskeysRequest, v1.ListPasskeysResponse](
+			httpClient,
+			baseURL+IdentityServiceListPasskeysProcedure,
+			connect.WithSchema(identityServiceMethods.ByName("ListPasskeys")),
+			connect.WithClientOptions(opts...),
+		),
+		deletePasskey: connect.NewClient[v1.DeletePasskeyRequest, v1.DeletePasskeyResponse](
+			httpClient,
+			baseURL+IdentityServiceDeletePasskeyProcedure,
+			connect.WithSchema(identityServiceMethods.ByName("DeletePasskey")),
+			connect.WithClientOptions(opts...),
+		),
+		beginPasskeyLogin: connect.NewClient[v1.BeginPasskeyLoginRequest, v1.BeginPasskeyLoginResponse](
+			httpClient,
+			baseURL+IdentityServiceBeginPasskeyLoginProcedure,
+			connect.WithSchema(identityServiceMethods.ByName("BeginPasskeyLogin")),
+			connect.WithClientOptions(opts...),
+		),
+		finishPasskeyLogin: connect.NewClient[v1.FinishPasskeyLoginRequest, v1.FinishPasskeyLoginResponse](
+			httpClient,
+			baseURL+IdentityServiceFinishPasskeyLoginProcedure,
+			connect.WithSchema(identityServiceMethods.ByName("FinishPasskeyLogin")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // identityServiceClient implements IdentityServiceClient.
 type identityServiceClient struct {
-	register          *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
-	login             *connect.Client[v1.LoginRequest, v1.LoginResponse]
-	refreshSession    *connect.Client[v1.RefreshSessionRequest, v1.RefreshSessionResponse]
-	revokeSession     *connect.Client[v1.RevokeSessionRequest, v1.RevokeSessionResponse]
-	revokeAllSessions *connect.Client[v1.RevokeAllSessionsRequest, v1.RevokeAllSessionsResponse]
-	listSessions      *connect.Client[v1.ListSessionsRequest, v1.ListSessionsResponse]
-	getAccount        *connect.Client[v1.GetAccountRequest, v1.GetAccountResponse]
-	enrollMfa         *connect.Client[v1.EnrollMfaRequest, v1.EnrollMfaResponse]
-	verifyMfa         *connect.Client[v1.VerifyMfaRequest, v1.VerifyMfaResponse]
-	disableMfa        *connect.Client[v1.DisableMfaRequest, v1.DisableMfaResponse]
+	register                  *connect.Client[v1.RegisterRequest, v1.RegisterResponse]
+	login                     *connect.Client[v1.LoginRequest, v1.LoginResponse]
+	refreshSession            *connect.Client[v1.RefreshSessionRequest, v1.RefreshSessionResponse]
+	revokeSession             *connect.Client[v1.RevokeSessionRequest, v1.RevokeSessionResponse]
+	revokeAllSessions         *connect.Client[v1.RevokeAllSessionsRequest, v1.RevokeAllSessionsResponse]
+	listSessions              *connect.Client[v1.ListSessionsRequest, v1.ListSessionsResponse]
+	getAccount                *connect.Client[v1.GetAccountRequest, v1.GetAccountResponse]
+	enrollMfa                 *connect.Client[v1.EnrollMfaRequest, v1.EnrollMfaResponse]
+	verifyMfa                 *connect.Client[v1.VerifyMfaRequest, v1.VerifyMfaResponse]
+	disableMfa                *connect.Client[v1.DisableMfaRequest, v1.DisableMfaResponse]
+	beginPasskeyRegistration  *connect.Client[v1.BeginPasskeyRegistrationRequest, v1.BeginPasskeyRegistrationResponse]
+	finishPasskeyRegistration *connect.Client[v1.FinishPasskeyRegistrationRequest, v1.FinishPasskeyRegistrationResponse]
+	listPasskeys              *connect.Client[v1.ListPasskeysRequest, v1.ListPasskeysResponse]
+	deletePasskey             *connect.Client[v1.DeletePasskeyRequest, v1.DeletePasskeyResponse]
+	beginPasskeyLogin         *connect.Client[v1.BeginPasskeyLoginRequest, v1.BeginPasskeyLoginResponse]
+	finishPasskeyLogin        *connect.Client[v1.FinishPasskeyLoginRequest, v1.FinishPasskeyLoginResponse]
 }
 
 // Register calls chaos.identity.v1.IdentityService.Register.
@@ -240,6 +326,36 @@ func (c *identityServiceClient) DisableMfa(ctx context.Context, req *connect.Req
 	return c.disableMfa.CallUnary(ctx, req)
 }
 
+// BeginPasskeyRegistration calls chaos.identity.v1.IdentityService.BeginPasskeyRegistration.
+func (c *identityServiceClient) BeginPasskeyRegistration(ctx context.Context, req *connect.Request[v1.BeginPasskeyRegistrationRequest]) (*connect.Response[v1.BeginPasskeyRegistrationResponse], error) {
+	return c.beginPasskeyRegistration.CallUnary(ctx, req)
+}
+
+// FinishPasskeyRegistration calls chaos.identity.v1.IdentityService.FinishPasskeyRegistration.
+func (c *identityServiceClient) FinishPasskeyRegistration(ctx context.Context, req *connect.Request[v1.FinishPasskeyRegistrationRequest]) (*connect.Response[v1.FinishPasskeyRegistrationResponse], error) {
+	return c.finishPasskeyRegistration.CallUnary(ctx, req)
+}
+
+// ListPasskeys calls chaos.identity.v1.IdentityService.ListPasskeys.
+func (c *identityServiceClient) ListPasskeys(ctx context.Context, req *connect.Request[v1.ListPasskeysRequest]) (*connect.Response[v1.ListPasskeysResponse], error) {
+	return c.listPasskeys.CallUnary(ctx, req)
+}
+
+// DeletePasskey calls chaos.identity.v1.IdentityService.DeletePasskey.
+func (c *identityServiceClient) DeletePasskey(ctx context.Context, req *connect.Request[v1.DeletePasskeyRequest]) (*connect.Response[v1.DeletePasskeyResponse], error) {
+	return c.deletePasskey.CallUnary(ctx, req)
+}
+
+// BeginPasskeyLogin calls chaos.identity.v1.IdentityService.BeginPasskeyLogin.
+func (c *identityServiceClient) BeginPasskeyLogin(ctx context.Context, req *connect.Request[v1.BeginPasskeyLoginRequest]) (*connect.Response[v1.BeginPasskeyLoginResponse], error) {
+	return c.beginPasskeyLogin.CallUnary(ctx, req)
+}
+
+// FinishPasskeyLogin calls chaos.identity.v1.IdentityService.FinishPasskeyLogin.
+func (c *identityServiceClient) FinishPasskeyLogin(ctx context.Context, req *connect.Request[v1.FinishPasskeyLoginRequest]) (*connect.Response[v1.FinishPasskeyLoginResponse], error) {
+	return c.finishPasskeyLogin.CallUnary(ctx, req)
+}
+
 // IdentityServiceHandler is an implementation of the chaos.identity.v1.IdentityService service.
 type IdentityServiceHandler interface {
 	// Register creates an account. The password is stored with a memory-hard KDF.
@@ -276,6 +392,32 @@ type IdentityServiceHandler interface {
 	// Errors: UNAUTHENTICATED (INVALID_CREDENTIALS, INVALID_MFA_CODE), FAILED_PRECONDITION (MFA_NOT_ENROLLED,
 	// STEP_UP_REQUIRED), RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
 	DisableMfa(context.Context, *connect.Request[v1.DisableMfaRequest]) (*connect.Response[v1.DisableMfaResponse], error)
+	// BeginPasskeyRegistration starts adding a passkey (WebAuthn registration) to the caller's account.
+	// Needs the current password (step-up), as MFA changes do. Pass options_json to the browser's
+	// navigator.credentials.create (e.g. @simplewebauthn/browser startRegistration), then the answer to
+	// FinishPasskeyRegistration with the ceremony id, within 5 minutes.
+	// Errors: FAILED_PRECONDITION (STEP_UP_REQUIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	BeginPasskeyRegistration(context.Context, *connect.Request[v1.BeginPasskeyRegistrationRequest]) (*connect.Response[v1.BeginPasskeyRegistrationResponse], error)
+	// FinishPasskeyRegistration stores the passkey the authenticator made; each ceremony is used once.
+	// Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED, PASSKEY_LIMIT_REACHED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+	// INVALID_ARGUMENT (PASSKEY_MALFORMED), ALREADY_EXISTS (PASSKEY_ALREADY_REGISTERED).
+	FinishPasskeyRegistration(context.Context, *connect.Request[v1.FinishPasskeyRegistrationRequest]) (*connect.Response[v1.FinishPasskeyRegistrationResponse], error)
+	// ListPasskeys lists the caller's passkeys.
+	ListPasskeys(context.Context, *connect.Request[v1.ListPasskeysRequest]) (*connect.Response[v1.ListPasskeysResponse], error)
+	// DeletePasskey takes a passkey off the caller's account; needs the current password (step-up).
+	// Errors: NOT_FOUND (PASSKEY_NOT_FOUND), FAILED_PRECONDITION (STEP_UP_REQUIRED), UNAUTHENTICATED (INVALID_CREDENTIALS),
+	// RESOURCE_EXHAUSTED (ACCOUNT_LOCKED).
+	DeletePasskey(context.Context, *connect.Request[v1.DeletePasskeyRequest]) (*connect.Response[v1.DeletePasskeyResponse], error)
+	// BeginPasskeyLogin starts a passwordless login (needs no access token): options_json for
+	// navigator.credentials.get (e.g. @simplewebauthn/browser startAuthentication). Any passkey of any
+	// account may answer (discoverable credentials), so no email is asked for and none is revealed.
+	BeginPasskeyLogin(context.Context, *connect.Request[v1.BeginPasskeyLoginRequest]) (*connect.Response[v1.BeginPasskeyLoginResponse], error)
+	// FinishPasskeyLogin checks the authenticator's answer and opens a session, as Login does. A passkey
+	// is phishing resistant and verifies the player itself, so no password or TOTP code is asked for.
+	// Errors: FAILED_PRECONDITION (PASSKEY_CEREMONY_EXPIRED), UNAUTHENTICATED (PASSKEY_NOT_VERIFIED),
+	// INVALID_ARGUMENT (PASSKEY_MALFORMED), PERMISSION_DENIED (ACCOUNT_SUSPENDED, ACCOUNT_BANNED, with the appeal token as for Login).
+	FinishPasskeyLogin(context.Context, *connect.Request[v1.FinishPasskeyLoginRequest]) (*connect.Response[v1.FinishPasskeyLoginResponse], error)
 }
 
 // NewIdentityServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -345,6 +487,42 @@ func NewIdentityServiceHandler(svc IdentityServiceHandler, opts ...connect.Handl
 		connect.WithSchema(identityServiceMethods.ByName("DisableMfa")),
 		connect.WithHandlerOptions(opts...),
 	)
+	identityServiceBeginPasskeyRegistrationHandler := connect.NewUnaryHandler(
+		IdentityServiceBeginPasskeyRegistrationProcedure,
+		svc.BeginPasskeyRegistration,
+		connect.WithSchema(identityServiceMethods.ByName("BeginPasskeyRegistration")),
+		connect.WithHandlerOptions(opts...),
+	)
+	identityServiceFinishPasskeyRegistrationHandler := connect.NewUnaryHandler(
+		IdentityServiceFinishPasskeyRegistrationProcedure,
+		svc.FinishPasskeyRegistration,
+		connect.WithSchema(identityServiceMethods.ByName("FinishPasskeyRegistration")),
+		connect.WithHandlerOptions(opts...),
+	)
+	identityServiceListPasskeysHandler := connect.NewUnaryHandler(
+		IdentityServiceListPasskeysProcedure,
+		svc.ListPasskeys,
+		connect.WithSchema(identityServiceMethods.ByName("ListPasskeys")),
+		connect.WithHandlerOptions(opts...),
+	)
+	identityServiceDeletePasskeyHandler := connect.NewUnaryHandler(
+		IdentityServiceDeletePasskeyProcedure,
+		svc.DeletePasskey,
+		connect.WithSchema(identityServiceMethods.ByName("DeletePasskey")),
+		connect.WithHandlerOptions(opts...),
+	)
+	identityServiceBeginPasskeyLoginHandler := connect.NewUnaryHandler(
+		IdentityServiceBeginPasskeyLoginProcedure,
+		svc.BeginPasskeyLogin,
+		connect.WithSchema(identityServiceMethods.ByName("BeginPasskeyLogin")),
+		connect.WithHandlerOptions(opts...),
+	)
+	identityServiceFinishPasskeyLoginHandler := connect.NewUnaryHandler(
+		IdentityServiceFinishPasskeyLoginProcedure,
+		svc.FinishPasskeyLogin,
+		connect.WithSchema(identityServiceMethods.ByName("FinishPasskeyLogin")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/chaos.identity.v1.IdentityService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case IdentityServiceRegisterProcedure:
@@ -367,6 +545,18 @@ func NewIdentityServiceHandler(svc IdentityServiceHandler, opts ...connect.Handl
 			identityServiceVerifyMfaHandler.ServeHTTP(w, r)
 		case IdentityServiceDisableMfaProcedure:
 			identityServiceDisableMfaHandler.ServeHTTP(w, r)
+		case IdentityServiceBeginPasskeyRegistrationProcedure:
+			identityServiceBeginPasskeyRegistrationHandler.ServeHTTP(w, r)
+		case IdentityServiceFinishPasskeyRegistrationProcedure:
+			identityServiceFinishPasskeyRegistrationHandler.ServeHTTP(w, r)
+		case IdentityServiceListPasskeysProcedure:
+			identityServiceListPasskeysHandler.ServeHTTP(w, r)
+		case IdentityServiceDeletePasskeyProcedure:
+			identityServiceDeletePasskeyHandler.ServeHTTP(w, r)
+		case IdentityServiceBeginPasskeyLoginProcedure:
+			identityServiceBeginPasskeyLoginHandler.ServeHTTP(w, r)
+		case IdentityServiceFinishPasskeyLoginProcedure:
+			identityServiceFinishPasskeyLoginHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -414,4 +604,28 @@ func (UnimplementedIdentityServiceHandler) VerifyMfa(context.Context, *connect.R
 
 func (UnimplementedIdentityServiceHandler) DisableMfa(context.Context, *connect.Request[v1.DisableMfaRequest]) (*connect.Response[v1.DisableMfaResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityService.DisableMfa is not implemented"))
+}
+
+func (UnimplementedIdentityServiceHandler) BeginPasskeyRegistration(context.Context, *connect.Request[v1.BeginPasskeyRegistrationRequest]) (*connect.Response[v1.BeginPasskeyRegistrationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityService.BeginPasskeyRegistration is not implemented"))
+}
+
+func (UnimplementedIdentityServiceHandler) FinishPasskeyRegistration(context.Context, *connect.Request[v1.FinishPasskeyRegistrationRequest]) (*connect.Response[v1.FinishPasskeyRegistrationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityService.FinishPasskeyRegistration is not implemented"))
+}
+
+func (UnimplementedIdentityServiceHandler) ListPasskeys(context.Context, *connect.Request[v1.ListPasskeysRequest]) (*connect.Response[v1.ListPasskeysResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityService.ListPasskeys is not implemented"))
+}
+
+func (UnimplementedIdentityServiceHandler) DeletePasskey(context.Context, *connect.Request[v1.DeletePasskeyRequest]) (*connect.Response[v1.DeletePasskeyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityService.DeletePasskey is not implemented"))
+}
+
+func (UnimplementedIdentityServiceHandler) BeginPasskeyLogin(context.Context, *connect.Request[v1.BeginPasskeyLoginRequest]) (*connect.Response[v1.BeginPasskeyLoginResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityService.BeginPasskeyLogin is not implemented"))
+}
+
+func (UnimplementedIdentityServiceHandler) FinishPasskeyLogin(context.Context, *connect.Request[v1.FinishPasskeyLoginRequest]) (*connect.Response[v1.FinishPasskeyLoginResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("chaos.identity.v1.IdentityService.FinishPasskeyLogin is not implemented"))
 }
