@@ -3,7 +3,8 @@
  * drives the console against a real stack (every service the console talks
  * to, the Go game server among them, as separate processes) the way players
  * would. One new player signs up, turns on two-factor, logs in again with a
- * TOTP code, creates a mage and burns down a training dummy. Two players, each
+ * TOTP code, creates a mage and burns down a training dummy; another adds a
+ * passkey and logs in with it alone. Two players, each
  * in their own browser context (one on a desktop, one on a phone), trade a
  * potion for gold through the escrow saga, then join one guild and use its
  * bank. Two players duel in the arena (test/competition.ts); a player claims a
@@ -24,6 +25,7 @@ import { createCharacter, desktop, keepScreenshot, logInAgain, password, phone, 
 import { analyticsDashboard } from "./test/analytics.js";
 import { duel, liveEvent } from "./test/competition.js";
 import { buyAndRefund, restrictAndAppeal } from "./test/integrity.js";
+import { passkeyLogin } from "./test/passkeys.js";
 
 // The console polls what it shows (every 1 to 5 s), and other test files share the machine: an expectation
 // about the page waits up to 10 s for it, not vitest's default of 1 s.
@@ -49,6 +51,10 @@ const mail = mailpit(inject("infra").mailpitUrl);
 it("takes a new player from sign-up with two-factor to a defeated training dummy", async () => {
   await inPages([desktop], ([page]) => journey(page!), "e2e-failure");
 }, 90_000);
+
+it("lets a player add a passkey and log in with it alone (Chromium's virtual authenticator), then remove it", async () => {
+  await inPages([desktop], ([page]) => passkeyLogin(harness, page!), "e2e-passkey-failure");
+}, 120_000);
 
 it("lets two players, on a desktop and on a phone, trade a potion for gold and join one guild", async () => {
   await inPages(
@@ -96,7 +102,7 @@ async function journey(page: Page): Promise<void> {
 
   // Enrol two-factor, which asks for the password again: a QR code and the secret are shown; a first
   // code turns it on and reveals recovery codes.
-  await page.getByLabel("Current password").fill(password);
+  await page.getByTestId("mfa").getByLabel("Current password").fill(password);
   await page.getByRole("button", { name: "Enable two-factor" }).click();
   await page.getByTestId("mfa-qr").locator("svg").waitFor();
   const secret = await text("mfa-secret");
@@ -116,16 +122,16 @@ async function journey(page: Page): Promise<void> {
   expect(await text("auth-notice")).toBe("You have logged out.");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(`${password}!`);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
   await expect.poll(() => page.getByTestId("auth-error").getAttribute("data-reason")).toBe("INVALID_CREDENTIALS");
   expect(await text("auth-error")).toBe("Wrong email or password.");
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
   await expect.poll(() => page.getByTestId("auth-error").getAttribute("data-reason")).toBe("MFA_REQUIRED");
   // The verification code's time step is used up (a replay is refused); the next step's code is
   // inside the server's ±1 step window and newer, so it is accepted without waiting.
   await page.getByLabel("Authenticator code").fill(totp.generate({ timestamp: Date.now() + 30_000 }));
-  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
   await page.getByTestId("account-email").waitFor();
   expect(await text("mfa-status")).toBe("2FA on");
 

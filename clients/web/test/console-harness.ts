@@ -129,7 +129,7 @@ export async function logIn(page: Page, email: string): Promise<void> {
   await page.getByTestId("login-form").waitFor();
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
 }
 
 /** Logs the page out and in again, so its new token carries what changed (roles). */
