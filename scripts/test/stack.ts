@@ -106,7 +106,8 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   const redisUsers: string[] = [];
   // And to Kafka as its own user, which this world's ACLs let reach its own topics and groups only.
   const acls: AclEntry[] = [];
-  for (const name of services) {
+  // All services' databases and logins at once: each is a few round trips to PostgreSQL or Redis.
+  await Promise.all(services.map(async (name) => {
     const manifest = await serviceManifest(name);
     const kafkaLogin = infra.kafkaLogins[name];
     if (kafkaLogin !== undefined && kafkaLogin.username !== infra.kafka.login?.username) acls.push(...kafkaAclsOf(manifest, kafkaLogin.username, world));
@@ -114,15 +115,15 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     const redis: Record<string, string> = {};
     if (manifest.state?.redis === true) {
       const user = `${world}-${name}`;
-      redis.REDIS_URL = await provisionRedisUser(infra.redisUrl, user, name, randomBytes(18).toString("base64url"), world, redisBase);
       redisUsers.push(user);
+      redis.REDIS_URL = await provisionRedisUser(infra.redisUrl, user, name, randomBytes(18).toString("base64url"), world, redisBase);
     }
     ownEnv.set(name, {
       ...redis,
       ...kafkaEnv({ brokers: infra.kafka.brokers, login: kafkaLogin }),
       ...Object.fromEntries((manifest.secrets ?? []).map((key) => [key.variable, options.env?.[key.variable] ?? randomBytes(key.bytes).toString("base64")])),
     });
-  }
+  }));
   const env: Record<string, string> = {
     CHAOS_WORLD: world,
     CHAOS_PKI_DIR: pki.dir,
@@ -152,7 +153,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     await Promise.all(replicas.map((r) => r.stop()));
     await operator.close();
     await Promise.all([...processes.values()].map((p) => p.stop()));
-    for (const database of databases.values()) await database.drop();
+    await Promise.all([...databases.values()].map((database) => database.drop()));
     await removeRedisUsers(infra.redisUrl, redisUsers);
     await withKafkaAdmin(infra.kafka, (admin) => revokeKafkaAcls(admin, acls));
     fs.rmSync(dir, { recursive: true, force: true });

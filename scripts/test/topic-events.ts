@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createRegistry, fromBinary, toBinary, type DescFile, type DescMessage, type Message, type MessageShape } from "@bufbuild/protobuf";
 import { logLevel } from "kafkajs";
 import { afterAll, beforeAll, inject } from "vitest";
-import { connectKafka, ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders, topicName, type KafkaAccess } from "@chaos/mesh";
+import { connectKafka, consumerFetchWaitMs, ensureTopics, fromKafkaHeaders, newCloudEvent, toKafkaHeaders, topicName, type KafkaAccess } from "@chaos/mesh";
 
 /** A CloudEvent as it travels on Kafka: what a test publishes, and may publish again as is (a redelivery). */
 export interface PublishedEvent {
@@ -59,7 +59,7 @@ export async function followTopic(access: KafkaAccess, topic: string, files: rea
   const registry = createRegistry(...files);
   const kafka = connectKafka(access, { clientId: "events-probe", logLevel: logLevel.NOTHING });
   await ensureTopics(kafka, [topic]);
-  const consumer = kafka.consumer({ groupId: `probe-${randomUUID()}` });
+  const consumer = kafka.consumer({ groupId: `probe-${randomUUID()}`, maxWaitTimeInMs: consumerFetchWaitMs });
   const events: TopicEvent[] = [];
   await consumer.connect();
   try {

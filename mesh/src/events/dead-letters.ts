@@ -1,6 +1,7 @@
 import type { IHeaders, Kafka, KafkaMessage } from "kafkajs";
 import { deadLetterTopic } from "./cloud-event.js";
 import { whileBrokerSettles } from "./while-broker-settles.js";
+import { consumerFetchWaitMs } from "./kafka-client.js";
 
 /** One dead letter, as listed for an operator. */
 export interface DeadLetter {
@@ -64,7 +65,7 @@ async function readDeadLetters(
   // before its group join finished keeps joining afterwards (kafkajs), and
   // holds the process open with its heartbeats.
   if ([...remaining.values()].every((end) => end <= 0n)) return 0;
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000 });
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, maxWaitTimeInMs: consumerFetchWaitMs });
   await consumer.connect();
   await consumer.subscribe({ topic: dlq, fromBeginning: true });
   let count = 0;

@@ -7,6 +7,7 @@ import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./
 import { topicPackage } from "./topic-owner.js";
 import { isTransientFailure } from "./transient-failure.js";
 import { ensureTopics } from "./ensure-topics.js";
+import { consumerFetchWaitMs } from "./kafka-client.js";
 
 /**
  * The handler of one event type. Its effect runs in the inbox transaction,
@@ -136,6 +137,7 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
     groupId: options.groupId,
     allowAutoTopicCreation: true,
     sessionTimeout,
+    maxWaitTimeInMs: consumerFetchWaitMs,
     heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 6)),
   });
   const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -7,7 +7,7 @@ export { newCloudEvent, toKafkaHeaders, fromKafkaHeaders, topicName, deadLetterT
 export { appendToOutbox, eventTableMigrations, outboxChannel } from "./outbox.js";
 export type { OutgoingEvent } from "../domain/outgoing-event.js";
 export { ensureTopics } from "./ensure-topics.js";
-export { connectKafka, createKafkaClient, createKafkaLogCreator, kafkaEnv, kafkaLoginFromEnv, type KafkaAccess, type KafkaLogin } from "./kafka-client.js";
+export { connectKafka, consumerFetchWaitMs, createKafkaClient, createKafkaLogCreator, kafkaEnv, kafkaLoginFromEnv, type KafkaAccess, type KafkaLogin } from "./kafka-client.js";
 export { kafkaAclsOf, grantKafkaAcls, revokeKafkaAcls } from "./kafka-acls.js";
 export { listDeadLetters, replayDeadLetters, replayGroupId, type DeadLetter } from "./dead-letters.js";
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from "./outbox-relay.js";

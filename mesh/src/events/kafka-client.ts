@@ -65,6 +65,13 @@ export function createKafkaClient(config: KafkaConfig): Kafka {
   return new Kafka({ logLevel: logLevel.ERROR, logCreator: createKafkaLogCreator(), ...config });
 }
 
+/**
+ * How long a consumer's fetch waits on the broker when nothing is new (an event that arrives ends the wait at
+ * once). 500 ms, Kafka's own consumer default; kafkajs's 5 s made every consumer's stop, and every rebalance,
+ * wait up to 5 s for the fetch in flight (a service took 4–5 s to exit on SIGTERM).
+ */
+export const consumerFetchWaitMs = 500;
+
 /** A SASL/SCRAM-SHA-512 login on the brokers: a service's own user, or the administrator's. */
 export interface KafkaLogin {
   readonly username: string;

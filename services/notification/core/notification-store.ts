@@ -30,8 +30,12 @@ export interface DeliveryFilter {
 /** Reads outside any transaction, and the way into one. */
 export interface NotificationStore {
   preferences(playerId: string): Promise<PreferencesRecord | undefined>;
-  /** The player's in-app notifications, newest first, after `cursor`. */
-  listNotifications(playerId: string, unreadOnly: boolean, cursor: PageCursor | undefined, limit: number): Promise<NotificationRecord[]>;
+  /**
+   * The player's in-app notifications, newest first, after `cursor`, with how many are unread: both from
+   * one snapshot, so the count always agrees with the page (read apart, a notification committed between
+   * the two showed in the page while the count said 0).
+   */
+  listNotifications(playerId: string, unreadOnly: boolean, cursor: PageCursor | undefined, limit: number): Promise<{ notifications: NotificationRecord[]; unread: number }>;
   unreadCount(playerId: string): Promise<number>;
   /** The player's webhooks, or the studio's when `playerId` is undefined; deleted ones left out. */
   webhooks(playerId: string | undefined): Promise<WebhookRecord[]>;

@@ -112,8 +112,7 @@ export function createNotifications(store: NotificationStore, tokens: () => Prom
       return preferences;
     },
     async list(playerId, unreadOnly, cursor, limit) {
-      const [notifications, unread] = await Promise.all([store.listNotifications(playerId, unreadOnly, cursor, limit), store.unreadCount(playerId)]);
-      return { notifications, unread };
+      return store.listNotifications(playerId, unreadOnly, cursor, limit);
     },
     async markRead(playerId, ids) {
       const updated = await store.transaction((tx) => tx.markRead(playerId, ids));

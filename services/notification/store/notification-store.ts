@@ -255,13 +255,20 @@ export function createNotificationStore(db: Database, source: string): Notificat
   return {
     preferences: (playerId) => preferencesOf(db.pool, playerId, false),
     async listNotifications(playerId, unreadOnly, cursor, limit) {
-      const { rows } = await db.pool.query<NotificationRow>(
-        `SELECT * FROM notifications WHERE player_id = $1 AND in_app AND (NOT $2 OR read_at IS NULL)
-           AND ($3::timestamptz IS NULL OR (created_at, notification_id) < ($3, $4::uuid))
-         ORDER BY created_at DESC, notification_id DESC LIMIT $5`,
+      // One statement, one snapshot: the count beside the page, on a row of its own when the page is empty.
+      const { rows } = await db.pool.query<Partial<NotificationRow> & { unread: number }>(
+        `WITH page AS (
+           SELECT * FROM notifications WHERE player_id = $1 AND in_app AND (NOT $2 OR read_at IS NULL)
+             AND ($3::timestamptz IS NULL OR (created_at, notification_id) < ($3, $4::uuid))
+           ORDER BY created_at DESC, notification_id DESC LIMIT $5)
+         SELECT page.*, counted.unread
+         FROM (SELECT count(*)::int AS unread FROM notifications WHERE player_id = $1 AND in_app AND read_at IS NULL) counted
+         LEFT JOIN page ON true
+         ORDER BY page.created_at DESC, page.notification_id DESC`,
         [playerId, unreadOnly, cursor?.createdAt ?? null, cursor?.id ?? null, limit],
       );
-      return rows.map(toNotification);
+      const notifications = rows.filter((row): row is NotificationRow & { unread: number } => row.notification_id != null).map(toNotification);
+      return { notifications, unread: rows[0]?.unread ?? 0 };
     },
     async unreadCount(playerId) {
       const { rows } = await db.pool.query<{ unread: number }>("SELECT count(*)::int AS unread FROM notifications WHERE player_id = $1 AND in_app AND read_at IS NULL", [playerId]);
