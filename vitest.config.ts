@@ -11,7 +11,7 @@ export default defineConfig({
     // busy (user+sys 7.8 min over 11.2 min wall, 2026-12-01), since most files wait on their service
     // processes, Kafka and PostgreSQL rather than compute. Each file has its own world, ports and
     // databases, so two never see each other's state.
-    maxWorkers: 3,
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ["verbose"],

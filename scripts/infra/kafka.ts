@@ -133,7 +133,26 @@ export async function ensureKafka(config: InfraConfig): Promise<KafkaEndpoint> {
     throw new Error(`Kafka did not answer on 127.0.0.1:${config.kafkaPort} within 90 s.\n--- ${logFile} ---\n${tailFile(logFile)}`);
   }
   await ensureScramUsers(config, Object.values(serviceLogins));
+  await awaitGroupCoordinator(admin, logFile);
   return { admin, serviceLogins, started: true };
+}
+
+/**
+ * Waits until the broker coordinates consumer groups. A new broker creates its offsets topic on the first
+ * group request and answers COORDINATOR_NOT_AVAILABLE until its partitions have leaders: the consumers of
+ * the first services to start joined nothing for minutes while every other request was served (the first
+ * test file of a run on a new machine failed whole). A describeGroups that succeeds says it is done.
+ */
+async function awaitGroupCoordinator(access: KafkaAccess, logFile: string): Promise<void> {
+  let last: unknown;
+  const coordinates = () =>
+    withKafkaAdmin(access, (admin) => admin.describeGroups(["chaos-infra-coordinator-probe"])).then(
+      () => true,
+      (error: unknown) => ((last = error), false),
+    );
+  if (!(await waitUntil(coordinates, 60_000, 500))) {
+    throw new Error(`Kafka answers but coordinated no consumer group within 60 s: ${(last as Error | undefined)?.message}\n--- ${logFile} ---\n${tailFile(logFile)}`);
+  }
 }
 
 const scramMechanism = "SCRAM-SHA-512";
@@ -248,6 +267,8 @@ function writeConfig(config: InfraConfig): string {
     "num.partitions": 3,
     // A single node: every internal topic has one replica.
     "offsets.topic.replication.factor": 1,
+    // Kafka's 50 partitions of the offsets topic are made when the first group comes, and take seconds to lead on two cores.
+    "offsets.topic.num.partitions": 10,
     "transaction.state.log.replication.factor": 1,
     "transaction.state.log.min.isr": 1,
     "share.coordinator.state.topic.replication.factor": 1,

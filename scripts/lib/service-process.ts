@@ -6,6 +6,7 @@ import type { ForeignProcess } from "@chaos/mesh";
 import { repoRoot } from "../infra/config.js";
 import { onPath, run } from "../infra/proc.js";
 import { serviceManifest } from "../infra/services.js";
+import { serviceBundle } from "./service-bundle.js";
 import type { ProcessExit, SupervisedProcess } from "./supervisor.js";
 
 /** The ports a service reported in its ready line (see runService). */
@@ -36,20 +37,20 @@ export interface SpawnServiceOptions {
 }
 
 /**
- * Starts `services/<name>/main.ts` under Node with tsx, or a foreign
+ * Starts `services/<name>/main.ts` under Node (as one bundle: serviceBundle), or a foreign
  * workload's program (built first, once per process), and resolves once it
  * printed its ready line. Used by `npm start`, the tests and the benchmarks,
  * so all three run services the same way.
  */
 export async function spawnService(name: string, options: SpawnServiceOptions): Promise<ServiceProcess> {
   const foreign = (await serviceManifest(name)).foreign;
-  const command = foreign === undefined ? nodeCommand(name) : [await built(name, foreign)];
+  const command = foreign === undefined ? await nodeCommand(name) : [await built(name, foreign)];
   return startProcess(name, command, options);
 }
 
 /** NODE_OPTIONS from the project's .npmrc reaches the service through its environment (kafkajs's warning noise). */
-function nodeCommand(name: string): string[] {
-  return [process.execPath, "--import", "tsx", path.join(repoRoot, "services", name, "main.ts")];
+async function nodeCommand(name: string): Promise<string[]> {
+  return [process.execPath, "--enable-source-maps", await serviceBundle(name)];
 }
 
 const builds = new Map<string, Promise<string>>();

@@ -152,11 +152,16 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   const stop = async () => {
     await Promise.all(replicas.map((r) => r.stop()));
     await operator.close();
-    await Promise.all([...processes.values()].map((p) => p.stop()));
+    // A service ends on SIGTERM within its own deadline (runService); one that exits otherwise has a shutdown bug, said once the rest is cleaned up.
+    const exits = await Promise.all([...processes.values()].map(async (p) => ({ process: p, code: await p.stop() })));
     await Promise.all([...databases.values()].map((database) => database.drop()));
     await removeRedisUsers(infra.redisUrl, redisUsers);
     await withKafkaAdmin(infra.kafka, (admin) => revokeKafkaAcls(admin, acls));
     fs.rmSync(dir, { recursive: true, force: true });
+    const unclean = exits.filter(({ code }) => code !== 0 && code !== null);
+    if (unclean.length > 0) {
+      throw new Error(unclean.map(({ process: p, code }) => `${p.name} exited with ${code} on SIGTERM; its last output:\n${p.lastLines().join("\n")}`).join("\n\n"));
+    }
   };
   try {
     // A few at a time: most of a start is the process's own CPU (loading, migrations), and a service never
@@ -167,7 +172,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     };
     await Promise.all(Array.from({ length: Math.min(startConcurrency, services.length) }, starter));
   } catch (error) {
-    await stop();
+    await stop().catch(() => undefined);
     throw error;
   }
   const gatewayPorts = ports.gateway;

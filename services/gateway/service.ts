@@ -53,7 +53,8 @@ const gateway = defineService({
   settings: loadGatewayConfig,
   limits: (settings) => ({ maxMessageBytes: settings.maxMessageBytes, maxDeadlineMs: settings.maxDeadlineMs, defaultDeadlineMs: settings.maxDeadlineMs }),
   async wire({ settings, runtime, redis, kafka, client, logger, source, onStop }) {
-    const surface = publicSurfaceOf(await loadManifests(new URL("../", import.meta.url)), gateway);
+    // Imported by a pattern, so the gateway's bundle holds every manifest (serviceBundle).
+    const surface = publicSurfaceOf(await loadManifests(new URL("../", import.meta.url), (name) => import(`../${name}/service.ts`)), gateway);
     const rateLimitEvents = await startRateLimitEvents({ kafka, redis, logger, topic: topicName("gateway", "traffic"), source });
     onStop(() => rateLimitEvents.close());
     const presence = await startPresenceEvents({ kafka, logger, topic: topicName("gateway", "presence"), source, heartbeatMs: settings.presenceHeartbeatMs });

@@ -1,7 +1,7 @@
 import type { AuthorizationPolicy } from "../authz/policy.js";
 import { createDnsDiscovery } from "../client/discovery.js";
 import { spiffeIdFor } from "../identity/spiffe-id.js";
-import { defaultLimits } from "../server/mesh-server.js";
+import { defaultLimits, shutdownCloseBudgetMs } from "../server/mesh-server.js";
 import type { AnyServiceManifest } from "../service/service-manifest.js";
 import { isStateless, operatorIdentity } from "../service/system.js";
 import type { YamlObject } from "./yaml-documents.js";
@@ -45,7 +45,7 @@ export const containerResources = { requests: { cpu: "100m", memory: "256Mi" }, 
 /** Seconds between SIGTERM's cause and SIGTERM, so endpoints stop sending new calls before the faces refuse them. */
 export const preStopSleepSeconds = 5;
 /** Seconds after the faces drained for the consumer, the service's own work, the relay and the pools to close. */
-const closeSeconds = 15;
+const closeSeconds = shutdownCloseBudgetMs / 1000;
 
 /** The Secret holding a service's connection settings (DATABASE_URL, REDIS_URL, KAFKA_BROKERS) and the keys its manifest declares: created by operators, never rendered. */
 export function connectionSecretOf(manifest: AnyServiceManifest): string {

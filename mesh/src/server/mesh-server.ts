@@ -43,6 +43,13 @@ export interface MeshLimits {
   readonly shutdownGraceMs: number;
 }
 
+/**
+ * How long a service may take, after its faces drained, to close the rest at shutdown (consumer, jobs,
+ * relay, pools: a second or two when healthy). Then it exits on its own, naming what hung (runService), and
+ * a pod's terminationGracePeriodSeconds leaves room for exactly this.
+ */
+export const shutdownCloseBudgetMs = 15_000;
+
 /** Documented defaults of {@link MeshLimits}. */
 export const defaultLimits: MeshLimits = {
   maxMessageBytes: 4 * 1024 * 1024,

@@ -12,6 +12,7 @@ import { eventTableMigrations } from "../events/outbox.js";
 import { createIdentityTokenVerifier } from "../identity-token-verifier.js";
 import { startJobWorker } from "../jobs/job-worker.js";
 import { createMeshRuntime, type MeshRuntime } from "../mesh-runtime.js";
+import { defaultLimits, shutdownCloseBudgetMs } from "../server/mesh-server.js";
 import { createDatabase, type Database } from "../persistence/database.js";
 import { migrate, readMigrations, type Migration } from "../persistence/migrations.js";
 import { assertAppendOnly, currentRole } from "../persistence/runtime-role.js";
@@ -34,9 +35,14 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
   if (manifest.foreign !== undefined) throw new Error(`${manifest.name} is a foreign workload: start its program (${manifest.foreign.executable}), not runService`);
   const settings = manifest.settings === undefined ? (undefined as Settings) : manifest.settings(process.env);
   const runtime = createMeshRuntime(manifest.name);
-  const closers: Array<() => Promise<void> | void> = [() => runtime.close()];
+  const closers: Closer[] = [["the mesh runtime", () => runtime.close()]];
+  // What the shutdown is closing, for the log line of one that overran its deadline.
+  let closing = "the faces";
   const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) await close();
+    for (const [what, close] of closers.splice(0).reverse()) {
+      closing = what;
+      await close();
+    }
   };
   try {
     const opened = await openState(manifest, runtime);
@@ -61,12 +67,12 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
     };
     const wired = await manifest.wire(context);
     checkWired(manifest, wired);
-    closers.push(() => stopInReverse(ownStops));
+    closers.push(["the service's own work (onStop)", () => stopInReverse(ownStops)]);
 
     if (wired.jobs !== undefined) {
       const jobs = await startJobWorker({ ...wired.jobs, pool: context.db.pool, logger: runtime.logger, registry: runtime.metrics.registry });
       // Stopped before what its handlers use (wire's own work, the database), after the consumer that enqueues.
-      closers.push(() => jobs.stop());
+      closers.push(["the job worker", () => jobs.stop()]);
     }
 
     if (wired.events !== undefined) {
@@ -91,9 +97,10 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
         runtime.logger.fatal({ err: error }, "the event consumer could not start");
         process.exit(1);
       });
-      closers.push(async () => (await consumer)?.stop());
+      closers.push(["the event consumer", async () => (await consumer)?.stop()]);
     }
 
+    const limits = { ...defaultLimits, ...manifest.limits?.(settings) };
     const appealMethods = new Set([...ownAppealMethods(manifest), ...(wired.appealMethods ?? [])]);
     const server = runtime.createServer({
       services: wired.services,
@@ -102,7 +109,7 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
         wired.tokenVerifier ?? (manifest.verifiesEndUserTokens === true ? createIdentityTokenVerifier(runtime, { acceptAppealTokens: appealMethods.size > 0 }) : undefined),
       tokenRefusal: wired.tokenRefusal,
       appealMethods,
-      limits: manifest.limits?.(settings),
+      limits,
       interceptors: [...(manifest.errors === undefined ? [] : [createDomainErrorInterceptor(manifest.errors)]), ...(wired.interceptors ?? [])],
       firstInterceptors: wired.firstInterceptors,
     });
@@ -111,6 +118,13 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      // Bounded, as a kubelet bounds it with SIGKILL: calls get their grace, the rest a fixed budget; a close
+      // that hangs (a broker or database that stopped answering) ends the process with a line naming it.
+      const deadlineMs = limits.shutdownGraceMs + shutdownCloseBudgetMs;
+      setTimeout(() => {
+        runtime.logger.fatal({ closing, deadlineMs }, `shutdown overran its deadline while closing ${closing}; exiting`);
+        process.exit(1);
+      }, deadlineMs).unref();
       wired.onDrain?.();
       server
         .shutdown()
@@ -134,12 +148,15 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
   }
 }
 
+/** Something a running service closes at shutdown, with what to call it in a log line. */
+type Closer = readonly [what: string, close: () => Promise<void> | void];
+
 /** What the manifest's state opens, and how to close it. */
 interface OpenedState {
   readonly kafka: () => Kafka;
   readonly db: Database | undefined;
   readonly redis: Redis | undefined;
-  readonly closers: ReadonlyArray<() => Promise<void> | void>;
+  readonly closers: readonly Closer[];
 }
 
 /**
@@ -152,7 +169,7 @@ interface OpenedState {
  */
 async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Promise<OpenedState> {
   const env = process.env;
-  const closers: Array<() => Promise<void> | void> = [];
+  const closers: Closer[] = [];
   // Made on first use: a service with no events (echo) needs no KAFKA_BROKERS.
   let kafka: Kafka | undefined;
   // Its own SCRAM login when the brokers ask for one (they grant it its own topics only: kafkaAclsOf).
@@ -163,7 +180,7 @@ async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Pr
   if (manifest.state?.redis === true) {
     const client = createRedis(required(env.REDIS_URL, "REDIS_URL", "redis://host:port"), manifest.name);
     redis = client;
-    closers.push(() => client.disconnect());
+    closers.push(["Redis", () => client.disconnect()]);
   }
   let db: Database | undefined;
   let relay: OutboxRelay | undefined;
@@ -171,12 +188,12 @@ async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Pr
   if (database !== undefined) {
     const opened = createDatabase(required(env.DATABASE_URL, "DATABASE_URL", "postgres://user:password@host:port/database"));
     db = opened;
-    closers.push(() => opened.close());
+    closers.push(["the database pool", () => opened.close()]);
     const migrations = [...eventTableMigrations, ...(database.meshTables ?? []), ...readMigrations(fileURLToPath(database.migrations))];
     const applied = await migrateDatabase(manifest, opened, migrations, env);
     if (applied.length > 0) runtime.logger.info({ applied }, "migrations applied");
     relay = await startOutboxRelay({ pool: opened.pool, kafka: kafkaClient(), logger: runtime.logger, registry: runtime.metrics.registry });
-    closers.push(() => relay?.stop());
+    closers.push(["the outbox relay", () => relay?.stop()]);
   }
   return { kafka: kafkaClient, db, redis, closers };
 }

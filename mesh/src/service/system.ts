@@ -19,8 +19,17 @@ import type { AnyServiceManifest } from "./service-manifest.js";
 /** The workload identity for people's tools (grpcurl) and the test suite's clients; allowed every method. */
 export const operatorIdentity = "operator";
 
+/**
+ * How a manifest module is imported: by default from its file, at run time. A bundled service that reads
+ * the others' manifests passes `(name) => import(\`../${name}/service.ts\`)`, a pattern the bundler sees,
+ * so the manifests are inside its bundle.
+ */
+export type ManifestImport = (name: string, file: string) => Promise<unknown>;
+
+const importFile: ManifestImport = (_, file) => import(pathToFileURL(file).href);
+
 /** Every `services/<name>/service.ts` under `servicesDir`, by name; a manifest whose name is not its folder's is refused. */
-export async function loadManifests(servicesDir: string | URL): Promise<AnyServiceManifest[]> {
+export async function loadManifests(servicesDir: string | URL, importManifest: ManifestImport = importFile): Promise<AnyServiceManifest[]> {
   const dir = typeof servicesDir === "string" ? servicesDir : fileURLToPath(servicesDir);
   const folders = fs
     .readdirSync(dir, { withFileTypes: true })
@@ -28,17 +37,17 @@ export async function loadManifests(servicesDir: string | URL): Promise<AnyServi
     .map((entry) => entry.name)
     .sort();
   const manifests: AnyServiceManifest[] = [];
-  for (const folder of folders) manifests.push(await loadManifest(dir, folder));
+  for (const folder of folders) manifests.push(await loadManifest(dir, folder, importManifest));
   checkSystem(manifests);
   return manifests;
 }
 
 /** The manifest of one service, `services/<name>/service.ts` under `servicesDir`, without checking the others. */
-export async function loadManifest(servicesDir: string | URL, name: string): Promise<AnyServiceManifest> {
+export async function loadManifest(servicesDir: string | URL, name: string, importManifest: ManifestImport = importFile): Promise<AnyServiceManifest> {
   const dir = typeof servicesDir === "string" ? servicesDir : fileURLToPath(servicesDir);
   const file = path.join(dir, name, "service.ts");
   if (!fs.existsSync(file)) throw new Error(`no service "${name}" (services/${name}/service.ts)`);
-  const manifest = ((await import(pathToFileURL(file).href)) as { default?: AnyServiceManifest }).default;
+  const manifest = ((await importManifest(name, file)) as { default?: AnyServiceManifest }).default;
   if (manifest === undefined) throw new Error(`services/${name}/service.ts has no default export (export default defineService({...}))`);
   if (manifest.name !== name) throw new Error(`services/${name}/service.ts declares the name "${manifest.name}"; it must be "${name}"`);
   return manifest;
