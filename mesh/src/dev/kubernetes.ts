@@ -1,7 +1,7 @@
 import type { AuthorizationPolicy } from "../authz/policy.js";
 import { createDnsDiscovery } from "../client/discovery.js";
 import { spiffeIdFor } from "../identity/spiffe-id.js";
-import { defaultLimits, shutdownCloseBudgetMs } from "../server/mesh-server.js";
+import { defaultLimits } from "../server/mesh-server.js";
 import type { AnyServiceManifest } from "../service/service-manifest.js";
 import { isStateless, operatorIdentity } from "../service/system.js";
 import type { YamlObject } from "./yaml-documents.js";
@@ -44,8 +44,6 @@ export const containerResources = { requests: { cpu: "100m", memory: "256Mi" }, 
 
 /** Seconds between SIGTERM's cause and SIGTERM, so endpoints stop sending new calls before the faces refuse them. */
 export const preStopSleepSeconds = 5;
-/** Seconds after the faces drained for the consumer, the service's own work, the relay and the pools to close. */
-const closeSeconds = shutdownCloseBudgetMs / 1000;
 
 /** The Secret holding a service's connection settings (DATABASE_URL, REDIS_URL, KAFKA_BROKERS) and the keys its manifest declares: created by operators, never rendered. */
 export function connectionSecretOf(manifest: AnyServiceManifest): string {
@@ -119,8 +117,10 @@ export function shutdownSecondsOf(manifest: AnyServiceManifest, environment: Rec
   // The pod reads its keys from its Secret, which rendering never sees; placeholders of the declared size stand in (limits never depend on them).
   const keys = Object.fromEntries((manifest.secrets ?? []).map((key) => [key.variable, Buffer.alloc(key.bytes).toString("base64")]));
   const settings: unknown = manifest.settings?.({ ...keys, ...environment });
-  const meshGrace = Math.ceil({ ...defaultLimits, ...manifest.limits?.(settings) }.shutdownGraceMs / 1000);
-  return { terminationGrace: preStopSleepSeconds + meshGrace + closeSeconds, proxyDrain: preStopSleepSeconds + meshGrace + 5 };
+  const limits = { ...defaultLimits, ...manifest.limits?.(settings) };
+  const meshGrace = Math.ceil(limits.shutdownGraceMs / 1000);
+  // The close budget after the grace: past both, the service exits by itself (runService) before the kubelet's SIGKILL.
+  return { terminationGrace: preStopSleepSeconds + meshGrace + Math.ceil(limits.shutdownCloseBudgetMs / 1000), proxyDrain: preStopSleepSeconds + meshGrace + 5 };
 }
 
 /** The labels of a workload's resources; `app` is what Services, policies and Istio select by. */

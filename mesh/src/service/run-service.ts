@@ -12,7 +12,7 @@ import { eventTableMigrations } from "../events/outbox.js";
 import { createIdentityTokenVerifier } from "../identity-token-verifier.js";
 import { startJobWorker } from "../jobs/job-worker.js";
 import { createMeshRuntime, type MeshRuntime } from "../mesh-runtime.js";
-import { defaultLimits, shutdownCloseBudgetMs } from "../server/mesh-server.js";
+import { defaultLimits } from "../server/mesh-server.js";
 import { createDatabase, type Database } from "../persistence/database.js";
 import { migrate, readMigrations, type Migration } from "../persistence/migrations.js";
 import { assertAppendOnly, currentRole } from "../persistence/runtime-role.js";
@@ -120,7 +120,7 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
       stopping = true;
       // Bounded, as a kubelet bounds it with SIGKILL: calls get their grace, the rest a fixed budget; a close
       // that hangs (a broker or database that stopped answering) ends the process with a line naming it.
-      const deadlineMs = limits.shutdownGraceMs + shutdownCloseBudgetMs;
+      const deadlineMs = limits.shutdownGraceMs + limits.shutdownCloseBudgetMs;
       setTimeout(() => {
         runtime.logger.fatal({ closing, deadlineMs }, `shutdown overran its deadline while closing ${closing}; exiting`);
         process.exit(1);
