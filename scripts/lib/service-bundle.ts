@@ -29,9 +29,13 @@ export async function serviceBundle(name: string): Promise<string> {
     format: "esm",
     target: "node24",
     sourcemap: "linked",
+    sourcesContent: false,
     metafile: true,
     logLevel: "silent",
-    plugins: [npmPackagesExternal, moduleUrlsKept],
+    // npm packages bundled too: Node then resolves and reads one file instead of hundreds (a start's load
+    // went from 0.85 s to 0.4 s of CPU). Their CommonJS may require Node's own modules at run time.
+    banner: { js: 'import { createRequire as createRequireOfBundle } from "node:module"; const require = createRequireOfBundle(import.meta.url);' },
+    plugins: [moduleUrlsKept],
   });
   const map = `${partial}.map`;
   // The map is named after the file it was written as; the bundle's last line points at it.
@@ -47,7 +51,7 @@ export async function serviceBundle(name: string): Promise<string> {
 const buildDir = path.join(repoRoot, ".chaos", "build");
 
 /** Changes when the build's options do, so bundles of an older recipe are made again. */
-const recipe = 1;
+const recipe = 3;
 
 function stamp(file: string): string {
   const stat = fs.statSync(file);
@@ -63,14 +67,6 @@ function isCurrent(inputsFile: string): boolean {
     return false;
   }
 }
-
-/** npm packages stay imports (Node loads them, one copy each); the workspace's own TypeScript packages are bundled. */
-const npmPackagesExternal: esbuild.Plugin = {
-  name: "npm-packages-external",
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith("@chaos/") ? undefined : { external: true }));
-  },
-};
 
 /**
  * `import.meta.url` keeps meaning the source file's URL: services find their migrations and catalogues
