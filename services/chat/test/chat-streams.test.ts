@@ -6,6 +6,7 @@ import { ChatService, StreamItemKind } from "@chaos/gen/chaos/chat/v1/chat_servi
 import { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
 import { useStack, type StackReplica } from "../../../scripts/test/stack.js";
+import { metricOf } from "../../../scripts/test/metrics.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
 import { chatWorld, readMessages, revisionsOf, type Hero } from "./chat-world.js";
 
@@ -182,10 +183,7 @@ async function consume(hero: Hero): Promise<void> {
 describe("StreamMessages through the gateway", () => {
   const edge = () => createClient(ChatService, createConnectTransport({ baseUrl: stack.gateway.http1, httpVersion: "1.1" }));
   const bearer = (hero: Hero) => ({ headers: { authorization: `Bearer ${hero.player.accessToken}` } });
-  const openStreams = async () => {
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.ports.chat!.admin}/metrics`)).text();
-    return Number(/^chaos_chat_streams(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1] ?? 0);
-  };
+  const openStreams = () => metricOf(stack.ports.chat!.admin, "chaos_chat_streams");
 
   it("relays a Connect client's stream, cancels chat's when the client goes away, and shows the character online meanwhile", async () => {
     const place = zone();

@@ -7,6 +7,7 @@ import { file_chaos_notification_v1_events } from "@chaos/gen/chaos/notification
 import { Category, DeliveryChannel, DeliveryState, WebhookScope } from "@chaos/gen/chaos/notification/v1/notification_pb.js";
 import { NotificationService } from "@chaos/gen/chaos/notification/v1/notification_service_pb.js";
 import { Code, refusalOf } from "../../../scripts/test/refusal.js";
+import { metricOf } from "../../../scripts/test/metrics.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { eventually, followTopic, type FollowedTopic } from "../../../scripts/test/topic-events.js";
 import { mailpit } from "./mailpit.js";
@@ -66,8 +67,9 @@ describe("notification (real processes: identity, player, notification, gateway;
     const reading = (async () => {
       for await (const item of stream) feed.push(item);
     })().catch(() => undefined);
-    // The feed joins its Kafka group before it answers; a first item proves the stream is live.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The live feed sends only what happens after the gateway registered the stream, which a client cannot see
+    // before a first item: the gateway's open-stream gauge says when.
+    await expect.poll(() => metricOf(stack.ports.gateway!.admin, "chaos_gateway_feed_streams"), { timeout: 10_000 }).toBeGreaterThan(0);
 
     const offer = world.tradeProposed(alice, bob, 25n);
     await world.send([offer.event]);
