@@ -42,8 +42,10 @@ export interface LiveopsTransaction {
   runningEvents(now: Date): Promise<LiveEventRecord[]>;
   /** The occurrence's row, made on first use (by a join or the schedule job, whichever comes first). */
   ensureInstance(instanceId: string, eventId: string, window: Window): Promise<InstanceRecord>;
-  /** Occurrences of events not cancelled that started by `now` and were not announced. */
+  /** Occurrences of events not cancelled that started by `now` and were not announced (not locked: see lockInstance). */
   instancesToStart(now: Date): Promise<InstanceRecord[]>;
+  /** The occurrence, its row locked until commit. */
+  lockInstance(instanceId: string): Promise<InstanceRecord | undefined>;
   /** Announced occurrences whose window closed by `now`; with `eventId`, every one of that event started by `now` and not announced ended, announced started or not. */
   instancesToEnd(now: Date, eventId?: string): Promise<InstanceRecord[]>;
   markAnnounced(instanceId: string, which: "start" | "end"): Promise<void>;

@@ -31,9 +31,13 @@ export async function scheduleRound(store: LiveopsStore, now: Date): Promise<voi
       const window = occurrenceAt(event.schedule, now);
       if (window !== undefined) await tx.ensureInstance(instanceIdOf(event.eventId, window), event.eventId, window);
     }
-    for (const instance of await tx.instancesToStart(now)) {
-      const event = await tx.lockEvent(instance.eventId);
-      await tx.publish([liveEventStarted(instance, event?.title ?? "")]);
+    for (const candidate of await tx.instancesToStart(now)) {
+      // The event's row, then the occurrence's: the order a cancellation locks them in. Locking the occurrences
+      // first deadlocked with a cancellation now and then (PostgreSQL ended the cancel call with an error).
+      const event = await tx.lockEvent(candidate.eventId);
+      const instance = await tx.lockInstance(candidate.instanceId);
+      if (instance === undefined || instance.startAnnounced || event === undefined || event.cancelledAt !== undefined) continue;
+      await tx.publish([liveEventStarted(instance, event.title)]);
       await tx.markAnnounced(instance.instanceId, "start");
     }
     for (const instance of await tx.instancesToEnd(now)) {

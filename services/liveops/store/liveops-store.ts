@@ -214,10 +214,14 @@ export function createLiveopsStore(db: Database, source: string): LiveopsStore &
     async instancesToStart(now) {
       const { rows } = await client.query<InstanceRow>(
         `SELECT i.* FROM live_event_instances i JOIN live_events e USING (event_id)
-         WHERE NOT i.start_announced AND i.starts_at <= $1 AND e.cancelled_at IS NULL ORDER BY i.starts_at FOR UPDATE OF i`,
+         WHERE NOT i.start_announced AND i.starts_at <= $1 AND e.cancelled_at IS NULL ORDER BY i.starts_at`,
         [now],
       );
       return rows.map(toInstance);
+    },
+    async lockInstance(instanceId) {
+      const { rows } = await client.query<InstanceRow>("SELECT * FROM live_event_instances WHERE instance_id = $1 FOR UPDATE", [instanceId]);
+      return rows[0] === undefined ? undefined : toInstance(rows[0]);
     },
     async instancesToEnd(now, eventId) {
       const { rows } = await client.query<InstanceRow>(
