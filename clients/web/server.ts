@@ -23,7 +23,7 @@ export interface ConsoleServerOptions {
 
 /** A running console server. */
 export interface ConsoleServer {
-  /** Where the console is, e.g. http://127.0.0.1:8080 (no trailing slash). */
+  /** Where the console is, e.g. http://localhost:8080 (no trailing slash; loopback is named localhost). */
   readonly url: string;
   close(): Promise<void>;
 }
@@ -106,7 +106,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     server.listen(options.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
+  // Loopback is announced as localhost: a passkey's relying party is a domain, never an address, so the console
+  // opened as 127.0.0.1 could not add or use passkeys (identity's RP ID is localhost by default).
+  const urlHost = host === "127.0.0.1" || host === "::1" ? "localhost" : host.includes(":") ? `[${host}]` : host;
   return {
     url: `http://${urlHost}:${port}`,
     close: () =>
