@@ -1,9 +1,7 @@
-import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureContractToolchain } from "../contracts/toolchain.js";
-import { repoRoot } from "../infra/config.js";
 import { ensureInfra, stopInfra, type InfraEndpoints } from "../infra/index.js";
-import { run } from "../infra/proc.js";
+import { typecheck } from "../lib/typecheck.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -35,10 +33,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (process.env.CHAOS_KEEP_INFRA === "1") return;
     await stopInfra(started);
   };
-}
-
-/** `npm run typecheck`, both projects at once; rejects with tsc's report. */
-async function typecheck(): Promise<void> {
-  const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
-  await Promise.all(["tsconfig.json", "clients/web/tsconfig.json"].map((project) => run(process.execPath, [tsc, "-p", project], { cwd: repoRoot, timeoutMs: 300_000 })));
 }

@@ -1,7 +1,7 @@
 import type { AuthorizationPolicy } from "../authz/policy.js";
 import { createDnsDiscovery } from "../client/discovery.js";
 import { spiffeIdFor } from "../identity/spiffe-id.js";
-import { defaultLimits } from "../server/mesh-server.js";
+import { meshLimits } from "../server/mesh-server.js";
 import type { AnyServiceManifest } from "../service/service-manifest.js";
 import { isStateless, operatorIdentity } from "../service/system.js";
 import type { YamlObject } from "./yaml-documents.js";
@@ -117,7 +117,7 @@ export function shutdownSecondsOf(manifest: AnyServiceManifest, environment: Rec
   // The pod reads its keys from its Secret, which rendering never sees; placeholders of the declared size stand in (limits never depend on them).
   const keys = Object.fromEntries((manifest.secrets ?? []).map((key) => [key.variable, Buffer.alloc(key.bytes).toString("base64")]));
   const settings: unknown = manifest.settings?.({ ...keys, ...environment });
-  const limits = { ...defaultLimits, ...manifest.limits?.(settings) };
+  const limits = meshLimits(manifest.limits?.(settings));
   const meshGrace = Math.ceil(limits.shutdownGraceMs / 1000);
   // The close budget after the grace: past both, the service exits by itself (runService) before the kubelet's SIGKILL.
   return { terminationGrace: preStopSleepSeconds + meshGrace + Math.ceil(limits.shutdownCloseBudgetMs / 1000), proxyDrain: preStopSleepSeconds + meshGrace + 5 };

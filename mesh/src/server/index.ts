@@ -24,7 +24,7 @@ export { defineForeignWorkload, type ForeignWorkloadDeclaration, type ForeignPro
 export { loadManifests, loadManifest, isStateless, appendOnlyTablesOf, portsOf, registryOf, policyOf, publicRoutesOf, methodPath, checkSystem, operatorIdentity, type PublicRoute } from "../service/system.js";
 export type { MeshRuntime } from "../mesh-runtime.js";
 export { integerSetting, numberSetting, originsSetting } from "../settings.js";
-export { defaultLimits, type MeshLimits } from "./mesh-server.js";
+export { defaultLimits, meshLimits, type MeshLimits } from "./mesh-server.js";
 export { registration, type ServiceRegistration } from "./registration.js";
 export { chain, type MeshCall, type MeshInterceptor, type MeshNext, type MeshResult, type Face } from "./mesh-call.js";
 export { principalHeader, type TokenRefusalReason } from "./principal.js";

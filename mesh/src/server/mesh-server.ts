@@ -59,6 +59,11 @@ export const defaultLimits: MeshLimits = {
   shutdownCloseBudgetMs: 15_000,
 };
 
+/** A service's limits: its own where it sets them, the documented defaults elsewhere. */
+export function meshLimits(own: Partial<MeshLimits> | undefined): MeshLimits {
+  return { ...defaultLimits, ...own };
+}
+
 /** Everything a service's main.ts gives the mesh. */
 export interface MeshServerOptions {
   /** The service's name (its SPIFFE service account), e.g. "combat". */
@@ -145,7 +150,7 @@ export interface MeshServer {
  * end-user principal, validation, then the service's own interceptors.
  */
 export function createMeshServer(options: MeshServerOptions): MeshServer {
-  const limits: MeshLimits = { ...defaultLimits, ...options.limits };
+  const limits = meshLimits(options.limits);
   const trustDomain = options.trustDomain ?? "chaos.world";
   const logger = options.logger ?? createLogger(options.name);
   const metrics = options.metrics ?? createMeshMetrics(options.name);
@@ -246,19 +251,20 @@ export function createMeshServer(options: MeshServerOptions): MeshServer {
       if (!health.isServing) return;
       logger.info({ graceMs: limits.shutdownGraceMs }, "shutting down");
       health.markNotServing();
-      let forced: () => void = () => undefined;
-      // Once the calls were cancelled, a second for the connections to go; what is still open then is left to
+      let grace: NodeJS.Timeout | undefined;
+      // Past the grace, calls are cancelled and connections cut; a second later, what is still open is left to
       // the process's exit rather than holding the shutdown past its deadline. (In a test stack, matchmaking's
       // faces stayed open after the grace until its deadline ended it; what held them is not known yet.)
-      const givenUp = new Promise<void>((resolve) => (forced = () => setTimeout(resolve, 1_000).unref()));
-      const grace = setTimeout(() => {
-        logger.warn("grace period over: cancelling calls still running");
-        shutdownController.abort(new ConnectError("server shut down", Code.Unavailable));
-        grpcServer.forceShutdown();
-        forced();
-      }, limits.shutdownGraceMs);
-      const closed = Promise.all([new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())), edge?.close()]).then(() => true);
-      if (!(await Promise.race([closed, givenUp.then(() => false)]))) logger.warn("connections still open a second after the grace; leaving them to the exit");
+      const forced = new Promise<false>((resolve) => {
+        grace = setTimeout(() => {
+          logger.warn("grace period over: cancelling calls still running");
+          shutdownController.abort(new ConnectError("server shut down", Code.Unavailable));
+          grpcServer.forceShutdown();
+          setTimeout(() => resolve(false), 1_000).unref();
+        }, limits.shutdownGraceMs);
+      });
+      const closed = Promise.all([new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())), edge?.close()]).then(() => true as const);
+      if (!(await Promise.race([closed, forced]))) logger.warn("connections still open a second after the grace; leaving them to the exit");
       clearTimeout(grace);
       if (admin !== undefined) await new Promise<void>((resolve) => admin!.close(() => resolve()));
       for (const close of onShutdown) await close();

@@ -12,7 +12,7 @@ import { eventTableMigrations } from "../events/outbox.js";
 import { createIdentityTokenVerifier } from "../identity-token-verifier.js";
 import { startJobWorker } from "../jobs/job-worker.js";
 import { createMeshRuntime, type MeshRuntime } from "../mesh-runtime.js";
-import { defaultLimits } from "../server/mesh-server.js";
+import { meshLimits } from "../server/mesh-server.js";
 import { createDatabase, type Database } from "../persistence/database.js";
 import { migrate, readMigrations, type Migration } from "../persistence/migrations.js";
 import { assertAppendOnly, currentRole } from "../persistence/runtime-role.js";
@@ -100,7 +100,7 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
       closers.push(["the event consumer", async () => (await consumer)?.stop()]);
     }
 
-    const limits = { ...defaultLimits, ...manifest.limits?.(settings) };
+    const limits = meshLimits(manifest.limits?.(settings));
     const appealMethods = new Set([...ownAppealMethods(manifest), ...(wired.appealMethods ?? [])]);
     const server = runtime.createServer({
       services: wired.services,
