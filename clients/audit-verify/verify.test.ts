@@ -97,10 +97,13 @@ function pythonHash(record: unknown): string {
 
 describe("clients/audit-verify (grpcurl export, Python standard library)", () => {
   it("finds the service's chains intact", async () => {
-    const text = exported();
+    // The 30 appended here and identity's signing key rotation at its start, which reaches audit through Kafka
+    // (with services starting in well under a second, the test could get here before it landed).
+    const countOf = (exportText: string) => [...exportText.matchAll(/"partition": /g)].length;
+    let text = exported();
+    for (const deadline = Date.now() + 20_000; countOf(text) < 31 && Date.now() < deadline; text = exported()) await new Promise((resolve) => setTimeout(resolve, 200));
     const partitions = partitionsOf(text);
-    // The 30 appended here and identity's signing key rotation at its start.
-    const records = [...text.matchAll(/"partition": /g)].length;
+    const records = countOf(text);
     expect(records).toBe(31);
     const result = verify(text);
     expect(result.out).toContain(`intact: ${records} records in ${partitions.length} partitions`);
