@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { reasonName } from "./domain/reason-name.js";
+import { isTransientFailure } from "./transient-failure.js";
 import { ErrorInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
 
 /** What a client branches on: an ErrorReason enum value's name and its domain (AIP-193). */
@@ -33,12 +34,15 @@ export function errorInfoOf(error: unknown): ErrorReasonInfo | undefined {
 
 /**
  * Converts anything a handler threw into what the caller may see: a
- * ConnectError passes through; anything else becomes INTERNAL with a fixed
- * message, because an unexpected exception's text can leak internals. The
- * original stays as `cause` for the logs.
+ * ConnectError passes through; a dependency that is away (PostgreSQL or Redis
+ * unreachable, a connection dropped) becomes UNAVAILABLE, which the caller may
+ * retry; anything else becomes INTERNAL. Both with a fixed message, because an
+ * unexpected exception's text can leak internals; the original stays as
+ * `cause` for the logs.
  */
 export function toCallerError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
+  if (isTransientFailure(error)) return new ConnectError("a dependency of the service is unavailable; try again shortly", Code.Unavailable, undefined, undefined, error);
   return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
 }
 

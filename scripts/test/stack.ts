@@ -25,6 +25,12 @@ export interface StackOptions {
   readonly shippedPolicy?: boolean;
   /** Print the services' log lines. Default: only when CHAOS_TEST_LOGS=1. */
   readonly logs?: boolean;
+  /**
+   * Per service, a port on 127.0.0.1 its database connections go to instead of
+   * PostgreSQL's own: a fault proxy in front of the server (scripts/test/fault-proxy.ts).
+   * Default none. The stack's own set-up and `databaseUrl` still reach the server directly.
+   */
+  readonly postgresThrough?: Readonly<Record<string, number>>;
 }
 
 /** How many of a stack's services start at once (see startStack). */
@@ -136,7 +142,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   await withKafkaAdmin(infra.kafka, (admin) => grantKafkaAcls(admin, acls));
   const showLogs = options.logs ?? process.env.CHAOS_TEST_LOGS === "1";
   const processes = new Map<string, ServiceProcess>();
-  const envOf = (name: string) => ({ ...env, ...ownEnv.get(name), ...databaseEnv(databases.get(name)) });
+  const envOf = (name: string) => ({ ...env, ...ownEnv.get(name), ...databaseEnv(databases.get(name), options.postgresThrough?.[name]) });
   const launch = async (name: string) => {
     const service = await spawnService(name, {
       env: { ...process.env, ...envOf(name) },
@@ -262,12 +268,20 @@ async function testPolicy(services: readonly string[]): Promise<AuthorizationPol
 
 /**
  * A service's database settings: its runtime role's URL (a role that owns
- * nothing, as in a deployment), with the owner's for migrations.
+ * nothing, as in a deployment), with the owner's for migrations; both through
+ * `port` on 127.0.0.1 when the test puts a fault proxy in front of PostgreSQL.
  */
-function databaseEnv(database: TestDatabase | undefined): Record<string, string> {
+function databaseEnv(database: TestDatabase | undefined, port: number | undefined): Record<string, string> {
   if (database === undefined) return { DATABASE_URL: "" };
-  if (database.runtimeUrl === undefined) return { DATABASE_URL: database.url };
-  return { DATABASE_URL: database.runtimeUrl, DATABASE_OWNER_URL: database.url };
+  const through = (url: string) => {
+    if (port === undefined) return url;
+    const rerouted = new URL(url);
+    rerouted.hostname = "127.0.0.1";
+    rerouted.port = String(port);
+    return rerouted.toString();
+  };
+  if (database.runtimeUrl === undefined) return { DATABASE_URL: through(database.url) };
+  return { DATABASE_URL: through(database.runtimeUrl), DATABASE_OWNER_URL: through(database.url) };
 }
 
 /** A stack for one test file: started before its tests, stopped after them. */

@@ -28,7 +28,7 @@ export default defineService({
     const manaAndCooldowns = createManaAndCooldowns(redis, { regenPerSecond: settings.manaRegenPerSecond });
     const casts = createCastLog(db, source);
     const caster = createSpellCaster({ characters, resources: manaAndCooldowns, casts, logger, redriveAfterMs: settings.pendingCastRedriveMs });
-    const redriver = createCastRedriver(casts, caster, logger, {
+    const redriver = createCastRedriver(casts, manaAndCooldowns, caster, logger, {
       intervalMs: Math.min(5_000, settings.pendingCastRedriveMs / 2),
       retryAfterMs: settings.pendingCastRedriveMs,
       batchSize: 50,

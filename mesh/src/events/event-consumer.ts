@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./cloud-event.js";
 import { topicPackage } from "./topic-owner.js";
-import { isTransientFailure } from "./transient-failure.js";
+import { isTransientFailure } from "../transient-failure.js";
 import { ensureTopics } from "./ensure-topics.js";
 import { consumerFetchWaitMs } from "./kafka-client.js";
 

@@ -1,7 +1,9 @@
 import { DomainError } from "@chaos/mesh/domain";
 import type { Logger } from "pino";
 import type { CastLog } from "../store/cast-log.js";
+import type { ManaAndCooldowns } from "../store/mana-and-cooldowns.js";
 import type { SpellCaster } from "./cast-spell.js";
+import { sweepLostPayments } from "./payment-sweep.js";
 
 /** Options of {@link createCastRedriver}. */
 export interface CastRedriverOptions {
@@ -9,11 +11,14 @@ export interface CastRedriverOptions {
   readonly intervalMs: number;
   /** How long a cast it re-drove without learning the outcome waits before the next try. */
   readonly retryAfterMs: number;
-  /** Most casts taken up per look. */
+  /** Most casts (and lost payments) taken up per look. */
   readonly batchSize: number;
 }
 
-/** Ends the casts whose own call lost the hit's answer (a deadline, a cancelled call, a combat that died). */
+/**
+ * Ends the casts whose own call lost the hit's answer (a deadline, a cancelled
+ * call, a combat that died), and the payments whose own call lost their cast.
+ */
 export interface CastRedriver {
   /** Stops looking, after the casts in hand are done with. */
   stop(): Promise<void>;
@@ -26,7 +31,7 @@ export interface CastRedriver {
  * cast log, so this needs no job per cast (a job would double the cast's
  * writes on the hot path for the rare cast that needs it).
  */
-export function createCastRedriver(casts: CastLog, caster: SpellCaster, logger: Pick<Logger, "warn" | "info">, options: CastRedriverOptions): CastRedriver {
+export function createCastRedriver(casts: CastLog, resources: ManaAndCooldowns, caster: SpellCaster, logger: Pick<Logger, "warn" | "info">, options: CastRedriverOptions): CastRedriver {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> = Promise.resolve();
@@ -43,6 +48,12 @@ export function createCastRedriver(casts: CastLog, caster: SpellCaster, logger: 
       }
     } catch (error) {
       logger.warn({ err: error }, "could not look for pending casts");
+    }
+    try {
+      // As old as a pending cast is before its re-drive: by then any record of the payment's cast has committed.
+      await sweepLostPayments(resources, casts, { olderThanMs: options.retryAfterMs, limit: options.batchSize }, logger);
+    } catch (error) {
+      logger.warn({ err: error }, "could not look for lost payments");
     }
   };
 

@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { CharacterKind, type Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { ErrorReason } from "@chaos/gen/chaos/combat/v1/errors_pb.js";
 import type { Spell } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
 import { DomainError } from "@chaos/mesh/domain";
 import type { Logger } from "pino";
 import type { CastEntry, CastLog, CastRecord, Miss, PendingCast } from "../store/cast-log.js";
-import type { ManaAndCooldowns, Price } from "../store/mana-and-cooldowns.js";
+import type { ManaAndCooldowns, PaymentRef, Price } from "../store/mana-and-cooldowns.js";
 import { castEvents } from "./cast-events.js";
 import { castIdFor } from "./cast-id.js";
 import { statsOf, type CharacterDirectory } from "./character-directory.js";
@@ -49,11 +50,12 @@ export function createSpellCaster(deps: SpellCasterDependencies): SpellCaster {
    * Gives a cast's price back; only for a cast whose hit is known not to have
    * landed. A failed refund is logged: the cast's own outcome is what the caller needs.
    */
-  const refund = async (casterCharacterId: string, price: Price, maxMana: number, castId: string, clearCooldown: boolean) => {
+  const refund = async (casterCharacterId: string, price: Price, maxMana: number, payment: PaymentRef, clearCooldown: boolean) => {
     try {
-      await deps.resources.refund(casterCharacterId, price, maxMana, castId, clearCooldown);
+      await deps.resources.refund(casterCharacterId, price, maxMana, payment, clearCooldown);
     } catch (error) {
-      deps.logger.error({ err: error, castId, casterCharacterId }, "refund of a cast that did not land failed");
+      // Still unsettled: the payment sweep gives it back later.
+      deps.logger.error({ err: error, castId: payment.castId, casterCharacterId }, "refund of a cast that did not land failed; the payment sweep will retry it");
     }
   };
 
@@ -67,13 +69,18 @@ export function createSpellCaster(deps: SpellCasterDependencies): SpellCaster {
     if (hit.kind !== "applied") {
       // Someone else defeated (or the owner deleted) the target first: the hit never landed, so the cast costs nothing.
       if (await deps.casts.miss(pending.castId, hit.kind)) {
-        await refund(pending.casterCharacterId, priceOf(spell), pending.casterMaxMana, pending.castId, true);
+        await refund(pending.casterCharacterId, priceOf(spell), pending.casterMaxMana, pending, true);
       }
       throw missed(hit.kind, pending.targetId);
     }
-    const { casterMaxMana: _, ...paid } = pending;
+    const { casterMaxMana: _, paymentId, ...paid } = pending;
     const cast: CastRecord = { ...paid, targetHealth: hit.healthAfter, targetDefeated: hit.defeated };
-    return outcomeOf(await deps.casts.complete(cast, castEvents(cast, spell, now())));
+    const entry = await deps.casts.complete(cast, castEvents(cast, spell, now()));
+    if (entry.state === "done" && paymentId !== "") {
+      // Not waited for: the hit is recorded either way, and a settlement lost here is the sweep's to make.
+      deps.resources.settle(pending.casterCharacterId, paymentId).catch((error: unknown) => deps.logger.error({ err: error, castId: cast.castId }, "settling a cast's payment failed; the payment sweep will"));
+    }
+    return outcomeOf(entry);
   };
 
   /** What a cast the log already has tells its caller. */
@@ -104,9 +111,10 @@ export function createSpellCaster(deps: SpellCasterDependencies): SpellCaster {
       checkReach(spell, caster, target);
 
       const castId = castIdFor(caster.characterId, request.idempotencyKey);
+      const paid: PaymentRef = { castId, paymentId: randomUUID() };
       const price = priceOf(spell);
       const maxMana = statsOf(caster).maxMana;
-      const payment = await deps.resources.pay(caster.characterId, price, maxMana, castId);
+      const payment = await deps.resources.pay(caster.characterId, price, maxMana, paid);
       if (payment.kind === "on_cooldown") {
         throw new DomainError(ErrorReason.ON_COOLDOWN, `${spell.displayName} is not ready yet`, { remaining_ms: String(payment.remainingMs) });
       }
@@ -120,8 +128,9 @@ export function createSpellCaster(deps: SpellCasterDependencies): SpellCaster {
       // Paid: recorded as pending before player hears of the hit, so whatever
       // happens to this call from here on, the cast ends exactly once — by this
       // call, a retry with its key, or the re-driver — and is refunded only when
-      // player refused its hit. (A crash between paying and this write loses
-      // the caster its mana, never grants a hit.)
+      // player refused its hit. A payment whose cast is never recorded (a crash
+      // before this write, the database away) stays unsettled in Redis, and the
+      // payment sweep gives it back.
       const pending: PendingCast = {
         castId,
         casterCharacterId: caster.characterId,
@@ -134,20 +143,22 @@ export function createSpellCaster(deps: SpellCasterDependencies): SpellCaster {
         casterMaxMana: maxMana,
         cooldownMs: payment.cooldownMs,
         idempotencyKey: request.idempotencyKey,
+        paymentId: paid.paymentId,
       };
       let recorded;
       try {
         recorded = await deps.casts.recordPending(pending, deps.redriveAfterMs);
       } catch (error) {
-        // Player has not been asked: refund, unless the write may have committed (then the re-driver owns the cast).
+        // Player has not been asked: refund, unless the write may have committed (then the re-driver owns
+        // the cast). Unknown either way (the database away), the payment sweep decides later.
         if ((await deps.casts.find(castId).catch(() => "unknown" as const)) === undefined) {
-          await refund(caster.characterId, price, maxMana, castId, true);
+          await refund(caster.characterId, price, maxMana, paid, true);
         }
         throw error;
       }
       if (!recorded.recorded) {
         // A concurrent retry of the same key recorded the cast first: this request paid for the same cast twice.
-        await refund(caster.characterId, price, maxMana, castId, false);
+        await refund(caster.characterId, price, maxMana, paid, false);
         return settle(recorded.entry);
       }
       return drive(pending);

@@ -25,6 +25,8 @@ export interface CastRecord {
 export type PendingCast = Omit<CastRecord, "targetHealth" | "targetDefeated"> & {
   /** The caster's mana cap when it paid: what a refund fills up to. */
   readonly casterMaxMana: number;
+  /** The payment that bought it ("" for a cast recorded before payments had ids). */
+  readonly paymentId: string;
 };
 
 /** Why player refused a cast's hit; the caster was refunded. */
@@ -59,6 +61,15 @@ export interface CastLog {
    * re-drive `retryAfterMs` later; replicas claiming together get different casts.
    */
   claimDue(limit: number, retryAfterMs: number): Promise<PendingCast[]>;
+  /** For each of these casts that is recorded: how it stands, and the payment that bought it. */
+  paymentsOf(castIds: readonly string[]): Promise<ReadonlyMap<string, RecordedPayment>>;
+}
+
+/** A recorded cast as its payment sees it: still open, kept for a hit, or owed back for a miss. */
+export interface RecordedPayment {
+  readonly state: CastEntry["state"];
+  /** "" for a cast recorded before payments had ids. */
+  readonly paymentId: string;
 }
 
 interface CastRow {
@@ -75,9 +86,10 @@ interface CastRow {
   caster_max_mana: number;
   cooldown_ms: number;
   idempotency_key: string | null;
+  payment_id: string | null;
 }
 
-const columns = "cast_id, caster_character_id, caster_player_id, target_id, target_player_id, spell_id, damage, target_health, outcome, caster_mana, caster_max_mana, cooldown_ms, idempotency_key";
+const columns = "cast_id, caster_character_id, caster_player_id, target_id, target_player_id, spell_id, damage, target_health, outcome, caster_mana, caster_max_mana, cooldown_ms, idempotency_key, payment_id";
 
 function pendingOf(row: CastRow): PendingCast {
   return {
@@ -92,6 +104,7 @@ function pendingOf(row: CastRow): PendingCast {
     casterMaxMana: row.caster_max_mana,
     cooldownMs: row.cooldown_ms,
     idempotencyKey: row.idempotency_key ?? "",
+    paymentId: row.payment_id ?? "",
   };
 }
 
@@ -105,7 +118,7 @@ function entryOf(row: CastRow): CastEntry {
     case "missed_target_gone":
       return { state: "missed", miss: "target_gone", cast };
     default: {
-      const { casterMaxMana: _, ...rest } = cast;
+      const { casterMaxMana: _, paymentId: __, ...rest } = cast;
       return { state: "done", cast: { ...rest, targetHealth: row.target_health!, targetDefeated: row.outcome === "defeated" } };
     }
   }
@@ -136,8 +149,8 @@ export function createCastLog(db: Database, source: string): CastLog {
     async recordPending(cast, redriveAfterMs) {
       // One statement, no transaction: the cheapest write that makes the paid cast durable before its hit.
       const { rowCount } = await db.pool.query(
-        `INSERT INTO casts (cast_id, caster_character_id, caster_player_id, target_id, target_player_id, spell_id, damage, outcome, caster_mana, caster_max_mana, cooldown_ms, idempotency_key, redrive_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, now() + make_interval(secs => $12::double precision / 1000))
+        `INSERT INTO casts (cast_id, caster_character_id, caster_player_id, target_id, target_player_id, spell_id, damage, outcome, caster_mana, caster_max_mana, cooldown_ms, idempotency_key, payment_id, redrive_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10, $11, $12, now() + make_interval(secs => $13::double precision / 1000))
          ON CONFLICT DO NOTHING`,
         [
           cast.castId,
@@ -151,6 +164,7 @@ export function createCastLog(db: Database, source: string): CastLog {
           cast.casterMaxMana,
           cast.cooldownMs,
           cast.idempotencyKey === "" ? null : cast.idempotencyKey,
+          cast.paymentId,
           redriveAfterMs,
         ],
       );
@@ -185,6 +199,12 @@ export function createCastLog(db: Database, source: string): CastLog {
         [limit, retryAfterMs],
       );
       return rows.map(pendingOf);
+    },
+
+    async paymentsOf(castIds) {
+      if (castIds.length === 0) return new Map();
+      const { rows } = await db.pool.query<CastRow>(`SELECT ${columns} FROM casts WHERE cast_id = ANY($1)`, [castIds]);
+      return new Map(rows.map((row) => [row.cast_id, { state: entryOf(row).state, paymentId: row.payment_id ?? "" }]));
     },
   };
 }

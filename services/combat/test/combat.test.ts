@@ -2,20 +2,26 @@ import { once } from "node:events";
 import { randomUUID } from "node:crypto";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import pg from "pg";
-import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { School } from "@chaos/gen/chaos/combat/v1/spell_pb.js";
 import { CharacterClass, CharacterKind, type Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerInternalService } from "@chaos/gen/chaos/player/v1/player_internal_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
+import { startFaultProxy } from "../../../scripts/test/fault-proxy.js";
 import { signUp, type TestPlayer } from "../../../scripts/test/players.js";
 import { useStack } from "../../../scripts/test/stack.js";
 import { Code, refusalOf, type Refusal } from "../../../scripts/test/refusal.js";
 import { file_chaos_combat_v1_events } from "@chaos/gen/chaos/combat/v1/events_pb.js";
 import { eventually, readTopicUntil, type TopicEvent } from "../../../scripts/test/topic-events.js";
 
+// Combat reaches its database through a proxy a test can cut (a real network fault).
+const postgres = new URL(inject("infra").postgresAdminUrl);
+const combatDatabase = await startFaultProxy({ host: postgres.hostname, port: Number(postgres.port) });
+afterAll(() => combatDatabase.close());
 // No regeneration and long respawns: every number below is exact, and a defeated character stays down for the file.
 const stack = useStack(["identity", "player", "combat"], {
+  postgresThrough: { combat: combatDatabase.port },
   env: { CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "0", CHAOS_COMBAT_PENDING_CAST_REDRIVE_MS: "1000", CHAOS_PLAYER_RESPAWN_SECONDS: "600", CHAOS_PLAYER_TARGET_RESPAWN_SECONDS: "600" },
 });
 const combat = () => stack.operator.client(CombatService, "combat");
@@ -286,6 +292,30 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
     // The operator's channel to combat may still be backing off from the refused connections of the restart.
     const after = await eventually(() => observe(alice, mage.characterId, target.characterId), () => true);
     expect(after).toMatchObject({ mana: 95, targetHealth: 150 - (events[1]!.message as unknown as { amount: number }).amount });
+  });
+
+  it("gives the mana back for a paid cast that could not be recorded (combat's database cut off)", async () => {
+    const mage = await newCharacter(alice);
+    const target = await newCharacter(bob, CharacterClass.WARRIOR);
+    const before = await observe(alice, mage.characterId, target.characterId);
+    combatDatabase.cut();
+    let refusal: Refusal;
+    try {
+      refusal = await refusalOf(cast(alice, mage, "fireball", target));
+    } finally {
+      combatDatabase.restore();
+    }
+    expect(refusal.code).toBe(Code.Unavailable);
+    // Paid in Redis, never recorded: combat itself notices the unsettled payment and refunds it, cooldown included.
+    const after = await eventually(() => observe(alice, mage.characterId, target.characterId), (state) => state.mana === before.mana && state.fireballReady, 10_000);
+    expect(after).toEqual(before);
+    const db = new pg.Client(stack.databaseUrl("combat"));
+    await db.connect();
+    try {
+      expect((await db.query("SELECT 1 FROM casts WHERE caster_character_id = $1", [mage.characterId])).rowCount).toBe(0);
+    } finally {
+      await db.end();
+    }
   });
 
   // Last: it takes the player service down.

@@ -24,11 +24,12 @@ const transientCallCodes = new Set([Code.Unavailable, Code.DeadlineExceeded, Cod
 const lostConnectionMessages = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i, /Connection is closed/i];
 
 /**
- * Whether an effect's failure is the world's (a database or service away for
- * a while: wait, keep order, try again) rather than the event's (a poison
- * message: retry a few times, then the dead-letter topic). Errors that say
- * neither count as the event's, so an unknown bug cannot stall a partition
- * forever.
+ * Whether a failure is the world's (a database or service away for a while:
+ * wait, try again) rather than the work's own (a bug, a poison message). A
+ * consumer waits out the first and dead-letters the second; a server answers
+ * the first UNAVAILABLE, which callers may retry, and the second INTERNAL.
+ * Errors that say neither count as the work's own, so an unknown bug cannot
+ * stall a partition forever or be retried by every client.
  */
 export function isTransientFailure(error: unknown): boolean {
   if (error instanceof ConnectError) return transientCallCodes.has(error.code);
