@@ -13,6 +13,13 @@ describe("isTransientFailure: the world's fault (wait and retry) or the event's 
     expect(isTransientFailure(new Error("wrapped", { cause: withCode("ECONNRESET") }))).toBe(true);
   });
 
+  it("waits out a Redis that is away (ioredis gave up on the command, or it timed out)", () => {
+    const gaveUp = Object.assign(new Error("Reached the max retries per request limit (which is 2)."), { name: "MaxRetriesPerRequestError" });
+    expect(isTransientFailure(gaveUp)).toBe(true);
+    expect(isTransientFailure(new Error("Command timed out"))).toBe(true);
+    expect(isTransientFailure(new Error("Connection is closed."))).toBe(true);
+  });
+
   it("waits out a called service that is unavailable or overloaded", () => {
     for (const code of [Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Aborted]) expect(isTransientFailure(new ConnectError("x", code))).toBe(true);
   });

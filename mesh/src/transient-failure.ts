@@ -17,11 +17,14 @@ const transientSocketErrors = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT"
 const transientCallCodes = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Aborted]);
 
 /**
- * node-postgres reports a lost connection with messages, not codes. Matched
- * here only, and only these: anything else is the event's fault until shown
- * otherwise.
+ * node-postgres and ioredis report a lost connection (or a command that
+ * timed out waiting for one) with messages, not codes. Matched here only, and
+ * only these: anything else is the work's fault until shown otherwise.
  */
-const lostConnectionMessages = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i, /Connection is closed/i];
+const lostConnectionMessages = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i, /Connection is closed/i, /^Command timed out$/];
+
+/** ioredis's error when a command outlived its retries while Redis was unreachable (maxRetriesPerRequest). */
+const lostConnectionErrorNames = new Set(["MaxRetriesPerRequestError"]);
 
 /**
  * Whether a failure is the world's (a database or service away for a while:
@@ -34,6 +37,7 @@ const lostConnectionMessages = [/Connection terminated/i, /timeout exceeded when
 export function isTransientFailure(error: unknown): boolean {
   if (error instanceof ConnectError) return transientCallCodes.has(error.code);
   if (typeof error !== "object" || error === null) return false;
+  if (error instanceof Error && lostConnectionErrorNames.has(error.name)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string") {
     if (code.length === 5 && (transientSqlStateClasses.has(code.slice(0, 2)) || transientSqlStates.has(code))) return true;

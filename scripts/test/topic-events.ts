@@ -14,6 +14,8 @@ export interface PublishedEvent {
 
 /** One event read back from Kafka: its CloudEvents type and subject, and the decoded payload. */
 export interface TopicEvent {
+  /** The CloudEvent id: a redelivered event (at least once) has the same id. */
+  readonly id: string;
   readonly type: string;
   readonly subject: string;
   readonly message: Message & Record<string, unknown>;
@@ -69,7 +71,7 @@ export async function followTopic(access: KafkaAccess, topic: string, files: rea
         const attributes = fromKafkaHeaders(message.headers);
         const schema = attributes === undefined ? undefined : registry.getMessage(attributes.type);
         if (attributes === undefined || schema === undefined || message.value === null) return;
-        events.push({ type: attributes.type, subject: attributes.subject, message: fromBinary(schema, message.value) as TopicEvent["message"] });
+        events.push({ id: attributes.id, type: attributes.type, subject: attributes.subject, message: fromBinary(schema, message.value) as TopicEvent["message"] });
       },
     });
   } catch (error) {
