@@ -12,6 +12,7 @@ import { defeatExperience } from "../services/progression/core/experience-rules.
 import { startFaultProxy, type FaultProxy } from "../scripts/test/fault-proxy.js";
 import { signUp, type TestPlayer } from "../scripts/test/players.js";
 import { useStack } from "../scripts/test/stack.js";
+import { positiveIntegerSetting } from "../scripts/test/test-settings.js";
 import { eventually, readTopicUntil, type TopicEvent } from "../scripts/test/topic-events.js";
 
 /**
@@ -25,7 +26,7 @@ import { eventually, readTopicUntil, type TopicEvent } from "../scripts/test/top
  * the price of its hits: 4 fireballs per mage at most, which bounds the run's
  * hits by the number of mages (CHAOS_FAULT_PLAYERS players of 5 mages each).
  */
-const playerCount = positiveInteger("CHAOS_FAULT_PLAYERS", 20);
+const playerCount = positiveIntegerSetting("CHAOS_FAULT_PLAYERS", 20);
 const minimumFaults = 30;
 const fireball = { manaCost: 25, maxMana: 120 };
 /** Experience for defeating a training dummy (services/progression/core/experience-rules.ts), beside one per point of damage. */
@@ -291,13 +292,6 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   return counts;
 }
 
-function positiveInteger(variable: string, fallback: number): number {
-  const raw = process.env[variable];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${variable} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

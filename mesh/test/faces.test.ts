@@ -202,6 +202,26 @@ describe("edge face (connect-node)", () => {
     expect(await counted()).toBe(before + 1);
   });
 
+  it.each([
+    ["gRPC-Web", "application/grpc-web+proto", /grpc-status: ?3\b/],
+    ["Connect streaming", "application/connect+proto", /"code":"invalid_argument"/],
+  ])("answers a message flagged compressed with no encoding named with INVALID_ARGUMENT (%s), not INTERNAL", async (_name, contentType, expected) => {
+    const path = contentType.includes("connect") ? "/chaos.echo.v1.EchoService/EchoStream" : echoPath;
+    // Flag 1 (compressed) on an envelope of a request that names no grpc-encoding / connect-content-encoding.
+    const envelope = new Uint8Array([1, 0, 0, 0, 0]);
+    const response = await fetch(`${edgeUrl()}${path}`, { method: "POST", headers: { "content-type": contentType }, body: envelope });
+    const text = decodeURIComponent(Buffer.from(await response.arrayBuffer()).subarray(5).toString());
+    expect(text).toMatch(expected);
+    expect(text).toContain("flagged compressed, but the request names no encoding");
+  });
+
+  it("answers a body that does not decompress with the encoding it names with INVALID_ARGUMENT (HTTP 400), not INTERNAL", async () => {
+    // Four bytes that no brotli stream starts with.
+    const response = await fetch(`${edgeUrl()}${echoPath}`, { method: "POST", headers: { "content-type": "application/proto", "content-encoding": "br" }, body: new Uint8Array([0x52, 0x9e, 0xf5, 0x3a]) });
+    const body = (await response.json()) as { code: string; message: string };
+    expect({ status: response.status, code: body.code, message: body.message }).toEqual({ status: 400, code: "invalid_argument", message: "the request does not decompress with the encoding it names" });
+  });
+
   it("answers an oversize message with RESOURCE_EXHAUSTED (HTTP 429, as the Connect protocol maps it), logged and counted", async () => {
     const before = await edgeCalls("ResourceExhausted");
     const response = await fetch(`${edgeUrl()}${echoPath}`, { method: "POST", headers: { "content-type": "application/proto" }, body: new Uint8Array(4 * 1024 * 1024 + 1) });

@@ -17,10 +17,11 @@ export type ProtocolErrorObserver = (code: Code, rawMessage: string, seconds: nu
 /**
  * Wraps a connect-node handler so the calls it refuses on its own are seen:
  * each is reported to `observe` (the face logs and counts it like any call),
- * and a request message that does not parse as protobuf binary becomes
- * INVALID_ARGUMENT with a plain message (connect answers INTERNAL with the
- * parser's text: a client's garbage is neither the server's fault nor the
- * client's business to read about). Other codes stay as connect-node's
+ * and a request connect answers INTERNAL although the fault is the client's
+ * (a message that does not parse as protobuf binary, an envelope flagged
+ * compressed with no encoding named, a body that does not decompress) becomes INVALID_ARGUMENT with a plain
+ * message (a client's garbage is neither the server's fault nor the
+ * client's business to read the parser's text about). Other codes stay as connect-node's
  * protocols map them — RESOURCE_EXHAUSTED for an oversize message is HTTP
  * 429 in the Connect protocol, as its specification says. Covers the four
  * wire forms: Connect unary (JSON error body), Connect streaming (end-stream
@@ -37,7 +38,7 @@ export function observeProtocolErrors(handler: UniversalHandler, observe: Protoc
     // Decided once the body has been produced: a gRPC call reaches the chain (or not) while it is read.
     const settle = (error: ConnectError | undefined): ConnectError | undefined => {
       if (state.reached || error === undefined) return undefined;
-      const corrected = isParseError(error) ? new ConnectError(plainParseError, Code.InvalidArgument) : undefined;
+      const corrected = clientFault(error, plainParseError);
       observe((corrected ?? error).code, error.rawMessage, Number(process.hrtime.bigint() - started) / 1e9);
       return corrected;
     };
@@ -48,8 +49,16 @@ export function observeProtocolErrors(handler: UniversalHandler, observe: Protoc
   return Object.assign(wrapped, handler);
 }
 
-function isParseError(error: ConnectError): boolean {
-  return error.code === Code.Internal && error.rawMessage.startsWith("parse binary:");
+/** connect's messages for a client's malformed request that it answers INTERNAL; what the client is told instead. */
+function clientFault(error: ConnectError, plainParseError: string): ConnectError | undefined {
+  if (error.code !== Code.Internal) return undefined;
+  if (error.rawMessage.startsWith("parse binary:")) return new ConnectError(plainParseError, Code.InvalidArgument);
+  if (error.rawMessage === "received compressed envelope, but do not know how to decompress") {
+    return new ConnectError("a request message is flagged compressed, but the request names no encoding", Code.InvalidArgument);
+  }
+  // A truncated or corrupt compressed body (connect passes only some of zlib's and brotli's codes on as INVALID_ARGUMENT).
+  if (error.rawMessage === "decompression failed") return new ConnectError("the request does not decompress with the encoding it names", Code.InvalidArgument);
+  return undefined;
 }
 
 /**
