@@ -226,7 +226,7 @@ async function dummyIds(asker: TestPlayer): Promise<string[]> {
 async function injectFaults(): Promise<string[]> {
   const cut = (proxy: FaultProxy) => async () => {
     proxy.cut();
-    await sleep(700);
+    await sleep(500);
     proxy.restore();
   };
   const kinds: [string, () => Promise<void>][] = [
@@ -240,7 +240,7 @@ async function injectFaults(): Promise<string[]> {
   const log: string[] = [];
   while (log.length < minimumFaults) {
     const [name, fault] = kinds[log.length % kinds.length]!;
-    await sleep(500);
+    await sleep(300);
     await fault();
     log.push(name);
   }
