@@ -75,7 +75,11 @@ describe("mana and cooldowns in Redis (real server)", () => {
   it("keeps every payment unsettled until it is settled or refunded, and lists those older than asked, oldest first", async () => {
     const character = randomUUID();
     const [settled, refunded, lostFirst, lostSecond, refused] = ["a", "b", "c", "d", "e"].map((c) => payment(`cast-${c}`)) as [PaymentRef, PaymentRef, PaymentRef, PaymentRef, PaymentRef];
-    for (const paid of [settled, refunded, lostFirst, lostSecond]) expect((await resources.pay(character, arcaneBolt, 120, paid)).kind).toBe("paid");
+    for (const paid of [settled, refunded, lostFirst, lostSecond]) {
+      expect((await resources.pay(character, arcaneBolt, 120, paid)).kind).toBe("paid");
+      // Payments are indexed by the millisecond; two in the same one would list in either order.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
     expect((await resources.pay(character, arcaneBolt, 120, refused)).kind).toBe("insufficient_mana");
     await resources.settle(character, settled.paymentId);
     await resources.refund(character, arcaneBolt, 120, refunded, true);

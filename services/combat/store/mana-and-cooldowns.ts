@@ -170,6 +170,9 @@ export function createManaAndCooldowns(redis: Redis, options: { readonly regenPe
   const scripts = redis as unknown as CombatScripts;
   const regen = options.regenPerSecond;
   const member = (characterId: string, paymentId: string) => `${characterId} ${paymentId}`;
+  /** The refund script for one payment: 1 when it gave the mana back, 0 when the payment was already settled or refunded. */
+  const refundPayment = (characterId: string, price: Price, maxMana: number, { castId, paymentId }: PaymentRef, clearCooldown: boolean) =>
+    scripts.combatRefund(manaKey(characterId), cooldownKey(characterId, price.spellId), paymentsKey(characterId), maxMana, regen, price.manaCost, castId, clearCooldown ? "1" : "0", paymentId);
 
   return {
     async pay(characterId, price, maxMana, { castId, paymentId }) {
@@ -187,7 +190,7 @@ export function createManaAndCooldowns(redis: Redis, options: { readonly regenPe
       if (outcome === "paid") {
         if (indexError !== null) {
           // Not findable if lost: given back at once rather than risked.
-          await scripts.combatRefund(manaKey(characterId), cooldownKey(characterId, price.spellId), paymentsKey(characterId), maxMana, regen, price.manaCost, castId, "1", paymentId);
+          await refundPayment(characterId, price, maxMana, { castId, paymentId }, true);
           throw indexError;
         }
         return { kind: "paid", manaAfter: Number(value), cooldownMs: Number(cooldown) };
@@ -198,28 +201,33 @@ export function createManaAndCooldowns(redis: Redis, options: { readonly regenPe
       return { kind: "insufficient_mana", currentMana: Number(value) };
     },
     async settle(characterId, paymentId) {
-      await redis.multi().hdel(paymentsKey(characterId), paymentId).zrem(unsettledIndex, member(characterId, paymentId)).exec();
+      // A pipeline, not MULTI: the two keys are in different slots (see above), and each removal stands alone.
+      await redis.pipeline().hdel(paymentsKey(characterId), paymentId).zrem(unsettledIndex, member(characterId, paymentId)).exec();
     },
-    async refund(characterId, price, maxMana, { castId, paymentId }, clearCooldown) {
-      const refunded = await scripts.combatRefund(manaKey(characterId), cooldownKey(characterId, price.spellId), paymentsKey(characterId), maxMana, regen, price.manaCost, castId, clearCooldown ? "1" : "0", paymentId);
-      await redis.zrem(unsettledIndex, member(characterId, paymentId));
+    async refund(characterId, price, maxMana, payment, clearCooldown) {
+      const refunded = await refundPayment(characterId, price, maxMana, payment, clearCooldown);
+      await redis.zrem(unsettledIndex, member(characterId, payment.paymentId));
       return refunded === 1;
     },
     async unsettled(olderThanMs, limit) {
       const members = await redis.zrangebyscore(unsettledIndex, "-inf", Date.now() - olderThanMs, "LIMIT", 0, limit);
-      const found: UnsettledPayment[] = [];
-      for (const entry of members) {
+      if (members.length === 0) return [];
+      const parsed = members.map((entry) => {
         const [characterId = "", paymentId = ""] = entry.split(" ");
-        const stored = await redis.hget(paymentsKey(characterId), paymentId);
-        if (stored === null) {
-          // Settled or refunded already (or refused): only the index entry was left behind.
-          await redis.zrem(unsettledIndex, entry);
-          continue;
-        }
-        const record = JSON.parse(stored) as PaymentRecord;
-        found.push({ characterId, paymentId, castId: record.castId, price: record.price, maxMana: record.maxMana });
-      }
-      return found;
+        return { entry, characterId, paymentId };
+      });
+      // One round trip for all of them, not one per payment.
+      const lookups = parsed.reduce((pipeline, { characterId, paymentId }) => pipeline.hget(paymentsKey(characterId), paymentId), redis.pipeline());
+      const stored = ((await lookups.exec()) ?? []).map(([error, value]) => (error === null ? (value as string | null) : undefined));
+      // Settled or refunded already (or refused): only the index entry was left behind. (An unanswered lookup is left for the next sweep.)
+      const stale = parsed.filter((_, i) => stored[i] === null).map((p) => p.entry);
+      if (stale.length > 0) await redis.zrem(unsettledIndex, ...stale);
+      return parsed.flatMap(({ characterId, paymentId }, i) => {
+        const record = stored[i];
+        if (typeof record !== "string") return [];
+        const { castId, price, maxMana } = JSON.parse(record) as PaymentRecord;
+        return [{ characterId, paymentId, castId, price, maxMana }];
+      });
     },
     async snapshot(characterId, spellIds, maxMana) {
       const keys = [manaKey(characterId), ...spellIds.map((spellId) => cooldownKey(characterId, spellId))];
