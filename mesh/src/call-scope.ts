@@ -27,6 +27,15 @@ export function runInCallScope<T>(scope: CallScope, fn: () => T): T {
   return storage.run(scope, fn);
 }
 
+/**
+ * Runs `fn` outside any call scope: for work that one call starts but many
+ * share (a key fetch concurrent calls wait on), which must not end with the
+ * deadline or cancellation of the call that happened to start it.
+ */
+export function outsideCallScope<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /** The scope of the call being served, if any. */
 export function currentCallScope(): CallScope | undefined {
   return storage.getStore();

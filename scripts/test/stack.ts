@@ -26,6 +26,12 @@ export interface StackOptions {
   /** Print the services' log lines. Default: only when CHAOS_TEST_LOGS=1. */
   readonly logs?: boolean;
   /**
+   * Called with every log line of every service process (replicas too), printed
+   * or not: a test that meets an unexpected answer can name the log line that
+   * explains it, on the run where it happened. Default none.
+   */
+  readonly onLogLine?: (service: string, line: string) => void;
+  /**
    * Per service, a port on 127.0.0.1 its database connections go to instead of
    * PostgreSQL's own: a fault proxy in front of the server (scripts/test/fault-proxy.ts).
    * Default none. The stack's own set-up and `databaseUrl` still reach the server directly.
@@ -141,12 +147,16 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   };
   await withKafkaAdmin(infra.kafka, (admin) => grantKafkaAcls(admin, acls));
   const showLogs = options.logs ?? process.env.CHAOS_TEST_LOGS === "1";
+  const lineHandler = (label: string, service: string) => (line: string) => {
+    if (showLogs) process.stdout.write(`[${label}] ${line}\n`);
+    options.onLogLine?.(service, line);
+  };
   const processes = new Map<string, ServiceProcess>();
   const envOf = (name: string) => ({ ...env, ...ownEnv.get(name), ...databaseEnv(databases.get(name), options.postgresThrough?.[name]) });
   const launch = async (name: string) => {
     const service = await spawnService(name, {
       env: { ...process.env, ...envOf(name) },
-      onLine: showLogs ? (line) => process.stdout.write(`[${name}] ${line}\n`) : () => undefined,
+      onLine: lineHandler(name, name),
     });
     processes.set(name, service);
   };
@@ -219,7 +229,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
       fs.writeFileSync(replicaRegistry, JSON.stringify({ services: { ...registry, [service]: own } }, null, 2));
       const child = await spawnService(service, {
         env: { ...process.env, ...envOf(service), CHAOS_REGISTRY: replicaRegistry },
-        onLine: showLogs ? (line) => process.stdout.write(`[${service}#${replicas.length + 2}] ${line}\n`) : () => undefined,
+        onLine: lineHandler(`${service}#${replicas.length + 2}`, service),
       });
       const replicaOperator = createMeshRuntime(operatorIdentity, {
         config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile: replicaRegistry },

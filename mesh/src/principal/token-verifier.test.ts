@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TokenError, type TokenErrorReason } from "./token-error.js";
 import { createTokenSigner, generateSigningKey, type SigningKey } from "./token-signer.js";
 import { createTokenVerifier, type TokenVerifierOptions } from "./token-verifier.js";
+import { currentCallScope, runInCallScope, type CallScope } from "../call-scope.js";
 
 const issuer = "identity.chaos.world";
 const audience = "chaos.world";
@@ -287,5 +288,23 @@ describe("key rotation", () => {
     const error = await broken.verify(token).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(TokenError);
     expect((error as Error).message).toBe("cannot load the token verification keys");
+  });
+
+  it("does not let one caller's deadline or cancellation fail the key fetch that other callers share", async () => {
+    // Like a mesh client, the fetch stops when the call scope it runs in is cancelled.
+    const verifier = verifierFor(async () => {
+      const signal = currentCallScope()?.signal;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      if (signal?.aborted === true) throw new Error("the operation was cancelled");
+      return [k1.publicJwk];
+    });
+    const scopeOf = (signal: AbortSignal): CallScope => ({ deadline: undefined, signal, traceContext: undefined, principalToken: undefined });
+    const impatient = new AbortController();
+    const token = await signWith(k1);
+    const first = runInCallScope(scopeOf(impatient.signal), () => verifier.verify(token)).catch((e: unknown) => e);
+    const second = runInCallScope(scopeOf(new AbortController().signal), () => verifier.verify(token));
+    impatient.abort();
+    expect((await second).subject).toBe(player.subject);
+    await first;
   });
 });

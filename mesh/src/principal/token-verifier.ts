@@ -1,4 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import { outsideCallScope } from "../call-scope.js";
 import { ExpiringMap } from "../expiring-map.js";
 import { appealAudienceOf, type Principal } from "./principal.js";
 import { TokenError } from "./token-error.js";
@@ -21,7 +22,8 @@ export interface TokenVerifierOptions {
    * first use and again when a token names a kid the last answer did not
    * have — that is how a rotated-in key is picked up. Concurrent tokens share
    * one call, and unknown kids ask again at most once per
-   * `unknownKeyRefetchSeconds`.
+   * `unknownKeyRefetchSeconds`. The function runs outside any call scope: it
+   * gets no caller's deadline, so it must bound its own time.
    */
   readonly keys: readonly JWK[] | (() => Promise<readonly JWK[]> | readonly JWK[]);
   /**
@@ -105,8 +107,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
   const load = (): Promise<KeySet> => {
     // Calling `fetchKeys` in a later tick keeps a synchronous throw from settling before `loading` is set.
+    // Outside the call scope: every concurrent token waits on this fetch, so the deadline or cancellation
+    // of the call that started it (an impatient client's 100 ms) must not fail it for the others.
     loading ??= Promise.resolve()
-      .then(fetchKeys)
+      .then(() => outsideCallScope(fetchKeys))
       .then((keys) => {
         current = keySetOf(keys);
         loadedAt = Date.now();
