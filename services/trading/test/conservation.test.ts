@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { describe, expect, it } from "vitest";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GuildPermission } from "@chaos/gen/chaos/guild/v1/guild_pb.js";
 import { GuildService } from "@chaos/gen/chaos/guild/v1/guild_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
@@ -10,6 +11,7 @@ import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.j
 import { useStack } from "../../../scripts/test/stack.js";
 import { createHero, type Hero as BaseHero } from "./heroes.js";
 import { eventually } from "../../../scripts/test/topic-events.js";
+import { refusalOf } from "../../../scripts/test/refusal.js";
 
 // A Jepsen-style bank check. Ten players in one guild trade gold and potions,
 // move gold in and out of the guild bank and send each other gold at random,
@@ -97,7 +99,25 @@ async function foundGuild(heroes: readonly Hero[]): Promise<string> {
   return guild!.guildId;
 }
 
+/**
+ * An offer made at the start of the file with the shortest time allowed (60 s,
+ * the contract's minimum), between two heroes outside the bank check; the last
+ * test sees it expire on its own. Here rather than in trading.test.ts because
+ * the chaos run outlasts the minute: the wait costs the suite nothing, and the
+ * expiry job is shown to keep its appointment through the kills of trading.
+ */
+let expiring: { trade: Trade; from: BaseHero; to: BaseHero; startedAt: number };
+
 describe("conservation under chaos (trading and inventory SIGKILLed at random)", () => {
+  beforeAll(async () => {
+    const [from, to] = await Promise.all([createHero(stack), createHero(stack)]);
+    const { trade } = await trading().proposeTrade(
+      { proposerCharacterId: from.characterId, counterpartyCharacterId: to.characterId, offer: { gold: 5n }, request: {}, ttl: durationFromMs(60_000), idempotencyKey: randomUUID() },
+      from.player.asPlayer,
+    );
+    expiring = { trade: trade!, from, to, startedAt: Date.now() };
+  }, 60_000);
+
   it(`${operationsWanted} random trades, guild bank moves and gifts among ${playerCount} players, ${killsWanted} kills: nothing created, lost or applied twice`, async () => {
     const heroes = await Promise.all(Array.from({ length: playerCount }, newHero));
     await foundGuild(heroes);
@@ -295,4 +315,14 @@ describe("conservation under chaos (trading and inventory SIGKILLed at random)",
         `gold ${totalGold} in wallets + ${bankBalance} in the bank = minted ${minted} - sunk ${sunk}; potions ${totalPotions}; nothing held, nothing negative, nothing twice.`,
     );
   }, 300_000);
+
+  it("expires an offer on time with nobody calling it, through the kills of trading, and refuses a late acceptance", async () => {
+    const { trade, from, to, startedAt } = expiring;
+    const expired = await eventually(() => trading().getTrade({ tradeId: trade.tradeId }, from.player.asPlayer), (r) => r.trade?.state === TradeState.EXPIRED, 90_000);
+    expect(expired.trade?.state).toBe(TradeState.EXPIRED);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(59_000);
+    expect(await refusalOf(trading().acceptTrade({ tradeId: trade.tradeId }, to.player.asPlayer))).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_TRADE_EXPIRED" });
+    const { wallet } = await inventory().getWallet({ characterId: from.characterId }, from.player.asPlayer);
+    expect(wallet).toMatchObject({ balance: startingGold, held: 0n });
+  }, 100_000);
 });

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { describe, expect, inject, it, beforeAll } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { InventoryInternalService } from "@chaos/gen/chaos/inventory/v1/inventory_internal_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { file_chaos_trading_v1_events } from "@chaos/gen/chaos/trading/v1/events_pb.js";
-import { TradeState, type Trade, type TradeAssetsSchema } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
+import { TradeState, type TradeAssetsSchema } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import { TradeRole, TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
 import { RetryInfoSchema } from "@chaos/gen/google/rpc/error_details_pb.js";
 import { topicName } from "@chaos/mesh";
@@ -52,16 +52,7 @@ function propose(from: Hero, to: Hero, offer: MessageInitShape<typeof TradeAsset
   );
 }
 
-/** An offer made at the start of the file with the shortest time allowed; the last test sees it expire on its own. */
-let expiring: { trade: Trade; from: Hero; to: Hero; startedAt: number };
-
 describe("trading (real processes: identity, player, inventory, trading)", () => {
-  beforeAll(async () => {
-    const [from, to] = await Promise.all([newHero(), newHero()]);
-    const { trade } = await propose(from, to, { gold: 5n }, {}, { ttlMs: 60_000 });
-    expiring = { trade: trade!, from, to, startedAt: Date.now() };
-  }, 60_000);
-
   it("settles an accepted trade: each side gets what the other gave, nothing stays held, and the events tell the story", async () => {
     const [alice, bob] = await Promise.all([newHero(), newHero()]);
     const [aliceBefore, bobBefore] = await Promise.all([assetsOf(alice), assetsOf(bob)]);
@@ -240,13 +231,4 @@ describe("trading (real processes: identity, player, inventory, trading)", () =>
     } while (pageToken !== "");
     expect(seen).toEqual([...made].reverse());
   });
-
-  it("expires an offer on time with nobody calling, and refuses a late acceptance", async () => {
-    const { trade, from, to, startedAt } = expiring;
-    const expired = await eventually(() => trading().getTrade({ tradeId: trade.tradeId }, from.player.asPlayer), (r) => r.trade?.state === TradeState.EXPIRED, 90_000);
-    expect(expired.trade?.state).toBe(TradeState.EXPIRED);
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(59_000);
-    expect(await refusalOf(trading().acceptTrade({ tradeId: trade.tradeId }, to.player.asPlayer))).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_TRADE_EXPIRED" });
-    expect(await assetsOf(from)).toMatchObject({ gold: 100n, heldGold: 0n });
-  }, 100_000);
 });
