@@ -4,6 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, inject } from "vitest";
+import type { BreakerOptions } from "@chaos/mesh/client";
 import { createLogger, createMeshRuntime, type AuthorizationPolicy, ensureLocalPki, grantKafkaAcls, isStateless, kafkaAclsOf, kafkaEnv, loadMeshConfig, operatorIdentity, revokeKafkaAcls, type LocalPki, type MeshRuntime } from "@chaos/mesh";
 import type { AclEntry } from "kafkajs";
 import type { InfraEndpoints } from "../infra/index.js";
@@ -37,6 +38,13 @@ export interface StackOptions {
    * Default none. The stack's own set-up and `databaseUrl` still reach the server directly.
    */
   readonly postgresThrough?: Readonly<Record<string, number>>;
+  /**
+   * Per calling service, per called service, a port on 127.0.0.1 the caller's
+   * calls to that service's internal face go to instead (a fault proxy in
+   * front of it, e.g. `{ combat: { player: port } }`): the caller reads a
+   * registry of its own. Default none; every other caller reaches the service directly.
+   */
+  readonly callsThrough?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /** How many of a stack's services start at once (see startStack). */
@@ -65,6 +73,12 @@ export interface Stack {
   readonly gateway: { readonly grpc: string; readonly http1: string; readonly grpcAddress: string };
   /** A mesh runtime with the "operator" workload identity: typed clients of any service's internal face. */
   readonly operator: MeshRuntime;
+  /**
+   * One more operator runtime, with breakers of its own settings (e.g. a
+   * volume threshold never reached, so a test's calls keep reaching a failing
+   * service whose own breakers it watches). Closed with the stack.
+   */
+  operatorWith(options: { readonly breaker: Partial<BreakerOptions> }): MeshRuntime;
   /** The environment every service of the stack was started with (each also gets its own REDIS_URL, Kafka login, database URLs and keys: {@link envOf}). */
   readonly env: Readonly<Record<string, string>>;
   /** The whole environment `service` was started with: for a test that starts one more process of it by hand. */
@@ -107,6 +121,14 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     registry[name] = { internal: `127.0.0.1:${p.internal}`, edge: `127.0.0.1:${p.edge}`, edgeHttp1: `127.0.0.1:${p.edgeHttp1}`, admin: `127.0.0.1:${p.admin}` };
   }
   fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
+  // A caller whose calls go through proxies reads a registry of its own, kept for its restarts.
+  const ownRegistry = new Map<string, string>();
+  for (const [caller, targets] of Object.entries(options.callsThrough ?? {})) {
+    const file = path.join(dir, `registry-${caller}-through.json`);
+    const throughProxies = Object.fromEntries(Object.entries(targets).map(([target, port]) => [target, { ...registry[target], internal: `127.0.0.1:${port}` }]));
+    fs.writeFileSync(file, JSON.stringify({ services: { ...registry, ...throughProxies } }, null, 2));
+    ownRegistry.set(caller, file);
+  }
   const policyFile = path.join(dir, "authorization.json");
   fs.writeFileSync(policyFile, JSON.stringify(options.shippedPolicy === true ? shippedPolicy() : await testPolicy(services), null, 2));
   const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
@@ -152,7 +174,12 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     options.onLogLine?.(service, line);
   };
   const processes = new Map<string, ServiceProcess>();
-  const envOf = (name: string) => ({ ...env, ...ownEnv.get(name), ...databaseEnv(databases.get(name), options.postgresThrough?.[name]) });
+  const envOf = (name: string) => ({
+    ...env,
+    ...ownEnv.get(name),
+    ...databaseEnv(databases.get(name), options.postgresThrough?.[name]),
+    ...(ownRegistry.has(name) ? { CHAOS_REGISTRY: ownRegistry.get(name)! } : {}),
+  });
   const launch = async (name: string) => {
     const service = await spawnService(name, {
       env: { ...process.env, ...envOf(name) },
@@ -160,14 +187,14 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     });
     processes.set(name, service);
   };
-  const operator = createMeshRuntime(operatorIdentity, {
-    config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile },
-    logger: createLogger("operator", "silent"),
-  });
+  const newOperator = (registry: string, breaker?: Partial<BreakerOptions>) =>
+    createMeshRuntime(operatorIdentity, { config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile: registry }, logger: createLogger("operator", "silent"), breaker });
+  const operator = newOperator(registryFile);
+  const extraOperators: MeshRuntime[] = [];
   const replicas: StackReplica[] = [];
   const stop = async () => {
     await Promise.all(replicas.map((r) => r.stop()));
-    await operator.close();
+    await Promise.all([operator, ...extraOperators].map((runtime) => runtime.close()));
     // A service ends on SIGTERM within its own deadline (runService); one that exits otherwise has a shutdown bug, said once the rest is cleaned up.
     const exits = await Promise.all([...processes.values()].map(async (p) => ({ process: p, code: await p.stop() })));
     await Promise.all([...databases.values()].map((database) => database.drop()));
@@ -203,6 +230,11 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
       http1: `http://127.0.0.1:${gatewayPorts?.edgeHttp1 ?? 0}`,
     },
     operator,
+    operatorWith({ breaker }) {
+      const runtime = newOperator(registryFile, breaker);
+      extraOperators.push(runtime);
+      return runtime;
+    },
     env,
     envOf,
     processes,
@@ -231,10 +263,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
         env: { ...process.env, ...envOf(service), CHAOS_REGISTRY: replicaRegistry },
         onLine: lineHandler(`${service}#${replicas.length + 2}`, service),
       });
-      const replicaOperator = createMeshRuntime(operatorIdentity, {
-        config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile: replicaRegistry },
-        logger: createLogger("operator", "silent"),
-      });
+      const replicaOperator = newOperator(replicaRegistry);
       let stopped: Promise<void> | undefined;
       const replica: StackReplica = {
         ports: replicaPorts,
