@@ -11,6 +11,7 @@ import { ensureLocalPki, grantKafkaAcls, kafkaAclsOf, kafkaEnv, loadMeshConfig, 
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
 import { withKafkaAdmin } from "./infra/kafka.js";
+import { registryTargets, startPrometheus } from "./infra/prometheus.js";
 import { secretKey } from "./infra/secrets.js";
 import { startProviderEmulator } from "../clients/payment-provider/provider-emulator.js";
 import { serviceManifests } from "./infra/services.js";
@@ -101,6 +102,20 @@ if (services.length === 0) {
   }
 }
 
+// Prometheus scrapes every service's admin face (from the registry) and evaluates the alert rules. Watching is
+// not playing: when it cannot start (not a Debian machine, the port taken), the world runs without it and says why.
+const prometheusPort = Number(process.env.CHAOS_PROMETHEUS_PORT || 59090);
+const prometheus = await startPrometheus({ port: prometheusPort, dir: path.join(dataDir, "prometheus"), targets: registryTargets(loadMeshConfig(process.env, repoRoot).registryFile) }).then(
+  (running) => {
+    step(`Prometheus at ${running.url}, scraping ${services.length} services`);
+    return running;
+  },
+  (error: unknown) => {
+    step(`Prometheus is not running: ${(error as Error).message}`);
+    return undefined;
+  },
+);
+
 const gateway = children.find((c) => c.name === "gateway")?.ready;
 const consoleSettings = loadConsoleSettings({
   ...process.env,
@@ -119,6 +134,7 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafka.brokers.join(", ")}
   Mailpit     ${endpoints.mailpitUrl}  (the mail the services sent; SMTP ${new URL(endpoints.smtpUrl).host})
+  Prometheus  ${prometheus === undefined ? "not running (see above)" : `${prometheus.url}  (every service's metrics; alerts at ${prometheus.url}/alerts, rules in observability/prometheus/alerts.yml)`}
   Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
   Payments    test provider ${paymentProvider?.url ?? "not running"} (checkout pages; signed webhooks to the gateway's 127.0.0.1:${paymentWebhooks.port}/webhooks/payment)
   Operator    grpcurl -cacert ${pki.paths(operatorIdentity).bundle} -cert ${pki.paths(operatorIdentity).cert} -key ${pki.paths(operatorIdentity).key} 127.0.0.1:${example?.ready.internalPort ?? "<port>"} describe
@@ -144,6 +160,7 @@ async function shutdown(): Promise<void> {
   await webConsole.close();
   await servicesStopped;
   await paymentProvider?.close();
+  await prometheus?.stop();
   await stopInfra(infraStarted);
   step("stopped what this command started");
   process.exit(0);

@@ -253,6 +253,13 @@ describe("operator endpoints", () => {
     expect(metrics).toMatch(/chaos_server_calls_total\{[^}]*method="\/chaos\.echo\.v1\.EchoService\/Echo"[^}]*code="OK"[^}]*\} [1-9]/);
     expect(metrics).toContain("chaos_server_call_duration_seconds_bucket");
     expect(metrics).toContain("chaos_circuit_breaker_state");
+    // A stream's time open is kept apart from call latency, which the latency objectives are about.
+    const countOf = (text: string, histogram: string) =>
+      [...text.matchAll(new RegExp(`^${histogram}_count\\{[^}]*method="/chaos\\.echo\\.v1\\.EchoService/EchoStream"[^}]*\\} (\\d+)$`, "gm"))].reduce((sum, m) => sum + Number(m[1]), 0);
+    await consume(gateway.client(EchoService, "echo").echoStream({ count: 2 }));
+    const after = await (await fetch(`${base}/metrics`)).text();
+    expect(countOf(after, "chaos_server_stream_duration_seconds")).toBe(countOf(metrics, "chaos_server_stream_duration_seconds") + 1);
+    expect(countOf(after, "chaos_server_call_duration_seconds")).toBe(countOf(metrics, "chaos_server_call_duration_seconds"));
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });

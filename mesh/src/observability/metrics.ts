@@ -5,8 +5,10 @@ export interface MeshMetrics {
   readonly registry: Registry;
   /** Calls served, by face, method and gRPC code name. */
   readonly serverCalls: Counter<"face" | "method" | "code">;
-  /** Handling time of served calls in seconds. */
+  /** Handling time of served unary calls in seconds (the latency objectives are about these). */
   readonly serverLatency: Histogram<"face" | "method">;
+  /** How long calls of streaming methods took (a stream: until it ended), in seconds: minutes for a feed, so kept apart from call latency. */
+  readonly serverStreamDuration: Histogram<"face" | "method">;
   /** Calls being served right now. */
   readonly serverInFlight: Gauge<"face" | "method">;
   /** Attempts of outgoing calls that reached the wire (each retry counts), by target, method and code name. */
@@ -30,7 +32,14 @@ export function createMeshMetrics(service: string): MeshMetrics {
   return {
     registry,
     serverCalls: new Counter({ name: "chaos_server_calls_total", help: "Calls served, by face, method and gRPC code.", labelNames: ["face", "method", "code"], registers: [registry] }),
-    serverLatency: new Histogram({ name: "chaos_server_call_duration_seconds", help: "Time to handle a call.", labelNames: ["face", "method"], buckets, registers: [registry] }),
+    serverLatency: new Histogram({ name: "chaos_server_call_duration_seconds", help: "Time to handle a unary call.", labelNames: ["face", "method"], buckets, registers: [registry] }),
+    serverStreamDuration: new Histogram({
+      name: "chaos_server_stream_duration_seconds",
+      help: "How long a served stream stayed open.",
+      labelNames: ["face", "method"],
+      buckets: [0.1, 1, 10, 60, 300, 900, 3600],
+      registers: [registry],
+    }),
     serverInFlight: new Gauge({ name: "chaos_server_calls_in_flight", help: "Calls being handled now.", labelNames: ["face", "method"], registers: [registry] }),
     clientCalls: new Counter({ name: "chaos_client_calls_total", help: "Attempts of outgoing calls (each retry counts), by target, method and gRPC code.", labelNames: ["target", "method", "code"], registers: [registry] }),
     clientLatency: new Histogram({ name: "chaos_client_call_duration_seconds", help: "Duration of one attempt of an outgoing call.", labelNames: ["target", "method"], buckets, registers: [registry] }),

@@ -30,6 +30,8 @@ export function createObservabilityInterceptor(logger: Logger, metrics: MeshMetr
       principalToken: undefined,
     };
     let finished = false;
+    // A streaming method's time is how long its stream stayed open, refused or not: kept apart from call latency.
+    const streaming = call.method.methodKind !== "unary";
     const finish = (error: unknown) => {
       if (finished) return;
       finished = true;
@@ -38,7 +40,7 @@ export function createObservabilityInterceptor(logger: Logger, metrics: MeshMetr
       const code = callerError === undefined ? "OK" : Code[callerError.code] ?? "Unknown";
       endRpcSpan(span, callerError?.code, callerError?.rawMessage);
       metrics.serverInFlight.dec(labels);
-      metrics.serverLatency.observe(labels, seconds);
+      (streaming ? metrics.serverStreamDuration : metrics.serverLatency).observe(labels, seconds);
       metrics.serverCalls.inc({ ...labels, code });
       log(logger, call, code, seconds, error);
     };
