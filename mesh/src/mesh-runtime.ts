@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { createAuthorizer, loadPolicyFile, type Authorizer } from "./authz/index.js";
 import { BreakerRegistry, defaultBreakerOptions, type BreakerOptions } from "./client/breaker.js";
-import { createFileDiscovery, type Discovery } from "./client/discovery.js";
+import { channelTargetOf, createFileDiscovery, type Discovery } from "./client/discovery.js";
 import { createMeshTransport, type MeshTransportOptions } from "./client/grpc-transport.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./client/retry.js";
 import { RetryBudget } from "./client/retry-budget.js";
@@ -77,9 +77,11 @@ export function createMeshRuntime(name: string, options: MeshRuntimeOptions = {}
     const budget = budgets.get(target) ?? new RetryBudget();
     budgets.set(target, budget);
     const tls = config.mode === "native" ? createSvidChannelCredentials(svid, target, config.trustDomain, config.svidRefreshMs) : undefined;
+    const { address, channelOptions } = channelTargetOf(discovery.resolve(target).internal);
     transport = createMeshTransport({
       target,
-      address: discovery.resolve(target).internal,
+      address,
+      channelOptions,
       credentials: tls?.credentials ?? grpc.credentials.createInsecure(),
       credentialsReady: tls?.ready,
       breakers,

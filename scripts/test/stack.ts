@@ -45,6 +45,13 @@ export interface StackOptions {
    * registry of its own. Default none; every other caller reaches the service directly.
    */
   readonly callsThrough?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /**
+   * Per service, how many processes run it (default 1): replicas on ports of
+   * their own, sharing its database, Redis and consumer groups. Callers find
+   * all of them in the registry and balance over them (round robin); the
+   * second is `processes.get("<service>#2")` (and `restart("<service>#2")`).
+   */
+  readonly replicas?: Readonly<Record<string, number>>;
 }
 
 /** How many of a stack's services start at once (see startStack). */
@@ -69,6 +76,8 @@ export interface Stack {
   readonly pki: LocalPki;
   readonly registryFile: string;
   readonly ports: Readonly<Record<string, StackPorts>>;
+  /** The ports of one process: "<service>" (as `ports`) or a replica's "<service>#<n>" (see StackOptions.replicas). */
+  portsOf(label: string): StackPorts;
   /** The gateway's edge face: `grpc` (HTTP/2 cleartext: gRPC, Connect) and `http1` (browsers: Connect, gRPC-Web). */
   readonly gateway: { readonly grpc: string; readonly http1: string; readonly grpcAddress: string };
   /** A mesh runtime with the "operator" workload identity: typed clients of any service's internal face. */
@@ -108,24 +117,48 @@ export interface StackReplica {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** The service a process label ("<service>" or "<service>#<n>") runs. */
+const serviceOf = (label: string) => label.split("#")[0]!;
+
 /** Starts `services` (in the order given) as a fresh world on the test infrastructure. */
 export async function startStack(infra: InfraEndpoints, services: readonly string[], options: StackOptions = {}): Promise<Stack> {
   const world = `t${randomBytes(5).toString("hex")}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `chaos-${world}-`));
   const pki = await ensureLocalPki(path.join(dir, "pki"), [...new Set([...services, "gateway", "operator"])]);
   const ports: Record<string, StackPorts> = {};
-  for (const name of services) ports[name] = { internal: await freePort(), edge: await freePort(), edgeHttp1: await freePort(), admin: await freePort() };
-  const registryFile = path.join(dir, "registry.json");
-  const registry: Record<string, Record<string, string>> = {};
-  for (const [name, p] of Object.entries(ports)) {
-    registry[name] = { internal: `127.0.0.1:${p.internal}`, edge: `127.0.0.1:${p.edge}`, edgeHttp1: `127.0.0.1:${p.edgeHttp1}`, admin: `127.0.0.1:${p.admin}` };
+  // Every process's ports, by label: "<service>" for the first, "<service>#<n>" for more replicas.
+  const processPorts = new Map<string, StackPorts>();
+  const labelsOf = (name: string) => Array.from({ length: options.replicas?.[name] ?? 1 }, (_, i) => (i === 0 ? name : `${name}#${i + 1}`));
+  for (const name of services) {
+    for (const label of labelsOf(name)) processPorts.set(label, { internal: await freePort(), edge: await freePort(), edgeHttp1: await freePort(), admin: await freePort() });
+    ports[name] = processPorts.get(name)!;
   }
+  const registryFile = path.join(dir, "registry.json");
+  const entryOf = (p: StackPorts, internal = `127.0.0.1:${p.internal}`) => ({ internal, edge: `127.0.0.1:${p.edge}`, edgeHttp1: `127.0.0.1:${p.edgeHttp1}`, admin: `127.0.0.1:${p.admin}` });
+  const registry: Record<string, Record<string, string>> = {};
+  // Callers see every replica's internal face; the other faces are the first replica's.
+  for (const [name, p] of Object.entries(ports)) registry[name] = entryOf(p, labelsOf(name).map((label) => `127.0.0.1:${processPorts.get(label)!.internal}`).join(","));
   fs.writeFileSync(registryFile, JSON.stringify({ services: registry }, null, 2));
-  // A caller whose calls go through proxies reads a registry of its own, kept for its restarts.
+  // A process that reads a registry of its own (kept for its restarts), by label: a replica's, where its own entry
+  // is its own ports, or a caller whose calls go through proxies.
   const ownRegistry = new Map<string, string>();
+  for (const name of services) {
+    if ((options.replicas?.[name] ?? 1) < 2) continue;
+    if (options.callsThrough?.[name] !== undefined) throw new Error(`${name}: replicas and callsThrough cannot be combined`);
+    for (const label of labelsOf(name)) {
+      const file = path.join(dir, `registry-${label.replace("#", "-")}.json`);
+      fs.writeFileSync(file, JSON.stringify({ services: { ...registry, [name]: entryOf(processPorts.get(label)!) } }, null, 2));
+      ownRegistry.set(label, file);
+    }
+  }
   for (const [caller, targets] of Object.entries(options.callsThrough ?? {})) {
     const file = path.join(dir, `registry-${caller}-through.json`);
-    const throughProxies = Object.fromEntries(Object.entries(targets).map(([target, port]) => [target, { ...registry[target], internal: `127.0.0.1:${port}` }]));
+    const throughProxies = Object.fromEntries(
+      Object.entries(targets).map(([target, port]) => {
+        if (registry[target] === undefined) throw new Error(`callsThrough: ${target} is not part of this stack`);
+        return [target, { ...registry[target], internal: `127.0.0.1:${port}` }];
+      }),
+    );
     fs.writeFileSync(file, JSON.stringify({ services: { ...registry, ...throughProxies } }, null, 2));
     ownRegistry.set(caller, file);
   }
@@ -174,18 +207,23 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     options.onLogLine?.(service, line);
   };
   const processes = new Map<string, ServiceProcess>();
-  const envOf = (name: string) => ({
-    ...env,
-    ...ownEnv.get(name),
-    ...databaseEnv(databases.get(name), options.postgresThrough?.[name]),
-    ...(ownRegistry.has(name) ? { CHAOS_REGISTRY: ownRegistry.get(name)! } : {}),
-  });
-  const launch = async (name: string) => {
+  /** The environment of a process, by its label ("<service>" or "<service>#<n>"). */
+  const envOf = (label: string) => {
+    const name = serviceOf(label);
+    return {
+      ...env,
+      ...ownEnv.get(name),
+      ...databaseEnv(databases.get(name), options.postgresThrough?.[name]),
+      ...(ownRegistry.has(label) ? { CHAOS_REGISTRY: ownRegistry.get(label)! } : {}),
+    };
+  };
+  const launch = async (label: string) => {
+    const name = serviceOf(label);
     const service = await spawnService(name, {
-      env: { ...process.env, ...envOf(name) },
-      onLine: lineHandler(name, name),
+      env: { ...process.env, ...envOf(label) },
+      onLine: lineHandler(label, name),
     });
-    processes.set(name, service);
+    processes.set(label, service);
   };
   const newOperator = (registry: string, breaker?: Partial<BreakerOptions>) =>
     createMeshRuntime(operatorIdentity, { config: { ...loadMeshConfig({}), pkiDir: pki.dir, registryFile: registry }, logger: createLogger("operator", "silent"), breaker });
@@ -209,7 +247,7 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
   try {
     // A few at a time: most of a start is the process's own CPU (loading, migrations), and a service never
     // needs another up to start (calls wait for their target; consumers wait for their topics).
-    const queue = [...services];
+    const queue = services.flatMap(labelsOf);
     const starter = async () => {
       for (let name = queue.shift(); name !== undefined; name = queue.shift()) await launch(name);
     };
@@ -224,6 +262,11 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     pki,
     registryFile,
     ports,
+    portsOf(label) {
+      const own = processPorts.get(label);
+      if (own === undefined) throw new Error(`${label} is not a process of this stack`);
+      return own;
+    },
     gateway: {
       grpc: `http://127.0.0.1:${gatewayPorts?.edge ?? 0}`,
       grpcAddress: `127.0.0.1:${gatewayPorts?.edge ?? 0}`,

@@ -2,7 +2,11 @@ import fs from "node:fs";
 
 /** Where one service listens. */
 export interface ServiceEndpoint {
-  /** host:port of the internal (grpc-js, mTLS) face. */
+  /**
+   * host:port of the internal (grpc-js, mTLS) face; several, comma-separated,
+   * when the service runs as replicas (callers balance over them, see
+   * {@link channelTargetOf}), or a grpc-js target such as dns:///name:port.
+   */
   readonly internal: string;
   /** host:port of the edge (connect-node) face over HTTP/2, if the service has one. */
   readonly edge?: string;
@@ -34,6 +38,19 @@ export function createFileDiscovery(file: string | undefined, env: NodeJS.Proces
       return endpoint;
     },
   };
+}
+
+/**
+ * The grpc-js channel target and options for an internal address. Several
+ * host:port (replicas) become one channel over all of them with round-robin
+ * balancing: each call goes to the next ready replica, a replica that is
+ * draining (GOAWAY) or down is skipped while it reconnects, so its calls
+ * move to the others without the caller seeing it. One address stays a
+ * plain target (grpc-js's default pick-first).
+ */
+export function channelTargetOf(internal: string): { readonly address: string; readonly channelOptions: Record<string, string> } {
+  if (!internal.includes(",")) return { address: internal, channelOptions: {} };
+  return { address: `ipv4:${internal}`, channelOptions: { "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } };
 }
 
 /**
