@@ -11,12 +11,13 @@ import { ensureLocalPki, grantKafkaAcls, kafkaAclsOf, kafkaEnv, loadMeshConfig, 
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
 import { withKafkaAdmin } from "./infra/kafka.js";
-import { registryTargets, startPrometheus } from "./infra/prometheus.js";
+import { startPrometheus } from "./infra/prometheus.js";
 import { secretKey } from "./infra/secrets.js";
 import { startProviderEmulator } from "../clients/payment-provider/provider-emulator.js";
 import { serviceManifests } from "./infra/services.js";
 import { busyPorts, portConflictMessage, registryPortClaims } from "./lib/port-conflicts.js";
 import { acquireRunLock, alreadyRunningMessage } from "./lib/run-lock.js";
+import { parseReplicas, processLabels, replicaPortStride, writeReplicaRegistries } from "./lib/replicas.js";
 import { buildWorkload, spawnService, type ServiceProcess, type SpawnServiceOptions } from "./lib/service-process.js";
 import { supervise } from "./lib/supervisor.js";
 import { startConsoleServer } from "../clients/web/server.js";
@@ -51,6 +52,10 @@ console.log(await infraStatus());
 
 const manifests = await serviceManifests();
 const services = manifests.map((manifest) => manifest.name);
+// CHAOS_REPLICAS=combat=2,player=2: those services run as several processes, which callers balance over.
+const replicas = parseReplicas(process.env.CHAOS_REPLICAS, services);
+const labels = processLabels(services, replicas);
+const world = writeReplicaRegistries(loadMeshConfig(process.env, repoRoot).registryFile, replicas, path.join(dataDir, "run"));
 // Each service logs in to Kafka as its own user; these ACLs let it reach its own topics and groups only.
 await withKafkaAdmin(endpoints.kafka, (admin) =>
   grantKafkaAcls(admin, manifests.flatMap((manifest) => {
@@ -88,7 +93,7 @@ if (services.length === 0) {
     }
   }
   // All at once: services find each other through the registry and fetch token keys lazily, so order does not matter.
-  const started = await Promise.allSettled(services.map((name) => spawnService(name, serviceOptions(name))));
+  const started = await Promise.allSettled(labels.map((label) => spawnService(serviceOf(label), serviceOptions(label))));
   for (const outcome of started) if (outcome.status === "fulfilled") children.push(outcome.value);
   const failed = started.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as Error] : []));
   if (failed.length > 0) {
@@ -97,7 +102,8 @@ if (services.length === 0) {
     await stopInfra(infraStarted);
     process.exit(1);
   }
-  for (const { name, ready } of children) {
+  for (const [i, { ready }] of children.entries()) {
+    const name = labels[i];
     step(`${name} is serving: internal ${ready.internalPort}, edge ${ready.edgePort ?? "-"} (HTTP/1.1 ${ready.edgeHttp1Port ?? "-"}), admin ${ready.adminPort}`);
   }
 }
@@ -105,9 +111,9 @@ if (services.length === 0) {
 // Prometheus scrapes every service's admin face (from the registry) and evaluates the alert rules. Watching is
 // not playing: when it cannot start (not a Debian machine, the port taken), the world runs without it and says why.
 const prometheusPort = Number(process.env.CHAOS_PROMETHEUS_PORT || 59090);
-const prometheus = await startPrometheus({ port: prometheusPort, dir: path.join(dataDir, "prometheus"), targets: registryTargets(loadMeshConfig(process.env, repoRoot).registryFile) }).then(
+const prometheus = await startPrometheus({ port: prometheusPort, dir: path.join(dataDir, "prometheus"), targets: world.targets }).then(
   (running) => {
-    step(`Prometheus at ${running.url}, scraping ${services.length} services`);
+    step(`Prometheus at ${running.url}, scraping ${world.targets.length} processes`);
     return running;
   },
   (error: unknown) => {
@@ -125,7 +131,7 @@ const webConsole = await startConsoleServer(consoleSettings);
 step(`web console at ${webConsole.url}`);
 lock.announce({ consoleUrl: webConsole.url, gatewayAddress: gateway?.edgePort === undefined ? undefined : `127.0.0.1:${gateway.edgePort}` });
 // From here on a service that dies is reported and started again.
-const supervisors = children.map((child) => supervise(child, { name: child.name, restart: () => spawnService(child.name, serviceOptions(child.name)), log: step }));
+const supervisors = children.map((child, i) => supervise(child, { name: labels[i]!, restart: () => spawnService(child.name, serviceOptions(labels[i]!)), log: step }));
 
 const example = children.find((c) => c.name === "combat") ?? children[0];
 console.log(`
@@ -134,8 +140,8 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafka.brokers.join(", ")}
   Mailpit     ${endpoints.mailpitUrl}  (the mail the services sent; SMTP ${new URL(endpoints.smtpUrl).host})
-  Prometheus  ${prometheus === undefined ? "not running (see above)" : `${prometheus.url}  (every service's metrics; alerts at ${prometheus.url}/alerts, rules in observability/prometheus/alerts.yml)`}
-  Services    ${services.length === 0 ? "none yet" : services.join(", ")} (ports in services/registry.json)
+  Prometheus  ${prometheus === undefined ? "not running (see above)" : `${prometheus.url}  (every service's metrics; alerts at ${prometheus.url}/classic/alerts, queries at ${prometheus.url}/classic/graph; rules in observability/prometheus/alerts.yml)`}
+  Services    ${services.length === 0 ? "none yet" : services.map((s) => (replicas[s] ?? 1) > 1 ? `${s} ×${replicas[s]}` : s).join(", ")} (ports in services/registry.json${Object.values(replicas).some((n) => n > 1) ? `; replica k on those + ${replicaPortStride}·(k−1), CHAOS_REPLICAS` : ""})
   Payments    test provider ${paymentProvider?.url ?? "not running"} (checkout pages; signed webhooks to the gateway's 127.0.0.1:${paymentWebhooks.port}/webhooks/payment)
   Operator    grpcurl -cacert ${pki.paths(operatorIdentity).bundle} -cert ${pki.paths(operatorIdentity).cert} -key ${pki.paths(operatorIdentity).key} 127.0.0.1:${example?.ready.internalPort ?? "<port>"} describe
               (${example?.name ?? "a service"}'s internal face, mTLS as the operator identity; any service's port is in services/registry.json)
@@ -170,12 +176,20 @@ process.on("SIGTERM", () => void shutdown());
 // Keep the process alive until a signal arrives.
 setInterval(() => undefined, 1 << 30);
 
-/** How every service is started, the first time and when it is restarted. */
-function serviceOptions(name: string): SpawnServiceOptions {
+/** The service a process label ("<service>" or "<service>#<k>") runs. */
+function serviceOf(label: string): string {
+  return label.split("#")[0]!;
+}
+
+/** How every process is started, the first time and when it is restarted. */
+function serviceOptions(label: string): SpawnServiceOptions {
+  const name = serviceOf(label);
   return {
     env: {
       ...process.env,
       CHAOS_PKI_DIR: pkiDir,
+      // Every replica's address for the callers; a replica reads its own ports from a registry of its own.
+      CHAOS_REGISTRY: world.registryOf(label),
       DATABASE_URL: endpoints.postgresUrls[name] ?? "",
       DATABASE_OWNER_URL: endpoints.postgresOwnerUrls[name] ?? "",
       REDIS_URL: endpoints.redisUrls[name] ?? "",
