@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, createClient, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { describe, expect, it } from "vitest";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
 import { GatewayService, type StreamPlayerEventsResponse } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
@@ -121,5 +122,32 @@ describe("StreamPlayerEvents", () => {
     await waitForOpenStreams(stack, 3);
     for (const feed of [feeds[1]!, other, again]) feed.close();
     await waitForOpenStreams(stack, 0);
+  });
+
+  it("holds the limit across gateway replicas: a player's streams on one count on the other, and one closed frees a place on either", async () => {
+    const replica = await stack.startReplica("gateway");
+    try {
+      const first = grpcOf(stack);
+      const second = createGrpcTransport({ baseUrl: `http://127.0.0.1:${replica.ports.edge}` });
+      const me = await signUpAtEdge(first);
+      const feeds = [openFeed(first, me), openFeed(first, me)];
+      await waitForOpenStreams(stack, 2);
+
+      // The limit is 2: the second gateway refuses a third though it holds none of this player's streams.
+      const refused = openFeed(second, me);
+      const error = await refusal(refused.ended.then((outcome) => (outcome === undefined ? undefined : Promise.reject(outcome))));
+      expect(error.code).toBe(Code.ResourceExhausted);
+      expect(errorInfoOf(error)).toMatchObject({ reason: "ERROR_REASON_RATE_LIMITED", metadata: { limit: "player", max_streams: "2" } });
+
+      // One closed on the first gateway frees a place on the second.
+      feeds[0]!.close();
+      await waitForOpenStreams(stack, 1);
+      const there = openFeed(second, me);
+      await expect.poll(async () => (await (await fetch(`http://127.0.0.1:${replica.ports.admin}/metrics`)).text()).match(/^chaos_gateway_feed_streams(?:\{[^}]*\})? (\d+)$/m)?.[1], { timeout: 10_000 }).toBe("1");
+      for (const feed of [feeds[1]!, there]) feed.close();
+      await waitForOpenStreams(stack, 0);
+    } finally {
+      await replica.stop();
+    }
   });
 });

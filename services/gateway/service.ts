@@ -10,6 +10,7 @@ import { createSessionStatus } from "./clients/session-status.js";
 import { loadGatewayConfig } from "./config.js";
 import { createFeedTranslator } from "./core/feed-events.js";
 import { createPlayerFeed } from "./core/player-feed.js";
+import { createStreamLeases } from "./core/stream-leases.js";
 import { startFeedConsumer } from "./events/feed-consumer.js";
 import { startPresenceEvents } from "./events/presence-events.js";
 import { startRateLimitEvents } from "./events/rate-limit-events.js";
@@ -78,6 +79,9 @@ const gateway = defineService({
     }
 
     const playerFeed = createPlayerFeed({ maxStreamsPerPlayer: settings.maxStreamsPerPlayer, logger });
+    // The same limit across every gateway replica (leases in Redis); the feed's own holds while Redis is away.
+    const streamLeases = createStreamLeases(redis, { max: settings.maxStreamsPerPlayer, logger });
+    onStop(() => streamLeases.close());
     new Gauge({
       name: "chaos_gateway_feed_streams",
       help: "StreamPlayerEvents streams open on this gateway.",
@@ -102,7 +106,7 @@ const gateway = defineService({
 
     return {
       services: [
-        registration(GatewayService, createGatewayHandlers({ serverVersion: version, apiVersions: [...surface.apiVersions] }, playerFeed, presence)),
+        registration(GatewayService, createGatewayHandlers({ serverVersion: version, apiVersions: [...surface.apiVersions] }, playerFeed, streamLeases, presence)),
         ...surface.routes.map((route) =>
           createForwardingHandlers(route, runtime, {
             upstreamDeadlineMs: settings.upstreamDeadlineMs,

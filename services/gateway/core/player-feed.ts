@@ -38,6 +38,8 @@ export interface PlayerFeed {
   endAll(): void;
   /** Streams open now. */
   readonly openStreams: number;
+  /** The most streams one player may have open in this process. */
+  readonly maxStreamsPerPlayer: number;
 }
 
 /**
@@ -77,6 +79,7 @@ export function createPlayerFeed(options: PlayerFeedOptions): PlayerFeed {
     endAll() {
       for (const streams of [...byPlayer.values()]) for (const stream of [...streams]) stream.end();
     },
+    maxStreamsPerPlayer: options.maxStreamsPerPlayer,
     get openStreams() {
       return open;
     },

@@ -4,6 +4,7 @@ import { ErrorReason } from "@chaos/gen/chaos/gateway/v1/errors_pb.js";
 import type { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { DomainError, requirePrincipal } from "@chaos/mesh/server";
 import type { FeedStream, PlayerFeed } from "../core/player-feed.js";
+import type { StreamLeases } from "../core/stream-leases.js";
 import type { PresenceEvents } from "../events/presence-events.js";
 import { rateLimited } from "./gateway-errors.js";
 
@@ -23,7 +24,7 @@ const streamLimitRetryMs = 5_000;
  * events. A feed for named characters makes them online (presence) while it
  * is open, when `presence` is given.
  */
-export function createGatewayHandlers(info: ServerInfo, feed: PlayerFeed, presence?: PresenceEvents): Partial<ServiceImpl<typeof GatewayService>> {
+export function createGatewayHandlers(info: ServerInfo, feed: PlayerFeed, leases: StreamLeases, presence?: PresenceEvents): Partial<ServiceImpl<typeof GatewayService>> {
   return {
     getServerInfo() {
       return { serverVersion: info.serverVersion, apiVersions: [...info.apiVersions], serverTime: timestampNow() };
@@ -31,10 +32,14 @@ export function createGatewayHandlers(info: ServerInfo, feed: PlayerFeed, presen
 
     async *streamPlayerEvents(request, context) {
       const principal = requirePrincipal(context);
+      // The limit across every gateway replica first, then this process's own (which also holds while Redis is away).
+      const lease = await leases.acquire(principal.subject);
+      if (lease === undefined) throw rateLimited("player", streamLimitRetryMs, `a player may have at most ${feed.maxStreamsPerPlayer} event streams open; close one first`, { max_streams: String(feed.maxStreamsPerPlayer) });
       let stream: FeedStream;
       try {
         stream = feed.open(principal.subject, request.characterIds);
       } catch (error) {
+        lease.release();
         if (error instanceof DomainError && error.reason === ErrorReason.RATE_LIMITED) {
           throw rateLimited("player", streamLimitRetryMs, error.message, { ...error.metadata });
         }
@@ -46,6 +51,9 @@ export function createGatewayHandlers(info: ServerInfo, feed: PlayerFeed, presen
       try {
         yield* stream.items(ends);
       } finally {
+        // The lease first: its release is on the wire before the stream counts as closed, so a stream opened after
+        // that (on any replica) finds the place free.
+        lease.release();
         stream.end();
         offline?.();
       }
