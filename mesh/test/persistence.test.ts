@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { migrate, type CallScope } from "../src/index.js";
+import { createDatabase, migrate, type CallScope } from "../src/index.js";
+import { startFaultProxy } from "../../scripts/test/fault-proxy.js";
 import { runInCallScope } from "../src/call-scope.js";
 import { useTestDatabase } from "./test-database.js";
 
@@ -34,5 +35,37 @@ describe("statement_timeout from the call's deadline", () => {
     const error = await runInCallScope(scope, () => test.db.transaction((client) => client.query("SELECT pg_sleep(5)"))).then(() => undefined, (e: unknown) => e as Error);
     expect(error?.message).toMatch(/canceling statement due to statement timeout/);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe("a connection dropped under a checked-out client", () => {
+  it("fails the transaction's work with the connection's error and does not crash the process; the pool serves again", async () => {
+    // pg emits 'error' on a client whose socket drops; a checked-out client has no pool listener, and an
+    // 'error' event nobody listens to kills the process (combat died this way in the fault suite).
+    const server = new URL(test.url);
+    const proxy = await startFaultProxy({ host: server.hostname, port: Number(server.port) });
+    const through = new URL(test.url);
+    through.port = String(proxy.port);
+    const db = createDatabase(through.toString());
+    const crashes: unknown[] = [];
+    const onCrash = (error: unknown) => crashes.push(error);
+    process.on("uncaughtException", onCrash);
+    try {
+      const error = await db
+        .transaction(async (client) => {
+          setTimeout(() => proxy.cut(), 100);
+          await client.query("SELECT pg_sleep(2)");
+        })
+        .then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.message).toMatch(/Connection terminated|ECONNRESET|terminated unexpectedly/);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(crashes).toEqual([]);
+      proxy.restore();
+      expect((await db.pool.query<{ one: number }>("SELECT 1 AS one")).rows[0]?.one).toBe(1);
+    } finally {
+      process.removeListener("uncaughtException", onCrash);
+      await db.close();
+      await proxy.close();
+    }
   });
 });

@@ -36,6 +36,11 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on("error", () => undefined);
+  // Nor a checked-out client's: pg emits 'error' on a client whose connection drops, and while it is checked
+  // out (a transaction, a consumer's batch, a LISTEN session) the pool has no listener on it, so the process
+  // died of an unhandled 'error' event (combat, in the fault suite). The work in flight still fails with the
+  // error, and the pool discards the broken client when it is released.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   return {
     pool,
     async transaction(work) {
