@@ -10,7 +10,7 @@ import { createSessionStatus } from "./clients/session-status.js";
 import { loadGatewayConfig } from "./config.js";
 import { createFeedTranslator } from "./core/feed-events.js";
 import { createPlayerFeed } from "./core/player-feed.js";
-import { createStreamLeases } from "./core/stream-leases.js";
+import { createStreamLeases } from "./store/stream-leases.js";
 import { startFeedConsumer } from "./events/feed-consumer.js";
 import { startPresenceEvents } from "./events/presence-events.js";
 import { startRateLimitEvents } from "./events/rate-limit-events.js";

@@ -4,7 +4,7 @@ import { ErrorReason } from "@chaos/gen/chaos/gateway/v1/errors_pb.js";
 import type { GatewayService } from "@chaos/gen/chaos/gateway/v1/gateway_service_pb.js";
 import { DomainError, requirePrincipal } from "@chaos/mesh/server";
 import type { FeedStream, PlayerFeed } from "../core/player-feed.js";
-import type { StreamLeases } from "../core/stream-leases.js";
+import type { StreamLeases } from "../store/stream-leases.js";
 import type { PresenceEvents } from "../events/presence-events.js";
 import { rateLimited } from "./gateway-errors.js";
 
