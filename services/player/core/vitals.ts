@@ -37,15 +37,23 @@ export function createVitals(store: CharacterStore, delays: RespawnDelays, now: 
   return {
     // The row lock (lockAsOf) serializes hits on one character: concurrent
     // casts compose instead of overwriting each other, and a repeated cast id
-    // finds the first application once the first transaction has committed.
-    applyDamage: (hit) =>
-      store.transaction(async (tx) => {
+    // finds the first answer once the first transaction has committed. Both
+    // answers stick: a refused hit is kept too, so an attempt of the same
+    // cast that comes later (combat's re-drive, a retry, one delayed on the
+    // network) is refused again even after the target respawned — combat has
+    // recorded that cast as missed and refunded it.
+    applyDamage: async (hit) => {
+      const outcome = await store.transaction(async (tx): Promise<HitOutcome | "refused"> => {
         const at = now();
         const character = await lockAsOf(tx, hit.characterId, at, delays);
         if (character === undefined) throw notFound(hit.characterId);
-        const earlier = await tx.findDamage(hit.castId);
-        if (earlier !== undefined) return { healthAfter: earlier.healthAfter, defeated: earlier.defeated, duplicate: true };
-        if (character.health === 0) throw new DomainError(ErrorReason.CHARACTER_DEFEATED, "the character is already defeated");
+        const earlier = await tx.findHit(hit.castId);
+        if (earlier?.kind === "applied") return { healthAfter: earlier.application.healthAfter, defeated: earlier.application.defeated, duplicate: true };
+        if (earlier?.kind === "refused") return "refused";
+        if (character.health === 0) {
+          await tx.recordRefusal(hit.castId, hit.characterId);
+          return "refused";
+        }
         const healthAfter = Math.max(0, character.health - hit.amount);
         const defeated = healthAfter === 0;
         const hurt = { ...character, health: healthAfter, defeatedAt: defeated ? at : undefined };
@@ -53,7 +61,10 @@ export function createVitals(store: CharacterStore, delays: RespawnDelays, now: 
         await tx.recordDamage({ ...hit, healthBefore: character.health, healthAfter, defeated });
         if (healthAfter !== character.health) await tx.publish([healthChanged(hurt, character.health, hit.castId, at)]);
         return { healthAfter, defeated, duplicate: false };
-      }),
+      });
+      if (outcome === "refused") throw new DomainError(ErrorReason.CHARACTER_DEFEATED, "the character is already defeated");
+      return outcome;
+    },
 
     restore: (characterId) =>
       store.transaction(async (tx) => {

@@ -15,6 +15,12 @@ export interface DamageApplication {
   readonly defeated: boolean;
 }
 
+/**
+ * What player answered an earlier ApplyDamage of a cast: ApplyDamage is
+ * idempotent by cast id in both outcomes, a hit applied and a hit refused.
+ */
+export type EarlierHit = { readonly kind: "applied"; readonly application: DamageApplication } | { readonly kind: "refused" };
+
 /** Reads outside any transaction, and the way into one. */
 export interface CharacterStore {
   get(characterId: string): Promise<CharacterRecord | undefined>;
@@ -38,8 +44,11 @@ export interface CharacterTransaction {
   save(character: CharacterRecord): Promise<void>;
   remove(characterId: string): Promise<void>;
   zone(zoneId: string): Promise<ZoneBounds | undefined>;
-  findDamage(castId: string): Promise<DamageApplication | undefined>;
+  /** What an earlier ApplyDamage of this cast did, if there was one that committed. */
+  findHit(castId: string): Promise<EarlierHit | undefined>;
   recordDamage(application: DamageApplication): Promise<void>;
+  /** Keeps a refused hit's cast id: every later attempt of it is refused too. */
+  recordRefusal(castId: string, characterId: string): Promise<void>;
   /** Adds events to the outbox, committed with the change. */
   publish(events: readonly OutgoingEvent[]): Promise<void>;
 }
@@ -143,8 +152,10 @@ function characterTransaction(client: pg.PoolClient, source: string): CharacterT
         ? undefined
         : { zoneId: row.zone_id, minX: row.min_x, maxX: row.max_x, minY: row.min_y, maxY: row.max_y, minZ: row.min_z, maxZ: row.max_z };
     },
-    async findDamage(castId) {
+    async findHit(castId) {
+      // One round trip for both outcomes; a cast id is in at most one of the two tables.
       const { rows } = await client.query<{
+        kind: "applied" | "refused";
         cast_id: string;
         character_id: string;
         source_character_id: string;
@@ -152,19 +163,27 @@ function characterTransaction(client: pg.PoolClient, source: string): CharacterT
         health_before: number;
         health_after: number;
         defeated: boolean;
-      }>("SELECT cast_id, character_id, source_character_id, amount, health_before, health_after, defeated FROM damage_applications WHERE cast_id = $1", [castId]);
+      }>(
+        `SELECT 'applied' AS kind, cast_id, character_id, source_character_id, amount, health_before, health_after, defeated FROM damage_applications WHERE cast_id = $1
+         UNION ALL
+         SELECT 'refused', cast_id, character_id, NULL::uuid, NULL::integer, NULL::integer, NULL::integer, NULL::boolean FROM damage_refusals WHERE cast_id = $1`,
+        [castId],
+      );
       const row = rows[0];
-      return row === undefined
-        ? undefined
-        : {
-            castId: row.cast_id,
-            characterId: row.character_id,
-            sourceCharacterId: row.source_character_id,
-            amount: row.amount,
-            healthBefore: row.health_before,
-            healthAfter: row.health_after,
-            defeated: row.defeated,
-          };
+      if (row === undefined) return undefined;
+      if (row.kind === "refused") return { kind: "refused" };
+      return {
+        kind: "applied",
+        application: {
+          castId: row.cast_id,
+          characterId: row.character_id,
+          sourceCharacterId: row.source_character_id,
+          amount: row.amount,
+          healthBefore: row.health_before,
+          healthAfter: row.health_after,
+          defeated: row.defeated,
+        },
+      };
     },
     async recordDamage(a) {
       await client.query(
@@ -172,6 +191,9 @@ function characterTransaction(client: pg.PoolClient, source: string): CharacterT
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [a.castId, a.characterId, a.sourceCharacterId, a.amount, a.healthBefore, a.healthAfter, a.defeated],
       );
+    },
+    async recordRefusal(castId, characterId) {
+      await client.query("INSERT INTO damage_refusals (cast_id, character_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [castId, characterId]);
     },
     async publish(events) {
       await appendToOutbox(client, source, events);

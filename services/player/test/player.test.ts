@@ -219,7 +219,8 @@ describe("player service (real processes: identity + player)", () => {
     expect(fatal).toMatchObject({ healthAfter: 0, defeated: true, duplicate: false });
     const { character: down } = await players().getCharacter({ characterId: mage.characterId }, alice.asPlayer);
     expect(down).toMatchObject({ defeated: true, stats: { health: 0 } });
-    expect(await refusalOf(internal().applyDamage({ characterId: mage.characterId, amount: 1, castId: randomUUID(), sourceCharacterId: randomUUID() }))).toMatchObject({
+    const refusedHit = { characterId: mage.characterId, amount: 1, castId: randomUUID(), sourceCharacterId: randomUUID() };
+    expect(await refusalOf(internal().applyDamage(refusedHit))).toMatchObject({
       code: Code.FailedPrecondition,
       reason: "ERROR_REASON_CHARACTER_DEFEATED",
     });
@@ -236,6 +237,10 @@ describe("player service (real processes: identity + player)", () => {
     }
     expect(health).toBe(100);
     expect((await players().getCharacter({ characterId: mage.characterId }, alice.asPlayer)).character?.defeated).toBe(false);
+    // The refused cast stays refused after the respawn (combat recorded it as missed and refunded it): a
+    // late attempt of it — a re-drive, a retry, one delayed on the network — must not land now.
+    expect(await refusalOf(internal().applyDamage(refusedHit))).toMatchObject({ code: Code.FailedPrecondition, reason: "ERROR_REASON_CHARACTER_DEFEATED" });
+    expect((await internal().getCharacterState({ characterId: mage.characterId })).character!.stats!.health).toBe(100);
     expect(await internal().applyDamage({ characterId: mage.characterId, amount: 10, castId: randomUUID(), sourceCharacterId: randomUUID() })).toMatchObject({
       healthAfter: 90,
       defeated: false,
