@@ -17,7 +17,7 @@ export async function ensureTopics(kafka: Kafka, topics: readonly string[], numP
     await whileBrokerSettles(async () => {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length > 0) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
+      if (missing.length > 0) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true }).catch(aclsNotYetSeen);
       // Also for topics found (another process may have created them a moment ago) and after a retry.
       const { topics: described } = await admin.fetchTopicMetadata({ topics: [...topics] });
       const leaderless = described.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
@@ -26,4 +26,22 @@ export async function ensureTopics(kafka: Kafka, topics: readonly string[], numP
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * A refusal to create topics for want of authorization, retried like a
+ * settling broker: the ACLs that allow it may have been granted a moment
+ * before this process started (npm start and the test stacks grant them
+ * right before), and a broker applies them from the metadata log a little
+ * after the controller committed them; under load that took long enough for
+ * a starting service to be refused. A grant that is really missing still
+ * fails start-up once the retries are spent, naming the topics. Anything
+ * else is thrown as it is.
+ */
+function aclsNotYetSeen(error: unknown): never {
+  const errors = (error as { errors?: Array<{ type?: string; topic?: string }> }).errors ?? [];
+  if (errors.length > 0 && errors.every((e) => e.type === "TOPIC_AUTHORIZATION_FAILED")) {
+    throw Object.assign(new Error(`not authorized to create ${errors.map((e) => e.topic).join(", ")} (TOPIC_AUTHORIZATION_FAILED): the service's Kafka ACLs are missing, or had not reached the broker yet`), { retriable: true, cause: error });
+  }
+  throw error;
 }
