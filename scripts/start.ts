@@ -10,6 +10,7 @@ import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
 import { ensureLocalPki, grantKafkaAcls, kafkaAclsOf, kafkaEnv, loadMeshConfig, operatorIdentity } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
+import { jaegerPortsFromEnv, startJaeger, type RunningJaeger } from "./infra/jaeger.js";
 import { withKafkaAdmin } from "./infra/kafka.js";
 import { startPrometheus } from "./infra/prometheus.js";
 import { secretKey } from "./infra/secrets.js";
@@ -46,9 +47,24 @@ if (stale.length > 0) {
   await import("./contracts/generate.js");
 }
 
+// Jaeger keeps the services' traces. It builds (the first time, for minutes) while the infrastructure comes up, and
+// the services start once it answers, so their first calls are traced too. Like Prometheus it is for watching:
+// when it cannot start, the world runs without traces and says why. A collector of one's own
+// (OTEL_EXPORTER_OTLP_ENDPOINT) takes its place.
+const ownCollector = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+const jaegerStarting: Promise<RunningJaeger | undefined> = ownCollector !== undefined
+  ? Promise.resolve(undefined)
+  : startJaeger(jaegerPortsFromEnv(), path.join(dataDir, "jaeger")).catch((error: unknown) => {
+      step(`Jaeger is not running, so no traces are kept: ${(error as Error).message}`);
+      return undefined;
+    });
+
 step("provisioning PostgreSQL, Redis, Kafka and Mailpit");
 const { endpoints, started: infraStarted } = await ensureInfra();
 console.log(await infraStatus());
+const jaeger = await jaegerStarting;
+if (jaeger !== undefined) step(`Jaeger at ${jaeger.url}, receiving the services' spans on ${jaeger.otlpEndpoint}`);
+const otlpEndpoint = ownCollector ?? jaeger?.otlpEndpoint;
 
 const manifests = await serviceManifests();
 const services = manifests.map((manifest) => manifest.name);
@@ -88,6 +104,7 @@ if (services.length === 0) {
       await Promise.all(foreign.map((manifest) => buildWorkload(manifest.name)));
     } catch (error) {
       console.error(`[start] ${(error as Error).message}`);
+      await jaeger?.stop();
       await stopInfra(infraStarted);
       process.exit(1);
     }
@@ -99,6 +116,7 @@ if (services.length === 0) {
   if (failed.length > 0) {
     for (const error of failed) console.error(`[start] ${error.message}`);
     await Promise.all(children.map((c) => c.stop()));
+    await jaeger?.stop();
     await stopInfra(infraStarted);
     process.exit(1);
   }
@@ -126,6 +144,9 @@ const gateway = children.find((c) => c.name === "gateway")?.ready;
 const consoleSettings = loadConsoleSettings({
   ...process.env,
   CHAOS_CONSOLE_GATEWAY_URL: process.env.CHAOS_CONSOLE_GATEWAY_URL ?? (gateway?.edgeHttp1Port === undefined ? undefined : `http://127.0.0.1:${gateway.edgeHttp1Port}`),
+  // The Operations page (admins) charts from this Prometheus and shows traces from this Jaeger.
+  CHAOS_CONSOLE_PROMETHEUS_URL: process.env.CHAOS_CONSOLE_PROMETHEUS_URL ?? prometheus?.url,
+  CHAOS_CONSOLE_JAEGER_URL: process.env.CHAOS_CONSOLE_JAEGER_URL ?? jaeger?.url,
 });
 const webConsole = await startConsoleServer(consoleSettings);
 step(`web console at ${webConsole.url}`);
@@ -140,6 +161,7 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafka.brokers.join(", ")}
   Mailpit     ${endpoints.mailpitUrl}  (the mail the services sent; SMTP ${new URL(endpoints.smtpUrl).host})
+  Traces      ${jaeger !== undefined ? `${jaeger.url}  (Jaeger: every call's trace, from the edge through Kafka to the services its events reach; find one by its trace id, which every log line carries)` : ownCollector !== undefined ? `sent to ${ownCollector} (OTEL_EXPORTER_OTLP_ENDPOINT)` : "not kept (see above)"}
   Prometheus  ${prometheus === undefined ? "not running (see above)" : `${prometheus.url}  (every service's metrics; alerts at ${prometheus.url}/classic/alerts, queries at ${prometheus.url}/classic/graph; rules in observability/prometheus/alerts.yml)`}
   Services    ${services.length === 0 ? "none yet" : services.map((s) => (replicas[s] ?? 1) > 1 ? `${s} ×${replicas[s]}` : s).join(", ")} (ports in services/registry.json${Object.values(replicas).some((n) => n > 1) ? `; replica k on those + ${replicaPortStride}·(k−1), CHAOS_REPLICAS` : ""})
   Payments    test provider ${paymentProvider?.url ?? "not running"} (checkout pages; signed webhooks to the gateway's 127.0.0.1:${paymentWebhooks.port}/webhooks/payment)
@@ -167,6 +189,7 @@ async function shutdown(): Promise<void> {
   await servicesStopped;
   await paymentProvider?.close();
   await prometheus?.stop();
+  await jaeger?.stop();
   await stopInfra(infraStarted);
   step("stopped what this command started");
   process.exit(0);
@@ -199,6 +222,7 @@ function serviceOptions(label: string): SpawnServiceOptions {
       CHAOS_PAYMENT_WEBHOOK_SECRETS: paymentWebhooks.secret,
       CHAOS_PAYMENT_PROVIDER_URL: process.env.CHAOS_PAYMENT_PROVIDER_URL || "http://127.0.0.1:57470",
       ...localSecretKeys(name),
+      ...(otlpEndpoint === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint }),
     },
     readyTimeoutMs: 60_000,
   };
@@ -220,6 +244,7 @@ async function refuseBusyPorts(): Promise<void> {
   ]);
   if (busy.length === 0) return;
   console.error(portConflictMessage(busy, registryFile));
+  await jaeger?.stop();
   await stopInfra(infraStarted);
   process.exit(1);
 }

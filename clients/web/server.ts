@@ -1,16 +1,19 @@
 /**
  * Serves the web console: builds the bundle, then serves index.html,
  * styles.css, the bundle and /config.json (which tells the page where the
- * gateway is) over plain HTTP. Only those known files are served.
+ * gateway is) over plain HTTP. Only those known files are served, and the
+ * Operations page's read-only queries of Prometheus and Jaeger under /ops/
+ * (operations-proxy.ts).
  */
 import fs from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { buildConsole, consoleDir } from "./build.js";
+import { answerOperations, type OperationsTools } from "./operations-proxy.js";
 
 /** Options of {@link startConsoleServer}. */
-export interface ConsoleServerOptions {
+export interface ConsoleServerOptions extends OperationsTools {
   /** Port to listen on; 0 picks a free one. */
   readonly port: number;
   /** Address to listen on. Default 127.0.0.1. */
@@ -56,7 +59,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   for (const file of build.files) routes.set(`/dist/${file.split(path.sep).join("/")}`, fileRoute(path.join(build.outDir, file)));
   routes.set("/config.json", {
     contentType: "application/json; charset=utf-8",
-    source: { body: JSON.stringify({ gatewayUrl: options.gatewayUrl }) },
+    source: { body: JSON.stringify({ gatewayUrl: options.gatewayUrl, operations: { metrics: options.prometheusUrl !== undefined, traces: options.jaegerUrl !== undefined } }) },
     cacheControl: "no-store",
   });
   const securityHeaders = {
@@ -75,9 +78,16 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
 
   const server = http.createServer((req, res) => {
     void (async () => {
-      const route = routes.get(new URL(req.url ?? "/", "http://console").pathname);
+      const url = new URL(req.url ?? "/", "http://console");
+      const route = routes.get(url.pathname);
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }).end("method not allowed\n");
+        return;
+      }
+      const operations = url.pathname.startsWith("/ops/") ? await answerOperations(url, options) : undefined;
+      if (operations !== undefined) {
+        res.writeHead(operations.status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...securityHeaders });
+        res.end(req.method === "HEAD" ? undefined : operations.body);
         return;
       }
       if (route === undefined) {

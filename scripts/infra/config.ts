@@ -35,7 +35,8 @@ export interface InfraConfig {
   readonly mailpitHttpPort: number;
 }
 
-function port(name: string, fallback: number): number {
+/** A TCP port from the environment variable `name`, or `fallback` when unset; anything else stops with a message naming it. */
+export function port(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);

@@ -1,6 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { ensureContractToolchain } from "../contracts/toolchain.js";
 import { ensureInfra, stopInfra, type InfraEndpoints } from "../infra/index.js";
+import { ensureJaegerBinary } from "../infra/jaeger.js";
 import { typecheck } from "../lib/typecheck.js";
 
 declare module "vitest" {
@@ -17,11 +18,14 @@ declare module "vitest" {
  * CHAOS_KEEP_INFRA=1 keeps the ones started here too. With CHAOS_TYPECHECK=1
  * (`npm test`) the TypeScript projects are type-checked meanwhile: the servers'
  * start is mostly waiting, and tsc is a CPU of work that ran before it (about
- * 20 s of the run); a type error stops the run before any test.
+ * 20 s of the run); a type error stops the run before any test. Jaeger is
+ * built here too (a link from Go's caches, about 9 s; on a new machine its
+ * first build, some minutes): built by the one file that needs it, its
+ * compile competed with the whole suite for the machine's two cores.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const began = Date.now();
-  const [{ endpoints, started }] = await Promise.all([ensureInfra(), ensureContractToolchain(), process.env.CHAOS_TYPECHECK === "1" ? typecheck() : undefined]);
+  const [{ endpoints, started }] = await Promise.all([ensureInfra(), ensureContractToolchain(), process.env.CHAOS_TYPECHECK === "1" ? typecheck() : undefined, ensureJaegerBinary()]);
   const fresh = Object.entries(started).filter(([, s]) => s).map(([name]) => name);
   console.log(
     `[setup] infrastructure ready in ${((Date.now() - began) / 1000).toFixed(1)} s ` +

@@ -10,6 +10,7 @@ import { metricTable, rememberedTable } from "./core/metric-table.js";
 import { createRebuilds } from "./core/rebuilds.js";
 import { analyticsErrors } from "./handlers/analytics-errors.js";
 import { createAnalyticsHandlers } from "./handlers/analytics-service.js";
+import { registerEconomyGauge } from "./metrics/economy-gauge.js";
 import { createAnalyticsStore } from "./store/analytics-store.js";
 
 const aggregator = createAggregator(metricTable, rememberedTable);
@@ -31,8 +32,9 @@ export default defineService({
   consumes: aggregator.topics,
   errors: analyticsErrors,
   settings: loadAnalyticsConfig,
-  wire({ settings, db, source, logger }) {
+  wire({ settings, db, source, logger, runtime }) {
     const store = createAnalyticsStore(db, source);
+    registerEconomyGauge(runtime.metrics.registry, store);
     const queries = createMetricQueries(store, metricTable, settings);
     const rebuilds = createRebuilds(store, aggregator, { batchSize: settings.rebuildBatchSize, maxAttempts: settings.rebuildMaxAttempts }, source, logger);
     return {

@@ -34,9 +34,9 @@ function resolveColor(color: string): string {
  * and draws on a canvas, so the chart keeps its data as attributes too
  * (data-lines, data-total) for tests and assistive text.
  */
-export function createTimeChart(title: string, unit: string): TimeChart {
+export function createTimeChart(title: string, unit: string, testId = "analytics-chart"): TimeChart {
   const plotBox = h("div", { class: "chart-plot" });
-  const element = h("figure", { class: "chart", "data-testid": "analytics-chart", "data-title": title, "data-state": "loading" }, h("figcaption", {}, title, h("small", { class: "muted" }, ` · ${unit}`)), plotBox);
+  const element = h("figure", { class: "chart", "data-testid": testId, "data-title": title, "data-state": "loading" }, h("figcaption", {}, title, h("small", { class: "muted" }, ` · ${unit}`)), plotBox);
   let plot: uPlot | undefined;
   let shape = "";
   const width = () => Math.max(240, Math.floor(plotBox.clientWidth || element.clientWidth || 320));

@@ -2,6 +2,8 @@
 export interface ConsoleConfig {
   /** Base URL of the gateway's HTTP/1.1 edge (Connect), e.g. http://127.0.0.1:7211. */
   readonly gatewayUrl: string;
+  /** Which of the operator's tools the console server reaches (the Operations page's charts and traces). */
+  readonly operations: { readonly metrics: boolean; readonly traces: boolean };
 }
 
 /** Loads /config.json; the page cannot work without it, so failures throw. */
@@ -10,5 +12,5 @@ export async function loadConsoleConfig(): Promise<ConsoleConfig> {
   if (!response.ok) throw new Error(`/config.json answered ${response.status}`);
   const config = (await response.json()) as Partial<ConsoleConfig>;
   if (typeof config.gatewayUrl !== "string" || config.gatewayUrl === "") throw new Error("/config.json has no gatewayUrl");
-  return { gatewayUrl: config.gatewayUrl };
+  return { gatewayUrl: config.gatewayUrl, operations: { metrics: config.operations?.metrics === true, traces: config.operations?.traces === true } };
 }

@@ -2,6 +2,7 @@ import { Role, type Account } from "@chaos/gen/chaos/identity/v1/account_pb.js";
 import type { Character } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { createApi } from "./api.js";
 import { createAnalyticsView } from "./analytics-view.js";
+import { createOperationsView } from "./operations-view.js";
 import { createArenaView } from "./arena-view.js";
 import { createAuditView } from "./audit-view.js";
 import { createAuthView, type RestrictedLogin, type SignedIn } from "./auth-view.js";
@@ -178,7 +179,8 @@ async function boot(app: HTMLElement, accountBar: HTMLElement): Promise<void> {
     const moderation = staff ? createModerationView(api, { refunds: account.roles.includes(Role.ADMIN) }) : undefined;
     const standing = createStandingView(api);
     const analytics = account.roles.includes(Role.ADMIN) ? createAnalyticsView(api.analytics) : undefined;
-    const desk = [moderation, analytics, audit].filter((view): view is NonNullable<typeof view> => view !== undefined);
+    const operations = account.roles.includes(Role.ADMIN) ? createOperationsView(config.operations) : undefined;
+    const desk = [moderation, analytics, operations, audit].filter((view): view is NonNullable<typeof view> => view !== undefined);
     mounted = [characters, mfa, passkeys, standing, feed, leaderboard, notifications, ...desk];
     app.replaceChildren(
       h(

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { startProviderEmulator, type ProviderEmulator } from "../../payment-provider/provider-emulator.js";
 import { ensureDebianPackages } from "../../../scripts/infra/debian.js";
 import { freePort, useStack, type Stack, type StackOptions } from "../../../scripts/test/stack.js";
+import type { OperationsTools } from "../operations-proxy.js";
 import { startConsoleServer, type ConsoleServer } from "../server.js";
 
 /**
@@ -26,6 +27,8 @@ export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor:
 
 export interface ConsoleHarness {
   readonly stack: Stack;
+  /** The console's address, as the browser opens it (http://localhost:<port>). */
+  readonly url: string;
   /** The payment provider's emulator, when the stack has payment (its checkout pages are where players pay). */
   readonly provider: () => ProviderEmulator;
   /**
@@ -44,7 +47,12 @@ export interface ConsoleHarness {
  * allowed, the console server and the browser; with payment among them, a
  * payment provider emulator too, whose webhooks reach the gateway.
  */
-export async function useConsole(services: readonly string[], options: StackOptions = {}): Promise<ConsoleHarness> {
+/** What a console test runs: the stack's options, and the operator's tools the console server reads (default none). */
+export interface ConsoleOptions extends StackOptions {
+  readonly tools?: OperationsTools;
+}
+
+export async function useConsole(services: readonly string[], options: ConsoleOptions = {}): Promise<ConsoleHarness> {
   // The gateway's CORS allow-list is fixed at start-up, so the console's origin must be known before the stack starts.
   const consolePort = await freePort();
   // Opened as localhost, not 127.0.0.1: a passkey's relying party is a domain name, never an address (identity's RP ID is localhost).
@@ -64,7 +72,8 @@ export async function useConsole(services: readonly string[], options: StackOpti
       await provider?.close();
     });
   }
-  const stack = useStack(services, { ...options, env });
+  const { tools, ...stackOptions } = options;
+  const stack = useStack(services, { ...stackOptions, env });
   let browser: Browser | undefined;
   let consoleServer: ConsoleServer | undefined;
   let bundleDir: string | undefined;
@@ -73,7 +82,7 @@ export async function useConsole(services: readonly string[], options: StackOpti
     // Fonts too: installed without recommends, chromium would render the screenshot with whatever fonts the machine happens to have.
     await ensureDebianPackages(["chromium", "fonts-liberation"], "the browser end-to-end test");
     bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-console-"));
-    consoleServer = await startConsoleServer({ port: consolePort, gatewayUrl: stack.gateway.http1, outDir: bundleDir });
+    consoleServer = await startConsoleServer({ port: consolePort, gatewayUrl: stack.gateway.http1, outDir: bundleDir, ...tools });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
   }, 600_000);
 
@@ -85,6 +94,7 @@ export async function useConsole(services: readonly string[], options: StackOpti
 
   return {
     stack,
+    url: consoleUrl,
     provider: () => {
       if (provider === undefined) throw new Error("this console stack has no payment service, and so no provider emulator");
       return provider;

@@ -1,10 +1,12 @@
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import type { Tracer } from "@opentelemetry/api";
 import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { deadLetterTopic, fromKafkaHeaders, type CloudEventAttributes } from "./cloud-event.js";
 import { topicPackage } from "./topic-owner.js";
+import { endMessagingSpan, startMessagingSpan } from "../observability/tracing.js";
 import { isTransientFailure } from "../transient-failure.js";
 import { ensureTopics } from "./ensure-topics.js";
 import { consumerFetchWaitMs } from "./kafka-client.js";
@@ -91,6 +93,12 @@ export interface EventConsumerOptions<Tx = pg.PoolClient> {
   /** Partitions processed in parallel (each with its own transactions). Default 3. */
   readonly partitionsConsumedConcurrently?: number;
   readonly registry?: Registry;
+  /**
+   * The service's tracer: an effect applied (or found applied, or an event
+   * dead-lettered) is recorded as a "process <topic>" span, child of the
+   * event's traceparent, so the trace of the call that caused it goes on here.
+   */
+  readonly tracer?: Tracer;
 }
 
 /** A running consumer. */
@@ -203,10 +211,20 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
     }
   };
 
-  const observe = (topic: string, outcome: string, event: CloudEventAttributes) => {
+  /** Counts an event's outcome; `startedAt` (when its effect began) makes the trace's span of it. */
+  const observe = (topic: string, outcome: string, event: CloudEventAttributes, startedAt?: number) => {
     metrics?.processed.inc({ topic, outcome });
     const produced = Date.parse(event.time);
     if (outcome === "applied" && Number.isFinite(produced)) metrics?.latency.observe({ topic }, (Date.now() - produced) / 1000);
+    if (startedAt !== undefined) traceOutcome(topic, outcome, event, startedAt);
+  };
+
+  /** The "process <topic>" span of one event, from when its effect began until now. */
+  const traceOutcome = (topic: string, outcome: string, event: CloudEventAttributes, startedAt: number) => {
+    if (options.tracer === undefined) return;
+    const span = startMessagingSpan(options.tracer, "consumer", { topic, eventId: event.id, traceparent: event.traceparent, group: options.groupId, startTime: startedAt });
+    span?.setAttribute("chaos.event.outcome", outcome);
+    endMessagingSpan(span, outcome === "dead_letter" ? "sent to the dead-letter topic" : undefined);
   };
 
   /**
@@ -227,7 +245,7 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
     const firstFailure = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        observe(topic, await apply(topic, parsed.event, parsed.handler, parsed.decoded), parsed.event);
+        observe(topic, await apply(topic, parsed.event, parsed.handler, parsed.decoded), parsed.event, firstFailure);
         return true;
       } catch (error) {
         const transient = isTransientFailure(error);
@@ -235,6 +253,7 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
         if (transient ? failingFor >= transientRetryMs : attempt >= maxAttempts) {
           const why = transient ? `effect failed for ${Math.round(failingFor / 1000)} s (transient)` : `effect failed ${attempt} times`;
           await deadLetter(topic, partition, message, `${why}: ${(error as Error).message}`);
+          traceOutcome(topic, "dead_letter", parsed.event, firstFailure);
           return true;
         }
         const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
@@ -261,6 +280,7 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
       else valid.push(p as Decoded<Tx>);
     }
     if (valid.length === 0) return true;
+    const startedAt = Date.now();
     let client: pg.PoolClient;
     try {
       client = await options.pool.connect();
@@ -286,7 +306,7 @@ export async function startEventConsumer<Tx>(options: EventConsumerOptions<Tx>):
         outcomes.push([p.event, "applied"]);
       }
       await client.query("COMMIT");
-      for (const [event, outcome] of outcomes) observe(topic, outcome, event);
+      for (const [event, outcome] of outcomes) observe(topic, outcome, event, startedAt);
       return true;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);

@@ -1,8 +1,10 @@
+import type { Tracer } from "@opentelemetry/api";
 import type { Kafka, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
 import { openListenSession, type ListenSession } from "../persistence/listen-session.js";
+import { endMessagingSpan, startMessagingSpan, traceparentOf } from "../observability/tracing.js";
 import { outboxChannel } from "./outbox.js";
 
 /** Relay settings; every field has a documented default. */
@@ -23,6 +25,12 @@ export interface OutboxRelayOptions {
   readonly batchDelayMs?: number;
   /** Registry for the lag metrics. */
   readonly registry?: Registry;
+  /**
+   * The service's tracer: each event that carries a traceparent is sent under
+   * a "publish <topic>" span, child of the call that wrote it, and carries
+   * that span on as its traceparent.
+   */
+  readonly tracer?: Tracer;
 }
 
 /** A running relay. */
@@ -82,17 +90,41 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
     if (rows.length === 0) return 0;
     const byTopic = new Map<string, typeof rows>();
     for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((row) => ({ key: row.partition_key, value: row.payload, headers: row.headers })),
-      })),
-    });
+    const spans = publishSpans(rows);
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((row) => ({ key: row.partition_key, value: row.payload, headers: spans.headersOf(row) })),
+        })),
+      });
+    } catch (error) {
+      spans.end((error as Error).message);
+      throw error;
+    }
+    spans.end();
     // Marked through the lock's session: if it died while the batch was sent, nothing is marked and the next
     // leader sends the batch again (consumers' inboxes absorb the repeat).
     await client.query("UPDATE mesh_outbox SET published_at = now() WHERE id = ANY($1::bigint[])", [rows.map((r) => r.id)]);
     return rows.length;
+  };
+
+  /** The publish span of each row that carries a trace, and the headers that name it instead of its writer. */
+  const publishSpans = (rows: ReadonlyArray<{ id: string; topic: string; headers: Record<string, string> }>) => {
+    const byRow = new Map<string, { span: NonNullable<ReturnType<typeof startMessagingSpan>>; headers: Record<string, string> }>();
+    if (options.tracer !== undefined) {
+      for (const row of rows) {
+        const span = startMessagingSpan(options.tracer, "producer", { topic: row.topic, eventId: row.headers.ce_id ?? row.id, traceparent: row.headers.traceparent });
+        if (span !== undefined) byRow.set(row.id, { span, headers: { ...row.headers, traceparent: traceparentOf(span) } });
+      }
+    }
+    return {
+      headersOf: (row: { id: string; headers: Record<string, string> }) => byRow.get(row.id)?.headers ?? row.headers,
+      end: (failure?: string) => {
+        for (const { span } of byRow.values()) endMessagingSpan(span, failure);
+      },
+    };
   };
 
   const loop = (async () => {

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, defaultTextMapSetter, trace, type Context, type Span, type TextMapGetter, type TextMapSetter, type Tracer } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -75,5 +75,58 @@ export function startRpcSpan(tracer: Tracer, kind: "server" | "client", path: st
 export function endRpcSpan(span: Span, code: Code | undefined, message?: string): void {
   span.setAttribute("rpc.grpc.status_code", code ?? 0);
   if (code !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.end();
+}
+
+/** What a messaging span records about one event (OpenTelemetry's messaging.* conventions). */
+export interface MessagingSpanOptions {
+  readonly topic: string;
+  readonly eventId: string;
+  /** The event's W3C traceparent: the span's parent. Without one no span is made (no trace to join). */
+  readonly traceparent: string | undefined;
+  /** The consumer group, for a consumer's span. */
+  readonly group?: string;
+  /** When the work began (a consumer's effect); default now. */
+  readonly startTime?: number;
+}
+
+/**
+ * A producer span ("publish <topic>", the outbox relay sending an event) or a
+ * consumer span ("process <topic>", an effect applied from it), child of the
+ * span that wrote the event, so a cast's trace runs on through Kafka into
+ * the services its events reach. Undefined without a traceparent, or when the
+ * trace is not sampled (tracing off): callers then change nothing.
+ */
+export function startMessagingSpan(tracer: Tracer, kind: "producer" | "consumer", options: MessagingSpanOptions): Span | undefined {
+  if (options.traceparent === undefined) return undefined;
+  const parent = propagator.extract(ROOT_CONTEXT, { traceparent: options.traceparent }, defaultTextMapGetter);
+  if (trace.getSpanContext(parent) === undefined) return undefined;
+  const operation = kind === "producer" ? "publish" : "process";
+  const span = tracer.startSpan(`${operation} ${options.topic}`, {
+    kind: kind === "producer" ? SpanKind.PRODUCER : SpanKind.CONSUMER,
+    startTime: options.startTime,
+    attributes: {
+      "messaging.system": "kafka",
+      "messaging.operation.type": operation,
+      "messaging.destination.name": options.topic,
+      "messaging.message.id": options.eventId,
+      ...(options.group === undefined ? {} : { "messaging.consumer.group.name": options.group }),
+    },
+  }, parent);
+  if (!span.isRecording()) return undefined;
+  return span;
+}
+
+/** The W3C traceparent naming `span`, for the next hop (an event's header). */
+export function traceparentOf(span: Span): string {
+  const carrier: Record<string, string> = {};
+  propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
+  return carrier.traceparent ?? "";
+}
+
+/** Ends a messaging span, as an error when `failure` says why. */
+export function endMessagingSpan(span: Span | undefined, failure?: string): void {
+  if (span === undefined) return;
+  if (failure !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: failure });
   span.end();
 }
