@@ -161,7 +161,8 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
   Redis       ${new URL(endpoints.redisUrl).host}
   Kafka       ${endpoints.kafka.brokers.join(", ")}
   Mailpit     ${endpoints.mailpitUrl}  (the mail the services sent; SMTP ${new URL(endpoints.smtpUrl).host})
-  Traces      ${jaeger !== undefined ? `${jaeger.url}  (Jaeger: every call's trace, from the edge through Kafka to the services its events reach; find one by its trace id, which every log line carries)` : ownCollector !== undefined ? `sent to ${ownCollector} (OTEL_EXPORTER_OTLP_ENDPOINT)` : "not kept (see above)"}
+  Traces      ${jaeger !== undefined ? `${jaeger.url}/api  (Jaeger's query API: every call's trace, from the edge through Kafka to the services its events reach;
+              a source build has no UI of its own: the console's Operations page (admins) draws them; every log line names its trace id)` : ownCollector !== undefined ? `sent to ${ownCollector} (OTEL_EXPORTER_OTLP_ENDPOINT)` : "not kept (see above)"}
   Prometheus  ${prometheus === undefined ? "not running (see above)" : `${prometheus.url}  (every service's metrics; alerts at ${prometheus.url}/classic/alerts, queries at ${prometheus.url}/classic/graph; rules in observability/prometheus/alerts.yml)`}
   Services    ${services.length === 0 ? "none yet" : services.map((s) => (replicas[s] ?? 1) > 1 ? `${s} ×${replicas[s]}` : s).join(", ")} (ports in services/registry.json${Object.values(replicas).some((n) => n > 1) ? `; replica k on those + ${replicaPortStride}·(k−1), CHAOS_REPLICAS` : ""})
   Payments    test provider ${paymentProvider?.url ?? "not running"} (checkout pages; signed webhooks to the gateway's 127.0.0.1:${paymentWebhooks.port}/webhooks/payment)
