@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { ChannelKind } from "@chaos/gen/chaos/chat/v1/channel_pb.js";
+import { ChatService } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
+import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
+import { TradeState } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
+import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
 import { CharacterClass, CharacterKind } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { errorInfoOf } from "@chaos/mesh";
@@ -11,24 +17,32 @@ import { useStack } from "../scripts/test/stack.js";
 import { eventually } from "../scripts/test/topic-events.js";
 
 /**
- * Scale out and roll (issue 16): combat and player run as two replicas each;
- * callers balance over them (round robin over the registry's addresses). Under
- * a steady load of casts and reads, every process is restarted one at a time
- * (SIGTERM: drain, then start on the same ports), and then one replica is
- * killed with SIGKILL. Figures are printed; what is asserted is what a player
- * would notice.
+ * Scale out and roll (issue 16): combat, player, inventory, trading and chat
+ * run as two replicas each; callers balance over them (round robin over the
+ * registry's addresses). Under a steady load of casts and reads, combat's and
+ * player's processes are restarted one at a time (SIGTERM: drain, then start
+ * on the same ports), and then one replica is killed with SIGKILL; under a
+ * steady load of trades and chat, inventory's, trading's and chat's are.
+ * Figures are printed; what is asserted is what a player would notice.
  */
-const stack = useStack(["identity", "player", "combat"], {
-  replicas: { combat: 2, player: 2 },
+const stack = useStack(["identity", "player", "combat", "inventory", "trading", "chat"], {
+  replicas: { combat: 2, player: 2, inventory: 2, trading: 2, chat: 2 },
   env: {
     // Casts bounded by the cooldown (2 s), not by mana, so the load stays steady.
     CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "100",
     CHAOS_COMBAT_PENDING_CAST_REDRIVE_MS: "1000",
     CHAOS_PLAYER_TARGET_RESPAWN_SECONDS: "0",
+    // Trades and posts as fast as the load makes them, not as a player's limits allow.
+    CHAOS_TRADING_PROPOSALS_PER_MINUTE: "6000",
+    CHAOS_CHAT_POSTS_PER_MINUTE: "6000",
+    CHAOS_CHAT_POST_BURST: "100",
   },
 });
 const combat = () => stack.operator.client(CombatService, "combat");
 const players = () => stack.operator.client(PlayerService, "player");
+const trading = () => stack.operator.client(TradingService, "trading");
+const inventory = () => stack.operator.client(InventoryService, "inventory");
+const chat = () => stack.operator.client(ChatService, "chat");
 
 interface Mage {
   readonly player: TestPlayer;
@@ -132,15 +146,7 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
     }
 
     // Both replicas served casts since their last start (counters start again with a process): the callers balance over them.
-    const served = Object.fromEntries(
-      await Promise.all(
-        ["combat", "combat#2"].map(async (label) => {
-          const metrics = await (await fetch(`http://127.0.0.1:${stack.portsOf(label).admin}/metrics`)).text();
-          const calls = [...metrics.matchAll(/^chaos_server_calls_total\{[^}]*method="\/chaos\.combat\.v1\.CombatService\/CastSpell"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
-          return [label, calls] as const;
-        }),
-      ),
-    );
+    const served = await servedBy(["combat", "combat#2"], "/chaos.combat.v1.CombatService/CastSpell");
     const codes = (list: readonly Attempt[]) => Object.fromEntries([...new Set(list.flatMap((a) => (a.failure === undefined ? [] : [Code[a.failure]])))].map((c) => [c, list.filter((a) => a.failure !== undefined && Code[a.failure] === c).length]));
     console.log(
       `replicas: ${JSON.stringify({
@@ -164,6 +170,138 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
     expect(served["combat#2"]).toBeGreaterThan(0);
   });
 });
+
+describe("replicas: trades and chat through a rolling restart of inventory, trading and chat", () => {
+  it("settles every trade and stores every post once, with no failed operation, while each of their processes restarts in turn", { timeout: 180_000 }, async () => {
+    const mages = await createMages(4);
+    // Trading and chat hear of new characters from player's events; inventory gives each its starting purse.
+    const worldChannel = new Map<string, string>();
+    for (const mage of mages) {
+      const { channels } = await eventually(() => chat().listChannels({ characterId: mage.characterId }, mage.player.asPlayer), (r) => r.channels.some((c) => c.kind === ChannelKind.WORLD), 30_000);
+      worldChannel.set(mage.characterId, channels.find((c) => c.kind === ChannelKind.WORLD)!.channelId);
+    }
+    const goldOf = async () => {
+      let total = 0n;
+      for (const mage of mages) {
+        const { wallet } = await eventually(() => inventory().getWallet({ characterId: mage.characterId }, mage.player.asPlayer), (r) => r.wallet !== undefined, 30_000);
+        total += wallet!.balance + wallet!.held;
+      }
+      return total;
+    };
+    const goldBefore = await goldOf();
+    expect(goldBefore).toBeGreaterThan(0n);
+
+    const marker = randomUUID().slice(0, 8);
+    const tally = { trades: 0, failedTrades: 0, posts: 0, failedPosts: 0, retriedAttempts: 0 };
+    const trades: Array<{ tradeId: string; proposer: Mage }> = [];
+    const postIds: string[] = [];
+    let loading = true;
+    /** Up to three attempts, 250 ms apart, with the same request (its idempotency key): the answer, or undefined when all three failed. */
+    const withRetries = async <T>(call: () => Promise<T>): Promise<T | "refused" | undefined> => {
+      for (let k = 0; k < 3; k++) {
+        try {
+          return await call();
+        } catch (error) {
+          if (errorInfoOf(ConnectError.from(error)) !== undefined) return "refused";
+          tally.retriedAttempts++;
+          await sleep(250);
+        }
+      }
+      return undefined;
+    };
+    // A trader offers 1 gold to the next player's mage and that mage accepts; the pair is one operation.
+    const trader = async (index: number) => {
+      const from = mages[index]!;
+      const to = mages[(index + 5) % mages.length]!;
+      await sleep(Math.random() * 500);
+      while (loading) {
+        const proposal = { proposerCharacterId: from.characterId, counterpartyCharacterId: to.characterId, offer: { gold: 1n }, request: {}, ttl: durationFromMs(120_000), idempotencyKey: randomUUID() };
+        const proposed = await withRetries(() => trading().proposeTrade(proposal, { ...from.player.asPlayer, timeoutMs: 3_000 }));
+        if (proposed === undefined) tally.failedTrades++;
+        else if (proposed !== "refused") {
+          const tradeId = proposed.trade!.tradeId;
+          trades.push({ tradeId, proposer: from });
+          const accepted = await withRetries(() => trading().acceptTrade({ tradeId }, { ...to.player.asPlayer, timeoutMs: 5_000 }));
+          if (accepted === undefined) tally.failedTrades++;
+          else tally.trades++;
+        }
+        await sleep(300);
+      }
+    };
+    const poster = async (index: number) => {
+      const mage = mages[index]!;
+      let n = 0;
+      await sleep(Math.random() * 500);
+      while (loading) {
+        const request = { characterId: mage.characterId, channelId: worldChannel.get(mage.characterId)!, text: `${marker} ${index} ${n++}`, idempotencyKey: randomUUID() };
+        const posted = await withRetries(() => chat().postMessage(request, { ...mage.player.asPlayer, timeoutMs: 3_000 }));
+        if (posted === undefined) tally.failedPosts++;
+        else if (posted !== "refused") {
+          tally.posts++;
+          postIds.push(posted.message!.messageId);
+        }
+        await sleep(300);
+      }
+    };
+    const load = [...[0, 1, 2, 3, 4, 5].map(trader), ...[6, 7, 8, 9].map(poster)];
+    await sleep(2_000);
+    const rollingFrom = Date.now();
+    for (const label of ["inventory", "inventory#2", "trading", "trading#2", "chat", "chat#2"]) {
+      await stack.restart(label, "SIGTERM");
+      await sleep(1_000);
+    }
+    const rollingSeconds = Math.round((Date.now() - rollingFrom) / 1000);
+    await sleep(1_000);
+    loading = false;
+    await Promise.all(load);
+
+    // Every accepted trade settles (the saga resumes on whichever replica), and no gold was made or lost.
+    const states = await Promise.all(
+      trades.map(({ tradeId, proposer }) => eventually(() => trading().getTrade({ tradeId }, proposer.player.asPlayer).then((r) => r.trade!.state).catch(() => TradeState.UNSPECIFIED), (state) => state === TradeState.SETTLED || state === TradeState.PROPOSED, 30_000)),
+    );
+    const goldAfter = await eventually(goldOf, (total) => total === goldBefore, 30_000);
+    // Every acknowledged post is in the channel exactly once; none of the run's posts is there twice.
+    const history: string[] = [];
+    const texts: string[] = [];
+    let before = 0n;
+    for (;;) {
+      const page = await chat().listMessages({ characterId: mages[6]!.characterId, channelId: worldChannel.get(mages[6]!.characterId)!, beforeSequence: before, pageSize: 100 }, mages[6]!.player.asPlayer);
+      for (const message of page.messages) {
+        if (!message.text.startsWith(marker)) continue;
+        history.push(message.messageId);
+        texts.push(message.text);
+      }
+      if (!page.hasMore || page.messages.length === 0) break;
+      before = page.messages.reduce((min, m) => (m.sequence < min || min === 0n ? m.sequence : min), 0n);
+    }
+    // Both replicas of each served (since their restart): the load was balanced, not pinned to one.
+    const proposalsServedBy = await servedBy(["trading", "trading#2"], "/chaos.trading.v1.TradingService/ProposeTrade");
+    const postsServedBy = await servedBy(["chat", "chat#2"], "/chaos.chat.v1.ChatService/PostMessage");
+    console.log(`replicas (trades, chat): ${JSON.stringify({ ...tally, rollingSeconds, proposalsServedBy, postsServedBy, tradesSettled: states.filter((s) => s === TradeState.SETTLED).length, tradesProposed: trades.length, postsStored: history.length, goldBefore: String(goldBefore), goldAfter: String(goldAfter) })}`);
+    expect(tally.failedTrades).toBe(0);
+    expect(tally.failedPosts).toBe(0);
+    expect(tally.trades).toBeGreaterThan(10);
+    expect(tally.posts).toBeGreaterThan(10);
+    expect(states.filter((s) => s !== TradeState.SETTLED)).toEqual([]);
+    expect(goldAfter).toBe(goldBefore);
+    expect(new Set(texts).size).toBe(texts.length);
+    expect([...history].sort()).toEqual([...postIds].sort());
+    for (const calls of [...Object.values(proposalsServedBy), ...Object.values(postsServedBy)]) expect(calls).toBeGreaterThan(0);
+  });
+});
+
+/** Calls of `method` each process served since it last started (its counters start again with it), by process label. */
+async function servedBy(labels: readonly string[], method: string): Promise<Record<string, number>> {
+  const pattern = new RegExp(`^chaos_server_calls_total\\{[^}]*method="${method.replaceAll(".", "\\.")}"[^}]*\\} (\\d+)$`, "gm");
+  return Object.fromEntries(
+    await Promise.all(
+      labels.map(async (label) => {
+        const metrics = await (await fetch(`http://127.0.0.1:${stack.portsOf(label).admin}/metrics`)).text();
+        return [label, [...metrics.matchAll(pattern)].reduce((n, m) => n + Number(m[1]), 0)] as const;
+      }),
+    ),
+  );
+}
 
 /** `count` players with five mages each. */
 async function createMages(count: number): Promise<Mage[]> {
