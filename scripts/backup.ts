@@ -12,6 +12,7 @@ import { dataDir } from "./infra/config.js";
 import { ensureInfra } from "./infra/index.js";
 import { withKafkaAdmin } from "./infra/kafka.js";
 import { backupDatabases, readBackup, restoreDatabases } from "./lib/database-backup.js";
+import { markReadModelsStale } from "./lib/read-models.js";
 import { acquireRunLock, alreadyRunningMessage } from "./lib/run-lock.js";
 
 const [command, ...args] = process.argv.slice(2);
@@ -47,9 +48,12 @@ if (command === "backup") {
   try {
     const seconds = await restoreDatabases(path.resolve(dir), endpoints.postgresAdminUrl, services.length === 0 ? undefined : services);
     for (const [service, s] of Object.entries(seconds)) console.log(`  ${service.padEnd(12)} restored in ${s.toFixed(1)} s`);
+    // The read models outside the databases (leaderboards in Redis, analytics' aggregates) still describe the world after the backup.
+    markReadModelsStale(dataDir, Object.keys(seconds), path.resolve(dir));
     console.log(
       `restored ${Object.keys(seconds).length} databases as of ${manifest.takenAt}. Consumers resume where their groups are now;` +
-        ` the groups' offsets at the backup are in ${path.join(path.resolve(dir), "manifest.json")}. Start the world again with npm start.`,
+        ` the groups' offsets at the backup are in ${path.join(path.resolve(dir), "manifest.json")}. Start the world again with npm start,` +
+        ` which rebuilds the read models (leaderboards, analytics' aggregates) from the restored history.`,
     );
   } finally {
     lock.lock.release();

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { staleGeneratedFiles } from "./contracts/check.js";
 import { buf, ensureContractToolchain } from "./contracts/toolchain.js";
-import { ensureLocalPki, grantKafkaAcls, kafkaAclsOf, kafkaEnv, loadMeshConfig, operatorIdentity } from "@chaos/mesh";
+import { createMeshRuntime, ensureLocalPki, grantKafkaAcls, kafkaAclsOf, kafkaEnv, loadMeshConfig, operatorIdentity } from "@chaos/mesh";
 import { dataDir, repoRoot } from "./infra/config.js";
 import { ensureInfra, infraStatus, stopInfra } from "./infra/index.js";
 import { jaegerPortsFromEnv, startJaeger, type RunningJaeger } from "./infra/jaeger.js";
@@ -17,6 +17,7 @@ import { secretKey } from "./infra/secrets.js";
 import { startProviderEmulator } from "../clients/payment-provider/provider-emulator.js";
 import { serviceManifests } from "./infra/services.js";
 import { busyPorts, portConflictMessage, registryPortClaims } from "./lib/port-conflicts.js";
+import { rebuildReadModels, staleReadModels, staleReadModelsFile } from "./lib/read-models.js";
 import { acquireRunLock, alreadyRunningMessage } from "./lib/run-lock.js";
 import { parseReplicas, processLabels, replicaPortStride, writeReplicaRegistries } from "./lib/replicas.js";
 import { buildWorkload, spawnService, type ServiceProcess, type SpawnServiceOptions } from "./lib/service-process.js";
@@ -153,6 +154,20 @@ step(`web console at ${webConsole.url}`);
 lock.announce({ consoleUrl: webConsole.url, gatewayAddress: gateway?.edgePort === undefined ? undefined : `127.0.0.1:${gateway.edgePort}` });
 // From here on a service that dies is reported and started again.
 const supervisors = children.map((child, i) => supervise(child, { name: labels[i]!, restart: () => spawnService(child.name, serviceOptions(labels[i]!)), log: step }));
+
+// A restore (npm run restore) left the read models behind the restored databases: rebuilt now, as the operator.
+const staleModels = staleReadModels(dataDir).filter((service) => services.includes(service));
+if (staleModels.length > 0) {
+  const operator = createMeshRuntime(operatorIdentity, { config: { ...loadMeshConfig(process.env, repoRoot), pkiDir, registryFile: world.registryOf(operatorIdentity) } });
+  try {
+    for (const rebuilt of await rebuildReadModels(operator, staleModels)) step(`rebuilt ${rebuilt.service}'s ${rebuilt.readModel} after the restore (${rebuilt.count} from its history, ${rebuilt.seconds.toFixed(1)} s)`);
+    fs.rmSync(staleReadModelsFile(dataDir), { force: true });
+  } catch (error) {
+    step(`the read models left stale by the restore could not be rebuilt (${(error as Error).message}); the next npm start tries again`);
+  } finally {
+    await operator.close();
+  }
+}
 
 const example = children.find((c) => c.name === "combat") ?? children[0];
 console.log(`

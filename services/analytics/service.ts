@@ -25,7 +25,8 @@ export default defineService({
   name: "analytics",
   description: "The CQRS read side: aggregates of every domain's events, queried by hour or day and rebuilt from the recorded events.",
   port: 7480,
-  serves: [{ service: AnalyticsService, public: {} }],
+  // The operator rebuilds the aggregates after a restore (npm start does, scripts/lib/read-models.ts).
+  serves: [{ service: AnalyticsService, public: {}, operatorMethods: ["startRebuild", "getRebuild"] }],
   verifiesEndUserTokens: true,
   state: { database: { migrations: new URL("./migrations", import.meta.url), meshTables: jobQueueMigrations } },
   publishes: ["rebuilds"],

@@ -23,7 +23,8 @@ export default defineService({
   name: "progression",
   description: "Experience, levels, achievements and leaderboards, from combat and player events exactly once.",
   port: 7160,
-  serves: [{ service: ProgressionService, public: {} }, { service: ProgressionInternalService }],
+  // The operator rebuilds the leaderboards after a restore (npm start does, scripts/lib/read-models.ts).
+  serves: [{ service: ProgressionService, public: {}, operatorMethods: ["rebuildLeaderboard"] }, { service: ProgressionInternalService }],
   calls: [
     { service: InventoryInternalService, methods: ["grantGold"] },
     { service: PlayerInternalService, methods: ["setLevel"] },
