@@ -160,7 +160,7 @@ const staleModels = staleReadModels(dataDir).filter((service) => services.includ
 if (staleModels.length > 0) {
   const operator = createMeshRuntime(operatorIdentity, { config: { ...loadMeshConfig(process.env, repoRoot), pkiDir, registryFile: world.registryOf(operatorIdentity) } });
   try {
-    for (const rebuilt of await rebuildReadModels(operator, staleModels)) step(`rebuilt ${rebuilt.service}'s ${rebuilt.readModel} after the restore (${rebuilt.count} from its history, ${rebuilt.seconds.toFixed(1)} s)`);
+    for (const rebuilt of await rebuildReadModels(operator, staleModels)) step(`rebuilt ${rebuilt.service}${rebuilt.service.endsWith("s") ? "'" : "'s"} ${rebuilt.readModel} after the restore (${rebuilt.count} from its history, ${rebuilt.seconds.toFixed(1)} s)`);
     fs.rmSync(staleReadModelsFile(dataDir), { force: true });
   } catch (error) {
     step(`the read models left stale by the restore could not be rebuilt (${(error as Error).message}); the next npm start tries again`);
