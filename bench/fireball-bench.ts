@@ -6,6 +6,10 @@
  * in the same run, the floor for that shape: a bare grpc-js echo forwarded
  * through the same two hops (client → hop → server), no mesh, no work.
  *
+ * A third row runs the same flow with every span recorded and exported to
+ * a real Jaeger (what npm start does), so the price of tracing is measured
+ * against the same flow untraced, in the same run.
+ *
  * The world is started like the tests start it (each service its own
  * process, fresh databases). Fireball's 2 s cooldown is kept: the load is
  * spread over many characters, each call carrying its owner's token (which
@@ -14,12 +18,16 @@
  * mana regeneration is raised so mana never runs out — the flow's code path
  * is the one a player takes; only the pacing of a single character is lifted.
  */
+import fs from "node:fs";
+import os from "node:os";
+import nodePath from "node:path";
 import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { principalHeader } from "@chaos/mesh";
 import type { InfraEndpoints } from "../scripts/infra/index.js";
-import { startStack } from "../scripts/test/stack.js";
+import { jaegerPortsFromEnv, startJaeger } from "../scripts/infra/jaeger.js";
+import { freePort, startStack } from "../scripts/test/stack.js";
 import type { LoadResult } from "./ghz.js";
 import { buildLoadgen, runLoadgen } from "./loadgen.js";
 import { cpuTicks } from "./cpu.js";
@@ -45,12 +53,28 @@ const charactersPerPlayer = 5;
 export async function runFireballBench(infra: InfraEndpoints, seconds = { warmup: 4, peak: 10, half: 10 }): Promise<FireballBenchRow[]> {
   const loadgen = await buildLoadgen();
   clk = Number((await run("getconf", ["CLK_TCK"])).trim());
-  return [await benchFireball(loadgen, infra, seconds), await benchBareHops(loadgen, seconds)];
+  const untraced = await benchFireball(loadgen, infra, seconds);
+  const bare = await benchBareHops(loadgen, seconds);
+  const jaegerPorts = { ...jaegerPortsFromEnv(), ui: await freePort(), otlp: await freePort(), queryGrpc: await freePort(), health: await freePort() };
+  const jaeger = await startJaeger(jaegerPorts, fs.mkdtempSync(nodePath.join(os.tmpdir(), "chaos-bench-jaeger-")));
+  try {
+    const traced = await benchFireball(loadgen, infra, seconds, { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint }, "CastSpell(fireball), every span exported to Jaeger");
+    return [untraced, traced, bare];
+  } finally {
+    await jaeger.stop();
+  }
 }
 
-async function benchFireball(loadgen: string, infra: InfraEndpoints, seconds: { warmup: number; peak: number; half: number }): Promise<FireballBenchRow> {
+async function benchFireball(
+  loadgen: string,
+  infra: InfraEndpoints,
+  seconds: { warmup: number; peak: number; half: number },
+  extraEnv: Record<string, string> = {},
+  path = "CastSpell(fireball): client → gateway → combat (+ player, Redis, PostgreSQL, outbox)",
+): Promise<FireballBenchRow> {
   const stack = await startStack(infra, ["identity", "player", "combat", "gateway"], {
     env: {
+      ...extraEnv,
       CHAOS_LOG_LEVEL: "warn",
       CHAOS_GATEWAY_IP_RATE: "1000000/s",
       CHAOS_GATEWAY_PLAYER_RATE: "1000000/s",
@@ -90,7 +114,7 @@ async function benchFireball(loadgen: string, infra: InfraEndpoints, seconds: { 
     const halfPeakRate = Math.max(1, Math.round(peak.rps / 2));
     const halfPeak = runLoadgen(loadgen, { ...load, concurrency: 32, seconds: seconds.half, rate: halfPeakRate });
     report(`fireball at ${halfPeakRate}/s`, halfPeak);
-    return { path: "CastSpell(fireball): client → gateway → combat (+ player, Redis, PostgreSQL, outbox)", peak, halfPeakRate, halfPeak, cpuUsPerCall };
+    return { path, peak, halfPeakRate, halfPeak, cpuUsPerCall };
   } finally {
     await stack.stop();
   }

@@ -135,6 +135,14 @@ function fireballTable(rows: readonly FireballBenchRow[]): string[] {
   for (const r of rows) lines.push(`- CPU per successful call at peak, ${r.path.split(":")[0]}: ${Object.entries(r.cpuUsPerCall).map(([name, us]) => `${name} ${us.toFixed(0)} µs`).join(", ")}.`);
   lines.push("");
   if (flow !== undefined) lines.push(`Target: p99 < 10 ms at half of peak: ${flow.halfPeak.p99Us < 10_000 ? "met" : "not met"} (${ms(flow.halfPeak.p99Us)} ms at ${flow.halfPeakRate}/s).`, "");
+  const traced = rows.find((r) => r.path.includes("Jaeger"));
+  const nodeCpu = (r: FireballBenchRow) => Object.values(r.cpuUsPerCall).reduce((a, b) => a + b, 0);
+  if (flow !== undefined && traced !== undefined) {
+    lines.push(
+      `Tracing's price (every span recorded and exported to Jaeger, as under npm start, against the same flow with tracing off, as in the tests): peak ${(traced.peak.rps / flow.peak.rps).toFixed(2)}x, p99 at half peak ${(traced.halfPeak.p99Us / flow.halfPeak.p99Us).toFixed(2)}x, Node CPU per cast ${(nodeCpu(traced) / nodeCpu(flow)).toFixed(2)}x (${nodeCpu(flow).toFixed(0)} → ${nodeCpu(traced).toFixed(0)} µs).`,
+      "",
+    );
+  }
   return lines;
 }
 
