@@ -61,7 +61,11 @@ const jaegerStarting: Promise<RunningJaeger | undefined> = ownCollector !== unde
     });
 
 step("provisioning PostgreSQL, Redis, Kafka and Mailpit");
-const { endpoints, started: infraStarted } = await ensureInfra();
+const { endpoints, started: infraStarted } = await ensureInfra().catch(async (error: unknown) => {
+  // Jaeger started beside the infrastructure: it must not outlive a start that failed.
+  await (await jaegerStarting)?.stop();
+  throw error;
+});
 console.log(await infraStatus());
 const jaeger = await jaegerStarting;
 if (jaeger !== undefined) step(`Jaeger at ${jaeger.url}, receiving the services' spans on ${jaeger.otlpEndpoint}`);
