@@ -98,6 +98,8 @@ export async function liveEvent(harness: ConsoleHarness, ava: Page): Promise<voi
   expect(await card.getByTestId("event-progress").getAttribute("aria-valuenow")).toBe("0");
 
   // One fireball at a training dummy: the cast reaches liveops through Kafka and counts once.
+  // The purse is read once the console has loaded it (read before, it was NaN and the sum below could never match).
+  await expect.poll(() => walletGold(ava)).not.toBeNaN();
   const walletBefore = await walletGold(ava);
   await ava.getByRole("tab", { name: "Battle" }).click();
   await expect.poll(() => ava.getByTestId("target").filter({ hasText: "Training Dummy" }).count()).toBeGreaterThanOrEqual(1);
