@@ -6,6 +6,7 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { ChannelKind } from "@chaos/gen/chaos/chat/v1/channel_pb.js";
 import { ChatService } from "@chaos/gen/chaos/chat/v1/chat_service_pb.js";
 import { CombatService } from "@chaos/gen/chaos/combat/v1/combat_service_pb.js";
+import { IdentityService } from "@chaos/gen/chaos/identity/v1/identity_service_pb.js";
 import { InventoryService } from "@chaos/gen/chaos/inventory/v1/inventory_service_pb.js";
 import { TradeState } from "@chaos/gen/chaos/trading/v1/trade_pb.js";
 import { TradingService } from "@chaos/gen/chaos/trading/v1/trading_service_pb.js";
@@ -17,16 +18,17 @@ import { useStack } from "../scripts/test/stack.js";
 import { eventually } from "../scripts/test/topic-events.js";
 
 /**
- * Scale out and roll (issue 16): combat, player, inventory, trading and chat
- * run as two replicas each; callers balance over them (round robin over the
+ * Scale out and roll (issue 16): identity, combat, player, inventory, trading
+ * and chat run as two replicas each; callers balance over them (round robin over the
  * registry's addresses). Under a steady load of casts and reads, combat's and
  * player's processes are restarted one at a time (SIGTERM: drain, then start
  * on the same ports), and then one replica is killed with SIGKILL; under a
- * steady load of trades and chat, inventory's, trading's and chat's are.
+ * steady load of trades, chat and session refreshes, identity's, inventory's,
+ * trading's and chat's are.
  * Figures are printed; what is asserted is what a player would notice.
  */
 const stack = useStack(["identity", "player", "combat", "inventory", "trading", "chat"], {
-  replicas: { combat: 2, player: 2, inventory: 2, trading: 2, chat: 2 },
+  replicas: { identity: 2, combat: 2, player: 2, inventory: 2, trading: 2, chat: 2 },
   env: {
     // Casts bounded by the cooldown (2 s), not by mana, so the load stays steady.
     CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "100",
@@ -171,8 +173,8 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
   });
 });
 
-describe("replicas: trades and chat through a rolling restart of inventory, trading and chat", () => {
-  it("settles every trade and stores every post once, with no failed operation, while each of their processes restarts in turn", { timeout: 180_000 }, async () => {
+describe("replicas: trades, chat and sessions through a rolling restart of identity, inventory, trading and chat", () => {
+  it("settles every trade, stores every post once and keeps every session, with no failed operation, while each of their processes restarts in turn", { timeout: 180_000 }, async () => {
     const mages = await createMages(4);
     // Trading and chat hear of new characters from player's events; inventory gives each its starting purse.
     const worldChannel = new Map<string, string>();
@@ -192,7 +194,7 @@ describe("replicas: trades and chat through a rolling restart of inventory, trad
     expect(goldBefore).toBeGreaterThan(0n);
 
     const marker = randomUUID().slice(0, 8);
-    const tally = { trades: 0, failedTrades: 0, posts: 0, failedPosts: 0, retriedAttempts: 0 };
+    const tally = { trades: 0, failedTrades: 0, posts: 0, failedPosts: 0, refreshes: 0, failedRefreshes: 0, retriedAttempts: 0 };
     const trades: Array<{ tradeId: string; proposer: Mage }> = [];
     const postIds: string[] = [];
     let loading = true;
@@ -243,10 +245,25 @@ describe("replicas: trades and chat through a rolling restart of inventory, trad
         await sleep(300);
       }
     };
-    const load = [...[0, 1, 2, 3, 4, 5].map(trader), ...[6, 7, 8, 9].map(poster)];
+    // A console keeping its player signed in: refresh after refresh, each retried with the same refresh token (identity
+    // answers a token traded again within its grace window with the same new pair, so a retry never ends the session).
+    const refreshTokens = new Map(mages.filter((_, i) => i % 5 === 0).map((m) => [m.player.accountId, m.player.refreshToken]));
+    const keeper = async (accountId: string) => {
+      await sleep(Math.random() * 500);
+      while (loading) {
+        const refreshed = await withRetries(() => stack.operator.client(IdentityService, "identity").refreshSession({ refreshToken: refreshTokens.get(accountId)! }, { timeoutMs: 3_000 }));
+        if (refreshed === undefined || refreshed === "refused") tally.failedRefreshes++;
+        else {
+          tally.refreshes++;
+          refreshTokens.set(accountId, refreshed.tokens!.refreshToken);
+        }
+        await sleep(300);
+      }
+    };
+    const load = [...[0, 1, 2, 3, 4, 5].map(trader), ...[6, 7, 8, 9].map(poster), ...[...refreshTokens.keys()].map(keeper)];
     await sleep(2_000);
     const rollingFrom = Date.now();
-    for (const label of ["inventory", "inventory#2", "trading", "trading#2", "chat", "chat#2"]) {
+    for (const label of ["identity", "identity#2", "inventory", "inventory#2", "trading", "trading#2", "chat", "chat#2"]) {
       await stack.restart(label, "SIGTERM");
       await sleep(1_000);
     }
@@ -277,9 +294,13 @@ describe("replicas: trades and chat through a rolling restart of inventory, trad
     // Both replicas of each served (since their restart): the load was balanced, not pinned to one.
     const proposalsServedBy = await servedBy(["trading", "trading#2"], "/chaos.trading.v1.TradingService/ProposeTrade");
     const postsServedBy = await servedBy(["chat", "chat#2"], "/chaos.chat.v1.ChatService/PostMessage");
-    console.log(`replicas (trades, chat): ${JSON.stringify({ ...tally, rollingSeconds, proposalsServedBy, postsServedBy, tradesSettled: states.filter((s) => s === TradeState.SETTLED).length, tradesProposed: trades.length, postsStored: history.length, goldBefore: String(goldBefore), goldAfter: String(goldAfter) })}`);
+    console.log(`replicas (trades, chat, sessions): ${JSON.stringify({ ...tally, rollingSeconds, proposalsServedBy, postsServedBy, tradesSettled: states.filter((s) => s === TradeState.SETTLED).length, tradesProposed: trades.length, postsStored: history.length, goldBefore: String(goldBefore), goldAfter: String(goldAfter) })}`);
     expect(tally.failedTrades).toBe(0);
     expect(tally.failedPosts).toBe(0);
+    // No session was lost (a refusal here would be a revoked session: the player logged out).
+    expect(tally.failedRefreshes).toBe(0);
+    expect(tally.refreshes).toBeGreaterThan(10);
+    for (const refreshToken of refreshTokens.values()) expect((await stack.operator.client(IdentityService, "identity").refreshSession({ refreshToken })).tokens?.accessToken).toBeTruthy();
     expect(tally.trades).toBeGreaterThan(10);
     expect(tally.posts).toBeGreaterThan(10);
     expect(states.filter((s) => s !== TradeState.SETTLED)).toEqual([]);
