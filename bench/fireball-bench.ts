@@ -26,7 +26,7 @@ import { CharacterClass } from "@chaos/gen/chaos/player/v1/character_pb.js";
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { principalHeader } from "@chaos/mesh";
 import type { InfraEndpoints } from "../scripts/infra/index.js";
-import { jaegerPortsFromEnv, startJaeger } from "../scripts/infra/jaeger.js";
+import { startJaeger } from "../scripts/infra/jaeger.js";
 import { freePort, startStack } from "../scripts/test/stack.js";
 import type { LoadResult } from "./ghz.js";
 import { buildLoadgen, runLoadgen } from "./loadgen.js";
@@ -55,7 +55,7 @@ export async function runFireballBench(infra: InfraEndpoints, seconds = { warmup
   clk = Number((await run("getconf", ["CLK_TCK"])).trim());
   const untraced = await benchFireball(loadgen, infra, seconds);
   const bare = await benchBareHops(loadgen, seconds);
-  const jaegerPorts = { ...jaegerPortsFromEnv(), ui: await freePort(), otlp: await freePort(), queryGrpc: await freePort(), health: await freePort() };
+  const jaegerPorts = { ui: await freePort(), otlp: await freePort(), queryGrpc: await freePort(), health: await freePort() };
   const jaeger = await startJaeger(jaegerPorts, fs.mkdtempSync(nodePath.join(os.tmpdir(), "chaos-bench-jaeger-")));
   try {
     const traced = await benchFireball(loadgen, infra, seconds, { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint }, "CastSpell(fireball), every span exported to Jaeger");

@@ -1,10 +1,8 @@
-import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { port, repoRoot } from "./config.js";
-import { goBinDir } from "./go-install.js";
-import { onPath, portBusyError, portInUse, run, tailFile, waitUntil } from "./proc.js";
+import { goBuild } from "./go-install.js";
+import { portBusyError, portInUse, startChildServer } from "./proc.js";
 
 /**
  * Jaeger, the local trace store the services export their spans to
@@ -19,7 +17,6 @@ import { onPath, portBusyError, portInUse, run, tailFile, waitUntil } from "./pr
  */
 const toolsDir = path.join(repoRoot, "observability", "jaeger");
 const configFile = path.join(toolsDir, "config.yaml");
-const binary = path.join(goBinDir, "jaeger");
 const jaegerPackage = "github.com/jaegertracing/jaeger/cmd/jaeger";
 
 /** The four loopback ports a Jaeger listens on. */
@@ -53,19 +50,9 @@ export interface RunningJaeger {
   stop(): Promise<void>;
 }
 
-/** Builds Jaeger into .chaos/bin once per go.sum (a new pin builds again); returns the binary's path. */
-export async function ensureJaegerBinary(): Promise<string> {
-  const marker = path.join(goBinDir, ".jaeger-build");
-  const wanted = createHash("sha256").update(fs.readFileSync(path.join(toolsDir, "go.mod"))).update(fs.readFileSync(path.join(toolsDir, "go.sum"))).digest("hex");
-  if (fs.existsSync(binary) && readOr(marker) === wanted) return binary;
-  if (!onPath("go")) throw new Error("Go is needed to build Jaeger (the local trace store): install Go 1.24+ (on Debian: apt-get install -y golang-go).");
-  fs.mkdirSync(goBinDir, { recursive: true });
-  // Built beside the binary and renamed: a build cut short never leaves half a program to run.
-  const partial = `${binary}.${process.pid}.partial`;
-  await run("go", ["build", "-o", partial, jaegerPackage], { cwd: toolsDir, timeoutMs: 1_800_000 });
-  fs.renameSync(partial, binary);
-  fs.writeFileSync(marker, wanted);
-  return binary;
+/** Builds Jaeger into .chaos/bin once per go.mod and go.sum (a new pin builds again); returns the binary's path. */
+export function ensureJaegerBinary(): Promise<string> {
+  return goBuild(toolsDir, jaegerPackage, "jaeger", "Jaeger (the local trace store)");
 }
 
 /**
@@ -78,9 +65,8 @@ export async function startJaeger(ports: JaegerPorts, dir: string): Promise<Runn
   }
   const program = await ensureJaegerBinary();
   fs.mkdirSync(dir, { recursive: true });
-  const logFile = path.join(dir, "jaeger.log");
-  const log = fs.openSync(logFile, "a");
-  const child = spawn(program, ["--config", configFile], {
+  const url = `http://127.0.0.1:${ports.ui}`;
+  const { stop } = await startChildServer("Jaeger", program, ["--config", configFile], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -89,33 +75,8 @@ export async function startJaeger(ports: JaegerPorts, dir: string): Promise<Runn
       CHAOS_JAEGER_QUERY_GRPC_PORT: String(ports.queryGrpc),
       CHAOS_JAEGER_HEALTH_PORT: String(ports.health),
     },
-    stdio: ["ignore", log, log],
+    logFile: path.join(dir, "jaeger.log"),
+    readyUrl: `${url}/api/services`,
   });
-  fs.closeSync(log);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${ports.ui}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    await exited;
-  };
-  const answers = async () => {
-    try {
-      return (await fetch(`${url}/api/services`, { signal: AbortSignal.timeout(2_000) })).ok;
-    } catch {
-      return false;
-    }
-  };
-  if (!(await waitUntil(async () => child.exitCode === null && (await answers()), 30_000))) {
-    await stop();
-    throw new Error(`Jaeger did not answer ${url}/api/services within 30 s.\n--- ${logFile} ---\n${tailFile(logFile)}`);
-  }
   return { url, otlpEndpoint: `http://127.0.0.1:${ports.otlp}`, stop };
-}
-
-function readOr(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
 }

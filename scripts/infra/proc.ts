@@ -131,3 +131,38 @@ export function portBusyError(port: number, what: string, variable: string): Err
       `Stop that process or choose a free port with ${variable}=<port>.`,
   );
 }
+
+/** A server process this process started (a child: it stops when asked). */
+export interface ChildServer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `command` as a child writing to `logFile`, and resolves once
+ * `readyUrl` answers 2xx (polled, 2 s per try) within `timeoutMs`; otherwise
+ * stops it and throws with the log's tail. For the operator's tools npm start
+ * and the tests run (Prometheus, Jaeger): they stop with whoever started them.
+ */
+export async function startChildServer(what: string, command: string, args: readonly string[], options: { readonly env?: NodeJS.ProcessEnv; readonly logFile: string; readonly readyUrl: string; readonly timeoutMs?: number }): Promise<ChildServer> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const log = fs.openSync(options.logFile, "a");
+  const child = spawn(command, [...args], { env: options.env ?? process.env, stdio: ["ignore", log, log] });
+  fs.closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  const answers = async () => {
+    try {
+      return (await fetch(options.readyUrl, { signal: AbortSignal.timeout(2_000) })).ok;
+    } catch {
+      return false;
+    }
+  };
+  if (!(await waitUntil(async () => child.exitCode === null && (await answers()), timeoutMs))) {
+    await stop();
+    throw new Error(`${what} did not answer ${options.readyUrl} within ${timeoutMs / 1000} s.\n--- ${options.logFile} ---\n${tailFile(options.logFile)}`);
+  }
+  return { stop };
+}

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "./config.js";
 import { ensureDebianPackages } from "./debian.js";
-import { portBusyError, portInUse, tailFile, waitUntil } from "./proc.js";
+import { portBusyError, portInUse, startChildServer } from "./proc.js";
 
 /** The alert rules every Prometheus of the project loads (checked and unit-tested by promtool in npm test). */
 export const alertRulesFile = path.join(repoRoot, "observability", "prometheus", "alerts.yml");
@@ -85,9 +84,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       2,
     ),
   );
-  const logFile = path.join(options.dir, "prometheus.log");
-  const log = fs.openSync(logFile, "a");
-  const child = spawn(
+  const url = `http://127.0.0.1:${options.port}`;
+  const { stop } = await startChildServer(
+    "Prometheus",
     "prometheus",
     [
       `--config.file=${configFile}`,
@@ -95,25 +94,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       "--storage.tsdb.retention.time=1d",
       `--web.listen-address=127.0.0.1:${options.port}`,
     ],
-    { stdio: ["ignore", log, log] },
+    { logFile: path.join(options.dir, "prometheus.log"), readyUrl: `${url}/-/ready` },
   );
-  fs.closeSync(log);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${options.port}`;
-  const ready = async () => {
-    try {
-      return (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) })).ok;
-    } catch {
-      return false;
-    }
-  };
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    await exited;
-  };
-  if (!(await waitUntil(async () => child.exitCode === null && (await ready()), 30_000))) {
-    await stop();
-    throw new Error(`Prometheus did not become ready on ${url} within 30 s.\n--- ${logFile} ---\n${tailFile(logFile)}`);
-  }
   return { url, setTargets: writeTargets, stop };
 }

@@ -8,6 +8,8 @@ import { Code } from "@connectrpc/connect";
 /** A process's OpenTelemetry tracer and how to flush it. */
 export interface MeshTracing {
   readonly tracer: Tracer;
+  /** Whether spans are recorded (exported somewhere); false: the tracer makes non-recording spans only. */
+  readonly recording: boolean;
   /** Flushes buffered spans and stops exporting. */
   shutdown(): Promise<void>;
 }
@@ -43,7 +45,7 @@ export function createTracing(service: string, options: TracingOptions = {}): Me
     spanProcessors: processors,
     ...(processors.length === 0 ? { sampler: new AlwaysOffSampler() } : {}),
   });
-  return { tracer: provider.getTracer("@chaos/mesh"), shutdown: () => provider.shutdown() };
+  return { tracer: provider.getTracer("@chaos/mesh"), recording: processors.length > 0, shutdown: () => provider.shutdown() };
 }
 
 const propagator = new W3CTraceContextPropagator();

@@ -93,7 +93,8 @@ export async function runService<Settings>(manifest: ServiceManifest<Settings>):
         sourceOf: (topic) => ownerSourceOf(topic, runtime.spiffeId),
         handlers: wired.events.handlers,
         registry: runtime.metrics.registry,
-        tracer: runtime.tracing.tracer,
+        // Per-event spans only when they are recorded: with tracing off they would be parsed and dropped per event.
+        tracer: runtime.tracing.recording ? runtime.tracing.tracer : undefined,
       }).catch((error: unknown) => {
         runtime.logger.fatal({ err: error }, "the event consumer could not start");
         process.exit(1);
@@ -193,7 +194,7 @@ async function openState(manifest: AnyServiceManifest, runtime: MeshRuntime): Pr
     const migrations = [...eventTableMigrations, ...(database.meshTables ?? []), ...readMigrations(fileURLToPath(database.migrations))];
     const applied = await migrateDatabase(manifest, opened, migrations, env);
     if (applied.length > 0) runtime.logger.info({ applied }, "migrations applied");
-    relay = await startOutboxRelay({ pool: opened.pool, kafka: kafkaClient(), logger: runtime.logger, registry: runtime.metrics.registry, tracer: runtime.tracing.tracer });
+    relay = await startOutboxRelay({ pool: opened.pool, kafka: kafkaClient(), logger: runtime.logger, registry: runtime.metrics.registry, tracer: runtime.tracing.recording ? runtime.tracing.tracer : undefined });
     closers.push(["the outbox relay", () => relay?.stop()]);
   }
   return { kafka: kafkaClient, db, redis, closers };
