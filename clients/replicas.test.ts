@@ -199,16 +199,26 @@ describe("replicas: trades, chat and sessions through a rolling restart of ident
     const postIds: string[] = [];
     let loading = true;
     /** Up to three attempts, 250 ms apart, with the same request (its idempotency key): the answer, or undefined when all three failed. */
+    /** Why operations ended without an answer, or with a refusal: code and message (reason), for the figures a failing run prints. */
+    const endings = new Map<string, number>();
     const withRetries = async <T>(call: () => Promise<T>): Promise<T | "refused" | undefined> => {
+      let last = "";
       for (let k = 0; k < 3; k++) {
         try {
           return await call();
         } catch (error) {
-          if (errorInfoOf(ConnectError.from(error)) !== undefined) return "refused";
+          const failure = ConnectError.from(error);
+          const reason = errorInfoOf(failure)?.reason;
+          last = `${Code[failure.code]}${reason === undefined ? "" : ` ${reason}`}: ${failure.rawMessage.slice(0, 80)}`;
+          if (reason !== undefined) {
+            endings.set(last, (endings.get(last) ?? 0) + 1);
+            return "refused";
+          }
           tally.retriedAttempts++;
           await sleep(250);
         }
       }
+      endings.set(last, (endings.get(last) ?? 0) + 1);
       return undefined;
     };
     // A trader offers 1 gold to the next player's mage and that mage accepts; the pair is one operation.
@@ -294,7 +304,7 @@ describe("replicas: trades, chat and sessions through a rolling restart of ident
     // Both replicas of each served (since their restart): the load was balanced, not pinned to one.
     const proposalsServedBy = await servedBy(["trading", "trading#2"], "/chaos.trading.v1.TradingService/ProposeTrade");
     const postsServedBy = await servedBy(["chat", "chat#2"], "/chaos.chat.v1.ChatService/PostMessage");
-    console.log(`replicas (trades, chat, sessions): ${JSON.stringify({ ...tally, rollingSeconds, proposalsServedBy, postsServedBy, tradesSettled: states.filter((s) => s === TradeState.SETTLED).length, tradesProposed: trades.length, postsStored: history.length, goldBefore: String(goldBefore), goldAfter: String(goldAfter) })}`);
+    console.log(`replicas (trades, chat, sessions): ${JSON.stringify({ ...tally, endings: Object.fromEntries(endings), rollingSeconds, proposalsServedBy, postsServedBy, tradesSettled: states.filter((s) => s === TradeState.SETTLED).length, tradesProposed: trades.length, postsStored: history.length, goldBefore: String(goldBefore), goldAfter: String(goldAfter) })}`);
     expect(tally.failedTrades).toBe(0);
     expect(tally.failedPosts).toBe(0);
     // No session was lost (a refusal here would be a revoked session: the player logged out).
