@@ -59,6 +59,13 @@ interface Attempt {
   readonly failure: Code | undefined;
 }
 
+/**
+ * How long a restarted replica serves before the next one goes, as a
+ * Deployment's minReadySeconds: the callers' channels must be back on it (they
+ * retry a refused connection within 1 s, grpc-transport.ts) or both replicas
+ * are out of their pickers at once.
+ */
+const minReadyMs = 2_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("replicas: balanced calls, rolling restarts and a kill -9 under load", () => {
@@ -115,7 +122,7 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
     const rollingFrom = Date.now();
     for (const label of ["combat", "combat#2", "player", "player#2"]) {
       await stack.restart(label, "SIGTERM");
-      await sleep(1_500);
+      await sleep(minReadyMs);
     }
     const rollingUntil = Date.now();
     const rolling = attempts.filter((a) => a.startedAt >= rollingFrom && a.startedAt < rollingUntil);
@@ -209,7 +216,7 @@ describe("replicas: trades, chat and sessions through a rolling restart of ident
         } catch (error) {
           const failure = ConnectError.from(error);
           const reason = errorInfoOf(failure)?.reason;
-          last = `${Code[failure.code]}${reason === undefined ? "" : ` ${reason}`}: ${failure.rawMessage.slice(0, 80)}`;
+          last = `${Code[failure.code]}${reason === undefined ? "" : ` ${reason}`}: ${failure.rawMessage.slice(0, 160)}`;
           if (reason !== undefined) {
             endings.set(last, (endings.get(last) ?? 0) + 1);
             return "refused";
@@ -275,7 +282,7 @@ describe("replicas: trades, chat and sessions through a rolling restart of ident
     const rollingFrom = Date.now();
     for (const label of ["identity", "identity#2", "inventory", "inventory#2", "trading", "trading#2", "chat", "chat#2"]) {
       await stack.restart(label, "SIGTERM");
-      await sleep(1_000);
+      await sleep(minReadyMs);
     }
     const rollingSeconds = Math.round((Date.now() - rollingFrom) / 1000);
     await sleep(1_000);

@@ -15,12 +15,25 @@ import { repoRoot } from "../infra/config.js";
  * edit shows at the next start. Kept under the repository (`.chaos/build/`); with a source map, so
  * stack traces name the TypeScript.
  */
-export async function serviceBundle(name: string): Promise<string> {
+export function serviceBundle(name: string): Promise<string> {
+  // One build per bundle at a time in this process: replicas of a service start together, and two builds
+  // renaming the same partial file made the second fail (ENOENT) when the bundle was stale.
+  let building = builds.get(name);
+  if (building === undefined) {
+    building = buildIfStale(name).finally(() => builds.delete(name));
+    builds.set(name, building);
+  }
+  return building;
+}
+
+const builds = new Map<string, Promise<string>>();
+
+async function buildIfStale(name: string): Promise<string> {
   const bundle = path.join(buildDir, `${name}.mjs`);
   const inputsFile = `${bundle}.inputs.json`;
   if (isCurrent(inputsFile)) return bundle;
   fs.mkdirSync(buildDir, { recursive: true });
-  // Written beside and renamed, so a process starting the previous bundle, or another worker building the same one, never sees half a file.
+  // Written beside and renamed, so a process starting the previous bundle, or another worker (process) building the same one, never sees half a file.
   const partial = `${bundle}.${process.pid}.tmp.mjs`;
   const result = await esbuild.build({
     entryPoints: [path.join(repoRoot, "services", name, "main.ts")],

@@ -265,7 +265,9 @@ describe("combat: the Player Action Flow (real processes: identity + player + co
     // The player's retry is answered with that cast, not a second hit.
     const retried = await cast(alice, mage, "fireball", target, key);
     expect(retried).toMatchObject({ castId: (events[0]!.message as unknown as { castId: string }).castId, targetHealth: after.targetHealth, casterMana: 95 });
-    expect(await observe(alice, mage.characterId, target.characterId)).toEqual(after);
+    // Neither mana nor health moved (the cooldown runs on its own clock: paid at the first attempt, it may have ended by now).
+    const { mana, targetHealth } = await observe(alice, mage.characterId, target.characterId);
+    expect({ mana, targetHealth }).toEqual({ mana: after.mana, targetHealth: after.targetHealth });
   });
 
   it("records a hit that landed while combat died: the restarted combat ends the cast with its events", async () => {
