@@ -14,6 +14,7 @@ import { CharacterClass, CharacterKind } from "@chaos/gen/chaos/player/v1/charac
 import { PlayerService } from "@chaos/gen/chaos/player/v1/player_service_pb.js";
 import { errorInfoOf } from "@chaos/mesh";
 import { signUp, type TestPlayer } from "../scripts/test/players.js";
+import type { RolloutResult } from "../scripts/lib/rollout.js";
 import { useStack } from "../scripts/test/stack.js";
 import { eventually } from "../scripts/test/topic-events.js";
 
@@ -57,6 +58,8 @@ interface Attempt {
   readonly endedAt: number;
   /** undefined = answered (a refusal of the game's rules is an answer too). */
   readonly failure: Code | undefined;
+  /** The failure's message, for the figures. */
+  readonly message?: string;
 }
 
 /**
@@ -72,50 +75,18 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
   it("restarts every process one at a time with no failed call, and a killed replica fails only its calls in flight, with UNAVAILABLE", { timeout: 180_000 }, async () => {
     const mages = await createMages(4);
     const dummies = await dummyIds(mages[0]!.player);
-    const attempts: Attempt[] = [];
-    /** Casts whose every attempt failed (the client gives up after three, 200 ms apart, with the same key). */
-    let failedCasts = 0;
-    let answeredCasts = 0;
-    let loading = true;
-
-    const attempt = async <T>(call: () => Promise<T>): Promise<{ ok: T } | { failure: ConnectError }> => {
-      const startedAt = Date.now();
-      try {
-        const ok = await call();
-        attempts.push({ startedAt, endedAt: Date.now(), failure: undefined });
-        return { ok };
-      } catch (error) {
-        const failure = ConnectError.from(error);
-        // A refusal with a reason (cooldown, a target already down) is the game answering.
-        const answered = errorInfoOf(failure) !== undefined;
-        attempts.push({ startedAt, endedAt: Date.now(), failure: answered ? undefined : failure.code });
-        return answered ? { ok: undefined as T } : { failure };
-      }
-    };
-    const caster = async (mage: Mage) => {
-      await sleep(Math.random() * 2_000);
-      while (loading) {
-        const request = { casterCharacterId: mage.characterId, spellId: "fireball", targetId: dummies[Math.floor(Math.random() * dummies.length)]!, idempotencyKey: randomUUID() };
-        let done = false;
-        for (let k = 0; k < 3 && !done; k++) {
-          const outcome = await attempt(() => combat().castSpell(request, { ...mage.player.asPlayer, timeoutMs: 3_000 }));
-          done = "ok" in outcome;
-          if (!done) await sleep(200);
-        }
-        if (done) answeredCasts++;
-        else failedCasts++;
-        await sleep(2_100);
-      }
-    };
-    // Reads at a steady pace, and flat out around the kill, so that calls are in flight on the replica killed.
+    const casting = castingLoad(mages, dummies);
+    const { attempts, attempt } = casting;
+    // Reads at a steady pace, and about 50 a second each around the kill, so that calls are in flight on the replica
+    // killed (flat out, they overloaded the survivor on a busy machine: reads past their 3 s deadline).
     let burst = false;
     const reader = async (mage: Mage) => {
-      while (loading) {
+      while (casting.loading) {
         await attempt(() => combat().getCombatState({ characterId: mage.characterId }, { ...mage.player.asPlayer, timeoutMs: 3_000 }));
-        if (!burst) await sleep(100);
+        await sleep(burst ? 20 : 100);
       }
     };
-    const load = [...mages.map(caster), ...mages.slice(0, 5).map(reader)];
+    const readers = mages.slice(0, 5).map(reader);
     await sleep(3_000);
 
     // Rolling restart: each process drains (SIGTERM) and starts again on its ports before the next one goes.
@@ -126,7 +97,7 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
     }
     const rollingUntil = Date.now();
     const rolling = attempts.filter((a) => a.startedAt >= rollingFrom && a.startedAt < rollingUntil);
-    const failedCastsRolling = failedCasts;
+    const failedCastsRolling = casting.failedCasts;
 
     // A replica killed outright, under the same load; the other serves on while it is down.
     burst = true;
@@ -137,10 +108,10 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
     burst = false;
     const servedWhileDown = attempts.filter((a) => a.startedAt > killedAt + 500 && a.failure === undefined).length;
     await stack.restart("combat#2");
-    // Long enough for the callers to reconnect to it (their reconnect backoff is at most 2 s) and send it casts again.
+    // Long enough for the callers to reconnect to it (their reconnect backoff is at most 1 s) and send it casts again.
     await sleep(3_000);
-    loading = false;
-    await Promise.all(load);
+    await casting.stop();
+    await Promise.all(readers);
     const afterKill = attempts.filter((a) => a.endedAt >= killedAt && a.startedAt < killedAt + 3_000);
     const killFailures = afterKill.filter((a) => a.failure !== undefined);
 
@@ -161,9 +132,9 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
       `replicas: ${JSON.stringify({
         mages: mages.length,
         attempts: attempts.length,
-        answeredCasts,
+        answeredCasts: casting.answeredCasts,
         rollingRestart: { seconds: Math.round((rollingUntil - rollingFrom) / 1000), attempts: rolling.length, failedAttempts: codes(rolling), failedCasts: failedCastsRolling },
-        kill: { attemptsInFlightOrStartedWithin3s: afterKill.length, failedAttempts: codes(killFailures), failedStartedAfterKill: killFailures.filter((a) => a.startedAt > killedAt).length, servedWhileDown },
+        kill: { attemptsInFlightOrStartedWithin3s: afterKill.length, failedAttempts: codes(killFailures), failureMessages: [...new Set(killFailures.map((a) => a.message))], failedStartedAfterKill: killFailures.filter((a) => a.startedAt > killedAt).length, servedWhileDown },
         castsServedBy: served,
       })}`,
     );
@@ -174,7 +145,64 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
     expect(killFailures.every((a) => a.failure === Code.Unavailable)).toBe(true);
     expect(killFailures.filter((a) => a.startedAt > killedAt + 250)).toEqual([]);
     expect(servedWhileDown).toBeGreaterThan(20);
-    expect(failedCasts).toBe(0);
+    expect(casting.failedCasts).toBe(0);
+    expect(served.combat).toBeGreaterThan(0);
+    expect(served["combat#2"]).toBeGreaterThan(0);
+  });
+
+  it("rolls combat over to a new release canary first, and rolls back by itself a release that cannot start and one whose canary fails its calls, with no failed cast", { timeout: 120_000 }, async () => {
+    const mages = await createMages(4);
+    const casting = castingLoad(mages, await dummyIds(mages[0]!.player));
+    await sleep(3_000);
+    const bake = { bakeMs: 3_000 };
+
+    const casts = () => ({ answered: casting.answeredCasts, failed: casting.failedCasts });
+    const since = (from: { answered: number; failed: number }) => ({ answered: casting.answeredCasts - from.answered, failed: casting.failedCasts - from.failed });
+    const start = casts();
+    // A release that starts and serves: each process replaced in turn, each baked before the next goes.
+    const good = await stack.rollout("combat", { env: { CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "90" } }, bake);
+    const duringGood = since(start);
+    // A bad setting: the canary exits at start-up, naming it, and goes back; the second replica is never touched.
+    const beforeUnstartable = casts();
+    const unstartable = await stack.rollout("combat", { env: { CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "lots" } }, bake);
+    const duringUnstartable = since(beforeUnstartable);
+    // A canary that starts but cannot reach player: the casts it takes fail (UNAVAILABLE; the callers retry on the
+    // other replica within their retry budget), it is judged as soon as ten calls are in, and it goes back.
+    const beforeFailing = casts();
+    const failing = await stack.rollout("combat", { env: { CHAOS_ADDR_PLAYER: "127.0.0.1:1" } }, bake);
+    const duringFailing = since(beforeFailing);
+    await sleep(minReadyMs);
+    const afterRollback = casts();
+    await sleep(3_000);
+    await casting.stop();
+    const afterwards = since(afterRollback);
+    const steps = (result: RolloutResult) => result.steps.map(({ label, release, failure }) => ({ label, release, failed: failure !== undefined }));
+    const failures = casting.attempts.filter((a) => a.failure !== undefined);
+    console.log(`rollouts: ${JSON.stringify({ good, unstartable, failing, casts: { duringGood, duringUnstartable, duringFailing, afterwards }, failedAttempts: failures.length, failureMessages: [...new Set(failures.map((a) => `${Code[a.failure!]}: ${a.message}`))] })}`);
+
+    expect(good.outcome).toBe("rolled out");
+    expect(steps(good)).toEqual([
+      { label: "combat", release: "next", failed: false },
+      { label: "combat#2", release: "next", failed: false },
+    ]);
+    expect(unstartable).toMatchObject({ outcome: "rolled back", reason: expect.stringMatching(/^combat did not start on the next release: .*CHAOS_COMBAT_MANA_REGEN_PER_SECOND/) });
+    expect(steps(unstartable)).toEqual([
+      { label: "combat", release: "next", failed: true },
+      { label: "combat", release: "previous", failed: false },
+    ]);
+    expect(failing).toMatchObject({ outcome: "rolled back", reason: expect.stringMatching(/^combat failed \d+ of the \d+ calls it served in its first [\d.]+ s/) });
+    expect(steps(failing)).toEqual([
+      { label: "combat", release: "next", failed: true },
+      { label: "combat", release: "previous", failed: false },
+    ]);
+    // The good release and the one that could not start cost the players nothing. The failing canary cost some of
+    // the casts that reached it while it was judged (a canary's price), a small share, and none once rolled back.
+    expect(duringGood).toMatchObject({ failed: 0 });
+    expect(duringUnstartable).toMatchObject({ failed: 0 });
+    expect(duringFailing.failed).toBeLessThan(0.1 * (duringFailing.answered + duringFailing.failed));
+    expect(afterwards.failed).toBe(0);
+    expect(afterwards.answered).toBeGreaterThan(0);
+    const served = await servedBy(["combat", "combat#2"], "/chaos.combat.v1.CombatService/CastSpell");
     expect(served.combat).toBeGreaterThan(0);
     expect(served["combat#2"]).toBeGreaterThan(0);
   });
@@ -327,6 +355,63 @@ describe("replicas: trades, chat and sessions through a rolling restart of ident
     for (const calls of [...Object.values(proposalsServedBy), ...Object.values(postsServedBy)]) expect(calls).toBeGreaterThan(0);
   });
 });
+
+/**
+ * Each mage casts a fireball at a training dummy every 2.1 s (cooldown 2 s), each cast tried up to three times,
+ * 200 ms apart, with its idempotency key; every attempt recorded, as the client saw it.
+ */
+function castingLoad(mages: readonly Mage[], dummies: readonly string[]) {
+  const attempts: Attempt[] = [];
+  const state = { loading: true, failedCasts: 0, answeredCasts: 0 };
+  const attempt = async <T>(call: () => Promise<T>): Promise<{ ok: T } | { failure: ConnectError }> => {
+    const startedAt = Date.now();
+    try {
+      const ok = await call();
+      attempts.push({ startedAt, endedAt: Date.now(), failure: undefined });
+      return { ok };
+    } catch (error) {
+      const failure = ConnectError.from(error);
+      // A refusal with a reason (cooldown, a target already down) is the game answering.
+      const answered = errorInfoOf(failure) !== undefined;
+      attempts.push({ startedAt, endedAt: Date.now(), failure: answered ? undefined : failure.code, message: answered ? undefined : failure.rawMessage.slice(0, 120) });
+      return answered ? { ok: undefined as T } : { failure };
+    }
+  };
+  const caster = async (mage: Mage) => {
+    await sleep(Math.random() * 2_000);
+    while (state.loading) {
+      const request = { casterCharacterId: mage.characterId, spellId: "fireball", targetId: dummies[Math.floor(Math.random() * dummies.length)]!, idempotencyKey: randomUUID() };
+      let done = false;
+      for (let k = 0; k < 3 && !done; k++) {
+        const outcome = await attempt(() => combat().castSpell(request, { ...mage.player.asPlayer, timeoutMs: 3_000 }));
+        done = "ok" in outcome;
+        if (!done) await sleep(200);
+      }
+      if (done) state.answeredCasts++;
+      else state.failedCasts++;
+      await sleep(2_100);
+    }
+  };
+  const casters = mages.map(caster);
+  return {
+    attempts,
+    attempt,
+    get loading() {
+      return state.loading;
+    },
+    /** Casts whose every attempt failed. */
+    get failedCasts() {
+      return state.failedCasts;
+    },
+    get answeredCasts() {
+      return state.answeredCasts;
+    },
+    async stop() {
+      state.loading = false;
+      await Promise.all(casters);
+    },
+  };
+}
 
 /** Calls of `method` each process served since it last started (its counters start again with it), by process label. */
 async function servedBy(labels: readonly string[], method: string): Promise<Record<string, number>> {

@@ -21,7 +21,10 @@ import { rebuildReadModels, staleReadModels, staleReadModelsFile } from "./lib/r
 import { acquireRunLock, alreadyRunningMessage } from "./lib/run-lock.js";
 import { parseReplicas, processLabels, replicaPortStride, writeReplicaRegistries } from "./lib/replicas.js";
 import { buildWorkload, spawnService, type ServiceProcess, type SpawnServiceOptions } from "./lib/service-process.js";
-import { supervise } from "./lib/supervisor.js";
+import { controlSocketPath, startControlSocket } from "./lib/control-socket.js";
+import { rollout } from "./lib/rollout.js";
+import { serviceRelease } from "./lib/service-release.js";
+import { supervise, type Supervisor } from "./lib/supervisor.js";
 import { startConsoleServer } from "../clients/web/server.js";
 import { loadConsoleSettings } from "../clients/web/settings.js";
 
@@ -115,7 +118,7 @@ if (services.length === 0) {
     }
   }
   // All at once: services find each other through the registry and fetch token keys lazily, so order does not matter.
-  const started = await Promise.allSettled(labels.map((label) => spawnService(serviceOf(label), serviceOptions(label))));
+  const started = await Promise.allSettled(labels.map((label) => startProcess(label)));
   for (const outcome of started) if (outcome.status === "fulfilled") children.push(outcome.value);
   const failed = started.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as Error] : []));
   if (failed.length > 0) {
@@ -156,8 +159,40 @@ const consoleSettings = loadConsoleSettings({
 const webConsole = await startConsoleServer(consoleSettings);
 step(`web console at ${webConsole.url}`);
 lock.announce({ consoleUrl: webConsole.url, gatewayAddress: gateway?.edgePort === undefined ? undefined : `127.0.0.1:${gateway.edgePort}` });
-// From here on a service that dies is reported and started again.
-const supervisors = children.map((child, i) => supervise(child, { name: labels[i]!, restart: () => spawnService(child.name, serviceOptions(labels[i]!)), log: step }));
+// From here on a service that dies is reported and started again, on the release it ran.
+const supervisors = new Map<string, Supervisor<ServiceProcess>>(children.map((child, i) => [labels[i]!, superviseProcess(labels[i]!, child)]));
+// npm run rollout -- <service>: a new release of a service, replica by replica, canary first, rolled back by itself when it fails.
+const control = await startControlSocket(controlSocketPath(), {
+  refusalOf(service) {
+    if (!services.includes(service)) return { status: 404, message: `no service "${service}" runs here (${services.join(", ")})` };
+    if (!isNodeService(service)) return { status: 400, message: `${service} is a program of its own, not a Node service: restart npm start to run a new build of it` };
+    return undefined;
+  },
+  async rollout(service, env, log) {
+    const say = (line: string) => {
+      step(`rollout of ${service}: ${line}`);
+      log(line);
+    };
+    const serviceLabels = labels.filter((label) => serviceOf(label) === service);
+    const previous = new Map(serviceLabels.map((label) => [label, releases.get(label)!]));
+    const next = await serviceRelease(service);
+    const same = [...previous.values()].every((release) => release.bundle === next.bundle);
+    say(`release ${next.id}: ${same ? "the code it runs now" : "built from the current source"}${Object.keys(env).length === 0 ? "" : `, with ${Object.keys(env).join(", ")}`}`);
+    return rollout(
+      {
+        labels: serviceLabels,
+        async replace(label, which) {
+          await supervisors.get(label)?.stop();
+          supervisors.delete(label);
+          const release = which === "next" ? { bundle: next.bundle, env: { ...previous.get(label)!.env, ...env } } : previous.get(label)!;
+          supervisors.set(label, superviseProcess(label, await startProcess(label, release)));
+        },
+        adminPort: (label) => supervisors.get(label)!.current!.ready.adminPort!,
+      },
+      { log: say },
+    );
+  },
+});
 
 // A restore (npm run restore) left the read models behind the restored databases: rebuilt now, as the operator.
 const staleModels = staleReadModels(dataDir).filter((service) => services.includes(service));
@@ -194,6 +229,8 @@ Chaos World is up (${((Date.now() - began) / 1000).toFixed(1)} s).
               walk the map and contest a territory for your guild (World tab), buy gold on the test provider's
               checkout page (Store tab); make yourself an admin or moderator (identity's SetAccountRoles, as the
               operator) for the moderation desk, the analytics dashboard and the audit log
+  Rollout     npm run rollout -- <service> [NAME=value ...]  (its current source and those settings, replica by replica,
+              canary first; rolled back by itself when a new process is not ready or fails its calls)
   gRPC        the gateway's public face is ${gateway?.edgePort === undefined ? "not running" : `127.0.0.1:${gateway.edgePort}`} (plaintext HTTP/2; Connect and gRPC-Web on HTTP/1.1 port ${gateway?.edgeHttp1Port ?? "-"})
               explore it: grpcurl -plaintext 127.0.0.1:${gateway?.edgePort ?? "<edge port>"} list
 Press Ctrl-C to stop.`);
@@ -204,7 +241,8 @@ async function shutdown(): Promise<void> {
   stopping = true;
   step("stopping");
   // Supervision ends first, at once: Ctrl-C reaches the services too, and none of them may be restarted.
-  const servicesStopped = Promise.all(supervisors.map((s) => s.stop()));
+  const servicesStopped = Promise.all([...supervisors.values()].map((s) => s.stop()));
+  await control.close();
   await webConsole.close();
   await servicesStopped;
   await paymentProvider?.close();
@@ -222,6 +260,33 @@ setInterval(() => undefined, 1 << 30);
 /** The service a process label ("<service>" or "<service>#<k>") runs. */
 function serviceOf(label: string): string {
   return label.split("#")[0]!;
+}
+
+/** What a process runs: a kept build of a Node service (serviceRelease; none for a program of its own), and settings on top of its environment. */
+interface RunningRelease {
+  readonly bundle?: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Per process label, the release it last started on. */
+const releases = new Map<string, RunningRelease>();
+
+/** Starts a process on `release`; by default the one it ran before, or (its first start) the current source. */
+async function startProcess(label: string, release?: RunningRelease): Promise<ServiceProcess> {
+  const name = serviceOf(label);
+  const chosen = release ?? releases.get(label) ?? { bundle: isNodeService(name) ? (await serviceRelease(name)).bundle : undefined, env: {} };
+  const options = serviceOptions(label);
+  const child = await spawnService(name, { ...options, env: { ...options.env, ...chosen.env }, bundle: chosen.bundle });
+  releases.set(label, chosen);
+  return child;
+}
+
+function superviseProcess(label: string, child: ServiceProcess): Supervisor<ServiceProcess> {
+  return supervise(child, { name: label, restart: () => startProcess(label), log: step });
+}
+
+function isNodeService(name: string): boolean {
+  return manifests.find((manifest) => manifest.name === name)?.foreign === undefined;
 }
 
 /** How every process is started, the first time and when it is restarted. */

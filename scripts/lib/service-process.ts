@@ -34,6 +34,8 @@ export interface SpawnServiceOptions {
   readonly onLine?: (line: string) => void;
   /** How long start-up may take. Default 30 s. */
   readonly readyTimeoutMs?: number;
+  /** A kept build of a Node service to start (serviceRelease). Default: the current source, built when stale. */
+  readonly bundle?: string;
 }
 
 /**
@@ -44,13 +46,13 @@ export interface SpawnServiceOptions {
  */
 export async function spawnService(name: string, options: SpawnServiceOptions): Promise<ServiceProcess> {
   const foreign = (await serviceManifest(name)).foreign;
-  const command = foreign === undefined ? await nodeCommand(name) : [await built(name, foreign)];
+  const command = foreign === undefined ? nodeCommand(options.bundle ?? (await serviceBundle(name))) : [await built(name, foreign)];
   return startProcess(name, command, options);
 }
 
 /** NODE_OPTIONS from the project's .npmrc reaches the service through its environment (kafkajs's warning noise). */
-async function nodeCommand(name: string): Promise<string[]> {
-  return [process.execPath, "--enable-source-maps", await serviceBundle(name)];
+function nodeCommand(bundle: string): string[] {
+  return [process.execPath, "--enable-source-maps", bundle];
 }
 
 const builds = new Map<string, Promise<string>>();

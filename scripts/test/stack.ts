@@ -12,6 +12,7 @@ import { withKafkaAdmin } from "../infra/kafka.js";
 import { provisionRedisUser, removeRedisUsers } from "../infra/redis.js";
 import { serviceManifest } from "../infra/services.js";
 import { buildWorkload, spawnService, type ServiceProcess } from "../lib/service-process.js";
+import { rollout, type RolloutOptions, type RolloutResult } from "../lib/rollout.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 /** Options of {@link startStack}; every field has a documented default. */
@@ -99,6 +100,12 @@ export interface Stack {
   runtimeDatabaseUrl(service: string): string;
   /** Kills a service (SIGKILL by default) and starts it again on the same ports. */
   restart(service: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Rolls a service's processes over to a new release (here: its environment
+   * with `release.env` on top), canary first, with automatic rollback (see
+   * scripts/lib/rollout.ts); the processes keep their ports.
+   */
+  rollout(service: string, release: { readonly env: Readonly<Record<string, string>> }, options?: RolloutOptions): Promise<RolloutResult>;
   /**
    * Starts one more process of a service of the stack, on ports of its own,
    * sharing the service's database, Redis and topics (its consumer joins the
@@ -217,10 +224,12 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
       ...(ownRegistry.has(label) ? { CHAOS_REGISTRY: ownRegistry.get(label)! } : {}),
     };
   };
+  /** Per process, the environment of the release it runs on top of its own (see Stack.rollout). */
+  const releaseEnv = new Map<string, Readonly<Record<string, string>>>();
   const launch = async (label: string) => {
     const name = serviceOf(label);
     const service = await spawnService(name, {
-      env: { ...process.env, ...envOf(label) },
+      env: { ...process.env, ...envOf(label), ...releaseEnv.get(label) },
       onLine: lineHandler(label, name),
     });
     processes.set(label, service);
@@ -294,6 +303,23 @@ export async function startStack(infra: InfraEndpoints, services: readonly strin
     async restart(service, signal = "SIGKILL") {
       await processes.get(service)?.stop(signal);
       await launch(service);
+    },
+    rollout(service, release, rolloutOptions) {
+      const labels = [...processPorts.keys()].filter((label) => serviceOf(label) === service);
+      if (labels.length === 0) throw new Error(`${service} is not part of this stack`);
+      const previous = new Map(labels.map((label) => [label, releaseEnv.get(label) ?? {}]));
+      return rollout(
+        {
+          labels,
+          async replace(label, which) {
+            await processes.get(label)?.stop("SIGTERM");
+            releaseEnv.set(label, which === "next" ? { ...previous.get(label), ...release.env } : previous.get(label)!);
+            await launch(label);
+          },
+          adminPort: (label) => processPorts.get(label)!.admin,
+        },
+        rolloutOptions,
+      );
     },
     async startReplica(service) {
       if (ports[service] === undefined) throw new Error(`${service} is not part of this stack`);
