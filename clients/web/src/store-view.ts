@@ -18,6 +18,9 @@ const orderStates: Readonly<Partial<Record<OrderState, string>>> = {
   [OrderState.REFUNDED]: "Refunded",
   [OrderState.CHARGED_BACK]: "Charged back",
 };
+/** Order states reached once inventory's ledger moved the order's gold: granted, or taken back. */
+const goldMovingStates: ReadonlySet<OrderState> = new Set([OrderState.FULFILLED, OrderState.REFUNDED, OrderState.CHARGED_BACK]);
+
 const refundStates: Readonly<Partial<Record<RefundState, string>>> = {
   [RefundState.REQUESTED]: "Awaiting a decision",
   [RefundState.CLAWING_BACK]: "Taking the gold back",
@@ -39,7 +42,7 @@ export function priceText(money: Money | undefined): string {
  * a delivered order. The gold arrives in the wallet when the payment service
  * has the provider's signed word; the view only follows the order.
  */
-export function createStoreView(api: Api, character: Character, onGoldArrived: () => void): View {
+export function createStoreView(api: Api, character: Character, onGoldMoved: () => void): View {
   const currency = h("select", { name: "currency", "aria-label": "Currency", "data-testid": "store-currency" });
   const products = h("ul", { class: "store-products", "data-testid": "store-products" });
   const notice = h("p", { class: "notice", role: "alert", hidden: true });
@@ -66,7 +69,7 @@ export function createStoreView(api: Api, character: Character, onGoldArrived: (
   );
   let catalogue: Product[] = [];
   let refunds = new Map<string, Refund>();
-  const delivered = new Set<string>();
+  const lastState = new Map<string, OrderState>();
   let first = true;
 
   const say = (text: string | undefined) => {
@@ -146,10 +149,11 @@ export function createStoreView(api: Api, character: Character, onGoldArrived: (
       const [{ orders: mine }, { refunds: asked }] = await Promise.all([api.payment.listOrders({ pageSize: 20 }), api.payment.listRefunds({ pageSize: 50 })]);
       refunds = new Map(asked.map((r) => [r.orderId, r]));
       const forCharacter = mine.filter((o) => o.characterId === character.characterId).sort((a, b) => timestampMs(b.createTime) - timestampMs(a.createTime));
-      // Gold that arrived since the last look: the wallet shows it without waiting for its own refresh.
-      const arrived = forCharacter.filter((o) => o.state === OrderState.FULFILLED && !delivered.has(o.orderId));
-      for (const o of arrived) delivered.add(o.orderId);
-      if (arrived.length > 0 && !first) onGoldArrived();
+      // Gold that arrived, or a refund or chargeback took back, since the last look: the wallet shows it without
+      // waiting for its own refresh (every 10 s), since the order's state moves only once the ledger has.
+      const moved = forCharacter.filter((o) => goldMovingStates.has(o.state) && lastState.get(o.orderId) !== o.state);
+      for (const o of forCharacter) lastState.set(o.orderId, o.state);
+      if (moved.length > 0 && !first) onGoldMoved();
       first = false;
       orders.replaceChildren(...forCharacter.map(orderRow));
     } catch (error) {
