@@ -99,6 +99,8 @@ const paymentProvider = services.includes("payment")
   ? await startProviderEmulator({ port: 57470, signingSecrets: [paymentWebhooks.secret.split(",")[0]!], webhookUrl: `http://127.0.0.1:${paymentWebhooks.port}/webhooks/payment` })
   : undefined;
 
+/** Per process label, the release it last started on (startProcess). */
+const releases = new Map<string, RunningRelease>();
 const children: ServiceProcess[] = [];
 if (services.length === 0) {
   step("no services exist yet (services/<name>/service.ts): only the infrastructure is up");
@@ -170,7 +172,7 @@ const control = await startControlSocket(controlSocketPath(), {
   },
   async rollout(service, env, log) {
     const say = (line: string) => {
-      step(`rollout of ${service}: ${line}`);
+      step(`rollout: ${line}`);
       log(line);
     };
     const serviceLabels = labels.filter((label) => serviceOf(label) === service);
@@ -267,9 +269,6 @@ interface RunningRelease {
   readonly bundle?: string;
   readonly env: Readonly<Record<string, string>>;
 }
-
-/** Per process label, the release it last started on. */
-const releases = new Map<string, RunningRelease>();
 
 /** Starts a process on `release`; by default the one it ran before, or (its first start) the current source. */
 async function startProcess(label: string, release?: RunningRelease): Promise<ServiceProcess> {
