@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
@@ -28,8 +29,8 @@ import { eventually } from "../scripts/test/topic-events.js";
  * trading's and chat's are.
  * Figures are printed; what is asserted is what a player would notice.
  */
-const stack = useStack(["identity", "player", "combat", "inventory", "trading", "chat"], {
-  replicas: { identity: 2, combat: 2, player: 2, inventory: 2, trading: 2, chat: 2 },
+const stack = useStack(["identity", "player", "combat", "inventory", "trading", "chat", "gateway"], {
+  replicas: { identity: 2, combat: 2, player: 2, inventory: 2, trading: 2, chat: 2, gateway: 2 },
   env: {
     // Casts bounded by the cooldown (2 s), not by mana, so the load stays steady.
     CHAOS_COMBAT_MANA_REGEN_PER_SECOND: "100",
@@ -205,6 +206,65 @@ describe("replicas: balanced calls, rolling restarts and a kill -9 under load", 
     const served = await servedBy(["combat", "combat#2"], "/chaos.combat.v1.CombatService/CastSpell");
     expect(served.combat).toBeGreaterThan(0);
     expect(served["combat#2"]).toBeGreaterThan(0);
+  });
+});
+
+describe("replicas: the gateway's rolling restart under game clients", () => {
+  it("restarts both gateways one at a time under casts from native gRPC clients that know both, with no failed cast", { timeout: 120_000 }, async () => {
+    const mages = await createMages(2);
+    const dummies = await dummyIds(mages[0]!.player);
+    // A game client with the list of the gateway's addresses (as a client-side balancer or a load balancer's pool):
+    // casts take turns, and a cast that got no answer is sent again, with its key, to the other address.
+    const gateways = ["gateway", "gateway#2"].map((label) => createClient(CombatService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${stack.portsOf(label).edge}` })));
+    let turn = 0;
+    const tally = { casts: 0, failedCasts: 0, retriedAttempts: 0 };
+    const retriedBecause = new Map<string, number>();
+    let loading = true;
+    const caster = async (mage: Mage) => {
+      await sleep(Math.random() * 2_000);
+      while (loading) {
+        const request = { casterCharacterId: mage.characterId, spellId: "fireball", targetId: dummies[Math.floor(Math.random() * dummies.length)]!, idempotencyKey: randomUUID() };
+        let answered = false;
+        const first = turn++;
+        for (let k = 0; k < 3 && !answered; k++) {
+          try {
+            await gateways[(first + k) % gateways.length]!.castSpell(request, { headers: { authorization: `Bearer ${mage.player.accessToken}` }, timeoutMs: 3_000 });
+            answered = true;
+          } catch (error) {
+            const failure = ConnectError.from(error);
+            // A refusal with a reason (cooldown, a target already down) is the game answering.
+            answered = errorInfoOf(failure) !== undefined;
+            if (!answered) {
+              tally.retriedAttempts++;
+              const why = `${Code[failure.code]}: ${failure.rawMessage.slice(0, 100)}`;
+              retriedBecause.set(why, (retriedBecause.get(why) ?? 0) + 1);
+              await sleep(100);
+            }
+          }
+        }
+        if (answered) tally.casts++;
+        else tally.failedCasts++;
+        await sleep(2_100);
+      }
+    };
+    const load = mages.map(caster);
+    await sleep(3_000);
+    const rollingFrom = Date.now();
+    for (const label of ["gateway", "gateway#2"]) {
+      await stack.restart(label, "SIGTERM");
+      await sleep(minReadyMs);
+    }
+    const rollingSeconds = Math.round((Date.now() - rollingFrom) / 1000);
+    await sleep(2_000);
+    loading = false;
+    await Promise.all(load);
+    const castsServedBy = await servedBy(["gateway", "gateway#2"], "/chaos.combat.v1.CombatService/CastSpell");
+    console.log(`replicas (gateway): ${JSON.stringify({ ...tally, retriedBecause: Object.fromEntries(retriedBecause), rollingSeconds, castsServedBy })}`);
+    expect(tally.failedCasts).toBe(0);
+    expect(tally.casts).toBeGreaterThan(20);
+    // Both gateways took casts since their restart.
+    expect(castsServedBy.gateway).toBeGreaterThan(0);
+    expect(castsServedBy["gateway#2"]).toBeGreaterThan(0);
   });
 });
 
