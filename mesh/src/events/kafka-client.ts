@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type logCreator } from "kafkajs";
+import "./kafka-request-queue-fix.js";
 
 /**
  * Errors a broker answers while it is still settling — a topic another
